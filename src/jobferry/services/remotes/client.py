@@ -291,7 +291,8 @@ class DataArtsClient:
             "remote_error_code": code or None,
             "remote_error_msg": message or None,
         }
-        said = f"HTTP {status}" + (f" {code}" if code else "") + (f": {message}" if message else "")
+        ended = message.rstrip(" .")  # each message below ends its own sentence
+        said = f"HTTP {status}" + (f" {code}" if code else "") + (f": {ended}" if ended else "")
         if status == 401 or (status == 403 and call not in WRITES):
             self._refusal = auth_refused(self.remote, self.endpoint.workspace, call, said, context)
             return self._refusal

@@ -60,7 +60,7 @@ from jobferry.services.remotes.reading import RemoteState, changed_since, read_s
 from jobferry.services.remotes.sending import PushFailed, send_level
 from jobferry.services.remotes.service import RemoteService
 from jobferry.services.remotes.steps import build
-from jobferry.services.remotes.undo import UndoReport, fail_subtasks, undo_push
+from jobferry.services.remotes.undo import ROLLBACK, UndoReport, fail_subtasks, sentence, undo_push
 from jobferry.services.remotes.writes import RemoteWrites, Step
 from jobferry.services.tasks import TaskService
 from jobferry.storage import Database, Tx
@@ -73,8 +73,6 @@ from jobferry.storage.remotes import RemoteRecord
 from jobferry.storage.remotes_journal import PushRecord
 
 log = logging.getLogger("jobferry.push")
-ROLLBACK = "rollback-"
-"""The journal key of a rollback starts so (:func:`~.rollback.journal_id`)."""
 
 
 class Pushing(NotingChanges):
@@ -296,7 +294,7 @@ class PushService:
         report, shadow = self._undo(scope, journal, writes, item)
         where = f" at {step.title()}" if step is not None else ""
         return RemoteError(
-            f"The push to remote '{item.name}' failed{where}: {reason} It was "
+            f"The push to remote '{item.name}' failed{where}: {sentence(reason)} "
             f"{report.describe()}{shadow}",
             remote=item.name,
             push=report.as_json(),
@@ -402,8 +400,8 @@ class PushService:
 
     def _tell(self, task_id: str, remote: str, report: UndoReport, shadow: str) -> None:
         message = (
-            f"The push to remote '{remote}' stopped when its server process did; after a "
-            f"restart it was {report.describe()}{shadow}"
+            f"The push to remote '{remote}' stopped when its server process did, and was "
+            f"undone after a restart. {report.describe()}{shadow}"
         )
         result = dump({"push": report.as_json()})
         with self.db.transaction() as tx:

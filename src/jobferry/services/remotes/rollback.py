@@ -38,7 +38,7 @@ from jobferry.services.importing.delivery import Rollback, RolledBack
 from jobferry.services.remotes.journal import Journal
 from jobferry.services.remotes.push import PushService
 from jobferry.services.remotes.reading import RemoteState, changed_since, read_state, record_after
-from jobferry.services.remotes.undo import undo_push, undo_step
+from jobferry.services.remotes.undo import sentence, undo_push, undo_step
 from jobferry.services.remotes.writes import RemoteWrites, Step, inverse, outcome
 from jobferry.storage import Tx
 from jobferry.storage import remotes_journal as journal_repo
@@ -147,7 +147,7 @@ class PushRollback:
                 report = undo_push(journal, writes, item.name)
                 raise RollbackRefusedError(
                     f"Push {task_id} was rolled back in remote '{item.name}' but the shadow "
-                    f"refused its own rollback ({exc}); the remote was {report.describe()}",
+                    f"refused its own rollback ({exc}). {report.describe('rollback')}",
                     task_id=task_id,
                     push=report.as_json(),
                 ) from exc
@@ -174,7 +174,7 @@ class PushRollback:
                 report = undo_push(journal, writes, item.name)
                 raise RemoteError(
                     f"The rollback in remote '{item.name}' failed at {step.title()}: "
-                    f"{exc.message} It was {report.describe()}",
+                    f"{sentence(exc.message)} {report.describe('rollback')}",
                     remote=item.name,
                     push=report.as_json(),
                 ) from exc

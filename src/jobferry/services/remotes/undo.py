@@ -23,6 +23,8 @@ from jobferry.storage import Tx
 from jobferry.storage import tasks as task_repo
 from jobferry.storage.remotes_journal import CallRecord
 
+ROLLBACK = "rollback-"
+"""The journal key of a rollback starts so (:func:`~.rollback.journal_id`)."""
 UNDONE_STATES = frozenset({"done", "pending", "failed"})
 """Calls that took effect or may have."""
 WRITTEN = frozenset({PlanAction.CREATE, PlanAction.OVERWRITE, PlanAction.RENAME, PlanAction.DELETE})
@@ -37,17 +39,26 @@ class UndoReport:
     undone: list[str] = field(default_factory=list)
     stuck: list[dict[str, Any]] = field(default_factory=list)
 
-    def describe(self) -> str:
-        """One sentence for the task's message."""
-        said = (
-            f"undone {len(self.undone)} change(s)"
-            if self.undone
-            else "undone, with nothing to undo"
+    def describe(self, what: str = "push") -> str:
+        """What the undo of ``what`` (a push, a rollback) did, in sentences for the task's
+        message."""
+        done, stuck = len(self.undone), len(self.stuck)
+        if not stuck:
+            said = (
+                f"Its {done} change(s) in the remote were undone"
+                if done
+                else ("It had changed nothing in the remote")
+            )
+            return f"{said}; the remote is as it was before the {what}."
+        items = "; ".join(
+            f"{s['object']}: {s['reason']} Fix: {s['fix'].rstrip('.')}" for s in self.stuck
         )
-        if not self.stuck:
-            return f"{said}; the remote is as it was before the push."
-        items = "; ".join(f"{s['object']}: {s['reason']} Fix: {s['fix']}" for s in self.stuck)
-        return f"{said}; {len(self.stuck)} change(s) could NOT be undone: {items}"
+        said = (
+            f"{done} of its changes in the remote were undone, but {stuck} could NOT be"
+            if (done)
+            else f"{stuck} of its changes in the remote could NOT be undone"
+        )
+        return f"{said}: {items}."
 
     def final(self) -> str:
         """The journal's state once the undo is over."""
@@ -66,10 +77,15 @@ def undo_step(call: CallRecord) -> Step:
     return Step(kind, call.name, call.call, sent["body"], sent["key"], undo)
 
 
-def fix_for(step: Step, remote: str) -> str:
-    """The exact fix of a change that could not be undone."""
+def fix_for(step: Step, remote: str, task_id: str) -> str:
+    """The exact fix of a change that could not be undone (``task_id``: the push's, whose
+    task keeps the definition to put back; a rollback's journal has no task)."""
     assert step.undo is not None
-    return step.undo.fix(step.kind, step.name, remote)
+    kept = "the definition given with this refusal ('definition' under push.notUndone)"
+    if not task_id.startswith(ROLLBACK):
+        shows = f"jobferry tasks show {task_id} -w {remote} --json"
+        kept = f"the definition task {task_id} keeps ({shows}: result.push.notUndone)"
+    return step.undo.fix(step.kind, step.name, remote, kept)
 
 
 def _undone_meanwhile(writes: RemoteWrites, step: Step) -> bool:
@@ -106,7 +122,7 @@ def undo_push(journal: Journal, writes: RemoteWrites, remote: str, over: bool = 
                 "object": f"{step.kind} '{step.name}'",
                 "call": step.call,
                 "reason": exc.message,
-                "fix": fix_for(step, remote),
+                "fix": fix_for(step, remote, journal.task_id),
             }
             definition = step.undo.before if step.undo is not None else None
             if definition:
@@ -136,3 +152,9 @@ def fail_subtasks(tx: Tx, task_id: str, why: str) -> None:
             rows.append((seq, str(sub.get("status")), dump(sub)))
         task_repo.replace_subtasks(tx, task_id, rows)
         after = page[-1][0]
+
+
+def sentence(text: str) -> str:
+    """``text`` ended as a sentence (a remote's message may end without its full stop)."""
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."

@@ -85,14 +85,14 @@ class Undo:
         was = data.get("status") if op is UndoOp.DELETED else data.get("was")
         return cls(op, before, data.get("to"), was)
 
-    def fix(self, kind: str, name: str, remote: str) -> str:
-        """The exact fix of a change that could not be undone."""
+    def fix(self, kind: str, name: str, remote: str, kept: str) -> str:
+        """The exact fix of a change that could not be undone (``kept``: where the definition
+        to put back is)."""
         what = f"{kind} '{name}'"
         match self.op:
             case UndoOp.UPDATE:
                 return (
-                    f"in remote '{remote}', overwrite {what} with the definition given here "
-                    f"('definition'; DataArts' update_{kind})."
+                    f"in remote '{remote}', overwrite {what} with {kept} (DataArts' update_{kind})."
                 )
             case UndoOp.CREATED:
                 return f"in remote '{remote}', delete {what} (this push created it)."
@@ -100,8 +100,8 @@ class Undo:
                 return f"in remote '{remote}', rename job '{self.to}' back to '{name}'."
             case UndoOp.DELETED:
                 return (
-                    f"in remote '{remote}', create {what} again with the definition given here "
-                    f"('definition'; DataArts' create_{kind})."
+                    f"in remote '{remote}', create {what} again with {kept} (DataArts' "
+                    f"create_{kind})."
                 )
             case UndoOp.STATUS:
                 return (

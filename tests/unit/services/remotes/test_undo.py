@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from jobferry.domain.enums import TaskStatus
+from jobferry.domain.enums import ObjectKind, TaskStatus
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.services.remotes.undo import UndoReport, fix_for, sentence
+from jobferry.services.remotes.writes import Step, Undo, UndoOp
 from jobferry.storage import remotes_journal as journal_repo
 from support.console import admin_actor
 from support.planning import import_package, run_import, upload
@@ -86,7 +88,37 @@ def test_an_undo_that_cannot_be_made_is_reported_with_its_fix(
     stuck = task.result["push"]["notUndone"] if task.result else []
     assert stuck, task.message
     assert all(item["fix"] for item in stuck)
+    assert f"{len(stuck)} of its changes in the remote could NOT be undone: " in task.message
+    assert "It was" not in task.message
+    assert ".." not in task.message
+    assert ".;" not in task.message
     with services.db.transaction(readonly=True) as tx:
         push = journal_repo.get_push(tx, task.id)
     assert push is not None
     assert push.state == "stuck"
+
+
+def test_an_undo_says_in_sentences_what_it_did() -> None:
+    assert UndoReport().describe() == (
+        "It had changed nothing in the remote; the remote is as it was before the push."
+    )
+    assert UndoReport(["update_job 'a'"] * 4).describe("rollback") == (
+        "Its 4 change(s) in the remote were undone; the remote is as it was before the rollback."
+    )
+    stuck = {"object": "job 'a'", "reason": "Refused.", "fix": "put it back."}
+    assert UndoReport(["x"], [stuck] * 2).describe() == (
+        "1 of its changes in the remote were undone, but 2 could NOT be: job 'a': Refused. "
+        "Fix: put it back; job 'a': Refused. Fix: put it back."
+    )
+    assert sentence("refused by the gateway") == "refused by the gateway."
+    assert sentence("refused.") == "refused."
+
+
+def test_the_fix_of_an_overwrite_not_undone_names_the_command_showing_its_definition() -> None:
+    step = Step(ObjectKind.JOB, "a", "update_job", {}, None, Undo(UndoOp.UPDATE, {"name": "a"}))
+    fix = fix_for(step, "prod", "t1")
+    assert fix == (
+        "in remote 'prod', overwrite job 'a' with the definition task t1 keeps (jobferry tasks "
+        "show t1 -w prod --json: result.push.notUndone) (DataArts' update_job)."
+    )
+    assert "given with this refusal" in fix_for(step, "prod", "rollback-1")

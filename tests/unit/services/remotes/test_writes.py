@@ -175,7 +175,7 @@ def test_every_undo_op_reads_back_as_journalled_and_has_its_inverse_and_its_fix(
         UndoOp.STATUS: "start_job",
     }
     assert (back.call if back is not None else None) == calls[op]
-    assert "remote 'prod'" in undo.fix(JOB, name, "prod")
+    assert "remote 'prod'" in undo.fix(JOB, name, "prod", "the definition task t1 keeps")
     assert Undo.of({}) is None
 
 
