@@ -21,6 +21,7 @@ Messages name the object, the rule and the fix.
     ├── StorageError                  503 DLF.9503  database unreachable or at the wrong schema
     │   ├── DatabaseBusyError         503 DLF.9504  SQLite's one write lock stayed taken (an import)
     │   └── SecretKeyError            503 DLF.9510  the secret key does not open the stored secrets
+    ├── ObjectStoreUnavailableError   503 DLF.9505  object storage unreachable, slow or failing
     ├── StoreFullError                507 DLF.9507  a store has no space left (store, writing named)
     ├── HelperStoppedError            500 DLF.0000  a package-reading helper process stopped
     ├── InvalidRequestError           400 DLF.3051  a parameter or body is invalid
@@ -243,6 +244,15 @@ class SecretKeyError(StorageError):
 
     status = 503
     code = "DLF.9510"
+
+
+class ObjectStoreUnavailableError(JobferryError):
+    """The object storage (the S3 package store, or the endpoint obs:// paths map to) could not
+    be reached, did not answer in time, answered a server error, or refuses the server's own
+    configuration (its bucket, its credentials): the server's side, not the request's."""
+
+    status = 503
+    code = "DLF.9505"
 
 
 class StoreFullError(JobferryError):

@@ -321,6 +321,29 @@ class Settings(BaseSettings):
     s3_prefix: str = Field(
         "jobferry/packages/", description="Key prefix of download-center packages in that bucket."
     )
+    s3_connect_timeout_seconds: float = Field(
+        5,
+        gt=0,
+        le=60,
+        description="How long a call to the object storage waits to connect before it gives up "
+        "(each attempt).",
+    )
+    s3_read_timeout_seconds: float = Field(
+        20,
+        gt=0,
+        le=300,
+        description="How long a call to the object storage waits for its answer (or to send the "
+        "next part of an upload) before it gives up (each attempt).",
+    )
+    s3_max_attempts: int = Field(
+        2,
+        ge=1,
+        le=10,
+        description="Attempts of one call to the object storage, the first included: a call "
+        "that timed out or met a server error is sent again this many times in all, then the "
+        "request fails (503). Keep attempts x (connect + read timeouts) well under the 120 s "
+        "a client waits for an answer.",
+    )
 
     console_session_hours: float = Field(
         12,

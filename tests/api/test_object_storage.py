@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ from jobferry.storage.schema import upgrade
 from jobferry.tasks.runner import TaskRunner
 from support.clients import ADMIN_AK, ADMIN_SK, SignedClient, wait_task
 from support.exporting import entries, seed
+from support.importing import post_package
 from support.s3server import S3_ENV, S3Server
 
 
@@ -28,11 +30,17 @@ def s3_api(
     bucket: str,
 ) -> Iterator[SignedClient]:
     """The app with obs:// mapped to the test S3 server and the download center in a bucket."""
+    yield from s3_app(settings, s3_server.endpoint, bucket)
+
+
+def s3_app(settings: Settings, endpoint: str, bucket: str) -> Iterator[SignedClient]:
+    """The app with obs:// mapped to ``endpoint`` and the download center in ``bucket``."""
     configured = settings.model_copy(
         update={
-            "s3_endpoint_url": s3_server.endpoint,
+            "s3_endpoint_url": endpoint,
             "package_store": "s3",
             "s3_bucket": bucket,
+            "s3_connect_timeout_seconds": 1,
             **S3_ENV,
         }
     )
@@ -157,3 +165,24 @@ def test_workspace_export_task_can_also_upload_to_obs(
     )
     task = wait_task(s3_api, started.json()["taskId"])
     assert task["result"]["obs"]["path"].startswith(f"obs://{bucket}/nightly/default_workspace_")
+
+
+@pytest.fixture
+def unreachable_api(settings: Settings) -> Iterator[SignedClient]:
+    """The app with its package store in object storage that nothing answers for."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        endpoint = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    yield from s3_app(settings, endpoint, "jf-packages")
+
+
+def test_an_upload_while_the_package_store_is_unreachable_is_a_503_to_retry(
+    unreachable_api: SignedClient,
+) -> None:
+    response = post_package(unreachable_api, b"PK" + bytes(1000))
+    body = response.json()
+    assert (response.status_code, body["error_code"]) == (503, "DLF.9505"), body
+    assert response.headers["Retry-After"] == str(body["retry_after"])
+    assert "the upload store (bucket 'jf-packages', JOBFERRY_S3_BUCKET)" in body["error_msg"]
+    assert "JOBFERRY_S3_ENDPOINT_URL" in body["error_msg"]
+    assert "obs://" not in body["error_msg"], "no path the client never gave"

@@ -124,8 +124,12 @@ class Services:
                 raise InvalidRequestError(
                     "JOBFERRY_PACKAGE_STORE=s3 needs JOBFERRY_S3_BUCKET (and the S3 endpoint)."
                 )
-            store = S3BlobStore(storage(), settings.s3_bucket, settings.s3_prefix)
-            uploads = S3BlobStore(storage(), settings.s3_bucket, f"{settings.s3_prefix}uploads/")
+            bucket = settings.s3_bucket
+            named = f"(bucket '{bucket}', JOBFERRY_S3_BUCKET)"
+            store = S3BlobStore(storage(), bucket, settings.s3_prefix, f"the package store {named}")
+            uploads = S3BlobStore(
+                storage(), bucket, f"{settings.s3_prefix}uploads/", f"the upload store {named}"
+            )
         tasks = TaskService(
             db, heartbeat_seconds=settings.worker_heartbeat_seconds, offset_mode=mode
         )
@@ -236,6 +240,9 @@ class LazyObjectStorage:
             settings.s3_region,
             settings.s3_access_key_id,
             settings.s3_secret_access_key,
+            settings.s3_connect_timeout_seconds,
+            settings.s3_read_timeout_seconds,
+            settings.s3_max_attempts,
         )
         self._storage: ObjectStorage | None = None
 

@@ -13,7 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from jobferry.errors import ObsBucketNotFoundError, ObsPathError, ObsReadError
+from jobferry.errors import (
+    ObjectStoreUnavailableError,
+    ObsBucketNotFoundError,
+    ObsPathError,
+    ObsReadError,
+)
 from jobferry.extras import S3, needs_extra
 
 SCHEMES = ("obs://", "s3://")
@@ -36,73 +41,159 @@ def parse_obs_path(path: str) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class S3Config:
-    """How to reach the S3-compatible object storage."""
+    """How to reach the S3-compatible object storage, and how long to wait for it."""
 
     endpoint_url: str | None
     region: str
     access_key_id: str | None
     secret_access_key: str | None
+    connect_timeout: float = 5
+    read_timeout: float = 20
+    max_attempts: int = 2
+    """Attempts of one call, the first included (botocore's ``standard`` retries)."""
+
+    @property
+    def endpoint(self) -> str:
+        """The endpoint as a message names it."""
+        return self.endpoint_url or "AWS S3 (JOBFERRY_S3_ENDPOINT_URL unset)"
+
+
+RETRY_AFTER_SECONDS = 60
+"""What a refusal for an object storage that did not answer asks a client to wait."""
+_SERVER_SIDE = ("InvalidAccessKeyId", "SignatureDoesNotMatch")
+"""S3 codes that refuse the server's own credentials, whatever object was asked for."""
+
+
+def _client(config: S3Config, attempts: int) -> Any:
+    try:
+        import boto3
+        from botocore.config import Config
+    except ImportError as exc:  # tests/test_install.py hides boto3
+        raise ObsPathError(needs_extra("Object storage (obs:// paths)", S3)) from exc
+    return boto3.client(
+        "s3",
+        endpoint_url=config.endpoint_url,
+        region_name=config.region,
+        aws_access_key_id=config.access_key_id,
+        aws_secret_access_key=config.secret_access_key,
+        config=Config(
+            connect_timeout=config.connect_timeout,
+            read_timeout=config.read_timeout,
+            retries={"total_max_attempts": attempts, "mode": "standard"},
+            s3={"addressing_style": "path"},
+        ),
+    )
+
+
+def _unanswered(exc: Exception) -> str | None:
+    """What went wrong when ``exc`` is the object storage's side failing (no connection, no
+    answer in time, a 5xx, credentials it refuses), else ``None``."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    if isinstance(exc, BotoCoreError):
+        return str(exc)
+    if isinstance(exc, ClientError):
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+        error = exc.response.get("Error", {})
+        code = str(error.get("Code", ""))
+        if status >= 500 or code in _SERVER_SIDE:
+            said = " ".join(dict.fromkeys(str(p) for p in (code, error.get("Message")) if p))
+            return f"HTTP {status} {said.removeprefix(str(status))}".strip()
+    return None
 
 
 class ObjectStorage:
     """A thin client of the S3 API that translates its failures into jobferry errors."""
 
     def __init__(self, config: S3Config) -> None:
-        try:
-            import boto3
-            from botocore.config import Config
-        except ImportError as exc:  # tests/test_install.py hides boto3
-            raise ObsPathError(needs_extra("Object storage (obs:// paths)", S3)) from exc
-        self._client: Any = boto3.client(
-            "s3",
-            endpoint_url=config.endpoint_url,
-            region_name=config.region,
-            aws_access_key_id=config.access_key_id,
-            aws_secret_access_key=config.secret_access_key,
-            config=Config(retries={"max_attempts": 2}, s3={"addressing_style": "path"}),
+        self.config = config
+        self._client: Any = _client(config, config.max_attempts)
+
+    def unavailable(self, detail: str, what: str) -> ObjectStoreUnavailableError:
+        """The refusal for ``what`` (an ``obs://`` path, the package store) when the object
+        storage did not serve it: a 503 that names the endpoint's setting and says to retry."""
+        return ObjectStoreUnavailableError(
+            f"The object storage at {self.config.endpoint} did not serve {what}: {detail}.",
+            fix="Retry in a minute; if it goes on failing, the server's operator checks that "
+            "JOBFERRY_S3_ENDPOINT_URL reaches the store and that the JOBFERRY_S3_ACCESS_KEY_ID "
+            "credentials are accepted there.",
+            setting="JOBFERRY_S3_ENDPOINT_URL",
+            endpoint=self.config.endpoint_url,
+            retry_after=RETRY_AFTER_SECONDS,
         )
 
-    def _translate(self, exc: Exception, bucket: str, key: str, writing: bool) -> Exception:
-        from botocore.exceptions import BotoCoreError, ClientError
+    def _translate(
+        self, exc: Exception, bucket: str, key: str, writing: bool, store: str | None = None
+    ) -> Exception:
+        """``exc`` as jobferry's refusal; ``store``: how to name the package store whose
+        object this is (its keys are the server's own, never a path a client gave)."""
+        from botocore.exceptions import ClientError
 
         where = f"obs://{bucket}/{key}"
-        if isinstance(exc, ClientError):
-            code = str(exc.response.get("Error", {}).get("Code", ""))
-            if code == "NoSuchBucket" or (code in ("404", "NotFound") and not key):
-                return ObsBucketNotFoundError(
-                    f"OBS bucket '{bucket}' does not exist; create it or correct the path.",
-                    path=where,
-                )
-            if code in ("NoSuchKey", "404"):
-                return ObsReadError(f"Fail to read OBS file: '{where}' does not exist.", path=where)
-            detail = exc.response.get("Error", {}).get("Message", code)
-            if writing:
-                return ObsPathError(f"Cannot write '{where}': {detail}.", path=where)
-            return ObsReadError(f"Fail to read OBS file '{where}': {detail}.", path=where)
-        if isinstance(exc, BotoCoreError):
-            return ObsPathError(
-                f"Object storage is not reachable for '{where}' ({exc}); check "
-                "JOBFERRY_S3_ENDPOINT_URL and the credentials.",
+        detail = _unanswered(exc)
+        if detail is not None:
+            return self.unavailable(detail, store or f"'{where}'")
+        if not isinstance(exc, ClientError):
+            return exc
+        code = str(exc.response.get("Error", {}).get("Code", ""))
+        message = exc.response.get("Error", {}).get("Message", code)
+        if store is not None:
+            return self._store_refusal(code, message, bucket, key, store)
+        if code == "NoSuchBucket" or (code in ("404", "NotFound") and not key):
+            return ObsBucketNotFoundError(
+                f"OBS bucket '{bucket}' does not exist; create it or correct the path.",
                 path=where,
             )
-        return exc
+        if code in ("NoSuchKey", "404"):
+            return ObsReadError(f"Fail to read OBS file: '{where}' does not exist.", path=where)
+        if writing:
+            return ObsPathError(f"Cannot write '{where}': {message}.", path=where)
+        return ObsReadError(f"Fail to read OBS file '{where}': {message}.", path=where)
 
-    def put_file(self, bucket: str, key: str, source: Path) -> None:
-        """Upload a local file."""
-        self._require_bucket(bucket)
+    def _store_refusal(
+        self, code: str, message: str, bucket: str, key: str, store: str
+    ) -> Exception:
+        """The package store's object storage refusing a call: a stored package gone, or the
+        server's own configuration refused (a 503 naming the setting, no retry asked)."""
+        if key and code in ("NoSuchKey", "404", "NotFound"):
+            return ObsReadError(
+                f"{store[:1].upper()}{store[1:]} no longer holds this package.",
+                fix="Export or upload it again.",
+            )
+        return ObjectStoreUnavailableError(
+            f"The object storage at {self.config.endpoint} refused {store} "
+            f"(bucket '{bucket}'): {code} {message}.",
+            fix="The server's operator checks JOBFERRY_S3_BUCKET (the bucket must exist) and the "
+            "JOBFERRY_S3_ACCESS_KEY_ID credentials.",
+            setting="JOBFERRY_S3_BUCKET",
+            endpoint=self.config.endpoint_url,
+        )
+
+    def probe(self, bucket: str, store: str | None = None) -> None:
+        """Check once (no retries) that ``bucket`` answers with the configured credentials."""
+        try:
+            _client(self.config, 1).head_bucket(Bucket=bucket)
+        except Exception as exc:
+            raise self._translate(exc, bucket, "", False, store) from exc
+
+    def put_file(self, bucket: str, key: str, source: Path, store: str | None = None) -> None:
+        """Upload a local file (``store``: see :meth:`_translate`)."""
+        self._require_bucket(bucket, store)
         try:
             with source.open("rb") as fh:
                 self._client.put_object(Bucket=bucket, Key=key, Body=fh)
         except Exception as exc:
-            raise self._translate(exc, bucket, key, writing=True) from exc
+            raise self._translate(exc, bucket, key, True, store) from exc
 
-    def _require_bucket(self, bucket: str) -> None:
+    def _require_bucket(self, bucket: str, store: str | None = None) -> None:
         try:
             self._client.head_bucket(Bucket=bucket)
         except Exception as exc:
-            raise self._translate(exc, bucket, "", writing=False) from exc
+            raise self._translate(exc, bucket, "", False, store) from exc
 
-    def get_to_file(self, bucket: str, key: str, target: Path, max_bytes: int) -> int:
+    def get_to_file(
+        self, bucket: str, key: str, target: Path, max_bytes: int, store: str | None = None
+    ) -> int:
         """Download an object to a local file, refusing more than ``max_bytes``."""
         try:
             head = self._client.head_object(Bucket=bucket, Key=key)
@@ -119,23 +210,25 @@ class ObjectStorage:
         except ObsReadError:
             raise
         except Exception as exc:
-            self._require_bucket(bucket)
-            raise self._translate(exc, bucket, key, writing=False) from exc
+            translated = self._translate(exc, bucket, key, False, store)
+            if not isinstance(translated, ObjectStoreUnavailableError):
+                self._require_bucket(bucket, store)  # a missing bucket said as such
+            raise translated from exc
 
-    def read(self, bucket: str, key: str) -> Iterator[bytes]:
+    def read(self, bucket: str, key: str, store: str | None = None) -> Iterator[bytes]:
         """An object's bytes in chunks, as they arrive (the object is found before the first)."""
         try:
             body = self._client.get_object(Bucket=bucket, Key=key)["Body"]
         except Exception as exc:
-            raise self._translate(exc, bucket, key, writing=False) from exc
+            raise self._translate(exc, bucket, key, False, store) from exc
         return _chunks(body)
 
-    def delete(self, bucket: str, key: str) -> None:
+    def delete(self, bucket: str, key: str, store: str | None = None) -> None:
         """Remove an object (missing is fine)."""
         try:
             self._client.delete_object(Bucket=bucket, Key=key)
         except Exception as exc:
-            raise self._translate(exc, bucket, key, writing=True) from exc
+            raise self._translate(exc, bucket, key, True, store) from exc
 
 
 class BlobStore(Protocol):
@@ -232,18 +325,26 @@ class S3BlobStore:
 
     kind = "s3"
 
-    def __init__(self, storage: ObjectStorage, bucket: str, prefix: str) -> None:
+    def __init__(
+        self, storage: ObjectStorage, bucket: str, prefix: str, name: str = "the package store"
+    ) -> None:
         self.storage, self.bucket, self.prefix = storage, bucket, prefix
+        self.name = name
+        """How refusals name this store (its keys are the server's, not a client's path)."""
+
+    def check(self) -> None:
+        """Refuse (``ObjectStoreUnavailableError``) unless the bucket answers now, once."""
+        self.storage.probe(self.bucket, self.name)
 
     def put(self, key: str, source: Path) -> str:
         """Upload the file."""
         location = f"{self.prefix}{key}"
-        self.storage.put_file(self.bucket, location, source)
+        self.storage.put_file(self.bucket, location, source, self.name)
         return location
 
     def fetch(self, location: str, target: Path) -> None:
         """Download a stored package."""
-        self.storage.get_to_file(self.bucket, location, target, max_bytes=1 << 40)
+        self.storage.get_to_file(self.bucket, location, target, 1 << 40, self.name)
 
     def checkout(self, location: str, target: Path) -> None:
         """Download a stored package (as :meth:`fetch`)."""
@@ -251,8 +352,8 @@ class S3BlobStore:
 
     def read(self, location: str) -> Iterator[bytes]:
         """The stored package's bytes as object storage sends them."""
-        return self.storage.read(self.bucket, location)
+        return self.storage.read(self.bucket, location, self.name)
 
     def remove(self, location: str) -> None:
         """Delete a stored package."""
-        self.storage.delete(self.bucket, location)
+        self.storage.delete(self.bucket, location, self.name)
