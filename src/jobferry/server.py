@@ -136,6 +136,7 @@ def build(settings: Settings) -> Startup:
     try:
         require_current(db)
         services = Services.build(settings, db)
+        services.check_package_store()
     except JobferryError:
         db.dispose()
         raise

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from jobferry.errors import InvalidRequestError
+from jobferry.errors import InvalidRequestError, ObjectStoreUnavailableError
 from jobferry.services.accounts.lockouts import AccessKeyLockout
 from jobferry.services.accounts.replays import ReplayGuard
 from jobferry.services.accounts.service import AccountService
@@ -229,6 +229,24 @@ class Services:
             restores=RestoreService(db, imports),
             ledger=LedgerService(db),
         )
+
+    def check_package_store(self) -> None:
+        """Refuse to start on a package store in object storage that does not answer now
+        (one look at its bucket, no retries): a wrong endpoint, bucket or credentials would
+        otherwise show first as the failure of a user's upload or export."""
+        store = self.downloads.store
+        if not isinstance(store, S3BlobStore):
+            return
+        try:
+            store.check()
+        except ObjectStoreUnavailableError as exc:
+            raise ObjectStoreUnavailableError(
+                f"JOBFERRY_PACKAGE_STORE=s3, but {exc.problem[:1].lower()}{exc.problem[1:]}",
+                fix="Correct JOBFERRY_S3_ENDPOINT_URL, JOBFERRY_S3_BUCKET and the credentials "
+                "(JOBFERRY_S3_ACCESS_KEY_ID, JOBFERRY_S3_SECRET_ACCESS_KEY), or wait for the "
+                "object storage to answer, and start the server again.",
+                **{k: v for k, v in exc.context.items() if k != "retry_after"},
+            ) from exc
 
 
 class LazyObjectStorage:
