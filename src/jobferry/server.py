@@ -6,6 +6,7 @@ import copy
 import json
 import os
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from uvicorn.config import LOGGING_CONFIG
+from uvicorn.logging import DefaultFormatter
 
 from jobferry.api.app import create_app
 from jobferry.console.app import create_console
@@ -211,10 +213,26 @@ def worker_app() -> FastAPI:
     return build_app(services, TaskRunner(services))
 
 
+LOG_FORMAT = "%(asctime)s [%(process)d] %(levelprefix)s %(message)s"
+"""One line an event: when (UTC), which process (several serve one port with
+``JOBFERRY_WORKERS``), the level and the message."""
+
+
+class LogFormatter(DefaultFormatter):
+    """uvicorn's formatter (its coloured level when standard error is a terminal), the time in
+    UTC to the millisecond, as jobferry writes every time: ``2026-11-27T19:40:05.123Z``."""
+
+    converter = staticmethod(time.gmtime)
+    default_time_format = "%Y-%m-%dT%H:%M:%S"
+    default_msec_format = "%s.%03dZ"
+
+
 def log_config(level: str) -> dict[str, Any]:
     """uvicorn's logging set-up plus jobferry's loggers (``jobferry.access``: one line a
-    request; ``jobferry.*``: tasks, housekeeping, errors), all to standard error."""
+    request; ``jobferry.*``: tasks, housekeeping, errors), all to standard error, each line
+    opening with its time and process id (:data:`LOG_FORMAT`)."""
     config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["default"].update({"()": f"{__name__}.LogFormatter", "fmt": LOG_FORMAT})
     config["loggers"]["jobferry"] = {
         "handlers": ["default"],
         "level": level.upper(),

@@ -1,0 +1,32 @@
+"""The server's log lines open with their time (UTC, to the millisecond) and the id of the
+process that wrote them: with ``JOBFERRY_WORKERS=2`` two processes write to one log."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+from typing import Any
+
+from jobferry.server import log_config
+
+
+def formatter(config: dict[str, Any]) -> logging.Formatter:
+    spec = dict(config["formatters"]["default"])
+    path = spec.pop("()")
+    module, _, name = path.rpartition(".")
+    cls = getattr(__import__(module, fromlist=[name]), name)
+    made: logging.Formatter = cls(**spec)
+    return made
+
+
+def test_a_log_line_says_when_in_utc_and_which_process_wrote_it() -> None:
+    record = logging.LogRecord(
+        "jobferry.tasks", logging.WARNING, __file__, 1, "task %s FAILED", ("abc",), None
+    )
+    record.created, record.msecs = 1_780_000_000.25, 250  # the tests run at UTC+8
+    line = formatter(log_config("info")).format(record)
+    assert "\n" not in line
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+    assert re.fullmatch(rf"{stamp}\.250Z \[{os.getpid()}\] WARNING: +task abc FAILED", line), line
