@@ -21,6 +21,7 @@ Beside them, what every feature uses: ``context`` (who is calling, in which work
 which role), ``approving`` (a signed approval of a plan checked and kept, and which count),
 ``audit`` (every change recorded in its transaction), ``tasks`` (system tasks), ``taskviews``
 (what a task is shown as), ``taskends`` (waiting for a task's end), ``taskprogress`` (how far
-a running task got, said from inside its transaction too), ``downloads`` (the download
+a running task got, said from inside its transaction too), ``taskfailures`` (a log line for
+each task that ends FAILED), ``downloads`` (the download
 center) and ``container`` (every service, wired once at the entry point).
 """

@@ -36,6 +36,7 @@ from jobferry.services.context import Actor, Scope, now_ms
 from jobferry.services.definitions.documents import dump, load
 from jobferry.services.support.paging import Given, check_window, page
 from jobferry.services.taskends import OnThread, TaskEnds, UnrecordedEnds, when_ended
+from jobferry.services.taskfailures import log_failed
 from jobferry.services.taskprogress import Progress
 from jobferry.services.taskviews import SubtaskPage, Task, TaskHead, TaskList, rollbacks_of, shown
 from jobferry.settings import OffsetMode
@@ -234,7 +235,8 @@ class TaskService:
         that reaches it, which writes it before it beats."""
         try:
             with self.db.transaction() as tx:
-                repo.fail_task(tx, task_id, message, now_ms())
+                if repo.fail_task(tx, task_id, message, now_ms()):
+                    log_failed(tx, task_id, message)
         except StorageError as away:
             log.warning(
                 "task %s ended, but the database cannot record it (%s) until the next "
@@ -276,7 +278,8 @@ class TaskService:
         if subtasks is not None:
             values["subtasks"] = dump({"items": subtasks})
         with self.db.transaction() as tx:
-            repo.update_running(tx, task_id, **values)
+            if repo.update_running(tx, task_id, **values) and status is TaskStatus.FAILED:
+                log_failed(tx, task_id, message)
         self.ends.ended()
 
     def _task(self, tx: Tx, scope: Scope, task_id: str) -> TaskRecord:

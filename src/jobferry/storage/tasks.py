@@ -13,7 +13,7 @@ from jobferry.domain.enums import TaskStatus
 from jobferry.storage.bulk import insert_tuples
 from jobferry.storage.importing.tables import task_subtasks
 from jobferry.storage.records import first_record, record
-from jobferry.storage.tables import import_locks, system_tasks, workers
+from jobferry.storage.tables import import_locks, system_tasks, workers, workspaces
 from jobferry.storage.tx import Tx, chunks
 
 
@@ -240,6 +240,19 @@ def kind_of(tx: Tx, task_id: str) -> str | None:
     return tx.conn.execute(
         select(system_tasks.c.kind).where(system_tasks.c.id == task_id)
     ).scalar_one_or_none()
+
+
+def kind_and_workspace(tx: Tx, task_id: str) -> tuple[str, str] | None:
+    """What a task does and the name of its workspace (its id when the workspace is gone);
+    ``None`` when there is no such task."""
+    found = tx.conn.execute(
+        select(system_tasks.c.kind, func.coalesce(workspaces.c.name, system_tasks.c.workspace_id))
+        .select_from(
+            system_tasks.outerjoin(workspaces, workspaces.c.id == system_tasks.c.workspace_id)
+        )
+        .where(system_tasks.c.id == task_id)
+    ).first()
+    return None if found is None else (str(found[0]), str(found[1]))
 
 
 def is_running(tx: Tx, task_id: str) -> bool:
