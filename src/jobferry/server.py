@@ -24,6 +24,7 @@ from jobferry.console.app import create_console
 from jobferry.errors import InvalidRequestError, JobferryError, StorageError
 from jobferry.services.accounts.service import IssuedCredential
 from jobferry.services.container import Services
+from jobferry.services.support.scratch import sweep_scratch
 from jobferry.settings import Settings, load_settings
 from jobferry.storage import Database
 from jobferry.storage.schema import Upgraded, require_current, upgrade
@@ -134,6 +135,7 @@ def require_one_process_on_sqlite(settings: Settings) -> None:
 def build(settings: Settings) -> Startup:
     """Everything but listening: database check, bootstrap on an empty project table."""
     require_one_process_on_sqlite(settings)
+    sweep_scratch(settings, time.time())
     db = open_database(settings)
     try:
         require_current(db)
@@ -207,6 +209,7 @@ def worker_app() -> FastAPI:
     bootstrapped the project), opens its own database connections and runs its own tasks.
     """
     settings = load_settings()
+    sweep_scratch(settings, time.time())  # a worker uvicorn started again sweeps the killed one's
     db = open_database(settings)
     require_current(db)
     services = Services.build(settings, db)

@@ -157,7 +157,7 @@ def test_export_of_an_unknown_job_is_dlf_0100(api: SignedClient, services: Servi
     assert "ghost" in batch.json()["error_msg"]
     assert "phantom" in batch.json()["error_msg"]
     scratch = services.settings.data_dir / "tmp"
-    assert not any(scratch.glob("*")), "a refused export leaves no temporary file"
+    assert not [p for p in scratch.rglob("*") if p.is_file()], "a refused export leaves no file"
 
 
 def test_batch_export_has_one_folder_per_job(api: SignedClient) -> None:

@@ -43,7 +43,7 @@ def test_a_copy_cut_short_by_a_full_upload_store_is_refused_and_removed(
     assert_error(refused, "DLF.9507", "The upload store is full", status=507)
     uploads = services.settings.data_dir / "uploads"
     assert [p for p in uploads.rglob("*") if p.is_file()] == []
-    assert [p for p in (services.settings.data_dir / "tmp").iterdir()] == []
+    assert [p for p in (services.settings.data_dir / "tmp").rglob("*") if p.is_file()] == []
 
 
 def test_a_full_package_index_fails_the_import_with_the_scratch_folder_named(

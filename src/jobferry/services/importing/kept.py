@@ -54,7 +54,9 @@ from jobferry.services.importing.planner import header_extra
 from jobferry.services.importing.ports import OpenedPackage, TargetReader
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.policies.governing import HeldPolicy
+from jobferry.services.support.scratch import scratch_root
 from jobferry.services.workspaces.profiles import ResolvedProfile
+from jobferry.settings import Settings
 from jobferry.storage.importing.ledger import LedgerRow
 from jobferry.storage.importing.target import TargetObject
 from jobferry.storage.importing.workset import Workset
@@ -345,6 +347,11 @@ class KeptPlans:
     budget: int = 4 * 1024 * 1024 * 1024
     """Most bytes the kept files take (``JOBFERRY_KEPT_PLANS_MAX_BYTES``): past it the oldest
     plans' files go first (their imports plan again); 0 keeps none."""
+
+    @classmethod
+    def of(cls, settings: Settings) -> KeptPlans:
+        """The server's kept plans: ``kept-plans`` in the scratch root, every process's."""
+        return cls(scratch_root(settings) / FOLDER, settings.kept_plans_max_bytes)
 
     def folder(self, plan_id: str) -> Path | None:
         """The folder of a plan id (``None``: not a plan id this server makes)."""

@@ -27,7 +27,6 @@ from jobferry.services.importing.checks import signature_state
 from jobferry.services.importing.contents import PackageContents, contents_of
 from jobferry.services.importing.delivery import Deliveries, PreparedImport, TaskNote
 from jobferry.services.importing.ending import ended, finish_in, hold_in, refuse_unfit
-from jobferry.services.importing.kept import FOLDER as KEPT_FOLDER
 from jobferry.services.importing.kept import KeptPlan, KeptPlans, Recorded
 from jobferry.services.importing.local import LocalWorkspace
 from jobferry.services.importing.matching import package_source
@@ -88,9 +87,7 @@ class ImportService:
         self.limits = limits
         self.scratch = scratch_folder(settings)
         self.deliveries = deliveries
-        self.plans = PlanStore(
-            db, deliveries, KeptPlans(self.scratch / KEPT_FOLDER, settings.kept_plans_max_bytes)
-        )
+        self.plans = PlanStore(db, deliveries, KeptPlans.of(settings))
         self.packages = PackageSource(
             db,
             uploads,
