@@ -51,6 +51,7 @@ from jobferry.services.routes.promote import RoutePromotions
 from jobferry.services.routes.service import RouteService
 from jobferry.services.support.answers import ReadAnswers
 from jobferry.services.support.secretbox import SecretBox
+from jobferry.services.support.storehealth import StoreHealth
 from jobferry.services.support.switches import Switches
 from jobferry.services.tasks import TaskService
 from jobferry.services.workspaces.keys import KeyService
@@ -110,6 +111,8 @@ class Services:
     release_rollback: ReleaseRollbackService
     restores: RestoreService
     ledger: LedgerService
+    store_health: StoreHealth
+    """The package store's state, for ``GET /health``."""
 
     @classmethod
     def build(cls, settings: Settings, db: Database) -> Services:
@@ -228,6 +231,7 @@ class Services:
             release_rollback=ReleaseRollbackService(db, rollback),
             restores=RestoreService(db, imports),
             ledger=LedgerService(db),
+            store_health=StoreHealth(store),
         )
 
     def check_package_store(self) -> None:

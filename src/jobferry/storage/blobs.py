@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any, Protocol
 
@@ -169,10 +169,18 @@ class ObjectStorage:
             endpoint=self.config.endpoint_url,
         )
 
-    def probe(self, bucket: str, store: str | None = None) -> None:
-        """Check once (no retries) that ``bucket`` answers with the configured credentials."""
+    def probe(self, bucket: str, store: str | None = None, seconds: float | None = None) -> None:
+        """Check once (no retries) that ``bucket`` answers with the configured credentials;
+        ``seconds``: wait at most that long to connect, and as long for the answer."""
+        config = self.config
+        if seconds is not None:
+            config = replace(
+                config,
+                connect_timeout=min(seconds, config.connect_timeout),
+                read_timeout=min(seconds, config.read_timeout),
+            )
         try:
-            _client(self.config, 1).head_bucket(Bucket=bucket)
+            _client(config, 1).head_bucket(Bucket=bucket)
         except Exception as exc:
             raise self._translate(exc, bucket, "", False, store) from exc
 
@@ -332,9 +340,10 @@ class S3BlobStore:
         self.name = name
         """How refusals name this store (its keys are the server's, not a client's path)."""
 
-    def check(self) -> None:
-        """Refuse (``ObjectStoreUnavailableError``) unless the bucket answers now, once."""
-        self.storage.probe(self.bucket, self.name)
+    def check(self, seconds: float | None = None) -> None:
+        """Refuse (``ObjectStoreUnavailableError``) unless the bucket answers now, once
+        (within ``seconds`` to connect and as many to answer, when given)."""
+        self.storage.probe(self.bucket, self.name, seconds)
 
     def put(self, key: str, source: Path) -> str:
         """Upload the file."""
