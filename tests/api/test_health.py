@@ -16,4 +16,5 @@ def test_health_names_the_version_and_the_schema_it_needs(api: SignedClient) -> 
         "status": "ok",
         "version": jobferry.__version__,
         "schema": head_revision(),
+        "packageStore": "local",
     }

@@ -121,7 +121,13 @@ def create_app(services: Services, runner: TaskRunner) -> FastAPI:
 
     @app.get("/health", tags=["operations"], summary="Liveness and database check")
     def health(request: Request) -> dict[str, str]:
-        services_of(request).accounts.project_exists()
-        return {"status": "ok", "version": jobferry.__version__, "schema": head_revision()}
+        services = services_of(request)
+        services.accounts.project_exists()
+        return {
+            "status": "ok",
+            "version": jobferry.__version__,
+            "schema": head_revision(),
+            "packageStore": services.store_health.state(),
+        }
 
     return app
