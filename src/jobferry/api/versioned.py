@@ -18,7 +18,7 @@ from typing import Annotated, Any, Generic, Protocol, TypeVar
 from fastapi import APIRouter, Depends, Header, Request, Response
 
 from jobferry.api.auth import ScopeDep
-from jobferry.api.wire import BodyDep, VersionQuery, json, refusals
+from jobferry.api.wire import BodyDep, VersionQuery, json, no_content, refusals
 from jobferry.domain.saving import CREATE, EXISTING, Expected
 from jobferry.errors import InvalidRequestError
 from jobferry.services.container import Services
@@ -179,3 +179,23 @@ def version_routes(
         service = document.service(services_of(request))
         saved = service.put(scope, name, document.read(raw), expected)
         return tagged(json(document.present(saved)), saved)
+
+
+class Removable(Protocol):
+    """A service removing a versioned document with all its versions, on a condition."""
+
+    def delete(self, scope: Scope, name: str, expected: Expected | None = None, /) -> None: ...
+
+
+def removal_route(
+    router: APIRouter, path: str, noun: str, service: Callable[[Services], Removable], summary: str
+) -> None:
+    """Register on ``router`` the removal of the document at ``path`` (``DELETE``, honouring
+    ``If-Match``; operation ``delete_{noun}``)."""
+
+    @router.delete(path, status_code=204, summary=summary, name=f"delete_{noun}", responses=REMOVED)
+    def remove(
+        request: Request, scope: ScopeDep, name: str, expected: RemovalDep = None
+    ) -> Response:
+        service(services_of(request)).delete(scope, name, expected)
+        return no_content()

@@ -10,13 +10,12 @@ from jobferry.api.auth import ScopeDep
 from jobferry.api.presenters import imports as present_imports
 from jobferry.api.presenters import workspaces as present
 from jobferry.api.versioned import (
-    REMOVED,
-    RemovalDep,
     VersionedDocument,
+    removal_route,
     required_document,
     version_routes,
 )
-from jobferry.api.wire import BodyDep, body_doc, json, no_content, parse_object
+from jobferry.api.wire import BodyDep, body_doc, json, parse_object
 from jobferry.services.importing.request import parse_import_request
 from jobferry.web import services_of
 
@@ -65,14 +64,10 @@ version_routes(
 )
 
 
-@router.delete(
+removal_route(
+    router,
     "/profiles/{name}",
-    status_code=204,
-    summary="Remove a profile and its versions",
-    responses=REMOVED,
+    "profile",
+    lambda services: services.profiles,
+    "Remove a profile and its versions",
 )
-def delete_profile(
-    request: Request, scope: ScopeDep, name: str, expected: RemovalDep = None
-) -> Response:
-    services_of(request).profiles.delete(scope, name, expected)
-    return no_content()

@@ -13,8 +13,8 @@ from jobferry.api.presenters.routes import (
     route_plan_view,
     route_view,
 )
-from jobferry.api.versioned import REMOVED, RemovalDep, VersionedDocument, version_routes
-from jobferry.api.wire import BodyDep, body_doc, json, no_content, parse_object
+from jobferry.api.versioned import VersionedDocument, removal_route, version_routes
+from jobferry.api.wire import BodyDep, body_doc, json, parse_object
 from jobferry.errors import InvalidRequestError
 from jobferry.web import runner_of, services_of
 
@@ -53,17 +53,13 @@ version_routes(
 )
 
 
-@router.delete(
+removal_route(
+    router,
     "/routes/{name}",
-    status_code=204,
-    summary="Remove a route and its versions",
-    responses=REMOVED,
+    "route",
+    lambda services: services.routes,
+    "Remove a route and its versions",
 )
-def delete_route(
-    request: Request, scope: ScopeDep, name: str, expected: RemovalDep = None
-) -> Response:
-    services_of(request).routes.delete(scope, name, expected)
-    return no_content()
 
 
 @router.post(
