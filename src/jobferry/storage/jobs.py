@@ -76,6 +76,18 @@ def set_statuses(tx: Tx, job_ids: Sequence[int], status: JobStatus) -> None:
         tx.conn.execute(update(jobs).where(jobs.c.id.in_(part)).values(status=status.value))
 
 
+def set_stamps(tx: Tx, stamps: Sequence[tuple[int, Stamp]]) -> None:
+    """Record when and by whom jobs last changed ((job id, stamp) pairs; one executemany):
+    a refresh's jobs carry the remote's last author and time."""
+    if stamps:
+        stmt = (
+            update(jobs)
+            .where(jobs.c.id == bindparam("_id"))
+            .values(updated_at=bindparam("_at"), updated_by=bindparam("_by"))
+        )
+        tx.conn.execute(stmt, [{"_id": i, "_at": s.at, "_by": s.by} for i, s in stamps])
+
+
 def startable(tx: Tx, job_ids: Sequence[int]) -> list[tuple[int, str]]:
     """(id, name) of the jobs among ``job_ids`` that a release may start: stopped batch jobs
     with a submitted version (one query a chunk)."""

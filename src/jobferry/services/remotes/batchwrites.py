@@ -65,10 +65,17 @@ class BatchWriter:
         self.ws = self.scope.workspace.id
         self.local = LocalChanges(self.tx, self.scope)
 
+    @property
+    def remote(self) -> str:
+        """The remote whose refresh writes (what the stamps and audit lines name)."""
+        return self.scope.workspace.shadow_of or self.scope.actor.name
+
     def put(self, kind: str, batch: dict[str, Any]) -> int:
         """Create or overwrite one batch of ``kind`` (name → what the refresh keeps of it); how
-        many of them were created."""
-        stamp = Stamp(now_ms(), self.scope.actor.name)
+        many of them were created. Each is stamped as changed by whom and when the remote says
+        (a job's list entry, :func:`~.shadow.last_change`); what the remote does not say (a
+        script's or resource's list answers no author) by ``remote NAME`` at the refresh."""
+        stamp = Stamp(now_ms(), f"remote {self.remote}")
         if kind == ObjectKind.JOB:
             created = self._jobs(batch, stamp)
         elif kind == ObjectKind.SCRIPT:
@@ -91,10 +98,28 @@ class BatchWriter:
         overwrote = [job_id for job_id, _ in overwritten]
         self.local.write(PutJobDetails([], refs, overwrote, tags, stamp.at))
         self._statuses(status, ids)
+        self._changed(batch, rows, ids)
+        return len(new)
+
+    def _changed(self, batch: dict[str, Any], rows: list[_Written], ids: dict[str, int]) -> None:
+        """Stamp the jobs written with who changed them on the remote and when (their list
+        entries', where they say), and add their audit lines."""
+        changed = {name: value.get("changed") for name, value in batch.items()}
+        stamps: list[tuple[int, Stamp]] = []
         for row, _, existing in rows:
             action = "job.create" if existing is None else "job.update"
-            self.audit.append((action, ObjectKind.JOB, row.name, _SAVED))
-        return len(new)
+            by = changed[row.name]
+            if by is not None:
+                stamps.append((ids[row.name], Stamp(*by)))
+            detail = self._saved if by is None else {**self._saved, "changedBy": by[1]}
+            self.audit.append((action, ObjectKind.JOB, row.name, detail))
+        job_repo.set_stamps(self.tx, stamps)
+
+    @property
+    def _saved(self) -> dict[str, Any]:
+        """The audit detail of an object a refresh writes: as the single-object writers say,
+        and that it is a refresh of the remote."""
+        return {**_SAVED, "refreshOf": self.remote}
 
     def _statuses(self, status: list[_Status], ids: dict[str, int]) -> None:
         """Each job's scheduling status as read, where it differs (new jobs are stopped):
@@ -120,7 +145,7 @@ class BatchWriter:
                 (existing.id if existing else new_id(), row)
             )
             action = "script.create" if existing is None else "script.update"
-            self.audit.append((action, ObjectKind.SCRIPT, row.name, _SAVED))
+            self.audit.append((action, ObjectKind.SCRIPT, row.name, self._saved))
         self.local.write(PutScripts(new, updated, [], stamp))
         return len(new)
 
@@ -134,7 +159,8 @@ class BatchWriter:
             row = ResourceRow.of(doc, dump(doc))
             (new if existing is None else updated).append((resource_id, row))
             action = "resource.create" if existing is None else "resource.update"
-            self.audit.append((action, ObjectKind.RESOURCE, row.name, {"id": resource_id}))
+            detail = {"id": resource_id, "refreshOf": self.remote}
+            self.audit.append((action, ObjectKind.RESOURCE, row.name, detail))
         self.local.write(PutResources(new, updated, stamp))
         return len(new)
 
@@ -150,7 +176,8 @@ class BatchWriter:
                 continue
             job_repo.rename_job(self.tx, int(job.id), new)
             tag_repo.move_lock(self.tx, self.ws, ObjectKind.JOB, old, new)
-            self.audit.append(("job.rename", ObjectKind.JOB, new, {"from": old}))
+            detail = {"from": old, "refreshOf": self.remote}
+            self.audit.append(("job.rename", ObjectKind.JOB, new, detail))
         self._flush()
 
     def delete(self, kind: str, names: Sequence[str]) -> None:
@@ -170,8 +197,10 @@ class BatchWriter:
                 found = target_repo.target_resources(self.tx, self.ws, part)
                 rollback_repo.delete_resources(self.tx, [r.id for r in found.values()])
             gone = [(kind, obj.uid or obj.id, name) for name, obj in sorted(found.items())]
-            ledger_repo.record_deletions(self.tx, self.ws, gone, now_ms(), self.scope.actor.name)
-            self.audit.extend((f"{kind}.delete", kind, name, None) for name in part)
+            by = f"remote {self.remote}"  # the remote's lists do not say who deleted it
+            ledger_repo.record_deletions(self.tx, self.ws, gone, now_ms(), by)
+            detail = {"refreshOf": self.remote}
+            self.audit.extend((f"{kind}.delete", kind, name, detail) for name in part)
             self._flush()
 
     def _flush(self) -> None:

@@ -65,6 +65,7 @@ from jobferry.services.remotes.shadow import (
     digest,
     job_value,
     known_hashes,
+    last_change,
     write_reads,
 )
 from jobferry.services.remotes.submitted import (
@@ -217,6 +218,8 @@ class JobReads:
     created: KindRead
     creations: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     """Each exported job's creation stamp in its list entry."""
+    changes: dict[str, tuple[int, str] | None] = field(default_factory=dict)
+    """Each exported job's last change (who, when) in its list entry (:func:`last_change`)."""
 
     def take(
         self, submitted: bool, names: tuple[str, ...], doc: dict[str, Any], status: Statuses
@@ -230,7 +233,8 @@ class JobReads:
             self.submitted.add(name, submitted_value(doc))
             return
         value = canonical(ObjectKind.JOB, doc)
-        self.jobs.add(name, job_value(value, status[name]))
+        changed = self.changes.get(name)
+        self.jobs.add(name, job_value(value, status[name], changed), job_value(value, status[name]))
         stamp = self.creations.get(name)
         if stamp is not None:  # a rename keeps both: the stamp, the definition but its name
             self.created.add(name, identity(stamp, value))
@@ -280,6 +284,7 @@ def read_jobs(
             if entry is not None:
                 reads.listed.add(name, entry)
             reads.creations[name] = creation(item)
+            reads.changes[name] = last_change(item)
             yield from batches.add(name)
         yield from batches.rest()
 

@@ -105,9 +105,26 @@ class KindRead:
         return sorted(set(self.known) - set(self.hashes) - set(self.renamed))
 
 
-def job_value(doc: dict[str, Any], status: JobStatus) -> dict[str, Any]:
-    """What a refresh keeps (and hashes) of a job: its definition and scheduling status."""
-    return {"document": doc, "status": status.value}
+def job_value(
+    doc: dict[str, Any], status: JobStatus, changed: tuple[int, str] | None = None
+) -> dict[str, Any]:
+    """What a refresh keeps (and hashes) of a job: its definition and scheduling status (and,
+    kept but not hashed, ``changed``: when and by whom the remote says it last changed,
+    :func:`last_change`)."""
+    value = {"document": doc, "status": status.value}
+    return value if changed is None else {**value, "changed": list(changed)}
+
+
+def last_change(item: dict[str, Any]) -> tuple[int, str] | None:
+    """When and by whom a job last changed on the remote, as its ``list_jobs`` entry
+    (``JobResult``) answers: ``lastUpdateTime`` (ms) and ``lastUpdateUser`` (none when it
+    lacks either): what the shadow's job is stamped with when a refresh writes it."""
+    at, by = item.get("lastUpdateTime"), item.get("lastUpdateUser")
+    if isinstance(at, str) and at.isdigit():
+        at = int(at)
+    if not isinstance(at, int) or isinstance(at, bool) or not isinstance(by, str) or not by:
+        return None
+    return at, by
 
 
 @dataclass

@@ -40,3 +40,21 @@ def test_a_change_made_in_the_remote_is_drift_once_a_refresh_reads_it(
     assert [(c.path, c.after) for c in drifted.changes] == [
         ("description", "changed in DataArts by hand")
     ]
+
+
+def test_drift_names_who_changed_a_job_in_the_remote_and_when_and_the_audit_the_refresh(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    package = write_package(tmp_path / "p.zip", [make_job("daily_sales")])
+    import_package(services, shadow, package)
+    services.remotes.refresh(admin_actor(services), "prod")
+
+    standin.workspace.user = "bob"  # list_jobs answers him as its lastUpdateUser
+    standin.workspace.edit_job("daily_sales", description="bob's hot-fix")
+    when = standin.workspace.jobs["daily_sales"].updated
+    services.remotes.refresh(admin_actor(services), "prod")
+    (drifted,) = services.drift.report(shadow).objects
+    assert (drifted.updated_by, drifted.updated_at) == ("bob", when)
+    entries = services.audit.list_entries(shadow, 100, 0).entries
+    line = next(e for e in entries if (e.action, e.object_name) == ("job.update", "daily_sales"))
+    assert line.detail == {"targetStatus": "SAVED", "refreshOf": "prod", "changedBy": "bob"}
