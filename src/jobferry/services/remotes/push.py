@@ -14,7 +14,8 @@
    is sent and after (:mod:`.journal`, a window of calls a short transaction: none is open
    while the remote is called).
 4. **End** — one transaction records the hashes of what the remote now holds (read again after
-   the writes), says the push is over, ends the task and releases the lock.
+   the writes), brings the shadow's jobs to what the calls could not carry (:mod:`.unsent`),
+   says the push is over, ends the task and releases the lock.
 
 A refusal or a call that fails for good (after the retries of :mod:`.writes`) undoes the
 remote from the journal, newest first (:mod:`.undo`), then rolls the shadow's import back
@@ -61,6 +62,7 @@ from jobferry.services.remotes.sending import PushFailed, send_level
 from jobferry.services.remotes.service import RemoteService
 from jobferry.services.remotes.steps import build
 from jobferry.services.remotes.undo import ROLLBACK, UndoReport, fail_subtasks, sentence, undo_push
+from jobferry.services.remotes.unsent import hold_as_remote
 from jobferry.services.remotes.writes import RemoteWrites, Step
 from jobferry.services.tasks import TaskService
 from jobferry.storage import Database, Tx
@@ -193,6 +195,7 @@ class PushService:
         now, ws = now_ms(), scope.workspace.id
         with self.db.transaction() as tx:
             record_after(tx, ws, after, touched)
+            hold_as_remote(tx, scope, after)  # what the calls could not carry
             # a push that changed nothing in the remote has nothing a rollback could push back
             journal_repo.set_push_state(tx, end.task_id, "done" if changes else "unchanged", now)
             said = f" Pushed to remote '{item.name}' with {calls} call(s)."

@@ -1,0 +1,67 @@
+"""What a push could not send: the shadow brought to what the remote holds after the push.
+
+A job's ``description`` cannot reach a remote (:data:`~.calls.UNSENT_FIELDS`: ``JobInfo``, the
+body of ``create_job`` and ``update_job``, has no field for it), yet the import into the shadow
+wrote the package's. In the transaction that ends the push, :func:`hold_as_remote` puts into
+each touched job of the shadow the unsent fields as the remote answers them after the writes
+(its re-read), and the promotion ledger's rows of those jobs with them: the shadow holds what
+the remote holds (a refresh, which exports only the jobs whose list entry changed, would not
+correct it), and the next drift report does not take jobferry's own push for a change made in
+DataArts."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from jobferry.domain.enums import ObjectKind
+from jobferry.services.context import Scope, now_ms
+from jobferry.services.definitions.documents import dump, load
+from jobferry.services.remotes.calls import UNSENT_FIELDS
+from jobferry.services.remotes.reading import RemoteState
+from jobferry.storage import Tx
+from jobferry.storage import jobs as job_repo
+from jobferry.storage.importing import ledger as ledger_repo
+from jobferry.storage.importing import target as target_repo
+from jobferry.storage.rows import JobRow, Stamp
+
+UNSENT_JOB_FIELDS = sorted(UNSENT_FIELDS["create_job"] | UNSENT_FIELDS["update_job"])
+"""The fields of a job no call of the push carries."""
+
+
+def as_remote(doc: dict[str, Any], remote: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` with the unsent fields as ``remote`` holds them (absent there: absent)."""
+    held = {k: v for k, v in doc.items() if k not in UNSENT_JOB_FIELDS}
+    held.update((k, remote[k]) for k in UNSENT_JOB_FIELDS if k in remote)
+    return held
+
+
+def hold_as_remote(tx: Tx, scope: Scope, after: RemoteState) -> list[str]:
+    """Bring the shadow's jobs the push wrote to the unsent fields the remote holds (read
+    after the writes), with their ledger rows; the names of those changed."""
+    read = after.docs.get(ObjectKind.JOB.value, {})
+    ws = scope.workspace.id
+    found = target_repo.target_jobs(tx, ws, sorted(read))
+    changed: dict[str, tuple[int, str, str]] = {}
+    stamp = Stamp(now_ms(), scope.actor.name)
+    for name, job in sorted(found.items()):
+        doc = load(job.document)
+        held = as_remote(doc, read[name])
+        if held == doc:
+            continue
+        text = dump(held)
+        job_repo.update_job(tx, int(job.id), JobRow.of(held, text, job.latest_version), stamp)
+        changed[job.uid] = (int(job.id), text, name)
+    _ledger(tx, ws, changed)
+    return sorted(name for _, _, name in changed.values())
+
+
+def _ledger(tx: Tx, ws: str, changed: dict[str, tuple[int, str, str]]) -> None:
+    """The ledger rows pointing at the jobs changed say they were written as they are now."""
+    rows = ledger_repo.ledger_by_target(tx, ws, ObjectKind.JOB.value, sorted(changed))
+    fixed = []
+    for uid, row in rows.items():
+        text = changed[uid][1]
+        sha = hashlib.sha256(text.encode()).hexdigest()
+        fixed.append(row._replace(written=text, written_sha256=sha))
+    ledger_repo.put_ledger(tx, ws, fixed)

@@ -1,0 +1,64 @@
+"""What a push could not send (``services/remotes/unsent.py``): a job's description never
+reaches a remote (``calls.UNSENT_FIELDS``), so the push's end brings the shadow's job (and the
+promotion ledger's row of it) to the description the remote answers after the writes: the
+shadow holds what the remote holds, and drift does not take the push's loss for a change made
+in DataArts (against the strict stand-in)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from jobferry.domain.enums import TaskStatus
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from jobferry.services.definitions.documents import load
+from jobferry.services.remotes.unsent import as_remote
+from jobferry.storage import jobs as job_repo
+from support.builders import make_job
+from support.console import admin_actor
+from support.packages import write_package
+from support.planning import run_import, upload
+from support.standin import DataArtsStandin
+
+
+@pytest.fixture
+def standin() -> DataArtsStandin:
+    return DataArtsStandin()
+
+
+def _push(services: Services, shadow: Scope, tmp_path: Path, job: dict[str, object]) -> None:
+    package = write_package(tmp_path / f"{job['name']}.zip", [job])
+    task = run_import(services, shadow, upload(services, shadow, package))
+    assert task.status == TaskStatus.SUCCESSFUL, task.message
+
+
+def test_a_document_takes_the_unsent_fields_as_the_remote_holds_them() -> None:
+    doc = {"name": "a", "description": "from dev", "directory": "/x"}
+    assert as_remote(doc, {"name": "a"}) == {"name": "a", "directory": "/x"}
+    kept = as_remote(doc, {"name": "a", "description": "console", "directory": "/y"})
+    assert kept == {"name": "a", "description": "console", "directory": "/x"}
+
+
+def test_the_shadow_holds_the_description_the_remote_holds_after_a_push_and_no_drift(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    _push(services, shadow, tmp_path, make_job("daily_sales", description="described in dev"))
+    assert "description" not in standin.workspace.jobs["daily_sales"].doc
+    services.remotes.refresh(admin_actor(services), "prod")
+    with services.db.transaction(readonly=True) as tx:
+        job = job_repo.get_job(tx, shadow.workspace.id, "daily_sales")
+    assert job is not None
+    assert "description" not in load(job.document)  # as the remote holds it
+    assert services.drift.report(shadow).total == 0
+
+    changed = make_job("daily_sales", description="described again", directory="/moved")
+    _push(services, shadow, tmp_path, changed)  # an update_job this time
+    services.remotes.refresh(admin_actor(services), "prod")
+    with services.db.transaction(readonly=True) as tx:
+        job = job_repo.get_job(tx, shadow.workspace.id, "daily_sales")
+    assert job is not None
+    assert load(job.document).get("directory") == "/moved"
+    assert "description" not in load(job.document)
+    assert services.drift.report(shadow).total == 0
