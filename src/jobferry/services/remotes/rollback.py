@@ -39,6 +39,7 @@ from jobferry.services.remotes.journal import Journal
 from jobferry.services.remotes.push import PushService
 from jobferry.services.remotes.reading import RemoteState, changed_since, read_state, record_after
 from jobferry.services.remotes.undo import sentence, undo_push, undo_step
+from jobferry.services.remotes.unsent import hold_as_remote
 from jobferry.services.remotes.writes import RemoteWrites, Step, inverse, outcome
 from jobferry.storage import Tx
 from jobferry.storage import remotes_journal as journal_repo
@@ -142,7 +143,7 @@ class PushRollback:
             after = read_state(client, touched)
             rollback.advance(90, f"Rolling back the shadow workspace '{scope.workspace.name}'.")
             try:
-                return rollback.run(Pulled(ws, after, touched, journal.task_id))
+                return rollback.run(Pulled(ws, after, touched, journal.task_id, scope.actor.name))
             except Exception as exc:
                 report = undo_push(journal, writes, item.name)
                 raise RollbackRefusedError(
@@ -197,11 +198,15 @@ class Pulled:
     """The touched objects, read again after the inverse calls."""
     touched: dict[str, set[str]]
     journal: str
+    by: str
+    """Who rolls back (what the shadow's jobs brought to the remote are stamped with)."""
 
     def before(self, tx: Tx) -> None:
         """Nothing before the undo."""
 
     def after(self, tx: Tx) -> None:
-        """The hashes read after the calls; the journal ended."""
+        """The hashes read after the calls, the jobs' unsent fields as the remote holds them
+        (:mod:`.unsent`); the journal ended."""
         record_after(tx, self.workspace_id, self.held, self.touched)
+        hold_as_remote(tx, self.workspace_id, self.by, self.held)
         journal_repo.set_push_state(tx, self.journal, "done", now_ms())

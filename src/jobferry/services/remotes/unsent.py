@@ -4,7 +4,8 @@ A job's ``description`` cannot reach a remote (:data:`~.calls.UNSENT_FIELDS`: ``
 body of ``create_job`` and ``update_job``, has no field for it), yet the import into the shadow
 wrote the package's. In the transaction that ends the push, :func:`hold_as_remote` puts into
 each touched job of the shadow the unsent fields as the remote answers them after the writes
-(its re-read), and the promotion ledger's rows of those jobs with them: the shadow holds what
+(its re-read), and the promotion ledger's rows of those jobs with them (a push's rollback
+too: its inverse calls cannot carry the description the shadow puts back): the shadow holds what
 the remote holds (a refresh, which exports only the jobs whose list entry changed, would not
 correct it), and the next drift report does not take jobferry's own push for a change made in
 DataArts."""
@@ -15,7 +16,7 @@ import hashlib
 from typing import Any
 
 from jobferry.domain.enums import ObjectKind
-from jobferry.services.context import Scope, now_ms
+from jobferry.services.context import now_ms
 from jobferry.services.definitions.documents import dump, load
 from jobferry.services.remotes.calls import UNSENT_FIELDS
 from jobferry.services.remotes.reading import RemoteState
@@ -36,14 +37,14 @@ def as_remote(doc: dict[str, Any], remote: dict[str, Any]) -> dict[str, Any]:
     return held
 
 
-def hold_as_remote(tx: Tx, scope: Scope, after: RemoteState) -> list[str]:
-    """Bring the shadow's jobs the push wrote to the unsent fields the remote holds (read
-    after the writes), with their ledger rows; the names of those changed."""
+def hold_as_remote(tx: Tx, ws: str, by: str, after: RemoteState) -> list[str]:
+    """Bring the jobs of the shadow ``ws`` a push (or its rollback, by ``by``) wrote to the
+    unsent fields the remote holds (read after the writes), with their ledger rows; the names
+    of those changed."""
     read = after.docs.get(ObjectKind.JOB.value, {})
-    ws = scope.workspace.id
     found = target_repo.target_jobs(tx, ws, sorted(read))
     changed: dict[str, tuple[int, str, str]] = {}
-    stamp = Stamp(now_ms(), scope.actor.name)
+    stamp = Stamp(now_ms(), by)
     for name, job in sorted(found.items()):
         doc = load(job.document)
         held = as_remote(doc, read[name])

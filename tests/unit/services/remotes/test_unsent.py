@@ -62,3 +62,20 @@ def test_the_shadow_holds_the_description_the_remote_holds_after_a_push_and_no_d
     assert load(job.document).get("directory") == "/moved"
     assert "description" not in load(job.document)
     assert services.drift.report(shadow).total == 0
+
+
+def test_a_rolled_back_push_leaves_the_shadow_with_the_description_the_remote_holds(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    standin.workspace.put_job(make_job("daily_sales", description="set on the console"))
+    services.remotes.refresh(admin_actor(services), "prod")
+    package = write_package(tmp_path / "p.zip", [make_job("daily_sales", directory="/moved")])
+    task = run_import(services, shadow, upload(services, shadow, package))
+    assert task.status == TaskStatus.SUCCESSFUL, task.message
+    services.rollback.rollback(shadow, task.id)  # its update_job cannot send the description
+    held = standin.workspace.jobs["daily_sales"].doc
+    with services.db.transaction(readonly=True) as tx:
+        job = job_repo.get_job(tx, shadow.workspace.id, "daily_sales")
+    assert job is not None
+    assert load(job.document).get("description") == held.get("description")
+    assert load(job.document).get("directory") == held.get("directory")
