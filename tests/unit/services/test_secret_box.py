@@ -87,8 +87,24 @@ def test_a_key_is_generated_for_a_database_without_secrets(
 
 
 def test_a_key_that_is_none_is_a_bad_setting_and_another_key_a_key_error() -> None:
-    with pytest.raises(InvalidRequestError, match="JOBFERRY_SECRET_KEY is not a valid key"):
+    with pytest.raises(InvalidRequestError, match="JOBFERRY_SECRET_KEY does not hold a valid key"):
         SecretBox("notakey")
     sealed = SecretBox(Fernet.generate_key()).encrypt("s3cret")
     with pytest.raises(SecretKeyError, match="cannot be decrypted with the configured key"):
         SecretBox(Fernet.generate_key()).decrypt(sealed)
+
+
+def test_a_broken_or_unreadable_key_file_is_named_not_the_setting(tmp_path: Path) -> None:
+    """A corrupt secret.key was reported as JOBFERRY_SECRET_KEY (not set), and one that cannot
+    be read (a folder) as a bare OS error."""
+    (tmp_path / "secret.key").write_bytes(b"")
+    with pytest.raises(InvalidRequestError) as empty:
+        SecretBox.from_key_or_file(None, tmp_path)
+    said = empty.value.message
+    assert f"The secret key file {tmp_path / 'secret.key'} does not hold a valid key" in said
+    assert "JOBFERRY_SECRET_KEY" not in said
+    assert "restore the secret.key backed up with the database" in said
+    (tmp_path / "secret.key").unlink()
+    (tmp_path / "secret.key").mkdir()
+    with pytest.raises(InvalidRequestError, match=r"cannot be read \(Is a directory\)"):
+        SecretBox.from_key_or_file(None, tmp_path)

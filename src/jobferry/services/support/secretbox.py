@@ -21,15 +21,20 @@ RESTORE = (
 class SecretBox:
     """Encrypts and decrypts small secrets with one key shared by every replica."""
 
-    def __init__(self, key: str | bytes) -> None:
+    def __init__(self, key: str | bytes, source: str = "JOBFERRY_SECRET_KEY") -> None:
         try:
             self._fernet = Fernet(key)
         except (ValueError, TypeError) as exc:
             raise InvalidRequestError(
-                "JOBFERRY_SECRET_KEY is not a valid key (32 bytes, URL-safe base64); generate "
+                f"{source} does not hold a valid key (32 bytes, URL-safe base64); generate "
                 "one with "
                 "python -c 'from cryptography.fernet import Fernet; "
-                "print(Fernet.generate_key().decode())'."
+                "print(Fernet.generate_key().decode())'"
+                + (
+                    ", or restore the secret.key backed up with the database."
+                    if source != "JOBFERRY_SECRET_KEY"
+                    else "."
+                )
             ) from exc
 
     @classmethod
@@ -43,7 +48,14 @@ class SecretBox:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(Fernet.generate_key())
-        return cls(path.read_bytes().strip())
+        try:
+            held = path.read_bytes().strip()
+        except OSError as exc:
+            raise InvalidRequestError(
+                f"The secret key file {path} cannot be read ({exc.strerror}): make it a "
+                "readable file holding the key, or set JOBFERRY_SECRET_KEY."
+            ) from exc
+        return cls(held, f"The secret key file {path}")
 
     @classmethod
     def for_database(cls, key: str | None, data_dir: Path, db: Database) -> SecretBox:
