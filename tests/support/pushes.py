@@ -6,8 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from jobferry.services.importing.request import parse_import_request
 from support.builders import make_job
-from support.planning import jobs_with_dependencies, uid_of, write_objects
+from support.planning import jobs_with_dependencies, uid_of, upload, write_objects
+from support.standin import Killed
 
 FIRST_JOBS = ("daily_sales", "weekly_sales", "hourly_sales")
 SECOND = {"propagateDeletes": True, "scheduling": "PAUSE_AND_RESTORE"}
@@ -26,3 +32,15 @@ def second_package(tmp_path: Path) -> Path:
     jobs = [edited, make_job("hourly_sales"), make_job("monthly_sales")]
     gone = (("job", uid_of("job", "weekly_sales"), "weekly_sales"),)
     return write_objects(tmp_path / "second.zip", jobs_with_dependencies(*jobs), deleted=gone)
+
+
+def killed_push(services: Services, shadow: Scope, tmp_path: Path) -> str:
+    """Start the second push into ``shadow`` and let it die (the stand-in's faults say where:
+    :class:`~support.standin.Killed` escapes, as nothing catches kill -9); its task id."""
+    body = {"path": upload(services, shadow, second_package(tmp_path)), **SECOND}
+    prepared = services.imports.prepare(
+        shadow, parse_import_request({"sameNamePolicy": "OVERWRITE", **body})
+    )
+    with pytest.raises(Killed):
+        services.imports.run(prepared)
+    return prepared.task_id

@@ -161,6 +161,7 @@ class Services:
             settings.remote_push_calls_in_flight,
             settle_ms=int(settings.remote_settle_seconds * 1000),
         )
+        tasks.telling = pushes.telling
         deliveries.remote = RemoteDelivery(
             pushes, PushRollback(pushes), settings.remote_refresh_seconds
         )

@@ -32,6 +32,7 @@ from jobferry.errors import (
     StorageError,
     TaskNotFoundError,
 )
+from jobferry.services import taskviews
 from jobferry.services.context import Actor, Scope, now_ms
 from jobferry.services.definitions.documents import dump, load
 from jobferry.services.support.paging import Given, check_window, page
@@ -81,9 +82,8 @@ class ClaimedTask:
 
 @dataclass(frozen=True)
 class QueuedTask:
-    """A task queued in a workspace other than the caller's (a refresh's, in the remote's
-    shadow; a release rollback's, in the production side): its id, and that workspace (the
-    ``workspace`` header that reads it)."""
+    """A task queued in a workspace not the caller's (a refresh's, in the remote's shadow; a
+    release rollback's, in the production side): its id, and that workspace (reading it)."""
 
     task_id: str
     workspace_id: str
@@ -147,6 +147,7 @@ class TaskService:
         """The ends this process records, for callers waiting for one (``head(wait=…)``)."""
         self.progress = Progress(db)
         """How far running tasks got, said from inside a transaction too."""
+        self.telling: taskviews.Telling = taskviews.nothing_told  # PushService's, in Services
 
     def record(
         self,
@@ -304,7 +305,7 @@ class TaskService:
             task = self._task(tx, scope, task_id)
             total = repo.count_subtasks(tx, task_id)
             lines = repo.subtask_lines(tx, task_id, 0, total if subtasks is None else subtasks)
-            rollbacks = rollbacks_of(tx, [task])
+            rollbacks = rollbacks_of(tx, [task], self.telling)
         view = shown(task, rollbacks=rollbacks)
         if not total:
             return view
@@ -340,7 +341,7 @@ class TaskService:
         with self.db.transaction(readonly=True) as tx:
             task = self._task(tx, scope, task_id)
             total = repo.count_subtasks(tx, task_id)
-            rollbacks = rollbacks_of(tx, [task])
+            rollbacks = rollbacks_of(tx, [task], self.telling)
         return TaskHead(shown(task, subtasks=not total, rollbacks=rollbacks), total)
 
     def subtask_pages(self, task_id: str, total: int) -> Iterator[list[str]]:
@@ -380,7 +381,7 @@ class TaskService:
             total, tasks = repo.list_tasks(
                 tx, scope.workspace.id, kind=kind, status=status, limit=p.limit, offset=p.skip
             )
-            rollbacks = rollbacks_of(tx, tasks)
+            rollbacks = rollbacks_of(tx, tasks, self.telling)
         listed = [self.progress.since(task) for task in tasks]
         return TaskList(total, [shown(t, subtasks=False, rollbacks=rollbacks) for t in listed])
 
@@ -433,8 +434,7 @@ class TaskService:
             self.ends.ended()
 
     def _forget(self, failed: list[str]) -> None:
-        """What tasks failed as orphaned said from inside their transaction (their process
-        died before its runner could drop it)."""
+        """Drop what tasks failed as orphaned said from inside their transaction."""
         for task_id in failed:
             self.progress.forget(task_id)
 

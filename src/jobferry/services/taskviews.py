@@ -4,7 +4,7 @@ rollback task undoing it now."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,17 +103,32 @@ class Rollbacks:
     done: dict[str, tuple[int, str]] = field(default_factory=dict)
     expired: dict[str, Expiry] = field(default_factory=dict)
     running: dict[str, str] = field(default_factory=dict)
+    undoing: dict[str, str] = field(default_factory=dict)
+    """What a task whose work another process is still undoing says now (:data:`Telling`)."""
 
 
-def rollbacks_of(tx: Tx, tasks: Sequence[TaskRecord]) -> Rollbacks:
-    """What became of the ended imports among ``tasks`` (:class:`Rollbacks`)."""
+Telling = Callable[[Tx, Sequence[TaskRecord]], dict[str, str]]
+"""Task id → what it says now, for those of some tasks whose work another server process has
+yet to undo (a push whose process died: ``PushService.telling``), computed as they are read."""
+
+
+def nothing_told(tx: Tx, tasks: Sequence[TaskRecord]) -> dict[str, str]:
+    """No task's work is undone by another process."""
+    return {}
+
+
+def rollbacks_of(tx: Tx, tasks: Sequence[TaskRecord], telling: Telling = nothing_told) -> Rollbacks:
+    """What became of the ended imports among ``tasks`` (:class:`Rollbacks`), and what those
+    whose undo is not over say now (``telling``)."""
+    told = telling(tx, tasks)
     imports = [t.id for t in tasks if t.kind == TaskKind.IMPORT and t.status != TaskStatus.RUNNING]
     if not imports:
-        return Rollbacks()
+        return Rollbacks(undoing=told)
     return Rollbacks(
         rollback_repo.rollbacks_of(tx, imports),
         expiry_repo.expiries_of(tx, imports),
         _running(tx, {t.workspace_id for t in tasks}),
+        told,
     )
 
 
@@ -145,7 +160,7 @@ def shown(
 ) -> Task:
     """The record of a stored task (with the subtasks kept inline by older versions) and, for
     an import in ``rollbacks``, its rollback, its rollback's expiry, or the rollback task
-    undoing it now."""
+    undoing it now; a task whose undo is not over says what ``rollbacks`` tells of it."""
     undoings = rollbacks or Rollbacks()
     undone = undoings.done.get(task.id)
     return Task(
@@ -154,7 +169,7 @@ def shown(
         project_id=task.project_id,
         kind=TaskKind(task.kind),
         status=TaskStatus(task.status),
-        message=task.message or "",
+        message=undoings.undoing.get(task.id, task.message or ""),
         progress=task.progress,
         created_by=task.created_by,
         start_time=task.start_time,

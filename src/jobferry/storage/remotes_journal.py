@@ -167,6 +167,22 @@ def orphaned(tx: Tx, alive_since: int) -> list[PushRecord]:
     return [PushRecord(**row._mapping) for row in tx.conn.execute(stmt)]
 
 
+def open_among(tx: Tx, task_ids: Sequence[str]) -> list[PushRecord]:
+    """The pushes (and rollbacks) journalled under ``task_ids`` that are not over."""
+    stmt = select(remote_pushes).where(
+        remote_pushes.c.task_id.in_(task_ids), remote_pushes.c.state.in_(OPEN)
+    )
+    return [PushRecord(**row._mapping) for row in tx.conn.execute(stmt)]
+
+
+def alive_among(tx: Tx, owners: set[str], alive_since: int) -> set[str]:
+    """Which of the processes ``owners`` have beaten since ``alive_since``."""
+    stmt = select(workers.c.id).where(
+        workers.c.id.in_(owners), workers.c.heartbeat_at >= alive_since
+    )
+    return {str(row.id) for row in tx.conn.execute(stmt)}
+
+
 def add_calls(tx: Tx, rows: Sequence[CallRecord]) -> None:
     """Journal calls about to be made (state ``pending``)."""
     if rows:
@@ -243,15 +259,6 @@ def next_seq(tx: Tx, task_id: str) -> int:
     column = func.max(remote_push_calls.c.seq)
     found = tx.conn.execute(select(column).where(remote_push_calls.c.task_id == task_id))
     return int(found.scalar() or 0) + 1
-
-
-def say_on_task(tx: Tx, task_id: str, message: str, now: int) -> None:
-    """Say on a push's task what becomes of it (its status and result as they are)."""
-    tx.conn.execute(
-        update(system_tasks)
-        .where(system_tasks.c.id == task_id)
-        .values(message=message, last_update=now)
-    )
 
 
 def tell_task(tx: Tx, task_id: str, status: str, message: str, result: str, now: int) -> None:

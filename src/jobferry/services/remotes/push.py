@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -56,6 +56,7 @@ from jobferry.services.importing.changes import Committed, TaskEnd
 from jobferry.services.importing.delivery import Attempt, PreparedImport
 from jobferry.services.importing.rollback import undo_import
 from jobferry.services.remotes.journal import Journal
+from jobferry.services.remotes.orphans import undoing_now
 from jobferry.services.remotes.program import NotingChanges, Program
 from jobferry.services.remotes.reading import RemoteState, changed_since, read_state, record_after
 from jobferry.services.remotes.sending import PushFailed, send_level
@@ -73,6 +74,7 @@ from jobferry.storage import tasks as task_repo
 from jobferry.storage.importing import target as import_repo
 from jobferry.storage.remotes import RemoteRecord
 from jobferry.storage.remotes_journal import PushRecord
+from jobferry.storage.tasks import TaskRecord
 
 log = logging.getLogger("jobferry.push")
 
@@ -380,15 +382,14 @@ class PushService:
                 push.remote,
                 wait,
             )
-            if not push.task_id.startswith(ROLLBACK):  # a rollback has no task
-                said = (
-                    f"The push to remote '{push.remote}' stopped when its server process did; "
-                    f"its undo starts in {wait:.0f} s, once the calls it had in flight can no "
-                    "longer reach the remote."
-                )
-                with self.db.transaction() as tx:
-                    journal_repo.say_on_task(tx, push.task_id, said, now)
         return True
+
+    def telling(self, tx: Tx, tasks: Sequence[TaskRecord]) -> dict[str, str]:
+        """What the tasks among ``tasks`` of pushes (or rollbacks) whose process died say
+        while their undo waits or runs, as of now (``TaskService.telling``)."""
+        now = self.clock()
+        alive_since = now - 4 * self.tasks.heartbeat_ms
+        return undoing_now(tx, tasks, settle_ms=self.settle_ms, alive_since=alive_since, now=now)
 
     def _recover_shadow(self, push: PushRecord, final: str) -> str:
         """The shadow's import of a push whose process died, rolled back with the journal's

@@ -15,12 +15,11 @@ from jobferry.domain.enums import TaskStatus
 from jobferry.errors import ConflictError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope, now_ms
-from jobferry.services.importing.request import parse_import_request
 from jobferry.storage import remotes_journal as journal_repo
 from jobferry.storage.importing import target as target_repo
 from support.console import admin_actor
-from support.planning import import_package, upload
-from support.pushes import SECOND, first_package, second_package
+from support.planning import import_package
+from support.pushes import SECOND, first_package, killed_push, second_package
 from support.standin import DataArtsStandin, Fault, Killed, held, remote_shadow
 
 
@@ -38,17 +37,6 @@ def shadow(services: Services, standin: DataArtsStandin, tmp_path: Path) -> Scop
     return scope
 
 
-def _killed_push(services: Services, shadow: Scope, tmp_path: Path) -> str:
-    """Start the second push and let it die; its task id."""
-    body = {"path": upload(services, shadow, second_package(tmp_path)), **SECOND}
-    prepared = services.imports.prepare(
-        shadow, parse_import_request({"sameNamePolicy": "OVERWRITE", **body})
-    )
-    with pytest.raises(Killed):
-        services.imports.run(prepared)
-    return prepared.task_id
-
-
 def _shadow(services: Services, scope: Scope) -> dict[str, tuple[str, str]]:
     """The shadow's jobs: name → (definition, status)."""
     with services.db.transaction(readonly=True) as tx:
@@ -63,7 +51,7 @@ def test_a_push_killed_midway_is_undone_by_recovery(
     before, shadow_before = held(standin), _shadow(services, shadow)
     standin.reset()
     standin.faults[at] = Fault.KILL
-    task_id = _killed_push(services, shadow, tmp_path)
+    task_id = killed_push(services, shadow, tmp_path)
     assert len(standin.writes()) >= at - 1
     with services.db.transaction(readonly=True) as tx:
         push = journal_repo.get_push(tx, task_id)
@@ -110,7 +98,7 @@ def test_a_push_killed_before_its_first_call_or_at_its_last_is_undone_whole(
     before, shadow_before = held(standin), _shadow(services, shadow)
     standin.reset()
     standin.call_faults[1 if when == "first" else last] = Fault.KILL
-    task_id = _killed_push(services, shadow, tmp_path)
+    task_id = killed_push(services, shadow, tmp_path)
     assert (standin.writes() == []) is (when == "first")
     assert "monthly_sales" in _shadow(services, shadow)
     assert services.pushes.recover() == [task_id]
@@ -131,7 +119,7 @@ def test_the_recovery_waits_for_a_call_in_flight_at_the_kill_to_land(
     before = held(standin)
     standin.reset()
     standin.faults[3] = Fault.STRAY
-    task_id = _killed_push(services, shadow, tmp_path)
+    task_id = killed_push(services, shadow, tmp_path)
     pushes = services.pushes
     now = [now_ms()]
     pushes.settle_ms, pushes.clock = 60_000, lambda: now[0]
@@ -159,7 +147,7 @@ def test_a_remote_is_not_removed_while_a_push_into_it_is_not_over(
     """Its undo needs the remote: removing it would leave the remote half-pushed for good."""
     standin.reset()
     standin.faults[2] = Fault.KILL
-    task_id = _killed_push(services, shadow, tmp_path)
+    task_id = killed_push(services, shadow, tmp_path)
     actor = admin_actor(services)
     with pytest.raises(ConflictError, match=f"push {task_id} into it is not over") as refused:
         services.remotes.remove(actor, "prod")
@@ -179,7 +167,7 @@ def test_a_recovery_that_died_mid_undo_is_finished_by_the_next(
     before = held(standin)
     standin.reset()
     standin.faults[3] = Fault.KILL
-    task_id = _killed_push(services, shadow, tmp_path)
+    task_id = killed_push(services, shadow, tmp_path)
     standin.reset()
     standin.faults[1] = Fault.STRAY
     with pytest.raises(Killed):

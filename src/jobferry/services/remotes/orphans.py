@@ -1,0 +1,87 @@
+"""What the task of a push (or of a push's rollback) whose server process died says until the
+undo of its calls is over, computed each time the task is read.
+
+The heartbeat fails such a task at once (``TaskService.heartbeat``), but the remote may still
+hold what it wrote: :meth:`~.push.PushService.recover` undoes it once the calls it had in
+flight can no longer land (the settle time after the newest was sent), on whichever server
+process takes it. Until then the task says that its undo waits, and how long (from the time it
+is read), or that a server process is undoing it now; once over, the recovery writes into the
+task how it ended (what was undone, what could not be and what to do).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from jobferry.domain.enums import TaskKind, TaskStatus
+from jobferry.services.definitions.documents import load
+from jobferry.services.remotes.undo import ROLLBACK
+from jobferry.storage import Tx
+from jobferry.storage import remotes_journal as journal_repo
+from jobferry.storage.remotes_journal import PushRecord
+from jobferry.storage.tasks import TaskRecord
+
+LATER = (
+    "Read this task again once the undo is over: it says then what was undone, and what to do "
+    "about anything that could not be."
+)
+
+
+def journal_key(task_id: str, kind: TaskKind | str) -> str:
+    """The key of the journal a task of ``kind`` writes into a remote under: a push's is its
+    import task's id, a rollback task's the rollback prefix and its id."""
+    return f"{ROLLBACK}{task_id}" if kind == TaskKind.ROLLBACK else task_id
+
+
+def undoing_now(
+    tx: Tx, tasks: Sequence[TaskRecord], *, settle_ms: int, alive_since: int, now: int
+) -> dict[str, str]:
+    """Task id → what it says now, for those of ``tasks`` whose push or rollback stopped with
+    its server process and whose undo is not over (``alive_since``: a process that beat since
+    is running; ``now``: when the task is read)."""
+    keyed = {
+        journal_key(task.id, task.kind): task
+        for task in tasks
+        if task.kind in (TaskKind.IMPORT, TaskKind.ROLLBACK)
+    }
+    if not keyed:
+        return {}
+    pushes = journal_repo.open_among(tx, list(keyed))
+    if not pushes:
+        return {}
+    alive = journal_repo.alive_among(tx, {p.owner for p in pushes if p.owner}, alive_since)
+    said: dict[str, str] = {}
+    for push in pushes:
+        task, live = keyed[push.task_id], push.owner in alive
+        if push.state == "recovering" and live:
+            when = "a server process is undoing them now"
+        elif live and task.status == TaskStatus.RUNNING:
+            continue  # a push (or its own undo) running on a process that is alive
+        else:
+            when = _starts(journal_repo.newest_pending(tx, push.task_id), settle_ms, now)
+        undone = f"the calls it made to the remote are not undone yet: {when}"
+        said[task.id] = f"{stopped(task, push)}; {undone}. {LATER}"
+    return said
+
+
+def _starts(sent: int | None, settle_ms: int, now: int) -> str:
+    """When the undo starts, as of ``now`` (``sent``: the newest call in flight)."""
+    if sent is not None and sent + settle_ms > now:
+        wait = math.ceil((sent + settle_ms - now) / 1000)
+        return (
+            f"its undo starts in {wait} s, once the calls it had in flight can no longer "
+            "reach the remote, when a server process takes it"
+        )
+    return "its undo starts when a server process takes it"
+
+
+def stopped(task: TaskRecord, push: PushRecord) -> str:
+    """What stopped, and where (a push, or the rollback of a push)."""
+    if task.kind == TaskKind.ROLLBACK:
+        pushed = load(task.request or "{}").get("taskId")
+        return (
+            f"The rollback of push {pushed} in remote '{push.remote}' stopped when its server "
+            "process did"
+        )
+    return f"The push to remote '{push.remote}' stopped when its server process did"
