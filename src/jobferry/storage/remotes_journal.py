@@ -242,6 +242,14 @@ def drop_calls_ended_before(tx: Tx, before: int, limit: int) -> int:
     return len(task_ids)
 
 
+def count_calls(tx: Tx, task_id: str, state: str) -> int:
+    """How many calls of a push are in ``state``."""
+    stmt = select(func.count()).where(
+        remote_push_calls.c.task_id == task_id, remote_push_calls.c.state == state
+    )
+    return int(tx.conn.execute(stmt).scalar() or 0)
+
+
 def newest_pending(tx: Tx, task_id: str) -> int | None:
     """When the newest call of a push still ``pending`` was journalled (``None``: none is), the
     last moment a call of it may have been sent without an answer."""

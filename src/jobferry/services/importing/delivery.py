@@ -118,6 +118,11 @@ class Rollback(Protocol):
         """The import rolled back."""
         ...
 
+    @property
+    def task(self) -> str | None:
+        """The rollback task running it (``None``: a rollback answered in its request)."""
+        ...
+
     def check(self) -> None:
         """Refuse, naming the objects, every rollback :meth:`run` would refuse as things stand
         (without what an :class:`Along` writes); reads only."""

@@ -6,7 +6,9 @@ hold what it wrote: :meth:`~.push.PushService.recover` undoes it once the calls 
 flight can no longer land (the settle time after the newest was sent), on whichever server
 process takes it. Until then the task says that its undo waits, and how long (from the time it
 is read), or that a server process is undoing it now; once over, the recovery writes into the
-task how it ended (what was undone, what could not be and what to do).
+task how it ended (what was undone, what could not be and what to do): a push's
+(``PushService._tell``), a rollback's (:func:`tell_rollback`: what it had rolled back, what
+stays so, and the command that finishes it).
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ import math
 from collections.abc import Sequence
 
 from jobferry.domain.enums import TaskKind, TaskStatus
-from jobferry.services.definitions.documents import load
-from jobferry.services.remotes.undo import ROLLBACK
+from jobferry.services.definitions.documents import dump, load
+from jobferry.services.remotes.undo import ROLLBACK, UndoReport
 from jobferry.storage import Tx
+from jobferry.storage import accounts as account_repo
 from jobferry.storage import remotes_journal as journal_repo
+from jobferry.storage import tasks as task_repo
 from jobferry.storage.remotes_journal import PushRecord
 from jobferry.storage.tasks import TaskRecord
 
@@ -85,3 +89,39 @@ def stopped(task: TaskRecord, push: PushRecord) -> str:
             "process did"
         )
     return f"The push to remote '{push.remote}' stopped when its server process did"
+
+
+def tell_rollback(tx: Tx, push: PushRecord, report: UndoReport, now: int) -> None:
+    """End the task of a push's rollback whose process died (a rollback answered in its
+    request has none: its caller was told) with what the recovery's ``report`` left: what it
+    had rolled back in the remote and was put back, what stays rolled back and its fix, and the
+    command that finishes the rollback."""
+    task = task_repo.get_task(tx, push.workspace_id, push.task_id.removeprefix(ROLLBACK))
+    workspace = account_repo.get_workspace(tx, push.project_id, push.workspace_id)
+    if task is None or task.kind != TaskKind.ROLLBACK or workspace is None:
+        return
+    pushed = str(load(task.request or "{}").get("taskId"))
+    changes = journal_repo.count_calls(tx, pushed, "done")
+    rolled = [*report.undone, *(str(item["object"]) for item in report.stuck)]
+    having = f"before it rolled back any of the push's {changes} change(s) in the remote"
+    if rolled:
+        named = ", ".join(rolled[:20]) + (", …" if len(rolled) > 20 else "")
+        having = (
+            f"having rolled back {len(rolled)} of the push's {changes} change(s) in the remote "
+            f"({named}) and none in the shadow"
+        )
+    again = f"the rollback by running it again: jobferry rollback {pushed} -w {workspace.name}."
+    if report.stuck:
+        left = (
+            f"After a restart, {report.describe('rollback')} Those stay rolled back in the "
+            f"remote while the shadow shows push {pushed} whole. Once each is fixed, finish {again}"
+        )
+    else:
+        put = "those were put back as the push left them" if rolled else "nothing was changed"
+        left = (
+            f"After a restart {put}: push {pushed} stands whole in the remote and in the shadow, "
+            f"nothing of it rolled back. Finish {again}"
+        )
+    message = f"{stopped(task, push)}, {having}. {left}"
+    result = dump({"push": report.as_json()})
+    journal_repo.tell_task(tx, task.id, TaskStatus.FAILED, message, result, now)

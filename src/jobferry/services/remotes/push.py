@@ -56,7 +56,7 @@ from jobferry.services.importing.changes import Committed, TaskEnd
 from jobferry.services.importing.delivery import Attempt, PreparedImport
 from jobferry.services.importing.rollback import undo_import
 from jobferry.services.remotes.journal import Journal
-from jobferry.services.remotes.orphans import undoing_now
+from jobferry.services.remotes.orphans import tell_rollback, undoing_now
 from jobferry.services.remotes.program import NotingChanges, Program
 from jobferry.services.remotes.reading import RemoteState, changed_since, read_state, record_after
 from jobferry.services.remotes.sending import PushFailed, send_level
@@ -359,8 +359,10 @@ class PushService:
                 writes = RemoteWrites(client, self.sleep)
                 report = undo_push(journal, writes, item.name, over=False)
             shadow = self._recover_shadow(push, report.final())
-            if push.task_id.startswith(ROLLBACK):
-                continue  # a rollback has no task: its caller was told it failed
+            if push.task_id.startswith(ROLLBACK):  # its task's, if it ran as one
+                with self.db.transaction() as tx:
+                    tell_rollback(tx, push, report, now_ms())
+                continue
             self._tell(push.task_id, item.name, report, shadow)
             done.append(push.task_id)
         return done

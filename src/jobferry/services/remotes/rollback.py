@@ -20,7 +20,9 @@ shadow or the remote changed; the shadow takes the rollback once the remote did.
 The shadow cannot go first: nothing undoes a local rollback, so a call failing after it could
 not bring the shadow back to the pushed state. A process killed between 2 and 3 leaves the
 rollback's journal open; :meth:`PushService.recover` undoes its calls and ends it, so remote and
-shadow are both as before the rollback (the push stands).
+shadow are both as before the rollback (the push stands), and a rollback task says so: what had
+been rolled back, what could not be put back, and the command that finishes the rollback
+(:func:`~.orphans.tell_rollback`).
 """
 
 from __future__ import annotations
@@ -31,11 +33,12 @@ from typing import Any
 
 import orjson
 
-from jobferry.domain.enums import JobStatus, ObjectKind
+from jobferry.domain.enums import JobStatus, ObjectKind, TaskKind
 from jobferry.errors import PlanStaleError, RemoteError, RollbackRefusedError
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.importing.delivery import Rollback, RolledBack
 from jobferry.services.remotes.journal import Journal
+from jobferry.services.remotes.orphans import journal_key
 from jobferry.services.remotes.push import PushService
 from jobferry.services.remotes.reading import RemoteState, changed_since, read_state, record_after
 from jobferry.services.remotes.undo import sentence, undo_push, undo_step
@@ -47,9 +50,10 @@ from jobferry.storage.remotes import RemoteRecord
 from jobferry.storage.remotes_journal import CallRecord
 
 
-def journal_id() -> str:
-    """A journal key for a rollback (each attempt its own)."""
-    return f"rollback-{uuid.uuid4().hex}"
+def journal_id(task: str | None) -> str:
+    """A journal key for a rollback: its task's (:func:`~.orphans.journal_key`, which the
+    task's reads and the recovery find it by), or, answered in its request, its own."""
+    return journal_key(task or uuid.uuid4().hex, TaskKind.ROLLBACK)
 
 
 def _touched(calls: list[CallRecord]) -> dict[str, set[str]]:
@@ -132,7 +136,7 @@ class PushRollback:
                     remote=item.name,
                     changed=changed,
                 )
-            journal = Journal(db, journal_id())
+            journal = Journal(db, journal_id(rollback.task))
             writes = RemoteWrites(client, self.pushes.sleep)
             journal.start(item.project_id, ws, item.name, self.pushes.tasks.worker_id)
             steps = [inverse_of(c, state) for c in reversed(made)]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from jobferry.domain.enums import TaskStatus
+from jobferry.domain.enums import TaskKind, TaskStatus
 from jobferry.services.container import Services
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.tasks import ORPHANED
@@ -18,8 +18,8 @@ from jobferry.storage import tasks as task_repo
 from jobferry.storage import workers as worker_repo
 from support.console import admin_actor
 from support.planning import import_package
-from support.pushes import first_package, killed_push
-from support.standin import DataArtsStandin, Fault, held, remote_shadow
+from support.pushes import SECOND, first_package, killed_push, second_package
+from support.standin import DataArtsStandin, Fault, Killed, held, remote_shadow
 
 
 @pytest.fixture
@@ -113,3 +113,61 @@ def test_a_killed_push_whose_undo_is_refused_says_what_stays_and_what_to_do(
     assert "not undone yet" not in said
     assert "could NOT be undone" in said
     assert "Fix:" in said
+
+
+def _killed_rollback_task(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> tuple[str, str]:
+    """Push the second package, then roll it back by a task of its own that dies as it sends
+    its 2nd call (failed by the heartbeat then); the push's and the rollback task's ids."""
+    pushed = import_package(services, shadow, second_package(tmp_path), **SECOND).id
+    queued = services.rollback.start(shadow, pushed)
+    claimed = services.tasks.claim((TaskKind.ROLLBACK,), look_first=False)
+    assert claimed is not None
+    standin.reset()
+    standin.faults[2] = Fault.KILL
+    with pytest.raises(Killed):
+        services.rollback.run(claimed)  # as a task thread does
+    _failed_by_the_heartbeat(services, queued)
+    return pushed, queued
+
+
+def test_a_killed_rollback_task_says_what_it_rolled_back_and_how_to_finish(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    before = held(standin)
+    pushed, queued = _killed_rollback_task(services, standin, shadow, tmp_path)
+    waiting = _said(services, shadow, queued)
+    assert f"The rollback of push {pushed} in remote 'prod' stopped" in waiting
+    assert "not undone yet: its undo starts when a server process takes it" in waiting
+    assert services.pushes.recover() == []  # no push task among them
+    task = services.tasks.show(shadow, queued)
+    assert task.status == TaskStatus.FAILED
+    assert (
+        "having rolled back 1 of the push's 5 change(s) in the remote "
+        "(create_job job 'weekly_sales')" in task.message
+    )
+    assert f"push {pushed} stands whole in the remote and in the shadow" in task.message
+    finish = f"jobferry rollback {pushed} -w {shadow.workspace.name}."
+    assert task.message.endswith(f"Finish the rollback by running it again: {finish}")
+    assert len(task.outcome["push"]["undone"]) == 1
+    standin.faults.clear()
+    services.rollback.rollback(shadow, pushed)  # the command it names finishes it
+    assert held(standin) == before
+    assert standin.refused() == []
+
+
+def test_a_killed_rollback_task_whose_undo_is_refused_says_what_stays_rolled_back(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    pushed, queued = _killed_rollback_task(services, standin, shadow, tmp_path)
+    standin.reset()
+    standin.faults[1] = Fault.REFUSE  # the undo of the one call it made
+    assert services.pushes.recover() == []
+    message = services.tasks.show(shadow, queued).message
+    assert "could NOT be undone" in message
+    assert f"stay rolled back in the remote while the shadow shows push {pushed} whole" in message
+    assert (
+        f"Once each is fixed, finish the rollback by running it again: jobferry rollback {pushed}"
+        in message
+    )
