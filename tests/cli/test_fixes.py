@@ -80,6 +80,14 @@ def test_each_reason_names_the_cli_command_or_flag(reason: str, words: str) -> N
         assert api_words not in fix
 
 
+def test_a_remote_written_all_or_nothing_is_planned_with_mode_atomic() -> None:
+    per_object = {**problem("remote"), "kind": "package", "fix": "import with mode ATOMIC"}
+    assert cli_fix(per_object, "prod", command="plan") == (
+        "plan with --mode atomic, the default (a remote is written all or nothing)"
+    )
+    assert cli_fix(problem("remote"), "prod") is None  # a swap: the server's fix says it
+
+
 def test_an_older_packages_deletion_is_kept_by_leaving_deletions_out() -> None:
     deleting = {**problem("older_package"), "action": "DELETE"}
     fix = str(cli_fix(deleting, "prod"))

@@ -63,6 +63,7 @@ API_SPEAK = re.compile(
             "jobferry package sign FILE --key KEY.pem",
         ),
         ({"reason": "time_zone"}, "“Keep the wall-clock time”"),
+        ({"reason": "remote", "kind": "package"}, "choose “Atomic: import nothing”"),
     ],
 )
 def test_each_import_problem_gets_a_console_fix(problem: dict[str, str], words: str) -> None:

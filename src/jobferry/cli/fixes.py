@@ -119,7 +119,7 @@ def cli_fix(
             f"rename or delete that object {rename}, or {command} with --propagate-deletes if "
             "the source deleted it"
         )
-    return _any_command_fix(reason, command, remote)
+    return _any_command_fix(problem, command, remote)
 
 
 def _said_alike(
@@ -162,9 +162,13 @@ def _said_alike(
     return None
 
 
-def _any_command_fix(reason: Any, command: str, remote: str | None) -> str | None:
+def _any_command_fix(problem: dict[str, Any], command: str, remote: str | None) -> str | None:
     """Fixes that name no option of the command that planned (but ``--propagate-deletes``,
-    which ``apply`` has not)."""
+    which ``apply`` has not, and ``--mode``, which ``apply`` needs not: it writes all or
+    nothing)."""
+    reason = problem.get("reason")
+    if reason == ProblemReason.REMOTE and problem.get("kind") == "package" and command != "apply":
+        return f"{command} with --mode atomic, the default (a remote is written all or nothing)"
     if reason == ProblemReason.MISSING_WORKSPACE:
         return (
             "create that workspace (jobferry admin create-workspace NAME on the server; names "
@@ -225,4 +229,4 @@ def _apply_fix(problem: dict[str, Any], workspace: str | None, remote: str | Non
     if reason == ProblemReason.NAME_CONFLICT:
         rename = in_target(remote, "jobferry jobs rename NAME NEW_NAME")
         return f"rename or delete that object {rename}"
-    return _any_command_fix(reason, "apply", remote)
+    return _any_command_fix(problem, "apply", remote)

@@ -171,7 +171,8 @@ def console_fix(
 
 
 def _target_fix(problem: dict[str, Any], workspace: str) -> str | None:
-    """The fixes of what the target holds: a job scheduled there, a lock, a name taken."""
+    """The fixes of what the target holds: a job scheduled there, a lock, a name taken, a
+    remote written all or nothing."""
     reason = problem.get("reason")
     if reason == ProblemReason.SCHEDULED and problem.get("action") == "DELETE":
         return (
@@ -186,6 +187,11 @@ def _target_fix(problem: dict[str, Any], workspace: str) -> str | None:
         )
     if reason == ProblemReason.LOCKED:
         return f"Ask the lock's holder to release it, or {SKIP_OPTION}."
+    if reason == ProblemReason.REMOTE and problem.get("kind") == "package":
+        return (
+            "Go back to the options and choose “Atomic: import nothing”: a remote is written "
+            "all or nothing."
+        )
     if reason == ProblemReason.NAME_CONFLICT:
         return (
             f"Rename or delete that object in '{workspace}', or, if the source deleted it, go "

@@ -149,6 +149,9 @@ class ProblemReason(StrEnum):
     IN_USE = "in_use"
     POLICY = "policy"
     """A rule of the target workspace's or the route's policy (``domain/policies.py``)."""
+    REMOTE = "remote"
+    """What a remote's push would refuse (``services/remotes/pushable.py``): the remote is
+    written all or nothing, and DataArts' public API cannot swap names within one push."""
 
 
 class DriftPolicy(StrEnum):

@@ -22,6 +22,7 @@ is; a new kind of end is a new implementation registered in :class:`Deliveries`.
 
 from __future__ import annotations
 
+import marshal
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -29,9 +30,27 @@ from typing import Any, Protocol
 
 from jobferry.services.context import WRITERS, Scope
 from jobferry.services.importing.changes import Executor
+from jobferry.services.importing.model import Problem
 from jobferry.services.importing.request import ImportRequest
 from jobferry.storage import Tx
+from jobferry.storage.importing.workset import Workset
 from jobferry.storage.records import WorkspaceRecord
+
+
+@dataclass(frozen=True)
+class Found:
+    """Problems a delivery finds in a plan: of the whole package, and (seq, problem) of its
+    objects."""
+
+    package: list[Problem] = field(default_factory=list)
+    objects: list[tuple[int, Problem]] = field(default_factory=list)
+
+    def noted(self, workset: Workset, package: list[Problem]) -> list[tuple[int, Problem]]:
+        """The objects' problems, kept with their records in ``workset`` (as a plan's late
+        problems), the package's added to ``package``."""
+        package += self.package
+        workset.add_late((seq, marshal.dumps(p.packed())) for seq, p in self.objects)
+        return self.objects
 
 
 @dataclass(frozen=True)
@@ -184,6 +203,14 @@ class Delivery(Protocol):
         """Carry out ``rollback`` (of an import into the scope's workspace)."""
         ...
 
+    def plan_problems(
+        self, scope: Scope, request: ImportRequest, workset: Workset, package: str
+    ) -> Found:
+        """What the workspace's truth cannot be given of the plan in ``workset``, as its
+        problems (a remote: what its push would refuse), so the plan says so before any apply;
+        ``package`` names the package in a problem of its own."""
+        ...
+
     def basis(self, scope: Scope) -> dict[str, Any] | None:
         """What a plan against the workspace was made on, beyond this server's own rows (a
         remote: which refresh, of the remote or of a carried snapshot); ``None``: nothing."""
@@ -213,6 +240,12 @@ class LocalDelivery:
 
     def catch_up(self, scope: Scope) -> None:
         """Nothing to do."""
+
+    def plan_problems(
+        self, scope: Scope, request: ImportRequest, workset: Workset, package: str
+    ) -> Found:
+        """None: the apply is the change."""
+        return Found()
 
     def run_import(self, job: PreparedImport, attempt: Attempt) -> int:
         """The import, once."""

@@ -47,6 +47,7 @@ from jobferry.services.importing.checks import (
 )
 from jobferry.services.importing.decide import decide, older_problem
 from jobferry.services.importing.deletes import Deletes, deletions_not_applied, name_conflicts
+from jobferry.services.importing.delivery import LOCAL, Delivery
 from jobferry.services.importing.findings import Findings
 from jobferry.services.importing.matching import Matcher, package_source
 from jobferry.services.importing.model import (
@@ -107,6 +108,8 @@ class PlanContext:
     said: Callable[[int], None] | None = None
     """Told after each batch how many of the package's objects were planned so far (a
     task's progress)."""
+    delivery: Delivery = LOCAL
+    """Where the import's changes go, which may refuse some (:meth:`Delivery.plan_problems`)."""
 
 
 def _batches(objects: Iterable[PackageObject]) -> Iterator[list[PackageObject]]:
@@ -194,6 +197,9 @@ class Planner:
         late = resolve_pending(self.workset, self.reader.present, report)
         self._plan_deletes()
         late += name_conflicts(self.workset, self.ws_name)
+        late += self.ctx.delivery.plan_problems(
+            self.ctx.scope, self.ctx.request, self.workset, self.reader.sha256[:12]
+        ).noted(self.workset, self.package_problems)
         graph = JobGraph(self.workset)
         late += cycle_problems(graph, self.state)
         late += policy_problems(

@@ -196,6 +196,7 @@ class ImportService:
             helper=helper,
             write_ahead=ahead,
             said=said,
+            delivery=self.deliveries.of(scope.workspace),
         )
         return Planner(context, reader, workset).run()
 

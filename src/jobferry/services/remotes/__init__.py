@@ -21,5 +21,6 @@ by a shadow workspace that changes only when the remote is refreshed.
   before and after it is made), ``undo``, and ``unsent`` (the shadow brought to what the
   calls could not carry: a job's description as the remote holds it); ``orphans`` (what the
   task of a push whose process died says until its undo, the recovery's, is over).
+- ``pushable``: what a push would refuse, said by the plan into the shadow as its problems.
 - ``rollback``: a push rolled back by pushing its inverse; ``basis``: what a package carried
   to a remote's side was cut against."""

@@ -16,15 +16,19 @@ from jobferry.domain.enums import RefreshSource
 from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.importing.delivery import (
     Attempt,
+    Found,
     Pacing,
     PreparedImport,
     Rollback,
     RolledBack,
 )
+from jobferry.services.importing.request import ImportRequest
 from jobferry.services.remotes.push import PushService
+from jobferry.services.remotes.pushable import plan_problems
 from jobferry.services.remotes.records import Refresh
 from jobferry.services.remotes.rollback import PushRollback
 from jobferry.storage import remotes as remote_repo
+from jobferry.storage.importing.workset import Workset
 from jobferry.storage.remotes import RemoteRecord
 
 
@@ -62,6 +66,12 @@ class RemoteDelivery:
         remote, _ = self._last(scope)
         if remote is not None:
             self.pushes.remotes.refresh(scope.actor, remote.name)
+
+    def plan_problems(
+        self, scope: Scope, request: ImportRequest, workset: Workset, package: str
+    ) -> Found:
+        """What the push of the plan would refuse (:mod:`.pushable`)."""
+        return plan_problems(scope.workspace.shadow_of or "", request, workset, package)
 
     def run_import(self, job: PreparedImport, attempt: Attempt) -> int:
         """Import into the shadow through the remote executor, then push to the remote."""

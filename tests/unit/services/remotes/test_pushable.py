@@ -1,0 +1,79 @@
+"""What a push would refuse is said by the plan into the remote's shadow
+(``services/remotes/pushable.py``): a PER_OBJECT import (the remote is written all or nothing)
+and renames that swap names in one import are the plan's problems, each with its fix; the
+import still refuses them, and nothing reaches the remote."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jobferry.domain.enums import ProblemReason, TaskStatus
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from jobferry.services.importing.plan import Plan
+from jobferry.services.importing.request import parse_import_request
+from support.builders import make_job
+from support.planning import (
+    import_package,
+    jobs_with_dependencies,
+    run_import,
+    uid_of,
+    upload,
+    write_objects,
+)
+from support.standin import DataArtsStandin, held
+
+
+def _plan(services: Services, shadow: Scope, package: Path, **options: str) -> Plan:
+    remote = services.imports.deliveries.remote
+    assert remote is not None
+    remote.refresh_seconds = 3600  # planned at once, on the last refresh
+    body = {"path": upload(services, shadow, package), "sameNamePolicy": "OVERWRITE", **options}
+    plan = services.imports.plan(shadow, parse_import_request(body))
+    assert isinstance(plan, Plan)
+    return plan
+
+
+def _swapped(tmp_path: Path) -> Path:
+    """daily_sales and weekly_sales, each renamed in the source to the other's name."""
+    uids = {
+        "daily_sales": uid_of("job", "weekly_sales"),
+        "weekly_sales": uid_of("job", "daily_sales"),
+    }
+    jobs = jobs_with_dependencies(make_job("daily_sales"), make_job("weekly_sales"))
+    return write_objects(tmp_path / "swapped.zip", jobs, uids=uids)
+
+
+def test_a_plan_that_swaps_two_job_names_in_a_remote_shows_each_rename_as_a_problem(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    jobs = jobs_with_dependencies(make_job("daily_sales"), make_job("weekly_sales"))
+    import_package(services, shadow, write_objects(tmp_path / "first.zip", jobs))
+    before = held(standin)
+    plan = _plan(services, shadow, _swapped(tmp_path))
+    problems = {(p.kind, p.name): p for p in plan.problems if p.reason is ProblemReason.REMOTE}
+    assert set(problems) == {("job", "daily_sales"), ("job", "weekly_sales")}
+    swap = problems[("job", "weekly_sales")]
+    assert "the rename of job 'daily_sales' to 'weekly_sales'" in swap.detail
+    assert "push the renames one import at a time" in swap.fix
+    task = run_import(services, shadow, upload(services, shadow, _swapped(tmp_path)))
+    assert task.status == TaskStatus.FAILED  # the import keeps its refusal
+    assert held(standin) == before
+    assert standin.refused() == []
+
+
+def test_a_per_object_plan_into_a_remote_is_a_problem_of_the_package(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    before = held(standin)
+    package = write_objects(tmp_path / "one.zip", jobs_with_dependencies(make_job("new_job")))
+    plan = _plan(services, shadow, package, mode="PER_OBJECT")
+    (problem,) = [p for p in plan.problems if p.reason is ProblemReason.REMOTE]
+    assert problem.kind == "package"
+    assert "remote 'prod' is written all or nothing" in problem.detail
+    assert problem.fix == "import with mode ATOMIC"
+    assert not [p for p in _plan(services, shadow, package).problems]  # ATOMIC: none
+    task = run_import(services, shadow, upload(services, shadow, package), mode="PER_OBJECT")
+    assert task.status == TaskStatus.FAILED  # the import keeps its refusal
+    assert "import with mode ATOMIC" in task.message
+    assert held(standin) == before
