@@ -246,6 +246,20 @@ def test_the_plan_names_the_workspace_s_jobs_a_rename_rewrites(
     assert "rewritten" not in capsys.readouterr().out
 
 
+def test_the_plan_names_the_jobs_whose_description_a_remote_will_not_get(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    unsent = [{"kind": "job", "name": "daily_sales"}, {"kind": "job", "name": "monthly_sales"}]
+    plan = {"planId": "p1", "objects": [], "summary": {}, "descriptionsNotSent": unsent}
+    show_plan(Output(False), {**plan, "descriptionsNotSentTotal": 3})
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "Jobs whose description DataArts will not get" in shown
+    assert ": daily_sales, monthly_sales and 1 more." in shown
+    assert "descriptionsNotSent" not in shown
+    show_plan(Output(False), {"planId": "p1", "objects": [], "summary": {}})
+    assert "description" not in capsys.readouterr().out
+
+
 def test_the_plan_says_which_scheduled_jobs_are_started_again_and_which_are_deleted(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

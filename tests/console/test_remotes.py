@@ -9,6 +9,7 @@ import html
 import json
 import re
 import uuid
+from pathlib import Path
 
 import httpx2
 import pytest
@@ -23,10 +24,11 @@ from support import wizard
 from support.builders import make_job
 from support.console import Browser, admin_scope, assert_page, finish_task, sign_in_as
 from support.gateway import Gateway
+from support.packages import write_package
 from support.releases import person
 from support.remotes import exported_workspace, remote_body, remote_workspace
 from support.server import ServerProcess, new_workspace
-from support.standin import DataArtsStandin, held_back
+from support.standin import DataArtsStandin, held_back, remote_shadow
 
 
 def _remote_workspace(server: ServerProcess) -> str:
@@ -275,3 +277,20 @@ def test_admin_remotes_is_an_admin_page_and_testing_takes_a_role_in_the_shadow(
     with pytest.raises(PermissionDeniedError):
         services.remotes.test(outsider.actor, "prod")
     assert standin.calls() == []
+
+
+def test_a_plan_into_a_shadow_warns_of_the_descriptions_the_remote_will_not_get(
+    browser: Browser, services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    shadow = remote_shadow(services, DataArtsStandin()).workspace.id
+    remote = services.imports.deliveries.remote
+    assert remote is not None
+    remote.refresh_seconds = 3600  # planned at once, on the last refresh
+    jobs = [make_job("daily_sales", description="described in dev"), make_job("weekly_sales")]
+    package = write_package(tmp_path / "described.zip", jobs).read_bytes()
+    options = browser.get(wizard.upload(browser, shadow, package))
+    planned = wizard.step(browser, shadow, "plan", wizard.fields(options.text, shadow))
+    assert_page(planned, 200, "data-plan-unsent")
+    said = html.unescape(" ".join(planned.text.split()))
+    assert "DataArts will not get these jobs' descriptions (it takes a job without one" in said
+    assert "description it had): daily_sales." in said

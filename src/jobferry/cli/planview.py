@@ -201,7 +201,8 @@ def show_plan(
         if obj.get("diff") or obj.get("schedule") or obj.get("driftDiff"):
             _object_details(out, obj)
     _paused(out, objects)
-    _rewritten(out, plan)
+    _jobs(out, plan, "referencesRewritten", "referencesRewrittenTotal", REWRITTEN)
+    _jobs(out, plan, "descriptionsNotSent", "descriptionsNotSentTotal", UNSENT)
     _more(out, plan, len(shown), route is None, command)
     out.line(summary_text(plan.get("summary") or {}), style="bold")
     _pending(out, plan, route)
@@ -296,17 +297,18 @@ def _paused(out: Output, objects: list[dict[str, Any]]) -> None:
         )
 
 
-def _rewritten(out: Output, plan: dict[str, Any]) -> None:
-    """The workspace's own jobs the import rewrites to the new names of what it renames."""
-    jobs = [str(mapping(j).get("name")) for j in plan.get("referencesRewritten") or []]
+REWRITTEN = "Jobs of this workspace rewritten to the new names of what the import renames"
+UNSENT = "Jobs whose description DataArts will not get (its job API has no field for one)"
+
+
+def _jobs(out: Output, plan: dict[str, Any], listed: str, total: str, said: str) -> None:
+    """The jobs the plan lists under ``listed`` (how many: ``total``) after ``said``: jobs the
+    import rewrites, or whose description cannot reach a remote."""
+    jobs = [str(mapping(j).get("name")) for j in plan.get(listed) or []]
     if jobs:
-        total = plan.get("referencesRewrittenTotal") or len(jobs)
-        more = f" and {total - len(jobs)} more" if total > len(jobs) else ""
-        out.line(
-            f"Jobs of this workspace rewritten to the new names of what the import renames: "
-            f"{', '.join(jobs)}{more}.",
-            style="yellow",
-        )
+        count = plan.get(total) or len(jobs)
+        more = f" and {count - len(jobs)} more" if count > len(jobs) else ""
+        out.line(f"{said}: {', '.join(jobs)}{more}.", style="yellow")
 
 
 def _plan_header(out: Output, plan: dict[str, Any], into: str | None) -> None:

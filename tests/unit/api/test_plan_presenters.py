@@ -176,3 +176,17 @@ def test_the_jobs_a_rename_rewrites_are_listed_only_when_there_are_some() -> Non
         "objectsTotal",
     ]
     assert stored_plan_document(rewriting.stored()) == doc
+
+
+def test_the_jobs_whose_description_a_remote_will_not_get_are_listed_only_when_there_are_some() -> (
+    None
+):
+    plan = _plan(problems_total=1, not_applied_total=1)
+    assert "descriptionsNotSent" not in plan_document(plan)
+    unsent = Plan(**{**plan.__dict__, "unsent": ("daily_sales",), "unsent_total": 2})
+    doc = plan_document(unsent)
+    assert doc["descriptionsNotSent"] == [{"kind": "job", "name": "daily_sales"}]
+    assert doc["descriptionsNotSentTotal"] == 2
+    assert stored_plan_document(unsent.stored()) == doc
+    earlier = {k: v for k, v in plan.stored().items() if not k.startswith("unsent")}
+    assert Plan.of_stored(earlier).unsent == ()  # kept before plans said it

@@ -33,14 +33,23 @@ def plan_document(plan: Plan) -> dict[str, Any]:
     ]
     if plan.not_applied_total > len(plan.not_applied):
         doc["deletionsNotAppliedTotal"] = plan.not_applied_total
-    if plan.rewrites_total:
-        doc["referencesRewritten"] = [{"kind": "job", "name": name} for name in plan.rewrites]
-        if plan.rewrites_total > len(plan.rewrites):
-            doc["referencesRewrittenTotal"] = plan.rewrites_total
+    doc |= _jobs("referencesRewritten", plan.rewrites, plan.rewrites_total)
+    doc |= _jobs("descriptionsNotSent", plan.unsent, plan.unsent_total)
     if plan.remote_state is not None:
         doc["remoteState"] = dict(plan.remote_state)
     doc["objects"] = [line_document(line) for line in plan.lines]
     doc["objectsTotal"] = plan.lines_total
+    return doc
+
+
+def _jobs(field: str, names: tuple[str, ...], total: int) -> dict[str, Any]:
+    """A list of jobs the plan names (``field``: its first, ``fieldTotal`` when more), or
+    nothing when there are none."""
+    if not total:
+        return {}
+    doc: dict[str, Any] = {field: [{"kind": "job", "name": name} for name in names]}
+    if total > len(names):
+        doc[f"{field}Total"] = total
     return doc
 
 

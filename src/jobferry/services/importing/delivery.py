@@ -30,7 +30,7 @@ from typing import Any, Protocol
 
 from jobferry.services.context import WRITERS, Scope
 from jobferry.services.importing.changes import Executor
-from jobferry.services.importing.model import Problem
+from jobferry.services.importing.model import Problem, Record
 from jobferry.services.importing.request import ImportRequest
 from jobferry.storage import Tx
 from jobferry.storage.importing.workset import Workset
@@ -211,6 +211,11 @@ class Delivery(Protocol):
         ``package`` names the package in a problem of its own."""
         ...
 
+    def unsent(self, records: Sequence[Record]) -> list[str]:
+        """The jobs among the planned ``records`` whose description the workspace's truth will
+        not get (a remote: DataArts' job API has no field for one); the plan warns of them."""
+        ...
+
     def basis(self, scope: Scope) -> dict[str, Any] | None:
         """What a plan against the workspace was made on, beyond this server's own rows (a
         remote: which refresh, of the remote or of a carried snapshot); ``None``: nothing."""
@@ -246,6 +251,10 @@ class LocalDelivery:
     ) -> Found:
         """None: the apply is the change."""
         return Found()
+
+    def unsent(self, records: Sequence[Record]) -> list[str]:
+        """None: the workspace holds what the import writes."""
+        return []
 
     def run_import(self, job: PreparedImport, attempt: Attempt) -> int:
         """The import, once."""

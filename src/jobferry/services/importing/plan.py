@@ -269,6 +269,10 @@ class Plan:
     """The first jobs outside the package whose references to a renamed object the import
     rewrites to its new name (``rewrites_total`` counts them all)."""
     rewrites_total: int = 0
+    unsent: tuple[str, ...] = ()
+    """The first jobs whose description the workspace's truth will not get (a remote's:
+    DataArts' job API has no field for one; ``unsent_total`` counts them all)."""
+    unsent_total: int = 0
 
     @classmethod
     def of(
@@ -326,6 +330,8 @@ class Plan:
             "remote_state": None if self.remote_state is None else dict(self.remote_state),
             "rewrites": list(self.rewrites),
             "rewrites_total": self.rewrites_total,
+            "unsent": list(self.unsent),
+            "unsent_total": self.unsent_total,
         }
 
     @classmethod
@@ -356,6 +362,8 @@ class Plan:
             remote_state=values["remote_state"],
             rewrites=tuple(values["rewrites"]),
             rewrites_total=values["rewrites_total"],
+            unsent=tuple(values.get("unsent", ())),  # kept before plans said it: none
+            unsent_total=values.get("unsent_total", 0),
         )
 
     def with_lines(self, lines: tuple[PlanLine, ...]) -> Plan:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import orjson
 
@@ -74,10 +74,12 @@ class PlanStore:
         inline: list[PlanLine] = []
         delivery = self.deliveries.of(scope.workspace)
         basis = delivery.basis(scope)
+        unsent = Unsent()
         try:
             for start in range(0, len(outcome.order), BATCH):
                 seqs = outcome.order[start : start + BATCH]
                 records = workset.records(seqs)
+                unsent.add(delivery.unsent([Record.unpacked(records[s][0]) for s in seqs]))
                 lines = [PlanLine.of(Record.unpacked(records[s][0]), records[s][1]) for s in seqs]
                 if basis is not None:
                     asked = [(str(ln.kind), ln.target_name) for ln in lines]
@@ -91,6 +93,7 @@ class PlanStore:
                     plan_repo.insert_plan_objects(tx, plan_id, rows)
             rewrites = _first_rewrites(workset)
             plan = Plan.of(outcome, plan_id, package_sha256, tuple(inline), basis, rewrites)
+            plan = replace(plan, unsent=tuple(unsent.names), unsent_total=unsent.total)
             kept = PlanRecord(
                 plan_id,
                 scope.workspace.id,
@@ -198,6 +201,20 @@ class PlanStore:
                 plan_id=plan_id,
             )
         return stored
+
+
+@dataclass
+class Unsent:
+    """The jobs whose description the workspace's truth will not get: the first names, and
+    how many."""
+
+    names: list[str] = field(default_factory=list)
+    total: int = 0
+
+    def add(self, names: list[str]) -> None:
+        """Count ``names`` (a batch's), keeping the first."""
+        self.names.extend(names[: max(0, SHOWN_REWRITES - len(self.names))])
+        self.total += len(names)
 
 
 def _first_rewrites(workset: Workset) -> tuple[str, ...]:

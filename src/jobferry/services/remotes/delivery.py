@@ -22,11 +22,13 @@ from jobferry.services.importing.delivery import (
     Rollback,
     RolledBack,
 )
+from jobferry.services.importing.model import Record
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.remotes.push import PushService
 from jobferry.services.remotes.pushable import plan_problems
 from jobferry.services.remotes.records import Refresh
 from jobferry.services.remotes.rollback import PushRollback
+from jobferry.services.remotes.unsent import descriptions_lost
 from jobferry.storage import remotes as remote_repo
 from jobferry.storage.importing.workset import Workset
 from jobferry.storage.remotes import RemoteRecord
@@ -72,6 +74,10 @@ class RemoteDelivery:
     ) -> Found:
         """What the push of the plan would refuse (:mod:`.pushable`)."""
         return plan_problems(scope.workspace.shadow_of or "", request, workset, package)
+
+    def unsent(self, records: Sequence[Record]) -> list[str]:
+        """The jobs whose description the remote will not get (:func:`.unsent.lost`)."""
+        return descriptions_lost(records)
 
     def run_import(self, job: PreparedImport, attempt: Attempt) -> int:
         """Import into the shadow through the remote executor, then push to the remote."""

@@ -8,16 +8,21 @@ each touched job of the shadow the unsent fields as the remote answers them afte
 too: its inverse calls cannot carry the description the shadow puts back): the shadow holds what
 the remote holds (a refresh, which exports only the jobs whose list entry changed, would not
 correct it), and the next drift report does not take jobferry's own push for a change made in
-DataArts."""
+DataArts. A plan into the shadow warns beforehand of each job whose description the remote
+will not get (:func:`descriptions_lost`)."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from typing import Any
 
-from jobferry.domain.enums import ObjectKind
+import orjson
+
+from jobferry.domain.enums import ObjectKind, PlanAction
 from jobferry.services.context import now_ms
 from jobferry.services.definitions.documents import dump, load
+from jobferry.services.importing.model import WRITES, Record
 from jobferry.services.remotes.calls import UNSENT_FIELDS
 from jobferry.services.remotes.reading import RemoteState
 from jobferry.storage import Tx
@@ -28,6 +33,30 @@ from jobferry.storage.rows import JobRow, Stamp
 
 UNSENT_JOB_FIELDS = sorted(UNSENT_FIELDS["create_job"] | UNSENT_FIELDS["update_job"])
 """The fields of a job no call of the push carries."""
+
+
+def descriptions_lost(records: Sequence[Record]) -> list[str]:
+    """The jobs among the planned ``records`` whose description the push cannot carry: one it
+    creates with a description, or one whose description it changes (the remote keeps its
+    own)."""
+    lost = []
+    for record in records:
+        if record.kind != ObjectKind.JOB or record.action not in WRITES or not record.text:
+            continue
+        if record.action == PlanAction.CREATE:
+            if any(load(record.text).get(name) for name in UNSENT_JOB_FIELDS):
+                lost.append(record.name)
+            continue
+        changes = orjson.loads(record.diff or b"[]")
+        if any(_unsent_change(change) for change in changes):
+            lost.append(record.name)
+    return lost
+
+
+def _unsent_change(change: dict[str, Any]) -> bool:
+    """Whether a field change of a plan gives an unsent field a value."""
+    field = str(change.get("path", "")).split(".")[0].split("[")[0]
+    return field in UNSENT_JOB_FIELDS and bool(change.get("after"))
 
 
 def as_remote(doc: dict[str, Any], remote: dict[str, Any]) -> dict[str, Any]:

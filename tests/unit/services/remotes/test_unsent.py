@@ -10,16 +10,19 @@ from pathlib import Path
 
 import pytest
 
+from jobferry.api.presenters.plans import plan_document
 from jobferry.domain.enums import TaskStatus
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.definitions.documents import load
+from jobferry.services.importing.plan import Plan
+from jobferry.services.importing.request import parse_import_request
 from jobferry.services.remotes.unsent import as_remote
 from jobferry.storage import jobs as job_repo
 from support.builders import make_job
 from support.console import admin_actor
 from support.packages import write_package
-from support.planning import run_import, upload
+from support.planning import run_import, upload, workspace
 from support.standin import DataArtsStandin
 
 
@@ -79,3 +82,33 @@ def test_a_rolled_back_push_leaves_the_shadow_with_the_description_the_remote_ho
     assert job is not None
     assert load(job.document).get("description") == held.get("description")
     assert load(job.document).get("directory") == held.get("directory")
+
+
+def test_a_plan_into_the_shadow_warns_of_each_job_whose_description_the_remote_will_not_get(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    _push(services, shadow, tmp_path, make_job("daily_sales"))
+    remote = services.imports.deliveries.remote
+    assert remote is not None
+    remote.refresh_seconds = 3600  # planned at once, on the last refresh
+    jobs = [
+        make_job("daily_sales", description="described in dev"),  # an update_job
+        make_job("monthly_sales", description="new and described"),  # a create_job
+        make_job("weekly_sales"),  # no description: nothing lost
+    ]
+    package = write_package(tmp_path / "described.zip", jobs)
+    body = {"path": upload(services, shadow, package), "sameNamePolicy": "OVERWRITE"}
+    plan = services.imports.plan(shadow, parse_import_request(body))
+    assert isinstance(plan, Plan)
+    assert (plan.unsent, plan.unsent_total) == (("daily_sales", "monthly_sales"), 2)
+    assert plan_document(plan)["descriptionsNotSent"] == [
+        {"kind": "job", "name": "daily_sales"},
+        {"kind": "job", "name": "monthly_sales"},
+    ]
+    # the same package into a workspace of this server loses nothing
+    local = workspace(services, "dev")
+    into_dev = {"path": upload(services, local, package), "sameNamePolicy": "OVERWRITE"}
+    planned = services.imports.plan(local, parse_import_request(into_dev))
+    assert isinstance(planned, Plan)
+    assert planned.unsent == ()
+    assert "descriptionsNotSent" not in plan_document(planned)
