@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from jobferry.cli import terminal
 from support.builders import make_job
 from support.cli import Cli, register
 from support.exporting import seed
@@ -82,7 +83,16 @@ def test_a_remote_is_added_tested_refreshed_and_removed_from_the_cli(
     planned = cli("plan", str(package), "-w", name)
     assert planned.exit_code in (0, 3, 4), planned.output  # a plan reads: it works on a shadow
 
-    removed = cli("remotes", "remove", name)
+    unasked = cli("remotes", "remove", name)  # no one at the terminal to answer
+    assert unasked.exit_code == 2
+    assert "pass --yes to remove it without asking" in " ".join(unasked.stderr.split())
+    monkeypatch.setattr(terminal, "stdin_is_terminal", lambda: True)
+    declined = cli("remotes", "remove", name, input="n\n")
+    assert declined.exit_code == 1
+    assert f"Remove remote '{name}' at " in declined.stderr
+    assert "Cancelled; nothing was removed." in declined.stderr
+    assert cli("remotes", "show", name).exit_code == 0  # still there
+    removed = cli("remotes", "remove", name, input="y\n")
     assert removed.exit_code == 0, removed.output
     gone = cli("remotes", "show", name)
     assert gone.exit_code == 1
@@ -196,7 +206,7 @@ def test_remotes_edit_rotates_the_secret_key_and_moves_the_endpoint_in_place(
     assert studio["studioEndpoint"] == gateway.url + "/studio"
     default = cli.json("remotes", "edit", name, "--studio-endpoint", "default")
     assert default["studioEndpoint"] == gateway.url
-    assert cli("remotes", "remove", name).exit_code == 0
+    assert cli("remotes", "remove", name, "--yes").exit_code == 0
 
 
 def test_losing_the_server_while_following_a_refresh_names_the_shadow_workspace(
@@ -234,4 +244,4 @@ def test_losing_the_server_while_following_a_refresh_names_the_shadow_workspace(
     assert follow[-4:] == [task_id, "--wait", "-w", name]  # the task is the shadow's
     task = cli.json(*follow[1:])
     assert task["kind"] == "refresh"
-    assert cli("remotes", "remove", name).exit_code == 0
+    assert cli("remotes", "remove", name, "--yes").exit_code == 0

@@ -12,11 +12,12 @@ from typing import Annotated, Any
 
 import typer
 
+from jobferry.cli import terminal
 from jobferry.cli.client import RESPOND_ASYNC, WORK_SECONDS, segment
 from jobferry.cli.exits import CliUsageError, ExitCode
 from jobferry.cli.output import epoch_ms, mapping
 from jobferry.cli.secrets import SOURCES, secret_value
-from jobferry.cli.session import Column, JsonOption, list_answer, session
+from jobferry.cli.session import Column, JsonOption, YesOption, list_answer, session
 from jobferry.cli.tasks import follow_accepted
 from jobferry.cli.uploads import package_path
 from jobferry.cli.workspaces import Workspace
@@ -332,9 +333,22 @@ def _refreshed(name: str, answer: dict[str, Any]) -> str:
 
 
 @app.command("remove")
-def remove_remote(ctx: typer.Context, name: RemoteName, json_mode: JsonOption = False) -> None:
-    """Forget a remote (project admins); its shadow workspace stays, as an ordinary one."""
+def remove_remote(
+    ctx: typer.Context, name: RemoteName, yes: YesOption = False, json_mode: JsonOption = False
+) -> None:
+    """Forget a remote (project admins), after asking; its shadow workspace stays, as an
+    ordinary one."""
     s = session(ctx, json_mode)
+    if not yes:
+        terminal.require_person("remotes remove", "remove it")
+        question = (
+            f"Remove remote '{name}' at {s.client().endpoint}? The server forgets its address "
+            f"and keys (the DataArts workspace itself is not changed); workspace '{name}' stays "
+            "as an ordinary one, whose imports no longer reach DataArts."
+        )
+        if not s.output.confirm(question):
+            s.output.finish({"removed": None}, ExitCode.FAILED, "Cancelled; nothing was removed.")
+            return
     s.client().call("DELETE", _path(name))
     s.output.result(
         {"removed": name},
