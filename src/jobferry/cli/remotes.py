@@ -274,8 +274,10 @@ def probe_remote(ctx: typer.Context, name: RemoteName, json_mode: JsonOption = F
     s = session(ctx, json_mode)
     answer = mapping(s.client().call("POST", _path(name, "test")))
     reachable = answer.get("reach") == RemoteReach.REACHABLE.value
-    code = ExitCode.OK if reachable else ExitCode.FAILED
-    s.output.finish(answer, code, str(answer.get("message")))
+    # the verdict is the result asked for, on standard output whichever it is; a call that
+    # fails (the server unreachable, the remote unknown) is an error, on standard error
+    s.output.line(str(answer.get("message")), style="green" if reachable else "red")
+    s.output.finish(answer, ExitCode.OK if reachable else ExitCode.FAILED)
 
 
 @app.command("refresh")
