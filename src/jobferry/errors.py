@@ -19,7 +19,7 @@ Messages name the object, the rule and the fix.
     │   ├── RemoteAuthError           502 DLF.9061  the remote refused the remote's AK/SK
     │   └── RemoteUnreachableError    502 DLF.9062  the remote gave no usable answer
     ├── StorageError                  503 DLF.9503  database unreachable or at the wrong schema
-    │   ├── DatabaseBusyError         503 DLF.9504  SQLite's one write lock stayed taken (an import)
+    │   ├── DatabaseBusyError         503 DLF.9504  SQLite's write lock stayed taken; PG lock wait
     │   └── SecretKeyError            503 DLF.9510  the secret key does not open the stored secrets
     ├── ObjectStoreUnavailableError   503 DLF.9505  object storage unreachable, slow or failing
     ├── StoreFullError                507 DLF.9507  a store has no space left (store, writing named)
@@ -232,7 +232,9 @@ class StorageError(JobferryError):
 
 class DatabaseBusyError(StorageError):
     """Another write (an import, a rollback) held SQLite's one write lock for the whole busy
-    timeout; this write was not made, and the request may be sent again (``retry_after``)."""
+    timeout, or PostgreSQL cancelled the transaction for a lock (``lock_timeout``, a deadlock)
+    or a concurrent write (a serialization failure); nothing of it was written, and the request
+    may be sent again (``retry_after``)."""
 
     status = 503
     code = "DLF.9504"

@@ -25,6 +25,7 @@ from jobferry.extras import POSTGRES, needs_extra
 from jobferry.storage.changes import ChangeToken
 from jobferry.storage.checkpoint import WalCheckpointer
 from jobferry.storage.jobreads import JobReads
+from jobferry.storage.refusals import contention
 from jobferry.storage.tx import Tx
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -302,9 +303,12 @@ class Database:
             raise self.refusal(exc) from exc
 
     def refusal(self, exc: OperationalError) -> StorageError:
-        """The refusal of a database error: a write lock not granted in time
-        (:meth:`busy`), else the database cannot be reached (:meth:`unavailable`)."""
-        return self.busy() if _busy(exc.orig) else self.unavailable(exc)
+        """The refusal of a database error: a write lock not granted in time (:meth:`busy`;
+        on PostgreSQL a lock timeout, a deadlock or a serialization failure, ``refusals``),
+        else the database cannot be reached (:meth:`unavailable`)."""
+        if _busy(exc.orig):
+            return self.busy()
+        return contention(exc.orig) or self.unavailable(exc)
 
     def busy(self) -> DatabaseBusyError:
         """The refusal of a write that waited :data:`BUSY_TIMEOUT_MS` for SQLite's one write
