@@ -8,6 +8,10 @@ percent-encoded with ``quote(value, safe="")`` and query strings are sent alread
 (sorted, ``%20`` for spaces), as the SDK does. Multipart uploads are signed with
 ``X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD`` and streamed from the file.
 
+A refusal that says nothing was done and when to try again (503 ``DLF.9504``/``DLF.9505`` with
+``Retry-After``, a 429) is waited for and sent again, signed anew, a bounded number of times
+(``retrying``), one line on standard error saying so before each wait.
+
 Failures become :class:`ApiError` (the server answered with an error envelope: its HTTP status,
 DataArts code, message and extra fields) or :class:`ConnectionProblemError` (nothing usable came
 back); no ``requests`` exception leaves this module.
@@ -17,9 +21,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,6 +36,8 @@ import requests
 
 from jobferry import __version__
 from jobferry.cli.config import Context
+from jobferry.cli.multipart import CHUNK, MultipartFile, Progress
+from jobferry.cli.retrying import Retries
 from jobferry.domain.enums import TaskStatus
 from jobferry.services.remotes.query import sdk_query
 from jobferry.signing import UNSIGNED_PAYLOAD, sign_request
@@ -39,10 +45,6 @@ from jobferry.signing import UNSIGNED_PAYLOAD, sign_request
 USER_AGENT = f"jobferry-cli/{__version__}"
 RESPOND_ASYNC = {"Prefer": "respond-async"}
 """The header asking a call that works long to answer its task's id (RFC 7240)."""
-CHUNK = 1 << 20
-
-Progress = Callable[[int, int | None], None]
-"""Called with (bytes done, bytes in all or None) while a body goes up or comes down."""
 
 
 class ApiError(Exception):
@@ -85,54 +87,6 @@ def error_from(response: requests.Response) -> ApiError:
     )
 
 
-class _MultipartFile:
-    """A multipart/form-data body with one file field, read from disk as it is sent."""
-
-    def __init__(self, path: Path, field: str, progress: Progress | None) -> None:
-        self.boundary = f"jobferry-{uuid.uuid4().hex}"
-        head = (
-            f"--{self.boundary}\r\n"
-            f'Content-Disposition: form-data; name="{field}"; filename="{quote(path.name)}"\r\n'
-            "Content-Type: application/zip\r\n\r\n"
-        ).encode()
-        tail = f"\r\n--{self.boundary}--\r\n".encode()
-        self._parts: list[bytes | IO[bytes]] = [head, path.open("rb"), tail]
-        self._size = len(head) + path.stat().st_size + len(tail)
-        self._sent = 0
-        self._progress = progress
-
-    def __len__(self) -> int:
-        return self._size
-
-    def read(self, size: int = -1) -> bytes:
-        wanted = CHUNK if size is None or size < 0 else size
-        while self._parts:
-            part = self._parts[0]
-            if isinstance(part, bytes):
-                chunk, rest = part[:wanted], part[wanted:]
-                if rest:
-                    self._parts[0] = rest
-                else:
-                    self._parts.pop(0)
-            else:
-                chunk = part.read(wanted)
-                if not chunk:
-                    part.close()
-                    self._parts.pop(0)
-                    continue
-            self._sent += len(chunk)
-            if self._progress is not None:
-                self._progress(self._sent, self._size)
-            return chunk
-        return b""
-
-    def close(self) -> None:
-        for part in self._parts:
-            if not isinstance(part, bytes):
-                part.close()
-        self._parts = []
-
-
 @dataclass(frozen=True)
 class Downloaded:
     """A file the endpoint sent back, now on disk."""
@@ -157,6 +111,10 @@ def _attachment_name(response: requests.Response) -> str | None:
     return None
 
 
+def _to_stderr(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
 TIMEOUT_SECONDS = 120.0
 """How long a call's answer is waited for (between two bytes of it)."""
 WORK_SECONDS = 3600.0
@@ -167,7 +125,13 @@ server goes on when the client stops waiting, so stopping early only hides how i
 class ApiClient:
     """Signed calls to one endpoint, project and workspace."""
 
-    def __init__(self, context: Context, *, timeout: float | None = None) -> None:
+    def __init__(
+        self,
+        context: Context,
+        *,
+        timeout: float | None = None,
+        say: Callable[[str], None] | None = None,
+    ) -> None:
         context.require_remote()
         assert context.endpoint is not None
         assert context.project_id is not None
@@ -176,6 +140,8 @@ class ApiClient:
         self.project_id = context.project_id
         self.workspace = context.workspace
         self.timeout = timeout or context.timeout or TIMEOUT_SECONDS
+        self.say = say or _to_stderr
+        """Where the line a wait before a retry is said goes (standard error)."""
         self.extensions = True
         """Whether the endpoint is taken for a jobferry server, which may be sent jobferry's
         extension parameters (``False`` once it answered that it serves no extension)."""
@@ -197,7 +163,7 @@ class ApiClient:
         path: str,
         *,
         query: dict[str, Any] | None = None,
-        body: bytes | _MultipartFile = b"",
+        body: bytes | MultipartFile = b"",
         content_type: str = "application/json",
         stream: bool = False,
         api: str = "v1",
@@ -206,18 +172,63 @@ class ApiClient:
         unanswered: str = "try again.",
         headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
+        """Send the request, signed anew each time; a refusal that says nothing was done and
+        when to try again is waited for and sent again (``retrying``); another error status
+        raises :class:`ApiError`."""
+        sent = {"Content-Type": content_type, **(headers or {})}
+        retries = Retries()
+        while True:
+            response = self._attempt(
+                method,
+                path,
+                query,
+                body,
+                sent,
+                stream=stream,
+                api=api,
+                scoped=scoped,
+                timeout=timeout,
+                unanswered=unanswered,
+            )
+            if response.status_code < 400:
+                return response
+            with response:
+                error = error_from(response)
+            wait = retries.pause(error.status, error.code, response.headers.get("Retry-After"))
+            if wait is None:
+                raise error
+            self.say(retries.line(error.status, error.code, wait))
+            time.sleep(wait)
+            if isinstance(body, MultipartFile):
+                body.rewind()
+
+    def _attempt(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, Any] | None,
+        body: bytes | MultipartFile,
+        headers: Mapping[str, str],
+        *,
+        stream: bool,
+        api: str,
+        scoped: bool,
+        timeout: float | None,
+        unanswered: str,
+    ) -> requests.Response:
+        """One attempt: the request signed now, sent, and its answer whatever its status."""
         raw_path = f"{self._base_path}/{api}/{segment(self.project_id)}{path}"
         raw_query = sdk_query(query)
         sent = {
             "Host": self._host,
-            "Content-Type": content_type,
+            "Content-Type": headers["Content-Type"],
             "User-Agent": USER_AGENT,
             "X-Project-Id": self.project_id,
-            **(headers or {}),
+            **headers,
         }
         if self.workspace and scoped:
             sent["workspace"] = self.workspace
-        if isinstance(body, _MultipartFile):
+        if isinstance(body, MultipartFile):
             sent["X-Sdk-Content-Sha256"] = UNSIGNED_PAYLOAD
             # Any non-empty bytes give the UNSIGNED-PAYLOAD hash line; the file is streamed.
             signed_body = b"multipart"
@@ -229,7 +240,7 @@ class ApiClient:
             url = f"{url}?{raw_query}"
         waited = self.timeout if timeout is None else timeout
         try:
-            response = self._session.request(
+            return self._session.request(
                 method, url, data=body, headers=sent, timeout=waited, stream=stream
             )
         except requests.exceptions.SSLError as exc:
@@ -246,12 +257,6 @@ class ApiClient:
                 f"Cannot reach {self.endpoint} ({exc.__class__.__name__}); check the endpoint of "
                 f"context '{self.context.name}' and that the server is running."
             ) from exc
-        if response.status_code >= 400:
-            try:
-                raise error_from(response)
-            finally:
-                response.close()
-        return response
 
     def _keys(self) -> tuple[str, str]:
         return self.context.ak or "", self.context.sk or ""
@@ -373,7 +378,7 @@ class ApiClient:
 
     def upload(self, path: Path, progress: Progress | None = None) -> dict[str, Any]:
         """``POST /packages`` (multipart, field ``file``) → ``{"path", "size", "sha256"}``."""
-        body = _MultipartFile(path, "file", progress)
+        body = MultipartFile(path, "file", progress)
         try:
             response = self._send(
                 "POST",

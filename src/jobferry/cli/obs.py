@@ -14,9 +14,9 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from jobferry.cli.client import Progress
 from jobferry.cli.config import ObsTarget
 from jobferry.cli.exits import CommandError
+from jobferry.cli.multipart import Progress
 from jobferry.extras import S3, needs_extra
 
 

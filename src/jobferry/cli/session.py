@@ -52,14 +52,18 @@ class Session:
             context = self.context()
             named = context.workspace
             if named and not is_workspace_id(named):
-                client = ApiClient(replace(context, workspace=None))
+                client = ApiClient(replace(context, workspace=None), say=self.say)
                 self._workspace = find_by_name(client, named)
                 self._context = replace(context, workspace=self._workspace.id)
                 client.workspace = self._workspace.id
                 self._client = client
             else:
-                self._client = ApiClient(context)
+                self._client = ApiClient(context, say=self.say)
         return self._client
+
+    def say(self, text: str) -> None:
+        """A line about the client's own doing (a wait before a retry), on standard error."""
+        self.output.err.print(text, style="yellow", markup=False, highlight=False)
 
     def target_workspace(self) -> Workspace | None:
         """The workspace the commands act on, when the endpoint can tell (jobferry can; the
