@@ -27,6 +27,7 @@ from jobferry.services.container import Services
 from jobferry.services.support.scratch import sweep_scratch
 from jobferry.settings import Settings, load_settings
 from jobferry.storage import Database
+from jobferry.storage.refusals import Pool
 from jobferry.storage.schema import Upgraded, require_current, upgrade
 from jobferry.tasks.runner import TaskRunner
 
@@ -54,7 +55,8 @@ class Startup:
 
 def open_database(settings: Settings) -> Database:
     """The database the settings name."""
-    return Database(settings.resolved_database_url())
+    pool = Pool(settings.database_pool_size, settings.database_pool_overflow)
+    return Database(settings.resolved_database_url(), pool)
 
 
 def migrate(settings: Settings) -> Upgraded:

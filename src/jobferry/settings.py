@@ -58,6 +58,22 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the database. Unset: SQLite file jobferry.db in the data "
         "folder. PostgreSQL: postgresql://user@host:5432/db (needs the [postgres] extra).",
     )
+    database_pool_size: int = Field(
+        16,
+        ge=1,
+        le=1000,
+        description="Database connections each server process keeps open (PostgreSQL, or a "
+        "SQLite file): as many as requests commonly run at once.",
+    )
+    database_pool_overflow: int = Field(
+        32,
+        ge=0,
+        le=1000,
+        description="Database connections a server process opens beyond "
+        "JOBFERRY_DATABASE_POOL_SIZE while more requests run at once, closed when they end. A "
+        "process may hold the sum of both; PostgreSQL's max_connections must cover that times "
+        "JOBFERRY_WORKERS, plus the database's other clients.",
+    )
     project_id: str | None = Field(
         None,
         description="Project id created on first start of an empty database (32 hex characters "

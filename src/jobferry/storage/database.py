@@ -25,7 +25,7 @@ from jobferry.extras import POSTGRES, needs_extra
 from jobferry.storage.changes import ChangeToken
 from jobferry.storage.checkpoint import WalCheckpointer
 from jobferry.storage.jobreads import JobReads
-from jobferry.storage.refusals import contention
+from jobferry.storage.refusals import Pool, connection_limit, connections_full, contention
 from jobferry.storage.tx import Tx
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -201,10 +201,11 @@ def _ping_if_idle(
     record.info["used_at"] = time.monotonic()
 
 
-POOL = {"pool_size": 16, "max_overflow": 32}
+POOL = Pool()
 """Connections kept open: as many as requests commonly run at once (the server's thread pool
 runs up to 40). The default five made busy servers open and close a connection (and run its
-session set-up) on most requests."""
+session set-up) on most requests. The settings ``database_pool_size`` and
+``database_pool_overflow`` choose others."""
 
 
 def _folder_of(file: Path) -> None:
@@ -222,8 +223,10 @@ def _folder_of(file: Path) -> None:
 class Database:
     """The engine plus transaction scopes. Built once at the entry point."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, pool: Pool = POOL) -> None:
         self.url = normalise_url(url)
+        self.pool = pool
+        pooled = {"pool_size": pool.size, "max_overflow": pool.overflow}
         parsed = make_url(self.url)
         self.dialect = parsed.get_backend_name()
         kwargs: dict[str, Any] = {}
@@ -236,9 +239,9 @@ class Database:
                     self.checkpointer = WalCheckpointer(Path(database))
             kwargs["connect_args"] = {"check_same_thread": False}
             if database and database != ":memory:":
-                kwargs.update(POOL)  # an in-memory database keeps one connection per thread
+                kwargs.update(pooled)  # an in-memory database keeps one connection per thread
         elif self.dialect == "postgresql":
-            kwargs.update(POOL)
+            kwargs.update(pooled)
         self.engine: Engine = create_engine(self.url, **kwargs)
         self._writing = threading.local()
         if self.dialect == "postgresql":
@@ -300,14 +303,18 @@ class Database:
             with self.engine.connect() as conn:
                 yield conn
         except OperationalError as exc:
-            raise self.refusal(exc) from exc
+            raise self.refusal(exc, opening=True) from exc
 
-    def refusal(self, exc: OperationalError) -> StorageError:
+    def refusal(self, exc: OperationalError, *, opening: bool = False) -> StorageError:
         """The refusal of a database error: a write lock not granted in time (:meth:`busy`;
         on PostgreSQL a lock timeout, a deadlock or a serialization failure, ``refusals``),
-        else the database cannot be reached (:meth:`unavailable`)."""
+        PostgreSQL at its connection limit (a request's to retry; ``opening``: a command's,
+        at its start), else the database cannot be reached (:meth:`unavailable`)."""
         if _busy(exc.orig):
             return self.busy()
+        limit = connection_limit(exc.orig)
+        if limit is not None:
+            return connections_full(limit, self.pool, opening=opening)
         return contention(exc.orig) or self.unavailable(exc)
 
     def busy(self) -> DatabaseBusyError:

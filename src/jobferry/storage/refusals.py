@@ -5,12 +5,20 @@ another transaction waited on each other (a deadlock), or because it could not b
 beside a concurrent write, is rolled back whole: nothing of it was written, and the same
 request sent again is expected to go through. It is refused as SQLite's busy write lock is,
 :class:`~jobferry.errors.DatabaseBusyError` (503 ``DLF.9504`` with ``Retry-After``), with its
-own words and fix. Any other database error is the database being unavailable
+own words and fix.
+
+A connection PostgreSQL refuses because it is at a connection limit (``max_connections``, or a
+role's or a database's ``CONNECTION LIMIT``) is refused naming the pool settings and
+``max_connections`` as the fix, never the server's host, port or role: a request's as busy
+(the transaction never began), an opening's (``jobferry serve`` starting, ``db upgrade``) as
+the database not available. Any other database error is the database being unavailable
 (``Database.unavailable``)."""
 
 from __future__ import annotations
 
-from jobferry.errors import DatabaseBusyError
+from dataclasses import dataclass
+
+from jobferry.errors import DatabaseBusyError, StorageError
 
 LOCK_NOT_AVAILABLE = "55P03"
 DEADLOCK_DETECTED = "40P01"
@@ -55,4 +63,62 @@ def contention(error: BaseException | None) -> DatabaseBusyError | None:
         f"The database is busy: {what}; nothing of it was written.",
         fix=f"Try again in {CLASH_RETRY_SECONDS} s: the other write has gone on.",
         retry_after=CLASH_RETRY_SECONDS,
+    )
+
+
+CONNECTION_LIMITS = (
+    ("too many clients already", "its max_connections are all in use"),
+    ("remaining connection slots are reserved", "only the slots it reserves are left"),
+    ("too many connections for role", "the CONNECTION LIMIT of jobferry's role is reached"),
+    ("too many connections for database", "the database's CONNECTION LIMIT is reached"),
+)
+"""PostgreSQL's words (its connection errors carry no SQLSTATE to the client before the session
+begins) and what they mean, in words that name no host, role or database."""
+
+FULL_RETRY_SECONDS = 5
+"""Retry-After of a request refused a connection at the limit."""
+
+
+@dataclass(frozen=True)
+class Pool:
+    """The connections one server process keeps open, and opens beyond them when busy."""
+
+    size: int = 16
+    overflow: int = 32
+
+    def fix(self) -> str:
+        """What mends a connection limit: the database's limit above every process's pool."""
+        return (
+            f"Each jobferry server process keeps up to {self.size} connections open "
+            f"(JOBFERRY_DATABASE_POOL_SIZE) and opens up to {self.overflow} more when busy "
+            "(JOBFERRY_DATABASE_POOL_OVERFLOW), in each of its JOBFERRY_WORKERS processes: raise "
+            "PostgreSQL's max_connections (or the CONNECTION LIMIT of jobferry's role or "
+            "database) above their sum and the database's other clients, or lower those "
+            "settings."
+        )
+
+
+def connection_limit(error: BaseException | None) -> str | None:
+    """What limit PostgreSQL's refusal of a new connection ``error`` names (``None``: not a
+    connection limit)."""
+    said = str(error)
+    for words, meaning in CONNECTION_LIMITS:
+        if words in said:
+            return meaning
+    return None
+
+
+def connections_full(meaning: str, pool: Pool, *, opening: bool) -> StorageError:
+    """The refusal of a connection at the limit ``meaning``: a request's (busy, to retry), or,
+    when ``opening``, a command's that could not open the database at all."""
+    if opening:
+        return StorageError(
+            f"PostgreSQL refused jobferry a connection: {meaning}.",
+            fix=f"{pool.fix()} Then run the command again.",
+        )
+    return DatabaseBusyError(
+        f"The database refused this server a new connection: {meaning}; this request's "
+        "transaction could not begin, and nothing of it was written.",
+        fix=f"Try again in {FULL_RETRY_SECONDS} s. {pool.fix()}",
+        retry_after=FULL_RETRY_SECONDS,
     )
