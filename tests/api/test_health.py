@@ -1,14 +1,24 @@
 """``GET /health``: liveness, the database checked, and which jobferry answers with the schema
-revision it needs."""
+revision it needs. It needs no signature, so it names the database's kind and whether it
+answers, never where it is (host, port, user, file): the reason it does not answer goes to the
+server log."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 import jobferry
+from jobferry.services.container import Services
+from jobferry.storage import Database
 from jobferry.storage.schema import head_revision
 from support.clients import SignedClient
 
 
-def test_health_names_the_version_and_the_schema_it_needs(api: SignedClient) -> None:
+def test_health_names_the_version_the_schema_and_the_database_s_kind(
+    api: SignedClient, services: Services
+) -> None:
     answer = api.client.get("/health")  # unsigned: no authentication
 
     assert answer.status_code == 200
@@ -17,4 +27,49 @@ def test_health_names_the_version_and_the_schema_it_needs(api: SignedClient) -> 
         "version": jobferry.__version__,
         "schema": head_revision(),
         "packageStore": "local",
+        "database": {"kind": services.db.dialect, "state": "ok"},
     }
+    assert "127.0.0.1" not in answer.text
+    assert "postgres@" not in answer.text
+    assert ".db" not in answer.text
+
+
+def _unreachable(dialect: str, tmp_path: Path) -> Database:
+    """A database of that kind that cannot be reached: nothing listens on PostgreSQL's port,
+    or the SQLite file is a folder."""
+    if dialect == "postgresql":
+        return Database("postgresql://jobferry@127.0.0.1:1/nowhere?connect_timeout=2")
+    folder = tmp_path / "secret-place.db"
+    folder.mkdir()
+    return Database(f"sqlite:///{folder}")
+
+
+def test_health_of_a_database_that_does_not_answer_says_so_and_not_where_it_is(
+    api: SignedClient,
+    services: Services,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    dialect = services.db.dialect
+    away = _unreachable(dialect, tmp_path)
+    monkeypatch.setattr(services, "db", away)
+    monkeypatch.setattr(services.accounts, "db", away)
+    try:
+        answer = api.client.get("/health")
+    finally:
+        away.dispose()
+
+    assert answer.status_code == 503
+    body = answer.json()
+    assert body["status"] == "unavailable"
+    assert body["database"] == {"kind": dialect, "state": "unavailable"}
+    assert body["error_code"] == "DLF.9503"
+    assert body["error_msg"].startswith(f"The database ({dialect}) does not answer")
+    assert f"request id {body['request_id']}" in body["error_msg"]
+    for where in ("127.0.0.1", "port", "jobferry@", "nowhere", "secret-place", str(tmp_path)):
+        assert where not in answer.text
+    logged = [r.getMessage() for r in caplog.records if "GET /health" in r.getMessage()]
+    assert len(logged) == 1
+    assert body["request_id"] in logged[0]
+    assert "not available" in logged[0]  # the reason, for the operator

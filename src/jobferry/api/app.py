@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 
 import jobferry
 from jobferry.api.bodylimit import BodyLimit
-from jobferry.api.errors import (
-    install_error_handlers,
-)
+from jobferry.api.errors import install_error_handlers, request_id
 from jobferry.api.fastpath import kept_paths
 from jobferry.api.middleware import RequestMiddleware
 from jobferry.api.openapi import install_openapi
@@ -39,10 +39,14 @@ from jobferry.api.routes import (
     scripts,
     transfer,
 )
+from jobferry.api.wire import json
+from jobferry.errors import StorageError
 from jobferry.services.container import Services
 from jobferry.storage.schema import head_revision
 from jobferry.tasks.runner import TaskRunner
 from jobferry.web import services_of
+
+log = logging.getLogger("jobferry.api")
 
 DESCRIPTION = """\
 Wire-compatible with the DataArts Factory v1 job API (scripts written against the official
@@ -120,14 +124,25 @@ def create_app(services: Services, runner: TaskRunner) -> FastAPI:
     install_openapi(app)
 
     @app.get("/health", tags=["operations"], summary="Liveness and database check")
-    def health(request: Request) -> dict[str, str]:
+    def health(request: Request) -> Response:
         services = services_of(request)
-        services.accounts.project_exists()
-        return {
-            "status": "ok",
+        database = services.database_state()
+        state = "ok" if database.answers else "unavailable"
+        body: dict[str, Any] = {
+            "status": state,
             "version": jobferry.__version__,
             "schema": head_revision(),
             "packageStore": services.store_health.state(),
+            "database": {"kind": database.kind, "state": state},
         }
+        if database.answers:
+            return json(body)
+        rid = request_id(request)
+        log.warning("GET /health (request %s): %s", rid, database.problem)
+        refusal = StorageError(
+            f"The database ({database.kind}) does not answer; the server log says why under "
+            f"request id {rid}."
+        )
+        return json({**body, **refusal.envelope(), "request_id": rid}, refusal.status)
 
     return app

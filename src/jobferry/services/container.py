@@ -50,6 +50,7 @@ from jobferry.services.routes.plans import RoutePlans
 from jobferry.services.routes.promote import RoutePromotions
 from jobferry.services.routes.service import RouteService
 from jobferry.services.support.answers import ReadAnswers
+from jobferry.services.support.dbhealth import DatabaseState, database_state
 from jobferry.services.support.secretbox import SecretBox
 from jobferry.services.support.storehealth import StoreHealth
 from jobferry.services.support.switches import Switches
@@ -234,6 +235,10 @@ class Services:
             ledger=LedgerService(db),
             store_health=StoreHealth(store),
         )
+
+    def database_state(self) -> DatabaseState:
+        """The database's kind and whether it answers a read now, for ``GET /health``."""
+        return database_state(self.db, self.accounts.project_exists)
 
     def check_package_store(self) -> None:
         """Refuse to start on a package store in object storage that does not answer now
