@@ -56,7 +56,9 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         None,
         description="SQLAlchemy URL of the database. Unset: SQLite file jobferry.db in the data "
-        "folder. PostgreSQL: postgresql://user@host:5432/db (needs the [postgres] extra).",
+        "folder. PostgreSQL: postgresql://user@host:5432/db (needs the [postgres] extra); "
+        "postgres:// and a named driver (postgresql+psycopg2://) are read alike, always driven "
+        "by psycopg 3.",
     )
     database_pool_size: int = Field(
         16,

@@ -52,8 +52,15 @@ def _page_cache(conn: Connection, kib: int | None) -> Iterator[None]:
         driver.execute(f"PRAGMA cache_size = -{DEFAULT_CACHE_KIB}")
 
 
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+"""How a PostgreSQL URL may begin: ``postgresql://`` as SQLAlchemy and libpq write it, and
+``postgres://``, which libpq, Heroku, Django's and many tools' URLs use; any driver named after
+a ``+`` is replaced by psycopg 3, the one jobferry ships."""
+
+
 def normalise_url(url: str) -> str:
-    """Pick our drivers: psycopg 3 for PostgreSQL; refuse what we do not support, clearly."""
+    """Pick our drivers: psycopg 3 for PostgreSQL (``postgres://`` and ``postgresql://``, with
+    or without a driver); refuse what we do not support, clearly."""
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError):
@@ -64,7 +71,7 @@ def normalise_url(url: str) -> str:
             "SQLite file in JOBFERRY_DATA_DIR.",
         ) from None
     backend = parsed.get_backend_name()
-    if backend == "postgresql":
+    if backend in POSTGRES_SCHEMES:
         try:
             import psycopg  # noqa: F401
         except ImportError as exc:
@@ -75,8 +82,11 @@ def normalise_url(url: str) -> str:
     if backend == "sqlite":
         return url
     raise InvalidRequestError(
-        f"Database URL scheme '{parsed.drivername}' is not supported; use sqlite:///FILE or "
-        "postgresql://user@host:5432/db."
+        f"JOBFERRY_DATABASE_URL names a '{parsed.drivername}' database, which jobferry does not "
+        "support (the rest of the URL is not repeated here: it may hold a password).",
+        fix="Use PostgreSQL (postgresql://user@host:5432/db; postgres:// and "
+        "postgresql+psycopg:// are read alike) or SQLite (sqlite:///FILE), or unset it for "
+        "the SQLite file in JOBFERRY_DATA_DIR.",
     )
 
 
