@@ -17,6 +17,7 @@ from jobferry.storage import Database
 from jobferry.storage.database import MIGRATIONS_DIR
 from jobferry.storage.schema import current_revision, head_revision, revisions, schema_release
 from support.cli import invoke
+from support.revisions import UPGRADE_FAILS_AT, upgrade_that_fails
 
 FUTURE = "9999"
 """A revision no migration of this code has: a newer jobferry's schema."""
@@ -124,3 +125,26 @@ def test_db_upgrade_answers_json_with_the_revisions(tmp_path: Path) -> None:
         "after": head_revision(),
         "version": __version__,
     }
+
+
+def test_db_upgrade_prints_one_message_and_with_debug_the_whole_error(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'jobferry.db'}"
+    upgrade_that_fails(url).dispose()
+    env: dict[str, str | None] = {
+        "JOBFERRY_DATA_DIR": str(tmp_path / "data"),
+        "JOBFERRY_DATABASE_URL": url,
+    }
+
+    plain = invoke(["db", "upgrade"], env=env)
+    debug = invoke(["db", "upgrade", "--debug"], env=env)
+
+    assert plain.exit_code == debug.exit_code == 1
+    lines = plain.stderr.strip().splitlines()
+    assert len(lines) == 1, plain.stderr
+    assert lines[0].startswith(
+        f"error DLF.9503: Migration {UPGRADE_FAILS_AT[1]} (ledger package time"
+    )
+    assert "Traceback" not in plain.output
+    assert "Traceback (most recent call last)" in debug.stderr
+    assert "duplicate column name: package_created_at" in debug.stderr
+    assert debug.stderr.strip().splitlines()[-1] == lines[0]

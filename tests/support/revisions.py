@@ -84,3 +84,19 @@ def _postgres_prefix(revision: str) -> list[Statement]:
         db.dispose()
         schemas.close()
     return _postgres[revision]
+
+
+UPGRADE_FAILS_AT = ("0031", "0033")
+"""A database :func:`upgrade_that_fails` makes is at the first revision, and the upgrade fails
+at the second (``0032`` runs between them)."""
+
+
+def upgrade_that_fails(url: str) -> Database:
+    """The empty database at ``url`` at revision 0031 with the column migration 0033 adds
+    already there, added by hand (as an operator, or a restore mixing two versions, leaves
+    it): its upgrade fails at 0033, after 0032 ran."""
+    database_at(url, UPGRADE_FAILS_AT[0])
+    db = Database(url)
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE promotion_ledger ADD COLUMN package_created_at BIGINT")
+    return db

@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 import sys
+import traceback
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -145,13 +146,26 @@ def _own_command() -> str:
 
 
 @db_app.command("upgrade")
-def db_upgrade(ctx: typer.Context, json_mode: JsonOption = False) -> None:
+def db_upgrade(
+    ctx: typer.Context,
+    json_mode: JsonOption = False,
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", help="On a failure, print the whole error (its traceback) too."),
+    ] = False,
+) -> None:
     """Create or migrate the database schema to this version's newest revision (from any
     earlier one)."""
+    from jobferry.errors import JobferryError
     from jobferry.server import migrate
 
     out = session(ctx, json_mode).output
-    done = migrate(_settings())
+    try:
+        done = migrate(_settings())
+    except JobferryError as exc:
+        if debug:  # the one-line refusal follows, as without --debug
+            traceback.print_exception(exc, file=sys.stderr)
+        raise
     if out.json_mode:
         out.emit({"before": done.before, "after": done.after, "version": __version__})
         return

@@ -22,7 +22,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 import jobferry
-from jobferry.errors import StorageError
+from jobferry.errors import DatabaseBusyError, StorageError
 from jobferry.releases import first_release_needing
 from jobferry.storage.database import MIGRATIONS_DIR, Database
 
@@ -100,14 +100,73 @@ def upgrade(db: Database, to: str | None = None) -> Upgraded:
     before = current_revision(db)
     _refuse_newer(db, before)
     cfg = _config()
-    with db.connect() as conn, _foreign_keys_deferred(conn), conn.begin():
-        broken = _broken_references(conn)
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, to or "head")
-        _refuse_new_broken_references(conn, broken)
-        if to is None or to == head_revision():
-            _record_release(conn)
+    applied: list[str] = []
+    failure: list[Exception] = []  # what a migration raised, said once it is rolled back
+    try:
+        with db.connect() as conn, _foreign_keys_deferred(conn), conn.begin():
+            broken = _broken_references(conn)
+            cfg.attributes.update(connection=conn, applied=applied)
+            try:
+                command.upgrade(cfg, to or "head")
+            except StorageError:
+                raise
+            except Exception as exc:
+                failure.append(exc)
+                raise
+            _refuse_new_broken_references(conn, broken)
+            if to is None or to == head_revision():
+                _record_release(conn)
+    except Exception:
+        if not failure:
+            raise
+        migration = _planned(before, to)[len(applied)]
+        raise _failed(db, before, migration, failure[0]) from failure[0]
     return Upgraded(before, to or head_revision())
+
+
+def _failed(db: Database, before: str | None, revision: str, exc: Exception) -> StorageError:
+    """The one refusal of an upgrade whose migration ``revision`` raised ``exc``: the
+    database's own when it was busy (a lock not granted: the upgrade can simply run again),
+    else the migration, the error in one line, what the database holds now (read again, not
+    assumed) and the fix."""
+    if isinstance(exc, sa.exc.OperationalError):
+        refused = db.refusal(exc)
+        if isinstance(refused, DatabaseBusyError):
+            return refused
+    now = current_revision(db)
+    at = f"revision {now}" if now else "no revision (empty)"
+    kept = (
+        f"Nothing of this upgrade was applied: the database is still at {at} (the upgrade runs "
+        "in one transaction, rolled back whole)."
+        if now == before
+        else f"The database is now at {at}."
+    )
+    doc = ScriptDirectory.from_config(_config()).get_revision(revision).doc
+    return StorageError(
+        f"Migration {revision} ({doc}) failed: {_one_line(exc)}. {kept}",
+        fix="The database does not hold what that migration expects, most often after a change "
+        "made by hand or a restore that went wrong: restore it from the backup taken before the "
+        'upgrade (docs/operations.md, "Backup and restore") or undo that change, then run '
+        "jobferry db upgrade again. jobferry db upgrade --debug prints the whole error.",
+        revision=revision,
+        database_revision=now,
+    )
+
+
+def _one_line(exc: BaseException) -> str:
+    """The database's words for ``exc`` (its driver's first line), or the exception's."""
+    cause = exc.orig if isinstance(exc, sa.exc.DBAPIError) else exc
+    lines = str(cause).strip().splitlines() or [type(cause).__name__]
+    said = lines[0].strip().removesuffix(".")
+    return said if isinstance(exc, sa.exc.DBAPIError) else f"{type(cause).__name__}: {said}"
+
+
+def _planned(before: str | None, to: str | None) -> list[str]:
+    """The migrations an upgrade from ``before`` to ``to`` (the newest: ``None``) runs, in
+    order."""
+    every = revisions()
+    start = every.index(before) + 1 if before else 0
+    return list(every[start : every.index(to or head_revision()) + 1])
 
 
 def require_current(db: Database) -> None:
