@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import sys
@@ -16,12 +15,11 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
-from uvicorn.config import LOGGING_CONFIG
-from uvicorn.logging import DefaultFormatter
 
 from jobferry.api.app import create_app
 from jobferry.console.app import create_console
 from jobferry.errors import InvalidRequestError, JobferryError, StorageError
+from jobferry.logformat import log_config
 from jobferry.services.accounts.service import IssuedCredential
 from jobferry.services.container import Services
 from jobferry.services.support.scratch import sweep_scratch
@@ -216,31 +214,3 @@ def worker_app() -> FastAPI:
     require_current(db)
     services = Services.build(settings, db)
     return build_app(services, TaskRunner(services))
-
-
-LOG_FORMAT = "%(asctime)s [%(process)d] %(levelprefix)s %(message)s"
-"""One line an event: when (UTC), which process (several serve one port with
-``JOBFERRY_WORKERS``), the level and the message."""
-
-
-class LogFormatter(DefaultFormatter):
-    """uvicorn's formatter (its coloured level when standard error is a terminal), the time in
-    UTC to the millisecond, as jobferry writes every time: ``2026-11-27T19:40:05.123Z``."""
-
-    converter = staticmethod(time.gmtime)
-    default_time_format = "%Y-%m-%dT%H:%M:%S"
-    default_msec_format = "%s.%03dZ"
-
-
-def log_config(level: str) -> dict[str, Any]:
-    """uvicorn's logging set-up plus jobferry's loggers (``jobferry.access``: one line a
-    request; ``jobferry.*``: tasks, housekeeping, errors), all to standard error, each line
-    opening with its time and process id (:data:`LOG_FORMAT`)."""
-    config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
-    config["formatters"]["default"].update({"()": f"{__name__}.LogFormatter", "fmt": LOG_FORMAT})
-    config["loggers"]["jobferry"] = {
-        "handlers": ["default"],
-        "level": level.upper(),
-        "propagate": False,
-    }
-    return config

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from jobferry.server import log_config
+from jobferry.logformat import log_config
 from support.builders import make_job
 from support.clients import ADMIN_AK, ADMIN_SK, SignedClient
 

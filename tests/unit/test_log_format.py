@@ -3,9 +3,12 @@ process that wrote them: with ``JOBFERRY_WORKERS=2`` two processes write to one 
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
+import subprocess
+import sys
 import time
 from typing import Any
 
@@ -30,3 +33,23 @@ def test_a_log_line_says_when_in_utc_and_which_process_wrote_it() -> None:
     assert "\n" not in line
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
     assert re.fullmatch(rf"{stamp}\.250Z \[{os.getpid()}\] WARNING: +task abc FAILED", line), line
+
+
+def test_a_worker_process_sets_its_log_up_without_importing_the_app() -> None:
+    """uvicorn's worker process (``JOBFERRY_WORKERS``) applies the log config the server gives
+    it before it answers its supervisor's health check, and is killed when it has not answered
+    within 5 s: importing the app there (~3 s of CPU) had uvicorn replace every new worker on a
+    loaded machine, so a second process never started serving."""
+    applies = (
+        "import json, logging.config, sys; logging.config.dictConfig(json.load(sys.stdin)); "
+        "print(json.dumps(sorted(m for m in ('fastapi', 'sqlalchemy', 'jobferry.server') "
+        "if m in sys.modules)))"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", applies],
+        input=json.dumps(log_config("info")),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(ran.stdout) == [], ran.stdout
