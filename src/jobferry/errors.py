@@ -224,10 +224,30 @@ class RemoteUnreachableError(RemoteError):
 
 
 class StorageError(JobferryError):
-    """The database could not be reached or is not at the schema this version needs."""
+    """The database could not be reached or is not at the schema this version needs.
+
+    ``reason``: what the database driver said, which can name the database's host, port, user
+    or file. A command run on the server machine says it after the message; an API answer
+    withholds it (its caller may not be an operator) and the server log keeps it
+    (:meth:`withheld`)."""
 
     status = 503
     code = "DLF.9503"
+
+    def __init__(self, message: str, *, reason: str | None = None, **kwargs: Any) -> None:
+        said = message if reason is None else f"{message} The database said: {reason}"
+        super().__init__(said, **kwargs)
+        self.reason = reason
+        self._said = message
+        self._kwargs = kwargs
+
+    def withheld(self, request_id: str) -> StorageError:
+        """This refusal as an API client gets it: without the driver's words, naming the
+        request id the server log keeps them under."""
+        return type(self)(
+            f"{self._said} The server log says why, under request id {request_id}.",
+            **self._kwargs,
+        )
 
 
 class DatabaseBusyError(StorageError):

@@ -73,3 +73,31 @@ def test_health_of_a_database_that_does_not_answer_says_so_and_not_where_it_is(
     assert len(logged) == 1
     assert body["request_id"] in logged[0]
     assert "not available" in logged[0]  # the reason, for the operator
+
+
+def test_any_call_while_the_database_does_not_answer_withholds_where_it_is(
+    api: SignedClient,
+    services: Services,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Every call reads the database (the caller's key, before anything else), signed or not:
+    # the driver's words (host, port, user, file) went out in its refusal to anyone.
+    away = _unreachable(services.db.dialect, tmp_path)
+    monkeypatch.setattr(services, "db", away)
+    monkeypatch.setattr(services.accounts, "db", away)
+    try:
+        answer = api.call("GET", "/jobs")
+    finally:
+        away.dispose()
+
+    assert answer.status_code == 503
+    body = answer.json()
+    assert body["error_code"] == "DLF.9503"
+    assert body["error_msg"].startswith("The database is not available: check ")
+    assert f"under request id {body['request_id']}" in body["error_msg"]
+    for where in ("127.0.0.1", "jobferry@", "nowhere", "secret-place", str(tmp_path)):
+        assert where not in answer.text
+    logged = [r.getMessage() for r in caplog.records if body["request_id"] in r.getMessage()]
+    assert any("The database said:" in line for line in logged)  # the reason, for the operator

@@ -72,7 +72,8 @@ def test_a_database_that_cannot_be_reached_or_read_is_one_line(
     unreachable = {"JOBFERRY_DATABASE_URL": "postgresql://jobferry:pw@127.0.0.1:1/nowhere"}
     result = invoke(command_line, env={**_env(tmp_path), **unreachable})
     assert result.exit_code == 1, result.output
-    assert result.stderr.startswith("error DLF.9503: The database is not available (")
+    assert result.stderr.startswith("error DLF.9503: The database is not available: check ")
+    assert "The database said: " in result.stderr  # on the server machine: the reason too
     assert "check JOBFERRY_DATABASE_URL (host, port, database, user)" in result.stderr
     assert "Traceback" not in result.output
     assert "pw" not in result.output.replace("password", "")  # the URL's password stays out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Literal
 
 import pytest
@@ -15,6 +16,7 @@ from jobferry.cli import app as cli_app
 from jobferry.domain.enums import Role
 from jobferry.errors import SignInError
 from jobferry.services.container import Services
+from jobferry.storage import Database
 from support.console import PASSWORD, Browser, admin_actor, field, make_user
 
 
@@ -240,3 +242,25 @@ def test_a_locked_user_an_unknown_name_and_a_wrong_password_get_the_same_answer_
         answers.append(refusal(services, user, password))
         assert counting.verified == before + 1, (user, password)
     assert len(set(answers)) == 1
+
+
+def test_a_database_that_does_not_answer_is_said_without_where_it_is(
+    browser: Browser,
+    services: Services,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    folder = tmp_path / "secret-place.db"
+    folder.mkdir()
+    away = Database(f"sqlite:///{folder}")
+    for holder in (services, services.signin, services.accounts):
+        monkeypatch.setattr(holder, "db", away)
+    try:
+        page = browser.get("/console/")
+    finally:
+        away.dispose()
+
+    assert page.status_code == 503
+    assert "The database is not available" in page.text
+    assert "The server log says why, under request id" in page.text
+    assert "secret-place" not in page.text

@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 from jobferry.api.wire import json, sent_method
-from jobferry.errors import InvalidRequestError, JobferryError, error_body
+from jobferry.errors import InvalidRequestError, JobferryError, StorageError, error_body
 from jobferry.web import client_gone
 
 log = logging.getLogger("jobferry.api")
@@ -31,6 +31,10 @@ def request_id(request: Request) -> str:
 def error_response(request: Request, error: JobferryError) -> Response:
     """``error`` as the DataArts envelope, with the request id."""
     rid = request_id(request)
+    if isinstance(error, StorageError) and error.reason is not None:
+        # The driver's words can name the database's host, user or file: for the log only.
+        log.warning("%s %s (request %s): %s", request.method, request.url.path, rid, error)
+        error = error.withheld(rid)
     body = error.envelope()
     body["request_id"] = rid
     response = json(body, error.status)

@@ -47,7 +47,7 @@ from jobferry.console import (
 )
 from jobferry.console.fixes import said
 from jobferry.console.web import ErrorContext, SignInRequiredError, base_of, redirect, render
-from jobferry.errors import InvalidRequestError, JobferryError
+from jobferry.errors import InvalidRequestError, JobferryError, StorageError
 from jobferry.services.container import Services
 from jobferry.tasks.runner import TaskRunner
 from jobferry.web import client_gone
@@ -115,6 +115,11 @@ def create_console(services: Services, runner: TaskRunner) -> FastAPI:
 
     @app.exception_handler(JobferryError)
     async def on_jobferry_error(request: Request, exc: JobferryError) -> Response:
+        if isinstance(exc, StorageError) and exc.reason is not None:
+            # The driver's words can name the database's host, user or file: for the log only.
+            rid = _request_id(request)
+            log.warning("console %s (request %s): %s", request.url.path, rid, exc)
+            exc = exc.withheld(rid)
         return _error_page(request, exc.status, said(exc), exc.code)
 
     @app.exception_handler(RequestValidationError)

@@ -350,7 +350,7 @@ class Database:
             else "check JOBFERRY_DATABASE_URL (host, port, database, user) and that the "
             "database server is running"
         )
-        return StorageError(f"The database is not available ({exc.orig}); {check}.")
+        return StorageError(f"The database is not available: {check}.", reason=str(exc.orig))
 
     @contextmanager
     def patient(self) -> Iterator[None]:

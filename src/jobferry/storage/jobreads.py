@@ -39,8 +39,9 @@ class JobReads:
         except self.engine.dialect.loaded_dbapi.Error as exc:
             raw.invalidate(exc)  # its state is unknown: the pool opens another
             raise StorageError(
-                f"The database is not available ({exc}); check JOBFERRY_DATABASE_URL and that "
-                "the database server is running."
+                "The database is not available: check JOBFERRY_DATABASE_URL and that the "
+                "database server is running.",
+                reason=str(exc),
             ) from exc
         finally:
             raw.close()
