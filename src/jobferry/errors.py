@@ -224,12 +224,7 @@ class RemoteUnreachableError(RemoteError):
 
 
 class StorageError(JobferryError):
-    """The database could not be reached or is not at the schema this version needs.
-
-    ``reason``: what the database driver said, which can name the database's host, port, user
-    or file. A command run on the server machine says it after the message; an API answer
-    withholds it (its caller may not be an operator) and the server log keeps it
-    (:meth:`withheld`)."""
+    """The database cannot be reached or is not at this version's schema (:meth:`withheld`)."""
 
     status = 503
     code = "DLF.9503"
@@ -237,24 +232,17 @@ class StorageError(JobferryError):
     def __init__(self, message: str, *, reason: str | None = None, **kwargs: Any) -> None:
         said = message if reason is None else f"{message} The database said: {reason}"
         super().__init__(said, **kwargs)
-        self.reason = reason
-        self._said = message
-        self._kwargs = kwargs
+        self.reason, self._said, self._kwargs = reason, message, kwargs
 
     def withheld(self, request_id: str) -> StorageError:
-        """This refusal as an API client gets it: without the driver's words, naming the
-        request id the server log keeps them under."""
-        return type(self)(
-            f"{self._said} The server log says why, under request id {request_id}.",
-            **self._kwargs,
-        )
+        """As API and console callers get it: ``reason`` (host, file…) left for the server log."""
+        said = f"{self._said} The server log says why, under request id {request_id}."
+        return type(self)(said, **self._kwargs)
 
 
 class DatabaseBusyError(StorageError):
-    """Another write (an import, a rollback) held SQLite's one write lock for the whole busy
-    timeout, or PostgreSQL cancelled the transaction for a lock (``lock_timeout``, a deadlock)
-    or a concurrent write (a serialization failure); nothing of it was written, and the request
-    may be sent again (``retry_after``)."""
+    """SQLite's write lock held by another write all the busy timeout, or PostgreSQL's lock
+    wait, deadlock or serialization failure: nothing written, to send again (``retry_after``)."""
 
     status = 503
     code = "DLF.9504"
