@@ -1,18 +1,26 @@
 """Ctrl-C after the server accepted an import: ``import``, ``apply`` and ``promote --apply``
 stop following (exit 130) and say that the import goes on, how to follow it and how to roll it
-back; the import itself ends on the server as if nobody had left."""
+back; the import itself ends on the server as if nobody had left. Ctrl-C while following any
+other task (an export, ``tasks show --wait``) says the same of it, at a question says nothing
+was changed, and anywhere else (the command line still loading) is one line and exit 130,
+never a traceback."""
 
 from __future__ import annotations
 
+import io
 import json
 import shlex
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
+import typer.testing
 from click.testing import Result
 
+from jobferry.cli import terminal
 from jobferry.cli.client import ApiClient, ConnectionProblemError
 from support.builders import make_job, make_script
 from support.cli import Cli, register
@@ -179,3 +187,131 @@ def test_ctrl_c_while_planning_is_one_json_document_and_exit_130(
     human = cli("plan", str(package))
     assert human.exit_code == 130
     assert "Traceback" not in human.output
+
+
+def _stopped(result: Result, what: str) -> tuple[str, str]:
+    """The task an interruption while following ``what`` named, and the command it printed
+    to follow it (checked: exit 130, one message, no traceback)."""
+    assert result.exit_code == 130, (result.stdout, result.stderr)
+    assert "Traceback" not in result.output
+    text = " ".join(result.stderr.split())
+    task_id = text.split(f"Stopped following {what} task ", 1)[1].split(";", 1)[0]
+    assert f"task {task_id}; the {what} goes on in the server." in text
+    follow = text.split("Follow it to its end with: ", 1)[1].split(" Once", 1)[0]
+    assert f"tasks show {task_id} --wait" in follow
+    return task_id, follow
+
+
+def test_ctrl_c_while_export_follows_its_task_says_it_goes_on_and_where_its_package_will_be(
+    cli: Cli, interrupted: list[str]
+) -> None:
+    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)
+    result = cli("export", "--workspace-all", "-o", "all.zip")
+    task_id, follow = _stopped(result, "export")
+    assert interrupted == [task_id]
+    assert "its package is in the download center:" in result.stderr
+    assert "downloads list -w" in " ".join(result.stderr.split())
+    assert not (cli.cwd / "all.zip").exists()
+    task = cli.json(*shlex.split(follow)[1:])
+    assert task["status"] == "SUCCESSFUL"  # the server finished the export
+    [download] = cli.json("downloads", "list")["downloads"]
+    assert download["id"] == task["result"]["downloadId"]
+
+
+def test_ctrl_c_while_tasks_show_waits_says_the_task_goes_on(
+    cli: Cli, package: Path, interrupted: list[str]
+) -> None:
+    target = cli.remote.new_workspace("target", "dws_conn", "ssh_conn")
+    assert cli("import", str(package), "--yes", workspace=target).exit_code == 130
+    [task_id] = interrupted
+    interrupted.clear()
+    answer = cli.json("tasks", "show", task_id, "--wait", workspace=target, code=130)
+    assert interrupted == [task_id]
+    error = answer["error"]
+    assert (error["code"], error["taskId"]) == ("interrupted", task_id)
+    assert f"Stopped following task {task_id}; it goes on in the server." in error["message"]
+    name = cli.remote.workspace_name(target)
+    assert error["follow"].endswith(f"tasks show {task_id} --wait -w {name}")
+
+
+def test_ctrl_c_at_the_question_exits_130_and_changes_nothing(
+    cli: Cli, package: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C where ``rollback`` asks: one line and exit 130 (not click's "Aborted.", exit 1,
+    which says nothing of what was done), and the import stays."""
+    target = cli.remote.new_workspace("target", "dws_conn", "ssh_conn")
+    task_id = cli.imported(package, workspace=target)["task"]["id"]
+    monkeypatch.setattr(terminal, "stdin_is_terminal", lambda: True)
+    monkeypatch.setattr(typer.testing, "make_input_stream", lambda *_: _CtrlC())
+    result = cli("rollback", task_id, workspace=target)
+    assert result.exit_code == 130, (result.stdout, result.stderr)
+    assert "Roll back import" in result.stderr  # it asked
+    assert (
+        result.stderr.splitlines()[-1] == "error: Interrupted at the question; nothing was changed."
+    )
+    assert "Aborted" not in result.output
+    job = cli.remote.call("GET", "/jobs/daily_sales", workspace=target)
+    assert job.status_code == 200, job.text
+
+
+class _CtrlC(io.BytesIO):
+    """A terminal's standard input at which the key is pressed: reading it is interrupted."""
+
+    def read(self, size: int | None = -1) -> bytes:
+        raise KeyboardInterrupt
+
+    def read1(self, size: int = -1) -> bytes:
+        raise KeyboardInterrupt
+
+    def readinto(self, buffer: Any) -> int:
+        raise KeyboardInterrupt
+
+
+def test_ctrl_c_in_a_command_that_called_no_server_says_only_that(
+    cli: Cli, package: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jobferry.cli import package as package_commands
+
+    def pressed(*args: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(package_commands, "read", pressed)
+    result = cli("package", "inspect", str(package))
+    assert result.exit_code == 130
+    assert result.stderr == "error: Interrupted.\n"
+
+
+LOADING = """
+import sys
+
+
+class Pressed:
+    \"\"\"Ctrl-C while the command line's modules load.\"\"\"
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "jobferry.cli.app":
+            raise KeyboardInterrupt
+
+
+sys.meta_path.insert(0, Pressed())
+sys.argv = ["jobferry", *sys.argv[1:]]
+from jobferry.cli import main
+
+main()
+"""
+
+
+@pytest.mark.parametrize("json_mode", [False, True])
+def test_ctrl_c_while_the_command_line_loads_is_one_line_not_a_traceback(json_mode: bool) -> None:
+    args = ["jobs", "list", *(["--json"] if json_mode else [])]
+    done = subprocess.run(
+        [sys.executable, "-c", LOADING, *args], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 130, (done.stdout, done.stderr)
+    if json_mode:
+        assert json.loads(done.stdout) == {
+            "error": {"code": "interrupted", "message": "Interrupted."}
+        }
+        assert done.stderr == ""
+    else:
+        assert (done.stdout, done.stderr) == ("", "error: Interrupted.\n")

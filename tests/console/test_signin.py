@@ -12,7 +12,7 @@ from argon2.profiles import CHEAPEST
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from jobferry.cli import app as cli_app
+from jobferry.cli.app import app as cli_app
 from jobferry.domain.enums import Role
 from jobferry.errors import SignInError
 from jobferry.services.container import Services

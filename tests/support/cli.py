@@ -14,7 +14,7 @@ import typer.main
 import typer.testing
 from typer.testing import CliRunner, Result
 
-from jobferry.cli import app
+from jobferry.cli.app import app
 from support.server import ServerProcess
 
 CLEAN_ENV = {

@@ -30,7 +30,7 @@ from jobferry.package import helpers
 
 PRELOAD = (
     "support.forkedserve",
-    "jobferry.cli",
+    "jobferry.cli.app",
     "jobferry.api.app",
     "jobferry.server",
     "uvloop",

@@ -86,14 +86,9 @@ class JobferryGroup(UsageGroup):
             _report_local(_output(ctx), exc)
             code = ExitCode.FAILED
         except KeyboardInterrupt:
-            # Ctrl-C outside the follow of an import (which says how to follow it): what the
+            # Ctrl-C outside the follow of a task (which says how to follow it): what the
             # server was asked may or may not be done, as for any interrupted call.
-            _output(ctx).error(
-                None,
-                "Interrupted. A call the server had received may still complete: look before "
-                "running it again.",
-                kind="interrupted",
-            )
+            _output(ctx).error(None, _interrupted(ctx), kind="interrupted")
             code = ExitCode.INTERRUPTED
         except BrokenPipeError:
             # The reader of the output went away (``jobferry … | head``): as a Unix tool, stop
@@ -106,6 +101,18 @@ class JobferryGroup(UsageGroup):
             _output(ctx).error(None, f"cannot use{name}: {exc.strerror or exc}", kind="file")
             code = ExitCode.FAILED
         raise typer.Exit(int(code))
+
+
+def _interrupted(ctx: Any) -> str:
+    """What Ctrl-C outside the follow of a task says: a command that called no server (the
+    package tools, config, one still loading) left nothing behind it."""
+    root = ctx.find_root()
+    if not (isinstance(root.obj, Session) and root.obj.called):
+        return "Interrupted."
+    return (
+        "Interrupted. A call the server had received may still complete: look before running "
+        "it again."
+    )
 
 
 def _output(ctx: Any) -> Output:
@@ -237,8 +244,9 @@ def root_options(
 
 
 # multiprocessing runs the program's main file again in every helper process a large package
-# read or write starts, and ``bin/jobferry`` imports the command line: the forkserver the
-# helpers are forked from imports it once for them (jobferry.package.helpers). Here, not in
+# read or write starts, and ``bin/jobferry`` imports ``jobferry.cli`` (the entry point alone,
+# light): the forkserver the helpers are forked from imports it once for them
+# (jobferry.package.helpers). Here, not in
 # ``main``: a server's worker processes (JOBFERRY_WORKERS) import this module without it.
 helpers.preload("jobferry.cli")
 

@@ -135,13 +135,19 @@ def lost_while_following(
     )
 
 
-def interrupted_task(s: Session, task_id: str, what: str) -> FollowingInterruptedError:
-    """What Ctrl-C while following ``what`` (a rollback, a refresh) says: it goes on in the
-    server (and changes all or nothing)."""
+def interrupted_task(
+    s: Session, task_id: str, what: str = "", *, all_or_nothing: bool = False, then: str = ""
+) -> FollowingInterruptedError:
+    """What Ctrl-C while following a task the server runs says (``what`` it is: an export, a
+    plan, a rollback, a release; nothing when not known): it goes on in the server (``and
+    changes all or nothing``), how to follow it, and ``then`` what to do once it has ended."""
     follow = own_command_line(s, "tasks", "show", task_id, "--wait")
+    task, it = (f"{what} task", f"the {what}") if what else ("task", "it")
+    atomic = " (and changes all or nothing)" if all_or_nothing else ""
+    after = f"\n{then}" if then else ""
     return FollowingInterruptedError(
-        f"Stopped following {what} task {task_id}; the {what} goes on in the server (and "
-        f"changes all or nothing).\nFollow it to its end with: {follow}",
+        f"Stopped following {task} {task_id}; {it} goes on in the server{atomic}.\n"
+        f"Follow it to its end with: {follow}{after}",
         code="interrupted",
         taskId=task_id,
         follow=follow,

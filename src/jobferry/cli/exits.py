@@ -14,8 +14,9 @@ code    meaning
 4       ``plan``/``import --dry-run``/``apply --dry-run``, ``promote`` without ``--apply``:
         changes are pending (Terraform's ``-detailed-exitcode``): objects to write, and
         differences the plan skips or deletions it leaves out, which are pending work too
-130     interrupted (Ctrl-C); while following an import the server had accepted, the import
-        goes on there and the message says how to follow it and how to roll it back
+130     interrupted (Ctrl-C); while following a task the server had accepted (an import, an
+        export, a plan…), the task goes on there and the message says how to follow it (and
+        to roll an import back); at a question, nothing was changed
 ======  =====================================================================================
 
 CI pipelines can gate on them: ``jobferry plan pkg.zip`` exits 3 when the import would be
@@ -76,8 +77,14 @@ class CliUsageError(CommandError):
     kind = "usage"
 
 
-class FollowingInterruptedError(CommandError):
-    """Ctrl-C while following a task the server goes on with: exit 130, as an interrupted
-    command exits, with how to follow the task and what to do once it ends."""
+class CommandInterruptedError(CommandError):
+    """Ctrl-C where the command knows what it leaves (at a question, nothing was changed): exit
+    130, as an interrupted command exits."""
 
     exit_code = ExitCode.INTERRUPTED
+    kind = "interrupted"
+
+
+class FollowingInterruptedError(CommandInterruptedError):
+    """Ctrl-C while following a task the server goes on with: exit 130, with how to follow the
+    task and what to do once it ends."""

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from jobferry.cli.asking import own_command_line
 from jobferry.cli.choices import choice_type, from_kebab
 from jobferry.cli.client import Downloaded, segment
 from jobferry.cli.exits import CliUsageError, CommandError
@@ -219,7 +220,10 @@ def export_task(
 ) -> dict[str, Any]:
     client = s.client()
     task_id = client.call("POST", "/exports", body)["taskId"]
-    task = wait_for(s, task_id, "Exporting")
+    where = obs_path or f"the download center: {own_command_line(s, 'downloads', 'list')}"
+    task = wait_for(
+        s, task_id, "Exporting", "export", f"Once it has ended, its package is in {where}"
+    )
     if task.get("status") != TaskStatus.SUCCESSFUL:
         raise CommandError(f"Export task {task_id} {task.get('status')}: {task.get('message')}")
     result = task.get("result") or {}

@@ -172,6 +172,7 @@ def _follow(s: Session, what: str, answer: dict[str, Any]) -> None:
         done="Restored",
         failed="The restore failed:",
         what=f"production to {what}",
+        kind="restore",
     )
 
 

@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from jobferry.cli.exits import CommandInterruptedError
 from jobferry.domain.sizes import size_in_words
 
 if TYPE_CHECKING:
@@ -249,5 +250,14 @@ class Output:
             yield Bar(progress, description)
 
     def confirm(self, question: str) -> bool:
-        """Ask yes/no on the terminal (default no)."""
-        return bool(typer.confirm(question, default=False, err=True))
+        """Ask yes/no on the terminal (default no). Ctrl-C at the question is an interruption
+        (exit 130) that says nothing was changed, not click's "Aborted." (exit 1)."""
+        try:
+            return bool(typer.confirm(question, default=False, err=True))
+        except typer.Abort as abort:
+            if isinstance(abort.__context__, KeyboardInterrupt):
+                self.err.print()  # off the question's line
+                raise CommandInterruptedError(
+                    "Interrupted at the question; nothing was changed."
+                ) from None
+            raise

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from jobferry.cli import terminal
+from jobferry.cli.asking import interrupted_task
 from jobferry.cli.client import ApiClient, segment
 from jobferry.cli.exits import CommandError, ExitCode
 from jobferry.cli.output import epoch_ms, mapping, moment
@@ -123,12 +124,23 @@ def user_names(users: Any) -> str:
 
 
 def end_with_task(
-    s: Session, task_id: str, result: dict[str, Any], *, done: str, failed: str, what: str
+    s: Session,
+    task_id: str,
+    result: dict[str, Any],
+    *,
+    done: str,
+    failed: str,
+    what: str,
+    kind: str = "release",
 ) -> None:
-    """Wait for a release's task (a deploy, a signed release taken in, a restore) and end the
-    command: ``result`` with the task beside it, and ``done``/``failed`` ``what`` (task …) with
-    the task's message; exit 1 when the task failed."""
-    task = s.client().wait_task(task_id)
+    """Wait for a release's task (a deploy, a signed release taken in, a restore: ``kind``) and
+    end the command: ``result`` with the task beside it, and ``done``/``failed`` ``what`` (task
+    …) with the task's message; exit 1 when the task failed. Ctrl-C stops the waiting only:
+    the task goes on in the server, as the interruption says (exit 130)."""
+    try:
+        task = s.client().wait_task(task_id)
+    except KeyboardInterrupt:
+        raise interrupted_task(s, task_id, kind) from None
     ok = task.get("status") == TaskStatus.SUCCESSFUL
     s.output.finish(
         {**result, "task": task},

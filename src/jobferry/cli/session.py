@@ -23,6 +23,8 @@ class Session:
     context_name: str | None = None
     json_mode: bool = False
     workspace: str | None = None
+    called: bool = False
+    """Whether the command reached for a server (a client was made): what Ctrl-C leaves."""
     _context: Context | None = field(default=None, repr=False)
     _client: ApiClient | None = field(default=None, repr=False)
     _output: Output | None = field(default=None, repr=False)
@@ -48,6 +50,7 @@ class Session:
     def client(self) -> ApiClient:
         """The signed HTTP client for the context (refuses an incomplete one); a workspace
         given by name is looked up first and sent by id."""
+        self.called = True
         if self._client is None:
             context = self.context()
             named = context.workspace

@@ -28,8 +28,19 @@ downloads_app = typer.Typer(help="The download center of a workspace (jobferry).
 DownloadId = Annotated[str, typer.Argument(help="Download id (downloads list).")]
 
 
-def wait_for(s: Session, task_id: str, description: str) -> dict[str, Any]:
-    """Poll a task to its end behind a progress bar."""
+def wait_for(
+    s: Session, task_id: str, description: str, what: str = "", then: str = ""
+) -> dict[str, Any]:
+    """Poll a task to its end behind a progress bar. Ctrl-C stops the following only: the
+    server goes on with the task (``what`` it is), which the interruption (exit 130) says, with
+    how to follow it and ``then`` what to do once it has ended."""
+    try:
+        return _waited(s, task_id, description)
+    except KeyboardInterrupt:
+        raise interrupted_task(s, task_id, what, then=then) from None
+
+
+def _waited(s: Session, task_id: str, description: str) -> dict[str, Any]:
     with s.output.progress(description) as bar:
         return s.client().wait_task(task_id, bar.task)
 
@@ -39,7 +50,7 @@ def follow_import(s: Session, task_id: str) -> dict[str, Any]:
     server goes on, so the interruption (exit 130) says how to follow the task and roll it
     back rather than leaving in silence."""
     try:
-        return wait_for(s, task_id, "Importing")
+        return _waited(s, task_id, "Importing")
     except KeyboardInterrupt:
         raise interrupted_import(s, task_id) from None
     except ConnectionProblemError as lost:
@@ -51,9 +62,9 @@ def follow_accepted(s: Session, task_id: str, what: str) -> dict[str, Any]:
     ``what`` it does: rollback, refresh) to its end: its result. A task that failed is the
     refusal the call would have answered (:class:`ApiError`)."""
     try:
-        task = wait_for(s, task_id, f"Running the {what}")
+        task = _waited(s, task_id, f"Running the {what}")
     except KeyboardInterrupt:
-        raise interrupted_task(s, task_id, what) from None
+        raise interrupted_task(s, task_id, what, all_or_nothing=True) from None
     except ConnectionProblemError as lost:
         raise lost_while_following(s, task_id, what, lost) from None
     result = mapping(task.get("result"))

@@ -64,7 +64,7 @@ def make_plan(s: Session, body: dict[str, Any]) -> dict[str, Any] | None:
 
 def planned_by_task(s: Session, task_id: str) -> dict[str, Any]:
     """The plan a planning task made (followed to its end); its failure as the command's."""
-    task = wait_for(s, task_id, "Planning")
+    task = wait_for(s, task_id, "Planning", "plan")
     result = mapping(task.get("result"))
     plan = result.get("plan")
     if not isinstance(plan, dict):
