@@ -201,3 +201,26 @@ def test_a_deletion_left_out_is_pending_and_names_the_flag_and_the_route_setting
     carried = cli.json("promote", route, "--propagate-deletes", "--apply", "--yes")
     assert carried["plan"]["summary"]["DELETE"] == 1
     assert cli.json("promote", route)["promotion"] is None
+
+
+def test_a_job_the_target_kept_is_offered_again_not_nothing_changed(cli: Cli) -> None:
+    seed(cli.remote, ("daily_sales", "weekly_sales"), workspace=cli.workspace)
+    prod = cli.remote.new_workspace("prod", "dws_conn", "ssh_conn")
+    route = _route(cli, prod, "--on-drift", "keep-target")
+    assert cli.json("promote", route, "--apply", "--yes")["task"]["status"] == "SUCCESSFUL"
+    hot_fix = make_job("daily_sales", description="hot-fix in prod")
+    assert cli.remote.call("PUT", "/jobs/daily_sales", hot_fix, workspace=prod).status_code == 204
+    for job in ("daily_sales", "weekly_sales"):
+        changed = make_job(job, description="v2")
+        put = cli.remote.call("PUT", f"/jobs/{job}", changed, workspace=cli.workspace)
+        assert put.status_code == 204, put.text
+    kept = cli.json("promote", route, "--apply", "--yes")
+    assert _actions(kept)[("job", "daily_sales")] == "SKIP"
+    assert _actions(kept)[("job", "weekly_sales")] == "OVERWRITE"
+
+    again = cli("promote", route)  # nothing changed in the source: prod still lacks v2
+    assert again.exit_code == 4, again.output
+    said = " ".join(again.output.split())
+    assert "Nothing changed" not in said
+    assert "job 'daily_sales' changed in the target since the last import" in said
+    assert "Changes pending: 1 differing object(s) skipped" in said

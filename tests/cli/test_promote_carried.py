@@ -116,6 +116,9 @@ def test_a_route_across_two_servers_through_carried_packages(cli: Cli, prod: Cli
     unchanged = test("promote", route, "--out", "p3.zip")
     assert unchanged.exit_code == 0, unchanged.output
     assert "Nothing changed" in unchanged.output
+    said = " ".join(unchanged.output.split())
+    assert "left behind (kept as the target had it, or skipped) is not carried again" in said
+    assert f"jobferry promote {route} --out p3.zip --full carries every selected job" in said
     assert not Path("p3.zip").exists()
 
     # A package skipped in the chain: the next one is refused, naming the fix.

@@ -163,7 +163,9 @@ def _carry_out(ctx: typer.Context, s: Session, name: str, file: Path, full: bool
         since, workspace = made.get("since"), source.get("name")
         message = (
             f"Nothing changed in workspace '{workspace}' since the last package carried out "
-            f"({moment(since)}); no package written."
+            f"({moment(since)}); no package written. What the target server's import left "
+            "behind (kept as the target had it, or skipped) is not carried again from here: "
+            f"jobferry promote {name} --out {file} --full carries every selected job."
             if since
             else f"The route selects no job of workspace '{workspace}'; no package written."
         )

@@ -82,6 +82,17 @@ def names_of_kind(tx: Tx, workspace_id: str, kind: str, since: int | None = None
     return [r.name for r in tx.conn.execute(stmt)]
 
 
+def stamps(tx: Tx, workspace_id: str, kind: str) -> list[tuple[str, str, int]]:
+    """(name, uid, last change) of every job, script or resource of the workspace: a script's
+    and a resource's uid is its id, as a package names it."""
+    table = {ObjectKind.JOB: jobs, ObjectKind.SCRIPT: scripts}.get(ObjectKind(kind), resources)
+    uid = jobs.c.uid if table is jobs else table.c.id
+    stmt = select(table.c.name, uid.label("uid"), table.c.updated_at).where(
+        table.c.workspace_id == workspace_id
+    )
+    return [(str(r.name), str(r.uid), int(r.updated_at)) for r in tx.conn.execute(stmt)]
+
+
 def job_entries(tx: Tx, job_ids: Sequence[int], *, submitted: bool) -> dict[int, JobEntry]:
     """Job id → the job as it is exported: its development state, or its latest submitted
     version (``submitted``)."""

@@ -116,10 +116,15 @@ def _diff(item: PlannedObject) -> bytes | None:
 
 
 def _relink(item: PlannedObject) -> bool:
-    """Whether an UNCHANGED object's ledger row must be written: none yet, or out of date."""
+    """Whether an UNCHANGED object's ledger row must be written: none yet, or out of date (it
+    names another target object, another definition written, or another version of the
+    source than this package's: the target holds this one now, and a route reads from the
+    row which version of the source landed, :mod:`jobferry.services.routes.behind`)."""
     if item.action is not PlanAction.UNCHANGED or item.raw is None or item.target is None:
         return False
     row = item.ledger
     if row is None or item.adopted is not None or row.target_uid != item.target.uid:
+        return True
+    if row.source != item.raw:
         return True
     return row.written_sha256 != hashlib.sha256(item.target.document.encode()).hexdigest()

@@ -6,6 +6,8 @@ every script and resource, used or not, and each later one every script and reso
 since, used or not, as it carries their deletions (a script no job uses, edited or made after
 the first promotion, would otherwise never travel while ``promote`` said nothing changed). A
 route of folders, tags or names carries only what its jobs use, the first time as every time.
+Into a target of this server, every package also offers again each selected object an earlier
+promotion left behind there (kept as the target had it, skipped: :mod:`.behind`).
 
 Both kinds of promotion cut here: between two workspaces of this server (the package is kept as
 an upload of the target) and for a target on another server (kept in the source's download
@@ -26,6 +28,7 @@ from jobferry.services.context import Scope
 from jobferry.services.exporting.options import ExportOptions
 from jobferry.services.exporting.package import BasisOf, write_package
 from jobferry.services.exporting.selection import add_upstream, ordered, workspace_jobs
+from jobferry.services.routes.behind import left_behind
 from jobferry.services.workspaces.keys import KeyService
 from jobferry.storage import Database, Tx
 from jobferry.storage import exports as export_repo
@@ -46,6 +49,10 @@ class Cut:
     """The route's identity, for a package carried to another server."""
     basis: BasisOf | None = None
     """What gives the basis block, for a package carried to a remote's side."""
+    landed_in: str | None = None
+    """The target workspace (of this server) whose ledger says which version of each object
+    landed there: the package also offers again what earlier promotions left behind
+    (:mod:`.behind`; ``None``: a target on another server, which this one cannot read)."""
 
 
 class CutSize(NamedTuple):
@@ -77,13 +84,14 @@ class RouteCutter:
         nothing changed."""
         since = cut.since
         with self.db.transaction(readonly=True) as tx:
-            heads = self._heads(tx, source, route, since)
+            behind = _behind(tx, source, cut)
+            heads = self._heads(tx, source, route, since, behind.get(ObjectKind.JOB.value))
             deletions = (
                 len(ledger_repo.deletions_since(tx, source.workspace.id, cut.deletions_since))
                 if cut.deletions_since is not None
                 else 0
             )
-            loose = _loose(tx, source, route, since)
+            loose = _loose(tx, source, route, since, behind)
             size = CutSize(len(heads), deletions, sum(len(names) for names in loose.values()))
             if size.empty:
                 return size
@@ -124,36 +132,68 @@ class RouteCutter:
             )
         return size._replace(jobs=len(selection))
 
-    def _heads(self, tx: Tx, source: Scope, route: Route, since: int | None) -> list[JobHead]:
+    def _heads(
+        self, tx: Tx, source: Scope, route: Route, since: int | None, behind: set[str] | None
+    ) -> list[JobHead]:
+        """The selected jobs changed since ``since`` (every one: ``None``), with those left
+        ``behind``."""
         heads = workspace_jobs(tx, source, since, self.max_jobs)
-        kind, values = route.selection.kind, set(route.selection.values)
-        if kind is SelectionKind.NAMES:
-            return [h for h in heads if h.name in values]
-        if kind is SelectionKind.ALL:
-            return heads
-        listing = folder_repo.Listing(
-            ObjectKind.JOB,
-            source.workspace.id,
-            tags=tuple(sorted(values)) if kind is SelectionKind.TAGS else (),
-        )
-        chosen = {
-            job
-            for job, directory in folder_repo.names_and_directories(tx, listing)
-            if kind is SelectionKind.TAGS or _in_folders(directory, values)
-        }
-        return [h for h in heads if h.name in chosen]
+        missing = (behind or set()) - {h.name for h in heads}
+        if missing:
+            heads += export_repo.job_heads(tx, source.workspace.id, missing)
+        return _selected(tx, source, route, heads)
 
 
-def _loose(tx: Tx, source: Scope, route: Route, since: int | None) -> dict[str, set[str]]:
-    """The scripts and resources a route of every job carries for themselves, by kind: those
-    changed since ``since``, used by a job or not (the first package, ``since`` ``None``,
-    holds the workspace whole anyway); none for a route of folders, tags or names."""
-    if since is None or route.selection.kind is not SelectionKind.ALL:
-        return {}
-    kinds = (ObjectKind.SCRIPT, ObjectKind.RESOURCE)
-    found = {
-        k.value: set(export_repo.names_of_kind(tx, source.workspace.id, k, since)) for k in kinds
+def _selected(tx: Tx, source: Scope, route: Route, heads: list[JobHead]) -> list[JobHead]:
+    """Those of ``heads`` the route selects."""
+    kind, values = route.selection.kind, set(route.selection.values)
+    if kind is SelectionKind.NAMES:
+        return [h for h in heads if h.name in values]
+    if kind is SelectionKind.ALL:
+        return heads
+    listing = folder_repo.Listing(
+        ObjectKind.JOB,
+        source.workspace.id,
+        tags=tuple(sorted(values)) if kind is SelectionKind.TAGS else (),
+    )
+    chosen = {
+        job
+        for job, directory in folder_repo.names_and_directories(tx, listing)
+        if kind is SelectionKind.TAGS or _in_folders(directory, values)
     }
+    return [h for h in heads if h.name in chosen]
+
+
+def _loose(
+    tx: Tx, source: Scope, route: Route, since: int | None, behind: dict[str, set[str]]
+) -> dict[str, set[str]]:
+    """The scripts and resources the package carries for themselves, by kind: in a route of
+    every job, those changed since ``since``, used by a job or not (the first package,
+    ``since`` ``None``, holds the workspace whole anyway); in any route, those left behind
+    (in a route of folders, tags or names, those its jobs use)."""
+    if since is None:
+        return {}
+    found: dict[str, set[str]] = {}
+    ws, every = source.workspace.id, route.selection.kind is SelectionKind.ALL
+    for kind in (ObjectKind.SCRIPT, ObjectKind.RESOURCE):
+        names = set(behind.get(kind.value, ()))
+        if names and not every:
+            ids = [h.id for h in _selected(tx, source, route, export_repo.job_heads(tx, ws))]
+            names = set(export_repo.jobs_using(tx, ids, kind, names))
+        if every:
+            names |= set(export_repo.names_of_kind(tx, ws, kind, since))
+        if names:
+            found[kind.value] = names
+    return found
+
+
+def _behind(tx: Tx, source: Scope, cut: Cut) -> dict[str, set[str]]:
+    """What earlier promotions left behind in the cut's target, by kind (nothing on the first
+    package, which carries every selected object, or for a target this server cannot read)."""
+    if cut.landed_in is None or cut.since is None:
+        return {}
+    kinds = (ObjectKind.JOB, ObjectKind.SCRIPT, ObjectKind.RESOURCE)
+    found = {k.value: left_behind(tx, source.workspace.id, cut.landed_in, k) for k in kinds}
     return {kind: names for kind, names in found.items() if names}
 
 

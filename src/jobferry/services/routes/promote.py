@@ -129,7 +129,8 @@ class RoutePromotions:
         snapshot = now_ms()
         path = new_zip(self.packages.scratch)
         try:
-            size = self.cutter.write(source, route, Cut(since, since), path)
+            cut = Cut(since, since, landed_in=target.workspace.id)
+            size = self.cutter.write(source, route, cut, path)
             if size.empty:
                 return RoutePackage(route, saved.version, source, target, since, None, options)
             file_name = f"{route.name}_{snapshot}.zip"
@@ -137,8 +138,8 @@ class RoutePromotions:
                 kept = self.packages.upload(target, stream, file_name)
         finally:
             path.unlink(missing_ok=True)
-        cut, package = (snapshot, since), (kept.path, kept.sha256, size.jobs, size.deletions)
-        item = _new_promotion(scope, saved, None, cut, package, created_at=snapshot)
+        made, package = (snapshot, since), (kept.path, kept.sha256, size.jobs, size.deletions)
+        item = _new_promotion(scope, saved, None, made, package, created_at=snapshot)
         with self.db.transaction() as tx:
             repo.insert_promotion(tx, item)
         promotion = promotion_of(item, None, None)

@@ -108,6 +108,11 @@ def test_an_unchanged_identified_object_is_relinked_only_when_its_ledger_row_is_
     assert record_of(unknown, []).relink is True  # no ledger row yet
     assert record_of(elsewhere, []).relink is True  # the row points at another object
     assert record_of(edited, []).relink is True  # the target changed since it was written
+    # The source changed (a field the profile maps, or the target took the same change):
+    # what landed is this package's version now.
+    other = dump(make_job("daily_sales", owner="source_owner"))
+    moved = replace(current, raw=other)
+    assert record_of(moved, []).relink is True
     fresh = record_of(current, [])
     assert fresh.relink is False
     assert fresh.raw is None  # nothing of the package to keep for the ledger
