@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from jobferry.cli.planview import already_held
-from support.builders import make_job
+from support.builders import make_job, make_script
 from support.cli import Cli
 from support.exporting import seed
 
@@ -224,3 +224,23 @@ def test_a_job_the_target_kept_is_offered_again_not_nothing_changed(cli: Cli) ->
     assert "Nothing changed" not in said
     assert "job 'daily_sales' changed in the target since the last import" in said
     assert "Changes pending: 1 differing object(s) skipped" in said
+
+
+def test_a_promotion_of_a_script_alone_says_the_script_not_zero_jobs(cli: Cli) -> None:
+    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)
+    prod = cli.remote.new_workspace("prod", "dws_conn", "ssh_conn")
+    route = _route(cli, prod)
+    assert cli.json("promote", route, "--apply", "--yes")["task"]["status"] == "SUCCESSFUL"
+    unused = make_script("orphan_sql")  # no job uses it: a route of every job carries it
+    made = cli.remote.call("POST", "/scripts", unused, workspace=cli.workspace)
+    assert made.status_code == 204, made.text
+
+    applied = cli("promote", route, "--apply", "--yes")
+    assert applied.exit_code == 0, applied.output
+    assert f"Promote along route {route}: 1 script(s), 0 deletion(s)" in applied.stdout
+    newest = cli.json("routes", "history", route)["promotions"][0]
+    assert (newest["jobs"], newest["scripts"], newest["resources"]) == (0, 1, 0)
+    history = cli("routes", "history", route)
+    assert history.exit_code == 0, history.output
+    assert "carried" in history.stdout
+    assert "0 job(s)" not in history.stdout

@@ -13,7 +13,7 @@ from jobferry.domain.enums import Role
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from support import wizard
-from support.builders import make_job
+from support.builders import make_job, make_script
 from support.console import Browser, admin_scope, assert_page, route_form, sign_in_as
 
 API_WORDS = (
@@ -289,7 +289,8 @@ def test_promote_now_plans_imports_and_records_then_history_shows_it_rolled_back
     page = browser.get(f"/console/w/{ws}/routes/to-prod").text
     rows = history_rows(page)
     assert len(rows) == 1
-    assert f"admin 1 0 {made.package_sha256[:12]} {task_id} SUCCESSFUL" in rows[0]
+    carried = "1 job(s), 2 script(s), 1 resource(s), 0 deletion(s)"
+    assert f"admin {carried} {made.package_sha256[:12]} {task_id} SUCCESSFUL" in rows[0]
     assert f'href="/console/w/{target}/tasks/{task_id}"' in page
     assert services.promotions.history(seeded, "to-prod")[0].task_id == task_id
     assert "SUCCESSFUL" in visible(browser.get(f"/console/w/{ws}/routes").text)
@@ -387,6 +388,12 @@ def test_a_change_in_the_source_is_promoted_as_an_overwrite(
     rows = history_rows(browser.get(f"/console/w/{ws}/routes/to-prod").text)
     assert [task_id in row for row in rows] == [True, False]
     assert all("SUCCESSFUL" in row for row in rows)
+
+    services.scripts.create(seeded, make_script("orphan_sql"))  # no job uses it
+    third = browser.get(promote(browser, ws, "to-prod").headers["location"])
+    wizard.run_plan(browser, services, prod, third.text)
+    rows = history_rows(browser.get(f"/console/w/{ws}/routes/to-prod").text)
+    assert "admin 1 script(s), 0 deletion(s) " in rows[0]  # not "0" jobs
 
 
 def test_a_promotion_that_overrode_the_route_s_drift_protection_says_so_in_its_history(

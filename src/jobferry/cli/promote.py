@@ -50,6 +50,7 @@ from jobferry.cli.tasks import follow_import, task_exit
 from jobferry.cli.taskview import show_task
 from jobferry.cli.transfer import planned_by_task
 from jobferry.cli.uploads import package_path
+from jobferry.domain.routes import carried_words
 
 OVERRIDES = ("policy", "propagate_deletes", "on_drift", "scheduling", "mode")
 """This command's options that override the route's import settings (``SETTING_FLAGS``)."""
@@ -183,8 +184,8 @@ def _carry_out(ctx: typer.Context, s: Session, name: str, file: Path, full: bool
     cut = f"changes since {moment(since)}" if since else "every selected job (a full package)"
     out.result(
         {**made, "file": str(got.path), "size": got.size, "sha256": got.sha256},
-        f"Wrote {got.path}: {promotion.get('jobs')} job(s), {promotion.get('deletions')} "
-        f"deletion(s), {cut}, cut at {moment(promotion.get('snapshotTime'))}.",
+        f"Wrote {got.path}: {_carried(promotion)}, {cut}, cut at "
+        f"{moment(promotion.get('snapshotTime'))}.",
     )
     if not out.json_mode:
         out.note(f"sha256 {got.sha256}")
@@ -378,13 +379,12 @@ def route_history(ctx: typer.Context, name: RouteName, json_mode: JsonOption = F
     if items is None:
         return
     out.table(
-        ("when (UTC)", "by", "jobs", "deletions", "package", "import", "state", "overrode"),
+        ("when (UTC)", "by", "carried", "package", "import", "state", "overrode"),
         [
             (
                 epoch_ms(item.get("createTime")),
                 item.get("createUser"),
-                item.get("jobs"),
-                item.get("deletions"),
+                _carried(item),
                 str(item.get("packageSha256"))[:12],
                 _import_of(item),
                 _state_of(item),
@@ -394,6 +394,13 @@ def route_history(ctx: typer.Context, name: RouteName, json_mode: JsonOption = F
         ],
         empty="No promotions.",
     )
+
+
+def _carried(promotion: dict[str, Any]) -> str:
+    """What a promotion's package carried: its jobs, scripts, resources and deletions."""
+    counts = [promotion.get(key) for key in ("jobs", "deletions", "scripts", "resources")]
+    jobs, deletions, scripts, resources = (int(n) if n is not None else None for n in counts)
+    return carried_words(jobs or 0, deletions or 0, scripts, resources)
 
 
 def _overrode(overrides: dict[str, Any]) -> str:

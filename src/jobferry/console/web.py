@@ -17,6 +17,7 @@ from starlette.datastructures import FormData
 
 from jobferry.domain.bounds import INT64_MAX, INT64_MIN
 from jobferry.domain.enums import Role
+from jobferry.domain.routes import carried_words
 from jobferry.domain.saving import CREATE, Expected
 from jobferry.domain.sizes import size_in_words
 from jobferry.errors import CsrfError, ProductionSideError, ShadowWorkspaceError
@@ -280,6 +281,9 @@ TEMPLATES.env.filters["json_text"] = json_text
 TEMPLATES.env.filters["size"] = size
 TEMPLATES.env.filters["thousands"] = lambda n: f"{n:,}" if isinstance(n, int) else n
 TEMPLATES.env.filters["urlpart"] = lambda value: quote(str(value), safe="")
+TEMPLATES.env.filters["carried"] = lambda p: carried_words(
+    p.jobs, p.deletions, p.scripts, p.resources
+)
 
 
 GLOBALS = frozenset({"request", "base", "viewer", "csrf_token"})

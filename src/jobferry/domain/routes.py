@@ -396,3 +396,14 @@ def parse_route(name: str, document: object) -> Route:
     if problems:
         raise RouteError(problems)
     return route
+
+
+def carried_words(
+    jobs: int, deletions: int, scripts: int | None = None, resources: int | None = None
+) -> str:
+    """What a promotion's package carried, in words: its jobs, scripts and resources (those
+    it holds; jobs alone when it holds none, or when the others were not counted: ``None``)
+    and its deletions."""
+    counted = [(jobs, "job"), (scripts or 0, "script"), (resources or 0, "resource")]
+    said = [f"{n:,} {what}(s)" for n, what in counted if n] or [f"{jobs:,} job(s)"]
+    return ", ".join([*said, f"{deletions:,} deletion(s)"])

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -83,6 +84,12 @@ class WrittenPackage:
     with_manifest: bool
     deletions: int = 0
     """Deletions the manifest lists (``deleted``)."""
+    kinds: tuple[tuple[str, int], ...] = ()
+    """Objects written of each kind, by kind."""
+
+    def of(self, kind: str) -> int:
+        """How many objects of ``kind`` were written."""
+        return dict(self.kinds).get(kind, 0)
 
 
 def _packed(data: bytes) -> tuple[Compressed, str]:
@@ -127,6 +134,7 @@ class PackageWriter:
         self._listing_deflater = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
         self._listing_size = self._listing_crc = 0
         self._count = 0
+        self._kinds: Counter[str] = Counter()
         self._last_path: str | None = None
         self._pool = ThreadPoolExecutor(threads, "jobferry-zip") if threads > 1 else None
         # One thread, so the listing's parts are deflated in order, beside the next batch.
@@ -150,6 +158,7 @@ class PackageWriter:
             )
             lines.append(entry_line(listed))
             self._count += 1
+            self._kinds[entry.kind] += 1
         part = b"".join(lines)
         self._listing_digest.update(part)
         if self._listing_pool is not None:
@@ -198,7 +207,8 @@ class PackageWriter:
         self._listing.close()
         self._zip.close()
         deletions = len(header.deleted) if header is not None else 0
-        return WrittenPackage(self._count, header is not None, deletions)
+        kinds = tuple(sorted(self._kinds.items()))
+        return WrittenPackage(self._count, header is not None, deletions, kinds)
 
     def _write_listing(self) -> Listing:
         """``manifest.entries``, deflated already but for the end of its stream."""

@@ -45,6 +45,10 @@ route_promotions = Table(
     Column("package_sha256", String(64), nullable=False),
     Column("jobs", Integer, nullable=False),
     Column("deletions", Integer, nullable=False),
+    # The scripts and resources its package carried beside its jobs (0034); None: a row
+    # recorded before jobferry counted them.
+    Column("scripts", Integer),
+    Column("resources", Integer),
     Column("plan_id", String(32)),
     Column("task_id", String(32)),
     *at_and_by("created"),
@@ -76,6 +80,10 @@ class PromotionFacts:
     package_sha256: str
     jobs: int
     deletions: int
+    scripts: int | None
+    """The scripts its package carried (``None``: recorded before jobferry counted them)."""
+    resources: int | None
+    """The resources its package carried (``None``: as ``scripts``)."""
     plan_id: str | None
     task_id: str | None
     created_at: int

@@ -381,3 +381,36 @@ def test_0021_records_what_a_promotion_overrode_and_keeps_them_both_ways(
             assert [tuple(r) for r in rows.all()] == [("r1", "t1")]
     finally:
         db.dispose()
+
+
+def test_0034_counts_a_promotion_s_scripts_and_resources_and_keeps_them_both_ways(
+    empty_database_url: str,
+) -> None:
+    db = Database(empty_database_url)
+    try:
+        _migrate(db, "0033")
+        with db.engine.begin() as conn:
+            _workspace(conn)
+            conn.exec_driver_sql(
+                "INSERT INTO route_promotions (id, project_id, route, route_version, "
+                "snapshot_at, since, package_path, package_sha256, jobs, deletions, plan_id, "
+                "task_id, created_at, created_by, carried) VALUES ('r1', 'p', 'test-prod', 1, 5, "
+                "NULL, 'upload://u', 'ab', 2, 0, 'pl', 't1', 5, 'a', NULL)"
+            )
+
+        _migrate(db, "0034")
+
+        with db.engine.begin() as conn:
+            rows = conn.exec_driver_sql("SELECT id, jobs, scripts, resources FROM route_promotions")
+            assert [tuple(r) for r in rows.all()] == [("r1", 2, None, None)]  # not counted then
+            conn.exec_driver_sql("UPDATE route_promotions SET scripts = 3, resources = 1")
+
+        _migrate(db, "0033", down=True)
+
+        columns = {c["name"] for c in sa.inspect(db.engine).get_columns("route_promotions")}
+        assert not {"scripts", "resources"} & columns
+        with db.engine.begin() as conn:
+            rows = conn.exec_driver_sql("SELECT id, jobs FROM route_promotions")
+            assert [tuple(r) for r in rows.all()] == [("r1", 2)]
+    finally:
+        db.dispose()

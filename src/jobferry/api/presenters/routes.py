@@ -34,6 +34,8 @@ def promotion_view(item: Promotion) -> dict[str, Any]:
         "path": item.package_path,
         "packageSha256": item.package_sha256,
         "jobs": item.jobs,
+        "scripts": item.scripts,
+        "resources": item.resources,
         "deletions": item.deletions,
         "planId": item.plan_id,
         "taskId": item.task_id,

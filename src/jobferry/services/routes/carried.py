@@ -12,6 +12,7 @@ deletions apply, under the route's ``propagateDeletes``.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,7 @@ from jobferry.package.routeblock import RouteBlock, route_block
 from jobferry.package.signature import SignatureCheck, check_signature
 from jobferry.services.context import Scope
 from jobferry.services.importing.uploads import PackageSource
+from jobferry.services.routes.cutting import CutSize
 from jobferry.services.routes.records import Promotion
 
 
@@ -48,8 +50,7 @@ class CarriedIn:
 
     block: RouteBlock
     sha256: str
-    jobs: int
-    deletions: int
+    size: CutSize
 
 
 def _refused(
@@ -77,10 +78,10 @@ def read_carried(
     refused as ``plan`` refuses it) and check its signature and the route it names: a package
     changed since it was signed first, then whose package it is (a package of another route
     or source is refused as such, never with a fix to trust its signer), then its signer."""
-    jobs = 0
+    kinds: Counter[str] = Counter()
     with packages.open(target, path) as reader:
         for item in reader.objects():
-            jobs += item.kind == ObjectKind.JOB
+            kinds[item.kind] += 1
         manifest, sha256 = reader.manifest, reader.sha256
         signature = check_signature(reader.manifest_bytes, reader.signature, trusted)
     if signature.state == "invalid":
@@ -96,7 +97,13 @@ def read_carried(
         )
     check_identity(route, block, manifest)
     check_signed(route, signature)
-    return CarriedIn(block, sha256, jobs, len(deleted_objects(manifest)))
+    size = CutSize(
+        kinds[ObjectKind.JOB],
+        len(deleted_objects(manifest)),
+        scripts=kinds[ObjectKind.SCRIPT],
+        resources=kinds[ObjectKind.RESOURCE],
+    )
+    return CarriedIn(block, sha256, size)
 
 
 def check_signed(route: Route, check: SignatureCheck) -> None:

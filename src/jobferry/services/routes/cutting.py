@@ -62,7 +62,11 @@ class CutSize(NamedTuple):
     deletions: int
     loose: int = 0
     """Scripts and resources carried for themselves, not for a job (changed since the
-    route's last package, in a route of every job)."""
+    route's last package, in a route of every job, or left behind)."""
+    scripts: int = 0
+    """Scripts the package holds (for a job or for themselves)."""
+    resources: int = 0
+    """Resources the package holds (as ``scripts``)."""
 
     @property
     def empty(self) -> bool:
@@ -118,7 +122,7 @@ class RouteCutter:
                     route=route.name,
                     workspace=source.workspace.name,
                 )
-            write_package(
+            written = write_package(
                 tx,
                 source,
                 selection,
@@ -130,7 +134,11 @@ class RouteCutter:
                 basis=cut.basis,
                 also=loose,
             )
-        return size._replace(jobs=len(selection))
+        return size._replace(
+            jobs=len(selection),
+            scripts=written.of(ObjectKind.SCRIPT),
+            resources=written.of(ObjectKind.RESOURCE),
+        )
 
     def _heads(
         self, tx: Tx, source: Scope, route: Route, since: int | None, behind: set[str] | None

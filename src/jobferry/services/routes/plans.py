@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 
 from jobferry.domain.importsettings import ImportSettings, SettingsError
 from jobferry.domain.remedies import Remedy
-from jobferry.domain.routes import Carried, Route
+from jobferry.domain.routes import Carried, Route, carried_words
 from jobferry.errors import InvalidRequestError, PlanStaleError
 from jobferry.services.context import Scope
 from jobferry.services.definitions.documents import dump, load
@@ -137,7 +137,8 @@ class RoutePlans:
             repo.set_import(tx, item.id, plan_id, task_id, overrides)
 
         title = (
-            f"Promote along route {name}: {item.jobs} job(s), {item.deletions} deletion(s) "
+            f"Promote along route {name}: "
+            f"{carried_words(item.jobs, item.deletions, item.scripts, item.resources)} "
             f"(package {item.package_sha256[:12]})."
         )
         prepared = self.imports.prepare(target, request, note, title=title)

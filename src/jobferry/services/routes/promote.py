@@ -49,7 +49,7 @@ from jobferry.services.routes.carried import (
     last_carried_out,
     read_carried,
 )
-from jobferry.services.routes.cutting import Cut, RouteCutter
+from jobferry.services.routes.cutting import Cut, CutSize, RouteCutter
 from jobferry.services.routes.overrides import overrides_of
 from jobferry.services.routes.records import Promotion, RoutePackage, promotion_of
 from jobferry.services.routes.service import RouteService, RouteVersion
@@ -138,7 +138,7 @@ class RoutePromotions:
                 kept = self.packages.upload(target, stream, file_name)
         finally:
             path.unlink(missing_ok=True)
-        made, package = (snapshot, since), (kept.path, kept.sha256, size.jobs, size.deletions)
+        made, package = (snapshot, since), (kept.path, kept.sha256, size)
         item = _new_promotion(scope, saved, None, made, package, created_at=snapshot)
         with self.db.transaction() as tx:
             repo.insert_promotion(tx, item)
@@ -198,7 +198,7 @@ class RoutePromotions:
                 saved,
                 Carried.IN,
                 (taken.block.snapshot_at, taken.block.since),
-                (path, taken.sha256, taken.jobs, taken.deletions),
+                (path, taken.sha256, taken.size),
             )
             repo.insert_promotion(tx, item)
         return RoutePackage(
@@ -267,7 +267,7 @@ class RoutePromotions:
         finally:
             path.unlink(missing_ok=True)
         item = _new_promotion(
-            scope, saved, Carried.OUT, (snapshot, since), (kept.id, kept.sha256, jobs, deletions)
+            scope, saved, Carried.OUT, (snapshot, since), (kept.id, kept.sha256, size)
         )
         with self.db.transaction() as tx:
             repo.insert_promotion(tx, item)
@@ -398,13 +398,13 @@ def _new_promotion(
     saved: RouteVersion,
     carried: Carried | None,
     cut: tuple[int, int | None],
-    package: tuple[str, str, int, int],
+    package: tuple[str, str, CutSize],
     created_at: int | None = None,
 ) -> PromotionRecord:
     """The row of a new promotion (``carried``: how its package crossed servers, ``None``
     between two workspaces of this one): ``cut`` its (snapshot, since), ``package`` its (path
-    or download id, sha256, jobs, deletions), made at ``created_at`` (by default now)."""
-    (snapshot, since), (path, sha256, jobs, deletions) = cut, package
+    or download id, sha256, what it holds), made at ``created_at`` (by default now)."""
+    (snapshot, since), (path, sha256, size) = cut, package
     return PromotionRecord(
         id=uuid.uuid4().hex,
         project_id=scope.actor.project_id,
@@ -414,8 +414,10 @@ def _new_promotion(
         since=since,
         package_path=path,
         package_sha256=sha256,
-        jobs=jobs,
-        deletions=deletions,
+        jobs=size.jobs,
+        deletions=size.deletions,
+        scripts=size.scripts,
+        resources=size.resources,
         plan_id=None,
         task_id=None,
         created_at=now_ms() if created_at is None else created_at,

@@ -22,7 +22,7 @@ from jobferry.services.container import Services
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.importing.local import LocalWorkspace
 from jobferry.services.importing.matching import package_source
-from jobferry.services.routes.cutting import Cut, RouteCutter
+from jobferry.services.routes.cutting import Cut, CutSize, RouteCutter
 from jobferry.storage.importing.workset import Workset
 from support.builders import make_job, make_resource, make_script
 from support.console import admin_scope, seed
@@ -77,7 +77,9 @@ def test_a_route_of_every_job_cuts_them_with_what_they_use(
     services: Services, source: Scope, tmp_path: Path
 ) -> None:
     path = tmp_path / "all.zip"
-    assert _cutter(services).write(source, _route(), Cut(None, None), path) == (2, 0, 0)
+    assert _cutter(services).write(source, _route(), Cut(None, None), path) == CutSize(
+        2, 0, scripts=4, resources=1
+    )
     assert _jobs(path) == {"daily_sales", "weekly_sales"}
     assert any(e.endswith("daily_sales_sql.script") for e in entries(path.read_bytes()))
 
@@ -135,7 +137,7 @@ def test_only_jobs_changed_since_the_moment_are_cut_and_nothing_is_written_when_
     assert _cutter(services).write(source, _route(), Cut(moment, moment), path).empty
     assert not path.exists()
     services.jobs.update(source, "weekly_sales", make_job("weekly_sales", logPath="obs://b/new"))
-    assert _cutter(services).write(source, _route(), Cut(moment, None), path) == (1, 0, 0)
+    assert _cutter(services).write(source, _route(), Cut(moment, None), path)[:3] == (1, 0, 0)
     assert _jobs(path) == {"weekly_sales"}
 
 
@@ -147,13 +149,13 @@ def test_a_route_of_every_job_carries_unused_scripts_and_resources_each_time_the
     services.scripts.create(source, make_script("orphan_sql"))
     services.resources.create(source, make_resource("spare_jar"))
     first = tmp_path / "first.zip"
-    assert _cutter(services).write(source, _route(), Cut(None, None), first) == (2, 0, 0)
+    assert _cutter(services).write(source, _route(), Cut(None, None), first)[:3] == (2, 0, 0)
     assert {"script:orphan_sql", "resource:spare_jar"} <= _held(first)
 
     edited = _moment()
     services.scripts.update(source, "orphan_sql", make_script("orphan_sql", content="select 2;"))
     path = tmp_path / "edited.zip"
-    assert _cutter(services).write(source, _route(), Cut(edited, edited), path) == (0, 0, 1)
+    assert _cutter(services).write(source, _route(), Cut(edited, edited), path)[:3] == (0, 0, 1)
     assert _held(path) == {"script:orphan_sql"}
     assert _jobs(path) == set()
 
@@ -161,13 +163,13 @@ def test_a_route_of_every_job_carries_unused_scripts_and_resources_each_time_the
     services.scripts.create(source, make_script("new_sql"))
     services.resources.create(source, make_resource("new_jar"))
     path = tmp_path / "made.zip"
-    assert _cutter(services).write(source, _route(), Cut(made, made), path) == (0, 0, 2)
+    assert _cutter(services).write(source, _route(), Cut(made, made), path)[:3] == (0, 0, 2)
     assert _held(path) == {"script:new_sql", "resource:new_jar"}
 
     deleted = _moment()
     services.scripts.delete(source, "orphan_sql")
     path = tmp_path / "deleted.zip"
-    assert _cutter(services).write(source, _route(), Cut(deleted, deleted), path) == (0, 1, 0)
+    assert _cutter(services).write(source, _route(), Cut(deleted, deleted), path)[:3] == (0, 1, 0)
     [gone] = manifest(path.read_bytes())["deleted"]
     assert (gone["kind"], gone["name"]) == ("script", "orphan_sql")
 
@@ -178,7 +180,7 @@ def test_a_route_of_folders_never_carries_a_script_no_selected_job_uses(
     services.scripts.create(source, make_script("orphan_sql"))
     folder = _route(selection={"kind": "FOLDERS", "values": ["/sales"]})
     first = tmp_path / "first.zip"
-    assert _cutter(services).write(source, folder, Cut(None, None), first) == (2, 0, 0)
+    assert _cutter(services).write(source, folder, Cut(None, None), first)[:3] == (2, 0, 0)
     assert "script:orphan_sql" not in _held(first)
     assert "script:daily_sales_sql" in _held(first)
 

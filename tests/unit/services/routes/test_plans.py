@@ -92,8 +92,10 @@ def test_apply_imports_the_plan_and_records_it_on_the_promotion(
     ]
     task = services.tasks.show(applied.prepared.scope, applied.task_id)
     sha = applied.promotion.package_sha256[:12]
+    promotion = applied.promotion
+    assert (promotion.jobs, promotion.scripts, promotion.resources) == (1, 2, 1)
     assert task.name == (  # the route and what it carries, not the package's file name
-        f"Promote along route test-prod: {applied.promotion.jobs} job(s), 0 deletion(s) "
+        "Promote along route test-prod: 1 job(s), 2 script(s), 1 resource(s), 0 deletion(s) "
         f"(package {sha})."
     )
     services.imports.run(applied.prepared)
@@ -257,3 +259,26 @@ def test_a_route_of_every_job_promotes_scripts_no_job_uses_each_time_they_change
     services.scripts.delete(dev, "orphan_sql")
     assert _promote(services, dev, "dev-prod") == {("script", "orphan_sql"): "DELETE"}
     assert _promote(services, dev, "dev-prod") == {}  # now nothing changed
+
+
+def test_a_promotion_of_scripts_alone_counts_them_not_zero_jobs(services: Services) -> None:
+    dev = admin_scope(services)
+    seed_workspace(services, dev)
+    workspace(services, "prod")
+    services.routes.put(dev, "dev-prod", {"source": {"workspace": "default"},
+                                          "target": {"workspace": "prod"}})  # fmt: skip
+    _promote(services, dev, "dev-prod")
+    services.scripts.create(dev, make_script("orphan_sql"))  # no job uses them
+    services.scripts.create(dev, make_script("orphan_sh", type="Shell", content="echo hi"))
+
+    planned = services.route_plans.plan(dev, "dev-prod", {})
+    promotion = planned.package.promotion
+    assert promotion is not None
+    assert (promotion.jobs, promotion.scripts, promotion.resources) == (0, 2, 0)
+    assert planned.plan is not None
+    applied = services.route_plans.apply(dev, "dev-prod", planned.plan.plan_id)
+    task = services.tasks.show(applied.prepared.scope, applied.task_id)
+    assert task.name.startswith("Promote along route dev-prod: 2 script(s), 0 deletion(s) ")
+    services.imports.run(applied.prepared)
+    [listed, _] = services.promotions.history(dev, "dev-prod")
+    assert (listed.jobs, listed.scripts, listed.resources) == (0, 2, 0)
