@@ -218,6 +218,7 @@ def test_completeness_check_lists_what_the_profile_misses_before_any_import(
             "kind": "connection",
             "name": "dws_conn",
             "jobs": ["a_job", "b_job"],
+            "scripts": ["a_job_sh", "a_job_sql", "b_job_sh", "b_job_sql"],  # they run on it too
             "fix": report["missing"][0]["fix"],
         }
     ]

@@ -305,7 +305,7 @@ def profiles_check(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Is this profile enough for this package here? Every environment object the package's
-    jobs use, mapped or present, and every secret set; exit 3 when not."""
+    jobs and scripts use, mapped or present, and every secret set; exit 3 when not."""
     s = session(ctx, json_mode, workspace)
     choice = profile_reference(profile)
     assert choice is not None
@@ -318,10 +318,7 @@ def profiles_check(
     secrets = objects_under(answer, "secrets")
     out.table(
         ("kind", "name", "used by", "fix"),
-        [
-            (m.get("kind"), m.get("name"), ", ".join(m.get("jobs") or []), m.get("fix"))
-            for m in missing
-        ],
+        [(m.get("kind"), m.get("name"), _users(m), m.get("fix")) for m in missing],
         title="Missing environment objects",
     )
     unset = [x.get("name") for x in secrets if x.get("state") != "set"]
@@ -337,3 +334,9 @@ def profiles_check(
         f"{len(missing)} environment object(s) missing, {len(unset)} secret(s) unset; map "
         "them in the profile or register them (jobferry env put).",
     )
+
+
+def _users(missing: dict[str, Any]) -> str:
+    """The jobs and the scripts that use a missing environment object."""
+    jobs = [f"job {name}" for name in missing.get("jobs") or []]
+    return ", ".join(jobs + [f"script {name}" for name in missing.get("scripts") or []])

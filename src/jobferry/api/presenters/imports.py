@@ -45,12 +45,19 @@ def rollback_view(done: RolledBack) -> dict[str, Any]:
 
 
 def profile_check_view(report: EnvironmentReport) -> dict[str, Any]:
-    """``POST /profiles/check``'s answer: complete or not, what is missing (with the jobs
-    using it and the fix), each required secret's state, the profile and the package checked."""
+    """``POST /profiles/check``'s answer: complete or not, what is missing (with the jobs and
+    the scripts using it and the fix), each required secret's state, the profile and the
+    package checked."""
     return {
         "complete": report.complete,
         "missing": [
-            {"kind": str(m.kind), "name": m.name, "jobs": list(m.jobs), "fix": m.fix}
+            {
+                "kind": str(m.kind),
+                "name": m.name,
+                "jobs": list(m.jobs),
+                "scripts": list(m.scripts),
+                "fix": m.fix,
+            }
             for m in report.missing
         ],
         "secrets": [{"name": name, "state": state} for name, state in report.secrets],

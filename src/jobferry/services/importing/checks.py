@@ -23,7 +23,6 @@ from jobferry.domain.enums import (
     ProblemReason,
     RefKind,
     SchedulingPolicy,
-    ref_kind,
 )
 from jobferry.domain.profile import RESOURCE_TYPES
 from jobferry.domain.references import Reference
@@ -32,8 +31,6 @@ from jobferry.package.signature import SignatureCheck, check_signature
 from jobferry.services.context import Scope
 from jobferry.services.importing.model import (
     WRITES,
-    EnvironmentReport,
-    MissingEnvironmentObject,
     PlannedObject,
     Problem,
 )
@@ -203,19 +200,6 @@ def _secret_problem(item: PlannedObject, name: str, lacking: str) -> Problem:
     )
 
 
-def environment_report(
-    missing: dict[tuple[str, str], list[str]], ws_name: str, secrets: dict[str, str]
-) -> EnvironmentReport:
-    """Is the profile enough? Every environment reference missing, with the jobs using it."""
-    rows = []
-    for (value, name), jobs in sorted(missing.items()):
-        kind = ref_kind(value)
-        rows.append(
-            MissingEnvironmentObject(kind, name, tuple(jobs), mapping_fix(kind, name, ws_name))
-        )
-    return EnvironmentReport(tuple(rows), tuple(sorted(secrets.items())))
-
-
 def check_object(
     item: PlannedObject,
     scope: Scope,
@@ -318,6 +302,16 @@ class References:
             self._missing(item, ref, _CONNECTION)
             for ref in item.distinct_refs
             if ref.kind is _CONNECTION and (_CONNECTION, self.ws_id, ref.name) not in self.existing
+        ]
+
+    def script_absent(self, item: PlannedObject) -> list[tuple[str, str]]:
+        """The environment objects a script names (its connection and DLI queue, as the
+        profile maps them) that the target lacks: for the environment report, whether the
+        import writes the script or not, as for a job."""
+        return [
+            (str(ref.kind), ref.name)
+            for ref in item.distinct_refs
+            if (str(ref.kind), self.ws_id, ref.name) not in self.existing
         ]
 
     def _resolve(self, item: PlannedObject, ref: Reference) -> Problem | Pending | None:

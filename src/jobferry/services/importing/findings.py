@@ -1,5 +1,6 @@
 """Import steps 5 and 6, what planning found beyond the records: the counts, the first
-problems, and each missing environment object once.
+problems, and each missing environment object once (and, for ``POST /profiles/check``, each
+one with the jobs and the scripts using it: :func:`environment_report`).
 
 A connection that 40 jobs use is one thing to fix, not 40: every object using it keeps its own
 problem (its plan line, its subtask, its failure), but the plan's problem list says the missing
@@ -10,9 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from jobferry.domain.enums import ENVIRONMENT_KINDS, PlanAction, ProblemReason
-from jobferry.services.importing.checks import PACKAGE_KINDS
-from jobferry.services.importing.model import SHOWN_PROBLEMS, Problem
+from jobferry.domain.enums import ENVIRONMENT_KINDS, PlanAction, ProblemReason, ref_kind
+from jobferry.services.importing.checks import PACKAGE_KINDS, mapping_fix
+from jobferry.services.importing.model import (
+    SHOWN_PROBLEMS,
+    EnvironmentReport,
+    MissingEnvironmentObject,
+    Problem,
+)
 
 NAMED_IN_DETAIL = 10
 """Users a missing object's detail names (``usedBy`` lists up to SHOWN_PROBLEMS of them)."""
@@ -51,6 +57,8 @@ class Findings:
     absent: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     """Environment objects neither the target nor the package has → the jobs using them (the
     environment report of ``POST /profiles/check``)."""
+    absent_in_scripts: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    """The same → the scripts using them (their connection and DLI queue)."""
     missing: dict[tuple[str, str], _Users] = field(default_factory=dict)
 
     def note(self, seq: int, problems: list[Problem]) -> None:
@@ -110,3 +118,38 @@ def _missing_problem(kind: str, name: str, users: _Users, ws_name: str) -> Probl
         tuple(users.listed),
         users.total,
     )
+
+
+Users = dict[tuple[str, str], list[str]]
+"""Each missing environment object (kind, name) → the names of the objects using it."""
+
+
+def note_users(absent: list[tuple[str, str]], user: str, into: Users) -> None:
+    """Note ``user`` (a job or a script) as a user of each environment object it names that
+    neither the target nor the package has (``absent``; other kinds are left out)."""
+    for kind, name in absent:
+        if kind in ENVIRONMENT_KINDS:
+            users = into.setdefault((kind, name), [])
+            if user not in users:
+                users.append(user)
+
+
+def environment_report(
+    jobs: Users, ws_name: str, secrets: dict[str, str], scripts: Users | None = None
+) -> EnvironmentReport:
+    """Is the profile enough? Every environment reference missing, with the jobs (``jobs``)
+    and the scripts (``scripts``) using it."""
+    scripts = scripts or {}
+    rows = []
+    for value, name in sorted(jobs.keys() | scripts.keys()):
+        kind = ref_kind(value)
+        rows.append(
+            MissingEnvironmentObject(
+                kind,
+                name,
+                tuple(jobs.get((value, name), ())),
+                mapping_fix(kind, name, ws_name),
+                tuple(scripts.get((value, name), ())),
+            )
+        )
+    return EnvironmentReport(tuple(rows), tuple(sorted(secrets.items())))

@@ -308,13 +308,14 @@ class Record(NamedTuple):
 
 @dataclass(frozen=True)
 class MissingEnvironmentObject:
-    """An environment object neither the target nor the package has, with the jobs using it
-    and how to supply it."""
+    """An environment object neither the target nor the package has, with the jobs and the
+    scripts using it and how to supply it."""
 
     kind: AnyRefKind
     name: str
     jobs: tuple[str, ...]
     fix: str
+    scripts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,6 @@ from itertools import islice
 from typing import Any
 
 from jobferry.domain.enums import (
-    ENVIRONMENT_KINDS,
     KIND_ORDER,
     DriftPolicy,
     EnvironmentKind,
@@ -42,13 +41,12 @@ from jobferry.services.importing.checks import (
     check_object,
     check_package_signature,
     drift_problem,
-    environment_report,
     renamed_in_use,
 )
 from jobferry.services.importing.decide import decide, older_problem
 from jobferry.services.importing.deletes import Deletes, deletions_not_applied, name_conflicts
 from jobferry.services.importing.delivery import LOCAL, Delivery
-from jobferry.services.importing.findings import Findings
+from jobferry.services.importing.findings import Findings, environment_report, note_users
 from jobferry.services.importing.matching import Matcher, package_source
 from jobferry.services.importing.model import (
     SHOWN_PROBLEMS,
@@ -268,8 +266,9 @@ class Planner:
             rewrites=rewrites,
         )
         if self.ctx.environment_report:
+            users, states = self.found, self.secrets.states
             outcome.environment = environment_report(
-                self.found.absent, self.ws_name, self.secrets.states
+                users.absent, self.ws_name, states, users.absent_in_scripts
             )
         return outcome
 
@@ -374,13 +373,16 @@ class Planner:
 
     def _looked_up(self, items: list[PlannedObject]) -> Iterator[Reference]:
         """The references the batch's checks look up, together: every reference of each job
-        to write (of every job, for an environment report), and the connection of each script
-        to write (read from the script: a folder's package, or one without a manifest,
-        requires none)."""
+        to write, and the connection of each script to write (read from the script: a
+        folder's package, or one without a manifest, requires none); for an environment
+        report, every reference of every job and script."""
+        report = self.ctx.environment_report
         for item in items:
             if item.kind is _JOB_KIND:
-                if item.action in WRITES or self.ctx.environment_report:
+                if item.action in WRITES or report:
                     yield from item.distinct_refs
+            elif item.kind is _SCRIPT and report:
+                yield from item.distinct_refs
             elif item.kind is _SCRIPT and item.action in WRITES:
                 yield from (ref for ref in item.distinct_refs if ref.kind is _CONNECTION)
 
@@ -396,6 +398,8 @@ class Planner:
         problems = self._writing_problems(item) if writes else []
         if item.kind is _SCRIPT and writes:
             problems += references.check_script(item)
+        if item.kind is _SCRIPT and self.ctx.environment_report:
+            note_users(references.script_absent(item), item.name, self.found.absent_in_scripts)
         if item.kind is _JOB_KIND and (writes or self.ctx.environment_report):
             problems += self._job_references(item, references, pending, writes)
         problems += self.secrets.problems(item)
@@ -431,11 +435,7 @@ class Planner:
         for ref in checked.pending:
             packed = None if ref.problem is None else ref.problem.packed()
             pending.append((self.seq, ref.kind, ref.name, marshal.dumps((item.name, packed))))
-        for kind, name in checked.absent:
-            if kind in ENVIRONMENT_KINDS:
-                users = self.found.absent.setdefault((kind, name), [])
-                if item.name not in users:
-                    users.append(item.name)
+        note_users(checked.absent, item.name, self.found.absent)
         return checked.problems
 
     def _edges(self, item: PlannedObject) -> list[tuple[int, str]]:

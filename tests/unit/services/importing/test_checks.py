@@ -31,10 +31,10 @@ from jobferry.services.importing.checks import (
     SecretCheck,
     check_object,
     check_package_signature,
-    environment_report,
     renamed_in_use,
     signature_state,
 )
+from jobferry.services.importing.findings import environment_report
 from jobferry.services.importing.local import LocalWorkspace
 from jobferry.services.importing.model import PlannedObject
 from jobferry.services.importing.request import ImportRequest

@@ -115,6 +115,32 @@ def test_the_profile_check_says_what_the_target_lacks(services: Services, tmp_pa
     assert report.missing == ()
 
 
+def test_the_profile_check_says_what_the_package_s_scripts_lack_as_for_its_jobs(
+    services: Services, tmp_path: Path
+) -> None:
+    """A script's connection and DLI queue are environment objects the profile maps, as a
+    job's are: the check names those the target lacks, with the scripts using them."""
+    prod = workspace(services, "prod")
+    spark = make_script("spark_sql", connectionName="mrs_spark", queueName="etl_queue")
+    objects = [*objects_for(make_job("daily_sales")), ("script", "spark_sql", spark)]
+    path = upload(services, prod, write_objects(tmp_path / "p.zip", objects))
+
+    report = services.imports.check_profile(prod, parse_import_request({"path": path}))
+
+    assert report.complete is False
+    assert {(str(m.kind), m.name): (m.jobs, m.scripts) for m in report.missing} == {
+        ("connection", "mrs_spark"): ((), ("spark_sql",)),
+        ("dli_queue", "etl_queue"): ((), ("spark_sql",)),
+    }
+    queue = next(m for m in report.missing if m.name == "etl_queue")
+    assert "dli_queue" in queue.fix  # mapped in the profile, as a job's queue is
+
+    services.environment.put(prod, "dli_queue", "prod_queue", {"type": "DLI", "config": {}})
+    renames = {"connection": {"mrs_spark": "dws_conn"}, "dli_queue": {"etl_queue": "prod_queue"}}
+    mapped = {"path": path, "profile": {"renames": renames}}
+    assert services.imports.check_profile(prod, parse_import_request(mapped)).complete is True
+
+
 def test_a_script_naming_a_connection_the_target_lacks_is_refused_without_a_manifest(
     services: Services, scope: Scope, tmp_path: Path
 ) -> None:
