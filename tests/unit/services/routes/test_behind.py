@@ -13,6 +13,7 @@ from jobferry.services.context import Scope
 from jobferry.services.routes.behind import left_behind
 from jobferry.services.routes.plans import RoutePlan
 from jobferry.storage import exports as export_repo
+from support.builders import make_script
 from support.console import admin_scope
 from support.console import seed as seed_workspace
 from support.planning import workspace
@@ -112,3 +113,38 @@ def test_an_object_saved_again_as_it_landed_is_not_left_behind(services: Service
     assert _apply(services, dev, landed) == {}
     assert _behind(services, dev, prod) == set()
     assert services.route_plans.plan(dev, "dev-prod", {}).package.promotion is None
+
+
+def test_a_route_of_names_offers_again_a_script_its_job_uses_and_no_other(
+    services: Services,
+) -> None:
+    """dev-prod selects daily_sales: the script it uses, kept as prod hot-fixed it, is offered
+    again although the job did not change since; weekly_sales's scripts, which never went to
+    prod, are not the route's."""
+    dev = admin_scope(services)
+    seed_workspace(services, dev, ("daily_sales", "weekly_sales"))
+    prod = workspace(services, "prod")
+    selection = {"kind": "NAMES", "values": ["daily_sales"]}
+    route = {**ROUTE, "selection": selection, "onDrift": "KEEP_TARGET"}
+    services.routes.put(dev, "dev-prod", route)
+    _apply(services, dev, services.route_plans.plan(dev, "dev-prod", {}))
+    services.scripts.update(prod, "daily_sales_sql", make_script("daily_sales_sql", content="1;"))
+    services.scripts.update(dev, "daily_sales_sql", make_script("daily_sales_sql", content="2;"))
+    kept = services.route_plans.plan(dev, "dev-prod", {})
+    _apply(services, dev, kept)
+    assert _lines(kept) == {("script", "daily_sales_sql"): "SKIP"}  # weekly_sales's: not
+
+    again = services.route_plans.plan(dev, "dev-prod", {})
+
+    assert again.package.promotion is not None
+    assert again.package.promotion.jobs == 0
+    assert _lines(again) == {("script", "daily_sales_sql"): "SKIP"}
+
+
+def _lines(planned: RoutePlan) -> dict[tuple[str, str], str]:
+    assert planned.plan is not None
+    return {
+        (str(line.kind), line.name): str(line.action)
+        for line in planned.plan.lines
+        if line.action is not PlanAction.UNCHANGED
+    }
