@@ -283,8 +283,9 @@ def _go_on(s: Session, name: str, result: dict[str, Any], options: dict[str, Any
     With ``--apply``, a plan whose objects the target already holds, all unchanged, is
     imported too (it writes nothing, asks nothing): the route records it as applied, so its
     next promotion carries only what changes after this one, not everything again. A plan
-    that writes nothing but skips or leaves out differences is not imported: recording it
-    would drop them."""
+    that writes nothing but skips or leaves out differences is not imported: it would record
+    nothing new, and the deletions it leaves out would not travel again (the objects it skips
+    do: every promotion offers what earlier ones left behind)."""
     out, plan, apply = s.output, result["plan"], options["apply"]
     problems = plan.get("problems") or []
     again = own_command_line(s, "promote", name, *this_run(options), "--apply", scoped=False)
