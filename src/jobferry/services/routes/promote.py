@@ -51,6 +51,7 @@ from jobferry.services.routes.carried import (
 )
 from jobferry.services.routes.cutting import Cut, CutSize, RouteCutter
 from jobferry.services.routes.overrides import overrides_of
+from jobferry.services.routes.profiled import profile_changed
 from jobferry.services.routes.records import Promotion, RoutePackage, promotion_of
 from jobferry.services.routes.service import RouteService, RouteVersion
 from jobferry.services.support.scratch import new_zip
@@ -124,12 +125,11 @@ class RoutePromotions:
         source.require(WRITERS, "export jobs")
         target.require(WRITERS, "import packages")
         self._catch_up(source)
-        since = self._since(scope, name)
-        options = route.import_options()
+        cut = self._cut(scope, route, target)
+        since, options = cut.deletions_since, route.import_options()
         snapshot = now_ms()
         path = new_zip(self.packages.scratch)
         try:
-            cut = Cut(since, since, landed_in=target.workspace.id)
             size = self.cutter.write(source, route, cut, path)
             if size.empty:
                 return RoutePackage(route, saved.version, source, target, since, None, options)
@@ -332,6 +332,18 @@ class RoutePromotions:
                 route=route.name,
             )
         return self.accounts.scope(scope.actor, scope.actor.project_id, found.id)
+
+    def _cut(self, scope: Scope, route: Route, target: Scope) -> Cut:
+        """The next package between two workspaces here: the jobs changed since the route's
+        last applied promotion (every selected job when the profile it applies changed since:
+        :mod:`.profiled`), with the deletions since."""
+        with self.db.transaction(readonly=True) as tx:
+            history = self._history(tx, scope, route.name, HISTORY)
+            local = [item for item in history if item.carried is None]
+            since = carried_until(local)
+            last = next((item for item in local if item.applied), None)
+            moved = profile_changed(tx, scope.actor.project_id, target.workspace.id, route, last)
+        return Cut(None if moved else since, since, landed_in=target.workspace.id)
 
     def _since(self, scope: Scope, name: str) -> int | None:
         """Since when the next package carries the source's changes (None: the first run)."""
