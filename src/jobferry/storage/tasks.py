@@ -57,6 +57,19 @@ def task_of_project(tx: Tx, project_id: str, task_id: str) -> TaskRecord | None:
     return first_record(tx, TaskRecord, system_tasks, project_id=project_id, id=task_id)
 
 
+def statuses_of(tx: Tx, project_id: str, task_ids: Sequence[str]) -> dict[str, str]:
+    """task id → status of those of ``task_ids`` in the project (one query a chunk, reading
+    neither their requests nor their results)."""
+    found: dict[str, str] = {}
+    c = system_tasks.c
+    for part in chunks(task_ids):
+        rows = tx.conn.execute(
+            select(c.id, c.status).where(c.project_id == project_id, c.id.in_(part))
+        )
+        found.update((str(row[0]), str(row[1])) for row in rows)
+    return found
+
+
 def list_tasks(
     tx: Tx,
     workspace_id: str,

@@ -299,7 +299,7 @@ class RoutePromotions:
         self._catch_up(source)
         with self.db.transaction(readonly=True) as tx:
             snapshot_refresh(tx, target, route.name)  # refused before anything is cut
-        since = None if full else self._since(scope, route.name)
+        since = None if full else self._cut(scope, route, target).deletions_since
         # No chain on the remote's side: the basis stands in for it (``since`` null).
         block = RouteBlock(route.name, source.workspace.id, source.workspace.name, now_ms(), None)
         basis = ShadowBasis(self.db, target, route.name)
@@ -345,12 +345,6 @@ class RoutePromotions:
             moved = profile_changed(tx, scope.actor.project_id, target.workspace.id, route, last)
         return Cut(None if moved else since, since, landed_in=target.workspace.id)
 
-    def _since(self, scope: Scope, name: str) -> int | None:
-        """Since when the next package carries the source's changes (None: the first run)."""
-        with self.db.transaction(readonly=True) as tx:
-            history = self._history(tx, scope, name, 1000)
-        return carried_until([item for item in history if item.carried is None])
-
     def promotion(self, scope: Scope, name: str, promotion_id: str) -> Promotion | None:
         """One promotion of the route, listed or not (a package only planned included)."""
         self.routes.get(scope, name)  # refuses an unknown route
@@ -369,8 +363,15 @@ class RoutePromotions:
             return self._standing(tx, scope, item)
 
     def _history(self, tx: Tx, scope: Scope, name: str, limit: int) -> list[Promotion]:
+        # two queries, not two a promotion: each plan of a route reads its whole history
         items = repo.listed_promotions(tx, scope.actor.project_id, name, limit)
-        return [self._standing(tx, scope, item) for item in items]
+        tasks = [item.task_id for item in items if item.task_id]
+        statuses = task_repo.statuses_of(tx, scope.actor.project_id, tasks)
+        undone = rollback_repo.rollbacks_of(tx, tasks)
+        return [
+            promotion_of(item, statuses.get(item.task_id or ""), undone.get(item.task_id or ""))
+            for item in items
+        ]
 
     def _standing(self, tx: Tx, scope: Scope, item: PromotionRecord) -> Promotion:
         """The promotion with where its import stands."""

@@ -4,12 +4,19 @@ no later applied one carried again."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+
 from jobferry.domain.enums import TaskStatus
 from jobferry.services.container import Services
 from jobferry.services.routes.promote import Promotion, carried_until
 from jobferry.storage import remotes as remote_repo
 from support.builders import make_job, make_script
 from support.console import admin_scope
+from support.console import seed as seed_workspace
+from support.planning import workspace
 from support.standin import DataArtsStandin, remote_shadow
 
 
@@ -99,3 +106,44 @@ def test_a_source_that_is_a_remotes_shadow_is_refreshed_before_the_package_is_cu
             "daily_sales",
             "weekly_sales",
         }
+
+
+def _selects(services: Services, read: Callable[[], object]) -> int:
+    """How many SELECT statements ``read`` sends."""
+    sent: list[str] = []
+
+    def note(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            sent.append(statement)
+
+    sa.event.listen(services.db.engine, "before_cursor_execute", note)
+    try:
+        read()
+    finally:
+        sa.event.remove(services.db.engine, "before_cursor_execute", note)
+    return len(sent)
+
+
+def test_a_routes_history_is_read_in_as_many_queries_however_long_it_is(
+    services: Services,
+) -> None:
+    # Every plan of a route reads its history: two queries a promotion made the hundredth
+    # promotion plan slower than the first.
+    dev = admin_scope(services)
+    seed_workspace(services, dev)
+    workspace(services, "prod")
+    route = {"source": {"workspace": "default"}, "target": {"workspace": "prod"}}
+    services.routes.put(dev, "test-prod", route)
+    counts = []
+    for n in range(4):
+        services.scripts.update(
+            dev, "daily_sales_sql", make_script("daily_sales_sql", content=f"select {n};")
+        )
+        planned = services.route_plans.plan(dev, "test-prod", {})
+        assert planned.plan is not None
+        services.imports.run(
+            services.route_plans.apply(dev, "test-prod", planned.plan.plan_id).prepared
+        )
+        counts.append(_selects(services, lambda: services.promotions.history(dev, "test-prod")))
+    assert len(services.promotions.history(dev, "test-prod")) == 4
+    assert counts[0] == counts[-1]
