@@ -94,3 +94,26 @@ def test_the_signature_and_the_profile_are_said_in_words(
     plan["signature"] = {"state": "unsigned", "keyId": None, "detail": "not signed."}
     show_plan(Output(False), plan, command="import")
     assert "signature: unsigned: not signed." in _lines(capsys)
+
+
+def test_a_summarised_plan_lists_what_it_changes_before_what_it_leaves_unchanged(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # A promotion or an apply -f of a whole folder: 2 changes among 600 objects, the first
+    # one far down the plan; the screenful used to be 40 unchanged objects.
+    objects: list[dict[str, Any]] = [
+        {"action": "UNCHANGED", "kind": "job", "name": f"job_{i:04}"} for i in range(600)
+    ]
+    diff = [{"op": "changed", "path": "description", "before": "a", "after": "b"}]
+    objects[450] = {"action": "OVERWRITE", "kind": "job", "name": "job_0450", "diff": diff}
+    objects[599] = {"action": "CREATE", "kind": "script", "name": "new_sql"}
+    summary = {"CREATE": 1, "OVERWRITE": 1, "SKIP": 0, "UNCHANGED": 598}
+    show_plan(Output(False), {"planId": "p1", "objects": objects, "summary": summary})
+    lines = _lines(capsys)
+    listed = [line for line in lines if "job_" in line or "new_sql" in line]
+    assert listed[0].split()[:5:2] == ["OVERWRITE", "job", "job_0450"]
+    assert listed[1].split()[:5:2] == ["CREATE", "script", "new_sql"]
+    assert len([line for line in listed if "UNCHANGED" in line]) == SCREENFUL - 2
+    assert any("~ description: 'a' → 'b'" in line for line in lines)
+    note = next(line for line in lines if "Showing" in line)
+    assert f"Showing {SCREENFUL} of 600 objects, those to change first" in note

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from jobferry.cli.planview import already_held
+from jobferry.cli.planwork import already_held
 from support.builders import make_job, make_script
 from support.cli import Cli
 from support.exporting import seed

@@ -17,7 +17,8 @@ import typer
 from jobferry.cli.client import RESPOND_ASYNC, WORK_SECONDS, segment
 from jobferry.cli.exits import CommandError, ExitCode
 from jobferry.cli.output import mapping, to_json
-from jobferry.cli.planview import pending, show_plan
+from jobferry.cli.planview import show_plan
+from jobferry.cli.planwork import pending
 from jobferry.cli.releases import (
     end_with_task,
     factory_call,

@@ -188,7 +188,7 @@ def show_plan(
     if out.json_mode:
         return
     objects = plan.get("objects", [])
-    shown = objects if every else objects[:SCREENFUL]
+    shown = objects if every else screenful(objects)
     _plan_header(out, plan, into)
     out.table(
         ("action", "kind", "name", "problems"),
@@ -209,6 +209,18 @@ def show_plan(
     _plan_problems(out, plan, workspace, route, command)
 
 
+def screenful(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The objects a summarised plan lists: those it changes (or has problems with) first, in
+    plan order, then unchanged ones, a screenful in all. A plan of a few changes among many
+    unchanged objects (a promotion, ``apply -f`` of a whole folder) listed the first 40
+    unchanged ones and left out what it changes."""
+    moving = [o for o in objects if o.get("action") != PlanAction.UNCHANGED or o.get("problems")]
+    still = [
+        o for o in objects if o.get("action") == PlanAction.UNCHANGED and not o.get("problems")
+    ]
+    return (moving + still)[:SCREENFUL]
+
+
 def _more(out: Output, plan: dict[str, Any], shown: int, listable: bool, command: str) -> None:
     """How many objects a summarised plan left out, and (``listable``) the option that lists
     every one."""
@@ -219,7 +231,8 @@ def _more(out: Output, plan: dict[str, Any], shown: int, listable: bool, command
         return
     every_one = f"; jobferry {command} … --all-objects lists every one" if listable else ""
     out.line(
-        f"Showing {shown} of {total} objects (the summary below counts them all){every_one}.",
+        f"Showing {shown} of {total} objects, those to change first (the summary below "
+        f"counts them all){every_one}.",
         style="dim",
     )
 
@@ -384,67 +397,3 @@ def _plan_problems(
     remote = mapping(plan.get("remoteState")).get("remote")
     signed, shadow_of = (str(signature) if signature else None), (str(remote) if remote else None)
     problem_lines(out, problems, workspace, signed, route, command, shadow_of)
-
-
-def has_changes(plan: dict[str, Any]) -> bool:
-    """Whether applying the plan would write (or delete) anything."""
-    summary = plan.get("summary") or {}
-    writes = (PlanAction.CREATE, PlanAction.OVERWRITE, PlanAction.RENAME, PlanAction.DELETE)
-    return any(summary.get(action, 0) for action in writes)
-
-
-def already_held(plan: dict[str, Any]) -> bool:
-    """Whether the target already holds everything the plan carries, as the package has it:
-    objects, all ``UNCHANGED`` (nothing written, nothing skipped, no deletion left out)."""
-    summary = plan.get("summary") or {}
-    held = int(summary.get(PlanAction.UNCHANGED) or 0)
-    others = sum(int(summary.get(a) or 0) for a in PlanAction if a is not PlanAction.UNCHANGED)
-    left_out = plan.get("deletionsNotAppliedTotal") or plan.get("deletionsNotApplied")
-    return held > 0 and not others and not left_out
-
-
-def left_out(plan: dict[str, Any]) -> tuple[int, int]:
-    """What the plan leaves undone although it differs: (objects skipped, deletions not
-    applied)."""
-    skipped = int((plan.get("summary") or {}).get(PlanAction.SKIP) or 0)
-    gone = int(plan.get("deletionsNotAppliedTotal") or len(plan.get("deletionsNotApplied") or []))
-    return skipped, gone
-
-
-def pending(plan: dict[str, Any]) -> str | None:
-    """The work a plan leaves pending, in words (``None``: the target already matches the
-    package): what it writes, and the differences it skips or leaves out, which are pending
-    too (a CI gate must not read "in sync" while the objects differ)."""
-    summary = plan.get("summary") or {}
-    writes = (PlanAction.CREATE, PlanAction.OVERWRITE, PlanAction.RENAME)
-    written = sum(int(summary.get(action) or 0) for action in writes)
-    deleted = int(summary.get(PlanAction.DELETE) or 0)
-    skipped, gone = left_out(plan)
-    said = [
-        text
-        for n, text in (
-            (written, f"{written} object(s) to write"),
-            (deleted, f"{deleted} to delete"),
-            (skipped, f"{skipped} differing object(s) skipped"),
-            (gone, f"{gone} deletion(s) not applied"),
-        )
-        if n
-    ]
-    return ", ".join(said) if said else None
-
-
-def nothing_done(plan: dict[str, Any]) -> str:
-    """What an import whose plan writes nothing says: not a bare "nothing to import" when it
-    skips changed objects or leaves deletions out."""
-    skipped, gone = left_out(plan)
-    if not skipped and not gone:
-        return "Nothing to import."
-    pending = [
-        text
-        for n, text in (
-            (skipped, f"{skipped} changed object(s) skipped"),
-            (gone, f"{gone} deletion(s) not applied"),
-        )
-        if n
-    ]
-    return f"Nothing imported: {' and '.join(pending)} (see above for why and the options)."

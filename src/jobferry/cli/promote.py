@@ -36,7 +36,8 @@ from jobferry.cli.exits import CliUsageError, CommandError, ExitCode
 from jobferry.cli.export import fetch_download
 from jobferry.cli.import_options import said_setting, settings_given
 from jobferry.cli.output import epoch_ms, mapping, moment
-from jobferry.cli.planview import already_held, has_changes, nothing_done, pending, show_plan
+from jobferry.cli.planview import show_plan
+from jobferry.cli.planwork import already_held, has_changes, nothing_done, pending
 from jobferry.cli.routes import (
     DriftOption,
     ModeOption,

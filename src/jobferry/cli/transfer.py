@@ -34,7 +34,8 @@ from jobferry.cli.import_options import (
 )
 from jobferry.cli.optionsets import takes
 from jobferry.cli.output import mapping, objects_under
-from jobferry.cli.planview import has_changes, nothing_done, pending, show_plan
+from jobferry.cli.planview import show_plan
+from jobferry.cli.planwork import has_changes, nothing_done, pending
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, YesOption, session
 from jobferry.cli.tasks import follow_accepted, follow_import, refused_by_check, task_exit, wait_for
 from jobferry.cli.taskview import rolled_back_table, show_task

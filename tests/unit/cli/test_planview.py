@@ -21,7 +21,7 @@ def test_a_change_says_where_it_comes_from_in_words() -> None:
 
 def test_what_a_plan_leaves_pending_says_deletions_apart_from_writes() -> None:
     """A plan of deletions only is not "objects to write"."""
-    from jobferry.cli.planview import pending
+    from jobferry.cli.planwork import pending
 
     assert pending({"summary": {"DELETE": 2}}) == "2 to delete"
     assert pending({"summary": {"CREATE": 1, "OVERWRITE": 2, "DELETE": 1}}) == (
