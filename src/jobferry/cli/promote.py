@@ -371,11 +371,21 @@ def _recorded(s: Session, name: str, applied: dict[str, Any], result: dict[str, 
     return found[0] if found else promotion
 
 
-def route_history(ctx: typer.Context, name: RouteName, json_mode: JsonOption = False) -> None:
+def route_history(
+    ctx: typer.Context,
+    name: RouteName,
+    limit: Annotated[
+        int,
+        typer.Option(
+            "--limit", min=1, max=100, metavar="N", help="How many of the newest promotions."
+        ),
+    ] = 20,
+    json_mode: JsonOption = False,
+) -> None:
     """A route's promotions, newest first: what each carried, its import, whether it was
     rolled back."""
     s = session(ctx, json_mode)
-    answer = mapping(s.client().get(f"/routes/{segment(name)}/promotions"))
+    answer = mapping(s.client().get(f"/routes/{segment(name)}/promotions", limit=limit, offset=0))
     out = s.output
     items = out.items(answer, "promotions")
     if items is None:
@@ -396,6 +406,9 @@ def route_history(ctx: typer.Context, name: RouteName, json_mode: JsonOption = F
         ],
         empty="No promotions.",
     )
+    total = answer.get("total", len(items))
+    if isinstance(total, int) and total > len(items):
+        out.note(f"The newest {len(items)} of {total} promotion(s); --limit shows up to 100.")
 
 
 def _carried(promotion: dict[str, Any]) -> str:

@@ -10,11 +10,14 @@ from dataclasses import dataclass
 from sqlalchemy import (
     BigInteger,
     Column,
+    ColumnElement,
     Index,
     Integer,
     String,
     Table,
     Text,
+    and_,
+    func,
     insert,
     or_,
     select,
@@ -164,20 +167,31 @@ def newest_promotion(tx: Tx, project_id: str, route: str) -> PromotionRecord | N
     return record(PromotionRecord, row) if row else None
 
 
+def _listed(project_id: str, route: str) -> ColumnElement[bool]:
+    c = route_promotions.c
+    return and_(
+        c.project_id == project_id,
+        c.route == route,
+        or_(c.task_id.is_not(None), c.carried == "out"),
+    )
+
+
 def listed_promotions(
-    tx: Tx, project_id: str, route: str, limit: int = 100
+    tx: Tx, project_id: str, route: str, limit: int = 100, offset: int = 0
 ) -> list[PromotionRecord]:
     """A route's promotions whose package was imported (a task is recorded) or carried out to
     another server, newest first (a package only planned is not listed)."""
-    c = route_promotions.c
     rows = tx.conn.execute(
         select(route_promotions)
-        .where(
-            c.project_id == project_id,
-            c.route == route,
-            or_(c.task_id.is_not(None), c.carried == "out"),
-        )
+        .where(_listed(project_id, route))
         .order_by(route_promotions.c.created_at.desc(), route_promotions.c.id.desc())
         .limit(limit)
+        .offset(offset)
     )
     return [record(PromotionRecord, r) for r in rows]
+
+
+def count_listed(tx: Tx, project_id: str, route: str) -> int:
+    """How many promotions :func:`listed_promotions` lists in all."""
+    query = select(func.count()).select_from(route_promotions).where(_listed(project_id, route))
+    return int(tx.conn.execute(query).scalar_one())

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from jobferry.api import bodies
 from jobferry.api.auth import ScopeDep
+from jobferry.api.paging import PagingDep
 from jobferry.api.presenters.routes import (
     applied_view,
     package_view,
@@ -16,6 +17,7 @@ from jobferry.api.presenters.routes import (
 from jobferry.api.versioned import VersionedDocument, removal_route, version_routes
 from jobferry.api.wire import BodyDep, body_doc, json, parse_object
 from jobferry.errors import InvalidRequestError
+from jobferry.services.support.paging import page
 from jobferry.web import runner_of, services_of
 
 router = APIRouter(prefix="/v1/{project_id}", tags=["routes (extension)"])
@@ -99,9 +101,12 @@ def carry_in(request: Request, scope: ScopeDep, raw: BodyDep, name: str) -> Resp
 
 
 @router.get("/routes/{name}/promotions", summary="A route's promotions, newest first")
-def route_promotions(request: Request, scope: ScopeDep, name: str) -> Response:
-    items = services_of(request).promotions.history(scope, name)
-    return json({"promotions": [promotion_view(item) for item in items]})
+def route_promotions(request: Request, scope: ScopeDep, name: str, paging: PagingDep) -> Response:
+    services = services_of(request)
+    p = page(paging.limit or "100", paging.offset, services.settings.offset_mode)
+    items = services.promotions.history(scope, name, p.limit, p.skip)
+    total = services.promotions.listed(scope, name)
+    return json({"total": total, "promotions": [promotion_view(item) for item in items]})
 
 
 @router.post(

@@ -212,13 +212,20 @@ class RoutePromotions:
             carried_from=taken.block,
         )
 
-    def history(self, scope: Scope, name: str, limit: int = 100) -> list[Promotion]:
-        """The route's promotions, newest first, with where their imports stand. A package
-        that was only planned (``promote`` without ``--apply``, a plan with problems) is no
-        promotion: it is kept to tie its import to, but not listed."""
+    def history(
+        self, scope: Scope, name: str, limit: int = 100, offset: int = 0
+    ) -> list[Promotion]:
+        """The route's promotions, newest first (a page of them), with where their imports
+        stand. A package that was only planned (``promote`` without ``--apply``, a plan with
+        problems) is no promotion: it is kept to tie its import to, but not listed."""
         self.routes.get(scope, name)  # refuses an unknown route
         with self.db.transaction(readonly=True) as tx:
-            return self._history(tx, scope, name, limit)
+            return self._history(tx, scope, name, limit, offset)
+
+    def listed(self, scope: Scope, name: str) -> int:
+        """How many promotions the route's history lists in all."""
+        with self.db.transaction(readonly=True) as tx:
+            return repo.count_listed(tx, scope.actor.project_id, name)
 
     # -- steps --------------------------------------------------------------------------------
 
@@ -362,9 +369,11 @@ class RoutePromotions:
                 return None
             return self._standing(tx, scope, item)
 
-    def _history(self, tx: Tx, scope: Scope, name: str, limit: int) -> list[Promotion]:
+    def _history(
+        self, tx: Tx, scope: Scope, name: str, limit: int, offset: int = 0
+    ) -> list[Promotion]:
         # two queries, not two a promotion: each plan of a route reads its whole history
-        items = repo.listed_promotions(tx, scope.actor.project_id, name, limit)
+        items = repo.listed_promotions(tx, scope.actor.project_id, name, limit, offset)
         tasks = [item.task_id for item in items if item.task_id]
         statuses = task_repo.statuses_of(tx, scope.actor.project_id, tasks)
         undone = rollback_repo.rollbacks_of(tx, tasks)

@@ -145,5 +145,9 @@ def test_a_routes_history_is_read_in_as_many_queries_however_long_it_is(
             services.route_plans.apply(dev, "test-prod", planned.plan.plan_id).prepared
         )
         counts.append(_selects(services, lambda: services.promotions.history(dev, "test-prod")))
-    assert len(services.promotions.history(dev, "test-prod")) == 4
+    listed = services.promotions.history(dev, "test-prod")
+    assert len(listed) == 4
     assert counts[0] == counts[-1]
+    # a page of it, and how many there are in all
+    assert services.promotions.history(dev, "test-prod", 2, 1) == listed[1:3]
+    assert services.promotions.listed(dev, "test-prod") == 4
