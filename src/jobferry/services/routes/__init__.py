@@ -3,8 +3,8 @@
 ``service`` saves (a version each time), reads, lists and removes them and tells their history
 (the document's rules are ``domain.routes``); ``promote`` promotes along one: ``cutting`` cuts
 the package of what changed in the source since the route's last promotion (every selected
-job once the route's profile changed since: ``profiled``), with what ``behind`` finds earlier
-promotions left behind in the target, ``carried`` checks
+job once the route's profile or selection changed since: ``resend``), with what ``behind``
+finds earlier promotions left behind in the target, ``carried`` checks
 a package carried along the route across an air gap; ``records`` are what promotions answer;
 ``overrides`` what a promotion's import changed of the route's settings, and who; ``plans``
 is promotion as one use case: plan a route's promotion, then apply exactly that plan;

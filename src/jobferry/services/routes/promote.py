@@ -51,8 +51,8 @@ from jobferry.services.routes.carried import (
 )
 from jobferry.services.routes.cutting import Cut, CutSize, RouteCutter
 from jobferry.services.routes.overrides import overrides_of
-from jobferry.services.routes.profiled import profile_changed
 from jobferry.services.routes.records import Promotion, RoutePackage, promotion_of
+from jobferry.services.routes.resend import carries_all_again
 from jobferry.services.routes.service import RouteService, RouteVersion
 from jobferry.services.support.scratch import new_zip
 from jobferry.services.workspaces.keys import KeyService, accepted_public_keys
@@ -342,14 +342,14 @@ class RoutePromotions:
 
     def _cut(self, scope: Scope, route: Route, target: Scope) -> Cut:
         """The next package between two workspaces here: the jobs changed since the route's
-        last applied promotion (every selected job when the profile it applies changed since:
-        :mod:`.profiled`), with the deletions since."""
+        last applied promotion (every selected job when its profile or selection changed
+        since: :mod:`.resend`), with the deletions since."""
         with self.db.transaction(readonly=True) as tx:
             history = self._history(tx, scope, route.name, HISTORY)
             local = [item for item in history if item.carried is None]
             since = carried_until(local)
             last = next((item for item in local if item.applied), None)
-            moved = profile_changed(tx, scope.actor.project_id, target.workspace.id, route, last)
+            moved = carries_all_again(tx, scope.actor.project_id, target.workspace.id, route, last)
         return Cut(None if moved else since, since, landed_in=target.workspace.id)
 
     def promotion(self, scope: Scope, name: str, promotion_id: str) -> Promotion | None:

@@ -1,6 +1,7 @@
-"""A route's profile changed since its newest applied promotion (``profiled``): its next
-package carries every selected job again, so the target takes the new profile's values for
-jobs that did not change in the source, instead of ``promote`` saying "nothing changed"."""
+"""A route's profile or selection changed since its newest applied promotion (``resend``): its
+next package carries every selected job again, so the target takes the new profile's values,
+and the jobs the route now selects, for jobs that did not change in the source, instead of
+``promote`` saying "nothing changed"."""
 
 from __future__ import annotations
 
@@ -73,4 +74,23 @@ def test_a_route_given_another_profile_carries_its_jobs_again(services: Services
 
     assert _promote(services, dev) == {("job", "daily_sales"): "OVERWRITE"}
     assert _params(services, prod)["batch"] == "200"
+    assert _promote(services, dev) == {}
+
+
+def test_a_route_given_more_folders_carries_the_jobs_it_now_selects(services: Services) -> None:
+    dev = admin_scope(services)
+    seed_workspace(services, dev, ("daily_sales", "weekly_sales"))
+    weekly = services.jobs.show(dev, "weekly_sales").document
+    services.jobs.update(dev, "weekly_sales", {**weekly, "directory": "/weekly"})
+    prod = workspace(services, "prod")
+    route = {**ROUTE, "selection": {"kind": "FOLDERS", "values": ["/weekly"]}}
+    services.routes.put(dev, "test-prod", route)
+    assert ("job", "weekly_sales") in _promote(services, dev)
+    assert _promote(services, dev) == {}
+
+    wider = {"kind": "FOLDERS", "values": ["/weekly", "/sales"], "withUpstream": True}
+    services.routes.put(dev, "test-prod", {**route, "selection": wider})
+
+    assert _promote(services, dev)[("job", "daily_sales")] == "CREATE"
+    assert services.jobs.show(prod, "daily_sales").name == "daily_sales"
     assert _promote(services, dev) == {}
