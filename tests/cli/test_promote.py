@@ -68,12 +68,12 @@ def test_promotion_after_promotion_through_one_route(cli: Cli) -> None:
     assert "when (UTC)" in shown.stdout
     # Day 100: the newest few, and how many there are (it used to print up to 100 rows and
     # stop there without a word).
-    assert cli.json("routes", "history", route)["total"] == 2
-    newest = cli("routes", "history", route, "--limit", "1")
-    assert newest.exit_code == 0, newest.output
-    assert newest.stdout.count(history[0]["taskId"]) == 1
-    assert history[1]["taskId"] not in newest.stdout
-    assert "The newest 1 of 2 promotion(s); --limit shows up to 100." in newest.output
+    newest = cli.json("routes", "history", route, "--limit", "1")
+    assert [p["taskId"] for p in newest["promotions"]] == [history[0]["taskId"]]
+    assert newest["total"] == 2
+    said = cli("routes", "history", route, "--limit", "1")
+    assert said.exit_code == 0, said.output
+    assert "The newest 1 of 2 promotion(s); --limit shows up to 100." in said.output
 
 
 def test_an_override_is_for_one_run_and_said(cli: Cli) -> None:
