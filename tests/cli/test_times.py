@@ -9,7 +9,7 @@ import pytest
 
 from jobferry.cli import routes
 from jobferry.cli.output import Output, epoch_ms, moment
-from jobferry.cli.promote import _state_of
+from jobferry.cli.route_history import _state_of
 from jobferry.cli.taskview import show_task
 
 AT = 1_767_225_600_000  # 2026-01-01 00:00:00 UTC

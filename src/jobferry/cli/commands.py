@@ -53,7 +53,7 @@ COMMANDS: dict[str, Entry] = {
     "routes": Entry(
         "routes:app",
         {
-            "history": "promote:route_history",
+            "history": "route_history:route_history",
             "approve": "approve:approve_route_plan",
             "approvals": "approve:show_route_approvals",
         },

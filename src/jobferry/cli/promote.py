@@ -35,9 +35,10 @@ from jobferry.cli.client import ApiError, segment
 from jobferry.cli.exits import CliUsageError, CommandError, ExitCode
 from jobferry.cli.export import fetch_download
 from jobferry.cli.import_options import said_setting, settings_given
-from jobferry.cli.output import epoch_ms, mapping, moment
+from jobferry.cli.output import mapping, moment
 from jobferry.cli.planview import show_plan
 from jobferry.cli.planwork import already_held, has_changes, nothing_done, pending
+from jobferry.cli.route_history import carried_text
 from jobferry.cli.routes import (
     DriftOption,
     ModeOption,
@@ -51,7 +52,6 @@ from jobferry.cli.tasks import follow_import, task_exit
 from jobferry.cli.taskview import show_task
 from jobferry.cli.transfer import planned_by_task
 from jobferry.cli.uploads import package_path
-from jobferry.domain.routes import carried_words
 
 OVERRIDES = ("policy", "propagate_deletes", "on_drift", "scheduling", "mode")
 """This command's options that override the route's import settings (``SETTING_FLAGS``)."""
@@ -185,7 +185,7 @@ def _carry_out(ctx: typer.Context, s: Session, name: str, file: Path, full: bool
     cut = f"changes since {moment(since)}" if since else "every selected job (a full package)"
     out.result(
         {**made, "file": str(got.path), "size": got.size, "sha256": got.sha256},
-        f"Wrote {got.path}: {_carried(promotion)}, {cut}, cut at "
+        f"Wrote {got.path}: {carried_text(promotion)}, {cut}, cut at "
         f"{moment(promotion.get('snapshotTime'))}.",
     )
     if not out.json_mode:
@@ -369,86 +369,3 @@ def _recorded(s: Session, name: str, applied: dict[str, Any], result: dict[str, 
         p for p in history.get("promotions") or [] if mapping(p).get("id") == promotion.get("id")
     ]
     return found[0] if found else promotion
-
-
-def route_history(
-    ctx: typer.Context,
-    name: RouteName,
-    limit: Annotated[
-        int,
-        typer.Option(
-            "--limit", min=1, max=100, metavar="N", help="How many of the newest promotions."
-        ),
-    ] = 20,
-    json_mode: JsonOption = False,
-) -> None:
-    """A route's promotions, newest first: what each carried, its import, whether it was
-    rolled back."""
-    s = session(ctx, json_mode)
-    answer = mapping(s.client().get(f"/routes/{segment(name)}/promotions", limit=limit, offset=0))
-    out = s.output
-    items = out.items(answer, "promotions")
-    if items is None:
-        return
-    out.table(
-        ("when (UTC)", "by", "carried", "package", "import", "state", "overrode"),
-        [
-            (
-                epoch_ms(item.get("createTime")),
-                item.get("createUser"),
-                _carried(item),
-                str(item.get("packageSha256"))[:12],
-                _import_of(item),
-                _state_of(item),
-                _overrode(mapping(item.get("overrides"))),
-            )
-            for item in items
-        ],
-        empty="No promotions.",
-    )
-    total = answer.get("total", len(items))
-    if isinstance(total, int) and total > len(items):
-        out.note(f"The newest {len(items)} of {total} promotion(s); --limit shows up to 100.")
-
-
-def _carried(promotion: dict[str, Any]) -> str:
-    """What a promotion's package carried: its jobs, scripts, resources and deletions."""
-    counts = [promotion.get(key) for key in ("jobs", "deletions", "scripts", "resources")]
-    jobs, deletions, scripts, resources = (int(n) if n is not None else None for n in counts)
-    return carried_words(jobs or 0, deletions or 0, scripts, resources)
-
-
-def _overrode(overrides: dict[str, Any]) -> str:
-    """What a promotion's import changed of the route's settings, in this command's flags,
-    who ran it, and the objects it wrote over changes made in the target."""
-    if not overrides:
-        return ""
-    said = [
-        said_setting(str(change.get("setting")), change.get("run"))
-        for change in overrides.get("settings") or []
-    ]
-    text = f"{' '.join(said)} by {overrides.get('by')}"
-    drifted = overrides.get("driftOverwritten") or []
-    if drifted:
-        total = int(overrides.get("driftOverwrittenTotal") or len(drifted))
-        names = ", ".join(f"{d.get('kind')} {d.get('name')}" for d in drifted[:5])
-        more = f" and {total - 5} more" if total > 5 else ""
-        text += f"; overwrote target changes to {names}{more}"
-    return text
-
-
-def _import_of(item: dict[str, Any]) -> str:
-    """The import task of a promotion, or why it has none."""
-    if item.get("taskId"):
-        return str(item["taskId"])
-    return "carried out" if item.get("carried") == "out" else "not imported"
-
-
-def _state_of(item: dict[str, Any]) -> str:
-    """Where its import stands: the task's status, or when and by whom it was rolled back."""
-    status = str(item.get("taskStatus") or "")
-    notes = ["carried in"] if status and item.get("carried") == "in" else []
-    undone = mapping(item.get("rolledBack"))
-    if undone:
-        notes.append(f"rolled back {moment(undone.get('at'))} by {undone.get('by')}")
-    return f"{status} ({'; '.join(notes)})" if notes else status

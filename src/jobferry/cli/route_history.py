@@ -1,0 +1,99 @@
+"""``jobferry routes history ROUTE``: a route's promotions, newest first, in words: what each
+carried, its package and import, where the import stands, and what it overrode of the route's
+settings."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from jobferry.cli.client import segment
+from jobferry.cli.import_options import said_setting
+from jobferry.cli.output import epoch_ms, mapping, moment
+from jobferry.cli.routes import RouteName
+from jobferry.cli.session import JsonOption, session
+from jobferry.domain.routes import carried_words
+
+
+def route_history(
+    ctx: typer.Context,
+    name: RouteName,
+    limit: Annotated[
+        int,
+        typer.Option(
+            "--limit", min=1, max=100, metavar="N", help="How many of the newest promotions."
+        ),
+    ] = 20,
+    json_mode: JsonOption = False,
+) -> None:
+    """A route's promotions, newest first: what each carried, its import, whether it was
+    rolled back."""
+    s = session(ctx, json_mode)
+    answer = mapping(s.client().get(f"/routes/{segment(name)}/promotions", limit=limit, offset=0))
+    out = s.output
+    items = out.items(answer, "promotions")
+    if items is None:
+        return
+    out.table(
+        ("when (UTC)", "by", "carried", "package", "import", "state", "overrode"),
+        [
+            (
+                epoch_ms(item.get("createTime")),
+                item.get("createUser"),
+                carried_text(item),
+                str(item.get("packageSha256"))[:12],
+                _import_of(item),
+                _state_of(item),
+                _overrode(mapping(item.get("overrides"))),
+            )
+            for item in items
+        ],
+        empty="No promotions.",
+    )
+    total = answer.get("total", len(items))
+    if isinstance(total, int) and total > len(items):
+        out.note(f"The newest {len(items)} of {total} promotion(s); --limit shows up to 100.")
+
+
+def carried_text(promotion: dict[str, Any]) -> str:
+    """What a promotion's package carried: its jobs, scripts, resources and deletions."""
+    counts = [promotion.get(key) for key in ("jobs", "deletions", "scripts", "resources")]
+    jobs, deletions, scripts, resources = (int(n) if n is not None else None for n in counts)
+    return carried_words(jobs or 0, deletions or 0, scripts, resources)
+
+
+def _overrode(overrides: dict[str, Any]) -> str:
+    """What a promotion's import changed of the route's settings, in this command's flags,
+    who ran it, and the objects it wrote over changes made in the target."""
+    if not overrides:
+        return ""
+    said = [
+        said_setting(str(change.get("setting")), change.get("run"))
+        for change in overrides.get("settings") or []
+    ]
+    text = f"{' '.join(said)} by {overrides.get('by')}"
+    drifted = overrides.get("driftOverwritten") or []
+    if drifted:
+        total = int(overrides.get("driftOverwrittenTotal") or len(drifted))
+        names = ", ".join(f"{d.get('kind')} {d.get('name')}" for d in drifted[:5])
+        more = f" and {total - 5} more" if total > 5 else ""
+        text += f"; overwrote target changes to {names}{more}"
+    return text
+
+
+def _import_of(item: dict[str, Any]) -> str:
+    """The import task of a promotion, or why it has none."""
+    if item.get("taskId"):
+        return str(item["taskId"])
+    return "carried out" if item.get("carried") == "out" else "not imported"
+
+
+def _state_of(item: dict[str, Any]) -> str:
+    """Where its import stands: the task's status, or when and by whom it was rolled back."""
+    status = str(item.get("taskStatus") or "")
+    notes = ["carried in"] if status and item.get("carried") == "in" else []
+    undone = mapping(item.get("rolledBack"))
+    if undone:
+        notes.append(f"rolled back {moment(undone.get('at'))} by {undone.get('by')}")
+    return f"{status} ({'; '.join(notes)})" if notes else status
