@@ -29,6 +29,8 @@ def test_audit_lists_an_objects_history_newest_first(cli: Cli) -> None:
     assert text.index("job.update") < text.index("job.create")  # newest first
     assert "targetStatus=SAVED" in text
     assert "script" not in text  # --action job: the script's line is not one
+    # imports are logged per package: an object's search says where its imports are
+    assert "jobferry jobs show daily_sales says which import last wrote" in text
 
     one = cli.json("audit", "--kind", "script", "--since", "1h", workspace=ws)
     assert [(e["action"], e["objectName"]) for e in one["entries"]] == [

@@ -122,3 +122,9 @@ def audit_command(
             f"The newest {len(items)} of {total} entries; --limit shows up to 100, and --object, "
             "--user, --action, --since and --until narrow them."
         )
+    if object_name is not None:  # an empty answer must not read "nobody changed it"
+        out.note(
+            "An import (a promotion, apply -f) is logged once, as its package (import.apply), "
+            f"not per object: jobferry jobs show {object_name} says which import last wrote "
+            "a job, and jobferry tasks show TASK lists each object an import changed."
+        )
