@@ -35,6 +35,11 @@ def _promote(services: Services, scope: Scope) -> dict[tuple[str, str], str]:
     }
 
 
+def _nothing_changed(services: Services, scope: Scope) -> bool:
+    """Whether the route's next package is empty (not every job again, all unchanged)."""
+    return services.route_plans.plan(scope, "test-prod", {}).package.promotion is None
+
+
 def _params(services: Services, prod: Scope) -> dict[str, Any]:
     document = services.jobs.show(prod, "daily_sales").document
     return {p["name"]: p["value"] for p in document.get("params") or []}
@@ -60,7 +65,7 @@ def test_a_new_version_of_the_routes_profile_reaches_jobs_unchanged_in_the_sourc
 
     assert _promote(services, dev) == {("job", "daily_sales"): "OVERWRITE"}
     assert _params(services, prod)["batch"] == "500"
-    assert _promote(services, dev) == {}  # carried once: the next one has nothing again
+    assert _nothing_changed(services, dev)  # carried once: the next one has nothing again
 
 
 def test_a_route_given_another_profile_carries_its_jobs_again(services: Services) -> None:
@@ -74,7 +79,7 @@ def test_a_route_given_another_profile_carries_its_jobs_again(services: Services
 
     assert _promote(services, dev) == {("job", "daily_sales"): "OVERWRITE"}
     assert _params(services, prod)["batch"] == "200"
-    assert _promote(services, dev) == {}
+    assert _nothing_changed(services, dev)
 
 
 def test_a_route_given_more_folders_carries_the_jobs_it_now_selects(services: Services) -> None:
@@ -93,4 +98,4 @@ def test_a_route_given_more_folders_carries_the_jobs_it_now_selects(services: Se
 
     assert _promote(services, dev)[("job", "daily_sales")] == "CREATE"
     assert services.jobs.show(prod, "daily_sales").name == "daily_sales"
-    assert _promote(services, dev) == {}
+    assert _nothing_changed(services, dev)
