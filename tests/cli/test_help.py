@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 import pytest
+import typer
 import typer.rich_utils
 
 from jobferry.cli.output import Output
@@ -167,3 +168,28 @@ def test_a_reader_that_goes_away_ends_the_output_without_a_word(
     assert isinstance(done.exception, SystemExit)  # ended as the CLI ends, not by a crash
     assert "Broken pipe" not in done.output
     assert "cannot use" not in done.output
+
+
+def _params(path: tuple[str, ...]) -> list[Any]:
+    command: Any = whole_command()
+    for name in path:
+        command = command.commands[name]
+    return [param for param in command.params if not getattr(param, "hidden", False)]
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=lambda p: " ".join(p) or "jobferry")
+def test_help_at_80_columns_cuts_no_word_of_a_description_and_no_value(
+    path: tuple[str, ...],
+) -> None:
+    """Every word of each option's and argument's description, and each value of a choice
+    (``take-package`` of ``fail|keep-target|take-package``), is shown whole at 80 columns:
+    a choice folds after a ``|``, never inside a value, and no word ends in a ``…``."""
+    narrow = {"COLUMNS": "80", "TERMINAL_WIDTH": "80"}
+    output = invoke([*path, "--help"], env=narrow, prog_name="jobferry").output
+    shown = set(re.split(r"[\s│|]+", output))
+    cut = []
+    for param in _params(path):
+        values = param.display_type_rich(typer.Context(whole_command()))
+        words = [*(getattr(param, "help", None) or "").split(), *(values or "").split("|")]
+        cut += [word for word in words if word and word not in shown]
+    assert not cut, f"jobferry {' '.join(path)} --help at 80 columns cuts {cut}:\n{output}"

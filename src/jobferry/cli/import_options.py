@@ -84,8 +84,8 @@ ReplaceOption = Annotated[
     typer.Option(
         "--replace",
         metavar="TYPE:NAME=NEW",
-        help="TYPE:NAME=NEW: map an environment object, e.g. DWS_CONNECTION:dws_test=dws_prod "
-        "(DataArts 'resources'; repeat).",
+        help="Map an environment object to another, with TYPE as in DataArts 'resources' (e.g. "
+        "DWS_CONNECTION); repeat.",
     ),
 ]
 ExecuteUserOption = Annotated[

@@ -123,8 +123,8 @@ def add_remote(
             "--studio-endpoint",
             metavar="URL",
             help="The DataArts Studio endpoint the connection and environment variable reads "
-            "and the push's job renames go to (https://dayu.<region>.myhuaweicloud.com); "
-            "default: --endpoint.",
+            "and the push's job renames go to, e.g. https://dayu.REGION.myhuaweicloud.com "
+            "(default: --endpoint).",
         ),
     ] = None,
     json_mode: JsonOption = False,

@@ -202,19 +202,40 @@ ProfileOption = Annotated[
     typer.Option("--profile", metavar="NAME", help="Environment profile of the target workspace."),
 ]
 PolicyOption = Annotated[
-    PolicyName | None, typer.Option("--policy", help="Objects the target has already.")
+    PolicyName | None,
+    typer.Option(
+        "--policy",
+        help="Objects the target has already: skip or overwrite them; auto overwrites what "
+        "changed when the target received them from the source, else skips them.",
+    ),
 ]
 PropagateOption = Annotated[
     bool | None,
-    typer.Option("--propagate-deletes/--keep-deletes", help="Delete what the source deleted."),
+    typer.Option(
+        "--propagate-deletes/--keep-deletes",
+        help="Delete in the target what the source deleted, or keep it.",
+    ),
 ]
 DriftOption = Annotated[
-    DriftName | None, typer.Option("--on-drift", help="Objects changed in the target since.")
+    DriftName | None,
+    typer.Option(
+        "--on-drift",
+        help="Objects changed in the target since a promotion wrote them: fail, keep the "
+        "change (keep-target), or overwrite it (take-package).",
+    ),
 ]
 SchedulingOption = Annotated[
-    SchedulingName | None, typer.Option("--scheduling", help="Scheduled jobs to overwrite.")
+    SchedulingName | None,
+    typer.Option(
+        "--scheduling",
+        help="Scheduled jobs to overwrite: refuse, or stop them, write and start them again in "
+        "the import (pause-and-restore).",
+    ),
 ]
-ModeOption = Annotated[ModeName | None, typer.Option("--mode", help="All or nothing, or not.")]
+ModeOption = Annotated[
+    ModeName | None,
+    typer.Option("--mode", help="atomic: all or nothing; per-object: what passes."),
+]
 SignatureOption = Annotated[
     bool | None,
     typer.Option("--require-signature/--no-require-signature", help="Refuse unsigned packages."),

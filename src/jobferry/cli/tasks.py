@@ -175,7 +175,9 @@ def list_tasks_command(
 @tasks_app.command("show")
 def show_task_command(
     ctx: typer.Context,
-    task_id: Annotated[str, typer.Argument(help="The task id an export or import answered.")],
+    task_id: Annotated[
+        str, typer.Argument(help="The task id (tasks list; a command that starts one prints it).")
+    ],
     wait: Annotated[
         bool,
         typer.Option("--wait", help="Follow the task to its end; the exit code tells how it went."),

@@ -14,7 +14,9 @@ gets its summary on one line (its help's first paragraph), which the list wraps 
 
 Typer lays the options out in a table as wide as the terminal, and at 80 columns it cut the
 names of options with a negative form (``--propagate-dele…  --keep-deletes``) to make room:
-:class:`HelpTable` keeps every name column whole and lets the description column wrap instead.
+:class:`HelpTable` keeps every name column whole and lets the description column wrap instead,
+puts a negative form under its option's name (its own column left descriptions a few words a
+line), and folds a choice's values after a ``|`` (:class:`Choices`), never inside one.
 
 Usage errors (an unknown option or command, a missing argument, a bad value) are Typer's to
 report; under ``--json`` they become one ``{"error": {"code": "usage", …}}`` document on
@@ -24,11 +26,15 @@ standard output like every other failure, with exit code 2.
 from __future__ import annotations
 
 import inspect
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
 import typer
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
 from rich.table import Table
+from rich.text import Text
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from jobferry.cli.exits import ExitCode
@@ -70,15 +76,63 @@ class ReadableOption(TyperOption):
         return _choices(self) or super().display_type_rich(ctx)
 
 
+OPTION_CELLS = 6
+"""A row of Typer's options table: name, short name, negative name, negative short name, value
+and description (and a required mark before them when an option is required)."""
+
+
 class HelpTable(Table):
     """Typer's table of options (or commands) in ``--help``, whose name columns never wrap or
-    shorten: only the last two (a value's name, which folds, and the description) give way."""
+    shorten: only the last two (a value's name, which folds after a ``|``, and the description)
+    give way.
+
+    A flag's negative form (``--no-upstream``) goes under its name rather than in a column of
+    its own: beside a long pair (``--require-signature  --no-require-signature``) that column
+    took some 24 of 80 columns from every row's description, which wrapped a few words a line
+    (``routes create``, ``promote``)."""
 
     def add_row(self, *renderables: Any, **options: Any) -> None:
         """Add the row; every column before the value and description ones keeps its width."""
-        super().add_row(*renderables, **options)
+        cells = list(renderables)
+        if len(cells) >= OPTION_CELLS and isinstance(cells[-4], Text) and cells[-4].plain:
+            name, negative = cells[-6], cells[-4]
+            cells[-6] = Text.assemble(name, "\n", negative) if isinstance(name, Text) else name
+            cells[-4] = Text("")
+        if len(cells) >= OPTION_CELLS and isinstance(cells[-2], Text) and "|" in cells[-2].plain:
+            cells[-2] = Choices(cells[-2])
+        super().add_row(*cells, **options)
         for column in self.columns[:-2]:
             column.no_wrap = True
+
+
+class Choices:
+    """A choice's values in ``--help`` (``fail|keep-target|take-package``), wrapped after a
+    ``|`` where the column is narrower than all of them, never inside a value (Rich wraps only
+    at spaces, and cut ``take-package`` in two)."""
+
+    def __init__(self, text: Text) -> None:
+        self.text = text
+
+    def _ends(self) -> list[int]:
+        """Where each value ends (after its ``|``)."""
+        plain = self.text.plain
+        return [i + 1 for i, c in enumerate(plain) if c == "|"] + [len(plain)]
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        """At least the longest value, at most all of them on one line."""
+        ends = self._ends()
+        longest = max(end - start for start, end in itertools.pairwise([0, *ends]))
+        return Measurement(longest, len(self.text.plain))
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        """The values, as many a line as fit."""
+        breaks, start = [], 0
+        ends = self._ends()
+        for before, end in itertools.pairwise(ends):
+            if end - start > options.max_width:
+                breaks.append(before)
+                start = before
+        yield from self.text.divide(breaks)
 
 
 def _help_tables() -> None:
