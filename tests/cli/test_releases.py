@@ -5,12 +5,15 @@ thin call of the release API against a real server."""
 from __future__ import annotations
 
 import re
+import shlex
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from jobferry.cli import terminal
+from jobferry.cli.client import ApiClient
 from jobferry.storage import Database
 from jobferry.storage.importing import plans as plan_repo
 from support.builders import make_job
@@ -174,3 +177,28 @@ def _enterprise(cli: Cli, tmp_path: Path) -> tuple[str, Cli, Cli]:
     dep = studio_person(cli.server, ws, f"dep_{suffix}", "deployer")
     developer = _as(cli, "dev", dev.ak, dev.sk, tmp_path)
     return suffix, developer, _as(cli, "dep", dep.ak, dep.sk, tmp_path)
+
+
+def test_ctrl_c_while_deploy_waits_says_the_release_goes_on_and_how_to_follow_it(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    suffix, developer, deployer = _enterprise(cli, tmp_path)
+    _submit(cli, "ctrl_c_a")
+    made = developer.json("releases", "create", "pressed", "--all", "--approver", f"dep_{suffix}")
+    real = ApiClient.wait_task
+
+    def pressed(self: ApiClient, task_id: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        real(self, task_id, *args, **kwargs)  # the release ends on the server meanwhile
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ApiClient, "wait_task", pressed)
+    result = deployer("releases", "deploy", str(made["release_package_id"]), "--yes")
+    monkeypatch.undo()
+    assert result.exit_code == 130, (result.stdout, result.stderr)
+    text = " ".join(result.stderr.split())
+    assert "Traceback" not in text
+    task_id = text.split("Stopped following release task ", 1)[1].split(";", 1)[0]
+    assert "; the release goes on in the server. Follow it to its end with: " in text
+    follow = text.split("Follow it to its end with: ", 1)[1]
+    assert f"tasks show {task_id} --wait" in follow
+    assert deployer.json(*shlex.split(follow)[1:])["status"] == "SUCCESSFUL"
