@@ -4,10 +4,10 @@
 --help`` lists them: its name → the module of :mod:`jobferry.cli` and the attribute there (a
 command's function, or a group's Typer app), and, for a group some of whose commands live in
 other modules, those commands (``routes approve`` is with the other approvals in
-:mod:`jobferry.cli.approve`, ``routes history`` with ``promote``). :func:`load` imports the
-module of one name and builds its click command the way Typer builds a subcommand of the root;
-``jobferry remotes refresh`` thus never imports the package reader, the profile options or the
-approvals that other commands need.
+:mod:`jobferry.cli.approve`, ``routes history`` in :mod:`jobferry.cli.route_history`).
+:func:`load` imports the module of one name and builds its click command the way Typer builds
+a subcommand of the root; ``jobferry remotes refresh`` thus never imports the package reader,
+the profile options or the approvals that other commands need.
 """
 
 from __future__ import annotations
