@@ -24,6 +24,10 @@ from jobferry.domain.enums import ObjectKind
 from jobferry.storage import Tx
 from jobferry.storage import exports as export_repo
 from jobferry.storage.importing import ledger as ledger_repo
+from jobferry.storage.tx import chunks
+
+BATCH = 500
+"""Objects whose definitions are compared at once (their source's and the ledger's)."""
 
 
 def left_behind(tx: Tx, source_ws: str, target_ws: str, kind: ObjectKind) -> set[str]:
@@ -37,15 +41,16 @@ def left_behind(tx: Tx, source_ws: str, target_ws: str, kind: ObjectKind) -> set
             never.add(name)
         elif at > landed[uid]:
             changed[uid] = name
-    if not changed:
-        return never
-    rows = ledger_repo.ledger_rows(tx, target_ws, source_ws, kind, sorted(changed))
-    now = _definitions(tx, source_ws, kind, changed.values())
-    return never | {
-        name
-        for uid, name in changed.items()
-        if uid not in rows or now.get(name) != rows[uid].source
-    }
+    behind = never
+    for part in chunks(sorted(changed), BATCH):  # two definitions an object: a batch at a time
+        rows = ledger_repo.ledger_rows(tx, target_ws, source_ws, kind, part)
+        now = _definitions(tx, source_ws, kind, [changed[uid] for uid in part])
+        behind |= {
+            changed[uid]
+            for uid in part
+            if uid not in rows or now.get(changed[uid]) != rows[uid].source
+        }
+    return behind
 
 
 def _definitions(tx: Tx, ws: str, kind: ObjectKind, names: Iterable[str]) -> dict[str, str]:
