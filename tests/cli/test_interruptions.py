@@ -23,7 +23,7 @@ from click.testing import Result
 from jobferry.cli import terminal
 from jobferry.cli.client import ApiClient, ConnectionProblemError
 from support.builders import make_job, make_script
-from support.cli import Cli, register
+from support.cli import Cli, invoke, register
 from support.exporting import seed
 
 
@@ -252,6 +252,16 @@ def test_ctrl_c_at_the_question_exits_130_and_changes_nothing(
     assert "Aborted" not in result.output
     job = cli.remote.call("GET", "/jobs/daily_sales", workspace=target)
     assert job.status_code == 200, job.text
+
+
+def test_ctrl_c_at_the_password_question_exits_130(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(typer.testing, "make_input_stream", lambda *_: _CtrlC())
+    result = invoke(["admin", "set-password", "admin"], env=cli.server.admin_env())
+    assert result.exit_code == 130, (result.stdout, result.stderr)
+    assert result.stderr.endswith("error: Interrupted at the question; nothing was changed.\n")
+    assert "Aborted" not in result.output
 
 
 class _CtrlC(io.BytesIO):

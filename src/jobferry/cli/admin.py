@@ -300,7 +300,8 @@ def set_password(
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
-        password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+        with out.asking():
+            password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
     with operator(ctx) as (services, actor):
         services.signin.set_password(actor, user, password)
     out.result(

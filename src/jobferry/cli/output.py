@@ -250,10 +250,16 @@ class Output:
             yield Bar(progress, description)
 
     def confirm(self, question: str) -> bool:
-        """Ask yes/no on the terminal (default no). Ctrl-C at the question is an interruption
-        (exit 130) that says nothing was changed, not click's "Aborted." (exit 1)."""
-        try:
+        """Ask yes/no on the terminal (default no)."""
+        with self.asking():
             return bool(typer.confirm(question, default=False, err=True))
+
+    @contextmanager
+    def asking(self) -> Iterator[None]:
+        """Around a question on the terminal: Ctrl-C at it is an interruption (exit 130) that
+        says nothing was changed, not click's "Aborted." (exit 1)."""
+        try:
+            yield
         except typer.Abort as abort:
             if isinstance(abort.__context__, KeyboardInterrupt):
                 self.err.print()  # off the question's line
