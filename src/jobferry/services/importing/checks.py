@@ -296,12 +296,14 @@ class References:
         return out
 
     def check_script(self, item: PlannedObject) -> list[Problem]:
-        """The connections a script to write names that the target lacks, read from the
-        script itself (a folder's package, or one without a manifest, requires none)."""
+        """The environment objects a script to write names that the target lacks (its
+        connection and DLI queue, as the profile maps them), read from the script itself (a
+        folder's package, or one without a manifest, requires none)."""
         return [
-            self._missing(item, ref, _CONNECTION)
+            self._missing(item, ref, str(ref.kind))
             for ref in item.distinct_refs
-            if ref.kind is _CONNECTION and (_CONNECTION, self.ws_id, ref.name) not in self.existing
+            if str(ref.kind) in ENVIRONMENT_KINDS
+            and (str(ref.kind), self.ws_id, ref.name) not in self.existing
         ]
 
     def script_absent(self, item: PlannedObject) -> list[tuple[str, str]]:

@@ -22,7 +22,6 @@ from typing import Any
 from jobferry.domain.enums import (
     KIND_ORDER,
     DriftPolicy,
-    EnvironmentKind,
     ImportMode,
     ObjectKind,
     PlanAction,
@@ -83,7 +82,7 @@ from jobferry.storage.importing.workset import Workset
 BATCH = 500
 """Objects planned together (one target query per kind, one write to the working set)."""
 _TAG, _JOB = RefKind.TAG, RefKind.JOB
-_JOB_KIND, _SCRIPT, _CONNECTION = ObjectKind.JOB, ObjectKind.SCRIPT, EnvironmentKind.CONNECTION
+_JOB_KIND, _SCRIPT = ObjectKind.JOB, ObjectKind.SCRIPT
 _RANK = {str(kind): rank for kind, rank in KIND_ORDER.items()}
 
 
@@ -373,18 +372,13 @@ class Planner:
 
     def _looked_up(self, items: list[PlannedObject]) -> Iterator[Reference]:
         """The references the batch's checks look up, together: every reference of each job
-        to write, and the connection of each script to write (read from the script: a
+        and script to write (a script's connection and DLI queue, read from the script: a
         folder's package, or one without a manifest, requires none); for an environment
         report, every reference of every job and script."""
         report = self.ctx.environment_report
         for item in items:
-            if item.kind is _JOB_KIND:
-                if item.action in WRITES or report:
-                    yield from item.distinct_refs
-            elif item.kind is _SCRIPT and report:
+            if item.kind in (_JOB_KIND, _SCRIPT) and (item.action in WRITES or report):
                 yield from item.distinct_refs
-            elif item.kind is _SCRIPT and item.action in WRITES:
-                yield from (ref for ref in item.distinct_refs if ref.kind is _CONNECTION)
 
     def _problems(
         self,

@@ -169,3 +169,31 @@ def test_a_script_naming_a_connection_the_target_lacks_is_refused_without_a_mani
     mapped = run_import(services, scope, upload(services, scope, folder), profile=renames)
     assert mapped.status is TaskStatus.SUCCESSFUL, mapped.message
     assert services.scripts.show(scope, "orphan_sql").document["connectionName"] == "dws_conn"
+
+
+def test_a_script_on_a_dli_queue_the_target_lacks_is_refused_as_a_job_s_would_be(
+    services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    """The import checked only a script's connection: a script on a queue the target lacks
+    was written, to run on nothing, while the profile check named the queue missing."""
+    objects = [*objects_for(make_job("daily_sales")), ("script", "spark_sql", make_script(
+        "spark_sql", connectionName="dws_conn", queueName="etl_queue"))]  # fmt: skip
+    path = upload(services, scope, write_objects(tmp_path / "p.zip", objects))
+
+    task = run_import(services, scope, path)
+
+    assert task.status is TaskStatus.FAILED
+    [problem] = task.outcome["problems"]
+    assert (problem["reference"], problem["usedBy"]) == (
+        {"kind": "dli_queue", "name": "etl_queue"},
+        [{"kind": "script", "name": "spark_sql"}],
+    )
+    assert "dli_queue" in problem["fix"]  # mapped in the profile, as a job's queue is
+    with pytest.raises(ScriptNotFoundError):  # nothing was imported
+        services.scripts.show(scope, "spark_sql")
+
+    services.environment.put(scope, "dli_queue", "prod_queue", {"type": "DLI", "config": {}})
+    renames = {"renames": {"dli_queue": {"etl_queue": "prod_queue"}}}
+    mapped = run_import(services, scope, path, profile=renames)
+    assert mapped.status is TaskStatus.SUCCESSFUL, mapped.message
+    assert services.scripts.show(scope, "spark_sql").document["queueName"] == "prod_queue"
