@@ -15,6 +15,21 @@ from jobferry.cli.routes import RouteName
 from jobferry.cli.session import JsonOption, session
 from jobferry.domain.routes import carried_words
 
+HISTORY_COLUMNS = (
+    "when (UTC)",
+    "by",
+    "jobs",
+    "scripts",
+    "resources",
+    "deletions",
+    "package",
+    "import",
+    "state",
+    "overrode",
+)
+"""``routes history``'s columns (scripts and resources blank for a promotion recorded before
+they were counted)."""
+
 
 def route_history(
     ctx: typer.Context,
@@ -36,12 +51,15 @@ def route_history(
     if items is None:
         return
     out.table(
-        ("when (UTC)", "by", "carried", "package", "import", "state", "overrode"),
+        HISTORY_COLUMNS,
         [
             (
                 epoch_ms(item.get("createTime")),
                 item.get("createUser"),
-                carried_text(item),
+                item.get("jobs"),
+                item.get("scripts"),
+                item.get("resources"),
+                item.get("deletions"),
                 str(item.get("packageSha256"))[:12],
                 _import_of(item),
                 _state_of(item),
@@ -57,7 +75,8 @@ def route_history(
 
 
 def carried_text(promotion: dict[str, Any]) -> str:
-    """What a promotion's package carried: its jobs, scripts, resources and deletions."""
+    """What a promotion's package carried, in words (``promote --out``): its jobs, scripts,
+    resources and deletions."""
     counts = [promotion.get(key) for key in ("jobs", "deletions", "scripts", "resources")]
     jobs, deletions, scripts, resources = (int(n) if n is not None else None for n in counts)
     return carried_words(jobs or 0, deletions or 0, scripts, resources)
