@@ -5,7 +5,9 @@ server log."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -44,6 +46,19 @@ def _unreachable(dialect: str, tmp_path: Path) -> Database:
     return Database(f"sqlite:///{folder}")
 
 
+def _while_away(
+    services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, call: Callable[[], Any]
+) -> Any:
+    """What ``call`` answers while the services' database does not answer."""
+    away = _unreachable(services.db.dialect, tmp_path)
+    monkeypatch.setattr(services, "db", away)
+    monkeypatch.setattr(services.accounts, "db", away)
+    try:
+        return call()
+    finally:
+        away.dispose()
+
+
 def test_health_of_a_database_that_does_not_answer_says_so_and_not_where_it_is(
     api: SignedClient,
     services: Services,
@@ -52,13 +67,7 @@ def test_health_of_a_database_that_does_not_answer_says_so_and_not_where_it_is(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     dialect = services.db.dialect
-    away = _unreachable(dialect, tmp_path)
-    monkeypatch.setattr(services, "db", away)
-    monkeypatch.setattr(services.accounts, "db", away)
-    try:
-        answer = api.client.get("/health")
-    finally:
-        away.dispose()
+    answer = _while_away(services, tmp_path, monkeypatch, lambda: api.client.get("/health"))
 
     assert answer.status_code == 503
     body = answer.json()
@@ -84,13 +93,7 @@ def test_any_call_while_the_database_does_not_answer_withholds_where_it_is(
 ) -> None:
     # Every call reads the database (the caller's key, before anything else), signed or not:
     # the driver's words (host, port, user, file) went out in its refusal to anyone.
-    away = _unreachable(services.db.dialect, tmp_path)
-    monkeypatch.setattr(services, "db", away)
-    monkeypatch.setattr(services.accounts, "db", away)
-    try:
-        answer = api.call("GET", "/jobs")
-    finally:
-        away.dispose()
+    answer = _while_away(services, tmp_path, monkeypatch, lambda: api.call("GET", "/jobs"))
 
     assert answer.status_code == 503
     body = answer.json()
