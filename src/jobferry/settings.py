@@ -308,6 +308,23 @@ class Settings(BaseSettings):
         "counts and record of what it changed stay. 0: kept for ever (the database grows by "
         "every definition each import overwrites or deletes).",
     )
+    task_lines_days: int = Field(
+        0,
+        ge=0,
+        le=36500,
+        description="How many days after it ended a task keeps its per-object lines (an "
+        "import's subtasks: one per object of its package, unchanged ones included). Past "
+        "them, the housekeeping sweep drops the lines; the task keeps its status, message, "
+        "counts and result, and says when its lines were dropped. 0: kept for ever.",
+    )
+    audit_days: int = Field(
+        0,
+        ge=0,
+        le=36500,
+        description="How many days audit entries are kept. Past them, the housekeeping sweep "
+        "drops them, and a search of an older window says before which moment entries were "
+        "dropped. 0: kept for ever.",
+    )
     export_helper_jobs: int = Field(
         5000,
         ge=0,

@@ -6,9 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+import sqlalchemy as sa
 import typer
 
 from jobferry.cli.audit import when
+from jobferry.storage import Database, tables
+from jobferry.storage import audit as audit_repo
+from jobferry.storage.audit import DroppedAudit
 from support.builders import make_job, make_script
 from support.cli import Cli
 
@@ -65,3 +69,32 @@ def test_when_reads_spans_dates_times_and_offsets() -> None:
     assert when("2026-11-27", "--since") == at_noon - 12 * 3_600_000
     with pytest.raises(typer.BadParameter, match="is not a time"):
         when("7 days", "--since")
+
+
+def test_a_window_before_what_the_server_keeps_says_its_entries_were_dropped(cli: Cli) -> None:
+    ws = cli.remote.new_workspace("audited_long_ago", "dws_conn", "ssh_conn")
+    assert cli.remote.call("POST", "/jobs", make_job(), workspace=ws).status_code < 300
+    before = int(datetime(2025, 1, 1, tzinfo=UTC).timestamp() * 1000)
+    assert cli.server.database_url is not None
+    db = Database(cli.server.database_url)
+    try:
+        with db.transaction() as tx:  # as the sweep marks what JOBFERRY_AUDIT_DAYS=7 dropped
+            audit_repo.mark_dropped(tx, DroppedAudit(before, before + 7 * 86_400_000, 7))
+        old = cli("audit", "--until", "2024-12-01", workspace=ws, env={"COLUMNS": "200"})
+        kept = cli("audit", workspace=ws, env={"COLUMNS": "200"})
+        recent = cli("audit", "--since", "2025-02-01", workspace=ws, env={"COLUMNS": "200"})
+    finally:
+        with db.transaction() as tx:  # the server is shared with the worker's next tests
+            tx.conn.execute(sa.delete(tables.dropped_audit))
+        db.dispose()
+
+    assert old.exit_code == 0, old.output
+    said = " ".join(old.stdout.split())
+    assert (
+        "keeps no entry that matches. Entries before 2025-01-01 00:00:00 UTC were dropped" in said
+    )
+    assert "the server keeps 7 day(s) of them (JOBFERRY_AUDIT_DAYS)" in said
+    assert "has no entry" not in said
+    assert "Entries before 2025-01-01 00:00:00 UTC were dropped" in " ".join(kept.output.split())
+    assert "daily_sales" in kept.stdout
+    assert "were dropped" not in recent.output  # a window inside what is kept lost nothing

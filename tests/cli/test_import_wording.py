@@ -92,6 +92,21 @@ def test_an_import_rolled_back_or_past_its_rollback_is_not_asked_about() -> None
     assert asking.cannot_roll_back({"rollbackExpired": {"at": 1, "keptDays": 30}})
 
 
+def test_an_import_whose_lines_were_dropped_counts_what_a_rollback_restores_from_its_summary() -> (
+    None
+):
+    summary = {"CREATE": 2, "OVERWRITE": 3, "RENAME": 1, "DELETE": 0, "UNCHANGED": 600}
+    task = {
+        "id": "t1",
+        "status": "SUCCESSFUL",
+        "subtasks": [],
+        "subtasksDropped": {"at": 1, "keptDays": 30, "count": 606},
+        "result": {"summary": summary},
+    }
+    assert asking.written(task) == (2, 4)  # not "nothing was written"
+    assert asking.written({**task, "subtasksDropped": None}) == (0, 0)  # lines it lacks
+
+
 def test_renames_and_deletes_count_as_what_a_rollback_restores() -> None:
     task = {
         "subtasks": [

@@ -8,7 +8,11 @@ from typing import Any
 import orjson
 import pytest
 
+from jobferry.cli import asking
 from jobferry.cli.client import ApiClient
+from jobferry.services.importing.expiry import DAY_MS
+from jobferry.storage import Database
+from jobferry.storage import tasks as task_repo
 from support.cli import Cli
 from support.exporting import seed
 
@@ -96,3 +100,33 @@ def test_following_a_task_looks_at_its_progress_without_subtasks_then_prints_it_
     assert looks, asked
     assert all(q is not None and q["subtasks"] == "false" for q in looks), asked
     assert last is None
+
+
+def test_tasks_show_of_an_import_whose_lines_were_dropped_says_so_not_an_empty_list(
+    cli: Cli, package: Path
+) -> None:
+    target = cli.remote.new_workspace("target", "dws_conn", "ssh_conn")
+    task = cli.imported(package, workspace=target)["task"]
+    lines = len(task["subtasks"])
+    assert cli.server.database_url is not None
+    db = Database(cli.server.database_url)
+    try:
+        with db.transaction() as tx:  # as the sweep does past JOBFERRY_TASK_LINES_DAYS=30
+            task_repo.drop_lines(tx, [(task["id"], lines)], task["endTime"] + 31 * DAY_MS, 30)
+    finally:
+        db.dispose()
+
+    shown = cli("tasks", "show", task["id"], workspace=target)
+
+    assert shown.exit_code == 0, shown.output
+    said = " ".join(shown.stdout.split())
+    assert f"objects: {lines} per-object line(s) dropped " in said
+    assert (
+        "30 day(s) after it ended (the server's JOBFERRY_TASK_LINES_DAYS): none is listed" in said
+    )
+    assert "Imported " in said  # its message stays
+    answer = cli.json("tasks", "show", task["id"], workspace=target)
+    assert answer["subtasks"] == []
+    assert answer["subtasksDropped"]["count"] == lines
+    assert answer["result"] == task["result"]  # and its result
+    assert sum(asking.written(answer)) == sum(asking.written(task)) > 0  # counted from it

@@ -50,6 +50,9 @@ def _undoable(task: dict[str, Any]) -> dict[PlanAction, int]:
     """Successful subtasks per action a rollback undoes."""
     undone = (PlanAction.CREATE, PlanAction.OVERWRITE, PlanAction.RENAME, PlanAction.DELETE)
     counts = dict.fromkeys(undone, 0)
+    if isinstance(task.get("subtasksDropped"), dict):  # its lines are gone: its summary counts
+        summary = mapping(mapping(task.get("result")).get("summary"))
+        return {action: int(summary.get(action) or 0) for action in undone}
     for sub in task.get("subtasks") or []:
         if not isinstance(sub, dict) or sub.get("status") == TaskStatus.FAILED:
             continue

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from jobferry.cli.output import epoch_ms, mapping
+from jobferry.cli.output import Output, epoch_ms, mapping, moment
 from jobferry.cli.session import JsonOption, WorkspaceOption, session
 from jobferry.domain.audit import detail_line
 
@@ -113,9 +113,19 @@ def audit_command(
             )
             for e in items
         ],
-        empty=f"The audit log of {s.workspace_label()} has no entry"
-        + (" that matches." if asked else " yet."),
+        empty=_nothing(s.workspace_label(), asked, mapping(answer.get("dropped"))),
     )
+    _notes(out, answer, items, object_name)
+
+
+def _notes(
+    out: Output, answer: dict[str, Any], items: list[dict[str, Any]], object_name: str | None
+) -> None:
+    """What the table leaves unsaid: entries dropped before the window, more than shown, and
+    (of one object) that imports are logged per package."""
+    dropped = mapping(answer.get("dropped"))
+    if dropped and items:
+        out.note(_dropped(dropped))
     total = answer.get("total", len(items))
     if isinstance(total, int) and total > len(items):
         out.note(
@@ -128,3 +138,19 @@ def audit_command(
             f"not per object: jobferry jobs show {object_name} says which import last wrote "
             "a job, and jobferry tasks show TASK lists each object an import changed."
         )
+
+
+def _dropped(dropped: dict[str, Any]) -> str:
+    """What the server dropped before the window's start (``JOBFERRY_AUDIT_DAYS``)."""
+    return (
+        f"Entries before {moment(dropped.get('before'))} were dropped: the server keeps "
+        f"{dropped.get('keptDays')} day(s) of them (JOBFERRY_AUDIT_DAYS)."
+    )
+
+
+def _nothing(workspace: str, asked: bool, dropped: dict[str, Any]) -> str:
+    """What an empty answer says: no entry, or none kept where older ones were dropped."""
+    if dropped:
+        which = " that matches" if asked else ""
+        return f"The audit log of {workspace} keeps no entry{which}. {_dropped(dropped)}"
+    return f"The audit log of {workspace} has no entry" + (" that matches." if asked else " yet.")

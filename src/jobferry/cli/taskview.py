@@ -52,6 +52,14 @@ def show_task(
         days = expired.get("keptDays")
         said = f"no longer possible: kept {days} day(s), dropped {moment(expired.get('at'))}"
         fields.append(("rollback", Text(said, style="dim")))
+    dropped = task.get("subtasksDropped")
+    if isinstance(dropped, dict):
+        said = (
+            f"{dropped.get('count')} per-object line(s) dropped {moment(dropped.get('at'))}, "
+            f"{dropped.get('keptDays')} day(s) after it ended (the server's "
+            "JOBFERRY_TASK_LINES_DAYS): none is listed"
+        )
+        fields.append(("objects", Text(said, style="yellow")))
     out.fields([(name, value) for name, value in fields if value not in (None, "")])
     result = mapping(task.get("result"))
     if task.get("kind") == "rollback":

@@ -124,6 +124,8 @@ class AuditContext(PageContext):
     """When the search names one job, script or resource: the imports that changed it."""
     kinds: tuple[str, ...] = KINDS
     error: str = ""
+    dropped: str = ""
+    """What ``JOBFERRY_AUDIT_DAYS`` dropped before the search's window ("": nothing)."""
 
 
 @router.get("/w/{workspace_id}/admin/audit")
@@ -166,5 +168,6 @@ def _render(
         size=AUDIT_PAGE,
         shown=shown,
         error=said(refused) if refused is not None else "",
+        dropped=found.dropped_said,
     )
     return render(page.request, context, status_code=refused.status if refused else 200)

@@ -23,5 +23,6 @@ which role), ``approving`` (a signed approval of a plan checked and kept, and wh
 (what a task is shown as), ``taskends`` (waiting for a task's end), ``taskprogress`` (how far
 a running task got, said from inside its transaction too), ``taskfailures`` (a log line for
 each task that ends FAILED), ``downloads`` (the download
-center) and ``container`` (every service, wired once at the entry point).
+center), ``retention`` (task lines and audit entries dropped past the days an operator keeps
+them) and ``container`` (every service, wired once at the entry point).
 """

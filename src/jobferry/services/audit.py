@@ -10,12 +10,13 @@ from jobferry.domain.audit import AuditQuery
 from jobferry.domain.enums import ObjectKind, Role
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.definitions.documents import dump, load
+from jobferry.services.retention import audit_dropped_said
 from jobferry.storage import Database, Tx
 from jobferry.storage import audit as repo
 from jobferry.storage import jobs as job_repo
 from jobferry.storage import resources as resource_repo
 from jobferry.storage import scripts as script_repo
-from jobferry.storage.audit import AuditRow
+from jobferry.storage.audit import AuditRow, DroppedAudit
 from jobferry.storage.importing import history
 from jobferry.storage.importing.rollbacks import rolled_back_among
 
@@ -92,6 +93,14 @@ class AuditPage:
 
     total: int
     entries: list[AuditEntry]
+    dropped: DroppedAudit | None = None
+    """The search reaches before the moment ``JOBFERRY_AUDIT_DAYS`` dropped entries up to:
+    what it would have found there is gone (``None``: nothing it asks for was dropped)."""
+
+    @property
+    def dropped_said(self) -> str:
+        """The sentence that says so ("" when nothing was)."""
+        return audit_dropped_said(self.dropped) if self.dropped is not None else ""
 
 
 @dataclass
@@ -110,7 +119,11 @@ class AuditService:
             total, rows = repo.list_entries(
                 tx, scope.actor.project_id, scope.workspace.id, query, limit=limit, offset=offset
             )
-        return AuditPage(total, [_entry(entry_id, r) for entry_id, r in rows])
+            mark = repo.dropped(tx)
+        reaches = mark is not None and (query.since is None or query.since < mark.before)
+        return AuditPage(
+            total, [_entry(entry_id, r) for entry_id, r in rows], mark if reaches else None
+        )
 
     def imports_of(self, scope: Scope, kind: str, name: str) -> list[ObjectImport]:
         """The newest imports (promotions among them) that created, overwrote or renamed the

@@ -45,6 +45,7 @@ from jobferry.services.remotes.push import PushService
 from jobferry.services.remotes.refresh_task import RefreshTasks
 from jobferry.services.remotes.rollback import PushRollback
 from jobferry.services.remotes.service import RemoteService
+from jobferry.services.retention import Retention
 from jobferry.services.routes.approvals import RouteApprovals
 from jobferry.services.routes.plans import RoutePlans
 from jobferry.services.routes.promote import RoutePromotions
@@ -94,6 +95,7 @@ class Services:
     keys: KeyService
     rollback: RollbackService
     rollback_expiry: RollbackExpiry
+    retention: Retention
     connections: DlfConnectionService
     connection_migration: ConnectionMigration
     data_connections: DataConnectionService
@@ -213,6 +215,7 @@ class Services:
             keys=keys,
             rollback=rollback,
             rollback_expiry=RollbackExpiry(db, settings.rollback_days),
+            retention=Retention(db, settings.task_lines_days, settings.audit_days),
             connections=DlfConnectionService(db, connection_store, mode),
             connection_migration=ConnectionMigration(
                 db, connection_store, imports.packages, tasks, Switches.of(settings)

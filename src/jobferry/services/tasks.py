@@ -325,7 +325,7 @@ class TaskService:
         if not total and task.subtasks:  # stored before subtasks were rows
             items = load(task.subtasks)["items"]
             return SubtaskPage(len(items), items[offset : offset + limit])
-        return SubtaskPage(total, [load(line) for line in lines])
+        return SubtaskPage(total, [load(line) for line in lines], taskviews.lines_dropped(task))
 
     async def head(
         self, scope: Scope, task_id: str, on_thread: OnThread[TaskHead], *, wait: float = 0.0

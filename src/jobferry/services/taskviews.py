@@ -10,6 +10,7 @@ from typing import Any
 
 from jobferry.domain.enums import TaskKind, TaskStatus
 from jobferry.services.definitions.documents import load
+from jobferry.services.retention import LinesDropped
 from jobferry.storage import Tx
 from jobferry.storage import tasks as task_repo
 from jobferry.storage.importing import expiry as expiry_repo
@@ -57,6 +58,9 @@ class Task:
     longer be rolled back (``None``: not so)."""
     rolling_back: str | None = None
     """An import a rollback task is undoing now, queued or running: that task's id."""
+    lines_dropped: LinesDropped | None = None
+    """A task past ``JOBFERRY_TASK_LINES_DAYS``: its subtasks were dropped, so ``subtasks`` is
+    empty though it had some (``None``: they are kept, or it had none)."""
 
     @property
     def done(self) -> bool:
@@ -83,6 +87,8 @@ class SubtaskPage:
 
     total: int
     subtasks: list[dict[str, Any]]
+    dropped: LinesDropped | None = None
+    """The task's lines were dropped (``JOBFERRY_TASK_LINES_DAYS``): none is left to page."""
 
 
 @dataclass(frozen=True)
@@ -180,4 +186,12 @@ def shown(
         rolled_back=RolledBack(*undone) if undone is not None else None,
         rollback_expired=undoings.expired.get(task.id),
         rolling_back=undoings.running.get(task.id),
+        lines_dropped=lines_dropped(task),
     )
+
+
+def lines_dropped(task: TaskRecord) -> LinesDropped | None:
+    """When and after how many days the task's lines were dropped, when it had any."""
+    if task.lines_dropped_at is None or not task.lines_dropped:
+        return None
+    return LinesDropped(task.lines_dropped_at, task.lines_kept_days or 0, task.lines_dropped)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, and_, insert, select
+from sqlalchemy import ColumnElement, and_, delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from jobferry.domain.audit import AuditQuery
 from jobferry.storage.bulk import insert_tuples
-from jobferry.storage.tables import audit_log
+from jobferry.storage.tables import audit_log, dropped_audit
 from jobferry.storage.tx import Tx
 
 
@@ -90,3 +92,56 @@ def entries_of(tx: Tx, workspace_id: str, action: str) -> list[tuple[str, str | 
         .order_by(a.at, a.id)
     )
     return [(str(r.object_name), r.detail, int(r.at)) for r in rows]
+
+
+# -- entries past JOBFERRY_AUDIT_DAYS -------------------------------------------------------------
+
+
+class DroppedAudit(NamedTuple):
+    """Entries before ``before`` were dropped, last at ``dropped_at``, kept ``kept_days``."""
+
+    before: int
+    dropped_at: int
+    kept_days: int
+
+
+# Built once (SQLite's, PostgreSQL's): two processes sweeping at once write the one row once.
+_MARK = tuple(
+    insert(dropped_audit).on_conflict_do_nothing(index_elements=[dropped_audit.c.id])
+    for insert in (sqlite_insert, pg_insert)
+)
+
+
+def drop_before(tx: Tx, before: int, limit: int) -> tuple[int, int]:
+    """Delete up to ``limit`` of the oldest entries (by id: the primary key finds them without
+    reading the rest) made before ``before``; how many, and the moment before which none is
+    left (``before`` once none is)."""
+    a = audit_log.c
+    rows = tx.conn.execute(select(a.id, a.at).order_by(a.id).limit(limit)).all()
+    old = []
+    for row in rows:
+        if row.at >= before:
+            break
+        old.append(row)
+    if not old:
+        return 0, before
+    tx.conn.execute(delete(audit_log).where(a.id <= old[-1].id, a.at < before))
+    done = len(old) < len(rows) or len(rows) < limit
+    return len(old), before if done else max(int(row.at) for row in old)
+
+
+def mark_dropped(tx: Tx, mark: DroppedAudit) -> None:
+    """Record that entries before ``mark.before`` are gone (an earlier, later moment stays)."""
+    d = dropped_audit.c
+    moved = tx.conn.execute(
+        update(dropped_audit).where(d.id == 1, d.before <= mark.before).values(**mark._asdict())
+    )
+    if not moved.rowcount:
+        tx.conn.execute(_MARK[tx.dialect == "postgresql"], [{"id": 1, **mark._asdict()}])
+
+
+def dropped(tx: Tx) -> DroppedAudit | None:
+    """Before which moment entries were dropped (``None``: none ever was)."""
+    d = dropped_audit.c
+    row = tx.conn.execute(select(d.before, d.dropped_at, d.kept_days).where(d.id == 1)).first()
+    return None if row is None else DroppedAudit(int(row[0]), int(row[1]), int(row[2]))

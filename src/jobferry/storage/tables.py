@@ -310,6 +310,17 @@ audit_log = Table(
     Index("ix_audit_log_object", "workspace_id", "object_name", "at"),
 )
 
+# ``JOBFERRY_AUDIT_DAYS``: entries before ``before`` were dropped (last at ``dropped_at``,
+# kept ``kept_days``); one row (id 1) once the sweep dropped any (0035).
+dropped_audit = Table(
+    "dropped_audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("before", BigInteger, nullable=False),
+    Column("dropped_at", BigInteger, nullable=False),
+    Column("kept_days", Integer, nullable=False),
+)
+
 # Long work (imports, plans, exports) with persisted status; DataArts' "system task". A task
 # is queued (RUNNING, no owner) until a server process claims it (owner: its workers row);
 # ``actor`` is who asked (user id, name, project admin, role), so any process can run it.
@@ -333,7 +344,20 @@ system_tasks = Table(
     Column("last_update", BigInteger, nullable=False),
     Column("owner", String(64), nullable=True),
     Column("actor", Text, nullable=True),
+    # ``JOBFERRY_TASK_LINES_DAYS``: when the sweep dropped its subtask rows, after how many
+    # days, and how many it dropped (0035); NULL while they are kept.
+    Column("lines_dropped_at", BigInteger, nullable=True),
+    Column("lines_kept_days", Integer, nullable=True),
+    Column("lines_dropped", Integer, nullable=True),
     Index("ix_system_tasks_scope", "workspace_id", "start_time"),
+    # The ended tasks the sweep has yet to pass, oldest first.
+    Index(
+        "ix_system_tasks_lines_kept",
+        "end_time",
+        "id",
+        postgresql_where=text("lines_dropped_at IS NULL"),
+        sqlite_where=text("lines_dropped_at IS NULL"),
+    ),
     # Only RUNNING tasks (queued or claimed): what claims and the heartbeat's orphan scan read.
     Index(
         "ix_system_tasks_running",

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlalchemy import ColumnElement, and_, delete, func, insert, select, update
 
 from jobferry.domain.enums import TaskStatus
@@ -40,6 +41,12 @@ class TaskRecord:
     """The ``workers`` row of the process running it; ``None`` while it is queued."""
     actor: str | None = None
     """Who asked for it, as JSON (user id, name, project admin, role in the workspace)."""
+    lines_dropped_at: int | None = None
+    """When the sweep dropped its subtask rows (``JOBFERRY_TASK_LINES_DAYS``); ``None``: kept."""
+    lines_kept_days: int | None = None
+    """After how many days they were dropped."""
+    lines_dropped: int | None = None
+    """How many subtasks it had then (0: it had none; the sweep passes every ended task)."""
 
 
 def insert_task(tx: Tx, task: TaskRecord) -> None:
@@ -325,3 +332,56 @@ def replace_subtasks(tx: Tx, task_id: str, rows: Sequence[tuple[int, str, str]])
         )
     )
     insert_subtasks(tx, task_id, rows)
+
+
+# -- subtasks past JOBFERRY_TASK_LINES_DAYS ------------------------------------------------------
+
+
+def lines_due(tx: Tx, ended_before: int, limit: int) -> list[tuple[str, int]]:
+    """Up to ``limit`` tasks, oldest end first, that ended before ``ended_before`` and that the
+    sweep has not passed yet, each with how many subtask rows it has (one query; a task still
+    RUNNING has no end and is never due)."""
+    t = system_tasks.c
+    due = (
+        select(t.id, t.end_time)
+        .where(
+            t.lines_dropped_at.is_(None),
+            t.end_time < ended_before,
+            t.status != TaskStatus.RUNNING,
+        )
+        .order_by(t.end_time, t.id)
+        .limit(limit)
+        .subquery()
+    )
+    rows = tx.conn.execute(
+        select(due.c.id, func.count(task_subtasks.c.seq))
+        .select_from(due.outerjoin(task_subtasks, task_subtasks.c.task_id == due.c.id))
+        .group_by(due.c.id, due.c.end_time)
+        .order_by(due.c.end_time, due.c.id)
+    )
+    return [(str(r[0]), int(r[1])) for r in rows]
+
+
+def drop_lines(tx: Tx, due: Sequence[tuple[str, int]], now: int, kept_days: int) -> None:
+    """Delete the subtask rows of ``due`` tasks (and the subtasks some keep on the task's own
+    row: a connection migration's, a task stored before 0010), and stamp each task: when,
+    after how many days, how many lines it had."""
+    t = system_tasks.c
+    ids = [task_id for task_id, _ in due]
+    inline: dict[str, int] = {}
+    for part in chunks(ids):
+        tx.conn.execute(delete(task_subtasks).where(task_subtasks.c.task_id.in_(part)))
+        kept = select(t.id, t.subtasks).where(t.id.in_(part), t.subtasks.is_not(None))
+        for row in tx.conn.execute(kept):
+            inline[str(row.id)] = len(orjson.loads(row.subtasks).get("items") or [])
+    for task_id, lines in due:
+        tx.conn.execute(
+            update(system_tasks)
+            .where(t.id == task_id, t.lines_dropped_at.is_(None))
+            .values(
+                lines_dropped_at=now,
+                lines_kept_days=kept_days,
+                lines_dropped=lines + inline.get(task_id, 0),
+                subtasks=None,
+            )
+        )

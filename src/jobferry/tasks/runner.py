@@ -119,6 +119,14 @@ class TaskRunner:
                     expired = self.services.rollback_expiry.sweep()
                     if expired:
                         log.info("dropped what %d import(s) past rollback replaced", expired)
+                    swept = self.services.retention.sweep()
+                    if swept.tasks or swept.entries:
+                        log.info(
+                            "dropped the %d line(s) of %d task(s) and %d audit entries",
+                            swept.lines,
+                            swept.tasks,
+                            swept.entries,
+                        )
             except StorageError as lost:  # busy behind an import on SQLite, or gone: one line
                 log.warning("housekeeping skipped a round: %s", lost.problem)
             except Exception:

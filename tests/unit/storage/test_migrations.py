@@ -414,3 +414,42 @@ def test_0034_counts_a_promotion_s_scripts_and_resources_and_keeps_them_both_way
             assert [tuple(r) for r in rows.all()] == [("r1", 2)]
     finally:
         db.dispose()
+
+
+def test_0035_stamps_no_task_as_dropped_and_forgets_the_stamps_going_back(
+    empty_database_url: str,
+) -> None:
+    db = Database(empty_database_url)
+    try:
+        _migrate(db, "0034")
+        with db.engine.begin() as conn:
+            _workspace(conn)
+            conn.exec_driver_sql(
+                "INSERT INTO system_tasks (id, project_id, workspace_id, kind, name, status, "
+                "progress, created_by, start_time, end_time, last_update) VALUES "
+                "('t1', 'p', 'w', 'import', 'i', 'SUCCESSFUL', 100, 'a', 1, 2, 2)"
+            )
+
+        _migrate(db, "0035")
+
+        with db.engine.begin() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT id, lines_dropped_at, lines_kept_days, lines_dropped FROM system_tasks"
+            )
+            assert [tuple(r) for r in rows.all()] == [("t1", None, None, None)]  # kept
+            conn.exec_driver_sql("UPDATE system_tasks SET lines_dropped_at = 9, lines_dropped = 3")
+            conn.exec_driver_sql(
+                'INSERT INTO dropped_audit (id, "before", dropped_at, kept_days) '
+                "VALUES (1, 5, 9, 7)"
+            )
+
+        _migrate(db, "0034", down=True)
+
+        columns = {c["name"] for c in sa.inspect(db.engine).get_columns("system_tasks")}
+        assert not {"lines_dropped_at", "lines_kept_days", "lines_dropped"} & columns
+        assert "dropped_audit" not in sa.inspect(db.engine).get_table_names()
+        with db.engine.begin() as conn:
+            rows = conn.exec_driver_sql("SELECT id, status FROM system_tasks")
+            assert [tuple(r) for r in rows.all()] == [("t1", "SUCCESSFUL")]
+    finally:
+        db.dispose()

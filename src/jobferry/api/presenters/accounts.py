@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from jobferry.services.accounts.records import User, Workspace, WorkspaceRole
-from jobferry.services.audit import AuditEntry
+from jobferry.services.audit import AuditEntry, AuditPage
 
 
 def workspace(ws: Workspace) -> dict[str, Any]:
@@ -59,3 +59,21 @@ def audit_entry(entry: AuditEntry) -> dict[str, Any]:
         "objectName": entry.object_name,
         "detail": entry.detail,
     }
+
+
+def audit_page(found: AuditPage) -> dict[str, Any]:
+    """A page of the audit log (``GET …/audit``): ``{"total", "entries"}``, and ``dropped``
+    when the search reaches before the moment ``JOBFERRY_AUDIT_DAYS`` dropped entries up to."""
+    doc: dict[str, Any] = {
+        "total": found.total,
+        "entries": [audit_entry(entry) for entry in found.entries],
+    }
+    if found.dropped is not None:
+        mark = found.dropped
+        doc["dropped"] = {
+            "before": mark.before,
+            "at": mark.dropped_at,
+            "keptDays": mark.kept_days,
+            "message": found.dropped_said,
+        }
+    return doc

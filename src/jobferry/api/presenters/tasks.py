@@ -13,6 +13,7 @@ from jobferry.api.presenters.plans import stored_plan_document
 from jobferry.api.presenters.remotes import refresh_view
 from jobferry.domain.enums import TaskKind
 from jobferry.services.remotes.records import Refresh
+from jobferry.services.retention import LinesDropped
 from jobferry.services.taskviews import SubtaskPage, Task, TaskHead, TaskList
 
 
@@ -42,6 +43,8 @@ def task_document(task: Task, *, subtasks: bool = True) -> dict[str, Any]:
     if task.rollback_expired is not None:
         expiry = task.rollback_expired
         doc["rollbackExpired"] = {"at": expiry.dropped_at, "keptDays": expiry.kept_days}
+    if task.lines_dropped is not None:
+        doc["subtasksDropped"] = _dropped(task.lines_dropped)
     if task.result is not None:
         doc["result"] = _result(task)
     if subtasks and task.subtasks_total is not None:
@@ -70,7 +73,20 @@ def task_list_document(listed: TaskList) -> dict[str, Any]:
 
 def subtask_page_document(found: SubtaskPage) -> dict[str, Any]:
     """A page of a task's subtasks (extension): ``{"total", "subtasks"}``."""
-    return {"total": found.total, "subtasks": found.subtasks}
+    doc: dict[str, Any] = {"total": found.total, "subtasks": found.subtasks}
+    if found.dropped is not None:
+        doc["subtasksDropped"] = _dropped(found.dropped)
+    return doc
+
+
+def _dropped(dropped: LinesDropped) -> dict[str, Any]:
+    """``subtasksDropped``: the task's subtasks were dropped (``JOBFERRY_TASK_LINES_DAYS``)."""
+    return {
+        "at": dropped.at,
+        "keptDays": dropped.kept_days,
+        "count": dropped.count,
+        "message": dropped.said,
+    }
 
 
 def task_stream(head: TaskHead, pages: Iterator[list[str]]) -> Iterator[bytes]:

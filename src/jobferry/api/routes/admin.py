@@ -168,4 +168,4 @@ def list_audit(
     p = page(paging.limit, paging.offset, services.settings.offset_mode)
     query = AuditQuery(object_name, object_kind, actor, action, since, until)
     found = services.audit.list_entries(scope, p.limit, p.skip, query)
-    return json_list("entries", [present.audit_entry(e) for e in found.entries], found.total)
+    return json(present.audit_page(found))
