@@ -105,6 +105,9 @@ class DroppedAudit(NamedTuple):
     kept_days: int
 
 
+PROBE = 100
+"""The oldest entries :func:`drop_before` looks at before it reads a batch."""
+
 # Built once (SQLite's, PostgreSQL's): two processes sweeping at once write the one row once.
 _MARK = tuple(
     insert(dropped_audit).on_conflict_do_nothing(index_elements=[dropped_audit.c.id])
@@ -113,20 +116,21 @@ _MARK = tuple(
 
 
 def drop_before(tx: Tx, before: int, limit: int) -> tuple[int, int]:
-    """Delete up to ``limit`` of the oldest entries (by id: the primary key finds them without
+    """Delete those of the ``limit`` oldest entries (by id: the primary key finds them without
     reading the rest) made before ``before``; how many, and the moment before which none is
-    left (``before`` once none is)."""
+    left (``before`` once none is). An entry is numbered as it is written, so ids follow
+    times but for entries written at once by several processes: newer ones among the oldest
+    ids are skipped, not waited behind."""
     a = audit_log.c
-    rows = tx.conn.execute(select(a.id, a.at).order_by(a.id).limit(limit)).all()
-    old = []
-    for row in rows:
-        if row.at >= before:
-            break
-        old.append(row)
+    oldest = select(a.id, a.at).order_by(a.id)
+    if not any(row.at < before for row in tx.conn.execute(oldest.limit(PROBE))):
+        return 0, before  # the sweep that finds nothing due reads a few rows, not a batch
+    rows = tx.conn.execute(oldest.limit(limit)).all()
+    old = [row for row in rows if row.at < before]
     if not old:
         return 0, before
     tx.conn.execute(delete(audit_log).where(a.id <= old[-1].id, a.at < before))
-    done = len(old) < len(rows) or len(rows) < limit
+    done = len(rows) < limit
     return len(old), before if done else max(int(row.at) for row in old)
 
 
