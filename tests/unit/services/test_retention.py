@@ -263,3 +263,23 @@ def test_audit_entries_go_a_batch_a_transaction_within_the_budget(
     assert done.total == 0
     assert done.dropped is not None
     assert done.dropped.before == NOW - DAY_MS
+
+
+def test_old_entries_behind_a_newer_one_among_the_oldest_ids_are_dropped_too(
+    services: Services, prod: Scope
+) -> None:
+    for n in range(3):
+        services.jobs.create(prod, make_job(f"job_{n}"))
+    _age_audit(services, 10, NOW)
+    a = tables.audit_log.c
+    with services.db.transaction() as tx:  # written last by another process, numbered first
+        first = tx.conn.execute(sa.select(sa.func.min(a.id))).scalar_one()
+        tx.conn.execute(sa.update(tables.audit_log).where(a.id == first).values(at=NOW))
+
+    Retention(services.db, 0, 7).sweep(NOW)
+
+    with services.db.transaction(readonly=True) as tx:
+        assert tx.conn.execute(sa.select(a.id)).scalars().all() == [first]
+    page = services.audit.list_entries(prod, 100, 0)
+    assert page.dropped is not None
+    assert page.dropped.before == NOW - 7 * DAY_MS
