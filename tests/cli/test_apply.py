@@ -239,3 +239,23 @@ def test_a_dry_run_counts_the_scripts_among_the_users_of_a_missing_connection(cl
         ("mrs-spark", [{"kind": "script", "name": "spark_sql"}])
     ]
     assert cli.remote.call("GET", "/scripts", workspace=cli.workspace).json()["total"] == 0
+
+
+def test_a_change_past_the_plans_first_lines_is_the_first_one_on_screen(cli: Cli) -> None:
+    # apply -f of a folder larger than the lines a plan answers (2,000), with one edit in the
+    # last object written: the plan lists it first, so it is on screen.
+    root = cli.cwd / "defs"
+    for i in range(2002):
+        write(root / "scripts" / f"s_{i:04}.json", make_script(f"s_{i:04}", type="Shell"))
+    connected(cli)
+    first = cli("apply", "-f", str(root), "--yes")
+    assert first.exit_code == 0, (first.stdout, first.stderr)
+    write(root / "scripts" / "s_2001.json", make_script("s_2001", type="Shell", content="ls"))
+
+    result = cli("apply", "-f", str(root), "--dry-run")
+
+    assert result.exit_code == 4, (result.stdout, result.stderr)
+    rows = [line.split("│") for line in result.stdout.splitlines() if "│" in line]
+    assert [cell.strip() for cell in rows[0][:3]] == ["OVERWRITE", "script", "s_2001"]
+    assert "~ content: 'select 1;' → 'ls'" in result.stdout
+    assert "Showing 40 of 2002 objects, those to change first" in result.stdout

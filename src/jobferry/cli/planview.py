@@ -211,9 +211,10 @@ def show_plan(
 
 def screenful(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The objects a summarised plan lists: those it changes (or has problems with) first, in
-    plan order, then unchanged ones, a screenful in all. A plan of a few changes among many
-    unchanged objects (a promotion, ``apply -f`` of a whole folder) listed the first 40
-    unchanged ones and left out what it changes."""
+    plan order, then unchanged ones, a screenful in all (the plan answers its changes and
+    problems first, so they are among its objects however large it is). A plan of a few
+    changes among many unchanged objects (a promotion, ``apply -f`` of a whole folder) listed
+    the first 40 unchanged ones and left out what it changes."""
     moving = [o for o in objects if o.get("action") != PlanAction.UNCHANGED or o.get("problems")]
     still = [
         o for o in objects if o.get("action") == PlanAction.UNCHANGED and not o.get("problems")

@@ -54,8 +54,9 @@ def _telling(line: PlanLine) -> bool:
 
 
 def plan_objects(plan: Plan, workspace: str, listed: int = LISTED) -> PlanObjects:
-    """At most ``listed`` of the plan's objects, in apply order: every one with a problem or
-    a field change first, then the others; each problem's fix in the console's terms."""
+    """At most ``listed`` of the plan's objects, in the order the plan lists them (its changes
+    and problems first): every one with a problem or a field change chosen first, then the
+    others; each problem's fix in the console's terms."""
     lines = plan.lines
     telling = [i for i, line in enumerate(lines) if _telling(line)]
     plain = [i for i, line in enumerate(lines) if not _telling(line)]

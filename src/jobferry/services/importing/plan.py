@@ -166,6 +166,13 @@ class PlanLine:
         return self.drift_diff is not None
 
     @property
+    def telling(self) -> bool:
+        """The line says something a person reviewing the plan must see: the import changes
+        (or skips, or deletes) the object, or found a problem with it; an ``UNCHANGED`` line
+        without problems is the rest. A kept plan lists its telling lines first."""
+        return self.action is not PlanAction.UNCHANGED or bool(self.problems)
+
+    @property
     def target_name(self) -> str:
         """The object's name in the target before the import (a RENAME: its old name)."""
         return self.previous_name or self.name
@@ -254,7 +261,8 @@ class Plan:
     problems: tuple[Problem, ...]
     """The first problems (``summary.problems`` counts them all)."""
     lines: tuple[PlanLine, ...]
-    """The first lines, in plan order (``lines_total`` counts them all)."""
+    """The first lines as the plan lists them (``lines_total`` counts them all): its telling
+    lines (:attr:`PlanLine.telling`) in plan order, then the unchanged ones in plan order."""
     lines_total: int
     signature: SignatureCheck | None = None
     profile: UsedProfile | None = None

@@ -5,8 +5,11 @@ is refused if the target changed since) and so that a person can read it. The li
 (:mod:`.plan`) from the working set's records, written in plan order in their stored form, a
 batch per short transaction (a 200,000-object plan never sits in one text or one list), then
 the head; the :class:`~.plan.Plan` answered holds its first lines and says how many there are:
-the rest are read with :meth:`PlanStore.objects`. Its working set is kept with it, for an
-import naming it to apply (:mod:`.kept`).
+the rest are read with :meth:`PlanStore.objects`. The lines are listed (answered first, and
+paged) with what matters first: every change and every problem in plan order, then the
+unchanged objects (:class:`Listing`); the apply keeps its own order (the working set's), and
+the fingerprint hashes what the plan read, not how its lines are listed. Its working set is
+kept with it, for an import naming it to apply (:mod:`.kept`).
 """
 
 from __future__ import annotations
@@ -71,7 +74,8 @@ class PlanStore:
         ``witness`` of its reads (:class:`.kept.Recorded`), the working set is handed over to
         the kept plan (:class:`.kept.KeptPlans`)."""
         plan_id = uuid.uuid4().hex
-        inline: list[PlanLine] = []
+        first = FirstLines()
+        listed = Listing(len(outcome.order))
         delivery = self.deliveries.of(scope.workspace)
         basis = delivery.basis(scope)
         unsent = Unsent()
@@ -84,15 +88,17 @@ class PlanStore:
                 if basis is not None:
                     asked = [(str(ln.kind), ln.target_name) for ln in lines]
                     lines = _with_reads(lines, delivery.read_of(scope, asked))
-                inline.extend(lines[: max(0, INLINE_OBJECTS - len(inline))])
+                first.add(lines)
                 rows = [
-                    PlanObjectRow(at, str(ln.kind), str(ln.action), _json(ln.stored()))
+                    PlanObjectRow(
+                        listed.place(at, ln), str(ln.kind), str(ln.action), _json(ln.stored())
+                    )
                     for at, ln in enumerate(lines, start=start + 1)
                 ]
                 with self.db.transaction() as tx:
                     plan_repo.insert_plan_objects(tx, plan_id, rows)
             rewrites = _first_rewrites(workset)
-            plan = Plan.of(outcome, plan_id, package_sha256, tuple(inline), basis, rewrites)
+            plan = Plan.of(outcome, plan_id, package_sha256, first.lines(), basis, rewrites)
             plan = replace(plan, unsent=tuple(unsent.names), unsent_total=unsent.total)
             kept = PlanRecord(
                 plan_id,
@@ -166,7 +172,8 @@ class PlanStore:
         action: str | None = None,
         kind: str | None = None,
     ) -> PlanPage:
-        """A page of a kept plan's lines in plan order (optionally of one action or kind)."""
+        """A page of a kept plan's lines as it lists them (:class:`Listing`; optionally of one
+        action or kind)."""
         scope.require(WRITERS, "read import plans")
         if action is not None and action not in set(PlanAction):
             raise InvalidRequestError(
@@ -201,6 +208,42 @@ class PlanStore:
                 plan_id=plan_id,
             )
         return stored
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Where each line of a plan of ``size`` lines is listed (its row's ``seq``): a telling
+    line (:attr:`.plan.PlanLine.telling`) at its place in plan order, an unchanged one after
+    every line (``size`` further on), so that the changes and problems of a large promotion
+    are among the first lines a client reads, whatever their place in the apply order (kept
+    apart, in the working set)."""
+
+    size: int
+
+    def place(self, at: int, line: PlanLine) -> int:
+        """The listing position of the line at ``at`` (from 1) in plan order."""
+        return at if line.telling else self.size + at
+
+
+@dataclass
+class FirstLines:
+    """The first lines a plan answers, as its listing orders them: its first telling lines,
+    then as many of its first unchanged lines as there is room for (at most
+    :data:`INLINE_OBJECTS` of each kept while the lines go by)."""
+
+    telling: list[PlanLine] = field(default_factory=list)
+    plain: list[PlanLine] = field(default_factory=list)
+
+    def add(self, lines: list[PlanLine]) -> None:
+        """Note a batch of lines, in plan order."""
+        for line in lines:
+            kept = self.telling if line.telling else self.plain
+            if len(kept) < INLINE_OBJECTS:
+                kept.append(line)
+
+    def lines(self) -> tuple[PlanLine, ...]:
+        """The first :data:`INLINE_OBJECTS` lines of the listing."""
+        return tuple((self.telling + self.plain)[:INLINE_OBJECTS])
 
 
 @dataclass

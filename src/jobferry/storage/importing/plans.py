@@ -97,8 +97,9 @@ def delete_plans_before(tx: Tx, before: int) -> int:
 
 @dataclass(frozen=True)
 class PlanObjectRow:
-    """One object of a stored plan: its position (from 1), kind and action (what pages are
-    filtered by) and its plan line as the service keeps it (JSON)."""
+    """One object of a stored plan: its position in the plan's listing (from 1; unique in the
+    plan, not necessarily dense: the service says how it lists), kind and action (what pages
+    are filtered by) and its plan line as the service keeps it (JSON)."""
 
     seq: int
     kind: str
@@ -125,7 +126,7 @@ def plan_objects(
     action: str | None = None,
     kind: str | None = None,
 ) -> tuple[int, list[str]]:
-    """A page of a plan's objects as JSON lines, in plan order, and how many there are."""
+    """A page of a plan's objects as JSON lines, in listing order, and how many there are."""
     t = import_plan_objects.c
     where = [t.plan_id == plan_id]
     if action is not None:

@@ -1,6 +1,6 @@
-"""Kept plans (``services.importing.plans``): a plan stored object by object in plan order,
-its view listing the first objects inline, and its objects read back a page at a time, of one
-action or kind, or refused with what to do."""
+"""Kept plans (``services.importing.plans``): a plan stored object by object, what matters
+listed first, its view listing the first objects inline, and its objects read back a page at a
+time, of one action or kind, or refused with what to do."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from jobferry.domain.enums import PlanAction, TaskStatus
 from jobferry.errors import InvalidRequestError, PlanStaleError
 from jobferry.package.reader import PackageReader
 from jobferry.services.container import Services
@@ -16,13 +17,13 @@ from jobferry.services.importing import plans
 from jobferry.services.importing.local import LocalWorkspace
 from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.planner import PlanContext, Planner
-from jobferry.services.importing.request import ImportRequest
+from jobferry.services.importing.request import ImportRequest, parse_import_request
 from jobferry.storage.importing import plans as plan_repo
 from jobferry.storage.importing.plans import PlanObjectRow
 from jobferry.storage.importing.workset import Workset
 from support.builders import make_job
 from support.packages import write_package
-from support.planning import workspace
+from support.planning import import_package, run_import, upload, workspace
 
 
 @pytest.fixture
@@ -94,3 +95,51 @@ def test_a_plan_kept_by_an_earlier_version_is_refused_with_what_to_do(
     with pytest.raises(PlanStaleError, match="earlier version of jobferry"):
         store.objects(scope, plan.plan_id, offset=0, limit=200)
     assert store.objects(scope, plan.plan_id, offset=0, limit=3).total == plan.lines_total + 1
+
+
+def test_a_plan_larger_than_its_head_lists_its_changes_first_and_pages_every_line_once(
+    services: Services, scope: Scope, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A promotion of many unchanged objects with a few changes at the end of the apply order
+    (jobs are written last): the changes are the first lines the plan answers, and its pages
+    list every line exactly once; an import naming the plan writes as planned."""
+    monkeypatch.setattr(plans, "INLINE_OBJECTS", 3)
+    monkeypatch.setattr(plans, "BATCH", 4)
+    names = ["a_job", "b_job", "c_job", "d_job"]
+    import_package(
+        services, scope, write_package(tmp_path / "v1.zip", [make_job(n) for n in names])
+    )
+    changed = [
+        make_job(n, **({"description": "v2"} if n in ("b_job", "d_job") else {})) for n in names
+    ]
+    path = upload(services, scope, write_package(tmp_path / "v2.zip", changed))
+    request = parse_import_request({"path": path, "sameNamePolicy": "OVERWRITE"})
+
+    plan = services.imports.plan(scope, request)
+
+    assert isinstance(plan, Plan)
+    assert (plan.summary.overwrite, plan.summary.unchanged, plan.lines_total) == (2, 11, 13)
+    assert [(ln.name, ln.action) for ln in plan.lines] == [
+        ("b_job", PlanAction.OVERWRITE),
+        ("d_job", PlanAction.OVERWRITE),
+        ("a_job_sh", PlanAction.UNCHANGED),  # then the unchanged ones, in plan order
+    ]
+    store = services.imports.plans
+    assert store.plan(scope, plan.plan_id) == plan
+    paged = [
+        line.name
+        for offset in range(0, 13, 2)
+        for line in store.objects(scope, plan.plan_id, offset=offset, limit=2).lines
+    ]
+    assert paged[:3] == [ln.name for ln in plan.lines]
+    assert sorted(paged) == sorted(set(paged))
+    assert len(paged) == plan.lines_total
+    jobs = store.objects(scope, plan.plan_id, offset=0, limit=10, kind="job")
+    assert [ln.name for ln in jobs.lines] == ["b_job", "d_job", "a_job", "c_job"]
+
+    task = run_import(services, scope, path, planId=plan.plan_id)  # the fingerprint holds
+
+    assert task.status is TaskStatus.SUCCESSFUL, task.message
+    written = [s["name"] for s in task.subtasks or ()]
+    assert written[0] == "Import the a_job_sh script."  # in the apply order, not the listing's
+    assert written[-2:] == ["Import the c_job job.", "Import the d_job job."]
