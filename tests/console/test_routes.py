@@ -9,9 +9,11 @@ import html
 import re
 from typing import Any
 
+from jobferry.console import routes
 from jobferry.domain.enums import Role
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.storage import routes as route_repo
 from support import wizard
 from support.builders import make_job, make_script
 from support.console import Browser, admin_scope, assert_page, route_form, sign_in_as
@@ -462,3 +464,65 @@ def test_promote_now_is_offered_only_to_who_writes_in_both_workspaces(
     page = anonymous.get(url)
     assert_page(page, 200, "to-prod")
     assert "data-promote" not in page.text  # it would be refused after the click
+
+
+def test_a_route_page_lists_its_promotions_and_versions_a_page_at_a_time_newest_first(
+    browser: Browser, services: Services, scope: Scope
+) -> None:
+    # 100 days in: a route's page listed every promotion and every version it ever had.
+    wizard.prod_workspace(services, "dws_conn")
+    ends = {"source": {"workspace": scope.workspace.name}, "target": {"workspace": "prod"}}
+    for n in range(1, 24):
+        services.routes.put(scope, "to-prod", {**ends, "description": f"day {n}"})
+    with services.db.transaction() as tx:
+        for n in range(1, 46):
+            route_repo.insert_promotion(tx, _promotion(scope, n))
+    url = f"/console/w/{scope.workspace.id}/routes/to-prod"
+
+    first = browser.get(url)
+
+    assert first.status_code == 200
+    rows = history_rows(first.text)
+    assert len(rows) == routes.HISTORY_PAGE
+    assert "task-45" in rows[0]
+    assert "task-26" in rows[-1]
+    text = visible(first.text)
+    assert "1–20 of 45" in text
+    assert "1–20 of 23" in text
+    assert re.findall(r"<td>v(\d+)</td>", first.text)[:2] == ["23", "22"]
+    assert "what it is for: 'day 3' → 'day 4'" in text  # the page's oldest, of the one before
+    assert 'href="' + url + '?offset=20"' in first.text
+    assert 'href="' + url + '?versions=20"' in first.text
+
+    last = browser.get(f"{url}?offset=40&versions=20")
+
+    tasks = [re.findall(r"task-\d+", row) for row in history_rows(last.text)]
+    assert tasks == [[f"task-{n}"] for n in range(5, 0, -1)]
+    assert "41–45 of 45" in visible(last.text)
+    assert re.findall(r"<td>v(\d+)</td>", last.text) == ["3", "2", "1"]
+    assert "what it is for: 'day 1' → 'day 2'" in visible(last.text)
+    assert 'href="' + url + '?offset=20&amp;versions=20"' in last.text  # Newer keeps the other
+    past = browser.get(f"{url}?offset=900")  # past the end: the last page
+    assert "41–45 of 45" in visible(past.text)
+
+
+def _promotion(scope: Scope, n: int) -> route_repo.PromotionRecord:
+    """The ``n``-th promotion along to-prod, imported by task ``task-n``."""
+    return route_repo.PromotionRecord(
+        id=f"promotion-{n}",
+        project_id=scope.actor.project_id,
+        route="to-prod",
+        route_version=1,
+        snapshot_at=n,
+        since=None,
+        package_path=f"upload://p{n}.zip",
+        package_sha256=f"{n:064}",
+        jobs=1,
+        deletions=0,
+        scripts=0,
+        resources=0,
+        plan_id=None,
+        task_id=f"task-{n}",
+        created_at=1_700_000_000_000 + n * 86_400_000,
+        created_by="admin",
+    )

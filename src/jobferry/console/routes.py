@@ -57,6 +57,31 @@ from jobferry.services.routes.service import RouteVersion
 
 router = APIRouter()
 
+HISTORY_PAGE = 20
+"""Promotions a route's page lists at a time (a route promoted into daily has hundreds)."""
+VERSIONS_PAGE = 20
+"""Versions of the route its page lists at a time."""
+
+
+@dataclass(frozen=True)
+class Pager:
+    """Where one of a page's long lists starts (``offset``, a multiple of ``size``), how many
+    rows it shows and holds in all; ``param`` is the address's name for its offset, ``keep``
+    what the address carries of the page's other list."""
+
+    offset: int
+    size: int
+    shown: int
+    total: int
+    param: str
+    keep: str = ""
+
+
+def _start(offset: int, size: int, total: int) -> int:
+    """Where the page holding ``offset`` starts (the last page when past the end)."""
+    last = max(total - 1, 0) // size * size
+    return min(max(offset, 0) // size * size, last)
+
 
 @dataclass(frozen=True)
 class RouteRow:
@@ -105,9 +130,13 @@ class RouteContext(PageContext):
     target_url: str
     """The console URL of the target workspace ('' when the viewer has no role there)."""
     history: list[Promotion]
+    """The page of promotions shown (on the first, the one waiting for its import first)."""
+    history_pager: Pager
     overrides: dict[str, str]
     """Promotion id → what its import changed of the route's settings, in the form's words."""
     versions: list[RouteVersion]
+    """The page of versions shown, newest first."""
+    versions_pager: Pager
     changed: dict[int, str]
     """Version → what it changed of the one before, in the form's words."""
     approvals_url: str = ""
@@ -184,9 +213,13 @@ def _route_page(
     problems: list[str] | None = None,
     message: str = "",
     status_code: int = 200,
+    offsets: tuple[int, int] = (0, 0),
 ) -> Response:
     route = saved.route if saved is not None else None
-    history, versions = _history(page, route)
+    history, history_pager = _history(page, route, offsets[0])
+    versions, versions_pager, changed = _versions(page, route, offsets[1])
+    history_pager = replace(history_pager, keep=_keep(versions_pager))
+    versions_pager = replace(versions_pager, keep=_keep(history_pager))
     target_url = _workspace_url(page, route.target.workspace) if route is not None else ""
     if draft is None:
         draft = RouteDraft.of_route(saved, _names(page)) if saved is not None else RouteDraft()
@@ -203,9 +236,11 @@ def _route_page(
         may_promote=route is not None and _may_promote(page, route),
         target_url=target_url,
         history=history,
+        history_pager=history_pager,
         overrides={p.id: override_words(p.overrides) for p in history if p.overrides},
         versions=versions,
-        changed=versions_changed(versions),
+        versions_pager=versions_pager,
+        changed=changed,
         approvals_url=_waiting_approvals(page, route, target_url) if history else "",
         error=error,
         problems=problems or [],
@@ -214,15 +249,41 @@ def _route_page(
     return render(page.request, context, status_code=status_code)
 
 
-def _history(page: Page, route: Route | None) -> tuple[list[Promotion], list[RouteVersion]]:
-    """A saved route's promotions (the waiting one first, then newest first) and versions."""
+def _keep(pager: Pager) -> str:
+    """What the address of one list's pages carries of the other list: where it starts."""
+    return f"&{pager.param}={pager.offset}" if pager.offset else ""
+
+
+def _history(page: Page, route: Route | None, offset: int) -> tuple[list[Promotion], Pager]:
+    """The page holding ``offset`` of a saved route's promotions, newest first (on the first
+    page, the one waiting for its import before them), and its pager."""
     if route is None:
-        return [], []
+        return [], Pager(0, HISTORY_PAGE, 0, 0, "offset")
     promotions = page.services.promotions
-    waiting = promotions.waiting(page.scope, route.name)
-    history = [waiting] if waiting is not None else []
-    history += promotions.history(page.scope, route.name)
-    return history, page.services.routes.versions(page.scope, route.name)
+    total = promotions.listed(page.scope, route.name)
+    start = _start(offset, HISTORY_PAGE, total)
+    listed = promotions.history(page.scope, route.name, limit=HISTORY_PAGE, offset=start)
+    pager = Pager(start, HISTORY_PAGE, len(listed), total, "offset")
+    waiting = promotions.waiting(page.scope, route.name) if start == 0 else None
+    return ([waiting] if waiting is not None else []) + listed, pager
+
+
+def _versions(
+    page: Page, route: Route | None, offset: int
+) -> tuple[list[RouteVersion], Pager, dict[int, str]]:
+    """The page holding ``offset`` of a saved route's versions, newest first, its pager, and
+    what each changed."""
+    if route is None:
+        return [], Pager(0, VERSIONS_PAGE, 0, 0, "versions"), {}
+    routes = page.services.routes
+    found = routes.version_page(page.scope, route.name, VERSIONS_PAGE, max(offset, 0))
+    start = _start(offset, VERSIONS_PAGE, found.total)
+    if start != max(offset, 0):  # not a page's start, or past the end
+        found = routes.version_page(page.scope, route.name, VERSIONS_PAGE, start)
+    pager = Pager(start, VERSIONS_PAGE, len(found.versions), found.total, "versions")
+    before = [found.before] if found.before is not None else []
+    changed = versions_changed([*found.versions, *before])
+    return found.versions, pager, {v.version: changed[v.version] for v in found.versions}
 
 
 def _may_promote(page: Page, route: Route) -> bool:
@@ -255,11 +316,14 @@ def new_route(page: PageDep) -> Response:
 
 
 @router.get("/w/{workspace_id}/routes/{name}")
-def route(page: PageDep, name: str, saved: QueryInt = 0) -> Response:
-    """A route: its settings (to edit), "Promote now", its promotions and versions."""
+def route(
+    page: PageDep, name: str, saved: QueryInt = 0, offset: QueryInt = 0, versions: QueryInt = 0
+) -> Response:
+    """A route: its settings (to edit), "Promote now", its promotions and its versions, each
+    newest first a page at a time (``offset``, ``versions``: where their pages start)."""
     found = page.services.routes.get(page.scope, name)
     message = f"Saved route '{name}' as version {saved}." if saved else ""
-    return _route_page(page, found, message=message)
+    return _route_page(page, found, message=message, offsets=(offset, versions))
 
 
 @router.post("/w/{workspace_id}/routes")

@@ -67,6 +67,17 @@ class VersionedDocuments(Generic[R]):
         rows = tx.conn.execute(stmt.order_by(self.table.c.version.desc()))
         return [record(self.kind, r) for r in rows]
 
+    def versions_page(self, tx: Tx, owner: str, name: str, limit: int, offset: int) -> list[R]:
+        """A page of the versions, newest first."""
+        stmt = select(self.table).where(self._of(owner, name))
+        stmt = stmt.order_by(self.table.c.version.desc()).limit(limit).offset(offset)
+        return [record(self.kind, r) for r in tx.conn.execute(stmt)]
+
+    def count(self, tx: Tx, owner: str, name: str) -> int:
+        """How many versions the name has."""
+        query = select(func.count()).select_from(self.table).where(self._of(owner, name))
+        return int(tx.conn.execute(query).scalar_one())
+
     def latest_all(self, tx: Tx, owner: str) -> list[R]:
         """The newest version of every name of ``owner``, by name."""
         t = self.table

@@ -45,6 +45,17 @@ class RouteVersion:
     updated_by: str
 
 
+@dataclass(frozen=True)
+class VersionPage:
+    """A page of a route's versions, newest first, how many it has in all, and the version
+    just before the page's oldest (``None``: the page ends with the first), to say what that
+    one changed."""
+
+    versions: list[RouteVersion]
+    total: int
+    before: RouteVersion | None
+
+
 def _typed(item: DocumentVersion) -> RouteVersion:
     return RouteVersion(
         parse_route(item.name, load(item.document)),
@@ -265,6 +276,17 @@ class RouteService:
             if not items:
                 raise self._missing(name, None, _nearest(tx, scope, name))
         return [_typed(item) for item in items]
+
+    def version_page(self, scope: Scope, name: str, limit: int, offset: int) -> VersionPage:
+        """A page of a route's versions, newest first (``offset`` of them skipped)."""
+        owner = scope.actor.project_id
+        with self.db.transaction(readonly=True) as tx:
+            total = repo.ROUTES.count(tx, owner, name)
+            if not total:
+                raise self._missing(name, None, _nearest(tx, scope, name))
+            items = repo.ROUTES.versions_page(tx, owner, name, limit + 1, offset)
+        typed = [_typed(item) for item in items]
+        return VersionPage(typed[:limit], total, typed[limit] if len(typed) > limit else None)
 
     def delete(self, scope: Scope, name: str, expected: Expected | None = None) -> None:
         """Remove a route with all its versions and its history (project admins only); with
