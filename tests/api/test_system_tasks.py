@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
 
+from jobferry.cli.taskpages import task_page
 from jobferry.services.container import Services
 from jobferry.settings import OffsetMode, Settings
 from jobferry.storage import tasks as task_repo
@@ -138,3 +139,27 @@ def test_a_dry_run_is_listed_as_a_plan_task_not_an_import(api: SignedClient) -> 
     assert [t["id"] for t in plans["tasks"]] == [planned["id"]]
     refused = api.call("POST", f"/system-tasks/{planned['id']}/rollback", workspace=ws)
     assert refused.status_code == 400, refused.text
+
+
+@dataclass
+class ListCalls:
+    """The CLI's reading of pages of tasks (``cli/taskpages.py``) over this API: its calls
+    answered by the server under test, whichever offset mode it counts in."""
+
+    api: SignedClient
+
+    def get(self, path: str, **query: Any) -> Any:
+        given = {k: v for k, v in query.items() if v is not None}
+        return listed(self.api, **given) if path == "/system-tasks" else None
+
+
+def test_the_cli_reads_the_kth_page_of_tasks_in_either_offset_mode(
+    api: SignedClient, services: Services
+) -> None:
+    ids = add_tasks(services, None, ["SUCCESSFUL"] * 7)[::-1]
+    calls = ListCalls(api)
+    query: dict[str, Any] = {"status": None, "kind": None}
+    pages = [[t["id"] for t in task_page(calls, query, 3, k)["tasks"]] for k in (1, 2, 3, 4)]
+    assert pages == [ids[0:3], ids[3:6], ids[6:7], []]
+    assert [t["id"] for t in task_page(calls, query, 1, 5)["tasks"]] == ids[4:5]
+    assert task_page(calls, query, 2, 2)["total"] == 7

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -130,3 +131,30 @@ def test_tasks_show_of_an_import_whose_lines_were_dropped_says_so_not_an_empty_l
     assert answer["subtasksDropped"]["count"] == lines
     assert answer["result"] == task["result"]  # and its result
     assert sum(asking.written(answer)) == sum(asking.written(task)) > 0  # counted from it
+
+
+def test_tasks_list_pages_past_the_newest_and_says_how_to_see_the_next_page(
+    cli: Cli, package: Path
+) -> None:
+    target = cli.remote.new_workspace("target", "dws_conn", "ssh_conn")
+    for _ in range(5):
+        cli.imported(package, workspace=target)
+        cli.remote.call("DELETE", "/jobs/daily_sales", workspace=target)
+    every = [t["id"] for t in cli.json("tasks", "list", workspace=target)["tasks"]]
+    assert len(every) == 5
+
+    first = cli("tasks", "list", "--limit", "2", workspace=target)
+
+    assert first.exit_code == 0, first.output
+    said = " ".join(first.stdout.split())
+    told = re.search(r"Tasks 1-2 of 5, newest first; the next page: jobferry (.+?)\.$", said)
+    assert told, said
+    assert told.group(1).startswith("tasks list --limit 2 -w target")
+    second = cli.json(*told.group(1).split())  # the command the note says, as it says it
+    assert [t["id"] for t in second["tasks"]] == every[2:4]
+    last = cli("tasks", "list", "--limit", "2", "--page", "3", workspace=target)
+    assert every[4] in last.stdout
+    assert "Tasks 5-5 of 5, newest first." in " ".join(last.stdout.split())
+    past = cli("tasks", "list", "--limit", "2", "--page", "9", workspace=target)
+    assert "Page 9 is past the end: 5 task(s), 3 page(s)." in " ".join(past.stdout.split())
+    assert cli("tasks", "list", "--page", "0").exit_code == 2

@@ -7,6 +7,8 @@ import): the task is polled behind a progress bar, and its final status decides 
 
 from __future__ import annotations
 
+import shlex
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -16,8 +18,9 @@ from jobferry.cli.asking import interrupted_import, interrupted_task, lost_while
 from jobferry.cli.choices import choice_type, from_kebab
 from jobferry.cli.client import ApiError, ConnectionProblemError, segment
 from jobferry.cli.exits import PACKAGE_REFUSALS, ExitCode
-from jobferry.cli.output import epoch_ms, mapping, size_text
+from jobferry.cli.output import Output, epoch_ms, mapping, size_text
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
+from jobferry.cli.taskpages import task_page
 from jobferry.cli.taskview import show_task
 from jobferry.domain.enums import TaskKind, TaskStatus
 
@@ -142,20 +145,28 @@ def list_tasks_command(
     limit: Annotated[
         int,
         typer.Option(
-            "--limit", min=1, max=100, metavar="N", help="How many of the newest tasks (1-100)."
+            "--limit", min=1, max=100, metavar="N", help="How many tasks a page lists (1-100)."
         ),
     ] = 20,
+    page: Annotated[
+        int,
+        typer.Option(
+            "--page",
+            min=1,
+            max=1_000_000,
+            metavar="K",
+            help="Which page of --limit tasks, newest first (1: the newest).",
+        ),
+    ] = 1,
     json_mode: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """List the workspace's system tasks, newest first: their ids for 'tasks show' and
-    'rollback' (jobferry extension)."""
+    """List the workspace's system tasks, newest first, a page at a time: their ids for
+    'tasks show' and 'rollback' (jobferry extension)."""
     s = session(ctx, json_mode, workspace)
     wanted = from_kebab(TaskStatus, status) if status is not None else None
     of_kind = from_kebab(TaskKind, kind) if kind is not None else None
-    answer = mapping(
-        s.client().get("/system-tasks", limit=limit, offset=0, status=wanted, kind=of_kind)
-    )
+    answer = task_page(s.client(), {"status": wanted, "kind": of_kind}, limit, page)
     out = s.output
     items = out.items(answer, "tasks")
     if items is None:
@@ -168,8 +179,59 @@ def list_tasks_command(
         empty="No tasks.",
     )
     total = answer.get("total", len(items))
-    if isinstance(total, int) and total > len(items):
-        out.note(f"The newest {len(items)} of {total} task(s); --limit shows up to 100.")
+    if isinstance(total, int):
+        shown = PageShown(page, limit, len(items), total)
+        asked = _asked(status, kind, limit, s.workspace_arg() if shown.more else None)
+        _page_note(out, shown, asked)
+
+
+@dataclass(frozen=True)
+class PageShown:
+    """Which page of tasks a list showed: its number, its size, how many it listed, of how
+    many."""
+
+    page: int
+    limit: int
+    listed: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        """How many pages of ``limit`` the tasks make."""
+        return max(1, -(-self.total // self.limit))
+
+    @property
+    def more(self) -> bool:
+        """Whether a next page holds tasks."""
+        return self.listed > 0 and self.page < self.pages
+
+
+def _asked(status: str | None, kind: str | None, limit: int, workspace: str | None) -> str:
+    """The options of a ``tasks list`` that the next page's command repeats."""
+    given = (
+        ("--status", status),
+        ("--kind", kind),
+        ("--limit", None if limit == 20 else str(limit)),
+        ("-w", workspace),
+    )
+    return "".join(f" {option} {shlex.quote(value)}" for option, value in given if value)
+
+
+def _page_note(out: Output, shown: PageShown, asked: str) -> None:
+    """Under the table: which tasks the page holds, of how many, and the command of the next
+    page (or, past the end, how many pages there are)."""
+    if not shown.listed:
+        if shown.page > 1:
+            count = f"{shown.total} task(s), {shown.pages} page(s)"
+            out.note(f"Page {shown.page} is past the end: {count}.")
+        return
+    if shown.total <= shown.listed:
+        return
+    first = (shown.page - 1) * shown.limit + 1
+    said = f"Tasks {first}-{first + shown.listed - 1} of {shown.total}, newest first"
+    if shown.more:
+        said += f"; the next page: jobferry tasks list{asked} --page {shown.page + 1}"
+    out.note(said + ".")
 
 
 @tasks_app.command("show")
