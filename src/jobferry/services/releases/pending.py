@@ -16,7 +16,10 @@ from jobferry.domain.releases import UpdateType
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.releases.deployed import deployed_version, deployed_versions
 from jobferry.storage import Tx
+from jobferry.storage import pending as undone
 from jobferry.storage import releases as repo
+from jobferry.storage.importing import ledger as promotion_repo
+from jobferry.storage.importing import target as target_repo
 
 ITEM_KINDS = (ObjectKind.JOB, ObjectKind.SCRIPT)
 """What becomes a pending item (DataArts releases jobs and scripts)."""
@@ -61,7 +64,23 @@ def note_delete(tx: Tx, scope: Scope, kind: str, uid: str, name: str) -> None:
     # The item names the object by the id its submits named it by (a job's number), as
     # DataArts' task_id does; the object is gone, so its last item says which.
     object_id = repo.object_id_of(tx, scope.workspace.id, kind, uid) or uid
+    if _never_released(tx, scope, kind, uid):
+        # Added and deleted again before any release: nothing to release, no item.
+        found = repo.open_item(tx, scope.workspace.id, kind, uid)
+        if found is not None:
+            undone.drop_open_item(tx, found.id)
+        return
     _note(tx, scope, kind, (uid, object_id, name), 0, deleted=True)
+
+
+def _never_released(tx: Tx, scope: Scope, kind: str, uid: str) -> bool:
+    """Whether production holds nothing of the object and no package waiting for its
+    release carries it (a delete item would then delete nothing)."""
+    ws, production = scope.workspace.id, scope.workspace.production_id
+    if production is None or undone.in_waiting_package(tx, ws, kind, uid):
+        return False
+    row = promotion_repo.ledger_rows(tx, production, ws, kind, [uid]).get(uid)
+    return row is None or not target_repo.objects_by_uid(tx, production, kind, [row.target_uid])
 
 
 def _note(

@@ -212,6 +212,22 @@ def test_a_delete_is_released_as_a_deletion(services: Services, team: Team) -> N
         services.jobs.show(_production(services, team), "daily")
 
 
+def test_a_job_added_and_deleted_before_any_release_leaves_no_item(
+    services: Services, team: Team
+) -> None:
+    submit_job(services, team.developer, "scratch")
+    services.jobs.delete(team.developer, "scratch")
+    assert [i.name for i in _pending(services, team.developer) if i.kind == "job"] == []
+
+    # One a waiting package carries is still deleted by a release: its deploy would add it.
+    submit_job(services, team.developer, "kept")
+    waiting = make_package(services, team, "kept")
+    services.jobs.delete(team.developer, "kept")
+    gone = [i for i in _pending(services, team.developer) if i.kind == "job"]
+    assert [(i.name, i.update_type) for i in gone] == [("kept", UpdateType.DELETE)]
+    assert services.releases.show(team.admin, waiting).record.status == DeployStatus.PENDING
+
+
 def test_a_deploy_after_production_changed_is_refused_until_planned_again(
     services: Services, team: Team
 ) -> None:

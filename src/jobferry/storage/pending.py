@@ -1,0 +1,36 @@
+"""A pending item whose change is undone before any release: an object added in development
+and deleted again, which production never held and no waiting package carries, leaves nothing
+to release, so its item goes (``services/releases/pending.py``)."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, exists, select
+
+from jobferry.domain.releases import DeployStatus
+from jobferry.storage.releases import release_items as _item
+from jobferry.storage.releases import release_packages as _pkg
+from jobferry.storage.tx import Tx
+
+_UNRELEASED = (int(DeployStatus.PENDING), int(DeployStatus.FAILED), int(DeployStatus.RELEASING))
+
+
+def in_waiting_package(tx: Tx, workspace_id: str, kind: str, uid: str) -> bool:
+    """Whether a package not yet released (waiting, failed or releasing) nor cancelled holds
+    an item of the object: its deploy would still bring the object to production."""
+    held = (
+        select(_item.c.id)
+        .join(_pkg, _pkg.c.id == _item.c.package_id)
+        .where(
+            _item.c.workspace_id == workspace_id,
+            _item.c.kind == kind,
+            _item.c.uid == uid,
+            _pkg.c.status.in_(_UNRELEASED),
+            _pkg.c.delete_flag == 0,
+        )
+    )
+    return bool(tx.conn.execute(select(exists(held))).scalar())
+
+
+def drop_open_item(tx: Tx, item_id: int) -> None:
+    """Remove a pending item no package holds."""
+    tx.conn.execute(delete(_item).where(_item.c.id == item_id, _item.c.package_id.is_(None)))
