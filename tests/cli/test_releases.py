@@ -134,6 +134,33 @@ def test_a_package_refused_for_a_changed_production_is_planned_again(
     assert deployer("releases", "plan", "4242").exit_code == 1
 
 
+def test_a_deploy_failed_by_a_job_stopped_in_production_says_plan_it_again(
+    cli: Cli, tmp_path: Path
+) -> None:
+    ws = cli.workspace
+    suffix, developer, deployer = _enterprise(cli, tmp_path)
+    _submit(cli, "stop_a")
+    made = developer.json("releases", "create", "v1", "--all", "--approver", f"dep_{suffix}")
+    assert deployer("releases", "deploy", made["release_package_id"], "--yes").exit_code == 0
+    changed = cli.remote.call(
+        "PUT", "/jobs/stop_a", make_job("stop_a", description="v2"), workspace=ws
+    )
+    assert changed.status_code == 204, changed.text
+    made = developer.json("releases", "create", "v2", "--all", "--approver", f"dep_{suffix}")
+    package = str(made["release_package_id"])
+    listed = cli.remote.call("GET", "/workspaces").json()["workspaces"]
+    production = next(w for w in listed if w["id"] == ws)["productionWorkspaceId"]
+    stopped = cli.remote.call("POST", "/jobs/stop_a/stop", workspace=production)
+    assert stopped.status_code in (200, 204), stopped.text
+
+    failed = deployer("releases", "deploy", package, "--yes")
+    assert failed.exit_code == 1, (failed.stdout, failed.stderr)
+    said = " ".join(failed.stderr.split())
+    assert f"Production changed since release package '{package}' was planned" in said
+    assert f"jobferry releases plan {package}" in said
+    assert "POST" not in said
+
+
 def test_a_failed_deploy_is_said_as_a_failed_attempt_with_its_task(
     cli: Cli, tmp_path: Path
 ) -> None:

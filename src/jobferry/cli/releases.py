@@ -17,6 +17,7 @@ from jobferry.cli.asking import interrupted_task
 from jobferry.cli.client import ApiClient, segment
 from jobferry.cli.exits import CommandError, ExitCode
 from jobferry.cli.output import epoch_ms, mapping, moment
+from jobferry.cli.remedies import refusal_text
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, YesOption, session
 from jobferry.domain.enums import TaskStatus
 from jobferry.domain.releases import DeployStatus, TaskType, UpdateType
@@ -142,10 +143,13 @@ def end_with_task(
     except KeyboardInterrupt:
         raise interrupted_task(s, task_id, kind) from None
     ok = task.get("status") == TaskStatus.SUCCESSFUL
+    said = str(task.get("message"))
+    if not ok:  # a refusal's fix in this CLI's commands, when the task says which
+        said = refusal_text(said, mapping(task.get("result")))
     s.output.finish(
         {**result, "task": task},
         ExitCode.OK if ok else ExitCode.FAILED,
-        f"{done if ok else failed} {what} (task {task_id}): {task.get('message')}",
+        f"{done if ok else failed} {what} (task {task_id}): {said}",
     )
 
 

@@ -318,7 +318,8 @@ class ImportService:
             with collector_paused():
                 self._run(job)
         except JobferryError as exc:
-            self._fail(job, exc.message, exc.context, exc.code)
+            said = {"remedy": str(exc.remedy), "problem": exc.problem} if exc.remedy else {}
+            self._fail(job, exc.message, exc.context | said, exc.code)
         except Exception as exc:
             # Reading keeps the package and its index in the scratch folder (here or in a
             # helper process); what the database cannot hold comes through its driver.
@@ -333,7 +334,7 @@ class ImportService:
     def _fail(self, job: PreparedImport, message: str, ctx: dict[str, Any], code: str = "") -> None:
         # The result's errorCode tells a client a refused package (DLF.9020) from the rest.
         result: dict[str, Any] = {"errorCode": code} if code else {}
-        for key in ("problems", "push", "changed"):
+        for key in ("problems", "push", "changed", "package_id", "remedy", "problem"):
             if ctx.get(key):
                 result[key] = ctx[key]
         self.tasks.finish(job.task_id, TaskStatus.FAILED, message, result=result or None)

@@ -17,11 +17,13 @@ from typing import Any
 
 from jobferry.domain.enums import JobStatus, ObjectKind, ProcessType
 from jobferry.domain.releases import DeployStatus, StartJobStatus, StartupMode, UpdateType
+from jobferry.errors import PlanStaleError
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.importing.changes import Committed, TaskEnd
 from jobferry.services.importing.delivery import Attempt, LocalDelivery, PreparedImport
 from jobferry.services.importing.local import LocalChanges
 from jobferry.services.releases import ledger
+from jobferry.services.releases.freezing import production_moved
 from jobferry.services.releases.pending import note_submits
 from jobferry.services.releases.restore import restored
 from jobferry.services.releases.signatures import counted_approvals
@@ -42,8 +44,14 @@ class _Released:
 
     task_id: str
     plan_id: str | None
+    package_id: int | None = None
+    """The release package whose kept plan the import applies (once called; ``None``: the
+    import is no release)."""
 
     def __call__(self, tx: Tx, scope: Scope) -> _ReleaseChanges:
+        if scope.workspace.production_of is not None and self.plan_id is not None:
+            package = repo.package_of_plan(tx, self.plan_id)
+            self.package_id = package.id if package is not None else None
         return _ReleaseChanges(tx, scope, self.task_id, self.plan_id)
 
 
@@ -171,8 +179,18 @@ class ReleaseDelivery(LocalDelivery):
     the pending items') bookkeeping in the import's transaction."""
 
     def run_import(self, job: PreparedImport, attempt: Attempt) -> int:
-        """The import, once, through the local executor with the release's bookkeeping."""
-        return attempt(_Released(job.task_id, job.request.plan_id))
+        """The import, once, through the local executor with the release's bookkeeping. A
+        release whose kept plan no longer fits production (a job there started or stopped
+        since, or another object the plan read changed) is refused as a deploy refuses a
+        changed object: plan the package again."""
+        released = _Released(job.task_id, job.request.plan_id)
+        try:
+            return attempt(released)
+        except PlanStaleError as exc:
+            if released.package_id is None:
+                raise
+            what = "a job there was started or stopped, or an object its plan read changed"
+            raise production_moved(released.package_id, what, []) from exc
 
 
 RELEASES = ReleaseDelivery()

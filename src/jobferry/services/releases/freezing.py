@@ -78,15 +78,21 @@ def refuse_changed(tx: Tx, package: PackageRecord, production: Scope) -> None:
     now = hashes(tx, production.workspace.id, list(kept))
     changed = [key for key, value in kept.items() if now.get(key) != value]
     if changed:
-        raise BasisChangedError(
-            f"Production changed since release package '{package.id}' was planned: "
-            f"{', '.join(changed[:20])}; nothing was deployed.",
-            fix=f"Review the change, then plan the package again (POST /v2/{{project_id}}/"
-            f"factory/release-packages/{package.id}/plan) and deploy it.",
-            remedy=Remedy.REPLAN_RELEASE,
-            package_id=str(package.id),
-            changed=[{"kind": k.split("/", 1)[0], "name": k.split("/", 1)[1]} for k in changed],
-        )
+        raise production_moved(package.id, ", ".join(changed[:20]), changed)
+
+
+def production_moved(package_id: int, what: str, changed: list[str]) -> BasisChangedError:
+    """The refusal of a package whose production moved since it was planned: ``what`` says
+    what moved, ``changed`` names each object (``kind/name``) when known."""
+    return BasisChangedError(
+        f"Production changed since release package '{package_id}' was planned: {what}; "
+        "nothing was deployed.",
+        fix=f"Review the change, then plan the package again (POST /v2/{{project_id}}/"
+        f"factory/release-packages/{package_id}/plan) and deploy it.",
+        remedy=Remedy.REPLAN_RELEASE,
+        package_id=str(package_id),
+        changed=[{"kind": k.split("/", 1)[0], "name": k.split("/", 1)[1]} for k in changed],
+    )
 
 
 def hashes(tx: Tx, workspace_id: str, keys: list[str]) -> dict[str, str | None]:

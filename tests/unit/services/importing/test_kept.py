@@ -244,11 +244,16 @@ def test_a_target_changed_since_the_plan_is_refused_as_a_plan_made_again_refuses
         assert planned == ([] if keep else [scope.workspace.id])
         assert task.status is TaskStatus.FAILED
         assert task.message.startswith(f"The target changed since plan {plan.plan_id} was made.")
-        assert task.result == {"errorCode": PlanStaleError.code}
+        assert task.result is not None
+        assert (task.result["errorCode"], task.result["remedy"]) == (
+            PlanStaleError.code,
+            "plan_again",
+        )
         if change not in (_object_changed, _job_locked):
             with pytest.raises(JobNotFoundError):  # nothing was imported
                 services.jobs.show(scope, "daily_sales")
-        ended.append((task.status, task.message.replace(plan.plan_id, "ID"), task.result))
+        result = {k: str(v).replace(plan.plan_id, "ID") for k, v in task.result.items()}
+        ended.append((task.status, task.message.replace(plan.plan_id, "ID"), result))
 
     assert ended[0] == ended[1]
 

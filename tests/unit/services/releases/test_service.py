@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 import pytest
 
 from jobferry.cli.remedies import refusal_text
@@ -33,6 +34,7 @@ from jobferry.services.releases.records import (
     parse_pending_query,
 )
 from jobferry.storage import releases as release_repo
+from jobferry.storage import tasks as task_repo
 from jobferry.storage.importing import plans as plan_repo
 from jobferry.storage.releases import ItemFilter, ItemRecord
 from support.builders import make_job
@@ -246,6 +248,39 @@ def test_a_deploy_after_production_changed_is_refused_until_planned_again(
 
     services.releases.replan(team.deployer, second)
     _deploy(services, team, second)
+    assert _prod_job(services, team, "daily")["description"] == "v2"
+
+
+def test_a_deploy_after_a_production_job_was_stopped_by_hand_fails_saying_plan_it_again(
+    services: Services, team: Team
+) -> None:
+    submit_job(services, team.developer, "daily")
+    _deploy(services, team, make_package(services, team, "v1"))
+    submit_job(services, team.developer, "daily", description="v2")
+    package = make_package(services, team, "v2")
+    services.jobs.stop(_production(services, team), "daily")  # the definition is as planned
+    (started,) = services.releases.deploy(
+        team.deployer, DeployRequest((package,), StartupMode.START)
+    )
+    run_release(services)
+
+    assert services.releases.show(team.developer, package).status is DeployStatus.FAILED
+    with services.db.transaction(readonly=True) as tx:
+        task = task_repo.get_task(tx, _production(services, team).workspace.id, started.task_id)
+    assert task is not None
+    assert task.message.startswith(
+        f"Production changed since release package '{package}' was planned: a job there was "
+        "started or stopped"
+    )
+    assert f"release-packages/{package}/plan) and deploy it." in task.message
+    assert "/jobs/import/plan" not in task.message
+    result = orjson.loads(task.result or "{}")
+    assert (result["errorCode"], result["remedy"]) == ("DLF.9042", "replan_release")
+    assert result["package_id"] == str(package)
+    assert _prod_job(services, team, "daily").get("description") != "v2"
+
+    services.releases.replan(team.deployer, package)
+    _deploy(services, team, package)
     assert _prod_job(services, team, "daily")["description"] == "v2"
 
 
