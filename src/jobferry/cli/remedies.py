@@ -17,6 +17,15 @@ def _name(body: dict[str, Any], key: str, default: str) -> str:
     return _quoted(value) if isinstance(value, str) and value else default
 
 
+def _others_approve(body: dict[str, Any]) -> str:
+    """The fix of an approval refused because the caller may not approve (they made the plan,
+    or are not named): who may, rather than the command they just ran; else nothing."""
+    if body.get("rule") not in ("approval.self", "approval.approver"):
+        return ""
+    who = f" ({body['approvers']})" if body.get("approvers") else ""
+    return f"Ask one of its approvers{who} to approve it with their own key."
+
+
 def _policy_of(body: dict[str, Any]) -> str:
     """The option naming whose policy a refusal means (a route's; else the workspace's)."""
     if body.get("holder_kind") == "route":
@@ -89,12 +98,14 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
             "or cancel it with jobferry releases cancel."
         ),
         Remedy.APPROVE_PLAN: lambda b: (
-            (
+            _others_approve(b)
+            or (
                 f"Approvers sign the plan: jobferry routes approve {_name(b, 'route', 'ROUTE')} "
                 f"{_name(b, 'plan_id', 'PLAN')} --key FILE."
             )
             if b.get("route")
-            else (
+            else _others_approve(b)
+            or (
                 "Approvers sign the plan: jobferry releases approve "
                 f"{_name(b, 'package_id', 'ID')} --key FILE."
             )

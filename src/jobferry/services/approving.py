@@ -103,20 +103,24 @@ def keep_approval(tx: Tx, scope: Scope, subject: Subject, signed: Signed) -> App
     """Check ``signed`` against ``subject`` and keep it; refused (``DLF.9043``) naming the
     rule: the plan's maker approving, an approver not named, a key not theirs or revoked, a
     signature over another plan hash or not the key's signature of the statement."""
-    me = scope.actor.name
+    me, names = scope.actor.name, ", ".join(subject.approvers)
     if me == subject.maker:
         raise _refuse(
             subject,
             f"'{me}' made it; nobody approves their own plan",
             "approval.self",
-            fix="Ask one of the approvers to sign it.",
+            fix=f"Ask one of its approvers ({names}) to sign it."
+            if names
+            else "Ask one of the approvers to sign it.",
+            approvers=names,
         )
     if subject.approvers and me not in subject.approvers:
         raise _refuse(
             subject,
-            f"'{me}' is not one of its approvers ({', '.join(subject.approvers)})",
+            f"'{me}' is not one of its approvers ({names})",
             "approval.approver",
             fix="Ask one of them to sign it.",
+            approvers=names,
         )
     key = _key(tx, scope, subject, signed.key_id)
     if signed.plan_hash != subject.plan_hash:

@@ -10,6 +10,7 @@ import json
 
 import pytest
 
+from jobferry.cli.remedies import refusal_text
 from jobferry.domain.enums import Role
 from jobferry.domain.releases import StartupMode
 from jobferry.errors import (
@@ -138,19 +139,27 @@ def test_who_signs_and_what_is_refused(services: Services, team: Team, approver2
     document = services.release_approvals.approvals(team.admin, package).document()
     statement, plan_hash = document["statement"], document["planHash"]
 
-    def refused(scope: Scope, pair: KeyPair, signed: Signed, rule: str) -> None:
+    def refused(scope: Scope, pair: KeyPair, signed: Signed, rule: str) -> str:
+        """The refusal as the CLI says it."""
         with pytest.raises(ApprovalRefusedError) as caught:
             services.release_approvals.approve(scope, package, signed)
         assert caught.value.context["rule"] == rule
         assert caught.value.code == "DLF.9043"
         assert str(package) in caught.value.message
+        return refusal_text(caught.value.message, caught.value.envelope())
 
     dev = register_key(services, team.developer)
     own = Signed(dev.key_id, plan_hash, sign_statement(dev.private_pem, statement))
-    refused(team.developer, dev, own, "approval.self")
+    said = refused(team.developer, dev, own, "approval.self")
+    # who may approve it, not the command the applicant just ran
+    assert said.endswith(
+        "Ask one of its approvers (sales_deployer) to approve it with their own key."
+    )
+    assert "jobferry releases approve" not in said
     other = register_key(services, approver2)
     named = Signed(other.key_id, plan_hash, sign_statement(other.private_pem, statement))
-    refused(approver2, other, named, "approval.approver")
+    said = refused(approver2, other, named, "approval.approver")
+    assert "Ask one of its approvers (sales_deployer) to approve it" in said
     pair = register_key(services, team.deployer)
     good = sign_statement(pair.private_pem, statement)
     refused(team.deployer, pair, Signed(other.key_id, plan_hash, good), "approval.key")
