@@ -17,7 +17,13 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DisconnectionError, IntegrityError, OperationalError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    DisconnectionError,
+    IntegrityError,
+    OperationalError,
+)
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from jobferry.errors import ConflictError, DatabaseBusyError, InvalidRequestError, StorageError
@@ -97,9 +103,10 @@ SQLITE_PAGE_SIZE = 16384
 
 
 BUSY_TIMEOUT_MS = 10_000
-"""How long a SQLite write waits for the one write lock another transaction holds (an import's
-or a rollback's, for as long as they write) before it is refused as
-:class:`~jobferry.errors.DatabaseBusyError`. Read as each connection opens."""
+"""How long a write waits for a lock another transaction holds (an import's or a rollback's,
+for as long as they write) before it is refused as :class:`~jobferry.errors.DatabaseBusyError`:
+SQLite's one write lock (read as each connection opens), a PostgreSQL row or table lock (its
+``lock_timeout``, read as each write transaction begins, :func:`_postgres_begin`)."""
 
 SQLITE_BUSY = 5
 """SQLite's primary result code for a lock another connection holds (``SQLITE_BUSY``; its
@@ -140,6 +147,28 @@ def _postgres_session(dbapi_conn: Any, _record: Any) -> None:
         if cursor.fetchone():
             cursor.execute("SET default_toast_compression = 'lz4'")
     dbapi_conn.commit()
+
+
+def _postgres_begin(conn: Connection) -> None:
+    """A write transaction on PostgreSQL waits for a lock at most :data:`BUSY_TIMEOUT_MS`, as a
+    SQLite write waits for the write lock, and is then refused as busy (``refusals``): without
+    it a request that touches a row an import holds waits until the import commits, minutes
+    maybe, and its client hangs. ``SET LOCAL`` ends with the transaction, so the pool's next
+    user of the connection never inherits it. A task thread's (``Database.patient``) waits as
+    long as it takes, as on SQLite; a read-only one waits for no lock a write holds (its plain
+    ``SELECT`` waits only behind a table's exclusive lock, as ``db upgrade``'s migrations
+    take); they and ``Database.connect``'s keep the database's own ``lock_timeout`` (none
+    unless the operator set one)."""
+    if not conn.get_execution_options().get("jobferry_lock_wait", False):
+        return  # not a write of Database.transaction, or a patient one
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    statement = f"SET LOCAL lock_timeout = {BUSY_TIMEOUT_MS}"
+    dbapi = conn.dialect.loaded_dbapi
+    try:
+        driver.execute(statement)  # psycopg begins the transaction first
+    except dbapi.Error as exc:  # wrapped as SQLAlchemy wraps its own statements' (refusal)
+        raise DBAPIError.instance(statement, None, exc, dbapi.Error, dialect=conn.dialect) from exc
 
 
 def _no_autocheckpoint(dbapi_conn: Any, _record: Any) -> None:
@@ -259,6 +288,7 @@ class Database:
             event.listen(self.engine, "connect", _mark_used)
             event.listen(self.engine, "checkin", _mark_used)
             event.listen(self.engine, "checkout", _ping_if_idle)
+            event.listen(self.engine, "begin", _postgres_begin)
         self.job_reads = JobReads(self.engine, parsed)
         self.changes = ChangeToken(parsed)
         if self.dialect == "sqlite":
@@ -286,10 +316,12 @@ class Database:
         self._writing.depth = depth if readonly else depth + 1
         try:
             with self.engine.connect() as raw:
+                # never when this thread holds the lock already: it would wait for itself
+                patient = depth == 0 and getattr(self._writing, "patient", False)
                 conn = raw.execution_options(
                     jobferry_readonly=readonly,
-                    # never when this thread holds the lock already: it would wait for itself
-                    jobferry_patient=depth == 0 and getattr(self._writing, "patient", False),
+                    jobferry_patient=patient,
+                    jobferry_lock_wait=not (readonly or patient),
                 )
                 with _page_cache(conn, BULK_CACHE_KIB if bulk else None), conn.begin():
                     yield Tx(conn)
@@ -325,7 +357,7 @@ class Database:
         limit = connection_limit(exc.orig)
         if limit is not None:
             return connections_full(limit, self.pool, opening=opening)
-        return contention(exc.orig) or self.unavailable(exc)
+        return contention(exc.orig, max(1, BUSY_TIMEOUT_MS // 1000)) or self.unavailable(exc)
 
     def busy(self) -> DatabaseBusyError:
         """The refusal of a write that waited :data:`BUSY_TIMEOUT_MS` for SQLite's one write

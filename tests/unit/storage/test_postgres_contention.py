@@ -1,4 +1,5 @@
-"""On PostgreSQL a write cancelled for a lock (past ``lock_timeout``, or a deadlock's victim) or
+"""On PostgreSQL a write cancelled for a lock (past ``lock_timeout``, which a request's write
+transaction is given: the busy timeout, made short here; or a deadlock's victim) or
 for a concurrent write (a serialization failure) is refused as SQLite's busy write lock is:
 503 ``DLF.9504`` with a time to try again and the fix, and nothing of it is written."""
 
@@ -6,41 +7,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import event
 
 from jobferry.errors import DatabaseBusyError
 from jobferry.services.container import Services
 from jobferry.storage import Database
 from support.builders import make_job
+from support.busy import short_busy_wait
 from support.clients import SignedClient, assert_error
 from support.console import admin_scope
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-
-LOCK_TIMEOUT_MS = 200
-
-
-@contextmanager
-def lock_timeout(db: Database) -> Iterator[None]:
-    """The database's connections give up a lock after :data:`LOCK_TIMEOUT_MS`, as when the
-    operator sets ``lock_timeout`` for jobferry's user (opened again on both edges)."""
-
-    def short(dbapi_conn: Any, _record: Any) -> None:
-        with dbapi_conn.cursor() as cursor:
-            cursor.execute(f"SET lock_timeout = {LOCK_TIMEOUT_MS}")
-        dbapi_conn.commit()
-
-    event.listen(db.engine, "connect", short)
-    db.engine.dispose()
-    try:
-        yield
-    finally:
-        event.remove(db.engine, "connect", short)
-        db.engine.dispose()
 
 
 @contextmanager
@@ -66,7 +45,7 @@ def test_a_write_past_the_lock_timeout_is_refused_as_busy_and_writes_nothing(
     services: Services,
 ) -> None:
     scope = admin_scope(services)
-    with lock_timeout(services.db):
+    with short_busy_wait(services.db):
         with jobs_locked(services.db), pytest.raises(DatabaseBusyError) as refused:
             services.jobs.create(scope, make_job("nightly"))
         assert _job_names(services) == []
@@ -75,6 +54,7 @@ def test_a_write_past_the_lock_timeout_is_refused_as_busy_and_writes_nothing(
     assert (error.status, error.code) == (503, "DLF.9504")
     assert "lock_timeout" in error.message
     assert "nothing of it was written" in error.message
+    assert "lock_timeout (1 s for a request's write)" in error.message
     assert "Try again in 5 s" in error.message
     assert "pg_stat_activity" in error.message
     assert error.context == {"retry_after": 5}
@@ -107,7 +87,7 @@ def test_a_deadlock_s_or_serialization_failure_s_victim_is_refused_as_busy_and_r
 def test_a_signed_write_past_the_lock_timeout_answers_503_with_retry_after(
     services: Services, api: SignedClient
 ) -> None:
-    with lock_timeout(services.db), jobs_locked(services.db):
+    with short_busy_wait(services.db), jobs_locked(services.db):
         busy = api.call("POST", "/jobs", make_job("nightly"))
     assert_error(busy, "DLF.9504", "lock_timeout", "nothing of it was written", status=503)
     assert busy.headers["Retry-After"] == "5"
