@@ -1,6 +1,7 @@
 """System tasks on the wire: ListSystemTasksResponse, plus jobferry's extension fields (kind,
-progress, who created it, result, when and by whom an import was rolled back, and the rollback
-task undoing it now), which DataArts clients ignore."""
+progress, who created it, result, when and by whom an import was rolled back, the rollback
+task undoing it now, and when its per-object lines were dropped), which DataArts clients
+ignore."""
 
 from __future__ import annotations
 
