@@ -197,8 +197,9 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
             "(--profile NAME)."
         ),
         Remedy.FOLLOW_POLICY: lambda b: (
-            "Change what the plan does so it keeps the rule, or wait for the freeze window to "
-            f"end; an admin can read and change the policy with jobferry policies show"
+            "Change what the plan does so it keeps the rule"
+            + (", or wait for the freeze window to end" if b.get("rule") == "freeze" else "")
+            + "; an admin can read and change the policy with jobferry policies show"
             f"{_policy_of(b)} and jobferry policies put -f FILE{_policy_of(b)}."
         ),
         Remedy.SAVE_POLICY: lambda b: (

@@ -394,8 +394,9 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
             "or choose another profile for the route."
         ),
         Remedy.FOLLOW_POLICY: lambda c: (
-            "Change what the plan does so it keeps the rule, or wait for the freeze window to "
-            "end; an admin can change the policy under Admin → Policies."
+            "Change what the plan does so it keeps the rule"
+            + (", or wait for the freeze window to end" if c.get("rule") == "freeze" else "")
+            + "; an admin can change the policy under Admin → Policies."
         ),
         Remedy.SAVE_POLICY: lambda c: "Save one under Admin → Policies.",
         Remedy.LIST_DOWNLOADS: lambda c: "The Download center lists the workspace's packages.",

@@ -93,7 +93,8 @@ def deletion_breach(policy: Policy, deleted: Sequence[tuple[str, str]]) -> Breac
         PolicyRule.MAX_DELETIONS,
         "package",
         "plan",
-        f"the plan deletes {len(deleted)} objects ({named}{more}), over the limit of {limit}",
+        f"the plan deletes {len(deleted)} object{'' if len(deleted) == 1 else 's'} "
+        f"({named}{more}), over the limit of {limit}",
     )
 
 

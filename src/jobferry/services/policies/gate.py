@@ -130,9 +130,9 @@ def violation(item: HeldPolicy, breaches: list[Breach]) -> PolicyViolationError:
     return PolicyViolationError(
         f"The {words} of {item.said()} refuses applying this plan: {named}{more}; nothing was "
         "imported.",
-        fix=f"Change the plan so it keeps the {words} and make a new one, wait for the freeze "
-        f"window to end, or have an admin change the policy (PUT /v1/{{project_id}}"
-        f"{item.holder.path()}).",
+        fix=f"Change the plan so it keeps the {words} and make a new one"
+        + (", wait for the freeze window to end," if rule is PolicyRule.FREEZE else ",")
+        + f" or have an admin change the policy (PUT /v1/{{project_id}}{item.holder.path()}).",
         remedy=Remedy.FOLLOW_POLICY,
         rule=str(rule),
         policy_version=item.version,

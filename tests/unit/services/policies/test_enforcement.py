@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from jobferry.cli.remedies import refusal_text
 from jobferry.domain.enums import ProblemReason, TaskStatus
 from jobferry.domain.releases import DeployStatus, StartupMode
 from jobferry.errors import InvalidRequestError, JobNotFoundError, PolicyViolationError
@@ -111,6 +112,7 @@ def test_an_apply_is_refused_when_a_freeze_began_after_the_plan(
     assert error.context["rule"] == "freeze"
     assert (error.context["holder_kind"], error.context["holder"]) == ("workspace", "prod")
     assert "freeze window" in error.message
+    assert "wait for the freeze window to end" in error.message
     assert "Europe/Berlin" in error.message
     assert services.tasks.claim(("IMPORT",), look_first=False) is None  # nothing queued
     with pytest.raises(JobNotFoundError):
@@ -214,6 +216,9 @@ def test_the_deletion_limit_counts_the_plans_deletes_when_planned_and_when_appli
     assert "deletes 2 objects (job 'b_job', job 'c_job'), over the limit of 1" in str(
         refused.value.message
     )
+    # Its fix is the rule's: no freeze window is involved (the CLI says it in its words too).
+    assert "freeze" not in refused.value.message
+    assert "freeze" not in refusal_text(refused.value.message, refused.value.envelope())
     assert services.jobs.show(prod, "c_job").document["name"] == "c_job"  # nothing deleted
     # Planned again under the limit: a problem of the whole package.
     again = services.imports.plan(prod, parse_import_request(asked))
