@@ -377,7 +377,10 @@ def test_plan_shows_actions_and_a_field_diff(api: SignedClient) -> None:
     assert line["drift"] is True
     assert DRIFTED_CONNECTION in line["diff"]
     assert plan["summary"]["UNCHANGED"] == 3
-    assert [o["kind"] for o in plan["objects"]][-1] == "job", "jobs come after what they use"
+    # What changes first, then what stays as it is (each part in apply order: jobs after what
+    # they use); the import still writes in apply order.
+    assert [(o["kind"], o["action"]) for o in plan["objects"]][0] == ("job", "OVERWRITE")
+    assert all(o["action"] == "UNCHANGED" for o in plan["objects"][1:])
 
 
 def test_an_import_naming_a_plan_is_refused_when_the_target_changed(api: SignedClient) -> None:

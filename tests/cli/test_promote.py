@@ -248,7 +248,7 @@ def test_a_promotion_of_a_script_alone_says_the_script_not_zero_jobs(cli: Cli) -
     assert f"Promote along route {route}: 1 script(s), 0 deletion(s)" in applied.stdout
     newest = cli.json("routes", "history", route)["promotions"][0]
     assert (newest["jobs"], newest["scripts"], newest["resources"]) == (0, 1, 0)
-    history = cli("routes", "history", route)
+    history = cli("routes", "history", route, env={"COLUMNS": "200"})
     assert history.exit_code == 0, history.output
     assert "scripts" in history.stdout  # a column each: jobs, scripts, resources, deletions
     assert "0 job(s)" not in history.stdout

@@ -10,9 +10,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
 from jobferry.domain.enums import EnvType, ObjectKind, RefKind
+from jobferry.storage.importing.tables import promotion_ledger
 from jobferry.storage.tables import (
     environment_objects,
     job_refs,
@@ -82,15 +83,34 @@ def names_of_kind(tx: Tx, workspace_id: str, kind: str, since: int | None = None
     return [r.name for r in tx.conn.execute(stmt)]
 
 
-def stamps(tx: Tx, workspace_id: str, kind: str) -> list[tuple[str, str, int]]:
-    """(name, uid, last change) of every job, script or resource of the workspace: a script's
-    and a resource's uid is its id, as a package names it."""
+def unlanded(tx: Tx, source_ws: str, target_ws: str, kind: str) -> list[tuple[str, str, bool]]:
+    """(name, uid, never) of the source's objects of ``kind`` changed after the version of
+    them that last landed in the target (by the target's promotion ledger of that source: the
+    ``createdAt`` of the package that wrote it, else when the row was recorded), or of which
+    no version landed (``never``), in one query: the sieve of a route's left-behind objects,
+    which reads no definition."""
     table = {ObjectKind.JOB: jobs, ObjectKind.SCRIPT: scripts}.get(ObjectKind(kind), resources)
     uid = jobs.c.uid if table is jobs else table.c.id
-    stmt = select(table.c.name, uid.label("uid"), table.c.updated_at).where(
-        table.c.workspace_id == workspace_id
+    led = promotion_ledger.c
+    landed = func.coalesce(led.package_created_at, led.recorded_at)
+    joined = table.outerjoin(
+        promotion_ledger,
+        and_(
+            led.target_workspace_id == target_ws,
+            led.source_workspace_id == source_ws,
+            led.kind == kind,
+            led.source_uid == uid,
+        ),
     )
-    return [(str(r.name), str(r.uid), int(r.updated_at)) for r in tx.conn.execute(stmt)]
+    stmt = (
+        select(table.c.name, uid.label("uid"), led.source_uid.is_(None).label("never"))
+        .select_from(joined)
+        .where(
+            table.c.workspace_id == source_ws,
+            or_(led.source_uid.is_(None), table.c.updated_at > landed),
+        )
+    )
+    return [(str(r.name), str(r.uid), bool(r.never)) for r in tx.conn.execute(stmt)]
 
 
 def job_entries(tx: Tx, job_ids: Sequence[int], *, submitted: bool) -> dict[int, JobEntry]:

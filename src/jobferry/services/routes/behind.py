@@ -33,13 +33,12 @@ BATCH = 500
 def left_behind(tx: Tx, source_ws: str, target_ws: str, kind: ObjectKind) -> set[str]:
     """Names of the source's objects of ``kind`` whose version that last landed in the target
     (by the target's ledger of that source) is not the source's now, or that never landed."""
-    landed = ledger_repo.landed_at(tx, target_ws, source_ws, kind)
     never: set[str] = set()
     changed: dict[str, str] = {}  # uid → name: changed since its version landed
-    for name, uid, at in export_repo.stamps(tx, source_ws, kind):
-        if uid not in landed:
+    for name, uid, unseen in export_repo.unlanded(tx, source_ws, target_ws, kind):
+        if unseen:
             never.add(name)
-        elif at > landed[uid]:
+        else:
             changed[uid] = name
     behind = never
     for part in chunks(sorted(changed), BATCH):  # two definitions an object: a batch at a time

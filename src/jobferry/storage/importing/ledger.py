@@ -199,27 +199,6 @@ def delete_ledger(tx: Tx, target_ws: str, keys: Iterable[tuple[str, str, str]]) 
             )
 
 
-def landed_at(tx: Tx, target_ws: str, source_ws: str, kind: str) -> dict[str, int]:
-    """source uid → when the source's version of each object of ``kind`` that last landed in
-    the target was current: the ``createdAt`` of the package that wrote it (or found it
-    already there), else, for a row recorded before jobferry kept that, when it was recorded.
-    Nothing is read of the definitions."""
-    t = promotion_ledger.c
-    rows = tx.conn.execute(
-        select(t.source_uid, t.package_created_at, t.recorded_at).where(
-            t.target_workspace_id == target_ws,
-            t.source_workspace_id == source_ws,
-            t.kind == kind,
-        )
-    )
-    return {
-        str(r.source_uid): int(
-            r.package_created_at if r.package_created_at is not None else r.recorded_at
-        )
-        for r in rows
-    }
-
-
 def has_ledger(tx: Tx, target_ws: str, source_ws: str) -> bool:
     """Whether the target workspace holds any ledger row of that source."""
     t = promotion_ledger.c
