@@ -379,7 +379,8 @@ def test_plan_shows_actions_and_a_field_diff(api: SignedClient) -> None:
     assert plan["summary"]["UNCHANGED"] == 3
     # What changes first, then what stays as it is (each part in apply order: jobs after what
     # they use); the import still writes in apply order.
-    assert [(o["kind"], o["action"]) for o in plan["objects"]][0] == ("job", "OVERWRITE")
+    first = plan["objects"][0]
+    assert (first["kind"], first["action"]) == ("job", "OVERWRITE")
     assert all(o["action"] == "UNCHANGED" for o in plan["objects"][1:])
 
 
