@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from jobferry.domain.routes import Route, parse_route
 from jobferry.services.definitions.documents import load
+from jobferry.services.importing.request import ImportRequest
 from jobferry.services.routes.records import Promotion
 from jobferry.storage import Tx
 from jobferry.storage import profiles as profile_repo
@@ -40,7 +41,8 @@ def carries_all_again(
     if selected is not None and selected != route.selection:
         return True
     task = task_repo.task_of_project(tx, project_id, last.task_id)
-    applied = load(task.request or "{}").get("profile") if task is not None else None
+    asked = ImportRequest.from_stored(load(task.request)) if task and task.request else None
+    applied = asked.profile if asked is not None else None
     if applied != route.profile:
         return True
     if not isinstance(route.profile, str):
