@@ -63,7 +63,7 @@ def test_apply_creates_then_plans_everything_unchanged_then_overwrites_an_edit(c
     assert again["task"] is None
     human = cli("apply", "-f", str(root), "--yes")
     assert human.exit_code == 0
-    assert "Nothing to import." in human.stderr
+    assert "Nothing to import." in human.stdout
 
     write(root / "scripts" / "daily_sales_sql.json", make_script(content="select 2;"))
     changed = cli.json("apply", "-f", str(root), "--yes")
@@ -119,7 +119,7 @@ def test_apply_asks_for_confirmation_and_refuses_without_a_terminal(
     declined = cli("apply", "-f", str(root), input="n\n")
     assert declined.exit_code == 1
     assert "7 to create, 0 to overwrite" in declined.stderr
-    assert "Cancelled; nothing was imported." in declined.stderr
+    assert "Cancelled; nothing was imported." in declined.stdout
     assert cli.remote.call("GET", "/scripts", workspace=cli.workspace).json()["total"] == 0
 
 

@@ -71,7 +71,7 @@ def test_delete_asks_first_and_needs_yes_without_a_terminal(
     declined = cli("jobs", "delete", "daily_sales", input="n\n")
     assert declined.exit_code == 1
     assert "Delete job 'daily_sales' from workspace" in declined.stderr
-    assert "Cancelled; nothing was deleted." in declined.stderr
+    assert "Cancelled; nothing was deleted." in declined.stdout
     assert _exists(cli, "job", "daily_sales")
     accepted = cli("jobs", "delete", "daily_sales", input="y\n")
     assert accepted.exit_code == 0, accepted.output

@@ -16,8 +16,8 @@ def test_drift_says_nothing_changed_then_names_the_object_who_and_the_field(
     task_id = cli.imported(package, workspace=target)["task"]["id"]
     clean = cli("drift", workspace=target)
     assert clean.exit_code == 0, clean.output
-    assert "Nothing in workspace target" in clean.stderr
-    assert "compared" in clean.stderr
+    assert "Nothing in workspace target" in clean.stdout
+    assert "compared" in clean.stdout
 
     job = make_job("daily_sales", description="hot-fixed in prod")
     job["nodes"][0]["properties"].append({"name": "resourceName", "value": "udf_jar"})
@@ -30,7 +30,7 @@ def test_drift_says_nothing_changed_then_names_the_object_who_and_the_field(
     assert "changed by admin" in head
     assert f"imported by task {task_id}" in head
     assert "+ description: 'hot-fixed in prod'" in drifted.stdout
-    assert "1 of the" in drifted.stderr
+    assert "1 of the" in drifted.stdout
     answer = cli.json("drift", workspace=target, code=4)
     assert [o["name"] for o in answer["objects"]] == ["daily_sales"]
     gone = cli.remote.call("DELETE", "/jobs/daily_sales", workspace=target)

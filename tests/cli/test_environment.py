@@ -83,7 +83,7 @@ def test_profiles_put_list_show_check_and_delete(cli: Cli, package: Path, tmp_pa
     check = cli("profiles", "check", "prod", str(package), workspace=prod)
     assert check.exit_code == 3, check.output
     assert "ssh_conn" in check.stdout
-    assert "is not enough" in check.stderr
+    assert "is not enough" in check.stdout
     register(cli.remote, prod, "ssh_conn")
     enough = cli.json("profiles", "check", "prod", str(package), workspace=prod)
     assert enough["complete"] is True

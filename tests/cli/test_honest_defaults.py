@@ -81,7 +81,7 @@ def test_a_changed_since_export_carries_deletions_and_imports(
     # A deletion left out is pending work (exit 4), and the plan names the option carrying it.
     assert planned.exit_code == 4, (planned.stdout, planned.stderr)
     assert "1 deletion(s) not applied (--propagate-deletes applies them)" in planned.stdout
-    assert "Changes pending: 1 deletion(s) not applied." in planned.stderr
+    assert "Changes pending: 1 deletion(s) not applied." in planned.stdout
     imported = cli.imported(Path("gone.zip"), "--propagate-deletes", workspace=target)
     assert imported["plan"]["summary"]["DELETE"] == 1
     listed = cli.remote.call("GET", "/jobs", workspace=target).json()

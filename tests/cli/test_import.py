@@ -30,7 +30,7 @@ def test_plan_into_an_empty_workspace_creates_everything(
     human = cli("plan", str(package), workspace=target)
     assert human.exit_code == 4, human.output
     assert "4 to create, 0 to overwrite" in human.stdout
-    assert "Changes pending: 4 object(s) to write." in human.stderr
+    assert "Changes pending: 4 object(s) to write." in human.stdout
     into = next(line for line in human.stdout.splitlines() if line.startswith("into: "))
     assert f"({target})" in into  # the workspace it plans into, by name and id
 
@@ -45,7 +45,7 @@ def test_plan_with_problems_exits_3_and_shows_the_fix(cli: Cli, package: Path) -
     assert human.exit_code == 3
     assert "ssh_conn" in human.stdout
     assert "fix:" in human.stdout
-    assert "the import would be refused" in human.stderr
+    assert "the import would be refused" in human.stdout
 
 
 def test_import_with_yes_imports_and_a_second_import_changes_nothing(
@@ -57,7 +57,7 @@ def test_import_with_yes_imports_and_a_second_import_changes_nothing(
     assert job["name"] == "daily_sales"
     again = cli("import", str(package), "--yes", workspace=target)
     assert again.exit_code == 0, again.output
-    assert "Nothing to import." in again.stderr
+    assert "Nothing to import." in again.stdout
     assert "4 unchanged" in again.stdout
 
 
@@ -65,7 +65,7 @@ def test_import_refused_by_the_check_imports_nothing(cli: Cli, package: Path) ->
     bare = cli.remote.new_workspace("bare")
     result = cli("import", str(package), "--yes", workspace=bare)
     assert result.exit_code == 3
-    assert "nothing was imported" in result.stderr
+    assert "nothing was imported" in result.stdout
     listed = cli.remote.call("GET", "/jobs", workspace=bare).json()
     assert listed["total"] == 0
 
@@ -79,7 +79,7 @@ def test_import_asks_for_confirmation_only_on_a_terminal(
     monkeypatch.setattr(terminal, "stdin_is_terminal", lambda: True)
     declined = cli("import", str(package), workspace=target, input="n\n")
     assert declined.exit_code == 1
-    assert "Cancelled; nothing was imported." in declined.stderr
+    assert "Cancelled; nothing was imported." in declined.stdout
     assert cli.remote.call("GET", "/jobs", workspace=target).json()["total"] == 0
     accepted = cli("import", str(package), workspace=target, input="y\n")
     assert accepted.exit_code == 0, accepted.output

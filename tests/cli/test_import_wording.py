@@ -52,7 +52,7 @@ def test_the_import_question_names_workspace_endpoint_and_counts_and_the_last_li
     assert cli.remote.call("GET", "/jobs", workspace=target).json()["total"] == 1
     rolled = invoke(words, input="y\n")
     assert rolled.exit_code == 0, rolled.output
-    assert "Rolled back 4 object(s)." in rolled.stderr
+    assert "Rolled back 4 object(s)." in rolled.stdout
     assert cli.remote.call("GET", "/jobs", workspace=target).json()["total"] == 0
 
 

@@ -132,8 +132,8 @@ def test_verify_fails_with_exit_3_for_another_key(tmp_path: Path, package: Path)
     assert view["signature"]["state"] == "untrusted"
     human = invoke(["package", "verify", str(package), "--key", str(tmp_path / "mine.pub")])
     assert human.exit_code == 3
-    assert "failed verification (untrusted)" in human.stderr
-    assert "is not among the trusted keys" in human.stderr
+    assert "failed verification (untrusted)" in human.stdout
+    assert "is not among the trusted keys" in human.stdout
 
 
 def test_verify_fails_when_an_entry_changed_after_signing(tmp_path: Path, package: Path) -> None:
@@ -197,8 +197,8 @@ def test_verify_of_a_package_without_manifest_verified_nothing(tmp_path: Path) -
     plain = write_package(tmp_path / "plain.zip", with_manifest=False)
     result = invoke(["package", "verify", str(plain)])
     assert result.exit_code == 3
-    assert "nothing could be checked" in result.stderr
-    assert "no manifest.json" in result.stderr
+    assert "nothing could be checked" in result.stdout
+    assert "no manifest.json" in result.stdout
 
 
 def test_sign_refuses_a_package_without_manifest(tmp_path: Path) -> None:

@@ -283,7 +283,7 @@ def test_a_package_the_target_already_holds_is_recorded_so_the_chain_goes_on(
     assert said.exit_code == 0, said.output
     # The target's own config file: the command runs there as it is.
     assert f"--config {prod.config} promote {route} --in p2.zip --apply" in " ".join(
-        said.stderr.split()
+        said.stdout.split()
     )
     held = prod.json("promote", route, "--in", "p2.zip", "--apply", "--yes")
     assert set(_actions(held).values()) == {"UNCHANGED"}

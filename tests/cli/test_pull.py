@@ -57,7 +57,7 @@ def test_pull_twice_writes_identical_bytes_and_removes_stale_files(cli: Cli) -> 
     assert second.exit_code == 0, (second.stdout, second.stderr)
     assert "removed  jobs/extra/old.job" in second.stdout
     assert "removed  jobs/gone.json" in second.stdout
-    assert "0 written, 7 unchanged, 2 removed" in second.stderr
+    assert "0 written, 7 unchanged, 2 removed" in second.stdout
     assert files(root) == {**first, "README.md": b"kept\n"}
 
 

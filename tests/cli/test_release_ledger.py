@@ -68,7 +68,7 @@ def test_the_ledger_a_restore_and_a_rollback(cli: Cli, tmp_path: Path) -> None:
     plan_id = deployer.json("releases", "restore", first, "--dry-run", code=4)["plan_id"]
     restored = deployer("releases", "restore", first, "--plan", plan_id, "--yes")
     assert restored.exit_code == 0, (restored.stdout, restored.stderr)
-    assert "Restored" in restored.stderr
+    assert "Restored" in restored.stdout
     now = deployer.json("releases", "ledger")
     assert {o["name"] for o in now["production"] if o["kind"] == "job"} == {"led_a"}
     assert now["entries"][0]["action"] == "restore"

@@ -74,11 +74,11 @@ def test_pending_items_are_packaged_deployed_and_cancelled(
     declined = deployer("releases", "deploy", package, input="n\n")
     assert declined.exit_code == 1, declined.output
     assert f"Release package {package} into the production of" in declined.stderr
-    assert "Cancelled; nothing changed." in declined.stderr
+    assert "Cancelled; nothing changed." in declined.stdout
     assert deployer.json("releases", "show", package)["release_package"]["deploy_status"] != 2
     deployed = deployer("releases", "deploy", package, "--yes")
     assert deployed.exit_code == 0, (deployed.stdout, deployed.stderr)
-    assert "Released package" in deployed.stderr
+    assert "Released package" in deployed.stdout
     shown = deployer.json("releases", "show", package)
     assert shown["release_package"]["deploy_status"] == 2
     human = deployer("releases", "show", package)
@@ -130,7 +130,7 @@ def test_a_package_refused_for_a_changed_production_is_planned_again(
     assert answer["release_package"]["plan_id"] not in (None, plan_before)
     deployed = deployer("releases", "deploy", package, "--yes")
     assert deployed.exit_code == 0, (deployed.stdout, deployed.stderr)
-    assert "Released package" in deployed.stderr
+    assert "Released package" in deployed.stdout
     assert deployer("releases", "plan", "4242").exit_code == 1
 
 
@@ -155,7 +155,7 @@ def test_a_deploy_failed_by_a_job_stopped_in_production_says_plan_it_again(
 
     failed = deployer("releases", "deploy", package, "--yes")
     assert failed.exit_code == 1, (failed.stdout, failed.stderr)
-    said = " ".join(failed.stderr.split())
+    said = " ".join(failed.stdout.split())
     assert f"Production changed since release package '{package}' was planned" in said
     assert f"jobferry releases plan {package}" in said
     assert "POST" not in said

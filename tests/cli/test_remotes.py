@@ -91,7 +91,7 @@ def test_a_remote_is_added_tested_refreshed_and_removed_from_the_cli(
     declined = cli("remotes", "remove", name, input="n\n")
     assert declined.exit_code == 1
     assert f"Remove remote '{name}' at " in declined.stderr
-    assert "Cancelled; nothing was removed." in declined.stderr
+    assert "Cancelled; nothing was removed." in declined.stdout
     assert cli("remotes", "show", name).exit_code == 0  # still there
     removed = cli("remotes", "remove", name, input="y\n")
     assert removed.exit_code == 0, removed.output

@@ -169,7 +169,7 @@ def first_promotion(story: Story) -> str:
     assert planned["plan"]["sameNamePolicy"]["applied"] == "SKIP"  # nothing to keep: all new
     assert (planned["since"], planned["promotion"]["jobs"]) == (None, 5)
     pending = story.human(code=4)
-    said = " ".join(pending.stderr.split())
+    said = " ".join(pending.stdout.split())
     assert (
         "Changes pending (16 object(s) to write); import them with: jobferry --config "
         f"{story.cli.config} promote {story.route} --apply" in said
@@ -191,8 +191,8 @@ def nothing_changed(story: Story) -> None:
     """Promoted again with nothing changed in test: exit 0, and nothing is packaged."""
     quiet = story.human(code=0)
     source = story.cli.remote.workspace_name(story.cli.workspace)
-    assert f"Nothing changed in workspace '{source}' since the last promotion (" in quiet.stderr
-    assert quiet.stdout == ""
+    assert f"Nothing changed in workspace '{source}' since the last promotion (" in quiet.stdout
+    assert quiet.stderr == ""
     answer = story.promote(code=0)
     assert (answer["promotion"], answer["plan"], answer["task"]) == (None, None, None)
     assert len(story.history()) == 1
@@ -259,7 +259,7 @@ def hot_fix_with_drift(story: Story) -> str:
         "keep-target (leave it as it is) or --on-drift take-package (overwrite the change) for "
         f"this run (jobferry routes edit {story.route} --on-drift … for every run)" in text
     )
-    assert "1 problem(s); nothing imported." in shown.stderr
+    assert "1 problem(s); nothing imported." in shown.stdout
     assert story.prod_job("revenue")["description"] == "hot-fix in prod"
 
     # Kept as prod has it: the skipped difference is still pending (exit 4), not "in sync".
@@ -273,7 +273,7 @@ def hot_fix_with_drift(story: Story) -> str:
         "keep-target; to write it: --on-drift take-package" in " ".join(told.stdout.split())
     )
     assert "this run: --on-drift keep-target (the route says fail)" in told.stderr
-    assert "Changes pending: 1 differing object(s) skipped" in " ".join(told.stderr.split())
+    assert "Changes pending: 1 differing object(s) skipped" in " ".join(told.stdout.split())
 
     done, said = story.applied("--on-drift", "take-package")
     assert lines(done) == expected
@@ -337,7 +337,7 @@ def rolled_back(story: Story, fifth: Result, earlier: list[str]) -> None:
     undone = invoke([*command[1:], "--yes"])
     assert undone.exit_code == 0, undone.output
     assert re.search(r"job +│ inventory │ RESTORED", undone.stdout), undone.stdout
-    assert "Rolled back 1 object(s)." in undone.stderr
+    assert "Rolled back 1 object(s)." in undone.stdout
     assert story.prod_job("inventory").get("description") is None, "the first promotion's"
     assert story.status("inventory") == "NORMAL"
 

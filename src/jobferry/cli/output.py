@@ -140,10 +140,12 @@ class Output:
 
     def finish(self, value: Any, code: int, message: str | None = None) -> None:
         """End the command with ``value`` as its JSON result (``--json``) and exit ``code``;
-        ``message`` goes to standard error (red when ``code`` is not 0) in human mode."""
+        in human mode ``message``, the verdict the exit code stands for, is the answer's last
+        line on standard output (red when ``code`` is not 0): ``cmd > log`` keeps what was
+        done, as it keeps the table above it."""
         self.result(value)
         if message and not self.json_mode:
-            self.err.print(Text(message, style="red" if code else "green"))
+            self.out.print(Text(message, style="red" if code else "green"))
         if code:
             raise typer.Exit(code)
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.text import Text
 
 from jobferry.cli import terminal
 from jobferry.cli.asking import (
@@ -249,7 +248,7 @@ def _end_import(s: Session, result: dict[str, Any], *, rollback: bool) -> None:
     out.result(result)
     if not out.json_mode:
         if not code:
-            out.err.print(Text("Imported.", style="green"))
+            out.line("Imported.", style="green")
         out.line(last_line(s, task) if rollback else f"Task {task.get('id')}.")
     if code:
         raise typer.Exit(int(code))
