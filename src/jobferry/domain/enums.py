@@ -151,7 +151,8 @@ class ProblemReason(StrEnum):
     """A rule of the target workspace's or the route's policy (``domain/policies.py``)."""
     REMOTE = "remote"
     """What a remote's push would refuse (``services/remotes/pushable.py``): the remote is
-    written all or nothing, and DataArts' public API cannot swap names within one push."""
+    written all or nothing, and DataArts' public API renames only jobs and cannot swap names
+    within one push."""
 
 
 class DriftPolicy(StrEnum):

@@ -4,6 +4,12 @@
 - **Not all or nothing**: a remote is written all or nothing (the push undoes every call when
   one fails), so an import into its shadow must be ATOMIC; a PER_OBJECT one is a problem of
   the whole package.
+- **A script or resource renamed**: DataArts' public API renames only jobs (the v2 rename
+  call). ``update_script`` addresses a script by its name, and a body naming another is no
+  rename; ``update_resource`` addresses a resource by its id and takes a new name in its body,
+  but refuses it while jobs use the old name (as this server does; DataArts documents no
+  more), and a rename's jobs do until their own update, later in the push: neither can be
+  given all or nothing. Each such rename is a problem of its object.
 - **Names swapped**: DataArts' public API renames one job at a time, and a job cannot take a
   name another job still holds; renames that give each other's names away in one import (A to
   B and B to A, or a longer ring) are a problem of each such rename.
@@ -11,7 +17,7 @@
 
 from __future__ import annotations
 
-from jobferry.domain.enums import ImportMode, ProblemReason
+from jobferry.domain.enums import ImportMode, ObjectKind, ProblemReason
 from jobferry.services.importing.delivery import Found
 from jobferry.services.importing.model import Problem, Record
 from jobferry.services.importing.request import ImportRequest
@@ -20,7 +26,8 @@ from jobferry.storage.importing.workset import Workset
 
 def plan_problems(remote: str, request: ImportRequest, workset: Workset, package: str) -> Found:
     """The problems of a plan (in ``workset``) whose push into ``remote`` would be refused."""
-    found = Found(objects=swapped_names(remote, workset))
+    renames = _renames(workset)
+    found = Found(objects=[*not_renamable(remote, renames), *swapped_names(remote, renames)])
     if request.mode is not ImportMode.ATOMIC:
         found.package.append(
             Problem(
@@ -35,13 +42,41 @@ def plan_problems(remote: str, request: ImportRequest, workset: Workset, package
     return found
 
 
-def swapped_names(remote: str, workset: Workset) -> list[tuple[int, Problem]]:
-    """(seq, problem) of each rename to a name another object of the plan gives up."""
+def _renames(workset: Workset) -> dict[int, Record]:
+    """The plan's renames by seq."""
     seqs = workset.renames()
     if not seqs:
-        return []
+        return {}
     records = workset.records(seqs)
-    renames = {seq: Record.unpacked(records[seq][0]) for seq in seqs}
+    return {seq: Record.unpacked(records[seq][0]) for seq in seqs}
+
+
+def not_renamable(remote: str, renames: dict[int, Record]) -> list[tuple[int, Problem]]:
+    """(seq, problem) of each rename of a script or a resource, which no published call of
+    DataArts' API carries into ``remote`` with the push's jobs (the module's docstring)."""
+    return [
+        (
+            seq,
+            Problem(
+                ProblemReason.REMOTE,
+                record.kind,
+                record.name,
+                f"the rename of {record.kind} '{record.previous_name}' to '{record.name}' "
+                f"cannot be pushed: DataArts' public API renames only jobs, so remote "
+                f"'{remote}' cannot be given a {record.kind}'s new name",
+                f"rename {record.kind} '{record.previous_name}' to '{record.name}' in DataArts "
+                "yourself, refresh the remote and plan again; or keep its old name in the "
+                "source",
+            ),
+        )
+        for seq, record in renames.items()
+        if record.kind != ObjectKind.JOB
+    ]
+
+
+def swapped_names(remote: str, renames: dict[int, Record]) -> list[tuple[int, Problem]]:
+    """(seq, problem) of each rename of a job to a name another job of the plan gives up."""
+    renames = {seq: r for seq, r in renames.items() if r.kind == ObjectKind.JOB}
     olds = {(r.kind, r.previous_name): r.name for r in renames.values() if r.previous_name}
     found = []
     for seq, record in renames.items():

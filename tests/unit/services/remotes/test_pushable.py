@@ -12,7 +12,7 @@ from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.request import parse_import_request
-from support.builders import make_job
+from support.builders import make_job, make_resource, make_script
 from support.planning import (
     import_package,
     jobs_with_dependencies,
@@ -77,3 +77,39 @@ def test_a_per_object_plan_into_a_remote_is_a_problem_of_the_package(
     assert task.status == TaskStatus.FAILED  # the import keeps its refusal
     assert "import with mode ATOMIC" in task.message
     assert held(standin) == before
+
+
+def test_a_plan_that_renames_a_script_and_a_resource_in_a_remote_shows_each_as_a_problem(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    """DataArts' public API renames only jobs: the plan says so of each script and resource
+    the source renamed, with the fix, and the import stops before any call to the remote."""
+    jobs = jobs_with_dependencies(make_job("daily_sales"))
+    import_package(services, shadow, write_objects(tmp_path / "first.zip", jobs))
+    before = held(standin)
+    uids = {
+        "renamed_sql": uid_of("script", "daily_sales_sql"),
+        "renamed_jar": uid_of("resource", "udf_jar"),
+    }
+    renamed = [
+        ("script", "renamed_sql", make_script("renamed_sql")),
+        ("resource", "renamed_jar", make_resource("renamed_jar")),
+    ]
+    package = write_objects(tmp_path / "renamed.zip", renamed, uids=uids)
+    plan = _plan(services, shadow, package)
+    problems = {(p.kind, p.name): p for p in plan.problems if p.reason is ProblemReason.REMOTE}
+    assert set(problems) == {("script", "renamed_sql"), ("resource", "renamed_jar")}
+    script = problems[("script", "renamed_sql")]
+    assert "the rename of script 'daily_sales_sql' to 'renamed_sql' cannot be pushed" in (
+        script.detail
+    )
+    assert "DataArts' public API renames only jobs" in script.detail
+    assert script.fix.startswith("rename script 'daily_sales_sql' to 'renamed_sql' in DataArts")
+    assert "rename resource 'udf_jar' to 'renamed_jar'" in problems[("resource", "renamed_jar")].fix
+    standin.reset()
+    task = run_import(services, shadow, upload(services, shadow, package))
+    assert task.status == TaskStatus.FAILED
+    assert "cannot be pushed" in task.message, task.message
+    assert standin.writes() == []  # refused by its plan: no call written to the remote
+    assert held(standin) == before
+    assert standin.refused() == []
