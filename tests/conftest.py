@@ -114,7 +114,7 @@ def _base_settings() -> Settings:
         admin_sk=ADMIN_SK,
         remote_retry_seconds=RETRY_SECONDS,
         # a call killed in the stand-in never lands unless a test lets it (Fault.STRAY): the
-        # recovery after a kill need not wait (tests/unit/services/remotes/test_push_recovery.py
+        # recovery after a kill need not wait (tests/unit/services/remotes/test_recovery.py
         # sets a settle time where it shows the wait)
         remote_settle_seconds=0,
     )

@@ -7,7 +7,7 @@ These keep the wire story of a push, an undo and a rollback, one test each; what
 call by call (a failure at every position undone, a lost answer or dropped connection read
 again, a 429 retried, a change since the refresh refused) is shown at the service level against
 the in-memory DataArts stand-in: tests/unit/services/remotes/test_push.py, test_undo.py,
-test_rollback.py and test_push_recovery.py, on SQLite and PostgreSQL. The wire story depends
+test_rollback.py and test_recovery.py, on SQLite and PostgreSQL. The wire story depends
 on no database, so it runs on SQLite only."""
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ behind the contract filter with latency added so that the push is slow enough to
 while its calls are made.
 
 On SQLite only: what recovery does after a push died midway is shown on both databases at the
-service level (tests/unit/services/remotes/test_push_recovery.py), and that a server killed on
+service level (tests/unit/services/remotes/test_recovery.py), and that a server killed on
 PostgreSQL keeps what it committed and fails or finishes its task when it starts again by
 tests/e2e/test_restart.py, test_sdk_import.py and test_releases_crash.py."""
 

@@ -89,6 +89,9 @@ class Fault(StrEnum):
     TIMEOUT = "timeout"
     """No answer in time (``httpx2.ReadTimeout`` raised): the call is still on its way and is
     done when :meth:`DataArtsStandin.land` is called."""
+    UNREACHABLE = "unreachable"
+    """The connection is refused (``httpx2.ConnectError`` raised, nothing seen nor done): the
+    remote is down or out of this server's reach."""
     STRAY = "stray"
     """The calling process dies as it sends the call (:class:`Killed` raised), and the call
     is still on its way: it is done when :meth:`DataArtsStandin.land` is called."""
@@ -132,6 +135,9 @@ class DataArtsStandin:
     seen: list[Seen] = field(default_factory=list)
     strays: list[Callable[[], httpx2.Response]] = field(default_factory=list)
     """Calls on their way (``Fault.STRAY``, ``Fault.TIMEOUT``), not yet landed."""
+    down: Fault | None = None
+    """Every call meets this fault while set (the remote out of reach: ``UNREACHABLE``, or
+    failing: ``FAIL``), until set back to ``None``."""
     land_before_writes: bool = False
     """Calls on their way land just before the next write is done (else: at :meth:`land`)."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -207,6 +213,7 @@ class DataArtsStandin:
             self.call_faults.clear()
             self.strays.clear()
             self.land_before_writes = False
+            self.down = None
             self._writes = 0
             self.latency = 0.0
 
@@ -216,6 +223,8 @@ class DataArtsStandin:
         """Answer one request (``httpx2.MockTransport``'s handler)."""
         if self.latency:
             time.sleep(self.latency)
+        if self.down is Fault.UNREACHABLE:
+            raise httpx2.ConnectError("[Errno 111] Connection refused", request=request)
         body = request.read()
         path = request.url.raw_path.decode("ascii").split("?", 1)[0]
         query = parse_qsl(request.url.query.decode("ascii"), keep_blank_values=True)
@@ -253,7 +262,11 @@ class DataArtsStandin:
                 for stray in self.strays:
                     stray()
                 self.strays.clear()
-        fault = self.call_faults.get(number) or (self.faults.get(self._writes) if write else None)
+        fault = (
+            self.down
+            or self.call_faults.get(number)
+            or (self.faults.get(self._writes) if write else None)
+        )
         ws = self.workspaces[headers.get("workspace") or self.workspace_id]
         return self._perform(number, call, params, query, body, (method, path), ws, write, fault)
 

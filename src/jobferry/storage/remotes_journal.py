@@ -47,6 +47,11 @@ remote_pushes = Table(
     Column("owner", String(64), nullable=True),
     Column("started_at", BigInteger, nullable=False),
     Column("ended_at", BigInteger, nullable=True),
+    # A recovery waiting on its remote (``waiting``): when it is tried next; one running
+    # (``recovering``): when its claim lapses unless renewed (0038).
+    Column("retry_at", BigInteger, nullable=True),
+    Column("tries", Integer, nullable=False, default=0, server_default="0"),
+    Column("last_error", Text, nullable=True),
 )
 
 remote_push_calls = Table(
@@ -66,8 +71,9 @@ remote_push_calls = Table(
     Column("at", BigInteger, nullable=False),
 )
 
-OPEN = ("pushing", "undoing", "recovering")
-"""States of a push that is not over: its remote may hold part of it."""
+OPEN = ("pushing", "undoing", "recovering", "waiting")
+"""States of a push that is not over: its remote may hold part of it (``waiting``: its
+recovery could not reach the remote and is tried again at ``retry_at``)."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,12 @@ class PushRecord:
     owner: str | None
     started_at: int
     ended_at: int | None
+    retry_at: int | None = None
+    """``waiting``: when its recovery is tried next; ``recovering``: when the claim lapses."""
+    tries: int = 0
+    """Recoveries of it that could not reach the remote, in a row."""
+    last_error: str | None = None
+    """Why the last of them could not (the remote's answer, or that there was none)."""
 
 
 @dataclass(frozen=True)
@@ -119,8 +131,9 @@ def set_push_state(tx: Tx, task_id: str, state: str, ended_at: int | None = None
     )
 
 
-def claim_push(tx: Tx, item: PushRecord, owner: str) -> bool:
-    """Take an open push over (to finish its undo); ``False`` when another process did first."""
+def claim_push(tx: Tx, item: PushRecord, owner: str, until: int) -> bool:
+    """Take an open push over (to finish its undo) until ``until``, when the claim lapses
+    unless :func:`renew_claim` pushes it back; ``False`` when another process did first."""
     same_owner = (
         remote_pushes.c.owner.is_(None)
         if item.owner is None
@@ -133,9 +146,29 @@ def claim_push(tx: Tx, item: PushRecord, owner: str) -> bool:
             remote_pushes.c.state == item.state,
             same_owner,
         )
-        .values(state="recovering", owner=owner)
+        .values(state="recovering", owner=owner, retry_at=until)
     )
     return bool(claimed.rowcount)
+
+
+def renew_claim(tx: Tx, task_id: str, until: int) -> None:
+    """The recovery of a push is still at work: its claim lapses at ``until`` now."""
+    tx.conn.execute(
+        update(remote_pushes)
+        .where(remote_pushes.c.task_id == task_id, remote_pushes.c.state == "recovering")
+        .values(retry_at=until)
+    )
+
+
+def wait_push(tx: Tx, task_id: str, error: str, retry_at: int) -> None:
+    """The recovery of a push could not reach its remote (``error``, in words): it waits, to
+    be tried again at ``retry_at`` by whichever process takes it then."""
+    c = remote_pushes.c
+    tx.conn.execute(
+        update(remote_pushes)
+        .where(c.task_id == task_id)
+        .values(state="waiting", owner=None, retry_at=retry_at, tries=c.tries + 1, last_error=error)
+    )
 
 
 def open_in_workspace(tx: Tx, workspace_id: str) -> list[PushRecord]:
@@ -146,22 +179,25 @@ def open_in_workspace(tx: Tx, workspace_id: str) -> list[PushRecord]:
     return [PushRecord(**row._mapping) for row in tx.conn.execute(stmt)]
 
 
-def orphaned(tx: Tx, alive_since: int) -> list[PushRecord]:
+def orphaned(tx: Tx, alive_since: int, now: int) -> list[PushRecord]:
     """Open pushes nobody is finishing: their task is no longer RUNNING (its process died and
     the heartbeat failed it), or the process running them (a rollback has no task) or that took
-    them over stopped beating."""
+    them over stopped beating, or its claim lapsed (``now``: past ``retry_at``); and those
+    whose recovery waits on the remote and is due."""
     alive = select(workers.c.id).where(workers.c.heartbeat_at >= alive_since)
     ended = select(system_tasks.c.id).where(system_tasks.c.status != TaskStatus.RUNNING)
+    c = remote_pushes.c
     stmt = select(remote_pushes).where(
         or_(
             and_(
-                remote_pushes.c.state.in_(("pushing", "undoing")),
-                or_(remote_pushes.c.task_id.in_(ended), remote_pushes.c.owner.not_in(alive)),
+                c.state.in_(("pushing", "undoing")),
+                or_(c.task_id.in_(ended), c.owner.not_in(alive)),
             ),
             and_(
-                remote_pushes.c.state == "recovering",
-                or_(remote_pushes.c.owner.is_(None), remote_pushes.c.owner.not_in(alive)),
+                c.state == "recovering",
+                or_(c.owner.is_(None), c.owner.not_in(alive), c.retry_at < now),
             ),
+            and_(c.state == "waiting", or_(c.retry_at.is_(None), c.retry_at <= now)),
         )
     )
     return [PushRecord(**row._mapping) for row in tx.conn.execute(stmt)]

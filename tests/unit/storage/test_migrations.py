@@ -453,3 +453,40 @@ def test_0035_stamps_no_task_as_dropped_and_forgets_the_stamps_going_back(
             assert [tuple(r) for r in rows.all()] == [("t1", "SUCCESSFUL")]
     finally:
         db.dispose()
+
+
+def test_0038_gives_every_push_no_wait_and_hands_a_waiting_one_back_as_unclaimed(
+    empty_database_url: str,
+) -> None:
+    db = Database(empty_database_url)
+    try:
+        _migrate(db, "0035")
+        with db.engine.begin() as conn:
+            _workspace(conn)
+            conn.exec_driver_sql(
+                "INSERT INTO remote_pushes (task_id, project_id, workspace_id, remote, state, "
+                "owner, started_at, ended_at) VALUES ('t1', 'p', 'w', 'prod', 'recovering', "
+                "'proc', 1, NULL)"
+            )
+
+        _migrate(db, "0038")
+
+        with db.engine.begin() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT task_id, state, retry_at, tries, last_error FROM remote_pushes"
+            )
+            assert [tuple(r) for r in rows.all()] == [("t1", "recovering", None, 0, None)]
+            conn.exec_driver_sql(
+                "UPDATE remote_pushes SET state = 'waiting', retry_at = 9, tries = 2, "
+                "last_error = 'refused'"
+            )
+
+        _migrate(db, "0035", down=True)
+
+        columns = {c["name"] for c in sa.inspect(db.engine).get_columns("remote_pushes")}
+        assert not {"retry_at", "tries", "last_error"} & columns
+        with db.engine.begin() as conn:
+            rows = conn.exec_driver_sql("SELECT task_id, state, owner FROM remote_pushes")
+            assert [tuple(r) for r in rows.all()] == [("t1", "recovering", None)]
+    finally:
+        db.dispose()

@@ -19,8 +19,9 @@ by a shadow workspace that changes only when the remote is refreshed.
   order), ``sending`` (a level of calls in flight), ``writes`` (each call and the one undoing
   it), ``journal`` (every call written down
   before and after it is made), ``undo``, and ``unsent`` (the shadow brought to what the
-  calls could not carry: a job's description as the remote holds it); ``orphans`` (what the
-  task of a push whose process died says until its undo, the recovery's, is over).
+  calls could not carry: a job's description as the remote holds it); ``recovery`` (the undo
+  of a push whose process died, finished by another, waiting while the remote is out of
+  reach); ``orphans`` (what the task of such a push says until its undo is over).
 - ``pushable``: what a push would refuse, said by the plan into the shadow as its problems.
 - ``rollback``: a push rolled back by pushing its inverse; ``basis``: what a package carried
   to a remote's side was cut against."""

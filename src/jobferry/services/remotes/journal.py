@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from jobferry.services.context import now_ms
 from jobferry.services.remotes.writes import Step
-from jobferry.storage import Database
+from jobferry.storage import Database, Tx
 from jobferry.storage import remotes_journal as repo
 from jobferry.storage.remotes_journal import CallRecord, PushRecord
 
@@ -26,6 +26,9 @@ class Journal:
 
     db: Database
     task_id: str
+    claim_ms: int = 0
+    """A recovery's journal: each call's outcome renews the claim for this long (its process
+    is at work), so that only a claim nobody renews lapses (0: a push's own journal)."""
 
     def start(self, project_id: str, workspace_id: str, remote: str, owner: str) -> None:
         """Journal the push before its first call."""
@@ -64,12 +67,18 @@ class Journal:
         """A call's outcome (``done``, ``refused``, ``failed``, ``undone``, ``stuck``)."""
         with self.db.transaction() as tx:
             repo.set_call(tx, self.task_id, seq, state, note)
+            self._renew(tx)
 
     def marks(self, outcomes: Sequence[tuple[int, str, str | None]]) -> None:
         """The outcomes of calls that ended together, in one transaction: (seq, state, note)
         each."""
         with self.db.transaction() as tx:
             repo.set_calls(tx, self.task_id, outcomes)
+            self._renew(tx)
+
+    def _renew(self, tx: Tx) -> None:
+        if self.claim_ms:
+            repo.renew_claim(tx, self.task_id, now_ms() + self.claim_ms)
 
     def state(self, state: str, over: bool = False) -> None:
         """The push's state (``over``: it ended)."""

@@ -5,7 +5,8 @@ The heartbeat fails such a task at once (``TaskService.heartbeat``), but the rem
 hold what it wrote: :meth:`~.push.PushService.recover` undoes it once the calls it had in
 flight can no longer land (the settle time after the newest was sent), on whichever server
 process takes it. Until then the task says that its undo waits, and how long (from the time it
-is read), or that a server process is undoing it now; once over, the recovery writes into the
+is read), that it waits for a remote it could not reach (why, and when it is tried again), or
+that a server process is undoing it now; once over, the recovery writes into the
 task how it ended (what was undone, what could not be and what to do): a push's
 (``PushService._tell``), a rollback's (:func:`tell_rollback`: what it had rolled back, what
 stays so, and the command that finishes it).
@@ -57,16 +58,46 @@ def undoing_now(
     alive = journal_repo.alive_among(tx, {p.owner for p in pushes if p.owner}, alive_since)
     said: dict[str, str] = {}
     for push in pushes:
-        task, live = keyed[push.task_id], push.owner in alive
-        if push.state == "recovering" and live:
-            when = "a server process is undoing them now"
-        elif live and task.status == TaskStatus.RUNNING:
-            continue  # a push (or its own undo) running on a process that is alive
-        else:
-            when = _starts(journal_repo.newest_pending(tx, push.task_id), settle_ms, now)
-        undone = f"the calls it made to the remote are not undone yet: {when}"
-        said[task.id] = f"{stopped(task, push)}; {undone}. {LATER}"
+        task = keyed[push.task_id]
+        when = _when(tx, push, task, push.owner in alive, settle_ms, now)
+        if when is not None:
+            undone = f"the calls it made to the remote are not undone yet: {when}"
+            said[task.id] = f"{stopped(task, push)}; {undone}. {LATER}"
     return said
+
+
+def _when(
+    tx: Tx, push: PushRecord, task: TaskRecord, live: bool, settle_ms: int, now: int
+) -> str | None:
+    """When the undo of ``push`` happens, as of ``now`` (``live``: its owner beats; ``None``:
+    a push, or its own undo, running on a live process, which says nothing of the kind)."""
+    if push.state == "waiting":
+        return _waits(push, now)
+    if push.state == "recovering" and live and (push.retry_at or now) >= now:
+        return "a server process is undoing them now"
+    if live and push.state != "recovering" and task.status == TaskStatus.RUNNING:
+        return None
+    return _starts(journal_repo.newest_pending(tx, push.task_id), settle_ms, now)
+
+
+def _waits(push: PushRecord, now: int) -> str:
+    """What a recovery waiting on its remote says: why, and when it is tried again."""
+    error = (push.last_error or "no answer").rstrip(". ")
+    again = "when a server process takes it"
+    if push.retry_at is not None and push.retry_at > now:
+        again = f"in {_duration(push.retry_at - now)}, {again}"
+    return (
+        f"its undo waits for remote '{push.remote}', which it could not reach (tried "
+        f"{push.tries} time(s)): {error}; it is tried again {again}"
+    )
+
+
+def _duration(ms: int) -> str:
+    """A wait in whole seconds, or minutes and seconds past a minute."""
+    seconds = math.ceil(ms / 1000)
+    if seconds < 60:
+        return f"{seconds} s"
+    return f"{seconds // 60} min {seconds % 60} s" if seconds % 60 else f"{seconds // 60} min"
 
 
 def _starts(sent: int | None, settle_ms: int, now: int) -> str:

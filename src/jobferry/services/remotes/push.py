@@ -40,7 +40,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from jobferry.domain.enums import ImportMode, ObjectKind, Role, TaskStatus
+from jobferry.domain.enums import ImportMode, ObjectKind
 from jobferry.errors import (
     ConflictError,
     InvalidRequestError,
@@ -50,24 +50,23 @@ from jobferry.errors import (
     RemoteNotFoundError,
     RollbackRefusedError,
 )
-from jobferry.services.context import Actor, Scope, now_ms
-from jobferry.services.definitions.documents import dump, load
+from jobferry.services.context import Scope, now_ms
+from jobferry.services.definitions.documents import dump
 from jobferry.services.importing.changes import Committed, TaskEnd
 from jobferry.services.importing.delivery import Attempt, PreparedImport
 from jobferry.services.importing.rollback import undo_import
 from jobferry.services.remotes.journal import Journal
-from jobferry.services.remotes.orphans import tell_rollback, undoing_now
 from jobferry.services.remotes.program import NotingChanges, Program
 from jobferry.services.remotes.reading import RemoteState, changed_since, read_state, record_after
+from jobferry.services.remotes.recovery import Recovery
 from jobferry.services.remotes.sending import PushFailed, send_level
 from jobferry.services.remotes.service import RemoteService
 from jobferry.services.remotes.steps import build
-from jobferry.services.remotes.undo import ROLLBACK, UndoReport, fail_subtasks, sentence, undo_push
+from jobferry.services.remotes.undo import UndoReport, fail_subtasks, sentence, undo_push
 from jobferry.services.remotes.unsent import hold_as_remote
 from jobferry.services.remotes.writes import RemoteWrites, Step
 from jobferry.services.tasks import TaskService
 from jobferry.storage import Database, Tx
-from jobferry.storage import accounts as account_repo
 from jobferry.storage import remotes as remote_repo
 from jobferry.storage import remotes_journal as journal_repo
 from jobferry.storage import tasks as task_repo
@@ -336,93 +335,26 @@ class PushService:
 
     def recover(self) -> list[str]:
         """Finish the undo of every push whose process died (its task failed by the
-        heartbeat); the task ids undone."""
-        now = self.clock()
-        with self.db.transaction(readonly=True) as tx:
-            orphans = journal_repo.orphaned(tx, now - 4 * self.tasks.heartbeat_ms)
-            sent = {push.task_id: journal_repo.newest_pending(tx, push.task_id) for push in orphans}
-        done = []
-        for push in orphans:
-            if self._unsettled(push, sent[push.task_id], now):
-                continue
-            with self.db.transaction() as tx:
-                if not journal_repo.claim_push(tx, push, self.tasks.worker_id):
-                    continue
-                item = remote_repo.get_remote(tx, push.project_id, push.remote)
-            if item is None:
-                log.error(
-                    "push %s: remote %s is gone; its journal stays", push.task_id, push.remote
-                )
-                continue
-            journal = Journal(self.db, push.task_id)
-            with self.remotes.client(item) as client:
-                writes = RemoteWrites(client, self.sleep)
-                report = undo_push(journal, writes, item.name, over=False)
-            shadow = self._recover_shadow(push, report.final())
-            if push.task_id.startswith(ROLLBACK):  # its task's, if it ran as one
-                with self.db.transaction() as tx:
-                    tell_rollback(tx, push, report, now_ms())
-                continue
-            self._tell(push.task_id, item.name, report, shadow)
-            done.append(push.task_id)
-        return done
-
-    def _unsettled(self, push: PushRecord, sent: int | None, now: int) -> bool:
-        """Whether a call ``push`` had in flight when its process died (sent at ``sent`` at
-        the latest) may still land on the remote: its recovery waits, since the undo decides
-        from what the remote holds."""
-        if sent is None or now >= sent + self.settle_ms:
-            self._waiting.discard(push.task_id)
-            return False
-        if push.task_id not in self._waiting:
-            self._waiting.add(push.task_id)
-            wait = (sent + self.settle_ms - now) / 1000
-            log.warning(
-                "push %s to remote %s: its undo waits %.0f s for the calls in flight when its "
-                "process stopped to reach the remote",
-                push.task_id,
-                push.remote,
-                wait,
-            )
-        return True
+        heartbeat), and of those whose recovery waits on the remote and is due; the task ids
+        undone (:mod:`.recovery`)."""
+        return self._recovery().run()
 
     def telling(self, tx: Tx, tasks: Sequence[TaskRecord]) -> dict[str, str]:
         """What the tasks among ``tasks`` of pushes (or rollbacks) whose process died say
         while their undo waits or runs, as of now (``TaskService.telling``)."""
-        now = self.clock()
-        alive_since = now - 4 * self.tasks.heartbeat_ms
-        return undoing_now(tx, tasks, settle_ms=self.settle_ms, alive_since=alive_since, now=now)
+        return self._recovery().telling(tx, tasks)
 
-    def _recover_shadow(self, push: PushRecord, final: str) -> str:
-        """The shadow's import of a push whose process died, rolled back with the journal's
-        end (a rollback's journal: the shadow never took it, the journal ends alone)."""
-        with self.db.transaction(readonly=True) as tx:
-            scope = _task_scope(tx, push)
-        if scope is None:
-            with self.db.transaction() as tx:
-                journal_repo.set_push_state(tx, push.task_id, final, now_ms())
-            return ""
-        return self._undo_shadow(scope, push.task_id, final)
-
-    def _tell(self, task_id: str, remote: str, report: UndoReport, shadow: str) -> None:
-        message = (
-            f"The push to remote '{remote}' stopped when its server process did, and was "
-            f"undone after a restart. {report.describe()}{shadow}"
+    def _recovery(self) -> Recovery:
+        return Recovery(
+            self.db,
+            self.remotes,
+            self.tasks,
+            self._undo_shadow,
+            self.settle_ms,
+            self.sleep,
+            self.clock,
+            self._waiting,
         )
-        result = dump({"push": report.as_json()})
-        with self.db.transaction() as tx:
-            journal_repo.tell_task(tx, task_id, TaskStatus.FAILED, message, result, now_ms())
-
-
-def _task_scope(tx: Tx, push: PushRecord) -> Scope | None:
-    """The scope the push's import task ran in (``None``: a rollback's journal, no task)."""
-    task = task_repo.get_task(tx, push.workspace_id, push.task_id)
-    workspace = account_repo.get_workspace(tx, push.project_id, push.workspace_id)
-    if task is None or task.actor is None or workspace is None:
-        return None
-    who = load(task.actor)
-    actor = Actor(int(who["userId"]), str(who["name"]), push.project_id, who["projectAdmin"])
-    return Scope(actor, workspace, Role(who["role"]))
 
 
 def _refuse_unsupported(program: Program, remote: str) -> None:

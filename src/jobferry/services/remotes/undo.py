@@ -15,10 +15,10 @@ from typing import Any
 import orjson
 
 from jobferry.domain.enums import ObjectKind, PlanAction, TaskStatus
-from jobferry.errors import RemoteError
+from jobferry.errors import RemoteAuthError, RemoteError
 from jobferry.services.definitions.documents import dump, load
 from jobferry.services.remotes.journal import Journal
-from jobferry.services.remotes.writes import RemoteWrites, Step, Undo
+from jobferry.services.remotes.writes import RemoteWrites, Step, Undo, transient
 from jobferry.storage import Tx
 from jobferry.storage import tasks as task_repo
 from jobferry.storage.remotes_journal import CallRecord
@@ -98,43 +98,74 @@ def _undone_meanwhile(writes: RemoteWrites, step: Step) -> bool:
         return False
 
 
-def undo_push(journal: Journal, writes: RemoteWrites, remote: str, over: bool = True) -> UndoReport:
+def out_of_reach(exc: RemoteError) -> bool:
+    """Whether a call failed as the remote could not be reached or would not serve it now (no
+    answer, a 5xx or 429, its key refused): a recovery waits and tries again later, rather
+    than calling the change one that could not be undone."""
+    return transient(exc) or isinstance(exc, RemoteAuthError)
+
+
+def undo_push(
+    journal: Journal,
+    writes: RemoteWrites,
+    remote: str,
+    over: bool = True,
+    *,
+    recovering: bool = False,
+) -> UndoReport:
     """Undo every call of the push journalled as done, pending or failed, newest first;
     ``over``: end the journal (else the caller ends it, :meth:`UndoReport.final`, with what it
-    undoes beside the remote in the same transaction)."""
+    undoes beside the remote in the same transaction). ``recovering``: a recovery's undo,
+    whose journal stays ``recovering`` meanwhile and which stops at the first call the remote
+    is out of reach for (:func:`out_of_reach`, raised): the calls undone so far stay undone
+    and the recovery tries the rest later."""
     report = UndoReport()
-    journal.state("undoing")
+    if not recovering:
+        journal.state("undoing")
     for call in reversed(journal.calls()):
-        if call.state not in UNDONE_STATES:
-            continue
-        step, back = undo_step(call), None
-        try:
-            back = writes.inverse(step)
-            if back is not None:
-                writes.make(back)
-        except RemoteError as exc:
-            if back is not None and _undone_meanwhile(writes, step):
-                journal.mark(call.seq, "undone", back.title())
-                report.undone.append(step.title())
-                continue
-            journal.mark(call.seq, "stuck", exc.message)
-            stuck: dict[str, Any] = {
-                "object": f"{step.kind} '{step.name}'",
-                "call": step.call,
-                "reason": exc.message,
-                "fix": fix_for(step, remote, journal.task_id),
-            }
-            definition = step.undo.before if step.undo is not None else None
-            if definition:
-                stuck["definition"] = definition
-            report.stuck.append(stuck)
-            continue
-        journal.mark(call.seq, "undone", back.title() if back else "nothing to undo")
-        if back is not None:
-            report.undone.append(step.title())
+        if call.state in UNDONE_STATES:
+            _undo_call(journal, writes, call, remote, report, recovering)
     if over:
         journal.state(report.final(), over=True)
     return report
+
+
+def _undo_call(
+    journal: Journal,
+    writes: RemoteWrites,
+    call: CallRecord,
+    remote: str,
+    report: UndoReport,
+    recovering: bool,
+) -> None:
+    """Undo one journalled call, noting in ``report`` and the journal how it went."""
+    step, back = undo_step(call), None
+    try:
+        back = writes.inverse(step)
+        if back is not None:
+            writes.make(back)
+    except RemoteError as exc:
+        if recovering and out_of_reach(exc):
+            raise
+        if back is not None and _undone_meanwhile(writes, step):
+            journal.mark(call.seq, "undone", back.title())
+            report.undone.append(step.title())
+            return
+        journal.mark(call.seq, "stuck", exc.message)
+        stuck: dict[str, Any] = {
+            "object": f"{step.kind} '{step.name}'",
+            "call": step.call,
+            "reason": exc.message,
+            "fix": fix_for(step, remote, journal.task_id),
+        }
+        definition = step.undo.before if step.undo is not None else None
+        if definition:
+            stuck["definition"] = definition
+        report.stuck.append(stuck)
+        return
+    journal.mark(call.seq, "undone", back.title() if back else "nothing to undo")
+    if back is not None:
+        report.undone.append(step.title())
 
 
 def fail_subtasks(tx: Tx, task_id: str, why: str) -> None:

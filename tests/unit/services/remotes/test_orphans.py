@@ -92,7 +92,7 @@ def test_a_killed_push_whose_undo_runs_on_a_live_process_says_so(
         push = journal_repo.get_push(tx, task_id)
         assert push is not None
         worker_repo.register(tx, "other-process", "host", 1, now_ms())
-        assert journal_repo.claim_push(tx, push, "other-process")
+        assert journal_repo.claim_push(tx, push, "other-process", now_ms() + 60_000)
     said = _said(services, shadow, task_id)
     assert "not undone yet: a server process is undoing them now" in said
     assert "Read this task again once the undo is over" in said

@@ -17,7 +17,7 @@ from jobferry.errors import PlanStaleError, RemoteError, RollbackRefusedError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.importing.rollback import LocalRollback
-from jobferry.services.remotes.push import ROLLBACK
+from jobferry.services.remotes.undo import ROLLBACK
 from jobferry.storage import remotes_journal as journal_repo
 from jobferry.storage.importing import target as target_repo
 from support.builders import make_job

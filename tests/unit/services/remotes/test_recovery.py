@@ -1,4 +1,4 @@
-"""A push whose process died midway (``PushService.recover`` in ``services/remotes/push.py``),
+"""A push whose process died midway (``PushService.recover``, ``services/remotes/recovery.py``),
 at the service level: the stand-in kills the push as it sends a call (:class:`Killed`, which
 nothing in jobferry catches, as nothing catches kill -9), leaving its journal open; recovery
 then undoes every write journalled, newest first, rolls the shadow's import back, and fails
@@ -16,11 +16,12 @@ from jobferry.errors import ConflictError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope, now_ms
 from jobferry.storage import remotes_journal as journal_repo
+from jobferry.storage import workers as worker_repo
 from jobferry.storage.importing import target as target_repo
 from support.console import admin_actor
 from support.planning import import_package
 from support.pushes import SECOND, first_package, killed_push, second_package
-from support.standin import DataArtsStandin, Fault, Killed, held, remote_shadow
+from support.standin import AK, SK, DataArtsStandin, Fault, Killed, held, remote_shadow
 
 
 @pytest.fixture
@@ -178,3 +179,88 @@ def test_a_recovery_that_died_mid_undo_is_finished_by_the_next(
     task = services.tasks.show(shadow, task_id)
     assert "the remote is as it was before the push" in task.message, task.message
     assert [s.status for s in standin.seen if s.write][:3] == [0, 204, 400]
+
+
+def _push(services: Services, task_id: str) -> journal_repo.PushRecord:
+    with services.db.transaction(readonly=True) as tx:
+        push = journal_repo.get_push(tx, task_id)
+    assert push is not None
+    return push
+
+
+@pytest.mark.parametrize("outage", ["unreachable", "failing", "refusing the key"])
+def test_a_recovery_that_cannot_reach_the_remote_waits_and_finishes_once_it_is_back(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path, outage: str
+) -> None:
+    """The remote out of reach (connection refused, 5xx, its key refused) is no change that
+    could not be undone: the journal waits (not "recovering" for ever), the task says why and
+    when the undo is tried again, each wait twice the last, and the undo finishes whole once
+    the remote answers again."""
+    before = held(standin)
+    standin.reset()
+    standin.faults[3] = Fault.KILL
+    task_id = killed_push(services, shadow, tmp_path)
+    pushed = held(standin)
+    now = [now_ms()]
+    services.pushes.clock = lambda: now[0]
+    if outage == "refusing the key":
+        standin.keys[AK] = "a rotated secret key"
+    else:
+        standin.down = Fault.UNREACHABLE if outage == "unreachable" else Fault.FAIL
+    assert services.pushes.recover() == []
+    push = _push(services, task_id)
+    assert (push.state, push.tries, push.retry_at) == ("waiting", 1, now[0] + 30_000)
+    assert push.last_error is not None
+    said = services.tasks.show(shadow, task_id).message
+    assert "its undo waits for remote 'prod', which it could not reach (tried 1 time(s))" in said
+    assert push.last_error.rstrip(".") in said
+    assert "it is tried again in 30 s, when a server process takes it" in said
+    assert held(standin) == pushed  # nothing undone, nothing called "not undone"
+    with services.db.transaction(readonly=True) as tx:
+        assert "stuck" not in {call.state for call in journal_repo.calls(tx, task_id)}
+    seen = len(standin.seen)
+    now[0] += 29_000
+    assert services.pushes.recover() == []  # not due yet: nothing sent
+    assert len(standin.seen) == seen
+    now[0] += 1_000
+    assert services.pushes.recover() == []  # due, still out of reach: twice as long now
+    push = _push(services, task_id)
+    assert (push.state, push.tries, push.retry_at) == ("waiting", 2, now[0] + 60_000)
+    assert "(tried 2 time(s))" in services.tasks.show(shadow, task_id).message
+    assert "it is tried again in 1 min" in services.tasks.show(shadow, task_id).message
+    standin.down, standin.keys[AK] = None, SK
+    now[0] += 60_000
+    assert services.pushes.recover() == [task_id]
+    assert held(standin) == before
+    task = services.tasks.show(shadow, task_id)
+    assert task.status == TaskStatus.FAILED
+    assert "not undone yet" not in task.message
+    assert "the remote is as it was before the push" in task.message
+    assert _push(services, task_id).state == "undone"
+    refused = {s.status for s in standin.refused()}  # the signatures the old key made
+    assert refused == ({401} if outage == "refusing the key" else set())
+
+
+def test_a_claim_whose_process_stopped_undoing_lapses_and_is_taken_over(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    """A process that claimed the recovery and beats still, but made no undo call since (its
+    recovery thread died): past the claim's end, another process takes the push over."""
+    before = held(standin)
+    standin.reset()
+    standin.faults[3] = Fault.KILL
+    task_id = killed_push(services, shadow, tmp_path)
+    now = [now_ms()]
+    services.pushes.clock = lambda: now[0]
+    push = _push(services, task_id)
+    with services.db.transaction() as tx:
+        worker_repo.register(tx, "other-process", "host", 1, now[0])
+        assert journal_repo.claim_push(tx, push, "other-process", now[0] + 1)
+    said = services.tasks.show(shadow, task_id).message
+    assert "not undone yet: a server process is undoing them now" in said
+    assert services.pushes.recover() == []  # claimed by a live process
+    now[0] += 2
+    said = services.tasks.show(shadow, task_id).message
+    assert "its undo starts when a server process takes it" in said
+    assert services.pushes.recover() == [task_id]
+    assert held(standin) == before
