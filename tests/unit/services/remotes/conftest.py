@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from jobferry.services.container import Services
-from jobferry.services.context import Scope
 from support.builders import make_job
-from support.standin import DataArtsStandin, remote_shadow
+from support.shadows import shadow_fixture
+from support.standin import DataArtsStandin
 
 
 @pytest.fixture
@@ -18,6 +17,4 @@ def standin() -> DataArtsStandin:
     return standin
 
 
-@pytest.fixture
-def shadow(services: Services, standin: DataArtsStandin) -> Scope:
-    return remote_shadow(services, standin)
+shadow = shadow_fixture()

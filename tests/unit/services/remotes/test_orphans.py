@@ -16,10 +16,10 @@ from jobferry.services.tasks import ORPHANED
 from jobferry.storage import remotes_journal as journal_repo
 from jobferry.storage import tasks as task_repo
 from jobferry.storage import workers as worker_repo
-from support.console import admin_actor
 from support.planning import import_package
-from support.pushes import SECOND, first_package, killed_push, second_package
-from support.standin import DataArtsStandin, Fault, Killed, held, remote_shadow
+from support.pushes import SECOND, killed_push, second_package
+from support.shadows import shadow_fixture
+from support.standin import DataArtsStandin, Fault, Killed, held
 
 
 @pytest.fixture
@@ -27,12 +27,7 @@ def standin() -> DataArtsStandin:
     return DataArtsStandin()
 
 
-@pytest.fixture
-def shadow(services: Services, standin: DataArtsStandin, tmp_path: Path) -> Scope:
-    scope = remote_shadow(services, standin)
-    import_package(services, scope, first_package(tmp_path))
-    services.remotes.refresh(admin_actor(services), "prod")
-    return scope
+shadow = shadow_fixture(pushed=True, refreshed=True)
 
 
 def _failed_by_the_heartbeat(services: Services, task_id: str) -> None:

@@ -21,6 +21,7 @@ from jobferry.storage.importing import target as target_repo
 from support.console import admin_actor
 from support.planning import import_package
 from support.pushes import SECOND, first_package, killed_push, second_package
+from support.shadows import shadow_fixture
 from support.standin import AK, SK, DataArtsStandin, Fault, Killed, held, remote_shadow
 
 
@@ -29,13 +30,8 @@ def standin() -> DataArtsStandin:
     return DataArtsStandin()
 
 
-@pytest.fixture
-def shadow(services: Services, standin: DataArtsStandin, tmp_path: Path) -> Scope:
-    scope = remote_shadow(services, standin)
-    import_package(services, scope, first_package(tmp_path))
-    standin.workspace.jobs["daily_sales"].status = "SCHEDULING"
-    services.remotes.refresh(admin_actor(services), "prod")  # as the push's plan does first
-    return scope
+# refreshed after the first push, as the push's plan does first
+shadow = shadow_fixture(pushed=True, scheduled=("daily_sales",), refreshed=True)
 
 
 def _shadow(services: Services, scope: Scope) -> dict[str, tuple[str, str]]:

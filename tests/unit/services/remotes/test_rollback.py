@@ -24,8 +24,9 @@ from support.builders import make_job
 from support.console import admin_actor
 from support.planning import import_package
 from support.progress import said_by
-from support.pushes import SECOND, first_package, second_package
-from support.standin import DataArtsStandin, Fault, Killed, held, remote_shadow, settling
+from support.pushes import SECOND, second_package
+from support.shadows import shadow_fixture
+from support.standin import DataArtsStandin, Fault, Killed, held, settling
 
 
 @pytest.fixture
@@ -33,11 +34,7 @@ def standin() -> DataArtsStandin:
     return DataArtsStandin()
 
 
-@pytest.fixture
-def shadow(services: Services, standin: DataArtsStandin, tmp_path: Path) -> Scope:
-    scope = remote_shadow(services, standin)
-    import_package(services, scope, first_package(tmp_path))
-    return scope
+shadow = shadow_fixture(pushed=True)
 
 
 def test_a_rolled_back_push_leaves_the_remote_as_before_it(

@@ -15,10 +15,10 @@ from jobferry.services.context import Scope
 from jobferry.services.remotes.undo import UndoReport, fix_for, sentence
 from jobferry.services.remotes.writes import Step, Undo, UndoOp
 from jobferry.storage import remotes_journal as journal_repo
-from support.console import admin_actor
 from support.planning import import_package, run_import, upload
-from support.pushes import SECOND, first_package, second_package
-from support.standin import DataArtsStandin, Fault, held, remote_shadow
+from support.pushes import SECOND, second_package
+from support.shadows import shadow_fixture
+from support.standin import DataArtsStandin, Fault, held
 
 
 @pytest.fixture
@@ -26,15 +26,9 @@ def standin() -> DataArtsStandin:
     return DataArtsStandin()
 
 
-@pytest.fixture
-def shadow(services: Services, standin: DataArtsStandin, tmp_path: Path) -> Scope:
-    """The remote after a first push of daily_sales, weekly_sales and hourly_sales, daily_sales
-    then scheduled on the remote and the shadow refreshed."""
-    scope = remote_shadow(services, standin)
-    import_package(services, scope, first_package(tmp_path))
-    standin.workspace.jobs["daily_sales"].status = "SCHEDULING"
-    services.remotes.refresh(admin_actor(services), "prod")
-    return scope
+# The remote after a first push of daily_sales, weekly_sales and hourly_sales, daily_sales
+# then scheduled on the remote and the shadow refreshed.
+shadow = shadow_fixture(pushed=True, scheduled=("daily_sales",), refreshed=True)
 
 
 def test_the_second_push_pauses_edits_deletes_creates_and_restores(
