@@ -111,8 +111,8 @@ class Recovery:
         """Undo the remote's side of ``push`` (raises :class:`RemoteOutOfReach`)."""
         if item is None:
             raise RemoteOutOfReach(
-                f"Remote '{push.remote}' is no longer on this server. Add it again with the "
-                "same workspace (jobferry remotes add) so that the undo can finish."
+                f"Remote '{push.remote}' is no longer configured on this server (its record "
+                "is gone from the database), so its endpoint and key are unknown."
             )
         journal = Journal(self.db, push.task_id, claim_ms=CLAIM_MS)
         try:

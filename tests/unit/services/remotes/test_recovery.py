@@ -15,6 +15,7 @@ from jobferry.domain.enums import TaskStatus
 from jobferry.errors import ConflictError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope, now_ms
+from jobferry.storage import remotes as remote_repo
 from jobferry.storage import remotes_journal as journal_repo
 from jobferry.storage import workers as worker_repo
 from jobferry.storage.importing import target as target_repo
@@ -258,5 +259,35 @@ def test_a_claim_whose_process_stopped_undoing_lapses_and_is_taken_over(
     now[0] += 2
     said = services.tasks.show(shadow, task_id).message
     assert "its undo starts when a server process takes it" in said
+    assert services.pushes.recover() == [task_id]
+    assert held(standin) == before
+
+
+def test_a_recovery_whose_remote_record_is_gone_waits_for_it_not_for_ever_recovering(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    """The remote's record gone from the database (removing it is refused while a push is
+    open: a restore of an older backup) leaves the recovery waiting, saying why, not claimed
+    for ever; once the record is back, the undo finishes."""
+    before = held(standin)
+    standin.reset()
+    standin.faults[3] = Fault.KILL
+    task_id = killed_push(services, shadow, tmp_path)
+    now = [now_ms()]
+    services.pushes.clock = lambda: now[0]
+    with services.db.transaction() as tx:
+        item = remote_repo.get_remote(tx, shadow.actor.project_id, "prod")
+        assert item is not None
+        remote_repo.delete_remote(tx, item)
+    assert services.pushes.recover() == []
+    push = _push(services, task_id)
+    assert (push.state, push.owner, push.tries) == ("waiting", None, 1)
+    said = services.tasks.show(shadow, task_id).message
+    assert "Remote 'prod' is no longer configured on this server" in said
+    assert "a server process is undoing them now" not in said
+    with services.db.transaction() as tx:
+        remote_repo.insert_remote(tx, item)
+        remote_repo.mark_shadow(tx, item.workspace_id, "prod")
+    now[0] += 30_000
     assert services.pushes.recover() == [task_id]
     assert held(standin) == before
