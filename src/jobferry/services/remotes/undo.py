@@ -30,6 +30,8 @@ UNDONE_STATES = frozenset({"done", "pending", "failed"})
 WRITTEN = frozenset({PlanAction.CREATE, PlanAction.OVERWRITE, PlanAction.RENAME, PlanAction.DELETE})
 """The subtasks' actions that wrote an object (a failed push keeps none of them)."""
 PAGE = 500
+NOTHING = "nothing to undo"
+"""The note of a call whose undo found nothing to undo (it had not landed)."""
 
 
 @dataclass
@@ -125,6 +127,8 @@ def undo_push(
     for call in reversed(journal.calls()):
         if call.state in UNDONE_STATES:
             _undo_call(journal, writes, call, remote, report, recovering)
+        else:
+            _earlier(call, remote, journal.task_id, report)
     if over:
         journal.state(report.final(), over=True)
     return report
@@ -152,20 +156,35 @@ def _undo_call(
             report.undone.append(step.title())
             return
         journal.mark(call.seq, "stuck", exc.message)
-        stuck: dict[str, Any] = {
-            "object": f"{step.kind} '{step.name}'",
-            "call": step.call,
-            "reason": exc.message,
-            "fix": fix_for(step, remote, journal.task_id),
-        }
-        definition = step.undo.before if step.undo is not None else None
-        if definition:
-            stuck["definition"] = definition
-        report.stuck.append(stuck)
+        report.stuck.append(_stuck(step, exc.message, remote, journal.task_id))
         return
-    journal.mark(call.seq, "undone", back.title() if back else "nothing to undo")
+    journal.mark(call.seq, "undone", back.title() if back else NOTHING)
     if back is not None:
         report.undone.append(step.title())
+
+
+def _earlier(call: CallRecord, remote: str, task_id: str, report: UndoReport) -> None:
+    """What an earlier undo of ``call`` did (a recovery that stopped, waiting on the remote or
+    killed), counted again in ``report``: the task's end says the whole undo."""
+    if call.state == "undone" and call.note != NOTHING:
+        report.undone.append(undo_step(call).title())
+    elif call.state == "stuck":
+        report.stuck.append(_stuck(undo_step(call), call.note or "", remote, task_id))
+
+
+def _stuck(step: Step, reason: str, remote: str, task_id: str) -> dict[str, Any]:
+    """A change that could not be undone, as the report says it (with the definition to put
+    back, when there is one)."""
+    stuck: dict[str, Any] = {
+        "object": f"{step.kind} '{step.name}'",
+        "call": step.call,
+        "reason": reason,
+        "fix": fix_for(step, remote, task_id),
+    }
+    definition = step.undo.before if step.undo is not None else None
+    if definition:
+        stuck["definition"] = definition
+    return stuck
 
 
 def fail_subtasks(tx: Tx, task_id: str, why: str) -> None:

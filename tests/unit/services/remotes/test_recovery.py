@@ -291,3 +291,37 @@ def test_a_recovery_whose_remote_record_is_gone_waits_for_it_not_for_ever_recove
     now[0] += 30_000
     assert services.pushes.recover() == [task_id]
     assert held(standin) == before
+
+
+def _undone(services: Services, task_id: str) -> list[str]:
+    """The calls of a push whose undo made a call (not those it found nothing to undo of)."""
+    with services.db.transaction(readonly=True) as tx:
+        calls = journal_repo.calls(tx, task_id)
+    return [c.name for c in calls if c.state == "undone" and c.note != "nothing to undo"]
+
+
+def test_a_recovery_cut_off_midway_keeps_what_it_undid_and_its_end_counts_it(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    """The remote fails after the recovery's first undo call: that call stays undone (it is
+    not sent again), the rest waits, and the task's end counts both tries' changes."""
+    before = held(standin)
+    standin.reset()
+    standin.faults[6] = Fault.KILL
+    task_id = killed_push(services, shadow, tmp_path)
+    now = [now_ms()]
+    services.pushes.clock = lambda: now[0]
+    standin.reset()
+    standin.faults.update({n: Fault.FAIL for n in range(2, 40)})  # the undo's 2nd write on
+    assert services.pushes.recover() == []
+    assert _push(services, task_id).state == "waiting"
+    assert len(_undone(services, task_id)) == 1
+    standin.reset()
+    now[0] += 30_000
+    assert services.pushes.recover() == [task_id]
+    undone = len(_undone(services, task_id))
+    assert undone > 2
+    assert len(standin.writes()) == undone - 1  # not the one undone already
+    assert held(standin) == before
+    said = services.tasks.show(shadow, task_id).message
+    assert f"Its {undone} change(s) in the remote were undone" in said, said
