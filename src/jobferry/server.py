@@ -39,6 +39,13 @@ parser, both in C. A signed write call costs the server about 15 % less CPU than
 asyncio's own loop with the pure-Python h11 parser (bench/README.md, session 36), and every
 answer leaves sooner: the loop is what all requests of a process share."""
 
+WORKER_HEALTHCHECK_SECONDS = 30
+"""How long uvicorn's supervisor waits for a worker process (``JOBFERRY_WORKERS`` > 1) to
+answer its ping before it kills it as hung and starts another (uvicorn's default is 5 s). A
+worker is a new interpreter that imports jobferry before it can answer: ~3 s of CPU, two at
+once, which a loaded machine stretched past 5 s, and the replacement began again; a worker busy
+with an import can answer late as well. A hung worker is still replaced, within 30 s."""
+
 
 @dataclass(frozen=True)
 class Startup:
@@ -168,7 +175,13 @@ def serve(startup: Startup, settings: Settings) -> None:
         uvicorn.run(app, **options)
         return
     startup.services.db.dispose()  # this process only supervises; each worker opens its own
-    uvicorn.run(f"{__name__}:worker_app", factory=True, workers=settings.workers, **options)
+    uvicorn.run(
+        f"{__name__}:worker_app",
+        factory=True,
+        workers=settings.workers,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+        **options,
+    )
 
 
 def refusing_app(error: JobferryError) -> FastAPI:

@@ -34,3 +34,34 @@ def test_the_server_runs_on_uvloop() -> None:
         assert isinstance(loop, uvloop.Loop)
     finally:
         loop.close()
+
+
+def test_several_workers_get_time_to_start_before_uvicorn_calls_one_hung(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With ``JOBFERRY_WORKERS`` > 1 uvicorn's supervisor gets 30 s, not its 5 s, for a worker's
+    answer to its ping: a new worker imports jobferry first, which a loaded machine stretched
+    past 5 s, and the supervisor killed it and started another, over and over."""
+    import uvicorn
+
+    from jobferry import server
+
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: seen.update(options, app=app))
+
+    class _Db:
+        def dispose(self) -> None:
+            seen["disposed"] = True
+
+    class _Services:
+        db = _Db()
+
+    class _Settings:
+        host, port, log_level, workers = "127.0.0.1", 0, "info", 2
+
+    startup = server.Startup(_Services(), "p", None, None, None)  # type: ignore[arg-type]
+    server.serve(startup, _Settings())  # type: ignore[arg-type]
+    assert seen["app"] == "jobferry.server:worker_app"
+    assert seen["workers"] == 2
+    assert seen["timeout_worker_healthcheck"] == server.WORKER_HEALTHCHECK_SECONDS == 30
+    assert seen["disposed"] is True
