@@ -33,12 +33,14 @@ _sqlite: dict[str, Path] = {}
 _postgres: dict[str, list[Statement]] = {}
 
 
-def _step(db: Database, revision: str) -> None:
+def migrate(db: Database, revision: str, *, down: bool = False) -> None:
+    """Alembic's upgrade (``down``: downgrade) of ``db`` to ``revision``, in one transaction:
+    the migration scripts themselves, without ``schema.upgrade``'s bookkeeping."""
     with db.engine.begin() as conn:
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+        (command.downgrade if down else command.upgrade)(cfg, revision)
 
 
 def database_at(url: str, revision: str) -> None:
@@ -57,7 +59,7 @@ def _sqlite_file(revision: str) -> Path:
         work = folder / "work.db"
         for step in revisions():
             db = Database(f"sqlite:///{work}")
-            _step(db, step)
+            migrate(db, step)
             db.dispose()
             with closing(sqlite3.connect(work)) as conn:  # everything in the main file
                 conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -79,7 +81,7 @@ def _postgres_prefix(revision: str) -> list[Statement]:
         db = Database(next(schemas))
         sa.event.listen(db.engine, "before_cursor_execute", record)
         for step in revisions():
-            _step(db, step)
+            migrate(db, step)
             _postgres[step] = batched(list(recorded))
         db.dispose()
         schemas.close()
