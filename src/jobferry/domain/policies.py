@@ -40,7 +40,16 @@ from enum import StrEnum
 from typing import Any
 
 from jobferry.domain.schedule import parse_time_zone
-from jobferry.domain.shapes import BodyShape, DocumentError, Extra, Field, JsonType, opened, text
+from jobferry.domain.shapes import (
+    BodyShape,
+    DocumentError,
+    Extra,
+    Field,
+    JsonType,
+    nested_map,
+    opened,
+    text,
+)
 
 MAX_PATTERN = 500
 """The longest name pattern a policy may hold (characters)."""
@@ -234,15 +243,14 @@ def _names(value: object, key: str, problems: list[str]) -> list[str]:
 def _naming(value: object, problems: list[str]) -> tuple[str | None, str | None]:
     if value is None:
         return None, None
-    if not isinstance(value, Mapping):
-        problems.append("naming must be a map {jobs: <pattern>, scripts: <pattern>}")
+    naming = nested_map(
+        value, NAMING, "naming", "a map {jobs: <pattern>, scripts: <pattern>}", problems
+    )
+    if naming is None:
         return None, None
-    unknown = NAMING.unknown(value)
-    if unknown:
-        problems.append(f"naming: unknown key(s) {', '.join(unknown)}; use jobs, scripts")
     return (
-        _pattern(value.get("jobs"), "naming.jobs", problems),
-        _pattern(value.get("scripts"), "naming.scripts", problems),
+        _pattern(naming.get("jobs"), "naming.jobs", problems),
+        _pattern(naming.get("scripts"), "naming.scripts", problems),
     )
 
 
@@ -277,13 +285,10 @@ def _windows(value: object, problems: list[str]) -> list[FreezeWindow]:
     return windows
 
 
-def _window(value: object, where: str, problems: list[str]) -> FreezeWindow | None:
-    if not isinstance(value, Mapping):
-        problems.append(f"{where} must be {{from, to, zone}} or {{days, zone}}")
+def _window(item: object, where: str, problems: list[str]) -> FreezeWindow | None:
+    value = nested_map(item, FREEZE_WINDOW, where, "{from, to, zone} or {days, zone}", problems)
+    if value is None:
         return None
-    unknown = FREEZE_WINDOW.unknown(value)
-    if unknown:
-        problems.append(f"{where}: unknown key(s) {', '.join(unknown)}")
     zone_text = value.get("zone")
     zone: tzinfo | None = None
     if zone_text is not None:

@@ -47,6 +47,7 @@ from jobferry.domain.shapes import (
     Field,
     JsonType,
     choice,
+    nested_map,
     opened,
     text,
     text_map,
@@ -305,19 +306,17 @@ def parse_time_zone_move(value: object, where: str, problems: list[str]) -> Time
     """A ``{zone, mode, sourceZone}`` block, checked, its zones too (each must be known)."""
     if value is None:
         return None
-    if not isinstance(value, Mapping):
-        problems.append(f"{where} must be {{zone: <zone>, mode: keepWallClock|keepInstant}}")
+    spelled = "{zone: <zone>, mode: keepWallClock|keepInstant}"
+    move = nested_map(value, TIME_ZONE, where, spelled, problems)
+    if move is None:
         return None
-    zone = _zone_text(value.get("zone"), f"{where}.zone", problems)
-    mode = value.get("mode")
+    zone = _zone_text(move.get("zone"), f"{where}.zone", problems)
+    mode = move.get("mode")
     if mode not in MODES:
         problems.append(f"{where}.mode must be keepWallClock or keepInstant, not {mode!r}")
-    source = _zone_text(value.get("sourceZone"), f"{where}.sourceZone", problems)
-    unknown = TIME_ZONE.unknown(value)
-    if unknown:
-        problems.append(f"{where} has unknown key(s) {', '.join(unknown)}")
+    source = _zone_text(move.get("sourceZone"), f"{where}.sourceZone", problems)
     if zone is None or mode not in MODES:
-        if zone is None and value.get("zone") is None:
+        if zone is None and move.get("zone") is None:
             problems.append(f"{where}.zone is required, e.g. 'Europe/Berlin' or 'GMT+08:00'")
         return None
     return TimeZoneMove(zone, ShiftMode(mode), source)

@@ -27,7 +27,7 @@ from jobferry.domain.approvals import ApprovalRule, rule_problems
 from jobferry.domain.enums import DriftPolicy, ImportMode, SameNamePolicy, SchedulingPolicy
 from jobferry.domain.importsettings import ImportSettings
 from jobferry.domain.names import check_object_name
-from jobferry.domain.shapes import BodyShape, Field, JsonType, choice, flag, text
+from jobferry.domain.shapes import BodyShape, Field, JsonType, choice, flag, nested_map, text
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -222,13 +222,10 @@ class Route:
         return options
 
 
-def _end(value: object, what: str, problems: list[str]) -> RouteEnd:
-    if not isinstance(value, Mapping):
-        problems.append(f'{what} must be {{"workspace": NAME}} or {{"carried": true}}')
+def _end(item: object, what: str, problems: list[str]) -> RouteEnd:
+    value = nested_map(item, END, what, '{"workspace": NAME} or {"carried": true}', problems)
+    if value is None:
         return RouteEnd(carried=True)
-    unknown = END.unknown(value)
-    if unknown:
-        problems.append(f"{what} has unknown keys: {', '.join(unknown)}")
     carried = value.get("carried", False)
     workspace, workspace_id = value.get("workspace"), value.get("workspaceId")
     if not isinstance(carried, bool):
@@ -264,13 +261,7 @@ def _section(
     if value is None:
         return None
     shape, spelled = SECTION_SHAPES[key]
-    if not isinstance(value, Mapping):
-        problems.append(f"{key} must be {spelled}")
-        return None
-    unknown = shape.unknown(value)
-    if unknown:
-        problems.append(f"{key} has unknown keys: {', '.join(unknown)}")
-    return value
+    return nested_map(value, shape, key, spelled, problems)
 
 
 def _selection(value: Mapping[str, Any] | None, problems: list[str]) -> Selection:

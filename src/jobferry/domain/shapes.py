@@ -116,6 +116,23 @@ def text_map(name: str, description: str) -> Field:
     return Field(name, description, (JsonType.OBJECT,), values=kinds, nullable=True)
 
 
+def nested_map(
+    value: object, shape: BodyShape, where: str, spelled: str, problems: list[str]
+) -> Mapping[str, Any] | None:
+    """``value`` as the map ``shape`` declares, at ``where`` in a document: ``None`` when it
+    is no map ("``where`` must be ``spelled``"); keys the shape does not declare are added to
+    ``problems``, with the keys it does."""
+    if not isinstance(value, Mapping):
+        problems.append(f"{where} must be {spelled}")
+        return None
+    unknown = shape.unknown(value)
+    if unknown:
+        problems.append(
+            f"{where} has unknown key(s) {', '.join(unknown)}; it may hold {', '.join(shape.names)}"
+        )
+    return value
+
+
 class DocumentError(ValueError):
     """A saved document (a profile, a policy) that cannot be used; ``problems`` lists every
     reason."""
