@@ -94,7 +94,7 @@ def round_trip(
 
         assert current_revision(db) == (head_revision() if after == "head" else after)
         _check_schema(db, absent=drops, present=adds | keeps)
-        assert _found(db, upgraded) == upgraded
+        assert _found(db, upgraded) == _listed(upgraded)
         for query, count in (new_ids or {}).items():
             ids = [id_ for (id_,) in _found(db, {query: ()})[query]]
             assert len(set(ids)) == len(ids) == count, (query, ids)
@@ -105,7 +105,7 @@ def round_trip(
 
         assert current_revision(db) == before
         _check_schema(db, absent=adds, present=drops | keeps)
-        assert _found(db, downgraded) == downgraded
+        assert _found(db, downgraded) == _listed(downgraded)
     finally:
         db.dispose()
 
@@ -122,6 +122,10 @@ def _run(db: Database, statements: Sequence[Sql]) -> None:
 def _found(db: Database, queries: Found) -> dict[str, list[tuple[object, ...]]]:
     with db.engine.connect() as conn:
         return {q: [tuple(row) for row in conn.exec_driver_sql(q).all()] for q in queries}
+
+
+def _listed(found: Found) -> dict[str, list[tuple[object, ...]]]:
+    return {query: list(rows) for query, rows in found.items()}
 
 
 def _check_schema(db: Database, *, absent: Schema, present: Schema) -> None:
