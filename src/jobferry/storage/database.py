@@ -103,10 +103,10 @@ SQLITE_PAGE_SIZE = 16384
 
 
 BUSY_TIMEOUT_MS = 10_000
-"""How long a write waits for a lock another transaction holds (an import's or a rollback's,
-for as long as they write) before it is refused as :class:`~jobferry.errors.DatabaseBusyError`:
-SQLite's one write lock (read as each connection opens), a PostgreSQL row or table lock (its
-``lock_timeout``, read as each write transaction begins, :func:`_postgres_begin`)."""
+"""How long a request's transaction waits for a lock another transaction holds (an import's, a
+migration's) before it is refused as :class:`~jobferry.errors.DatabaseBusyError`: SQLite's one
+write lock, a PostgreSQL row or table lock (``lock_timeout``, :func:`_postgres_begin`); both
+read as each connection opens."""
 
 SQLITE_BUSY = 5
 """SQLite's primary result code for a lock another connection holds (``SQLITE_BUSY``; its
@@ -135,11 +135,13 @@ def _busy(error: BaseException | None) -> bool:
 
 
 def _postgres_session(dbapi_conn: Any, _record: Any) -> None:
-    # Definitions of 1–10 KB pass PostgreSQL's 2 KB TOAST threshold, so every one written is
-    # compressed. lz4 (PostgreSQL 14+, when the server is built with it) compresses several
-    # times faster than the default pglz for ~10 % more bytes: COPYing 10,000 job versions
-    # took 0.39–0.47 s with pglz and 0.27–0.31 s with lz4. Servers without it keep pglz.
+    """A new connection's settings: its ``lock_timeout`` (every statement on it waits for a lock
+    at most :data:`BUSY_TIMEOUT_MS`, :func:`_postgres_begin`) and lz4 TOAST compression."""
     with dbapi_conn.cursor() as cursor:
+        cursor.execute(f"SET lock_timeout = {BUSY_TIMEOUT_MS}")
+        # Definitions of 1–10 KB pass the 2 KB TOAST threshold: each is compressed. lz4 (14+,
+        # when built with it) is several times faster than pglz for ~10 % more bytes (COPYing
+        # 10,000 job versions: 0.39–0.47 s with pglz, 0.27–0.31 s with lz4).
         cursor.execute(
             "SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' "
             "AND 'lz4' = ANY(enumvals)"
@@ -150,25 +152,28 @@ def _postgres_session(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _postgres_begin(conn: Connection) -> None:
-    """A write transaction on PostgreSQL waits for a lock at most :data:`BUSY_TIMEOUT_MS`, as a
-    SQLite write waits for the write lock, and is then refused as busy (``refusals``): without
-    it a request that touches a row an import holds waits until the import commits, minutes
-    maybe, and its client hangs. ``SET LOCAL`` ends with the transaction, so the pool's next
-    user of the connection never inherits it. A task thread's (``Database.patient``) waits as
-    long as it takes, as on SQLite; a read-only one waits for no lock a write holds (its plain
-    ``SELECT`` waits only behind a table's exclusive lock, as ``db upgrade``'s migrations
-    take); they and ``Database.connect``'s keep the database's own ``lock_timeout`` (none
-    unless the operator set one)."""
-    if not conn.get_execution_options().get("jobferry_lock_wait", False):
-        return  # not a write of Database.transaction, or a patient one
+    """A request's transaction on PostgreSQL, a read as a write, waits for a lock at most
+    :data:`BUSY_TIMEOUT_MS` (the connection's own limit, :func:`_postgres_session`: no round trip
+    per transaction, and the hot job read in autocommit, ``jobreads``, is limited too), as a
+    SQLite write waits for the write lock, and is then refused as busy (``refusals``): without it
+    a write behind an import's rows waits until the import commits, and a read behind a table's
+    exclusive lock (a migration's, ``VACUUM FULL``'s) as long as that is held. A task thread's
+    transaction (``Database.patient``) lifts it and waits as long as it takes, as on SQLite;
+    ``SET LOCAL`` ends with the transaction, so the pool's next user is limited again."""
+    if not conn.get_execution_options().get("jobferry_patient", False):
+        return
     driver = conn.connection.driver_connection
     assert driver is not None
-    statement = f"SET LOCAL lock_timeout = {BUSY_TIMEOUT_MS}"
+    statement = "SET LOCAL lock_timeout = 0"
     dbapi = conn.dialect.loaded_dbapi
     try:
         driver.execute(statement)  # psycopg begins the transaction first
     except dbapi.Error as exc:  # wrapped as SQLAlchemy wraps its own statements' (refusal)
         raise DBAPIError.instance(statement, None, exc, dbapi.Error, dialect=conn.dialect) from exc
+
+
+def _contention(error: BaseException | None) -> DatabaseBusyError | None:
+    return contention(error, max(1, BUSY_TIMEOUT_MS // 1000))
 
 
 def _no_autocheckpoint(dbapi_conn: Any, _record: Any) -> None:
@@ -289,7 +294,7 @@ class Database:
             event.listen(self.engine, "checkin", _mark_used)
             event.listen(self.engine, "checkout", _ping_if_idle)
             event.listen(self.engine, "begin", _postgres_begin)
-        self.job_reads = JobReads(self.engine, parsed)
+        self.job_reads = JobReads(self.engine, parsed, _contention)
         self.changes = ChangeToken(parsed)
         if self.dialect == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
@@ -321,7 +326,6 @@ class Database:
                 conn = raw.execution_options(
                     jobferry_readonly=readonly,
                     jobferry_patient=patient,
-                    jobferry_lock_wait=not (readonly or patient),
                 )
                 with _page_cache(conn, BULK_CACHE_KIB if bulk else None), conn.begin():
                     yield Tx(conn)
@@ -357,7 +361,7 @@ class Database:
         limit = connection_limit(exc.orig)
         if limit is not None:
             return connections_full(limit, self.pool, opening=opening)
-        return contention(exc.orig, max(1, BUSY_TIMEOUT_MS // 1000)) or self.unavailable(exc)
+        return _contention(exc.orig) or self.unavailable(exc)
 
     def busy(self) -> DatabaseBusyError:
         """The refusal of a write that waited :data:`BUSY_TIMEOUT_MS` for SQLite's one write
@@ -426,9 +430,10 @@ class Database:
         import. SQLite plans from its indexes without statistics: nothing to do there."""
         if self.dialect != "postgresql" or not tables:
             return
-        with self.engine.connect() as raw:
-            conn = raw.execution_options(isolation_level="AUTOCOMMIT")
-            conn.exec_driver_sql("ANALYZE " + ", ".join(tables))
+        with self.engine.connect() as raw:  # a task's: it waits for a lock as long as it takes
+            conn = raw.execution_options(jobferry_patient=True)
+            with conn.begin():
+                conn.exec_driver_sql("ANALYZE " + ", ".join(tables))
 
     def grown(self, written: int, tables: Sequence[str]) -> None:
         """After a bulk write of ``written`` objects into ``tables``: their statistics

@@ -4,13 +4,14 @@ PostgreSQL in autocommit, prepared once per connection (no ``BEGIN``/``COMMIT``)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL
 
-from jobferry.errors import StorageError
+from jobferry.errors import DatabaseBusyError, StorageError
 from jobferry.storage.records import JobRecord
 
 _COLUMNS = ", ".join(f.name for f in fields(JobRecord))
@@ -20,8 +21,14 @@ _READ = f"SELECT {_COLUMNS} FROM jobs WHERE workspace_id = {{0}} AND name = {{0}
 class JobReads:
     """The ``show_job`` read, for one database."""
 
-    def __init__(self, engine: Engine, url: URL) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        url: URL,
+        contention: Callable[[BaseException], DatabaseBusyError | None],
+    ) -> None:
         self.engine = engine
+        self._contention = contention  # a lock waited for past lock_timeout: busy, to retry
         self._postgres = url.get_backend_name() == "postgresql"
         self._sql = _READ.format("%s" if self._postgres else "?")
 
@@ -37,6 +44,9 @@ class JobReads:
                 row = cursor.fetchone()
                 cursor.close()
         except self.engine.dialect.loaded_dbapi.Error as exc:
+            busy = self._contention(exc)
+            if busy is not None:  # the statement was cancelled; the connection is sound
+                raise busy from exc
             raw.invalidate(exc)  # its state is unknown: the pool opens another
             raise StorageError(
                 "The database is not available: check JOBFERRY_DATABASE_URL and that the "

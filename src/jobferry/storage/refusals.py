@@ -1,7 +1,7 @@
 """What PostgreSQL's own refusals of a statement or a connection mean for a request.
 
-A write PostgreSQL cancels because it waited on a lock past ``lock_timeout`` (a request's write
-transaction is given SQLite's busy timeout, ``database._postgres_begin``), because it and
+A request PostgreSQL cancels because it waited on a lock past ``lock_timeout`` (a request's
+read or write is given SQLite's busy timeout, ``database._postgres_begin``), because it and
 another transaction waited on each other (a deadlock), or because it could not be serialized
 beside a concurrent write, is rolled back whole: nothing of it was written, and the same
 request sent again is expected to go through. It is refused as SQLite's busy write lock is,
@@ -36,16 +36,16 @@ other transaction went on, and ends soon."""
 def contention(error: BaseException | None, wait_seconds: int) -> DatabaseBusyError | None:
     """The refusal of PostgreSQL's driver ``error`` when it cancelled the transaction for a
     lock (timeout, deadlock) or a concurrent write (serialization), else ``None``;
-    ``wait_seconds``: how long a request's write waits for a lock."""
+    ``wait_seconds``: how long a request waits for a lock."""
     state = getattr(error, "sqlstate", None)
     if state == LOCK_NOT_AVAILABLE:
         return DatabaseBusyError(
             "The database is busy: this request waited for a lock another transaction holds "
             "(an import, a rollback, or a long transaction of another client of the database) "
-            f"longer than its lock_timeout ({wait_seconds} s for a request's write), and "
-            "PostgreSQL cancelled it; nothing of it was written.",
-            fix=f"Try again in {LOCK_RETRY_SECONDS} s or once that import ends. If it keeps "
-            "happening, look for the long transaction in pg_stat_activity.",
+            f"longer than its lock_timeout ({wait_seconds} s for a request), and PostgreSQL "
+            "cancelled it; nothing of it was written.",
+            fix=f"Try again in {LOCK_RETRY_SECONDS} s or once that import (or database upgrade) "
+            "ends. If it keeps happening, look for the long transaction in pg_stat_activity.",
             retry_after=LOCK_RETRY_SECONDS,
         )
     if state == DEADLOCK_DETECTED:

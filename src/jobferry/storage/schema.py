@@ -24,6 +24,7 @@ from alembic.script import ScriptDirectory
 import jobferry
 from jobferry.errors import DatabaseBusyError, StorageError
 from jobferry.releases import first_release_needing
+from jobferry.storage import database
 from jobferry.storage.database import MIGRATIONS_DIR, Database
 
 _bookkeeping = sa.MetaData()
@@ -90,13 +91,30 @@ def needs_release() -> str:
     return release.version if release is not None else jobferry.__version__
 
 
+UPGRADE_LOCK_WAIT_MS = 5_000
+"""How long each migration statement waits on PostgreSQL for a lock another connection holds (a
+running server's transaction on the table it alters, an import's, another client's) before the
+upgrade gives up, changing nothing (:func:`upgrade_busy`). Without it ``db upgrade`` beside
+live servers waited without end, and every request on that table queued behind its wait. It is
+shorter than a request's wait (``database.BUSY_TIMEOUT_MS``), so that the requests queued
+behind it are served once it gives up rather than refused with it."""
+
+
 def upgrade(db: Database, to: str | None = None) -> Upgraded:
     """Bring the database to the newest schema (or to the earlier revision ``to``: a staged
     upgrade), from any earlier one, in one transaction.
 
     Refuses a database at a revision this jobferry does not know (a newer jobferry's), naming
     the version to use, and changes nothing then. The release bookkeeping is written once the
-    database is at the newest schema."""
+    database is at the newest schema. A lock waited for too long (another connection uses the
+    database) refuses the whole upgrade (:func:`upgrade_busy`), changing nothing."""
+    try:
+        return _upgrade(db, to)
+    except DatabaseBusyError as exc:
+        raise upgrade_busy(db) from exc
+
+
+def _upgrade(db: Database, to: str | None) -> Upgraded:
     before = current_revision(db)
     _refuse_newer(db, before)
     cfg = _config()
@@ -104,6 +122,8 @@ def upgrade(db: Database, to: str | None = None) -> Upgraded:
     failure: list[Exception] = []  # what a migration raised, said once it is rolled back
     try:
         with db.connect() as conn, _foreign_keys_deferred(conn), conn.begin():
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"SET LOCAL lock_timeout = {UPGRADE_LOCK_WAIT_MS}")
             broken = _broken_references(conn)
             cfg.attributes.update(connection=conn, applied=applied)
             try:
@@ -122,6 +142,29 @@ def upgrade(db: Database, to: str | None = None) -> Upgraded:
         migration = _planned(before, to)[len(applied)]
         raise _failed(db, before, migration, failure[0]) from failure[0]
     return Upgraded(before, to or head_revision())
+
+
+def upgrade_busy(db: Database) -> DatabaseBusyError:
+    """The refusal of an upgrade that waited too long for a lock another connection to the
+    database holds: it changed nothing, and runs once the servers are stopped (or the lock is
+    free)."""
+    if db.dialect == "postgresql":
+        seconds = max(1, UPGRADE_LOCK_WAIT_MS // 1000)
+        holders = (
+            "a jobferry server still running on this database, another jobferry db upgrade, "
+            "or another client's long transaction (pg_stat_activity names it)"
+        )
+    else:
+        seconds = max(1, database.BUSY_TIMEOUT_MS // 1000)
+        holders = "a jobferry server still running on this database, or another jobferry db upgrade"
+    return DatabaseBusyError(
+        f"The database upgrade waited {seconds} s for a lock another connection to the database "
+        f"holds ({holders}) and gave up; nothing of this upgrade was applied (it runs in one "
+        "transaction, rolled back whole).",
+        fix="Stop every jobferry server process that uses this database (docs/operations.md, "
+        '"Upgrade", step 3), then run jobferry db upgrade again; if another client held the '
+        "lock only for a while, run it again.",
+    )
 
 
 def _failed(db: Database, before: str | None, revision: str, exc: Exception) -> StorageError:

@@ -54,7 +54,7 @@ def test_a_write_past_the_lock_timeout_is_refused_as_busy_and_writes_nothing(
     assert (error.status, error.code) == (503, "DLF.9504")
     assert "lock_timeout" in error.message
     assert "nothing of it was written" in error.message
-    assert "lock_timeout (1 s for a request's write)" in error.message
+    assert "lock_timeout (1 s for a request)" in error.message
     assert "Try again in 5 s" in error.message
     assert "pg_stat_activity" in error.message
     assert error.context == {"retry_after": 5}

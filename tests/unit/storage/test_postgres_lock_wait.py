@@ -1,12 +1,13 @@
 """On PostgreSQL a request's write waits for a lock another transaction holds (an import's rows)
-as long as a SQLite write waits for the write lock, then is refused as busy; a task thread
-(``Database.patient``) waits as long as it takes, as on SQLite; the limit never outlives its
-transaction in the pooled connection."""
+as long as a SQLite write waits for the write lock, then is refused as busy; so does a request's
+read behind a table's exclusive lock (a migration's, ``VACUUM FULL``'s, ``LOCK TABLE``'s), the
+hot job read included; a task thread (``Database.patient``) waits as long as it takes, as on
+SQLite; its lifted limit never outlives its transaction in the pooled connection."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 
 import pytest
@@ -40,6 +41,23 @@ def job_row_locked(db: Database, name: str) -> Iterator[None]:
             conn.exec_driver_sql(f"SELECT 1 FROM jobs WHERE name = '{name}' FOR UPDATE")
             yield
             with suppress(DBAPIError):  # PostgreSQL ended the session, when it was idle so long
+                conn.rollback()
+    finally:
+        other.dispose()
+
+
+@contextmanager
+def jobs_table_locked(db: Database) -> Iterator[None]:
+    """Another client holds the jobs table exclusively (as a migration, ``VACUUM FULL`` or
+    ``LOCK TABLE`` does) until PostgreSQL ends it, :data:`HELD_SECONDS` idle in the
+    transaction."""
+    other = sa.create_engine(db.url, poolclass=NullPool)
+    try:
+        with other.connect() as conn:
+            conn.exec_driver_sql(f"SET idle_in_transaction_session_timeout = '{HELD_SECONDS}s'")
+            conn.exec_driver_sql("LOCK TABLE jobs IN ACCESS EXCLUSIVE MODE")
+            yield
+            with suppress(DBAPIError):
                 conn.rollback()
     finally:
         other.dispose()
@@ -82,23 +100,76 @@ def test_a_task_thread_s_write_waits_past_the_limit_and_goes_through(services: S
     assert "v2" in _description(services, "nightly")
 
 
+def _refused_busy_within_the_limit(read: Callable[[], object]) -> DatabaseBusyError:
+    began = time.monotonic()
+    with pytest.raises(DatabaseBusyError) as refused:
+        read()
+    waited = time.monotonic() - began
+    assert SHORT_WAIT_MS / 1000 <= waited < HELD_SECONDS
+    return refused.value
+
+
+def test_a_request_s_read_behind_a_table_s_exclusive_lock_is_refused_busy_after_the_limit(
+    services: Services,
+) -> None:
+    scope = admin_scope(services)
+    services.jobs.create(scope, make_job("nightly", description="v1"))
+    with short_busy_wait(services.db), jobs_table_locked(services.db):
+        error = _refused_busy_within_the_limit(lambda: services.jobs.show(scope, "nightly"))
+    assert (error.status, error.code, error.context) == (503, "DLF.9504", {"retry_after": 5})
+    assert "lock_timeout (1 s for a request)" in error.message
+    assert "pg_stat_activity" in error.message
+    assert "v1" in services.jobs.show(scope, "nightly").document["description"]
+
+
+def test_the_hot_job_read_behind_a_table_s_exclusive_lock_is_refused_busy_after_the_limit(
+    services: Services,
+) -> None:
+    """``show_answer`` reads outside a transaction (``storage/jobreads.py``): the limit is the
+    connection's, and its refusal is busy, not "the database is not available"."""
+    scope = admin_scope(services)
+    services.jobs.create(scope, make_job("nightly"))
+    with short_busy_wait(services.db), jobs_table_locked(services.db):
+        error = _refused_busy_within_the_limit(
+            lambda: services.jobs.show_answer(scope, "nightly", lambda shown: b"{}")
+        )
+    assert (error.code, error.context) == ("DLF.9504", {"retry_after": 5})
+    assert services.jobs.show_answer(scope, "nightly", lambda shown: b"{}") == b"{}"
+
+
+def test_a_task_thread_s_read_waits_past_the_limit_for_the_table(services: Services) -> None:
+    scope = admin_scope(services)
+    services.jobs.create(scope, make_job("nightly", description="v1"))
+    with short_busy_wait(services.db), jobs_table_locked(services.db):
+        began = time.monotonic()
+        with services.db.patient():
+            shown = services.jobs.show(scope, "nightly")
+        waited = time.monotonic() - began
+    assert waited >= HELD_SECONDS - 0.5
+    assert "v1" in shown.document["description"]
+
+
 def _lock_timeout(db: Database, *, readonly: bool = False) -> str:
     with db.transaction(readonly=readonly) as tx:
         return str(tx.conn.exec_driver_sql("SHOW lock_timeout").scalar_one())
 
 
-def test_the_limit_is_the_write_transaction_s_own_not_the_pooled_connection_s(
+def test_a_task_thread_s_lifted_limit_is_its_transaction_s_own_not_the_pooled_connection_s(
     services: Services,
 ) -> None:
     db = Database(services.db.url, Pool(size=1, overflow=0))  # one connection for every turn
+    limited = f"{SHORT_WAIT_MS}ms"
     try:
         with short_busy_wait(db):
-            assert _lock_timeout(db) == f"{SHORT_WAIT_MS}ms"
-            assert _lock_timeout(db, readonly=True) == "0"
+            assert _lock_timeout(db) == limited
+            assert _lock_timeout(db, readonly=True) == limited
             with db.patient():
                 assert _lock_timeout(db) == "0"
+                assert _lock_timeout(db, readonly=True) == "0"
+            assert _lock_timeout(db) == limited
+            assert _lock_timeout(db, readonly=True) == limited
             with db.connect() as conn:
-                assert conn.exec_driver_sql("SHOW lock_timeout").scalar_one() == "0"
+                assert conn.exec_driver_sql("SHOW lock_timeout").scalar_one() == limited
     finally:
         db.dispose()
 
