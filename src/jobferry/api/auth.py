@@ -25,6 +25,7 @@ from jobferry.errors import (
     RequiredParameterError,
     SignatureMismatchError,
 )
+from jobferry.services.accounts.replays import Recorded
 from jobferry.services.accounts.service import AccountService
 from jobferry.services.container import Services
 from jobferry.services.context import Actor, Scope
@@ -153,7 +154,7 @@ def accept_upload(request: Request, file: IO[bytes]) -> None:
         digest.update(chunk)
     file.seek(0)
     key = f"{pending.signature}:{digest.hexdigest()}"
-    services_of(request).replays.accept(
+    request.state.replay = services_of(request).replays.accept(
         pending.method,
         hashlib.sha256(key.encode()).hexdigest(),
         pending.access_key,
@@ -222,7 +223,7 @@ async def _authenticate(request: Request, project_id: str) -> Actor:
                 _ms(signed_at + timedelta(seconds=skew)),
             )
             return services.accounts.actor_for(access_key)
-        services.replays.accept(
+        request.state.replay = services.replays.accept(
             method,
             _replay_key(signature, headers, body),
             access_key,
@@ -236,6 +237,15 @@ async def _authenticate(request: Request, project_id: str) -> Actor:
         if known is not None:  # a read: nothing to record (reads are not replay-checked)
             return known[1]
     return await run_in_threadpool(verify_and_record)
+
+
+async def release_replay(request: Request) -> None:
+    """Forget the replay record of a request refused busy when nothing of it was written
+    (``ReplayGuard.release``): the same signed request may be sent again."""
+    recorded: Recorded | None = getattr(request.state, "replay", None)
+    if recorded is not None:
+        request.state.replay = None
+        await run_in_threadpool(services_of(request).replays.release, recorded)
 
 
 def _replay_key(signature: str, headers: dict[str, str], body: bytes) -> str:

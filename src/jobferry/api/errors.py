@@ -12,8 +12,15 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
+from jobferry.api.auth import release_replay
 from jobferry.api.wire import json, sent_method
-from jobferry.errors import InvalidRequestError, JobferryError, StorageError, error_body
+from jobferry.errors import (
+    DatabaseBusyError,
+    InvalidRequestError,
+    JobferryError,
+    StorageError,
+    error_body,
+)
 from jobferry.web import client_gone
 
 log = logging.getLogger("jobferry.api")
@@ -52,6 +59,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(JobferryError)
     async def on_jobferry_error(request: Request, exc: JobferryError) -> Response:
+        if isinstance(exc, DatabaseBusyError):  # nothing of it written: its signature not used
+            await release_replay(request)
         return error_response(request, exc)
 
     @app.exception_handler(ClientDisconnect)

@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jobferry.api.errors import address_problem, error_response, log_access
 from jobferry.api.fastpath import answer_from_memory
+from jobferry.services.accounts.replays import request_writes
 
 _PREFIX = uuid.uuid4().hex[:16]
 _SEQUENCE = itertools.count(1)
@@ -72,7 +73,9 @@ class RequestMiddleware:
                 await error_response(request, refused)(scope, receive, stamped)
             elif scope["method"] == "HEAD":
                 await head_as_get(self.app, scope, receive, stamped)
-            elif not await answer_from_memory(scope, receive, stamped, self.app):
-                await self.app(scope, receive, stamped)
+            else:
+                with request_writes():  # a busy refusal asks whether it wrote (api/auth.py)
+                    if not await answer_from_memory(scope, receive, stamped, self.app):
+                        await self.app(scope, receive, stamped)
         finally:
             log_access(request, status, time.perf_counter() - started, rid)

@@ -30,6 +30,7 @@ from jobferry.errors import ConflictError, DatabaseBusyError, InvalidRequestErro
 from jobferry.extras import POSTGRES, needs_extra
 from jobferry.storage.changes import ChangeToken
 from jobferry.storage.checkpoint import WalCheckpointer
+from jobferry.storage.commits import committed
 from jobferry.storage.jobreads import JobReads
 from jobferry.storage.refusals import Pool, connection_limit, connections_full, contention
 from jobferry.storage.tx import Tx
@@ -176,6 +177,10 @@ def _contention(error: BaseException | None) -> DatabaseBusyError | None:
     return contention(error, max(1, BUSY_TIMEOUT_MS // 1000))
 
 
+def _sqlite_no_isolation(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None  # jobferry begins each transaction (_sqlite_begin)
+
+
 def _no_autocheckpoint(dbapi_conn: Any, _record: Any) -> None:
     # Commits never checkpoint: the database's WalCheckpointer does, on its own thread.
     dbapi_conn.execute("PRAGMA wal_autocheckpoint=0")
@@ -303,11 +308,7 @@ class Database:
             # Let SQLite take the write lock at BEGIN so concurrent writers queue on
             # busy_timeout instead of failing on lock upgrade.
             event.listen(self.engine, "begin", _sqlite_begin)
-            event.listen(
-                self.engine,
-                "connect",
-                lambda dbapi_conn, _rec: setattr(dbapi_conn, "isolation_level", None),
-            )
+            event.listen(self.engine, "connect", _sqlite_no_isolation)
 
     @contextmanager
     def transaction(self, *, readonly: bool = False, bulk: bool = False) -> Iterator[Tx]:
@@ -323,10 +324,7 @@ class Database:
             with self.engine.connect() as raw:
                 # never when this thread holds the lock already: it would wait for itself
                 patient = depth == 0 and getattr(self._writing, "patient", False)
-                conn = raw.execution_options(
-                    jobferry_readonly=readonly,
-                    jobferry_patient=patient,
-                )
+                conn = raw.execution_options(jobferry_readonly=readonly, jobferry_patient=patient)
                 with _page_cache(conn, BULK_CACHE_KIB if bulk else None), conn.begin():
                     yield Tx(conn)
         except IntegrityError as exc:
@@ -338,8 +336,10 @@ class Database:
             raise self.refusal(exc) from exc
         finally:
             self._writing.depth = depth
-        if not readonly and self.checkpointer is not None:
-            self.checkpointer.wake()
+        if not readonly:
+            committed()  # counted in the request's scope (storage/commits.py)
+            if self.checkpointer is not None:
+                self.checkpointer.wake()
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
@@ -358,8 +358,7 @@ class Database:
         at its start), else the database cannot be reached (:meth:`unavailable`)."""
         if _busy(exc.orig):
             return self.busy()
-        limit = connection_limit(exc.orig)
-        if limit is not None:
+        if (limit := connection_limit(exc.orig)) is not None:
             return connections_full(limit, self.pool, opening=opening)
         return _contention(exc.orig) or self.unavailable(exc)
 

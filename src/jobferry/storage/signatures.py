@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import and_, bindparam, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -50,4 +50,18 @@ def remember_signature(
 def forget_expired_signatures(tx: Tx, now: int) -> int:
     """Remove signatures whose window ended before ``now`` (ms); returns how many."""
     result = tx.conn.execute(delete(used_signatures).where(used_signatures.c.expires_at < now))
+    return int(result.rowcount)
+
+
+def forget_signature(tx: Tx, signature: str, accepted_at: int) -> int:
+    """Remove the record of ``signature`` made at ``accepted_at`` (ms): a request that recorded
+    it was then refused with nothing of it written. Returns how many (0 or 1)."""
+    result = tx.conn.execute(
+        delete(used_signatures).where(
+            and_(
+                used_signatures.c.signature == signature,
+                used_signatures.c.accepted_at == accepted_at,
+            )
+        )
+    )
     return int(result.rowcount)

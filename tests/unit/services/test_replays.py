@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from jobferry.errors import AuthenticationError
-from jobferry.services.accounts.replays import ReplayGuard
+from jobferry.services.accounts.replays import ReplayGuard, request_writes
 from jobferry.services.container import Services
 
 NOW = 1_800_000_000_000
@@ -68,3 +68,55 @@ def test_expired_signatures_are_forgotten_on_a_later_insert(services: Services) 
     later.accept("POST", SIG_A, "AK", NOW + 3_000, NOW + 3_500)
     later.accept("POST", "c" * 64, "AK", NOW + 4_000, NOW + 4_000 + WINDOW)
     assert stored(services) == [SIG_A, SIG_B, "c" * 64]
+
+
+def _write_something(services: Services) -> None:
+    with services.db.transaction() as tx:
+        tx.conn.execute(sa.text("DELETE FROM used_signatures WHERE signature = 'none'"))
+
+
+def test_a_request_refused_busy_that_wrote_nothing_after_its_record_gets_its_signature_back(
+    services: Services,
+) -> None:
+    """``release`` after a busy refusal: on PostgreSQL the record is forgotten, and the same
+    signed request is accepted again (once); on SQLite, where forgetting would wait for the
+    write lock that refused the request, the signature stays used."""
+    strict = guard(services)
+    with request_writes():
+        recorded = strict.accept("POST", SIG_A, "AK", NOW, NOW + WINDOW)
+        assert recorded is not None
+        released = strict.release(recorded)
+    if services.db.dialect == "postgresql":
+        assert released
+        assert stored(services) == []
+        strict.accept("POST", SIG_A, "AK", NOW + 1_000, NOW + WINDOW)  # sent again: accepted
+        with pytest.raises(AuthenticationError):
+            strict.accept("POST", SIG_A, "AK", NOW + 2_000, NOW + WINDOW)
+    else:
+        assert not released
+        assert stored(services) == [SIG_A]
+
+
+def test_a_request_that_committed_a_write_before_its_busy_refusal_keeps_its_signature_used(
+    services: Services,
+) -> None:
+    strict = guard(services)
+    with request_writes():
+        recorded = strict.accept("POST", SIG_A, "AK", NOW, NOW + WINDOW)
+        assert recorded is not None
+        _write_something(services)  # the request's first write, committed; a later one refused
+        assert not strict.release(recorded)
+    assert stored(services) == [SIG_A]
+    with pytest.raises(AuthenticationError):
+        strict.accept("POST", SIG_A, "AK", NOW + 1_000, NOW + WINDOW)
+
+
+def test_only_the_request_that_recorded_a_signature_can_release_it(services: Services) -> None:
+    """A repeat within the grace recorded nothing: a busy refusal of it forgets nothing, and
+    outside a request's scope (a task thread) nothing is recorded to release."""
+    lenient = guard(services, grace_ms=5_000)
+    lenient.accept("POST", SIG_A, "AK", NOW, NOW + WINDOW)  # outside a request scope
+    with request_writes():
+        assert lenient.accept("POST", SIG_A, "AK", NOW + 800, NOW + WINDOW) is None
+        assert lenient.accept("GET", SIG_B, "AK", NOW, NOW + WINDOW) is None
+    assert stored(services) == [SIG_A]

@@ -5,18 +5,22 @@ for a concurrent write (a serialization failure) is refused as SQLite's busy wri
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import orjson
 import pytest
 import sqlalchemy as sa
 
 from jobferry.errors import DatabaseBusyError
 from jobferry.services.container import Services
+from jobferry.settings import Settings
 from jobferry.storage import Database
+from support.apps import api_with
 from support.builders import make_job
 from support.busy import short_busy_wait
-from support.clients import SignedClient, assert_error
+from support.clients import SignedClient, assert_error, send_signed, signed_once
 from support.console import admin_scope
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
@@ -93,3 +97,22 @@ def test_a_signed_write_past_the_lock_timeout_answers_503_with_retry_after(
     assert busy.headers["Retry-After"] == "5"
     assert "Internal error" not in busy.text
     assert api.call("GET", "/jobs").json()["jobs"] == []
+
+
+def test_a_signed_write_refused_busy_can_be_sent_again_as_it_was_signed(
+    services: Services, settings: Settings
+) -> None:
+    """Its replay record was forgotten with the refusal (nothing of the request was written):
+    the same signed request is accepted once the lock is free, and a replay after that."""
+    with short_busy_wait(services.db):  # before the app's connections open: each reads it
+        for api in api_with(settings, replay_grace_seconds=0):
+            create = signed_once("POST", "/jobs", orjson.dumps(make_job("nightly")))
+            with jobs_locked(services.db):
+                began = time.monotonic()
+                busy = send_signed(api, create)
+                assert time.monotonic() - began < 5
+            assert_error(busy, "DLF.9504", "nothing of it was written", status=503)
+            accepted = send_signed(api, create)
+            assert accepted.status_code == 204, accepted.text
+            assert _job_names(services) == ["nightly"]
+            assert_error(send_signed(api, create), "APIGW.0301", "already used", status=401)
