@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 
 import orjson
 
-from jobferry.domain.enums import ObjectKind, PlanAction
+from jobferry.domain.enums import ObjectKind, PlanAction, TaskStatus
 from jobferry.domain.remedies import Remedy
 from jobferry.errors import InvalidRequestError, PlanStaleError
 from jobferry.services.context import WRITERS, Scope, now_ms
@@ -32,6 +32,7 @@ from jobferry.services.importing.plan import Plan, PlanLine, RemoteRead, Unreada
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.support.paging import check_window
 from jobferry.storage import Database, Tx
+from jobferry.storage import tasks as task_repo
 from jobferry.storage.importing import plans as plan_repo
 from jobferry.storage.importing.plans import PlanObjectRow, PlanRecord
 from jobferry.storage.importing.workset import Workset
@@ -120,6 +121,20 @@ class PlanStore:
             self.kept.forget(plan_id)
             raise
         return plan
+
+    def applied(self, scope: Scope, stored: PlanRecord | None, task_id: str) -> None:
+        """Remove the kept files of the plan ``stored`` once the import ``task_id`` that applied
+        it ended well (successful, or a warning: part written). The target changed (or, when
+        it wrote nothing, an import naming the plan again plans again and compares); nothing
+        else reads them: the plan's page, its lines and a rollback read the database. Its rows
+        stay until the plans' expiry. An import that failed keeps them for its retry, and one
+        whose change is pending on a remote workspace until that ends (the expiry's)."""
+        if stored is None:  # the import named no plan
+            return
+        with self.db.transaction(readonly=True) as tx:
+            task = task_repo.get_task(tx, scope.workspace.id, task_id)
+        if task is not None and task.status in (TaskStatus.SUCCESSFUL, TaskStatus.WARNING):
+            self.kept.forget(stored.id)
 
     def stored_for(self, scope: Scope, request: ImportRequest, sha256: str) -> PlanRecord:
         """The kept plan an import names, refused when it is not of this package (``sha256``)

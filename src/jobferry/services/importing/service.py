@@ -360,8 +360,7 @@ class ImportService:
         ``executor`` makes (``None``: the local executor); objects written."""
         scope, request = job.scope, job.request
         self.tasks.advance(job.task_id, 5, "Reading the package.")
-        # A package large enough to plan with a helper process (see _plan) starts it at once;
-        # a kept plan's apply plans nothing.
+        # A large package's helper process starts at once (_plan); a kept plan's plans nothing.
         kept_here = bool(request.plan_id) and self.plans.kept.has(request.plan_id or "")
         helper = None if kept_here else self.settings.import_helper_objects
         with self._source(scope, request.path).open(helper) as reader:
@@ -384,7 +383,9 @@ class ImportService:
             if stored is not None:
                 self.tasks.advance(job.task_id, 40, _applying(stored.id, opened is not None))
             with opened.workset if opened is not None else Workset(self.scratch) as workset:
-                return self._import(job, reader, workset, stored, executor, opened)
+                changed = self._import(job, reader, workset, stored, executor, opened)
+            self.plans.applied(scope, stored, job.task_id)  # once the working set is closed
+            return changed
 
     def _import(
         self,

@@ -102,7 +102,40 @@ def test_a_kept_plan_is_applied_without_reading_or_planning_the_package_again(
     assert planned == []
     assert any("as it was made" in message for _, message in progress)
     assert services.jobs.show(scope, "daily_sales").name == "daily_sales"
-    assert services.imports.plans.kept.has(plan.plan_id)  # the plan's files stay with it
+
+
+def test_a_kept_plan_s_files_go_once_its_import_succeeded_and_its_page_stays(
+    services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    """Only an import naming the plan reads its kept files; once one ended well they are
+    removed, not left until the plans' expiry. The plan's page and lines read the database."""
+    path = upload(services, scope, write_package(tmp_path / "p.zip"))
+    plan = _plan(services, scope, path)
+    kept = services.imports.plans.kept
+
+    task = run_import(services, scope, path, planId=plan.plan_id)
+
+    assert task.status is TaskStatus.SUCCESSFUL, task.message
+    assert not kept.has(plan.plan_id)
+    assert kept.held() == []
+    again = services.imports.plans.plan(scope, plan.plan_id)
+    assert plan.lines
+    assert [line.target_name for line in again.lines] == [line.target_name for line in plan.lines]
+
+
+def test_a_kept_plan_s_files_stay_when_its_import_failed(
+    services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    """ATOMIC with a failing object writes nothing: the same plan may be applied again (once
+    the cause is mended), and its files spare it the planning."""
+    jobs = [make_job("good_job"), make_job("bad_job", processType="SOMETIMES")]
+    path = upload(services, scope, write_package(tmp_path / "p.zip", jobs))
+    plan = _plan(services, scope, path)
+
+    task = run_import(services, scope, path, planId=plan.plan_id)
+
+    assert task.status is TaskStatus.FAILED, task.message
+    assert services.imports.plans.kept.has(plan.plan_id)
 
 
 def test_the_kept_plan_and_a_plan_made_again_import_the_same(
