@@ -6,6 +6,7 @@ no server, a tampered one refused (exit 3)."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from pathlib import Path
 
@@ -102,6 +103,16 @@ def test_promote_apply_needs_the_routes_approved_plan(cli: Cli, tmp_path: Path) 
     assert f"jobferry routes approve {route}" in refused.stderr
     planned = cli.json("promote", route, code=4)
     plan_id = planned["plan"]["planId"]
+    assert planned["approvalsRequired"] == 1
+    shown_plan = cli("promote", route)
+    assert shown_plan.exit_code == 4, shown_plan.output
+    said = " ".join(shown_plan.stdout.split())
+    assert re.search(
+        r"Plan ([0-9a-f]{32}) and its package are kept until \S+ \S+ UTC: the route's approvers "
+        rf"sign it \(jobferry routes approve {route} \1 --key FILE\), and the route's approvals "
+        r"page in the console imports it as it is\.",
+        said,
+    ), said
 
     key = tmp_path / "ada.key"
     approver("users", "keys", "new", str(key))

@@ -168,12 +168,21 @@ def first_promotion(story: Story) -> str:
     assert planned["plan"]["problems"] == []
     assert planned["plan"]["sameNamePolicy"]["applied"] == "SKIP"  # nothing to keep: all new
     assert (planned["since"], planned["promotion"]["jobs"]) == (None, 5)
+    assert planned["keptUntil"] > planned["promotion"]["snapshotTime"]
+    assert planned["approvalsRequired"] == 0
     pending = story.human(code=4)
     said = " ".join(pending.stdout.split())
     assert (
         "Changes pending (16 object(s) to write); import them with: jobferry --config "
         f"{story.cli.config} promote {story.route} --apply" in said
     )
+    # what stays of the plan shown, and until when (the route requires no approvals)
+    kept = re.search(
+        r"Plan ([0-9a-f]{32}) and its package are kept until (\S+ \S+ UTC), then removed; "
+        r"promote --apply plans again\.",
+        " ".join(pending.stdout.split()),
+    )
+    assert kept is not None, pending.stdout
 
     done, said = story.applied()
     assert lines(done) == lines(planned)

@@ -264,6 +264,7 @@ def _promote(
     where = s.workspace_arg() if plan.get("problems") and not json_mode else None
     show_plan(out, plan, where, route=name, into=None if json_mode else s.workspace_label())
     result = {**planned, "plan": plan, "task": None}
+    _say_kept(s, name, planned, str(plan.get("planId", "")), options)
     if not _go_on(s, name, result, options):
         return
     if (
@@ -274,6 +275,29 @@ def _promote(
         out.finish(result, ExitCode.FAILED, "Cancelled; nothing was imported.")
         return
     _import(s, name, str(plan["planId"]), result)
+
+
+def _say_kept(
+    s: Session, name: str, planned: dict[str, Any], plan_id: str, options: dict[str, Any]
+) -> None:
+    """Without ``--apply``: what stays of the plan shown, until when, and what may use it (the
+    route's approvers sign it, and the console imports it as it is; ``--apply`` plans again).
+    ``--json`` answers ``keptUntil`` instead."""
+    until = moment(planned.get("keptUntil"))
+    if options["apply"] or s.output.json_mode or not plan_id or not until:
+        return
+    if planned.get("approvalsRequired"):
+        s.output.note(
+            f"Plan {plan_id} and its package are kept until {until}: the route's approvers sign "
+            f"it (jobferry routes approve {name} {plan_id} --key FILE), and the route's "
+            "approvals page in the console imports it as it is. promote --apply plans again "
+            "(their approvals count for that plan while the target has not moved)."
+        )
+        return
+    s.output.note(
+        f"Plan {plan_id} and its package are kept until {until}, then removed; promote --apply "
+        "plans again."
+    )
 
 
 def _go_on(s: Session, name: str, result: dict[str, Any], options: dict[str, Any]) -> bool:

@@ -90,14 +90,18 @@ def package_view(made: RoutePackage) -> dict[str, Any]:
 
 def route_plan_view(planned: RoutePlan) -> dict[str, Any]:
     """A route's promotion planned (jobferry extension): its package as ``package_view`` says
-    it, this run's import ``settings`` and what they change of the route's (``overrides``), and
-    the plan (``null``: nothing changed, or ``taskId`` names the task planning it)."""
+    it, this run's import ``settings`` and what they change of the route's (``overrides``), the
+    plan (``null``: nothing changed, or ``taskId`` names the task planning it), until when the
+    plan and its package are kept for ``…/plans/{plan_id}/apply`` (``keptUntil``, ms) and how
+    many approvals the route requires of it."""
     return {
         **package_view(planned.package),
         "settings": planned.settings.wire(),
         "overrides": [c.wire() for c in planned.changes],
         "plan": plan_document(planned.plan) if planned.plan is not None else None,
         "taskId": planned.planning_task,
+        "keptUntil": planned.kept_until,
+        "approvalsRequired": planned.package.route.approvals.required,
     }
 
 

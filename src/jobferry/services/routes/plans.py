@@ -23,7 +23,7 @@ from jobferry.domain.importsettings import ImportSettings, SettingsError
 from jobferry.domain.remedies import Remedy
 from jobferry.domain.routes import Carried, Route, carried_words
 from jobferry.errors import InvalidRequestError, PlanStaleError
-from jobferry.services.context import Scope
+from jobferry.services.context import Scope, now_ms
 from jobferry.services.definitions.documents import dump, load
 from jobferry.services.importing.delivery import PreparedImport
 from jobferry.services.importing.request import ImportRequest
@@ -102,9 +102,10 @@ class RoutePlans:
         with self.db.transaction() as tx:
             repo.set_request(tx, made.promotion.id, dump(request.to_wire()))
         outcome = self.imports.plan(made.target, request)
+        kept_until = now_ms() + self.imports.settings.download_ttl_seconds * 1000
         if isinstance(outcome, PreparedImport):
-            return RoutePlan(made, request.settings, None, outcome.task_id)
-        return RoutePlan(made, request.settings, outcome, None)
+            return RoutePlan(made, request.settings, None, outcome.task_id, kept_until)
+        return RoutePlan(made, request.settings, outcome, None, kept_until)
 
     def apply(self, scope: Scope, name: str, plan_id: str) -> Applied:
         """Import the route's planned promotion with plan ``plan_id`` (refused unless it is the

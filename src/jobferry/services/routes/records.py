@@ -67,6 +67,9 @@ class RoutePlan:
     settings: ImportSettings
     plan: Plan | None
     planning_task: str | None
+    kept_until: int | None = None
+    """When (ms) the plan and its package expire with the uploads, if never imported: until
+    then its approvers may sign it and ``apply`` imports it by its id."""
 
     @property
     def changes(self) -> tuple[SettingChange, ...]:
