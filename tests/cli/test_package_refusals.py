@@ -41,6 +41,18 @@ def test_plan_and_import_of_a_corrupt_zip_exit_3_naming_the_refusal(cli: Cli) ->
     assert imported.exit_code == ExitCode.PROBLEMS, imported.output
     answer = cli.json("plan", str(broken), workspace=target, code=3)
     assert answer["error"]["code"] == "DLF.9020"
+    # no task was started, but the audit log shows each refused attempt
+    assert cli.json("tasks", "list", workspace=target)["total"] == 0
+    wide = {"COLUMNS": "200"}
+    logged = cli("audit", "--action", "import.refused", workspace=target, env=wide)
+    assert logged.exit_code == 0, logged.output
+    text = " ".join(logged.stdout.split())
+    assert text.count("package broken.zip") == 3  # plan, import (its plan first), plan --json
+    entries = cli.json("audit", "--action", "import.refused", workspace=target)["entries"]
+    assert [(e["objectName"], e["detail"]["size"]) for e in entries] == [
+        ("broken.zip", broken.stat().st_size)
+    ] * 3
+    assert "not a readable zip archive" in entries[0]["detail"]["reason"]
 
 
 def test_plan_of_an_entry_that_does_not_match_its_manifest_exits_3(cli: Cli, package: Path) -> None:

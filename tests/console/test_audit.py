@@ -10,11 +10,19 @@ import pytest
 
 from jobferry.console import audit as audit_page
 from jobferry.domain.enums import Role
+from jobferry.errors import PackageError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.services.importing.request import parse_import_request
 from support.builders import make_job
 from support.console import Browser, assert_page, main_text, seeded_admin, sign_in_as
-from support.planning import import_package, jobs_with_dependencies, workspace, write_objects
+from support.planning import (
+    import_package,
+    jobs_with_dependencies,
+    upload,
+    workspace,
+    write_objects,
+)
 
 
 def test_the_audit_log_searches_and_pages_keeping_the_search(
@@ -112,3 +120,21 @@ def test_an_imports_line_links_its_task_and_cuts_the_packages_hash(
         f"/console/w/{prod.workspace.id}/admin/audit", params={"action": "import.rollback"}
     )
     assert f'<a href="/console/w/{prod.workspace.id}/tasks/{task.id}">{task.id}</a>' in undone.text
+
+
+def test_an_import_refused_before_its_task_is_on_the_audit_page(
+    browser: Browser, services: Services, tmp_path: Path
+) -> None:
+    """A corrupt zip: no task was made for it, and the audit page shows who tried, with which
+    file, how large it was and why it was refused."""
+    prod = workspace(services, "prod")
+    broken = tmp_path / "broken.zip"
+    broken.write_bytes(b"PK\x03\x04 this is not a zip archive")
+    with pytest.raises(PackageError):
+        services.imports.plan(prod, parse_import_request({"path": upload(services, prod, broken)}))
+    page = browser.get(
+        f"/console/w/{prod.workspace.id}/admin/audit", params={"action": "import.refused"}
+    )
+    assert_page(page, 200, "1–1 of 1", "import.refused", "broken.zip", "errorCode=DLF.9020")
+    assert f"size={broken.stat().st_size}" in main_text(page.text)
+    assert prod.actor.name in main_text(page.text)

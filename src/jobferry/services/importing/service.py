@@ -40,6 +40,7 @@ from jobferry.services.importing.ports import (
     OpenedPackage,
     TargetReader,
 )
+from jobferry.services.importing.refused import refusals_audited
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.sources import PackageFile
 from jobferry.services.importing.uploads import KeptUpload, PackageSource
@@ -81,10 +82,7 @@ class ImportService:
         downloads: DownloadService,
         deliveries: Deliveries,
     ) -> None:
-        self.db = db
-        self.settings = settings
-        self.tasks = tasks
-        self.limits = limits
+        self.db, self.settings, self.tasks, self.limits = db, settings, tasks, limits
         self.scratch = scratch_folder(settings)
         self.deliveries = deliveries
         self.plans = PlanStore(db, deliveries, KeptPlans.of(settings))
@@ -131,13 +129,13 @@ class ImportService:
         to run."""
         Switches.of(self.settings).require_import()
         scope = import_side(self.db, scope, asked.status_asked)  # as released: production
-        request = self._request(scope, asked)
-        if self.deliveries.of(scope.workspace).stale(scope):
-            return self.prepare(scope, asked.as_dry_run())  # it catches up first, as a task
-        with collector_paused(), self._source(scope, request.path).open() as reader:
-            if reader.definitions() > PLAN_SYNC_MAX_OBJECTS:
-                return self.prepare(scope, asked.as_dry_run())
-            return self._plan_and_keep(scope, request, reader)
+        with refusals_audited(self.db, self.packages, scope, asked, planning=True):
+            request = self._request(scope, asked)
+            if not self.deliveries.of(scope.workspace).stale(scope):
+                with collector_paused(), self._source(scope, request.path).open() as reader:
+                    if reader.definitions() <= PLAN_SYNC_MAX_OBJECTS:
+                        return self._plan_and_keep(scope, request, reader)
+        return self.prepare(scope, asked.as_dry_run())
 
     def check_profile(self, scope: Scope, asked: ImportRequest) -> EnvironmentReport:
         """Is this profile enough for this package? Every environment reference of the package
@@ -261,19 +259,20 @@ class ImportService:
         ``along(tx, task_id)`` writes there what the caller keeps of it (a promotion)."""
         Switches.of(self.settings).require_import()
         scope = import_side(self.db, scope, asked.status_asked)  # as released: production
-        request = self._request(scope, asked, writes=not asked.dry_run)
-        if not request.dry_run:
-            refuse_breaches(self.db, scope, request)  # a freeze begun, a policy changed
-        what = "Plan the import" if request.dry_run else "Import the jobs"
-        named = title or f"{what} from {self._source(scope, request.path).title()}."
-        kind = TaskKind.PLAN if request.dry_run else TaskKind.IMPORT
-        task = self.tasks.record(scope, kind, named[:TITLE_LENGTH], request.to_wire(), queued=True)
-        locked = not request.dry_run
-        if locked:
-            self._lock_and_create(scope, task, along)
-        else:
-            self.tasks.insert(task)
-        return PreparedImport(task.id, scope, request, locked)
+        with refusals_audited(self.db, self.packages, scope, asked, planning=asked.dry_run):
+            request = self._request(scope, asked, writes=not asked.dry_run)
+            if not request.dry_run:
+                refuse_breaches(self.db, scope, request)  # a freeze begun, a policy changed
+            what = "Plan the import" if request.dry_run else "Import the jobs"
+            named = title or f"{what} from {self._source(scope, request.path).title()}."
+            kind = TaskKind.PLAN if request.dry_run else TaskKind.IMPORT
+            named, wire = named[:TITLE_LENGTH], request.to_wire()
+            task = self.tasks.record(scope, kind, named, wire, queued=True)
+            if request.dry_run:
+                self.tasks.insert(task)
+            else:
+                self._lock_and_create(scope, task, along)
+        return PreparedImport(task.id, scope, request, not request.dry_run)
 
     def resume(self, task: ClaimedTask) -> PreparedImport:
         """A queued import (or dry run) that this process claimed, rebuilt from what

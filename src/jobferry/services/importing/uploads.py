@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from jobferry.errors import ObsPathError, ObsReadError, PayloadTooLargeError
+from jobferry.errors import JobferryError, ObsPathError, ObsReadError, PayloadTooLargeError
 from jobferry.package.reader import PackageReader, ReadLimits
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.downloads import DOWNLOAD_SCHEME, DownloadService
@@ -128,6 +128,17 @@ class PackageSource:
                 path=path,
             )
         return item
+
+    def described(self, scope: Scope, path: str) -> tuple[str, int | None]:
+        """What to call the package ``path`` names in the audit log, and its size in bytes when
+        it is known (an upload's); never refused: a path naming no package is said as it is."""
+        try:
+            if path.startswith(UPLOAD_SCHEME):
+                item = self._upload_of(scope, path)
+                return item.file_name, item.size
+            return self.title(scope, path), None
+        except JobferryError:
+            return path, None
 
     def check_path(self, scope: Scope, path: str) -> None:
         """Refuse at once a path that cannot name a package (the fetch happens in the task)."""
