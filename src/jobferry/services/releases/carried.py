@@ -210,7 +210,8 @@ class CarriedReleases:
         made = self.imports.plan(production, self.releases.import_request(production, kept.path))
         assert isinstance(made, Plan)
         if made.problems:
-            problems = [problem_text(p) for p in made.problems]
+            named = f"the signed release of package '{release.approvals.get('packageName')}'"
+            problems = [problem_text(p, named) for p in made.problems]
             raise InvalidRequestError(
                 f"The signed release cannot be imported into the production of workspace "
                 f"'{scope.workspace.name}': {'; '.join(problems[:20])}.",

@@ -221,10 +221,15 @@ def state(view: PackageView) -> str:
     }[view.status]
 
 
-def problem_text(found: Problem) -> str:
-    """A plan's problem as one line of a refusal."""
+def problem_text(found: Problem, package: str) -> str:
+    """A plan's problem as one line of a refusal. A problem of the whole package is named by
+    ``package`` (what the user calls it: the release package's name), not by the id of the
+    upload its content is kept as; an object's, by the object, once."""
     fix = f" ({found.fix})" if found.fix else ""
-    return f"{found.kind} '{found.name}': {found.detail}{fix}"
+    named = package if found.kind == "package" else f"{found.kind} '{found.name}'"
+    if found.kind != "package" and found.detail.startswith(named):
+        return f"{found.detail}{fix}"
+    return f"{named}: {found.detail}{fix}"
 
 
 def refused(scope: Scope, problems: list[str]) -> InvalidRequestError:

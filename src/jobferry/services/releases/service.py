@@ -151,7 +151,8 @@ class ReleaseService:
         plan = self.imports.plan(production, self.import_request(production, kept.path))
         assert isinstance(plan, Plan)  # at most 100 items: planned at once
         if plan.problems:
-            raise refused(scope, [problem_text(p) for p in plan.problems])
+            named = f"release package '{request.package_name}'"
+            raise refused(scope, [problem_text(p, named) for p in plan.problems])
         with self.db.transaction() as tx:
             basis = freezing.basis(tx, production.workspace.id, items)
             package_id = repo.insert_package(
@@ -352,7 +353,8 @@ class ReleaseService:
         plan = self.imports.plan(production, self.import_request(production, package.record.path))
         assert isinstance(plan, Plan)
         if plan.problems:
-            raise refused(scope, [problem_text(p) for p in plan.problems])
+            named = f"release package '{package.record.name}'"
+            raise refused(scope, [problem_text(p, named) for p in plan.problems])
         with self.db.transaction() as tx:
             basis = freezing.basis(tx, production.workspace.id, items)
             repo.update_package(
