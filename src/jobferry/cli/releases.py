@@ -1,8 +1,8 @@
 """``jobferry releases pending|create|list|show|deploy|cancel``: enterprise mode's release flow,
 thin commands over the DataArts Studio release calls (``/v2/{project_id}/factory/…``).
 
-A workspace in enterprise mode keeps a pending item per submitted or deleted job and script; a
-release package freezes some of them (a package file and a plan of production); one of its
+A workspace in enterprise mode keeps a pending item per submitted, renamed or deleted job and
+script; a release package freezes some of them (a package file and a plan of production); one of its
 approvers deploys it (an import of that plan into the production side, a system task) or it is
 cancelled."""
 
@@ -179,7 +179,7 @@ def pending(
     workspace: WorkspaceOption = None,
     json_mode: JsonOption = False,
 ) -> None:
-    """The pending items no package holds yet: each submitted or deleted job and script."""
+    """The pending items no package holds yet: each submitted, renamed or deleted job and script."""
     s = session(ctx, json_mode, workspace)
     items = _pending(s, name)
     if s.output.json_mode:

@@ -1,5 +1,5 @@
-"""An enterprise workspace's pending items: what was submitted or deleted in development and
-waits for a release, filtered, ticked and packaged with named approvers.
+"""An enterprise workspace's pending items: what was submitted, renamed or deleted in
+development and waits for a release, filtered, ticked and packaged with named approvers.
 
 Packaging goes through the release service the API uses (``ReleaseService.create``): the
 package freezes the items' content and plans it into production at once, and a refusal names

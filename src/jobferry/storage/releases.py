@@ -177,21 +177,6 @@ def object_id_of(tx: Tx, workspace_id: str, kind: str, uid: str) -> str | None:
     return None if found is None else str(found)
 
 
-def rename_open_items(tx: Tx, workspace_id: str, kind: str, uid: str, name: str) -> None:
-    """The object's items not yet in a package take its new name (a rename before the
-    release: the pending list names what will be released)."""
-    tx.conn.execute(
-        update(_item)
-        .where(
-            _item.c.workspace_id == workspace_id,
-            _item.c.kind == kind,
-            _item.c.uid == uid,
-            _item.c.package_id.is_(None),
-        )
-        .values(name=name)
-    )
-
-
 def _rolled_back() -> Select[tuple[int]]:
     """The ids of packages rolled back (their items no longer say what production holds)."""
     return select(_pkg.c.id).where(_pkg.c.rolled_back_at.is_not(None))

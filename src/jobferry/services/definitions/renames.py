@@ -26,9 +26,9 @@ from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.definitions.documents import dump, load, reference_index
 from jobferry.services.definitions.publishing import check_lock
+from jobferry.services.releases.pending import note_rename
 from jobferry.storage import Database, Tx
 from jobferry.storage import jobs as repo
-from jobferry.storage import releases as release_repo
 from jobferry.storage import tags as tag_repo
 from jobferry.storage.records import JobRecord
 from jobferry.storage.rows import JobRow, Stamp
@@ -70,7 +70,8 @@ def rename_job(db: Database, scope: Scope, name: str, new_name: str) -> list[str
         repo.rename_job(tx, job.id, new_name)
         _rewrite(tx, job, {(RefKind.JOB, name): new_name}, stamp, new_name=new_name)
         tag_repo.move_lock(tx, scope.workspace.id, ObjectKind.JOB, name, new_name)
-        release_repo.rename_open_items(tx, scope.workspace.id, ObjectKind.JOB, job.uid, new_name)
+        renamed = (job.uid, str(job.id), new_name)
+        note_rename(tx, scope, ObjectKind.JOB, renamed, job.latest_version)
         audit_in_scope(
             tx,
             scope,

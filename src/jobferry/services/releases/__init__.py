@@ -2,7 +2,7 @@
 
 - ``production``: switching a workspace to enterprise mode (its production side, a linked
   workspace of its own) and the scope a release acts in there.
-- ``pending``: the pending item every submit or delete keeps per object.
+- ``pending``: the pending item every submit, rename or delete keeps per object.
 - ``service``: release packages made, listed, shown, deployed, cancelled and planned again;
   ``records``: what the calls take (parsed once) and answer; ``checks``: the rules a package
   is made and deployed by; ``freezing``: the package file and what production held when it

@@ -1,10 +1,11 @@
-"""Pending items: every submit and every delete of a job or script in an enterprise workspace
-keeps one item per object until a release package takes it.
+"""Pending items: every submit and every delete of a job or script in an enterprise workspace,
+and every rename of a submitted job, keeps one item per object until a release package takes
+it.
 
-Called in the transaction that submits or deletes (``save_job``, ``save_script``,
-``remember_deletion``, an import's end), so an item exists exactly when the change does. A
-change submitted again before it is packaged updates the object's open item (its version, its
-submitter) rather than adding another: a package takes the object as it is then.
+Called in the transaction that submits, renames or deletes (``save_job``, ``save_script``,
+``rename_job``, ``remember_deletion``, an import's end), so an item exists exactly when the
+change does. A change submitted again before it is packaged updates the object's open item (its
+version, its submitter) rather than adding another: a package takes the object as it is then.
 """
 
 from __future__ import annotations
@@ -71,6 +72,45 @@ def note_delete(tx: Tx, scope: Scope, kind: str, uid: str, name: str) -> None:
             undone.drop_open_item(tx, found.id)
         return
     _note(tx, scope, kind, (uid, object_id, name), 0, deleted=True)
+
+
+def note_rename(
+    tx: Tx, scope: Scope, kind: str, identity: tuple[str, str, str], version: int | None
+) -> None:
+    """``kind`` ``(uid, object id, new name)`` was renamed in ``scope``'s workspace; its
+    submitted ``version`` (``None``: never submitted) is what production would hold. A rename
+    is a change to release (DataArts' enterprise mode): the object's item takes the new name,
+    or one is added, a change its release renames in production. A rename back to the name
+    production holds, with nothing else submitted since the release, leaves nothing to
+    release: its item goes."""
+    if not scope.workspace.enterprise or kind not in ITEM_KINDS or version is None:
+        return
+    uid, _, name = identity
+    ws = scope.workspace.id
+    found = repo.open_item(tx, ws, kind, uid)
+    if found is not None and found.update_type == UpdateType.DELETE:
+        return
+    deployed = deployed_version(tx, ws, kind, uid)
+    if deployed == version and _released_as(tx, scope, kind, uid) == name:
+        if found is not None:
+            undone.drop_open_item(tx, found.id)
+        return
+    if found is not None:
+        version = found.pending_version  # the rename changes the name, not the version
+    _note(tx, scope, kind, identity, version, deleted=False)
+
+
+def _released_as(tx: Tx, scope: Scope, kind: str, uid: str) -> str | None:
+    """The name production holds the object under, when it holds it and no package waiting
+    for its release carries it (its deploy would change that name)."""
+    ws, production = scope.workspace.id, scope.workspace.production_id
+    if production is None or undone.in_waiting_package(tx, ws, kind, uid):
+        return None
+    row = promotion_repo.ledger_rows(tx, production, ws, kind, [uid]).get(uid)
+    if row is None:
+        return None
+    held = target_repo.objects_by_uid(tx, production, kind, [row.target_uid]).get(row.target_uid)
+    return held.name if held is not None else None
 
 
 def _never_released(tx: Tx, scope: Scope, kind: str, uid: str) -> bool:

@@ -1,0 +1,117 @@
+"""A rename in development is a change to release (SQLite and PostgreSQL): renaming a
+released job makes the pending item that renames it in production, where it keeps its
+identity and versions; a rename back before any release, or a delete after the rename, leaves
+the item the change still needs (or none)."""
+
+from __future__ import annotations
+
+import pytest
+
+from jobferry.domain.enums import JobStatus
+from jobferry.domain.releases import DeployStatus, StartupMode, UpdateType
+from jobferry.errors import JobNotFoundError
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from jobferry.services.releases.records import DeployRequest
+from jobferry.storage.releases import ItemFilter, ItemRecord
+from support.releases import Team, make_package, run_release, submit_job
+
+
+def _jobs(services: Services, team: Team) -> list[ItemRecord]:
+    found = services.releases.pending(team.developer, ItemFilter(), 100, 0)[1]
+    return [i for i in found if i.kind == "job"]
+
+
+def _production(services: Services, team: Team) -> Scope:
+    actor = team.admin.actor
+    return services.accounts.scope(actor, actor.project_id, team.admin.workspace.production_id)
+
+
+def _release(services: Services, team: Team, name: str, mode: StartupMode) -> int:
+    package = make_package(services, team, name)
+    services.releases.deploy(team.deployer, DeployRequest((package,), mode))
+    run_release(services)
+    assert services.releases.show(team.admin, package).status is DeployStatus.SUCCESS
+    return package
+
+
+def _released(services: Services, team: Team, mode: StartupMode = StartupMode.LEAVE) -> None:
+    submit_job(services, team.developer, "daily")
+    _release(services, team, "first", mode)
+    assert _jobs(services, team) == []
+
+
+def test_renaming_a_released_job_makes_the_item_that_renames_it_in_production(
+    services: Services, team: Team
+) -> None:
+    _released(services, team)
+    prod = _production(services, team)
+    released = services.jobs.show(prod, "daily")
+    services.jobs.rename(team.developer, "daily", "nightly")
+
+    [item] = _jobs(services, team)
+    assert (item.name, item.update_type) == ("nightly", UpdateType.CHANGE)
+    assert (item.pending_version, item.deployed_version) == (1, 1)
+    assert item.submit_user_name == team.developer.actor.name
+    _release(services, team, "renamed", StartupMode.LEAVE)
+
+    renamed = services.jobs.show(prod, "nightly")
+    assert renamed.id == released.id  # the same job, renamed
+    assert renamed.document["name"] == "nightly"
+    # Its history stays: the version the first release wrote, and the rename's.
+    assert [v.version for v in services.jobs.versions(prod, "nightly")] == [2, 1]
+    with pytest.raises(JobNotFoundError):
+        services.jobs.show(prod, "daily")
+    assert _jobs(services, team) == []
+
+
+def test_a_rename_of_a_job_production_runs_lands_and_keeps_it_running(
+    services: Services, team: Team
+) -> None:
+    _released(services, team, StartupMode.START)
+    prod = _production(services, team)
+    running = services.jobs.status(prod, "daily").status
+    assert running is not JobStatus.STOPPED
+    services.jobs.rename(team.developer, "daily", "nightly")
+    _release(services, team, "renamed", StartupMode.START)
+    assert services.jobs.status(prod, "nightly").status is running  # paused and restored
+
+
+def test_a_rename_and_back_before_a_release_leaves_no_item(services: Services, team: Team) -> None:
+    _released(services, team)
+    services.jobs.rename(team.developer, "daily", "nightly")
+    services.jobs.rename(team.developer, "nightly", "daily")
+    assert _jobs(services, team) == []
+
+    # A version submitted meanwhile is still to release, under the name it has now.
+    services.jobs.rename(team.developer, "daily", "nightly")
+    submit_job(services, team.developer, "nightly", description="v2")
+    services.jobs.rename(team.developer, "nightly", "daily")
+    [item] = _jobs(services, team)
+    assert (item.name, item.update_type, item.pending_version) == ("daily", UpdateType.CHANGE, 2)
+
+
+def test_a_rename_then_a_delete_before_a_release_deletes_the_released_job(
+    services: Services, team: Team
+) -> None:
+    _released(services, team)
+    services.jobs.rename(team.developer, "daily", "nightly")
+    services.jobs.delete(team.developer, "nightly")
+    [item] = _jobs(services, team)
+    assert (item.name, item.update_type) == ("nightly", UpdateType.DELETE)
+    _release(services, team, "deleted", StartupMode.LEAVE)
+    prod = _production(services, team)
+    for name in ("daily", "nightly"):
+        with pytest.raises(JobNotFoundError):
+            services.jobs.show(prod, name)
+
+
+def test_a_rename_of_a_job_never_released_keeps_its_one_item(
+    services: Services, team: Team
+) -> None:
+    submit_job(services, team.developer, "daily")
+    services.jobs.rename(team.developer, "daily", "nightly")
+    [item] = _jobs(services, team)
+    assert (item.name, item.update_type) == ("nightly", UpdateType.ADD)
+    services.jobs.delete(team.developer, "nightly")
+    assert _jobs(services, team) == []  # added and deleted again: nothing to release
