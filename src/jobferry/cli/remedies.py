@@ -119,6 +119,12 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
             "(jobferry releases rollback --last), or bring an earlier one back with jobferry "
             "releases restore."
         ),
+        Remedy.SCHEDULE_AS_RELEASED: lambda b: (
+            "Start or stop each job named as the release left it (jobferry jobs start|stop "
+            f"NAME -w {_name(b, 'workspace', 'PRODUCTION')}), then run "
+            "jobferry releases rollback again; change its scheduling after the rollback if "
+            "you want it otherwise."
+        ),
         Remedy.PLAN_AGAIN: lambda b: (
             "Run the command again: it makes a new plan, shows it and imports with it."
         ),

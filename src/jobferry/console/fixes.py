@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from jobferry.console.release_fixes import (
+    RELEASE_REMEDIES,
     approval_refusal,
     approve_plan,
     release_refusal,
@@ -304,34 +305,11 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
         Remedy.REFRESH_SHADOW: lambda c: (
             shadow + "package into the shadow (Import): the import is pushed to the remote."
         ),
-        Remedy.RELEASE_FROM_DEVELOPMENT: lambda c: (
-            "Make the change in the development workspace and submit it; it reaches production "
-            "when a release package holding it is deployed."
-        ),
-        Remedy.LIST_RELEASE_PACKAGES: lambda c: "Releases → Packages lists them.",
-        Remedy.SHOW_RELEASE_PACKAGE: lambda c: (
-            "Its page (Releases → Packages) shows where it stands."
-        ),
-        Remedy.MEND_PACKAGE_REQUEST: lambda c: (
-            "Tick 1 to 100 pending items, name the package (1 to 256 characters) and choose "
-            "its approvers, then package them again."
-        ),
-        Remedy.PACKAGE_AGAIN: lambda c: (
-            "Revoke it on its page (Releases → Packages) and package its items again (Releases "
-            "→ Pending items)."
-        ),
-        Remedy.REPLAN_RELEASE: lambda c: (
-            "Review the change in production, then plan the release package again and deploy "
-            "it, or cancel it."
-        ),
+        **RELEASE_REMEDIES,
         Remedy.APPROVE_PLAN: approve_plan,
         Remedy.REGISTER_APPROVAL_KEY: lambda c: (
             "Register your public key from the command line (jobferry users keys add), then "
             "sign with its private key."
-        ),
-        Remedy.READ_RELEASE_LEDGER: lambda c: (
-            "The Release ledger page lists the releases in order: roll back the last one, or "
-            "restore an earlier one."
         ),
         Remedy.PLAN_AGAIN: lambda c: (
             "Go back to the import's check step, review the new plan and import again."

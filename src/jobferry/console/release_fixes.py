@@ -5,9 +5,11 @@ approval's refusal said by the rule it broke (``fixes.said`` asks here first).""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from jobferry.domain.releases import MAX_PACKAGE_ITEMS
+from jobferry.domain.remedies import Remedy
 from jobferry.errors import (
     ApprovalRefusedError,
     JobferryError,
@@ -117,3 +119,36 @@ def release_refusal(exc: JobferryError) -> str | None:
     if exc.remedy is None and (isinstance(exc, RELEASE_ERRORS) or "package_id" in exc.context):
         return release_worded(exc.message)
     return None
+
+
+RELEASE_REMEDIES: dict[str, Callable[[dict[str, Any]], str]] = {
+    Remedy.RELEASE_FROM_DEVELOPMENT: lambda c: (
+        "Make the change in the development workspace and submit it; it reaches production "
+        "when a release package holding it is deployed."
+    ),
+    Remedy.LIST_RELEASE_PACKAGES: lambda c: "Releases → Packages lists them.",
+    Remedy.SHOW_RELEASE_PACKAGE: lambda c: "Its page (Releases → Packages) shows where it stands.",
+    Remedy.MEND_PACKAGE_REQUEST: lambda c: (
+        "Tick 1 to 100 pending items, name the package (1 to 256 characters) and choose "
+        "its approvers, then package them again."
+    ),
+    Remedy.PACKAGE_AGAIN: lambda c: (
+        "Revoke it on its page (Releases → Packages) and package its items again (Releases "
+        "→ Pending items)."
+    ),
+    Remedy.REPLAN_RELEASE: lambda c: (
+        "Review the change in production, then plan the release package again and deploy "
+        "it, or cancel it."
+    ),
+    Remedy.READ_RELEASE_LEDGER: lambda c: (
+        "The Release ledger page lists the releases in order: roll back the last one, or "
+        "restore an earlier one."
+    ),
+    Remedy.SCHEDULE_AS_RELEASED: lambda c: (
+        "Start or stop each job named, on its page in the production workspace, as the "
+        "release left it, then roll the release back again; change its scheduling after "
+        "the rollback if you want it otherwise."
+    ),
+}
+"""The remedies of the release flow, said with the Releases pages (``fixes.REMEDIES`` holds
+them with every other)."""

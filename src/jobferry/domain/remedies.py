@@ -107,6 +107,10 @@ class Remedy(StrEnum):
     ROUTE_PROFILE = "route_profile"
     """A route names a stored profile its target workspace lacks: save the profile there
     first, or give the route its profile inline (``route``, ``profile``, ``workspace``)."""
+    SCHEDULE_AS_RELEASED = "schedule_as_released"
+    """A release rollback meets production jobs started or stopped by hand since the release:
+    start or stop each as the release left it, then roll back again (``jobs``, ``workspace``:
+    the production side's name)."""
     FOLLOW_POLICY = "follow_policy"
     """A policy refuses the plan: change what it does, wait for the freeze window to end, or
     have an admin change the policy (``holder_kind``: workspace or route, ``holder``)."""

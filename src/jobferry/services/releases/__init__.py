@@ -18,6 +18,7 @@
   keeps its pending items).
 - ``ledger``: the release ledger, one entry per release, rollback and restore with the state
   it left every object (definitions kept by hash), read as "what production held at D";
-  ``rollback``: the last release rolled back through the import's rollback; ``restore``:
+  ``rollback``: the last release rolled back through the import's rollback (``scheduling``:
+  refused while a job it wrote runs otherwise than it left it); ``restore``:
   production planned and applied back to the state right after an earlier release.
 """

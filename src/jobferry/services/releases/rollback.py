@@ -29,6 +29,7 @@ from jobferry.services.releases.deployed import tell_waiting
 from jobferry.services.releases.listing import package_of
 from jobferry.services.releases.production import production_scope
 from jobferry.services.releases.restore import named
+from jobferry.services.releases.scheduling import refuse_hand_scheduled
 from jobferry.services.tasks import ClaimedTask, QueuedTask
 from jobferry.storage import Database, Tx
 from jobferry.storage import accounts as account_repo
@@ -250,6 +251,7 @@ class _Released:
         again = last_release(tx, self.scope, self.entry.package_id)
         if again.id != self.entry.id:
             raise _refused(f"Workspace '{self.scope.workspace.name}' released again.", self.asked)
+        refuse_hand_scheduled(tx, self.production, self.entry, self.asked)
         _stop_started(tx, self.production, self.entry)
 
     def after(self, tx: Tx) -> None:

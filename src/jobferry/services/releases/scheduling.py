@@ -1,0 +1,122 @@
+"""A release rollback and the scheduling of production's jobs: refused while a job the
+release wrote runs otherwise than the release left it (started or stopped by hand since).
+
+*Decision:* a rollback leaves each job's scheduling as it was before the release, and never
+undoes or keeps a change made by hand since without saying so. A job the release changed
+(overwritten or renamed) keeps its row: a scheduled one was paused around the write and
+started again, so the release left it as it found it, and the rollback writes its old
+definition back the same way; a job stopped or started by hand since would silently stay so
+under its old definition, so the rollback is refused naming it. A job the release created is
+removed by the rollback: refused only while it runs and the release did not start it (the
+rollback stops those the release started); a hand stop of one it started is moot, the job
+goes. A job the release deleted is put back whole, scheduled or stopped as it was before the
+release (nobody can start or stop it meanwhile: production has no such job).
+"""
+
+from __future__ import annotations
+
+import orjson
+
+from jobferry.domain.enums import JobStatus, ObjectKind, PlanAction
+from jobferry.domain.remedies import Remedy
+from jobferry.errors import RollbackRefusedError
+from jobferry.storage import Tx
+from jobferry.storage import production as sides
+from jobferry.storage.importing import rollbacks as change_repo
+from jobferry.storage.importing import target as target_repo
+from jobferry.storage.ledger import EntryRecord
+from jobferry.storage.rows import ChangeRow
+
+_KEPT = (str(PlanAction.OVERWRITE), str(PlanAction.RENAME))
+"""The changes whose job a rollback keeps (its definition written back)."""
+_WRITTEN = (str(PlanAction.CREATE), *_KEPT)
+_STOPPED = JobStatus.STOPPED.value
+
+
+def refuse_hand_scheduled(tx: Tx, production: str, entry: EntryRecord, asked: int | None) -> None:
+    """Refuse (``DLF.9016``) the rollback of release ``entry`` while a job it wrote runs
+    otherwise than it left it, naming each job, how it runs now and how the release left it."""
+    assert entry.task_id is not None, "a release's ledger entry names its import"
+    changes = _job_changes(tx, production, entry.task_id)
+    now = target_repo.target_jobs(tx, production, {c.name for c in changes})
+    started = set(entry.started_jobs())
+    conflicts: dict[str, str] = {}
+    for change in changes:
+        job = now.get(change.name)
+        if job is None or job.id != change.object_id:
+            continue  # gone or replaced: the import rollback names it
+        left = _left(change, change.name in started)
+        if change.action == PlanAction.CREATE:
+            if job.status != _STOPPED and left == _STOPPED:
+                conflicts[change.name] = (
+                    f"job '{change.name}' was started by hand since the release, which "
+                    "created it stopped: stop it (the rollback removes it)"
+                )
+        elif job.status != left:
+            conflicts[change.name] = _said(change.name, job.status, left)
+    if conflicts:
+        raise _refused(tx, production, entry, asked, conflicts)
+
+
+def _job_changes(tx: Tx, production: str, task_id: str) -> list[ChangeRow]:
+    """The jobs the release's import created, overwrote or renamed (a batch at a time)."""
+    found: list[ChangeRow] = []
+    after: tuple[str, str, str] | None = None
+    while True:
+        batch = change_repo.changes_of(tx, production, task_id, after, actions=_WRITTEN)
+        found += [c for c in batch if c.kind == ObjectKind.JOB]
+        if len(batch) < 500:
+            return found
+        after = (batch[-1].kind, batch[-1].name, batch[-1].action)
+
+
+def _left(change: ChangeRow, started: bool) -> str:
+    """How the release left the job: started (a new batch job of a deploy that starts
+    them), as it found it (a scheduled job it paused around the write), else stopped."""
+    if change.action == PlanAction.CREATE:
+        return JobStatus.SCHEDULING.value if started else _STOPPED
+    paused = orjson.loads(change.undo).get("paused") if change.undo else None
+    return str(paused) if paused else _STOPPED
+
+
+def _said(name: str, now: str, left: str) -> str:
+    if now == _STOPPED:
+        return (
+            f"job '{name}' was stopped by hand since the release, which left it running "
+            f"({left}) as it was before: start it again, so that the rollback leaves it as it "
+            "was before the release"
+        )
+    if left == _STOPPED:
+        return (
+            f"job '{name}' was started by hand since the release ({now}), which left it "
+            "stopped as it was before: stop it, so that the rollback leaves it as it was "
+            "before the release"
+        )
+    return f"job '{name}' is {now} since the release, which left it {left}: make it {left} again"
+
+
+def _refused(
+    tx: Tx, production: str, entry: EntryRecord, asked: int | None, conflicts: dict[str, str]
+) -> RollbackRefusedError:
+    side = sides.get_workspace_by_id(tx, production)
+    released = (
+        f"release package '{entry.package_id}' ({entry.package_name})"
+        if entry.package_id is not None
+        else f"the signed release '{entry.package_name}' taken in"
+    )
+    said = "; ".join(list(conflicts.values())[:20])
+    return RollbackRefusedError(
+        f"The release of {released} cannot be rolled back: {said}. "
+        "Nothing was rolled back; a rollback leaves each job's scheduling as it was before "
+        "the release, and would not undo or keep a change made by hand since without saying "
+        "so.",
+        fix="Start or stop each job named in production (POST /v1/{project_id}/jobs/"
+        "{job_name}/start or /stop, the production side's id as the workspace header) as the "
+        "release left it, then roll back again; change its scheduling after the rollback if "
+        "you want it otherwise.",
+        remedy=Remedy.SCHEDULE_AS_RELEASED,
+        package_id=str(asked) if asked is not None else None,
+        conflicts=list(conflicts.values()),
+        jobs=list(conflicts),
+        workspace=side.name if side is not None else production,
+    )
