@@ -75,7 +75,7 @@ def _plan_breaches(tx: Tx, item: HeldPolicy, request: ImportRequest) -> list[Bre
     if policy.max_deletions is not None:
         deleted = [
             (str(line.kind), line.target_name)
-            for line in _lines(tx, request.plan_id, PlanAction.DELETE)
+            for line in kept_lines(tx, request.plan_id, PlanAction.DELETE)
         ]
         breach = deletion_breach(policy, deleted)
         if breach is not None:
@@ -90,16 +90,17 @@ def _naming_breaches(tx: Tx, item: HeldPolicy, plan_id: str) -> list[Breach]:
     found: list[Breach] = []
     for action in (PlanAction.CREATE, PlanAction.OVERWRITE, PlanAction.RENAME):
         for kind in _NAMED_KINDS:
-            for line in _lines(tx, plan_id, action, kind):
+            for line in kept_lines(tx, plan_id, action, kind):
                 named = WrittenObject(str(line.kind), line.name)
                 breaches = written_breaches(item.policy, named)
                 found += [b for b in breaches if b.rule is PolicyRule.NAMING]
     return found
 
 
-def _lines(
+def kept_lines(
     tx: Tx, plan_id: str, action: PlanAction, kind: ObjectKind | None = None
 ) -> Iterator[PlanLine]:
+    """The kept plan's lines of ``action`` (and ``kind``), a page at a time."""
     offset = 0
     while True:
         total, texts = plan_repo.plan_objects(

@@ -1,5 +1,17 @@
-"""A release rollback and the scheduling of production's jobs: refused while a job the
-release wrote runs otherwise than the release left it (started or stopped by hand since).
+"""Releases and the scheduling of production's jobs, started or stopped by hand: a deploy is
+refused up front when a job its plan writes or deletes was started or stopped since the plan,
+and a release rollback while a job the release wrote runs otherwise than the release left it.
+
+*Decision (deploy):* a hand start or stop changes no definition, so the package's basis (the
+definition hashes its approvals sign) does not see it; the release's import would, as the
+fingerprint of its kept plan moved, but only once its task ran. The deploy call reads, in its
+own transaction in the request's worker thread, the kept plan's lines: each job the plan
+overwrites, renames or deletes says whether it was scheduled then (``pause``: the release
+pauses it around its write), and a job now stopped where it was scheduled, or scheduled where
+it was stopped, refuses the deploy with the words the task would say (``DLF.9042``, plan it
+again), naming the jobs, before any task is created. What is signed is unchanged. The task's
+own check stays: it covers what the deploy cannot read (a change between the call and the
+task, an object the plan read but does not write).
 
 *Decision:* a rollback leaves each job's scheduling as it was before the release, and never
 undoes or keeps a change made by hand since without saying so. A job the release changed
@@ -20,17 +32,49 @@ import orjson
 from jobferry.domain.enums import JobStatus, ObjectKind, PlanAction
 from jobferry.domain.remedies import Remedy
 from jobferry.errors import RollbackRefusedError
+from jobferry.services.policies.gate import kept_lines
+from jobferry.services.releases.freezing import production_moved
 from jobferry.storage import Tx
 from jobferry.storage import production as sides
 from jobferry.storage.importing import rollbacks as change_repo
 from jobferry.storage.importing import target as target_repo
 from jobferry.storage.ledger import EntryRecord
+from jobferry.storage.releases import PackageRecord
 from jobferry.storage.rows import ChangeRow
 
 _KEPT = (str(PlanAction.OVERWRITE), str(PlanAction.RENAME))
 """The changes whose job a rollback keeps (its definition written back)."""
 _WRITTEN = (str(PlanAction.CREATE), *_KEPT)
 _STOPPED = JobStatus.STOPPED.value
+
+
+_SCHEDULED_THEN = (PlanAction.OVERWRITE, PlanAction.RENAME, PlanAction.DELETE)
+"""The plan lines that say whether their job was scheduled when the plan was made."""
+
+
+def refuse_rescheduled(tx: Tx, package: PackageRecord, production: str) -> None:
+    """Refuse (``DLF.9042``, plan it again) the deploy of ``package`` when a production job
+    its kept plan writes or deletes was started or stopped since the plan, naming each."""
+    if package.plan_id is None:
+        return
+    then: dict[str, bool] = {}
+    for action in _SCHEDULED_THEN:
+        for line in kept_lines(tx, package.plan_id, action, ObjectKind.JOB):
+            then[line.target_name] = line.pause
+    now = target_repo.target_jobs(tx, production, set(then))
+    moved = {
+        name: job.status != _STOPPED
+        for name, job in now.items()
+        if (job.status != _STOPPED) != then[name]
+    }
+    if not moved:
+        return
+    said = [
+        f"job '{name}' there was {'started' if running else 'stopped'} by hand"
+        for name, running in sorted(moved.items())
+    ]
+    changed = [f"{ObjectKind.JOB}/{name}" for name in sorted(moved)]
+    raise production_moved(package.id, ", ".join(said[:20]), changed)
 
 
 def refuse_hand_scheduled(tx: Tx, production: str, entry: EntryRecord, asked: int | None) -> None:

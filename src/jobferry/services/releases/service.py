@@ -67,6 +67,7 @@ from jobferry.services.releases.records import (
     PackageRequest,
     PackageView,
 )
+from jobferry.services.releases.scheduling import refuse_rescheduled
 from jobferry.services.releases.signatures import require_approvals
 from jobferry.services.support.scratch import new_zip
 from jobferry.storage import Database, Tx
@@ -256,6 +257,7 @@ class ReleaseService:
             may_deploy(tx, scope, package)
             self._require_content(production, package.record)
             refuse_changed(tx, package.record, production)
+            refuse_rescheduled(tx, package.record, production.workspace.id)
             require_approvals(tx, scope, package.record)
             items = repo.package_items(tx, package.record.id)
             # Marked releasing (by whom, how) before the import is queued: its end, in

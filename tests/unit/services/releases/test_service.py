@@ -251,17 +251,18 @@ def test_a_deploy_after_production_changed_is_refused_until_planned_again(
     assert _prod_job(services, team, "daily")["description"] == "v2"
 
 
-def test_a_deploy_after_a_production_job_was_stopped_by_hand_fails_saying_plan_it_again(
+def test_a_job_stopped_by_hand_between_the_deploy_and_its_task_fails_it_saying_plan_it_again(
     services: Services, team: Team
 ) -> None:
+    # The deploy refuses it up front (test_refusals.py); the task checks again as it runs.
     submit_job(services, team.developer, "daily")
     _deploy(services, team, make_package(services, team, "v1"))
     submit_job(services, team.developer, "daily", description="v2")
     package = make_package(services, team, "v2")
-    services.jobs.stop(_production(services, team), "daily")  # the definition is as planned
     (started,) = services.releases.deploy(
         team.deployer, DeployRequest((package,), StartupMode.START)
     )
+    services.jobs.stop(_production(services, team), "daily")  # the definition is as planned
     run_release(services)
 
     assert services.releases.show(team.developer, package).status is DeployStatus.FAILED
