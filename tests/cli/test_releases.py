@@ -134,7 +134,7 @@ def test_a_package_refused_for_a_changed_production_is_planned_again(
     assert deployer("releases", "plan", "4242").exit_code == 1
 
 
-def test_a_deploy_failed_by_a_job_stopped_in_production_says_plan_it_again(
+def test_a_deploy_after_a_job_stopped_in_production_is_refused_saying_plan_it_again(
     cli: Cli, tmp_path: Path
 ) -> None:
     ws = cli.workspace
@@ -154,11 +154,14 @@ def test_a_deploy_failed_by_a_job_stopped_in_production_says_plan_it_again(
     assert stopped.status_code in (200, 204), stopped.text
 
     failed = deployer("releases", "deploy", package, "--yes")
-    assert failed.exit_code == 1, (failed.stdout, failed.stderr)
-    said = " ".join(failed.stdout.split())
+    assert failed.exit_code == 3, (failed.stdout, failed.stderr)  # as any DLF.9042
+    said = " ".join(failed.stderr.split())
     assert f"Production changed since release package '{package}' was planned" in said
+    assert "job 'stop_a' there was stopped by hand" in said
     assert f"jobferry releases plan {package}" in said
     assert "POST" not in said
+    shown = deployer.json("releases", "show", package)["release_package"]
+    assert shown["asy_task_id"] is None  # refused before any task
 
 
 def test_a_failed_deploy_is_said_as_a_failed_attempt_with_its_task(

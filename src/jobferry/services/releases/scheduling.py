@@ -151,7 +151,7 @@ def _refused(
     said = "; ".join(list(conflicts.values())[:20])
     return RollbackRefusedError(
         f"The release of {released} cannot be rolled back: {said}. "
-        "Nothing was rolled back; a rollback leaves each job's scheduling as it was before "
+        "Nothing was changed: a rollback leaves each job's scheduling as it was before "
         "the release, and would not undo or keep a change made by hand since without saying "
         "so.",
         fix="Start or stop each job named in production (POST /v1/{project_id}/jobs/"
