@@ -33,6 +33,27 @@ def _policy_of(body: dict[str, Any]) -> str:
     return ""
 
 
+def _release_policy(body: dict[str, Any]) -> str:
+    """What a release package refused by a policy can do, by the rules it breaks."""
+    rules = body.get("rules") or [body.get("rule")]
+    package = _name(body, "package_id", "ID")
+    said = []
+    if any(r != "freeze" for r in rules):
+        said.append(
+            "Change the objects named in development so they keep the rules (submit them "
+            f"again), package them anew with jobferry releases create and cancel this one "
+            f"(jobferry releases cancel {package})"
+        )
+    if "freeze" in rules and said:
+        said.append("deploy the new package once the freeze window ended")
+    elif "freeze" in rules:
+        said.append(
+            f"Wait for the freeze window to end, then deploy it again (jobferry releases "
+            f"deploy {package})"
+        )
+    return ", and ".join(said)
+
+
 def _sha(body: dict[str, Any]) -> str:
     sha = body.get("missing_sha256")
     return f" (sha256 {sha})" if isinstance(sha, str) and sha else ""
@@ -205,6 +226,11 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
         Remedy.FOLLOW_POLICY: lambda b: (
             "Change what the plan does so it keeps the rule"
             + (", or wait for the freeze window to end" if b.get("rule") == "freeze" else "")
+            + "; an admin can read and change the policy with jobferry policies show"
+            f"{_policy_of(b)} and jobferry policies put -f FILE{_policy_of(b)}."
+        ),
+        Remedy.RELEASE_POLICY: lambda b: (
+            _release_policy(b)
             + "; an admin can read and change the policy with jobferry policies show"
             f"{_policy_of(b)} and jobferry policies put -f FILE{_policy_of(b)}."
         ),

@@ -121,7 +121,24 @@ def release_refusal(exc: JobferryError) -> str | None:
     return None
 
 
+def _release_policy(context: dict[str, Any]) -> str:
+    """What a release package refused by a policy can do, by the rules it breaks."""
+    rules = context.get("rules") or [context.get("rule")]
+    said = []
+    if any(r != "freeze" for r in rules):
+        said.append(
+            "Change the objects named in development so they keep the rules (submit them "
+            "again), package them anew (Releases → Pending items) and revoke this package"
+        )
+    if "freeze" in rules and said:
+        said.append("deploy the new package once the freeze window ended")
+    elif "freeze" in rules:
+        said.append("Wait for the freeze window to end, then deploy it again")
+    return ", and ".join(said) + "; an admin can change the policy under Admin → Policies."
+
+
 RELEASE_REMEDIES: dict[str, Callable[[dict[str, Any]], str]] = {
+    Remedy.RELEASE_POLICY: _release_policy,
     Remedy.RELEASE_FROM_DEVELOPMENT: lambda c: (
         "Make the change in the development workspace and submit it; it reaches production "
         "when a release package holding it is deployed."

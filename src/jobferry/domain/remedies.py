@@ -114,6 +114,11 @@ class Remedy(StrEnum):
     FOLLOW_POLICY = "follow_policy"
     """A policy refuses the plan: change what it does, wait for the freeze window to end, or
     have an admin change the policy (``holder_kind``: workspace or route, ``holder``)."""
+    RELEASE_POLICY = "release_policy"
+    """A policy refuses a release package's deploy: change the objects in development so
+    they keep its rules and release them in a new package (cancelling this one), wait for the
+    freeze window to end, or have an admin change the policy (``package_id``, ``rules``,
+    ``holder_kind``, ``holder``)."""
     SAVE_POLICY = "save_policy"
     """The workspace or route has no policy (or no such version): save one (``holder_kind``,
     ``holder``)."""

@@ -43,35 +43,48 @@ NAMED = 20
 _NAMED_KINDS = (ObjectKind.JOB, ObjectKind.SCRIPT)
 
 
+Found = list[tuple[HeldPolicy, list[Breach]]]
+"""Every breach found, by the policy it breaks (the policies in the order they govern)."""
+
+
 def refuse_breaches(
     db: Database, scope: Scope, request: ImportRequest, now: datetime | None = None
 ) -> None:
     """Refuse applying ``request`` into the scope's workspace when a policy it keeps forbids
-    it now (``PolicyViolationError``); nothing is written either way."""
+    it now (``PolicyViolationError``, naming every rule broken); nothing is written either
+    way."""
     with db.transaction(readonly=True) as tx:
-        held = governing(tx, scope, request.path)
-        if not held:
-            return
-        moment = now or datetime.now(UTC)
-        for item in held:
-            breach = freeze_breach(item.policy, moment)
-            if breach is not None:
-                raise violation(item, [breach])
-        if (
-            request.plan_id is None
-            or plan_repo.get_plan(tx, scope.workspace.id, request.plan_id) is None
-        ):
-            return  # no kept plan of this workspace: the import refuses an unknown one itself
-        for item in held:
-            found = _plan_breaches(tx, item, request)
-            if found:
-                raise violation(item, found)
+        found = breaches(tx, scope, request, now)
+    if found:
+        raise violation(found)
+
+
+def breaches(tx: Tx, scope: Scope, request: ImportRequest, now: datetime | None = None) -> Found:
+    """Every rule of the policies kept now that applying ``request`` breaks: the freeze
+    windows holding ``now``, and the kept plan's deletions and names."""
+    held = governing(tx, scope, request.path)
+    if not held:
+        return []
+    moment = now or datetime.now(UTC)
+    planned = request.plan_id is not None and (
+        plan_repo.get_plan(tx, scope.workspace.id, request.plan_id) is not None
+    )  # no kept plan of this workspace: the import refuses an unknown one itself
+    found: Found = []
+    for item in held:
+        freeze = freeze_breach(item.policy, moment)
+        broken = [freeze] if freeze is not None else []
+        if planned:
+            broken += _plan_breaches(tx, item, request)
+        if broken:
+            found.append((item, broken))
+    return found
 
 
 def _plan_breaches(tx: Tx, item: HeldPolicy, request: ImportRequest) -> list[Breach]:
     """The breaches of the kept plan's lines (its deletions; its names in an ATOMIC import)."""
     assert request.plan_id is not None
     policy = item.policy
+    found: list[Breach] = []
     if policy.max_deletions is not None:
         deleted = [
             (str(line.kind), line.target_name)
@@ -79,10 +92,10 @@ def _plan_breaches(tx: Tx, item: HeldPolicy, request: ImportRequest) -> list[Bre
         ]
         breach = deletion_breach(policy, deleted)
         if breach is not None:
-            return [breach]
-    if request.mode is not ImportMode.ATOMIC or not (policy.job_names or policy.script_names):
-        return []
-    return _naming_breaches(tx, item, request.plan_id)
+            found.append(breach)
+    if request.mode is ImportMode.ATOMIC and (policy.job_names or policy.script_names):
+        found += _naming_breaches(tx, item, request.plan_id)
+    return found
 
 
 def _naming_breaches(tx: Tx, item: HeldPolicy, plan_id: str) -> list[Breach]:
@@ -118,26 +131,73 @@ def kept_lines(
             return
 
 
-def violation(item: HeldPolicy, breaches: list[Breach]) -> PolicyViolationError:
-    """The refusal of breaches of one policy: the rule, the policy, the objects, the fix."""
-    rule = breaches[0].rule
-    words = RULE_WORDS[rule]
-    named = "; ".join(
-        b.detail if b.kind == "package" else f"{b.kind} '{b.name}': {b.detail}"
-        for b in breaches[:NAMED]
-    )
-    more = f" (and {len(breaches) - NAMED} more)" if len(breaches) > NAMED else ""
-    objects = [{"kind": b.kind, "name": b.name} for b in breaches if b.kind != "package"]
+def violation(
+    found: Found,
+    fix: str | None = None,
+    remedy: Remedy = Remedy.FOLLOW_POLICY,
+    outcome: str = "nothing was imported",
+    **context: str,
+) -> PolicyViolationError:
+    """The refusal of every breach ``found``: each policy, each rule and its objects, what
+    was not done (``outcome``) and the fix (``fix``: the caller's own, e.g. a release's, with
+    its ``context``; else a plan's)."""
+    first, firsts = found[0]
+    rules = broken_rules(found)
+    every = [b for _, broken in found for b in broken]
+    said = "; ".join(_said(item, broken) for item, broken in found)
+    objects = [{"kind": b.kind, "name": b.name} for b in every if b.kind != "package"]
     return PolicyViolationError(
-        f"The {words} of {item.said()} refuses applying this plan: {named}{more}; nothing was "
-        "imported.",
-        fix=f"Change the plan so it keeps the {words} and make a new one"
-        + (", wait for the freeze window to end," if rule is PolicyRule.FREEZE else ",")
-        + f" or have an admin change the policy (PUT /v1/{{project_id}}{item.holder.path()}).",
-        remedy=Remedy.FOLLOW_POLICY,
-        rule=str(rule),
-        policy_version=item.version,
+        f"{said}; {outcome}.",
+        fix=fix or _plan_fix(found, rules),
+        remedy=remedy,
+        rule=str(firsts[0].rule),
+        rules=[str(r) for r in rules],
+        breaches=[
+            {"rule": str(b.rule), "kind": b.kind, "name": b.name, "policy": item.said()}
+            for item, broken in found
+            for b in broken
+        ][:NAMED],
+        policy_version=first.version,
         objects=objects[:NAMED],
         objects_total=len(objects),
-        **item.holder.context(),
+        **first.holder.context(),
+        **context,
+    )
+
+
+def broken_rules(found: Found) -> list[PolicyRule]:
+    """The rules ``found`` breaks, each once, in the order found."""
+    return list(dict.fromkeys(b.rule for _, broken in found for b in broken))
+
+
+def rule_words(rules: list[PolicyRule]) -> str:
+    """The rules in words: "the freeze window and the naming rule"."""
+    words = [f"the {RULE_WORDS[r]}" for r in rules]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _said(item: HeldPolicy, broken: list[Breach]) -> str:
+    """One policy's breaches: each rule, then the objects breaking it."""
+    parts = []
+    for rule in dict.fromkeys(b.rule for b in broken):
+        of = [b for b in broken if b.rule is rule]
+        named = "; ".join(
+            b.detail if b.kind == "package" else f"{b.kind} '{b.name}': {b.detail}"
+            for b in of[:NAMED]
+        )
+        more = f" (and {len(of) - NAMED} more)" if len(of) > NAMED else ""
+        parts.append(f"the {RULE_WORDS[rule]}: {named}{more}")
+    return f"{item.said()[0].upper()}{item.said()[1:]} refuses applying this plan by " + (
+        "; by ".join(parts)
+    )
+
+
+def _plan_fix(found: Found, rules: list[PolicyRule]) -> str:
+    paths = ", ".join(
+        dict.fromkeys(f"PUT /v1/{{project_id}}{item.holder.path()}" for item, _ in found)
+    )
+    return (
+        f"Change the plan so it keeps {rule_words(rules)} and make a new one"
+        + (", wait for the freeze window to end," if PolicyRule.FREEZE in rules else ",")
+        + f" or have an admin change the policy ({paths})."
     )

@@ -8,12 +8,19 @@ import json
 
 from jobferry.domain.audit import AuditQuery
 from jobferry.domain.enums import Role
+from jobferry.domain.policies import PolicyRule
 from jobferry.domain.releases import APPROVER_ROLES, DEPLOY_ROLES, MAX_PACKAGE_ITEMS, DeployStatus
 from jobferry.domain.remedies import Remedy
-from jobferry.errors import InvalidRequestError, PackageReleasedError, PermissionDeniedError
+from jobferry.errors import (
+    InvalidRequestError,
+    PackageReleasedError,
+    PermissionDeniedError,
+    PolicyViolationError,
+)
 from jobferry.services.context import Scope
 from jobferry.services.importing.expiry import utc_minute
 from jobferry.services.importing.model import Problem
+from jobferry.services.policies.gate import Found, broken_rules, rule_words, violation
 from jobferry.services.releases.records import (
     APPROVERS_SHAPE,
     ITEMS_SHAPE,
@@ -219,6 +226,39 @@ def state(view: PackageView) -> str:
         DeployStatus.FAILED: "failed",
         DeployStatus.PENDING: "waiting for approval",
     }[view.status]
+
+
+def policy_refused(package: PackageRecord, found: Found) -> PolicyViolationError:
+    """The refusal (``DLF.9085``) of a deploy whose package's plan breaks policy rules now:
+    every rule and object named, with the fix a release package takes (the objects changed in
+    development and released in a new package, the freeze window waited out, or the policy
+    changed)."""
+    rules = broken_rules(found)
+    kept: list[PolicyRule] = [r for r in rules if r is not PolicyRule.FREEZE]
+    fix = ""
+    if kept:
+        fix = (
+            f"Change the objects named in development so they keep {rule_words(kept)} (submit "
+            "them again), package the pending items anew (POST /v2/{project_id}/factory/"
+            "pending-items/package) and cancel this package (POST /v2/{project_id}/factory/"
+            f"release-packages/unpack with package_ids [{package.id}])"
+        )
+    if PolicyRule.FREEZE in rules:
+        fix = (
+            f"{fix}, and deploy the new package once the freeze window ends"
+            if fix
+            else "Deploy it again once the freeze window ends"
+        )
+    fix = fix + "; or have an admin change the policy ({}).".format(
+        ", ".join(dict.fromkeys(f"PUT /v1/{{project_id}}{i.holder.path()}" for i, _ in found))
+    )
+    return violation(
+        found,
+        fix,
+        Remedy.RELEASE_POLICY,
+        f"release package '{package.id}' ({package.name}) was not deployed",
+        package_id=str(package.id),
+    )
 
 
 def problem_text(found: Problem, package: str) -> str:

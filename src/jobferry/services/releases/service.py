@@ -42,12 +42,14 @@ from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.service import ImportService
+from jobferry.services.policies.gate import breaches
 from jobferry.services.releases import freezing
 from jobferry.services.releases.checks import (
     CANCEL_ACTION,
     may_deploy,
     not_waiting,
     package_problems,
+    policy_refused,
     problem_text,
     refused,
     request_refused,
@@ -188,7 +190,14 @@ class ReleaseService:
         """The import a release is: the package's objects overwrite production's, deletions
         propagate, scheduled jobs are paused and restored around their write."""
         with self.db.transaction(readonly=True) as tx:
-            profile = profile_repo.PROFILES.get(tx, production.workspace.id, RELEASE_PROFILE)
+            return self._import_request(tx, production, path, plan_id)
+
+    @staticmethod
+    def _import_request(
+        tx: Tx, production: Scope, path: str, plan_id: str | None = None
+    ) -> ImportRequest:
+        """:meth:`import_request`, read in ``tx``."""
+        profile = profile_repo.PROFILES.get(tx, production.workspace.id, RELEASE_PROFILE)
         return ImportRequest(
             path=path,
             same_name_policy=SameNamePolicy.OVERWRITE,
@@ -258,6 +267,12 @@ class ReleaseService:
             self._require_content(production, package.record)
             refuse_changed(tx, package.record, production)
             refuse_rescheduled(tx, package.record, production.workspace.id)
+            asked = self._import_request(
+                tx, production, package.record.path or "", package.record.plan_id
+            )
+            broken = breaches(tx, production, asked)
+            if broken:
+                raise policy_refused(package.record, broken)
             require_approvals(tx, scope, package.record)
             items = repo.package_items(tx, package.record.id)
             # Marked releasing (by whom, how) before the import is queued: its end, in

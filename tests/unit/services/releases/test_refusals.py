@@ -10,9 +10,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from jobferry.cli.remedies import refusal_text
 from jobferry.domain.releases import DeployStatus, StartupMode
 from jobferry.domain.remedies import Remedy
-from jobferry.errors import BasisChangedError, InvalidRequestError
+from jobferry.errors import BasisChangedError, InvalidRequestError, PolicyViolationError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.releases.records import DeployRequest, PackageQuery
@@ -91,3 +92,65 @@ def test_a_deploy_after_production_jobs_were_started_or_stopped_by_hand_is_refus
     services.releases.deploy(team.deployer, DeployRequest((package,), StartupMode.START))
     run_release(services)
     assert services.jobs.show(prod, "daily").document["description"] == "v2"
+
+
+def test_a_deploy_names_every_policy_rule_its_plan_breaks_with_a_release_s_fix(
+    services: Services, team: Team
+) -> None:
+    _released(services, team, "daily", "weekly", "monthly")
+    submit_job(services, team.developer, "hourly")
+    services.jobs.delete(team.developer, "weekly")
+    services.jobs.delete(team.developer, "monthly")
+    for name in ("weekly", "monthly"):
+        services.jobs.stop(_production(services, team), name)  # deleted scheduled: refused
+    package = make_package(services, team, "second")
+    # Saved after the plan: the freeze holds now, hourly's name breaks the naming rule, and
+    # the package deletes two jobs where one is the limit.
+    policy = {"freeze": _freeze_now(), "naming": {"jobs": "(daily|weekly|monthly)"}}
+    services.policies.put(team.admin, None, policy | {"maxDeletions": 1})
+
+    with pytest.raises(PolicyViolationError) as refused:
+        services.releases.deploy(team.deployer, DeployRequest((package,), StartupMode.START))
+    error = refused.value
+    assert error.context["rules"] == ["freeze", "maxDeletions", "naming"]
+    assert error.context["rule"] == "freeze"  # the first, as before
+    assert {(b["rule"], b["kind"], b["name"]) for b in error.context["breaches"]} >= {
+        ("naming", "job", "hourly"),
+    }
+    problem = error.problem
+    assert problem.startswith("The policy of workspace 'sales' (version 1) refuses applying")
+    for said in ("the freeze window: ", "the deletion limit: ", "the naming rule: job 'hourly'"):
+        assert said in problem
+    assert f"release package '{package}' (second) was not deployed." in problem
+    # The fix fits a release package: change the objects and package anew, or wait.
+    assert (
+        "Change the objects named in development so they keep the deletion limit and the "
+        "naming rule (submit them again)" in error.message
+    )
+    assert "Change the plan" not in error.message
+    assert "pending-items/package" in error.message
+    assert "and deploy the new package once the freeze window ends" in error.message
+    assert (error.remedy, error.context["package_id"]) == (Remedy.RELEASE_POLICY, str(package))
+    said = refusal_text(error.problem, error.envelope())
+    assert f"jobferry releases cancel {package}" in said
+    assert "deploy the new package once the freeze window ended" in said
+    assert "POST" not in said
+    assert services.tasks.claim(("IMPORT",), look_first=False) is None  # nothing queued
+    assert services.releases.show(team.admin, package).status is DeployStatus.PENDING
+
+
+def test_a_deploy_refused_by_a_freeze_alone_says_to_deploy_it_once_it_ends(
+    services: Services, team: Team
+) -> None:
+    submit_job(services, team.developer, "daily")
+    package = make_package(services, team)
+    services.policies.put(team.admin, None, {"freeze": _freeze_now()})
+    with pytest.raises(PolicyViolationError) as refused:
+        services.releases.deploy(team.deployer, DeployRequest((package,), StartupMode.START))
+    error = refused.value
+    assert error.context["rules"] == ["freeze"]
+    assert "Deploy it again once the freeze window ends; or have an admin" in error.message
+    said = refusal_text(error.problem, error.envelope())
+    wait = "Wait for the freeze window to end, then deploy it again (jobferry releases deploy"
+    assert f"{wait} {package})" in said
+    assert "releases create" not in said
