@@ -232,3 +232,32 @@ def test_ctrl_c_while_deploy_waits_says_the_release_goes_on_and_how_to_follow_it
     follow = text.split("Follow it to its end with: ", 1)[1]
     assert f"tasks show {task_id} --wait" in follow
     assert deployer.json(*shlex.split(follow)[1:])["status"] == "SUCCESSFUL"
+
+
+def test_the_production_side_is_named_by_its_name_in_release_and_other_commands(
+    cli: Cli, tmp_path: Path
+) -> None:
+    suffix, developer, deployer = _enterprise(cli, tmp_path)
+    _submit(cli, "named_a")
+    production = f"{cli.remote.workspace_name(cli.workspace)} (production)"
+    # A release command given the production side acts on its enterprise workspace.
+    made = developer.json(
+        "releases", "create", "named", "--all", "--approver", f"dep_{suffix}", workspace=production
+    )
+    package = str(made["release_package_id"])
+    listed = deployer.json("releases", "list", workspace=production)
+    assert package in [str(p["package_id"]) for p in listed["data"]]
+    deployed = deployer("releases", "deploy", package, "--yes", workspace=production)
+    assert deployed.exit_code == 0, (deployed.stdout, deployed.stderr)
+    # Any other command takes its name too, and acts in production.
+    jobs = cli.json("jobs", "list", workspace=production)
+    assert [j["name"] for j in jobs["jobs"]] == ["named_a"]
+    stopped = cli("jobs", "stop", "named_a", workspace=production)
+    assert stopped.exit_code == 0, (stopped.stdout, stopped.stderr)
+
+    unknown = deployer("releases", "list", workspace=production.replace("production", "prod"))
+    assert unknown.exit_code == 2, (unknown.stdout, unknown.stderr)
+    said = " ".join(unknown.stderr.split())
+    assert "is not one of your workspaces" in said
+    assert production in said
+    assert "a production side is named after its workspace with ' (production)'" in said

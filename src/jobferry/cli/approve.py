@@ -21,7 +21,7 @@ from jobferry.cli.exits import CheckProblemsError, CliUsageError, CommandError
 from jobferry.cli.files import file_bytes
 from jobferry.cli.output import Output, epoch_ms, mapping
 from jobferry.cli.releases import PackageId, end_with_task
-from jobferry.cli.session import JsonOption, WorkspaceOption, session
+from jobferry.cli.session import JsonOption, WorkspaceOption, release_session, session
 from jobferry.cli.verdict import keys_from_file
 from jobferry.package.approvals import ApprovalsVerdict, check_approvals, sign_statement
 from jobferry.package.keys import key_id_of, public_key_of
@@ -104,7 +104,7 @@ def approve_package(
 ) -> None:
     """Approve a release package: sign its plan hash with your key (signed here)."""
     pem, key_id = read_private_key(key)
-    s = session(ctx, json_mode, workspace)
+    s = release_session(ctx, json_mode, workspace)
     body, kept = approve_at(s.client(), _approvals_path(package_id), pem, key_id, api="v2")
     s.output.result(
         kept,
@@ -124,7 +124,7 @@ def show_approvals(
     json_mode: JsonOption = False,
 ) -> None:
     """A package's approvals: its plan hash, who signed it and whether each counts."""
-    s = session(ctx, json_mode, workspace)
+    s = release_session(ctx, json_mode, workspace)
     answer = mapping(s.client().call("GET", _approvals_path(package_id), api="v2"))
     if out_file is not None:
         try:
@@ -202,7 +202,7 @@ def approval_rule(
     json_mode: JsonOption = False,
 ) -> None:
     """Show (or set) how many signed approvals the workspace's packages need."""
-    s = session(ctx, json_mode, workspace)
+    s = release_session(ctx, json_mode, workspace)
     if require is None:
         answer = mapping(s.client().get("/approval-rule"))
     else:
@@ -269,7 +269,7 @@ def export_release(
 ) -> None:
     """Export a package with its approvals as one signed release file, to carry it to
     another server ('releases import' there)."""
-    s = session(ctx, json_mode, workspace)
+    s = release_session(ctx, json_mode, workspace)
     got = s.client().download(
         "GET", f"/factory/release-packages/{segment(package_id)}/signed-release", out_file,
         api="v2",
@@ -296,7 +296,7 @@ def import_release(
     """Take a signed release into this enterprise workspace's production: planned here,
     imported only with the approved plan hash and approvals verified with keys this workspace
     trusts; waits for the import (exit 1 when it failed)."""
-    s = session(ctx, json_mode, workspace)
+    s = release_session(ctx, json_mode, workspace)
     client = s.client()
     uploaded = client.upload(file.expanduser())
     body = {"path": uploaded["path"], "startup_mode": 1 if start else 0}

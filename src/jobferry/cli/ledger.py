@@ -26,7 +26,13 @@ from jobferry.cli.releases import (
     production_confirmed,
     user_names,
 )
-from jobferry.cli.session import JsonOption, Session, WorkspaceOption, YesOption, session
+from jobferry.cli.session import (
+    JsonOption,
+    Session,
+    WorkspaceOption,
+    YesOption,
+    release_session,
+)
 from jobferry.cli.tasks import follow_accepted
 
 PackageArgument = Annotated[
@@ -48,7 +54,7 @@ def rollback_command(
     """Roll back the last release: production back to exactly what it held before (jobs it
     started stopped again), refused naming every object changed since; asks first unless
     --yes."""
-    s = session(ctx, json_mode, workspace)
+    s = release_session(ctx, json_mode, workspace)
     if (package_id is None) != last:
         raise CommandError(
             "Name the release package to roll back, or roll back the last with --last."
@@ -133,7 +139,7 @@ def restore_command(
     """Restore production to what it held right after a release: a plan from production now
     to that state, applied as one change (exit 4 with --dry-run when it would change); asks
     first unless --yes or --dry-run."""
-    s = session(ctx, json_mode, workspace)
+    s = release_session(ctx, json_mode, workspace)
     if dry_run and plan_id is not None:
         raise CommandError("--dry-run makes a plan and --plan applies one; give one of them.")
     if (package_id is None) == (entry is None):
@@ -198,7 +204,7 @@ def ledger_command(
 ) -> None:
     """The release ledger: every release, rollback and restore (package, plan hash, approvers,
     deployer, start mode, when, each object's version) and what production held at --at."""
-    s = session(ctx, json_mode, workspace)
+    s = release_session(ctx, json_mode, workspace)
     if shape not in ("", "json", "csv"):
         raise CommandError(f"--format '{shape}' is not json or csv.")
     if shape == "csv":

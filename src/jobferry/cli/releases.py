@@ -18,7 +18,13 @@ from jobferry.cli.client import ApiClient, segment
 from jobferry.cli.exits import CommandError, ExitCode
 from jobferry.cli.output import epoch_ms, mapping, moment
 from jobferry.cli.remedies import refusal_text
-from jobferry.cli.session import JsonOption, Session, WorkspaceOption, YesOption, session
+from jobferry.cli.session import (
+    JsonOption,
+    Session,
+    WorkspaceOption,
+    YesOption,
+    release_session,
+)
 from jobferry.domain.enums import TaskStatus
 from jobferry.domain.releases import DeployStatus, TaskType, UpdateType
 
@@ -180,7 +186,7 @@ def pending(
     json_mode: JsonOption = False,
 ) -> None:
     """The pending items no package holds yet: each submitted, renamed or deleted job and script."""
-    s = session(ctx, json_mode, workspace)
+    s = release_session(ctx, json_mode, workspace)
     items = _pending(s, name)
     if s.output.json_mode:
         s.output.emit({"total": len(items), "data": items})
@@ -248,7 +254,7 @@ def create(
 ) -> None:
     """Package pending items for release: their content is frozen and planned into production
     (refused with every problem listed)."""
-    s = session(ctx, json_mode, workspace)
+    s = release_session(ctx, json_mode, workspace)
     if bool(items) == every:
         raise CommandError(
             "Name the items with --item ID (repeat it), or take every one with --all."
@@ -287,7 +293,7 @@ def list_packages(
     json_mode: JsonOption = False,
 ) -> None:
     """The workspace's release packages, newest first."""
-    s = session(ctx, json_mode, workspace)
+    s = release_session(ctx, json_mode, workspace)
     body: dict[str, Any] = {"limit": 100}
     if status:
         body["deploy_status_filter"] = status
@@ -319,7 +325,7 @@ def show(
     json_mode: JsonOption = False,
 ) -> None:
     """A release package and its items (each one's change and versions)."""
-    s = session(ctx, json_mode, workspace)
+    s = release_session(ctx, json_mode, workspace)
     answer = mapping(factory_call(s.client(), "GET", f"/release-packages/{segment(package_id)}"))
     if s.output.json_mode:
         s.output.emit(answer)
@@ -360,7 +366,7 @@ def plan(
     """Plan a package waiting (or whose release failed) again against production as it is
     now: its frozen content, a new plan that a deploy applies (its approvals, when the plan
     moved, must be signed again)."""
-    s = session(ctx, json_mode, workspace)
+    s = release_session(ctx, json_mode, workspace)
     answer = mapping(
         factory_call(s.client(), "POST", f"/release-packages/{segment(package_id)}/plan")
     )
@@ -400,7 +406,7 @@ def deploy(
 ) -> None:
     """Release a package into production (its approvers, or an admin) and wait for its task;
     asks first unless --yes; exit 1 when the release failed."""
-    s = session(ctx, json_mode, workspace)
+    s = release_session(ctx, json_mode, workspace)
     question = f"Release package {package_id} into the production of {s.workspace_label()}?"
     if not production_confirmed(s, yes, "releases deploy", question):
         return
@@ -431,7 +437,7 @@ def cancel(
     json_mode: JsonOption = False,
 ) -> None:
     """Cancel release packages not released: their items are pending again."""
-    s = session(ctx, json_mode, workspace)
+    s = release_session(ctx, json_mode, workspace)
     factory_call(s.client(), "POST", "/release-packages/unpack", {"package_ids": package_ids})
     s.output.result(
         {"cancelled": package_ids},

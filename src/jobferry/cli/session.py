@@ -82,6 +82,15 @@ class Session:
         self.client().workspace = workspace.id
         self._workspace = workspace
 
+    def development_side(self) -> None:
+        """Act in the enterprise workspace of the production side named, if one is (by name
+        or id): the release calls name the development side."""
+        found = self.target_workspace()
+        if found is None or found.development is None:
+            return
+        development = describe(self.client(), found.development)
+        self.act_in(development or Workspace(found.development, found.development))
+
     def workspace_arg(self) -> str | None:
         """The target workspace as ``-w`` names it in a command to copy: its name when the
         endpoint can tell, else its id (``None``: the context's default)."""
@@ -100,6 +109,16 @@ class Session:
         """Release the client's connections."""
         if self._client is not None:
             self._client.close()
+
+
+def release_session(
+    ctx: typer.Context, json_mode: bool = False, workspace: str | None = None
+) -> Session:
+    """:func:`session` of a release command: a production side named with ``--workspace`` (by
+    name or id) stands for its enterprise workspace."""
+    found = session(ctx, json_mode, workspace)
+    found.development_side()
+    return found
 
 
 def session(ctx: typer.Context, json_mode: bool = False, workspace: str | None = None) -> Session:

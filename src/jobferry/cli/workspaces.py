@@ -6,6 +6,11 @@ every remote command also takes a name and looks it up in ``GET /workspaces`` (t
 the caller has a role in) before its first call. A value of 32 hexadecimal digits is an id and
 is sent as it is, without a look-up, which is what the real DataArts endpoint needs (it does not
 serve jobferry's workspace list).
+
+An enterprise workspace's production side is hidden from that list, but named after its
+workspace with " (production)": the look-up knows it by that name too (from its workspace's
+``productionWorkspaceId``), and the release commands, which name the development side, take a
+production side (by name or id) for its workspace.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any
 from jobferry.cli.client import ApiClient, ApiError, ConnectionProblemError
 from jobferry.cli.exits import CliUsageError
 from jobferry.cli.output import mapping
+from jobferry.services.releases.production import PRODUCTION_SUFFIX
 
 WORKSPACE_ID = re.compile(r"[0-9a-fA-F]{32}")
 
@@ -33,6 +39,8 @@ class Workspace:
     id: str
     name: str
     is_default: bool = False
+    development: str | None = None
+    """A production side: the id of the enterprise workspace it belongs to."""
 
     @property
     def label(self) -> str:
@@ -42,13 +50,18 @@ class Workspace:
 
 def listed(client: ApiClient) -> list[Workspace]:
     """The caller's workspaces (``GET /workspaces``, a jobferry extension, asked about the
-    project: without a workspace header)."""
+    project: without a workspace header), each enterprise one followed by its production
+    side."""
     answer = mapping(client.call("GET", "/workspaces", scoped=False))
     found = []
     for item in answer.get("workspaces") or []:
         entry: dict[str, Any] = mapping(item)
         if isinstance(entry.get("id"), str) and isinstance(entry.get("name"), str):
             found.append(Workspace(entry["id"], entry["name"], bool(entry.get("isDefault"))))
+            production = entry.get("productionWorkspaceId")
+            if isinstance(production, str) and production:
+                named = f"{entry['name']}{PRODUCTION_SUFFIX}"
+                found.append(Workspace(production, named, development=entry["id"]))
     return found
 
 
@@ -65,14 +78,23 @@ def find_by_name(client: ApiClient, name: str) -> Workspace:
             "32-character id instead.",
             code="workspace",
         ) from exc
-    for workspace in known:
-        if workspace.name == name:
-            return workspace
+    matched = [w for w in known if w.name == name]
+    if len(matched) > 1:
+        raise CliUsageError(
+            f"Workspace name '{name}' is ambiguous: it names "
+            + ", ".join(w.label for w in matched)
+            + "; pass the id of the one you mean to --workspace.",
+            code="workspace",
+            ids=[w.id for w in matched],
+        )
+    if matched:
+        return matched[0]
     names = ", ".join(sorted(w.name for w in known)) or "none"
     raise CliUsageError(
-        f"Workspace '{name}' is not one of your workspaces (yours: {names}); pass one of those "
-        "names or an id from 'jobferry workspaces list' to --workspace, or ask a workspace "
-        "admin for a role in it.",
+        f"Workspace '{name}' is not one of your workspaces (yours: {names}; a production side is "
+        "named after its workspace with ' (production)'); pass one of those names or an id "
+        "from 'jobferry workspaces list' to --workspace, or ask a workspace admin for a role "
+        "in it.",
         code="workspace",
         known=sorted(w.name for w in known),
     )
