@@ -33,6 +33,11 @@ def _policy_of(body: dict[str, Any]) -> str:
     return ""
 
 
+def _freeze(body: dict[str, Any]) -> bool:
+    """Whether a policy's refusal names a freeze window among the rules broken."""
+    return "freeze" in (body.get("rules") or [body.get("rule")])
+
+
 def _release_policy(body: dict[str, Any]) -> str:
     """What a release package refused by a policy can do, by the rules it breaks."""
     rules = body.get("rules") or [body.get("rule")]
@@ -225,7 +230,7 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
         ),
         Remedy.FOLLOW_POLICY: lambda b: (
             "Change what the plan does so it keeps the rule"
-            + (", or wait for the freeze window to end" if b.get("rule") == "freeze" else "")
+            + (", or wait for the freeze window to end" if _freeze(b) else "")
             + "; an admin can read and change the policy with jobferry policies show"
             f"{_policy_of(b)} and jobferry policies put -f FILE{_policy_of(b)}."
         ),

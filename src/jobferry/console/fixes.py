@@ -373,7 +373,11 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
         ),
         Remedy.FOLLOW_POLICY: lambda c: (
             "Change what the plan does so it keeps the rule"
-            + (", or wait for the freeze window to end" if c.get("rule") == "freeze" else "")
+            + (
+                ", or wait for the freeze window to end"
+                if "freeze" in (c.get("rules") or [c.get("rule")])
+                else ""
+            )
             + "; an admin can change the policy under Admin → Policies."
         ),
         Remedy.SAVE_POLICY: lambda c: "Save one under Admin → Policies.",

@@ -228,3 +228,25 @@ def test_the_deletion_limit_counts_the_plans_deletes_when_planned_and_when_appli
     assert "breaks the deletion limit of the policy of workspace 'prod' (version 1)" in (
         problem.detail
     )
+
+
+def test_an_apply_names_every_rule_broken_and_its_fix_the_freeze_among_them(
+    services: Services, prod: Scope, tmp_path: Path
+) -> None:
+    path = _package(tmp_path, services, prod)
+    asked = {"path": path, "importMode": "ATOMIC"}
+    plan = services.imports.plan(prod, parse_import_request(asked))
+    assert isinstance(plan, Plan)
+    services.policies.put(
+        prod, None, {"freeze": _freeze_now()["freeze"], "naming": {"jobs": "x_.*"}}
+    )
+    with pytest.raises(PolicyViolationError) as refused:
+        services.imports.prepare(prod, parse_import_request({**asked, "planId": plan.plan_id}))
+    error = refused.value
+    assert error.context["rules"] == ["freeze", "naming"]
+    assert "by the freeze window: " in error.message
+    assert "by the naming rule: job 'daily_sales'" in error.message
+    assert "keeps the freeze window and the naming rule" in error.message
+    said = refusal_text(error.problem, error.envelope())
+    assert "or wait for the freeze window to end" in said
+    assert services.tasks.claim(("IMPORT",), look_first=False) is None

@@ -14,6 +14,7 @@ from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.releases.records import DeployRequest
 from jobferry.storage.releases import ItemFilter, ItemRecord
+from support.builders import make_job
 from support.releases import Team, make_package, run_release, submit_job
 
 
@@ -115,3 +116,22 @@ def test_a_rename_of_a_job_never_released_keeps_its_one_item(
     assert (item.name, item.update_type) == ("nightly", UpdateType.ADD)
     services.jobs.delete(team.developer, "nightly")
     assert _jobs(services, team) == []  # added and deleted again: nothing to release
+
+
+def test_a_released_rename_rewrites_the_production_jobs_that_depend_on_it(
+    services: Services, team: Team
+) -> None:
+    submit_job(services, team.developer, "daily")
+    schedule = make_job("report")["schedule"]
+    schedule["cron"]["dependJobs"] = {"jobs": ["daily"]}
+    submit_job(services, team.developer, "report", schedule=schedule)
+    _release(services, team, "first", StartupMode.LEAVE)
+    services.jobs.rename(team.developer, "daily", "nightly")
+    # Only the rename is to release: the dependent's development state follows the name, and
+    # production's follows it when the rename is released.
+    assert [(i.name, i.update_type) for i in _jobs(services, team)] == [
+        ("nightly", UpdateType.CHANGE)
+    ]
+    _release(services, team, "renamed", StartupMode.LEAVE)
+    report = services.jobs.show(_production(services, team), "report").document
+    assert report["schedule"]["cron"]["dependJobs"]["jobs"] == ["nightly"]
