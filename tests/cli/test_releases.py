@@ -247,6 +247,10 @@ def test_the_production_side_is_named_by_its_name_in_release_and_other_commands(
     package = str(made["release_package_id"])
     listed = deployer.json("releases", "list", workspace=production)
     assert package in [str(p["package_id"]) for p in listed["data"]]
+    known = cli.remote.call("GET", "/workspaces").json()["workspaces"]
+    production_id = next(w for w in known if w["id"] == cli.workspace)["productionWorkspaceId"]
+    by_id = deployer.json("releases", "show", package, workspace=production_id)
+    assert str(by_id["release_package"]["package_id"]) == package  # its id stands for it too
     deployed = deployer("releases", "deploy", package, "--yes", workspace=production)
     assert deployed.exit_code == 0, (deployed.stdout, deployed.stderr)
     # Any other command takes its name too, and acts in production.
