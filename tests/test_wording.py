@@ -264,6 +264,10 @@ API_ONLY = {
     "the CLI and the console build",
     "services/releases/production.py:enable_enterprise": "the workspace call's enterprise mode "
     'switch (mode "1"), which only API clients make: no command or page turns it on',
+    "services/accounts/tokens.py": "IAM tokens, which only API clients get and send (the CLI "
+    "signs with AK/SK, the console signs in with its own form)",
+    "services/accounts/tokenrequest.py": "the body of the IAM token call, which only API "
+    "clients send",
     "services/remotes/records.py:parse_remote_change": "a remote change's body: remotes edit "
     "checks its options itself, and the console's Edit form says both rules in its own words",
 }

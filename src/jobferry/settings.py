@@ -128,10 +128,10 @@ class Settings(BaseSettings):
         2.0,
         ge=0,
         le=300,
-        description="How long a process keeps a verified access key's secret and user, and a "
-        "caller's role in a workspace, in memory. Changes made through this process apply at "
-        "once; made through another process (JOBFERRY_WORKERS, replicas, jobferry admin), "
-        "within this many seconds. 0 reads them from the database on every request.",
+        description="How long a process keeps a verified access key's secret and user, a "
+        "verified IAM token, and a caller's role in a workspace, in memory. Changes made through "
+        "this process apply at once; made through another process (JOBFERRY_WORKERS, replicas, "
+        "jobferry admin), within this many seconds. 0 reads them from storage on every request.",
     )
     replay_protection: bool = Field(
         True,
@@ -384,6 +384,12 @@ class Settings(BaseSettings):
         12,
         gt=0,
         description="How long a web console session lasts after sign-in, at most (hours).",
+    )
+    iam_token_hours: float = Field(
+        24,
+        gt=0,
+        le=24,
+        description="How long an IAM token from POST /v3/auth/tokens lasts (hours; IAM's 24).",
     )
     console_idle_minutes: int = Field(
         60,

@@ -9,6 +9,7 @@ from jobferry.services.accounts.lockouts import AccessKeyLockout
 from jobferry.services.accounts.replays import ReplayGuard
 from jobferry.services.accounts.service import AccountService
 from jobferry.services.accounts.signin import SignInService
+from jobferry.services.accounts.tokens import TokenService
 from jobferry.services.audit import AuditService
 from jobferry.services.connections.dlf import DlfConnectionService
 from jobferry.services.connections.migration import ConnectionMigration
@@ -87,6 +88,7 @@ class Services:
     exports: ExportService
     imports: ImportService
     signin: SignInService
+    tokens: TokenService
     profiles: ProfileService
     policies: PolicyService
     routes: RouteService
@@ -174,6 +176,11 @@ class Services:
         releases = ReleaseService(db, imports, accounts)
         rollback = RollbackService(db, deliveries, tasks)
         release_approvals = ReleaseApprovals(db)
+        signin = SignInService(db, settings)
+        tokens = TokenService(
+            db, signin, hours=settings.iam_token_hours, cache_seconds=settings.auth_cache_seconds
+        )
+        signin.password_changed = tokens.forget
         return cls(
             settings=settings,
             db=db,
@@ -206,7 +213,8 @@ class Services:
             downloads=downloads,
             exports=ExportService(db, settings, downloads, tasks, storage, keys),
             imports=imports,
-            signin=SignInService(db, settings),
+            signin=signin,
+            tokens=tokens,
             profiles=ProfileService(db),
             policies=PolicyService(db),
             routes=routes,

@@ -502,6 +502,18 @@ console_sessions = Table(
     Column("last_seen", BigInteger, nullable=False),
 )
 
+# IAM tokens (POST /v3/auth/tokens): the X-Auth-Token's sha256, never the token itself.
+iam_tokens = Table(
+    "iam_tokens",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    user_id(),
+    project_id(),
+    Column("issued_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Index("ix_iam_tokens_expires_at", "expires_at"),
+)
+
 # Signatures of accepted state-changing API requests, kept while their X-Sdk-Date is inside the
 # clock-skew window: the same signature again is a replay. Shared by every server process.
 used_signatures = Table(

@@ -116,6 +116,7 @@ class TaskRunner:
                     if removed:
                         log.info("removed %d expired package(s)", removed)
                     self.services.signin.sweep()
+                    self.services.tokens.sweep()
                     expired = self.services.rollback_expiry.sweep()
                     if expired:
                         log.info("dropped what %d import(s) past rollback replaced", expired)

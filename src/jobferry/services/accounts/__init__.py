@@ -1,3 +1,4 @@
 """Who may call, and where: projects, workspaces, users, credentials and roles (``service``),
-console sign-in (``signin``), access-key lockout (``lockouts``), replay protection
+console sign-in (``signin``), IAM tokens for ``X-Auth-Token`` callers (``tokens``, their
+request body in ``tokenrequest``), access-key lockout (``lockouts``), replay protection
 (``replays``), and what the account calls answer (``records``)."""

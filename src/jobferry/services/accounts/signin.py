@@ -15,7 +15,8 @@ Decisions:
   attacker's pace; since locked and unknown answer alike, counting them would tell nothing.
 - The session cookie holds a random token; the database keeps only its sha256 (a leaked table
   gives no usable cookie). Sessions end after ``console_session_hours`` or
-  ``console_idle_minutes`` without use, on sign-out, and on a password change.
+  ``console_idle_minutes`` without use, on sign-out, and on a password change (which revokes
+  the user's IAM tokens too, ``services/accounts/tokens.py``).
 - Each session has its own CSRF token that every console form must send back.
 """
 
@@ -24,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -41,6 +43,7 @@ from jobferry.settings import Settings
 from jobferry.storage import Database
 from jobferry.storage import accounts as account_repo
 from jobferry.storage import console as repo
+from jobferry.storage import tokens as token_repo
 from jobferry.storage.console import SessionRecord, SignInRecord
 
 MIN_PASSWORD_LENGTH = 10
@@ -97,6 +100,8 @@ class SignInService:
         self.lockout_failures = settings.console_lockout_failures
         self.lockout_seconds = settings.console_lockout_seconds
         self._dummy_hash: str | None = None
+        self.password_changed: Callable[[], None] = lambda: None
+        """Called after a password is set (the token service drops its cached tokens)."""
 
     # -- passwords ------------------------------------------------------------------------
 
@@ -130,6 +135,7 @@ class SignInService:
                 )
             repo.set_password_hash(tx, user.id, hashed)
             ended = repo.delete_sessions_of_user(tx, user.id)
+            revoked = token_repo.delete_tokens_of_user(tx, user.id)
             record_audit(
                 tx,
                 project_id,
@@ -138,23 +144,36 @@ class SignInService:
                 "user.password",
                 "user",
                 user_name,
-                {"sessionsEnded": ended},
+                {"sessionsEnded": ended, "tokensRevoked": revoked},
             )
+        self.password_changed()
 
     # -- signing in -----------------------------------------------------------------------
 
     def authenticate(self, project_id: str, user_name: str, password: str) -> Actor:
         """The user if the password matches; SignInError otherwise (with the lockout delay)."""
+        actor = self.check_password(project_id, user_name, password, "console.signin")
+        if actor is None:
+            raise self._wrong()
+        return actor
+
+    def check_password(
+        self, project_id: str, user_name: str, password: str, action: str
+    ) -> Actor | None:
+        """The user if the password matches, recorded in the audit log as ``action``; ``None``
+        for an unknown user, a user without a password, a locked user or a wrong password
+        (counted towards the lockout), each at the same cost (the module's decisions). The one
+        check of a password, whether a console sign-in or an IAM token asks."""
         now = now_ms()
         with self.db.transaction(readonly=True) as tx:
             user = repo.sign_in_record(tx, project_id, user_name) if user_name else None
         locked = user is not None and user.locked_until is not None and now < user.locked_until
         if user is None or not user.password_hash or locked:
             self._verify(self._dummy(), password)  # the cost of any other answer
-            raise self._wrong()
+            return None
         if not self._verify(user.password_hash, password):
             self._fail(user, now)
-            raise self._wrong()
+            return None
         rehash = self.hasher.check_needs_rehash(user.password_hash)
         new_hash = self.hasher.hash(password) if rehash else None
         with self.db.transaction() as tx:
@@ -162,7 +181,7 @@ class SignInService:
                 repo.set_password_hash(tx, user.id, new_hash)
             else:
                 repo.clear_failures(tx, user.id)
-            record_audit(tx, project_id, None, user.name, "console.signin", "user", user.name)
+            record_audit(tx, project_id, None, user.name, action, "user", user.name)
         return Actor(user.id, user.name, user.project_id, user.is_project_admin)
 
     def _dummy(self) -> str:

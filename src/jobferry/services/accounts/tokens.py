@@ -1,0 +1,232 @@
+"""IAM tokens: ``POST /v3/auth/tokens`` with a user's password, then ``X-Auth-Token`` on calls.
+
+DataArts' own examples, public scripts and the Go SDK (``gophertelekomcloud``) authenticate
+with an IAM token instead of an AK/SK signature. jobferry issues such tokens itself.
+
+Decisions:
+- A token is 256 random bits (``secrets.token_urlsafe(32)``); the database keeps only its
+  sha256, with its user, its project, and when it was issued and ends (``iam_token_hours``,
+  IAM's 24 hours by default). It is a bearer token: no replay check, as IAM has none.
+- The password is the user's console password, checked by :class:`SignInService`, so a wrong
+  password counts towards the same lockout and the token endpoint is no way around it; no
+  answer tells whether a user exists (:class:`TokenPasswordError` is one message).
+- A token ends at its end, on ``DELETE /v3/auth/tokens``, when its user's password is set or
+  changed (``SignInService`` deletes the user's tokens in the same transaction) and when the
+  user is deleted (the rows go with it). A user belongs to one project for good, so the
+  project a token is for is its user's. Roles are not in the token: each call takes the
+  user's roles as they are then, as a signed call does.
+- A verified token is kept in this process's memory for ``auth_cache_seconds`` (as a verified
+  access key is): revoked through this process, at once; through another, within that time.
+  Its end is checked on every use.
+- The housekeeping removes ended tokens (:meth:`TokenService.sweep`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from jobferry.errors import AuthenticationError, NotFoundError, PermissionDeniedError
+from jobferry.services.accounts.signin import SignInService
+from jobferry.services.accounts.tokenrequest import PasswordAuth
+from jobferry.services.context import Actor, now_ms
+from jobferry.services.support.cache import TtlCache
+from jobferry.storage import Database, Tx
+from jobferry.storage import accounts as account_repo
+from jobferry.storage import tokens as repo
+from jobferry.storage.records import ProjectRecord
+from jobferry.storage.tokens import TokenRecord
+
+MAX_TOKEN_LENGTH = 1024
+"""A longer ``X-Auth-Token`` is none of this server's (it issues 43 characters)."""
+
+
+class TokenPasswordError(AuthenticationError):
+    """``POST /v3/auth/tokens`` refused: an unknown project or user, a user without a console
+    password, a wrong password or a locked user, all in one answer."""
+
+    code = "DLF.9081"
+
+
+class TokenNotFoundError(NotFoundError):
+    """The token named by ``X-Subject-Token`` (validate, revoke) is unknown, ended or revoked."""
+
+    status = 404
+    code = "DLF.9082"
+
+
+@dataclass(frozen=True)
+class TokenGrant:
+    """What a token stands for: its user and project, the user's roles, and its lifetime."""
+
+    actor: Actor
+    project_name: str
+    roles: tuple[str, ...]
+    issued_at: int
+    expires_at: int
+
+
+def token_id(token: str) -> str:
+    """The stored id of a token (its sha256)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _get_new_token(project_id: str | None) -> AuthenticationError:
+    scope = f" '{project_id}'" if project_id else ""
+    return AuthenticationError(
+        "Incorrect IAM authentication information: the X-Auth-Token is unknown, expired or "
+        "revoked (a password change revokes its user's tokens); get a new one from POST "
+        f"/v3/auth/tokens with the user's name, password and auth.scope.project.id{scope}, "
+        "or sign the request with AK/SK."
+    )
+
+
+class TokenService:
+    """Issue, validate and revoke IAM tokens; the user a token authenticates."""
+
+    def __init__(
+        self, db: Database, signin: SignInService, *, hours: float, cache_seconds: float
+    ) -> None:
+        self.db = db
+        self.signin = signin
+        self.lifetime_ms = int(hours * 3600 * 1000)
+        self._known: TtlCache[str, tuple[TokenRecord, Actor]] = TtlCache(cache_seconds)
+
+    def issue(self, auth: PasswordAuth) -> tuple[str, TokenGrant]:
+        """A new token for the user and project the request names (shown once)."""
+        with self.db.transaction(readonly=True) as tx:
+            project = self._project(tx, auth)
+        actor = self.signin.check_password(
+            project.id if project else "", auth.user_name, auth.password, "token.issue"
+        )
+        if actor is None or project is None:
+            raise TokenPasswordError(
+                "Incorrect IAM authentication information: the project, user name or password "
+                "is wrong, or the user is locked after too many wrong passwords in a row (the "
+                "web console's rule: each further attempt waits, doubling, at most one hour). "
+                "A token is issued for a user's console password in the project named by "
+                "auth.scope.project; a user without one gets none. Check them and retry later, "
+                "or ask a project admin to set a new password."
+            )
+        token = secrets.token_urlsafe(32)
+        now = now_ms()
+        record = TokenRecord(
+            token_id(token), actor.user_id, project.id, now, now + self.lifetime_ms
+        )
+        with self.db.transaction() as tx:
+            repo.insert_token(tx, record)
+            return token, self._grant(tx, record, actor, project)
+
+    @staticmethod
+    def _project(tx: Tx, auth: PasswordAuth) -> ProjectRecord | None:
+        for project in account_repo.list_projects(tx):
+            if auth.project_id == project.id or (
+                auth.project_id is None and auth.project_name == project.name
+            ):
+                return project
+        return None
+
+    @staticmethod
+    def _grant(tx: Tx, record: TokenRecord, actor: Actor, project: ProjectRecord) -> TokenGrant:
+        roles = set(account_repo.roles_of_user(tx, actor.user_id).values())
+        if actor.is_project_admin:
+            roles.add("project_admin")
+        return TokenGrant(
+            actor, project.name, tuple(sorted(roles)), record.issued_at, record.expires_at
+        )
+
+    # -- authenticating calls -------------------------------------------------------------
+
+    def cached_actor(self, token: str, project_id: str) -> Actor | None:
+        """The token's user when this process holds the token in memory; never reads storage
+        (the API authenticates such calls without leaving the event loop)."""
+        found = self._known.get(token_id(token)) if len(token) <= MAX_TOKEN_LENGTH else None
+        if found is None:
+            return None
+        return self._checked(found, project_id)
+
+    def actor_for(self, token: str, project_id: str) -> Actor:
+        """The user a token authenticates for a call of ``project_id``; 401 when the token is
+        unknown, ended, revoked or for another project."""
+        found = self._live(token)
+        if found is None:
+            raise _get_new_token(project_id)
+        self._known.put(found[0].id, found)
+        return self._checked(found, project_id)
+
+    def _live(self, token: str) -> tuple[TokenRecord, Actor] | None:
+        if not token or len(token) > MAX_TOKEN_LENGTH:
+            return None
+        with self.db.transaction(readonly=True) as tx:
+            record = repo.get_token(tx, token_id(token))
+            user = account_repo.get_user(tx, record.user_id) if record else None
+        if record is None or user is None or record.expires_at <= now_ms():
+            return None
+        return record, Actor(user.id, user.name, user.project_id, user.is_project_admin)
+
+    def _checked(self, found: tuple[TokenRecord, Actor], project_id: str) -> Actor:
+        record, actor = found
+        if record.expires_at <= now_ms():
+            self._known.discard(record.id)
+            raise _get_new_token(project_id)
+        if record.project_id != project_id:
+            raise AuthenticationError(
+                f"Incorrect IAM authentication information: the X-Auth-Token is for project "
+                f"'{record.project_id}', not for project '{project_id}' named in the path; call "
+                f"that project, or get a token for project '{project_id}' from POST "
+                "/v3/auth/tokens (auth.scope.project.id)."
+            )
+        return actor
+
+    # -- validating and revoking ----------------------------------------------------------
+
+    def caller(self, token: str) -> Actor:
+        """The user of the ``X-Auth-Token`` of a validate or revoke call; 401 when it is not
+        a live token."""
+        found = self._live(token)
+        if found is None:
+            raise _get_new_token(None)
+        return found[1]
+
+    def validate(self, caller: Actor, subject: str) -> TokenGrant:
+        """What the subject token stands for (its user, or a project admin of its project,
+        may ask); 404 when it is unknown, ended or revoked."""
+        record, actor = self._subject(caller, subject)
+        with self.db.transaction(readonly=True) as tx:
+            project = next(p for p in account_repo.list_projects(tx) if p.id == record.project_id)
+            return self._grant(tx, record, actor, project)
+
+    def revoke(self, caller: Actor, subject: str) -> None:
+        """End the subject token now (its user, or a project admin of its project, may)."""
+        record, _ = self._subject(caller, subject)
+        with self.db.transaction() as tx:
+            repo.delete_token(tx, record.id)
+        self._known.discard(record.id)
+
+    def _subject(self, caller: Actor, subject: str) -> tuple[TokenRecord, Actor]:
+        found = self._live(subject)
+        if found is None:
+            raise TokenNotFoundError(
+                "The token in X-Subject-Token is unknown, expired or revoked; get a new one "
+                "from POST /v3/auth/tokens."
+            )
+        record, actor = found
+        mine = actor.user_id == caller.user_id
+        if not mine and not (caller.is_project_admin and caller.project_id == record.project_id):
+            raise PermissionDeniedError(
+                f"User '{caller.name}' may not see or revoke another user's token; only its "
+                "user or a project admin of its project may. Send that user's own X-Auth-Token."
+            )
+        return found
+
+    # -- upkeep ---------------------------------------------------------------------------
+
+    def forget(self) -> None:
+        """Drop this process's tokens in memory (a password was set: the user's are revoked)."""
+        self._known.clear()
+
+    def sweep(self, now: int | None = None) -> int:
+        """Remove ended tokens; how many."""
+        with self.db.transaction() as tx:
+            return repo.delete_ended_tokens(tx, now_ms() if now is None else now)

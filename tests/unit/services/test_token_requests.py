@@ -1,0 +1,80 @@
+"""The body of POST /v3/auth/tokens is IAM's password method scoped to a project; anything else
+is refused naming the field and the shape to send."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from jobferry.errors import InvalidRequestError
+from jobferry.services.accounts.tokenrequest import PasswordAuth, parse_password_auth
+
+BODY: dict[str, Any] = {
+    "auth": {
+        "identity": {
+            "methods": ["password"],
+            "password": {
+                "user": {"name": "alice", "password": "pw-123456789", "domain": {"name": "acct"}}
+            },
+        },
+        "scope": {"project": {"id": "p1"}},
+    }
+}
+
+
+def changed(path: str, value: object) -> dict[str, Any]:
+    body = copy.deepcopy(BODY)
+    *parents, last = path.split(".")
+    holder = body
+    for key in parents:
+        holder = holder[key]
+    if value is None:
+        del holder[last]
+    else:
+        holder[last] = value
+    return body
+
+
+def test_the_password_method_scoped_to_a_project_is_read() -> None:
+    assert parse_password_auth(BODY) == PasswordAuth("alice", "pw-123456789", project_id="p1")
+    by_name = changed("auth.scope.project", {"name": "default", "domain": {"name": "acct"}})
+    assert parse_password_auth(by_name) == PasswordAuth(
+        "alice", "pw-123456789", project_name="default"
+    )
+    assert "pw-123456789" not in repr(parse_password_auth(BODY))
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "parameter"),
+    [
+        ("auth", None, "auth"),
+        ("auth.identity", [], "auth.identity"),
+        ("auth.identity.methods", None, "auth.identity.methods"),
+        ("auth.identity.methods", ["token"], "auth.identity.methods"),
+        ("auth.identity.methods", ["password", "totp"], "auth.identity.methods"),
+        ("auth.identity.password.user.name", None, "auth.identity.password.user.name"),
+        ("auth.identity.password.user.name", 7, "auth.identity.password.user.name"),
+        ("auth.identity.password.user.password", "", "auth.identity.password.user.password"),
+        ("auth.identity.password.user.domain", None, "auth.identity.password.user.domain"),
+        ("auth.identity.password.user.domain", {}, "auth.identity.password.user.domain.name"),
+        ("auth.scope", None, "auth.scope"),
+        ("auth.scope.project", {"domain": {"name": "x"}}, "auth.scope.project.id"),
+    ],
+)
+def test_a_malformed_request_is_refused_naming_the_field(
+    path: str, value: object, parameter: str
+) -> None:
+    with pytest.raises(InvalidRequestError) as refused:
+        parse_password_auth(changed(path, value))
+    assert refused.value.status == 400
+    assert refused.value.context["parameter"] == parameter
+    assert parameter in refused.value.message
+    assert "pw-123456789" not in refused.value.message
+
+
+def test_a_body_that_is_no_object_is_refused() -> None:
+    with pytest.raises(InvalidRequestError) as refused:
+        parse_password_auth(["auth"])
+    assert refused.value.context["parameter"] == "body"

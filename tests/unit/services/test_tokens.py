@@ -1,0 +1,161 @@
+"""IAM tokens over a real database: issued for a console password, stored as a hash, scoped
+to one project, ended by expiry, revocation and a password change, and the password check is
+the console's with its lockout."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+import pytest
+from sqlalchemy import select, update
+
+from jobferry.errors import AuthenticationError, PermissionDeniedError, SignInError
+from jobferry.services.accounts.tokenrequest import PasswordAuth
+from jobferry.services.accounts.tokens import (
+    TokenNotFoundError,
+    TokenPasswordError,
+    TokenService,
+)
+from jobferry.services.container import Services
+from jobferry.storage.tables import iam_tokens
+from support.clients import PROJECT_ID
+from support.console import PASSWORD, admin_actor, make_user
+
+OTHER_PROJECT = "fedcba9876543210fedcba9876543210"
+
+
+def ask(user: str = "alice", password: str = PASSWORD, project: str = PROJECT_ID) -> PasswordAuth:
+    return PasswordAuth(user, password, project_id=project)
+
+
+@pytest.fixture
+def alice(services: Services) -> Services:
+    make_user(services, "alice", None)
+    return services
+
+
+def test_a_token_is_256_random_bits_kept_only_as_its_sha256(alice: Services) -> None:
+    token, grant = alice.tokens.issue(ask())
+    again, _ = alice.tokens.issue(ask())
+    assert len(token) == 43
+    assert token != again
+    assert (grant.actor.name, grant.actor.project_id) == ("alice", PROJECT_ID)
+    assert grant.expires_at - grant.issued_at == 24 * 3600 * 1000  # IAM's 24 hours
+    with alice.db.transaction(readonly=True) as tx:
+        rows = [dict(r._mapping) for r in tx.conn.execute(select(iam_tokens))]
+    assert {row["id"] for row in rows} == {
+        hashlib.sha256(t.encode()).hexdigest() for t in (token, again)
+    }
+    assert not any(token in str(value) for row in rows for value in row.values())
+
+
+def test_a_token_authenticates_its_user_in_its_project_only(alice: Services) -> None:
+    token, _ = alice.tokens.issue(ask())
+    assert alice.tokens.actor_for(token, PROJECT_ID).name == "alice"
+    assert alice.tokens.cached_actor(token, PROJECT_ID) is not None  # kept for the next call
+    with pytest.raises(AuthenticationError) as other:
+        alice.tokens.actor_for(token, OTHER_PROJECT)
+    assert f"is for project '{PROJECT_ID}', not for project '{OTHER_PROJECT}'" in str(other.value)
+    with pytest.raises(AuthenticationError):
+        alice.tokens.cached_actor(token, OTHER_PROJECT)
+
+
+def test_a_project_is_named_by_id_or_by_name(alice: Services) -> None:
+    _, grant = alice.tokens.issue(PasswordAuth("alice", PASSWORD, project_name="default"))
+    assert (grant.actor.project_id, grant.project_name) == (PROJECT_ID, "default")
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        ask(password="not the password"),
+        ask(user="nobody"),
+        ask(project=OTHER_PROJECT),
+        ask(user="admin"),  # a user without a console password gets no token
+        PasswordAuth("alice", PASSWORD, project_name="no such project"),
+    ],
+)
+def test_every_refusal_of_a_token_is_one_answer(alice: Services, wrong: PasswordAuth) -> None:
+    with pytest.raises(TokenPasswordError) as refused:
+        alice.tokens.issue(wrong)
+    assert refused.value.status == 401
+    assert refused.value.message.startswith(
+        "Incorrect IAM authentication information: the project, user name or password is wrong"
+    )
+
+
+def test_wrong_passwords_lock_the_user_for_tokens_and_the_console_alike(alice: Services) -> None:
+    for _ in range(alice.settings.console_lockout_failures):
+        with pytest.raises(TokenPasswordError):
+            alice.tokens.issue(ask(password="not the password"))
+    with pytest.raises(TokenPasswordError):
+        alice.tokens.issue(ask())  # the right password, while the wait runs
+    with pytest.raises(SignInError):
+        alice.signin.authenticate(PROJECT_ID, "alice", PASSWORD)
+    alice.signin.set_password(admin_actor(alice), "alice", "a new password 1")
+    assert alice.tokens.issue(ask(password="a new password 1"))[1].actor.name == "alice"
+
+
+def test_an_expired_token_is_refused_saying_how_to_get_a_new_one(alice: Services) -> None:
+    token, _ = alice.tokens.issue(ask())
+    alice.tokens.actor_for(token, PROJECT_ID)  # now in memory too
+    with alice.db.transaction() as tx:
+        tx.conn.execute(update(iam_tokens).values(expires_at=int(time.time() * 1000) - 1))
+    fresh = TokenService(alice.db, alice.signin, hours=24, cache_seconds=0)
+    for tokens in (alice.tokens, fresh):
+        with pytest.raises(AuthenticationError) as ended:
+            tokens.actor_for(token, PROJECT_ID)
+        assert "unknown, expired or revoked" in ended.value.message
+        assert "POST /v3/auth/tokens" in ended.value.message
+    assert alice.tokens.sweep() == 1
+    assert alice.tokens.sweep() == 0
+
+
+def test_a_password_change_revokes_the_users_tokens_at_once(alice: Services) -> None:
+    token, _ = alice.tokens.issue(ask())
+    alice.tokens.actor_for(token, PROJECT_ID)  # in this process's memory
+    alice.signin.set_password(admin_actor(alice), "alice", "a new password 1")
+    assert alice.tokens.cached_actor(token, PROJECT_ID) is None
+    with pytest.raises(AuthenticationError):
+        alice.tokens.actor_for(token, PROJECT_ID)
+
+
+def test_a_user_revokes_their_token_and_only_theirs_unless_a_project_admin(
+    alice: Services,
+) -> None:
+    make_user(alice, "bob", None)
+    mine, _ = alice.tokens.issue(ask())
+    bobs, _ = alice.tokens.issue(ask(user="bob"))
+    alice.tokens.actor_for(bobs, PROJECT_ID)  # in memory: still revoked at once here
+    me = alice.tokens.caller(mine)
+    assert alice.tokens.validate(me, mine).actor.name == "alice"
+    with pytest.raises(PermissionDeniedError):
+        alice.tokens.revoke(me, bobs)
+    alice.tokens.revoke(admin_actor(alice), bobs)
+    with pytest.raises(AuthenticationError):
+        alice.tokens.actor_for(bobs, PROJECT_ID)
+    with pytest.raises(TokenNotFoundError):
+        alice.tokens.validate(me, bobs)
+    alice.tokens.revoke(me, mine)
+    with pytest.raises(AuthenticationError):
+        alice.tokens.caller(mine)
+
+
+def test_another_process_sees_a_revoked_token_within_its_cache_time(alice: Services) -> None:
+    token, _ = alice.tokens.issue(ask())
+    other = TokenService(alice.db, alice.signin, hours=24, cache_seconds=0.2)
+    assert other.actor_for(token, PROJECT_ID).name == "alice"
+    alice.tokens.revoke(alice.tokens.caller(token), token)
+    assert other.cached_actor(token, PROJECT_ID) is not None  # within its cache time
+    time.sleep(0.25)
+    assert other.cached_actor(token, PROJECT_ID) is None
+    with pytest.raises(AuthenticationError):
+        other.actor_for(token, PROJECT_ID)
+
+
+def test_roles_in_the_answer_are_the_users_at_issue(alice: Services) -> None:
+    make_user(alice, "carol", None)
+    alice.signin.set_password(admin_actor(alice), "admin", PASSWORD)
+    assert alice.tokens.issue(ask(user="admin"))[1].roles == ("project_admin",)
+    assert alice.tokens.issue(ask(user="carol"))[1].roles == ()
