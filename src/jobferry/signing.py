@@ -417,17 +417,14 @@ def _check_unsigned_payload(values: dict[str, list[str]], body: bytes) -> None:
 
 
 def _authorization(values: dict[str, list[str]]) -> str:
-    """The ``Authorization`` header's value; refused when missing (an IAM token: not served)."""
+    """The ``Authorization`` header's value; refused when missing."""
     authorization = _single(values, _HEADER_AUTHORIZATION)
     if authorization:
         return authorization
-    if _single(values, "x-auth-token") is not None:
-        raise _refuse(
-            "token authentication (X-Auth-Token) is not supported by this server; sign the "
-            f"request with an access key and its secret key ({ALGORITHM}) as the SDK's "
-            "BasicCredentials(ak, sk, project_id) does, and leave X-Auth-Token out"
-        )
-    raise _refuse(f"the Authorization header is missing; sign the request with AK/SK ({ALGORITHM})")
+    raise _refuse(
+        f"the Authorization header is missing; sign the request with AK/SK ({ALGORITHM}), or "
+        "send an IAM token from POST /v3/auth/tokens in X-Auth-Token"
+    )
 
 
 def verify_request(

@@ -17,13 +17,16 @@ from fastapi.testclient import TestClient
 
 from jobferry.api import fastpath
 from jobferry.api.app import create_app
+from jobferry.domain.enums import Role
+from jobferry.services.accounts.tokenrequest import PasswordAuth
 from jobferry.services.container import Services
 from jobferry.services.support.answers import Answer
 from jobferry.settings import Settings
 from jobferry.storage import Database
 from jobferry.tasks.runner import TaskRunner
 from support.builders import make_job, make_resource, make_script
-from support.clients import ADMIN_AK, ADMIN_SK, SignedClient, assert_error
+from support.clients import ADMIN_AK, ADMIN_SK, PROJECT_ID, SignedClient, assert_error
+from support.console import PASSWORD, make_user
 from support.importing import connected_workspace
 
 Send = Callable[[SignedClient], Any]
@@ -267,3 +270,20 @@ def test_workspaces_do_not_share_answers(
     assert there[1].json()["description"] == "the prod one"
     from_memory.exactly(here[0].content, there[0].content)
     assert answer(there[1]) == answer(plain.call("GET", "/jobs/daily_sales", workspace=prod))
+
+
+def test_a_read_with_an_iam_token_is_kept_until_the_token_is_revoked(
+    api: SignedClient, services: Services, from_memory: Replayed
+) -> None:
+    api.call("POST", "/jobs", make_job())
+    make_user(services, "alice", Role.DEVELOPER)
+    token, _ = services.tokens.issue(PasswordAuth("alice", PASSWORD, project_id=PROJECT_ID))
+    path, headers = f"/v1/{PROJECT_ID}/jobs/daily_sales", {"X-Auth-Token": token}
+    api.client.get(path, headers=headers)  # verifies the token: in memory from now on
+    first, second = api.client.get(path, headers=headers), api.client.get(path, headers=headers)
+    assert answer(first) == answer(second)
+    assert first.status_code == 200
+    from_memory.exactly(second.content)  # the last call was answered from memory
+    services.tokens.revoke(services.tokens.caller(token), token)
+    assert_error(api.client.get(path, headers=headers), "APIGW.0301", "revoked", status=401)
+    from_memory.exactly(second.content)  # and nothing after the token was revoked

@@ -37,6 +37,7 @@ from jobferry.api.routes import (
     rollback,
     routes,
     scripts,
+    tokens,
     transfer,
 )
 from jobferry.api.wire import json
@@ -52,7 +53,8 @@ DESCRIPTION = """\
 Wire-compatible with the DataArts Factory v1 job API (scripts written against the official
 `huaweicloudsdkdgc` SDK work unchanged: only the endpoint and credentials differ), plus
 jobferry's extensions under the same `/v1/{project_id}/` prefix. Every call is signed with the
-SDK's AK/SK algorithm (SDK-HMAC-SHA256). Errors are `{"error_code", "error_msg", ...}`.
+SDK's AK/SK algorithm (SDK-HMAC-SHA256), or carries an IAM token (`X-Auth-Token`) from
+`POST /v3/auth/tokens`. Errors are `{"error_code", "error_msg", ...}`.
 """
 
 # In registration order. FastAPI matches a request against each router's routes in turn, so
@@ -84,6 +86,7 @@ ROUTERS = (
     instances,
     members,
     drift,
+    tokens,
 )
 
 

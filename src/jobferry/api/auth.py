@@ -1,4 +1,9 @@
-"""AK/SK authentication and workspace scoping as FastAPI dependencies.
+"""AK/SK (or IAM token) authentication and workspace scoping as FastAPI dependencies.
+
+A request with an ``Authorization`` header is checked as AK/SK-signed, whatever else it
+carries (the SDK signs only when no ``Authorization`` is set; a token beside a signature is
+not looked at); a request without one but with ``X-Auth-Token`` is authenticated by that IAM
+token (``services/accounts/tokens.py``).
 
 Each is ONE ``async def`` dependency taking only the request (the project id comes from the
 path the route already matched): FastAPI resolves every dependency and its parameters again
@@ -167,6 +172,8 @@ def accept_upload(request: Request, file: IO[bytes]) -> None:
 async def _authenticate(request: Request, project_id: str) -> Actor:
     services = services_of(request)
     headers = scope_headers(request.scope)
+    if "authorization" not in headers and "x-auth-token" in headers:
+        return await _token_caller(services, headers, project_id)
     unread = _unread_upload(request, headers)
     body = UNREAD_BODY if unread else await raw_body(request)
     problem = header_problem(headers, project_id)
@@ -246,6 +253,31 @@ async def release_replay(request: Request) -> None:
     if recorded is not None:
         request.state.replay = None
         await run_in_threadpool(services_of(request).replays.release, recorded)
+
+
+async def _token_caller(services: Services, headers: dict[str, str], project_id: str) -> Actor:
+    """The user of an IAM token (``X-Auth-Token``, a request without ``Authorization``): from
+    this process's memory when it verified the token moments ago, else looked up on the
+    thread pool. A bearer token: nothing to record against replays; the public hosts apply."""
+    problem = header_problem(headers, project_id)
+    if problem is not None:
+        raise problem
+    actor = token_in_memory(services, headers, project_id)
+    if actor is None:
+        token = headers["x-auth-token"].strip()
+        actor = await run_in_threadpool(services.tokens.actor_for, token, project_id)
+        _check_public_host(headers, services.settings.public_host_set())
+    return actor
+
+
+def token_in_memory(services: Services, headers: dict[str, str], project_id: str) -> Actor | None:
+    """The user of a request's IAM token when this process verified that token within
+    ``JOBFERRY_AUTH_CACHE_SECONDS``, checked without storage (its end, its project, the public
+    hosts); ``None`` when the token is not in memory."""
+    actor = services.tokens.cached_actor(headers["x-auth-token"].strip(), project_id)
+    if actor is not None:
+        _check_public_host(headers, services.settings.public_host_set())
+    return actor
 
 
 def _replay_key(signature: str, headers: dict[str, str], body: bytes) -> str:

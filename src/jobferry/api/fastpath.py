@@ -4,9 +4,10 @@ declares its answer depends on nothing but the database and the caller (``@kept_
 The ordinary route costs a route match, dependency resolution, a hop to the thread pool, a
 transaction and serialisation. This path takes a ``GET`` without a body, and answers it only
 when everything it needs is already in this process: the signing key (verified here exactly as
-``api.auth`` verifies a read), the caller's workspace scope, and an answer kept from an earlier
-request with the same caller, workspace, path and query that the database confirms is current
-(``ReadAnswers``: nothing committed since it was built). Anything else goes on to the ordinary
+``api.auth`` verifies a read) or the IAM token (``X-Auth-Token``), the caller's workspace
+scope, and an answer kept from an earlier request with the same caller, workspace, path and
+query that the database confirms is current (``ReadAnswers``: nothing committed since it was
+built). Anything else goes on to the ordinary
 route, which answers as it always did; when that route is one of the kept ones and answers 200,
 its answer is kept under the change token read before it ran. So a refusal, a missing object or
 a first read look the same either way, and an answer from here is the same status, headers and
@@ -25,9 +26,10 @@ from fastapi.routing import APIRoute
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from jobferry.api.auth import header_problem, key_in_memory, scope_headers
+from jobferry.api.auth import header_problem, key_in_memory, scope_headers, token_in_memory
 from jobferry.errors import JobferryError
 from jobferry.services.container import Services
+from jobferry.services.context import Actor
 from jobferry.services.support.answers import Answer
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -106,8 +108,8 @@ def _may_be_kept(scope: Scope) -> bool:
 
 
 def _key(scope: Scope, services: Services) -> Hashable | None:
-    """(caller, workspace, path, query) of a signed read this process can verify from memory;
-    ``None`` when it cannot."""
+    """(caller, workspace, path, query) of a read, signed or with an IAM token, whose caller
+    this process can verify from memory; ``None`` when it cannot."""
     path: str = scope["path"]
     if not path.startswith("/v1/"):
         return None
@@ -120,19 +122,27 @@ def _key(scope: Scope, services: Services) -> Hashable | None:
     raw_path = scope.get("raw_path") or path.encode()
     query = scope.get("query_string", b"").decode("latin-1")
     try:
-        known = key_in_memory(
-            services, "GET", raw_path.decode("latin-1"), query, headers, b"", datetime.now(UTC)
-        )
+        actor = _caller_in_memory(services, raw_path.decode("latin-1"), query, headers, project_id)
     except JobferryError:
         return None
-    if known is None:
+    if actor is None:
         return None
-    actor = known[1]
     workspace = Headers(scope=scope).get("workspace") or None
     caller = services.accounts.cached_scope(actor, project_id, workspace)
     if caller is None:
         return None
     return (actor.user_id, caller.workspace.id, raw_path, query)
+
+
+def _caller_in_memory(
+    services: Services, raw_path: str, query: str, headers: dict[str, str], project_id: str
+) -> Actor | None:
+    """The caller of a read, signed or with an IAM token (as ``api.auth`` tells them apart),
+    when this process holds the signing key or the token in memory."""
+    if "authorization" not in headers and "x-auth-token" in headers:
+        return token_in_memory(services, headers, project_id)
+    known = key_in_memory(services, "GET", raw_path, query, headers, b"", datetime.now(UTC))
+    return known[1] if known is not None else None
 
 
 async def _replay(answer: Answer, send: Send) -> None:

@@ -1,0 +1,203 @@
+"""IAM token authentication on the wire, in-process: a client gets a token from
+``POST /v3/auth/tokens`` and calls with ``X-Auth-Token`` instead of an AK/SK signature, as the
+public DataArts scripts do with plain HTTP (no SDK)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from jobferry.domain.enums import Role
+from jobferry.services.container import Services
+from jobferry.settings import Settings
+from support.accounts import default_workspace
+from support.apps import api_with
+from support.builders import make_job
+from support.clients import PROJECT_ID, SignedClient, assert_error
+from support.console import PASSWORD, admin_actor, make_user
+
+OTHER_PROJECT = "fedcba9876543210fedcba9876543210"
+IAM_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
+JSON = {"Content-Type": "application/json;charset=utf8"}
+
+
+def token_body(user: str, password: str, project_id: str = PROJECT_ID) -> dict[str, Any]:
+    """The body the scripts send (IAM's documented example, with this server's names)."""
+    return {
+        "auth": {
+            "identity": {
+                "methods": ["password"],
+                "password": {
+                    "user": {"name": user, "password": password, "domain": {"name": "account"}}
+                },
+            },
+            "scope": {"project": {"id": project_id}},
+        }
+    }
+
+
+def get_token(client: TestClient, user: str = "alice", password: str = PASSWORD) -> str:
+    answer = client.post("/v3/auth/tokens", json=token_body(user, password), headers=JSON)
+    assert answer.status_code == 201, answer.text
+    return str(answer.headers["X-Subject-Token"])
+
+
+def calls_with(token: str, workspace: str | None = None) -> dict[str, str]:
+    headers = {**JSON, "X-Auth-Token": token}
+    if workspace is not None:
+        headers["workspace"] = workspace
+    return headers
+
+
+@pytest.fixture
+def client(api: SignedClient, services: Services) -> TestClient:
+    """The in-process app, with alice (a developer of the default workspace, with a console
+    password)."""
+    make_user(services, "alice", Role.DEVELOPER)
+    return api.client
+
+
+def test_a_script_gets_a_token_then_creates_and_lists_jobs_with_it(
+    api: SignedClient, client: TestClient
+) -> None:
+    workspace = default_workspace(api)
+    answer = client.post("/v3/auth/tokens", json=token_body("alice", PASSWORD), headers=JSON)
+    assert answer.status_code == 201, answer.text
+    token = answer.headers["X-Subject-Token"]
+    assert len(token) == 43
+    assert token not in answer.text
+    body = answer.json()["token"]
+    assert IAM_TIME.match(body["expires_at"])
+    assert IAM_TIME.match(body["issued_at"])
+    assert body["methods"] == ["password"]
+    assert body["user"]["name"] == "alice"
+    assert body["project"] == {
+        "id": PROJECT_ID,
+        "name": "default",
+        "domain": {"id": PROJECT_ID, "name": "default"},
+    }
+    assert body["roles"] == [{"id": "developer", "name": "developer"}]
+    assert body["catalog"][0]["type"] == "dlf"
+    assert body["catalog"][0]["endpoints"][0]["url"] == "http://testserver"
+
+    headers = calls_with(token, workspace)
+    created = client.post(f"/v1/{PROJECT_ID}/jobs", json=make_job("by_token"), headers=headers)
+    assert created.status_code == 204, created.text
+    listed = client.get(f"/v1/{PROJECT_ID}/jobs", headers=headers)
+    assert listed.status_code == 200, listed.text
+    assert [job["name"] for job in listed.json()["jobs"]] == ["by_token"]
+    # a bearer token: the same call again is no replay
+    again = client.post(f"/v1/{PROJECT_ID}/jobs", json=make_job("second"), headers=headers)
+    assert again.status_code == 204, again.text
+    audit = api.call("GET", "/audit").json()
+    assert any(e["actor"] == "alice" and e["action"] == "job.create" for e in audit["entries"])
+
+
+def test_roles_and_the_workspace_header_apply_as_for_a_signed_call(
+    services: Services, client: TestClient
+) -> None:
+    make_user(services, "vera", Role.VIEWER)
+    viewer = calls_with(get_token(client, "vera"))
+    refused = client.post(f"/v1/{PROJECT_ID}/jobs", json=make_job(), headers=viewer)
+    assert_error(refused, "DLF.6888", "vera", status=403)
+    assert client.get(f"/v1/{PROJECT_ID}/jobs", headers=viewer).status_code == 200
+    unknown = calls_with(get_token(client), "0" * 32)
+    assert_error(client.get(f"/v1/{PROJECT_ID}/jobs", headers=unknown), "DLF.0819")
+
+
+def test_a_password_change_ends_the_token(services: Services, client: TestClient) -> None:
+    headers = calls_with(get_token(client))
+    assert client.get(f"/v1/{PROJECT_ID}/jobs", headers=headers).status_code == 200
+    services.signin.set_password(admin_actor(services), "alice", "another password 1")
+    refused = client.get(f"/v1/{PROJECT_ID}/jobs", headers=headers)
+    assert_error(
+        refused, "APIGW.0301", "unknown, expired or revoked", "POST /v3/auth/tokens", status=401
+    )
+    assert (
+        client.get(
+            f"/v1/{PROJECT_ID}/jobs",
+            headers=calls_with(get_token(client, password="another password 1")),
+        ).status_code
+        == 200
+    )
+
+
+def test_a_token_of_one_project_cannot_call_another(client: TestClient) -> None:
+    headers = calls_with(get_token(client))
+    refused = client.get(f"/v1/{OTHER_PROJECT}/jobs", headers=headers)
+    assert_error(
+        refused,
+        "APIGW.0301",
+        f"is for project '{PROJECT_ID}', not for project '{OTHER_PROJECT}'",
+        status=401,
+    )
+    wrong_header = {**headers, "X-Project-Id": OTHER_PROJECT}
+    assert client.get(f"/v1/{PROJECT_ID}/jobs", headers=wrong_header).status_code == 401
+
+
+def test_an_unknown_token_is_refused_naming_where_to_get_one(client: TestClient) -> None:
+    headers = calls_with("MIIEhQYJKoZIhvcNAQcCoIIEdjCCBHICAQExDTAL")
+    refused = client.post(f"/v1/{PROJECT_ID}/jobs", json=make_job(), headers=headers)
+    assert_error(refused, "APIGW.0301", "POST /v3/auth/tokens", status=401)
+    assert "MIIE" not in refused.text
+
+
+def test_a_wrong_password_is_401_and_a_malformed_body_400(client: TestClient) -> None:
+    wrong = client.post("/v3/auth/tokens", json=token_body("alice", "not it"), headers=JSON)
+    assert_error(wrong, "DLF.9081", "user name or password is wrong", status=401)
+    assert "X-Subject-Token" not in wrong.headers
+    nobody = client.post("/v3/auth/tokens", json=token_body("nobody", "not it"), headers=JSON)
+    assert nobody.json()["error_msg"] == wrong.json()["error_msg"]
+    body = token_body("alice", PASSWORD)
+    del body["auth"]["scope"]
+    malformed = client.post("/v3/auth/tokens", json=body, headers=JSON)
+    assert_error(malformed, "DLF.0802", "auth.scope", status=400)
+    assert malformed.json()["parameter"] == "auth.scope"
+    not_json = client.post("/v3/auth/tokens", content=b"auth", headers=JSON)
+    assert not_json.status_code == 400
+
+
+def test_a_signature_decides_when_a_token_comes_with_it(api: SignedClient) -> None:
+    bogus = {"X-Auth-Token": "not-a-token"}
+    assert api.call("GET", "/jobs", extra_headers=bogus).status_code == 200
+
+
+def test_a_token_is_validated_and_revoked_as_iam_does(client: TestClient) -> None:
+    token = get_token(client)
+    own = {"X-Auth-Token": token, "X-Subject-Token": token}
+    shown = client.get("/v3/auth/tokens", headers=own)
+    assert shown.status_code == 200, shown.text
+    assert shown.headers["X-Subject-Token"] == token
+    assert shown.json()["token"]["user"]["name"] == "alice"
+    assert (
+        "catalog" not in client.get("/v3/auth/tokens?nocatalog=true", headers=own).json()["token"]
+    )
+    assert client.head("/v3/auth/tokens", headers=own).status_code == 200
+    assert client.delete("/v3/auth/tokens", headers=own).status_code == 204
+    refused = client.get(f"/v1/{PROJECT_ID}/jobs", headers=calls_with(token))
+    assert_error(refused, "APIGW.0301", "unknown, expired or revoked", status=401)
+    other = get_token(client)
+    gone = client.get("/v3/auth/tokens", headers={"X-Auth-Token": other, "X-Subject-Token": token})
+    assert_error(gone, "DLF.9082", "X-Subject-Token", status=404)
+
+
+@pytest.fixture
+def elsewhere(settings: Settings) -> Iterator[TestClient]:
+    """The app reached by other names only ("testserver" is not one of its public hosts)."""
+    for api in api_with(settings, public_hosts="jobferry.example.com", auth_cache_seconds=0):
+        services: Services = api.client.app.state.services  # type: ignore[attr-defined]
+        make_user(services, "alice", Role.DEVELOPER)
+        yield api.client
+
+
+@pytest.mark.databases("sqlite")
+def test_the_public_hosts_hold_for_a_token_as_for_a_signature(elsewhere: TestClient) -> None:
+    token = get_token(elsewhere)
+    refused = elsewhere.get(f"/v1/{PROJECT_ID}/jobs", headers=calls_with(token))
+    assert_error(refused, "APIGW.0301", "JOBFERRY_PUBLIC_HOSTS", status=401)
+    public = {**calls_with(token), "Host": "jobferry.example.com"}
+    assert elsewhere.get(f"/v1/{PROJECT_ID}/jobs", headers=public).status_code == 200
