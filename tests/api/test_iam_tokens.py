@@ -19,6 +19,8 @@ from support.apps import api_with
 from support.builders import make_job
 from support.clients import PROJECT_ID, SignedClient, assert_error
 from support.console import PASSWORD, admin_actor, make_user
+from support.importing import multipart
+from support.packages import bulk_package
 
 OTHER_PROJECT = "fedcba9876543210fedcba9876543210"
 IAM_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
@@ -201,3 +203,15 @@ def test_the_public_hosts_hold_for_a_token_as_for_a_signature(elsewhere: TestCli
     assert_error(refused, "APIGW.0301", "JOBFERRY_PUBLIC_HOSTS", status=401)
     public = {**calls_with(token), "Host": "jobferry.example.com"}
     assert elsewhere.get(f"/v1/{PROJECT_ID}/jobs", headers=public).status_code == 200
+
+
+def test_a_package_upload_streams_with_a_token_as_with_a_signature(client: TestClient) -> None:
+    boundary = "jobferryboundary7MA4YWxkTrZu0gW"
+    body = multipart(bulk_package(2), boundary)
+    headers = {
+        **calls_with(get_token(client)),
+        "Content-Type": f"multipart/form-data; boundary={boundary}",
+    }
+    uploaded = client.post(f"/v1/{PROJECT_ID}/packages", content=body, headers=headers)
+    assert uploaded.status_code == 200, uploaded.text
+    assert uploaded.json()["path"]
