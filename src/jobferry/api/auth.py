@@ -97,7 +97,8 @@ def header_problem(headers: dict[str, str], project_id: str) -> AuthenticationEr
 
 
 async def authenticated(request: Request) -> Actor:
-    """Verify the SDK-HMAC-SHA256 signature; the caller's user (once per request)."""
+    """Verify the SDK-HMAC-SHA256 signature (or the IAM token); the caller's user (once per
+    request)."""
     known: Actor | None = getattr(request.state, "actor", None)
     if known is None:
         known = await _authenticate(request, request.path_params["project_id"])
