@@ -8,7 +8,7 @@ import hashlib
 import time
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from jobferry.errors import AuthenticationError, PermissionDeniedError, SignInError
 from jobferry.services.accounts.tokenrequest import PasswordAuth
@@ -18,7 +18,7 @@ from jobferry.services.accounts.tokens import (
     TokenService,
 )
 from jobferry.services.container import Services
-from jobferry.storage.tables import iam_tokens
+from jobferry.storage.tables import iam_tokens, users
 from support.clients import PROJECT_ID
 from support.console import PASSWORD, admin_actor, make_user
 
@@ -159,3 +159,13 @@ def test_roles_in_the_answer_are_the_users_at_issue(alice: Services) -> None:
     alice.signin.set_password(admin_actor(alice), "admin", PASSWORD)
     assert alice.tokens.issue(ask(user="admin"))[1].roles == ("project_admin",)
     assert alice.tokens.issue(ask(user="carol"))[1].roles == ()
+
+
+def test_a_token_dies_with_its_user(alice: Services) -> None:
+    token, grant = alice.tokens.issue(ask())
+    with alice.db.transaction() as tx:
+        tx.conn.execute(delete(users).where(users.c.id == grant.actor.user_id))
+        left = tx.conn.execute(select(iam_tokens.c.id)).all()
+    assert left == []  # deleted with the user (ON DELETE CASCADE)
+    with pytest.raises(AuthenticationError):
+        TokenService(alice.db, alice.signin, hours=24, cache_seconds=0).actor_for(token, PROJECT_ID)
