@@ -311,3 +311,28 @@ def test_0038_gives_every_push_no_wait_and_hands_a_waiting_one_back_as_unclaimed
             "SELECT task_id, state, owner FROM remote_pushes": [("t1", "recovering", None)]
         },
     )
+
+
+def test_0039_keeps_iam_tokens_by_their_hash_and_drops_them_going_back(
+    empty_database_url: str,
+) -> None:
+    round_trip(
+        empty_database_url,
+        "0038",
+        "0039",
+        made=[
+            "INSERT INTO users (id, project_id, name, is_project_admin, created_at) "
+            "VALUES (1, 'p', 'alice', FALSE, 0)"
+        ],
+        adds=schema(
+            tables=["iam_tokens"],
+            indexes={"iam_tokens": ["ix_iam_tokens_expires_at"]},
+            refers={"iam_tokens": ["users", "projects"]},
+        ),
+        upgraded={"SELECT id, name FROM users": [(1, "alice")]},
+        written=[
+            "INSERT INTO iam_tokens (id, user_id, project_id, issued_at, expires_at) "
+            "VALUES ('h1', 1, 'p', 1, 2)"
+        ],
+        downgraded={"SELECT id, name FROM users": [(1, "alice")]},
+    )
