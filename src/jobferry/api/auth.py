@@ -64,7 +64,7 @@ def _ms(moment: datetime) -> int:
 def _check_public_host(headers: dict[str, str], public: frozenset[str]) -> None:
     """Refuse a request for a Host that is not one of ``JOBFERRY_PUBLIC_HOSTS``.
 
-    Run after the signature check: a signed ``Host`` then is the header sent. Clients that do
+    Run after the signature (or IAM token) check: a signed ``Host`` then is the header sent. Clients that do
     not sign it (Go's, Terraform's) are held to the same list by the header they send.
     """
     host = headers.get("host", "")
@@ -72,7 +72,7 @@ def _check_public_host(headers: dict[str, str], public: frozenset[str]) -> None:
         raise AuthenticationError(
             f"Incorrect IAM authentication information: Host '{host[:100]}' is not one of this "
             f"server's public hosts (JOBFERRY_PUBLIC_HOSTS: {', '.join(sorted(public))}); "
-            "send the request to one of them, signed for that host."
+            "send the request to one of them (an AK/SK-signed request: signed for that host)."
         )
 
 
