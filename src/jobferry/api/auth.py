@@ -64,8 +64,9 @@ def _ms(moment: datetime) -> int:
 def _check_public_host(headers: dict[str, str], public: frozenset[str]) -> None:
     """Refuse a request for a Host that is not one of ``JOBFERRY_PUBLIC_HOSTS``.
 
-    Run after the signature (or IAM token) check: a signed ``Host`` then is the header sent. Clients that do
-    not sign it (Go's, Terraform's) are held to the same list by the header they send.
+    Run after the signature (or IAM token) check: a signed ``Host`` then is the header sent.
+    Clients that do not sign it (Go's, Terraform's) and token callers are held to the same list
+    by the header they send.
     """
     host = headers.get("host", "")
     if public and host.strip().lower() not in public:
