@@ -144,8 +144,12 @@ class ReleaseRollbackService:
 
     def start(self, scope: Scope, package_id: int | None) -> QueuedTask:
         """Queue :meth:`rollback` as a rollback task of the production side (run by
-        :meth:`run`): refused at once for what it refuses before reading a change."""
+        :meth:`run`): refused at once for what it refuses before reading a change, and while
+        a job the release wrote runs otherwise than the release left it (the task checks it
+        again as it runs)."""
         production, along = self._along(scope, package_id)
+        with self.db.transaction(readonly=True) as tx:
+            refuse_hand_scheduled(tx, along.production, along.entry, package_id)
         what = along.entry.package_name or along.import_task
         noted = {"release": {"packageId": package_id, "role": scope.role.value}}
         queued = self.rollbacks.start(

@@ -115,3 +115,26 @@ def test_a_job_the_release_deleted_comes_back_scheduled_as_it_was_before(
 
     services.release_rollback.rollback(team.deployer, None)
     assert _status(services, prod, "daily") is running
+
+
+def test_a_rollback_asked_as_a_task_is_refused_at_once_for_a_job_stopped_by_hand(
+    services: Services, team: Team
+) -> None:
+    """The same refusal when the rollback is asked for as a task (respond-async): at the call,
+    with no task queued, not by a task that then fails."""
+    submit_job(services, team.developer, "daily")
+    release(services, team, "r1", StartupMode.START)
+    submit_job(services, team.developer, "daily", description="v2")
+    release(services, team, "r2", StartupMode.START)
+    prod = production_of(services, team)
+    services.jobs.stop(prod, "daily")  # by hand
+    tasks = services.tasks.list_tasks(prod).total
+
+    with pytest.raises(RollbackRefusedError) as refused:
+        services.release_rollback.start(team.deployer, None)
+    assert refused.value.context["jobs"] == ["daily"]
+    assert "job 'daily' was stopped by hand since the release" in refused.value.message
+    assert services.tasks.list_tasks(prod).total == tasks  # nothing queued
+
+    services.jobs.start(prod, "daily")  # as the release left it
+    assert services.release_rollback.start(team.deployer, None).task_id
