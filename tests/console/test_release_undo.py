@@ -116,11 +116,9 @@ def test_the_last_release_is_rolled_back_from_its_page(
 
     production = production_of(services, team)
     services.jobs.start(production, "daily")  # production changed by hand since the release
-    started = deployer.post(f"{base}/{second}/rollback", {})  # a task the page follows
-    finish_task(services, team.deployer, started, status="FAILED")
-    refused = deployer.get(started.headers["location"])
-    assert "Rollback task" in visible(refused.text)
-    assert "daily" in visible(refused.text)
+    refused = deployer.post(f"{base}/{second}/rollback", {})  # refused at once: no task
+    assert refused.status_code == 400, refused.text
+    assert "job 'daily' was started by hand since the release" in visible(refused.text)
     assert "Nothing was changed" in visible(refused.text)
     assert "data-rollback" in refused.text  # still offered
     _speaks_console(refused.text)
@@ -240,10 +238,9 @@ def test_a_signed_release_taken_in_is_rolled_back_from_the_ledger(
 
     production = production_of(services, team)
     services.jobs.start(production, "daily")  # production changed by hand since the release
-    started = deployer.post(f"{ledger}/rollback", {})  # a task of the production side
-    finish_task(services, team.deployer, started, status="FAILED")
-    refused = deployer.get(started.headers["location"])
-    assert "daily" in visible(refused.text)
+    refused = deployer.post(f"{ledger}/rollback", {})  # refused at once: no task
+    assert refused.status_code == 400, refused.text
+    assert "job 'daily' was started by hand since the release" in visible(refused.text)
     _speaks_console(refused.text)
     services.jobs.stop(production, "daily")
 
