@@ -1,4 +1,6 @@
-"""SQLite's one write lock held by another connection, as a long import holds it.
+"""A lock held by another connection, as a long import (or a server beside a migration) holds
+it: SQLite's one write lock (``write_lock_held``), a PostgreSQL row, table or read left open in a
+transaction (``postgres_held``).
 
 ``write_lock_held(db)`` opens a connection of its own on the database's file and keeps a write
 transaction open (``BEGIN IMMEDIATE``) for the block, writing nothing; ``short_busy_wait(db)``
@@ -11,9 +13,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 
+import sqlalchemy as sa
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
 
 from jobferry.storage import Database
 from jobferry.storage import database as database_module
@@ -37,6 +42,23 @@ def write_lock_held(url: str) -> Iterator[None]:
             yield
         finally:
             other.execute("ROLLBACK")
+
+
+@contextmanager
+def postgres_held(url: str, statement: str, seconds: int) -> Iterator[None]:
+    """Another PostgreSQL connection runs ``statement`` (``SELECT … FOR UPDATE`` holds a row,
+    ``LOCK TABLE`` a table, a plain read keeps a migration's ``ALTER`` waiting) in a transaction
+    it leaves open for the block, until PostgreSQL ends it, ``seconds`` idle in it."""
+    other = sa.create_engine(url, poolclass=NullPool)
+    try:
+        with other.connect() as conn:
+            conn.exec_driver_sql(f"SET idle_in_transaction_session_timeout = '{seconds}s'")
+            conn.exec_driver_sql(statement)
+            yield
+            with suppress(DBAPIError):  # PostgreSQL ended the session, when it was idle so long
+                conn.rollback()
+    finally:
+        other.dispose()
 
 
 @contextmanager

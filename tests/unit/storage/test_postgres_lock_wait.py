@@ -7,20 +7,17 @@ SQLite; its lifted limit never outlives its transaction in the pooled connection
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.pool import NullPool
 
 from jobferry.errors import DatabaseBusyError
 from jobferry.services.container import Services
 from jobferry.storage import Database
 from jobferry.storage.refusals import Pool
 from support.builders import make_job
-from support.busy import SHORT_WAIT_MS, short_busy_wait
+from support.busy import SHORT_WAIT_MS, postgres_held, short_busy_wait
 from support.console import admin_scope
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
@@ -30,37 +27,19 @@ HELD_SECONDS = 2
 waits without limit is seen to wait it out (and go through) instead of being refused."""
 
 
-@contextmanager
-def job_row_locked(db: Database, name: str) -> Iterator[None]:
+def job_row_locked(db: Database, name: str) -> AbstractContextManager[None]:
     """Another transaction holds job ``name``'s row (as an import holds the rows it writes)
     until PostgreSQL ends it, :data:`HELD_SECONDS` idle in the transaction."""
-    other = sa.create_engine(db.url, poolclass=NullPool)
-    try:
-        with other.connect() as conn:
-            conn.exec_driver_sql(f"SET idle_in_transaction_session_timeout = '{HELD_SECONDS}s'")
-            conn.exec_driver_sql(f"SELECT 1 FROM jobs WHERE name = '{name}' FOR UPDATE")
-            yield
-            with suppress(DBAPIError):  # PostgreSQL ended the session, when it was idle so long
-                conn.rollback()
-    finally:
-        other.dispose()
+    return postgres_held(
+        db.url, f"SELECT 1 FROM jobs WHERE name = '{name}' FOR UPDATE", HELD_SECONDS
+    )
 
 
-@contextmanager
-def jobs_table_locked(db: Database) -> Iterator[None]:
+def jobs_table_locked(db: Database) -> AbstractContextManager[None]:
     """Another client holds the jobs table exclusively (as a migration, ``VACUUM FULL`` or
     ``LOCK TABLE`` does) until PostgreSQL ends it, :data:`HELD_SECONDS` idle in the
     transaction."""
-    other = sa.create_engine(db.url, poolclass=NullPool)
-    try:
-        with other.connect() as conn:
-            conn.exec_driver_sql(f"SET idle_in_transaction_session_timeout = '{HELD_SECONDS}s'")
-            conn.exec_driver_sql("LOCK TABLE jobs IN ACCESS EXCLUSIVE MODE")
-            yield
-            with suppress(DBAPIError):
-                conn.rollback()
-    finally:
-        other.dispose()
+    return postgres_held(db.url, "LOCK TABLE jobs IN ACCESS EXCLUSIVE MODE", HELD_SECONDS)
 
 
 def _description(services: Services, name: str) -> str:

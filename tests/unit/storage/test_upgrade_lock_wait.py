@@ -7,17 +7,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.pool import NullPool
 
 from jobferry.errors import DatabaseBusyError
 from jobferry.storage import Database, schema
 from jobferry.storage.schema import current_revision, head_revision, upgrade
-from support.busy import SHORT_WAIT_MS, short_busy_wait, write_lock_held
+from support.busy import SHORT_WAIT_MS, postgres_held, short_busy_wait, write_lock_held
 from support.revisions import database_at
 
 HELD_SECONDS = 3
@@ -30,25 +27,10 @@ table the other connection reads), whatever migrations come after it."""
 
 
 @contextmanager
-def table_read_open(url: str) -> Iterator[None]:
-    """Another connection reads ``system_tasks`` in a transaction left open (a running
-    server's), until PostgreSQL ends it, :data:`HELD_SECONDS` idle."""
-    other = sa.create_engine(url, poolclass=NullPool)
-    try:
-        with other.connect() as conn:
-            conn.exec_driver_sql(f"SET idle_in_transaction_session_timeout = '{HELD_SECONDS}s'")
-            conn.exec_driver_sql("SELECT 1 FROM system_tasks LIMIT 1")
-            yield
-            with suppress(DBAPIError):
-                conn.rollback()
-    finally:
-        other.dispose()
-
-
-@contextmanager
 def lock_held(db: Database) -> Iterator[None]:
     if db.dialect == "postgresql":
-        with table_read_open(db.url):
+        # a read left open, as a running server's: 0035's ALTER of system_tasks waits for it
+        with postgres_held(db.url, "SELECT 1 FROM system_tasks LIMIT 1", HELD_SECONDS):
             yield
     else:
         with write_lock_held(db.url):
