@@ -30,6 +30,15 @@ def _refused(services: Services, team: Team) -> RollbackRefusedError:
     return refused.value
 
 
+def _changed_in_second_release(services: Services, team: Team, mode: StartupMode) -> Scope:
+    """Job daily released (``mode``), then changed and released again: production's scope."""
+    submit_job(services, team.developer, "daily")
+    release(services, team, "r1", mode)
+    submit_job(services, team.developer, "daily", description="v2")
+    release(services, team, "r2", mode)
+    return production_of(services, team)
+
+
 def test_a_job_the_release_changed_and_stopped_by_hand_since_refuses_the_rollback(
     services: Services, team: Team
 ) -> None:
@@ -62,11 +71,7 @@ def test_a_job_the_release_changed_and_stopped_by_hand_since_refuses_the_rollbac
 def test_a_job_the_release_changed_and_started_by_hand_since_refuses_the_rollback(
     services: Services, team: Team
 ) -> None:
-    submit_job(services, team.developer, "daily")
-    release(services, team, "r1", StartupMode.LEAVE)
-    submit_job(services, team.developer, "daily", description="v2")
-    release(services, team, "r2", StartupMode.LEAVE)
-    prod = production_of(services, team)
+    prod = _changed_in_second_release(services, team, StartupMode.LEAVE)
     services.jobs.start(prod, "daily")  # by hand
 
     refused = _refused(services, team)
@@ -122,11 +127,7 @@ def test_a_rollback_asked_as_a_task_is_refused_at_once_for_a_job_stopped_by_hand
 ) -> None:
     """The same refusal when the rollback is asked for as a task (respond-async): at the call,
     with no task queued, not by a task that then fails."""
-    submit_job(services, team.developer, "daily")
-    release(services, team, "r1", StartupMode.START)
-    submit_job(services, team.developer, "daily", description="v2")
-    release(services, team, "r2", StartupMode.START)
-    prod = production_of(services, team)
+    prod = _changed_in_second_release(services, team, StartupMode.START)
     services.jobs.stop(prod, "daily")  # by hand
     tasks = services.tasks.list_tasks(prod).total
 
