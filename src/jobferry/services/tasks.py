@@ -440,11 +440,11 @@ class TaskService:
 
     def unregister_worker(self) -> None:
         """Say goodbye on a clean stop (writing the ends ``abandon`` could not)."""
+        presence, self._presence = self._presence, None
+        if presence is not None:  # first: the mark goes even if the database refuses the rest
+            presence.leave()
         unrecorded = self._unrecorded.kept()
         with self.db.transaction() as tx:
             repo.fail_tasks(tx, unrecorded, now_ms())
             worker_repo.unregister(tx, self.worker_id)
         self._recorded(unrecorded)
-        if self._presence is not None:
-            self._presence.leave()
-            self._presence = None

@@ -27,6 +27,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import threading
 from pathlib import Path
 
 from sqlalchemy import Connection
@@ -56,11 +57,18 @@ class Presence:
         self._marked = False
         """Whether this process holds a PostgreSQL mark, or did until its session ended."""
         self._fd: int | None = None
+        self._lock = threading.Lock()
+        """One of enter, hold and leave at a time: the keeper thread's beat (``hold``) may still
+        run while the process stops (``leave``), and must not take the mark again after it."""
 
     def enter(self) -> bool:
         """Hold the mark; whether no other process held one (this process is alone). A mark
         that cannot be taken (a lock file that cannot be opened) is logged and answers
         ``False``: the process then waits for the heartbeat rule, as beside other processes."""
+        with self._lock:
+            return self._enter()
+
+    def _enter(self) -> bool:
         if self.db.dialect == "postgresql":
             alone = self._enter_postgres()
             self._marked = True
@@ -101,7 +109,12 @@ class Presence:
     def hold(self) -> None:
         """Check that this process still holds the mark it entered with, and take it back when
         the database took it away (PostgreSQL: its session ended, by a restart of the database
-        or a connection cut). Refused as a transaction is while the database is away."""
+        or a connection cut). Refused as a transaction is while the database is away. Nothing
+        once the process left: a beat that ran into the stop takes no mark to outlive it."""
+        with self._lock:
+            self._hold()
+
+    def _hold(self) -> None:
         if not self._marked:
             return
         if self._conn is not None:
@@ -137,11 +150,12 @@ class Presence:
 
     def leave(self) -> None:
         """Let the mark go (a clean stop)."""
-        self._marked = False
-        self._drop()
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+        with self._lock:
+            self._marked = False
+            self._drop()
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
 
 
 def database_started(tx: Tx) -> int | None:

@@ -7,6 +7,7 @@ its own ``workers`` row, which is all that tells processes apart.
 
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -338,3 +339,33 @@ def test_a_server_alone_after_a_database_restart_spares_the_tasks_of_processes_t
     finally:
         newcomer.unregister_worker()
         live.unregister_worker()
+
+
+@pytest.mark.databases("postgresql")
+def test_a_beat_that_runs_into_the_stop_leaves_no_mark_behind(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The keeper thread may still beat while the process stops (its join gives up after 5 s
+    on a loaded machine). A beat taking the mark back must not outlive the stop: a pooled
+    connection holding it would make every later process think another one serves."""
+    mark = presence.Presence(services.db)
+    mark.enter()
+    _end_mark_sessions(services)  # the beat will find the mark gone and take it back
+    taking, go = threading.Event(), threading.Event()
+    take_back = presence.Presence._enter_postgres
+
+    def slow_take_back(self: presence.Presence, *, entering: bool = True) -> bool:
+        taking.set()
+        go.wait(10)
+        return take_back(self, entering=entering)
+
+    monkeypatch.setattr(presence.Presence, "_enter_postgres", slow_take_back)
+    with ThreadPoolExecutor(2) as pool:
+        beat = pool.submit(mark.hold)
+        assert taking.wait(10)
+        stop = pool.submit(mark.leave)  # the stop, while the beat takes the mark back
+        time.sleep(0.2)
+        go.set()
+        beat.result(10)
+        stop.result(10)
+    assert _mark_holders(services) == []
