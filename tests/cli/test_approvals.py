@@ -10,6 +10,7 @@ import re
 import uuid
 from pathlib import Path
 
+from support.builders import make_job
 from support.cli import Cli
 from support.cli_releases import as_user, submit
 from support.exporting import seed
@@ -127,6 +128,54 @@ def test_promote_apply_needs_the_routes_approved_plan(cli: Cli, tmp_path: Path) 
     assert applied.exit_code == 0, (applied.stdout, applied.stderr)
     edited = cli.json("routes", "edit", route, "--require-approvals", "0")
     assert "approvals" not in edited
+
+
+def test_the_approved_plan_is_imported_as_it_is_after_the_source_moved_on(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """Approvers sign plan P; the source changes meanwhile. promote --apply would plan the
+    change too (a plan nobody signed); promote --plan P --apply imports what they signed."""
+    suffix = uuid.uuid4().hex[:6]
+    seed(cli.remote, ("signed_job",), workspace=cli.workspace)
+    prod = cli.remote.new_workspace("prod", "dws_conn", "ssh_conn")
+    ada = studio_person(cli.server, prod, f"ada_{suffix}", "developer")
+    approver = as_user(cli, "ada", ada.ak, ada.sk, tmp_path)
+    route = f"signed-{suffix}"
+    made = cli(
+        "routes", "create", route, "--from", cli.workspace, "--to", prod,
+        "--require-approvals", "1", "--approvers", f"ada_{suffix}",
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    plan_id = cli.json("promote", route, code=4)["plan"]["planId"]
+    key = tmp_path / "ada.key"
+    approver("users", "keys", "new", str(key))
+    approver("users", "keys", "add", f"{key}.pub")
+    assert approver("routes", "approve", route, plan_id, "--key", str(key)).exit_code == 0
+    job = make_job("signed_job")
+    job["params"] = [{"name": "bizdate", "value": "yesterday"}]
+    changed = cli.remote.call("PUT", "/jobs/signed_job", job, workspace=cli.workspace)
+    assert changed.status_code == 204, changed.text
+
+    shown = cli("promote", route, "--plan", plan_id)  # the signed plan again, not a new one
+    assert shown.exit_code == 4, shown.output
+    said = " ".join(shown.stdout.split())
+    assert f"promote {route} --plan {plan_id} --apply" in said
+    assert f"Plan {plan_id} and its package are kept until" in said
+    mixed = cli("promote", route, "--plan", plan_id, "--on-drift", "keep-target")
+    assert mixed.exit_code == 2
+    assert "--plan shows (and with --apply imports) a plan as it was made" in mixed.stderr
+
+    applied = cli.json("promote", route, "--plan", plan_id, "--apply", "--yes")
+    assert applied["task"]["status"] == "SUCCESSFUL"
+    assert applied["promotion"]["planId"] == plan_id
+    imported = cli.remote.call("GET", "/jobs/signed_job", workspace=prod).json()
+    assert not any(p.get("value") == "yesterday" for p in imported.get("params") or [])
+    gone = cli("promote", route, "--plan", plan_id)  # imported: it waits no more
+    assert gone.exit_code == 1
+    assert "has no planned promotion waiting for its import" in gone.stderr
+    following = cli.json("promote", route, code=4)  # the change, in a plan of its own
+    assert following["promotion"]["jobs"] == 1
+    assert following["plan"]["planId"] != plan_id
 
 
 def across_the_air_gap(prod: Cli, release: Path, public_key: Path) -> None:

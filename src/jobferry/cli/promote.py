@@ -92,6 +92,15 @@ FullOption = Annotated[
     bool,
     typer.Option("--full", help="With --out: every selected job, whatever was carried before."),
 ]
+PlanOption = Annotated[
+    str | None,
+    typer.Option(
+        "--plan",
+        metavar="PLAN_ID",
+        help="The plan an earlier promote showed (the one the route's approvers signed): show "
+        "it again, and with --apply import it as it is, without planning again.",
+    ),
+]
 
 
 def promote_command(
@@ -100,6 +109,7 @@ def promote_command(
     out_file: OutOption = None,
     in_file: InOption = None,
     full: FullOption = False,
+    plan_id: PlanOption = None,
     apply: Annotated[
         bool, typer.Option("--apply", help="Import the plan shown (after confirmation).")
     ] = False,
@@ -121,6 +131,10 @@ def promote_command(
     s = session(ctx, json_mode)
     if out_file is not None:
         _carry_out(ctx, s, name, out_file, full)
+        return
+    if plan_id is not None:  # the plan kept by an earlier promote, as it is
+        kept = s.client().get(f"/routes/{segment(name)}/plans/{segment(plan_id)}")
+        _promote(ctx, s, name, mapping(kept), options)
         return
     body = settings_given(options)
     if in_file is not None:
@@ -150,8 +164,20 @@ def _check_options(options: dict[str, Any]) -> None:
             "--out only writes the package; the target's route settings decide its import: "
             "give --apply and the import options to jobferry promote ROUTE --in FILE there."
         )
+    _check_kept(options)
     if options["apply"] and not options["yes"]:
         terminal.require_person("promote --apply", "import")
+
+
+def _check_kept(options: dict[str, Any]) -> None:
+    """``--plan`` takes a kept plan as it was made: nothing that would plan another."""
+    others = (options["out_file"], options["in_file"], *(options[key] for key in OVERRIDES))
+    if options["plan_id"] is not None and any(other is not None for other in others):
+        raise CliUsageError(
+            "--plan shows (and with --apply imports) a plan as it was made, with the settings "
+            "it was planned with: give no --in, --out or import options with it, or plan again "
+            "without --plan."
+        )
 
 
 def _carry_out(ctx: typer.Context, s: Session, name: str, file: Path, full: bool) -> None:
@@ -286,6 +312,9 @@ def _say_kept(
     until = moment(planned.get("keptUntil"))
     if options["apply"] or s.output.json_mode or not plan_id or not until:
         return
+    if options["plan_id"] is not None:
+        s.output.note(f"Plan {plan_id} and its package are kept until {until}, then removed.")
+        return
     if planned.get("approvalsRequired"):
         s.output.note(
             f"Plan {plan_id} and its package are kept until {until}: the route's approvers sign "
@@ -353,6 +382,8 @@ def this_run(options: dict[str, Any]) -> list[str]:
     """This run's options as they were given (``--in FILE`` and the overrides), to repeat in
     the command a message suggests: without them, following it would plan something else."""
     said = [] if options.get("in_file") is None else ["--in", str(options["in_file"])]
+    if options.get("plan_id") is not None:
+        said += ["--plan", str(options["plan_id"])]
     for option in OVERRIDES:
         if options.get(option) is None:
             continue

@@ -145,6 +145,14 @@ def plan_promotion(request: Request, scope: ScopeDep, raw: BodyDep, name: str) -
     return json(route_plan_view(planned))
 
 
+@router.get(
+    "/routes/{name}/plans/{plan_id}",
+    summary="The route's promotion waiting for its import, planned as that plan (extension)",
+)
+def kept_promotion_plan(request: Request, scope: ScopeDep, name: str, plan_id: str) -> Response:
+    return json(route_plan_view(services_of(request).route_plans.kept(scope, name, plan_id)))
+
+
 @router.post(
     "/routes/{name}/plans/{plan_id}/apply",
     summary="Import the route's planned promotion with that plan, recorded on it (extension)",

@@ -89,7 +89,7 @@ class RoutePlans:
                 route=name,
             )
         route = self.promotions.routes.get(scope, name, found.route_version).route
-        target = self.promotions.target_of(scope, route)
+        target = self.promotions.end_of(scope, route)
         made = RoutePackage(
             route, found.route_version, None, target, found.since, found, route.import_options()
         )
@@ -147,6 +147,25 @@ class RoutePlans:
         assert standing is not None
         return Applied(prepared.task_id, standing, prepared)
 
+    def kept(self, scope: Scope, name: str, plan_id: str) -> RoutePlan:
+        """The route's promotion waiting for its import, planned as plan ``plan_id`` (what
+        its approvers signed, and what ``apply`` imports as it is), answered as ``plan``
+        answered it; refused as ``apply`` refuses a plan that is not that promotion's."""
+        self.promotions.routes.get(scope, name)  # refuses an unknown route
+        waiting = self._waiting(scope, name)
+        if waiting is None:
+            raise _not_waiting(name)
+        item, route, target, request = waiting
+        created = self._check_plan(target, item, replace(request, plan_id=plan_id))
+        promotion = self.promotions.promotion(scope, name, item.id)
+        source = None if route.source.carried else self.promotions.end_of(scope, route, "source")
+        made = RoutePackage(
+            route, item.route_version, source, target, item.since, promotion, route.import_options()
+        )
+        plan = self.imports.plans.plan(target, plan_id)
+        kept_until = created + self.imports.settings.download_ttl_seconds * 1000
+        return RoutePlan(made, request.settings, plan, None, kept_until)
+
     def waiting_plan(
         self,
         scope: Scope,
@@ -185,11 +204,12 @@ class RoutePlans:
         if item is None or item.task_id is not None or item.request is None:
             return None
         route = self.promotions.routes.get(scope, name, item.route_version).route
-        target = self.promotions.target_of(scope, route)
+        target = self.promotions.end_of(scope, route)
         return item, route, target, ImportRequest.from_stored(load(item.request))
 
-    def _check_plan(self, target: Scope, item: PromotionRecord, request: ImportRequest) -> None:
-        """Refuse a plan id that is not a plan of this promotion's package and request."""
+    def _check_plan(self, target: Scope, item: PromotionRecord, request: ImportRequest) -> int:
+        """Refuse a plan id that is not a plan of this promotion's package and request;
+        when it was made (ms)."""
         assert request.plan_id is not None
         with self.db.transaction(readonly=True) as tx:
             stored = plan_repo.get_plan(tx, target.workspace.id, request.plan_id)
@@ -209,6 +229,7 @@ class RoutePlans:
                 plan_id=request.plan_id,
                 route=item.route,
             )
+        return stored.created_at
 
 
 def _overridden(

@@ -312,9 +312,9 @@ class RoutePromotions:
         basis = ShadowBasis(self.db, target, route.name)
         return self._cut_out(scope, saved, source, Cut(since, since or 0, block, basis))
 
-    def target_of(self, scope: Scope, route: Route) -> Scope:
-        """The route's target workspace of this server (refused for a carried target)."""
-        return self._scope(scope, _local(route.target, route, "target"), route)
+    def end_of(self, scope: Scope, route: Route, side: str = "target") -> Scope:
+        """The route's ``side`` (target or source) workspace here (refused when carried)."""
+        return self._scope(scope, _local(getattr(route, side), route, side), route)
 
     def _catch_up(self, source: Scope) -> None:
         """A source that is a remote's shadow is refreshed from its remote before a package is

@@ -126,6 +126,46 @@ def test_apply_without_a_plan_is_refused(api: SignedClient, services: Services) 
         services.route_plans.apply(scope, "test-prod", "0" * 32)
 
 
+def test_kept_answers_the_waiting_plan_as_plan_answered_it(
+    api: SignedClient, services: Services
+) -> None:
+    """What the route's approvers signed, read again by its id: the same plan, package and
+    settings, kept until the uploads expire; then applied as it is."""
+    scope = _route(api, services)
+    planned = services.route_plans.plan(scope, "test-prod", {"onDrift": "KEEP_TARGET"})
+    assert planned.plan is not None
+    assert planned.kept_until is not None
+    kept = services.route_plans.kept(scope, "test-prod", planned.plan.plan_id)
+    assert kept.plan is not None
+    assert kept.plan.plan_id == planned.plan.plan_id
+    assert kept.plan.summary == planned.plan.summary
+    assert kept.settings == planned.settings
+    assert [c.wire() for c in kept.changes] == [c.wire() for c in planned.changes]
+    assert kept.package.promotion == planned.package.promotion
+    assert kept.package.source is not None
+    assert kept.package.source.workspace.name == "default"
+    assert kept.package.target is not None
+    assert kept.package.target.workspace.name == "prod"
+    assert abs(kept.kept_until - planned.kept_until) < 60_000  # kept_until: from its making
+    applied = services.route_plans.apply(scope, "test-prod", planned.plan.plan_id)
+    services.imports.run(applied.prepared)
+    with pytest.raises(InvalidRequestError, match="no planned promotion waiting"):
+        services.route_plans.kept(scope, "test-prod", planned.plan.plan_id)
+
+
+def test_kept_refuses_a_plan_that_is_not_the_waiting_promotions(
+    api: SignedClient, services: Services
+) -> None:
+    scope = _route(api, services)
+    first = services.route_plans.plan(scope, "test-prod", {"onDrift": "TAKE_PACKAGE"})
+    assert first.plan is not None
+    services.route_plans.plan(scope, "test-prod", {})  # a newer promotion: the first is gone
+    with pytest.raises(PlanStaleError, match="is not the plan of promotion"):
+        services.route_plans.kept(scope, "test-prod", first.plan.plan_id)
+    with pytest.raises(PlanStaleError, match="is not the plan of promotion"):
+        services.route_plans.kept(scope, "test-prod", "0" * 32)
+
+
 def test_the_planned_request_is_kept_with_the_promotion(
     api: SignedClient, services: Services
 ) -> None:
