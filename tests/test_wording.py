@@ -229,8 +229,8 @@ API_ONLY = {
     "console build)",
     "services/definitions/publishing.py": "targetStatus and approverName of a create or update "
     "call's query (the console's editor and the CLI send none)",
-    "services/definitions/jobs.py:parse_start": "jobParams of a start call's body (the CLI "
-    "and the console send a valid one)",
+    "services/definitions/starts.py": "a start call's body (jobParams and the scheduling "
+    "options; the CLI and the console send a valid one)",
     "services/definitions/resources.py": "a resource body's dependPackages (the API's shape)",
     "services/workspaces/settings.py": "the workspace settings' body (the console's form sends "
     "a valid one)",

@@ -30,9 +30,9 @@ from jobferry.errors import InvalidRequestError
 from jobferry.package.keys import generate_key_pair
 from jobferry.services.connections.migration import IMPORT_CONNECTIONS, parse_import
 from jobferry.services.definitions.governance import TAG, parse_tag_lock
-from jobferry.services.definitions.jobs import START, parse_start
 from jobferry.services.definitions.publishing import DELETE, parse_delete
 from jobferry.services.definitions.renames import RENAME, parse_rename
+from jobferry.services.definitions.starts import START, parse_start
 from jobferry.services.environment.objects import OBJECT, EnvironmentWrite
 from jobferry.services.exporting.options import (
     BACKGROUND_EXPORT,
@@ -219,7 +219,15 @@ PARSERS = [
         START,
         ((f"{P}/jobs/{{job_name}}/start", "post"),),
         {},
-        ({"jobParams": [{"name": "day", "value": "1", "type": "variable"}]},),
+        (
+            {
+                "jobParams": [{"name": "day", "value": "1", "type": "variable"}],
+                "start_date": 20241030,
+                "ignore_first_self_dep": True,
+                "ignore_first_self_dependence": True,
+            },
+            {"jobParams": [{"name": "day", "value": "1", "paramType": "variable"}]},
+        ),
     ),
     Parser(
         "delete (DeleteReq)",

@@ -138,6 +138,9 @@ class TerraformClient:
     ak: str
     sk: str
     sent: list[GoRequest] = field(default_factory=list)
+    app: Any = None
+    """The in-process app's TestClient (endpoint ``http://testserver/``) to send to, instead
+    of the network: the same requests, at the API tier."""
 
     def build(
         self,
@@ -171,13 +174,16 @@ class TerraformClient:
     def send(self, request: GoRequest, ok_codes: tuple[int, ...] | None = None) -> Any:
         """Send it; the parsed JSON body (``None`` for 204), or :class:`GoResponseError`."""
         self.sent.append(request)
-        response = requests.request(
-            request.method,
-            request.url,
-            data=request.body or None,
-            headers=request.wire_headers(),
-            timeout=30,
-        )
+        if self.app is not None:
+            response = request.send(self.app)
+        else:
+            response = requests.request(
+                request.method,
+                request.url,
+                data=request.body or None,
+                headers=request.wire_headers(),
+                timeout=30,
+            )
         expected = ok_codes or DEFAULT_OK.get(request.method, DEFAULT_OK_DELETE)
         if response.status_code not in expected:
             raise GoResponseError(response.status_code, response.content)

@@ -268,12 +268,10 @@ def list_jobs(
     query = "".join(
         f"&{key}={value}" for key, value in (("jobName", name), ("jobType", process_type)) if value
     )
-    return [job for page in _job_pages(tf, workspace_id, query) for job in page]
+    return [job for page in job_pages(tf, workspace_id, query) for job in page]
 
 
-def _job_pages(
-    tf: TerraformClient, workspace_id: str, query: str
-) -> Iterator[list[dict[str, Any]]]:
+def job_pages(tf: TerraformClient, workspace_id: str, query: str) -> Iterator[list[dict[str, Any]]]:
     """The pages of ``GET jobs?limit=100<query>&offset=…`` as the provider walks the job list:
     ``offset += len(page)`` until an empty page."""
     offset = 0
@@ -324,26 +322,6 @@ def list_factory_scripts(
         if len(page) < 100:
             return result
         offset += len(page)
-
-
-def job_by_name(
-    tf: TerraformClient, workspace_id: str, name: str, job_type: str
-) -> dict[str, Any] | None:
-    """``getJobByName`` of the job action resource: a fuzzy list walked by rows."""
-    for jobs in _job_pages(tf, workspace_id, f"&jobName={name}&jobType={job_type}"):
-        found = next((j for j in jobs if j.get("name") == name), None)
-        if found is not None:
-            return found
-    return None
-
-
-def job_action(tf: TerraformClient, workspace_id: str, name: str, action: str) -> None:
-    """``startJob`` / ``stopJob``: 204 expected; the start body is ``{}`` without options."""
-    headers = {"Content-Type": "application/json", "workspace": workspace_id}
-    body: dict[str, Any] | None = {} if action == "start" else None
-    tf.request(
-        "POST", f"{JOB_PATH}/{name}/{action}", json_body=body, more_headers=headers, ok_codes=(204,)
-    )
 
 
 def export_job(

@@ -19,9 +19,9 @@ from jobferry.domain.routes import ROUTE as ROUTE_SHAPE
 from jobferry.domain.shapes import BodyShape, Extra, Field
 from jobferry.services.connections.migration import IMPORT_CONNECTIONS
 from jobferry.services.definitions.governance import TAG as TAG_SHAPE
-from jobferry.services.definitions.jobs import START as START_SHAPE
 from jobferry.services.definitions.publishing import DELETE as DELETE_SHAPE
 from jobferry.services.definitions.renames import RENAME as RENAME_SHAPE
+from jobferry.services.definitions.starts import START as START_SHAPE
 from jobferry.services.environment.objects import OBJECT
 from jobferry.services.exporting.options import (
     BACKGROUND_EXPORT,

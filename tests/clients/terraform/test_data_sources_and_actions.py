@@ -10,14 +10,13 @@ import pytest
 from support.s3server import S3Server
 from support.server import ServerProcess
 from support.terraform import GoResponseError, TerraformClient
+from support.terraform_actions import job_action, job_by_name
 from support.terraform_jobs import create_job
 from support.terraform_provider import (
     create_resource,
     create_script,
     export_job,
     import_jobs,
-    job_action,
-    job_by_name,
     list_factory_scripts,
     list_jobs,
     list_resources,

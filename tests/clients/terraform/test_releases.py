@@ -17,8 +17,9 @@ from huaweicloudsdkdataartsstudio.v1 import (
 from support.s3server import S3Server
 from support.server import ServerProcess, new_workspace
 from support.terraform import TerraformClient
+from support.terraform_actions import job_by_name
 from support.terraform_jobs import create_job
-from support.terraform_provider import export_job, import_jobs, job_by_name
+from support.terraform_provider import export_job, import_jobs
 
 from .shapes import restapi_job
 

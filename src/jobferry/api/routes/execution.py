@@ -16,9 +16,9 @@ _WHY = (
 )
 
 
-def refuse(call: str) -> NotSupportedError:
-    """The error every execution call answers with."""
-    return NotSupportedError(f"{call} is not supported: {_WHY}", operation=call)
+def refuse(call: str, why: str = _WHY) -> NotSupportedError:
+    """The error every execution call answers with (``why``: what to do instead)."""
+    return NotSupportedError(f"{call} is not supported: {why}", operation=call)
 
 
 @router.get("/jobs/instances/detail", summary="list_job_instances (not supported)")

@@ -1,4 +1,5 @@
-"""DataArts Studio factory v2 calls (snake_case): workspace variables, job rename, script list."""
+"""DataArts Studio factory v2 calls (snake_case): workspace variables, job rename, script list,
+and the alarm records of job runs, answered "not supported" (jobferry runs nothing)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from jobferry.api.auth import ScopeDep, WorkspaceScopeDep
 from jobferry.api.paging import NamedPage, named_page
 from jobferry.api.presenters.definitions import factory_script
 from jobferry.api.presenters.environment import VARIABLES_SAVED, variables
+from jobferry.api.routes.execution import refuse
 from jobferry.api.wire import BodyDep, body_doc, json, parse_object
 from jobferry.services.definitions.renames import parse_rename
 from jobferry.web import services_of
@@ -57,3 +59,14 @@ def list_factory_scripts(
         scope, script_name=query.name, limit=query.limit, offset=query.offset
     )
     return json({"total": total, "scripts": [factory_script(item) for item in items]})
+
+
+_NO_ALARMS = (
+    "jobferry stores, versions and moves job definitions and their scheduling state; it runs no "
+    "job, so it raises no alarms. Read them on the DataArts service the jobs are promoted to."
+)
+
+
+@router.get("/alarm-info", summary="list_factory_alarm_info (not supported)")
+def list_factory_alarm_info(scope: ScopeDep) -> None:
+    raise refuse("list_factory_alarm_info", _NO_ALARMS)

@@ -29,7 +29,8 @@ from jobferry.api.wire import (
     no_content,
     parse_object,
 )
-from jobferry.services.definitions.jobs import NO_VERSION, parse_start
+from jobferry.services.definitions.jobs import NO_VERSION
+from jobferry.services.definitions.starts import parse_start
 from jobferry.web import services_of
 
 router = APIRouter(prefix="/v1/{project_id}/jobs", tags=["jobs"])

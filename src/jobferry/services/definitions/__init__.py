@@ -1,4 +1,5 @@
-"""The definitions a workspace holds and their life: jobs (``jobs``, ``renames``), scripts,
+"""The definitions a workspace holds and their life: jobs (``jobs``, ``renames``, a start
+call's body: ``starts``), scripts,
 resources, what a save does beyond the development state (``publishing``), what a save would
 change, said before it is made (``review``), tags and locks (``governance``), tombstones of
 deleted objects, folders, where a job came from (``provenance``), what changed in a workspace

@@ -11,7 +11,6 @@ from jobferry.domain.enums import JobStatus, ObjectKind, ProcessType, RefKind, T
 from jobferry.domain.names import storable
 from jobferry.domain.references import Reference, job_references
 from jobferry.domain.remedies import Remedy
-from jobferry.domain.shapes import BodyShape, Extra, Field, JsonType, text
 from jobferry.domain.validation import validate_job
 from jobferry.errors import (
     InUseError,
@@ -42,10 +41,10 @@ from jobferry.services.definitions.records import (
     job_owner,
 )
 from jobferry.services.definitions.renames import rename_job, require_free_job_name
+from jobferry.services.definitions.starts import StartRequest
 from jobferry.services.definitions.tombstones import after_deleting
 from jobferry.services.releases.pending import note_submit
 from jobferry.services.support.paging import Given, name_filter, page, read_page
-from jobferry.services.support.requests import is_object_list
 from jobferry.settings import OffsetMode
 from jobferry.storage import Database, Tx
 from jobferry.storage import jobs as repo
@@ -139,45 +138,6 @@ def save_job(
         tx, scope, "job.create" if existing is None else "job.update", ObjectKind.JOB, name, detail
     )
     return job_id
-
-
-JobParams = list[dict[str, Any]] | None
-"""A start call's ``jobParams``: ``{"name", "value", "type"}`` objects, or none given."""
-
-
-START = BodyShape(
-    "StartJobReq (DataArts)",
-    (
-        Field(
-            "jobParams",
-            "parameters of this run",
-            (JsonType.ARRAY,),
-            items=BodyShape(
-                "JobParamsInfo",
-                (
-                    text("name", "the parameter", required=True),
-                    text("value", "its value for this run"),
-                    text("type", "variable or constant"),
-                ),
-                Extra.IGNORED,
-            ),
-            nullable=True,
-        ),
-    ),
-    Extra.IGNORED,
-)
-"""The body :func:`parse_start` reads; other keys are accepted and ignored."""
-
-
-def parse_start(body: dict[str, Any] | None) -> JobParams:
-    """A start call's body (``StartJobReq``) checked: its ``jobParams``."""
-    params = (body or {}).get("jobParams")
-    if params is not None and not is_object_list(params, "name"):
-        raise InvalidRequestError(
-            'jobParams must be a list of {"name", "value", "type"} objects.',
-            parameter="jobParams",
-        )
-    return params
 
 
 class JobService:
@@ -363,8 +323,9 @@ class JobService:
             repo.delete_job(tx, job.id)
             after_deleting(tx, scope, ObjectKind.JOB, job.uid, name)
 
-    def start(self, scope: Scope, name: str, params: JobParams = None) -> None:
-        """Start scheduling the job's latest submitted version (``params``: its jobParams)."""
+    def start(self, scope: Scope, name: str, request: StartRequest | None = None) -> None:
+        """Start scheduling the job's latest submitted version (``request``: the start call's
+        parameters and options, kept in the audit entry)."""
         scope.require_change(OPERATORS, "start jobs", scheduling=True)
         with self.db.transaction() as tx:
             job = get_job_or_raise(tx, scope, name)
@@ -398,7 +359,7 @@ class JobService:
                 "job.start",
                 ObjectKind.JOB,
                 name,
-                {"version": job.latest_version, "jobParams": params or []},
+                {"version": job.latest_version, **(request or StartRequest()).detail()},
             )
 
     def stop(self, scope: Scope, name: str) -> None:
