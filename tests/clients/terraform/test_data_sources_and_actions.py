@@ -10,7 +10,7 @@ import pytest
 from support.s3server import S3Server
 from support.server import ServerProcess
 from support.terraform import GoResponseError, TerraformClient
-from support.terraform_actions import job_action, job_by_name
+from support.terraform_actions import job_action, job_by_name, run_immediately
 from support.terraform_jobs import create_job
 from support.terraform_provider import (
     create_resource,
@@ -106,11 +106,8 @@ def test_job_action_start_and_stop_reach_the_statuses_the_provider_waits_for(
 
 def test_run_immediate_is_a_clear_refusal(tf: TerraformClient, workspace: str) -> None:
     create_job(tf, restapi_job("run_job", workspace, "BATCH", 10, 11))
-    headers = {"Content-Type": "application/json", "workspace": workspace}
     with pytest.raises(GoResponseError) as refused:
-        tf.request(
-            "POST", "v1/{project_id}/jobs/run_job/run-immediate", json_body={}, more_headers=headers
-        )
+        run_immediately(tf, workspace, "run_job", [{"name": "bizdate", "value": "20241030"}])
     assert refused.value.status == 501
     assert refused.value.json()["error_code"] == "DLF.9501"
 
