@@ -7,6 +7,7 @@ lowered without restarting the server); PostgreSQL refuses the same way, in its 
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,7 @@ from jobferry.storage import Database
 from jobferry.storage.refusals import Pool, connection_limit
 from jobferry.storage.schema import current_revision
 from support.databases import PG_URL, require_postgres
+from support.waiting import pauses
 
 FIX = (
     "JOBFERRY_DATABASE_POOL_SIZE",
@@ -45,6 +47,26 @@ def limited_url() -> Iterator[str]:
     finally:
         with admin.begin() as conn:
             conn.exec_driver_sql(f"DROP ROLE {role}")
+        admin.dispose()
+
+
+def _sessions_ended(url: str) -> None:
+    """Wait until the role of ``url`` holds no session: a closed connection's server process
+    ends a moment after the client let it go, and counts against the limit until it has (a
+    connect right after would be refused at the limit, by the test's own last session)."""
+    role = make_url(url).username
+    admin = sa.create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+    deadline = time.monotonic() + 20
+    try:
+        for pause in pauses():
+            with admin.connect() as conn:
+                held = conn.exec_driver_sql(
+                    "SELECT count(*) FROM pg_stat_activity WHERE usename = %s", (role,)
+                ).scalar_one()
+            if not held or time.monotonic() > deadline:
+                return
+            time.sleep(pause)
+    finally:
         admin.dispose()
 
 
@@ -78,6 +100,7 @@ def test_a_request_refused_a_connection_at_the_limit_is_told_the_database_is_bus
         assert "opens up to 4 more" in said
         for word in FIX:
             assert word in said
+        _sessions_ended(limited_url)
         assert _select_one(db) == 1  # the connection is free again: it goes through
     finally:
         db.dispose()
@@ -103,6 +126,7 @@ def test_serve_refuses_to_start_at_the_limit_naming_the_fix(
     for word in FIX:
         assert word in said
     assert "Then run the command again." in said
+    _sessions_ended(limited_url)
     db = open_database(settings)
     try:
         with psycopg.connect(limited_url), pytest.raises(StorageError, match="CONNECTION LIMIT"):
