@@ -133,9 +133,10 @@ def test_a_token_of_one_project_cannot_call_another(client: TestClient) -> None:
     refused = client.get(f"/v1/{OTHER_PROJECT}/jobs", headers=headers)
     assert_error(
         refused,
-        "APIGW.0301",
+        "DLF.9083",
         f"is for project '{PROJECT_ID}', not for project '{OTHER_PROJECT}'",
-        status=401,
+        "POST /v3/auth/tokens",
+        status=403,
     )
     wrong_header = {**headers, "X-Project-Id": OTHER_PROJECT}
     assert client.get(f"/v1/{PROJECT_ID}/jobs", headers=wrong_header).status_code == 401

@@ -78,3 +78,28 @@ def test_a_body_that_is_no_object_is_refused() -> None:
     with pytest.raises(InvalidRequestError) as refused:
         parse_password_auth(["auth"])
     assert refused.value.context["parameter"] == "body"
+
+
+def test_a_user_is_named_by_id_alone_as_the_go_sdk_sends_it() -> None:
+    """gophertelekomcloud's body for AuthOptions{UserID, Password, TenantID}: no domain."""
+    body = changed("auth.identity.password.user", {"id": "12", "password": "pw-123456789"})
+    assert parse_password_auth(body) == PasswordAuth(
+        "", "pw-123456789", project_id="p1", user_id="12"
+    )
+    assert "pw-123456789" not in repr(parse_password_auth(body))
+    assert "12" in repr(parse_password_auth(body))
+    blank = changed("auth.identity.password.user", {"id": " ", "password": "pw-123456789"})
+    with pytest.raises(InvalidRequestError) as refused:
+        parse_password_auth(blank)  # no id: then a name, which takes its domain
+    assert refused.value.context["parameter"] == "auth.identity.password.user.domain"
+
+
+def test_a_token_scoped_to_a_domain_alone_is_refused_naming_the_project() -> None:
+    """What the Go SDK sends when given a domain and no project (TenantID/TenantName)."""
+    body = changed("auth.scope", {"domain": {"name": "acct"}})
+    with pytest.raises(InvalidRequestError) as refused:
+        parse_password_auth(body)
+    assert refused.value.code == "DLF.3051"
+    assert refused.value.context["parameter"] == "auth.scope.project"
+    assert "scoped to a project only" in refused.value.message
+    assert "project's id" in refused.value.message

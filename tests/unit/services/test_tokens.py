@@ -15,6 +15,7 @@ from jobferry.services.accounts.tokenrequest import PasswordAuth
 from jobferry.services.accounts.tokens import (
     TokenNotFoundError,
     TokenPasswordError,
+    TokenProjectError,
     TokenService,
 )
 from jobferry.services.container import Services
@@ -54,16 +55,36 @@ def test_a_token_authenticates_its_user_in_its_project_only(alice: Services) -> 
     token, _ = alice.tokens.issue(ask())
     assert alice.tokens.actor_for(token, PROJECT_ID).name == "alice"
     assert alice.tokens.cached_actor(token, PROJECT_ID) is not None  # kept for the next call
-    with pytest.raises(AuthenticationError) as other:
+    with pytest.raises(TokenProjectError) as other:
         alice.tokens.actor_for(token, OTHER_PROJECT)
     assert f"is for project '{PROJECT_ID}', not for project '{OTHER_PROJECT}'" in str(other.value)
-    with pytest.raises(AuthenticationError):
+    # 403: a new token cannot cure it, so a client that renews its token on a 401 does not loop
+    assert (other.value.status, other.value.code) == (403, "DLF.9083")
+    assert other.value.context == {"token_project": PROJECT_ID, "path_project": OTHER_PROJECT}
+    with pytest.raises(TokenProjectError):
         alice.tokens.cached_actor(token, OTHER_PROJECT)
 
 
 def test_a_project_is_named_by_id_or_by_name(alice: Services) -> None:
     _, grant = alice.tokens.issue(PasswordAuth("alice", PASSWORD, project_name="default"))
     assert (grant.actor.project_id, grant.project_name) == (PROJECT_ID, "default")
+
+
+def test_a_user_is_named_by_the_id_a_token_answers(alice: Services) -> None:
+    _, first = alice.tokens.issue(ask())
+    user_id = str(first.actor.user_id)
+    _, grant = alice.tokens.issue(PasswordAuth("", PASSWORD, project_id=PROJECT_ID, user_id=user_id))
+    assert (grant.actor.name, grant.actor.user_id) == ("alice", first.actor.user_id)
+    wrong_password = TokenPasswordError
+    for user, project, password in [
+        (user_id, PROJECT_ID, "not the password"),
+        (user_id, OTHER_PROJECT, PASSWORD),  # alice is not a user of that project
+        ("999999", PROJECT_ID, PASSWORD),
+        ("alice", PROJECT_ID, PASSWORD),  # a name is no id
+        ("9" * 40, PROJECT_ID, PASSWORD),  # past what the database stores
+    ]:
+        with pytest.raises(wrong_password):
+            alice.tokens.issue(PasswordAuth("", password, project_id=project, user_id=user))
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,12 @@ IAM names a user by its domain (the account) and its name; jobferry has no accou
 projects, and a user's name is unique in its project, so the user is looked up in the project
 the token is scoped to. The user's ``domain`` is still required, as IAM requires it with a user
 name (clients send it), but any domain is accepted: it names nothing in jobferry.
+
+A user may instead be named by ``id`` alone (``{"user": {"id", "password"}}``, no domain, as
+IAM takes it and the Go SDK sends it when given a user id): the id the token's answer names
+(``token.user.id``). A token scoped to a domain alone (``"scope": {"domain": …}``, what the
+Go SDK sends when given no project) is refused naming ``auth.scope.project``: every call here is
+a project's.
 """
 
 from __future__ import annotations
@@ -34,9 +40,12 @@ class PasswordAuth:
     password: str
     project_id: str | None = None
     project_name: str | None = None
+    user_id: str | None = None
+    """The user by id (``user.id``), in place of ``user_name`` (then empty)."""
 
     def __repr__(self) -> str:  # never the password, in a log or a traceback
-        return f"PasswordAuth(user_name={self.user_name!r}, project={self.project_id!r})"
+        user = f"user_id={self.user_id!r}" if self.user_id else f"user_name={self.user_name!r}"
+        return f"PasswordAuth({user}, project={self.project_id!r})"
 
 
 def parse_password_auth(body: object) -> PasswordAuth:
@@ -46,21 +55,42 @@ def parse_password_auth(body: object) -> PasswordAuth:
     identity = _member(auth, "identity", "auth.identity")
     _check_methods(identity.get("methods"))
     user = _member(_member(identity, "password", "auth.identity.password"), "user", _USER)
+    user_id = user.get("id")
+    name = "" if _text(user_id) else _user_name(user)
+    password = user.get("password")
+    if not isinstance(password, str) or not password:
+        raise _missing(f"{_USER}.password")
+    project = _project(_member(auth, "scope", "auth.scope"))
+    project_id, project_name = project.get("id"), project.get("name")
+    by_id = str(user_id) if _text(user_id) else None
+    if _text(project_id):
+        return PasswordAuth(name, password, project_id=project_id, user_id=by_id)
+    if _text(project_name):
+        return PasswordAuth(name, password, project_name=project_name, user_id=by_id)
+    raise _missing("auth.scope.project.id")
+
+
+def _user_name(user: dict[str, Any]) -> str:
+    """A user named by name, which takes its domain (any domain: it names nothing here)."""
     domain = _member(user, "domain", f"{_USER}.domain")
     if not _text(domain.get("name")) and not _text(domain.get("id")):
         raise _missing(f"{_USER}.domain.name")
-    name, password = user.get("name"), user.get("password")
+    name = user.get("name")
     if not _text(name):
         raise _missing(f"{_USER}.name")
-    if not isinstance(password, str) or not password:
-        raise _missing(f"{_USER}.password")
-    project = _member(_member(auth, "scope", "auth.scope"), "project", "auth.scope.project")
-    project_id, project_name = project.get("id"), project.get("name")
-    if _text(project_id):
-        return PasswordAuth(str(name), password, project_id=project_id)
-    if _text(project_name):
-        return PasswordAuth(str(name), password, project_name=project_name)
-    raise _missing("auth.scope.project.id")
+    return str(name)
+
+
+def _project(scope: dict[str, Any]) -> dict[str, Any]:
+    """``scope.project``; a scope of a domain alone is refused naming the project to send."""
+    if scope.get("project") is None and scope.get("domain") is not None:
+        raise InvalidRequestError(
+            "This server issues tokens scoped to a project only: 'auth.scope' names a domain; "
+            "send auth.scope.project with the project's id (or its name), the project whose "
+            "calls the token is for.",
+            parameter="auth.scope.project",
+        )
+    return _member(scope, "project", "auth.scope.project")
 
 
 _USER = "auth.identity.password.user"

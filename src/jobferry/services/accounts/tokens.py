@@ -56,6 +56,14 @@ class TokenNotFoundError(NotFoundError):
     code = "DLF.9082"
 
 
+class TokenProjectError(PermissionDeniedError):
+    """A call with a live ``X-Auth-Token`` of another project than the path's. A 403, not a
+    401: a new token for the same user and project cannot cure it, and the Go SDK answers every
+    401 by getting a new token and sending the call again, without end."""
+
+    code = "DLF.9083"
+
+
 @dataclass(frozen=True)
 class TokenGrant:
     """What a token stands for: its user and project, the user's roles, and its lifetime."""
@@ -97,8 +105,9 @@ class TokenService:
         """A new token for the user and project the request names (shown once)."""
         with self.db.transaction(readonly=True) as tx:
             project = self._project(tx, auth)
+            name = self._user_name(tx, auth, project)
         actor = self.signin.check_password(
-            project.id if project else "", auth.user_name, auth.password, "token.issue"
+            project.id if project else "", name, auth.password, "token.issue"
         )
         if actor is None or project is None:
             raise TokenPasswordError(
@@ -126,6 +135,18 @@ class TokenService:
             ):
                 return project
         return None
+
+    @staticmethod
+    def _user_name(tx: Tx, auth: PasswordAuth, project: ProjectRecord | None) -> str:
+        """The name of the user the request names, by name or by id; empty (no user, refused
+        at the same cost as a wrong password) for an id of no user of the project."""
+        if auth.user_id is None:
+            return auth.user_name
+        digits = auth.user_id.isascii() and auth.user_id.isdigit()
+        user = account_repo.get_user(tx, int(auth.user_id)) if digits else None
+        if user is None or project is None or user.project_id != project.id:
+            return ""
+        return user.name
 
     @staticmethod
     def _grant(tx: Tx, record: TokenRecord, actor: Actor, project: ProjectRecord) -> TokenGrant:
@@ -171,11 +192,14 @@ class TokenService:
             self._known.discard(record.id)
             raise _get_new_token(project_id)
         if record.project_id != project_id:
-            raise AuthenticationError(
-                f"Incorrect IAM authentication information: the X-Auth-Token is for project "
-                f"'{record.project_id}', not for project '{project_id}' named in the path; call "
-                f"that project, or get a token for project '{project_id}' from POST "
-                "/v3/auth/tokens (auth.scope.project.id)."
+            raise TokenProjectError(
+                f"The X-Auth-Token is for project '{record.project_id}', not for project "
+                f"'{project_id}' named in the path.",
+                fix=f"Call project '{record.project_id}', or get a token for project "
+                f"'{project_id}' from POST /v3/auth/tokens (auth.scope.project.id) as one of "
+                "its users.",
+                token_project=record.project_id,
+                path_project=project_id,
             )
         return actor
 
