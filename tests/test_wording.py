@@ -268,6 +268,8 @@ API_ONLY = {
     "signs with AK/SK, the console signs in with its own form)",
     "services/accounts/tokenrequest.py": "the body of the IAM token call, which only API "
     "clients send",
+    "signing.py:_check_params": "the Go SDK gophertelekomcloud's own AK/SK signature, which "
+    "only that API client sends (the CLI signs as the API gateway does)",
     "signing.py:_authorization": "a request that is neither signed nor carries a token, which "
     "only an API client sends (the CLI signs every call)",
     "services/remotes/records.py:parse_remote_change": "a remote change's body: remotes edit "

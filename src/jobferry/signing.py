@@ -196,6 +196,19 @@ class ParsedAuthorization:
     signature: str
 
 
+def _check_params(params: dict[str, str]) -> None:
+    """The three parameters of a signature, each present; the Go SDK gophertelekomcloud's own
+    AK/SK signature (a key derived per date, ``Credential=``) is named, with what to send."""
+    if "Credential" in params and "Access" not in params:
+        raise _refuse(
+            "a 'Credential=<AK>/<date>/...' signature (a derived key) is not verified here; "
+            f"{_AUTHORIZATION_SHAPE}, or send X-Auth-Token: a token from POST /v3/auth/tokens"
+        )
+    for required in ("Access", "SignedHeaders", "Signature"):
+        if not params.get(required):
+            raise _refuse(f"the Authorization header has no {required}; {_AUTHORIZATION_SHAPE}")
+
+
 def parse_authorization(value: str) -> ParsedAuthorization:
     """Split an ``Authorization`` header value into its parts.
 
@@ -218,9 +231,7 @@ def parse_authorization(value: str) -> ParsedAuthorization:
         if name in params:
             raise _refuse(f"the Authorization header repeats {name!r}; {_AUTHORIZATION_SHAPE}")
         params[name] = param.strip()
-    for required in ("Access", "SignedHeaders", "Signature"):
-        if not params.get(required):
-            raise _refuse(f"the Authorization header has no {required}; {_AUTHORIZATION_SHAPE}")
+    _check_params(params)
     signed_headers = tuple(name.strip() for name in params["SignedHeaders"].split(";"))
     if any(not name for name in signed_headers):
         raise _refuse(

@@ -473,6 +473,22 @@ def test_verify_refuses_malformed_authorization(authorization: str) -> None:
     )
 
 
+def test_verify_refuses_the_go_sdk_derived_key_signature_saying_what_to_send() -> None:
+    """gophertelekomcloud's AK/SK ``Sign``: ``Credential=<AK>/<date>/<region>/<service>/
+    sdk_request`` (empty region and service), a key derived from the date."""
+    authorization = (
+        f"SDK-HMAC-SHA256 Credential={AK}/20261128///sdk_request, "
+        "SignedHeaders=accept;host;user-agent;x-sdk-date, Signature=" + "0" * 64
+    )
+    with pytest.raises(AuthenticationError) as excinfo:
+        CAPTURES["list_jobs"].replace_headers(Authorization=authorization).verify()
+    message = refused(excinfo)
+    assert "'Credential=<AK>/<date>/...' signature (a derived key) is not verified" in message
+    assert "Access=<AK>" in message
+    assert "X-Auth-Token" in message
+    assert "POST /v3/auth/tokens" in message
+
+
 def test_verify_refuses_a_non_ascii_signature_as_a_mismatch() -> None:
     captured = CAPTURES["list_jobs"]
     authorization = captured.headers["Authorization"].rsplit("=", 1)[0] + "=é" * 64

@@ -73,7 +73,9 @@ def test_a_project_is_named_by_id_or_by_name(alice: Services) -> None:
 def test_a_user_is_named_by_the_id_a_token_answers(alice: Services) -> None:
     _, first = alice.tokens.issue(ask())
     user_id = str(first.actor.user_id)
-    _, grant = alice.tokens.issue(PasswordAuth("", PASSWORD, project_id=PROJECT_ID, user_id=user_id))
+    _, grant = alice.tokens.issue(
+        PasswordAuth("", PASSWORD, project_id=PROJECT_ID, user_id=user_id)
+    )
     assert (grant.actor.name, grant.actor.user_id) == ("alice", first.actor.user_id)
     wrong_password = TokenPasswordError
     for user, project, password in [

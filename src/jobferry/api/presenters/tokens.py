@@ -2,9 +2,20 @@
 ISO 8601 UTC with microseconds and ``Z``.
 
 jobferry has no accounts above projects: the project stands for IAM's domain too, in the
-user's and the project's ``domain``. The catalog names this server once, as the DataArts
-Factory (``dlf``) endpoint of every call it serves (v1, v2 and the Studio calls), at the
-address the request reached; jobferry has no regions, so ``region`` is empty.
+user's and the project's ``domain``.
+
+The catalog names this server, at the address the request reached, twice:
+
+- as the DataArts Factory (``dlf``) endpoint of every call it serves (v1, v2 and the Studio
+  calls), the address without a project;
+- as a ``volumev2`` endpoint, ``<address>/v2/<project_id>``, because that is where the Go SDK
+  (gophertelekomcloud, ``openstack.NewDataArtsV1``) finds DataArts: it takes the public
+  ``volumev2`` endpoint of its region, puts ``v1`` for the first ``v2`` and ``dayu-dlf`` for
+  the first ``evs``, and calls ``<address>/v1/<project_id>/jobs``. Nothing else is served there.
+
+jobferry has no regions; each endpoint's ``region`` (and ``region_id``) is the project name up
+to its first ``_``, IAM's convention (project ``eu-de_sales`` is in region ``eu-de``), which is
+the region the Go SDK looks an endpoint up in when ``OS_REGION_NAME`` is not set.
 """
 
 from __future__ import annotations
@@ -34,10 +45,40 @@ def token(grant: TokenGrant, base_url: str, *, catalog: bool) -> dict[str, Any]:
         "roles": [{"id": role, "name": role} for role in grant.roles],
     }
     if catalog:
-        body["catalog"] = [_endpoint(base_url.rstrip("/"))]
+        body["catalog"] = service_catalog(base_url, actor.project_id, grant.project_name)
     return {"token": body}
 
 
-def _endpoint(url: str) -> dict[str, Any]:
-    public = {"id": "dlf-public", "interface": "public", "region": "", "region_id": "", "url": url}
-    return {"id": "dlf", "name": "dlf", "type": "dlf", "endpoints": [public]}
+def catalog(grant: TokenGrant, base_url: str) -> dict[str, Any]:
+    """``GET /v3/auth/catalog``: the token's catalog, one page (``links.next`` null)."""
+    address = base_url.rstrip("/")
+    return {
+        "catalog": service_catalog(base_url, grant.actor.project_id, grant.project_name),
+        "links": {"self": f"{address}/v3/auth/catalog", "previous": None, "next": None},
+    }
+
+
+def region_of(project_name: str) -> str:
+    """The region IAM's naming puts a project in: its name up to the first ``_``."""
+    return project_name.split("_", 1)[0]
+
+
+def service_catalog(base_url: str, project_id: str, project_name: str) -> list[dict[str, Any]]:
+    """The catalog of a token: this server as ``dlf``, and as the ``volumev2`` endpoint the
+    Go SDK derives DataArts' address from."""
+    address, region = base_url.rstrip("/"), region_of(project_name)
+    return [
+        _service("dlf", "dlf", address, region),
+        _service("volumev2", "evs", f"{address}/v2/{project_id}", region),
+    ]
+
+
+def _service(kind: str, name: str, url: str, region: str) -> dict[str, Any]:
+    public = {
+        "id": f"{name}-public",
+        "interface": "public",
+        "region": region,
+        "region_id": region,
+        "url": url,
+    }
+    return {"id": name, "name": name, "type": kind, "endpoints": [public]}

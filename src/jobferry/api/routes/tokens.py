@@ -1,5 +1,6 @@
-"""IAM tokens (``POST``, ``GET``, ``DELETE /v3/auth/tokens``): the clients that authenticate
-with ``X-Auth-Token`` get their token here, from a user's console password."""
+"""IAM tokens (``POST``, ``GET``, ``DELETE /v3/auth/tokens``, ``GET /v3/auth/catalog``): the
+clients that authenticate with ``X-Auth-Token`` get their token here, from a user's console
+password."""
 
 from __future__ import annotations
 
@@ -59,6 +60,14 @@ def validate_token(
     subject = _subject(x_subject_token)
     grant = tokens.validate(tokens.caller(x_auth_token or ""), subject)
     return _answer(request, subject, grant, nocatalog)
+
+
+@router.get("/catalog", summary="The service catalog of the X-Auth-Token's project")
+def token_catalog(
+    request: Request, authorization: TokenHeader = None, x_auth_token: TokenHeader = None
+) -> Response:
+    grant = services_of(request).tokens.own_grant(authorization, x_auth_token or "")
+    return json(present.catalog(grant, str(request.base_url)), 200)
 
 
 @router.delete("/tokens", status_code=204, summary="Revoke the token in X-Subject-Token")

@@ -32,6 +32,7 @@ from jobferry.services.accounts.signin import SignInService
 from jobferry.services.accounts.tokenrequest import PasswordAuth
 from jobferry.services.context import Actor, now_ms
 from jobferry.services.support.cache import TtlCache
+from jobferry.signing import parse_authorization
 from jobferry.storage import Database, Tx
 from jobferry.storage import accounts as account_repo
 from jobferry.storage import tokens as repo
@@ -194,8 +195,8 @@ class TokenService:
         if record.project_id != project_id:
             raise TokenProjectError(
                 f"The X-Auth-Token is for project '{record.project_id}', not for project "
-                f"'{project_id}' named in the path.",
-                fix=f"Call project '{record.project_id}', or get a token for project "
+                f"'{project_id}' named in the path; call project '{record.project_id}', or get "
+                f"a token for project "
                 f"'{project_id}' from POST /v3/auth/tokens (auth.scope.project.id) as one of "
                 "its users.",
                 token_project=record.project_id,
@@ -212,6 +213,20 @@ class TokenService:
         if found is None:
             raise _get_new_token(None)
         return found[1]
+
+    def own_grant(self, authorization: str | None, token: str) -> TokenGrant:
+        """What the caller's own ``X-Auth-Token`` stands for (``GET /v3/auth/catalog``); a
+        signed request is refused saying to send a token, naming the Go SDK's own AK/SK
+        signature (which asks for the catalog first) when it is one."""
+        if authorization:
+            parse_authorization(authorization)
+            raise AuthenticationError(
+                "Incorrect IAM authentication information: GET /v3/auth/catalog takes an IAM "
+                "token, not an AK/SK signature; send X-Auth-Token with a token from POST "
+                "/v3/auth/tokens (a signed client needs no catalog: give it this server's "
+                "address)."
+            )
+        return self.validate(self.caller(token), token)
 
     def validate(self, caller: Actor, subject: str) -> TokenGrant:
         """What the subject token stands for (its user, or a project admin of its project,
