@@ -36,7 +36,7 @@ from jobferry.domain.enums import Role
 from jobferry.services.container import Services
 from jobferry.storage.tables import iam_tokens
 from support.accounts import default_workspace
-from support.builders import make_job
+from support.builders import make_job, make_resource, make_script
 from support.clients import PROJECT_ID, SignedClient, assert_error
 from support.console import PASSWORD, make_user
 
@@ -166,6 +166,33 @@ def test_the_go_sdk_gets_a_token_finds_dataarts_in_the_catalog_and_lists_jobs(
     assert listed.status_code == 200, listed.text
     assert listed.json()["total"] == 1
     assert [job["name"] for job in listed.json()["jobs"]] == ["by_go"]
+
+
+def test_the_sdk_job_script_and_resource_calls_answer_the_codes_it_accepts(
+    api: SignedClient, client: TestClient
+) -> None:
+    """Each call as ``openstack/dataarts/v1`` sends it, with the ``OkCodes`` it sets (a delete
+    carries a JSON body, ``{}`` with no approvers)."""
+    workspace = {"workspace": default_workspace(api)}
+    go = sdk(client, username="alice", domain_name="x", tenant_id=PROJECT_ID)
+    base = go.dataarts_v1()
+    steps: list[tuple[str, str, Any, tuple[int, ...]]] = [
+        ("POST", "scripts", make_script("s1"), (204,)),  # script.Create
+        ("GET", "scripts/s1", None, (200,)),  # script.Get
+        ("POST", "jobs", make_job("j1"), (204,)),  # job.Create
+        ("GET", "jobs/j1", None, (200,)),  # job.Get
+        ("PUT", "jobs/j1", make_job("j1"), (204,)),  # job.Update
+        ("DELETE", "jobs/j1", {}, (204,)),  # job.Delete
+        ("DELETE", "scripts/s1", {}, (204,)),  # script.Delete
+        ("POST", "resources", make_resource("r1"), (200,)),  # resource.Create
+    ]
+    for method, path, body, ok in steps:
+        answer = go.request(method, base + path, json=body, headers=workspace)
+        assert answer.status_code in ok, (method, path, answer.text)
+    resource_id = answer.json()["resourceId"]
+    assert go.request("GET", f"{base}resources/{resource_id}", headers=workspace).status_code == 200
+    deleted = go.request("DELETE", f"{base}resources/{resource_id}", headers=workspace)
+    assert deleted.status_code == 204, deleted.text  # resource.Delete
 
 
 def test_a_project_by_name_with_a_domain_id_and_a_user_by_id_are_read(client: TestClient) -> None:
