@@ -15,6 +15,9 @@ Decisions:
   user is deleted (the rows go with it). A user belongs to one project for good, so the
   project a token is for is its user's. Roles are not in the token: each call takes the
   user's roles as they are then, as a signed call does.
+- A live token of another project than the call's path is refused with 403
+  (:class:`TokenProjectError`), not 401: the Go SDK answers any 401 with a new token and the
+  same call again, which for this would never end.
 - A verified token is kept in this process's memory for ``auth_cache_seconds`` (as a verified
   access key is): revoked through this process, at once; through another, within that time.
   Its end is checked on every use.
@@ -196,9 +199,8 @@ class TokenService:
             raise TokenProjectError(
                 f"The X-Auth-Token is for project '{record.project_id}', not for project "
                 f"'{project_id}' named in the path; call project '{record.project_id}', or get "
-                f"a token for project "
-                f"'{project_id}' from POST /v3/auth/tokens (auth.scope.project.id) as one of "
-                "its users.",
+                f"a token for project '{project_id}' from POST /v3/auth/tokens "
+                "(auth.scope.project.id) as one of its users.",
                 token_project=record.project_id,
                 path_project=project_id,
             )
