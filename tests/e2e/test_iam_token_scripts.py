@@ -1,6 +1,7 @@
 """A public DataArts script's way in, against a real server: plain ``requests``, an IAM token
 from ``POST /v3/auth/tokens`` read from ``X-Subject-Token``, then the job calls with
-``X-Auth-Token`` and ``workspace`` headers (no SDK, no signature)."""
+``X-Auth-Token`` and ``workspace`` headers (no SDK, no signature); the address the Go SDK
+derives from the token's catalog is the one the script called."""
 
 from __future__ import annotations
 
@@ -45,6 +46,17 @@ def test_a_script_gets_a_token_then_creates_and_lists_jobs(server: ServerProcess
     assert issued.json()["token"]["project"]["id"] == server.project_id
     headers = {**JSON, "X-Auth-Token": issued.headers["X-Subject-Token"], "workspace": workspace}
     jobs = f"{server.url}/v1/{server.project_id}/jobs"
+    # the Go SDK (gophertelekomcloud NewDataArtsV1) finds the same address in the catalog: the
+    # public volumev2 endpoint of the project name's region, "v2" made "v1", "evs" "dayu-dlf"
+    region = issued.json()["token"]["project"]["name"].split("_")[0]
+    volumev2 = next(
+        endpoint["url"]
+        for entry in issued.json()["token"]["catalog"]
+        if entry["type"] == "volumev2"
+        for endpoint in entry["endpoints"]
+        if endpoint["interface"] == "public" and endpoint["region"] == region
+    )
+    assert (volumev2 + "/").replace("v2", "v1", 1).replace("evs", "dayu-dlf", 1) == jobs[:-4]
     created = requests.post(jobs, json=make_job("from_a_script"), headers=headers, timeout=30)
     assert created.status_code == 204, created.text
     listed = requests.get(jobs, headers=headers, timeout=30)
