@@ -8,7 +8,9 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from support.builders import make_job
 from support.cli import Cli
@@ -84,18 +86,36 @@ def test_a_package_is_approved_with_a_local_key(cli: Cli, prod: Cli, tmp_path: P
     assert revoked.exit_code == 0, revoked.output
 
 
-def test_promote_apply_needs_the_routes_approved_plan(cli: Cli, tmp_path: Path) -> None:
+@dataclass(frozen=True)
+class SignedRoute:
+    """A route from the CLI's workspace (one job, ``signed_job``) to a new workspace, which
+    requires one approval, of the developer ``approver`` speaks for (``ada_<suffix>``)."""
+
+    name: str
+    target: str
+    approver: Cli
+    approver_name: str
+    made: dict[str, Any]
+
+
+def _signed_route(cli: Cli, tmp_path: Path) -> SignedRoute:
     suffix = uuid.uuid4().hex[:6]
     seed(cli.remote, ("signed_job",), workspace=cli.workspace)
     prod = cli.remote.new_workspace("prod", "dws_conn", "ssh_conn")
     ada = studio_person(cli.server, prod, f"ada_{suffix}", "developer")
-    approver = as_user(cli, "ada", ada.ak, ada.sk, tmp_path)
     route = f"signed-{suffix}"
     made = cli.json(
         "routes", "create", route, "--from", cli.workspace, "--to", prod,
         "--require-approvals", "1", "--approvers", f"ada_{suffix}",
     )  # fmt: skip
-    assert made["approvals"] == {"required": 1, "approvers": [f"ada_{suffix}"]}
+    approver = as_user(cli, "ada", ada.ak, ada.sk, tmp_path)
+    return SignedRoute(route, prod, approver, f"ada_{suffix}", made)
+
+
+def test_promote_apply_needs_the_routes_approved_plan(cli: Cli, tmp_path: Path) -> None:
+    signed = _signed_route(cli, tmp_path)
+    route, approver, made = signed.name, signed.approver, signed.made
+    assert made["approvals"] == {"required": 1, "approvers": [signed.approver_name]}
     assert "1 signed, of ada_" in cli("routes", "show", route).stdout
 
     refused = cli("promote", route, "--apply", "--yes")
@@ -135,17 +155,8 @@ def test_the_approved_plan_is_imported_as_it_is_after_the_source_moved_on(
 ) -> None:
     """Approvers sign plan P; the source changes meanwhile. promote --apply would plan the
     change too (a plan nobody signed); promote --plan P --apply imports what they signed."""
-    suffix = uuid.uuid4().hex[:6]
-    seed(cli.remote, ("signed_job",), workspace=cli.workspace)
-    prod = cli.remote.new_workspace("prod", "dws_conn", "ssh_conn")
-    ada = studio_person(cli.server, prod, f"ada_{suffix}", "developer")
-    approver = as_user(cli, "ada", ada.ak, ada.sk, tmp_path)
-    route = f"signed-{suffix}"
-    made = cli(
-        "routes", "create", route, "--from", cli.workspace, "--to", prod,
-        "--require-approvals", "1", "--approvers", f"ada_{suffix}",
-    )  # fmt: skip
-    assert made.exit_code == 0, made.output
+    signed = _signed_route(cli, tmp_path)
+    route, prod, approver = signed.name, signed.target, signed.approver
     plan_id = cli.json("promote", route, code=4)["plan"]["planId"]
     key = tmp_path / "ada.key"
     approver("users", "keys", "new", str(key))
