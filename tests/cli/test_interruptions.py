@@ -257,6 +257,7 @@ def test_ctrl_c_at_the_question_exits_130_and_changes_nothing(
 def test_ctrl_c_at_the_password_question_exits_130(
     cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(terminal, "stdin_is_terminal", lambda: True)
     monkeypatch.setattr(typer.testing, "make_input_stream", lambda *_: _CtrlC())
     result = invoke(["admin", "set-password", "admin"], env=cli.server.admin_env())
     assert result.exit_code == 130, (result.stdout, result.stderr)

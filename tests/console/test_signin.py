@@ -190,6 +190,25 @@ def test_the_cli_sets_the_bootstrap_admins_password(services: Services) -> None:
     assert short.exit_code != 0
 
 
+def test_the_cli_asks_for_a_password_only_at_a_terminal(services: Services) -> None:
+    settings = services.settings
+    env = {
+        "JOBFERRY_DATA_DIR": str(settings.data_dir),
+        "JOBFERRY_DATABASE_URL": settings.resolved_database_url(),
+    }
+    # piped without --password-stdin: nothing is asked (its echo could not be hidden), nothing set
+    piped = CliRunner().invoke(
+        cli_app, ["admin", "set-password", "admin"], input="cli password 123\n", env=env
+    )
+    assert piped.exit_code == 2, piped.output
+    assert "--password-stdin" in piped.stderr
+    assert "Aborted" not in piped.output
+    assert "Warning" not in piped.output
+    project = services.signin.first_project()
+    with pytest.raises(SignInError):
+        services.signin.authenticate(project, "admin", "cli password 123")
+
+
 class CountingHasher(PasswordHasher):
     """The tests' cheap argon2 hasher, counting the verifications it runs."""
 

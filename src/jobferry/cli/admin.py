@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from jobferry.cli import terminal
 from jobferry.cli.exits import CliUsageError, CommandError
 from jobferry.cli.output import Output, epoch_ms
 from jobferry.cli.session import JsonOption, session
@@ -299,6 +300,12 @@ def set_password(
     out = session(ctx, json_mode).output
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
+    elif not terminal.stdin_is_terminal():
+        raise CliUsageError(
+            "admin set-password asks for the password twice, but standard input is not a "
+            "terminal; run it in a terminal, or pass the password on standard input: "
+            f"jobferry admin set-password {user} --password-stdin < FILE."
+        )
     else:
         with out.asking():
             password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
