@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -151,6 +152,13 @@ def test_config_show_names_the_context_and_hides_the_secret(config: Path) -> Non
     human = invoke(["--config", str(config), "config", "show"], env)
     assert human.exit_code == 0, human.output
     assert "test" in human.stdout
+    assert re.search(r"^missing: +none$", human.stdout, re.M), human.stdout
+    bare = config.with_name("bare.toml")
+    bare.write_text('[contexts.default]\nendpoint = "http://127.0.0.1:8000"\nproject_id = "p"\n')
+    lacking = invoke(["--config", str(bare), "config", "show"])
+    assert lacking.exit_code == 0, lacking.output
+    assert re.search(r"^missing: +access key \(ak\), secret key \(sk\)$", lacking.stdout, re.M)
+    assert "[" not in lacking.stdout
     assert "sk-hidden-1" not in human.output
     assert "prod-secret" not in human.output
 

@@ -51,7 +51,9 @@ def show_context(
     if out.json_mode:
         out.emit(view)
         return
-    out.fields([(key, "" if value is None else value) for key, value in view.items()])
+    # what remote commands still lack, as words: `none`, or `endpoint, project_id`
+    shown = {**view, "missing": ", ".join(context.missing) or "none"}
+    out.fields([(key, "" if value is None else value) for key, value in shown.items()])
 
 
 @app.command("init")
