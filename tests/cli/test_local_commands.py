@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import sys
 from pathlib import Path
@@ -187,7 +188,12 @@ def test_serve_on_a_taken_port_says_so_before_any_banner(tmp_path: Path) -> None
 
     assert result.exit_code == 1, (result.stdout, result.stderr)
     assert f"Cannot listen on 127.0.0.1:{port}" in result.stderr
-    assert "--port" in result.stderr
+    offered = re.search(
+        r"pass --port (\d+) \(or set JOBFERRY_PORT: JOBFERRY_PORT=\1 make run", result.stderr
+    )
+    assert offered, result.stderr
+    with socket.socket() as probe:  # the port it offers was free when it said so
+        probe.bind(("127.0.0.1", int(offered.group(1))))
     assert "serving at" not in result.stdout
     assert not (tmp_path / "data").exists()  # refused before the database was touched
 

@@ -121,16 +121,39 @@ def _check_free(host: str, port: int) -> None:
             code="serve",
         ) from exc
     try:
-        with socket.socket(family, socket.SOCK_STREAM) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            probe.bind((host, port))
+        _bind(family, host, port)
     except OSError as exc:
+        free = _free_port_after(family, host, port)
+        instead = (
+            f"pass --port {free} (or set JOBFERRY_PORT: JOBFERRY_PORT={free} make run in a "
+            f"checkout); {free} is free now"
+            if free
+            else "pass --port (or set JOBFERRY_PORT) to a free port"
+        )
         raise CommandError(
             f"Cannot listen on {host}:{port}: {exc.strerror or exc}. Another process (another "
-            "jobferry?) may hold it: stop it, or pass --port (or set JOBFERRY_PORT) to a free "
-            "port.",
+            f"jobferry?) may hold it: stop it, or {instead}.",
             code="serve",
         ) from exc
+
+
+def _bind(family: socket.AddressFamily, host: str, port: int) -> None:
+    """Bind ``host:port`` and let it go again (OSError when another process holds it)."""
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
+
+
+def _free_port_after(family: socket.AddressFamily, host: str, port: int) -> int | None:
+    """The first of the next 20 ports that no process holds now (a suggestion for the message:
+    a newcomer whose 8000 is taken needs a number, not a search), or ``None``."""
+    for candidate in range(port + 1, min(port + 21, 65536)):
+        try:
+            _bind(family, host, candidate)
+        except OSError:
+            continue
+        return candidate
+    return None
 
 
 def _own_command() -> str:
