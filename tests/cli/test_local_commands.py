@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import re
 import socket
 import sys
@@ -196,6 +198,38 @@ def test_serve_on_a_taken_port_says_so_before_any_banner(tmp_path: Path) -> None
         probe.bind(("127.0.0.1", int(offered.group(1))))
     assert "serving at" not in result.stdout
     assert not (tmp_path / "data").exists()  # refused before the database was touched
+
+
+def test_serve_on_a_taken_port_beside_a_server_of_the_same_sqlite_database_offers_no_port(
+    tmp_path: Path,
+) -> None:
+    # `make run` twice in one checkout: the second must not be sent to another port of the
+    # same SQLite file, which takes one server
+    data = tmp_path / "data"
+    data.mkdir()
+    mark = os.open(data / "jobferry.db.serving", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(mark, fcntl.LOCK_SH)  # as a serving process holds it (storage/presence.py)
+    try:
+        with socket.socket() as holder:
+            holder.bind(("127.0.0.1", 0))
+            holder.listen()
+            port = holder.getsockname()[1]
+            env: dict[str, str | None] = {
+                "JOBFERRY_DATA_DIR": str(data),
+                "JOBFERRY_DATABASE_URL": None,
+                "JOBFERRY_HOST": "127.0.0.1",
+            }
+            result = invoke(["serve", "--port", str(port)], env=env)
+    finally:
+        os.close(mark)
+
+    assert result.exit_code == 1, (result.stdout, result.stderr)
+    said = " ".join(result.stderr.split())
+    assert f"Cannot listen on 127.0.0.1:{port}" in said
+    assert f"A jobferry already serves this database ({data.resolve()}/jobferry.db)" in said
+    assert "another server needs its own data folder (JOBFERRY_DATA_DIR)" in said
+    assert "--port" not in said
+    assert not (data / "jobferry.db").exists()  # refused before the database was touched
 
 
 def test_the_banner_names_the_jobferry_that_was_started_when_the_shell_cannot_find_it(

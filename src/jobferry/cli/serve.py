@@ -59,7 +59,7 @@ def serve_command(
     settings = _settings(host=host, port=port, workers=workers)
     for line in unknown_variables(os.environ, type(settings).model_fields):
         Console(stderr=True, highlight=False, soft_wrap=True).print(f"warning {line}")
-    _check_free(settings.host, settings.port)
+    _check_free(settings.host, settings.port, settings.resolved_database_url())
     from jobferry.errors import SecretKeyError
     from jobferry.server import build, serve, serve_refusal
 
@@ -107,8 +107,9 @@ def unknown_variables(environ: Mapping[str, str], settings: Iterable[str]) -> li
     return lines
 
 
-def _check_free(host: str, port: int) -> None:
-    """Refuse at once, before anything is printed, an address another process listens on."""
+def _check_free(host: str, port: int, database_url: str) -> None:
+    """Refuse at once, before anything is printed, an address another process listens on; a
+    free port is offered only where a second server may serve the same database."""
     if port == 0:
         return
     try:
@@ -123,6 +124,17 @@ def _check_free(host: str, port: int) -> None:
     try:
         _bind(family, host, port)
     except OSError as exc:
+        from jobferry.storage.presence import sqlite_served
+
+        said = f"Cannot listen on {host}:{port}: {exc.strerror or exc}."
+        if sqlite_served(database_url):
+            served = database_url.removeprefix("sqlite:///")
+            raise CommandError(
+                f"{said} A jobferry already serves this database ({served}), most likely "
+                "there: use it, or stop it first. A SQLite database takes one server; another "
+                "server needs its own data folder (JOBFERRY_DATA_DIR) and port.",
+                code="serve",
+            ) from exc
         free = _free_port_after(family, host, port)
         instead = (
             f"pass --port {free} (or set JOBFERRY_PORT: JOBFERRY_PORT={free} make run in a "
@@ -131,8 +143,7 @@ def _check_free(host: str, port: int) -> None:
             else "pass --port (or set JOBFERRY_PORT) to a free port"
         )
         raise CommandError(
-            f"Cannot listen on {host}:{port}: {exc.strerror or exc}. Another process (another "
-            f"jobferry?) may hold it: stop it, or {instead}.",
+            f"{said} Another process (another jobferry?) may hold it: stop it, or {instead}.",
             code="serve",
         ) from exc
 

@@ -158,6 +158,26 @@ class Presence:
                 self._fd = None
 
 
+def sqlite_served(url: str) -> bool:
+    """Whether a process serves the SQLite database at ``url`` now: it holds the mark beside
+    the file (a look that takes nothing: the exclusive ``flock`` asked for, granted, is let go at
+    once). ``False`` for any other database, or a file no process ever served."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return False
+    try:
+        fd = os.open(parsed.database + SUFFIX, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # closing lets a granted lock go
+    return False
+
+
 def database_started(tx: Tx) -> int | None:
     """When the database server last started, in milliseconds since the epoch by its own clock
     (PostgreSQL): a mark taken before then went with the restart. ``None`` where a mark lives as
