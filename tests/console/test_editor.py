@@ -93,7 +93,9 @@ def test_edit_on_a_job_page_saves_a_new_version_and_refuses_a_rename(
     assert shown.version == 2  # "Save and submit a new version" is the default
     renamed = json.dumps({**document, "name": "other"})
     refused = browser.post(f"{base}/editor/jobs/daily_sales", {"definition": renamed})
-    assert_page(refused, 400, "the editor does not rename", "jobferry jobs rename daily_sales")
+    # the command that renames it, with this page's names: copied, it runs as it is
+    rename = f"jobferry jobs rename daily_sales other -w {seeded.workspace.name}"
+    assert_page(refused, 400, "the editor does not rename", rename)
     taken = browser.post(f"{base}/editor/jobs", {"definition": json.dumps(document)})
     assert_page(taken, 400, "job named &#39;daily_sales&#39; already exists", "choose Edit")
     assert "PUT" not in taken.text

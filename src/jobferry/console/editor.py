@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -83,7 +84,7 @@ EDITED = {
             "schedule": {"type": "EXECUTE_ONCE"},
             "params": [],
         },
-        "rename it with jobferry jobs rename {old} NEW_NAME -w WORKSPACE",
+        "rename it with jobferry jobs rename {old} {new} -w {workspace}",
     ),
     "scripts": Edited(
         "script",
@@ -230,7 +231,7 @@ def _save(page: Page, form: Any, edited: Edited, name: str) -> Response:
     definition = raw(form, "definition")
     target = text(form, "target", TargetStatus.SUBMITTED.value)
     approvers = text(form, "approvers")
-    body, problems = _parsed(definition, edited, name)
+    body, problems = _parsed(definition, edited, name, page.scope.workspace.name)
     if body is None:
         error = (
             f"Nothing was saved: the text is not a {edited.kind} definition the server can read."
@@ -357,9 +358,10 @@ def _cautioned(caution: Caution, workspace: str) -> Problem:
 
 
 def _parsed(
-    definition: str, edited: Edited, name: str
+    definition: str, edited: Edited, name: str, workspace: str
 ) -> tuple[dict[str, Any] | None, list[Problem]]:
-    """The definition typed, as a request body, or the problems that keep it from being one."""
+    """The definition typed, as a request body, or the problems that keep it from being one
+    (a rename's names the command that does it, with this page's names: ``workspace``'s)."""
     try:
         body = json.loads(definition)
     except json.JSONDecodeError as exc:
@@ -370,7 +372,8 @@ def _parsed(
             Problem("(the whole text)", f"a {edited.kind} definition is a JSON object {{…}}")
         ]
     if name and body.get("name", name) != name:
-        fix = edited.rename.format(old=name)
+        new, where = shlex.quote(str(body.get("name"))), shlex.quote(workspace)
+        fix = edited.rename.format(old=name, new=new, workspace=where)
         message = (
             f"names {edited.kind} '{body.get('name')}', but this page edits '{name}'; the "
             f"editor does not rename: keep the name '{name}', or {fix}"
