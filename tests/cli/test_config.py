@@ -204,6 +204,57 @@ def test_config_init_keeps_what_the_file_holds_and_never_overwrites(tmp_path: Pa
     assert "--name" in again.output
 
 
+def test_config_init_replace_takes_a_restarted_servers_new_keys_and_keeps_the_rest(
+    tmp_path: Path,
+) -> None:
+    """The quickstart again from an empty data folder: a new project and new keys, and the
+    context of the first run still in the file."""
+    from jobferry.server import write_credentials_file
+    from jobferry.services.accounts.service import IssuedCredential
+
+    config = tmp_path / "config.toml"
+    kept = '# mine\n[contexts.test]\nendpoint = "http://t"  # a comment\nproject_id = "p-t"\n'
+    config.write_text(kept)
+    args = ["--config", str(config), "config", "init", "--from"]
+    first = _server_credentials(tmp_path / "first")
+    assert invoke([*args, str(first)]).exit_code == 0
+    second = write_credentials_file(tmp_path / "second", "p-2", IssuedCredential("AK-2", "SK-2"))
+    refused = invoke([*args, str(second)])
+    assert refused.exit_code == 2
+    assert "replace it with --replace" in refused.output
+
+    replaced = invoke([*args, str(second), "--replace"])
+
+    assert replaced.exit_code == 0, replaced.output
+    assert "Replaced the context 'default'" in replaced.stdout
+    context = load_context(config, None, {})
+    assert (context.name, context.project_id, context.ak, context.sk) == (
+        "default",
+        "p-2",
+        "AK-2",
+        "SK-2",
+    )
+    text = config.read_text()
+    assert kept in text  # the other context as written, its comments too
+    assert "p-first" not in text
+    assert text.count("[contexts.") == 2
+    assert config.stat().st_mode & 0o777 == 0o600
+
+
+def test_config_init_replace_refuses_a_context_it_cannot_cut_out_cleanly(tmp_path: Path) -> None:
+    credentials = _server_credentials(tmp_path / "data")
+    config = tmp_path / "config.toml"
+    dotted = 'contexts.default.endpoint = "http://old"\ncontexts.default.project_id = "p"\n'
+    config.write_text(dotted)
+    args = ["--config", str(config), "config", "init", "--from", str(credentials), "--replace"]
+
+    refused = invoke(args)
+
+    assert refused.exit_code == 2, refused.output
+    assert "remove its [contexts.default] table by hand" in refused.output
+    assert config.read_text() == dotted
+
+
 def test_config_init_without_credentials_says_how_to_get_them(tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     missing = invoke(["--config", str(config), "config", "init", "--from", str(tmp_path / "x")])

@@ -80,22 +80,37 @@ def init_context(
             "--workspace", "-w", metavar="WORKSPACE", help="The workspace commands use by default."
         ),
     ] = "default",
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace",
+            help="Replace the context of that name (a server started again on an empty data "
+            "folder has a new project and new keys); the file's other contexts stay as written.",
+        ),
+    ] = False,
     json_mode: JsonOption = False,
 ) -> None:
     """Write a context from the credentials a server generated (no key copied by hand): the
     project id, access key and secret key of its admin-credentials.json (in JOBFERRY_DATA_DIR,
     else ./data) go into the config
     file (owner-readable only), with the endpoint and default workspace. An existing context of
-    that name is never overwritten."""
+    that name is overwritten only with --replace."""
     s = session(ctx, json_mode)
     path = s.config or default_config_path()
     found = _credentials(credentials or _default_credentials())
     existing = _existing(path)
-    if name in existing.get("contexts", {}) or name in existing.get("profiles", {}):
+    if name in existing.get("profiles", {}) or (
+        name in existing.get("contexts", {}) and not replace
+    ):
+        again = "" if replace else "replace it with --replace, "
         raise CliUsageError(
-            f"Context '{name}' already exists in {path}; choose another name with --name, or "
-            f"remove its [contexts.{name}] table first."
+            f"Context '{name}' already exists in {path}; {again}choose another name with "
+            f"--name, or remove its [contexts.{name}] table first."
         )
+    replaced = name in existing.get("contexts", {})
+    if replaced:
+        _remove_context(path, existing, name)
+        existing = _existing(path)
     table = {
         "endpoint": endpoint,
         "project_id": found["projectId"],
@@ -111,11 +126,14 @@ def init_context(
         "projectId": table["project_id"],
         "workspace": workspace,
         "accessKey": table["ak"],
+        "replaced": replaced,
     }
     if s.output.json_mode:
         s.output.emit(view)
         return
-    s.output.fields([(key, value) for key, value in view.items()])
+    s.output.fields([(key, value) for key, value in view.items() if key != "replaced"])
+    if replaced:
+        s.output.line(f"Replaced the context '{name}' the file held.")
     s.output.line(f"Try it: jobferry --context {name} config show")
 
 
@@ -149,6 +167,62 @@ def _existing(path: Path) -> dict[str, Any]:
         ) from exc
 
 
+def _remove_context(path: Path, before: dict[str, Any], name: str) -> None:
+    """Drop the ``[contexts.NAME]`` table from the file, every other line kept as written;
+    refused, the file untouched, unless what is left reads as the file did without it."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept: list[str] = []
+    dropping = False
+    for line in lines:
+        header = _table_of(line)
+        if header is not None:
+            dropping = header == ("contexts", name)
+        if not dropping:
+            kept.append(line)
+    others = {k: v for k, v in before["contexts"].items() if k != name}
+    expected = {k: v for k, v in before.items() if k != "contexts"}
+    if others:
+        expected["contexts"] = others
+    try:
+        left = tomllib.loads("".join(kept))
+    except tomllib.TOMLDecodeError:
+        left = None
+    if left != expected:
+        raise CliUsageError(
+            f"Context '{name}' in {path} cannot be replaced without changing more of the file; "
+            f"remove its [contexts.{name}] table by hand, then run config init again."
+        )
+    _write(path, "".join(kept))
+
+
+def _table_of(line: str) -> tuple[str, ...] | None:
+    """The key path of a TOML table header line (``[contexts."a"]`` → contexts, a), or
+    ``None`` for any other line (an array of tables is a header too, of no context)."""
+    stripped = line.strip()
+    if not stripped.startswith("["):
+        return None
+    if stripped.startswith("[["):
+        return ()
+    try:
+        parsed: Any = tomllib.loads(stripped + "\n")
+    except tomllib.TOMLDecodeError:
+        return None  # a line of a multi-line value that opens with "["
+    path: list[str] = []
+    while isinstance(parsed, dict) and len(parsed) == 1:
+        key = next(iter(parsed))
+        path.append(key)
+        parsed = parsed[key]
+    return tuple(path)
+
+
+def _write(path: Path, text: str) -> None:
+    """The config file's new text, readable by its owner only."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.chmod(path, 0o600)
+
+
 def _append(path: Path, name: str, table: dict[str, str], *, set_default: bool) -> None:
     """Add ``[contexts.NAME]`` to the file, keeping everything it holds as written (a TOML
     table may be appended after any other; ``default_context`` goes first, where a top-level
@@ -163,7 +237,4 @@ def _append(path: Path, name: str, table: dict[str, str], *, set_default: bool) 
     if text and not text.endswith("\n"):
         text += "\n"
     text += ("\n" if text else "") + "\n".join(lines) + "\n"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.chmod(path, 0o600)
+    _write(path, text)
