@@ -292,3 +292,24 @@ def test_serve_on_a_host_that_is_no_address_names_the_host_setting(tmp_path: Pat
     assert "Pass --host (or set JOBFERRY_HOST)" in result.stderr
     assert "--port" not in result.stderr  # nothing holds the port: its fix is not this one
     assert not (tmp_path / "data").exists()
+
+
+def test_the_banner_s_password_command_reaches_the_database_the_server_was_started_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A second server on a data folder of its own: the command the banner gives sets the
+    password there, not in ./data; a database URL (it may hold a password) is not repeated."""
+    monkeypatch.setattr(serve, "_own_command", lambda: "jobferry")
+    monkeypatch.delenv("JOBFERRY_DATABASE_URL", raising=False)
+    monkeypatch.delenv("JOBFERRY_DATA_DIR", raising=False)
+    assert serve.password_hint() == "jobferry admin set-password USER"
+    monkeypatch.setenv("JOBFERRY_DATA_DIR", "/srv/jobferry two")
+    assert serve.password_hint() == (
+        "JOBFERRY_DATA_DIR='/srv/jobferry two' jobferry admin set-password USER"
+    )
+    monkeypatch.setenv("JOBFERRY_DATABASE_URL", "postgresql://jf:secret@db/jf")
+    hint = serve.password_hint()
+    assert hint == (
+        "jobferry admin set-password USER, with this server's JOBFERRY_DATABASE_URL set"
+    )
+    assert "secret" not in hint

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import shlex
 import shutil
 import socket
 import sys
@@ -80,10 +81,7 @@ def serve_command(
     url = f"http://{settings.host}:{settings.port}"
     processes = f", {settings.workers} processes" if settings.workers > 1 else ""
     out.print(f"jobferry serving at [bold]{url}[/bold]  (API docs: {url}/docs{processes})")
-    out.print(
-        f"web console:       [bold]{url}/console/[/bold]  (password: {_own_command()} admin "
-        "set-password USER)"
-    )
+    out.print(f"web console:       [bold]{url}/console/[/bold]  (password: {password_hint()})")
     out.print(f"project id:        [bold]{startup.project_id}[/bold]")
     out.print(f"admin access key:  [bold]{startup.admin_access_key}[/bold]")
     if startup.issued is not None and startup.credentials_file is not None:
@@ -165,6 +163,17 @@ def _free_port_after(family: socket.AddressFamily, host: str, port: int) -> int 
             continue
         return candidate
     return None
+
+
+def password_hint() -> str:
+    """The command that sets a console password on this server's database: with the data
+    folder it was started with (the command reads ./data otherwise); a database URL is not
+    repeated, since it may hold a password."""
+    command = f"{_own_command()} admin set-password USER"
+    if os.environ.get("JOBFERRY_DATABASE_URL"):
+        return f"{command}, with this server's JOBFERRY_DATABASE_URL set"
+    data_dir = os.environ.get("JOBFERRY_DATA_DIR")
+    return f"JOBFERRY_DATA_DIR={shlex.quote(data_dir)} {command}" if data_dir else command
 
 
 def _own_command() -> str:
