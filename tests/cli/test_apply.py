@@ -52,6 +52,9 @@ def test_apply_creates_then_plans_everything_unchanged_then_overwrites_an_edit(c
     assert first.exit_code == 0, (first.stdout, first.stderr)
     assert "Plan " in first.stdout
     assert "7 to create, 0 to overwrite" in first.stdout
+    # a folder packed here: no key to sign it with, and no nudge to
+    assert "signature: unsigned: packed here from the folder's files" in first.stdout
+    assert "sign it with the source workspace's key" not in first.stdout
     assert "Roll it back with:" in first.stdout
     assert "rollback" in first.stdout.splitlines()[-1]
     job = cli.remote.call("GET", "/jobs/weekly_sales", workspace=cli.workspace).json()

@@ -189,7 +189,7 @@ def show_plan(
         return
     objects = plan.get("objects", [])
     shown = objects if every else screenful(objects)
-    _plan_header(out, plan, into)
+    _plan_header(out, plan, into, folder=command == "apply")
     out.table(
         ("action", "kind", "name", "problems"),
         [
@@ -325,9 +325,10 @@ def _jobs(out: Output, plan: dict[str, Any], listed: str, total: str, said: str)
         out.line(f"{said}: {', '.join(jobs)}{more}.", style="yellow")
 
 
-def _plan_header(out: Output, plan: dict[str, Any], into: str | None) -> None:
+def _plan_header(out: Output, plan: dict[str, Any], into: str | None, *, folder: bool) -> None:
     """The plan id, the package hash, the target (``into``, in words), and the signature and
-    profile checks when there are."""
+    profile checks when there are (``folder``: a package ``apply`` packed here from files, which
+    no workspace signs: its signature is not asked for)."""
     out.line(
         Text.assemble(
             ("Plan ", "bold"),
@@ -341,6 +342,8 @@ def _plan_header(out: Output, plan: dict[str, Any], into: str | None) -> None:
     if signature:
         key = f" (key {signature['keyId']})" if signature.get("keyId") else ""
         said = f"{signature.get('state')}{key}: {signature.get('detail')}"
+        if folder and signature.get("state") == "unsigned":
+            said = "unsigned: packed here from the folder's files, which no workspace signs"
         out.line(Text.assemble(("signature: ", "bold"), said))
     profile = mapping(plan.get("profile"))
     if profile:
