@@ -313,3 +313,25 @@ def test_the_banner_s_password_command_reaches_the_database_the_server_was_start
         "jobferry admin set-password USER, with this server's JOBFERRY_DATABASE_URL set"
     )
     assert "secret" not in hint
+
+
+def test_serve_refuses_a_second_server_of_a_served_sqlite_database_on_another_port(
+    tmp_path: Path,
+) -> None:
+    """SQLite takes one server (as it takes one worker): a second serve of the same data
+    folder on a free port is refused before it touches anything, naming what to do."""
+    data = tmp_path / "data"
+    data.mkdir()
+    mark = os.open(data / "jobferry.db.serving", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(mark, fcntl.LOCK_SH)  # as a serving process holds it (storage/presence.py)
+    env: dict[str, str | None] = {"JOBFERRY_DATA_DIR": str(data), "JOBFERRY_DATABASE_URL": None}
+    try:
+        result = invoke(["serve", "--host", "127.0.0.1", "--port", "0"], env=env)
+    finally:
+        os.close(mark)
+    assert result.exit_code == 1, (result.stdout, result.stderr)
+    said = " ".join(result.stderr.split())
+    assert f"A jobferry already serves this database ({data.resolve()}/jobferry.db)" in said
+    assert "another server needs its own data folder (JOBFERRY_DATA_DIR)" in said
+    assert "serving at" not in result.stdout
+    assert not (data / "jobferry.db").exists()

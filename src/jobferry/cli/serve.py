@@ -61,6 +61,7 @@ def serve_command(
     for line in unknown_variables(os.environ, type(settings).model_fields):
         Console(stderr=True, highlight=False, soft_wrap=True).print(f"warning {line}")
     _check_free(settings.host, settings.port, settings.resolved_database_url())
+    _check_alone(settings.resolved_database_url())
     from jobferry.errors import SecretKeyError
     from jobferry.server import build, serve, serve_refusal
 
@@ -144,6 +145,22 @@ def _check_free(host: str, port: int, database_url: str) -> None:
             f"{said} Another process (another jobferry?) may hold it: stop it, or {instead}.",
             code="serve",
         ) from exc
+
+
+def _check_alone(database_url: str) -> None:
+    """Refuse a second server of a SQLite database another server serves now (on another
+    port, or another address): SQLite is the one-process path, as several workers are refused."""
+    from jobferry.storage.presence import sqlite_served
+
+    if sqlite_served(database_url):
+        served = database_url.removeprefix("sqlite:///")
+        raise CommandError(
+            f"A jobferry already serves this database ({served}): use that server, or stop it "
+            "first. A SQLite database takes one server; another server needs its own data "
+            "folder (JOBFERRY_DATA_DIR), and several processes on one database need PostgreSQL "
+            "(JOBFERRY_DATABASE_URL).",
+            code="serve",
+        )
 
 
 def _bind(family: socket.AddressFamily, host: str, port: int) -> None:
