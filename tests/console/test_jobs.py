@@ -142,6 +142,25 @@ def test_an_upstream_job_is_a_link_to_its_page(
     assert f'<a class="tag" href="{_tree_url(services)}/daily_sales">daily_sales</a>' in page
 
 
+def test_what_a_job_names_that_the_workspace_lacks_is_said_so_not_linked_to_a_missing_page(
+    browser: Browser, services: Services, scope: Scope
+) -> None:
+    seed(services, scope, ("daily_sales",))
+    job = make_job("orphan")  # its scripts orphan_sql and orphan_sh were never created
+    job["schedule"]["cron"]["dependJobs"] = {"jobs": ["daily_sales", "gone_upstream"]}
+    services.jobs.create(scope, job)
+
+    page = browser.get(f"{_tree_url(services)}/orphan").text
+
+    for name in ("orphan_sql", "orphan_sh", "gone_upstream"):
+        assert f"/{name}" not in page, name  # no link to a page that would be refused
+    assert 'orphan_sql</code> <span class="muted small">(script, not in this workspace)' in page
+    assert "gone_upstream (not in this workspace)" in page
+    assert page.count("(not in this workspace)") == 4  # 2 scripts, 1 job, in the references
+    assert f'<a class="tag" href="{_tree_url(services)}/daily_sales">daily_sales</a>' in page
+    assert f'href="/console/w/{scope.workspace.id}/scripts/' not in page.split("References")[-1]
+
+
 def test_a_shadow_says_whose_it_is_and_offers_no_edit_nor_scheduling_the_server_refuses(
     browser: Browser, services: Services, scope: Scope
 ) -> None:
@@ -239,6 +258,29 @@ def test_a_large_selection_becomes_a_task_in_the_download_center(
     assert "by name list" not in task_page
     file_name = services.downloads.list_downloads(scope).downloads[0].file_name
     assert f"Download <span data-task-file>{file_name}</span>" in task_page  # not "Export …"
+
+
+def test_a_viewer_is_not_offered_an_export_tasks_package_the_download_center_refuses_them(
+    browser: Browser, anonymous: Browser, services: Services, scope: Scope
+) -> None:
+    seed(services, scope, ("daily_sales", "weekly_report"))
+    services.settings.console_sync_export_max_jobs = 1
+    browser.get(_tree_url(services), params={"select": "1"})
+    response = browser.post(
+        f"/console/w/{scope.workspace.id}/export",
+        [("job", "daily_sales"), ("job", "weekly_report")],
+    )
+    finish_task(services, scope, response)
+    assert "Package ready" in browser.get(response.headers["location"]).text  # the admin's
+    sign_in_as(anonymous, services, "reader", Role.VIEWER)  # the same client: signed out
+
+    task_page = anonymous.get(response.headers["location"])
+
+    assert_page(task_page, 200, "Export 2 job(s) ticked.", "ask one of them for it")
+    assert "/downloads/" not in task_page.text
+    download_id = services.downloads.list_downloads(scope).downloads[0].id
+    refused = anonymous.get(f"/console/w/{scope.workspace.id}/downloads/{download_id}/file")
+    assert refused.status_code == 403  # what the link would have met
 
 
 def test_export_refusals_render_inline_with_the_selection_kept(

@@ -140,6 +140,8 @@ class JobContext(PageContext):
     versions: list[SubmittedVersion]
     state: JobState
     references: list[Reference]
+    missing: frozenset[tuple[str, str]]
+    """The scripts, resources and jobs named that the workspace lacks: ``(kind, name)``."""
     came_from: Provenance | None
     owner: str
     error: str = ""
@@ -163,7 +165,7 @@ def _job_page(
     schedule = doc.get("schedule")
     params = doc.get("params")
     params = params if isinstance(params, list) else []
-    nodes = node_views(doc.get("nodes"), detail.references)
+    nodes = node_views(doc.get("nodes"), detail.references, detail.missing)
     context = JobContext(
         page=page,
         job=detail.job,
@@ -177,6 +179,7 @@ def _job_page(
         versions=detail.versions,
         state=detail.state,
         references=detail.references,
+        missing=detail.missing,
         came_from=detail.provenance,
         owner=detail.owner,
         error=error,

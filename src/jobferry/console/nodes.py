@@ -35,6 +35,8 @@ class NodeProperty:
     page: str = ""
     target: str = ""
     code: bool = False
+    missing: bool = False
+    """It names an object the workspace does not hold (no page to link to)."""
 
 
 @dataclass(frozen=True)
@@ -59,9 +61,12 @@ def _text(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def node_views(raw_nodes: Any, references: list[Reference]) -> list[NodeView]:
+def node_views(
+    raw_nodes: Any, references: list[Reference], missing: frozenset[tuple[str, str]] = frozenset()
+) -> list[NodeView]:
     """The job's nodes (malformed entries skipped), with the references the job page lists
-    matched to the properties that hold them."""
+    matched to the properties that hold them (linked to their pages, but for the ``missing``
+    ones: ``(kind, name)`` the workspace does not hold)."""
     named = {ref.field: ref for ref in references if ref.field}
     nodes = raw_nodes if isinstance(raw_nodes, list) else []
     views = []
@@ -74,14 +79,16 @@ def node_views(raw_nodes: Any, references: list[Reference]) -> list[NodeView]:
                 name=node["name"],
                 type=str(node.get("type") or ""),
                 upstream=[p for p in pre if isinstance(p, str)] if isinstance(pre, list) else [],
-                properties=_properties(index, node.get("properties"), named),
+                properties=_properties(index, node.get("properties"), named, missing),
                 settings=[(k, _text(v)) for k, v in node.items() if k not in _SHOWN_ELSEWHERE],
             )
         )
     return views
 
 
-def _properties(index: int, raw: Any, named: dict[str, Reference]) -> list[NodeProperty]:
+def _properties(
+    index: int, raw: Any, named: dict[str, Reference], missing: frozenset[tuple[str, str]]
+) -> list[NodeProperty]:
     found = []
     for position, prop in enumerate(raw if isinstance(raw, list) else []):
         if not isinstance(prop, dict) or not isinstance(prop.get("name"), str):
@@ -89,8 +96,18 @@ def _properties(index: int, raw: Any, named: dict[str, Reference]) -> list[NodeP
         value = _text(prop.get("value", ""))
         ref = named.get(f"nodes[{index}].properties[{position}].value")
         kind = ref.kind.value if ref else ""
-        page = "" if ref is None or ref.workspace else LINKED.get(ref.kind, "")
+        page, absent = _page_of(ref, missing)
         code = prop["name"] in CODE_PROPERTIES or "\n" in value or len(value) > 120
         target = ref.name if ref and page else ""
-        found.append(NodeProperty(prop["name"], value, kind, page, target, code))
+        found.append(NodeProperty(prop["name"], value, kind, page, target, code, absent))
     return found
+
+
+def _page_of(ref: Reference | None, missing: frozenset[tuple[str, str]]) -> tuple[str, bool]:
+    """The console page kind a property's reference links to ("": none), and whether the
+    object it names is missing from the workspace (then it links nowhere)."""
+    if ref is None:
+        return "", False
+    if (ref.kind.value, ref.name) in missing:
+        return "", True
+    return ("" if ref.workspace else LINKED.get(ref.kind, "")), False

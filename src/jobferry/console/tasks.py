@@ -24,6 +24,12 @@ from jobferry.settings import OffsetMode
 router = APIRouter()
 
 
+DOWNLOAD_NOTE = (
+    "The package is kept in the download center, which admins and developers of this "
+    "workspace use: ask one of them for it."
+)
+
+
 @dataclass(frozen=True)
 class TaskSummary:
     """What a task's progress box shows and its polling script reads: status, progress,
@@ -39,6 +45,9 @@ class TaskSummary:
     poll_url: str = ""
     """Where its progress is polled, when not the task page's workspace (a release's task
     runs in the production side)."""
+    download_note: str = ""
+    """Why the package is not offered to this viewer (the download center takes a role that
+    may export), in place of a link that would be refused."""
 
     def as_json(self) -> dict[str, Any]:
         """The summary as the polling script (console.js) reads it."""
@@ -59,6 +68,9 @@ def task_summary(page: Page, task: Task) -> TaskSummary:
     """The progress box of a task (a refresh's failure said in the console's terms)."""
     result = task.outcome
     download = result.get("downloadId")
+    note = ""
+    if download and not page.can_write:
+        download, note = None, DOWNLOAD_NOTE
     return TaskSummary(
         id=task.id,
         status=task.status,
@@ -67,6 +79,7 @@ def task_summary(page: Page, task: Task) -> TaskSummary:
         done=task.done,
         download_url=page.url(f"/downloads/{download}/file") if download else "",
         file_name=str(result.get("fileName", "")) if download else "",
+        download_note=note,
     )
 
 

@@ -28,6 +28,7 @@ from jobferry.services.definitions.documents import (
     reference_index,
     split_body,
 )
+from jobferry.services.definitions.presence import PAGED_KINDS, absent
 from jobferry.services.definitions.provenance import provenance_of
 from jobferry.services.definitions.publishing import check_lock, resolve_target_status
 from jobferry.services.definitions.records import (
@@ -251,14 +252,17 @@ class JobService:
             job = get_job_or_raise(tx, scope, name)
             versions = repo.list_versions(tx, job.id)
             came_from = _provenance(tx, scope, name)
-        shown = ShownJob.of(job, job.document, job.latest_version)
+            shown = ShownJob.of(job, job.document, job.latest_version)
+            references = job_references(shown.document)
+            missing = absent(tx, scope.workspace.id, references, PAGED_KINDS)
         return JobDetail(
             job=shown,
             state=JobState.of(job),
             versions=[SubmittedVersion.of(v) for v in versions],
-            references=job_references(shown.document),
+            references=references,
             provenance=came_from,
             owner=job_owner(shown.document, job.created_by),
+            missing=missing,
         )
 
     def _downstream(self, tx: Tx, scope: Scope, name: str) -> tuple[Dependent, ...]:

@@ -215,6 +215,9 @@ class JobDetail:
     """Where it came from (``None``: not imported from another workspace)."""
     owner: str
     """:func:`job_owner` of its development state."""
+    missing: frozenset[tuple[str, str]] = frozenset()
+    """The scripts, resources and jobs of this workspace it names that the workspace lacks,
+    as ``(kind, name)``: its page names them without a link to a page that is not there."""
 
 
 @dataclass(frozen=True)

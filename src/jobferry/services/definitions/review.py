@@ -20,17 +20,17 @@ from typing import Any
 
 from jobferry.domain.definitions import canonical
 from jobferry.domain.diff import Change, diff
-from jobferry.domain.enums import NODE_TYPES, AnyRefKind, CautionKind, ObjectKind, RefKind
+from jobferry.domain.enums import NODE_TYPES, AnyRefKind, CautionKind, ObjectKind
 from jobferry.domain.references import Reference, job_references, script_references
 from jobferry.domain.validation import validate_job, validate_script
 from jobferry.services.context import WRITERS, Scope
 from jobferry.services.definitions.documents import load, raise_violations, split_body
 from jobferry.services.definitions.jobs import get_job_or_raise
+from jobferry.services.definitions.presence import absent
 from jobferry.services.definitions.publishing import check_lock, resolve_target_status
 from jobferry.services.definitions.renames import require_free_job_name
 from jobferry.services.definitions.scripts import get_script_or_raise, require_free_script_name
 from jobferry.storage import Database, Tx
-from jobferry.storage.importing.target import names_in
 
 
 @dataclass(frozen=True)
@@ -166,16 +166,13 @@ def _missing(tx: Tx, scope: Scope, refs: Iterable[Reference]) -> list[Caution]:
     """A caution for each script, resource, job of the workspace or environment object the
     definition names that the workspace lacks, once each (tags are made by the save; a job of
     another workspace is not checked)."""
-    wanted = [r for r in refs if r.kind is not RefKind.TAG and not r.workspace]
-    present: dict[str, set[str]] = {}
-    for kind in {r.kind.value for r in wanted}:
-        names = {r.name for r in wanted if r.kind.value == kind}
-        present[kind] = names_in(tx, scope.workspace.id, kind, names)
+    wanted = list(refs)
+    missing = absent(tx, scope.workspace.id, wanted)
     out: list[Caution] = []
     seen: set[tuple[str, str]] = set()
     for ref in wanted:
         key = (ref.kind.value, ref.name)
-        if ref.name not in present[ref.kind.value] and key not in seen:
+        if key in missing and key not in seen:
             seen.add(key)
             out.append(
                 Caution(CautionKind.MISSING_REFERENCE, ref.field, ref.node, ref.name, ref.kind)

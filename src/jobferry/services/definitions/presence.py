@@ -1,0 +1,32 @@
+"""Which of the objects a definition names its workspace lacks: the editor's review cautions
+about them, and a job's page names them without a link to a page that is not there."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from jobferry.domain.enums import AnyRefKind, RefKind
+from jobferry.domain.references import Reference
+from jobferry.storage import Tx
+from jobferry.storage.importing.target import names_in
+
+PAGED_KINDS: frozenset[AnyRefKind] = frozenset({RefKind.SCRIPT, RefKind.RESOURCE, RefKind.JOB})
+"""The kinds the console has a page for."""
+
+
+def absent(
+    tx: Tx, workspace_id: str, refs: Iterable[Reference], kinds: frozenset[AnyRefKind] | None = None
+) -> frozenset[tuple[str, str]]:
+    """``(kind, name)`` of each object of the workspace ``refs`` name (of ``kinds``; ``None``:
+    every kind but tags, which a save makes) that the workspace does not hold. A job of another
+    workspace is not checked."""
+    wanted = [
+        r
+        for r in refs
+        if r.kind is not RefKind.TAG and not r.workspace and (kinds is None or r.kind in kinds)
+    ]
+    missing: set[tuple[str, str]] = set()
+    for kind in {r.kind.value for r in wanted}:
+        names = {r.name for r in wanted if r.kind.value == kind}
+        missing.update((kind, n) for n in names - names_in(tx, workspace_id, kind, names))
+    return frozenset(missing)
