@@ -90,6 +90,30 @@ def test_users_are_created_given_roles_and_passwords(
     assert_page(browser.post(url, {"action": "create", "user": "carol"}), 400, "already exists")
 
 
+def test_a_refused_new_user_keeps_the_name_typed(browser: Browser, scope: Scope) -> None:
+    url = f"/console/w/{scope.workspace.id}/admin/users"
+    browser.get(url)
+
+    refused = browser.post(url, {"action": "create", "user": "carol smith"})
+
+    assert_page(refused, 400, "is not allowed", "e.g. &#39;carol_smith&#39;")
+    assert '<input name="user" value="carol smith" required>' in refused.text
+
+
+def test_a_refused_key_to_trust_keeps_what_was_typed_and_says_it_in_the_forms_words(
+    browser: Browser, scope: Scope
+) -> None:
+    url = f"/console/w/{scope.workspace.id}/admin/keys"
+    browser.get(url)
+
+    bad = browser.post(url, {"action": "trust", "name": "test env", "publicKey": "ed25519:nope"})
+
+    assert_page(bad, 400, "The public key is not usable")
+    assert "publicKey is" not in bad.text
+    assert 'name="name" value="test env"' in bad.text
+    assert 'name="publicKey" value="ed25519:nope"' in bad.text
+
+
 def test_workspace_settings_change_the_lock_policy_and_show_limits(
     browser: Browser, services: Services, scope: Scope
 ) -> None:

@@ -165,15 +165,22 @@ class UsersContext(AdminPage):
     template = "admin_users.html"
     users: list[User]
     roles: list[str]
+    new_user: str = ""
+    """The name typed for a new user whose creation was refused, kept in its field."""
 
 
 def _users_page(
-    page: Page, *, error: str = "", message: str = "", status_code: int = 200
+    page: Page, *, error: str = "", message: str = "", status_code: int = 200, new_user: str = ""
 ) -> Response:
     actor = page.session.actor
     users = page.services.accounts.list_users(actor, actor.project_id)
     context = UsersContext(
-        page=page, users=users, roles=[r.value for r in Role], error=error, message=message
+        page=page,
+        users=users,
+        roles=[r.value for r in Role],
+        error=error,
+        message=message,
+        new_user=new_user,
     )
     return render(page.request, context, status_code=status_code)
 
@@ -209,7 +216,8 @@ def change_users(page: PageDep, form: FormDep) -> Response:
         else:
             raise InvalidRequestError(f"Unknown action '{action}'.")
     except JobferryError as exc:
-        return _users_page(page, error=said(exc), status_code=exc.status)
+        typed = user if action == "create" else ""
+        return _users_page(page, error=said(exc), status_code=exc.status, new_user=typed)
     if action == "password" and user == actor.name:
         return redirect(f"{base_of(page.request)}/signin")
     return _users_page(page, message=message)
@@ -353,10 +361,17 @@ class KeysContext(AdminPage):
     template = "admin_keys.html"
     signing: SigningKey | None
     trusted: list[TrustedKey]
+    typed: tuple[str, str] = ("", "")
+    """The name and public key typed for a key to trust that was refused, kept in the form."""
 
 
 def _keys_page(
-    page: Page, *, error: str = "", message: str = "", status_code: int = 200
+    page: Page,
+    *,
+    error: str = "",
+    message: str = "",
+    status_code: int = 200,
+    typed: tuple[str, str] = ("", ""),
 ) -> Response:
     page.scope.require((Role.ADMIN,), "administer signing and trusted keys")
     services = page.services
@@ -370,6 +385,7 @@ def _keys_page(
         trusted=services.keys.trusted(page.scope),
         error=error,
         message=message,
+        typed=typed,
     )
     return render(page.request, context, status_code=status_code)
 
@@ -403,5 +419,6 @@ def change_keys(page: PageDep, form: FormDep) -> Response:
         else:
             raise InvalidRequestError(f"Unknown action '{action}'.")
     except JobferryError as exc:
-        return _keys_page(page, error=said(exc), status_code=exc.status)
+        typed = (text(form, "name"), text(form, "publicKey")) if action == "trust" else ("", "")
+        return _keys_page(page, error=said(exc), status_code=exc.status, typed=typed)
     return _keys_page(page, message=message)

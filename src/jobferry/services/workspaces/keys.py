@@ -97,7 +97,7 @@ def parse_trust(body: dict[str, Any]) -> KeyToTrust:
     try:
         public = normalize_public_key(text)
     except ValueError as exc:
-        raise InvalidRequestError(f"publicKey is not usable: {exc}") from None
+        raise InvalidRequestError(f"The public key is not usable: {exc}") from None
     return KeyToTrust(name.strip(), public)
 
 
