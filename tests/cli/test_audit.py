@@ -31,7 +31,7 @@ def test_audit_lists_an_objects_history_newest_first(cli: Cli) -> None:
     text = " ".join(listed.stdout.split())
     assert text.count("job daily_sales") == 2
     assert text.index("job.update") < text.index("job.create")  # newest first
-    assert "targetStatus=SAVED" in text
+    assert "target status=SAVED" in text  # the field in words, not the request's field
     assert "script" not in text  # --action job: the script's line is not one
     # imports are logged per package: an object's search says where its imports are
     assert "jobferry jobs show daily_sales says which import last wrote" in text

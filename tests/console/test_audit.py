@@ -61,6 +61,19 @@ def test_the_audit_log_searches_and_pages_keeping_the_search(
     assert_page(today, 200, "No entry of this workspace's audit log matches.")
 
 
+def test_an_entrys_detail_names_its_fields_in_words_not_the_apis_fields(
+    browser: Browser, services: Services
+) -> None:
+    admin = seeded_admin(services)
+    services.jobs.update(admin, "daily_sales", make_job(description="v2"))
+
+    page = browser.get(f"/console/w/{admin.workspace.id}/admin/audit", params={"kind": "job"})
+
+    text = main_text(page.text)
+    assert "target status=SUBMITTED, version=2" in text
+    assert "targetStatus" not in text
+
+
 def test_a_refused_search_says_why_and_keeps_the_form(browser: Browser, services: Services) -> None:
     ws = seeded_admin(services).workspace.id
     bad = browser.get(f"/console/w/{ws}/admin/audit", params={"action": "Job Update"})
@@ -135,6 +148,6 @@ def test_an_import_refused_before_its_task_is_on_the_audit_page(
     page = browser.get(
         f"/console/w/{prod.workspace.id}/admin/audit", params={"action": "import.refused"}
     )
-    assert_page(page, 200, "1–1 of 1", "import.refused", "broken.zip", "errorCode=DLF.9020")
+    assert_page(page, 200, "1–1 of 1", "import.refused", "broken.zip", "error code=DLF.9020")
     assert f"size={broken.stat().st_size}" in main_text(page.text)
     assert prod.actor.name in main_text(page.text)

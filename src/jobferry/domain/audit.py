@@ -75,15 +75,25 @@ def _text(value: str | None) -> str | None:
 
 def detail_line(detail: Any, width: int = DETAIL_WIDTH) -> str:
     """An entry's detail on one line of at most ``width`` characters: an object's fields as
-    ``name=value`` pairs (``ids=[3, 4]``, ``to={name=b}``), or its text."""
+    ``name=value`` pairs (``ids=[3, 4]``, ``to={name=b}``), or its text. A field's name is
+    said in words (``target status=SUBMITTED``, not the request field ``targetStatus``): the
+    console and the command line show it, and speak their own terms, not the API's."""
     text = _line(detail)
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _line(value: Any) -> str:
     if isinstance(value, dict):
-        return ", ".join(f"{key}={_inner(item)}" for key, item in value.items())
+        return ", ".join(f"{_words(str(key))}={_inner(item)}" for key, item in value.items())
     return "" if value is None else str(value)
+
+
+_HUMP = re.compile(r"(?<=[a-z0-9])([A-Z])")
+
+
+def _words(key: str) -> str:
+    """A camelCase field name in lower-case words (``requireSigned`` → ``require signed``)."""
+    return _HUMP.sub(lambda m: " " + m.group(1).lower(), key)
 
 
 def _inner(value: Any) -> str:

@@ -36,6 +36,8 @@ def test_detail_is_one_line_and_cut() -> None:
         "id=3, names=[a, b], to={name=b}"
     )
     assert detail_line("plain") == "plain"
+    said = detail_line({"targetStatus": "SUBMITTED", "jobParams": [], "studioEndpoint": "x"})
+    assert said == "target status=SUBMITTED, job params=[], studio endpoint=x"  # not API fields
     assert detail_line(None) == ""
     cut = detail_line({"sql": "x" * 500})
     assert len(cut) == 160
