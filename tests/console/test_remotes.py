@@ -22,7 +22,7 @@ from jobferry.services.remotes.records import parse_remote
 from jobferry.storage import remotes as remote_repo
 from support import wizard
 from support.builders import make_job
-from support.console import Browser, admin_scope, assert_page, finish_task, sign_in_as
+from support.console import Browser, admin_scope, assert_page, finish_task, main_text, sign_in_as
 from support.gateway import Gateway
 from support.packages import write_package
 from support.releases import person
@@ -97,10 +97,15 @@ def test_a_refused_remote_keeps_the_form_without_its_secret_and_names_every_prob
         "workspace": "w",
         "accessKey": "AK-KEPT",
         "secretKey": "typed-secret",
+        "studioEndpoint": "studio?x=1",
     }
     refused = browser.post(url, form)
     assert_page(refused, 400, "is not an http(s) URL", 'value="AK-KEPT"', "No remotes.")
     assert "typed-secret" not in refused.text
+    said = main_text(refused.text)  # each problem names the form's label, not the API's field
+    assert "Endpoint &#39;ftp://somewhere&#39; is not" in refused.text
+    assert "Studio endpoint &#39;studio?x=1&#39; is not" in refused.text
+    assert "studioEndpoint" not in said
     assert services.remotes.list_all(scope.actor) == []
 
 

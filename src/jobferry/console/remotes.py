@@ -4,6 +4,7 @@ pair or secret key, moved endpoints), test, refresh, remove."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -119,9 +120,37 @@ def _page(
     return render(page.request, context, status_code=status_code)
 
 
+FORM_LABELS = {
+    "name": "Name",
+    "endpoint": "Endpoint",
+    "studioEndpoint": "Studio endpoint",
+    "projectId": "Project id",
+    "workspace": "Workspace id",
+    "accessKey": "Access key",
+    "secretKey": "Secret key",
+}
+"""The remote forms' labels, by the field of the request body a problem names first."""
+_LEADING_FIELD = re.compile(r"^(\w+)(?= )")
+
+
+def _in_form_words(problem: str) -> str:
+    """A problem of a refused remote with the form's label in place of the field it names
+    first (``studioEndpoint 'x' is not…`` → ``Studio endpoint 'x' is not…``)."""
+    found = _LEADING_FIELD.match(problem)
+    label = FORM_LABELS.get(found.group(1)) if found else None
+    return label + problem[found.end() :] if found and label else problem
+
+
 def remote_said(exc: JobferryError) -> str:
-    """A refusal about a remote, in the console's terms."""
+    """A refusal about a remote, in the console's terms (a refused form's problems with the
+    form's labels)."""
     context = exc.context
+    problems = context.get("problems")
+    if isinstance(problems, list) and problems:
+        worded = said(exc)
+        for problem in problems:
+            worded = worded.replace(str(problem), _in_form_words(str(problem)))
+        return worded
     if isinstance(exc, RemoteNotFoundError):
         return f"There is no remote '{context.get('remote')}' in this project any more."
     if isinstance(exc, RemoteError):
