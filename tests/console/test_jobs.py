@@ -161,6 +161,26 @@ def test_what_a_job_names_that_the_workspace_lacks_is_said_so_not_linked_to_a_mi
     assert f'href="/console/w/{scope.workspace.id}/scripts/' not in page.split("References")[-1]
 
 
+@pytest.mark.parametrize(
+    ("path", "title"),
+    [
+        ("/tasks", "Tasks"),
+        ("/routes", "Routes"),
+        ("/downloads", "Download center"),
+        ("/import", "Import"),
+        ("/admin/environment", "Environment objects"),
+        ("/jobs", "Jobs"),  # named it already: not twice
+        ("/jobs/daily_sales", "daily_sales"),
+    ],
+)
+def test_every_page_of_a_workspace_names_it_in_its_title_once(
+    browser: Browser, services: Services, seeded: Scope, path: str, title: str
+) -> None:
+    page = browser.get(f"/console/w/{seeded.workspace.id}{path}")
+
+    assert_page(page, 200, f"<title>{title} · {seeded.workspace.name} · jobferry</title>")
+
+
 def test_a_shadow_says_whose_it_is_and_offers_no_edit_nor_scheduling_the_server_refuses(
     browser: Browser, services: Services, scope: Scope
 ) -> None:
