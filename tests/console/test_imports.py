@@ -138,7 +138,8 @@ def test_source_refusals_say_what_to_do(browser: Browser, services: Services, sc
     empty = browser.post(f"/console/w/{ws}/import/source", {"obs_path": ""})
     assert_page(empty, 400, "Choose a package file")
     bad = browser.post(f"/console/w/{ws}/import/source", {"obs_path": "ftp://x/y.zip"})
-    assert_page(browser.get(bad.headers["location"]), 400, "obs://")
+    assert_page(bad, 400, "write it as obs://bucket/folder/")  # on the source step itself,
+    assert 'name="obs_path" value="ftp://x/y.zip"' in bad.text  # with what was typed
     not_zip = wizard.post_package(browser, ws, b"not a zip")
     assert_page(browser.get(not_zip.headers["location"]), 400, "Choose another package")
 

@@ -174,7 +174,8 @@ def take_source(page: PageDep, form: FormDep) -> Response:
         elif isinstance(upload, UploadFile) and upload.filename:
             kept = page.services.imports.upload(page.scope, upload.file, upload.filename)
             path = kept.path
-        elif obs_path:
+        elif obs_path:  # refused here, beside what was typed, not on the next step
+            page.services.imports.packages.check_path(page.scope, obs_path)
             path = obs_path
         else:
             return _source_page(
