@@ -298,6 +298,9 @@ def test_a_viewer_is_not_offered_an_export_tasks_package_the_download_center_ref
 
     assert_page(task_page, 200, "Export 2 job(s) ticked.", "ask one of them for it")
     assert "/downloads/" not in task_page.text
+    status = anonymous.get(f"{response.headers['location']}/status").json()  # what polling reads
+    assert "downloadUrl" not in status
+    assert "ask one of them" in status["downloadNote"]
     download_id = services.downloads.list_downloads(scope).downloads[0].id
     refused = anonymous.get(f"/console/w/{scope.workspace.id}/downloads/{download_id}/file")
     assert refused.status_code == 403  # what the link would have met

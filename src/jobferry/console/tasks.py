@@ -61,6 +61,8 @@ class TaskSummary:
         if self.download_url:
             found["downloadUrl"] = self.download_url
             found["fileName"] = self.file_name
+        if self.download_note:
+            found["downloadNote"] = self.download_note
         return found
 
 

@@ -288,6 +288,12 @@
               el.textContent = new Date().toISOString().slice(0, 19).replace("T", " ") + " UTC";
             });
           }
+          if (task.downloadNote) {
+            set("[data-task-download-note]", function (el) {
+              el.textContent = task.downloadNote;
+              el.classList.remove("hidden");
+            });
+          }
         })
         .catch(function () { window.setTimeout(tick, 3000); });
     };
