@@ -209,7 +209,8 @@ def root_options(
             "--config",
             envvar="JOBFERRY_CONFIG",
             metavar="FILE",
-            help="Config file (default: ~/.config/jobferry/config.toml).",
+            help="Config file (default: $JOBFERRY_CONFIG, else "
+            "$XDG_CONFIG_HOME/jobferry/config.toml, else ~/.config/jobferry/config.toml).",
         ),
     ] = None,
     json_mode: Annotated[
