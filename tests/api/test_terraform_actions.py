@@ -4,6 +4,7 @@ as it reads it, the refresh of a resource whose job or workspace is gone include
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -173,6 +174,34 @@ def test_the_jobs_data_source_filters_and_sets_every_attribute_in_its_type(
     assert [j["name"] for j in jobs_data_source(tf, "", process_type="REAL_TIME")] == [
         "etl_stream"
     ], "no workspace_id: the default workspace, as DataArts"
+
+
+def test_the_jobs_data_source_sets_scheduling_times_empty_never_1970(
+    tf: TerraformClient, workspace: str
+) -> None:
+    # DataArts' documented list_jobs answer for a SCHEDULING job carries no startTime/endTime,
+    # and its references disagree on which instants they name: jobferry answers neither, which
+    # the provider sets as "" (FormatTimeStampRFC3339 of 0), as it does against DataArts.
+    cron = {
+        "startTime": "2025-01-01T00:00:00+08",
+        "endTime": "2099-12-31T23:59:59+08",
+        "expression": "0 30 2 * * ?",
+        "expressionTimeZone": "GMT+08:00",
+    }
+    create(tf, workspace, "windowed", schedule={"type": "CRON", "cron": cron})
+    create(tf, workspace, "windowed_sub", targetStatus="SUBMITTED")
+    job_action(tf, workspace, "windowed_sub", "start")
+
+    found = jobs_data_source(tf, workspace, name="windowed")
+
+    assert [(j["name"], j["status"]) for j in found] == [
+        ("windowed", "STOPPED"),
+        ("windowed_sub", "SCHEDULING"),
+    ]
+    for job in found:
+        assert (job["start_time"], job["end_time"]) == ("", ""), job
+        assert (job["last_instance_status"], job["last_instance_end_time"]) == (None, ""), job
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)", job["created_at"])
 
 
 def test_an_imported_id_reads_back_what_was_created(tf: TerraformClient, workspace: str) -> None:

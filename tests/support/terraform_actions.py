@@ -11,7 +11,7 @@ The Read of a resource answers ``None`` where the provider drops the resource fr
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from support.terraform import GoResponseError, TerraformClient
@@ -157,11 +157,17 @@ def read_script_execution(
 
 
 def _rfc3339(ms: Any) -> str:
-    """``FormatTimeStampRFC3339(int64(v.(float64))/1000, false)``: the value must be a JSON
-    number (the type assertion panics on anything else)."""
+    """``flattenTimeToRFC3339``: ``FormatTimeStampRFC3339(int64(v.(float64))/1000, false)``. The
+    value must be a JSON number (the type assertion panics on anything else); a field left out is
+    read as 0, and 0 seconds is set as "" (never a 1970 date); any other value in the local time
+    of the machine running Terraform, in Go's RFC 3339 (``Z`` when that is UTC)."""
     assert isinstance(ms, int | float), ms
     assert not isinstance(ms, bool), ms
-    return datetime.fromtimestamp(int(ms) // 1000, UTC).isoformat()
+    whole = int(ms)  # Go's int64(float64) and its integer division both truncate toward zero
+    seconds = abs(whole) // 1000 * (1 if whole >= 0 else -1)
+    if seconds == 0:
+        return ""
+    return datetime.fromtimestamp(seconds).astimezone().isoformat().replace("+00:00", "Z")
 
 
 def _int_or_none(value: Any) -> Any:
