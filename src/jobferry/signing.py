@@ -197,13 +197,8 @@ class ParsedAuthorization:
 
 
 def _check_params(params: dict[str, str]) -> None:
-    """The three parameters of a signature, each present; the Go SDK gophertelekomcloud's own
-    AK/SK signature (a key derived per date, ``Credential=``) is named, with what to send."""
-    if "Credential" in params and "Access" not in params:
-        raise _refuse(
-            "a 'Credential=<AK>/<date>/...' signature (a derived key) is not verified here; "
-            f"{_AUTHORIZATION_SHAPE}, or send X-Auth-Token: a token from POST /v3/auth/tokens"
-        )
+    """The three parameters of a signature, each present (a ``Credential=`` signature, the Go
+    SDK gophertelekomcloud's, is read by :mod:`jobferry.signing_derived`)."""
     for required in ("Access", "SignedHeaders", "Signature"):
         if not params.get(required):
             raise _refuse(f"the Authorization header has no {required}; {_AUTHORIZATION_SHAPE}")

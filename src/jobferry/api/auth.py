@@ -34,12 +34,8 @@ from jobferry.services.accounts.replays import Recorded
 from jobferry.services.accounts.service import AccountService
 from jobferry.services.container import Services
 from jobferry.services.context import Actor, Scope
-from jobferry.signing import (
-    UNSIGNED_PAYLOAD,
-    parse_authorization,
-    parse_sdk_date,
-    verify_request,
-)
+from jobferry.signing import UNSIGNED_PAYLOAD, parse_sdk_date
+from jobferry.signing_derived import parse_any, verify_any
 from jobferry.web import services_of
 
 
@@ -88,7 +84,7 @@ def header_problem(headers: dict[str, str], project_id: str) -> AuthenticationEr
             "project id it calls."
         )
     if "workspace" in headers and "authorization" in headers:
-        signed = parse_authorization(headers.get("authorization", "")).signed_headers
+        signed = parse_any(headers.get("authorization", "")).signed_headers
         if "workspace" not in signed:
             return AuthenticationError(
                 "Incorrect IAM authentication information: the workspace header is not signed; "
@@ -105,6 +101,26 @@ async def authenticated(request: Request) -> Actor:
         known = await _authenticate(request, request.path_params["project_id"])
         request.state.actor = known
     return known
+
+
+async def own_caller(request: Request) -> Actor:
+    """The caller of an IAM call without a project in its path (``GET /v3/auth/catalog``,
+    ``GET /v3/projects``): signed (either signature), its project the access key's user's, or
+    by ``X-Auth-Token``. An ``X-Project-Id`` sent (the Go SDK adds it unsigned) must be that
+    project."""
+    headers = scope_headers(request.scope)
+    claimed = headers.get("x-project-id", "").strip()
+    if "authorization" not in headers and "x-auth-token" in headers:
+        token = headers["x-auth-token"].strip()
+        return await run_in_threadpool(services_of(request).tokens.caller, token)
+    actor = await _authenticate(request, claimed)
+    if claimed and claimed != actor.project_id:
+        raise AuthenticationError(
+            f"Incorrect IAM authentication information: X-Project-Id '{claimed[:64]}' is not "
+            f"the project of this access key's user ('{actor.project_id}'); build the client "
+            "with that project id."
+        )
+    return actor
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -193,7 +209,7 @@ async def _authenticate(request: Request, project_id: str) -> Actor:
         the limit), a success clearing earlier failures; the access key."""
         attempt = services.lockouts.attempt(_ms(now))
         try:
-            access_key = verify_request(
+            access_key = verify_any(
                 method,
                 path,
                 query,
@@ -221,7 +237,7 @@ async def _authenticate(request: Request, project_id: str) -> Actor:
         known = key_in_memory(services, method, path, query, headers, body, now)
         access_key = known[0] if known is not None else checked(now)
         # Verified, so both headers are present and well-formed.
-        signature = parse_authorization(headers["authorization"]).signature
+        signature = parse_any(headers["authorization"]).signature
         signed_at = parse_sdk_date(headers["x-sdk-date"])
         if unread:
             request.state.upload_replay = PendingReplay(
@@ -312,7 +328,7 @@ def key_in_memory(
         return None
     access_key, secret, actor = cached
     try:
-        verify_request(
+        verify_any(
             method,
             raw_path,
             query,
@@ -330,7 +346,7 @@ def key_in_memory(
 
 INLINE_BODY_BYTES = 64 * 1024
 SAFE_METHODS = frozenset({"GET", "HEAD"})
-_ACCESS = re.compile(r"\bAccess=([^,\s]+)")
+_ACCESS = re.compile(r"\b(?:Access|Credential)=([^,\s/]+)")
 
 
 def _cached_credential(

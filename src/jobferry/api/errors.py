@@ -163,7 +163,7 @@ def _not_utf8(where: str, raw: bytes) -> InvalidRequestError | None:
 
 
 access_log = logging.getLogger("jobferry.access")
-_ACCESS_KEY = re.compile(r"\bAccess=([^,\s]+)")
+_ACCESS_KEY = re.compile(r"\b(?:Access|Credential)=([^,\s/]+)")
 
 
 def log_access(request: Request, status: int, seconds: float, rid: str) -> None:

@@ -62,7 +62,9 @@ SIGNING = (
     "the method, the canonical path and query, the signed headers (which must include "
     "`x-sdk-date`; `host` may be left out, as Go clients do) and the SHA-256 of the body "
     "(`X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD` only for multipart uploads). `X-Sdk-Date` must "
-    "be within the server's clock skew; a state-changing call's signature is accepted once."
+    "be within the server's clock skew; a state-changing call's signature is accepted once. "
+    "The Go SDK gophertelekomcloud's own form is accepted too: `Credential=<AK>/<YYYYMMDD>/"
+    "<region>/<service>/sdk_request` with a key derived from `SDK`+SK over that scope."
 )
 SCHEME = "sdkHmacSha256"
 

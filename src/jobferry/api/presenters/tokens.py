@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from jobferry.services.accounts.tokens import TokenGrant
+from jobferry.storage.records import ProjectRecord
 
 
 def iam_time(ms: int) -> str:
@@ -49,12 +50,35 @@ def token(grant: TokenGrant, base_url: str, *, catalog: bool) -> dict[str, Any]:
     return {"token": body}
 
 
-def catalog(grant: TokenGrant, base_url: str) -> dict[str, Any]:
-    """``GET /v3/auth/catalog``: the token's catalog, one page (``links.next`` null)."""
+def catalog(project_id: str, project_name: str, base_url: str) -> dict[str, Any]:
+    """``GET /v3/auth/catalog``: the caller's project's catalog, one page (``links.next``
+    null)."""
     address = base_url.rstrip("/")
     return {
-        "catalog": service_catalog(base_url, grant.actor.project_id, grant.project_name),
+        "catalog": service_catalog(base_url, project_id, project_name),
         "links": {"self": f"{address}/v3/auth/catalog", "previous": None, "next": None},
+    }
+
+
+def projects(project: ProjectRecord | None, base_url: str, query: str) -> dict[str, Any]:
+    """``GET /v3/projects``, IAM's shape: the caller's project when it passes the filter, one
+    page. jobferry has no domains above projects: a project is its own ``domain_id``."""
+    address = base_url.rstrip("/")
+    found = [] if project is None else [_project(project, address)]
+    own = f"{address}/v3/projects" + (f"?{query}" if query else "")
+    return {"projects": found, "links": {"self": own, "previous": None, "next": None}}
+
+
+def _project(project: ProjectRecord, address: str) -> dict[str, Any]:
+    return {
+        "id": project.id,
+        "name": project.name,
+        "domain_id": project.id,
+        "parent_id": project.id,
+        "description": "",
+        "enabled": True,
+        "is_domain": False,
+        "links": {"self": f"{address}/v3/projects/{project.id}"},
     }
 
 

@@ -1,21 +1,24 @@
-"""IAM tokens (``POST``, ``GET``, ``DELETE /v3/auth/tokens``, ``GET /v3/auth/catalog``): the
-clients that authenticate with ``X-Auth-Token`` get their token here, from a user's console
-password."""
+"""IAM tokens (``POST``, ``GET``, ``DELETE /v3/auth/tokens``), ``GET /v3/auth/catalog`` and
+``GET /v3/projects``: the clients that authenticate with ``X-Auth-Token`` get their token here,
+from a user's console password; the Go SDK signing with AK/SK reads its catalog and project."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Depends, Header, Request, Response
+from starlette.concurrency import run_in_threadpool
 
+from jobferry.api.auth import own_caller
 from jobferry.api.presenters import tokens as present
 from jobferry.api.wire import BodyDep, json, no_content, parse_object
 from jobferry.errors import RequiredParameterError
 from jobferry.services.accounts.tokenrequest import parse_password_auth
 from jobferry.services.accounts.tokens import TokenGrant
+from jobferry.services.context import Actor
 from jobferry.web import services_of
 
-router = APIRouter(prefix="/v3/auth", tags=["IAM tokens"])
+router = APIRouter(prefix="/v3", tags=["IAM tokens"])
 
 TokenHeader = Annotated[str | None, Header(description="an IAM token of this server")]
 
@@ -30,7 +33,7 @@ def _answer(request: Request, token: str, grant: TokenGrant, nocatalog: str | No
 
 
 @router.post(
-    "/tokens",
+    "/auth/tokens",
     status_code=201,
     summary="Get an IAM token with a user's password (the token is in X-Subject-Token)",
 )
@@ -49,7 +52,7 @@ def _subject(subject: str | None) -> str:
     return subject
 
 
-@router.get("/tokens", summary="Validate the token in X-Subject-Token")
+@router.get("/auth/tokens", summary="Validate the token in X-Subject-Token")
 def validate_token(
     request: Request,
     x_auth_token: TokenHeader = None,
@@ -62,15 +65,28 @@ def validate_token(
     return _answer(request, subject, grant, nocatalog)
 
 
-@router.get("/catalog", summary="The service catalog of the X-Auth-Token's project")
-def token_catalog(
-    request: Request, authorization: TokenHeader = None, x_auth_token: TokenHeader = None
-) -> Response:
-    grant = services_of(request).tokens.own_grant(authorization, x_auth_token or "")
-    return json(present.catalog(grant, str(request.base_url)), 200)
+CallerDep = Annotated[Actor, Depends(own_caller)]
 
 
-@router.delete("/tokens", status_code=204, summary="Revoke the token in X-Subject-Token")
+@router.get("/auth/catalog", summary="The service catalog of the caller's project")
+async def own_catalog(request: Request, caller: CallerDep) -> Response:
+    """Signed (the Go SDK's ``Credential=`` signature or ``Access=``), the project is the
+    access key's user's; with ``X-Auth-Token``, the token's."""
+    project = await run_in_threadpool(services_of(request).tokens.own_project, caller)
+    return json(present.catalog(project.id, project.name, str(request.base_url)), 200)
+
+
+@router.get("/projects", summary="The caller's project, as IAM lists projects")
+async def list_projects(request: Request, caller: CallerDep, name: str | None = None) -> Response:
+    """What the Go SDK asks for a project's id given its name (``GET /v3/projects?name=``):
+    the caller's own project when its name is ``name`` (or no name is given), else none."""
+    project = await run_in_threadpool(services_of(request).tokens.own_project, caller)
+    shown = project if name is None or name == project.name else None
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    return json(present.projects(shown, str(request.base_url), query), 200)
+
+
+@router.delete("/auth/tokens", status_code=204, summary="Revoke the token in X-Subject-Token")
 def revoke_token(
     request: Request, x_auth_token: TokenHeader = None, x_subject_token: TokenHeader = None
 ) -> Response:

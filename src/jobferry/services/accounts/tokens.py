@@ -35,7 +35,6 @@ from jobferry.services.accounts.signin import SignInService
 from jobferry.services.accounts.tokenrequest import PasswordAuth
 from jobferry.services.context import Actor, now_ms
 from jobferry.services.support.cache import TtlCache
-from jobferry.signing import parse_authorization
 from jobferry.storage import Database, Tx
 from jobferry.storage import accounts as account_repo
 from jobferry.storage import tokens as repo
@@ -216,19 +215,11 @@ class TokenService:
             raise _get_new_token(None)
         return found[1]
 
-    def own_grant(self, authorization: str | None, token: str) -> TokenGrant:
-        """What the caller's own ``X-Auth-Token`` stands for (``GET /v3/auth/catalog``); a
-        signed request is refused saying to send a token, naming the Go SDK's own AK/SK
-        signature (which asks for the catalog first) when it is one."""
-        if authorization:
-            parse_authorization(authorization)
-            raise AuthenticationError(
-                "Incorrect IAM authentication information: GET /v3/auth/catalog takes an IAM "
-                "token, not an AK/SK signature; send X-Auth-Token with a token from POST "
-                "/v3/auth/tokens (a signed client needs no catalog: give it this server's "
-                "address)."
-            )
-        return self.validate(self.caller(token), token)
+    def own_project(self, actor: Actor) -> ProjectRecord:
+        """The project of an authenticated caller (``GET /v3/auth/catalog``,
+        ``GET /v3/projects``: signed, or by its own ``X-Auth-Token``)."""
+        with self.db.transaction(readonly=True) as tx:
+            return next(p for p in account_repo.list_projects(tx) if p.id == actor.project_id)
 
     def validate(self, caller: Actor, subject: str) -> TokenGrant:
         """What the subject token stands for (its user, or a project admin of its project,
