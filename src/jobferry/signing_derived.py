@@ -178,7 +178,17 @@ def derived_string_to_sign(
     body: bytes,
 ) -> list[str]:
     """The strings to sign the request may have been signed with (see :func:`_body_forms`)."""
-    values = _header_values(headers)
+    return _strings_to_sign(method, raw_path, raw_query, _header_values(headers), parsed, body)
+
+
+def _strings_to_sign(
+    method: str,
+    raw_path: str,
+    raw_query: str,
+    values: dict[str, list[str]],
+    parsed: DerivedAuthorization,
+    body: bytes,
+) -> list[str]:
     lines = []
     for name in parsed.signed_headers:
         value = _single(values, name)
@@ -265,7 +275,7 @@ def verify_derived(
         )
     key = derive_key(secret_key, parsed.date, parsed.region, parsed.service)
     given = parsed.signature.encode("utf-8")
-    for text in derived_string_to_sign(method, raw_path, raw_query, headers, parsed, body):
+    for text in _strings_to_sign(method, raw_path, raw_query, values, parsed, body):
         expected = hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
         if hmac.compare_digest(expected.encode("ascii"), given):
             return parsed.access_key
@@ -286,6 +296,8 @@ def verify_any(
     max_skew_seconds: int = 900,
 ) -> str:
     """The verified access key of either signature (``Credential=`` or ``Access=``)."""
-    authorization = _single(_header_values(headers), "authorization") or ""
+    authorization = headers.get("authorization") or headers.get("Authorization")
+    if authorization is None:
+        authorization = _single(_header_values(headers), "authorization") or ""
     verify = verify_derived if is_derived(authorization) else verify_request
     return verify(method, raw_path, raw_query, headers, body, secret_for, now, max_skew_seconds)
