@@ -17,9 +17,10 @@ facts of its source (``signer_helper.go`` ``Sign``, ``provider_client.go`` ``Req
   whitespace one space); the names joined with ``;``; the body's hex SHA-256 (a ``POST``
   without a body: no query, and the hash of the query as ``url.Values.Encode`` writes it).
 - ``v3AKSKAuth``: a project given by name is looked up first (``GET /v3/projects?name=``);
-  then ``GET /v3/auth/catalog``; the region is the project name up to its first ``_`` (empty
-  without a name: any region matches); DataArts v1 is the public ``volumev2`` endpoint with
-  its first ``v2`` made ``v1`` and its first ``evs`` made ``dayu-dlf``.
+  then ``GET /v3/auth/catalog``. ``NewDataArtsV1(provider, EndpointOpts{Region})`` takes the
+  first public ``volumev2`` endpoint in ``Region`` (any when empty; programs and the provider
+  pass ``GetRegionFromAKSK``: the project name up to its first ``_``) with its first ``v2``
+  made ``v1`` and its first ``evs`` made ``dayu-dlf``.
 """
 
 from __future__ import annotations
@@ -126,8 +127,8 @@ class GoAkSkProvider:
         return self.project_name.split("_")[0]
 
     def dataarts_v1(self) -> str:
-        """``NewDataArtsV1`` over ``V3EndpointURL`` (the first match in the region, any region
-        when it is empty)."""
+        """``NewDataArtsV1`` with ``EndpointOpts{Region: GetRegionFromAKSK(opts)}`` over
+        ``V3EndpointURL`` (the first match in the region, any region when it is empty)."""
         for entry in self.catalog:
             for end in entry["endpoints"] if entry["type"] == "volumev2" else []:
                 if end["interface"] == "public" and self.region in ("", end["region"]):
