@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request, Response
-from starlette.concurrency import run_in_threadpool
 
 from jobferry.api.auth import own_caller
 from jobferry.api.presenters import tokens as present
@@ -69,18 +68,18 @@ CallerDep = Annotated[Actor, Depends(own_caller)]
 
 
 @router.get("/auth/catalog", summary="The service catalog of the caller's project")
-async def own_catalog(request: Request, caller: CallerDep) -> Response:
+def own_catalog(request: Request, caller: CallerDep) -> Response:
     """Signed (the Go SDK's ``Credential=`` signature or ``Access=``), the project is the
     access key's user's; with ``X-Auth-Token``, the token's."""
-    project = await run_in_threadpool(services_of(request).tokens.own_project, caller)
+    project = services_of(request).tokens.own_project(caller)
     return json(present.catalog(project.id, project.name, str(request.base_url)), 200)
 
 
 @router.get("/projects", summary="The caller's project, as IAM lists projects")
-async def list_projects(request: Request, caller: CallerDep, name: str | None = None) -> Response:
+def list_projects(request: Request, caller: CallerDep, name: str | None = None) -> Response:
     """What the Go SDK asks for a project's id given its name (``GET /v3/projects?name=``):
     the caller's own project when its name is ``name`` (or no name is given), else none."""
-    project = await run_in_threadpool(services_of(request).tokens.own_project, caller)
+    project = services_of(request).tokens.own_project(caller)
     shown = project if name is None or name == project.name else None
     query = request.scope.get("query_string", b"").decode("latin-1")
     return json(present.projects(shown, str(request.base_url), query), 200)
