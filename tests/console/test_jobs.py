@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import zipfile
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -260,17 +261,26 @@ def test_ticked_jobs_download_at_once_with_their_dependencies(
     assert not any(n.startswith("scripts/") for n in only_job)
 
 
-def test_a_large_selection_becomes_a_task_in_the_download_center(
-    browser: Browser, services: Services, scope: Scope
-) -> None:
+def _exported_as_a_task(
+    browser: Browser, services: Services, scope: Scope, *more: tuple[str, str]
+) -> Any:
+    """Two jobs ticked and exported past the console's own limit (one job): a task of the
+    download center, run to its end; the export's answer (to the task's page)."""
     seed(services, scope, ("daily_sales", "weekly_report"))
     services.settings.console_sync_export_max_jobs = 1
     browser.get(_tree_url(services), params={"select": "1"})
     response = browser.post(
         f"/console/w/{scope.workspace.id}/export",
-        [("job", "daily_sales"), ("job", "weekly_report"), ("upstream", "on")],
+        [("job", "daily_sales"), ("job", "weekly_report"), *more],
     )
     finish_task(services, scope, response)
+    return response
+
+
+def test_a_large_selection_becomes_a_task_in_the_download_center(
+    browser: Browser, services: Services, scope: Scope
+) -> None:
+    response = _exported_as_a_task(browser, services, scope, ("upstream", "on"))
     task_page = browser.get(response.headers["location"]).text
     assert "Package ready" in task_page
     assert "/downloads/" in task_page
@@ -283,14 +293,7 @@ def test_a_large_selection_becomes_a_task_in_the_download_center(
 def test_a_viewer_is_not_offered_an_export_tasks_package_the_download_center_refuses_them(
     browser: Browser, anonymous: Browser, services: Services, scope: Scope
 ) -> None:
-    seed(services, scope, ("daily_sales", "weekly_report"))
-    services.settings.console_sync_export_max_jobs = 1
-    browser.get(_tree_url(services), params={"select": "1"})
-    response = browser.post(
-        f"/console/w/{scope.workspace.id}/export",
-        [("job", "daily_sales"), ("job", "weekly_report")],
-    )
-    finish_task(services, scope, response)
+    response = _exported_as_a_task(browser, services, scope)
     assert "Package ready" in browser.get(response.headers["location"]).text  # the admin's
     sign_in_as(anonymous, services, "reader", Role.VIEWER)  # the same client: signed out
 
