@@ -463,31 +463,9 @@ def verify_request(
     """
     values = _header_values(headers)
     authorization = _authorization(values)
-    algorithm = authorization.partition(" ")[0]
-    if algorithm != ALGORITHM:
-        raise _refuse(
-            f"signing algorithm {algorithm[:40]!r} is not supported; "
-            f"configure the client to sign with {ALGORITHM}"
-        )
+    check_algorithm(authorization)
     parsed = parse_authorization(authorization)
-    if _HEADER_DATE not in {name.lower() for name in parsed.signed_headers}:
-        raise _refuse(f"header {_HEADER_DATE!r} is not among SignedHeaders; it must be signed")
-    sdk_date = _single(values, _HEADER_DATE)
-    if sdk_date is None:
-        raise _refuse("the X-Sdk-Date header is missing; send the signing time in UTC")
-    moment = parse_sdk_date(sdk_date)
-    skew = abs((_as_utc(now) - moment).total_seconds())
-    if skew > max_skew_seconds:
-        raise _refuse(
-            f"X-Sdk-Date is out of the allowed window of {max_skew_seconds} seconds; "
-            "check the client clock"
-        )
-    secret_key = secret_for(parsed.access_key)
-    if secret_key is None:
-        raise _refuse(
-            f"ak not exist (access key {parsed.access_key[:64]!r} is not registered); "
-            "check the AK the client is configured with"
-        )
+    sdk_date, secret_key = signed_at_and_secret(values, parsed, secret_for, now, max_skew_seconds)
     _check_unsigned_payload(values, body)
     candidates = [_payload_hash(values, body)]
     if not body and _single(values, _HEADER_CONTENT_SHA256) == UNSIGNED_PAYLOAD:
@@ -507,7 +485,50 @@ def verify_request(
         expected = _signature(secret_key, _string_to_sign(canonical, sdk_date))
         if hmac.compare_digest(expected.encode("ascii"), given):
             return parsed.access_key
-    raise SignatureMismatchError(
+    raise mismatch()
+
+
+def check_algorithm(authorization: str) -> None:
+    """Refuse an ``Authorization`` of another algorithm than ``SDK-HMAC-SHA256``."""
+    algorithm = authorization.partition(" ")[0]
+    if algorithm != ALGORITHM:
+        raise _refuse(
+            f"signing algorithm {algorithm[:40]!r} is not supported; "
+            f"configure the client to sign with {ALGORITHM}"
+        )
+
+
+def signed_at_and_secret(
+    values: dict[str, list[str]],
+    parsed: ParsedAuthorization,
+    secret_for: Callable[[str], str | None],
+    now: datetime,
+    max_skew_seconds: int,
+) -> tuple[str, str]:
+    """What every signature scheme checks alike: ``X-Sdk-Date`` signed, present and within
+    ``max_skew_seconds`` of ``now``, and the access key registered; the date and the secret."""
+    if _HEADER_DATE not in {name.lower() for name in parsed.signed_headers}:
+        raise _refuse(f"header {_HEADER_DATE!r} is not among SignedHeaders; it must be signed")
+    sdk_date = _single(values, _HEADER_DATE)
+    if sdk_date is None:
+        raise _refuse("the X-Sdk-Date header is missing; send the signing time in UTC")
+    if abs((_as_utc(now) - parse_sdk_date(sdk_date)).total_seconds()) > max_skew_seconds:
+        raise _refuse(
+            f"X-Sdk-Date is out of the allowed window of {max_skew_seconds} seconds; "
+            "check the client clock"
+        )
+    secret_key = secret_for(parsed.access_key)
+    if secret_key is None:
+        raise _refuse(
+            f"ak not exist (access key {parsed.access_key[:64]!r} is not registered); "
+            "check the AK the client is configured with"
+        )
+    return sdk_date, secret_key
+
+
+def mismatch() -> SignatureMismatchError:
+    """A signature that does not match (the lockout counts it); never the expected one."""
+    return SignatureMismatchError(
         f"{_MESSAGE_PREFIX}verify aksk signature fail; check the secret key, and that no proxy "
         "rewrites the path, query, body or signed headers"
     )

@@ -34,17 +34,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote, unquote_plus
 
-from jobferry.errors import SignatureMismatchError
 from jobferry.signing import (
     ALGORITHM,
     ParsedAuthorization,
-    _as_utc,
     _header_values,
     _refuse,
     _single,
     canonical_uri,
+    check_algorithm,
+    mismatch,
     parse_authorization,
-    parse_sdk_date,
+    signed_at_and_secret,
     verify_request,
 )
 
@@ -217,24 +217,13 @@ def _strings_to_sign(
     return out
 
 
-def _check_date(
-    values: dict[str, list[str]], parsed: DerivedAuthorization, now: datetime, max_skew_seconds: int
-) -> None:
-    if "x-sdk-date" not in {name.lower() for name in parsed.signed_headers}:
-        raise _refuse("header 'x-sdk-date' is not among SignedHeaders; it must be signed")
-    sdk_date = _single(values, "x-sdk-date")
-    if sdk_date is None:
-        raise _refuse("the X-Sdk-Date header is missing; send the signing time in UTC")
-    moment = parse_sdk_date(sdk_date)
-    if abs((_as_utc(now) - moment).total_seconds()) > max_skew_seconds:
-        raise _refuse(
-            f"X-Sdk-Date is out of the allowed window of {max_skew_seconds} seconds; "
-            "check the client clock"
-        )
-    if sdk_date.strip()[:8] != parsed.date:
+def _check_day(values: dict[str, list[str]], parsed: DerivedAuthorization) -> None:
+    """The Credential's date must be the day of ``X-Sdk-Date`` (the key is the day's)."""
+    sdk_date = (_single(values, "x-sdk-date") or "").strip()
+    if sdk_date[:8] != parsed.date:
         raise _refuse(
             f"the Credential's date {parsed.date!r} is not the day of X-Sdk-Date "
-            f"{sdk_date.strip()!r}; sign with the key of the request's own UTC date"
+            f"{sdk_date!r}; sign with the key of the request's own UTC date"
         )
 
 
@@ -253,20 +242,10 @@ def verify_derived(
     signed: ``X-Sdk-Content-Sha256`` other than the body's own hash is refused."""
     values = _header_values(headers)
     authorization = _single(values, "authorization") or ""
-    algorithm = authorization.partition(" ")[0]
-    if algorithm != ALGORITHM:
-        raise _refuse(
-            f"signing algorithm {algorithm[:40]!r} is not supported; "
-            f"configure the client to sign with {ALGORITHM}"
-        )
+    check_algorithm(authorization)
     parsed = parse_derived(authorization)
-    _check_date(values, parsed, now, max_skew_seconds)
-    secret_key = secret_for(parsed.access_key)
-    if secret_key is None:
-        raise _refuse(
-            f"ak not exist (access key {parsed.access_key[:64]!r} is not registered); "
-            "check the AK the client is configured with"
-        )
+    _, secret_key = signed_at_and_secret(values, parsed, secret_for, now, max_skew_seconds)
+    _check_day(values, parsed)
     declared = _single(values, "x-sdk-content-sha256")
     if declared is not None and declared != hashlib.sha256(body).hexdigest():
         raise _refuse(
@@ -279,10 +258,7 @@ def verify_derived(
         expected = hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
         if hmac.compare_digest(expected.encode("ascii"), given):
             return parsed.access_key
-    raise SignatureMismatchError(
-        "Incorrect IAM authentication information: verify aksk signature fail; check the "
-        "secret key, and that no proxy rewrites the path, query, body or signed headers"
-    )
+    raise mismatch()
 
 
 def verify_any(

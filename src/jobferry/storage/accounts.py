@@ -33,6 +33,11 @@ def list_projects(tx: Tx) -> list[ProjectRecord]:
     return all_records(tx, ProjectRecord, projects, [projects.c.created_at, projects.c.id])
 
 
+def get_project(tx: Tx, project_id: str) -> ProjectRecord | None:
+    """The project of that id."""
+    return first_record(tx, ProjectRecord, projects, id=project_id)
+
+
 def insert_workspace(tx: Tx, ws: WorkspaceRecord) -> None:
     """Create a workspace."""
     tx.conn.execute(insert(workspaces).values(**ws.__dict__))

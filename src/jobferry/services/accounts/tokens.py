@@ -219,14 +219,17 @@ class TokenService:
         """The project of an authenticated caller (``GET /v3/auth/catalog``,
         ``GET /v3/projects``: signed, or by its own ``X-Auth-Token``)."""
         with self.db.transaction(readonly=True) as tx:
-            return next(p for p in account_repo.list_projects(tx) if p.id == actor.project_id)
+            project = account_repo.get_project(tx, actor.project_id)
+        assert project is not None  # an authenticated caller's project exists
+        return project
 
     def validate(self, caller: Actor, subject: str) -> TokenGrant:
         """What the subject token stands for (its user, or a project admin of its project,
         may ask); 404 when it is unknown, ended or revoked."""
         record, actor = self._subject(caller, subject)
         with self.db.transaction(readonly=True) as tx:
-            project = next(p for p in account_repo.list_projects(tx) if p.id == record.project_id)
+            project = account_repo.get_project(tx, record.project_id)
+            assert project is not None  # a token goes with its user, whose project it is
             return self._grant(tx, record, actor, project)
 
     def revoke(self, caller: Actor, subject: str) -> None:

@@ -130,7 +130,8 @@ class StudioWorkspaceService:
         require_same_project(actor, project_id)
         limit, offset = _paged(limit, offset)
         with self.db.transaction(readonly=True) as tx:
-            project = next(p for p in repo.list_projects(tx) if p.id == project_id)
+            project = repo.get_project(tx, project_id)
+        assert project is not None  # the caller's own (require_same_project)
         instance = StudioInstance(project_id, INSTANCE_NAME, WORKSPACE_MODE, project.created_at)
         return InstancePage(1, (instance,)[offset:][:limit])
 
