@@ -30,6 +30,14 @@ def _refused(services: Services, team: Team) -> RollbackRefusedError:
     return refused.value
 
 
+def _released_and_started(services: Services, team: Team) -> tuple[Scope, JobStatus]:
+    """Job ``daily`` released and started in production: production, and how it runs."""
+    submit_job(services, team.developer, "daily")
+    release(services, team, "r1", StartupMode.START)
+    prod = production_of(services, team)
+    return prod, _status(services, prod, "daily")
+
+
 def _changed_in_second_release(services: Services, team: Team, mode: StartupMode) -> Scope:
     """Job daily released (``mode``), then changed and released again: production's scope."""
     submit_job(services, team.developer, "daily")
@@ -42,10 +50,7 @@ def _changed_in_second_release(services: Services, team: Team, mode: StartupMode
 def test_a_job_the_release_changed_and_stopped_by_hand_since_refuses_the_rollback(
     services: Services, team: Team
 ) -> None:
-    submit_job(services, team.developer, "daily")
-    release(services, team, "r1", StartupMode.START)
-    prod = production_of(services, team)
-    running = _status(services, prod, "daily")
+    prod, running = _released_and_started(services, team)
     assert running is not JobStatus.STOPPED
     submit_job(services, team.developer, "daily", description="v2")
     release(services, team, "r2", StartupMode.START)
@@ -109,10 +114,7 @@ def test_a_job_the_release_created_is_refused_only_while_started_by_hand(
 def test_a_job_the_release_deleted_comes_back_scheduled_as_it_was_before(
     services: Services, team: Team
 ) -> None:
-    submit_job(services, team.developer, "daily")
-    release(services, team, "r1", StartupMode.START)
-    prod = production_of(services, team)
-    running = _status(services, prod, "daily")
+    prod, running = _released_and_started(services, team)
     services.jobs.delete(team.developer, "daily")
     release(services, team, "r2", StartupMode.START)
     with pytest.raises(Exception, match="does not exist"):
