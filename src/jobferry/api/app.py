@@ -39,6 +39,7 @@ from jobferry.api.routes import (
     scripts,
     tokens,
     transfer,
+    unserved,
 )
 from jobferry.api.wire import json
 from jobferry.errors import StorageError
@@ -87,6 +88,7 @@ ROUTERS = (
     members,
     drift,
     tokens,
+    unserved,
 )
 
 
