@@ -65,6 +65,7 @@ def test_studio_look_ups_fill_what_dataarts_has_and_jobferry_does_not() -> None:
                 "work_space_mode": "simple",
                 "eps_id": "0",
                 "create_time": T,
+                "domain_id": "p1",
             }
         ],
     }
@@ -72,7 +73,7 @@ def test_studio_look_ups_fill_what_dataarts_has_and_jobferry_does_not() -> None:
     page = StudioWorkspacePage(3, 2, (StudioWorkspace("w1", "prod", True, "p1", T, 4),))
     assert wire(workspaces.workspaces(page)) == (
         b'{"count":3,"total_page":2,"data":[{"id":"w1","name":"prod","description":"",'
-        b'"is_default":1,"project_id":"p1","instance_id":"p1","eps_id":"0",'
+        b'"is_default":1,"project_id":"p1","instance_id":"p1","eps_id":"0","domain_id":"p1",'
         b'"create_time":1700000000000,"member_num":4}]}'
     )
 

@@ -24,6 +24,8 @@ RESOURCE_TYPE = "hws.resource.type.dayu"
 INSTANCE_RUNNING = 2
 EPS_ID = "0"
 """Every instance and workspace is in the default enterprise project."""
+# jobferry has no account (domain) above its projects: a project id stands for the tenant's
+# domain id wherever DataArts answers one (instances, workspaces, members alike).
 
 
 def commodity_order(instance: StudioInstance) -> dict[str, Any]:
@@ -37,6 +39,7 @@ def commodity_order(instance: StudioInstance) -> dict[str, Any]:
         "work_space_mode": instance.mode,
         "eps_id": EPS_ID,
         "create_time": instance.created_at,
+        "domain_id": instance.project_id,
     }
 
 
@@ -60,6 +63,7 @@ def workspace_body(ws: StudioWorkspace) -> dict[str, Any]:
         "project_id": ws.project_id,
         "instance_id": ws.project_id,
         "eps_id": EPS_ID,
+        "domain_id": ws.project_id,
         "create_time": ws.created_at,
         "member_num": ws.members,
     }
