@@ -287,3 +287,23 @@ def signature_matches(
     Signer(BasicCredentials(ak, secret)).sign(request)
     expected = request.header_params["Authorization"]
     return None if expected == authorization else "the signature does not match the request"
+
+
+# -- answers as the SDK read them ----------------------------------------------------------
+
+
+def unset_fields(value: Any, where: str = "") -> set[str]:
+    """The fields of an SDK response object, and of the models inside it (``[]``: any item of a
+    list), that the SDK read as ``None``: what the answer left out, sent as null, or spelled
+    another way than the model's wire name."""
+    if isinstance(value, list):
+        return {name for item in value for name in unset_fields(item, f"{where}[]")}
+    types: dict[str, str] | None = getattr(value, "openapi_types", None)
+    if types is None:
+        return set()
+    found: set[str] = set()
+    for attr in types:
+        name = f"{where}.{attr}" if where else attr
+        field = getattr(value, attr)
+        found |= {name} if field is None else unset_fields(field, name)
+    return found
