@@ -421,3 +421,41 @@ def test_a_rename_carrying_its_own_authorization_is_refused_and_renames_nothing(
     assert (refused.value.status_code, refused.value.error_code) == (401, "APIGW.0301")
     names = [j.name for j in dgc.list_jobs(ListJobsRequest(workspace=ws)).jobs]
     assert names == [name]
+
+
+def test_the_review_centre_with_every_optional_field_is_read_whole_by_the_sdk(
+    server: ServerProcess,
+) -> None:
+    name = f"rv_{uuid.uuid4().hex[:6]}"
+    ws = new_workspace(server, name, "dws_conn")
+    dgc = server.client()
+    dgc.create_script(CreateScriptRequest(workspace=ws, body=make_script(f"{name}_sql")))
+    dgc.create_script(CreateScriptRequest(workspace=ws, body=make_script(f"{name}_sh")))
+    switch = json.dumps({"approvalEnabled": True}).encode()
+    assert server.call("PUT", f"/workspaces/{ws}", switch).ok
+    job = make_job(name, targetStatus="SUBMITTED", approvers=[{"approverName": "admin"}])
+    dgc.create_job(CreateJobRequest(workspace=ws, body=job))
+    studio = server.studio_client()
+
+    def reviews(**query: Any) -> Any:
+        request = ListFactoryWorkspacesApprovalRequest(
+            workspace=ws, begin_time=0, end_time=FAR, offset=0, limit=10, **query
+        )
+        return studio.list_factory_workspaces_approval(request)
+
+    mine = reviews(status="APPROVED", type="APPLY", object_name=name, object_type="JOB")
+    assert mine.total == 1
+    item = mine.job_apply_search_list[0]
+    assert (item.object_name, item.status, item.create_user, item.approver_name) == (
+        name,
+        "APPROVED",
+        "admin",
+        "admin",
+    )
+    assert item.approval_time == item.submit_time
+    assert unset_fields(mine) == {"job_apply_search_list[].actual_approver"}  # applied at once
+    asked = reviews(
+        type="FINISHED", apply_id=item.apply_id, approver_name="admin", create_user="admin"
+    )
+    assert [i.apply_id for i in asked.job_apply_search_list] == [item.apply_id]
+    assert reviews(type="FINISHED", apply_id="0").total == 0
