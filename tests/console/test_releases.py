@@ -273,6 +273,10 @@ def test_a_revoked_package_gives_its_items_back(services: Services, client: Test
     assert_no_api_terms(again.text, API_SPEAK)
     pending = dev.get(f"/console/w/{team.workspace_id}/releases/pending").text
     assert len(_item_ids(pending)) == 3
+    listed = f"/console/w/{team.workspace_id}/releases/packages"
+    assert f'packages/{package_id}"' not in dev.get(f"{listed}?state=waiting").text
+    assert f'packages/{package_id}"' in dev.get(f"{listed}?state=cancelled").text
+    assert f'packages/{package_id}"' in dev.get(listed).text
 
 
 def test_a_workspace_in_simple_mode_has_no_releases_pages(browser: Browser) -> None:

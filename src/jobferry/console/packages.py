@@ -45,8 +45,10 @@ STATES = {
     "releasing": DeployStatus.RELEASING,
     "released": DeployStatus.SUCCESS,
     "failed": DeployStatus.FAILED,
+    "cancelled": None,
 }
-"""The list's state filter: its words and the state each stands for."""
+"""The list's state filter: its words and the state each stands for (``None``: the cancelled
+packages, whatever state they were cancelled in)."""
 UPDATES = {1: "add", 2: "change", 3: "delete"}
 GONE = (
     "The plan this package kept has expired; Plan again plans its frozen content against "
@@ -109,10 +111,11 @@ def packages_page(page: PageDep, name: str = "", state: str = "", offset: QueryI
     """The workspace's release packages, newest first, filtered by name and state."""
     require_enterprise(page)
     start = max(offset, 0) // PACKAGES_PAGE * PACKAGES_PAGE
-    statuses = (int(STATES[state]),) if state in STATES else ()
+    chosen = STATES.get(state)
     query = PackageQuery(
         key_word=name.strip() or None,
-        statuses=statuses,
+        statuses=(int(chosen),) if chosen is not None else (),
+        cancelled=state == "cancelled",
         limit=PACKAGES_PAGE,
         page=start // PACKAGES_PAGE,
     )

@@ -28,6 +28,18 @@ def _between(value: int | None, bounds: tuple[int | None, int | None]) -> bool:
     return (low is None or value >= low) and (high is None or value <= high)
 
 
+def _in_state(view: PackageView, query: PackageQuery) -> bool:
+    """Whether the package is in a state ``query`` asks for. *Decision:* DataArts leaves a
+    cancelled package's ``deploy_status`` as it was (1, waiting for approval) and marks it
+    ``delete_flag`` 1; an approver asking for the packages waiting (``deploy_status_filter``
+    ``[1]``) means the ones still to decide, so a cancelled package matches no status."""
+    if query.cancelled:
+        return bool(view.record.delete_flag)
+    if view.record.delete_flag:
+        return not query.statuses
+    return not query.statuses or int(view.status) in query.statuses
+
+
 def matches(view: PackageView, query: PackageQuery) -> bool:
     """Whether the package passes every filter of ``query``."""
     record = view.record
@@ -35,7 +47,7 @@ def matches(view: PackageView, query: PackageQuery) -> bool:
         (query.key_word is None or query.key_word in record.name)
         and (not query.apply_user_names or record.apply_user_name in query.apply_user_names)
         and (not query.deploy_user_names or record.deploy_user_name in query.deploy_user_names)
-        and (not query.statuses or int(view.status) in query.statuses)
+        and _in_state(view, query)
         and _between(record.apply_timestamp, query.apply_between)
         and _between(record.deploy_timestamp, query.deploy_between)
     )

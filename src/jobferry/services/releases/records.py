@@ -124,6 +124,11 @@ class PackageQuery:
     apply_user_names: tuple[str, ...] = ()
     deploy_user_names: tuple[str, ...] = ()
     statuses: tuple[int, ...] = ()
+    """``deploy_status_filter``: a cancelled package (``delete_flag`` 1) matches none of them,
+    since it waits for nothing and is released by no one; listed with no status filter, or
+    with ``cancelled``."""
+    cancelled: bool = False
+    """Only the cancelled packages (the console's "cancelled" state)."""
     apply_between: tuple[int | None, int | None] = (None, None)
     deploy_between: tuple[int | None, int | None] = (None, None)
     ascending: bool = False

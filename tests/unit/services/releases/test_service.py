@@ -336,6 +336,25 @@ def test_the_package_list_filters_and_pages(services: Services, team: Team) -> N
     assert [v.record.name for v in found] == ["pkg_a"]
 
 
+def test_a_cancelled_package_is_not_listed_as_waiting_but_as_cancelled(
+    services: Services, team: Team
+) -> None:
+    submit_job(services, team.developer, "a")
+    cancelled = make_package(services, team, "pkg_cancelled")
+    services.releases.cancel(team.developer, (cancelled,))
+    submit_job(services, team.developer, "b")
+    make_package(services, team, "pkg_waiting")
+
+    def names(query: PackageQuery) -> list[str]:
+        return [v.record.name for v in services.releases.packages(team.deployer, query)[1]]
+
+    assert names(PackageQuery(statuses=(1,))) == ["pkg_waiting"]
+    assert names(PackageQuery(statuses=(1, 2, 3, 5))) == ["pkg_waiting"]
+    assert names(PackageQuery(cancelled=True)) == ["pkg_cancelled"]
+    assert names(PackageQuery()) == ["pkg_waiting", "pkg_cancelled"]  # still listed, unfiltered
+    assert services.releases.packages(team.deployer, PackageQuery(statuses=(1,)))[0] == 1
+
+
 def test_production_changes_only_by_a_release(services: Services, team: Team) -> None:
     submit_job(services, team.developer, "daily")
     _deploy(services, team, make_package(services, team))
