@@ -15,8 +15,6 @@ from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 from huaweicloudsdkdataartsstudio.v1 import (
     CancelFactoryPackagesRequest,
     CancelFactoryPackagesRequestBody,
-    CreateFactoryPendingItemsPackageBody,
-    CreateFactoryPendingItemsPackageRequest,
     DeployFactoryPackagesRequest,
     DeployFactoryPackagesRequestBody,
     ListFactoryPendingItemsRequest,
@@ -30,7 +28,7 @@ from huaweicloudsdkdataartsstudio.v1 import (
 from huaweicloudsdkdgc.v1 import CreateJobRequest, CreateScriptRequest, ShowJobRequest
 
 from support.builders import make_job, make_script
-from support.releases import Person, sdk_package_detail, studio_person
+from support.releases import Person, sdk_package, sdk_package_detail, studio_person
 from support.server import ServerProcess, new_workspace, wait_for_task
 
 pytestmark = pytest.mark.e2e
@@ -47,20 +45,6 @@ def _items(person: Person, ws: str, name: str) -> list[Any]:
     request = ListFactoryPendingItemsRequest(workspace=ws, limit=100)
     listed = person.studio.list_factory_pending_items(request)
     return [i for i in listed.data if i.item_name.startswith(name)]
-
-
-def _package(person: Person, ws: str, items: list[Any], approver: str, name: str) -> str:
-    body = CreateFactoryPendingItemsPackageBody(
-        apply_user_id=items[0].submit_user_id,
-        package_name=name,
-        pending_item_list=[i.pending_item_id for i in items],
-        approver_ids=[approver],
-    )
-    created = person.studio.create_factory_pending_items_package(
-        CreateFactoryPendingItemsPackageRequest(workspace=ws, body=body)
-    )
-    assert created.package_name == name
-    return str(created.release_package_id)
 
 
 def test_the_release_flow_through_the_studio_sdk(server: ServerProcess) -> None:
@@ -101,7 +85,7 @@ def test_the_release_flow_through_the_studio_sdk(server: ServerProcess) -> None:
         (2, 1, 1),
     }
     assert {i.package_flag for i in items} == {0}
-    first = _package(developer, ws, items, approvers[0], f"{name}_pkg1")
+    first = sdk_package(developer, ws, f"{name}_pkg1", [approvers[0]], items)
 
     listed_packages = deployer.studio.list_factory_release_packages(
         ListFactoryReleasePackagesRequest(
@@ -139,9 +123,8 @@ def test_the_release_flow_through_the_studio_sdk(server: ServerProcess) -> None:
     assert released.name == f"{name}_a"
 
     _submit(developer, ws, f"{name}_b")
-    second = _package(
-        developer, ws, _items(developer, ws, f"{name}_b"), deployer.user_id, f"{name}_pkg2"
-    )
+    b_items = _items(developer, ws, f"{name}_b")
+    second = sdk_package(developer, ws, f"{name}_pkg2", [deployer.user_id], b_items)
     deployer.studio.cancel_factory_packages(
         CancelFactoryPackagesRequest(
             workspace=ws, body=CancelFactoryPackagesRequestBody(package_ids=[second])

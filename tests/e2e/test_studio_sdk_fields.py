@@ -19,8 +19,6 @@ from huaweicloudsdkdataartsstudio.v1 import (
     CancelFactoryPackagesRequestBody,
     CreateConnectionsRequest,
     CreateFactoryEnvRequest,
-    CreateFactoryPendingItemsPackageBody,
-    CreateFactoryPendingItemsPackageRequest,
     DeleteDataconnectionRequest,
     DeployFactoryPackagesRequest,
     DeployFactoryPackagesRequestBody,
@@ -53,7 +51,7 @@ from huaweicloudsdkdataartsstudio.v1 import (
 from huaweicloudsdkdgc.v1 import CreateJobRequest, CreateScriptRequest, ListJobsRequest
 
 from support.builders import make_job, make_script
-from support.releases import Person, studio_person
+from support.releases import Person, sdk_package, studio_person
 from support.sdkcalls import unset_fields
 from support.server import ServerProcess, new_workspace, wait_for_task
 
@@ -101,21 +99,6 @@ def _submit(person: Person, ws: str, name: str) -> None:
     person.dgc.create_job(CreateJobRequest(workspace=ws, body=make_job(name)))
 
 
-def _package(person: Person, ws: str, items: list[Any], approver: str, name: str) -> str:
-    body = CreateFactoryPendingItemsPackageBody(
-        apply_user_id=person.user_id,
-        package_name=name,
-        pending_item_list=[i.pending_item_id for i in items],
-        approver_ids=[approver],
-    )
-    created = person.studio.create_factory_pending_items_package(
-        CreateFactoryPendingItemsPackageRequest(workspace=ws, body=body)
-    )
-    assert created.package_name == name
-    assert unset_fields(created) == set()
-    return str(created.release_package_id)
-
-
 def _packages(person: Person, ws: str, **filters: Any) -> Any:
     request = ListFactoryReleasePackagesRequest(
         workspace=ws, body=ListReleasePackagesRequestBody(**filters)
@@ -153,7 +136,7 @@ def test_release_calls_with_every_optional_field_are_read_whole_by_the_sdk(
     items = dev.studio.list_factory_pending_items(
         ListFactoryPendingItemsRequest(workspace=ws, item_name=name, limit=100)
     ).data
-    first = _package(dev, ws, items, dep.user_id, f"{name}_p1")
+    first = sdk_package(dev, ws, f"{name}_p1", [dep.user_id], items)
 
     every_filter = {
         "key_word": f"{name}_p",
@@ -228,7 +211,7 @@ def test_release_calls_with_every_optional_field_are_read_whole_by_the_sdk(
         ListFactoryPendingItemsRequest(workspace=ws, item_name=f"{name}_2", update_type="2")
     ).data
     assert [(i.pending_version, i.deployed_version) for i in changed] == [(1, 1)]
-    second = _package(dev, ws, changed, dep.user_id, f"{name}_p2")
+    second = sdk_package(dev, ws, f"{name}_p2", [dep.user_id], changed)
     cancelled = dep.studio.cancel_factory_packages(
         CancelFactoryPackagesRequest(
             workspace=ws, body=CancelFactoryPackagesRequestBody(package_ids=[second])

@@ -37,6 +37,7 @@ from jobferry.storage import tables
 from jobferry.storage.releases import ItemFilter, ItemRecord
 from support.builders import make_job, make_script
 from support.console import admin_actor
+from support.sdkcalls import unset_fields
 from support.server import ServerProcess, new_user
 
 
@@ -331,11 +332,15 @@ def sdk_jobs(developer: Person, ws: str, prefix: str, count: int) -> None:
         developer.dgc.create_job(CreateJobRequest(workspace=ws, body=job))
 
 
-def sdk_package(developer: Person, ws: str, name: str, approvers: list[str]) -> str:
-    """Package every pending item of ``ws`` as ``name`` through the Studio SDK; its id."""
-    items = developer.studio.list_factory_pending_items(
-        ListFactoryPendingItemsRequest(workspace=ws, limit=100)
-    ).data
+def sdk_package(
+    developer: Person, ws: str, name: str, approvers: list[str], items: list[Any] | None = None
+) -> str:
+    """Package ``items`` (the SDK's pending items; every pending item of ``ws`` by default) as
+    ``name`` through the Studio SDK, its answer read whole; the package's id."""
+    if items is None:
+        items = developer.studio.list_factory_pending_items(
+            ListFactoryPendingItemsRequest(workspace=ws, limit=100)
+        ).data
     body = CreateFactoryPendingItemsPackageBody(
         apply_user_id=developer.user_id,
         package_name=name,
@@ -345,6 +350,8 @@ def sdk_package(developer: Person, ws: str, name: str, approvers: list[str]) -> 
     created = developer.studio.create_factory_pending_items_package(
         CreateFactoryPendingItemsPackageRequest(workspace=ws, body=body)
     )
+    assert created.package_name == name
+    assert unset_fields(created) == set()
     return str(created.release_package_id)
 
 
