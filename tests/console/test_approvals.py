@@ -78,10 +78,8 @@ def test_the_approvals_page_lists_who_signed_the_plan(browser: Browser, services
     assert "data-approve-form" not in page.text
     assert "approve.js" not in page.text  # no script where nothing is signed
     assert "status-successful" in page.text
-    assert (
-        browser.get(f"/console/w/{team.workspace_id}/releases/packages/x/approvals").status_code
-        == 400
-    )
+    misspelt = browser.get(f"/console/w/{team.workspace_id}/releases/packages/x/approvals")
+    assert misspelt.status_code == 404  # no such page: the package it names cannot be
     # Planned again, the plan moves: the page says its approvers sign it before a deploy.
     replanned = browser.post(f"/console/w/{team.workspace_id}/releases/packages/{package}/replan")
     assert_page(replanned, 200, "its approvers sign this plan (1 approval(s) needed")

@@ -120,7 +120,7 @@ def test_the_download_center_lists_downloads_and_deletes_packages(
     assert deleted.status_code == 303
     assert "No packages" in browser.get(f"/console/w/{seeded.workspace.id}/downloads").text
     gone = browser.get(f"/console/w/{seeded.workspace.id}/downloads/{item.id}/file")
-    assert_page(gone, 400, "generate it again")
+    assert_page(gone, 404, "generate it again")
 
 
 def test_export_pages_are_for_admins_and_developers(

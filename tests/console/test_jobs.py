@@ -230,13 +230,13 @@ def test_an_unknown_job_renders_a_page_saying_what_to_do_not_a_trace(
 ) -> None:
     ws = admin_scope(services).workspace.id
     response = browser.get(f"/console/w/{ws}/jobs/nope")
-    assert_page(response, 400, "The job does not exist")
+    assert_page(response, 404, "The job does not exist")
     assert "Traceback" not in response.text
     # In the workspace's menus still: its Jobs, Tasks, Routes… one click away.
     assert f'href="/console/w/{ws}/jobs"' in response.text
     assert f'href="/console/w/{ws}/tasks"' in response.text
     assert browser.get("/console/no/such/page").status_code == 404
-    assert_page(browser.get("/console/w/0000/jobs"), 400, "does not exist")
+    assert_page(browser.get("/console/w/0000/jobs"), 404, "does not exist")
 
 
 def test_ticked_jobs_download_at_once_with_their_dependencies(

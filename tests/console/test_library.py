@@ -111,7 +111,7 @@ def test_an_unknown_script_or_resource_says_what_to_do(
     browser: Browser, services: Services
 ) -> None:
     base = f"/console/w/{admin_scope(services).workspace.id}"
-    assert_page(browser.get(f"{base}/scripts/nope"), 400, "no script &#39;nope&#39;")
+    assert_page(browser.get(f"{base}/scripts/nope"), 404, "no script &#39;nope&#39;")
     resource = browser.get(f"{base}/resources/nope")
     assert_page(resource, 404, "no resource named &#39;nope&#39;")  # DLF.6241 is a 404 in the API
 

@@ -316,7 +316,7 @@ def test_who_may_package_and_an_unknown_package_in_the_consoles_words(
     total, _ = services.releases.packages(team.admin, PackageQuery())
     assert total == 0
     unknown = dev.get(f"{base}/packages/999")
-    assert unknown.status_code == 400  # DataArts answers an unknown package so
+    assert unknown.status_code == 404  # the API answers 400, as DataArts; a page is not there
     assert "Releases → Packages lists them" in main_text(unknown.text)
     assert_no_api_terms(unknown.text, API_SPEAK)
 
@@ -376,7 +376,7 @@ def test_numbers_past_what_the_database_stores_are_unknown_packages_or_refused_p
             dev.get(f"{base}/releases/packages/{number}/approvals"),
             dev.post(f"{base}/releases/packages/{number}/revoke", {}),
         ):
-            assert shown.status_code == 400, shown.text
+            assert shown.status_code == 404, shown.text  # no such package, no such page
             assert f"Release package '{number}' does not exist" in main_text(shown.text)
             assert_no_api_terms(shown.text, API_SPEAK)
     for path, parameter in (

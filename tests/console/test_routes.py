@@ -238,7 +238,7 @@ def test_a_route_is_removed_and_only_a_project_admin_may_change_routes(
     listed = browser.get(removed.headers["location"])
     assert "Removed route &#39;to-prod&#39; with its versions and history." in listed.text
     assert services.routes.list_all(seeded) == []
-    assert_page(browser.get(f"/console/w/{ws}/routes/to-prod"), 400, "the Routes page lists them")
+    assert_page(browser.get(f"/console/w/{ws}/routes/to-prod"), 404, "the Routes page lists them")
 
     services.routes.put(
         seeded, "kept", {"source": {"workspace": source}, "target": {"workspace": "prod"}}

@@ -2,10 +2,11 @@
 
 It is its own ASGI app so that its failures render as HTML pages (the API keeps its JSON error
 envelope): a jobferry error shows its message (which says what to do), an unknown path a 404
-page, anything unexpected a page naming the request id the server log has it under — never a
-stack trace; a client gone before its form was read ends its request quietly (499, a debug
-line), as no failure of the server. Responses carry a strict Content-Security-Policy: only the
-console's own script and style sheet run, no inline code.
+page, and so does an address naming an object that is not there (``console/missing.py``: the
+page links back to the object's list), anything unexpected a page naming the request id the
+server log has it under — never a stack trace; a client gone before its form was read ends
+its request quietly (499, a debug line), as no failure of the server. Responses carry a strict
+Content-Security-Policy: only the console's own script and style sheet run, no inline code.
 """
 
 from __future__ import annotations
@@ -46,7 +47,14 @@ from jobferry.console import (
     tasks,
 )
 from jobferry.console.fixes import said
-from jobferry.console.web import ErrorContext, SignInRequiredError, base_of, redirect, render
+from jobferry.console.web import (
+    ErrorContext,
+    MissingPageError,
+    SignInRequiredError,
+    base_of,
+    redirect,
+    render,
+)
 from jobferry.errors import InvalidRequestError, JobferryError, StorageError
 from jobferry.services.container import Services
 from jobferry.tasks.runner import TaskRunner
@@ -112,6 +120,17 @@ def create_console(services: Services, runner: TaskRunner) -> FastAPI:
     async def on_client_gone(request: Request, exc: ClientDisconnect) -> Response:
         # A browser closed or a form left mid-post: the client's doing, not a server error.
         return client_gone(request, log, _request_id(request))
+
+    @app.exception_handler(MissingPageError)
+    async def on_missing(request: Request, exc: MissingPageError) -> Response:
+        context = ErrorContext(
+            page=getattr(request.state, "console_page", None),
+            title=TITLES[404],
+            message=exc.message,
+            back_url=exc.back_url,
+            back_title=exc.back_title,
+        )
+        return render(request, context, status_code=404)
 
     @app.exception_handler(JobferryError)
     async def on_jobferry_error(request: Request, exc: JobferryError) -> Response:

@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from jobferry.console.fixes import said
+from jobferry.console.missing import PACKAGES, looked_up, package_number
 from jobferry.console.web import FormDep, Page, PageContext, PageDep, redirect, render, text
 from jobferry.domain.releases import DeployStatus
 from jobferry.errors import InvalidRequestError, JobferryError
@@ -135,7 +136,9 @@ def _approvals_view(
 def approvals_page(page: PageDep, package_id: str, approved: str = "") -> Response:
     """The package's approvals, the form that approves it with the viewer's key, and the
     command that does the same."""
-    return _approvals_view(page, package_id, message=APPROVED if approved else "")
+    package_number(page, package_id)
+    with looked_up(page, PACKAGES):
+        return _approvals_view(page, package_id, message=APPROVED if approved else "")
 
 
 @router.post("/w/{workspace_id}/releases/packages/{package_id}/approvals")

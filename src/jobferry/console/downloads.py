@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Response
 
 from jobferry.console.fixes import said
+from jobferry.console.missing import DOWNLOADS, looked_up
 from jobferry.console.web import (
     FormDep,
     Page,
@@ -55,7 +56,9 @@ def download_center(page: PageDep) -> Response:
 @router.get("/w/{workspace_id}/downloads/{download_id}/file")
 def download_file(page: PageDep, download_id: str) -> Response:
     """The package's bytes (recorded in the audit log by the service)."""
-    return package_download(*page.services.downloads.open(page.scope, download_id))
+    with looked_up(page, DOWNLOADS):
+        opened = page.services.downloads.open(page.scope, download_id)
+    return package_download(*opened)
 
 
 @router.post("/w/{workspace_id}/downloads/{download_id}/import")

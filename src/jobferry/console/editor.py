@@ -24,6 +24,7 @@ from fastapi import APIRouter, Response
 from starlette.exceptions import HTTPException
 
 from jobferry.console.fixes import said
+from jobferry.console.missing import JOBS, SCRIPTS, Listed, looked_up
 from jobferry.console.web import FormDep, Page, PageContext, PageDep, raw, redirect, render, text
 from jobferry.domain.definitions import CONTROL_FIELDS, SERVER_FIELDS
 from jobferry.domain.enums import CautionKind, TargetStatus
@@ -67,6 +68,8 @@ class Edited:
     start: dict[str, Any]
     rename: str
     """How to rename one, since the editor does not (``{old}``: the name edited)."""
+    listed: Listed
+    """The list of the kind, where the editor of one that is not there links back to."""
 
 
 EDITED = {
@@ -85,6 +88,7 @@ EDITED = {
             "params": [],
         },
         "rename it with jobferry jobs rename {old} {new} -w {workspace}",
+        JOBS,
     ),
     "scripts": Edited(
         "script",
@@ -94,6 +98,7 @@ EDITED = {
         lambda services, scope, name, body: services.reviews.script(scope, name, body),
         {"name": "new_script", "type": "Shell", "directory": "/", "content": "echo hello"},
         "create the new name with New script and delete '{old}'",
+        SCRIPTS,
     ),
 }
 
@@ -211,7 +216,9 @@ def edit_definition(page: PageDep, kind: str, name: str) -> Response:
     """A job's or a script's development state, to change."""
     edited = _edited(kind)
     page.require_change(WRITERS, f"change {edited.kind}s")
-    return _editor_page(page, edited, name, _text_of(edited.show(page.services, page.scope, name)))
+    with looked_up(page, edited.listed):
+        shown = edited.show(page.services, page.scope, name)
+    return _editor_page(page, edited, name, _text_of(shown))
 
 
 @router.post("/w/{workspace_id}/editor/{kind}")

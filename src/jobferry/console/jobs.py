@@ -15,6 +15,7 @@ from jobferry.console.deleting import delete_then_list, deleted_said
 from jobferry.console.editor import saved_said
 from jobferry.console.fixes import said
 from jobferry.console.listing import Listing, ListingAddressDep, Ticks, listing_query
+from jobferry.console.missing import JOBS, looked_up
 from jobferry.console.nodes import NodeView, node_views
 from jobferry.console.web import FormDep, Page, PageContext, PageDep, redirect, render, text, texts
 from jobferry.domain.enums import ListedStatus, ObjectKind
@@ -154,7 +155,8 @@ class JobContext(PageContext):
 def job_detail(page: PageDep, job_name: str, saved: str = "") -> Response:
     """One job: its description, node graph and nodes, schedule, parameters, versions,
     scheduling status and where it came from (``saved``: what the editor just saved)."""
-    return _job_page(page, job_name, saved=saved)
+    with looked_up(page, JOBS):
+        return _job_page(page, job_name, saved=saved)
 
 
 def _job_page(

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request, Response
 from jobferry.console.deleting import delete_then_list, deleted_said
 from jobferry.console.editor import saved_said
 from jobferry.console.listing import Listing, listing_query
+from jobferry.console.missing import RESOURCES, SCRIPTS, looked_up
 from jobferry.console.web import FormDep, Page, PageContext, PageDep, render
 from jobferry.domain.enums import ObjectKind
 from jobferry.services.definitions.records import ShownResource, ShownScript, SubmittedVersion
@@ -93,7 +94,8 @@ def resources_page(request: Request, page: PageDep) -> Response:
 def script_detail(page: PageDep, script_name: str, saved: str = "") -> Response:
     """One script: its content, type, connection, database, queue, versions and users
     (``saved``: what the editor just saved)."""
-    return _script_page(page, script_name, saved=saved)
+    with looked_up(page, SCRIPTS):
+        return _script_page(page, script_name, saved=saved)
 
 
 def _script_page(
@@ -124,7 +126,8 @@ def delete_script(page: PageDep, form: FormDep, script_name: str) -> Response:
 @router.get("/w/{workspace_id}/resources/{resource_name}")
 def resource_detail(page: PageDep, resource_name: str) -> Response:
     """One resource: its type, location, depend packages and files, and the jobs using it."""
-    resource = page.services.resources.detail(page.scope, resource_name)
+    with looked_up(page, RESOURCES):
+        resource = page.services.resources.detail(page.scope, resource_name)
     packages = resource.document.get("dependPackages")
     files = resource.document.get("dependFiles")
     context = ResourceContext(

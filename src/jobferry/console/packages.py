@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Response
 
 from jobferry.console.fixes import said
+from jobferry.console.missing import PACKAGES, looked_up, package_number
 from jobferry.console.plans import PlanObjects, plan_objects
 from jobferry.console.release_fixes import API_FIX
 from jobferry.console.releases import require_enterprise
@@ -293,7 +294,8 @@ def package_view(
     task: str = "",
 ) -> Response:
     require_enterprise(page)
-    view = page.services.releases.show(page.scope, package_id)
+    with looked_up(page, PACKAGES):  # a stale link, or a refused action on a package gone
+        view = page.services.releases.show(page.scope, package_id)
     followed = _task(page, view, task)
     summary = followed.summary
     if summary is not None and summary.done and view.status is DeployStatus.RELEASING:
@@ -337,11 +339,12 @@ def _approvals_said(page: Page, package_id: int, actions: Actions) -> tuple[str,
 
 
 @router.get("/w/{workspace_id}/releases/packages/{package_id}")
-def package_page(page: PageDep, package_id: int, made: str = "", task: str = "") -> Response:
+def package_page(page: PageDep, package_id: str, made: str = "", task: str = "") -> Response:
     """A package: its state, items, kept plan and the actions its state allows (``task``:
     follow a restore or a rollback to it)."""
     message = "Package created: its content is frozen and planned into production." if made else ""
-    return package_view(page, package_id, message=message, task=task.strip())
+    number = package_number(page, package_id)
+    return package_view(page, number, message=message, task=task.strip())
 
 
 def refused(page: Page, package_id: int, exc: JobferryError) -> Response:

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Response
 
 from jobferry.console.approvals import Signing, signing_for
 from jobferry.console.fixes import said
+from jobferry.console.missing import ROUTES, looked_up
 from jobferry.console.release_fixes import approval_refusal
 from jobferry.console.web import FormDep, Page, PageContext, PageDep, redirect, render, text
 from jobferry.domain.routes import Route
@@ -137,7 +138,8 @@ def _view(
 def route_approvals(page: PageDep, name: str, plan_id: str, approved: str = "") -> Response:
     """The plan's approvals, the form that approves it with the viewer's key, and its import
     once enough approvals count."""
-    return _view(page, name, plan_id, message=APPROVED if approved else "")
+    with looked_up(page, ROUTES):
+        return _view(page, name, plan_id, message=APPROVED if approved else "")
 
 
 @router.post("/w/{workspace_id}/routes/{name}/plans/{plan_id}/approvals")

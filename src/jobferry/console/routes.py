@@ -19,6 +19,7 @@ from fastapi import APIRouter, Response
 
 from jobferry.console.checking import promotion_plan
 from jobferry.console.fixes import said
+from jobferry.console.missing import ROUTES, looked_up
 from jobferry.console.route_approvals import Member, members, planned_already
 from jobferry.console.route_checks import existing_route, may_edit_routes, route_document
 from jobferry.console.route_form import (
@@ -34,6 +35,7 @@ from jobferry.console.route_form import (
 )
 from jobferry.console.web import (
     FormDep,
+    MissingPageError,
     Page,
     PageContext,
     PageDep,
@@ -321,7 +323,8 @@ def route(
 ) -> Response:
     """A route: its settings (to edit), "Promote now", its promotions and its versions, each
     newest first a page at a time (``offset``, ``versions``: where their pages start)."""
-    found = page.services.routes.get(page.scope, name)
+    with looked_up(page, ROUTES):
+        found = page.services.routes.get(page.scope, name)
     message = f"Saved route '{name}' as version {saved}." if saved else ""
     return _route_page(page, found, message=message, offsets=(offset, versions))
 
@@ -411,11 +414,14 @@ def promotion(page: PageDep, name: str, promotion_id: str, again: QueryInt = 0) 
     of the route's version it was made with: the check step when the plan has problems, else
     the plan; once imported, its task. On a route that requires approvals, a promotion
     already planned opens that plan's Approvals page unless ``again`` asks for a new plan."""
-    found = page.services.promotions.promotion(page.scope, name, promotion_id)
+    with looked_up(page, ROUTES):
+        found = page.services.promotions.promotion(page.scope, name, promotion_id)
     if found is None:
-        raise InvalidRequestError(
+        raise MissingPageError(
             f"Route '{name}' has no promotion {promotion_id}; promote it again from the "
-            "route's page on the Routes page."
+            "route's page.",
+            page.url(f"/routes/{quote(name, safe='')}"),
+            f"route '{name}'",
         )
     made_with = page.services.routes.get(page.scope, name, found.route_version).route
     if not _is_target(page, made_with):

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from jobferry.console.fixes import console_problems, said, task_refused, without_fix
+from jobferry.console.missing import TASKS, looked_up
 from jobferry.console.plans import task_plan
 from jobferry.console.remotes import refresh_failed
 from jobferry.console.web import FormDep, Page, PageContext, PageDep, QueryInt, redirect, render
@@ -171,7 +172,8 @@ def tasks_page(page: PageDep, offset: QueryInt = 0, kind: str = "", status: str 
 def task_page(page: PageDep, task_id: str, offset: QueryInt = 0, undone: QueryInt = 0) -> Response:
     """A task with its progress bar (polled while it runs), result, and a page of its
     subtasks (``offset``: where the page starts) or of what a rollback undid (``undone``)."""
-    return _task_view(page, task_id, offset=offset, undone=undone)
+    with looked_up(page, TASKS):
+        return _task_view(page, task_id, offset=offset, undone=undone)
 
 
 ROWS_PAGE = 100
@@ -294,7 +296,8 @@ async def task_status(
     """The task's state as JSON, for the progress bar; ``wait``: seconds to wait for a running
     task to end first (the bar asks with one: it shows the end as it happens and the progress
     every second meanwhile), read on the thread pool, no thread held while waiting."""
-    head = await page.services.tasks.head(page.scope, task_id, run_in_threadpool, wait=wait)
+    with looked_up(page, TASKS):
+        head = await page.services.tasks.head(page.scope, task_id, run_in_threadpool, wait=wait)
     summary = task_summary(page, head.task)
     return JSONResponse(summary.as_json(), headers={"Cache-Control": "no-store"})
 

@@ -15,12 +15,18 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from starlette.datastructures import FormData
 
+from jobferry.console.fixes import said
 from jobferry.domain.bounds import INT64_MAX, INT64_MIN
 from jobferry.domain.enums import Role
 from jobferry.domain.routes import carried_words
 from jobferry.domain.saving import CREATE, Expected
 from jobferry.domain.sizes import size_in_words
-from jobferry.errors import CsrfError, ProductionSideError, ShadowWorkspaceError
+from jobferry.errors import (
+    CsrfError,
+    ProductionSideError,
+    ShadowWorkspaceError,
+    WorkspaceNotFoundError,
+)
 from jobferry.services.accounts.records import Workspace
 from jobferry.services.accounts.signin import ConsoleSession, same_token
 from jobferry.services.container import Services
@@ -35,6 +41,18 @@ TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 class SignInRequiredError(Exception):
     """No live session: the handler sends the browser to the sign-in page."""
+
+
+class MissingPageError(Exception):
+    """The object a console page's address names does not exist (``console/missing.py``): the
+    console answers a 404 page with ``message`` and a link to ``back_url``, titled
+    ``back_title``."""
+
+    def __init__(self, message: str, back_url: str, back_title: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.back_url = back_url
+        self.back_title = back_title
 
 
 def base_of(request: Request) -> str:
@@ -171,7 +189,10 @@ def workspace_page(request: Request, workspace_id: str, session: SessionDep) -> 
     """The viewer in the workspace of the path (refused when they have no role there)."""
     services = services_of(request)
     actor = session.actor
-    scope = services.accounts.scope(actor, actor.project_id, workspace_id)
+    try:
+        scope = services.accounts.scope(actor, actor.project_id, workspace_id)
+    except WorkspaceNotFoundError as exc:  # a stale link, a typo: no such page
+        raise MissingPageError(said(exc), f"{base_of(request)}/", "the start page") from exc
     workspaces = services.accounts.list_workspaces(actor, actor.project_id)
     page = Page(request, session, scope, workspaces)
     request.state.console_page = page  # an error page of this request keeps its menus
@@ -312,6 +333,9 @@ class ErrorContext(PageContext):
     title: str
     message: str
     code: str = ""
+    back_url: str = ""
+    """The list a missing object belongs to (a 404 page), else empty."""
+    back_title: str = ""
 
 
 def render(request: Request, context: PageContext, *, status_code: int = 200) -> Response:
