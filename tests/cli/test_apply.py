@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -262,3 +263,33 @@ def test_a_change_past_the_plans_first_lines_is_the_first_one_on_screen(cli: Cli
     assert [cell.strip() for cell in rows[0][:3]] == ["OVERWRITE", "script", "s_2001"]
     assert "~ content: 'select 1;' → 'ls'" in result.stdout
     assert "Showing 40 of 2002 objects, those to change first" in result.stdout
+
+
+def test_the_import_task_and_the_audit_log_name_the_folder_applied_not_a_temporary_zip(
+    cli: Cli,
+) -> None:
+    root = definitions(cli.cwd / "my exämples")  # a space and a non-ASCII letter, kept as is
+    connected(cli)
+    applied = cli("apply", "-f", str(root), "--yes")
+    assert applied.exit_code == 0, (applied.stdout, applied.stderr)
+    assert "Import the jobs from folder my exämples." in applied.stdout
+    listed = cli.json("tasks", "list")["tasks"]
+    assert [t["name"] for t in listed] == ["Import the jobs from folder my exämples."]
+
+    # An import the server refuses is audited naming the package as uploaded: the folder.
+    path = cli.json("apply", "-f", str(root), "--yes")["path"]
+    now = datetime.now(UTC)  # in a freeze window
+    window = {
+        "from": (now - timedelta(hours=1)).isoformat(),
+        "to": (now + timedelta(hours=1)).isoformat(),
+    }
+    write(cli.cwd / "freeze.json", {"freeze": [window]})
+    assert cli.json("policies", "put", "-f", str(cli.cwd / "freeze.json"))["version"] == 1
+    body = {"path": path, "sameNamePolicy": "OVERWRITE"}
+    refused = cli.remote.call("POST", "/jobs/import", body, workspace=cli.workspace)
+    assert refused.status_code == 400, refused.text
+    entries = cli.json("audit", "--kind", "package")["entries"]
+    assert "folder my exämples" in [e["objectName"] for e in entries], entries
+    said = json.dumps([entries, listed], ensure_ascii=False) + applied.stdout + refused.text
+    assert ".zip" not in said
+    assert str(cli.cwd) not in said.replace(f"--config {cli.cwd}", "")  # no path of this machine

@@ -3,7 +3,8 @@ import pipeline.
 
 The folder (format: :mod:`jobferry.package.folder`) is read and checked first; one problem in
 any file and nothing is sent (exit 3, every problem named with its file). Then it is packed
-into a temporary package (the same files always give the same bytes) and imported as
+into a temporary package (the same files always give the same bytes), named for the folder
+(:func:`package_name`: the task's title and the audit log say ``folder examples``), and imported as
 ``jobferry import`` imports a package (:func:`jobferry.cli.transfer.import_package`): uploaded,
 planned with ``sameNamePolicy`` OVERWRITE (the files win) in ATOMIC mode, the plan's own actions
 shown, the import started with the plan's id after confirmation, and its task id printed with
@@ -66,6 +67,15 @@ def load_folder(root: Path) -> tuple[FolderObject, ...]:
     return read.objects
 
 
+def package_name(root: Path) -> str:
+    """What the import calls the package packed from ``root`` (its upload's file name, which
+    the server titles the task and names in the audit log with): the folder's own name
+    (``folder examples``) or the one file's (``daily_sales.job``), never a path of this
+    machine nor a zip the person never had."""
+    name = root.resolve().name or "root"  # "/" has no name
+    return name if root.is_file() else f"folder {name}"
+
+
 def apply_command(
     ctx: typer.Context,
     path: Annotated[
@@ -107,7 +117,7 @@ def apply_command(
     if not yes and not dry_run:
         terminal.require_person("apply", "apply", instead=" (or --dry-run to see the plan)")
     with tempfile.TemporaryDirectory(prefix="jobferry-apply-") as work:
-        package = Path(work) / f"{root.resolve().name or 'folder'}.zip"
+        package = Path(work) / package_name(root)  # the upload's name: the task's title
         with package.open("wb") as out:
             pack(objects, out, whole=prune)
         options = ImportOptions(

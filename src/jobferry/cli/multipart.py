@@ -8,12 +8,23 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
-from urllib.parse import quote
 
 CHUNK = 1 << 20
 
 Progress = Callable[[int, int | None], None]
 """Called with (bytes done, bytes in all or None) while a body goes up or comes down."""
+
+
+ESCAPED = {'"': "%22", "\r": "%0D", "\n": "%0A"}
+"""What a file name cannot hold as it is inside the quoted ``filename`` parameter, escaped as
+browsers escape it (the HTML standard's multipart/form-data encoding)."""
+
+
+def _quoted(name: str) -> str:
+    """A file name as the ``filename`` parameter carries it: its UTF-8 as it is (the server
+    reads it so), only the quote and line breaks escaped; not URL-encoded, which the server
+    would keep as it came (``my%20package.zip`` in the task's title)."""
+    return "".join(ESCAPED.get(char, char) for char in name)
 
 
 class MultipartFile:
@@ -23,7 +34,7 @@ class MultipartFile:
         self.boundary = f"jobferry-{uuid.uuid4().hex}"
         self._head = (
             f"--{self.boundary}\r\n"
-            f'Content-Disposition: form-data; name="{field}"; filename="{quote(path.name)}"\r\n'
+            f'Content-Disposition: form-data; name="{field}"; filename="{_quoted(path.name)}"\r\n'
             "Content-Type: application/zip\r\n\r\n"
         ).encode()
         self._tail = f"\r\n--{self.boundary}--\r\n".encode()
