@@ -2,8 +2,10 @@
 
 The real DataArts import reads packages from OBS only, so with ``upload = "obs"`` in the
 profile the CLI first uploads the file there with boto3 (OBS speaks the S3 API), then imports
-``obs://bucket/key``. The key is ``<obs_prefix><file stem>-<first 16 hex of sha256>.zip``:
-the same package always lands on the same key, another package never overwrites it.
+``obs://bucket/key``. The key is ``<obs_prefix><name>-<first 16 hex of sha256>.zip``, the name
+being the file's without its ``.zip`` and with every run of white space a ``-`` (``apply -f``
+names its package ``folder examples``): the same package always lands on the same key, another
+package never overwrites it, and the key needs no quoting in a path or a console.
 ``upload_file`` is used rather than a bare ``put_object``: it sends small packages as one
 ``PUT`` and large ones in parts (OBS supports both), and reports progress as it goes.
 """
@@ -11,6 +13,7 @@ the same package always lands on the same key, another package never overwrites 
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +29,8 @@ def object_key(target: ObsTarget, path: Path) -> str:
     with path.open("rb") as fh:
         while chunk := fh.read(1 << 20):
             digest.update(chunk)
-    return f"{target.prefix}{path.stem}-{digest.hexdigest()[:16]}{path.suffix or '.zip'}"
+    name = re.sub(r"\s+", "-", path.name.removesuffix(".zip"))
+    return f"{target.prefix}{name}-{digest.hexdigest()[:16]}.zip"
 
 
 def _client(target: ObsTarget) -> Any:
