@@ -284,10 +284,12 @@ def test_a_workspace_in_simple_mode_has_no_releases_pages(browser: Browser) -> N
     assert "Enterprise mode" not in browser.get(jobs or "/console/w/x/jobs").text
     found = re.search(r"/console/w/([^/]+)/", jobs)
     assert found
-    page = browser.get(f"/console/w/{found[1]}/releases/pending")
-    assert page.status_code == 400
-    assert "simple mode" in main_text(page.text)
-    assert_no_api_terms(page.text, API_SPEAK)
+    for path in ("pending", "packages", "packages/1", "packages/1/approvals"):
+        page = browser.get(f"/console/w/{found[1]}/releases/{path}")
+        assert page.status_code == 400, path
+        assert "simple mode" in main_text(page.text), path
+        assert_no_api_terms(page.text, API_SPEAK)
+        assert "update_work_space" not in page.text, path  # the API's call to switch modes
 
 
 def test_who_may_package_and_an_unknown_package_in_the_consoles_words(

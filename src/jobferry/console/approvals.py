@@ -15,6 +15,7 @@ from fastapi import APIRouter, Response
 
 from jobferry.console.fixes import said
 from jobferry.console.missing import PACKAGES, looked_up, package_number
+from jobferry.console.releases import require_enterprise
 from jobferry.console.web import FormDep, Page, PageContext, PageDep, redirect, render, text
 from jobferry.domain.releases import DeployStatus
 from jobferry.errors import InvalidRequestError, JobferryError
@@ -136,6 +137,7 @@ def _approvals_view(
 def approvals_page(page: PageDep, package_id: str, approved: str = "") -> Response:
     """The package's approvals, the form that approves it with the viewer's key, and the
     command that does the same."""
+    require_enterprise(page)
     package_number(page, package_id)
     with looked_up(page, PACKAGES):
         return _approvals_view(page, package_id, message=APPROVED if approved else "")
@@ -145,6 +147,7 @@ def approvals_page(page: PageDep, package_id: str, approved: str = "") -> Respon
 def approve(page: PageDep, form: FormDep, package_id: str) -> Response:
     """Keep the signature the page's script made of the package's statement (refusals said
     on the page in the console's words)."""
+    require_enterprise(page)
     number = _package_id(package_id)
     body: dict[str, object] = {
         "keyId": text(form, "key_id"),
