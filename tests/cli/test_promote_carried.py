@@ -157,7 +157,7 @@ def test_a_route_across_two_servers_through_carried_packages(cli: Cli, prod: Cli
     assert "Nothing would change" in again.output
     twice = prod("promote", route, "--in", "full.zip", "--apply", "--yes")  # taken in once
     assert twice.exit_code == 0, twice.output
-    assert f"jobferry rollback {done['task']['id']}" in twice.output
+    assert f"rollback {done['task']['id']} -w " in " ".join(twice.output.split())
 
     carried_out = test.json("routes", "history", route)["promotions"]
     assert {p["carried"] for p in carried_out} == {"out"}
@@ -202,6 +202,30 @@ def test_out_and_in_say_which_options_fit_and_which_side_to_run_on(cli: Cli) -> 
         f"make the route there: jobferry routes create {outward} --from-carried --from-id "
         f"{cli.workspace} --to WORKSPACE" in said
     )
+
+
+@pytest.mark.slow  # a server of its own for the target side
+def test_a_package_taken_in_again_names_the_rollback_of_its_import_in_the_routes_target(
+    cli: Cli, prod: Cli
+) -> None:
+    test = cli
+    seed(test.remote, ("daily_sales",), workspace=test.workspace)
+    route = _routes(test, prod)
+    _out(test, route, "p1.zip")
+    done = prod.json("promote", route, "--in", "p1.zip", "--apply", "--yes")
+    elsewhere = prod.remote.new_workspace("elsewhere")  # the context's workspace is another
+
+    again = prod("promote", route, "--in", "p1.zip", workspace=elsewhere)
+
+    assert again.exit_code == 0, again.output
+    said = " ".join(again.stdout.split())
+    target = prod.remote.workspace_name(prod.workspace)
+    command = f"jobferry --config {prod.config} rollback {done['task']['id']} -w {target}"
+    assert said.endswith(f"roll that import back first: {command}"), said
+    # The command it names rolls that import back as it is, whatever the context's workspace.
+    undone = prod(*command.split()[3:], "--yes", workspace=elsewhere)
+    assert undone.exit_code == 0, undone.output
+    assert prod.json("routes", "history", route)["promotions"][0]["applied"] is False
 
 
 def _status(cli: Cli, name: str) -> str:

@@ -239,14 +239,15 @@ def _carried_in(ctx: typer.Context, s: Session, name: str, file: Path) -> tuple[
 
 
 def _taken_in_before(s: Session, name: str, refused: dict[str, Any]) -> None:
-    """A package taken in and imported already: nothing would change, said with the fix."""
-    task = refused.get("task_id")
+    """A package taken in and imported already: nothing would change, said with the fix (the
+    rollback as this invocation would run it, in the route's target workspace: ``s``'s)."""
+    task = str(refused.get("task_id"))
     s.output.finish(
         {"route": name, "promotion": None, "task": None, "takenInBefore": refused},
         ExitCode.OK,
         f"Nothing would change: package sha256 {refused.get('package_sha256')} was taken "
         f"in and imported already (task {task}); to import it again, roll that import "
-        f"back first: jobferry rollback {task}.",
+        f"back first: {rollback_command_line(s, task)}",
     )
 
 
