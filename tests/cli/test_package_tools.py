@@ -145,6 +145,18 @@ def test_verify_fails_when_an_entry_changed_after_signing(tmp_path: Path, packag
     assert "scripts/daily_sales_sql.script" in result.stderr
 
 
+def test_verify_of_a_changed_entry_says_the_mismatch_once_and_the_fix_as_its_fix(
+    package: Path,
+) -> None:
+    tamper(package, "scripts/daily_sales_sql.script", b'{"name": "daily_sales_sql"}')
+    result = invoke(["package", "verify", str(package)])
+    assert result.exit_code == 3
+    fixes = [line for line in result.stderr.splitlines() if line.startswith("fix:")]
+    assert fixes == [], result.stderr  # the mismatch is no fix: the message says it, and what to do
+    assert result.stderr.count("where manifest.json lists") == 1, result.stderr
+    assert "export it again from its source workspace" in result.stderr
+
+
 def test_verify_fails_when_the_manifest_changed_after_signing(
     tmp_path: Path, package: Path
 ) -> None:

@@ -135,16 +135,18 @@ def _report_api_error(out: Output, exc: ApiError) -> ExitCode:
 
 
 def _problem_hints(out: Output, body: dict[str, Any], said: str) -> None:
-    """Each problem of a refusal, with its fix, under its message (a lone problem the message
-    says already is not said again)."""
+    """Each problem of a refusal under its message: with its fix as a ``fix:`` line, one
+    without as a line of its own (one the message says already is not said again)."""
     for item in body.get("problems") or body.get("details") or []:
         if isinstance(item, dict):
             text = item.get("detail") or item.get("message") or item.get("reason") or str(item)
             fix = f" — {item['fix']}" if item.get("fix") else ""
         else:
             text, fix = str(item), ""
-        if fix or str(text) not in said:
+        if fix:
             out.hint(f"{text}{fix}")
+        elif str(text) not in said:
+            out.detail(str(text))
 
 
 def _hint(exc: ApiError) -> str | None:
@@ -163,9 +165,7 @@ def _report_local(out: Output, exc: JobferryError) -> None:
     body = exc.envelope()
     said = exc.message if out.json_mode else refusal_text(exc.message, body)
     out.error(exc.code, said, exc.context)
-    for problem in exc.context.get("problems") or []:
-        if isinstance(problem, dict):
-            out.hint(str(problem.get("message") or problem))
+    _problem_hints(out, exc.context, said)
 
 
 def _print_version(value: bool) -> None:

@@ -220,6 +220,11 @@ class Output:
         label = f"error {code}: " if code else "error: "
         self.err.print(Text.assemble((label, "red bold"), message))
 
+    def detail(self, text: str) -> None:
+        """One more thing a failure found, under its message (human mode, standard error)."""
+        if not self.json_mode:
+            self.err.print(Text(f"  {text}"))
+
     def hint(self, text: str) -> None:
         """How to fix what just failed (human mode, standard error)."""
         if not self.json_mode:
