@@ -115,6 +115,35 @@ def test_a_target_owned_path_naming_no_field_is_refused_before_anything_is_sent(
     assert cli.json("profiles", "list")["profiles"] == []
 
 
+def test_distrusting_a_key_says_when_the_workspace_still_imports_what_it_signed(
+    cli: Cli,
+) -> None:
+    public = cli.json("keys", "create")["publicKey"]
+    prod = cli.remote.new_workspace("prod")
+    name = cli.remote.workspace_name(prod)
+    key_id = cli.json("keys", "trust", "test-env", public, workspace=prod)["keyId"]
+
+    distrusted = cli("keys", "distrust", key_id, workspace=prod)
+
+    assert distrusted.exit_code == 0, distrusted.output
+    said = " ".join(distrusted.stdout.split())
+    assert f"Workspace '{name}' does not require signed packages" in said
+    assert f"still take the packages key {key_id} signed, as untrusted ones" in said
+    command = said.rsplit("To refuse them: ", 1)[1]
+    assert command == f"jobferry --config {cli.config} workspaces settings {name} --require-signed"
+    required = cli(*command.split()[3:])  # the command it names does what it says
+    assert required.exit_code == 0, required.output
+    assert "signed packages only: yes" in required.stdout
+    cli.json("keys", "trust", "test-env", public, workspace=prod)
+    answer = cli.json("keys", "distrust", key_id, workspace=prod)
+    assert answer == {"distrusted": key_id, "requireSigned": True}
+    quiet = cli("keys", "trust", "test-env", public, workspace=prod)
+    assert quiet.exit_code == 0, quiet.output
+    again = cli("keys", "distrust", key_id, workspace=prod)  # refused from now on: no note
+    assert again.exit_code == 0, again.output
+    assert "does not require signed packages" not in again.stdout
+
+
 def test_keys_create_show_trust_list_distrust_delete(cli: Cli) -> None:
     created = cli.json("keys", "create")
     public = created["publicKey"]

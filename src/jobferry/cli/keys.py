@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
+from jobferry.cli.asking import own_command_line
 from jobferry.cli.client import ApiError, segment
 from jobferry.cli.exits import CliUsageError
 from jobferry.cli.files import file_text
@@ -179,9 +180,40 @@ def distrust_key(
     json_mode: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Stop trusting a key."""
+    """Stop trusting a key (packages it signed are refused only where the workspace requires
+    signed packages: the note says so when it does not)."""
     s = session(ctx, json_mode, workspace)
-    s.client().call("DELETE", f"/trusted-keys/{segment(key_id)}")
+    client = s.client()
+    client.call("DELETE", f"/trusted-keys/{segment(key_id)}")
+    settings = _settings(s)
+    required = settings.get("requireSigned")
     s.output.result(
-        {"distrusted": key_id}, f"Key {key_id} is no longer trusted in {s.workspace_label()}."
+        {"distrusted": key_id, "requireSigned": required},
+        f"Key {key_id} is no longer trusted in {s.workspace_label()}.",
     )
+    if required is False and not s.output.json_mode:
+        name = str(settings.get("name"))
+        command = own_command_line(
+            s, "workspaces", "settings", name, "--require-signed", scoped=False
+        )
+        s.output.note(
+            f"Workspace '{name}' does not require signed packages, so its imports still take "
+            f"the packages key {key_id} signed, as untrusted ones (as unsigned ones). To "
+            f"refuse them: {command}",
+            style="yellow",
+        )
+
+
+def _settings(s: Session) -> dict[str, Any]:
+    """The settings of the command's workspace as the workspace list answers them (empty
+    when the endpoint cannot tell: it has no such list)."""
+    try:
+        listed = mapping(s.client().call("GET", "/workspaces", scoped=False))
+    except ApiError:
+        return {}
+    found = s.target_workspace()
+    wanted = found.id if found is not None else s.client().workspace
+    for item in listed.get("workspaces") or []:
+        if mapping(item).get("id") == wanted:
+            return mapping(item)
+    return {}
