@@ -46,12 +46,8 @@ def route_fix(
             f"--secret KEY=@FILE{where}; or map it to another connection in the "
             f"route's profile ({edit} --profile NAME)"
         )
-    if reason == ProblemReason.DRIFT:
-        return (
-            "carry the change back to the source and promote again, or promote with --on-drift "
-            "keep-target (leave it as it is) or --on-drift take-package (overwrite the change) "
-            f"for this run ({edit} --on-drift … for every run)"
-        )
+    if reason in (ProblemReason.DRIFT, ProblemReason.OLDER_PACKAGE):
+        return _on_drift(problem, route, edit)
     if reason == ProblemReason.SCHEDULED and problem.get("action") == "DELETE":
         return (
             f"{stop_it(name, workspace, remote)}, let the import stop "
@@ -79,3 +75,34 @@ def route_fix(
             "source deleted it"
         )
     return None
+
+
+def _on_drift(problem: dict[str, Any], route: str, edit: str) -> str:
+    """What ``--on-drift`` decides: an object changed in the target since an import wrote it,
+    or one a package older than the one that last wrote it would put back."""
+    if problem.get("reason") == ProblemReason.DRIFT:
+        return (
+            "carry the change back to the source and promote again, or promote with --on-drift "
+            "keep-target (leave it as it is) or --on-drift take-package (overwrite the change) "
+            f"for this run ({edit} --on-drift … for every run)"
+        )
+    return _older(route, edit, problem.get("action") == "DELETE")
+
+
+def _older(route: str, edit: str, deleting: bool) -> str:
+    """An older package than the one of the same source that last wrote the object: a newer
+    one is cut on the source's side (a carried route's package is taken in from a file)."""
+    newer = (
+        f"promote a package cut since (on the source's server: jobferry promote {quoted(route)} "
+        "--out FILE, then --in FILE here)"
+    )
+    if deleting:
+        return (
+            f"{newer}, or promote with --keep-deletes (keep it) or --on-drift take-package "
+            "(delete it) for this run"
+        )
+    return (
+        f"{newer}, or promote with --on-drift keep-target (leave it as it is) or --on-drift "
+        f"take-package (take this package's version) for this run ({edit} --on-drift … for "
+        "every run)"
+    )
