@@ -59,6 +59,7 @@ def test_promotion_after_promotion_through_one_route(cli: Cli) -> None:
     human = cli("promote", route, "--apply", "--yes")
     assert human.exit_code == 0, human.output
     assert "Roll it back with: jobferry" in human.stdout
+    assert "Imported." in human.stdout.splitlines()  # the verdict, as import's
 
     history = cli.json("routes", "history", route)["promotions"]
     assert [p["applied"] for p in history] == [True, True]  # plans without --apply: not listed

@@ -411,6 +411,8 @@ def _import(s: Session, name: str, plan_id: str, result: dict[str, Any]) -> None
     code = task_exit(task)
     out.result(result)
     if not out.json_mode:
+        if not code:  # the verdict, as an import's: then the task and its rollback
+            out.line("Imported.", style="green")
         out.line(last_line(s, task))
     if code:
         raise typer.Exit(int(code))
