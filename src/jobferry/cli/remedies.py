@@ -59,6 +59,12 @@ def _release_policy(body: dict[str, Any]) -> str:
     return ", and ".join(said)
 
 
+def _in_target(body: dict[str, Any]) -> str:
+    """`` -w NAME`` of a route's target workspace a refusal names (none: it names none)."""
+    value = body.get("target_workspace")
+    return f" -w {_quoted(value)}" if isinstance(value, str) and value else ""
+
+
 def _sha(body: dict[str, Any]) -> str:
     sha = body.get("missing_sha256")
     return f" (sha256 {sha})" if isinstance(sha, str) and sha else ""
@@ -190,7 +196,7 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
         ),
         Remedy.ROLL_BACK_FIRST: lambda b: (
             "Nothing needs doing; to import it again, roll that import back first: jobferry "
-            f"rollback {_name(b, 'task_id', 'TASK')}."
+            f"rollback {_name(b, 'task_id', 'TASK')}{_in_target(b)}."
         ),
         Remedy.RECORD_PROMOTION_IMPORT: lambda b: (
             f"Import the promotion's package with jobferry promote {route(b)} --apply, which "
@@ -210,7 +216,7 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
         Remedy.TRUST_SOURCE_KEY: lambda b: (
             "Give the source workspace a signing key (jobferry keys create there) and cut the "
             "package again, or trust the source's key in the target workspace (jobferry keys "
-            "trust NAME 'ed25519:…')."
+            f"trust NAME 'ed25519:…'{_in_target(b)})."
         ),
         Remedy.EXPORT_IN_BACKGROUND: lambda b: (
             "Give the names in a file (jobferry export --names-file FILE): it exports them in "

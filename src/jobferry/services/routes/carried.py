@@ -85,7 +85,7 @@ def read_carried(
         manifest, sha256 = reader.manifest, reader.sha256
         signature = check_signature(reader.manifest_bytes, reader.signature, trusted)
     if signature.state == "invalid":
-        check_signed(route, signature)
+        check_signed(route, signature, target.workspace.name)
     block = route_block(manifest)
     if block is None:
         raise _refused(
@@ -96,7 +96,7 @@ def read_carried(
             remedy=Remedy.CUT_OUT,
         )
     check_identity(route, block, manifest)
-    check_signed(route, signature)
+    check_signed(route, signature, target.workspace.name)
     size = CutSize(
         kinds[ObjectKind.JOB],
         len(deleted_objects(manifest)),
@@ -106,9 +106,9 @@ def read_carried(
     return CarriedIn(block, sha256, size)
 
 
-def check_signed(route: Route, check: SignatureCheck) -> None:
+def check_signed(route: Route, check: SignatureCheck, workspace: str | None = None) -> None:
     """An invalid signature is always refused; with ``requireSignature`` only a valid one (by
-    a key the target workspace trusts) passes."""
+    a key the target workspace trusts, ``workspace``: where a fix trusts the key) passes."""
     if check.state == "invalid":
         fix, remedy = "carry the package unchanged from the source server, or cut it again", None
     elif route.require_signature and check.state != "valid":
@@ -126,6 +126,7 @@ def check_signed(route: Route, check: SignatureCheck) -> None:
         f"its signature is {check.state}{why}: {check.detail}",
         fix=fix,
         remedy=remedy,
+        target_workspace=workspace,
     )
 
 
@@ -156,9 +157,12 @@ def check_identity(route: Route, block: RouteBlock, manifest: dict[str, Any] | N
         )
 
 
-def check_repeated(route: Route, sha256: str, history: Sequence[Promotion]) -> None:
+def check_repeated(
+    route: Route, sha256: str, history: Sequence[Promotion], workspace: str | None = None
+) -> None:
     """The same package is taken in once: again after its import applied (and was not rolled
-    back), it would be imported and listed twice."""
+    back), it would be imported and listed twice (``workspace``: the target, where the fix
+    rolls that import back)."""
     done = next(
         (
             p
@@ -179,6 +183,7 @@ def check_repeated(route: Route, sha256: str, history: Sequence[Promotion]) -> N
         remedy=Remedy.ROLL_BACK_FIRST,
         task_id=done.task_id,
         package_sha256=sha256,
+        target_workspace=workspace,
     )
 
 

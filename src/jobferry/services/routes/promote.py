@@ -191,7 +191,7 @@ class RoutePromotions:
         taken = read_carried(self.packages, target, path, trusted, route)
         with self.db.transaction() as tx:
             history = self._history(tx, scope, name, HISTORY)
-            check_repeated(route, taken.sha256, history)
+            check_repeated(route, taken.sha256, history, target.workspace.name)
             check_chain(route, taken.block, history)
             item = _new_promotion(
                 scope,

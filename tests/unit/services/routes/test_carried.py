@@ -125,15 +125,26 @@ def test_an_invalid_signature_is_refused_and_an_unsigned_one_when_the_route_asks
     check_signed(strict, SignatureCheck("valid", "k", "signed by trusted key k"))
 
 
+def test_an_untrusted_signature_is_trusted_in_the_routes_target_workspace() -> None:
+    strict = replace(ROUTE, require_signature=True)
+    with pytest.raises(CarriedPackageError) as refused:
+        check_signed(strict, SignatureCheck("untrusted", "k", "signed by key k"), "prod")
+    assert refused.value.context["target_workspace"] == "prod"
+    said = refusal_text(refused.value.message, refused.value.envelope())
+    # The command's workspace may be another (the context's): the fix names the route's target.
+    assert "trust the source's key in the target workspace (jobferry keys trust NAME " in said
+    assert "'ed25519:…' -w prod)." in said
+
+
 def test_the_same_package_is_taken_in_again_only_when_its_import_did_not_apply() -> None:
     sha = "0" * 64
     imported = _promotion(200, Carried.IN, "SUCCESSFUL")
     with pytest.raises(CarriedPackageError) as refused:
-        check_repeated(ROUTE, sha, [imported])
+        check_repeated(ROUTE, sha, [imported], "prod")
     assert _rule(refused) == "route.repeated"
     assert refused.value.context["task_id"] == "t"
     said = refusal_text(refused.value.message, refused.value.envelope())
-    assert "jobferry rollback t" in said
+    assert "jobferry rollback t -w prod." in said  # in the route's target workspace
     check_repeated(ROUTE, "1" * 64, [imported])  # another package
     check_repeated(ROUTE, sha, [_promotion(200, Carried.IN)])  # taken in, never imported
     check_repeated(ROUTE, sha, [_promotion(200, Carried.IN, "FAILED")])
