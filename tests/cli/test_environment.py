@@ -128,7 +128,7 @@ def test_distrusting_a_key_says_when_the_workspace_still_imports_what_it_signed(
     assert distrusted.exit_code == 0, distrusted.output
     said = " ".join(distrusted.stdout.split())
     assert f"Workspace '{name}' does not require signed packages" in said
-    assert f"still take the packages key {key_id} signed, as untrusted ones" in said
+    assert f"still take the packages key {key_id} signed (untrusted, as they take" in said
     command = said.rsplit("To refuse them: ", 1)[1]
     assert command == f"jobferry --config {cli.config} workspaces settings {name} --require-signed"
     required = cli(*command.split()[3:])  # the command it names does what it says

@@ -198,7 +198,7 @@ def distrust_key(
         )
         s.output.note(
             f"Workspace '{name}' does not require signed packages, so its imports still take "
-            f"the packages key {key_id} signed, as untrusted ones (as unsigned ones). To "
+            f"the packages key {key_id} signed (untrusted, as they take unsigned ones). To "
             f"refuse them: {command}",
             style="yellow",
         )
