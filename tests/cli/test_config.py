@@ -188,6 +188,25 @@ def test_config_init_writes_a_context_from_the_servers_credentials(tmp_path: Pat
     assert (context.ak, context.sk, context.missing) == ("AK-FIRST", "SK-FIRST", ())
 
 
+def test_config_init_in_words_and_a_try_it_command_that_reads_the_file_it_wrote(
+    tmp_path: Path,
+) -> None:
+    credentials = _server_credentials(tmp_path / "data")
+    config = tmp_path / "elsewhere.toml"  # not the default file: the command must name it
+    made = invoke(["--config", str(config), "config", "init", "--from", str(credentials)])
+    assert made.exit_code == 0, made.output
+    assert re.search(r"^project id: +p-first$", made.stdout, re.M), made.stdout
+    assert re.search(r"^access key: +AK-FIRST$", made.stdout, re.M), made.stdout
+    assert "projectId" not in made.stdout
+    assert "accessKey" not in made.stdout
+    tried = made.stdout.strip().splitlines()[-1]
+    assert tried == f"Try it: jobferry --config {config} --context default config show"
+    shown = invoke(tried.split()[3:])  # as printed, nothing else
+    assert shown.exit_code == 0, shown.output
+    assert re.search(r"^config file: +" + re.escape(str(config)), shown.stdout, re.M)
+    assert re.search(r"^secret key: +set$", shown.stdout, re.M), shown.stdout
+
+
 def test_config_init_keeps_what_the_file_holds_and_never_overwrites(tmp_path: Path) -> None:
     credentials = _server_credentials(tmp_path / "data")
     config = tmp_path / "config.toml"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,9 +14,18 @@ import typer
 
 from jobferry.cli.config import default_config_path
 from jobferry.cli.exits import CliUsageError
-from jobferry.cli.session import JsonOption, WorkspaceOption, session
+from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
 
 app = typer.Typer(help="The config file's contexts (endpoint, project, credentials).")
+
+LABELS = {
+    "configFile": "config file",
+    "projectId": "project id",
+    "accessKey": "access key",
+    "secretKey": "secret key",
+}
+"""The words ``config show`` and ``config init`` label their fields with (``--json`` keeps the
+keys)."""
 
 CREDENTIALS = "admin-credentials.json"
 """The file ``jobferry serve`` keeps the admin credentials it generated in, in its data folder
@@ -53,7 +63,9 @@ def show_context(
         return
     # what remote commands still lack, as words: `none`, or `endpoint, project_id`
     shown = {**view, "missing": ", ".join(context.missing) or "none"}
-    out.fields([(key, "" if value is None else value) for key, value in shown.items()])
+    out.fields(
+        [(LABELS.get(key, key), "" if value is None else value) for key, value in shown.items()]
+    )
 
 
 @app.command("init")
@@ -131,10 +143,21 @@ def init_context(
     if s.output.json_mode:
         s.output.emit(view)
         return
-    s.output.fields([(key, value) for key, value in view.items() if key != "replaced"])
-    if replaced:
+    _say_written(s, view)
+
+
+def _say_written(s: Session, view: dict[str, Any]) -> None:
+    """The context ``config init`` wrote, in words, and the command that shows it as remote
+    commands will read it (from the file written: ``--config`` when it is not the default)."""
+    s.output.fields(
+        [(LABELS.get(key, key), value) for key, value in view.items() if key != "replaced"]
+    )
+    name = str(view["context"])
+    if view["replaced"]:
         s.output.line(f"Replaced the context '{name}' the file held.")
-    s.output.line(f"Try it: jobferry --context {name} config show")
+    given = ["--config", str(s.config)] if s.config is not None else []  # not the default file
+    tried = shlex.join(["jobferry", *given, "--context", name, "config", "show"])
+    s.output.line(f"Try it: {tried}")
 
 
 def _credentials(path: Path) -> dict[str, str]:
