@@ -198,7 +198,7 @@ def _inflate_some(
             fed += len(piece)
             out = inflater.decompress(piece, ask)
     except zlib.error as exc:
-        raise _damaged(entry, f"Error -3 while decompressing data: {exc}") from exc
+        raise _damaged(entry, str(exc)) from exc  # zlib's words: "Error -3 while …: …"
     return out, fed
 
 

@@ -114,6 +114,14 @@ def _broken_stream(package: bytes) -> bytes:
     return package[:data_at] + b"\xff\xff\xff" + package[data_at + 3 :]
 
 
+def test_a_broken_deflate_stream_says_zlibs_error_once() -> None:
+    with pytest.raises(PackageError) as refused:
+        read_package(_broken_stream(make_zip()))
+    said = refused.value.message
+    assert "it cannot be unpacked (Error -3 while decompressing data: " in said
+    assert said.count("Error -3 while decompressing data") == 1, said
+
+
 @pytest.mark.parametrize(
     "damage",
     [_bad_crc, _local_name, _local_magic, _short_size, _encrypted, _broken_stream],
