@@ -130,6 +130,18 @@ def test_tasks_show_waits_and_reports(cli: Cli) -> None:
     assert "DLF.0810" in missing.stderr
 
 
+def test_a_workspace_export_says_the_scripts_and_resources_it_carries_beside_its_jobs(
+    cli: Cli,
+) -> None:
+    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)  # 2 scripts and a resource
+    human = cli("export", "--workspace-all", "-o", "all.zip")
+    assert human.exit_code == 0, human.output
+    said = " ".join(human.stdout.split())
+    assert "(1 job(s), 2 script(s), 1 resource(s), 0 deletion(s), " in said, said
+    result = cli.json("export", "--workspace-all", "-o", "again.zip")
+    assert (result["jobs"], result["scripts"], result["resources"]) == (1, 2, 1)
+
+
 def test_export_for_a_target_prints_its_counts_like_the_other_exports(cli: Cli) -> None:
     seed(cli.remote, ("daily_sales", "weekly_sales", "old_report"), workspace=cli.workspace)
     deleted = cli.remote.call("DELETE", "/jobs/old_report", workspace=cli.workspace)

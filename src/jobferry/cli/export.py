@@ -23,6 +23,7 @@ from jobferry.cli.output import size_text
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
 from jobferry.cli.tasks import wait_for
 from jobferry.domain.enums import ExportChanges, ExportMode, ExportStatus, ObjectKind, TaskStatus
+from jobferry.domain.routes import carried_words
 from jobferry.package.manifest import deleted_objects
 from jobferry.package.reader import PackageReader
 
@@ -137,9 +138,10 @@ def export_command(
     out = s.output
     where = result.get("path") or result.get("file")
     counted = ""
-    if "deletions" in result:
-        jobs_in = result.get("jobCount", result.get("jobs"))
-        counted = f"{jobs_in} job(s), {result['deletions']} deletion(s), "
+    if "deletions" in result:  # its scripts and resources too (None: a server not counting them)
+        jobs_in = int(result.get("jobCount", result.get("jobs")) or 0)
+        scripts, resources = result.get("scripts"), result.get("resources")
+        counted = f"{carried_words(jobs_in, int(result['deletions']), scripts, resources)}, "
     out.result(result, f"Exported to {where} ({counted}{size_text(result.get('size'))}).")
     if not out.json_mode and result.get("sha256"):
         out.note(f"sha256 {result['sha256']}")
@@ -242,6 +244,8 @@ def export_task(
         "taskId": task_id,
         "downloadId": download_id,
         "jobs": result.get("jobs"),
+        "scripts": result.get("scripts"),
+        "resources": result.get("resources"),
         "deletions": result.get("deletions", 0),
     }
 

@@ -11,7 +11,14 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from jobferry.domain.enums import ExportChanges, ExportMode, ExportStatus, TaskKind, TaskStatus
+from jobferry.domain.enums import (
+    ExportChanges,
+    ExportMode,
+    ExportStatus,
+    ObjectKind,
+    TaskKind,
+    TaskStatus,
+)
 from jobferry.errors import InvalidRequestError, JobferryError
 from jobferry.package.layout import Layout
 from jobferry.services.context import WRITERS, Scope, now_ms
@@ -342,6 +349,8 @@ class ExportService:
                 "size": item.size,
                 "sha256": item.sha256,
                 "jobs": len(selection),
+                "scripts": written.of(ObjectKind.SCRIPT),
+                "resources": written.of(ObjectKind.RESOURCE),
                 "entries": written.entries,
             }
             if job.obs_path:
