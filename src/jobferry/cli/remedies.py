@@ -65,6 +65,23 @@ def _in_target(body: dict[str, Any]) -> str:
     return f" -w {_quoted(value)}" if isinstance(value, str) and value else ""
 
 
+def _trust_source_key(body: dict[str, Any]) -> str:
+    """A route requiring a signature refused a package: an unsigned one is cut again signed,
+    one signed by a key the target does not trust is taken once that key is trusted there."""
+    trust = f"jobferry keys trust NAME 'ed25519:…'{_in_target(body)}"
+    if body.get("signature_state") == "unsigned":
+        return (
+            "Give the source workspace a signing key (jobferry keys create there), cut the "
+            f"package again (jobferry promote {_name(body, 'route', 'ROUTE')} --out FILE) and "
+            f"trust that key in the target workspace ({trust})."
+        )
+    return (
+        f"If you trust its holder, trust the key that signed it in the target workspace "
+        f"({trust}); else have the package cut again on the source server with a key trusted "
+        "there."
+    )
+
+
 def _sha(body: dict[str, Any]) -> str:
     sha = body.get("missing_sha256")
     return f" (sha256 {sha})" if isinstance(sha, str) and sha else ""
@@ -213,11 +230,7 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
         Remedy.LIST_PROFILES: lambda b: "jobferry profiles list lists them.",
         Remedy.LIST_TRUSTED_KEYS: lambda b: "jobferry keys list lists the trusted keys.",
         Remedy.CREATE_SIGNING_KEY: lambda b: "Create one with jobferry keys create.",
-        Remedy.TRUST_SOURCE_KEY: lambda b: (
-            "Give the source workspace a signing key (jobferry keys create there) and cut the "
-            "package again, or trust the source's key in the target workspace (jobferry keys "
-            f"trust NAME 'ed25519:…'{_in_target(b)})."
-        ),
+        Remedy.TRUST_SOURCE_KEY: _trust_source_key,
         Remedy.EXPORT_IN_BACKGROUND: lambda b: (
             "Give the names in a file (jobferry export --names-file FILE): it exports them in "
             "the background, as many as you name."

@@ -113,9 +113,10 @@ def check_signed(route: Route, check: SignatureCheck, workspace: str | None = No
         fix, remedy = "carry the package unchanged from the source server, or cut it again", None
     elif route.require_signature and check.state != "valid":
         fix = (
-            "give the source workspace a signing key and cut the package again, or trust the "
-            "source's key in the target workspace (POST /v1/{project_id}/trusted-keys)"
-        )
+            "give the source workspace a signing key, cut the package again and trust that key"
+            if check.state == "unsigned"
+            else "if you trust its holder, trust the key that signed it"
+        ) + " in the target workspace (POST /v1/{project_id}/trusted-keys)"
         remedy = Remedy.TRUST_SOURCE_KEY
     else:
         return
@@ -127,6 +128,7 @@ def check_signed(route: Route, check: SignatureCheck, workspace: str | None = No
         fix=fix,
         remedy=remedy,
         target_workspace=workspace,
+        signature_state=check.state,
     )
 
 

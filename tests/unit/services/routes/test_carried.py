@@ -132,8 +132,15 @@ def test_an_untrusted_signature_is_trusted_in_the_routes_target_workspace() -> N
     assert refused.value.context["target_workspace"] == "prod"
     said = refusal_text(refused.value.message, refused.value.envelope())
     # The command's workspace may be another (the context's): the fix names the route's target.
-    assert "trust the source's key in the target workspace (jobferry keys trust NAME " in said
-    assert "'ed25519:…' -w prod)." in said
+    assert "trust the key that signed it in the target workspace (jobferry keys trust " in said
+    assert "NAME 'ed25519:…' -w prod); else" in said
+    assert "jobferry keys create" not in said  # it is signed: a key is no fix
+    with pytest.raises(CarriedPackageError) as refused:
+        check_signed(strict, SignatureCheck("unsigned", None, "the package is not signed"), "prod")
+    said = refusal_text(refused.value.message, refused.value.envelope())
+    assert "Give the source workspace a signing key (jobferry keys create there)" in said
+    assert "jobferry promote test-prod --out FILE" in said
+    assert "(jobferry keys trust NAME 'ed25519:…' -w prod)." in said
 
 
 def test_the_same_package_is_taken_in_again_only_when_its_import_did_not_apply() -> None:
