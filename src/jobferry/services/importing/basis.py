@@ -13,6 +13,7 @@ without a basis is planned as before.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -24,6 +25,7 @@ from jobferry.domain.definitions import definition_hash
 from jobferry.errors import BasisChangedError
 from jobferry.package.basisblock import BasisBlock, BasisObject, basis_block
 from jobferry.package.manifest import iso_ms
+from jobferry.package.routeblock import route_block
 from jobferry.services.importing.ports import TargetReader
 
 BATCH = 500
@@ -70,7 +72,11 @@ def changed_since(target: TargetReader, block: BasisBlock) -> list[Changed]:
     return out
 
 
-def _refusal(block: BasisBlock, workspace: str, changed: list[Changed]) -> BasisChangedError:
+def _refusal(
+    block: BasisBlock, workspace: str, changed: list[Changed], route: str | None
+) -> BasisChangedError:
+    """The refusal, with the round trip that mends it: the export of this workspace (named:
+    the command's context may be another's), the refresh, the route's package cut again."""
     named = ", ".join(f"{c.kind} '{c.name}' ({c.change})" for c in changed[:NAMED])
     more = f" and {len(changed) - NAMED} more" if len(changed) > NAMED else ""
     made = f", made {iso_ms(block.made_at)}" if block.made_at is not None else ""
@@ -84,10 +90,11 @@ def _refusal(block: BasisBlock, workspace: str, changed: list[Changed]) -> Basis
         f"The package was planned against snapshot '{block.file_name}' (sha256 "
         f"{block.sha256[:12]}{made}) of workspace '{workspace}', and {len(changed)} object(s) "
         f"it writes or deletes changed here since: {named}{more}; nothing was imported (rule "
-        "basis.changed). Export the workspace here again (jobferry export --workspace-all), "
-        f"refresh remote '{block.remote}' from it on the planning side (jobferry remotes "
-        f"refresh {block.remote} --from FILE), then plan and cut the package again (jobferry "
-        "promote ROUTE --out FILE).",
+        "basis.changed). Export the workspace here again (jobferry export --workspace-all -w "
+        f"{shlex.quote(workspace)}), refresh remote '{block.remote}' from it on the planning "
+        f"side (jobferry remotes refresh {shlex.quote(block.remote)} --from FILE), then plan "
+        f"and cut the package again (jobferry promote {shlex.quote(route or 'ROUTE')} --out "
+        "FILE).",
         **context,
     )
 
@@ -100,4 +107,5 @@ def check_basis(target: TargetReader, manifest: dict[str, Any] | None, workspace
         return
     changed = changed_since(target, block)
     if changed:
-        raise _refusal(block, workspace, changed)
+        cut_by = route_block(manifest)
+        raise _refusal(block, workspace, changed, cut_by.name if cut_by else None)

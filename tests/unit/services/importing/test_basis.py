@@ -12,6 +12,7 @@ import pytest
 from jobferry.domain.definitions import definition_hash
 from jobferry.errors import BasisChangedError
 from jobferry.package.basisblock import BasisBlock, BasisObject
+from jobferry.package.routeblock import RouteBlock
 from jobferry.services.importing.basis import changed_since, check_basis
 from jobferry.services.importing.ports import TargetReader
 from jobferry.storage.importing.target import TargetObject
@@ -80,6 +81,21 @@ def test_every_object_changed_created_or_deleted_since_is_named() -> None:
     assert "snapshot 'prod.zip'" in message
     assert "job 'daily_sales' (changed), job 'new_job' (created)" in message
     assert "jobferry remotes refresh prod --from FILE" in message
+    # The export names this workspace: the command's context may name another.
+    assert "(jobferry export --workspace-all -w prod)" in message
+    assert "(jobferry promote ROUTE --out FILE)" in message  # a package cut for no route
+
+
+def test_a_refused_route_package_names_its_route_in_the_fix() -> None:
+    target = Held({("job", "daily_sales"): {**JOB, "description": "hot-fixed"}})
+    block = _block(BasisObject("job", "daily_sales", _hash("job", JOB)))
+    route = RouteBlock("test-prod", "ws-test", "test", 300, None)
+    manifest = {"basis": block.as_json(), "route": route.as_json()}
+    with pytest.raises(BasisChangedError) as refused:
+        check_basis(cast(TargetReader, target), manifest, "sales prod")
+    message = refused.value.message
+    assert "(jobferry export --workspace-all -w 'sales prod')" in message
+    assert "(jobferry promote test-prod --out FILE)" in message
 
 
 def test_a_package_without_a_basis_reads_nothing() -> None:

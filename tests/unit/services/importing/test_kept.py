@@ -450,7 +450,8 @@ def test_a_basis_changed_since_the_plan_is_refused_as_a_plan_made_again_refuses_
         assert task.status is TaskStatus.FAILED
         assert task.result is not None
         assert task.result["errorCode"] == BasisChangedError.code
-        ended.append((task.message.replace(f"'{name}'", "'WS'"), task.result))
+        said = task.message.replace(f"'{name}'", "'WS'").replace(f"-w {name})", "-w WS)")
+        ended.append((said, task.result))
 
     assert ended[0] == ended[1]
 
