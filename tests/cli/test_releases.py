@@ -265,3 +265,25 @@ def test_the_production_side_is_named_by_its_name_in_release_and_other_commands(
     assert "is not one of your workspaces" in said
     assert production in said
     assert "a production side is named after its workspace with ' (production)'" in said
+
+
+def test_workspaces_list_and_settings_name_the_production_side_by_its_name(
+    cli: Cli, tmp_path: Path
+) -> None:
+    _enterprise(cli, tmp_path)
+    name = cli.remote.workspace_name(cli.workspace)
+    production = f"{name} (production)"
+    known = cli.remote.call("GET", "/workspaces").json()["workspaces"]
+    production_id = next(w for w in known if w["id"] == cli.workspace)["productionWorkspaceId"]
+    listed = cli("workspaces", "list", env={"COLUMNS": "250"}).stdout
+    row = next(line for line in listed.splitlines() if line.startswith(production_id))
+    assert production in row
+    assert f"production of {name}" in row
+    shown = " ".join(cli("workspaces", "settings", name, env={"COLUMNS": "250"}).stdout.split())
+    assert f"mode: enterprise (production side {production} ({production_id}))" in shown
+    side = cli("workspaces", "settings", production, env={"COLUMNS": "250"})
+    assert side.exit_code == 0, (side.stdout, side.stderr)
+    said = " ".join(side.stdout.split())
+    assert f"workspace: {production} ({production_id})" in said
+    assert f"mode: production side of enterprise workspace {name} ({cli.workspace})" in said
+    assert "None" not in said

@@ -14,6 +14,7 @@ from jobferry.cli.deleting import delete_definition
 from jobferry.cli.output import epoch_ms, mapping, objects_under
 from jobferry.cli.session import JsonOption, WorkspaceOption, YesOption, session
 from jobferry.domain.enums import ObjectKind, ProcessType
+from jobferry.services.releases.production import PRODUCTION_SUFFIX
 
 app = typer.Typer(help="Jobs of a workspace.", no_args_is_help=True)
 scripts_app = typer.Typer(help="Scripts of a workspace.", no_args_is_help=True)
@@ -198,23 +199,24 @@ def provenance_lines(came_from: Any) -> list[tuple[str, Any]]:
 
 @workspaces_app.command("list")
 def list_workspaces(ctx: typer.Context, json_mode: JsonOption = False) -> None:
-    """List the workspaces you have a role in, with their ids (jobferry extension)."""
+    """List the workspaces you have a role in, with their ids, each enterprise one followed
+    by its production side (jobferry extension)."""
     s = session(ctx, json_mode)
     answer = s.client().get("/workspaces")
     out = s.output
     if out.json_mode:
         out.emit(answer)
         return
-    rows = [
-        (
-            w.get("id"),
-            w.get("name"),
-            w.get("role"),
-            "yes" if w.get("isDefault") else "",
-            "enterprise" if w.get("productionWorkspaceId") else "simple",
+    rows = []
+    for w in answer.get("workspaces", []):
+        production = w.get("productionWorkspaceId")
+        mode = "enterprise" if production else "simple"
+        rows.append(
+            (w.get("id"), w.get("name"), w.get("role"), "yes" if w.get("isDefault") else "", mode)
         )
-        for w in answer.get("workspaces", [])
-    ]
+        if production:  # its production side, named as -w takes it
+            side = f"{w.get('name')}{PRODUCTION_SUFFIX}"
+            rows.append((production, side, w.get("role"), "", f"production of {w.get('name')}"))
     out.table(("id", "name", "your role", "default", "mode"), rows)
 
 

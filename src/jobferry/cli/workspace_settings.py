@@ -13,7 +13,8 @@ from jobferry.cli.client import segment
 from jobferry.cli.exits import CliUsageError
 from jobferry.cli.output import mapping
 from jobferry.cli.session import JsonOption, Session, session
-from jobferry.cli.workspaces import find_by_name, is_workspace_id
+from jobferry.cli.workspaces import Workspace, find_by_name, is_workspace_id
+from jobferry.cli.workspaces import listed as known_workspaces
 from jobferry.domain.enums import LockPolicy
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ def workspace_settings(
     if out.json_mode:
         out.emit(answer)
         return
-    out.fields(_lines(answer))
+    out.fields(_lines(answer, {w.id: w for w in known_workspaces(client)}))
     if change:
         out.line(f"Saved the settings of workspace '{answer.get('name')}'.")
 
@@ -95,11 +96,23 @@ def _workspace_id(s: Session, workspace: str | None) -> str:
     return find_by_name(s.client(), workspace).id
 
 
-def _lines(ws: dict[str, Any]) -> list[tuple[str, Any]]:
+def _lines(ws: dict[str, Any], known: dict[str, Workspace]) -> list[tuple[str, Any]]:
+    """The settings as lines; ``known``: the caller's workspaces and production sides by id,
+    which name a production side (the workspace list leaves them out)."""
     production = ws.get("productionWorkspaceId")
+    side = known.get(str(ws.get("id")))
+    name = ws.get("name") or (side.name if side is not None else None)
+    mode = "simple"
+    if production:
+        named = known.get(str(production))
+        mode = f"enterprise (production side {named.label if named else production})"
+    elif side is not None and side.development is not None:
+        mode = f"production side of enterprise workspace {known[side.development].label}"
+    lines: list[tuple[str, Any]] = [("workspace", f"{name} ({ws.get('id')})"), ("mode", mode)]
+    if not ws.get("name") and side is not None:
+        return lines  # a production side: the workspace list has no settings of it
     return [
-        ("workspace", f"{ws.get('name')} ({ws.get('id')})"),
-        ("mode", f"enterprise (production side {production})" if production else "simple"),
+        *lines,
         ("lock policy", ws.get("lockPolicy")),
         ("approval of submits", "on" if ws.get("approvalEnabled") else "off"),
         ("signed packages only", "yes" if ws.get("requireSigned") else "no"),
