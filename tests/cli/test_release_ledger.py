@@ -92,3 +92,31 @@ def test_the_ledger_a_restore_and_a_rollback(cli: Cli, tmp_path: Path) -> None:
     assert f"by dep_{suffix}: production holds again what it held before this release" in shown
     state = table_cell(deployer("releases", "list").stdout, "led_c", 2)
     assert state == "released · rolled back"
+
+
+def test_a_release_rolled_back_then_restored_to_says_so_in_show_and_list(
+    cli: Cli, tmp_path: Path
+) -> None:
+    developer, deployer, suffix = _enterprise(cli, tmp_path)
+    package = _release(cli, developer, deployer, suffix, "led_r")
+    assert deployer("releases", "rollback", package, "--yes").exit_code == 0
+    restored = deployer("releases", "restore", package, "--yes")
+    assert restored.exit_code == 0, (restored.stdout, restored.stderr)
+
+    answer = deployer.json("releases", "show", package)["release_package"]
+    entry = deployer.json("releases", "ledger")["entries"][0]
+    assert entry["action"] == "restore"
+    assert answer["restored"] == {
+        "at": entry["at"],
+        "by": f"dep_{suffix}",
+        "entry_id": entry["entry_id"],
+    }
+    shown = " ".join(deployer("releases", "show", package, env={"COLUMNS": "250"}).stdout.split())
+    assert "state: released · rolled back, then restored" in shown
+    assert "production holds again what it held before" not in shown
+    assert (
+        f"by dep_{suffix}: production was restored to this release (ledger entry "
+        f"{entry['entry_id']})"
+    ) in shown
+    listed = deployer("releases", "list", env={"COLUMNS": "250"}).stdout
+    assert table_cell(listed, "led_r", 2) == "released · rolled back, then restored"

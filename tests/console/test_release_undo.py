@@ -197,6 +197,30 @@ def test_an_earlier_release_is_restored_through_its_plan_following_the_task(
     )
 
 
+def test_a_release_rolled_back_then_restored_to_says_so_on_its_page_and_the_list(
+    services: Services, client: TestClient
+) -> None:
+    team, _, second, base, deployer = _deployer_of_two_releases(services, client)
+    finish_task(services, team.deployer, deployer.post(f"{base}/{second}/rollback", {}))
+    assert "production holds again what it held before" in visible(
+        deployer.get(f"{base}/{second}").text
+    )
+    services.restores.restore(team.deployer, second)
+    run_release(services)
+
+    page = deployer.get(f"{base}/{second}").text
+    shown = " ".join(visible(page).split())
+    assert "data-restored" in page
+    assert "rolled back, then restored" in shown
+    assert "production holds again what it held before" not in shown
+    entry = services.ledger.ledger(team.deployer).entries[-1][0]
+    assert f"by {team.deployer.actor.name}: production was restored to this release" in shown
+    assert f"entry {entry.id}" in shown
+    listed = " ".join(visible(deployer.get(base).text).split())
+    assert "rolled back, then restored" in listed
+    _speaks_console(page)
+
+
 def _taken_in(services: Services) -> Team:
     """A production side that took in another server's signed release, with its developer
     and deployer able to sign in."""

@@ -16,7 +16,8 @@ from jobferry.cli import terminal
 from jobferry.cli.asking import interrupted_task
 from jobferry.cli.client import ApiClient, segment
 from jobferry.cli.exits import CommandError, ExitCode
-from jobferry.cli.output import epoch_ms, mapping, moment
+from jobferry.cli.output import epoch_ms, mapping
+from jobferry.cli.package_state import deployed_lines, deployer, restored_lines, rolled_back, state
 from jobferry.cli.remedies import refusal_text
 from jobferry.cli.session import (
     JsonOption,
@@ -26,7 +27,7 @@ from jobferry.cli.session import (
     release_session,
 )
 from jobferry.domain.enums import TaskStatus
-from jobferry.domain.releases import DeployStatus, TaskType, UpdateType
+from jobferry.domain.releases import TaskType, UpdateType
 
 app = typer.Typer(
     help="Releases (enterprise mode): pending items, release packages, deploy and cancel.",
@@ -49,12 +50,6 @@ def package_ids(value: Any) -> Any:
 PackageId = Annotated[
     str, typer.Argument(metavar="ID", help="The release package's id.", callback=package_ids)
 ]
-STATUS_WORDS = {
-    DeployStatus.PENDING: "waiting for approval",
-    DeployStatus.SUCCESS: "released",
-    DeployStatus.FAILED: "failed",
-    DeployStatus.RELEASING: "releasing",
-}
 
 
 def factory_call(client: ApiClient, method: str, path: str, body: Any = None, **query: Any) -> Any:
@@ -70,59 +65,6 @@ def _kind(code: Any) -> str:
 
 def _change(code: Any) -> str:
     return UpdateType(int(code)).name.lower() if code in (1, 2, 3) else str(code)
-
-
-def _status(package: dict[str, Any]) -> str:
-    """How a package stands, in the console's words: ``released · rolled back`` for a release
-    rolled back (DataArts' state stays released; ``rolled_back`` says it)."""
-    if package.get("delete_flag"):
-        return "cancelled"
-    code = package.get("deploy_status")
-    said = STATUS_WORDS.get(DeployStatus(code), str(code)) if code in (1, 2, 3, 5) else str(code)
-    return f"{said} · rolled back" if package.get("rolled_back") else said
-
-
-def _failed_deploy(package: dict[str, Any]) -> bool:
-    """Whether the package's last deploy failed (it waits again, or reads failed): its
-    deployer, deploy time and task are that attempt's, not a release's."""
-    waiting = package.get("deploy_status") in (DeployStatus.PENDING, DeployStatus.FAILED)
-    return waiting and package.get("deploy_timestamp") is not None
-
-
-def _deployer(package: dict[str, Any]) -> str:
-    """Who deployed the package, or tried: ``NAME (failed)`` after a failed deploy."""
-    name = str(package.get("deploy_user_name") or "")
-    return f"{name} (failed)" if name and _failed_deploy(package) else name
-
-
-def _deployed(package: dict[str, Any]) -> list[tuple[str, Any]]:
-    """The lines ``releases show`` says of its deploy: by whom, when and its task, or, after
-    a failed deploy, that attempt."""
-    if _failed_deploy(package):
-        return [
-            ("deployed", "not yet"),
-            (
-                "last deploy",
-                f"failed: {moment(package.get('deploy_timestamp'))} by "
-                f"{package.get('deploy_user_name')} (task {package.get('asy_task_id')})",
-            ),
-        ]
-    return [
-        ("deployed by", package.get("deploy_user_name")),
-        ("deployed (UTC)", epoch_ms(package.get("deploy_timestamp"))),
-        ("release task", package.get("asy_task_id")),
-    ]
-
-
-def _rolled_back(package: dict[str, Any]) -> str | None:
-    """When and by whom a released package was rolled back (``None``: it was not)."""
-    undone = package.get("rolled_back")
-    if not isinstance(undone, dict):
-        return None
-    return (
-        f"{moment(undone.get('at'))} by {undone.get('by')}: production holds again what it "
-        "held before this release"
-    )
 
 
 def user_names(users: Any) -> str:
@@ -305,11 +247,11 @@ def list_packages(
         (
             p.get("package_id"),
             p.get("package_name"),
-            _status(p),
+            state(p),
             p.get("apply_user_name"),
             epoch_ms(p.get("apply_timestamp")),
             user_names(p.get("package_approvers")),
-            _deployer(p),
+            deployer(p),
         )
         for p in answer.get("data") or []
     ]
@@ -331,15 +273,16 @@ def show(
         s.output.emit(answer)
         return
     package = mapping(answer.get("release_package"))
-    undone = _rolled_back(package)
+    undone = rolled_back(package)
     s.output.fields(
         [
             ("package", f"{package.get('package_id')} '{package.get('package_name')}'"),
-            ("state", _status(package)),
+            ("state", state(package)),
             ("applicant", package.get("apply_user_name")),
             ("approvers", user_names(package.get("package_approvers"))),
-            *_deployed(package),
+            *deployed_lines(package),
             *([("rolled back", undone)] if undone else []),
+            *restored_lines(package),
         ]
     )
     rows = [

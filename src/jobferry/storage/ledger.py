@@ -300,6 +300,40 @@ def entry_of_package(tx: Tx, workspace_id: str, package_id: int) -> EntryRecord 
     return record(EntryRecord, row) if row else None
 
 
+def restore_since_rollback(tx: Tx, workspace_id: str, package_id: int) -> EntryRecord | None:
+    """The newest restore made since the package's release was rolled back that brought back
+    a state holding that release (its release's entry, or one made after it and before the
+    rollback); ``None``: its release was not rolled back, or not restored since."""
+    released = entry_of_package(tx, workspace_id, package_id)
+    if released is None:
+        return None
+    undone = tx.conn.execute(
+        select(_e.c.id)
+        .where(
+            _e.c.workspace_id == workspace_id,
+            _e.c.action == "rollback",
+            _e.c.target_entry == released.id,
+        )
+        .order_by(_e.c.id.desc())
+        .limit(1)
+    ).scalar()
+    if undone is None:
+        return None
+    row = tx.conn.execute(
+        select(_e)
+        .where(
+            _e.c.workspace_id == workspace_id,
+            _e.c.action == "restore",
+            _e.c.id > undone,
+            _e.c.target_entry >= released.id,
+            _e.c.target_entry < undone,
+        )
+        .order_by(_e.c.id.desc())
+        .limit(1)
+    ).first()
+    return record(EntryRecord, row) if row else None
+
+
 def objects_of(tx: Tx, entry_ids: Sequence[int]) -> list[ObjectState]:
     """The object states of these entries, oldest entry first."""
     found: list[ObjectState] = []

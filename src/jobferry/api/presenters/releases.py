@@ -70,6 +70,11 @@ def release_package(view: PackageView, project_id: str) -> dict[str, Any]:
         "rolled_back": (
             {"at": p.rolled_back_at, "by": p.rolled_back_by} if p.rolled_back_at else None
         ),
+        "restored": (
+            {"at": r.at, "by": r.by, "entry_id": r.entry_id}
+            if (r := view.restored) is not None
+            else None
+        ),
     }
 
 

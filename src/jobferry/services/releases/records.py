@@ -138,6 +138,15 @@ class PackageQuery:
 
 
 @dataclass(frozen=True)
+class Restored:
+    """A restore that brought a rolled back release back: its ledger entry, by whom, when."""
+
+    entry_id: int
+    by: str
+    at: int
+
+
+@dataclass(frozen=True)
 class PackageView:
     """A release package as the calls answer it: its stored row, its state now (a deploy
     whose task failed is a failed package), and its items."""
@@ -145,6 +154,8 @@ class PackageView:
     record: PackageRecord
     status: DeployStatus
     items: tuple[ItemRecord, ...] = ()
+    restored: Restored | None = None
+    """Its release rolled back, production was restored to it since (``None``: not so)."""
 
     @property
     def failed_deploy(self) -> bool:

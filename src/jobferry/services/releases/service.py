@@ -68,11 +68,13 @@ from jobferry.services.releases.records import (
     PackageQuery,
     PackageRequest,
     PackageView,
+    Restored,
 )
 from jobferry.services.releases.scheduling import refuse_rescheduled
 from jobferry.services.releases.signatures import require_approvals
 from jobferry.services.support.scratch import new_zip
 from jobferry.storage import Database, Tx
+from jobferry.storage import ledger as ledger_repo
 from jobferry.storage import production as sides
 from jobferry.storage import profiles as profile_repo
 from jobferry.storage import releases as repo
@@ -89,6 +91,14 @@ _BY_NAME = {
     ObjectKind.JOB.value: target_repo.target_jobs,
     ObjectKind.SCRIPT.value: target_repo.target_scripts,
 }
+
+
+def _restored(tx: Tx, package: PackageRecord) -> Restored | None:
+    """The restore that brought the package's rolled back release back, if one did."""
+    if package.rolled_back_at is None:
+        return None
+    entry = ledger_repo.restore_since_rollback(tx, package.workspace_id, package.id)
+    return None if entry is None else Restored(entry.id, entry.deployer, entry.at)
 
 
 def _kind_name(item: ItemRecord) -> str:
@@ -245,7 +255,7 @@ class ReleaseService:
         found = tuple(repo.package_items(tx, package.id)) if items else ()
         if items and status is not DeployStatus(package.status):
             found = tuple(replace(i, deploy_status=int(status)) for i in found)
-        return PackageView(package, status, found)
+        return PackageView(package, status, found, _restored(tx, package))
 
     # -- packages: deploy, cancel, re-plan ---------------------------------------------------
 

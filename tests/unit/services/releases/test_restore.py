@@ -14,6 +14,7 @@ from jobferry.domain.releases import UpdateType
 from jobferry.errors import RollbackRefusedError
 from jobferry.services.container import Services
 from jobferry.services.releases.ledger import content_hash
+from jobferry.services.releases.records import PackageQuery
 from jobferry.services.releases.restore import RestorePlanned, RestoreStarted
 from jobferry.storage.importing import target as target_repo
 from support.releases import (
@@ -159,3 +160,33 @@ def test_a_restore_tells_the_waiting_items_which_version_production_holds(
     submit_job(services, team.developer, "a", description="v5")
     again = {i.name: i for i in pending_items(services, team.developer)}
     assert (again["a"].deployed_version, again["a"].pending_version) == (1, 5)
+
+
+def test_a_release_rolled_back_then_restored_to_says_so_and_an_earlier_one_does_not(
+    services: Services, team: Team
+) -> None:
+    submit_job(services, team.developer, "a")
+    first = release(services, team, "r1")
+    submit_job(services, team.developer, "a", description="v2")
+    second = release(services, team, "r2")
+    services.release_rollback.rollback(team.deployer, second)
+    rolled_back = services.releases.show(team.developer, second)
+    assert rolled_back.record.rolled_back_at is not None
+    assert rolled_back.restored is None  # production holds what it held before r2
+
+    started = services.restores.restore(team.deployer, second)
+    assert isinstance(started, RestoreStarted)
+    run_release(services)
+
+    restored = services.releases.show(team.developer, second)
+    restore_entry = services.ledger.ledger(team.deployer).entries[-1][0]
+    assert restore_entry.action == "restore"
+    assert restored.restored is not None
+    assert (restored.restored.entry_id, restored.restored.by) == (
+        restore_entry.id,
+        team.deployer.actor.name,
+    )
+    assert restored.restored.at == restore_entry.at
+    # The listing says it too; the first release, never rolled back, has nothing to say.
+    _, listed = services.releases.packages(team.developer, PackageQuery())
+    assert {v.record.id: v.restored for v in listed} == {first: None, second: restored.restored}

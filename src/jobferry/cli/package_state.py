@@ -1,0 +1,87 @@
+"""How a release package stands, in the CLI's words (``releases list`` and ``releases show``):
+its state as the console says it (a release rolled back, then restored, included), its
+deployer, and the lines of its deploy, rollback and restore, from the API's package answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jobferry.cli.output import epoch_ms, moment
+from jobferry.domain.releases import DeployStatus
+
+STATUS_WORDS = {
+    DeployStatus.PENDING: "waiting for approval",
+    DeployStatus.SUCCESS: "released",
+    DeployStatus.FAILED: "failed",
+    DeployStatus.RELEASING: "releasing",
+}
+
+
+def state(package: dict[str, Any]) -> str:
+    """How a package stands, in the console's words: ``released · rolled back`` for a release
+    rolled back (DataArts' state stays released; ``rolled_back`` says it), ``released · rolled
+    back, then restored`` once production was restored to it since (``restored``)."""
+    if package.get("delete_flag"):
+        return "cancelled"
+    code = package.get("deploy_status")
+    said = STATUS_WORDS.get(DeployStatus(code), str(code)) if code in (1, 2, 3, 5) else str(code)
+    if package.get("restored"):
+        return f"{said} · rolled back, then restored"
+    return f"{said} · rolled back" if package.get("rolled_back") else said
+
+
+def _failed_deploy(package: dict[str, Any]) -> bool:
+    """Whether the package's last deploy failed (it waits again, or reads failed): its
+    deployer, deploy time and task are that attempt's, not a release's."""
+    waiting = package.get("deploy_status") in (DeployStatus.PENDING, DeployStatus.FAILED)
+    return waiting and package.get("deploy_timestamp") is not None
+
+
+def deployer(package: dict[str, Any]) -> str:
+    """Who deployed the package, or tried: ``NAME (failed)`` after a failed deploy."""
+    name = str(package.get("deploy_user_name") or "")
+    return f"{name} (failed)" if name and _failed_deploy(package) else name
+
+
+def deployed_lines(package: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The lines ``releases show`` says of its deploy: by whom, when and its task, or, after
+    a failed deploy, that attempt."""
+    if _failed_deploy(package):
+        return [
+            ("deployed", "not yet"),
+            (
+                "last deploy",
+                f"failed: {moment(package.get('deploy_timestamp'))} by "
+                f"{package.get('deploy_user_name')} (task {package.get('asy_task_id')})",
+            ),
+        ]
+    return [
+        ("deployed by", package.get("deploy_user_name")),
+        ("deployed (UTC)", epoch_ms(package.get("deploy_timestamp"))),
+        ("release task", package.get("asy_task_id")),
+    ]
+
+
+def rolled_back(package: dict[str, Any]) -> str | None:
+    """When and by whom a released package was rolled back (``None``: it was not)."""
+    undone = package.get("rolled_back")
+    if not isinstance(undone, dict):
+        return None
+    said = f"{moment(undone.get('at'))} by {undone.get('by')}"
+    if package.get("restored"):
+        return said
+    return f"{said}: production holds again what it held before this release"
+
+
+def restored_lines(package: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The line ``releases show`` says of a restore that brought a rolled back release back."""
+    again = package.get("restored")
+    if not isinstance(again, dict):
+        return []
+    return [
+        (
+            "restored",
+            f"{moment(again.get('at'))} by {again.get('by')}: production was restored to this "
+            f"release (ledger entry {again.get('entry_id')})",
+        )
+    ]
