@@ -11,6 +11,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from jobferry.console import releases as console_releases
 from jobferry.domain.enums import Role
 from jobferry.services.container import Services
 from jobferry.services.releases.records import PackageQuery
@@ -123,6 +124,34 @@ def test_pending_items_are_filtered_by_change_type_name_and_who(
     assert "admin" in every
     assert f'value="{team.developer.actor.user_id}"' not in every.split("data-package-fields")[1]
     assert_no_api_terms(every, API_SPEAK)
+
+
+def test_the_pending_page_ticks_every_item_shown_and_says_where_the_list_ends(
+    services: Services, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    team = _team(services)  # three items: the job and its two scripts
+    monkeypatch.setattr(console_releases, "ITEMS_PAGE", 2)
+    dev = _signed_in(client, team.developer.actor.name)
+    base = f"/console/w/{team.workspace_id}/releases/pending"
+
+    first = dev.get(base).text
+    assert "data-pending-all" in first  # the box that ticks every item shown (with the script)
+    shown = " ".join(main_text(first).split())
+    assert "1–2 of 3 waiting items, newest first; Next shows the rest." in shown
+    assert not re.findall(r"data-pending-item[^>]*checked|checked[^>]*data-pending-item", first)
+    # Without the script: the link shows the page again with every item on it ticked.
+    ticked = dev.get(f"{base}?offset=0&tick=all").text
+    assert len(re.findall(r"checked data-pending-item", ticked)) == 2
+    assert "<span data-pending-count>2</span> ticked" in ticked
+
+    last = " ".join(main_text(dev.get(f"{base}?offset=2").text).split())
+    assert "3–3 of 3 waiting items, newest first; no more after this one." in last
+    past = dev.get(f"{base}?offset=4").text
+    said = " ".join(main_text(past).split())
+    assert "No more items: this page is past the last of the 3 waiting items." in said
+    assert "Nothing waits for a release" not in said
+    assert f'href="{base}?offset=0" data-pending-first' in past
+    assert_no_api_terms(first + ticked + past, API_SPEAK)
 
 
 def test_a_refused_package_names_every_problem_and_keeps_the_form(

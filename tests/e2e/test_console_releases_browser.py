@@ -96,9 +96,14 @@ def test_pending_items_are_ticked_and_packaged_with_an_approver(
         boxes = page.locator("[data-pending-item]")
         playwright_api.expect(boxes).to_have_count(3)
         shot("01-pending-items")
-        for i in range(3):
-            boxes.nth(i).check()
+        boxes.nth(0).check()
+        playwright_api.expect(page.locator("[data-pending-count]")).to_have_text("1")
+        every = page.locator("[data-pending-all]")
+        assert every.evaluate("box => box.indeterminate")
+        every.check()  # the head's box ticks every item shown
         playwright_api.expect(page.locator("[data-pending-count]")).to_have_text("3")
+        assert page.locator("[data-pending-item]:checked").count() == 3
+        playwright_api.expect(page.locator("[data-tick-all-link]")).to_be_hidden()
         page.fill("input[name=package_name]", "first release")
         page.click("[data-package-button]")
         refused = page.locator("[data-package-refused]")

@@ -113,6 +113,10 @@ class PendingContext(PageContext):
     """The previous page's query (``None`` on the first)."""
     next: str | None = None
     """The next page's query (``None`` on the last)."""
+    first: str | None = None
+    """The first page's query, for a page past the last (``None`` otherwise)."""
+    tick_all: str = ""
+    """This page's query with every item shown ticked."""
 
 
 def require_enterprise(page: Page) -> None:
@@ -156,11 +160,14 @@ def _pending_view(
     error: str = "",
     problems: list[str] | None = None,
     status_code: int = 200,
+    tick_all: bool = False,
 ) -> Response:
     require_enterprise(page)
     asked = max(query.offset, 0) // ITEMS_PAGE
     total, items = page.services.releases.pending(page.scope, query.filter(), ITEMS_PAGE, asked)
     start, after = asked * ITEMS_PAGE, (asked + 1) * ITEMS_PAGE
+    if tick_all:  # every item shown ticked: a page holds at most what a package takes
+        draft = Draft(items=tuple(str(i.id) for i in items))
     context = PendingContext(
         page=page,
         items=items,
@@ -168,6 +175,8 @@ def _pending_view(
         query=ItemQuery(query.change, query.kind, query.name, query.who, start),
         previous=query.link(start - ITEMS_PAGE) if start else None,
         next=query.link(after) if after < total else None,
+        first=query.link(0) if start and not items and total else None,
+        tick_all=query.link(start) + "&tick=all",
         changes=CHANGES,
         kinds=KINDS,
         approvers=approvers(page) if page.can_write else [],
@@ -188,9 +197,12 @@ def pending_page(
     name: str = "",
     who: str = "",
     offset: QueryInt = 0,
+    tick: str = "",
 ) -> Response:
-    """The workspace's pending items not in a package, newest first, filtered."""
-    return _pending_view(page, ItemQuery(change, kind, name.strip(), who.strip(), offset))
+    """The workspace's pending items not in a package, newest first, filtered (``tick=all``:
+    every item shown ticked, what the page's tick-all box does where scripts run)."""
+    query = ItemQuery(change, kind, name.strip(), who.strip(), offset)
+    return _pending_view(page, query, tick_all=tick == "all")
 
 
 def _query_of(form: FormData) -> ItemQuery:

@@ -41,14 +41,26 @@
     });
   });
 
-  // Pending items: count the ticked items as they are ticked (a package takes 1 to 100).
+  // Pending items: count the ticked items as they are ticked (a package takes 1 to 100), and
+  // the box in the table's head ticks or clears every item shown (a page holds at most 100).
   all("[data-package-form]").forEach(function (form) {
+    var items = all("[data-pending-item]", form);
+    var every = all("[data-pending-all]", form);
     var count = function () {
       var ticked = all("[data-pending-item]:checked", form).length;
       all("[data-pending-count]", form).forEach(function (el) { el.textContent = ticked; });
+      every.forEach(function (box) {
+        box.checked = items.length > 0 && ticked === items.length;
+        box.indeterminate = ticked > 0 && ticked < items.length;
+      });
     };
-    all("[data-pending-item]", form).forEach(function (box) {
-      box.addEventListener("change", count);
+    items.forEach(function (box) { box.addEventListener("change", count); });
+    every.forEach(function (box) {
+      box.hidden = false;
+      box.addEventListener("change", function () {
+        items.forEach(function (item) { item.checked = box.checked; });
+        count();
+      });
     });
     count();
   });
