@@ -256,6 +256,29 @@ def test_a_package_shows_its_plan_and_items_and_deploys_following_its_task(
     assert not _item_ids(deployer.get(f"/console/w/{team.workspace_id}/releases/pending").text)
 
 
+def test_a_deploy_refused_by_the_policy_says_each_rule_s_change_in_release_words(
+    services: Services, client: TestClient
+) -> None:
+    team = _team(services)
+    dev = _signed_in(client, team.developer.actor.name)
+    package_id = _package(dev, team)
+    services.policies.put(team.admin, None, {"naming": {"jobs": "weekly_.*"}})
+    deployer = _signed_in(client, team.deployer.actor.name)
+    url = f"/console/w/{team.workspace_id}/releases/packages/{package_id}"
+    refused = deployer.post(f"{url}/deploy", {"startup_mode": "0"})
+    assert refused.status_code == 400, refused.text
+    said = " ".join(main_text(refused.text).split())
+    assert "the naming rule: job 'daily'" in said
+    assert (
+        "Rename the objects named in development to names the naming rule takes; submit what "
+        "you changed, package the pending items anew (Releases → Pending items) and revoke "
+        "this package; an admin can change the policy under Admin → Policies."
+    ) in said
+    assert "Change the plan" not in said
+    assert_no_api_terms(refused.text, API_SPEAK)
+    assert services.releases.show(team.admin, package_id).record.task_id is None
+
+
 def test_a_deploy_refused_for_drift_is_planned_again_then_deployed(
     services: Services, client: TestClient
 ) -> None:

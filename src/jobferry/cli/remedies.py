@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from jobferry.cli.fix_terms import quoted as _quoted
+from jobferry.domain.policies import release_changes
 from jobferry.domain.remedies import Remedy
 
 
@@ -43,14 +44,15 @@ def _release_policy(body: dict[str, Any]) -> str:
     rules = body.get("rules") or [body.get("rule")]
     package = _name(body, "package_id", "ID")
     said = []
-    if any(r != "freeze" for r in rules):
+    changes = release_changes([str(r) for r in rules])
+    if changes:
         said.append(
-            "Change the objects named in development so they keep the rules (submit them "
-            f"again), package them anew with jobferry releases create and cancel this one "
-            f"(jobferry releases cancel {package})"
+            f"{changes[0].upper()}{changes[1:]}; submit what you changed, package the pending "
+            "items anew with jobferry releases create and cancel this one (jobferry releases "
+            f"cancel {package})"
         )
     if "freeze" in rules and said:
-        said.append("deploy the new package once the freeze window ended")
+        said.append("deploy the new package once the freeze window ends")
     elif "freeze" in rules:
         said.append(
             f"Wait for the freeze window to end, then deploy it again (jobferry releases "

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from jobferry.domain.policies import release_changes
 from jobferry.domain.releases import MAX_PACKAGE_ITEMS
 from jobferry.domain.remedies import Remedy
 from jobferry.errors import (
@@ -125,13 +126,14 @@ def _release_policy(context: dict[str, Any]) -> str:
     """What a release package refused by a policy can do, by the rules it breaks."""
     rules = context.get("rules") or [context.get("rule")]
     said = []
-    if any(r != "freeze" for r in rules):
+    changes = release_changes([str(r) for r in rules])
+    if changes:
         said.append(
-            "Change the objects named in development so they keep the rules (submit them "
-            "again), package them anew (Releases → Pending items) and revoke this package"
+            f"{changes[0].upper()}{changes[1:]}; submit what you changed, package the pending "
+            "items anew (Releases → Pending items) and revoke this package"
         )
     if "freeze" in rules and said:
-        said.append("deploy the new package once the freeze window ended")
+        said.append("deploy the new package once the freeze window ends")
     elif "freeze" in rules:
         said.append("Wait for the freeze window to end, then deploy it again")
     return ", and ".join(said) + "; an admin can change the policy under Admin → Policies."

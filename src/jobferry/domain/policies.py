@@ -84,6 +84,30 @@ RULE_WORDS: dict[PolicyRule, str] = {
 """Each rule in words, for texts a person reads in any client."""
 
 
+def release_changes(rules: list[str]) -> str:
+    """What to change in development so that a new release package keeps ``rules`` (a deploy
+    refused by them; the freeze window is waited out, not changed), in any client's words:
+    objects renamed to names the naming rule takes, fewer deletions a package, objects changed
+    to keep the other rules. Empty when only a freeze window was broken."""
+    said = []
+    if PolicyRule.NAMING in rules:
+        said.append("rename the objects named in development to names the naming rule takes")
+    if PolicyRule.MAX_DELETIONS in rules:
+        said.append(
+            "put no more deletions in one package than the deletion limit allows (release the "
+            "others in later packages)"
+        )
+    others = [RULE_WORDS[PolicyRule(r)] for r in rules if r in _CHANGED_RULES]
+    if others:
+        said.append(
+            f"change the objects named in development so they keep the {' and the '.join(others)}"
+        )
+    return "; ".join(said)
+
+
+_CHANGED_RULES = (PolicyRule.PROTECTED_CONNECTIONS, PolicyRule.OWNERS)
+
+
 class Weekday(StrEnum):
     """The days of a weekly freeze window."""
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 
 from jobferry.domain.audit import AuditQuery
-from jobferry.domain.enums import Role
-from jobferry.domain.policies import PolicyRule
+from jobferry.domain.enums import ProblemReason, Role
+from jobferry.domain.policies import RULE_WORDS, PolicyRule, release_changes
 from jobferry.domain.releases import APPROVER_ROLES, DEPLOY_ROLES, MAX_PACKAGE_ITEMS, DeployStatus
 from jobferry.domain.remedies import Remedy
 from jobferry.errors import (
@@ -20,7 +20,7 @@ from jobferry.errors import (
 from jobferry.services.context import Scope
 from jobferry.services.importing.expiry import utc_minute
 from jobferry.services.importing.model import Problem
-from jobferry.services.policies.gate import Found, broken_rules, rule_words, violation
+from jobferry.services.policies.gate import Found, broken_rules, violation
 from jobferry.services.releases.records import (
     APPROVERS_SHAPE,
     ITEMS_SHAPE,
@@ -234,14 +234,14 @@ def policy_refused(package: PackageRecord, found: Found) -> PolicyViolationError
     development and released in a new package, the freeze window waited out, or the policy
     changed)."""
     rules = broken_rules(found)
-    kept: list[PolicyRule] = [r for r in rules if r is not PolicyRule.FREEZE]
+    changes = release_changes([str(r) for r in rules])
     fix = ""
-    if kept:
+    if changes:
         fix = (
-            f"Change the objects named in development so they keep {rule_words(kept)} (submit "
-            "them again), package the pending items anew (POST /v2/{project_id}/factory/"
-            "pending-items/package) and cancel this package (POST /v2/{project_id}/factory/"
-            f"release-packages/unpack with package_ids [{package.id}])"
+            f"{changes[0].upper()}{changes[1:]}; submit what you changed, package the pending "
+            "items anew (POST /v2/{project_id}/factory/pending-items/package) and cancel this "
+            "package (POST /v2/{project_id}/factory/release-packages/unpack with package_ids "
+            f"[{package.id}])"
         )
     if PolicyRule.FREEZE in rules:
         fix = (
@@ -265,11 +265,25 @@ def problem_text(found: Problem, package: str) -> str:
     """A plan's problem as one line of a refusal. A problem of the whole package is named by
     ``package`` (what the user calls it: the release package's name), not by the id of the
     upload its content is kept as; an object's, by the object, once."""
-    fix = f" ({found.fix})" if found.fix else ""
+    fixed = _release_fix(found)
+    fix = f" ({fixed})" if fixed else ""
     named = package if found.kind == "package" else f"{found.kind} '{found.name}'"
     if found.kind != "package" and found.detail.startswith(named):
         return f"{found.detail}{fix}"
     return f"{named}: {found.detail}{fix}"
+
+
+def _release_fix(found: Problem) -> str:
+    """A plan problem's fix, for a policy's rule in a release package's words (what to change
+    in development before packaging again; the plan's own fix says to change the plan)."""
+    if found.reason != ProblemReason.POLICY:
+        return found.fix
+    rule = next((r for r, w in RULE_WORDS.items() if f"breaks the {w} of " in found.detail), None)
+    if rule is None:
+        return found.fix
+    if rule is PolicyRule.FREEZE:
+        return "package the items once the freeze window ends, or have an admin lift it"
+    return f"{release_changes([str(rule)])}, then package again; or have an admin change the policy"
 
 
 def refused(scope: Scope, problems: list[str]) -> InvalidRequestError:

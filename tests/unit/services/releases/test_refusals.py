@@ -40,6 +40,36 @@ def test_a_package_refused_at_creation_is_named_by_its_name_not_an_upload_id(
     assert services.releases.packages(team.admin, PackageQuery())[0] == 0  # none made
 
 
+def test_a_package_refused_at_creation_by_a_policy_gives_each_rule_s_fix_in_release_words(
+    services: Services, team: Team
+) -> None:
+    _released(services, team, "daily", "weekly", "monthly")
+    for name in ("weekly", "monthly"):
+        services.jobs.stop(_production(services, team), name)
+        services.jobs.delete(team.developer, name)
+    submit_job(services, team.developer, "hourly")
+    policy = {"freeze": _freeze_now(), "naming": {"jobs": "(daily|weekly|monthly)"}}
+    services.policies.put(team.admin, None, policy | {"maxDeletions": 1})
+    with pytest.raises(InvalidRequestError) as refused:
+        make_package(services, team, "second")
+    problems = refused.value.context["problems"]
+    said = " | ".join(problems)
+    assert "change the plan" not in said.lower()
+    assert "(package the items once the freeze window ends, or have an admin lift it)" in said
+    assert (
+        "(put no more deletions in one package than the deletion limit allows (release the "
+        "others in later packages), then package again; or have an admin change the policy)"
+    ) in said
+    assert (
+        "job 'hourly' breaks the naming rule of the policy of workspace 'sales' (version 1): "
+    ) in said
+    assert (
+        "(rename the objects named in development to names the naming rule takes, then "
+        "package again; or have an admin change the policy)"
+    ) in said
+    assert services.releases.packages(team.admin, PackageQuery())[0] == 1  # the first only
+
+
 def _production(services: Services, team: Team) -> Scope:
     actor = team.admin.actor
     return services.accounts.scope(actor, actor.project_id, team.admin.workspace.production_id)
@@ -122,18 +152,26 @@ def test_a_deploy_names_every_policy_rule_its_plan_breaks_with_a_release_s_fix(
     for said in ("the freeze window: ", "the deletion limit: ", "the naming rule: job 'hourly'"):
         assert said in problem
     assert f"release package '{package}' (second) was not deployed." in problem
-    # The fix fits a release package: change the objects and package anew, or wait.
+    # The fix fits a release package, rule by rule: rename, fewer deletions a package,
+    # package anew and cancel this one, or wait.
     assert (
-        "Change the objects named in development so they keep the deletion limit and the "
-        "naming rule (submit them again)" in error.message
+        "Rename the objects named in development to names the naming rule takes; put no more "
+        "deletions in one package than the deletion limit allows (release the others in later "
+        "packages); submit what you changed, package the pending items anew" in error.message
     )
+    assert "so they keep the deletion limit" not in error.message
     assert "Change the plan" not in error.message
     assert "pending-items/package" in error.message
     assert "and deploy the new package once the freeze window ends" in error.message
     assert (error.remedy, error.context["package_id"]) == (Remedy.RELEASE_POLICY, str(package))
     said = refusal_text(error.problem, error.envelope())
     assert f"jobferry releases cancel {package}" in said
-    assert "deploy the new package once the freeze window ended" in said
+    assert (
+        "put no more deletions in one package than the deletion limit allows (release the "
+        "others in later packages); submit what you changed, package the pending items anew "
+        f"with jobferry releases create and cancel this one (jobferry releases cancel {package})"
+        ", and deploy the new package once the freeze window ends;" in said
+    )
     assert "POST" not in said
     assert services.tasks.claim(("IMPORT",), look_first=False) is None  # nothing queued
     assert services.releases.show(team.admin, package).status is DeployStatus.PENDING
