@@ -119,7 +119,11 @@ def _released(
         [(i.kind, i.uid, i.name) for i in items],
     )
     said = f" Release package {package.id} released ({len(items)} item(s)"
-    said += f", {started} job(s) started)." if started else ")."
+    if switched:
+        said += f", {len(switched)} job(s) started"
+    if started > len(switched):  # scheduled before the release, paused around its write
+        said += f", {started - len(switched)} scheduled job(s) left running"
+    said += ")."
     return said, {"releasePackage": {"id": str(package.id), "items": len(items)}}
 
 

@@ -74,8 +74,16 @@ def test_a_rename_of_a_job_production_runs_lands_and_keeps_it_running(
     running = services.jobs.status(prod, "daily").status
     assert running is not JobStatus.STOPPED
     services.jobs.rename(team.developer, "daily", "nightly")
-    _release(services, team, "renamed", StartupMode.START)
+    package = _release(services, team, "renamed", StartupMode.START)
     assert services.jobs.status(prod, "nightly").status is running  # paused and restored
+    # The release says it left the job running, not that it started it.
+    task_id = services.releases.show(team.admin, package).record.task_id
+    assert task_id is not None
+    said = services.tasks.show(prod, task_id).message
+    assert said.endswith(
+        f"Release package {package} released (1 item(s), 1 scheduled job(s) left running)."
+    )
+    assert "started" not in said
 
 
 def test_a_rename_and_back_before_a_release_leaves_no_item(services: Services, team: Team) -> None:
