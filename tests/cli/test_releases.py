@@ -287,3 +287,17 @@ def test_workspaces_list_and_settings_name_the_production_side_by_its_name(
     assert f"workspace: {production} ({production_id})" in said
     assert f"mode: production side of enterprise workspace {name} ({cli.workspace})" in said
     assert "None" not in said
+
+
+def test_releases_create_all_with_nothing_pending_says_so_in_the_cli_s_words(
+    cli: Cli, tmp_path: Path
+) -> None:
+    suffix, developer, _ = _enterprise(cli, tmp_path)
+    empty = developer("releases", "create", "nothing", "--all", "--approver", f"dep_{suffix}")
+    assert empty.exit_code == 1, (empty.stdout, empty.stderr)
+    said = " ".join(empty.stderr.split())
+    assert "Nothing waits for a release in" in said
+    assert "no pending item to package" in said
+    assert "jobferry releases pending lists them" in said
+    assert "no pending item is named" not in said
+    assert developer.json("releases", "list")["total"] == 0

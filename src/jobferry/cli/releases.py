@@ -204,6 +204,12 @@ def create(
     chosen = (
         [str(i.get("pending_item_id")) for i in _pending(s, None)] if every else list(items or [])
     )
+    if every and not chosen:
+        raise CommandError(
+            f"Nothing waits for a release in {s.workspace_label()}: no pending item to package "
+            "(an item is a job or script submitted, renamed or deleted since its last "
+            "release; jobferry releases pending lists them). Nothing was created."
+        )
     me = mapping(s.client().call("GET", "/users/me", scoped=False))
     body = {
         "apply_user_id": str(me.get("id")),
