@@ -301,3 +301,28 @@ def test_releases_create_all_with_nothing_pending_says_so_in_the_cli_s_words(
     assert "jobferry releases pending lists them" in said
     assert "no pending item is named" not in said
     assert developer.json("releases", "list")["total"] == 0
+
+
+def test_a_release_failed_by_a_policy_rule_says_what_to_change_and_how_to_go_on(
+    cli: Cli, tmp_path: Path
+) -> None:
+    suffix, developer, deployer = _enterprise(cli, tmp_path)
+    _submit(cli, "guarded_a")
+    made = developer.json("releases", "create", "guarded", "--all", "--approver", f"dep_{suffix}")
+    package = str(made["release_package_id"])
+    policy = {"protectedConnections": ["dws_conn"]}  # saved after the plan: the import checks it
+    saved = cli.remote.call("PUT", "/policies/workspace", policy, workspace=cli.workspace)
+    assert saved.status_code == 200, saved.text
+
+    failed = deployer("releases", "deploy", package, "--yes")
+    assert failed.exit_code == 1, (failed.stdout, failed.stderr)
+    said = " ".join((failed.stdout + failed.stderr).split())
+    assert "breaks the protected connections of the policy" in said
+    assert (
+        "dws_conn. To release it: change the objects named in development so they keep the "
+        "protected connections; submit what you changed, package the pending items anew with "
+        f"jobferry releases create and cancel this one (jobferry releases cancel {package}); or "
+        "have an admin change the policy (jobferry policies put -f FILE) and deploy it again "
+        f"(jobferry releases deploy {package})."
+    ) in said
+    assert "change the plan" not in said

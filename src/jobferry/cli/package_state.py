@@ -1,12 +1,14 @@
 """How a release package stands, in the CLI's words (``releases list`` and ``releases show``):
 its state as the console says it (a release rolled back, then restored, included), its
-deployer, and the lines of its deploy, rollback and restore, from the API's package answer."""
+deployer, the lines of its deploy, rollback and restore, from the API's package answer, and
+what to do after a release its import's plan found against a policy."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from jobferry.cli.output import epoch_ms, moment
+from jobferry.domain.policies import PolicyRule, broken_rule, release_changes
 from jobferry.domain.releases import DeployStatus
 
 STATUS_WORDS = {
@@ -85,3 +87,32 @@ def restored_lines(package: dict[str, Any]) -> list[tuple[str, Any]]:
             f"release (ledger entry {again.get('entry_id')})",
         )
     ]
+
+
+def policy_fix(result: dict[str, Any], package: str) -> str:
+    """What to do after a release whose import failed on policy rules (the import's plan
+    checks the rules that read definitions: owners, protected connections), in this CLI's
+    commands; blank when no problem of the task's ``result`` is a policy's."""
+    problems = result.get("problems")
+    details = [str(p.get("detail")) for p in problems or [] if isinstance(p, dict)]
+    rules = [str(r) for r in dict.fromkeys(broken_rule(d) for d in details) if r is not None]
+    if not rules:
+        return ""
+    changes = release_changes(rules)
+    said = (
+        f" To release it: {changes}; submit what you changed, package the pending items anew "
+        f"with jobferry releases create and cancel this one (jobferry releases cancel {package})"
+        if changes
+        else ""
+    )
+    if PolicyRule.FREEZE in rules:
+        said += (
+            " once the freeze window ends"
+            if said
+            else f" Deploy it again (jobferry releases "
+            f"deploy {package}) once the freeze window ends"
+        )
+    return (
+        f"{said}; or have an admin change the policy (jobferry policies put -f FILE) and deploy "
+        f"it again (jobferry releases deploy {package})."
+    )

@@ -17,7 +17,14 @@ from jobferry.cli.asking import interrupted_task
 from jobferry.cli.client import ApiClient, segment
 from jobferry.cli.exits import CommandError, ExitCode
 from jobferry.cli.output import epoch_ms, mapping
-from jobferry.cli.package_state import deployed_lines, deployer, restored_lines, rolled_back, state
+from jobferry.cli.package_state import (
+    deployed_lines,
+    deployer,
+    policy_fix,
+    restored_lines,
+    rolled_back,
+    state,
+)
 from jobferry.cli.remedies import refusal_text
 from jobferry.cli.session import (
     JsonOption,
@@ -81,11 +88,13 @@ def end_with_task(
     failed: str,
     what: str,
     kind: str = "release",
+    package: str | None = None,
 ) -> None:
     """Wait for a release's task (a deploy, a signed release taken in, a restore: ``kind``) and
     end the command: ``result`` with the task beside it, and ``done``/``failed`` ``what`` (task
     …) with the task's message; exit 1 when the task failed. Ctrl-C stops the waiting only:
-    the task goes on in the server, as the interruption says (exit 130)."""
+    the task goes on in the server, as the interruption says (exit 130). ``package``: the
+    release package deployed, whose failure on a policy's rules says what to do next."""
     try:
         task = s.client().wait_task(task_id)
     except KeyboardInterrupt:
@@ -94,6 +103,9 @@ def end_with_task(
     said = str(task.get("message"))
     if not ok:  # a refusal's fix in this CLI's commands, when the task says which
         said = refusal_text(said, mapping(task.get("result")))
+        fix = policy_fix(mapping(task.get("result")), package) if package is not None else ""
+        if fix:
+            said = f"{said.rstrip().rstrip('.')}.{fix}"
     s.output.finish(
         {**result, "task": task},
         ExitCode.OK if ok else ExitCode.FAILED,
@@ -370,6 +382,7 @@ def deploy(
         done="Released",
         failed="The release failed:",
         what=f"package {package_id}",
+        package=package_id,
     )
 
 

@@ -108,6 +108,12 @@ def release_changes(rules: list[str]) -> str:
 _CHANGED_RULES = (PolicyRule.PROTECTED_CONNECTIONS, PolicyRule.OWNERS)
 
 
+def broken_rule(detail: str) -> PolicyRule | None:
+    """The rule a plan's policy problem says is broken (``"… breaks the naming rule of …"``,
+    as the planner words it), ``None`` for another problem."""
+    return next((r for r, w in RULE_WORDS.items() if f"breaks the {w} of " in detail), None)
+
+
 class Weekday(StrEnum):
     """The days of a weekly freeze window."""
 

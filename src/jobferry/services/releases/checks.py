@@ -8,7 +8,7 @@ import json
 
 from jobferry.domain.audit import AuditQuery
 from jobferry.domain.enums import ProblemReason, Role
-from jobferry.domain.policies import RULE_WORDS, PolicyRule, release_changes
+from jobferry.domain.policies import PolicyRule, broken_rule, release_changes
 from jobferry.domain.releases import APPROVER_ROLES, DEPLOY_ROLES, MAX_PACKAGE_ITEMS, DeployStatus
 from jobferry.domain.remedies import Remedy
 from jobferry.errors import (
@@ -278,7 +278,7 @@ def _release_fix(found: Problem) -> str:
     in development before packaging again; the plan's own fix says to change the plan)."""
     if found.reason != ProblemReason.POLICY:
         return found.fix
-    rule = next((r for r, w in RULE_WORDS.items() if f"breaks the {w} of " in found.detail), None)
+    rule = broken_rule(found.detail)
     if rule is None:
         return found.fix
     if rule is PolicyRule.FREEZE:
