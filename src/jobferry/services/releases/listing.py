@@ -1,21 +1,24 @@
 """Filtering and ordering release packages as ``list_factory_release_packages`` asks, and
-reading one package and the plan it keeps."""
+reading one package as it stands now and the plan it keeps."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from typing import Any
 
-from jobferry.domain.enums import Role
+from jobferry.domain.enums import Role, TaskStatus
+from jobferry.domain.releases import DeployStatus
 from jobferry.domain.remedies import Remedy
 from jobferry.errors import ReleasePackageNotFoundError
-from jobferry.services.context import Scope
+from jobferry.services.context import Scope, now_ms
 from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.plans import PlanStore
 from jobferry.services.releases.production import production_scope
-from jobferry.services.releases.records import PackageQuery, PackageView
+from jobferry.services.releases.records import PackageQuery, PackageView, Restored
 from jobferry.storage import Database, Tx
+from jobferry.storage import ledger as ledger_repo
 from jobferry.storage import releases as repo
+from jobferry.storage import tasks as task_repo
 from jobferry.storage.releases import PackageRecord
 
 
@@ -77,6 +80,47 @@ def package_of(tx: Tx, scope: Scope, package_id: int, lock: bool = False) -> Pac
             package_id=str(package_id),
         )
     return found
+
+
+UNQUEUED_MS = 60_000
+"""A deploy marked releasing whose import was never queued after this long failed (its
+process died between the two)."""
+
+
+def view_of(tx: Tx, scope: Scope, package: PackageRecord, items: bool = False) -> PackageView:
+    """A package as it stands now (a deploy whose task failed, or was never queued, is a
+    failed package, whatever its row says), with its items when asked, and the restore that
+    brought its release back after a rollback."""
+    status = _status(tx, scope, package)
+    found = tuple(repo.package_items(tx, package.id)) if items else ()
+    if items and status is not DeployStatus(package.status):
+        found = tuple(replace(i, deploy_status=int(status)) for i in found)
+    return PackageView(package, status, found, _restored(tx, package))
+
+
+def _status(tx: Tx, scope: Scope, package: PackageRecord) -> DeployStatus:
+    """The package's state now: a release whose task failed, or whose import was never
+    queued, failed."""
+    status = DeployStatus(package.status)
+    if status is not DeployStatus.RELEASING:
+        return status
+    if package.task_id is not None:
+        production = scope.workspace.production_id or ""
+        task = task_repo.get_task(tx, production, package.task_id)
+        if task is None or task.status in (TaskStatus.FAILED, TaskStatus.WARNING):
+            return DeployStatus.FAILED
+        return status
+    if (package.deploy_timestamp or 0) < now_ms() - UNQUEUED_MS:
+        return DeployStatus.FAILED  # its process died before it queued the import
+    return status
+
+
+def _restored(tx: Tx, package: PackageRecord) -> Restored | None:
+    """The restore that brought the package's rolled back release back, if one did."""
+    if package.rolled_back_at is None:
+        return None
+    entry = ledger_repo.restore_since_rollback(tx, package.workspace_id, package.id)
+    return None if entry is None else Restored(entry.id, entry.deployer, entry.at)
 
 
 def kept_plan(db: Database, plans: PlanStore, scope: Scope, package_id: int) -> Plan:

@@ -14,7 +14,7 @@ objects, and ``replan`` plans the same file again against production as it is.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from jobferry.domain.enums import (
@@ -24,7 +24,6 @@ from jobferry.domain.enums import (
     Role,
     SameNamePolicy,
     SchedulingPolicy,
-    TaskStatus,
 )
 from jobferry.domain.releases import (
     CANCEL_ROLES,
@@ -55,7 +54,7 @@ from jobferry.services.releases.checks import (
     request_refused,
 )
 from jobferry.services.releases.freezing import refuse_changed, write_items
-from jobferry.services.releases.listing import matches, order_key, package_of
+from jobferry.services.releases.listing import matches, order_key, package_of, view_of
 from jobferry.services.releases.production import (
     enable_enterprise,
     parse_workspace_update,
@@ -68,37 +67,23 @@ from jobferry.services.releases.records import (
     PackageQuery,
     PackageRequest,
     PackageView,
-    Restored,
 )
 from jobferry.services.releases.scheduling import refuse_rescheduled
 from jobferry.services.releases.signatures import require_approvals
 from jobferry.services.support.scratch import new_zip
 from jobferry.storage import Database, Tx
-from jobferry.storage import ledger as ledger_repo
 from jobferry.storage import production as sides
 from jobferry.storage import profiles as profile_repo
 from jobferry.storage import releases as repo
-from jobferry.storage import tasks as task_repo
 from jobferry.storage.importing import target as target_repo
 from jobferry.storage.releases import ItemFilter, ItemRecord, PackageRecord
 
-UNQUEUED_MS = 60_000
-"""A deploy marked releasing whose import was never queued after this long failed (its
-process died between the two)."""
 RELEASE_PROFILE = "release"
 """The production side's profile a release plans with, when the side has one."""
 _BY_NAME = {
     ObjectKind.JOB.value: target_repo.target_jobs,
     ObjectKind.SCRIPT.value: target_repo.target_scripts,
 }
-
-
-def _restored(tx: Tx, package: PackageRecord) -> Restored | None:
-    """The restore that brought the package's rolled back release back, if one did."""
-    if package.rolled_back_at is None:
-        return None
-    entry = ledger_repo.restore_since_rollback(tx, package.workspace_id, package.id)
-    return None if entry is None else Restored(entry.id, entry.deployer, entry.at)
 
 
 def _kind_name(item: ItemRecord) -> str:
@@ -227,7 +212,7 @@ class ReleaseService:
         (total, the page asked)."""
         with self.db.transaction(readonly=True) as tx:
             production_scope(tx, scope, releasing=False)
-            found = [self._view(tx, scope, p) for p in repo.list_packages(tx, scope.workspace.id)]
+            found = [view_of(tx, scope, p) for p in repo.list_packages(tx, scope.workspace.id)]
         chosen = [v for v in found if matches(v, query)]
         chosen.sort(key=lambda v: order_key(v, query.order_column), reverse=not query.ascending)
         start = query.page * query.limit
@@ -238,24 +223,7 @@ class ReleaseService:
         with self.db.transaction(readonly=True) as tx:
             production_scope(tx, scope, releasing=False)
             found = package_of(tx, scope, package_id)
-            return self._view(tx, scope, found, items=True)
-
-    @staticmethod
-    def _view(tx: Tx, scope: Scope, package: PackageRecord, items: bool = False) -> PackageView:
-        status = DeployStatus(package.status)
-        if status is DeployStatus.RELEASING and package.task_id is not None:
-            production = scope.workspace.production_id or ""
-            task = task_repo.get_task(tx, production, package.task_id)
-            if task is None or task.status in (TaskStatus.FAILED, TaskStatus.WARNING):
-                status = DeployStatus.FAILED
-        elif status is DeployStatus.RELEASING and (package.deploy_timestamp or 0) < (
-            now_ms() - UNQUEUED_MS
-        ):
-            status = DeployStatus.FAILED  # its process died before it queued the import
-        found = tuple(repo.package_items(tx, package.id)) if items else ()
-        if items and status is not DeployStatus(package.status):
-            found = tuple(replace(i, deploy_status=int(status)) for i in found)
-        return PackageView(package, status, found, _restored(tx, package))
+            return view_of(tx, scope, found, items=True)
 
     # -- packages: deploy, cancel, re-plan ---------------------------------------------------
 
@@ -272,7 +240,7 @@ class ReleaseService:
             )
         with self.db.transaction() as tx:
             production = production_scope(tx, scope, releasing=True)
-            package = self._view(tx, scope, package_of(tx, scope, request.package_ids[0]))
+            package = view_of(tx, scope, package_of(tx, scope, request.package_ids[0]))
             may_deploy(tx, scope, package)
             self._require_content(production, package.record)
             refuse_changed(tx, package.record, production)
@@ -370,7 +338,7 @@ class ReleaseService:
         deploy's deployer, time and task stay named: its last attempt (``failed_deploy``)."""
         with self.db.transaction(readonly=True) as tx:
             production = production_scope(tx, scope, releasing=True)
-            package = self._view(tx, scope, package_of(tx, scope, package_id))
+            package = view_of(tx, scope, package_of(tx, scope, package_id))
             items = repo.package_items(tx, package_id)
             may_deploy(tx, scope, package)
         self._require_content(production, package.record)
@@ -404,7 +372,7 @@ class ReleaseService:
         with self.db.transaction() as tx:
             production_scope(tx, scope, releasing=False)
             views = [
-                self._view(tx, scope, package_of(tx, scope, pid, lock=True)) for pid in package_ids
+                view_of(tx, scope, package_of(tx, scope, pid, lock=True)) for pid in package_ids
             ]
             for view in views:
                 refusal = not_waiting(tx, scope, view, "cancelled")

@@ -17,7 +17,6 @@ from typing import Any
 
 from jobferry.domain.approvals import MAX_REQUIRED, PlanFacts, package_subject
 from jobferry.domain.enums import Role
-from jobferry.domain.releases import DeployStatus
 from jobferry.domain.remedies import Remedy
 from jobferry.errors import (
     ApprovalsMissingError,
@@ -27,9 +26,8 @@ from jobferry.services import approving
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.releases.checks import not_waiting
-from jobferry.services.releases.listing import package_of
+from jobferry.services.releases.listing import package_of, view_of
 from jobferry.services.releases.production import production_scope
-from jobferry.services.releases.records import PackageView
 from jobferry.storage import Database, Tx
 from jobferry.storage import approvals as repo
 from jobferry.storage.importing import plans as plan_repo
@@ -149,8 +147,7 @@ class ReleaseApprovals:
         with self.db.transaction() as tx:
             production_scope(tx, scope, releasing=False)
             record = package_of(tx, scope, package_id)
-            as_stored = PackageView(record, DeployStatus(record.status))
-            refusal = not_waiting(tx, scope, as_stored, "approved")
+            refusal = not_waiting(tx, scope, view_of(tx, scope, record), "approved")
             if refusal is not None:
                 raise refusal
             subject = package_subject_of(tx, scope, record)

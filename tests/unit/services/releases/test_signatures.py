@@ -12,7 +12,7 @@ import pytest
 
 from jobferry.cli.remedies import refusal_text
 from jobferry.domain.enums import Role
-from jobferry.domain.releases import StartupMode
+from jobferry.domain.releases import DeployStatus, StartupMode
 from jobferry.errors import (
     ApprovalRefusedError,
     ApprovalsMissingError,
@@ -272,3 +272,26 @@ def test_a_release_with_no_approval_keeps_none(services: Services, team: Team) -
     run_release(services)
     entry, _ = services.ledger.ledger(team.deployer).entries[-1]
     assert (entry.action, json.loads(entry.approvals)) == ("deploy", [])
+
+
+def test_a_package_whose_release_failed_is_approved_and_deployed_again(
+    services: Services, team: Team
+) -> None:
+    submit_job(services, team.developer, "daily")
+    package = make_package(services, team)
+    # Saved after the plan, read by the release's import: its task fails.
+    services.policies.put(team.admin, None, {"protectedConnections": ["dws_conn"]})
+    _deploy(services, team, package)
+    run_release(services)
+    assert services.releases.show(team.admin, package).status is DeployStatus.FAILED
+    services.release_approvals.set_rule(team.admin, {"requireApprovals": 1})
+    with pytest.raises(ApprovalsMissingError):
+        _deploy(services, team, package)
+
+    # Its row still says releasing; the package waits again, as it reads: approved, deployed.
+    approve_package(services, team.deployer, package, register_key(services, team.deployer))
+    assert services.release_approvals.approvals(team.admin, package).document()["counted"] == 1
+    services.policies.put(team.admin, None, {})
+    _deploy(services, team, package)
+    run_release(services)
+    assert services.releases.show(team.admin, package).status is DeployStatus.SUCCESS
