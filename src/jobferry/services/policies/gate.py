@@ -136,11 +136,13 @@ def violation(
     fix: str | None = None,
     remedy: Remedy = Remedy.FOLLOW_POLICY,
     outcome: str = "nothing was imported",
+    whole: str = "plan",
     **context: str,
 ) -> PolicyViolationError:
     """The refusal of every breach ``found``: each policy, each rule and its objects, what
     was not done (``outcome``) and the fix (``fix``: the caller's own, e.g. a release's, with
-    its ``context``; else a plan's)."""
+    its ``context``; else a plan's). ``whole``: the name a breach of the whole package (a
+    freeze, the deletion limit) is listed under (a release: its package's name)."""
     first, firsts = found[0]
     rules = broken_rules(found)
     every = [b for _, broken in found for b in broken]
@@ -153,7 +155,12 @@ def violation(
         rule=str(firsts[0].rule),
         rules=[str(r) for r in rules],
         breaches=[
-            {"rule": str(b.rule), "kind": b.kind, "name": b.name, "policy": item.said()}
+            {
+                "rule": str(b.rule),
+                "kind": b.kind,
+                "name": whole if b.kind == "package" else b.name,
+                "policy": item.said(),
+            }
             for item, broken in found
             for b in broken
         ][:NAMED],

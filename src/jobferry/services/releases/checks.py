@@ -257,6 +257,7 @@ def policy_refused(package: PackageRecord, found: Found) -> PolicyViolationError
         fix,
         Remedy.RELEASE_POLICY,
         f"release package '{package.id}' ({package.name}) was not deployed",
+        whole=package.name,
         package_id=str(package.id),
     )
 
