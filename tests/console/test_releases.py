@@ -279,6 +279,31 @@ def test_a_deploy_refused_by_the_policy_says_each_rule_s_change_in_release_words
     assert services.releases.show(team.admin, package_id).record.task_id is None
 
 
+def test_a_release_failed_by_a_policy_rule_says_what_to_change_on_its_page(
+    services: Services, client: TestClient
+) -> None:
+    team = _team(services)
+    dev = _signed_in(client, team.developer.actor.name)
+    package_id = _package(dev, team)
+    # Saved after the plan, read by the release's import: its task fails.
+    services.policies.put(team.admin, None, {"protectedConnections": ["dws_conn"]})
+    deployer = _signed_in(client, team.deployer.actor.name)
+    url = f"/console/w/{team.workspace_id}/releases/packages/{package_id}"
+    assert deployer.post(f"{url}/deploy", {"startup_mode": "0"}).status_code == 303
+    assert _released(services, team, package_id) == "FAILED"
+    page = deployer.get(url).text
+    said = " ".join(main_text(page).split())
+    assert "breaks the protected connections of the policy" in said
+    assert (
+        "To release it: change the objects named in development so they keep the protected "
+        "connections; submit what you changed, package the pending items anew (Releases → "
+        "Pending items) and revoke this package; or have an admin change the policy (Admin → "
+        "Policies) and deploy it again."
+    ) in said
+    assert "change the plan" not in said
+    assert_no_api_terms(page, API_SPEAK)
+
+
 def test_a_deploy_refused_for_drift_is_planned_again_then_deployed(
     services: Services, client: TestClient
 ) -> None:

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Response
 from jobferry.console.fixes import said
 from jobferry.console.missing import PACKAGES, looked_up, package_number
 from jobferry.console.plans import PlanObjects, plan_objects
-from jobferry.console.release_fixes import API_FIX
+from jobferry.console.release_fixes import API_FIX, failed_on_policy
 from jobferry.console.releases import require_enterprise
 from jobferry.console.tasks import TaskSummary, task_summary
 from jobferry.console.web import (
@@ -279,7 +279,9 @@ def _failure(task: Task) -> str:
     if task.outcome.get("errorCode") == PlanStaleError.code:
         return STALE
     kept = [s for s in task.message.split(". ") if not API_FIX.search(s)]
-    return ". ".join(kept) or "The release failed; its task (in production) says why."
+    said = ". ".join(kept) or "The release failed; its task (in production) says why."
+    fix = failed_on_policy(task.outcome)
+    return f"{said.rstrip().rstrip('.')}. {fix}" if fix else said
 
 
 def package_view(

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from jobferry.domain.policies import release_changes
+from jobferry.domain.policies import broken_rule, release_changes
 from jobferry.domain.releases import MAX_PACKAGE_ITEMS
 from jobferry.domain.remedies import Remedy
 from jobferry.errors import (
@@ -137,6 +137,23 @@ def _release_policy(context: dict[str, Any]) -> str:
     elif "freeze" in rules:
         said.append("Wait for the freeze window to end, then deploy it again")
     return ", and ".join(said) + "; an admin can change the policy under Admin → Policies."
+
+
+def failed_on_policy(outcome: dict[str, Any]) -> str:
+    """What to do after a release whose import found a policy's rule broken (the rules that
+    read definitions: owners, protected connections), from its task's outcome; blank when no
+    problem is a policy's."""
+    problems = outcome.get("problems")
+    details = [str(p.get("detail")) for p in problems or [] if isinstance(p, dict)]
+    rules = [str(r) for r in dict.fromkeys(broken_rule(d) for d in details) if r is not None]
+    changes = release_changes(rules)
+    if not changes:
+        return ""
+    return (
+        f"To release it: {changes}; submit what you changed, package the pending items anew "
+        "(Releases → Pending items) and revoke this package; or have an admin change the "
+        "policy (Admin → Policies) and deploy it again."
+    )
 
 
 RELEASE_REMEDIES: dict[str, Callable[[dict[str, Any]], str]] = {
