@@ -62,9 +62,13 @@ def test_the_ledger_a_restore_and_a_rollback(cli: Cli, tmp_path: Path) -> None:
     then = deployer.json("releases", "ledger", "--at", str(at))
     assert {o["name"] for o in then["production"] if o["kind"] == "job"} == {"led_a"}
 
-    planned = deployer("releases", "restore", first, "--dry-run")
+    planned = deployer("releases", "restore", first, "--dry-run", env={"COLUMNS": "250"})
     assert planned.exit_code == 4, (planned.stdout, planned.stderr)
     assert "led_b" in planned.stdout
+    # The restore's package is made here from the ledger: not asked to be signed.
+    assert "sign it with" not in planned.stdout
+    assert "unsigned: written here from production's own definitions" in planned.stdout
+    assert "into: the production of workspace" in planned.stdout
     plan_id = deployer.json("releases", "restore", first, "--dry-run", code=4)["plan_id"]
     restored = deployer("releases", "restore", first, "--plan", plan_id, "--yes")
     assert restored.exit_code == 0, (restored.stdout, restored.stderr)

@@ -157,7 +157,8 @@ def restore_command(
     if plan is None:
         s.output.finish(answer, ExitCode.OK, f"Production already holds {what}'s state.")
         return
-    show_plan(s.output, plan, command="releases restore")
+    into = f"the production of {s.workspace_label()}"
+    show_plan(s.output, plan, command="releases restore", into=into)
     if plan.get("problems"):
         s.output.finish(
             answer, ExitCode.PROBLEMS, "The restore's plan has problems; nothing was applied."

@@ -189,7 +189,7 @@ def show_plan(
         return
     objects = plan.get("objects", [])
     shown = objects if every else screenful(objects)
-    _plan_header(out, plan, into, folder=command == "apply")
+    _plan_header(out, plan, into, made_here=MADE_HERE.get(command))
     out.table(
         ("action", "kind", "name", "problems"),
         [
@@ -325,9 +325,20 @@ def _jobs(out: Output, plan: dict[str, Any], listed: str, total: str, said: str)
         out.line(f"{said}: {', '.join(jobs)}{more}.", style="yellow")
 
 
-def _plan_header(out: Output, plan: dict[str, Any], into: str | None, *, folder: bool) -> None:
+MADE_HERE = {
+    "apply": "packed here from the folder's files, which no workspace signs",
+    "releases restore": "written here from production's own definitions in the release "
+    "ledger, which no workspace signs",
+}
+"""The commands whose package this server made itself, and where from: their signature is
+not asked for, and an unsigned one says so rather than asking to sign it."""
+
+
+def _plan_header(
+    out: Output, plan: dict[str, Any], into: str | None, *, made_here: str | None
+) -> None:
     """The plan id, the package hash, the target (``into``, in words), and the signature and
-    profile checks when there are (``folder``: a package ``apply`` packed here from files, which
+    profile checks when there are (``made_here``: where a package made here came from, which
     no workspace signs: its signature is not asked for)."""
     out.line(
         Text.assemble(
@@ -342,8 +353,8 @@ def _plan_header(out: Output, plan: dict[str, Any], into: str | None, *, folder:
     if signature:
         key = f" (key {signature['keyId']})" if signature.get("keyId") else ""
         said = f"{signature.get('state')}{key}: {signature.get('detail')}"
-        if folder and signature.get("state") == "unsigned":
-            said = "unsigned: packed here from the folder's files, which no workspace signs"
+        if made_here and signature.get("state") == "unsigned":
+            said = f"unsigned: {made_here}"
         out.line(Text.assemble(("signature: ", "bold"), said))
     profile = mapping(plan.get("profile"))
     if profile:
