@@ -46,6 +46,8 @@ def test_pending_items_are_packaged_deployed_and_cancelled(
     assert listed.exit_code == 0, listed.output
     assert "rel_a" in listed.stdout
     assert "add" in listed.stdout
+    wide = developer("releases", "pending", env={"COLUMNS": "250"}).stdout
+    assert table_cell(wide, "rel_a ", 5) == "none"  # not in production yet, not 'version 0'
     # refusals in the CLI's words: no release call or field named
     long = developer("releases", "create", "x" * 300, "--all", "--approver", f"dep_{suffix}")
     assert long.exit_code != 0

@@ -151,15 +151,26 @@ def pending(
             _kind(i.get("task_type")),
             i.get("item_name"),
             _change(i.get("update_type")),
-            i.get("pending_version"),
-            i.get("deployed_version"),
+            _version(i),
+            i.get("deployed_version") or "none",
             i.get("submit_user_name"),
             epoch_ms(i.get("submit_timestamp")),
         )
         for i in items
     ]
     columns = ("item", "kind", "name", "change", "version", "in production", "by", "at (UTC)")
-    s.output.table(columns, rows, empty="No pending items.")
+    s.output.table(
+        columns,
+        rows,
+        empty="No pending items: nothing submitted, renamed or deleted here waits for a release.",
+    )
+
+
+def _version(item: dict[str, Any]) -> Any:
+    """The version an item releases (``deleted`` for a deletion, which has none)."""
+    return (
+        "deleted" if item.get("update_type") == UpdateType.DELETE else item.get("pending_version")
+    )
 
 
 def _approver_ids(s: Session, approvers: list[str]) -> list[str]:
@@ -308,8 +319,8 @@ def show(
             d.get("item_name"),
             _kind(d.get("task_type")),
             _change(d.get("update_type")),
-            d.get("pending_version"),
-            d.get("deployed_version"),
+            _version(d),
+            d.get("deployed_version") or "none",
             {2: "started", 3: "not started"}.get(d.get("start_job_status") or 0, ""),
         )
         for d in answer.get("task_details") or []
