@@ -81,7 +81,7 @@ def test_a_deploy_waits_for_the_signed_approval(api: SignedClient, tmp_path: Pat
 
     deploy = {"package_ids": [str(package)], "startup_mode": 0}
     missing = _v2(dora, "POST", "/release-packages/deploy", deploy, workspace=ws)
-    assert_error(missing, "DLF.9044", "1 approvals of its plan are required, 0 count")
+    assert_error(missing, "DLF.9044", "1 approval of its plan is required, 0 count")
     assert missing.json()["remedy"] == "approve_plan"
 
     approvals = f"/release-packages/{package}/approvals"

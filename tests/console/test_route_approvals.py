@@ -222,7 +222,7 @@ def test_a_promotion_waits_for_its_approvals_signed_on_the_plans_page_then_impor
     early = browser.post(url.replace("/approvals", "/import"), [])
     assert early.status_code == 400, early.text
     said = " ".join(main_text(early.text).split())
-    assert "1 approvals of its plan are required, 0 count; nothing was imported" in said
+    assert "1 approval of its plan is required, 0 count; nothing was imported" in said
     assert "on the plan's Approvals page" in said
     assert not API_SPEAK.findall(said), API_SPEAK.findall(said)
 

@@ -211,7 +211,10 @@ def shortfall(found: Standing, required: int) -> str | None:
     for _, reason in found.not_counted:
         why[reason] = why.get(reason, 0) + 1
     others = "".join(f"; {n} not counted: {reason}" for reason, n in why.items())
-    return f"{required} approvals of its plan are required, {found.users} count{others}"
+    needed = f"{required} approval{'s' if required != 1 else ''} of its plan"
+    verb = "is" if required == 1 else "are"
+    counted = f"{found.users} count{'s' if found.users == 1 else ''}"
+    return f"{needed} {verb} required, {counted}{others}"
 
 
 def names(items: Iterable[ApprovalRecord]) -> list[str]:

@@ -134,8 +134,9 @@ def _approval_rule(
     if able != named:
         who += f", {able} of them able to approve"
     problems.append(
-        f"workspace '{scope.workspace.name}' requires {required} signed approvals of a "
-        f"release package, each by a different approver named on it, and {who}: name at "
+        f"workspace '{scope.workspace.name}' requires {required} signed "
+        f"approval{'s' if required != 1 else ''} of a release package, each by a different "
+        f"approver named on it, and {who}: name at "
         f"least {required} approvers (holding admin or deployer), or the package could never "
         "be deployed"
     )

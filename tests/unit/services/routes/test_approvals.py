@@ -76,7 +76,7 @@ def test_apply_needs_the_approved_plan(api: SignedClient, services: Services) ->
     planned = services.route_plans.plan(admin, "test-prod", {})
     assert planned.plan is not None
     plan_id = planned.plan.plan_id
-    with pytest.raises(ApprovalsMissingError, match="1 approvals of its plan are required, 0"):
+    with pytest.raises(ApprovalsMissingError, match="1 approval of its plan is required, 0"):
         services.route_plans.apply(admin, "test-prod", plan_id)
     assert services.promotions.history(admin, "test-prod") == []
     with services.db.transaction(readonly=True) as tx:  # refused in the queueing transaction
