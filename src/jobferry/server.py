@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,7 +21,6 @@ from jobferry.errors import InvalidRequestError, JobferryError, StorageError
 from jobferry.logformat import log_config
 from jobferry.services.accounts.service import IssuedCredential
 from jobferry.services.container import Services
-from jobferry.services.support.scratch import sweep_scratch
 from jobferry.settings import Settings, load_settings
 from jobferry.storage import Database
 from jobferry.storage.refusals import Pool
@@ -142,7 +140,6 @@ def require_one_process_on_sqlite(settings: Settings) -> None:
 def build(settings: Settings) -> Startup:
     """Everything but listening: database check, bootstrap on an empty project table."""
     require_one_process_on_sqlite(settings)
-    sweep_scratch(settings, time.time())
     db = open_database(settings)
     try:
         require_current(db)
@@ -222,7 +219,6 @@ def worker_app() -> FastAPI:
     bootstrapped the project), opens its own database connections and runs its own tasks.
     """
     settings = load_settings()
-    sweep_scratch(settings, time.time())  # a worker uvicorn started again sweeps the killed one's
     db = open_database(settings)
     require_current(db)
     services = Services.build(settings, db)

@@ -31,6 +31,7 @@ from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.routes.plans import Applied
 from jobferry.services.routes.records import RoutePlan
+from jobferry.services.support.scratch import sweep_scratch
 from jobferry.services.taskends import DATABASE_LOST
 from jobferry.services.tasks import ClaimedTask, QueuedTask
 
@@ -83,8 +84,12 @@ class TaskRunner:
 
     def start(self) -> None:
         """Register this process, start the heartbeat/expiry thread and the queue poller. A
-        server (``housekeeping``) alone on its database fails its predecessors' orphaned
-        tasks first, so a crash's workspace lock goes with the restart."""
+        server (``housekeeping``) first removes the scratch folders of this machine's stopped
+        processes (here, once the server's logging is set up, so the log says what went), and
+        alone on its database fails its predecessors' orphaned tasks, so a crash's workspace
+        lock goes with the restart."""
+        if self._housekeeping:
+            sweep_scratch(self.services.settings, time.time())
         failed = self.services.tasks.register_worker(presence=self._housekeeping)
         if failed:
             log.warning(

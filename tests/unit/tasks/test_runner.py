@@ -3,6 +3,7 @@ another when there is one thread, and never by a runner that has none."""
 
 from __future__ import annotations
 
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -17,6 +18,7 @@ from jobferry.services.context import Scope, now_ms
 from jobferry.services.exporting.options import parse_background_export
 from jobferry.services.importing.expiry import DAY_MS, RollbackExpiry
 from jobferry.services.importing.request import parse_import_request
+from jobferry.services.support.scratch import scratch_folder
 from jobferry.services.tasks import ClaimedTask
 from jobferry.services.taskviews import Task
 from jobferry.storage import tables
@@ -205,3 +207,25 @@ def test_a_task_stopped_by_the_database_going_away_fails_saying_so_once_it_is_ba
         services.tasks.heartbeat()  # written once
     finally:
         runner.shutdown()
+
+
+def test_a_server_starting_removes_a_stopped_process_s_scratch_and_logs_it_once_logging_is_set(
+    services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    # the sweep ran before uvicorn set up logging, so a `kill -9`'s leftovers went without the
+    # log line docs/operations.md promises: the runner's start (in the app's lifespan) sweeps
+    killed = subprocess.Popen(["sleep", "60"])
+    killed.kill()
+    killed.wait()
+    own = scratch_folder(services.settings)
+    left = own.with_name(f"{own.name.rsplit('-', 1)[0]}-{killed.pid}")
+    left.mkdir(parents=True)
+    (left / "tmp1.zip").write_bytes(b"PK half an import")
+    runner = TaskRunner(services, threads=0)
+    with caplog.at_level("INFO", logger="jobferry"):
+        runner.start()
+    runner.shutdown()
+
+    assert not left.exists()
+    [said] = [r.getMessage() for r in caplog.records if "leftover" in r.getMessage()]
+    assert left.name in said
