@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 from typer.core import TyperGroup
@@ -95,3 +96,27 @@ def test_the_design_lives_in_the_repository() -> None:
     assert "import pipeline" in design.lower() or "Import: read" in design
     for page in (README, (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8"), design):
         assert "../shared" not in page
+
+
+def test_the_backup_s_pg_dump_line_gives_libpq_every_database_url_jobferry_takes() -> None:
+    # the guide's expansion dropped "+psycopg" only: a postgresql+psycopg2:// URL, which
+    # jobferry reads alike, became "postgresql2://", and pg_dump took it for a database name
+    operations = (DOCS / "operations.md").read_text(encoding="utf-8")
+    [argument] = re.findall(r'pg_dump --format=custom --file=jobferry\.dump ("[^"]+")', operations)
+    taken = {
+        "postgresql://jf@db:5432/jobferry": "postgresql://jf@db:5432/jobferry",
+        "postgres://jf@db/jobferry": "postgres://jf@db/jobferry",
+        "postgresql+psycopg://jf:a+b@db:5432/jobferry": "postgresql://jf:a+b@db:5432/jobferry",
+        "postgresql+psycopg2://jf@db:5432/jobferry?sslmode=require": (
+            "postgresql://jf@db:5432/jobferry?sslmode=require"
+        ),
+    }
+    for url, expected in taken.items():
+        expanded = subprocess.run(
+            ["bash", "-c", f"printf %s {argument}"],
+            env={"JOBFERRY_DATABASE_URL": url},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert expanded == expected, url
