@@ -26,9 +26,23 @@ import threading
 import time
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 log = logging.getLogger("jobferry.storage")
+
+WAL_KEPT_BYTES = 64 * 1024 * 1024
+"""What the ``-wal`` file is cut back to by the first commit after a checkpoint copied all of it
+(SQLite's ``journal_size_limit``): an import's transaction grows the WAL to hold all of it (186
+MB for 30,000 objects), and SQLite otherwise keeps the file that size, to write over, until the
+server stops."""
+
+
+def wal_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    """A new connection's WAL settings: commits never checkpoint (a :class:`WalCheckpointer`
+    does, on its own thread), and a WAL grown past :data:`WAL_KEPT_BYTES` is cut back."""
+    dbapi_conn.execute("PRAGMA wal_autocheckpoint=0")
+    dbapi_conn.execute(f"PRAGMA journal_size_limit={WAL_KEPT_BYTES}")
 
 
 class WalCheckpointer:

@@ -29,7 +29,7 @@ from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 from jobferry.errors import ConflictError, DatabaseBusyError, InvalidRequestError, StorageError
 from jobferry.extras import POSTGRES, needs_extra
 from jobferry.storage.changes import ChangeToken
-from jobferry.storage.checkpoint import WalCheckpointer
+from jobferry.storage.checkpoint import WalCheckpointer, wal_pragmas
 from jobferry.storage.commits import committed
 from jobferry.storage.jobreads import JobReads
 from jobferry.storage.refusals import Pool, connection_limit, connections_full, contention
@@ -181,11 +181,6 @@ def _sqlite_no_isolation(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.isolation_level = None  # jobferry begins each transaction (_sqlite_begin)
 
 
-def _no_autocheckpoint(dbapi_conn: Any, _record: Any) -> None:
-    # Commits never checkpoint: the database's WalCheckpointer does, on its own thread.
-    dbapi_conn.execute("PRAGMA wal_autocheckpoint=0")
-
-
 def _sqlite_begin(conn: Connection) -> None:
     """Begin the transaction on the driver's connection itself: through ``exec_driver_sql``
     SQLAlchemy builds an execution context for the one statement, as much Python as a small
@@ -304,7 +299,7 @@ class Database:
         if self.dialect == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
             if self.checkpointer is not None:
-                event.listen(self.engine, "connect", _no_autocheckpoint)
+                event.listen(self.engine, "connect", wal_pragmas)
             # Let SQLite take the write lock at BEGIN so concurrent writers queue on
             # busy_timeout instead of failing on lock upgrade.
             event.listen(self.engine, "begin", _sqlite_begin)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from jobferry.storage import Database
+from jobferry.storage import Database, checkpoint
 from jobferry.storage.checkpoint import WalCheckpointer
 
 BLOB = "x" * 4000
@@ -118,3 +118,25 @@ def test_an_in_memory_database_has_no_checkpointer() -> None:
         assert memory.checkpointer is None
     finally:
         memory.dispose()
+
+
+def test_the_wal_a_large_transaction_grew_is_cut_back_once_it_is_checkpointed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLite keeps a WAL file as large as the largest transaction (an import's: 186 MB for
+    # 30,000 objects) until the last connection closes, the server stopping: disk it never gave back
+    monkeypatch.setattr(checkpoint, "WAL_KEPT_BYTES", 1024 * 1024)
+    db = Database(f"sqlite:///{tmp_path / 'grown.db'}")
+    try:
+        with db.transaction() as tx:
+            tx.conn.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)")
+        _write(db, 2000)  # ~8 MB in one transaction
+        wal = tmp_path / "grown.db-wal"
+        assert wal.stat().st_size > 4 * 1024 * 1024
+        assert db.checkpointer is not None
+        db.checkpointer.drain()
+        _write(db, 1)  # the first commit after a complete checkpoint starts the WAL over
+
+        assert wal.stat().st_size <= 1024 * 1024
+    finally:
+        db.dispose()
