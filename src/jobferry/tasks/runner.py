@@ -31,7 +31,7 @@ from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.routes.plans import Applied
 from jobferry.services.routes.records import RoutePlan
-from jobferry.services.support.scratch import sweep_scratch
+from jobferry.services.support.scratch import remove_own_scratch, sweep_scratch
 from jobferry.services.taskends import DATABASE_LOST
 from jobferry.services.tasks import ClaimedTask, QueuedTask
 
@@ -275,10 +275,13 @@ class TaskRunner:
         return applied
 
     def shutdown(self) -> None:
-        """Stop claiming and housekeeping, wait for running tasks, unregister. Tasks still
-        queued stay queued for another process, or this one's next start."""
+        """Stop claiming and housekeeping, wait for running tasks, unregister; a server's
+        (``housekeeping``) also removes its scratch folder. Tasks still queued stay queued for
+        another process, or this one's next start."""
         self._stop.set()
         self._pool.shutdown(wait=True)
         for thread in self._helpers:
             thread.join(timeout=5)
         self.services.tasks.unregister_worker()
+        if self._housekeeping:
+            remove_own_scratch(self.services.settings)

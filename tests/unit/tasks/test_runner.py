@@ -229,3 +229,17 @@ def test_a_server_starting_removes_a_stopped_process_s_scratch_and_logs_it_once_
     assert not left.exists()
     [said] = [r.getMessage() for r in caplog.records if "leftover" in r.getMessage()]
     assert left.name in said
+
+
+def test_a_server_stopping_cleanly_leaves_no_scratch_folder_for_the_next_start_to_sweep(
+    services: Services,
+) -> None:
+    # the empty folder a clean stop left was swept and logged by the next start as the leftover
+    # of a stopped process, as if this one had been killed
+    own = scratch_folder(services.settings)
+    runner = TaskRunner(services, threads=0)
+    runner.start()
+    own.mkdir(parents=True, exist_ok=True)
+    runner.shutdown()
+
+    assert not own.exists()

@@ -84,6 +84,13 @@ def _loose_leftover(entry: Path, started: float) -> bool:
     return older and any(entry.match(pattern) for pattern in LOOSE)
 
 
+def remove_own_scratch(settings: Settings) -> None:
+    """Remove this process's scratch folder as it stops cleanly, its tasks and requests ended:
+    what is left is an empty folder, which the next start would otherwise sweep and log as the
+    leftover of a stopped process, as if this one had been killed."""
+    shutil.rmtree(scratch_folder(settings), ignore_errors=True)
+
+
 def sweep_scratch(settings: Settings, started: float) -> list[str]:
     """Remove what processes that stopped left in the scratch folder, as this process starts:
     the folder of each process of this machine that no longer runs, and the temporary files
