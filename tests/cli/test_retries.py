@@ -9,7 +9,9 @@ refusals it is given first, then the command's answer."""
 from __future__ import annotations
 
 import json
+import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,8 +21,9 @@ from typing import Any, ClassVar
 
 import pytest
 
+from jobferry.cli import client as client_module
 from jobferry.cli import retrying
-from jobferry.cli.client import ApiClient, ApiError
+from jobferry.cli.client import ApiClient, ApiError, ConnectionProblemError
 from jobferry.cli.config import load_context
 from jobferry.signing import verify_request
 from support.cli import invoke
@@ -206,3 +209,68 @@ def test_the_refusal_stands_when_the_budget_is_spent() -> None:
     assert retries.pause(503, "DLF.9504", "1") == 1.0
     assert retries.pause(503, "DLF.9504", "1") is None
     assert isinstance(ApiError(503, "DLF.9504", "busy", {}), Exception)
+
+
+class TaskEnded(BaseHTTPRequestHandler):
+    """A server that answers every look at a task: it ended."""
+
+    def log_message(self, *args: Any) -> None:
+        """Quiet."""
+
+    def do_GET(self) -> None:
+        data = json.dumps({"id": "t1", "status": "SUCCESSFUL", "subtasks": []}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def _client_of_a_port_nothing_listens_on(tmp_path: Path) -> tuple[ApiClient, int]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    file = tmp_path / "config.toml"
+    file.write_text(
+        f'[contexts.back]\nendpoint = "http://127.0.0.1:{port}"\nproject_id = "{PROJECT}"\n'
+        f'workspace = "{WORKSPACE}"\nak = "{AK}"\nsk = "{SK}"\n',
+        encoding="utf-8",
+    )
+    return ApiClient(load_context(file, "back", env={})), port
+
+
+def test_following_a_task_asks_again_while_its_server_restarts(tmp_path: Path) -> None:
+    # a worker process of JOBFERRY_WORKERS=2 killed under the command's look at an import
+    # ended the command ("Lost the server") while the other worker went on serving the import
+    client, port = _client_of_a_port_nothing_listens_on(tmp_path)
+    server = ThreadingHTTPServer(("127.0.0.1", port), TaskEnded, bind_and_activate=False)
+    server.allow_reuse_address = True
+
+    def come_back() -> None:
+        time.sleep(1.5)
+        server.server_bind()
+        server.server_activate()
+        server.serve_forever(0.02)
+
+    thread = threading.Thread(target=come_back, daemon=True)
+    thread.start()
+    try:
+        assert client.wait_task("t1")["status"] == "SUCCESSFUL"
+    finally:
+        client.close()
+        server.shutdown()
+        server.server_close()
+
+
+def test_following_a_task_gives_up_on_a_server_that_stays_away(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(client_module, "RECONNECT_SECONDS", 1.0)
+    client, _ = _client_of_a_port_nothing_listens_on(tmp_path)
+    started = time.monotonic()
+    try:
+        with pytest.raises(ConnectionProblemError, match="Cannot reach"):
+            client.wait_task("t1")
+    finally:
+        client.close()
+    assert time.monotonic() - started < 5

@@ -37,13 +37,15 @@ import requests
 from jobferry import __version__
 from jobferry.cli.config import Context
 from jobferry.cli.multipart import CHUNK, MultipartFile, Progress
-from jobferry.cli.retrying import Retries
+from jobferry.cli.retrying import Retries, connection_lost
 from jobferry.domain.enums import TaskStatus
 from jobferry.services.remotes.query import sdk_query
 from jobferry.signing import UNSIGNED_PAYLOAD, sign_request
 
 USER_AGENT = f"jobferry-cli/{__version__}"
 RESPOND_ASYNC = {"Prefer": "respond-async"}
+RECONNECT_SECONDS = 15.0
+"""How long following a task asks again for it while its server cannot be reached."""
 """The header asking a call that works long to answer its task's id (RFC 7240)."""
 
 
@@ -417,14 +419,13 @@ class ApiClient:
         looks = {"wait": f"{interval:g}", "subtasks": "false"} if self.extensions else None
         while True:
             asked = time.monotonic()
-            task: dict[str, Any] = self.call("GET", path, query=looks)
+            task = self._look(path, looks)
             if on_update is not None:
                 on_update(task)
             if task.get("status") != TaskStatus.RUNNING:
                 if looks is None or "subtasks" in task:  # a server that sent them anyway
                     return task
-                whole: dict[str, Any] = self.call("GET", path)
-                return whole
+                return self._look(path, None)
             if deadline is not None and time.monotonic() > deadline:
                 raise ConnectionProblemError(
                     f"Task {task_id} is still running after {timeout:.0f} s; follow it with "
@@ -433,3 +434,17 @@ class ApiClient:
             if time.monotonic() - asked < interval / 2:  # the server did not wait
                 time.sleep(pause)
                 pause = min(pause * 1.5, interval)
+
+    def _look(self, path: str, query: dict[str, str] | None) -> dict[str, Any]:
+        """One look at a task, asked again for :data:`RECONNECT_SECONDS` while its server
+        cannot be reached: a read, and the task goes on in a server restarted or behind a
+        worker process replaced (``JOBFERRY_WORKERS``) meanwhile."""
+        deadline = time.monotonic() + RECONNECT_SECONDS
+        while True:
+            try:
+                task: dict[str, Any] = self.call("GET", path, query=query)
+                return task
+            except ConnectionProblemError as exc:
+                if not connection_lost(exc.__cause__) or time.monotonic() > deadline:
+                    raise
+                time.sleep(1.0)

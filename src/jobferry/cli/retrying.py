@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import requests
+
 MAX_RETRIES = 5
 """Times one request is sent again at the most."""
 MAX_WAITED_SECONDS = 60.0
@@ -72,3 +74,10 @@ class Retries:
             f"Waiting {wait:g} s, then sending the request again (retry {self.done} of "
             f"{MAX_RETRIES}): {why} ({said}), and nothing of the request was done."
         )
+
+
+def connection_lost(cause: BaseException | None) -> bool:
+    """Whether a request failed for want of a connection (refused, reset before an answer: a
+    server stopped or restarting, a worker process replaced), not waiting for its answer: only
+    a read, such as a look at a task, is then asked again."""
+    return isinstance(cause, requests.ConnectionError) and not isinstance(cause, requests.Timeout)
