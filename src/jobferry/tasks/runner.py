@@ -67,6 +67,7 @@ class TaskRunner:
         self._sweep_seconds = sweep_seconds
         self._beat_seconds = float(services.settings.worker_heartbeat_seconds)
         self._helpers: list[threading.Thread] = []
+        self._claims_lost = False  # claiming failed for want of the database; said once
         self._kinds: dict[TaskKind, Callable[[ClaimedTask], None]] = {
             TaskKind.IMPORT: lambda task: services.imports.run(services.imports.resume(task)),
             TaskKind.PLAN: lambda task: services.imports.run(services.imports.resume(task)),
@@ -165,11 +166,21 @@ class TaskRunner:
                 with self.services.db.patient():  # behind an import's lock: wait, then claim
                     task = self.services.tasks.claim(tuple(self._kinds), look_first=not queued_here)
                 queued_here = False
+                if self._claims_lost:
+                    self._claims_lost = False
+                    log.warning("claiming tasks works again: the database is back")
                 if task is None:
                     break
                 self._run(task)
-        except StorageError as lost:  # the database went away for a moment: one line
-            log.warning("claiming a task failed: %s The next look tries again.", lost.message)
+        except StorageError as lost:  # the database went away: one line, not one a second
+            if not self._claims_lost:
+                self._claims_lost = True
+                log.warning(
+                    "claiming a task failed: %s The next looks (every %g s) try again; this "
+                    "log says when one works.",
+                    lost.message,
+                    POLL_SECONDS,
+                )
         except Exception:
             log.exception("claiming a task failed")
         finally:

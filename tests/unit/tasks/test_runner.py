@@ -7,6 +7,7 @@ import subprocess
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -243,3 +244,36 @@ def test_a_server_stopping_cleanly_leaves_no_scratch_folder_for_the_next_start_t
     runner.shutdown()
 
     assert not own.exists()
+
+
+def test_a_database_gone_for_a_while_is_one_warning_line_until_it_is_back_not_one_a_second(
+    services: Services, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # the poller looks every second: with the database away each look logged its line
+    real = services.tasks.claim
+    away = True
+
+    def claim(*args: Any, **kwargs: Any) -> ClaimedTask | None:
+        if away:
+            raise StorageError("The database is not available (database does not exist).")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services.tasks, "claim", claim)
+    runner = TaskRunner(services, threads=1)
+    try:
+        with caplog.at_level("WARNING", logger=runner_module.log.name):
+            for _ in range(3):
+                runner._drain(queued_here=False)
+            away = False
+            runner._drain(queued_here=False)
+            runner._drain(queued_here=False)
+            away = True
+            runner._drain(queued_here=False)
+    finally:
+        runner.shutdown()
+    said = [r.getMessage().split(":")[0] for r in caplog.records]
+    assert said == [
+        "claiming a task failed",
+        "claiming tasks works again",
+        "claiming a task failed",
+    ]
