@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 
 from jobferry.api.app import create_app
 from jobferry.console.app import create_console
-from jobferry.errors import InvalidRequestError, JobferryError, StorageError
+from jobferry.errors import InvalidRequestError, JobferryError, SecretKeyError, StorageError
 from jobferry.logformat import log_config
 from jobferry.services.accounts.service import IssuedCredential
 from jobferry.services.container import Services
@@ -181,6 +181,16 @@ def serve(startup: Startup, settings: Settings) -> None:
     )
 
 
+REFUSED_WITHOUT_PATHS = (
+    "This server refuses to start: its secret key (JOBFERRY_SECRET_KEY, else secret.key in its "
+    "data folder) is missing or does not open the secrets its database holds, as after a "
+    "restore without its key. Restore the secret.key backed up with this database (or set "
+    "JOBFERRY_SECRET_KEY to it, the same for every server process) and start the server again; "
+    "its log says which key it read. Nothing was changed."
+)
+"""What a server refusing to start for its secret key answers every call (no path in it)."""
+
+
 def refusing_app(error: JobferryError) -> FastAPI:
     """The app of a server that refuses to start its services (``SecretKeyError``): ``/health``
     and every other path answer the refusal's status and DataArts envelope, so a health check
@@ -188,10 +198,13 @@ def refusing_app(error: JobferryError) -> FastAPI:
     nothing is read or written until the server is started again as it should be."""
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    # Unsigned answers, through the proxy: the reason without the data folder's path (the log
+    # on standard error, for the operator, has it), as /health never names the database's file.
+    said = type(error)(REFUSED_WITHOUT_PATHS) if isinstance(error, SecretKeyError) else error
 
     @app.api_route("/{path:path}", methods=methods, include_in_schema=False)
     def refuse(request: Request) -> JSONResponse:
-        body = error.envelope()
+        body = said.envelope()
         if request.url.path == "/health":
             body = {"status": "refusing to start", **body}
         return JSONResponse(body, status_code=error.status)

@@ -10,8 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 import jobferry
+from jobferry.errors import SecretKeyError
+from jobferry.server import refusing_app
 from jobferry.services.container import Services
 from jobferry.storage import Database
 from jobferry.storage.schema import head_revision
@@ -104,3 +107,24 @@ def test_any_call_while_the_database_does_not_answer_withholds_where_it_is(
         assert where not in answer.text
     logged = [r.getMessage() for r in caplog.records if body["request_id"] in r.getMessage()]
     assert any("The database said:" in line for line in logged)  # the reason, for the operator
+
+
+def test_a_server_refusing_to_start_for_its_secret_key_answers_why_without_its_data_folder(
+    tmp_path: Path,
+) -> None:
+    # /health needs no signature and is reached through the proxy: it answered the secret key
+    # file's path on this machine (the message and "secret_key_file"), which only the log needs
+    key_file = tmp_path / "srv" / "data" / "secret.key"
+    refused = SecretKeyError(
+        f"This database holds secrets … there is no {key_file}. Restore the secret.key …",
+        secret_key_file=str(key_file),
+    )
+    client = TestClient(refusing_app(refused))
+
+    for answer in (client.get("/health"), client.post("/v1/p/jobs", json={})):
+        assert answer.status_code == 503
+        body = answer.json()
+        assert body["error_code"] == "DLF.9510"
+        assert "Restore the secret.key backed up with this database" in body["error_msg"]
+        assert str(tmp_path) not in answer.text
+    assert client.get("/health").json()["status"] == "refusing to start"
