@@ -118,3 +118,17 @@ def test_a_misspelt_setting_is_named_with_the_one_it_was_meant_to_be() -> None:
         "JOBFERRY_PORT_X is not a jobferry setting and is ignored (did you mean JOBFERRY_PORT?).",
         "JOBFERRY_SOMETHING_ELSE_ENTIRELY is not a jobferry setting and is ignored.",
     ]
+
+
+def test_a_misspelt_setting_is_warned_of_beside_a_refused_one(tmp_path: Path) -> None:
+    # the warning came only once every setting was valid: the operator fixing the refused one
+    # learnt of the misspelt one at the next start
+    env = {**_env(tmp_path, download_ttl_seconds="30"), "JOBFERRY_AUDIT_DAY": "365"}
+
+    result = invoke(["serve", "--port", "0"], env=env)
+
+    assert result.exit_code == 1, result.output
+    said = " ".join(result.stderr.split())
+    assert "JOBFERRY_AUDIT_DAY is not a jobferry setting and is ignored" in said
+    assert "(did you mean JOBFERRY_AUDIT_DAYS?)" in said
+    assert f"error DLF.3051: {LINE}" in said

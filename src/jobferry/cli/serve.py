@@ -56,10 +56,13 @@ def serve_command(
     ] = None,
 ) -> None:
     """Run the HTTP server (settings from JOBFERRY_* environment variables)."""
+    from jobferry.settings import Settings
+
     out = Console(highlight=False, soft_wrap=True)
-    settings = _settings(host=host, port=port, workers=workers)
-    for line in unknown_variables(os.environ, type(settings).model_fields):
+    # Before the settings are read: a misspelt one is said beside a refused one, not after it.
+    for line in unknown_variables(os.environ, Settings.model_fields):
         Console(stderr=True, highlight=False, soft_wrap=True).print(f"warning {line}")
+    settings = _settings(host=host, port=port, workers=workers)
     _check_free(settings.host, settings.port, settings.resolved_database_url())
     _check_alone(settings.resolved_database_url())
     from jobferry.errors import SecretKeyError
