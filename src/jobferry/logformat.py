@@ -12,6 +12,7 @@ and uvicorn replaced them for as long as the load lasted.
 from __future__ import annotations
 
 import copy
+import logging
 import time
 from typing import Any
 
@@ -32,6 +33,20 @@ class LogFormatter(DefaultFormatter):
     default_msec_format = "%s.%03dZ"
 
 
+class OneLine(logging.Filter):
+    """A record's exception as one line after its message, not its traceback: what SQLAlchemy's
+    pool says of a connection the database closed ("Exception during reset or similar") names
+    nothing an operator can act on, and the request or task that met the closed database logs
+    why in a line of its own."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            record.msg = f"{record.getMessage()}: {record.exc_info[1]}"
+            record.args = ()
+            record.exc_info = record.exc_text = None
+        return True
+
+
 def log_config(level: str) -> dict[str, Any]:
     """uvicorn's logging set-up plus jobferry's loggers (``jobferry.access``: one line a
     request; ``jobferry.*``: tasks, housekeeping, errors), all to standard error, each line
@@ -41,6 +56,16 @@ def log_config(level: str) -> dict[str, Any]:
     config["loggers"]["jobferry"] = {
         "handlers": ["default"],
         "level": level.upper(),
+        "propagate": False,
+    }
+    config.setdefault("filters", {})["one_line"] = {"()": f"{__name__}.OneLine"}
+    config["handlers"]["one_line"] = {
+        **config["handlers"]["default"],
+        "filters": ["one_line"],
+    }
+    config["loggers"]["sqlalchemy.pool"] = {
+        "handlers": ["one_line"],
+        "level": "WARNING",
         "propagate": False,
     }
     return config

@@ -53,3 +53,26 @@ def test_a_worker_process_sets_its_log_up_without_importing_the_app() -> None:
         check=True,
     )
     assert json.loads(ran.stdout) == [], ran.stdout
+
+
+def test_the_pool_s_error_on_a_connection_the_database_closed_is_one_line_not_a_trace() -> None:
+    # a database gone away logged SQLAlchemy's "Exception during reset or similar" with its
+    # whole traceback, past jobferry's format, beside jobferry's own one line saying why
+    says = (
+        "import json, logging, logging.config, sys; "
+        "logging.config.dictConfig(json.load(sys.stdin))\n"
+        "try:\n    raise OSError('the connection is lost')\n"
+        "except OSError:\n"
+        "    logging.getLogger('sqlalchemy.pool.impl.QueuePool').error("
+        "'Exception during reset or similar', exc_info=True)\n"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", says],
+        input=json.dumps(log_config("info")),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    [line] = ran.stderr.splitlines()
+    assert line.endswith("Exception during reset or similar: the connection is lost"), line
+    assert re.match(r"\d{4}-\d\d-\d\dT[\d:.]+Z \[\d+\] ERROR:", line), line
