@@ -293,6 +293,13 @@ class TaskRunner:
         self._pool.shutdown(wait=True)
         for thread in self._helpers:
             thread.join(timeout=5)
-        self.services.tasks.unregister_worker()
+        try:
+            self.services.tasks.unregister_worker()
+        except StorageError as lost:  # stopped while the database is away: one line, not a trace
+            log.warning(
+                "stopping without unregistering this process: %s Its record goes with the "
+                "next start alone on the database, or another process's heartbeat.",
+                lost.message,
+            )
         if self._housekeeping:
             remove_own_scratch(self.services.settings)

@@ -277,3 +277,25 @@ def test_a_database_gone_for_a_while_is_one_warning_line_until_it_is_back_not_on
         "claiming tasks works again",
         "claiming a task failed",
     ]
+
+
+def test_a_server_stopping_while_its_database_is_away_stops_with_one_line_not_a_trace(
+    services: Services, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # the unregistering raised through the app's lifespan: a page of traceback and
+    # "Application shutdown failed", and the scratch folder left behind
+    def away() -> None:
+        raise StorageError("The database is not available (database does not exist).")
+
+    runner = TaskRunner(services, threads=0)
+    runner.start()
+    own = scratch_folder(services.settings)
+    own.mkdir(parents=True, exist_ok=True)
+    monkeypatch.setattr(services.tasks, "unregister_worker", away)
+    with caplog.at_level("WARNING", logger=runner_module.log.name):
+        runner.shutdown()
+
+    [record] = [r for r in caplog.records if "stopping without unregistering" in r.getMessage()]
+    assert record.exc_info is None
+    assert "database does not exist" in record.getMessage()
+    assert not own.exists()
