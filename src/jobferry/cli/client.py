@@ -44,9 +44,9 @@ from jobferry.signing import UNSIGNED_PAYLOAD, sign_request
 
 USER_AGENT = f"jobferry-cli/{__version__}"
 RESPOND_ASYNC = {"Prefer": "respond-async"}
+"""The header asking a call that works long to answer its task's id (RFC 7240)."""
 RECONNECT_SECONDS = 15.0
 """How long following a task asks again for it while its server cannot be reached."""
-"""The header asking a call that works long to answer its task's id (RFC 7240)."""
 
 
 class ApiError(Exception):
