@@ -262,8 +262,6 @@ API_ONLY = {
     "CLI (--no-start) and the console (its choice) send valid",
     "services/releases/records.py:parse_package_query": "the package list's filters, a body "
     "the CLI and the console build",
-    "services/releases/production.py:enable_enterprise": "the workspace call's enterprise mode "
-    'switch (mode "1"), which only API clients make: no command or page turns it on',
     "services/accounts/tokens.py": "IAM tokens, which only API clients get and send (the CLI "
     "signs with AK/SK, the console signs in with its own form)",
     "services/accounts/tokenrequest.py": "the body of the IAM token call, which only API "

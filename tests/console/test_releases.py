@@ -367,6 +367,11 @@ def test_a_workspace_in_simple_mode_has_no_releases_pages(browser: Browser) -> N
         assert "simple mode" in main_text(page.text), path
         assert_no_api_terms(page.text, API_SPEAK)
         assert "update_work_space" not in page.text, path  # the API's call to switch modes
+        said = " ".join(main_text(page.text).split())
+        assert (
+            "A workspace admin switches it to enterprise mode under Admin → Workspace settings "
+            "(Switch to enterprise mode), which creates its production side and cannot be undone."
+        ) in said, path
 
 
 def test_who_may_package_and_an_unknown_package_in_the_consoles_words(

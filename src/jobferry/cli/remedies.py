@@ -123,6 +123,16 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
             f"Refresh it with jobferry remotes refresh {_name(b, 'remote', 'REMOTE')}; to change "
             "the remote, import a package into the shadow: the import is pushed to the remote."
         ),
+        Remedy.ENABLE_ENTERPRISE: lambda b: (
+            "A workspace admin switches it to enterprise mode with jobferry workspaces settings "
+            f"{_name(b, 'workspace', 'WORKSPACE')} --enterprise (it creates the workspace's "
+            "production side, and cannot be undone)."
+        ),
+        Remedy.APPROVAL_OFF: lambda b: (
+            "Switch approval off first with jobferry workspaces settings "
+            f"{_name(b, 'workspace', 'WORKSPACE')} --no-approval, then switch it to "
+            "enterprise mode."
+        ),
         Remedy.RELEASE_FROM_DEVELOPMENT: lambda b: (
             "Make the change in the development workspace, submit it, then jobferry releases "
             "create and jobferry releases deploy."

@@ -59,6 +59,8 @@ def _last_group(text: str) -> int | None:
     return None
 
 
+SETTINGS_PAGE = "Admin → Workspace settings"
+"""The page where a workspace admin changes the workspace's settings and mode."""
 APPROVE_HERE = "on its Approvals page (Approve with my key) or with jobferry releases approve"
 ROUTE_APPROVE_HERE = (
     "on the plan's Approvals page (linked from its promotion's plan; Approve with my key) or "
@@ -158,6 +160,13 @@ def failed_on_policy(outcome: dict[str, Any]) -> str:
 
 RELEASE_REMEDIES: dict[str, Callable[[dict[str, Any]], str]] = {
     Remedy.RELEASE_POLICY: _release_policy,
+    Remedy.ENABLE_ENTERPRISE: lambda c: (
+        f"A workspace admin switches it to enterprise mode under {SETTINGS_PAGE} (Switch to "
+        "enterprise mode), which creates its production side and cannot be undone."
+    ),
+    Remedy.APPROVAL_OFF: lambda c: (
+        f"Untick Approval under {SETTINGS_PAGE} and save, then switch it to enterprise mode."
+    ),
     Remedy.RELEASE_FROM_DEVELOPMENT: lambda c: (
         "Make the change in the development workspace and submit it; it reaches production "
         "when a release package holding it is deployed."

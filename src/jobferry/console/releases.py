@@ -29,7 +29,9 @@ from jobferry.console.web import (
 )
 from jobferry.domain.enums import ObjectKind
 from jobferry.domain.releases import APPROVER_ROLES, UpdateType
+from jobferry.domain.remedies import Remedy
 from jobferry.errors import InvalidRequestError, JobferryError
+from jobferry.services.releases.production import ENTERPRISE_FIX
 from jobferry.services.releases.records import PackageRequest
 from jobferry.storage.releases import ItemFilter, ItemRecord
 
@@ -121,18 +123,23 @@ class PendingContext(PageContext):
 
 def require_enterprise(page: Page) -> None:
     """Refuse the Releases pages of a workspace that has none, in the console's words."""
-    if not page.enterprise:
-        name = page.scope.workspace.name
-        where = (
-            f"the production side of workspace '{page.development_name}'; its releases are "
-            "on that workspace's Releases pages"
-            if page.production_of
-            else "in simple mode: what is submitted there is in use at once"
-        )
+    if page.enterprise:
+        return
+    name = page.scope.workspace.name
+    if page.production_of:
         raise InvalidRequestError(
-            f"Workspace '{name}' has no pending items or release packages: it is {where}.",
+            f"Workspace '{name}' has no pending items or release packages: it is the "
+            f"production side of workspace '{page.development_name}'; its releases are on that "
+            "workspace's Releases pages.",
             workspace=name,
         )
+    raise InvalidRequestError(
+        f"Workspace '{name}' has no pending items or release packages: it is in simple mode, "
+        "where what is submitted is in use at once.",
+        fix=ENTERPRISE_FIX,
+        remedy=Remedy.ENABLE_ENTERPRISE,
+        workspace=name,
+    )
 
 
 def approvers(page: Page) -> list[Approver]:

@@ -32,6 +32,12 @@ class Remedy(StrEnum):
     REFRESH_SHADOW = "refresh_shadow"
     """A shadow workspace changes only with its remote: refresh it, or import to push
     (``remote``)."""
+    ENABLE_ENTERPRISE = "enable_enterprise"
+    """A workspace in simple mode has no releases: a workspace admin switches it to enterprise
+    mode (``workspace``: its name), creating its production side; there is no way back."""
+    APPROVAL_OFF = "approval_off"
+    """Enterprise mode has no review of submissions: switch the workspace's approval of
+    submissions off first (``workspace``: its name), then switch it to enterprise mode."""
     RELEASE_FROM_DEVELOPMENT = "release_from_development"
     """Production changes only by a release: change the development workspace
     (``development``: its id), submit, package and deploy."""

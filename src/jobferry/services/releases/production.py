@@ -15,6 +15,7 @@ import uuid
 from typing import Any
 
 from jobferry.domain.enums import LockPolicy, Role, TargetStatus
+from jobferry.domain.remedies import Remedy
 from jobferry.errors import InvalidRequestError, NameTakenError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
@@ -25,6 +26,13 @@ from jobferry.storage.records import WorkspaceRecord
 
 PRODUCTION_SUFFIX = " (production)"
 """The production side's name: its development workspace's, with this suffix."""
+ENTERPRISE_FIX = (
+    'A workspace admin switches it to enterprise mode (update_work_space_old with mode "1"), '
+    "which creates its production side and cannot be undone."
+)
+"""How an API client switches a simple-mode workspace to enterprise mode (a refusal's ``fix``
+with ``Remedy.ENABLE_ENTERPRISE``; the CLI and the console say it with their own command and
+page)."""
 
 
 def enable_enterprise(tx: Tx, scope: Scope) -> WorkspaceRecord:
@@ -46,8 +54,10 @@ def enable_enterprise(tx: Tx, scope: Scope) -> WorkspaceRecord:
     if current.approval_enabled:
         raise InvalidRequestError(
             f"Workspace '{ws.name}' has approval switched on, and enterprise mode has no review "
-            "of submissions (its changes are approved by releasing them); switch approvalEnabled "
-            "off first (PUT /v1/{project_id}/workspaces/{workspace_id}).",
+            "of submissions (its changes are approved by releasing them); it was not switched.",
+            fix="Switch approvalEnabled off first (PUT /v1/{project_id}/workspaces/"
+            "{workspace_id}), then switch it to enterprise mode.",
+            remedy=Remedy.APPROVAL_OFF,
             workspace=ws.name,
         )
     name = f"{ws.name}{PRODUCTION_SUFFIX}"
@@ -151,8 +161,9 @@ def production_scope(tx: Tx, scope: Scope, *, releasing: bool) -> Scope:
         )
     if ws.production_id is None:
         raise InvalidRequestError(
-            f"Workspace '{ws.name}' is in simple mode: it has no production side and no "
-            'releases. Switch it to enterprise mode (update_work_space_old with mode "1") first.',
+            f"Workspace '{ws.name}' is in simple mode: it has no production side and no releases.",
+            fix=ENTERPRISE_FIX,
+            remedy=Remedy.ENABLE_ENTERPRISE,
             workspace=ws.name,
         )
     production = sides.get_workspace_by_id(tx, ws.production_id)

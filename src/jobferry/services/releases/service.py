@@ -76,6 +76,7 @@ from jobferry.storage import production as sides
 from jobferry.storage import profiles as profile_repo
 from jobferry.storage import releases as repo
 from jobferry.storage.importing import target as target_repo
+from jobferry.storage.records import WorkspaceRecord
 from jobferry.storage.releases import ItemFilter, ItemRecord, PackageRecord
 
 RELEASE_PROFILE = "release"
@@ -106,11 +107,17 @@ class ReleaseService:
         workspace admins), creating its production side; nothing else is changed here."""
         enterprise = parse_workspace_update(body, scope.workspace)
         if enterprise:
-            with self.db.transaction() as tx:
-                enable_enterprise(tx, scope)
-            self.accounts.forget_scopes()
+            self.switch_to_enterprise(scope)
         else:
             scope.require((Role.ADMIN,), "change the workspace")
+
+    def switch_to_enterprise(self, scope: Scope) -> WorkspaceRecord:
+        """Switch the workspace to enterprise mode (workspace admins), creating its production
+        side; there is no way back. A workspace in enterprise mode already is left as it is."""
+        with self.db.transaction() as tx:
+            switched = enable_enterprise(tx, scope)
+        self.accounts.forget_scopes()
+        return switched
 
     # -- pending items ---------------------------------------------------------------------
 
