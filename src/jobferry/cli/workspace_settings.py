@@ -1,6 +1,8 @@
 """``jobferry workspaces settings``: a workspace's own settings (the lock policy, whether a
 job's submit waits for approval, whether imports take signed packages only), shown, or changed
-by the options named (``PUT /workspaces/{id}``, workspace admins)."""
+by the options named (``PUT /workspaces/{id}``, workspace admins); ``--enterprise`` switches it
+to enterprise mode with DataArts' own call (``update_work_space_old``, ``mode`` "1"), once
+confirmed: DataArts has no way back, and neither has jobferry."""
 
 from __future__ import annotations
 
@@ -8,14 +10,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from jobferry.cli import terminal
 from jobferry.cli.choices import choice_type, from_kebab
-from jobferry.cli.client import segment
-from jobferry.cli.exits import CliUsageError
+from jobferry.cli.client import ApiClient, segment
+from jobferry.cli.exits import CliUsageError, ExitCode
 from jobferry.cli.output import mapping
-from jobferry.cli.session import JsonOption, Session, session
+from jobferry.cli.session import JsonOption, Session, YesOption, session
 from jobferry.cli.workspaces import Workspace, find_by_name, is_workspace_id
 from jobferry.cli.workspaces import listed as known_workspaces
 from jobferry.domain.enums import LockPolicy
+from jobferry.services.releases.production import ENTERPRISE, PRODUCTION_SUFFIX
 
 if TYPE_CHECKING:
     LockPolicyName = str
@@ -52,35 +56,113 @@ def workspace_settings(
             help="Whether imports take only packages signed by a trusted key.",
         ),
     ] = None,
+    enterprise: Annotated[
+        bool,
+        typer.Option(
+            "--enterprise",
+            help="Switch it to enterprise mode: it gets a production side, changed only by "
+            "release packages. Cannot be undone; asks first unless --yes.",
+        ),
+    ] = False,
+    yes: YesOption = False,
     json_mode: JsonOption = False,
 ) -> None:
     """Show a workspace's settings, or change the ones named (workspace admins): its lock
-    policy, approval of submits, signed packages only. Its mode says whether it is in
-    enterprise mode (a development workspace with a production side)."""
+    policy, approval of submits, signed packages only, enterprise mode. Its mode says whether
+    it is in enterprise mode (a development workspace with a production side)."""
     s = session(ctx, json_mode)
     client = s.client()
     ws_id = _workspace_id(s, workspace)
+    if enterprise and approval:
+        raise CliUsageError(
+            "--enterprise and --approval do not go together: enterprise mode has no approval "
+            "of submits (its changes are approved by releasing them); leave --approval out."
+        )
     change: dict[str, Any] = {
         "lockPolicy": from_kebab(LockPolicy, lock_policy).value if lock_policy else None,
         "approvalEnabled": approval,
         "requireSigned": require_signed,
     }
     change = {key: value for key, value in change.items() if value is not None}
+    answer = {}
     if change:
         answer = mapping(client.call("PUT", f"/workspaces/{segment(ws_id)}", change, scoped=False))
-    else:
-        listed = mapping(client.call("GET", "/workspaces", scoped=False))
-        found = [
-            mapping(w) for w in listed.get("workspaces") or [] if mapping(w).get("id") == ws_id
-        ]
-        answer = found[0] if found else {"id": ws_id}
+    if enterprise and not _to_enterprise(s, ws_id, yes):
+        return
+    if enterprise or not change:
+        answer = _settings(client, ws_id)
+    _show(s, answer, saved=bool(change), switched=enterprise)
+
+
+def _show(s: Session, answer: dict[str, Any], *, saved: bool, switched: bool) -> None:
+    """The settings (``--json``: as the server answers them), and what was changed."""
     out = s.output
     if out.json_mode:
         out.emit(answer)
         return
-    out.fields(_lines(answer, {w.id: w for w in known_workspaces(client)}))
-    if change:
+    out.fields(_lines(answer, {w.id: w for w in known_workspaces(s.client())}))
+    if saved:
         out.line(f"Saved the settings of workspace '{answer.get('name')}'.")
+    if switched:
+        out.line(_switched(answer))
+
+
+def _settings(client: ApiClient, ws_id: str) -> dict[str, Any]:
+    """The workspace's settings as the workspace list has them (just its id for a production
+    side, which the list leaves out)."""
+    listed = mapping(client.call("GET", "/workspaces", scoped=False))
+    found = [mapping(w) for w in listed.get("workspaces") or [] if mapping(w).get("id") == ws_id]
+    return found[0] if found else {"id": ws_id}
+
+
+def _to_enterprise(s: Session, ws_id: str, yes: bool) -> bool:
+    """Switch the workspace to enterprise mode once the person at the terminal confirmed it
+    (or ``--yes``; refused, exit 2, with no terminal to ask); declined, it says nothing
+    changed and ``False``. One in enterprise mode already is not asked about."""
+    client = s.client()
+    known = {w.id: w for w in known_workspaces(client)}
+    current = _settings(client, ws_id)
+    if current.get("productionWorkspaceId"):
+        return True
+    name = str(current.get("name") or (known[ws_id].name if ws_id in known else ws_id))
+    if not yes:
+        terminal.require_person("workspaces settings --enterprise", "switch it")
+        question = (
+            f"Switch workspace {name} ({ws_id}) at {client.endpoint} to enterprise mode? It "
+            f"creates its production side '{name}{PRODUCTION_SUFFIX}', which changes only by "
+            "release packages, and cannot be undone: there is no way back to simple mode."
+        )
+        if not s.output.confirm(question):
+            s.output.finish({"cancelled": True}, ExitCode.FAILED, "Cancelled; nothing changed.")
+            return False
+    body = {"name": name, "mode": ENTERPRISE}
+    path = f"/{segment(_instance_id(client))}/workspace/{segment(ws_id)}"
+    client.call("PUT", path, body, scoped=False)
+    return True
+
+
+def _instance_id(client: ApiClient) -> str:
+    """The DataArts Studio instance holding the caller's workspaces (jobferry has one per
+    project)."""
+    answer = mapping(client.call("GET", "/instances", scoped=False))
+    ids = [str(mapping(o).get("resource_id")) for o in answer.get("commodity_orders") or []]
+    if len(ids) != 1:
+        raise CliUsageError(
+            f"{client.endpoint} has {len(ids)} DataArts Studio instances, and this command "
+            "switches a workspace of a jobferry server, which has one."
+        )
+    return ids[0]
+
+
+def _switched(ws: dict[str, Any]) -> str:
+    """What the switch did: the production side it created."""
+    name = ws.get("name")
+    return (
+        f"Workspace '{name}' is in enterprise mode: its production side is "
+        f"'{name}{PRODUCTION_SUFFIX}'. What is submitted in '{name}' waits as a pending item "
+        "until a release package holding it is deployed (jobferry releases create, jobferry "
+        "releases deploy)."
+    )
 
 
 def _workspace_id(s: Session, workspace: str | None) -> str:

@@ -1,0 +1,104 @@
+"""``jobferry workspaces settings WS --enterprise``: a workspace admin switches a workspace to
+enterprise mode with DataArts' own call, once confirmed (there is no way back), and the
+release commands of a workspace in simple mode name that command — against a real server."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jobferry.cli import terminal
+from support.cli import Cli
+from support.cli_releases import as_user
+from support.releases import studio_person
+
+
+def _settings(cli: Cli) -> dict[str, Any]:
+    """The workspace's settings as the server has them."""
+    known = cli.remote.call("GET", "/workspaces").json()["workspaces"]
+    return dict(next(w for w in known if w["id"] == cli.workspace))
+
+
+def _said(result: Any) -> str:
+    return " ".join((result.stdout + result.stderr).split())
+
+
+def test_settings_enterprise_asks_says_it_cannot_be_undone_then_creates_the_production_side(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = cli.remote.workspace_name(cli.workspace)
+    unasked = cli("workspaces", "settings", name, "--enterprise")
+    assert unasked.exit_code == 2, _said(unasked)
+    assert "pass --yes to switch it without asking" in _said(unasked)
+    assert _settings(cli)["productionWorkspaceId"] is None
+
+    monkeypatch.setattr(terminal, "stdin_is_terminal", lambda: True)
+    declined = cli("workspaces", "settings", name, "--enterprise", input="n\n")
+    assert declined.exit_code == 1, _said(declined)
+    question = " ".join(declined.stderr.split())
+    assert f"Switch workspace {name} ({cli.workspace})" in question
+    assert f"It creates its production side '{name} (production)'" in question
+    assert "cannot be undone: there is no way back to simple mode" in question
+    assert "Cancelled; nothing changed." in declined.stdout
+    assert _settings(cli)["productionWorkspaceId"] is None
+
+    switched = cli("workspaces", "settings", name, "--enterprise", input="y\n")
+    assert switched.exit_code == 0, _said(switched)
+    production = _settings(cli)["productionWorkspaceId"]
+    assert production
+    said = " ".join(switched.stdout.split())
+    assert f"mode: enterprise (production side {name} (production) ({production}))" in said
+    assert f"Workspace '{name}' is in enterprise mode: its production side is" in said
+
+    again = cli.json("workspaces", "settings", name, "--enterprise", "--yes")
+    assert (again["mode"], again["productionWorkspaceId"]) == ("1", production)
+
+
+def test_releases_of_a_workspace_in_simple_mode_name_the_switch_command(cli: Cli) -> None:
+    name = cli.remote.workspace_name(cli.workspace)
+    refused = cli("releases", "pending")
+    assert refused.exit_code == 1, _said(refused)
+    said = _said(refused)
+    assert f"Workspace '{name}' is in simple mode: it has no production side" in said
+    assert f"jobferry workspaces settings {name} --enterprise" in said
+    assert "cannot be undone" in said
+    assert "update_work_space_old" not in said
+    assert 'mode "1"' not in said
+
+
+def test_a_developer_cannot_switch_the_workspace_and_nothing_changes(
+    cli: Cli, tmp_path: Path
+) -> None:
+    name = cli.remote.workspace_name(cli.workspace)
+    dev = studio_person(cli.server, cli.workspace, f"dev_{uuid.uuid4().hex[:6]}", "developer")
+    developer = as_user(cli, "dev", dev.ak, dev.sk, tmp_path)
+    refused = developer("workspaces", "settings", name, "--enterprise", "--yes")
+    assert refused.exit_code == 1, _said(refused)
+    assert "switch the workspace to enterprise mode" in _said(refused)
+    assert _settings(cli)["productionWorkspaceId"] is None
+
+
+def test_the_switch_with_approval_on_is_refused_naming_the_option_that_turns_it_off(
+    cli: Cli,
+) -> None:
+    name = cli.remote.workspace_name(cli.workspace)
+    both = cli("workspaces", "settings", name, "--enterprise", "--approval", "--yes")
+    assert both.exit_code == 2, _said(both)
+    assert "--enterprise and --approval do not go together" in _said(both)
+    assert _settings(cli)["approvalEnabled"] is False
+
+    assert cli("workspaces", "settings", name, "--approval").exit_code == 0
+    refused = cli("workspaces", "settings", name, "--enterprise", "--yes")
+    assert refused.exit_code == 1, _said(refused)
+    said = _said(refused)
+    assert "has approval switched on" in said
+    assert f"jobferry workspaces settings {name} --no-approval" in said
+    assert "approvalEnabled" not in said
+    assert _settings(cli)["productionWorkspaceId"] is None
+
+    done = cli("workspaces", "settings", name, "--no-approval", "--enterprise", "--yes")
+    assert done.exit_code == 0, _said(done)
+    assert _settings(cli)["productionWorkspaceId"]
