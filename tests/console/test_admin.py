@@ -134,7 +134,7 @@ def test_each_settings_checkbox_reads_as_one_label(browser: Browser, scope: Scop
     are one item beside the checkbox, not three columns split around the link."""
     page = browser.get(f"/console/w/{scope.workspace.id}/admin/settings").text
     labels = re.findall(r'<label class="choice">(.*?)</label>', page, re.S)
-    assert len(labels) == 2, labels
+    assert len(labels) == 3, labels  # approval, signed packages, enterprise mode's "I understand"
     for label in labels:
         after = re.sub(r"^<input [^>]*>\s*", "", label)
         assert re.fullmatch(r"[^<]*|<span>.*</span>", after, re.S), label  # words, or one span
@@ -169,6 +169,7 @@ def test_admin_forms_need_the_csrf_token(
         "/admin/environment/delete",
         "/admin/users",
         "/admin/settings",
+        "/admin/settings/enterprise",
     ):
         assert browser.post(f"/console/w/{ws}{path}", {}, csrf=False).status_code == 403, path
 

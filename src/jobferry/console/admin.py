@@ -1,5 +1,5 @@
 """Administration pages: environment objects (secrets write-only), environment profiles,
-signing and trusted keys, users and roles, workspace settings and limits."""
+signing and trusted keys, users and roles (the workspace's settings: ``workspace_settings``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import orjson
 from fastapi import APIRouter, Response
 
 from jobferry.console.fixes import said
-from jobferry.console.limits import server_limits
 from jobferry.console.web import (
     FormDep,
     Page,
@@ -24,14 +23,12 @@ from jobferry.console.web import (
     render,
     text,
 )
-from jobferry.domain.enums import EnvironmentKind, LockPolicy, Role
+from jobferry.domain.enums import EnvironmentKind, Role
 from jobferry.errors import InvalidRequestError, JobferryError, KeyNotFoundError, VersionMovedError
 from jobferry.services.accounts.records import User
 from jobferry.services.environment.objects import EnvironmentObject
 from jobferry.services.workspaces.keys import SigningKey, TrustedKey, parse_trust
 from jobferry.services.workspaces.profiles import ProfileVersion
-from jobferry.services.workspaces.settings import parse_workspace_settings
-from jobferry.storage.records import WorkspaceRecord
 from jobferry.web import json_object
 
 router = APIRouter()
@@ -221,57 +218,6 @@ def change_users(page: PageDep, form: FormDep) -> Response:
     if action == "password" and user == actor.name:
         return redirect(f"{base_of(page.request)}/signin")
     return _users_page(page, message=message)
-
-
-@dataclass(frozen=True, kw_only=True)
-class SettingsContext(AdminPage):
-    """The workspace's settings, the lock policies to choose from, and the server's limits
-    (label, value)."""
-
-    template = "admin_settings.html"
-    workspace: WorkspaceRecord
-    policies: list[str]
-    limits: list[tuple[str, str]]
-
-
-def _settings_page(
-    page: Page, *, error: str = "", message: str = "", status_code: int = 200
-) -> Response:
-    page.scope.require((Role.ADMIN,), "change workspace settings")
-    limits = server_limits(page.services.settings)
-    context = SettingsContext(
-        page=page,
-        workspace=page.scope.workspace,
-        policies=[p.value for p in LockPolicy],
-        limits=limits,
-        error=error,
-        message=message,
-    )
-    return render(page.request, context, status_code=status_code)
-
-
-@router.get("/w/{workspace_id}/admin/settings")
-def settings_page(page: PageDep, saved: str = "") -> Response:
-    """Workspace settings (lock policy, approval, signed packages) and the server's limits."""
-    return _settings_page(page, message="Settings saved." if saved else "")
-
-
-@router.post("/w/{workspace_id}/admin/settings")
-def save_settings(page: PageDep, form: FormDep, workspace_id: str) -> Response:
-    """Change the workspace's lock policy, approval switch and signed-packages rule."""
-    actor = page.session.actor
-    body = {
-        "lockPolicy": text(form, "lockPolicy"),
-        "approvalEnabled": text(form, "approvalEnabled") == "on",
-        "requireSigned": text(form, "requireSigned") == "on",
-    }
-    try:
-        change = parse_workspace_settings(body)
-        page.services.accounts.update_workspace(actor, actor.project_id, workspace_id, change)
-    except JobferryError as exc:
-        return _settings_page(page, error=said(exc), status_code=exc.status)
-    # The page's scope was read before the change; read the workspace again.
-    return redirect(page.url("/admin/settings?saved=1"))
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -45,6 +45,7 @@ from jobferry.console import (
     route_approvals,
     routes,
     tasks,
+    workspace_settings,
 )
 from jobferry.console.fixes import said
 from jobferry.console.web import (
@@ -186,6 +187,7 @@ def create_console(services: Services, runner: TaskRunner) -> FastAPI:
         route_approvals,
         *releasing,
         admin,
+        workspace_settings,
         audit,
         policies,
         remotes,
