@@ -102,3 +102,16 @@ def test_the_switch_with_approval_on_is_refused_naming_the_option_that_turns_it_
     done = cli("workspaces", "settings", name, "--no-approval", "--enterprise", "--yes")
     assert done.exit_code == 0, _said(done)
     assert _settings(cli)["productionWorkspaceId"]
+
+
+def test_a_production_side_is_not_switched_and_says_it_is_part_of_an_enterprise_workspace(
+    cli: Cli,
+) -> None:
+    name = cli.remote.workspace_name(cli.workspace)
+    assert cli("workspaces", "settings", name, "--enterprise", "--yes").exit_code == 0
+    side = cli("workspaces", "settings", f"{name} (production)", "--enterprise", "--yes")
+    assert side.exit_code == 2, _said(side)
+    said = _said(side)
+    assert f"Workspace '{name} (production)' is the production side of enterprise workspace" in said
+    assert "nothing to switch" in said
+    assert "GET /v1" not in said

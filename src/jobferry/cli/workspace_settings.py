@@ -124,6 +124,13 @@ def _to_enterprise(s: Session, ws_id: str, yes: bool) -> bool:
     current = _settings(client, ws_id)
     if current.get("productionWorkspaceId"):
         return True
+    side = known.get(ws_id)
+    if side is not None and side.development is not None:
+        raise CliUsageError(
+            f"Workspace '{side.name}' is the production side of enterprise workspace "
+            f"{known[side.development].label}, which is in enterprise mode already; there is "
+            "nothing to switch."
+        )
     name = str(current.get("name") or (known[ws_id].name if ws_id in known else ws_id))
     if not yes:
         terminal.require_person("workspaces settings --enterprise", "switch it")
