@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from jobferry.cli.output import epoch_ms, moment
-from jobferry.domain.policies import PolicyRule, broken_rule, release_changes
+from jobferry.domain.policies import PolicyRule, release_changes, rules_broken
 from jobferry.domain.releases import DeployStatus
 
 STATUS_WORDS = {
@@ -94,8 +94,7 @@ def policy_fix(result: dict[str, Any], package: str) -> str:
     checks the rules that read definitions: owners, protected connections), in this CLI's
     commands; blank when no problem of the task's ``result`` is a policy's."""
     problems = result.get("problems")
-    details = [str(p.get("detail")) for p in problems or [] if isinstance(p, dict)]
-    rules = [str(r) for r in dict.fromkeys(broken_rule(d) for d in details) if r is not None]
+    rules = list(dict.fromkeys(rules_broken(problems)))
     if not rules:
         return ""
     changes = release_changes(rules)

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from jobferry.domain.policies import broken_rule, release_changes
+from jobferry.domain.policies import release_changes, rules_broken
 from jobferry.domain.releases import MAX_PACKAGE_ITEMS
 from jobferry.domain.remedies import Remedy
 from jobferry.errors import (
@@ -146,8 +146,7 @@ def failed_on_policy(outcome: dict[str, Any]) -> str:
     read definitions: owners, protected connections), from its task's outcome; blank when no
     problem is a policy's."""
     problems = outcome.get("problems")
-    details = [str(p.get("detail")) for p in problems or [] if isinstance(p, dict)]
-    rules = [str(r) for r in dict.fromkeys(broken_rule(d) for d in details) if r is not None]
+    rules = list(dict.fromkeys(rules_broken(problems)))
     changes = release_changes(rules)
     if not changes:
         return ""

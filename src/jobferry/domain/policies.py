@@ -33,7 +33,7 @@ those whole days in its zone. Unknown keys are refused, so a typo cannot silentl
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
@@ -106,12 +106,16 @@ def release_changes(rules: list[str]) -> str:
 
 
 _CHANGED_RULES = (PolicyRule.PROTECTED_CONNECTIONS, PolicyRule.OWNERS)
+_RULE_VALUES = frozenset(rule.value for rule in PolicyRule)
 
 
-def broken_rule(detail: str) -> PolicyRule | None:
-    """The rule a plan's policy problem says is broken (``"… breaks the naming rule of …"``,
-    as the planner words it), ``None`` for another problem."""
-    return next((r for r, w in RULE_WORDS.items() if f"breaks the {w} of " in detail), None)
+def rules_broken(problems: Any) -> Iterator[str]:
+    """The rules the policy problems of a plan's wire form (``problems``: a list of problem
+    objects, as a task's result holds them) say are broken, by their ``rule``."""
+    for problem in problems if isinstance(problems, list) else ():
+        rule = problem.get("rule") if isinstance(problem, dict) else None
+        if rule in _RULE_VALUES:
+            yield str(rule)
 
 
 class Weekday(StrEnum):

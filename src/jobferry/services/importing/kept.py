@@ -263,9 +263,9 @@ def _problem(problem: Problem) -> list[Any]:
 
 
 def _unproblem(values: list[Any]) -> Problem:
-    found = Problem.unpacked(values[:6])
-    used_by = tuple((str(kind), str(name)) for kind, name in values[6])
-    return replace(found, used_by=used_by, used_by_total=int(values[7]))
+    *packed, users, total = values  # packed is six values or more (a deletion's, a rule's)
+    used_by = tuple((str(kind), str(name)) for kind, name in users)
+    return replace(Problem.unpacked(packed), used_by=used_by, used_by_total=int(total))
 
 
 def _stored(outcome: PlanOutcome, witness: str) -> bytes:

@@ -69,6 +69,10 @@ class Problem:
     deleting: bool = False
     """A problem of the object's deletion (``action: DELETE`` on the wire): its fix is to keep
     the object, not to skip a write."""
+    rule: str | None = None
+    """The policy rule a ``policy`` problem says is broken (a ``PolicyRule`` value; ``rule`` on
+    the wire), so a client says the fix of that rule in its own terms without parsing the
+    detail text."""
 
     def as_json(self) -> dict[str, Any]:
         """The wire form."""
@@ -87,20 +91,29 @@ class Problem:
                 out["usedByTotal"] = self.used_by_total
         if self.deleting:
             out["action"] = "DELETE"
+        if self.rule is not None:
+            out["rule"] = self.rule
         return out
 
     def packed(self) -> tuple[Any, ...]:
-        """The problem as plain values, for a record (a deletion's: one value more)."""
+        """The problem as plain values, for a record: six, then whether it is a deletion's
+        and the policy rule it breaks, each only when it or a value after it is set."""
         ref = None if self.reference is None else (str(self.reference[0]), str(self.reference[1]))
         values = (str(self.reason), str(self.kind), str(self.name), self.detail, self.fix, ref)
+        if self.rule is not None:
+            return (*values, self.deleting, self.rule)
         return (*values, True) if self.deleting else values
 
     @classmethod
     def unpacked(cls, values: tuple[Any, ...] | list[Any]) -> Problem:
-        """The problem a record holds (one packed before deletions were marked too)."""
-        reason, kind, name, detail, fix, reference, *deleting = values
+        """The problem a record holds (one packed before deletions or rules were marked too)."""
+        reason, kind, name, detail, fix, reference, *more = values
         ref = None if reference is None else (str(reference[0]), str(reference[1]))
-        return cls(ProblemReason(reason), kind, name, detail, fix, ref, deleting=bool(deleting))
+        deleting = bool(more[0]) if more else False
+        rule = str(more[1]) if len(more) > 1 and more[1] is not None else None
+        return cls(
+            ProblemReason(reason), kind, name, detail, fix, ref, deleting=deleting, rule=rule
+        )
 
 
 @dataclass

@@ -147,4 +147,5 @@ def problem_of(item: HeldPolicy, breach: Breach, package: str = "") -> Problem:
         package if whole else breach.name,
         detail,
         fix,
+        rule=breach.rule.value,
     )

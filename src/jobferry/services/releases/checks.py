@@ -8,7 +8,7 @@ import json
 
 from jobferry.domain.audit import AuditQuery
 from jobferry.domain.enums import ProblemReason, Role
-from jobferry.domain.policies import PolicyRule, broken_rule, release_changes
+from jobferry.domain.policies import PolicyRule, release_changes
 from jobferry.domain.releases import APPROVER_ROLES, DEPLOY_ROLES, MAX_PACKAGE_ITEMS, DeployStatus
 from jobferry.domain.remedies import Remedy
 from jobferry.errors import (
@@ -280,9 +280,9 @@ def _release_fix(found: Problem) -> str:
     in development before packaging again; the plan's own fix says to change the plan)."""
     if found.reason != ProblemReason.POLICY:
         return found.fix
-    rule = broken_rule(found.detail)
-    if rule is None:
+    if found.rule is None:
         return found.fix
+    rule = PolicyRule(found.rule)
     if rule is PolicyRule.FREEZE:
         return "package the items once the freeze window ends, or have an admin lift it"
     return f"{release_changes([str(rule)])}, then package again; or have an admin change the policy"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from jobferry.domain.enums import ImportMode, PlanAction, ProblemReason
-from jobferry.domain.policies import parse_policy
+from jobferry.domain.policies import PolicyRule, parse_policy
 from jobferry.package.reader import PackageReader, read_package
 from jobferry.services.policies.governing import HeldPolicy
 from jobferry.services.policies.service import Holder
@@ -47,6 +47,8 @@ def test_an_object_breaking_a_rule_fails_alone_in_a_per_object_import(package: P
     assert plan.package_problems == []
     assert "naming rule of the policy of workspace 'prod' (version 1)" in plan.problems[0].detail
     assert "have an admin of workspace 'prod' change its policy" in plan.problems[0].fix
+    assert plan.problems[0].rule == PolicyRule.NAMING  # kept through the plan's records
+    assert plan.problems[0].as_json()["rule"] == "naming"  # clients read it, not the detail
 
 
 def test_only_the_objects_a_plan_writes_are_held_to_the_rules(package: Path) -> None:
@@ -88,3 +90,4 @@ def test_a_freeze_refuses_the_whole_package_whatever_it_holds(package: Path) -> 
     assert problem.name == reader.sha256[:12]
     assert "the plan breaks the freeze window" in problem.detail
     assert "apply it after the freeze window" in problem.fix
+    assert problem.rule == PolicyRule.FREEZE
