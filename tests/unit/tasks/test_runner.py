@@ -23,7 +23,9 @@ from jobferry.services.support.scratch import scratch_folder
 from jobferry.services.tasks import ClaimedTask
 from jobferry.services.taskviews import Task
 from jobferry.storage import tables
+from jobferry.storage import workers as workers_repo
 from jobferry.storage.importing import target as import_repo
+from jobferry.storage.presence import sqlite_served
 from jobferry.tasks import runner as runner_module
 from jobferry.tasks.runner import TaskRunner
 from support.builders import make_job
@@ -284,14 +286,16 @@ def test_a_server_stopping_while_its_database_is_away_stops_with_one_line_not_a_
 ) -> None:
     # the unregistering raised through the app's lifespan: a page of traceback and
     # "Application shutdown failed", and the scratch folder left behind
-    def away() -> None:
+    def away(*_: object) -> None:
         raise StorageError("The database is not available (database does not exist).")
 
     runner = TaskRunner(services, threads=0)
     runner.start()
     own = scratch_folder(services.settings)
     own.mkdir(parents=True, exist_ok=True)
-    monkeypatch.setattr(services.tasks, "unregister_worker", away)
+    # the database refuses the goodbye; the serving mark goes first all the same (a mark left
+    # held would tell the next server on this file that it is not alone)
+    monkeypatch.setattr(workers_repo, "unregister", away)
     with caplog.at_level("WARNING", logger=runner_module.log.name):
         runner.shutdown()
 
@@ -299,3 +303,4 @@ def test_a_server_stopping_while_its_database_is_away_stops_with_one_line_not_a_
     assert record.exc_info is None
     assert "database does not exist" in record.getMessage()
     assert not own.exists()
+    assert not sqlite_served(services.settings.resolved_database_url())
