@@ -21,6 +21,8 @@ from jobferry.errors import InvalidRequestError, JobferryError, SecretKeyError, 
 from jobferry.logformat import log_config
 from jobferry.services.accounts.service import IssuedCredential
 from jobferry.services.container import Services
+from jobferry.services.support.keyrotation import Resealed, rotate_secrets
+from jobferry.services.support.secretbox import SecretBox
 from jobferry.settings import Settings, load_settings
 from jobferry.storage import Database
 from jobferry.storage.refusals import Pool
@@ -67,6 +69,18 @@ def migrate(settings: Settings) -> Upgraded:
     db = open_database(settings)
     try:
         return upgrade(db)
+    finally:
+        db.dispose()
+
+
+def rotate_secret_key(settings: Settings) -> Resealed:
+    """Encrypt every secret the configured database holds again under the first of the
+    configured secret keys (the schema must be current; the keys must open every kind)."""
+    db = open_database(settings)
+    try:
+        require_current(db)
+        box = SecretBox.for_database(settings.secret_key, settings.data_dir, db)
+        return rotate_secrets(db, box)
     finally:
         db.dispose()
 

@@ -95,7 +95,8 @@ class Settings(BaseSettings):
         None,
         description="Key (Fernet: url-safe base64 of 32 bytes) encrypting stored secret keys and "
         "connection secrets. Unset: generated once into secret.key in the data folder. Every "
-        "replica sharing a database must use the same key.",
+        "replica sharing a database must use the same key. Several, separated by commas, while "
+        "the key is changed: the first encrypts, any decrypts (jobferry db rotate-secret-key).",
     )
     clock_skew_seconds: int = Field(
         900,

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
 
 from jobferry import __version__
 from jobferry.cli import serve
@@ -95,6 +96,33 @@ def test_admin_refusals_show_the_code_and_exit_1(local_env: dict[str, str | None
     assert "create-workspace" in unknown_ws.stderr
     bad_role = invoke(["admin", "set-role", "erin", "default", "boss"], env=local_env)
     assert bad_role.exit_code == 2
+
+
+def test_db_rotate_secret_key_encrypts_the_secrets_under_the_first_key_and_says_what_next(
+    local_env: dict[str, str | None], settings: Settings
+) -> None:
+    old = (settings.data_dir / "secret.key").read_text().strip()
+    alone = invoke(["db", "rotate-secret-key"], env=local_env)
+    assert alone.exit_code == 1
+    assert "holds one key" in alone.stderr
+    assert "DLF.3051" in alone.stderr
+
+    new = Fernet.generate_key().decode()
+    both = {**local_env, "JOBFERRY_SECRET_KEY": f"{new},{old}"}
+    done = invoke(["db", "rotate-secret-key"], env=both)
+    assert done.exit_code == 0, done.stderr
+    assert "the secret keys of access keys: 1 encrypted again, 0 under the new key already" in (
+        done.stdout
+    )
+    assert "Remove the old key" in done.stdout
+    again = invoke(["db", "rotate-secret-key", "--json"], env=both)
+    assert json.loads(again.stdout)["encrypted"] == 0
+    # the new key alone now serves the database's local commands; the old alone is refused
+    users = invoke(["admin", "users", "--json"], env={**local_env, "JOBFERRY_SECRET_KEY": new})
+    assert users.exit_code == 0, users.stderr
+    refused = invoke(["admin", "users"], env={**local_env, "JOBFERRY_SECRET_KEY": old})
+    assert refused.exit_code == 1
+    assert "DLF.9510" in refused.stderr
 
 
 def test_admin_beside_an_import_s_write_lock_says_the_database_is_busy_and_exits_1(

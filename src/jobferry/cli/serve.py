@@ -239,3 +239,27 @@ def db_upgrade(
     else:
         said = f"database is at revision {done.after} already; nothing to do"
     out.line(f"{said} (jobferry {__version__})")
+
+
+@db_app.command("rotate-secret-key")
+def db_rotate_secret_key(ctx: typer.Context, json_mode: JsonOption = False) -> None:
+    """Encrypt every stored secret again under a new secret key. First give every server
+    process both keys, the new one first (JOBFERRY_SECRET_KEY=NEW,OLD, or NEW and OLD on two
+    lines of secret.key) and restart them; after this, drop the old key and restart again."""
+    from jobferry.server import rotate_secret_key
+
+    out = session(ctx, json_mode).output
+    done = rotate_secret_key(_settings())
+    if out.json_mode:
+        kinds = [{"secrets": what, "encrypted": n, "already": kept} for what, n, kept in done.kinds]
+        out.emit({"encrypted": done.written, "already": done.kept, "kinds": kinds})
+        return
+    for what, written, kept in done.kinds:
+        out.line(f"{what}: {written} encrypted again, {kept} under the new key already")
+    total = done.written + done.kept
+    said = "every stored secret is" if total != 1 else "the one stored secret is"
+    out.line(
+        f"{said.capitalize()} under the new key now ({done.written} encrypted again). Remove "
+        "the old key (keep only the first in JOBFERRY_SECRET_KEY or secret.key) and restart "
+        "every server process; keep the old key with the backups taken before now: they need it."
+    )

@@ -1,9 +1,12 @@
 """The secrets a database holds encrypted with the server's secret key: one of each kind, for
-checking at start-up that the key opens them (``services/support/secretbox.py``)."""
+checking at start-up that the key opens them, and all of them, to encrypt them again under a
+new key (``services/support/secretbox.py``)."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, select
+from collections.abc import Callable
+
+from sqlalchemy import Column, and_, select, update
 
 from jobferry.storage.remotes import remotes
 from jobferry.storage.tables import credentials, environment_secrets, signing_keys
@@ -25,3 +28,25 @@ def one_of_each(tx: Tx) -> list[tuple[str, str]]:
         select(*(select(column).limit(1).scalar_subquery() for _, column in SEALED))
     ).one()
     return [(what, token) for (what, _), token in zip(SEALED, row, strict=True) if token]
+
+
+def reseal(tx: Tx, resealed: Callable[[str], str | None]) -> list[tuple[str, int, int]]:
+    """Every stored secret encrypted again: ``resealed`` answers a secret's new text, or
+    ``None`` to keep it as it is. For each kind, in ``SEALED``'s order: what it is, how many
+    were written again and how many kept."""
+    counts = []
+    for what, column in SEALED:
+        table = column.table
+        keys = list(table.primary_key.columns)
+        written = kept = 0
+        for row in tx.conn.execute(select(*keys, column)).all():
+            *key, token = row
+            new = resealed(token)
+            if new is None:
+                kept += 1
+                continue
+            where = and_(*(c == value for c, value in zip(keys, key, strict=True)))
+            tx.conn.execute(update(table).where(where).values({column.name: new}))
+            written += 1
+        counts.append((what, written, kept))
+    return counts

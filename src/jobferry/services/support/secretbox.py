@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from jobferry.errors import InvalidRequestError, SecretKeyError
 from jobferry.storage import Database
@@ -19,15 +19,19 @@ RESTORE = (
 
 
 class SecretBox:
-    """Encrypts and decrypts small secrets with one key shared by every replica."""
+    """Encrypts and decrypts small secrets with the keys shared by every replica: the first
+    encrypts, any opens (a key being changed: the new one first, the old after it, until
+    ``jobferry db rotate-secret-key`` has encrypted every stored secret again under the new)."""
 
     def __init__(self, key: str | bytes, source: str = "JOBFERRY_SECRET_KEY") -> None:
+        keys = key_list(key)
         try:
-            self._fernet = Fernet(key)
+            fernets = [Fernet(one) for one in keys] or [Fernet(b"")]
         except (ValueError, TypeError) as exc:
+            several = " (or several, the new first, separated by commas or lines)"
             raise InvalidRequestError(
-                f"{source} does not hold a valid key (32 bytes, URL-safe base64); generate "
-                "one with "
+                f"{source} does not hold a valid key (32 bytes, URL-safe base64{several}); "
+                "generate one with "
                 "python -c 'from cryptography.fernet import Fernet; "
                 "print(Fernet.generate_key().decode())'"
                 + (
@@ -36,6 +40,12 @@ class SecretBox:
                     else "."
                 )
             ) from exc
+        self._fernet = MultiFernet(fernets)
+        self._first = fernets[0]
+        self.key_count = len(fernets)
+        """How many keys open secrets (the first of them encrypts)."""
+        self.source = source
+        """Where the keys came from (the setting, or the key file's path)."""
 
     @classmethod
     def from_key_or_file(cls, key: str | None, data_dir: Path) -> SecretBox:
@@ -49,7 +59,7 @@ class SecretBox:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(Fernet.generate_key())
         try:
-            held = path.read_bytes().strip()
+            held = path.read_bytes()
         except OSError as exc:
             raise InvalidRequestError(
                 f"The secret key file {path} cannot be read ({exc.strerror}): make it a "
@@ -82,18 +92,34 @@ class SecretBox:
             raise SecretKeyError(
                 f"The secret key (from {source}) does not open the secrets this database holds "
                 f"({_kinds(unopened)}): it is not the key they were encrypted with, and every "
-                "signed call would fail. " + RESTORE.format(folder=data_dir),
+                "signed call would fail. "
+                + RESTORE.format(folder=data_dir)
+                + " If they were encrypted again under a new key (jobferry db "
+                "rotate-secret-key), give that key instead.",
                 secret_key_source=source,
             )
         return box
 
     def opens(self, token: str) -> bool:
-        """Whether this key decrypts a stored secret."""
+        """Whether one of the keys decrypts a stored secret."""
         try:
             self._fernet.decrypt(token.encode())
         except InvalidToken:
             return False
         return True
+
+    def resealed(self, token: str) -> str | None:
+        """``token`` encrypted again under the first key, or ``None`` when the first key holds
+        it already. A token no key opens is refused, as :meth:`decrypt` refuses it."""
+        try:
+            self._first.decrypt(token.encode())
+            return None
+        except InvalidToken:
+            pass
+        try:
+            return self._fernet.rotate(token.encode()).decode()
+        except InvalidToken as exc:
+            raise self._unopened() from exc
 
     def encrypt(self, plain: str) -> str:
         """Encrypt a text secret."""
@@ -104,10 +130,21 @@ class SecretBox:
         try:
             return self._fernet.decrypt(token.encode()).decode()
         except InvalidToken as exc:
-            raise SecretKeyError(
-                "A stored secret cannot be decrypted with the configured key; every replica must "
-                "share the same JOBFERRY_SECRET_KEY (or secret.key file)."
-            ) from exc
+            raise self._unopened() from exc
+
+    @staticmethod
+    def _unopened() -> SecretKeyError:
+        return SecretKeyError(
+            "A stored secret cannot be decrypted with the configured key; every replica must "
+            "share the same JOBFERRY_SECRET_KEY (or secret.key file)."
+        )
+
+
+def key_list(key: str | bytes) -> list[bytes]:
+    """The keys a setting or a key file holds: one, or several separated by commas or lines
+    (blank ones left out), in their order."""
+    raw = key.encode() if isinstance(key, str) else key
+    return [part.strip() for part in raw.replace(b",", b"\n").splitlines() if part.strip()]
 
 
 def _kinds(held: list[tuple[str, str]]) -> str:
