@@ -79,7 +79,8 @@ Messages name the object, the rule and the fix.
         ├── PackageReleasedError      400 DLF.20990 the release package is released (or being)
         ├── RollbackRefusedError      400 DLF.9016  the import cannot be rolled back (why listed)
         ├── MappingConflictError      400 DLF.9017  a profile maps a name to be saved otherwise
-        └── VersionMovedError         412 DLF.9018  a save's expected version is not the newest
+        ├── VersionMovedError         412 DLF.9018  a save's expected version is not the newest
+        └── DefinitionChangedError    400 DLF.9087  a job/script changed since the editor read it
 
 A refusal's fix is said to each audience in its own terms. The message the service writes
 states the problem (``message``) and, for an API client, what to do (``fix``: "list them with
@@ -637,6 +638,14 @@ class VersionMovedError(ConflictError):
 
     status = 412
     code = "DLF.9018"
+
+
+class DefinitionChangedError(ConflictError):
+    """A save of a job or script made from the definition read earlier (the console's editor)
+    found the stored one changed since, by another save, an import or a rollback; nothing is
+    saved."""
+
+    code = "DLF.9087"
 
 
 def all_error_classes() -> list[type[JobferryError]]:

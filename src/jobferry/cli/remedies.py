@@ -190,6 +190,10 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
             "Run the command again: it makes a new plan, shows it and imports with it."
         ),
         Remedy.LIST_TASKS: lambda b: "jobferry tasks list lists the workspace's tasks.",
+        Remedy.READ_AGAIN: lambda b: (
+            "Read it again (jobferry pull writes the workspace's definitions as files) and make "
+            "your change to what is stored now."
+        ),
         Remedy.FOLLOW_TASK: lambda b: (
             f"Follow it with jobferry tasks show {_name(b, 'task_id', 'TASK')} --wait"
             + (f" -w {_name(b, 'workspace', '')}" if b.get("workspace") else "")

@@ -14,45 +14,71 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import quote
 
 from fastapi import APIRouter, Response
 from starlette.exceptions import HTTPException
 
+from jobferry.console.editor_problems import (
+    Problem,
+    cautioned,
+    parsed,
+    refused_problems,
+    with_choices,
+)
 from jobferry.console.fixes import said
 from jobferry.console.missing import JOBS, SCRIPTS, Listed, looked_up
 from jobferry.console.web import FormDep, Page, PageContext, PageDep, raw, redirect, render, text
 from jobferry.domain.definitions import CONTROL_FIELDS, SERVER_FIELDS
-from jobferry.domain.enums import CautionKind, TargetStatus
-from jobferry.errors import JobferryError
+from jobferry.domain.enums import TargetStatus
+from jobferry.errors import (
+    DefinitionChangedError,
+    JobExistsError,
+    JobferryError,
+    ScriptExistsError,
+)
 from jobferry.services.container import Services
 from jobferry.services.context import WRITERS, Scope
-from jobferry.services.definitions.review import Caution, DefinitionReview
+from jobferry.services.definitions.review import DefinitionReview
 
 router = APIRouter()
 
-Save = Callable[[Services, Scope, str, dict[str, Any]], None]
+Base = dict[str, Any] | None
+"""The definition the editor was opened with, which a save is made from (``None``: new)."""
+Save = Callable[[Services, Scope, str, dict[str, Any], Base], None]
 """Create (name ``''``) or replace (the name edited) a definition through its service."""
-Review = Callable[[Services, Scope, str, dict[str, Any]], DefinitionReview]
+Review = Callable[[Services, Scope, str, dict[str, Any], Base], DefinitionReview]
 """What that save would do (refused as the save would be)."""
 
 
-def _save_job(services: Services, scope: Scope, name: str, body: dict[str, Any]) -> None:
+def _save_job(
+    services: Services, scope: Scope, name: str, body: dict[str, Any], base: Base
+) -> None:
     if name:
-        services.jobs.update(scope, name, body)
+        services.jobs.update(scope, name, body, base)
     else:
         services.jobs.create(scope, body)
 
 
-def _save_script(services: Services, scope: Scope, name: str, body: dict[str, Any]) -> None:
+def _save_script(
+    services: Services, scope: Scope, name: str, body: dict[str, Any], base: Base
+) -> None:
     if name:
-        services.scripts.update(scope, name, body)
+        services.scripts.update(scope, name, body, base)
     else:
         services.scripts.create(scope, body)
+
+
+class Kept(TypedDict):
+    """What a post of the editor keeps as it was sent, whatever its answer: the status it
+    saves with, the approvers typed and the definition the page was opened with."""
+
+    target: str
+    approvers: str
+    base: str
 
 
 @dataclass(frozen=True)
@@ -78,7 +104,7 @@ EDITED = {
         "jobs",
         lambda services, scope, name: services.jobs.show(scope, name).document,
         _save_job,
-        lambda services, scope, name, body: services.reviews.job(scope, name, body),
+        lambda services, scope, name, body, base: services.reviews.job(scope, name, body, base),
         {
             "name": "new_job",
             "directory": "/",
@@ -95,21 +121,12 @@ EDITED = {
         "scripts",
         lambda services, scope, name: services.scripts.show(scope, name).document,
         _save_script,
-        lambda services, scope, name, body: services.reviews.script(scope, name, body),
+        lambda services, scope, name, body, base: services.reviews.script(scope, name, body, base),
         {"name": "new_script", "type": "Shell", "directory": "/", "content": "echo hello"},
         "create the new name with New script and delete '{old}'",
         SCRIPTS,
     ),
 }
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing the server (or the JSON reader) refused: the field, what is wrong, the rule."""
-
-    field: str
-    message: str
-    rule: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -118,12 +135,15 @@ class EditorContext(PageContext):
     the problems the last save was refused for and the refusal, the review to confirm (its
     cautions worded, the fingerprint *Save* posts, whether the text or the definition changed
     since the review confirmed), the statuses it may save with and the one chosen, the
-    approvers typed, where it posts and where Cancel goes."""
+    approvers typed, where it posts and where Cancel goes, and the definition the page was
+    opened with (``base``: what a save is made from, so that one over a change made since is
+    refused)."""
 
     template = "editor.html"
     kind: str
     name: str
     definition: str
+    base: str = ""
     problems: list[Problem]
     error: str = ""
     review: DefinitionReview | None = None
@@ -169,6 +189,7 @@ def _editor_page(
     restated: bool = False,
     target: str = TargetStatus.SUBMITTED.value,
     approvers: str = "",
+    base: str = "",
     status_code: int = 200,
 ) -> Response:
     path = f"/editor/{edited.pages}" + (f"/{quote(name, safe='')}" if name else "")
@@ -178,10 +199,11 @@ def _editor_page(
         kind=edited.kind,
         name=name,
         definition=definition,
+        base=base,
         problems=problems or [],
         error=error,
         review=review,
-        cautions=[_cautioned(c, page.scope.workspace.name) for c in review.cautions]
+        cautions=[cautioned(c, page.scope.workspace.name) for c in review.cautions]
         if review
         else [],
         confirm=confirm,
@@ -218,7 +240,8 @@ def edit_definition(page: PageDep, kind: str, name: str) -> Response:
     page.require_change(WRITERS, f"change {edited.kind}s")
     with looked_up(page, edited.listed):
         shown = edited.show(page.services, page.scope, name)
-    return _editor_page(page, edited, name, _text_of(shown))
+    opened = _text_of(shown)
+    return _editor_page(page, edited, name, opened, base=opened)
 
 
 @router.post("/w/{workspace_id}/editor/{kind}")
@@ -236,67 +259,156 @@ def save_definition(page: PageDep, form: FormDep, kind: str, name: str) -> Respo
 def _save(page: Page, form: Any, edited: Edited, name: str) -> Response:
     page.require_change(WRITERS, f"{'change' if name else 'create'} {edited.kind}s")
     definition = raw(form, "definition")
-    target = text(form, "target", TargetStatus.SUBMITTED.value)
-    approvers = text(form, "approvers")
-    body, problems = _parsed(definition, edited, name, page.scope.workspace.name)
+    kept: Kept = {
+        "target": text(form, "target", TargetStatus.SUBMITTED.value),
+        "approvers": text(form, "approvers"),
+        "base": raw(form, "base") if name else "",
+    }
+    workspace = page.scope.workspace.name
+    body, problems = parsed(definition, edited.kind, edited.rename, name, workspace)
     if body is None:
         error = (
             f"Nothing was saved: the text is not a {edited.kind} definition the server can read."
         )
         return _editor_page(
-            page,
-            edited,
-            name,
-            definition,
-            problems=problems,
-            error=error,
-            status_code=400,
-            target=target,
-            approvers=approvers,
+            page, edited, name, definition, problems=problems, error=error, status_code=400, **kept
         )
-    body["targetStatus"] = target
-    names = [a.strip() for a in approvers.split(",") if a.strip()]
-    if names:
-        body["approvers"] = [{"approverName": a} for a in names]
+    typed = Typed(
+        definition, with_choices(body, kept["target"], kept["approvers"]), text(form, "confirm")
+    )
     try:
-        review = edited.review(page.services, page.scope, name, body)
-        fingerprint = _fingerprint(definition, target, approvers, review)
-        confirmed = text(form, "confirm")
-        if confirmed != fingerprint:
-            return _editor_page(
-                page,
-                edited,
-                name,
-                definition,
-                review=review,
-                confirm=fingerprint,
-                restated=bool(confirmed),
-                target=target,
-                approvers=approvers,
-            )
-        edited.save(page.services, page.scope, name, body)
+        return _reviewed_or_saved(page, edited, name, typed, kept)
+    except DefinitionChangedError as exc:
+        return _changed_since(page, edited, name, definition, exc, kept)
     except JobferryError as exc:
-        found = _problems(exc)
-        error = (
-            f"Nothing was saved: the server refused the {edited.kind} "
-            f"({len(found)} problem{'s' if len(found) != 1 else ''} below); fix the text and "
-            "save again."
-            if found
-            else said(exc)
-        )
+        if typed.confirmed and not name and _created_already(page, edited, exc, body):
+            return _saved(page, edited, body, name, kept["target"])
+        return _refused(page, edited, name, definition, exc, kept)
+
+
+@dataclass(frozen=True)
+class Typed:
+    """What a post of the editor asks: the text typed, the body it makes, and the review it
+    confirms (``''``: none, a first post)."""
+
+    definition: str
+    body: dict[str, Any]
+    confirmed: str
+
+
+def _reviewed_or_saved(page: Page, edited: Edited, name: str, typed: Typed, kept: Kept) -> Response:
+    """The review of the typed save, or the save when the post confirms that very review (or
+    finds it already saved: the same post twice)."""
+    base = _base(kept["base"])
+    review = edited.review(page.services, page.scope, name, typed.body, base)
+    fingerprint = _fingerprint(typed.definition, kept["target"], kept["approvers"], review)
+    if typed.confirmed == fingerprint:
+        edited.save(page.services, page.scope, name, typed.body, base)
+    elif not (typed.confirmed and _stored_already(review)):
         return _editor_page(
             page,
             edited,
             name,
-            definition,
-            problems=found,
-            error=error,
-            status_code=exc.status,
-            target=target,
-            approvers=approvers,
+            typed.definition,
+            review=review,
+            confirm=fingerprint,
+            restated=bool(typed.confirmed),
+            **kept,
         )
+    return _saved(page, edited, typed.body, name, kept["target"])
+
+
+def _base(text: str) -> Base:
+    """The definition the page was opened with, from its hidden field (``None``: none)."""
+    try:
+        found = json.loads(text) if text else None
+    except json.JSONDecodeError:
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def _stored_already(review: DefinitionReview) -> bool:
+    """Whether a confirmed save whose review moved finds the definition already saved as
+    typed: the same form posted twice (a double click, a browser's retry), the first of which
+    saved it. The second says it was saved rather than asking again."""
+    return review.replaces and not review.changes
+
+
+def _created_already(page: Page, edited: Edited, exc: JobferryError, body: dict[str, Any]) -> bool:
+    """Whether a confirmed create refused because the name is taken finds that object
+    already as typed: the create posted twice, the first of which created it."""
+    if not isinstance(exc, JobExistsError | ScriptExistsError):
+        return False
+    try:
+        again = edited.review(page.services, page.scope, str(body.get("name")), body, None)
+    except JobferryError:
+        return False
+    return _stored_already(again)
+
+
+def _saved(page: Page, edited: Edited, body: dict[str, Any], name: str, target: str) -> Response:
     saved = str(body.get("name") or name)
     return redirect(page.url(f"/{edited.pages}/{quote(saved, safe='')}?saved={target}"))
+
+
+def _refused(
+    page: Page,
+    edited: Edited,
+    name: str,
+    definition: str,
+    exc: JobferryError,
+    kept: Kept,
+) -> Response:
+    found = refused_problems(exc)
+    error = (
+        f"Nothing was saved: the server refused the {edited.kind} "
+        f"({len(found)} problem{'s' if len(found) != 1 else ''} below); fix the text and "
+        "save again."
+        if found
+        else said(exc)
+    )
+    return _editor_page(
+        page,
+        edited,
+        name,
+        definition,
+        problems=found,
+        error=error,
+        status_code=exc.status,
+        **kept,
+    )
+
+
+def _changed_since(
+    page: Page,
+    edited: Edited,
+    name: str,
+    definition: str,
+    exc: DefinitionChangedError,
+    kept: Kept,
+) -> Response:
+    """The save refused because someone changed the definition since the page was opened:
+    the text typed kept, each field they changed listed, and the page now made from what is
+    stored, so that a save from it (reviewed again) replaces their change knowingly."""
+    who = str(exc.context.get("changed_by", ""))
+    problems = [
+        Problem(str(f), f"changed by {who} since this page was opened", "changed since")
+        for f in exc.context.get("changed_fields", [])
+    ]
+    with looked_up(page, edited.listed):
+        now = _text_of(edited.show(page.services, page.scope, name))
+    return _editor_page(
+        page,
+        edited,
+        name,
+        definition,
+        problems=problems,
+        error=said(exc),
+        status_code=exc.status,
+        target=kept["target"],
+        approvers=kept["approvers"],
+        base=now,
+    )
 
 
 def saved_said(saved: str, kind: str, version: int | None) -> str:
@@ -326,76 +438,3 @@ def _fingerprint(definition: str, target: str, approvers: str, review: Definitio
     }
     text = json.dumps(shown, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
-_OBJECT_WORDS = {
-    "script": ("runs script", "create the script first (New script), or correct the name"),
-    "resource": ("uses resource", "create the resource first, or correct the name"),
-    "job": ("names job", "create that job first, or correct the name"),
-}
-
-
-def _cautioned(caution: Caution, workspace: str) -> Problem:
-    """A review's caution in the console's words: where, what, and what to do."""
-    where = f"node '{caution.node}'" if caution.node else f"field {caution.field}"
-    if caution.kind is CautionKind.UNKNOWN_NODE_TYPE:
-        fix = (
-            f"did you mean '{caution.near}'? Node types are case-sensitive"
-            if caution.near
-            else "check its spelling (node types are case-sensitive: DWSSQL, HiveSQL, Shell…)"
-        )
-        message = (
-            f"{where} has type '{caution.name}', which is not a DataArts node type: it is "
-            f"saved as written, but DataArts will not run that node; {fix}."
-        )
-        return Problem(caution.field, message, "unknown node type")
-    kind = str(caution.object_kind or "")
-    verb, fix = _OBJECT_WORDS.get(
-        kind,
-        (
-            f"names {kind.replace('_', ' ')}",
-            "register it under Admin → Environment objects first, or correct the name",
-        ),
-    )
-    message = (
-        f"{where} {verb} '{caution.name}', which workspace '{workspace}' does not have: it "
-        f"is saved, but fails when it runs; {fix}."
-    )
-    return Problem(caution.field, message, "missing reference")
-
-
-def _parsed(
-    definition: str, edited: Edited, name: str, workspace: str
-) -> tuple[dict[str, Any] | None, list[Problem]]:
-    """The definition typed, as a request body, or the problems that keep it from being one
-    (a rename's names the command that does it, with this page's names: ``workspace``'s)."""
-    try:
-        body = json.loads(definition)
-    except json.JSONDecodeError as exc:
-        where = f"line {exc.lineno}, column {exc.colno}"
-        return None, [Problem(where, f"not JSON: {exc.msg}", "json")]
-    if not isinstance(body, dict):
-        return None, [
-            Problem("(the whole text)", f"a {edited.kind} definition is a JSON object {{…}}")
-        ]
-    if name and body.get("name", name) != name:
-        new, where = shlex.quote(str(body.get("name"))), shlex.quote(workspace)
-        fix = edited.rename.format(old=name, new=new, workspace=where)
-        message = (
-            f"names {edited.kind} '{body.get('name')}', but this page edits '{name}'; the "
-            f"editor does not rename: keep the name '{name}', or {fix}"
-        )
-        return None, [Problem("name", message, "rename")]
-    return body, []
-
-
-def _problems(exc: JobferryError) -> list[Problem]:
-    """Every rule a refused definition broke, as the server's validation lists them."""
-    details = exc.context.get("details")
-    if not isinstance(details, list):
-        return []
-    return [
-        Problem(str(d.get("field", "")), str(d.get("message", "")), str(d.get("rule", "")))
-        for d in details
-        if isinstance(d, dict)
-    ]

@@ -315,6 +315,10 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
             "Go back to the import's check step, review the new plan and import again."
         ),
         Remedy.LIST_TASKS: lambda c: "The Tasks page lists the workspace's tasks.",
+        Remedy.READ_AGAIN: lambda c: (
+            "Your text is kept below: copy what you need and open Edit again to start from "
+            "what is stored now, or choose Review and save to replace that change with your text."
+        ),
         Remedy.FOLLOW_TASK: lambda c: (
             "Follow it on the Tasks page, and try again when it has ended."
         ),

@@ -66,6 +66,9 @@ class Remedy(StrEnum):
     """The plan is gone or stale: make a new one and import with it."""
     LIST_TASKS = "list_tasks"
     """Name a task of the workspace."""
+    READ_AGAIN = "read_again"
+    """A job or script changed since it was read for editing: read it again and make the
+    change to what is stored now, or save again to replace that change (``kind``, ``name``)."""
     FOLLOW_TASK = "follow_task"
     """Another import runs: follow it to its end (``task_id``), then import again."""
     LIST_REMOTES = "list_remotes"

@@ -11,7 +11,14 @@ from sqlalchemy import ColumnElement, Select, and_, bindparam, delete, insert, s
 from jobferry.domain.enums import JobStatus, ProcessType, RefKind
 from jobferry.storage.bulk import insert_tuples
 from jobferry.storage.ids import new_uid
-from jobferry.storage.records import JobRecord, VersionRecord, all_records, first_record, record
+from jobferry.storage.records import (
+    JobRecord,
+    VersionRecord,
+    all_records,
+    first_record,
+    locked_record,
+    record,
+)
 from jobferry.storage.rows import JobRow, Stamp, created, written
 from jobferry.storage.tables import job_refs, job_versions, jobs, workspaces
 from jobferry.storage.tx import Tx, chunks
@@ -45,9 +52,10 @@ def job_uid(tx: Tx, job_id: int) -> str:
     return str(tx.conn.execute(select(jobs.c.uid).where(jobs.c.id == job_id)).scalar_one())
 
 
-def get_job(tx: Tx, workspace_id: str, name: str) -> JobRecord | None:
-    """A job of the workspace by name."""
-    return first_record(tx, JobRecord, jobs, workspace_id=workspace_id, name=name)
+def get_job(tx: Tx, workspace_id: str, name: str, *, locked: bool = False) -> JobRecord | None:
+    """A job of the workspace by name (``locked``: its row, until the transaction ends)."""
+    read = locked_record if locked else first_record
+    return read(tx, JobRecord, jobs, workspace_id=workspace_id, name=name)
 
 
 def update_job(tx: Tx, job_id: int, row: JobRow, stamp: Stamp) -> None:

@@ -51,6 +51,14 @@ def first_record(tx: Tx, cls: type[R], table: Table, **key: object) -> R | None:
     return record(cls, row) if row else None
 
 
+def locked_record(tx: Tx, cls: type[R], table: Table, **key: object) -> R | None:
+    """:func:`first_record`, its row locked until the transaction ends (``FOR UPDATE`` on
+    PostgreSQL; SQLite's write transaction holds the whole database already): a read that
+    decides a write of the same row, which another transaction must not slip between."""
+    row = tx.conn.execute(select(table).filter_by(**key).with_for_update()).first()
+    return record(cls, row) if row else None
+
+
 def all_records(
     tx: Tx, cls: type[R], table: Table, order_by: Sequence[ColumnElement[Any]], **key: object
 ) -> list[R]:

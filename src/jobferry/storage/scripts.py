@@ -9,6 +9,7 @@ from jobferry.storage.records import (
     VersionRecord,
     all_records,
     first_record,
+    locked_record,
     workspace_page,
 )
 from jobferry.storage.rows import ScriptRow, Stamp, created, written
@@ -29,9 +30,12 @@ def insert_script(tx: Tx, script_id: str, workspace_id: str, row: ScriptRow, sta
     tx.conn.execute(insert(scripts).values(**values))
 
 
-def get_script(tx: Tx, workspace_id: str, name: str) -> ScriptRecord | None:
-    """A script of the workspace by name."""
-    return first_record(tx, ScriptRecord, scripts, workspace_id=workspace_id, name=name)
+def get_script(
+    tx: Tx, workspace_id: str, name: str, *, locked: bool = False
+) -> ScriptRecord | None:
+    """A script of the workspace by name (``locked``: its row, until the transaction ends)."""
+    read = locked_record if locked else first_record
+    return read(tx, ScriptRecord, scripts, workspace_id=workspace_id, name=name)
 
 
 def update_script(tx: Tx, script_id: str, row: ScriptRow, stamp: Stamp) -> None:

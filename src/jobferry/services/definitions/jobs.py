@@ -42,6 +42,7 @@ from jobferry.services.definitions.records import (
     job_owner,
 )
 from jobferry.services.definitions.renames import rename_job, require_free_job_name
+from jobferry.services.definitions.since import require_unchanged
 from jobferry.services.definitions.starts import StartRequest
 from jobferry.services.definitions.tombstones import after_deleting
 from jobferry.services.releases.pending import note_submit
@@ -64,9 +65,10 @@ def job_not_found(scope: Scope, name: str) -> JobNotFoundError:
     )
 
 
-def get_job_or_raise(tx: Tx, scope: Scope, name: str) -> JobRecord:
-    """The job of the scope's workspace, or DLF.0100."""
-    job = repo.get_job(tx, scope.workspace.id, name) if storable(name) else None
+def get_job_or_raise(tx: Tx, scope: Scope, name: str, *, locked: bool = False) -> JobRecord:
+    """The job of the scope's workspace (``locked``: its row, for a write that the read
+    decides), or DLF.0100."""
+    job = repo.get_job(tx, scope.workspace.id, name, locked=locked) if storable(name) else None
     if job is None:
         raise job_not_found(scope, name)
     return job
@@ -172,8 +174,11 @@ class JobService:
             require_free_job_name(tx, scope, name, "update it with PUT, or choose another name")
             save_job(tx, scope, doc, target, approvers, None)
 
-    def update(self, scope: Scope, name: str, body: dict[str, Any]) -> None:
-        """Replace a job's definition (full replacement, same rules as create)."""
+    def update(
+        self, scope: Scope, name: str, body: dict[str, Any], base: dict[str, Any] | None = None
+    ) -> None:
+        """Replace a job's definition (full replacement, same rules as create); with ``base``,
+        the definition the save was made from, refused when the job changed since."""
         scope.require_change(WRITERS, "change jobs")
         body = dict(body)
         body_name = body.setdefault("name", name)
@@ -188,8 +193,9 @@ class JobService:
         doc, requested, approvers = self._validated(body)
         target = resolve_target_status(scope, requested, approvers, "a job")
         with self.db.transaction() as tx:
-            job = get_job_or_raise(tx, scope, name)
+            job = get_job_or_raise(tx, scope, name, locked=True)
             check_lock(tx, scope, ObjectKind.JOB, name)
+            require_unchanged(ObjectKind.JOB, job, base, doc)
             save_job(tx, scope, doc, target, approvers, job)
 
     def rename(self, scope: Scope, name: str, new_name: str) -> list[str]:

@@ -30,6 +30,7 @@ from jobferry.services.definitions.presence import absent
 from jobferry.services.definitions.publishing import check_lock, resolve_target_status
 from jobferry.services.definitions.renames import require_free_job_name
 from jobferry.services.definitions.scripts import get_script_or_raise, require_free_script_name
+from jobferry.services.definitions.since import require_unchanged
 from jobferry.storage import Database, Tx
 
 
@@ -69,9 +70,12 @@ class DefinitionReviews:
     db: Database
     max_nodes: int
 
-    def job(self, scope: Scope, name: str, body: dict[str, Any]) -> DefinitionReview:
+    def job(
+        self, scope: Scope, name: str, body: dict[str, Any], base: dict[str, Any] | None = None
+    ) -> DefinitionReview:
         """Saving ``body`` as a new job (``name`` ``''``) or as job ``name``'s development
-        state: refused as ``JobService.create``/``update`` refuse it, else reviewed."""
+        state, made from ``base``: refused as ``JobService.create``/``update`` refuse it, else
+        reviewed."""
         scope.require_change(WRITERS, "change jobs" if name else "create jobs")
         doc = _definition(body, name)
         raise_violations(
@@ -80,31 +84,39 @@ class DefinitionReviews:
         resolve_target_status(scope, body.get("targetStatus"), body.get("approvers"), "a job")
         saved = str(doc["name"])
         with self.db.transaction(readonly=True) as tx:
-            before = _replaced(tx, scope, ObjectKind.JOB, name, saved)
+            before = _replaced(tx, scope, ObjectKind.JOB, name, saved, (base, doc))
             refs = job_references(doc)
             cautions = [*_node_types(doc), *_missing(tx, scope, refs)]
         return _review(ObjectKind.JOB, saved, before, doc, cautions)
 
-    def script(self, scope: Scope, name: str, body: dict[str, Any]) -> DefinitionReview:
+    def script(
+        self, scope: Scope, name: str, body: dict[str, Any], base: dict[str, Any] | None = None
+    ) -> DefinitionReview:
         """Saving ``body`` as a new script (``name`` ``''``) or as script ``name``'s
-        development state: refused as ``ScriptService.create``/``update`` refuse it, else
-        reviewed."""
+        development state, made from ``base``: refused as ``ScriptService.create``/``update``
+        refuse it, else reviewed."""
         scope.require_change(WRITERS, "change scripts" if name else "create scripts")
         doc = _definition(body, name)
         raise_violations(ObjectKind.SCRIPT, doc.get("name"), validate_script(doc))
         resolve_target_status(scope, body.get("targetStatus"), body.get("approvers"), "a script")
         saved = str(doc["name"])
         with self.db.transaction(readonly=True) as tx:
-            before = _replaced(tx, scope, ObjectKind.SCRIPT, name, saved)
+            before = _replaced(tx, scope, ObjectKind.SCRIPT, name, saved, (base, doc))
             cautions = _missing(tx, scope, script_references(doc))
         return _review(ObjectKind.SCRIPT, saved, before, doc, cautions)
 
 
 def _replaced(
-    tx: Tx, scope: Scope, kind: ObjectKind, name: str, saved: str
+    tx: Tx,
+    scope: Scope,
+    kind: ObjectKind,
+    name: str,
+    saved: str,
+    made: tuple[dict[str, Any] | None, dict[str, Any]],
 ) -> dict[str, Any] | None:
     """The stored definition of job or script ``name`` that the save replaces (refused when
-    locked), or ``None`` for a new one, whose name ``saved`` must be free."""
+    locked, or changed since ``made``'s base, which the saved definition was made from), or
+    ``None`` for a new one, whose name ``saved`` must be free."""
     job = kind is ObjectKind.JOB
     if not name:
         noun = "job" if job else "script"
@@ -113,6 +125,7 @@ def _replaced(
         return None
     stored = get_job_or_raise(tx, scope, name) if job else get_script_or_raise(tx, scope, name)
     check_lock(tx, scope, kind, name)
+    require_unchanged(kind, stored, *made)
     return load(stored.document)
 
 

@@ -14,6 +14,7 @@ from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.definitions.documents import dump, raise_violations, split_body
 from jobferry.services.definitions.publishing import check_lock, resolve_target_status
 from jobferry.services.definitions.records import ScriptDetail, ShownScript, SubmittedVersion
+from jobferry.services.definitions.since import require_unchanged
 from jobferry.services.definitions.tombstones import after_deleting
 from jobferry.services.releases.pending import note_submit
 from jobferry.services.support.paging import Given, name_filter, page, read_page
@@ -26,9 +27,11 @@ from jobferry.storage.records import ScriptRecord, VersionRecord
 from jobferry.storage.rows import ScriptRow, Stamp
 
 
-def get_script_or_raise(tx: Tx, scope: Scope, name: str) -> ScriptRecord:
-    """The script of the scope's workspace, or DLF.6201."""
-    script = repo.get_script(tx, scope.workspace.id, name) if storable(name) else None
+def get_script_or_raise(tx: Tx, scope: Scope, name: str, *, locked: bool = False) -> ScriptRecord:
+    """The script of the scope's workspace (``locked``: its row, for a write that the read
+    decides), or DLF.6201."""
+    workspace = scope.workspace.id
+    script = repo.get_script(tx, workspace, name, locked=locked) if storable(name) else None
     if script is None:
         raise ScriptNotFoundError(
             f"The script does not exist: no script '{name}' in workspace "
@@ -99,8 +102,11 @@ class ScriptService:
             require_free_script_name(tx, scope, name, "update it with PUT, or choose another name")
             save_script(tx, scope, doc, target, None)
 
-    def update(self, scope: Scope, name: str, body: dict[str, Any]) -> None:
-        """Replace a script's definition."""
+    def update(
+        self, scope: Scope, name: str, body: dict[str, Any], base: dict[str, Any] | None = None
+    ) -> None:
+        """Replace a script's definition; with ``base``, the definition the save was made
+        from, refused when the script changed since."""
         scope.require_change(WRITERS, "change scripts")
         body = dict(body)
         if body.setdefault("name", name) != name:
@@ -113,8 +119,9 @@ class ScriptService:
         raise_violations(ObjectKind.SCRIPT, name, validate_script(doc))
         target = resolve_target_status(scope, requested, approvers, "a script")
         with self.db.transaction() as tx:
-            script = get_script_or_raise(tx, scope, name)
+            script = get_script_or_raise(tx, scope, name, locked=True)
             check_lock(tx, scope, ObjectKind.SCRIPT, name)
+            require_unchanged(ObjectKind.SCRIPT, script, base, doc)
             save_script(tx, scope, doc, target, script)
 
     def show(self, scope: Scope, name: str) -> ShownScript:
