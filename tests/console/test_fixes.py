@@ -82,6 +82,17 @@ def test_refusals_that_name_api_calls_are_said_with_console_pages() -> None:
         (ImportRunningError("… (GET /v1/{project_id}/system-tasks/t1) …", task_id="t1"), "Tasks"),
         (PlanStaleError("… (POST /jobs/import/plan) …", plan_id="p"), "check step"),
         (
+            PlanStaleError(
+                "The target changed since plan p was made (job.delete of job 'a' by bob at T); "
+                "nothing was imported.",
+                fix="Review a new plan (POST /jobs/import/plan) …",
+                plan_id="p",
+                changed=[{"action": "job.delete", "kind": "job", "name": "a"}],
+            ),
+            "(job.delete of job 'a' by bob at T); nothing was imported. To import, go back to "
+            "the check step",
+        ),
+        (
             EnvironmentObjectNotFoundError("… PUT /v1/…", kind="dli_queue", name="q"),
             "Admin → Environment objects (jobferry env put dli_queue q …)",
         ),

@@ -21,7 +21,7 @@ from jobferry.cli.exits import PACKAGE_REFUSALS, ExitCode
 from jobferry.cli.output import Output, epoch_ms, mapping, size_text
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
 from jobferry.cli.taskpages import task_page
-from jobferry.cli.taskview import show_task
+from jobferry.cli.taskview import said_message, show_task
 from jobferry.domain.enums import TaskKind, TaskStatus
 
 tasks_app = typer.Typer(
@@ -112,7 +112,7 @@ def task_text(task: dict[str, Any]) -> str:
         head += f", {started} UTC"
     if task.get("createUser"):
         head += f" by {task['createUser']}"
-    lines = (head, task.get("name"), task.get("message"))
+    lines = (head, task.get("name"), said_message(task))
     return "\n".join(str(line) for line in lines if line)
 
 

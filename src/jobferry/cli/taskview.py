@@ -9,9 +9,20 @@ from rich.text import Text
 
 from jobferry.cli.output import Output, mapping, moment, objects_under
 from jobferry.cli.planview import SCREENFUL, problem_lines, without_fix
+from jobferry.cli.remedies import refusal_text
 from jobferry.domain.enums import TaskStatus
 
 _DONE = (TaskStatus.SUCCESSFUL, TaskStatus.WARNING)
+
+
+def said_message(task: dict[str, Any]) -> str | None:
+    """A task's message; a failed one's refusal (its result names a remedy) said with this
+    CLI's fix instead of the one the server wrote for API clients."""
+    message = task.get("message")
+    result = mapping(task.get("result"))
+    if message is None or not result.get("remedy"):
+        return None if message is None else str(message)
+    return refusal_text(str(message), result)
 
 
 def show_task(
@@ -38,7 +49,7 @@ def show_task(
         ("progress", f"{task.get('progress', 0)}%"),
         ("started", moment(task.get("startTime"))),
         ("ended", moment(task.get("endTime"))),
-        ("message", task.get("message")),
+        ("message", said_message(task)),
     ]
     undone = task.get("rolledBack")
     if isinstance(undone, dict):

@@ -242,10 +242,7 @@ def said(exc: JobferryError) -> str:
     if isinstance(exc, ImportRunningError):
         return _running(context)
     if isinstance(exc, PlanStaleError):
-        return (
-            "The workspace changed since this plan was made (or the plan is gone), so nothing "
-            "was imported: go back to the check step, review the new plan and import again."
-        )
+        return _stale(exc)
     if isinstance(exc, JobExistsError | ScriptExistsError):
         kind = "job" if isinstance(exc, JobExistsError) else "script"
         name = context.get(f"{kind}_name", "")
@@ -280,6 +277,17 @@ def said(exc: JobferryError) -> str:
         )
     remedy = REMEDIES.get(str(exc.remedy)) if exc.remedy else None
     return exc.message if remedy is None else f"{exc.problem} {remedy(exc.context)}"
+
+
+def _stale(exc: PlanStaleError) -> str:
+    """A stale plan's refusal: what changed since, when the server named it, and the way back."""
+    back = "go back to the check step, review the new plan and import again."
+    if exc.context.get("changed"):
+        return f"{exc.problem} To import, {back}"
+    return (
+        "The workspace changed since this plan was made (or the plan is gone), so nothing "
+        f"was imported: {back}"
+    )
 
 
 def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from jobferry.cli.output import Output
-from jobferry.cli.tasks import status_text
+from jobferry.cli.tasks import status_text, task_text
 from jobferry.cli.taskview import rolled_back_table, show_task
 
 ENDED = 1_767_225_600_000  # 2026-01-01 00:00 UTC
@@ -100,3 +100,27 @@ def test_a_long_rollback_says_how_many_of_each_action_and_where_each_one_is_list
         Output(json_mode=False), {"id": "r1", "kind": "rollback", "result": {"objects": undone}}
     )
     assert "daily" in capsys.readouterr().out  # the task lists every one
+
+
+def test_a_task_failed_by_a_refusal_says_the_fix_in_the_cli_s_words(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Another operator changed the target between the plan shown and the confirmation.
+    refused = {
+        "status": "FAILED",
+        "message": "The target changed since plan p1 was made. Review a new plan "
+        "(POST /jobs/import/plan) and import with its planId.",
+        "result": {
+            "errorCode": "DLF.9015",
+            "remedy": "plan_again",
+            "problem": "The target changed since plan p1 was made.",
+        },
+    }
+    printed = " ".join(_shown(capsys, **refused).split())
+    assert "message: The target changed since plan p1 was made. Run the command again" in printed
+    assert "POST" not in printed
+    assert "planId" not in printed
+    assert task_text(refused).endswith(
+        "Run the command again: it makes a new plan, shows it and imports with it."
+    )
+    assert "Imported 3" in _shown(capsys, message="Imported 3 object(s).", result={})

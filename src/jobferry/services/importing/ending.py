@@ -4,17 +4,21 @@ stop it), or what it did (:class:`Outcome`) and the task's end once the plan was
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
+from jobferry.domain.audit import AuditQuery
 from jobferry.domain.enums import ImportMode, TaskStatus
 from jobferry.domain.remedies import Remedy
 from jobferry.errors import ConflictError, InvalidRequestError, PlanStaleError
-from jobferry.services.context import now_ms
+from jobferry.services.context import Scope, now_ms
 from jobferry.services.definitions.documents import dump
 from jobferry.services.importing.model import PlanOutcome
 from jobferry.services.importing.request import ImportRequest
 from jobferry.storage import Tx
+from jobferry.storage import audit as audit_repo
 from jobferry.storage import tasks as task_repo
 from jobferry.storage.importing.plans import PlanRecord
 
@@ -40,14 +44,37 @@ class Outcome:
         )
 
 
-def refuse_unfit(stored: PlanRecord | None, plan: PlanOutcome, request: ImportRequest) -> None:
-    """Refuse an apply whose kept plan is stale, or whose plan found what stops it."""
+CHANGES_NAMED = 5
+"""How many of the target's changes since a stale plan its refusal names."""
+
+
+ChangesSince = Callable[[int], tuple[int, list[dict[str, Any]]]]
+"""The target's changes to its objects since a moment (:func:`changes_since`)."""
+
+
+def refuse_unfit(
+    stored: PlanRecord | None,
+    plan: PlanOutcome,
+    request: ImportRequest,
+    since: ChangesSince = lambda at: (0, []),
+) -> None:
+    """Refuse an apply whose kept plan is stale (naming what changed in the target since it
+    was made, as ``since`` finds it), or whose plan found what stops it."""
     if stored is not None and stored.fingerprint != plan.fingerprint:
+        total, changes = since(stored.created_at)
+        named = "; ".join(
+            f"{c['action']} of {c['kind']} '{c['name']}' by {c['by']} at {_moment(c['at'])}"
+            for c in changes
+        )
+        more = f" and {total - len(changes)} more" if total > len(changes) else ""
         raise PlanStaleError(
-            f"The target changed since plan {stored.id} was made.",
+            f"The target changed since plan {stored.id} was made"
+            + (f" ({named}{more}); nothing was imported." if named else "; nothing was imported."),
             fix="Review a new plan (POST /jobs/import/plan) and import with its planId.",
             remedy=Remedy.PLAN_AGAIN,
             plan_id=stored.id,
+            changed=changes,
+            changed_total=total,
         )
     if plan.package_problems or (plan.problems_total and request.mode is ImportMode.ATOMIC):
         raise InvalidRequestError(
@@ -55,6 +82,31 @@ def refuse_unfit(stored: PlanRecord | None, plan: PlanOutcome, request: ImportRe
             + " | ".join(p.detail for p in plan.problems[:5]),
             problems=[p.as_json() for p in plan.problems],
         )
+
+
+def changes_since(tx: Tx, scope: Scope, since: int) -> tuple[int, list[dict[str, Any]]]:
+    """The workspace's changes to its objects since ``since`` (its audit log's entries that
+    name an object, newest first; the first :data:`CHANGES_NAMED`), and how many in all."""
+    query = AuditQuery(since=since)
+    total, rows = audit_repo.list_entries(
+        tx, scope.actor.project_id, scope.workspace.id, query, limit=CHANGES_NAMED, offset=0
+    )
+    changes = [
+        {
+            "action": r.action,
+            "kind": r.object_kind,
+            "name": r.object_name,
+            "by": r.actor,
+            "at": r.at,
+        }
+        for _, r in rows
+        if r.object_kind and r.object_name
+    ]
+    return total, changes
+
+
+def _moment(at: int) -> str:
+    return datetime.fromtimestamp(at / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def ended(

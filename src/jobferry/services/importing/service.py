@@ -20,7 +20,7 @@ from jobferry.errors import ConflictError, ImportRunningError, JobferryError
 from jobferry.package.reader import ReadLimits
 from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.downloads import DownloadService
-from jobferry.services.importing import progress
+from jobferry.services.importing import ending, progress
 from jobferry.services.importing.apply import Applier, apply_plan
 from jobferry.services.importing.changes import Executor, TaskEnd
 from jobferry.services.importing.checks import signature_state
@@ -424,7 +424,7 @@ class ImportService:
                     total = reader.definitions()
                     checking = partial(progress.checking, self.tasks, job.task_id, total, 40)
                     plan = self._plan_for_apply(tx, applier, reader, workset, checking)
-                refuse_unfit(stored, plan, request)
+                refuse_unfit(stored, plan, request, lambda at: ending.changes_since(tx, scope, at))
                 pacing = self.deliveries.of(scope.workspace).pacing
                 said = partial(progress.writing, self.tasks, job.task_id, pacing)
                 outcome = apply_plan(applier, plan, workset, reader.sha256, said)

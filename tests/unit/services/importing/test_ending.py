@@ -34,6 +34,33 @@ def test_a_kept_plan_made_on_another_state_of_the_target_is_refused() -> None:
     with pytest.raises(PlanStaleError) as caught:
         refuse_unfit(kept("f0"), plan(), overwriting())
     assert caught.value.context["plan_id"] == "plan-1"
+    assert (
+        caught.value.problem
+        == "The target changed since plan plan-1 was made; nothing was imported."
+    )
+
+
+def test_a_stale_plan_s_refusal_names_what_changed_in_the_target_since() -> None:
+    # Another operator deleted a job of the target between the plan shown and the import.
+    deleted = {"action": "job.delete", "kind": "job", "name": "daily", "by": "bob", "at": 60_000}
+    asked: list[int] = []
+
+    def since(at: int) -> tuple[int, list[dict[str, object]]]:
+        asked.append(at)
+        return 7, [deleted]
+
+    with pytest.raises(PlanStaleError) as caught:
+        refuse_unfit(kept("f0"), plan(), overwriting(), since)
+
+    assert asked == [0]  # since the plan was made
+    assert caught.value.problem == (
+        "The target changed since plan plan-1 was made (job.delete of job 'daily' by bob at "
+        "1970-01-01 00:01:00 UTC and 6 more); nothing was imported."
+    )
+    assert (caught.value.context["changed"], caught.value.context["changed_total"]) == (
+        [deleted],
+        7,
+    )
 
 
 def test_problems_stop_an_atomic_import_and_not_a_per_object_one() -> None:
