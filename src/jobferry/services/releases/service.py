@@ -247,7 +247,10 @@ class ReleaseService:
             )
         with self.db.transaction() as tx:
             production = production_scope(tx, scope, releasing=True)
-            package = view_of(tx, scope, package_of(tx, scope, request.package_ids[0]))
+            # Locked as a cancel locks it: of a deploy and a cancel at once, the second reads
+            # what the first did, and its refusal says so.
+            found = package_of(tx, scope, request.package_ids[0], lock=True)
+            package = view_of(tx, scope, found)
             may_deploy(tx, scope, package)
             self._require_content(production, package.record)
             refuse_changed(tx, package.record, production)
@@ -264,6 +267,7 @@ class ReleaseService:
             # another thread or process, finds the package by its plan and reads how to start.
             self._claim(
                 tx,
+                scope,
                 package,
                 {
                     "status": int(DeployStatus.RELEASING),
@@ -325,13 +329,17 @@ class ReleaseService:
             ) from exc
 
     @staticmethod
-    def _claim(tx: Tx, package: PackageView, values: dict[str, object]) -> None:
+    def _claim(tx: Tx, scope: Scope, package: PackageView, values: dict[str, object]) -> None:
         """Take the package for a deploy, unless another deploy took it meanwhile."""
         record = package.record
         # A failed package may still read releasing in its row (its task failed): the state
         # and task as they were read are what must not have moved.
         states = (DeployStatus.PENDING, DeployStatus.FAILED, DeployStatus.RELEASING)
         if not repo.claim_package(tx, record.id, states, values, record.task_id):
+            now = view_of(tx, scope, package_of(tx, scope, record.id))
+            said = not_waiting(tx, scope, now, "deployed")  # cancelled, or deployed, meanwhile
+            if said is not None:
+                raise said
             raise PackageReleasedError(
                 f"Release package '{record.id}' was deployed by someone else meanwhile.",
                 fix="Follow it with show_factory_package_detail.",

@@ -146,7 +146,9 @@ class ReleaseApprovals:
         naming the rule it breaks)."""
         with self.db.transaction() as tx:
             production_scope(tx, scope, releasing=False)
-            record = package_of(tx, scope, package_id)
+            # Locked: an approval at the moment the package is cancelled or deployed reads
+            # what that did, and is refused saying so rather than kept on it.
+            record = package_of(tx, scope, package_id, lock=True)
             refusal = not_waiting(tx, scope, view_of(tx, scope, record), "approved")
             if refusal is not None:
                 raise refusal

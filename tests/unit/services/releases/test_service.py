@@ -5,6 +5,8 @@ since, until planned again), cancel, and a production side that only releases ch
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 import orjson
@@ -26,6 +28,7 @@ from jobferry.errors import (
 from jobferry.services.container import Services
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.importing.expiry import utc_minute
+from jobferry.services.releases import service as service_module
 from jobferry.services.releases.ledger import ledger_document, parse_moment
 from jobferry.services.releases.records import (
     DeployRequest,
@@ -651,3 +654,48 @@ def test_a_failed_deploy_stays_a_failed_attempt_with_its_task_once_planned_again
     submit_job(services, team.developer, "weekly")
     waiting = services.releases.show(team.developer, make_package(services, team, "weekly"))
     assert not waiting.failed_deploy  # never deployed
+
+
+def test_a_deploy_and_a_cancel_at_once_the_second_reads_the_first_and_says_so(
+    services: Services, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    submit_job(services, team.developer, "daily")
+    package = make_package(services, team)
+    read, checked = threading.Event(), service_module.refuse_changed
+
+    def slow_check(*args: Any) -> None:
+        # The deploy has read the package waiting; the cancel comes now.
+        read.set()
+        time.sleep(0.3)
+        checked(*args)
+
+    monkeypatch.setattr(service_module, "refuse_changed", slow_check)
+    said: dict[str, str] = {}
+
+    def deploy() -> None:
+        try:
+            services.releases.deploy(team.deployer, DeployRequest((package,), StartupMode.START))
+            said["deploy"] = "done"
+        except PackageReleasedError as exc:
+            said["deploy"] = exc.message
+
+    def cancel() -> None:
+        read.wait(10)
+        try:
+            services.releases.cancel(team.developer, (package,))
+            said["cancel"] = "done"
+        except PackageReleasedError as exc:
+            said["cancel"] = exc.message
+
+    threads = [threading.Thread(target=deploy), threading.Thread(target=cancel)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    run_release(services)
+
+    assert said["deploy"] == "done", said  # not "deployed by someone else meanwhile"
+    assert said["cancel"].startswith(f"Release package '{package}' (p1) is being released")
+    assert "deployed by sales_deployer" in said["cancel"]
+    assert "nothing was cancelled" in said["cancel"]
+    assert services.releases.show(team.developer, package).record.delete_flag == 0
