@@ -306,12 +306,16 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_no_isolation)
 
     @contextmanager
-    def transaction(self, *, readonly: bool = False, bulk: bool = False) -> Iterator[Tx]:
+    def transaction(
+        self, *, readonly: bool = False, bulk: bool = False, snapshot: bool = False
+    ) -> Iterator[Tx]:
         """A transaction: committed when the block ends, rolled back on any exception.
 
         ``readonly`` transactions do not take SQLite's write lock up front, so reads never queue
         behind an import. ``bulk`` ones (tens of thousands of rows written) get a page cache of
-        ``BULK_CACHE_KIB`` on SQLite for their duration.
+        ``BULK_CACHE_KIB`` on SQLite for their duration. ``snapshot`` ones read one moment in
+        every statement (an export's batches, never half before an import and half after):
+        PostgreSQL's ``REPEATABLE READ``; a SQLite transaction reads one moment already.
         """
         depth = getattr(self._writing, "depth", 0)
         self._writing.depth = depth if readonly else depth + 1
@@ -320,6 +324,8 @@ class Database:
                 # never when this thread holds the lock already: it would wait for itself
                 patient = depth == 0 and getattr(self._writing, "patient", False)
                 conn = raw.execution_options(jobferry_readonly=readonly, jobferry_patient=patient)
+                if snapshot and self.dialect == "postgresql":
+                    conn = conn.execution_options(isolation_level="REPEATABLE READ")
                 with _page_cache(conn, BULK_CACHE_KIB if bulk else None), conn.begin():
                     yield Tx(conn)
         except IntegrityError as exc:

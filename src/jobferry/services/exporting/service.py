@@ -155,7 +155,7 @@ class ExportService:
         try:
             with (
                 writing(Store.SCRATCH, f"the package '{file_name}'"),
-                self.db.transaction(readonly=True) as tx,
+                self.db.transaction(readonly=True, snapshot=True) as tx,
             ):
                 chosen = select_jobs(tx, scope, names)
                 selection = self._selection(tx, scope, chosen, options, layout)
@@ -315,7 +315,7 @@ class ExportService:
         path = new_zip(scratch_folder(self.settings))
         snapshot = now_ms()
         try:
-            with self.db.transaction(readonly=True) as tx:
+            with self.db.transaction(readonly=True, snapshot=True) as tx:
                 selection = self._selection(
                     tx, scope, self._chosen(tx, job), options, Layout.SINGLE
                 )

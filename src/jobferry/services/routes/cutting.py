@@ -87,7 +87,7 @@ class RouteCutter:
         """Write the package into ``path``; what it holds, all 0 and nothing written when
         nothing changed."""
         since = cut.since
-        with self.db.transaction(readonly=True) as tx:
+        with self.db.transaction(readonly=True, snapshot=True) as tx:
             behind = _behind(tx, source, cut)
             heads = self._heads(tx, source, route, since, behind.get(ObjectKind.JOB.value))
             deletions = (

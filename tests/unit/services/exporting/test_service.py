@@ -5,7 +5,10 @@ named for the moment it was cut in UTC."""
 
 from __future__ import annotations
 
+import json
+import threading
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -14,6 +17,7 @@ from jobferry.errors import InvalidRequestError, JobNotFoundError
 from jobferry.services import taskprogress
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.services.exporting import contents as contents_module
 from jobferry.services.exporting import selection as selection_module
 from jobferry.services.exporting.options import ExportRequest, parse_background_export
 from support.clock import local_zone
@@ -101,3 +105,34 @@ def test_a_background_export_says_how_many_jobs_it_wrote_as_it_writes_them(
         (90, "Wrote 2 of 2 job(s)."),
     ]
     assert services.tasks.show(scope, prepared.task_id).progress == 100
+
+
+def test_an_export_is_one_moment_of_the_workspace_whatever_commits_while_it_reads(
+    services: Services, scope: Scope, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The export has read the job; before it reads the script the job runs, another operator
+    # (or an import) commits a change of that script.
+    definitions = contents_module._definitions
+    before = services.scripts.show(scope, "a_job_sh").document
+
+    def changed_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        if not committed:
+            edit = threading.Thread(
+                target=services.scripts.update,
+                args=(scope, "a_job_sh", {**before, "content": "echo changed"}),
+            )
+            edit.start()
+            edit.join(30)
+            committed.append(True)
+        return definitions(*args, **kwargs)
+
+    committed: list[bool] = []
+    monkeypatch.setattr(contents_module, "_definitions", changed_meanwhile)
+
+    outcome = services.exports.export_job(scope, "a_job", ExportRequest())
+
+    assert committed  # the change was committed while the export read
+    assert services.scripts.show(scope, "a_job_sh").document["content"] == "echo changed"
+    assert outcome.data is not None
+    script = json.loads(entries(outcome.data)["scripts/a_job_sh.script"])
+    assert script["content"] == "echo hi"  # as it was when the export began, with its job
