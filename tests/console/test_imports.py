@@ -343,3 +343,23 @@ def test_the_tasks_page_filters_by_kind_and_status_and_pages_within_the_filter(
     odd = browser.get(f"/console/w/{ws}/tasks?kind=nonsense&status=late")  # no filter
     every = browser.get(f"/console/w/{ws}/tasks").text
     assert re.search(r"1–1 of (\d+)", odd.text)[1] == re.search(r"1–1 of (\d+)", every)[1]
+
+
+def test_import_posted_twice_follows_the_one_import_it_started(
+    browser: Browser, services: Services
+) -> None:
+    prod, ws, state = _wizard_at_options(browser, services, "ssh_conn", "dws_conn")
+    plan = wizard.step(browser, ws, "plan", state)
+    run = wizard.fields(plan.text, ws, "run")
+
+    first = wizard.step(browser, ws, "run", run)
+    # The second post comes while the first's import runs (a double click): it follows that
+    # import rather than say the workspace is busy with it.
+    second = wizard.step(browser, ws, "run", run)
+    task_id = finish_task(services, prod, first)
+    # ... and once it ended (a browser's retry): it does not import the plan again.
+    third = wizard.step(browser, ws, "run", run)
+
+    assert second.headers["location"] == third.headers["location"] == first.headers["location"]
+    imports = services.tasks.list_tasks(prod, kind="import", status=None, limit=10, offset=0)
+    assert [t.id for t in imports.tasks] == [task_id]

@@ -19,7 +19,7 @@ from jobferry.console.web import FormDep, Page, PageContext, PageDep, redirect, 
 from jobferry.console.wizard import hidden_fields, import_body, wizard_state
 from jobferry.domain.enums import TargetStatus
 from jobferry.domain.snapshots import snapshot_basis
-from jobferry.errors import InvalidRequestError, JobferryError
+from jobferry.errors import ImportRunningError, InvalidRequestError, JobferryError
 from jobferry.services.context import WRITERS, now_ms
 from jobferry.services.downloads import ExportedPackage
 from jobferry.services.importing.contents import PackageContents
@@ -347,11 +347,20 @@ def run(page: PageDep, form: FormDep) -> Response:
     page.scope.require(WRITERS, "import packages")
     state = wizard_state(form)
     plan_id = text(form, "planId")
+    # The same Import posted twice (a double click, a browser's retry) follows the import the
+    # first one started, rather than be refused for it or import its plan again.
+    started = page.services.plan_imports.started(page.scope, plan_id)
     try:
-        if state["route"]:  # one call: the import, recorded on the promotion
+        if started:
+            task_id = started
+        elif state["route"]:  # one call: the import, recorded on the promotion
             task_id = page.runner.apply_promotion(page.scope, state["route"], plan_id).task_id
         else:
             task_id = page.runner.start_import(page.scope, _request(page, state, plan_id))
+    except ImportRunningError as exc:
+        task_id = page.services.plan_imports.started(page.scope, plan_id) or ""
+        if not task_id:
+            return _options_page(page, state, error=said(exc), status_code=exc.status)
     except JobferryError as exc:
         return _options_page(page, state, error=said(exc), status_code=exc.status)
     return redirect(page.url(f"/tasks/{task_id}"))

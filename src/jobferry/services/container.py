@@ -30,6 +30,7 @@ from jobferry.services.importing.delivery import Deliveries
 from jobferry.services.importing.expiry import RollbackExpiry
 from jobferry.services.importing.rollback import RollbackService
 from jobferry.services.importing.service import ImportService
+from jobferry.services.importing.started import PlanImports
 from jobferry.services.importing.uploads import read_limits
 from jobferry.services.policies.service import PolicyService
 from jobferry.services.releases.approval_keys import ApprovalKeys
@@ -76,6 +77,7 @@ class Services:
     lockouts: AccessKeyLockout
     jobs: JobService
     reviews: DefinitionReviews
+    plan_imports: PlanImports
     folders: FolderService
     drift: DriftService
     scripts: ScriptService
@@ -202,6 +204,7 @@ class Services:
                 offset_mode=mode,
             ),
             reviews=DefinitionReviews(db, settings.max_nodes_per_job),
+            plan_imports=PlanImports(db),
             folders=FolderService(db),
             drift=DriftService(db),
             scripts=ScriptService(db, offset_mode=mode),

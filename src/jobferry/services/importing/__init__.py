@@ -9,6 +9,7 @@
   delete, set scheduling), with commit and abort; its executors are chosen per target.
 - ``delivery``: how an import's and a rollback's changes reach the workspace's truth (here,
   or pushed to a remote), chosen once per workspace.
+- ``started``: the import a kept plan started already (the same import asked twice).
 - ``sources`` (read): the source: the package file an import path names.
 - ``uploads`` (read): where package files come from (uploads, object storage).
 - ``contents`` (read): what a package holds, told without importing it (``show_file_info``).
