@@ -7,6 +7,9 @@ offline."""
 from __future__ import annotations
 
 import json
+import threading
+import time
+from typing import Any
 
 import pytest
 
@@ -26,6 +29,7 @@ from jobferry.package.keys import KeyPair, generate_key_pair
 from jobferry.services.approving import Signed
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.services.releases import signatures as signatures_module
 from jobferry.services.releases.approval_keys import parse_key
 from jobferry.services.releases.records import DeployRequest, PackageQuery
 from support.releases import (
@@ -295,3 +299,44 @@ def test_a_package_whose_release_failed_is_approved_and_deployed_again(
     _deploy(services, team, package)
     run_release(services)
     assert services.releases.show(team.admin, package).status is DeployStatus.SUCCESS
+
+
+def test_an_approval_at_the_moment_of_a_cancel_is_kept_before_it_never_on_a_cancelled_package(
+    services: Services, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    submit_job(services, team.developer, "daily")
+    package = make_package(services, team)
+    pair = register_key(services, team.deployer)
+    read, subject_of = threading.Event(), signatures_module.package_subject_of
+
+    calls: list[int] = []
+
+    def slow_subject(*args: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 2:  # the approval's own read (the first: the statement to sign)
+            # The approval has read the package waiting; the cancel comes now.
+            read.set()
+            time.sleep(0.3)
+        return subject_of(*args)
+
+    monkeypatch.setattr(signatures_module, "package_subject_of", slow_subject)
+    ended: list[str] = []
+
+    def approve() -> None:
+        approve_package(services, team.deployer, package, pair)
+        ended.append("approved")
+
+    def cancel() -> None:
+        read.wait(10)
+        services.releases.cancel(team.developer, (package,))
+        ended.append("cancelled")
+
+    threads = [threading.Thread(target=approve), threading.Thread(target=cancel)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    # The cancel waits for the approval it met, rather than the approval being kept on a
+    # package cancelled while it was being made.
+    assert ended == ["approved", "cancelled"]
