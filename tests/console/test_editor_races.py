@@ -49,7 +49,7 @@ def test_a_stale_page_is_refused_naming_the_change_and_keeps_the_text(
         refused,
         400,
         "Job &#39;daily_sales&#39; changed since it was read",
-        f"{seeded.actor.name} saved it at",
+        f"{seeded.actor.name} last changed it at",
         "nothing was saved",
         "open Edit again to start from what is stored now",
         "description",

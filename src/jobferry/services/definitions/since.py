@@ -43,7 +43,7 @@ def require_unchanged(
     noun = kind.value
     raise DefinitionChangedError(
         f"{noun.capitalize()} '{stored.name}' changed since it was read for this save: "
-        f"{stored.updated_by} saved it at {at} ({named}); a save made from the older "
+        f"{stored.updated_by} last changed it at {at} ({named}); a save made from the older "
         "definition would undo that change unseen, so nothing was saved.",
         fix=f"Read the {noun} again and make your change to what is stored now, or save "
         "again from it to replace that change.",
