@@ -102,6 +102,14 @@ def _unanswered(exc: Exception) -> str | None:
     return None
 
 
+def _no_credentials(exc: Exception) -> bool:
+    """Whether ``exc`` says the server has no (or half its) credentials for the object storage:
+    its configuration, which no wait mends."""
+    from botocore.exceptions import NoCredentialsError, PartialCredentialsError
+
+    return isinstance(exc, NoCredentialsError | PartialCredentialsError)
+
+
 class ObjectStorage:
     """A thin client of the S3 API that translates its failures into jobferry errors."""
 
@@ -122,6 +130,19 @@ class ObjectStorage:
             retry_after=RETRY_AFTER_SECONDS,
         )
 
+    def unconfigured(self, what: str) -> ObjectStoreUnavailableError:
+        """The refusal for ``what`` when the server has no credentials for the object storage
+        at all: waiting mends nothing, so no ``Retry-After``; the operator sets them."""
+        return ObjectStoreUnavailableError(
+            f"The object storage at {self.config.endpoint} was not asked for {what}: this "
+            "server has no credentials for it.",
+            fix="The server's operator sets JOBFERRY_S3_ACCESS_KEY_ID and "
+            "JOBFERRY_S3_SECRET_ACCESS_KEY (and JOBFERRY_S3_ENDPOINT_URL for OBS) and starts "
+            "the server again.",
+            setting="JOBFERRY_S3_ACCESS_KEY_ID",
+            endpoint=self.config.endpoint_url,
+        )
+
     def _translate(
         self, exc: Exception, bucket: str, key: str, writing: bool, store: str | None = None
     ) -> Exception:
@@ -130,6 +151,8 @@ class ObjectStorage:
         from botocore.exceptions import ClientError
 
         where = f"obs://{bucket}/{key}"
+        if _no_credentials(exc):
+            return self.unconfigured(store or f"'{where}'")
         detail = _unanswered(exc)
         if detail is not None:
             return self.unavailable(detail, store or f"'{where}'")

@@ -174,3 +174,23 @@ def test_a_package_the_store_no_longer_holds_is_a_read_error_without_its_key(
         store.fetch("jobferry/packages/gone.zip", tmp_path / "out.zip")
     assert "no longer holds this package" in refused.value.message
     assert "obs://" not in refused.value.message
+
+
+def test_an_obs_path_without_credentials_names_the_key_settings_and_asks_no_retry(
+    tmp_path: Path, closed_port: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No credentials at all is the server's configuration: a wait mends nothing, so the
+    refusal carries no ``retry_after`` (the command line would wait a minute for nothing)."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    storage = ObjectStorage(S3Config(closed_port, "us-east-1", None, None, 0.5, 1, 1))
+    with pytest.raises(ObjectStoreUnavailableError) as refused:
+        storage.get_to_file("exports", "a.zip", tmp_path / "out.zip", 1 << 20)
+    assert refused.value.status == 503
+    assert "retry_after" not in refused.value.context
+    assert refused.value.context["setting"] == "JOBFERRY_S3_ACCESS_KEY_ID"
+    assert "JOBFERRY_S3_SECRET_ACCESS_KEY" in refused.value.message
+    assert "Retry in a minute" not in refused.value.message
