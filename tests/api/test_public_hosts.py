@@ -47,6 +47,9 @@ def test_a_request_signed_for_another_host_is_refused_naming_it_and_the_setting(
         "send the request to one of them",
         status=401,
     )
+    body = refused.json()
+    assert body["host"] == "testserver"
+    assert body["public_hosts"] == ["jobferry.example.com", "jobs.example.com:8443"]
     assert elsewhere_api.call("GET", "/jobs").status_code == 401
     assert job_total_via_public_host(elsewhere_api) == 0
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from typer.testing import Result
 
+from jobferry.cli.app import _hint
+from jobferry.cli.client import ApiError
 from support.builders import make_job
 from support.cli import Cli, invoke, write_config
 from support.exporting import seed
@@ -77,6 +79,23 @@ def test_wrong_secret_key_is_refused_with_a_hint(cli: Cli, tmp_path: Path) -> No
     assert result.exit_code == 1
     assert "APIGW.0301" in result.stderr
     assert "clock" in result.stderr
+
+
+def test_a_host_the_server_does_not_answer_to_is_hinted_at_the_endpoint_not_the_keys() -> None:
+    """The keys and the clock are right: the context's endpoint names the server otherwise."""
+    body = {"error_code": "APIGW.0301", "host": "10.0.0.5:8000", "public_hosts": ["jf.example"]}
+    refused = ApiError(401, "APIGW.0301", "Host '10.0.0.5:8000' is not one of …", body)
+    hint = _hint(refused)
+    assert hint is not None
+    assert "endpoint" in hint
+    assert "clock" not in hint
+    assert _hint(ApiError(401, "APIGW.0301", "verify aksk signature fail", {})) == HINTS_0301
+
+
+HINTS_0301 = (
+    "check the AK/SK and project id of the context, and this machine's clock (signatures are "
+    "valid for 15 minutes)."
+)
 
 
 def test_unreachable_endpoint_fails_cleanly(cli: Cli, tmp_path: Path) -> None:

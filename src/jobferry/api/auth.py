@@ -69,7 +69,9 @@ def _check_public_host(headers: dict[str, str], public: frozenset[str]) -> None:
         raise AuthenticationError(
             f"Incorrect IAM authentication information: Host '{host[:100]}' is not one of this "
             f"server's public hosts (JOBFERRY_PUBLIC_HOSTS: {', '.join(sorted(public))}); "
-            "send the request to one of them (an AK/SK-signed request: signed for that host)."
+            "send the request to one of them (an AK/SK-signed request: signed for that host).",
+            host=host[:100],
+            public_hosts=sorted(public),
         )
 
 

@@ -155,6 +155,8 @@ def _hint(exc: ApiError) -> str | None:
         return None
     if "remedy" in exc.body:  # its fix is said already, in this CLI's terms (cli.remedies)
         return None
+    if "public_hosts" in exc.body:  # reached by a name the server does not answer to
+        return "set the context's endpoint to one of those hosts (jobferry config show shows it)."
     unrouted = exc.status == 404 and not exc.code.startswith("DLF.")  # not a missing object
     return HINTS.get(exc.code) or (HINTS["APIGW.0101"] if unrouted else None)
 
