@@ -84,6 +84,10 @@ def test_profiles_put_list_show_check_and_delete(cli: Cli, package: Path, tmp_pa
     assert check.exit_code == 3, check.output
     assert "ssh_conn" in check.stdout
     assert "is not enough" in check.stdout
+    # the fix in this command line's terms, not the API's (PUT /environment/…, resources [...])
+    assert "jobferry env put connection ssh_conn" in check.stdout
+    assert "PUT /" not in check.stdout
+    assert '"replace"' not in check.stdout
     register(cli.remote, prod, "ssh_conn")
     enough = cli.json("profiles", "check", "prod", str(package), workspace=prod)
     assert enough["complete"] is True

@@ -21,6 +21,7 @@ import typer
 
 from jobferry.cli.client import segment
 from jobferry.cli.exits import CliUsageError, ExitCode
+from jobferry.cli.fixes import profile_check_fix
 from jobferry.cli.import_options import SourceArg
 from jobferry.cli.output import epoch_ms, mapping, objects_under
 from jobferry.cli.profile_options import profile_reference, read_profile_file
@@ -316,9 +317,10 @@ def profiles_check(
     out = s.output
     missing = objects_under(answer, "missing")
     secrets = objects_under(answer, "secrets")
+    target = None if out.json_mode or not missing else s.workspace_arg()
     out.table(
         ("kind", "name", "used by", "fix"),
-        [(m.get("kind"), m.get("name"), _users(m), m.get("fix")) for m in missing],
+        [(m.get("kind"), m.get("name"), _users(m), _missing_fix(m, target)) for m in missing],
         title="Missing environment objects",
     )
     unset = [x.get("name") for x in secrets if x.get("state") != "set"]
@@ -334,6 +336,14 @@ def profiles_check(
         f"{len(missing)} environment object(s) missing, {len(unset)} secret(s) unset; map "
         "them in the profile or register them (jobferry env put).",
     )
+
+
+def _missing_fix(missing: dict[str, Any], workspace: str | None) -> Any:
+    """A missing object's fix in this command line's terms (the server's names API calls)."""
+    kind, name = missing.get("kind"), missing.get("name")
+    if not kind or name is None:
+        return missing.get("fix")
+    return profile_check_fix(str(kind), str(name), workspace)
 
 
 def _users(missing: dict[str, Any]) -> str:

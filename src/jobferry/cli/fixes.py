@@ -30,13 +30,26 @@ APPLY_LEAVE_OUT = "or leave its file out of the folder"
 """What ``apply`` can do instead of mending a problem: its fixes end with it."""
 
 
+def _register(kind: str, name: str, workspace: str | None) -> str:
+    """The command that registers a missing environment object in the target."""
+    secret = " --secret KEY=@FILE" if kind == EnvironmentKind.CONNECTION else ""
+    put = f"jobferry env put {kind} {_quoted(name)} --type …{secret}{_in(workspace)}"
+    return put + (" (one KEY=@FILE per secret it needs)" if secret else "")
+
+
+def profile_check_fix(kind: str, name: str, workspace: str | None) -> str:
+    """What ``profiles check`` says to do about an environment object the package needs and
+    the workspace lacks: register it, or have the profile rename it to one that exists."""
+    return (
+        f"register it: {_register(kind, name, workspace)}; or have the profile map {kind} "
+        f"'{name}' to one that exists and save it again (jobferry profiles put)"
+    )
+
+
 def _missing(kind: str, name: str, workspace: str | None) -> str | None:
     """A missing object: register or map an environment object; bring a dependency along."""
     if kind in ENVIRONMENT_KINDS and kind != EnvironmentKind.CDM_JOB:
-        secret = " --secret KEY=@FILE" if kind == EnvironmentKind.CONNECTION else ""
-        put = f"jobferry env put {kind} {_quoted(name)} --type …{secret}{_in(workspace)}"
-        if secret:
-            put += " (one KEY=@FILE per secret it needs)"
+        put = _register(kind, name, workspace)
         replace_type = _REPLACE_TYPE.get(kind)
         mapped = (
             f"--replace {replace_type}:{name}=NEW"
