@@ -422,7 +422,7 @@ class WorkspaceNotFoundError(NotFoundError):
 
 
 class UserNotFoundError(NotFoundError):
-    """The user does not exist in the project."""
+    """The user does not exist in the project, or lacks the access key or role a call removes."""
 
     code = "DLF.9003"
 
