@@ -46,6 +46,9 @@ def test_jobs_show_gives_the_definition_or_a_version(cli: Cli) -> None:
     assert human.exit_code == 0, human.output
     assert "0 30 2 * * ?" in human.stdout
     assert "report" in human.stdout
+    both = cli("jobs", "show", "daily_sales", "--version", "1", "--submitted")
+    assert both.exit_code == 2, both.output
+    assert "--version and --submitted" in both.stderr
 
 
 def test_server_errors_show_code_message_and_exit_1(cli: Cli) -> None:

@@ -11,6 +11,7 @@ import typer
 from jobferry.cli.choices import choice_type, from_kebab, kebab
 from jobferry.cli.client import ApiClient, segment
 from jobferry.cli.deleting import delete_definition
+from jobferry.cli.exits import CliUsageError
 from jobferry.cli.output import epoch_ms, mapping, objects_under
 from jobferry.cli.session import JsonOption, WorkspaceOption, YesOption, session
 from jobferry.domain.enums import ObjectKind, ProcessType
@@ -128,6 +129,10 @@ def show_job(
     """Show one job: its definition (development state unless a version is asked for) and
     where it came from (the import from another workspace that wrote it)."""
     s = session(ctx, json_mode, workspace)
+    if version is not None and submitted:
+        raise CliUsageError(
+            "--version and --submitted each name the version to show; give one of them."
+        )
     job = s.client().get(
         f"/jobs/{segment(name)}",
         version=version,
