@@ -112,6 +112,19 @@ def list_jobs(
     out.note(f"{total} job(s)")
 
 
+def _version_asked(version: int | None, submitted: bool) -> dict[str, Any]:
+    """The query of ``jobs show``: one version asked for at most, and the job's provenance."""
+    if version is not None and submitted:
+        raise CliUsageError(
+            "--version and --submitted each name the version to show; give one of them."
+        )
+    return {
+        "version": version,
+        "getJobSubmitVersion": True if submitted else None,
+        "provenance": True,
+    }
+
+
 @app.command("show")
 def show_job(
     ctx: typer.Context,
@@ -129,16 +142,7 @@ def show_job(
     """Show one job: its definition (development state unless a version is asked for) and
     where it came from (the import from another workspace that wrote it)."""
     s = session(ctx, json_mode, workspace)
-    if version is not None and submitted:
-        raise CliUsageError(
-            "--version and --submitted each name the version to show; give one of them."
-        )
-    job = s.client().get(
-        f"/jobs/{segment(name)}",
-        version=version,
-        getJobSubmitVersion=True if submitted else None,
-        provenance=True,
-    )
+    job = s.client().get(f"/jobs/{segment(name)}", **_version_asked(version, submitted))
     out = s.output
     if out.json_mode:
         out.emit(job)
