@@ -88,8 +88,12 @@ def test_pending_items_are_packaged_deployed_and_cancelled(
     assert "started" in human.stdout
 
     _submit(cli, "rel_b")
-    second = developer.json("releases", "create", "second", "--all", "--approver", f"dep_{suffix}")
-    cancelled = deployer("releases", "cancel", second["release_package_id"])
+    made_again = developer("releases", "create", "second", "--all", "--approver", f"dep_{suffix}")
+    assert made_again.exit_code == 0, made_again.output
+    second_id = re.findall(r"Created release package (\d+) ", made_again.stdout)[0]
+    # the command it names acts in this workspace, wherever the next person's context points
+    assert f"jobferry releases deploy {second_id} -w {ws_name}." in made_again.stdout
+    cancelled = deployer("releases", "cancel", second_id)
     assert cancelled.exit_code == 0, cancelled.output
     assert developer.json("releases", "pending")["total"] == 3
     table = deployer("releases", "list")

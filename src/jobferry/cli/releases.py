@@ -16,6 +16,7 @@ from jobferry.cli import terminal
 from jobferry.cli.asking import interrupted_task
 from jobferry.cli.client import ApiClient, segment
 from jobferry.cli.exits import CommandError, ExitCode
+from jobferry.cli.fix_terms import in_workspace
 from jobferry.cli.output import epoch_ms, mapping
 from jobferry.cli.package_state import (
     deployed_lines,
@@ -245,7 +246,8 @@ def create(
         answer,
         f"Created release package {answer.get('release_package_id')} '{name}' of "
         f"{len(chosen)} item(s) in {s.workspace_label()}; an approver deploys it with: "
-        f"jobferry releases deploy {answer.get('release_package_id')}.",
+        f"jobferry releases deploy {answer.get('release_package_id')}"
+        f"{in_workspace(s.workspace_arg())}.",
     )
 
 
