@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import uuid
 from pathlib import Path
 
@@ -69,6 +70,10 @@ def test_the_ledger_a_restore_and_a_rollback(cli: Cli, tmp_path: Path) -> None:
     assert "sign it with" not in planned.stdout
     assert "unsigned: written here from production's own definitions" in planned.stdout
     assert "into: the production of workspace" in planned.stdout
+    # the command that applies it acts in this workspace, wherever a context points
+    assert re.search(
+        r"apply it with: jobferry releases restore \S+ --plan \w+ -w \S+\.", planned.stdout
+    )
     plan_id = deployer.json("releases", "restore", first, "--dry-run", code=4)["plan_id"]
     restored = deployer("releases", "restore", first, "--plan", plan_id, "--yes")
     assert restored.exit_code == 0, (restored.stdout, restored.stderr)

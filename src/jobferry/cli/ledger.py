@@ -16,6 +16,7 @@ import typer
 
 from jobferry.cli.client import RESPOND_ASYNC, WORK_SECONDS, segment
 from jobferry.cli.exits import CommandError, ExitCode
+from jobferry.cli.fix_terms import in_workspace
 from jobferry.cli.output import mapping, to_json
 from jobferry.cli.planview import show_plan
 from jobferry.cli.planwork import pending
@@ -168,7 +169,8 @@ def restore_command(
         answer,
         ExitCode.PENDING if said else ExitCode.OK,
         f"Plan {answer.get('plan_id')} ({said or 'no change'}); apply it with: jobferry "
-        f"releases restore {again} --plan {answer.get('plan_id')}.",
+        f"releases restore {again} --plan {answer.get('plan_id')}"
+        f"{in_workspace(s.workspace_arg())}.",
     )
 
 
