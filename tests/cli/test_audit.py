@@ -34,7 +34,9 @@ def test_audit_lists_an_objects_history_newest_first(cli: Cli) -> None:
     assert "target status=SAVED" in text  # the field in words, not the request's field
     assert "script" not in text  # --action job: the script's line is not one
     # imports are logged per package: an object's search says where its imports are
-    assert "jobferry jobs show daily_sales says which import last wrote" in text
+    name = cli.remote.workspace_name(ws)
+    assert f"jobferry jobs show daily_sales -w {name} says which import last wrote" in text
+    assert f"jobferry tasks show TASK -w {name} lists each object" in text
 
     one = cli.json("audit", "--kind", "script", "--since", "1h", workspace=ws)
     assert [(e["action"], e["objectName"]) for e in one["entries"]] == [

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
+from jobferry.cli.fix_terms import in_workspace, quoted
 from jobferry.cli.output import Output, epoch_ms, mapping, moment
 from jobferry.cli.session import JsonOption, WorkspaceOption, session
 from jobferry.domain.audit import detail_line
@@ -115,14 +116,19 @@ def audit_command(
         ],
         empty=_nothing(s.workspace_label(), asked, mapping(answer.get("dropped"))),
     )
-    _notes(out, answer, items, object_name)
+    where = in_workspace(s.workspace_arg()) if object_name and not out.json_mode else ""
+    _notes(out, answer, items, object_name, where)
 
 
 def _notes(
-    out: Output, answer: dict[str, Any], items: list[dict[str, Any]], object_name: str | None
+    out: Output,
+    answer: dict[str, Any],
+    items: list[dict[str, Any]],
+    object_name: str | None,
+    where: str,
 ) -> None:
     """What the table leaves unsaid: entries dropped before the window, more than shown, and
-    (of one object) that imports are logged per package."""
+    (of one object) that imports are logged per package; ``where``: the commands' ``-w``."""
     dropped = mapping(answer.get("dropped"))
     if dropped and items:
         out.note(_dropped(dropped))
@@ -135,8 +141,9 @@ def _notes(
     if object_name is not None:  # an empty answer must not read "nobody changed it"
         out.note(
             "An import (a promotion, apply -f) is logged once, as its package (import.apply), "
-            f"not per object: jobferry jobs show {object_name} says which import last wrote "
-            "a job, and jobferry tasks show TASK lists each object an import changed."
+            f"not per object: jobferry jobs show {quoted(object_name)}{where} says which import "
+            f"last wrote a job, and jobferry tasks show TASK{where} lists each object an import "
+            "changed."
         )
 
 
