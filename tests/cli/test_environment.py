@@ -80,7 +80,8 @@ def test_profiles_put_list_show_check_and_delete(cli: Cli, package: Path, tmp_pa
     assert shown.exit_code == 0, shown.output
     assert "dws_prod" in shown.stdout
     # ssh_conn is neither mapped nor in prod: not enough (exit 3), with the fix
-    check = cli("profiles", "check", "prod", str(package), workspace=prod)
+    wide = {"COLUMNS": "250"}  # whole cells, whatever the terminal running the suite
+    check = cli("profiles", "check", "prod", str(package), workspace=prod, env=wide)
     assert check.exit_code == 3, check.output
     assert "ssh_conn" in check.stdout
     assert "is not enough" in check.stdout
