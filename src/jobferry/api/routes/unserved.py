@@ -95,8 +95,8 @@ UNSERVED = (
         "set_factory_job_tags",
         "POST",
         "/v2/{project_id}/factory/jobs/{job_name}/tags",
-        "jobferry keeps no job tags; pick jobs by name or directory instead (list_jobs, "
-        "export_job_list).",
+        "A job's tags are its basicConfig.tags: set them with v1 update_job (PUT "
+        "/v1/{project_id}/jobs/{job_name}); list_jobs picks jobs by tags.",
     ),
     Unserved(
         "show_real_time_job_details",
