@@ -15,6 +15,7 @@ import typer
 from jobferry.cli import terminal
 from jobferry.cli.client import RESPOND_ASYNC, WORK_SECONDS, segment
 from jobferry.cli.exits import CliUsageError, ExitCode
+from jobferry.cli.fix_terms import quoted
 from jobferry.cli.output import epoch_ms, mapping
 from jobferry.cli.secrets import SOURCES, secret_value
 from jobferry.cli.session import Column, JsonOption, YesOption, list_answer, session
@@ -50,10 +51,11 @@ def _counts(refresh: Any) -> str:
     return said + (f"; {written} submitted version(s) written" if written else "")
 
 
-def _last_refresh(answer: dict[str, Any]) -> str:
+def last_refresh(answer: dict[str, Any]) -> str:
+    """When the remote was last refreshed and what it did; never: the command that fills it."""
     refresh = answer.get("lastRefresh")
     if not refresh:
-        return "never (jobferry remotes refresh NAME)"
+        return f"never (jobferry remotes refresh {quoted(answer.get('name') or 'NAME')})"
     last = mapping(refresh)
     snapshot = mapping(last.get("snapshot"))
     read = (
@@ -256,7 +258,7 @@ def show_remote(ctx: typer.Context, name: RemoteName, json_mode: JsonOption = Fa
             ("access key", answer.get("accessKey")),
             ("secret key", answer.get("secretKey")),
             ("shadow workspace", mapping(answer.get("shadowWorkspace")).get("name")),
-            ("last refresh", _last_refresh(answer)),
+            ("last refresh", last_refresh(answer)),
             *refreshing_line(answer),
             *failed_line(answer),
             *(

@@ -3,7 +3,7 @@ command that follows it."""
 
 from __future__ import annotations
 
-from jobferry.cli.remotes import failed_line, refreshing_line
+from jobferry.cli.remotes import failed_line, last_refresh, refreshing_line
 
 SHOWN = {"name": "prod", "shadowWorkspace": {"id": "ws1", "name": "prod"}}
 
@@ -20,6 +20,10 @@ def test_a_running_refresh_is_a_line_with_the_command_that_follows_it() -> None:
             "now, 40 %: Read 2,000 jobs: task t1 (jobferry tasks show t1 --wait -w prod)",
         )
     ]
+
+
+def test_a_remote_never_refreshed_names_the_refresh_of_it() -> None:
+    assert last_refresh({**SHOWN, "lastRefresh": None}) == "never (jobferry remotes refresh prod)"
 
 
 def test_no_line_when_none_runs_or_the_server_does_not_say() -> None:
