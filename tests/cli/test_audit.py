@@ -43,6 +43,13 @@ def test_audit_lists_an_objects_history_newest_first(cli: Cli) -> None:
         ("script.create", "daily_sales_sql")
     ]
     assert cli.json("audit", "--until", "2000-01-01", workspace=ws)["entries"] == []
+    wide = {"COLUMNS": "200"}
+    backwards = cli(
+        "audit", "--since", "2026-02-01", "--until", "2026-01-01", workspace=ws, env=wide
+    )
+    assert backwards.exit_code == 2
+    said = " ".join(backwards.stderr.split())
+    assert "--since 2026-02-01 is later than --until 2026-01-01" in said
     none = cli("audit", "--user", "nobody", workspace=ws)
     assert none.exit_code == 0, none.output
     assert "The audit log of workspace audited" in none.stdout

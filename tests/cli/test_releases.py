@@ -324,11 +324,12 @@ def test_a_release_failed_by_a_policy_rule_says_what_to_change_and_how_to_go_on(
     assert failed.exit_code == 1, (failed.stdout, failed.stderr)
     said = " ".join((failed.stdout + failed.stderr).split())
     assert "breaks the protected connections of the policy" in said
+    w = f"-w {cli.remote.workspace_name(cli.workspace)}"
     assert (
         "dws_conn. To release it: change the objects named in development so they keep the "
         "protected connections; submit what you changed, package the pending items anew with "
-        f"jobferry releases create and cancel this one (jobferry releases cancel {package}); or "
-        "have an admin change the policy (jobferry policies put -f FILE) and deploy it again "
-        f"(jobferry releases deploy {package})."
+        f"jobferry releases create {w} and cancel this one (jobferry releases cancel {package} "
+        f"{w}); or have an admin change the policy (jobferry policies put -f FILE {w}) and "
+        f"deploy it again (jobferry releases deploy {package} {w})."
     ) in said
     assert "change the plan" not in said

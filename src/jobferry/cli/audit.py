@@ -96,6 +96,15 @@ def audit_command(
         "since": when(since, "--since") if since is not None else None,
         "until": when(until, "--until") if until is not None else None,
     }
+    if (
+        query["since"] is not None
+        and query["until"] is not None
+        and query["since"] > query["until"]
+    ):
+        raise typer.BadParameter(
+            f"--since {since} is later than --until {until}: give the earlier time to --since.",
+            param_hint="--since",
+        )
     answer = mapping(s.client().get("/audit", limit=limit, offset=0, **query))
     out = s.output
     items = out.items(answer, "entries")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from jobferry.cli.fix_terms import in_workspace
 from jobferry.cli.output import epoch_ms, moment
 from jobferry.domain.policies import PolicyRule, release_changes, rules_broken
 from jobferry.domain.releases import DeployStatus
@@ -89,18 +90,20 @@ def restored_lines(package: dict[str, Any]) -> list[tuple[str, Any]]:
     ]
 
 
-def policy_fix(result: dict[str, Any], package: str) -> str:
+def policy_fix(result: dict[str, Any], package: str, workspace: str | None = None) -> str:
     """What to do after a release whose import failed on policy rules (the import's plan
     checks the rules that read definitions: owners, protected connections), in this CLI's
-    commands; blank when no problem of the task's ``result`` is a policy's."""
+    commands (in ``workspace``, when the command named one); blank when no problem of the task's
+    ``result`` is a policy's."""
     problems = result.get("problems")
     rules = list(dict.fromkeys(rules_broken(problems)))
     if not rules:
         return ""
-    changes = release_changes(rules)
+    changes, w = release_changes(rules), in_workspace(workspace)
     said = (
         f" To release it: {changes}; submit what you changed, package the pending items anew "
-        f"with jobferry releases create and cancel this one (jobferry releases cancel {package})"
+        f"with jobferry releases create{w} and cancel this one (jobferry releases cancel "
+        f"{package}{w})"
         if changes
         else ""
     )
@@ -109,9 +112,9 @@ def policy_fix(result: dict[str, Any], package: str) -> str:
             " once the freeze window ends"
             if said
             else f" Deploy it again (jobferry releases "
-            f"deploy {package}) once the freeze window ends"
+            f"deploy {package}{w}) once the freeze window ends"
         )
     return (
-        f"{said}; or have an admin change the policy (jobferry policies put -f FILE) and deploy "
-        f"it again (jobferry releases deploy {package})."
+        f"{said}; or have an admin change the policy (jobferry policies put -f FILE{w}) and deploy "
+        f"it again (jobferry releases deploy {package}{w})."
     )

@@ -104,7 +104,11 @@ def end_with_task(
     said = str(task.get("message"))
     if not ok:  # a refusal's fix in this CLI's commands, when the task says which
         said = refusal_text(said, mapping(task.get("result")))
-        fix = policy_fix(mapping(task.get("result")), package) if package is not None else ""
+        fix = (
+            policy_fix(mapping(task.get("result")), package, s.workspace_arg())
+            if package is not None
+            else ""
+        )
         if fix:
             said = f"{said.rstrip().rstrip('.')}.{fix}"
     s.output.finish(

@@ -94,7 +94,7 @@ def _nul(path: str, what: str) -> JsonProblem:
 def not_utf8(data: bytes | str) -> str | None:
     """Where ``data`` is not UTF-8 ("not UTF-8: the byte at offset 16 (0xFF) …"), or ``None``
     when it is; for a parser's failure to say what it is (orjson says "surrogates not
-    allowed"), so called only once parsing has failed."""
+    allowed"), so called only once parsing has failed. The fix is the caller's to say."""
     try:
         data.encode("utf-8") if isinstance(data, str) else data.decode("utf-8")
     except UnicodeError as exc:
@@ -103,6 +103,6 @@ def not_utf8(data: bytes | str) -> str | None:
             return f"not UTF-8 text: character {start} is a lone surrogate"
         return (
             f"not UTF-8: the byte at offset {start} (0x{data[start]:02X}) does not begin or "
-            "continue a UTF-8 character; send it encoded as UTF-8"
+            "continue a UTF-8 character"
         )
     return None

@@ -386,7 +386,7 @@ def load_profile_text(text: bytes | str) -> object:
     try:
         raw = text.decode("utf-8") if isinstance(text, bytes) else text
     except UnicodeDecodeError:
-        raise ValueError(f"it is {not_utf8(text)}") from None
+        raise ValueError(f"it is {not_utf8(text)}; save it as UTF-8") from None
     try:
         value = _parse_profile_text(raw)
     except RecursionError:
