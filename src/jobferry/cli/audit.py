@@ -47,6 +47,19 @@ def when(text: str, option: str, now: datetime | None = None) -> int:
     return int(moment.timestamp() * 1000)
 
 
+def window(since: str | None, until: str | None) -> dict[str, int | None]:
+    """``--since`` and ``--until`` as the epoch milliseconds they name; refused when the first
+    is later than the second."""
+    start = when(since, "--since") if since is not None else None
+    end = when(until, "--until") if until is not None else None
+    if start is not None and end is not None and start > end:
+        raise typer.BadParameter(
+            f"--since {since} is later than --until {until}: give the earlier time to --since.",
+            param_hint="--since",
+        )
+    return {"since": start, "until": end}
+
+
 def audit_command(
     ctx: typer.Context,
     object_name: Annotated[
@@ -93,18 +106,8 @@ def audit_command(
         "objectKind": kind,
         "actor": user,
         "action": action,
-        "since": when(since, "--since") if since is not None else None,
-        "until": when(until, "--until") if until is not None else None,
+        **window(since, until),
     }
-    if (
-        query["since"] is not None
-        and query["until"] is not None
-        and query["since"] > query["until"]
-    ):
-        raise typer.BadParameter(
-            f"--since {since} is later than --until {until}: give the earlier time to --since.",
-            param_hint="--since",
-        )
     answer = mapping(s.client().get("/audit", limit=limit, offset=0, **query))
     out = s.output
     items = out.items(answer, "entries")
