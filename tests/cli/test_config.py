@@ -321,3 +321,25 @@ def test_how_long_a_calls_answer_is_waited_for_is_a_context_setting(tmp_path: Pa
     path.write_text(base + 'timeout = "long"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="timeout='long' is not a number of seconds"):
         load_context(path, "ci", {})
+
+
+def test_how_long_a_task_is_followed_is_a_context_setting(tmp_path: Path) -> None:
+    """``wait_timeout`` (seconds) in a context, or JOBFERRY_WAIT_TIMEOUT over it, bounds how
+    long a command follows a task; none given, or 0, follows it to its end. Anything but a
+    number of seconds from 0 to a day is refused, naming where it was read."""
+    from jobferry.cli.client import ApiClient
+
+    path = tmp_path / "config.toml"
+    base = '[contexts.ci]\nendpoint = "http://e"\nproject_id = "p"\nak = "A"\nsk = "S"\n'
+    path.write_text(base + "wait_timeout = 1800\n", encoding="utf-8")
+    assert ApiClient(load_context(path, "ci", {})).wait_timeout == 1800
+    assert load_context(path, "ci", {"JOBFERRY_WAIT_TIMEOUT": "90"}).wait_timeout == 90
+    assert load_context(path, "ci", {"JOBFERRY_WAIT_TIMEOUT": "0"}).wait_timeout is None
+    path.write_text(base, encoding="utf-8")
+    assert ApiClient(load_context(path, "ci", {})).wait_timeout is None
+    for bad in ("-1", "ten", "100000"):
+        with pytest.raises(ConfigError, match="JOBFERRY_WAIT_TIMEOUT"):
+            load_context(path, "ci", {"JOBFERRY_WAIT_TIMEOUT": bad})
+    path.write_text(base + 'wait_timeout = ["long"]\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="wait_timeout=\\['long'\\] is not a number"):
+        load_context(path, "ci", {})

@@ -26,6 +26,8 @@ ONE_WORKER_MODULES = {
     # started by every worker that runs one of these two modules' tests
     "tests/cli/test_promote_carried.py": "second-servers",
     "tests/cli/test_promote_basis.py": "second-servers",
+    # a server that runs no task (JOBFERRY_TASK_THREADS=0), for its three tests
+    "tests/cli/test_wait_timeout.py": "idle-server",
 }
 """Module -> its group: the modules of a group run on one worker."""
 

@@ -219,6 +219,17 @@ def root_options(
         bool, typer.Option("--json", help="Machine-readable JSON output, for every command.")
     ] = False,
     workspace: WorkspaceOption = None,
+    wait_timeout: Annotated[
+        str | None,
+        typer.Option(
+            "--wait-timeout",
+            metavar="SECONDS",
+            help="Stop following a task the server runs (an import, export, plan, rollback…) "
+            "after this long, exit 124; it goes on there. Else JOBFERRY_WAIT_TIMEOUT, else the "
+            "context's wait_timeout, else 0: to its end.",
+            show_default=False,
+        ),
+    ] = None,
     _version: Annotated[
         bool,
         typer.Option(
@@ -231,9 +242,11 @@ def root_options(
 ) -> None:
     """jobferry: move DataArts Factory jobs between environments, safely.
 
-    Exit codes: 0 ok, 1 failed, 2 usage, 3 check problems found.
+    Exit codes: 0 ok, 1 failed, 2 usage, 3 check problems found, 4 changes pending (plan,
+    promote), 124 a task still running after --wait-timeout, 130 interrupted.
     """
     current = session(ctx, json_mode, workspace)
+    current.wait_timeout = wait_timeout  # read with the context: a bad value exits 2 there
     if old_profile is not None:
         current.output.err.print(
             "notice: --profile is deprecated (connection profiles are now contexts); use "

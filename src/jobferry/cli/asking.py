@@ -11,7 +11,12 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-from jobferry.cli.exits import CommandError, FollowingInterruptedError
+from jobferry.cli.exits import (
+    CommandError,
+    FollowingInterruptedError,
+    TaskWaitTimeoutError,
+    WaitTimedOutError,
+)
 from jobferry.cli.output import mapping
 from jobferry.cli.planview import summary_text
 from jobferry.cli.session import Session
@@ -154,6 +159,37 @@ def interrupted_task(
         code="interrupted",
         taskId=task_id,
         follow=follow,
+    )
+
+
+def wait_timed_out(
+    s: Session,
+    late: TaskWaitTimeoutError,
+    what: str = "",
+    *,
+    rollback: bool = False,
+    then: str = "",
+) -> WaitTimedOutError:
+    """What a task still running when the wait's limit (``--wait-timeout``) ran out says
+    (exit 124): nothing of it was stopped; its status and progress when last seen, how to
+    follow it on, and ``then`` (or, for an import, how to undo it) once it has ended."""
+    follow = own_command_line(s, "tasks", "show", late.task_id, "--wait")
+    undo = rollback_command_line(s, late.task_id) if rollback else None
+    task, it = (f"{what} task", f"the {what}") if what else ("task", "it")
+    seen = f"{late.task.get('status') or 'RUNNING'} {late.task.get('progress') or 0}%"
+    after = f"\nOnce it has ended, undo what it wrote with: {undo}" if undo else ""
+    after += f"\n{then}" if then else ""
+    return WaitTimedOutError(
+        f"Stopped waiting for {task} {late.task_id} after {late.seconds:g} s (--wait-timeout, "
+        f"JOBFERRY_WAIT_TIMEOUT); {it} goes on in the server (last seen: {seen}).\n"
+        f"Follow it to its end with: {follow}{after}",
+        code="timeout",
+        taskId=late.task_id,
+        waited=late.seconds,
+        status=late.task.get("status"),
+        progress=late.task.get("progress"),
+        follow=follow,
+        rollback=undo,
     )
 
 

@@ -36,6 +36,7 @@ import requests
 
 from jobferry import __version__
 from jobferry.cli.config import Context
+from jobferry.cli.exits import TaskWaitTimeoutError
 from jobferry.cli.multipart import CHUNK, MultipartFile, Progress
 from jobferry.cli.retrying import Retries, connection_lost
 from jobferry.domain.enums import TaskStatus
@@ -142,6 +143,7 @@ class ApiClient:
         self.project_id = context.project_id
         self.workspace = context.workspace
         self.timeout = timeout or context.timeout or TIMEOUT_SECONDS
+        self.wait_timeout = context.wait_timeout  # how long wait_task follows (None: no limit)
         self.say = say or _to_stderr
         """Where the line a wait before a retry is said goes (standard error)."""
         self.extensions = True
@@ -410,8 +412,9 @@ class ApiClient:
         ``extensions``) is asked again after 0.02 s (most tasks of a small package end within
         a tenth of a second), then less and less often, at most every ``interval`` seconds (a
         quarter of a second: a task ending is seen within that; a poll is one cheap read for
-        the server)."""
-        deadline = None if timeout is None else time.monotonic() + timeout
+        the server). Past ``timeout`` (else ``wait_timeout``): :class:`TaskWaitTimeoutError`."""
+        limit = self.wait_timeout if timeout is None else timeout
+        deadline = time.monotonic() + (limit or float("inf"))
         pause = 0.02
         path = f"/system-tasks/{segment(task_id)}"
         # Each look asks for the task without its subtasks (an import's, one per object, were
@@ -426,11 +429,8 @@ class ApiClient:
                 if looks is None or "subtasks" in task:  # a server that sent them anyway
                     return task
                 return self._look(path, None)
-            if deadline is not None and time.monotonic() > deadline:
-                raise ConnectionProblemError(
-                    f"Task {task_id} is still running after {timeout:.0f} s; follow it with "
-                    f"'jobferry tasks show {task_id} --wait'."
-                )
+            if time.monotonic() > deadline:
+                raise TaskWaitTimeoutError(task_id, limit or 0.0, task)
             if time.monotonic() - asked < interval / 2:  # the server did not wait
                 time.sleep(pause)
                 pause = min(pause * 1.5, interval)

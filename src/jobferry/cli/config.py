@@ -16,6 +16,7 @@ TOML file, ``$XDG_CONFIG_HOME/jobferry/config.toml`` (default ``~/.config/jobfer
     # ak = "…" / sk = "…"               # … or write them here (keep the file private)
     verify_tls = true                   # or false, or ca_bundle = "/path/to/ca.pem"
     timeout = 120                       # seconds a call's answer is waited for (default 120)
+    wait_timeout = 1800                 # seconds a task is followed (default 0: to its end)
     region = "cn-north-4"
     upload = "jobferry"                 # "jobferry": POST /packages; "obs": put into obs_bucket
     obs_bucket = "release-packages"     # for upload = "obs"
@@ -29,7 +30,8 @@ one-line notice: ``[profiles.NAME]`` tables, ``default_profile``, ``JOBFERRY_PRO
 hidden ``--profile`` option). A missing file or context is fine as long as the environment
 supplies what the command needs. Environment variables override the context, field by field:
 ``JOBFERRY_ENDPOINT``, ``JOBFERRY_PROJECT_ID``, ``JOBFERRY_WORKSPACE``, ``JOBFERRY_AK``,
-``JOBFERRY_SK``, ``JOBFERRY_VERIFY_TLS``, ``JOBFERRY_TIMEOUT``, ``JOBFERRY_REGION``,
+``JOBFERRY_SK``, ``JOBFERRY_VERIFY_TLS``, ``JOBFERRY_TIMEOUT``, ``JOBFERRY_WAIT_TIMEOUT``,
+``JOBFERRY_REGION``,
 ``JOBFERRY_UPLOAD``,
 ``JOBFERRY_OBS_BUCKET``, ``JOBFERRY_OBS_ENDPOINT``. A ``--workspace`` option wins over both.
 
@@ -78,9 +80,12 @@ _ENV_OVERRIDES = {
     "obs_endpoint": "JOBFERRY_OBS_ENDPOINT",
 }
 
+_NUMBER_KEYS = ("verify_tls", "timeout", "wait_timeout")
+"""The keys whose value is not a string (a boolean, seconds)."""
+
 CLIENT_VARIABLES = frozenset(
     {*_ENV_OVERRIDES.values(), "JOBFERRY_CONFIG", "JOBFERRY_CONTEXT", "JOBFERRY_PROFILE"}
-    | {"JOBFERRY_VERIFY_TLS", "JOBFERRY_TIMEOUT"}
+    | {"JOBFERRY_VERIFY_TLS", "JOBFERRY_TIMEOUT", "JOBFERRY_WAIT_TIMEOUT"}
 )
 MAX_TIMEOUT = 86_400.0
 """The longest a call's answer may be waited for (a day)."""
@@ -116,6 +121,9 @@ class Context:
     verify_tls: bool = True
     timeout: float | None = None
     """How long a call's answer is waited for, in seconds (``None``: the client's default)."""
+    wait_timeout: float | None = None
+    """How long a command follows a task the server runs before it gives up (exit 124), in
+    seconds (``None``: to its end, however long)."""
     ca_bundle: str | None = None
     region: str | None = None
     upload: str = "jobferry"
@@ -202,11 +210,11 @@ def _section(
     where = f"{path}: [{table}.{name}]"
     if not isinstance(section, dict):
         raise ConfigError(f"{where} must be a table.")
-    unknown = sorted(set(section) - set(_TEXT_KEYS) - {"verify_tls", "timeout"})
+    unknown = sorted(set(section) - set(_TEXT_KEYS) - set(_NUMBER_KEYS))
     if unknown:
         raise ConfigError(
             f"{where} has unknown key(s) {', '.join(unknown)}; known keys are "
-            f"{', '.join((*_TEXT_KEYS, 'verify_tls', 'timeout'))}."
+            f"{', '.join((*_TEXT_KEYS, *_NUMBER_KEYS))}."
         )
     for key in _TEXT_KEYS:
         if key in section and not isinstance(section[key], str):
@@ -233,6 +241,30 @@ def _timeout(values: dict[str, Any], env: Mapping[str, str], where: str) -> floa
             f"{MAX_TIMEOUT:.0f} (a day)."
         )
     return seconds
+
+
+def wait_seconds(given: Any, source: str) -> float | None:
+    """How long to follow a task (``JOBFERRY_WAIT_TIMEOUT``, ``wait_timeout``,
+    ``--wait-timeout``): seconds from 0 to a day; 0 (or none given) follows it to its end."""
+    if given is None or given == "":
+        return None
+    try:
+        seconds = float(given) if not isinstance(given, bool) else -1.0
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if not 0 <= seconds <= MAX_TIMEOUT:
+        raise ConfigError(
+            f"{source}={given!r} is not a number of seconds from 0 (no limit) to "
+            f"{MAX_TIMEOUT:.0f} (a day)."
+        )
+    return seconds or None
+
+
+def _wait_timeout(values: dict[str, Any], env: Mapping[str, str], where: str) -> float | None:
+    """``JOBFERRY_WAIT_TIMEOUT``, else the context's ``wait_timeout``."""
+    if env.get("JOBFERRY_WAIT_TIMEOUT"):
+        return wait_seconds(env["JOBFERRY_WAIT_TIMEOUT"], "JOBFERRY_WAIT_TIMEOUT")
+    return wait_seconds(values.get("wait_timeout"), f"{where} wait_timeout")
 
 
 def _flag(value: str, variable: str) -> bool:
@@ -347,6 +379,7 @@ def load_context(
         sk=sk,
         verify_tls=verify,
         timeout=_timeout(values, env, where),
+        wait_timeout=_wait_timeout(values, env, where),
         ca_bundle=values.get("ca_bundle"),
         region=values.get("region"),
         upload=upload,

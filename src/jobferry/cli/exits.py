@@ -14,6 +14,9 @@ code    meaning
 4       ``plan``/``import --dry-run``/``apply --dry-run``, ``promote`` without ``--apply``:
         changes are pending (Terraform's ``-detailed-exitcode``): objects to write, and
         differences the plan skips or deletions it leaves out, which are pending work too
+124     the wait ran out: a task the command followed (an import, an export, a plan…) was
+        still running after ``--wait-timeout``/``JOBFERRY_WAIT_TIMEOUT`` seconds; it goes on
+        in the server, and the message says how to follow it
 130     interrupted (Ctrl-C); while following a task the server had accepted (an import, an
         export, a plan…), the task goes on there and the message says how to follow it (and
         to roll an import back); at a question, nothing was changed
@@ -44,6 +47,7 @@ class ExitCode(IntEnum):
     USAGE = 2
     PROBLEMS = 3
     PENDING = 4
+    TIMED_OUT = 124
     INTERRUPTED = 130
 
 
@@ -83,6 +87,25 @@ class CommandInterruptedError(CommandError):
 
     exit_code = ExitCode.INTERRUPTED
     kind = "interrupted"
+
+
+class WaitTimedOutError(CommandError):
+    """A task followed for the wait's limit is still running in the server: exit 124 (as
+    ``timeout`` exits), with the task and how to follow it; nothing of it was stopped."""
+
+    exit_code = ExitCode.TIMED_OUT
+    kind = "timeout"
+
+
+class TaskWaitTimeoutError(Exception):
+    """A task was followed for the context's ``wait_timeout`` and is still running: it goes
+    on in the server (``task``: the last look at it)."""
+
+    def __init__(self, task_id: str, seconds: float, task: dict[str, Any]) -> None:
+        super().__init__(f"Task {task_id} is still running after {seconds:g} s.")
+        self.task_id = task_id
+        self.seconds = seconds
+        self.task = task
 
 
 class FollowingInterruptedError(CommandInterruptedError):

@@ -13,9 +13,9 @@ from typing import Annotated, Any
 import typer
 
 from jobferry.cli import terminal
-from jobferry.cli.asking import interrupted_task
+from jobferry.cli.asking import interrupted_task, wait_timed_out
 from jobferry.cli.client import ApiClient, segment
-from jobferry.cli.exits import CommandError, ExitCode
+from jobferry.cli.exits import CommandError, ExitCode, TaskWaitTimeoutError
 from jobferry.cli.fix_terms import in_workspace
 from jobferry.cli.output import epoch_ms, mapping
 from jobferry.cli.package_state import (
@@ -94,12 +94,15 @@ def end_with_task(
     """Wait for a release's task (a deploy, a signed release taken in, a restore: ``kind``) and
     end the command: ``result`` with the task beside it, and ``done``/``failed`` ``what`` (task
     …) with the task's message; exit 1 when the task failed. Ctrl-C stops the waiting only:
-    the task goes on in the server, as the interruption says (exit 130). ``package``: the
+    the task goes on in the server, as the interruption says (exit 130), as does a wait past
+    ``--wait-timeout`` (exit 124). ``package``: the
     release package deployed, whose failure on a policy's rules says what to do next."""
     try:
         task = s.client().wait_task(task_id)
     except KeyboardInterrupt:
         raise interrupted_task(s, task_id, kind) from None
+    except TaskWaitTimeoutError as late:
+        raise wait_timed_out(s, late, kind) from None
     ok = task.get("status") == TaskStatus.SUCCESSFUL
     said = str(task.get("message"))
     if not ok:  # a refusal's fix in this CLI's commands, when the task says which

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from jobferry.cli.client import ApiClient
-from jobferry.cli.config import Context, load_context
+from jobferry.cli.config import Context, load_context, wait_seconds
 from jobferry.cli.output import Output, epoch_ms, mapping
 from jobferry.cli.workspaces import Workspace, describe, find_by_name, is_workspace_id
 
@@ -23,6 +23,8 @@ class Session:
     context_name: str | None = None
     json_mode: bool = False
     workspace: str | None = None
+    wait_timeout: str | None = None
+    """``--wait-timeout`` as given (it wins over the context's ``wait_timeout``)."""
     called: bool = False
     """Whether the command reached for a server (a client was made): what Ctrl-C leaves."""
     _context: Context | None = field(default=None, repr=False)
@@ -45,6 +47,9 @@ class Session:
             for notice in loaded.notices:
                 self.output.err.print(notice, style="yellow", markup=False, highlight=False)
             self._context = loaded.with_workspace(self.workspace)
+            if self.wait_timeout is not None:
+                seconds = wait_seconds(self.wait_timeout, "--wait-timeout")
+                self._context = replace(self._context, wait_timeout=seconds)
         return self._context
 
     def client(self) -> ApiClient:

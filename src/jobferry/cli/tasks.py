@@ -14,10 +14,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from jobferry.cli.asking import interrupted_import, interrupted_task, lost_while_following
+from jobferry.cli.asking import (
+    interrupted_import,
+    interrupted_task,
+    lost_while_following,
+    wait_timed_out,
+)
 from jobferry.cli.choices import choice_type, from_kebab
 from jobferry.cli.client import ApiError, ConnectionProblemError, segment
-from jobferry.cli.exits import PACKAGE_REFUSALS, ExitCode
+from jobferry.cli.exits import PACKAGE_REFUSALS, ExitCode, TaskWaitTimeoutError
 from jobferry.cli.output import Output, epoch_ms, mapping, size_text
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
 from jobferry.cli.taskpages import task_page
@@ -34,18 +39,24 @@ DownloadId = Annotated[str, typer.Argument(help="Download id (downloads list).")
 def wait_for(
     s: Session, task_id: str, description: str, what: str = "", then: str = ""
 ) -> dict[str, Any]:
-    """Poll a task to its end behind a progress bar. Ctrl-C stops the following only: the
-    server goes on with the task (``what`` it is), which the interruption (exit 130) says, with
-    how to follow it and ``then`` what to do once it has ended."""
+    """Poll a task to its end behind a progress bar. Ctrl-C, or the wait's limit running out,
+    stops the following only: the server goes on with the task (``what`` it is), which the
+    interruption (exit 130) or the timeout (exit 124) says, with how to follow it and
+    ``then`` what to do once it has ended."""
     try:
-        return _waited(s, task_id, description)
+        return _waited(s, task_id, description, what, then=then)
     except KeyboardInterrupt:
         raise interrupted_task(s, task_id, what, then=then) from None
 
 
-def _waited(s: Session, task_id: str, description: str) -> dict[str, Any]:
-    with s.output.progress(description) as bar:
-        return s.client().wait_task(task_id, bar.task)
+def _waited(
+    s: Session, task_id: str, description: str, what: str, *, rollback: bool = False, then: str = ""
+) -> dict[str, Any]:
+    try:
+        with s.output.progress(description) as bar:
+            return s.client().wait_task(task_id, bar.task)
+    except TaskWaitTimeoutError as late:
+        raise wait_timed_out(s, late, what, rollback=rollback, then=then) from None
 
 
 def follow_import(s: Session, task_id: str) -> dict[str, Any]:
@@ -53,7 +64,7 @@ def follow_import(s: Session, task_id: str) -> dict[str, Any]:
     server goes on, so the interruption (exit 130) says how to follow the task and roll it
     back rather than leaving in silence."""
     try:
-        return _waited(s, task_id, "Importing")
+        return _waited(s, task_id, "Importing", "import", rollback=True)
     except KeyboardInterrupt:
         raise interrupted_import(s, task_id) from None
     except ConnectionProblemError as lost:
@@ -65,7 +76,7 @@ def follow_accepted(s: Session, task_id: str, what: str) -> dict[str, Any]:
     ``what`` it does: rollback, refresh) to its end: its result. A task that failed is the
     refusal the call would have answered (:class:`ApiError`)."""
     try:
-        task = _waited(s, task_id, f"Running the {what}")
+        task = _waited(s, task_id, f"Running the {what}", what)
     except KeyboardInterrupt:
         raise interrupted_task(s, task_id, what, all_or_nothing=True) from None
     except ConnectionProblemError as lost:
