@@ -10,7 +10,8 @@ read as Rich markup (a message such as ``Task [abc] …`` prints as it is).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,7 @@ from rich.table import Table
 from rich.text import Text
 
 from jobferry.cli.exits import CommandInterruptedError
+from jobferry.domain.enums import TaskStatus
 from jobferry.domain.sizes import size_in_words
 
 if TYPE_CHECKING:
@@ -29,6 +31,8 @@ if TYPE_CHECKING:
 
 PIPE_WIDTH = 240
 """Table width when standard output is not a terminal (and COLUMNS is not set)."""
+STILL_RUNNING_SECONDS = 30.0
+"""Without a terminal, how often a task still running is said again on standard error."""
 
 
 def to_json(value: Any) -> str:
@@ -67,11 +71,22 @@ def size_text(value: Any) -> str:
 
 
 class Bar:
-    """One progress bar (does nothing when progress is not shown)."""
+    """One progress bar (does nothing when progress is not shown). Without a terminal
+    (``say``: a line on standard error), a task still running after its first look is said
+    in one line, its id first, and again every :data:`STILL_RUNNING_SECONDS`: a pipeline's log
+    shows what it waits for, and which task to follow should the pipeline stop waiting."""
 
-    def __init__(self, progress: Progress | None, description: str) -> None:
+    def __init__(
+        self,
+        progress: Progress | None,
+        description: str,
+        say: Callable[[str], None] | None = None,
+    ) -> None:
         self._progress = progress
         self._id = progress.add_task(description, total=None) if progress is not None else None
+        self._description = description
+        self._say = say
+        self._said_at: float | None = None
 
     def update(
         self, completed: float, total: float | None = None, description: str | None = None
@@ -92,6 +107,19 @@ class Bar:
         """Progress callback for system tasks (``progress`` 0–100 and ``message``)."""
         message = task.get("message") or task.get("status") or ""
         self.update(float(task.get("progress") or 0), 100, str(message)[:60])
+        if self._say is not None and task.get("status") == TaskStatus.RUNNING:
+            self._still_running(task, str(message))
+
+    def _still_running(self, task: dict[str, Any], message: str) -> None:
+        now = time.monotonic()
+        if self._said_at is not None and now - self._said_at < STILL_RUNNING_SECONDS:
+            return
+        self._said_at = now
+        assert self._say is not None
+        self._say(
+            f"{self._description}: task {task.get('id')} is running "
+            f"({task.get('progress') or 0}%): {message}"
+        )
 
 
 class Output:
@@ -159,6 +187,10 @@ class Output:
         """A side remark: standard error in ``--json`` mode, standard output otherwise."""
         console = self.err if self.json_mode else self.out
         console.print(Text(text, style=style or ""))
+
+    def about_the_run(self, text: str) -> None:
+        """A line about the run, not its answer (a task still running): standard error."""
+        self.err.print(Text(text))
 
     def warn(self, text: str) -> None:
         """A warning on standard error."""
@@ -234,7 +266,7 @@ class Output:
     def progress(self, description: str, *, transfer: bool = False) -> Iterator[Bar]:
         """A transient progress bar on standard error, shown only to a person at a terminal."""
         if not self.interactive:
-            yield Bar(None, description)
+            yield Bar(None, description, None if transfer else self.about_the_run)
             return
         # Here, not at the top: only a person at a terminal watching a transfer or a task
         # sees a bar, and every other run of every command is spared Rich's progress module.
