@@ -343,3 +343,43 @@ def test_how_long_a_task_is_followed_is_a_context_setting(tmp_path: Path) -> Non
     path.write_text(base + 'wait_timeout = ["long"]\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="wait_timeout=\\['long'\\] is not a number"):
         load_context(path, "ci", {})
+
+
+def test_credentials_are_read_from_files_a_pipeline_mounts(tmp_path: Path) -> None:
+    """JOBFERRY_AK_FILE / JOBFERRY_SK_FILE, or ak_file / sk_file in a context, name files
+    holding the keys (a CI system's secret file): read without their line end, under the
+    variables themselves, over the context; one that cannot be read or is empty is refused
+    naming where it was named, never its content."""
+    (tmp_path / "ak").write_text("FILEAK\n", encoding="utf-8")
+    (tmp_path / "sk").write_text("file-secret\n", encoding="utf-8")
+    (tmp_path / "empty").write_text("\n", encoding="utf-8")
+    path = tmp_path / "config.toml"
+    base = '[contexts.ci]\nendpoint = "http://e"\nproject_id = "p"\n'
+    path.write_text(base + f'ak = "A"\nsk_file = "{tmp_path / "sk"}"\n', encoding="utf-8")
+    context = load_context(path, "ci", {})
+    assert (context.ak, context.sk, context.missing) == ("A", "file-secret", ())
+    (tmp_path / "bare.toml").write_text("", encoding="utf-8")
+    files = {
+        "JOBFERRY_CONFIG": str(tmp_path / "bare.toml"),
+        "JOBFERRY_AK_FILE": str(tmp_path / "ak"),
+        "JOBFERRY_SK_FILE": str(tmp_path / "sk"),
+    }
+    alone = load_context(None, None, files)
+    assert (alone.ak, alone.sk, alone.missing) == (
+        "FILEAK",
+        "file-secret",
+        ("endpoint", "project_id"),
+    )
+    both = load_context(None, None, {**files, "JOBFERRY_SK": "plain"})
+    assert both.sk == "plain"
+    for name in ("missing", "empty"):
+        with pytest.raises(ConfigError, match=f"JOBFERRY_SK_FILE names .*{name}, which "):
+            load_context(path, "ci", {"JOBFERRY_SK_FILE": str(tmp_path / name)})
+    path.write_text(base + f'ak = "A"\nsk_file = "{tmp_path / "empty"}"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"Context 'ci' \(.*\) sk_file names .*empty"):
+        load_context(path, "ci", {})
+    shown = invoke(["config", "show", "--json"], files)
+    assert shown.exit_code == 0, shown.output
+    view = json.loads(shown.stdout)
+    assert (view["accessKey"], view["secretKey"]) == ("FILEAK", "set")
+    assert "file-secret" not in shown.output

@@ -28,6 +28,8 @@ CLEAN_ENV = {
         "JOBFERRY_WORKSPACE",
         "JOBFERRY_AK",
         "JOBFERRY_SK",
+        "JOBFERRY_AK_FILE",
+        "JOBFERRY_SK_FILE",
         "JOBFERRY_VERIFY_TLS",
         "JOBFERRY_TIMEOUT",
         "JOBFERRY_WAIT_TIMEOUT",

@@ -13,6 +13,7 @@ TOML file, ``$XDG_CONFIG_HOME/jobferry/config.toml`` (default ``~/.config/jobfer
     workspace = "sales_test"            # workspace name or id (the ``workspace`` header); optional
     ak_env = "TEST_AK"                  # read the AK/SK from these environment variables …
     sk_env = "TEST_SK"
+    # ak_file / sk_file = "/run/secrets/jobferry_sk"  # … or read them from files …
     # ak = "…" / sk = "…"               # … or write them here (keep the file private)
     verify_tls = true                   # or false, or ca_bundle = "/path/to/ca.pem"
     timeout = 120                       # seconds a call's answer is waited for (default 120)
@@ -30,7 +31,8 @@ one-line notice: ``[profiles.NAME]`` tables, ``default_profile``, ``JOBFERRY_PRO
 hidden ``--profile`` option). A missing file or context is fine as long as the environment
 supplies what the command needs. Environment variables override the context, field by field:
 ``JOBFERRY_ENDPOINT``, ``JOBFERRY_PROJECT_ID``, ``JOBFERRY_WORKSPACE``, ``JOBFERRY_AK``,
-``JOBFERRY_SK``, ``JOBFERRY_VERIFY_TLS``, ``JOBFERRY_TIMEOUT``, ``JOBFERRY_WAIT_TIMEOUT``,
+``JOBFERRY_SK`` (or ``JOBFERRY_AK_FILE``, ``JOBFERRY_SK_FILE``: files holding them),
+``JOBFERRY_VERIFY_TLS``, ``JOBFERRY_TIMEOUT``, ``JOBFERRY_WAIT_TIMEOUT``,
 ``JOBFERRY_REGION``,
 ``JOBFERRY_UPLOAD``,
 ``JOBFERRY_OBS_BUCKET``, ``JOBFERRY_OBS_ENDPOINT``. A ``--workspace`` option wins over both.
@@ -56,6 +58,8 @@ _TEXT_KEYS = (
     "sk",
     "ak_env",
     "sk_env",
+    "ak_file",
+    "sk_file",
     "region",
     "upload",
     "ca_bundle",
@@ -86,6 +90,7 @@ _NUMBER_KEYS = ("verify_tls", "timeout", "wait_timeout")
 CLIENT_VARIABLES = frozenset(
     {*_ENV_OVERRIDES.values(), "JOBFERRY_CONFIG", "JOBFERRY_CONTEXT", "JOBFERRY_PROFILE"}
     | {"JOBFERRY_VERIFY_TLS", "JOBFERRY_TIMEOUT", "JOBFERRY_WAIT_TIMEOUT"}
+    | {"JOBFERRY_AK_FILE", "JOBFERRY_SK_FILE"}
 )
 MAX_TIMEOUT = 86_400.0
 """The longest a call's answer may be waited for (a day)."""
@@ -146,7 +151,8 @@ class Context:
                 f"Context '{self.name}' ({self.source}) has no {', '.join(self.missing)}; set "
                 "them in the config file (jobferry --config FILE, default "
                 f"{default_config_path()}) or in JOBFERRY_ENDPOINT, JOBFERRY_PROJECT_ID, "
-                "JOBFERRY_AK and JOBFERRY_SK."
+                "JOBFERRY_AK and JOBFERRY_SK (or JOBFERRY_AK_FILE and JOBFERRY_SK_FILE, files "
+                "holding them)."
             )
 
 
@@ -276,8 +282,35 @@ def _flag(value: str, variable: str) -> bool:
     raise ConfigError(f"{variable}={value!r} is not a boolean; use true or false.")
 
 
+def _read_secret(path: str, source: str) -> str:
+    """A credential kept in a file (a CI system's secret file, a mounted secret): its text
+    without the line end, refused (exit 2) naming ``source`` when unreadable or empty."""
+    try:
+        text = Path(path).expanduser().read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{source} names {path}, which cannot be read: {exc}.") from exc
+    if not text:
+        raise ConfigError(f"{source} names {path}, which is empty.")
+    return text
+
+
+def _credential(values: dict[str, Any], key: str, env: Mapping[str, str], where: str) -> str | None:
+    """The context's AK or SK: ``JOBFERRY_AK``/``JOBFERRY_SK``, else the file that
+    ``JOBFERRY_AK_FILE``/``JOBFERRY_SK_FILE`` names, else the context's (inline, ``…_env``,
+    ``…_file``)."""
+    variable = f"JOBFERRY_{key.upper()}"
+    if env.get(variable):
+        return env[variable]
+    if env.get(f"{variable}_FILE"):
+        return _read_secret(env[f"{variable}_FILE"], f"{variable}_FILE")
+    return _secret(values, key, env, where)
+
+
 def _secret(values: dict[str, Any], key: str, env: Mapping[str, str], where: str) -> str | None:
-    """A credential given inline (``key``) or through the variable named by ``key_env``."""
+    """A credential given inline (``key``), through the variable named by ``key_env`` or in
+    the file named by ``key_file``."""
+    if values.get(f"{key}_file"):
+        return _read_secret(values[f"{key}_file"], f"{where} {key}_file")
     variable = values.get(f"{key}_env")
     if variable:
         found = env.get(variable)
@@ -354,9 +387,7 @@ def load_context(
     values = dict(_section(data, chosen, path, explicit, notices))
     source = str(path) if values else "environment"
     where = f"Context '{chosen}' ({source})"
-    in_file = (_secret(values, "ak", env, where), _secret(values, "sk", env, where))
-    ak = env.get("JOBFERRY_AK") or in_file[0]
-    sk = env.get("JOBFERRY_SK") or in_file[1]
+    ak, sk = _credential(values, "ak", env, where), _credential(values, "sk", env, where)
     values.update({key: env[var] for key, var in _ENV_OVERRIDES.items() if env.get(var)})
     verify, upload = _transport(values, env, where)
     obs = _obs_target(values, env, where, (ak, sk))

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
+from jobferry.cli.client import TIMEOUT_SECONDS
 from jobferry.cli.config import default_config_path
 from jobferry.cli.exits import CliUsageError
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
@@ -20,6 +21,7 @@ app = typer.Typer(help="The config file's contexts (endpoint, project, credentia
 
 LABELS = {
     "configFile": "config file",
+    "waitTimeout": "wait timeout",
     "projectId": "project id",
     "accessKey": "access key",
     "secretKey": "secret key",
@@ -55,6 +57,8 @@ def show_context(
         "accessKey": context.ak,
         "secretKey": "set" if context.sk else None,
         "upload": context.upload,
+        "timeout": context.timeout or TIMEOUT_SECONDS,
+        "waitTimeout": context.wait_timeout,
         "missing": list(context.missing),
     }
     out = s.output
@@ -62,7 +66,14 @@ def show_context(
         out.emit(view)
         return
     # what remote commands still lack, as words: `none`, or `endpoint, project_id`
-    shown = {**view, "missing": ", ".join(context.missing) or "none"}
+    shown = {
+        **view,
+        "timeout": f"{context.timeout or TIMEOUT_SECONDS:g} s for a call's answer",
+        "waitTimeout": f"{context.wait_timeout:g} s for a task"
+        if context.wait_timeout
+        else "none: a task is followed to its end",
+        "missing": ", ".join(context.missing) or "none",
+    }
     out.fields(
         [(LABELS.get(key, key), "" if value is None else value) for key, value in shown.items()]
     )
