@@ -34,6 +34,19 @@ class SlowRollback(BaseHTTPRequestHandler):
     def log_message(self, *args: Any) -> None:
         """Quiet."""
 
+    def do_GET(self) -> None:
+        """Any read (the routes), answered late."""
+        time.sleep(SlowRollback.delay)
+        data = b'{"routes": []}'
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except OSError:  # the client stopped waiting
+            pass
+
     def do_POST(self) -> None:
         """The rollback or the refresh, answered late."""
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -95,6 +108,16 @@ def test_one_not_answered_in_time_says_it_may_go_on_and_how_to_see_it(
     result = invoke(["--config", str(slow), "--context", "slow", *args])
     assert result.exit_code != 0
     said = " ".join(result.stderr.split())
-    assert f"did not answer within 0 s; the server may still be {going_on}" in said
+    assert f"did not answer within 0.3 s; the server may still be {going_on}" in said
     assert " says when " in said  # and which command shows it
     assert "try again" not in said
+
+
+def test_an_ordinary_call_not_answered_in_time_says_how_to_wait_longer(slow: Path) -> None:
+    SlowRollback.delay = 1.0
+    env = {"JOBFERRY_TIMEOUT": "0.3"}
+    result = invoke(["--config", str(slow), "--context", "slow", "routes", "list"], env)
+    assert result.exit_code == 1, result.output
+    said = " ".join(result.stderr.split())
+    assert "did not answer within 0.3 s; try again, or wait longer for each answer: " in said
+    assert "JOBFERRY_TIMEOUT, or timeout in the context (seconds)." in said

@@ -35,7 +35,7 @@ import orjson
 import requests
 
 from jobferry import __version__
-from jobferry.cli.config import Context
+from jobferry.cli.config import SLOW_ANSWER, Context
 from jobferry.cli.exits import TaskWaitTimeoutError
 from jobferry.cli.multipart import CHUNK, MultipartFile, Progress
 from jobferry.cli.retrying import Retries, connection_lost
@@ -173,7 +173,7 @@ class ApiClient:
         api: str = "v1",
         scoped: bool = True,
         timeout: float | None = None,
-        unanswered: str = "try again.",
+        unanswered: str = SLOW_ANSWER,
         headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
         """Send the request, signed anew each time; a refusal that says nothing was done and
@@ -254,7 +254,7 @@ class ApiClient:
             ) from exc
         except requests.exceptions.Timeout as exc:
             raise ConnectionProblemError(
-                f"{self.endpoint} did not answer within {waited:.0f} s; {unanswered}"
+                f"{self.endpoint} did not answer within {waited:g} s; {unanswered}"
             ) from exc
         except requests.exceptions.RequestException as exc:
             raise ConnectionProblemError(
@@ -277,7 +277,7 @@ class ApiClient:
         api: str = "v1",
         scoped: bool = True,
         timeout: float | None = None,
-        unanswered: str = "try again.",
+        unanswered: str = SLOW_ANSWER,
         headers: Mapping[str, str] | None = None,
     ) -> Any:
         """A JSON call; returns the decoded body (``None`` for an empty answer). ``api`` is the

@@ -92,6 +92,11 @@ CLIENT_VARIABLES = frozenset(
     | {"JOBFERRY_VERIFY_TLS", "JOBFERRY_TIMEOUT", "JOBFERRY_WAIT_TIMEOUT"}
     | {"JOBFERRY_AK_FILE", "JOBFERRY_SK_FILE"}
 )
+SLOW_ANSWER = (
+    "try again, or wait longer for each answer: JOBFERRY_TIMEOUT, or timeout in the context "
+    "(seconds)."
+)
+"""What to do when an ordinary call's answer did not come within the context's ``timeout``."""
 MAX_TIMEOUT = 86_400.0
 """The longest a call's answer may be waited for (a day)."""
 """The environment variables the CLI reads as a client (the server's are its settings)."""
