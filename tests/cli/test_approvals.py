@@ -181,12 +181,25 @@ def test_the_approved_plan_is_imported_as_it_is_after_the_source_moved_on(
     assert applied["promotion"]["planId"] == plan_id
     imported = cli.remote.call("GET", "/jobs/signed_job", workspace=prod).json()
     assert not any(p.get("value") == "yesterday" for p in imported.get("params") or [])
-    gone = cli("promote", route, "--plan", plan_id)  # imported: it waits no more
-    assert gone.exit_code == 1
-    assert "has no planned promotion waiting for its import" in gone.stderr
+    # Imported, it waits no more; the same step run again (a pipeline's retry) has nothing
+    # to do, and says so with the import and its rollback in the route's target.
+    task = applied["taskId"]
+    again = cli("promote", route, "--plan", plan_id, "--apply", "--yes")
+    assert again.exit_code == 0, again.output
+    said = " ".join(again.stdout.split())
+    assert said.startswith(
+        f"Nothing to do: plan {plan_id} of route '{route}' was imported already (task {task}); "
+    )
+    assert said.endswith(f"rollback {task} -w {cli.remote.workspace_name(prod)}")
+    answer = cli.json("promote", route, "--plan", plan_id)
+    assert (answer["importedBefore"], answer["taskId"]) == (True, task)
     following = cli.json("promote", route, code=4)  # the change, in a plan of its own
     assert following["promotion"]["jobs"] == 1
     assert following["plan"]["planId"] != plan_id
+    assert cli("rollback", task, "--yes", workspace=prod).exit_code == 0
+    gone = cli("promote", route, "--plan", plan_id)  # its import undone: nothing stands
+    assert gone.exit_code == 1
+    assert f"Plan {plan_id} is not the plan of promotion" in gone.stderr
 
 
 def across_the_air_gap(prod: Cli, release: Path, public_key: Path) -> None:

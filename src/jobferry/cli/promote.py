@@ -38,7 +38,7 @@ from jobferry.cli.import_options import said_setting, settings_given
 from jobferry.cli.output import mapping, moment
 from jobferry.cli.planview import show_plan
 from jobferry.cli.planwork import already_held, has_changes, nothing_done, pending
-from jobferry.cli.route_history import carried_text
+from jobferry.cli.route_history import carried_text, said_imported
 from jobferry.cli.routes import (
     DriftOption,
     ModeOption,
@@ -133,8 +133,7 @@ def promote_command(
         _carry_out(ctx, s, name, out_file, full)
         return
     if plan_id is not None:  # the plan kept by an earlier promote, as it is
-        kept = s.client().get(f"/routes/{segment(name)}/plans/{segment(plan_id)}")
-        _promote(ctx, s, name, mapping(kept), options)
+        _promote_kept(ctx, s, name, plan_id, options)
         return
     body = settings_given(options)
     if in_file is not None:
@@ -236,6 +235,20 @@ def _carried_in(ctx: typer.Context, s: Session, name: str, file: Path) -> tuple[
         )
     s = session(ctx, s.output.json_mode, target)
     return s, package_path(s, str(file))
+
+
+def _promote_kept(
+    ctx: typer.Context, s: Session, name: str, plan_id: str, options: dict[str, Any]
+) -> None:
+    """``--plan PLAN_ID``: that kept plan, shown (and imported) as it is; once its import
+    stands, that it was imported already (exit 0: a pipeline's step run again)."""
+    try:
+        kept = s.client().get(f"/routes/{segment(name)}/plans/{segment(plan_id)}")
+    except ApiError as exc:
+        if exc.code != "DLF.3051" or not said_imported(ctx, s, name, plan_id):
+            raise
+        return
+    _promote(ctx, s, name, mapping(kept), options)
 
 
 def _taken_in_before(s: Session, name: str, refused: dict[str, Any]) -> None:

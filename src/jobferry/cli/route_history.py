@@ -8,11 +8,14 @@ from typing import Annotated, Any
 
 import typer
 
+from jobferry.cli.asking import rollback_command_line
 from jobferry.cli.client import segment
+from jobferry.cli.exits import ExitCode
 from jobferry.cli.import_options import said_setting
 from jobferry.cli.output import epoch_ms, mapping, moment
 from jobferry.cli.routes import RouteName
-from jobferry.cli.session import JsonOption, session
+from jobferry.cli.session import JsonOption, Session, session
+from jobferry.domain.enums import TaskStatus
 from jobferry.domain.routes import carried_words
 
 HISTORY_COLUMNS = (
@@ -116,3 +119,30 @@ def _state_of(item: dict[str, Any]) -> str:
     if undone:
         notes.append(f"rolled back {moment(undone.get('at'))} by {undone.get('by')}")
     return f"{status} ({'; '.join(notes)})" if notes else status
+
+
+def said_imported(ctx: typer.Context, s: Session, name: str, plan_id: str) -> bool:
+    """Whether route ``name``'s plan ``plan_id`` was imported and its import stands (it
+    succeeded and was not rolled back; among the route's newest 100 promotions): then that is
+    said, with the import's task and its rollback in the route's target workspace, exit 0."""
+    answer = mapping(s.client().get(f"/routes/{segment(name)}/promotions", limit=100, offset=0))
+    done = [
+        found
+        for found in map(mapping, answer.get("promotions") or [])
+        if found.get("planId") == plan_id
+        and found.get("taskStatus") == TaskStatus.SUCCESSFUL
+        and not found.get("rolledBack")
+    ]
+    if not done:
+        return False
+    route = mapping(s.client().get(f"/routes/{segment(name)}"))
+    target = mapping(route.get("target")).get("workspace")
+    s = session(ctx, s.output.json_mode, target if isinstance(target, str) else None)
+    task = str(done[0].get("taskId"))
+    s.output.finish(
+        {"route": name, "promotion": done[0], "taskId": task, "importedBefore": True},
+        ExitCode.OK,
+        f"Nothing to do: plan {plan_id} of route '{name}' was imported already (task "
+        f"{task}); to undo it: {rollback_command_line(s, task)}",
+    )
+    return True
