@@ -87,6 +87,27 @@ def test_usage_errors_under_json_are_one_json_error_with_exit_2(
     assert error["help"].endswith("--help")
 
 
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["promote", "r", "--apply", "--json"], "pass --yes to import without asking"),
+        (["promote", "r", "--out", "a", "--in", "b", "--json"], "--out FILE (source side) or"),
+        (["--json", "rollback", "t1"], "pass --yes to roll back without asking"),
+    ],
+)
+def test_a_command_refusing_before_it_reads_its_json_option_still_answers_json(
+    args: list[str], words: str
+) -> None:
+    """A pipeline parsing standard output gets one document even when the command refuses in
+    its first step (its options checked, no terminal to confirm at), before any call."""
+    result = invoke(args, prog_name="jobferry")
+    assert result.exit_code == 2, result.output
+    error = orjson.loads(result.stdout)["error"]
+    assert error["code"] == "usage"
+    assert words in error["message"]
+    assert result.stderr == ""
+
+
 def test_usage_errors_without_json_stay_for_people() -> None:
     result = invoke(["export", "--bogus"])
     assert result.exit_code == 2

@@ -30,7 +30,7 @@ from jobferry.cli.config import ConfigError
 from jobferry.cli.exits import PACKAGE_REFUSALS, CommandError, ExitCode
 from jobferry.cli.output import Output
 from jobferry.cli.session import Session, WorkspaceOption, session
-from jobferry.cli.usage import UsageGroup, make_readable, make_subcommand_readable
+from jobferry.cli.usage import JSON_META, UsageGroup, make_readable, make_subcommand_readable
 from jobferry.errors import JobferryError, PackageError
 from jobferry.package import helpers
 
@@ -116,8 +116,16 @@ def _interrupted(ctx: Any) -> str:
 
 
 def _output(ctx: Any) -> Output:
+    """Where a failure is said: as one JSON document whenever the line asks for ``--json``,
+    even when the command failed before it read its own ``--json`` (a check of its options, a
+    confirmation no terminal can give)."""
     root = ctx.find_root()
-    return root.obj.output if isinstance(root.obj, Session) else Output(False)
+    asked = bool(root.meta.get(JSON_META))
+    if not isinstance(root.obj, Session):
+        return Output(asked)
+    if asked and not root.obj.json_mode:
+        session(ctx, json_mode=True)
+    return root.obj.output
 
 
 def _report_api_error(out: Output, exc: ApiError) -> ExitCode:
