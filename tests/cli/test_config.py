@@ -383,3 +383,17 @@ def test_credentials_are_read_from_files_a_pipeline_mounts(tmp_path: Path) -> No
     view = json.loads(shown.stdout)
     assert (view["accessKey"], view["secretKey"]) == ("FILEAK", "set")
     assert "file-secret" not in shown.output
+
+
+def test_a_pipeline_gives_its_ca_bundle_by_environment(tmp_path: Path) -> None:
+    """JOBFERRY_CA_BUNDLE (a server behind the company's own CA) over the context's
+    ca_bundle, as every other field; the client verifies the server's certificate with it."""
+    from jobferry.cli.client import ApiClient
+
+    path = tmp_path / "config.toml"
+    base = '[contexts.ci]\nendpoint = "https://e"\nproject_id = "p"\nak = "A"\nsk = "S"\n'
+    path.write_text(base + 'ca_bundle = "file.pem"\n', encoding="utf-8")
+    assert load_context(path, "ci", {}).ca_bundle == "file.pem"
+    context = load_context(path, "ci", {"JOBFERRY_CA_BUNDLE": "/etc/ci/ca.pem"})
+    assert context.ca_bundle == "/etc/ci/ca.pem"
+    assert ApiClient(context)._session.verify == "/etc/ci/ca.pem"

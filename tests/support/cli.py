@@ -36,6 +36,7 @@ CLEAN_ENV = {
         "JOBFERRY_UPLOAD",
         "JOBFERRY_OBS_BUCKET",
         "JOBFERRY_OBS_ENDPOINT",
+        "JOBFERRY_CA_BUNDLE",
     )
 }
 

@@ -250,7 +250,7 @@ class ApiClient:
         except requests.exceptions.SSLError as exc:
             raise ConnectionProblemError(
                 f"TLS to {self.endpoint} failed ({exc.__class__.__name__}); give the server's CA "
-                "in ca_bundle, or set verify_tls = false for a self-signed test server."
+                "in ca_bundle (JOBFERRY_CA_BUNDLE), or verify_tls = false for a test server."
             ) from exc
         except requests.exceptions.Timeout as exc:
             raise ConnectionProblemError(

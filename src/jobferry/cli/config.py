@@ -35,7 +35,8 @@ supplies what the command needs. Environment variables override the context, fie
 ``JOBFERRY_VERIFY_TLS``, ``JOBFERRY_TIMEOUT``, ``JOBFERRY_WAIT_TIMEOUT``,
 ``JOBFERRY_REGION``,
 ``JOBFERRY_UPLOAD``,
-``JOBFERRY_OBS_BUCKET``, ``JOBFERRY_OBS_ENDPOINT``. A ``--workspace`` option wins over both.
+``JOBFERRY_OBS_BUCKET``, ``JOBFERRY_OBS_ENDPOINT``, ``JOBFERRY_CA_BUNDLE``. A ``--workspace``
+option wins over both.
 
 Unknown keys are refused (a typo must not silently fall back to a default).
 """
@@ -82,6 +83,7 @@ _ENV_OVERRIDES = {
     "upload": "JOBFERRY_UPLOAD",
     "obs_bucket": "JOBFERRY_OBS_BUCKET",
     "obs_endpoint": "JOBFERRY_OBS_ENDPOINT",
+    "ca_bundle": "JOBFERRY_CA_BUNDLE",
 }
 
 _NUMBER_KEYS = ("verify_tls", "timeout", "wait_timeout")
