@@ -98,7 +98,8 @@ def end_with_task(
     ``--wait-timeout`` (exit 124). ``package``: the
     release package deployed, whose failure on a policy's rules says what to do next."""
     try:
-        task = s.client().wait_task(task_id)
+        with s.output.progress(f"Running the {kind}") as bar:
+            task = s.client().wait_task(task_id, bar.task)
     except KeyboardInterrupt:
         raise interrupted_task(s, task_id, kind) from None
     except TaskWaitTimeoutError as late:
