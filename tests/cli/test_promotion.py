@@ -191,14 +191,17 @@ def test_rollback_undoes_an_import_once(
     shown = cli("tasks", "show", ran[0]["id"], workspace=target)  # what it undid
     assert "rollback" in shown.stdout
     assert re.search(r"job\W+daily_sales\W+DELETED", shown.stdout), shown.stdout
+    # Run again (a pipeline's step retried), there is nothing left to do: said, exit 0.
     again = cli("rollback", task_id, "--yes", workspace=target)
-    assert again.exit_code == 1
-    assert "DLF.9016" in again.stderr
-    assert "already rolled back" in again.stderr
+    assert again.exit_code == 0, again.output
+    assert again.stdout.startswith(f"Nothing to do: import {task_id} was rolled back already (")
+    before = cli.json("rollback", task_id, "--yes", workspace=target)
+    assert (before["taskId"], before["rolledBack"]) == (task_id, 0)
+    assert again.stdout.rstrip().endswith(f" UTC by {before['rolledBackBefore']['by']}).")
     monkeypatch.setattr(terminal, "stdin_is_terminal", lambda: True)
-    asked = cli("rollback", task_id, workspace=target, input="y\n")  # refused, not asked
-    assert asked.exit_code == 1
-    assert "already rolled back" in asked.stderr
+    asked = cli("rollback", task_id, workspace=target, input="y\n")  # said, not asked
+    assert asked.exit_code == 0
+    assert "was rolled back already" in asked.stdout
     assert "Roll back import" not in asked.stderr
 
 

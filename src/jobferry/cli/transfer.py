@@ -32,7 +32,7 @@ from jobferry.cli.import_options import (
     import_settings,
 )
 from jobferry.cli.optionsets import takes
-from jobferry.cli.output import mapping, objects_under
+from jobferry.cli.output import mapping, moment, objects_under
 from jobferry.cli.planview import show_plan
 from jobferry.cli.planwork import has_changes, nothing_done, pending
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, YesOption, session
@@ -277,12 +277,33 @@ def rollback_command(
                 {"taskId": task_id, "rolledBack": 0}, ExitCode.FAILED, "Cancelled; nothing changed."
             )
             return
-    answer, rollback_task = _rolled_back(s, task_id)
+    try:
+        answer, rollback_task = _rolled_back(s, task_id)
+    except ApiError as exc:
+        if exc.code != "DLF.9016" or not _said_rolled_back(s, task_id):
+            raise
+        return
     if rollback_task:  # the rollback's own task, beside the import's (``taskId``)
         answer = {**answer, "rollbackTaskId": rollback_task}
     every = f"jobferry tasks show {rollback_task}" if rollback_task else "--json"
     rolled_back_table(out, answer, every)
     out.finish(answer, ExitCode.OK, f"Rolled back {answer.get('rolledBack', 0)} object(s).")
+
+
+def _said_rolled_back(s: Session, task_id: str) -> bool:
+    """Whether import ``task_id`` was rolled back already (the refusal a rollback run again
+    meets, a pipeline's step retried): then that is said, exit 0, nothing to do."""
+    task = mapping(s.client().get(f"/system-tasks/{segment(task_id)}"))
+    undone = task.get("rolledBack")
+    if not isinstance(undone, dict):
+        return False
+    s.output.finish(
+        {"taskId": task_id, "rolledBack": 0, "rolledBackBefore": undone},
+        ExitCode.OK,
+        f"Nothing to do: import {task_id} was rolled back already "
+        f"({moment(undone.get('at'))} by {undone.get('by')}).",
+    )
+    return True
 
 
 def _rolled_back(s: Session, task_id: str) -> tuple[dict[str, Any], str | None]:
