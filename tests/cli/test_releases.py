@@ -86,6 +86,15 @@ def test_pending_items_are_packaged_deployed_and_cancelled(
     human = deployer("releases", "show", package)
     assert "released" in human.stdout
     assert "started" in human.stdout
+    # Run again (a pipeline's step retried), there is nothing left to do: said, exit 0.
+    again = deployer("releases", "deploy", package, "--yes")
+    assert again.exit_code == 0, (again.stdout, again.stderr)
+    said = " ".join(again.stdout.split())
+    task = shown["release_package"]["asy_task_id"]
+    assert said.startswith(f"Nothing to do: package {package} was released already (")
+    assert said.endswith(f" by dep_{suffix}, task {task}).")
+    answer = deployer.json("releases", "deploy", package, "--yes")
+    assert (answer["deploy"], answer["releasedBefore"]["asy_task_id"]) == (None, task)
 
     _submit(cli, "rel_b")
     made_again = developer("releases", "create", "second", "--all", "--approver", f"dep_{suffix}")

@@ -14,10 +14,10 @@ import typer
 
 from jobferry.cli import terminal
 from jobferry.cli.asking import interrupted_task, wait_timed_out
-from jobferry.cli.client import ApiClient, segment
+from jobferry.cli.client import ApiClient, ApiError, segment
 from jobferry.cli.exits import CommandError, ExitCode, TaskWaitTimeoutError
 from jobferry.cli.fix_terms import in_workspace
-from jobferry.cli.output import epoch_ms, mapping
+from jobferry.cli.output import epoch_ms, mapping, moment
 from jobferry.cli.package_state import (
     deployed_lines,
     deployer,
@@ -35,7 +35,7 @@ from jobferry.cli.session import (
     release_session,
 )
 from jobferry.domain.enums import TaskStatus
-from jobferry.domain.releases import TaskType, UpdateType
+from jobferry.domain.releases import DeployStatus, TaskType, UpdateType
 
 app = typer.Typer(
     help="Releases (enterprise mode): pending items, release packages, deploy and cancel.",
@@ -393,7 +393,12 @@ def deploy(
     if not production_confirmed(s, yes, "releases deploy", question):
         return
     body = {"package_ids": [package_id], "startup_mode": 0 if no_start else 1}
-    answer = mapping(factory_call(s.client(), "POST", "/release-packages/deploy", body))
+    try:
+        answer = mapping(factory_call(s.client(), "POST", "/release-packages/deploy", body))
+    except ApiError as exc:
+        if exc.code != "DLF.20990" or not _said_released(s, package_id):
+            raise
+        return
     details = [mapping(d) for d in answer.get("deploy_package_details") or []]
     task_id = str(details[0].get("asy_task_id")) if details else ""
     end_with_task(
@@ -405,6 +410,24 @@ def deploy(
         what=f"package {package_id}",
         package=package_id,
     )
+
+
+def _said_released(s: Session, package_id: str) -> bool:
+    """Whether the package was released and production holds it (not rolled back since, or
+    restored to it): a deploy run again (a pipeline's step retried) says so, exit 0."""
+    answer = mapping(factory_call(s.client(), "GET", f"/release-packages/{segment(package_id)}"))
+    package = mapping(answer.get("release_package"))
+    holds = not package.get("rolled_back") or package.get("restored")
+    if package.get("deploy_status") != DeployStatus.SUCCESS or not holds:
+        return False
+    s.output.finish(
+        {"deploy": None, "releasedBefore": package},
+        ExitCode.OK,
+        f"Nothing to do: package {package_id} was released already "
+        f"({moment(package.get('deploy_timestamp'))} by {package.get('deploy_user_name')}, task "
+        f"{package.get('asy_task_id')}).",
+    )
+    return True
 
 
 @app.command("cancel")
