@@ -107,12 +107,9 @@ def end_with_task(
     ok = task.get("status") == TaskStatus.SUCCESSFUL
     said = str(task.get("message"))
     if not ok:  # a refusal's fix in this CLI's commands, when the task says which
-        said = refusal_text(said, mapping(task.get("result")))
-        fix = (
-            policy_fix(mapping(task.get("result")), package, s.workspace_arg())
-            if package is not None
-            else ""
-        )
+        result_of = mapping(task.get("result"))
+        said = refusal_text(said, result_of)
+        fix = policy_fix(result_of, package, s.workspace_arg()) if package is not None else ""
         if fix:
             said = f"{said.rstrip().rstrip('.')}.{fix}"
     s.output.finish(
