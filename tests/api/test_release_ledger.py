@@ -162,3 +162,27 @@ def test_a_release_rollback_asked_to_respond_async_is_a_task_of_the_production_s
     ledger = api.call("GET", "/factory/release-ledger", workspace=ws, version="v2").json()
     assert ledger["entries"][0]["action"] == "rollback"
     assert ledger["entries"][0]["entry_id"] == ended["result"]["entryId"]
+
+
+def test_the_ledger_answers_a_page_of_entries_with_their_total(
+    api: SignedClient, services: Services
+) -> None:
+    team, _, _ = released_twice(services, "paged")
+    ws = team.workspace_id
+
+    def read(**query: str) -> dict[str, object]:
+        answer = api.call("GET", "/factory/release-ledger", workspace=ws, version="v2", query=query)
+        assert answer.status_code == 200, answer.text
+        found: dict[str, object] = answer.json()
+        return found
+
+    whole, newest, older = read(), read(limit="1"), read(limit="1", offset="1")
+    assert [e["package_name"] for e in newest["entries"]] == ["paged_two"]  # type: ignore[attr-defined,index]
+    assert [e["package_name"] for e in older["entries"]] == ["paged_one"]  # type: ignore[attr-defined,index]
+    assert whole["total"] == newest["total"] == older["total"] == 2
+    assert newest["production"] == older["production"] == whole["production"]
+    refused = api.call(
+        "GET", "/factory/release-ledger", workspace=ws, version="v2", query={"limit": "101"}
+    )
+    assert refused.status_code == 400, refused.text
+    assert "limit" in refused.json()["error_msg"]

@@ -54,6 +54,12 @@ def test_the_ledger_a_restore_and_a_rollback(cli: Cli, tmp_path: Path) -> None:
     assert shown.exit_code == 0, shown.output
     assert "led_a" in shown.stdout
     assert "led_b" in shown.stdout
+    assert "The newest" not in shown.stdout  # every entry shown
+    newest = deployer("releases", "ledger", "--limit", "1")
+    assert newest.exit_code == 0, newest.output
+    assert f"{second} led_b" in newest.stdout
+    assert f"{first} led_a" not in newest.stdout  # an older entry, past the limit
+    assert "The newest 1 of 2 entries; --limit shows up to 100" in " ".join(newest.stdout.split())
     exported = deployer("releases", "ledger", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(exported.stdout)))
     assert {(r["kind"], r["name"]) for r in rows} >= {("job", "led_a"), ("job", "led_b")}

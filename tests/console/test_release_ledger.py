@@ -7,6 +7,9 @@ from __future__ import annotations
 import re
 import time
 
+import pytest
+
+from jobferry.console import ledger as console_ledger
 from jobferry.domain.releases import StartupMode
 from jobferry.package.approvals import sign_statement
 from jobferry.package.keys import generate_key_pair
@@ -107,3 +110,28 @@ def test_the_ledger_page_shows_a_signed_release_taken_in(
     page = browser.get(f"/console/w/{team.workspace_id}/release-ledger")
     assert_page(page, 200, "carried", "signed release taken in", "daily")
     assert "/releases/packages/" not in page.text  # it has no package here to link
+
+
+def test_the_ledger_page_shows_a_page_of_entries_newest_first(
+    browser: Browser, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A workspace releasing daily holds thousands of entries: the page draws a page of them,
+    # says how many there are and links the older ones; what production holds stays whole.
+    monkeypatch.setattr(console_ledger, "ENTRIES_PAGE", 2)
+    team = connected_team(services)
+    for n in range(3):
+        submit_job(services, team.developer, f"job_{n}")
+        release(services, team, f"pkg_{n}", StartupMode.LEAVE)
+    url = f"/console/w/{team.workspace_id}/release-ledger"
+
+    newest = browser.get(url)
+    assert_page(newest, 200, "pkg_2", "pkg_1", "1–2 of 3", "Older")
+    assert "pkg_0" not in newest.text.split("<h2>Entries</h2>")[1]
+    assert all(f"<td>job_{n}</td>" in newest.text for n in range(3))  # in production
+
+    older = browser.get(url, params={"offset": "2"})
+    assert_page(older, 200, "pkg_0", "3–3 of 3", "Newer")
+    assert "pkg_2" not in older.text.split("<h2>Entries</h2>")[1]
+
+    past = browser.get(url, params={"offset": "40"})
+    assert_page(past, 200, "past the last of the 3 entries")

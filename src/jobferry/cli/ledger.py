@@ -202,11 +202,18 @@ def ledger_command(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write it to FILE.")
     ] = None,
+    limit: Annotated[
+        int,
+        typer.Option(
+            "--limit", min=1, max=100, metavar="N", help="How many of the newest entries shown."
+        ),
+    ] = 20,
     workspace: WorkspaceOption = None,
     json_mode: JsonOption = False,
 ) -> None:
-    """The release ledger: every release, rollback and restore (package, plan hash, approvers,
-    deployer, start mode, when, each object's version) and what production held at --at."""
+    """The release ledger: its newest releases, rollbacks and restores (package, plan hash,
+    approvers, deployer, start mode, when, each object's version) and what production held at
+    --at; --format json|csv or --json: every entry."""
     s = release_session(ctx, json_mode, workspace)
     if shape not in ("", "json", "csv"):
         raise CommandError(f"--format '{shape}' is not json or csv.")
@@ -214,11 +221,12 @@ def ledger_command(
         text = s.client().text("/factory/release-ledger", query=_query(at, "csv"), api="v2")
         _write(s, output, text)
         return
-    answer = mapping(factory_call(s.client(), "GET", "/release-ledger", at=at))
     if shape == "json" or s.output.json_mode or output is not None:
+        answer = mapping(factory_call(s.client(), "GET", "/release-ledger", at=at))
         _write(s, output, None, answer)
         return
-    _show(s, answer)
+    page = {"limit": limit, "offset": 0}
+    _show(s, mapping(factory_call(s.client(), "GET", "/release-ledger", at=at, **page)))
 
 
 def _query(at: str | None, shape: str) -> dict[str, str]:
@@ -276,6 +284,12 @@ def _show(s: Session, answer: dict[str, Any]) -> None:
         "plan hash",
     )
     s.output.table(columns, rows, title=f"Release ledger ({when})", empty="no releases")
+    total = answer.get("total")
+    if isinstance(total, int) and total > len(rows):
+        s.output.note(
+            f"The newest {len(rows)} of {total:,} entries; --limit shows up to 100, and "
+            "--at WHEN the ledger as it stood then (the entries made by then)."
+        )
     held = [
         (
             o.get("name"),

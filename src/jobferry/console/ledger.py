@@ -31,6 +31,10 @@ from jobferry.web import attachment
 
 router = APIRouter()
 
+ENTRIES_PAGE = 20
+"""Entries a page of the ledger shows, newest first: a workspace releasing daily for years
+holds thousands, each with its objects."""
+
 SCHEDULING = {
     int(StartupMode.START): "jobs started",
     int(StartupMode.LEAVE): "left as it was",
@@ -61,6 +65,12 @@ class LedgerContext(PageContext):
     restore_entry: int | None = None
     scheduling: dict[int, str] = field(default_factory=lambda: dict(SCHEDULING))
     """An entry's startup mode in words (``SCHEDULING``)."""
+    newest_name: str = ""
+    """The package name of the ledger's newest entry (the one *Roll back* undoes)."""
+    offset: int = 0
+    """Where the page of entries starts, counted from the newest."""
+    size: int = 0
+    """Entries a page (``ENTRIES_PAGE``)."""
 
 
 def _view(
@@ -74,8 +84,10 @@ def _view(
 ) -> Response:
     """The ledger now, or at the moment asked, with what an action did or why it failed."""
     asked = _asked(request)
+    start = _offset(request)
     try:
-        view = page.services.ledger.ledger(page.scope, parse_moment(asked))
+        moment = parse_moment(asked)
+        view = page.services.ledger.ledger(page.scope, moment, (ENTRIES_PAGE, start))
     except JobferryError as exc:
         context = LedgerContext(page=page, ledger={}, asked=asked, error=said(exc))
         return render(request, context, status_code=exc.status)
@@ -93,8 +105,18 @@ def _view(
         plan=plan,
         objects=plan_objects(plan, page.scope.workspace.name) if plan else None,
         restore_entry=entry,
+        newest_name=(view.newest.package_name or "") if view.newest else "",
+        offset=start,
+        size=ENTRIES_PAGE,
     )
     return render(request, context, status_code=status or (400 if error else 200))
+
+
+def _offset(request: Request) -> int:
+    """The page's start (``offset``, a multiple of the page), 0 when absent or not a number."""
+    text = (request.query_params.get("offset") or "").strip()
+    number = int(text) if text.isdigit() and len(text) < 10 else 0
+    return number // ENTRIES_PAGE * ENTRIES_PAGE
 
 
 def _undoable(page: Page, view: LedgerAt) -> tuple[bool, tuple[int, ...]]:
@@ -102,12 +124,12 @@ def _undoable(page: Page, view: LedgerAt) -> tuple[bool, tuple[int, ...]]:
     not past ``JOBFERRY_ROLLBACK_DAYS``), and the earlier signed releases taken in they may
     restore production to."""
     entries = [e for e, _ in view.entries]
-    if page.scope.role not in DEPLOY_ROLES or not entries:
+    if page.scope.role not in DEPLOY_ROLES or view.newest is None:
         return False, ()
     taken_in = [e.id for e in entries if e.action == DEPLOY and e.source_id is not None]
-    newest = entries[-1].id
-    rollback = newest in taken_in and not view.newest_expired
-    return rollback, tuple(e for e in reversed(taken_in) if e != newest)
+    last = view.newest
+    rollback = last.action == DEPLOY and last.source_id is not None and not view.newest_expired
+    return rollback, tuple(e for e in reversed(taken_in) if e != last.id)
 
 
 def _asked(request: Request) -> str:

@@ -10,7 +10,7 @@ this module.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import (
@@ -22,7 +22,9 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    and_,
     delete,
+    func,
     insert,
     select,
 )
@@ -259,13 +261,51 @@ def contents(tx: Tx, workspace_id: str, hashes: Sequence[str]) -> dict[str, str]
     return found
 
 
-def entries(tx: Tx, workspace_id: str, at: int | None = None) -> list[EntryRecord]:
-    """The workspace's entries in the order they were made (``at``: those made by then)."""
+def entries(
+    tx: Tx, workspace_id: str, at: int | None = None, page: tuple[int, int] | None = None
+) -> list[EntryRecord]:
+    """The workspace's entries in the order they were made (``at``: those made by then;
+    ``page``: only (limit, offset) of them counted from the newest)."""
     query = select(_e).where(_e.c.workspace_id == workspace_id)
     if at is not None:
         query = query.where(_e.c.at <= at)
-    rows = tx.conn.execute(query.order_by(_e.c.id))
-    return [record(EntryRecord, r) for r in rows]
+    if page is None:
+        return [record(EntryRecord, r) for r in tx.conn.execute(query.order_by(_e.c.id))]
+    limit, offset = page
+    rows = tx.conn.execute(query.order_by(_e.c.id.desc()).limit(limit).offset(offset))
+    return [record(EntryRecord, r) for r in reversed(list(rows))]
+
+
+def count_entries(tx: Tx, workspace_id: str, at: int | None = None) -> int:
+    """How many entries the workspace's ledger holds (``at``: made by then)."""
+    query = select(func.count()).select_from(_e).where(_e.c.workspace_id == workspace_id)
+    if at is not None:
+        query = query.where(_e.c.at <= at)
+    return int(tx.conn.execute(query).scalar() or 0)
+
+
+def entries_by_id(tx: Tx, workspace_id: str, ids: Iterable[int]) -> list[EntryRecord]:
+    """These entries of the workspace (ids it does not hold are left out)."""
+    found: list[EntryRecord] = []
+    for part in chunks(sorted(set(ids)), tx.chunk):
+        rows = tx.conn.execute(
+            select(_e).where(_e.c.workspace_id == workspace_id, _e.c.id.in_(part))
+        )
+        found.extend(record(EntryRecord, r) for r in rows)
+    return found
+
+
+def newest_states(tx: Tx, workspace_id: str, at: int | None = None) -> list[ObjectState]:
+    """The newest state the workspace's entries (``at``: made by then) left of each object
+    (kind and uid) they touched, by entry: one row an object, however long the ledger."""
+    newest = select(_o.c.kind, _o.c.uid, func.max(_o.c.entry_id).label("entry_id"))
+    newest = newest.join(_e, _e.c.id == _o.c.entry_id).where(_e.c.workspace_id == workspace_id)
+    if at is not None:
+        newest = newest.where(_e.c.at <= at)
+    last = newest.group_by(_o.c.kind, _o.c.uid).subquery()
+    on = (_o.c.entry_id == last.c.entry_id, _o.c.kind == last.c.kind, _o.c.uid == last.c.uid)
+    rows = tx.conn.execute(select(_o).join(last, and_(*on)))
+    return sorted((record(ObjectState, r) for r in rows), key=lambda s: (s.entry_id, s.kind, s.uid))
 
 
 def entry_of(tx: Tx, workspace_id: str, entry_id: int) -> EntryRecord | None:

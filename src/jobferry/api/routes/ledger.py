@@ -8,6 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from jobferry.api.auth import ScopeDep
+from jobferry.api.paging import PagingDep
 from jobferry.api.presenters import ledger as present
 from jobferry.api.routes.releases import package_id_of
 from jobferry.api.wire import (
@@ -22,6 +23,7 @@ from jobferry.api.wire import (
 )
 from jobferry.errors import InvalidRequestError
 from jobferry.services.releases.ledger import ledger_csv, ledger_document, parse_moment
+from jobferry.services.support.paging import page
 from jobferry.web import attached, runner_of, services_of
 
 router = APIRouter(prefix="/v2/{project_id}/factory", tags=["factory v2: releases"])
@@ -92,12 +94,17 @@ def _restore_body(raw: bytes) -> tuple[bool, str | None]:
 
 
 @router.get("/release-ledger", summary="the release ledger at a moment (extension)")
-def release_ledger(request: Request, scope: ScopeDep) -> Response:
+def release_ledger(request: Request, scope: ScopeDep, paging: PagingDep) -> Response:
     at = parse_moment(request.query_params.get("at"))
     shape = request.query_params.get("format") or "json"
     if shape not in ("json", "csv"):
         raise InvalidRequestError(f"format '{shape}' is not json or csv.", parameter="format")
-    view = services_of(request).ledger.ledger(scope, at)
+    services = services_of(request)
+    asked = None
+    if paging.limit is not None or paging.offset is not None:
+        p = page(paging.limit or "100", paging.offset, services.settings.offset_mode)
+        asked = (p.limit, p.skip)
+    view = services.ledger.ledger(scope, at, asked)
     if shape == "csv":
         return attached(ledger_csv(view), "release-ledger.csv", "text/csv; charset=utf-8")
     return json(ledger_document(view))

@@ -17,7 +17,8 @@
   package released in the import's own transaction; an import submitting into development
   keeps its pending items).
 - ``ledger``: the release ledger, one entry per release, rollback and restore with the state
-  it left every object (definitions kept by hash), read as "what production held at D";
+  it left every object (definitions kept by hash); ``ledger_view``: the ledger read back a
+  page of entries at a time with what production held at D, as JSON and CSV;
   ``rollback``: the last release rolled back through the import's rollback (``scheduling``:
   refused while a job it wrote runs otherwise than it left it); ``restore``:
   production planned and applied back to the state right after an earlier release.

@@ -14,24 +14,27 @@ D" is the same replay up to D.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from jobferry.domain.bounds import LAST_MOMENT_MS
 from jobferry.domain.enums import JobStatus, ObjectKind, PlanAction
-from jobferry.errors import InvalidRequestError
 from jobferry.services.context import Scope, now_ms
+from jobferry.services.releases.ledger_view import (
+    LedgerAt,
+    entry_document,
+    ledger_at,
+    ledger_csv,
+    ledger_document,
+    parse_moment,
+    rollback_expired,
+)
 from jobferry.services.releases.production import production_scope
 from jobferry.storage import Database, Tx
 from jobferry.storage import jobs as job_repo
 from jobferry.storage import ledger as repo
-from jobferry.storage.importing import expiry as expiry_repo
 from jobferry.storage.importing import ledger as promotion_repo
 from jobferry.storage.importing import plans as plan_repo
 from jobferry.storage.importing import rollbacks as change_repo
@@ -49,9 +52,10 @@ RECORDED = tuple(_READERS)
 """The kinds a ledger entry records (jobs and scripts)."""
 
 JOB, CREATE = ObjectKind.JOB.value, PlanAction.CREATE.value
-DAY_MS = 86_400_000
 Key = tuple[str, str, str]
 """(kind, development uid, name in development) of an object a release touches."""
+
+__all__ = ["LedgerAt", "entry_document", "ledger_csv", "ledger_document", "parse_moment"]
 
 
 def content_hash(document: str) -> str:
@@ -208,60 +212,6 @@ def replay(tx: Tx, entries: Sequence[EntryRecord]) -> dict[tuple[str, str], Obje
 
 
 @dataclass(frozen=True)
-class LedgerAt:
-    """The ledger as it stood at a moment: its entries (oldest first) with the states each
-    left, and what production held then of every object a release ever touched."""
-
-    at: int | None
-    entries: tuple[tuple[EntryRecord, tuple[ObjectState, ...]], ...]
-    production: tuple[ObjectState, ...]
-    newest_expired: bool = False
-    """The newest entry's import is past ``JOBFERRY_ROLLBACK_DAYS``: it cannot be rolled back."""
-
-
-def _expired(tx: Tx, entry: EntryRecord | None) -> bool:
-    """Whether the rollback of ``entry``'s import expired (``JOBFERRY_ROLLBACK_DAYS``)."""
-    task = entry.task_id if entry is not None else None
-    return bool(task) and bool(expiry_repo.expiries_of(tx, [str(task)]))
-
-
-def ledger_at(tx: Tx, workspace_id: str, at: int | None) -> LedgerAt:
-    """The workspace's ledger as it stood at ``at`` (epoch ms; ``None``: now)."""
-    made = repo.entries(tx, workspace_id, at)
-    objects = repo.objects_of(tx, [e.id for e in made])
-    by_entry: dict[int, list[ObjectState]] = {}
-    state: dict[tuple[str, str], ObjectState] = {}
-    for found in objects:
-        by_entry.setdefault(found.entry_id, []).append(found)
-        state[(found.kind, found.uid)] = found
-    held = sorted(_newest_by_name(state.values()), key=lambda s: (s.kind, s.name))
-    return LedgerAt(
-        at,
-        tuple((e, tuple(by_entry.get(e.id, ()))) for e in made),
-        tuple(held),
-        _expired(tx, made[-1] if made else None),
-    )
-
-
-def _newest_by_name(states: Iterable[ObjectState]) -> list[ObjectState]:
-    """What production holds of each name: the newest state any identity left of it, kept
-    if a put. One object may have two identities: one released from the development side,
-    then the same name taken in from another server's signed release (an import matches by
-    name), or the other way round. A put beats a delete of the same entry (a name freed and
-    taken again)."""
-    newest: dict[tuple[str, str], ObjectState] = {}
-    for state in states:
-        key = (state.kind, state.name)
-        other = newest.get(key)
-        if other is None or (state.entry_id, state.action == PUT) > (
-            other.entry_id,
-            other.action == PUT,
-        ):
-            newest[key] = state
-    return [state for state in newest.values() if state.action == PUT]
-
-
-@dataclass(frozen=True)
 class PackageInLedger:
     """Where a package stands in the ledger: its release's entry (``None``: the ledger
     recorded no release of it) and the workspace's newest entry."""
@@ -292,12 +242,15 @@ class LedgerService:
 
     db: Database
 
-    def ledger(self, scope: Scope, at: int | None = None) -> LedgerAt:
-        """The ledger as it stood at ``at`` (epoch ms; ``None``: now): anyone who reads the
-        workspace's packages reads it."""
+    def ledger(
+        self, scope: Scope, at: int | None = None, page: tuple[int, int] | None = None
+    ) -> LedgerAt:
+        """The ledger as it stood at ``at`` (epoch ms; ``None``: now), every entry or ``page``
+        (limit, offset) of them from the newest: anyone who reads the workspace's packages
+        reads it."""
         with self.db.transaction(readonly=True) as tx:
             production_scope(tx, scope, releasing=False)
-            return ledger_at(tx, scope.workspace.id, at)
+            return ledger_at(tx, scope.workspace.id, at, page)
 
     def of_package(self, scope: Scope, package_id: int) -> PackageInLedger:
         """Where ``package_id``'s release stands in the ledger (read as :meth:`ledger`)."""
@@ -305,136 +258,4 @@ class LedgerService:
             production_scope(tx, scope, releasing=False)
             released = repo.entry_of_package(tx, scope.workspace.id, package_id)
             last = repo.last_entry(tx, scope.workspace.id)
-            return PackageInLedger(released, last, _expired(tx, released))
-
-
-def parse_moment(value: str | None) -> int | None:
-    """``at`` as epoch ms: epoch milliseconds (to the end of year 9999, the last moment a
-    time can be written as), an ISO-8601 time (with a zone, or UTC when it names none) or a
-    date (the end of that day, UTC); ``None`` when absent."""
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    if text.isdigit():
-        if int(text) > LAST_MOMENT_MS:
-            raise InvalidRequestError(
-                f"at {text} is out of range: epoch milliseconds go to {LAST_MOMENT_MS} "
-                "(9999-12-31T23:59:59.999Z); give a moment up to then.",
-                parameter="at",
-            )
-        return int(text)
-    try:
-        if len(text) == 10:
-            day = datetime.fromisoformat(text).replace(tzinfo=UTC)
-            return int(day.timestamp() * 1000) + DAY_MS - 1
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise InvalidRequestError(
-            f"at '{text}' is not a moment: give epoch milliseconds, an ISO-8601 time such as "
-            "2026-11-26T08:00:00+08:00 (UTC when it names no zone) or a date such as "
-            "2026-11-26 (its end, UTC).",
-            parameter="at",
-        ) from exc
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp() * 1000)
-
-
-def _iso(epoch_ms: int) -> str:
-    # Whole milliseconds from the epoch, not seconds as a float (which loses the last
-    # millisecond of times far from 1970).
-    moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=epoch_ms)
-    return moment.isoformat(timespec="milliseconds")
-
-
-def _state(found: ObjectState) -> dict[str, Any]:
-    return {
-        "kind": found.kind,
-        "uid": found.uid,
-        "name": found.name,
-        "action": found.action,
-        "version": found.version,
-        "sha256": found.sha256,
-    }
-
-
-def entry_document(entry: EntryRecord, objects: Sequence[ObjectState]) -> dict[str, Any]:
-    """One entry as the API, the command line and the console show it (snake_case)."""
-    return {
-        "entry_id": entry.id,
-        "action": entry.action,
-        "package_id": str(entry.package_id) if entry.package_id is not None else None,
-        "package_name": entry.package_name,
-        "plan_id": entry.plan_id,
-        "plan_hash": entry.plan_hash,
-        "approvers": entry.approver_list(),
-        "approvals": json.loads(entry.approvals),
-        "deployer": entry.deployer,
-        "startup_mode": entry.startup_mode,
-        "at": entry.at,
-        "at_iso": _iso(entry.at),
-        "task_id": entry.task_id,
-        "target_entry": entry.target_entry,
-        "source_workspace_id": entry.source_id,
-        "objects": [_state(o) for o in objects],
-    }
-
-
-def ledger_document(view: LedgerAt) -> dict[str, Any]:
-    """The ledger at a moment: its entries, newest first, and what production held then."""
-    return {
-        "at": view.at,
-        "at_iso": _iso(view.at) if view.at is not None else None,
-        "entries": [entry_document(e, objects) for e, objects in reversed(view.entries)],
-        "production": [{**_state(o), "entry_id": o.entry_id} for o in view.production],
-    }
-
-
-CSV_COLUMNS = (
-    "kind",
-    "name",
-    "uid",
-    "version",
-    "sha256",
-    "entry_id",
-    "action",
-    "package_id",
-    "package_name",
-    "plan_hash",
-    "approvers",
-    "approved_by",
-    "deployer",
-    "startup_mode",
-    "at",
-)
-
-
-def ledger_csv(view: LedgerAt) -> str:
-    """What production held at the moment, one object a row with the entry that put it
-    there (the ledger's export; the JSON holds every entry too)."""
-    by_id = {e.id: e for e, _ in view.entries}
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for o in view.production:
-        e = by_id[o.entry_id]
-        writer.writerow(
-            (
-                o.kind,
-                o.name,
-                o.uid,
-                o.version if o.version is not None else "",
-                o.sha256 or "",
-                e.id,
-                e.action,
-                e.package_id if e.package_id is not None else "",
-                e.package_name or "",
-                e.plan_hash or "",
-                " ".join(a.get("user_name", "") for a in e.approver_list()),
-                " ".join(f"{a['user_name']}:{a['key_id']}" for a in json.loads(e.approvals)),
-                e.deployer,
-                e.startup_mode if e.startup_mode is not None else "",
-                _iso(e.at),
-            )
-        )
-    return out.getvalue()
+            return PackageInLedger(released, last, rollback_expired(tx, released))
