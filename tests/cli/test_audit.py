@@ -3,7 +3,9 @@ reach the server as its query, and a time is a span back from now or a UTC date 
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -15,6 +17,7 @@ from jobferry.storage import audit as audit_repo
 from jobferry.storage.audit import DroppedAudit
 from support.builders import make_job, make_script
 from support.cli import Cli
+from support.planning import jobs_with_dependencies
 
 
 def test_audit_lists_an_objects_history_newest_first(cli: Cli) -> None:
@@ -107,3 +110,27 @@ def test_a_window_before_what_the_server_keeps_says_its_entries_were_dropped(cli
     assert "Entries before 2025-01-01 00:00:00 UTC were dropped" in " ".join(kept.output.split())
     assert "daily_sales" in kept.stdout
     assert "were dropped" not in recent.output  # a window inside what is kept lost nothing
+
+
+def test_an_objects_history_lists_the_imports_that_changed_it(cli: Cli, tmp_path: Path) -> None:
+    # An import writes one audit line for its whole package: the object's search also lists
+    # what each import (apply -f here; a promotion or a release alike) did to it.
+    ws = cli.remote.new_workspace("applied", "dws_conn", "ssh_conn")
+    for kind, name, document in jobs_with_dependencies(make_job("daily_sales")):
+        (tmp_path / f"{kind}s").mkdir(exist_ok=True)
+        (tmp_path / f"{kind}s" / f"{name}.json").write_text(json.dumps(document))
+    applied = cli("apply", "-f", str(tmp_path), "--yes", workspace=ws)
+    assert applied.exit_code == 0, applied.output
+
+    wide = {"COLUMNS": "250"}
+    listed = cli("audit", "--object", "daily_sales", "--since", "1d", workspace=ws, env=wide)
+    assert listed.exit_code == 0, listed.output
+    text = " ".join(listed.stdout.split())
+    assert "Imports that changed daily_sales, newest first" in text
+    assert "No line of the audit log names daily_sales besides the imports below." in text
+    row = next(line for line in listed.stdout.splitlines() if "job daily_sales" in line)
+    assert "CREATE" in row
+    assert "Import the jobs from folder" in text  # the import's task, by its title
+    assert "jobferry tasks show TASK lists every object an import changed" in text
+    found = cli.json("audit", "--object", "daily_sales_sql", workspace=ws)["imports"]
+    assert [(i["objectKind"], i["action"]) for i in found] == [("script", "CREATE")]

@@ -114,6 +114,7 @@ def audit_command(
     if items is None:
         return
     asked = any(value is not None for value in query.values())
+    imports = [mapping(i) for i in answer.get("imports") or []]
     out.table(
         ("time (UTC)", "by", "action", "object", "detail"),
         [
@@ -126,10 +127,36 @@ def audit_command(
             )
             for e in items
         ],
-        empty=_nothing(s.workspace_label(), asked, mapping(answer.get("dropped"))),
+        empty=(
+            f"No line of the audit log names {object_name} besides the imports below."
+            if imports
+            else _nothing(s.workspace_label(), asked, mapping(answer.get("dropped")))
+        ),
     )
+    if imports:
+        _imports(out, imports, str(object_name))
     where = in_workspace(s.workspace_arg()) if object_name and not out.json_mode else ""
-    _notes(out, answer, items, object_name, where)
+    _notes(out, answer, items, object_name, where, bool(imports))
+
+
+def _imports(out: Output, imports: list[dict[str, Any]], name: str) -> None:
+    """The imports (promotions, releases, ``apply -f``) that changed the object, newest
+    first: what the audit log's one line per package does not say."""
+    out.table(
+        ("time (UTC)", "by", "object", "action", "task", "import"),
+        [
+            (
+                epoch_ms(i.get("time")),
+                i.get("actor"),
+                f"{i.get('objectKind')} {i.get('objectName')}",
+                f"{i.get('action')}{' (rolled back)' if i.get('rolledBack') else ''}",
+                i.get("taskId"),
+                i.get("taskName"),
+            )
+            for i in imports
+        ],
+        title=f"Imports that changed {name}, newest first",
+    )
 
 
 def _notes(
@@ -138,8 +165,9 @@ def _notes(
     items: list[dict[str, Any]],
     object_name: str | None,
     where: str,
+    imports: bool = False,
 ) -> None:
-    """What the table leaves unsaid: entries dropped before the window, more than shown, and
+    """What the tables leave unsaid: entries dropped before the window, more than shown, and
     (of one object) that imports are logged per package; ``where``: the commands' ``-w``."""
     dropped = mapping(answer.get("dropped"))
     if dropped and items:
@@ -150,7 +178,9 @@ def _notes(
             f"The newest {len(items)} of {total} entries; --limit shows up to 100, and --object, "
             "--user, --action, --since and --until narrow them."
         )
-    if object_name is not None:  # an empty answer must not read "nobody changed it"
+    if object_name is not None and imports:
+        out.note(f"jobferry tasks show TASK{where} lists every object an import changed.")
+    elif object_name is not None:  # an empty answer must not read "nobody changed it"
         out.note(
             "An import (a promotion, apply -f) is logged once, as its package (import.apply), "
             f"not per object: jobferry jobs show {quoted(object_name)}{where} says which import "

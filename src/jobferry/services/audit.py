@@ -125,19 +125,47 @@ class AuditService:
             total, [_entry(entry_id, r) for entry_id, r in rows], mark if reaches else None
         )
 
-    def imports_of(self, scope: Scope, kind: str, name: str) -> list[ObjectImport]:
-        """The newest imports (promotions among them) that created, overwrote or renamed the
-        job, script or resource named ``name`` now (found by its id, so under older names too):
-        what its audit lines do not say one by one (an import writes one line for its whole
-        package). An object deleted since is not found: its own audit lines remain."""
+    def imports_of(
+        self, scope: Scope, kind: str | None, name: str, query: AuditQuery = AuditQuery()
+    ) -> list[ObjectImport]:
+        """The newest imports (promotions and releases among them) that created, overwrote or
+        renamed the job, script or resource named ``name`` now (of every kind when ``kind`` is
+        ``None``; found by its id, so under older names too), started within ``query``'s
+        window: what its audit lines do not say one by one (an import writes one line for its
+        whole package). An object deleted since is not found: its own audit lines remain."""
         scope.require((Role.ADMIN,), "read the audit log")
+        window = (query.since, query.until)
+        kinds = [kind] if kind else [k.value for k in HISTORY_KINDS]
         with self.db.transaction(readonly=True) as tx:
-            object_id = _object_id(tx, scope.workspace.id, kind, name)
-            if object_id is None:
-                return []
-            changes = history.changes_of(tx, scope.workspace.id, kind, object_id, IMPORTS_SHOWN)
-            undone = rolled_back_among(tx, sorted({c.task_id for c in changes}))
-        return [ObjectImport(*change, rolled_back=change.task_id in undone) for change in changes]
+            changes: list[tuple[str, history.ObjectChange]] = []
+            for each in kinds:
+                object_id = _object_id(tx, scope.workspace.id, each, name)
+                if object_id is not None:
+                    found = history.changes_of(
+                        tx, scope.workspace.id, each, object_id, IMPORTS_SHOWN, window
+                    )
+                    changes += [(each, c) for c in found]
+            changes.sort(key=lambda kc: kc[1].at, reverse=True)
+            changes = changes[:IMPORTS_SHOWN]
+            undone = rolled_back_among(tx, sorted({c.task_id for _, c in changes}))
+        return [_object_import(k, c, c.task_id in undone) for k, c in changes]
+
+
+HISTORY_KINDS = (ObjectKind.JOB, ObjectKind.SCRIPT, ObjectKind.RESOURCE)
+"""The kinds of object whose imports an object's history lists."""
+
+
+def _object_import(kind: str, change: history.ObjectChange, undone: bool) -> ObjectImport:
+    return ObjectImport(
+        change.task_id,
+        change.action,
+        change.name,
+        change.at,
+        change.by,
+        undone,
+        kind,
+        change.title,
+    )
 
 
 IMPORTS_SHOWN = 50
@@ -147,8 +175,8 @@ IMPORTS_SHOWN = 50
 @dataclass(frozen=True)
 class ObjectImport:
     """An import that changed one object: its task, what it did (``CREATE``, ``OVERWRITE``,
-    ``RENAME``, ``DELETE``), the name it wrote, when and by whom, and whether it was rolled
-    back since."""
+    ``RENAME``, ``DELETE``), the name it wrote, when and by whom, whether it was rolled back
+    since, the object's kind and the task's title."""
 
     task_id: str
     action: str
@@ -156,6 +184,9 @@ class ObjectImport:
     at: int
     by: str
     rolled_back: bool
+    kind: str = ""
+    title: str = ""
+    """The import task's name: a route's promotion, a release, a package's file."""
 
 
 def _object_id(tx: Tx, workspace_id: str, kind: str, name: str) -> str | None:

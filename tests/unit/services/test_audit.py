@@ -125,3 +125,33 @@ def test_an_objects_imports_are_listed_newest_first_with_their_rollbacks(
     assert services.audit.imports_of(prod, "connection", "dws_conn") == []
     scripts = services.audit.imports_of(prod, "script", "daily_sql")
     assert [i.task_id for i in scripts] == [created.id]  # the second left it as it was
+
+
+def test_an_objects_imports_of_every_kind_within_a_window_name_their_task(
+    services: Services, tmp_path: Path
+) -> None:
+    # "What happened to daily_sql this month?" without knowing its kind: the imports that
+    # changed it (one audit line each, for their whole package) with their task's title.
+    prod = workspace(services, "prod")
+    first = write_objects(tmp_path / "a.zip", jobs_with_dependencies(make_job("daily")))
+    created = import_package(services, prod, first)
+    script = make_script("daily_sql", content="select 2;")
+    objects = [
+        (k, n, script if n == "daily_sql" else d)
+        for k, n, d in jobs_with_dependencies(make_job("daily"))
+    ]
+    overwrote = import_package(
+        services, prod, write_objects(tmp_path / "b.zip", objects), sameNamePolicy="OVERWRITE"
+    )
+    started = overwrote.start_time
+
+    found = services.audit.imports_of(prod, None, "daily_sql")
+    assert [(i.task_id, i.kind, i.action) for i in found] == [
+        (overwrote.id, "script", "OVERWRITE"),
+        (created.id, "script", "CREATE"),
+    ]
+    assert found[0].title == overwrote.name
+    recent = services.audit.imports_of(prod, None, "daily_sql", AuditQuery(since=started))
+    assert [i.task_id for i in recent] == [overwrote.id]
+    before = services.audit.imports_of(prod, "script", "daily_sql", AuditQuery(until=started))
+    assert [i.task_id for i in before] == [created.id]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from jobferry.services.accounts.records import User, Workspace, WorkspaceRole
-from jobferry.services.audit import AuditEntry, AuditPage
+from jobferry.services.audit import AuditEntry, AuditPage, ObjectImport
 
 
 def workspace(ws: Workspace) -> dict[str, Any]:
@@ -77,3 +77,18 @@ def audit_page(found: AuditPage) -> dict[str, Any]:
             "message": found.dropped_said,
         }
     return doc
+
+
+def object_import(found: ObjectImport) -> dict[str, Any]:
+    """An import that changed the object an audit search names (``GET …/audit``'s
+    ``imports``)."""
+    return {
+        "taskId": found.task_id,
+        "taskName": found.title,
+        "objectKind": found.kind,
+        "objectName": found.name,
+        "action": found.action,
+        "time": found.at,
+        "actor": found.by,
+        "rolledBack": found.rolled_back,
+    }

@@ -168,4 +168,8 @@ def list_audit(
     p = page(paging.limit, paging.offset, services.settings.offset_mode)
     query = AuditQuery(object_name, object_kind, actor, action, since, until)
     found = services.audit.list_entries(scope, p.limit, p.skip, query)
-    return json(present.audit_page(found))
+    doc = present.audit_page(found)
+    if object_name:  # an import writes one line for its package: what it did to this object
+        imports = services.audit.imports_of(scope, object_kind, object_name.strip(), query)
+        doc["imports"] = [present.object_import(i) for i in imports]
+    return json(doc)

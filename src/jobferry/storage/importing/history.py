@@ -20,23 +20,36 @@ class ObjectChange(NamedTuple):
     name: str
     at: int
     by: str
+    title: str = ""
+    """The import task's name (``Promote along route …``, a release's, a package's file)."""
 
 
 def changes_of(
-    tx: Tx, workspace_id: str, kind: str, object_id: str, limit: int
+    tx: Tx,
+    workspace_id: str,
+    kind: str,
+    object_id: str,
+    limit: int,
+    window: tuple[int | None, int | None] = (None, None),
 ) -> list[ObjectChange]:
     """The newest ``limit`` imports that changed object ``object_id`` of ``kind`` (a job's
-    number, a script's or resource's id), newest first."""
+    number, a script's or resource's id), newest first; ``window``: only those started from
+    its first moment and before its second (epoch ms, either open)."""
     c, t = import_changes.c, system_tasks.c
-    rows = tx.conn.execute(
-        select(c.task_id, c.action, c.name, t.start_time, t.created_by)
+    query = (
+        select(c.task_id, c.action, c.name, t.start_time, t.created_by, t.name.label("title"))
         .join(system_tasks, t.id == c.task_id)
         .where(c.workspace_id == workspace_id, c.object_id == object_id, c.kind == kind)
-        .order_by(t.start_time.desc(), c.task_id)
-        .limit(limit)
     )
+    since, until = window
+    if since is not None:
+        query = query.where(t.start_time >= since)
+    if until is not None:
+        query = query.where(t.start_time < until)
+    rows = tx.conn.execute(query.order_by(t.start_time.desc(), c.task_id).limit(limit))
     return [
-        ObjectChange(r.task_id, r.action, r.name, int(r.start_time), r.created_by) for r in rows
+        ObjectChange(r.task_id, r.action, r.name, int(r.start_time), r.created_by, r.title)
+        for r in rows
     ]
 
 
