@@ -108,6 +108,15 @@ def test_pending_items_are_packaged_deployed_and_cancelled(
     table = deployer("releases", "list")
     assert "cancelled" in table.stdout
     assert "released" in table.stdout
+    # A page at a time, filtered by name: the note names the next page's command.
+    newest = " ".join(deployer("releases", "list", "--limit", "1").stdout.split())
+    assert "Packages 1-1 of 2, newest first; the next page: jobferry releases list --limit 1" in (
+        newest
+    )
+    older = deployer("releases", "list", "--limit", "1", "--page", "2").stdout
+    assert f"{package} " in older
+    named = deployer.json("releases", "list", "--name", "seco", "--since", "1h")
+    assert [p["package_name"] for p in named["data"]] == ["second"]
     refused = deployer("releases", "cancel", package)
     assert refused.exit_code == 1
     assert "DLF.20990" in refused.stderr

@@ -71,6 +71,7 @@ COMMANDS: dict[str, Entry] = {
             "rollback": "ledger:rollback_command",
             "restore": "ledger:restore_command",
             "ledger": "ledger:ledger_command",
+            "list": "release_list:list_packages",
         },
     ),
     "users": Entry("userkeys:users_app"),

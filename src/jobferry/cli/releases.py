@@ -20,7 +20,6 @@ from jobferry.cli.fix_terms import in_workspace
 from jobferry.cli.output import epoch_ms, mapping, moment
 from jobferry.cli.package_state import (
     deployed_lines,
-    deployer,
     policy_fix,
     restored_lines,
     rolled_back,
@@ -254,45 +253,6 @@ def create(
         f"jobferry releases deploy {answer.get('release_package_id')}"
         f"{in_workspace(s.workspace_arg())}.",
     )
-
-
-@app.command("list")
-def list_packages(
-    ctx: typer.Context,
-    status: Annotated[
-        list[int] | None,
-        typer.Option(
-            "--status",
-            metavar="N",
-            help="Only packages in this state (1 waiting, 2 released, 3 failed, 5 releasing).",
-        ),
-    ] = None,
-    workspace: WorkspaceOption = None,
-    json_mode: JsonOption = False,
-) -> None:
-    """The workspace's release packages, newest first."""
-    s = release_session(ctx, json_mode, workspace)
-    body: dict[str, Any] = {"limit": 100}
-    if status:
-        body["deploy_status_filter"] = status
-    answer = mapping(factory_call(s.client(), "POST", "/release-packages", body))
-    if s.output.json_mode:
-        s.output.emit(answer)
-        return
-    rows = [
-        (
-            p.get("package_id"),
-            p.get("package_name"),
-            state(p),
-            p.get("apply_user_name"),
-            epoch_ms(p.get("apply_timestamp")),
-            user_names(p.get("package_approvers")),
-            deployer(p),
-        )
-        for p in answer.get("data") or []
-    ]
-    columns = ("package", "name", "state", "applicant", "applied (UTC)", "approvers", "deployer")
-    s.output.table(columns, rows, empty="No release packages.")
 
 
 @app.command("show")
