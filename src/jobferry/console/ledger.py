@@ -157,7 +157,7 @@ def rollback_last(page: PageDep, form: FormDep, request: Request) -> Response:
 @router.get("/w/{workspace_id}/release-ledger.csv")
 def release_ledger_csv(page: PageDep, request: Request) -> Response:
     """What production held at the moment asked, one object a row (a download)."""
-    view = page.services.ledger.ledger(page.scope, parse_moment(_asked(request)))
+    view = page.services.ledger.ledger(page.scope, parse_moment(_asked(request)), (1, 0))
     return Response(
         ledger_csv(view),
         media_type="text/csv; charset=utf-8",
