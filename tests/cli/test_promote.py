@@ -74,7 +74,15 @@ def test_promotion_after_promotion_through_one_route(cli: Cli) -> None:
     assert newest["total"] == 2
     said = cli("routes", "history", route, "--limit", "1")
     assert said.exit_code == 0, said.output
-    assert "The newest 1 of 2 promotion(s); --limit shows up to 100." in said.output
+    assert (
+        f"Promotions 1-1 of 2, newest first; the next page: jobferry routes history {route} "
+        "--limit 1 --page 2." in " ".join(said.output.split())
+    )
+    # A route promoted 300 times: past the newest 100, a page at a time.
+    older = cli.json("routes", "history", route, "--limit", "1", "--page", "2")
+    assert [p["taskId"] for p in older["promotions"]] == [history[1]["taskId"]]
+    past = cli("routes", "history", route, "--limit", "1", "--page", "3")
+    assert "Page 3 is past the end: 2 in all." in past.output
 
 
 def test_an_override_is_for_one_run_and_said(cli: Cli) -> None:

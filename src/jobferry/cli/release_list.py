@@ -13,6 +13,7 @@ from jobferry.cli.output import epoch_ms, mapping
 from jobferry.cli.package_state import deployer, state
 from jobferry.cli.releases import factory_call, user_names
 from jobferry.cli.session import JsonOption, WorkspaceOption, release_session
+from jobferry.cli.taskpages import page_note
 
 
 def list_packages(
@@ -90,18 +91,3 @@ def _asked(
     ]
     given.append(("-w", workspace))
     return "".join(f" {option} {shlex.quote(value)}" for option, value in given if value)
-
-
-def page_note(noun: str, total: int, shown: int, at: tuple[int, int], command: str) -> str:
-    """Under a list's table: which rows the page holds of how many, and the command of the
-    next page ("" when one page holds them all)."""
-    page, limit = at
-    if not shown:
-        return f"Page {page} is past the end: {total} in all." if page > 1 and total else ""
-    if total <= shown:
-        return ""
-    first = (page - 1) * limit + 1
-    said = f"{noun} {first}-{first + shown - 1} of {total}, newest first"
-    if first + shown - 1 < total:
-        said += f"; the next page: jobferry {command} --page {page + 1}"
-    return said + "."

@@ -4,6 +4,7 @@ settings."""
 
 from __future__ import annotations
 
+import shlex
 from typing import Annotated, Any
 
 import typer
@@ -15,6 +16,7 @@ from jobferry.cli.import_options import said_setting
 from jobferry.cli.output import epoch_ms, mapping, moment
 from jobferry.cli.routes import RouteName
 from jobferry.cli.session import JsonOption, Session, session
+from jobferry.cli.taskpages import page_note, task_page
 from jobferry.domain.enums import TaskStatus
 from jobferry.domain.routes import carried_words
 
@@ -43,12 +45,16 @@ def route_history(
             "--limit", min=1, max=100, metavar="N", help="How many of the newest promotions."
         ),
     ] = 20,
+    page: Annotated[
+        int, typer.Option("--page", min=1, metavar="K", help="Which page (1: the newest).")
+    ] = 1,
     json_mode: JsonOption = False,
 ) -> None:
-    """A route's promotions, newest first: what each carried, its import, whether it was
-    rolled back."""
+    """A route's promotions, newest first, a page at a time: what each carried, its import,
+    whether it was rolled back."""
     s = session(ctx, json_mode)
-    answer = mapping(s.client().get(f"/routes/{segment(name)}/promotions", limit=limit, offset=0))
+    listed = (f"/routes/{segment(name)}/promotions", "promotions")
+    answer = task_page(s.client(), {}, limit, page, listed)
     out = s.output
     items = out.items(answer, "promotions")
     if items is None:
@@ -73,8 +79,11 @@ def route_history(
         empty="No promotions.",
     )
     total = answer.get("total", len(items))
-    if isinstance(total, int) and total > len(items):
-        out.note(f"The newest {len(items)} of {total} promotion(s); --limit shows up to 100.")
+    if isinstance(total, int):
+        again = f"routes history {shlex.quote(name)}" + (f" --limit {limit}" if limit != 20 else "")
+        said = page_note("Promotions", total, len(items), (page, limit), again)
+        if said:
+            out.note(said)
 
 
 def carried_text(promotion: dict[str, Any]) -> str:

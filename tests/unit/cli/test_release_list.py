@@ -3,7 +3,8 @@ many, and the command of the next page with the options asked again."""
 
 from __future__ import annotations
 
-from jobferry.cli.release_list import _asked, page_note
+from jobferry.cli.release_list import _asked
+from jobferry.cli.taskpages import page_note
 
 
 def test_a_page_of_many_says_which_and_the_next_pages_command() -> None:
