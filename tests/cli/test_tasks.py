@@ -49,6 +49,13 @@ def test_tasks_list_filters_by_status_and_limits(cli: Cli, package: Path) -> Non
     assert "No tasks." in empty.stdout
     bad = cli("tasks", "list", "--limit", "0")
     assert bad.exit_code == 2
+    # By when they started: the last hour holds it, a window in 2000 nothing.
+    recent = cli.json("tasks", "list", "--since", "1h", workspace=bare)
+    assert [t["id"] for t in recent["tasks"]] == [task["id"]]
+    assert cli.json("tasks", "list", "--until", "2000-01-01", workspace=bare)["total"] == 0
+    unread = cli("tasks", "list", "--since", "last week", workspace=bare)
+    assert unread.exit_code == 2
+    assert "--since" in unread.stderr
 
 
 def test_tasks_list_and_show_say_kind_who_message_and_the_rollback(cli: Cli, package: Path) -> None:

@@ -69,10 +69,13 @@ JobsQueryDep = Annotated[JobsQuery, Depends(_jobs_query)]
 
 @dataclass(frozen=True)
 class TasksQuery(Paging):
-    """The system task list's query: a page of tasks, filtered by kind and status."""
+    """The system task list's query: a page of tasks, filtered by kind, status and when they
+    started (``since`` included, ``until`` excluded: epoch ms)."""
 
     kind: str | None = None
     status: str | None = None
+    since: int | None = None
+    until: int | None = None
 
 
 async def _tasks_query(
@@ -80,8 +83,10 @@ async def _tasks_query(
     offset: PageNumber = None,
     kind: str | None = None,
     status: str | None = None,
+    since: OptionalInt = None,
+    until: OptionalInt = None,
 ) -> TasksQuery:
-    return TasksQuery(limit, offset, kind, status)
+    return TasksQuery(limit, offset, kind, status, since, until)
 
 
 TasksQueryDep = Annotated[TasksQuery, Depends(_tasks_query)]

@@ -20,6 +20,7 @@ from jobferry.cli.asking import (
     lost_while_following,
     wait_timed_out,
 )
+from jobferry.cli.audit import WHEN_HELP, when
 from jobferry.cli.choices import choice_type, from_kebab
 from jobferry.cli.client import ApiError, ConnectionProblemError, segment
 from jobferry.cli.exits import PACKAGE_REFUSALS, ExitCode, TaskWaitTimeoutError
@@ -169,6 +170,16 @@ def list_tasks_command(
             help="Which page of --limit tasks, newest first (1: the newest).",
         ),
     ] = 1,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            metavar="WHEN", help=f"Only tasks started at or after this time: {WHEN_HELP}."
+        ),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(metavar="WHEN", help="Only tasks started before this time (the same forms)."),
+    ] = None,
     json_mode: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
@@ -177,7 +188,13 @@ def list_tasks_command(
     s = session(ctx, json_mode, workspace)
     wanted = from_kebab(TaskStatus, status) if status is not None else None
     of_kind = from_kebab(TaskKind, kind) if kind is not None else None
-    answer = task_page(s.client(), {"status": wanted, "kind": of_kind}, limit, page)
+    query = {
+        "status": wanted,
+        "kind": of_kind,
+        "since": when(since, "--since") if since is not None else None,
+        "until": when(until, "--until") if until is not None else None,
+    }
+    answer = task_page(s.client(), query, limit, page)
     out = s.output
     items = out.items(answer, "tasks")
     if items is None:
@@ -192,7 +209,8 @@ def list_tasks_command(
     total = answer.get("total", len(items))
     if isinstance(total, int):
         shown = PageShown(page, limit, len(items), total)
-        asked = _asked(status, kind, limit, s.workspace_arg() if shown.more else None)
+        window = {"--since": since, "--until": until}
+        asked = _asked(status, kind, limit, s.workspace_arg() if shown.more else None, window)
         _page_note(out, shown, asked)
 
 
@@ -217,11 +235,18 @@ class PageShown:
         return self.listed > 0 and self.page < self.pages
 
 
-def _asked(status: str | None, kind: str | None, limit: int, workspace: str | None) -> str:
+def _asked(
+    status: str | None,
+    kind: str | None,
+    limit: int,
+    workspace: str | None,
+    window: dict[str, str | None] | None = None,
+) -> str:
     """The options of a ``tasks list`` that the next page's command repeats."""
     given = (
         ("--status", status),
         ("--kind", kind),
+        *(window or {}).items(),
         ("--limit", None if limit == 20 else str(limit)),
         ("-w", workspace),
     )

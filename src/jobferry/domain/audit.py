@@ -52,20 +52,26 @@ class AuditQuery:
                 "at most.",
                 parameter="action",
             )
-        for name, value in (("since", query.since), ("until", query.until)):
-            if value is not None and value < 0:
-                raise InvalidRequestError(
-                    f"{name} {value} is not a time.",
-                    fix="Give epoch milliseconds (0 or more).",
-                    parameter=name,
-                )
-        if query.since is not None and query.until is not None and query.since >= query.until:
-            raise InvalidRequestError(
-                f"since {query.since} is not before until {query.until}: the window holds no time.",
-                fix="Give a since earlier than the until.",
-                parameter="since",
-            )
+        check_time_window(query.since, query.until)
         return query
+
+
+def check_time_window(since: int | None, until: int | None) -> None:
+    """Refuse, naming the parameter, a window of time (epoch ms, ``since`` included, ``until``
+    excluded, either open) with a negative end or that ends before it starts."""
+    for name, value in (("since", since), ("until", until)):
+        if value is not None and value < 0:
+            raise InvalidRequestError(
+                f"{name} {value} is not a time.",
+                fix="Give epoch milliseconds (0 or more).",
+                parameter=name,
+            )
+    if since is not None and until is not None and since >= until:
+        raise InvalidRequestError(
+            f"since {since} is not before until {until}: the window holds no time.",
+            fix="Give a since earlier than the until.",
+            parameter="since",
+        )
 
 
 def _text(value: str | None) -> str | None:

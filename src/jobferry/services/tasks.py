@@ -23,11 +23,11 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
+from jobferry.domain.audit import check_time_window
 from jobferry.domain.enums import Role, TaskKind, TaskStatus
 from jobferry.domain.remedies import Remedy
 from jobferry.errors import (
     ImportRunningError,
-    InvalidRequestError,
     JobferryError,
     StorageError,
     TaskNotFoundError,
@@ -363,23 +363,22 @@ class TaskService:
         status: str | None = None,
         limit: Given = None,
         offset: Given = None,
+        window: tuple[int | None, int | None] = (None, None),
     ) -> TaskList:
-        """A page of the workspace's imports and exports, newest first (extension)."""
-        kinds, statuses = ", ".join(TaskKind), ", ".join(TaskStatus)
-        if kind is not None and kind not in set(TaskKind):
-            raise InvalidRequestError(
-                f"kind '{kind}' is not a task kind; use one of {kinds}.", parameter="kind"
-            )
-        status = status.upper() if status is not None else None
-        if status is not None and status not in set(TaskStatus):
-            raise InvalidRequestError(
-                f"status '{status}' is not a task status; use one of {statuses}.",
-                parameter="status",
-            )
+        """A page of the workspace's imports and exports, newest first (extension); only
+        those started within ``window`` (since, until: epoch ms, either open)."""
+        check_time_window(*window)
+        status = taskviews.checked_filter(kind, status)
         p = page(limit, offset, self.offset_mode)
         with self.db.transaction(readonly=True) as tx:
             total, tasks = repo.list_tasks(
-                tx, scope.workspace.id, kind=kind, status=status, limit=p.limit, offset=p.skip
+                tx,
+                scope.workspace.id,
+                kind=kind,
+                status=status,
+                limit=p.limit,
+                offset=p.skip,
+                window=window,
             )
             rollbacks = rollbacks_of(tx, tasks, self.telling)
         listed = [self.progress.since(task) for task in tasks]

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jobferry.domain.enums import TaskKind, TaskStatus
+from jobferry.errors import InvalidRequestError
 from jobferry.services.definitions.documents import load
 from jobferry.services.retention import LinesDropped
 from jobferry.storage import Tx
@@ -195,3 +196,20 @@ def lines_dropped(task: TaskRecord) -> LinesDropped | None:
     if task.lines_dropped_at is None or not task.lines_dropped:
         return None
     return LinesDropped(task.lines_dropped_at, task.lines_kept_days or 0, task.lines_dropped)
+
+
+def checked_filter(kind: str | None, status: str | None) -> str | None:
+    """The task list's ``status`` filter in upper case; refused, naming the parameter, when
+    it or ``kind`` is not one."""
+    kinds, statuses = ", ".join(TaskKind), ", ".join(TaskStatus)
+    if kind is not None and kind not in set(TaskKind):
+        raise InvalidRequestError(
+            f"kind '{kind}' is not a task kind; use one of {kinds}.", parameter="kind"
+        )
+    status = status.upper() if status is not None else None
+    if status is not None and status not in set(TaskStatus):
+        raise InvalidRequestError(
+            f"status '{status}' is not a task status; use one of {statuses}.",
+            parameter="status",
+        )
+    return status

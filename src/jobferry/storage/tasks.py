@@ -85,14 +85,21 @@ def list_tasks(
     status: str | None,
     limit: int,
     offset: int,
+    window: tuple[int | None, int | None] = (None, None),
 ) -> tuple[int, list[TaskRecord]]:
     """A page of the workspace's tasks, newest first, without their results and subtasks
-    (a plan's result can be megabytes: listings never read it)."""
+    (a plan's result can be megabytes: listings never read it); ``window``: only those
+    started from its first moment and before its second (epoch ms, either open)."""
     where = [system_tasks.c.workspace_id == workspace_id]
     if kind is not None:
         where.append(system_tasks.c.kind == kind)
     if status is not None:
         where.append(system_tasks.c.status == status)
+    since, until = window
+    if since is not None:
+        where.append(system_tasks.c.start_time >= since)
+    if until is not None:
+        where.append(system_tasks.c.start_time < until)
     light = [c for c in system_tasks.c if c.name not in ("result", "subtasks")]
     newest = [system_tasks.c.start_time.desc(), system_tasks.c.id.desc()]
     total, rows = tx.page(system_tasks, and_(*where), newest, limit, offset, light)

@@ -152,7 +152,12 @@ def export_job(request: Request, scope: ScopeDep, raw: BodyDep, job_name: str) -
 @router.get("/system-tasks", summary="List the workspace's imports and exports (extension)")
 def list_tasks(request: Request, scope: ScopeDep, query: TasksQueryDep) -> Response:
     listed = services_of(request).tasks.list_tasks(
-        scope, kind=query.kind, status=query.status, limit=query.limit, offset=query.offset
+        scope,
+        kind=query.kind,
+        status=query.status,
+        limit=query.limit,
+        offset=query.offset,
+        window=(query.since, query.until),
     )
     return json(task_list_document(listed))
 
