@@ -127,6 +127,17 @@ def test_an_imports_line_links_its_task_and_cuts_the_packages_hash(
         job.text
     )
     assert "No line of the audit log names it besides the imports above." in job.text
+    assert task.name in job.text  # which import: its task's title
+    # Any kind, and only the imports within the days asked.
+    anything = browser.get(
+        f"/console/w/{prod.workspace.id}/admin/audit", params={"object": "daily_sql"}
+    )
+    assert_page(anything, 200, "Imports that changed daily_sql", "script", "CREATE")
+    before = browser.get(
+        f"/console/w/{prod.workspace.id}/admin/audit",
+        params={"object": "daily", "until": "2000-01-01"},
+    )
+    assert "Imports that changed" not in before.text
 
     services.rollback.rollback(prod, task.id)
     undone = browser.get(

@@ -158,11 +158,12 @@ def _render(
 ) -> Response:
     rows = [AuditRow.of(e) for e in found.entries]
     kind, name = shown.kind.strip(), shown.object.strip()
-    named = bool(name) and kind in ("job", "script", "resource") and refused is None
+    named = bool(name) and kind in ("", "job", "script", "resource") and refused is None
+    audit = page.services.audit
     context = AuditContext(
         page=page,
         rows=rows,
-        imports=page.services.audit.imports_of(page.scope, kind, name) if named else [],
+        imports=audit.imports_of(page.scope, kind or None, name, shown.query()) if named else [],
         total=found.total,
         offset=start,
         size=AUDIT_PAGE,
