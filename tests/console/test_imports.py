@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -343,6 +344,16 @@ def test_the_tasks_page_filters_by_kind_and_status_and_pages_within_the_filter(
     odd = browser.get(f"/console/w/{ws}/tasks?kind=nonsense&status=late")  # no filter
     every = browser.get(f"/console/w/{ws}/tasks").text
     assert re.search(r"1–1 of (\d+)", odd.text)[1] == re.search(r"1–1 of (\d+)", every)[1]
+    # "What ran on that day": the day (UTC) the tasks started; the links keep it.
+    started = services.tasks.show(prod, task_id).start_time
+    today = datetime.fromtimestamp(started / 1000, UTC).date().isoformat()
+    on_day = browser.get(f"/console/w/{ws}/tasks?kind=import&day={today}")
+    assert_page(on_day, 200, "1–1 of 2", f'value="{today}"')
+    assert f"offset=1&amp;kind=import&amp;day={today}" in on_day.text
+    before = browser.get(f"/console/w/{ws}/tasks?kind=import&day=2000-01-01")
+    assert_page(before, 200, "No task of this workspace matches.")
+    unread = browser.get(f"/console/w/{ws}/tasks?kind=import&day=yesterday")  # no filter
+    assert_page(unread, 200, "1–1 of 2")
 
 
 def test_import_posted_twice_follows_the_one_import_it_started(

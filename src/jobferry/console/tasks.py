@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
@@ -111,22 +112,38 @@ KINDS = (
 
 @dataclass(frozen=True)
 class TaskFilter:
-    """What the task list shows: tasks of one kind and status, or all (``None``)."""
+    """What the task list shows: tasks of one kind and status, started on one day (UTC), or
+    all (``None``)."""
 
     kind: TaskKind | None = None
     status: TaskStatus | None = None
+    day: date | None = None
 
     @classmethod
-    def of(cls, kind: str, status: str) -> TaskFilter:
-        """The filter a query names; a value that names no kind or status is no filter."""
+    def of(cls, kind: str, status: str, day: str = "") -> TaskFilter:
+        """The filter a query names; a value that names no kind, status or day is no filter."""
         kinds, statuses = {str(k): k for k in TaskKind}, {str(s): s for s in TaskStatus}
-        return cls(kinds.get(kind), statuses.get(status.upper()))
+        try:
+            on = date.fromisoformat(day.strip()) if day.strip() else None
+        except ValueError:
+            on = None
+        return cls(kinds.get(kind), statuses.get(status.upper()), on)
+
+    @property
+    def window(self) -> tuple[int | None, int | None]:
+        """The day as epoch ms, from its start (included) to the next's (excluded)."""
+        if self.day is None:
+            return None, None
+        start = int(datetime(self.day.year, self.day.month, self.day.day, tzinfo=UTC).timestamp())
+        return start * 1000, (start + 86_400) * 1000
 
     @property
     def query(self) -> str:
-        """The filter as the list's links carry it (``&kind=…&status=…``; ``""``: none)."""
+        """The filter as the list's links carry it (``&kind=…&status=…&day=…``; ``""``:
+        none)."""
         kind = f"&kind={self.kind}" if self.kind is not None else ""
-        return kind + (f"&status={self.status}" if self.status is not None else "")
+        day = f"&day={self.day.isoformat()}" if self.day is not None else ""
+        return kind + (f"&status={self.status}" if self.status is not None else "") + day
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -145,15 +162,22 @@ class TasksContext(PageContext):
 
 
 @router.get("/w/{workspace_id}/tasks")
-def tasks_page(page: PageDep, offset: QueryInt = 0, kind: str = "", status: str = "") -> Response:
-    """The workspace's tasks, newest first, a page at a time, of one kind and status if asked
-    (plans and imports soon outnumber the rest on a workspace promoted into every day)."""
+def tasks_page(
+    page: PageDep, offset: QueryInt = 0, kind: str = "", status: str = "", day: str = ""
+) -> Response:
+    """The workspace's tasks, newest first, a page at a time, of one kind, status and day if
+    asked (plans and imports soon outnumber the rest on a workspace promoted into every day)."""
     start = max(offset, 0) // TASKS_PAGE * TASKS_PAGE
     paging = page.services.settings.offset_mode
     asked = start // TASKS_PAGE if paging is OffsetMode.PAGE else start
-    shown = TaskFilter.of(kind, status)
+    shown = TaskFilter.of(kind, status, day)
     listing = page.services.tasks.list_tasks(
-        page.scope, kind=shown.kind, status=shown.status, limit=TASKS_PAGE, offset=asked
+        page.scope,
+        kind=shown.kind,
+        status=shown.status,
+        limit=TASKS_PAGE,
+        offset=asked,
+        window=shown.window,
     )
     imports = [t.id for t in listing.tasks if t.kind is TaskKind.IMPORT]
     rolled_back = page.services.rollback.rolled_back_among(imports)
