@@ -131,6 +131,7 @@ def test_an_objects_history_lists_the_imports_that_changed_it(cli: Cli, tmp_path
     row = next(line for line in listed.stdout.splitlines() if "job daily_sales" in line)
     assert "CREATE" in row
     assert "Import the jobs from folder" in text  # the import's task, by its title
-    assert "jobferry tasks show TASK lists every object an import changed" in text
+    name = cli.remote.workspace_name(ws)
+    assert f"jobferry tasks show TASK -w {name} lists every object an import changed" in text
     found = cli.json("audit", "--object", "daily_sales_sql", workspace=ws)["imports"]
     assert [(i["objectKind"], i["action"]) for i in found] == [("script", "CREATE")]

@@ -55,7 +55,7 @@ def test_the_ledger_a_restore_and_a_rollback(cli: Cli, tmp_path: Path) -> None:
     assert "led_a" in shown.stdout
     assert "led_b" in shown.stdout
     assert "The newest" not in shown.stdout  # every entry shown
-    newest = deployer("releases", "ledger", "--limit", "1")
+    newest = deployer("releases", "ledger", "--limit", "1", env={"COLUMNS": "200"})
     assert newest.exit_code == 0, newest.output
     assert f"{second} led_b" in newest.stdout
     assert f"{first} led_a" not in newest.stdout  # an older entry, past the limit

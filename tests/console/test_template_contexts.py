@@ -195,6 +195,15 @@ def test_globals_are_what_render_gives_every_page() -> None:
 
 
 @pytest.mark.parametrize("template", sorted(CONTEXTS))
+def test_no_context_field_hides_a_global(template: str) -> None:
+    """A field named as a global replaces it on that page: the editor's ``base`` (the
+    definition it was opened with) once made every stylesheet and script link of the page
+    point at that text, and the page drew without its CSS."""
+    names = {f.name for f in dataclasses.fields(CONTEXTS[template])}
+    assert not names & GLOBALS, f"{template}'s context hides {sorted(names & GLOBALS)}"
+
+
+@pytest.mark.parametrize("template", sorted(CONTEXTS))
 def test_a_template_reads_only_its_contexts_fields_and_all_of_them(template: str) -> None:
     cls = CONTEXTS[template]
     fields = {f.name for f in dataclasses.fields(cls)}

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import Any
 
 from jobferry.cli.fix_terms import quoted as _quoted
-from jobferry.domain.policies import release_changes
 from jobferry.domain.remedies import Remedy
 
 
@@ -41,6 +40,10 @@ def _freeze(body: dict[str, Any]) -> bool:
 
 def _release_policy(body: dict[str, Any]) -> str:
     """What a release package refused by a policy can do, by the rules it breaks."""
+    # here, not at the top: the policies' model reads schedules (croniter), which every command
+    # that only follows a task (taskview, this module's caller) would load for nothing
+    from jobferry.domain.policies import release_changes
+
     rules = body.get("rules") or [body.get("rule")]
     package = _name(body, "package_id", "ID")
     said = []

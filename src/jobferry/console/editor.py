@@ -136,14 +136,14 @@ class EditorContext(PageContext):
     cautions worded, the fingerprint *Save* posts, whether the text or the definition changed
     since the review confirmed), the statuses it may save with and the one chosen, the
     approvers typed, where it posts and where Cancel goes, and the definition the page was
-    opened with (``base``: what a save is made from, so that one over a change made since is
-    refused)."""
+    opened with (``opened``, posted as the form's ``base``: what a save is made from, so that
+    one over a change made since is refused)."""
 
     template = "editor.html"
     kind: str
     name: str
     definition: str
-    base: str = ""
+    opened: str = ""
     problems: list[Problem]
     error: str = ""
     review: DefinitionReview | None = None
@@ -199,7 +199,7 @@ def _editor_page(
         kind=edited.kind,
         name=name,
         definition=definition,
-        base=base,
+        opened=base,
         problems=problems or [],
         error=error,
         review=review,

@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from jobferry.cli.remedies import refusal_text
 from jobferry.domain.enums import Role
@@ -32,6 +33,7 @@ from jobferry.services.context import Scope
 from jobferry.services.releases import signatures as signatures_module
 from jobferry.services.releases.approval_keys import parse_key
 from jobferry.services.releases.records import DeployRequest, PackageQuery
+from jobferry.storage.approvals import plan_approvals
 from support.releases import (
     Team,
     approve_package,
@@ -321,6 +323,7 @@ def test_an_approval_at_the_moment_of_a_cancel_is_kept_before_it_never_on_a_canc
 
     monkeypatch.setattr(signatures_module, "package_subject_of", slow_subject)
     ended: list[str] = []
+    kept_before: list[int] = []
 
     def approve() -> None:
         approve_package(services, team.deployer, package, pair)
@@ -329,6 +332,11 @@ def test_an_approval_at_the_moment_of_a_cancel_is_kept_before_it_never_on_a_canc
     def cancel() -> None:
         read.wait(10)
         services.releases.cancel(team.developer, (package,))
+        # what the cancel found committed when it ended (after the thread returns, the two
+        # appends could come in either order: both wake at the approval's commit)
+        with services.db.transaction(readonly=True) as tx:
+            count = sa.select(sa.func.count()).select_from(plan_approvals)
+            kept_before.append(tx.conn.execute(count).scalar_one())
         ended.append("cancelled")
 
     threads = [threading.Thread(target=approve), threading.Thread(target=cancel)]
@@ -339,4 +347,5 @@ def test_an_approval_at_the_moment_of_a_cancel_is_kept_before_it_never_on_a_canc
 
     # The cancel waits for the approval it met, rather than the approval being kept on a
     # package cancelled while it was being made.
-    assert ended == ["approved", "cancelled"]
+    assert sorted(ended) == ["approved", "cancelled"]
+    assert kept_before == [1]
