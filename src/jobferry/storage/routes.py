@@ -64,6 +64,8 @@ route_promotions = Table(
     Column("request", Text),
     # Which route made (or took in) a package: asked by every plan, for the route's policy.
     Index("ix_route_promotions_package", "project_id", "package_path"),
+    # A route's promotions newest first: its history's pages, each plan's read back (0040).
+    Index("ix_route_promotions_route_time", "project_id", "route", "created_at", "id"),
 )
 
 

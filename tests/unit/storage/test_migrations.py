@@ -336,3 +336,22 @@ def test_0039_keeps_iam_tokens_by_their_hash_and_drops_them_going_back(
         ],
         downgraded={"SELECT id, name FROM users": [(1, "alice")]},
     )
+
+
+def test_0040_indexes_a_route_s_promotions_by_time_and_keeps_them_both_ways(
+    empty_database_url: str,
+) -> None:
+    promotions = "SELECT id, route, created_at FROM route_promotions"
+    round_trip(
+        empty_database_url,
+        "0039",
+        "0040",
+        made=[
+            "INSERT INTO route_promotions (id, project_id, route, route_version, snapshot_at, "
+            "package_path, package_sha256, jobs, deletions, created_at, created_by) "
+            "VALUES ('r1', 'p', 'dev-qa', 1, 5, 'u1', 'sha', 2, 0, 7, 'alice')"
+        ],
+        adds=schema(indexes={"route_promotions": ["ix_route_promotions_route_time"]}),
+        upgraded={promotions: [("r1", "dev-qa", 7)]},
+        downgraded={promotions: [("r1", "dev-qa", 7)]},
+    )
