@@ -377,13 +377,6 @@ def claim_package(
     return bool(result.rowcount)
 
 
-def list_packages(tx: Tx, workspace_id: str) -> list[PackageRecord]:
-    """Every package of the workspace (filtered and paged by the caller: a workspace holds
-    the packages people made by hand, a few thousand at most)."""
-    rows = tx.conn.execute(select(_pkg).where(_pkg.c.workspace_id == workspace_id))
-    return [record(PackageRecord, r) for r in rows]
-
-
 def submitted_by_task(tx: Tx, task_id: str) -> list[tuple[str, str, str, int]]:
     """(kind, name, object id, version) of each job and script an import submitted a
     version of (its change records)."""

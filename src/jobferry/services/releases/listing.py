@@ -1,10 +1,10 @@
-"""Filtering and ordering release packages as ``list_factory_release_packages`` asks, and
-reading one package as it stands now and the plan it keeps."""
+"""Release packages as ``list_factory_release_packages`` asks for them (filtered, ordered
+and paged by storage: ``storage/release_pages.py``), one package as it stands now, and the
+plan it keeps."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 from jobferry.domain.enums import Role, TaskStatus
 from jobferry.domain.releases import DeployStatus
@@ -19,53 +19,26 @@ from jobferry.storage import Database, Tx
 from jobferry.storage import ledger as ledger_repo
 from jobferry.storage import releases as repo
 from jobferry.storage import tasks as task_repo
+from jobferry.storage.release_pages import UNQUEUED_MS, PackageFilter
 from jobferry.storage.releases import PackageRecord
 
 
-def _between(value: int | None, bounds: tuple[int | None, int | None]) -> bool:
-    low, high = bounds
-    if low is None and high is None:
-        return True
-    if value is None:
-        return False
-    return (low is None or value >= low) and (high is None or value <= high)
-
-
-def _in_state(view: PackageView, query: PackageQuery) -> bool:
-    """Whether the package is in a state ``query`` asks for. *Decision:* DataArts leaves a
-    cancelled package's ``deploy_status`` as it was (1, waiting for approval) and marks it
-    ``delete_flag`` 1; an approver asking for the packages waiting (``deploy_status_filter``
+def package_filter(query: PackageQuery) -> PackageFilter:
+    """What storage filters and orders the packages by for ``query``. *Decision:* DataArts
+    leaves a cancelled package's ``deploy_status`` as it was (1, waiting for approval) and marks
+    it ``delete_flag`` 1; an approver asking for the packages waiting (``deploy_status_filter``
     ``[1]``) means the ones still to decide, so a cancelled package matches no status."""
-    if query.cancelled:
-        return bool(view.record.delete_flag)
-    if view.record.delete_flag:
-        return not query.statuses
-    return not query.statuses or int(view.status) in query.statuses
-
-
-def matches(view: PackageView, query: PackageQuery) -> bool:
-    """Whether the package passes every filter of ``query``."""
-    record = view.record
-    return (
-        (query.key_word is None or query.key_word in record.name)
-        and (not query.apply_user_names or record.apply_user_name in query.apply_user_names)
-        and (not query.deploy_user_names or record.deploy_user_name in query.deploy_user_names)
-        and _in_state(view, query)
-        and _between(record.apply_timestamp, query.apply_between)
-        and _between(record.deploy_timestamp, query.deploy_between)
+    return PackageFilter(
+        key_word=query.key_word,
+        apply_user_names=query.apply_user_names,
+        deploy_user_names=query.deploy_user_names,
+        statuses=query.statuses,
+        cancelled=query.cancelled,
+        apply_between=query.apply_between,
+        deploy_between=query.deploy_between,
+        order_column=query.order_column,
+        ascending=query.ascending,
     )
-
-
-def order_key(view: PackageView, column: str) -> tuple[Any, int]:
-    """The sort key of ``column`` (ties by package id)."""
-    record = view.record
-    value: Any = {
-        "apply_timestamp": record.apply_timestamp,
-        "deploy_timestamp": record.deploy_timestamp or 0,
-        "package_name": record.name,
-        "deploy_status": int(view.status),
-    }.get(column, record.apply_timestamp)
-    return value, record.id
 
 
 def package_of(tx: Tx, scope: Scope, package_id: int, lock: bool = False) -> PackageRecord:
@@ -82,25 +55,22 @@ def package_of(tx: Tx, scope: Scope, package_id: int, lock: bool = False) -> Pac
     return found
 
 
-UNQUEUED_MS = 60_000
-"""A deploy marked releasing whose import was never queued after this long failed (its
-process died between the two)."""
-
-
-def view_of(tx: Tx, scope: Scope, package: PackageRecord, items: bool = False) -> PackageView:
-    """A package as it stands now (a deploy whose task failed, or was never queued, is a
-    failed package, whatever its row says), with its items when asked, and the restore that
-    brought its release back after a rollback."""
-    status = _status(tx, scope, package)
+def view_of(
+    tx: Tx, scope: Scope, package: PackageRecord, items: bool = False, now: int | None = None
+) -> PackageView:
+    """A package as it stands ``now`` (ms; ``None``: now) (a deploy whose task failed, or was
+    never queued, is a failed package, whatever its row says), with its items when asked, and
+    the restore that brought its release back after a rollback."""
+    status = _status(tx, scope, package, now_ms() if now is None else now)
     found = tuple(repo.package_items(tx, package.id)) if items else ()
     if items and status is not DeployStatus(package.status):
         found = tuple(replace(i, deploy_status=int(status)) for i in found)
     return PackageView(package, status, found, _restored(tx, package))
 
 
-def _status(tx: Tx, scope: Scope, package: PackageRecord) -> DeployStatus:
-    """The package's state now: a release whose task failed, or whose import was never
-    queued, failed."""
+def _status(tx: Tx, scope: Scope, package: PackageRecord, now: int) -> DeployStatus:
+    """The package's state at ``now``: a release whose task failed, or whose import was never
+    queued, failed (``storage.release_pages.state_now`` says the same in SQL)."""
     status = DeployStatus(package.status)
     if status is not DeployStatus.RELEASING:
         return status
@@ -110,7 +80,7 @@ def _status(tx: Tx, scope: Scope, package: PackageRecord) -> DeployStatus:
         if task is None or task.status in (TaskStatus.FAILED, TaskStatus.WARNING):
             return DeployStatus.FAILED
         return status
-    if (package.deploy_timestamp or 0) < now_ms() - UNQUEUED_MS:
+    if (package.deploy_timestamp or 0) < now - UNQUEUED_MS:
         return DeployStatus.FAILED  # its process died before it queued the import
     return status
 

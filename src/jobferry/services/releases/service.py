@@ -54,7 +54,7 @@ from jobferry.services.releases.checks import (
     request_refused,
 )
 from jobferry.services.releases.freezing import refuse_changed, write_items
-from jobferry.services.releases.listing import matches, order_key, package_of, view_of
+from jobferry.services.releases.listing import package_filter, package_of, view_of
 from jobferry.services.releases.production import (
     enable_enterprise,
     parse_workspace_update,
@@ -74,6 +74,7 @@ from jobferry.services.support.scratch import new_zip
 from jobferry.storage import Database, Tx
 from jobferry.storage import production as sides
 from jobferry.storage import profiles as profile_repo
+from jobferry.storage import release_pages as pages_repo
 from jobferry.storage import releases as repo
 from jobferry.storage.importing import target as target_repo
 from jobferry.storage.records import WorkspaceRecord
@@ -217,13 +218,14 @@ class ReleaseService:
     def packages(self, scope: Scope, query: PackageQuery) -> tuple[int, list[PackageView]]:
         """The enterprise workspace's packages ``query`` selects, with their state now:
         (total, the page asked)."""
+        now, production = now_ms(), scope.workspace.production_id or ""
+        page = (query.limit, query.page * query.limit)
         with self.db.transaction(readonly=True) as tx:
             production_scope(tx, scope, releasing=False)
-            found = [view_of(tx, scope, p) for p in repo.list_packages(tx, scope.workspace.id)]
-        chosen = [v for v in found if matches(v, query)]
-        chosen.sort(key=lambda v: order_key(v, query.order_column), reverse=not query.ascending)
-        start = query.page * query.limit
-        return len(chosen), chosen[start : start + query.limit]
+            total, found = pages_repo.package_page(
+                tx, scope.workspace.id, production, package_filter(query), page, now
+            )
+            return total, [view_of(tx, scope, p, now=now) for p in found]
 
     def show(self, scope: Scope, package_id: int) -> PackageView:
         """A package with its items."""
