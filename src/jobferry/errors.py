@@ -78,6 +78,7 @@ Messages name the object, the rule and the fix.
         ├── PolicyViolationError      400 DLF.9085  a policy refuses the plan's apply (rule named)
         ├── PackageReleasedError      400 DLF.20990 the release package is released (or being)
         ├── RollbackRefusedError      400 DLF.9016  the import cannot be rolled back (why listed)
+        ├── PromotedMeanwhileError    400 DLF.9088  a route's same changes were promoted meanwhile
         ├── MappingConflictError      400 DLF.9017  a profile maps a name to be saved otherwise
         ├── VersionMovedError         412 DLF.9018  a save's expected version is not the newest
         └── DefinitionChangedError    400 DLF.9087  a job/script changed since the editor read it
@@ -623,6 +624,14 @@ class RollbackRefusedError(ConflictError):
     past ``JOBFERRY_ROLLBACK_DAYS``."""
 
     code = "DLF.9016"
+
+
+class PromotedMeanwhileError(ConflictError):
+    """A route's promotion was applied while another import of the same changes (its package
+    cut from the same point) was recorded meanwhile, by another operator or a run retried:
+    nothing is imported, and the refusal names that import (who, when, its task)."""
+
+    code = "DLF.9088"
 
 
 class MappingConflictError(ConflictError):

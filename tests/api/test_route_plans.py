@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobferry.errors import InvalidRequestError
+from jobferry.errors import InvalidRequestError, PromotedMeanwhileError
 from support.clients import SignedClient, assert_error, wait_task
 from support.exporting import seed
 from support.importing import connected_workspace
@@ -68,8 +68,22 @@ def test_apply_imports_the_plan_and_the_history_lists_it(api: SignedClient) -> N
     assert listed[0]["overrides"]["settings"] == [
         {"setting": "onDrift", "route": "FAIL", "run": "KEEP_TARGET"}
     ]
+    # Applied again (a pipeline retried, another operator): refused, naming that import.
     again = api.call("POST", f"/routes/test-prod/plans/{plan_id}/apply")
-    assert_error(again, INVALID, "no planned promotion waiting")
+    assert_error(again, PromotedMeanwhileError.code, "were promoted meanwhile by admin at ")
+    refused = again.json()
+    assert (refused["rule"], refused["task_id"], refused["task_status"]) == (
+        "route.promoted_meanwhile",
+        answer["taskId"],
+        "SUCCESSFUL",
+    )
+    assert (refused["promotion_id"], refused["plan_id"], refused["promoted_by"]) == (
+        answer["promotion"]["id"],
+        plan_id,
+        "admin",
+    )
+    assert refused["promoted_at"] == task["startTime"]
+    assert len(api.call("GET", "/routes/test-prod/promotions").json()["promotions"]) == 1
 
 
 def test_bad_settings_are_refused_and_nothing_is_packaged(api: SignedClient) -> None:

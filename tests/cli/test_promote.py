@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from jobferry.cli import promote
 from jobferry.cli.planwork import already_held
 from support.builders import make_job, make_script
 from support.cli import Cli
@@ -261,3 +262,43 @@ def test_a_promotion_of_a_script_alone_says_the_script_not_zero_jobs(cli: Cli) -
     assert history.exit_code == 0, history.output
     assert "scripts" in history.stdout  # a column each: jobs, scripts, resources, deletions
     assert "0 job(s)" not in history.stdout
+
+
+def test_a_promotion_another_run_made_meanwhile_is_said_not_recorded_twice(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)
+    prod = cli.remote.new_workspace("prod", "dws_conn", "ssh_conn")
+    routes = (
+        _route(cli, prod),
+        _route(cli, cli.remote.new_workspace("prod", "dws_conn", "ssh_conn")),
+    )
+    shown = promote._go_on
+    other: dict[str, str] = {}
+
+    def meanwhile(s: Any, route: str, *args: Any) -> bool:
+        # While this run shows its plan, another operator promotes the same changes.
+        planned = cli.remote.call("POST", f"/routes/{route}/plans", {})
+        assert planned.status_code == 200, planned.text
+        plan_id = planned.json()["plan"]["planId"]
+        applied = cli.remote.call("POST", f"/routes/{route}/plans/{plan_id}/apply")
+        assert applied.status_code == 200, applied.text
+        other[route] = applied.json()["taskId"]
+        return shown(s, route, *args)
+
+    monkeypatch.setattr(promote, "_go_on", meanwhile)
+    answer = cli.json("promote", routes[0], "--apply", "--yes")
+    said = answer["promotedMeanwhile"]
+    assert (said["taskId"], said["promotedBy"]) == (other[routes[0]], "admin")
+    assert answer["task"] is None
+    human = cli("promote", routes[1], "--apply", "--yes")
+    assert human.exit_code == 0, human.output
+    text, task = " ".join(human.stdout.split()), other[routes[1]]
+    assert f"Nothing to do: Route '{routes[1]}': these changes (package " in text
+    assert "were promoted meanwhile by admin at " in text
+    assert f"(task {task}, " in text
+    assert "Follow that import with: jobferry --config " in text
+    assert f"tasks show {task} -w " in text
+    for route in routes:  # recorded once, by the other run
+        history = cli.json("routes", "history", route)["promotions"]
+        assert [p["taskId"] for p in history] == [other[route]]

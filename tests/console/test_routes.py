@@ -526,3 +526,28 @@ def _promotion(scope: Scope, n: int) -> route_repo.PromotionRecord:
         created_at=1_700_000_000_000 + n * 86_400_000,
         created_by="admin",
     )
+
+
+def test_promote_now_says_who_promoted_the_same_changes_meanwhile(
+    browser: Browser, services: Services, seeded: Scope
+) -> None:
+    ws, source = seeded.workspace.id, seeded.workspace.name
+    prod = wizard.prod_workspace(services, "dws_conn", "ssh_conn")
+    create(browser, ws, "to-prod", source, "prod")
+    plan = browser.get(promote(browser, ws, "to-prod").headers["location"])
+    # Another operator promotes the same changes while this one reviews the plan.
+    other = services.route_plans.plan(seeded, "to-prod", {})
+    assert other.plan is not None
+    applied = services.route_plans.apply(seeded, "to-prod", other.plan.plan_id)
+    state = wizard.fields(plan.text, prod.workspace.id, "run")
+    refused = wizard.step(browser, prod.workspace.id, "run", state)
+    assert refused.status_code == 400
+    said = visible(refused.text)
+    assert "Route 'to-prod': these changes (package " in said
+    assert "were promoted meanwhile by admin at " in said
+    assert f"(task {applied.task_id}, still running); nothing was imported" in said
+    assert "Follow that import on its task's page (Tasks)." in said
+    services.imports.run(applied.prepared)
+    rows = history_rows(browser.get(f"/console/w/{ws}/routes/to-prod").text)
+    assert len(rows) == 1
+    assert applied.task_id in rows[0]

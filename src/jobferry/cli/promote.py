@@ -38,7 +38,13 @@ from jobferry.cli.import_options import said_setting, settings_given
 from jobferry.cli.output import mapping, moment
 from jobferry.cli.planview import show_plan
 from jobferry.cli.planwork import already_held, has_changes, nothing_done, pending
-from jobferry.cli.route_history import carried_text, said_imported
+from jobferry.cli.route_history import (
+    PROMOTED_MEANWHILE,
+    carried_text,
+    promoted_meanwhile,
+    said_imported,
+    taken_in_before,
+)
 from jobferry.cli.routes import (
     DriftOption,
     ModeOption,
@@ -143,7 +149,7 @@ def promote_command(
     except ApiError as exc:
         if in_file is None or exc.body.get("rule") != "route.repeated":
             raise
-        _taken_in_before(s, name, exc.body)
+        taken_in_before(s, name, exc.body)
         return
     if in_file is not None:
         _say_carried(s, planned)
@@ -245,23 +251,13 @@ def _promote_kept(
     try:
         kept = s.client().get(f"/routes/{segment(name)}/plans/{segment(plan_id)}")
     except ApiError as exc:
-        if exc.code != "DLF.3051" or not said_imported(ctx, s, name, plan_id):
+        if exc.code == PROMOTED_MEANWHILE:  # this very plan's import said as before
+            if exc.body.get("plan_id") != plan_id or not said_imported(ctx, s, name, plan_id):
+                promoted_meanwhile(s, {"route": name, "promotion": None, "plan": None}, exc)
+        elif exc.code != "DLF.3051" or not said_imported(ctx, s, name, plan_id):
             raise
         return
     _promote(ctx, s, name, mapping(kept), options)
-
-
-def _taken_in_before(s: Session, name: str, refused: dict[str, Any]) -> None:
-    """A package taken in and imported already: nothing would change, said with the fix (the
-    rollback as this invocation would run it, in the route's target workspace: ``s``'s)."""
-    task = str(refused.get("task_id"))
-    s.output.finish(
-        {"route": name, "promotion": None, "task": None, "takenInBefore": refused},
-        ExitCode.OK,
-        f"Nothing would change: package sha256 {refused.get('package_sha256')} was taken "
-        f"in and imported already (task {task}); to import it again, roll that import "
-        f"back first: {rollback_command_line(s, task)}",
-    )
 
 
 def _say_carried(s: Session, planned: dict[str, Any]) -> None:
@@ -411,9 +407,14 @@ def this_run(options: dict[str, Any]) -> list[str]:
 def _import(s: Session, name: str, plan_id: str, result: dict[str, Any]) -> None:
     """Apply the plan: one call, which imports it and records the import on the route."""
     client, out = s.client(), s.output
-    applied = mapping(
-        client.call("POST", f"/routes/{segment(name)}/plans/{segment(plan_id)}/apply")
-    )
+    try:
+        answer = client.call("POST", f"/routes/{segment(name)}/plans/{segment(plan_id)}/apply")
+    except ApiError as exc:
+        if exc.code != PROMOTED_MEANWHILE:
+            raise
+        promoted_meanwhile(s, result, exc)
+        return
+    applied = mapping(answer)
     task_id = str(applied["taskId"])
     task = follow_import(s, task_id)
     show_task(out, task)

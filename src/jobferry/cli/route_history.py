@@ -1,6 +1,8 @@
 """``jobferry routes history ROUTE``: a route's promotions, newest first, in words: what each
 carried, its package and import, where the import stands, and what it overrode of the route's
-settings."""
+settings; and how ``promote`` says that what it would import was imported already (a plan
+imported before, a package taken in before, the same changes promoted meanwhile by another
+run)."""
 
 from __future__ import annotations
 
@@ -9,8 +11,8 @@ from typing import Annotated, Any
 
 import typer
 
-from jobferry.cli.asking import rollback_command_line
-from jobferry.cli.client import segment
+from jobferry.cli.asking import own_command_line, rollback_command_line
+from jobferry.cli.client import ApiError, segment
 from jobferry.cli.exits import ExitCode
 from jobferry.cli.import_options import said_setting
 from jobferry.cli.output import epoch_ms, mapping, moment
@@ -19,6 +21,9 @@ from jobferry.cli.session import JsonOption, Session, session
 from jobferry.cli.taskpages import page_note, task_page
 from jobferry.domain.enums import TaskStatus
 from jobferry.domain.routes import carried_words
+
+PROMOTED_MEANWHILE = "DLF.9088"
+"""The same changes were promoted by another run meanwhile (``PromotedMeanwhileError``)."""
 
 HISTORY_COLUMNS = (
     "when (UTC)",
@@ -155,3 +160,36 @@ def said_imported(ctx: typer.Context, s: Session, name: str, plan_id: str) -> bo
         f"{task}); to undo it: {rollback_command_line(s, task)}",
     )
     return True
+
+
+def taken_in_before(s: Session, name: str, refused: dict[str, Any]) -> None:
+    """A package taken in and imported already: nothing would change, said with the fix (the
+    rollback as this invocation would run it, in the route's target workspace: ``s``'s)."""
+    task = str(refused.get("task_id"))
+    s.output.finish(
+        {"route": name, "promotion": None, "task": None, "takenInBefore": refused},
+        ExitCode.OK,
+        f"Nothing would change: package sha256 {refused.get('package_sha256')} was taken "
+        f"in and imported already (task {task}); to import it again, roll that import "
+        f"back first: {rollback_command_line(s, task)}",
+    )
+
+
+def promoted_meanwhile(s: Session, result: dict[str, Any], refused: ApiError) -> None:
+    """Another run (another operator, or this one retried) promoted the same changes while
+    this one planned: nothing to do, said with who, when and the task to follow (exit 0)."""
+    body, task = refused.body, str(refused.body.get("task_id"))
+    meanwhile = {
+        "promotionId": body.get("promotion_id"),
+        "planId": body.get("plan_id"),
+        "taskId": task,
+        "taskStatus": body.get("task_status"),
+        "promotedBy": body.get("promoted_by"),
+        "promotedAt": body.get("promoted_at"),
+    }
+    s.output.finish(
+        {**result, "task": None, "promotedMeanwhile": meanwhile},
+        ExitCode.OK,
+        f"Nothing to do: {refused.message} Follow that import with: "
+        f"{own_command_line(s, 'tasks', 'show', task)}",
+    )

@@ -33,6 +33,7 @@ from jobferry.errors import (
     NotSupportedError,
     PlanStaleError,
     ProfileNotFoundError,
+    PromotedMeanwhileError,
     RouteNotFoundError,
     ScriptExistsError,
     WorkspaceNotFoundError,
@@ -422,6 +423,8 @@ def _route(exc: JobferryError) -> str | None:
             "exist in this project; choose another on the route's page (Routes), or create "
             "that workspace first."
         )
+    if isinstance(exc, PromotedMeanwhileError):
+        return f"{exc.problem} Follow that import on its task's page (Tasks)."
     if isinstance(exc, NotSupportedError) and name:
         return (
             f"Route '{name}' has an end on another server; the console promotes only between "

@@ -169,6 +169,25 @@ def newest_promotion(tx: Tx, project_id: str, route: str) -> PromotionRecord | N
     return record(PromotionRecord, row) if row else None
 
 
+def imported_packages(
+    tx: Tx, project_id: str, route: str, package_sha256: str
+) -> list[PromotionRecord]:
+    """A route's promotions of the package ``package_sha256`` whose import is recorded (a
+    task), newest first."""
+    c = route_promotions.c
+    rows = tx.conn.execute(
+        select(route_promotions)
+        .where(
+            c.project_id == project_id,
+            c.route == route,
+            c.package_sha256 == package_sha256,
+            c.task_id.is_not(None),
+        )
+        .order_by(c.created_at.desc(), c.id.desc())
+    )
+    return [record(PromotionRecord, r) for r in rows]
+
+
 def _listed(project_id: str, route: str) -> ColumnElement[bool]:
     c = route_promotions.c
     return and_(

@@ -7,5 +7,6 @@ job once the route's profile or selection changed since: ``resend``), with what 
 finds earlier promotions left behind in the target, ``carried`` checks
 a package carried along the route across an air gap; ``records`` are what promotions answer;
 ``overrides`` what a promotion's import changed of the route's settings, and who; ``plans``
-is promotion as one use case: plan a route's promotion, then apply exactly that plan;
+is promotion as one use case: plan a route's promotion, then apply exactly that plan
+(``meanwhile`` refuses an apply of changes another run promoted meanwhile);
 ``approvals`` the signed approvals a route may require of a plan before its apply."""

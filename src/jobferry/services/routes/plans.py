@@ -22,13 +22,14 @@ from dataclasses import dataclass, replace
 from jobferry.domain.importsettings import ImportSettings, SettingsError
 from jobferry.domain.remedies import Remedy
 from jobferry.domain.routes import Carried, Route, carried_words
-from jobferry.errors import InvalidRequestError, PlanStaleError
+from jobferry.errors import InvalidRequestError, PlanStaleError, PromotedMeanwhileError
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.definitions.documents import dump, load
 from jobferry.services.importing.delivery import PreparedImport
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.service import ImportService
 from jobferry.services.routes.approvals import require_route_approvals
+from jobferry.services.routes.meanwhile import plan_promoted, promoted_meanwhile
 from jobferry.services.routes.overrides import overrides_of
 from jobferry.services.routes.promote import RoutePromotions
 from jobferry.services.routes.records import Promotion, RoutePackage, RoutePlan
@@ -114,23 +115,32 @@ class RoutePlans:
         self.promotions.routes.get(scope, name)  # refuses an unknown route
         waiting = self._waiting(scope, name)
         if waiting is None:
-            raise _not_waiting(name)
+            raise self._taken(scope, name, plan_id) or _not_waiting(name)
         item, route, target, planned = waiting
         request = replace(planned, plan_id=plan_id)
         self._check_plan(target, item, request)
+        with self.db.transaction(readonly=True) as tx:
+            meanwhile = promoted_meanwhile(tx, item)
+        if meanwhile is not None:
+            raise meanwhile
 
         def note(tx: Tx, task_id: str) -> None:
             # In the transaction that queues the import: an approval revoked before it
-            # commits refuses the import, one revoked after it is too late for this one.
+            # commits refuses the import, one revoked after it is too late for this one;
+            # the same changes promoted meanwhile by another run refuse it too.
             require_route_approvals(tx, target, route, plan_id)
             now = repo.promotion(tx, scope.actor.project_id, name, item.id)
             if now is None or now.task_id is not None:
-                raise InvalidRequestError(
+                taken = plan_promoted(tx, item.project_id, name, item.package_sha256)
+                raise taken or InvalidRequestError(
                     f"Promotion {item.id} of route '{name}' was imported meanwhile (task "
                     f"{now.task_id if now else '?'}); promote it again to import what changed "
                     "since.",
                     route=name,
                 )
+            meanwhile = promoted_meanwhile(tx, now)
+            if meanwhile is not None:
+                raise meanwhile
             found = overrides_of(
                 tx, route, request, scope.actor.name, (target.workspace.id, plan_id)
             )
@@ -147,6 +157,21 @@ class RoutePlans:
         assert standing is not None
         return Applied(prepared.task_id, standing, prepared)
 
+    def _taken(self, scope: Scope, name: str, plan_id: str) -> PromotedMeanwhileError | None:
+        """With no promotion waiting: the import that took plan ``plan_id``'s package (this
+        plan applied twice, or another run's apply took the promotion it planned)."""
+        with self.db.transaction(readonly=True) as tx:
+            item = repo.newest_promotion(tx, scope.actor.project_id, name)
+        if item is None or item.carried == Carried.OUT.value:
+            return None
+        route = self.promotions.routes.get(scope, name, item.route_version).route
+        target = self.promotions.end_of(scope, route)
+        with self.db.transaction(readonly=True) as tx:
+            stored = plan_repo.get_plan(tx, target.workspace.id, plan_id)
+            if stored is None:
+                return None
+            return plan_promoted(tx, item.project_id, name, stored.package_sha256)
+
     def kept(self, scope: Scope, name: str, plan_id: str) -> RoutePlan:
         """The route's promotion waiting for its import, planned as plan ``plan_id`` (what
         its approvers signed, and what ``apply`` imports as it is), answered as ``plan``
@@ -154,7 +179,7 @@ class RoutePlans:
         self.promotions.routes.get(scope, name)  # refuses an unknown route
         waiting = self._waiting(scope, name)
         if waiting is None:
-            raise _not_waiting(name)
+            raise self._taken(scope, name, plan_id) or _not_waiting(name)
         item, route, target, request = waiting
         created = self._check_plan(target, item, replace(request, plan_id=plan_id))
         promotion = self.promotions.promotion(scope, name, item.id)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from jobferry.domain.enums import DriftPolicy, PlanAction, SameNamePolicy, TaskStatus
-from jobferry.errors import InvalidRequestError, PlanStaleError
+from jobferry.errors import InvalidRequestError, PlanStaleError, PromotedMeanwhileError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.importing.request import ImportRequest
@@ -101,8 +101,9 @@ def test_apply_imports_the_plan_and_records_it_on_the_promotion(
     services.imports.run(applied.prepared)
     listed = services.promotions.history(scope, "test-prod")
     assert [(p.task_id, p.applied) for p in listed] == [(applied.task_id, True)]
-    # Imported once: its apply is refused now, and the next plan carries nothing.
-    with pytest.raises(InvalidRequestError, match="no planned promotion waiting"):
+    # Imported once: its apply is refused now, naming that import, and the next plan carries
+    # nothing.
+    with pytest.raises(PromotedMeanwhileError, match=f"task {applied.task_id}, SUCCESSFUL"):
         services.route_plans.apply(scope, "test-prod", planned.plan.plan_id)
     again = services.route_plans.plan(scope, "test-prod", {})
     assert again.package.promotion is None
@@ -149,7 +150,7 @@ def test_kept_answers_the_waiting_plan_as_plan_answered_it(
     assert abs(kept.kept_until - planned.kept_until) < 60_000  # kept_until: from its making
     applied = services.route_plans.apply(scope, "test-prod", planned.plan.plan_id)
     services.imports.run(applied.prepared)
-    with pytest.raises(InvalidRequestError, match="no planned promotion waiting"):
+    with pytest.raises(PromotedMeanwhileError, match=f"task {applied.task_id}, SUCCESSFUL"):
         services.route_plans.kept(scope, "test-prod", planned.plan.plan_id)
 
 

@@ -1,0 +1,93 @@
+"""Two promotions of a route at the same moment (``meanwhile``): the run that applies second
+is refused, naming the import of the same changes the other one recorded (who, when, its
+task), and nothing is recorded twice; an import of them that was rolled back does not count."""
+
+from __future__ import annotations
+
+import pytest
+
+from jobferry.errors import PromotedMeanwhileError
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from support.clients import SignedClient
+from support.console import admin_scope
+from support.exporting import seed
+from support.importing import connected_workspace
+
+ROUTE = {"source": {"workspace": "default"}, "target": {"workspace": "prod"}}
+
+
+def _route(api: SignedClient, services: Services) -> Scope:
+    """A route from the default workspace (one job) to a new workspace ``prod``; the admin."""
+    seed(api)
+    connected_workspace(api)
+    assert api.call("PUT", "/routes/test-prod", ROUTE).status_code == 200
+    return admin_scope(services)
+
+
+def test_a_second_run_promoting_the_same_changes_is_told_who_promoted_them(
+    api: SignedClient, services: Services
+) -> None:
+    # The second run plans while the first one's import is queued (not applied yet), so it
+    # cuts the same package; its apply names the first import and records nothing.
+    scope = _route(api, services)
+    first = services.route_plans.plan(scope, "test-prod", {})
+    assert first.plan is not None
+    applied = services.route_plans.apply(scope, "test-prod", first.plan.plan_id)
+    second = services.route_plans.plan(scope, "test-prod", {})
+    assert second.plan is not None
+    assert second.package.promotion is not None
+    assert second.package.promotion.package_sha256 == applied.promotion.package_sha256
+    services.imports.run(applied.prepared)
+    with pytest.raises(PromotedMeanwhileError) as refused:
+        services.route_plans.apply(scope, "test-prod", second.plan.plan_id)
+    assert refused.value.problem.startswith(
+        "Route 'test-prod': these changes (package "
+        f"{applied.promotion.package_sha256[:12]}) were promoted meanwhile by admin at "
+    )
+    assert f"(task {applied.task_id}, SUCCESSFUL); nothing was imported" in refused.value.problem
+    body = refused.value.envelope()
+    assert body["error_code"] == "DLF.9088"
+    assert (body["rule"], body["task_id"], body["promoted_by"]) == (
+        "route.promoted_meanwhile",
+        applied.task_id,
+        "admin",
+    )
+    assert body["promotion_id"] == applied.promotion.id
+    listed = services.promotions.history(scope, "test-prod")
+    assert [p.task_id for p in listed] == [applied.task_id]
+
+
+def test_a_run_whose_plan_another_run_imported_is_told_who_did(
+    api: SignedClient, services: Services
+) -> None:
+    # Both runs planned the same package before either applied: the first apply imports the
+    # newest promotion (its plan is of the same package), the second finds it taken.
+    scope = _route(api, services)
+    first = services.route_plans.plan(scope, "test-prod", {})
+    second = services.route_plans.plan(scope, "test-prod", {})
+    assert first.plan is not None
+    assert second.plan is not None
+    applied = services.route_plans.apply(scope, "test-prod", first.plan.plan_id)
+    with pytest.raises(PromotedMeanwhileError, match=rf"task {applied.task_id}, still running"):
+        services.route_plans.apply(scope, "test-prod", second.plan.plan_id)
+    services.imports.run(applied.prepared)
+    listed = services.promotions.history(scope, "test-prod")
+    assert [p.task_id for p in listed] == [applied.task_id]
+
+
+def test_the_same_changes_promote_again_once_their_import_was_rolled_back(
+    api: SignedClient, services: Services
+) -> None:
+    scope = _route(api, services)
+    first = services.route_plans.plan(scope, "test-prod", {})
+    assert first.plan is not None
+    applied = services.route_plans.apply(scope, "test-prod", first.plan.plan_id)
+    services.imports.run(applied.prepared)
+    services.rollback.rollback(applied.prepared.scope, applied.task_id)
+    again = services.route_plans.plan(scope, "test-prod", {})
+    assert again.plan is not None
+    assert again.package.promotion is not None
+    assert again.package.promotion.package_sha256 == applied.promotion.package_sha256
+    redone = services.route_plans.apply(scope, "test-prod", again.plan.plan_id)
+    assert redone.promotion.task_id == redone.task_id
