@@ -620,10 +620,13 @@ class PackageReleasedError(ConflictError):
 
 
 class RollbackRefusedError(ConflictError):
-    """The import cannot be rolled back: objects changed since, not an import, done already, or
-    past ``JOBFERRY_ROLLBACK_DAYS``."""
+    """The import cannot be rolled back: changed since, not an import, done already, expired;
+    ``rule`` says which (``domain.enums.RollbackRule``), for a client to tell them apart."""
 
     code = "DLF.9016"
+
+    def __init__(self, message: str, *, rule: str, **context: Any) -> None:
+        super().__init__(message, rule=rule, **context)
 
 
 class PromotedMeanwhileError(ConflictError):

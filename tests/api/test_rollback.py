@@ -106,6 +106,7 @@ def test_an_import_rolls_back_once(api: SignedClient) -> None:
     assert again.status_code == 400
     assert again.json()["error_code"] == "DLF.9016"
     assert "already rolled back" in again.json()["error_msg"]
+    assert again.json()["rule"] == "rolled_back"  # what a script reads, the message kept
 
 
 ASYNC = {"Prefer": "respond-async"}
@@ -155,6 +156,7 @@ def test_a_rollback_task_refused_at_once_or_as_it_runs_changes_nothing(
     assert ended["result"] == {
         "errorCode": "DLF.9016",
         "httpStatus": 400,
+        "rule": "changed",
         "conflicts": ["job 'new_job' was edited"],
     }
     assert "job 'new_job' was edited" in ended["message"]
@@ -198,6 +200,7 @@ def test_an_import_past_the_rollback_days_says_so_and_its_rollback_is_refused(
     assert response.json()["error_code"] == "DLF.9016"
     assert "can no longer be rolled back" in response.json()["error_msg"]
     assert "kept 7 day(s) (JOBFERRY_ROLLBACK_DAYS)" in response.json()["error_msg"]
+    assert response.json()["rule"] == "expired"
     assert state(api, ws) == before
 
 
@@ -218,7 +221,7 @@ def test_rollback_is_refused_listing_objects_changed_since_and_changes_nothing(
     response = api.call("POST", f"/system-tasks/{task_id}/rollback", workspace=ws)
     assert response.status_code == 400
     body = response.json()
-    assert body["error_code"] == "DLF.9016"
+    assert (body["error_code"], body["rule"]) == ("DLF.9016", "changed")
     conflicts = " | ".join(body["conflicts"])
     assert "job 'new_job' was edited" in conflicts
     assert "job 'daily_sales' is scheduled" in conflicts
@@ -240,12 +243,14 @@ def test_rollback_refuses_tasks_that_are_not_finished_imports(api: SignedClient)
     refused = api.call("POST", f"/system-tasks/{dry['id']}/rollback", workspace=ws)
     assert refused.status_code == 400
     assert "nothing to roll back" in refused.json()["error_msg"]
+    assert refused.json()["rule"] == "not_import"  # a plan
     export_task = api.call("POST", "/exports", {"mode": "names", "names": ["daily_sales"]})
     task_id = export_task.json()["taskId"]
     not_import = api.call("POST", f"/system-tasks/{task_id}/rollback")
     assert not_import.status_code == 400
     assert not_import.json()["error_code"] == "DLF.9016"
     assert "is no import (its kind is export)" in not_import.json()["error_msg"]
+    assert not_import.json()["rule"] == "not_import"
 
 
 def test_rolling_back_needs_the_developer_role(api: SignedClient) -> None:

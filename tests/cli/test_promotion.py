@@ -213,6 +213,7 @@ def test_rollback_refused_lists_the_objects_changed_since(cli: Cli, package: Pat
     assert cli.remote.call("PUT", "/jobs/daily_sales", edited, workspace=target).status_code == 204
     refused = cli.json("rollback", task_id, "--yes", workspace=target, code=1)
     assert refused["error"]["code"] == "DLF.9016"
+    assert refused["error"]["rule"] == "changed"  # from the rollback's task, as the call's
     assert any("daily_sales" in c for c in refused["error"]["conflicts"])
     assert cli.remote.call("GET", "/jobs", workspace=target).json()["total"] == 1
 

@@ -390,3 +390,35 @@ class CautionKind(StrEnum):
 SCHEDULE_TYPES = ("EXECUTE_ONCE", "CRON", "EVENT", "EVENT_TRIGGER", "RUN_ONCE", "SCHEDULE")
 
 FAIL_POLICIES = ("FAIL", "IGNORE", "SUSPEND", "FAIL_CHILD")
+
+
+class RollbackRule(StrEnum):
+    """Why a rollback (of an import, a push into a remote's shadow, a release) is refused: the
+    ``rule`` of ``DLF.9016``, stable for scripts to tell the refusals apart."""
+
+    CHANGED = "changed"
+    """Objects it wrote changed since (``conflicts`` names them)."""
+    ROLLED_BACK = "rolled_back"
+    """It was rolled back already."""
+    EXPIRED = "expired"
+    """It ended more than ``JOBFERRY_ROLLBACK_DAYS`` ago: what it replaced was dropped."""
+    NOT_IMPORT = "not_import"
+    """The task is a plan, or of another kind than an import."""
+    NOT_FINISHED = "not_finished"
+    """The import has not ended successfully (running, or failed)."""
+    NOTHING = "nothing"
+    """It changed nothing (pushed nothing, released nothing): nothing to roll back."""
+    BUSY = "busy"
+    """It is being rolled back or imported over right now."""
+    INTERRUPTED = "interrupted"
+    """The rollback was cut short (its task failed as orphaned, or the shadow refused its part
+    after the remote's was undone): the message says what stands."""
+    NOT_LAST = "not_last"
+    """A release that is not production's last change (another release, a rollback or a
+    restore came after it)."""
+    NOT_RELEASED = "not_released"
+    """No release of it in the ledger (a restore of a package or entry that is no release)."""
+    MIXED_SOURCES = "mixed_sources"
+    """A restore would write objects released from two workspaces."""
+    SCHEDULING = "scheduling"
+    """A job the release wrote was started or stopped by hand since."""

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from jobferry.domain.enums import RollbackRule
 from jobferry.errors import RollbackRefusedError
 from jobferry.services.context import now_ms
 from jobferry.storage import Database
@@ -73,6 +74,7 @@ def expired(task_id: str, expiry: Expiry) -> RollbackRefusedError:
         f"Import {task_id} ended {utc_minute(expiry.ended_at)} and can no longer be rolled back: "
         f"what it replaced was kept {expiry.kept_days} day(s) (JOBFERRY_ROLLBACK_DAYS) and "
         f"dropped {utc_minute(expiry.dropped_at)}.",
+        rule=RollbackRule.EXPIRED,
         fix="Bring the earlier definitions back by importing a package that holds them (an "
         "export made before this import, or an earlier promotion's package).",
         task_id=task_id,

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from jobferry.domain.enums import TaskKind, TaskStatus
+from jobferry.domain.enums import RollbackRule, TaskKind, TaskStatus
 from jobferry.domain.remedies import Remedy
 from jobferry.errors import ConflictError, ImportRunningError, JobferryError, RollbackRefusedError
 from jobferry.services.audit import audit_in_scope
@@ -64,7 +64,7 @@ SHOWN = 20
 KEPT_CONFLICTS = 1000
 """Conflicts a refusal lists in ``conflicts``."""
 BATCH = 500
-KEPT_CONTEXT = ("conflicts", "push", "changed", "remote", "remedy", "problem")
+KEPT_CONTEXT = ("rule", "conflicts", "push", "changed", "remote", "remedy", "problem")
 """What a failed rollback task keeps of its refusal in its result."""
 
 
@@ -273,6 +273,7 @@ def _end_task(tx: Tx, task: str, done: RolledBack, result: dict[str, Any]) -> No
             f"Rollback task {task} ended before its rollback of import {done.task_id} did "
             "(another server process failed it as orphaned); nothing was changed. Roll the "
             "import back again.",
+            rule=RollbackRule.INTERRUPTED,
             task_id=done.task_id,
         )
 
@@ -281,6 +282,7 @@ def _busy(task_id: str) -> RollbackRefusedError:
     return RollbackRefusedError(
         f"Import {task_id} is being rolled back or imported over right now; try again "
         "when that finished.",
+        rule=RollbackRule.BUSY,
         task_id=task_id,
     )
 
@@ -289,6 +291,7 @@ def _nothing(task_id: str) -> RollbackRefusedError:
     return RollbackRefusedError(
         f"Import {task_id} created, overwrote, renamed or deleted nothing (a dry run, or "
         "everything was unchanged or skipped); there is nothing to roll back.",
+        rule=RollbackRule.NOTHING,
         task_id=task_id,
     )
 
@@ -313,6 +316,7 @@ def _check_task(tx: Tx, scope: Scope, task_id: str) -> None:
         raise RollbackRefusedError(
             f"Task {task_id} is a plan (an import's dry run): it changed nothing, so there "
             "is nothing to roll back.",
+            rule=RollbackRule.NOT_IMPORT,
             task_id=task_id,
         )
     if task is None:
@@ -321,6 +325,7 @@ def _check_task(tx: Tx, scope: Scope, task_id: str) -> None:
         raise RollbackRefusedError(
             f"Task {task_id} of workspace '{ws.name}' is no import (its kind is "
             f"{task.kind}): only an import can be rolled back.",
+            rule=RollbackRule.NOT_IMPORT,
             fix="Name the taskId an import answered (GET /v1/{project_id}/system-tasks "
             "lists them).",
             remedy=Remedy.LIST_TASKS,
@@ -330,12 +335,15 @@ def _check_task(tx: Tx, scope: Scope, task_id: str) -> None:
         raise RollbackRefusedError(
             f"Import {task_id} is {task.status}; only a finished import (SUCCESSFUL or "
             "WARNING) changed anything that can be rolled back.",
+            rule=RollbackRule.NOT_FINISHED,
             task_id=task_id,
         )
     done = repo.rolled_back(tx, task_id)
     if done is not None:
         raise RollbackRefusedError(
-            f"Import {task_id} was already rolled back by '{done[1]}'.", task_id=task_id
+            f"Import {task_id} was already rolled back by '{done[1]}'.",
+            rule=RollbackRule.ROLLED_BACK,
+            task_id=task_id,
         )
     _refuse_expired(tx, task_id)
 
@@ -417,6 +425,7 @@ def _refused(task_id: str, conflicts: list[str], counted: int) -> RollbackRefuse
         f"Import {task_id} cannot be rolled back: {counted} object(s) changed since it "
         f"ran: {shown}{more}. Nothing was changed; put those objects back as the "
         "import left them and roll back again, or change them by hand instead.",
+        rule=RollbackRule.CHANGED,
         task_id=task_id,
         conflicts=conflicts,
     )

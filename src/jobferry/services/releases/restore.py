@@ -28,6 +28,7 @@ from jobferry.domain.enums import (
     DriftPolicy,
     ImportMode,
     ObjectKind,
+    RollbackRule,
     SameNamePolicy,
     SchedulingPolicy,
 )
@@ -92,6 +93,7 @@ def _no_release(package_id: int, name: str) -> RollbackRefusedError:
         f"Release package '{package_id}' of workspace '{name}' has no release in the ledger "
         "(it was never released here, or released before the ledger was kept); only a "
         "release the ledger recorded can be restored.",
+        rule=RollbackRule.NOT_RELEASED,
         fix="Read the release ledger (GET /v2/{project_id}/factory/release-ledger) and name a "
         "package it lists as released.",
         remedy=Remedy.READ_RELEASE_LEDGER,
@@ -103,6 +105,7 @@ def _no_entry(entry_id: int, name: str) -> RollbackRefusedError:
     return RollbackRefusedError(
         f"Entry {entry_id} of the release ledger of workspace '{name}' is not a release; only a "
         "release the ledger recorded can be restored.",
+        rule=RollbackRule.NOT_RELEASED,
         fix="Read the release ledger (GET /v2/{project_id}/factory/release-ledger) and name an "
         "entry it lists as a deploy.",
         remedy=Remedy.READ_RELEASE_LEDGER,
@@ -123,6 +126,7 @@ def _mixed(entry: EntryRecord, name: str) -> RollbackRefusedError:
         "change: the objects it would write or delete were released from two workspaces "
         "(this one and another server's, through signed releases taken in), and one restore "
         "carries the identities of one.",
+        rule=RollbackRule.MIXED_SOURCES,
         fix="Roll back the last release (POST /v2/{project_id}/factory/release-packages/last/"
         "rollback), or restore to a release after which only one workspace released.",
         remedy=Remedy.READ_RELEASE_LEDGER,

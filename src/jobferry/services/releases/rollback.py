@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from jobferry.domain.enums import JobStatus, Role
+from jobferry.domain.enums import JobStatus, Role, RollbackRule
 from jobferry.domain.releases import DEPLOY_ROLES, UpdateType
 from jobferry.domain.remedies import Remedy
 from jobferry.errors import ReleasePackageNotFoundError, RollbackRefusedError
@@ -65,9 +65,10 @@ class RolledBackRelease:
         }
 
 
-def _refused(message: str, package_id: int | None) -> RollbackRefusedError:
+def _refused(message: str, package_id: int | None, rule: RollbackRule) -> RollbackRefusedError:
     return RollbackRefusedError(
         message,
+        rule=rule,
         fix="Read the release ledger (GET /v2/{project_id}/factory/release-ledger): roll back "
         "its last release, or restore an earlier one (POST /v2/{project_id}/factory/"
         "release-packages/{package_id}/restore).",
@@ -84,7 +85,11 @@ def last_release(tx: Tx, scope: Scope, package_id: int | None) -> EntryRecord:
     if package_id is not None:
         package_of(tx, scope, package_id)  # refused when there is none
     if last is None:
-        raise _refused(f"Workspace '{ws.name}' has released nothing to roll back.", package_id)
+        raise _refused(
+            f"Workspace '{ws.name}' has released nothing to roll back.",
+            package_id,
+            RollbackRule.NOTHING,
+        )
     if last.action == ledger.ROLLBACK and package_id is not None and last.package_id == package_id:
         raise _refused(
             f"The release of package '{package_id}' ({last.package_name}) was rolled back "
@@ -93,6 +98,7 @@ def last_release(tx: Tx, scope: Scope, package_id: int | None) -> EntryRecord:
             "release, and nothing was rolled back now. To bring the release back, restore "
             "production to it.",
             package_id,
+            RollbackRule.ROLLED_BACK,
         )
     if last.action != ledger.DEPLOY or (last.package_id is None and last.source_id is None):
         raise _refused(
@@ -100,6 +106,7 @@ def last_release(tx: Tx, scope: Scope, package_id: int | None) -> EntryRecord:
             f"{_change(last)}, not a release; only the last release can be rolled back. "
             "Restore the release you want production to hold instead.",
             package_id,
+            RollbackRule.NOT_LAST,
         )
     if package_id is not None and last.package_id != package_id:
         after = (
@@ -112,6 +119,7 @@ def last_release(tx: Tx, scope: Scope, package_id: int | None) -> EntryRecord:
             f"'{ws.name}': {after} was released after it; roll that back first, or restore "
             "the release you want production to hold.",
             package_id,
+            RollbackRule.NOT_LAST,
         )
     return last
 
@@ -219,6 +227,7 @@ def _refuse_expired(tx: Tx, entry: EntryRecord, package_id: int | None) -> None:
         f"{utc_minute(expiry.dropped_at)}. Restore the release you want production to hold "
         "instead.",
         package_id,
+        RollbackRule.EXPIRED,
     )
 
 
@@ -254,7 +263,11 @@ class _Released:
         started (before the undo is checked, which refuses a scheduled job)."""
         again = last_release(tx, self.scope, self.entry.package_id)
         if again.id != self.entry.id:
-            raise _refused(f"Workspace '{self.scope.workspace.name}' released again.", self.asked)
+            raise _refused(
+                f"Workspace '{self.scope.workspace.name}' released again.",
+                self.asked,
+                RollbackRule.NOT_LAST,
+            )
         refuse_hand_scheduled(tx, self.production, self.entry, self.asked)
         _stop_started(tx, self.production, self.entry)
 

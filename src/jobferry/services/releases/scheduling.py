@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import orjson
 
-from jobferry.domain.enums import JobStatus, ObjectKind, PlanAction
+from jobferry.domain.enums import JobStatus, ObjectKind, PlanAction, RollbackRule
 from jobferry.domain.remedies import Remedy
 from jobferry.errors import RollbackRefusedError
 from jobferry.services.policies.gate import kept_lines
@@ -154,6 +154,7 @@ def _refused(
         "Nothing was changed: a rollback leaves each job's scheduling as it was before "
         "the release, and would not undo or keep a change made by hand since without saying "
         "so.",
+        rule=RollbackRule.SCHEDULING,
         fix="Start or stop each job named in production (POST /v1/{project_id}/jobs/"
         "{job_name}/start or /stop, the production side's id as the workspace header) as the "
         "release left it, then roll back again; change its scheduling after the rollback if "

@@ -33,7 +33,7 @@ from typing import Any
 
 import orjson
 
-from jobferry.domain.enums import JobStatus, ObjectKind, TaskKind
+from jobferry.domain.enums import JobStatus, ObjectKind, RollbackRule, TaskKind
 from jobferry.errors import PlanStaleError, RemoteError, RollbackRefusedError
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.importing.delivery import Rollback, RolledBack
@@ -113,6 +113,7 @@ class PushRollback:
                 f"push into its shadow '{scope.workspace.name}' that landed, or it changed "
                 "nothing there); the shadow changes only with the remote, so there is nothing "
                 "to roll back.",
+                rule=RollbackRule.NOTHING,
                 task_id=task_id,
                 remote=item.name,
             )
@@ -153,6 +154,7 @@ class PushRollback:
                 raise RollbackRefusedError(
                     f"Push {task_id} was rolled back in remote '{item.name}' but the shadow "
                     f"refused its own rollback ({exc}). {report.describe('rollback')}",
+                    rule=RollbackRule.INTERRUPTED,
                     task_id=task_id,
                     push=report.as_json(),
                 ) from exc

@@ -270,6 +270,7 @@ def test_objects_changed_since_fail_the_task_naming_them_and_nothing_changes(
     assert ended.outcome == {
         "errorCode": "DLF.9016",
         "httpStatus": 400,
+        "rule": "changed",
         "conflicts": ["job 'b_job' was edited"],
     }
     assert job_names(services, scope) == ["a_job", "b_job"]
