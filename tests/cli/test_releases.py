@@ -313,17 +313,22 @@ def test_workspaces_list_and_settings_name_the_production_side_by_its_name(
     assert "None" not in said
 
 
-def test_releases_create_all_with_nothing_pending_says_so_in_the_cli_s_words(
+def test_releases_create_all_with_nothing_pending_is_nothing_to_do_exit_0(
     cli: Cli, tmp_path: Path
 ) -> None:
+    # A pipeline's "package whatever is pending" step: nothing pending is no failure, and
+    # --json says so in a field rather than only in words.
     suffix, developer, _ = _enterprise(cli, tmp_path)
     empty = developer("releases", "create", "nothing", "--all", "--approver", f"dep_{suffix}")
-    assert empty.exit_code == 1, (empty.stdout, empty.stderr)
-    said = " ".join(empty.stderr.split())
-    assert "Nothing waits for a release in" in said
+    assert empty.exit_code == 0, (empty.stdout, empty.stderr)
+    said = " ".join(empty.stdout.split())
+    assert said.startswith("Nothing to do: nothing waits for a release in")
     assert "no pending item to package" in said
     assert "jobferry releases pending lists them" in said
     assert "no pending item is named" not in said
+    assert said.endswith("Nothing was created.")
+    answer = developer.json("releases", "create", "nothing", "--all", "--approver", f"dep_{suffix}")
+    assert answer == {"release_package_id": None, "items": 0, "nothingPending": True}
     assert developer.json("releases", "list")["total"] == 0
 
 

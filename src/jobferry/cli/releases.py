@@ -232,12 +232,15 @@ def create(
     chosen = (
         [str(i.get("pending_item_id")) for i in _pending(s, None)] if every else list(items or [])
     )
-    if every and not chosen:
-        raise CommandError(
-            f"Nothing waits for a release in {s.workspace_label()}: no pending item to package "
-            "(an item is a job or script submitted, renamed or deleted since its last "
-            "release; jobferry releases pending lists them). Nothing was created."
+    if every and not chosen:  # as promote when nothing changed: a pipeline's step, exit 0
+        s.output.finish(
+            {"release_package_id": None, "items": 0, "nothingPending": True},
+            ExitCode.OK,
+            f"Nothing to do: nothing waits for a release in {s.workspace_label()}, no pending "
+            "item to package (an item is a job or script submitted, renamed or deleted since "
+            "its last release; jobferry releases pending lists them). Nothing was created.",
         )
+        return
     me = mapping(s.client().call("GET", "/users/me", scoped=False))
     body = {
         "apply_user_id": str(me.get("id")),
