@@ -7,7 +7,9 @@ what the first one imports, or find its plan taken by it, and the route's histor
 the same changes twice. ``promoted_meanwhile`` finds the import recorded of the same package
 cut from the same point (``since``), whose task did not fail and which was not rolled back;
 the apply refuses with it (``PromotedMeanwhileError``) before it queues anything, and again in
-the transaction that queues the import, so the second promotion is never recorded.
+the transaction that queues the import, so the second promotion is never recorded; an
+apply that meets the import lock the other one took before its record was read
+(``plan_promoted``: an import of the same package) is told the same.
 """
 
 from __future__ import annotations

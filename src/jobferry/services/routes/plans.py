@@ -22,7 +22,12 @@ from dataclasses import dataclass, replace
 from jobferry.domain.importsettings import ImportSettings, SettingsError
 from jobferry.domain.remedies import Remedy
 from jobferry.domain.routes import Carried, Route, carried_words
-from jobferry.errors import InvalidRequestError, PlanStaleError, PromotedMeanwhileError
+from jobferry.errors import (
+    ImportRunningError,
+    InvalidRequestError,
+    PlanStaleError,
+    PromotedMeanwhileError,
+)
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.definitions.documents import dump, load
 from jobferry.services.importing.delivery import PreparedImport
@@ -152,7 +157,16 @@ class RoutePlans:
             f"{carried_words(item.jobs, item.deletions, item.scripts, item.resources)} "
             f"(package {item.package_sha256[:12]})."
         )
-        prepared = self.imports.prepare(target, request, note, title=title)
+        try:
+            prepared = self.imports.prepare(target, request, note, title=title)
+        except ImportRunningError:
+            # Two applies at the same moment: the other one's import took the lock before this
+            # one read it recorded; it is the same changes when it imports the same package.
+            with self.db.transaction(readonly=True) as tx:
+                taken = plan_promoted(tx, item.project_id, name, item.package_sha256)
+            if taken is None:
+                raise
+            raise taken from None
         standing = self.promotions.promotion(scope, name, item.id)
         assert standing is not None
         return Applied(prepared.task_id, standing, prepared)

@@ -9,6 +9,7 @@ import pytest
 from jobferry.errors import PromotedMeanwhileError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.services.routes import plans
 from support.clients import SignedClient
 from support.console import admin_scope
 from support.exporting import seed
@@ -91,3 +92,22 @@ def test_the_same_changes_promote_again_once_their_import_was_rolled_back(
     assert again.package.promotion.package_sha256 == applied.promotion.package_sha256
     redone = services.route_plans.apply(scope, "test-prod", again.plan.plan_id)
     assert redone.promotion.task_id == redone.task_id
+
+
+def test_two_applies_at_the_same_moment_the_second_meets_the_lock_and_is_told_who(
+    api: SignedClient, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The second apply read nothing recorded (the first one's transaction had not committed
+    # yet), then met the import lock the first one took: said as the same changes promoted.
+    scope = _route(api, services)
+    first = services.route_plans.plan(scope, "test-prod", {})
+    assert first.plan is not None
+    applied = services.route_plans.apply(scope, "test-prod", first.plan.plan_id)
+    second = services.route_plans.plan(scope, "test-prod", {})
+    assert second.plan is not None
+    monkeypatch.setattr(plans, "promoted_meanwhile", lambda tx, item: None)
+    with pytest.raises(PromotedMeanwhileError, match=rf"task {applied.task_id}, still running"):
+        services.route_plans.apply(scope, "test-prod", second.plan.plan_id)
+    services.imports.run(applied.prepared)
+    listed = services.promotions.history(scope, "test-prod")
+    assert [p.task_id for p in listed] == [applied.task_id]
