@@ -56,6 +56,10 @@ def test_tasks_list_filters_by_status_and_limits(cli: Cli, package: Path) -> Non
     unread = cli("tasks", "list", "--since", "last week", workspace=bare)
     assert unread.exit_code == 2
     assert "--since" in unread.stderr
+    wide = {"COLUMNS": "200"}
+    backwards = cli("tasks", "list", "--since", "2026-02-01", "--until", "2026-01-01", env=wide)
+    assert backwards.exit_code == 2
+    assert "--since 2026-02-01 is later than --until 2026-01-01" in backwards.stderr
 
 
 def test_tasks_list_and_show_say_kind_who_message_and_the_rollback(cli: Cli, package: Path) -> None:

@@ -20,7 +20,7 @@ from jobferry.cli.asking import (
     lost_while_following,
     wait_timed_out,
 )
-from jobferry.cli.audit import WHEN_HELP, when
+from jobferry.cli.audit import WHEN_HELP, window
 from jobferry.cli.choices import choice_type, from_kebab
 from jobferry.cli.client import ApiError, ConnectionProblemError, segment
 from jobferry.cli.exits import PACKAGE_REFUSALS, ExitCode, TaskWaitTimeoutError
@@ -191,8 +191,7 @@ def list_tasks_command(
     query = {
         "status": wanted,
         "kind": of_kind,
-        "since": when(since, "--since") if since is not None else None,
-        "until": when(until, "--until") if until is not None else None,
+        **window(since, until),
     }
     answer = task_page(s.client(), query, limit, page)
     out = s.output
@@ -209,8 +208,8 @@ def list_tasks_command(
     total = answer.get("total", len(items))
     if isinstance(total, int):
         shown = PageShown(page, limit, len(items), total)
-        window = {"--since": since, "--until": until}
-        asked = _asked(status, kind, limit, s.workspace_arg() if shown.more else None, window)
+        asked_window = {"--since": since, "--until": until}
+        asked = _asked(status, kind, limit, s.workspace_arg() if shown.more else None, asked_window)
         _page_note(out, shown, asked)
 
 
