@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from jobferry.cli import promote
+from jobferry.cli.client import ApiClient
 from jobferry.cli.planwork import already_held
 from support.builders import make_job, make_script
 from support.cli import Cli
@@ -302,3 +303,49 @@ def test_a_promotion_another_run_made_meanwhile_is_said_not_recorded_twice(
     for route in routes:  # recorded once, by the other run
         history = cli.json("routes", "history", route)["promotions"]
         assert [p["taskId"] for p in history] == [other[route]]
+
+
+def test_a_plan_of_changes_another_run_is_importing_says_so_and_imports_nothing(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The server's plan names another run's import of the same changes, queued or running
+    # when this run cut them (the service tests make that moment: test_meanwhile.py); the
+    # command says so with the task to follow, exits 0, and neither asks nor imports.
+    seed(cli.remote, ("daily_sales", "weekly_sales"), workspace=cli.workspace)
+    route = _route(cli, cli.remote.new_workspace("prod", "dws_conn", "ssh_conn"))
+    first = cli.json("promote", route, "--apply", "--yes")
+    task = first["taskId"]
+    said = {
+        "promotionId": first["promotion"]["id"],
+        "planId": first["plan"]["planId"],
+        "taskId": task,
+        "taskStatus": "RUNNING",
+        "promotedBy": "admin",
+        "promotedAt": 1_700_000_000_000,
+        "message": f"Route '{route}': these changes (package 0123456789ab) were promoted "
+        f"meanwhile by admin at 2023-11-14 22:13:20 UTC (task {task}, still running).",
+    }
+    sent = ApiClient.call
+
+    def call(self: ApiClient, method: str, path: str, *args: Any, **kwargs: Any) -> Any:
+        answer = sent(self, method, path, *args, **kwargs)
+        if method == "POST" and path == f"/routes/{route}/plans":
+            answer["promotedMeanwhile"] = said
+        return answer
+
+    monkeypatch.setattr(ApiClient, "call", call)
+    job = make_job("daily_sales")
+    job["params"] = [{"name": "bizdate", "value": "yesterday"}]
+    changed = cli.remote.call("PUT", "/jobs/daily_sales", job, workspace=cli.workspace)
+    assert changed.status_code == 204, changed.text
+    answer = cli.json("promote", route)  # exit 0, not 4: nothing for this run to do
+    assert answer["promotedMeanwhile"] == said
+    assert answer["task"] is None
+    human = cli("promote", route, "--apply", "--yes")
+    assert human.exit_code == 0, human.output
+    text = " ".join(human.stdout.split())
+    assert f"Nothing to do: Route '{route}': these changes (package 0123456789ab) " in text
+    assert f"tasks show {task} -w " in text
+    assert "Imported." not in text
+    history = cli.json("routes", "history", route)["promotions"]
+    assert [p["taskId"] for p in history if p["taskId"]] == [task]

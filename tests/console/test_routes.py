@@ -551,3 +551,24 @@ def test_promote_now_says_who_promoted_the_same_changes_meanwhile(
     rows = history_rows(browser.get(f"/console/w/{ws}/routes/to-prod").text)
     assert len(rows) == 1
     assert applied.task_id in rows[0]
+
+
+def test_promote_now_of_changes_another_run_is_importing_offers_that_import_not_another(
+    browser: Browser, services: Services, seeded: Scope
+) -> None:
+    ws, source = seeded.workspace.id, seeded.workspace.name
+    prod = wizard.prod_workspace(services, "dws_conn", "ssh_conn")
+    create(browser, ws, "to-prod", source, "prod")
+    # Another operator promoted these changes; their import is queued, not applied yet.
+    other = services.route_plans.plan(seeded, "to-prod", {})
+    assert other.plan is not None
+    applied = services.route_plans.apply(seeded, "to-prod", other.plan.plan_id)
+    plan = browser.get(promote(browser, ws, "to-prod").headers["location"])
+    assert_page(plan, 200, "Import · plan", "data-plan-meanwhile", "data-follow-meanwhile")
+    said = visible(plan.text)
+    assert "Route 'to-prod': these changes (package " in said
+    assert "were promoted meanwhile by admin at " in said
+    assert f"(task {applied.task_id}, still running). Nothing is left for this plan" in said
+    assert f'href="/console/w/{prod.workspace.id}/tasks/{applied.task_id}"' in plan.text
+    assert '<button type="submit" class="primary">Import</button>' not in plan.text
+    services.imports.run(applied.prepared)

@@ -43,6 +43,8 @@ from jobferry.cli.route_history import (
     carried_text,
     promoted_meanwhile,
     said_imported,
+    said_meanwhile,
+    say_kept,
     taken_in_before,
 )
 from jobferry.cli.routes import (
@@ -300,8 +302,7 @@ def _promote(
     where = s.workspace_arg() if plan.get("problems") and not json_mode else None
     show_plan(out, plan, where, route=name, into=None if json_mode else s.workspace_label())
     result = {**planned, "plan": plan, "task": None}
-    _say_kept(s, name, planned, str(plan.get("planId", "")), options)
-    if not _go_on(s, name, result, options):
+    if _ends_here(s, name, planned, result, options):
         return
     if (
         has_changes(plan)
@@ -313,30 +314,17 @@ def _promote(
     _import(s, name, str(plan["planId"]), result)
 
 
-def _say_kept(
-    s: Session, name: str, planned: dict[str, Any], plan_id: str, options: dict[str, Any]
-) -> None:
-    """Without ``--apply``: what stays of the plan shown, until when, and what may use it (the
-    route's approvers sign it, and the console imports it as it is; ``--apply`` plans again).
-    ``--json`` answers ``keptUntil`` instead."""
-    until = moment(planned.get("keptUntil"))
-    if options["apply"] or s.output.json_mode or not plan_id or not until:
-        return
-    if options["plan_id"] is not None:
-        s.output.note(f"Plan {plan_id} and its package are kept until {until}, then removed.")
-        return
-    if planned.get("approvalsRequired"):
-        s.output.note(
-            f"Plan {plan_id} and its package are kept until {until}: the route's approvers sign "
-            f"it (jobferry routes approve {name} {plan_id} --key FILE), and the route's "
-            "approvals page in the console imports it as it is. promote --apply plans again "
-            "(their approvals count for that plan while the target has not moved)."
-        )
-        return
-    s.output.note(
-        f"Plan {plan_id} and its package are kept until {until}, then removed; promote --apply "
-        "plans again."
-    )
+def _ends_here(
+    s: Session, name: str, planned: dict[str, Any], result: dict[str, Any], options: dict[str, Any]
+) -> bool:
+    """Whether the run ends with the plan shown: another run imports (or imported) these very
+    changes (said, with its task, exit 0), or ``_go_on`` finished with the plan's verdict."""
+    meanwhile = planned.get("promotedMeanwhile")
+    if isinstance(meanwhile, dict):
+        said_meanwhile(s, result, meanwhile, str(meanwhile.get("message")))
+        return True
+    say_kept(s, name, planned, str(result["plan"].get("planId", "")), options)
+    return not _go_on(s, name, result, options)
 
 
 def _go_on(s: Session, name: str, result: dict[str, Any], options: dict[str, Any]) -> bool:

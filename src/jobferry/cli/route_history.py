@@ -2,7 +2,7 @@
 carried, its package and import, where the import stands, and what it overrode of the route's
 settings; and how ``promote`` says that what it would import was imported already (a plan
 imported before, a package taken in before, the same changes promoted meanwhile by another
-run)."""
+run), and what stays of a plan it shows without importing it."""
 
 from __future__ import annotations
 
@@ -178,18 +178,53 @@ def taken_in_before(s: Session, name: str, refused: dict[str, Any]) -> None:
 def promoted_meanwhile(s: Session, result: dict[str, Any], refused: ApiError) -> None:
     """Another run (another operator, or this one retried) promoted the same changes while
     this one planned: nothing to do, said with who, when and the task to follow (exit 0)."""
-    body, task = refused.body, str(refused.body.get("task_id"))
+    body = refused.body
     meanwhile = {
         "promotionId": body.get("promotion_id"),
         "planId": body.get("plan_id"),
-        "taskId": task,
+        "taskId": body.get("task_id"),
         "taskStatus": body.get("task_status"),
         "promotedBy": body.get("promoted_by"),
         "promotedAt": body.get("promoted_at"),
     }
+    said_meanwhile(s, result, meanwhile, refused.message)
+
+
+def said_meanwhile(
+    s: Session, result: dict[str, Any], meanwhile: dict[str, Any], message: str
+) -> None:
+    """Nothing to do, as another run's import of the same changes (``meanwhile``, as the
+    plan's ``promotedMeanwhile`` says it) is queued, running or done: ``message``, and the
+    command that follows that import (exit 0)."""
     s.output.finish(
         {**result, "task": None, "promotedMeanwhile": meanwhile},
         ExitCode.OK,
-        f"Nothing to do: {refused.message} Follow that import with: "
-        f"{own_command_line(s, 'tasks', 'show', task)}",
+        f"Nothing to do: {message} Follow that import with: "
+        f"{own_command_line(s, 'tasks', 'show', str(meanwhile.get('taskId')))}",
+    )
+
+
+def say_kept(
+    s: Session, name: str, planned: dict[str, Any], plan_id: str, options: dict[str, Any]
+) -> None:
+    """Without ``--apply``: what stays of the plan shown, until when, and what may use it (the
+    route's approvers sign it, and the console imports it as it is; ``--apply`` plans again).
+    ``--json`` answers ``keptUntil`` instead."""
+    until = moment(planned.get("keptUntil"))
+    if options["apply"] or s.output.json_mode or not plan_id or not until:
+        return
+    if options["plan_id"] is not None:
+        s.output.note(f"Plan {plan_id} and its package are kept until {until}, then removed.")
+        return
+    if planned.get("approvalsRequired"):
+        s.output.note(
+            f"Plan {plan_id} and its package are kept until {until}: the route's approvers sign "
+            f"it (jobferry routes approve {name} {plan_id} --key FILE), and the route's "
+            "approvals page in the console imports it as it is. promote --apply plans again "
+            "(their approvals count for that plan while the target has not moved)."
+        )
+        return
+    s.output.note(
+        f"Plan {plan_id} and its package are kept until {until}, then removed; promote --apply "
+        "plans again."
     )

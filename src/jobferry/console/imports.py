@@ -25,6 +25,7 @@ from jobferry.services.downloads import ExportedPackage
 from jobferry.services.importing.contents import PackageContents
 from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.request import ImportRequest, parse_import_request
+from jobferry.services.routes.meanwhile import ImportedMeanwhile
 from jobferry.services.workspaces.profiles import ProfileVersion
 
 router = APIRouter()
@@ -126,6 +127,9 @@ class PlanContext(CarriedStep):
     approvals: PlanApprovals | None = None
     """A route's promotion whose route requires approvals: how many count, and where they
     are signed (its Import is offered once enough do)."""
+    meanwhile: ImportedMeanwhile | None = None
+    """A route's promotion whose changes another run imports (or imported) meanwhile: said,
+    with its task, instead of an Import that would be refused."""
 
 
 def _source_page(
@@ -335,6 +339,11 @@ def plan_page(page: Page, state: dict[str, Any], plan: Plan) -> Response:
         pending=pending(plan),
         basis=snapshot_basis(plan.remote_state, now_ms()) or "",
         approvals=standing(page, state["route"], plan.plan_id) if state["route"] else None,
+        meanwhile=(
+            page.services.route_plans.meanwhile(page.scope, state["route"], state["promotion"])
+            if state["route"]
+            else None
+        ),
     )
     return render(page.request, context)
 

@@ -7,6 +7,7 @@ from typing import Any
 from jobferry.api.presenters.plans import plan_document
 from jobferry.package.routeblock import RouteBlock
 from jobferry.services.context import Scope
+from jobferry.services.routes.meanwhile import ImportedMeanwhile
 from jobferry.services.routes.overrides import Overrides
 from jobferry.services.routes.plans import Applied
 from jobferry.services.routes.records import Promotion, RoutePackage, RoutePlan
@@ -92,8 +93,10 @@ def route_plan_view(planned: RoutePlan) -> dict[str, Any]:
     """A route's promotion planned (jobferry extension): its package as ``package_view`` says
     it, this run's import ``settings`` and what they change of the route's (``overrides``), the
     plan (``null``: nothing changed, or ``taskId`` names the task planning it), until when the
-    plan and its package are kept for ``…/plans/{plan_id}/apply`` (``keptUntil``, ms) and how
-    many approvals the route requires of it."""
+    plan and its package are kept for ``…/plans/{plan_id}/apply`` (``keptUntil``, ms), how
+    many approvals the route requires of it, and another run's import of the same changes
+    (``promotedMeanwhile``, ``null``: none; its apply would be refused with ``DLF.9088``)."""
+    meanwhile = planned.meanwhile
     return {
         **package_view(planned.package),
         "settings": planned.settings.wire(),
@@ -102,6 +105,21 @@ def route_plan_view(planned: RoutePlan) -> dict[str, Any]:
         "taskId": planned.planning_task,
         "keptUntil": planned.kept_until,
         "approvalsRequired": planned.package.route.approvals.required,
+        "promotedMeanwhile": meanwhile_view(meanwhile) if meanwhile is not None else None,
+    }
+
+
+def meanwhile_view(meanwhile: ImportedMeanwhile) -> dict[str, Any]:
+    """Another run's import of the same changes: its promotion, plan and task, who started it
+    and when (ms), and the sentence that says so."""
+    return {
+        "promotionId": meanwhile.promotion_id,
+        "planId": meanwhile.plan_id,
+        "taskId": meanwhile.task_id,
+        "taskStatus": meanwhile.task_status,
+        "promotedBy": meanwhile.promoted_by,
+        "promotedAt": meanwhile.promoted_at,
+        "message": f"{meanwhile.problem}.",
     }
 
 

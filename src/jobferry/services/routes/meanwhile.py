@@ -9,11 +9,13 @@ cut from the same point (``since``), whose task did not fail and which was not r
 the apply refuses with it (``PromotedMeanwhileError``) before it queues anything, and again in
 the transaction that queues the import, so the second promotion is never recorded; an
 apply that meets the import lock the other one took before its record was read
-(``plan_promoted``: an import of the same package) is told the same.
+(``plan_promoted``: an import of the same package) is told the same. The plan of the second
+run says it already (``RoutePlan.meanwhile``), before anyone asks to import it again.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from jobferry.domain.enums import TaskStatus
@@ -22,13 +24,53 @@ from jobferry.storage import Tx
 from jobferry.storage import routes as repo
 from jobferry.storage import tasks as task_repo
 from jobferry.storage.importing import rollbacks as rollback_repo
-from jobferry.storage.routes import PromotionRecord
+from jobferry.storage.routes import PromotionFacts, PromotionRecord
 
 
-def promoted_meanwhile(tx: Tx, item: PromotionRecord) -> PromotedMeanwhileError | None:
-    """The refusal naming another recorded import of ``item``'s changes (the same package,
-    cut from the same point) that stands or still runs; ``None`` when there is none."""
-    found = repo.imported_packages(tx, item.project_id, item.route, item.package_sha256)
+@dataclass(frozen=True)
+class ImportedMeanwhile:
+    """Another promotion's import of the same changes, standing or still running: who
+    started it, when, and its task."""
+
+    route: str
+    promotion_id: str
+    plan_id: str | None
+    package_sha256: str
+    task_id: str
+    task_status: str
+    promoted_by: str
+    promoted_at: int
+    """When its task started (ms)."""
+
+    @property
+    def problem(self) -> str:
+        """What happened, in a sentence: which changes, who, when, the task and its state."""
+        status = "still running" if self.task_status == TaskStatus.RUNNING else self.task_status
+        at = datetime.fromtimestamp(self.promoted_at / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        return (
+            f"Route '{self.route}': these changes (package {self.package_sha256[:12]}) were "
+            f"promoted meanwhile by {self.promoted_by} at {at} (task {self.task_id}, {status})"
+        )
+
+    def refusal(self) -> PromotedMeanwhileError:
+        """The refusal of an import of the same changes again."""
+        return PromotedMeanwhileError(
+            f"{self.problem}; nothing was imported, and no second promotion is recorded.",
+            route=self.route,
+            rule="route.promoted_meanwhile",
+            promotion_id=self.promotion_id,
+            plan_id=self.plan_id,
+            task_id=self.task_id,
+            task_status=self.task_status,
+            promoted_by=self.promoted_by,
+            promoted_at=self.promoted_at,
+        )
+
+
+def promoted_meanwhile(tx: Tx, project_id: str, item: PromotionFacts) -> ImportedMeanwhile | None:
+    """Another recorded import of ``item``'s changes (the same package, cut from the same
+    point) that stands or still runs; ``None`` when there is none."""
+    found = repo.imported_packages(tx, project_id, item.route, item.package_sha256)
     others = [o for o in found if o.id != item.id and o.since == item.since]
     return _first_standing(tx, others)
 
@@ -39,33 +81,24 @@ def plan_promoted(
     """The refusal naming the newest recorded import of the route's package
     ``package_sha256`` that stands or still runs (a plan applied twice, or taken by a run that
     cut the same package); ``None`` when there is none."""
-    return _first_standing(tx, repo.imported_packages(tx, project_id, route, package_sha256))
+    found = _first_standing(tx, repo.imported_packages(tx, project_id, route, package_sha256))
+    return found.refusal() if found is not None else None
 
 
-def _first_standing(tx: Tx, found: list[PromotionRecord]) -> PromotedMeanwhileError | None:
+def _first_standing(tx: Tx, found: list[PromotionRecord]) -> ImportedMeanwhile | None:
     for other in found:
         task = task_repo.task_of_project(tx, other.project_id, other.task_id or "")
         if task is None or task.status == TaskStatus.FAILED:
             continue
         if rollback_repo.rolled_back(tx, task.id) is None:
-            return _refusal(other, task)
+            return ImportedMeanwhile(
+                other.route,
+                other.id,
+                other.plan_id,
+                other.package_sha256,
+                task.id,
+                task.status,
+                task.created_by,
+                task.start_time,
+            )
     return None
-
-
-def _refusal(other: PromotionRecord, task: task_repo.TaskRecord) -> PromotedMeanwhileError:
-    """The refusal saying that ``task`` imported ``other``'s changes meanwhile."""
-    status = "still running" if task.status == TaskStatus.RUNNING else task.status
-    at = datetime.fromtimestamp(task.start_time / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    return PromotedMeanwhileError(
-        f"Route '{other.route}': these changes (package {other.package_sha256[:12]}) were "
-        f"promoted meanwhile by {task.created_by} at {at} (task {task.id}, {status}); "
-        "nothing was imported, and no second promotion is recorded.",
-        route=other.route,
-        rule="route.promoted_meanwhile",
-        promotion_id=other.id,
-        plan_id=other.plan_id,
-        task_id=task.id,
-        task_status=task.status,
-        promoted_by=task.created_by,
-        promoted_at=task.start_time,
-    )

@@ -34,7 +34,11 @@ from jobferry.services.importing.delivery import PreparedImport
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.service import ImportService
 from jobferry.services.routes.approvals import require_route_approvals
-from jobferry.services.routes.meanwhile import plan_promoted, promoted_meanwhile
+from jobferry.services.routes.meanwhile import (
+    ImportedMeanwhile,
+    plan_promoted,
+    promoted_meanwhile,
+)
 from jobferry.services.routes.overrides import overrides_of
 from jobferry.services.routes.promote import RoutePromotions
 from jobferry.services.routes.records import Promotion, RoutePackage, RoutePlan
@@ -109,9 +113,11 @@ class RoutePlans:
             repo.set_request(tx, made.promotion.id, dump(request.to_wire()))
         outcome = self.imports.plan(made.target, request)
         kept_until = now_ms() + self.imports.settings.download_ttl_seconds * 1000
+        with self.db.transaction(readonly=True) as tx:
+            meanwhile = promoted_meanwhile(tx, made.target.actor.project_id, made.promotion)
         if isinstance(outcome, PreparedImport):
-            return RoutePlan(made, request.settings, None, outcome.task_id, kept_until)
-        return RoutePlan(made, request.settings, outcome, None, kept_until)
+            return RoutePlan(made, request.settings, None, outcome.task_id, kept_until, meanwhile)
+        return RoutePlan(made, request.settings, outcome, None, kept_until, meanwhile)
 
     def apply(self, scope: Scope, name: str, plan_id: str) -> Applied:
         """Import the route's planned promotion with plan ``plan_id`` (refused unless it is the
@@ -125,9 +131,9 @@ class RoutePlans:
         request = replace(planned, plan_id=plan_id)
         self._check_plan(target, item, request)
         with self.db.transaction(readonly=True) as tx:
-            meanwhile = promoted_meanwhile(tx, item)
+            meanwhile = promoted_meanwhile(tx, item.project_id, item)
         if meanwhile is not None:
-            raise meanwhile
+            raise meanwhile.refusal()
 
         def note(tx: Tx, task_id: str) -> None:
             # In the transaction that queues the import: an approval revoked before it
@@ -143,9 +149,9 @@ class RoutePlans:
                     "since.",
                     route=name,
                 )
-            meanwhile = promoted_meanwhile(tx, now)
+            meanwhile = promoted_meanwhile(tx, now.project_id, now)
             if meanwhile is not None:
-                raise meanwhile
+                raise meanwhile.refusal()
             found = overrides_of(
                 tx, route, request, scope.actor.name, (target.workspace.id, plan_id)
             )
@@ -186,6 +192,16 @@ class RoutePlans:
                 return None
             return plan_promoted(tx, item.project_id, name, stored.package_sha256)
 
+    def meanwhile(self, scope: Scope, name: str, promotion_id: str) -> ImportedMeanwhile | None:
+        """Another run's import of the same changes as the route's promotion ``promotion_id``
+        (queued, running or done since it was cut): what its plan's page says instead of
+        offering an import that would be refused; ``None`` when there is none."""
+        with self.db.transaction(readonly=True) as tx:
+            item = repo.promotion(tx, scope.actor.project_id, name, promotion_id)
+            if item is None or item.task_id is not None:
+                return None
+            return promoted_meanwhile(tx, item.project_id, item)
+
     def kept(self, scope: Scope, name: str, plan_id: str) -> RoutePlan:
         """The route's promotion waiting for its import, planned as plan ``plan_id`` (what
         its approvers signed, and what ``apply`` imports as it is), answered as ``plan``
@@ -203,7 +219,9 @@ class RoutePlans:
         )
         plan = self.imports.plans.plan(target, plan_id)
         kept_until = created + self.imports.settings.download_ttl_seconds * 1000
-        return RoutePlan(made, request.settings, plan, None, kept_until)
+        with self.db.transaction(readonly=True) as tx:
+            meanwhile = promoted_meanwhile(tx, item.project_id, item)
+        return RoutePlan(made, request.settings, plan, None, kept_until, meanwhile)
 
     def waiting_plan(
         self,

@@ -13,6 +13,7 @@ from jobferry.package.routeblock import RouteBlock
 from jobferry.services.context import Scope
 from jobferry.services.downloads import Download
 from jobferry.services.importing.plan import Plan
+from jobferry.services.routes.meanwhile import ImportedMeanwhile
 from jobferry.services.routes.overrides import Overrides
 from jobferry.storage.routes import PromotionFacts, PromotionRecord
 
@@ -70,6 +71,9 @@ class RoutePlan:
     kept_until: int | None = None
     """When (ms) the plan and its package expire with the uploads, if never imported: until
     then its approvers may sign it and ``apply`` imports it by its id."""
+    meanwhile: ImportedMeanwhile | None = None
+    """Another run's import of the same changes, queued, running or done since this run cut
+    them (``apply`` would be refused): who started it, when, and its task."""
 
     @property
     def changes(self) -> tuple[SettingChange, ...]:

@@ -35,11 +35,25 @@ def test_a_second_run_promoting_the_same_changes_is_told_who_promoted_them(
     first = services.route_plans.plan(scope, "test-prod", {})
     assert first.plan is not None
     applied = services.route_plans.apply(scope, "test-prod", first.plan.plan_id)
+    assert first.meanwhile is None
     second = services.route_plans.plan(scope, "test-prod", {})
     assert second.plan is not None
     assert second.package.promotion is not None
     assert second.package.promotion.package_sha256 == applied.promotion.package_sha256
+    # Its plan says so already, before anyone asks to import it.
+    said = second.meanwhile
+    assert said is not None
+    assert (said.task_id, said.task_status, said.promoted_by) == (
+        applied.task_id,
+        "RUNNING",
+        "admin",
+    )
+    assert (said.promotion_id, said.plan_id) == (applied.promotion.id, first.plan.plan_id)
+    assert said.problem.endswith(f"(task {applied.task_id}, still running)")
     services.imports.run(applied.prepared)
+    kept = services.route_plans.kept(scope, "test-prod", second.plan.plan_id)
+    assert kept.meanwhile is not None
+    assert (kept.meanwhile.task_id, kept.meanwhile.task_status) == (applied.task_id, "SUCCESSFUL")
     with pytest.raises(PromotedMeanwhileError) as refused:
         services.route_plans.apply(scope, "test-prod", second.plan.plan_id)
     assert refused.value.problem.startswith(
@@ -88,6 +102,7 @@ def test_the_same_changes_promote_again_once_their_import_was_rolled_back(
     services.rollback.rollback(applied.prepared.scope, applied.task_id)
     again = services.route_plans.plan(scope, "test-prod", {})
     assert again.plan is not None
+    assert again.meanwhile is None  # a rolled-back import does not stand
     assert again.package.promotion is not None
     assert again.package.promotion.package_sha256 == applied.promotion.package_sha256
     redone = services.route_plans.apply(scope, "test-prod", again.plan.plan_id)
@@ -105,9 +120,33 @@ def test_two_applies_at_the_same_moment_the_second_meets_the_lock_and_is_told_wh
     applied = services.route_plans.apply(scope, "test-prod", first.plan.plan_id)
     second = services.route_plans.plan(scope, "test-prod", {})
     assert second.plan is not None
-    monkeypatch.setattr(plans, "promoted_meanwhile", lambda tx, item: None)
+    monkeypatch.setattr(plans, "promoted_meanwhile", lambda tx, project, item: None)
     with pytest.raises(PromotedMeanwhileError, match=rf"task {applied.task_id}, still running"):
         services.route_plans.apply(scope, "test-prod", second.plan.plan_id)
     services.imports.run(applied.prepared)
     listed = services.promotions.history(scope, "test-prod")
     assert [p.task_id for p in listed] == [applied.task_id]
+
+
+def test_the_plan_answered_names_the_import_of_the_same_changes_still_running(
+    api: SignedClient, services: Services
+) -> None:
+    scope = _route(api, services)
+    first = api.call("POST", "/routes/test-prod/plans", {})
+    assert first.status_code == 200, first.text
+    assert first.json()["promotedMeanwhile"] is None
+    plan_id = first.json()["plan"]["planId"]
+    applied = services.route_plans.apply(scope, "test-prod", plan_id)  # queued, not run
+    second = api.call("POST", "/routes/test-prod/plans", {})
+    assert second.status_code == 200, second.text
+    said = second.json()["promotedMeanwhile"]
+    assert {k: said[k] for k in ("promotionId", "planId", "taskId", "taskStatus")} == {
+        "promotionId": applied.promotion.id,
+        "planId": plan_id,
+        "taskId": applied.task_id,
+        "taskStatus": "RUNNING",
+    }
+    assert said["promotedBy"] == "admin"
+    assert said["message"].startswith("Route 'test-prod': these changes (package ")
+    assert said["message"].endswith(f"(task {applied.task_id}, still running).")
+    services.imports.run(applied.prepared)
