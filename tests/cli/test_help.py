@@ -115,6 +115,33 @@ def test_usage_errors_without_json_stay_for_people() -> None:
     assert "No such option: --bogus" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (
+            ["promote", "r", "--apply", "--yes", "--wait-timeout", "600"],
+            "--wait-timeout is an option of jobferry itself, not of 'jobferry promote': give it "
+            "before the command: jobferry --wait-timeout SECONDS promote …",
+        ),
+        (
+            ["tasks", "show", "t1", "--context", "prod"],
+            "--context is an option of jobferry itself, not of 'jobferry tasks show': give it "
+            "before the command: jobferry --context NAME tasks show …",
+        ),
+    ],
+)
+def test_an_option_of_jobferry_itself_after_the_command_is_said_to_go_before_it(
+    args: list[str], said: str
+) -> None:
+    # As a pipeline's script is often written: every option at the end of the line.
+    result = invoke(args, prog_name="jobferry")
+    assert result.exit_code == 2
+    assert said in " ".join(result.stderr.replace("│", " ").split())
+    answered = invoke([*args, "--json"], prog_name="jobferry")
+    assert answered.exit_code == 2
+    assert orjson.loads(answered.stdout)["error"]["message"] == said
+
+
 def _options(path: tuple[str, ...]) -> list[str]:
     command: Any = whole_command()
     for name in path:

@@ -20,7 +20,9 @@ line), and folds a choice's values after a ``|`` (:class:`Choices`), never insid
 
 Usage errors (an unknown option or command, a missing argument, a bad value) are Typer's to
 report; under ``--json`` they become one ``{"error": {"code": "usage", …}}`` document on
-standard output like every other failure, with exit code 2.
+standard output like every other failure, with exit code 2. An option of ``jobferry`` itself
+given after the command (``jobferry promote R --wait-timeout 600``, as a pipeline's script is
+written) is refused saying where it goes, with the command line to give.
 """
 
 from __future__ import annotations
@@ -263,6 +265,25 @@ class UsageGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except typer.TyperException as exc:
+            _before_the_command(ctx, exc)
             if ctx.meta.get(JSON_META) and exc.exit_code == ExitCode.USAGE:
                 raise usage_error_json(exc) from exc
             raise
+
+
+def _before_the_command(ctx: Any, exc: typer.TyperException) -> None:
+    """An option of the root group that the command it runs does not take (``jobferry promote
+    R --wait-timeout 600``): the refusal says that it goes before the command, with the line."""
+    given = getattr(exc, "option_name", None)
+    sub = getattr(exc, "ctx", None)
+    root = {opt: param for param in ctx.command.params for opt in getattr(param, "opts", ())}
+    if given not in root or sub is None or sub is ctx:
+        return
+    param = root[given]
+    value = [] if param.is_flag else [param.metavar or "VALUE"]
+    command = sub.command_path.split()[1:]
+    line = " ".join([ctx.command_path, str(given), *value, *command, "…"])
+    exc.message = (
+        f"{given} is an option of {ctx.command_path} itself, not of '{sub.command_path}': "
+        f"give it before the command: {line}"
+    )
