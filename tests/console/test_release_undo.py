@@ -41,7 +41,7 @@ API_SPEAK = re.compile(
 
 def visible(page: str) -> str:
     """The text a person reads: no tags, no attribute values."""
-    body = page.split("<main>", 1)[-1]
+    body = re.split(r"<main\b[^>]*>", page, maxsplit=1)[-1]
     return html.unescape(re.sub(r"<[^>]*>", " ", body))
 
 

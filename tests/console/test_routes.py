@@ -55,7 +55,7 @@ def promote(browser: Browser, ws: str, name: str) -> Any:
 
 def history_rows(page: str) -> list[str]:
     """The visible text of each row of a route page's promotions, newest first."""
-    table = re.search(r'<table class="history">(.*?)</table>', page, re.S)
+    table = re.search(r'<table class="history"[^>]*>(.*?)</table>', page, re.S)
     assert table, "no history table"
     return [visible(row) for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table.group(1), re.S)][1:]
 

@@ -41,7 +41,9 @@ def test_the_settings_page_gives_limits_in_mb_and_seconds_with_separators(
     browser: Browser, services: Services, scope: Scope
 ) -> None:
     page = browser.get(f"/console/w/{scope.workspace.id}/admin/settings").text
-    limits = dict(re.findall(r'<tr><td>([^<]+)</td><td class="num">([^<]+)</td></tr>', page))
+    limits = dict(
+        re.findall(r'<tr><th scope="row">([^<]+)</th><td class="num">([^<]+)</td></tr>', page)
+    )
 
     assert limits["Largest package"] == "1,024 MB"
     assert limits["Most a package unpacks to"] == "8,192 MB"
@@ -89,7 +91,7 @@ API_TERMS = re.compile(r"download://|upload://|renames|profile:|DLF\.\d|/v1/|sam
 
 def _read(page: str) -> str:
     """What a person reads on a page: its main part without tags and attribute values."""
-    return html.unescape(re.sub(r"<[^>]*>", " ", page.split("<main>", 1)[-1]))
+    return html.unescape(re.sub(r"<[^>]*>", " ", re.split(r"<main\b[^>]*>", page, maxsplit=1)[-1]))
 
 
 def test_importing_from_the_download_center_and_keeping_mappings_speak_console_terms(

@@ -224,7 +224,7 @@ def finish_task(services: Services, scope: Scope, started: Any, status: str = "S
 
 def main_text(page: str) -> str:
     """The text a person reads in a page's main part: no tags, no attribute values."""
-    body = page.split("<main>", 1)[-1]
+    body = re.split(r"<main\b[^>]*>", page, maxsplit=1)[-1]
     return html.unescape(re.sub(r"<[^>]*>", " ", body))
 
 
