@@ -18,7 +18,14 @@ from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from support import wizard
 from support.a11y import fragment_problems, problems
-from support.console import Browser, admin_actor, admin_scope, finish_task, seed
+from support.console import (
+    Browser,
+    admin_actor,
+    admin_scope,
+    finish_task,
+    route_form,
+    seed,
+)
 from support.releases import connected_team, make_package, submit_job
 
 LINKS = re.compile(r'href="(/console/[^"#]+)"')
@@ -32,10 +39,12 @@ def _page_key(url: str) -> str:
     return parts.path + "?" + ",".join(sorted(re.findall(r"([a-z_]+)=", parts.query)))
 
 
-def _crawl(browser: Browser, starts: Iterable[str], most: int = 150) -> dict[str, list[str]]:
+def _crawl(
+    browser: Browser, starts: Iterable[str], most: int = 150
+) -> dict[str, tuple[str, list[str]]]:
     """Every console page reachable by links from ``starts`` (once per path and set of query
-    keys, at most ``most``): each page's problems, by its URL."""
-    found: dict[str, list[str]] = {}
+    keys, at most ``most``): each page's title and problems, by its URL."""
+    found: dict[str, tuple[str, list[str]]] = {}
     seen: set[str] = set()
     queue = list(starts)
     while queue and len(seen) < most:
@@ -46,7 +55,8 @@ def _crawl(browser: Browser, starts: Iterable[str], most: int = 150) -> dict[str
         response = browser.get(url)
         if response.status_code != 200 or "text/html" not in response.headers["content-type"]:
             continue
-        found[url] = problems(response.text)
+        title = re.search(r"<title>(.*?)</title>", response.text, re.S)
+        found[url] = (html.unescape(title[1]) if title else "", problems(response.text))
         for link in LINKS.findall(response.text):
             link = html.unescape(link)
             if not NOT_PAGES.search(link):
@@ -54,9 +64,14 @@ def _crawl(browser: Browser, starts: Iterable[str], most: int = 150) -> dict[str
     return found
 
 
-def _assert_clean(found: dict[str, list[str]]) -> None:
-    failing = {url: p for url, p in found.items() if p}
+def _assert_clean(found: dict[str, tuple[str, list[str]]]) -> None:
+    failing = {url: p for url, (_, p) in found.items() if p}
     assert not failing, failing
+
+
+def _titles(found: dict[str, tuple[str, list[str]]], ws: str) -> dict[str, str]:
+    """The title of each page crawled, by its path and query in workspace ``ws``."""
+    return {url.removeprefix(f"/console/w/{ws}"): title for url, (title, _) in found.items()}
 
 
 def _routed(services: Services, scope: Scope) -> str:
@@ -77,6 +92,12 @@ def test_every_page_an_admin_reaches_by_its_links_has_names_headings_and_landmar
     browser.get(f"/console/w/{ws}/export/workspace")
     started = browser.post(f"/console/w/{ws}/export/workspace", {"content": "deps"})
     finish_task(services, scope, started)  # a task, and a package in the download center
+    browser.get(f"/console/w/{ws}/routes/{route}")
+    promoted = browser.post(f"/console/w/{ws}/routes/{route}/promote", [])
+    assert promoted.status_code == 303, promoted.text
+    plan = browser.get(promoted.headers["location"])
+    assert "Objects of the plan" in plan.text  # the import's plan, in 'prod'
+    assert problems(plan.text) == []
     found = _crawl(
         browser,
         [
@@ -88,6 +109,16 @@ def test_every_page_an_admin_reaches_by_its_links_has_names_headings_and_landmar
             "/console/account",
         ],
     )
+    titles = _titles(found, ws)
+    for path, title in (
+        ("/jobs/daily_sales", "Job daily_sales · default"),
+        ("/scripts/daily_sales_sql", "Script daily_sales_sql · default"),
+        ("/resources/udf_jar", "Resource udf_jar · default"),
+        ("/jobs?select=1&folder=/sales", "Jobs in /sales · default"),
+        ("/editor/jobs/daily_sales", "Edit job daily_sales · default"),
+        ("/routes/to-prod", "to-prod · Routes · default"),
+    ):
+        assert titles.get(path) == f"{title} · jobferry", (path, titles.get(path))
     paths = {urlsplit(url).path.removeprefix(f"/console/w/{ws}") for url in found}
     for page in (
         "/jobs",
@@ -164,6 +195,10 @@ def test_a_task_s_page_announces_its_progress(browser: Browser, services: Servic
     for live in ("data-task-status", "data-task-message", "data-task-ready"):
         assert re.search(rf'{live}[^>]*aria-live="polite"', page.text), live
     assert re.search(r'<progress [^>]*aria-label="Progress"', page.text)
+    title = re.search(r"<title>(.*?)</title>", page.text)
+    assert title, "no title"
+    said = "Export workspace &#39;default&#39; (all jobs) · Task · default · jobferry"
+    assert title[1] == said, title[1]
 
 
 def test_the_releases_pages_of_an_enterprise_workspace(
@@ -238,6 +273,25 @@ def test_a_refused_definition_marks_the_editor_and_points_at_what_is_wrong(
         assert area, "no definition box"
         described = 'aria-invalid="true" aria-describedby="page-error editor-problems"'
         assert described in area[0], area[0]
+
+
+def test_a_refused_route_marks_the_fields_its_problems_are_about(
+    browser: Browser, services: Services
+) -> None:
+    scope = admin_scope(services)
+    ws, name = scope.workspace.id, scope.workspace.name
+    browser.get(f"/console/w/{ws}/new-route")
+    typed = route_form("to-self", name, name, selection="FOLDERS", approvals_required="x")
+    refused = browser.post(f"/console/w/{ws}/routes", typed)
+    assert refused.status_code == 400, refused.text
+    assert problems(refused.text) == []
+    assert 'role="alert" id="route-problems"' in refused.text
+    marked = re.findall(
+        r'<(?:input|select|textarea) name="([^"]+)"[^>]*aria-invalid="true" '
+        r'aria-describedby="route-problems"',
+        refused.text,
+    )
+    assert sorted(marked) == ["approvals_required", "source", "target", "values"], marked
 
 
 def test_the_checker_finds_what_a_page_lacks() -> None:

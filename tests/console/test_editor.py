@@ -45,7 +45,7 @@ def test_new_job_from_the_jobs_page_is_created_through_the_service(
     assert shown.directory == "/loads"
     assert shown.version is None  # saved, not submitted
     page = browser.get(saved.headers["location"]).text
-    assert f"<title>hourly_load · {scope.workspace.name} · jobferry</title>" in page
+    assert f"<title>Job hourly_load · {scope.workspace.name} · jobferry</title>" in page
     assert "Saved the job&#39;s development state, not submitted" in page
     assert "(no version yet)" in page
     assert f'action="{base}/jobs/hourly_load/scheduling"' not in page  # never submitted

@@ -171,7 +171,7 @@ def test_what_a_job_names_that_the_workspace_lacks_is_said_so_not_linked_to_a_mi
         ("/import", "Import"),
         ("/admin/environment", "Environment objects"),
         ("/jobs", "Jobs"),  # named it already: not twice
-        ("/jobs/daily_sales", "daily_sales"),
+        ("/jobs/daily_sales", "Job daily_sales"),
     ],
 )
 def test_every_page_of_a_workspace_names_it_in_its_title_once(

@@ -47,7 +47,7 @@ def test_an_imported_job_shows_where_it_came_from_and_then_that_it_drifted(
     box = came_from(changed)
     assert "Changed in this workspace since that import" in box
     assert f'<a href="/console/w/{ws}/drift">what changed since promoted</a>' in changed
-    assert f"<title>daily_sales · {prod.workspace.name} · jobferry</title>" in changed
+    assert f"<title>Job daily_sales · {prod.workspace.name} · jobferry</title>" in changed
 
 
 def test_a_job_created_in_its_workspace_says_it_was_not_imported(

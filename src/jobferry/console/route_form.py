@@ -245,6 +245,31 @@ def said_problem(problem: str) -> str:
     return problem
 
 
+_FIELDS = {
+    "name": ("name",),
+    "description": ("description",),
+    "source": ("source",),
+    "source.workspaceId": ("source_id",),
+    "target": ("target",),
+    "source and target": ("source", "target"),
+    "selection": ("values",),
+    "profile": ("profile",),
+    "approvals": ("approvals_required",),
+}
+"""The form's fields a problem of a route document is about, by the key it starts with."""
+
+
+def problem_fields(problems: list[str]) -> frozenset[str]:
+    """The form's fields the problems of a refused route are about (marked invalid, each
+    described by the problems the form lists)."""
+    fields: set[str] = set()
+    for problem in problems:
+        keys = [k for k in _FIELDS if re.match(rf"{re.escape(k)}\b", problem)]
+        if keys:
+            fields.update(_FIELDS[max(keys, key=len)])
+    return frozenset(fields)
+
+
 def selection_words(route: Route) -> str:
     """Which jobs a route promotes, in words: "Every job", "Folders: /sales, /reports and
     their upstream jobs"."""

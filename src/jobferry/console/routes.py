@@ -28,6 +28,7 @@ from jobferry.console.route_form import (
     RouteDraft,
     end_words,
     override_words,
+    problem_fields,
     promotion_state,
     said_problem,
     selection_words,
@@ -146,6 +147,7 @@ class RouteContext(PageContext):
     and its promotion was planned ('' otherwise): where its approvers sign."""
     error: str = ""
     problems: list[str]
+    invalid_fields: frozenset[str] = frozenset()  # the form's fields the problems are about
     message: str = ""
     carried: str = CARRIED
     """The end pickers' value for an end on another server."""
@@ -213,6 +215,7 @@ def _route_page(
     draft: RouteDraft | None = None,
     error: str = "",
     problems: list[str] | None = None,
+    invalid: frozenset[str] = frozenset(),
     message: str = "",
     status_code: int = 200,
     offsets: tuple[int, int] = (0, 0),
@@ -246,6 +249,7 @@ def _route_page(
         approvals_url=_waiting_approvals(page, route, target_url) if history else "",
         error=error,
         problems=problems or [],
+        invalid_fields=invalid,
         message=message,
     )
     return render(page.request, context, status_code=status_code)
@@ -339,7 +343,8 @@ def save_route(page: PageDep, form: FormDep) -> Response:
         document = route_document(page, draft, creating)
         saved = page.services.routes.put(page.scope, draft.name, document, draft.expected())
     except JobferryError as exc:
-        problems = [said_problem(p) for p in exc.context.get("problems") or []]
+        raw = exc.context.get("problems") or []
+        problems = [said_problem(p) for p in raw]
         error = (
             f"Route '{draft.name}' was not saved: fix what is listed below and save again."
             if problems
@@ -354,6 +359,7 @@ def save_route(page: PageDep, form: FormDep) -> Response:
             draft=draft,
             error=error,
             problems=problems,
+            invalid=problem_fields(raw),
             status_code=exc.status,
         )
     url = page.url(f"/routes/{quote(draft.name, safe='')}")
