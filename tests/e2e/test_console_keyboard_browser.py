@@ -4,8 +4,9 @@ Tab reaches the skip link, which Enter follows to the main content; Tab walks ev
 control of the page in order (top bar, then the main content), each named and outlined where
 the focus is, and leaves the page at its end (no trap), Shift+Tab walking back; a folder opens
 with Enter, a job is ticked with Space, and the export dialog takes the focus, closes with
-Escape and gives the focus back to the button that opened it. What each page's HTML must have
-for a screen reader is tests/console/test_accessibility.py."""
+Escape and gives the focus back to the button that opened it; the workspace switcher waits for
+Enter rather than leave the page as the arrow keys pass over a workspace. What each page's
+HTML must have for a screen reader is tests/console/test_accessibility.py."""
 
 from __future__ import annotations
 
@@ -43,8 +44,9 @@ FOCUSED = """() => {
 @pytest.fixture(scope="module")
 def keyboard_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """A real server on SQLite whose admin has a console password, holding two jobs in
-    /sales with their scripts."""
+    /sales with their scripts, and a second workspace."""
     server, _ = console_server(tmp_path_factory.mktemp("keyboard-server"), PASSWORD)
+    call(server, "POST", "/workspaces", {"name": "zz_analytics"})
     for connection in ("dws_conn", "ssh_conn"):
         call(server, "PUT", f"/environment/connection/{connection}", {"type": "DWS"})
     for name in ("daily_sales", "weekly_sales"):
@@ -142,6 +144,18 @@ def test_a_keyboard_signs_in_skips_to_the_content_and_walks_the_jobs_page_and_it
             page.keyboard.press("Escape")
             playwright_api.expect(dialog).to_be_hidden()
             assert page.evaluate(FOCUSED)["name"] == "Export selected…"
+
+            # The workspace switcher: the arrow keys pass over the workspaces without leaving
+            # the page; Enter goes to the one chosen.
+            here = page.url
+            page.locator("#ws-switch").focus()
+            page.keyboard.press("ArrowDown")
+            assert page.locator("#ws-switch option:checked").inner_text().startswith("zz_")
+            page.wait_for_timeout(300)
+            assert page.url == here
+            with page.expect_navigation():
+                page.keyboard.press("Enter")
+            assert page.title().startswith("Jobs · zz_analytics"), page.title()
             assert errors == []
         finally:
             browser.close()

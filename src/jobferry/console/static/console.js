@@ -21,9 +21,19 @@
   };
   zoned(document);
 
-  // Workspace switcher: go on change.
+  // Workspace switcher: go on a choice made with the mouse; on the keyboard, where the arrow
+  // keys change the choice as they pass over each workspace, go on Enter.
   all("select[data-autosubmit]").forEach(function (select) {
-    select.addEventListener("change", function () { select.form.submit(); });
+    var keyed = false;
+    select.addEventListener("mousedown", function () { keyed = false; });
+    select.addEventListener("keydown", function (event) {
+      keyed = true;
+      if (event.key === "Enter") {
+        event.preventDefault();
+        select.form.submit();
+      }
+    });
+    select.addEventListener("change", function () { if (!keyed) { select.form.submit(); } });
   });
 
   all("[data-back]").forEach(function (link) {
