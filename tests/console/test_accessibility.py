@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from jobferry.console import web
+from jobferry.domain.enums import Role
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from support import wizard
@@ -23,6 +24,7 @@ from support.console import (
     admin_actor,
     admin_scope,
     finish_task,
+    make_user,
     route_form,
     seed,
 )
@@ -75,9 +77,15 @@ def _titles(found: dict[str, tuple[str, list[str]]], ws: str) -> dict[str, str]:
 
 
 def _routed(services: Services, scope: Scope) -> str:
-    """A route from ``scope``'s workspace into a new 'prod' one: the route's name."""
-    wizard.prod_workspace(services, "dws_conn", "ssh_conn")
-    document = {"source": {"workspace": scope.workspace.name}, "target": {"workspace": "prod"}}
+    """A route from ``scope``'s workspace into a new 'prod' one whose plans ada (of prod)
+    approves: the route's name."""
+    prod = wizard.prod_workspace(services, "dws_conn", "ssh_conn")
+    make_user(services, "ada", Role.DEVELOPER, prod.workspace.id)
+    document = {
+        "source": {"workspace": scope.workspace.name},
+        "target": {"workspace": "prod"},
+        "approvals": {"required": 1, "approvers": ["ada"]},
+    }
     services.routes.put(scope, "to-prod", document)
     return "to-prod"
 
@@ -101,6 +109,7 @@ def test_every_page_an_admin_reaches_by_its_links_has_names_headings_and_landmar
     found = _crawl(
         browser,
         [
+            promoted.headers["location"],
             f"/console/w/{ws}/jobs",
             f"/console/w/{ws}/jobs?select=1&folder=/sales",
             f"/console/w/{ws}/routes/{route}",
@@ -148,6 +157,7 @@ def test_every_page_an_admin_reaches_by_its_links_has_names_headings_and_landmar
     ):
         assert page in paths, (page, sorted(paths))
     assert any(p.startswith("/tasks/") for p in paths), sorted(paths)
+    assert any(re.search(r"/routes/to-prod/plans/[^/]+/approvals$", p) for p in paths), paths
     _assert_clean(found)
 
 
@@ -254,6 +264,7 @@ def test_sign_in_a_refusal_and_a_missing_page_say_what_they_are(
     missing = browser.get(f"/console/w/{admin_scope(services).workspace.id}/jobs/no_such_job")
     assert missing.status_code == 404
     assert problems(missing.text) == []
+    assert '<p class="lead" role="alert">' in missing.text  # what the refusal says, announced
 
 
 def test_a_refused_definition_marks_the_editor_and_points_at_what_is_wrong(
@@ -366,10 +377,14 @@ def test_every_colour_the_style_sheet_sets_on_a_background_reads_at_4_5_to_1() -
         paper = _colour(ground, variables) if ground else None
         if ink and paper:
             pairs.append((selector, ink, paper))
-    # The text colours over the light grounds they are shown on, set by other rules.
+    # The text colours over the light grounds they are shown on, set by other rules, and the
+    # top bar's links on the top bar.
     grounds = [variables["--bg"], variables["--card"], "#e9edf3", "#eaf1fd", "#eef4fd"]
     for name in ("--ink", "--muted", "--brand", "--bad"):
         pairs += [(f"{name} on {ground}", variables[name], ground) for ground in grounds]
+    bar = next(body["background"] for selector, body in rules if selector == ".topbar")
+    link = next(body["color"] for selector, body in rules if selector == ".topbar a")
+    pairs.append((".topbar a", link, bar))
     assert len(pairs) > 40, pairs
     low = [(s, a, b, round(contrast(a, b), 2)) for s, a, b in pairs if contrast(a, b) < 4.5]
     assert not low, low

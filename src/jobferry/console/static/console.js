@@ -105,13 +105,13 @@
         if (!folder.open || folder.getAttribute("data-loaded") === "yes") { return; }
         folder.setAttribute("data-loaded", "yes");
         var body = folder.querySelector(":scope > [data-folder-body]");
-        body.innerHTML = '<p class="muted small">Loading…</p>';
+        body.innerHTML = '<p class="muted small" role="status">Loading…</p>';
         load(folder.getAttribute("data-src"), function (listing) {
           body.innerHTML = "";
           body.appendChild(listing);
         }, function () {
           folder.removeAttribute("data-loaded");
-          body.innerHTML = '<p class="alert error">This folder could not be loaded; close it and open it again, or reload the page.</p>';
+          body.innerHTML = '<p class="alert error" role="alert">This folder could not be loaded; close it and open it again, or reload the page.</p>';
         });
       }
       folder.addEventListener("toggle", opened);
