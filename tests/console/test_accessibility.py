@@ -305,6 +305,28 @@ def test_a_refused_route_marks_the_fields_its_problems_are_about(
     assert sorted(marked) == ["approvals_required", "source", "target", "values"], marked
 
 
+def test_a_refused_package_marks_its_name_and_approvers(
+    browser: Browser, services: Services
+) -> None:
+    team = connected_team(services, admin=admin_actor(services))
+    submit_job(services, team.developer, "daily")
+    base = f"/console/w/{team.workspace_id}/releases/pending"
+    item = re.search(r'name="item" value="(\d+)"', browser.get(base).text)
+    assert item, "no pending item"
+    refused = browser.post(f"{base}/package", [("item", item[1]), ("package_name", "")])
+    assert refused.status_code == 400, refused.text
+    assert problems(refused.text) == []
+    marked = re.findall(
+        r'<input [^>]*name="([^"]+)"[^>]*aria-invalid="true" aria-describedby="package-refused"',
+        refused.text,
+    )
+    assert set(marked) == {"package_name", "approver"}, marked
+    named = browser.post(f"{base}/package", [("item", item[1]), ("package_name", "r1")])
+    assert named.status_code == 400, named.text
+    marked = re.findall(r'<input [^>]*name="([^"]+)"[^>]*aria-invalid="true"', named.text)
+    assert set(marked) == {"approver"}, marked
+
+
 def test_the_checker_finds_what_a_page_lacks() -> None:
     bare = (
         "<html><head><title> · jobferry</title></head><body><main>"

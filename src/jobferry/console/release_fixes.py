@@ -25,6 +25,19 @@ PACKAGE_PROBLEMS = {
     NO_APPROVER: "no approver is chosen; choose at least one member holding admin or deployer",
 }
 """A refused package's problems the package form says in its own words."""
+TOO_FEW_APPROVERS = re.compile(r"requires \d+ signed approvals? of a release package")
+"""The problem of a package naming fewer approvers than the workspace's rule requires."""
+
+
+def package_fields(problems: list[str]) -> frozenset[str]:
+    """The package form's fields a refused package's problems are about (marked invalid on
+    the form): its name, and its approvers (none chosen, or fewer than the rule requires)."""
+    fields = {"package_name"} if NO_NAME in problems else set()
+    if NO_APPROVER in problems or any(TOO_FEW_APPROVERS.search(p) for p in problems):
+        fields.add("approver")
+    return frozenset(fields)
+
+
 RELEASE_ERRORS = (PackageReleasedError, ReleasePackageNotFoundError)
 API_FIX = re.compile(r"\b(?:GET|PUT|POST|DELETE) |/v[12]/|/environment/|\b[a-z]+[A-Z]\w*\b")
 """A plan problem's fix in the API's words (a call, a path, a request field)."""

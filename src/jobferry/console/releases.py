@@ -16,6 +16,7 @@ from fastapi import APIRouter, Response
 from starlette.datastructures import FormData
 
 from jobferry.console.fixes import release_spoken, said
+from jobferry.console.release_fixes import package_fields
 from jobferry.console.web import (
     FormDep,
     Page,
@@ -111,6 +112,8 @@ class PendingContext(PageContext):
     draft: Draft = field(default_factory=Draft)
     error: str = ""
     problems: list[str] = field(default_factory=list)
+    invalid_fields: frozenset[str] = frozenset()
+    """The form's fields the problems are about."""
     previous: str | None = None
     """The previous page's query (``None`` on the first)."""
     next: str | None = None
@@ -166,6 +169,7 @@ def _pending_view(
     draft: Draft | None = None,
     error: str = "",
     problems: list[str] | None = None,
+    invalid: frozenset[str] = frozenset(),
     status_code: int = 200,
     tick_all: bool = False,
 ) -> Response:
@@ -192,6 +196,7 @@ def _pending_view(
         draft=draft or Draft(),
         error=error,
         problems=problems or [],
+        invalid_fields=invalid,
     )
     return render(page.request, context, status_code=status_code)
 
@@ -238,7 +243,8 @@ def package_items(page: PageDep, form: FormDep) -> Response:
         made = page.services.releases.create(page.scope, request, [])
     except JobferryError as exc:
         listed = exc.context.get("problems")
-        problems = [release_spoken(str(p)) for p in listed] if isinstance(listed, list) else []
+        raw = [str(p) for p in listed] if isinstance(listed, list) else []
+        problems = [release_spoken(p) for p in raw]
         error = (
             "The release package was not created; fix these and package again:"
             if problems
@@ -250,6 +256,7 @@ def package_items(page: PageDep, form: FormDep) -> Response:
             draft=draft,
             error=error,
             problems=problems,
+            invalid=package_fields(raw),
             status_code=exc.status,
         )
     return redirect(page.url(f"/releases/packages/{made.package_id}?made=1"))
