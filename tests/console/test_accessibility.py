@@ -329,7 +329,7 @@ def test_a_refused_package_marks_its_name_and_approvers(
 
 def test_the_checker_finds_what_a_page_lacks() -> None:
     bare = (
-        "<html><head><title> · jobferry</title></head><body><main>"
+        "<html><head><title> · jobferry</title></head><body><div>Notice</div><main>"
         "<h1>A</h1><h3>B</h3><h1>C</h1><input name=q><button></button><img src=x>"
         "<table><tr><th>Name</th></tr></table><div class='alert error'>No</div></main></body>"
         "</html>"
@@ -341,6 +341,7 @@ def test_the_checker_finds_what_a_page_lacks() -> None:
         'no id="main"',
         "no <header>",
         "not the skip link",
+        "outside every landmark: div",
         "2 <h1> elements",
         "an <h3> after an <h1>",
         'input (name="q") without a label',

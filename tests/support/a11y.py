@@ -96,6 +96,14 @@ def _describe(element: _Element) -> str:
     return " ".join(f'{k}="{v}"' for k, v in shown.items()) or element.tag
 
 
+def _landmark(element: _Element) -> bool:
+    """Whether a screen reader's list of landmarks has ``element`` (a named region too)."""
+    if element.tag in ("header", "nav", "main", "footer", "aside"):
+        return True
+    named = bool(element.attrs.get("aria-label") or element.attrs.get("aria-labelledby"))
+    return named and (element.tag == "section" or element.attrs.get("role") == "region")
+
+
 def _heading_problems(tree: _Tree) -> list[str]:
     levels = [int(e.tag[1]) for e in tree.elements if re.fullmatch(r"h[1-6]", e.tag)]
     found = []
@@ -124,6 +132,10 @@ def _frame_problems(tree: _Tree) -> list[str]:
         found.append('<main> has no id="main" for the skip link')
     if not any(e.tag == "header" for e in tree.elements):
         found.append("no <header> landmark")
+    body = next((e for e in tree.elements if e.tag == "body"), None)
+    for part in body.children if body is not None else []:
+        if not _landmark(part) and part.attrs.get("class") != "skiplink":
+            found.append(f"a part of the page outside every landmark: {_describe(part)}")
     first_link = next((e for e in tree.elements if e.tag == "a"), None)
     if first_link is None or first_link.attrs.get("href") != "#main":
         found.append("the first link is not the skip link to the main content")
