@@ -327,6 +327,24 @@ def test_a_refused_package_marks_its_name_and_approvers(
     assert set(marked) == {"approver"}, marked
 
 
+def test_a_refused_profile_or_policy_marks_its_document(
+    browser: Browser, services: Services
+) -> None:
+    ws = admin_scope(services).workspace.id
+    for page, form in (
+        ("profiles", {"name": "p1", "document": "renames: [", "read_of": "p1"}),
+        ("policies", {"document": "maxDeletions: [", "read_of": "workspace"}),
+    ):
+        opened = browser.get(f"/console/w/{ws}/admin/{page}")
+        assert "aria-invalid" not in opened.text
+        refused = browser.post(f"/console/w/{ws}/admin/{page}", {**form, "read_version": "0"})
+        assert refused.status_code == 400, refused.text
+        assert problems(refused.text) == []
+        area = re.search(r'<textarea name="document"[^>]*>', refused.text)
+        assert area, "no document box"
+        assert 'aria-invalid="true" aria-describedby="page-error"' in area[0], area[0]
+
+
 def test_the_checker_finds_what_a_page_lacks() -> None:
     bare = (
         "<html><head><title> · jobferry</title></head><body><div>Notice</div><main>"
