@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -10,12 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    Engine,
-    create_engine,
-    event,
-)
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -33,6 +27,7 @@ from jobferry.storage.checkpoint import WalCheckpointer, wal_pragmas
 from jobferry.storage.commits import committed
 from jobferry.storage.jobreads import JobReads
 from jobferry.storage.refusals import Pool, connection_limit, connections_full, contention
+from jobferry.storage.sqlitebegin import busy, sqlite_begin, sqlite_no_isolation
 from jobferry.storage.tx import Tx
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -109,10 +104,6 @@ migration's) before it is refused as :class:`~jobferry.errors.DatabaseBusyError`
 write lock, a PostgreSQL row or table lock (``lock_timeout``, :func:`_postgres_begin`); both
 read as each connection opens."""
 
-SQLITE_BUSY = 5
-"""SQLite's primary result code for a lock another connection holds (``SQLITE_BUSY``; its
-extended codes keep it in their low byte)."""
-
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor = dbapi_conn.cursor()
@@ -122,17 +113,6 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
-
-
-def _busy(error: BaseException | None) -> bool:
-    """Whether the driver's ``error`` is SQLite giving up waiting for a lock another connection
-    holds."""
-    if not isinstance(error, sqlite3.OperationalError):
-        return False
-    code = getattr(error, "sqlite_errorcode", None)
-    if isinstance(code, int):
-        return code & 0xFF == SQLITE_BUSY
-    return "database is locked" in str(error)
 
 
 def _postgres_session(dbapi_conn: Any, _record: Any) -> None:
@@ -175,31 +155,6 @@ def _postgres_begin(conn: Connection) -> None:
 
 def _contention(error: BaseException | None) -> DatabaseBusyError | None:
     return contention(error, max(1, BUSY_TIMEOUT_MS // 1000))
-
-
-def _sqlite_no_isolation(dbapi_conn: Any, _record: Any) -> None:
-    dbapi_conn.isolation_level = None  # jobferry begins each transaction (_sqlite_begin)
-
-
-def _sqlite_begin(conn: Connection) -> None:
-    """Begin the transaction on the driver's connection itself: through ``exec_driver_sql``
-    SQLAlchemy builds an execution context for the one statement, as much Python as a small
-    read (every transaction of the server begins here)."""
-    options = conn.get_execution_options()
-    readonly = options.get("jobferry_readonly", False)
-    driver = conn.connection.driver_connection
-    assert driver is not None
-    statement = "BEGIN" if readonly else "BEGIN IMMEDIATE"
-    while True:
-        try:
-            driver.execute(statement)
-            return
-        except sqlite3.OperationalError as exc:
-            if options.get("jobferry_patient", False) and _busy(exc):
-                continue  # a task thread (Database.patient): wait another busy timeout
-            # As SQLAlchemy wraps the driver's errors of the statements it runs itself, so
-            # that a write lock not granted in time is refused like any other (refusal).
-            raise OperationalError(statement, None, exc) from exc
 
 
 BULK_CACHE_KIB = 64 * 1024
@@ -302,20 +257,27 @@ class Database:
                 event.listen(self.engine, "connect", wal_pragmas)
             # Let SQLite take the write lock at BEGIN so concurrent writers queue on
             # busy_timeout instead of failing on lock upgrade.
-            event.listen(self.engine, "begin", _sqlite_begin)
-            event.listen(self.engine, "connect", _sqlite_no_isolation)
+            event.listen(self.engine, "begin", sqlite_begin)
+            event.listen(self.engine, "connect", sqlite_no_isolation)
 
     @contextmanager
     def transaction(
-        self, *, readonly: bool = False, bulk: bool = False, snapshot: bool = False
+        self,
+        *,
+        readonly: bool = False,
+        bulk: bool = False,
+        snapshot: bool = False,
+        waiting: bool = True,
     ) -> Iterator[Tx]:
         """A transaction: committed when the block ends, rolled back on any exception.
 
         ``readonly`` transactions do not take SQLite's write lock up front, so reads never queue
-        behind an import. ``bulk`` ones (tens of thousands of rows written) get a page cache of
-        ``BULK_CACHE_KIB`` on SQLite for their duration. ``snapshot`` ones read one moment in
-        every statement (an export's batches, never half before an import and half after):
-        PostgreSQL's ``REPEATABLE READ``; a SQLite transaction reads one moment already.
+        behind an import; ``waiting=False`` ones are refused busy at once when another holds it
+        (bookkeeping a read may skip). ``bulk`` ones (tens of thousands of rows written) get a
+        page cache of ``BULK_CACHE_KIB`` on SQLite for their duration. ``snapshot`` ones read
+        one moment in every statement (an export's batches, never half before an import and
+        half after): PostgreSQL's ``REPEATABLE READ``; a SQLite transaction reads one moment
+        already.
         """
         depth = getattr(self._writing, "depth", 0)
         self._writing.depth = depth if readonly else depth + 1
@@ -323,7 +285,11 @@ class Database:
             with self.engine.connect() as raw:
                 # never when this thread holds the lock already: it would wait for itself
                 patient = depth == 0 and getattr(self._writing, "patient", False)
-                conn = raw.execution_options(jobferry_readonly=readonly, jobferry_patient=patient)
+                conn = raw.execution_options(
+                    jobferry_readonly=readonly,
+                    jobferry_patient=patient,
+                    jobferry_nowait=not waiting,
+                )
                 if snapshot and self.dialect == "postgresql":
                     conn = conn.execution_options(isolation_level="REPEATABLE READ")
                 with _page_cache(conn, BULK_CACHE_KIB if bulk else None), conn.begin():
@@ -357,7 +323,7 @@ class Database:
         on PostgreSQL a lock timeout, a deadlock or a serialization failure, ``refusals``),
         PostgreSQL at its connection limit (a request's to retry; ``opening``: a command's,
         at its start), else the database cannot be reached (:meth:`unavailable`)."""
-        if _busy(exc.orig):
+        if busy(exc.orig):
             return self.busy()
         if (limit := connection_limit(exc.orig)) is not None:
             return connections_full(limit, self.pool, opening=opening)

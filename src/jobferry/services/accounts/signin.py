@@ -22,6 +22,7 @@ Decisions:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import secrets
@@ -32,6 +33,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from jobferry.errors import (
+    DatabaseBusyError,
     InvalidRequestError,
     NotFoundError,
     SignInError,
@@ -247,14 +249,19 @@ class SignInService:
         if found is None or user is None:
             return None
         if found.expires_at <= now or found.last_seen < now - self.idle_ms:
-            with self.db.transaction() as tx:
-                repo.delete_session(tx, session_id)
+            self._aside(repo.delete_session, session_id)  # else the sweep's
             return None
         if now - found.last_seen >= TOUCH_EVERY_MS:
-            with self.db.transaction() as tx:
-                repo.touch_session(tx, session_id, now)
+            self._aside(repo.touch_session, session_id, now)  # else the next page's
         actor = Actor(user.id, user.name, user.project_id, user.is_project_admin)
         return ConsoleSession(found.id, actor, found.csrf_token, found.expires_at)
+
+    def _aside(self, write: Callable[..., object], *args: object) -> None:
+        """A session's bookkeeping on a page view: skipped, never waited for, while another
+        transaction holds SQLite's write lock (an import's, for as long as it runs): the page
+        is a read and is answered all the same."""
+        with contextlib.suppress(DatabaseBusyError), self.db.transaction(waiting=False) as tx:
+            write(tx, *args)
 
     def end_session(self, token: str) -> None:
         """Sign out: forget the session a cookie token names."""
