@@ -513,3 +513,25 @@ def test_removing_a_role_takes_access_away(api: SignedClient) -> None:
     assert api.call("DELETE", f"/users/dave/roles/{ws}").status_code == 204
     assert_error(dave.call("GET", "/jobs"), "DLF.6888", "no role", status=403)
     assert_error(api.call("DELETE", f"/users/dave/roles/{ws}"), "DLF.9003", "dave")
+
+
+def test_the_projects_own_entries_are_read_with_project_true(api: SignedClient) -> None:
+    # users, their access keys and sign-ins belong to no workspace: no workspace's log shows
+    # them, the project's does (project admins)
+    ada = new_user(api, "ada", "admin")
+    project = api.call("GET", "/audit", query={"project": "true", "objectName": "ada"})
+    assert project.status_code == 200, project.text
+    found = [(e["actor"], e["action"], e["objectKind"]) for e in project.json()["entries"]]
+    assert found == [("admin", "credential.create", "user"), ("admin", "user.create", "user")]
+    assert project.json()["total"] == 2
+    assert "imports" not in project.json()
+    workspace = api.call("GET", "/audit", query={"objectName": "ada"}).json()
+    assert [e["action"] for e in workspace["entries"]] == ["role.set"]
+    # a workspace admin who is no project admin reads their workspace's log, not the project's
+    assert ada.call("GET", "/audit").status_code == 200
+    assert_error(
+        ada.call("GET", "/audit", query={"project": "true"}),
+        "DLF.6888",
+        "project admin",
+        status=403,
+    )

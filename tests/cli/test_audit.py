@@ -4,6 +4,7 @@ reach the server as its query, and a time is a span back from now or a UTC date 
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -135,3 +136,19 @@ def test_an_objects_history_lists_the_imports_that_changed_it(cli: Cli, tmp_path
     assert f"jobferry tasks show TASK -w {name} lists every object an import changed" in text
     found = cli.json("audit", "--object", "daily_sales_sql", workspace=ws)["imports"]
     assert [(i["objectKind"], i["action"]) for i in found] == [("script", "CREATE")]
+
+
+def test_the_projects_own_entries_are_listed_with_project(cli: Cli) -> None:
+    name = f"auditee_{uuid.uuid4().hex[:8]}"
+    assert cli.remote.call("POST", "/users", {"name": name}).status_code == 200
+    wide = {"COLUMNS": "200"}
+    listed = cli("audit", "--project", "--object", name, env=wide)
+    assert listed.exit_code == 0, listed.output
+    assert "user.create" in listed.stdout
+    assert f"user {name}" in listed.stdout
+    assert "jobferry jobs show" not in listed.stdout  # a user has no imports to point at
+    in_workspace = cli("audit", "--object", name, env=wide)
+    assert "user.create" not in in_workspace.stdout
+    nothing = cli("audit", "--project", "--object", f"{name}_none", env=wide)
+    assert nothing.exit_code == 0, nothing.output
+    assert "The audit log of the project has no entry that matches." in nothing.stdout

@@ -15,7 +15,14 @@ from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.importing.request import parse_import_request
 from support.builders import make_job
-from support.console import Browser, assert_page, main_text, seeded_admin, sign_in_as
+from support.console import (
+    Browser,
+    assert_page,
+    main_text,
+    make_user,
+    seeded_admin,
+    sign_in_as,
+)
 from support.planning import (
     import_package,
     jobs_with_dependencies,
@@ -162,3 +169,23 @@ def test_an_import_refused_before_its_task_is_on_the_audit_page(
     assert_page(page, 200, "1–1 of 1", "import.refused", "broken.zip", "error code=DLF.9020")
     assert f"size={broken.stat().st_size}" in main_text(page.text)
     assert prod.actor.name in main_text(page.text)
+
+
+def test_a_project_admin_reads_the_projects_own_entries(
+    browser: Browser, anonymous: Browser, services: Services
+) -> None:
+    ws = seeded_admin(services).workspace.id
+    make_user(services, "wsadmin", Role.ADMIN)  # a workspace admin only
+    page = browser.get(f"/console/w/{ws}/admin/audit", params={"project": "1"})
+    assert_page(page, 200, "of the project")
+    text = " ".join(main_text(page.text).split())
+    assert "Audit log of the project" in text
+    assert "user.create" in text
+    assert "user.password" in text  # her password, set when she was made
+    assert "wsadmin" in text
+    assert "job.create" not in text  # the workspace's own entries are not the project's
+    assert "data-audit-project" in page.text
+    assert anonymous.sign_in("wsadmin").status_code == 303
+    assert "data-audit-project" not in anonymous.get(f"/console/w/{ws}/admin/audit").text
+    refused = anonymous.get(f"/console/w/{ws}/admin/audit", params={"project": "1"})
+    assert refused.status_code == 403

@@ -239,8 +239,8 @@ def unlock_key(
     """Lift an access key's lockout after failed signatures (it lapses on its own after
     JOBFERRY_AK_LOCKOUT_SECONDS)."""
     out = session(ctx, json_mode).output
-    with operator(ctx) as (services, _actor):
-        known = services.lockouts.unlock(access_key)
+    with operator(ctx) as (services, actor):
+        known = services.lockouts.unlock(actor, access_key)
     if not known:
         raise CommandError(
             f"No access key '{access_key}' on this server; check the key's spelling.",

@@ -17,7 +17,7 @@ import typer
 
 from jobferry.cli.fix_terms import in_workspace, quoted
 from jobferry.cli.output import Output, epoch_ms, mapping, moment
-from jobferry.cli.session import JsonOption, WorkspaceOption, session
+from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
 from jobferry.domain.audit import detail_line
 
 SPAN = re.compile(r"(\d+)([mhdw])")
@@ -95,11 +95,20 @@ def audit_command(
         int,
         typer.Option("--limit", min=1, max=100, metavar="N", help="How many entries (1-100)."),
     ] = 20,
+    project: Annotated[
+        bool,
+        typer.Option(
+            "--project",
+            help="The project's entries of no workspace instead: users, their access keys, "
+            "approval keys and passwords, sign-ins, tokens, the secret key (project admins).",
+        ),
+    ] = False,
     json_mode: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
     """Who did what to which object in the workspace, and when: the audit log's newest
-    entries, of one object, user, action or time if asked (workspace admins)."""
+    entries, of one object, user, action or time if asked (workspace admins); with
+    --project, what was done to users and their access (project admins)."""
     s = session(ctx, json_mode, workspace)
     query: dict[str, Any] = {
         "objectName": object_name,
@@ -108,7 +117,7 @@ def audit_command(
         "action": action,
         **window(since, until),
     }
-    answer = mapping(s.client().get("/audit", limit=limit, offset=0, **query))
+    answer = mapping(s.client().get("/audit", limit=limit, offset=0, **query, **_of(project)))
     out = s.output
     items = out.items(answer, "entries")
     if items is None:
@@ -130,13 +139,29 @@ def audit_command(
         empty=(
             f"No line of the audit log names {object_name} besides the imports below."
             if imports
-            else _nothing(s.workspace_label(), asked, mapping(answer.get("dropped")))
+            else _nothing(_log_of(s, project), asked, mapping(answer.get("dropped")))
         ),
     )
     if imports:
         _imports(out, imports, str(object_name))
-    where = in_workspace(s.workspace_arg()) if object_name and not out.json_mode else ""
-    _notes(out, answer, items, object_name, where, bool(imports))
+    of_object = _of_object(object_name, project)
+    where = in_workspace(s.workspace_arg()) if of_object and not out.json_mode else ""
+    _notes(out, answer, items, of_object, where, bool(imports))
+
+
+def _of(project: bool) -> dict[str, str]:
+    """The query's scope: the project's own entries (``--project``), or the workspace's."""
+    return {"project": "true"} if project else {}
+
+
+def _of_object(object_name: str | None, project: bool) -> str | None:
+    """The object whose imports the notes point at: none in the project's entries (users)."""
+    return None if project else object_name
+
+
+def _log_of(s: Session, project: bool) -> str:
+    """Whose audit log an empty answer names."""
+    return "the project" if project else s.workspace_label()
 
 
 def _imports(out: Output, imports: list[dict[str, Any]], name: str) -> None:

@@ -36,6 +36,8 @@ class AuditFilter:
     action: str = ""
     since: str = ""
     until: str = ""
+    project: str = ""
+    """``"1"``: the project's entries of no workspace (users, their access, sign-ins)."""
 
     def query(self) -> AuditQuery:
         """The search the form asks for: from the start of ``since`` to the end of ``until``;
@@ -138,12 +140,18 @@ def audit_page(
     action: str = "",
     since: str = "",
     until: str = "",
+    project: str = "",
 ) -> Response:
-    """The audit log, newest first, a page at a time (workspace admins)."""
-    shown = AuditFilter(object_name, kind, user, action, since, until)
+    """The audit log, newest first, a page at a time (workspace admins); with ``project``,
+    the project's entries of no workspace (project admins)."""
+    shown = AuditFilter(object_name, kind, user, action, since, until, "1" if project else "")
     start = max(offset, 0) // AUDIT_PAGE * AUDIT_PAGE
+    audit = page.services.audit
     try:
-        found = page.services.audit.list_entries(page.scope, AUDIT_PAGE, start, shown.query())
+        if shown.project:
+            found = audit.project_entries(page.scope.actor, AUDIT_PAGE, start, shown.query())
+        else:
+            found = audit.list_entries(page.scope, AUDIT_PAGE, start, shown.query())
     except InvalidRequestError as refused:
         return _render(page, AuditPage(0, []), start, shown, refused)
     return _render(page, found, start, shown)
@@ -159,6 +167,7 @@ def _render(
     rows = [AuditRow.of(e) for e in found.entries]
     kind, name = shown.kind.strip(), shown.object.strip()
     named = bool(name) and kind in ("", "job", "script", "resource") and refused is None
+    named = named and not shown.project
     audit = page.services.audit
     context = AuditContext(
         page=page,

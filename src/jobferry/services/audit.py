@@ -8,7 +8,7 @@ from typing import Any
 
 from jobferry.domain.audit import AuditQuery
 from jobferry.domain.enums import ObjectKind, Role
-from jobferry.services.context import Scope, now_ms
+from jobferry.services.context import Actor, Scope, now_ms, require_project_admin
 from jobferry.services.definitions.documents import dump, load
 from jobferry.services.retention import audit_dropped_said
 from jobferry.storage import Database, Tx
@@ -114,10 +114,30 @@ class AuditService:
     ) -> AuditPage:
         """Newest entries of the workspace first, those ``query`` asks for (all by default)."""
         scope.require((Role.ADMIN,), "read the audit log")
+        return self._page(scope.actor.project_id, scope.workspace.id, limit, offset, query)
+
+    def project_entries(
+        self, actor: Actor, limit: int, offset: int, query: AuditQuery = AuditQuery()
+    ) -> AuditPage:
+        """Newest entries of the project that belong to no workspace first (users, their
+        access, approval keys and passwords, sign-ins, tokens, the secret key), those
+        ``query`` asks for: what no workspace's log shows (project admins)."""
+        require_project_admin(actor, "read the project's audit log")
+        return self._page(actor.project_id, None, limit, offset, query)
+
+    def _page(
+        self, project_id: str, workspace_id: str | None, limit: int, offset: int, query: AuditQuery
+    ) -> AuditPage:
         query = query.checked()
         with self.db.transaction(readonly=True) as tx:
             total, rows = repo.list_entries(
-                tx, scope.actor.project_id, scope.workspace.id, query, limit=limit, offset=offset
+                tx,
+                project_id,
+                workspace_id,
+                query,
+                limit=limit,
+                offset=offset,
+                outside_workspaces=workspace_id is None,
             )
             mark = repo.dropped(tx)
         reaches = mark is not None and (query.since is None or query.since < mark.before)

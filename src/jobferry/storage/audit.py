@@ -50,12 +50,16 @@ def list_entries(
     *,
     limit: int,
     offset: int,
+    outside_workspaces: bool = False,
 ) -> tuple[int, list[tuple[int, AuditRow]]]:
-    """Newest entries first for a project (optionally one workspace) that match ``query``,
+    """Newest entries first for a project (optionally one workspace, or with
+    ``outside_workspaces`` those of no workspace: users, keys, sign-ins) that match ``query``,
     each with its id, and how many match in all."""
     conditions = [audit_log.c.project_id == project_id, *_matching(query)]
     if workspace_id:
         conditions.append(audit_log.c.workspace_id == workspace_id)
+    elif outside_workspaces:
+        conditions.append(audit_log.c.workspace_id.is_(None))
     order = [audit_log.c.at.desc(), audit_log.c.id.desc()]
     total, rows = tx.page(audit_log, and_(*conditions), order, limit, offset)
     return total, [(r.id, AuditRow(*(r._mapping[f] for f in AuditRow._fields))) for r in rows]

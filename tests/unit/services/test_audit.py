@@ -10,9 +10,14 @@ import pytest
 from jobferry.domain.audit import AuditQuery
 from jobferry.domain.enums import Role
 from jobferry.errors import InvalidRequestError, PermissionDeniedError
+from jobferry.package.keys import generate_key_pair
+from jobferry.services.accounts.tokenrequest import PasswordAuth
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.services.releases.approval_keys import parse_key
 from support.builders import make_job, make_script
+from support.clients import PROJECT_ID
+from support.console import PASSWORD, admin_actor, make_user
 from support.planning import import_package, jobs_with_dependencies, workspace, write_objects
 from support.releases import person
 
@@ -155,3 +160,47 @@ def test_an_objects_imports_of_every_kind_within_a_window_name_their_task(
     assert [i.task_id for i in recent] == [overwrote.id]
     before = services.audit.imports_of(prod, "script", "daily_sql", AuditQuery(until=started))
     assert [i.task_id for i in before] == [created.id]
+
+
+def test_the_projects_own_log_holds_users_access_and_sign_ins_no_workspace_shows(
+    services: Services,
+) -> None:
+    # An auditor asks who made a user, gave or lifted its access and who signed in: entries
+    # of no workspace, written all along but shown by no workspace's log.
+    admin = admin_actor(services)
+    prod = workspace(services, "prod")
+    make_user(services, "alice", None)
+    issued = services.accounts.issue_credential(admin, admin.project_id, "alice")
+    alice = services.accounts.actor_for(issued.access_key)
+    pair = generate_key_pair()
+    key = services.approval_keys.register(alice, parse_key({"publicKey": pair.public_key}))
+    services.approval_keys.revoke(alice, key.key_id)
+    services.approval_keys.revoke(alice, key.key_id)  # revoked already: changes nothing
+    token, _ = services.tokens.issue(PasswordAuth("alice", PASSWORD, project_id=PROJECT_ID))
+    services.tokens.revoke(admin, token)
+    assert services.lockouts.unlock(admin, issued.access_key) is True
+    assert services.lockouts.unlock(admin, "AKNOSUCHKEY") is False
+
+    page = services.audit.project_entries(admin, 100, 0)
+    assert page.total == len(page.entries)
+    found = [(e.actor, e.action, e.object_kind, e.object_name) for e in page.entries]
+    assert found[:7] == [
+        (admin.name, "credential.unlock", "user", "alice"),
+        (admin.name, "token.revoke", "user", "alice"),
+        ("alice", "token.issue", "user", "alice"),
+        ("alice", "approval_key.revoke", "user", "alice"),
+        ("alice", "approval_key.register", "user", "alice"),
+        (admin.name, "credential.create", "user", "alice"),
+        (admin.name, "user.password", "user", "alice"),
+    ]
+    assert page.entries[0].detail == {"accessKey": issued.access_key}
+    assert page.entries[4].detail == {"keyId": key.key_id, "name": ""}
+    assert {e.action for e in page.entries} >= {"user.create", "bootstrap"}
+    # the workspace's log holds none of them, and a search narrows the project's
+    assert not {a for _, a, _, _ in found} & {
+        e.action for e in services.audit.list_entries(prod, 100, 0).entries
+    }
+    only = services.audit.project_entries(admin, 100, 0, AuditQuery(action="approval_key"))
+    assert [e.action for e in only.entries] == ["approval_key.revoke", "approval_key.register"]
+    with pytest.raises(PermissionDeniedError, match="not a project admin"):
+        services.audit.project_entries(alice, 10, 0)

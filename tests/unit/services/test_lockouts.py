@@ -9,6 +9,7 @@ from jobferry.errors import AccessKeyLockedError
 from jobferry.services.accounts.lockouts import AccessKeyLockout
 from jobferry.services.container import Services
 from support.clients import ADMIN_AK, ADMIN_SK
+from support.console import admin_actor
 
 NOW = 1_800_000_000_000
 
@@ -72,6 +73,6 @@ def test_an_admin_unlock_lifts_the_lock_at_once(services: Services) -> None:
         fail(process, NOW + step)
     with pytest.raises(AccessKeyLockedError):
         process.attempt(NOW + 10).secret_for(ADMIN_AK)
-    assert process.unlock(ADMIN_AK) is True
+    assert process.unlock(admin_actor(services), ADMIN_AK) is True
     assert process.attempt(NOW + 11).secret_for(ADMIN_AK) == ADMIN_SK
-    assert process.unlock("AKNOSUCHKEY") is False
+    assert process.unlock(admin_actor(services), "AKNOSUCHKEY") is False

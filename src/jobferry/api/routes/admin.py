@@ -163,10 +163,14 @@ def list_audit(
     action: str | None = None,
     since: OptionalInt = None,
     until: OptionalInt = None,
+    project: bool = False,
 ) -> Response:
     services = services_of(request)
     p = page(paging.limit, paging.offset, services.settings.offset_mode)
     query = AuditQuery(object_name, object_kind, actor, action, since, until)
+    if project:  # the entries of no workspace: users, keys, sign-ins, tokens, the secret key
+        found = services.audit.project_entries(scope.actor, p.limit, p.skip, query)
+        return json(present.audit_page(found))
     found = services.audit.list_entries(scope, p.limit, p.skip, query)
     doc = present.audit_page(found)
     if object_name:  # an import writes one line for its package: what it did to this object

@@ -14,8 +14,11 @@ import logging
 from datetime import UTC, datetime
 
 from jobferry.errors import AccessKeyLockedError
+from jobferry.services.audit import record_audit
+from jobferry.services.context import Actor
 from jobferry.services.support.secretbox import SecretBox
 from jobferry.storage import Database
+from jobferry.storage import accounts as account_repo
 from jobferry.storage import lockouts as repo
 from jobferry.storage.lockouts import KeyState
 
@@ -37,13 +40,18 @@ class AccessKeyLockout:
         """The bookkeeping of one request's signature check at ``now_ms``."""
         return SignatureAttempt(self, now_ms)
 
-    def unlock(self, access_key: str) -> bool:
-        """Lift a key's lock and forget its failures (``jobferry admin unlock-key``); whether
-        the key is known."""
+    def unlock(self, actor: Actor, access_key: str) -> bool:
+        """Lift a key's lock and forget its failures (``jobferry admin unlock-key``), recorded
+        in the audit log of the key's project as ``actor``'s doing; whether the key is known."""
         with self.db.transaction() as tx:
-            if repo.key_state(tx, access_key) is None:
+            held = account_repo.get_credential(tx, access_key)
+            user = account_repo.get_user(tx, held.user_id) if held is not None else None
+            if user is None:
                 return False
             repo.clear(tx, access_key)
+            detail = {"accessKey": access_key}
+            entry = ("credential.unlock", "user", user.name, detail)
+            record_audit(tx, user.project_id, None, actor.name, *entry)
         log.warning("access key %s unlocked by an operator", access_key)
         return True
 

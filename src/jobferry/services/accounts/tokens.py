@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from jobferry.errors import AuthenticationError, NotFoundError, PermissionDeniedError
 from jobferry.services.accounts.signin import SignInService
 from jobferry.services.accounts.tokenrequest import PasswordAuth
+from jobferry.services.audit import record_audit
 from jobferry.services.context import Actor, now_ms
 from jobferry.services.support.cache import TtlCache
 from jobferry.storage import Database, Tx
@@ -234,9 +235,11 @@ class TokenService:
 
     def revoke(self, caller: Actor, subject: str) -> None:
         """End the subject token now (its user, or a project admin of its project, may)."""
-        record, _ = self._subject(caller, subject)
+        record, user = self._subject(caller, subject)
         with self.db.transaction() as tx:
             repo.delete_token(tx, record.id)
+            by = caller.name
+            record_audit(tx, record.project_id, None, by, "token.revoke", "user", user.name)
         self._known.discard(record.id)
 
     def _subject(self, caller: Actor, subject: str) -> tuple[TokenRecord, Actor]:

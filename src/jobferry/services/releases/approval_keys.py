@@ -16,6 +16,7 @@ from jobferry.domain.enums import Role
 from jobferry.domain.remedies import Remedy
 from jobferry.errors import InvalidRequestError, KeyNotFoundError, NameTakenError
 from jobferry.package.keys import key_id_of, normalize_public_key
+from jobferry.services.audit import record_audit
 from jobferry.services.context import Actor, Scope, now_ms
 from jobferry.storage import Database
 from jobferry.storage import accounts as account_repo
@@ -23,6 +24,9 @@ from jobferry.storage import approvals as repo
 from jobferry.storage.approvals import ApprovalKeyRecord
 
 MAX_LABEL = 128
+REGISTER, REVOKE = "approval_key.register", "approval_key.revoke"
+"""The audit actions of a user's approval key (the project's, as the user is: in no
+workspace's log)."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,10 @@ class ApprovalKeys:
                 None,
             )
             repo.add_key(tx, item)
+            detail = {"keyId": key_id, "name": key.label}
+            record_audit(
+                tx, actor.project_id, None, actor.name, REGISTER, "user", actor.name, detail
+            )
         return item
 
     def mine(self, actor: Actor) -> list[ApprovalKeyRecord]:
@@ -102,7 +110,12 @@ class ApprovalKeys:
                     key_id=key_id,
                 )
             at = found.revoked_at or now_ms()
-            repo.revoke_key(tx, actor.user_id, key_id, at)
+            if found.revoked_at is None:  # revoking a revoked key again changes nothing
+                repo.revoke_key(tx, actor.user_id, key_id, at)
+                detail = {"keyId": key_id}
+                record_audit(
+                    tx, actor.project_id, None, actor.name, REVOKE, "user", actor.name, detail
+                )
         return ApprovalKeyRecord(**{**found.__dict__, "revoked_at": at})
 
     def members(self, scope: Scope) -> list[ApprovalKeyRecord]:

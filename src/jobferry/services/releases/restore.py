@@ -329,8 +329,13 @@ class RestoreService:
                 scope,
                 "release.restore",
                 "package",
-                str(entry.package_id) if entry.package_id is not None else named(entry),
-                {"entry": entry.id, "planId": plan_id, "taskId": job.task_id},
+                entry.package_name or named(entry),  # by its name, as its other entries
+                {
+                    "id": entry.package_id,
+                    "entry": entry.id,
+                    "planId": plan_id,
+                    "taskId": job.task_id,
+                },
             )
         return RestoreStarted(entry.package_id, entry.id, plan_id, job.task_id)
 

@@ -183,7 +183,7 @@ class ReleaseApprovals:
             audit_in_scope(
                 tx,
                 scope,
-                "release.approval-rule",
+                "release.approval_rule",
                 "workspace",
                 scope.workspace.name,
                 {"requireApprovals": count},
