@@ -374,11 +374,11 @@ WRITES: dict[str, Audited | Exempt] = {
         "an upload is kept for a plan or import, which the log names it by; it changes "
         "nothing and expires"
     ),
-    f"POST {J}/batch-export": Exempt(
-        "answers the package in the response: a read of the jobs, nothing is kept"
+    f"POST {J}/batch-export": one(
+        "package.export", _after(_job, "POST", "/jobs/batch-export", {"jobList": ["daily_sales"]})
     ),
-    f"POST {J}/{{job_name}}/export": Exempt(
-        "answers the package in the response: a read of the job, nothing is kept"
+    f"POST {J}/{{job_name}}/export": one(
+        "package.export", _after(_job, "POST", "/jobs/daily_sales/export", {})
     ),
     f"POST {V1}/exports/check-names": READS,
     f"POST {V1}/exports": one("package.generate", _export),

@@ -21,6 +21,7 @@ from jobferry.domain.enums import (
 )
 from jobferry.errors import InvalidRequestError, JobferryError
 from jobferry.package.layout import Layout
+from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.downloads import DownloadService, file_digest
 from jobferry.services.exporting.options import ExportOptions, ExportRequest
@@ -166,6 +167,7 @@ class ExportService:
             path.unlink(missing_ok=True)
             raise
         self._exported(scope, None, options, started)
+        self._audit_export(scope, file_name, len(chosen), path, obs_path)
         try:
             if obs_path:
                 return ExportOutcome(file_name, None, self._upload_exported(obs_path, label, path))
@@ -278,6 +280,19 @@ class ExportService:
                 download_repo.set_last_workspace_export(tx, scope.workspace.id, at)
             if options.deletions_for is not None:
                 promotion_repo.set_export_to(tx, scope.workspace.id, options.deletions_for, at)
+
+    def _audit_export(
+        self, scope: Scope, file_name: str, jobs: int, path: Path, obs_path: str | None
+    ) -> None:
+        """Record a package exported in the answer (or to ``obs_path``) as the download
+        center records a download: who took which jobs' definitions out, and the package's
+        sha256 (``package.export``)."""
+        size, sha256 = file_digest(path)
+        detail: dict[str, Any] = {"jobs": jobs, "sha256": sha256, "size": size}
+        if obs_path:
+            detail["obsPath"] = obs_path
+        with self.db.transaction() as tx:
+            audit_in_scope(tx, scope, "package.export", "package", file_name, detail)
 
     def _helper(self, selection: Selection) -> bool:
         """Whether a helper process writes the package (a large one: starting it costs most
