@@ -51,3 +51,6 @@ def test_the_audit_log_says_before_when_its_entries_were_dropped(
     assert "Nothing was changed in this workspace yet" not in text
     searched = browser.get(f"/console/w/{ws}/admin/audit", params={"object": "daily_sales"})
     assert "audit log is kept that matches. Entries before " in main_text(searched.text)
+    project = browser.get(f"/console/w/{ws}/admin/audit", params={"project": "1"})
+    said = " ".join(main_text(project.text).split())
+    assert "No entry of the project's audit log is kept. Entries before " in said
