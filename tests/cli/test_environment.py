@@ -66,6 +66,29 @@ def test_a_secret_on_the_command_line_is_refused_and_nothing_is_saved(cli: Cli) 
     assert absent.json()["objects"] == []
 
 
+def test_a_connection_secret_given_as_a_setting_is_refused_and_one_in_a_file_kept_secret(
+    cli: Cli, tmp_path: Path
+) -> None:
+    typed = cli(
+        "env", "put", "connection", "dws_prod", "--type", "DWS", "--config", f"pwd={SECRET}"
+    )
+    assert typed.exit_code == 2
+    assert "shell's history" in typed.stderr
+    assert "--secret pwd=@FILE" in typed.stderr
+    assert SECRET not in typed.output
+    absent = cli.remote.call("GET", "/environment/connection", workspace=cli.workspace)
+    assert absent.json()["objects"] == []
+    # In a file nothing stays in the history: the server keeps it as a secret all the same.
+    document = tmp_path / "dws.json"
+    document.write_text(json.dumps({"type": "DWS", "config": {"password": SECRET}}))
+    put = cli.json("env", "put", "connection", "dws_prod", "--from-file", str(document))
+    assert put["secrets"] == {"password": "set"}
+    assert SECRET not in json.dumps(put)
+    shown = cli("env", "show", "connection", "dws_prod")
+    assert SECRET not in shown.output
+    assert "password (set)" in shown.stdout
+
+
 def test_profiles_put_list_show_check_and_delete(cli: Cli, package: Path, tmp_path: Path) -> None:
     prod = cli.remote.new_workspace("prod", "dws_prod")
     profile = tmp_path / "prod.yaml"

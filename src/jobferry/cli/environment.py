@@ -37,6 +37,7 @@ from jobferry.cli.session import (
     session,
 )
 from jobferry.cli.uploads import package_path
+from jobferry.domain.connections import is_secret_key
 from jobferry.domain.enums import EnvironmentKind
 
 env_app = typer.Typer(
@@ -75,8 +76,13 @@ def _secret(spec: str, stdin_used: list[bool]) -> tuple[str, str]:
     )
 
 
-def _config(pairs: list[str] | None, file: Path | None) -> tuple[str | None, dict[str, Any]]:
-    """The type and settings from ``--from-file`` (JSON ``{type, config}``) and ``--config``."""
+def _config(
+    kind: EnvironmentKind, pairs: list[str] | None, file: Path | None
+) -> tuple[str | None, dict[str, Any]]:
+    """The type and settings from ``--from-file`` (JSON ``{type, config}``) and ``--config``;
+    a connection's secret given as ``--config password=…`` is refused as ``--secret`` refuses
+    one written on the command line (the server would keep it encrypted, the shell's history
+    would keep it in plain text)."""
     type_: str | None = None
     config: dict[str, Any] = {}
     if file is not None:
@@ -92,12 +98,23 @@ def _config(pairs: list[str] | None, file: Path | None) -> tuple[str | None, dic
             )
         type_ = document.get("type")
         config = dict(mapping(document.get("config")))
-    for pair in pairs or []:
-        key, equals, value = pair.partition("=")
-        if not equals or not key.strip():
-            raise CliUsageError(f"--config {pair!r} is not KEY=VALUE (e.g. host=10.0.0.2).")
-        config[key.strip()] = value
+    config.update(_setting(kind, pair) for pair in pairs or [])
     return type_, config
+
+
+def _setting(kind: EnvironmentKind, pair: str) -> tuple[str, str]:
+    """``--config KEY=VALUE`` → (key, value); a connection's secret is refused (see _config)."""
+    key, equals, value = pair.partition("=")
+    key = key.strip()
+    if not equals or not key:
+        raise CliUsageError(f"--config {pair!r} is not KEY=VALUE (e.g. host=10.0.0.2).")
+    if kind is EnvironmentKind.CONNECTION and is_secret_key(key):
+        raise CliUsageError(
+            f"--config {key}=… gives a secret on the command line, where it stays in the "
+            f"shell's history; give it with --secret {key}=@FILE, --secret {key}=- "
+            f"(standard input) or --secret {key}=env:VARIABLE."
+        )
+    return key, value
 
 
 @env_app.command("list")
@@ -194,7 +211,7 @@ def env_put(
 ) -> None:
     """Create or replace an object (workspace admins); secrets are never echoed."""
     s = session(ctx, json_mode, workspace)
-    file_type, settings = _config(config, from_file)
+    file_type, settings = _config(kind, config, from_file)
     chosen = type_ or file_type
     if not chosen:
         raise CliUsageError(

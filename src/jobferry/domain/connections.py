@@ -71,8 +71,16 @@ def split_secrets(config: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str
 
 
 def masked(config: dict[str, Any], secret_keys: tuple[str, ...] | list[str]) -> dict[str, Any]:
-    """Settings as answers show them: every secret that is set as ``SECRET_MASK``."""
-    return {**config, **{key: SECRET_MASK for key in secret_keys}}
+    """Settings as answers show them: every secret that is set as ``SECRET_MASK``, and so is a
+    setting whose key looks like a secret that the settings hold themselves (one saved as a
+    plain setting before such settings were split off on every write path)."""
+    plain = {key: SECRET_MASK for key, value in config.items() if holds_secret(key, value)}
+    return {**config, **plain, **{key: SECRET_MASK for key in secret_keys}}
+
+
+def holds_secret(key: str, value: object) -> bool:
+    """Whether a setting is a secret with a value (not empty, not the mask)."""
+    return is_secret_key(key) and value not in (None, "", SECRET_MASK)
 
 
 def merged_secrets(stored: dict[str, str], sent: dict[str, str]) -> dict[str, str]:

@@ -57,3 +57,13 @@ def test_secret_roles_fold_every_spelling_of_one_secret(keys: tuple[str, ...], r
 
 def test_unrelated_secrets_keep_distinct_roles() -> None:
     assert len({secret_role(k) for k in ("password", "sk", "token", "keytab")}) == 4
+
+
+def test_masked_hides_a_secret_the_settings_hold_in_plain_text() -> None:
+    config = {"host": "h", "password": "pw", "token": "", "db_password": SECRET_MASK}
+    assert masked(config, ()) == {
+        "host": "h",
+        "password": SECRET_MASK,
+        "token": "",
+        "db_password": SECRET_MASK,
+    }

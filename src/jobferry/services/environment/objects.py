@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from jobferry.domain.connections import SECRET_MASK, holds_secret, merged_secrets, split_secrets
 from jobferry.domain.enums import EnvironmentKind, Role
 from jobferry.domain.names import storable
 from jobferry.domain.remedies import Remedy
@@ -19,12 +20,13 @@ from jobferry.services.context import Scope, now_ms
 from jobferry.services.definitions.documents import dump, load
 from jobferry.services.support.requests import valid_name
 from jobferry.services.support.secretbox import SecretBox
-from jobferry.storage import Database
+from jobferry.storage import Database, Tx
 from jobferry.storage import environment as repo
 from jobferry.storage import jobs as job_repo
 from jobferry.storage.records import EnvironmentObjectRecord
 
 KINDS = ", ".join(k.value for k in EnvironmentKind)
+KIND_CONNECTION = EnvironmentKind.CONNECTION.value
 
 
 def parse_kind(kind: str) -> EnvironmentKind:
@@ -71,12 +73,18 @@ class EnvironmentObject:
 
     @classmethod
     def of(cls, obj: EnvironmentObjectRecord) -> EnvironmentObject:
-        """The stored object (its secrets stay in storage)."""
+        """The stored object (its secrets stay in storage; a connection's setting that looks
+        like a secret, saved as a plain setting before writes split them off, reads as the
+        mask)."""
+        kind = EnvironmentKind(obj.kind)
+        config = load(obj.config)
+        if kind is EnvironmentKind.CONNECTION and isinstance(config, dict):
+            config = {k: SECRET_MASK if holds_secret(k, v) else v for k, v in config.items()}
         return cls(
-            EnvironmentKind(obj.kind),
+            kind,
             obj.name,
             obj.type,
-            load(obj.config),
+            config,
             obj.secret_keys,
             obj.created_at,
             obj.updated_at,
@@ -155,6 +163,8 @@ class EnvironmentService:
         valid_name(name, f"{env_kind.value} name")
         write = EnvironmentWrite.from_wire(env_kind, name, body)
         with self.db.transaction() as tx:
+            if env_kind is EnvironmentKind.CONNECTION:
+                write = self._secrets_split_off(tx, scope, name, write)
             created = repo.upsert_object(
                 tx,
                 scope.workspace.id,
@@ -186,6 +196,28 @@ class EnvironmentService:
             obj = repo.get_object(tx, scope.workspace.id, env_kind.value, name)
         assert obj is not None
         return EnvironmentObject.of(obj)
+
+    def _secrets_split_off(
+        self, tx: Tx, scope: Scope, name: str, write: EnvironmentWrite
+    ) -> EnvironmentWrite:
+        """A connection's write with each setting whose key looks like a secret (``password``,
+        ``secretKey``…) moved into its secrets, as the DataArts connection calls keep them:
+        encrypted, write-only, never answered. A setting sent as the mask keeps the stored
+        secret, or the plain value an older write left in the settings."""
+        stored = repo.get_object(tx, scope.workspace.id, KIND_CONNECTION, name)
+        before = load(stored.config) if stored is not None else {}
+        sent = {
+            key: before.get(key) if value == SECRET_MASK else value
+            for key, value in write.config.items()
+        }
+        public, moved = split_secrets(sent)
+        if not moved and public == write.config:
+            return write
+        base = write.secrets
+        if base is None:
+            token = repo.read_secrets(tx, scope.workspace.id, KIND_CONNECTION, name)
+            base = {} if token is None else dict(load(self.box.decrypt(token)))
+        return EnvironmentWrite(write.type, public, merged_secrets(base, moved))
 
     def get(self, scope: Scope, kind: str, name: str) -> EnvironmentObject:
         """One object (secrets as set/unset only)."""
