@@ -47,6 +47,34 @@ def test_sign_in_sets_an_http_only_same_site_cookie_and_opens_the_job_tree(
     assert tree.headers["X-Frame-Options"] == "DENY"
 
 
+@pytest.mark.parametrize(
+    ("origin", "headers"),
+    [("https://testserver", {}), ("http://testserver", {"X-Forwarded-Proto": "https"})],
+    ids=["https", "behind a proxy ending TLS"],
+)
+def test_over_https_the_cookies_are_secure_directly_or_behind_a_proxy_that_says_so(
+    client: TestClient, origin: str, headers: dict[str, str]
+) -> None:
+    page = client.get(f"{origin}/console/signin", headers=headers)
+    form_cookie = page.headers["set-cookie"]
+    assert "; Secure" in form_cookie  # the sign-in form's token
+    token = field(page.text, "signin_token")
+    client.cookies.clear()  # sent back by hand: a client keeps a Secure cookie off plain HTTP
+    signed = client.post(
+        f"{origin}/console/signin",
+        data={"user": "admin", "password": PASSWORD, "signin_token": token},
+        headers={**headers, "Cookie": form_cookie.split(";")[0]},
+    )
+    assert signed.status_code == 303, signed.text
+    session = [c for c in signed.headers.get_list("set-cookie") if "jobferry_console=" in c]
+    assert len(session) == 1
+    assert "; Secure" in session[0]
+
+
+def test_over_plain_http_the_cookie_is_not_marked_secure(anonymous: Browser) -> None:
+    assert "Secure" not in anonymous.sign_in().headers["set-cookie"]
+
+
 def test_the_cookie_holds_a_token_whose_hash_only_is_stored(
     anonymous: Browser, services: Services
 ) -> None:

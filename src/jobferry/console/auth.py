@@ -43,7 +43,13 @@ def _safe_next(request: Request, target: str) -> str:
 
 
 def _secure(request: Request) -> bool:
-    return request.url.scheme == "https"
+    """Whether the browser reached the console over HTTPS: directly, or through a reverse proxy
+    that ends TLS and says so in ``X-Forwarded-Proto`` (uvicorn turns that header into the
+    scheme only for a proxy on this machine; one on another host is the common case). The
+    header can only add the ``Secure`` flag: a client claiming HTTPS over plain HTTP gets a
+    cookie its own browser then keeps to HTTPS."""
+    forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    return request.url.scheme == "https" or forwarded == "https"
 
 
 @dataclass(frozen=True, kw_only=True)
