@@ -37,7 +37,7 @@ Messages name the object, the rule and the fix.
     │   ├── ResourceLocationError     400 DLF.6264  resource location is not an OBS/HDFS path
     │   ├── ResourceDescriptionError  400 DLF.6265  resource description too long
     │   ├── StudioLookupError         400 DAYU.4402 a Studio instance/workspace look-up is wrong
-    │   ├── PayloadTooLargeError      413 DLF.9413  a body (an uploaded package) over the cap
+    │   ├── PayloadTooLargeError      413 DLF.9413  a body (a package, a JSON body) over its cap
     │   ├── PackageError              400 DLF.9020  a package cannot be read safely
     │   └── CarriedPackageError       400 DLF.9041  a carried package does not continue its route
     ├── NotFoundError                 400 (code per kind) an object does not exist
@@ -290,7 +290,8 @@ class InvalidRequestError(JobferryError):
 
 
 class PayloadTooLargeError(InvalidRequestError):
-    """A request body (an uploaded package) is larger than the server accepts (``limit``)."""
+    """A request body (an uploaded package, a call's JSON) is larger than the server accepts
+    (``limit``)."""
 
     status = 413
     code = "DLF.9413"

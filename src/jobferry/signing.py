@@ -433,6 +433,11 @@ def _authorization(values: dict[str, list[str]]) -> str:
     )
 
 
+def require_authorization(headers: Mapping[str, str]) -> None:
+    """Refuse a request without an ``Authorization`` header (before its body is read)."""
+    _authorization(_header_values(headers))
+
+
 def verify_request(
     method: str,
     raw_path: str,

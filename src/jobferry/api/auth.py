@@ -34,7 +34,7 @@ from jobferry.services.accounts.replays import Recorded
 from jobferry.services.accounts.service import AccountService
 from jobferry.services.container import Services
 from jobferry.services.context import Actor, Scope
-from jobferry.signing import UNSIGNED_PAYLOAD, parse_sdk_date
+from jobferry.signing import UNSIGNED_PAYLOAD, parse_sdk_date, require_authorization
 from jobferry.signing_derived import parse_any, verify_any
 from jobferry.web import services_of
 
@@ -194,11 +194,12 @@ async def _authenticate(request: Request, project_id: str) -> Actor:
     headers = scope_headers(request.scope)
     if "authorization" not in headers and "x-auth-token" in headers:
         return await _token_caller(services, headers, project_id)
-    unread = _unread_upload(request, headers)
-    body = UNREAD_BODY if unread else await raw_body(request)
     problem = header_problem(headers, project_id)
     if problem is not None:
         raise problem
+    require_authorization(headers)  # an unsigned call is refused before its body is read
+    unread = _unread_upload(request, headers)
+    body = UNREAD_BODY if unread else await raw_body(request)
     raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
     query = request.scope.get("query_string", b"").decode("latin-1")
     skew = services.settings.clock_skew_seconds

@@ -1,4 +1,4 @@
-"""An uploaded package over the import limit is refused before its body is read.
+"""A request body over its limit is refused before it is read.
 
 Pure ASGI, inside the request middleware (so the refusal has its request id and access-log
 line). A package upload (``POST /v1/{project_id}/packages``) whose ``Content-Length`` is over
@@ -7,6 +7,10 @@ whole, so without this a client waited while the whole of it was sent and kept i
 without a length (chunked) is read only until it passes the limit. The limit is
 ``JOBFERRY_IMPORT_MAX_PACKAGE_BYTES`` plus room for the multipart framing; the upload itself
 still refuses a file over the limit to the byte.
+
+Every other call's body (a JSON document, read whole to check its signature) is held to
+:data:`MAX_BODY_BYTES` the same way: without it, a body of any size was read into memory before
+anything looked at it, an unsigned one too.
 """
 
 from __future__ import annotations
@@ -17,11 +21,28 @@ from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jobferry.api.errors import error_response
+from jobferry.errors import PayloadTooLargeError
 from jobferry.services.importing.uploads import package_too_large
 
 UPLOAD_PATH = re.compile(r"/v1/[^/]+/packages")
 FRAMING_BYTES = 64 * 1024
 """Room for the multipart boundary, part headers and any small fields beside the file."""
+
+MAX_BODY_BYTES = 32 * 1024 * 1024
+"""The largest body of any call but a package upload. The largest document a call takes is a
+script of 4 MiB content (domain/validation.py), which JSON writes in at most 24 MiB (every
+byte a ``\\u00XX`` escape); a package travels as an upload, never as JSON."""
+
+
+def body_too_large() -> PayloadTooLargeError:
+    """The refusal of a call's body over :data:`MAX_BODY_BYTES`."""
+    return PayloadTooLargeError(
+        f"The request body is larger than {MAX_BODY_BYTES} bytes ({MAX_BODY_BYTES // 2**20} "
+        "MiB), the most a call's JSON body may be; a package is uploaded as a file "
+        "(POST /v1/{project_id}/packages, multipart), and a script's content is at most 4 MiB. "
+        "Nothing was changed.",
+        limit=MAX_BODY_BYTES,
+    )
 
 
 def declared_length(scope: Scope) -> int | None:
@@ -44,18 +65,18 @@ class BodyLimit:
         self.limit = max_package_bytes + FRAMING_BYTES
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or scope["method"] != "POST"
-            or not UPLOAD_PATH.fullmatch(scope["path"])
-        ):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if scope["method"] == "POST" and UPLOAD_PATH.fullmatch(scope["path"]):
+            limit, refusal = self.limit, package_too_large(self.cap)
+        else:
+            limit, refusal = MAX_BODY_BYTES, body_too_large()
         declared = declared_length(scope)
-        if declared is not None and declared > self.limit:
-            refusal = error_response(Request(scope), package_too_large(self.cap))
-            refusal.headers["Connection"] = "close"  # the unread body is not waited for
-            await refusal(scope, receive, send)
+        if declared is not None and declared > limit:
+            answer = error_response(Request(scope), refusal)
+            answer.headers["Connection"] = "close"  # the unread body is not waited for
+            await answer(scope, receive, send)
             return
         received = 0
 
@@ -64,8 +85,8 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.limit:  # the route's error handler answers it
-                    raise package_too_large(self.cap)
+                if received > limit:  # the route's error handler answers it
+                    raise refusal
             return message
 
         await self.app(scope, counted, send)
