@@ -29,13 +29,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, urlsplit
 
 import orjson
 import requests
 
 from jobferry import __version__
 from jobferry.cli.config import SLOW_ANSWER, Context
+from jobferry.cli.download_names import attachment_name, download_path
 from jobferry.cli.exits import TaskWaitTimeoutError
 from jobferry.cli.multipart import CHUNK, MultipartFile, Progress
 from jobferry.cli.retrying import Retries, connection_lost
@@ -99,19 +100,6 @@ class Downloaded:
     sha256: str
     file_name: str | None
     """The name from ``Content-Disposition``, when the endpoint gave one."""
-
-
-def _attachment_name(response: requests.Response) -> str | None:
-    disposition = response.headers.get("Content-Disposition", "")
-    for item in disposition.split(";"):
-        key, _, value = item.strip().partition("=")
-        if key.lower() == "filename*" and "''" in value:
-            return Path(unquote(value.split("''", 1)[1])).name or None
-    for item in disposition.split(";"):
-        key, _, value = item.strip().partition("=")
-        if key.lower() == "filename":
-            return Path(unquote(value.strip('"'))).name or None
-    return None
 
 
 def _to_stderr(text: str) -> None:
@@ -342,11 +330,8 @@ class ApiClient:
             method, path, body=data, content_type=content_type, stream=True, api=api
         )
         with response:
-            name = _attachment_name(response)
-            if target is None or target.is_dir():
-                final = (target or Path.cwd()) / (name or default_name)
-            else:
-                final = target
+            name = attachment_name(response.headers.get("Content-Disposition", ""))
+            final = download_path(target, name, default_name)
             total = response.headers.get("Content-Length")
             expected = int(total) if total and total.isdigit() else None
             final.parent.mkdir(parents=True, exist_ok=True)
