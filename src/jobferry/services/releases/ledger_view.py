@@ -222,6 +222,20 @@ CSV_COLUMNS = (
 )
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a cell as a formula rather than text."""
+
+
+def csv_cell(value: object) -> object:
+    """A text cell a spreadsheet would run as a formula (a package named
+    ``=HYPERLINK("https://…"&A2, "open")`` by whoever packaged it, opened by an auditor) with an
+    apostrophe before it, which spreadsheets read as "text" and do not show; other values as
+    they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def ledger_csv(view: LedgerAt) -> str:
     """What production held at the moment, one object a row with the entry that put it
     there (the ledger's export; the JSON holds every entry too)."""
@@ -231,23 +245,22 @@ def ledger_csv(view: LedgerAt) -> str:
     writer.writerow(CSV_COLUMNS)
     for o in view.production:
         e = by_id[o.entry_id]
-        writer.writerow(
-            (
-                o.kind,
-                o.name,
-                o.uid,
-                o.version if o.version is not None else "",
-                o.sha256 or "",
-                e.id,
-                e.action,
-                e.package_id if e.package_id is not None else "",
-                e.package_name or "",
-                e.plan_hash or "",
-                " ".join(a.get("user_name", "") for a in e.approver_list()),
-                " ".join(f"{a['user_name']}:{a['key_id']}" for a in json.loads(e.approvals)),
-                e.deployer,
-                e.startup_mode if e.startup_mode is not None else "",
-                _iso(e.at),
-            )
+        row = (
+            o.kind,
+            o.name,
+            o.uid,
+            o.version if o.version is not None else "",
+            o.sha256 or "",
+            e.id,
+            e.action,
+            e.package_id if e.package_id is not None else "",
+            e.package_name or "",
+            e.plan_hash or "",
+            " ".join(a.get("user_name", "") for a in e.approver_list()),
+            " ".join(f"{a['user_name']}:{a['key_id']}" for a in json.loads(e.approvals)),
+            e.deployer,
+            e.startup_mode if e.startup_mode is not None else "",
+            _iso(e.at),
         )
+        writer.writerow(tuple(csv_cell(value) for value in row))
     return out.getvalue()

