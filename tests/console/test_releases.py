@@ -25,7 +25,7 @@ from support.console import (
     main_text,
     wait_task,
 )
-from support.releases import Team, connected_team, person, submit_job
+from support.releases import Team, connected_team, person, production_of, release, submit_job
 
 API_SPEAK = re.compile(
     r"\b(?:GET|POST|PUT|DELETE) (?:/|…|\{)|/v[12]/|\{project_id\}|_factory_"
@@ -101,6 +101,26 @@ def test_the_workspace_says_enterprise_mode_and_production_is_read_only(
     assert refused.status_code in (400, 409), refused.text
     assert "production changes only by a release" in main_text(refused.text)
     assert_no_api_terms(refused.text, API_SPEAK)
+
+
+def test_production_jobs_are_started_and_stopped_by_admins_and_operators_not_developers(
+    services: Services, client: TestClient
+) -> None:
+    team = _team(services)
+    release(services, team, "r1")  # starts daily in production
+    production = team.admin.workspace.production_id
+    job = f"/console/w/{production}/jobs/daily"
+    dev = _signed_in(client, team.developer.actor.name)
+    page = dev.get(job)
+    assert page.status_code == 200, page.text
+    assert f'action="{job}/scheduling"' not in page.text  # no Stop scheduling offered
+    refused = dev.post(f"{job}/scheduling", {"action": "stop"})
+    assert refused.status_code == 403, refused.text
+    assert "may not stop jobs" in main_text(refused.text)
+    assert services.jobs.status(production_of(services, team), "daily").status != "STOPPED"
+    admin = Browser(client)
+    assert admin.sign_in().status_code == 303
+    assert f'action="{job}/scheduling"' in admin.get(job).text
 
 
 def test_pending_items_are_filtered_by_change_type_name_and_who(

@@ -30,7 +30,7 @@ from jobferry.errors import (
 from jobferry.services.accounts.records import Workspace
 from jobferry.services.accounts.signin import ConsoleSession, same_token
 from jobferry.services.container import Services
-from jobferry.services.context import OPERATORS, WRITERS, Scope
+from jobferry.services.context import WRITERS, Scope, scheduling_roles
 from jobferry.tasks.runner import TaskRunner
 from jobferry.web import runner_of, services_of
 
@@ -98,11 +98,6 @@ class Page:
         return self.scope.role in WRITERS
 
     @property
-    def can_operate(self) -> bool:
-        """Admins, developers and operators: start and stop scheduling jobs."""
-        return self.scope.role in OPERATORS
-
-    @property
     def is_admin(self) -> bool:
         """Workspace admins: admin pages, PRODUCTION target status."""
         return self.scope.role is Role.ADMIN
@@ -147,8 +142,8 @@ class Page:
     @property
     def can_schedule(self) -> bool:
         """Admins, developers and operators of a workspace that changes here (not a remote's
-        shadow): start and stop scheduling jobs."""
-        return self.can_operate and self.shadow_of is None
+        shadow; of a production side, admins and operators): start and stop scheduling jobs."""
+        return self.scope.role in scheduling_roles(self.scope.workspace) and self.shadow_of is None
 
     def require_change(
         self, allowed: tuple[Role, ...], action: str, *, scheduling: bool = False
@@ -156,7 +151,10 @@ class Page:
         """Refuse unless the viewer's role is one of ``allowed`` and the workspace changes
         here, as the services refuse (``Scope.require_change``), said with the console's
         pages: a remote's shadow changes only with the remote, a production side only by a
-        release (and, ``scheduling``, by the start and stop of its jobs)."""
+        release (and, ``scheduling``, by the start and stop of its jobs, by its admins and
+        operators)."""
+        if scheduling:
+            allowed = tuple(r for r in allowed if r in scheduling_roles(self.scope.workspace))
         self.scope.require(allowed, action)
         if self.production_of is not None and not scheduling:
             name = self.scope.workspace.name

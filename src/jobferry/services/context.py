@@ -12,6 +12,14 @@ from jobferry.storage.records import WorkspaceRecord
 
 WRITERS = (Role.ADMIN, Role.DEVELOPER)
 OPERATORS = (Role.ADMIN, Role.DEVELOPER, Role.OPERATOR)
+PRODUCTION_OPERATORS = (Role.ADMIN, Role.OPERATOR)
+"""Who starts and stops the jobs of a production side: in DataArts' enterprise mode a
+developer has every right in development and reads production; operators run production."""
+
+
+def scheduling_roles(workspace: WorkspaceRecord) -> tuple[Role, ...]:
+    """The roles that start and stop jobs in ``workspace`` (fewer on a production side)."""
+    return PRODUCTION_OPERATORS if workspace.production_of is not None else OPERATORS
 
 
 def now_ms() -> int:
@@ -59,7 +67,10 @@ class Scope:
         changed here: a remote's shadow changes only with the remote (a refresh, or an import
         or rollback pushed to it, which do not pass here); a production side only by a release
         (and, ``scheduling``, by the start and stop of its jobs). Every other call that writes
-        definitions or scheduling into a workspace passes here."""
+        definitions or scheduling into a workspace passes here; on a production side the start
+        and stop of jobs take admin or operator (:data:`PRODUCTION_OPERATORS`)."""
+        if scheduling:
+            allowed = tuple(r for r in allowed if r in scheduling_roles(self.workspace))
         self.require(allowed, action)
         development = self.workspace.production_of
         if development is not None and not (self.releasing or scheduling):
