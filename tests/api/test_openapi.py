@@ -62,6 +62,22 @@ def test_every_operation_documents_its_errors_and_signature(api: SignedClient) -
         assert body["schema"]["properties"], (path, method)
 
 
+def test_the_document_is_public_and_the_docs_page_runs_in_an_origin_of_its_own(
+    api: SignedClient,
+) -> None:
+    document = api.client.get("/openapi.json")
+    assert document.status_code == 200
+    assert document.headers["Access-Control-Allow-Origin"] == "*"
+    assert "/docs" not in document.json()["paths"]
+    page = api.client.get("/docs")
+    assert page.status_code == 200
+    policy = page.headers["Content-Security-Policy"]
+    assert policy.startswith("sandbox allow-scripts ")
+    assert "allow-same-origin" not in policy  # its scripts never act as this origin
+    assert "frame-ancestors 'none'" in policy
+    assert "/openapi.json" in page.text
+
+
 def test_the_document_names_the_conditions_tasks_and_remote_failures_answered(
     api: SignedClient,
 ) -> None:

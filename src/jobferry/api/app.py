@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request, Response
 
 import jobferry
 from jobferry.api.bodylimit import BodyLimit
+from jobferry.api.docspage import install_docs
 from jobferry.api.errors import install_error_handlers, request_id
 from jobferry.api.fastpath import kept_paths
 from jobferry.api.middleware import RequestMiddleware
@@ -107,7 +108,8 @@ def create_app(services: Services, runner: TaskRunner) -> FastAPI:
         title="jobferry",
         version=jobferry.__version__,
         description=DESCRIPTION,
-        docs_url="/docs",
+        openapi_url=None,  # served by install_docs, with /docs kept out of this origin
+        docs_url=None,
         redoc_url=None,
         # A path with a slash too many (``DELETE …/jobs/`` when a name came out empty) is an
         # unknown call, answered in the envelope: the SDKs do not follow a redirect, and the
@@ -127,6 +129,7 @@ def create_app(services: Services, runner: TaskRunner) -> FastAPI:
     app.state.kept_paths = kept_paths(module.router for module in ROUTERS)
 
     install_openapi(app)
+    install_docs(app)
 
     @app.get("/health", tags=["operations"], summary="Liveness and database check")
     def health(request: Request) -> Response:
