@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
+from jobferry.signing import UNSIGNED_PAYLOAD
 from support.importing import multipart
 from support.server import ServerProcess, new_workspace, serving, upload_package
 
@@ -45,13 +46,18 @@ def _answer(sock: socket.socket) -> tuple[int, dict[str, object]]:
     return int(head.split(b" ", 2)[1]), json.loads(body)
 
 
-def _head(server: ServerProcess, *extra: str) -> bytes:
-    lines = [
-        f"POST /v1/{server.project_id}/packages HTTP/1.1",
-        f"Host: {server.url.removeprefix('http://')}",
-        "Content-Type: multipart/form-data; boundary=b0undary",
-        *extra,
-    ]
+def _head(server: ServerProcess, *extra: str, signed: bool = False) -> bytes:
+    """The request's head; ``signed`` as the SDK signs an upload (``UNSIGNED-PAYLOAD``): an
+    unsigned call is refused before its body is read, an upload's size never counted."""
+    path = f"/v1/{server.project_id}/packages"
+    headers = {
+        "Host": server.url.removeprefix("http://"),
+        "Content-Type": "multipart/form-data; boundary=b0undary",
+    }
+    if signed:
+        headers["X-Sdk-Content-Sha256"] = UNSIGNED_PAYLOAD
+        headers.update(server.signer.sign("POST", path, "", headers, b"-", server.ak, server.sk))
+    lines = [f"POST {path} HTTP/1.1", *(f"{k}: {v}" for k, v in headers.items()), *extra]
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
@@ -71,15 +77,23 @@ def test_an_upload_declaring_more_than_the_limit_is_answered_before_its_body_is_
 def test_a_chunked_upload_stops_being_read_once_it_passes_the_limit(
     small_cap_server: ServerProcess,
 ) -> None:
+    part = (
+        b'--b0undary\r\nContent-Disposition: form-data; name="file"; filename="p.zip"\r\n'
+        b"Content-Type: application/zip\r\n\r\n"
+    )
     block = b"\0" * 65536
-    chunk = f"{len(block):x}\r\n".encode() + block + b"\r\n"
+
+    def chunk(data: bytes) -> bytes:
+        return f"{len(data):x}\r\n".encode() + data + b"\r\n"
+
     with _connect(small_cap_server) as sock:
-        sock.sendall(_head(small_cap_server, "Transfer-Encoding: chunked"))
+        sock.sendall(_head(small_cap_server, "Transfer-Encoding: chunked", signed=True))
+        sock.sendall(chunk(part))  # a file part whose content never ends
         for _ in range(CAP // len(block) + 2):  # past the limit and its framing room
-            sock.sendall(chunk)
+            sock.sendall(chunk(block))
         # The body never ends (no last chunk): the server answers only because it stopped.
         status, body = _answer(sock)
-    assert status == 413
+    assert status == 413, body
     assert body["error_code"] == "DLF.9413"
 
 
