@@ -4,9 +4,12 @@ refused 413 before it is read, or as soon as a body without a length passes it."
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import orjson
 
-from jobferry.api.bodylimit import MAX_BODY_BYTES
+from jobferry.api.bodylimit import MAX_BODY_BYTES, BodyLimit
 from support.builders import make_script
 from support.clients import ADMIN_AK, PROJECT_ID, SignedClient
 from support.disconnects import post_counting_reads
@@ -76,3 +79,42 @@ def test_the_largest_document_a_call_takes_fits_under_the_limit(api: SignedClien
     assert 24 * 1024 * 1024 < len(body) < MAX_BODY_BYTES
     created = api.call("POST", "/scripts", body)
     assert created.status_code == 204, created.text[:300]
+
+
+def _through_limit(path: str, content_type: bytes, length: int) -> int | None:
+    """The status BodyLimit answers a POST of ``length`` declared bytes with (``None``: it let
+    the call through to the app, unread)."""
+    reached: list[str] = []
+    sent: list[dict[str, Any]] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        reached.append(scope["path"])
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": path,
+        "headers": [(b"content-type", content_type), (b"content-length", str(length).encode())],
+        "query_string": b"",
+    }
+    asyncio.run(BodyLimit(app, max_package_bytes=512 * 1024 * 1024)(scope, receive, send))
+    return None if reached else int(sent[0]["status"])
+
+
+def test_a_console_form_sending_a_package_is_held_to_the_package_limit_not_the_json_one() -> None:
+    # The import wizard's package and a remote's snapshot are console forms with a file: a
+    # 100 MiB package goes through as it does to POST /v1/{project_id}/packages.
+    multipart = b"multipart/form-data; boundary=xyz"
+    size = 100 * 1024 * 1024
+    assert _through_limit("/console/w/ws1/import/source", multipart, size) is None
+    assert _through_limit(f"/v1/{PROJECT_ID}/packages", multipart, size) is None
+    assert _through_limit("/console/w/ws1/import/source", multipart, 600 * 1024 * 1024) == 413
+    form = b"application/x-www-form-urlencoded"
+    assert _through_limit("/console/w/ws1/editor/jobs", form, size) == 413
+    assert _through_limit(JOBS, multipart, size) == 413

@@ -8,9 +8,12 @@ without a length (chunked) is read only until it passes the limit. The limit is
 ``JOBFERRY_IMPORT_MAX_PACKAGE_BYTES`` plus room for the multipart framing; the upload itself
 still refuses a file over the limit to the byte.
 
-Every other call's body (a JSON document, read whole to check its signature) is held to
-:data:`MAX_BODY_BYTES` the same way: without it, a body of any size was read into memory before
-anything looked at it, an unsigned one too.
+A console form that sends a file (``multipart/form-data``: the import wizard's package, a
+remote's snapshot) is held to the package limit too: it carries what an upload carries, and
+Starlette spools its files to disk. Every other call's body (a JSON document, read whole to
+check its signature; a console form of fields) is held to :data:`MAX_BODY_BYTES` the same way:
+without it, a body of any size was read into memory before anything looked at it, an unsigned
+one too.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from jobferry.errors import PayloadTooLargeError
 from jobferry.services.importing.uploads import package_too_large
 
 UPLOAD_PATH = re.compile(r"/v1/[^/]+/packages")
+CONSOLE_PATH = re.compile(r"/console/.*")
 FRAMING_BYTES = 64 * 1024
 """Room for the multipart boundary, part headers and any small fields beside the file."""
 
@@ -56,6 +60,19 @@ def declared_length(scope: Scope) -> int | None:
     return None
 
 
+def _carries_a_package(scope: Scope) -> bool:
+    """Whether a POST may carry a package: the upload call, or a console form with a file."""
+    path = scope["path"]
+    if UPLOAD_PATH.fullmatch(path):
+        return True
+    if not CONSOLE_PATH.fullmatch(path):
+        return False
+    for name, value in scope.get("headers", ()):
+        if name == b"content-type":
+            return bytes(value).split(b";")[0].strip().lower() == b"multipart/form-data"
+    return False
+
+
 class BodyLimit:
     """Refuse an over-limit package upload as early as its size is known."""
 
@@ -68,7 +85,7 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if scope["method"] == "POST" and UPLOAD_PATH.fullmatch(scope["path"]):
+        if scope["method"] == "POST" and _carries_a_package(scope):
             limit, refusal = self.limit, package_too_large(self.cap)
         else:
             limit, refusal = MAX_BODY_BYTES, body_too_large()
