@@ -42,6 +42,7 @@ def assert_envelope(response: Any, status: int, code: str) -> dict[str, Any]:
     assert body["error_code"] == code, body
     assert body["errors"] == [{"error_code": code, "error_msg": body["error_msg"]}], body
     assert response.headers.get("X-Request-Id") == body["request_id"], "X-Request-Id header"
+    assert response.headers.get("X-Content-Type-Options") == "nosniff"
     return body
 
 
@@ -198,6 +199,9 @@ def test_successful_responses_carry_a_request_id_too(api: SignedClient) -> None:
     response = api.call("GET", "/jobs")
     assert response.status_code == 200
     assert response.headers["X-Request-Id"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    again = api.call("GET", "/jobs")  # answered from memory this time, marked the same
+    assert again.headers["X-Content-Type-Options"] == "nosniff"
 
 
 def test_unexpected_failure_answers_500_dlf_0000_with_the_envelope(

@@ -45,8 +45,9 @@ def error_response(request: Request, error: JobferryError) -> Response:
     body = error.envelope()
     body["request_id"] = rid
     response = json(body, error.status)
-    # The catch-all handler runs outside the middleware that stamps this header.
+    # The catch-all handler runs outside the middleware that stamps these headers.
     response.headers["X-Request-Id"] = rid
+    response.headers["X-Content-Type-Options"] = "nosniff"
     retry_after = error.context.get("retry_after")
     if error.status == 503 and isinstance(retry_after, int):
         # A server busy for now (a write lock another write holds) says when to try again.

@@ -1,5 +1,5 @@
 """The API's one middleware, pure ASGI (no per-request task or body copy): it names every
-request (``X-Request-Id``), refuses an unusable address (a NUL in the query, a percent-escape
+request (``X-Request-Id``) and marks every answer not to be sniffed (``nosniff``), refuses an unusable address (a NUL in the query, a percent-escape
 that is not UTF-8) before any route runs, answers a ``HEAD`` with its path's ``GET`` route
 minus the body, answers a signed read from memory when it can and keeps the answers of reads
 that may be kept (``api.fastpath``), and writes the access log line."""
@@ -64,6 +64,9 @@ class RequestMiddleware:
                 headers = MutableHeaders(scope=message)
                 if "x-request-id" not in headers:
                     headers["X-Request-Id"] = rid
+                # A JSON answer (a refusal echoing a job's name, a definition's text) is never
+                # sniffed into HTML by a browser that opened its address.
+                headers.setdefault("X-Content-Type-Options", "nosniff")
             await send(message)
 
         request = Request(scope)
