@@ -1,8 +1,9 @@
 """The API's one middleware, pure ASGI (no per-request task or body copy): it names every
-request (``X-Request-Id``) and marks every answer not to be sniffed (``nosniff``), refuses an unusable address (a NUL in the query, a percent-escape
-that is not UTF-8) before any route runs, answers a ``HEAD`` with its path's ``GET`` route
-minus the body, answers a signed read from memory when it can and keeps the answers of reads
-that may be kept (``api.fastpath``), and writes the access log line."""
+request (``X-Request-Id``) and marks every answer not to be sniffed (``nosniff``), refuses an
+unusable address (a NUL in the query, a percent-escape that is not UTF-8) before any route
+runs, answers a ``HEAD`` with its path's ``GET`` route minus the body, answers a signed read
+from memory when it can and keeps the answers of reads that may be kept (``api.fastpath``),
+and writes the access log line."""
 
 from __future__ import annotations
 
