@@ -8,12 +8,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 
-def post_then_leave(
-    client: TestClient, path: str, headers: list[tuple[bytes, bytes]], first: bytes
-) -> dict[str, Any]:
-    """POST ``path`` announcing a 4 KiB body, send ``first`` of it and disconnect; the
-    response's start message (its ``status``, its ``headers``)."""
-    asgi: dict[str, Any] = {
+def _post_scope(path: str, headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:
+    """The ASGI scope of a POST of ``path`` with ``headers`` (after ``host``)."""
+    return {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
@@ -25,8 +22,16 @@ def post_then_leave(
         "path": path,
         "raw_path": path.encode(),
         "query_string": b"",
-        "headers": [(b"host", b"testserver"), (b"content-length", b"4096"), *headers],
+        "headers": [(b"host", b"testserver"), *headers],
     }
+
+
+def post_then_leave(
+    client: TestClient, path: str, headers: list[tuple[bytes, bytes]], first: bytes
+) -> dict[str, Any]:
+    """POST ``path`` announcing a 4 KiB body, send ``first`` of it and disconnect; the
+    response's start message (its ``status``, its ``headers``)."""
+    asgi = _post_scope(path, [(b"content-length", b"4096"), *headers])
     arriving = [{"type": "http.request", "body": first, "more_body": True}]
     sent: list[dict[str, Any]] = []
 
@@ -51,20 +56,7 @@ def post_counting_reads(
 ) -> tuple[dict[str, Any], bytes, int]:
     """POST ``path`` with a body of ``chunks`` times ``chunk`` handed over only as the app asks
     for it: the response's start message, its body, and how many body bytes the app read."""
-    asgi: dict[str, Any] = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "server": ("testserver", 80),
-        "client": ("testclient", 50000),
-        "root_path": "",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "headers": [(b"host", b"testserver"), *headers],
-    }
+    asgi = _post_scope(path, headers)
     read = 0
     sent: list[dict[str, Any]] = []
 

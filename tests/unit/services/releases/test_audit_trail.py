@@ -10,8 +10,7 @@ from jobferry.domain.releases import StartupMode
 from jobferry.services.container import Services
 from jobferry.services.releases.records import DeployRequest
 from jobferry.services.releases.restore import RestorePlanned
-from jobferry.storage import audit as audit_repo
-from support.clients import PROJECT_ID
+from support.audits import entries_since, last_entry
 from support.console import admin_actor
 from support.releases import (
     Team,
@@ -26,27 +25,6 @@ from support.releases import (
     trusting_team,
 )
 
-Line = tuple[str, str, str | None, str | None]
-"""An entry as read here: (actor, action, object kind, object name)."""
-
-
-def _last(services: Services) -> int:
-    with services.db.transaction(readonly=True) as tx:
-        _, rows = audit_repo.list_entries(tx, PROJECT_ID, None, limit=1, offset=0)
-    return rows[0][0] if rows else 0
-
-
-def _since(services: Services, last: int) -> list[Line]:
-    """The project's entries (every workspace's and none's) after entry ``last``, oldest
-    first."""
-    with services.db.transaction(readonly=True) as tx:
-        _, rows = audit_repo.list_entries(tx, PROJECT_ID, None, limit=100, offset=0)
-    return [
-        (r.actor, r.action, r.object_kind, r.object_name)
-        for entry_id, r in reversed(rows)
-        if entry_id > last
-    ]
-
 
 def test_each_step_of_a_release_writes_one_entry_by_who_took_it(
     services: Services, team: Team
@@ -54,50 +32,50 @@ def test_each_step_of_a_release_writes_one_entry_by_who_took_it(
     dev, deployer, admin = (s.actor.name for s in (team.developer, team.deployer, team.admin))
     submit_job(services, team.developer, "daily")
 
-    last = _last(services)
+    last = last_entry(services)
     services.release_approvals.set_rule(team.admin, {"requireApprovals": 1})
-    assert _since(services, last) == [(admin, "release.approval_rule", "workspace", "sales")]
+    assert entries_since(services, last) == [(admin, "release.approval_rule", "workspace", "sales")]
     # an auditor finds it by its action (it was written "approval-rule", which no search takes)
     found = services.audit.list_entries(
         team.admin, 10, 0, AuditQuery(action="release.approval_rule")
     )
     assert [e.actor for e in found.entries] == [admin]
 
-    last = _last(services)
+    last = last_entry(services)
     package = make_package(services, team, "p1")
-    assert _since(services, last) == [(dev, "release.package", "package", "p1")]
+    assert entries_since(services, last) == [(dev, "release.package", "package", "p1")]
 
     pair = register_key(services, team.deployer)
-    last = _last(services)
+    last = last_entry(services)
     approve_package(services, team.deployer, package, pair)
-    assert _since(services, last) == [(deployer, "release.approve", "package", "p1")]
+    assert entries_since(services, last) == [(deployer, "release.approve", "package", "p1")]
 
-    last = _last(services)
+    last = last_entry(services)
     services.releases.replan(team.deployer, package)
-    assert _since(services, last) == [(deployer, "release.replan", "package", "p1")]
+    assert entries_since(services, last) == [(deployer, "release.replan", "package", "p1")]
 
-    last = _last(services)
+    last = last_entry(services)
     services.releases.deploy(team.deployer, DeployRequest((package,), StartupMode.LEAVE))
     run_release(services)
-    deployed = _since(services, last)
+    deployed = entries_since(services, last)
     assert deployed[0] == (deployer, "release.deploy", "package", "p1")
     assert [(a, act) for a, act, _, _ in deployed[1:]] == [(deployer, "import.apply")]
 
-    last = _last(services)
+    last = last_entry(services)
     services.release_rollback.rollback(team.deployer, package)
     run_release(services)
-    rolled = _since(services, last)
+    rolled = entries_since(services, last)
     assert rolled[0] == (deployer, "release.rollback", "package", "p1")
     assert {a for a, _, _, _ in rolled} == {deployer}
 
-    last = _last(services)
+    last = last_entry(services)
     planned = services.restores.restore(team.deployer, package, dry_run=True)
     assert isinstance(planned, RestorePlanned)
     assert planned.plan is not None
-    assert _since(services, last) == []  # a dry run changes nothing
+    assert entries_since(services, last) == []  # a dry run changes nothing
     services.restores.restore(team.deployer, package, plan_id=planned.plan.plan_id)
     run_release(services)
-    restored = _since(services, last)
+    restored = entries_since(services, last)
     assert restored[0] == (deployer, "release.restore", "package", "p1")
     assert {a for a, _, _, _ in restored} == {deployer}
 
@@ -107,26 +85,26 @@ def test_a_cancelled_package_and_a_signed_release_taken_in_write_their_entry(
 ) -> None:
     submit_job(services, team.developer, "daily")
     package = make_package(services, team, "p1")
-    last = _last(services)
+    last = last_entry(services)
     services.releases.cancel(team.developer, (package,))
-    assert _since(services, last) == [
+    assert entries_since(services, last) == [
         (team.developer.actor.name, "release.cancel", "package", "p1")
     ]
 
     data, pair = signed_release(services, team, "weekly", name="carried")
     ops = trusting_team(services, pair.public_key)
-    last = _last(services)
+    last = last_entry(services)
     take_in(services, ops.admin, data)
     run_release(services)
-    taken = _since(services, last)
+    taken = entries_since(services, last)
     assert taken[0][:2] == (ops.admin.actor.name, "release.carried")
     assert taken[0][2:] == ("package", "carried")
 
 
 def test_switching_a_workspace_to_enterprise_mode_is_one_entry(services: Services) -> None:
-    last = _last(services)
+    last = last_entry(services)
     connected_team(services, "ops")
-    written = _since(services, last)
+    written = entries_since(services, last)
     admin = admin_actor(services).name
     assert (admin, "workspace.enterprise", "workspace", "ops") in written
     assert [w for w in written if w[1] == "workspace.enterprise"] == [
