@@ -11,6 +11,7 @@ import pytest
 from jobferry.console import audit as audit_page
 from jobferry.domain.enums import Role
 from jobferry.errors import PackageError
+from jobferry.services.audit import AuditEntry
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.importing.request import parse_import_request
@@ -109,7 +110,18 @@ def test_an_objects_page_links_its_history_for_admins_only(
     assert anonymous.get(f"/console/w/{ws}/admin/audit").status_code == 403
 
 
-def test_an_imports_line_links_its_task_and_cuts_the_packages_hash(
+def test_a_package_is_cut_short_only_when_the_entry_names_it_by_its_hash() -> None:
+    # Imports logged before they named their file read as a hash: cut short, whole on hover.
+    def label(name: str) -> str:
+        entry = AuditEntry(1, 0, "ada", "import.apply", "package", name, None)
+        return audit_page.AuditRow.of(entry).object_label
+
+    sha = "ab" * 32
+    assert label(sha) == f"{sha[:12]}…"
+    assert label("sales-2026-q3-production.zip") == "sales-2026-q3-production.zip"
+
+
+def test_an_imports_line_links_its_task_and_names_its_package(
     browser: Browser, services: Services, tmp_path: Path
 ) -> None:
     prod = workspace(services, "prod")
@@ -120,8 +132,8 @@ def test_an_imports_line_links_its_task_and_cuts_the_packages_hash(
     assert f'href="/console/w/{prod.workspace.id}/tasks/{task.id}">task {task.id[:8]}…</a>' in (
         page.text
     )
-    sha = task.outcome["packageSha256"]
-    assert f'<span title="{sha}">{sha[:12]}…</span>' in page.text
+    # The package is named by its file, whole (a long name is not a hash to cut short).
+    assert '<span title="p.zip">p.zip</span>' in page.text
     assert f"taskId={task.id}" not in page.text  # said once, as the link
 
     # A job's History: the import's one line names the package, so what it did to this job

@@ -3,6 +3,7 @@ newest first, searched by object, kind, user, action and days (``services/audit.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
@@ -78,11 +79,14 @@ def _ms(day: date) -> int:
     return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp() * 1000)
 
 
+_HASH = re.compile(r"[0-9a-f]{64}")
+
+
 @dataclass(frozen=True)
 class AuditRow:
-    """One entry as the table shows it: the object's name (a package's hash cut short) and
-    its page when it has one, the task the entry names (an import's), the rest of the detail
-    on a line."""
+    """One entry as the table shows it: the object's name (cut short when it is a package's
+    hash, as imports were logged before they named their package's file) and its page when it
+    has one, the task the entry names (an import's), the rest of the detail on a line."""
 
     entry: AuditEntry
     object_label: str
@@ -97,7 +101,7 @@ class AuditRow:
         task_id, detail = _task_of(entry.detail)
         return cls(
             entry=entry,
-            object_label=f"{name[:12]}…" if kind == "package" and len(name) > 13 else name,
+            object_label=f"{name[:12]}…" if kind == "package" and _HASH.fullmatch(name) else name,
             object_path=f"/{PAGES[kind]}/" if kind in PAGES else "",
             task_id=task_id,
             detail=detail_line(detail),

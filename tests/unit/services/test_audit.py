@@ -3,6 +3,7 @@ user, action or family of actions, and time window; refusals name the parameter.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -130,6 +131,23 @@ def test_an_objects_imports_are_listed_newest_first_with_their_rollbacks(
     assert services.audit.imports_of(prod, "connection", "dws_conn") == []
     scripts = services.audit.imports_of(prod, "script", "daily_sql")
     assert [i.task_id for i in scripts] == [created.id]  # the second left it as it was
+
+
+def test_an_import_is_logged_under_its_packages_file_name_as_a_refused_one_is(
+    services: Services, tmp_path: Path
+) -> None:
+    # An auditor searches the log for the file they were sent: the import's one entry names it
+    # (as ``import.refused`` does), and keeps the content's SHA-256 beside it.
+    prod = workspace(services, "prod")
+    package = write_objects(tmp_path / "sales-q3.zip", jobs_with_dependencies(make_job("daily")))
+    task = import_package(services, prod, package)
+
+    found = services.audit.list_entries(prod, 10, 0, AuditQuery(object_name="sales-q3.zip"))
+    (entry,) = found.entries
+    assert (entry.action, entry.object_kind) == ("import.apply", "package")
+    assert isinstance(entry.detail, dict)
+    assert entry.detail["taskId"] == task.id
+    assert entry.detail["packageSha256"] == hashlib.sha256(package.read_bytes()).hexdigest()
 
 
 def test_an_objects_imports_of_every_kind_within_a_window_name_their_task(

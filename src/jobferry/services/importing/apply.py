@@ -74,6 +74,7 @@ class Applier:
         self.scope = scope
         self.changes, self.record = changes, record
         self.request, self.task_id = request, task_id
+        self.package_sha256 = package_sha256
         self.ws = scope.workspace.id
         self.stamp = Stamp(now_ms(), scope.actor.name)
         self.promotion = Promotion(
@@ -332,11 +333,12 @@ def apply_plan(
     applier: Applier,
     plan: PlanOutcome,
     workset: Workset,
-    package_sha256: str,
+    package: str,
     said: Callable[[int, int], None] | None = None,
 ) -> Outcome:
     """Write every object of the plan that can be imported and was not written ahead; report
-    every object (``said``: told after each batch how many of how many were written)."""
+    every object (``said``: told after each batch how many of how many were written); the
+    audit entry names the ``package`` as a person knows it, with its SHA-256."""
     record, task_id = applier.record, applier.task_id
     clear_names(applier.changes, workset, plan.failing)
     order = plan.order
@@ -353,15 +355,15 @@ def apply_plan(
     record.audit(
         "import.apply",
         "package",
-        package_sha256,
+        package,
         {
             "taskId": task_id,
-            "packageSha256": package_sha256,
             "written": outcome.written,
             "deleted": outcome.deleted,
             "failed": outcome.failed,
             "versionsCreated": outcome.versions,
             "summary": plan.counts,
+            "packageSha256": applier.package_sha256,
         },
     )
     return outcome

@@ -55,12 +55,14 @@ class Found:
 
 @dataclass(frozen=True)
 class PreparedImport:
-    """A validated import (or dry run) with its task, ready to run."""
+    """A validated import (or dry run) with its task, ready to run; ``package`` is what the
+    audit log calls its package (an upload's file name, as a refused import's entry does)."""
 
     task_id: str
     scope: Scope
     request: ImportRequest
     locked: bool
+    package: str
 
 
 @dataclass(frozen=True)

@@ -264,21 +264,22 @@ class ImportService:
             if not request.dry_run:
                 refuse_breaches(self.db, scope, request)  # a freeze begun, a policy changed
             what = "Plan the import" if request.dry_run else "Import the jobs"
-            named = title or f"{what} from {self._source(scope, request.path).title()}."
+            package = self._source(scope, request.path).title()
+            named = (title or f"{what} from {package}.")[:TITLE_LENGTH]
             kind = TaskKind.PLAN if request.dry_run else TaskKind.IMPORT
-            named, wire = named[:TITLE_LENGTH], request.to_wire()
-            task = self.tasks.record(scope, kind, named, wire, queued=True)
+            task = self.tasks.record(scope, kind, named, request.to_wire(), queued=True)
             if request.dry_run:
                 self.tasks.insert(task)
             else:
                 self._lock_and_create(scope, task, along)
-        return PreparedImport(task.id, scope, request, not request.dry_run)
+        return PreparedImport(task.id, scope, request, not request.dry_run, package)
 
     def resume(self, task: ClaimedTask) -> PreparedImport:
         """A queued import (or dry run) that this process claimed, rebuilt from what
         ``prepare`` stored: the request's canonical form, settled again for its workspace."""
         request = ImportRequest.from_stored(task.request).settled(task.scope)
-        return PreparedImport(task.id, task.scope, request, locked=not request.dry_run)
+        package, _ = self.packages.described(task.scope, request.path)
+        return PreparedImport(task.id, task.scope, request, not request.dry_run, package)
 
     def _lock_and_create(self, scope: Scope, task: TaskRecord, along: TaskNote | None) -> None:
         ws = scope.workspace.id
@@ -427,7 +428,7 @@ class ImportService:
                 refuse_unfit(stored, plan, request, lambda at: ending.changes_since(tx, scope, at))
                 pacing = self.deliveries.of(scope.workspace).pacing
                 said = partial(progress.writing, self.tasks, job.task_id, pacing)
-                outcome = apply_plan(applier, plan, workset, reader.sha256, said)
+                outcome = apply_plan(applier, plan, workset, job.package, said)
                 status, message, result = ended(outcome, plan, reader.sha256, applier.stamp.by)
                 committed = changes.commit(TaskEnd(job.task_id, status, message, result))
             except BaseException:

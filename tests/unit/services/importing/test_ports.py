@@ -102,7 +102,7 @@ def test_the_applier_writes_a_plan_through_the_target_port_and_a_new_plan_finds_
             source,
             package_sha256=reader.sha256,
         )
-        outcome = apply_plan(applier, plan, workset, reader.sha256)
+        outcome = apply_plan(applier, plan, workset, "sales.zip")
         names = {name for _, name in planned_actions(plan, workset)}
     assert (outcome.written, outcome.failed) == (6, 0)
     log = workspace.log
@@ -145,7 +145,7 @@ def _apply(workspace: MemoryWorkspace, package: Path, **options: Any) -> dict[tu
             source,
             package_sha256=reader.sha256,
         )
-        apply_plan(applier, plan, workset, reader.sha256)
+        apply_plan(applier, plan, workset, "sales.zip")
         return planned_actions(plan, workset)
 
 
