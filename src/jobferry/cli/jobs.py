@@ -12,6 +12,7 @@ from jobferry.cli.choices import choice_type, from_kebab, kebab
 from jobferry.cli.client import ApiClient, segment
 from jobferry.cli.deleting import delete_definition
 from jobferry.cli.exits import CliUsageError
+from jobferry.cli.listwalk import walk
 from jobferry.cli.output import epoch_ms, mapping, objects_under
 from jobferry.cli.session import JsonOption, WorkspaceOption, YesOption, session
 from jobferry.domain.enums import ObjectKind, ProcessType
@@ -22,9 +23,6 @@ scripts_app = typer.Typer(help="Scripts of a workspace.", no_args_is_help=True)
 JobName = Annotated[str, typer.Argument(help="Job name.")]
 workspaces_app = typer.Typer(help="Workspaces of the server's project.", no_args_is_help=True)
 
-PAGE_SIZE = 100
-
-
 # ``--type``: list_jobs' ``jobType`` (the domain's ProcessType) in kebab case.
 if TYPE_CHECKING:
     JobType = str
@@ -32,41 +30,10 @@ else:
     JobType = choice_type(ProcessType)
 
 
-def walk(
-    client: ApiClient, path: str, key: str, query: dict[str, Any]
-) -> tuple[int, list[dict[str, Any]]]:
-    """Every item of a DataArts list call (``total`` and a list under ``key``, items with a
-    unique ``name``), page after page.
-
-    ``offset`` is a row offset on jobferry by default but a page index on a server with
-    ``JOBFERRY_OFFSET_MODE=page`` (as the DataArts docs word it); the walk asks for page 1
-    first, and when that page starts with an item the first page already had, the server counts
-    rows and the walk continues by rows.
-    """
-    query = {**query, "limit": PAGE_SIZE}
-    first = client.get(path, offset=0, **query)
-    total, items = int(first.get("total", 0)), list(first.get(key, []))
-    seen = {item.get("name") for item in items}
-    by_rows, page = False, 1
-    while len(items) < total:
-        offset = len(items) if by_rows else page
-        more = client.get(path, offset=offset, **query).get(key, [])
-        if not by_rows and more and more[0].get("name") in seen:
-            by_rows = True
-            continue
-        fresh = [item for item in more if item.get("name") not in seen]
-        if not fresh:
-            break
-        items.extend(fresh)
-        seen.update(item.get("name") for item in fresh)
-        page += 1
-    return total, items
-
-
 def all_jobs(
     client: ApiClient, name: str | None, tags: str | None, job_type: str
 ) -> tuple[int, list[dict[str, Any]]]:
-    """Every job matching the filters, page after page (see ``walk``)."""
+    """Every job matching the filters, in order (its pages asked side by side: ``walk``)."""
     return walk(client, "/jobs", "jobs", {"jobName": name, "tags": tags, "jobType": job_type})
 
 
