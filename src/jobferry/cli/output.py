@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from jobferry.cli import grid
 from jobferry.cli.exits import CommandInterruptedError
 from jobferry.domain.enums import TaskStatus
 from jobferry.domain.sizes import size_in_words
@@ -204,24 +205,51 @@ class Output:
         title: str | None = None,
         empty: str = "(none)",
     ) -> None:
-        """A table of plain-text cells (human mode only)."""
+        """A table of plain-text cells (human mode only): drawn line by line when it fits the
+        width (``grid``), else by Rich, which folds its columns to fit."""
         if self.json_mode:
             return
         if not rows:
             self.line(f"{title}: {empty}" if title else empty, style="dim")
             return
+        cells = [["" if cell is None else str(cell) for cell in row] for row in rows]
+        sizes = grid.fitting(columns, cells, self.out.width)
+        if sizes is not None:
+            self._drawn(columns, cells, sizes, title)
+        else:
+            self._folded(columns, cells, title)
+
+    def _folded(self, columns: Sequence[str], cells: list[list[str]], title: str | None) -> None:
+        """A table wider than the terminal (or with a cell of several lines), drawn by Rich."""
         table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
         # The first column names the row (an id or a name someone will copy): never folded,
         # whatever the terminal's width; the others fold to fit.
-        key_width = max(len(str(row[0] or "")) for row in rows)
+        key_width = max(len(row[0]) for row in cells)
         for index, column in enumerate(columns):
             if index == 0:
                 table.add_column(column, no_wrap=True, min_width=key_width)
             else:
                 table.add_column(column, overflow="fold")
-        for row in rows:
-            table.add_row(*(Text("" if cell is None else str(cell)) for cell in row))
+        for row in cells:
+            table.add_row(*(Text(cell) for cell in row))
         self.out.print(table)
+
+    def _drawn(
+        self,
+        columns: Sequence[str],
+        cells: list[list[str]],
+        sizes: list[int],
+        title: str | None,
+    ) -> None:
+        """A table ``grid`` fits: its title and header styled as Rich styles them, then the
+        rule and the rows written as they are (Rich would spend half a millisecond a row)."""
+        if title:
+            self.out.print(Text(title, style="table.title"))
+        header = Text()
+        for piece, named in grid.head(columns, sizes):
+            header.append(piece, style="table.header" if named else None)
+        self.out.print(header)
+        self.out.file.write(grid.body(cells, sizes))
 
     def fields(self, pairs: Sequence[tuple[str, Any]]) -> None:
         """``name: value`` lines, aligned (human mode only)."""
