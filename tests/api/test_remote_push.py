@@ -99,7 +99,8 @@ def _same_as_remote(services: Services, shadow: str, remote: dict[str, dict[str,
             tx, shadow, process_type=None, name_contains=None, tags=[], limit=1000, offset=0
         )
         _, written = script_repo.list_scripts(tx, shadow, name_contains=None, limit=1000, offset=0)
-    jobs = {job.name: job for job in listed}
+        stored = [job_repo.get_job(tx, shadow, job.name) for job in listed]
+    jobs = {job.name: job for job in stored if job is not None}
     scripts = {script.name: script for script in written}
     assert set(jobs) == set(remote["job"])
     assert set(scripts) == set(remote["script"])

@@ -6,20 +6,22 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlalchemy import ColumnElement, Select, and_, bindparam, delete, insert, select, update
 
 from jobferry.domain.enums import JobStatus, ProcessType, RefKind
 from jobferry.storage.bulk import insert_tuples
 from jobferry.storage.ids import new_uid
 from jobferry.storage.records import (
+    JobListing,
     JobRecord,
     VersionRecord,
     all_records,
+    field_names,
     first_record,
     locked_record,
-    record,
 )
-from jobferry.storage.rows import JobRow, Stamp, created, written
+from jobferry.storage.rows import JobRow, Stamp, created, job_summary, written
 from jobferry.storage.tables import job_refs, job_versions, jobs, workspaces
 from jobferry.storage.tx import Tx, chunks
 from jobferry.storage.versions import drop_past_kept
@@ -159,8 +161,9 @@ def list_jobs(
     tags: list[str],
     limit: int,
     offset: int,
-) -> tuple[int, list[JobRecord]]:
-    """One page of the workspace's jobs by name, and how many match in all."""
+) -> tuple[int, list[JobListing]]:
+    """One page of the workspace's jobs by name, and how many match in all, without their
+    definitions (a row written before ``summary`` was has it made from its definition)."""
     conditions = [jobs.c.workspace_id == workspace_id]
     if process_type:
         conditions.append(jobs.c.process_type == process_type)
@@ -171,8 +174,27 @@ def list_jobs(
             job_refs.c.kind == "tag", job_refs.c.name.in_(tags)
         )
         conditions.append(jobs.c.id.in_(tagged))
-    total, rows = tx.page(jobs, and_(*conditions), [jobs.c.name], limit, offset)
-    return total, [record(JobRecord, r) for r in rows]
+    total, rows = tx.page(jobs, and_(*conditions), [jobs.c.name], limit, offset, _LISTED)
+    unsummed = [r.id for r in rows if r.summary is None]
+    made = _summaries(tx, unsummed) if unsummed else {}
+    return total, [
+        JobListing(
+            **{name: r._mapping[name] for name in _LISTING_FIELDS},
+            summary=r.summary if r.summary is not None else made[r.id],
+        )
+        for r in rows
+    ]
+
+
+_LISTING_FIELDS = tuple(name for name in field_names(JobListing) if name != "summary")
+_LISTED = [jobs.c.id, jobs.c.summary, *(jobs.c[name] for name in _LISTING_FIELDS)]
+
+
+def _summaries(tx: Tx, job_ids: Sequence[int]) -> dict[int, str]:
+    """Job id → the summary of its definition, made from the definition."""
+    rows = tx.conn.execute(select(jobs.c.id, jobs.c.document).where(jobs.c.id.in_(job_ids)))
+    docs = {int(r.id): orjson.loads(r.document) for r in rows}
+    return {i: job_summary(doc if isinstance(doc, dict) else {}) for i, doc in docs.items()}
 
 
 def insert_version(tx: Tx, job_id: int, version: VersionRecord, approvers: str | None) -> None:

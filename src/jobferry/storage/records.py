@@ -179,6 +179,23 @@ class JobRecord:
 
 
 @dataclass(frozen=True)
+class JobListing:
+    """A job as a listing shows it: its row without its definition, and the ``summary`` of
+    the definition (``rows.job_summary``)."""
+
+    name: str
+    directory: str
+    process_type: str
+    status: str
+    latest_version: int | None
+    created_at: int
+    created_by: str
+    updated_at: int
+    updated_by: str
+    summary: str
+
+
+@dataclass(frozen=True)
 class VersionRecord:
     """One immutable submitted version of a job or script."""
 

@@ -66,6 +66,8 @@ route_promotions = Table(
     Index("ix_route_promotions_package", "project_id", "package_path"),
     # A route's promotions newest first: its history's pages, each plan's read back (0040).
     Index("ix_route_promotions_route_time", "project_id", "route", "created_at", "id"),
+    # The promotion an import task was, joined by a job's provenance (0041).
+    Index("ix_route_promotions_task", "task_id"),
 )
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+import orjson
+
 from jobferry.domain.enums import ProcessType
 
 
@@ -32,16 +34,29 @@ JOB_COLUMNS = (
     "latest_version",
     "updated_at",
     "updated_by",
+    "summary",
 )
 SCRIPT_COLUMNS = ("type", "directory", "document", "latest_version", "updated_at", "updated_by")
 RESOURCE_COLUMNS = ("name", "type", "directory", "document", "updated_at", "updated_by")
 CREATED_COLUMNS = ("created_at", "created_by")
 
 
-def job_columns(doc: Mapping[str, Any]) -> tuple[str, str, str]:
-    """(name, directory, process type) of the row a job definition becomes."""
+def job_summary(doc: Mapping[str, Any]) -> str:
+    """The ``summary`` column of a job definition: what a job listing shows of it beyond its
+    other columns (``basicConfig``'s ``owner`` and ``priority``, ``singleNodeJobFlag``), those
+    it gives, as compact JSON: a listing reads them without reading the whole definition."""
+    basic = doc.get("basicConfig")
+    basic = basic if isinstance(basic, Mapping) else {}
+    kept = {key: basic[key] for key in ("owner", "priority") if key in basic}
+    if "singleNodeJobFlag" in doc:
+        kept["singleNodeJobFlag"] = doc["singleNodeJobFlag"]
+    return orjson.dumps(kept).decode()
+
+
+def job_columns(doc: Mapping[str, Any]) -> tuple[str, str, str, str]:
+    """(name, directory, process type, summary) of the row a job definition becomes."""
     process = doc.get("processType") or ProcessType.BATCH.value
-    return str(doc.get("name")), directory_of(doc), str(process)
+    return str(doc.get("name")), directory_of(doc), str(process), job_summary(doc)
 
 
 def typed_columns(doc: Mapping[str, Any]) -> tuple[str, str, str]:
@@ -64,12 +79,14 @@ class JobRow(NamedTuple):
     directory: str
     process_type: str
     latest_version: int | None
+    summary: str
+    """What a listing shows of the definition (:func:`job_summary`)."""
 
     @classmethod
     def of(cls, doc: Mapping[str, Any], text: str, latest_version: int | None) -> JobRow:
         """The row of ``doc`` (already dumped to ``text``)."""
-        name, directory, process = job_columns(doc)
-        return cls(name, text, directory, process, latest_version)
+        name, directory, process, summary = job_columns(doc)
+        return cls(name, text, directory, process, latest_version, summary)
 
     def values(self, stamp: Stamp) -> tuple[Any, ...]:
         """The written values, in the order of ``JOB_COLUMNS`` (not the name, which never
@@ -81,6 +98,7 @@ class JobRow(NamedTuple):
             self.latest_version,
             stamp.at,
             stamp.by,
+            self.summary,
         )
 
 

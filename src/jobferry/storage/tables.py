@@ -157,6 +157,9 @@ jobs = Table(
     Column("latest_version", Integer, nullable=True),
     *at_and_by("created"),
     *at_and_by("updated"),
+    # What a listing shows of the definition (rows.job_summary; 0041): None for a row written
+    # before it, whose listing reads the definition instead.
+    Column("summary", Text, nullable=True),
     UniqueConstraint("workspace_id", "name"),
     # A folder's listing (console): directories grouped, one page by name, state filters.
     Index("ix_jobs_folder", "workspace_id", "directory", "name", "status", "latest_version"),

@@ -355,3 +355,48 @@ def test_0040_indexes_a_route_s_promotions_by_time_and_keeps_them_both_ways(
         upgraded={promotions: [("r1", "dev-qa", 7)]},
         downgraded={promotions: [("r1", "dev-qa", 7)]},
     )
+
+
+def _job_at_0040(job_id: int, name: str, document: str) -> str:
+    return (
+        "INSERT INTO jobs (id, uid, workspace_id, name, directory, process_type, status, "
+        "document, created_at, created_by, updated_at, updated_by) VALUES "
+        f"({job_id}, 'u{job_id}', 'w', '{name}', '/', 'BATCH', 'STOPPED', '{document}', "
+        "0, 'a', 0, 'a')"
+    )
+
+
+def test_0041_summarises_every_job_and_indexes_promotions_by_task_and_keeps_them_both_ways(
+    empty_database_url: str,
+) -> None:
+    owned = '{"name":"j","basicConfig":{"owner":"bob","priority":2,"tags":["t"]},"x":1}'
+    round_trip(
+        empty_database_url,
+        "0040",
+        "0041",
+        made=[
+            _job_at_0040(7, "j", owned),
+            _job_at_0040(8, "k", '{"name":"k","singleNodeJobFlag":true}'),
+            "INSERT INTO route_promotions (id, project_id, route, route_version, snapshot_at, "
+            "package_path, package_sha256, jobs, deletions, created_at, created_by, task_id) "
+            "VALUES ('r1', 'p', 'dev-qa', 1, 5, 'u1', 'sha', 2, 0, 7, 'alice', 't1')",
+        ],
+        adds=schema(
+            columns={"jobs": ["summary"]},
+            indexes={"route_promotions": ["ix_route_promotions_task"]},
+        ),
+        upgraded={
+            "SELECT name, summary FROM jobs ORDER BY id": [
+                ("j", '{"owner":"bob","priority":2}'),
+                ("k", '{"singleNodeJobFlag":true}'),
+            ],
+            "SELECT id, task_id FROM route_promotions": [("r1", "t1")],
+        },
+        downgraded={
+            "SELECT name, document FROM jobs ORDER BY id": [
+                ("j", owned),
+                ("k", '{"name":"k","singleNodeJobFlag":true}'),
+            ],
+            "SELECT id, task_id FROM route_promotions": [("r1", "t1")],
+        },
+    )

@@ -14,7 +14,13 @@ from typing import Any
 from jobferry.domain.enums import JobStatus, ProcessType, TargetStatus
 from jobferry.domain.references import Reference
 from jobferry.services.definitions.documents import load
-from jobferry.storage.records import JobRecord, ResourceRecord, ScriptRecord, VersionRecord
+from jobferry.storage.records import (
+    JobListing,
+    JobRecord,
+    ResourceRecord,
+    ScriptRecord,
+    VersionRecord,
+)
 
 
 def job_owner(doc: dict[str, Any], created_by: str) -> str:
@@ -182,23 +188,21 @@ class JobSummary:
     version: int | None
 
     @classmethod
-    def of(cls, job: JobRecord) -> JobSummary:
-        """The summary of ``job``."""
-        doc = load(job.document)
-        basic = doc.get("basicConfig")
-        basic = basic if isinstance(basic, dict) else {}
+    def of(cls, job: JobListing) -> JobSummary:
+        """The summary of ``job`` (its definition's fields from its ``summary``)."""
+        shown = load(job.summary)
         return cls(
             name=job.name,
             process_type=ProcessType(job.process_type),
-            owner=job_owner(doc, job.created_by),
-            priority=basic.get("priority", 0),
+            owner=job_owner({"basicConfig": shown}, job.created_by),
+            priority=shown.get("priority", 0),
             status=JobStatus(job.status),
             created_at=job.created_at,
             created_by=job.created_by,
             updated_at=job.updated_at,
             updated_by=job.updated_by,
             directory=job.directory,
-            single_node=doc.get("singleNodeJobFlag", False) in (True, "true"),
+            single_node=shown.get("singleNodeJobFlag", False) in (True, "true"),
             version=job.latest_version,
         )
 

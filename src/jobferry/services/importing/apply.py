@@ -223,9 +223,9 @@ class Applier:
         for record in records:
             assert record.text is not None
             assert record.columns is not None
-            name, directory, process = record.columns
+            name, directory, process, summary = record.columns
             rows[record.name] = JobRow(
-                name, record.text, directory, process, self.version_of(record)
+                name, record.text, directory, process, self.version_of(record), summary
             )
         ids, uids, overwritten = self._job_rows(records, rows)
         versions: list[tuple[int, VersionRecord, str | None]] = []

@@ -167,7 +167,7 @@ class PlannedObject:
     _refs: list[Reference] | None = None
     _distinct: list[Reference] | None = None
     _violations: list[Violation] | None = None
-    _columns: tuple[str, str, str] | None = None
+    _columns: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.definition, str):
@@ -215,8 +215,9 @@ class PlannedObject:
         return self._violations
 
     @property
-    def columns(self) -> tuple[str, str, str]:
-        """(row name, directory, process type or type) of the row the definition becomes."""
+    def columns(self) -> tuple[str, ...]:
+        """(row name, directory, process type or type) of the row the definition becomes, and
+        a job's summary (``rows.job_columns``)."""
         if self._columns is None:
             columns = job_columns if self.kind is ObjectKind.JOB else typed_columns
             self._columns = columns(self.document)
@@ -256,7 +257,7 @@ class Record(NamedTuple):
     action: str
     text: str | None
     """The definition as it will be stored (objects to write only)."""
-    columns: tuple[str, str, str] | None
+    columns: tuple[str, ...] | None
     """(name, directory, process type or type): the row's columns derived from the
     definition (objects to write only)."""
     target: tuple[str, int | None, str, str | None] | None

@@ -57,7 +57,7 @@ class Prepared(NamedTuple):
     """The job's or script's references as plain values (they travel between processes
     faster)."""
     violations: list[Violation]
-    columns: tuple[str, str, str]
+    columns: tuple[str, ...]
     packed: tuple[str, bytes, bytes] | None
 
 

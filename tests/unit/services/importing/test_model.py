@@ -124,7 +124,8 @@ def test_a_planned_object_derives_its_text_and_references_again_once_changed() -
     item.changed()
     assert item.text != before  # ... and again when told
     assert ("script", "other_sql") in {(str(r.kind), r.name) for r in item.distinct_refs}
-    assert item.columns == ("daily_sales", "/sales", "BATCH")
+    summary = '{"owner":"alice","priority":0}'
+    assert item.columns == ("daily_sales", "/sales", "BATCH", summary)
 
 
 def test_a_definition_given_as_text_is_parsed_only_when_its_document_is_asked_for() -> None:
