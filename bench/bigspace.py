@@ -1,0 +1,241 @@
+"""``python -m bench.bigspace``: a big workspace from the user's seat — how long every list,
+show and search a user runs takes, through the command line and the console, at 20,000 and
+100,000 jobs.
+
+Each size is a workspace made as ``bench.history`` makes one (``--rounds`` rounds): the
+workload's N jobs with their scripts and 200 resources in an enterprise workspace and its
+production side (one import of every job and script: a task with 2N per-object lines), a
+``qa`` workspace and the route ``dev-qa`` into it, then five jobs changed, released, deployed
+and promoted a round. A real ``jobferry serve`` answers:
+
+* the command line, one ``python -m jobferry`` process each as a user types it (start-up
+  included, ``jobferry --version`` alone for scale): ``jobs list`` of the whole workspace and
+  of its production side, ``jobs list --name``, ``jobs show``, ``tasks list``, ``tasks show``
+  of the import of every job, ``audit``, ``audit --object``, ``routes history``, ``releases list``,
+  ``releases ledger``, ``downloads list``, ``env list``, ``drift`` of the production side;
+* the console (a signed-in session, one GET each): the jobs list (the root, a folder, its
+  last page, a search by name, by tag), a job's page, the scripts and resources lists and a
+  search, the tasks page and the page of the import of every job, the audit log, the route's
+  page, release packages, pending releases, the release ledger, downloads, drift.
+
+Each figure is the best of ``--repeat`` runs in seconds, with the size of what it printed or
+drew. ``--data DIR`` keeps each size's workspace in ``DIR/<jobs>`` and uses it again on a later
+run (the same data before and after a change; seeding 100,000 jobs takes minutes). Figures
+only: no target fails the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from bench.history import ROUTE, make_history
+from bench.remotes import migrated
+from bench.throughput import ADMIN_ENV, AK, PROJECT, SK, free_port, serve_env, wait_ready
+from jobferry.console.web import SESSION_COOKIE
+
+
+def _best(repeat: int, run: Callable[[], int]) -> dict[str, Any]:
+    """The best seconds of ``repeat`` runs of ``run`` (which answers its output's size)."""
+    best, size = float("inf"), 0
+    for _ in range(repeat):
+        started = time.perf_counter()
+        size = run()
+        best = min(best, time.perf_counter() - started)
+    return {"seconds": round(best, 3), "bytes": size}
+
+
+def seeded(root: Path, jobs: int, rounds: int) -> Path:
+    """``root/<jobs>`` with the workspace made (kept from an earlier run when it is there)."""
+    data = root / str(jobs)
+    if (data / "seeded").exists():
+        return data
+    data.mkdir(parents=True, exist_ok=True)
+    url = f"sqlite:///{data / 'jobferry.db'}"
+    started = time.perf_counter()
+    db, services = migrated(data, url)
+    make_history(services, jobs, rounds)
+    db.dispose()
+    (data / "seeded").write_text(f"{time.perf_counter() - started:.1f} s\n")
+    return data
+
+
+def upgraded(data: Path) -> float:
+    """``jobferry db upgrade`` of ``data``'s database (a kept one may be older): seconds."""
+    env = serve_env(data, f"sqlite:///{data / 'jobferry.db'}", 0, **ADMIN_ENV)
+    started = time.perf_counter()
+    upgrade = [sys.executable, "-m", "jobferry", "db", "upgrade"]
+    subprocess.run(upgrade, env=env, check=True, capture_output=True)
+    return round(time.perf_counter() - started, 2)
+
+
+@contextmanager
+def serving(data: Path, port: int) -> Iterator[str]:
+    """A ``jobferry serve`` over ``data``'s database on ``port`` (0: a free one): its url."""
+    port = port or free_port()
+    env = serve_env(data, f"sqlite:///{data / 'jobferry.db'}", port, **ADMIN_ENV)
+    log = (data / "serve.log").open("ab")
+    cmd = [sys.executable, "-m", "jobferry", "serve"]
+    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_ready(f"http://127.0.0.1:{port}/health", proc)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+        log.close()
+
+
+def _facts(data: Path) -> dict[str, str]:
+    """The admin's workspace id, the task of the largest import (the production side's first)
+    and that workspace's id."""
+    with sqlite3.connect(data / "jobferry.db") as db:
+        default = db.execute("SELECT id FROM workspaces WHERE name = 'default'").fetchone()[0]
+        task, prod = db.execute(
+            "SELECT task_id, workspace_id FROM task_subtasks JOIN system_tasks t ON t.id = task_id"
+            " GROUP BY task_id ORDER BY count(*) DESC LIMIT 1"
+        ).fetchone()
+    return {"default": default, "prod": prod, "task": task}
+
+
+def cli(url: str, data: Path, facts: dict[str, str], repeat: int) -> dict[str, Any]:
+    """Each command's best time, start-up included."""
+    config = data / "config.toml"
+    config.write_text("")
+    env = {
+        **os.environ,
+        "JOBFERRY_CONFIG": str(config),
+        "JOBFERRY_ENDPOINT": url,
+        "JOBFERRY_PROJECT_ID": PROJECT,
+        "JOBFERRY_AK": AK,
+        "JOBFERRY_SK": SK,
+        "JOBFERRY_WORKSPACE": "default",
+        "COLUMNS": "200",
+    }
+    commands = {
+        "--version (start-up)": ["--version"],
+        "jobs list": ["jobs", "list"],
+        "jobs list -w (production)": ["jobs", "list", "-w", facts["prod"]],
+        "jobs list --name job_0001": ["jobs", "list", "--name", "job_0001"],
+        "jobs show job_00042": ["jobs", "show", "job_00042"],
+        "tasks list": ["tasks", "list"],
+        "tasks show (import of every job)": ["tasks", "show", facts["task"], "-w", facts["prod"]],
+        "audit": ["audit"],
+        "audit --object job_00042": ["audit", "--object", "job_00042", "--since", "30d"],
+        "routes history": ["routes", "history", ROUTE],
+        "releases list": ["releases", "list"],
+        "releases ledger": ["releases", "ledger"],
+        "downloads list": ["downloads", "list"],
+        "env list": ["env", "list"],
+        "drift -w (production)": ["drift", "-w", facts["prod"]],
+    }
+    figures: dict[str, Any] = {}
+    for label, args in commands.items():
+
+        def run(args: list[str] = args) -> int:
+            done = subprocess.run(
+                [sys.executable, "-m", "jobferry", *args], env=env, capture_output=True
+            )
+            if done.returncode not in (0, 4):
+                raise SystemExit(f"jobferry {' '.join(args)}: {done.stderr[:2000]!r}")
+            return len(done.stdout)
+
+        figures[label] = _best(repeat, run)
+        print(f"  cli {label}: {figures[label]}", file=sys.stderr)
+    return figures
+
+
+def console(url: str, data: Path, facts: dict[str, str], repeat: int) -> dict[str, Any]:
+    """Each page's best time, signed in as the bench admin."""
+    _db, services = migrated(data, f"sqlite:///{data / 'jobferry.db'}")
+    actor = services.accounts.actor_for(AK)
+    token, _ = services.signin.start_session(actor)
+    _db.dispose()
+    session = requests.Session()
+    session.cookies.set(SESSION_COOKIE, token)
+    ws, prod = facts["default"], facts["prod"]
+    pages = {
+        "jobs": f"/w/{ws}/jobs",
+        "jobs, a folder": f"/w/{ws}/jobs?folder=/etl/07",
+        "jobs, a folder's last page": f"/w/{ws}/jobs?folder=/etl/07&page=999",
+        "jobs, search by name": f"/w/{ws}/jobs?q=job_0001",
+        "jobs, search by tag": f"/w/{ws}/jobs?tag=team_3",
+        "a job": f"/w/{ws}/jobs/job_00042",
+        "scripts": f"/w/{ws}/scripts",
+        "scripts, search": f"/w/{ws}/scripts?q=script_0001",
+        "resources": f"/w/{ws}/resources",
+        "tasks": f"/w/{ws}/tasks",
+        "task (import of every job)": f"/w/{prod}/tasks/{facts['task']}",
+        "audit log": f"/w/{ws}/admin/audit",
+        "route": f"/w/{ws}/routes/{ROUTE}",
+        "release packages": f"/w/{ws}/releases/packages",
+        "pending releases": f"/w/{ws}/releases/pending",
+        "release ledger": f"/w/{ws}/release-ledger",
+        "downloads": f"/w/{ws}/downloads",
+        "drift (production)": f"/w/{prod}/drift",
+    }
+    figures: dict[str, Any] = {}
+    for label, path in pages.items():
+
+        def run(path: str = path) -> int:
+            answer = session.get(f"{url}/console{path}", timeout=300, allow_redirects=False)
+            if answer.status_code != 200:
+                raise SystemExit(f"{path}: {answer.status_code} {answer.text[:500]}")
+            return len(answer.content)
+
+        figures[label] = _best(repeat, run)
+        print(f"  console {label}: {figures[label]}", file=sys.stderr)
+    return figures
+
+
+def measure(args: argparse.Namespace, root: Path) -> dict[str, Any]:
+    """Every size: seeded (or kept), served, timed."""
+    out: dict[str, Any] = {"cores": os.cpu_count(), "sizes": {}}
+    for jobs in args.jobs:
+        data = seeded(root, jobs, args.rounds)
+        facts = _facts(data)
+        upgrade = upgraded(data)
+        load = os.getloadavg()[0]
+        print(f"{jobs} jobs (load average {load:.1f}, upgrade {upgrade} s)", file=sys.stderr)
+        with serving(data, args.port) as url:
+            out["sizes"][str(jobs)] = {
+                "load": round(load, 1),
+                "upgrade_seconds": upgrade,
+                "cli": cli(url, data, facts, args.repeat),
+                "console": console(url, data, facts, args.repeat),
+            }
+    return out
+
+
+def main() -> None:
+    """Entry point."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument(
+        "--jobs", type=lambda v: [int(x) for x in v.split(",")], default=[20_000, 100_000]
+    )
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--port", type=int, default=0, help="the server's port (0: a free one)")
+    parser.add_argument("--data", type=Path, help="a folder keeping each size's workspace")
+    args = parser.parse_args()
+    if args.data is not None:
+        print(json.dumps(measure(args, args.data), indent=2))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        print(json.dumps(measure(args, Path(tmp)), indent=2))
+
+
+if __name__ == "__main__":
+    main()
