@@ -19,6 +19,7 @@ from jobferry.services.context import Scope
 from jobferry.services.definitions.folders import parse_folder_query
 from jobferry.storage import exports as export_repo
 from jobferry.storage import policies as policy_repo
+from jobferry.storage.importing.origins import written_objects
 from jobferry.storage.importing.workset import Workset
 from support.builders import make_job
 from support.clients import ADMIN_AK, PROJECT_ID
@@ -133,6 +134,22 @@ def test_a_folder_listing_reads_the_folder_index_not_the_documents(services: Ser
     counts, rows = plans[-2], plans[-1]
     assert counts == ["SEARCH jobs USING COVERING INDEX ix_jobs_folder (workspace_id=?)"], counts
     assert rows[0].startswith("SEARCH jobs USING INDEX ix_jobs_folder (workspace_id=? AND"), rows
+
+
+@on_sqlite
+@pytest.mark.parametrize("kind", [ObjectKind.JOB, ObjectKind.SCRIPT])
+def test_a_drift_batch_is_read_in_the_ledger_s_order_not_sorted_whole(
+    services: Services, kind: ObjectKind
+) -> None:
+    scope = _workspace(services, "drifting", 2)
+
+    def batch() -> None:
+        with services.db.transaction(readonly=True) as tx:
+            written_objects(tx, scope.workspace.id, kind, "", 500)
+
+    [plan] = _plans(services, batch)
+    assert plan[0].startswith("SEARCH promotion_ledger USING INDEX ix_promotion_ledger_target")
+    assert "USE TEMP B-TREE FOR ORDER BY" not in plan, plan
 
 
 def test_the_working_set_looks_each_dependency_up_by_index() -> None:

