@@ -110,7 +110,14 @@ def _facts(data: Path) -> dict[str, str]:
     return {"default": default, "prod": prod, "task": task}
 
 
-def cli(url: str, data: Path, facts: dict[str, str], repeat: int) -> dict[str, Any]:
+def _chosen(timed: dict[str, Any], only: list[str]) -> dict[str, Any]:
+    """The commands or pages whose label holds one of ``only`` (every one when it is empty)."""
+    return {k: v for k, v in timed.items() if not only or any(word in k for word in only)}
+
+
+def cli(
+    url: str, data: Path, facts: dict[str, str], repeat: int, only: list[str]
+) -> dict[str, Any]:
     """Each command's best time, start-up included."""
     config = data / "config.toml"
     config.write_text("")
@@ -142,7 +149,7 @@ def cli(url: str, data: Path, facts: dict[str, str], repeat: int) -> dict[str, A
         "drift -w (production)": ["drift", "-w", facts["prod"]],
     }
     figures: dict[str, Any] = {}
-    for label, args in commands.items():
+    for label, args in _chosen(commands, only).items():
 
         def run(args: list[str] = args) -> int:
             done = subprocess.run(
@@ -157,7 +164,9 @@ def cli(url: str, data: Path, facts: dict[str, str], repeat: int) -> dict[str, A
     return figures
 
 
-def console(url: str, data: Path, facts: dict[str, str], repeat: int) -> dict[str, Any]:
+def console(
+    url: str, data: Path, facts: dict[str, str], repeat: int, only: list[str]
+) -> dict[str, Any]:
     """Each page's best time, signed in as the bench admin."""
     _db, services = migrated(data, f"sqlite:///{data / 'jobferry.db'}")
     actor = services.accounts.actor_for(AK)
@@ -187,7 +196,7 @@ def console(url: str, data: Path, facts: dict[str, str], repeat: int) -> dict[st
         "drift (production)": f"/w/{prod}/drift",
     }
     figures: dict[str, Any] = {}
-    for label, path in pages.items():
+    for label, path in _chosen(pages, only).items():
 
         def run(path: str = path) -> int:
             answer = session.get(f"{url}/console{path}", timeout=300, allow_redirects=False)
@@ -213,8 +222,8 @@ def measure(args: argparse.Namespace, root: Path) -> dict[str, Any]:
             out["sizes"][str(jobs)] = {
                 "load": round(load, 1),
                 "upgrade_seconds": upgrade,
-                "cli": cli(url, data, facts, args.repeat),
-                "console": console(url, data, facts, args.repeat),
+                "cli": cli(url, data, facts, args.repeat, args.only),
+                "console": console(url, data, facts, args.repeat, args.only),
             }
     return out
 
@@ -229,6 +238,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--port", type=int, default=0, help="the server's port (0: a free one)")
     parser.add_argument("--data", type=Path, help="a folder keeping each size's workspace")
+    parser.add_argument(
+        "--only",
+        type=lambda v: v.split(","),
+        default=[],
+        help="comma-separated words: only the commands and pages whose label holds one",
+    )
     args = parser.parse_args()
     if args.data is not None:
         print(json.dumps(measure(args, args.data), indent=2))
