@@ -110,9 +110,10 @@ def _facts(data: Path) -> dict[str, str]:
     return {"default": default, "prod": prod, "task": task}
 
 
-def _chosen(timed: dict[str, Any], only: list[str]) -> dict[str, Any]:
-    """The commands or pages whose label holds one of ``only`` (every one when it is empty)."""
-    return {k: v for k, v in timed.items() if not only or any(word in k for word in only)}
+def _chosen(timed: dict[str, Any], only: list[str], side: str) -> dict[str, Any]:
+    """The commands or pages whose label, after ``side`` (``cli``, ``console``), holds one of
+    ``only`` (every one when it is empty)."""
+    return {k: v for k, v in timed.items() if not only or any(w in f"{side} {k}" for w in only)}
 
 
 def cli(
@@ -149,7 +150,7 @@ def cli(
         "drift -w (production)": ["drift", "-w", facts["prod"]],
     }
     figures: dict[str, Any] = {}
-    for label, args in _chosen(commands, only).items():
+    for label, args in _chosen(commands, only, "cli").items():
 
         def run(args: list[str] = args) -> int:
             done = subprocess.run(
@@ -196,7 +197,7 @@ def console(
         "drift (production)": f"/w/{prod}/drift",
     }
     figures: dict[str, Any] = {}
-    for label, path in _chosen(pages, only).items():
+    for label, path in _chosen(pages, only, "console").items():
 
         def run(path: str = path) -> int:
             answer = session.get(f"{url}/console{path}", timeout=300, allow_redirects=False)
