@@ -64,6 +64,12 @@ def test_the_ledger_a_restore_and_a_rollback(cli: Cli, tmp_path: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(exported.stdout)))
     assert {(r["kind"], r["name"]) for r in rows} >= {("job", "led_a"), ("job", "led_b")}
     assert {r["package_id"] for r in rows} == {first, second}
+    # A file is for a spreadsheet: it starts with a byte order mark, so that Excel reads its
+    # names as UTF-8; standard output, for other commands, has none.
+    written = deployer("releases", "ledger", "--format", "csv", "-o", str(tmp_path / "l.csv"))
+    assert written.exit_code == 0, written.output
+    assert (tmp_path / "l.csv").read_bytes() == b"\xef\xbb\xbf" + exported.stdout.encode()
+    assert not exported.stdout.startswith("\ufeff")
     ledger = deployer.json("releases", "ledger")
     at = ledger["entries"][-1]["at"]  # the first release (newest first)
     then = deployer.json("releases", "ledger", "--at", str(at))

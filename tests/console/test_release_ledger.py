@@ -64,7 +64,10 @@ def test_the_release_ledger_page(browser: Browser, services: Services) -> None:
     exported = browser.get(f"{url}.csv", params={"at": str(first.at)})
     assert exported.status_code == 200
     assert exported.headers["content-type"].startswith("text/csv")
-    lines = exported.text.splitlines()
+    # A spreadsheet opened on a Chinese-language Windows reads UTF-8 text as its own code
+    # page unless the file says otherwise: the download starts with a byte order mark.
+    assert exported.content.startswith(b"\xef\xbb\xbfkind,name,")
+    lines = exported.text.removeprefix("\ufeff").splitlines()
     assert lines[0].startswith("kind,name,uid,version,sha256")
     assert any(line.startswith("job,first_job,") for line in lines)
     assert not any("second_job" in line for line in lines)

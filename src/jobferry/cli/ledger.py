@@ -241,7 +241,8 @@ def _write(s: Session, output: Path | None, text: str | None, value: Any = None)
     if output is None:
         typer.echo(body, nl=False)
         return
-    output.write_text(body, encoding="utf-8")
+    # A CSV file is for a spreadsheet: a byte order mark makes Excel read it as UTF-8.
+    output.write_text(body, encoding="utf-8-sig" if text is not None else "utf-8")
     s.output.note(f"Wrote the release ledger to {output}.")
 
 

@@ -156,10 +156,12 @@ def rollback_last(page: PageDep, form: FormDep, request: Request) -> Response:
 
 @router.get("/w/{workspace_id}/release-ledger.csv")
 def release_ledger_csv(page: PageDep, request: Request) -> Response:
-    """What production held at the moment asked, one object a row (a download)."""
+    """What production held at the moment asked, one object a row (a download). The file starts
+    with a byte order mark: without one, Excel reads UTF-8 as the system's code page (GBK on a
+    Chinese-language Windows) and shows Chinese names garbled."""
     view = page.services.ledger.ledger(page.scope, parse_moment(_asked(request)), (1, 0))
     return Response(
-        ledger_csv(view),
+        "\ufeff" + ledger_csv(view),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": attachment("release-ledger.csv")},
     )
