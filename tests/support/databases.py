@@ -99,7 +99,42 @@ def fresh_schema_url() -> Iterator[str]:
         admin.dispose()
 
 
-def schema_url(schema: str) -> str:
+def language_schema_url(locale: str = "zh-Hans-CN") -> Iterator[str]:
+    """A PostgreSQL URL whose connections use a new, empty schema (dropped afterwards) of a
+    database that orders text as ``locale`` does (ICU), as a database created under
+    ``LANG=zh_CN.UTF-8`` orders it by pinyin: the test server's own database orders text by
+    code point (``C.UTF-8``), as SQLite and Python do. The database is made once and kept."""
+    require_postgres()
+    server = sa.engine.make_url(PG_URL)
+    name = f"{server.database}_{locale.lower().replace('-', '_')}"
+    admin = sa.create_engine(
+        _driver_url(PG_URL), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+    )
+    with admin.connect() as conn:
+        found = "SELECT 1 FROM pg_database WHERE datname = %s"
+        if conn.exec_driver_sql(found, (name,)).first() is None:
+            try:
+                conn.exec_driver_sql(
+                    f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8' "
+                    f"LOCALE_PROVIDER icu ICU_LOCALE '{locale}' LOCALE 'C.UTF-8'"
+                )
+            except sa.exc.DBAPIError:  # another test process made it meanwhile
+                assert conn.exec_driver_sql(found, (name,)).first() is not None
+    admin.dispose()
+    database = server.set(database=name).render_as_string(hide_password=False)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    owner = sa.create_engine(_driver_url(database), poolclass=sa.pool.NullPool)
+    with owner.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield schema_url(schema, database)
+    finally:
+        with owner.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        owner.dispose()
+
+
+def schema_url(schema: str, server_url: str = PG_URL) -> str:
     """The test server's URL with ``schema`` first on the search path.
 
     Its sessions commit without waiting for the WAL to reach the disk (``synchronous_commit``
@@ -107,8 +142,8 @@ def schema_url(schema: str) -> str:
     could lose the last commits, which no test does). A commit waited ~1.8 ms for the flush
     here, and a test commits tens of times: the sign-in's replay record, the audit, the task
     runner's heartbeat."""
-    sep = "&" if "?" in PG_URL else "?"
-    return f"{PG_URL}{sep}options={quote(f'-csearch_path={schema} -csynchronous_commit=off')}"
+    sep = "&" if "?" in server_url else "?"
+    return f"{server_url}{sep}options={quote(f'-csearch_path={schema} -csynchronous_commit=off')}"
 
 
 def migrated_schema_url() -> str:

@@ -66,7 +66,7 @@ def default_workspace(tx: Tx, project_id: str) -> WorkspaceRecord | None:
 def list_workspaces(tx: Tx, project_id: str) -> list[WorkspaceRecord]:
     """Every workspace of the project, default first, then by name; a production side is
     not listed (it is reached through its development workspace)."""
-    order = [workspaces.c.is_default.desc(), workspaces.c.name]
+    order = [workspaces.c.is_default.desc(), tx.by_name(workspaces.c.name)]
     found = all_records(tx, WorkspaceRecord, workspaces, order, project_id=project_id)
     return [ws for ws in found if ws.production_of is None]
 
@@ -126,7 +126,7 @@ def find_user(tx: Tx, project_id: str, name: str) -> UserRecord | None:
 
 def list_users(tx: Tx, project_id: str) -> list[UserRecord]:
     """Every user of the project by name."""
-    return all_records(tx, UserRecord, users, [users.c.name], project_id=project_id)
+    return all_records(tx, UserRecord, users, [tx.by_name(users.c.name)], project_id=project_id)
 
 
 def insert_credential(tx: Tx, cred: CredentialRecord) -> None:

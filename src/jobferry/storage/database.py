@@ -28,7 +28,7 @@ from jobferry.storage.commits import committed
 from jobferry.storage.jobreads import JobReads
 from jobferry.storage.refusals import Pool, connection_limit, connections_full, contention
 from jobferry.storage.sqlitebegin import busy, sqlite_begin, sqlite_no_isolation
-from jobferry.storage.tx import Tx
+from jobferry.storage.tx import CODE_POINT_ORDER, Tx
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 STATISTICS_AFTER = 5000
@@ -115,9 +115,10 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _postgres_session(dbapi_conn: Any, _record: Any) -> None:
+def _postgres_session(dbapi_conn: Any, record: Any) -> None:
     """A new connection's settings: its ``lock_timeout`` (every statement on it waits for a lock
-    at most :data:`BUSY_TIMEOUT_MS`, :func:`_postgres_begin`) and lz4 TOAST compression."""
+    at most :data:`BUSY_TIMEOUT_MS`, :func:`_postgres_begin`) and lz4 TOAST compression; and
+    whether the database orders text by code point."""
     with dbapi_conn.cursor() as cursor:
         cursor.execute(f"SET lock_timeout = {BUSY_TIMEOUT_MS}")
         # Definitions of 1–10 KB pass the 2 KB TOAST threshold: each is compressed. lz4 (14+,
@@ -129,6 +130,10 @@ def _postgres_session(dbapi_conn: Any, _record: Any) -> None:
         )
         if cursor.fetchone():
             cursor.execute("SET default_toast_compression = 'lz4'")
+        # Text compares in the database's collation: a C one orders by code point, as SQLite
+        # and Python do; a language's (zh_CN: pinyin; en_US: case folded) does not (Tx.by_name).
+        cursor.execute("SELECT 'B' < 'a' AND 'Z' < '_' AND 'z' < '报'")
+        record.info[CODE_POINT_ORDER] = bool(cursor.fetchone()[0])
     dbapi_conn.commit()
 
 

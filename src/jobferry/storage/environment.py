@@ -78,7 +78,7 @@ def list_objects(
         stmt = stmt.where(_obj.c.kind == kind)
     if env:
         stmt = stmt.where(_obj.c.env == env)
-    rows = tx.conn.execute(stmt.order_by(_obj.c.kind, _obj.c.name, _obj.c.env))
+    rows = tx.conn.execute(stmt.order_by(_obj.c.kind, tx.by_name(_obj.c.name), _obj.c.env))
     return [_record(r) for r in rows]
 
 
@@ -92,13 +92,13 @@ def object_names(tx: Tx, workspace_id: str, kind: str) -> list[str]:
 
 
 def _page_filter(
-    workspace_id: str, kind: str, env: str | None, name: str | None, type_: str | None
+    tx: Tx, workspace_id: str, kind: str, env: str | None, name: str | None, type_: str | None
 ) -> list[ColumnElement[bool]]:
     where = [_obj.c.workspace_id == workspace_id, _obj.c.kind == kind]
     if env:
         where.append(_obj.c.env == env)
     if name:
-        where.append(_obj.c.name.contains(name, autoescape=True))
+        where.append(tx.holds(_obj.c.name, name))
     if type_:
         where.append(func.lower(_obj.c.type) == type_.lower())
     return where
@@ -116,10 +116,10 @@ def page_objects(
     limit: int,
 ) -> tuple[int, list[EnvironmentObjectRecord]]:
     """(how many match, one page of them by name) — ``name`` matches a part of the name."""
-    where = _page_filter(workspace_id, kind, env, name, type_)
+    where = _page_filter(tx, workspace_id, kind, env, name, type_)
     total = tx.conn.execute(select(func.count()).select_from(_obj).where(*where)).scalar_one()
     stmt = _select().where(*where)  # type: ignore[attr-defined]
-    stmt = stmt.order_by(_obj.c.name, _obj.c.env).offset(offset).limit(limit)
+    stmt = stmt.order_by(tx.by_name(_obj.c.name), _obj.c.env).offset(offset).limit(limit)
     return int(total), [_record(r) for r in tx.conn.execute(stmt)]
 
 

@@ -45,11 +45,11 @@ class Listing:
     status: ListedStatus | None = None
 
 
-def _where(listing: Listing) -> ColumnElement[bool]:
+def _where(tx: Tx, listing: Listing) -> ColumnElement[bool]:
     table = TABLES[listing.kind]
     conditions: list[ColumnElement[bool]] = [table.c.workspace_id == listing.workspace_id]
     if listing.name_contains:
-        conditions.append(table.c.name.contains(listing.name_contains, autoescape=True))
+        conditions.append(tx.holds(table.c.name, listing.name_contains))
     if listing.kind is ObjectKind.JOB:
         if listing.tags:
             tagged = select(job_refs.c.job_id).where(
@@ -69,7 +69,9 @@ def directory_counts(tx: Tx, listing: Listing) -> list[tuple[str, int]]:
     """(stored directory, how many listed objects it holds) for every directory in use."""
     table = TABLES[listing.kind]
     stmt = (
-        select(table.c.directory, func.count()).where(_where(listing)).group_by(table.c.directory)
+        select(table.c.directory, func.count())
+        .where(_where(tx, listing))
+        .group_by(table.c.directory)
     )
     return [(str(directory), int(count)) for directory, count in tx.conn.execute(stmt)]
 
@@ -84,8 +86,8 @@ def in_directories(
     table = TABLES[listing.kind]
     stmt = (
         select(table)
-        .where(_where(listing), tx.among(table.c.directory, list(directories)))
-        .order_by(table.c.name)
+        .where(_where(tx, listing), tx.among(table.c.directory, list(directories)))
+        .order_by(tx.by_name(table.c.name))
         .limit(limit)
         .offset(offset)
     )
@@ -97,5 +99,5 @@ def names_and_directories(tx: Tx, listing: Listing) -> list[tuple[str, str]]:
     """(name, stored directory) of every listed object, in no order (what a folder-level
     selection is resolved against; unordered, it is read from the folder index alone)."""
     table = TABLES[listing.kind]
-    stmt = select(table.c.name, table.c.directory).where(_where(listing))
+    stmt = select(table.c.name, table.c.directory).where(_where(tx, listing))
     return [(name, directory) for name, directory in tx.conn.execute(stmt).all()]

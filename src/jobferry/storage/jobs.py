@@ -168,13 +168,15 @@ def list_jobs(
     if process_type:
         conditions.append(jobs.c.process_type == process_type)
     if name_contains:
-        conditions.append(jobs.c.name.contains(name_contains, autoescape=True))
+        conditions.append(tx.holds(jobs.c.name, name_contains))
     if tags:
         tagged = select(job_refs.c.job_id).where(
             job_refs.c.kind == "tag", job_refs.c.name.in_(tags)
         )
         conditions.append(jobs.c.id.in_(tagged))
-    total, rows = tx.page(jobs, and_(*conditions), [jobs.c.name], limit, offset, _LISTED)
+    total, rows = tx.page(
+        jobs, and_(*conditions), [tx.by_name(jobs.c.name)], limit, offset, _LISTED
+    )
     unsummed = [r.id for r in rows if r.summary is None]
     made = _summaries(tx, unsummed) if unsummed else {}
     return total, [

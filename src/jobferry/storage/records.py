@@ -81,8 +81,8 @@ def workspace_page(
     ``name_contains``, when given) as ``cls`` records, and how many match in all."""
     conditions = [table.c.workspace_id == workspace_id]
     if name_contains:
-        conditions.append(table.c.name.contains(name_contains, autoescape=True))
-    total, rows = tx.page(table, and_(*conditions), [table.c.name], limit, offset)
+        conditions.append(tx.holds(table.c.name, name_contains))
+    total, rows = tx.page(table, and_(*conditions), [tx.by_name(table.c.name)], limit, offset)
     return total, [record(cls, r) for r in rows]
 
 

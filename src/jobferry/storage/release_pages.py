@@ -65,14 +65,6 @@ def state_now(production_id: str, now: int) -> ColumnElement[int]:
     )
 
 
-def _name_holds(tx: Tx, key_word: str) -> ColumnElement[bool]:
-    """The name holds ``key_word`` as written (``LIKE`` would ignore case in SQLite)."""
-    name = release_packages.c.name
-    if tx.dialect == "postgresql":
-        return func.strpos(name, key_word) > 0
-    return func.instr(name, key_word) > 0
-
-
 def _between(
     column: ColumnElement[int], bounds: tuple[int | None, int | None]
 ) -> list[ColumnElement[bool]]:
@@ -87,7 +79,7 @@ def _conditions(
     p = release_packages.c
     found = [p.workspace_id == workspace_id]
     if where.key_word is not None:
-        found.append(_name_holds(tx, where.key_word))
+        found.append(tx.holds(release_packages.c.name, where.key_word))
     if where.apply_user_names:
         found.append(p.apply_user_name.in_(where.apply_user_names))
     if where.deploy_user_names:
@@ -109,7 +101,7 @@ def _order(tx: Tx, column: str, state: ColumnElement[int]) -> ColumnElement[Any]
         return func.coalesce(p.deploy_timestamp, 0)
     if column == "package_name":
         # Code point order, as Python compares text (SQLite's own order already is).
-        return p.name.collate("C") if tx.dialect == "postgresql" else p.name
+        return tx.by_name(p.name)
     if column == "deploy_status":
         return state
     return p.apply_timestamp

@@ -287,7 +287,7 @@ def list_items(
     """The workspace's unpackaged items matching ``where``, newest first: (total, a page)."""
     cond = [_item.c.workspace_id == workspace_id, _item.c.package_id.is_(None)]
     if where.item_name:
-        cond.append(_item.c.name.contains(where.item_name, autoescape=True))
+        cond.append(tx.holds(_item.c.name, where.item_name))
     if where.submit_user_name:
         cond.append(_item.c.submit_user_name == where.submit_user_name)
     if where.update_type is not None:

@@ -115,7 +115,9 @@ def get_remote(tx: Tx, project_id: str, name: str) -> RemoteRecord | None:
 
 def list_remotes(tx: Tx, project_id: str) -> list[RemoteRecord]:
     """Every remote of the project, by name."""
-    return all_records(tx, RemoteRecord, remotes, [remotes.c.name], project_id=project_id)
+    return all_records(
+        tx, RemoteRecord, remotes, [tx.by_name(remotes.c.name)], project_id=project_id
+    )
 
 
 def change_remote(tx: Tx, item: RemoteRecord) -> None:

@@ -21,7 +21,7 @@ _ADD_TAGS = tuple(
 
 def list_tags(tx: Tx, workspace_id: str) -> list[TagRecord]:
     """The workspace's tags by name."""
-    return all_records(tx, TagRecord, tags, [tags.c.name], workspace_id=workspace_id)
+    return all_records(tx, TagRecord, tags, [tx.by_name(tags.c.name)], workspace_id=workspace_id)
 
 
 def ensure_tags(tx: Tx, workspace_id: str, names: Iterable[str], now: int) -> None:

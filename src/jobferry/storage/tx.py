@@ -26,6 +26,10 @@ from sqlalchemy import (
 
 CHUNK = 900  # values per IN list on SQLite: stays under builds that cap a statement at 999
 
+CODE_POINT_ORDER = "code_point_order"
+"""Key of a PostgreSQL connection's ``info``: whether its database orders text by code point
+(a C collation), which the connection found out when it opened."""
+
 T = TypeVar("T")
 
 
@@ -68,6 +72,22 @@ class Tx:
         """How many values one ``IN (...)`` list may bind: ``CHUNK`` on SQLite; PostgreSQL takes
         65,535 parameters, and each round trip costs more there."""
         return CHUNK if self.dialect == "sqlite" else 20_000
+
+    def holds(self, column: ColumnElement[str], part: str) -> ColumnElement[bool]:
+        """``column`` holds ``part`` as written, case counting, on either database: ``LIKE``
+        ignores the case of ASCII letters in SQLite and not in PostgreSQL."""
+        if self.dialect == "postgresql":
+            return func.strpos(column, part) > 0
+        return func.instr(column, part) > 0
+
+    def by_name(self, column: ColumnElement[str]) -> ColumnElement[str]:
+        """``column`` to order by in code point order, as SQLite and Python order text. A
+        PostgreSQL database orders text by its collation: one created under a language's
+        locale (``zh_CN.UTF-8``: by pinyin; ``en_US``: case folded) is ordered as C here, which
+        its name indexes cannot serve; a C-ordered one keeps its indexes."""
+        if self.dialect == "postgresql" and not self.conn.info.get(CODE_POINT_ORDER):
+            return column.collate("C")
+        return column
 
     def page(
         self,

@@ -13,7 +13,9 @@ _var = workspace_variables
 
 def list_variables(tx: Tx, workspace_id: str) -> list[VariableRecord]:
     """The workspace's variables by name."""
-    return all_records(tx, VariableRecord, _var, [_var.c.name], workspace_id=workspace_id)
+    return all_records(
+        tx, VariableRecord, _var, [tx.by_name(_var.c.name)], workspace_id=workspace_id
+    )
 
 
 def upsert_variable(tx: Tx, item: VariableRecord) -> bool:

@@ -91,7 +91,7 @@ class VersionedDocuments(Generic[R]):
             select(t)
             .join(newest, (newest.c.name == t.c.name) & (newest.c.v == t.c.version))
             .where(self.owner == owner)
-            .order_by(t.c.name)
+            .order_by(tx.by_name(t.c.name))
         )
         return [record(self.kind, r) for r in rows]
 
