@@ -49,6 +49,25 @@ def test_nodes_without_locations_are_laid_out_by_depth_and_junk_is_skipped() -> 
     assert layout(None).nodes == []
 
 
+@pytest.mark.parametrize(
+    ("name", "label"),
+    [
+        ("load_orders_into_sales", "load_orders_into_sa…"),  # 20 narrow characters fit
+        ("load_orders_into_sal", "load_orders_into_sal"),
+        ("加载订单数据到销售库", "加载订单数据到销售库"),  # 10 wide ones take as much room
+        ("加载订单数据到销售库并汇总", "加载订单数据到销售…"),
+        ("加载_orders_到销售库_daily", "加载_orders_到销售…"),
+    ],
+)
+def test_a_node_label_is_cut_to_the_width_of_its_box_wide_characters_counting_twice(
+    name: str, label: str
+) -> None:
+    # A Chinese character is drawn about twice as wide as a Latin one (a 13 px glyph in a
+    # 160 px box): 20 of them would run 100 px past the box, over the next node.
+    (node,) = layout([{"name": name}]).nodes
+    assert node.label == label
+
+
 def test_wizard_state_adds_replaces_and_drops_mappings_and_round_trips() -> None:
     form = FormData(
         [

@@ -3,11 +3,15 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
 NODE_W, NODE_H, MARGIN = 160, 40, 20
 COLUMN_GAP, ROW_GAP = 60, 24
+LABEL_CELLS = 20
+"""A node's box holds about 20 Latin letters of its name (13 px, bold); a Chinese, Japanese or
+Korean character (East Asian wide or full-width) is drawn about twice as wide, and counts two."""
 
 
 @dataclass(frozen=True)
@@ -74,8 +78,21 @@ def _depths(names: list[str], upstream: dict[str, list[str]]) -> dict[str, int]:
     return depth
 
 
+def _cells(char: str) -> int:
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
 def _label(name: str) -> str:
-    return name if len(name) <= 20 else f"{name[:19]}…"
+    """The name, or as much of it as fits its box followed by an ellipsis."""
+    if sum(map(_cells, name)) <= LABEL_CELLS:
+        return name
+    kept, used = [], 0
+    for char in name:
+        used += _cells(char)
+        if used >= LABEL_CELLS:
+            break
+        kept.append(char)
+    return "".join(kept) + "…"
 
 
 def layout(raw_nodes: Any) -> Dag:
