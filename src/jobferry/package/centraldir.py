@@ -16,6 +16,7 @@ NUL as ``zipfile`` does (the rules in :mod:`.paths` see the whole ``raw_name``).
 from __future__ import annotations
 
 import struct
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -159,7 +160,21 @@ def _decode(raw: bytes, flags: int) -> str:
                 "an entry name is marked UTF-8 but is not",
                 "rebuild the zip with plain UTF-8 entry names",
             ) from exc
-    return raw.decode("cp437")
+    return unmarked_name(raw)
+
+
+def unmarked_name(raw: bytes) -> str:
+    """An entry name the zip does not mark as UTF-8. macOS (Finder's *Compress*, ``ditto``)
+    writes UTF-8 without the mark, decomposed as its file system lists names (NFD): a name that
+    is UTF-8 is read so, composed (NFC) as typed elsewhere, which a name in code page 437 with
+    letters beyond ASCII almost never is; any other name is read in code page 437, as the zip
+    format says (``zipfile`` reads every unmarked name so)."""
+    if raw.isascii():
+        return raw.decode("ascii")
+    try:
+        return unicodedata.normalize("NFC", raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return raw.decode("cp437")
 
 
 def _zip64_sizes(

@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO
 
-from jobferry.package.centraldir import ZipEntry
+from jobferry.package.centraldir import ZipEntry, unmarked_name
 from jobferry.package.refusals import MIB, refuse, size_text
 
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
@@ -90,7 +90,7 @@ def _data_offset(buffer: memoryview, entry: ZipEntry) -> int | None:
     name_at = start + _LOCAL_HEADER.size
     raw_name = bytes(buffer[name_at : name_at + header[_NAME_LENGTH]])
     try:
-        name = raw_name.decode("utf-8" if header[_FLAGS] & _UTF8_NAME else "cp437")
+        name = raw_name.decode("utf-8") if header[_FLAGS] & _UTF8_NAME else unmarked_name(raw_name)
     except UnicodeDecodeError:
         return None
     if name != entry.raw_name:

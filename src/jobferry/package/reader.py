@@ -32,7 +32,9 @@ Size and shape (limits come from :class:`ReadLimits`):
   ``max_total_bytes``, and the bytes inflated so far are compared with the compressed size
   (``max_ratio``; entries under 64 KiB are exempt because small JSON compresses very well).
 
-Names (checked for every entry, directories included, before any data is read):
+Names (checked for every entry, directories included, before any data is read): a name the
+zip marks UTF-8 is read so; an unmarked one is UTF-8 composed to NFC when it decodes as UTF-8
+(macOS writes names so, decomposed), else code page 437 (``centraldir.unmarked_name``).
 
 * ``name.invalid`` — NUL or other control characters, or bytes that do not decode.
 * ``name.length`` — longer than ``max_name_length`` characters.
