@@ -71,6 +71,17 @@ def size_text(value: Any) -> str:
     return size_in_words(value) if isinstance(value, int) else ""
 
 
+MESSAGE_COLUMNS = 60
+"""Terminal columns a task's message takes on its progress bar (a Chinese character takes two)."""
+
+
+def _cut(text: str, columns: int) -> str:
+    """``text`` cut to ``columns`` terminal columns, an ellipsis last when cut."""
+    shown = Text(text)
+    shown.truncate(columns, overflow="ellipsis")
+    return shown.plain
+
+
 class Bar:
     """One progress bar (does nothing when progress is not shown). Without a terminal
     (``say``: a line on standard error), a task still running after its first look is said
@@ -107,7 +118,7 @@ class Bar:
     def task(self, task: dict[str, Any]) -> None:
         """Progress callback for system tasks (``progress`` 0–100 and ``message``)."""
         message = task.get("message") or task.get("status") or ""
-        self.update(float(task.get("progress") or 0), 100, str(message)[:60])
+        self.update(float(task.get("progress") or 0), 100, _cut(str(message), MESSAGE_COLUMNS))
         if self._say is not None and task.get("status") == TaskStatus.RUNNING:
             self._still_running(task, str(message))
 
