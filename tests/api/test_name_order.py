@@ -98,3 +98,16 @@ def test_a_name_filter_keeps_case_as_written_on_either_database(
     ) == ["daily_sales_订单"]
     found = api.call("GET", path, query={query: "Sales"}).json()[items]
     assert [i["name"] for i in found] == ["Daily_Sales"]
+
+
+def test_the_jobs_a_refusal_names_are_the_first_in_code_point_order(api: SignedClient) -> None:
+    names = mixed_names(25)
+    assert api.call("POST", "/scripts", make_script("shared_sql")).status_code == 204
+    for name in names:
+        job = make_job(name)
+        job["nodes"][0]["properties"][0]["value"] = "shared_sql"
+        assert api.call("POST", "/jobs", job).status_code == 204
+    refused = api.call("DELETE", "/scripts/shared_sql")
+    assert refused.status_code == 400, refused.text
+    first = ", ".join(sorted(names)[:20])  # the message names 20 of them
+    assert f"is used by job(s) {first};" in refused.json()["error_msg"]

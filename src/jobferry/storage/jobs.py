@@ -285,7 +285,7 @@ def jobs_referencing_with_ids(
     tx: Tx, workspace_id: str, kind: str, name: str, *, limit: int | None = None
 ) -> list[tuple[int, str]]:
     """(id, name) of the workspace's jobs that reference (kind, name), by name."""
-    stmt = (
+    found = (
         select(jobs.c.id, jobs.c.name)
         .join(job_refs, job_refs.c.job_id == jobs.c.id)
         .where(
@@ -295,8 +295,10 @@ def jobs_referencing_with_ids(
             job_refs.c.ref_workspace == "",
         )
         .distinct()
-        .order_by(jobs.c.name)
+        .subquery()
     )
+    # Ordered outside the DISTINCT, which orders only by what it selects (Tx.by_name).
+    stmt = select(found).order_by(tx.by_name(found.c.name))
     rows = tx.conn.execute(stmt.limit(limit) if limit else stmt)
     return [(int(r.id), r.name) for r in rows]
 
@@ -330,10 +332,13 @@ def dependents_in_other_workspaces(
     tx: Tx, project_id: str, workspace_name: str, job_name: str
 ) -> list[tuple[str, int, str]]:
     """(workspace name, job id, job name) of jobs elsewhere in the project that depend on a job."""
-    rows = tx.conn.execute(
+    found = (
         depending_from(project_id, workspace_name, jobs.c.id, jobs.c.name)
         .where(job_refs.c.name == job_name)
         .distinct()
-        .order_by(workspaces.c.name, jobs.c.name)
+        .subquery()
+    )
+    rows = tx.conn.execute(
+        select(found).order_by(tx.by_name(found.c.workspace), tx.by_name(found.c.name))
     )
     return [(r.workspace, int(r.id), r.name) for r in rows]
