@@ -19,6 +19,7 @@ from jobferry.package import helpers
 from jobferry.services.container import Services
 from jobferry.settings import Settings
 from jobferry.storage import Database
+from jobferry.tasks.runner import TaskRunner
 from support.apps import api_app
 from support.backends import chosen, left_out
 from support.clients import ADMIN_AK, ADMIN_SK, PROJECT_ID, SignedClient
@@ -159,6 +160,13 @@ def api(services: Services) -> Iterator[SignedClient]:
     """The app in-process, called as the bootstrap admin."""
     with TestClient(api_app(services), raise_server_exceptions=False) as client:
         yield SignedClient(client, ADMIN_AK, ADMIN_SK)
+
+
+@pytest.fixture
+def held_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app's task runner claims no queued task, its poller's look (every second) included:
+    a test that shows a task while it is queued runs it itself (``services.imports.run``)."""
+    monkeypatch.setattr(TaskRunner, "kick", lambda self, **_: None)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

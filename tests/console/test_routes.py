@@ -9,14 +9,11 @@ import html
 import re
 from typing import Any
 
-import pytest
-
 from jobferry.console import routes
 from jobferry.domain.enums import Role
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.storage import routes as route_repo
-from jobferry.tasks.runner import TaskRunner
 from support import wizard
 from support.builders import make_job, make_script
 from support.console import Browser, admin_scope, assert_page, route_form, sign_in_as
@@ -557,15 +554,13 @@ def test_promote_now_says_who_promoted_the_same_changes_meanwhile(
 
 
 def test_promote_now_of_changes_another_run_is_importing_offers_that_import_not_another(
-    browser: Browser, services: Services, seeded: Scope, monkeypatch: pytest.MonkeyPatch
+    browser: Browser, services: Services, seeded: Scope, held_tasks: None
 ) -> None:
     ws, source = seeded.workspace.id, seeded.workspace.name
     prod = wizard.prod_workspace(services, "dws_conn", "ssh_conn")
     create(browser, ws, "to-prod", source, "prod")
-    # Another operator promoted these changes; their import is queued, not applied yet: the
-    # app's task runner claims nothing (its poller looks every second, sooner than a page is
-    # drawn on a loaded machine), the test runs the import itself at the end.
-    monkeypatch.setattr(TaskRunner, "kick", lambda self, **_: None)
+    # Another operator promoted these changes; their import is queued, not applied yet (the
+    # test runs it at the end).
     other = services.route_plans.plan(seeded, "to-prod", {})
     assert other.plan is not None
     applied = services.route_plans.apply(seeded, "to-prod", other.plan.plan_id)

@@ -17,6 +17,9 @@ from support.importing import connected_workspace
 
 ROUTE = {"source": {"workspace": "default"}, "target": {"workspace": "prod"}}
 
+# Each test shows an import while it is queued, then runs it itself.
+pytestmark = pytest.mark.usefixtures("held_tasks")
+
 
 def _route(api: SignedClient, services: Services) -> Scope:
     """A route from the default workspace (one job) to a new workspace ``prod``; the admin."""
