@@ -394,6 +394,26 @@ def test_an_open_ended_schedule_moves_into_a_daylight_saving_zone_with_a_note(
     assert shown["schedule"]["cron"]["expressionTimeZone"] == "Europe/Berlin"
 
 
+def test_keep_wall_clock_into_berlin_notes_the_skipped_and_repeated_0230(
+    api: SignedClient,
+) -> None:
+    data = exported(api)  # daily at 02:30, open-ended
+    move = {"zone": "Europe/Berlin", "mode": "keepWallClock"}
+    ws, body = into_prod(api, data, timeZone=move)
+    planned = plan(api, body, ws)
+    assert [p for p in planned["problems"] if p["reason"] == "time_zone"] == []
+    (job,) = [o for o in planned["objects"] if o["name"] == "daily_sales"]
+    (moved,) = job["schedule"]
+    assert moved["after"]["expression"] == "0 30 2 * * ?"
+    note = moved["note"]
+    assert note.startswith("fires at 02:30 in 'Europe/Berlin', which does not exist on ")
+    assert "-03-" in note.split("does not exist on ")[1][:10]  # the last Sunday of March
+    assert "-10-" in note.split("happens twice on ")[1][:10]  # the last Sunday of October
+    assert "'GMT+01:00'" in note
+    again = [o for o in plan(api, body, ws)["objects"] if o["name"] == "daily_sales"]
+    assert again[0]["schedule"][0]["note"] == note  # planned again: the same words
+
+
 # -- signed packages ---------------------------------------------------------------------------
 
 

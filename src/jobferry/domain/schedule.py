@@ -291,3 +291,18 @@ def next_firings(expression: str, time_zone: str, start: datetime, count: int) -
             return found
         raise ValueError(f"cron expression {expression!r} never fires") from exc
     return found
+
+
+def wall_firings(cron: QuartzCron, low: datetime, high: datetime) -> list[datetime]:
+    """The wall-clock times in [low, high) at which ``cron`` fires, all naive: read on a clock
+    that shows every time of day once (the times a daylight-saving change skips or repeats)."""
+    years = _year_set(cron.year) if cron.year is not None else None
+    found: list[datetime] = []
+    try:
+        it = croniter(to_croniter(cron), low - timedelta(seconds=1))
+        while (moment := it.get_next(datetime)) < high:
+            if years is None or moment.year in years:
+                found.append(moment)
+    except (CroniterBadDateError, CroniterError):
+        pass  # an expression that never fires again
+    return found

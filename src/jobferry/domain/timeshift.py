@@ -5,7 +5,10 @@ zone by hand when they move jobs between regions. jobferry does it for them:
 
 ``keepWallClock``
     The schedule keeps firing at the same local time, now read in the target zone: only
-    ``expressionTimeZone`` changes (expression, startTime and endTime stay as written).
+    ``expressionTimeZone`` changes (expression, startTime and endTime stay as written). When
+    the target zone's daylight-saving changes skip or repeat the wall time of a firing (from the
+    later of startTime and now, until endTime or for 400 days), the move carries a ``note``
+    naming the first such days and the fix, as keepInstant's does: the expression is not moved.
 ``keepInstant``
     The schedule keeps firing at the same absolute instants: minute, hour and, when the shift
     crosses midnight, day fields are rewritten; startTime/endTime are written as the same instants
@@ -70,7 +73,7 @@ from jobferry.domain.schedule import (
     parse_schedule_time,
     parse_time_zone,
 )
-from jobferry.domain.zonechanges import first_change, window_start
+from jobferry.domain.zonechanges import first_change, wall_clock_note, window_start
 
 OPEN_ENDED_DAYS = 400
 # The offset that ends an aware ISO time: Z, +08, +08:00 (seconds allowed) or +0800.
@@ -133,7 +136,9 @@ def _shift(
     start = _read_time(schedule.start_time, "startTime", source)
     end = _read_time(schedule.end_time, "endTime", source)
     if mode is ShiftMode.KEEP_WALL_CLOCK:
-        return replace(schedule, time_zone=target_zone), None
+        return replace(schedule, time_zone=target_zone), _wall_note(
+            cron, target_zone, target, (start, end, now)
+        )
     zones = ((source_text, source), (target_zone, target))
     delta, note = _relative_shift(zones, start, end, now)
     if delta == 0:
@@ -241,6 +246,23 @@ def _offset_text(offset: timedelta, text: str) -> str:
 
 
 # --- offsets -----------------------------------------------------------------------------------
+
+
+def _wall_note(
+    cron: QuartzCron,
+    text: str,
+    zone: tzinfo,
+    window: tuple[datetime | None, datetime | None, datetime | None],
+) -> str | None:
+    """The note on a keepWallClock move whose firings a daylight-saving change of the target
+    skips or repeats, from the later of startTime and now until endTime (or 400 days on)."""
+    start, end, now = window
+    moments = [m for m in (start, now) if m is not None]
+    if not moments:
+        return None
+    begin = max(moments)
+    stop = end if end is not None else begin + timedelta(days=OPEN_ENDED_DAYS)
+    return wall_clock_note(cron, (text, zone), begin, stop)
 
 
 def _relative_shift(

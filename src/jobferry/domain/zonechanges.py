@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
 from jobferry.domain.cronshift import ShiftError, clock_text
+from jobferry.domain.schedule import QuartzCron, wall_firings
 
 DAY_SECONDS = 86_400
 
@@ -127,6 +128,63 @@ def transition_reason(
         f"endTime), so the shift {pair} is not constant; set the endTime before {when}, start "
         f"the schedule after it, or use keepWallClock"
     )
+
+
+def wall_clock_note(
+    cron: QuartzCron, zone: tuple[str, tzinfo], begin: datetime, stop: datetime
+) -> str | None:
+    """The note on a schedule kept at its wall clock in ``zone`` whose firings fall in the hour
+    a daylight-saving change skips or repeats within [begin, stop]: the first day of each,
+    what may happen then, and the fix; None when no firing does."""
+    text, tz = zone
+    found: dict[bool, tuple[datetime, datetime, list[str]]] = {}
+    for change in offset_changes(tz, begin, stop):
+        forward = change.after > change.before
+        wall = change.instant.replace(tzinfo=None)
+        low, high = sorted((wall + change.before, wall + change.after))
+        hits = [] if forward in found else wall_firings(cron, low, high)
+        if hits:
+            found[forward] = (low, high, sorted({f"{hit:%H:%M}" for hit in hits}))
+    if not found:
+        return None
+    order = sorted(found, key=lambda forward: found[forward][0])
+    said = [_wall_clause(forward, *found[forward]) for forward in order]
+    times = [_listed(found[forward][2]) for forward in order]
+    if len(set(times)) == 1:
+        what = f"fires at {times[0]} in {text!r}, which {' and '.join(said)}"
+    else:
+        what = f"fires in {text!r} at " + ", and at ".join(
+            f"{time}, which {clause}" for time, clause in zip(times, said, strict=True)
+        )
+    moment = begin.astimezone(tz)
+    standard = (moment.utcoffset() or timedelta(0)) - (moment.dst() or timedelta(0))
+    return (
+        f"{what}. Schedule it outside those hours in the source and export again, or move it "
+        f"to a zone without daylight saving time (e.g. 'GMT{clock_text(standard)}')"
+    )
+
+
+def _wall_clause(forward: bool, low: datetime, high: datetime, times: list[str]) -> str:
+    """What a daylight-saving change does to the firings ``times`` on its day."""
+    span = f"{low:%H:%M} to {high:%H:%M}"
+    one = len(times) == 1
+    runs = "that day's run" if one else "those runs"
+    if forward:
+        return (
+            f"{'does' if one else 'do'} not exist on {low:%Y-%m-%d} ({span} is skipped as "
+            f"the clocks go forward: {runs} may start at {high:%H:%M} or not at all)"
+        )
+    return (
+        f"{'happens' if one else 'happen'} twice on {low:%Y-%m-%d} ({span} is repeated as "
+        f"the clocks go back: {runs} may happen twice)"
+    )
+
+
+def _listed(times: list[str]) -> str:
+    """``02:30``, ``02:00 and 02:30``, ``02:00, 02:15, 02:30 and 3 more``."""
+    if len(times) > 4:
+        return f"{', '.join(times[:3])} and {len(times) - 3} more"
+    return times[0] if len(times) == 1 else f"{', '.join(times[:-1])} and {times[-1]}"
 
 
 # --- a job -------------------------------------------------------------------------------------

@@ -552,3 +552,66 @@ def test_a_fixed_shift_has_no_note() -> None:
     (shift,) = shift_job(job, "UTC", KEEP_INSTANT, now=datetime(2026, 1, 1, tzinfo=UTC)).shifts
     assert shift.note is None
     assert "note" not in shift.as_json(after=datetime(2026, 1, 1, tzinfo=UTC))
+
+
+# --- keepWallClock into a zone with daylight saving: the skipped and repeated hour -------------
+
+
+@pytest.mark.parametrize(
+    ("zone", "expression", "skipped", "repeated"),
+    [
+        (
+            "Europe/Berlin",
+            "0 30 2 * * ?",
+            "2027-03-28 (02:00 to 03:00",
+            "2027-10-31 (02:00 to 03:00",
+        ),
+        ("America/New_York", "0 30 1 * * ?", None, "2027-11-07 (01:00 to 02:00"),
+        ("America/New_York", "0 30 2 * * ?", "2027-03-14 (02:00 to 03:00", None),
+        ("Australia/Lord_Howe", "0 15 2 * * ?", "2027-10-03 (02:00 to 02:30", None),
+        ("Australia/Lord_Howe", "0 45 1 * * ?", None, "2027-04-04 (01:30 to 02:00"),
+    ],
+)
+def test_keep_wall_clock_into_a_skipped_or_repeated_hour_says_which_day_and_how_to_fix_it(
+    zone: str, expression: str, skipped: str | None, repeated: str | None
+) -> None:
+    job = _job_with(CronSchedule(expression, "Asia/Shanghai", START, None))
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+
+    (shift,) = shift_job(job, zone, KEEP_WALL_CLOCK, now=now).shifts
+
+    assert shift.after.expression == expression  # the wall clock is kept, never shifted silently
+    assert shift.note is not None
+    hhmm = f"{expression.split()[2].zfill(2)}:{expression.split()[1].zfill(2)}"
+    assert f"fires at {hhmm} in {zone!r}" in shift.note
+    for said, words in ((skipped, "does not exist on "), (repeated, "happens twice on ")):
+        if said is None:
+            assert words not in shift.note
+        else:
+            assert f"{words}{said}" in shift.note
+    assert "outside" in shift.note  # the fix: a time outside the changing hour
+    assert shift.as_json(after=now)["note"] == shift.note
+
+
+def test_keep_wall_clock_away_from_the_changing_hour_or_into_a_fixed_zone_has_no_note() -> None:
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    for zone, expression in (
+        ("Europe/Berlin", "0 30 4 * * ?"),
+        ("Europe/Berlin", "0 30 2 ? * MON-FRI"),  # both changes fall on a Sunday
+        ("GMT+01:00", "0 30 2 * * ?"),
+        ("Asia/Tokyo", "0 30 2 * * ?"),
+    ):
+        job = _job_with(CronSchedule(expression, "Asia/Shanghai", START, None))
+        (shift,) = shift_job(job, zone, KEEP_WALL_CLOCK, now=now).shifts
+        assert shift.note is None, (zone, expression)
+
+
+def test_keep_wall_clock_notes_only_changes_within_the_schedules_range() -> None:
+    end = "2027-06-30T00:00:00+08"
+    job = _job_with(CronSchedule("0 30 2 * * ?", "Asia/Shanghai", START, None))
+    job["schedule"]["cron"]["endTime"] = end
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    (shift,) = shift_job(job, "Europe/Berlin", KEEP_WALL_CLOCK, now=now).shifts
+    assert shift.note is not None
+    assert "2027-03-28" in shift.note
+    assert "twice" not in shift.note  # the autumn change is after its endTime
