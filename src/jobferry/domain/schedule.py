@@ -293,9 +293,27 @@ def next_firings(expression: str, time_zone: str, start: datetime, count: int) -
     return found
 
 
-def wall_firings(cron: QuartzCron, low: datetime, high: datetime) -> list[datetime]:
+def wall_firings(cron: QuartzCron, low: datetime, high: datetime) -> tuple[datetime, ...]:
     """The wall-clock times in [low, high) at which ``cron`` fires, all naive: read on a clock
-    that shows every time of day once (the times a daylight-saving change skips or repeats)."""
+    that shows every time of day once (the times a daylight-saving change skips or repeats).
+
+    Cheap for the many schedules of an import: an expression whose hours miss the span is
+    answered without croniter, and the rest are remembered per expression and span."""
+    hours = _hours(cron)
+    hour = low.replace(minute=0, second=0, microsecond=0)
+    while hour < high and hour.hour not in hours:
+        hour += timedelta(hours=1)
+    return _wall_firings(cron, low, high) if hour < high else ()
+
+
+@lru_cache(maxsize=256)
+def _hours(cron: QuartzCron) -> frozenset[int]:
+    expanded = croniter.expand(to_croniter(cron))[0][1]
+    return frozenset(range(24) if expanded == ["*"] else expanded)
+
+
+@lru_cache(maxsize=1024)
+def _wall_firings(cron: QuartzCron, low: datetime, high: datetime) -> tuple[datetime, ...]:
     years = _year_set(cron.year) if cron.year is not None else None
     found: list[datetime] = []
     try:
@@ -305,4 +323,4 @@ def wall_firings(cron: QuartzCron, low: datetime, high: datetime) -> list[dateti
                 found.append(moment)
     except (CroniterBadDateError, CroniterError):
         pass  # an expression that never fires again
-    return found
+    return tuple(found)

@@ -1,11 +1,13 @@
-"""Offset changes of time zones over a schedule's range, for keepInstant moves (see
-``domain/timeshift.py`` for the decisions): where they are, and what a move across one means."""
+"""Offset changes of time zones over a schedule's range, for time-zone moves (see
+``domain/timeshift.py`` for the decisions): where they are, what a keepInstant move across one
+means, and which firings of a keepWallClock move one skips or repeats."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from functools import lru_cache
 
 from jobferry.domain.cronshift import ShiftError, clock_text
 from jobferry.domain.schedule import QuartzCron, wall_firings
@@ -27,12 +29,20 @@ def offset_at(zone: tzinfo, seconds: int) -> timedelta:
     return datetime.fromtimestamp(seconds, UTC).astimezone(zone).utcoffset() or timedelta(0)
 
 
-def offset_changes(zone: tzinfo, start: datetime, stop: datetime) -> list[Change]:
-    """Every offset change of ``zone`` in [start, stop], sampled daily, bisected to the second."""
+def offset_changes(zone: tzinfo, start: datetime, stop: datetime) -> tuple[Change, ...]:
+    """Every offset change of ``zone`` in [start, stop], sampled daily, bisected to the second.
+
+    Remembered per zone and window: the moves of one import share their window (from the
+    plan's now on, for every schedule that started before it), so a zone's changes are found
+    once per plan, not once per job (1.2 ms each)."""
     if isinstance(zone, timezone):
-        return []
+        return ()
+    return _offset_changes(zone, math.floor(start.timestamp()), math.ceil(stop.timestamp()))
+
+
+@lru_cache(maxsize=256)
+def _offset_changes(zone: tzinfo, low: int, end: int) -> tuple[Change, ...]:
     changes: list[Change] = []
-    low, end = math.floor(start.timestamp()), math.ceil(stop.timestamp())
     offset = offset_at(zone, low)
     while low < end:
         high = min(low + DAY_SECONDS, end)
@@ -50,7 +60,7 @@ def offset_changes(zone: tzinfo, start: datetime, stop: datetime) -> list[Change
         dst = any(zone.dst(m.astimezone(zone)) for m in (instant - timedelta(seconds=1), instant))
         changes.append(Change(instant, offset, new, dst))
         offset, low = new, high
-    return changes
+    return tuple(changes)
 
 
 def window_start(
