@@ -143,6 +143,30 @@ def test_an_upstream_job_is_a_link_to_its_page(
     assert f'<a class="tag" href="{_tree_url(services)}/daily_sales">daily_sales</a>' in page
 
 
+def test_a_jobs_schedule_says_which_zone_its_times_are_read_in(
+    browser: Browser, services: Services, scope: Scope
+) -> None:
+    seed(services, scope, ("daily_sales",))
+    zoned = make_job("zoned")
+    zoned["schedule"]["cron"].update(
+        expressionTimeZone="Asia/Shanghai",
+        startTime="2025-01-01T00:00:00",
+        endTime="2099-12-31T23:59:59+08",
+    )
+    unzoned = make_job("unzoned")
+    del unzoned["schedule"]["cron"]["expressionTimeZone"]
+    for job in (zoned, unzoned):
+        services.jobs.create(scope, job)
+
+    page = browser.get(f"{_tree_url(services)}/zoned").text
+    assert "<dt>Time zone</dt><dd>Asia/Shanghai</dd>" in page
+    assert "<dt>From</dt><dd>2025-01-01T00:00:00 (Asia/Shanghai time)</dd>" in page
+    assert "<dt>Until</dt><dd>2099-12-31T23:59:59+08</dd>" in page
+    page = browser.get(f"{_tree_url(services)}/unzoned").text
+    assert "server default" not in page  # not the zone of the server this page comes from
+    assert "not set: DataArts reads the expression in its region&#39;s time zone" in page
+
+
 def test_what_a_job_names_that_the_workspace_lacks_is_said_so_not_linked_to_a_missing_page(
     browser: Browser, services: Services, scope: Scope
 ) -> None:

@@ -4,6 +4,7 @@ deletion of its jobs and scripts."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -79,6 +80,29 @@ def list_jobs(
     out.note(f"{total} job(s)")
 
 
+_OFFSET = re.compile(r"(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$")
+
+
+def _cron_fields(cron: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The cron line, saying in which zone it runs (DataArts' region's when none is set), and
+    its start and end, a time without an offset said to be read in that zone."""
+    if not cron:
+        return []
+    zone = cron.get("expressionTimeZone")
+    said = (
+        f"in time zone {zone}"
+        if zone
+        else "with no time zone: DataArts reads it in its region's time zone"
+    )
+    fields: list[tuple[str, Any]] = [("cron", f"{cron.get('expression')} {said}")]
+    for label, key in (("from", "startTime"), ("until", "endTime")):
+        value = cron.get(key)
+        if isinstance(value, str) and value.strip():
+            local = zone and not _OFFSET.search(value.strip())
+            fields.append((label, f"{value} ({zone} time)" if local else value))
+    return fields
+
+
 def _version_asked(version: int | None, submitted: bool) -> dict[str, Any]:
     """The query of ``jobs show``: one version asked for at most, and the job's provenance."""
     if version is not None and submitted:
@@ -125,7 +149,7 @@ def show_job(
             ("version", job.get("version", "never submitted")),
             ("owner", basic.get("owner") or "not named (its creator owns it; jobs list shows who)"),
             ("schedule", schedule.get("type")),
-            ("cron", " ".join(str(cron.get(k, "")) for k in ("expression", "expressionTimeZone"))),
+            *_cron_fields(cron),
             (
                 "params",
                 ", ".join(

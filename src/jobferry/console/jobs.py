@@ -21,6 +21,7 @@ from jobferry.console.web import FormDep, Page, PageContext, PageDep, redirect, 
 from jobferry.domain.enums import ListedStatus, ObjectKind
 from jobferry.domain.folders import crumbs
 from jobferry.domain.references import Reference
+from jobferry.domain.schedule import parse_schedule_time
 from jobferry.errors import JobferryError
 from jobferry.services.context import OPERATORS, WRITERS
 from jobferry.services.definitions.folders import FolderQuery, parse_job_selection
@@ -137,6 +138,9 @@ class JobContext(PageContext):
     nodes: list[NodeView]
     anchors: dict[str, str]
     schedule: dict[str, Any]
+    cron_times: list[tuple[str, str]]
+    """The cron schedule's start and end as written, one without an offset said to be read in
+    the schedule's zone (``From``, ``Until``)."""
     params: list[dict[str, Any]]
     versions: list[SubmittedVersion]
     state: JobState
@@ -177,6 +181,7 @@ def _job_page(
         nodes=nodes,
         anchors={node.name: node.anchor for node in nodes},
         schedule=schedule if isinstance(schedule, dict) else {},
+        cron_times=_cron_times(schedule),
         params=[p for p in params if isinstance(p, dict)],
         versions=detail.versions,
         state=detail.state,
@@ -188,6 +193,25 @@ def _job_page(
         message=saved_said(saved, "job", detail.job.version),
     )
     return render(page.request, context, status_code=status_code)
+
+
+def _cron_times(schedule: Any) -> list[tuple[str, str]]:
+    cron = schedule.get("cron") if isinstance(schedule, dict) else None
+    if not isinstance(cron, dict):
+        return []
+    zone = cron.get("expressionTimeZone")
+    shown: list[tuple[str, str]] = []
+    for label, key in (("From", "startTime"), ("Until", "endTime")):
+        value = cron.get(key)
+        if not isinstance(value, str) or not value.strip():
+            shown.append((label, "—"))
+            continue
+        try:
+            local = parse_schedule_time(value).tzinfo is None
+        except ValueError:
+            local = False
+        shown.append((label, f"{value} ({zone} time)" if local and zone else value))
+    return shown
 
 
 def _description(doc: dict[str, Any]) -> str:

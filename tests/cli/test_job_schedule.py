@@ -1,0 +1,51 @@
+"""``jobferry jobs show`` says in which time zone a job's schedule runs, and from when to when,
+so a reader in another zone than the workspace's does not have to guess."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from support.builders import make_job
+from support.cli import Cli
+
+
+def _fields(text: str) -> dict[str, str]:
+    return {
+        line.split(":", 1)[0].strip(): line.split(":", 1)[1].strip()
+        for line in text.splitlines()
+        if ":" in line
+    }
+
+
+def _post(cli: Cli, name: str, cron: dict[str, Any]) -> None:
+    job = make_job(name, schedule={"type": "CRON", "cron": cron})
+    assert cli.remote.call("POST", "/jobs", job, workspace=cli.workspace).status_code == 204
+
+
+def test_jobs_show_names_the_schedules_zone_and_reads_times_without_offset_in_it(
+    cli: Cli,
+) -> None:
+    _post(
+        cli,
+        "zoned",
+        {
+            "expression": "0 30 2 * * ?",
+            "expressionTimeZone": "Asia/Shanghai",
+            "startTime": "2025-01-01T00:00:00",
+            "endTime": "2099-12-31T23:59:59+08",
+        },
+    )
+    shown = _fields(cli("jobs", "show", "zoned").stdout)
+    assert shown["cron"] == "0 30 2 * * ? in time zone Asia/Shanghai"
+    assert shown["from"] == "2025-01-01T00:00:00 (Asia/Shanghai time)"
+    assert shown["until"] == "2099-12-31T23:59:59+08"
+
+
+def test_jobs_show_says_a_schedule_without_zone_runs_in_the_regions_zone(cli: Cli) -> None:
+    _post(cli, "unzoned", {"expression": "0 30 2 * * ?", "startTime": "2025-01-01T00:00:00+08"})
+    shown = _fields(cli("jobs", "show", "unzoned").stdout)
+    assert shown["cron"] == (
+        "0 30 2 * * ? with no time zone: DataArts reads it in its region's time zone"
+    )
+    assert shown["from"] == "2025-01-01T00:00:00+08"
+    assert "until" not in shown
