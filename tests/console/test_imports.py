@@ -348,7 +348,7 @@ def test_the_tasks_page_filters_by_kind_and_status_and_pages_within_the_filter(
     started = services.tasks.show(prod, task_id).start_time
     today = datetime.fromtimestamp(started / 1000, UTC).date().isoformat()
     on_day = browser.get(f"/console/w/{ws}/tasks?kind=import&day={today}")
-    assert_page(on_day, 200, "1–1 of 2", f'value="{today}"')
+    assert_page(on_day, 200, "1–1 of 2", f'value="{today}"', "Started on (a UTC day)")
     assert f"offset=1&amp;kind=import&amp;day={today}" in on_day.text
     before = browser.get(f"/console/w/{ws}/tasks?kind=import&day=2000-01-01")
     assert_page(before, 200, "No task of this workspace matches.")
