@@ -106,16 +106,28 @@ def transition_note(
     change: Change, text: str, zones: tuple[tuple[str, tzinfo], tuple[str, tzinfo]]
 ) -> str:
     when = change.instant.strftime("%Y-%m-%dT%H:%M:%SZ")
-    what = "starts or ends daylight saving time" if change.dst else "changes its UTC offset"
     step = change.after - change.before
+    clocks = f"moves its clocks {'forward' if step > timedelta(0) else 'back'}"
+    what = f"{clocks} for daylight saving time" if change.dst else "changes its UTC offset"
     moves = "later" if (step > timedelta(0)) == (text == zones[0][0]) else "earlier"
     offsets = f"{clock_text(change.before)} → {clock_text(change.after)}"
     return (
         f"keeps the same instants until {when}, when zone {text!r} {what} ({offsets}); "
-        f"from then on it fires {clock_text(abs(step))} {moves} "
+        f"from then on it fires {_duration(abs(step))} {moves} "
         f"than before the move (one cron expression cannot follow both zones). Move it again "
         f"then, give the schedule an endTime before {when}, or use keepWallClock"
     )
+
+
+def _duration(span: timedelta) -> str:
+    """``1 hour``, ``30 minutes``, ``1 hour 30 minutes``."""
+    hours, minutes = divmod(span // timedelta(minutes=1), 60)
+    said = [
+        f"{n} {unit}{'s' if n != 1 else ''}"
+        for n, unit in ((hours, "hour"), (minutes, "minute"))
+        if n
+    ]
+    return " ".join(said) or "0 minutes"
 
 
 def transition_reason(

@@ -533,7 +533,8 @@ def test_an_open_ended_move_keeps_the_instants_until_the_next_transition_and_say
     assert shift.note is not None
     # The first transition after now, not after the 2024 startTime.
     assert "until 2026-03-29T01:00:00Z" in shift.note
-    assert "earlier" in shift.note
+    assert "'Europe/Berlin' moves its clocks forward for daylight saving time" in shift.note
+    assert "from then on it fires 1 hour earlier than before the move" in shift.note
     assert "keepWallClock" in shift.note
     assert shift.as_json(after=now)["note"] == shift.note
 
@@ -545,6 +546,16 @@ def test_a_move_out_of_a_daylight_saving_zone_names_its_next_change() -> None:
     assert shift.after.expression == "0 0 9 * * ?"  # 02:00 +02 is 09:00 +09
     assert shift.note is not None
     assert "until 2026-10-25T01:00:00Z" in shift.note
+
+
+def test_a_half_hour_change_is_said_in_minutes() -> None:
+    job = _job_with(CronSchedule("0 0 2 * * ?", "Asia/Shanghai", START, None))
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    (shift,) = shift_job(job, "Australia/Lord_Howe", KEEP_INSTANT, now=now).shifts
+    assert shift.note is not None
+    assert "'Australia/Lord_Howe' moves its clocks back" in shift.note
+    assert "(+11:00 → +10:30)" in shift.note
+    assert "from then on it fires 30 minutes later than before the move" in shift.note
 
 
 def test_a_fixed_shift_has_no_note() -> None:
