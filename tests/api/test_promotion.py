@@ -414,6 +414,38 @@ def test_keep_wall_clock_into_berlin_notes_the_skipped_and_repeated_0230(
     assert again[0]["schedule"][0]["note"] == note  # planned again: the same words
 
 
+TIME_FORMS = (
+    "2025-01-01T00:00:00+08",  # the SDKs' and DataArts' own form
+    "2025-01-01T00:00:00+0800",
+    "2025-01-01T00:00:00+08:00",
+    "2025-01-01T00:00:00Z",
+    "2025-01-01T00:00:00",  # read in the schedule's zone
+    "2025-01-01 00:00:00.000-03:30",
+)
+
+
+def test_start_and_end_times_travel_as_written_when_no_zone_move_is_asked(
+    api: SignedClient,
+) -> None:
+    names = tuple(f"timed_{i}" for i in range(len(TIME_FORMS)))
+    seed(api, names)
+    for name, form in zip(names, TIME_FORMS, strict=True):
+        cron = {
+            "startTime": form,
+            "endTime": form.replace("2025", "2099"),
+            "expression": "0 30 2 * * ?",
+            "expressionTimeZone": "Asia/Shanghai",
+        }
+        assert api.call("PUT", f"/jobs/{name}", _tz_job(name, cron)).status_code == 204
+    data = api.call("POST", "/jobs/batch-export", {"jobList": list(names)}).content
+    ws, body = into_prod(api, data)
+    task = run_import(api, body, workspace=ws)
+    assert task["status"] == "SUCCESSFUL", task
+    for name, form in zip(names, TIME_FORMS, strict=True):
+        cron = api.call("GET", f"/jobs/{name}", workspace=ws).json()["schedule"]["cron"]
+        assert (cron["startTime"], cron["endTime"]) == (form, form.replace("2025", "2099"))
+
+
 # -- signed packages ---------------------------------------------------------------------------
 
 
