@@ -43,6 +43,21 @@ def prefers_async(prefer: str | None) -> bool:
     return ASYNC in (part.split(";", 1)[0].split("=", 1)[0].strip().lower() for part in parts)
 
 
+def preferred_wait(prefer: str | None) -> float | None:
+    """The ``wait=SECONDS`` preference of a ``Prefer`` header (RFC 7240: how long the client
+    would wait for the work before it takes the task instead); ``None`` when not given, or
+    not a number of seconds."""
+    for part in (prefer or "").split(","):
+        key, _, value = part.split(";", 1)[0].partition("=")
+        if key.strip().lower() == "wait":
+            try:
+                seconds = float(value.strip())
+            except ValueError:
+                return None
+            return seconds if 0 <= seconds < float("inf") else None
+    return None
+
+
 def accepted(content: dict[str, Any]) -> Response:
     """``202`` with ``content`` (the task's id) and ``Preference-Applied: respond-async``."""
     answer = json(content, status_code=202)

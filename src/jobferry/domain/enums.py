@@ -258,6 +258,9 @@ class TaskKind(StrEnum):
     REFRESH = "refresh"
     """A remote's refresh, asked to run in the background (``Prefer: respond-async``), in its
     shadow workspace."""
+    PROMOTION = "promotion"
+    """A route's promotion planned (or packaged) past the budget of the call that asked with
+    ``Prefer: respond-async``, in the route's target workspace (``services/routes/running``)."""
 
 
 class RemoteReach(StrEnum):

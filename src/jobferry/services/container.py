@@ -51,6 +51,7 @@ from jobferry.services.retention import Retention
 from jobferry.services.routes.approvals import RouteApprovals
 from jobferry.services.routes.plans import RoutePlans
 from jobferry.services.routes.promote import RoutePromotions
+from jobferry.services.routes.running import PromotionRuns
 from jobferry.services.routes.service import RouteService
 from jobferry.services.support.answers import ReadAnswers
 from jobferry.services.support.dbhealth import DatabaseState, database_state
@@ -96,6 +97,7 @@ class Services:
     routes: RouteService
     promotions: RoutePromotions
     route_plans: RoutePlans
+    promotion_runs: PromotionRuns
     keys: KeyService
     rollback: RollbackService
     rollback_expiry: RollbackExpiry
@@ -175,6 +177,7 @@ class Services:
         promotions = RoutePromotions(
             db, settings, routes, accounts, imports.packages, keys, downloads, deliveries
         )
+        route_plans = RoutePlans(db, promotions, imports)
         releases = ReleaseService(db, imports, accounts)
         rollback = RollbackService(db, deliveries, tasks)
         release_approvals = ReleaseApprovals(db)
@@ -222,7 +225,8 @@ class Services:
             policies=PolicyService(db),
             routes=routes,
             promotions=promotions,
-            route_plans=RoutePlans(db, promotions, imports),
+            route_plans=route_plans,
+            promotion_runs=PromotionRuns(route_plans, tasks),
             keys=keys,
             rollback=rollback,
             rollback_expiry=RollbackExpiry(db, settings.rollback_days),

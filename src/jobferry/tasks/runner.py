@@ -31,6 +31,7 @@ from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.routes.plans import Applied
 from jobferry.services.routes.records import RoutePlan
+from jobferry.services.routes.running import Following
 from jobferry.services.support.scratch import remove_own_scratch, sweep_scratch
 from jobferry.services.taskends import DATABASE_LOST
 from jobferry.services.tasks import ClaimedTask, QueuedTask
@@ -68,6 +69,7 @@ class TaskRunner:
         self._beat_seconds = float(services.settings.worker_heartbeat_seconds)
         self._helpers: list[threading.Thread] = []
         self._claims_lost = False  # claiming failed for want of the database; said once
+        services.promotion_runs.queued = lambda: self.kick(queued_here=True)
         self._kinds: dict[TaskKind, Callable[[ClaimedTask], None]] = {
             TaskKind.IMPORT: lambda task: services.imports.run(services.imports.resume(task)),
             TaskKind.PLAN: lambda task: services.imports.run(services.imports.resume(task)),
@@ -270,6 +272,21 @@ class TaskRunner:
             self.kick(queued_here=True)
         return planned
 
+    def plan_promotion_within(
+        self,
+        scope: Scope,
+        name: str,
+        overrides: Mapping[str, object],
+        path: str | None = None,
+        wait: float | None = None,
+    ) -> RoutePlan | Following:
+        """The plan of a route's promotion when it is made within the budget (``wait``), else
+        the task it goes on as (``PromotionRuns.plan``); its planning task started."""
+        planned = self.services.promotion_runs.plan(scope, name, overrides, path, wait=wait)
+        if isinstance(planned, RoutePlan) and planned.planning_task is not None:
+            self.kick(queued_here=True)
+        return planned
+
     def replan_promotion(
         self, scope: Scope, name: str, promotion_id: str, request: ImportRequest
     ) -> RoutePlan:
@@ -291,6 +308,7 @@ class TaskRunner:
         another process, or this one's next start."""
         self._stop.set()
         self._pool.shutdown(wait=True)
+        self.services.promotion_runs.join()
         for thread in self._helpers:
             thread.join(timeout=5)
         try:

@@ -15,8 +15,19 @@ from jobferry.api.presenters.routes import (
     route_view,
 )
 from jobferry.api.versioned import VersionedDocument, removal_route, version_routes
-from jobferry.api.wire import BodyDep, body_doc, json, parse_object
+from jobferry.api.wire import (
+    BodyDep,
+    PreferHeader,
+    accepted,
+    accepted_response,
+    body_doc,
+    json,
+    parse_object,
+    preferred_wait,
+    prefers_async,
+)
 from jobferry.errors import InvalidRequestError
+from jobferry.services.routes.running import Following
 from jobferry.services.support.paging import page
 from jobferry.web import runner_of, services_of
 
@@ -128,6 +139,12 @@ def record_promotion(
 @router.post(
     "/routes/{name}/plans",
     summary="Package what changed in the route's source and plan it into its target (extension)",
+    description="With Prefer: respond-async (optionally wait=SECONDS, at most 30; 10 by "
+    "default), the promotion runs as a task of the route's target workspace: the call answers "
+    "as without the header when it ends within that time, else 202 with the task, whose result "
+    "names the promotion (promotionId), its plan (planId, for GET …/plans/{plan_id}) or the "
+    "task planning it (planningTaskId), or, with promotionId null, that nothing changed "
+    "(source, since); a refused promotion fails the task with the refusal's errorCode.",
     openapi_extra=body_doc(
         '{"sameNamePolicy", "propagateDeletes", "onDrift", "scheduling", "mode", "profile": '
         "this run's settings over the route's (each optional); \"path\": a package carried "
@@ -135,13 +152,21 @@ def record_promotion(
         "carried}",
         required=False,
     ),
+    responses=accepted_response(("taskId", "workspace"), "the promotion's planning"),
 )
-def plan_promotion(request: Request, scope: ScopeDep, raw: BodyDep, name: str) -> Response:
+def plan_promotion(
+    request: Request, scope: ScopeDep, raw: BodyDep, name: str, prefer: PreferHeader = None
+) -> Response:
     body = parse_object(raw, required=False, what="{this run's settings, path}")
     path = body.pop("path", None)
     if path is not None and (not isinstance(path, str) or not path):
         raise _no_package_path()
-    planned = runner_of(request).plan_promotion(scope, name, body, path)
+    runner = runner_of(request)
+    if not prefers_async(prefer):
+        return json(route_plan_view(runner.plan_promotion(scope, name, body, path)))
+    planned = runner.plan_promotion_within(scope, name, body, path, preferred_wait(prefer))
+    if isinstance(planned, Following):
+        return accepted({"taskId": planned.task_id, "workspace": planned.workspace_id})
     return json(route_plan_view(planned))
 
 

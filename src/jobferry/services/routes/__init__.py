@@ -8,5 +8,6 @@ finds earlier promotions left behind in the target, ``carried`` checks
 a package carried along the route across an air gap; ``records`` are what promotions answer;
 ``overrides`` what a promotion's import changed of the route's settings, and who; ``plans``
 is promotion as one use case: plan a route's promotion, then apply exactly that plan
-(``meanwhile`` refuses an apply of changes another run promoted meanwhile);
+(``meanwhile`` refuses an apply of changes another run promoted meanwhile), and ``running``
+plans one within a budget, past it as a task the client follows;
 ``approvals`` the signed approvals a route may require of a plan before its apply."""

@@ -84,6 +84,15 @@ class RoutePlans:
         request = ImportRequest(made.promotion.package_path).with_settings(settings)
         return self._planned(made, request)
 
+    def check(self, scope: Scope, name: str, overrides: Mapping[str, object]) -> Scope:
+        """What ``plan`` refuses before it makes anything (an unknown route, bad
+        ``overrides``, an end that no longer exists); the workspace the promotion is planned
+        in: the route's target, or its source when the target is on another server."""
+        route = self.promotions.routes.get(scope, name).route
+        _overridden(route.settings, overrides, name)
+        side = "source" if route.target.carried else "target"
+        return self.promotions.end_of(scope, route, side)
+
     def replan(
         self, scope: Scope, name: str, promotion_id: str, request: ImportRequest
     ) -> RoutePlan:

@@ -1,0 +1,206 @@
+"""A promotion planned (or packaged) within a budget, and past it as a task the client follows.
+
+The first promotion of a route from a remote's shadow refreshes its source before it cuts the
+package: a remote of 60,000 jobs takes minutes, longer than a client (120 s for the CLI) or a
+reverse proxy waits for an answer, and the client gave up while the server went on. A client
+that can follow a task says so (``Prefer: respond-async``: ``jobferry promote``, the console's
+*Promote now*); its promotion then runs on a thread of its own, recorded from its start as a
+``promotion`` task of the route's target workspace (of its source, for a target on another
+server). The call waits for the work up to a budget (:data:`BUDGET`, or the header's
+``wait=SECONDS`` up to :data:`MAX_WAIT`) and answers what the work answered when it ended in
+time, the answer of a call without the header; past it, the task (:class:`Following`), which
+ends with where the promotion stands (:func:`plan_result`: its plan id, or the task planning
+a large package) or fails with the refusal the call would have answered. A call without the
+header runs as it always did, within the request.
+
+A server stopped mid-work cannot end its task: the dead-task rules of ``TaskService`` fail it
+(the next process alone on the database at its start, or the heartbeat of another) saying the
+process stopped. The work writes its plan in one transaction at its end, so a stop leaves no
+plan half made, and at most a package no plan names yet, which the next promotion replaces.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from jobferry.domain.enums import TaskKind, TaskStatus
+from jobferry.errors import JobferryError
+from jobferry.services.context import Scope
+from jobferry.services.routes.plans import RoutePlans
+from jobferry.services.routes.records import RoutePackage, RoutePlan
+from jobferry.services.tasks import TaskService, refusal_result
+
+log = logging.getLogger("jobferry.tasks")
+
+BUDGET = 10.0
+"""How long (s) a call waits for its promotion before it answers the task instead."""
+MAX_WAIT = 30.0
+"""The longest budget a call may ask (``wait=``): a reverse proxy gives up after about 60 s."""
+
+T = TypeVar("T")
+Made = TypeVar("Made", RoutePlan, RoutePackage)
+
+
+@dataclass(frozen=True)
+class Following:
+    """The promotion goes on as task ``task_id`` of workspace ``workspace_id``."""
+
+    task_id: str
+    workspace_id: str
+
+
+class _Outcome(Generic[T]):
+    """What the work ended with, for the call waiting on it (until its budget runs out)."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.value: T | None = None
+        self.error: BaseException | None = None
+
+    def answer(self) -> T:
+        if self.error is not None:
+            raise self.error
+        assert self.value is not None
+        return self.value
+
+
+@dataclass
+class PromotionRuns:
+    """Plan (or package) a route's promotion within a budget, as a task past it."""
+
+    plans: RoutePlans
+    tasks: TaskService
+    budget: float = BUDGET
+    queued: Callable[[], None] = lambda: None
+    """Told when a promotion's plan queued a planning task (the task runner's kick)."""
+    _running: set[threading.Thread] = field(default_factory=set, init=False, repr=False)
+
+    def plan(
+        self,
+        scope: Scope,
+        name: str,
+        overrides: Mapping[str, object],
+        path: str | None = None,
+        *,
+        wait: float | None = None,
+    ) -> RoutePlan | Following:
+        """``RoutePlans.plan`` on a thread of its own: its answer when it ends within the
+        budget (``wait``: the caller's, at most :data:`MAX_WAIT`), else the task it goes on
+        as. What the route's settings refuse is refused at once, nothing started."""
+        where = self.plans.check(scope, name, overrides)
+        request = {"route": name, "overrides": dict(overrides), "path": path}
+        title = f"Plan the promotion along route {name}."
+        return self._run(
+            where, title, request, lambda: self.plans.plan(scope, name, overrides, path), wait
+        )
+
+    def package(
+        self, scope: Scope, name: str, *, wait: float | None = None
+    ) -> RoutePackage | Following:
+        """``RoutePromotions.package`` (the console's *Promote now*, which plans in its
+        wizard) on a thread of its own, as :meth:`plan`."""
+        where = self.plans.check(scope, name, {})
+        title = f"Package the promotion along route {name}."
+        request: dict[str, Any] = {"route": name, "overrides": {}, "path": None}
+        return self._run(
+            where, title, request, lambda: self.plans.promotions.package(scope, name), wait
+        )
+
+    def _run(
+        self,
+        where: Scope,
+        title: str,
+        request: dict[str, Any],
+        work: Callable[[], Made],
+        wait: float | None,
+    ) -> Made | Following:
+        task_id = self.tasks.create(where, TaskKind.PROMOTION, title, request)
+        outcome: _Outcome[Made] = _Outcome()
+        thread = threading.Thread(
+            target=self._work,
+            args=(task_id, work, outcome),
+            name=f"jobferry-promotion-{task_id[:8]}",
+            daemon=True,
+        )
+        self._running.add(thread)
+        thread.start()
+        budget = self.budget if wait is None else max(0.0, min(wait, MAX_WAIT))
+        if budget > 0 and outcome.done.wait(budget):
+            return outcome.answer()
+        return Following(task_id, where.workspace.id)
+
+    def _work(
+        self,
+        task_id: str,
+        work: Callable[[], Made],
+        outcome: _Outcome[Made],
+    ) -> None:
+        """Run the promotion to its end, which its task records: what it made, or its
+        refusal."""
+        try:
+            with self.tasks.db.patient():  # nobody waits on its writes past the budget
+                self.tasks.advance(task_id, 0, "Bringing the source up to date and packaging.")
+                outcome.value = done = work()
+            message, result = plan_result(done)
+            self.tasks.finish(task_id, TaskStatus.SUCCESSFUL, message, result=result)
+            if isinstance(done, RoutePlan) and done.planning_task is not None:
+                self.queued()
+        except JobferryError as exc:
+            outcome.error = exc
+            kept = tuple(key for key in exc.envelope() if key not in ("error_code", "error_msg"))
+            result = refusal_result(exc, kept)
+            self.tasks.finish(task_id, TaskStatus.FAILED, exc.message, result=result)
+        except Exception as exc:
+            log.exception("promotion task %s failed", task_id)
+            outcome.error = exc
+            said = f"Internal error; see the server log for task {task_id}."
+            self.tasks.finish(task_id, TaskStatus.FAILED, said)
+        finally:
+            self.tasks.ended_here(task_id)
+            outcome.done.set()
+            self._running.discard(threading.current_thread())
+
+    def join(self, seconds: float | None = None) -> None:
+        """Wait for the promotions running here to end (a server stopping: their tasks end
+        rather than being failed as orphans)."""
+        for thread in list(self._running):
+            thread.join(seconds)
+
+
+def plan_result(done: RoutePlan | RoutePackage) -> tuple[str, dict[str, Any]]:
+    """A promotion task's end: its message, and its result (the route, the promotion, its
+    plan or the task planning it, and, when nothing changed, the source and since when)."""
+    made = done.package if isinstance(done, RoutePlan) else done
+    route, promotion = made.route.name, made.promotion
+    source = made.source
+    result: dict[str, Any] = {
+        "route": route,
+        "promotionId": promotion.id if promotion is not None else None,
+        "planId": None,
+        "planningTaskId": None,
+        "since": made.since,
+        "source": None
+        if source is None
+        else {"workspaceId": source.workspace.id, "name": source.workspace.name},
+    }
+    if promotion is None:
+        where = f"workspace '{source.workspace.name}'" if source is not None else "the source"
+        return f"Nothing changed in {where} to promote along route '{route}'.", result
+    if isinstance(done, RoutePlan) and done.plan is not None:
+        result["planId"] = done.plan.plan_id
+        return (
+            f"Planned promotion {promotion.id} of route '{route}': plan {done.plan.plan_id}.",
+            result,
+        )
+    if isinstance(done, RoutePlan) and done.planning_task is not None:
+        result["planningTaskId"] = done.planning_task
+        return (
+            f"Packaged promotion {promotion.id} of route '{route}'; task "
+            f"{done.planning_task} plans it.",
+            result,
+        )
+    return f"Packaged promotion {promotion.id} of route '{route}'.", result

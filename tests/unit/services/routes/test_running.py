@@ -1,0 +1,244 @@
+"""A promotion planned within a budget (``PromotionRuns``): answered as ``RoutePlans.plan``
+answers when it ends in time, else the task it goes on as, which ends with the plan's id or
+the refusal; a server stopped mid-plan leaves no plan and its task failed, saying why.
+
+The work is made long with an event it waits for (``_Held``), not with time: the budget runs
+out while the work waits, and the test lets it go on when it has looked at the task."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from jobferry.domain.enums import TaskKind, TaskStatus
+from jobferry.errors import InvalidRequestError
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from jobferry.services.routes.records import RoutePackage, RoutePlan
+from jobferry.services.routes.running import Following, PromotionRuns
+from jobferry.services.tasks import TaskService
+from jobferry.storage import workers as worker_repo
+from support.clients import SignedClient
+from support.console import admin_scope
+from support.exporting import seed
+from support.importing import connected_workspace
+
+ROUTE = {"source": {"workspace": "default"}, "target": {"workspace": "prod"}}
+BUDGET = 0.05
+"""A budget the held work always outlasts (it waits for the test, not for time)."""
+
+
+def _route(api: SignedClient, services: Services) -> tuple[Scope, Scope]:
+    """A route ``test-prod`` from the default workspace (one job) to a new ``prod``: the
+    admin's scope, and the target's."""
+    seed(api)
+    prod = connected_workspace(api)
+    assert api.call("PUT", "/routes/test-prod", ROUTE).status_code == 200
+    return admin_scope(services), admin_scope(services, prod)
+
+
+class _Held:
+    """Wraps a step of the work: it waits until the test lets it go (``release``), then does
+    the step, or raises ``fail`` instead."""
+
+    def __init__(self, step: Callable[..., Any]) -> None:
+        self.step = step
+        self.entered = threading.Event()
+        self.released = threading.Event()
+        self.fail: Exception | None = None
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self.entered.set()
+        assert self.released.wait(30), "the test never let the work go on"
+        if self.fail is not None:
+            raise self.fail
+        return self.step(*args, **kwargs)
+
+    def release(self, fail: Exception | None = None) -> None:
+        self.fail = fail
+        self.released.set()
+
+
+def _held_packaging(services: Services, monkeypatch: pytest.MonkeyPatch) -> _Held:
+    held = _Held(services.promotions.package)
+    monkeypatch.setattr(services.promotions, "package", held)
+    return held
+
+
+def _runs(services: Services, tasks: TaskService | None = None) -> PromotionRuns:
+    return PromotionRuns(services.route_plans, tasks or services.tasks, budget=BUDGET)
+
+
+def test_a_promotion_planned_within_its_budget_answers_its_plan_as_plan_does(
+    api: SignedClient, services: Services
+) -> None:
+    scope, prod = _route(api, services)
+    planned = services.promotion_runs.plan(scope, "test-prod", {})
+    assert isinstance(planned, RoutePlan)
+    assert planned.plan is not None
+    assert planned.package.promotion is not None
+    # Its task ended with it, in the target workspace, naming the plan.
+    tasks = services.tasks.list_tasks(prod, kind=TaskKind.PROMOTION)
+    assert [t.status for t in tasks.tasks] == [TaskStatus.SUCCESSFUL]
+    result = services.tasks.show(prod, tasks.tasks[0].id).result
+    assert result is not None
+    assert result["planId"] == planned.plan.plan_id
+    assert result["promotionId"] == planned.package.promotion.id
+
+
+def test_a_promotion_past_its_budget_goes_on_as_a_task_that_ends_with_its_plan(
+    api: SignedClient, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scope, prod = _route(api, services)
+    held = _held_packaging(services, monkeypatch)
+    runs = _runs(services)
+
+    following = runs.plan(scope, "test-prod", {})
+
+    assert isinstance(following, Following)
+    assert following.workspace_id == prod.workspace.id
+    assert held.entered.wait(30)
+    running = services.tasks.show(prod, following.task_id)
+    assert (running.kind, running.status) == (TaskKind.PROMOTION, TaskStatus.RUNNING)
+    assert running.message.startswith("Bringing the source up to date")
+    held.release()
+    runs.join(30)
+    done = services.tasks.show(prod, following.task_id)
+    assert done.status is TaskStatus.SUCCESSFUL, done.message
+    assert done.result is not None
+    plan_id = done.result["planId"]
+    assert plan_id == services.route_plans.waiting_plan(scope, "test-prod")
+    kept = services.route_plans.kept(scope, "test-prod", plan_id)  # what the client shows
+    assert kept.plan is not None
+    assert kept.plan.summary.create >= 1
+    assert kept.package.promotion is not None
+    assert kept.package.promotion.id == done.result["promotionId"]
+
+
+def test_a_promotion_refused_past_its_budget_fails_its_task_with_the_refusal(
+    api: SignedClient, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scope, prod = _route(api, services)
+    held = _held_packaging(services, monkeypatch)
+    runs = _runs(services)
+    following = runs.plan(scope, "test-prod", {})
+    assert isinstance(following, Following)
+
+    refusal = InvalidRequestError("Route 'test-prod': no.", fix="Do this.", route="test-prod")
+    held.release(refusal)
+    runs.join(30)
+
+    failed = services.tasks.show(prod, following.task_id)
+    assert failed.status is TaskStatus.FAILED
+    assert failed.message == "Route 'test-prod': no. Do this."
+    assert failed.result is not None
+    assert failed.result["errorCode"] == refusal.code
+    assert failed.result["httpStatus"] == refusal.status
+    assert failed.result["route"] == "test-prod"
+    assert services.promotions.waiting(scope, "test-prod") is None  # nothing was made
+
+
+def test_a_promotion_refused_within_its_budget_is_the_calls_refusal(
+    api: SignedClient, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scope, prod = _route(api, services)
+    held = _held_packaging(services, monkeypatch)
+    held.release(InvalidRequestError("Route 'test-prod': no.", route="test-prod"))
+    with pytest.raises(InvalidRequestError, match="no"):
+        services.promotion_runs.plan(scope, "test-prod", {})
+    tasks = services.tasks.list_tasks(prod, kind=TaskKind.PROMOTION).tasks
+    assert [t.status for t in tasks] == [TaskStatus.FAILED]
+
+
+def test_bad_overrides_are_refused_at_once_with_no_task(
+    api: SignedClient, services: Services
+) -> None:
+    scope, prod = _route(api, services)
+    with pytest.raises(InvalidRequestError, match="invalid"):
+        services.promotion_runs.plan(scope, "test-prod", {"onDrift": "NEVER"}, wait=0)
+    assert services.tasks.list_tasks(prod, kind=TaskKind.PROMOTION).tasks == []
+    assert services.promotions.waiting(scope, "test-prod") is None
+
+
+def test_nothing_changed_ends_the_task_saying_so(api: SignedClient, services: Services) -> None:
+    scope, prod = _route(api, services)
+    first = services.route_plans.plan(scope, "test-prod", {})
+    assert first.plan is not None
+    services.imports.run(
+        services.route_plans.apply(scope, "test-prod", first.plan.plan_id).prepared
+    )
+
+    runs = _runs(services)
+    following = runs.plan(scope, "test-prod", {}, wait=0)  # no budget: a task at once
+    assert isinstance(following, Following)
+    runs.join(30)
+    done = services.tasks.show(prod, following.task_id)
+    assert done.status is TaskStatus.SUCCESSFUL, done.message
+    assert (
+        done.message == "Nothing changed in workspace 'default' to promote along route 'test-prod'."
+    )
+    assert done.result is not None
+    assert (done.result["promotionId"], done.result["planId"]) == (None, None)
+    assert done.result["source"]["name"] == "default"
+    assert done.result["since"] is not None
+
+
+def test_the_consoles_packaging_past_its_budget_ends_with_the_promotion(
+    api: SignedClient, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scope, prod = _route(api, services)
+    held = _held_packaging(services, monkeypatch)
+    runs = _runs(services)
+    following = runs.package(scope, "test-prod")
+    assert isinstance(following, Following)
+    held.release()
+    runs.join(30)
+    done = services.tasks.show(prod, following.task_id)
+    assert done.status is TaskStatus.SUCCESSFUL, done.message
+    waiting = services.promotions.waiting(scope, "test-prod")
+    assert waiting is not None
+    assert done.result is not None
+    assert done.result["promotionId"] == waiting.id
+    assert done.result["planId"] is None  # the console's wizard plans it
+
+    quick = services.promotion_runs.package(scope, "test-prod")  # unheld: within the budget
+    assert isinstance(quick, RoutePackage)
+
+
+def test_a_server_stopped_mid_plan_leaves_no_plan_and_its_task_failed_saying_why(
+    api: SignedClient, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The process running the promotion dies while it plans (its package cut): another
+    process's heartbeat fails its task as orphaned; no plan is kept, the route's history
+    lists nothing, and the next promotion plans the same changes whole."""
+    scope, prod = _route(api, services)
+    dying = TaskService(services.db, heartbeat_seconds=services.settings.worker_heartbeat_seconds)
+    dying.register_worker()
+    held = _Held(services.imports.plan)
+    monkeypatch.setattr(services.imports, "plan", held)
+    runs = _runs(services, dying)
+    following = runs.plan(scope, "test-prod", {})
+    assert isinstance(following, Following)
+    assert held.entered.wait(30)  # packaged; planning when the process dies
+
+    with services.db.transaction() as tx:
+        worker_repo.beat(tx, dying.worker_id, 0)  # its last beat was long ago: it died
+    assert services.tasks.heartbeat() == [following.task_id]
+    held.release(RuntimeError("the process is gone"))  # nothing after this point happens
+    runs.join(30)
+
+    failed = services.tasks.show(prod, following.task_id)
+    assert failed.status is TaskStatus.FAILED
+    assert "stopped before it finished" in failed.message
+    assert failed.result is None
+    assert services.route_plans.waiting_plan(scope, "test-prod") is None
+    assert services.promotions.history(scope, "test-prod") == []
+    monkeypatch.undo()
+    again = services.route_plans.plan(scope, "test-prod", {})
+    assert again.plan is not None
+    assert again.package.promotion is not None
+    assert again.package.promotion.jobs == 1
+    assert again.package.promotion.since is None  # the whole selection, as the first time
