@@ -100,3 +100,69 @@ def test_applying_another_plan_id_is_refused(api: SignedClient) -> None:
     answer = api.call("POST", f"/routes/test-prod/plans/{'0' * 32}/apply")
     assert_error(answer, "DLF.9015", "is not the plan of promotion", "of route 'test-prod'")
     assert api.call("GET", "/routes/test-prod/promotions").json()["promotions"] == []
+
+
+ASYNC = {"Prefer": "respond-async"}
+AT_ONCE = {"Prefer": "respond-async, wait=0"}
+"""No budget: the promotion is a task however quick it is (what a long one becomes)."""
+
+
+def test_a_quick_plan_asked_to_respond_async_answers_as_without_the_header(
+    api: SignedClient,
+) -> None:
+    prod = _route(api)
+    answer = api.call("POST", "/routes/test-prod/plans", {}, extra_headers=ASYNC)
+    assert answer.status_code == 200, answer.text
+    planned = answer.json()
+    assert "Preference-Applied" not in answer.headers
+    assert planned["promotion"]["jobs"] == 1
+    assert planned["plan"]["planId"]
+    assert set(planned) == set(_plan(api))  # the same answer (the next plan carries the same)
+    tasks = api.call("GET", "/system-tasks", query={"kind": "promotion"}, workspace=prod).json()
+    assert [t["status"] for t in tasks["tasks"]] == ["SUCCESSFUL"]
+
+
+def test_a_plan_past_its_budget_answers_its_task_which_names_the_plan(api: SignedClient) -> None:
+    prod = _route(api)
+    started = api.call("POST", "/routes/test-prod/plans", {}, extra_headers=AT_ONCE)
+    assert started.status_code == 202, started.text
+    assert started.headers["Preference-Applied"] == "respond-async"
+    assert started.json()["workspace"] == prod
+    task = wait_task(api, started.json()["taskId"], prod)
+    assert (task["kind"], task["status"]) == ("promotion", "SUCCESSFUL"), task
+    result = task["result"]
+    assert result["route"] == "test-prod"
+    assert result["planningTaskId"] is None
+    kept = api.call("GET", f"/routes/test-prod/plans/{result['planId']}")
+    assert kept.status_code == 200, kept.text
+    assert kept.json()["promotion"]["id"] == result["promotionId"]
+    assert kept.json()["plan"]["planId"] == result["planId"]
+    applied = api.call("POST", f"/routes/test-prod/plans/{result['planId']}/apply")
+    assert applied.status_code == 200, applied.text
+    assert wait_task(api, applied.json()["taskId"], prod)["status"] == "SUCCESSFUL"
+
+
+def test_a_promotion_refused_past_its_budget_fails_its_task_with_the_envelopes_fields(
+    api: SignedClient,
+) -> None:
+    prod = _route(api)
+    started = api.call(
+        "POST", "/routes/test-prod/plans", {"path": "upload://x/y.zip"}, extra_headers=AT_ONCE
+    )
+    assert started.status_code == 202, started.text
+    task = wait_task(api, started.json()["taskId"], prod)
+    assert task["status"] == "FAILED"
+    assert task["result"]["errorCode"] == INVALID
+    assert task["result"]["remedy"]
+    assert "takes its packages from workspace 'default'" in task["message"]
+    assert api.call("GET", "/routes/test-prod/promotions").json()["promotions"] == []
+
+
+def test_bad_overrides_asked_to_respond_async_are_refused_at_once(api: SignedClient) -> None:
+    prod = _route(api)
+    answer = api.call(
+        "POST", "/routes/test-prod/plans", {"mode": "SOMETIMES"}, extra_headers=AT_ONCE
+    )
+    assert_error(answer, INVALID, "mode must be one of")
+    tasks = api.call("GET", "/system-tasks", query={"kind": "promotion"}, workspace=prod).json()
+    assert tasks["tasks"] == []
