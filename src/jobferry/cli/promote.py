@@ -38,6 +38,7 @@ from jobferry.cli.import_options import said_setting, settings_given
 from jobferry.cli.output import mapping, moment
 from jobferry.cli.planview import show_plan
 from jobferry.cli.planwork import already_held, has_changes, nothing_done, pending
+from jobferry.cli.promotion_task import planned_promotion
 from jobferry.cli.route_history import (
     PROMOTED_MEANWHILE,
     carried_text,
@@ -147,7 +148,7 @@ def promote_command(
     if in_file is not None:
         s, body["path"] = _carried_in(ctx, s, name, in_file)
     try:
-        planned = mapping(s.client().call("POST", f"/routes/{segment(name)}/plans", body))
+        planned = planned_promotion(ctx, s, name, body)
     except ApiError as exc:
         if in_file is None or exc.body.get("rule") != "route.repeated":
             raise

@@ -72,14 +72,18 @@ def follow_import(s: Session, task_id: str) -> dict[str, Any]:
         raise lost_while_following(s, task_id, "import", lost, rollback=True) from None
 
 
-def follow_accepted(s: Session, task_id: str, what: str) -> dict[str, Any]:
+def follow_accepted(
+    s: Session, task_id: str, what: str, *, changes: bool = True, then: str = ""
+) -> dict[str, Any]:
     """Follow the task a call answered instead of doing its work (``Prefer: respond-async``;
-    ``what`` it does: rollback, refresh) to its end: its result. A task that failed is the
-    refusal the call would have answered (:class:`ApiError`)."""
+    ``what`` it does: rollback, refresh, promotion) to its end: its result. A task that failed
+    is the refusal the call would have answered (:class:`ApiError`). Stopped following, the
+    command says that the task goes on (and ``changes`` all or nothing), and ``then`` what
+    to do once it has ended."""
     try:
-        task = _waited(s, task_id, f"Running the {what}", what)
+        task = _waited(s, task_id, f"Running the {what}", what, then=then)
     except KeyboardInterrupt:
-        raise interrupted_task(s, task_id, what, all_or_nothing=True) from None
+        raise interrupted_task(s, task_id, what, all_or_nothing=changes, then=then) from None
     except ConnectionProblemError as lost:
         raise lost_while_following(s, task_id, what, lost) from None
     result = mapping(task.get("result"))

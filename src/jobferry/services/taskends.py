@@ -109,6 +109,21 @@ class TaskEnds:
                 if wake in self._woken:
                     self._woken.remove(wake)
 
+    def block(self, count: int, seconds: float) -> None:
+        """As :meth:`wait`, on a thread of its own (one that follows another task to its
+        end), holding that thread."""
+        ended = threading.Event()
+        with self._lock:
+            if self._count != count:
+                return
+            self._woken.append(ended.set)
+        try:
+            ended.wait(seconds)
+        finally:
+            with self._lock:
+                if ended.set in self._woken:
+                    self._woken.remove(ended.set)
+
 
 def _wake(loop: asyncio.AbstractEventLoop, ended: asyncio.Event) -> None:
     """Set ``ended`` on its loop, from any thread (nothing when the loop is closed: nobody

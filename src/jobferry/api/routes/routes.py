@@ -142,9 +142,10 @@ def record_promotion(
     description="With Prefer: respond-async (optionally wait=SECONDS, at most 30; 10 by "
     "default), the promotion runs as a task of the route's target workspace: the call answers "
     "as without the header when it ends within that time, else 202 with the task, whose result "
-    "names the promotion (promotionId), its plan (planId, for GET …/plans/{plan_id}) or the "
-    "task planning it (planningTaskId), or, with promotionId null, that nothing changed "
-    "(source, since); a refused promotion fails the task with the refusal's errorCode.",
+    "names the promotion (promotionId) and its plan (planId, for GET …/plans/{plan_id}; a "
+    "large package's planning task, planningTaskId, has ended too), or, with promotionId null, "
+    "that nothing changed (source, since); a refused promotion fails the task with the "
+    "refusal's errorCode and the envelope's other fields.",
     openapi_extra=body_doc(
         '{"sameNamePolicy", "propagateDeletes", "onDrift", "scheduling", "mode", "profile": '
         "this run's settings over the route's (each optional); \"path\": a package carried "

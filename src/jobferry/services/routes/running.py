@@ -9,9 +9,9 @@ that can follow a task says so (``Prefer: respond-async``: ``jobferry promote``,
 server). The call waits for the work up to a budget (:data:`BUDGET`, or the header's
 ``wait=SECONDS`` up to :data:`MAX_WAIT`) and answers what the work answered when it ended in
 time, the answer of a call without the header; past it, the task (:class:`Following`), which
-ends with where the promotion stands (:func:`plan_result`: its plan id, or the task planning
-a large package) or fails with the refusal the call would have answered. A call without the
-header runs as it always did, within the request.
+ends with where the promotion stands (:func:`plan_result`: its plan id, once the task planning
+a large package has ended too) or fails with the refusal the call would have answered. A call
+without the header runs as it always did, within the request.
 
 A server stopped mid-work cannot end its task: the dead-task rules of ``TaskService`` fail it
 (the next process alone on the database at its start, or the heartbeat of another) saying the
@@ -32,6 +32,7 @@ from jobferry.errors import JobferryError
 from jobferry.services.context import Scope
 from jobferry.services.routes.plans import RoutePlans
 from jobferry.services.routes.records import RoutePackage, RoutePlan
+from jobferry.services.taskends import ELSEWHERE
 from jobferry.services.tasks import TaskService, refusal_result
 
 log = logging.getLogger("jobferry.tasks")
@@ -122,7 +123,7 @@ class PromotionRuns:
         outcome: _Outcome[Made] = _Outcome()
         thread = threading.Thread(
             target=self._work,
-            args=(task_id, work, outcome),
+            args=(where, task_id, work, outcome),
             name=f"jobferry-promotion-{task_id[:8]}",
             daemon=True,
         )
@@ -135,6 +136,7 @@ class PromotionRuns:
 
     def _work(
         self,
+        where: Scope,
         task_id: str,
         work: Callable[[], Made],
         outcome: _Outcome[Made],
@@ -145,10 +147,13 @@ class PromotionRuns:
             with self.tasks.db.patient():  # nobody waits on its writes past the budget
                 self.tasks.advance(task_id, 0, "Bringing the source up to date and packaging.")
                 outcome.value = done = work()
-            message, result = plan_result(done)
-            self.tasks.finish(task_id, TaskStatus.SUCCESSFUL, message, result=result)
-            if isinstance(done, RoutePlan) and done.planning_task is not None:
+            status, (message, result) = TaskStatus.SUCCESSFUL, plan_result(done)
+            planning = done.planning_task if isinstance(done, RoutePlan) else None
+            if planning is not None:  # a large package: the call answers that task at once
                 self.queued()
+                outcome.done.set()
+                status, message, result = self._planned_by(where, task_id, planning, result)
+            self.tasks.finish(task_id, status, message, result=result)
         except JobferryError as exc:
             outcome.error = exc
             kept = tuple(key for key in exc.envelope() if key not in ("error_code", "error_msg"))
@@ -164,6 +169,28 @@ class PromotionRuns:
             outcome.done.set()
             self._running.discard(threading.current_thread())
 
+    def _planned_by(
+        self, where: Scope, task_id: str, planning: str, result: dict[str, Any]
+    ) -> tuple[TaskStatus, str, dict[str, Any]]:
+        """Follow task ``planning`` (a large package's plan) to its end, its progress said as
+        this task's: the promotion ends with its plan's id, or fails as it failed."""
+        ends = self.tasks.ends
+        while True:
+            count = ends.count  # before looking: an end recorded meanwhile wakes the wait
+            task = self.tasks.show(where, planning, subtasks=0)
+            if task.status is not TaskStatus.RUNNING:
+                break
+            said = f"Planning the package (task {planning}): {task.message}"
+            self.tasks.advance(task_id, task.progress, said, often=True)
+            ends.block(count, ELSEWHERE)
+        plan = task.outcome.get("plan")
+        if task.status is TaskStatus.FAILED or not isinstance(plan, dict):
+            return TaskStatus.FAILED, task.message, {**task.outcome, **result}
+        plan_id = str(plan["plan_id"])
+        promotion = result["promotionId"]
+        said = f"Planned promotion {promotion} of route '{result['route']}': plan {plan_id}."
+        return TaskStatus.SUCCESSFUL, said, {**result, "planId": plan_id}
+
     def join(self, seconds: float | None = None) -> None:
         """Wait for the promotions running here to end (a server stopping: their tasks end
         rather than being failed as orphans)."""
@@ -176,17 +203,20 @@ def plan_result(done: RoutePlan | RoutePackage) -> tuple[str, dict[str, Any]]:
     plan or the task planning it, and, when nothing changed, the source and since when)."""
     made = done.package if isinstance(done, RoutePlan) else done
     route, promotion = made.route.name, made.promotion
-    source = made.source
+    source, block = made.source, made.carried_from
     result: dict[str, Any] = {
         "route": route,
         "promotionId": promotion.id if promotion is not None else None,
         "planId": None,
         "planningTaskId": None,
         "since": made.since,
-        "source": None
-        if source is None
-        else {"workspaceId": source.workspace.id, "name": source.workspace.name},
+        "source": None,
     }
+    if source is not None:
+        result["source"] = {"workspaceId": source.workspace.id, "name": source.workspace.name}
+    elif block is not None:  # cut on another server
+        cut = {"workspaceId": block.source_workspace_id, "name": block.source_workspace}
+        result["source"] = {**cut, "carried": True}
     if promotion is None:
         where = f"workspace '{source.workspace.name}'" if source is not None else "the source"
         return f"Nothing changed in {where} to promote along route '{route}'.", result
@@ -198,9 +228,5 @@ def plan_result(done: RoutePlan | RoutePackage) -> tuple[str, dict[str, Any]]:
         )
     if isinstance(done, RoutePlan) and done.planning_task is not None:
         result["planningTaskId"] = done.planning_task
-        return (
-            f"Packaged promotion {promotion.id} of route '{route}'; task "
-            f"{done.planning_task} plans it.",
-            result,
-        )
+        return f"Packaged promotion {promotion.id} of route '{route}'.", result
     return f"Packaged promotion {promotion.id} of route '{route}'.", result

@@ -17,6 +17,7 @@ from jobferry.domain.enums import TaskKind, TaskStatus
 from jobferry.errors import InvalidRequestError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.services.importing import service as importing_service
 from jobferry.services.routes.records import RoutePackage, RoutePlan
 from jobferry.services.routes.running import Following, PromotionRuns
 from jobferry.services.tasks import TaskService
@@ -242,3 +243,30 @@ def test_a_server_stopped_mid_plan_leaves_no_plan_and_its_task_failed_saying_why
     assert again.package.promotion is not None
     assert again.package.promotion.jobs == 1
     assert again.package.promotion.since is None  # the whole selection, as the first time
+
+
+def test_a_large_packages_promotion_ends_with_the_plan_its_planning_task_made(
+    api: SignedClient, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scope, prod = _route(api, services)
+    monkeypatch.setattr(importing_service, "PLAN_SYNC_MAX_OBJECTS", 0)  # every package: large
+
+    def run_planning() -> None:  # what the task runner's kick does
+        claimed = services.tasks.claim((TaskKind.PLAN,))
+        assert claimed is not None
+        services.imports.run(services.imports.resume(claimed))
+
+    runs = PromotionRuns(services.route_plans, services.tasks, queued=run_planning)
+    following = runs.plan(scope, "test-prod", {}, wait=0)
+    assert isinstance(following, Following)
+    runs.join(30)
+
+    done = services.tasks.show(prod, following.task_id)
+    assert done.status is TaskStatus.SUCCESSFUL, done.message
+    assert done.result is not None
+    assert done.result["planningTaskId"] is not None
+    plan_id = done.result["planId"]
+    assert plan_id == services.route_plans.waiting_plan(scope, "test-prod")
+    assert done.message.endswith(f": plan {plan_id}.")
+    planning = services.tasks.show(prod, done.result["planningTaskId"])
+    assert (planning.kind, planning.status) == (TaskKind.PLAN, TaskStatus.SUCCESSFUL)
