@@ -34,6 +34,7 @@ from jobferry.console.route_form import (
     selection_words,
     versions_changed,
 )
+from jobferry.console.tasks import promotion_task_url
 from jobferry.console.web import (
     FormDep,
     MissingPageError,
@@ -56,6 +57,7 @@ from jobferry.errors import (
 )
 from jobferry.services.context import WRITERS
 from jobferry.services.routes.records import Promotion
+from jobferry.services.routes.running import Following
 from jobferry.services.routes.service import RouteVersion
 
 router = APIRouter()
@@ -388,8 +390,8 @@ def _nothing_changed(source: str, since: int | None) -> str:
 
 @router.post("/w/{workspace_id}/routes/{name}/promote")
 def promote(page: PageDep, form: FormDep, name: str) -> Response:
-    """Package what changed in the source since the last promotion and open that package's
-    plan in the target workspace, with the route's settings; or say that nothing changed."""
+    """Package what changed in the source since the last promotion and open its plan in the
+    target (past the budget, from its task's page), with the route's settings; or say so."""
     found = page.services.routes.get(page.scope, name)
     try:
         if found.route.source.carried or found.route.target.carried:
@@ -398,9 +400,11 @@ def promote(page: PageDep, form: FormDep, name: str) -> Response:
                 "promote --out / --in.",
                 route=name,
             )
-        made = page.services.promotions.package(page.scope, name)
+        made = page.services.promotion_runs.package(page.scope, name)
     except JobferryError as exc:
         return _route_page(page, found, error=said(exc), status_code=exc.status)
+    if isinstance(made, Following):  # a source refreshed from its remote first, say
+        return redirect(promotion_task_url(page, made))
     if made.promotion is None or made.source is None or made.target is None:
         source = made.source.workspace.name if made.source is not None else "?"
         message = _nothing_changed(source, made.since)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
@@ -14,11 +15,21 @@ from jobferry.console.fixes import console_problems, said, task_refused, without
 from jobferry.console.missing import TASKS, looked_up
 from jobferry.console.plans import task_plan
 from jobferry.console.remotes import refresh_failed
-from jobferry.console.web import FormDep, Page, PageContext, PageDep, QueryInt, redirect, render
+from jobferry.console.web import (
+    FormDep,
+    Page,
+    PageContext,
+    PageDep,
+    QueryInt,
+    base_of,
+    redirect,
+    render,
+)
 from jobferry.domain.enums import TaskKind, TaskStatus
 from jobferry.errors import JobferryError
 from jobferry.services.importing.delivery import RolledBack
 from jobferry.services.importing.plan import Plan
+from jobferry.services.routes.running import Following
 from jobferry.services.taskends import MAX_WAIT
 from jobferry.services.taskviews import Task, TaskList
 from jobferry.settings import OffsetMode
@@ -93,7 +104,7 @@ def _said(task: Task) -> str:
         return task.message
     if task.kind is TaskKind.REFRESH:
         return refresh_failed(task.message, task.outcome)
-    if task.kind is TaskKind.ROLLBACK:
+    if task.kind in (TaskKind.ROLLBACK, TaskKind.PROMOTION):
         return task_refused(task.message, task.outcome)
     return task.message
 
@@ -105,6 +116,7 @@ KINDS = (
     (TaskKind.EXPORT, "Exports"),
     (TaskKind.ROLLBACK, "Rollbacks"),
     (TaskKind.REFRESH, "Refreshes"),
+    (TaskKind.PROMOTION, "Promotions"),
     (TaskKind.CONNECTIONS, "Connection imports"),
 )
 """The kinds the task list filters by, as it names them."""
@@ -193,11 +205,40 @@ def tasks_page(
 
 
 @router.get("/w/{workspace_id}/tasks/{task_id}")
-def task_page(page: PageDep, task_id: str, offset: QueryInt = 0, undone: QueryInt = 0) -> Response:
+def task_page(
+    page: PageDep, task_id: str, offset: QueryInt = 0, undone: QueryInt = 0, then: str = ""
+) -> Response:
     """A task with its progress bar (polled while it runs), result, and a page of its
-    subtasks (``offset``: where the page starts) or of what a rollback undid (``undone``)."""
+    subtasks (``offset``: where the page starts) or of what a rollback undid (``undone``).
+    ``then=plan`` (*Promote now* past its budget): once the promotion's package is made, the
+    page opens its plan step."""
     with looked_up(page, TASKS):
+        if then == "plan":
+            ready = promotion_plan_url(
+                page, page.services.tasks.show(page.scope, task_id, subtasks=0)
+            )
+            if ready:
+                return redirect(ready)
         return _task_view(page, task_id, offset=offset, undone=undone)
+
+
+def promotion_task_url(page: Page, following: Following) -> str:
+    """The page of a promotion's task (of the route's target workspace), which opens the
+    plan step once the task has made the promotion's package."""
+    where = f"{base_of(page.request)}/w/{following.workspace_id}"
+    return f"{where}/tasks/{following.task_id}?then=plan"
+
+
+def promotion_plan_url(page: Page, task: Task) -> str:
+    """Where a promotion task that made its package goes on: the plan step of the import
+    wizard of the route's target ('' for another task, or one that made none)."""
+    promotion = task.outcome.get("promotionId")
+    if task.kind is not TaskKind.PROMOTION or task.status is not TaskStatus.SUCCESSFUL:
+        return ""
+    if not promotion:
+        return ""
+    route = quote(str(task.outcome.get("route")), safe="")
+    return page.url(f"/routes/{route}/promotions/{promotion}")
 
 
 ROWS_PAGE = 100
@@ -278,6 +319,8 @@ class TaskContext(PageContext):
     rollback: RolledBack | None
     undone: Listing
     error: str
+    plan_step: str = ""
+    """A promotion task's package, once made: its plan step (``promotion_plan_url``)."""
 
 
 def _task_view(
@@ -309,6 +352,7 @@ def _task_view(
         rollback=rollback,
         undone=undone_listing(rollback, undone),
         error=error,
+        plan_step=promotion_plan_url(page, task),
     )
     return render(page.request, context, status_code=status_code)
 
