@@ -36,6 +36,10 @@ from jobferry.storage import Tx
 from jobferry.storage.importing.workset import Workset
 from jobferry.storage.records import WorkspaceRecord
 
+Told = Callable[[int, str, bool], None]
+"""How bringing a workspace up to date says how far it got: progress (0–100), message, and
+whether it is said often (a refresh's ``Said``)."""
+
 
 @dataclass(frozen=True)
 class Found:
@@ -192,9 +196,10 @@ class Delivery(Protocol):
         against it is made: then the plan runs as a task, not within the request."""
         ...
 
-    def catch_up(self, scope: Scope) -> None:
+    def catch_up(self, scope: Scope, said: Told | None = None) -> None:
         """Bring the workspace up to date with its truth (a remote's shadow: refreshed from
-        the remote); called, when it is :meth:`stale`, before an import or dry run plans."""
+        the remote); called, when it is :meth:`stale`, before an import or dry run plans
+        (``said``: told how far it got, for the task that waits on it)."""
         ...
 
     def run_import(self, job: PreparedImport, attempt: Attempt) -> int:
@@ -245,7 +250,7 @@ class LocalDelivery:
         """Never: the workspace is its own truth."""
         return False
 
-    def catch_up(self, scope: Scope) -> None:
+    def catch_up(self, scope: Scope, said: Told | None = None) -> None:
         """Nothing to do."""
 
     def plan_problems(

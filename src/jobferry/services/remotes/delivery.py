@@ -21,6 +21,7 @@ from jobferry.services.importing.delivery import (
     PreparedImport,
     Rollback,
     RolledBack,
+    Told,
 )
 from jobferry.services.importing.model import Record
 from jobferry.services.importing.request import ImportRequest
@@ -63,11 +64,11 @@ class RemoteDelivery:
             return False
         return now_ms() - last.at >= self.refresh_seconds * 1000
 
-    def catch_up(self, scope: Scope) -> None:
+    def catch_up(self, scope: Scope, said: Told | None = None) -> None:
         """Refresh the shadow from the remote (in bulk, as ``remotes refresh``)."""
         remote, _ = self._last(scope)
         if remote is not None:
-            self.pushes.remotes.refresh(scope.actor, remote.name)
+            self.pushes.remotes.refresh(scope.actor, remote.name, said)
 
     def plan_problems(
         self, scope: Scope, request: ImportRequest, workset: Workset, package: str

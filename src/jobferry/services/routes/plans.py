@@ -30,7 +30,7 @@ from jobferry.errors import (
 )
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.definitions.documents import dump, load
-from jobferry.services.importing.delivery import PreparedImport
+from jobferry.services.importing.delivery import PreparedImport, Told
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.service import ImportService
 from jobferry.services.routes.approvals import require_route_approvals
@@ -66,21 +66,30 @@ class RoutePlans:
     imports: ImportService
 
     def plan(
-        self, scope: Scope, name: str, overrides: Mapping[str, object], path: str | None = None
+        self,
+        scope: Scope,
+        name: str,
+        overrides: Mapping[str, object],
+        path: str | None = None,
+        said: Told | None = None,
     ) -> RoutePlan:
         """Package what changed in the route's source (``path``: take in the package carried
         to this server for it) and plan it with the route's settings, ``overrides`` (wire keys)
         on top. A large package, or a target to bring up to date first, is planned by a task
-        (``RoutePlan.planning_task``). Bad overrides are refused before anything is made."""
+        (``RoutePlan.planning_task``). Bad overrides are refused before anything is made.
+        ``said``: told how far it got (a source's refresh, then the plan: at 100)."""
         route = self.promotions.routes.get(scope, name).route
         _overridden(route.settings, overrides, name)
         if path is not None:
             made = self.promotions.carry_in(scope, name, path)
         else:
-            made = self.promotions.package(scope, name)
+            made = self.promotions.package(scope, name, said=said)
         settings = _overridden(made.route.settings, overrides, name)
         if made.promotion is None or made.target is None:
             return RoutePlan(made, settings, None, None)
+        if said is not None:
+            into = made.target.workspace.name
+            said(100, f"Planning the package into workspace '{into}'.", False)
         request = ImportRequest(made.promotion.package_path).with_settings(settings)
         return self._planned(made, request)
 

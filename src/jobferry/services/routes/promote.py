@@ -39,7 +39,7 @@ from jobferry.services.accounts.service import AccountService
 from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.definitions.documents import load
 from jobferry.services.downloads import DownloadService
-from jobferry.services.importing.delivery import Deliveries
+from jobferry.services.importing.delivery import Deliveries, Told
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.uploads import PackageSource
 from jobferry.services.remotes.basis import ShadowBasis, snapshot_refresh
@@ -99,13 +99,18 @@ class RoutePromotions:
         self.cutter = RouteCutter(self.db, self.keys, self.settings.export_workspace_max_jobs)
 
     def package(
-        self, scope: Scope, name: str, full: bool = False, out: bool = False
+        self,
+        scope: Scope,
+        name: str,
+        full: bool = False,
+        out: bool = False,
+        said: Told | None = None,
     ) -> RoutePackage:
         """The route's package of changes (see the module docstring), kept in the target; for
         a target on another server, kept in the source's download center (``full``: every
         selected job, whatever was carried out before); ``out`` for a target that is a
         remote's shadow: the package is carried to the remote's side, with its basis
-        (:meth:`_carry_to_remote`)."""
+        (:meth:`_carry_to_remote`); ``said``: told how far the source's refresh got."""
         saved = self.routes.get(scope, name)
         route = saved.route
         if route.target.carried:
@@ -124,7 +129,7 @@ class RoutePromotions:
             )
         source.require(WRITERS, "export jobs")
         target.require(WRITERS, "import packages")
-        self._catch_up(source)
+        self._catch_up(source, said)
         cut = self._cut(scope, route, target)
         since, options = cut.deletions_since, route.import_options()
         snapshot = now_ms()
@@ -316,14 +321,14 @@ class RoutePromotions:
         """The route's ``side`` (target or source) workspace here (refused when carried)."""
         return self._scope(scope, _local(getattr(route, side), route, side), route)
 
-    def _catch_up(self, source: Scope) -> None:
+    def _catch_up(self, source: Scope, said: Told | None = None) -> None:
         """A source that is a remote's shadow is refreshed from its remote before a package is
         cut from it (as a plan into a shadow is: unless its last refresh is younger than
         ``JOBFERRY_REMOTE_REFRESH_SECONDS`` or came from a carried snapshot), so the package
         holds what changed there, renamed and deleted included."""
         delivery = self.deliveries.of(source.workspace)
         if delivery.stale(source):
-            delivery.catch_up(source)
+            delivery.catch_up(source, said)
 
     def _scope(self, scope: Scope, workspace: str, route: Route) -> Scope:
         with self.db.transaction(readonly=True) as tx:

@@ -30,6 +30,7 @@ from typing import Any, Generic, TypeVar
 from jobferry.domain.enums import TaskKind, TaskStatus
 from jobferry.errors import JobferryError
 from jobferry.services.context import Scope
+from jobferry.services.importing.delivery import Told
 from jobferry.services.routes.plans import RoutePlans
 from jobferry.services.routes.records import RoutePackage, RoutePlan
 from jobferry.services.taskends import ELSEWHERE
@@ -41,6 +42,9 @@ BUDGET = 10.0
 """How long (s) a call waits for its promotion before it answers the task instead."""
 MAX_WAIT = 30.0
 """The longest budget a call may ask (``wait=``): a reverse proxy gives up after about 60 s."""
+
+PACKAGED = 80
+"""How far (%) a promotion task says it got once its package is made and its plan begins."""
 
 T = TypeVar("T")
 Made = TypeVar("Made", RoutePlan, RoutePackage)
@@ -96,7 +100,11 @@ class PromotionRuns:
         request = {"route": name, "overrides": dict(overrides), "path": path}
         title = f"Plan the promotion along route {name}."
         return self._run(
-            where, title, request, lambda: self.plans.plan(scope, name, overrides, path), wait
+            where,
+            title,
+            request,
+            lambda said: self.plans.plan(scope, name, overrides, path, said),
+            wait,
         )
 
     def package(
@@ -108,7 +116,11 @@ class PromotionRuns:
         title = f"Package the promotion along route {name}."
         request: dict[str, Any] = {"route": name, "overrides": {}, "path": None}
         return self._run(
-            where, title, request, lambda: self.plans.promotions.package(scope, name), wait
+            where,
+            title,
+            request,
+            lambda said: self.plans.promotions.package(scope, name, said=said),
+            wait,
         )
 
     def _run(
@@ -116,7 +128,7 @@ class PromotionRuns:
         where: Scope,
         title: str,
         request: dict[str, Any],
-        work: Callable[[], Made],
+        work: Callable[[Told], Made],
         wait: float | None,
     ) -> Made | Following:
         task_id = self.tasks.create(where, TaskKind.PROMOTION, title, request)
@@ -138,7 +150,7 @@ class PromotionRuns:
         self,
         where: Scope,
         task_id: str,
-        work: Callable[[], Made],
+        work: Callable[[Told], Made],
         outcome: _Outcome[Made],
     ) -> None:
         """Run the promotion to its end, which its task records: what it made, or its
@@ -146,7 +158,7 @@ class PromotionRuns:
         try:
             with self.tasks.db.patient():  # nobody waits on its writes past the budget
                 self.tasks.advance(task_id, 0, "Bringing the source up to date and packaging.")
-                outcome.value = done = work()
+                outcome.value = done = work(self._told(task_id))
             status, (message, result) = TaskStatus.SUCCESSFUL, plan_result(done)
             planning = done.planning_task if isinstance(done, RoutePlan) else None
             if planning is not None:  # a large package: the call answers that task at once
@@ -169,6 +181,16 @@ class PromotionRuns:
             outcome.done.set()
             self._running.discard(threading.current_thread())
 
+    def _told(self, task_id: str) -> Told:
+        """How the work says how far it got, as task ``task_id``'s progress: the packaging
+        (a source's refresh) up to :data:`PACKAGED`, a planning task's own after it."""
+
+        def told(progress: int, message: str, often: bool) -> None:
+            at = min(max(progress, 0), 100) * PACKAGED // 100
+            self.tasks.advance(task_id, at, message, often=often)
+
+        return told
+
     def _planned_by(
         self, where: Scope, task_id: str, planning: str, result: dict[str, Any]
     ) -> tuple[TaskStatus, str, dict[str, Any]]:
@@ -181,7 +203,8 @@ class PromotionRuns:
             if task.status is not TaskStatus.RUNNING:
                 break
             said = f"Planning the package (task {planning}): {task.message}"
-            self.tasks.advance(task_id, task.progress, said, often=True)
+            at = PACKAGED + task.progress * (100 - PACKAGED) // 100
+            self.tasks.advance(task_id, at, said, often=True)
             ends.block(count, ELSEWHERE)
         plan = task.outcome.get("plan")
         if task.status is TaskStatus.FAILED or not isinstance(plan, dict):

@@ -22,10 +22,12 @@ from jobferry.services.routes.records import RoutePackage, RoutePlan
 from jobferry.services.routes.running import Following, PromotionRuns
 from jobferry.services.tasks import TaskService
 from jobferry.storage import workers as worker_repo
+from support.builders import make_job
 from support.clients import SignedClient
 from support.console import admin_scope
 from support.exporting import seed
 from support.importing import connected_workspace
+from support.standin import DataArtsStandin, remote_shadow
 
 ROUTE = {"source": {"workspace": "default"}, "target": {"workspace": "prod"}}
 BUDGET = 0.05
@@ -270,3 +272,47 @@ def test_a_large_packages_promotion_ends_with_the_plan_its_planning_task_made(
     assert done.message.endswith(f": plan {plan_id}.")
     planning = services.tasks.show(prod, done.result["planningTaskId"])
     assert (planning.kind, planning.status) == (TaskKind.PLAN, TaskStatus.SUCCESSFUL)
+
+
+def test_a_dataarts_promotion_says_how_far_its_refreshes_got_as_its_progress(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DataArts to DataArts: the source's refresh (read call by call) and then the target's,
+    in its planning task, are the promotion task's progress: up to 80 % while it packages,
+    the rest while the package is planned; the task ends with the plan."""
+    standin = DataArtsStandin()
+    standin.workspace.put_job(make_job("daily_sales"))
+    remote_shadow(services, standin, "prod", workspace="prod-ws")
+    remote_shadow(services, standin, "test")
+    admin = admin_scope(services)
+    route = {"source": {"workspace": "test"}, "target": {"workspace": "prod"}}
+    services.routes.put(admin, "test-prod", route)
+    said: list[tuple[str, int, str]] = []
+    advance = services.tasks.advance
+
+    def noted(task_id: str, progress: int, message: str, *, often: bool = False) -> None:
+        said.append((task_id, progress, message))
+        advance(task_id, progress, message, often=often)
+
+    monkeypatch.setattr(services.tasks, "advance", noted)
+
+    def run_planning() -> None:
+        claimed = services.tasks.claim((TaskKind.PLAN,))
+        assert claimed is not None
+        services.imports.run(services.imports.resume(claimed))
+
+    runs = PromotionRuns(services.route_plans, services.tasks, queued=run_planning)
+    following = runs.plan(admin, "test-prod", {}, wait=0)
+    assert isinstance(following, Following)
+    runs.join(30)
+
+    prod = admin_scope(services, following.workspace_id)
+    done = services.tasks.show(prod, following.task_id)
+    assert done.status is TaskStatus.SUCCESSFUL, done.message
+    assert standin.refused() == []
+    own = [(progress, message) for task, progress, message in said if task == following.task_id]
+    assert [p for p, _ in own] == sorted(p for p, _ in own)  # it never goes back
+    assert (68, "Writing what changed into shadow workspace 'test'.") in own  # 85 % of 80
+    assert (80, "Planning the package into workspace 'prod'.") in own
+    assert done.result is not None
+    assert done.result["planId"] == services.route_plans.waiting_plan(admin, "test-prod")
