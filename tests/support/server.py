@@ -110,9 +110,11 @@ class ServerProcess:
         ak: str | None = None,
         sk: str | None = None,
         api: str = "v1",
+        extra_headers: dict[str, str] | None = None,
     ) -> requests.Response:
         """A signed call to an extension endpoint the SDK does not know (``api``: the path's
-        version segment, ``v2`` for the factory's release calls)."""
+        version segment, ``v2`` for the factory's release calls; ``extra_headers``, signed
+        with the rest: ``Prefer``)."""
         raw_path = f"/{api}/{self.project_id}{path}"
         headers = {
             "Host": self.url.removeprefix("http://"),
@@ -121,6 +123,7 @@ class ServerProcess:
         }
         if workspace:
             headers["workspace"] = workspace
+        headers.update(extra_headers or {})
         headers.update(
             self.signer.sign(method, raw_path, "", headers, body, ak or self.ak, sk or self.sk)
         )
