@@ -28,12 +28,12 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from jobferry.domain.enums import TaskKind, TaskStatus
-from jobferry.errors import JobferryError
+from jobferry.errors import JobferryError, StorageError
 from jobferry.services.context import Scope
 from jobferry.services.importing.delivery import Told
 from jobferry.services.routes.plans import RoutePlans
 from jobferry.services.routes.records import RoutePackage, RoutePlan
-from jobferry.services.taskends import ELSEWHERE
+from jobferry.services.taskends import DATABASE_LOST, ELSEWHERE
 from jobferry.services.tasks import TaskService, refusal_result
 
 log = logging.getLogger("jobferry.tasks")
@@ -165,21 +165,33 @@ class PromotionRuns:
                 self.queued()
                 outcome.done.set()
                 status, message, result = self._planned_by(where, task_id, planning, result)
-            self.tasks.finish(task_id, status, message, result=result)
+            self._end(task_id, status, message, result)
+        except StorageError as lost:  # the database went away: its end waits for it too
+            outcome.error = lost
+            self.tasks.abandon(task_id, DATABASE_LOST)
         except JobferryError as exc:
             outcome.error = exc
             kept = tuple(key for key in exc.envelope() if key not in ("error_code", "error_msg"))
-            result = refusal_result(exc, kept)
-            self.tasks.finish(task_id, TaskStatus.FAILED, exc.message, result=result)
+            self._end(task_id, TaskStatus.FAILED, exc.message, refusal_result(exc, kept))
         except Exception as exc:
             log.exception("promotion task %s failed", task_id)
             outcome.error = exc
             said = f"Internal error; see the server log for task {task_id}."
-            self.tasks.finish(task_id, TaskStatus.FAILED, said)
+            self._end(task_id, TaskStatus.FAILED, said, None)
         finally:
             self.tasks.ended_here(task_id)
             outcome.done.set()
             self._running.discard(threading.current_thread())
+
+    def _end(
+        self, task_id: str, status: TaskStatus, message: str, result: dict[str, Any] | None
+    ) -> None:
+        """Record the task's end; one the database cannot take now is failed as lost, which
+        this process's next heartbeat that reaches it writes (``TaskService.abandon``)."""
+        try:
+            self.tasks.finish(task_id, status, message, result=result)
+        except StorageError:
+            self.tasks.abandon(task_id, DATABASE_LOST)
 
     def _told(self, task_id: str) -> Told:
         """How the work says how far it got, as task ``task_id``'s progress: the packaging

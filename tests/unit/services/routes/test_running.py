@@ -14,12 +14,13 @@ from typing import Any
 import pytest
 
 from jobferry.domain.enums import TaskKind, TaskStatus
-from jobferry.errors import InvalidRequestError
+from jobferry.errors import InvalidRequestError, StorageError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.importing import service as importing_service
 from jobferry.services.routes.records import RoutePackage, RoutePlan
 from jobferry.services.routes.running import Following, PromotionRuns
+from jobferry.services.taskends import DATABASE_LOST
 from jobferry.services.tasks import TaskService
 from jobferry.storage import workers as worker_repo
 from support.builders import make_job
@@ -316,3 +317,20 @@ def test_a_dataarts_promotion_says_how_far_its_refreshes_got_as_its_progress(
     assert (80, "Planning the package into workspace 'prod'.") in own
     assert done.result is not None
     assert done.result["planId"] == services.route_plans.waiting_plan(admin, "test-prod")
+
+
+def test_a_promotion_whose_database_went_away_fails_saying_so(
+    api: SignedClient, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scope, prod = _route(api, services)
+    held = _held_packaging(services, monkeypatch)
+    runs = _runs(services)
+    following = runs.plan(scope, "test-prod", {})
+    assert isinstance(following, Following)
+
+    held.release(StorageError("The database cannot be reached."))
+    runs.join(30)
+
+    failed = services.tasks.show(prod, following.task_id)
+    assert failed.status is TaskStatus.FAILED
+    assert failed.message == DATABASE_LOST
