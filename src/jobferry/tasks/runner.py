@@ -31,7 +31,6 @@ from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.routes.plans import Applied
 from jobferry.services.routes.records import RoutePlan
-from jobferry.services.routes.running import Following
 from jobferry.services.support.scratch import remove_own_scratch, sweep_scratch
 from jobferry.services.taskends import DATABASE_LOST
 from jobferry.services.tasks import ClaimedTask, QueuedTask
@@ -269,21 +268,6 @@ class TaskRunner:
         """The plan of a route's promotion (``RoutePlans.plan``), its planning task started."""
         planned = self.services.route_plans.plan(scope, name, overrides, path)
         if planned.planning_task is not None:
-            self.kick(queued_here=True)
-        return planned
-
-    def plan_promotion_within(
-        self,
-        scope: Scope,
-        name: str,
-        overrides: Mapping[str, object],
-        path: str | None = None,
-        wait: float | None = None,
-    ) -> RoutePlan | Following:
-        """The plan of a route's promotion when it is made within the budget (``wait``), else
-        the task it goes on as (``PromotionRuns.plan``); its planning task started."""
-        planned = self.services.promotion_runs.plan(scope, name, overrides, path, wait=wait)
-        if isinstance(planned, RoutePlan) and planned.planning_task is not None:
             self.kick(queued_here=True)
         return planned
 

@@ -162,13 +162,14 @@ def plan_promotion(
     path = body.pop("path", None)
     if path is not None and (not isinstance(path, str) or not path):
         raise _no_package_path()
-    runner = runner_of(request)
     if not prefers_async(prefer):
-        return json(route_plan_view(runner.plan_promotion(scope, name, body, path)))
-    planned = runner.plan_promotion_within(scope, name, body, path, preferred_wait(prefer))
-    if isinstance(planned, Following):
-        return accepted({"taskId": planned.task_id, "workspace": planned.workspace_id})
-    return json(route_plan_view(planned))
+        return json(route_plan_view(runner_of(request).plan_promotion(scope, name, body, path)))
+    # A planning task it queues is handed to the task threads by the runs (``queued``).
+    runs = services_of(request).promotion_runs
+    made = runs.plan(scope, name, body, path, wait=preferred_wait(prefer))
+    if isinstance(made, Following):
+        return accepted({"taskId": made.task_id, "workspace": made.workspace_id})
+    return json(route_plan_view(made))
 
 
 @router.get(
