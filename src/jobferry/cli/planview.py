@@ -200,6 +200,7 @@ def show_plan(
     for obj in shown:
         if obj.get("diff") or obj.get("schedule") or obj.get("driftDiff"):
             _object_details(out, obj)
+    _notes_left_out(out, plan, shown, route is None, command)
     _paused(out, objects)
     _jobs(out, plan, "referencesRewritten", "referencesRewrittenTotal", REWRITTEN)
     _jobs(out, plan, "descriptionsNotSent", "descriptionsNotSentTotal", UNSENT)
@@ -235,6 +236,31 @@ def _more(out: Output, plan: dict[str, Any], shown: int, listable: bool, command
         f"Showing {shown} of {total} objects, those to change first (the summary below "
         f"counts them all){every_one}.",
         style="dim",
+    )
+
+
+def _noted(obj: dict[str, Any]) -> bool:
+    return any(mapping(move).get("note") for move in obj.get("schedule") or [])
+
+
+def _notes_left_out(
+    out: Output, plan: dict[str, Any], shown: list[dict[str, Any]], listable: bool, command: str
+) -> None:
+    """How many objects past the summarised ones have a schedule note (a firing in the hour a
+    daylight-saving change skips or repeats): a move of 2,000 jobs showed the notes of its
+    first 40 and said nothing of the rest. The plan lists its first objects (changes first);
+    past them the count is a lower bound."""
+    objects = plan.get("objects") or []
+    listed = {id(obj) for obj in shown}
+    noted = sum(1 for obj in objects if id(obj) not in listed and _noted(obj))
+    if not noted:
+        return
+    total = plan.get("objectsTotal")
+    at_least = "At least " if isinstance(total, int) and total > len(objects) else ""
+    every_one = f"; jobferry {command} … --all-objects shows them" if listable else ""
+    out.line(
+        f"{at_least}{noted} more object(s) not shown have a schedule note{every_one}.",
+        style="yellow",
     )
 
 

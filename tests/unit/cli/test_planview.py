@@ -3,7 +3,10 @@ said in words."""
 
 from __future__ import annotations
 
-from jobferry.cli.planview import change_line
+import pytest
+
+from jobferry.cli.output import Output
+from jobferry.cli.planview import SCREENFUL, change_line, show_plan
 
 
 def test_a_change_says_where_it_comes_from_in_words() -> None:
@@ -28,3 +31,25 @@ def test_what_a_plan_leaves_pending_says_deletions_apart_from_writes() -> None:
         "3 object(s) to write, 1 to delete"
     )
     assert pending({"summary": {"UNCHANGED": 4}}) is None
+
+
+def test_a_summarised_plan_counts_the_schedule_notes_it_does_not_show(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A move of many jobs into a zone with daylight saving showed the notes of the first 40
+    and said nothing of the rest."""
+    note = {"field": "cron", "mode": "keepWallClock", "note": "02:30 is skipped on 2027-03-28"}
+    objects = [
+        {"action": "OVERWRITE", "kind": "job", "name": f"job_{i:03}", "schedule": [note]}
+        for i in range(SCREENFUL + 7)
+    ] + [{"action": "UNCHANGED", "kind": "job", "name": "still"}]
+    plan = {"planId": "p1", "objects": objects, "summary": {"OVERWRITE": SCREENFUL + 7}}
+    show_plan(Output(False), plan, command="import")
+    out = capsys.readouterr().out
+    assert out.count("note: 02:30 is skipped") == SCREENFUL
+    assert "7 more object(s) not shown have a schedule note; jobferry import … --all-objects" in out
+    show_plan(Output(False), {**plan, "objectsTotal": 5000}, route="nightly")
+    out = capsys.readouterr().out
+    assert "At least 7 more object(s) not shown have a schedule note." in out
+    show_plan(Output(False), plan, every=True)
+    assert "not shown" not in capsys.readouterr().out
