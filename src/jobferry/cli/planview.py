@@ -8,6 +8,7 @@ from typing import Any
 from rich.text import Text
 
 from jobferry.cli.fixes import cli_fix
+from jobferry.cli.grid import width_of
 from jobferry.cli.output import Output, mapping, to_json
 from jobferry.domain.enums import (
     PlanAction,
@@ -25,6 +26,7 @@ ACTION_STYLES: dict[str, str] = {
     PlanAction.UNCHANGED: "dim",
 }
 VALUE_WIDTH = 70
+"""Terminal columns each side of a field change takes (values past it are cut)."""
 SCREENFUL = 40
 """Past this many objects, a plan or an import's result (``cli/taskview.py``) is summarised:
 the first ones, and how many more (a plan of 2,000 jobs printed 4,022 lines, each object
@@ -43,17 +45,27 @@ def _full_text(value: Any) -> str:
     return " ".join(text.split()) if not isinstance(value, str) else repr(value)
 
 
+def _within(text: str, columns: int) -> str:
+    """The longest start of ``text`` that takes at most ``columns`` terminal columns (a Chinese
+    character takes two)."""
+    if text.isascii():
+        return text[:columns]
+    cut = Text(text)
+    cut.truncate(columns)
+    return cut.plain
+
+
 def value_text(value: Any) -> str:
-    """A diff value on one line: JSON-ish, shortened."""
+    """A diff value on one line: JSON-ish, shortened to :data:`VALUE_WIDTH` columns."""
     text = _full_text(value)
-    return text if len(text) <= VALUE_WIDTH else text[: VALUE_WIDTH - 1] + "…"
+    return text if width_of(text) <= VALUE_WIDTH else _within(text, VALUE_WIDTH - 1) + "…"
 
 
 def changed_texts(before: Any, after: Any) -> tuple[str, str]:
     """Both sides of a change on one line each. Long values are cut around where they first
     differ, so a changed suffix shows instead of two identical beginnings."""
     old, new = _full_text(before), _full_text(after)
-    if len(old) <= VALUE_WIDTH and len(new) <= VALUE_WIDTH:
+    if width_of(old) <= VALUE_WIDTH and width_of(new) <= VALUE_WIDTH:
         return old, new
     first = next(
         (i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b),
@@ -62,7 +74,7 @@ def changed_texts(before: Any, after: Any) -> tuple[str, str]:
     start = max(0, first - VALUE_WIDTH // 4)
 
     def window(text: str) -> str:
-        cut = text[start : start + VALUE_WIDTH - 2]
+        cut = _within(text[start:], VALUE_WIDTH - 2)
         return ("…" if start else "") + cut + ("…" if start + len(cut) < len(text) else "")
 
     return window(old), window(new)

@@ -53,3 +53,23 @@ def test_a_summarised_plan_counts_the_schedule_notes_it_does_not_show(
     assert "At least 7 more object(s) not shown have a schedule note." in out
     show_plan(Output(False), plan, every=True)
     assert "not shown" not in capsys.readouterr().out
+
+
+def test_a_long_chinese_value_is_cut_to_the_columns_not_the_characters() -> None:
+    """A Chinese character takes two columns: a diff of 70 of them took 140 and wrapped."""
+    from jobferry.cli.grid import width_of
+    from jobferry.cli.planview import VALUE_WIDTH, changed_texts, value_text
+
+    long = "数据开发作业" * 20
+    assert width_of(value_text(long)) <= VALUE_WIDTH
+    assert value_text(long).endswith("…")
+    old, new = changed_texts(long, long[:100] + "改" + long[101:])
+    assert width_of(old) <= VALUE_WIDTH
+    assert width_of(new) <= VALUE_WIDTH
+    assert "改" in new
+    assert old.startswith("…")
+    assert new.endswith("…")
+    ascii_old, ascii_new = changed_texts("a" * 200, "a" * 150 + "b" + "a" * 49)
+    assert len(ascii_old) <= VALUE_WIDTH
+    assert len(ascii_new) <= VALUE_WIDTH
+    assert "b" in ascii_new
