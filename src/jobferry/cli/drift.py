@@ -14,9 +14,10 @@ from typing import Any
 import typer
 from rich.text import Text
 
+from jobferry.cli.changeview import change_line
 from jobferry.cli.exits import ExitCode
 from jobferry.cli.output import Output, mapping, moment, objects_under
-from jobferry.cli.planview import SCREENFUL, change_line
+from jobferry.cli.planview import SCREENFUL
 from jobferry.cli.session import JsonOption, WorkspaceOption, session
 
 

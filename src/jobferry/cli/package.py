@@ -22,10 +22,10 @@ from typing import Annotated, Any
 
 import typer
 
+from jobferry.cli.changeview import change_line
 from jobferry.cli.exits import CliUsageError, ExitCode
 from jobferry.cli.output import Output
 from jobferry.cli.packageview import show_package
-from jobferry.cli.planview import change_line
 from jobferry.cli.session import JsonOption, session
 from jobferry.cli.verdict import keys_from_file, verdict
 from jobferry.package import signature

@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from jobferry.cli.changeview import change_line
 from jobferry.cli.exits import CliUsageError, ExitCode
 from jobferry.cli.optionsets import takes
 from jobferry.cli.output import Output
 from jobferry.cli.package import PackageArg, output_option, read, write_atomically
-from jobferry.cli.planview import change_line, problem_lines
+from jobferry.cli.planview import problem_lines
 from jobferry.cli.profile_options import (
     NO_ZONE_MOVE,
     ZoneMoveOptions,

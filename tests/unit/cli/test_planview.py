@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from jobferry.cli.changeview import change_line
 from jobferry.cli.output import Output
-from jobferry.cli.planview import SCREENFUL, change_line, show_plan
+from jobferry.cli.planview import SCREENFUL, show_plan
 
 
 def test_a_change_says_where_it_comes_from_in_words() -> None:
@@ -57,8 +58,8 @@ def test_a_summarised_plan_counts_the_schedule_notes_it_does_not_show(
 
 def test_a_long_chinese_value_is_cut_to_the_columns_not_the_characters() -> None:
     """A Chinese character takes two columns: a diff of 70 of them took 140 and wrapped."""
+    from jobferry.cli.changeview import VALUE_WIDTH, changed_texts, value_text
     from jobferry.cli.grid import width_of
-    from jobferry.cli.planview import VALUE_WIDTH, changed_texts, value_text
 
     long = "数据开发作业" * 20
     assert width_of(value_text(long)) <= VALUE_WIDTH
