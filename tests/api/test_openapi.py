@@ -78,6 +78,29 @@ def test_the_document_is_public_and_the_docs_page_runs_in_an_origin_of_its_own(
     assert "/openapi.json" in page.text
 
 
+def test_the_docs_page_loads_swagger_ui_from_this_server_and_offers_no_calls(
+    api: SignedClient,
+) -> None:
+    """An air-gapped server has no CDN: the page's script and style come from this server."""
+    page = api.client.get("/docs").text
+    assert "https://" not in page  # nothing fetched from elsewhere
+    assert '"supportedSubmitMethods": []' in page
+    for name, kind in (
+        ("swagger-ui-bundle.js", "text/javascript"),
+        ("swagger-ui.css", "text/css"),
+        ("favicon.png", "image/png"),
+    ):
+        assert f"/docs/static/{name}" in page
+        asset = api.client.get(f"/docs/static/{name}")
+        assert asset.status_code == 200, name
+        assert asset.headers["content-type"].startswith(kind)
+        assert len(asset.content) > 100
+    assert b"SwaggerUIBundle" in api.client.get("/docs/static/swagger-ui-bundle.js").content
+    other = api.client.get("/docs/static/..%2f..%2fcore.py")
+    assert other.status_code == 404
+    assert other.json()["error_code"] == "APIGW.0101"
+
+
 def test_the_document_names_the_conditions_tasks_and_remote_failures_answered(
     api: SignedClient,
 ) -> None:
