@@ -167,14 +167,30 @@ def unmarked_name(raw: bytes) -> str:
     """An entry name the zip does not mark as UTF-8. macOS (Finder's *Compress*, ``ditto``)
     writes UTF-8 without the mark, decomposed as its file system lists names (NFD): a name that
     is UTF-8 is read so, composed (NFC) as typed elsewhere, which a name in code page 437 with
-    letters beyond ASCII almost never is; any other name is read in code page 437, as the zip
-    format says (``zipfile`` reads every unmarked name so)."""
+    letters beyond ASCII almost never is. A Chinese-language Windows (its own *Compressed
+    (zipped) folder*) writes its code page, GBK, without the mark: a name that reads as GBK
+    with only wide characters (Chinese, full-width forms) past ASCII is read so. Any other
+    name is read in code page 437, as the zip format says (``zipfile`` reads every unmarked
+    name so)."""
     if raw.isascii():
         return raw.decode("ascii")
     try:
         return unicodedata.normalize("NFC", raw.decode("utf-8"))
     except UnicodeDecodeError:
-        return raw.decode("cp437")
+        pass
+    return _chinese_windows(raw) or raw.decode("cp437")
+
+
+def _chinese_windows(raw: bytes) -> str | None:
+    """``raw`` read as GBK when every character it gives past ASCII is a wide one: code page
+    437's letters (``é`` is 0x82) rarely pair into GBK's two bytes, and never into wide
+    characters only."""
+    try:
+        text = raw.decode("gbk")
+    except UnicodeDecodeError:
+        return None
+    wide = all(c.isascii() or unicodedata.east_asian_width(c) in ("W", "F") for c in text)
+    return text if wide else None
 
 
 def _zip64_sizes(

@@ -56,3 +56,31 @@ def test_a_name_that_is_not_utf8_is_read_in_code_page_437() -> None:
     data = unflagged([(b"jobs/caf\x82.job", json.dumps(make_job("cafe", nodes=[])).encode())])
     (job,) = read_package(data).objects
     assert job.path == "jobs/café.job"
+
+
+def test_names_a_chinese_windows_wrote_in_gbk_read_as_written() -> None:
+    """Windows' own *Compressed (zipped) folder* on a Chinese-language Windows writes GBK,
+    unmarked: a script named by its file took a garbled name."""
+    script = make_script("每日销售汇总")
+    del script["name"]  # named by its file
+    job = make_job("销售日报", nodes=[])
+    data = unflagged(
+        [
+            ("jobs/销售日报.job".encode("gbk"), json.dumps(job).encode()),
+            ("scripts/每日销售汇总（新）.script".encode("gbk"), json.dumps(script).encode()),
+        ]
+    )
+    read = read_package(data)
+    assert {(o.kind, o.name, o.path) for o in read.objects} == {
+        ("job", "销售日报", "jobs/销售日报.job"),
+        ("script", "每日销售汇总（新）", "scripts/每日销售汇总（新）.script"),
+    }
+
+
+def test_a_code_page_437_name_that_pairs_into_gbk_stays_code_page_437() -> None:
+    """``Résumé``'s 0x82 pairs with the next byte into a GBK character, but the name as a whole
+    does not read as GBK; ``ªí`` reads as GBK (a Greek alpha), but not as wide characters."""
+    data = unflagged([(b"jobs/R\x82sum\x82.job", json.dumps(make_job("r", nodes=[])).encode())])
+    assert read_package(data).objects[0].path == "jobs/Résumé.job"
+    data = unflagged([(b"jobs/\xa6\xa1.job", json.dumps(make_job("a", nodes=[])).encode())])
+    assert read_package(data).objects[0].path == "jobs/ªí.job"
