@@ -190,9 +190,9 @@ class Settings(BaseSettings):
         2,
         ge=0,
         le=64,
-        description="Background tasks (imports, plans, exports) one server process runs at "
-        "once; more wait queued in the database for a free thread of any process sharing it. "
-        "0: this process runs none and leaves them to the others (an API-only replica).",
+        description="Background tasks (imports, plans, exports), and apart promotions past "
+        "their budget, one server process runs at once; more wait queued in the database for "
+        "any process sharing it. 0: this process runs none and leaves them to the others.",
     )
     worker_heartbeat_seconds: int = Field(
         15,

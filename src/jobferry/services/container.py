@@ -226,7 +226,7 @@ class Services:
             routes=routes,
             promotions=promotions,
             route_plans=route_plans,
-            promotion_runs=PromotionRuns(route_plans, tasks),
+            promotion_runs=PromotionRuns(route_plans, tasks, slots=settings.task_threads),
             keys=keys,
             rollback=rollback,
             rollback_expiry=RollbackExpiry(db, settings.rollback_days),

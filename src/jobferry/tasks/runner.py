@@ -69,6 +69,7 @@ class TaskRunner:
         self._helpers: list[threading.Thread] = []
         self._claims_lost = False  # claiming failed for want of the database; said once
         services.promotion_runs.queued = lambda: self.kick(queued_here=True)
+        services.promotion_runs.slots = self.threads  # as many promotions at once as tasks
         self._kinds: dict[TaskKind, Callable[[ClaimedTask], None]] = {
             TaskKind.IMPORT: lambda task: services.imports.run(services.imports.resume(task)),
             TaskKind.PLAN: lambda task: services.imports.run(services.imports.resume(task)),
@@ -144,6 +145,7 @@ class TaskRunner:
     def _poll(self) -> None:
         while not self._stop.wait(POLL_SECONDS):
             self.kick()
+            self.services.promotion_runs.kick()  # queued while its slots were busy, or before
 
     def kick(self, *, queued_here: bool = False) -> None:
         """Have a free task thread claim queued tasks (at once, without looking first, when
@@ -291,6 +293,7 @@ class TaskRunner:
         (``housekeeping``) also removes its scratch folder. Tasks still queued stay queued for
         another process, or this one's next start."""
         self._stop.set()
+        self.services.promotion_runs.stop()
         self._pool.shutdown(wait=True)
         self.services.promotion_runs.join()
         for thread in self._helpers:

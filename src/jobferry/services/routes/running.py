@@ -13,6 +13,15 @@ ends with where the promotion stands (:func:`plan_result`: its plan id, once the
 a large package has ended too) or fails with the refusal the call would have answered. A call
 without the header runs as it always did, within the request.
 
+A process runs at most :attr:`PromotionRuns.slots` promotions at once (its task threads'
+number, ``JOBFERRY_TASK_THREADS``): a client looping past the budget would otherwise start a
+thread a call. A promotion asked while they are all busy is a queued ``promotion`` task (its
+request holds the step, the route, the overrides and the caller's workspace), run by this
+process when a slot frees (the call still waits its budget for it), or by any process's poller
+(:meth:`PromotionRuns.kick`) with a free slot: queued, it outlives a restart and runs after
+it. A process with no slots (``JOBFERRY_TASK_THREADS=0``, a process that runs no background
+work) queues every promotion asked with the header and answers its task at once.
+
 A server stopped mid-work cannot end its task: the dead-task rules of ``TaskService`` fail it
 (the next process alone on the database at its start, or the heartbeat of another) saying the
 process stopped. The work writes its plan in one transaction at its end, so a stop leaves no
@@ -23,6 +32,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -46,8 +56,12 @@ MAX_WAIT = 30.0
 PACKAGED = 80
 """How far (%) a promotion task says it got once its package is made and its plan begins."""
 
+PLAN, PACKAGE = "plan", "package"
+"""The steps a promotion task runs: ``RoutePlans.plan``, or ``RoutePromotions.package``."""
+
 T = TypeVar("T")
-Made = TypeVar("Made", RoutePlan, RoutePackage)
+Made = RoutePlan | RoutePackage
+Work = Callable[[Told], Made]
 
 
 @dataclass(frozen=True)
@@ -80,9 +94,17 @@ class PromotionRuns:
     plans: RoutePlans
     tasks: TaskService
     budget: float = BUDGET
+    slots: int = 2
+    """How many promotions this process runs at once (``JOBFERRY_TASK_THREADS``); 0: none."""
     queued: Callable[[], None] = lambda: None
     """Told when a promotion's plan queued a planning task (the task runner's kick)."""
     _running: set[threading.Thread] = field(default_factory=set, init=False, repr=False)
+    _waiting: dict[str, _Outcome[Made]] = field(default_factory=dict, init=False, repr=False)
+    """The queued promotions a call still waits for, by task id (its budget not run out)."""
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _busy: int = field(default=0, init=False, repr=False)
+    _stopping: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
+    _claims_lost: bool = field(default=False, init=False, repr=False)
 
     def plan(
         self,
@@ -97,15 +119,11 @@ class PromotionRuns:
         budget (``wait``: the caller's, at most :data:`MAX_WAIT`), else the task it goes on
         as. What the route's settings refuse is refused at once, nothing started."""
         where = self.plans.check(scope, name, overrides)
-        request = {"route": name, "overrides": dict(overrides), "path": path}
         title = f"Plan the promotion along route {name}."
-        return self._run(
-            where,
-            title,
-            request,
-            lambda said: self.plans.plan(scope, name, overrides, path, said),
-            wait,
-        )
+        request = _request(scope, PLAN, name, overrides, path)
+        done = self._run(scope, where, title, request, wait)
+        assert not isinstance(done, RoutePackage)
+        return done
 
     def package(
         self, scope: Scope, name: str, *, wait: float | None = None
@@ -114,47 +132,118 @@ class PromotionRuns:
         wizard) on a thread of its own, as :meth:`plan`."""
         where = self.plans.check(scope, name, {})
         title = f"Package the promotion along route {name}."
-        request: dict[str, Any] = {"route": name, "overrides": {}, "path": None}
-        return self._run(
-            where,
-            title,
-            request,
-            lambda said: self.plans.promotions.package(scope, name, said=said),
-            wait,
-        )
+        done = self._run(scope, where, title, _request(scope, PACKAGE, name, {}, None), wait)
+        assert not isinstance(done, RoutePlan)
+        return done
 
     def _run(
         self,
+        scope: Scope,
         where: Scope,
         title: str,
         request: dict[str, Any],
-        work: Callable[[Told], Made],
         wait: float | None,
     ) -> Made | Following:
-        task_id = self.tasks.create(where, TaskKind.PROMOTION, title, request)
+        """Start the work (or queue it when every slot is busy) and wait up to the budget."""
         outcome: _Outcome[Made] = _Outcome()
+        if self._take():
+            task_id = self.tasks.create(where, TaskKind.PROMOTION, title, request)
+            self._start(where, task_id, self._work_of(scope, request), outcome)
+        else:
+            task_id = self.tasks.enqueue(where, TaskKind.PROMOTION, title, request)
+            if not self.slots:  # another process runs it: nothing here to wait for
+                return Following(task_id, where.workspace.id)
+            with self._lock:
+                self._waiting[task_id] = outcome
+            self.kick()  # a slot may have freed meanwhile
+        budget = self.budget if wait is None else max(0.0, min(wait, MAX_WAIT))
+        ended = budget > 0 and outcome.done.wait(budget)
+        with self._lock:
+            self._waiting.pop(task_id, None)
+        if ended:
+            return outcome.answer()
+        return Following(task_id, where.workspace.id)
+
+    def _take(self) -> bool:
+        """Take a slot, if one is free (and the process is not stopping)."""
+        with self._lock:
+            if self._busy >= self.slots or self._stopping.is_set():
+                return False
+            self._busy += 1
+            return True
+
+    def _give_back(self) -> None:
+        with self._lock:
+            self._busy -= 1
+
+    def kick(self) -> None:
+        """Run queued promotions (this process's or another's, or queued before a restart)
+        while a slot is free: the ending promotions' and the task runner's poller's look."""
+        while self._take():
+            try:
+                claimed = self.tasks.claim((TaskKind.PROMOTION,))
+            except StorageError as lost:  # the poller looks again within a second
+                self._give_back()
+                if not self._claims_lost:  # one line while the database is away
+                    log.warning("claiming a queued promotion failed: %s", lost.message)
+                self._claims_lost = True
+                return
+            except BaseException:
+                self._give_back()
+                raise
+            self._claims_lost = False
+            if claimed is None:
+                self._give_back()
+                return
+            with self._lock:
+                outcome = self._waiting.pop(claimed.id, None) or _Outcome()
+            try:
+                work = self._work_of(None, claimed.request, claimed.scope)
+            except JobferryError as exc:  # e.g. the caller's workspace is gone: said, not run
+                self._give_back()
+                self._end(claimed.id, TaskStatus.FAILED, exc.message, refusal_result(exc, ()))
+                self.tasks.ended_here(claimed.id)
+                continue
+            self._start(claimed.scope, claimed.id, work, outcome)
+
+    def _work_of(
+        self, scope: Scope | None, request: Mapping[str, Any], claimed: Scope | None = None
+    ) -> Work:
+        """The work ``request`` asks, as ``scope`` (a claimed task's: its caller in the
+        workspace the call named, with the roles they hold now)."""
+        if scope is None:
+            assert claimed is not None
+            actor = claimed.actor
+            scope = self.plans.promotions.accounts.scope(
+                actor, actor.project_id, str(request["from"])
+            )
+        caller, name = scope, str(request["route"])
+        if request.get("step") == PACKAGE:
+            return lambda said: self.plans.promotions.package(caller, name, said=said)
+        overrides, path = dict(request["overrides"]), request.get("path")
+        return lambda said: self.plans.plan(caller, name, overrides, path, said)
+
+    def _start(self, where: Scope, task_id: str, work: Work, outcome: _Outcome[Made]) -> None:
+        """Run ``work`` as task ``task_id`` on a thread of its own, in a slot taken for it."""
         thread = threading.Thread(
             target=self._work,
             args=(where, task_id, work, outcome),
             name=f"jobferry-promotion-{task_id[:8]}",
             daemon=True,
         )
-        self._running.add(thread)
+        with self._lock:
+            self._running.add(thread)
         thread.start()
-        budget = self.budget if wait is None else max(0.0, min(wait, MAX_WAIT))
-        if budget > 0 and outcome.done.wait(budget):
-            return outcome.answer()
-        return Following(task_id, where.workspace.id)
 
     def _work(
         self,
         where: Scope,
         task_id: str,
-        work: Callable[[Told], Made],
+        work: Work,
         outcome: _Outcome[Made],
     ) -> None:
         """Run the promotion to its end, which its task records: what it made, or its
-        refusal."""
+        refusal; then its slot goes to the next queued promotion."""
         try:
             with self.tasks.db.patient():  # nobody waits on its writes past the budget
                 self.tasks.advance(task_id, 0, "Bringing the source up to date and packaging.")
@@ -181,7 +270,11 @@ class PromotionRuns:
         finally:
             self.tasks.ended_here(task_id)
             outcome.done.set()
-            self._running.discard(threading.current_thread())
+            with self._lock:
+                self._running.discard(threading.current_thread())
+            self._give_back()
+            if not self._stopping.is_set():
+                self.kick()
 
     def _end(
         self, task_id: str, status: TaskStatus, message: str, result: dict[str, Any] | None
@@ -226,11 +319,39 @@ class PromotionRuns:
         said = f"Planned promotion {promotion} of route '{result['route']}': plan {plan_id}."
         return TaskStatus.SUCCESSFUL, said, {**result, "planId": plan_id}
 
+    def stop(self) -> None:
+        """Start no more promotions (a server stopping): queued ones stay queued, for another
+        process or the next start."""
+        self._stopping.set()
+
     def join(self, seconds: float | None = None) -> None:
         """Wait for the promotions running here to end (a server stopping: their tasks end
-        rather than being failed as orphans)."""
-        for thread in list(self._running):
-            thread.join(seconds)
+        rather than being failed as orphans), up to ``seconds`` in all."""
+        deadline = None if seconds is None else time.monotonic() + seconds
+        while True:
+            with self._lock:
+                running = list(self._running)
+            if not running:
+                return
+            for thread in running:
+                left = None if deadline is None else max(0.0, deadline - time.monotonic())
+                thread.join(left)
+            if deadline is not None and time.monotonic() >= deadline:
+                return
+
+
+def _request(
+    scope: Scope, step: str, name: str, overrides: Mapping[str, object], path: str | None
+) -> dict[str, Any]:
+    """What a promotion task keeps of its call, enough to run it queued (``step``: a plan, or
+    the console's package; ``from``: the workspace the caller named)."""
+    return {
+        "step": step,
+        "route": name,
+        "overrides": dict(overrides),
+        "path": path,
+        "from": scope.workspace.id,
+    }
 
 
 def plan_result(done: RoutePlan | RoutePackage) -> tuple[str, dict[str, Any]]:

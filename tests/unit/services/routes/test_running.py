@@ -23,6 +23,7 @@ from jobferry.services.routes.running import Following, PromotionRuns
 from jobferry.services.taskends import DATABASE_LOST
 from jobferry.services.tasks import TaskService
 from jobferry.storage import workers as worker_repo
+from jobferry.tasks.runner import TaskRunner
 from support.builders import make_job
 from support.clients import SignedClient
 from support.console import admin_scope
@@ -334,3 +335,121 @@ def test_a_promotion_whose_database_went_away_fails_saying_so(
     failed = services.tasks.show(prod, following.task_id)
     assert failed.status is TaskStatus.FAILED
     assert failed.message == DATABASE_LOST
+
+
+class _Counted(_Held):
+    """A held step that counts how many run at once (the most seen)."""
+
+    def __init__(self, step: Callable[..., Any]) -> None:
+        super().__init__(step)
+        self._lock = threading.Lock()
+        self.now = self.most = self.calls = 0
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            self.calls += 1
+            self.now += 1
+            self.most = max(self.most, self.now)
+        try:
+            return super().__call__(*args, **kwargs)
+        finally:
+            with self._lock:
+                self.now -= 1
+
+
+def _other_process(services: Services, slots: int) -> PromotionRuns:
+    """The promotions of another server process on the same database, with ``slots``."""
+    other = Services.build(services.settings, services.db)
+    return PromotionRuns(other.route_plans, other.tasks, budget=BUDGET, slots=slots)
+
+
+def test_promotions_past_the_slots_wait_queued_and_run_as_one_frees(
+    api: SignedClient, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three clients promote past the budget on a process with one slot: one promotion runs,
+    the others are queued tasks (no thread of their own), run one after the other as the
+    slot frees; none is refused."""
+    scope, prod = _route(api, services)
+    counted = _Counted(services.promotions.package)
+    monkeypatch.setattr(services.promotions, "package", counted)
+    runs = PromotionRuns(services.route_plans, services.tasks, budget=BUDGET, slots=1)
+
+    asked = [runs.package(scope, "test-prod") for _ in range(3)]
+
+    assert all(isinstance(f, Following) for f in asked)
+    ids = [f.task_id for f in asked if isinstance(f, Following)]
+    assert counted.entered.wait(30)
+    shown = [services.tasks.show(prod, task_id) for task_id in ids]
+    assert all(t.status is TaskStatus.RUNNING for t in shown)
+    assert [t.message.startswith("Queued") for t in shown] == [False, True, True]
+    counted.release()
+    runs.join(30)
+
+    done = [services.tasks.show(prod, task_id) for task_id in ids]
+    assert [t.status for t in done] == [TaskStatus.SUCCESSFUL] * 3, [t.message for t in done]
+    assert (counted.calls, counted.most) == (3, 1)
+
+
+def test_a_queued_promotion_outlives_its_process_and_runs_in_the_next(
+    api: SignedClient, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The process stops with one promotion running and one queued: the running one is
+    failed as its process stopped (as ever); the queued one waits in the database, and the
+    next process with a free slot runs it, as the caller asked it."""
+    scope, prod = _route(api, services)
+    dying = TaskService(services.db, heartbeat_seconds=services.settings.worker_heartbeat_seconds)
+    dying.register_worker()
+    held = _held_packaging(services, monkeypatch)
+    runs = PromotionRuns(services.route_plans, dying, budget=BUDGET, slots=1)
+    running = runs.plan(scope, "test-prod", {})
+    queued = runs.plan(scope, "test-prod", {"sameNamePolicy": "SKIP"})
+    assert isinstance(running, Following)
+    assert isinstance(queued, Following)
+    assert held.entered.wait(30)
+
+    runs.stop()  # the process goes: it starts nothing more
+    with services.db.transaction() as tx:
+        worker_repo.beat(tx, dying.worker_id, 0)
+    assert services.tasks.heartbeat() == [running.task_id]
+    held.release(RuntimeError("the process is gone"))
+    runs.join(30)
+    assert services.tasks.show(prod, queued.task_id).status is TaskStatus.RUNNING
+
+    next_runs = _other_process(services, slots=1)
+    next_runs.kick()
+    next_runs.join(30)
+
+    done = services.tasks.show(prod, queued.task_id)
+    assert done.status is TaskStatus.SUCCESSFUL, done.message
+    assert done.result is not None
+    plan_id = done.result["planId"]
+    assert plan_id == services.route_plans.waiting_plan(scope, "test-prod")
+    kept = services.route_plans.kept(scope, "test-prod", plan_id)
+    assert kept.settings.same_name_policy.value == "SKIP"  # the caller's overrides, kept
+
+
+def test_a_process_without_task_threads_runs_no_promotion_and_leaves_it_queued(
+    api: SignedClient, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``JOBFERRY_TASK_THREADS=0`` (a process that runs no background work): a promotion asked
+    to go on as a task is queued at once, whatever the budget, and answered as that task;
+    a process with task threads runs it."""
+    scope, prod = _route(api, services)
+    counted = _Counted(services.promotions.package)
+    counted.release()
+    monkeypatch.setattr(services.promotions, "package", counted)
+    api_only = TaskRunner(services, threads=0)
+    assert services.promotion_runs.slots == 0
+
+    following = services.promotion_runs.plan(scope, "test-prod", {}, wait=30)
+
+    assert isinstance(following, Following)
+    assert counted.calls == 0
+    assert services.tasks.show(prod, following.task_id).message.startswith("Queued")
+    runs = _other_process(services, slots=1)
+    runs.kick()
+    runs.join(30)
+    done = services.tasks.show(prod, following.task_id)
+    assert done.status is TaskStatus.SUCCESSFUL, done.message
+    assert counted.calls == 0  # not this process's
+    api_only.shutdown()
