@@ -42,6 +42,14 @@ class Progress:
         """Where progress said beside a transaction goes on SQLite (``None`` elsewhere)."""
         self._said_at: dict[str, float] = {}
         """When progress said often was last written, per task (:data:`PROGRESS_EVERY`)."""
+        self._rest_from: dict[str, int] = {}
+        """Tasks whose first part took them to a mark (:meth:`rest_from`), by task id."""
+
+    def rest_from(self, task_id: str, mark: int) -> None:
+        """Task ``task_id`` got to ``mark`` % by a first part of its own (an import's
+        workspace brought up to date first): what it says from now on, 0–100 of the rest,
+        is said between ``mark`` and 100."""
+        self._rest_from[task_id] = mark
 
     def say(self, task_id: str, progress: int, message: str, *, often: bool = False) -> None:
         """Report ``progress`` (0–100) and ``message`` of running task ``task_id``: into its
@@ -51,6 +59,8 @@ class Progress:
         if (beside or often) and not self._due(task_id):
             return
         progress = max(0, min(progress, 100))
+        mark = self._rest_from.get(task_id, 0)
+        progress = mark + (100 - mark) * progress // 100
         if beside and not self.db.writes_side_by_side:
             if self.live is not None:
                 self.live.write(task_id, Said(progress, message, now_ms()))
@@ -79,6 +89,7 @@ class Progress:
     def forget(self, task_id: str) -> None:
         """Task ``task_id`` ended (or was failed as orphaned): what it said is dropped."""
         self._said_at.pop(task_id, None)
+        self._rest_from.pop(task_id, None)
         if self.live is not None:
             self.live.drop(task_id)
 

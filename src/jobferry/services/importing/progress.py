@@ -1,12 +1,36 @@
-"""What an import's task says as it goes, a batch at a time (progress and message): the
-objects its plan checked, then those its apply wrote. Said from inside the import's
+"""What an import's task says as it goes, a batch at a time (progress and message): how far
+bringing its workspace up to date got, the objects its plan checked, then those its apply
+wrote. Said from inside the import's
 transaction too, and written beside it (:meth:`~jobferry.services.tasks.TaskService.advance`,
 at most every half second)."""
 
 from __future__ import annotations
 
-from jobferry.services.importing.delivery import Pacing
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from jobferry.services.importing.delivery import Pacing, Told
 from jobferry.services.tasks import TaskService
+
+CAUGHT_UP = 50
+"""How far (%) a task that first brought its workspace up to date got once it did: a remote's
+shadow refreshed from its remote (minutes at tens of thousands of jobs) says how far its read
+got up to here, the plan or import after it says the rest."""
+
+
+@contextmanager
+def catching_up(tasks: TaskService, task_id: str) -> Iterator[Told]:
+    """How the task says how far bringing its workspace up to date got (the refresh's 0–100
+    said from 2 % to :data:`CAUGHT_UP`); once it did, what the task says next goes on from
+    there."""
+    tasks.advance(task_id, 2, "Bringing the workspace up to date.")
+
+    def said(done: int, message: str, often: bool) -> None:
+        done = 2 + (CAUGHT_UP - 2) * min(max(done, 0), 100) // 100
+        tasks.advance(task_id, done, message, often=often)
+
+    yield said
+    tasks.progress.rest_from(task_id, CAUGHT_UP)
 
 
 def checking(tasks: TaskService, task_id: str, total: int, until: int, planned: int) -> None:

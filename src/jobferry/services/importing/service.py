@@ -347,8 +347,8 @@ class ImportService:
         # An import naming a plan was planned on a fresh read already (its target fingerprint
         # and a push's re-read of what it touches refuse what changed since).
         if (job.request.dry_run or not job.request.plan_id) and delivery.stale(job.scope):
-            self.tasks.advance(job.task_id, 2, "Bringing the workspace up to date.")
-            delivery.catch_up(job.scope)
+            with progress.catching_up(self.tasks, job.task_id) as said:
+                delivery.catch_up(job.scope, said)
         if job.request.dry_run:
             changed = self._attempt(job, None)
         else:

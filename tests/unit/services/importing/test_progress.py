@@ -18,7 +18,9 @@ from jobferry.services.context import Scope
 from jobferry.services.importing import apply as apply_module
 from jobferry.services.importing import planner as planner_module
 from jobferry.services.importing import rollback as rollback_module
+from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.request import parse_import_request
+from jobferry.services.remotes import submitted as submitted_module
 from jobferry.storage.importing import rollbacks
 from support.builders import make_job
 from support.planning import (
@@ -28,6 +30,7 @@ from support.planning import (
     workspace,
     write_objects,
 )
+from support.standin import DataArtsStandin, remote_shadow
 
 JOBS = [f"job_{n}" for n in range(5)]
 
@@ -134,3 +137,46 @@ def test_an_import_planned_in_its_own_transaction_says_both(
     checked = [read for read in polled if read[1].startswith("Checked ")]
     assert checked[-1][0] == 40  # the plan ends where the writes begin
     assert services.tasks.show(prod, task.id).status == "SUCCESSFUL"
+
+
+def test_a_plan_into_a_stale_shadow_says_how_far_its_refresh_read_then_goes_on_from_there(
+    services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plan of a promotion into a remote's shadow refreshes the shadow first (a minute or
+    more for a large remote): its task's progress moves with the jobs the refresh read,
+    between 2 % and half way, as a refresh's own task does; the plan says the rest after."""
+    standin = DataArtsStandin()
+    names = [f"job_{n:03}" for n in range(250)]
+    for name in names:
+        standin.workspace.put_job(make_job(name))
+    shadow = remote_shadow(services, standin, "prod")  # refreshed once: 250 jobs listed
+    for name in names:  # each changed there since: the next refresh exports them all again
+        standin.workspace.edit_job(name, description="hot-fixed")
+    monkeypatch.setattr(taskprogress, "PROGRESS_EVERY", 0.0)
+    # Exports of 10 jobs, not 100: the listing runs a few exports ahead of their answers, so
+    # 250 jobs move the progress as tens of thousands do in exports of 100.
+    monkeypatch.setattr(submitted_module, "EXPORT_BATCH", 10)
+    polled: list[tuple[int, str]] = []
+    advance = services.tasks.advance
+
+    def polling(task_id: str, progress: int, message: str, *, often: bool = False) -> None:
+        advance(task_id, progress, message, often=often)
+        task = services.tasks.show(shadow, task_id, subtasks=0)
+        polled.append((task.progress, task.message))
+
+    monkeypatch.setattr(services.tasks, "advance", polling)
+    path = upload(services, shadow, package(tmp_path))
+
+    planning = services.imports.plan(shadow, parse_import_request({"path": path}))
+    assert not isinstance(planning, Plan)  # stale: a task that refreshes first
+    claimed = services.tasks.claim((TaskKind.PLAN,))
+    assert claimed is not None
+    services.imports.run(services.imports.resume(claimed))
+
+    reading = [p for p, said in polled if said.startswith("Read ")]
+    assert len(set(reading)) >= 2, polled  # it moves as the jobs are read
+    assert all(2 < p < 50 for p in reading), polled
+    assert [p for p, _ in polled] == sorted(p for p, _ in polled), polled  # never back
+    assert (2 + 48 * 85 // 100, "Writing what changed into shadow workspace 'prod'.") in polled
+    assert (50 + 50 * 5 // 100, "Reading the package.") in polled  # the plan: from half way
+    assert services.tasks.show(shadow, planning.task_id).progress == 100
