@@ -22,6 +22,7 @@ Messages name the object, the rule and the fix.
     │   ├── DatabaseBusyError         503 DLF.9504  SQLite's write lock stayed taken; PG lock wait
     │   └── SecretKeyError            503 DLF.9510  the secret key does not open the stored secrets
     ├── ObjectStoreUnavailableError   503 DLF.9505  object storage unreachable, slow or failing
+    ├── ServerStoppingError           503 DLF.9071  a call cut by its server process's stop
     ├── StoreFullError                507 DLF.9507  a store has no space left (store, writing named)
     ├── HelperStoppedError            500 DLF.0000  a package-reading helper process stopped
     ├── InvalidRequestError           400 DLF.3051  a parameter or body is invalid
@@ -265,6 +266,14 @@ class ObjectStoreUnavailableError(JobferryError):
 
     status = 503
     code = "DLF.9505"
+
+
+class ServerStoppingError(JobferryError):
+    """The server process stopped before the call ended: it waited its shutdown time
+    (``seconds``, ``JOBFERRY_SHUTDOWN_SECONDS``) for the calls in progress, then cut this one."""
+
+    status = 503
+    code = "DLF.9071"
 
 
 class StoreFullError(JobferryError):

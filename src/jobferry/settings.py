@@ -194,6 +194,13 @@ class Settings(BaseSettings):
         "their budget, one server process runs at once; more wait queued in the database for "
         "any process sharing it. 0: this process runs none and leaves them to the others.",
     )
+    shutdown_seconds: int = Field(
+        20,
+        ge=1,
+        le=3600,
+        description="How long a stopping server process (SIGTERM, Ctrl-C) waits for the calls in "
+        "progress before it cuts them, each answered 503 DLF.9071; tasks it runs still finish.",
+    )
     worker_heartbeat_seconds: int = Field(
         15,
         ge=1,

@@ -122,7 +122,7 @@ def create_app(services: Services, runner: TaskRunner) -> FastAPI:
 
     # Added first, so it runs inside the request middleware (request id, access log).
     app.add_middleware(BodyLimit, max_package_bytes=services.settings.import_max_package_bytes)
-    app.add_middleware(RequestMiddleware)
+    app.add_middleware(RequestMiddleware, stop_seconds=services.settings.shutdown_seconds)
 
     for module in ROUTERS:
         app.include_router(module.router)

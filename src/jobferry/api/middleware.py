@@ -3,10 +3,11 @@ request (``X-Request-Id``) and marks every answer not to be sniffed (``nosniff``
 unusable address (a NUL in the query, a percent-escape that is not UTF-8) before any route
 runs, answers a ``HEAD`` with its path's ``GET`` route minus the body, answers a signed read
 from memory when it can and keeps the answers of reads that may be kept (``api.fastpath``),
-and writes the access log line."""
+writes the access log line, and answers a call its server's stop cut (:func:`cut_by_stop`)."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import time
 import uuid
@@ -17,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jobferry.api.errors import address_problem, error_response, log_access
 from jobferry.api.fastpath import answer_from_memory
+from jobferry.errors import ServerStoppingError
 from jobferry.services.accounts.replays import request_writes
 
 _PREFIX = uuid.uuid4().hex[:16]
@@ -43,11 +45,36 @@ async def head_as_get(app: ASGIApp, scope: Scope, receive: Receive, send: Send) 
     await app({**scope, "method": "GET"}, receive, bodiless)
 
 
-class RequestMiddleware:
-    """Request id, query check and access log around the app."""
+def cut_by_stop(method: str, seconds: int) -> ServerStoppingError:
+    """What a call still running ``seconds`` after its server process began to stop is
+    answered: uvicorn then cancels it (``timeout_graceful_shutdown``), and the stop goes on.
+    A read changed nothing; a write's work, on a thread nothing can interrupt, may still
+    have ended before the process did."""
+    said = (
+        f"The server process stopped before this call ended: a stopping process waits "
+        f"JOBFERRY_SHUTDOWN_SECONDS ({seconds} s) for the calls in progress, then cuts them."
+    )
+    if method in ("GET", "HEAD"):
+        return ServerStoppingError(
+            f"{said} Nothing was changed.",
+            fix="Send it again: another server process answers it, or this one once started again.",
+            seconds=seconds,
+        )
+    return ServerStoppingError(
+        f"{said} What it was changing may have been done before the process ended.",
+        fix="Read what it changes before sending it again, once another server process (or "
+        "this one, started again) answers.",
+        seconds=seconds,
+    )
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class RequestMiddleware:
+    """Request id, query check and access log around the app; ``stop_seconds``: how long its
+    server waits for calls in progress as it stops (``JOBFERRY_SHUTDOWN_SECONDS``)."""
+
+    def __init__(self, app: ASGIApp, stop_seconds: int = 20) -> None:
         self.app = app
+        self.stop_seconds = stop_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -57,11 +84,12 @@ class RequestMiddleware:
         scope.setdefault("state", {})["request_id"] = rid
         started = time.perf_counter()
         status = 500  # what the catch-all handler answers if the app raises
+        answered = False
 
         async def stamped(message: Message) -> None:
-            nonlocal status
+            nonlocal status, answered
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, answered = message["status"], True
                 headers = MutableHeaders(scope=message)
                 if "x-request-id" not in headers:
                     headers["X-Request-Id"] = rid
@@ -81,5 +109,12 @@ class RequestMiddleware:
                 with request_writes():  # a busy refusal asks whether it wrote (api/auth.py)
                     if not await answer_from_memory(scope, receive, stamped, self.app):
                         await self.app(scope, receive, stamped)
+        except asyncio.CancelledError:
+            # Only uvicorn cancels a call: its server stopping, past the shutdown time. The call
+            # ends here (its thread, if any, with the process), answered rather than dropped.
+            if answered:
+                raise
+            cut = cut_by_stop(scope["method"], self.stop_seconds)
+            await error_response(request, cut)(scope, receive, stamped)
         finally:
             log_access(request, status, time.perf_counter() - started, rid)
