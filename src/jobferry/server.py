@@ -179,7 +179,7 @@ def serve(startup: Startup, settings: Settings) -> None:
         "log_level": settings.log_level,
         "log_config": log_config(settings.log_level),
         # A call still running this long after a stop began is cut (its answer: 503 DLF.9071,
-        # api/middleware.py): a sync route's thread cannot be interrupted, and uvicorn would
+        # api/stopping.py): a sync route's thread cannot be interrupted, and uvicorn would
         # otherwise wait for it however long it takes.
         "timeout_graceful_shutdown": settings.shutdown_seconds,
         **LISTENING,

@@ -42,6 +42,7 @@ from jobferry.api.routes import (
     transfer,
     unserved,
 )
+from jobferry.api.stopping import Stop
 from jobferry.api.wire import json
 from jobferry.errors import StorageError
 from jobferry.services.container import Services
@@ -102,6 +103,7 @@ def create_app(services: Services, runner: TaskRunner) -> FastAPI:
         wired.start()
         yield
         wired.shutdown()
+        app.state.stop.leave_cut_calls()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -122,7 +124,8 @@ def create_app(services: Services, runner: TaskRunner) -> FastAPI:
 
     # Added first, so it runs inside the request middleware (request id, access log).
     app.add_middleware(BodyLimit, max_package_bytes=services.settings.import_max_package_bytes)
-    app.add_middleware(RequestMiddleware, stop_seconds=services.settings.shutdown_seconds)
+    app.state.stop = stop = Stop(services.settings.shutdown_seconds)
+    app.add_middleware(RequestMiddleware, stop=stop)
 
     for module in ROUTERS:
         app.include_router(module.router)

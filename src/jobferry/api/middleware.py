@@ -3,7 +3,7 @@ request (``X-Request-Id``) and marks every answer not to be sniffed (``nosniff``
 unusable address (a NUL in the query, a percent-escape that is not UTF-8) before any route
 runs, answers a ``HEAD`` with its path's ``GET`` route minus the body, answers a signed read
 from memory when it can and keeps the answers of reads that may be kept (``api.fastpath``),
-writes the access log line, and answers a call its server's stop cut (:func:`cut_by_stop`)."""
+writes the access log line, and answers a call its server's stop cut (``api.stopping``)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jobferry.api.errors import address_problem, error_response, log_access
 from jobferry.api.fastpath import answer_from_memory
-from jobferry.errors import ServerStoppingError
+from jobferry.api.stopping import Stop
 from jobferry.services.accounts.replays import request_writes
 
 _PREFIX = uuid.uuid4().hex[:16]
@@ -45,36 +45,13 @@ async def head_as_get(app: ASGIApp, scope: Scope, receive: Receive, send: Send) 
     await app({**scope, "method": "GET"}, receive, bodiless)
 
 
-def cut_by_stop(method: str, seconds: int) -> ServerStoppingError:
-    """What a call still running ``seconds`` after its server process began to stop is
-    answered: uvicorn then cancels it (``timeout_graceful_shutdown``), and the stop goes on.
-    A read changed nothing; a write's work, on a thread nothing can interrupt, may still
-    have ended before the process did."""
-    said = (
-        f"The server process stopped before this call ended: a stopping process waits "
-        f"JOBFERRY_SHUTDOWN_SECONDS ({seconds} s) for the calls in progress, then cuts them."
-    )
-    if method in ("GET", "HEAD"):
-        return ServerStoppingError(
-            f"{said} Nothing was changed.",
-            fix="Send it again: another server process answers it, or this one once started again.",
-            seconds=seconds,
-        )
-    return ServerStoppingError(
-        f"{said} What it was changing may have been done before the process ended.",
-        fix="Read what it changes before sending it again, once another server process (or "
-        "this one, started again) answers.",
-        seconds=seconds,
-    )
-
-
 class RequestMiddleware:
-    """Request id, query check and access log around the app; ``stop_seconds``: how long its
-    server waits for calls in progress as it stops (``JOBFERRY_SHUTDOWN_SECONDS``)."""
+    """Request id, query check and access log around the app; ``stop``: the calls its
+    server's stop cuts (``api.stopping``)."""
 
-    def __init__(self, app: ASGIApp, stop_seconds: int = 20) -> None:
+    def __init__(self, app: ASGIApp, stop: Stop) -> None:
         self.app = app
-        self.stop_seconds = stop_seconds
+        self.stop = stop
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -114,7 +91,7 @@ class RequestMiddleware:
             # ends here (its thread, if any, with the process), answered rather than dropped.
             if answered:
                 raise
-            cut = cut_by_stop(scope["method"], self.stop_seconds)
+            cut = self.stop.cut_call(scope["method"])
             await error_response(request, cut)(scope, receive, stamped)
         finally:
             log_access(request, status, time.perf_counter() - started, rid)

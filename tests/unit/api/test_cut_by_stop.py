@@ -1,10 +1,10 @@
-"""What a call cut by its server's stop is answered (``api/middleware.cut_by_stop``): 503
+"""What a call cut by its server's stop is answered (``api/stopping.cut_by_stop``): 503
 ``DLF.9071`` naming the shutdown time; a read says it changed nothing, a write that it may
 have been done."""
 
 from __future__ import annotations
 
-from jobferry.api.middleware import cut_by_stop
+from jobferry.api.stopping import cut_by_stop
 
 
 def test_a_cut_read_says_nothing_was_changed() -> None:
