@@ -145,7 +145,10 @@ class TaskRunner:
     def _poll(self) -> None:
         while not self._stop.wait(POLL_SECONDS):
             self.kick()
-            self.services.promotion_runs.kick()  # queued while its slots were busy, or before
+            try:  # promotions queued while the slots were busy (here or elsewhere), or before
+                self.services.promotion_runs.kick()
+            except Exception:
+                log.exception("claiming a queued promotion failed")
 
     def kick(self, *, queued_here: bool = False) -> None:
         """Have a free task thread claim queued tasks (at once, without looking first, when

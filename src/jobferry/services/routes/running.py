@@ -44,7 +44,7 @@ from jobferry.services.importing.delivery import Told
 from jobferry.services.routes.plans import RoutePlans
 from jobferry.services.routes.records import RoutePackage, RoutePlan
 from jobferry.services.taskends import DATABASE_LOST, ELSEWHERE
-from jobferry.services.tasks import TaskService, refusal_result
+from jobferry.services.tasks import ClaimedTask, TaskService, refusal_result
 
 log = logging.getLogger("jobferry.tasks")
 
@@ -151,7 +151,7 @@ class PromotionRuns:
             self._start(where, task_id, self._work_of(scope, request), outcome)
         else:
             task_id = self.tasks.enqueue(where, TaskKind.PROMOTION, title, request)
-            if not self.slots:  # another process runs it: nothing here to wait for
+            if not self.slots or self._stopping.is_set():  # run by another process, or later
                 return Following(task_id, where.workspace.id)
             with self._lock:
                 self._waiting[task_id] = outcome
@@ -197,26 +197,24 @@ class PromotionRuns:
                 return
             with self._lock:
                 outcome = self._waiting.pop(claimed.id, None) or _Outcome()
-            try:
-                work = self._work_of(None, claimed.request, claimed.scope)
-            except JobferryError as exc:  # e.g. the caller's workspace is gone: said, not run
-                self._give_back()
-                self._end(claimed.id, TaskStatus.FAILED, exc.message, refusal_result(exc, ()))
-                self.tasks.ended_here(claimed.id)
-                continue
-            self._start(claimed.scope, claimed.id, work, outcome)
+            self._start(claimed.scope, claimed.id, self._resumed(claimed), outcome)
 
-    def _work_of(
-        self, scope: Scope | None, request: Mapping[str, Any], claimed: Scope | None = None
-    ) -> Work:
-        """The work ``request`` asks, as ``scope`` (a claimed task's: its caller in the
-        workspace the call named, with the roles they hold now)."""
-        if scope is None:
-            assert claimed is not None
-            actor = claimed.actor
-            scope = self.plans.promotions.accounts.scope(
+    def _resumed(self, claimed: ClaimedTask) -> Work:
+        """The work of a queued promotion, as its caller in the workspace their call named,
+        with the roles they hold now (refused, and its task failed so, when they no longer
+        may)."""
+
+        def work(said: Told) -> Made:
+            actor, request = claimed.scope.actor, claimed.request
+            caller = self.plans.promotions.accounts.scope(
                 actor, actor.project_id, str(request["from"])
             )
+            return self._work_of(caller, request)(said)
+
+        return work
+
+    def _work_of(self, scope: Scope, request: Mapping[str, Any]) -> Work:
+        """The work ``request`` asks (a plan, or the console's package), as ``scope``."""
         caller, name = scope, str(request["route"])
         if request.get("step") == PACKAGE:
             return lambda said: self.plans.promotions.package(caller, name, said=said)

@@ -16,7 +16,7 @@ import pytest
 from jobferry.domain.enums import TaskKind, TaskStatus
 from jobferry.errors import InvalidRequestError, StorageError
 from jobferry.services.container import Services
-from jobferry.services.context import Scope
+from jobferry.services.context import Actor, Scope
 from jobferry.services.importing import service as importing_service
 from jobferry.services.routes.records import RoutePackage, RoutePlan
 from jobferry.services.routes.running import Following, PromotionRuns
@@ -453,3 +453,35 @@ def test_a_process_without_task_threads_runs_no_promotion_and_leaves_it_queued(
     assert done.status is TaskStatus.SUCCESSFUL, done.message
     assert counted.calls == 0  # not this process's
     api_only.shutdown()
+
+
+def test_a_queued_promotion_runs_with_the_roles_its_caller_holds_when_it_runs(
+    api: SignedClient, services: Services
+) -> None:
+    """A developer of both ends asks a promotion that is queued; their role in the source is
+    taken away before a process runs it: its task fails with the refusal they would get now,
+    and nothing is packaged."""
+    admin, prod = _route(api, services)
+    project = admin.actor.project_id
+    dev = services.accounts.create_user(admin.actor, project, "dev", False)
+    for workspace in (admin.workspace.id, prod.workspace.id):
+        services.accounts.set_role(admin.actor, project, "dev", workspace, "developer")
+    caller = Actor(dev.id, "dev", project, False)
+    scope = services.accounts.scope(caller, project, admin.workspace.id)
+    queued = PromotionRuns(services.route_plans, services.tasks, slots=0).plan(
+        scope, "test-prod", {}
+    )
+    assert isinstance(queued, Following)
+
+    services.accounts.remove_role(admin.actor, project, "dev", admin.workspace.id)
+    services.accounts.forget_scopes()
+    runs = _other_process(services, slots=1)
+    runs.kick()
+    runs.join(30)
+
+    failed = services.tasks.show(prod, queued.task_id)
+    assert failed.status is TaskStatus.FAILED, failed.message
+    assert failed.message.startswith("User 'dev' has no role in workspace 'default'")
+    assert failed.result is not None
+    assert failed.result["errorCode"] == "DLF.6888"  # as the call would be refused now
+    assert services.promotions.waiting(admin, "test-prod") is None
