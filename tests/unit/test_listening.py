@@ -57,11 +57,12 @@ def test_several_workers_get_time_to_start_before_uvicorn_calls_one_hung(
         db = _Db()
 
     class _Settings:
-        host, port, log_level, workers = "127.0.0.1", 0, "info", 2
+        host, port, log_level, workers, shutdown_seconds = "127.0.0.1", 0, "info", 2, 7
 
     startup = server.Startup(_Services(), "p", None, None, None)  # type: ignore[arg-type]
     server.serve(startup, _Settings())  # type: ignore[arg-type]
     assert seen["app"] == "jobferry.server:worker_app"
     assert seen["workers"] == 2
     assert seen["timeout_worker_healthcheck"] == server.WORKER_HEALTHCHECK_SECONDS == 30
+    assert seen["timeout_graceful_shutdown"] == 7  # each worker cuts its calls past it
     assert seen["disposed"] is True
