@@ -147,7 +147,11 @@ class PromotionRuns:
         """Start the work (or queue it when every slot is busy) and wait up to the budget."""
         outcome: _Outcome[Made] = _Outcome()
         if self._take():
-            task_id = self.tasks.create(where, TaskKind.PROMOTION, title, request)
+            try:
+                task_id = self.tasks.create(where, TaskKind.PROMOTION, title, request)
+            except BaseException:  # nothing started: the slot is free again
+                self._give_back()
+                raise
             self._start(where, task_id, self._work_of(scope, request), outcome)
         else:
             task_id = self.tasks.enqueue(where, TaskKind.PROMOTION, title, request)
