@@ -290,6 +290,17 @@ def is_running(tx: Tx, task_id: str) -> bool:
     return status == TaskStatus.RUNNING
 
 
+def delete_ended(tx: Tx, task_id: str) -> bool:
+    """Drop a task that has ended (a promotion its call answered, whose id nobody was told);
+    whether there was one. A task still RUNNING stays."""
+    done = tx.conn.execute(
+        delete(system_tasks).where(
+            system_tasks.c.id == task_id, system_tasks.c.status != TaskStatus.RUNNING
+        )
+    )
+    return bool(done.rowcount)
+
+
 # -- subtasks: one row per object of an import, in order ----------------------------------------
 
 

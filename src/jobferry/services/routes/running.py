@@ -8,7 +8,8 @@ that can follow a task says so (``Prefer: respond-async``: ``jobferry promote``,
 ``promotion`` task of the route's target workspace (of its source, for a target on another
 server). The call waits for the work up to a budget (:data:`BUDGET`, or the header's
 ``wait=SECONDS`` up to :data:`MAX_WAIT`) and answers what the work answered when it ended in
-time, the answer of a call without the header; past it, the task (:class:`Following`), which
+time, the answer of a call without the header (its task, told to nobody, is then dropped);
+past it, the task (:class:`Following`), which
 ends with where the promotion stands (:func:`plan_result`: its plan id, once the task planning
 a large package has ended too) or fails with the refusal the call would have answered. A call
 without the header runs as it always did, within the request.
@@ -45,6 +46,7 @@ from jobferry.services.routes.plans import RoutePlans
 from jobferry.services.routes.records import RoutePackage, RoutePlan
 from jobferry.services.taskends import DATABASE_LOST, ELSEWHERE
 from jobferry.services.tasks import ClaimedTask, TaskService, refusal_result
+from jobferry.storage import tasks as task_repo
 
 log = logging.getLogger("jobferry.tasks")
 
@@ -165,8 +167,23 @@ class PromotionRuns:
         with self._lock:
             self._waiting.pop(task_id, None)
         if ended:
+            self._forget_answered(task_id, outcome)
             return outcome.answer()
         return Following(task_id, where.workspace.id)
+
+    def _forget_answered(self, task_id: str, outcome: _Outcome[Made]) -> None:
+        """A promotion its call answered (its plan, or its refusal) leaves no task: nobody
+        was told its id, and a route promoted daily listed two promotion tasks beside each
+        import. A task that goes on (following a large package's planning task) or whose end
+        the database did not take stays."""
+        handed_on = isinstance(outcome.value, RoutePlan) and outcome.value.planning_task
+        if handed_on or isinstance(outcome.error, StorageError):
+            return
+        try:
+            with self.tasks.db.transaction() as tx:
+                task_repo.delete_ended(tx, task_id)
+        except StorageError:  # kept, ended: a line of the task list, no harm
+            log.warning("a promotion task its call answered could not be dropped: %s", task_id)
 
     def _take(self) -> bool:
         """Take a slot, if one is free (and the process is not stopping)."""
