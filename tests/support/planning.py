@@ -4,12 +4,14 @@ service (no HTTP), and a plan made directly and read back line by line."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import orjson
+from sqlalchemy import select
 
 from jobferry.api.presenters.plans import line_document, plan_document
 from jobferry.domain.enums import ObjectKind, SameNamePolicy, TaskStatus
@@ -28,6 +30,7 @@ from jobferry.services.importing.ports import ImportTarget, OpenedPackage
 from jobferry.services.importing.request import ImportRequest, parse_import_request
 from jobferry.services.taskviews import Task
 from jobferry.storage.importing.workset import Workset
+from jobferry.storage.tables import jobs, resources, scripts
 from support.console import add_connections, admin_scope
 from support.packages import HEADER, objects_for
 
@@ -181,3 +184,16 @@ def plan_of(services: Services, scope: Scope, package: Path, **options: Any) -> 
         stored = workset.records(outcome.order)
         records = [(Record.unpacked(stored[s][0]), stored[s][1]) for s in outcome.order]
     return Plan(outcome, records)
+
+
+def untrue_hashes(services: Services) -> list[tuple[str, str]]:
+    """(table, name) of every job, script and resource whose kept hash (``document_sha256``)
+    is not the SHA-256 of its definition, in every workspace."""
+    found = []
+    with services.db.transaction(readonly=True) as tx:
+        for table in (jobs, scripts, resources):
+            rows = tx.conn.execute(select(table.c.name, table.c.document, table.c.document_sha256))
+            for name, document, kept in rows:
+                if kept != hashlib.sha256(document.encode()).hexdigest():
+                    found.append((table.name, name))
+    return found

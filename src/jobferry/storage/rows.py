@@ -10,6 +10,7 @@ Services build these typed rows; only storage spells column names.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -35,9 +36,26 @@ JOB_COLUMNS = (
     "updated_at",
     "updated_by",
     "summary",
+    "document_sha256",
 )
-SCRIPT_COLUMNS = ("type", "directory", "document", "latest_version", "updated_at", "updated_by")
-RESOURCE_COLUMNS = ("name", "type", "directory", "document", "updated_at", "updated_by")
+SCRIPT_COLUMNS = (
+    "type",
+    "directory",
+    "document",
+    "latest_version",
+    "updated_at",
+    "updated_by",
+    "document_sha256",
+)
+RESOURCE_COLUMNS = (
+    "name",
+    "type",
+    "directory",
+    "document",
+    "updated_at",
+    "updated_by",
+    "document_sha256",
+)
 CREATED_COLUMNS = ("created_at", "created_by")
 
 
@@ -51,6 +69,13 @@ def job_summary(doc: Mapping[str, Any]) -> str:
     if "singleNodeJobFlag" in doc:
         kept["singleNodeJobFlag"] = doc["singleNodeJobFlag"]
     return orjson.dumps(kept).decode()
+
+
+def document_sha256(text: str) -> str:
+    """The ``document_sha256`` column of a stored definition: the SHA-256 of its text (UTF-8,
+    hex), the hash an import's ledger keeps of what it wrote (``written_sha256``), so the
+    database finds the objects changed since without reading their definitions."""
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def job_columns(doc: Mapping[str, Any]) -> tuple[str, str, str, str]:
@@ -81,12 +106,14 @@ class JobRow(NamedTuple):
     latest_version: int | None
     summary: str
     """What a listing shows of the definition (:func:`job_summary`)."""
+    sha256: str
+    """The hash of ``document`` (:func:`document_sha256`)."""
 
     @classmethod
     def of(cls, doc: Mapping[str, Any], text: str, latest_version: int | None) -> JobRow:
         """The row of ``doc`` (already dumped to ``text``)."""
         name, directory, process, summary = job_columns(doc)
-        return cls(name, text, directory, process, latest_version, summary)
+        return cls(name, text, directory, process, latest_version, summary, document_sha256(text))
 
     def values(self, stamp: Stamp) -> tuple[Any, ...]:
         """The written values, in the order of ``JOB_COLUMNS`` (not the name, which never
@@ -99,6 +126,7 @@ class JobRow(NamedTuple):
             stamp.at,
             stamp.by,
             self.summary,
+            self.sha256,
         )
 
 
@@ -110,16 +138,26 @@ class ScriptRow(NamedTuple):
     directory: str
     type: str
     latest_version: int | None
+    sha256: str
+    """The hash of ``document`` (:func:`document_sha256`)."""
 
     @classmethod
     def of(cls, doc: Mapping[str, Any], text: str, latest_version: int | None) -> ScriptRow:
         """The row of ``doc`` (already dumped to ``text``)."""
         name, directory, type_ = typed_columns(doc)
-        return cls(name, text, directory, type_, latest_version)
+        return cls(name, text, directory, type_, latest_version, document_sha256(text))
 
     def values(self, stamp: Stamp) -> tuple[Any, ...]:
         """The written values, in the order of ``SCRIPT_COLUMNS``."""
-        return (self.type, self.directory, self.document, self.latest_version, stamp.at, stamp.by)
+        return (
+            self.type,
+            self.directory,
+            self.document,
+            self.latest_version,
+            stamp.at,
+            stamp.by,
+            self.sha256,
+        )
 
 
 class ResourceRow(NamedTuple):
@@ -129,17 +167,27 @@ class ResourceRow(NamedTuple):
     document: str
     directory: str
     type: str
+    sha256: str
+    """The hash of ``document`` (:func:`document_sha256`)."""
 
     @classmethod
     def of(cls, doc: Mapping[str, Any], text: str) -> ResourceRow:
         """The row of ``doc`` (already dumped to ``text``)."""
         name, directory, type_ = typed_columns(doc)
-        return cls(name, text, directory, type_)
+        return cls(name, text, directory, type_, document_sha256(text))
 
     def values(self, stamp: Stamp) -> tuple[Any, ...]:
         """The written values, in the order of ``RESOURCE_COLUMNS`` (a resource is addressed by
         id, so its name may change)."""
-        return (self.name, self.type, self.directory, self.document, stamp.at, stamp.by)
+        return (
+            self.name,
+            self.type,
+            self.directory,
+            self.document,
+            stamp.at,
+            stamp.by,
+            self.sha256,
+        )
 
 
 _COLUMNS_OF: dict[type, tuple[str, ...]] = {

@@ -160,6 +160,8 @@ jobs = Table(
     # What a listing shows of the definition (rows.job_summary; 0041): None for a row written
     # before it, whose listing reads the definition instead.
     Column("summary", Text, nullable=True),
+    # The definition's SHA-256 (rows.document_sha256; 0042): drift compares it with the ledger's.
+    Column("document_sha256", String(64), nullable=True),
     UniqueConstraint("workspace_id", "name"),
     # A folder's listing (console): directories grouped, one page by name, state filters.
     Index("ix_jobs_folder", "workspace_id", "directory", "name", "status", "latest_version"),
@@ -199,6 +201,7 @@ scripts = Table(
     Column("latest_version", Integer, nullable=True),
     *at_and_by("created"),
     *at_and_by("updated"),
+    Column("document_sha256", String(64), nullable=True),  # as the job's (0042)
     UniqueConstraint("workspace_id", "name"),
     Index("ix_scripts_folder", "workspace_id", "directory", "name"),
 )
@@ -219,6 +222,7 @@ resources = Table(
     Column("document", Text, nullable=False),
     *at_and_by("created"),
     *at_and_by("updated"),
+    Column("document_sha256", String(64), nullable=True),  # as the job's (0042)
     UniqueConstraint("workspace_id", "name"),
     Index("ix_resources_folder", "workspace_id", "directory", "name"),
 )

@@ -6,9 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
 from jobferry.services.container import Services
 from jobferry.services.definitions import drift as drift_module
+from jobferry.storage import tables
 from support.builders import make_job
 from support.planning import import_package, jobs_with_dependencies, workspace, write_objects
 
@@ -51,3 +53,22 @@ def test_the_report_lists_the_first_objects_within_its_character_budget(
     listed = [d.name for d in services.drift.report(prod).objects]
     assert len(listed) == 2
     assert listed == sorted(listed)  # by name
+
+
+def test_an_object_whose_hash_is_not_kept_is_compared_by_its_text(
+    services: Services, tmp_path: Path
+) -> None:
+    """Every write keeps a definition's hash (0042 filled the rows before it); a row without
+    one is read and compared as the report compared every object before: found when changed,
+    not when it holds what was written."""
+    prod = workspace(services, "prod")
+    jobs = [make_job("job_0"), make_job("job_1")]
+    import_package(services, prod, write_objects(tmp_path / "p.zip", jobs_with_dependencies(*jobs)))
+    services.jobs.update(prod, "job_1", make_job("job_1", description="hot-fixed"))
+    with services.db.transaction() as tx:
+        tx.conn.execute(update(tables.jobs).values(document_sha256=None))
+    report = services.drift.report(prod)
+    assert (report.compared, report.total) == (7, 1)  # 2 jobs, 4 scripts, the jar
+    assert [(d.name, [c.path for c in d.changes]) for d in report.objects] == [
+        ("job_1", ["description"])
+    ]

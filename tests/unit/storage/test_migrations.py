@@ -6,6 +6,11 @@ the downgrade left."""
 
 from __future__ import annotations
 
+import hashlib
+import importlib
+
+import pytest
+
 from support.migrations import job_row, round_trip, schema
 
 PROMOTION_0020 = (
@@ -398,5 +403,46 @@ def test_0041_summarises_every_job_and_indexes_promotions_by_task_and_keeps_them
                 ("k", '{"name":"k","singleNodeJobFlag":true}'),
             ],
             "SELECT id, task_id FROM route_promotions": [("r1", "t1")],
+        },
+    )
+
+
+def _definitions_at_0041(document: str) -> list[str]:
+    """Job 'j', script 's' and resource 'r' of workspace 'w', each holding ``document``."""
+    return [
+        _job_at_0040(7, "j", document),
+        "INSERT INTO scripts (id, workspace_id, name, type, directory, document, created_at, "
+        f"created_by, updated_at, updated_by) VALUES ('s1', 'w', 's', 'SQL', '/', '{document}', "
+        "0, 'a', 0, 'a')",
+        "INSERT INTO resources (id, workspace_id, name, type, directory, document, created_at, "
+        f"created_by, updated_at, updated_by) VALUES ('r1', 'w', 'r', 'jar', '/', '{document}', "
+        "0, 'a', 0, 'a')",
+    ]
+
+
+def test_0042_hashes_every_definition_and_keeps_them_both_ways(
+    empty_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    migration = importlib.import_module(
+        "jobferry.storage.migrations.versions.0042_definition_hashes"
+    )
+    monkeypatch.setattr(migration, "BATCH", 1)  # each row its own batch: the batches meet
+    document = '{"name":"é","x":1}'
+    sha, empty = hashlib.sha256(document.encode()).hexdigest(), hashlib.sha256(b"{}").hexdigest()
+    round_trip(
+        empty_database_url,
+        "0041",
+        "0042",
+        made=[*_definitions_at_0041(document), _job_at_0040(8, "k", "{}")],
+        adds=schema(columns={t: ["document_sha256"] for t in ("jobs", "scripts", "resources")}),
+        upgraded={
+            "SELECT name, document_sha256 FROM jobs ORDER BY id": [("j", sha), ("k", empty)],
+            "SELECT name, document_sha256 FROM scripts": [("s", sha)],
+            "SELECT name, document_sha256 FROM resources": [("r", sha)],
+        },
+        downgraded={
+            "SELECT name, document FROM jobs ORDER BY id": [("j", document), ("k", "{}")],
+            "SELECT name, document FROM scripts": [("s", document)],
+            "SELECT name, document FROM resources": [("r", document)],
         },
     )

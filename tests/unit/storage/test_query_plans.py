@@ -19,7 +19,7 @@ from jobferry.services.context import Scope
 from jobferry.services.definitions.folders import parse_folder_query
 from jobferry.storage import exports as export_repo
 from jobferry.storage import policies as policy_repo
-from jobferry.storage.importing.origins import written_objects
+from jobferry.storage.importing.origins import drifted_objects, written_count
 from jobferry.storage.importing.workset import Workset
 from support.builders import make_job
 from support.clients import ADMIN_AK, PROJECT_ID
@@ -145,11 +145,31 @@ def test_a_drift_batch_is_read_in_the_ledger_s_order_not_sorted_whole(
 
     def batch() -> None:
         with services.db.transaction(readonly=True) as tx:
-            written_objects(tx, scope.workspace.id, kind, "", 500)
+            drifted_objects(tx, scope.workspace.id, kind, "", 500)
 
     [plan] = _plans(services, batch)
     assert plan[0].startswith("SEARCH promotion_ledger USING INDEX ix_promotion_ledger_target")
     assert "USE TEMP B-TREE FOR ORDER BY" not in plan, plan
+    # The newest import's row is found by index too, not by reading the ledger.
+    newer = "SEARCH newer USING INDEX ix_promotion_ledger_target (target_workspace_id=? AND kind=?"
+    assert any(step.startswith(newer) for step in plan), plan
+
+
+@on_sqlite
+@pytest.mark.parametrize("kind", [ObjectKind.JOB, ObjectKind.SCRIPT])
+def test_drift_counts_the_written_objects_from_the_ledger_s_index(
+    services: Services, kind: ObjectKind
+) -> None:
+    scope = _workspace(services, "counting", 2)
+
+    def count() -> None:
+        with services.db.transaction(readonly=True) as tx:
+            written_count(tx, scope.workspace.id, kind)
+
+    [plan] = _plans(services, count)
+    assert plan[0].startswith(
+        "SEARCH promotion_ledger USING COVERING INDEX ix_promotion_ledger_target"
+    ), plan
 
 
 def test_the_working_set_looks_each_dependency_up_by_index() -> None:

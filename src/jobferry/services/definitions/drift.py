@@ -7,8 +7,10 @@ whole workspace's, to read before a promotion or to audit a production workspace
 changed here, by whom and when, field by field. Each object is compared as the import itself
 compares (:func:`~jobferry.services.importing.decide.drift_since`): its development state
 against what the import wrote, server-kept fields and the target-owned fields of the profile
-the import named aside. An object whose bytes are the ones written is not parsed; objects are
-read a batch at a time, so memory holds one batch and the first :data:`SHOWN` drifted objects.
+the import named aside. An object whose bytes are the ones written is not read: the database
+compares the hash kept beside each definition with the one the import wrote and answers only
+the others, a batch at a time, so memory holds one batch and the first :data:`SHOWN` drifted
+objects.
 An object an import wrote that the workspace no longer holds (deleted here since) drifted
 too: it is listed as deleted, with its tombstone's time and author when there is one.
 """
@@ -26,7 +28,12 @@ from jobferry.services.definitions.provenance import target_owned
 from jobferry.services.importing.decide import drift_since
 from jobferry.storage import Database, Tx
 from jobferry.storage import tasks as task_repo
-from jobferry.storage.importing.origins import WrittenObject, gone_objects, written_objects
+from jobferry.storage.importing.origins import (
+    WrittenObject,
+    drifted_objects,
+    gone_objects,
+    written_count,
+)
 
 BATCH = 500
 SHOWN = 1000
@@ -95,11 +102,11 @@ class DriftService:
         owned: dict[str, tuple[FieldPath, ...]] = {}
         with self.db.transaction(readonly=True) as tx:
             for kind in KINDS:
+                report.compared += written_count(tx, scope.workspace.id, kind)
                 after = ""
-                while batch := written_objects(tx, scope.workspace.id, kind, after, BATCH):
+                while batch := drifted_objects(tx, scope.workspace.id, kind, after, BATCH):
                     after = batch[-1].uid
                     for item in batch:
-                        report.compared += 1
                         changes = _drift(tx, scope, item, owned)
                         if changes:
                             report.add(_drifted(kind, item, changes))
@@ -137,7 +144,7 @@ def _drift(
     """What changed in ``item`` since its import wrote it (``owned``: the target-owned fields
     of the profile of each import met so far, read once each)."""
     if hashlib.sha256(item.document.encode()).hexdigest() == item.written_sha256:
-        return []  # the bytes written: nothing to unpack or parse, no profile to read
+        return []  # a row whose hash was not kept, the bytes written: nothing to parse
     if item.task_id not in owned:
         task = task_repo.get_task(tx, scope.workspace.id, item.task_id)
         owned[item.task_id] = target_owned(tx, scope, task.request if task else None)

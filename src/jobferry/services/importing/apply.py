@@ -176,7 +176,9 @@ class Applier:
             target = _target_id(record)
             script_id = target or new_id()
             name, directory, type_ = record.columns
-            row = ScriptRow(name, record.text, directory, type_, version)
+            row = ScriptRow(
+                name, record.text, directory, type_, version, record.sha256_of(record.text)
+            )
             (updated if target else new).append((script_id, row))
             if self.submit:
                 versions.append((script_id, self._version(version, record.text)))
@@ -193,8 +195,9 @@ class Applier:
             target = _target_id(record)
             res_id = target or new_id()
             name, directory, type_ = record.columns
+            sha256 = record.sha256_of(record.text)
             (updated if target else new).append(
-                (res_id, ResourceRow(name, record.text, directory, type_))
+                (res_id, ResourceRow(name, record.text, directory, type_, sha256))
             )
             self._record(record, res_id, record.text, None, res_id)
         self.changes.write(PutResources(new, updated, self.stamp))
@@ -224,8 +227,9 @@ class Applier:
             assert record.text is not None
             assert record.columns is not None
             name, directory, process, summary = record.columns
+            version, sha256 = self.version_of(record), record.sha256_of(record.text)
             rows[record.name] = JobRow(
-                name, record.text, directory, process, self.version_of(record), summary
+                name, record.text, directory, process, version, summary, sha256
             )
         ids, uids, overwritten = self._job_rows(records, rows)
         versions: list[tuple[int, VersionRecord, str | None]] = []

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Table, bindparam, insert, select, update
 
 from jobferry.domain.enums import ObjectKind
+from jobferry.storage.rows import document_sha256
 from jobferry.storage.tables import job_versions, jobs, resources, script_versions, scripts
 from jobferry.storage.tx import Tx
 
@@ -51,7 +52,8 @@ def put_back(tx: Tx, kind: str, state: dict[str, Any]) -> str:
     A job keeps its id unless a job made since holds it (SQLite may give the highest id out
     again), when it gets a new one and its versions follow."""
     table, versions, owner = _TABLES[kind]
-    row = dict(state["row"])
+    # A row taken before its table kept the hash (0042) has none: the hash is the text's.
+    row = {**state["row"], "document_sha256": document_sha256(state["row"]["document"])}
     taken = tx.conn.execute(select(table.c.id).where(table.c.id == row["id"])).first()
     if taken is not None and kind == ObjectKind.JOB:
         del row["id"]
