@@ -116,12 +116,12 @@ class DriftService:
 
 
 def _gone(tx: Tx, scope: Scope, kind: ObjectKind, report: DriftReport) -> None:
-    """Count and list the objects of ``kind`` imports wrote that the workspace deleted since."""
+    """List the objects of ``kind`` imports wrote that the workspace deleted since (counted
+    among the compared ones already)."""
     after = ""
     while batch := gone_objects(tx, scope.workspace.id, kind, after, BATCH):
         after = batch[-1].uid
         for gone in batch:
-            report.compared += 1
             at, by = gone.deleted if gone.deleted is not None else (0, "")
             report.add(
                 Drifted(

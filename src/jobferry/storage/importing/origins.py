@@ -122,24 +122,33 @@ class WrittenObject(NamedTuple):
 _OBJECTS = {ObjectKind.JOB: jobs, ObjectKind.SCRIPT: scripts, ObjectKind.RESOURCE: resources}
 
 
-def _written(kind: ObjectKind, workspace_id: str) -> tuple[Table, ColumnElement[bool]]:
-    """The table of ``kind`` and how the workspace's rows of it meet their ledger rows."""
+def _written(
+    kind: ObjectKind, workspace_id: str
+) -> tuple[Table, ColumnElement[str], ColumnElement[bool]]:
+    """The table of ``kind``, its stable identifier, and how the workspace's rows of it meet
+    their ledger rows."""
     table, t = _OBJECTS[kind], promotion_ledger.c
     key = table.c.uid if kind == ObjectKind.JOB else table.c.id
-    return table, and_(
-        table.c.workspace_id == workspace_id,
-        t.target_workspace_id == workspace_id,
-        t.kind == kind.value,
-        t.target_uid == key,
+    return (
+        table,
+        key,
+        and_(
+            table.c.workspace_id == workspace_id,
+            t.target_workspace_id == workspace_id,
+            t.kind == kind.value,
+            t.target_uid == key,
+        ),
     )
 
 
 def written_count(tx: Tx, workspace_id: str, kind: ObjectKind) -> int:
-    """How many of the workspace's objects of ``kind`` an import from another workspace
-    wrote (those it still holds)."""
-    table, ledger = _written(kind, workspace_id)
-    query = select(func.count(distinct(promotion_ledger.c.target_uid)))
-    return tx.conn.execute(query.select_from(table.join(promotion_ledger, ledger))).scalar_one()
+    """How many objects of ``kind`` imports from another workspace wrote into the workspace,
+    those it holds and those deleted since (counted in the ledger's index alone)."""
+    t = promotion_ledger.c
+    query = select(func.count(distinct(t.target_uid))).where(
+        t.target_workspace_id == workspace_id, t.kind == kind.value
+    )
+    return tx.conn.execute(query).scalar_one()
 
 
 def drifted_objects(
@@ -152,7 +161,7 @@ def drifted_objects(
     The database finds them by the hash kept beside each definition (``document_sha256``):
     the definitions of the others are not read. An object whose hash is not kept (none should
     be) is among them, for its reader to compare by its text."""
-    table, ledger = _written(kind, workspace_id)
+    table, key, ledger = _written(kind, workspace_id)
     t, newer = promotion_ledger.c, promotion_ledger.alias("newer").c
     current = table.c.document_sha256
     rows = tx.conn.execute(
@@ -173,10 +182,12 @@ def drifted_objects(
             t.target_uid > after,
             or_(current.is_(None), current != t.written_sha256),
             # Nothing makes a target object's ledger row unique: the newest import's counts.
+            # Keyed on the object's row, so that it is asked only of the rows whose hash
+            # differs (SQLite otherwise asked it of every ledger row first).
             ~exists().where(
-                newer.target_workspace_id == t.target_workspace_id,
-                newer.kind == t.kind,
-                newer.target_uid == t.target_uid,
+                newer.target_workspace_id == workspace_id,
+                newer.kind == kind.value,
+                newer.target_uid == key,
                 newer.recorded_at > t.recorded_at,
             ),
         )
