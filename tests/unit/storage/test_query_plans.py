@@ -150,9 +150,13 @@ def test_a_drift_batch_is_read_in_the_ledger_s_order_not_sorted_whole(
     [plan] = _plans(services, batch)
     assert plan[0].startswith("SEARCH promotion_ledger USING INDEX ix_promotion_ledger_target")
     assert "USE TEMP B-TREE FOR ORDER BY" not in plan, plan
-    # The newest import's row is found by index too, not by reading the ledger.
+    # The newest import's row is found by index too, and asked for after the object's row
+    # (so only of the rows whose hash differs), not of every ledger row.
     newer = "SEARCH newer USING INDEX ix_promotion_ledger_target (target_workspace_id=? AND kind=?"
     assert any(step.startswith(newer) for step in plan), plan
+    table = "jobs" if kind == ObjectKind.JOB else "scripts"
+    steps = [step.split(" USING")[0] for step in plan]
+    assert steps.index(f"SEARCH {table}") < steps.index("CORRELATED SCALAR SUBQUERY 1"), plan
 
 
 @on_sqlite

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, Table, and_, distinct, exists, func, or_, select
+from sqlalchemy import and_, distinct, exists, func, or_, select
 
 from jobferry.domain.enums import ObjectKind
 from jobferry.storage.importing.ledger import LedgerRow, row_of, unpack
@@ -122,25 +122,6 @@ class WrittenObject(NamedTuple):
 _OBJECTS = {ObjectKind.JOB: jobs, ObjectKind.SCRIPT: scripts, ObjectKind.RESOURCE: resources}
 
 
-def _written(
-    kind: ObjectKind, workspace_id: str
-) -> tuple[Table, ColumnElement[str], ColumnElement[bool]]:
-    """The table of ``kind``, its stable identifier, and how the workspace's rows of it meet
-    their ledger rows."""
-    table, t = _OBJECTS[kind], promotion_ledger.c
-    key = table.c.uid if kind == ObjectKind.JOB else table.c.id
-    return (
-        table,
-        key,
-        and_(
-            table.c.workspace_id == workspace_id,
-            t.target_workspace_id == workspace_id,
-            t.kind == kind.value,
-            t.target_uid == key,
-        ),
-    )
-
-
 def written_count(tx: Tx, workspace_id: str, kind: ObjectKind) -> int:
     """How many objects of ``kind`` imports from another workspace wrote into the workspace,
     those it holds and those deleted since (counted in the ledger's index alone)."""
@@ -161,9 +142,10 @@ def drifted_objects(
     The database finds them by the hash kept beside each definition (``document_sha256``):
     the definitions of the others are not read. An object whose hash is not kept (none should
     be) is among them, for its reader to compare by its text."""
-    table, key, ledger = _written(kind, workspace_id)
-    t, newer = promotion_ledger.c, promotion_ledger.alias("newer").c
+    table, t, newer = _OBJECTS[kind], promotion_ledger.c, promotion_ledger.alias("newer").c
+    key = table.c.uid if kind == ObjectKind.JOB else table.c.id
     current = table.c.document_sha256
+    ledger = and_(t.target_workspace_id == workspace_id, t.kind == kind.value, t.target_uid == key)
     rows = tx.conn.execute(
         select(
             t.target_uid,
@@ -179,6 +161,7 @@ def drifted_objects(
         )
         .select_from(table.join(promotion_ledger, ledger))
         .where(
+            table.c.workspace_id == workspace_id,
             t.target_uid > after,
             or_(current.is_(None), current != t.written_sha256),
             # Nothing makes a target object's ledger row unique: the newest import's counts.
@@ -192,8 +175,8 @@ def drifted_objects(
             ),
         )
         # In the ledger's identifier: its index gives the batch in order (ordered by the
-        # object's own key, every batch read and sorted all the rows after it). Two imports
-        # of one moment: the first row of the object is its.
+        # object's own key, every batch read and sorted all the rows after it). Of two ledger
+        # rows of one moment, the first read is the object's.
         .order_by(t.target_uid, t.recorded_at.desc())
         .limit(limit)
     )
