@@ -26,6 +26,7 @@ from jobferry.storage.changes import ChangeToken
 from jobferry.storage.checkpoint import WalCheckpointer, wal_pragmas
 from jobferry.storage.commits import committed
 from jobferry.storage.jobreads import JobReads
+from jobferry.storage.pagehints import PageHints
 from jobferry.storage.refusals import Pool, connection_limit, connections_full, contention
 from jobferry.storage.sqlitebegin import busy, sqlite_begin, sqlite_no_isolation
 from jobferry.storage.tx import CODE_POINT_ORDER, Tx
@@ -256,6 +257,7 @@ class Database:
             event.listen(self.engine, "begin", _postgres_begin)
         self.job_reads = JobReads(self.engine, parsed, _contention)
         self.changes = ChangeToken(parsed)
+        self.page_hints = PageHints(self.dialect, self.changes.sqlite)
         if self.dialect == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
             if self.checkpointer is not None:
@@ -273,6 +275,7 @@ class Database:
         bulk: bool = False,
         snapshot: bool = False,
         waiting: bool = True,
+        seeking: bool = False,
     ) -> Iterator[Tx]:
         """A transaction: committed when the block ends, rolled back on any exception.
 
@@ -282,8 +285,10 @@ class Database:
         page cache of ``BULK_CACHE_KIB`` on SQLite for their duration. ``snapshot`` ones read
         one moment in every statement (an export's batches, never half before an import and
         half after): PostgreSQL's ``REPEATABLE READ``; a SQLite transaction reads one moment
-        already.
+        already. ``seeking`` ones note the change token first, so that a page of a long list
+        may continue where a recent one ended (``Tx.page``, ``storage.pagehints``).
         """
+        opened = self.page_hints.opening() if seeking else None
         depth = getattr(self._writing, "depth", 0)
         self._writing.depth = depth if readonly else depth + 1
         try:
@@ -298,7 +303,7 @@ class Database:
                 if snapshot and self.dialect == "postgresql":
                     conn = conn.execution_options(isolation_level="REPEATABLE READ")
                 with _page_cache(conn, BULK_CACHE_KIB if bulk else None), conn.begin():
-                    yield Tx(conn)
+                    yield Tx(conn, self.page_hints, opened)
         except IntegrityError as exc:
             raise ConflictError(
                 "The change clashes with data stored meanwhile (a concurrent request wrote the "

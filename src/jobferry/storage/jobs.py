@@ -174,9 +174,8 @@ def list_jobs(
             job_refs.c.kind == "tag", job_refs.c.name.in_(tags)
         )
         conditions.append(jobs.c.id.in_(tagged))
-    total, rows = tx.page(
-        jobs, and_(*conditions), [tx.by_name(jobs.c.name)], limit, offset, _LISTED
-    )
+    order = [tx.by_name(jobs.c.name)]
+    total, rows = tx.page(jobs, and_(*conditions), order, limit, offset, _LISTED, jobs.c.name)
     unsummed = [r.id for r in rows if r.summary is None]
     made = _summaries(tx, unsummed) if unsummed else {}
     return total, [

@@ -78,11 +78,13 @@ def workspace_page(
     offset: int,
 ) -> tuple[int, list[R]]:
     """One page of the workspace's rows of ``table`` by name (those whose name contains
-    ``name_contains``, when given) as ``cls`` records, and how many match in all."""
+    ``name_contains``, when given; names unique in a workspace) as ``cls`` records, and how
+    many match in all."""
     conditions = [table.c.workspace_id == workspace_id]
     if name_contains:
         conditions.append(tx.holds(table.c.name, name_contains))
-    total, rows = tx.page(table, and_(*conditions), [tx.by_name(table.c.name)], limit, offset)
+    order = [tx.by_name(table.c.name)]  # a name is unique in its workspace: pages may seek
+    total, rows = tx.page(table, and_(*conditions), order, limit, offset, seek=table.c.name)
     return total, [record(cls, r) for r in rows]
 
 

@@ -6,7 +6,7 @@ read path can name ``Tx`` without importing the engine that imports them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -23,6 +23,8 @@ from sqlalchemy import (
     func,
     select,
 )
+
+from jobferry.storage.pagehints import PageHints, Resume, query_key
 
 CHUNK = 900  # values per IN list on SQLite: stays under builds that cap a statement at 999
 
@@ -51,9 +53,13 @@ def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[list[T]]:
 
 @dataclass
 class Tx:
-    """One open transaction; repositories take it as their first argument."""
+    """One open transaction; repositories take it as their first argument. ``hints``: where
+    recent pages of long lists ended, for :meth:`page`; ``opened``: the database's change token
+    read before the transaction began (``Database.transaction(seeking=True)``)."""
 
     conn: Connection
+    hints: PageHints | None = None
+    opened: Hashable | None = None
 
     @property
     def dialect(self) -> str:
@@ -97,12 +103,72 @@ class Tx:
         limit: int,
         offset: int,
         columns: Sequence[ColumnElement[Any]] = (),
+        seek: ColumnElement[Any] | None = None,
     ) -> tuple[int, list[Row[Any]]]:
         """One page of a table's matching rows (only ``columns``, when given), and how many
-        match in all."""
-        total = int(
-            self.conn.execute(select(func.count()).select_from(table).where(where)).scalar_one()
-        )
-        query: Select[Any] = select(*columns) if columns else select(table)
-        rows = self.conn.execute(query.where(where).order_by(*order_by).limit(limit).offset(offset))
-        return total, list(rows)
+        match in all.
+
+        ``seek``: a selected column, unique among the matching rows, whose value ``order_by``
+        (its one expression, ascending) orders them by. The page then continues where a recent
+        page of the same query ended when nothing was committed since (``storage.pagehints``):
+        the same rows and total, without stepping over the rows before it."""
+        query = _Query(table, where, order_by, columns)
+        hints = self.hints
+        if seek is None or hints is None:
+            return query.plain(self.conn, limit, offset)
+        key = query_key(table, where, order_by)
+        start = None if key is None else hints.first(self.conn, self.opened)
+        if key is None or start is None:
+            return query.plain(self.conn, limit, offset)
+        return self._hinted(hints, key, start, query, seek, limit, offset)
+
+    def _hinted(
+        self,
+        hints: PageHints,
+        key: Hashable,
+        start: Hashable,
+        query: _Query,
+        seek: ColumnElement[Any],
+        limit: int,
+        offset: int,
+    ) -> tuple[int, list[Row[Any]]]:
+        """:meth:`page` of the query ``key`` in the state ``start`` (the change token read
+        before the page's statements): resumed where a hint says, else plain and noted."""
+        resume = hints.resume(key, start, offset)
+        if resume is None:
+            total, rows = query.plain(self.conn, limit, offset)
+        else:
+            total, rows = resume.total, query.resumed(self.conn, limit, resume)
+        if hints.now(self.conn) != start:  # committed meanwhile: the plain read is the answer
+            return query.plain(self.conn, limit, offset) if resume is not None else (total, rows)
+        last = rows[-1]._mapping[seek] if rows else None
+        hints.note(key, start, total, offset + len(rows) if rows else 0, last)
+        return total, rows
+
+
+@dataclass(frozen=True)
+class _Query:
+    """A list query of :meth:`Tx.page`: matching rows of a table, in order."""
+
+    table: Table
+    where: ColumnElement[bool]
+    order_by: Sequence[ColumnElement[Any]]
+    columns: Sequence[ColumnElement[Any]]
+
+    def _select(self) -> Select[Any]:
+        return select(*self.columns) if self.columns else select(self.table)
+
+    def plain(self, conn: Connection, limit: int, offset: int) -> tuple[int, list[Row[Any]]]:
+        """The rows ``offset`` to ``offset + limit``, and how many match in all."""
+        count = select(func.count()).select_from(self.table).where(self.where)
+        total = int(conn.execute(count).scalar_one())
+        query = self._select().where(self.where).order_by(*self.order_by)
+        return total, list(conn.execute(query.limit(limit).offset(offset)))
+
+    def resumed(self, conn: Connection, limit: int, resume: Resume) -> list[Row[Any]]:
+        """``limit`` rows from where ``resume`` says the page starts."""
+        query = self._select().where(self.where)
+        if resume.last is not None:
+            query = query.where(self.order_by[0] > resume.last)
+        query = query.order_by(*self.order_by).limit(limit)
+        return list(conn.execute(query.offset(resume.skip) if resume.skip else query))

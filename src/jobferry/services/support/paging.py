@@ -86,7 +86,7 @@ def read_page(
 ) -> tuple[int, list[R]]:
     """The page ``p`` of a workspace's objects whose names hold ``names`` (a repository's
     ``list_…`` reads it, with its other ``filters``), and how many match in all."""
-    with db.transaction(readonly=True) as tx:
+    with db.transaction(readonly=True, seeking=True) as tx:
         return lister(
             tx, workspace_id, name_contains=names, limit=p.limit, offset=p.skip, **filters
         )
