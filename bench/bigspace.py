@@ -13,6 +13,10 @@ and promoted a round. A real ``jobferry serve`` answers:
   of its production side, ``jobs list --name``, ``jobs show``, ``tasks list``, ``tasks show``
   of the import of every job, ``audit``, ``audit --object``, ``routes history``, ``releases list``,
   ``releases ledger``, ``downloads list``, ``env list``, ``drift`` of the production side;
+* a plain offset walk of the jobs list, as the Terraform provider's data sources and the SDKs
+  read a whole list (``list_jobs`` with ``limit=100``, ``offset += rows received``, one call
+  after another): its seconds, the server's CPU seconds, and a digest of every answer's bytes
+  (the same before and after a change that must not change them);
 * the console (a signed-in session, one GET each): the jobs list (the root, a folder, its
   last page, a search by name, by tag), a job's page, the scripts and resources lists and a
   search, the tasks page and the page of the import of every job, the audit log, the route's
@@ -27,6 +31,7 @@ only: no target fails the run.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import sqlite3
@@ -45,6 +50,7 @@ from bench.history import ROUTE, make_history
 from bench.remotes import migrated
 from bench.throughput import ADMIN_ENV, AK, PROJECT, SK, free_port, serve_env, wait_ready
 from jobferry.console.web import SESSION_COOKIE
+from jobferry.signing import sign_request
 
 
 def _best(repeat: int, run: Callable[[], int]) -> dict[str, Any]:
@@ -82,8 +88,9 @@ def upgraded(data: Path) -> float:
 
 
 @contextmanager
-def serving(data: Path, port: int) -> Iterator[str]:
-    """A ``jobferry serve`` over ``data``'s database on ``port`` (0: a free one): its url."""
+def serving(data: Path, port: int) -> Iterator[tuple[str, int]]:
+    """A ``jobferry serve`` over ``data``'s database on ``port`` (0: a free one): its url and
+    process id."""
     port = port or free_port()
     env = serve_env(data, f"sqlite:///{data / 'jobferry.db'}", port, **ADMIN_ENV)
     log = (data / "serve.log").open("ab")
@@ -91,7 +98,7 @@ def serving(data: Path, port: int) -> Iterator[str]:
     proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_ready(f"http://127.0.0.1:{port}/health", proc)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=60)
@@ -165,6 +172,59 @@ def cli(
     return figures
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds the process ``pid`` has used (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def offset_walk(url: str, workspace: str) -> tuple[int, str]:
+    """Every job of ``workspace`` through ``list_jobs``, offset += rows received: how many,
+    and the sha256 of every answer's bytes in order."""
+    session = requests.Session()
+    digest = hashlib.sha256()
+    offset, total = 0, None
+    while total is None or offset < total:
+        query = f"limit=100&offset={offset}"
+        path = f"/v1/{PROJECT}/jobs"
+        headers = {"Host": url.removeprefix("http://"), "X-Project-Id": PROJECT}
+        headers["workspace"] = workspace
+        headers.update(sign_request("GET", path, query, headers, b"", AK, SK))
+        answer = session.get(f"{url}{path}?{query}", headers=headers, timeout=300)
+        answer.raise_for_status()
+        digest.update(answer.content)
+        page = answer.json()
+        total = int(page["total"])
+        if not page["jobs"]:
+            break
+        offset += len(page["jobs"])
+    return offset, digest.hexdigest()
+
+
+def walks(
+    url: str, pid: int, facts: dict[str, str], repeat: int, only: list[str]
+) -> dict[str, Any]:
+    """Each workspace's offset walk: best seconds, the server's CPU seconds for it, the rows
+    and the digest of the answers."""
+    spaces = {"jobs (offset += rows)": facts["default"], "jobs -w (production)": facts["prod"]}
+    figures: dict[str, Any] = {}
+    for label, workspace in _chosen(spaces, only, "walk").items():
+        found: dict[str, Any] = {}
+
+        def run(workspace: str = workspace, found: dict[str, Any] = found) -> int:
+            cpu = cpu_seconds(pid)
+            found["rows"], found["digest"] = offset_walk(url, workspace)
+            found["server_cpu"] = min(
+                found.get("server_cpu", float("inf")), round(cpu_seconds(pid) - cpu, 2)
+            )
+            return int(found["rows"])
+
+        best = _best(repeat, run)
+        figures[label] = {"seconds": best["seconds"], **found}
+        print(f"  walk {label}: {figures[label]}", file=sys.stderr)
+    return figures
+
+
 def console(
     url: str, data: Path, facts: dict[str, str], repeat: int, only: list[str]
 ) -> dict[str, Any]:
@@ -219,10 +279,11 @@ def measure(args: argparse.Namespace, root: Path) -> dict[str, Any]:
         upgrade = upgraded(data)
         load = os.getloadavg()[0]
         print(f"{jobs} jobs (load average {load:.1f}, upgrade {upgrade} s)", file=sys.stderr)
-        with serving(data, args.port) as url:
+        with serving(data, args.port) as (url, pid):
             out["sizes"][str(jobs)] = {
                 "load": round(load, 1),
                 "upgrade_seconds": upgrade,
+                "walk": walks(url, pid, facts, args.repeat, args.only),
                 "cli": cli(url, data, facts, args.repeat, args.only),
                 "console": console(url, data, facts, args.repeat, args.only),
             }
