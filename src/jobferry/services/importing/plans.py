@@ -201,7 +201,7 @@ class PlanStore:
                 parameter="kind",
             )
         check_window(offset, limit, MAX_PAGE)
-        with self.db.transaction(readonly=True) as tx:
+        with self.db.transaction(readonly=True, seeking=True) as tx:
             self._stored(tx, scope, plan_id)
             total, lines = plan_repo.plan_objects(
                 tx, plan_id, offset=offset, limit=limit, action=action, kind=kind

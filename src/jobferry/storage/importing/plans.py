@@ -133,7 +133,8 @@ def plan_objects(
         where.append(t.action == action)
     if kind is not None:
         where.append(t.kind == kind)
-    total, rows = tx.page(import_plan_objects, and_(*where), [t.seq], limit, offset, [t.line])
+    columns = [t.line, t.seq]  # seq orders a plan's objects, one each: pages may seek
+    total, rows = tx.page(import_plan_objects, and_(*where), [t.seq], limit, offset, columns, t.seq)
     return total, [r.line for r in rows]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 import pytest
 
 from jobferry.domain.enums import PlanAction, TaskStatus
@@ -15,15 +16,17 @@ from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.importing import plans
 from jobferry.services.importing.local import LocalWorkspace
-from jobferry.services.importing.plan import Plan
+from jobferry.services.importing.plan import Plan, PlanLine
 from jobferry.services.importing.planner import PlanContext, Planner
 from jobferry.services.importing.request import ImportRequest, parse_import_request
 from jobferry.storage.importing import plans as plan_repo
 from jobferry.storage.importing.plans import PlanObjectRow
 from jobferry.storage.importing.workset import Workset
+from jobferry.storage.tx import Tx
 from support.builders import make_job
 from support.packages import write_package
 from support.planning import import_package, run_import, upload, workspace
+from unit.storage.test_page_hints import Resumes, until_resumed
 
 
 @pytest.fixture
@@ -143,3 +146,25 @@ def test_a_plan_larger_than_its_head_lists_its_changes_first_and_pages_every_lin
     written = [s["name"] for s in task.subtasks or ()]
     assert written[0] == "Import the a_job_sh script."  # in the apply order, not the listing's
     assert written[-2:] == ["Import the c_job job.", "Import the d_job job."]
+
+
+def test_a_plans_pages_continue_where_the_one_before_ended_with_the_plain_lines(
+    services: Services, scope: Scope, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jobs = [make_job(f"job_{i}") for i in range(4)]
+    plan = kept(services, scope, write_package(tmp_path / "p.zip", jobs))
+    store = services.imports.plans
+    resumes = Resumes(services, monkeypatch)
+
+    def walked() -> None:
+        for kind in (None, "job"):
+            for offset in range(0, plan.lines_total + 2, 3):
+                page = store.objects(scope, plan.plan_id, offset=offset, limit=3, kind=kind)
+                with services.db.transaction(readonly=True) as tx:
+                    want = plan_repo.plan_objects(
+                        Tx(tx.conn), plan.plan_id, offset=offset, limit=3, kind=kind
+                    )
+                lines = tuple(PlanLine.of_stored(orjson.loads(text)) for text in want[1])
+                assert (page.total, page.lines) == (want[0], lines)
+
+    until_resumed(resumes, walked)
