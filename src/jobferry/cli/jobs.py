@@ -17,7 +17,7 @@ from jobferry.cli.listwalk import walk
 from jobferry.cli.output import epoch_ms, mapping, objects_under
 from jobferry.cli.session import JsonOption, WorkspaceOption, YesOption, session
 from jobferry.domain.enums import ObjectKind, ProcessType
-from jobferry.services.releases.production import PRODUCTION_SUFFIX
+from jobferry.domain.releases import PRODUCTION_SUFFIX
 
 app = typer.Typer(help="Jobs of a workspace.", no_args_is_help=True)
 scripts_app = typer.Typer(help="Scripts of a workspace.", no_args_is_help=True)

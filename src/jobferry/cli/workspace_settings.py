@@ -19,7 +19,7 @@ from jobferry.cli.session import JsonOption, Session, YesOption, session
 from jobferry.cli.workspaces import Workspace, find_by_name, is_workspace_id
 from jobferry.cli.workspaces import listed as known_workspaces
 from jobferry.domain.enums import LockPolicy
-from jobferry.services.releases.production import ENTERPRISE, PRODUCTION_SUFFIX
+from jobferry.domain.releases import ENTERPRISE, PRODUCTION_SUFFIX
 
 if TYPE_CHECKING:
     LockPolicyName = str

@@ -22,7 +22,7 @@ from typing import Any
 from jobferry.cli.client import ApiClient, ApiError, ConnectionProblemError
 from jobferry.cli.exits import CliUsageError
 from jobferry.cli.output import mapping
-from jobferry.services.releases.production import PRODUCTION_SUFFIX
+from jobferry.domain.releases import PRODUCTION_SUFFIX
 
 WORKSPACE_ID = re.compile(r"[0-9a-fA-F]{32}")
 

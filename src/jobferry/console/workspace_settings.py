@@ -13,8 +13,8 @@ from jobferry.console.fixes import said
 from jobferry.console.limits import server_limits
 from jobferry.console.web import FormDep, Page, PageDep, redirect, render, text
 from jobferry.domain.enums import LockPolicy, Role
+from jobferry.domain.releases import PRODUCTION_SUFFIX
 from jobferry.errors import JobferryError
-from jobferry.services.releases.production import PRODUCTION_SUFFIX
 from jobferry.services.workspaces.settings import parse_workspace_settings
 from jobferry.storage.records import WorkspaceRecord
 

@@ -10,6 +10,13 @@ from enum import IntEnum
 
 from jobferry.domain.enums import ObjectKind, Role
 
+PRODUCTION_SUFFIX = " (production)"
+"""The production side's name: its development workspace's, with this suffix."""
+ENTERPRISE = "1"
+"""A workspace's mode on the wire (``update_work_space_old``'s ``mode``): enterprise, with a
+production side changed only by releases."""
+SIMPLE = "0"
+"""A workspace's mode on the wire: simple, changed directly."""
 MAX_PACKAGE_ITEMS = 100
 """The most pending items one release package takes (DataArts' limit)."""
 APPROVER_ROLES = (Role.ADMIN, Role.DEPLOYER)

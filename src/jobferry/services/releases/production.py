@@ -15,6 +15,7 @@ import uuid
 from typing import Any
 
 from jobferry.domain.enums import LockPolicy, Role, TargetStatus
+from jobferry.domain.releases import ENTERPRISE, PRODUCTION_SUFFIX, SIMPLE
 from jobferry.domain.remedies import Remedy
 from jobferry.errors import InvalidRequestError, NameTakenError
 from jobferry.services.audit import audit_in_scope
@@ -24,8 +25,6 @@ from jobferry.storage import accounts as account_repo
 from jobferry.storage import production as sides
 from jobferry.storage.records import WorkspaceRecord
 
-PRODUCTION_SUFFIX = " (production)"
-"""The production side's name: its development workspace's, with this suffix."""
 ENTERPRISE_FIX = (
     'A workspace admin switches it to enterprise mode (update_work_space_old with mode "1"), '
     "which creates its production side and cannot be undone."
@@ -172,8 +171,6 @@ def production_scope(tx: Tx, scope: Scope, *, releasing: bool) -> Scope:
     return Scope(scope.actor, production, role, releasing=releasing)
 
 
-ENTERPRISE = "1"
-SIMPLE = "0"
 _KEPT_ELSEWHERE = ("description", "job_log_location_name", "bad_record_location_name")
 
 
