@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -285,10 +285,12 @@ class Database:
         page cache of ``BULK_CACHE_KIB`` on SQLite for their duration. ``snapshot`` ones read
         one moment in every statement (an export's batches, never half before an import and
         half after): PostgreSQL's ``REPEATABLE READ``; a SQLite transaction reads one moment
-        already. ``seeking`` ones note the change token first, so that a page of a long list
-        may continue where a recent one ended (``Tx.page``, ``storage.pagehints``).
+        already. ``readonly`` and ``seeking`` ones note the change token first, so that a page
+        of a long list may continue where a recent one ended (``Tx.page``,
+        ``storage.pagehints``; never in a transaction that writes: the token does not count its
+        own writes).
         """
-        opened = self.page_hints.opening() if seeking else None
+        hints, opened = self._seeking(readonly, seeking)
         depth = getattr(self._writing, "depth", 0)
         self._writing.depth = depth if readonly else depth + 1
         try:
@@ -303,7 +305,7 @@ class Database:
                 if snapshot and self.dialect == "postgresql":
                     conn = conn.execution_options(isolation_level="REPEATABLE READ")
                 with _page_cache(conn, BULK_CACHE_KIB if bulk else None), conn.begin():
-                    yield Tx(conn, self.page_hints, opened)
+                    yield Tx(conn, hints, opened)
         except IntegrityError as exc:
             raise ConflictError(
                 "The change clashes with data stored meanwhile (a concurrent request wrote the "
@@ -317,6 +319,13 @@ class Database:
             committed()  # counted in the request's scope (storage/commits.py)
             if self.checkpointer is not None:
                 self.checkpointer.wake()
+
+    def _seeking(self, readonly: bool, seeking: bool) -> tuple[PageHints | None, Hashable | None]:
+        """The hints a transaction pages with, and the change token read before it begins:
+        ``None`` and ``None`` but for a read-only one opened for seeking."""
+        if not (readonly and seeking):
+            return None, None
+        return self.page_hints, self.page_hints.opening()
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:

@@ -54,8 +54,9 @@ def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[list[T]]:
 @dataclass
 class Tx:
     """One open transaction; repositories take it as their first argument. ``hints``: where
-    recent pages of long lists ended, for :meth:`page`; ``opened``: the database's change token
-    read before the transaction began (``Database.transaction(seeking=True)``)."""
+    recent pages of long lists ended, for :meth:`page` (a read-only transaction opened with
+    ``Database.transaction(seeking=True)``; ``None`` otherwise); ``opened``: the database's
+    change token read before that transaction began."""
 
     conn: Connection
     hints: PageHints | None = None
