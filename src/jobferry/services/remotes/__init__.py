@@ -11,7 +11,7 @@ by a shadow workspace that changes only when the remote is refreshed.
   ``environment`` (its connections and variables), ``submitted`` (its submitted versions),
   ``snapshot`` (from a carried export, when the remote cannot be reached), ``shadow`` and
   ``batchwrites`` (the writes into the shadow); ``refresh_task`` (a refresh run as a task of
-  its own).
+  its own); ``refresh_said`` (how far a refresh says it got).
 - Push, an import into the shadow writing the remote all or nothing: ``delivery`` (the
   importing pipeline's delivery port for remotes), ``push`` (with the remote executor of the
   change port), ``program`` (what the push must do, noted from the import's lines into the

@@ -151,6 +151,8 @@ class DataArtsClient:
         self._refusal: RemoteAuthError | None = None
         """The credentials' refusal: no call is sent after it (DataArts locks a key after a
         few failed signatures in a row, for everyone using it)."""
+        self._totals: dict[tuple[str, str], int] = {}
+        """The ``total`` the first page of each list walked said, by call and query."""
         self._sleep = sleep
         self._factory = Host.of(endpoint.endpoint)
         self._studio = Host.of(endpoint.studio) if endpoint.studio else self._factory
@@ -346,9 +348,17 @@ class DataArtsClient:
         def ask(offset: int) -> tuple[Page, object]:
             answer = self.json(call, query={**query, "limit": PAGE, "offset": offset})
             page = [item for item in answer.get(items) or [] if isinstance(item, dict)]
-            return page, answer.get("total")
+            total = answer.get("total")
+            if offset == 0 and isinstance(total, int):
+                self._totals[call, repr(sorted(query.items()))] = total
+            return page, total
 
         return walk_list(ask, self.paging, (self.endpoint.of(call), call))
+
+    def listed_total(self, call: str) -> int:
+        """How many items the lists of ``call`` walked so far say they hold in all (each
+        query's first page: ``list_jobs`` of every job type whose first page has answered)."""
+        return sum(total for (made, _), total in list(self._totals.items()) if made == call)
 
     def pages(self, call: str, items: str, query: dict[str, Any]) -> Iterator[dict[str, Any]]:
         """Every item of a paged list call (``list_jobs``, ``list_scripts``,

@@ -57,6 +57,7 @@ from jobferry.services.remotes.records import (
     SUBMITTED,
     Refresh,
 )
+from jobferry.services.remotes.refresh_said import Said, reading_progress
 from jobferry.services.remotes.shadow import (
     KindRead,
     ShadowWriter,
@@ -256,7 +257,7 @@ def read_jobs(
     in flight. A job whose entry is as the last refresh recorded keeps the hashes recorded then,
     unread (one a push touched since, whose entry the push's re-read recorded, has only its
     submitted version exported); the rest are compared by hash as ever. ``said``: told how many
-    jobs were listed so far, as the exports come back."""
+    jobs are read so far (kept, or both states exported), as the exports come back."""
     reads = JobReads(
         KindRead(JOB, known[JOB]),
         KindRead(SUBMITTED, known[SUBMITTED]),
@@ -266,6 +267,7 @@ def read_jobs(
     read, submitted = reads.jobs, reads.submitted
     status: dict[str, JobStatus] = {}
     batches = Batches(known[SUBMITTED])
+    halves = [0]  # a job read is two: its development state and its submitted version
 
     def as_recorded(name: str, entry: dict[str, Any] | None) -> bool:
         return entry is not None and known[LISTED].get(name) == digest(entry)
@@ -276,8 +278,10 @@ def read_jobs(
             status[name] = scheduling(item.get("status"))
             if as_recorded(name, entry) and name in read.known:
                 read.keep(name)
+                halves[0] += 1
                 if name in submitted.known:
                     submitted.keep(name)
+                    halves[0] += 1
                 else:  # a push's re-read recorded the entry, not the submitted version
                     yield from batches.add(name, develop=False)
                 continue
@@ -294,8 +298,9 @@ def read_jobs(
                 reads.take(export.submitted, names, doc, status)
             for name in never:
                 submitted.add(name, NEVER)
+            halves[0] += len(export.names)
             if said is not None:
-                said(len(status))
+                said(halves[0] // 2)
         _check_read(client, status, read, submitted)
         created = reads.created.hashes
         new = {n: created[n] for n in read.changed if n not in read.known and n in created}
@@ -382,11 +387,6 @@ class EntriesWriter:
             read.spool.close()
 
 
-Said = Callable[[int, str, bool], None]
-"""How a refresh says how far it got: progress (0–100), message, and whether it is said often
-(after each batch: the task may write it at most every half second)."""
-
-
 def refresh(
     db: Database,
     scope: Scope,
@@ -397,21 +397,16 @@ def refresh(
 ) -> Refresh:
     """Bring the shadow workspace of ``scope`` to the state of ``remote`` (read by
     ``client``); what was done. ``said``: told how far it got: the jobs read so far (towards
-    as many as the last refresh found; often), then the write."""
+    as many as the remote's lists say, else the last refresh found; often), then the write."""
     started = time.monotonic()
     kinds = (*(k.value for k in DEFINITION_KINDS), *ENVIRONMENT_KINDS, SUBMITTED, LISTED, CREATED)
     recorded = known_hashes(db, scope.workspace.id, kinds)
     known = recorded.hashes
     at = now_ms()
     others = OtherReads(client, known)
-    reading_said = None
-    if said is not None:
-        last = len(known[LISTED])
-
-        def reading_said(listed: int) -> None:
-            done = min(80, 80 * listed // last) if last else 0
-            message = f"Read {listed:,} job(s) of remote '{remote}' ({client.calls:,} calls)."
-            said(done, message, True)
+    reading_said = (
+        None if said is None else reading_progress(said, remote, client, len(known[LISTED]))
+    )
 
     with ThreadPoolExecutor(max_workers=1) as beside:
         reading = beside.submit(others)

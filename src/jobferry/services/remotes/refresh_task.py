@@ -21,7 +21,7 @@ from jobferry.domain.remedies import Remedy
 from jobferry.errors import ConflictError, JobferryError
 from jobferry.services.context import Actor, Scope
 from jobferry.services.definitions.documents import load
-from jobferry.services.remotes.refresh import Said
+from jobferry.services.remotes.refresh_said import Said
 from jobferry.services.remotes.service import RemoteService
 from jobferry.services.tasks import ClaimedTask, QueuedTask, TaskService, refusal_result
 from jobferry.storage import tasks as task_repo

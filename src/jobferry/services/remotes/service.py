@@ -44,7 +44,8 @@ from jobferry.services.remotes.records import (
     RemoteSpec,
     RunningTask,
 )
-from jobferry.services.remotes.refresh import Said, refresh
+from jobferry.services.remotes.refresh import refresh
+from jobferry.services.remotes.refresh_said import Said
 from jobferry.services.remotes.snapshot import refresh_from_snapshot
 from jobferry.services.support.secretbox import SecretBox
 from jobferry.services.taskprogress import Progress

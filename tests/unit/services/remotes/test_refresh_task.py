@@ -119,10 +119,10 @@ def test_a_queued_refresh_says_how_many_jobs_it_read_and_when_it_writes(
     assert ended.id == queued.task_id
     assert ended.status is TaskStatus.SUCCESSFUL, ended.message
     assert said[0] == (0, "Reading the remote.")
-    read = [message for _, message in said if message.startswith("Read 2 job(s)")]
+    read = [message for _, message in said if message.startswith("Read 2 of 2 job(s)")]
     assert read, said  # daily_sales and weekly_sales
     assert read[-1].endswith(" calls).")
-    # the last refresh found one job: two read is past it, as far as reading goes
+    # the remote's list says two jobs: two read is as far as reading goes
     assert (80, read[-1]) in said
     assert said[-1] == (
         85,
