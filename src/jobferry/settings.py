@@ -190,9 +190,10 @@ class Settings(BaseSettings):
         2,
         ge=0,
         le=64,
-        description="Background tasks (imports, plans, exports), and apart promotions past "
-        "their budget, one server process runs at once; more wait queued in the database for "
-        "any process sharing it. 0: this process runs none and leaves them to the others.",
+        description="Background tasks (imports, plans, exports) one server process runs at "
+        "once, and as many route promotions past their budget beside them; more wait queued in "
+        "the database for any process sharing it. 0: this process runs none (an API-only "
+        "replica).",
     )
     shutdown_seconds: int = Field(
         20,
