@@ -290,6 +290,18 @@ def is_running(tx: Tx, task_id: str) -> bool:
     return status == TaskStatus.RUNNING
 
 
+def is_queued(tx: Tx, task_id: str) -> bool:
+    """Whether a task still waits to be claimed (RUNNING, no process owns it yet)."""
+    found = tx.conn.execute(
+        select(system_tasks.c.id).where(
+            system_tasks.c.id == task_id,
+            system_tasks.c.status == TaskStatus.RUNNING,
+            system_tasks.c.owner.is_(None),
+        )
+    ).first()
+    return found is not None
+
+
 def delete_ended(tx: Tx, task_id: str) -> bool:
     """Drop a task that has ended (a promotion its call answered, whose id nobody was told);
     whether there was one. A task still RUNNING stays."""

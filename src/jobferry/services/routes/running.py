@@ -27,6 +27,8 @@ A server stopped mid-work cannot end its task: the dead-task rules of ``TaskServ
 (the next process alone on the database at its start, or the heartbeat of another) saying the
 process stopped. The work writes its plan in one transaction at its end, so a stop leaves no
 plan half made, and at most a package no plan names yet, which the next promotion replaces.
+A stopping process claims no more tasks: a promotion following a planning task still queued
+ends failed, naming that task, which the next process runs, rather than hold the stop.
 """
 
 from __future__ import annotations
@@ -326,6 +328,9 @@ class PromotionRuns:
             task = self.tasks.show(where, planning, subtasks=0)
             if task.status is not TaskStatus.RUNNING:
                 break
+            if self._stopping.is_set() and self._unclaimed(planning):
+                # This process claims nothing more: following it would hold the stop for ever.
+                return TaskStatus.FAILED, _left_queued(planning), result
             said = f"Planning the package (task {planning}): {task.message}"
             at = PACKAGED + task.progress * (100 - PACKAGED) // 100
             self.tasks.advance(task_id, at, said, often=True)
@@ -337,6 +342,11 @@ class PromotionRuns:
         promotion = result["promotionId"]
         said = f"Planned promotion {promotion} of route '{result['route']}': plan {plan_id}."
         return TaskStatus.SUCCESSFUL, said, {**result, "planId": plan_id}
+
+    def _unclaimed(self, task_id: str) -> bool:
+        """Whether task ``task_id`` still waits for a process to claim it."""
+        with self.tasks.db.transaction(readonly=True) as tx:
+            return task_repo.is_queued(tx, task_id)
 
     def stop(self) -> None:
         """Start no more promotions (a server stopping): queued ones stay queued, for another
@@ -357,6 +367,15 @@ class PromotionRuns:
                 thread.join(left)
             if deadline is not None and time.monotonic() >= deadline:
                 return
+
+
+def _left_queued(planning: str) -> str:
+    """The end of a promotion whose process stopped while its plan waited to be run."""
+    return (
+        f"The server process stopped while the plan of this promotion waited for a free task "
+        f"thread: task {planning} makes it once a server process runs it (follow that task; "
+        f"its plan is then the route's waiting one)."
+    )
 
 
 def _request(

@@ -480,3 +480,39 @@ def test_a_queued_promotion_runs_with_the_roles_its_caller_holds_when_it_runs(
     assert failed.result is not None
     assert failed.result["errorCode"] == "DLF.6888"  # as the call would be refused now
     assert services.promotions.waiting(admin, "test-prod") is None
+
+
+def test_a_stopping_process_stops_following_a_planning_task_nobody_here_will_run(
+    api: SignedClient, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large package's promotion follows the planning task it queued. Stopped while that
+    task still waits for a task thread (all of them busy: nothing claims it), the process
+    claims nothing more, so the promotion would follow it for ever and the stop never end:
+    it ends failed, naming the planning task, which stays queued for the next process."""
+    scope, prod = _route(api, services)
+    monkeypatch.setattr(importing_service, "PLAN_SYNC_MAX_OBJECTS", 0)  # every package: large
+    claim = services.tasks.claim
+    monkeypatch.setattr(services.tasks, "claim", lambda *_, **__: None)  # threads all busy
+    runs = PromotionRuns(services.route_plans, services.tasks, queued=lambda: None)
+    following = runs.plan(scope, "test-prod", {}, wait=0)
+    assert isinstance(following, Following)
+    for _ in range(600):  # packaged, and following its planning task
+        if services.tasks.show(prod, following.task_id).message.startswith("Planning"):
+            break
+        threading.Event().wait(0.05)
+
+    runs.stop()
+    runs.join(5)
+
+    failed = services.tasks.show(prod, following.task_id)
+    assert failed.status is TaskStatus.FAILED, failed.message
+    assert failed.result is not None
+    planning = failed.result["planningTaskId"]
+    assert planning in failed.message
+    waiting = services.tasks.show(prod, planning)
+    assert (waiting.kind, waiting.status) == (TaskKind.PLAN, TaskStatus.RUNNING)
+    claimed = claim((TaskKind.PLAN,))  # the next process runs it
+    assert claimed is not None
+    assert claimed.id == planning
+    services.imports.run(services.imports.resume(claimed))
+    assert services.tasks.show(prod, planning).status is TaskStatus.SUCCESSFUL
