@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, and_, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, update
 
 from jobferry.domain.enums import TaskStatus
 from jobferry.storage.bulk import insert_tuples
@@ -290,13 +290,15 @@ def is_running(tx: Tx, task_id: str) -> bool:
     return status == TaskStatus.RUNNING
 
 
-def is_queued(tx: Tx, task_id: str) -> bool:
-    """Whether a task still waits to be claimed (RUNNING, no process owns it yet)."""
+def runs_elsewhere(tx: Tx, task_id: str, owner: str) -> bool:
+    """Whether a task is still RUNNING but not on ``owner``'s threads: queued (no process
+    claimed it yet) or claimed by another process."""
+    c = system_tasks.c
     found = tx.conn.execute(
-        select(system_tasks.c.id).where(
-            system_tasks.c.id == task_id,
-            system_tasks.c.status == TaskStatus.RUNNING,
-            system_tasks.c.owner.is_(None),
+        select(c.id).where(
+            c.id == task_id,
+            c.status == TaskStatus.RUNNING,
+            or_(c.owner.is_(None), c.owner != owner),
         )
     ).first()
     return found is not None

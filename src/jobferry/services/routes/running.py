@@ -27,8 +27,8 @@ A server stopped mid-work cannot end its task: the dead-task rules of ``TaskServ
 (the next process alone on the database at its start, or the heartbeat of another) saying the
 process stopped. The work writes its plan in one transaction at its end, so a stop leaves no
 plan half made, and at most a package no plan names yet, which the next promotion replaces.
-A stopping process claims no more tasks: a promotion following a planning task still queued
-ends failed, naming that task, which the next process runs, rather than hold the stop.
+A stopping process claims no more tasks: a promotion following a planning task queued (or run
+by another process) ends failed, naming that task, rather than hold the stop.
 """
 
 from __future__ import annotations
@@ -328,9 +328,10 @@ class PromotionRuns:
             task = self.tasks.show(where, planning, subtasks=0)
             if task.status is not TaskStatus.RUNNING:
                 break
-            if self._stopping.is_set() and self._unclaimed(planning):
-                # This process claims nothing more: following it would hold the stop for ever.
-                return TaskStatus.FAILED, _left_queued(planning), result
+            if self._stopping.is_set() and self._elsewhere(planning):
+                # A stopping process claims nothing more and waits for no work of another's:
+                # following it would hold the stop as long as it waits (for ever, queued).
+                return TaskStatus.FAILED, _left_running(planning), result
             said = f"Planning the package (task {planning}): {task.message}"
             at = PACKAGED + task.progress * (100 - PACKAGED) // 100
             self.tasks.advance(task_id, at, said, often=True)
@@ -343,10 +344,10 @@ class PromotionRuns:
         said = f"Planned promotion {promotion} of route '{result['route']}': plan {plan_id}."
         return TaskStatus.SUCCESSFUL, said, {**result, "planId": plan_id}
 
-    def _unclaimed(self, task_id: str) -> bool:
-        """Whether task ``task_id`` still waits for a process to claim it."""
+    def _elsewhere(self, task_id: str) -> bool:
+        """Whether task ``task_id`` still runs, but not here: queued, or another process's."""
         with self.tasks.db.transaction(readonly=True) as tx:
-            return task_repo.is_queued(tx, task_id)
+            return task_repo.runs_elsewhere(tx, task_id, self.tasks.worker_id)
 
     def stop(self) -> None:
         """Start no more promotions (a server stopping): queued ones stay queued, for another
@@ -369,12 +370,12 @@ class PromotionRuns:
                 return
 
 
-def _left_queued(planning: str) -> str:
-    """The end of a promotion whose process stopped while its plan waited to be run."""
+def _left_running(planning: str) -> str:
+    """The end of a promotion whose process stopped while another made its plan."""
     return (
-        f"The server process stopped while the plan of this promotion waited for a free task "
-        f"thread: task {planning} makes it once a server process runs it (follow that task; "
-        f"its plan is then the route's waiting one)."
+        f"The server process stopped while task {planning}, queued or on another server "
+        f"process, made the plan of this promotion: follow that task; once it has ended, its "
+        f"plan is the route's waiting one."
     )
 
 

@@ -482,13 +482,15 @@ def test_a_queued_promotion_runs_with_the_roles_its_caller_holds_when_it_runs(
     assert services.promotions.waiting(admin, "test-prod") is None
 
 
-def test_a_stopping_process_stops_following_a_planning_task_nobody_here_will_run(
-    api: SignedClient, services: Services, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("elsewhere", [False, True], ids=["queued", "claimed-elsewhere"])
+def test_a_stopping_process_stops_following_a_planning_task_it_does_not_run(
+    api: SignedClient, services: Services, monkeypatch: pytest.MonkeyPatch, elsewhere: bool
 ) -> None:
     """A large package's promotion follows the planning task it queued. Stopped while that
-    task still waits for a task thread (all of them busy: nothing claims it), the process
-    claims nothing more, so the promotion would follow it for ever and the stop never end:
-    it ends failed, naming the planning task, which stays queued for the next process."""
+    task still waits for a task thread (all of them busy: nothing here claims it), or runs on
+    another process, the process would follow it as long as it waits (for ever, queued, as the
+    stop claims nothing more), and its stop with it: the promotion ends failed, naming the
+    planning task, which goes on queued (for the next process) or where it runs."""
     scope, prod = _route(api, services)
     monkeypatch.setattr(importing_service, "PLAN_SYNC_MAX_OBJECTS", 0)  # every package: large
     claim = services.tasks.claim
@@ -500,6 +502,9 @@ def test_a_stopping_process_stops_following_a_planning_task_nobody_here_will_run
         if services.tasks.show(prod, following.task_id).message.startswith("Planning"):
             break
         threading.Event().wait(0.05)
+    other = TaskService(services.db, heartbeat_seconds=services.settings.worker_heartbeat_seconds)
+    other.register_worker()
+    there = other.claim((TaskKind.PLAN,)) if elsewhere else None  # another process plans it
 
     runs.stop()
     runs.join(5)
@@ -511,7 +516,7 @@ def test_a_stopping_process_stops_following_a_planning_task_nobody_here_will_run
     assert planning in failed.message
     waiting = services.tasks.show(prod, planning)
     assert (waiting.kind, waiting.status) == (TaskKind.PLAN, TaskStatus.RUNNING)
-    claimed = claim((TaskKind.PLAN,))  # the next process runs it
+    claimed = there or claim((TaskKind.PLAN,))  # where it runs, or the next process
     assert claimed is not None
     assert claimed.id == planning
     services.imports.run(services.imports.resume(claimed))
