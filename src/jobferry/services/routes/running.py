@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from jobferry.domain.enums import TaskKind, TaskStatus
-from jobferry.errors import JobferryError, StorageError
+from jobferry.errors import DatabaseBusyError, JobferryError, StorageError
 from jobferry.services.context import Scope
 from jobferry.services.importing.delivery import Told
 from jobferry.services.routes.plans import RoutePlans
@@ -177,9 +177,10 @@ class PromotionRuns:
         """A promotion its call answered (its plan, or its refusal) leaves no task: nobody
         was told its id, and a route promoted daily listed two promotion tasks beside each
         import. A task that goes on (following a large package's planning task) or whose end
-        the database did not take stays."""
+        the database did not take (gone; not a busy refusal, which it answered) stays."""
         handed_on = isinstance(outcome.value, RoutePlan) and outcome.value.planning_task
-        if handed_on or isinstance(outcome.error, StorageError):
+        lost = isinstance(outcome.error, StorageError)
+        if handed_on or (lost and not isinstance(outcome.error, DatabaseBusyError)):
             return
         try:
             with self.tasks.db.transaction() as tx:
@@ -276,13 +277,15 @@ class PromotionRuns:
                 outcome.done.set()
                 status, message, result = self._planned_by(where, task_id, planning, result)
             self._end(task_id, status, message, result)
-        except StorageError as lost:  # the database went away: its end waits for it too
+        except StorageError as lost:
             outcome.error = lost
-            self.tasks.abandon(task_id, DATABASE_LOST)
+            if isinstance(lost, DatabaseBusyError):  # the database answered: a refusal
+                self._refused(task_id, lost)
+            else:  # the database went away: its end waits for it too
+                self.tasks.abandon(task_id, DATABASE_LOST)
         except JobferryError as exc:
             outcome.error = exc
-            kept = tuple(key for key in exc.envelope() if key not in ("error_code", "error_msg"))
-            self._end(task_id, TaskStatus.FAILED, exc.message, refusal_result(exc, kept))
+            self._refused(task_id, exc)
         except Exception as exc:
             log.exception("promotion task %s failed", task_id)
             outcome.error = exc
@@ -296,6 +299,11 @@ class PromotionRuns:
             self._give_back()
             if not self._stopping.is_set():
                 self.kick()
+
+    def _refused(self, task_id: str, exc: JobferryError) -> None:
+        """End the task failed with the refusal the call would have answered."""
+        kept = tuple(key for key in exc.envelope() if key not in ("error_code", "error_msg"))
+        self._end(task_id, TaskStatus.FAILED, exc.message, refusal_result(exc, kept))
 
     def _end(
         self, task_id: str, status: TaskStatus, message: str, result: dict[str, Any] | None

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from jobferry.domain.enums import TaskKind, TaskStatus
-from jobferry.errors import InvalidRequestError, StorageError
+from jobferry.errors import DatabaseBusyError, InvalidRequestError, StorageError
 from jobferry.services.container import Services
 from jobferry.services.context import Actor, Scope
 from jobferry.services.importing import service as importing_service
@@ -521,3 +521,44 @@ def test_a_stopping_process_stops_following_a_planning_task_it_does_not_run(
     assert claimed.id == planning
     services.imports.run(services.imports.resume(claimed))
     assert services.tasks.show(prod, planning).status is TaskStatus.SUCCESSFUL
+
+
+def _busy() -> DatabaseBusyError:
+    return DatabaseBusyError(
+        "The database refused the write: a lock wait timed out; nothing was written.",
+        fix="Send it again.",
+        retry_after=1,
+    )
+
+
+def test_a_promotion_refused_busy_past_its_budget_fails_its_task_saying_busy(
+    api: SignedClient, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write refused busy (PostgreSQL's lock timeout, deadlock or serialization failure) is
+    a refusal from a database that answered, to send again: not a connection lost."""
+    scope, prod = _route(api, services)
+    held = _held_packaging(services, monkeypatch)
+    runs = _runs(services)
+    following = runs.plan(scope, "test-prod", {})
+    assert isinstance(following, Following)
+
+    busy = _busy()
+    held.release(busy)
+    runs.join(30)
+
+    failed = services.tasks.show(prod, following.task_id)
+    assert failed.status is TaskStatus.FAILED
+    assert failed.message == busy.message
+    assert failed.result is not None
+    assert failed.result["errorCode"] == busy.code
+
+
+def test_a_promotion_refused_busy_within_its_budget_is_the_calls_refusal(
+    api: SignedClient, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scope, prod = _route(api, services)
+    held = _held_packaging(services, monkeypatch)
+    held.release(_busy())
+    with pytest.raises(DatabaseBusyError):
+        services.promotion_runs.plan(scope, "test-prod", {})
+    assert services.tasks.list_tasks(prod, kind=TaskKind.PROMOTION).tasks == []  # answered
