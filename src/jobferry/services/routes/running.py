@@ -157,12 +157,11 @@ class PromotionRuns:
                 self._give_back()
                 raise
             self._start(where, task_id, self._work_of(scope, request), outcome)
-        else:
+        elif not self.slots or self._stopping.is_set():  # run by another process, or later
             task_id = self.tasks.enqueue(where, TaskKind.PROMOTION, title, request)
-            if not self.slots or self._stopping.is_set():  # run by another process, or later
-                return Following(task_id, where.workspace.id)
-            with self._lock:
-                self._waiting[task_id] = outcome
+            return Following(task_id, where.workspace.id)
+        else:
+            task_id = self._queue(where, title, request, outcome)
             self.kick()  # a slot may have freed meanwhile
         budget = self.budget if wait is None else max(0.0, min(wait, MAX_WAIT))
         ended = budget > 0 and outcome.done.wait(budget)
@@ -172,6 +171,22 @@ class PromotionRuns:
             self._forget_answered(task_id, outcome)
             return outcome.answer()
         return Following(task_id, where.workspace.id)
+
+    def _queue(
+        self, where: Scope, title: str, request: dict[str, Any], outcome: _Outcome[Made]
+    ) -> str:
+        """Queue the promotion as a task whose call waits for ``outcome``: said before the task
+        is stored, so that a slot freeing meanwhile, whose thread claims it at once, answers
+        the call too."""
+        task = self.tasks.record(where, TaskKind.PROMOTION, title, request, queued=True)
+        with self._lock:
+            self._waiting[task.id] = outcome
+        try:
+            return self.tasks.insert(task)
+        except BaseException:
+            with self._lock:
+                self._waiting.pop(task.id, None)
+            raise
 
     def _forget_answered(self, task_id: str, outcome: _Outcome[Made]) -> None:
         """A promotion its call answered (its plan, or its refusal) leaves no task: nobody

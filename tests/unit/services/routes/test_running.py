@@ -23,6 +23,7 @@ from jobferry.services.routes.running import Following, PromotionRuns
 from jobferry.services.taskends import DATABASE_LOST
 from jobferry.services.tasks import TaskService
 from jobferry.storage import workers as worker_repo
+from jobferry.storage.tasks import TaskRecord
 from jobferry.tasks.runner import TaskRunner
 from support.builders import make_job
 from support.clients import SignedClient
@@ -562,3 +563,37 @@ def test_a_promotion_refused_busy_within_its_budget_is_the_calls_refusal(
     with pytest.raises(DatabaseBusyError):
         services.promotion_runs.plan(scope, "test-prod", {})
     assert services.tasks.list_tasks(prod, kind=TaskKind.PROMOTION).tasks == []  # answered
+
+
+def test_a_promotion_queued_as_a_slot_frees_is_still_answered_within_its_budget(
+    api: SignedClient, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The one slot frees just as a call queues its promotion, and the ending promotion's
+    thread claims the queued one at once, before the call says it waits for it: the call
+    still gets the answer when the work ends within its budget (it waited the whole budget
+    for an answer nobody gave it, then answered the task, which stayed)."""
+    scope, prod = _route(api, services)
+    held = _held_packaging(services, monkeypatch)
+    runs = PromotionRuns(services.route_plans, services.tasks, budget=0.05, slots=1)
+    first = runs.package(scope, "test-prod")
+    assert isinstance(first, Following)
+    assert held.entered.wait(30)
+    insert = services.tasks.insert
+
+    def freed_as_queued(task: TaskRecord) -> str:
+        task_id = insert(task)
+        held.release()  # the first ends; its thread claims this one, queued now
+        for _ in range(600):
+            if not services.tasks.show(prod, task_id).message.startswith("Queued"):
+                break
+            threading.Event().wait(0.05)
+        return task_id
+
+    monkeypatch.setattr(services.tasks, "insert", freed_as_queued)
+    runs.budget = 20.0
+    answered = runs.package(scope, "test-prod")
+    runs.join(30)
+
+    assert isinstance(answered, RoutePackage)
+    promotions = services.tasks.list_tasks(prod, kind=TaskKind.PROMOTION).tasks
+    assert [t.id for t in promotions] == [first.task_id]  # the answered one left none
