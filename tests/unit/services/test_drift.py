@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
+from jobferry.domain.enums import ObjectKind
 from jobferry.services.container import Services
 from jobferry.services.definitions import drift as drift_module
-from jobferry.storage import tables
+from jobferry.storage import Tx, tables
 from support.builders import make_job
 from support.planning import import_package, jobs_with_dependencies, workspace, write_objects
 
@@ -72,3 +73,30 @@ def test_an_object_whose_hash_is_not_kept_is_compared_by_its_text(
     assert [(d.name, [c.path for c in d.changes]) for d in report.objects] == [
         ("job_1", ["description"])
     ]
+
+
+def test_the_report_reads_one_moment_though_a_change_is_committed_as_it_reads(
+    services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its count of the compared objects and its drifted ones are read by several statements:
+    an edit committed between them is in neither (on PostgreSQL each statement of a plain
+    transaction reads the moment it starts: the report counted 10 objects, none drifted, and
+    listed the edit made after)."""
+    prod = workspace(services, "prod")
+    jobs = [make_job(f"job_{n}") for n in range(3)]
+    import_package(services, prod, write_objects(tmp_path / "p.zip", jobs_with_dependencies(*jobs)))
+    counted = drift_module.written_count
+    edited: list[bool] = []
+
+    def edited_meanwhile(tx: Tx, workspace_id: str, kind: ObjectKind) -> int:
+        found = counted(tx, workspace_id, kind)
+        if not edited:  # another client's edit, committed as the report reads
+            edited.append(True)
+            services.jobs.update(prod, "job_2", make_job("job_2", description="hot-fixed"))
+        return found
+
+    monkeypatch.setattr(drift_module, "written_count", edited_meanwhile)
+    report = services.drift.report(prod)
+    assert edited == [True]
+    assert (report.compared, report.total, report.objects) == (10, 0, [])
+    assert services.drift.report(prod).total == 1  # read after it

@@ -97,10 +97,11 @@ class DriftService:
 
     def report(self, scope: Scope) -> DriftReport:
         """Compare every object an import from another workspace wrote with what it wrote,
-        in one read-only transaction (one consistent moment)."""
+        in one read-only transaction (one consistent moment: its count and its batches are
+        several statements)."""
         report = DriftReport()
         owned: dict[str, tuple[FieldPath, ...]] = {}
-        with self.db.transaction(readonly=True) as tx:
+        with self.db.transaction(readonly=True, snapshot=True) as tx:
             for kind in KINDS:
                 report.compared += written_count(tx, scope.workspace.id, kind)
                 after = ""
