@@ -274,3 +274,38 @@ def test_following_a_task_gives_up_on_a_server_that_stays_away(
     finally:
         client.close()
     assert time.monotonic() - started < 5
+
+
+class HeldThenEnded(TaskEnded):
+    """A server stopping: its first look is held unanswered (the listening socket of a
+    ``JOBFERRY_WORKERS`` server outlives its workers' stop), then cut; later looks (the server
+    started again) answer that the task ended."""
+
+    held = 0
+
+    def do_GET(self) -> None:
+        if HeldThenEnded.held == 0:
+            HeldThenEnded.held += 1
+            time.sleep(1.5)
+            self.close_connection = True  # cut, with no answer
+            return
+        super().do_GET()
+
+
+def test_following_a_task_asks_again_after_a_look_held_longer_than_its_retries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a look at an import held by a server while it stopped, then cut when it ended, gave up
+    # at once ("Lost the server"): the seconds to ask again had counted from the look's start
+    monkeypatch.setattr(client_module, "RECONNECT_SECONDS", 1.0)
+    client, port = _client_of_a_port_nothing_listens_on(tmp_path)
+    server = ThreadingHTTPServer(("127.0.0.1", port), HeldThenEnded)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    try:
+        assert client.wait_task("t1")["status"] == "SUCCESSFUL"
+        assert HeldThenEnded.held == 1
+    finally:
+        client.close()
+        server.shutdown()
+        server.server_close()

@@ -423,13 +423,16 @@ class ApiClient:
     def _look(self, path: str, query: dict[str, str] | None) -> dict[str, Any]:
         """One look at a task, asked again for :data:`RECONNECT_SECONDS` while its server
         cannot be reached: a read, and the task goes on in a server restarted or behind a
-        worker process replaced (``JOBFERRY_WORKERS``) meanwhile."""
-        deadline = time.monotonic() + RECONNECT_SECONDS
+        worker process replaced (``JOBFERRY_WORKERS``) meanwhile. The seconds count from the
+        first look that found no server: a server stopping may hold a look until it ends."""
+        deadline: float | None = None
         while True:
             try:
                 task: dict[str, Any] = self.call("GET", path, query=query)
                 return task
             except ConnectionProblemError as exc:
+                if deadline is None:
+                    deadline = time.monotonic() + RECONNECT_SECONDS
                 if not connection_lost(exc.__cause__) or time.monotonic() > deadline:
                     raise
                 time.sleep(1.0)
