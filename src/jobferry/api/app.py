@@ -103,6 +103,7 @@ def create_app(services: Services, runner: TaskRunner) -> FastAPI:
         wired.start()
         yield
         wired.shutdown()
+        app.state.stop.log_cut()
         app.state.stop.leave_cut_calls()
 
     app = FastAPI(

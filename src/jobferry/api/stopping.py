@@ -64,6 +64,20 @@ class Stop:
         self.cut += 1
         return cut_by_stop(method, self.seconds)
 
+    def log_cut(self) -> None:
+        """Once the app has shut down (its tasks ended): how many calls its stop cut, if any,
+        in the log. uvicorn's own line calls them tasks, and operators read it as imports."""
+        if self.cut:
+            log.warning(
+                "this process's stop cut %d call(s) still running after "
+                "JOBFERRY_SHUTDOWN_SECONDS (%d s), each answered 503 DLF.9071 (uvicorn's "
+                "'Cancel %d running task(s)'); the jobferry tasks it ran, imports and "
+                "promotions, ran to their end",
+                self.cut,
+                self.seconds,
+                self.cut,
+            )
+
     def leave_cut_calls(self) -> None:
         """Once the app has shut down: when calls were cut, have the process end
         :data:`LEAVE_SECONDS` later if it has not ended by then (waiting for their threads)."""
