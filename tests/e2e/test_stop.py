@@ -10,6 +10,7 @@ thread pool, where nothing in the process can interrupt it (for the connection's
 
 from __future__ import annotations
 
+import json
 import signal
 import threading
 import time
@@ -21,22 +22,24 @@ import sqlalchemy as sa
 
 from jobferry.api.stopping import LEAVE_SECONDS
 from support.busy import postgres_held
-from support.server import start_server
+from support.server import new_workspace, start_server
 
 pytestmark = [pytest.mark.e2e]
 SHUTDOWN = 1
 """The server's shutdown time (s) in this test."""
 
 
-def _waiting_on_the_lock(url: str) -> bool:
-    """Whether a session waits for the held table of this test's schema (the drift read)."""
+def _waiting_on_the_lock(url: str, table: str = "promotion_ledger") -> bool:
+    """Whether a session waits for the held ``table`` of this test's schema (the drift read,
+    a promotion's packaging)."""
     engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
     try:
         with engine.connect() as conn:
             waiting = conn.exec_driver_sql(
                 "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
-                "WHERE NOT l.granted AND c.relname = 'promotion_ledger' "
-                "AND c.relnamespace = current_schema()::regnamespace"
+                "WHERE NOT l.granted AND c.relname = %(table)s "
+                "AND c.relnamespace = current_schema()::regnamespace",
+                {"table": table},
             )
             return bool(waiting.scalar())
     finally:
@@ -78,3 +81,48 @@ def test_a_server_stopped_mid_call_cuts_it_within_its_shutdown_time_and_says_so(
     assert "JOBFERRY_SHUTDOWN_SECONDS (1 s)" in cut.json()["error_msg"]
     assert "Nothing was changed." in cut.json()["error_msg"]
     assert cut.headers["X-Request-Id"]
+
+
+def test_a_promotion_call_cut_by_the_stop_answers_the_task_it_goes_on_as(
+    tmp_path: Path, shared_pg: str
+) -> None:
+    """``jobferry promote`` waits up to its budget for the promotion, which runs as a task from
+    its start. Cut by a stop, the call answered 503 "may have been done", though the stop ran
+    the task to its end: the command exited 1 and never showed the plan. The call answers that
+    task instead (202, as past its budget), which the command follows to its end."""
+    server = start_server(tmp_path / "data", shared_pg, JOBFERRY_SHUTDOWN_SECONDS=str(SHUTDOWN))
+    answers: list[requests.Response] = []
+    try:
+        new_workspace(server, "prod")
+        route = {"source": {"workspace": "default"}, "target": {"workspace": "prod"}}
+        assert server.call("PUT", "/routes/r", json.dumps(route).encode()).status_code == 200
+        with postgres_held(shared_pg, "LOCK TABLE route_promotions IN ACCESS EXCLUSIVE MODE", 60):
+            prefer = {"Prefer": "respond-async, wait=30"}  # a budget the stop comes within
+
+            def promote() -> None:
+                answers.append(server.call("POST", "/routes/r/plans", b"{}", extra_headers=prefer))
+
+            held = threading.Thread(target=promote)
+            held.start()
+            deadline = time.monotonic() + 30
+            while not _waiting_on_the_lock(shared_pg, "route_promotions"):
+                assert time.monotonic() < deadline, "the promotion never reached the lock"
+                time.sleep(0.05)
+            server.proc.send_signal(signal.SIGTERM)
+            held.join(SHUTDOWN + 10)
+        server.proc.wait(timeout=30)  # the promotion, let go, ends; then the process
+    finally:
+        server.stop()
+
+    assert len(answers) == 1
+    cut = answers[0]
+    assert cut.status_code == 202, cut.text
+    task_id, workspace = cut.json()["taskId"], cut.json()["workspace"]
+    restarted = start_server(tmp_path / "data", shared_pg)
+    try:
+        shown = restarted.call("GET", f"/system-tasks/{task_id}", workspace=workspace)
+    finally:
+        restarted.stop()
+    assert shown.status_code == 200, shown.text
+    task = shown.json()
+    assert (task["kind"], task["status"]) == ("promotion", "SUCCESSFUL"), task

@@ -18,7 +18,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jobferry.api.errors import address_problem, error_response, log_access
 from jobferry.api.fastpath import answer_from_memory
-from jobferry.api.stopping import Stop
+from jobferry.api.stopping import ANSWER_IF_CUT, AnswerIfCut, Stop
+from jobferry.api.wire import accepted
 from jobferry.services.accounts.replays import request_writes
 
 _PREFIX = uuid.uuid4().hex[:16]
@@ -91,7 +92,13 @@ class RequestMiddleware:
             # ends here (its thread, if any, with the process), answered rather than dropped.
             if answered:
                 raise
-            cut = self.stop.cut_call(scope["method"])
-            await error_response(request, cut)(scope, receive, stamped)
+            goes_on: AnswerIfCut | None = scope["state"].get(ANSWER_IF_CUT)
+            if goes_on is not None and goes_on.body is not None:  # the client follows the task
+                goes_on.answered = True
+                self.stop.handed += 1
+                await accepted(goes_on.body)(scope, receive, stamped)
+            else:
+                cut = self.stop.cut_call(scope["method"])
+                await error_response(request, cut)(scope, receive, stamped)
         finally:
             log_access(request, status, time.perf_counter() - started, rid)

@@ -17,8 +17,10 @@ import logging
 import os
 import threading
 import time
+from typing import Any
 
 from jobferry.errors import ServerStoppingError
+from jobferry.services.routes.running import Following
 
 log = logging.getLogger("jobferry.server")
 
@@ -52,12 +54,36 @@ def cut_by_stop(method: str, seconds: int) -> ServerStoppingError:
     )
 
 
+ANSWER_IF_CUT = "answer_if_cut"
+"""Where a call whose work goes on as a task keeps its :class:`AnswerIfCut` (its request's
+state), for the request middleware to answer if its server's stop cuts the call."""
+
+
+class AnswerIfCut:
+    """A promotion's call, cut by its server's stop, answers the task its work goes on as
+    (``202``, as past its budget) rather than that it may have been done: the stop runs the
+    task to its end, and the client follows it."""
+
+    def __init__(self, state: Any) -> None:
+        self.body: dict[str, str] | None = None
+        self.answered = False
+        setattr(state, ANSWER_IF_CUT, self)
+
+    def __call__(self, task: Following) -> None:
+        self.body = {"taskId": task.task_id, "workspace": task.workspace_id}
+
+    def handed(self) -> bool:
+        return self.answered
+
+
 class Stop:
     """The calls a stopping server process cut (``seconds``: its shutdown time)."""
 
     def __init__(self, seconds: int) -> None:
         self.seconds = seconds
         self.cut = 0
+        self.handed = 0
+        """Calls cut that answered the task their work goes on as (:class:`AnswerIfCut`)."""
 
     def cut_call(self, method: str) -> ServerStoppingError:
         """Count a call cut, and say what it is answered."""
@@ -67,15 +93,16 @@ class Stop:
     def log_cut(self) -> None:
         """Once the app has shut down (its tasks ended): how many calls its stop cut, if any,
         in the log. uvicorn's own line calls them tasks, and operators read it as imports."""
-        if self.cut:
+        if self.cut or self.handed:
             log.warning(
                 "this process's stop cut %d call(s) still running after "
-                "JOBFERRY_SHUTDOWN_SECONDS (%d s), each answered 503 DLF.9071 (uvicorn's "
-                "'Cancel %d running task(s)'); the jobferry tasks it ran, imports and "
-                "promotions, ran to their end",
-                self.cut,
+                "JOBFERRY_SHUTDOWN_SECONDS (%d s) (uvicorn's 'Cancel … running task(s)'): %d "
+                "answered 503 DLF.9071, %d the promotion task it goes on as; the jobferry "
+                "tasks this process ran, imports and promotions, ran to their end",
+                self.cut + self.handed,
                 self.seconds,
                 self.cut,
+                self.handed,
             )
 
     def leave_cut_calls(self) -> None:

@@ -14,6 +14,7 @@ from jobferry.api.presenters.routes import (
     route_plan_view,
     route_view,
 )
+from jobferry.api.stopping import AnswerIfCut
 from jobferry.api.versioned import VersionedDocument, removal_route, version_routes
 from jobferry.api.wire import (
     BodyDep,
@@ -145,7 +146,8 @@ def record_promotion(
     "names the promotion (promotionId) and its plan (planId, for GET …/plans/{plan_id}; a "
     "large package's planning task, planningTaskId, has ended too), or, with promotionId null, "
     "that nothing changed (source, since); a refused promotion fails the task with the "
-    "refusal's errorCode and the envelope's other fields.",
+    "refusal's errorCode and the envelope's other fields. A call still waiting when its server "
+    "process stops (JOBFERRY_SHUTDOWN_SECONDS) answers 202 with the task at once.",
     openapi_extra=body_doc(
         '{"sameNamePolicy", "propagateDeletes", "onDrift", "scheduling", "mode", "profile": '
         "this run's settings over the route's (each optional); \"path\": a package carried "
@@ -166,7 +168,8 @@ def plan_promotion(
         return json(route_plan_view(runner_of(request).plan_promotion(scope, name, body, path)))
     # A planning task it queues is handed to the task threads by the runs (``queued``).
     runs = services_of(request).promotion_runs
-    made = runs.plan(scope, name, body, path, wait=preferred_wait(prefer))
+    handover = AnswerIfCut(request.state)  # a stop meanwhile: the call answers the task
+    made = runs.plan(scope, name, body, path, wait=preferred_wait(prefer), handover=handover)
     if isinstance(made, Following):
         return accepted({"taskId": made.task_id, "workspace": made.workspace_id})
     return json(route_plan_view(made))

@@ -38,7 +38,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from jobferry.domain.enums import TaskKind, TaskStatus
 from jobferry.errors import DatabaseBusyError, JobferryError, StorageError
@@ -74,6 +74,17 @@ class Following:
 
     task_id: str
     workspace_id: str
+
+
+class Handover(Protocol):
+    """Told the task a promotion goes on as, as soon as it exists (its call answers it if its
+    server's stop cuts the call); says whether that answer was given, so the task is kept."""
+
+    def __call__(self, task: Following) -> None:
+        """The promotion's task exists."""
+
+    def handed(self) -> bool:
+        """Whether the call answered the task."""
 
 
 class _Outcome(Generic[T]):
@@ -118,14 +129,16 @@ class PromotionRuns:
         path: str | None = None,
         *,
         wait: float | None = None,
+        handover: Handover | None = None,
     ) -> RoutePlan | Following:
         """``RoutePlans.plan`` on a thread of its own: its answer when it ends within the
         budget (``wait``: the caller's, at most :data:`MAX_WAIT`), else the task it goes on
-        as. What the route's settings refuse is refused at once, nothing started."""
+        as, which ``handover`` is told as soon as it exists (a call cut meanwhile answers it).
+        What the route's settings refuse is refused at once, nothing started."""
         where = self.plans.check(scope, name, overrides)
         title = f"Plan the promotion along route {name}."
         request = _request(scope, PLAN, name, overrides, path)
-        done = self._run(scope, where, title, request, wait)
+        done = self._run(scope, where, title, request, wait, handover)
         assert not isinstance(done, RoutePackage)
         return done
 
@@ -147,6 +160,7 @@ class PromotionRuns:
         title: str,
         request: dict[str, Any],
         wait: float | None,
+        handover: Handover | None = None,
     ) -> Made | Following:
         """Start the work (or queue it when every slot is busy) and wait up to the budget."""
         outcome: _Outcome[Made] = _Outcome()
@@ -157,18 +171,23 @@ class PromotionRuns:
                 self._give_back()
                 raise
             self._start(where, task_id, self._work_of(scope, request), outcome)
+            if handover is not None:
+                handover(Following(task_id, where.workspace.id))
         elif not self.slots or self._stopping.is_set():  # run by another process, or later
             task_id = self.tasks.enqueue(where, TaskKind.PROMOTION, title, request)
             return Following(task_id, where.workspace.id)
         else:
             task_id = self._queue(where, title, request, outcome)
+            if handover is not None:
+                handover(Following(task_id, where.workspace.id))
             self.kick()  # a slot may have freed meanwhile
         budget = self.budget if wait is None else max(0.0, min(wait, MAX_WAIT))
         ended = budget > 0 and outcome.done.wait(budget)
         with self._lock:
             self._waiting.pop(task_id, None)
         if ended:
-            self._forget_answered(task_id, outcome)
+            if handover is None or not handover.handed():  # else its id was answered: kept
+                self._forget_answered(task_id, outcome)
             return outcome.answer()
         return Following(task_id, where.workspace.id)
 
