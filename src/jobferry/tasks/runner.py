@@ -68,6 +68,8 @@ class TaskRunner:
         self._beat_seconds = float(services.settings.worker_heartbeat_seconds)
         self._helpers: list[threading.Thread] = []
         self._claims_lost = False  # claiming failed for want of the database; said once
+        self._running: set[str] = set()  # the ids of the tasks this process's threads run
+        self._running_lock = threading.Lock()
         services.promotion_runs.queued = lambda: self.kick(queued_here=True)
         services.promotion_runs.slots = self.threads  # as many promotions at once as tasks
         self._kinds: dict[TaskKind, Callable[[ClaimedTask], None]] = {
@@ -195,6 +197,15 @@ class TaskRunner:
             self.kick()
 
     def _run(self, task: ClaimedTask) -> None:
+        with self._running_lock:
+            self._running.add(task.id)
+        try:
+            self._run_claimed(task)
+        finally:
+            with self._running_lock:
+                self._running.discard(task.id)
+
+    def _run_claimed(self, task: ClaimedTask) -> None:
         # A task's writes wait behind another's (an import's) SQLite write lock, not fail.
         with self.services.db.patient():
             try:
@@ -291,14 +302,32 @@ class TaskRunner:
         self.kick(queued_here=True)
         return applied
 
+    def _say_waiting(self) -> bool:
+        """Log the tasks the stop waits for, if any (a long import would otherwise look like a
+        stop that hung); whether there were any."""
+        with self._running_lock:
+            ids = sorted(self._running)
+        ids += self.services.promotion_runs.running()
+        if ids:
+            log.info(
+                "stopping: waiting for the %d task(s) this process runs to end (a stop cuts "
+                "calls past JOBFERRY_SHUTDOWN_SECONDS, never tasks): %s",
+                len(ids),
+                ids,
+            )
+        return bool(ids)
+
     def shutdown(self) -> None:
         """Stop claiming and housekeeping, wait for running tasks, unregister; a server's
         (``housekeeping``) also removes its scratch folder. Tasks still queued stay queued for
         another process, or this one's next start."""
         self._stop.set()
         self.services.promotion_runs.stop()
+        waited = self._say_waiting()
         self._pool.shutdown(wait=True)
         self.services.promotion_runs.join()
+        if waited:
+            log.info("stopping: the task(s) this process ran have ended")
         for thread in self._helpers:
             thread.join(timeout=5)
         try:

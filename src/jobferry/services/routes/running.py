@@ -80,11 +80,9 @@ class Handover(Protocol):
     """Told the task a promotion goes on as, as soon as it exists (its call answers it if its
     server's stop cuts the call); says whether that answer was given, so the task is kept."""
 
-    def __call__(self, task: Following) -> None:
-        """The promotion's task exists."""
+    def __call__(self, task: Following) -> None: ...
 
-    def handed(self) -> bool:
-        """Whether the call answered the task."""
+    def handed(self) -> bool: ...
 
 
 class _Outcome(Generic[T]):
@@ -113,7 +111,7 @@ class PromotionRuns:
     """How many promotions this process runs at once (``JOBFERRY_TASK_THREADS``); 0: none."""
     queued: Callable[[], None] = lambda: None
     """Told when a promotion's plan queued a planning task (the task runner's kick)."""
-    _running: set[threading.Thread] = field(default_factory=set, init=False, repr=False)
+    _running: dict[threading.Thread, str] = field(default_factory=dict, init=False, repr=False)
     _waiting: dict[str, _Outcome[Made]] = field(default_factory=dict, init=False, repr=False)
     """The queued promotions a call still waits for, by task id (its budget not run out)."""
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -288,7 +286,7 @@ class PromotionRuns:
             daemon=True,
         )
         with self._lock:
-            self._running.add(thread)
+            self._running[thread] = task_id
         thread.start()
 
     def _work(
@@ -329,7 +327,7 @@ class PromotionRuns:
             self.tasks.ended_here(task_id)
             outcome.done.set()
             with self._lock:
-                self._running.discard(threading.current_thread())
+                self._running.pop(threading.current_thread(), None)
             self._give_back()
             if not self._stopping.is_set():
                 self.kick()
@@ -395,6 +393,16 @@ class PromotionRuns:
         """Start no more promotions (a server stopping): queued ones stay queued, for another
         process or the next start."""
         self._stopping.set()
+
+    @property
+    def stopping(self) -> bool:
+        """Whether :meth:`stop` was called (the process claims no task any more)."""
+        return self._stopping.is_set()
+
+    def running(self) -> list[str]:
+        """The ids of the promotion tasks running here (on the threads of ``_running``)."""
+        with self._lock:
+            return sorted(self._running.values())
 
     def join(self, seconds: float | None = None) -> None:
         """Wait for the promotions running here to end (a server stopping: their tasks end

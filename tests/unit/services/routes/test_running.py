@@ -7,6 +7,7 @@ out while the work waits, and the test lets it go on when it has looked at the t
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -597,3 +598,40 @@ def test_a_promotion_queued_as_a_slot_frees_is_still_answered_within_its_budget(
     assert isinstance(answered, RoutePackage)
     promotions = services.tasks.list_tasks(prod, kind=TaskKind.PROMOTION).tasks
     assert [t.id for t in promotions] == [first.task_id]  # the answered one left none
+
+
+def test_a_stopping_process_logs_the_tasks_its_stop_waits_for_and_when_they_ended(
+    api: SignedClient,
+    services: Services,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A stop waits for the tasks its process runs, however long they take: the log said only
+    uvicorn's "Waiting for application shutdown." meanwhile, and an operator could not tell a
+    stop waiting for an import from a stop that hung."""
+    scope, _ = _route(api, services)
+    stopped = Services.build(services.settings, services.db)
+    monkeypatch.setattr(stopped.promotion_runs, "budget", BUDGET)
+    held = _held_packaging(stopped, monkeypatch)
+    runner = TaskRunner(stopped, threads=1, housekeeping=False)
+    runner.start()
+    following = stopped.promotion_runs.plan(scope, "test-prod", {})
+    assert isinstance(following, Following)
+    assert held.entered.wait(30)
+
+    with caplog.at_level(logging.INFO, logger="jobferry.tasks"):
+        stopping = threading.Thread(target=runner.shutdown, daemon=True)
+        stopping.start()
+        while not stopped.promotion_runs.stopping:
+            stopping.join(0.01)
+        stopping.join(0.2)
+        said = [r.getMessage() for r in caplog.records if r.name == "jobferry.tasks"]
+        assert said == [
+            "stopping: waiting for the 1 task(s) this process runs to end (a stop cuts calls "
+            f"past JOBFERRY_SHUTDOWN_SECONDS, never tasks): ['{following.task_id}']"
+        ]
+        held.release()
+        stopping.join(20)
+    assert not stopping.is_alive()
+    said = [r.getMessage() for r in caplog.records if r.name == "jobferry.tasks"]
+    assert said[-1] == "stopping: the task(s) this process ran have ended"
