@@ -9,5 +9,6 @@ a package carried along the route across an air gap; ``records`` are what promot
 ``overrides`` what a promotion's import changed of the route's settings, and who; ``plans``
 is promotion as one use case: plan a route's promotion, then apply exactly that plan
 (``meanwhile`` refuses an apply of changes another run promoted meanwhile), and ``running``
-plans one within a budget, past it as a task the client follows;
+plans one within a budget, past it as a task the client follows (``promotion_task``: what that
+task keeps of its call and ends with);
 ``approvals`` the signed approvals a route may require of a plan before its apply."""

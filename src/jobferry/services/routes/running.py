@@ -45,6 +45,13 @@ from jobferry.errors import DatabaseBusyError, JobferryError, StorageError
 from jobferry.services.context import Scope
 from jobferry.services.importing.delivery import Told
 from jobferry.services.routes.plans import RoutePlans
+from jobferry.services.routes.promotion_task import (
+    PACKAGE,
+    PLAN,
+    left_running,
+    plan_result,
+    task_request,
+)
 from jobferry.services.routes.records import RoutePackage, RoutePlan
 from jobferry.services.taskends import DATABASE_LOST, ELSEWHERE
 from jobferry.services.tasks import ClaimedTask, TaskService, refusal_result
@@ -60,8 +67,6 @@ MAX_WAIT = 30.0
 PACKAGED = 80
 """How far (%) a promotion task says it got once its package is made and its plan begins."""
 
-PLAN, PACKAGE = "plan", "package"
-"""The steps a promotion task runs: ``RoutePlans.plan``, or ``RoutePromotions.package``."""
 
 T = TypeVar("T")
 Made = RoutePlan | RoutePackage
@@ -135,7 +140,7 @@ class PromotionRuns:
         What the route's settings refuse is refused at once, nothing started."""
         where = self.plans.check(scope, name, overrides)
         title = f"Plan the promotion along route {name}."
-        request = _request(scope, PLAN, name, overrides, path)
+        request = task_request(scope, PLAN, name, overrides, path)
         done = self._run(scope, where, title, request, wait, handover)
         assert not isinstance(done, RoutePackage)
         return done
@@ -147,7 +152,7 @@ class PromotionRuns:
         wizard) on a thread of its own, as :meth:`plan`."""
         where = self.plans.check(scope, name, {})
         title = f"Package the promotion along route {name}."
-        done = self._run(scope, where, title, _request(scope, PACKAGE, name, {}, None), wait)
+        done = self._run(scope, where, title, task_request(scope, PACKAGE, name, {}, None), wait)
         assert not isinstance(done, RoutePlan)
         return done
 
@@ -371,7 +376,7 @@ class PromotionRuns:
             if self._stopping.is_set() and self._elsewhere(planning):
                 # A stopping process claims nothing more and waits for no work of another's:
                 # following it would hold the stop as long as it waits (for ever, queued).
-                return TaskStatus.FAILED, _left_running(planning), result
+                return TaskStatus.FAILED, left_running(planning), result
             said = f"Planning the package (task {planning}): {task.message}"
             at = PACKAGED + task.progress * (100 - PACKAGED) // 100
             self.tasks.advance(task_id, at, said, often=True)
@@ -418,60 +423,3 @@ class PromotionRuns:
                 thread.join(left)
             if deadline is not None and time.monotonic() >= deadline:
                 return
-
-
-def _left_running(planning: str) -> str:
-    """The end of a promotion whose process stopped while another made its plan."""
-    return (
-        f"The server process stopped while task {planning}, queued or on another server "
-        f"process, made the plan of this promotion: follow that task; once it has ended, its "
-        f"plan is the route's waiting one."
-    )
-
-
-def _request(
-    scope: Scope, step: str, name: str, overrides: Mapping[str, object], path: str | None
-) -> dict[str, Any]:
-    """What a promotion task keeps of its call, enough to run it queued (``step``: a plan, or
-    the console's package; ``from``: the workspace the caller named)."""
-    return {
-        "step": step,
-        "route": name,
-        "overrides": dict(overrides),
-        "path": path,
-        "from": scope.workspace.id,
-    }
-
-
-def plan_result(done: RoutePlan | RoutePackage) -> tuple[str, dict[str, Any]]:
-    """A promotion task's end: its message, and its result (the route, the promotion, its
-    plan or the task planning it, and, when nothing changed, the source and since when)."""
-    made = done.package if isinstance(done, RoutePlan) else done
-    route, promotion = made.route.name, made.promotion
-    source, block = made.source, made.carried_from
-    result: dict[str, Any] = {
-        "route": route,
-        "promotionId": promotion.id if promotion is not None else None,
-        "planId": None,
-        "planningTaskId": None,
-        "since": made.since,
-        "source": None,
-    }
-    if source is not None:
-        result["source"] = {"workspaceId": source.workspace.id, "name": source.workspace.name}
-    elif block is not None:  # cut on another server
-        cut = {"workspaceId": block.source_workspace_id, "name": block.source_workspace}
-        result["source"] = {**cut, "carried": True}
-    if promotion is None:
-        where = f"workspace '{source.workspace.name}'" if source is not None else "the source"
-        return f"Nothing changed in {where} to promote along route '{route}'.", result
-    if isinstance(done, RoutePlan) and done.plan is not None:
-        result["planId"] = done.plan.plan_id
-        return (
-            f"Planned promotion {promotion.id} of route '{route}': plan {done.plan.plan_id}.",
-            result,
-        )
-    if isinstance(done, RoutePlan) and done.planning_task is not None:
-        result["planningTaskId"] = done.planning_task
-        return f"Packaged promotion {promotion.id} of route '{route}'.", result
-    return f"Packaged promotion {promotion.id} of route '{route}'.", result
