@@ -397,3 +397,19 @@ def test_a_pipeline_gives_its_ca_bundle_by_environment(tmp_path: Path) -> None:
     context = load_context(path, "ci", {"JOBFERRY_CA_BUNDLE": "/etc/ci/ca.pem"})
     assert context.ca_bundle == "/etc/ci/ca.pem"
     assert ApiClient(context)._session.verify == "/etc/ci/ca.pem"
+
+
+def test_config_init_without_a_credentials_file_says_how_a_server_given_its_keys_is_reached(
+    tmp_path: Path,
+) -> None:
+    """A server started with JOBFERRY_ADMIN_AK/SK writes no credentials file: the refusal told
+    such an operator only to start the server once, which they had done."""
+    config = tmp_path / "config.toml"
+    missing = tmp_path / "data" / "admin-credentials.json"
+    refused = invoke(["--config", str(config), "config", "init", "--from", str(missing)])
+    assert refused.exit_code == 2, refused.output
+    said = " ".join(refused.output.split())
+    assert "start the server once (make run)" in said
+    assert "JOBFERRY_ADMIN_AK" in said
+    assert "JOBFERRY_PROJECT_ID, JOBFERRY_AK and JOBFERRY_SK" in said
+    assert not config.exists()

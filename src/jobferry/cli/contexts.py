@@ -177,7 +177,10 @@ def _credentials(path: Path) -> dict[str, str]:
     except FileNotFoundError as exc:
         raise CliUsageError(
             f"{path} does not exist; start the server once (make run) in this folder, or name "
-            "its credentials file with --from."
+            "its credentials file with --from. A server given its admin's keys "
+            "(JOBFERRY_ADMIN_AK, JOBFERRY_ADMIN_SK) writes no such file: give the command line "
+            "the same keys as JOBFERRY_PROJECT_ID, JOBFERRY_AK and JOBFERRY_SK instead "
+            "(docs/cli.md)."
         ) from exc
     except (OSError, ValueError) as exc:
         raise CliUsageError(f"{path} cannot be read as a credentials file: {exc}.") from exc
