@@ -635,3 +635,33 @@ def test_a_stopping_process_logs_the_tasks_its_stop_waits_for_and_when_they_ende
     assert not stopping.is_alive()
     said = [r.getMessage() for r in caplog.records if r.name == "jobferry.tasks"]
     assert said[-1] == "stopping: the task(s) this process ran have ended"
+
+
+class _Handover:
+    """A call's handover: the task it was told, and whether its call answered that task."""
+
+    def __init__(self, answered: bool) -> None:
+        self.told: list[Following] = []
+        self.answered = answered
+
+    def __call__(self, task: Following) -> None:
+        self.told.append(task)
+
+    def handed(self) -> bool:
+        return self.answered
+
+
+@pytest.mark.parametrize("answered", [False, True])
+def test_a_call_is_told_its_task_at_once_and_a_task_it_answered_is_kept(
+    api: SignedClient, services: Services, answered: bool
+) -> None:
+    """A call its server's stop cuts answers the task its work goes on as (the request
+    middleware): that task must then stay, though the work ended within the budget."""
+    scope, prod = _route(api, services)
+    handover = _Handover(answered)
+    planned = services.promotion_runs.plan(scope, "test-prod", {}, handover=handover)
+    assert isinstance(planned, RoutePlan)
+    (told,) = handover.told
+    assert told.workspace_id == prod.workspace.id
+    kept = [t.id for t in services.tasks.list_tasks(prod, kind=TaskKind.PROMOTION).tasks]
+    assert kept == ([told.task_id] if answered else [])
