@@ -40,8 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +48,8 @@ import requests
 
 from bench.history import ROUTE, make_history
 from bench.remotes import migrated
-from bench.throughput import ADMIN_ENV, AK, PROJECT, SK, free_port, serve_env, wait_ready
+from bench.remotes_cli import local_server
+from bench.throughput import ADMIN_ENV, AK, PROJECT, SK, serve_env
 from jobferry.console.web import SESSION_COOKIE
 from jobferry.signing import sign_request
 
@@ -86,24 +86,6 @@ def upgraded(data: Path) -> float:
     upgrade = [sys.executable, "-m", "jobferry", "db", "upgrade"]
     subprocess.run(upgrade, env=env, check=True, capture_output=True)
     return round(time.perf_counter() - started, 2)
-
-
-@contextmanager
-def serving(data: Path, port: int) -> Iterator[tuple[str, int]]:
-    """A ``jobferry serve`` over ``data``'s database on ``port`` (0: a free one): its url and
-    process id."""
-    port = port or free_port()
-    env = serve_env(data, f"sqlite:///{data / 'jobferry.db'}", port, **ADMIN_ENV)
-    log = (data / "serve.log").open("ab")
-    cmd = [sys.executable, "-m", "jobferry", "serve"]
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_ready(f"http://127.0.0.1:{port}/health", proc)
-        yield f"http://127.0.0.1:{port}", proc.pid
-    finally:
-        proc.terminate()
-        proc.wait(timeout=60)
-        log.close()
 
 
 def _facts(data: Path) -> dict[str, str]:
@@ -275,7 +257,7 @@ def measure(args: argparse.Namespace, root: Path) -> dict[str, Any]:
         upgrade = upgraded(data)
         load = os.getloadavg()[0]
         print(f"{jobs} jobs (load average {load:.1f}, upgrade {upgrade} s)", file=sys.stderr)
-        with serving(data, args.port) as (url, pid):
+        with local_server(data, f"sqlite:///{data / 'jobferry.db'}", args.port) as (url, pid):
             out["sizes"][str(jobs)] = {
                 "load": round(load, 1),
                 "upgrade_seconds": upgrade,

@@ -99,9 +99,10 @@ class Cli:
 
 
 @contextmanager
-def local_server(data: Path, url: str) -> Iterator[tuple[str, int]]:
-    """A ``jobferry serve`` over ``url`` with the bench admin; its url and process id."""
-    port = free_port()
+def local_server(data: Path, url: str, port: int = 0) -> Iterator[tuple[str, int]]:
+    """A ``jobferry serve`` over ``url`` with the bench admin, on ``port`` (0: a free one),
+    its database upgraded first; its url and process id."""
+    port = port or free_port()
     env = serve_env(data, url, port, **ADMIN_ENV)
     upgrade = [sys.executable, "-m", "jobferry", "db", "upgrade"]
     subprocess.run(upgrade, env=env, check=True, capture_output=True)
