@@ -509,7 +509,7 @@ def test_a_stopping_process_stops_following_a_planning_task_it_does_not_run(
     there = other.claim((TaskKind.PLAN,)) if elsewhere else None  # another process plans it
 
     runs.stop()
-    runs.join(5)
+    runs.join(30)
 
     failed = services.tasks.show(prod, following.task_id)
     assert failed.status is TaskStatus.FAILED, failed.message
@@ -622,10 +622,16 @@ def test_a_stopping_process_logs_the_tasks_its_stop_waits_for_and_when_they_ende
     with caplog.at_level(logging.INFO, logger="jobferry.tasks"):
         stopping = threading.Thread(target=runner.shutdown, daemon=True)
         stopping.start()
-        while not stopped.promotion_runs.stopping:
+
+        def said_so_far() -> list[str]:
+            return [r.getMessage() for r in caplog.records if r.name == "jobferry.tasks"]
+
+        for _ in range(1000):  # the stop says what it waits for (a loaded machine: a while)
+            if said_so_far():
+                break
             stopping.join(0.01)
-        stopping.join(0.2)
-        said = [r.getMessage() for r in caplog.records if r.name == "jobferry.tasks"]
+        stopping.join(0.2)  # and nothing more while the task runs
+        said = said_so_far()
         assert said == [
             "stopping: waiting for the 1 task(s) this process runs to end (a stop cuts calls "
             f"past JOBFERRY_SHUTDOWN_SECONDS, never tasks): ['{following.task_id}']"
