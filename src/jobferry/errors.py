@@ -66,6 +66,8 @@ Messages name the object, the rule and the fix.
         ├── ScriptExistsError         400 DLF.0202
         ├── ResourceExistsError       400 DLF.6259
         ├── NameTakenError            400 DLF.9010  workspace/user/other name already used
+        ├── KeyDistrustedError        400 DLF.9065  a package signed by a key distrusted here
+        ├── AlreadyDistrustedError    400 DLF.9066  the key is distrusted already: nothing changed
         ├── ConnectionExistsError     400 DLF.6309  a connection of that name already exists
         ├── ConnectionTypeError       400 DLF.6323  a connection's type cannot be changed
         ├── JobScheduledError         400 DLF.9011  the job must be stopped first
@@ -527,6 +529,19 @@ class NameTakenError(ConflictError):
     """A workspace, user or other named object with that name already exists."""
 
     code = "DLF.9010"
+
+
+class KeyDistrustedError(ConflictError):
+    """A package's signature verifies under a key the workspace distrusts: it is refused at
+    check, plan and import, whether or not the workspace requires signed packages."""
+
+    code = "DLF.9065"
+
+
+class AlreadyDistrustedError(ConflictError):
+    """The key is distrusted in the workspace already: distrusting it again changes nothing."""
+
+    code = "DLF.9066"
 
 
 class ConnectionExistsError(ConflictError):

@@ -27,6 +27,7 @@ from jobferry.services.policies.governing import HeldPolicy
 from jobferry.services.workspaces.profiles import ResolvedProfile
 from jobferry.storage.importing.ledger import LedgerRow, Packed
 from jobferry.storage.importing.target import TargetObject
+from jobferry.storage.keys import TrustedKeyRecord
 from jobferry.storage.records import JobRecord, WorkspaceRecord
 from jobferry.storage.rows import ChangeRow, JobRow, Stamp
 
@@ -131,6 +132,9 @@ class MemoryWorkspace:
         return {n: {secret_role("password")} for k, n in self.environment if k == "connection"}
 
     def trusted_keys(self) -> list[str]:
+        return []
+
+    def distrusted_keys(self) -> list[TrustedKeyRecord]:
         return []
 
     def profile(self, ref: str | dict[str, Any] | None) -> ResolvedProfile | None:

@@ -3,7 +3,9 @@
 A workspace with a signing key signs the packages it exports (``manifest.sig``); a workspace
 imports a signed package when it trusts the signer's public key (and, with ``requireSigned``,
 only then). ``keys show`` prints the public half to hand to the next environment, where ``keys
-trust`` adds it. The private half never leaves the server.
+trust`` adds it. The private half never leaves the server. ``keys distrust`` remembers the key
+as distrusted: the packages it signs are refused from then on (``keys list --distrusted``
+shows it, ``keys trust`` trusts it again).
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from typing import Annotated, Any
 
 import typer
 
-from jobferry.cli.asking import own_command_line
 from jobferry.cli.client import ApiError, segment
 from jobferry.cli.exits import CliUsageError
 from jobferry.cli.files import file_text
@@ -120,9 +121,20 @@ def delete_key(
 
 @app.command("list")
 def list_trusted(
-    ctx: typer.Context, json_mode: JsonOption = False, workspace: WorkspaceOption = None
+    ctx: typer.Context,
+    distrusted: Annotated[
+        bool,
+        typer.Option(
+            "--distrusted",
+            help="Also list the keys the workspace distrusts (marked; packages they sign are "
+            "refused).",
+        ),
+    ] = False,
+    json_mode: JsonOption = False,
+    workspace: WorkspaceOption = None,
 ) -> None:
-    """List the public keys whose signatures the workspace accepts."""
+    """List the public keys whose signatures the workspace accepts (--distrusted: and those it
+    distrusts)."""
     columns: list[Column] = [
         ("key id", "keyId", None),
         ("name", "name", None),
@@ -130,9 +142,15 @@ def list_trusted(
         ("added (UTC)", "addTime", epoch_ms),
         ("by", "addUser", None),
     ]
-    list_answer(
-        session(ctx, json_mode, workspace), "/trusted-keys", "keys", columns, "No trusted keys."
-    )
+    if distrusted:
+        columns += [
+            ("state", "distrusted", lambda v: "distrusted" if v else "trusted"),
+            ("distrusted (UTC)", "distrustTime", epoch_ms),
+            ("distrusted by", "distrustUser", lambda v: v or ""),
+        ]
+    path = "/trusted-keys?distrusted=true" if distrusted else "/trusted-keys"
+    empty = "No trusted or distrusted keys." if distrusted else "No trusted keys."
+    list_answer(session(ctx, json_mode, workspace), path, "keys", columns, empty)
 
 
 @app.command("trust")
@@ -180,40 +198,13 @@ def distrust_key(
     json_mode: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Stop trusting a key (packages it signed are refused only where the workspace requires
-    signed packages: the note says so when it does not)."""
+    """Distrust a key: it is remembered, and packages it signs are refused from now on, whether
+    or not the workspace requires signed packages ('keys trust' trusts it again)."""
     s = session(ctx, json_mode, workspace)
-    client = s.client()
-    client.call("DELETE", f"/trusted-keys/{segment(key_id)}")
-    settings = _settings(s)
-    required = settings.get("requireSigned")
+    s.client().call("DELETE", f"/trusted-keys/{segment(key_id)}")
     s.output.result(
-        {"distrusted": key_id, "requireSigned": required},
-        f"Key {key_id} is no longer trusted in {s.workspace_label()}.",
+        {"distrusted": key_id},
+        f"Key {key_id} is distrusted in {s.workspace_label()}: packages it signs are refused "
+        "there from now on, whether or not signed packages are required. If that was a "
+        "mistake, trust it again with jobferry keys trust NAME KEY.",
     )
-    if required is False and not s.output.json_mode:
-        name = str(settings.get("name"))
-        command = own_command_line(
-            s, "workspaces", "settings", name, "--require-signed", scoped=False
-        )
-        s.output.note(
-            f"Workspace '{name}' does not require signed packages, so its imports still take "
-            f"the packages key {key_id} signed (untrusted, as they take unsigned ones). To "
-            f"refuse them: {command}",
-            style="yellow",
-        )
-
-
-def _settings(s: Session) -> dict[str, Any]:
-    """The settings of the command's workspace as the workspace list answers them (empty
-    when the endpoint cannot tell: it has no such list)."""
-    try:
-        listed = mapping(s.client().call("GET", "/workspaces", scoped=False))
-    except ApiError:
-        return {}
-    found = s.target_workspace()
-    wanted = found.id if found is not None else s.client().workspace
-    for item in listed.get("workspaces") or []:
-        if mapping(item).get("id") == wanted:
-            return mapping(item)
-    return {}

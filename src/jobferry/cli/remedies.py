@@ -64,9 +64,10 @@ def _release_policy(body: dict[str, Any]) -> str:
     return ", and ".join(said)
 
 
-def _in_target(body: dict[str, Any]) -> str:
-    """`` -w NAME`` of a route's target workspace a refusal names (none: it names none)."""
-    value = body.get("target_workspace")
+def _in_target(body: dict[str, Any], key: str = "target_workspace") -> str:
+    """`` -w NAME`` of the workspace a refusal names in ``key`` (a route's target workspace
+    unless told; none: it names none)."""
+    value = body.get(key)
     return f" -w {_quoted(value)}" if isinstance(value, str) and value else ""
 
 
@@ -250,6 +251,11 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
         Remedy.LIST_TRUSTED_KEYS: lambda b: "jobferry keys list lists the trusted keys.",
         Remedy.CREATE_SIGNING_KEY: lambda b: "Create one with jobferry keys create.",
         Remedy.TRUST_SOURCE_KEY: _trust_source_key,
+        Remedy.DISTRUSTED_SIGNER: lambda b: (
+            "Ask its sender to sign it again with a key this workspace trusts (jobferry keys "
+            "list); if distrusting the key was a mistake, trust it again: jobferry keys trust "
+            f"NAME {_name(b, 'public_key', 'ed25519:…')}{_in_target(b, 'workspace')}."
+        ),
         Remedy.EXPORT_IN_BACKGROUND: lambda b: (
             "Give the names in a file (jobferry export --names-file FILE): it exports them in "
             "the background, as many as you name."

@@ -68,13 +68,18 @@ def verdict(
 def keys_from_file(path: Path, option: str) -> list[str]:
     """Trusted public keys for offline use, from the file given with ``option``: one
     ``ed25519:…`` key per line (``#`` comments), or the JSON a server answers for ``GET
-    /trusted-keys`` (``{"keys": [{"publicKey"}]}``). Refused (usage) naming the option and the
-    file when it cannot be read or holds anything else."""
+    /trusted-keys`` (``{"keys": [{"publicKey"}]}``), less the keys it marks distrusted (``keys
+    list --distrusted --json``). Refused (usage) naming the option and the file when it cannot
+    be read or holds anything else."""
     text = file_text(path, f"the {option} file")
     try:
         if text.lstrip().startswith("{"):
             listed = orjson.loads(text).get("keys") or []
-            return [signature.normalize_public_key(str(item["publicKey"])) for item in listed]
+            return [
+                signature.normalize_public_key(str(item["publicKey"]))
+                for item in listed
+                if item.get("distrusted") is not True
+            ]
         lines = (line.split("#", 1)[0].strip() for line in text.splitlines())
         return [signature.normalize_public_key(line) for line in lines if line]
     except ValueError as exc:

@@ -302,11 +302,13 @@ def delete_profile(page: PageDep, form: FormDep) -> Response:
 
 @dataclass(frozen=True, kw_only=True)
 class KeysContext(AdminPage):
-    """The workspace's signing key (``None``: it has none) and the keys it trusts."""
+    """The workspace's signing key (``None``: it has none), the keys it trusts and those it
+    distrusts."""
 
     template = "admin_keys.html"
     signing: SigningKey | None
     trusted: list[TrustedKey]
+    distrusted: list[TrustedKey]
     typed: tuple[str, str] = ("", "")
     """The name and public key typed for a key to trust that was refused, kept in the form."""
 
@@ -325,10 +327,12 @@ def _keys_page(
         signing: SigningKey | None = services.keys.signing_key(page.scope)
     except KeyNotFoundError:
         signing = None
+    keys = services.keys.trusted(page.scope, distrusted=True)
     context = KeysContext(
         page=page,
         signing=signing,
-        trusted=services.keys.trusted(page.scope),
+        trusted=[k for k in keys if not k.distrusted],
+        distrusted=[k for k in keys if k.distrusted],
         error=error,
         message=message,
         typed=typed,
@@ -360,8 +364,11 @@ def change_keys(page: PageDep, form: FormDep) -> Response:
             added = services.keys.trust(page.scope, trusted)
             message = f"Trusting key {added.key_id} ('{added.name}')."
         elif action == "distrust":
-            services.keys.distrust(page.scope, text(form, "keyId"))
-            message = f"No longer trusting key {text(form, 'keyId')}."
+            gone = services.keys.distrust(page.scope, text(form, "keyId"))
+            message = (
+                f"No longer trusting key {gone.key_id} ('{gone.name}'): packages it signs are "
+                "refused here from now on, whether or not signed packages are required."
+            )
         else:
             raise InvalidRequestError(f"Unknown action '{action}'.")
     except JobferryError as exc:

@@ -366,6 +366,10 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
         Remedy.LIST_PROFILES: lambda c: "Admin → Environment profiles lists them.",
         Remedy.LIST_TRUSTED_KEYS: lambda c: f"{KEYS_PAGE} lists the trusted keys.",
         Remedy.CREATE_SIGNING_KEY: lambda c: f"Create one under {KEYS_PAGE}.",
+        Remedy.DISTRUSTED_SIGNER: lambda c: (
+            "Ask its sender to sign it again with a key this workspace trusts; if distrusting "
+            f"the key was a mistake, trust it again under {KEYS_PAGE} (Trust again)."
+        ),
         Remedy.TRUST_SOURCE_KEY: lambda c: (
             f"Give the source workspace a signing key ({KEYS_PAGE} there) and cut the package "
             f"again, or trust the source's key here under {KEYS_PAGE}."

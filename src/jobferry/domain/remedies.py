@@ -106,6 +106,10 @@ class Remedy(StrEnum):
     """The workspace has no signing key: create one."""
     TRUST_SOURCE_KEY = "trust_source_key"
     """Sign the package, or trust the key of the workspace that signed it."""
+    DISTRUSTED_SIGNER = "distrusted_signer"
+    """The package's signer is a key the workspace distrusts: have it signed again with a
+    trusted key, or trust the key again if distrusting it was a mistake (``key_id``,
+    ``public_key``, ``workspace``)."""
     EXPORT_IN_BACKGROUND = "export_in_background"
     """Too many jobs for one batch export: export them by a names list, in the background."""
     SUBMIT_JOB = "submit_job"

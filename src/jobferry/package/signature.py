@@ -75,6 +75,7 @@ UNSIGNED = "unsigned"
 VALID = "valid"
 UNTRUSTED = "untrusted"
 INVALID = "invalid"
+DISTRUSTED = "distrusted"
 
 _SIGNATURE_BYTES = 64
 _HEX = frozenset("0123456789abcdef")
@@ -90,7 +91,9 @@ class SignatureCheck:
 
     state: str
     """``unsigned``, ``valid`` (verifies and the key is trusted), ``untrusted`` (verifies, key
-    not trusted) or ``invalid`` (malformed, or the manifest or signature changed)."""
+    not trusted), ``distrusted`` (verifies under a key the checker distrusts, whether or not it
+    also counts among the trusted ones) or ``invalid`` (malformed, or the manifest or signature
+    changed)."""
     key_id: str | None
     """The id of the signing key, when the signature names one that is well formed."""
     detail: str
@@ -206,9 +209,14 @@ def _without_zip64(extra: bytes) -> bytes:
 
 
 def check_signature(
-    manifest_bytes: bytes | None, signature: bytes | None, trusted: Iterable[str]
+    manifest_bytes: bytes | None,
+    signature: bytes | None,
+    trusted: Iterable[str],
+    distrusted: Iterable[str] = (),
 ) -> SignatureCheck:
-    """What ``manifest.sig`` says about these manifest bytes, given the trusted public keys.
+    """What ``manifest.sig`` says about these manifest bytes, given the trusted public keys
+    and the ``distrusted`` ones (a signature that verifies under one of those is
+    ``distrusted``, even when the key is among the ``trusted`` too).
 
     Never raises for a bad signature (that is ``invalid``); raises ValueError when one of the
     ``trusted`` texts is not a public key, naming which.
@@ -257,6 +265,8 @@ def check_signature(
             f"manifest.json or manifest.sig was changed after signing: the Ed25519 signature "
             f"of key {key_id} does not match the manifest; {_RESIGN}",
         )
+    if public_key in _trusted(distrusted):
+        return SignatureCheck(DISTRUSTED, key_id, f"signed by key {key_id}, which is distrusted")
     if public_key in trusted_keys:
         return SignatureCheck(VALID, key_id, f"signed by trusted key {key_id}")
     how = (

@@ -1,10 +1,11 @@
-"""Package signing keys: a workspace's own signing key and the public keys it trusts."""
+"""Package signing keys: a workspace's own signing key and the public keys it trusts, or
+distrusts (a distrusted key stays, marked, so that a package it signs is refused)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 
 from jobferry.storage.records import all_records, first_record
 from jobferry.storage.tables import signing_keys, trusted_keys, workspaces
@@ -25,7 +26,7 @@ class SigningKeyRecord:
 
 @dataclass(frozen=True)
 class TrustedKeyRecord:
-    """A public key whose signatures the workspace accepts."""
+    """A public key whose signatures the workspace accepts, or distrusts (``distrusted_at``)."""
 
     workspace_id: str
     key_id: str
@@ -33,6 +34,9 @@ class TrustedKeyRecord:
     public_key: str
     added_at: int
     added_by: str
+    distrusted_at: int | None = None
+    """When the key was distrusted (ms; None: it is trusted)."""
+    distrusted_by: str | None = None
 
 
 def get_signing_key(tx: Tx, workspace_id: str) -> SigningKeyRecord | None:
@@ -66,28 +70,53 @@ def delete_signing_key(tx: Tx, workspace_id: str) -> bool:
 
 
 def trusted(tx: Tx, workspace_id: str) -> list[TrustedKeyRecord]:
-    """The workspace's trusted public keys, by name."""
+    """The workspace's trusted public keys (not those it distrusts), by name."""
+    return _keys(tx, workspace_id, distrusted_at=None)
+
+
+def all_keys(tx: Tx, workspace_id: str) -> list[TrustedKeyRecord]:
+    """Every key the workspace trusts or distrusts, by name."""
+    return _keys(tx, workspace_id)
+
+
+def distrusted(tx: Tx, workspace_id: str) -> list[TrustedKeyRecord]:
+    """The keys the workspace distrusts, by name."""
+    return [k for k in _keys(tx, workspace_id) if k.distrusted_at is not None]
+
+
+def _keys(tx: Tx, workspace_id: str, **key: object) -> list[TrustedKeyRecord]:
     order = [trusted_keys.c.name, trusted_keys.c.key_id]
-    return all_records(tx, TrustedKeyRecord, trusted_keys, order, workspace_id=workspace_id)
+    return all_records(tx, TrustedKeyRecord, trusted_keys, order, workspace_id=workspace_id, **key)
 
 
-def get_trusted(tx: Tx, workspace_id: str, key_id: str) -> TrustedKeyRecord | None:
-    """One trusted key by id."""
+def get_key(tx: Tx, workspace_id: str, key_id: str) -> TrustedKeyRecord | None:
+    """One key by id, trusted or distrusted."""
     return first_record(
         tx, TrustedKeyRecord, trusted_keys, workspace_id=workspace_id, key_id=key_id
     )
 
 
 def add_trusted(tx: Tx, item: TrustedKeyRecord) -> None:
-    """Trust a public key."""
+    """Trust a public key the workspace has neither trusted nor distrusted."""
     tx.conn.execute(insert(trusted_keys).values(**item.__dict__))
 
 
-def remove_trusted(tx: Tx, workspace_id: str, key_id: str) -> bool:
-    """Stop trusting a key; whether it was trusted."""
-    result = tx.conn.execute(
-        delete(trusted_keys).where(
-            trusted_keys.c.workspace_id == workspace_id, trusted_keys.c.key_id == key_id
+def trust_again(tx: Tx, item: TrustedKeyRecord) -> None:
+    """Trust a distrusted key again: its mark cleared, its label and who added it now."""
+    tx.conn.execute(
+        update(trusted_keys)
+        .where(
+            trusted_keys.c.workspace_id == item.workspace_id,
+            trusted_keys.c.key_id == item.key_id,
         )
+        .values(**item.__dict__)
     )
-    return bool(result.rowcount)
+
+
+def mark_distrusted(tx: Tx, workspace_id: str, key_id: str, at: int, by: str) -> None:
+    """Distrust a trusted key: it stays, marked with when and by whom."""
+    tx.conn.execute(
+        update(trusted_keys)
+        .where(trusted_keys.c.workspace_id == workspace_id, trusted_keys.c.key_id == key_id)
+        .values(distrusted_at=at, distrusted_by=by)
+    )

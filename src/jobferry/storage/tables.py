@@ -486,6 +486,7 @@ trusted_keys = Table(
     Column("name", String(128), nullable=False),
     Column("public_key", Text, nullable=False),
     *at_and_by("added"),
+    *at_and_by("distrusted", nullable=True),  # null: trusted; else its packages are refused
 )
 
 # Imports that were rolled back (an import rolls back once).

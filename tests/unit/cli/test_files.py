@@ -57,6 +57,17 @@ def test_trusted_keys_are_read_a_line_each_or_as_the_key_list_prints_them(
     assert keys_from_file(listed, "--trusted-keys") == [first]
 
 
+def test_a_saved_key_list_gives_no_key_it_marks_distrusted(tmp_path: Path) -> None:
+    trusted, distrusted = generate_key_pair().public_key, generate_key_pair().public_key
+    listed = tmp_path / "keys.json"  # as keys list --distrusted --json prints it
+    listed.write_text(
+        f'{{"keys": [{{"publicKey": "{trusted}", "distrusted": false}}, '
+        f'{{"publicKey": "{distrusted}", "distrusted": true}}]}}',
+        encoding="utf-8",
+    )
+    assert keys_from_file(listed, "--trusted-keys") == [trusted]
+
+
 @pytest.mark.parametrize(
     ("text", "said"),
     [

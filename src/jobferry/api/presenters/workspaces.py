@@ -134,14 +134,19 @@ def signing_key(key: SigningKey) -> dict[str, Any]:
 
 
 def trusted_key(key: TrustedKey) -> dict[str, Any]:
-    """A key the workspace trusts."""
-    return {
+    """A key the workspace trusts, or distrusts (``distrusted``, with when and by whom)."""
+    view: dict[str, Any] = {
         "keyId": key.key_id,
         "name": key.name,
         "publicKey": key.public_key,
         "addTime": key.added_at,
         "addUser": key.added_by,
+        "distrusted": key.distrusted,
     }
+    if key.distrusted:
+        view["distrustTime"] = key.distrusted_at
+        view["distrustUser"] = key.distrusted_by
+    return view
 
 
 def profile(version: ProfileVersion) -> dict[str, Any]:

@@ -30,9 +30,13 @@ def delete_signing_key(request: Request, scope: ScopeDep) -> Response:
     return no_content()
 
 
-@router.get("/trusted-keys", summary="Public keys whose signatures imports accept")
-def list_trusted_keys(request: Request, scope: ScopeDep) -> Response:
-    found = services_of(request).keys.trusted(scope)
+@router.get(
+    "/trusted-keys",
+    summary="Public keys whose signatures imports accept (with distrusted=true: and those the "
+    "workspace distrusts, marked)",
+)
+def list_trusted_keys(request: Request, scope: ScopeDep, distrusted: bool = False) -> Response:
+    found = services_of(request).keys.trusted(scope, distrusted=distrusted)
     return json({"keys": [present.trusted_key(k) for k in found]})
 
 
@@ -47,7 +51,11 @@ def trust_key(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
     return json(present.trusted_key(added))
 
 
-@router.delete("/trusted-keys/{key_id}", status_code=204, summary="Stop trusting a key")
+@router.delete(
+    "/trusted-keys/{key_id}",
+    status_code=204,
+    summary="Distrust a key: it is remembered, and packages it signs are refused",
+)
 def distrust_key(request: Request, scope: ScopeDep, key_id: str) -> Response:
     services_of(request).keys.distrust(scope, key_id)
     return no_content()

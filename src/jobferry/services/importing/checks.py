@@ -27,7 +27,7 @@ from jobferry.domain.enums import (
 from jobferry.domain.profile import RESOURCE_TYPES
 from jobferry.domain.references import Reference
 from jobferry.package.manifest import Requirement
-from jobferry.package.signature import SignatureCheck, check_signature
+from jobferry.package.signature import SignatureCheck
 from jobferry.services.context import Scope
 from jobferry.services.importing.model import (
     WRITES,
@@ -37,6 +37,7 @@ from jobferry.services.importing.model import (
 from jobferry.services.importing.ports import TargetReader
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.transform import Transform
+from jobferry.services.workspaces.keys import SigningTrust
 
 # Enum members looked up once: class attribute access on an enum costs in ~100,000-reference loops.
 _TAG, _JOB, _CONNECTION, _CDM_JOB = (
@@ -102,9 +103,11 @@ def _at(item: PlannedObject, ref: Reference) -> str:
     return f"{item.kind} '{item.name}' {_where(ref)}"
 
 
-def signature_state(target: TargetReader, package: SignedPackage) -> SignatureCheck:
-    """The package's signature checked against the keys the target trusts (its own too)."""
-    return check_signature(package.manifest_bytes, package.signature, target.trusted_keys())
+def signature_state(target: TargetReader, package: SignedPackage, scope: Scope) -> SignatureCheck:
+    """The package's signature checked against the keys the target trusts (its own too); a
+    package signed by a key it distrusts is refused (``KeyDistrustedError``)."""
+    trust = SigningTrust(target.trusted_keys(), target.distrusted_keys())
+    return trust.check(package.manifest_bytes, package.signature, scope.workspace.name)
 
 
 def check_package_signature(
@@ -113,7 +116,7 @@ def check_package_signature(
     """The package's signature state, and the problem it is when it is not good enough."""
     if package is None:
         return None, []
-    check = signature_state(target, package)
+    check = signature_state(target, package, scope)
     ws = scope.workspace
     if check.state == "invalid":
         fix = "export the package again from the source and carry it unchanged"

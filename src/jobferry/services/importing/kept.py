@@ -41,7 +41,7 @@ from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
@@ -60,6 +60,7 @@ from jobferry.settings import Settings
 from jobferry.storage.importing.ledger import LedgerRow
 from jobferry.storage.importing.target import TargetObject
 from jobferry.storage.importing.workset import Workset
+from jobferry.storage.keys import TrustedKeyRecord
 from jobferry.storage.records import field_names
 
 log = logging.getLogger("jobferry.import")
@@ -84,6 +85,7 @@ READS = frozenset(
         "upstream_edges",
         "connection_secrets",
         "trusted_keys",
+        "distrusted_keys",
         "profile",
         "policies",
     }
@@ -230,6 +232,10 @@ class Recorded:
         """As the inner reader answers, kept."""
         found: list[str] = self._read("trusted_keys")
         return found
+
+    def distrusted_keys(self) -> list[TrustedKeyRecord]:
+        """As the inner reader answers, kept."""
+        return cast(list[TrustedKeyRecord], self._read("distrusted_keys"))
 
     def profile(self, ref: str | dict[str, Any] | None) -> ResolvedProfile | None:
         """As the inner reader answers, kept."""

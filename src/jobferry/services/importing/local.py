@@ -27,7 +27,7 @@ from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope
 from jobferry.services.importing import changes
 from jobferry.services.policies.governing import HeldPolicy, governing
-from jobferry.services.workspaces.keys import accepted_public_keys
+from jobferry.services.workspaces.keys import accepted_public_keys, distrusted_keys
 from jobferry.services.workspaces.profiles import ResolvedProfile, resolve_profile
 from jobferry.storage import Tx
 from jobferry.storage import environment as env_repo
@@ -41,6 +41,7 @@ from jobferry.storage.importing import snapshots
 from jobferry.storage.importing import target as repo
 from jobferry.storage.importing.ledger import LedgerRow, Packed
 from jobferry.storage.importing.target import TargetObject
+from jobferry.storage.keys import TrustedKeyRecord
 from jobferry.storage.records import JobRecord
 from jobferry.storage.rows import ChangeRow, Stamp
 
@@ -194,6 +195,10 @@ class LocalReader:
         """The public keys the workspace trusts, with the signing keys of its project's
         workspaces (its own included)."""
         return accepted_public_keys(self._tx, self._scope)
+
+    def distrusted_keys(self) -> list[TrustedKeyRecord]:
+        """The keys the workspace distrusts."""
+        return distrusted_keys(self._tx, self._ws)
 
     def profile(self, ref: str | dict[str, Any] | None) -> ResolvedProfile | None:
         """The profile a request names (kept by the workspace) or carries inline."""

@@ -34,6 +34,7 @@ from jobferry.services.policies.governing import HeldPolicy
 from jobferry.services.workspaces.profiles import ResolvedProfile
 from jobferry.storage.importing.ledger import LedgerRow, Packed
 from jobferry.storage.importing.target import TargetObject
+from jobferry.storage.keys import TrustedKeyRecord
 from jobferry.storage.rows import ChangeRow, Stamp
 
 # -- the source ------------------------------------------------------------------------------------
@@ -167,6 +168,10 @@ class TargetReader(Protocol):
 
     def trusted_keys(self) -> list[str]:
         """The public keys the target trusts for package signatures (its own included)."""
+        ...
+
+    def distrusted_keys(self) -> list[TrustedKeyRecord]:
+        """The keys the target distrusts: a package one of them signed is refused."""
         ...
 
     def profile(self, ref: str | dict[str, Any] | None) -> ResolvedProfile | None:

@@ -120,7 +120,7 @@ class ImportService:
         scope.require(WRITERS, "look into packages")
         with collector_paused(), self._source(scope, path).open() as reader:
             with self.db.transaction(readonly=True) as tx:
-                signature = signature_state(self._target(tx, scope).reader(False), reader)
+                signature = signature_state(self._target(tx, scope).reader(False), reader, scope)
             return contents_of(reader, signature)
 
     def plan(self, scope: Scope, asked: ImportRequest) -> Plan | PreparedImport:

@@ -23,11 +23,12 @@ from jobferry.domain.routes import Carried, Route
 from jobferry.errors import CarriedPackageError
 from jobferry.package.manifest import deleted_objects, iso_ms
 from jobferry.package.routeblock import RouteBlock, route_block
-from jobferry.package.signature import SignatureCheck, check_signature
+from jobferry.package.signature import SignatureCheck
 from jobferry.services.context import Scope
 from jobferry.services.importing.uploads import PackageSource
 from jobferry.services.routes.cutting import CutSize
 from jobferry.services.routes.records import Promotion
+from jobferry.services.workspaces.keys import SigningTrust
 
 
 def carried_since(history: Sequence[Promotion]) -> int | None:
@@ -72,18 +73,20 @@ def _cut_out_fix(name: str) -> str:
 
 
 def read_carried(
-    packages: PackageSource, target: Scope, path: str, trusted: list[str], route: Route
+    packages: PackageSource, target: Scope, path: str, trust: SigningTrust, route: Route
 ) -> CarriedIn:
     """Read the uploaded package whole (every entry against its manifest: a changed one is
     refused as ``plan`` refuses it) and check its signature and the route it names: a package
     changed since it was signed first, then whose package it is (a package of another route
-    or source is refused as such, never with a fix to trust its signer), then its signer."""
+    or source is refused as such, never with a fix to trust its signer), then its signer. A
+    package a key the target distrusts signed is refused as soon as its signature verifies
+    (``KeyDistrustedError``), as every import there refuses it."""
     kinds: Counter[str] = Counter()
     with packages.open(target, path) as reader:
         for item in reader.objects():
             kinds[item.kind] += 1
         manifest, sha256 = reader.manifest, reader.sha256
-        signature = check_signature(reader.manifest_bytes, reader.signature, trusted)
+        signature = trust.check(reader.manifest_bytes, reader.signature, target.workspace.name)
     if signature.state == "invalid":
         check_signed(route, signature, target.workspace.name)
     block = route_block(manifest)

@@ -55,7 +55,7 @@ from jobferry.services.routes.records import Promotion, RoutePackage, promotion_
 from jobferry.services.routes.resend import carries_all_again
 from jobferry.services.routes.service import RouteService, RouteVersion
 from jobferry.services.support.scratch import new_zip
-from jobferry.services.workspaces.keys import KeyService, accepted_public_keys
+from jobferry.services.workspaces.keys import KeyService, signing_trust
 from jobferry.settings import Settings
 from jobferry.storage import Database, Tx
 from jobferry.storage import accounts as account_repo
@@ -192,8 +192,8 @@ class RoutePromotions:
         target = self._scope(scope, _local(route.target, route, "target"), route)
         target.require(WRITERS, "import packages")
         with self.db.transaction(readonly=True) as tx:
-            trusted = accepted_public_keys(tx, target)
-        taken = read_carried(self.packages, target, path, trusted, route)
+            trust = signing_trust(tx, target)
+        taken = read_carried(self.packages, target, path, trust, route)
         with self.db.transaction() as tx:
             history = self._history(tx, scope, name, HISTORY)
             check_repeated(route, taken.sha256, history, target.workspace.name)

@@ -5,19 +5,33 @@ secrets) and never leaves the server; exports of the workspace carry ``manifest.
 it. Trusted keys are public keys (``ed25519:<base64>`` or PEM) whose signatures imports accept;
 with the workspace setting ``requireSigned`` an import refuses unsigned packages and packages
 signed by a key that is not trusted.
+
+A distrusted key is remembered (marked with when and by whom, not deleted): a package whose
+signature verifies under it is refused at check, plan and import (``KeyDistrustedError``)
+whatever ``requireSigned`` says, by :class:`SigningTrust`, which every signature check of a
+workspace goes through. Trusting it again clears the mark.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from jobferry.domain.enums import Role
 from jobferry.domain.remedies import Remedy
 from jobferry.domain.shapes import BodyShape, Extra, text
-from jobferry.errors import InvalidRequestError, KeyNotFoundError, NameTakenError
+from jobferry.errors import (
+    AlreadyDistrustedError,
+    InvalidRequestError,
+    KeyDistrustedError,
+    KeyNotFoundError,
+    NameTakenError,
+)
 from jobferry.package.signature import (
+    DISTRUSTED,
+    SignatureCheck,
+    check_signature,
     generate_key_pair,
     key_id_of,
     normalize_public_key,
@@ -25,6 +39,7 @@ from jobferry.package.signature import (
 )
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
+from jobferry.services.importing.expiry import utc_minute
 from jobferry.services.support.secretbox import SecretBox
 from jobferry.storage import Database, Tx
 from jobferry.storage import keys as repo
@@ -48,18 +63,34 @@ class SigningKey:
 
 @dataclass(frozen=True)
 class TrustedKey:
-    """A public key whose signatures a workspace accepts."""
+    """A public key whose signatures a workspace accepts, or distrusts (``distrusted_at``)."""
 
     key_id: str
     name: str
     public_key: str
     added_at: int
     added_by: str
+    distrusted_at: int | None = None
+    """When the key was distrusted (None: it is trusted)."""
+    distrusted_by: str | None = None
 
     @classmethod
     def of(cls, item: TrustedKeyRecord) -> TrustedKey:
-        """The stored trusted key."""
-        return cls(item.key_id, item.name, item.public_key, item.added_at, item.added_by)
+        """The stored key."""
+        return cls(
+            item.key_id,
+            item.name,
+            item.public_key,
+            item.added_at,
+            item.added_by,
+            item.distrusted_at,
+            item.distrusted_by,
+        )
+
+    @property
+    def distrusted(self) -> bool:
+        """Whether the workspace distrusts the key."""
+        return self.distrusted_at is not None
 
 
 @dataclass(frozen=True)
@@ -160,40 +191,114 @@ class KeyService:
 
     # -- trusted keys ---------------------------------------------------------------------
 
-    def trusted(self, scope: Scope) -> list[TrustedKey]:
-        """The keys whose signatures the workspace accepts."""
+    def trusted(self, scope: Scope, distrusted: bool = False) -> list[TrustedKey]:
+        """The keys whose signatures the workspace accepts, and with ``distrusted`` those it
+        distrusts too (marked), by name."""
         with self.db.transaction(readonly=True) as tx:
-            return [TrustedKey.of(k) for k in repo.trusted(tx, scope.workspace.id)]
+            found = (repo.all_keys if distrusted else repo.trusted)(tx, scope.workspace.id)
+            return [TrustedKey.of(k) for k in found]
 
     def trust(self, scope: Scope, key: KeyToTrust) -> TrustedKey:
-        """Trust a public key."""
+        """Trust a public key; a distrusted one again (its mark cleared, audited as such)."""
         scope.require((Role.ADMIN,), "manage trusted keys")
         key_id = key_id_of(key.public_key)
         item = TrustedKeyRecord(
             scope.workspace.id, key_id, key.name, key.public_key, now_ms(), scope.actor.name
         )
         with self.db.transaction() as tx:
-            if repo.get_trusted(tx, scope.workspace.id, key_id) is not None:
+            known = repo.get_key(tx, scope.workspace.id, key_id)
+            if known is None:
+                repo.add_trusted(tx, item)
+                detail: dict[str, object] = {"name": item.name}
+            elif known.distrusted_at is None:
                 raise NameTakenError(
                     f"Key {key_id} is already trusted in workspace '{scope.workspace.name}'.",
                     key_id=key_id,
                 )
-            repo.add_trusted(tx, item)
-            audit_in_scope(tx, scope, "key.trust", "trusted_key", key_id, {"name": item.name})
+            else:
+                repo.trust_again(tx, item)
+                detail = {
+                    "name": item.name,
+                    "again": True,
+                    "distrustedAt": known.distrusted_at,
+                    "distrustedBy": known.distrusted_by,
+                }
+            audit_in_scope(tx, scope, "key.trust", "trusted_key", key_id, detail)
         return TrustedKey.of(item)
 
-    def distrust(self, scope: Scope, key_id: str) -> None:
-        """Stop trusting a key."""
+    def distrust(self, scope: Scope, key_id: str) -> TrustedKey:
+        """Stop trusting a key, and remember it: packages it signs are refused from now on.
+        A key distrusted already is refused as such (``AlreadyDistrustedError``): nothing
+        changes."""
         scope.require((Role.ADMIN,), "manage trusted keys")
+        ws = scope.workspace
         with self.db.transaction() as tx:
-            if not repo.remove_trusted(tx, scope.workspace.id, key_id):
+            known = repo.get_key(tx, ws.id, key_id)
+            if known is None:
                 raise KeyNotFoundError(
-                    f"Workspace '{scope.workspace.name}' does not trust a key with id '{key_id}'.",
+                    f"Workspace '{ws.name}' does not trust a key with id '{key_id}'.",
                     fix="List them with GET /v1/{project_id}/trusted-keys.",
                     remedy=Remedy.LIST_TRUSTED_KEYS,
                     key_id=key_id,
                 )
+            if known.distrusted_at is not None:
+                raise AlreadyDistrustedError(
+                    f"Key {key_id} ('{known.name}') is already distrusted in workspace "
+                    f"'{ws.name}': {_distrusted_since(known)}. Nothing changed.",
+                    key_id=key_id,
+                    distrusted_at=known.distrusted_at,
+                    distrusted_by=known.distrusted_by,
+                )
+            at, by = now_ms(), scope.actor.name
+            repo.mark_distrusted(tx, ws.id, key_id, at, by)
             audit_in_scope(tx, scope, "key.distrust", "trusted_key", key_id, {})
+        return TrustedKey.of(replace(known, distrusted_at=at, distrusted_by=by))
+
+
+def _distrusted_since(key: TrustedKeyRecord) -> str:
+    """ "distrusted on 2026-11-28 17:50 UTC by alice"."""
+    assert key.distrusted_at is not None
+    return f"distrusted on {utc_minute(key.distrusted_at)} by {key.distrusted_by}"
+
+
+@dataclass(frozen=True)
+class SigningTrust:
+    """The keys a workspace's signature checks go by: those it accepts and those it
+    distrusts. Every check of a package's signature against a workspace goes through
+    :meth:`check`, so that none lets a distrusted signer through."""
+
+    accepted: Sequence[str]
+    distrusted: Sequence[TrustedKeyRecord]
+
+    def check(
+        self, manifest_bytes: bytes | None, signature: bytes | None, workspace: str
+    ) -> SignatureCheck:
+        """The package's signature state; a package signed by a distrusted key is refused
+        (``KeyDistrustedError``) whether or not ``workspace`` requires signed packages."""
+        found = check_signature(
+            manifest_bytes, signature, self.accepted, [k.public_key for k in self.distrusted]
+        )
+        if found.state == DISTRUSTED:
+            raise self._refusal(found, workspace)
+        return found
+
+    def _refusal(self, found: SignatureCheck, workspace: str) -> KeyDistrustedError:
+        key = next(k for k in self.distrusted if k.key_id == found.key_id)
+        return KeyDistrustedError(
+            f"The package is signed by key {key.key_id} ('{key.name}'), which workspace "
+            f"'{workspace}' distrusts ({_distrusted_since(key)}): a package a distrusted key "
+            "signs is refused, whether or not the workspace requires signed packages.",
+            fix=f"Ask its sender to sign it again with a key workspace '{workspace}' trusts "
+            "(GET /v1/{project_id}/trusted-keys); if distrusting the key was a mistake, trust "
+            "it again (POST /v1/{project_id}/trusted-keys with its publicKey).",
+            remedy=Remedy.DISTRUSTED_SIGNER,
+            key_id=key.key_id,
+            key_name=key.name,
+            public_key=key.public_key,
+            distrusted_at=key.distrusted_at,
+            distrusted_by=key.distrusted_by,
+            workspace=workspace,
+        )
 
 
 def trusted_public_keys(tx: Tx, workspace_id: str) -> list[str]:
@@ -201,14 +306,28 @@ def trusted_public_keys(tx: Tx, workspace_id: str) -> list[str]:
     return [k.public_key for k in repo.trusted(tx, workspace_id)]
 
 
+def distrusted_keys(tx: Tx, workspace_id: str) -> list[TrustedKeyRecord]:
+    """The keys a workspace distrusts, for signature checks."""
+    return repo.distrusted(tx, workspace_id)
+
+
 def accepted_public_keys(tx: Tx, scope: Scope) -> list[str]:
     """The keys whose signatures a workspace accepts: those it trusts and its own, and, unless
     it requires signed packages (then only the keys it chose count, e.g. a release key), the
     signing keys of every workspace of its project on this server. A package this server
-    signed in one workspace was "untrusted" in the others until each trusted each."""
+    signed in one workspace was "untrusted" in the others until each trusted each. A key the
+    workspace distrusts is never among them."""
     ws = scope.workspace
     trusted = trusted_public_keys(tx, ws.id)
     if not ws.require_signed:
-        return trusted + repo.project_signing_keys(tx, scope.actor.project_id)
-    own = repo.get_signing_key(tx, ws.id)
-    return trusted + ([own.public_key] if own is not None else [])
+        signers = repo.project_signing_keys(tx, scope.actor.project_id)
+    else:
+        own = repo.get_signing_key(tx, ws.id)
+        signers = [own.public_key] if own is not None else []
+    refused = {k.public_key for k in repo.distrusted(tx, ws.id)}
+    return trusted + [k for k in signers if k not in refused]
+
+
+def signing_trust(tx: Tx, scope: Scope) -> SigningTrust:
+    """What the scope's workspace checks a package's signature by."""
+    return SigningTrust(accepted_public_keys(tx, scope), distrusted_keys(tx, scope.workspace.id))
