@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from jobferry.cli.output import epoch_ms
 from support.cli import Cli, register
+from support.exporting import seed
 
 SECRET = "pw-9f3c1d"
 
@@ -143,11 +145,13 @@ def test_a_target_owned_path_naming_no_field_is_refused_before_anything_is_sent(
     assert cli.json("profiles", "list")["profiles"] == []
 
 
-def test_distrusting_a_key_says_when_the_workspace_still_imports_what_it_signed(
+def test_a_distrusted_key_is_remembered_and_the_packages_it_signs_are_refused(
     cli: Cli,
 ) -> None:
     public = cli.json("keys", "create")["publicKey"]
-    prod = cli.remote.new_workspace("prod")
+    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)
+    package = Path(cli.json("export", "daily_sales", "-o", "signed.zip")["file"])
+    prod = cli.remote.new_workspace("prod", "dws_conn", "ssh_conn")
     name = cli.remote.workspace_name(prod)
     key_id = cli.json("keys", "trust", "test-env", public, workspace=prod)["keyId"]
 
@@ -155,21 +159,30 @@ def test_distrusting_a_key_says_when_the_workspace_still_imports_what_it_signed(
 
     assert distrusted.exit_code == 0, distrusted.output
     said = " ".join(distrusted.stdout.split())
-    assert f"Workspace '{name}' does not require signed packages" in said
-    assert f"still take the packages key {key_id} signed (untrusted, as they take" in said
-    command = said.rsplit("To refuse them: ", 1)[1]
-    assert command == f"jobferry --config {cli.config} workspaces settings {name} --require-signed"
-    required = cli(*command.split()[3:])  # the command it names does what it says
-    assert required.exit_code == 0, required.output
-    assert "signed packages only: yes" in required.stdout
-    cli.json("keys", "trust", "test-env", public, workspace=prod)
-    answer = cli.json("keys", "distrust", key_id, workspace=prod)
-    assert answer == {"distrusted": key_id, "requireSigned": True}
-    quiet = cli("keys", "trust", "test-env", public, workspace=prod)
-    assert quiet.exit_code == 0, quiet.output
-    again = cli("keys", "distrust", key_id, workspace=prod)  # refused from now on: no note
-    assert again.exit_code == 0, again.output
-    assert "does not require signed packages" not in again.stdout
+    assert f"Key {key_id} is distrusted in workspace {name}" in said
+    assert "packages it signs are refused there from now on" in said
+    repeated = cli.json("keys", "distrust", key_id, workspace=prod, code=1)["error"]
+    assert (repeated["code"], repeated["distrusted_by"]) == ("DLF.9066", "admin")
+    again = cli("keys", "distrust", key_id, workspace=prod)  # nothing changes, and it says so
+    assert again.exit_code == 1, again.output
+    assert f"Key {key_id} ('test-env') is already distrusted" in " ".join(again.stderr.split())
+    assert "Nothing changed." in again.stderr
+    assert cli.json("keys", "list", workspace=prod)["keys"] == []
+    [marked] = cli.json("keys", "list", "--distrusted", workspace=prod)["keys"]
+    assert (marked["keyId"], marked["distrusted"]) == (key_id, True)
+    listed = " ".join(cli("keys", "list", "--distrusted", workspace=prod).stdout.split())
+    assert f"distrusted │ {epoch_ms(marked['distrustTime'])} │ admin" in listed
+    # The workspace does not require signed packages, and the key is the project's own
+    # signing key: the package is refused all the same, saying how to go on in commands.
+    refused = cli("plan", str(package), workspace=prod)
+    assert refused.exit_code == 1, refused.output
+    told = " ".join(refused.stderr.split())
+    assert f"signed by key {key_id} ('test-env'), which workspace '{name}' distrusts" in told
+    assert f"jobferry keys trust NAME {public} -w {name}" in told
+    cli.json("keys", "trust", "test-env", public, workspace=prod)  # trusted again
+    assert [k["keyId"] for k in cli.json("keys", "list", workspace=prod)["keys"]] == [key_id]
+    planned = cli.json("plan", str(package), workspace=prod, code=4)["plan"]
+    assert planned["signature"]["state"] == "valid"
 
 
 def test_keys_create_show_trust_list_distrust_delete(cli: Cli) -> None:
@@ -199,6 +212,7 @@ def test_keys_create_show_trust_list_distrust_delete(cli: Cli) -> None:
     assert "already trusted" in again.stderr
     cli.json("keys", "distrust", created["keyId"], workspace=prod)
     assert cli.json("keys", "list", workspace=prod)["keys"] == []
+    assert len(cli.json("keys", "list", "--distrusted", workspace=prod)["keys"]) == 1
     cli.json("keys", "delete")
     gone = cli("keys", "show")
     assert gone.exit_code == 1

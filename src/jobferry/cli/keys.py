@@ -148,9 +148,11 @@ def list_trusted(
             ("distrusted (UTC)", "distrustTime", epoch_ms),
             ("distrusted by", "distrustUser", lambda v: v or ""),
         ]
-    path = "/trusted-keys?distrusted=true" if distrusted else "/trusted-keys"
     empty = "No trusted or distrusted keys." if distrusted else "No trusted keys."
-    list_answer(session(ctx, json_mode, workspace), path, "keys", columns, empty)
+    query = {"distrusted": "true"} if distrusted else {}
+    list_answer(
+        session(ctx, json_mode, workspace), "/trusted-keys", "keys", columns, empty, **query
+    )
 
 
 @app.command("trust")

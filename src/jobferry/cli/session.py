@@ -179,9 +179,12 @@ VERSIONS: list[Column] = [
 """A versioned document's columns (policies, environment profiles)."""
 
 
-def list_answer(s: Session, path: str, key: str, columns: list[Column], empty: str) -> None:
-    """GET ``path`` and show the items under ``key`` as a table (``--json``: the answer)."""
-    answer = mapping(s.client().get(path))
+def list_answer(
+    s: Session, path: str, key: str, columns: list[Column], empty: str, **query: Any
+) -> None:
+    """GET ``path`` (with ``query``) and show the items under ``key`` as a table (``--json``:
+    the answer)."""
+    answer = mapping(s.client().get(path, **query))
     out = s.output
     items = out.items(answer, key)
     if items is None:
