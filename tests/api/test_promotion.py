@@ -551,8 +551,47 @@ def test_signing_and_trusted_keys_are_admin_only_and_listed(api: SignedClient) -
     assert again.json()["error_code"] == "DLF.9010"
     keys = api.call("GET", "/trusted-keys").json()["keys"]
     assert [k["keyId"] for k in keys] == [created["keyId"]]
+    assert keys[0]["distrusted"] is False
     assert api.call("DELETE", f"/trusted-keys/{created['keyId']}").status_code == 204
-    assert api.call("DELETE", f"/trusted-keys/{created['keyId']}").status_code == 400
+    again = api.call("DELETE", f"/trusted-keys/{created['keyId']}")
+    assert_error(again, "DLF.9066", "is already distrusted", "Nothing changed.")
+    assert api.call("GET", "/trusted-keys").json()["keys"] == []
+    [marked] = api.call("GET", "/trusted-keys", query={"distrusted": "true"}).json()["keys"]
+    assert (marked["keyId"], marked["distrusted"], marked["distrustUser"]) == (
+        created["keyId"],
+        True,
+        "admin",
+    )
+    assert marked["distrustTime"] == again.json()["distrusted_at"]
+    unknown = api.call("DELETE", "/trusted-keys/0123456789abcdef")
+    assert_error(unknown, "DLF.9007", "does not trust a key with id '0123456789abcdef'")
+
+
+def test_a_package_signed_by_a_distrusted_key_is_refused_with_the_key_when_and_by_whom(
+    api: SignedClient,
+) -> None:
+    data, key = _signed_export(api)
+    ws = prod(api, ("dws_conn", "ssh_conn"))  # signed packages not required
+    trusted = {"name": "test env", "publicKey": key["publicKey"]}
+    assert api.call("POST", "/trusted-keys", trusted, workspace=ws).status_code == 200
+    path = upload(api, data, ws)
+    assert api.call("DELETE", f"/trusted-keys/{key['keyId']}", workspace=ws).status_code == 204
+
+    checked = api.call("POST", "/jobs/check-file", {"path": path}, workspace=ws)
+    planned = api.call("POST", "/jobs/import/plan", {"path": path}, workspace=ws)
+
+    for refused in (checked, planned):
+        assert_error(refused, "DLF.9065", f"signed by key {key['keyId']} ('test env')")
+        body = refused.json()
+        assert body["remedy"] == "distrusted_signer"
+        assert (body["key_id"], body["distrusted_by"]) == (key["keyId"], "admin")
+        assert body["public_key"] == key["publicKey"]
+        assert isinstance(body["distrusted_at"], int)
+        assert "whether or not the workspace requires signed packages" in body["problem"]
+        assert "trust it again (POST /v1/{project_id}/trusted-keys" in body["error_msg"]
+    task = run_import(api, {"path": path}, workspace=ws)
+    assert (task["status"], task["result"]["errorCode"]) == ("FAILED", "DLF.9065")
+    assert jobs_in(api, ws) == []
 
 
 # -- required secrets --------------------------------------------------------------------------

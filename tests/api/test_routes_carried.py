@@ -202,3 +202,26 @@ def test_a_package_of_another_route_or_not_signed_as_the_route_asks_is_refused(
 def orjson_dumps(document: dict[str, Any]) -> bytes:
     """A manifest as jobferry writes one (sorted keys, two-space indent, final newline)."""
     return orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+
+
+def test_a_carried_package_signed_by_a_key_the_target_distrusts_is_refused(
+    api: SignedClient,
+) -> None:
+    """The route does not require a signature, and the target workspace does not require
+    signed packages: a key it distrusts is refused all the same, before anything is recorded."""
+    seed(api, ("daily_sales",))
+    prod = connected_workspace(api)
+    assert api.call("PUT", "/routes/gap", SOURCE).status_code == 200
+    key = api.call("POST", "/signing-key").json()
+    signed = _bytes(api, _cut(api, "gap"))
+    _target_side(api, "gap", prod)
+    trusted = {"name": "test", "publicKey": key["publicKey"]}
+    assert api.call("POST", "/trusted-keys", trusted, workspace=prod).status_code == 200
+    distrusted = api.call("DELETE", f"/trusted-keys/{key['keyId']}", workspace=prod)
+    assert distrusted.status_code == 204
+
+    refused = _take_in(api, "gap", signed, prod)
+
+    assert_error(refused, "DLF.9065", f"signed by key {key['keyId']} ('test')")
+    assert refused.json()["remedy"] == "distrusted_signer"
+    assert _history(api, "gap") == []  # nothing recorded

@@ -116,6 +116,23 @@ def test_the_preview_shows_the_signature_state_and_require_signed_refuses_unsign
     assert "Fix the problems first" in check.text
 
 
+def test_the_wizard_refuses_a_package_signed_by_a_distrusted_key_in_the_console_s_words(
+    browser: Browser, services: Services, seeded: Scope, prod: Scope
+) -> None:
+    ws = prod.workspace.id
+    leaked = generate_key_pair()
+    signed = sign_package(wizard.export_package(services, seeded), leaked.private_pem)
+    services.keys.trust(prod, parse_trust({"name": "leaked", "publicKey": leaked.public_key}))
+    services.keys.distrust(prod, leaked.key_id)
+
+    options = browser.get(wizard.upload(browser, ws, signed))
+
+    said = " ".join(options.text.split())
+    assert f"signed by key {leaked.key_id} (&#39;leaked&#39;)" in said
+    assert "trust it again under Admin → Signing and trusted keys (Trust again)" in said
+    assert "POST /v1" not in said
+
+
 def _imported(browser: Browser, services: Services, seeded: Scope, prod: Scope) -> str:
     """The task of an import of ``seeded``'s package into ``prod`` through the wizard (its
     dws_conn mapped to dws_prod)."""
@@ -237,7 +254,13 @@ def test_signing_and_trusted_keys_are_managed_on_the_keys_page(
     assert twice.status_code == 400
     bad = browser.post(url, {"action": "trust", "name": "x", "publicKey": "ed25519:nope"})
     assert_page(bad, 400, "not usable")
-    assert "No longer trusting" in browser.post(url, {"action": "distrust", "keyId": key_id}).text
+    distrusted = browser.post(url, {"action": "distrust", "keyId": key_id})
+    assert "No longer trusting" in distrusted.text
+    assert f'data-distrusted-key="{key_id}"' in distrusted.text  # listed, marked
+    assert "DISTRUSTED" in distrusted.text
+    again = browser.post(url, {"action": "trust", "name": "self", "publicKey": public.group(1)})
+    assert "Trusting key" in again.text
+    assert "data-distrusted-key" not in again.text
     assert "Deleted the signing key" in browser.post(url, {"action": "delete"}).text
 
 

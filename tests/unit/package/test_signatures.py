@@ -315,6 +315,18 @@ def test_the_trusted_key_may_be_given_as_pem() -> None:
     assert check.key_id == KEY.key_id
 
 
+def test_a_signature_under_a_distrusted_key_is_distrusted_even_when_the_key_is_trusted_too() -> (
+    None
+):
+    trusted_too = check_signature(MANIFEST, SIG, [KEY.public_key], [public_pem(KEY)])
+    other = check_signature(MANIFEST, SIG, [KEY.public_key], [OTHER.public_key])
+    changed = check_signature(MANIFEST + b" ", SIG, [], [KEY.public_key])
+
+    assert (trusted_too.state, trusted_too.key_id) == ("distrusted", KEY.key_id)
+    assert other.state == "valid"
+    assert changed.state == "invalid"  # it does not verify under the key: not its signature
+
+
 def test_manifest_sig_holds_a_plain_ed25519_signature_of_the_manifest_bytes() -> None:
     document = signature_document(SIGNED)
 

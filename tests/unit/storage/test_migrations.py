@@ -446,3 +446,31 @@ def test_0042_hashes_every_definition_and_keeps_them_both_ways(
             "SELECT name, document FROM resources": [("r", document)],
         },
     )
+
+
+def test_0043_keeps_trusted_keys_marks_none_distrusted_and_drops_the_distrusted_going_back(
+    empty_database_url: str,
+) -> None:
+    """The downgrade deletes the distrusted keys: an older jobferry would trust every key it
+    finds, so keeping them would silently trust again a key distrusted since the upgrade."""
+    key = (
+        "INSERT INTO trusted_keys (workspace_id, key_id, name, public_key, added_at, added_by) "
+        "VALUES ('w', '{id}', '{id}', 'ed25519:{id}', 1, 'a')"
+    )
+    round_trip(
+        empty_database_url,
+        "0042",
+        "0043",
+        made=[key.format(id="kept"), key.format(id="leaked")],
+        adds=schema(columns={"trusted_keys": ["distrusted_at", "distrusted_by"]}),
+        upgraded={
+            "SELECT key_id, distrusted_at, distrusted_by FROM trusted_keys ORDER BY key_id": [
+                ("kept", None, None),
+                ("leaked", None, None),
+            ]
+        },
+        written=[
+            "UPDATE trusted_keys SET distrusted_at = 9, distrusted_by = 'b' WHERE key_id = 'leaked'"
+        ],
+        downgraded={"SELECT key_id, name FROM trusted_keys": [("kept", "kept")]},
+    )

@@ -258,8 +258,8 @@ def test_a_signature_is_checked_against_the_keys_the_target_trusts_its_own_inclu
         own = services.keys.signer_in(tx, scope.workspace.id)
         assert own is not None
         target = LocalWorkspace(tx, scope).reader(lock_rows=False)
-        assert signature_state(target, Signed(own(b"{}"))).state == "valid"
-        assert signature_state(target, by_stranger).state == "untrusted"
+        assert signature_state(target, Signed(own(b"{}")), scope).state == "valid"
+        assert signature_state(target, by_stranger, scope).state == "untrusted"
         assert check_package_signature(target, strict, Signed(own(b"{}")))[1] == []
         _, [problem] = check_package_signature(target, strict, by_stranger)
     assert problem.reason is ProblemReason.SIGNATURE

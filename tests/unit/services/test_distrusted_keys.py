@@ -1,0 +1,179 @@
+"""A distrusted signing key is remembered (``services/workspaces/keys.py``): the workspace keeps
+it, marked with when and by whom, and refuses every package it signs at check, plan and
+import (``DLF.9065``), whether or not it requires signed packages; trusting it again clears
+the mark. On both databases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from jobferry.domain.audit import AuditQuery
+from jobferry.domain.enums import TaskStatus
+from jobferry.errors import AlreadyDistrustedError, JobNotFoundError, KeyDistrustedError
+from jobferry.package.keys import KeyPair
+from jobferry.package.signature import generate_key_pair, sign_package
+from jobferry.services.audit import AuditEntry
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from jobferry.services.importing.plan import Plan
+from jobferry.services.importing.request import parse_import_request
+from jobferry.services.workspaces.keys import KeyToTrust, signing_trust
+from jobferry.services.workspaces.settings import WorkspaceSettings
+from support.packages import write_package
+from support.planning import run_import, upload, workspace
+
+
+@pytest.fixture
+def pair() -> KeyPair:
+    return generate_key_pair()
+
+
+def _signed(tmp_path: Path, pair: KeyPair) -> Path:
+    package = tmp_path / "signed.zip"
+    package.write_bytes(sign_package(write_package(tmp_path / "p.zip"), pair.private_pem))
+    return package
+
+
+def _entries(services: Services, scope: Scope, action: str) -> list[AuditEntry]:
+    return services.audit.list_entries(scope, 100, 0, AuditQuery(action=action)).entries
+
+
+def _requiring(services: Services, scope: Scope, required: bool) -> Scope:
+    """The scope's workspace with ``requireSigned`` set as asked (the scope read again)."""
+    actor = scope.actor
+    settings = WorkspaceSettings(require_signed=required)
+    services.accounts.update_workspace(actor, actor.project_id, scope.workspace.id, settings)
+    return services.accounts.scope(actor, actor.project_id, scope.workspace.id)
+
+
+@pytest.mark.parametrize("required", [False, True], ids=["signatures-optional", "required"])
+def test_a_package_signed_by_a_distrusted_key_is_refused_at_check_plan_and_import(
+    services: Services, tmp_path: Path, pair: KeyPair, required: bool
+) -> None:
+    scope = _requiring(services, workspace(services, "prod"), required)
+    services.keys.trust(scope, KeyToTrust("test env", pair.public_key))
+    path = upload(services, scope, _signed(tmp_path, pair))
+    services.keys.distrust(scope, pair.key_id)
+
+    with pytest.raises(KeyDistrustedError) as checked:
+        services.imports.check_file(scope, path)
+    with pytest.raises(KeyDistrustedError):
+        services.imports.plan(scope, parse_import_request({"path": path}))
+    task = run_import(services, scope, path)
+
+    refusal = checked.value
+    assert refusal.code == "DLF.9065"
+    assert f"signed by key {pair.key_id} ('test env'), which workspace 'prod'" in refusal.problem
+    assert "distrusted on " in refusal.problem
+    assert "by admin" in refusal.problem
+    assert "trust it again (POST /v1/{project_id}/trusted-keys" in refusal.message
+    assert refusal.context["distrusted_by"] == "admin"
+    assert refusal.context["public_key"] == pair.public_key
+    assert (task.status, task.result and task.result["errorCode"]) == (
+        TaskStatus.FAILED,
+        "DLF.9065",
+    )
+    with pytest.raises(JobNotFoundError):  # nothing was imported
+        services.jobs.status(scope, "daily_sales")
+
+
+def test_a_plan_made_before_the_key_was_distrusted_is_not_imported_after(
+    services: Services, tmp_path: Path, pair: KeyPair
+) -> None:
+    scope = workspace(services, "prod")
+    services.keys.trust(scope, KeyToTrust("test env", pair.public_key))
+    path = upload(services, scope, _signed(tmp_path, pair))
+    body = {"path": path, "sameNamePolicy": "OVERWRITE"}  # as run_import asks
+    plan = services.imports.plan(scope, parse_import_request(body))
+    assert isinstance(plan, Plan)
+    assert plan.signature is not None
+    assert plan.signature.state == "valid"
+
+    services.keys.distrust(scope, pair.key_id)
+    task = run_import(services, scope, path, planId=plan.plan_id)
+
+    assert task.status is TaskStatus.FAILED
+    assert task.result is not None
+    assert task.result["errorCode"] == "DLF.9065"
+    with pytest.raises(JobNotFoundError):
+        services.jobs.status(scope, "daily_sales")
+
+
+def test_trusting_a_distrusted_key_again_clears_the_mark_and_its_packages_import(
+    services: Services, tmp_path: Path, pair: KeyPair
+) -> None:
+    scope = workspace(services, "prod")
+    services.keys.trust(scope, KeyToTrust("test env", pair.public_key))
+    path = upload(services, scope, _signed(tmp_path, pair))
+    listed_before = services.keys.distrust(scope, pair.key_id)
+
+    again = services.keys.trust(scope, KeyToTrust("test env, reissued", pair.public_key))
+
+    assert (again.distrusted, again.name) == (False, "test env, reissued")
+    assert [k.key_id for k in services.keys.trusted(scope)] == [pair.key_id]
+    assert services.imports.check_file(scope, path).signature.state == "valid"
+    assert run_import(services, scope, path).status is TaskStatus.SUCCESSFUL
+    newest = _entries(services, scope, "key.trust")[0]
+    assert newest.detail == {
+        "name": "test env, reissued",
+        "again": True,
+        "distrustedAt": listed_before.distrusted_at,
+        "distrustedBy": "admin",
+    }
+
+
+def test_the_list_marks_distrusted_keys_and_by_default_lists_the_trusted_ones_only(
+    services: Services, pair: KeyPair
+) -> None:
+    scope = workspace(services, "prod")
+    other = generate_key_pair()
+    services.keys.trust(scope, KeyToTrust("kept", other.public_key))
+    services.keys.trust(scope, KeyToTrust("leaked", pair.public_key))
+
+    gone = services.keys.distrust(scope, pair.key_id)
+
+    assert [k.name for k in services.keys.trusted(scope)] == ["kept"]
+    listed = {k.name: k for k in services.keys.trusted(scope, distrusted=True)}
+    assert (listed["kept"].distrusted, listed["leaked"].distrusted) == (False, True)
+    assert listed["leaked"] == gone
+    assert (gone.distrusted_by, gone.distrusted_at is not None) == ("admin", True)
+
+
+def test_distrusting_a_distrusted_key_again_changes_nothing_and_says_so(
+    services: Services, pair: KeyPair
+) -> None:
+    scope = workspace(services, "prod")
+    services.keys.trust(scope, KeyToTrust("leaked", pair.public_key))
+    first = services.keys.distrust(scope, pair.key_id)
+
+    with pytest.raises(AlreadyDistrustedError) as refused:
+        services.keys.distrust(scope, pair.key_id)
+
+    assert refused.value.code == "DLF.9066"
+    assert f"Key {pair.key_id} ('leaked') is already distrusted" in refused.value.message
+    assert "Nothing changed." in refused.value.message
+    assert refused.value.context["distrusted_at"] == first.distrusted_at
+    assert services.keys.trusted(scope, distrusted=True) == [first]
+    assert len(_entries(services, scope, "key.distrust")) == 1
+
+
+def test_a_distrusted_key_that_signs_for_a_workspace_of_the_project_is_refused_too(
+    services: Services,
+) -> None:
+    """A workspace without ``requireSigned`` accepts its project's signing keys untrusted;
+    distrusting one of them refuses its packages all the same."""
+    dev, prod = workspace(services, "dev"), workspace(services, "prod")
+    key = services.keys.create_signing_key(dev)
+    services.keys.trust(prod, KeyToTrust("dev", key.public_key))
+    manifest = b'{"formatVersion": 2}\n'
+    with services.db.transaction(readonly=True) as tx:
+        sign = services.keys.signer_in(tx, dev.workspace.id)
+        assert sign is not None
+        signature = sign(manifest)
+        assert signing_trust(tx, prod).check(manifest, signature, "prod").state == "valid"
+    services.keys.distrust(prod, key.key_id)
+
+    with services.db.transaction(readonly=True) as tx, pytest.raises(KeyDistrustedError):
+        signing_trust(tx, prod).check(manifest, signature, "prod")
