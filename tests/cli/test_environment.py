@@ -179,6 +179,10 @@ def test_a_distrusted_key_is_remembered_and_the_packages_it_signs_are_refused(
     told = " ".join(refused.stderr.split())
     assert f"signed by key {key_id} ('test-env'), which workspace '{name}' distrusts" in told
     assert f"jobferry keys trust NAME {public} -w {name}" in told
+    imported = cli("import", str(package), "--yes", workspace=prod)
+    assert imported.exit_code == 1, imported.output
+    assert f"which workspace '{name}' distrusts" in " ".join(imported.stderr.split())
+    assert cli.remote.call("GET", "/jobs/daily_sales", workspace=prod).status_code == 400
     cli.json("keys", "trust", "test-env", public, workspace=prod)  # trusted again
     assert [k["keyId"] for k in cli.json("keys", "list", workspace=prod)["keys"]] == [key_id]
     planned = cli.json("plan", str(package), workspace=prod, code=4)["plan"]
