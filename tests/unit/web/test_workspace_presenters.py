@@ -91,6 +91,18 @@ def test_keys_and_profiles() -> None:
         "publicKey": "ed25519:x",
         "addTime": T,
         "addUser": "admin",
+        "distrusted": False,
+    }
+    gone = TrustedKey("k1", "test", "ed25519:x", T, "admin", T + 1, "bob")
+    assert workspaces.trusted_key(gone) == {
+        "keyId": "k1",
+        "name": "test",
+        "publicKey": "ed25519:x",
+        "addTime": T,
+        "addUser": "admin",
+        "distrusted": True,
+        "distrustTime": T + 1,
+        "distrustUser": "bob",
     }
     listed = ProfileVersion(
         name="prod", version=2, description="d", updated_at=T, updated_by="admin", document=None
