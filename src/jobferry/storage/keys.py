@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, insert, select, update
 
-from jobferry.storage.records import all_records, first_record
+from jobferry.storage.records import all_records, first_record, locked_record
 from jobferry.storage.tables import signing_keys, trusted_keys, workspaces
 from jobferry.storage.tx import Tx
 
@@ -90,8 +90,9 @@ def _keys(tx: Tx, workspace_id: str, **key: object) -> list[TrustedKeyRecord]:
 
 
 def get_key(tx: Tx, workspace_id: str, key_id: str) -> TrustedKeyRecord | None:
-    """One key by id, trusted or distrusted."""
-    return first_record(
+    """One key by id, trusted or distrusted, its row locked until the transaction ends (a
+    trust or a distrust decides on it: two at once must not both see it unmarked)."""
+    return locked_record(
         tx, TrustedKeyRecord, trusted_keys, workspace_id=workspace_id, key_id=key_id
     )
 

@@ -256,7 +256,7 @@ class KeyService:
 
 
 def _distrusted_since(key: TrustedKeyRecord) -> str:
-    """ "distrusted on 2026-11-28 17:50 UTC by alice"."""
+    """When and by whom, as a refusal says it: "distrusted on 2026-11-28 17:50 UTC by alice"."""
     assert key.distrusted_at is not None
     return f"distrusted on {utc_minute(key.distrusted_at)} by {key.distrusted_by}"
 
