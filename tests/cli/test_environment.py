@@ -170,7 +170,9 @@ def test_a_distrusted_key_is_remembered_and_the_packages_it_signs_are_refused(
     assert cli.json("keys", "list", workspace=prod)["keys"] == []
     [marked] = cli.json("keys", "list", "--distrusted", workspace=prod)["keys"]
     assert (marked["keyId"], marked["distrusted"]) == (key_id, True)
-    listed = " ".join(cli("keys", "list", "--distrusted", workspace=prod).stdout.split())
+    wide = {"COLUMNS": "300"}  # whole cells, whatever the terminal running the suite
+    table = cli("keys", "list", "--distrusted", workspace=prod, env=wide)
+    listed = " ".join(table.stdout.split())
     assert f"distrusted │ {epoch_ms(marked['distrustTime'])} │ admin" in listed
     # The workspace does not require signed packages, and the key is the project's own
     # signing key: the package is refused all the same, saying how to go on in commands.
