@@ -1,15 +1,44 @@
 """One warning line in the server log for each task that ends FAILED: an import, export,
 rollback or refresh that failed (object storage down, a package refused in its task) is
-otherwise only in the task's row, and an operator reading the log would not see it."""
+otherwise only in the task's row, and an operator reading the log would not see it. And the
+end of a task whose process stopped (:func:`orphaned`): a route's promotion, or the import of
+one, names the command that runs it again."""
 
 from __future__ import annotations
 
 import logging
+import shlex
 
+from jobferry.domain.enums import TaskKind
+from jobferry.services.definitions.documents import load
 from jobferry.storage import Tx
 from jobferry.storage import tasks as repo
 
 log = logging.getLogger("jobferry.tasks")
+ORPHANED = (
+    "The server process running this task stopped before it finished; nothing it was applying "
+    "was kept. Run it again."
+)
+"""The end of a task whose process stopped, when no command of its own runs it again."""
+PROMOTION_ORPHANED = (
+    "The server process running this promotion of route '{route}' stopped before it finished; "
+    "nothing it was {doing} was kept. Run it again: jobferry promote {command}."
+)
+
+
+def orphaned(task: repo.Orphan) -> str:
+    """What a task whose process stopped ends with: a route's promotion (planned or packaged
+    past its call's budget) names ``jobferry promote ROUTE``, the import of one ``jobferry
+    promote ROUTE --apply``; any other task :data:`ORPHANED`."""
+    route, doing, apply = task.route, "applying", " --apply"
+    if task.kind == TaskKind.PROMOTION:
+        asked = load(task.request or "{}")
+        route = asked.get("route") if isinstance(asked, dict) else None
+        doing, apply = "making", ""
+    if not isinstance(route, str) or not route:
+        return ORPHANED
+    command = shlex.quote(route) + apply
+    return PROMOTION_ORPHANED.format(route=route, doing=doing, command=command)
 
 
 def log_failed(tx: Tx, task_id: str, message: str) -> None:

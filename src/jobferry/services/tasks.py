@@ -37,7 +37,7 @@ from jobferry.services.context import Actor, Scope, now_ms
 from jobferry.services.definitions.documents import dump, load
 from jobferry.services.support.paging import Given, check_window, page
 from jobferry.services.taskends import OnThread, TaskEnds, UnrecordedEnds, when_ended
-from jobferry.services.taskfailures import log_failed
+from jobferry.services.taskfailures import log_failed, orphaned
 from jobferry.services.taskprogress import Progress
 from jobferry.services.taskviews import SubtaskPage, Task, TaskHead, TaskList, rollbacks_of, shown
 from jobferry.settings import OffsetMode
@@ -52,10 +52,6 @@ log = logging.getLogger("jobferry.tasks")
 SUBTASK_PAGE = 1000
 QUEUED = "Queued: waiting for a server process with a free task thread."
 CLAIMED = "Starting."
-ORPHANED = (
-    "The server process running this task stopped before it finished; nothing it was applying "
-    "was kept. Run it again."
-)
 UNRUNNABLE = "This task cannot run any more: {why}. Nothing was changed; start it again."
 
 
@@ -400,7 +396,7 @@ class TaskService:
                 worker_repo.forget_gone(tx, self.heartbeat_ms)
             worker_repo.register(tx, self.worker_id, socket.gethostname(), os.getpid(), now)
             stale = now - 4 * self.heartbeat_ms
-            failed = repo.fail_orphaned(tx, stale, ORPHANED, now) if alone else []
+            failed = repo.fail_orphaned(tx, stale, orphaned, now) if alone else []
         self._forget(failed)
         return failed
 
@@ -418,7 +414,7 @@ class TaskService:
             if not worker_repo.beat(tx, self.worker_id, now):
                 # Silent for 100 beats (a suspended machine): another process forgot this one.
                 worker_repo.register(tx, self.worker_id, socket.gethostname(), os.getpid(), now)
-            failed = repo.fail_orphaned(tx, stale, ORPHANED, now)
+            failed = repo.fail_orphaned(tx, stale, orphaned, now)
             worker_repo.forget_stale(tx, now - 100 * self.heartbeat_ms)
         self._recorded(unrecorded)
         if failed:

@@ -3,7 +3,7 @@ tasks waiting for a server process to claim them (RUNNING without an owner)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +14,7 @@ from jobferry.domain.enums import TaskStatus
 from jobferry.storage.bulk import insert_tuples
 from jobferry.storage.importing.tables import task_subtasks
 from jobferry.storage.records import first_record, record
+from jobferry.storage.routes import route_promotions
 from jobferry.storage.tables import import_locks, system_tasks, workers, workspaces
 from jobferry.storage.tx import Tx, chunks
 
@@ -238,28 +239,44 @@ def fail_tasks(tx: Tx, ends: Mapping[str, str], now: int) -> None:
         fail_task(tx, task_id, message, now)
 
 
-def fail_orphaned(tx: Tx, alive_since: int, message: str, now: int) -> list[str]:
+@dataclass(frozen=True)
+class Orphan:
+    """A claimed task whose process stopped beating, as its end is said: what it does, its
+    request as stored, and the route whose promotion it imports (``None``: no promotion's)."""
+
+    id: str
+    kind: str
+    request: str | None
+    route: str | None
+
+
+def fail_orphaned(tx: Tx, alive_since: int, said: Callable[[Orphan], str], now: int) -> list[str]:
     """Mark FAILED every claimed RUNNING task whose owner has not beaten since ``alive_since``,
-    and release the import locks they hold. Queued tasks (no owner yet) wait for a process.
+    each with the message ``said`` of it, and release the import locks they hold. Queued tasks
+    (no owner yet) wait for a process.
 
     Returns their ids. Their work can never finish: the process that ran it is gone (its
     transaction, if any, was rolled back by the database).
     """
     alive = select(workers.c.id).where(workers.c.heartbeat_at >= alive_since)
-    orphaned = and_(
-        system_tasks.c.status == TaskStatus.RUNNING,
-        system_tasks.c.owner.is_not(None),
-        system_tasks.c.owner.not_in(alive),
+    c, promoted = system_tasks.c, route_promotions.c
+    found = tx.conn.execute(
+        select(c.id, c.kind, c.request, promoted.route)
+        .select_from(system_tasks.outerjoin(route_promotions, promoted.task_id == c.id))
+        .where(c.status == TaskStatus.RUNNING, c.owner.is_not(None), c.owner.not_in(alive))
     )
-    ids = [r.id for r in tx.conn.execute(select(system_tasks.c.id).where(orphaned))]
-    if ids:
+    ends: dict[str, str] = {}
+    for row in found:
+        ends.setdefault(str(row[0]), said(Orphan(str(row[0]), str(row[1]), row[2], row[3])))
+    for message in set(ends.values()):
+        ids = [task_id for task_id, end in ends.items() if end == message]
         tx.conn.execute(
             update(system_tasks)
-            .where(system_tasks.c.id.in_(ids), system_tasks.c.status == TaskStatus.RUNNING)
+            .where(tx.among(c.id, ids), c.status == TaskStatus.RUNNING)
             .values(status=TaskStatus.FAILED, message=message, end_time=now, last_update=now)
         )
-        _release_import_locks(tx, ids)
-    return ids
+    _release_import_locks(tx, [*ends])
+    return [*ends]
 
 
 def kind_of(tx: Tx, task_id: str) -> str | None:

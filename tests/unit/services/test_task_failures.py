@@ -1,5 +1,6 @@
 """A task that ends FAILED writes one warning line in the server log (task id, kind,
-workspace, the message its user reads); one that succeeds writes none."""
+workspace, the message its user reads); one that succeeds writes none. A route's import whose
+process stopped ends naming the command that runs it again."""
 
 from __future__ import annotations
 
@@ -7,12 +8,20 @@ import logging
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
 from jobferry.domain.enums import TaskKind, TaskStatus
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.importing.request import parse_import_request
+from jobferry.services.taskfailures import ORPHANED
+from jobferry.services.tasks import TaskService
+from jobferry.storage import workers as worker_repo
+from jobferry.storage.tables import system_tasks
 from support.clients import ADMIN_AK, PROJECT_ID
+from support.console import admin_scope
+from support.console import seed as seed_workspace
+from support.planning import workspace
 
 
 def _scope(services: Services) -> Scope:
@@ -71,3 +80,37 @@ def test_a_task_abandoned_or_finished_failed_is_logged_once_and_a_success_not_at
         f"task {abandoned} FAILED: kind=rollback workspace={scope.workspace.name} "
         "message=Internal error.",
     ]
+
+
+def test_a_routes_import_whose_process_stopped_names_the_command_that_runs_it_again(
+    services: Services,
+) -> None:
+    dev = admin_scope(services)
+    seed_workspace(services, dev)
+    prod = workspace(services, "prod")
+    route = {"source": {"workspace": "default"}, "target": {"workspace": "prod"}}
+    services.routes.put(dev, "test-prod", route)
+    planned = services.route_plans.plan(dev, "test-prod", {})
+    assert planned.plan is not None
+    task_id = services.route_plans.apply(dev, "test-prod", planned.plan.plan_id).prepared.task_id
+    other = _scope(services)  # a task of no route fails as it always did
+    export = services.tasks.create(other, TaskKind.EXPORT, "export", {})
+    dead = TaskService(services.db, heartbeat_seconds=services.settings.worker_heartbeat_seconds)
+    dead.register_worker()
+    assert dead.claim([TaskKind.IMPORT]) is not None
+    with services.db.transaction() as tx:
+        tx.conn.execute(
+            update(system_tasks).where(system_tasks.c.id == export).values(owner=dead.worker_id)
+        )
+        worker_repo.beat(tx, dead.worker_id, 0)  # its last beat was long ago: it died
+
+    assert sorted(services.tasks.heartbeat()) == sorted([task_id, export])
+
+    failed = services.tasks.show(prod, task_id)
+    assert failed.status == TaskStatus.FAILED
+    assert failed.message == (
+        "The server process running this promotion of route 'test-prod' stopped before it "
+        "finished; nothing it was applying was kept. Run it again: jobferry promote test-prod "
+        "--apply."
+    )
+    assert services.tasks.show(other, export).message == ORPHANED

@@ -12,7 +12,7 @@ import pytest
 from jobferry.domain.enums import TaskKind, TaskStatus
 from jobferry.services.container import Services
 from jobferry.services.context import Scope, now_ms
-from jobferry.services.tasks import ORPHANED
+from jobferry.services.taskfailures import ORPHANED
 from jobferry.storage import remotes_journal as journal_repo
 from jobferry.storage import tasks as task_repo
 from jobferry.storage import workers as worker_repo

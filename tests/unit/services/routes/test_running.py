@@ -235,6 +235,7 @@ def test_a_server_stopped_mid_plan_leaves_no_plan_and_its_task_failed_saying_why
     failed = services.tasks.show(prod, following.task_id)
     assert failed.status is TaskStatus.FAILED
     assert "stopped before it finished" in failed.message
+    assert failed.message.endswith("Run it again: jobferry promote test-prod.")
     assert failed.result is None
     assert services.route_plans.waiting_plan(scope, "test-prod") is None
     assert services.promotions.history(scope, "test-prod") == []
