@@ -2,8 +2,10 @@
 
 An import that deletes an object keeps it whole (its row and every submitted version, as plain
 JSON values) in its change record, so a rollback can put it back exactly, with the same id and
-stable identifier; its reference index is derived and rebuilt by the caller. Renames set the
-name column of several objects at once.
+stable identifier; its reference index is derived and rebuilt by the caller. A snapshot outlives
+migrations both ways: put back, the columns it lacks are made from its definition as every write
+makes them, and those the table lacks (a newer schema's, the database downgraded) left out.
+Renames set the name column of several objects at once.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
 from sqlalchemy import Table, bindparam, insert, select, update
 
 from jobferry.domain.enums import ObjectKind
-from jobferry.storage.rows import document_sha256
+from jobferry.storage.rows import JobRow, ResourceRow, ScriptRow, Stamp, written
 from jobferry.storage.tables import job_versions, jobs, resources, script_versions, scripts
 from jobferry.storage.tx import Tx
 
@@ -52,8 +55,7 @@ def put_back(tx: Tx, kind: str, state: dict[str, Any]) -> str:
     A job keeps its id unless a job made since holds it (SQLite may give the highest id out
     again), when it gets a new one and its versions follow."""
     table, versions, owner = _TABLES[kind]
-    # A row taken before its table kept the hash (0042) has none: the hash is the text's.
-    row = {**state["row"], "document_sha256": document_sha256(state["row"]["document"])}
+    row = _restored(kind, table, state["row"])
     taken = tx.conn.execute(select(table.c.id).where(table.c.id == row["id"])).first()
     if taken is not None and kind == ObjectKind.JOB:
         del row["id"]
@@ -61,9 +63,37 @@ def put_back(tx: Tx, kind: str, state: dict[str, Any]) -> str:
     assert key is not None
     object_id = key[0]
     if versions is not None and state["versions"]:
-        rows = [{**v, owner: object_id} for v in state["versions"]]
+        rows = [{**_known(versions, v), owner: object_id} for v in state["versions"]]
         tx.conn.execute(insert(versions), rows)
     return str(object_id)
+
+
+def _restored(kind: str, table: Table, taken: dict[str, Any]) -> dict[str, Any]:
+    """The row to insert for row ``taken`` as a snapshot kept it, whatever schema it was taken
+    at: the columns it lacks (taken before they were: 0041's ``summary``, 0042's
+    ``document_sha256``) made by the row builder every write uses, from its definition; those
+    the table lacks (taken by a newer jobferry, the database downgraded since) left out. The
+    hash is always the text's."""
+    text = str(taken["document"])
+    try:
+        doc = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        doc = None
+    doc = doc if isinstance(doc, dict) else {}
+    built: JobRow | ScriptRow | ResourceRow
+    if kind == ObjectKind.JOB:
+        built = JobRow.of(doc, text, taken.get("latest_version"))
+    elif kind == ObjectKind.SCRIPT:
+        built = ScriptRow.of(doc, text, taken.get("latest_version"))
+    else:
+        built = ResourceRow.of(doc, text)
+    made = written(built, Stamp(taken.get("updated_at", 0), taken.get("updated_by", "")))
+    return _known(table, {**made, **taken, "document_sha256": built.sha256})
+
+
+def _known(table: Table, row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` without the columns ``table`` does not have (a newer schema's)."""
+    return {key: value for key, value in row.items() if key in table.c}
 
 
 def rename(tx: Tx, kind: str, names: Sequence[tuple[str, str]]) -> None:
