@@ -349,3 +349,47 @@ def test_a_plan_of_changes_another_run_is_importing_says_so_and_imports_nothing(
     assert "Imported." not in text
     history = cli.json("routes", "history", route)["promotions"]
     assert [p["taskId"] for p in history if p["taskId"]] == [task]
+
+
+def test_a_plan_while_another_runs_import_along_the_route_is_under_way_says_to_wait_for_it(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The server's plan names another run's import along the route, of other changes, still
+    # running (the service tests make that moment: test_meanwhile.py): the command shows the
+    # plan, warns with the task to follow, and its closing line says to promote again once
+    # that task has ended, not to import this plan now.
+    seed(cli.remote, ("daily_sales", "weekly_sales"), workspace=cli.workspace)
+    route = _route(cli, cli.remote.new_workspace("prod", "dws_conn", "ssh_conn"))
+    task = "0123456789abcdef0123456789abcdef"
+    said = {
+        "promotionId": "p1",
+        "planId": "plan1",
+        "taskId": task,
+        "queued": False,
+        "promotedBy": "ops",
+        "promotedAt": 1_700_000_000_000,
+        "message": "…",
+    }
+    sent = ApiClient.call
+
+    def call(self: ApiClient, method: str, path: str, *args: Any, **kwargs: Any) -> Any:
+        answer = sent(self, method, path, *args, **kwargs)
+        if method == "POST" and path == f"/routes/{route}/plans":
+            answer["importUnderWay"] = said
+        return answer
+
+    monkeypatch.setattr(ApiClient, "call", call)
+    answer = cli.json("promote", route, code=4)
+    assert answer["importUnderWay"] == said
+    human = cli("promote", route)
+    assert human.exit_code == 4, human.output
+    warned = " ".join(human.stderr.split())
+    assert (
+        f"another run's import along this route is still running (task {task}, started by ops "
+        "at 2023-11-14 22:13:20 UTC); its changes are not applied yet, so this plan carries "
+        "them too. Follow it with: jobferry --config "
+    ) in warned
+    assert f"tasks show {task} --wait -w " in warned
+    text = " ".join(human.stdout.split())
+    assert f"; once task {task} has ended, promote again with: jobferry " in text
+    assert "import them with" not in text

@@ -46,7 +46,9 @@ from jobferry.cli.route_history import (
     said_imported,
     said_meanwhile,
     say_kept,
+    say_under_way,
     taken_in_before,
+    under_way_task,
 )
 from jobferry.cli.routes import (
     DriftOption,
@@ -302,6 +304,7 @@ def _promote(
         plan = planned_by_task(s, str(planned.get("taskId")))
     where = s.workspace_arg() if plan.get("problems") and not json_mode else None
     show_plan(out, plan, where, route=name, into=None if json_mode else s.workspace_label())
+    say_under_way(s, planned)
     result = {**planned, "plan": plan, "task": None}
     if _ends_here(s, name, planned, result, options):
         return
@@ -371,7 +374,9 @@ def _go_on(s: Session, name: str, result: dict[str, Any], options: dict[str, Any
         )
         out.finish(result, ExitCode.PENDING, said)
     elif not apply:
-        out.finish(result, ExitCode.PENDING, f"Changes pending ({left}); import them with: {again}")
+        under = under_way_task(result)
+        then = f"once task {under} has ended, promote again" if under else "import them"
+        out.finish(result, ExitCode.PENDING, f"Changes pending ({left}); {then} with: {again}")
     else:
         return True
     return False

@@ -2,7 +2,8 @@
 carried, its package and import, where the import stands, and what it overrode of the route's
 settings; and how ``promote`` says that what it would import was imported already (a plan
 imported before, a package taken in before, the same changes promoted meanwhile by another
-run), and what stays of a plan it shows without importing it."""
+run, another run's import along the route still under way), and what stays of a plan it shows
+without importing it."""
 
 from __future__ import annotations
 
@@ -202,6 +203,29 @@ def said_meanwhile(
         f"Nothing to do: {message} Follow that import with: "
         f"{own_command_line(s, 'tasks', 'show', str(meanwhile.get('taskId')))}",
     )
+
+
+def say_under_way(s: Session, planned: dict[str, Any]) -> None:
+    """Another run's import along the route, of other changes, still queued or running (the
+    plan's ``importUnderWay``): who started it, when, and the command that follows it; this
+    plan carries its changes too (``--json`` answers the field)."""
+    under = planned.get("importUnderWay")
+    if not isinstance(under, dict) or s.output.json_mode:
+        return
+    task = str(under.get("taskId"))
+    state = "queued" if under.get("queued") else "running"
+    s.output.warn(
+        f"another run's import along this route is still {state} (task {task}, started by "
+        f"{under.get('promotedBy')} at {moment(under.get('promotedAt'))}); its changes are not "
+        "applied yet, so this plan carries them too. Follow it with: "
+        f"{own_command_line(s, 'tasks', 'show', task, '--wait')}"
+    )
+
+
+def under_way_task(planned: dict[str, Any]) -> str | None:
+    """The task of another run's import along the route still under way, if any."""
+    under = planned.get("importUnderWay")
+    return str(under.get("taskId")) if isinstance(under, dict) else None
 
 
 def say_kept(

@@ -24,9 +24,10 @@ from sqlalchemy import (
     update,
 )
 
+from jobferry.domain.enums import TaskStatus
 from jobferry.storage.columns import at_and_by, project_id
 from jobferry.storage.records import first_record, record
-from jobferry.storage.tables import metadata, versioned_documents
+from jobferry.storage.tables import metadata, system_tasks, versioned_documents
 from jobferry.storage.tx import Tx
 from jobferry.storage.versioned import DocumentVersion, VersionedDocuments
 
@@ -218,3 +219,20 @@ def count_listed(tx: Tx, project_id: str, route: str) -> int:
     """How many promotions :func:`listed_promotions` lists in all."""
     query = select(func.count()).select_from(route_promotions).where(_listed(project_id, route))
     return int(tx.conn.execute(query).scalar_one())
+
+
+def importing_promotions(tx: Tx, project_id: str, route: str) -> list[PromotionRecord]:
+    """A route's promotions whose import task is still RUNNING (queued or claimed), newest
+    first: read from the running tasks (few, by their partial index) to their promotion."""
+    c = route_promotions.c
+    rows = tx.conn.execute(
+        select(route_promotions)
+        .join(system_tasks, system_tasks.c.id == c.task_id)
+        .where(
+            system_tasks.c.status == TaskStatus.RUNNING,
+            c.project_id == project_id,
+            c.route == route,
+        )
+        .order_by(c.created_at.desc(), c.id.desc())
+    )
+    return [record(PromotionRecord, r) for r in rows]

@@ -7,7 +7,7 @@ from typing import Any
 from jobferry.api.presenters.plans import plan_document
 from jobferry.package.routeblock import RouteBlock
 from jobferry.services.context import Scope
-from jobferry.services.routes.meanwhile import ImportedMeanwhile
+from jobferry.services.routes.meanwhile import ImportedMeanwhile, ImportUnderWay
 from jobferry.services.routes.overrides import Overrides
 from jobferry.services.routes.plans import Applied
 from jobferry.services.routes.records import Promotion, RoutePackage, RoutePlan
@@ -95,8 +95,9 @@ def route_plan_view(planned: RoutePlan) -> dict[str, Any]:
     plan (``null``: nothing changed, or ``taskId`` names the task planning it), until when the
     plan and its package are kept for ``…/plans/{plan_id}/apply`` (``keptUntil``, ms), how
     many approvals the route requires of it, and another run's import of the same changes
-    (``promotedMeanwhile``, ``null``: none; its apply would be refused with ``DLF.9088``)."""
-    meanwhile = planned.meanwhile
+    (``promotedMeanwhile``, ``null``: none; its apply would be refused with ``DLF.9088``), or
+    else of others still queued or running (``importUnderWay``, ``null``: none)."""
+    meanwhile, under_way = planned.meanwhile, planned.under_way
     return {
         **package_view(planned.package),
         "settings": planned.settings.wire(),
@@ -106,6 +107,22 @@ def route_plan_view(planned: RoutePlan) -> dict[str, Any]:
         "keptUntil": planned.kept_until,
         "approvalsRequired": planned.package.route.approvals.required,
         "promotedMeanwhile": meanwhile_view(meanwhile) if meanwhile is not None else None,
+        "importUnderWay": _under_way(under_way) if under_way is not None else None,
+    }
+
+
+def _under_way(found: ImportUnderWay) -> dict[str, Any]:
+    """Another run's import along the route, of other changes, still queued or running: its
+    promotion, plan and task, whether it is queued, who started it and when (ms), and the
+    sentence that says so."""
+    return {
+        "promotionId": found.promotion_id,
+        "planId": found.plan_id,
+        "taskId": found.task_id,
+        "queued": found.queued,
+        "promotedBy": found.promoted_by,
+        "promotedAt": found.promoted_at,
+        "message": f"{found.problem}.",
     }
 
 

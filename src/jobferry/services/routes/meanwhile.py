@@ -11,6 +11,12 @@ the transaction that queues the import, so the second promotion is never recorde
 apply that meets the import lock the other one took before its record was read
 (``plan_promoted``: an import of the same package) is told the same. The plan of the second
 run says it already (``RoutePlan.meanwhile``), before anyone asks to import it again.
+
+A run that cut other changes (the source changed since) while another run's import along the
+route is queued or running carries that import's changes again, as they are not applied yet:
+its plan says so too (``RoutePlan.under_way``, :func:`import_under_way`), so that nobody imports
+it before that import ended (it would meet that import's lock, and once it ended the plan is
+stale).
 """
 
 from __future__ import annotations
@@ -65,6 +71,65 @@ class ImportedMeanwhile:
             promoted_by=self.promoted_by,
             promoted_at=self.promoted_at,
         )
+
+
+@dataclass(frozen=True)
+class ImportUnderWay:
+    """Another run's import along the route, queued or running while this run planned other
+    changes (the source changed since it cut its own): its promotion, plan and task, whether
+    it is still queued, who started it and when."""
+
+    route: str
+    promotion_id: str
+    plan_id: str | None
+    task_id: str
+    queued: bool
+    promoted_by: str
+    promoted_at: int
+    """When its task started (ms)."""
+
+    @property
+    def problem(self) -> str:
+        """What is under way, in a sentence."""
+        state = "queued" if self.queued else "running"
+        at = datetime.fromtimestamp(self.promoted_at / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        return (
+            f"Route '{self.route}': another run's import along it is still {state} (task "
+            f"{self.task_id}, started by {self.promoted_by} at {at}); its changes are not "
+            "applied yet, so this plan carries them too. Wait for that task to end, then "
+            "promote again"
+        )
+
+
+def told_meanwhile(
+    tx: Tx, project_id: str, item: PromotionFacts
+) -> tuple[ImportedMeanwhile | None, ImportUnderWay | None]:
+    """What a plan of ``item`` says of the route's other imports: one of the same changes
+    (:func:`promoted_meanwhile`), or else one of others still under way
+    (:func:`import_under_way`)."""
+    meanwhile = promoted_meanwhile(tx, project_id, item)
+    if meanwhile is not None:
+        return meanwhile, None
+    return None, import_under_way(tx, project_id, item)
+
+
+def import_under_way(tx: Tx, project_id: str, item: PromotionFacts) -> ImportUnderWay | None:
+    """The newest import along ``item``'s route, other than ``item``'s own, that is queued or
+    running; ``None`` when there is none."""
+    for other in repo.importing_promotions(tx, project_id, item.route):
+        task = task_repo.task_of_project(tx, project_id, other.task_id or "")
+        if other.id == item.id or task is None or task.status != TaskStatus.RUNNING:
+            continue
+        return ImportUnderWay(
+            other.route,
+            other.id,
+            other.plan_id,
+            task.id,
+            task.owner is None,
+            task.created_by,
+            task.start_time,
+        )
+    return None
 
 
 def promoted_meanwhile(tx: Tx, project_id: str, item: PromotionFacts) -> ImportedMeanwhile | None:

@@ -38,6 +38,7 @@ from jobferry.services.routes.meanwhile import (
     ImportedMeanwhile,
     plan_promoted,
     promoted_meanwhile,
+    told_meanwhile,
 )
 from jobferry.services.routes.overrides import overrides_of
 from jobferry.services.routes.promote import RoutePromotions
@@ -132,10 +133,10 @@ class RoutePlans:
         outcome = self.imports.plan(made.target, request)
         kept_until = now_ms() + self.imports.settings.download_ttl_seconds * 1000
         with self.db.transaction(readonly=True) as tx:
-            meanwhile = promoted_meanwhile(tx, made.target.actor.project_id, made.promotion)
+            told = told_meanwhile(tx, made.target.actor.project_id, made.promotion)
         if isinstance(outcome, PreparedImport):
-            return RoutePlan(made, request.settings, None, outcome.task_id, kept_until, meanwhile)
-        return RoutePlan(made, request.settings, outcome, None, kept_until, meanwhile)
+            return RoutePlan(made, request.settings, None, outcome.task_id, kept_until, *told)
+        return RoutePlan(made, request.settings, outcome, None, kept_until, *told)
 
     def apply(self, scope: Scope, name: str, plan_id: str) -> Applied:
         """Import the route's planned promotion with plan ``plan_id`` (refused unless it is the
@@ -238,8 +239,8 @@ class RoutePlans:
         plan = self.imports.plans.plan(target, plan_id)
         kept_until = created + self.imports.settings.download_ttl_seconds * 1000
         with self.db.transaction(readonly=True) as tx:
-            meanwhile = promoted_meanwhile(tx, item.project_id, item)
-        return RoutePlan(made, request.settings, plan, None, kept_until, meanwhile)
+            told = told_meanwhile(tx, item.project_id, item)
+        return RoutePlan(made, request.settings, plan, None, kept_until, *told)
 
     def waiting_plan(
         self,

@@ -13,7 +13,7 @@ from jobferry.package.routeblock import RouteBlock
 from jobferry.services.context import Scope
 from jobferry.services.downloads import Download
 from jobferry.services.importing.plan import Plan
-from jobferry.services.routes.meanwhile import ImportedMeanwhile
+from jobferry.services.routes.meanwhile import ImportedMeanwhile, ImportUnderWay
 from jobferry.services.routes.overrides import Overrides
 from jobferry.storage.routes import PromotionFacts, PromotionRecord
 
@@ -74,6 +74,9 @@ class RoutePlan:
     meanwhile: ImportedMeanwhile | None = None
     """Another run's import of the same changes, queued, running or done since this run cut
     them (``apply`` would be refused): who started it, when, and its task."""
+    under_way: ImportUnderWay | None = None
+    """Else another run's import along the route still queued or running, of other changes
+    (the source changed since): this plan carries them too; who started it, when, its task."""
 
     @property
     def changes(self) -> tuple[SettingChange, ...]:

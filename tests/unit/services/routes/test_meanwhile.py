@@ -1,15 +1,19 @@
 """Two promotions of a route at the same moment (``meanwhile``): the run that applies second
 is refused, naming the import of the same changes the other one recorded (who, when, its
-task), and nothing is recorded twice; an import of them that was rolled back does not count."""
+task), and nothing is recorded twice; an import of them that was rolled back does not count.
+A run that cut other changes while another run's import along the route is under way is told
+of that import too."""
 
 from __future__ import annotations
 
 import pytest
 
+from jobferry.domain.enums import TaskKind
 from jobferry.errors import PromotedMeanwhileError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.routes import plans
+from support.builders import make_job
 from support.clients import SignedClient
 from support.console import admin_scope
 from support.exporting import seed
@@ -153,3 +157,51 @@ def test_the_plan_answered_names_the_import_of_the_same_changes_still_running(
     assert said["message"].startswith("Route 'test-prod': these changes (package ")
     assert said["message"].endswith(f"(task {applied.task_id}, still running).")
     services.imports.run(applied.prepared)
+
+
+def test_a_plan_of_other_changes_names_the_import_along_the_route_still_under_way(
+    api: SignedClient, services: Services
+) -> None:
+    # The source changed after the first run cut its package: the second run's package is
+    # another one, which carries the first one's changes again (not applied yet). Its plan
+    # names that import, queued, then running; once it ended, a plan names none.
+    scope = _route(api, services)
+    first = services.route_plans.plan(scope, "test-prod", {})
+    assert first.plan is not None
+    applied = services.route_plans.apply(scope, "test-prod", first.plan.plan_id)  # queued
+    job = make_job("daily_sales", description="changed since the first run cut its package")
+    assert api.call("PUT", "/jobs/daily_sales", job).status_code == 204
+    second = services.route_plans.plan(scope, "test-prod", {})
+    assert second.package.promotion is not None
+    assert second.package.promotion.package_sha256 != applied.promotion.package_sha256
+    assert second.meanwhile is None
+    under = second.under_way
+    assert under is not None
+    assert (under.task_id, under.queued, under.promoted_by) == (applied.task_id, True, "admin")
+    assert (under.promotion_id, under.plan_id) == (applied.promotion.id, first.plan.plan_id)
+    assert under.problem.startswith(
+        f"Route 'test-prod': another run's import along it is still queued (task "
+        f"{applied.task_id}, started by admin at "
+    )
+    assert second.plan is not None
+    kept = api.call("GET", f"/routes/test-prod/plans/{second.plan.plan_id}")
+    assert kept.status_code == 200, kept.text
+    said = kept.json()["importUnderWay"]
+    assert (said["taskId"], said["queued"], said["planId"]) == (
+        applied.task_id,
+        True,
+        first.plan.plan_id,
+    )
+    assert said["message"].endswith("Wait for that task to end, then promote again.")
+    assert kept.json()["promotedMeanwhile"] is None
+    claimed = services.tasks.claim([TaskKind.IMPORT])  # a task thread takes it: running
+    assert claimed is not None
+    running = services.route_plans.plan(scope, "test-prod", {}).under_way
+    assert running is not None
+    assert (running.task_id, running.queued) == (applied.task_id, False)
+    assert "still running (task " in running.problem
+
+    services.imports.run(services.imports.resume(claimed))
+    third = api.call("POST", "/routes/test-prod/plans", {})
+    assert third.status_code == 200, third.text
+    assert third.json()["importUnderWay"] is None
