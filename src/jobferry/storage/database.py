@@ -17,6 +17,7 @@ from sqlalchemy.exc import (
     DisconnectionError,
     IntegrityError,
     OperationalError,
+    ProgrammingError,
 )
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
@@ -27,7 +28,13 @@ from jobferry.storage.checkpoint import WalCheckpointer, wal_pragmas
 from jobferry.storage.commits import committed
 from jobferry.storage.jobreads import JobReads
 from jobferry.storage.pagehints import PageHints
-from jobferry.storage.refusals import Pool, connection_limit, connections_full, contention
+from jobferry.storage.refusals import (
+    Pool,
+    connection_limit,
+    connections_full,
+    contention,
+    schema_gone,
+)
 from jobferry.storage.sqlitebegin import busy, sqlite_begin, sqlite_no_isolation
 from jobferry.storage.tx import CODE_POINT_ORDER, Tx
 
@@ -313,6 +320,10 @@ class Database:
             ) from exc
         except OperationalError as exc:
             raise self.refusal(exc) from exc
+        except ProgrammingError as exc:  # PostgreSQL's undefined table or column
+            if (gone := schema_gone(exc.orig)) is None:
+                raise
+            raise gone from exc
         finally:
             self._writing.depth = depth
         if not readonly:
@@ -341,12 +352,13 @@ class Database:
         """The refusal of a database error: a write lock not granted in time (:meth:`busy`;
         on PostgreSQL a lock timeout, a deadlock or a serialization failure, ``refusals``),
         PostgreSQL at its connection limit (a request's to retry; ``opening``: a command's,
-        at its start), else the database cannot be reached (:meth:`unavailable`)."""
+        at its start), a table or column it lacks (``schema_gone``), else the database cannot
+        be reached (:meth:`unavailable`)."""
         if busy(exc.orig):
             return self.busy()
         if (limit := connection_limit(exc.orig)) is not None:
             return connections_full(limit, self.pool, opening=opening)
-        return _contention(exc.orig) or self.unavailable(exc)
+        return _contention(exc.orig) or schema_gone(exc.orig) or self.unavailable(exc)
 
     def busy(self) -> DatabaseBusyError:
         """The refusal of a write that waited :data:`BUSY_TIMEOUT_MS` for SQLite's one write

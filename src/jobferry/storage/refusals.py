@@ -12,11 +12,14 @@ A connection PostgreSQL refuses because it is at a connection limit (``max_conne
 role's or a database's ``CONNECTION LIMIT``) is refused naming the pool settings and
 ``max_connections`` as the fix, never the server's host, port or role: a request's as busy
 (the transaction never began), an opening's (``jobferry serve`` starting, ``db upgrade``) as
-the database not available. Any other database error is the database being unavailable
-(``Database.unavailable``)."""
+the database not available. A statement on a table or column the database does not have (its
+tables dropped or recreated under a running server) is refused saying so, with ``jobferry db
+upgrade`` as the fix (:func:`schema_gone`). Any other database error is the database being
+unavailable (``Database.unavailable``)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from jobferry.errors import DatabaseBusyError, StorageError
@@ -122,4 +125,31 @@ def connections_full(meaning: str, pool: Pool, *, opening: bool) -> StorageError
         "transaction could not begin, and nothing of it was written.",
         fix=f"Try again in {FULL_RETRY_SECONDS} s. {pool.fix()}",
         retry_after=FULL_RETRY_SECONDS,
+    )
+
+
+UNDEFINED_TABLE, UNDEFINED_COLUMN = "42P01", "42703"
+_MISSING = (
+    re.compile(r"no such (table|column): (\S+)"),  # SQLite
+    re.compile(r'(relation|column) "?([^"\s]+)"?(?: of relation "[^"]+")? does not exist'),
+)
+
+
+def schema_gone(error: BaseException | None) -> StorageError | None:
+    """The refusal of a statement whose table or column the database does not have (the
+    database recreated, emptied or restored from an older backup under a running server, or
+    never set up): SQLite's "no such table", PostgreSQL's undefined table or column; ``None``
+    for any other error."""
+    said = str(error)
+    state = getattr(error, "sqlstate", None)
+    found = next((m for pattern in _MISSING if (m := pattern.search(said))), None)
+    if found is None or (state is not None and state not in (UNDEFINED_TABLE, UNDEFINED_COLUMN)):
+        return None
+    kind = "table" if found.group(1) in ("table", "relation") else "column"
+    return StorageError(
+        f"The database has no {kind} {found.group(2).removeprefix('main.')}: its tables are "
+        "not this jobferry's schema (the database was recreated, emptied or restored from an "
+        "older backup while this server ran, or was never set up); nothing was read or "
+        "written. Run jobferry db upgrade on it, then restart the server.",
+        reason=said.splitlines()[0],
     )

@@ -67,7 +67,7 @@ class TaskRunner:
         self._sweep_seconds = sweep_seconds
         self._beat_seconds = float(services.settings.worker_heartbeat_seconds)
         self._helpers: list[threading.Thread] = []
-        self._claims_lost = False  # claiming failed for want of the database; said once
+        self._claims_lost = ""  # why claiming failed for want of the database; said once
         self._running: set[str] = set()  # the ids of the tasks this process's threads run
         self._running_lock = threading.Lock()
         services.promotion_runs.queued = lambda: self.kick(queued_here=True)
@@ -175,14 +175,14 @@ class TaskRunner:
                     task = self.services.tasks.claim(tuple(self._kinds), look_first=not queued_here)
                 queued_here = False
                 if self._claims_lost:
-                    self._claims_lost = False
+                    self._claims_lost = ""
                     log.warning("claiming tasks works again: the database is back")
                 if task is None:
                     break
                 self._run(task)
         except StorageError as lost:  # the database went away: one line, not one a second
-            if not self._claims_lost:
-                self._claims_lost = True
+            if self._claims_lost != lost.message:  # said again only when it changed
+                self._claims_lost = lost.message
                 log.warning(
                     "claiming a task failed: %s The next looks (every %g s) try again; this "
                     "log says when one works.",

@@ -3,6 +3,7 @@ another when there is one thread, and never by a runner that has none."""
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import threading
 import time
@@ -304,3 +305,33 @@ def test_a_server_stopping_while_its_database_is_away_stops_with_one_line_not_a_
     assert "database does not exist" in record.getMessage()
     assert not own.exists()
     assert not sqlite_served(services.settings.resolved_database_url())
+
+
+def test_tables_gone_under_a_running_server_are_one_clear_line_each_not_a_trace_a_second(
+    services: Services, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The database recreated under the server: every look of the poller (each second) found
+    # no table; on PostgreSQL each look logged a traceback for tasks and one for promotions.
+    def claim(*_: object, **__: object) -> ClaimedTask | None:
+        with services.db.transaction() as tx:  # the driver's own error for a missing table
+            tx.conn.execute(sa.text("SELECT id FROM system_tasks_dropped")).all()
+        return None
+
+    monkeypatch.setattr(services.tasks, "claim", claim)
+    runner = TaskRunner(services, threads=1)
+    try:
+        with caplog.at_level("INFO", logger="jobferry"):
+            for _ in range(3):  # three looks of the poller
+                runner._drain(queued_here=False)
+                services.promotion_runs.kick()
+    finally:
+        runner.shutdown()
+    said = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.getMessage().split(":")[0] for r in said] == [
+        "claiming a task failed",
+        "claiming a queued promotion failed",
+    ]
+    for record in said:
+        assert record.exc_info is None
+        assert ": The database has no table system_tasks_dropped: " in record.getMessage()
+        assert "Run jobferry db upgrade on it, then restart the server." in record.getMessage()

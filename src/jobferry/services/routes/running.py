@@ -122,7 +122,7 @@ class PromotionRuns:
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _busy: int = field(default=0, init=False, repr=False)
     _stopping: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
-    _claims_lost: bool = field(default=False, init=False, repr=False)
+    _claims_lost: str = field(default="", init=False, repr=False)
 
     def plan(
         self,
@@ -245,14 +245,14 @@ class PromotionRuns:
                 claimed = self.tasks.claim((TaskKind.PROMOTION,))
             except StorageError as lost:  # the poller looks again within a second
                 self._give_back()
-                if not self._claims_lost:  # one line while the database is away
+                if self._claims_lost != lost.message:  # one line while the database is away
                     log.warning("claiming a queued promotion failed: %s", lost.message)
-                self._claims_lost = True
+                self._claims_lost = lost.message
                 return
             except BaseException:
                 self._give_back()
                 raise
-            self._claims_lost = False
+            self._claims_lost = ""
             if claimed is None:
                 self._give_back()
                 return
