@@ -573,3 +573,28 @@ def test_promote_now_of_changes_another_run_is_importing_offers_that_import_not_
     assert f'href="/console/w/{prod.workspace.id}/tasks/{applied.task_id}"' in plan.text
     assert '<button type="submit" class="primary">Import</button>' not in plan.text
     services.imports.run(applied.prepared)
+
+
+def test_promote_now_while_another_runs_import_along_the_route_is_under_way_says_so(
+    browser: Browser, services: Services, seeded: Scope, held_tasks: None
+) -> None:
+    ws, source = seeded.workspace.id, seeded.workspace.name
+    prod = wizard.prod_workspace(services, "dws_conn", "ssh_conn")
+    create(browser, ws, "to-prod", source, "prod")
+    # Another operator promoted; their import is queued (the test runs it at the end), and
+    # the source changed since they cut their package: this plan carries both.
+    other = services.route_plans.plan(seeded, "to-prod", {})
+    assert other.plan is not None
+    applied = services.route_plans.apply(seeded, "to-prod", other.plan.plan_id)
+    services.scripts.update(
+        seeded, "daily_sales_sql", make_script("daily_sales_sql", content="select 2;")
+    )
+    plan = browser.get(promote(browser, ws, "to-prod").headers["location"])
+    assert_page(plan, 200, "Import · plan", "data-plan-under-way")
+    said = visible(plan.text)
+    assert "Route 'to-prod': another run's import along it is still queued (task " in said
+    assert f"{applied.task_id}, started by admin at " in said
+    assert "Wait for that task to end, then promote again. Follow that import" in said
+    assert f'href="/console/w/{prod.workspace.id}/tasks/{applied.task_id}"' in plan.text
+    assert "data-plan-meanwhile" not in plan.text
+    services.imports.run(applied.prepared)

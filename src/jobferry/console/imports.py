@@ -25,7 +25,7 @@ from jobferry.services.downloads import ExportedPackage
 from jobferry.services.importing.contents import PackageContents
 from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.request import ImportRequest, parse_import_request
-from jobferry.services.routes.meanwhile import ImportedMeanwhile
+from jobferry.services.routes.meanwhile import ImportedMeanwhile, ImportUnderWay
 from jobferry.services.workspaces.profiles import ProfileVersion
 
 router = APIRouter()
@@ -130,6 +130,9 @@ class PlanContext(CarriedStep):
     meanwhile: ImportedMeanwhile | None = None
     """A route's promotion whose changes another run imports (or imported) meanwhile: said,
     with its task, instead of an Import that would be refused."""
+    under_way: ImportUnderWay | None = None
+    """Else another run's import along the route still queued or running, of other changes:
+    said, with its task, above the Import (this plan carries its changes too)."""
 
 
 def _source_page(
@@ -339,12 +342,10 @@ def plan_page(page: Page, state: dict[str, Any], plan: Plan) -> Response:
         pending=pending(plan),
         basis=snapshot_basis(plan.remote_state, now_ms()) or "",
         approvals=standing(page, state["route"], plan.plan_id) if state["route"] else None,
-        meanwhile=(
-            page.services.route_plans.meanwhile(page.scope, state["route"], state["promotion"])
-            if state["route"]
-            else None
-        ),
     )
+    if state["route"]:
+        told = page.services.route_plans.meanwhile(page.scope, state["route"], state["promotion"])
+        context = replace(context, meanwhile=told[0], under_way=told[1])
     return render(page.request, context)
 
 

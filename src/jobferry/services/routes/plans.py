@@ -36,6 +36,7 @@ from jobferry.services.importing.service import ImportService
 from jobferry.services.routes.approvals import require_route_approvals
 from jobferry.services.routes.meanwhile import (
     ImportedMeanwhile,
+    ImportUnderWay,
     plan_promoted,
     promoted_meanwhile,
     told_meanwhile,
@@ -211,15 +212,18 @@ class RoutePlans:
                 return None
             return plan_promoted(tx, item.project_id, name, stored.package_sha256)
 
-    def meanwhile(self, scope: Scope, name: str, promotion_id: str) -> ImportedMeanwhile | None:
+    def meanwhile(
+        self, scope: Scope, name: str, promotion_id: str
+    ) -> tuple[ImportedMeanwhile | None, ImportUnderWay | None]:
         """Another run's import of the same changes as the route's promotion ``promotion_id``
         (queued, running or done since it was cut): what its plan's page says instead of
-        offering an import that would be refused; ``None`` when there is none."""
+        offering an import that would be refused; else another run's import along the route
+        still under way, which its page says before its Import (``None``: none)."""
         with self.db.transaction(readonly=True) as tx:
             item = repo.promotion(tx, scope.actor.project_id, name, promotion_id)
             if item is None or item.task_id is not None:
-                return None
-            return promoted_meanwhile(tx, item.project_id, item)
+                return None, None
+            return told_meanwhile(tx, item.project_id, item)
 
     def kept(self, scope: Scope, name: str, plan_id: str) -> RoutePlan:
         """The route's promotion waiting for its import, planned as plan ``plan_id`` (what
