@@ -100,36 +100,15 @@ except a missing resource: DataArts answers 404 there, and the Terraform provide
 resource from its state only on a 404.
 Codes ``DLF.9xxx`` are jobferry's own (DataArts documents none in that range).
 
-A name or id too long for any object (a request's, up to the URL's length) is quoted cut in
-the message, whole in its field (:data:`SHOWN_MAX`): a 4,000-character job name in a refusal
-made it unreadable.
+A name or id too long for any object is quoted cut in the message, whole in its field
+(``quoting.py``).
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
-SHOWN_MAX = 128
-"""The longest name or id a refusal's message quotes whole: as long as any object's name may
-be (``domain.names.OBJECT_NAME_MAX``). A longer one, which a request named and nothing holds,
-is cut to its first :data:`SHOWN_HEAD` characters and its length; its field keeps it whole."""
-SHOWN_HEAD = 80
-_NAMING = frozenset({"name", "route", "remote", "workspace", "profile", "user", "holder"})
-
-
-def _names(key: str) -> bool:
-    """Whether context field ``key`` names an object (``job_name``, ``route``, ``task_id``)."""
-    return key in _NAMING or key.endswith(("_name", "_id", "Id"))
-
-
-def _cut(text: str, name: str) -> str:
-    """``text`` with every quote of ``name`` (too long to read) cut: ``'abc…' (4,000
-    characters)``, the length outside the quotes so that it does not read as the name's."""
-    head, length = name[:SHOWN_HEAD] + "…", f" ({len(name):,} characters)"
-    for quote in ("'", '"', "[", ""):
-        close = {"[": "]"}.get(quote, quote)
-        text = text.replace(f"{quote}{name}{close}", f"{quote}{head}{close}{length}")
-    return text
+from jobferry.quoting import quoted_cut
 
 
 class JobferryError(Exception):
@@ -146,9 +125,7 @@ class JobferryError(Exception):
         remedy: str | None = None,
         **context: Any,
     ) -> None:
-        for key, value in context.items():
-            if isinstance(value, str) and len(value) > SHOWN_MAX and _names(key):
-                message, fix = _cut(message, value), _cut(fix, value) if fix else fix
+        message, fix = quoted_cut(message, fix, context)
         full = f"{message} {fix}" if fix else message
         super().__init__(full)
         self.message = full

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from jobferry.domain.names import OBJECT_NAME_MAX
-from jobferry.errors import SHOWN_MAX, JobNotFoundError, RouteNotFoundError
+from jobferry.errors import JobNotFoundError, RouteNotFoundError
+from jobferry.quoting import SHOWN_MAX
 from jobferry.services.container import Services
 from jobferry.services.definitions.jobs import job_not_found
 from support.console import admin_scope
