@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 from pathlib import Path
@@ -49,6 +50,51 @@ def test_every_error_code_is_documented() -> None:
     for cls in all_error_classes():
         assert f"`{cls.code}`" in ERRORS_DOC, cls.__name__
         assert cls.__doc__, f"{cls.__name__} has no docstring"
+
+
+SOURCE = ROOT / "src" / "jobferry"
+
+
+def errors_elsewhere(modules: dict[str, str]) -> list[str]:
+    """Each error class ``modules`` (path → source) define outside ``errors.py``: a class
+    whose base is a class of the tree, or of such a class."""
+    tree = {cls.__name__ for cls in all_error_classes()}
+    found: list[str] = []
+    for path, text in sorted(modules.items()):
+        for node in ast.walk(ast.parse(text)):
+            if not isinstance(node, ast.ClassDef):
+                continue
+            bases = [
+                b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", "") for b in node.bases
+            ]
+            if any(base in tree for base in bases):
+                found.append(f"{path}:{node.lineno} {node.name}({', '.join(bases)})")
+    return found
+
+
+def test_every_error_class_is_in_errors_py() -> None:
+    """One error tree, in one module: a class defined beside its service is documented and
+    drawn only in a process that happened to import that service."""
+    modules = {
+        path.relative_to(SOURCE).as_posix(): path.read_text(encoding="utf-8")
+        for path in SOURCE.rglob("*.py")
+        if path.name != "errors.py" or path.parent != SOURCE
+    }
+    found = errors_elsewhere(modules)
+    assert not found, (
+        'move these error classes into src/jobferry/errors.py (CONTRIBUTING.md, "Adding an '
+        'error code"), under the same parent, and draw them in its tree:\n' + "\n".join(found)
+    )
+
+
+def test_the_walk_finds_an_error_class_beside_its_service() -> None:
+    module = (
+        "from jobferry import errors\n\n\nclass TokenGoneError(errors.NotFoundError):\n    ...\n"
+    )
+    assert errors_elsewhere({"services/x.py": module}) == [
+        "services/x.py:4 TokenGoneError(NotFoundError)"
+    ]
+    assert errors_elsewhere({"services/y.py": "class Plain(ValueError):\n    ...\n"}) == []
 
 
 def test_each_of_jobferrys_own_codes_names_one_error() -> None:

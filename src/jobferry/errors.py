@@ -184,6 +184,13 @@ class SignInError(AuthenticationError):
     code = "DLF.9030"
 
 
+class TokenPasswordError(AuthenticationError):
+    """``POST /v3/auth/tokens`` refused: an unknown project or user, a user without a console
+    password, a wrong password or a locked user, all in one answer."""
+
+    code = "DLF.9081"
+
+
 class PermissionDeniedError(JobferryError):
     """The caller is known but their role in the workspace does not allow this call."""
 
@@ -201,6 +208,14 @@ class CsrfError(PermissionDeniedError):
     """A console form arrived without the valid CSRF token of the signed-in session."""
 
     code = "DLF.9031"
+
+
+class TokenProjectError(PermissionDeniedError):
+    """A call with a live ``X-Auth-Token`` of another project than the path's. A 403, not a
+    401: a new token for the same user and project cannot cure it, and the Go SDK answers every
+    401 by getting a new token and sending the call again, without end."""
+
+    code = "DLF.9083"
 
 
 class NotSupportedError(JobferryError):
@@ -474,6 +489,13 @@ class RenameSourceNotFoundError(NotFoundError):
     """The job a rename names does not exist in the workspace (DataArts' rename code)."""
 
     code = "DLF.30100"
+
+
+class TokenNotFoundError(NotFoundError):
+    """The token named by ``X-Subject-Token`` (validate, revoke) is unknown, ended or revoked."""
+
+    status = 404
+    code = "DLF.9082"
 
 
 class ProfileNotFoundError(NotFoundError):

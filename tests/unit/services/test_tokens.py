@@ -10,14 +10,16 @@ import time
 import pytest
 from sqlalchemy import delete, select, update
 
-from jobferry.errors import AuthenticationError, PermissionDeniedError, SignInError
-from jobferry.services.accounts.tokenrequest import PasswordAuth
-from jobferry.services.accounts.tokens import (
+from jobferry.errors import (
+    AuthenticationError,
+    PermissionDeniedError,
+    SignInError,
     TokenNotFoundError,
     TokenPasswordError,
     TokenProjectError,
-    TokenService,
 )
+from jobferry.services.accounts.tokenrequest import PasswordAuth
+from jobferry.services.accounts.tokens import TokenService
 from jobferry.services.container import Services
 from jobferry.storage.tables import iam_tokens, users
 from support.clients import PROJECT_ID

@@ -30,7 +30,13 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from jobferry.errors import AuthenticationError, NotFoundError, PermissionDeniedError
+from jobferry.errors import (
+    AuthenticationError,
+    PermissionDeniedError,
+    TokenNotFoundError,
+    TokenPasswordError,
+    TokenProjectError,
+)
 from jobferry.services.accounts.signin import SignInService
 from jobferry.services.accounts.tokenrequest import PasswordAuth
 from jobferry.services.audit import record_audit
@@ -44,28 +50,6 @@ from jobferry.storage.tokens import TokenRecord
 
 MAX_TOKEN_LENGTH = 1024
 """A longer ``X-Auth-Token`` is none of this server's (it issues 43 characters)."""
-
-
-class TokenPasswordError(AuthenticationError):
-    """``POST /v3/auth/tokens`` refused: an unknown project or user, a user without a console
-    password, a wrong password or a locked user, all in one answer."""
-
-    code = "DLF.9081"
-
-
-class TokenNotFoundError(NotFoundError):
-    """The token named by ``X-Subject-Token`` (validate, revoke) is unknown, ended or revoked."""
-
-    status = 404
-    code = "DLF.9082"
-
-
-class TokenProjectError(PermissionDeniedError):
-    """A call with a live ``X-Auth-Token`` of another project than the path's. A 403, not a
-    401: a new token for the same user and project cannot cure it, and the Go SDK answers every
-    401 by getting a new token and sending the call again, without end."""
-
-    code = "DLF.9083"
 
 
 @dataclass(frozen=True)
