@@ -10,6 +10,7 @@ from pathlib import Path
 
 from typer.core import TyperGroup
 
+from jobferry import errors
 from jobferry.cli.exits import ExitCode
 from jobferry.errors import all_error_classes
 from jobferry.settings import Settings
@@ -95,6 +96,83 @@ def test_the_walk_finds_an_error_class_beside_its_service() -> None:
         "services/x.py:4 TokenGoneError(NotFoundError)"
     ]
     assert errors_elsewhere({"services/y.py": "class Plain(ValueError):\n    ...\n"}) == []
+
+
+TREE_LINE = re.compile(
+    r"^(?P<indent> {4}(?:[│ ] {3})*(?:[├└]── )?)(?P<name>\w+Error)\s+(?P<status>\d{3})"
+    r"\s+(?P<code>[A-Z]+\.\d+|\(code per kind\))"
+)
+"""A line of the error tree drawn in ``errors.py``'s docstring: its depth, class, status, code
+(``(code per kind)``: its subclasses carry their own)."""
+
+
+def _drawn(doc: str) -> dict[str, tuple[str | None, str, str]]:
+    """Each class the tree draws → (the class drawn above it, its status, its code)."""
+    drawn: dict[str, tuple[str | None, str, str]] = {}
+    above: list[str] = []
+    for line in doc.splitlines():
+        found = TREE_LINE.match(line)
+        if found is None:
+            continue
+        depth = (len(found["indent"]) - 4) // 4
+        above = above[:depth]
+        drawn[found["name"]] = (above[-1] if above else None, found["status"], found["code"])
+        above.append(found["name"])
+    return drawn
+
+
+def tree_problems(doc: str, classes: list[type[errors.JobferryError]]) -> list[str]:
+    """What the tree ``doc`` draws differently from ``classes``, each with what to draw."""
+    drawn = _drawn(doc)
+    problems = []
+    for cls in classes:
+        parent = cls.__mro__[1].__name__ if cls is not errors.JobferryError else None
+        line = f"{cls.__name__} {cls.status} {cls.code}"
+        if cls.__name__ not in drawn:
+            problems.append(f"draw {line} under {parent}")
+            continue
+        above, status, shown = drawn[cls.__name__]
+        if (above, status) != (parent, str(cls.status)) or shown not in (
+            cls.code,
+            "(code per kind)",
+        ):
+            problems.append(
+                f"{cls.__name__} is drawn {status} {shown} under {above}: {line} under {parent}"
+            )
+    known = {cls.__name__ for cls in all_error_classes()}
+    problems += [
+        f"{name} is drawn but is no class of the tree" for name in drawn if name not in known
+    ]
+    return problems
+
+
+def test_the_error_tree_drawn_in_errors_py_is_the_tree() -> None:
+    problems = tree_problems(errors.__doc__ or "", all_error_classes())
+    assert not problems, (
+        "errors.py's docstring draws the error tree, one line a class (its status, its code, "
+        "what it refuses) under its parent; make it say:\n" + "\n".join(problems)
+    )
+
+
+def test_the_tree_walk_finds_a_class_left_out_or_misplaced() -> None:
+    doc = errors.__doc__ or ""
+    left_out = doc.replace("        ├── JobExistsError            400 DLF.0102\n", "")
+    assert tree_problems(left_out, [errors.JobExistsError]) == [
+        "draw JobExistsError 400 DLF.0102 under ConflictError"
+    ]
+    moved = doc.replace("        ├── ScriptExistsError ", "        │   ├── ScriptExistsError ")
+    assert tree_problems(moved, [errors.ScriptExistsError]) == [
+        "ScriptExistsError is drawn 400 DLF.0202 under JobExistsError: "
+        "ScriptExistsError 400 DLF.0202 under ConflictError"
+    ]
+    recoded = doc.replace("JobExistsError            400 DLF.0102", "JobExistsError 404 DLF.0103")
+    assert tree_problems(recoded, [errors.JobExistsError]) == [
+        "JobExistsError is drawn 404 DLF.0103 under ConflictError: "
+        "JobExistsError 400 DLF.0102 under ConflictError"
+    ]
+    assert tree_problems(doc + "\n    └── GoneError 400 DLF.9999\n", []) == [
+        "GoneError is drawn but is no class of the tree"
+    ]
 
 
 def test_each_of_jobferrys_own_codes_names_one_error() -> None:

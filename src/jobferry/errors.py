@@ -10,10 +10,12 @@ Messages name the object, the rule and the fix.
     ├── AuthenticationError           401 APIGW.0301 signature, access key or clock is wrong
     │   ├── SignatureMismatchError    401 APIGW.0301 the signature does not match the secret key
     │   ├── AccessKeyLockedError      401 APIGW.0301 the access key is locked after failures
-    │   └── SignInError               401 DLF.9030  console sign-in refused (password or lockout)
+    │   ├── SignInError               401 DLF.9030  console sign-in refused (password or lockout)
+    │   └── TokenPasswordError        401 DLF.9081  an IAM token refused: project, user or password
     ├── PermissionDeniedError         403 DLF.6888  the caller's role does not allow the call
-    │   └── OperationDisabledError    403 DLF.9050  batch export/import switched off here
-    │   └── CsrfError                 403 DLF.9031  a console form without its valid CSRF token
+    │   ├── OperationDisabledError    403 DLF.9050  batch export/import switched off here
+    │   ├── CsrfError                 403 DLF.9031  a console form without its valid CSRF token
+    │   └── TokenProjectError         403 DLF.9083  an IAM token of another project than the path's
     ├── NotSupportedError             501 DLF.9501  a DataArts call jobferry does not serve
     ├── RemoteError                   502 DLF.9060  a remote DataArts endpoint answered an error
     │   ├── RemoteAuthError           502 DLF.9061  the remote refused the remote's AK/SK
@@ -60,7 +62,8 @@ Messages name the object, the rule and the fix.
     │   ├── EnvironmentObjectNotFoundError 400 DLF.9004
     │   │   └── ConnectionNotFoundError 400 DLF.6322  no data connection of that name or id
     │   ├── StudioWorkspaceNotFoundError 400 DAYU.4402 no such workspace in the instance
-    │   └── RenameSourceNotFoundError 400 DLF.30100 the job to rename does not exist
+    │   ├── RenameSourceNotFoundError 400 DLF.30100 the job to rename does not exist
+    │   └── TokenNotFoundError        404 DLF.9082  an IAM token unknown, ended or revoked
     └── ConflictError                 400 (code per kind) the request clashes with stored state
         ├── JobExistsError            400 DLF.0102
         ├── ScriptExistsError         400 DLF.0202
@@ -76,6 +79,8 @@ Messages name the object, the rule and the fix.
         ├── ImportRunningError        400 DLF.9014  another import runs in the workspace
         ├── PlanStaleError            400 DLF.9015  the target changed since the named plan
         ├── BasisChangedError         400 DLF.9042  objects changed since the package's snapshot
+        ├── ApprovalRefusedError      400 DLF.9043  an approval that cannot be kept (signer, key)
+        ├── ApprovalsMissingError     400 DLF.9044  fewer valid approvals of the plan than needed
         ├── ShadowWorkspaceError      400 DLF.9063  a write into a remote's shadow workspace
         ├── ProductionSideError       400 DLF.9070  a write into a production side, not a release
         ├── PolicyViolationError      400 DLF.9085  a policy refuses the plan's apply (rule named)
