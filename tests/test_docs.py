@@ -1,5 +1,6 @@
 """Docs that cannot rot: every setting, error code, CLI command and exit code is documented in
-``docs/``, the README opens with the two commands, and every relative link resolves."""
+``docs/``, every error class is in ``errors.py`` and drawn in its tree, the README opens with the
+two commands, and every relative link resolves. A failure says what to write where."""
 
 from __future__ import annotations
 
@@ -42,15 +43,35 @@ def test_readme_opens_with_the_two_commands() -> None:
 
 
 def test_every_setting_is_documented() -> None:
-    for name, field in Settings.model_fields.items():
-        assert f"JOBFERRY_{name.upper()}" in SETTINGS_DOC, name
-        assert field.description, f"setting {name} has no help text"
+    undocumented = [
+        f"| `JOBFERRY_{name.upper()}` | `{field.default}` | {field.description or '…'} |"
+        for name, field in Settings.model_fields.items()
+        if f"JOBFERRY_{name.upper()}" not in SETTINGS_DOC
+    ]
+    assert not undocumented, (
+        "add a row for each of these settings to docs/settings.md (variable, default, what it "
+        'does, its limit; CONTRIBUTING.md, "Adding a setting"):\n' + "\n".join(undocumented)
+    )
+    untold = [name for name, field in Settings.model_fields.items() if not field.description]
+    assert not untold, (
+        "give these fields of Settings (settings.py) a description=, their help text: "
+        + ", ".join(untold)
+    )
 
 
 def test_every_error_code_is_documented() -> None:
-    for cls in all_error_classes():
-        assert f"`{cls.code}`" in ERRORS_DOC, cls.__name__
-        assert cls.__doc__, f"{cls.__name__} has no docstring"
+    undocumented = [
+        f"| {cls.status} | `{cls.code}` | … | ({cls.__name__})"
+        for cls in all_error_classes()
+        if f"`{cls.code}`" not in ERRORS_DOC
+    ]
+    assert not undocumented, (
+        "add a row for each of these codes to docs/errors.md (status, code, when it is "
+        'answered, its fields and its fix; CONTRIBUTING.md, "Adding an error code"):\n'
+        + "\n".join(undocumented)
+    )
+    untold = [cls.__name__ for cls in all_error_classes() if not cls.__doc__]
+    assert not untold, "give these error classes a one-sentence docstring: " + ", ".join(untold)
 
 
 SOURCE = ROOT / "src" / "jobferry"
@@ -196,12 +217,21 @@ def test_the_command_walk_reaches_sub_commands() -> None:
 
 def test_every_cli_command_is_documented() -> None:
     missing = [command for command in _commands(whole_command()) if f"`{command}" not in CLI_DOC]
-    assert not missing, f"docs/cli.md lacks: {', '.join(missing)}"
+    assert not missing, (
+        "document these commands in docs/cli.md (a section or table row naming `jobferry …`, "
+        "with what it does and its options): " + ", ".join(missing)
+    )
 
 
 def test_exit_codes_are_documented() -> None:
-    for code in ExitCode:
-        assert f"| {code.value} |" in CLI_DOC, code
+    missing = [
+        f"| {code.value} | … | ({code.name})"
+        for code in ExitCode
+        if f"| {code.value} |" not in CLI_DOC
+    ]
+    assert not missing, "add these exit codes to docs/cli.md's table of exit codes:\n" + "\n".join(
+        missing
+    )
 
 
 def test_every_relative_link_resolves() -> None:
