@@ -412,7 +412,13 @@ def leaks() -> list[str]:
 
 def test_no_text_below_the_adapters_names_the_api_outside_a_fix() -> None:
     found = leaks()
-    assert not found, "\n".join(found)
+    assert not found, (
+        "the CLI and the console print these texts as they are, so they must not name the API: "
+        "state the problem in plain words, and give the API's fix as fix=... with a "
+        "remedy=Remedy.X (domain/remedies.py) that cli/remedies.py and console/fixes.py say "
+        "in their own words; or, if only an API client can meet the text, list it in "
+        "API_ONLY with why:\n" + "\n".join(found)
+    )
 
 
 FIX_FOR_API = {
@@ -443,8 +449,12 @@ def test_a_fix_in_the_apis_words_comes_with_its_remedy() -> None:
                 continue
             texts = [n.value for n in ast.walk(fix) if isinstance(n, ast.Constant)]
             if any(api_terms(str(t)) for t in texts):
-                bare.append(f"{module}:{node.lineno}")
-    assert not bare, bare
+                bare.append(f"{module}:{node.lineno} {api_terms(' '.join(map(str, texts)))}")
+    assert not bare, (
+        "these fix= name the API but come with no remedy=, so the CLI and the console would "
+        "print them as they are: add remedy=Remedy.X (domain/remedies.py; a new one needs its "
+        "words in cli/remedies.py and console/fixes.py):\n" + "\n".join(bare)
+    )
 
 
 # -- plan problems ---------------------------------------------------------------------------
@@ -539,7 +549,10 @@ def test_every_commands_help_speaks_the_cli() -> None:
             terms = api_terms(DEFINITION_PATHS.sub("", text))
             if terms:
                 found.append(f"jobferry {' '.join(path)}: {terms} in {text[:80]}")
-    assert not found, "\n".join(found)
+    assert not found, (
+        "say these in the CLI's words (its commands, options and arguments), not the API's "
+        "calls, paths and fields:\n" + "\n".join(found)
+    )
 
 
 def test_the_cli_and_the_console_write_no_api_terms_themselves() -> None:
@@ -556,7 +569,11 @@ def test_the_cli_and_the_console_write_no_api_terms_themselves() -> None:
             )
             if re.search(r"\s", text) and api_terms(text) and not allowed:
                 found.append(f"{module}:{line} ({where}) {api_terms(text)}: {text[:90]}")
-    assert not found, "\n".join(found)
+    assert not found, (
+        "the CLI and the console speak their own terms (commands and options; pages and "
+        "buttons): say these without the API's calls, paths and fields, or, if a text must "
+        "show one, list it in ADAPTER_TEXTS with why:\n" + "\n".join(found)
+    )
 
 
 def test_following_a_task_of_another_workspace_names_it_in_the_cli() -> None:
