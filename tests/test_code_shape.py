@@ -4,7 +4,9 @@ Measured the way the architecture issue measured them: cyclomatic complexity by 
 counts every boolean operator and comprehension, so it is stricter than flake8's mccabe), and
 module length in lines. The limits, and the few modules or functions allowed past them with
 the reason each is, live in one place: ``[tool.jobferry.code-shape]`` in ``pyproject.toml``.
-An exception that is no longer needed is reported too, so the list stays true.
+An exception that is no longer needed is reported too, so the list stays true. Beside them,
+where code goes: no import circles, the pipelines mirrored by unit tests, every feature module
+named in its package's docstring, and the environment read only by the command line.
 """
 
 from __future__ import annotations
@@ -169,3 +171,51 @@ def test_every_feature_package_says_what_each_of_its_modules_holds() -> None:
         rel = package.relative_to(SOURCE).as_posix()
         unnamed += [f"{rel}: {name}" for name in sorted(held) if not _named(name, doc)]
     assert not unnamed, "say what these hold in their package's docstring:\n" + "\n".join(unnamed)
+
+
+ENVIRONMENT = {"environ", "environb", "getenv", "getenvb", "putenv", "unsetenv"}
+"""What of ``os`` reads or changes the process's environment."""
+
+
+def environment_reads(text: str) -> list[int]:
+    """The lines of ``text`` that reach the process's environment (``os.environ``,
+    ``os.getenv``, ``from os import environ``…)."""
+    lines = []
+    for node in ast.walk(ast.parse(text)):
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr in ENVIRONMENT
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "os"
+        ) or (
+            isinstance(node, ast.ImportFrom)
+            and node.module == "os"
+            and any(alias.name in ENVIRONMENT for alias in node.names)
+        ):
+            lines.append(node.lineno)
+    return sorted(lines)
+
+
+def test_only_the_command_line_reads_the_environment() -> None:
+    """A setting is a field of ``Settings``, read from the object the entry point builds
+    (CONTRIBUTING.md, "Adding a setting"); the command line, which builds it, and its client
+    configuration read the environment themselves, nothing below them does."""
+    found = [
+        f"{path.relative_to(SOURCE).as_posix()}:{line}"
+        for path in _modules()
+        if path.relative_to(SOURCE).parts[0] != "cli"
+        for line in environment_reads(path.read_text(encoding="utf-8"))
+    ]
+    assert not found, (
+        "read these from the Settings object (a field of settings.py, JOBFERRY_<NAME>, "
+        "documented in docs/settings.md) that the entry point passes down, not from the "
+        "environment:\n" + "\n".join(found)
+    )
+
+
+def test_the_environment_walk_finds_each_way_in() -> None:
+    text = (
+        "import os\nfrom os import getenv\n\n"
+        "a = os.environ.get('JOBFERRY_X')\nb = getenv('Y')\nc = os.path.join('a')\n"
+    )
+    assert environment_reads(text) == [2, 4]

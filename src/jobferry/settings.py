@@ -1,8 +1,8 @@
 """Settings: one typed object, built at the entry point and passed down.
 
-Every field reads from the environment variable ``JOBFERRY_<FIELD NAME IN UPPER CASE>``. Nothing in
-jobferry reads the environment anywhere else, and nothing reads it at import time. A fresh install
-needs no settings at all: SQLite and the package store live in ``./data``.
+Every field reads from the environment variable ``JOBFERRY_<FIELD NAME IN UPPER CASE>``. Below the
+command line nothing reads the environment (tests/test_code_shape.py), nothing at import time. A
+fresh install needs no settings at all: SQLite and the package store live in ``./data``.
 """
 
 from __future__ import annotations
