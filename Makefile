@@ -42,14 +42,16 @@ test: $(STAMP)
 
 # The fast tier, to run after each change: the unit and service tests (tests/unit: the services
 # on SQLite, the embedded default, remotes against the in-memory DataArts stand-in) and the code
-# gates, no server process; two workers, one per core, since nothing waits on a server. A worker
-# that runs dry takes tests from the other's queue (worksteal): the tier ends 3 to 7 s sooner
-# than with tests handed out in fixed batches. No module of this tier must share a worker.
+# gates (code shape, docs, wording, releases: the last two ~2 s of CPU), no server process; two
+# workers, one per core, since nothing waits on a server. A worker that runs dry takes tests
+# from the other's queue (worksteal): the tier ends 3 to 7 s sooner than with tests handed out
+# in fixed batches. No module of this tier must share a worker.
 # `make test` runs them on PostgreSQL too; `make test-fast DATABASES=sqlite,postgresql` here.
 DATABASES ?= sqlite
 test-fast: $(STAMP)
 	TZ=Asia/Shanghai PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -n 2 --dist worksteal \
-		--databases $(DATABASES) tests/unit tests/test_code_shape.py tests/test_docs.py
+		--databases $(DATABASES) tests/unit tests/test_code_shape.py tests/test_docs.py \
+		tests/test_wording.py tests/test_releases.py
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench
