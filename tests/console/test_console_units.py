@@ -15,7 +15,7 @@ from jobferry.console.route_form import CARRIED, RouteDraft, said_problem, versi
 from jobferry.console.web import TEMPLATES, json_text
 from jobferry.console.wizard import hidden_fields, import_body, wizard_state
 from jobferry.domain.enums import ObjectKind, PlanAction, ProblemReason, SkipReason
-from jobferry.domain.routes import RouteError, parse_route
+from jobferry.domain.routes import ROUTE, RouteError, parse_route
 from jobferry.domain.saving import Expected
 from jobferry.services.importing.model import NotApplied, Problem
 from jobferry.services.importing.plan import Plan, PlanLine, PlanSummary, SkipNote
@@ -191,6 +191,18 @@ def test_every_problem_the_route_form_can_cause_is_said_in_the_forms_words() -> 
         "Which jobs travel: name at least one folder (one a line)",
     ]
     assert said_problem("route name is missing") == "route name is missing"
+
+
+def test_the_route_form_sends_every_field_of_a_route_document() -> None:
+    """The form saves the whole document, so a field of a route it does not send would be put
+    back to its default by a save from the console: set with the command line or the API, lost
+    at the next edit on the Routes page."""
+    sent = set(RouteDraft().document(None))
+    left_out = [name for name in ROUTE.names if name not in sent]
+    assert not left_out, (
+        f"console/route_form.py's RouteDraft does not send {left_out}: give the form a field "
+        "for each (of_form, of_route, document) and route.html its control"
+    )
 
 
 def test_a_route_draft_round_trips_through_its_document() -> None:
