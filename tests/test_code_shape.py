@@ -144,9 +144,29 @@ def test_the_pipelines_are_mirrored_module_by_module_by_unit_tests() -> None:
         f"{pipeline}/{module.name} → tests/unit/services/{pipeline}/test_{module.name}"
         for pipeline in ("importing", "exporting", "remotes", "routes")
         for module in sorted((SOURCE / "services" / pipeline).glob("*.py"))
-        if module.name != "__init__.py" and not (tests / pipeline / f"test_{module.name}").is_file()
+        if module.name != "__init__.py"
+        and not _holds_a_test(tests / pipeline / f"test_{module.name}")
     ]
     assert not missing, "write unit tests for these modules:\n" + "\n".join(missing)
+
+
+def _holds_a_test(path: Path) -> bool:
+    """Whether the test module ``path`` exists and defines a test (an empty file is none)."""
+    if not path.is_file():
+        return False
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return any(
+        isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test_")
+        for node in ast.walk(tree)
+    )
+
+
+def test_an_empty_test_module_mirrors_nothing(tmp_path: Path) -> None:
+    (tmp_path / "test_empty.py").write_text('"""To be written."""\n', encoding="utf-8")
+    (tmp_path / "test_real.py").write_text("def test_it() -> None:\n    pass\n", "utf-8")
+    assert not _holds_a_test(tmp_path / "test_empty.py")
+    assert not _holds_a_test(tmp_path / "test_missing.py")
+    assert _holds_a_test(tmp_path / "test_real.py")
 
 
 def _named(module: str, text: str) -> bool:
