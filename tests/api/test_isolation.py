@@ -97,6 +97,8 @@ def _calls(api: SignedClient) -> list[tuple[str, str, str]]:
 
 def _fill(rest: str, values: dict[str, str], environment: bool) -> str:
     named = dict(values, name=values["connection_name"]) if environment else values
+    unknown = sorted(set(re.findall(r"\{(\w+)\}", rest)) - set(named))
+    assert not unknown, f"{rest}: give _world_a a value of workspace A for {unknown}"
     return re.sub(r"\{(\w+)\}", lambda m: named[m[1]], rest)
 
 
