@@ -129,7 +129,7 @@ class AuditService:
         self, project_id: str, workspace_id: str | None, limit: int, offset: int, query: AuditQuery
     ) -> AuditPage:
         query = query.checked()
-        with self.db.transaction(readonly=True) as tx:
+        with self.db.transaction(readonly=True, seeking=True) as tx:
             total, rows = repo.list_entries(
                 tx,
                 project_id,

@@ -366,7 +366,7 @@ class TaskService:
         check_time_window(*window)
         status = taskviews.checked_filter(kind, status)
         p = page(limit, offset, self.offset_mode)
-        with self.db.transaction(readonly=True) as tx:
+        with self.db.transaction(readonly=True, seeking=True) as tx:
             total, tasks = repo.list_tasks(
                 tx,
                 scope.workspace.id,

@@ -60,8 +60,9 @@ def list_entries(
         conditions.append(audit_log.c.workspace_id == workspace_id)
     elif outside_workspaces:
         conditions.append(audit_log.c.workspace_id.is_(None))
-    order = [audit_log.c.at.desc(), audit_log.c.id.desc()]
-    total, rows = tx.page(audit_log, and_(*conditions), order, limit, offset)
+    order = [audit_log.c.at.desc(), audit_log.c.id.desc()]  # unique with the id: pages may seek
+    seek = [audit_log.c.at, audit_log.c.id]
+    total, rows = tx.page(audit_log, and_(*conditions), order, limit, offset, seek=seek)
     return total, [(r.id, AuditRow(*(r._mapping[f] for f in AuditRow._fields))) for r in rows]
 
 

@@ -175,7 +175,7 @@ def list_jobs(
         )
         conditions.append(jobs.c.id.in_(tagged))
     order = [tx.by_name(jobs.c.name)]  # a name is unique in its workspace: pages may seek
-    total, rows = tx.page(jobs, and_(*conditions), order, limit, offset, _LISTED, jobs.c.name)
+    total, rows = tx.page(jobs, and_(*conditions), order, limit, offset, _LISTED, [jobs.c.name])
     unsummed = [r.id for r in rows if r.summary is None]
     made = _summaries(tx, unsummed) if unsummed else {}
     return total, [

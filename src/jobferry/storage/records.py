@@ -84,7 +84,7 @@ def workspace_page(
     if name_contains:
         conditions.append(tx.holds(table.c.name, name_contains))
     order = [tx.by_name(table.c.name)]  # a name is unique in its workspace: pages may seek
-    total, rows = tx.page(table, and_(*conditions), order, limit, offset, seek=table.c.name)
+    total, rows = tx.page(table, and_(*conditions), order, limit, offset, seek=[table.c.name])
     return total, [record(cls, r) for r in rows]
 
 

@@ -102,8 +102,9 @@ def list_tasks(
     if until is not None:
         where.append(system_tasks.c.start_time < until)
     light = [c for c in system_tasks.c if c.name not in ("result", "subtasks")]
-    newest = [system_tasks.c.start_time.desc(), system_tasks.c.id.desc()]
-    total, rows = tx.page(system_tasks, and_(*where), newest, limit, offset, light)
+    newest = [system_tasks.c.start_time.desc(), system_tasks.c.id.desc()]  # pages may seek
+    seek = [system_tasks.c.start_time, system_tasks.c.id]
+    total, rows = tx.page(system_tasks, and_(*where), newest, limit, offset, light, seek)
     return total, [TaskRecord(**{**row._mapping, "result": None, "subtasks": None}) for row in rows]
 
 

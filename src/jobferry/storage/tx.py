@@ -18,11 +18,15 @@ from sqlalchemy import (
     Select,
     String,
     Table,
+    UnaryExpression,
+    and_,
     any_,
     bindparam,
     func,
+    or_,
     select,
 )
+from sqlalchemy.sql import operators
 
 from jobferry.storage.pagehints import PageHints, Resume, query_key
 
@@ -104,18 +108,20 @@ class Tx:
         limit: int,
         offset: int,
         columns: Sequence[ColumnElement[Any]] = (),
-        seek: ColumnElement[Any] | None = None,
+        seek: Sequence[ColumnElement[Any]] = (),
     ) -> tuple[int, list[Row[Any]]]:
         """One page of a table's matching rows (only ``columns``, when given), and how many
         match in all.
 
-        ``seek``: a selected column, unique among the matching rows, whose value ``order_by``
-        (its one expression, ascending) orders them by. The page then continues where a recent
-        page of the same query ended when nothing was committed since (``storage.pagehints``):
-        the same rows and total, without stepping over the rows before it."""
+        ``seek``: the selected columns whose values ``order_by`` orders the rows by, one for each
+        of its expressions in turn (each ascending or descending: a name; the newest first by
+        time, then id), unique together among the matching rows. The page then continues where
+        a recent page of the same query ended when nothing was committed since
+        (``storage.pagehints``): the same rows and total, without stepping over the rows before
+        it."""
         query = _Query(table, where, order_by, columns)
         hints = self.hints
-        if seek is None or hints is None:
+        if not seek or hints is None:
             return query.plain(self.conn, limit, offset)
         key = query_key(table, where, order_by)
         start = None if key is None else hints.first(self.conn, self.opened)
@@ -129,7 +135,7 @@ class Tx:
         key: Hashable,
         start: Hashable,
         query: _Query,
-        seek: ColumnElement[Any],
+        seek: Sequence[ColumnElement[Any]],
         limit: int,
         offset: int,
     ) -> tuple[int, list[Row[Any]]]:
@@ -142,7 +148,7 @@ class Tx:
             total, rows = resume.total, query.resumed(self.conn, limit, resume)
         if hints.now(self.conn) != start:  # committed meanwhile: the plain read is the answer
             return query.plain(self.conn, limit, offset) if resume is not None else (total, rows)
-        last = rows[-1]._mapping[seek] if rows else None
+        last = tuple(rows[-1]._mapping[column] for column in seek) if rows else None
         hints.note(key, start, total, offset + len(rows) if rows else 0, last)
         return total, rows
 
@@ -170,6 +176,33 @@ class _Query:
         """``limit`` rows from where ``resume`` says the page starts."""
         query = self._select().where(self.where)
         if resume.last is not None:
-            query = query.where(self.order_by[0] > resume.last)
+            query = query.where(after(self.order_by, resume.last))
         query = query.order_by(*self.order_by).limit(limit)
         return list(conn.execute(query.offset(resume.skip) if resume.skip else query))
+
+
+def after(order_by: Sequence[ColumnElement[Any]], last: Sequence[Any]) -> ColumnElement[bool]:
+    """The rows that ``order_by`` puts after a row whose keys (one for each of its expressions)
+    are ``last``: past it on the first key, or equal on it and past it on the next, and so on;
+    with two keys or more, the first key's bound also on its own, which an index on it serves
+    (``at <= :at AND (at < :at OR id < :id)``, the newest first)."""
+    keys = [_key(element) for element in order_by]
+    past: list[ColumnElement[bool]] = [
+        key < value if desc else key > value for (key, desc), value in zip(keys, last, strict=True)
+    ]
+    if len(keys) == 1:
+        return past[0]
+    tied = [key == value for (key, _), value in zip(keys, last, strict=True)]
+    either = or_(*(and_(*tied[:n], past[n]) for n in range(len(keys))))
+    (first, desc), value = keys[0], last[0]
+    return and_(first <= value if desc else first >= value, either)
+
+
+def _key(element: ColumnElement[Any]) -> tuple[ColumnElement[Any], bool]:
+    """An expression of an ``ORDER BY``: what it orders by, and whether descending."""
+    if isinstance(element, UnaryExpression) and element.modifier in (
+        operators.desc_op,
+        operators.asc_op,
+    ):
+        return element.element, element.modifier is operators.desc_op
+    return element, False

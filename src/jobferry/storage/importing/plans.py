@@ -134,7 +134,9 @@ def plan_objects(
     if kind is not None:
         where.append(t.kind == kind)
     columns = [t.line, t.seq]  # seq orders a plan's objects, one each: pages may seek
-    total, rows = tx.page(import_plan_objects, and_(*where), [t.seq], limit, offset, columns, t.seq)
+    total, rows = tx.page(
+        import_plan_objects, and_(*where), [t.seq], limit, offset, columns, [t.seq]
+    )
     return total, [r.line for r in rows]
 
 
