@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from jobferry.domain.enums import ObjectKind
+from jobferry.domain.enums import ObjectKind, TaskKind
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.definitions.folders import parse_folder_query
@@ -255,3 +255,33 @@ def test_the_route_of_a_package_is_found_by_index(services: Services) -> None:
     [plan] = _plans(services, route)
     assert any("ix_route_promotions_package" in step for step in plan), plan
     assert not any(step.startswith("SCAN route_promotions") for step in plan), plan
+
+
+@on_sqlite
+@pytest.mark.parametrize("kind", ["audit", "tasks"])
+def test_a_newest_first_page_after_another_starts_from_the_time_index(
+    services: Services, kind: str
+) -> None:
+    scope = _workspace(services, "newest", 12)  # a dozen audit lines
+    for n in range(12):
+        services.tasks.create(scope, TaskKind.EXPORT, f"export {n}", {})
+
+    def next_page() -> None:
+        if kind == "audit":
+            services.audit.list_entries(scope, 5, 5)
+        else:
+            services.tasks.list_tasks(scope, limit=5, offset=5)
+
+    if kind == "audit":
+        services.audit.list_entries(scope, 5, 0)
+    else:
+        services.tasks.list_tasks(scope, limit=5, offset=0)
+    plans = [" ".join(plan) for plan in _plans(services, next_page)]
+    index = (
+        "SEARCH audit_log USING INDEX ix_audit_log_scope (project_id=? AND workspace_id=? AND at<?)"
+        if kind == "audit"
+        else "SEARCH system_tasks USING INDEX ix_system_tasks_scope"
+        " (workspace_id=? AND start_time<?)"
+    )
+    assert any(plan.startswith(index) for plan in plans), plans
+    assert not any("SCAN" in plan or "count" in plan.lower() for plan in plans), plans
