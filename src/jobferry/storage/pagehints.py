@@ -9,7 +9,7 @@ list query (its table, conditions and order, whatever its ``limit``) in one stat
 database: the row at position ``end - 1`` has the order keys ``last``, and ``total`` rows match.
 A page of that query from offset N ≥ ``end`` in that same state reads the rows after ``last``
 (``WHERE key > last ORDER BY key LIMIT n OFFSET N - end``; newest first by time then id,
-``WHERE at <= last_at AND (at < last_at OR id < last_id)``: ``Tx.page``'s ``after``), the same
+``WHERE at <= last_at AND (at < last_at OR id < last_id)``: ``storage.tx.after``), the same
 rows, found through the index, and answers ``total`` without counting again.
 
 "The same state" is the database's change token (``storage.changes``), read before the page's
@@ -54,8 +54,8 @@ _SNAPSHOT = text("SELECT pg_current_snapshot()::text")
 
 @dataclass(frozen=True)
 class Resume:
-    """Where a page may start: after the row whose order key is ``last`` (``None``: from the
-    first row), ``skip`` rows further on; ``total`` rows match in all."""
+    """Where a page may start: after the row whose order keys are ``last`` (``None``: from
+    the first row), ``skip`` rows further on; ``total`` rows match in all."""
 
     last: Any
     skip: int
@@ -65,7 +65,7 @@ class Resume:
 @dataclass
 class _Hints:
     """One query's hints, all in the state ``token``: ``total`` rows match; ``ends`` maps a
-    position to the order key of the row before it."""
+    position to the order keys of the row before it."""
 
     token: Hashable
     total: int
@@ -139,7 +139,7 @@ class PageHints:
 
     def note(self, key: Hashable, token: Hashable, total: int, end: int, last: Any) -> None:
         """Note that in state ``token`` query ``key`` matches ``total`` rows and the row at
-        position ``end - 1`` has the order key ``last`` (``end`` 0: the total alone)."""
+        position ``end - 1`` has the order keys ``last`` (``end`` 0: the total alone)."""
         with self._lock:
             hints = self._queries.get(key)
             if hints is None or hints.token != token:
