@@ -55,3 +55,16 @@ def test_a_job_not_found_by_a_long_name_names_it_readably(services: Services) ->
     assert refused.value.context["job_name"] == LONG
     short = job_not_found(scope, "daily_sales")
     assert "no job 'daily_sales' in workspace" in short.message
+
+
+def test_a_long_name_inside_another_leaves_the_longer_one_its_own_length() -> None:
+    renamed = LONG + "_copy"
+    for context in (
+        {"job_name": LONG, "new_name": renamed},
+        {"new_name": renamed, "job_name": LONG},
+    ):
+        error = JobNotFoundError(f"Job '{LONG}' cannot become '{renamed}'.", **context)
+        head = "j" * 80 + "…'"
+        assert error.message == (
+            f"Job '{head} (4,000 characters) cannot become '{head} (4,005 characters)."
+        )
