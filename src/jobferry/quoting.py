@@ -32,8 +32,12 @@ def _cut(text: str, name: str) -> str:
 
 def quoted_cut(message: str, fix: str | None, context: Mapping[str, Any]) -> tuple[str, str | None]:
     """``message`` and ``fix`` with each name of ``context`` too long to read cut where they
-    quote it (its field keeps it whole)."""
-    for key, value in context.items():
-        if isinstance(value, str) and len(value) > SHOWN_MAX and _names(key):
-            message, fix = _cut(message, value), _cut(fix, value) if fix else fix
+    quote it (its field keeps it whole). The longest is cut first: a name inside a longer one
+    (a job and its copy, ``name`` and ``name_copy``) would otherwise cut the longer one's
+    quote short and give it its own length."""
+    long = {
+        v for k, v in context.items() if isinstance(v, str) and len(v) > SHOWN_MAX and _names(k)
+    }
+    for value in sorted(long, key=len, reverse=True):
+        message, fix = _cut(message, value), _cut(fix, value) if fix else fix
     return message, fix
