@@ -5,6 +5,8 @@ the mark. On both databases."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
 import pytest
@@ -17,10 +19,12 @@ from jobferry.package.signature import generate_key_pair, sign_package
 from jobferry.services.audit import AuditEntry
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.services.importing.local import LocalReader
 from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.request import parse_import_request
 from jobferry.services.workspaces.keys import KeyToTrust, signing_trust
 from jobferry.services.workspaces.settings import WorkspaceSettings
+from jobferry.storage.keys import TrustedKeyRecord
 from support.packages import write_package
 from support.planning import run_import, upload, workspace
 
@@ -177,3 +181,38 @@ def test_a_distrusted_key_that_signs_for_a_workspace_of_the_project_is_refused_t
 
     with services.db.transaction(readonly=True) as tx, pytest.raises(KeyDistrustedError):
         signing_trust(tx, prod).check(manifest, signature, "prod")
+
+
+def test_a_key_distrusted_while_an_import_it_signed_is_applied_waits_for_that_import(
+    services: Services, tmp_path: Path, pair: KeyPair, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A distrust that answered while an import of a package its key signed was being applied
+    (that import read the workspace's distrusted keys before it) let that import commit after
+    it: the key said distrusted, its package imported all the same. The distrust waits for the
+    apply instead (or the apply for the distrust, and is refused)."""
+    scope = workspace(services, "prod")
+    services.keys.trust(scope, KeyToTrust("test env", pair.public_key))
+    path = upload(services, scope, _signed(tmp_path, pair))
+    read, go = threading.Event(), threading.Event()
+    reads = LocalReader.distrusted_keys
+
+    def held(self: LocalReader) -> list[TrustedKeyRecord]:
+        found = reads(self)
+        if self._lock:  # the apply's reader: held here, its transaction open
+            read.set()
+            go.wait(10)
+        return found
+
+    monkeypatch.setattr(LocalReader, "distrusted_keys", held)
+    with ThreadPoolExecutor(2) as pool:
+        importing = pool.submit(run_import, services, scope, path)
+        assert read.wait(30)
+        distrusting = pool.submit(services.keys.distrust, scope, pair.key_id)
+        wait([distrusting], timeout=1)
+        answered_first = distrusting.done()
+        go.set()
+        task, gone = importing.result(30), distrusting.result(30)
+
+    assert not answered_first  # the distrust waited for the apply it would have come too late for
+    assert task.status is TaskStatus.SUCCESSFUL  # imported before the key was distrusted
+    assert gone.distrusted
