@@ -89,6 +89,23 @@ def _keys(tx: Tx, workspace_id: str, **key: object) -> list[TrustedKeyRecord]:
     return all_records(tx, TrustedKeyRecord, trusted_keys, order, workspace_id=workspace_id, **key)
 
 
+def hold_distrusts(tx: Tx, workspace_id: str) -> None:
+    """Hold off every distrust of the workspace's keys until the transaction ends (an import's
+    apply that reads which keys it distrusts, then imports what one may have signed): its row
+    locked ``FOR KEY SHARE``, which :func:`lock_for_distrust` waits for; a trust, a change of
+    the workspace and another apply are not held. SQLite has one writer: nothing to lock."""
+    query = select(workspaces.c.id).where(workspaces.c.id == workspace_id)
+    tx.conn.execute(query.with_for_update(read=True, key_share=True))
+
+
+def lock_for_distrust(tx: Tx, workspace_id: str) -> None:
+    """Lock the workspace's row for a distrust of one of its keys: it waits for the applies
+    that read its distrusted keys before (:func:`hold_distrusts`) to end, and an apply that
+    starts reading them meanwhile waits for it."""
+    query = select(workspaces.c.id).where(workspaces.c.id == workspace_id)
+    tx.conn.execute(query.with_for_update())
+
+
 def get_key(tx: Tx, workspace_id: str, key_id: str) -> TrustedKeyRecord | None:
     """One key by id, trusted or distrusted, its row locked until the transaction ends (a
     trust or a distrust decides on it: two at once must not both see it unmarked)."""

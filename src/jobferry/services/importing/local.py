@@ -197,8 +197,8 @@ class LocalReader:
         return accepted_public_keys(self._tx, self._scope)
 
     def distrusted_keys(self) -> list[TrustedKeyRecord]:
-        """The keys the workspace distrusts."""
-        return distrusted_keys(self._tx, self._ws)
+        """The keys the workspace distrusts (an apply's: none is distrusted until it ends)."""
+        return distrusted_keys(self._tx, self._ws, held=self._lock)
 
     def profile(self, ref: str | dict[str, Any] | None) -> ResolvedProfile | None:
         """The profile a request names (kept by the workspace) or carries inline."""

@@ -233,6 +233,7 @@ class KeyService:
         scope.require((Role.ADMIN,), "manage trusted keys")
         ws = scope.workspace
         with self.db.transaction() as tx:
+            repo.lock_for_distrust(tx, ws.id)  # after the applies that read it as trusted
             known = repo.get_key(tx, ws.id, key_id)
             if known is None:
                 raise KeyNotFoundError(
@@ -306,8 +307,12 @@ def trusted_public_keys(tx: Tx, workspace_id: str) -> list[str]:
     return [k.public_key for k in repo.trusted(tx, workspace_id)]
 
 
-def distrusted_keys(tx: Tx, workspace_id: str) -> list[TrustedKeyRecord]:
-    """The keys a workspace distrusts, for signature checks."""
+def distrusted_keys(tx: Tx, workspace_id: str, *, held: bool = False) -> list[TrustedKeyRecord]:
+    """The keys a workspace distrusts, for signature checks; ``held`` (an import's apply): no
+    key is distrusted until the transaction ends, so that none is distrusted after the apply
+    read it as not distrusted and before what it signed is imported."""
+    if held:
+        repo.hold_distrusts(tx, workspace_id)
     return repo.distrusted(tx, workspace_id)
 
 
