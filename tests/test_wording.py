@@ -252,6 +252,8 @@ API_ONLY = {
     "services/accounts/service.py:_project_admin": "projectAdmin of a user body (API only)",
     "services/workspaces/keys.py:parse_trust": "the trust call's body: the CLI sends the key "
     "as publicKey, and its text tells the form ('ed25519:…')",
+    "services/workspaces/keys.py:parse_distrust": "the distrust call's body: the CLI and the "
+    "console always send the key as publicKey, so only an API client meets its absence",
     "services/releases/approval_keys.py:parse_key": "the approval-key call's body: the CLI "
     "checks the key itself and sends it as publicKey",
     "services/remotes/push.py": "a remote's own answer (its field names), quoted as it came",

@@ -184,6 +184,11 @@ def _new_key(api: SignedClient, _: Services) -> Callable[[], Any]:
     return lambda: api.call("POST", "/trusted-keys", {"publicKey": pair.public_key, "name": "c"})
 
 
+def _leaked_key(api: SignedClient, _: Services) -> Callable[[], Any]:
+    pair = generate_key_pair()
+    return lambda: api.call("POST", "/trusted-keys/distrust", {"publicKey": pair.public_key})
+
+
 def _my_key(api: SignedClient, _: Services) -> Callable[[], Any]:
     pair = generate_key_pair()
     return lambda: api.call("POST", "/users/me/approval-keys", {"publicKey": pair.public_key})
@@ -416,6 +421,7 @@ WRITES: dict[str, Audited | Exempt] = {
         "key.delete", _after(lambda a: a.call("POST", "/signing-key"), "DELETE", "/signing-key")
     ),
     f"POST {V1}/trusted-keys": one("key.trust", _new_key),
+    f"POST {V1}/trusted-keys/distrust": one("key.distrust", _leaked_key),
     f"DELETE {V1}/trusted-keys/{{key_id}}": one(
         "key.distrust", _after(_trusted, "DELETE", "/trusted-keys/{}")
     ),

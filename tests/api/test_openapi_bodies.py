@@ -53,7 +53,12 @@ from jobferry.services.remotes.records import (
     parse_remote,
     parse_remote_change,
 )
-from jobferry.services.workspaces.keys import TRUSTED_KEY, parse_trust
+from jobferry.services.workspaces.keys import (
+    DISTRUSTED_KEY,
+    TRUSTED_KEY,
+    parse_distrust,
+    parse_trust,
+)
 from jobferry.services.workspaces.settings import SETTINGS, parse_workspace_settings
 from support.clients import SignedClient
 
@@ -209,6 +214,14 @@ PARSERS = [
         ((f"{P}/trusted-keys", "post"),),
         {"name": "prod", "publicKey": "KEY"},
         ({"name": "prod", "publicKey": "KEY"},),
+    ),
+    Parser(
+        "key to distrust",
+        parse_distrust,
+        DISTRUSTED_KEY,
+        ((f"{P}/trusted-keys/distrust", "post"),),
+        {"publicKey": "KEY"},
+        ({"publicKey": "KEY"}, {"publicKey": "KEY", "name": "sales"}),
     ),
     Parser(
         "tag", parse_tag_lock, TAG, ((f"{P}/tags/{{tag_name}}", "put"),), {}, ({"locked": True},)

@@ -567,6 +567,38 @@ def test_signing_and_trusted_keys_are_admin_only_and_listed(api: SignedClient) -
     assert_error(unknown, "DLF.9007", "does not trust a key with id '0123456789abcdef'")
 
 
+def test_a_key_never_trusted_is_distrusted_by_its_public_key(api: SignedClient) -> None:
+    ws = prod(api)
+    dev = new_user(api, "dev_leak", role="developer", workspace=ws)
+    leaked = generate_key_pair()
+    body = {"publicKey": leaked.public_key, "name": "sales signing key"}
+    assert_error(
+        dev.call("POST", "/trusted-keys/distrust", body, workspace=ws),
+        "DLF.6888",
+        "may not manage trusted keys",
+        status=403,
+    )
+    bad = api.call("POST", "/trusted-keys/distrust", {"publicKey": "nope"}, workspace=ws)
+    assert_error(bad, "DLF.3051", "The public key is not usable")
+    assert set(bad.json()) >= {"error_code", "error_msg"}
+
+    marked = api.call("POST", "/trusted-keys/distrust", body, workspace=ws)
+
+    assert marked.status_code == 200, marked.text
+    shown = marked.json()
+    assert (shown["keyId"], shown["name"], shown["distrusted"], shown["distrustUser"]) == (
+        leaked.key_id,
+        "sales signing key",
+        True,
+        "admin",
+    )
+    assert api.call("GET", "/trusted-keys", workspace=ws).json()["keys"] == []
+    listed = api.call("GET", "/trusted-keys", query={"distrusted": "true"}, workspace=ws)
+    assert listed.json()["keys"] == [shown]
+    again = api.call("POST", "/trusted-keys/distrust", body, workspace=ws)
+    assert_error(again, "DLF.9066", f"Key {leaked.key_id} ('sales signing key') is already")
+
+
 def test_a_package_signed_by_a_distrusted_key_is_refused_with_the_key_when_and_by_whom(
     api: SignedClient,
 ) -> None:

@@ -223,3 +223,43 @@ def test_keys_create_show_trust_list_distrust_delete(cli: Cli) -> None:
     gone = cli("keys", "show")
     assert gone.exit_code == 1
     assert "has no signing key" in gone.stderr
+
+
+def test_a_key_never_trusted_is_distrusted_by_its_public_key(cli: Cli) -> None:
+    """The project's own signing key signs for prod unlisted; told it leaked, the admin
+    distrusts it in prod by its public key, and prod refuses what it signed."""
+    created = cli.json("keys", "create")
+    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)
+    package = Path(cli.json("export", "daily_sales", "-o", "signed.zip")["file"])
+    prod = cli.remote.new_workspace("prod", "dws_conn", "ssh_conn")
+    name = cli.remote.workspace_name(prod)
+    assert (
+        cli.json("plan", str(package), workspace=prod, code=4)["plan"]["signature"]["state"]
+        == "valid"
+    )
+    for wrong in ((), (created["keyId"], "--public-key", created["publicKey"])):
+        refused = cli("keys", "distrust", *wrong, workspace=prod)
+        assert refused.exit_code == 2, refused.output
+        assert "keys distrust needs the key once" in " ".join(refused.stderr.split())
+
+    key_file = Path("dev.pub")
+    key_file.write_text(created["publicKey"] + "\n")
+    distrusted = cli("keys", "distrust", "--file", str(key_file), "--name", "dev", workspace=prod)
+
+    assert distrusted.exit_code == 0, distrusted.output
+    said = " ".join(distrusted.stdout.split())
+    assert f"Key {created['keyId']} is distrusted in workspace {name}" in said
+    [marked] = cli.json("keys", "list", "--distrusted", workspace=prod)["keys"]
+    assert (marked["keyId"], marked["name"], marked["distrusted"]) == (
+        created["keyId"],
+        "dev",
+        True,
+    )
+    plan = cli("plan", str(package), workspace=prod)
+    assert plan.exit_code == 1, plan.output
+    told = " ".join(plan.stderr.split())
+    assert f"signed by key {created['keyId']} ('dev'), which workspace '{name}' distrusts" in told
+    again = cli.json(
+        "keys", "distrust", "--public-key", created["publicKey"], workspace=prod, code=1
+    )["error"]
+    assert again["code"] == "DLF.9066"

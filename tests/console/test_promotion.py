@@ -264,6 +264,25 @@ def test_signing_and_trusted_keys_are_managed_on_the_keys_page(
     assert "Deleted the signing key" in browser.post(url, {"action": "delete"}).text
 
 
+def test_a_key_never_trusted_is_distrusted_on_the_keys_page(
+    browser: Browser, services: Services, scope: Scope
+) -> None:
+    url = f"/console/w/{scope.workspace.id}/admin/keys"
+    assert "Distrust a key" in browser.get(url).text
+    leaked = generate_key_pair()
+    bad = browser.post(url, {"action": "distrust-key", "name": "x", "publicKey": "ed25519:no"})
+    assert_page(bad, 400, "not usable")
+    assert 'value="ed25519:no"' in bad.text  # kept in the distrust form to correct
+
+    done = browser.post(url, {"action": "distrust-key", "publicKey": leaked.public_key})
+
+    assert f"Distrusting key {leaked.key_id} (&#39;unnamed&#39;)" in done.text
+    assert f'data-distrusted-key="{leaked.key_id}"' in done.text
+    assert services.keys.trusted(scope) == []
+    twice = browser.post(url, {"action": "distrust-key", "publicKey": leaked.public_key})
+    assert_page(twice, 400, "already distrusted")
+
+
 def test_profile_and_key_pages_are_for_workspace_admins(
     anonymous: Browser, services: Services, scope: Scope
 ) -> None:

@@ -33,6 +33,7 @@ from jobferry.services.importing.request import IMPORT as IMPORT_SHAPE
 from jobferry.services.remotes.records import REFRESH as REFRESH_SHAPE
 from jobferry.services.remotes.records import REMOTE as REMOTE_SHAPE
 from jobferry.services.remotes.records import REMOTE_CHANGE as REMOTE_CHANGE_SHAPE
+from jobferry.services.workspaces.keys import DISTRUSTED_KEY as DISTRUSTED_KEY_SHAPE
 from jobferry.services.workspaces.keys import TRUSTED_KEY as TRUSTED_KEY_SHAPE
 from jobferry.services.workspaces.settings import SETTINGS
 
@@ -113,6 +114,7 @@ WORKSPACE_SETTINGS = schema_of(SETTINGS)
 TAG = schema_of(TAG_SHAPE)
 ENVIRONMENT_OBJECT = schema_of(OBJECT)
 TRUSTED_KEY = schema_of(TRUSTED_KEY_SHAPE)
+DISTRUSTED_KEY = schema_of(DISTRUSTED_KEY_SHAPE)
 START_JOB_REQ = schema_of(START_SHAPE)
 DELETE_REQ = schema_of(DELETE_SHAPE)
 RENAME_JOB_REQ = schema_of(RENAME_SHAPE)

@@ -196,16 +196,54 @@ def _read_key(file: Path | None) -> str:
 @app.command("distrust")
 def distrust_key(
     ctx: typer.Context,
-    key_id: Annotated[str, typer.Argument(help="The key id ('keys list').")],
+    key_id: Annotated[
+        str | None,
+        typer.Argument(help="The key id ('keys list'); or give --public-key or --file."),
+    ] = None,
+    public_key: Annotated[
+        str | None,
+        typer.Option(
+            "--public-key",
+            help="The public key ('ed25519:…'), trusted here or not: e.g. another workspace's "
+            "signing key that leaked.",
+            metavar="KEY",
+        ),
+    ] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", "-f", help="A NAME.pub or PEM public key file.", metavar="FILE"),
+    ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            "--name", help="A label for a key not listed here (a listed key keeps its name)."
+        ),
+    ] = None,
     json_mode: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
     """Distrust a key: it is remembered, and packages it signs are refused from now on, whether
-    or not the workspace requires signed packages ('keys trust' trusts it again)."""
+    or not the workspace requires signed packages ('keys trust' trusts it again). Give its id,
+    or its public key (--public-key, --file) to distrust a key the workspace never trusted."""
     s = session(ctx, json_mode, workspace)
-    s.client().call("DELETE", f"/trusted-keys/{segment(key_id)}")
+    if sum(given is not None for given in (key_id, public_key, file)) != 1:
+        raise CliUsageError(
+            "keys distrust needs the key once: its id (keys list), or its public key with "
+            "--public-key 'ed25519:…' or --file."
+        )
+    if key_id is not None:
+        if name is not None:
+            raise CliUsageError("--name labels a key given by --public-key or --file only.")
+        s.client().call("DELETE", f"/trusted-keys/{segment(key_id)}")
+        answer: dict[str, Any] = {"distrusted": key_id}
+    else:
+        text = public_key if public_key is not None else _read_key(file)
+        body = {"publicKey": text} | ({"name": name} if name is not None else {})
+        marked = mapping(s.client().call("POST", "/trusted-keys/distrust", body))
+        key_id = str(marked.get("keyId"))
+        answer = {"distrusted": key_id, "key": marked}
     s.output.result(
-        {"distrusted": key_id},
+        answer,
         f"Key {key_id} is distrusted in {s.workspace_label()}: packages it signs are refused "
         "there from now on, whether or not signed packages are required. If that was a "
         "mistake, trust it again with jobferry keys trust NAME KEY.",

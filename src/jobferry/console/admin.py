@@ -27,7 +27,12 @@ from jobferry.domain.enums import EnvironmentKind, Role
 from jobferry.errors import InvalidRequestError, JobferryError, KeyNotFoundError, VersionMovedError
 from jobferry.services.accounts.records import User
 from jobferry.services.environment.objects import EnvironmentObject
-from jobferry.services.workspaces.keys import SigningKey, TrustedKey, parse_trust
+from jobferry.services.workspaces.keys import (
+    SigningKey,
+    TrustedKey,
+    parse_distrust,
+    parse_trust,
+)
 from jobferry.services.workspaces.profiles import ProfileVersion
 from jobferry.web import json_object
 
@@ -310,7 +315,10 @@ class KeysContext(AdminPage):
     trusted: list[TrustedKey]
     distrusted: list[TrustedKey]
     typed: tuple[str, str] = ("", "")
-    """The name and public key typed for a key to trust that was refused, kept in the form."""
+    """The name and public key typed for a key to trust (or distrust: ``typed_for``) that was
+    refused, kept in its form."""
+    typed_for: str = "trust"
+    """The form ``typed`` was typed in: ``trust`` or ``distrust-key``."""
 
 
 def _keys_page(
@@ -320,6 +328,7 @@ def _keys_page(
     message: str = "",
     status_code: int = 200,
     typed: tuple[str, str] = ("", ""),
+    typed_for: str = "trust",
 ) -> Response:
     page.scope.require((Role.ADMIN,), "administer signing and trusted keys")
     services = page.services
@@ -336,6 +345,7 @@ def _keys_page(
         error=error,
         message=message,
         typed=typed,
+        typed_for=typed_for,
     )
     return render(page.request, context, status_code=status_code)
 
@@ -369,9 +379,24 @@ def change_keys(page: PageDep, form: FormDep) -> Response:
                 f"No longer trusting key {gone.key_id} ('{gone.name}'): packages it signs are "
                 "refused here from now on, whether or not signed packages are required."
             )
+        elif action == "distrust-key":
+            marked = services.keys.distrust_public_key(
+                page.scope,
+                parse_distrust({"name": text(form, "name"), "publicKey": text(form, "publicKey")}),
+            )
+            message = (
+                f"Distrusting key {marked.key_id} ('{marked.name}'): packages it signs are "
+                "refused here from now on, whether or not signed packages are required."
+            )
         else:
             raise InvalidRequestError(f"Unknown action '{action}'.")
     except JobferryError as exc:
-        typed = (text(form, "name"), text(form, "publicKey")) if action == "trust" else ("", "")
-        return _keys_page(page, error=said(exc), status_code=exc.status, typed=typed)
+        typed = (
+            (text(form, "name"), text(form, "publicKey"))
+            if action in ("trust", "distrust-key")
+            else ("", "")
+        )
+        return _keys_page(
+            page, error=said(exc), status_code=exc.status, typed=typed, typed_for=action
+        )
     return _keys_page(page, message=message)

@@ -115,7 +115,8 @@ def get_key(tx: Tx, workspace_id: str, key_id: str) -> TrustedKeyRecord | None:
 
 
 def add_trusted(tx: Tx, item: TrustedKeyRecord) -> None:
-    """Trust a public key the workspace has neither trusted nor distrusted."""
+    """Add a public key the workspace has neither trusted nor distrusted: trusted, or
+    distrusted when ``item`` is marked so (a key distrusted by its public key)."""
     tx.conn.execute(insert(trusted_keys).values(**item.__dict__))
 
 

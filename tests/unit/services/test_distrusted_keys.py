@@ -216,3 +216,67 @@ def test_a_key_distrusted_while_an_import_it_signed_is_applied_waits_for_that_im
     assert not answered_first  # the distrust waited for the apply it would have come too late for
     assert task.status is TaskStatus.SUCCESSFUL  # imported before the key was distrusted
     assert gone.distrusted
+
+
+def test_a_key_the_workspace_never_trusted_is_distrusted_by_its_public_key(
+    services: Services, tmp_path: Path, pair: KeyPair
+) -> None:
+    """Told that a key leaked, an admin distrusts it where it was never listed: its packages,
+    which a workspace not requiring signed packages imported as untrusted, are refused."""
+    scope = workspace(services, "prod")
+    path = upload(services, scope, _signed(tmp_path, pair))
+    assert services.imports.check_file(scope, path).signature.state == "untrusted"
+
+    marked = services.keys.distrust_public_key(scope, KeyToTrust("", pair.public_key))
+
+    assert (marked.key_id, marked.name, marked.distrusted_by) == (pair.key_id, "unnamed", "admin")
+    assert marked.distrusted_at == marked.added_at
+    assert services.keys.trusted(scope) == []
+    assert services.keys.trusted(scope, distrusted=True) == [marked]
+    with pytest.raises(KeyDistrustedError, match=f"signed by key {pair.key_id} \\('unnamed'\\)"):
+        services.imports.check_file(scope, path)
+    assert run_import(services, scope, path).status is TaskStatus.FAILED
+    (entry,) = _entries(services, scope, "key.distrust")
+    assert (entry.object_name, entry.detail) == (
+        pair.key_id,
+        {"name": "unnamed", "byPublicKey": True, "wasTrusted": False},
+    )
+    with pytest.raises(AlreadyDistrustedError, match="already distrusted"):
+        services.keys.distrust_public_key(scope, KeyToTrust("again", pair.public_key))
+    again = services.keys.trust(scope, KeyToTrust("reissued", pair.public_key))
+    assert (again.distrusted, again.name) == (False, "reissued")
+
+
+def test_a_sibling_workspace_signing_key_accepted_unlisted_is_distrusted_by_its_public_key(
+    services: Services,
+) -> None:
+    dev, prod = workspace(services, "dev"), workspace(services, "prod")
+    key = services.keys.create_signing_key(dev)
+    manifest = b'{"formatVersion": 2}\n'
+    with services.db.transaction(readonly=True) as tx:
+        sign = services.keys.signer_in(tx, dev.workspace.id)
+        assert sign is not None
+        signature = sign(manifest)
+        assert signing_trust(tx, prod).check(manifest, signature, "prod").state == "valid"
+
+    services.keys.distrust_public_key(prod, KeyToTrust("dev signing key", key.public_key))
+
+    with services.db.transaction(readonly=True) as tx, pytest.raises(KeyDistrustedError) as no:
+        signing_trust(tx, prod).check(manifest, signature, "prod")
+    assert no.value.context["key_name"] == "dev signing key"
+    with services.db.transaction(readonly=True) as tx:  # dev itself is not concerned
+        assert signing_trust(tx, dev).check(manifest, signature, "dev").state == "valid"
+
+
+def test_a_trusted_key_distrusted_by_its_public_key_keeps_its_name(
+    services: Services, pair: KeyPair
+) -> None:
+    scope = workspace(services, "prod")
+    services.keys.trust(scope, KeyToTrust("test env", pair.public_key))
+
+    marked = services.keys.distrust_public_key(scope, KeyToTrust("other", pair.public_key))
+
+    assert (marked.name, marked.distrusted) == ("test env", True)
+    assert services.keys.trusted(scope) == []
+    (entry,) = _entries(services, scope, "key.distrust")
+    assert entry.detail == {"name": "test env", "byPublicKey": True, "wasTrusted": True}

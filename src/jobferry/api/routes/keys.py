@@ -8,7 +8,7 @@ from jobferry.api import bodies
 from jobferry.api.auth import ScopeDep
 from jobferry.api.presenters import workspaces as present
 from jobferry.api.wire import BodyDep, body_doc, json, no_content, parse_object
-from jobferry.services.workspaces.keys import parse_trust
+from jobferry.services.workspaces.keys import parse_distrust, parse_trust
 from jobferry.web import services_of
 
 router = APIRouter(prefix="/v1/{project_id}", tags=["signing keys (extension)"])
@@ -59,3 +59,15 @@ def trust_key(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
 def distrust_key(request: Request, scope: ScopeDep, key_id: str) -> Response:
     services_of(request).keys.distrust(scope, key_id)
     return no_content()
+
+
+@router.post(
+    "/trusted-keys/distrust",
+    summary="Distrust a public key, trusted here or not: it is remembered, and packages it "
+    "signs are refused",
+    openapi_extra=body_doc("key to distrust", schema=bodies.DISTRUSTED_KEY),
+)
+def distrust_public_key(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
+    body = parse_object(raw, required=True, what='{"publicKey", "name"}')
+    marked = services_of(request).keys.distrust_public_key(scope, parse_distrust(body))
+    return json(present.trusted_key(marked))

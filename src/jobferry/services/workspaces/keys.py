@@ -9,7 +9,9 @@ signed by a key that is not trusted.
 A distrusted key is remembered (marked with when and by whom, not deleted): a package whose
 signature verifies under it is refused at check, plan and import (``KeyDistrustedError``)
 whatever ``requireSigned`` says, by :class:`SigningTrust`, which every signature check of a
-workspace goes through. Trusting it again clears the mark.
+workspace goes through. Trusting it again clears the mark. A key the workspace never trusted
+can be distrusted by its public key (a sibling workspace's signing key, accepted without being
+listed, or any key to refuse from now on): it is remembered as distrusted the same way.
 """
 
 from __future__ import annotations
@@ -132,6 +134,45 @@ def parse_trust(body: dict[str, Any]) -> KeyToTrust:
     return KeyToTrust(name.strip(), public)
 
 
+UNNAMED = "unnamed"
+"""The label of a key distrusted by its public key without a name, that the workspace did not
+know."""
+
+DISTRUSTED_KEY = BodyShape(
+    "a public key to distrust",
+    (
+        text("publicKey", "'ed25519:<base64>' or a PEM public key", required=True),
+        text(
+            "name",
+            "a label for a key the workspace does not know yet (a key it knows keeps its "
+            f"name); '{UNNAMED}' when left out",
+            nullable=True,
+        ),
+    ),
+    Extra.IGNORED,
+)
+"""The body :func:`parse_distrust` reads; other keys are accepted and ignored."""
+
+
+def parse_distrust(body: dict[str, Any]) -> KeyToTrust:
+    """``{"publicKey", "name"?}`` checked; the key is normalised, ``name`` is empty when left
+    out (the key's own name, or :data:`UNNAMED`, is used)."""
+    name = body.get("name")
+    if name is not None and not isinstance(name, str):
+        raise InvalidRequestError("name must be text: a label for the key.")
+    text = body.get("publicKey")
+    if not isinstance(text, str):
+        raise InvalidRequestError(
+            "publicKey is required: the public key to distrust, 'ed25519:<base64>' (as GET "
+            "/signing-key answers) or a PEM public key."
+        )
+    try:
+        public = normalize_public_key(text)
+    except ValueError as exc:
+        raise InvalidRequestError(f"The public key is not usable: {exc}") from None
+    return KeyToTrust((name or "").strip(), public)
+
+
 @dataclass
 class KeyService:
     """Create and read signing keys; keep the list of trusted keys."""
@@ -238,21 +279,54 @@ class KeyService:
             if known is None:
                 raise KeyNotFoundError(
                     f"Workspace '{ws.name}' does not trust a key with id '{key_id}'.",
-                    fix="List them with GET /v1/{project_id}/trusted-keys.",
+                    fix="List them with GET /v1/{project_id}/trusted-keys; to distrust a key "
+                    "the workspace never trusted, give its public key (POST /v1/{project_id}/"
+                    "trusted-keys/distrust).",
                     remedy=Remedy.LIST_TRUSTED_KEYS,
                     key_id=key_id,
                 )
-            if known.distrusted_at is not None:
-                raise AlreadyDistrustedError(
-                    f"Key {key_id} ('{known.name}') is already distrusted in workspace "
-                    f"'{ws.name}': {_distrusted_since(known)}. Nothing changed.",
-                    key_id=key_id,
-                    distrusted_at=known.distrusted_at,
-                    distrusted_by=known.distrusted_by,
-                )
-            at, by = now_ms(), scope.actor.name
-            repo.mark_distrusted(tx, ws.id, key_id, at, by)
-            audit_in_scope(tx, scope, "key.distrust", "trusted_key", key_id, {})
+            return self._mark(tx, scope, known, {})
+
+    def distrust_public_key(self, scope: Scope, key: KeyToTrust) -> TrustedKey:
+        """Distrust a public key whether or not the workspace trusted it (a sibling
+        workspace's signing key, accepted unlisted, or any key to refuse from now on): a key
+        it knows is marked as :meth:`distrust` marks it (keeping its name), one it does not
+        is remembered as distrusted under ``key.name`` (:data:`UNNAMED` when empty)."""
+        scope.require((Role.ADMIN,), "manage trusted keys")
+        key_id, at, by = key_id_of(key.public_key), now_ms(), scope.actor.name
+        with self.db.transaction() as tx:
+            known = repo.get_key(tx, scope.workspace.id, key_id)
+            if known is not None:
+                return self._mark(tx, scope, known, {"byPublicKey": True})
+            name = key.name or UNNAMED
+            item = TrustedKeyRecord(
+                scope.workspace.id, key_id, name, key.public_key, at, by, at, by
+            )
+            repo.add_trusted(tx, item)
+            detail = {"name": name, "byPublicKey": True, "wasTrusted": False}
+            audit_in_scope(tx, scope, "key.distrust", "trusted_key", key_id, detail)
+        return TrustedKey.of(item)
+
+    @staticmethod
+    def _mark(
+        tx: Tx, scope: Scope, known: TrustedKeyRecord, detail: dict[str, object]
+    ) -> TrustedKey:
+        """Mark a key the workspace knows distrusted, audited with ``detail`` (refused when
+        it is distrusted already: nothing changes)."""
+        ws = scope.workspace
+        if known.distrusted_at is not None:
+            raise AlreadyDistrustedError(
+                f"Key {known.key_id} ('{known.name}') is already distrusted in workspace "
+                f"'{ws.name}': {_distrusted_since(known)}. Nothing changed.",
+                key_id=known.key_id,
+                distrusted_at=known.distrusted_at,
+                distrusted_by=known.distrusted_by,
+            )
+        at, by = now_ms(), scope.actor.name
+        repo.mark_distrusted(tx, ws.id, known.key_id, at, by)
+        if detail:
+            detail = {"name": known.name, **detail, "wasTrusted": True}
+        audit_in_scope(tx, scope, "key.distrust", "trusted_key", known.key_id, detail)
         return TrustedKey.of(replace(known, distrusted_at=at, distrusted_by=by))
 
 
