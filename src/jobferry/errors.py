@@ -71,6 +71,7 @@ Messages name the object, the rule and the fix.
         ├── NameTakenError            400 DLF.9010  workspace/user/other name already used
         ├── KeyDistrustedError        400 DLF.9065  a package signed by a key distrusted here
         ├── AlreadyDistrustedError    400 DLF.9066  the key is distrusted already: nothing changed
+        ├── ApprovalKeyDistrustedError 400 DLF.9067 a carried release approved with a distrusted key
         ├── ConnectionExistsError     400 DLF.6309  a connection of that name already exists
         ├── ConnectionTypeError       400 DLF.6323  a connection's type cannot be changed
         ├── JobScheduledError         400 DLF.9011  the job must be stopped first
@@ -575,6 +576,13 @@ class AlreadyDistrustedError(ConflictError):
     """The key is distrusted in the workspace already: distrusting it again changes nothing."""
 
     code = "DLF.9066"
+
+
+class ApprovalKeyDistrustedError(ConflictError):
+    """A signed release carried in holds an approval whose signature verifies under a key the
+    workspace distrusts: refused as a whole, however many other approvals count."""
+
+    code = "DLF.9067"
 
 
 class ConnectionExistsError(ConflictError):

@@ -256,6 +256,14 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
             "list); if distrusting the key was a mistake, trust it again: jobferry keys trust "
             f"NAME {_name(b, 'public_key', 'ed25519:…')}{_in_target(b, 'workspace')}."
         ),
+        Remedy.DISTRUSTED_APPROVER: lambda b: (
+            f"Have {_name(b, 'user', 'the approver')} approve the package again on its server "
+            "with an approval key this workspace trusts (jobferry users keys new there, then "
+            "jobferry keys trust NAME KEY here), export the signed release again (jobferry "
+            "releases export) and import it; if distrusting the key was a mistake, trust it "
+            f"again: jobferry keys trust NAME {_name(b, 'public_key', 'ed25519:…')}"
+            f"{_in_target(b, 'workspace')}."
+        ),
         Remedy.EXPORT_IN_BACKGROUND: lambda b: (
             "Give the names in a file (jobferry export --names-file FILE): it exports them in "
             "the background, as many as you name."

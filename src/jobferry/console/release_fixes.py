@@ -176,6 +176,11 @@ RELEASE_REMEDIES: dict[str, Callable[[dict[str, Any]], str]] = {
         f"A workspace admin switches it to enterprise mode under {SETTINGS_PAGE} (Switch to "
         "enterprise mode), which creates its production side and cannot be undone."
     ),
+    Remedy.DISTRUSTED_APPROVER: lambda c: (
+        "Have the approver approve the package again on its server with a key this workspace "
+        "trusts, and export the signed release again; if distrusting the key was a mistake, "
+        "trust it again under Admin → Signing and trusted keys (Trust again)."
+    ),
     Remedy.APPROVAL_OFF: lambda c: (
         f"Untick Approval under {SETTINGS_PAGE} and save, then switch it to enterprise mode."
     ),

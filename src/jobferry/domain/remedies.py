@@ -110,6 +110,11 @@ class Remedy(StrEnum):
     """The package's signer is a key the workspace distrusts: have it signed again with a
     trusted key, or trust the key again if distrusting it was a mistake (``key_id``,
     ``public_key``, ``workspace``)."""
+    DISTRUSTED_APPROVER = "distrusted_approver"
+    """A carried release's approval is signed by a key the workspace distrusts: its approver
+    approves again with a key trusted here and the release is exported again, or the key is
+    trusted again if distrusting it was a mistake (``user``, ``key_id``, ``public_key``,
+    ``workspace``)."""
     EXPORT_IN_BACKGROUND = "export_in_background"
     """Too many jobs for one batch export: export them by a names list, in the background."""
     SUBMIT_JOB = "submit_job"

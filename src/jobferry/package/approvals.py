@@ -57,6 +57,9 @@ class ApprovalCheck:
     valid: bool
     why: str
     """Empty when valid; else what is wrong."""
+    distrusted: str = ""
+    """The public key when the signature verifies under a key among the ``distrusted`` ones
+    :func:`check_approvals` was given (then not valid); else empty."""
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,11 @@ def _facts(document: Mapping[str, Any], problems: list[str]) -> PlanFacts | None
 
 
 def _check_one(
-    item: object, text: str, approvers: Sequence[str], trusted: frozenset[str] | None
+    item: object,
+    text: str,
+    approvers: Sequence[str],
+    trusted: frozenset[str] | None,
+    distrusted: frozenset[str],
 ) -> ApprovalCheck:
     if not isinstance(item, Mapping):
         return ApprovalCheck("?", "?", False, "not an object")
@@ -109,6 +116,8 @@ def _check_one(
     why = ""
     if not signature_valid(public_key, text, str(item.get("signature", ""))):
         why = "the signature is not this key's signature of the statement"
+    elif public_key in distrusted:
+        return ApprovalCheck(user, key_id, False, "its key is distrusted", public_key)
     elif approvers and user not in approvers:
         why = "not one of the approvers named"
     elif trusted is not None and public_key not in trusted:
@@ -134,11 +143,17 @@ def _head(document: Mapping[str, Any], problems: list[str]) -> tuple[str, str, i
     return plan_hash, text, required
 
 
-def check_approvals(document: object, trusted: frozenset[str] | None = None) -> ApprovalsVerdict:
+def check_approvals(
+    document: object,
+    trusted: frozenset[str] | None = None,
+    distrusted: frozenset[str] = frozenset(),
+) -> ApprovalsVerdict:
     """Check an approvals file with no server: the plan hash rebuilt from its facts, the
     statement rebuilt from its workspace, subject and hash, each signature verified with the
     public key carried beside it (and, with ``trusted``, public keys as ``ed25519:…``, that
-    whole key among them: a key id is only a label); an approver counts once."""
+    whole key among them: a key id is only a label); an approver counts once. An approval
+    whose signature verifies under a key among ``distrusted`` never counts and is marked
+    (``ApprovalCheck.distrusted``), for the caller to refuse."""
     problems: list[str] = []
     if not isinstance(document, Mapping) or document.get("format") != FILE_FORMAT:
         return ApprovalsVerdict("", 0, 0, (), (f"not an approvals file ({FILE_FORMAT})",))
@@ -146,6 +161,6 @@ def check_approvals(document: object, trusted: frozenset[str] | None = None) -> 
     approvers = [str(a) for a in document.get("approvers") or []]
     found = document.get("approvals")
     items = found if isinstance(found, list) else []
-    checks = tuple(_check_one(item, text, approvers, trusted) for item in items)
+    checks = tuple(_check_one(item, text, approvers, trusted, distrusted) for item in items)
     counted = len({c.user for c in checks if c.valid})
     return ApprovalsVerdict(plan_hash, required, counted, checks, tuple(problems))

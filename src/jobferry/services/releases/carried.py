@@ -29,7 +29,12 @@ from typing import Any
 from jobferry.domain.approvals import PlanFacts
 from jobferry.domain.releases import DEPLOY_ROLES, StartupMode
 from jobferry.domain.remedies import Remedy
-from jobferry.errors import ApprovalRefusedError, BasisChangedError, InvalidRequestError
+from jobferry.errors import (
+    ApprovalKeyDistrustedError,
+    ApprovalRefusedError,
+    BasisChangedError,
+    InvalidRequestError,
+)
 from jobferry.package.approvals import ApprovalsVerdict, check_approvals
 from jobferry.package.releasefile import (
     SignedRelease,
@@ -47,12 +52,17 @@ from jobferry.services.releases.production import production_scope
 from jobferry.services.releases.service import ReleaseService
 from jobferry.services.releases.signatures import ReleaseApprovals
 from jobferry.services.support.scratch import new_zip
-from jobferry.services.workspaces.keys import trusted_public_keys
+from jobferry.services.workspaces.keys import (
+    distrusted_keys,
+    distrusted_since,
+    trusted_public_keys,
+)
 from jobferry.storage import Database
 from jobferry.storage import approvals as approval_repo
 from jobferry.storage import ledger as ledger_repo
 from jobferry.storage import production as sides
 from jobferry.storage.importing import plans as plan_repo
+from jobferry.storage.keys import TrustedKeyRecord
 from jobferry.storage.ledger import CarriedRecord
 
 
@@ -113,6 +123,39 @@ def _approval(document: dict[str, Any], item: dict[str, Any], key_id: str) -> di
         "statement": document.get("statement"),
         "signature": item.get("signature"),
     }
+
+
+def _refuse_distrusted(
+    scope: Scope, verdict: ApprovalsVerdict, distrusted: list[TrustedKeyRecord]
+) -> None:
+    """Refuse the release (``DLF.9067``) when one of its approvals verifies under a key the
+    workspace distrusts: a leaked key's approval is not merely left uncounted (which would
+    read as an approval missing, and whose fix would be to trust the key)."""
+    check = next((c for c in verdict.checks if c.distrusted), None)
+    if check is None:
+        return
+    key = next(k for k in distrusted if k.public_key == check.distrusted)
+    ws = scope.workspace.name
+    raise ApprovalKeyDistrustedError(
+        f"The signed release was not taken into workspace '{ws}': {check.user}'s approval is "
+        f"signed by key {key.key_id} ('{key.name}'), which the workspace distrusts "
+        f"({distrusted_since(key)}); a release approved with a distrusted key is refused, "
+        "however many other approvals count.",
+        fix=f"Have {check.user} approve the package again on its server with an approval key "
+        f"workspace '{ws}' trusts (it replaces the approval the distrusted key signed), export "
+        "the signed release again and take it in; if "
+        "distrusting the key was a mistake, trust it again (POST /v1/{project_id}/trusted-keys "
+        "with its publicKey).",
+        remedy=Remedy.DISTRUSTED_APPROVER,
+        user=check.user,
+        key_id=key.key_id,
+        key_name=key.name,
+        public_key=key.public_key,
+        distrusted_at=key.distrusted_at,
+        distrusted_by=key.distrusted_by,
+        workspace=ws,
+        rule="approval.distrusted",
+    )
 
 
 @dataclass(frozen=True)
@@ -178,8 +221,11 @@ class CarriedReleases:
         with self.db.transaction(readonly=True) as tx:
             production = production_scope(tx, scope, releasing=True)
             trusted = frozenset(trusted_public_keys(tx, scope.workspace.id))
+            distrusted = distrusted_keys(tx, scope.workspace.id)
             required = max(1, approval_repo.required(tx, scope.workspace.id))
-        verdict = check_approvals(release.approvals, trusted)
+        refused = frozenset(k.public_key for k in distrusted)
+        verdict = check_approvals(release.approvals, trusted, refused)
+        _refuse_distrusted(scope, verdict, distrusted)
         needed = max(required, verdict.required)
         if verdict.problems or verdict.counted < needed:
             why = [f"{c.user}: {c.why}" for c in verdict.checks if not c.valid]

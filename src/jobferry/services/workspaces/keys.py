@@ -317,7 +317,7 @@ class KeyService:
         if known.distrusted_at is not None:
             raise AlreadyDistrustedError(
                 f"Key {known.key_id} ('{known.name}') is already distrusted in workspace "
-                f"'{ws.name}': {_distrusted_since(known)}. Nothing changed.",
+                f"'{ws.name}': {distrusted_since(known)}. Nothing changed.",
                 key_id=known.key_id,
                 distrusted_at=known.distrusted_at,
                 distrusted_by=known.distrusted_by,
@@ -330,7 +330,7 @@ class KeyService:
         return TrustedKey.of(replace(known, distrusted_at=at, distrusted_by=by))
 
 
-def _distrusted_since(key: TrustedKeyRecord) -> str:
+def distrusted_since(key: TrustedKeyRecord) -> str:
     """When and by whom, as a refusal says it: "distrusted on 2026-11-28 17:50 UTC by alice"."""
     assert key.distrusted_at is not None
     return f"distrusted on {utc_minute(key.distrusted_at)} by {key.distrusted_by}"
@@ -361,7 +361,7 @@ class SigningTrust:
         key = next(k for k in self.distrusted if k.key_id == found.key_id)
         return KeyDistrustedError(
             f"The package is signed by key {key.key_id} ('{key.name}'), which workspace "
-            f"'{workspace}' distrusts ({_distrusted_since(key)}): a package a distrusted key "
+            f"'{workspace}' distrusts ({distrusted_since(key)}): a package a distrusted key "
             "signs is refused, whether or not the workspace requires signed packages.",
             fix=f"Ask its sender to sign it again with a key workspace '{workspace}' trusts "
             "(GET /v1/{project_id}/trusted-keys); if distrusting the key was a mistake, trust "

@@ -18,6 +18,7 @@ import pytest
 from jobferry.domain.enums import JobStatus
 from jobferry.domain.releases import StartupMode
 from jobferry.errors import (
+    ApprovalKeyDistrustedError,
     ApprovalRefusedError,
     BasisChangedError,
     InvalidRequestError,
@@ -29,7 +30,7 @@ from jobferry.services.container import Services
 from jobferry.services.context import now_ms
 from jobferry.services.releases.ledger import entry_document
 from jobferry.services.releases.restore import RestorePlanned, RestoreStarted
-from jobferry.services.workspaces.keys import parse_trust
+from jobferry.services.workspaces.keys import KeyToTrust, parse_trust
 from jobferry.storage import jobs as job_repo
 from jobferry.storage import ledger as ledger_repo
 from support.releases import (
@@ -260,3 +261,37 @@ def test_production_names_an_object_once_when_two_workspaces_released_it(
     carried = view.entries[-1][0].id
     (daily,) = (o for o in view.production if o.name == "daily")
     assert daily.entry_id == carried
+
+
+@pytest.mark.parametrize("listed", [True, False], ids=["trusted-then-distrusted", "never-trusted"])
+def test_a_signed_release_approved_with_a_distrusted_key_is_refused_naming_it(
+    services: Services, listed: bool
+) -> None:
+    """An approval signed by a key the workspace distrusts is not merely left uncounted (an
+    approval "missing", whose fix was to trust the key): the release is refused, naming the
+    approver, the key and when and by whom it was distrusted."""
+    data, pair = signed_release(services, connected_team(services, "sales"))
+    other = connected_team(services, "ops")
+    if listed:
+        services.keys.trust(
+            other.admin, parse_trust({"name": "alice", "publicKey": pair.public_key})
+        )
+        services.keys.distrust(other.admin, pair.key_id)
+    else:
+        services.keys.distrust_public_key(other.admin, KeyToTrust("alice", pair.public_key))
+
+    with pytest.raises(ApprovalKeyDistrustedError) as refused:
+        take_in(services, other.admin, data)
+
+    error = refused.value
+    assert error.code == "DLF.9067"
+    assert f"approval is signed by key {pair.key_id} ('alice'), which the workspace distrusts" in (
+        error.problem
+    )
+    assert "distrusted on " in error.problem
+    assert "by admin" in error.problem
+    assert "trust it again (POST /v1/{project_id}/trusted-keys" in error.message
+    assert (error.context["key_id"], error.context["distrusted_by"]) == (pair.key_id, "admin")
+    assert error.context["user"] == error.problem.split("'s approval")[0].rsplit(": ", 1)[1]
+    with pytest.raises(JobNotFoundError):  # nothing was imported
+        services.jobs.show(production_of(services, other), "daily")
