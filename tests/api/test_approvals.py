@@ -9,10 +9,12 @@ from typing import Any
 
 from jobferry.package.approvals import check_approvals, sign_statement
 from jobferry.package.keys import generate_key_pair
+from jobferry.services.container import Services
 from support.accounts import new_user
 from support.clients import SignedClient, assert_error
 from support.importing import connected_workspace, run_import, upload
 from support.packages import write_package
+from support.releases import connected_team, signed_release
 
 
 def _v2(api: SignedClient, method: str, path: str, body: Any = None, **kw: Any) -> Any:
@@ -111,3 +113,35 @@ def test_a_deploy_waits_for_the_signed_approval(api: SignedClient, tmp_path: Pat
     assert check_approvals(kept.json()).ok
     started = _v2(dora, "POST", "/release-packages/deploy", deploy, workspace=ws)
     assert started.status_code == 200, started.text
+
+
+def test_a_signed_release_approved_with_a_distrusted_key_is_refused_in_the_envelope(
+    api: SignedClient, services: Services
+) -> None:
+    data, pair = signed_release(services, connected_team(services, "sales"))
+    ops = connected_team(services, "ops").admin.workspace
+    leaked = {"publicKey": pair.public_key, "name": "alice's laptop"}
+    assert api.call("POST", "/trusted-keys/distrust", leaked, workspace=ops.id).status_code == 200
+    path = upload(api, data, ops.id)
+
+    refused = api.call(
+        "POST",
+        "/factory/release-packages/signed-release",
+        {"path": path},
+        workspace=ops.id,
+        version="v2",
+    )
+
+    assert_error(
+        refused,
+        "DLF.9067",
+        f"signed by key {pair.key_id} ('alice's laptop'), which the workspace distrusts",
+        "approve the package again",
+    )
+    body = refused.json()
+    assert (body["key_id"], body["rule"], body["remedy"]) == (
+        pair.key_id,
+        "approval.distrusted",
+        "distrusted_approver",
+    )
+    assert body["workspace"] == ops.name
