@@ -183,15 +183,21 @@ def test_a_distrusted_key_that_signs_for_a_workspace_of_the_project_is_refused_t
         signing_trust(tx, prod).check(manifest, signature, "prod")
 
 
+@pytest.mark.parametrize("listed", [True, False], ids=["by-id", "by-public-key"])
 def test_a_key_distrusted_while_an_import_it_signed_is_applied_waits_for_that_import(
-    services: Services, tmp_path: Path, pair: KeyPair, monkeypatch: pytest.MonkeyPatch
+    services: Services,
+    tmp_path: Path,
+    pair: KeyPair,
+    monkeypatch: pytest.MonkeyPatch,
+    listed: bool,
 ) -> None:
     """A distrust that answered while an import of a package its key signed was being applied
     (that import read the workspace's distrusted keys before it) let that import commit after
     it: the key said distrusted, its package imported all the same. The distrust waits for the
     apply instead (or the apply for the distrust, and is refused)."""
     scope = workspace(services, "prod")
-    services.keys.trust(scope, KeyToTrust("test env", pair.public_key))
+    if listed:  # else imported as untrusted (the workspace does not require signed packages)
+        services.keys.trust(scope, KeyToTrust("test env", pair.public_key))
     path = upload(services, scope, _signed(tmp_path, pair))
     read, go = threading.Event(), threading.Event()
     reads = LocalReader.distrusted_keys
@@ -207,7 +213,13 @@ def test_a_key_distrusted_while_an_import_it_signed_is_applied_waits_for_that_im
     with ThreadPoolExecutor(2) as pool:
         importing = pool.submit(run_import, services, scope, path)
         assert read.wait(30)
-        distrusting = pool.submit(services.keys.distrust, scope, pair.key_id)
+        distrusting = (
+            pool.submit(services.keys.distrust, scope, pair.key_id)
+            if listed
+            else pool.submit(
+                services.keys.distrust_public_key, scope, KeyToTrust("leaked", pair.public_key)
+            )
+        )
         wait([distrusting], timeout=1)
         answered_first = distrusting.done()
         go.set()

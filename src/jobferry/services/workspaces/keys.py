@@ -295,6 +295,7 @@ class KeyService:
         scope.require((Role.ADMIN,), "manage trusted keys")
         key_id, at, by = key_id_of(key.public_key), now_ms(), scope.actor.name
         with self.db.transaction() as tx:
+            repo.lock_for_distrust(tx, scope.workspace.id)  # after the applies that read it
             known = repo.get_key(tx, scope.workspace.id, key_id)
             if known is not None:
                 return self._mark(tx, scope, known, {"byPublicKey": True})
