@@ -53,6 +53,7 @@ from jobferry.services.releases.service import ReleaseService
 from jobferry.services.releases.signatures import ReleaseApprovals
 from jobferry.services.support.scratch import new_zip
 from jobferry.services.workspaces.keys import (
+    distrusted_fields,
     distrusted_keys,
     distrusted_since,
     trusted_public_keys,
@@ -148,11 +149,7 @@ def _refuse_distrusted(
         "with its publicKey).",
         remedy=Remedy.DISTRUSTED_APPROVER,
         user=check.user,
-        key_id=key.key_id,
-        key_name=key.name,
-        public_key=key.public_key,
-        distrusted_at=key.distrusted_at,
-        distrusted_by=key.distrusted_by,
+        **distrusted_fields(key),
         workspace=ws,
         rule="approval.distrusted",
     )

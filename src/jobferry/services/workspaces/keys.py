@@ -368,13 +368,21 @@ class SigningTrust:
             "(GET /v1/{project_id}/trusted-keys); if distrusting the key was a mistake, trust "
             "it again (POST /v1/{project_id}/trusted-keys with its publicKey).",
             remedy=Remedy.DISTRUSTED_SIGNER,
-            key_id=key.key_id,
-            key_name=key.name,
-            public_key=key.public_key,
-            distrusted_at=key.distrusted_at,
-            distrusted_by=key.distrusted_by,
+            **distrusted_fields(key),
             workspace=workspace,
         )
+
+
+def distrusted_fields(key: TrustedKeyRecord) -> dict[str, Any]:
+    """The fields of a refusal naming a distrusted key: its id, name and public key, and when
+    and by whom it was distrusted."""
+    return {
+        "key_id": key.key_id,
+        "key_name": key.name,
+        "public_key": key.public_key,
+        "distrusted_at": key.distrusted_at,
+        "distrusted_by": key.distrusted_by,
+    }
 
 
 def trusted_public_keys(tx: Tx, workspace_id: str) -> list[str]:
