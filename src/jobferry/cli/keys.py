@@ -216,7 +216,9 @@ def distrust_key(
     name: Annotated[
         str | None,
         typer.Option(
-            "--name", help="A label for a key not listed here (a listed key keeps its name)."
+            "--name",
+            help="A label for a key not listed here (a listed key keeps its name).",
+            metavar="LABEL",
         ),
     ] = None,
     json_mode: JsonOption = False,
