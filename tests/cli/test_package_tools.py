@@ -205,6 +205,35 @@ def test_verify_says_what_it_did_not_verify(tmp_path: Path, package: Path) -> No
         assert view["notVerified"] == []
 
 
+def test_verify_fails_a_package_signed_by_a_key_a_saved_listing_marks_distrusted(
+    tmp_path: Path, package: Path
+) -> None:
+    """Offline, as the server refuses it: a package signed by a key the workspace's saved key
+    listing (``keys list --distrusted --json``) marks distrusted fails, with or without
+    --require-signed; before, the key was left out and the package read as merely untrusted."""
+    keys = run_json("package", "keygen", str(tmp_path / "leaked"))
+    run_json("package", "sign", str(package), "--key", str(tmp_path / "leaked.pem"))
+    mine = run_json("package", "keygen", str(tmp_path / "mine"))
+    listed = tmp_path / "keys.json"
+    listed.write_text(
+        json.dumps(
+            {
+                "keys": [
+                    {"name": "mine", "publicKey": mine["publicKey"], "distrusted": False},
+                    {"name": "leaked", "publicKey": keys["publicKey"], "distrusted": True},
+                ]
+            }
+        )
+    )
+    view = run_json("package", "verify", str(package), "--trusted-keys", str(listed), code=3)
+    assert view["signature"]["state"] == "distrusted"
+    assert view["ok"] is False
+    assert f"key {keys['keyId']} is distrusted" in view["summary"]
+    human = invoke(["package", "verify", str(package), "--trusted-keys", str(listed)])
+    assert human.exit_code == 3
+    assert "is distrusted (the key listing marks it so)" in human.stdout
+
+
 def test_verify_of_a_package_without_manifest_verified_nothing(tmp_path: Path) -> None:
     plain = write_package(tmp_path / "plain.zip", with_manifest=False)
     result = invoke(["package", "verify", str(plain)])

@@ -27,7 +27,7 @@ from jobferry.cli.exits import CliUsageError, ExitCode
 from jobferry.cli.output import Output
 from jobferry.cli.packageview import show_package
 from jobferry.cli.session import JsonOption, session
-from jobferry.cli.verdict import keys_from_file, verdict
+from jobferry.cli.verdict import listed_keys, verdict
 from jobferry.package import signature
 from jobferry.package.compare import ObjectStatus, PackageComparison, compare_packages
 from jobferry.package.manifest import deleted_objects, entry_count
@@ -283,7 +283,8 @@ def verify(
             "--trusted-keys",
             metavar="FILE",
             help="A file of trusted public keys (one 'ed25519:…' per line, or what "
-            "'jobferry keys list --json' prints) for offline use.",
+            "'jobferry keys list --json' prints, with --distrusted: the keys it marks distrusted "
+            "fail the check) for offline use.",
         ),
     ] = None,
     require_signed: Annotated[
@@ -299,11 +300,12 @@ def verify(
     keys. Says what was and was not verified; exit 3 when verification fails or verified
     nothing (no manifest.json), or when --require-signed is not met."""
     s = session(ctx, json_mode)
-    trusted = trusted_keys(key)
+    trusted, distrusted = trusted_keys(key), list[str]()
     if trusted_file is not None:
-        trusted += keys_from_file(trusted_file, "--trusted-keys")
+        listed, distrusted = listed_keys(trusted_file, "--trusted-keys")
+        trusted += listed
     read_limits = ReadLimits.dataarts() if limits is Limits.DATAARTS else ReadLimits()
-    pkg, check = signature.verify_package(file, trusted, read_limits)
+    pkg, check = signature.verify_package(file, trusted, read_limits, distrusted)
     entries = entry_count(pkg.manifest)
     judged = verdict(
         manifest=pkg.manifest is not None,

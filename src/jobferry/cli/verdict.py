@@ -41,6 +41,8 @@ def verdict(
         failures.append(f"the signature is invalid ({check.detail})")
     elif state == signature.VALID:
         verified.append(f"signed by trusted key {key}")
+    elif state == signature.DISTRUSTED:
+        failures.append(f"key {key} is distrusted (the key listing marks it so)")
     elif state == signature.UNTRUSTED:
         not_verified.append(
             f"the signer: key {key} is not among the trusted keys"
@@ -71,17 +73,25 @@ def keys_from_file(path: Path, option: str) -> list[str]:
     /trusted-keys`` (``{"keys": [{"publicKey"}]}``), less the keys it marks distrusted (``keys
     list --distrusted --json``). Refused (usage) naming the option and the file when it cannot
     be read or holds anything else."""
+    return listed_keys(path, option)[0]
+
+
+def listed_keys(path: Path, option: str) -> tuple[list[str], list[str]]:
+    """The trusted and the distrusted public keys of a file as :func:`keys_from_file` reads it
+    (a key a line is trusted; a saved key listing marks the distrusted ones)."""
     text = file_text(path, f"the {option} file")
     try:
         if text.lstrip().startswith("{"):
             listed = orjson.loads(text).get("keys") or []
-            return [
-                signature.normalize_public_key(str(item["publicKey"]))
+            keys = [
+                (signature.normalize_public_key(str(item["publicKey"])), item.get("distrusted"))
                 for item in listed
-                if item.get("distrusted") is not True
+            ]
+            return [k for k, marked in keys if marked is not True], [
+                k for k, marked in keys if marked is True
             ]
         lines = (line.split("#", 1)[0].strip() for line in text.splitlines())
-        return [signature.normalize_public_key(line) for line in lines if line]
+        return [signature.normalize_public_key(line) for line in lines if line], []
     except ValueError as exc:
         raise CliUsageError(f"{option} {path}: {exc}.") from exc
     except (KeyError, TypeError, AttributeError) as exc:

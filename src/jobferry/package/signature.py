@@ -286,15 +286,19 @@ def check_signature(
 
 
 def verify_package(
-    package: bytes | Path, trusted: Iterable[str], limits: ReadLimits | None = None
+    package: bytes | Path,
+    trusted: Iterable[str],
+    limits: ReadLimits | None = None,
+    distrusted: Iterable[str] = (),
 ) -> tuple[ReadPackage, SignatureCheck]:
-    """Read the package (every entry checked against the manifest), then check its signature.
+    """Read the package (every entry checked against the manifest), then check its signature
+    against the ``trusted`` keys and the ``distrusted`` ones.
 
     A changed entry raises :class:`PackageError` naming it; a changed manifest or signature
     gives an ``invalid`` check.
     """
     read = read_package(package, limits or ReadLimits())
-    return read, check_signature(read.manifest_bytes, read.signature, trusted)
+    return read, check_signature(read.manifest_bytes, read.signature, trusted, distrusted)
 
 
 def _trusted(trusted: Iterable[str]) -> frozenset[str]:

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from jobferry.cli.app import app
 from jobferry.cli.exits import CliUsageError
 from jobferry.cli.files import file_bytes, file_text
-from jobferry.cli.verdict import keys_from_file
+from jobferry.cli.verdict import keys_from_file, listed_keys
 from jobferry.package.keys import generate_key_pair
 
 
@@ -66,6 +66,7 @@ def test_a_saved_key_list_gives_no_key_it_marks_distrusted(tmp_path: Path) -> No
         encoding="utf-8",
     )
     assert keys_from_file(listed, "--trusted-keys") == [trusted]
+    assert listed_keys(listed, "--trusted-keys") == ([trusted], [distrusted])
 
 
 @pytest.mark.parametrize(
