@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -36,6 +37,26 @@ def verdict(
     else:
         not_verified.append("the entries (no manifest.json: DataArts exports have none)")
         failures.append("nothing could be checked")
+    _judge_signer(check, keys_given, require_signed, (verified, not_verified, failures))
+    checked = "; ".join(verified) or "nothing"
+    unchecked = "; ".join(not_verified)
+    if failures:
+        summary = f"FAILED: {'; '.join(failures)}. Checked: {checked}."
+    else:
+        summary = f"OK: {checked}."
+    if unchecked:
+        summary += f" Not verified: {unchecked}."
+    return Verdict(not failures, summary, verified, not_verified)
+
+
+def _judge_signer(
+    check: SignatureCheck,
+    keys_given: bool,
+    require_signed: bool,
+    said: tuple[list[str], list[str], list[str]],
+) -> None:
+    """Add what the signature proved to ``said`` (verified, not verified, failures)."""
+    verified, not_verified, failures = said
     state, key = check.state, check.key_id
     if state == signature.INVALID:
         failures.append(f"the signature is invalid ({check.detail})")
@@ -56,15 +77,6 @@ def verdict(
         not_verified.append("the signer: the package is not signed")
         if require_signed:
             failures.append("the package is not signed (--require-signed)")
-    checked = "; ".join(verified) or "nothing"
-    unchecked = "; ".join(not_verified)
-    if failures:
-        summary = f"FAILED: {'; '.join(failures)}. Checked: {checked}."
-    else:
-        summary = f"OK: {checked}."
-    if unchecked:
-        summary += f" Not verified: {unchecked}."
-    return Verdict(not failures, summary, verified, not_verified)
 
 
 def keys_from_file(path: Path, option: str) -> list[str]:
@@ -82,14 +94,7 @@ def listed_keys(path: Path, option: str) -> tuple[list[str], list[str]]:
     text = file_text(path, f"the {option} file")
     try:
         if text.lstrip().startswith("{"):
-            listed = orjson.loads(text).get("keys") or []
-            keys = [
-                (signature.normalize_public_key(str(item["publicKey"])), item.get("distrusted"))
-                for item in listed
-            ]
-            return [k for k, marked in keys if marked is not True], [
-                k for k, marked in keys if marked is True
-            ]
+            return _split_listing(orjson.loads(text).get("keys") or [])
         lines = (line.split("#", 1)[0].strip() for line in text.splitlines())
         return [signature.normalize_public_key(line) for line in lines if line], []
     except ValueError as exc:
@@ -99,3 +104,13 @@ def listed_keys(path: Path, option: str) -> tuple[list[str], list[str]]:
             f"{option} {path} is not a list of public keys: give one 'ed25519:…' key a line, or "
             "what 'jobferry keys list --json' prints."
         ) from exc
+
+
+def _split_listing(listed: list[Any]) -> tuple[list[str], list[str]]:
+    """A saved key listing's keys: those it trusts, and those it marks distrusted."""
+    trusted: list[str] = []
+    distrusted: list[str] = []
+    for item in listed:
+        key = signature.normalize_public_key(str(item["publicKey"]))
+        (distrusted if item.get("distrusted") is True else trusted).append(key)
+    return trusted, distrusted
