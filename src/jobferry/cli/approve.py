@@ -22,7 +22,7 @@ from jobferry.cli.files import file_bytes
 from jobferry.cli.output import Output, epoch_ms, mapping
 from jobferry.cli.releases import PackageId, end_with_task
 from jobferry.cli.session import JsonOption, WorkspaceOption, release_session, session
-from jobferry.cli.verdict import keys_from_file
+from jobferry.cli.verdict import listed_keys
 from jobferry.package.approvals import ApprovalsVerdict, check_approvals, sign_statement
 from jobferry.package.keys import key_id_of, public_key_of
 
@@ -157,7 +157,9 @@ def verify_approvals(
         Path | None,
         typer.Option(
             "--key",
-            help="Only keys listed here count: one 'ed25519:…' per line.",
+            help="Only keys listed here count: one 'ed25519:…' per line, or what 'jobferry "
+            "keys list --distrusted --json' prints (an approval a key it marks distrusted "
+            "signed fails the file).",
             metavar="FILE",
         ),
     ] = None,
@@ -168,8 +170,10 @@ def verify_approvals(
         document = orjson.loads(file_bytes(file))
     except orjson.JSONDecodeError as exc:
         raise CliUsageError(f"{file} is not an approvals file (not JSON: {exc}).") from exc
-    keys = None if trusted is None else frozenset(keys_from_file(trusted, "--key"))
-    verdict = check_approvals(document, keys)
+    keys, distrusted = (None, []) if trusted is None else listed_keys(trusted, "--key")
+    verdict = check_approvals(
+        document, None if keys is None else frozenset(keys), frozenset(distrusted)
+    )
     out = session(ctx, json_mode, None).output
     result = {
         "ok": verdict.ok,
@@ -179,9 +183,13 @@ def verify_approvals(
         "approvals": [c.__dict__ for c in verdict.checks],
         "problems": list(verdict.problems),
     }
-    if not verdict.ok:
+    leaked = [c.user for c in verdict.checks if c.distrusted]
+    if not verdict.ok or leaked:  # one approval a distrusted key signed refuses the whole
+        said = [f"{', '.join(leaked)}'s approval is signed by a distrusted key"] if leaked else []
         raise CheckProblemsError(
-            f"The approvals in {file} do not hold: " + "; ".join(_verdict_lines(verdict)) + ".",
+            f"The approvals in {file} do not hold: "
+            + "; ".join(said + _verdict_lines(verdict))
+            + ".",
             code="approvals.invalid",
             verdict=result,
         )

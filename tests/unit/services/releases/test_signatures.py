@@ -9,11 +9,14 @@ from __future__ import annotations
 import json
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from typer.testing import CliRunner
 
+from jobferry.cli.app import app
 from jobferry.cli.remedies import refusal_text
 from jobferry.domain.enums import Role
 from jobferry.domain.releases import DeployStatus, StartupMode
@@ -349,3 +352,31 @@ def test_an_approval_at_the_moment_of_a_cancel_is_kept_before_it_never_on_a_canc
     # package cancelled while it was being made.
     assert sorted(ended) == ["approved", "cancelled"]
     assert kept_before == [1]
+
+
+def test_the_approvals_file_fails_offline_when_a_saved_listing_distrusts_its_signer(
+    services: Services, team: Team, tmp_path: Path
+) -> None:
+    """``jobferry releases verify FILE --key LISTING``: an approval signed by a key the saved
+    listing (``keys list --distrusted --json``) marks distrusted fails the whole file, as a
+    server refuses such a release (``DLF.9067``); before, the key was left out and the file
+    failed only when too few approvals were left, saying its key was not trusted."""
+    submit_job(services, team.developer, "daily")
+    package = make_package(services, team)
+    pair = register_key(services, team.deployer)
+    approve_package(services, team.deployer, package, pair)
+    document = services.release_approvals.approvals(team.admin, package).document()
+    kept = tmp_path / "approvals.json"
+    kept.write_text(json.dumps(document), encoding="utf-8")
+    listing = tmp_path / "keys.json"
+    listing.write_text(
+        json.dumps({"keys": [{"publicKey": pair.public_key, "distrusted": True}]}),
+        encoding="utf-8",
+    )
+
+    result = CliRunner().invoke(app, ["releases", "verify", str(kept), "--key", str(listing)])
+
+    assert result.exit_code == 3, result.output
+    said = " ".join(result.output.split())
+    assert f"{team.deployer.actor.name}'s approval is signed by a distrusted key" in said
+    assert "its key is distrusted" in said
