@@ -17,7 +17,14 @@ import orjson
 from sqlalchemy import Table, bindparam, insert, select, update
 
 from jobferry.domain.enums import ObjectKind
-from jobferry.storage.rows import JobRow, ResourceRow, ScriptRow, Stamp, written
+from jobferry.storage.rows import (
+    JobRow,
+    ResourceRow,
+    ScriptRow,
+    Stamp,
+    document_sha256,
+    written,
+)
 from jobferry.storage.tables import job_versions, jobs, resources, script_versions, scripts
 from jobferry.storage.tx import Tx
 
@@ -73,8 +80,11 @@ def _restored(kind: str, table: Table, taken: dict[str, Any]) -> dict[str, Any]:
     at: the columns it lacks (taken before they were: 0041's ``summary``, 0042's
     ``document_sha256``) made by the row builder every write uses, from its definition; those
     the table lacks (taken by a newer jobferry, the database downgraded since) left out. The
-    hash is always the text's."""
+    hash is always the text's. A row taken at this schema (the common case) is put back as it
+    was, its definition not parsed again."""
     text = str(taken["document"])
+    if taken.keys() >= set(table.c.keys()):
+        return _known(table, {**taken, "document_sha256": document_sha256(text)})
     try:
         doc = orjson.loads(text)
     except orjson.JSONDecodeError:
