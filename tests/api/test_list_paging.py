@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Hashable
 
 import pytest
 
@@ -21,13 +20,12 @@ from jobferry.services.definitions.records import JobSummary
 from jobferry.settings import OffsetMode
 from jobferry.storage import jobs as job_repo
 from jobferry.storage import tasks as task_repo
-from jobferry.storage.pagehints import Resume
 from jobferry.storage.tasks import TaskRecord
 from jobferry.storage.tx import Tx
 from support.builders import make_job
 from support.clients import SignedClient
 from support.console import admin_scope
-from unit.storage.test_changes import PAUSE, TRIES
+from unit.storage.test_page_hints import Resumes, until_resumed
 
 LIMIT = 6
 WRITES = itertools.count(10_000)
@@ -83,22 +81,12 @@ def test_a_whole_list_paged_while_another_client_writes_is_what_the_plain_query_
 ) -> None:
     for i in range(40):
         assert api.call("POST", "/jobs", make_job(f"job_{i:02}")).status_code == 204
-    resumed = []
-    hints = services.db.page_hints
-    resume = hints.resume
+    rounds = itertools.count()
 
-    def counted(key: Hashable, token: Hashable, offset: int) -> Resume | None:
-        found = resume(key, token, offset)
-        resumed.append(found is not None and found.last is not None)
-        return found
+    def walked() -> None:
+        assert walk_while_writing(api, services, next(rounds)) >= 40 - LIMIT
 
-    monkeypatch.setattr(hints, "resume", counted)
-    for round_ in range(TRIES):  # until a quiet moment on PostgreSQL (test_changes)
-        assert walk_while_writing(api, services, round_) >= 40 - LIMIT
-        if any(resumed):
-            return
-        time.sleep(PAUSE)
-    raise AssertionError("no page continued from where the one before it ended")
+    until_resumed(Resumes(services, monkeypatch), walked)
 
 
 def plain_call(api: SignedClient, services: Services, path: str, offset: int) -> bytes:
@@ -176,19 +164,8 @@ def test_the_audit_log_and_task_list_paged_while_written_are_what_the_plain_quer
             task_repo.insert_task(
                 tx, task_at(services, (i * 7919) % 30, 1_764_000_000_000 + i // 3)
             )
-    resumed = []
-    hints = services.db.page_hints
-    resume = hints.resume
 
-    def counted(key: Hashable, token: Hashable, offset: int) -> Resume | None:
-        found = resume(key, token, offset)
-        resumed.append(found is not None and found.last is not None)
-        return found
-
-    monkeypatch.setattr(hints, "resume", counted)
-    for _ in range(TRIES):  # until a quiet moment on PostgreSQL (test_changes)
+    def walked() -> None:
         assert newest_first_walk(api, services, path, items) >= 30 - LIMIT
-        if any(resumed):
-            return
-        time.sleep(PAUSE)
-    raise AssertionError("no page continued from where the one before it ended")
+
+    until_resumed(Resumes(services, monkeypatch), walked)
