@@ -67,10 +67,13 @@ class SqliteDataVersion:
         if url.query.get("uri"):
             self._path = None  # a shared in-memory or otherwise special database: no check
         self._conn: sqlite3.Connection | None = None
+        self._opened = 0
+        """How many times the connection was opened: a new one counts ``data_version`` from
+        its own start, so a token is the pair, never one an earlier connection gave."""
         self._lock = threading.Lock()
 
-    def token(self) -> int | None:
-        """The file's data version now (``None``: cannot tell)."""
+    def token(self) -> tuple[int, int] | None:
+        """The file's data version now, on this connection (``None``: cannot tell)."""
         if self._path is None:
             return None
         with self._lock:
@@ -81,10 +84,11 @@ class SqliteDataVersion:
                     self._conn = sqlite3.connect(
                         self._path, check_same_thread=False, isolation_level=None, timeout=0
                     )
+                    self._opened += 1
                 row = self._conn.execute("PRAGMA data_version").fetchone()
             except sqlite3.Error:
                 return None
-        return int(row[0])
+            return self._opened, int(row[0])
 
     def close(self) -> None:
         """Close the connection (the next token opens another)."""

@@ -11,10 +11,15 @@ asserted at once."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Hashable
+from contextlib import closing
+from pathlib import Path
+
+import sqlalchemy as sa
 
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
@@ -22,6 +27,7 @@ from jobferry.services.definitions.jobs import JobService
 from jobferry.services.support.answers import Answer, ReadAnswers
 from jobferry.settings import OffsetMode
 from jobferry.storage import Database
+from jobferry.storage.changes import SqliteDataVersion
 from support.builders import make_job
 from support.clients import ADMIN_AK, PROJECT_ID
 
@@ -167,3 +173,28 @@ def test_the_cache_drops_its_oldest_entries_to_stay_within_its_bytes(services: S
     for i in range(5):
         answers.keep(i, Answer(token, 200, (), b"x" * 1000))
     assert [answers.cache.get(i) is not None for i in range(5)] == [False] * 3 + [True] * 2
+
+
+def test_a_sqlite_token_after_its_connection_was_opened_again_is_never_an_earlier_one(
+    tmp_path: Path,
+) -> None:
+    """A new connection counts ``data_version`` from its own start: the token after the check's
+    connection was closed and opened again (a kept test database, a database disposed and used
+    again) must not equal one noted before, or a page hint or kept answer of another state
+    would be taken for this one's (a list's total came back from a test before)."""
+    path = tmp_path / "v.db"
+    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
+        conn.execute("CREATE TABLE t (x INTEGER)")
+    check = SqliteDataVersion(sa.make_url(f"sqlite:///{path}"))
+    before = check.token()
+    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
+        conn.execute("INSERT INTO t VALUES (1)")
+    assert check.token() != before  # a commit elsewhere moves it
+    seen = {before, check.token()}
+    check.close()
+    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
+        conn.execute("INSERT INTO t VALUES (2)")
+    again = check.token()
+    check.close()
+    assert again is not None
+    assert again not in seen
