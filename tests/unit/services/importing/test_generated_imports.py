@@ -1,0 +1,166 @@
+"""Generated imports (``support/import_stories.py``): a source's first package imported, the
+target changed by hand, then the source's second package planned, kept and applied with
+generated options. Whatever the story, the engine keeps its promises:
+
+- the import does what its kept plan says, line by line, and nothing else;
+- planning the same package again right after it finds nothing left to write;
+- its rollback gives back the workspace exactly as it was (rows, versions, scheduling, the
+  ledger and the tombstones);
+- an import its plan finds problems in changes nothing;
+- a plan's fingerprint is the same for the same package and target, and a plan made before
+  the target changed what the package concerns is refused, changing nothing.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, assume, given, note, settings
+from hypothesis import strategies as st
+
+from jobferry.domain.enums import PlanAction, TaskStatus
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from jobferry.services.importing.plan import Plan, PlanLine
+from jobferry.services.importing.request import parse_import_request
+from support.import_stories import Story, act_in_target, stories
+from support.planning import import_package, run_import, upload, workspace
+from support.workspace_state import State, definitions, workspace_state
+
+pytestmark = pytest.mark.fuzz
+EXAMPLES = int(os.environ.get("JOBFERRY_FUZZ_EXAMPLES", "25"))
+"""Stories a test tells on each database; JOBFERRY_FUZZ_EXAMPLES=500 for a longer run."""
+GENERATED = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,
+    derandomize=EXAMPLES <= 25,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+WRITING = {PlanAction.CREATE, PlanAction.OVERWRITE, PlanAction.RENAME, PlanAction.DELETE}
+_SERIAL = itertools.count()
+
+
+def told(services: Services, tmp_path: Path, story: Story) -> tuple[Scope, str]:
+    """A new workspace where the story's first package was imported and the target acted;
+    the second package's upload path."""
+    n = next(_SERIAL)
+    scope = workspace(services, f"story{n}")
+    import_package(
+        services, scope, story.package(tmp_path / f"first{n}.zip", story.first, second=False)
+    )
+    act_in_target(services, scope, story)
+    second = story.package(tmp_path / f"second{n}.zip", story.second, second=True)
+    return scope, upload(services, scope, second)
+
+
+def plan_of(services: Services, scope: Scope, path: str, options: dict[str, Any]) -> Plan:
+    plan = services.imports.plan(scope, parse_import_request({"path": path, **options}))
+    assert isinstance(plan, Plan)
+    return plan
+
+
+def package_document(story: Story, kind: str, name: str) -> dict[str, Any]:
+    return next(o.document for o in story.second if (o.kind, o.name) == (kind, name))
+
+
+def assert_line_happened(line: PlanLine, story: Story, before: State, after: State) -> None:
+    """One line of the plan, done: the package's definition written under its name, in the
+    object it matched (an OVERWRITE's, a RENAME's old name's), a DELETE's object gone, a paused
+    job scheduled again as it was."""
+    key, was = (str(line.kind), line.name), (str(line.kind), line.target_name)
+    if line.action in (PlanAction.CREATE, PlanAction.OVERWRITE, PlanAction.RENAME):
+        assert after[key]["document"] == package_document(story, *key), line
+    if line.action in (PlanAction.OVERWRITE, PlanAction.RENAME):
+        assert after[key]["id"] == before[was]["id"], line
+    if line.action is PlanAction.DELETE:
+        assert key in before, line
+        assert after.get(key, {}).get("id") != before[key]["id"], line
+    elif line.pause:
+        assert after[key]["status"] == before[was]["status"], line
+
+
+def assert_as_planned(plan: Plan, story: Story, before: State, after: State) -> None:
+    """Every line of the plan happened, and nothing the plan does not name changed (the jobs
+    it rewrites for its renames use the new names)."""
+    assert plan.lines_total == len(plan.lines)
+    rewritten = {("job", name) for name in plan.rewrites}
+    moved = {(str(ln.kind), ln.target_name) for ln in plan.lines if ln.action is PlanAction.RENAME}
+    for key in rewritten:
+        assert after[key]["id"] == before[key]["id"]
+        assert not moved & {(kind, name) for kind, name, _ in after[key]["refs"]}, key
+    for line in plan.lines:
+        assert_line_happened(line, story, before, after)
+    named = rewritten | moved
+    named |= {(str(ln.kind), ln.name) for ln in plan.lines if ln.action in WRITING}
+    rest = (set(definitions(before)) | set(definitions(after))) - named
+    assert {k: before.get(k) for k in rest} == {k: after.get(k) for k in rest}
+
+
+def left_by(plan: Plan, after: State) -> State:
+    """The tombstones a rollback leaves of the objects the import created: it deletes them,
+    and a deletion leaves one (``undoing.py``; a workspace promoting further tells its own
+    targets they are gone)."""
+    left: State = {}
+    for line in plan.lines:
+        if line.action is PlanAction.CREATE:
+            held = after[(str(line.kind), line.name)]
+            left[("tombstone", f"{line.kind}:{held.get('uid', held['id'])}")] = {"name": line.name}
+    return left
+
+
+@GENERATED
+@given(story=stories())
+def test_an_import_does_what_its_plan_says_and_its_rollback_gives_back_the_prior_state(
+    services: Services, tmp_path: Path, story: Story
+) -> None:
+    note(repr(story))
+    scope, path = told(services, tmp_path, story)
+    before = workspace_state(services, scope.workspace.id)
+    plan = plan_of(services, scope, path, story.options)
+
+    task = run_import(services, scope, path, planId=plan.plan_id, **story.options)
+
+    after = workspace_state(services, scope.workspace.id)
+    if plan.summary.problems:
+        assert task.status == TaskStatus.FAILED, task.message
+        assert after == before
+        return
+    assert task.status == TaskStatus.SUCCESSFUL, task.message
+    assert_as_planned(plan, story, before, after)
+    again = plan_of(services, scope, path, story.options)
+    assert [(line.name, line.action) for line in again.lines if line.action in WRITING] == []
+    assert again.rewrites == ()
+    if not any(line.action in WRITING for line in plan.lines):
+        return  # nothing to roll back (refused as such: docs/design.md, rollback)
+    services.rollback.rollback(scope, task.id)
+    assert workspace_state(services, scope.workspace.id) == {**before, **left_by(plan, after)}
+
+
+@GENERATED
+@given(story=stories(), edit=st.data())
+def test_a_plan_s_fingerprint_follows_the_target_and_a_stale_plan_changes_nothing(
+    services: Services, tmp_path: Path, story: Story, edit: st.DataObject
+) -> None:
+    note(repr(story))
+    scope, path = told(services, tmp_path, story)
+    plan = plan_of(services, scope, path, story.options)
+    assert plan_of(services, scope, path, story.options).fingerprint == plan.fingerprint
+    kept = {o.uid for o in story.second}
+    concerned = [o for o in story.first if o.kind == "job" and o.uid in kept]
+    assume(concerned)
+    job = edit.draw(st.sampled_from(concerned))
+    changed = {**job.document, "description": "changed after the plan"}
+    services.jobs.update(scope, job.name, changed)
+    before = workspace_state(services, scope.workspace.id)
+
+    fresh = plan_of(services, scope, path, story.options)
+    task = run_import(services, scope, path, planId=plan.plan_id, **story.options)
+
+    assert fresh.fingerprint != plan.fingerprint
+    assert task.status == TaskStatus.FAILED
+    assert workspace_state(services, scope.workspace.id) == before
