@@ -64,6 +64,8 @@ class Story:
     """Jobs of the first package the target edits after importing them (drift)."""
     started: tuple[str, ...]
     """Jobs of the first package the target starts scheduling."""
+    touched: tuple[str, ...]
+    """Scripts of the first package the target edits."""
     options: dict[str, Any]
     """The second import's options, as the wire names them."""
 
@@ -74,7 +76,8 @@ class Story:
         return (
             f"Story(first=[{names(self.first)}], second=[{names(self.second)}], "
             f"dropped=[{names(self.dropped)}], whole={self.whole}, own=[{names(self.own)}], "
-            f"edited={self.edited}, started={self.started}, options={self.options})"
+            f"edited={self.edited}, started={self.started}, touched={self.touched}, "
+            f"options={self.options})"
         )
 
     def package(self, path: Path, objects: tuple[Obj, ...], *, second: bool) -> Path:
@@ -268,15 +271,19 @@ def stories(draw: st.DrawFn) -> Story:
         "onDrift": draw(st.sampled_from(["FAIL", "KEEP_TARGET", "TAKE_PACKAGE"])),
         "scheduling": draw(st.sampled_from(["REFUSE", "PAUSE_AND_RESTORE"])),
         "propagateDeletes": draw(st.booleans()),
+        "targetStatus": draw(st.sampled_from(["SUBMITTED", "SAVED"])),
     }
+    own = draw(own_objects(first, second))
+    scripts = sorted(o.name for o in first if o.kind == "script")
     return Story(
         first=tuple(first),
         second=tuple(second),
         dropped=tuple(dropped),
         whole=draw(st.booleans()),
-        own=tuple(draw(own_objects(first, second))),
+        own=tuple(own),
         edited=tuple(sorted(draw(st.sets(st.sampled_from(jobs), max_size=2)))),
         started=tuple(sorted(draw(st.sets(st.sampled_from(jobs), max_size=2)))),
+        touched=tuple(sorted(draw(st.sets(st.sampled_from(scripts), max_size=1)))),
         options=options,
     )
 
@@ -294,3 +301,6 @@ def act_in_target(services: Services, scope: Scope, story: Story) -> None:
         services.jobs.update(scope, name, edit)
     for name in story.started:
         services.jobs.start(scope, name)
+    scripts = {o.name: o for o in story.first if o.kind == "script"}
+    for name in story.touched:
+        services.scripts.update(scope, name, {**scripts[name].document, "content": "select 0;"})

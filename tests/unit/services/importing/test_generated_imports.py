@@ -90,13 +90,14 @@ def assert_as_planned(plan: Plan, story: Story, before: State, after: State) -> 
     assert plan.lines_total == len(plan.lines)
     rewritten = {("job", name) for name in plan.rewrites}
     moved = {(str(ln.kind), ln.target_name) for ln in plan.lines if ln.action is PlanAction.RENAME}
-    for key in rewritten:
-        assert after[key]["id"] == before[key]["id"]
-        assert not moved & {(kind, name) for kind, name, _ in after[key]["refs"]}, key
-    for line in plan.lines:
-        assert_line_happened(line, story, before, after)
     named = rewritten | moved
     named |= {(str(ln.kind), ln.name) for ln in plan.lines if ln.action in WRITING}
+    freed = moved - {(str(ln.kind), ln.name) for ln in plan.lines if ln.action in WRITING}
+    for key in rewritten:
+        assert after[key]["id"] == before[key]["id"]
+        assert not freed & {(kind, name) for kind, name, _ in after[key]["refs"]}, key
+    for line in plan.lines:
+        assert_line_happened(line, story, before, after)
     rest = (set(definitions(before)) | set(definitions(after))) - named
     assert {k: before.get(k) for k in rest} == {k: after.get(k) for k in rest}
 
