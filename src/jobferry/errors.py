@@ -41,6 +41,7 @@ Messages name the object, the rule and the fix.
     │   ├── ResourceDescriptionError  400 DLF.6265  resource description too long
     │   ├── StudioLookupError         400 DAYU.4402 a Studio instance/workspace look-up is wrong
     │   ├── PayloadTooLargeError      413 DLF.9413  a body (a package, a JSON body) over its cap
+    │   ├── SameDatabaseError         400 DLF.9069  a database copy's source and target are one
     │   ├── PackageError              400 DLF.9020  a package cannot be read safely
     │   └── CarriedPackageError       400 DLF.9041  a carried package does not continue its route
     ├── NotFoundError                 400 (code per kind) an object does not exist
@@ -72,6 +73,7 @@ Messages name the object, the rule and the fix.
         ├── KeyDistrustedError        400 DLF.9065  a package signed by a key distrusted here
         ├── AlreadyDistrustedError    400 DLF.9066  the key is distrusted already: nothing changed
         ├── ApprovalKeyDistrustedError 400 DLF.9067 a carried release approved with a distrusted key
+        ├── DatabaseNotEmptyError     400 DLF.9068  a database copy's target holds jobferry rows
         ├── ConnectionExistsError     400 DLF.6309  a connection of that name already exists
         ├── ConnectionTypeError       400 DLF.6323  a connection's type cannot be changed
         ├── JobScheduledError         400 DLF.9011  the job must be stopped first
@@ -335,6 +337,12 @@ class PayloadTooLargeError(InvalidRequestError):
     code = "DLF.9413"
 
 
+class SameDatabaseError(InvalidRequestError):
+    """``jobferry db copy`` refused: its source and target are one database; nothing written."""
+
+    code = "DLF.9069"
+
+
 class StudioLookupError(InvalidRequestError):
     """A DataArts Studio management-centre call with a wrong parameter (its DAYU codes)."""
 
@@ -583,6 +591,13 @@ class ApprovalKeyDistrustedError(ConflictError):
     workspace distrusts: refused as a whole, however many other approvals count."""
 
     code = "DLF.9067"
+
+
+class DatabaseNotEmptyError(ConflictError):
+    """``jobferry db copy`` refused: the target already holds jobferry rows (``table`` names a
+    table with rows); nothing was written to it."""
+
+    code = "DLF.9068"
 
 
 class ConnectionExistsError(ConflictError):

@@ -25,6 +25,9 @@ from jobferry.services.support.keyrotation import Resealed, rotate_secrets
 from jobferry.services.support.secretbox import SecretBox
 from jobferry.settings import Settings, load_settings
 from jobferry.storage import Database
+from jobferry.storage.copying import Copied, Progress
+from jobferry.storage.copying import copy_database as copy_rows
+from jobferry.storage.database import normalise_url
 from jobferry.storage.refusals import Pool
 from jobferry.storage.schema import Upgraded, require_current, upgrade
 from jobferry.tasks.runner import TaskRunner
@@ -71,6 +74,21 @@ def migrate(settings: Settings) -> Upgraded:
         return upgrade(db)
     finally:
         db.dispose()
+
+
+def copy_database(settings: Settings, to: str, progress: Progress | None = None) -> Copied:
+    """Copy every row of the configured database into the empty database at ``to`` (given with
+    ``--to``), which gets this version's schema first."""
+    normalise_url(to, setting="--to")  # refused naming the option, not the setting
+    source = open_database(settings)
+    try:
+        target = Database(to, Pool(1, 1))
+        try:
+            return copy_rows(source, target, progress)
+        finally:
+            target.dispose()
+    finally:
+        source.dispose()
 
 
 def rotate_secret_key(settings: Settings) -> Resealed:

@@ -1,4 +1,5 @@
-"""``jobferry serve`` and ``jobferry db upgrade``: run the server, migrate its database."""
+"""``jobferry serve`` and the ``jobferry db`` commands: run the server, migrate its database,
+copy it into another one, encrypt its secrets again."""
 
 from __future__ import annotations
 
@@ -239,6 +240,46 @@ def db_upgrade(
     else:
         said = f"database is at revision {done.after} already; nothing to do"
     out.line(f"{said} (jobferry {__version__})")
+
+
+NOT_COPIED = (
+    "Not copied: the package store (the data folder's packages, or the object storage "
+    "bucket) and the secret key. Start the server on the new database with the same "
+    "JOBFERRY_SECRET_KEY (or the data folder's secret.key: the stored secrets are encrypted "
+    "with it) and the same package store settings (JOBFERRY_DATA_DIR, JOBFERRY_PACKAGE_STORE "
+    "and its JOBFERRY_S3_* settings)."
+)
+
+
+@db_app.command("copy")
+def db_copy(
+    ctx: typer.Context,
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to",
+            metavar="URL",
+            help="The empty database to copy into: postgresql://user@host:5432/db or "
+            "sqlite:///FILE (it gets this version's schema first).",
+        ),
+    ],
+    json_mode: JsonOption = False,
+) -> None:
+    """Copy every row of this server's database (JOBFERRY_DATABASE_URL, or the SQLite file of
+    the data folder) into another, empty database, SQLite or PostgreSQL, in one transaction.
+    Stop the server first."""
+    from jobferry.server import copy_database
+    from jobferry.storage.copying import shown_url
+
+    out = session(ctx, json_mode).output
+    settings = _settings()
+    done = copy_database(settings, to, lambda table, rows: out.line(f"{table}: {rows} rows"))
+    source, target = shown_url(settings.resolved_database_url()), shown_url(to)
+    if out.json_mode:
+        out.emit({"tables": done.tables, "rows": done.rows, "source": source, "target": target})
+    else:
+        out.line(f"copied {done.rows} rows of {len(done.tables)} tables from {source} to {target}")
+    out.note(NOT_COPIED, style=None)
 
 
 @db_app.command("rotate-secret-key")

@@ -68,17 +68,21 @@ POSTGRES_SCHEMES = ("postgresql", "postgres")
 a ``+`` is replaced by psycopg 3, the one jobferry ships."""
 
 
-def normalise_url(url: str) -> str:
+SETTING = "JOBFERRY_DATABASE_URL"
+
+
+def normalise_url(url: str, setting: str = SETTING) -> str:
     """Pick our drivers: psycopg 3 for PostgreSQL (``postgres://`` and ``postgresql://``, with
-    or without a driver); refuse what we do not support, clearly."""
+    or without a driver); refuse what we do not support, clearly, naming the ``setting`` (or
+    option) that gave the URL."""
+    unset = ", or unset it for the SQLite file in JOBFERRY_DATA_DIR" if setting == SETTING else ""
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError):
         raise InvalidRequestError(
-            "JOBFERRY_DATABASE_URL is not a database URL that can be read (the URL is not "
+            f"{setting} is not a database URL that can be read (the URL is not "
             "repeated here: it may hold a password).",
-            fix="Give sqlite:///FILE or postgresql://user@host:5432/db, or unset it for the "
-            "SQLite file in JOBFERRY_DATA_DIR.",
+            fix=f"Give sqlite:///FILE or postgresql://user@host:5432/db{unset}.",
         ) from None
     backend = parsed.get_backend_name()
     if backend in POSTGRES_SCHEMES:
@@ -86,17 +90,16 @@ def normalise_url(url: str) -> str:
             import psycopg  # noqa: F401
         except ImportError as exc:
             raise InvalidRequestError(
-                needs_extra("A PostgreSQL database (JOBFERRY_DATABASE_URL)", POSTGRES)
+                needs_extra(f"A PostgreSQL database ({setting})", POSTGRES)
             ) from exc
         return str(parsed.set(drivername="postgresql+psycopg").render_as_string(False))
     if backend == "sqlite":
         return url
     raise InvalidRequestError(
-        f"JOBFERRY_DATABASE_URL names a '{parsed.drivername}' database, which jobferry does not "
+        f"{setting} names a '{parsed.drivername}' database, which jobferry does not "
         "support (the rest of the URL is not repeated here: it may hold a password).",
         fix="Use PostgreSQL (postgresql://user@host:5432/db; postgres:// and "
-        "postgresql+psycopg:// are read alike) or SQLite (sqlite:///FILE), or unset it for "
-        "the SQLite file in JOBFERRY_DATA_DIR.",
+        f"postgresql+psycopg:// are read alike) or SQLite (sqlite:///FILE){unset}.",
     )
 
 
