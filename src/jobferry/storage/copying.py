@@ -41,7 +41,13 @@ import jobferry.storage.remotes_journal
 import jobferry.storage.routes
 from jobferry.errors import DatabaseNotEmptyError, SameDatabaseError, StorageError
 from jobferry.storage.database import Database
-from jobferry.storage.schema import current_revision, head_revision, require_current, upgrade
+from jobferry.storage.schema import (
+    current_revision,
+    head_revision,
+    require_current,
+    revisions,
+    upgrade,
+)
 from jobferry.storage.tables import metadata
 
 BATCH_ROWS = 1000
@@ -71,11 +77,10 @@ def shown_url(url: str) -> str:
     parameter) replaced by ``***``, and without the driver jobferry picked (``+psycopg``)."""
     parsed = make_url(url)
     parsed = parsed.set(drivername=parsed.get_backend_name())
-    query = {
-        key: HIDDEN if key.lower() in ("password", "sslpassword") else value
-        for key, value in parsed.query.items()
-    }
-    return parsed.set(query=query).render_as_string(hide_password=True)
+    secret = [key for key in parsed.query if key.lower() in ("password", "sslpassword")]
+    shown = parsed.difference_update_query(secret).render_as_string(hide_password=True)
+    hidden = "&".join(f"{key}={HIDDEN}" for key in secret)
+    return f"{shown}{'&' if '?' in shown else '?'}{hidden}" if hidden else shown
 
 
 def copied_tables() -> list[sa.Table]:
@@ -137,10 +142,10 @@ def _require_current(source: Database) -> None:
     """Refuse a source that is not at this version's schema (a newer one as ``require_current``
     refuses it, naming the version to use)."""
     current = current_revision(source)
-    if current is not None and current != head_revision():
-        require_current(source)  # refuses a revision this jobferry does not know
     if current == head_revision():
         return
+    if current is not None and current not in revisions():
+        require_current(source)  # refuses a newer jobferry's revision, naming the version
     raise StorageError(
         f"The database to copy from ({shown_url(source.url)}) is at schema revision "
         f"{current or 'none (empty database)'} but this jobferry ({jobferry.__version__}) "
@@ -203,7 +208,7 @@ def _copy_table(read: sa.Connection, write: sa.Connection, table: sa.Table) -> i
     query = sa.select(table).order_by(*table.primary_key.columns)
     written = 0
     result = read.execution_options(yield_per=BATCH_ROWS).execute(query)
-    for batch in result.partitions():
+    for batch in result.partitions():  # yield_per's batches
         try:
             write.execute(table.insert(), [dict(row._mapping) for row in batch])
         except (sa.exc.IntegrityError, sa.exc.DataError, sa.exc.ProgrammingError) as exc:
