@@ -101,8 +101,9 @@ def copy_database(source: Database, target: Database, progress: Progress | None 
         _refuse_rows_in(write, target)  # written meanwhile, between the check and now
         tables: dict[str, int] = {}
         for table in copied_tables():
-            tables[table.name] = _copy_table(read, write, table)
-            told(table.name, tables[table.name])
+            name = str(table.name)  # a plain str: SQLAlchemy's quoted_name is not JSON's
+            tables[name] = _copy_table(read, write, table)
+            told(name, tables[name])
         _continue_sequences(write)
         _check_counts(read, write, tables)
     return Copied(tables)
