@@ -4,7 +4,9 @@ prints a password of a URL, and refuses in one line, naming the option, what it 
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from jobferry.services.container import Services
 from jobferry.settings import Settings
 from jobferry.storage import Database
 from jobferry.storage.copying import copied_tables
+from jobferry.storage.presence import SUFFIX
 from support.cli import invoke
 from support.clients import ADMIN_AK, ADMIN_SK, PROJECT_ID
 
@@ -117,3 +120,20 @@ def test_db_copy_refuses_a_url_it_cannot_use_naming_the_option(tmp_path: Path) -
     assert "--to names a 'mysql' database" in said(result.stderr)
     assert "JOBFERRY_DATABASE_URL" not in result.stderr
     assert PASSWORD not in result.output
+
+
+def test_db_copy_of_a_database_a_server_serves_warns_that_later_writes_stay_behind(
+    tmp_path: Path,
+) -> None:
+    env = a_server(tmp_path)
+    mark = os.open(tmp_path / f"jobferry.db{SUFFIX}", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(mark, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a serving process holds it
+    try:
+        result = invoke(["db", "copy", "--to", f"sqlite:///{tmp_path / 'copy.db'}"], env=env)
+    finally:
+        os.close(mark)
+
+    assert result.exit_code == 0, result.output
+    warning = said(result.stderr)
+    assert warning.startswith("warning a jobferry server serves this database now")
+    assert "Stop the server before you start one on the copy" in warning

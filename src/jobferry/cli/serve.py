@@ -270,9 +270,17 @@ def db_copy(
     Stop the server first."""
     from jobferry.server import copy_database
     from jobferry.storage.copying import shown_url
+    from jobferry.storage.presence import sqlite_served
 
     out = session(ctx, json_mode).output
     settings = _settings()
+    if sqlite_served(settings.resolved_database_url()):
+        out.warn(
+            "a jobferry server serves this database now: the copy takes the database as it is "
+            "when the copy begins, and what the server writes after that is not in it. Stop "
+            "the server before you start one on the copy; if it wrote meanwhile, copy again "
+            "into an empty database."
+        )
     done = copy_database(settings, to, lambda table, rows: out.line(f"{table}: {rows} rows"))
     source, target = shown_url(settings.resolved_database_url()), shown_url(to)
     if out.json_mode:

@@ -334,3 +334,22 @@ def test_a_shown_url_hides_its_password_and_the_driver_jobferry_picked() -> None
     assert "k3y" not in shown
     assert shown == ("postgresql://jf:***@db.example:5432/jobferry?sslmode=require&sslpassword=***")
     assert shown_url("sqlite:////srv/jobferry/jobferry.db") == "sqlite:////srv/jobferry/jobferry.db"
+
+
+def test_the_copy_reads_the_source_at_one_moment_while_it_is_written(
+    api: SignedClient, services: Services, opened: Database
+) -> None:
+    seed(api, ("daily_sales",))
+    held = every_row(services.db)
+    written: list[str] = []
+
+    def meanwhile(table: str, _rows: int) -> None:
+        if not written:  # after the first table: a new job and its rows in later tables
+            assert api.call("POST", "/jobs", make_job("late_sales")).status_code == 204
+            written.append(table)
+
+    copy_database(services.db, opened, meanwhile)
+
+    assert written == [copied_tables()[0].name]
+    assert every_row(opened) == held
+    assert every_row(services.db) != held
