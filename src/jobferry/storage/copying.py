@@ -147,9 +147,16 @@ def _require_current(source: Database) -> None:
         return
     if current is not None and current not in revisions():
         require_current(source)  # refuses a newer jobferry's revision, naming the version
+    if current is None:
+        raise StorageError(
+            f"The database to copy from ({shown_url(source.url)}) holds no jobferry schema: "
+            "it is empty, so it is not the database a server used; nothing was written.",
+            fix="Run jobferry db copy with the server's own settings: its JOBFERRY_DATABASE_URL, "
+            "or its JOBFERRY_DATA_DIR for the SQLite file there.",
+        )
     raise StorageError(
         f"The database to copy from ({shown_url(source.url)}) is at schema revision "
-        f"{current or 'none (empty database)'} but this jobferry ({jobferry.__version__}) "
+        f"{current} but this jobferry ({jobferry.__version__}) "
         f"copies a database at {head_revision()}; nothing was written.",
         fix="Run jobferry db upgrade on it first (with the same settings), then copy again.",
         revision=current,

@@ -353,3 +353,33 @@ def test_the_copy_reads_the_source_at_one_moment_while_it_is_written(
     assert written == [copied_tables()[0].name]
     assert every_row(opened) == held
     assert every_row(services.db) != held
+
+
+def test_an_empty_source_is_refused_naming_the_servers_settings(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    source, target = Database(empty_database_url), Database(f"sqlite:///{tmp_path / 'to.db'}")
+    try:
+        with pytest.raises(StorageError, match="holds no jobferry schema") as refused:
+            copy_database(source, target)
+        assert "with the server's own settings" in refused.value.message
+        assert counts(target) == {}
+        assert current_revision(source) is None
+    finally:
+        source.dispose()
+        target.dispose()
+
+
+def test_a_source_newer_than_this_jobferry_is_refused_naming_that(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'newer.db'}"
+    source, target = Database(url), Database(f"sqlite:///{tmp_path / 'to.db'}")
+    upgrade(source)
+    with source.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
+    try:
+        with pytest.raises(StorageError, match="this jobferry is older than the database"):
+            copy_database(source, target)
+        assert counts(target) == {}
+    finally:
+        source.dispose()
+        target.dispose()
