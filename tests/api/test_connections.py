@@ -133,7 +133,10 @@ def test_delete_refuses_a_connection_a_job_uses(api: SignedClient) -> None:
     assert api.call("POST", "/connections", dws("ssh_conn")).status_code == 204
     assert api.call("POST", "/jobs", make_job("daily_sales")).status_code == 204
 
-    assert_error(api.call("DELETE", "/connections/dws_conn"), "DLF.9013", "daily_sales")
+    refused = api.call("DELETE", "/connections/dws_conn")
+    assert_error(refused, "DLF.9013", "connection 'dws_conn'", "daily_sales")
+    assert refused.json()["jobs"] == ["daily_sales"]
+    assert api.call("GET", "/connections/dws_conn").status_code == 200
     assert api.call("DELETE", "/jobs/daily_sales").status_code == 204
     assert api.call("DELETE", "/connections/dws_conn").status_code == 204
     assert_error(api.call("GET", "/connections/dws_conn"), "DLF.6322")

@@ -18,17 +18,16 @@ from jobferry.domain.remedies import Remedy
 from jobferry.errors import (
     ConnectionNotFoundError,
     ConnectionTypeError,
-    InUseError,
     InvalidRequestError,
 )
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.definitions.documents import dump, load
+from jobferry.services.environment.objects import require_unreferenced
 from jobferry.services.support.secretbox import SecretBox
 from jobferry.settings import OffsetMode
 from jobferry.storage import Database, Tx
 from jobferry.storage import environment as repo
-from jobferry.storage import jobs as job_repo
 from jobferry.storage.records import EnvironmentObjectRecord
 
 KIND = str(EnvironmentKind.CONNECTION)
@@ -134,15 +133,7 @@ class ConnectionStore:
         """Remove one side of a connection; the development side only when no job uses it."""
         ws = scope.workspace.id
         if env is EnvType.DEVELOPMENT:
-            users = job_repo.jobs_referencing(tx, ws, KIND, name)
-            if users:
-                raise InUseError(
-                    f"The connection '{name}' is referenced by job(s) {', '.join(users)}; change "
-                    "those jobs (or map the name on import) before removing it.",
-                    kind=KIND,
-                    name=name,
-                    jobs=users,
-                )
+            require_unreferenced(tx, ws, KIND, name)
         if not repo.delete_object(tx, ws, KIND, name, env.value):
             raise missing(scope, name, env)
         audit_in_scope(tx, scope, "environment.delete", KIND, name, {"env": env.value})

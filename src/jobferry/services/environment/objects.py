@@ -39,6 +39,20 @@ def parse_kind(kind: str) -> EnvironmentKind:
         ) from None
 
 
+def require_unreferenced(tx: Tx, workspace_id: str, kind: str, name: str) -> None:
+    """Refuse (DLF.9013) the removal of the environment object ``kind`` ``name`` while jobs of
+    the workspace reference it, naming them."""
+    users = job_repo.jobs_referencing(tx, workspace_id, kind, name)
+    if users:
+        raise InUseError(
+            f"The {kind} '{name}' is referenced by job(s) {', '.join(users)}; change those jobs "
+            "(or map the name on import) before removing it.",
+            kind=kind,
+            name=name,
+            jobs=users,
+        )
+
+
 OBJECT = BodyShape(
     "environment object",
     (
@@ -253,15 +267,7 @@ class EnvironmentService:
         if not storable(name):
             raise self._missing(scope, env_kind, name)
         with self.db.transaction() as tx:
-            users = job_repo.jobs_referencing(tx, scope.workspace.id, env_kind.value, name)
-            if users:
-                raise InUseError(
-                    f"The {env_kind.value} '{name}' is referenced by job(s) {', '.join(users)}; "
-                    "change those jobs (or map the name on import) before removing it.",
-                    kind=env_kind.value,
-                    name=name,
-                    jobs=users,
-                )
+            require_unreferenced(tx, scope.workspace.id, env_kind.value, name)
             if not repo.delete_object(tx, scope.workspace.id, env_kind.value, name):
                 raise self._missing(scope, env_kind, name)
             audit_in_scope(tx, scope, "environment.delete", env_kind.value, name)
