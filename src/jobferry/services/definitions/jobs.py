@@ -30,7 +30,11 @@ from jobferry.services.definitions.documents import (
 )
 from jobferry.services.definitions.presence import PAGED_KINDS, absent
 from jobferry.services.definitions.provenance import provenance_of
-from jobferry.services.definitions.publishing import check_lock, resolve_target_status
+from jobferry.services.definitions.publishing import (
+    check_lock,
+    resolve_target_status,
+    submitted_version,
+)
 from jobferry.services.definitions.records import (
     Dependent,
     JobDetail,
@@ -115,7 +119,7 @@ def save_job(
     text = dump(doc)
     name = str(doc["name"])
     latest = existing.latest_version if existing else None
-    version = (latest or 0) + 1 if target is not TargetStatus.SAVED else None
+    version = submitted_version(target, latest)
     row = JobRow.of(doc, text, version or latest)
     if existing is None:
         job_id = repo.insert_job(tx, scope.workspace.id, row, stamp)

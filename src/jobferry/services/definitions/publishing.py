@@ -90,6 +90,12 @@ def resolve_target_status(scope: Scope, requested: Any, approvers: Any, what: st
     return target
 
 
+def submitted_version(target: TargetStatus, latest: int | None) -> int | None:
+    """The version a save with ``target`` submits: one past ``latest`` (the object's newest,
+    ``None`` when it has none); ``None`` when it saves the development state only."""
+    return (latest or 0) + 1 if target is not TargetStatus.SAVED else None
+
+
 def check_lock(tx: Tx, scope: Scope, kind: str, name: str) -> None:
     """Refuse a change to an object another user holds a lock on, under the hard policy."""
     lock = tag_repo.get_lock(tx, scope.workspace.id, kind, name)

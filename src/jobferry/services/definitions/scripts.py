@@ -12,7 +12,11 @@ from jobferry.errors import InUseError, InvalidRequestError, ScriptExistsError, 
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.definitions.documents import dump, raise_violations, split_body
-from jobferry.services.definitions.publishing import check_lock, resolve_target_status
+from jobferry.services.definitions.publishing import (
+    check_lock,
+    resolve_target_status,
+    submitted_version,
+)
 from jobferry.services.definitions.records import ScriptDetail, ShownScript, SubmittedVersion
 from jobferry.services.definitions.since import require_unchanged
 from jobferry.services.definitions.tombstones import after_deleting
@@ -64,7 +68,7 @@ def save_script(
     text = dump(doc)
     name = str(doc["name"])
     latest = existing.latest_version if existing else None
-    version = (latest or 0) + 1 if target is not TargetStatus.SAVED else None
+    version = submitted_version(target, latest)
     row = ScriptRow.of(doc, text, version or latest)
     if existing is None:
         script_id = new_id()
