@@ -15,6 +15,7 @@ from jobferry.errors import DownloadNotFoundError, InvalidRequestError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import WRITERS, Actor, Scope, now_ms
 from jobferry.services.definitions.documents import dump, load
+from jobferry.services.support.expiring import remove_expired
 from jobferry.space import Store, writing
 from jobferry.storage import Database
 from jobferry.storage import downloads as repo
@@ -250,10 +251,6 @@ class DownloadService:
     def sweep(self, now: int | None = None) -> int:
         """Delete every expired package; returns how many."""
         moment = now_ms() if now is None else now
-        with self.db.transaction(readonly=True) as tx:
-            gone = repo.expired(tx, moment)
-        for item in gone:
-            self.store.remove(item.location)
-            with self.db.transaction() as tx:
-                repo.delete_download(tx, item.id)
-        return len(gone)
+        return remove_expired(
+            self.db, self.store, lambda tx: repo.expired(tx, moment), repo.delete_download
+        )

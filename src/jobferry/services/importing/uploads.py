@@ -18,6 +18,7 @@ from jobferry.errors import JobferryError, ObsPathError, ObsReadError, PayloadTo
 from jobferry.package.reader import PackageReader, ReadLimits
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.downloads import DOWNLOAD_SCHEME, DownloadService
+from jobferry.services.support.expiring import remove_expired
 from jobferry.services.support.scratch import new_zip
 from jobferry.settings import Settings
 from jobferry.space import Store, writing
@@ -198,13 +199,12 @@ class PackageSource:
 
     def sweep(self, now: int) -> int:
         """Delete expired uploads; returns how many went."""
-        with self.db.transaction(readonly=True) as tx:
-            gone = plan_repo.expired_uploads(tx, now)
-        for item in gone:
-            self.uploads.remove(item.location)
-            with self.db.transaction() as tx:
-                plan_repo.delete_upload(tx, item.id)
-        return len(gone)
+        return remove_expired(
+            self.db,
+            self.uploads,
+            lambda tx: plan_repo.expired_uploads(tx, now),
+            plan_repo.delete_upload,
+        )
 
 
 def read_limits(settings: Settings) -> ReadLimits:

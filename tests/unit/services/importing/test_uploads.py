@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from dataclasses import replace
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -23,6 +24,8 @@ from jobferry.services.container import Services
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.downloads import download_path
 from jobferry.services.importing.uploads import PackageSource
+from jobferry.storage.blobs import BlobStore
+from jobferry.storage.importing import plans as plan_repo
 from support.console import PASSWORD, admin_scope, make_user
 from support.packages import write_package
 
@@ -103,6 +106,32 @@ def test_expired_uploads_are_refused_then_swept(
     assert source.sweep(now_ms() + source.ttl_seconds * 1000 + 1) == 1
     with pytest.raises(ObsReadError):
         source.check_path(scope, kept)
+
+
+class _Stuck:
+    """A blob store that cannot remove what it holds."""
+
+    def __init__(self, store: BlobStore) -> None:
+        self.store = store
+
+    def remove(self, location: str) -> None:
+        raise OSError(f"{location} is busy")
+
+
+def test_an_expired_upload_whose_file_cannot_be_removed_is_swept_by_the_next_sweep(
+    services: Services, source: PackageSource, scope: Scope, tmp_path: Path
+) -> None:
+    data = write_package(tmp_path / "p.zip").read_bytes()
+    replace(source, ttl_seconds=0).upload(scope, io.BytesIO(data), "gone.zip")
+    stuck = replace(source, uploads=cast(BlobStore, _Stuck(source.uploads)))
+
+    with pytest.raises(OSError, match="busy"):
+        stuck.sweep(now_ms())
+    with services.db.transaction(readonly=True) as tx:
+        assert [u.file_name for u in plan_repo.expired_uploads(tx, now_ms())] == ["gone.zip"]
+    assert source.sweep(now_ms()) == 1
+    with services.db.transaction(readonly=True) as tx:
+        assert plan_repo.expired_uploads(tx, now_ms()) == []
 
 
 def test_a_package_of_another_workspaces_download_center_is_read_where_it_is_kept(
