@@ -74,6 +74,20 @@ def test_a_folder_lists_its_sub_folders_with_counts_then_its_own_jobs(services: 
     )
 
 
+def test_a_job_row_names_its_owner_else_its_creator_as_the_job_itself_does(
+    services: Services,
+) -> None:
+    scope = admin_scope(services)
+    services.jobs.create(scope, make_job("owned", directory="/t", basicConfig={"owner": "o"}))
+    services.jobs.create(scope, make_job("unowned", directory="/t", basicConfig={"owner": ""}))
+
+    page = services.folders.page(scope, ObjectKind.JOB, parse_folder_query("/t"))
+
+    owners = {item.name: item.owner for item in page.items if isinstance(item, JobItem)}
+    assert owners == {"owned": "o", "unowned": scope.actor.name}
+    assert owners["unowned"] == services.jobs.detail(scope, "unowned").owner
+
+
 def test_filters_apply_to_the_counts_and_the_rows(services: Services) -> None:
     scope = admin_scope(services)
     _seed(services, scope)

@@ -26,6 +26,7 @@ from jobferry.domain.folders import SubFolder, crumbs, folder_of, open_folder, s
 from jobferry.errors import InvalidRequestError
 from jobferry.services.context import Scope
 from jobferry.services.definitions.documents import load
+from jobferry.services.definitions.records import job_owner
 from jobferry.services.support.paging import name_filter
 from jobferry.storage import Database
 from jobferry.storage import folders as repo
@@ -252,15 +253,15 @@ class JobItem:
     @classmethod
     def of(cls, job: JobRecord) -> JobItem:
         """The row of ``job``."""
-        basic = load(job.document).get("basicConfig")
-        basic = basic if isinstance(basic, dict) else {}
-        tags = basic.get("tags")
+        document = load(job.document)
+        basic = document.get("basicConfig")
+        tags = basic.get("tags") if isinstance(basic, dict) else None
         return cls(
             name=job.name,
             process_type=ProcessType(job.process_type),
             status=JobStatus(job.status),
             version=job.latest_version,
-            owner=str(basic.get("owner") or job.created_by),
+            owner=job_owner(document, job.created_by),
             tags=[str(t) for t in tags] if isinstance(tags, list) else [],
             updated_at=job.updated_at,
             updated_by=job.updated_by,
