@@ -10,12 +10,14 @@ import pytest
 
 from jobferry.console.fixes import console_fix, said, without_fix
 from jobferry.domain.enums import JobStatus
+from jobferry.domain.remedies import Remedy
 from jobferry.errors import (
     EnvironmentObjectNotFoundError,
     ImportRunningError,
     KeyNotFoundError,
     NotSupportedError,
     PlanStaleError,
+    PolicyViolationError,
     RouteNotFoundError,
     WorkspaceNotFoundError,
 )
@@ -111,6 +113,34 @@ def test_refusals_that_name_api_calls_are_said_with_console_pages() -> None:
     for exc, words in cases:
         assert words in said(exc)
         assert not API_SPEAK.search(said(exc))
+
+
+@pytest.mark.parametrize(
+    ("remedy", "context", "words"),
+    [
+        (
+            Remedy.RELEASE_POLICY,
+            {"rules": ["freeze"], "package_id": "7"},
+            "Wait for the freeze window to end, then deploy it again; an admin can change the "
+            "policy under Admin → Policies.",
+        ),
+        (
+            Remedy.RELEASE_POLICY,
+            {"rules": ["freeze", "owners"], "package_id": "7"},
+            "Change the objects named in development so they keep the owner rule; submit what "
+            "you changed, package the pending items anew (Releases → Pending items) and revoke "
+            "this package, and deploy the new package once the freeze window ends; an admin",
+        ),
+        (Remedy.FOLLOW_POLICY, {"rule": "freeze"}, "or wait for the freeze window to end;"),
+        (Remedy.FOLLOW_POLICY, {"rules": ["naming"]}, "keeps the rule; an admin can change"),
+    ],
+)
+def test_a_policy_refusal_is_said_by_the_rules_it_names(
+    remedy: Remedy, context: dict[str, object], words: str
+) -> None:
+    refused = PolicyViolationError("The policy refuses it.", fix="…", remedy=remedy, **context)
+    assert words in said(refused)
+    assert not API_SPEAK.search(said(refused))
 
 
 def test_a_task_object_message_drops_the_api_fix() -> None:

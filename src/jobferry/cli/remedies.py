@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from jobferry.cli.fix_terms import quoted as _quoted
-from jobferry.domain.remedies import Remedy
+from jobferry.domain.remedies import Remedy, rules_named
 
 
 def _name(body: dict[str, Any], key: str, default: str) -> str:
@@ -35,33 +35,22 @@ def _policy_of(body: dict[str, Any]) -> str:
 
 def _freeze(body: dict[str, Any]) -> bool:
     """Whether a policy's refusal names a freeze window among the rules broken."""
-    return "freeze" in (body.get("rules") or [body.get("rule")])
+    return "freeze" in rules_named(body)
 
 
 def _release_policy(body: dict[str, Any]) -> str:
     """What a release package refused by a policy can do, by the rules it breaks."""
     # here, not at the top: the policies' model reads schedules (croniter), which every command
     # that only follows a task (taskview, this module's caller) would load for nothing
-    from jobferry.domain.policies import release_changes
+    from jobferry.domain.policies import repackaging
 
-    rules = body.get("rules") or [body.get("rule")]
     package = _name(body, "package_id", "ID")
-    said = []
-    changes = release_changes([str(r) for r in rules])
-    if changes:
-        said.append(
-            f"{changes[0].upper()}{changes[1:]}; submit what you changed, package the pending "
-            "items anew with jobferry releases create and cancel this one (jobferry releases "
-            f"cancel {package})"
-        )
-    if "freeze" in rules and said:
-        said.append("deploy the new package once the freeze window ends")
-    elif "freeze" in rules:
-        said.append(
-            f"Wait for the freeze window to end, then deploy it again (jobferry releases "
-            f"deploy {package})"
-        )
-    return ", and ".join(said)
+    return repackaging(
+        rules_named(body),
+        "package the pending items anew with jobferry releases create and cancel this one "
+        f"(jobferry releases cancel {package})",
+        f"deploy it again (jobferry releases deploy {package})",
+    )
 
 
 def _in_target(body: dict[str, Any], key: str = "target_workspace") -> str:

@@ -23,7 +23,7 @@ from jobferry.console.release_fixes import (
 )
 from jobferry.console.wizard import MAPPING_TYPES
 from jobferry.domain.enums import EnvironmentKind, ProblemReason, RefKind
-from jobferry.domain.remedies import Remedy
+from jobferry.domain.remedies import Remedy, rules_named
 from jobferry.errors import (
     EnvironmentObjectNotFoundError,
     ImportRunningError,
@@ -390,11 +390,7 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
         ),
         Remedy.FOLLOW_POLICY: lambda c: (
             "Change what the plan does so it keeps the rule"
-            + (
-                ", or wait for the freeze window to end"
-                if "freeze" in (c.get("rules") or [c.get("rule")])
-                else ""
-            )
+            + (", or wait for the freeze window to end" if "freeze" in rules_named(c) else "")
             + "; an admin can change the policy under Admin → Policies."
         ),
         Remedy.SAVE_POLICY: lambda c: "Save one under Admin → Policies.",

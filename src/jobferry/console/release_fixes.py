@@ -8,9 +8,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from jobferry.domain.policies import release_changes, rules_broken
+from jobferry.domain.policies import release_changes, repackaging, rules_broken
 from jobferry.domain.releases import MAX_PACKAGE_ITEMS
-from jobferry.domain.remedies import Remedy
+from jobferry.domain.remedies import Remedy, rules_named
 from jobferry.errors import (
     ApprovalRefusedError,
     JobferryError,
@@ -139,19 +139,12 @@ def release_refusal(exc: JobferryError) -> str | None:
 
 def _release_policy(context: dict[str, Any]) -> str:
     """What a release package refused by a policy can do, by the rules it breaks."""
-    rules = context.get("rules") or [context.get("rule")]
-    said = []
-    changes = release_changes([str(r) for r in rules])
-    if changes:
-        said.append(
-            f"{changes[0].upper()}{changes[1:]}; submit what you changed, package the pending "
-            "items anew (Releases → Pending items) and revoke this package"
-        )
-    if "freeze" in rules and said:
-        said.append("deploy the new package once the freeze window ends")
-    elif "freeze" in rules:
-        said.append("Wait for the freeze window to end, then deploy it again")
-    return ", and ".join(said) + "; an admin can change the policy under Admin → Policies."
+    said = repackaging(
+        rules_named(context),
+        "package the pending items anew (Releases → Pending items) and revoke this package",
+        "deploy it again",
+    )
+    return said + "; an admin can change the policy under Admin → Policies."
 
 
 def failed_on_policy(outcome: dict[str, Any]) -> str:

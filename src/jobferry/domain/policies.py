@@ -105,6 +105,21 @@ def release_changes(rules: list[str]) -> str:
     return "; ".join(said)
 
 
+def repackaging(rules: list[str], anew: str, deploy_again: str) -> str:
+    """What a release package whose deploy ``rules`` refused can do (:func:`release_changes`,
+    the freeze window waited out), in a client's words: ``anew``, how it packages the pending
+    items anew and drops this package; ``deploy_again``, how it deploys this one again."""
+    said = []
+    changes = release_changes(rules)
+    if changes:
+        said.append(f"{changes[0].upper()}{changes[1:]}; submit what you changed, {anew}")
+    if PolicyRule.FREEZE in rules and said:
+        said.append("deploy the new package once the freeze window ends")
+    elif PolicyRule.FREEZE in rules:
+        said.append(f"Wait for the freeze window to end, then {deploy_again}")
+    return ", and ".join(said)
+
+
 _CHANGED_RULES = (PolicyRule.PROTECTED_CONNECTIONS, PolicyRule.OWNERS)
 _RULE_VALUES = frozenset(rule.value for rule in PolicyRule)
 

@@ -11,7 +11,9 @@ either has no words for one of them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+from typing import Any
 
 
 class Remedy(StrEnum):
@@ -142,3 +144,9 @@ class Remedy(StrEnum):
     ``holder``)."""
     LIST_DOWNLOADS = "list_downloads"
     """Name a package of the download center as ``download://<workspace id>/<package id>``."""
+
+
+def rules_named(context: Mapping[str, Any]) -> list[str]:
+    """The policy rules a policy's refusal (:attr:`Remedy.FOLLOW_POLICY`,
+    :attr:`Remedy.RELEASE_POLICY`) names in its context: ``rules``, else its one ``rule``."""
+    return [str(rule) for rule in context.get("rules") or [context.get("rule")]]
