@@ -12,6 +12,7 @@ from jobferry.storage.records import (
     WorkspaceRecord,
     all_records,
     first_record,
+    insert_record,
     record,
 )
 from jobferry.storage.tables import credentials, projects, role_bindings, users, workspaces
@@ -40,7 +41,7 @@ def get_project(tx: Tx, project_id: str) -> ProjectRecord | None:
 
 def insert_workspace(tx: Tx, ws: WorkspaceRecord) -> None:
     """Create a workspace."""
-    tx.conn.execute(insert(workspaces).values(**ws.__dict__))
+    insert_record(tx, workspaces, ws)
 
 
 def get_workspace(tx: Tx, project_id: str, workspace_id: str) -> WorkspaceRecord | None:
@@ -131,7 +132,7 @@ def list_users(tx: Tx, project_id: str) -> list[UserRecord]:
 
 def insert_credential(tx: Tx, cred: CredentialRecord) -> None:
     """Store an AK/SK pair (secret already encrypted)."""
-    tx.conn.execute(insert(credentials).values(**cred.__dict__))
+    insert_record(tx, credentials, cred)
 
 
 def get_credential(tx: Tx, access_key: str) -> CredentialRecord | None:

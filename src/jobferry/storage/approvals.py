@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 
 from jobferry.storage.columns import BigId, at_and_by, user_id, workspace_id
-from jobferry.storage.records import all_records, first_record, record
+from jobferry.storage.records import all_records, first_record, insert_record, record
 from jobferry.storage.tables import metadata
 from jobferry.storage.tx import Tx
 
@@ -123,7 +123,7 @@ def keys_with_id(tx: Tx, key_id: str) -> list[ApprovalKeyRecord]:
 
 def add_key(tx: Tx, item: ApprovalKeyRecord) -> None:
     """Register an approval key."""
-    tx.conn.execute(insert(approval_keys).values(**item.__dict__))
+    insert_record(tx, approval_keys, item)
 
 
 def revoke_key(tx: Tx, user_id: int, key_id: str, at: int) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, insert, or_, update
+from sqlalchemy import delete, or_, update
 
-from jobferry.storage.records import first_record
+from jobferry.storage.records import first_record, insert_record
 from jobferry.storage.tables import console_sessions, users
 from jobferry.storage.tx import Tx
 
@@ -73,7 +73,7 @@ def clear_failures(tx: Tx, user_id: int) -> None:
 
 def insert_session(tx: Tx, session: SessionRecord) -> None:
     """Store a new session."""
-    tx.conn.execute(insert(console_sessions).values(**session.__dict__))
+    insert_record(tx, console_sessions, session)
 
 
 def get_session(tx: Tx, session_id: str) -> SessionRecord | None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, insert, select
 
-from jobferry.storage.records import StoredPackageRecord, first_record, record
+from jobferry.storage.records import StoredPackageRecord, first_record, insert_record, record
 from jobferry.storage.tables import downloads, workspace_exports
 from jobferry.storage.tx import Tx
 
@@ -21,7 +21,7 @@ class DownloadRecord(StoredPackageRecord):
 
 def insert_download(tx: Tx, item: DownloadRecord) -> None:
     """Record a generated package."""
-    tx.conn.execute(insert(downloads).values(**item.__dict__))
+    insert_record(tx, downloads, item)
 
 
 def get_download(tx: Tx, workspace_id: str, download_id: str) -> DownloadRecord | None:

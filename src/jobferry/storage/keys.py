@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 
-from jobferry.storage.records import all_records, first_record, locked_record
+from jobferry.storage.records import all_records, first_record, insert_record, locked_record
 from jobferry.storage.tables import signing_keys, trusted_keys, workspaces
 from jobferry.storage.tx import Tx
 
@@ -58,7 +58,7 @@ def project_signing_keys(tx: Tx, project_id: str) -> list[str]:
 def put_signing_key(tx: Tx, item: SigningKeyRecord) -> None:
     """Set (replace) the workspace's signing key."""
     tx.conn.execute(delete(signing_keys).where(signing_keys.c.workspace_id == item.workspace_id))
-    tx.conn.execute(insert(signing_keys).values(**item.__dict__))
+    insert_record(tx, signing_keys, item)
 
 
 def delete_signing_key(tx: Tx, workspace_id: str) -> bool:
@@ -117,7 +117,7 @@ def get_key(tx: Tx, workspace_id: str, key_id: str) -> TrustedKeyRecord | None:
 def add_trusted(tx: Tx, item: TrustedKeyRecord) -> None:
     """Add a public key the workspace has neither trusted nor distrusted: trusted, or
     distrusted when ``item`` is marked so (a key distrusted by its public key)."""
-    tx.conn.execute(insert(trusted_keys).values(**item.__dict__))
+    insert_record(tx, trusted_keys, item)
 
 
 def trust_again(tx: Tx, item: TrustedKeyRecord) -> None:

@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 
 from jobferry.storage.columns import by_and_at, holds, workspace_id
-from jobferry.storage.records import first_record, record
+from jobferry.storage.records import first_record, insert_record, record
 from jobferry.storage.tables import import_plans, metadata
 from jobferry.storage.tx import Tx, chunks
 
@@ -404,7 +404,7 @@ def states_of(tx: Tx, workspace_id: str, kind: str, uids: Sequence[str]) -> list
 
 def insert_restore(tx: Tx, restore: RestoreRecord) -> None:
     """Keep a planned restore until its plan is applied."""
-    tx.conn.execute(insert(release_restores).values(**restore.__dict__))
+    insert_record(tx, release_restores, restore)
 
 
 def restore_of_plan(tx: Tx, plan_id: str) -> RestoreRecord | None:
@@ -417,7 +417,7 @@ def restore_of_plan(tx: Tx, plan_id: str) -> RestoreRecord | None:
 
 def insert_carried(tx: Tx, carried: CarriedRecord) -> None:
     """Keep a signed release taken in until its import commits."""
-    tx.conn.execute(insert(release_carried).values(**carried.__dict__))
+    insert_record(tx, release_carried, carried)
 
 
 def carried_of_plan(tx: Tx, plan_id: str) -> CarriedRecord | None:

@@ -9,14 +9,14 @@ import uuid
 from sqlalchemy import insert, select, update
 
 from jobferry.domain.enums import EnvType
-from jobferry.storage.records import WorkspaceRecord, first_record
+from jobferry.storage.records import WorkspaceRecord, first_record, insert_record
 from jobferry.storage.tables import environment_objects, environment_secrets, workspaces
 from jobferry.storage.tx import Tx
 
 
 def link_production(tx: Tx, development: WorkspaceRecord, production: WorkspaceRecord) -> None:
     """Insert the production side and name it on its development workspace."""
-    tx.conn.execute(insert(workspaces).values(**production.__dict__))
+    insert_record(tx, workspaces, production)
     tx.conn.execute(
         update(workspaces)
         .where(workspaces.c.id == development.id)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, select
+from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, insert, select
 
 from jobferry.storage.tx import Tx
 
@@ -31,6 +31,12 @@ def record(cls: type[R], row: Any) -> R:
     mapping = row._mapping
     names = field_names(cls)
     return cls(**{name: mapping[name] for name in names})
+
+
+def insert_record(tx: Tx, table: Table, item: object) -> None:
+    """Insert the record ``item`` as a row of ``table``, each field in the column of its name
+    (what :func:`record` reads back)."""
+    tx.conn.execute(insert(table).values(**item.__dict__))
 
 
 @cache

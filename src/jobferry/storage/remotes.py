@@ -19,14 +19,13 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     delete,
-    insert,
     select,
     update,
 )
 
 from jobferry.storage.bulk import insert_tuples
 from jobferry.storage.columns import at_and_by, project_id, workspace_id
-from jobferry.storage.records import all_records, first_record, record
+from jobferry.storage.records import all_records, first_record, insert_record, record
 from jobferry.storage.tables import (
     audit_log,
     job_refs,
@@ -105,7 +104,7 @@ class RemoteRecord:
 
 def insert_remote(tx: Tx, item: RemoteRecord) -> None:
     """Remember a remote."""
-    tx.conn.execute(insert(remotes).values(**item.__dict__))
+    insert_record(tx, remotes, item)
 
 
 def get_remote(tx: Tx, project_id: str, name: str) -> RemoteRecord | None:

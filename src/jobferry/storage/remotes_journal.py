@@ -32,7 +32,7 @@ from sqlalchemy import (
 
 from jobferry.domain.enums import TaskStatus
 from jobferry.storage.columns import project_id, workspace_id
-from jobferry.storage.records import all_records, first_record
+from jobferry.storage.records import all_records, first_record, insert_record
 from jobferry.storage.tables import metadata, system_tasks, workers
 from jobferry.storage.tx import Tx
 
@@ -114,7 +114,7 @@ class CallRecord:
 
 def start_push(tx: Tx, item: PushRecord) -> None:
     """Journal a push about to make its first call."""
-    tx.conn.execute(insert(remote_pushes).values(**item.__dict__))
+    insert_record(tx, remote_pushes, item)
 
 
 def get_push(tx: Tx, task_id: str) -> PushRecord | None:

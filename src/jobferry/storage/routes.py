@@ -18,7 +18,6 @@ from sqlalchemy import (
     Text,
     and_,
     func,
-    insert,
     or_,
     select,
     update,
@@ -26,7 +25,7 @@ from sqlalchemy import (
 
 from jobferry.domain.enums import TaskStatus
 from jobferry.storage.columns import at_and_by, project_id
-from jobferry.storage.records import first_record, record
+from jobferry.storage.records import first_record, insert_record, record
 from jobferry.storage.tables import metadata, system_tasks, versioned_documents
 from jobferry.storage.tx import Tx
 from jobferry.storage.versioned import DocumentVersion, VersionedDocuments
@@ -129,7 +128,7 @@ def delete_route(tx: Tx, project_id: str, name: str) -> bool:
 
 def insert_promotion(tx: Tx, item: PromotionRecord) -> None:
     """Remember a promotion's package."""
-    tx.conn.execute(insert(route_promotions).values(**item.__dict__))
+    insert_record(tx, route_promotions, item)
 
 
 def set_import(

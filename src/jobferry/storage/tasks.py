@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 
 from jobferry.domain.enums import TaskStatus
 from jobferry.storage.bulk import insert_tuples
 from jobferry.storage.importing.tables import task_subtasks
-from jobferry.storage.records import first_record, record
+from jobferry.storage.records import first_record, insert_record, record
 from jobferry.storage.routes import route_promotions
 from jobferry.storage.tables import import_locks, system_tasks, workers, workspaces
 from jobferry.storage.tx import Tx, chunks
@@ -52,7 +52,7 @@ class TaskRecord:
 
 def insert_task(tx: Tx, task: TaskRecord) -> None:
     """Create a task."""
-    tx.conn.execute(insert(system_tasks).values(**task.__dict__))
+    insert_record(tx, system_tasks, task)
 
 
 def get_task(tx: Tx, workspace_id: str, task_id: str) -> TaskRecord | None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete
 
-from jobferry.storage.records import first_record
+from jobferry.storage.records import first_record, insert_record
 from jobferry.storage.tables import iam_tokens
 from jobferry.storage.tx import Tx
 
@@ -24,7 +24,7 @@ class TokenRecord:
 
 def insert_token(tx: Tx, token: TokenRecord) -> None:
     """Store a newly issued token."""
-    tx.conn.execute(insert(iam_tokens).values(**token.__dict__))
+    insert_record(tx, iam_tokens, token)
 
 
 def get_token(tx: Tx, token_id: str) -> TokenRecord | None:

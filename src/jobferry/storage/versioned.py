@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Column, Table, delete, func, insert, select
+from sqlalchemy import Column, Table, delete, func, select
 
-from jobferry.storage.records import record
+from jobferry.storage.records import insert_record, record
 from jobferry.storage.tx import Tx
 
 R = TypeVar("R")
@@ -51,7 +51,7 @@ class VersionedDocuments(Generic[R]):
 
     def insert_version(self, tx: Tx, item: R) -> None:
         """Save a new version (``item`` names its owner, name and version)."""
-        tx.conn.execute(insert(self.table).values(**item.__dict__))
+        insert_record(tx, self.table, item)
 
     def get(self, tx: Tx, owner: str, name: str, version: int | None = None) -> R | None:
         """A version (the newest when ``version`` is None)."""

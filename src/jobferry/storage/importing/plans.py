@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, delete, insert, select
+from sqlalchemy import and_, delete, select
 
 from jobferry.storage.bulk import insert_tuples
 from jobferry.storage.importing.tables import import_plan_objects
-from jobferry.storage.records import StoredPackageRecord, first_record, record
+from jobferry.storage.records import StoredPackageRecord, first_record, insert_record, record
 from jobferry.storage.tables import import_plans, uploads
 from jobferry.storage.tx import Tx, chunks
 
@@ -30,7 +30,7 @@ class PlanRecord:
 
 def insert_plan(tx: Tx, plan: PlanRecord) -> None:
     """Keep a plan so an import can name it."""
-    tx.conn.execute(insert(import_plans).values(**plan.__dict__))
+    insert_record(tx, import_plans, plan)
 
 
 def delete_plan(tx: Tx, plan_id: str) -> None:
@@ -68,7 +68,7 @@ class UploadRecord(StoredPackageRecord):
 
 def insert_upload(tx: Tx, item: UploadRecord) -> None:
     """Record an uploaded package."""
-    tx.conn.execute(insert(uploads).values(**item.__dict__))
+    insert_record(tx, uploads, item)
 
 
 def get_upload(tx: Tx, workspace_id: str, upload_id: str) -> UploadRecord | None:
