@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import logging
 import shlex
+from typing import Any
 
 from jobferry.domain.enums import TaskKind
 from jobferry.services.definitions.documents import load
+from jobferry.space import Store, full_error
 from jobferry.storage import Tx
 from jobferry.storage import tasks as repo
 
@@ -24,6 +26,25 @@ PROMOTION_ORPHANED = (
     "The server process running this promotion of route '{route}' stopped before it finished; "
     "nothing it was {doing} was kept. Run it again: jobferry promote {command}."
 )
+
+
+def internal_error(task_id: str) -> str:
+    """What a task that failed on an unexpected error ends with; the server log has the
+    error, logged with the task's id."""
+    return f"Internal error; see the server log for task {task_id}."
+
+
+def unexpected_failure(
+    exc: Exception, task: str, task_id: str, writing: str, logger: logging.Logger
+) -> tuple[str, dict[str, Any]]:
+    """What a task that raised ``exc``, no refusal, ends with, and the context of its result:
+    the scratch folder (or the database) full while ``writing``; else :func:`internal_error`,
+    the error logged with its traceback as ``task`` ("export task") ``task_id`` failing."""
+    full = full_error(exc, Store.SCRATCH, writing)
+    if full is not None:
+        return full.message, full.context
+    logger.error("%s %s failed", task, task_id, exc_info=exc)
+    return internal_error(task_id), {}
 
 
 def orphaned(task: repo.Orphan) -> str:

@@ -33,6 +33,7 @@ from jobferry.services.routes.plans import Applied
 from jobferry.services.routes.records import RoutePlan
 from jobferry.services.support.scratch import remove_own_scratch, sweep_scratch
 from jobferry.services.taskends import DATABASE_LOST
+from jobferry.services.taskfailures import internal_error
 from jobferry.services.tasks import ClaimedTask, QueuedTask
 
 log = logging.getLogger("jobferry.tasks")
@@ -219,9 +220,7 @@ class TaskRunner:
                 self.services.tasks.abandon(task.id, exc.message)
             except Exception:
                 log.exception("task %s could not start", task.id)
-                self.services.tasks.abandon(
-                    task.id, f"Internal error; see the server log for task {task.id}."
-                )
+                self.services.tasks.abandon(task.id, internal_error(task.id))
             finally:
                 self.services.tasks.ended_here(task.id)
 

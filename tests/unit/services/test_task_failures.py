@@ -60,6 +60,33 @@ def test_an_import_that_fails_in_its_task_says_so_in_the_log(
     assert "\n" not in line
 
 
+def test_an_import_that_fails_on_an_unexpected_error_points_to_the_server_log(
+    services: Services,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    scope = _scope(services)
+    package = tmp_path / "garbage.zip"
+    package.write_bytes(b"not read")
+    with package.open("rb") as fh:
+        path = services.imports.upload(scope, fh, "garbage.zip").path
+    task_id = services.imports.prepare(scope, parse_import_request({"path": path})).task_id
+    claimed = services.tasks.claim([TaskKind.IMPORT])
+    assert claimed is not None
+
+    def broken(job: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(services.imports, "_run", broken)
+    services.imports.run(services.imports.resume(claimed))
+
+    shown = services.tasks.show(scope, task_id)
+    assert shown.status == TaskStatus.FAILED
+    assert shown.message == f"Internal error; see the server log for task {task_id}."
+    assert any(r.exc_info and "a bug" in str(r.exc_info[1]) for r in caplog.records)
+
+
 def test_a_task_abandoned_or_finished_failed_is_logged_once_and_a_success_not_at_all(
     services: Services, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -40,10 +40,11 @@ from jobferry.services.exporting.selection import (
 from jobferry.services.support.collector import collector_paused
 from jobferry.services.support.scratch import new_zip, scratch_folder
 from jobferry.services.support.switches import Switches
+from jobferry.services.taskfailures import unexpected_failure
 from jobferry.services.tasks import ClaimedTask, TaskService
 from jobferry.services.workspaces.keys import KeyService
 from jobferry.settings import Settings
-from jobferry.space import Store, full_error, writing
+from jobferry.space import Store, writing
 from jobferry.storage import Database, Tx
 from jobferry.storage import downloads as download_repo
 from jobferry.storage.blobs import ObjectStorage, parse_obs_path
@@ -308,16 +309,9 @@ class ExportService:
             self.tasks.finish(job.task_id, TaskStatus.FAILED, exc.message)
         except Exception as exc:
             # The package is written in the scratch folder (here or by a helper process).
-            full = full_error(exc, Store.SCRATCH, f"the package of export task {job.task_id}")
-            if full is not None:
-                self.tasks.finish(job.task_id, TaskStatus.FAILED, full.message)
-                return
-            log.exception("export task %s failed", job.task_id)
-            self.tasks.finish(
-                job.task_id,
-                TaskStatus.FAILED,
-                f"Internal error; see the server log for task {job.task_id}.",
-            )
+            writing = f"the package of export task {job.task_id}"
+            said, _ = unexpected_failure(exc, "export task", job.task_id, writing, log)
+            self.tasks.finish(job.task_id, TaskStatus.FAILED, said)
 
     def _writing(self, task_id: str, total: int, written: int) -> None:
         """The export's progress as it writes its jobs: 10–90 %."""

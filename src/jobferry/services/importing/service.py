@@ -49,9 +49,9 @@ from jobferry.services.releases.production import import_side
 from jobferry.services.support.collector import collector_paused
 from jobferry.services.support.scratch import scratch_folder
 from jobferry.services.support.switches import Switches
+from jobferry.services.taskfailures import unexpected_failure
 from jobferry.services.tasks import ClaimedTask, TaskService, lock_held, lock_holding
 from jobferry.settings import Settings
-from jobferry.space import Store, full_error
 from jobferry.storage import Database, Tx
 from jobferry.storage import ledger as release_repo
 from jobferry.storage import tasks as task_repo
@@ -324,12 +324,7 @@ class ImportService:
             # Reading keeps the package and its index in the scratch folder (here or in a
             # helper process); what the database cannot hold comes through its driver.
             what = f"import task {job.task_id} (the package it reads, its index, its objects)"
-            full = full_error(exc, Store.SCRATCH, what)
-            if full is not None:
-                self._fail(job, full.message, full.context)
-                return
-            log.exception("import task %s failed", job.task_id)
-            self._fail(job, f"Internal error; see the server log for task {job.task_id}.", {})
+            self._fail(job, *unexpected_failure(exc, "import task", job.task_id, what, log))
 
     def _fail(self, job: PreparedImport, message: str, ctx: dict[str, Any], code: str = "") -> None:
         # The result's errorCode tells a client a refused package (DLF.9020) from the rest.

@@ -54,6 +54,7 @@ from jobferry.services.routes.promotion_task import (
 )
 from jobferry.services.routes.records import RoutePackage, RoutePlan
 from jobferry.services.taskends import DATABASE_LOST, ELSEWHERE
+from jobferry.services.taskfailures import internal_error
 from jobferry.services.tasks import ClaimedTask, TaskService, refusal_result
 from jobferry.storage import tasks as task_repo
 
@@ -326,8 +327,7 @@ class PromotionRuns:
         except Exception as exc:
             log.exception("promotion task %s failed", task_id)
             outcome.error = exc
-            said = f"Internal error; see the server log for task {task_id}."
-            self._end(task_id, TaskStatus.FAILED, said, None)
+            self._end(task_id, TaskStatus.FAILED, internal_error(task_id), None)
         finally:
             self.tasks.ended_here(task_id)
             outcome.done.set()
