@@ -280,6 +280,17 @@ def _payload_hash(values: dict[str, list[str]], body: bytes) -> str:
     return _sha256_hex(body)
 
 
+def signed_value(values: dict[str, list[str]], name: str) -> str:
+    """The value of the signed header ``name``; refused when the request lacks it."""
+    value = _single(values, name)
+    if value is None:
+        raise _refuse(
+            f"signed header {name!r} is missing from the request; send every header listed in "
+            "SignedHeaders unchanged"
+        )
+    return value
+
+
 def _canonical_request(
     method: str,
     raw_path: str,
@@ -289,15 +300,7 @@ def _canonical_request(
     payload_hash: str,
     lower_query_keys: bool = False,
 ) -> str:
-    lines: list[str] = []
-    for name in signed_headers:
-        value = _single(values, name)
-        if value is None:
-            raise _refuse(
-                f"signed header {name!r} is missing from the request; send every header "
-                "listed in SignedHeaders unchanged"
-            )
-        lines.append(f"{name}:{value}\n")
+    lines = [f"{name}:{signed_value(values, name)}\n" for name in signed_headers]
     return "\n".join(
         [
             method.upper(),

@@ -45,6 +45,7 @@ from jobferry.signing import (
     mismatch,
     parse_authorization,
     signed_at_and_secret,
+    signed_value,
     verify_request,
 )
 
@@ -189,15 +190,10 @@ def _strings_to_sign(
     parsed: DerivedAuthorization,
     body: bytes,
 ) -> list[str]:
-    lines = []
-    for name in parsed.signed_headers:
-        value = _single(values, name)
-        if value is None:
-            raise _refuse(
-                f"signed header {name!r} is missing from the request; send every header "
-                "listed in SignedHeaders unchanged"
-            )
-        lines.append(f"{name.lower()}:{_SPACES.sub(' ', value)}\n")
+    lines = [
+        f"{name.lower()}:{_SPACES.sub(' ', signed_value(values, name))}\n"
+        for name in parsed.signed_headers
+    ]
     out = []
     for query, payload in _body_forms(method, raw_query, body):
         canonical = "\n".join(
