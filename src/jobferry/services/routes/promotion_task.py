@@ -13,6 +13,11 @@ PLAN, PACKAGE = "plan", "package"
 """The steps a promotion task runs: ``RoutePlans.plan``, or ``RoutePromotions.package``."""
 
 
+def planned(promotion_id: str, route: str, plan_id: str) -> str:
+    """The end of a promotion task whose plan was made (by it, or by the task it followed)."""
+    return f"Planned promotion {promotion_id} of route '{route}': plan {plan_id}."
+
+
 def left_running(planning: str) -> str:
     """The end of a promotion whose process stopped while another made its plan."""
     return (
@@ -60,10 +65,7 @@ def plan_result(done: RoutePlan | RoutePackage) -> tuple[str, dict[str, Any]]:
         return f"Nothing changed in {where} to promote along route '{route}'.", result
     if isinstance(done, RoutePlan) and done.plan is not None:
         result["planId"] = done.plan.plan_id
-        return (
-            f"Planned promotion {promotion.id} of route '{route}': plan {done.plan.plan_id}.",
-            result,
-        )
+        return planned(promotion.id, route, done.plan.plan_id), result
     if isinstance(done, RoutePlan) and done.planning_task is not None:
         result["planningTaskId"] = done.planning_task
         return f"Packaged promotion {promotion.id} of route '{route}'.", result

@@ -50,6 +50,7 @@ from jobferry.services.routes.promotion_task import (
     PLAN,
     left_running,
     plan_result,
+    planned,
     task_request,
 )
 from jobferry.services.routes.records import RoutePackage, RoutePlan
@@ -385,8 +386,7 @@ class PromotionRuns:
         if task.status is TaskStatus.FAILED or not isinstance(plan, dict):
             return TaskStatus.FAILED, task.message, {**task.outcome, **result}
         plan_id = str(plan["plan_id"])
-        promotion = result["promotionId"]
-        said = f"Planned promotion {promotion} of route '{result['route']}': plan {plan_id}."
+        said = planned(result["promotionId"], result["route"], plan_id)
         return TaskStatus.SUCCESSFUL, said, {**result, "planId": plan_id}
 
     def _elsewhere(self, task_id: str) -> bool:

@@ -269,7 +269,8 @@ def test_a_large_packages_promotion_ends_with_the_plan_its_planning_task_made(
     assert done.result["planningTaskId"] is not None
     plan_id = done.result["planId"]
     assert plan_id == services.route_plans.waiting_plan(scope, "test-prod")
-    assert done.message.endswith(f": plan {plan_id}.")
+    promotion = done.result["promotionId"]
+    assert done.message == f"Planned promotion {promotion} of route 'test-prod': plan {plan_id}."
     planning = services.tasks.show(prod, done.result["planningTaskId"])
     assert (planning.kind, planning.status) == (TaskKind.PLAN, TaskStatus.SUCCESSFUL)
 
