@@ -147,6 +147,7 @@ def test_losing_the_server_while_following_an_import_names_the_task(
     assert "Cannot reach http://127.0.0.1:1" in text
     assert f"Lost the server while following import task {task_id}" in text
     assert f"tasks show {task_id} --wait" in text
+    assert "Once it has ended, undo what it wrote with: " in text
     assert f"rollback {task_id}" in text
     other = cli.remote.new_workspace("other", "dws_conn", "ssh_conn")
     answer = cli.json("import", str(package), "--yes", workspace=other, code=1)

@@ -108,15 +108,25 @@ def rollback_command_line(s: Session, task_id: str) -> str:
     return own_command_line(s, "rollback", task_id)
 
 
+def follow_command_line(s: Session, task_id: str) -> str:
+    """The command that follows the task to its end, as this invocation would run it."""
+    return own_command_line(s, "tasks", "show", task_id, "--wait")
+
+
+def _undo_line(undo: str | None) -> str:
+    """The line that says how to undo an import once it has ended (``undo``: the command;
+    none without it)."""
+    return f"\nOnce it has ended, undo what it wrote with: {undo}" if undo else ""
+
+
 def interrupted_import(s: Session, task_id: str) -> FollowingInterruptedError:
     """What Ctrl-C after the server accepted an import says: stopping here does not stop the
     import, which goes on (and commits or fails as a whole) on the server."""
-    follow = own_command_line(s, "tasks", "show", task_id, "--wait")
+    follow = follow_command_line(s, task_id)
     rollback = rollback_command_line(s, task_id)
     return FollowingInterruptedError(
         f"Stopped following import task {task_id}; the import goes on in the server.\n"
-        f"Follow it to its end with: {follow}\n"
-        f"Once it has ended, undo what it wrote with: {rollback}",
+        f"Follow it to its end with: {follow}{_undo_line(rollback)}",
         code="interrupted",
         taskId=task_id,
         follow=follow,
@@ -130,9 +140,9 @@ def lost_while_following(
     """What losing the server while following ``what`` (an import, a rollback, a refresh)
     says: the task may go on or have ended there (a server stopping finishes what it runs), so
     the task's id and how to follow it, and to undo an import, are what matters (exit 1)."""
-    follow = own_command_line(s, "tasks", "show", task_id, "--wait")
+    follow = follow_command_line(s, task_id)
     undo = rollback_command_line(s, task_id) if rollback else None
-    then = f"\nOnce it has ended, undo what it wrote with: {undo}" if undo else ""
+    then = _undo_line(undo)
     return CommandError(
         f"{lost}\nLost the server while following {what} task {task_id}; the {what} may go on "
         f"there, or have ended.\nOnce the server answers, follow it with: {follow}{then}",
@@ -149,7 +159,7 @@ def interrupted_task(
     """What Ctrl-C while following a task the server runs says (``what`` it is: an export, a
     plan, a rollback, a release; nothing when not known): it goes on in the server (``and
     changes all or nothing``), how to follow it, and ``then`` what to do once it has ended."""
-    follow = own_command_line(s, "tasks", "show", task_id, "--wait")
+    follow = follow_command_line(s, task_id)
     task, it = (f"{what} task", f"the {what}") if what else ("task", "it")
     atomic = " (and changes all or nothing)" if all_or_nothing else ""
     after = f"\n{then}" if then else ""
@@ -173,11 +183,11 @@ def wait_timed_out(
     """What a task still running when the wait's limit (``--wait-timeout``) ran out says
     (exit 124): nothing of it was stopped; its status and progress when last seen, how to
     follow it on, and ``then`` (or, for an import, how to undo it) once it has ended."""
-    follow = own_command_line(s, "tasks", "show", late.task_id, "--wait")
+    follow = follow_command_line(s, late.task_id)
     undo = rollback_command_line(s, late.task_id) if rollback else None
     task, it = (f"{what} task", f"the {what}") if what else ("task", "it")
     seen = f"{late.task.get('status') or 'RUNNING'} {late.task.get('progress') or 0}%"
-    after = f"\nOnce it has ended, undo what it wrote with: {undo}" if undo else ""
+    after = _undo_line(undo)
     after += f"\n{then}" if then else ""
     return WaitTimedOutError(
         f"Stopped waiting for {task} {late.task_id} after {late.seconds:g} s (--wait-timeout, "
