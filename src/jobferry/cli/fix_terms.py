@@ -46,3 +46,22 @@ def in_target(remote: str | None, command: str) -> str:
     if remote:
         return f"in DataArts, then {refresh_shadow(remote)}"
     return f"in the target ({command})"
+
+
+def name_conflict(command: str, remote: str | None) -> str:
+    """The fix of an object of the target that holds a name the package gives another: rename
+    or delete it there, or, when the source deleted it, ``command`` (what imports) with
+    --propagate-deletes."""
+    rename = in_target(remote, "jobferry jobs rename NAME NEW_NAME for a job")
+    return (
+        f"rename or delete that object {rename}, or {command} with --propagate-deletes if the "
+        "source deleted it"
+    )
+
+
+def set_secrets(connection: str, workspace: str | None) -> str:
+    """The fix of a connection whose secrets are not set, in ``workspace``: set them."""
+    return (
+        f"set its secrets: jobferry env put connection {quoted(connection)} --type … "
+        f"--secret KEY=@FILE{in_workspace(workspace)}"
+    )

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from jobferry.cli.fix_terms import CARRIED as _CARRIED
-from jobferry.cli.fix_terms import in_target, stop_it
+from jobferry.cli.fix_terms import in_target, name_conflict, set_secrets, stop_it
 from jobferry.cli.fix_terms import in_workspace as _in
 from jobferry.cli.fix_terms import quoted as _quoted
 from jobferry.cli.fix_terms import reference as _reference
@@ -127,11 +127,7 @@ def cli_fix(
             "expressed, and export again"
         )
     if reason == ProblemReason.NAME_CONFLICT:
-        rename = in_target(remote, "jobferry jobs rename NAME NEW_NAME for a job")
-        return (
-            f"rename or delete that object {rename}, or {command} with --propagate-deletes if "
-            "the source deleted it"
-        )
+        return name_conflict(command, remote)
     return _any_command_fix(problem, command, remote)
 
 
@@ -151,10 +147,7 @@ def _said_alike(
             if files
             else f"map it to another connection with --replace DWS_CONNECTION:{ref[1]}=NEW"
         )
-        return (
-            f"set its secrets: jobferry env put connection {_quoted(ref[1])} --type … "
-            f"--secret KEY=@FILE{_in(workspace)}; or {other}"
-        )
+        return f"{set_secrets(ref[1], workspace)}; or {other}"
     if reason == ProblemReason.SCHEDULED and problem.get("action") == "DELETE":
         keep = (
             "keep it (apply without --prune)"

@@ -6,7 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobferry.cli.fix_terms import CARRIED, in_target, in_workspace, quoted, reference, stop_it
+from jobferry.cli.fix_terms import (
+    CARRIED,
+    in_workspace,
+    name_conflict,
+    quoted,
+    reference,
+    set_secrets,
+    stop_it,
+)
 from jobferry.domain.enums import ENVIRONMENT_KINDS, EnvironmentKind, ObjectKind, ProblemReason
 
 
@@ -35,16 +43,15 @@ def route_fix(
     plan's would name ``plan``, ``export`` or options ``promote`` does not have (``remote``:
     the target is that remote's shadow, changed only in DataArts)."""
     reason, name = problem.get("reason"), str(problem.get("name", ""))
-    edit, where = f"jobferry routes edit {quoted(route)}", in_workspace(workspace)
+    edit = f"jobferry routes edit {quoted(route)}"
     skip = "or promote with --policy skip (keep the target's)"
     ref = reference(problem)
     if reason == ProblemReason.MISSING_REFERENCE and ref is not None:
         return _missing(ref[0], ref[1], route, workspace)
     if reason == ProblemReason.MISSING_SECRET and ref is not None:
         return (
-            f"set its secrets: jobferry env put connection {quoted(ref[1])} --type … "
-            f"--secret KEY=@FILE{where}; or map it to another connection in the "
-            f"route's profile ({edit} --profile NAME)"
+            f"{set_secrets(ref[1], workspace)}; or map it to another connection in the route's "
+            f"profile ({edit} --profile NAME)"
         )
     if reason in (ProblemReason.DRIFT, ProblemReason.OLDER_PACKAGE):
         return _on_drift(problem, route, edit)
@@ -69,11 +76,7 @@ def route_fix(
             "schedule in the source so the move can be expressed"
         )
     if reason == ProblemReason.NAME_CONFLICT:
-        rename = in_target(remote, "jobferry jobs rename NAME NEW_NAME for a job")
-        return (
-            f"rename or delete that object {rename}, or promote with --propagate-deletes if the "
-            "source deleted it"
-        )
+        return name_conflict("promote", remote)
     return None
 
 
