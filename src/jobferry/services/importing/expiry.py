@@ -68,12 +68,20 @@ def utc_minute(at: int) -> str:
     return datetime.fromtimestamp(at / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def kept_then_dropped(expiry: Expiry) -> str:
+    """How long what an import replaced was kept, and when it was dropped, as a refusal of
+    its rollback says it."""
+    return (
+        f"kept {expiry.kept_days} day(s) (JOBFERRY_ROLLBACK_DAYS) and dropped "
+        f"{utc_minute(expiry.dropped_at)}"
+    )
+
+
 def expired(task_id: str, expiry: Expiry) -> RollbackRefusedError:
     """The refusal of a rollback whose import is past its keeping."""
     return RollbackRefusedError(
         f"Import {task_id} ended {utc_minute(expiry.ended_at)} and can no longer be rolled back: "
-        f"what it replaced was kept {expiry.kept_days} day(s) (JOBFERRY_ROLLBACK_DAYS) and "
-        f"dropped {utc_minute(expiry.dropped_at)}.",
+        f"what it replaced was {kept_then_dropped(expiry)}.",
         rule=RollbackRule.EXPIRED,
         fix="Bring the earlier definitions back by importing a package that holds them (an "
         "export made before this import, or an earlier promotion's package).",

@@ -22,7 +22,7 @@ from jobferry.errors import ReleasePackageNotFoundError, RollbackRefusedError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.importing.delivery import RolledBack
-from jobferry.services.importing.expiry import utc_minute
+from jobferry.services.importing.expiry import kept_then_dropped, utc_minute
 from jobferry.services.importing.rollback import Beside, RollbackService
 from jobferry.services.releases import ledger
 from jobferry.services.releases.deployed import tell_waiting
@@ -223,9 +223,8 @@ def _refuse_expired(tx: Tx, entry: EntryRecord, package_id: int | None) -> None:
     raise _refused(
         f"{released}, ledger entry {entry.id}, was released on {utc_minute(expiry.ended_at)} "
         f"and can no longer be rolled back: what its import {entry.task_id} replaced in "
-        f"production was kept {expiry.kept_days} day(s) (JOBFERRY_ROLLBACK_DAYS) and dropped "
-        f"{utc_minute(expiry.dropped_at)}. Restore the release you want production to hold "
-        "instead.",
+        f"production was {kept_then_dropped(expiry)}. Restore the release you want production "
+        "to hold instead.",
         package_id,
         RollbackRule.EXPIRED,
     )

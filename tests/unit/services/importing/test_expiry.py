@@ -17,7 +17,7 @@ from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.importing import expiry as expiry_module
 from jobferry.services.importing import rollback as rollback_module
-from jobferry.services.importing.expiry import DAY_MS, RollbackExpiry
+from jobferry.services.importing.expiry import DAY_MS, RollbackExpiry, utc_minute
 from jobferry.services.importing.undoing import Undone
 from jobferry.services.taskviews import Task
 from jobferry.storage import Database, Tx, tables
@@ -74,7 +74,9 @@ def test_an_import_past_its_days_cannot_be_rolled_back_and_a_younger_one_can(
     assert shown.rollback_expired.dropped_at == now
     with pytest.raises(RollbackRefusedError, match="can no longer be rolled back") as refused:
         services.rollback.rollback(scope, old.id)
-    assert "kept 30 day(s) (JOBFERRY_ROLLBACK_DAYS)" in refused.value.message
+    assert f"kept 30 day(s) (JOBFERRY_ROLLBACK_DAYS) and dropped {utc_minute(now)}." in (
+        refused.value.message
+    )
     assert services.jobs.show(scope, "a_job").document.get("description") == "second"
 
     young = import_package(services, scope, _package(tmp_path, "3.zip", description="third"))

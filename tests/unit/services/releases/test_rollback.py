@@ -117,7 +117,8 @@ def test_a_release_past_its_rollback_days_is_refused_in_a_release_s_words(
 ) -> None:
     submit_job(services, team.developer, "a")
     package = release(services, team, "r1")
-    RollbackExpiry(services.db, 1).sweep(now_ms() + DAY_MS + 1)
+    swept_at = now_ms() + DAY_MS + 1
+    RollbackExpiry(services.db, 1).sweep(swept_at)
 
     for asked in (None, package):
         with pytest.raises(RollbackRefusedError) as refused:
@@ -125,8 +126,8 @@ def test_a_release_past_its_rollback_days_is_refused_in_a_release_s_words(
         said = refused.value.message
         assert said.startswith(f"Release package '{package}' (r1), ledger entry ")
         assert "can no longer be rolled back" in said
-        assert "kept 1 day(s) (JOBFERRY_ROLLBACK_DAYS)" in said
-        assert "Restore the release you want production to hold instead." in said
+        dropped = f"kept 1 day(s) (JOBFERRY_ROLLBACK_DAYS) and dropped {utc_minute(swept_at)}. "
+        assert f"{dropped}Restore the release you want production to hold instead." in said
         assert refused.value.remedy is Remedy.READ_RELEASE_LEDGER
     assert _names(services, team) == {"a"}
     assert len(services.ledger.ledger(team.deployer).entries) == 1
