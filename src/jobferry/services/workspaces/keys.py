@@ -115,6 +115,14 @@ TRUSTED_KEY = BodyShape(
 """The body :func:`parse_trust` reads; other keys are accepted and ignored."""
 
 
+def _usable(text: str) -> str:
+    """The public key ``text`` normalised; refused, saying why, when it is not one."""
+    try:
+        return normalize_public_key(text)
+    except ValueError as exc:
+        raise InvalidRequestError(f"The public key is not usable: {exc}") from None
+
+
 def parse_trust(body: dict[str, Any]) -> KeyToTrust:
     """``{"name", "publicKey"}`` checked; the key is normalised."""
     name, text = body.get("name"), body.get("publicKey")
@@ -127,11 +135,7 @@ def parse_trust(body: dict[str, Any]) -> KeyToTrust:
             "publicKey is required: 'ed25519:<base64>' (as GET /signing-key answers) or a "
             "PEM public key."
         )
-    try:
-        public = normalize_public_key(text)
-    except ValueError as exc:
-        raise InvalidRequestError(f"The public key is not usable: {exc}") from None
-    return KeyToTrust(name.strip(), public)
+    return KeyToTrust(name.strip(), _usable(text))
 
 
 UNNAMED = "unnamed"
@@ -166,11 +170,7 @@ def parse_distrust(body: dict[str, Any]) -> KeyToTrust:
             "publicKey is required: the public key to distrust, 'ed25519:<base64>' (as GET "
             "/signing-key answers) or a PEM public key."
         )
-    try:
-        public = normalize_public_key(text)
-    except ValueError as exc:
-        raise InvalidRequestError(f"The public key is not usable: {exc}") from None
-    return KeyToTrust((name or "").strip(), public)
+    return KeyToTrust((name or "").strip(), _usable(text))
 
 
 @dataclass
