@@ -143,13 +143,7 @@ class RoutePlans:
         """Import the route's planned promotion with plan ``plan_id`` (refused unless it is the
         plan of that promotion's package and request), recorded on the promotion in the
         transaction that queues the import."""
-        self.promotions.routes.get(scope, name)  # refuses an unknown route
-        waiting = self._waiting(scope, name)
-        if waiting is None:
-            raise self._taken(scope, name, plan_id) or _not_waiting(name)
-        item, route, target, planned = waiting
-        request = replace(planned, plan_id=plan_id)
-        self._check_plan(target, item, request)
+        item, route, target, request, _ = self._planned_as(scope, name, plan_id)
         with self.db.transaction(readonly=True) as tx:
             meanwhile = promoted_meanwhile(tx, item.project_id, item)
         if meanwhile is not None:
@@ -229,12 +223,7 @@ class RoutePlans:
         """The route's promotion waiting for its import, planned as plan ``plan_id`` (what
         its approvers signed, and what ``apply`` imports as it is), answered as ``plan``
         answered it; refused as ``apply`` refuses a plan that is not that promotion's."""
-        self.promotions.routes.get(scope, name)  # refuses an unknown route
-        waiting = self._waiting(scope, name)
-        if waiting is None:
-            raise self._taken(scope, name, plan_id) or _not_waiting(name)
-        item, route, target, request = waiting
-        created = self._check_plan(target, item, replace(request, plan_id=plan_id))
+        item, route, target, request, created = self._planned_as(scope, name, plan_id)
         promotion = self.promotions.promotion(scope, name, item.id)
         source = None if route.source.carried else self.promotions.end_of(scope, route, "source")
         made = RoutePackage(
@@ -286,6 +275,20 @@ class RoutePlans:
         route = self.promotions.routes.get(scope, name, item.route_version).route
         target = self.promotions.end_of(scope, route)
         return item, route, target, ImportRequest.from_stored(load(item.request))
+
+    def _planned_as(
+        self, scope: Scope, name: str, plan_id: str
+    ) -> tuple[PromotionRecord, Route, Scope, ImportRequest, int]:
+        """:meth:`_waiting`, its request planned as plan ``plan_id``, and when that plan was
+        made (ms); refused when the route is unknown, no promotion waits (another import took
+        it meanwhile, or none was planned) or ``plan_id`` is not that promotion's plan."""
+        self.promotions.routes.get(scope, name)  # refuses an unknown route
+        waiting = self._waiting(scope, name)
+        if waiting is None:
+            raise self._taken(scope, name, plan_id) or _not_waiting(name)
+        item, route, target, planned = waiting
+        request = replace(planned, plan_id=plan_id)
+        return item, route, target, request, self._check_plan(target, item, request)
 
     def _check_plan(self, target: Scope, item: PromotionRecord, request: ImportRequest) -> int:
         """Refuse a plan id that is not a plan of this promotion's package and request;
