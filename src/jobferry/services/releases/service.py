@@ -154,11 +154,7 @@ class ReleaseService:
                 kept = self.imports.upload(production, stream, f"{request.package_name}.zip")
         finally:
             path.unlink(missing_ok=True)
-        plan = self.imports.plan(production, self.import_request(production, kept.path))
-        assert isinstance(plan, Plan)  # at most 100 items: planned at once
-        if plan.problems:
-            named = f"release package '{request.package_name}'"
-            raise refused(scope, [problem_text(p, named) for p in plan.problems])
+        plan = self._planned(scope, production, kept.path, request.package_name)
         with self.db.transaction() as tx:
             basis = freezing.basis(tx, production.workspace.id, items)
             package_id = repo.insert_package(
@@ -186,6 +182,16 @@ class ReleaseService:
                 tx, scope, "release.package", "package", request.package_name, {"id": package_id}
             )
         return CreatedPackage(package_id, request.package_name, plan.plan_id)
+
+    def _planned(self, scope: Scope, production: Scope, path: str, name: str) -> Plan:
+        """The plan of release package ``name`` (its file: ``path``) on ``production``;
+        refused with its problems, each said of the package."""
+        plan = self.imports.plan(production, self.import_request(production, path))
+        assert isinstance(plan, Plan)  # at most 100 items: planned at once
+        if plan.problems:
+            named = f"release package '{name}'"
+            raise refused(scope, [problem_text(p, named) for p in plan.problems])
+        return plan
 
     def import_request(
         self, production: Scope, path: str, plan_id: str | None = None
@@ -362,11 +368,7 @@ class ReleaseService:
         assert package.record.path is not None
         with self.db.transaction() as tx:
             sides.mirror_production_environment(tx, scope.workspace.id, production.workspace.id)
-        plan = self.imports.plan(production, self.import_request(production, package.record.path))
-        assert isinstance(plan, Plan)
-        if plan.problems:
-            named = f"release package '{package.record.name}'"
-            raise refused(scope, [problem_text(p, named) for p in plan.problems])
+        plan = self._planned(scope, production, package.record.path, package.record.name)
         with self.db.transaction() as tx:
             basis = freezing.basis(tx, production.workspace.id, items)
             repo.update_package(

@@ -40,6 +40,21 @@ def test_a_package_refused_at_creation_is_named_by_its_name_not_an_upload_id(
     assert services.releases.packages(team.admin, PackageQuery())[0] == 0  # none made
 
 
+def test_a_package_planned_again_is_refused_in_its_name_and_keeps_its_plan(
+    services: Services, team: Team
+) -> None:
+    submit_job(services, team.developer, "daily")
+    package = make_package(services, team, "nightly-batch")
+    planned = services.releases.show(team.admin, package).record.plan_id
+    services.policies.put(team.admin, None, {"freeze": _freeze_now()})
+    with pytest.raises(InvalidRequestError) as refused:
+        services.releases.replan(team.deployer, package)
+    problems = refused.value.context["problems"]
+    assert problems[0].startswith("release package 'nightly-batch': the plan breaks the freeze")
+    assert refused.value.message.startswith("The request parameter is invalid: the release ")
+    assert services.releases.show(team.admin, package).record.plan_id == planned
+
+
 def test_a_package_refused_at_creation_by_a_policy_gives_each_rule_s_fix_in_release_words(
     services: Services, team: Team
 ) -> None:
