@@ -309,8 +309,8 @@ class ExportService:
             self.tasks.finish(job.task_id, TaskStatus.FAILED, exc.message)
         except Exception as exc:
             # The package is written in the scratch folder (here or by a helper process).
-            writing = f"the package of export task {job.task_id}"
-            said, _ = unexpected_failure(exc, "export task", job.task_id, writing, log)
+            what = f"the package of export task {job.task_id}"
+            said, _ = unexpected_failure(exc, "export task", job.task_id, what, log)
             self.tasks.finish(job.task_id, TaskStatus.FAILED, said)
 
     def _writing(self, task_id: str, total: int, written: int) -> None:
