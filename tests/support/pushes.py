@@ -1,6 +1,8 @@
 """The packages of the push stories the remotes' service tests tell against the DataArts
 stand-in: a first push of three jobs, then a second that edits one, deletes one at the source
-and adds one, with deletes propagated and scheduled jobs paused and restored (``SECOND``)."""
+and adds one, with deletes propagated and scheduled jobs paused and restored (``SECOND``); and
+a real-time job running on the remote, paused by the push that edits it
+(:func:`running_stream`)."""
 
 from __future__ import annotations
 
@@ -12,8 +14,15 @@ from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.importing.request import parse_import_request
 from support.builders import make_job
-from support.planning import jobs_with_dependencies, uid_of, upload, write_objects
-from support.standin import Killed
+from support.console import admin_actor
+from support.planning import (
+    import_package,
+    jobs_with_dependencies,
+    uid_of,
+    upload,
+    write_objects,
+)
+from support.standin import DataArtsStandin, Killed
 
 FIRST_JOBS = ("daily_sales", "weekly_sales", "hourly_sales")
 SECOND = {"propagateDeletes": True, "scheduling": "PAUSE_AND_RESTORE"}
@@ -44,3 +53,23 @@ def killed_push(services: Services, shadow: Scope, tmp_path: Path) -> str:
     with pytest.raises(Killed):
         services.imports.run(prepared)
     return prepared.task_id
+
+
+STREAM = "clicks_stream"
+"""A real-time job: DataArts lists it ``NORMAL`` while it runs (a batch job ``SCHEDULING``)."""
+
+
+def running_stream(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> Path:
+    """Push the real-time job :data:`STREAM` (with its scripts) into ``shadow``, run it on the
+    remote (``NORMAL``) and refresh the shadow; the package that then edits it and adds
+    monthly_sales (imported with ``scheduling="PAUSE_AND_RESTORE"``, its push pauses the
+    stream first and starts it again last)."""
+    stream = jobs_with_dependencies(make_job(STREAM, processType="REAL_TIME"))
+    import_package(services, shadow, write_objects(tmp_path / "stream.zip", stream))
+    standin.workspace.jobs[STREAM].status = "NORMAL"
+    services.remotes.refresh(admin_actor(services), "prod")
+    edited = make_job(STREAM, processType="REAL_TIME", logPath="obs://bucket/logs/edited")
+    jobs = jobs_with_dependencies(edited, make_job("monthly_sales"))
+    return write_objects(tmp_path / "stream-edited.zip", jobs)

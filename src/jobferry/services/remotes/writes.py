@@ -25,6 +25,7 @@ import orjson
 from jobferry.domain.enums import JobStatus, ObjectKind
 from jobferry.errors import RemoteError, RemoteUnreachableError
 from jobferry.services.remotes.client import DataArtsClient
+from jobferry.services.remotes.refresh import scheduling
 
 TRANSIENT = frozenset({429, 500, 502, 503, 504})
 JOB, SCRIPT, RESOURCE = ObjectKind.JOB, ObjectKind.SCRIPT, ObjectKind.RESOURCE
@@ -166,8 +167,9 @@ def _recreate(step: Step, undo: Undo, held: Held) -> Step | None:
 
 
 def _reschedule(step: Step, undo: Undo, held: Held) -> Step | None:
-    now, running = held.status(step.name), undo.was == JobStatus.SCHEDULING
-    if held.current and (now is None or (now == JobStatus.SCHEDULING) == running):
+    # a running job is SCHEDULING when batch, NORMAL when real-time: both are not STOPPED
+    now, running = held.status(step.name), undo.was not in (None, JobStatus.STOPPED)
+    if held.current and (now is None or (now != JobStatus.STOPPED) == running):
         return None
     return set_status(step.name, running, (now or JobStatus.STOPPED).value)
 
@@ -318,11 +320,11 @@ class RemoteWrites:
         return name
 
     def status(self, name: str) -> JobStatus | None:
-        """A job's scheduling status (``None``: the remote does not hold it)."""
+        """A job's scheduling status as a refresh reads it (``None``: the remote does not hold
+        it)."""
         for item in self.client.jobs(name):
             if item.get("name") == name:
-                value = item.get("status")
-                return JobStatus.STOPPED if value != JobStatus.SCHEDULING else JobStatus.SCHEDULING
+                return scheduling(item.get("status"))
         return None
 
 

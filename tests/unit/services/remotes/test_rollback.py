@@ -22,9 +22,9 @@ from jobferry.storage import remotes_journal as journal_repo
 from jobferry.storage.importing import target as target_repo
 from support.builders import make_job
 from support.console import admin_actor
-from support.planning import import_package
+from support.planning import import_package, run_import, upload
 from support.progress import said_by
-from support.pushes import SECOND, second_package
+from support.pushes import SECOND, STREAM, running_stream, second_package
 from support.shadows import shadow_fixture
 from support.standin import DataArtsStandin, Fault, Killed, held, settling
 
@@ -48,6 +48,21 @@ def test_a_rolled_back_push_leaves_the_remote_as_before_it(
     assert done.count > 0
     assert held(standin) == before
     assert {"update_job", "create_job", "delete_job"} <= set(standin.writes())
+    assert standin.refused() == []
+
+
+def test_a_rolled_back_push_runs_again_the_real_time_job_it_paused(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    package = running_stream(services, standin, shadow, tmp_path)
+    before = held(standin)
+    path = upload(services, shadow, package)
+    task = run_import(services, shadow, path, scheduling="PAUSE_AND_RESTORE")
+    assert task.status == TaskStatus.SUCCESSFUL, task.message
+    standin.reset()
+    services.rollback.rollback(shadow, task.id)
+    assert standin.workspace.jobs[STREAM].status == "NORMAL", standin.writes()
+    assert held(standin) == before
     assert standin.refused() == []
 
 

@@ -16,7 +16,7 @@ from jobferry.services.remotes.undo import UndoReport, fix_for, sentence
 from jobferry.services.remotes.writes import Step, Undo, UndoOp
 from jobferry.storage import remotes_journal as journal_repo
 from support.planning import import_package, run_import, upload
-from support.pushes import SECOND, second_package
+from support.pushes import SECOND, STREAM, running_stream, second_package
 from support.shadows import shadow_fixture
 from support.standin import DataArtsStandin, Fault, held
 
@@ -67,6 +67,24 @@ def test_a_failure_at_every_position_leaves_the_remote_as_it_was(
         assert push is not None
         assert push.state == "undone"
     assert position > 5  # every write of the push was refused once before it landed
+    assert standin.refused() == []
+
+
+def test_a_failed_push_starts_again_the_real_time_job_it_paused(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    """A running real-time job is listed ``NORMAL``, not ``SCHEDULING``: the undo of its pause
+    runs it again all the same."""
+    package = running_stream(services, standin, shadow, tmp_path)
+    before = held(standin)
+    standin.reset()
+    standin.faults[2] = Fault.REFUSE  # the write after the stream's pause
+    path = upload(services, shadow, package)
+    task = run_import(services, shadow, path, scheduling="PAUSE_AND_RESTORE")
+    assert task.status == TaskStatus.FAILED
+    assert standin.writes()[0] == "stop_job"
+    assert standin.workspace.jobs[STREAM].status == "NORMAL", standin.writes()
+    assert held(standin) == before
     assert standin.refused() == []
 
 
