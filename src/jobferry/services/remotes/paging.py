@@ -8,12 +8,16 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 PAGE = 100
 """Rows per page of a list call (DataArts' maximum ``limit``)."""
 PAGES_IN_FLIGHT = 16
 """Pages of one list call asked at once once the paging mode is known."""
+WALKS = 3
+"""Walks of one list call at most, while the list shrinks as it is walked
+(:func:`walk_list`)."""
 
 Page = list[dict[str, Any]]
 Ask = Callable[[int], tuple[Page, object]]
@@ -117,9 +121,41 @@ def item_key(item: dict[str, Any]) -> str:
 
 def walk_list(ask: Ask, modes: PagingModes, key: tuple[str, str]) -> Iterator[dict[str, Any]]:
     """Every item of a paged list call (``ask``: one page at an offset; ``key``: its endpoint
-    and call). The first page says the list's ``total``; when the endpoint's paging mode was
-    learned before, every page after the first is asked at once in that mode and taken if they
-    :func:`fits` the total. Otherwise the mode is found (:func:`_walk`) and learned."""
+    and call), each once. A walk during which the list shrank (a page said a smaller
+    ``total`` than one asked before it) is walked again, at most :data:`WALKS` times in all:
+    a row deleted before the walk's place moves every row after it up one, and the row that
+    moved past the border of a page already asked would be missed (a refresh would take it
+    as deleted in the remote)."""
+    totals: list[object] = []
+
+    def asking(offset: int) -> tuple[Page, object]:
+        page, total = ask(offset)
+        totals.append(total)
+        return page, total
+
+    given: set[str] = set()
+    for _ in range(WALKS):
+        totals.clear()
+        for item in _walk_once(asking, modes, key):
+            if item_key(item) not in given:
+                given.add(item_key(item))
+                yield item
+        if not shrank(totals):
+            return
+
+
+def shrank(totals: list[object]) -> bool:
+    """Whether a list's ``total``, as its pages said it in the order they answered, went down
+    during a walk."""
+    counted = [total for total in totals if isinstance(total, int)]
+    return any(later < earlier for earlier, later in pairwise(counted))
+
+
+def _walk_once(ask: Ask, modes: PagingModes, key: tuple[str, str]) -> Iterator[dict[str, Any]]:
+    """One walk of a paged list call. The first page says the list's ``total``; when the
+    endpoint's paging mode was learned before, every page after the first is asked at once in
+    that mode and taken if they :func:`fits` the total. Otherwise the mode is found
+    (:func:`_walk`) and learned."""
     first, total = ask(0)
     pages = modes.get(*key)
     if pages is not None and isinstance(total, int):

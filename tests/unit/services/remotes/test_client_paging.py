@@ -1,8 +1,9 @@
 """The remote client's walk of a paged list call, against a fake endpoint (an httpx
 transport): every item once and in order, whether ``offset`` counts rows (jobferry) or pages
 (DataArts' documented meaning), the pages past the second asked side by side (past the first
-once the endpoint's mode is known), and rows pushed down by an insert during the walk still
-seen (one page after another), none twice."""
+once the endpoint's mode is known), rows pushed down by an insert during the walk still
+seen (one page after another), none twice, and rows pulled up by a delete seen too (the list
+walked again)."""
 
 from __future__ import annotations
 
@@ -110,6 +111,26 @@ def test_rows_pushed_down_during_the_walk_are_still_seen_once() -> None:
     # it pushed down is, once
     assert sorted(names) == before
     assert fake.asked[-1] >= 3 * PAGE - 1, "the walk went on past the first total"
+
+
+@pytest.mark.parametrize("pages", [False, True], ids=["rows", "pages"])
+def test_rows_pulled_up_by_a_delete_during_the_walk_are_still_seen_once(pages: bool) -> None:
+    fake = FakeList(3 * PAGE, pages=pages)
+    real = fake.__call__
+
+    def shrinking(request: httpx2.Request) -> httpx2.Response:
+        answer = real(request)
+        batch = request.url.params.get("jobType") == "BATCH"
+        if batch and int(request.url.params["offset"]) == 0 and fake.names[0] == "job_00000":
+            del fake.names[0]  # everything after it moves one row up, job_00100 onto page 1
+        return answer
+
+    client = DataArtsClient("prod", ENDPOINT, transport=httpx2.MockTransport(shrinking))
+    with client:
+        names = [str(item["name"]) for item in client.jobs()]
+    assert "job_00100" in names
+    assert sorted(names) == ["job_00000", *fake.names]  # the deleted one was seen first
+    assert len(names) == len(set(names))
 
 
 def _walked(fake: FakeList, paging: PagingModes) -> list[str]:

@@ -12,6 +12,7 @@ from jobferry.services.remotes.paging import (
     item_key,
     offsets_after_first,
     short,
+    shrank,
 )
 
 
@@ -94,3 +95,11 @@ def test_a_walk_learns_the_mode_once_two_pages_said_it() -> None:
     modes.learn("https://dayu.example", "list_jobs", True)
     assert modes.get("https://dayu.example", "list_jobs") is True
     assert modes.get("https://dayu.example", "list_scripts") is None
+
+
+def test_a_list_shrank_when_a_page_counts_fewer_than_one_before_it() -> None:
+    assert shrank([300, 299, 299])
+    assert shrank([300, 301, 300])  # one inserted, then one deleted
+    assert not shrank([300, 300, 301])  # rows pushed down: the walk goes on past them
+    assert not shrank([None, 300])
+    assert not shrank([])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import httpx2
 import pytest
 
 from jobferry.domain.enums import JobStatus
@@ -14,6 +15,7 @@ from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.remotes.records import RemoteChange
 from jobferry.storage.importing import ledger as ledger_repo
+from jobferry.storage.importing import target as target_repo
 from support.builders import make_job, make_resource, make_script
 from support.console import admin_actor
 from support.standin import DataArtsStandin, Fault
@@ -84,6 +86,37 @@ def test_a_refresh_reads_every_job_in_batches_of_a_hundred(
     # 100 a page; offset 100 asked first as rows finds nothing: DataArts' offset counts pages;
     # then the real-time jobs (none)
     assert standin.calls().count("list_jobs") == 5
+    assert standin.refused() == []
+
+
+def test_a_job_deleted_in_the_remote_between_two_pages_costs_no_other_job_its_place(
+    services: Services, standin: DataArtsStandin, shadow: Scope
+) -> None:
+    """job_000, on the first page of the list, is deleted once that page has answered: every
+    job after it moves up a row, job_100 onto the first page. The refresh still reads job_100
+    (the shadow does not take it as deleted in the remote)."""
+    for n in range(250):
+        standin.workspace.put_job(make_job(f"job_{n:03d}"))
+    services.remotes.refresh(admin_actor(services), "prod")
+    first_page: list[str] = []
+
+    def deleting(request: httpx2.Request) -> httpx2.Response:
+        answer = standin.handle(request)
+        listed = request.url.path.endswith("/jobs") and request.method == "GET"
+        if listed and request.url.params.get("jobType") == "BATCH" and not first_page:
+            first_page.append(request.url.params["offset"])
+            del standin.workspace.jobs["job_000"]
+        return answer
+
+    services.remotes.transport = httpx2.MockTransport(deleting)
+    services.remotes.refresh(admin_actor(services), "prod")
+    assert first_page == ["0"]
+    with services.db.transaction(readonly=True) as tx:
+        held = {
+            job.name for job in target_repo.objects_after(tx, shadow.workspace.id, "job", "", 300)
+        }
+    assert "job_100" in held
+    assert set(standin.workspace.jobs) <= held
     assert standin.refused() == []
 
 
