@@ -37,6 +37,7 @@ the remote of its own shadow). Use: ``standin = DataArtsStandin()``, seed ``stan
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from collections.abc import Callable
@@ -449,10 +450,11 @@ def settling(services: Services, standin: DataArtsStandin) -> list[list[int]]:
 def held(standin: DataArtsStandin, workspace: str | None = None) -> dict[str, Any]:
     """What the stand-in's workspace holds, to compare before and after: each job's definition
     and status, each script's and resource's definition (ids left out); of the default
-    workspace unless ``workspace`` names another."""
+    workspace unless ``workspace`` names another. A copy: a call that changes a definition in
+    place (a rename sets the job's ``name``) does not change what was taken before it."""
     ws = standin.workspaces[workspace or standin.workspace_id]
     return {
-        "jobs": {n: (j.doc, j.status) for n, j in sorted(ws.jobs.items())},
+        "jobs": {n: (copy.deepcopy(j.doc), j.status) for n, j in sorted(ws.jobs.items())},
         "scripts": {
             n: {k: v for k, v in d.items() if k != "id"} for n, d in sorted(ws.scripts.items())
         },

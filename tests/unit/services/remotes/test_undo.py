@@ -14,8 +14,18 @@ from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.remotes.undo import UndoReport, fix_for, sentence
 from jobferry.services.remotes.writes import Step, Undo, UndoOp
+from jobferry.services.taskviews import Task
 from jobferry.storage import remotes_journal as journal_repo
-from support.planning import import_package, run_import, upload
+from support.builders import make_job
+from support.console import admin_actor
+from support.planning import (
+    import_package,
+    jobs_with_dependencies,
+    run_import,
+    uid_of,
+    upload,
+    write_objects,
+)
 from support.pushes import SECOND, STREAM, running_stream, second_package
 from support.shadows import shadow_fixture
 from support.standin import DataArtsStandin, Fault, held
@@ -67,6 +77,66 @@ def test_a_failure_at_every_position_leaves_the_remote_as_it_was(
         assert push is not None
         assert push.state == "undone"
     assert position > 5  # every write of the push was refused once before it landed
+    assert standin.refused() == []
+
+
+def _after_daily_sales(name: str) -> dict[str, object]:
+    job = make_job(name)
+    job["schedule"]["cron"]["dependJobs"] = {"jobs": ["daily_v2"], "dependPeriod": "SAME"}
+    return job
+
+
+def _renaming_package(tmp_path: Path) -> Path:
+    """daily_sales renamed daily_v2 and edited, weekly_sales made to depend on it (a reference
+    to the new name), hourly_sales deleted at the source, monthly_sales new, after daily_v2."""
+    renamed = make_job("daily_v2", logPath="obs://bucket/logs/renamed")
+    jobs = [renamed, _after_daily_sales("weekly_sales"), _after_daily_sales("monthly_sales")]
+    gone = (("job", uid_of("job", "hourly_sales"), "hourly_sales"),)
+    uids = {"daily_v2": uid_of("job", "daily_sales")}
+    return write_objects(
+        tmp_path / "renaming.zip", jobs_with_dependencies(*jobs), uids=uids, deleted=gone
+    )
+
+
+def _lands_whole(standin: DataArtsStandin, task: Task) -> None:
+    assert task.status == TaskStatus.SUCCESSFUL, task.message
+    assert "update_factory_job_name" in standin.writes()
+    jobs = {name: job.status for name, job in standin.workspace.jobs.items()}
+    assert jobs == {
+        "daily_v2": "SCHEDULING",
+        "weekly_sales": "SCHEDULING",
+        "monthly_sales": "STOPPED",
+    }
+    depends = standin.workspace.jobs["weekly_sales"].doc["schedule"]["cron"]["dependJobs"]
+    assert depends["jobs"] == ["daily_v2"]
+
+
+@pytest.mark.parametrize("fault", [Fault.REFUSE, Fault.DROP])
+def test_a_push_that_renames_meets_a_fault_at_every_position_and_is_all_or_nothing(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path, fault: Fault
+) -> None:
+    """Refused, every write made is undone (the rename reversed, the deleted job created and
+    scheduled again); its answer lost, the write is read again and the push lands whole (then
+    rolled back, for the next position)."""
+    standin.workspace.jobs["weekly_sales"].status = "SCHEDULING"
+    services.remotes.refresh(admin_actor(services), "prod")
+    package, before = _renaming_package(tmp_path), held(standin)
+    for position in range(1, 30):
+        standin.reset()
+        standin.faults[position] = fault
+        options = {"propagateDeletes": True, "scheduling": "PAUSE_AND_RESTORE"}
+        task = run_import(services, shadow, upload(services, shadow, package), **options)
+        if task.status == TaskStatus.FAILED:
+            assert fault is Fault.REFUSE
+            assert "the remote is as it was before the push" in task.message, task.message
+        elif fault is Fault.REFUSE or len(standin.writes()) < position:
+            break  # past the last write
+        else:
+            _lands_whole(standin, task)
+            services.rollback.rollback(shadow, task.id)
+        assert held(standin) == before, (position, standin.writes())
+    _lands_whole(standin, task)
+    assert position > 10
     assert standin.refused() == []
 
 
