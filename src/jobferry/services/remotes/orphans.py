@@ -4,8 +4,9 @@ undo of its calls is over, computed each time the task is read.
 The heartbeat fails such a task at once (``TaskService.heartbeat``), but the remote may still
 hold what it wrote: :meth:`~.push.PushService.recover` undoes it once the calls it had in
 flight can no longer land (the settle time after the newest was sent), on whichever server
-process takes it. Until then the task says that its undo waits, and how long (from the time it
-is read), that it waits for a remote it could not reach (why, and when it is tried again), or
+process takes it; so is a push whose own undo could not reach the remote (:data:`HANDED_OVER`).
+Until then the task says that its undo waits, and how long (from the time it is read), that it
+waits for a remote it could not reach (why, and when it is tried again), or
 that a server process is undoing it now; once over, the recovery writes into the
 task how it ended (what was undone, what could not be and what to do): a push's
 (``PushService._tell``), a rollback's (:func:`tell_rollback`: what it had rolled back, what
@@ -31,6 +32,20 @@ LATER = (
     "Read this task again once the undo is over: it says then what was undone, and what to do "
     "about anything that could not be."
 )
+HANDED_OVER = (
+    "Its undo could not reach the remote either: a server process finishes it once the remote "
+    "answers again, and rolls the shadow's import back then."
+)
+"""How the message of a push whose own undo found the remote out of reach ends (the recovery
+finishes that undo: :meth:`~.push.PushService.push`)."""
+
+
+def failed_live(message: str | None) -> str | None:
+    """What a push whose own undo found the remote out of reach said of its failure (its
+    message without :data:`HANDED_OVER`); ``None``: the push's process died instead."""
+    if message is None or not message.endswith(HANDED_OVER):
+        return None
+    return message.removesuffix(HANDED_OVER).rstrip()
 
 
 def journal_key(task_id: str, kind: TaskKind | str) -> str:
@@ -119,6 +134,9 @@ def stopped(task: TaskRecord, push: PushRecord) -> str:
             f"The rollback of push {pushed} in remote '{push.remote}' stopped when its server "
             "process did"
         )
+    failed = failed_live(task.message)
+    if failed is not None:
+        return failed.rstrip(".")
     return f"The push to remote '{push.remote}' stopped when its server process did"
 
 

@@ -56,9 +56,10 @@ from jobferry.services.importing.changes import Committed, TaskEnd
 from jobferry.services.importing.delivery import Attempt, PreparedImport
 from jobferry.services.importing.rollback import undo_import
 from jobferry.services.remotes.journal import Journal
+from jobferry.services.remotes.orphans import HANDED_OVER
 from jobferry.services.remotes.program import NotingChanges, Program
 from jobferry.services.remotes.reading import RemoteState, changed_since, read_state, record_after
-from jobferry.services.remotes.recovery import Recovery
+from jobferry.services.remotes.recovery import Recovery, next_wait
 from jobferry.services.remotes.sending import PushFailed, send_level
 from jobferry.services.remotes.service import RemoteService
 from jobferry.services.remotes.steps import build
@@ -295,21 +296,34 @@ class PushService:
         step: Step | None,
         reason: str,
     ) -> RemoteError:
-        report, shadow = self._undo(scope, journal, writes, item)
         where = f" at {step.title()}" if step is not None else ""
+        failed = f"The push to remote '{item.name}' failed{where}: {sentence(reason)}"
+        try:
+            report, shadow = self._undo(scope, journal, writes, item)
+        except RemoteError as exc:  # out of reach: the recovery finishes the undo
+            self._hand_over(journal.task_id, exc)
+            return RemoteError(f"{failed} {HANDED_OVER}", remote=item.name)
         return RemoteError(
-            f"The push to remote '{item.name}' failed{where}: {sentence(reason)} "
-            f"{report.describe()}{shadow}",
-            remote=item.name,
-            push=report.as_json(),
+            f"{failed} {report.describe()}{shadow}", remote=item.name, push=report.as_json()
         )
 
     def _undo(
         self, scope: Scope, journal: Journal, writes: RemoteWrites, item: RemoteRecord
     ) -> tuple[UndoReport, str]:
-        """Undo the remote from the journal, newest first, then the shadow's import."""
-        report = undo_push(journal, writes, item.name, over=False)
+        """Undo the remote from the journal, newest first, then the shadow's import (raises
+        the remote's error when it is out of reach: :meth:`_hand_over`)."""
+        report = undo_push(journal, writes, item.name, over=False, waits=True)
         return report, self._undo_shadow(scope, journal.task_id, report.final())
+
+    def _hand_over(self, task_id: str, exc: RemoteError) -> None:
+        """The push's own undo could not reach the remote: rather than call every change left
+        one that could not be undone, its journal waits for the recovery (the calls undone so
+        far stay undone; the shadow keeps the pushed state until the recovery's end), tried
+        as a recovery that found the remote out of reach is."""
+        wait = next_wait(1, self.settle_ms, exc.on_its_way)
+        with self.db.transaction() as tx:
+            journal_repo.wait_push(tx, task_id, sentence(exc.message), self.clock() + wait)
+        log.warning("push %s: its undo waits for remote, out of reach (%s)", task_id, exc.message)
 
     def _undo_shadow(self, scope: Scope, task_id: str, final: str) -> str:
         """Roll the shadow's import back (the local rollback, in one transaction with the

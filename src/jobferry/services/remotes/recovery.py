@@ -27,7 +27,7 @@ from jobferry.errors import RemoteError
 from jobferry.services.context import Actor, Scope, now_ms
 from jobferry.services.definitions.documents import dump, load
 from jobferry.services.remotes.journal import Journal
-from jobferry.services.remotes.orphans import tell_rollback, undoing_now
+from jobferry.services.remotes.orphans import failed_live, tell_rollback, undoing_now
 from jobferry.services.remotes.service import RemoteService
 from jobferry.services.remotes.undo import ROLLBACK, UndoReport, sentence, undo_push
 from jobferry.services.remotes.writes import RemoteWrites
@@ -143,7 +143,7 @@ class Recovery:
             with self.db.transaction() as tx:
                 tell_rollback(tx, push, report, now_ms())
             return False
-        self._tell(push.task_id, item.name if item else push.remote, report, shadow)
+        self._tell(push, item.name if item else push.remote, report, shadow)
         return True
 
     def _unsettled(self, push: PushRecord, sent: int | None, now: int) -> bool:
@@ -183,14 +183,19 @@ class Recovery:
             return ""
         return self.undo_shadow(scope, push.task_id, final)
 
-    def _tell(self, task_id: str, remote: str, report: UndoReport, shadow: str) -> None:
-        message = (
-            f"The push to remote '{remote}' stopped when its server process did, and was "
-            f"undone after a restart. {report.describe()}{shadow}"
-        )
+    def _tell(self, push: PushRecord, remote: str, report: UndoReport, shadow: str) -> None:
         result = dump({"push": report.as_json()})
         with self.db.transaction() as tx:
-            journal_repo.tell_task(tx, task_id, TaskStatus.FAILED, message, result, now_ms())
+            task = task_repo.get_task(tx, push.workspace_id, push.task_id)
+            failed = failed_live(task.message if task is not None else None)
+            said = (
+                f"The push to remote '{remote}' stopped when its server process did, and was "
+                "undone after a restart."
+                if failed is None
+                else f"{failed} Its undo was finished once the remote answered again."
+            )
+            message = f"{said} {report.describe()}{shadow}"
+            journal_repo.tell_task(tx, push.task_id, TaskStatus.FAILED, message, result, now_ms())
 
 
 def _task_scope(tx: Tx, push: PushRecord) -> Scope | None:

@@ -114,19 +114,21 @@ def undo_push(
     over: bool = True,
     *,
     recovering: bool = False,
+    waits: bool = False,
 ) -> UndoReport:
     """Undo every call of the push journalled as done, pending or failed, newest first;
     ``over``: end the journal (else the caller ends it, :meth:`UndoReport.final`, with what it
     undoes beside the remote in the same transaction). ``recovering``: a recovery's undo,
-    whose journal stays ``recovering`` meanwhile and which stops at the first call the remote
-    is out of reach for (:func:`out_of_reach`, raised): the calls undone so far stay undone
-    and the recovery tries the rest later."""
+    whose journal stays ``recovering`` meanwhile. A recovery's undo, or one that ``waits``
+    (a push's own), stops at the first call the remote is out of reach for
+    (:func:`out_of_reach`, raised): the calls undone so far stay undone and the recovery tries
+    the rest later."""
     report = UndoReport()
     if not recovering:
         journal.state("undoing")
     for call in reversed(journal.calls()):
         if call.state in UNDONE_STATES:
-            _undo_call(journal, writes, call, remote, report, recovering)
+            _undo_call(journal, writes, call, remote, report, recovering or waits)
         else:
             _earlier(call, remote, journal.task_id, report)
     if over:
@@ -140,16 +142,17 @@ def _undo_call(
     call: CallRecord,
     remote: str,
     report: UndoReport,
-    recovering: bool,
+    stops: bool,
 ) -> None:
-    """Undo one journalled call, noting in ``report`` and the journal how it went."""
+    """Undo one journalled call, noting in ``report`` and the journal how it went (``stops``:
+    raise when the remote is out of reach, rather than call the change stuck)."""
     step, back = undo_step(call), None
     try:
         back = writes.inverse(step)
         if back is not None:
             writes.make(back)
     except RemoteError as exc:
-        if recovering and out_of_reach(exc):
+        if stops and out_of_reach(exc):
             raise
         if back is not None and _undone_meanwhile(writes, step):
             journal.mark(call.seq, "undone", back.title())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx2
 import pytest
 
 from jobferry.domain.enums import TaskStatus
@@ -20,7 +21,7 @@ from jobferry.storage import remotes_journal as journal_repo
 from jobferry.storage import workers as worker_repo
 from jobferry.storage.importing import target as target_repo
 from support.console import admin_actor
-from support.planning import import_package
+from support.planning import import_package, run_import, upload
 from support.pushes import SECOND, first_package, killed_push, second_package
 from support.shadows import shadow_fixture
 from support.standin import AK, SK, DataArtsStandin, Fault, Killed, held, remote_shadow
@@ -236,6 +237,60 @@ def test_a_recovery_that_cannot_reach_the_remote_waits_and_finishes_once_it_is_b
     assert _push(services, task_id).state == "undone"
     refused = {s.status for s in standin.refused()}  # the signatures the old key made
     assert refused == ({401} if outage == "refusing the key" else set())
+
+
+def _down_after_write(services: Services, standin: DataArtsStandin, writes: int) -> None:
+    """The remote stops answering (connections refused) once it has made ``writes`` writes,
+    until the test sets ``standin.down`` back."""
+    went: list[bool] = []
+
+    def handle(request: httpx2.Request) -> httpx2.Response:
+        answer = standin.handle(request)
+        if len(standin.writes()) == writes and not went:
+            went.append(True)
+            standin.down = Fault.UNREACHABLE
+        return answer
+
+    services.remotes.transport = httpx2.MockTransport(handle)
+
+
+def test_a_remote_out_of_reach_for_a_pushs_own_undo_leaves_the_undo_to_the_recovery(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    """The remote stops answering midway (the push fails at its next write) and the push's
+    undo cannot reach it either: no change is called one that could not be undone; the
+    journal waits with the shadow as pushed, the task says why and when the undo is tried
+    again, and the recovery brings remote and shadow back once the remote answers."""
+    before, shadow_before = held(standin), _shadow(services, shadow)
+    standin.reset()
+    _down_after_write(services, standin, 3)
+    path = upload(services, shadow, second_package(tmp_path))
+    task = run_import(services, shadow, path, **SECOND)
+    assert task.status == TaskStatus.FAILED
+    assert "The push to remote 'prod' failed at " in task.message, task.message
+    assert "its undo waits for remote 'prod', which it could not reach (tried 1 time(s))" in (
+        task.message
+    )
+    assert "NOT" not in task.message
+    push = _push(services, task.id)
+    assert push.state == "waiting"
+    with services.db.transaction(readonly=True) as tx:
+        assert "stuck" not in {call.state for call in journal_repo.calls(tx, task.id)}
+    assert "monthly_sales" in _shadow(services, shadow)  # the pushed state, meanwhile
+    standin.down = None
+    assert services.pushes.recover() == []  # not due yet
+    later = now_ms() + 31_000
+    services.pushes.clock = lambda: later
+    assert services.pushes.recover() == [task.id]
+    assert held(standin) == before
+    assert _shadow(services, shadow) == shadow_before
+    ended = services.tasks.show(shadow, task.id)
+    assert ended.message.startswith("The push to remote 'prod' failed at "), ended.message
+    assert "the remote is as it was before the push" in ended.message
+    assert "not undone yet" not in ended.message
+    assert _push(services, task.id).state == "undone"
+    assert services.pushes.recover() == []
+    assert standin.refused() == []
 
 
 def test_a_claim_whose_process_stopped_undoing_lapses_and_is_taken_over(
