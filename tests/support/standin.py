@@ -447,6 +447,22 @@ def settling(services: Services, standin: DataArtsStandin) -> list[list[int]]:
     return landed
 
 
+def down_after_writes(services: Services, standin: DataArtsStandin, writes: int) -> None:
+    """Plug ``standin`` into ``services``' remotes so that it stops answering (connections
+    refused: ``standin.down``) once it has made ``writes`` writes, until the test sets
+    ``standin.down`` back to ``None``."""
+    went: list[bool] = []
+
+    def handle(request: httpx2.Request) -> httpx2.Response:
+        answer = standin.handle(request)
+        if len(standin.writes()) == writes and not went:
+            went.append(True)
+            standin.down = Fault.UNREACHABLE
+        return answer
+
+    services.remotes.transport = httpx2.MockTransport(handle)
+
+
 def held(standin: DataArtsStandin, workspace: str | None = None) -> dict[str, Any]:
     """What the stand-in's workspace holds, to compare before and after: each job's definition
     and status, each script's and resource's definition (ids left out); of the default

@@ -34,15 +34,16 @@ LATER = (
 )
 HANDED_OVER = (
     "Its undo could not reach the remote either: a server process finishes it once the remote "
-    "answers again, and rolls the shadow's import back then."
+    "answers again."
 )
-"""How the message of a push whose own undo found the remote out of reach ends (the recovery
-finishes that undo: :meth:`~.push.PushService.push`)."""
+"""How the message of a push (or a push's rollback) whose own undo found the remote out of
+reach ends (the recovery finishes that undo: :meth:`~.push.PushService.hand_over`)."""
 
 
 def failed_live(message: str | None) -> str | None:
-    """What a push whose own undo found the remote out of reach said of its failure (its
-    message without :data:`HANDED_OVER`); ``None``: the push's process died instead."""
+    """What a push (or a push's rollback) whose own undo found the remote out of reach said of
+    its failure (its message without :data:`HANDED_OVER`); ``None``: its process died
+    instead."""
     if message is None or not message.endswith(HANDED_OVER):
         return None
     return message.removesuffix(HANDED_OVER).rstrip()
@@ -128,15 +129,15 @@ def _starts(sent: int | None, settle_ms: int, now: int) -> str:
 
 def stopped(task: TaskRecord, push: PushRecord) -> str:
     """What stopped, and where (a push, or the rollback of a push)."""
+    failed = failed_live(task.message)
+    if failed is not None:
+        return failed.rstrip(".")
     if task.kind == TaskKind.ROLLBACK:
         pushed = load(task.request or "{}").get("taskId")
         return (
             f"The rollback of push {pushed} in remote '{push.remote}' stopped when its server "
             "process did"
         )
-    failed = failed_live(task.message)
-    if failed is not None:
-        return failed.rstrip(".")
     return f"The push to remote '{push.remote}' stopped when its server process did"
 
 
@@ -160,15 +161,16 @@ def tell_rollback(tx: Tx, push: PushRecord, report: UndoReport, now: int) -> Non
             f"({named}) and none in the shadow"
         )
     again = f"the rollback by running it again: jobferry rollback {pushed} -w {workspace.name}."
+    later = "After a restart" if failed_live(task.message) is None else "Once the remote answered"
     if report.stuck:
         left = (
-            f"After a restart, {report.describe('rollback')} Those stay rolled back in the "
+            f"{later}, {report.describe('rollback')} Those stay rolled back in the "
             f"remote while the shadow shows push {pushed} whole. Once each is fixed, finish {again}"
         )
     else:
         put = "those were put back as the push left them" if rolled else "nothing was changed"
         left = (
-            f"After a restart {put}: push {pushed} stands whole in the remote and in the shadow, "
+            f"{later} {put}: push {pushed} stands whole in the remote and in the shadow, "
             f"nothing of it rolled back. Finish {again}"
         )
     message = f"{stopped(task, push)}, {having}. {left}"

@@ -301,7 +301,7 @@ class PushService:
         try:
             report, shadow = self._undo(scope, journal, writes, item)
         except RemoteError as exc:  # out of reach: the recovery finishes the undo
-            self._hand_over(journal.task_id, exc)
+            self.hand_over(journal.task_id, exc)
             return RemoteError(f"{failed} {HANDED_OVER}", remote=item.name)
         return RemoteError(
             f"{failed} {report.describe()}{shadow}", remote=item.name, push=report.as_json()
@@ -311,15 +311,16 @@ class PushService:
         self, scope: Scope, journal: Journal, writes: RemoteWrites, item: RemoteRecord
     ) -> tuple[UndoReport, str]:
         """Undo the remote from the journal, newest first, then the shadow's import (raises
-        the remote's error when it is out of reach: :meth:`_hand_over`)."""
+        the remote's error when it is out of reach: :meth:`hand_over`)."""
         report = undo_push(journal, writes, item.name, over=False, waits=True)
         return report, self._undo_shadow(scope, journal.task_id, report.final())
 
-    def _hand_over(self, task_id: str, exc: RemoteError) -> None:
-        """The push's own undo could not reach the remote: rather than call every change left
-        one that could not be undone, its journal waits for the recovery (the calls undone so
-        far stay undone; the shadow keeps the pushed state until the recovery's end), tried
-        as a recovery that found the remote out of reach is."""
+    def hand_over(self, task_id: str, exc: RemoteError) -> None:
+        """A push's (or a push's rollback's) own undo could not reach the remote: rather than
+        call every change left one that could not be undone, its journal ``task_id`` waits for
+        the recovery (the calls undone so far stay undone; a push's shadow keeps the pushed
+        state until the recovery's end), tried as a recovery that found the remote out of
+        reach is."""
         wait = next_wait(1, self.settle_ms, exc.on_its_way)
         with self.db.transaction() as tx:
             journal_repo.wait_push(tx, task_id, sentence(exc.message), self.clock() + wait)

@@ -38,7 +38,7 @@ from jobferry.errors import PlanStaleError, RemoteError, RollbackRefusedError
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.importing.delivery import Rollback, RolledBack
 from jobferry.services.remotes.journal import Journal
-from jobferry.services.remotes.orphans import journal_key
+from jobferry.services.remotes.orphans import HANDED_OVER, journal_key
 from jobferry.services.remotes.push import PushService
 from jobferry.services.remotes.reading import RemoteState, changed_since, read_state, record_after
 from jobferry.services.remotes.undo import sentence, undo_push, undo_step
@@ -178,10 +178,15 @@ class PushRollback:
                 journal.mark(seq, outcome(exc), exc.message)
                 if exc.on_its_way:
                     self.pushes.settle(item)  # the undo reads the remote once it cannot land
-                report = undo_push(journal, writes, item.name)
+                failed = f"The rollback in remote '{item.name}' failed at {step.title()}: "
+                try:
+                    report = undo_push(journal, writes, item.name, waits=True)
+                except RemoteError as out:  # out of reach: the recovery finishes the undo
+                    self.pushes.hand_over(journal.task_id, out)
+                    said = f"{failed}{sentence(exc.message)} {HANDED_OVER}"
+                    raise RemoteError(said, remote=item.name) from exc
                 raise RemoteError(
-                    f"The rollback in remote '{item.name}' failed at {step.title()}: "
-                    f"{sentence(exc.message)} {report.describe('rollback')}",
+                    f"{failed}{sentence(exc.message)} {report.describe('rollback')}",
                     remote=item.name,
                     push=report.as_json(),
                 ) from exc

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx2
 import pytest
 
 from jobferry.domain.enums import TaskStatus
@@ -24,7 +23,16 @@ from support.console import admin_actor
 from support.planning import import_package, run_import, upload
 from support.pushes import SECOND, first_package, killed_push, second_package
 from support.shadows import shadow_fixture
-from support.standin import AK, SK, DataArtsStandin, Fault, Killed, held, remote_shadow
+from support.standin import (
+    AK,
+    SK,
+    DataArtsStandin,
+    Fault,
+    Killed,
+    down_after_writes,
+    held,
+    remote_shadow,
+)
 
 
 @pytest.fixture
@@ -239,21 +247,6 @@ def test_a_recovery_that_cannot_reach_the_remote_waits_and_finishes_once_it_is_b
     assert refused == ({401} if outage == "refusing the key" else set())
 
 
-def _down_after_write(services: Services, standin: DataArtsStandin, writes: int) -> None:
-    """The remote stops answering (connections refused) once it has made ``writes`` writes,
-    until the test sets ``standin.down`` back."""
-    went: list[bool] = []
-
-    def handle(request: httpx2.Request) -> httpx2.Response:
-        answer = standin.handle(request)
-        if len(standin.writes()) == writes and not went:
-            went.append(True)
-            standin.down = Fault.UNREACHABLE
-        return answer
-
-    services.remotes.transport = httpx2.MockTransport(handle)
-
-
 def test_a_remote_out_of_reach_for_a_pushs_own_undo_leaves_the_undo_to_the_recovery(
     services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
 ) -> None:
@@ -263,7 +256,7 @@ def test_a_remote_out_of_reach_for_a_pushs_own_undo_leaves_the_undo_to_the_recov
     again, and the recovery brings remote and shadow back once the remote answers."""
     before, shadow_before = held(standin), _shadow(services, shadow)
     standin.reset()
-    _down_after_write(services, standin, 3)
+    down_after_writes(services, standin, 3)
     path = upload(services, shadow, second_package(tmp_path))
     task = run_import(services, shadow, path, **SECOND)
     assert task.status == TaskStatus.FAILED

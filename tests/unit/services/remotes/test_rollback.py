@@ -15,7 +15,7 @@ import pytest
 from jobferry.domain.enums import TaskKind, TaskStatus
 from jobferry.errors import PlanStaleError, RemoteError, RollbackRefusedError
 from jobferry.services.container import Services
-from jobferry.services.context import Scope
+from jobferry.services.context import Scope, now_ms
 from jobferry.services.importing.rollback import LocalRollback
 from jobferry.services.remotes.undo import ROLLBACK
 from jobferry.storage import remotes_journal as journal_repo
@@ -26,7 +26,7 @@ from support.planning import import_package, run_import, upload
 from support.progress import said_by
 from support.pushes import SECOND, STREAM, running_stream, second_package
 from support.shadows import shadow_fixture
-from support.standin import DataArtsStandin, Fault, Killed, held, settling
+from support.standin import DataArtsStandin, Fault, Killed, down_after_writes, held, settling
 
 
 @pytest.fixture
@@ -180,6 +180,67 @@ def test_a_call_that_fails_for_good_undoes_the_rollbacks_own_calls(
     standin.faults.clear()
     services.rollback.rollback(shadow, task.id)
     assert "monthly_sales" not in held(standin)["jobs"]
+
+
+def test_a_rollback_whose_remote_stops_answering_leaves_the_undo_of_its_calls_to_the_recovery(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    """The remote stops answering after the rollback's second call: its undo cannot reach it
+    either, so nothing is called "could NOT be undone"; its journal waits, and the recovery
+    puts back what the rollback changed once the remote answers (the push stands whole, and
+    can be rolled back again)."""
+    task = import_package(services, shadow, second_package(tmp_path), **SECOND)
+    pushed, shadow_pushed = held(standin), _shadow(services, shadow)
+    standin.reset()
+    down_after_writes(services, standin, 2)
+    with pytest.raises(RemoteError, match="The rollback in remote 'prod' failed at") as failed:
+        services.rollback.rollback(shadow, task.id)
+    assert "NOT" not in failed.value.message
+    assert "Its undo could not reach the remote either" in failed.value.message
+    with services.db.transaction(readonly=True) as tx:
+        (waiting,) = journal_repo.open_in_workspace(tx, shadow.workspace.id)
+        calls = journal_repo.calls(tx, waiting.task_id)
+    assert waiting.state == "waiting"
+    assert "stuck" not in {call.state for call in calls}
+    assert held(standin) != pushed  # two calls made, not undone yet
+    standin.down = None
+    later = now_ms() + 31_000
+    services.pushes.clock = lambda: later
+    services.pushes.recover()
+    assert held(standin) == pushed
+    assert _shadow(services, shadow) == shadow_pushed
+    with services.db.transaction(readonly=True) as tx:
+        assert journal_repo.open_in_workspace(tx, shadow.workspace.id) == []
+    services.rollback.rollback(shadow, task.id)
+    assert "monthly_sales" not in held(standin)["jobs"]
+    assert standin.refused() == []
+
+
+def test_a_rollback_task_whose_remote_stops_answering_says_its_undo_waits_then_how_it_ended(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    task = import_package(services, shadow, second_package(tmp_path), **SECOND)
+    pushed = held(standin)
+    queued = services.rollback.start(shadow, task.id)
+    standin.reset()
+    down_after_writes(services, standin, 2)
+    claimed = services.tasks.claim((TaskKind.ROLLBACK,), look_first=False)
+    assert claimed is not None
+    services.rollback.run(claimed)  # as a task thread does
+    said = services.tasks.show(shadow, queued).message
+    assert said.startswith("The rollback in remote 'prod' failed at "), said
+    assert "not undone yet: its undo waits for remote 'prod'" in said
+    standin.down = None
+    later = now_ms() + 31_000
+    services.pushes.clock = lambda: later
+    services.pushes.recover()
+    ended = services.tasks.show(shadow, queued)
+    assert ended.status is TaskStatus.FAILED
+    assert ended.message.startswith("The rollback in remote 'prod' failed at "), ended.message
+    assert "Once the remote answered those were put back as the push left them" in ended.message
+    assert f"jobferry rollback {task.id} -w prod" in ended.message
+    assert held(standin) == pushed
+    assert standin.refused() == []
 
 
 def test_a_call_with_no_answer_is_waited_for_before_the_rollbacks_own_calls_are_undone(
