@@ -164,6 +164,28 @@ def test_a_remote_is_not_removed_while_a_push_into_it_is_not_over(
     services.remotes.remove(actor, "prod")
 
 
+@pytest.mark.parametrize("undo_call", [1, 3])
+def test_a_push_killed_during_its_own_undo_is_finished_by_the_recovery(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path, undo_call: int
+) -> None:
+    """The fifth write is refused, and the process dies at the first or third call of the
+    undo that follows: the recovery finishes the undo (the calls undone already are not made
+    again) and rolls the shadow back, once."""
+    before, shadow_before = held(standin), _shadow(services, shadow)
+    standin.reset()
+    standin.faults.update({5: Fault.REFUSE, 5 + undo_call: Fault.KILL})
+    task_id = killed_push(services, shadow, tmp_path)
+    assert _push(services, task_id).state == "undoing"
+    standin.reset()
+    assert services.pushes.recover() == [task_id]
+    assert held(standin) == before
+    assert _shadow(services, shadow) == shadow_before
+    assert _push(services, task_id).state == "undone"
+    assert "the remote is as it was before the push" in services.tasks.show(shadow, task_id).message
+    assert services.pushes.recover() == []
+    assert standin.refused() == []
+
+
 def test_a_recovery_that_died_mid_undo_is_finished_by_the_next(
     services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
 ) -> None:
