@@ -212,7 +212,9 @@ class ProfileService:
             if not repo.PROFILES.remove(tx, scope.workspace.id, name):
                 raise ProfileNotFoundError(
                     f"Environment profile '{name}' does not exist in workspace "
-                    f"'{scope.workspace.name}'.",
+                    f"'{scope.workspace.name}'; nothing was removed.",
+                    fix="List them with GET /v1/{project_id}/profiles.",
+                    remedy=Remedy.LIST_PROFILES,
                     profile=name,
                 )
             audit_in_scope(tx, scope, "profile.delete", "profile", name, {})
