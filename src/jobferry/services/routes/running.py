@@ -332,11 +332,13 @@ class PromotionRuns:
         finally:
             self.tasks.ended_here(task_id)
             outcome.done.set()
-            with self._lock:
-                self._running.pop(threading.current_thread(), None)
             self._give_back()
-            if not self._stopping.is_set():
-                self.kick()
+            try:
+                if not self._stopping.is_set():
+                    self.kick()
+            finally:  # only now: a join in between must find this thread or the next's
+                with self._lock:
+                    self._running.pop(threading.current_thread(), None)
 
     def _refused(self, task_id: str, exc: JobferryError) -> None:
         """End the task failed with the refusal the call would have answered."""

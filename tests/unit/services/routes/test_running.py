@@ -390,6 +390,38 @@ def test_promotions_past_the_slots_wait_queued_and_run_as_one_frees(
     assert (counted.calls, counted.most) == (3, 1)
 
 
+def test_while_a_freed_slot_claims_the_next_promotion_its_thread_is_still_waited_for(
+    api: SignedClient, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An ending promotion hands its slot to the next queued one: while it claims that task
+    (a database call), its own thread is still among those ``join`` waits for. Before, it had
+    left them first: a ``join`` (a server's stop, this module's tests) that looked in between
+    found none running and returned while the next promotion was starting."""
+    scope, prod = _route(api, services)
+    runs = PromotionRuns(services.route_plans, services.tasks, budget=BUDGET, slots=1)
+    claiming = services.tasks.claim
+    seen: list[list[str]] = []
+
+    def claim(*args: Any, **kwargs: Any) -> Any:
+        if threading.current_thread().name.startswith("jobferry-promotion-"):
+            seen.append(runs.running())
+        return claiming(*args, **kwargs)
+
+    monkeypatch.setattr(services.tasks, "claim", claim)
+    held = _held_packaging(services, monkeypatch)
+
+    asked = [runs.package(scope, "test-prod") for _ in range(2)]
+    assert held.entered.wait(30)
+    held.release()
+    runs.join(120)
+
+    ids = [f.task_id for f in asked if isinstance(f, Following)]
+    done = [services.tasks.show(prod, task_id).status for task_id in ids]
+    assert done == [TaskStatus.SUCCESSFUL] * 2
+    assert seen  # each ending promotion's thread looked for the next
+    assert all(seen), seen
+
+
 def test_a_queued_promotion_outlives_its_process_and_runs_in_the_next(
     api: SignedClient, services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
