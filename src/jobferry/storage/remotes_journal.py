@@ -255,6 +255,21 @@ def set_calls(tx: Tx, task_id: str, outcomes: Sequence[tuple[int, str, str | Non
         tx.conn.execute(stmt, rows)
 
 
+def set_undos(tx: Tx, task_id: str, undos: Sequence[tuple[int, str]]) -> None:
+    """Several calls' undo (JSON) at once, made more precise once the call ended: (seq, undo)
+    each."""
+    if undos:
+        stmt = (
+            update(remote_push_calls)
+            .where(
+                remote_push_calls.c.task_id == task_id,
+                remote_push_calls.c.seq == bindparam("_seq"),
+            )
+            .values(undo=bindparam("_undo"))
+        )
+        tx.conn.execute(stmt, [{"_seq": seq, "_undo": undo} for seq, undo in undos])
+
+
 def calls(tx: Tx, task_id: str) -> list[CallRecord]:
     """Every call of a push, in the order they were journalled."""
     return all_records(

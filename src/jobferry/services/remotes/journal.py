@@ -76,6 +76,12 @@ class Journal:
             repo.set_calls(tx, self.task_id, outcomes)
             self._renew(tx)
 
+    def undos(self, undos: Sequence[tuple[int, str]]) -> None:
+        """Calls' undo made more precise once they ended (what the push left, read back):
+        (seq, undo as JSON) each, in one transaction."""
+        with self.db.transaction() as tx:
+            repo.set_undos(tx, self.task_id, undos)
+
     def _renew(self, tx: Tx) -> None:
         if self.claim_ms:
             repo.renew_claim(tx, self.task_id, now_ms() + self.claim_ms)

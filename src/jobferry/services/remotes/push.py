@@ -12,7 +12,9 @@
 3. **Write** the calls in dependency order (:mod:`.steps`), a level at a time with at most
    ``remote_push_calls_in_flight`` calls in flight (:mod:`.sending`), each journalled before it
    is sent and after (:mod:`.journal`, a window of calls a short transaction: none is open
-   while the remote is called).
+   while the remote is called); once a level ended, what its calls left is read back in bulk
+   and journalled with their undo (:mod:`.meanwhile`: an undo does not write over what someone
+   changed since).
 4. **End** — one transaction records the hashes of what the remote now holds (read again after
    the writes), brings the shadow's jobs to what the calls could not carry (:mod:`.unsent`),
    says the push is over, ends the task and releases the lock.
@@ -56,6 +58,7 @@ from jobferry.services.importing.changes import Committed, TaskEnd
 from jobferry.services.importing.delivery import Attempt, PreparedImport
 from jobferry.services.importing.rollback import undo_import
 from jobferry.services.remotes.journal import Journal
+from jobferry.services.remotes.meanwhile import left_by, read_back
 from jobferry.services.remotes.orphans import HANDED_OVER
 from jobferry.services.remotes.program import NotingChanges, Program
 from jobferry.services.remotes.reading import RemoteState, changed_since, read_state, record_after
@@ -169,6 +172,7 @@ class PushService:
                 self._refuse_changed(scope, item, state, touched)
                 changes = self._write(task_id, build(program, state), journal, writes)
                 after = read_state(client, touched)
+                journal.undos(left_by(journal.calls(), after))
                 self._done(scope, item, end, after, touched, client.calls, changes)
             except PlanStaleError:
                 self._undo(scope, journal, writes, item)  # no call was made
@@ -266,8 +270,10 @@ class PushService:
         made: list[str] = []
         total = sum(len(level) for level in plan)
         with ThreadPoolExecutor(max_workers=max(1, self.in_flight)) as pool:
-            for level in plan:
+            for n, level in enumerate(plan, 1):
                 made.extend(send_level(pool, level, journal, writes, self.in_flight))
+                if n < len(plan):  # the last level's is read with the push's end
+                    journal.undos(read_back(writes.client, journal.calls()))
                 self.tasks.advance(
                     task_id, 50 + 40 * len(made) // max(total, 1), f"{len(made)}/{total} call(s)."
                 )

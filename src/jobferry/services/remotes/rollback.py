@@ -38,6 +38,7 @@ from jobferry.errors import PlanStaleError, RemoteError, RollbackRefusedError
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.importing.delivery import Rollback, RolledBack
 from jobferry.services.remotes.journal import Journal
+from jobferry.services.remotes.meanwhile import left_by
 from jobferry.services.remotes.orphans import HANDED_OVER, journal_key
 from jobferry.services.remotes.push import PushService
 from jobferry.services.remotes.reading import RemoteState, changed_since, read_state, record_after
@@ -146,6 +147,7 @@ class PushRollback:
             )
             rollback.advance(85, f"Reading {objects} object(s) in remote '{item.name}' again.")
             after = read_state(client, touched)
+            journal.undos(left_by(journal.calls(), after))
             rollback.advance(90, f"Rolling back the shadow workspace '{scope.workspace.name}'.")
             try:
                 return rollback.run(Pulled(ws, after, touched, journal.task_id, scope.actor.name))

@@ -4,7 +4,9 @@ Each journalled call is undone by the step :func:`~.writes.inverse` decides from
 remote holds now: restore the before-image, delete what it created, rename back, recreate
 what it deleted, restore scheduling. A call the remote refused took no effect and is skipped.
 What cannot be undone is said with the object, the reason and the exact fix (the definition
-to put back included), and the journal keeps it as ``stuck``.
+to put back included), and the journal keeps it as ``stuck``. An object changed in the remote
+since the push wrote it (:mod:`.meanwhile`) is not written: the call is journalled ``left``,
+the rest are undone, and the undo ends ``stuck`` naming it, what changed and the fix.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from jobferry.domain.enums import ObjectKind, PlanAction, TaskStatus
 from jobferry.errors import RemoteAuthError, RemoteError
 from jobferry.services.definitions.documents import dump, load
 from jobferry.services.remotes.journal import Journal
-from jobferry.services.remotes.writes import RemoteWrites, Step, Undo, transient
+from jobferry.services.remotes.meanwhile import changed_meanwhile
+from jobferry.services.remotes.writes import RemoteWrites, Step, Undo, UndoOp, transient
 from jobferry.storage import Tx
 from jobferry.storage import tasks as task_repo
 from jobferry.storage.remotes_journal import CallRecord
@@ -32,6 +35,9 @@ WRITTEN = frozenset({PlanAction.CREATE, PlanAction.OVERWRITE, PlanAction.RENAME,
 PAGE = 500
 NOTHING = "nothing to undo"
 """The note of a call whose undo found nothing to undo (it had not landed)."""
+LEFT = "left"
+"""The journal state of a call whose object was changed in the remote since the push wrote it:
+the undo left it as it found it."""
 
 
 @dataclass
@@ -40,18 +46,22 @@ class UndoReport:
 
     undone: list[str] = field(default_factory=list)
     stuck: list[dict[str, Any]] = field(default_factory=list)
+    left: list[dict[str, Any]] = field(default_factory=list)
+    """The objects changed in the remote since the push wrote them, left as they were found."""
 
     def describe(self, what: str = "push") -> str:
         """What the undo of ``what`` (a push, a rollback) did, in sentences for the task's
         message."""
         done, stuck = len(self.undone), len(self.stuck)
-        if not stuck:
+        if not stuck and not self.left:
             said = (
                 f"Its {done} change(s) in the remote were undone"
                 if done
                 else ("It had changed nothing in the remote")
             )
             return f"{said}; the remote is as it was before the {what}."
+        if not stuck:
+            return f"Its other {done} change(s) in the remote were undone.{self._left()}"
         items = "; ".join(
             f"{s['object']}: {s['reason']} Fix: {s['fix'].rstrip('.')}" for s in self.stuck
         )
@@ -60,15 +70,31 @@ class UndoReport:
             if (done)
             else f"{stuck} of its changes in the remote could NOT be undone"
         )
-        return f"{said}: {items}."
+        return f"{said}: {items}.{self._left()}"
+
+    def _left(self) -> str:
+        if not self.left:
+            return ""
+        items = "; ".join(
+            f"{s['object']}: {s['reason'].rstrip('.')}. Fix: {s['fix'].rstrip('.')}"
+            for s in self.left
+        )
+        return (
+            f" {len(self.left)} object(s) changed in the remote since the push wrote them were "
+            f"left as they are, not undone: {items}."
+        )
 
     def final(self) -> str:
-        """The journal's state once the undo is over."""
-        return "stuck" if self.stuck else "undone"
+        """The journal's state once the undo is over (``stuck``: the remote is not as before,
+        something could not be undone or was left as someone changed it)."""
+        return "stuck" if self.stuck or self.left else "undone"
 
     def as_json(self) -> dict[str, Any]:
         """The task result's ``undo``."""
-        return {"undone": self.undone, "notUndone": self.stuck}
+        out: dict[str, Any] = {"undone": self.undone, "notUndone": self.stuck}
+        if self.left:
+            out["changedMeanwhile"] = self.left
+        return out
 
 
 def undo_step(call: CallRecord) -> Step:
@@ -148,6 +174,10 @@ def _undo_call(
     raise when the remote is out of reach, rather than call the change stuck)."""
     step, back = undo_step(call), None
     try:
+        if (changed := changed_meanwhile(writes.client, step)) is not None:
+            journal.mark(call.seq, LEFT, changed)
+            report.left.append(_left(step, changed, remote))
+            return
         back = writes.inverse(step)
         if back is not None:
             writes.make(back)
@@ -173,6 +203,24 @@ def _earlier(call: CallRecord, remote: str, task_id: str, report: UndoReport) ->
         report.undone.append(undo_step(call).title())
     elif call.state == "stuck":
         report.stuck.append(_stuck(undo_step(call), call.note or "", remote, task_id))
+    elif call.state == LEFT:
+        report.left.append(_left(undo_step(call), call.note or "", remote))
+
+
+def _left(step: Step, reason: str, remote: str) -> dict[str, Any]:
+    """An object the undo left as someone changed it in the remote, as the report says it."""
+    assert step.undo is not None
+    name = step.undo.to if step.undo.op is UndoOp.RENAMED else step.name
+    what = f"{step.kind} '{name}'"
+    return {
+        "object": what,
+        "call": step.call,
+        "reason": reason,
+        "fix": (
+            f"look at {what} in remote '{remote}' in DataArts and keep or change it there, "
+            f"then refresh the remote (jobferry remotes refresh {remote}) and plan again"
+        ),
+    }
 
 
 def _stuck(step: Step, reason: str, remote: str, task_id: str) -> dict[str, Any]:

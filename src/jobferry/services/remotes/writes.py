@@ -62,6 +62,11 @@ class Undo:
     to: str | None = None
     was: str | None = None
     """The scheduling the job had (``STATUS``), or had when deleted (``DELETED``)."""
+    left: str | None = None
+    """The hash of the definition the push left (``UPDATE``, ``CREATED``: the object's;
+    ``RENAMED``: the job's under its new name), read back after its call (:mod:`.meanwhile`):
+    the undo writes nothing over an object that no longer reads so (``None``: not read back,
+    the call's level had not ended, or a journal written before)."""
 
     def as_json(self) -> dict[str, Any]:
         """The journal's form."""
@@ -74,6 +79,8 @@ class Undo:
             out["to"] = self.to
         elif self.op is UndoOp.STATUS:
             out["was"] = self.was
+        if self.left is not None:
+            out["left"] = self.left
         return out
 
     @classmethod
@@ -84,7 +91,7 @@ class Undo:
         op = UndoOp(data["op"])
         before = data.get("definition") if op is UndoOp.DELETED else data.get("before")
         was = data.get("status") if op is UndoOp.DELETED else data.get("was")
-        return cls(op, before, data.get("to"), was)
+        return cls(op, before, data.get("to"), was, data.get("left"))
 
     def fix(self, kind: str, name: str, remote: str, kept: str) -> str:
         """The exact fix of a change that could not be undone (``kept``: where the definition

@@ -1,0 +1,120 @@
+"""Changes a person made in the remote meanwhile: what an undo must not write over.
+
+A push's calls that ended ``done`` have what they left read back once their level of calls
+ended (:func:`read_back_of`, :func:`left_by`): the hash of the object's definition as
+:mod:`.reading` reads it, kept in the call's undo as ``left``. Read against read, DataArts' own
+defaults and normalising show on both sides, so they never read as a change.
+
+Before an undo puts a before-image back, deletes what the push created or renames a job back,
+it reads the object again (:func:`changed_meanwhile`): one that no longer reads as the push left
+it — edited, deleted or renamed in DataArts since — is left as the person left it, and the undo
+names it with what changed (by whom and when, when the remote says) and the fix. An object read
+as its before-image is one an earlier undo put back already (a recovery killed before it wrote
+that down), and is undone as ever. A call not read back (its process died before its level
+ended, or a journal written before) is undone as ever: nothing says what the push left.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import orjson
+
+from jobferry.domain.enums import ObjectKind
+from jobferry.errors import RemoteError
+from jobferry.services.remotes.client import DataArtsClient
+from jobferry.services.remotes.reading import RemoteState, job_named, read_state
+from jobferry.services.remotes.refresh import digest
+from jobferry.services.remotes.shadow import last_change
+from jobferry.services.remotes.writes import Step, Undo, UndoOp
+from jobferry.storage.remotes_journal import CallRecord
+
+GUARDED = frozenset({UndoOp.UPDATE, UndoOp.CREATED, UndoOp.RENAMED})
+"""The undo ops that write over (or delete) an object the push left."""
+
+
+def _where(kind: ObjectKind, name: str, undo: Undo) -> tuple[ObjectKind, str]:
+    """The object a call left: a renamed job under its new name, else the one it addressed."""
+    return (ObjectKind.JOB, str(undo.to)) if undo.op is UndoOp.RENAMED else (kind, name)
+
+
+def _unread(call: CallRecord) -> tuple[Undo, ObjectKind, str] | None:
+    """A call that ended ``done`` whose undo writes over what it left, not read back yet."""
+    if call.state != "done":
+        return None
+    undo = Undo.of(orjson.loads(call.undo))
+    if undo is None or undo.op not in GUARDED or undo.left is not None:
+        return None
+    kind, name = _where(ObjectKind(call.kind), call.name, undo)
+    return undo, kind, name
+
+
+def read_back_of(calls: Sequence[CallRecord]) -> dict[str, set[str]]:
+    """The objects to read back (kind → names): those the calls that ended left, unread."""
+    touched: dict[str, set[str]] = {}
+    for call in calls:
+        if (unread := _unread(call)) is not None:
+            touched.setdefault(unread[1].value, set()).add(unread[2])
+    return touched
+
+
+def left_by(calls: Sequence[CallRecord], state: RemoteState) -> list[tuple[int, str]]:
+    """The calls' undo with what each left (``state``: read back after them), as the journal
+    keeps it: (seq, undo as JSON) each, for the calls whose object ``state`` holds."""
+    rows = []
+    for call in calls:
+        unread = _unread(call)
+        if unread is not None and state.has(unread[1], unread[2]):
+            undo, kind, name = unread
+            left = replace(undo, left=digest(state.doc(kind, name)))
+            rows.append((call.seq, orjson.dumps(left.as_json()).decode()))
+    return rows
+
+
+def read_back(client: DataArtsClient, calls: Sequence[CallRecord]) -> list[tuple[int, str]]:
+    """Read back what the calls that ended left (in bulk); their undo with it, as
+    :func:`left_by`. A read that fails reads back nothing: the push goes on (its next call
+    says whether the remote is out of reach), and those calls are undone as ever."""
+    touched = read_back_of(calls)
+    if not touched:
+        return []
+    try:
+        return left_by(calls, read_state(client, touched))
+    except RemoteError:
+        return []
+
+
+def changed_meanwhile(client: DataArtsClient, step: Step) -> str | None:
+    """Why the object ``step`` left is not the push's to undo any more (changed, gone or
+    renamed in the remote since the push wrote it), in a sentence; ``None``: it reads as the
+    push left it, or as its before-image, or nothing says what the push left."""
+    undo = step.undo
+    if undo is None or undo.op not in GUARDED or undo.left is None:
+        return None
+    kind, name = _where(step.kind, step.name, undo)
+    state = read_state(client, {kind.value: {name}})
+    if not state.has(kind, name):
+        return (
+            f"{kind} '{name}' is no longer in the remote under that name: it was deleted or "
+            "renamed there after the push wrote it."
+        )
+    now = digest(state.doc(kind, name))
+    before = undo.before if undo.op is UndoOp.UPDATE else None
+    if now == undo.left or (before is not None and now == digest({**before, "name": name})):
+        return None
+    by = _by(client, kind, name)
+    return f"{kind} '{name}' was changed in the remote after the push wrote it{by}."
+
+
+def _by(client: DataArtsClient, kind: ObjectKind, name: str) -> str:
+    """Who changed a job last and when, as the remote says (``""``: it does not)."""
+    if kind is not ObjectKind.JOB:
+        return ""
+    for item in job_named(client, name):
+        if item.get("name") == name and (changed := last_change(item)) is not None:
+            at, by = changed
+            when = datetime.fromtimestamp(at / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+            return f" (the remote says by '{by}', at {when})"
+    return ""
