@@ -1,0 +1,198 @@
+"""An undo does not write over what a person changed in the remote meanwhile
+(``services/remotes/meanwhile.py``), at the service level against the DataArts stand-in: a push
+killed at its last write (every call before it read back), then a person edits, deletes or
+renames in DataArts an object the push wrote, then the recovery: that object is left as the
+person left it, the rest is undone, and the task and the journal name what was left, why and
+the fix; a second recovery changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from jobferry.domain.enums import TaskStatus
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from jobferry.services.remotes.meanwhile import left_by, read_back_of
+from jobferry.services.remotes.reading import RemoteState
+from jobferry.storage import remotes_journal as journal_repo
+from jobferry.storage.remotes_journal import CallRecord
+from support.pushes import killed_push
+from support.shadows import shadow_fixture
+from support.standin import DataArtsStandin, Fault, held
+
+
+@pytest.fixture
+def standin() -> DataArtsStandin:
+    return DataArtsStandin()
+
+
+shadow = shadow_fixture(pushed=True, scheduled=("daily_sales",), refreshed=True)
+
+LAST_WRITE = 7
+"""The second push's writes: stop daily_sales, create two scripts, update daily_sales, create
+monthly_sales, delete weekly_sales, start daily_sales (killed as it sends this one)."""
+
+
+def _journal(services: Services, task_id: str) -> tuple[str, dict[str, str]]:
+    """The push's journal state and each call's state by ``call kind 'name'``."""
+    with services.db.transaction(readonly=True) as tx:
+        push = journal_repo.get_push(tx, task_id)
+        calls = journal_repo.calls(tx, task_id)
+    assert push is not None
+    return push.state, {f"{c.call} {c.kind} '{c.name}'": c.state for c in calls}
+
+
+def _recovered_after(
+    services: Services,
+    standin: DataArtsStandin,
+    shadow: Scope,
+    tmp_path: Path,
+    meanwhile: Callable[[Any], None],
+) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """Kill the second push at its last write, let ``meanwhile`` change the stand-in's
+    workspace as a person would, recover; the task id, what the remote held before the push
+    and what it holds after the recovery."""
+    before = held(standin)
+    standin.reset()
+    standin.faults[LAST_WRITE] = Fault.KILL
+    task_id = killed_push(services, shadow, tmp_path)
+    meanwhile(standin.workspace)
+    assert services.pushes.recover() == [task_id]
+    return task_id, before, held(standin)
+
+
+def _rename(workspace: Any, old: str, new: str) -> None:
+    """A rename made in DataArts' editor."""
+    job = workspace.jobs.pop(old)
+    job.doc["name"] = new
+    job.touch()
+    workspace.jobs[new] = job
+
+
+def _second_recovery_changes_nothing(
+    services: Services, standin: DataArtsStandin, shadow: Scope, task_id: str
+) -> None:
+    after, journal, message = (
+        held(standin),
+        _journal(services, task_id),
+        _message(services, shadow, task_id),
+    )
+    writes = len(standin.writes())
+    assert services.pushes.recover() == []
+    assert held(standin) == after
+    assert _journal(services, task_id) == journal
+    assert _message(services, shadow, task_id) == message
+    assert len(standin.writes()) == writes
+
+
+def _message(services: Services, shadow: Scope, task_id: str) -> str:
+    return services.tasks.show(shadow, task_id).message or ""
+
+
+def test_a_job_edited_in_the_remote_after_the_push_wrote_it_keeps_the_edit(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    def edit(workspace: Any) -> None:
+        workspace.edit_job("daily_sales", logPath="obs://bucket/logs/hotfix")
+
+    task_id, before, after = _recovered_after(services, standin, shadow, tmp_path, edit)
+    assert after["jobs"]["daily_sales"][0]["logPath"] == "obs://bucket/logs/hotfix"
+    assert after["jobs"]["daily_sales"][1] == before["jobs"]["daily_sales"][1]  # rescheduled
+    assert {**after["jobs"], "daily_sales": None} == {**before["jobs"], "daily_sales": None}
+    assert (after["scripts"], after["resources"]) == (before["scripts"], before["resources"])
+    state, calls = _journal(services, task_id)
+    assert state == "stuck"
+    assert calls["update_job job 'daily_sales'"] == "left"
+    assert calls["create_job job 'monthly_sales'"] == "undone"
+    task = services.tasks.show(shadow, task_id)
+    assert task.status == TaskStatus.FAILED
+    message = task.message or ""
+    assert "job 'daily_sales' was changed in the remote after the push wrote it" in message
+    assert "left as they are, not undone" in message
+    assert "jobferry remotes refresh prod" in message
+    assert "as it was before the push" not in message
+    result: Any = task.result
+    assert [s["object"] for s in result["push"]["changedMeanwhile"]] == ["job 'daily_sales'"]
+    assert standin.refused() == []
+    _second_recovery_changes_nothing(services, standin, shadow, task_id)
+
+
+def test_a_job_the_push_created_and_a_person_deleted_stays_deleted_and_is_named(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    def drop(workspace: Any) -> None:
+        del workspace.jobs["monthly_sales"]
+
+    task_id, before, after = _recovered_after(services, standin, shadow, tmp_path, drop)
+    assert after == before  # the rest undone; monthly_sales gone, as the person left it
+    state, calls = _journal(services, task_id)
+    assert (state, calls["create_job job 'monthly_sales'"]) == ("stuck", "left")
+    message = _message(services, shadow, task_id)
+    assert "job 'monthly_sales' is no longer in the remote under that name" in message
+    assert standin.refused() == []
+    _second_recovery_changes_nothing(services, standin, shadow, task_id)
+
+
+def test_a_job_the_push_created_and_a_person_renamed_is_left_under_its_new_name(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    def rename(workspace: Any) -> None:
+        _rename(workspace, "monthly_sales", "monthly_sales_v2")
+
+    task_id, before, after = _recovered_after(services, standin, shadow, tmp_path, rename)
+    assert "monthly_sales_v2" in after["jobs"]
+    assert {**after["jobs"], "monthly_sales_v2": None} == {
+        **before["jobs"],
+        "monthly_sales_v2": None,
+    }
+    state, calls = _journal(services, task_id)
+    assert (state, calls["create_job job 'monthly_sales'"]) == ("stuck", "left")
+    message = _message(services, shadow, task_id)
+    assert "job 'monthly_sales' is no longer in the remote under that name" in message
+    assert standin.refused() == []
+    _second_recovery_changes_nothing(services, standin, shadow, task_id)
+
+
+def test_a_job_the_push_updated_and_a_person_renamed_is_not_written_back(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    def rename(workspace: Any) -> None:
+        _rename(workspace, "daily_sales", "daily_sales_fixed")
+
+    task_id, _, after = _recovered_after(services, standin, shadow, tmp_path, rename)
+    assert "daily_sales" not in after["jobs"]
+    assert after["jobs"]["daily_sales_fixed"][0]["logPath"] == "obs://bucket/logs/edited"
+    state, calls = _journal(services, task_id)
+    assert (state, calls["update_job job 'daily_sales'"]) == ("stuck", "left")
+    assert "job 'daily_sales' is no longer in the remote" in _message(services, shadow, task_id)
+    assert standin.refused() == []
+    _second_recovery_changes_nothing(services, standin, shadow, task_id)
+
+
+def _call(seq: int, state: str, undo: dict[str, Any], name: str = "daily_sales") -> CallRecord:
+    body = orjson.dumps({"body": None, "key": None}).decode()
+    return CallRecord(
+        "t", seq, "job", name, "update_job", state, body, orjson.dumps(undo).decode(), None, 0
+    )
+
+
+def test_only_calls_that_ended_done_and_write_over_an_object_are_read_back() -> None:
+    calls = [
+        _call(1, "done", {"op": "update", "before": {"name": "daily_sales"}}),
+        _call(2, "pending", {"op": "created"}, "monthly_sales"),
+        _call(3, "done", {"op": "status", "was": "STOPPED"}),
+        _call(4, "done", {"op": "renamed", "to": "weekly_v2"}, "weekly_sales"),
+        _call(5, "done", {"op": "created", "left": "ab"}, "yearly_sales"),
+    ]
+    assert read_back_of(calls) == {"job": {"daily_sales", "weekly_v2"}}
+    state = RemoteState()
+    state.add("job", "weekly_v2", {"name": "weekly_v2"}, {})
+    [(seq, undo)] = left_by(calls, state)  # daily_sales not read: nothing said of it
+    assert seq == 4
+    assert orjson.loads(undo)["left"]
+    assert orjson.loads(undo)["to"] == "weekly_v2"
