@@ -304,3 +304,15 @@ def test_json_text_keeps_non_ascii_text_and_escapes_what_markup_reads() -> None:
     assert shown == ('{"a": "&lt;/code&gt;&lt;script&gt;&amp;&#39;", "z": ["中文", 1, null]}')
     rendered = TEMPLATES.env.from_string("<code>{{ v | json_text }}</code>").render(v="中 <i>")
     assert rendered == '<code>"中 &lt;i&gt;"</code>'  # escaped once, not again by the page
+
+
+def test_the_plan_names_a_skipped_object_as_this_workspace_holds_it() -> None:
+    """The package calls the job 'jd' (its source renamed it); this workspace holds it as 'jc'
+    (its own 'jd' is another job): the plan says so, and does not call it a rename."""
+    note = SkipNote.of(SkipReason.KEPT_DRIFT, "job", "jd", "jc")
+    plan = _plan([_line("jd", PlanAction.SKIP, skip=note, previous_name="jc")])
+    template = TEMPLATES.env.get_template("_plan_objects.html")
+    html = template.render(objects=plan_objects(plan, "prod"), plan=plan)
+    assert "named <code>jc</code> in this workspace" in html
+    assert "renamed from" not in html
+    assert "skipped: job &#39;jc&#39; (the package&#39;s &#39;jd&#39;) changed" in html

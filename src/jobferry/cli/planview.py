@@ -89,9 +89,12 @@ def summary_text(summary: dict[str, Any]) -> str:
 
 
 def _name_cell(obj: dict[str, Any]) -> str:
-    """The object's name (``old → new`` for a rename), with drift and pause marks."""
+    """The object's name (``old → new`` for a rename; ``held (the package's name)`` for an
+    object skipped that this workspace holds by another name), with drift and pause marks."""
     name = str(obj.get("name", ""))
-    if obj.get("previousName"):
+    if obj.get("previousName") and obj.get("action") == PlanAction.SKIP:
+        name = f"{obj['previousName']} (the package's {name})"
+    elif obj.get("previousName"):
         name = f"{obj['previousName']} → {name}"
     marks = [m for m, on in (("drift", obj.get("drift")), ("paused", obj.get("pause"))) if on]
     return f"{name} ({', '.join(marks)})" if marks else name
@@ -197,6 +200,8 @@ def skip_why(obj: dict[str, Any]) -> str:
     server's."""
     reason = mapping(obj.get("reason"))
     label = f"{obj.get('kind')} '{obj.get('name')}'"
+    if obj.get("previousName"):  # this workspace holds it by another name
+        label = f"{obj.get('kind')} '{obj['previousName']}' (the package's '{obj.get('name')}')"
     code = reason.get("code")
     if code == SkipReason.KEPT_DRIFT:
         return f"{label} changed in the target since the last import, and --on-drift is keep-target"

@@ -74,3 +74,21 @@ def test_a_long_chinese_value_is_cut_to_the_columns_not_the_characters() -> None
     assert len(ascii_old) <= VALUE_WIDTH
     assert len(ascii_new) <= VALUE_WIDTH
     assert "b" in ascii_new
+
+
+def test_a_skipped_object_the_package_renamed_is_named_as_this_workspace_holds_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The package calls the job 'jd' (its source renamed it); this workspace holds it as 'jc',
+    and its own 'jd' is another job."""
+    reason = {"code": "KEPT_DRIFT", "detail": "API words", "fix": "onDrift TAKE_PACKAGE"}
+    skipped = {"action": "SKIP", "kind": "job", "name": "jd", "previousName": "jc"}
+    plan = {"planId": "p1", "objects": [{**skipped, "reason": reason}], "summary": {"SKIP": 1}}
+    show_plan(Output(False), plan, command="import")
+    out = capsys.readouterr().out
+    assert "jc (the package's jd)" in out
+    assert "→" not in out
+    assert (
+        "skipped job 'jc' (the package's 'jd') changed in the target since the last import, "
+        "and --on-drift is keep-target"
+    ) in " ".join(out.split())

@@ -87,9 +87,11 @@ class SkipNote:
     fix: str
 
     @classmethod
-    def of(cls, reason: SkipReason, kind: str, name: str) -> SkipNote:
-        """The note of an object ``kind`` ``name`` skipped for ``reason``."""
-        label = f"{kind} '{name}'"
+    def of(cls, reason: SkipReason, kind: str, name: str, held: str | None = None) -> SkipNote:
+        """The note of an object ``kind`` ``name`` skipped for ``reason`` (``held``: its name
+        in the target when that is another, which the note names it by: the target's ``name``
+        may be another object)."""
+        label = f"{kind} '{name}'" if held is None else f"{kind} '{held}' (the package's '{name}')"
         if reason == SkipReason.KEPT_DRIFT:
             detail = (
                 f"{label} changed in the target since the last import, and this import keeps "
@@ -124,7 +126,7 @@ class SkipNote:
         """Why a record's SKIP is one (a record of an older plan without a reason: the
         policy)."""
         reason = SkipReason(record.skip) if record.skip else SkipReason.SAME_NAME_POLICY
-        return cls.of(reason, record.kind, record.name)
+        return cls.of(reason, record.kind, record.name, _held_as(record))
 
 
 @dataclass(frozen=True)
@@ -144,7 +146,9 @@ class PlanLine:
     action: PlanAction
     path: str
     previous_name: str | None = None
-    """A RENAME's name in the target before the import."""
+    """The object's name in the target before the import when the package names it otherwise:
+    a RENAME's old name, or the target's name of an object a SKIP keeps (matched by its
+    identity, which the source renamed)."""
     diff: tuple[Document, ...] | None = None
     """An OVERWRITE's or RENAME's field changes (``None`` for other actions)."""
     drift_diff: tuple[Document, ...] | None = None
@@ -174,7 +178,8 @@ class PlanLine:
 
     @property
     def target_name(self) -> str:
-        """The object's name in the target before the import (a RENAME: its old name)."""
+        """The object's name in the target before the import (a RENAME: its old name; a SKIP:
+        the name the target holds it by)."""
         return self.previous_name or self.name
 
     @classmethod
@@ -189,7 +194,7 @@ class PlanLine:
             name=record.name,
             action=action,
             path=record.path,
-            previous_name=record.previous_name if action is PlanAction.RENAME else None,
+            previous_name=_held_as(record) if action in _NAMED_AS_HELD else None,
             diff=tuple(orjson.loads(record.diff or b"[]")) if moves else None,
             drift_diff=None if record.drift is None else tuple(orjson.loads(record.drift)),
             skip=SkipNote.of_record(record) if action is PlanAction.SKIP else None,
@@ -377,6 +382,17 @@ class Plan:
     def with_lines(self, lines: tuple[PlanLine, ...]) -> Plan:
         """The same plan listing ``lines`` first."""
         return replace(self, lines=lines)
+
+
+_NAMED_AS_HELD = (PlanAction.RENAME, PlanAction.SKIP)
+"""The actions whose line names the target's object by its name there, when the package names
+it otherwise (the other actions write or delete the object under the package's name)."""
+
+
+def _held_as(record: Record) -> str | None:
+    """The name the target holds a record's object by, when it is not the package's."""
+    previous = record.previous_name
+    return previous if previous is not None and previous != record.name else None
 
 
 def _stored_problem(problem: Problem) -> list[Any]:

@@ -78,9 +78,7 @@ def test_a_rename_line_carries_its_old_name_diff_pause_and_schedule() -> None:
 
 
 def test_a_skip_line_says_why_and_carries_nothing_of_a_write() -> None:
-    skipped = PlanLine.of(
-        record(PlanAction.SKIP, diff=orjson.dumps(DIFF), previous_name="old", pause=True), []
-    )
+    skipped = PlanLine.of(record(PlanAction.SKIP, diff=orjson.dumps(DIFF), pause=True), [])
     assert skipped.skip == SkipNote.of(SkipReason.SAME_NAME_POLICY, "job", "daily_sales")
     assert (skipped.previous_name, skipped.diff, skipped.pause, skipped.schedule) == (
         None,
@@ -94,6 +92,28 @@ def test_a_skip_line_says_why_and_carries_nothing_of_a_write() -> None:
     assert drifted.drift is True
     assert drifted.drift_diff == ()
     assert "onDrift TAKE_PACKAGE" in drifted.skip.fix
+
+
+def test_a_skip_line_names_the_object_as_the_target_holds_it_when_the_package_renamed_it() -> None:
+    skipped = PlanLine.of(record(PlanAction.SKIP, skip="KEPT_DRIFT", previous_name="old"), [])
+    assert (skipped.previous_name, skipped.target_name) == ("old", "old")
+    assert skipped.skip is not None
+    assert skipped.skip.detail.startswith("job 'old' (the package's 'daily_sales') changed in")
+    assert PlanLine.of_stored(orjson.loads(orjson.dumps(skipped.stored()))) == skipped
+    same = PlanLine.of(record(PlanAction.SKIP, previous_name="daily_sales"), [])
+    assert same.previous_name is None
+    assert same.skip == SkipNote.of(SkipReason.SAME_NAME_POLICY, "job", "daily_sales")
+
+
+def test_a_skip_line_kept_before_skips_named_the_target_s_object_still_reads() -> None:
+    reason = ["KEPT_DRIFT", "job 'jd' changed in the target since the last import", "fix"]
+    older = ["job", "jd", "SKIP", "jobs/jd.job", None, None, [], reason, False, None, [], None]
+    line = PlanLine.of_stored(older)
+    assert (line.action, line.previous_name, line.target_name) == (
+        PlanAction.SKIP,
+        None,
+        "jd",
+    )
 
 
 def test_a_scheduled_job_the_import_deletes_is_listed_as_paused_first() -> None:

@@ -5,6 +5,7 @@ time, of one action or kind, or refused with what to do."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -25,7 +26,15 @@ from jobferry.storage.importing.workset import Workset
 from jobferry.storage.tx import Tx
 from support.builders import make_job
 from support.packages import write_package
-from support.planning import import_package, run_import, upload, workspace
+from support.planning import (
+    import_package,
+    jobs_with_dependencies,
+    run_import,
+    uid_of,
+    upload,
+    workspace,
+    write_objects,
+)
 from unit.storage.test_page_hints import Resumes, until_resumed
 
 
@@ -168,3 +177,39 @@ def test_a_plans_pages_continue_where_the_one_before_ended_with_the_plain_lines(
                 assert (page.total, page.lines) == (want[0], lines)
 
     until_resumed(resumes, walked)
+
+
+def _depending(name: str, upstream: list[str]) -> dict[str, Any]:
+    job = make_job(name)
+    job["schedule"]["cron"]["dependJobs"] = {"jobs": upstream}
+    return job
+
+
+def test_a_skipped_object_the_target_holds_under_another_name_is_named_as_the_target_holds_it(
+    services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    # The target renames ja to jd (which rewrites jc's dependency: jc drifts); the source
+    # renames jc to jd. The plan gives the target's jd back its name ja and keeps the target's
+    # jc, which the package calls jd.
+    first = jobs_with_dependencies(make_job("ja"), _depending("jc", ["ja"]))
+    import_package(services, scope, write_objects(tmp_path / "first.zip", first))
+    services.jobs.rename(scope, "ja", "jd")
+    second = jobs_with_dependencies(make_job("ja"), _depending("jd", ["ja"]))
+    package = write_objects(tmp_path / "second.zip", second, uids={"jd": uid_of("job", "jc")})
+    path = upload(services, scope, package)
+    options = {"path": path, "sameNamePolicy": "OVERWRITE", "onDrift": "KEEP_TARGET"}
+
+    plan = services.imports.plan(scope, parse_import_request(options))
+
+    assert isinstance(plan, Plan)
+    jobs = {line.name: line for line in plan.lines if line.kind == "job"}
+    assert (jobs["ja"].action, jobs["ja"].target_name) == (PlanAction.RENAME, "jd")
+    skipped = jobs["jd"]
+    assert skipped.action is PlanAction.SKIP
+    assert (skipped.previous_name, skipped.target_name) == ("jc", "jc")
+    assert skipped.skip is not None
+    assert skipped.skip.detail.startswith(
+        "job 'jc' (the package's 'jd') changed in the target since the last import"
+    )
+    page = services.imports.plans.objects(scope, plan.plan_id, offset=0, limit=10, action="SKIP")
+    assert [line for line in page.lines if line.name == "jd"] == [skipped]
