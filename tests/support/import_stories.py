@@ -66,6 +66,9 @@ class Story:
     """Jobs of the first package the target starts scheduling."""
     touched: tuple[str, ...]
     """Scripts of the first package the target edits."""
+    renamed: tuple[tuple[str, str], ...]
+    """Jobs of the first package the target renames (old, new name; which rewrites the jobs
+    depending on them), to a free name or one the second package uses."""
     options: dict[str, Any]
     """The second import's options, as the wire names them."""
 
@@ -77,7 +80,7 @@ class Story:
             f"Story(first=[{names(self.first)}], second=[{names(self.second)}], "
             f"dropped=[{names(self.dropped)}], whole={self.whole}, own=[{names(self.own)}], "
             f"edited={self.edited}, started={self.started}, touched={self.touched}, "
-            f"options={self.options})"
+            f"renamed={self.renamed}, options={self.options})"
         )
 
     def package(self, path: Path, objects: tuple[Obj, ...], *, second: bool) -> Path:
@@ -275,6 +278,7 @@ def stories(draw: st.DrawFn) -> Story:
     }
     own = draw(own_objects(first, second))
     scripts = sorted(o.name for o in first if o.kind == "script")
+    started = tuple(sorted(draw(st.sets(st.sampled_from(jobs), max_size=2))))
     return Story(
         first=tuple(first),
         second=tuple(second),
@@ -282,14 +286,30 @@ def stories(draw: st.DrawFn) -> Story:
         whole=draw(st.booleans()),
         own=tuple(own),
         edited=tuple(sorted(draw(st.sets(st.sampled_from(jobs), max_size=2)))),
-        started=tuple(sorted(draw(st.sets(st.sampled_from(jobs), max_size=2)))),
+        started=started,
         touched=tuple(sorted(draw(st.sets(st.sampled_from(scripts), max_size=1)))),
+        renamed=draw(target_renames(first, own, started)),
         options=options,
     )
 
 
+@st.composite
+def target_renames(
+    draw: st.DrawFn, first: list[Obj], own: list[Obj], started: tuple[str, ...]
+) -> tuple[tuple[str, str], ...]:
+    """At most one stopped job of the first package the target renames, to a name it does
+    not hold (free, or one the second package brings)."""
+    stopped = [o.name for o in first if o.kind == "job" and o.name not in started]
+    held = {o.name for o in first + own if o.kind == "job"}
+    free = [n for n in POOLS["job"] if n not in held]
+    if not stopped or not free or not draw(st.booleans()):
+        return ()
+    return ((draw(st.sampled_from(stopped)), draw(st.sampled_from(free))),)
+
+
 def act_in_target(services: Services, scope: Scope, story: Story) -> None:
-    """What the target does by hand between the two imports."""
+    """What the target does by hand between the two imports (a job renamed after its edit,
+    before any is started)."""
     for obj in story.own:
         if obj.kind == "script":
             services.scripts.create(scope, obj.document)
@@ -299,8 +319,44 @@ def act_in_target(services: Services, scope: Scope, story: Story) -> None:
     for name in story.edited:
         edit = {**firsts[name].document, "description": "edited in the target"}
         services.jobs.update(scope, name, edit)
+    for old, new in story.renamed:
+        services.jobs.rename(scope, old, new)
     for name in story.started:
         services.jobs.start(scope, name)
     scripts = {o.name: o for o in story.first if o.kind == "script"}
     for name in story.touched:
         services.scripts.update(scope, name, {**scripts[name].document, "content": "select 0;"})
+
+
+def renamed_on_both_sides() -> Story:
+    """The story that kept target renames out of the generator: the target renames ja to jd
+    (rewriting jb's and jc's dependencies), the source renames jc to jd and rb to rc; the
+    import renames the target's jd back to ja and keeps jb and jc for their drift, which the
+    rename's rewrite undoes."""
+
+    def job(name: str, uid: str, rank: int, resource: str | None, upstream: list[str]) -> Obj:
+        return Obj(
+            "job", f"u-job-{uid}", rank, name, job_document(name, "sa", resource, upstream, 0)
+        )
+
+    def other(kind: str, name: str, uid: str, rank: int) -> Obj:
+        return Obj(kind, f"u-{kind}-{uid}", rank, name, definition(kind, name, 0))
+
+    sa, ra = other("script", "sa", "sa", 1), other("resource", "ra", "ra", 2)
+    first = (sa, ra, other("resource", "rb", "rb", 3), job("ja", "ja", 4, None, []))
+    first += (job("jb", "jb", 5, "rb", ["ja"]), job("jc", "jc", 6, None, ["ja", "jb"]))
+    second = (sa, ra, other("resource", "rc", "rb", 3), first[3], job("jb", "jb", 5, "rc", ["ja"]))
+    second += (job("jd", "jc", 6, None, ["ja", "jb"]),)
+    options = {"sameNamePolicy": "OVERWRITE", "onDrift": "KEEP_TARGET", "scheduling": "REFUSE"}
+    return Story(
+        first=first,
+        second=second,
+        dropped=(),
+        whole=False,
+        own=(),
+        edited=(),
+        started=(),
+        touched=(),
+        renamed=(("ja", "jd"),),
+        options={**options, "propagateDeletes": False, "targetStatus": "SUBMITTED"},
+    )
