@@ -360,3 +360,26 @@ def renamed_on_both_sides() -> Story:
         renamed=(("ja", "jd"),),
         options={**options, "propagateDeletes": False, "targetStatus": "SUBMITTED"},
     )
+
+
+def renamed_alike() -> Story:
+    """The target renames ja to jf, and so does the source, which adds je: the import creates
+    je and finds jf unchanged, relinking its ledger row to the name and definition the target
+    holds (a row its rollback keeps)."""
+    sa = Obj("script", "u-script-sa", 1, "sa", definition("script", "sa", 0))
+    ja = Obj("job", "u-job-ja", 2, "ja", job_document("ja", "sa", None, [], 0))
+    jf = replace(ja, name="jf", document=job_document("jf", "sa", None, [], 0))
+    je = Obj("job", "u-job-je", 3, "je", job_document("je", "sa", None, ["jf"], 1))
+    options = {"sameNamePolicy": "OVERWRITE", "onDrift": "FAIL", "scheduling": "REFUSE"}
+    return Story(
+        first=(sa, ja),
+        second=(sa, jf, je),
+        dropped=(),
+        whole=False,
+        own=(),
+        edited=(),
+        started=(),
+        touched=(),
+        renamed=(("ja", "jf"),),
+        options={**options, "propagateDeletes": False, "targetStatus": "SUBMITTED"},
+    )
