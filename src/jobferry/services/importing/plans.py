@@ -141,14 +141,7 @@ class PlanStore:
         and these import options."""
         assert request.plan_id is not None
         with self.db.transaction(readonly=True) as tx:
-            stored = plan_repo.get_plan(tx, scope.workspace.id, request.plan_id)
-        if stored is None:
-            raise PlanStaleError(
-                f"Plan {request.plan_id} does not exist in workspace '{scope.workspace.name}'.",
-                fix="Make a plan first (POST /jobs/import/plan).",
-                remedy=Remedy.PLAN_AGAIN,
-                plan_id=request.plan_id,
-            )
+            stored = self._stored(tx, scope, request.plan_id)
         if stored.package_sha256 != sha256 or stored.request_sha256 != request.fingerprint():
             raise PlanStaleError(
                 f"Plan {stored.id} was made for another package or other import options; make "

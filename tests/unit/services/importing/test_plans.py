@@ -213,3 +213,22 @@ def test_a_skipped_object_the_target_holds_under_another_name_is_named_as_the_ta
     )
     page = services.imports.plans.objects(scope, plan.plan_id, offset=0, limit=10, action="SKIP")
     assert [line for line in page.lines if line.name == "jd"] == [skipped]
+
+
+def test_an_import_naming_a_plan_that_is_not_kept_is_refused_saying_plans_expire(
+    services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    """The import's refusal of an unknown (or expired) plan says what the plan pages' does:
+    plans go with their package's time to live, and the fix."""
+    package = write_package(tmp_path / "p.zip", [make_job("daily_sales")])
+    path = upload(services, scope, package)
+    request = parse_import_request({"path": path, "planId": "no-such-plan"})
+
+    with pytest.raises(PlanStaleError) as refused:
+        services.imports.plans.stored_for(scope, request, "0" * 64)
+
+    assert refused.value.problem == (
+        f"Plan no-such-plan does not exist in workspace '{scope.workspace.name}' (plans expire "
+        "with the package TTL)."
+    )
+    assert refused.value.message.endswith("Make a plan first (POST /jobs/import/plan).")
