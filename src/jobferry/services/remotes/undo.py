@@ -212,7 +212,7 @@ def _left(step: Step, reason: str, remote: str) -> dict[str, Any]:
     assert step.undo is not None
     name = step.undo.to if step.undo.op is UndoOp.RENAMED else step.name
     what = f"{step.kind} '{name}'"
-    return {
+    left: dict[str, Any] = {
         "object": what,
         "call": step.call,
         "reason": reason,
@@ -221,6 +221,9 @@ def _left(step: Step, reason: str, remote: str) -> dict[str, Any]:
             f"then refresh the remote (jobferry remotes refresh {remote}) and plan again"
         ),
     }
+    if step.undo.op is UndoOp.DELETED and step.undo.before:  # what the push deleted
+        left["definition"] = step.undo.before
+    return left
 
 
 def _stuck(step: Step, reason: str, remote: str, task_id: str) -> dict[str, Any]:

@@ -196,3 +196,28 @@ def test_only_calls_that_ended_done_and_write_over_an_object_are_read_back() -> 
     assert seq == 4
     assert orjson.loads(undo)["left"]
     assert orjson.loads(undo)["to"] == "weekly_v2"
+
+
+def test_a_job_a_person_made_under_the_name_the_push_deleted_is_left_and_named(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    before = held(standin)
+    was = dict(standin.workspace.jobs["weekly_sales"].doc)
+
+    def make_again(workspace: Any) -> None:
+        assert "weekly_sales" not in workspace.jobs  # the push deleted it
+        workspace.put_job({**was, "logPath": "obs://bucket/logs/new-weekly"})
+
+    task_id, _, after = _recovered_after(services, standin, shadow, tmp_path, make_again)
+    assert after["jobs"]["weekly_sales"][0]["logPath"] == "obs://bucket/logs/new-weekly"
+    assert {**after["jobs"], "weekly_sales": None} == {**before["jobs"], "weekly_sales": None}
+    state, calls = _journal(services, task_id)
+    assert (state, calls["delete_job job 'weekly_sales'"]) == ("stuck", "left")
+    message = _message(services, shadow, task_id)
+    assert "job 'weekly_sales' was made again in the remote after the push deleted it" in message
+    assert "as it was before the push" not in message
+    result: Any = services.tasks.show(shadow, task_id).result
+    (left,) = result["push"]["changedMeanwhile"]
+    assert left["definition"]["name"] == "weekly_sales"
+    assert standin.refused() == []
+    _second_recovery_changes_nothing(services, standin, shadow, task_id)
