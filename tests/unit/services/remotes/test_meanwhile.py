@@ -94,6 +94,21 @@ def _message(services: Services, shadow: Scope, task_id: str) -> str:
     return services.tasks.show(shadow, task_id).message or ""
 
 
+def _left_and_said(
+    services: Services, standin: DataArtsStandin, shadow: Scope, task_id: str, call: str, said: str
+) -> None:
+    """The recovered push's journal is stuck with ``call`` (``kind name``) left, its task says
+    ``said`` and not that the remote is as before, the stand-in refused nothing, and a second
+    recovery changes nothing."""
+    state, calls = _journal(services, task_id)
+    assert (state, calls[call]) == ("stuck", "left")
+    message = _message(services, shadow, task_id)
+    assert said in message
+    assert "as it was before the push" not in message
+    assert standin.refused() == []
+    _second_recovery_changes_nothing(services, standin, shadow, task_id)
+
+
 def test_a_job_edited_in_the_remote_after_the_push_wrote_it_keeps_the_edit(
     services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
 ) -> None:
@@ -130,12 +145,8 @@ def test_a_job_the_push_created_and_a_person_deleted_stays_deleted_and_is_named(
 
     task_id, before, after = _recovered_after(services, standin, shadow, tmp_path, drop)
     assert after == before  # the rest undone; monthly_sales gone, as the person left it
-    state, calls = _journal(services, task_id)
-    assert (state, calls["create_job job 'monthly_sales'"]) == ("stuck", "left")
-    message = _message(services, shadow, task_id)
-    assert "job 'monthly_sales' is no longer in the remote under that name" in message
-    assert standin.refused() == []
-    _second_recovery_changes_nothing(services, standin, shadow, task_id)
+    gone = "job 'monthly_sales' is no longer in the remote under that name"
+    _left_and_said(services, standin, shadow, task_id, "create_job job 'monthly_sales'", gone)
 
 
 def test_a_job_the_push_created_and_a_person_renamed_is_left_under_its_new_name(
@@ -150,12 +161,8 @@ def test_a_job_the_push_created_and_a_person_renamed_is_left_under_its_new_name(
         **before["jobs"],
         "monthly_sales_v2": None,
     }
-    state, calls = _journal(services, task_id)
-    assert (state, calls["create_job job 'monthly_sales'"]) == ("stuck", "left")
-    message = _message(services, shadow, task_id)
-    assert "job 'monthly_sales' is no longer in the remote under that name" in message
-    assert standin.refused() == []
-    _second_recovery_changes_nothing(services, standin, shadow, task_id)
+    gone = "job 'monthly_sales' is no longer in the remote under that name"
+    _left_and_said(services, standin, shadow, task_id, "create_job job 'monthly_sales'", gone)
 
 
 def test_a_job_the_push_updated_and_a_person_renamed_is_not_written_back(
@@ -167,11 +174,8 @@ def test_a_job_the_push_updated_and_a_person_renamed_is_not_written_back(
     task_id, _, after = _recovered_after(services, standin, shadow, tmp_path, rename)
     assert "daily_sales" not in after["jobs"]
     assert after["jobs"]["daily_sales_fixed"][0]["logPath"] == "obs://bucket/logs/edited"
-    state, calls = _journal(services, task_id)
-    assert (state, calls["update_job job 'daily_sales'"]) == ("stuck", "left")
-    assert "job 'daily_sales' is no longer in the remote" in _message(services, shadow, task_id)
-    assert standin.refused() == []
-    _second_recovery_changes_nothing(services, standin, shadow, task_id)
+    gone = "job 'daily_sales' is no longer in the remote"
+    _left_and_said(services, standin, shadow, task_id, "update_job job 'daily_sales'", gone)
 
 
 def _call(seq: int, state: str, undo: dict[str, Any], name: str = "daily_sales") -> CallRecord:
@@ -211,13 +215,8 @@ def test_a_job_a_person_made_under_the_name_the_push_deleted_is_left_and_named(
     task_id, _, after = _recovered_after(services, standin, shadow, tmp_path, make_again)
     assert after["jobs"]["weekly_sales"][0]["logPath"] == "obs://bucket/logs/new-weekly"
     assert {**after["jobs"], "weekly_sales": None} == {**before["jobs"], "weekly_sales": None}
-    state, calls = _journal(services, task_id)
-    assert (state, calls["delete_job job 'weekly_sales'"]) == ("stuck", "left")
-    message = _message(services, shadow, task_id)
-    assert "job 'weekly_sales' was made again in the remote after the push deleted it" in message
-    assert "as it was before the push" not in message
     result: Any = services.tasks.show(shadow, task_id).result
     (left,) = result["push"]["changedMeanwhile"]
     assert left["definition"]["name"] == "weekly_sales"
-    assert standin.refused() == []
-    _second_recovery_changes_nothing(services, standin, shadow, task_id)
+    made = "job 'weekly_sales' was made again in the remote after the push deleted it"
+    _left_and_said(services, standin, shadow, task_id, "delete_job job 'weekly_sales'", made)
