@@ -106,22 +106,28 @@ def _chosen(timed: dict[str, Any], only: list[str], side: str) -> dict[str, Any]
     return {k: v for k, v in timed.items() if not only or any(w in f"{side} {k}" for w in only)}
 
 
-def cli(
-    url: str, data: Path, facts: dict[str, str], repeat: int, only: list[str]
-) -> dict[str, Any]:
-    """Each command's best time, start-up included."""
+def cli_env(data: Path, url: str, workspace: str) -> dict[str, str]:
+    """The environment a user's command line has against the server at ``url``: an empty
+    config file in ``data``, the bench's admin keys, ``workspace``, a wide terminal."""
     config = data / "config.toml"
     config.write_text("")
-    env = {
+    return {
         **os.environ,
         "JOBFERRY_CONFIG": str(config),
         "JOBFERRY_ENDPOINT": url,
         "JOBFERRY_PROJECT_ID": PROJECT,
         "JOBFERRY_AK": AK,
         "JOBFERRY_SK": SK,
-        "JOBFERRY_WORKSPACE": "default",
+        "JOBFERRY_WORKSPACE": workspace,
         "COLUMNS": "200",
     }
+
+
+def cli(
+    url: str, data: Path, facts: dict[str, str], repeat: int, only: list[str]
+) -> dict[str, Any]:
+    """Each command's best time, start-up included."""
+    env = cli_env(data, url, "default")
     commands = {
         "--version (start-up)": ["--version"],
         "jobs list": ["jobs", "list"],

@@ -43,7 +43,7 @@ from urllib.parse import quote
 import requests
 import sqlalchemy as sa
 
-from bench.bigspace import cpu_seconds
+from bench.bigspace import cli_env, cpu_seconds
 from bench.databases import PG_URL
 from bench.history import make_history
 from bench.remotes import migrated
@@ -159,18 +159,7 @@ def seeded(args: argparse.Namespace, backend: str) -> tuple[Path, str, dict[str,
 
 def cli(url: str, data: Path, facts: dict[str, Any]) -> dict[str, Any]:
     """Each command once, start-up included: seconds and bytes printed."""
-    config = data / "config.toml"
-    config.write_text("")
-    env = {
-        **os.environ,
-        "JOBFERRY_CONFIG": str(config),
-        "JOBFERRY_ENDPOINT": url,
-        "JOBFERRY_PROJECT_ID": PROJECT,
-        "JOBFERRY_AK": AK,
-        "JOBFERRY_SK": SK,
-        "JOBFERRY_WORKSPACE": facts["workspace"],
-        "COLUMNS": "200",
-    }
+    env = cli_env(data, url, facts["workspace"])
     last20, last100 = -(-facts["tasks"] // 20), -(-facts["tasks"] // 100)
     commands = {
         "--version (start-up)": ["--version"],
