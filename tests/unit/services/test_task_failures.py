@@ -15,7 +15,7 @@ from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.importing.request import parse_import_request
 from jobferry.services.taskfailures import ORPHANED
-from jobferry.services.tasks import TaskService
+from jobferry.services.tasks import ClaimedTask, TaskService
 from jobferry.storage import workers as worker_repo
 from jobferry.storage.tables import system_tasks
 from support.clients import ADMIN_AK, PROJECT_ID
@@ -26,6 +26,19 @@ from support.planning import workspace
 
 def _scope(services: Services) -> Scope:
     return services.accounts.scope(services.accounts.actor_for(ADMIN_AK), PROJECT_ID, None)
+
+
+def _claimed_import(services: Services, scope: Scope, tmp_path: Path) -> ClaimedTask:
+    """The import of a file that is not a zip, queued and claimed as the task runner claims it."""
+    garbage = tmp_path / "garbage.zip"
+    garbage.write_bytes(b"not a zip\nat all")
+    with garbage.open("rb") as fh:
+        path = services.imports.upload(scope, fh, "garbage.zip").path
+    task_id = services.imports.prepare(scope, parse_import_request({"path": path})).task_id
+    claimed = services.tasks.claim([TaskKind.IMPORT])
+    assert claimed is not None
+    assert claimed.id == task_id
+    return claimed
 
 
 def _failures(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -41,14 +54,8 @@ def test_an_import_that_fails_in_its_task_says_so_in_the_log(
 ) -> None:
     caplog.set_level(logging.INFO, logger="jobferry")
     scope = _scope(services)
-    garbage = tmp_path / "garbage.zip"
-    garbage.write_bytes(b"not a zip\nat all")
-    with garbage.open("rb") as fh:
-        path = services.imports.upload(scope, fh, "garbage.zip").path
-    task_id = services.imports.prepare(scope, parse_import_request({"path": path})).task_id
-    claimed = services.tasks.claim([TaskKind.IMPORT])
-    assert claimed is not None
-    assert claimed.id == task_id
+    claimed = _claimed_import(services, scope, tmp_path)
+    task_id = claimed.id
     services.imports.run(services.imports.resume(claimed))
 
     shown = services.tasks.show(scope, task_id)
@@ -67,13 +74,8 @@ def test_an_import_that_fails_on_an_unexpected_error_points_to_the_server_log(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     scope = _scope(services)
-    package = tmp_path / "garbage.zip"
-    package.write_bytes(b"not read")
-    with package.open("rb") as fh:
-        path = services.imports.upload(scope, fh, "garbage.zip").path
-    task_id = services.imports.prepare(scope, parse_import_request({"path": path})).task_id
-    claimed = services.tasks.claim([TaskKind.IMPORT])
-    assert claimed is not None
+    claimed = _claimed_import(services, scope, tmp_path)
+    task_id = claimed.id
 
     def broken(job: object) -> None:
         raise RuntimeError("a bug")
