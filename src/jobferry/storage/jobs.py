@@ -266,6 +266,15 @@ def get_version(tx: Tx, job_id: int, version: int) -> VersionRecord | None:
     return first_record(tx, VersionRecord, job_versions, job_id=job_id, version=version)
 
 
+def set_version_document(tx: Tx, job_id: int, version: int, document: str) -> None:
+    """Hold ``document`` as a job's submitted ``version`` (a shadow's, as the remote holds it)."""
+    tx.conn.execute(
+        update(job_versions)
+        .where(job_versions.c.job_id == job_id, job_versions.c.version == version)
+        .values(document=document)
+    )
+
+
 def list_versions(tx: Tx, job_id: int) -> list[VersionRecord]:
     """Every submitted version of a job, newest first."""
     order = [job_versions.c.version.desc()]

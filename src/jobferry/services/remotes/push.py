@@ -201,7 +201,7 @@ class PushService:
         now, ws = now_ms(), scope.workspace.id
         with self.db.transaction() as tx:
             record_after(tx, ws, after, touched)
-            hold_as_remote(tx, ws, scope.actor.name, after)  # what the calls could not carry
+            hold_as_remote(tx, ws, scope.actor.name, after, end.task_id)  # what calls cannot carry
             # a push that changed nothing in the remote has nothing a rollback could push back
             journal_repo.set_push_state(tx, end.task_id, "done" if changes else "unchanged", now)
             said = f" Pushed to remote '{item.name}' with {calls} call(s)."

@@ -5,7 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Column, Table, and_, delete, func, insert, or_, select, tuple_
+from sqlalchemy import (
+    Column,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 
 from jobferry.domain.enums import ObjectKind
 from jobferry.storage.jobs import depending_from
@@ -44,6 +56,31 @@ def changes_of(
         select(import_changes).where(*where).order_by(c.kind, c.name, c.action).limit(limit)
     )
     return [ChangeRow(**{name: r._mapping[name] for name in ChangeRow._fields}) for r in rows]
+
+
+def left_as(tx: Tx, task_id: str, kind: str, hashes: dict[str, str]) -> dict[str, int | None]:
+    """Say that import ``task_id`` left the objects ``hashes`` names (object id → the sha256
+    of the definition they hold now) as they are now; the version each was given by the
+    import (``None``: it made none)."""
+    if not hashes:
+        return {}
+    c = import_changes.c
+    tx.conn.execute(
+        update(import_changes)
+        .where(c.task_id == task_id, c.kind == kind, c.object_id == bindparam("_object"))
+        .values(after_sha256=bindparam("_sha")),
+        [{"_object": object_id, "_sha": sha} for object_id, sha in hashes.items()],
+    )
+    versions: dict[str, int | None] = {}
+    for part in chunks(list(hashes)):
+        rows = tx.conn.execute(
+            select(c.object_id, c.before_version, c.after_version).where(
+                c.task_id == task_id, c.kind == kind, c.object_id.in_(part)
+            )
+        )
+        for object_id, before, after in rows:
+            versions[str(object_id)] = after if after != before else None
+    return versions
 
 
 def count_changes(tx: Tx, workspace_id: str, task_id: str) -> int:

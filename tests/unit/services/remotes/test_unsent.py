@@ -11,19 +11,20 @@ from pathlib import Path
 import pytest
 
 from jobferry.api.presenters.plans import plan_document
-from jobferry.domain.enums import TaskStatus
+from jobferry.domain.enums import RefreshAction, TaskStatus
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.definitions.documents import load
 from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.request import parse_import_request
+from jobferry.services.remotes.records import SUBMITTED
 from jobferry.services.remotes.unsent import as_remote
 from jobferry.storage import jobs as job_repo
 from support.builders import make_job
 from support.console import admin_actor
 from support.packages import write_package
 from support.planning import run_import, upload, workspace
-from support.standin import DataArtsStandin
+from support.standin import DataArtsStandin, held
 
 
 @pytest.fixture
@@ -112,3 +113,31 @@ def test_a_plan_into_the_shadow_warns_of_each_job_whose_description_the_remote_w
     assert isinstance(planned, Plan)
     assert planned.unsent == ()
     assert "descriptionsNotSent" not in plan_document(planned)
+
+
+@pytest.mark.parametrize("refreshed", [False, True], ids=["at-once", "after-a-refresh"])
+def test_a_push_of_a_described_job_is_rolled_back_whole(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path, refreshed: bool
+) -> None:
+    """The push's end holds the shadow's job as the remote does, and the import's record of
+    what it left (its change record, the version it submitted) with it: the rollback does not
+    take the description the remote never got for an edit made since, nor a refresh's reading
+    of the submitted version for a newer one."""
+    _push(services, shadow, tmp_path, make_job("daily_sales", description="first"))
+    before = held(standin)
+    changed = make_job("daily_sales", description="second", directory="/moved")
+    task = run_import(
+        services, shadow, upload(services, shadow, write_package(tmp_path / "c.zip", [changed]))
+    )
+    assert task.status == TaskStatus.SUCCESSFUL, task.message
+    if refreshed:
+        counts = services.remotes.refresh(admin_actor(services), "prod").counts
+        assert counts[SUBMITTED][RefreshAction.UNCHANGED.value] == 1, counts
+
+    services.rollback.rollback(shadow, task.id)
+
+    assert held(standin) == before
+    with services.db.transaction(readonly=True) as tx:
+        job = job_repo.get_job(tx, shadow.workspace.id, "daily_sales")
+    assert job is not None
+    assert load(job.document).get("directory") != "/moved"
