@@ -143,6 +143,21 @@ def _head(document: Mapping[str, Any], problems: list[str]) -> tuple[str, str, i
     return plan_hash, text, required
 
 
+def _one_person_a_key(checks: list[ApprovalCheck]) -> tuple[ApprovalCheck, ...]:
+    """``checks`` with each key counting for one person: the user an approval names travels
+    unsigned beside its signature, so a key's approval listed again under another name is
+    not another approver's (the first name it came with keeps it)."""
+    owner: dict[str, str] = {}
+    for at, check in enumerate(checks):
+        if not check.valid:
+            continue
+        first = owner.setdefault(check.key_id, check.user)
+        if first != check.user:
+            why = f"its key {check.key_id} approved for {first} already (a key approves for one)"
+            checks[at] = ApprovalCheck(check.user, check.key_id, False, why)
+    return tuple(checks)
+
+
 def check_approvals(
     document: object,
     trusted: frozenset[str] | None = None,
@@ -153,7 +168,8 @@ def check_approvals(
     public key carried beside it (and, with ``trusted``, public keys as ``ed25519:…``, that
     whole key among them: a key id is only a label); an approver counts once. An approval
     whose signature verifies under a key among ``distrusted`` never counts and is marked
-    (``ApprovalCheck.distrusted``), for the caller to refuse."""
+    (``ApprovalCheck.distrusted``), for the caller to refuse; a key counts for one approver
+    (the names beside the signatures are not signed)."""
     problems: list[str] = []
     if not isinstance(document, Mapping) or document.get("format") != FILE_FORMAT:
         return ApprovalsVerdict("", 0, 0, (), (f"not an approvals file ({FILE_FORMAT})",))
@@ -161,6 +177,8 @@ def check_approvals(
     approvers = [str(a) for a in document.get("approvers") or []]
     found = document.get("approvals")
     items = found if isinstance(found, list) else []
-    checks = tuple(_check_one(item, text, approvers, trusted, distrusted) for item in items)
+    checks = _one_person_a_key(
+        [_check_one(item, text, approvers, trusted, distrusted) for item in items]
+    )
     counted = len({c.user for c in checks if c.valid})
     return ApprovalsVerdict(plan_hash, required, counted, checks, tuple(problems))

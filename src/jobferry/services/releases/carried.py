@@ -231,7 +231,8 @@ class CarriedReleases:
                 f"{verdict.counted} approval(s) verify with keys it trusts, {needed} needed"
                 f"{''.join(f'; {p}' for p in [*verdict.problems, *why])}.",
                 fix="Trust each approver's public key here (POST /v1/{project_id}/trusted-keys) "
-                "and take the release in again.",
+                "and take the release in again; approvals a key signed under another approver's "
+                "name count once: have other approvers sign it on its server and export it again.",
                 remedy=Remedy.TRUST_SOURCE_KEY,
                 rule="approval.carried",
             )

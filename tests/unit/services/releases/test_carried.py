@@ -295,3 +295,42 @@ def test_a_signed_release_approved_with_a_distrusted_key_is_refused_naming_it(
     assert error.context["user"] == error.problem.split("'s approval")[0].rsplit(": ", 1)[1]
     with pytest.raises(JobNotFoundError):  # nothing was imported
         services.jobs.show(production_of(services, other), "daily")
+
+
+def _approvals_edited(data: bytes, edit: Any) -> bytes:
+    """The same file with its approvals file rewritten by ``edit`` (nothing in it is signed
+    but each approval's statement)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as archive:
+        for info in source.infolist():
+            body = source.read(info)
+            if info.filename == APPROVALS:
+                body = orjson.dumps(edit(orjson.loads(body)))
+            archive.writestr(info, body)
+    return out.getvalue()
+
+
+def test_one_key_counts_once_however_many_names_its_approvals_carry(
+    services: Services,
+) -> None:
+    """The user an approval names travels unsigned beside it: one trusted key's signature
+    listed again under another name (the approvers list edited to match) is still one
+    approver's, and does not make up a workspace's rule of two."""
+    data, pair = signed_release(services, connected_team(services, "sales"))
+    ops = trusting_team(services, pair.public_key)
+    services.release_approvals.set_rule(ops.admin, {"requireApprovals": 2})
+
+    def twice(document: dict[str, Any]) -> dict[str, Any]:
+        (approval,) = document["approvals"]
+        document["approvals"].append({**approval, "user": "mallory"})
+        document["approvers"] = [*document["approvers"], "mallory"]
+        return document
+
+    with pytest.raises(ApprovalRefusedError) as refused:
+        take_in(services, ops.admin, _approvals_edited(data, twice))
+    error = refused.value
+    assert "1 approval(s) verify with keys it trusts, 2 needed" in error.problem
+    assert f"mallory: its key {pair.key_id} approved for " in error.problem
+    assert error.context["rule"] == "approval.carried"
+    with pytest.raises(JobNotFoundError):  # nothing was imported
+        services.jobs.show(production_of(services, ops), "daily")
