@@ -3,9 +3,10 @@
 - Into the *production side*, an import is a release (or an import as released): the apply
   is the change, as for any workspace, and the same transaction marks the package it deploys
   released, its items deployed, and starts the new batch jobs when the deploy asked for it
-  (``startup_mode`` 1); a restore, or a signed release taken in, writes its ledger entry
-  instead. A process killed meanwhile leaves production and the package as they were (the
-  task is failed by the heartbeat, and the package reads as failed).
+  (``startup_mode`` 1), once the package's signed approvals are counted again (a key revoked
+  or the rule raised since the deploy call refuses it); a restore, or a signed release taken
+  in, writes its ledger entry instead. A process killed meanwhile leaves production and the
+  package as they were (the task is failed by the heartbeat, and the package reads as failed).
 - Into the *development workspace*, an import that submits versions (``targetStatus``
   SUBMITTED) keeps a pending item per job and script it submitted, in its own transaction.
 """
@@ -26,7 +27,7 @@ from jobferry.services.releases import ledger
 from jobferry.services.releases.freezing import production_moved
 from jobferry.services.releases.pending import note_submits
 from jobferry.services.releases.restore import restored
-from jobferry.services.releases.signatures import counted_approvals
+from jobferry.services.releases.signatures import counted_approvals, require_counted
 from jobferry.storage import Tx
 from jobferry.storage import jobs as job_repo
 from jobferry.storage import ledger as ledger_repo
@@ -97,6 +98,9 @@ def _released(
     items = repo.package_items(tx, package.id)
     production = production_of_package(tx, package.workspace_id)
     assert production is not None
+    # Counted at the deploy call, and again here: a key revoked, or the rule raised, while
+    # the import waited refuses it (nothing applied) rather than release it unapproved.
+    require_counted(tx, package.workspace_id, production, package)
     started, switched = _deployed_items(tx, items, production, development, package.startup_mode)
     repo.update_package(tx, package.id, {"status": int(DeployStatus.SUCCESS), "task_id": task_id})
     ledger.record(

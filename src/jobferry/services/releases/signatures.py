@@ -92,10 +92,17 @@ def counted_approvals(
 def require_approvals(tx: Tx, scope: Scope, record: PackageRecord) -> None:
     """Refuse a deploy (``DLF.9044``) when the workspace requires more valid approvals of the
     package's plan as it is now than it has; nothing when the workspace has no rule."""
-    required = repo.required(tx, scope.workspace.id)
+    require_counted(tx, scope.workspace.id, scope.workspace.production_id or "", record)
+
+
+def require_counted(tx: Tx, workspace_id: str, production_id: str, record: PackageRecord) -> None:
+    """:func:`require_approvals` of a package of ``workspace_id`` (production side
+    ``production_id``): the deploy call's check, and its import's again as it applies (a key
+    revoked, or the rule raised, since the call)."""
+    required = repo.required(tx, workspace_id)
     if not required:
         return
-    subject = package_subject_of(tx, scope, record)
+    subject = subject_of(tx, workspace_id, production_id, record)
     missing = approving.shortfall(approving.standing(tx, subject), required)
     if missing is not None:
         raise ApprovalsMissingError(
