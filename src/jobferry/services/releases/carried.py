@@ -58,7 +58,7 @@ from jobferry.services.workspaces.keys import (
     distrusted_since,
     trusted_public_keys,
 )
-from jobferry.storage import Database
+from jobferry.storage import Database, Tx
 from jobferry.storage import approvals as approval_repo
 from jobferry.storage import ledger as ledger_repo
 from jobferry.storage import production as sides
@@ -136,19 +136,35 @@ def _refuse_distrusted(
     if check is None:
         return
     key = next(k for k in distrusted if k.public_key == check.distrusted)
-    ws = scope.workspace.name
-    raise ApprovalKeyDistrustedError(
-        f"The signed release was not taken into workspace '{ws}': {check.user}'s approval is "
+    raise _distrusted(scope.workspace.name, check.user, key)
+
+
+def refuse_distrusted_since(tx: Tx, carried: CarriedRecord) -> None:
+    """Refuse (``DLF.9067``), as its import applies, a signed release taken in whose approval
+    verified under a key the workspace distrusted since (a leak found while the import
+    waited), as the take-in would have; no key is distrusted until the transaction ends."""
+    distrusted = {k.key_id: k for k in distrusted_keys(tx, carried.workspace_id, held=True)}
+    for approval in json.loads(carried.approvals):
+        key = distrusted.get(str(approval.get("key_id")))
+        if key is not None:
+            ws = sides.get_workspace_by_id(tx, carried.workspace_id)
+            named = ws.name if ws is not None else carried.workspace_id
+            raise _distrusted(named, str(approval.get("user_name")), key)
+
+
+def _distrusted(ws: str, user: str, key: TrustedKeyRecord) -> ApprovalKeyDistrustedError:
+    return ApprovalKeyDistrustedError(
+        f"The signed release was not taken into workspace '{ws}': {user}'s approval is "
         f"signed by key {key.key_id} ('{key.name}'), which the workspace distrusts "
         f"({distrusted_since(key)}); a release approved with a distrusted key is refused, "
         "however many other approvals count.",
-        fix=f"Have {check.user} approve the package again on its server with an approval key "
+        fix=f"Have {user} approve the package again on its server with an approval key "
         f"workspace '{ws}' trusts (it replaces the approval the distrusted key signed), export "
         "the signed release again and take it in; if "
         "distrusting the key was a mistake, trust it again (POST /v1/{project_id}/trusted-keys "
         "with its publicKey).",
         remedy=Remedy.DISTRUSTED_APPROVER,
-        user=check.user,
+        user=user,
         **distrusted_fields(key),
         workspace=ws,
         rule="approval.distrusted",

@@ -33,6 +33,7 @@ from jobferry.services.releases.restore import RestorePlanned, RestoreStarted
 from jobferry.services.workspaces.keys import KeyToTrust, parse_trust
 from jobferry.storage import jobs as job_repo
 from jobferry.storage import ledger as ledger_repo
+from jobferry.storage import tasks as task_repo
 from support.releases import (
     connected_team,
     production_of,
@@ -334,3 +335,29 @@ def test_one_key_counts_once_however_many_names_its_approvals_carry(
     assert error.context["rule"] == "approval.carried"
     with pytest.raises(JobNotFoundError):  # nothing was imported
         services.jobs.show(production_of(services, ops), "daily")
+
+
+def test_a_key_distrusted_before_a_signed_releases_import_applies_refuses_it(
+    services: Services,
+) -> None:
+    """Taking a signed release in checks its approvals and queues its import; a key the
+    workspace distrusts before that import applies (a leak found meanwhile) refuses it there,
+    as it would have refused the take-in: nothing imported, nothing in the ledger."""
+    data, pair = signed_release(services, connected_team(services, "sales"))
+    ops = trusting_team(services, pair.public_key)
+    taken = take_in(services, ops.admin, data)
+    services.keys.distrust(ops.admin, pair.key_id)
+    run_release(services)
+
+    prod = production_of(services, ops)
+    with pytest.raises(JobNotFoundError):
+        services.jobs.show(prod, "daily")
+    assert services.ledger.ledger(ops.admin).entries == ()
+    with services.db.transaction(readonly=True) as tx:
+        task = task_repo.get_task(tx, prod.workspace.id, taken.task_id)
+    assert task is not None
+    assert f"signed by key {pair.key_id} ('approver'), which the workspace distrusts" in (
+        task.message
+    )
+    result = orjson.loads(task.result or "{}")
+    assert (result["errorCode"], result["remedy"]) == ("DLF.9067", "distrusted_approver")
