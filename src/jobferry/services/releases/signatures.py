@@ -17,8 +17,10 @@ from typing import Any
 
 from jobferry.domain.approvals import MAX_REQUIRED, PlanFacts, package_subject
 from jobferry.domain.enums import Role
+from jobferry.domain.releases import APPROVER_ROLES
 from jobferry.domain.remedies import Remedy
 from jobferry.errors import (
+    ApprovalRefusedError,
     ApprovalsMissingError,
     InvalidRequestError,
 )
@@ -136,6 +138,24 @@ class PackageApprovals(approving.ApprovalsFile):
         return cls(subject, facts, required, approving.standing(tx, subject), named, record)
 
 
+def _refuse_role(scope: Scope, subject: approving.Subject) -> None:
+    """Refuse (``DLF.9043``) an approver named on the package who no longer holds a role an
+    approver holds (admin or deployer, as when the package named them)."""
+    me = scope.actor.name
+    if me not in subject.approvers or scope.role in APPROVER_ROLES:
+        return
+    others = ", ".join(a for a in subject.approvers if a != me) or "none"
+    raise ApprovalRefusedError(
+        f"{subject.what} was not approved: '{me}' holds role '{scope.role.value}' in workspace "
+        f"'{scope.workspace.name}' now; an approver holds admin or deployer.",
+        fix="Ask a workspace admin for the deployer role again, or one of its other approvers "
+        f"({others}) to sign it.",
+        remedy=Remedy.APPROVE_PLAN,
+        rule="approval.role",
+        **subject.ids,
+    )
+
+
 @dataclass
 class ReleaseApprovals:
     """Approve release packages, read their approvals, set the workspace's rule."""
@@ -160,6 +180,7 @@ class ReleaseApprovals:
             if refusal is not None:
                 raise refusal
             subject = package_subject_of(tx, scope, record)
+            _refuse_role(scope, subject)
             approving.keep_approval(tx, scope, subject, signed)
             audit_in_scope(
                 tx,

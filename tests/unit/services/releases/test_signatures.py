@@ -380,3 +380,27 @@ def test_the_approvals_file_fails_offline_when_a_saved_listing_distrusts_its_sig
     said = " ".join(result.output.split())
     assert f"{team.deployer.actor.name}'s approval is signed by a distrusted key" in said
     assert "its key is distrusted" in said
+
+
+def test_an_approver_who_no_longer_holds_an_approvers_role_cannot_approve(
+    services: Services, team: Team
+) -> None:
+    """An approver is named on a package holding admin or deployer; one whose role was changed
+    to developer since cannot sign its plan (the rule the package was made by)."""
+    submit_job(services, team.developer, "daily")
+    package = make_package(services, team)
+    pair = register_key(services, team.deployer)
+    actor = team.deployer.actor
+    services.accounts.set_role(
+        team.admin.actor, actor.project_id, actor.name, team.workspace_id, Role.DEVELOPER.value
+    )
+    demoted = services.accounts.scope(actor, actor.project_id, team.workspace_id)
+    with pytest.raises(ApprovalRefusedError) as refused:
+        approve_package(services, demoted, package, pair)
+    error = refused.value
+    assert error.context["rule"] == "approval.role"
+    assert f"'{actor.name}' holds role 'developer' in workspace" in error.problem
+    assert "an approver holds admin or deployer" in error.problem
+    assert error.remedy == "approve_plan"
+    document = services.release_approvals.approvals(team.admin, package).document()
+    assert document["approvals"] == []
