@@ -370,6 +370,12 @@ class ReleaseService:
             sides.mirror_production_environment(tx, scope.workspace.id, production.workspace.id)
         plan = self._planned(scope, production, package.record.path, package.record.name)
         with self.db.transaction() as tx:
+            # Planned outside any transaction: a deploy (or a cancel) taken meanwhile keeps
+            # the plan its import applies, and this one is refused saying so.
+            now = view_of(tx, scope, package_of(tx, scope, package_id, lock=True))
+            refusal = not_waiting(tx, scope, now, "planned again")
+            if refusal is not None:
+                raise refusal
             basis = freezing.basis(tx, production.workspace.id, items)
             repo.update_package(
                 tx,
