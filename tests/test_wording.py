@@ -234,6 +234,8 @@ API_ONLY = {
     "services/definitions/resources.py": "a resource body's dependPackages (the API's shape)",
     "services/workspaces/settings.py": "the workspace settings' body (the console's form sends "
     "a valid one)",
+    "services/remotes/pushable.py:plan_problems": "a plan problem of the package, which the "
+    "CLI and the console say in their own words by its rule (cli/fixes.py, console/fixes.py)",
     "services/workspaces/studio.py": "the DataArts Studio look-ups (instances and their "
     "workspaces), which only SDK clients call",
     "services/connections/studio.py:validate": "the data connection test call, which only an "

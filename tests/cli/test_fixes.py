@@ -88,6 +88,13 @@ def test_a_remote_written_all_or_nothing_is_planned_with_mode_atomic() -> None:
     assert cli_fix(problem("remote"), "prod") is None  # a swap: the server's fix says it
 
 
+def test_a_remote_that_submits_every_save_is_planned_with_status_submitted() -> None:
+    saved = {**problem("remote"), "kind": "package", "rule": "remote.submits"}
+    assert cli_fix(saved, "prod", command="import") == (
+        "import with --status submitted, the default (the remote submits every job a push writes)"
+    )
+
+
 def test_an_older_packages_deletion_is_kept_by_leaving_deletions_out() -> None:
     deleting = {**problem("older_package"), "action": "DELETE"}
     fix = str(cli_fix(deleting, "prod"))

@@ -66,6 +66,10 @@ API_SPEAK = re.compile(
         ),
         ({"reason": "time_zone"}, "“Keep the wall-clock time”"),
         ({"reason": "remote", "kind": "package"}, "choose “Atomic: import nothing”"),
+        (
+            {"reason": "remote", "kind": "package", "rule": "remote.submits"},
+            "choose “Submitted (a new version)”",
+        ),
     ],
 )
 def test_each_import_problem_gets_a_console_fix(problem: dict[str, str], words: str) -> None:

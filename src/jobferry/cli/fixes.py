@@ -20,7 +20,13 @@ from jobferry.cli.fix_terms import in_workspace as _in
 from jobferry.cli.fix_terms import quoted as _quoted
 from jobferry.cli.fix_terms import reference as _reference
 from jobferry.cli.route_fixes import route_fix as _route_fix
-from jobferry.domain.enums import ENVIRONMENT_KINDS, EnvironmentKind, ObjectKind, ProblemReason
+from jobferry.domain.enums import (
+    ENVIRONMENT_KINDS,
+    EnvironmentKind,
+    ObjectKind,
+    ProblemReason,
+    PushRule,
+)
 from jobferry.domain.references import JOB_RESOURCE_TYPE_KINDS
 
 _REPLACE_TYPE: dict[str, str] = {}
@@ -173,8 +179,14 @@ def _any_command_fix(problem: dict[str, Any], command: str, remote: str | None) 
     which ``apply`` has not, and ``--mode``, which ``apply`` needs not: it writes all or
     nothing)."""
     reason = problem.get("reason")
-    if reason == ProblemReason.REMOTE and problem.get("kind") == "package" and command != "apply":
-        return f"{command} with --mode atomic, the default (a remote is written all or nothing)"
+    if reason == ProblemReason.REMOTE and problem.get("kind") == "package":
+        if problem.get("rule") == PushRule.SUBMITS:
+            return (
+                f"{command} with --status submitted, the default (the remote submits every job "
+                "a push writes)"
+            )
+        if command != "apply":
+            return f"{command} with --mode atomic, the default (a remote is written all or nothing)"
     if reason == ProblemReason.MISSING_WORKSPACE:
         return (
             "create that workspace (jobferry admin create-workspace NAME on the server; names "

@@ -22,7 +22,7 @@ from jobferry.console.release_fixes import (
     release_worded,
 )
 from jobferry.console.wizard import MAPPING_TYPES
-from jobferry.domain.enums import EnvironmentKind, ProblemReason, RefKind
+from jobferry.domain.enums import EnvironmentKind, ProblemReason, PushRule, RefKind
 from jobferry.domain.remedies import Remedy, rules_named
 from jobferry.errors import (
     EnvironmentObjectNotFoundError,
@@ -190,6 +190,11 @@ def _target_fix(problem: dict[str, Any], workspace: str) -> str | None:
     if reason == ProblemReason.LOCKED:
         return f"Ask the lock's holder to release it, or {SKIP_OPTION}."
     if reason == ProblemReason.REMOTE and problem.get("kind") == "package":
+        if problem.get("rule") == PushRule.SUBMITS:
+            return (
+                "Go back to the options and choose “Submitted (a new version)”: the remote "
+                "submits every job a push writes."
+            )
         return (
             "Go back to the options and choose “Atomic: import nothing”: a remote is written "
             "all or nothing."

@@ -155,6 +155,15 @@ class ProblemReason(StrEnum):
     within one push."""
 
 
+class PushRule(StrEnum):
+    """Which rule of a push a ``remote`` problem of the whole package breaks (its ``rule``)."""
+
+    ATOMIC = "remote.atomic"
+    """A remote is written all or nothing: no PER_OBJECT import into its shadow."""
+    SUBMITS = "remote.submits"
+    """A remote submits every job a push writes: no import into its shadow saves only."""
+
+
 class DriftPolicy(StrEnum):
     """What an import does with an object changed in the target since the last import wrote
     it (``onDrift``)."""

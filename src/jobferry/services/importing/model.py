@@ -71,8 +71,9 @@ class Problem:
     the object, not to skip a write."""
     rule: str | None = None
     """The policy rule a ``policy`` problem says is broken (a ``PolicyRule`` value; ``rule`` on
-    the wire), so a client says the fix of that rule in its own terms without parsing the
-    detail text."""
+    the wire), or which of a push's rules a ``remote`` problem of the package breaks
+    (``remotes/pushable.py``), so a client says the fix of that rule in its own terms without
+    parsing the detail text."""
 
     def as_json(self) -> dict[str, Any]:
         """The wire form."""

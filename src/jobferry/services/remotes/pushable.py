@@ -4,6 +4,10 @@
 - **Not all or nothing**: a remote is written all or nothing (the push undoes every call when
   one fails), so an import into its shadow must be ATOMIC; a PER_OBJECT one is a problem of
   the whole package.
+- **Saved only**: DataArts' job calls carry no target status (without the review switch a save
+  submits: docs/remotes.md), so every job a push writes is a submitted version in the remote,
+  and one it schedules runs it; an import into the shadow with ``targetStatus`` SAVED, which
+  would keep the shadow's jobs saved and not submitted, is a problem of the whole package.
 - **A script or resource renamed**: DataArts' public API renames only jobs (the v2 rename
   call). ``update_script`` addresses a script by its name, and a body naming another is no
   rename; ``update_resource`` addresses a resource by its id and takes a new name in its body,
@@ -17,7 +21,7 @@
 
 from __future__ import annotations
 
-from jobferry.domain.enums import ImportMode, ObjectKind, ProblemReason
+from jobferry.domain.enums import ImportMode, ObjectKind, ProblemReason, PushRule, TargetStatus
 from jobferry.services.importing.delivery import Found
 from jobferry.services.importing.model import Problem, Record
 from jobferry.services.importing.request import ImportRequest
@@ -37,6 +41,21 @@ def plan_problems(remote: str, request: ImportRequest, workset: Workset, package
                 f"remote '{remote}' is written all or nothing (a push that fails midway is "
                 f"undone whole), so an import into its shadow cannot be {request.mode}",
                 "import with mode ATOMIC",
+                rule=PushRule.ATOMIC,
+            )
+        )
+    if request.target_status is TargetStatus.SAVED:
+        found.package.append(
+            Problem(
+                ProblemReason.REMOTE,
+                "package",
+                package,
+                f"remote '{remote}' submits every job a push writes (DataArts' job calls carry "
+                "no target status: without the review switch a save submits, and a scheduled "
+                "job runs the new version), so an import into its shadow cannot keep them "
+                "saved and not submitted",
+                "import with targetStatus SUBMITTED (the default)",
+                rule=PushRule.SUBMITS,
             )
         )
     return found

@@ -71,12 +71,31 @@ def test_a_per_object_plan_into_a_remote_is_a_problem_of_the_package(
     (problem,) = [p for p in plan.problems if p.reason is ProblemReason.REMOTE]
     assert problem.kind == "package"
     assert "remote 'prod' is written all or nothing" in problem.detail
-    assert problem.fix == "import with mode ATOMIC"
+    assert (problem.fix, problem.rule) == ("import with mode ATOMIC", "remote.atomic")
     assert not [p for p in _plan(services, shadow, package).problems]  # ATOMIC: none
     task = run_import(services, shadow, upload(services, shadow, package), mode="PER_OBJECT")
     assert task.status == TaskStatus.FAILED  # the import keeps its refusal
     assert "import with mode ATOMIC" in task.message
     assert held(standin) == before
+
+
+def test_a_saved_only_plan_into_a_remote_is_a_problem_of_the_package(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    """DataArts' job calls carry no target status: a push submits every job it writes (a
+    scheduled job there would run the new version), so the shadow cannot keep it saved only."""
+    before = held(standin)
+    package = write_objects(tmp_path / "one.zip", jobs_with_dependencies(make_job("new_job")))
+    plan = _plan(services, shadow, package, targetStatus="SAVED")
+    (problem,) = [p for p in plan.problems if p.reason is ProblemReason.REMOTE]
+    assert (problem.kind, problem.rule) == ("package", "remote.submits")
+    assert "remote 'prod' submits every job a push writes" in problem.detail
+    assert problem.fix == "import with targetStatus SUBMITTED (the default)"
+    assert not [p for p in _plan(services, shadow, package).problems]  # SUBMITTED: none
+    task = run_import(services, shadow, upload(services, shadow, package), targetStatus="SAVED")
+    assert task.status == TaskStatus.FAILED  # the import keeps its refusal
+    assert held(standin) == before
+    assert standin.refused() == []
 
 
 def test_a_plan_that_renames_a_script_and_a_resource_in_a_remote_shows_each_as_a_problem(
