@@ -67,7 +67,7 @@ from jobferry.services.remotes.sending import PushFailed, send_level
 from jobferry.services.remotes.service import RemoteService
 from jobferry.services.remotes.steps import build
 from jobferry.services.remotes.undo import UndoReport, fail_subtasks, sentence, undo_push
-from jobferry.services.remotes.unsent import hold_as_remote
+from jobferry.services.remotes.unsent import SUBMITTING, hold_as_remote
 from jobferry.services.remotes.writes import RemoteWrites, Step
 from jobferry.services.tasks import TaskService
 from jobferry.storage import Database, Tx
@@ -172,8 +172,10 @@ class PushService:
                 self._refuse_changed(scope, item, state, touched)
                 changes = self._write(task_id, build(program, state), journal, writes)
                 after = read_state(client, touched)
-                journal.undos(left_by(journal.calls(), after))
-                self._done(scope, item, end, after, touched, client.calls, changes)
+                calls = journal.calls()
+                journal.undos(left_by(calls, after))
+                sent = [c.name for c in calls if c.call in SUBMITTING and c.state == "done"]
+                self._done(scope, item, end, after, (touched, sent), client.calls, changes)
             except PlanStaleError:
                 self._undo(scope, journal, writes, item)  # no call was made
                 raise
@@ -192,16 +194,19 @@ class PushService:
         item: RemoteRecord,
         end: TaskEnd,
         after: RemoteState,
-        touched: dict[str, set[str]],
+        wrote: tuple[dict[str, set[str]], list[str]],
         calls: int,
         changes: list[str],
     ) -> None:
         """One transaction: the hashes of what the remote now holds (read after the calls), the
-        journal's end, the task's end and the shadow's import lock released."""
+        shadow's jobs as the remote holds them (``wrote``: what the push touched, and the jobs
+        it created or updated), the journal's end, the task's end and the shadow's import lock
+        released."""
         now, ws = now_ms(), scope.workspace.id
+        touched, sent = wrote
         with self.db.transaction() as tx:
             record_after(tx, ws, after, touched)
-            hold_as_remote(tx, ws, scope.actor.name, after, end.task_id)  # what calls cannot carry
+            hold_as_remote(tx, ws, scope.actor.name, after, end.task_id, sent)
             # a push that changed nothing in the remote has nothing a rollback could push back
             journal_repo.set_push_state(tx, end.task_id, "done" if changes else "unchanged", now)
             said = f" Pushed to remote '{item.name}' with {calls} call(s)."

@@ -22,7 +22,7 @@ from typing import Any
 
 import orjson
 
-from jobferry.domain.enums import ObjectKind, PlanAction
+from jobferry.domain.enums import ObjectKind, PlanAction, TargetStatus
 from jobferry.services.context import now_ms
 from jobferry.services.definitions.documents import dump, load
 from jobferry.services.importing.model import WRITES, Record
@@ -33,8 +33,12 @@ from jobferry.storage import jobs as job_repo
 from jobferry.storage.importing import ledger as ledger_repo
 from jobferry.storage.importing import rollbacks as rollback_repo
 from jobferry.storage.importing import target as target_repo
+from jobferry.storage.importing.target import TargetObject
+from jobferry.storage.records import VersionRecord
 from jobferry.storage.rows import JobRow, Stamp
 
+SUBMITTING = frozenset({"create_job", "update_job"})
+"""The calls after which the remote holds the job's definition as a new submitted version."""
 UNSENT_JOB_FIELDS = sorted(UNSENT_FIELDS["create_job"] | UNSENT_FIELDS["update_job"])
 """The fields of a job no call of the push carries."""
 
@@ -71,12 +75,17 @@ def as_remote(doc: dict[str, Any], remote: dict[str, Any]) -> dict[str, Any]:
 
 
 def hold_as_remote(
-    tx: Tx, ws: str, by: str, after: RemoteState, task_id: str | None = None
+    tx: Tx,
+    ws: str,
+    by: str,
+    after: RemoteState,
+    task_id: str | None = None,
+    sent: Sequence[str] = (),
 ) -> list[str]:
     """Bring the jobs of the shadow ``ws`` a push (or its rollback, by ``by``) wrote to the
     unsent fields the remote holds (read after the writes), with their ledger rows and, for a
-    push (its import's ``task_id``), that import's record of them; the names of those
-    changed."""
+    push (its import's ``task_id``, the jobs ``sent`` with ``create_job`` or ``update_job``),
+    that import's record of them; the names of those changed."""
     read = after.docs.get(ObjectKind.JOB.value, {})
     found = target_repo.target_jobs(tx, ws, sorted(read))
     changed: dict[str, tuple[int, str, str]] = {}
@@ -91,7 +100,9 @@ def hold_as_remote(
         changed[job.uid] = (int(job.id), text, name)
     _ledger(tx, ws, changed)
     if task_id is not None:
-        _left(tx, task_id, read, changed)
+        texts = {name: text for _, text, name in changed.values()}
+        _left(tx, task_id, texts, read, found, stamp)
+        _submitted(tx, task_id, texts, [found[n] for n in sorted(set(sent)) if n in found], stamp)
     return sorted(name for _, _, name in changed.values())
 
 
@@ -107,24 +118,54 @@ def _ledger(tx: Tx, ws: str, changed: dict[str, tuple[int, str, str]]) -> None:
 
 
 def _left(
-    tx: Tx, task_id: str, read: dict[str, Any], changed: dict[str, tuple[int, str, str]]
+    tx: Tx,
+    task_id: str,
+    texts: dict[str, str],
+    read: dict[str, Any],
+    found: dict[str, TargetObject],
+    stamp: Stamp,
 ) -> None:
-    """The push's import left the jobs changed as they are now: its change records say so
-    (their rollback would otherwise take the description the remote never got for an edit
-    made since), and a version it submitted holds what the remote keeps as submitted (the
-    sent body), not the package's description: a refresh then reads that version unchanged,
-    rather than storing the remote's as a newer one. Only a version the import made is
-    rewritten: an earlier one holds what the remote held as submitted then."""
-    texts = {str(job_id): (text, name) for job_id, text, name in changed.values()}
-    hashes = {
-        job_id: hashlib.sha256(text.encode()).hexdigest() for job_id, (text, _) in texts.items()
-    }
-    versions = rollback_repo.left_as(tx, task_id, ObjectKind.JOB.value, hashes)
-    for job_id, version in sorted(versions.items()):
+    """The push's import left the jobs ``texts`` names (name → their definition now) as they
+    are now: its change records say so (its rollback would otherwise take the description
+    the remote never got for an edit made since), and a version it submitted holds what the
+    remote keeps as submitted (the sent body), not the package's description. Only a version
+    the import made is rewritten: an earlier one holds what the remote held as submitted then."""
+    ids = {name: str(found[name].id) for name in texts}
+    hashes = {ids[name]: hashlib.sha256(text.encode()).hexdigest() for name, text in texts.items()}
+    rollback_repo.left_as(tx, task_id, ObjectKind.JOB.value, hashes)
+    versions = rollback_repo.versions_of(tx, task_id, ObjectKind.JOB.value, list(hashes))
+    for name, job_id in sorted(ids.items()):
+        before, made = versions.get(job_id, (None, None))
+        version = None if made is None or made == before else made
         submitted = None if version is None else job_repo.get_version(tx, int(job_id), version)
         if submitted is None or version is None:
             continue
         doc = load(submitted.document)
-        held = as_remote(doc, read[texts[job_id][1]])
+        held = as_remote(doc, read[name])
         if held != doc:
             job_repo.set_version_document(tx, int(job_id), version, dump(held))
+
+
+def _submitted(
+    tx: Tx, task_id: str, texts: dict[str, str], sent: Sequence[TargetObject], stamp: Stamp
+) -> None:
+    """A remote submits every job a push creates or updates (no review switch: the save
+    submits); of those the import wrote without a new version (a reference rewritten for a
+    rename), the shadow keeps the one the remote made, and the import's change record says it
+    left it (its rollback trims it back), so that a refresh finds no newer version there."""
+    ids = [str(job.id) for job in sent]
+    versions = rollback_repo.versions_of(tx, task_id, ObjectKind.JOB.value, ids)
+    job_ids: list[int] = []
+    made: list[VersionRecord] = []
+    left: dict[str, int] = {}
+    for job in sent:
+        before, after = versions.get(str(job.id), (None, None))
+        if str(job.id) not in versions or after != before:
+            continue  # no change of the import's, or a version it made (see _left)
+        number = (job.latest_version or 0) + 1
+        text = texts.get(job.name, job.document)
+        job_ids.append(int(job.id))
+        made.append(VersionRecord(number, TargetStatus.SUBMITTED.value, text, stamp.at, stamp.by))
+        left[str(job.id)] = number
+    job_repo.add_versions(tx, job_ids, made)
+    rollback_repo.set_after_versions(tx, task_id, ObjectKind.JOB.value, left)

@@ -23,7 +23,15 @@ from jobferry.storage import jobs as job_repo
 from support.builders import make_job
 from support.console import admin_actor
 from support.packages import write_package
-from support.planning import run_import, upload, workspace
+from support.planning import (
+    import_package,
+    jobs_with_dependencies,
+    run_import,
+    uid_of,
+    upload,
+    workspace,
+    write_objects,
+)
 from support.standin import DataArtsStandin, held
 
 
@@ -141,3 +149,31 @@ def test_a_push_of_a_described_job_is_rolled_back_whole(
         job = job_repo.get_job(tx, shadow.workspace.id, "daily_sales")
     assert job is not None
     assert load(job.document).get("directory") != "/moved"
+
+
+def test_a_job_the_push_rewrote_for_a_rename_keeps_the_version_the_remote_submitted(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    """The import rewrites the references of a job it does not carry (weekly_sales, which
+    depends on the job it renames) without a new version; its ``update_job`` submits one in
+    the remote all the same (the save submits). The shadow keeps that version, so a refresh
+    finds none newer and the push's rollback is not refused."""
+    weekly = make_job("weekly_sales")
+    weekly["schedule"]["cron"]["dependJobs"] = {"jobs": ["daily_sales"], "dependPeriod": "SAME"}
+    first = jobs_with_dependencies(make_job("daily_sales"), weekly)
+    import_package(services, shadow, write_objects(tmp_path / "first.zip", first))
+    before = held(standin)
+    renamed = jobs_with_dependencies(make_job("daily_v2"))
+    uids = {"daily_v2": uid_of("job", "daily_sales")}
+    package = write_objects(tmp_path / "renamed.zip", renamed, uids=uids)
+    task = run_import(services, shadow, upload(services, shadow, package))
+    assert task.status == TaskStatus.SUCCESSFUL, task.message
+    depends = standin.workspace.jobs["weekly_sales"].doc["schedule"]["cron"]["dependJobs"]
+    assert depends["jobs"] == ["daily_v2"]
+    assert "update_job" in standin.writes()
+
+    counts = services.remotes.refresh(admin_actor(services), "prod").counts
+    assert counts[SUBMITTED][RefreshAction.UNCHANGED.value] == 2, counts
+    services.rollback.rollback(shadow, task.id)
+
+    assert held(standin) == before
