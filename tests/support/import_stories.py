@@ -353,12 +353,24 @@ def renamed_on_both_sides() -> Story:
 def renamed_alike() -> Story:
     """The target renames ja to jf, and so does the source, which adds je: the import creates
     je and finds jf unchanged, relinking its ledger row to the name and definition the target
-    holds (a row its rollback keeps)."""
+    holds (its rollback puts back the row before it)."""
     sa = Obj("script", "u-script-sa", 1, "sa", definition("script", "sa", 0))
     ja = Obj("job", "u-job-ja", 2, "ja", job_document("ja", "sa", None, [], 0))
     jf = replace(ja, name="jf", document=job_document("jf", "sa", None, [], 0))
     je = Obj("job", "u-job-je", 3, "je", job_document("je", "sa", None, ["jf"], 1))
     return _pinned((sa, ja), (sa, jf, je), ("ja", "jf"), on_drift="FAIL")
+
+
+def took_over_alike() -> Story:
+    """The target renames ja to jd; the source drops ja and makes a new job jd (another uid)
+    just like the target's, and changes sa: the import overwrites sa and finds jd unchanged,
+    linking it in place of ja's ledger row, which its rollback gives back (found by a
+    300-example run, seed 2)."""
+    sa = Obj("script", "u-script-sa", 1, "sa", definition("script", "sa", 0))
+    ja = Obj("job", "u-job-ja", 2, "ja", job_document("ja", "sa", None, [], 0))
+    jd = Obj("job", "u-job-jd", 3, "jd", job_document("jd", "sa", None, [], 0))
+    changed = replace(sa, document=definition("script", "sa", 1))
+    return _pinned((sa, ja), (changed, jd), ("ja", "jd"), on_drift="FAIL")
 
 
 def _pinned(

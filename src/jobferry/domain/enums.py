@@ -126,6 +126,11 @@ class ChangeAction(StrEnum):
 
     REFERENCES = "REFERENCES"
     """A job the plan did not touch, rewritten because an object it names was renamed."""
+    LINK = "LINK"
+    """An object the plan found unchanged whose promotion ledger row the import wrote (new, or
+    replacing the row of this source object or of the one it takes over): no object was
+    written (the record names none), and its rollback forgets the row and puts back those it
+    replaced."""
 
 
 class ProblemReason(StrEnum):

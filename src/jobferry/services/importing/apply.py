@@ -139,9 +139,8 @@ class Applier:
 
     def relink(self, record: Record) -> None:
         """Write the ledger row of an unchanged object when it is new or out of date."""
-        if record.relink and record.target is not None and record.target_uid is not None:
-            assert record.target[3] is not None
-            self.promotion.learn(record, record.target_uid, record.target[3])
+        if record.relink and (linked := self.promotion.link(record)) is not None:
+            self.changed.append(linked)
 
     def version_of(self, record: Record) -> int | None:
         """The object's latest version after the import (a new one when submitting)."""

@@ -11,7 +11,8 @@
 - **The ledger** learns, for each object with a stable identifier, which target object it
   became, exactly what was written, and which import of which package wrote it (a job's
   provenance reads it); the row it replaces goes into the change record's
-  ``undo`` so a rollback can put it back.
+  ``undo`` so a rollback can put it back. An object the import leaves as it is but whose row
+  it rewrites (new, or out of date) gets a change record of its own (``LINK``) for that.
 """
 
 from __future__ import annotations
@@ -124,6 +125,32 @@ class Promotion:
         if record.adopted is not None:
             adopted = LedgerRow(*record.adopted)
             self.forgotten.append((adopted.source_workspace_id, adopted.kind, adopted.source_uid))
+
+    def link(self, record: Record) -> ChangeRow | None:
+        """Rewrite the ledger row of an object the import leaves as it is (``record.relink``:
+        new, or out of date), to the object and definition the target holds; its change record
+        (``LINK``, naming no object: none was written), whose ``undo`` forgets the row and
+        puts back the rows it replaced (this source object's, the one it takes over).
+        ``None``: no row to write (no stable identifier)."""
+        assert record.target is not None
+        assert record.target_uid is not None
+        assert record.target[3] is not None
+        if self.source is None or record.uid is None or record.raw is None:
+            return None
+        self.learn(record, record.target_uid, record.target[3])
+        return ChangeRow(
+            task_id=self.task_id,
+            workspace_id=self.ws,
+            kind=record.kind,
+            name=record.name,
+            action=str(ChangeAction.LINK),
+            object_id=None,
+            before_document=None,
+            before_version=None,
+            after_version=None,
+            after_sha256=None,
+            undo=self.undo(record),
+        )
 
     def flush(self) -> None:
         """Write the ledger rows of the batch."""

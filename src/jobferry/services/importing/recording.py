@@ -56,7 +56,7 @@ def record_of(item: PlannedObject, problems: list[Problem]) -> Record:
         target_uid=item.target.uid if item.target is not None else None,
         relink=relink,
         skip=None if item.skip is None else str(item.skip),
-        **(_to_write(item) if writes else _NOTHING_TO_WRITE),
+        **(_to_write(item) if writes else _linked(item, relink)),
     )
 
 
@@ -64,7 +64,7 @@ def _raw(item: PlannedObject, writes: bool, relink: bool) -> str | None:
     """The package's text, as the record keeps it.
 
     It goes into the ledger (objects written or relinked), the old ledger row into the change
-    record's undo (objects written): an object left as it is keeps neither in the working set
+    record's undo (the same objects): an object left as it is keeps neither in the working set
     (a 30,000-job re-import's records: 238 → 10 MB). When it is the text written, as it is for
     every object a transform left alone, the record holds the text itself twice, which
     :mod:`marshal` stores once: an equal copy of it was stored again (a 100,000-job import's
@@ -77,6 +77,15 @@ def _raw(item: PlannedObject, writes: bool, relink: bool) -> str | None:
 
 
 _NOTHING_TO_WRITE: dict[str, Any] = {"text": None, "columns": None, "refs": None, "schedule": None}
+
+
+def _linked(item: PlannedObject, relink: bool) -> dict[str, Any]:
+    """The record's fields of an object apply does not write: nothing but, when its ledger
+    row is rewritten (``relink``), the row it replaces (the change record's undo puts it
+    back)."""
+    if relink and item.ledger is not None:
+        return {**_NOTHING_TO_WRITE, "ledger": tuple(item.ledger)}
+    return _NOTHING_TO_WRITE
 
 
 def _to_write(item: PlannedObject) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from jobferry.domain.enums import RollbackRule, TaskKind, TaskStatus
+from jobferry.domain.enums import ChangeAction, RollbackRule, TaskKind, TaskStatus
 from jobferry.domain.remedies import Remedy
 from jobferry.errors import ConflictError, ImportRunningError, JobferryError, RollbackRefusedError
 from jobferry.services.audit import audit_in_scope
@@ -367,7 +367,7 @@ def check_import(tx: Tx, scope: Scope, task_id: str) -> None:
     freed: set[tuple[str, str]] = set()
     for changes in _batches(tx, ws, task_id, False):
         found = conflicts_of(tx, scope, task_id, changes, current_objects(tx, ws, changes, False))
-        counted, changed = counted + len(found), changed + len(changes)
+        counted, changed = counted + len(found), changed + sum(map(_written, changes))
         conflicts += found[: max(0, KEPT_CONFLICTS - len(conflicts))]
         freed |= freed_by_first(changes)
     if not counted:
@@ -379,6 +379,11 @@ def check_import(tx: Tx, scope: Scope, task_id: str) -> None:
         raise _refused(task_id, conflicts, counted)
     if not changed:
         raise _nothing(task_id)
+
+
+def _written(change: ChangeRow) -> bool:
+    """Whether the change wrote an object (not only its ledger row: nothing to roll back)."""
+    return change.action != ChangeAction.LINK
 
 
 def undo_import(

@@ -7,7 +7,9 @@ The undo runs in two passes over the import's change records, inside one transac
    deletion does), objects it overwrote or whose references it rewrote get their previous
    definitions and versions back, and objects it renamed step aside under a temporary name (so a
    swap ``a → b``, ``b → a`` comes back too). The ledger rows the import wrote are forgotten and
-   the ones it replaced are put back.
+   the ones it replaced are put back, those of the objects it left as they were but linked
+   anew (``LINK``) too: a row a later import rewrote since refuses the rollback (roll that one
+   back first).
 2. Renamed objects take their old names and definitions again, and deleted objects come back
    whole (row, versions, stable identifier, scheduling state) with their tombstones forgotten.
    Each old name must be free: something made under it since refuses the rollback.
@@ -65,6 +67,9 @@ SHOWN_OBJECTS = 1000
 
 Current = dict[tuple[str, str], TargetObject]
 _NONE: frozenset[tuple[str, str]] = frozenset()
+_NO_OBJECT = (str(PlanAction.DELETE), str(ChangeAction.LINK))
+"""Changes that leave no object of the import's to check: it deleted it, or wrote only its
+ledger row."""
 
 
 def _sha(text: str) -> str:
@@ -101,7 +106,7 @@ def current_objects(
     check that only reads); deleted ones have none."""
     names: dict[str, set[str]] = {kind: set() for kind in STORED}
     for change in changes:
-        if change.kind in names and change.action != PlanAction.DELETE:
+        if change.kind in names and change.action not in _NO_OBJECT:
             names[change.kind].add(change.name)
     out: Current = {}
     readers = (
@@ -118,7 +123,7 @@ def current_objects(
 def changed_since(tx: Tx, workspace_id: str, change: ChangeRow, current: Current) -> list[str]:
     """How the object an import wrote changed since (nothing: it can be rolled back)."""
     label = f"{change.kind} '{change.name}'"
-    if change.action == PlanAction.DELETE:
+    if change.action in _NO_OBJECT:
         return []
     if change.kind == ObjectKind.CDM_JOB:
         obj = env_repo.get_object(tx, workspace_id, EnvironmentKind.CDM_JOB.value, change.name)
@@ -159,10 +164,18 @@ def _since(tx: Tx, change: ChangeRow, said: str, by: str = "by") -> str:
 def conflicts_of(
     tx: Tx, scope: Scope, task_id: str, changes: list[ChangeRow], current: Current
 ) -> list[str]:
-    """Every reason a batch of changes cannot be undone: objects changed since, and jobs
-    outside the import that now use a name only the import made (created or renamed to)."""
+    """Every reason a batch of changes cannot be undone: objects changed since, ledger rows
+    a later import wrote again (of the others), and jobs outside the import that now use a
+    name only the import made (created or renamed to)."""
     ws = scope.workspace
-    conflicts = [text for change in changes for text in changed_since(tx, ws.id, change, current)]
+    conflicts: list[str] = []
+    unchanged: list[ChangeRow] = []  # their ledger rows are checked (once per object)
+    for change in changes:
+        found = changed_since(tx, ws.id, change, current)
+        conflicts += found
+        if not found:
+            unchanged.append(change)
+    conflicts += ledger_changed(tx, ws.id, task_id, unchanged)
     made: dict[str, list[str]] = {}
     for change in changes:
         if change.action in (PlanAction.CREATE, PlanAction.RENAME):
@@ -184,6 +197,30 @@ def conflicts_of(
             "import made"
         )
     return conflicts
+
+
+def ledger_changed(tx: Tx, workspace_id: str, task_id: str, changes: list[ChangeRow]) -> list[str]:
+    """The ledger rows the changes wrote that another import, not rolled back, wrote again
+    since: putting back what they replaced would undo that import's record (one read per
+    source and kind). A row gone since is not one: an import that deleted its object changed
+    that object, and an import rolled back before its links were recorded left rows out."""
+    learned: dict[tuple[str, str], dict[str, ChangeRow]] = {}
+    for change in changes:
+        key = _undo_of(change).get("learned") if change.action != PlanAction.DELETE else None
+        if key:
+            learned.setdefault((str(key[0]), str(key[1])), {})[str(key[2])] = change
+    since: list[tuple[ChangeRow, str]] = []
+    for (source, kind), wanted in sorted(learned.items()):
+        rows = ledger_repo.ledger_rows(tx, workspace_id, source, kind, sorted(wanted))
+        since += [(c, rows[uid].task_id) for uid, c in wanted.items() if uid in rows]
+    since = [(change, other) for change, other in since if other != task_id]
+    undone = repo.rolled_back_among(tx, sorted({other for _, other in since}))
+    return [
+        f"the promotion ledger row of {change.kind} '{change.name}' was written again by "
+        f"a later import, {other}: roll that one back first"
+        for change, other in since
+        if other not in undone
+    ]
 
 
 def names_taken(
@@ -254,6 +291,8 @@ class Undo:
         renamed out of the way; ledger rows back as they were."""
         for change in changes:
             self._ledger(change)
+            if change.action == ChangeAction.LINK:
+                continue  # its ledger rows only: the object is as the import found it
             if change.action == PlanAction.CREATE:
                 self._remove(change)
             elif change.action == PlanAction.RENAME:

@@ -9,10 +9,10 @@ generated options. Whatever the story, the engine keeps its promises:
   the import's rename rewrites back; the next plan, finding no drift, writes them (intended:
   KEEP_TARGET decides on the drift found when planning, docs/design.md, decide);
 - its rollback gives back the workspace exactly as it was (rows, versions, scheduling, the
-  ledger and the tombstones), but the ledger rows of the objects it merely linked
-  (``UNCHANGED``, no change to undo): they keep the rolled-back import's row, which says what
-  the target holds (docs/design.md, provenance), e.g. a job the target renamed as the source
-  did, whose row now names it and its definition as the target holds them;
+  ledger and the tombstones), the ledger rows of the objects it merely linked (``UNCHANGED``:
+  a ``LINK`` change record each) included: a row it wrote for them is forgotten and the rows
+  it replaced are put back, e.g. of a job the target renamed as the source did, or of the job
+  a new one just like it took over (docs/design.md, provenance);
 - an import its plan finds problems in changes nothing;
 - a plan's fingerprint is the same for the same package and target, and a plan made before
   the target changed what the package concerns is refused, changing nothing.
@@ -41,6 +41,7 @@ from support.import_stories import (
     renamed_alike,
     renamed_on_both_sides,
     stories,
+    took_over_alike,
 )
 from support.planning import import_package, run_import, upload, workspace
 from support.workspace_state import State, definitions, workspace_state
@@ -129,15 +130,6 @@ def kept_then_rewritten(plan: Plan) -> set[tuple[str, str]]:
     }
 
 
-def linked_by(plan: Plan, story: Story, after: State) -> State:
-    """The ledger rows of the objects the import found unchanged, as it left them: a rollback
-    keeps the row an import merely linked (it has no change to undo)."""
-    uids = {(o.kind, o.name): o.uid for o in story.second}
-    linked = [(str(ln.kind), ln.name) for ln in plan.lines if ln.action is PlanAction.UNCHANGED]
-    rows = [("ledger", f"{kind}:{uids[(kind, name)]}") for kind, name in linked]
-    return {row: after[row] for row in rows if row in after}
-
-
 def left_by(plan: Plan, after: State) -> State:
     """The tombstones a rollback leaves of the objects the import created: it deletes them,
     and a deletion leaves one (``undoing.py``; a workspace promoting further tells its own
@@ -154,6 +146,7 @@ def left_by(plan: Plan, after: State) -> State:
 @given(story=stories())
 @example(story=renamed_on_both_sides())
 @example(story=renamed_alike())
+@example(story=took_over_alike())
 def test_an_import_does_what_its_plan_says_and_its_rollback_gives_back_the_prior_state(
     services: Services, tmp_path: Path, story: Story
 ) -> None:
@@ -181,8 +174,7 @@ def test_an_import_does_what_its_plan_says_and_its_rollback_gives_back_the_prior
     if not any(line.action in WRITING for line in plan.lines):
         return  # nothing to roll back (refused as such: docs/design.md, rollback)
     services.rollback.rollback(scope, task.id)
-    kept = {**left_by(plan, after), **linked_by(plan, story, after)}
-    assert workspace_state(services, scope.workspace.id) == {**before, **kept}
+    assert workspace_state(services, scope.workspace.id) == {**before, **left_by(plan, after)}
 
 
 @GENERATED

@@ -10,18 +10,24 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from jobferry.domain.enums import TaskKind, TaskStatus
+from jobferry.domain.enums import SameNamePolicy, TaskKind, TaskStatus
 from jobferry.errors import ImportRunningError, RollbackRefusedError, TaskNotFoundError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.services.importing.plan import Plan
+from jobferry.services.importing.request import parse_import_request
 from jobferry.services.importing.rollback import LocalRollback
 from jobferry.services.taskviews import Task
 from jobferry.storage import tables
-from support.builders import make_job
+from jobferry.storage.importing import ledger as ledger_repo
+from jobferry.storage.importing.ledger import LedgerRow
+from support.builders import editable, make_job
 from support.planning import (
+    create_what_jobs_use,
     import_package,
     jobs_with_dependencies,
     uid_of,
+    upload,
     workspace,
     write_objects,
 )
@@ -295,3 +301,133 @@ def test_a_rollback_task_says_how_many_changes_it_checks_and_undoes(
     ]
     assert ended.outcome["rolledBack"] == 4  # two jobs, and the two scripts one of them uses
     assert (ended.status, ended.progress) == (TaskStatus.SUCCESSFUL, 100)
+
+
+# -- the promotion ledger ---------------------------------------------------------------------
+
+
+def ledger(services: Services, scope: Scope) -> dict[tuple[str, str], LedgerRow]:
+    """The workspace's ledger rows of the packages' source, by (kind, source uid)."""
+    with services.db.transaction(readonly=True) as tx:
+        rows = ledger_repo.source_ledger(tx, scope.workspace.id, "ws-test", None, 1000)
+    return {(row.kind, row.source_uid): row for row in rows}
+
+
+def planned(services: Services, scope: Scope, package: Path, policy: str) -> Plan:
+    """The plan of ``package`` into the scope's workspace with the same-name ``policy``."""
+    body = {"path": upload(services, scope, package), "sameNamePolicy": policy}
+    plan = services.imports.plan(scope, parse_import_request(body))
+    assert isinstance(plan, Plan)
+    return plan
+
+
+def lines(plan: Plan) -> list[tuple[str, str, str, str]]:
+    return [(str(ln.kind), ln.name, str(ln.action), ln.target_name) for ln in plan.lines]
+
+
+def took_over(services: Services, tmp_path: Path) -> tuple[Scope, Path, Path]:
+    """The pinned story ``support.import_stories.took_over_alike``: ja imported, renamed jd in
+    the target; the source then drops ja and makes a job jd just like the target's, and adds
+    je. The workspace, the first package and the second."""
+    scope = workspace(services, "prod")
+    first = write_objects(tmp_path / "1.zip", jobs_with_dependencies(make_job("ja")))
+    import_package(services, scope, first)
+    services.jobs.rename(scope, "ja", "jd")
+    jd = ("job", "jd", editable(services.jobs.show(scope, "jd").document))
+    held = jobs_with_dependencies(make_job("ja"), make_job("je"))
+    entries = [jd if entry[:2] == ("job", "ja") else entry for entry in held]
+    return scope, first, write_objects(tmp_path / "2.zip", entries)
+
+
+def test_a_rollback_gives_back_the_ledger_row_a_job_it_found_unchanged_took_over(
+    services: Services, tmp_path: Path
+) -> None:
+    """The import finds jd unchanged and links it in place of ja's row (a change record of
+    its own, ``LINK``); its rollback puts ja's row back and forgets jd's, so a package that
+    still holds ja plans as it did before: jd renamed back to ja, not a second job made."""
+    scope, first, second = took_over(services, tmp_path)
+    rows, plan = ledger(services, scope), lines(planned(services, scope, first, "OVERWRITE"))
+    assert ("job", "ja", "RENAME", "jd") in plan
+    task = import_package(services, scope, second)
+    linked = ledger(services, scope)
+    assert ("job", uid_of("job", "ja")) not in linked
+    assert linked[("job", uid_of("job", "jd"))].task_id == task.id
+
+    answer = services.rollback.rollback(scope, task.id)
+
+    assert answer.actions == {"DELETED": 3}  # je and its scripts: the link is no object
+    assert lines(planned(services, scope, first, "OVERWRITE")) == plan
+    assert ledger(services, scope) == rows
+
+
+def test_a_rollback_gives_back_the_ledger_row_of_a_job_the_source_took_from_the_target(
+    services: Services, tmp_path: Path
+) -> None:
+    """The target edits a_job and the source then makes the same edit: the import finds
+    a_job unchanged and relinks its row to the source's new version (a route reads from it
+    which version landed); its rollback puts back the row naming the version before."""
+    scope = workspace(services, "prod")
+    import_package(
+        services,
+        scope,
+        write_objects(tmp_path / "1.zip", jobs_with_dependencies(make_job("a_job"))),
+    )
+    edited = make_job("a_job", description="edited in the target")
+    services.jobs.update(scope, "a_job", edited)
+    before = ledger(services, scope)
+    second = jobs_with_dependencies(edited, make_job("b_job"))
+    task = import_package(services, scope, write_objects(tmp_path / "2.zip", second))
+    key = ("job", uid_of("job", "a_job"))
+    assert ledger(services, scope)[key].source != before[key].source
+
+    services.rollback.rollback(scope, task.id)
+
+    assert ledger(services, scope) == before
+
+
+def test_a_rollback_forgets_the_rows_of_objects_only_linked_so_auto_decides_as_before(
+    services: Services, tmp_path: Path
+) -> None:
+    """A first import from a source that finds a_job (made in the target) unchanged links it;
+    rolled back, the workspace holds no row of that source again, so the same-name policy
+    auto still takes the next import for a first one (skipping what differs), as before."""
+    scope = workspace(services, "prod")
+    jobs = (make_job("a_job"), make_job("b_job"))
+    first = write_objects(tmp_path / "1.zip", jobs_with_dependencies(*jobs))
+    create_what_jobs_use(services, scope, first)
+    services.jobs.create(scope, make_job("a_job"))
+    changed = jobs_with_dependencies(make_job("a_job", description="changed"))
+    later = write_objects(tmp_path / "2.zip", changed)
+    before = planned(services, scope, later, "AUTO")
+    assert before.policy is not None
+    assert before.policy.applied is SameNamePolicy.SKIP  # a first import from the source
+    task = import_package(services, scope, first, sameNamePolicy="AUTO")
+    assert ledger(services, scope)  # a_job and what the jobs use: linked
+
+    services.rollback.rollback(scope, task.id)
+
+    after = planned(services, scope, later, "AUTO")
+    assert (after.policy, lines(after)) == (before.policy, lines(before))
+    assert ledger(services, scope) == {}
+
+
+def test_a_link_whose_ledger_row_a_later_import_wrote_again_refuses_the_rollback(
+    services: Services, tmp_path: Path
+) -> None:
+    scope, _, second = took_over(services, tmp_path)
+    task = import_package(services, scope, second)
+    jd = {**editable(services.jobs.show(scope, "jd").document), "description": "later"}
+    held = jobs_with_dependencies(make_job("ja"), make_job("je"))
+    entries = [("job", "jd", jd) if entry[:2] == ("job", "ja") else entry for entry in held]
+    later = import_package(services, scope, write_objects(tmp_path / "3.zip", entries))
+
+    with pytest.raises(RollbackRefusedError) as refused:
+        services.rollback.rollback(scope, task.id)
+
+    assert refused.value.context["conflicts"] == [
+        f"the promotion ledger row of job 'jd' was written again by a later import, "
+        f"{later.id}: roll that one back first"
+    ]
+    services.rollback.rollback(scope, later.id)
+    services.rollback.rollback(scope, task.id)
+    assert ("job", uid_of("job", "ja")) in ledger(services, scope)
