@@ -16,6 +16,7 @@ from jobferry.services.importing.local import LocalWorkspace
 from jobferry.services.importing.model import Record
 from jobferry.services.importing.promote import Promotion
 from jobferry.storage import tables
+from jobferry.storage.importing.ledger import LedgerRow
 from jobferry.storage.rows import Stamp
 from support.builders import make_job
 from support.planning import (
@@ -118,4 +119,33 @@ def test_the_undo_names_what_the_import_learns_and_the_old_name_of_a_rename(
         "learned": ["ws-src", "job", "src-1"],
         "name": "a_job",
         "paused": "SCHEDULING",
+    }
+
+
+def test_a_relinked_object_s_change_record_names_no_object_and_undoes_its_ledger_rows(
+    services: Services,
+) -> None:
+    scope = workspace(services, "prod")
+    old = LedgerRow("ws-src", "job", "src-1", "t-1", "a_job", "ab" * 32, "{}", "{}", "task-0", 1)
+    adopted = old._replace(source_uid="src-0", task_id="task-00")
+    record = Record("job", "a_job", "jobs/a_job.job", str(PlanAction.UNCHANGED), None, None,
+                    ("7", 3, "STOPPED", "{}"), None, [], None, None, uid="src-1", raw='{"a":1}',
+                    ledger=tuple(old), adopted=tuple(adopted), target_uid="t-1",
+                    relink=True)  # fmt: skip
+    with services.db.transaction() as tx:
+        target = LocalWorkspace(tx, scope)
+        port, book = target.changes(), target.record()
+        stamp = Stamp(1, "admin")
+        promotion = Promotion(port, book, scope, "ws-src", "task-1", stamp, ("ab" * 32, None))
+        without = Promotion(port, book, scope, None, "task-1", stamp, ("ab" * 32, None))
+        assert without.link(record) is None  # no source: no ledger row, nothing to undo
+        change = promotion.link(record)
+    assert change is not None
+    assert (change.action, change.object_id, change.after_sha256) == ("LINK", None, None)
+    assert [row.source for row in promotion.ledger] == ['{"a":1}']  # what landed: this version
+    assert change.undo is not None
+    assert orjson.loads(change.undo) == {
+        "learned": ["ws-src", "job", "src-1"],
+        "ledger": dict(old._asdict()),
+        "adopted": dict(adopted._asdict()),
     }

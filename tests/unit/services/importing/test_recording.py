@@ -119,6 +119,10 @@ def test_an_unchanged_identified_object_is_relinked_only_when_its_ledger_row_is_
     relinked = record_of(unknown, [])
     assert relinked.raw == unknown.raw
     assert relinked.target == ("7", 3, "STOPPED", target.document)  # the ledger records it
+    # The row a relink replaces goes into its change record's undo (a rollback puts it back).
+    assert relinked.ledger is None
+    assert record_of(moved, []).ledger == tuple(current.ledger or ())
+    assert fresh.ledger is None  # not relinked: nothing of the ledger to keep
 
 
 def test_only_new_objects_without_problems_under_a_free_name_are_written_ahead() -> None:

@@ -431,3 +431,23 @@ def test_a_link_whose_ledger_row_a_later_import_wrote_again_refuses_the_rollback
     services.rollback.rollback(scope, later.id)
     services.rollback.rollback(scope, task.id)
     assert ("job", uid_of("job", "ja")) in ledger(services, scope)
+
+
+def test_an_import_that_only_linked_objects_has_nothing_to_roll_back_and_keeps_its_links(
+    services: Services, tmp_path: Path
+) -> None:
+    """The check and the rollback agree: links (ledger rows) alone are no object to roll
+    back, as a promotion that finds everything in place records its baseline by them."""
+    scope = workspace(services, "prod")
+    first = write_objects(tmp_path / "1.zip", jobs_with_dependencies(make_job("a_job")))
+    create_what_jobs_use(services, scope, first)
+    services.jobs.create(scope, make_job("a_job"))
+    task = import_package(services, scope, first)
+    linked = ledger(services, scope)
+    assert len(linked) == 4  # a_job and what it uses
+
+    with pytest.raises(RollbackRefusedError, match="nothing to roll back"):
+        LocalRollback(services.db, scope, task.id).check()
+    with pytest.raises(RollbackRefusedError, match="nothing to roll back"):
+        services.rollback.rollback(scope, task.id)
+    assert ledger(services, scope) == linked

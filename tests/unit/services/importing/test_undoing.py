@@ -20,6 +20,7 @@ from jobferry.storage.importing import rollbacks as repo
 from jobferry.storage.rows import ChangeRow
 from support.builders import make_job
 from support.planning import (
+    create_what_jobs_use,
     import_package,
     jobs_with_dependencies,
     uid_of,
@@ -152,3 +153,27 @@ def test_a_check_before_the_first_pass_counts_the_names_it_will_free(
         [held] = names_taken(tx, scope.workspace.id, [rename])
         assert held.startswith("job 'a_job' was made after the import")
         assert names_taken(tx, scope.workspace.id, [rename], frozenset(freed)) == []
+
+
+def test_a_link_is_checked_on_its_ledger_row_not_on_its_object(
+    services: Services, tmp_path: Path
+) -> None:
+    """An object the import only linked was not written by it: edited since, it is no
+    conflict (the rollback leaves it and gives back its ledger rows)."""
+    scope = workspace(services, "prod")
+    entries = jobs_with_dependencies(make_job("a_job"))
+    package = write_objects(tmp_path / "p.zip", entries)
+    create_what_jobs_use(services, scope, package)  # a_job's scripts and resource, as they are
+    task = import_package(services, scope, package).id
+    [sql] = [document for _, name, document in entries if name == "a_job_sql"]
+    services.scripts.update(scope, "a_job_sql", {**sql, "content": "select 2;"})
+    found = changes(services, scope, task)
+    assert {(c.name, c.action) for c in found if c.object_id is None} == {
+        ("a_job_sh", "LINK"),
+        ("a_job_sql", "LINK"),
+        ("udf_jar", "LINK"),
+    }
+    with services.db.transaction() as tx:
+        current = current_objects(tx, scope.workspace.id, found)
+        assert ("script", "a_job_sql") not in current
+        assert conflicts_of(tx, scope, task, found, current) == []
