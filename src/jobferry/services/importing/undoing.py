@@ -211,8 +211,8 @@ def ledger_changed(tx: Tx, workspace_id: str, task_id: str, changes: list[Change
             learned.setdefault((str(key[0]), str(key[1])), {})[str(key[2])] = change
     since: list[tuple[ChangeRow, str]] = []
     for (source, kind), wanted in sorted(learned.items()):
-        rows = ledger_repo.ledger_rows(tx, workspace_id, source, kind, sorted(wanted))
-        since += [(c, rows[uid].task_id) for uid, c in wanted.items() if uid in rows]
+        tasks = ledger_repo.ledger_tasks(tx, workspace_id, source, kind, sorted(wanted))
+        since += [(c, tasks[uid]) for uid, c in wanted.items() if uid in tasks]
     since = [(change, other) for change, other in since if other != task_id]
     undone = repo.rolled_back_among(tx, sorted({other for _, other in since}))
     return [

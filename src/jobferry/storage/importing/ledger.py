@@ -119,6 +119,26 @@ def ledger_rows(
     return {row.source_uid: row for row in found}
 
 
+def ledger_tasks(
+    tx: Tx, target_ws: str, source_ws: str, kind: str, source_uids: Sequence[str]
+) -> dict[str, str]:
+    """source uid → the import task that last wrote its row, for these objects of one source
+    (no document read)."""
+    t = promotion_ledger.c
+    found: dict[str, str] = {}
+    for part in chunks(source_uids, tx.chunk):
+        rows = tx.conn.execute(
+            select(t.source_uid, t.task_id).where(
+                t.target_workspace_id == target_ws,
+                t.source_workspace_id == source_ws,
+                t.kind == kind,
+                tx.among(t.source_uid, part),
+            )
+        )
+        found.update((str(r.source_uid), str(r.task_id)) for r in rows)
+    return found
+
+
 def ledger_by_target(
     tx: Tx, target_ws: str, kind: str, target_uids: Sequence[str]
 ) -> dict[str, LedgerRow]:
