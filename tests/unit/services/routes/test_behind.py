@@ -1,7 +1,8 @@
 """What a route left behind (``services.routes.behind``): an object a promotion kept as the
 target had it is offered again by every later promotion, shown as kept and why, until one
 writes it; then the route says nothing changed. An object saved again as it was, or one whose
-source version the target holds already, is not left behind."""
+source version the target holds already, is not left behind, until the promotion that found
+it so is rolled back."""
 
 from __future__ import annotations
 
@@ -149,3 +150,25 @@ def _lines(planned: RoutePlan) -> dict[tuple[str, str], str]:
         for line in planned.plan.lines
         if line.action is not PlanAction.UNCHANGED
     }
+
+
+def test_a_rolled_back_promotion_leaves_behind_again_what_it_found_landed(
+    services: Services,
+) -> None:
+    """dev takes prod's hot-fix: the next promotion finds daily_sales unchanged and records
+    that this version landed (its ledger row relinked); rolled back, the row names the version
+    before again, so the route offers daily_sales again, as it did before that promotion
+    (and weekly_sales, which the rollback put back to v2)."""
+    dev, prod = _kept_in_prod(services)
+    _edit(services, dev, "daily_sales", description="hot-fix in prod")
+    _edit(services, dev, "weekly_sales", description="v3")
+    planned = services.route_plans.plan(dev, "dev-prod", {})
+    assert planned.plan is not None
+    applied = services.route_plans.apply(dev, "dev-prod", planned.plan.plan_id)
+    services.imports.run(applied.prepared)
+    assert _jobs(planned) == {"weekly_sales": "OVERWRITE"}
+    assert _behind(services, dev, prod) == set()
+
+    services.rollback.rollback(prod, applied.task_id)
+
+    assert _behind(services, dev, prod) == {"daily_sales", "weekly_sales"}
