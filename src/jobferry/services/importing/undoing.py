@@ -200,10 +200,11 @@ def conflicts_of(
 
 
 def ledger_changed(tx: Tx, workspace_id: str, task_id: str, changes: list[ChangeRow]) -> list[str]:
-    """The ledger rows the changes wrote that another import, not rolled back, wrote again
-    since: putting back what they replaced would undo that import's record (one read per
-    source and kind). A row gone since is not one: an import that deleted its object changed
-    that object, and an import rolled back before its links were recorded left rows out."""
+    """The ledger rows the changes wrote that another import, not rolled back and with
+    something to roll back, wrote again since: putting back what they replaced would undo that
+    import's record (one read per source and kind). A row gone since is not one: an import
+    that deleted its object changed that object, and an import rolled back before its links
+    were recorded left rows out."""
     learned: dict[tuple[str, str], dict[str, ChangeRow]] = {}
     for change in changes:
         key = _undo_of(change).get("learned") if change.action != PlanAction.DELETE else None
@@ -214,12 +215,15 @@ def ledger_changed(tx: Tx, workspace_id: str, task_id: str, changes: list[Change
         tasks = ledger_repo.ledger_tasks(tx, workspace_id, source, kind, sorted(wanted))
         since += [(c, tasks[uid]) for uid, c in wanted.items() if uid in tasks]
     since = [(change, other) for change, other in since if other != task_id]
-    undone = repo.rolled_back_among(tx, sorted({other for _, other in since}))
+    others = sorted({other for _, other in since})
+    # A later import rolled back gave its rows back; one that wrote no object (it only linked
+    # rows again) has nothing to roll back first, and its links go with this rollback.
+    first = repo.writing_among(tx, others) - repo.rolled_back_among(tx, others)
     return [
         f"the promotion ledger row of {change.kind} '{change.name}' was written again by "
         f"a later import, {other}: roll that one back first"
         for change, other in since
-        if other not in undone
+        if other in first
     ]
 
 

@@ -137,6 +137,19 @@ def rolled_back_among(tx: Tx, task_ids: list[str]) -> set[str]:
     return {str(r.task_id) for r in rows}
 
 
+def writing_among(tx: Tx, task_ids: list[str]) -> set[str]:
+    """Which of ``task_ids`` wrote an object (a change other than a ``LINK``: something to roll
+    back)."""
+    c = import_changes.c
+    found: set[str] = set()
+    for part in chunks(task_ids):
+        rows = tx.conn.execute(
+            select(c.task_id).where(c.task_id.in_(part), c.action != "LINK").distinct()
+        )
+        found.update(str(r.task_id) for r in rows)
+    return found
+
+
 def rollbacks_of(tx: Tx, task_ids: Sequence[str]) -> dict[str, tuple[int, str]]:
     """task id → (when, by whom) of those of ``task_ids`` that were rolled back (one query
     for a page of tasks)."""

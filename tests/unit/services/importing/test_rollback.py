@@ -433,6 +433,28 @@ def test_a_link_whose_ledger_row_a_later_import_wrote_again_refuses_the_rollback
     assert ("job", uid_of("job", "ja")) in ledger(services, scope)
 
 
+def test_a_later_import_that_only_linked_the_row_again_does_not_hold_the_rollback_back(
+    services: Services, tmp_path: Path
+) -> None:
+    """A later import that wrote no object (it only linked jd's row again: the source's
+    text of it differs, not its definition) has nothing to roll back, so it cannot be rolled
+    back first: the rollback goes ahead and its links go with it."""
+    scope, _, second = took_over(services, tmp_path)
+    task = import_package(services, scope, second)
+    jd = editable(services.jobs.show(scope, "jd").document)
+    held = jobs_with_dependencies(make_job("ja"), make_job("je"))
+    reordered = dict(reversed(list(jd.items())))  # the same definition, other text
+    entries = [("job", "jd", reordered) if entry[:2] == ("job", "ja") else entry for entry in held]
+    later = import_package(services, scope, write_objects(tmp_path / "3.zip", entries))
+    assert ledger(services, scope)[("job", uid_of("job", "jd"))].task_id == later.id
+    with pytest.raises(RollbackRefusedError, match="nothing to roll back"):
+        services.rollback.rollback(scope, later.id)
+
+    services.rollback.rollback(scope, task.id)
+
+    assert ("job", uid_of("job", "ja")) in ledger(services, scope)
+
+
 def test_an_import_that_only_linked_objects_has_nothing_to_roll_back_and_keeps_its_links(
     services: Services, tmp_path: Path
 ) -> None:
