@@ -22,16 +22,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
 from jobferry.domain.enums import RefreshAction, TaskStatus
 from jobferry.services.container import Services
+from jobferry.services.importing.request import parse_import_request
 from jobferry.storage import remotes_journal as journal_repo
 from support.console import admin_actor
 from support.import_stories import Story, stories
 from support.planning import import_package, run_import, upload
-from support.standin import DataArtsStandin, Fault, held, remote_shadow
+from support.standin import DataArtsStandin, Fault, Killed, held, remote_shadow
 from support.standin_workspace import DataArtsWorkspace
 from support.workspace_state import State, definitions, workspace_state
 
@@ -182,3 +183,57 @@ def test_a_push_lands_whole_or_leaves_the_remote_as_it_was(
     assert remote(standin, remote_id) == before, standin.writes()
     assert undescribed(workspace_state(services, scope.workspace.id)) == undescribed(shadow_before)
     assert shadow_after  # the push left a shadow to roll back
+
+
+@GENERATED
+@given(
+    story=stories().map(pushable),
+    kill=st.tuples(st.integers(1, 12), st.sampled_from((Fault.KILL, Fault.STRAY))),
+)
+def test_a_push_whose_process_died_is_undone_whole_by_its_recovery(
+    services: Services,
+    standin: DataArtsStandin,
+    tmp_path: Path,
+    story: Story,
+    kill: tuple[int, Fault],
+) -> None:
+    """The process dies as it sends a generated call (``STRAY``: the call still lands, before
+    the recovery reads the remote); the recovery undoes every call journalled, newest first,
+    and rolls the shadow's import back: remote and shadow are as they were."""
+    note(f"{story!r}, kill={kill}")
+    standin.reset()
+    n = next(_SERIAL)
+    name, remote_id = f"prod{n}", f"{n + 1:032x}"
+    scope = remote_shadow(services, standin, name, remote_id)
+    import_package(
+        services, scope, story.package(tmp_path / f"first{n}.zip", story.first, second=False)
+    )
+    act_in_remote(standin.workspaces[remote_id], story)
+    services.remotes.refresh(admin_actor(services), name)
+    body = {
+        "path": upload(
+            services, scope, story.package(tmp_path / f"s{n}.zip", story.second, second=True)
+        ),
+        "sameNamePolicy": "OVERWRITE",
+        **story.options,
+    }
+    before = remote(standin, remote_id)
+    shadow_before = workspace_state(services, scope.workspace.id)
+    standin.reset()
+    standin.faults[kill[0]] = kill[1]
+    prepared = services.imports.prepare(scope, parse_import_request(body))
+
+    try:
+        services.imports.run(prepared)
+    except Killed:
+        event(f"killed at {kill[1]}")
+        standin.land()  # a call on its way lands within the settle time
+        assert services.pushes.recover() == [prepared.task_id]
+        task = services.tasks.show(scope, prepared.task_id)
+        assert task.status is TaskStatus.FAILED, task.message
+        assert remote(standin, remote_id) == before, standin.writes()
+        assert but_tombstones(workspace_state(services, scope.workspace.id), shadow_before) == (
+            shadow_before
+        )
+        assert services.pushes.recover() == []  # finished once
+    assert standin.refused() == []
