@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
 from jobferry.domain.enums import RefreshAction, TaskStatus
+from jobferry.errors import RemoteError
 from jobferry.services.container import Services
 from jobferry.services.importing.request import parse_import_request
 from jobferry.storage import remotes_journal as journal_repo
@@ -236,4 +237,64 @@ def test_a_push_whose_process_died_is_undone_whole_by_its_recovery(
             shadow_before
         )
         assert services.pushes.recover() == []  # finished once
+    assert standin.refused() == []
+
+
+@GENERATED
+@given(
+    story=stories().map(pushable),
+    fault=st.tuples(st.integers(1, 12), st.sampled_from(FAULTS)),
+)
+def test_a_push_rolled_back_through_a_fault_is_undone_whole_or_stands_whole(
+    services: Services,
+    standin: DataArtsStandin,
+    tmp_path: Path,
+    story: Story,
+    fault: tuple[int, Fault],
+) -> None:
+    """A push lands; its rollback meets a generated fault at a generated call: the remote is
+    as before the push, or (the rollback's own calls undone) as the push left it, which a
+    second rollback then takes back."""
+    note(f"{story!r}, fault={fault}")
+    standin.reset()
+    n = next(_SERIAL)
+    name, remote_id = f"prod{n}", f"{n + 1:032x}"
+    scope = remote_shadow(services, standin, name, remote_id)
+    import_package(
+        services, scope, story.package(tmp_path / f"first{n}.zip", story.first, second=False)
+    )
+    act_in_remote(standin.workspaces[remote_id], story)
+    services.remotes.refresh(admin_actor(services), name)
+    second = upload(
+        services, scope, story.package(tmp_path / f"s{n}.zip", story.second, second=True)
+    )
+    before, shadow_before = (
+        remote(standin, remote_id),
+        workspace_state(services, scope.workspace.id),
+    )
+    standin.reset()
+    task = run_import(services, scope, second, **story.options)
+    if task.status is TaskStatus.FAILED or not standin.writes():
+        return  # refused by its plan, or nothing to push: nothing to roll back
+    pushed, shadow_pushed = (
+        remote(standin, remote_id),
+        workspace_state(services, scope.workspace.id),
+    )
+    standin.reset()
+    standin.faults[fault[0]] = fault[1]
+
+    failed: RemoteError | None = None
+    try:
+        services.rollback.rollback(scope, task.id)
+    except RemoteError as refused:
+        failed = refused
+    if failed is not None:
+        event("the rollback failed")
+        assert "the remote is as it was before" in failed.message, failed.message
+        assert remote(standin, remote_id) == pushed, standin.writes()
+        assert workspace_state(services, scope.workspace.id) == shadow_pushed
+        standin.reset()
+        services.rollback.rollback(scope, task.id)
+    assert remote(standin, remote_id) == before, standin.writes()
+    assert undescribed(workspace_state(services, scope.workspace.id)) == undescribed(shadow_before)
     assert standin.refused() == []
