@@ -22,6 +22,16 @@ it (process start, signing, upload, waiting for the task and printing included):
   difference). Each promotion carries only the jobs changed since the last applied one; with
   ``--no-baseline`` the first carries every job (nothing was promoted along the route before).
 
+With ``--fail-last update``, a third round: ``--changes`` other jobs changed, ``promote
+to-prod``, and ``promote to-prod --apply --yes`` with the push's last write refused by the
+filter (400, the write not passed on; the last of as many writes as the second round's push
+made): the push fails on its last call and **undoes** the others before the command ends (exit
+1). With ``--fail-last delete``, the last job of ``test`` (the workload's jobs depend only on
+jobs made before them) is deleted too, and both commands take
+``--propagate-deletes``: the push updates the jobs (one level of calls, read back as it ends),
+then fails on the deletion, its last call. ``undo`` gives the seconds from the refused write to
+the command's last remote call, by the filter's clock, and those calls by name.
+
 For each: seconds, the calls the remote received, and the peak resident memory of the local
 server's process tree (``bench/peak.py``). Targets (issue #38, 2 cores): refresh ≤ 30 s,
 unchanged re-plan ≤ 10 s, push of 1,000 changes ≤ 20 s.
@@ -232,14 +242,54 @@ def measure(
             results["baseline"] = step(cli, "promote", "to-prod", "--apply", "--yes")
         listed = cli("workspaces", "list")[1]
         test = next(w["id"] for w in listed["workspaces"] if w["name"] == "test")
+        writes = 0
         for label, first in (("first_promotion", 0), ("next_promotion", args.changes)):
             changed = _change_jobs(url, test, first, args.changes)
             plan = step(cli, "promote", "to-prod", codes=(4,))
+            before = len(gate.writes())
             applied = step(cli, "promote", "to-prod", "--apply", "--yes")
+            writes = len(gate.writes()) - before
             push = round(applied["seconds"] - plan["seconds"], 2)
             results[label] = {"changes": changed, "plan": plan, "plan_and_push": applied}
             results[label]["push_alone_seconds"] = push
+        if args.fail_last:
+            changed = _change_jobs(url, test, 2 * args.changes, args.changes)
+            options: tuple[str, ...] = ()
+            if args.fail_last == "delete":  # the last job (no job depends on it) deleted too
+                _delete_job(url, test, args.jobs - 1)
+                options, writes = ("--propagate-deletes",), writes + 1
+            failed = _failed(cli, step, gate, writes, options)
+            results["failed_promotion"] = {"changes": changed, "fails": args.fail_last, **failed}
     return results
+
+
+def _delete_job(url: str, workspace: str, at: int) -> None:
+    """Delete the job of ``workspace`` at position ``at`` in listing order."""
+    client = Client(int(url.rsplit(":", 1)[1]), PROJECT, workspace, AK, SK)
+    (job,) = client.send("GET", f"/jobs?limit=1&offset={at}")["jobs"]
+    client.send("DELETE", f"/jobs/{job['name']}")
+
+
+def _failed(
+    cli: Cli, step: Step, gate: Gateway, writes: int, options: tuple[str, ...]
+) -> dict[str, Any]:
+    """The plan, then its apply with the push's last write refused (the ``writes``-th): the
+    push fails there and undoes the others. ``undo``: the remote's calls from the refused write
+    to the last one the command made, their seconds by the filter's clock (the undo, and the
+    calls still in flight when the write was refused)."""
+    plan = step(cli, "promote", "to-prod", *options, codes=(4,))
+    gate.refuse_write_in(writes)
+    seen = len(gate.seen)
+    applied = step(cli, "promote", "to-prod", *options, "--apply", "--yes", codes=(1,))
+    calls = gate.seen[seen:]
+    refused = next(n for n, s in enumerate(calls) if s.status == 400)
+    after = calls[refused + 1 :]
+    undo = {
+        "seconds": round(calls[-1].at - calls[refused].at, 2),
+        "calls": len(after),
+        "by_call": dict(Counter(str(s.call) for s in after).most_common()),
+    }
+    return {"plan": plan, "plan_and_failed_push": applied, "undo": undo}
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -266,6 +316,13 @@ def main() -> None:
         "--no-baseline",
         action="store_true",
         help="do not apply the unchanged promotion: the first change promotion carries all",
+    )
+    parser.add_argument(
+        "--fail-last",
+        choices=("update", "delete"),
+        help="then a third promotion of --changes jobs whose push is refused its last call, "
+        "and undone: 'update', the last of its updates (one level of calls); 'delete', the "
+        "deletion of one more job, after the updates' level",
     )
     print(json.dumps(run(parser.parse_args()), indent=2))
 

@@ -56,6 +56,8 @@ class Seen:
     call: str | None
     """The contract call it matched (``None``: refused with APIGW.0101)."""
     status: int
+    at: float = field(default_factory=time.monotonic)
+    """When it was answered (``time.monotonic``)."""
 
 
 @dataclass
@@ -111,6 +113,11 @@ class Gateway:
             if n in numbers:
                 return fault
         return None
+
+    def refuse_write_in(self, n: int) -> None:
+        """Refuse the ``n``th write passed from now on (1: the next), as ``refuse_writes``."""
+        with self._lock:
+            self.refuse_writes.add(self._writes + n)
 
     def reset(self) -> None:
         """Forget what was seen and counted, and every fault asked for."""
