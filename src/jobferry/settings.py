@@ -278,7 +278,8 @@ class Settings(BaseSettings):
         ge=1,
         le=64,
         description="Most calls a push to a remote DataArts workspace has in flight at once "
-        "(calls that do not depend on one another; a 429 answer is waited out and retried).",
+        "(calls that do not depend on one another; a 429 answer is waited out and retried), "
+        "and its undo when it fails (the calls of one level of the push undone together).",
     )
     remote_retry_seconds: float = Field(
         0.2,

@@ -18,7 +18,8 @@ by a shadow workspace that changes only when the remote is refreshed.
   shadow), ``reading`` (what it reads of the remote), ``steps`` (its calls in dependency
   order), ``sending`` (a level of calls in flight), ``writes`` (each call and the one undoing
   it), ``journal`` (every call written down
-  before and after it is made), ``undo``, ``meanwhile`` (what an undo leaves as a person
+  before and after it is made), ``undo``, ``undoing`` (an undo's calls a chunk at a time: read
+  in bulk, a level's calls in flight together), ``meanwhile`` (what an undo leaves as a person
   changed it in the remote since the push wrote it), and ``unsent`` (the shadow brought to what the
   calls could not carry: a job's description as the remote holds it); ``recovery`` (the undo
   of a push whose process died, finished by another, waiting while the remote is out of

@@ -19,6 +19,9 @@ from jobferry.storage import Database, Tx
 from jobferry.storage import remotes_journal as repo
 from jobferry.storage.remotes_journal import CallRecord, PushRecord
 
+UNDONE_STATES = frozenset({"done", "pending", "failed"})
+"""Calls that took effect or may have: what an undo undoes."""
+
 
 @dataclass
 class Journal:

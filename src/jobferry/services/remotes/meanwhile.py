@@ -6,13 +6,15 @@ ended (:func:`read_back_of`, :func:`left_by`): the hash of the object's definiti
 defaults and normalising show on both sides, so they never read as a change.
 
 Before an undo puts a before-image back, deletes what the push created, renames a job back or
-makes again what the push deleted, it reads the object again (:func:`changed_meanwhile`): one
-that no longer reads as the push left it — edited, deleted or renamed in DataArts since — is
-left as the person left it, and so is another object a person made under a name the push
-deleted (the deleted definition is said, not put back over it). The undo names each with what
-changed (by whom and when, when the remote says) and the fix. An object read as its
-before-image is one an earlier undo put back already (a recovery killed before it wrote that
-down), and is undone as ever. A call not read back (its process died before its level ended,
+makes again what the push deleted, it reads the object again — in bulk, with the other objects
+of its chunk of calls, just before the chunk's writes (:mod:`.undoing`) — and
+:func:`changed_meanwhile` decides from that read: one that no longer reads as the push left it
+— edited, deleted or renamed in DataArts since — is left as the person left it, and so is
+another object a person made under a name the push deleted (the deleted definition is said,
+not put back over it). The undo names each with what changed (by whom and when, when the
+remote says) and the fix. An object read as its before-image is one an earlier undo put back
+already (a recovery killed before it wrote that down), and is undone as ever. A call not read
+back (its process died before its level ended,
 or a journal written before) is undone as ever: nothing says what the push left.
 """
 
@@ -88,17 +90,17 @@ def read_back(client: DataArtsClient, calls: Sequence[CallRecord]) -> list[tuple
         return []
 
 
-def changed_meanwhile(client: DataArtsClient, step: Step) -> str | None:
+def changed_meanwhile(client: DataArtsClient, step: Step, state: RemoteState) -> str | None:
     """Why the object ``step`` left is not the push's to undo any more (changed, gone or
-    renamed in the remote since the push wrote it), in a sentence; ``None``: it reads as the
-    push left it, or as its before-image, or nothing says what the push left."""
+    renamed in the remote since the push wrote it), in a sentence, as ``state`` (read by the
+    undo just before, :mod:`.undoing`) holds it; ``None``: it reads as the push left it, or as
+    its before-image, or nothing says what the push left."""
     undo = step.undo
     if undo is not None and undo.op is UndoOp.DELETED:
-        return _made_again(client, step, undo)
+        return _made_again(client, step, undo, state)
     if undo is None or undo.op not in GUARDED or undo.left is None:
         return None
     kind, name = _where(step.kind, step.name, undo)
-    state = read_state(client, {kind.value: {name}})
     if not state.has(kind, name):
         return (
             f"{kind} '{name}' is no longer in the remote under that name: it was deleted or "
@@ -112,13 +114,12 @@ def changed_meanwhile(client: DataArtsClient, step: Step) -> str | None:
     return f"{kind} '{name}' was changed in the remote after the push wrote it{by}."
 
 
-def _made_again(client: DataArtsClient, step: Step, undo: Undo) -> str | None:
+def _made_again(client: DataArtsClient, step: Step, undo: Undo, state: RemoteState) -> str | None:
     """Why the name a push deleted an object from is not the undo's to fill again: a person
     made another object under it meanwhile (one that does not read as the object deleted);
     ``None``: the name is free (the object is made again), or holds the deleted object (the
     delete never landed, or an earlier undo made it again already)."""
     kind, name = step.kind, step.name
-    state = read_state(client, {kind.value: {name}})
     if not state.has(kind, name):
         return None
     if undo.before is not None and digest(state.doc(kind, name)) == digest(

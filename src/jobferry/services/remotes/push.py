@@ -40,7 +40,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from jobferry.domain.enums import ImportMode, ObjectKind
 from jobferry.errors import (
@@ -276,7 +276,8 @@ class PushService:
         total = sum(len(level) for level in plan)
         with ThreadPoolExecutor(max_workers=max(1, self.in_flight)) as pool:
             for n, level in enumerate(plan, 1):
-                made.extend(send_level(pool, level, journal, writes, self.in_flight))
+                steps = [replace(step, level=n) for step in level]
+                made.extend(send_level(pool, steps, journal, writes, self.in_flight))
                 if n < len(plan):  # the last level's is read with the push's end
                     journal.undos(read_back(writes.client, journal.calls()))
                 self.tasks.advance(
@@ -323,7 +324,7 @@ class PushService:
     ) -> tuple[UndoReport, str]:
         """Undo the remote from the journal, newest first, then the shadow's import (raises
         the remote's error when it is out of reach: :meth:`hand_over`)."""
-        report = undo_push(journal, writes, item.name, over=False, waits=True)
+        report = undo_push(journal, writes, item.name, over=False, waits=True, width=self.in_flight)
         return report, self._undo_shadow(scope, journal.task_id, report.final())
 
     def hand_over(self, task_id: str, exc: RemoteError) -> None:
@@ -380,6 +381,7 @@ class PushService:
             self.sleep,
             self.clock,
             self._waiting,
+            self.in_flight,
         )
 
 

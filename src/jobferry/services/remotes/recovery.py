@@ -82,6 +82,8 @@ class Recovery:
     waiting: set[str]
     """The pushes whose recovery waits on a call in flight, said once each (kept across
     passes by the push service)."""
+    in_flight: int = 1
+    """Calls of one level of the push undone together (``remote_push_calls_in_flight``)."""
 
     def run(self) -> list[str]:
         """Finish the undo of every push whose process died (its task failed by the
@@ -118,7 +120,9 @@ class Recovery:
         try:
             with self.remotes.client(item) as client:
                 writes = RemoteWrites(client, self.sleep)
-                return undo_push(journal, writes, item.name, over=False, recovering=True)
+                return undo_push(
+                    journal, writes, item.name, over=False, recovering=True, width=self.in_flight
+                )
         except RemoteError as exc:
             raise RemoteOutOfReach(sentence(exc.message), exc.on_its_way) from exc
 

@@ -152,7 +152,7 @@ class PushRollback:
             try:
                 return rollback.run(Pulled(ws, after, touched, journal.task_id, scope.actor.name))
             except Exception as exc:
-                report = undo_push(journal, writes, item.name)
+                report = undo_push(journal, writes, item.name, width=self.pushes.in_flight)
                 raise RollbackRefusedError(
                     f"Push {task_id} was rolled back in remote '{item.name}' but the shadow "
                     f"refused its own rollback ({exc}). {report.describe('rollback')}",
@@ -182,7 +182,9 @@ class PushRollback:
                     self.pushes.settle(item)  # the undo reads the remote once it cannot land
                 failed = f"The rollback in remote '{item.name}' failed at {step.title()}: "
                 try:
-                    report = undo_push(journal, writes, item.name, waits=True)
+                    report = undo_push(
+                        journal, writes, item.name, waits=True, width=self.pushes.in_flight
+                    )
                 except RemoteError as out:  # out of reach: the recovery finishes the undo
                     self.pushes.hand_over(journal.task_id, out)
                     said = f"{failed}{sentence(exc.message)} {HANDED_OVER}"

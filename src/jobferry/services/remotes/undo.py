@@ -1,12 +1,13 @@
 """Undo a push: every call it made (or may have made), newest first, from its journal.
 
 Each journalled call is undone by the step :func:`~.writes.inverse` decides from what the
-remote holds now: restore the before-image, delete what it created, rename back, recreate
-what it deleted, restore scheduling. A call the remote refused took no effect and is skipped.
-What cannot be undone is said with the object, the reason and the exact fix (the definition
-to put back included), and the journal keeps it as ``stuck``. An object changed in the remote
-since the push wrote it (:mod:`.meanwhile`) is not written: the call is journalled ``left``,
-the rest are undone, and the undo ends ``stuck`` naming it, what changed and the fix.
+remote holds now (read in bulk for a chunk of calls, the calls of one level of the push undone
+together: :mod:`.undoing`): restore the before-image, delete what it created, rename back,
+recreate what it deleted, restore scheduling. A call the remote refused took no effect and is
+skipped. What cannot be undone is said with the object, the reason and the exact fix (the
+definition to put back included), and the journal keeps it as ``stuck``. An object changed in
+the remote since the push wrote it (:mod:`.meanwhile`) is not written: the call is journalled
+``left``, the rest are undone, and the undo ends ``stuck`` naming it, what changed and the fix.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ import orjson
 from jobferry.domain.enums import ObjectKind, PlanAction, TaskStatus
 from jobferry.errors import RemoteAuthError, RemoteError
 from jobferry.services.definitions.documents import dump, load
-from jobferry.services.remotes.journal import Journal
-from jobferry.services.remotes.meanwhile import changed_meanwhile
+from jobferry.services.remotes.journal import UNDONE_STATES, Journal
+from jobferry.services.remotes.reading import RemoteState
+from jobferry.services.remotes.undoing import Attempt, Undoing, chunks, groups
 from jobferry.services.remotes.writes import RemoteWrites, Step, Undo, UndoOp, transient
 from jobferry.storage import Tx
 from jobferry.storage import tasks as task_repo
@@ -28,8 +30,6 @@ from jobferry.storage.remotes_journal import CallRecord
 
 ROLLBACK = "rollback-"
 """The journal key of a rollback starts so (:func:`~.rollback.journal_id`)."""
-UNDONE_STATES = frozenset({"done", "pending", "failed"})
-"""Calls that took effect or may have."""
 WRITTEN = frozenset({PlanAction.CREATE, PlanAction.OVERWRITE, PlanAction.RENAME, PlanAction.DELETE})
 """The subtasks' actions that wrote an object (a failed push keeps none of them)."""
 PAGE = 500
@@ -141,59 +141,91 @@ def undo_push(
     *,
     recovering: bool = False,
     waits: bool = False,
+    width: int = 1,
 ) -> UndoReport:
-    """Undo every call of the push journalled as done, pending or failed, newest first;
+    """Undo every call of the push journalled as done, pending or failed, newest first, a
+    chunk at a time (:mod:`.undoing`: read in bulk, a level's calls ``width`` in flight);
     ``over``: end the journal (else the caller ends it, :meth:`UndoReport.final`, with what it
     undoes beside the remote in the same transaction). ``recovering``: a recovery's undo,
     whose journal stays ``recovering`` meanwhile. A recovery's undo, or one that ``waits``
-    (a push's own), stops at the first call the remote is out of reach for
-    (:func:`out_of_reach`, raised): the calls undone so far stay undone and the recovery tries
-    the rest later."""
+    (a push's own), stops once the remote is out of reach for a call (:func:`out_of_reach`,
+    raised after the calls in flight beside it ended): the calls undone so far stay undone and
+    the recovery tries the rest later."""
     report = UndoReport()
     if not recovering:
         journal.state("undoing")
-    for call in reversed(journal.calls()):
-        if call.state in UNDONE_STATES:
-            _undo_call(journal, writes, call, remote, report, recovering or waits)
-        else:
-            _earlier(call, remote, journal.task_id, report)
+    undo = _Undo(journal, Undoing(writes, width), remote, report, recovering or waits)
+    try:
+        for chunk in chunks(list(reversed(journal.calls()))):
+            undo.chunk(chunk)
+    finally:
+        undo.undoing.close()
     if over:
         journal.state(report.final(), over=True)
     return report
 
 
-def _undo_call(
-    journal: Journal,
-    writes: RemoteWrites,
-    call: CallRecord,
-    remote: str,
-    report: UndoReport,
-    stops: bool,
-) -> None:
-    """Undo one journalled call, noting in ``report`` and the journal how it went (``stops``:
-    raise when the remote is out of reach, rather than call the change stuck)."""
-    step, back = undo_step(call), None
-    try:
-        if (changed := changed_meanwhile(writes.client, step)) is not None:
-            journal.mark(call.seq, LEFT, changed)
-            report.left.append(_left(step, changed, remote))
-            return
-        back = writes.inverse(step)
-        if back is not None:
-            writes.make(back)
-    except RemoteError as exc:
-        if stops and out_of_reach(exc):
-            raise
-        if back is not None and _undone_meanwhile(writes, step):
+@dataclass
+class _Undo:
+    """One undo under way: where it notes how each call went (``stops``: raise when the
+    remote is out of reach, rather than call the change stuck)."""
+
+    journal: Journal
+    undoing: Undoing
+    remote: str
+    report: UndoReport
+    stops: bool
+
+    def chunk(self, calls: list[CallRecord]) -> None:
+        """Undo a chunk's calls: what they need read in bulk, then a group at a time."""
+        steps = [undo_step(call) for call in calls if call.state in UNDONE_STATES]
+        try:
+            state = self.undoing.read(steps)
+        except RemoteError as exc:
+            if self.stops and out_of_reach(exc):
+                raise
+            state, failed = None, exc
+        for group in groups(calls):
+            if group[0].state not in UNDONE_STATES:
+                _earlier(group[0], self.remote, self.journal.task_id, self.report)
+            elif state is None:  # nothing could be read: nothing is written
+                for call in group:
+                    self.note(call, Attempt(undo_step(call), error=failed))
+            else:
+                self.group(group, state)
+
+    def group(self, calls: list[CallRecord], state: RemoteState) -> None:
+        """Undo calls independent of one another together; on the first out-of-reach error
+        (``stops``), send none of them not sent yet and raise it once those in flight ended."""
+        steps = [undo_step(call) for call in calls]
+        first: RemoteError | None = None
+        for call, tried in zip(calls, self.undoing.attempts(steps, state), strict=True):
+            if tried is not None and (out := self.note(call, tried)) is not None:
+                first = first or out
+                self.undoing.stop()  # the rest waits for the remote, with the recovery
+        if first is not None:
+            raise first
+
+    def note(self, call: CallRecord, tried: Attempt) -> RemoteError | None:
+        """Journal and report how the undo of ``call`` went; the error to stop on, if any."""
+        step, exc, back = tried.step, tried.error, tried.back
+        journal, report = self.journal, self.report
+        if tried.changed is not None:
+            journal.mark(call.seq, LEFT, tried.changed)
+            report.left.append(_left(step, tried.changed, self.remote))
+        elif exc is None:
+            journal.mark(call.seq, "undone", back.title() if back else NOTHING)
+            if back is not None:
+                report.undone.append(step.title())
+        elif self.stops and out_of_reach(exc):
+            return exc
+        elif back is not None and _undone_meanwhile(self.undoing.writes, step):
             journal.mark(call.seq, "undone", back.title())
             report.undone.append(step.title())
-            return
-        journal.mark(call.seq, "stuck", exc.message)
-        report.stuck.append(_stuck(step, exc.message, remote, journal.task_id))
-        return
-    journal.mark(call.seq, "undone", back.title() if back else NOTHING)
-    if back is not None:
-        report.undone.append(step.title())
+        else:
+            journal.mark(call.seq, "stuck", exc.message)
+            report.stuck.append(_stuck(step, exc.message, self.remote, journal.task_id))
+        return None
 
 
 def _earlier(call: CallRecord, remote: str, task_id: str, report: UndoReport) -> None:

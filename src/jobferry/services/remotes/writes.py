@@ -9,7 +9,8 @@ stops are sent again as they are (each sets a whole state).
 
 :func:`inverse` is the step that undoes a journalled one — the one dispatch of the undo
 vocabulary (:class:`UndoOp`, :class:`Undo`) — decided from what the remote holds now (read
-again: :meth:`RemoteWrites.inverse`; or read in bulk, by a rollback), so an undo is right
+again: :meth:`RemoteWrites.inverse`; or read in bulk, by an undo a chunk of calls ahead or a
+rollback), so an undo is right
 whether or not the call it undoes took effect: a call journalled as ``pending`` may have.
 """
 
@@ -203,14 +204,19 @@ class Step:
     """A resource's id (the path addresses resources by id)."""
     undo: Undo | None = None
     """What undoes the call (an undo's own steps need none)."""
+    level: int | None = None
+    """The push's level of calls it is sent in (:mod:`.steps`), journalled: the calls of one
+    level are independent of one another, and :mod:`.undoing` undoes them together."""
 
     def title(self) -> str:
         """``call kind 'name'``, as messages say it."""
         return f"{self.call} {self.kind} '{self.name}'"
 
     def dump(self) -> tuple[str, str]:
-        """(body, undo) as the journal keeps them."""
-        body = {"body": self.body, "key": self.key}
+        """(body, undo) as the journal keeps them (the level beside the body)."""
+        body: dict[str, Any] = {"body": self.body, "key": self.key}
+        if self.level is not None:
+            body["level"] = self.level
         undo = self.undo.as_json() if self.undo is not None else {}
         return orjson.dumps(body).decode(), orjson.dumps(undo).decode()
 
