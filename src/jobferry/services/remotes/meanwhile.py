@@ -13,9 +13,18 @@ of its chunk of calls, just before the chunk's writes (:mod:`.undoing`) — and
 another object a person made under a name the push deleted (the deleted definition is said,
 not put back over it). The undo names each with what changed (by whom and when, when the
 remote says) and the fix. An object read as its before-image is one an earlier undo put back
-already (a recovery killed before it wrote that down), and is undone as ever. A call not read
-back (its process died before its level ended,
-or a journal written before) is undone as ever: nothing says what the push left.
+already (a recovery killed before it wrote that down), and is undone as ever.
+
+A call not read back while the push ran — its process died before its level ended (``done``
+or ``pending`` in the level being sent, or a rollback's call: a rollback reads back once its
+calls all ended) — is read back by the recovery, in bulk, before it undoes anything
+(:func:`read_back_settled`; the recovery waited until a ``pending`` call can no longer land).
+That read cannot tell the push's write from a person's: what a person changed between the kill
+and the recovery's read is taken as what the push left, and undone as ever. What it covers is
+the time after it — the undo itself, a remote out of reach the recovery waits for, a recovery
+killed and taken over. A ``failed`` call (its answer lost, the push's own undo waiting for it
+to land) is not read back there: it may land after the read, and its own write would then
+read as a person's change. A journal written before also has its calls read back so.
 """
 
 from __future__ import annotations
@@ -29,6 +38,7 @@ import orjson
 from jobferry.domain.enums import ObjectKind
 from jobferry.errors import RemoteError
 from jobferry.services.remotes.client import DataArtsClient
+from jobferry.services.remotes.journal import UNDONE_STATES
 from jobferry.services.remotes.reading import RemoteState, job_named, read_state
 from jobferry.services.remotes.refresh import digest
 from jobferry.services.remotes.shadow import last_change
@@ -37,6 +47,10 @@ from jobferry.storage.remotes_journal import CallRecord
 
 GUARDED = frozenset({UndoOp.UPDATE, UndoOp.CREATED, UndoOp.RENAMED})
 """The undo ops that write over (or delete) an object the push left."""
+DONE = frozenset({"done"})
+SETTLED = frozenset({"done", "pending"})
+"""The calls a recovery reads back (:func:`read_back_settled`): those that took effect, and
+those that may have, whose effect can no longer change (the recovery waits for them to land)."""
 
 
 def _where(kind: ObjectKind, name: str, undo: Undo) -> tuple[ObjectKind, str]:
@@ -44,9 +58,10 @@ def _where(kind: ObjectKind, name: str, undo: Undo) -> tuple[ObjectKind, str]:
     return (ObjectKind.JOB, str(undo.to)) if undo.op is UndoOp.RENAMED else (kind, name)
 
 
-def _unread(call: CallRecord) -> tuple[Undo, ObjectKind, str] | None:
-    """A call that ended ``done`` whose undo writes over what it left, not read back yet."""
-    if call.state != "done":
+def _unread(call: CallRecord, states: frozenset[str] = DONE) -> tuple[Undo, ObjectKind, str] | None:
+    """A call that ended ``done`` (or is in ``states``) whose undo writes over what it left,
+    not read back yet."""
+    if call.state not in states:
         return None
     undo = Undo.of(orjson.loads(call.undo))
     if undo is None or undo.op not in GUARDED or undo.left is not None:
@@ -55,21 +70,25 @@ def _unread(call: CallRecord) -> tuple[Undo, ObjectKind, str] | None:
     return undo, kind, name
 
 
-def read_back_of(calls: Sequence[CallRecord]) -> dict[str, set[str]]:
-    """The objects to read back (kind → names): those the calls that ended left, unread."""
+def read_back_of(calls: Sequence[CallRecord], states: frozenset[str] = DONE) -> dict[str, set[str]]:
+    """The objects to read back (kind → names): those the calls that ended left (or those
+    of ``states``), unread."""
     touched: dict[str, set[str]] = {}
     for call in calls:
-        if (unread := _unread(call)) is not None:
+        if (unread := _unread(call, states)) is not None:
             touched.setdefault(unread[1].value, set()).add(unread[2])
     return touched
 
 
-def left_by(calls: Sequence[CallRecord], state: RemoteState) -> list[tuple[int, str]]:
+def left_by(
+    calls: Sequence[CallRecord], state: RemoteState, states: frozenset[str] = DONE
+) -> list[tuple[int, str]]:
     """The calls' undo with what each left (``state``: read back after them), as the journal
-    keeps it: (seq, undo as JSON) each, for the calls whose object ``state`` holds."""
+    keeps it: (seq, undo as JSON) each, for the calls (ended ``done``, or of ``states``) whose
+    object ``state`` holds."""
     rows = []
     for call in calls:
-        unread = _unread(call)
+        unread = _unread(call, states)
         if unread is not None and state.has(unread[1], unread[2]):
             undo, kind, name = unread
             left = replace(undo, left=digest(state.doc(kind, name)))
@@ -88,6 +107,44 @@ def read_back(client: DataArtsClient, calls: Sequence[CallRecord]) -> list[tuple
         return left_by(calls, read_state(client, touched))
     except RemoteError:
         return []
+
+
+def read_back_settled(client: DataArtsClient, calls: Sequence[CallRecord]) -> list[tuple[int, str]]:
+    """What a recovery reads back before it undoes (in bulk; their undo with it, as
+    :func:`left_by`): the objects left by the calls not read back while the push ran — its
+    process died before their level ended — that ended ``done`` or are ``pending`` (the
+    recovery waited until those can no longer land), each read for the newest such call on
+    its object only (an older one's object is the newer call's to say). What the remote holds
+    now is taken as what the push left: a change a person made between the kill and this read
+    cannot be told from the push's own write, and is undone as ever; one made after it (while
+    the undo runs, waits for the remote or is taken over) is left as the person made it."""
+    newest = newest_on_each(calls)
+    touched = read_back_of(newest, SETTLED)
+    if not touched:
+        return []
+    try:
+        return left_by(newest, read_state(client, touched), SETTLED)
+    except RemoteError:
+        return []
+
+
+def newest_on_each(calls: Sequence[CallRecord]) -> list[CallRecord]:
+    """The calls that may still be undone and are the newest such call on the object they
+    left (a call on an object a newer call writes is not read back: that object is not what
+    it left). Starting or stopping a job changes nothing of its definition (what is hashed)."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for call in reversed(calls):
+        undo = Undo.of(orjson.loads(call.undo))
+        if call.state not in UNDONE_STATES or undo is None or undo.op is UndoOp.STATUS:
+            continue
+        mine = {(call.kind, call.name)}
+        if undo.op is UndoOp.RENAMED:
+            mine.add((ObjectKind.JOB.value, str(undo.to)))
+        if not mine & seen:
+            out.append(call)
+        seen |= mine
+    return out
 
 
 def changed_meanwhile(client: DataArtsClient, step: Step, state: RemoteState) -> str | None:

@@ -27,6 +27,7 @@ from jobferry.errors import RemoteError
 from jobferry.services.context import Actor, Scope, now_ms
 from jobferry.services.definitions.documents import dump, load
 from jobferry.services.remotes.journal import Journal
+from jobferry.services.remotes.meanwhile import read_back_settled
 from jobferry.services.remotes.orphans import failed_live, tell_rollback, undoing_now
 from jobferry.services.remotes.service import RemoteService
 from jobferry.services.remotes.undo import ROLLBACK, UndoReport, sentence, undo_push
@@ -120,6 +121,7 @@ class Recovery:
         try:
             with self.remotes.client(item) as client:
                 writes = RemoteWrites(client, self.sleep)
+                journal.undos(read_back_settled(client, journal.calls()))
                 return undo_push(
                     journal, writes, item.name, over=False, recovering=True, width=self.in_flight
                 )

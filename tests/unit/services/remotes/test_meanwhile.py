@@ -16,8 +16,8 @@ import pytest
 
 from jobferry.domain.enums import TaskStatus
 from jobferry.services.container import Services
-from jobferry.services.context import Scope
-from jobferry.services.remotes.meanwhile import left_by, read_back_of
+from jobferry.services.context import Scope, now_ms
+from jobferry.services.remotes.meanwhile import SETTLED, left_by, newest_on_each, read_back_of
 from jobferry.services.remotes.reading import RemoteState
 from jobferry.storage import remotes_journal as journal_repo
 from jobferry.storage.remotes_journal import CallRecord
@@ -202,6 +202,25 @@ def test_only_calls_that_ended_done_and_write_over_an_object_are_read_back() -> 
     assert orjson.loads(undo)["to"] == "weekly_v2"
 
 
+def test_a_recovery_reads_back_each_object_for_the_newest_call_that_wrote_it() -> None:
+    """Only the newest call writing an object has it read back by a recovery (an older one's
+    object is not what it left); a job's start or stop writes nothing read back."""
+    calls = [
+        _call(1, "done", {"op": "renamed", "to": "weekly_v2"}, "weekly_sales"),
+        _call(2, "done", {"op": "update", "before": {"name": "weekly_v2"}}, "weekly_v2"),
+        _call(3, "pending", {"op": "created"}, "monthly_sales"),
+        _call(4, "done", {"op": "status", "was": "SCHEDULING"}),
+        _call(5, "done", {"op": "update", "before": {"name": "daily_sales"}}),
+        _call(6, "done", {"op": "status", "was": "STOPPED"}),
+        _call(7, "failed", {"op": "created"}, "yearly_sales"),
+        _call(8, "refused", {"op": "created"}, "hourly_v2"),
+    ]
+    assert [c.seq for c in newest_on_each(calls)] == [7, 5, 3, 2]
+    assert read_back_of(newest_on_each(calls), SETTLED) == {
+        "job": {"daily_sales", "monthly_sales", "weekly_v2"}
+    }
+
+
 def test_a_job_a_person_made_under_the_name_the_push_deleted_is_left_and_named(
     services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
 ) -> None:
@@ -220,3 +239,42 @@ def test_a_job_a_person_made_under_the_name_the_push_deleted_is_left_and_named(
     assert left["definition"]["name"] == "weekly_sales"
     made = "job 'weekly_sales' was made again in the remote after the push deleted it"
     _left_and_said(services, standin, shadow, task_id, "delete_job job 'weekly_sales'", made)
+
+
+def _undo_of(services: Services, task_id: str, call: str) -> dict[str, Any]:
+    """The journalled undo of the push's call ``call`` (``call kind 'name'``)."""
+    with services.db.transaction(readonly=True) as tx:
+        calls = journal_repo.calls(tx, task_id)
+    (found,) = [c for c in calls if f"{c.call} {c.kind} '{c.name}'" == call]
+    undo: dict[str, Any] = orjson.loads(found.undo)
+    return undo
+
+
+def test_a_call_ended_before_the_kill_is_read_back_by_the_recovery_before_it_undoes(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    """Killed as it creates monthly_sales, the push had updated daily_sales in the same level
+    (one call at a time), never read back. The recovery reads it back before it undoes; the
+    remote failing its writes, it waits; a person edits daily_sales meanwhile, and the next
+    try leaves the edit as the person made it."""
+    services.pushes.in_flight = 1
+    standin.reset()
+    standin.faults[5] = Fault.KILL  # stop, two scripts, update daily_sales, create monthly
+    task_id = killed_push(services, shadow, tmp_path)
+    daily = "update_job job 'daily_sales'"
+    assert _journal(services, task_id)[1][daily] == "done"
+    assert "left" not in _undo_of(services, task_id, daily)
+    now = [now_ms()]
+    services.pushes.clock = lambda: now[0]
+    standin.reset()
+    standin.faults.update({n: Fault.FAIL for n in range(1, 40)})
+    assert services.pushes.recover() == []
+    assert _journal(services, task_id)[0] == "waiting"
+    assert "left" in _undo_of(services, task_id, daily)
+    standin.workspace.edit_job("daily_sales", logPath="obs://bucket/logs/hotfix")
+    standin.reset()
+    now[0] += 30_000
+    assert services.pushes.recover() == [task_id]
+    assert standin.workspace.jobs["daily_sales"].doc["logPath"] == "obs://bucket/logs/hotfix"
+    said = "job 'daily_sales' was changed in the remote after the push wrote it"
+    _left_and_said(services, standin, shadow, task_id, daily, said)

@@ -358,3 +358,36 @@ def test_a_rollback_task_of_a_push_says_how_far_it_got(
         (90, f"Rolling back the shadow workspace '{shadow.workspace.name}'."),
         (99, "Undoing: 5 of 5 change(s) checked."),  # beside the shadow's undo where it can be
     ]
+
+
+def test_a_rollback_killed_midway_has_its_calls_read_back_before_they_are_undone(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    """Killed as it sends its 2nd call, the rollback had made weekly_sales again (a call
+    never read back: a rollback reads back once its calls all ended). The recovery reads it
+    back before it undoes; the remote failing its writes, it waits; a person edits
+    weekly_sales meanwhile, and the next try leaves the edit as the person made it."""
+    task = import_package(services, shadow, second_package(tmp_path), **SECOND)
+    standin.reset()
+    standin.faults[2] = Fault.KILL
+    with pytest.raises(Killed):
+        services.rollback.rollback(shadow, task.id)
+    assert "weekly_sales" in standin.workspace.jobs
+    with services.db.transaction(readonly=True) as tx:
+        (open_,) = journal_repo.open_in_workspace(tx, shadow.workspace.id)
+    now = [now_ms()]
+    services.pushes.clock = lambda: now[0]
+    standin.reset()
+    standin.faults.update({n: Fault.FAIL for n in range(1, 40)})
+    assert services.pushes.recover() == []
+    standin.workspace.edit_job("weekly_sales", logPath="obs://bucket/logs/hotfix")
+    standin.reset()
+    now[0] += 30_000
+    assert services.pushes.recover() == []  # a rollback has no task to tell
+    assert standin.workspace.jobs["weekly_sales"].doc["logPath"] == "obs://bucket/logs/hotfix"
+    with services.db.transaction(readonly=True) as tx:
+        ended = journal_repo.get_push(tx, open_.task_id)
+        states = {c.name: c.state for c in journal_repo.calls(tx, open_.task_id)}
+    assert ended is not None
+    assert (ended.state, states["weekly_sales"]) == ("stuck", "left")
+    assert standin.refused() == []
