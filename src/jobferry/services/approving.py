@@ -1,6 +1,7 @@
 """What an approval is checked against, for a release package and a route's plan alike: the
 signer's registered key, the plan the signature must be over, and which kept approvals still
-count (their plan unchanged, their key not revoked, their signature good)."""
+count (their plan unchanged, their signer still one of its approvers holding a role that
+approves, their key not revoked, their signature good)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from jobferry.domain.approvals import PlanFacts, is_plan_hash, statement
+from jobferry.domain.enums import Role
 from jobferry.domain.remedies import Remedy
 from jobferry.errors import ApprovalRefusedError
 from jobferry.package.approvals import FILE_FORMAT, signature_valid
 from jobferry.services.context import Scope, now_ms
 from jobferry.storage import Tx
+from jobferry.storage import accounts as account_repo
 from jobferry.storage import approvals as repo
 from jobferry.storage.approvals import ApprovalKeyRecord, ApprovalRecord
 
@@ -58,6 +61,10 @@ class Subject:
     """The subject in words, for messages."""
     ids: dict[str, str]
     """The refusal's context naming it (``package_id``, or ``route`` and ``plan_id``)."""
+    roles: tuple[Role, ...] = ()
+    """The roles one of which a signer holds in ``workspace_id`` (a project admin holds
+    admin) for their approval to count, now as when they signed: a release package's
+    approvers hold admin or deployer; empty: any role there (a route's target)."""
 
     @property
     def statement(self) -> str:
@@ -172,13 +179,29 @@ class Standing:
         return len({a.user_id for a in self.counted})
 
 
-def _why_not(item: ApprovalRecord, subject: Subject, key: ApprovalKeyRecord | None) -> str:
+def _role_lost(subject: Subject, held: str | None) -> str:
+    """Why a signer holding ``held`` in the subject's workspace now (``None``: no role) does
+    not approve it any more; empty when they still may."""
+    if held is None and not subject.roles:
+        return "its signer holds no role in its workspace now"
+    if held is None or (subject.roles and held not in subject.roles):
+        wanted = " or ".join(r.value for r in subject.roles)
+        return f"its signer holds {wanted} no longer ({held or 'no role'} now)"
+    return ""
+
+
+def _why_not(
+    item: ApprovalRecord, subject: Subject, key: ApprovalKeyRecord | None, held: str | None
+) -> str:
     if item.plan_hash != subject.plan_hash:
         return "signed an earlier plan"
     if item.user_name == subject.maker or (
         subject.approvers and item.user_name not in subject.approvers
     ):
         return "not one of its approvers"
+    lost = _role_lost(subject, held)
+    if lost:
+        return lost
     if key is None or key.revoked_at is not None:
         return "its key is revoked"
     if not signature_valid(key.public_key, subject.statement, item.signature):
@@ -187,15 +210,18 @@ def _why_not(item: ApprovalRecord, subject: Subject, key: ApprovalKeyRecord | No
 
 
 def standing(tx: Tx, subject: Subject) -> Standing:
-    """Every approval kept for ``subject``, each checked again now."""
+    """Every approval kept for ``subject``, each checked again now (its signer's role in the
+    subject's workspace too: one set to another role, or whose role was taken away, since
+    they signed no longer approves)."""
     found = repo.approvals(tx, subject.workspace_id, subject.subject)
-    keys = {
-        (k.user_id, k.key_id): k for k in repo.user_keys(tx, sorted({a.user_id for a in found}))
-    }
+    signers = sorted({a.user_id for a in found})
+    keys = {(k.user_id, k.key_id): k for k in repo.user_keys(tx, signers)}
+    roles = account_repo.roles_in(tx, signers, subject.workspace_id)
     counted: list[ApprovalRecord] = []
     not_counted: list[tuple[ApprovalRecord, str]] = []
     for item in found:
-        why = _why_not(item, subject, keys.get((item.user_id, item.key_id)))
+        key = keys.get((item.user_id, item.key_id))
+        why = _why_not(item, subject, key, roles.get(item.user_id))
         if why:
             not_counted.append((item, why))
         else:
@@ -204,13 +230,17 @@ def standing(tx: Tx, subject: Subject) -> Standing:
 
 
 def shortfall(found: Standing, required: int) -> str | None:
-    """What is missing, in words (``None``: enough approvals count)."""
+    """What is missing, in words (``None``: enough approvals count): how many count, and
+    each reason the others do not with whose approvals it is."""
     if found.users >= required:
         return None
-    why: dict[str, int] = {}
-    for _, reason in found.not_counted:
-        why[reason] = why.get(reason, 0) + 1
-    others = "".join(f"; {n} not counted: {reason}" for reason, n in why.items())
+    why: dict[str, list[str]] = {}
+    for item, reason in found.not_counted:
+        why.setdefault(reason, []).append(item.user_name)
+    others = "".join(
+        f"; {len(users)} not counted ({', '.join(dict.fromkeys(users))}): {reason}"
+        for reason, users in why.items()
+    )
     needed = f"{required} approval{'s' if required != 1 else ''} of its plan"
     verb = "is" if required == 1 else "are"
     counted = f"{found.users} count{'s' if found.users == 1 else ''}"

@@ -161,6 +161,26 @@ def role_of(tx: Tx, user_id: int, workspace_id: str) -> str | None:
     ).scalar_one_or_none()
 
 
+def roles_in(tx: Tx, user_ids: list[int], workspace_id: str) -> dict[int, str]:
+    """The role each of ``user_ids`` holds in the workspace now, ``admin`` for a project
+    admin (an admin of every workspace); a user holding none, or gone, is absent."""
+    if not user_ids:
+        return {}
+    bound = role_bindings.c.user_id == users.c.id
+    rows = tx.conn.execute(
+        select(users.c.id, users.c.is_project_admin, role_bindings.c.role)
+        .select_from(
+            users.outerjoin(role_bindings, bound & (role_bindings.c.workspace_id == workspace_id))
+        )
+        .where(users.c.id.in_(user_ids))
+    )
+    return {
+        int(r.id): "admin" if r.is_project_admin else str(r.role)
+        for r in rows
+        if r.is_project_admin or r.role is not None
+    }
+
+
 def roles_of_user(tx: Tx, user_id: int) -> dict[str, str]:
     """Workspace id → role for one user."""
     rows = tx.conn.execute(

@@ -65,6 +65,7 @@ def subject_of(
         tuple(a["user_name"] for a in record.approver_list()),
         f"Release package '{record.id}'",
         {"package_id": str(record.id)},
+        APPROVER_ROLES,
     )
 
 

@@ -135,3 +135,28 @@ def test_a_plan_made_again_on_a_moved_target_needs_its_own_approval(
     assert document["approvals"][0]["why"] == "signed an earlier plan"
     with pytest.raises(ApprovalsMissingError, match="signed an earlier plan"):
         services.route_plans.apply(admin, "test-prod", second.plan.plan_id)
+
+
+def test_an_approval_by_an_approver_no_longer_in_the_target_does_not_count(
+    api: SignedClient, services: Services
+) -> None:
+    """A route's approvers are members of its target workspace, as when it was saved and when
+    they sign; once a workspace admin takes an approver's role there away, their approval of
+    the waiting plan no longer counts, and the apply is refused naming it and why."""
+    admin, ada = _route(api, services)
+    planned = services.route_plans.plan(admin, "test-prod", {})
+    assert planned.plan is not None
+    plan_id = planned.plan.plan_id
+    pair = _key(services, ada)
+    services.route_approvals.approve(
+        ada.actor, "test-prod", plan_id, _signed(services, ada, plan_id, pair)
+    )
+    services.accounts.remove_role(admin.actor, admin.actor.project_id, "ada", ada.workspace.id)
+
+    why = "its signer holds no role in its workspace now"
+    document = services.route_approvals.approvals(admin.actor, "test-prod", plan_id).document()
+    assert document["counted"] == 0
+    assert (document["approvals"][0]["user"], document["approvals"][0]["why"]) == ("ada", why)
+    with pytest.raises(ApprovalsMissingError, match=rf"1 not counted \(ada\): {why}"):
+        services.route_plans.apply(admin, "test-prod", plan_id)
+    assert services.promotions.history(admin, "test-prod") == []
