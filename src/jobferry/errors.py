@@ -73,6 +73,8 @@ Messages name the object, the rule and the fix.
         ├── KeyDistrustedError        400 DLF.9065  a package signed by a key distrusted here
         ├── AlreadyDistrustedError    400 DLF.9066  the key is distrusted already: nothing changed
         ├── ApprovalKeyDistrustedError 400 DLF.9067 a carried release approved with a distrusted key
+        ├── SignedReleaseRolledBackError 400 DLF.9075 a signed release taken in and rolled back here
+        ├── SignedReleaseTakenError   400 DLF.9076  a signed release taken in here already
         ├── DatabaseNotEmptyError     400 DLF.9068  a database copy's target holds jobferry rows
         ├── ConnectionExistsError     400 DLF.6309  a connection of that name already exists
         ├── ConnectionTypeError       400 DLF.6323  a connection's type cannot be changed
@@ -591,6 +593,20 @@ class ApprovalKeyDistrustedError(ConflictError):
     workspace distrusts: refused as a whole, however many other approvals count."""
 
     code = "DLF.9067"
+
+
+class SignedReleaseRolledBackError(ConflictError):
+    """A signed release taken in here once and rolled back is not taken in again, as its
+    package is not deployed again on its own server (``entry_id``, ``rolled_back_entry``)."""
+
+    code = "DLF.9075"
+
+
+class SignedReleaseTakenError(ConflictError):
+    """A signed release taken in here already, and not rolled back (or restored since), is
+    not taken in a second time (``entry_id``)."""
+
+    code = "DLF.9076"
 
 
 class DatabaseNotEmptyError(ConflictError):

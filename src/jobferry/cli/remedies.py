@@ -253,6 +253,18 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
             f"again: jobferry keys trust NAME {_name(b, 'public_key', 'ed25519:…')}"
             f"{_in_target(b, 'workspace')}."
         ),
+        Remedy.CARRY_APPROVED_AGAIN: lambda b: (
+            "Have its package approved on its server (jobferry releases approve ID --key FILE "
+            "there, or a new package of its changes), export the signed release again "
+            "(jobferry releases export ID --out FILE) and import it here (jobferry releases "
+            "import FILE)"
+            + (
+                f"; to have production hold it again, restore it: jobferry releases restore "
+                f"--entry {b['entry_id']}."
+                if b.get("entry_id")
+                else "."
+            )
+        ),
         Remedy.EXPORT_IN_BACKGROUND: lambda b: (
             "Give the names in a file (jobferry export --names-file FILE): it exports them in "
             "the background, as many as you name."

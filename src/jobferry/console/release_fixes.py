@@ -174,6 +174,16 @@ RELEASE_REMEDIES: dict[str, Callable[[dict[str, Any]], str]] = {
         "trusts, and export the signed release again; if distrusting the key was a mistake, "
         "trust it again under Admin → Signing and trusted keys (Trust again)."
     ),
+    Remedy.CARRY_APPROVED_AGAIN: lambda c: (
+        "Have its package approved on its server (or a new package of its changes), export "
+        "the signed release again and import it here"
+        + (
+            f"; to have production hold it again, restore ledger entry {c['entry_id']} on the "
+            "Release ledger page."
+            if c.get("entry_id")
+            else "."
+        )
+    ),
     Remedy.APPROVAL_OFF: lambda c: (
         f"Untick Approval under {SETTINGS_PAGE} and save, then switch it to enterprise mode."
     ),

@@ -117,6 +117,11 @@ class Remedy(StrEnum):
     approves again with a key trusted here and the release is exported again, or the key is
     trusted again if distrusting it was a mistake (``user``, ``key_id``, ``public_key``,
     ``workspace``)."""
+    CARRY_APPROVED_AGAIN = "carry_approved_again"
+    """A signed release taken in lacks what its import needs here (approvals the workspace's
+    rule, raised since, asks), or was rolled back here: its package is approved (again) on
+    its server, the signed release exported again and taken in; one rolled back here is
+    brought back by a restore to its ledger entry (``entry_id``)."""
     EXPORT_IN_BACKGROUND = "export_in_background"
     """Too many jobs for one batch export: export them by a names list, in the background."""
     SUBMIT_JOB = "submit_job"

@@ -323,6 +323,13 @@ def last_entry(tx: Tx, workspace_id: str) -> EntryRecord | None:
     return record(EntryRecord, row) if row else None
 
 
+def entries_of_source(tx: Tx, workspace_id: str, source_id: str) -> list[EntryRecord]:
+    """The entries of the releases taken in from ``source_id`` (another server's workspace)
+    and of their rollbacks and restores, oldest first."""
+    query = select(_e).where(_e.c.workspace_id == workspace_id, _e.c.source_id == source_id)
+    return [record(EntryRecord, r) for r in tx.conn.execute(query.order_by(_e.c.id))]
+
+
 def entry_of_package(tx: Tx, workspace_id: str, package_id: int) -> EntryRecord | None:
     """The newest deploy entry of a package (an id past what the database stores has none)."""
     if not holds(_e.c.package_id, package_id):

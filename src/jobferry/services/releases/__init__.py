@@ -12,7 +12,9 @@
 - ``signatures``: signed approvals of a package's plan (its approvals file, an approval kept,
   the workspace's rule of N approvals a deploy checks); ``approval_keys``: the public keys
   users sign with; ``carried``: a package exported with its approvals as one signed release
-  file, and taken into another server's production only with the approved plan hash.
+  file, and taken into another server's production only with the approved plan hash;
+  ``carried_once``: a signed release taken in once (refused again, naming its ledger entry
+  or its rollback's).
 - ``delivery``: the import pipeline's delivery port for both sides (a deploy marks its
   package released in the import's own transaction; an import submitting into development
   keeps its pending items).

@@ -17,6 +17,9 @@ workspace knows them, ``source_id``), the approvals that verified here (each che
 with its public key), who took it in. So the ledger says what this production holds and who
 approved it, its last release can be rolled back here, and production can be restored to it
 (by its ledger entry: it has no package here).
+
+A signed release is taken in once (``carried_once``). Its approvals are counted again as its
+import applies, against the workspace's rule then (and a key distrusted since refuses it).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from jobferry.domain.remedies import Remedy
 from jobferry.errors import (
     ApprovalKeyDistrustedError,
     ApprovalRefusedError,
+    ApprovalsMissingError,
     BasisChangedError,
     InvalidRequestError,
 )
@@ -46,6 +50,7 @@ from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.service import ImportService
+from jobferry.services.releases.carried_once import refuse_taken_before
 from jobferry.services.releases.checks import problem_text
 from jobferry.services.releases.freezing import hashes
 from jobferry.services.releases.production import production_scope
@@ -67,6 +72,22 @@ from jobferry.storage.keys import TrustedKeyRecord
 from jobferry.storage.ledger import CarriedRecord
 
 
+def _source(release: SignedRelease) -> tuple[str, list[tuple[str, str, str]]]:
+    """The workspace the release's objects come from and the deletions it carries (refused
+    when its package names none)."""
+    try:
+        source, deletions = release_source(release.package)
+    except ValueError as exc:
+        raise InvalidRequestError(f"The signed release cannot be taken in: {exc}.") from exc
+    if source is None:
+        raise InvalidRequestError(
+            "The signed release's package names no source workspace, so its objects have no "
+            "identities production could record; nothing was imported.",
+            fix="Export the signed release again from the release package on its server.",
+        )
+    return source, deletions
+
+
 def _carried(
     scope: Scope,
     production: Scope,
@@ -78,16 +99,7 @@ def _carried(
     """What the ledger entry of ``release`` will say once its import (``plan``) commits: the
     workspace its objects come from, its name, approvers, the approvals that verified here
     (one an approver, as they counted) and the deletions it carries."""
-    try:
-        source, deletions = release_source(release.package)
-    except ValueError as exc:
-        raise InvalidRequestError(f"The signed release cannot be taken in: {exc}.") from exc
-    if source is None:
-        raise InvalidRequestError(
-            "The signed release's package names no source workspace, so its objects have no "
-            "identities production could record; nothing was imported.",
-            fix="Export the signed release again from the release package on its server.",
-        )
+    source, deletions = _source(release)
     document = release.approvals
     items = document.get("approvals")
     approvals: dict[str, dict[str, Any]] = {}
@@ -150,6 +162,32 @@ def refuse_distrusted_since(tx: Tx, carried: CarriedRecord) -> None:
             ws = sides.get_workspace_by_id(tx, carried.workspace_id)
             named = ws.name if ws is not None else carried.workspace_id
             raise _distrusted(named, str(approval.get("user_name")), key)
+
+
+def require_carried_counted(tx: Tx, carried: CarriedRecord) -> None:
+    """Refuse (``DLF.9044``), as its import applies, a signed release taken in whose approvals
+    that verified here (one an approver) are fewer than the workspace's rule asks now (raised
+    since the take-in), as a deploy's import is refused; a key distrusted since is
+    :func:`refuse_distrusted_since`'s."""
+    required = max(1, approval_repo.required(tx, carried.workspace_id))
+    counted = len({str(a.get("user_name")) for a in json.loads(carried.approvals)})
+    if counted >= required:
+        return
+    ws = sides.get_workspace_by_id(tx, carried.workspace_id)
+    named = ws.name if ws is not None else carried.workspace_id
+    raise ApprovalsMissingError(
+        f"The signed release '{carried.package_name}' was not imported into the production of "
+        f"workspace '{named}': {required} approval{'s are' if required != 1 else ' is'} "
+        f"required (the workspace's rule), {counted} count{'s' if counted == 1 else ''} "
+        "(those that verified when it was taken in); nothing was imported.",
+        fix="Have more of its approvers sign the package on its server, export the signed "
+        "release again and take it in (POST /v2/{project_id}/factory/release-packages/"
+        "signed-release).",
+        remedy=Remedy.CARRY_APPROVED_AGAIN,
+        plan_id=carried.plan_id,
+        required=required,
+        workspace=named,
+    )
 
 
 def _distrusted(ws: str, user: str, key: TrustedKeyRecord) -> ApprovalKeyDistrustedError:
@@ -294,6 +332,8 @@ class CarriedReleases:
 
     def _take_in(self, scope: Scope, release: SignedRelease, startup: StartupMode) -> TakenIn:
         production, verdict = self._verified(scope, release)
+        with self.db.transaction(readonly=True) as tx:
+            refuse_taken_before(tx, scope, release, _source(release)[0])
         document = release.approvals
         plan = document.get("plan") or {}
         path, made = self._planned(scope, production, release)

@@ -3,11 +3,12 @@
 - Into the *production side*, an import is a release (or an import as released): the apply
   is the change, as for any workspace, and the same transaction marks the package it deploys
   released, its items deployed, and starts the new batch jobs when the deploy asked for it
-  (``startup_mode`` 1), once the package's signed approvals are counted again (a key revoked
-  or the rule raised since the deploy call refuses it); a restore, or a signed release taken
-  in (refused when a key of its approvals was distrusted since), writes its ledger entry
-  instead. A process killed meanwhile leaves production and the
-  package as they were (the task is failed by the heartbeat, and the package reads as failed).
+  (``startup_mode`` 1), once the package's signed approvals are counted again (a key revoked,
+  an approver no longer holding admin or deployer, or the rule raised since the deploy call
+  refuses it); a restore, or a signed release taken in (refused when a key of its approvals
+  was distrusted since, or the rule raised above the approvals that verified), writes its
+  ledger entry instead. A process killed meanwhile leaves production and the package as they
+  were (the task is failed by the heartbeat, and the package reads as failed).
 - Into the *development workspace*, an import that submits versions (``targetStatus``
   SUBMITTED) keeps a pending item per job and script it submitted, in its own transaction.
 """
@@ -25,7 +26,7 @@ from jobferry.services.importing.changes import Committed, TaskEnd
 from jobferry.services.importing.delivery import Attempt, LocalDelivery, PreparedImport
 from jobferry.services.importing.local import LocalChanges
 from jobferry.services.releases import ledger
-from jobferry.services.releases.carried import refuse_distrusted_since
+from jobferry.services.releases.carried import refuse_distrusted_since, require_carried_counted
 from jobferry.services.releases.freezing import production_moved
 from jobferry.services.releases.pending import note_submits
 from jobferry.services.releases.restore import restored
@@ -77,6 +78,7 @@ class _ReleaseChanges(LocalChanges):
             carried = ledger_repo.carried_of_plan(tx, self.plan_id) if self.plan_id else None
             if carried is not None:
                 refuse_distrusted_since(tx, carried)
+                require_carried_counted(tx, carried)
                 return ledger.record_carried(tx, self.task_id, carried)
             return _released(tx, self.task_id, self.plan_id, self.scope.workspace.production_of)
         submitted = repo.submitted_by_task(tx, self.task_id)

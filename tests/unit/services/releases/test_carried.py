@@ -88,9 +88,11 @@ def test_a_signed_release_is_taken_in_across_the_air_gap(services: Services) -> 
     prod = services.accounts.scope(other.admin.actor, other.admin.actor.project_id, production)
     assert services.jobs.show(prod, "daily").document["name"] == "daily"
 
-    # Production there now holds the job: not the production the release was approved on.
+    # Taken in once (test_carried_once); another release approved against a production
+    # without the job: production there now holds it, not the production it was approved on.
+    later, _ = signed_release(services, test_side, name="later", pair=pair, description="2")
     with pytest.raises(BasisChangedError, match="not the production the release was approved"):
-        take_in(services, other.admin, data)
+        take_in(services, other.admin, later)
 
 
 def test_a_signed_release_taken_in_is_written_in_the_ledger_and_its_rollback_too(
