@@ -1,6 +1,7 @@
 """What freezes a release package: its file, written from the items' submitted versions and
 deletions, and what production held of each object it touches when it was planned (a deploy
-is refused, naming them, when any changed since)."""
+is refused, naming them, when any changed since): under the name it releases it by, and under
+the name production holds it by when a rename is to release."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from jobferry.services.exporting.package import write_package
 from jobferry.services.exporting.selection import ordered
 from jobferry.storage import Tx
 from jobferry.storage import exports as export_repo
+from jobferry.storage.importing import ledger as promotion_repo
 from jobferry.storage.importing import target as target_repo
 from jobferry.storage.releases import ItemRecord, PackageRecord
 
@@ -109,5 +111,29 @@ def hashes(tx: Tx, workspace_id: str, keys: list[str]) -> dict[str, str | None]:
 
 
 def basis(tx: Tx, workspace_id: str, items: list[ItemRecord]) -> dict[str, str | None]:
-    """What production holds of each item's object now (``kind/name`` → hash or ``None``)."""
-    return hashes(tx, workspace_id, [f"{i.kind}/{i.name}" for i in items])
+    """What production holds of each item's object now (``kind/name`` → hash or ``None``):
+    under the item's name and, for an object production holds under another name (a rename
+    to release), under that name too, so the plan hash the approvers sign binds what the
+    rename changes (a change there since refuses the deploy and moves the hash)."""
+    keys = [f"{i.kind}/{i.name}" for i in items]
+    return hashes(tx, workspace_id, keys + _held_as(tx, workspace_id, items))
+
+
+def _held_as(tx: Tx, production_id: str, items: list[ItemRecord]) -> list[str]:
+    """``kind/name`` of each job or script of ``items`` production holds under another name
+    than the item's, found by the identity its releases gave it (the promotion ledger)."""
+    found: list[str] = []
+    for kind in _BY_NAME:
+        mine = [i for i in items if i.kind == kind and i.update_type != UpdateType.ADD]
+        if not mine:
+            continue
+        uids = [i.uid for i in mine]
+        rows = promotion_repo.ledger_rows(tx, production_id, mine[0].workspace_id, kind, uids)
+        targets = [r.target_uid for r in rows.values()]
+        held = target_repo.objects_by_uid(tx, production_id, kind, targets)
+        for item in mine:
+            row = rows.get(item.uid)
+            now = held.get(row.target_uid) if row is not None else None
+            if now is not None and now.name != item.name:
+                found.append(f"{kind}/{now.name}")
+    return found

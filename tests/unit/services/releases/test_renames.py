@@ -9,13 +9,20 @@ import pytest
 
 from jobferry.domain.enums import JobStatus
 from jobferry.domain.releases import DeployStatus, StartupMode, UpdateType
-from jobferry.errors import JobNotFoundError
+from jobferry.errors import BasisChangedError, JobNotFoundError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.releases.records import DeployRequest
 from jobferry.storage.releases import ItemFilter, ItemRecord
 from support.builders import make_job
-from support.releases import Team, make_package, run_release, submit_job
+from support.releases import (
+    Team,
+    approve_package,
+    make_package,
+    register_key,
+    run_release,
+    submit_job,
+)
 
 
 def _jobs(services: Services, team: Team) -> list[ItemRecord]:
@@ -143,3 +150,45 @@ def test_a_released_rename_rewrites_the_production_jobs_that_depend_on_it(
     _release(services, team, "renamed", StartupMode.LEAVE)
     report = services.jobs.show(_production(services, team), "report").document
     assert report["schedule"]["cron"]["dependJobs"]["jobs"] == ["nightly"]
+
+
+def test_a_renames_approvals_are_signed_over_what_production_holds_under_the_old_name(
+    services: Services, team: Team
+) -> None:
+    """A package renaming ``daily`` to ``nightly`` changes production's ``daily``: its basis
+    (what the approvers' plan hash binds) holds what production held under that name too, so
+    a change to production's ``daily`` since (here a rollback) refuses the deploy naming it,
+    and the package planned again has another plan hash: the approval of the first counts no
+    more."""
+    services.release_approvals.set_rule(team.admin, {"requireApprovals": 1})
+    submit_job(services, team.developer, "daily")
+    _release_approved(services, team, "first")
+    submit_job(services, team.developer, "daily", description="second cut")
+    _release_approved(services, team, "second")
+    services.jobs.rename(team.developer, "daily", "nightly")
+    package = make_package(services, team, "renamed")
+    pair = register_key(services, team.deployer)
+    approve_package(services, team.deployer, package, pair)
+    approved = services.release_approvals.approvals(team.admin, package).document()
+    assert set(approved["plan"]["basis"]) == {"job/daily", "job/nightly"}
+
+    services.release_rollback.rollback(team.deployer, None)  # production's daily moves back
+    with pytest.raises(BasisChangedError) as refused:
+        services.releases.deploy(team.deployer, DeployRequest((package,), StartupMode.LEAVE))
+    assert refused.value.context["changed"] == [{"kind": "job", "name": "daily"}]
+    services.releases.replan(team.deployer, package)
+    again = services.release_approvals.approvals(team.admin, package).document()
+    assert again["planHash"] != approved["planHash"]
+    assert (again["counted"], again["approvals"][0]["why"]) == (0, "signed an earlier plan")
+
+
+def _release_approved(services: Services, team: Team, name: str) -> None:
+    package = make_package(services, team, name)
+    approve_package(services, team.deployer, package, register_key(services, team.deployer))
+    _deployed(services, team, package)
+
+
+def _deployed(services: Services, team: Team, package: int) -> None:
+    services.releases.deploy(team.deployer, DeployRequest((package,), StartupMode.LEAVE))
+    run_release(services)
+    assert services.releases.show(team.admin, package).status is DeployStatus.SUCCESS
