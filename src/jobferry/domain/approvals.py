@@ -17,9 +17,10 @@ The **plan hash** is the lower-case hex SHA-256 of this text (each line ending i
 
 A release package's basis is what production held of each object it touches when it was
 planned (by the name it releases it under, and by the name production held it under when a
-rename in the package moves it), so the hash moves when the package is planned again against a production that
-changed (its approvals then count no more), and not when nothing it touches moved; a route's
-plan has one basis line, ``basis target <the target's fingerprint>``, the state the plan read.
+rename in the package moves it), so the hash moves when the package is planned again against
+a production that changed (its approvals then count no more), and not when nothing it touches
+moved; a route's plan has one basis line, ``basis target <the target's fingerprint>``, the
+state the plan read.
 Both texts are plain so that anyone can check an approval with no jobferry at hand: rebuild
 the statement, hash, verify the signature with the approver's public key.
 """
