@@ -204,8 +204,8 @@ def test_the_approved_plan_is_imported_as_it_is_after_the_source_moved_on(
 
 def across_the_air_gap(prod: Cli, release: Path, public_key: Path) -> None:
     """The signed release taken into another server's enterprise workspace: refused until
-    that workspace trusts the approver's key, then imported; a second time, its production is
-    no longer the one the release was approved on."""
+    that workspace trusts the approver's key, then imported; not a second time (it was taken
+    in), nor once rolled back there (restored instead)."""
     ws_name = prod.remote.workspace_name(prod.workspace)
     mode = {"name": ws_name, "mode": "1"}
     assert prod.remote.call("PUT", f"/{prod.server.project_id}/workspace/{prod.workspace}", mode)
@@ -217,9 +217,10 @@ def across_the_air_gap(prod: Cli, release: Path, public_key: Path) -> None:
     assert taken.exit_code == 0, (taken.stdout, taken.stderr)
     assert "Released the signed release" in taken.stderr + taken.stdout
     assert "1 job(s) started" in taken.stderr + taken.stdout
-    again = prod("releases", "import", str(release))
-    assert again.exit_code == 3
-    assert "DLF.9042" in again.stderr
+    again = prod("releases", "import", str(release))  # a signed release is taken in once
+    assert again.exit_code == 1
+    assert "DLF.9076" in again.stderr
+    assert "it was taken in already (ledger entry" in again.stderr
     # its production's ledger holds it, with the approval that verified; it rolls back there
     ledger = prod("releases", "ledger")
     assert ledger.exit_code == 0, ledger.output
@@ -229,8 +230,15 @@ def across_the_air_gap(prod: Cli, release: Path, public_key: Path) -> None:
     undone = prod("releases", "rollback", "--last", "--yes")
     assert undone.exit_code == 0, (undone.stdout, undone.stderr)
     assert "Rolled back the signed release 'signed' taken in" in undone.stderr + undone.stdout
-    # and production is restored to it by its ledger entry (it has no package there)
     entry_id = str(entry["entry_id"])
+    # rolled back, it is not taken in again: production is restored to it instead
+    retaken = prod("releases", "import", str(release))
+    assert retaken.exit_code == 1
+    assert "DLF.9075" in retaken.stderr
+    said = " ".join(retaken.stderr.split())
+    assert "export the signed release again (jobferry releases export ID --out FILE)" in said
+    assert f"restore it: jobferry releases restore --entry {entry_id}." in said
+    # and production is restored to it by its ledger entry (it has no package there)
     planned = prod.json("releases", "restore", "--entry", entry_id, "--dry-run", code=4)
     assert planned["package_id"] is None
     restored = prod(
