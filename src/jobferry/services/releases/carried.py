@@ -230,15 +230,19 @@ class CarriedReleases:
 
     def export(self, scope: Scope, package_id: int) -> Path:
         """The signed release file of a package (its frozen package file and approvals), as
-        a scratch file the caller sends and deletes."""
+        a scratch file the caller sends and deletes. It carries the approvals that count here
+        only: the other server knows the keys, not who holds which role here, nor which key
+        was revoked, so one that no longer counts here would count there."""
         found = self.approvals.approvals(scope, package_id)
+        document = found.document()
+        document["approvals"] = [a for a in document["approvals"] if a["counts"]]
         with self.db.transaction(readonly=True) as tx:
             production = production_scope(tx, scope, releasing=False)
         local = self.imports.packages.fetch(production, found.record.path or "")
         out = new_zip(self.imports.scratch)
         try:
             with out.open("wb") as stream:
-                write_release(stream, local, found.document())
+                write_release(stream, local, document)
         except BaseException:
             out.unlink(missing_ok=True)
             raise

@@ -1,16 +1,21 @@
 """An approval counts while its signer holds an approver's role (SQLite and PostgreSQL): a
 release package's approver signs holding admin or deployer; once a workspace admin sets them to
-another role, or takes their role away, their approval no longer counts, at the deploy call
-and again as its import applies, and the approvals file says why."""
+another role, or takes their role away, their approval no longer counts, at the deploy call,
+again as its import applies, and in the signed release exported for another server; the
+approvals file says why."""
 
 from __future__ import annotations
+
+import io
+import zipfile
 
 import orjson
 import pytest
 
 from jobferry.domain.enums import Role
 from jobferry.domain.releases import DeployStatus, StartupMode
-from jobferry.errors import ApprovalsMissingError, JobNotFoundError
+from jobferry.errors import ApprovalRefusedError, ApprovalsMissingError, JobNotFoundError
+from jobferry.package.releasefile import APPROVALS
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.releases.records import DeployRequest
@@ -23,6 +28,8 @@ from support.releases import (
     register_key,
     run_release,
     submit_job,
+    take_in,
+    trusting_team,
 )
 
 WHY = "its signer holds admin or deployer no longer"
@@ -105,3 +112,24 @@ def test_an_approver_given_the_role_back_counts_again(services: Services, team: 
     services.releases.deploy(team.admin, DeployRequest((package,), StartupMode.LEAVE))
     run_release(services)
     assert services.releases.show(team.developer, package).status is DeployStatus.SUCCESS
+
+
+def test_a_signed_release_carries_only_the_approvals_that_count_on_its_server(
+    services: Services, team: Team
+) -> None:
+    """Exported after its approver was demoted, a signed release does not carry that approval
+    (which the other server, knowing only keys, would count): taking it in there is refused
+    for want of approvals."""
+    package = _approved(services, team)
+    pair_key = services.approval_keys.mine(team.deployer.actor)[0].public_key
+    _demote(services, team, team.deployer, "developer")
+    exported = services.carried_releases.export(team.admin, package)
+    data = exported.read_bytes()
+    exported.unlink()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        document = orjson.loads(archive.read(APPROVALS))
+    assert (document["approvals"], document["counted"]) == ([], 0)
+
+    ops = trusting_team(services, pair_key)
+    with pytest.raises(ApprovalRefusedError, match=r"0 approval\(s\) verify"):
+        take_in(services, ops.admin, data)
