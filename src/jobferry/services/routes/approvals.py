@@ -5,6 +5,13 @@ The plan hash of a route's plan binds its package, the import's settings and the
 fingerprint the plan read (``domain.approvals``): a plan made again on a target that moved has
 another hash, so the approvals of the first count no more. Whoever made the plan never
 approves it.
+
+*Decision:* the rule its approvers are named and sign by holds while their approval waits: an
+approval counts while its signer holds a role (any) in the route's target workspace, so one
+whose role there was taken away since counts no more at ``apply`` (as a release package's
+approval counts while its signer holds admin or deployer). It is counted in the transaction
+that queues the import, not again as the import applies: a role taken away after that is too
+late for this import, as a key revoked then is.
 """
 
 from __future__ import annotations
