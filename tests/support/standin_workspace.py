@@ -248,6 +248,10 @@ class DataArtsWorkspace:
         return 204, None
 
     def update_job(self, r: Request) -> Answer:
+        """The body replaces the job's development state whole: a field it leaves out, the
+        ``description`` above all (``JobInfo`` and the API reference's body have none), is gone
+        afterwards. DataArts documents neither keeping nor clearing such a field; this is the
+        conservative reading (docs/remotes.md, "A job's description")."""
         name = r.path["job_name"]
         job = self._job(name)
         if r.body.get("name", name) != name:

@@ -20,9 +20,7 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any
 
-import orjson
-
-from jobferry.domain.enums import ObjectKind, PlanAction, TargetStatus
+from jobferry.domain.enums import ObjectKind, TargetStatus
 from jobferry.services.context import now_ms
 from jobferry.services.definitions.documents import dump, load
 from jobferry.services.importing.model import WRITES, Record
@@ -44,27 +42,18 @@ UNSENT_JOB_FIELDS = sorted(UNSENT_FIELDS["create_job"] | UNSENT_FIELDS["update_j
 
 
 def descriptions_lost(records: Sequence[Record]) -> list[str]:
-    """The jobs among the planned ``records`` whose description the push cannot carry: one it
-    creates with a description, or one whose description it changes (the remote keeps its
-    own)."""
+    """The jobs among the planned ``records`` whose description the push cannot carry: each
+    job it creates or updates with a description. A created job has none in the remote; an
+    updated one may lose the one it has there (DataArts documents no ``description`` in the
+    body of ``update_job`` and not whether the call keeps or clears it: the conservative
+    reading, docs/remotes.md), so a description left as it is is not safe either."""
     lost = []
     for record in records:
         if record.kind != ObjectKind.JOB or record.action not in WRITES or not record.text:
             continue
-        if record.action == PlanAction.CREATE:
-            if any(load(record.text).get(name) for name in UNSENT_JOB_FIELDS):
-                lost.append(record.name)
-            continue
-        changes = orjson.loads(record.diff or b"[]")
-        if any(_unsent_change(change) for change in changes):
+        if any(load(record.text).get(name) for name in UNSENT_JOB_FIELDS):
             lost.append(record.name)
     return lost
-
-
-def _unsent_change(change: dict[str, Any]) -> bool:
-    """Whether a field change of a plan gives an unsent field a value."""
-    field = str(change.get("path", "")).split(".")[0].split("[")[0]
-    return field in UNSENT_JOB_FIELDS and bool(change.get("after"))
 
 
 def as_remote(doc: dict[str, Any], remote: dict[str, Any]) -> dict[str, Any]:

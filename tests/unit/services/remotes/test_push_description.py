@@ -2,7 +2,9 @@
 ``create_job`` and ``update_job`` (the SDK's ``JobInfo``, the API reference's request body)
 has no field for it, so the remote client leaves it out of those calls
 (``calls.UNSENT_FIELDS``), and the strict stand-in sees only SDK calls. The rest of the job is
-pushed as ever; the remote keeps the description it had."""
+pushed as ever. Whether ``update_job`` keeps or clears the description a job has in DataArts is
+documented nowhere: the stand-in takes the conservative reading (its body replaces the job's
+definition, description and all), and the shadow follows what the remote answers after."""
 
 from __future__ import annotations
 
@@ -13,7 +15,10 @@ import pytest
 from jobferry.domain.enums import TaskStatus
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.services.definitions.documents import load
+from jobferry.storage import jobs as job_repo
 from support.builders import make_job
+from support.console import admin_actor
 from support.packages import write_package
 from support.planning import run_import, upload
 from support.standin import DataArtsStandin
@@ -47,3 +52,20 @@ def test_a_described_job_is_created_and_updated_without_its_description(
     pushed = standin.workspace.jobs["daily_sales"].doc
     assert pushed.get("directory") == "/moved"
     assert "description" not in pushed
+
+
+def test_an_update_loses_the_description_set_on_the_console_and_the_shadow_says_so(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    standin.workspace.put_job(make_job("daily_sales", description="set on the console"))
+    services.remotes.refresh(admin_actor(services), "prod")
+    kept = make_job("daily_sales", description="set on the console", directory="/moved")
+    _push(services, shadow, tmp_path, kept)  # the same description: it cannot be sent either
+    pushed = standin.workspace.jobs["daily_sales"].doc
+    assert pushed.get("directory") == "/moved"
+    assert "description" not in pushed
+    with services.db.transaction(readonly=True) as tx:
+        job = job_repo.get_job(tx, shadow.workspace.id, "daily_sales")
+    assert job is not None
+    assert "description" not in load(job.document)  # as the remote holds it
+    assert services.drift.report(shadow).total == 0
