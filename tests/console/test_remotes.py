@@ -297,5 +297,6 @@ def test_a_plan_into_a_shadow_warns_of_the_descriptions_the_remote_will_not_get(
     planned = wizard.step(browser, shadow, "plan", wizard.fields(options.text, shadow))
     assert_page(planned, 200, "data-plan-unsent")
     said = html.unescape(" ".join(planned.text.split()))
-    assert "DataArts will not get these jobs' descriptions (it takes a job without one" in said
-    assert "description it had): daily_sales." in said
+    assert "DataArts will not get these jobs' descriptions (a job it creates has none" in said
+    assert "one it updates may lose the description it had" in said
+    assert "after the push): daily_sales." in said

@@ -270,7 +270,10 @@ def _paused(out: Output, objects: list[dict[str, Any]]) -> None:
 
 
 REWRITTEN = "Jobs of this workspace rewritten to the new names of what the import renames"
-UNSENT = "Jobs whose description DataArts will not get (its job API has no field for one)"
+UNSENT = (
+    "Jobs whose description DataArts will not get (its job API has no field for one: a job"
+    " created has none, one updated may lose its own)"
+)
 
 
 def _jobs(out: Output, plan: dict[str, Any], listed: str, total: str, said: str) -> None:

@@ -43,7 +43,9 @@ UNSENT_FIELDS: dict[str, frozenset[str]] = {
 """Top-level fields of a definition that a call's body cannot carry, left out when it is sent:
 ``show_job`` answers a job's ``description`` (``ShowJobResponse``), but the body of
 ``create_job`` and ``update_job`` (the SDK's ``JobInfo``, the API reference's request body)
-has no such field, so a job's description never reaches a remote."""
+has no such field (in any SDK version or edition of the reference read), so a job's
+description never reaches a remote; what ``update_job`` does with the one a job has is not
+documented (docs/remotes.md, "A job's description": it may clear it)."""
 STUDIO_CALLS = frozenset(
     {"list_dataconnections", "show_dataconnection", "show_factory_env", "update_factory_job_name"}
 )

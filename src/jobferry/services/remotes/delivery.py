@@ -77,7 +77,8 @@ class RemoteDelivery:
         return plan_problems(scope.workspace.shadow_of or "", request, workset, package)
 
     def unsent(self, records: Sequence[Record]) -> list[str]:
-        """The jobs whose description the remote will not get (:func:`.unsent.lost`)."""
+        """The jobs whose description the remote may not hold
+        (:func:`.unsent.descriptions_lost`)."""
         return descriptions_lost(records)
 
     def run_import(self, job: PreparedImport, attempt: Attempt) -> int:

@@ -1,8 +1,9 @@
 """What a push could not send: the shadow brought to what the remote holds after the push.
 
 A job's ``description`` cannot reach a remote (:data:`~.calls.UNSENT_FIELDS`: ``JobInfo``, the
-body of ``create_job`` and ``update_job``, has no field for it), yet the import into the shadow
-wrote the package's. In the transaction that ends the push, :func:`hold_as_remote` puts into
+body of ``create_job`` and ``update_job``, has no field for it, and an update may clear the one
+a job has: DataArts documents neither), yet the import into the shadow wrote the package's. In
+the transaction that ends the push, :func:`hold_as_remote` puts into
 each touched job of the shadow the unsent fields as the remote answers them after the writes
 (its re-read), and the promotion ledger's rows of those jobs with them (a push's rollback
 too: its inverse calls cannot carry the description the shadow puts back). A push's own
@@ -12,7 +13,7 @@ submitted the body it was sent, which a refresh reads: no newer version). The sh
 the remote holds (a refresh, which exports only the jobs whose list entry changed, would not
 correct it), and the next drift report does not take jobferry's own push for a change made in
 DataArts. A plan into the shadow warns beforehand of each job whose description the remote
-will not get (:func:`descriptions_lost`)."""
+may not hold (:func:`descriptions_lost`)."""
 
 from __future__ import annotations
 
