@@ -266,12 +266,17 @@ def get_version(tx: Tx, job_id: int, version: int) -> VersionRecord | None:
     return first_record(tx, VersionRecord, job_versions, job_id=job_id, version=version)
 
 
-def set_version_document(tx: Tx, job_id: int, version: int, document: str) -> None:
-    """Hold ``document`` as a job's submitted ``version`` (a shadow's, as the remote holds it)."""
+def set_version_documents(tx: Tx, documents: Sequence[tuple[int, int, str]]) -> None:
+    """Hold each ``(job id, version, document)``'s document as that submitted version of the
+    job (a shadow's, as the remote holds it)."""
+    if not documents:
+        return
+    v = job_versions.c
     tx.conn.execute(
         update(job_versions)
-        .where(job_versions.c.job_id == job_id, job_versions.c.version == version)
-        .values(document=document)
+        .where(v.job_id == bindparam("_job"), v.version == bindparam("_version"))
+        .values(document=bindparam("_document")),
+        [{"_job": j, "_version": n, "_document": d} for j, n, d in documents],
     )
 
 

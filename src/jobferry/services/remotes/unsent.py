@@ -91,8 +91,10 @@ def hold_as_remote(
     _ledger(tx, ws, changed)
     if task_id is not None:
         texts = {name: text for _, text, name in changed.values()}
-        _left(tx, task_id, texts, read, found, stamp)
-        _submitted(tx, task_id, texts, [found[n] for n in sorted(set(sent)) if n in found], stamp)
+        _left(tx, ws, task_id, texts, read, found)
+        _submitted(
+            tx, ws, task_id, texts, [found[n] for n in sorted(set(sent)) if n in found], stamp
+        )
     return sorted(name for _, _, name in changed.values())
 
 
@@ -109,11 +111,11 @@ def _ledger(tx: Tx, ws: str, changed: dict[str, tuple[int, str, str]]) -> None:
 
 def _left(
     tx: Tx,
+    ws: str,
     task_id: str,
     texts: dict[str, str],
     read: dict[str, Any],
     found: dict[str, TargetObject],
-    stamp: Stamp,
 ) -> None:
     """The push's import left the jobs ``texts`` names (name → their definition now) as they
     are now: its change records say so (its rollback would otherwise take the description
@@ -122,29 +124,29 @@ def _left(
     the import made is rewritten: an earlier one holds what the remote held as submitted then."""
     ids = {name: str(found[name].id) for name in texts}
     hashes = {ids[name]: hashlib.sha256(text.encode()).hexdigest() for name, text in texts.items()}
-    rollback_repo.left_as(tx, task_id, ObjectKind.JOB.value, hashes)
-    versions = rollback_repo.versions_of(tx, task_id, ObjectKind.JOB.value, list(hashes))
-    for name, job_id in sorted(ids.items()):
-        before, made = versions.get(job_id, (None, None))
-        version = None if made is None or made == before else made
-        submitted = None if version is None else job_repo.get_version(tx, int(job_id), version)
-        if submitted is None or version is None:
-            continue
-        doc = load(submitted.document)
+    rollback_repo.left_as(tx, ws, task_id, hashes)
+    versions = rollback_repo.versions_of(tx, ws, task_id, list(hashes))
+    heads = job_repo.submitted_heads(tx, ws, sorted(texts))
+    documents: list[tuple[int, int, str]] = []
+    for name, head in sorted(heads.items()):
+        before, made = versions.get(ids[name], (None, None))
+        if made is None or made == before or head.latest_version != made or not head.document:
+            continue  # no version of the import's, or one made since
+        doc = load(head.document)
         held = as_remote(doc, read[name])
         if held != doc:
-            job_repo.set_version_document(tx, int(job_id), version, dump(held))
+            documents.append((head.job_id, made, dump(held)))
+    job_repo.set_version_documents(tx, documents)
 
 
 def _submitted(
-    tx: Tx, task_id: str, texts: dict[str, str], sent: Sequence[TargetObject], stamp: Stamp
+    tx: Tx, ws: str, task_id: str, texts: dict[str, str], sent: Sequence[TargetObject], stamp: Stamp
 ) -> None:
     """A remote submits every job a push creates or updates (no review switch: the save
     submits); of those the import wrote without a new version (a reference rewritten for a
     rename), the shadow keeps the one the remote made, and the import's change record says it
     left it (its rollback trims it back), so that a refresh finds no newer version there."""
-    ids = [str(job.id) for job in sent]
-    versions = rollback_repo.versions_of(tx, task_id, ObjectKind.JOB.value, ids)
+    versions = rollback_repo.versions_of(tx, ws, task_id, [str(job.id) for job in sent])
     job_ids: list[int] = []
     made: list[VersionRecord] = []
     left: dict[str, int] = {}
@@ -158,4 +160,4 @@ def _submitted(
         made.append(VersionRecord(number, TargetStatus.SUBMITTED.value, text, stamp.at, stamp.by))
         left[str(job.id)] = number
     job_repo.add_versions(tx, job_ids, made)
-    rollback_repo.set_after_versions(tx, task_id, ObjectKind.JOB.value, left)
+    rollback_repo.set_after_versions(tx, ws, task_id, left)

@@ -58,22 +58,26 @@ def changes_of(
     return [ChangeRow(**{name: r._mapping[name] for name in ChangeRow._fields}) for r in rows]
 
 
-def left_as(tx: Tx, task_id: str, kind: str, hashes: dict[str, str]) -> None:
+def left_as(tx: Tx, workspace_id: str, task_id: str, hashes: dict[str, str]) -> None:
     """Say that import ``task_id`` left the objects ``hashes`` names (object id → the sha256
-    of the definition they hold now) as they are now."""
+    of the definition they hold now) as they are now (found by the object's index)."""
     if not hashes:
         return
     c = import_changes.c
     tx.conn.execute(
         update(import_changes)
-        .where(c.task_id == task_id, c.kind == kind, c.object_id == bindparam("_object"))
+        .where(
+            c.workspace_id == workspace_id,
+            c.object_id == bindparam("_object"),
+            c.task_id == task_id,
+        )
         .values(after_sha256=bindparam("_sha")),
         [{"_object": object_id, "_sha": sha} for object_id, sha in hashes.items()],
     )
 
 
 def versions_of(
-    tx: Tx, task_id: str, kind: str, object_ids: Sequence[str]
+    tx: Tx, workspace_id: str, task_id: str, object_ids: Sequence[str]
 ) -> dict[str, tuple[int | None, int | None]]:
     """Object id → (version before, version after) import ``task_id``, of the named objects
     it changed."""
@@ -82,14 +86,14 @@ def versions_of(
     for part in chunks(list(object_ids)):
         rows = tx.conn.execute(
             select(c.object_id, c.before_version, c.after_version).where(
-                c.task_id == task_id, c.kind == kind, c.object_id.in_(part)
+                c.workspace_id == workspace_id, c.object_id.in_(part), c.task_id == task_id
             )
         )
         versions.update((str(object_id), (before, after)) for object_id, before, after in rows)
     return versions
 
 
-def set_after_versions(tx: Tx, task_id: str, kind: str, versions: dict[str, int]) -> None:
+def set_after_versions(tx: Tx, workspace_id: str, task_id: str, versions: dict[str, int]) -> None:
     """Say that import ``task_id`` left the objects ``versions`` names (object id → version) at
     that version."""
     if not versions:
@@ -97,7 +101,11 @@ def set_after_versions(tx: Tx, task_id: str, kind: str, versions: dict[str, int]
     c = import_changes.c
     tx.conn.execute(
         update(import_changes)
-        .where(c.task_id == task_id, c.kind == kind, c.object_id == bindparam("_object"))
+        .where(
+            c.workspace_id == workspace_id,
+            c.object_id == bindparam("_object"),
+            c.task_id == task_id,
+        )
         .values(after_version=bindparam("_version")),
         [{"_object": object_id, "_version": v} for object_id, v in versions.items()],
     )
