@@ -196,15 +196,17 @@ class _Undo:
 
     def group(self, calls: list[CallRecord], state: RemoteState) -> None:
         """Undo calls independent of one another together; on the first out-of-reach error
-        (``stops``), send none of them not sent yet and raise it once those in flight ended."""
+        (``stops``), send none of them not sent yet and raise it once those in flight ended
+        (``on_its_way`` when any of theirs got no answer: the recovery waits for it to land)."""
         steps = [undo_step(call) for call in calls]
-        first: RemoteError | None = None
+        out: list[RemoteError] = []
         for call, tried in zip(calls, self.undoing.attempts(steps, state), strict=True):
-            if tried is not None and (out := self.note(call, tried)) is not None:
-                first = first or out
+            if tried is not None and (exc := self.note(call, tried)) is not None:
+                out.append(exc)
                 self.undoing.stop()  # the rest waits for the remote, with the recovery
-        if first is not None:
-            raise first
+        if out:
+            out[0].on_its_way = any(exc.on_its_way for exc in out)
+            raise out[0]
 
     def note(self, call: CallRecord, tried: Attempt) -> RemoteError | None:
         """Journal and report how the undo of ``call`` went; the error to stop on, if any."""

@@ -15,8 +15,9 @@ import pytest
 
 from jobferry.domain.enums import TaskStatus
 from jobferry.services.container import Services
-from jobferry.services.context import Scope
+from jobferry.services.context import Scope, now_ms
 from jobferry.services.remotes.undoing import CHUNK, chunks, groups
+from jobferry.storage import remotes_journal as journal_repo
 from jobferry.storage.remotes_journal import CallRecord
 from support.builders import make_job
 from support.planning import (
@@ -146,3 +147,36 @@ def test_a_chunk_holds_each_object_once_and_a_group_one_level() -> None:
     assert [[c.seq for c in group] for group in groups(cut[1])] == [[3, 2], [1], [0]]
     many = [_call(n, "done", f"j{n}", put, 1) for n in range(CHUNK + 1)]
     assert [len(chunk) for chunk in chunks(many)] == [CHUNK, 1]
+
+
+def test_an_undo_cut_off_while_a_call_of_its_group_may_still_land_waits_for_it_to_land(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    """The remote goes out of reach in the middle of a level's undo: the newest put-back is
+    answered 503 (it did nothing), the next one gets no answer (it may land yet). The undo
+    left to the recovery is not tried again before that call can have landed, whichever of
+    them the journal holds first."""
+    _pushed(services, shadow, tmp_path)
+    puts = [0]
+    newest, unanswered = (f"/jobs/{UPDATED[n]}" for n in (-1, -2))
+
+    def handle(request: httpx2.Request) -> httpx2.Response:
+        if request.method == "PUT":
+            puts[0] += 1
+            if puts[0] > len(UPDATED) and request.url.path.endswith(newest):
+                return httpx2.Response(503, json={"error_code": "DLF.0503", "error_msg": "Busy."})
+            if puts[0] > len(UPDATED) and request.url.path.endswith(unanswered):
+                raise httpx2.ReadTimeout("no answer in time", request=request)
+        return standin.handle(request)
+
+    services.remotes.transport = httpx2.MockTransport(handle)
+    now = now_ms()
+    pushes = services.pushes
+    pushes.settle_ms, pushes.sleep, pushes.clock = 60_000, lambda _: None, lambda: now
+    _, message = _fails_on_its_deletion(services, standin, shadow, tmp_path)
+    assert "its undo waits for remote 'prod'" in message, message
+    with services.db.transaction(readonly=True) as tx:
+        (push,) = journal_repo.open_in_workspace(tx, shadow.workspace.id)
+    assert push.state == "waiting"
+    assert push.retry_at is not None
+    assert push.retry_at >= now + pushes.settle_ms
