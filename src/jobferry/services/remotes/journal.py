@@ -80,8 +80,11 @@ class Journal:
             self._renew(tx)
 
     def undos(self, undos: Sequence[tuple[int, str]]) -> None:
-        """Calls' undo made more precise once they ended (what the push left, read back):
-        (seq, undo as JSON) each, in one transaction."""
+        """Calls' undo made more precise once they ended (what the push left, read back), or
+        as their undo is sent (``tried``): (seq, undo as JSON) each, in one transaction (none:
+        no transaction)."""
+        if not undos:
+            return
         with self.db.transaction() as tx:
             repo.set_undos(tx, self.task_id, undos)
 

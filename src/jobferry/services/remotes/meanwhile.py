@@ -13,7 +13,9 @@ of its chunk of calls, just before the chunk's writes (:mod:`.undoing`) — and
 another object a person made under a name the push deleted (the deleted definition is said,
 not put back over it). The undo names each with what changed (by whom and when, when the
 remote says) and the fix. An object read as its before-image is one an earlier undo put back
-already (a recovery killed before it wrote that down), and is undone as ever.
+already (a recovery killed before it wrote that down), and is undone as ever; so is one gone
+from its name as the delete or rename back of an earlier undo leaves it, that undo journalled
+as sent (``tried``) before it was.
 
 A call not read back while the push ran — its process died before its level ended (``done``
 or ``pending`` in the level being sent, or a rollback's call: a rollback reads back once its
@@ -159,6 +161,8 @@ def changed_meanwhile(client: DataArtsClient, step: Step, state: RemoteState) ->
         return None
     kind, name = _where(step.kind, step.name, undo)
     if not state.has(kind, name):
+        if _undone_before(step, undo, state):
+            return None
         return (
             f"{kind} '{name}' is no longer in the remote under that name: it was deleted or "
             "renamed there after the push wrote it."
@@ -169,6 +173,17 @@ def changed_meanwhile(client: DataArtsClient, step: Step, state: RemoteState) ->
         return None
     by = _by(client, kind, name)
     return f"{kind} '{name}' was changed in the remote after the push wrote it{by}."
+
+
+def _undone_before(step: Step, undo: Undo, state: RemoteState) -> bool:
+    """Whether the object the push left is gone from its name as an earlier undo of the call
+    (sent, its process killed before it wrote down how it went) leaves it: a created object
+    deleted, a renamed job back under its old name."""
+    if not undo.tried:
+        return False
+    return undo.op is UndoOp.CREATED or (
+        undo.op is UndoOp.RENAMED and state.has(ObjectKind.JOB, step.name)
+    )
 
 
 def _made_again(client: DataArtsClient, step: Step, undo: Undo, state: RemoteState) -> str | None:

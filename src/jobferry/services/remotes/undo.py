@@ -12,7 +12,8 @@ the remote since the push wrote it (:mod:`.meanwhile`) is not written: the call 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import orjson
@@ -35,6 +36,8 @@ WRITTEN = frozenset({PlanAction.CREATE, PlanAction.OVERWRITE, PlanAction.RENAME,
 PAGE = 500
 NOTHING = "nothing to undo"
 """The note of a call whose undo found nothing to undo (it had not landed)."""
+TRIED = frozenset({UndoOp.CREATED, UndoOp.RENAMED})
+"""The undo ops whose undo, landed, leaves the object the push left gone from its name."""
 LEFT = "left"
 """The journal state of a call whose object was changed in the remote since the push wrote it:
 the undo left it as it found it."""
@@ -199,6 +202,7 @@ class _Undo:
         (``stops``), send none of them not sent yet and raise it once those in flight ended
         (``on_its_way`` when any of theirs got no answer: the recovery waits for it to land)."""
         steps = [undo_step(call) for call in calls]
+        self.journal.undos(sent_back(calls, steps))
         out: list[RemoteError] = []
         for call, tried in zip(calls, self.undoing.attempts(steps, state), strict=True):
             if tried is not None and (exc := self.note(call, tried)) is not None:
@@ -228,6 +232,19 @@ class _Undo:
             journal.mark(call.seq, "stuck", exc.message)
             report.stuck.append(_stuck(step, exc.message, self.remote, journal.task_id))
         return None
+
+
+def sent_back(calls: Sequence[CallRecord], steps: Sequence[Step]) -> list[tuple[int, str]]:
+    """The calls whose undo is about to be sent and, once landed, leaves the object the push
+    left gone from its name (a delete, a rename back), with ``tried`` in their undo: a
+    recovery after a kill then tells that undo's doing from a person's
+    (:func:`~.meanwhile.changed_meanwhile`)."""
+    rows = []
+    for call, step in zip(calls, steps, strict=True):
+        undo = step.undo
+        if undo is not None and undo.op in TRIED and undo.left is not None and not undo.tried:
+            rows.append((call.seq, orjson.dumps(replace(undo, tried=True).as_json()).decode()))
+    return rows
 
 
 def _earlier(call: CallRecord, remote: str, task_id: str, report: UndoReport) -> None:

@@ -68,6 +68,10 @@ class Undo:
     ``RENAMED``: the job's under its new name), read back after its call (:mod:`.meanwhile`):
     the undo writes nothing over an object that no longer reads so (``None``: not read back,
     the call's level had not ended, or a journal written before)."""
+    tried: bool = False
+    """An undo of the call was sent (``CREATED``, ``RENAMED``: journalled before it is): it
+    may have landed with nothing written down of it, its process killed, so an object gone
+    from the name the push left it under is that undo's doing (:mod:`.meanwhile`)."""
 
     def as_json(self) -> dict[str, Any]:
         """The journal's form."""
@@ -82,6 +86,8 @@ class Undo:
             out["was"] = self.was
         if self.left is not None:
             out["left"] = self.left
+        if self.tried:
+            out["tried"] = True
         return out
 
     @classmethod
@@ -92,7 +98,7 @@ class Undo:
         op = UndoOp(data["op"])
         before = data.get("definition") if op is UndoOp.DELETED else data.get("before")
         was = data.get("status") if op is UndoOp.DELETED else data.get("was")
-        return cls(op, before, data.get("to"), was, data.get("left"))
+        return cls(op, before, data.get("to"), was, data.get("left"), bool(data.get("tried")))
 
     def fix(self, kind: str, name: str, remote: str, kept: str) -> str:
         """The exact fix of a change that could not be undone (``kept``: where the definition

@@ -8,17 +8,25 @@ the fix; a second recovery changes nothing."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 
-from jobferry.domain.enums import TaskStatus
+from jobferry.domain.enums import ObjectKind, TaskStatus
 from jobferry.services.container import Services
 from jobferry.services.context import Scope, now_ms
-from jobferry.services.remotes.meanwhile import SETTLED, left_by, newest_on_each, read_back_of
+from jobferry.services.remotes.meanwhile import (
+    SETTLED,
+    changed_meanwhile,
+    left_by,
+    newest_on_each,
+    read_back_of,
+)
 from jobferry.services.remotes.reading import RemoteState
+from jobferry.services.remotes.writes import Step, Undo, UndoOp
 from jobferry.storage import remotes_journal as journal_repo
 from jobferry.storage.remotes_journal import CallRecord
 from support.pushes import killed_push
@@ -278,3 +286,26 @@ def test_a_call_ended_before_the_kill_is_read_back_by_the_recovery_before_it_und
     assert standin.workspace.jobs["daily_sales"].doc["logPath"] == "obs://bucket/logs/hotfix"
     said = "job 'daily_sales' was changed in the remote after the push wrote it"
     _left_and_said(services, standin, shadow, task_id, daily, said)
+
+
+def test_an_object_gone_as_an_undo_sent_before_leaves_it_is_no_persons_change() -> None:
+    """A created job gone, or a renamed job back under its old name, reads as the undo's own
+    doing once an undo of the call was sent (``tried``: it may have landed, its process
+    killed); before any was sent, as a person's."""
+    state = RemoteState()
+    state.add("job", "old_name", {"name": "old_name"}, None)
+    created = Step(ObjectKind.JOB, "made", "create_job", undo=Undo(UndoOp.CREATED, left="h"))
+    renamed = Step(
+        ObjectKind.JOB,
+        "old_name",
+        "update_factory_job_name",
+        undo=Undo(UndoOp.RENAMED, to="new_name", left="h"),
+    )
+    for step in (created, renamed):
+        assert step.undo is not None
+        assert "no longer in the remote" in str(changed_meanwhile(None, step, state))  # type: ignore[arg-type]
+        again = replace(step, undo=replace(step.undo, tried=True))
+        assert changed_meanwhile(None, again, state) is None  # type: ignore[arg-type]
+        assert Undo.of(again.undo.as_json() if again.undo else {}) == again.undo
+    gone = replace(renamed, undo=replace(renamed.undo, tried=True), name="elsewhere")  # type: ignore[type-var]
+    assert "no longer in the remote" in str(changed_meanwhile(None, gone, state))  # type: ignore[arg-type]

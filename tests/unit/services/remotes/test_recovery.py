@@ -186,6 +186,28 @@ def test_a_push_killed_during_its_own_undo_is_finished_by_the_recovery(
     assert standin.refused() == []
 
 
+def test_a_delete_of_the_undo_killed_that_landed_is_not_taken_for_a_persons_delete(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    """The fifth write is refused; the undo's delete of a script the push created (read back
+    as the push left it) is sent as the process dies, and lands before the recovery reads the
+    remote: the script gone is the undo's own doing, not a person's, so the recovery ends the
+    undo whole, not stuck naming a change made meanwhile."""
+    before = held(standin)
+    standin.reset()
+    standin.faults.update({5: Fault.REFUSE, 7: Fault.STRAY})
+    task_id = killed_push(services, shadow, tmp_path)
+    assert [s.call for s in standin.seen if s.write][-1] == "delete_script"
+    assert standin.land() == [204]
+    standin.reset()
+    assert services.pushes.recover() == [task_id]
+    assert held(standin) == before
+    said = services.tasks.show(shadow, task_id).message
+    assert "the remote is as it was before the push" in said, said
+    assert _push(services, task_id).state == "undone"
+    assert standin.refused() == []
+
+
 def test_a_recovery_that_died_mid_undo_is_finished_by_the_next(
     services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
 ) -> None:
