@@ -183,19 +183,33 @@ class _Undo:
         """Undo a chunk's calls: what they need read in bulk, then a group at a time."""
         steps = [undo_step(call) for call in calls if call.state in UNDONE_STATES]
         try:
-            state = self.undoing.read(steps)
+            state: RemoteState | None = self.undoing.read(steps)
         except RemoteError as exc:
             if self.stops and out_of_reach(exc):
                 raise
-            state, failed = None, exc
+            state = None
         for group in groups(calls):
             if group[0].state not in UNDONE_STATES:
                 _earlier(group[0], self.remote, self.journal.task_id, self.report)
-            elif state is None:  # nothing could be read: nothing is written
+            elif state is None:  # the bulk read refused (one object in it?): each alone
                 for call in group:
-                    self.note(call, Attempt(undo_step(call), error=failed))
+                    self.alone(call)
             else:
                 self.group(group, state)
+
+    def alone(self, call: CallRecord) -> None:
+        """Undo a call whose chunk could not be read in bulk, what it needs read alone: a
+        refusal of that read (its object gone between a list and the export, say) costs only
+        its own undo, which writes nothing."""
+        step = undo_step(call)
+        try:
+            state = self.undoing.read([step])
+        except RemoteError as exc:
+            if self.stops and out_of_reach(exc):
+                raise
+            self.note(call, Attempt(step, error=exc))
+            return
+        self.group([call], state)
 
     def group(self, calls: list[CallRecord], state: RemoteState) -> None:
         """Undo calls independent of one another together; on the first out-of-reach error

@@ -10,7 +10,9 @@ exports, 100 a call), before the chunk's first write. No other call of the chunk
 objects, so what was read is what each holds when its undo decides (:class:`ReadHeld`), but
 for what someone else changes in the remote in the seconds between that read and the write.
 An undo that needs nothing of the remote (an update's put-back that was never read back) reads
-nothing.
+nothing. A bulk read the remote refuses (one job of it deleted between its list and its export,
+say) is read again a call at a time (:meth:`~.undo._Undo.alone`): the refusal costs the undo of
+its own object only.
 
 The calls journalled in one level of the push (sent together, independent of one another:
 :mod:`.sending`) are undone together, up to ``width`` in flight; calls of different levels, or

@@ -180,3 +180,30 @@ def test_an_undo_cut_off_while_a_call_of_its_group_may_still_land_waits_for_it_t
     assert push.state == "waiting"
     assert push.retry_at is not None
     assert push.retry_at >= now + pushes.settle_ms
+
+
+def test_a_bulk_read_refused_for_one_object_costs_the_undo_of_that_object_only(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    """A person deletes one of the jobs in DataArts between the undo's list of the jobs and
+    its export of them, which the remote then refuses (the job does not exist): the others
+    are read again each alone and undone, and that one is left and named as gone."""
+    _pushed(services, shadow, tmp_path)
+    gone, undoing, struck, lists = JOBS[5], [False], [False], [0]
+
+    def handle(request: httpx2.Request) -> httpx2.Response:
+        answer = standin.handle(request)
+        undoing[0] |= request.method == "DELETE"  # the push's refused deletion
+        lists[0] += undoing[0] and request.url.path.endswith("/jobs")
+        if lists[0] == 2 and not struck[0]:  # both job types listed
+            struck[0] = True
+            del standin.workspace.jobs[gone]  # a person, just after the undo listed the jobs
+        return answer
+
+    services.remotes.transport = httpx2.MockTransport(handle)
+    _, message = _fails_on_its_deletion(services, standin, shadow, tmp_path)
+    assert struck[0]
+    assert f"Its other {len(UPDATED) - 1} change(s) in the remote were undone" in message, message
+    assert f"job '{gone}' is no longer in the remote" in message
+    assert "could NOT be undone" not in message
+    assert standin.refused() == []
