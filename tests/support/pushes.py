@@ -1,8 +1,8 @@
 """The packages of the push stories the remotes' service tests tell against the DataArts
 stand-in: a first push of three jobs, then a second that edits one, deletes one at the source
-and adds one, with deletes propagated and scheduled jobs paused and restored (``SECOND``); and
-a real-time job running on the remote, paused by the push that edits it
-(:func:`running_stream`)."""
+and adds one, with deletes propagated and scheduled jobs paused and restored (``SECOND``); a
+push that renames a job (:func:`renaming_package`); and a real-time job running on the
+remote, paused by the push that edits it (:func:`running_stream`)."""
 
 from __future__ import annotations
 
@@ -43,10 +43,31 @@ def second_package(tmp_path: Path) -> Path:
     return write_objects(tmp_path / "second.zip", jobs_with_dependencies(*jobs), deleted=gone)
 
 
-def killed_push(services: Services, shadow: Scope, tmp_path: Path) -> str:
-    """Start the second push into ``shadow`` and let it die (the stand-in's faults say where:
-    :class:`~support.standin.Killed` escapes, as nothing catches kill -9); its task id."""
-    body = {"path": upload(services, shadow, second_package(tmp_path)), **SECOND}
+def _after_daily_sales(name: str) -> dict[str, object]:
+    job = make_job(name)
+    job["schedule"]["cron"]["dependJobs"] = {"jobs": ["daily_v2"], "dependPeriod": "SAME"}
+    return job
+
+
+def renaming_package(tmp_path: Path) -> Path:
+    """daily_sales renamed daily_v2 and edited, weekly_sales made to depend on it (a reference
+    to the new name), hourly_sales deleted at the source, monthly_sales new, after daily_v2."""
+    renamed = make_job("daily_v2", logPath="obs://bucket/logs/renamed")
+    jobs = [renamed, _after_daily_sales("weekly_sales"), _after_daily_sales("monthly_sales")]
+    gone = (("job", uid_of("job", "hourly_sales"), "hourly_sales"),)
+    uids = {"daily_v2": uid_of("job", "daily_sales")}
+    return write_objects(
+        tmp_path / "renaming.zip", jobs_with_dependencies(*jobs), uids=uids, deleted=gone
+    )
+
+
+def killed_push(
+    services: Services, shadow: Scope, tmp_path: Path, package: Path | None = None
+) -> str:
+    """Start the second push (or that of ``package``) into ``shadow`` and let it die (the
+    stand-in's faults say where: :class:`~support.standin.Killed` escapes, as nothing catches
+    kill -9); its task id."""
+    body = {"path": upload(services, shadow, package or second_package(tmp_path)), **SECOND}
     prepared = services.imports.prepare(
         shadow, parse_import_request({"sameNamePolicy": "OVERWRITE", **body})
     )

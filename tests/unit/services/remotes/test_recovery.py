@@ -21,7 +21,7 @@ from jobferry.storage import workers as worker_repo
 from jobferry.storage.importing import target as target_repo
 from support.console import admin_actor
 from support.planning import import_package, run_import, upload
-from support.pushes import SECOND, first_package, killed_push, second_package
+from support.pushes import SECOND, first_package, killed_push, renaming_package, second_package
 from support.shadows import shadow_fixture
 from support.standin import (
     AK,
@@ -205,6 +205,30 @@ def test_a_delete_of_the_undo_killed_that_landed_is_not_taken_for_a_persons_dele
     said = services.tasks.show(shadow, task_id).message
     assert "the remote is as it was before the push" in said, said
     assert _push(services, task_id).state == "undone"
+    assert standin.refused() == []
+
+
+@pytest.mark.parametrize("undo_write", range(1, 12))
+def test_a_push_killed_at_any_call_of_its_own_undo_that_lands_is_undone_whole(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path, undo_write: int
+) -> None:
+    """A push that renames, deletes, creates and updates is refused its last write; the process
+    dies as its undo sends one of its calls (those in flight beside it go on), and every call
+    sent lands before the recovery reads the remote: the recovery takes no object gone by the
+    undo's own delete or rename back for a person's change, and ends the undo whole."""
+    standin.workspace.jobs["weekly_sales"].status = "SCHEDULING"
+    services.remotes.refresh(admin_actor(services), "prod")
+    before = held(standin)
+    standin.reset()
+    standin.faults.update({13: Fault.REFUSE, 13 + undo_write: Fault.STRAY})
+    task_id = killed_push(services, shadow, tmp_path, renaming_package(tmp_path))
+    assert "update_factory_job_name" in standin.writes()
+    assert standin.land()
+    standin.reset()
+    assert services.pushes.recover() == [task_id]
+    assert held(standin) == before
+    said = services.tasks.show(shadow, task_id).message
+    assert "the remote is as it was before the push" in said, said
     assert standin.refused() == []
 
 

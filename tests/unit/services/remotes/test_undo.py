@@ -16,17 +16,13 @@ from jobferry.services.remotes.undo import UndoReport, fix_for, sentence
 from jobferry.services.remotes.writes import Step, Undo, UndoOp
 from jobferry.services.taskviews import Task
 from jobferry.storage import remotes_journal as journal_repo
-from support.builders import make_job
 from support.console import admin_actor
 from support.planning import (
     import_package,
-    jobs_with_dependencies,
     run_import,
-    uid_of,
     upload,
-    write_objects,
 )
-from support.pushes import SECOND, STREAM, running_stream, second_package
+from support.pushes import SECOND, STREAM, renaming_package, running_stream, second_package
 from support.shadows import shadow_fixture
 from support.standin import DataArtsStandin, Fault, held
 
@@ -80,24 +76,6 @@ def test_a_failure_at_every_position_leaves_the_remote_as_it_was(
     assert standin.refused() == []
 
 
-def _after_daily_sales(name: str) -> dict[str, object]:
-    job = make_job(name)
-    job["schedule"]["cron"]["dependJobs"] = {"jobs": ["daily_v2"], "dependPeriod": "SAME"}
-    return job
-
-
-def _renaming_package(tmp_path: Path) -> Path:
-    """daily_sales renamed daily_v2 and edited, weekly_sales made to depend on it (a reference
-    to the new name), hourly_sales deleted at the source, monthly_sales new, after daily_v2."""
-    renamed = make_job("daily_v2", logPath="obs://bucket/logs/renamed")
-    jobs = [renamed, _after_daily_sales("weekly_sales"), _after_daily_sales("monthly_sales")]
-    gone = (("job", uid_of("job", "hourly_sales"), "hourly_sales"),)
-    uids = {"daily_v2": uid_of("job", "daily_sales")}
-    return write_objects(
-        tmp_path / "renaming.zip", jobs_with_dependencies(*jobs), uids=uids, deleted=gone
-    )
-
-
 def _lands_whole(standin: DataArtsStandin, task: Task) -> None:
     assert task.status == TaskStatus.SUCCESSFUL, task.message
     assert "update_factory_job_name" in standin.writes()
@@ -120,7 +98,7 @@ def test_a_push_that_renames_meets_a_fault_at_every_position_and_is_all_or_nothi
     rolled back, for the next position)."""
     standin.workspace.jobs["weekly_sales"].status = "SCHEDULING"
     services.remotes.refresh(admin_actor(services), "prod")
-    package, before = _renaming_package(tmp_path), held(standin)
+    package, before = renaming_package(tmp_path), held(standin)
     for position in range(1, 30):
         standin.reset()
         standin.faults[position] = fault
