@@ -12,10 +12,12 @@ in the source (``Obj.rank``), so a package never holds a cycle of its own.
 from __future__ import annotations
 
 import copy
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from jobferry.services.container import Services
@@ -395,4 +397,19 @@ def _pinned(
             "propagateDeletes": False,
             "targetStatus": "SUBMITTED",
         },
+    )
+
+
+def generated(default: int) -> settings:
+    """The settings of a property test telling generated stories: ``default`` stories a test
+    on each database (derandomised, so a run tells the same ones), or the
+    ``JOBFERRY_FUZZ_EXAMPLES`` the environment gives (past 25, random stories: a longer run
+    with ``--hypothesis-seed``)."""
+    examples = int(os.environ.get("JOBFERRY_FUZZ_EXAMPLES", str(default)))
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        derandomize=examples <= 25,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -60,20 +60,8 @@ def changes_of(
 
 def left_as(tx: Tx, workspace_id: str, task_id: str, hashes: dict[str, str]) -> None:
     """Say that import ``task_id`` left the objects ``hashes`` names (object id → the sha256
-    of the definition they hold now) as they are now (found by the object's index)."""
-    if not hashes:
-        return
-    c = import_changes.c
-    tx.conn.execute(
-        update(import_changes)
-        .where(
-            c.workspace_id == workspace_id,
-            c.object_id == bindparam("_object"),
-            c.task_id == task_id,
-        )
-        .values(after_sha256=bindparam("_sha")),
-        [{"_object": object_id, "_sha": sha} for object_id, sha in hashes.items()],
-    )
+    of the definition they hold now) as they are now."""
+    _set_after(tx, workspace_id, task_id, "after_sha256", hashes)
 
 
 def versions_of(
@@ -96,7 +84,15 @@ def versions_of(
 def set_after_versions(tx: Tx, workspace_id: str, task_id: str, versions: dict[str, int]) -> None:
     """Say that import ``task_id`` left the objects ``versions`` names (object id → version) at
     that version."""
-    if not versions:
+    _set_after(tx, workspace_id, task_id, "after_version", versions)
+
+
+def _set_after(
+    tx: Tx, workspace_id: str, task_id: str, column: str, values: Mapping[str, object]
+) -> None:
+    """Set ``column`` of import ``task_id``'s change record of each object ``values`` names
+    (object id → value), found by the object's index, in one statement."""
+    if not values:
         return
     c = import_changes.c
     tx.conn.execute(
@@ -106,8 +102,8 @@ def set_after_versions(tx: Tx, workspace_id: str, task_id: str, versions: dict[s
             c.object_id == bindparam("_object"),
             c.task_id == task_id,
         )
-        .values(after_version=bindparam("_version")),
-        [{"_object": object_id, "_version": v} for object_id, v in versions.items()],
+        .values({column: bindparam("_value")}),
+        [{"_object": object_id, "_value": value} for object_id, value in values.items()],
     )
 
 

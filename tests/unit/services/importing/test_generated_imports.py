@@ -21,12 +21,11 @@ generated options. Whatever the story, the engine keeps its promises:
 from __future__ import annotations
 
 import itertools
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, assume, example, given, note, settings
+from hypothesis import assume, example, given, note
 from hypothesis import strategies as st
 
 from jobferry.domain.enums import PlanAction, SkipReason, TaskStatus
@@ -38,6 +37,7 @@ from support.builders import editable
 from support.import_stories import (
     Story,
     act_in_target,
+    generated,
     renamed_alike,
     renamed_on_both_sides,
     stories,
@@ -47,15 +47,9 @@ from support.planning import import_package, run_import, upload, workspace
 from support.workspace_state import State, definitions, workspace_state
 
 pytestmark = pytest.mark.fuzz
-EXAMPLES = int(os.environ.get("JOBFERRY_FUZZ_EXAMPLES", "25"))
-"""Stories a test tells on each database; JOBFERRY_FUZZ_EXAMPLES=500 for a longer run."""
-GENERATED = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    database=None,
-    derandomize=EXAMPLES <= 25,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+GENERATED = generated(25)
+"""Stories a test tells on each database (JOBFERRY_FUZZ_EXAMPLES=300 and a
+``--hypothesis-seed`` for a longer run)."""
 WRITING = {PlanAction.CREATE, PlanAction.OVERWRITE, PlanAction.RENAME, PlanAction.DELETE}
 _SERIAL = itertools.count()
 

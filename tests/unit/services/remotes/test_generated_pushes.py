@@ -16,37 +16,31 @@ of the push meets a generated fault (or none). Whatever the story, a push keeps 
 from __future__ import annotations
 
 import itertools
-import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, event, given, note, settings
+from hypothesis import event, given, note
 from hypothesis import strategies as st
 
 from jobferry.domain.enums import RefreshAction, TaskStatus
 from jobferry.errors import RemoteError
 from jobferry.services.container import Services
+from jobferry.services.context import Scope
 from jobferry.services.importing.request import parse_import_request
 from jobferry.storage import remotes_journal as journal_repo
 from support.console import admin_actor
-from support.import_stories import Story, stories
+from support.import_stories import Story, generated, stories
 from support.planning import import_package, run_import, upload
 from support.standin import DataArtsStandin, Fault, Killed, held, remote_shadow
 from support.standin_workspace import DataArtsWorkspace
 from support.workspace_state import State, definitions, workspace_state
 
 pytestmark = pytest.mark.fuzz
-EXAMPLES = int(os.environ.get("JOBFERRY_FUZZ_EXAMPLES", "20"))
-"""Stories the test tells on each database; JOBFERRY_FUZZ_EXAMPLES=300 for a longer run."""
-GENERATED = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    database=None,
-    derandomize=EXAMPLES <= 25,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+GENERATED = generated(20)
+"""Stories a test tells on each database (JOBFERRY_FUZZ_EXAMPLES=300 and a
+``--hypothesis-seed`` for a longer run)."""
 FAULTS = (Fault.REFUSE, Fault.FAIL, Fault.LOSE, Fault.DROP)
 """What a call of the push meets: refused or failing (nothing done), or done and its answer
 lost (a 500, a dropped connection)."""
@@ -90,6 +84,25 @@ def act_in_remote(remote: DataArtsWorkspace, story: Story) -> None:
         remote.scripts[name]["content"] = "select 0;"
     for name in story.started:
         remote.jobs[name].status = "SCHEDULING"
+
+
+def told(
+    services: Services, standin: DataArtsStandin, tmp_path: Path, story: Story
+) -> tuple[Scope, str, str, str]:
+    """A remote of the story's own (a workspace of the stand-in, no fault asked) where the
+    story's first package was pushed and a person then acted, its shadow refreshed: the
+    admin's scope in the shadow, the remote's name, its workspace in the stand-in and the
+    upload path of the second package."""
+    standin.reset()
+    n = next(_SERIAL)
+    name, remote_id = f"prod{n}", f"{n + 1:032x}"
+    scope = remote_shadow(services, standin, name, remote_id)
+    first = story.package(tmp_path / f"first{n}.zip", story.first, second=False)
+    import_package(services, scope, first)
+    act_in_remote(standin.workspaces[remote_id], story)
+    services.remotes.refresh(admin_actor(services), name)
+    second = story.package(tmp_path / f"second{n}.zip", story.second, second=True)
+    return scope, name, remote_id, upload(services, scope, second)
 
 
 def remote(standin: DataArtsStandin, workspace: str) -> dict[str, Any]:
@@ -137,19 +150,8 @@ def test_a_push_lands_whole_or_leaves_the_remote_as_it_was(
     fault: tuple[int, Fault] | None,
 ) -> None:
     note(f"{story!r}, fault={fault}")
-    standin.reset()  # no fault left from the story before
-    n = next(_SERIAL)
-    name, remote_id = f"prod{n}", f"{n + 1:032x}"
-    scope = remote_shadow(services, standin, name, remote_id)
-    import_package(
-        services, scope, story.package(tmp_path / f"first{n}.zip", story.first, second=False)
-    )
-    act_in_remote(standin.workspaces[remote_id], story)
+    scope, name, remote_id, second = told(services, standin, tmp_path, story)
     actor = admin_actor(services)
-    services.remotes.refresh(actor, name)
-    second = upload(
-        services, scope, story.package(tmp_path / f"s{n}.zip", story.second, second=True)
-    )
     before = remote(standin, remote_id)
     shadow_before = workspace_state(services, scope.workspace.id)
     standin.reset()
@@ -202,22 +204,8 @@ def test_a_push_whose_process_died_is_undone_whole_by_its_recovery(
     the recovery reads the remote); the recovery undoes every call journalled, newest first,
     and rolls the shadow's import back: remote and shadow are as they were."""
     note(f"{story!r}, kill={kill}")
-    standin.reset()
-    n = next(_SERIAL)
-    name, remote_id = f"prod{n}", f"{n + 1:032x}"
-    scope = remote_shadow(services, standin, name, remote_id)
-    import_package(
-        services, scope, story.package(tmp_path / f"first{n}.zip", story.first, second=False)
-    )
-    act_in_remote(standin.workspaces[remote_id], story)
-    services.remotes.refresh(admin_actor(services), name)
-    body = {
-        "path": upload(
-            services, scope, story.package(tmp_path / f"s{n}.zip", story.second, second=True)
-        ),
-        "sameNamePolicy": "OVERWRITE",
-        **story.options,
-    }
+    scope, _, remote_id, second = told(services, standin, tmp_path, story)
+    body = {"path": second, "sameNamePolicy": "OVERWRITE", **story.options}
     before = remote(standin, remote_id)
     shadow_before = workspace_state(services, scope.workspace.id)
     standin.reset()
@@ -256,18 +244,7 @@ def test_a_push_rolled_back_through_a_fault_is_undone_whole_or_stands_whole(
     as before the push, or (the rollback's own calls undone) as the push left it, which a
     second rollback then takes back."""
     note(f"{story!r}, fault={fault}")
-    standin.reset()
-    n = next(_SERIAL)
-    name, remote_id = f"prod{n}", f"{n + 1:032x}"
-    scope = remote_shadow(services, standin, name, remote_id)
-    import_package(
-        services, scope, story.package(tmp_path / f"first{n}.zip", story.first, second=False)
-    )
-    act_in_remote(standin.workspaces[remote_id], story)
-    services.remotes.refresh(admin_actor(services), name)
-    second = upload(
-        services, scope, story.package(tmp_path / f"s{n}.zip", story.second, second=True)
-    )
+    scope, _, remote_id, second = told(services, standin, tmp_path, story)
     before, shadow_before = (
         remote(standin, remote_id),
         workspace_state(services, scope.workspace.id),
