@@ -34,6 +34,8 @@ def refuse_taken_before(tx: Tx, scope: Scope, release: SignedRelease, source: st
     ``DLF.9075`` naming the rollback when the newest entry about it is one, else ``DLF.9076``
     naming its entry (a restore to it since makes it held again)."""
     statement = release.approvals.get("statement")
+    if not statement:  # no approved plan to know it by (its approvals file is refused)
+        return
     found = ledger_repo.entries_of_source(tx, scope.workspace.id, source)
     taken = [e for e in found if e.action == DEPLOY and _statement_of(e) == statement]
     if not taken:
