@@ -29,15 +29,20 @@ def _statement_of(entry: EntryRecord) -> object:
     return approvals[0].get("statement") if approvals else None
 
 
+def _taken(found: list[EntryRecord], statement: object) -> list[EntryRecord]:
+    """The deploys among ``found`` approved by ``statement`` (none for a release without one:
+    nothing to know it by, and its approvals file is refused)."""
+    if not statement:
+        return []
+    return [e for e in found if e.action == DEPLOY and _statement_of(e) == statement]
+
+
 def refuse_taken_before(tx: Tx, scope: Scope, release: SignedRelease, source: str) -> None:
     """Refuse a signed release whose approved plan (its statement) was taken in here before:
     ``DLF.9075`` naming the rollback when the newest entry about it is one, else ``DLF.9076``
     naming its entry (a restore to it since makes it held again)."""
-    statement = release.approvals.get("statement")
-    if not statement:  # no approved plan to know it by (its approvals file is refused)
-        return
     found = ledger_repo.entries_of_source(tx, scope.workspace.id, source)
-    taken = [e for e in found if e.action == DEPLOY and _statement_of(e) == statement]
+    taken = _taken(found, release.approvals.get("statement"))
     if not taken:
         return
     ids = {e.id for e in taken}
