@@ -6,7 +6,8 @@ changes only when stopped); scripts and resources; renames (the v2 rename call);
 after the upstreams the push creates (an upstream the remote already holds, under its name or
 the one it is renamed from, orders nothing: every update of existing jobs is one level, its
 calls all in flight together); deletions downstream-first (jobs, then scripts and resources);
-the scheduling restored. An object whose definition the remote already holds costs no call.
+the scheduling restored. An object whose definition the remote already holds costs no call,
+nor does a job that differs from it only in what no call carries (its description).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from jobferry.domain.enums import JobStatus, ObjectKind
+from jobferry.services.remotes.calls import UNSENT_FIELDS
 from jobferry.services.remotes.program import Program
 from jobferry.services.remotes.reading import RemoteState
 from jobferry.services.remotes.writes import Step, create, delete, rename, set_status, update
@@ -49,9 +51,16 @@ def _put(
     if was is None or not state.has(kind, was):
         return create(kind, name, doc)
     before = state.doc(kind, was)
-    if {**before, "name": name} == doc:
-        return None
+    if _sent(kind, {**before, "name": name}) == _sent(kind, doc):
+        return None  # what the call would carry is there (a description it cannot is left)
     return update(kind, name, doc, {**before, "name": name}, state.resource_ids.get(was))
+
+
+def _sent(kind: ObjectKind, doc: dict[str, Any]) -> dict[str, Any]:
+    """What of ``doc`` an update of ``kind`` carries (a job's body has no ``description``:
+    ``calls.UNSENT_FIELDS``)."""
+    unsent = UNSENT_FIELDS["update_job"] if kind is JOB else frozenset()
+    return {k: v for k, v in doc.items() if k not in unsent}
 
 
 def _stops(program: Program, state: RemoteState, renamed: dict[str, str]) -> list[Step]:

@@ -69,3 +69,25 @@ def test_an_update_loses_the_description_set_on_the_console_and_the_shadow_says_
     assert job is not None
     assert "description" not in load(job.document)  # as the remote holds it
     assert services.drift.report(shadow).total == 0
+
+
+def test_a_job_whose_only_change_is_its_description_makes_no_call(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    """An ``update_job`` could not carry the new description, and may clear the one the job
+    has on the console: a job that differs from the remote only in its description is left
+    as the remote holds it, and so is the shadow's."""
+    standin.workspace.put_job(make_job("daily_sales", description="set on the console"))
+    services.remotes.refresh(admin_actor(services), "prod")
+    standin.reset()
+
+    _push(services, shadow, tmp_path, make_job("daily_sales", description="from the source"))
+
+    assert "update_job" not in standin.writes()
+    assert standin.workspace.jobs["daily_sales"].doc["description"] == "set on the console"
+    with services.db.transaction(readonly=True) as tx:
+        job = job_repo.get_job(tx, shadow.workspace.id, "daily_sales")
+    assert job is not None
+    assert load(job.document)["description"] == "set on the console"
+    counts = services.remotes.refresh(admin_actor(services), "prod").counts
+    assert counts["job"]["updated"] == 0, counts
