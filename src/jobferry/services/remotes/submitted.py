@@ -142,6 +142,13 @@ def exported(client: DataArtsClient, export: Export) -> tuple[Export, list[bytes
     return export, zips, never
 
 
+def _unnamed(doc: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A submitted version but its name: one made before the job was renamed holds its old
+    name (DataArts' export: ``new/old.job``), and a rename submits nothing, so the name says
+    nothing of whether the definition changed."""
+    return None if doc is None else {k: v for k, v in doc.items() if k != "name"}
+
+
 @dataclass
 class SubmittedWriter:
     """Writes the submitted versions a refresh read, inside its transaction (after the jobs'
@@ -177,7 +184,7 @@ class SubmittedWriter:
             if head is None:
                 continue  # listed, then gone from the jobs read: nothing to version
             held = canonical(ObjectKind.JOB, load(head.document)) if head.document else None
-            if doc == held:
+            if _unnamed(doc) == _unnamed(held):
                 writer.count(SUBMITTED, RefreshAction.UNCHANGED)
             elif doc is None:
                 dropped.append(head.job_id)

@@ -92,9 +92,7 @@ def hold_as_remote(
     if task_id is not None:
         texts = {name: text for _, text, name in changed.values()}
         _left(tx, ws, task_id, texts, read, found)
-        _submitted(
-            tx, ws, task_id, texts, [found[n] for n in sorted(set(sent)) if n in found], stamp
-        )
+        _submitted(tx, ws, task_id, texts, found, set(sent), stamp)
     return sorted(name for _, _, name in changed.values())
 
 
@@ -140,24 +138,36 @@ def _left(
 
 
 def _submitted(
-    tx: Tx, ws: str, task_id: str, texts: dict[str, str], sent: Sequence[TargetObject], stamp: Stamp
+    tx: Tx,
+    ws: str,
+    task_id: str,
+    texts: dict[str, str],
+    found: dict[str, TargetObject],
+    sent: set[str],
+    stamp: Stamp,
 ) -> None:
-    """A remote submits every job a push creates or updates (no review switch: the save
-    submits); of those the import wrote without a new version (a reference rewritten for a
-    rename), the shadow keeps the one the remote made, and the import's change record says it
-    left it (its rollback trims it back), so that a refresh finds no newer version there."""
-    versions = rollback_repo.versions_of(tx, ws, task_id, [str(job.id) for job in sent])
+    """A remote submits every job a push creates or updates (``sent``; no review switch: the
+    save submits); of those the import wrote without a new version (a reference rewritten for
+    a rename), the shadow keeps the one the remote made, and the import's change record says
+    it left it (its rollback trims it back), so that a refresh finds none newer. (A job only
+    renamed keeps the import's version: it is the remote's but for the name, which a refresh
+    does not compare, :mod:`.submitted`.)"""
+    jobs = list(found.values())
+    versions = rollback_repo.versions_of(tx, ws, task_id, [str(job.id) for job in jobs])
     job_ids: list[int] = []
     made: list[VersionRecord] = []
     left: dict[str, int] = {}
-    for job in sent:
-        before, after = versions.get(str(job.id), (None, None))
-        if str(job.id) not in versions or after != before:
-            continue  # no change of the import's, or a version it made (see _left)
-        number = (job.latest_version or 0) + 1
-        text = texts.get(job.name, job.document)
-        job_ids.append(int(job.id))
-        made.append(VersionRecord(number, TargetStatus.SUBMITTED.value, text, stamp.at, stamp.by))
-        left[str(job.id)] = number
+    for job in jobs:
+        if str(job.id) not in versions:
+            continue  # no change of the import's
+        before, after = versions[str(job.id)]
+        if job.name in sent and after == before:
+            number = (job.latest_version or 0) + 1
+            text = texts.get(job.name, job.document)
+            job_ids.append(int(job.id))
+            made.append(
+                VersionRecord(number, TargetStatus.SUBMITTED.value, text, stamp.at, stamp.by)
+            )
+            left[str(job.id)] = number
     job_repo.add_versions(tx, job_ids, made)
     rollback_repo.set_after_versions(tx, ws, task_id, left)

@@ -199,3 +199,30 @@ def test_a_job_the_push_rewrote_for_a_rename_keeps_the_version_the_remote_submit
     services.rollback.rollback(shadow, task.id)
 
     assert held(standin) == before
+
+
+def test_a_job_the_push_only_renamed_is_not_taken_for_a_newer_submitted_version(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    """A rename alone is the v2 rename call, which submits nothing: the remote's submitted
+    version stays the one before, under the old name, the shadow's import's is the same but
+    for the name, so a refresh finds none newer and the push's rollback is not refused."""
+    first = jobs_with_dependencies(make_job("daily_sales"))
+    import_package(services, shadow, write_objects(tmp_path / "first.zip", first))
+    before = held(standin)
+    standin.reset()
+    renamed = [
+        (kind, "daily_v2", {**doc, "name": "daily_v2"}) if kind == "job" else (kind, name, doc)
+        for kind, name, doc in first
+    ]
+    uids = {"daily_v2": uid_of("job", "daily_sales")}
+    package = write_objects(tmp_path / "renamed.zip", renamed, uids=uids)
+    task = run_import(services, shadow, upload(services, shadow, package))
+    assert task.status == TaskStatus.SUCCESSFUL, task.message
+    assert standin.writes() == ["update_factory_job_name"]
+
+    counts = services.remotes.refresh(admin_actor(services), "prod").counts
+    assert counts[SUBMITTED][RefreshAction.UNCHANGED.value] == 1, counts
+    services.rollback.rollback(shadow, task.id)
+
+    assert held(standin) == before
