@@ -165,9 +165,14 @@ def _free(kind: str, taken: set[tuple[str, str]]) -> list[str]:
 
 
 @st.composite
-def second_package(draw: st.DrawFn, first: list[Obj]) -> tuple[list[Obj], list[Obj]]:
+def second_package(
+    draw: st.DrawFn, first: list[Obj], generation: int = 0
+) -> tuple[list[Obj], list[Obj]]:
     """The source's second package from its first: each object kept, changed, renamed or
-    dropped, references followed to new names, new objects added; and the dropped ones."""
+    dropped, references followed to new names, new objects added; and the dropped ones. A
+    ``generation`` past 0 (a chain of packages) marks the new objects' uids with it, so a new
+    object never takes the uid of one the source renamed or dropped before."""
+    new = f"-{generation}" if generation else ""
     taken = {(o.kind, o.name) for o in first}
     second: list[Obj] = []
     dropped: list[Obj] = []
@@ -189,15 +194,17 @@ def second_package(draw: st.DrawFn, first: list[Obj]) -> tuple[list[Obj], list[O
     if not any(o.kind == "script" for o in second):
         name = draw(st.sampled_from(_free("script", taken)))
         taken.add(("script", name))
-        second.insert(0, Obj("script", f"u-script-{name}", 0, name, definition("script", name, 1)))
+        second.insert(
+            0, Obj("script", f"u-script-{name}{new}", 0, name, definition("script", name, 1))
+        )
     rank = max(o.rank for o in first)
     for kind in ("resource", "job"):
         free = _free(kind, taken)
         for name in draw(st.lists(st.sampled_from(free), max_size=2, unique=True)) if free else []:
             taken.add((kind, name))
             rank += 1
-            second.append(Obj(kind, f"u-{kind}-{name}", rank, name, {}))
-            changed.add(f"u-{kind}-{name}")
+            second.append(Obj(kind, f"u-{kind}-{name}{new}", rank, name, {}))
+            changed.add(f"u-{kind}-{name}{new}")
     return _settled(draw, second, renamed, changed), dropped
 
 

@@ -161,7 +161,7 @@ class Matcher:
         ledger = item.ledger
         target = by_uid.get((item.kind, ledger.target_uid)) if ledger is not None else None
         if target is None:
-            item.ledger = None
+            item.stale, item.ledger = ledger, None
             owner = owners.get((item.kind, held.uid)) if held is not None else None
             if held is not None and owner is not None and owner.source_uid != item.uid:
                 if self.reader.listed_uids([owner.source_uid]) or self.goes_away(owner):

@@ -144,6 +144,9 @@ class PlannedObject:
     """What the target's ledger says this object became at the last import."""
     adopted: LedgerRow | None = None
     """The ledger row of another source object whose target object this one takes over."""
+    stale: LedgerRow | None = None
+    """This object's ledger row when it names a target object that is gone (deleted by
+    hand): not a match, but the row the import's replaces, which its rollback puts back."""
     holder: str | None = None
     """The uid of the target object holding this object's name when that is not its match."""
     previous_name: str | None = None

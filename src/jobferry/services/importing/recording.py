@@ -83,9 +83,16 @@ def _linked(item: PlannedObject, relink: bool) -> dict[str, Any]:
     """The record's fields of an object apply does not write: nothing but, when its ledger
     row is rewritten (``relink``), the row it replaces (the change record's undo puts it
     back)."""
-    if relink and item.ledger is not None:
-        return {**_NOTHING_TO_WRITE, "ledger": tuple(item.ledger)}
+    if relink and (row := _row_before(item)) is not None:
+        return {**_NOTHING_TO_WRITE, "ledger": row}
     return _NOTHING_TO_WRITE
+
+
+def _row_before(item: PlannedObject) -> tuple[Any, ...] | None:
+    """The object's ledger row before the import, which its row replaces: its match's, or
+    one naming a target object deleted since (``stale``)."""
+    row = item.ledger if item.ledger is not None else item.stale
+    return tuple(row) if row is not None else None
 
 
 def _to_write(item: PlannedObject) -> dict[str, Any]:
@@ -95,7 +102,7 @@ def _to_write(item: PlannedObject) -> dict[str, Any]:
         "columns": item.columns,
         "refs": [(str(r.kind), r.name, r.workspace or "") for r in item.distinct_refs],
         "schedule": orjson.dumps([shift_json(s) for s in item.schedule]) if item.schedule else None,
-        "ledger": tuple(item.ledger) if item.ledger is not None else None,
+        "ledger": _row_before(item),
         "prepacked": item.prepacked if item.prepacked is not None else _prepacked(item),
     }
 

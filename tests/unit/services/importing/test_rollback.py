@@ -385,6 +385,52 @@ def test_a_rollback_gives_back_the_ledger_row_of_a_job_the_source_took_from_the_
     assert ledger(services, scope) == before
 
 
+def test_a_rollback_gives_back_the_ledger_row_of_a_job_deleted_by_hand_it_made_again(
+    services: Services, tmp_path: Path
+) -> None:
+    """a_job is imported, then deleted by hand; the same package imported again makes it
+    anew and writes its ledger row over the one naming the deleted job. The rollback deletes
+    the new job and puts that row back, as it was before (found by the generated chains of
+    imports and rollbacks: the row was forgotten)."""
+    scope = workspace(services, "prod")
+    first = write_objects(tmp_path / "1.zip", jobs_with_dependencies(make_job("a_job")))
+    import_package(services, scope, first)
+    services.jobs.delete(scope, "a_job")
+    before = ledger(services, scope)
+    task = import_package(services, scope, first)
+    key = ("job", uid_of("job", "a_job"))
+    assert ledger(services, scope)[key].target_uid != before[key].target_uid
+
+    services.rollback.rollback(scope, task.id)
+
+    assert job_names(services, scope) == []
+    assert ledger(services, scope) == before
+
+
+def test_a_rollback_gives_back_the_ledger_row_of_a_job_made_again_by_hand_it_linked(
+    services: Services, tmp_path: Path
+) -> None:
+    """a_job is imported, deleted by hand and made again by hand just as it was: a package
+    holding it and b_job finds it unchanged and links its row to it (``LINK``). The rollback
+    deletes b_job and puts back a_job's row naming the deleted job, as it was before."""
+    scope = workspace(services, "prod")
+    first = write_objects(tmp_path / "1.zip", jobs_with_dependencies(make_job("a_job")))
+    import_package(services, scope, first)
+    again = editable(services.jobs.show(scope, "a_job").document)
+    services.jobs.delete(scope, "a_job")
+    services.jobs.create(scope, again)
+    before = ledger(services, scope)
+    both = jobs_with_dependencies(make_job("a_job"), make_job("b_job"))
+    task = import_package(services, scope, write_objects(tmp_path / "2.zip", both))
+    key = ("job", uid_of("job", "a_job"))
+    assert ledger(services, scope)[key].target_uid != before[key].target_uid
+
+    services.rollback.rollback(scope, task.id)
+
+    assert job_names(services, scope) == ["a_job"]
+    assert ledger(services, scope) == before
+
+
 def test_a_rollback_forgets_the_rows_of_objects_only_linked_so_auto_decides_as_before(
     services: Services, tmp_path: Path
 ) -> None:

@@ -1,0 +1,378 @@
+"""Generated chains of imports and their rollbacks in any order (``support/import_stories.py``):
+a source's packages, one after another, imported into one target that people also edit by
+hand between the imports; then the imports are rolled back in a generated order, and at last
+newest first. Whatever the chain, a rollback keeps its promises (docs/design.md, rollback):
+
+- a refused rollback changes nothing;
+- a rollback that goes through gives back what its import wrote (the rows, versions,
+  scheduling, ledger rows and tombstones it changed, each as it was before the import; the
+  objects it created leave a tombstone) and touches nothing else;
+- it goes through only when nothing its import wrote changed since, but for ledger rows a later
+  import that only linked wrote again (their links go with it);
+- it is refused only for a reason: its import wrote nothing, was rolled back already, or
+  something it wrote changed since (a person's edit, a later import not rolled back).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import example, given, note
+from hypothesis import strategies as st
+
+from jobferry.domain.enums import JobStatus, PlanAction, TaskStatus
+from jobferry.errors import JobferryError
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from jobferry.services.importing.plan import Plan
+from jobferry.services.importing.request import parse_import_request
+from support.import_stories import (
+    POOLS,
+    Obj,
+    definition,
+    first_package,
+    generated,
+    job_document,
+    second_package,
+)
+from support.planning import run_import, upload, workspace, write_objects
+from support.workspace_state import State, definitions, workspace_state
+
+pytestmark = pytest.mark.fuzz
+GENERATED = generated(10)
+"""Chains a test tells on each database (JOBFERRY_FUZZ_EXAMPLES=100 and a
+``--hypothesis-seed`` for a longer run)."""
+WRITING = {PlanAction.CREATE, PlanAction.OVERWRITE, PlanAction.RENAME, PlanAction.DELETE}
+RENAMING = {PlanAction.CREATE, PlanAction.RENAME}
+_SERIAL = itertools.count()
+
+
+@dataclass(frozen=True)
+class Step:
+    """One package of the source's chain: its objects, what it dropped of the one before,
+    whether it holds its kinds whole, and how it is imported."""
+
+    objects: tuple[Obj, ...]
+    dropped: tuple[Obj, ...]
+    whole: bool
+    options: dict[str, Any]
+
+    def __repr__(self) -> str:
+        held = " ".join(f"{o.kind}:{o.name}({o.uid})" for o in self.objects)
+        gone = " ".join(f"{o.kind}:{o.name}({o.uid})" for o in self.dropped)
+        return f"Step([{held}], dropped=[{gone}], whole={self.whole}, {self.options})"
+
+    def package(self, path: Path) -> Path:
+        entries = [(o.kind, o.name, o.document) for o in self.objects]
+        uids = {o.name: o.uid for o in self.objects}
+        if self.whole:
+            return write_objects(path, entries, uids=uids, inventory=tuple(POOLS))
+        gone = tuple((o.kind, o.uid, o.name) for o in self.dropped)
+        return write_objects(path, entries, uids=uids, deleted=gone)
+
+
+@st.composite
+def options(draw: st.DrawFn) -> dict[str, Any]:
+    return {
+        "sameNamePolicy": draw(st.sampled_from(["OVERWRITE", "AUTO"])),
+        "onDrift": draw(st.sampled_from(["FAIL", "KEEP_TARGET", "TAKE_PACKAGE"])),
+        "scheduling": draw(st.sampled_from(["REFUSE", "PAUSE_AND_RESTORE"])),
+        "propagateDeletes": draw(st.booleans()),
+        "targetStatus": draw(st.sampled_from(["SUBMITTED", "SAVED"])),
+    }
+
+
+@st.composite
+def chains(draw: st.DrawFn) -> tuple[Step, ...]:
+    """Two to four packages of one source, each made from the one before."""
+    objects = draw(first_package())
+    steps = [Step(tuple(objects), (), False, draw(options()))]
+    for generation in range(1, draw(st.integers(1, 3)) + 1):
+        objects, dropped = draw(second_package(objects, generation))
+        steps.append(Step(tuple(objects), tuple(dropped), draw(st.booleans()), draw(options())))
+    return tuple(steps)
+
+
+@dataclass(frozen=True)
+class ByHand:
+    """What people do in the target before an import, each a pick among what it holds then
+    (by index, taken modulo; ``None``: not done): a job edited, a submitted job started or
+    stopped, a stopped job renamed to a free name, a script touched, a script of their own
+    made, a stopped job deleted (when nothing uses it)."""
+
+    edit: int | None
+    toggle: int | None
+    rename: tuple[int, int] | None
+    touch: int | None
+    own: int | None
+    delete: int | None = None
+
+
+def picks() -> st.SearchStrategy[int | None]:
+    return st.none() | st.integers(0, 7)
+
+
+def by_hand() -> st.SearchStrategy[ByHand]:
+    renames = st.none() | st.tuples(st.integers(0, 7), st.integers(0, 7))
+    return st.builds(ByHand, picks(), picks(), renames, picks(), picks(), picks())
+
+
+def pick(names: list[str], index: int | None) -> str | None:
+    return names[index % len(names)] if names and index is not None else None
+
+
+def act_by_hand(services: Services, scope: Scope, acts: ByHand) -> None:
+    """``acts`` in the scope's workspace, among what it holds."""
+
+    def held() -> State:
+        return definitions(workspace_state(services, scope.workspace.id))
+
+    now = held()
+    jobs = sorted(name for kind, name in now if kind == "job")
+    if (name := pick(jobs, acts.edit)) is not None:
+        edit = {**now[("job", name)]["document"], "description": "edited by hand"}
+        services.jobs.update(scope, name, edit)
+    submitted = [name for name in jobs if now[("job", name)]["latest_version"] is not None]
+    if (name := pick(submitted, acts.toggle)) is not None:
+        if now[("job", name)]["status"] == JobStatus.SCHEDULING:
+            services.jobs.stop(scope, name)
+        else:
+            services.jobs.start(scope, name)
+    if acts.rename is not None:
+        now = held()
+        stopped = [n for n in jobs if now[("job", n)]["status"] != JobStatus.SCHEDULING]
+        free = [n for n in POOLS["job"] if ("job", n) not in now]
+        old, new = pick(stopped, acts.rename[0]), pick(free, acts.rename[1])
+        if old is not None and new is not None:
+            services.jobs.rename(scope, old, new)
+    scripts = sorted(name for kind, name in now if kind == "script")
+    if (name := pick(scripts, acts.touch)) is not None:
+        services.scripts.update(
+            scope, name, {**now[("script", name)]["document"], "content": "select 0;"}
+        )
+    own = [name for name in POOLS["script"] if ("script", name) not in now]
+    if (name := pick(own, acts.own)) is not None:
+        services.scripts.create(scope, definition("script", name, 9))
+    now = held()
+    used = {name for job in now.values() for kind, name, _ in job.get("refs", ()) if kind == "job"}
+    unused = [
+        name
+        for (kind, name), job in now.items()
+        if kind == "job" and name not in used and job["status"] != JobStatus.SCHEDULING
+    ]
+    if (name := pick(sorted(unused), acts.delete)) is not None:
+        services.jobs.delete(scope, name)
+
+
+@dataclass
+class Imported:
+    """An import of the chain that wrote something: the workspace before and after it."""
+
+    task_id: str
+    plan: Plan
+    before: State
+    after: State
+    rolled_back: bool = False
+
+
+def imported(
+    services: Services, scope: Scope, tmp_path: Path, step: Step, n: int
+) -> Imported | None:
+    """``step`` planned and imported as planned; ``None`` when it wrote nothing (its plan
+    found problems, and the import changed nothing, or nothing to write)."""
+    path = upload(services, scope, step.package(tmp_path / f"chain{n}.zip"))
+    plan = services.imports.plan(scope, parse_import_request({"path": path, **step.options}))
+    assert isinstance(plan, Plan)
+    before = workspace_state(services, scope.workspace.id)
+    task = run_import(services, scope, path, planId=plan.plan_id, **step.options)
+    after = workspace_state(services, scope.workspace.id)
+    if plan.summary.problems:
+        assert task.status == TaskStatus.FAILED, task.message
+        assert after == before
+        return None
+    assert task.status == TaskStatus.SUCCESSFUL, task.message
+    if not any(line.action in WRITING for line in plan.lines):
+        return None
+    return Imported(task.id, plan, before, after)
+
+
+def changed(one: State, other: State) -> set[tuple[str, str]]:
+    return {key for key in one.keys() | other.keys() if one.get(key) != other.get(key)}
+
+
+def created_tombstones(done: Imported) -> State:
+    """The tombstones a rollback leaves of the objects its import created."""
+    left: State = {}
+    for line in done.plan.lines:
+        if line.action is PlanAction.CREATE:
+            held = done.after[(str(line.kind), line.name)]
+            left[("tombstone", f"{line.kind}:{held.get('uid', held['id'])}")] = {"name": line.name}
+    return left
+
+
+def given_back(done: Imported, now: State) -> State:
+    """``now`` with what ``done`` wrote as it was before it, and its created objects'
+    tombstones."""
+    wrote = changed(done.before, done.after)
+    expected = {key: value for key, value in now.items() if key not in wrote}
+    expected.update({key: done.before[key] for key in wrote if key in done.before})
+    return {**expected, **created_tombstones(done)}
+
+
+def changed_since(done: Imported, now: State) -> set[tuple[str, str]]:
+    """What ``done`` wrote that holds something else now."""
+    return {key for key in changed(done.before, done.after) if now.get(key) != done.after.get(key)}
+
+
+def made(done: Imported) -> set[tuple[str, str]]:
+    """(kind, name) of what ``done`` created, and the new names of what it renamed."""
+    lines = done.plan.lines
+    return {(str(ln.kind), ln.name) for ln in lines if ln.action in RENAMING}
+
+
+def uses_since(done: Imported, now: State) -> set[tuple[str, str]]:
+    """Jobs ``done`` did not write that use, now and not right after it, what it created or
+    renamed: its rollback would take their scripts, resources or upstream jobs away."""
+    ours = made(done)
+    wrote = changed(done.before, done.after)
+    return {
+        key
+        for key, held in now.items()
+        if key[0] == "job"
+        and key not in wrote
+        and {(kind, name) for kind, name, _ in held["refs"]} & ours
+        and held["refs"] != done.after.get(key, {}).get("refs")
+    }
+
+
+def attempt(services: Services, scope: Scope, done: Imported) -> None:
+    """Roll ``done`` back and check what the rollback did, or that its refusal had a reason."""
+    now = workspace_state(services, scope.workspace.id)
+    since = changed_since(done, now) | uses_since(done, now)
+    try:
+        services.rollback.rollback(scope, done.task_id)
+    except JobferryError as refused:
+        reason = str(refused)
+    else:
+        reason = ""
+    if reason:
+        assert workspace_state(services, scope.workspace.id) == now, reason
+        assert done.rolled_back or since, f"refused with nothing changed since: {reason}"
+        return
+    assert not done.rolled_back
+    assert {key for key in since if key[0] != "ledger"} == set(), since
+    assert workspace_state(services, scope.workspace.id) == given_back(done, now)
+    done.rolled_back = True
+
+
+@GENERATED
+@given(
+    chain=chains(),
+    acts=st.lists(by_hand(), min_size=3, max_size=3),
+    order=st.permutations(range(4)),
+)
+def test_rollbacks_in_any_order_give_back_what_their_import_wrote_or_change_nothing(
+    services: Services,
+    tmp_path: Path,
+    chain: tuple[Step, ...],
+    acts: list[ByHand],
+    order: list[int],
+) -> None:
+    note(repr(chain))
+    note(f"{acts}, rolled back in the order {order}")
+    n = next(_SERIAL)
+    scope = workspace(services, f"chain{n}")
+    done: list[Imported] = []
+    for i, step in enumerate(chain):
+        if i:
+            act_by_hand(services, scope, acts[i - 1])
+        kept = imported(services, scope, tmp_path, step, n * 10 + i)
+        if kept is not None:
+            done.append(kept)
+    for index in order:
+        if index < len(done):
+            attempt(services, scope, done[index])
+    for kept in reversed(done):
+        attempt(services, scope, kept)
+
+
+Op = tuple[str, Any]
+"""("import", index of the chain's package), ("rollback", index of an import that wrote) or
+("by hand", what people do)."""
+
+
+def ops() -> st.SearchStrategy[list[Op]]:
+    one = st.one_of(
+        st.tuples(st.just("import"), st.integers(0, 3)),
+        st.tuples(st.just("rollback"), st.integers(0, 5)),
+        st.tuples(st.just("by hand"), by_hand()),
+    )
+    return st.lists(one, min_size=2, max_size=9)
+
+
+def made_again() -> tuple[tuple[Step, ...], list[Op]]:
+    """A package imported, its job deleted by hand, the package imported again: the second
+    import's row replaces one naming the deleted job, which its rollback puts back (found by
+    a 100-example run, seed 1)."""
+    sa = Obj("script", "u-script-sa", 1, "sa", definition("script", "sa", 0))
+    ja = Obj("job", "u-job-ja", 2, "ja", job_document("ja", "sa", None, [], 0))
+    plain = {
+        "sameNamePolicy": "OVERWRITE",
+        "onDrift": "FAIL",
+        "scheduling": "REFUSE",
+        "propagateDeletes": False,
+        "targetStatus": "SUBMITTED",
+    }
+    deleted = ByHand(None, None, None, None, None, delete=0)
+    return (Step((sa, ja), (), False, plain),), [("import", 0), ("by hand", deleted), ("import", 0)]
+
+
+@GENERATED
+@given(chain=chains(), steps=ops())
+@example(*made_again())
+def test_imports_rollbacks_and_hand_edits_interleaved_keep_each_rollback_s_promises(
+    services: Services, tmp_path: Path, chain: tuple[Step, ...], steps: list[Op]
+) -> None:
+    """Any package of the chain imported again, in any order, rollbacks asked between the
+    imports and people acting between both; then what stands rolled back newest first."""
+    note(repr(chain))
+    note(repr(steps))
+    n = next(_SERIAL)
+    scope = workspace(services, f"mix{n}")
+    done: list[Imported] = []
+    for i, (op, arg) in enumerate(steps):
+        if op == "import":
+            kept = imported(services, scope, tmp_path, chain[arg % len(chain)], n * 10 + i)
+            done += [kept] if kept is not None else []
+        elif op == "rollback" and done:
+            attempt(services, scope, done[arg % len(done)])
+        elif op == "by hand":
+            act_by_hand(services, scope, arg)
+    for kept in reversed(done):
+        attempt(services, scope, kept)
+
+
+def test_a_chain_s_later_objects_never_take_an_earlier_uid() -> None:
+    """A new object of a later package of the chain has a uid of its own, not that of one
+    the source renamed or dropped before (``second_package``'s ``generation``)."""
+    first = [Obj("script", "u-script-sa", 1, "sa", definition("script", "sa", 0))]
+    first.append(Obj("job", "u-job-ja", 2, "ja", job_document("ja", "sa", None, [], 0)))
+
+    @st.composite
+    def both(draw: st.DrawFn) -> tuple[list[Obj], list[Obj]]:
+        second, _ = draw(second_package(first, 1))
+        third, _ = draw(second_package(second, 2))
+        return second, third
+
+    @given(both())
+    @generated(25)
+    def check(packages: tuple[list[Obj], list[Obj]]) -> None:
+        for objects in packages:
+            uids = [o.uid for o in objects]
+            assert len(uids) == len(set(uids)), uids
+
+    check()
