@@ -1,4 +1,4 @@
-"""Generated chains of imports and their rollbacks in any order (``support/import_stories.py``):
+"""Generated chains of imports and their rollbacks in any order (``support/import_chains.py``):
 a source's packages, one after another, imported into one target that people also edit by
 hand between the imports; then the imports are rolled back in a generated order, and at last
 newest first. Whatever the chain, a rollback keeps its promises (docs/design.md, rollback):
@@ -18,7 +18,6 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import example, given, note
@@ -30,16 +29,25 @@ from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.request import parse_import_request
+from support.import_chains import (
+    ByHand,
+    Op,
+    Step,
+    by_hand,
+    chains,
+    changed,
+    ops,
+    pick,
+)
 from support.import_stories import (
     POOLS,
     Obj,
     definition,
-    first_package,
     generated,
     job_document,
     second_package,
 )
-from support.planning import run_import, upload, workspace, write_objects
+from support.planning import run_import, upload, workspace
 from support.workspace_state import State, definitions, workspace_state
 
 pytestmark = pytest.mark.fuzz
@@ -49,80 +57,6 @@ GENERATED = generated(10)
 WRITING = {PlanAction.CREATE, PlanAction.OVERWRITE, PlanAction.RENAME, PlanAction.DELETE}
 RENAMING = {PlanAction.CREATE, PlanAction.RENAME}
 _SERIAL = itertools.count()
-
-
-@dataclass(frozen=True)
-class Step:
-    """One package of the source's chain: its objects, what it dropped of the one before,
-    whether it holds its kinds whole, and how it is imported."""
-
-    objects: tuple[Obj, ...]
-    dropped: tuple[Obj, ...]
-    whole: bool
-    options: dict[str, Any]
-
-    def __repr__(self) -> str:
-        held = " ".join(f"{o.kind}:{o.name}({o.uid})" for o in self.objects)
-        gone = " ".join(f"{o.kind}:{o.name}({o.uid})" for o in self.dropped)
-        return f"Step([{held}], dropped=[{gone}], whole={self.whole}, {self.options})"
-
-    def package(self, path: Path) -> Path:
-        entries = [(o.kind, o.name, o.document) for o in self.objects]
-        uids = {o.name: o.uid for o in self.objects}
-        if self.whole:
-            return write_objects(path, entries, uids=uids, inventory=tuple(POOLS))
-        gone = tuple((o.kind, o.uid, o.name) for o in self.dropped)
-        return write_objects(path, entries, uids=uids, deleted=gone)
-
-
-@st.composite
-def options(draw: st.DrawFn) -> dict[str, Any]:
-    return {
-        "sameNamePolicy": draw(st.sampled_from(["OVERWRITE", "AUTO"])),
-        "onDrift": draw(st.sampled_from(["FAIL", "KEEP_TARGET", "TAKE_PACKAGE"])),
-        "scheduling": draw(st.sampled_from(["REFUSE", "PAUSE_AND_RESTORE"])),
-        "propagateDeletes": draw(st.booleans()),
-        "targetStatus": draw(st.sampled_from(["SUBMITTED", "SAVED"])),
-    }
-
-
-@st.composite
-def chains(draw: st.DrawFn) -> tuple[Step, ...]:
-    """Two to four packages of one source, each made from the one before."""
-    objects = draw(first_package())
-    steps = [Step(tuple(objects), (), False, draw(options()))]
-    for generation in range(1, draw(st.integers(1, 3)) + 1):
-        objects, dropped = draw(second_package(objects, generation))
-        steps.append(Step(tuple(objects), tuple(dropped), draw(st.booleans()), draw(options())))
-    return tuple(steps)
-
-
-@dataclass(frozen=True)
-class ByHand:
-    """What people do in the target before an import, each a pick among what it holds then
-    (by index, taken modulo; ``None``: not done): a job edited, a submitted job started or
-    stopped, a stopped job renamed to a free name, a script touched, a script of their own
-    made, a stopped job deleted (when nothing uses it)."""
-
-    edit: int | None
-    toggle: int | None
-    rename: tuple[int, int] | None
-    touch: int | None
-    own: int | None
-    delete: int | None = None
-
-
-def picks() -> st.SearchStrategy[int | None]:
-    return st.none() | st.integers(0, 7)
-
-
-def by_hand() -> st.SearchStrategy[ByHand]:
-    renames = st.none() | st.tuples(st.integers(0, 7), st.integers(0, 7))
-    return st.builds(ByHand, picks(), picks(), renames, picks(), picks(), picks())
-
-
-def pick(names: list[str], index: int | None) -> str | None:
-    return names[index % len(names)] if names and index is not None else None
 
 
 def act_by_hand(services: Services, scope: Scope, acts: ByHand) -> None:
@@ -198,10 +132,6 @@ def imported(
     if not any(line.action in WRITING for line in plan.lines):
         return None
     return Imported(task.id, plan, before, after)
-
-
-def changed(one: State, other: State) -> set[tuple[str, str]]:
-    return {key for key in one.keys() | other.keys() if one.get(key) != other.get(key)}
 
 
 def created_tombstones(done: Imported) -> State:
@@ -298,20 +228,6 @@ def test_rollbacks_in_any_order_give_back_what_their_import_wrote_or_change_noth
             attempt(services, scope, done[index])
     for kept in reversed(done):
         attempt(services, scope, kept)
-
-
-Op = tuple[str, Any]
-"""("import", index of the chain's package), ("rollback", index of an import that wrote) or
-("by hand", what people do)."""
-
-
-def ops() -> st.SearchStrategy[list[Op]]:
-    one = st.one_of(
-        st.tuples(st.just("import"), st.integers(0, 3)),
-        st.tuples(st.just("rollback"), st.integers(0, 5)),
-        st.tuples(st.just("by hand"), by_hand()),
-    )
-    return st.lists(one, min_size=2, max_size=9)
 
 
 def made_again() -> tuple[tuple[Step, ...], list[Op]]:
