@@ -280,6 +280,21 @@ def set_version_documents(tx: Tx, documents: Sequence[tuple[int, int, str]]) -> 
     )
 
 
+def take_back_versions(tx: Tx, versions: Sequence[tuple[int, int, int | None]]) -> None:
+    """Remove each ``(job id, version, version before)``'s version, the one before the job's
+    latest again (``None``: none)."""
+    if not versions:
+        return
+    v = job_versions.c
+    tx.conn.execute(
+        delete(job_versions).where(
+            v.job_id == bindparam("_job"), v.version == bindparam("_version")
+        ),
+        [{"_job": j, "_version": n} for j, n, _ in versions],
+    )
+    _set_latest(tx, [(j, before) for j, _, before in versions])
+
+
 def list_versions(tx: Tx, job_id: int) -> list[VersionRecord]:
     """Every submitted version of a job, newest first."""
     order = [job_versions.c.version.desc()]

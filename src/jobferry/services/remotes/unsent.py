@@ -38,6 +38,8 @@ from jobferry.storage.rows import JobRow, Stamp
 
 SUBMITTING = frozenset({"create_job", "update_job"})
 """The calls after which the remote holds the job's definition as a new submitted version."""
+Versions = dict[str, tuple[int | None, int | None]]
+"""Object id → (version before, version after) an import, of the objects it changed."""
 UNSENT_JOB_FIELDS = sorted(UNSENT_FIELDS["create_job"] | UNSENT_FIELDS["update_job"])
 """The fields of a job no call of the push carries."""
 
@@ -91,8 +93,10 @@ def hold_as_remote(
     _ledger(tx, ws, changed)
     if task_id is not None:
         texts = {name: text for _, text, name in changed.values()}
-        _left(tx, ws, task_id, texts, read, found)
-        _submitted(tx, ws, task_id, texts, found, set(sent), stamp)
+        ids = [str(job.id) for job in found.values()]
+        versions = rollback_repo.versions_of(tx, ws, task_id, ids)
+        _left(tx, ws, task_id, texts, read, found, (versions, set(sent)))
+        _submitted(tx, ws, task_id, (texts, found), versions, set(sent), stamp)
     return sorted(name for _, _, name in changed.values())
 
 
@@ -114,17 +118,19 @@ def _left(
     texts: dict[str, str],
     read: dict[str, Any],
     found: dict[str, TargetObject],
+    made_sent: tuple[Versions, set[str]],
 ) -> None:
     """The push's import left the jobs ``texts`` names (name → their definition now) as they
     are now: its change records say so (its rollback would otherwise take the description
-    the remote never got for an edit made since), and a version it submitted holds what the
-    remote keeps as submitted (the sent body), not the package's description. Only a version
-    the import made is rewritten: an earlier one holds what the remote held as submitted then."""
+    the remote never got for an edit made since), and a version it submitted of a job ``sent``
+    holds what the remote keeps as submitted (the sent body), not the package's description.
+    Only a version the import made is rewritten: an earlier one holds what the remote held as
+    submitted then (and one of a job not sent is taken back, :func:`_submitted`)."""
+    versions, sent = made_sent
     ids = {name: str(found[name].id) for name in texts}
     hashes = {ids[name]: hashlib.sha256(text.encode()).hexdigest() for name, text in texts.items()}
     rollback_repo.left_as(tx, ws, task_id, hashes)
-    versions = rollback_repo.versions_of(tx, ws, task_id, list(hashes))
-    heads = job_repo.submitted_heads(tx, ws, sorted(texts))
+    heads = job_repo.submitted_heads(tx, ws, sorted(name for name in texts if name in sent))
     documents: list[tuple[int, int, str]] = []
     for name, head in sorted(heads.items()):
         before, made = versions.get(ids[name], (None, None))
@@ -141,23 +147,25 @@ def _submitted(
     tx: Tx,
     ws: str,
     task_id: str,
-    texts: dict[str, str],
-    found: dict[str, TargetObject],
+    written: tuple[dict[str, str], dict[str, TargetObject]],
+    versions: Versions,
     sent: set[str],
     stamp: Stamp,
 ) -> None:
     """A remote submits every job a push creates or updates (``sent``; no review switch: the
-    save submits); of those the import wrote without a new version (a reference rewritten for
-    a rename), the shadow keeps the one the remote made, and the import's change record says
-    it left it (its rollback trims it back), so that a refresh finds none newer. (A job only
-    renamed keeps the import's version: it is the remote's but for the name, which a refresh
-    does not compare, :mod:`.submitted`.)"""
-    jobs = list(found.values())
-    versions = rollback_repo.versions_of(tx, ws, task_id, [str(job.id) for job in jobs])
+    save submits), and no other: of those sent the import wrote without a new version (a
+    reference rewritten for a rename), the shadow keeps the one the remote made; of the others
+    the import gave a new version (a job only renamed, or one that differs from the remote only
+    in its description: no call, or the v2 rename call, which submits nothing), the shadow
+    drops it, the remote's latest submitted version (the one before) its latest again. The
+    import's change record says what it left (its rollback trims back to it), so that a
+    refresh finds none newer (the remote's is compared but for its name, :mod:`.submitted`)."""
+    texts, found = written
     job_ids: list[int] = []
     made: list[VersionRecord] = []
-    left: dict[str, int] = {}
-    for job in jobs:
+    taken_back: list[tuple[int, int, int | None]] = []
+    left: dict[str, int | None] = {}
+    for job in found.values():
         if str(job.id) not in versions:
             continue  # no change of the import's
         before, after = versions[str(job.id)]
@@ -169,5 +177,9 @@ def _submitted(
                 VersionRecord(number, TargetStatus.SUBMITTED.value, text, stamp.at, stamp.by)
             )
             left[str(job.id)] = number
+        elif job.name not in sent and after not in (None, before) and job.latest_version == after:
+            taken_back.append((int(job.id), after, before))
+            left[str(job.id)] = before
     job_repo.add_versions(tx, job_ids, made)
+    job_repo.take_back_versions(tx, taken_back)
     rollback_repo.set_after_versions(tx, ws, task_id, left)

@@ -81,9 +81,11 @@ def versions_of(
     return versions
 
 
-def set_after_versions(tx: Tx, workspace_id: str, task_id: str, versions: dict[str, int]) -> None:
+def set_after_versions(
+    tx: Tx, workspace_id: str, task_id: str, versions: Mapping[str, int | None]
+) -> None:
     """Say that import ``task_id`` left the objects ``versions`` names (object id → version) at
-    that version."""
+    that version (``None``: none)."""
     _set_after(tx, workspace_id, task_id, "after_version", versions)
 
 

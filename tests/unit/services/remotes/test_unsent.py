@@ -226,3 +226,64 @@ def test_a_job_the_push_only_renamed_is_not_taken_for_a_newer_submitted_version(
     services.rollback.rollback(shadow, task.id)
 
     assert held(standin) == before
+
+
+def _refreshed_submitted(services: Services) -> dict[str, int]:
+    """A refresh's counts of submitted versions."""
+    return dict(services.remotes.refresh(admin_actor(services), "prod").counts[SUBMITTED])
+
+
+def test_a_job_the_push_sends_no_call_for_keeps_the_remote_s_submitted_version(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    """A job that differs from the remote only in its description costs no call, so the remote
+    submits no version of it: nor does the shadow keep the one the import made (it would hold
+    the remote's unsubmitted description, which its submitted version lacks), so a refresh
+    finds none newer and the push's rollback is not refused."""
+    standin.workspace.put_job(make_job("daily_sales"))
+    standin.workspace.edit_job("daily_sales", description="noted in DataArts")  # not submitted
+    services.remotes.refresh(admin_actor(services), "prod")
+    before = held(standin)
+    jobs = [make_job("daily_sales", description="from dev"), make_job("weekly_sales")]
+    package = write_package(tmp_path / "described.zip", jobs)
+    task = run_import(services, shadow, upload(services, shadow, package))
+    assert task.status == TaskStatus.SUCCESSFUL, task.message
+    assert "update_job" not in standin.writes()
+    with services.db.transaction(readonly=True) as tx:
+        job = job_repo.get_job(tx, shadow.workspace.id, "daily_sales")
+    assert job is not None
+    assert job.latest_version == 1  # the remote's: no call submitted another
+
+    counts = _refreshed_submitted(services)
+    assert counts[RefreshAction.UPDATED.value] == 0, counts
+    services.rollback.rollback(shadow, task.id)
+
+    assert held(standin) == before
+
+
+def test_a_job_only_renamed_keeps_the_remote_s_submitted_version_whatever_its_description(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    """The v2 rename call submits nothing: the shadow keeps the version the remote holds, not
+    one of the import's holding the remote's unsubmitted description."""
+    first = jobs_with_dependencies(make_job("daily_sales"))
+    import_package(services, shadow, write_objects(tmp_path / "first.zip", first))
+    standin.workspace.edit_job("daily_sales", description="noted in DataArts")  # not submitted
+    services.remotes.refresh(admin_actor(services), "prod")
+    before = held(standin)
+    standin.reset()
+    renamed = [
+        (kind, "daily_v2", {**doc, "name": "daily_v2"}) if kind == "job" else (kind, name, doc)
+        for kind, name, doc in first
+    ]
+    uids = {"daily_v2": uid_of("job", "daily_sales")}
+    package = write_objects(tmp_path / "renamed.zip", renamed, uids=uids)
+    task = run_import(services, shadow, upload(services, shadow, package), onDrift="TAKE_PACKAGE")
+    assert task.status == TaskStatus.SUCCESSFUL, task.message
+    assert standin.writes() == ["update_factory_job_name"]
+
+    counts = _refreshed_submitted(services)
+    assert counts[RefreshAction.UPDATED.value] == 0, counts
+    services.rollback.rollback(shadow, task.id)
+
+    assert held(standin) == before
