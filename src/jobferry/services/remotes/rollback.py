@@ -23,6 +23,11 @@ rollback's journal open; :meth:`PushService.recover` undoes its calls and ends i
 shadow are both as before the rollback (the push stands), and a rollback task says so: what had
 been rolled back, what could not be put back, and the command that finishes the rollback
 (:func:`~.orphans.tell_rollback`).
+
+A push that changed nothing in the remote (``unchanged``: every object already as the package
+has it but for what no call carries, a job's description) is rolled back in the shadow alone:
+its import still wrote there (the promotion ledger's rows), which holds back the rollback of an
+earlier push until it is rolled back.
 """
 
 from __future__ import annotations
@@ -105,21 +110,10 @@ class PushRollback:
         remote, then the shadow."""
         db, item, task_id = self.pushes.db, self.pushes.remote_of(scope), rollback.task_id
         self.pushes.refuse_open(scope, item)
-        with db.transaction(readonly=True) as tx:
-            push = journal_repo.get_push(tx, task_id)
-            calls = journal_repo.calls(tx, task_id)
-        if push is None or push.workspace_id != scope.workspace.id or push.state != "done":
-            raise RollbackRefusedError(
-                f"Import {task_id} did not push anything to remote '{item.name}' (it is not a "
-                f"push into its shadow '{scope.workspace.name}' that landed, or it changed "
-                "nothing there); the shadow changes only with the remote, so there is nothing "
-                "to roll back.",
-                rule=RollbackRule.NOTHING,
-                task_id=task_id,
-                remote=item.name,
-            )
+        made = self._landed(scope, item, task_id)
         rollback.check()  # the shadow's own refusals, before any call
-        made = [call for call in calls if call.state == "done"]
+        if not made:  # no call changed the remote: the shadow's import alone goes back
+            return rollback.run()
         touched = _touched(made)
         objects = sum(len(names) for names in touched.values())
         rollback.advance(
@@ -160,6 +154,27 @@ class PushRollback:
                     task_id=task_id,
                     push=report.as_json(),
                 ) from exc
+
+    def _landed(self, scope: Scope, item: RemoteRecord, task_id: str) -> list[CallRecord]:
+        """The calls push ``task_id`` made that landed (none: it changed nothing in the
+        remote, its import into the shadow alone to roll back); refused when it is no push
+        into the shadow of ``scope`` that landed."""
+        with self.pushes.db.transaction(readonly=True) as tx:
+            push = journal_repo.get_push(tx, task_id)
+            calls = journal_repo.calls(tx, task_id)
+        if push is not None and push.workspace_id == scope.workspace.id:
+            if push.state == "unchanged":
+                return []
+            if push.state == "done":
+                return [call for call in calls if call.state == "done"]
+        raise RollbackRefusedError(
+            f"Import {task_id} did not push anything to remote '{item.name}' (it is not a "
+            f"push into its shadow '{scope.workspace.name}' that landed); the shadow changes "
+            "only with the remote, so there is nothing to roll back.",
+            rule=RollbackRule.NOTHING,
+            task_id=task_id,
+            remote=item.name,
+        )
 
     def _write(
         self,

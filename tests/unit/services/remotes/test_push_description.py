@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from jobferry.domain.enums import TaskStatus
+from jobferry.errors import RollbackRefusedError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.definitions.documents import load
@@ -21,7 +22,7 @@ from support.builders import make_job
 from support.console import admin_actor
 from support.packages import write_package
 from support.planning import run_import, upload
-from support.standin import DataArtsStandin
+from support.standin import DataArtsStandin, held
 
 
 @pytest.fixture
@@ -91,3 +92,35 @@ def test_a_job_whose_only_change_is_its_description_makes_no_call(
     assert load(job.document)["description"] == "set on the console"
     counts = services.remotes.refresh(admin_actor(services), "prod").counts
     assert counts["job"]["updated"] == 0, counts
+
+
+def test_a_push_that_only_described_a_job_does_not_stop_the_push_before_from_rolling_back(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    """A push that costs no call (a description alone) still wrote the shadow's import (the
+    promotion ledger's rows): the rollback of the push before it is told to roll it back
+    first, and it can be, the shadow's alone (the remote has nothing of it to take back);
+    then the push before is rolled back."""
+    standin.workspace.put_job(make_job("daily_sales"))
+    services.remotes.refresh(admin_actor(services), "prod")
+    before = held(standin)
+    first = write_package(tmp_path / "1.zip", [make_job("daily_sales", logPath="obs://one")])
+    pushed = run_import(services, shadow, upload(services, shadow, first))
+    assert pushed.status == TaskStatus.SUCCESSFUL, pushed.message
+    services.remotes.refresh(admin_actor(services), "prod")
+    described = make_job("daily_sales", logPath="obs://one", description="told")
+    second = write_package(tmp_path / "2.zip", [described])
+    told = run_import(services, shadow, upload(services, shadow, second))
+    assert told.status == TaskStatus.SUCCESSFUL, told.message
+    with pytest.raises(RollbackRefusedError, match="roll that one back first") as refused:
+        services.rollback.rollback(shadow, pushed.id)
+    assert told.id in refused.value.message
+    standin.reset()
+
+    services.rollback.rollback(shadow, told.id)  # the shadow's alone
+    assert standin.writes() == []
+    services.rollback.rollback(shadow, pushed.id)
+
+    assert held(standin) == before
+    with pytest.raises(RollbackRefusedError, match="rolled back"):
+        services.rollback.rollback(shadow, told.id)
