@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from support.databases import (
     worker_database,
 )
 from support.forkedserve import PRELOAD
+from support.fuzzing import fuzz_timeout
 from support.gateway import Gateway, gateway_to
 from support.remotes import REMOTE_PROJECT
 from support.s3server import S3Server, bucket, s3_server, server_env  # noqa: F401
@@ -183,7 +185,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     adapters' tests on SQLite, unless marked; ``--databases`` limits the run). Then tests
     marked ``slow`` first, then the other end-to-end and fuzz tests, then the rest, each in
     collection order. xdist hands tests out in this order: a long test started last would
-    leave the other workers idle at the end of the run."""
+    leave the other workers idle at the end of the run. A longer run of the ``fuzz`` tests
+    (``JOBFERRY_FUZZ_EXAMPLES``) gets a time limit in proportion (``support/fuzzing.py``)."""
     run_on = chosen(config.getoption("--databases"))
     dropped = left_out(items, Path(__file__).parent, run_on)
     if dropped:
@@ -191,6 +194,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         gone = set(map(id, dropped))
         items[:] = [item for item in items if id(item) not in gone]
     items.sort(key=_start_order)
+    limit = fuzz_timeout(os.environ.get("JOBFERRY_FUZZ_EXAMPLES"), float(config.getini("timeout")))
+    for item in items if limit is not None else ():
+        if item.get_closest_marker("fuzz") and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(limit))
 
 
 def _start_order(item: pytest.Item) -> int:

@@ -1,0 +1,22 @@
+"""How long a test of generated input may run. pytest-timeout's limit (``timeout`` in
+pyproject.toml) holds for a test function whole, every example hypothesis tells it included: a
+longer run asked for (``JOBFERRY_FUZZ_EXAMPLES``, as CONTRIBUTING.md and the generated stories
+say) outgrew it on a loaded machine, and the limit's interruption, raised in the middle of an
+example (a push half made, its journal left open), was then taken by hypothesis for a failure
+of the example, replayed against what it left: an "inconsistent results" failure naming no
+bug. Such a run gets a limit in proportion to its examples (the conftest marks each ``fuzz``
+test that names none of its own)."""
+
+from __future__ import annotations
+
+SECONDS_PER_EXAMPLE = 10.0
+"""What one generated example may take on a loaded machine (a story of two pushes, a refresh
+and a rollback on PostgreSQL took up to 3 s under a load of 6 on 2 cores)."""
+
+
+def fuzz_timeout(examples: str | None, default: float) -> float | None:
+    """The time limit of a ``fuzz`` test when ``JOBFERRY_FUZZ_EXAMPLES`` is ``examples``
+    (``None``: the ``default`` limit stands, or there is none)."""
+    if not examples or default <= 0:
+        return None
+    return max(default, SECONDS_PER_EXAMPLE * int(examples))

@@ -1,0 +1,33 @@
+"""A longer run of the generated tests (``JOBFERRY_FUZZ_EXAMPLES``) gets a time limit in
+proportion to its examples (``support/fuzzing.py``): the suite's 120 s, which holds for a test
+function and every example hypothesis tells it, cut a run of 120 examples short on a loaded
+machine and hypothesis reported the cut as an inconsistent failure of the example."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from support.fuzzing import SECONDS_PER_EXAMPLE, fuzz_timeout
+
+
+def test_a_longer_run_gets_a_limit_in_proportion_to_its_examples() -> None:
+    assert fuzz_timeout("120", 120.0) == 120 * SECONDS_PER_EXAMPLE
+    assert fuzz_timeout("300", 120.0) == 300 * SECONDS_PER_EXAMPLE
+    assert fuzz_timeout("8", 120.0) == 120.0  # never shorter than the suite's
+
+
+def test_the_suite_s_limit_stands_without_a_longer_run_or_a_limit() -> None:
+    assert fuzz_timeout(None, 120.0) is None
+    assert fuzz_timeout("", 120.0) is None
+    assert fuzz_timeout("120", 0.0) is None  # no limit asked: none given
+
+
+@pytest.mark.fuzz
+def test_a_fuzz_test_is_marked_with_the_longer_limit(request: pytest.FixtureRequest) -> None:
+    """(Run with ``JOBFERRY_FUZZ_EXAMPLES`` set, as its longer run is, to see the mark.)"""
+    marker = request.node.get_closest_marker("timeout")
+    default = float(request.config.getini("timeout"))
+    limit = fuzz_timeout(os.environ.get("JOBFERRY_FUZZ_EXAMPLES"), default)
+    assert (marker.args[0] if marker is not None else None) == limit
