@@ -69,10 +69,13 @@ def standin() -> DataArtsStandin:
     return DataArtsStandin()
 
 
-def act_in_remote(remote: DataArtsWorkspace, story: Story) -> None:
+def act_in_remote(remote: DataArtsWorkspace, story: Story, described: bool = False) -> None:
     """What a person does in DataArts between the two pushes: their own scripts and jobs,
     jobs edited in the editor (saved, not submitted; a field a push carries: a description
-    never reaches a remote, docs/remotes.md), scripts edited, jobs started."""
+    never reaches a remote, docs/remotes.md), scripts edited, jobs started; ``described``:
+    every other job of the first package given a description in the editor (saved, not
+    submitted: its submitted version has none, what a push that submits nothing of it must
+    leave so)."""
     for obj in story.own:
         if obj.kind == "script":
             remote.put_script(obj.document)
@@ -80,6 +83,9 @@ def act_in_remote(remote: DataArtsWorkspace, story: Story) -> None:
             remote.put_job(obj.document)
     for name in story.edited:
         remote.edit_job(name, logPath="obs://bucket/logs/edited-in-dataarts")
+    first = {o.name for o in story.first if o.kind == "job"} - set(story.edited)
+    for name in sorted(first & set(remote.jobs) if described else ()):
+        remote.edit_job(name, description="described in DataArts")
     for name in story.touched:
         remote.scripts[name]["content"] = "select 0;"
     for name in story.started:
@@ -87,19 +93,23 @@ def act_in_remote(remote: DataArtsWorkspace, story: Story) -> None:
 
 
 def told(
-    services: Services, standin: DataArtsStandin, tmp_path: Path, story: Story
+    services: Services,
+    standin: DataArtsStandin,
+    tmp_path: Path,
+    story: Story,
+    described: bool = False,
 ) -> tuple[Scope, str, str, str]:
     """A remote of the story's own (a workspace of the stand-in, no fault asked) where the
-    story's first package was pushed and a person then acted, its shadow refreshed: the
-    admin's scope in the shadow, the remote's name, its workspace in the stand-in and the
-    upload path of the second package."""
+    story's first package was pushed and a person then acted (:func:`act_in_remote`), its
+    shadow refreshed: the admin's scope in the shadow, the remote's name, its workspace in the
+    stand-in and the upload path of the second package."""
     standin.reset()
     n = next(_SERIAL)
     name, remote_id = f"prod{n}", f"{n + 1:032x}"
     scope = remote_shadow(services, standin, name, remote_id)
     first = story.package(tmp_path / f"first{n}.zip", story.first, second=False)
     import_package(services, scope, first)
-    act_in_remote(standin.workspaces[remote_id], story)
+    act_in_remote(standin.workspaces[remote_id], story, described)
     services.remotes.refresh(admin_actor(services), name)
     second = story.package(tmp_path / f"second{n}.zip", story.second, second=True)
     return scope, name, remote_id, upload(services, scope, second)
@@ -141,6 +151,7 @@ def but_tombstones(after: State, before: State) -> State:
 @given(
     story=stories().map(pushable),
     fault=st.none() | st.tuples(st.integers(1, 12), st.sampled_from(FAULTS)),
+    described=st.booleans(),
 )
 def test_a_push_lands_whole_or_leaves_the_remote_as_it_was(
     services: Services,
@@ -148,9 +159,10 @@ def test_a_push_lands_whole_or_leaves_the_remote_as_it_was(
     tmp_path: Path,
     story: Story,
     fault: tuple[int, Fault] | None,
+    described: bool,
 ) -> None:
-    note(f"{story!r}, fault={fault}")
-    scope, name, remote_id, second = told(services, standin, tmp_path, story)
+    note(f"{story!r}, fault={fault}, described={described}")
+    scope, name, remote_id, second = told(services, standin, tmp_path, story, described)
     actor = admin_actor(services)
     before = remote(standin, remote_id)
     shadow_before = workspace_state(services, scope.workspace.id)
@@ -232,6 +244,7 @@ def test_a_push_whose_process_died_is_undone_whole_by_its_recovery(
 @given(
     story=stories().map(pushable),
     fault=st.tuples(st.integers(1, 12), st.sampled_from(FAULTS)),
+    described=st.booleans(),
 )
 def test_a_push_rolled_back_through_a_fault_is_undone_whole_or_stands_whole(
     services: Services,
@@ -239,12 +252,13 @@ def test_a_push_rolled_back_through_a_fault_is_undone_whole_or_stands_whole(
     tmp_path: Path,
     story: Story,
     fault: tuple[int, Fault],
+    described: bool,
 ) -> None:
     """A push lands; its rollback meets a generated fault at a generated call: the remote is
     as before the push, or (the rollback's own calls undone) as the push left it, which a
     second rollback then takes back."""
-    note(f"{story!r}, fault={fault}")
-    scope, _, remote_id, second = told(services, standin, tmp_path, story)
+    note(f"{story!r}, fault={fault}, described={described}")
+    scope, _, remote_id, second = told(services, standin, tmp_path, story, described)
     before, shadow_before = (
         remote(standin, remote_id),
         workspace_state(services, scope.workspace.id),
