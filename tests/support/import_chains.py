@@ -33,6 +33,11 @@ class Step:
         gone = " ".join(f"{o.kind}:{o.name}({o.uid})" for o in self.dropped)
         return f"Step([{held}], dropped=[{gone}], whole={self.whole}, {self.options})"
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """How hypothesis shows a failing chain: as :meth:`__repr__` (its definitions, printed
+        whole, ran to hundreds of kB)."""
+        printer.text(repr(self))
+
     def package(self, path: Path) -> Path:
         entries = [(o.kind, o.name, o.document) for o in self.objects]
         uids = {o.name: o.uid for o in self.objects}
