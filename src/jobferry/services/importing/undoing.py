@@ -180,8 +180,11 @@ def conflicts_of(
     for change in changes:
         if change.action in (PlanAction.CREATE, PlanAction.RENAME):
             made.setdefault(change.kind, []).append(change.name)
+    # A job that named it before the import was queued has not changed since: the rollback
+    # gives it back as it was, the name unresolved again.
+    queued = repo.import_queued(tx, task_id) if made else None
     for kind, names in made.items():
-        users = repo.jobs_using(tx, ws.id, kind, names)
+        users = repo.jobs_using(tx, ws.id, kind, names, changed_from=queued)
         imported = repo.imported_jobs_among(tx, task_id, [str(u[0]) for u in users])
         for job_id, job, name in users:
             if str(job_id) not in imported:

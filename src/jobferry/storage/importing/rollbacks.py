@@ -31,6 +31,7 @@ from jobferry.storage.tables import (
     resources,
     script_versions,
     scripts,
+    system_tasks,
 )
 from jobferry.storage.tx import CHUNK, Tx, chunks
 
@@ -133,6 +134,12 @@ def imported_jobs_among(tx: Tx, task_id: str, job_ids: Sequence[str]) -> set[str
     return found
 
 
+def import_queued(tx: Tx, task_id: str) -> int | None:
+    """When import task ``task_id`` was queued (ms; ``None``: no such task)."""
+    found = tx.conn.execute(select(system_tasks.c.start_time).where(system_tasks.c.id == task_id))
+    return found.scalar()
+
+
 def rolled_back_among(tx: Tx, task_ids: list[str]) -> set[str]:
     """Which of ``task_ids`` were rolled back (one query for a page of tasks)."""
     if not task_ids:
@@ -230,10 +237,12 @@ def trim_script_versions(tx: Tx, keep: Sequence[tuple[str, int]]) -> None:
 
 
 def jobs_using(
-    tx: Tx, workspace_id: str, kind: str, names: Sequence[str]
+    tx: Tx, workspace_id: str, kind: str, names: Sequence[str], changed_from: int | None = None
 ) -> list[tuple[int, str, str]]:
-    """(job id, job name, referenced name) of the workspace's jobs naming (kind, name)."""
+    """(job id, job name, referenced name) of the workspace's jobs naming (kind, name)
+    (``changed_from``: only those changed at or after that moment, ms)."""
     out: list[tuple[int, str, str]] = []
+    since = [] if changed_from is None else [jobs.c.updated_at >= changed_from]
     for part in chunks(names):
         rows = tx.conn.execute(
             select(jobs.c.id, jobs.c.name, job_refs.c.name.label("ref"))
@@ -243,6 +252,7 @@ def jobs_using(
                 job_refs.c.kind == kind,
                 job_refs.c.ref_workspace == "",
                 job_refs.c.name.in_(part),
+                *since,
             )
         )
         out += [(int(r.id), r.name, r.ref) for r in rows]

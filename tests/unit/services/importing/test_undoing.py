@@ -112,6 +112,29 @@ def test_a_job_outside_the_import_using_a_name_it_made_is_a_conflict(
     ]
 
 
+def test_a_job_that_used_a_name_before_the_import_made_it_is_no_conflict(
+    services: Services, tmp_path: Path
+) -> None:
+    """A job of the target naming a script it did not hold yet (made ahead of the promotion
+    that brings it) has not changed since the import: its rollback gives the job back as it
+    was, the name unresolved again (it was refused as "now uses ... a name the import made";
+    found by the generated promotions, test_generated_promotions.py)."""
+    scope = workspace(services, "prod")
+    ahead: dict[str, Any] = make_job("z_job")
+    ahead["nodes"] = ahead["nodes"][:1]
+    ahead["nodes"][0]["properties"][0]["value"] = "a_job_sql"  # which prod does not hold yet
+    services.jobs.create(scope, ahead)
+    package = write_objects(tmp_path / "p.zip", jobs_with_dependencies(make_job("a_job")))
+    task = import_package(services, scope, package).id
+
+    with services.db.transaction() as tx:
+        found = repo.changes_of(tx, scope.workspace.id, task)
+        current = current_objects(tx, scope.workspace.id, found)
+        assert conflicts_of(tx, scope, task, found, current) == []
+    services.rollback.rollback(scope, task)
+    assert services.jobs.show(scope, "z_job").document["nodes"] == ahead["nodes"]
+
+
 def test_an_old_name_taken_since_a_rename_is_a_conflict_of_the_second_pass(
     services: Services, tmp_path: Path
 ) -> None:
