@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from jobferry.domain.fieldpaths import FieldPath
 from jobferry.services.context import WRITERS, Scope
 from jobferry.services.importing.changes import Executor
 from jobferry.services.importing.model import Problem, Record
@@ -218,6 +219,12 @@ class Delivery(Protocol):
         ``package`` names the package in a problem of its own."""
         ...
 
+    @property
+    def kept_job_fields(self) -> tuple[FieldPath, ...]:
+        """The fields of a job the workspace's truth keeps whatever a package holds (a remote:
+        its description, which no call carries): planned as target-owned fields are."""
+        ...
+
     def unsent(self, records: Sequence[Record]) -> list[str]:
         """The jobs among the planned ``records`` whose description the workspace's truth will
         not get (a remote: DataArts' job API has no field for one); the plan warns of them."""
@@ -241,6 +248,8 @@ class LocalDelivery:
     """A workspace of this server: the apply is the change."""
 
     pacing = Pacing((40, 95), "Wrote", (10, 95))
+    kept_job_fields: tuple[FieldPath, ...] = ()
+    """None: the workspace holds every field the import writes."""
 
     def allow(self, scope: Scope, action: str) -> None:
         """Writers may, where the workspace may be changed here (not a remote's shadow)."""

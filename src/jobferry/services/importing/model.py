@@ -293,6 +293,10 @@ class Record(NamedTuple):
     helper prepared them (:attr:`PlannedObject.prepacked`); else apply computes them."""
     skip: str | None = None
     """Why a SKIP is one (a :class:`SkipReason`)."""
+    kept: tuple[str, ...] = ()
+    """The paths of the target-owned fields the plan kept as the target holds them where the
+    package held a value of its own (a remote's job description among them: no call carries
+    one, and the plan says so)."""
 
     def target_name(self) -> str:
         """The name the target's object has before the import (its old name for a RENAME)."""

@@ -168,6 +168,7 @@ class Planner:
             ctx.request.same_name_policy, self.state, self.source.workspace_id
         )
         self.owned = self.resolved.profile.target_owned if self.resolved else ()
+        self.owned_in_jobs = self.owned + ctx.delivery.kept_job_fields
         self.found = Findings()
         self.seq = 0
         self.not_applied: tuple[list[NotApplied], int] = ([], 0)
@@ -324,7 +325,8 @@ class Planner:
     def _decide(self, item: PlannedObject, cdm: set[tuple[str, str, str]]) -> None:
         """The object's action against its match in the target."""
         request = self.ctx.request
-        decide(item, request, self.owned, self.policy, self.source.created_at)
+        owned = self.owned_in_jobs if item.kind is ObjectKind.JOB else self.owned
+        decide(item, request, owned, self.policy, self.source.created_at)
         if item.kind is ObjectKind.CDM_JOB:
             held = (str(ObjectKind.CDM_JOB), self.ws_id, item.name) in cdm
             item.action = PlanAction.UNCHANGED if held else PlanAction.CREATE

@@ -56,6 +56,7 @@ def record_of(item: PlannedObject, problems: list[Problem]) -> Record:
         target_uid=item.target.uid if item.target is not None else None,
         relink=relink,
         skip=None if item.skip is None else str(item.skip),
+        kept=tuple(path for path, mine, _ in item.kept if mine is not None),
         **(_to_write(item) if writes else _linked(item, relink)),
     )
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jobferry.domain.enums import RefreshSource
+from jobferry.domain.fieldpaths import FieldPath
 from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.importing.delivery import (
     Attempt,
@@ -29,7 +30,7 @@ from jobferry.services.remotes.push import PushService
 from jobferry.services.remotes.pushable import plan_problems
 from jobferry.services.remotes.records import Refresh
 from jobferry.services.remotes.rollback import PushRollback
-from jobferry.services.remotes.unsent import descriptions_lost
+from jobferry.services.remotes.unsent import KEPT_JOB_FIELDS, descriptions_lost
 from jobferry.storage import remotes as remote_repo
 from jobferry.storage.importing.workset import Workset
 from jobferry.storage.remotes import RemoteRecord
@@ -75,6 +76,12 @@ class RemoteDelivery:
     ) -> Found:
         """What the push of the plan would refuse (:mod:`.pushable`)."""
         return plan_problems(scope.workspace.shadow_of or "", request, workset, package)
+
+    @property
+    def kept_job_fields(self) -> tuple[FieldPath, ...]:
+        """A job's description: no call carries one, so the remote keeps its own
+        (:data:`.unsent.KEPT_JOB_FIELDS`)."""
+        return KEPT_JOB_FIELDS
 
     def unsent(self, records: Sequence[Record]) -> list[str]:
         """The jobs whose description the remote may not hold

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from jobferry.domain.enums import ObjectKind, TargetStatus
+from jobferry.domain.fieldpaths import parse_field_path
 from jobferry.services.context import now_ms
 from jobferry.services.definitions.documents import dump, load
 from jobferry.services.importing.model import WRITES, Record
@@ -42,21 +43,30 @@ Versions = dict[str, tuple[int | None, int | None]]
 """Object id → (version before, version after) an import, of the objects it changed."""
 UNSENT_JOB_FIELDS = sorted(UNSENT_FIELDS["create_job"] | UNSENT_FIELDS["update_job"])
 """The fields of a job no call of the push carries."""
+KEPT_JOB_FIELDS = tuple(parse_field_path(name) for name in UNSENT_JOB_FIELDS)
+"""Those fields as a plan into the shadow keeps them: as the remote holds them, as it does a
+profile's target-owned fields (a job differing from the remote only there is unchanged)."""
 
 
 def descriptions_lost(records: Sequence[Record]) -> list[str]:
     """The jobs among the planned ``records`` whose description the push cannot carry: each
-    job it creates or updates with a description. A created job has none in the remote; an
-    updated one may lose the one it has there (DataArts documents no ``description`` in the
-    body of ``update_job`` and not whether the call keeps or clears it: the conservative
-    reading, docs/remotes.md), so a description left as it is is not safe either."""
-    lost = []
-    for record in records:
-        if record.kind != ObjectKind.JOB or record.action not in WRITES or not record.text:
-            continue
-        if any(load(record.text).get(name) for name in UNSENT_JOB_FIELDS):
-            lost.append(record.name)
-    return lost
+    job it creates or updates with a description, and each whose package's description the
+    plan left as the remote holds it (:data:`KEPT_JOB_FIELDS`). A created job has none in the
+    remote; an updated one may lose the one it has there (DataArts documents no
+    ``description`` in the body of ``update_job`` and not whether the call keeps or clears it:
+    the conservative reading, docs/remotes.md), so a description left as it is is not safe
+    either."""
+    return [record.name for record in records if _lost(record)]
+
+
+def _lost(record: Record) -> bool:
+    if record.kind != ObjectKind.JOB:
+        return False
+    if any(path in UNSENT_JOB_FIELDS for path in record.kept):
+        return True
+    if record.action not in WRITES or not record.text:
+        return False
+    return any(load(record.text).get(name) for name in UNSENT_JOB_FIELDS)
 
 
 def as_remote(doc: dict[str, Any], remote: dict[str, Any]) -> dict[str, Any]:

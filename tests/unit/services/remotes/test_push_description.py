@@ -12,11 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from jobferry.domain.enums import TaskStatus
+from jobferry.domain.enums import PlanAction, TaskStatus
 from jobferry.errors import RollbackRefusedError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.definitions.documents import load
+from jobferry.services.importing.plan import Plan
+from jobferry.services.importing.request import parse_import_request
 from jobferry.storage import jobs as job_repo
 from support.builders import make_job
 from support.console import admin_actor
@@ -97,10 +99,12 @@ def test_a_job_whose_only_change_is_its_description_makes_no_call(
 def test_a_push_that_only_described_a_job_does_not_stop_the_push_before_from_rolling_back(
     services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
 ) -> None:
-    """A push that costs no call (a description alone) still wrote the shadow's import (the
-    promotion ledger's rows): the rollback of the push before it is told to roll it back
-    first, and it can be, the shadow's alone (the remote has nothing of it to take back);
-    then the push before is rolled back."""
+    """A package that differs from the remote only in a job's description plans the job
+    unchanged (the remote keeps its own description, as it keeps a target-owned field: no
+    call carries one), and says so; its push sends nothing and only links the promotion
+    ledger's row, so it has nothing to roll back and does not hold back the rollback of the
+    push before it. (Before, it wrote the shadow's job, and the push before could be rolled
+    back only after it.)"""
     standin.workspace.put_job(make_job("daily_sales"))
     services.remotes.refresh(admin_actor(services), "prod")
     before = held(standin)
@@ -110,17 +114,22 @@ def test_a_push_that_only_described_a_job_does_not_stop_the_push_before_from_rol
     services.remotes.refresh(admin_actor(services), "prod")
     described = make_job("daily_sales", logPath="obs://one", description="told")
     second = write_package(tmp_path / "2.zip", [described])
-    told = run_import(services, shadow, upload(services, shadow, second))
-    assert told.status == TaskStatus.SUCCESSFUL, told.message
-    with pytest.raises(RollbackRefusedError, match="roll that one back first") as refused:
-        services.rollback.rollback(shadow, pushed.id)
-    assert told.id in refused.value.message
+    path = upload(services, shadow, second)
+    remote = services.imports.deliveries.remote
+    assert remote is not None
+    remote.refresh_seconds = 3600  # planned at once, on the last refresh
+    plan = services.imports.plan(shadow, parse_import_request({"path": path}))
+    assert isinstance(plan, Plan)
+    [line] = [ln for ln in plan.lines if ln.name == "daily_sales"]
+    assert line.action is PlanAction.UNCHANGED
+    assert plan.unsent == ("daily_sales",)  # the plan says the description stays out
     standin.reset()
-
-    services.rollback.rollback(shadow, told.id)  # the shadow's alone
+    told = run_import(services, shadow, path)
+    assert told.status == TaskStatus.SUCCESSFUL, told.message
     assert standin.writes() == []
+    with pytest.raises(RollbackRefusedError, match="nothing to roll back"):
+        services.rollback.rollback(shadow, told.id)
+
     services.rollback.rollback(shadow, pushed.id)
 
     assert held(standin) == before
-    with pytest.raises(RollbackRefusedError, match="rolled back"):
-        services.rollback.rollback(shadow, told.id)

@@ -127,7 +127,9 @@ def test_a_plan_warns_of_a_job_it_updates_whose_description_it_leaves_as_it_is(
     services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
 ) -> None:
     """DataArts documents no description in ``update_job``'s body, nor whether the call keeps
-    or clears the one a job has (docs/remotes.md): an update may lose it, changed or not."""
+    or clears the one a job has (docs/remotes.md): an update may lose it, changed or not. A
+    package without one leaves the remote's (a remote keeps a job's description, as a
+    target-owned field), which the update may lose all the same."""
     standin.workspace.put_job(make_job("daily_sales", description="set on the console"))
     standin.workspace.put_job(make_job("weekly_sales", description="set on the console"))
     services.remotes.refresh(admin_actor(services), "prod")
@@ -136,13 +138,13 @@ def test_a_plan_warns_of_a_job_it_updates_whose_description_it_leaves_as_it_is(
     remote.refresh_seconds = 3600  # planned at once, on the last refresh
     jobs = [
         make_job("daily_sales", description="set on the console", directory="/moved"),
-        make_job("weekly_sales", directory="/moved"),  # the package has none: none to lose
+        make_job("weekly_sales", directory="/moved"),  # none, but the remote's is at risk
     ]
     package = write_package(tmp_path / "moved.zip", jobs)
     body = {"path": upload(services, shadow, package), "sameNamePolicy": "OVERWRITE"}
     plan = services.imports.plan(shadow, parse_import_request(body))
     assert isinstance(plan, Plan)
-    assert (plan.unsent, plan.unsent_total) == (("daily_sales",), 1)
+    assert (plan.unsent, plan.unsent_total) == (("daily_sales", "weekly_sales"), 2)
 
 
 @pytest.mark.parametrize("refreshed", [False, True], ids=["at-once", "after-a-refresh"])
