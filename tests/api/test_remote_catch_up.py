@@ -82,7 +82,7 @@ def test_a_stale_shadow_is_refreshed_before_a_plan_and_a_fresh_one_is_not(
 
     # A hot-fix in the remote; every plan reads the remote again (the default): the plan sees
     # it.
-    standin.workspace.edit_job("daily_sales", description="hot-fixed in prod")
+    standin.workspace.edit_job("daily_sales", logPath="obs://bucket/hot-fixed")
     delivery.refresh_seconds = 0
     as_task, seen = _plan(api, shadow, body)
     assert as_task
@@ -94,7 +94,7 @@ def test_a_stale_shadow_is_refreshed_before_a_plan_and_a_fresh_one_is_not(
     assert now_read["daily_sales"] != read["daily_sales"]
     assert now_read["weekly_sales"] == read["weekly_sales"]
     shadow_job = api.call("GET", "/jobs/daily_sales", workspace=shadow).json()
-    assert shadow_job["description"] == "hot-fixed in prod"
+    assert shadow_job["logPath"] == "obs://bucket/hot-fixed"
 
 
 def test_a_shadow_refreshed_from_a_snapshot_is_planned_without_reading_the_remote(

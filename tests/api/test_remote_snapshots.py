@@ -124,7 +124,7 @@ def test_a_plan_against_the_shadow_says_which_snapshot_it_was_made_against(
     copied = api.call("GET", "/environment/connection/dws_conn", workspace=shadow).json()
     assert (copied["type"], copied["secrets"]) == ("DWS", {"password": "set"})
     assert planned.json()["summary"]["problems"] == 0, planned.json()
-    changed = make_job("daily_sales", description="changed here")
+    changed = make_job("daily_sales", logPath="obs://bucket/changed-here")
     assert api.call("POST", "/jobs", changed).status_code == 204
     exported = api.call("POST", "/jobs/batch-export", {"jobList": ["daily_sales"]})
     assert exported.status_code == 200, exported.text

@@ -265,7 +265,7 @@ def test_a_plan_against_the_shadow_reports_a_hotfix_made_in_the_remote_as_drift(
     planned = plan_import(api, body, shadow)  # the shadow refreshed first
     assert {line["action"] for line in planned["objects"]} == {"UNCHANGED"}, planned
 
-    hotfix = {**editable_job(remote_server, remote_ws), "description": "hot-fixed in prod"}
+    hotfix = {**editable_job(remote_server, remote_ws), "logPath": "obs://bucket/hot-fixed"}
     put = remote_server.call(
         "PUT", "/jobs/daily_sales", json.dumps(hotfix).encode(), workspace=remote_ws
     )
@@ -273,8 +273,8 @@ def test_a_plan_against_the_shadow_reports_a_hotfix_made_in_the_remote_as_drift(
     planned = plan_import(api, body, shadow)  # no refresh asked for: the plan reads first
     line = next(x for x in planned["objects"] if x["name"] == "daily_sales")
     assert line["drift"] is True, line
-    assert {"path": "description", "op": "added", "after": "hot-fixed in prod"}.items() <= next(
-        c for c in line["driftDiff"] if c["path"] == "description"
+    assert {"path": "logPath", "after": "obs://bucket/hot-fixed"}.items() <= next(
+        c for c in line["driftDiff"] if c["path"] == "logPath"
     ).items()
 
 
