@@ -64,17 +64,16 @@ def decide(
     if target is None:
         item.action = PlanAction.CREATE
         return
-    before = None
-    if owned and item.kind in _OWNED_KINDS:
-        before = load(target.document)
-        item.kept = keep_target(item.document, before, owned)
-        if item.kept:
-            item.changed()
     renamed = item.previous_name is not None
-    ignore = _RENAMED_IGNORED if renamed else IGNORED_IN_DIFF
-    # Cheap exact checks first (a package exported by jobferry holds the stored text itself);
-    # the structural comparison only runs when the bytes differ.
+    # Cheap exact checks first (a package exported by jobferry holds the stored text itself;
+    # equal bytes keep no target-owned field either); the structural comparison only runs
+    # when the bytes differ.
     if not renamed and target.document == item.text:
+        item.action = PlanAction.UNCHANGED
+        return
+    before = _keep_owned(item, target.document, owned)
+    ignore = _RENAMED_IGNORED if renamed else IGNORED_IN_DIFF
+    if not renamed and item.kept and target.document == item.text:
         item.action = PlanAction.UNCHANGED
         return
     before = before if before is not None else load(target.document)
@@ -93,6 +92,20 @@ def decide(
     item.changes = changes
     _drift(item, before, request, owned)
     _older(item, request, created_at)
+
+
+def _keep_owned(
+    item: PlannedObject, document: str, owned: tuple[FieldPath, ...]
+) -> dict[str, Any] | None:
+    """The target's values of the target-owned fields written into the item's definition (its
+    ``kept``); the target's definition, parsed (``None``: no field applies)."""
+    if not owned or item.kind not in _OWNED_KINDS:
+        return None
+    before = load(document)
+    item.kept = keep_target(item.document, before, owned)
+    if item.kept:
+        item.changed()
+    return before
 
 
 def _older(item: PlannedObject, request: ImportRequest, created_at: int | None) -> None:
