@@ -1,7 +1,8 @@
 """Generated chains of imports and their rollbacks in any order (``support/import_chains.py``):
-a source's packages, one after another, imported into one target that people also edit by
-hand between the imports; then the imports are rolled back in a generated order, and at last
-newest first. Whatever the chain, a rollback keeps its promises (docs/design.md, rollback):
+any package of a source's chain imported into one target, in any order and again, people
+editing the target by hand and rollbacks asked between the imports; then what stands rolled
+back newest first. Whatever the interleaving, a rollback keeps its promises (docs/design.md,
+rollback):
 
 - a refused rollback changes nothing;
 - a rollback that goes through gives back what its import wrote (the rows, versions,
@@ -33,7 +34,6 @@ from support.import_chains import (
     ByHand,
     Op,
     Step,
-    by_hand,
     chains,
     changed,
     ops,
@@ -197,37 +197,6 @@ def attempt(services: Services, scope: Scope, done: Imported) -> None:
     assert {key for key in since if key[0] != "ledger"} == set(), since
     assert workspace_state(services, scope.workspace.id) == given_back(done, now)
     done.rolled_back = True
-
-
-@GENERATED
-@given(
-    chain=chains(),
-    acts=st.lists(by_hand(), min_size=3, max_size=3),
-    order=st.permutations(range(4)),
-)
-def test_rollbacks_in_any_order_give_back_what_their_import_wrote_or_change_nothing(
-    services: Services,
-    tmp_path: Path,
-    chain: tuple[Step, ...],
-    acts: list[ByHand],
-    order: list[int],
-) -> None:
-    note(repr(chain))
-    note(f"{acts}, rolled back in the order {order}")
-    n = next(_SERIAL)
-    scope = workspace(services, f"chain{n}")
-    done: list[Imported] = []
-    for i, step in enumerate(chain):
-        if i:
-            act_by_hand(services, scope, acts[i - 1])
-        kept = imported(services, scope, tmp_path, step, n * 10 + i)
-        if kept is not None:
-            done.append(kept)
-    for index in order:
-        if index < len(done):
-            attempt(services, scope, done[index])
-    for kept in reversed(done):
-        attempt(services, scope, kept)
 
 
 def made_again() -> tuple[tuple[Step, ...], list[Op]]:
