@@ -97,6 +97,9 @@ class RouteCutter:
             )
             loose = _loose(tx, source, route, since, behind)
             size = CutSize(len(heads), deletions, sum(len(names) for names in loose.values()))
+            whole = since is None and route.selection.kind is SelectionKind.ALL
+            if size.empty and whole:
+                size = size._replace(loose=_held(tx, source))  # a source holding no job
             if size.empty:
                 return size
             extra: list[dict[str, str]] = []
@@ -109,7 +112,6 @@ class RouteCutter:
                 with_manifest=True,
                 deletions_since=cut.deletions_since,
             )
-            whole = since is None and route.selection.kind is SelectionKind.ALL
             signer = self.keys.signer_in(tx, source.workspace.id)
             if signer is None and route.require_signature:
                 raise InvalidRequestError(
@@ -193,6 +195,13 @@ def _loose(
         if names:
             found[kind.value] = names
     return found
+
+
+def _held(tx: Tx, source: Scope) -> int:
+    """How many scripts and resources the source holds: what the whole workspace's package
+    carries for themselves when it holds no job."""
+    kinds = (ObjectKind.SCRIPT, ObjectKind.RESOURCE)
+    return sum(len(export_repo.names_of_kind(tx, source.workspace.id, kind)) for kind in kinds)
 
 
 def _behind(tx: Tx, source: Scope, cut: Cut) -> dict[str, set[str]]:

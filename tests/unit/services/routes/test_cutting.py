@@ -174,6 +174,23 @@ def test_a_route_of_every_job_carries_unused_scripts_and_resources_each_time_the
     assert (gone["kind"], gone["name"]) == ("script", "orphan_sql")
 
 
+def test_the_first_cut_of_every_job_carries_a_source_holding_no_job(
+    services: Services, tmp_path: Path
+) -> None:
+    """A source of scripts and resources alone (its jobs not made yet, or deleted before the
+    first promotion) is not "nothing changed": its first package holds them (it said so
+    until a job was made, and none of them travelled)."""
+    source = workspace(services, "dev")
+    services.scripts.create(source, make_script("orphan_sql"))
+    services.resources.create(source, make_resource("spare_jar"))
+    path = tmp_path / "first.zip"
+    size = _cutter(services).write(source, _route(), Cut(None, None), path)
+    assert not size.empty
+    assert (size.jobs, size.scripts, size.resources) == (0, 1, 1)
+    assert _held(path) == {"script:orphan_sql", "resource:spare_jar"}
+    assert set(manifest(path.read_bytes())["inventory"]) == {"job", "script", "resource"}
+
+
 def test_a_route_of_folders_never_carries_a_script_no_selected_job_uses(
     services: Services, source: Scope, tmp_path: Path
 ) -> None:
