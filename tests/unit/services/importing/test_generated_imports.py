@@ -28,10 +28,10 @@ import pytest
 from hypothesis import assume, example, given, note
 from hypothesis import strategies as st
 
-from jobferry.domain.enums import PlanAction, SkipReason, TaskStatus
+from jobferry.domain.enums import TaskStatus
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
-from jobferry.services.importing.plan import Plan, PlanLine
+from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.request import parse_import_request
 from support.builders import editable
 from support.import_stories import (
@@ -43,14 +43,14 @@ from support.import_stories import (
     stories,
     took_over_alike,
 )
+from support.plan_checks import WRITING, assert_as_planned, kept_then_rewritten, left_by
 from support.planning import import_package, run_import, upload, workspace
-from support.workspace_state import State, definitions, workspace_state
+from support.workspace_state import workspace_state
 
 pytestmark = pytest.mark.fuzz
 GENERATED = generated(25)
 """Stories a test tells on each database (JOBFERRY_FUZZ_EXAMPLES=300 and a
 ``--hypothesis-seed`` for a longer run)."""
-WRITING = {PlanAction.CREATE, PlanAction.OVERWRITE, PlanAction.RENAME, PlanAction.DELETE}
 _SERIAL = itertools.count()
 
 
@@ -73,67 +73,9 @@ def plan_of(services: Services, scope: Scope, path: str, options: dict[str, Any]
     return plan
 
 
-def package_document(story: Story, kind: str, name: str) -> dict[str, Any]:
-    return next(o.document for o in story.second if (o.kind, o.name) == (kind, name))
-
-
-def assert_line_happened(line: PlanLine, story: Story, before: State, after: State) -> None:
-    """One line of the plan, done: the package's definition written under its name, in the
-    object it matched (an OVERWRITE's, a RENAME's old name's), a DELETE's object gone, a paused
-    job scheduled again as it was."""
-    key, was = (str(line.kind), line.name), (str(line.kind), line.target_name)
-    if line.action in (PlanAction.CREATE, PlanAction.OVERWRITE, PlanAction.RENAME):
-        assert after[key]["document"] == package_document(story, *key), line
-    if line.action in (PlanAction.OVERWRITE, PlanAction.RENAME):
-        assert after[key]["id"] == before[was]["id"], line
-    if line.action is PlanAction.DELETE:
-        assert key in before, line
-        assert after.get(key, {}).get("id") != before[key]["id"], line
-    elif line.pause:
-        assert after[key]["status"] == before[was]["status"], line
-
-
-def assert_as_planned(plan: Plan, story: Story, before: State, after: State) -> None:
-    """Every line of the plan happened, and nothing the plan does not name changed (the jobs
-    it rewrites for its renames use the new names)."""
-    assert plan.lines_total == len(plan.lines)
-    rewritten = {("job", name) for name in plan.rewrites}
-    moved = {(str(ln.kind), ln.target_name) for ln in plan.lines if ln.action is PlanAction.RENAME}
-    named = rewritten | moved
-    named |= {(str(ln.kind), ln.name) for ln in plan.lines if ln.action in WRITING}
-    freed = moved - {(str(ln.kind), ln.name) for ln in plan.lines if ln.action in WRITING}
-    for key in rewritten:
-        assert after[key]["id"] == before[key]["id"]
-        assert not freed & {(kind, name) for kind, name, _ in after[key]["refs"]}, key
-    for line in plan.lines:
-        assert_line_happened(line, story, before, after)
-    rest = (set(definitions(before)) | set(definitions(after))) - named
-    assert {k: before.get(k) for k in rest} == {k: after.get(k) for k in rest}
-
-
-def kept_then_rewritten(plan: Plan) -> set[tuple[str, str]]:
-    """(kind, name in the target) of the jobs the plan keeps for their drift and rewrites for
-    its renames: the rewrite can undo the drift that kept them."""
-    rewritten = set(plan.rewrites)
-    return {
-        (str(ln.kind), ln.target_name)
-        for ln in plan.lines
-        if ln.skip is not None
-        and ln.skip.reason is SkipReason.KEPT_DRIFT
-        and ln.target_name in rewritten
-    }
-
-
-def left_by(plan: Plan, after: State) -> State:
-    """The tombstones a rollback leaves of the objects the import created: it deletes them,
-    and a deletion leaves one (``undoing.py``; a workspace promoting further tells its own
-    targets they are gone)."""
-    left: State = {}
-    for line in plan.lines:
-        if line.action is PlanAction.CREATE:
-            held = after[(str(line.kind), line.name)]
-            left[("tombstone", f"{line.kind}:{held.get('uid', held['id'])}")] = {"name": line.name}
-    return left
+def package_of(story: Story) -> dict[tuple[str, str], dict[str, Any]]:
+    """(kind, name) → definition of the story's second package."""
+    return {(o.kind, o.name): o.document for o in story.second}
 
 
 @GENERATED
@@ -157,7 +99,7 @@ def test_an_import_does_what_its_plan_says_and_its_rollback_gives_back_the_prior
         assert after == before
         return
     assert task.status == TaskStatus.SUCCESSFUL, task.message
-    assert_as_planned(plan, story, before, after)
+    assert_as_planned(plan, package_of(story), before, after)
     again = plan_of(services, scope, path, story.options)
     undone = kept_then_rewritten(plan)
     left = [line for line in again.lines if line.action in WRITING]

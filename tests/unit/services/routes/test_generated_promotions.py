@@ -1,0 +1,279 @@
+"""Generated promotions along a route (``support/promotion_stories.py``): a source workspace and
+a target edited by hand, promoted again and again with generated overrides, the newest
+promotion rolled back now and then. Whatever the story, a route keeps its promises:
+
+- a promotion does what its kept plan says, line by line, and nothing else;
+- after it, every object the source changed since its version last landed in the target
+  (made, changed, renamed) is there as the source holds it, unless the plan listed it as
+  left out (a SKIP: drift kept, the same-name policy); a route that packages nothing left
+  nothing out;
+- planning again right after it, with the same overrides, finds nothing to write but the jobs
+  it kept for their drift and rewrote for its renames (intended: ``onDrift`` KEEP_TARGET
+  decides on the drift found when planning; docs/design.md, decide), the objects it skipped
+  as a first import from the source (intended: ``sameNamePolicy`` AUTO skips only then and
+  overwrites once the target's ledger holds a row of the source; docs/design.md, honest
+  defaults) and what a PER_OBJECT import failed (offered again);
+- rolling back the newest promotion gives the target back exactly as it was before it (with
+  the tombstones of the objects it made), and the next promotion carries again what it
+  carried (``carried_until``, the ledger put back);
+- a promotion whose plan has problems, or whose apply is refused, changes nothing.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pytest
+from hypothesis import event, example, given, note
+
+from jobferry.domain.enums import PlanAction, SkipReason, TaskStatus
+from jobferry.errors import JobferryError
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from jobferry.services.importing.plan import Plan
+from jobferry.services.taskviews import Task
+from support.console import admin_scope
+from support.import_stories import generated
+from support.plan_checks import WRITING, assert_as_planned, kept_then_rewritten, left_by
+from support.planning import workspace
+from support.promotion_stories import (
+    PromotionStory,
+    Step,
+    act,
+    first_skipped_then_overwritten,
+    identities,
+    made_ahead,
+    only_scripts_at_first,
+    promotion_stories,
+)
+from support.workspace_state import State, definitions, workspace_state
+
+pytestmark = pytest.mark.fuzz
+GENERATED = generated(15)
+"""Stories a test tells on each database (JOBFERRY_FUZZ_EXAMPLES=300 and a
+``--hypothesis-seed`` for a longer run)."""
+_SERIAL = itertools.count()
+Key = tuple[str, str]
+"""(kind, stable identifier in the source)."""
+
+
+@dataclass
+class Promoted:
+    """A promotion applied: its import's task, the target before and after it, its plan, and
+    what had landed in the target before it."""
+
+    task_id: str
+    before: State
+    after: State
+    plan: Plan
+    landed: dict[Key, dict[str, Any]]
+
+
+@dataclass
+class Journey:
+    """A story being told: the admin, the route's ends, what landed in the target (the source
+    version of each object the target took), and the promotions applied, newest last."""
+
+    services: Services
+    admin: Scope
+    route: str
+    settings: dict[str, Any]
+    source: Scope
+    target: Scope
+    landed: dict[Key, dict[str, Any]] = field(default_factory=dict)
+    applied: list[Promoted] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, services: Services, route: dict[str, Any]) -> Journey:
+        n = next(_SERIAL)
+        source, target = workspace(services, f"dev{n}"), workspace(services, f"prod{n}")
+        admin = admin_scope(services)
+        ends = {"source": {"workspace": f"dev{n}"}, "target": {"workspace": f"prod{n}"}}
+        services.routes.put(admin, f"r{n}", {**ends, **route})
+        return cls(services, admin, f"r{n}", route, source, target)
+
+    def state(self, scope: Scope) -> State:
+        return workspace_state(self.services, scope.workspace.id)
+
+    def take(self, step: Step) -> None:
+        if step.side == "source":
+            act(self.services, self.source, step)
+        elif step.side == "target":
+            act(self.services, self.target, step)
+        elif step.act == "promote":
+            self.promote(*step.args)
+        else:
+            self.roll_back()
+
+    def promote(self, overrides: dict[str, Any], again: bool) -> None:
+        """Plan and apply a promotion; check what it did, and (``again``) that planning again
+        right after it finds nothing to write."""
+        source, before = self.state(self.source), self.state(self.target)
+        planned = self.services.route_plans.plan(self.admin, self.route, overrides)
+        assert planned.planning_task is None
+        if planned.plan is None:
+            assert planned.package.promotion is None
+            self.assert_carried(source, before, None)
+            assert self.deleted(source, before) == {}, "deletions left behind, unsaid"
+            return
+        plan = planned.plan
+        try:
+            applied = self.services.route_plans.apply(self.admin, self.route, plan.plan_id)
+        except JobferryError as refused:
+            note(f"apply refused: {refused}")
+            event(f"apply refused {type(refused).__name__}")
+            assert self.state(self.target) == before
+            return
+        self.services.imports.run(applied.prepared)
+        task = self.services.tasks.show(applied.prepared.scope, applied.task_id, subtasks=1000)
+        after = self.state(self.target)
+        event(f"promotion: problems={bool(plan.summary.problems)} {task.status}")
+        mode = overrides.get("mode", self.settings["mode"])
+        if plan.summary.problems and (mode == "ATOMIC" or task.status == TaskStatus.FAILED):
+            assert task.status == TaskStatus.FAILED, task.message
+            assert after == before
+            return
+        ok = TaskStatus.WARNING if plan.summary.problems else TaskStatus.SUCCESSFUL
+        assert task.status == ok, task.message
+        done = written(plan, task)
+        package = {key: held["document"] for key, held in definitions(source).items()}
+        assert_as_planned(done, package, before, after)
+        landed = dict(self.landed)
+        self.assert_carried(source, after, plan, done)
+        propagate = overrides.get("propagateDeletes", self.settings["propagateDeletes"])
+        self.assert_deleted(source, (before, after), plan, propagate)
+        if any(line.action in WRITING for line in done.lines):
+            self.applied.append(Promoted(task.id, before, after, done, landed))
+        if again:
+            self.assert_nothing_left(overrides, plan, done)
+
+    def assert_carried(
+        self, source: State, target: State, plan: Plan | None, done: Plan | None = None
+    ) -> None:
+        """Every object the source changed since its version landed is in the target as the
+        source holds it, or the plan says it left it out (or, PER_OBJECT, the import failed
+        it: ``done`` holds the lines that happened); what is there now landed."""
+        skipped = set()
+        if plan is not None and done is not None:
+            skipped = {(str(ln.kind), ln.name) for ln in plan.lines if ln not in done.lines}
+            skipped |= {
+                (str(ln.kind), ln.name) for ln in done.lines if ln.action is PlanAction.SKIP
+            }
+        for key, (name, document) in identities(source).items():
+            if self.landed.get(key) == document:
+                continue
+            held = target.get((key[0], name))
+            if held is not None and held["document"] == document:
+                self.landed[key] = document
+                continue
+            assert (key[0], name) in skipped, f"{key[0]} {name} left behind, unsaid"
+
+    def deleted(self, source: State, target: State) -> dict[Key, str]:
+        """The objects the source deleted since they landed in the target that the target
+        still holds (by the ledger's row of each): source identity → name in the target."""
+        held, gone = identities(target), {}
+        for key in set(self.landed) - set(identities(source)):
+            row = target.get(("ledger", f"{key[0]}:{key[1]}"))
+            found = None if row is None else held.get((key[0], row["target"]))
+            if found is not None:
+                gone[key] = found[0]
+            else:
+                del self.landed[key]  # gone from the target too
+        return gone
+
+    def assert_deleted(
+        self, source: State, states: tuple[State, State], plan: Plan, propagate: bool
+    ) -> None:
+        """What the source deleted since it landed is gone from the target when the promotion
+        propagated deletes, unless a line of the plan says it kept it; else the plan lists it
+        as not applied (and it is not offered again: keeping it is the route's setting)."""
+        before, after = states
+        lines = {(str(ln.kind), ln.target_name): ln.action for ln in plan.lines}
+        left = {(str(n.kind), n.name) for n in plan.not_applied}
+        for key, name in self.deleted(source, before).items():
+            if not propagate:
+                assert (key[0], name) in left, f"{key[0]} {name}: deletion not listed"
+                del self.landed[key]
+                continue
+            if lines.get((key[0], name)) not in (None, PlanAction.DELETE):
+                continue  # kept, and the plan says so
+            row = after.get(("ledger", f"{key[0]}:{key[1]}"))
+            still = row is not None and (key[0], row["target"]) in identities(after)
+            assert not still, f"{key[0]} {name} deleted in the source, still in the target"
+            assert lines.get((key[0], name)) is PlanAction.DELETE, f"{key[0]} {name} unsaid"
+
+    def assert_nothing_left(self, overrides: dict[str, Any], plan: Plan, done: Plan) -> None:
+        """Planning again with the same overrides writes nothing (but the jobs ``plan`` kept
+        for their drift and rewrote for its renames, and what its import failed, PER_OBJECT:
+        ``done`` holds the lines that happened)."""
+        again = self.services.route_plans.plan(self.admin, self.route, overrides).plan
+        if again is None:
+            return
+        undone = kept_then_rewritten(plan) | first_skipped(plan)
+        undone |= {(str(ln.kind), ln.target_name) for ln in plan.lines if ln not in done.lines}
+        left = [
+            (ln.name, ln.action)
+            for ln in again.lines
+            if ln.action in WRITING and (str(ln.kind), ln.target_name) not in undone
+        ]
+        assert left == []
+
+    def roll_back(self) -> None:
+        """Roll back the newest promotion that wrote something (one that only linked has
+        nothing to roll back, and its links go with this rollback): refused only when the
+        target changed since (then nothing changes); else the target is as before it."""
+        if not self.applied:
+            return
+        newest = self.applied[-1]
+        now = self.state(self.target)
+        untouched = definitions(now) == definitions(newest.after)  # a later import may link
+        try:
+            self.services.rollback.rollback(self.target, newest.task_id)
+        except JobferryError as refused:
+            note(f"rollback refused: {refused}")
+            event(f"rollback refused untouched={untouched}")
+            assert not untouched
+            assert self.state(self.target) == now
+            return
+        event(f"rollback ok untouched={untouched}")
+        if untouched:
+            expected = {**newest.before, **left_by(newest.plan, newest.after)}
+            assert self.state(self.target) == expected
+        self.applied.pop()
+        self.landed = newest.landed
+
+
+def first_skipped(plan: Plan) -> set[tuple[str, str]]:
+    """(kind, name in the target) of the objects the plan skipped because ``sameNamePolicy``
+    AUTO skips on a first import from the source: the next plan overwrites them."""
+    return {
+        (str(ln.kind), ln.target_name)
+        for ln in plan.lines
+        if ln.skip is not None and ln.skip.reason is SkipReason.FIRST_IMPORT
+    }
+
+
+def written(plan: Plan, task: Task) -> Plan:
+    """The plan without the lines its import failed (PER_OBJECT: those with problems, and
+    what needs them), as the task's subtasks say."""
+    failed = {st["id"] for st in task.subtasks or () if st["status"] == TaskStatus.FAILED}
+    lines = tuple(ln for ln in plan.lines if f"{ln.kind}:{ln.name}" not in failed)
+    return replace(plan, lines=lines, lines_total=plan.lines_total - len(plan.lines) + len(lines))
+
+
+@GENERATED
+@given(story=promotion_stories())
+@example(story=only_scripts_at_first())
+@example(story=made_ahead())
+@example(story=first_skipped_then_overwritten())
+def test_promotions_along_a_route_keep_their_promises(
+    services: Services, story: PromotionStory
+) -> None:
+    note(repr(story))
+    journey = Journey.of(services, story.route)
+    for step in story.first:
+        assert act(services, journey.source, step), step
+    for step in story.steps:
+        journey.take(step)
