@@ -32,6 +32,7 @@ SETTINGS = {
     "onDrift": ("FAIL", "KEEP_TARGET", "TAKE_PACKAGE"),
     "propagateDeletes": (True, False),
     "mode": ("ATOMIC", "PER_OBJECT"),
+    "scheduling": ("REFUSE", "PAUSE_AND_RESTORE"),
 }
 """The route's settings a story draws (the route's own, and each promotion's overrides)."""
 
@@ -86,16 +87,18 @@ def steps(draw: st.DrawFn) -> Step:
         return Step("route", "rollback")
     act = draw(st.sampled_from(["job", "job", "script", "rename", "delete"]))
     if kind == "target":
-        act = draw(st.sampled_from(["edit", "own", "rename", "delete"]))
+        act = draw(st.sampled_from(["edit", "own", "rename", "delete", "start"]))
     if act == "job":
         return source_job(draw)
     if act == "script":
         return Step(kind, "script", (draw(st.sampled_from(SCRIPTS)), draw(st.integers(0, 3))))
     if act == "own":
         return Step(kind, "own", (draw(st.sampled_from(JOBS + SCRIPTS)),))
+    if act == "start":
+        return Step(kind, "start", (draw(st.sampled_from(JOBS)),))
     if act == "rename":
-        old, new = draw(st.lists(st.sampled_from(JOBS), min_size=2, max_size=2, unique=True))
-        return Step(kind, "rename", (old, new))
+        old = draw(st.sampled_from(JOBS))
+        return Step(kind, "rename", (old, draw(st.sampled_from([j for j in JOBS if j != old]))))
     return Step(kind, act, (draw(st.sampled_from(JOBS + SCRIPTS)),))
 
 
@@ -104,9 +107,9 @@ def promotion_stories(draw: st.DrawFn, max_steps: int = 6) -> PromotionStory:
     """A route with drawn settings; a source of one or two scripts and one to three jobs;
     up to ``max_steps`` steps, ending with a promotion."""
     route = {k: draw(st.sampled_from(v)) for k, v in SETTINGS.items()}
-    scripts = draw(st.lists(st.sampled_from(SCRIPTS), min_size=1, max_size=2, unique=True))
+    scripts = draw(st.permutations(SCRIPTS))[: draw(st.integers(1, 2))]
     first = [Step("source", "script", (name, 0)) for name in scripts]
-    jobs = draw(st.lists(st.sampled_from(JOBS), min_size=1, max_size=3, unique=True))
+    jobs = draw(st.permutations(JOBS))[: draw(st.integers(1, 3))]
     made: list[str] = []
     for name in jobs:
         upstream = draw(st.none() | st.sampled_from(made)) if made else None
@@ -143,6 +146,8 @@ def _act(services: Services, scope: Scope, step: Step) -> None:
             services.scripts.delete(scope, name)
         else:
             services.jobs.delete(scope, name)
+    elif step.act == "start":
+        services.jobs.start(scope, step.args[0])
     elif step.act == "edit":
         _edit(services, scope, step.args[0])
     elif step.act == "own":
@@ -204,7 +209,7 @@ def only_scripts_at_first() -> PromotionStory:
     said nothing changed, and its script never travelled (found by a 400-example run,
     seed 1)."""
     route = {"sameNamePolicy": "AUTO", "onDrift": "FAIL", "propagateDeletes": True}
-    route["mode"] = "ATOMIC"
+    route.update(mode="ATOMIC", scheduling="REFUSE")
     first = (Step("source", "script", ("sa", 0)), Step("source", "job", ("ja", "sa", None, 0)))
     steps = (Step("source", "delete", ("ja",)), Step("route", "promote", ({}, False)))
     return PromotionStory(route, first, steps)
@@ -216,7 +221,7 @@ def made_ahead() -> PromotionStory:
     refused, ja said to "now use" the name the import made (found by a 300-example run,
     seed 7)."""
     route = {"sameNamePolicy": "AUTO", "onDrift": "FAIL", "propagateDeletes": True}
-    route["mode"] = "ATOMIC"
+    route.update(mode="ATOMIC", scheduling="REFUSE")
     first = (Step("source", "script", ("sa", 0)), Step("source", "job", ("ja", "sa", None, 0)))
     steps = (Step("target", "own", ("ja",)), Step("route", "promote", ({}, False)))
     steps += (Step("route", "rollback"), Step("route", "promote", ({}, False)))
@@ -230,3 +235,15 @@ def first_skipped_then_overwritten() -> PromotionStory:
     return PromotionStory(
         story.route, story.first, (*story.steps[:1], Step("route", "promote", ({}, True)))
     )
+
+
+def rolled_back_twice() -> PromotionStory:
+    """Two promotions rolled back, newest first: the target is as before the first, with the
+    tombstones of what both made."""
+    route = {"sameNamePolicy": "AUTO", "onDrift": "FAIL", "propagateDeletes": True}
+    route.update(mode="ATOMIC", scheduling="REFUSE")
+    first = (Step("source", "script", ("sa", 0)), Step("source", "job", ("ja", "sa", None, 0)))
+    steps = (Step("route", "promote", ({}, False)), Step("source", "script", ("sc", 0)))
+    steps += (Step("route", "promote", ({}, False)), Step("route", "rollback"))
+    steps += (Step("route", "rollback"), Step("route", "promote", ({}, False)))
+    return PromotionStory(route, first, steps)

@@ -7,6 +7,9 @@ promotion rolled back now and then. Whatever the story, a route keeps its promis
   (made, changed, renamed) is there as the source holds it, unless the plan listed it as
   left out (a SKIP: drift kept, the same-name policy); a route that packages nothing left
   nothing out;
+- what the source deleted since it landed is gone from the target when the promotion
+  propagates deletes (unless a line says it kept it), else the plan lists it as not applied
+  (and it is not offered again: docs/design.md, what a promotion left behind);
 - planning again right after it, with the same overrides, finds nothing to write but the jobs
   it kept for their drift and rewrote for its renames (intended: ``onDrift`` KEEP_TARGET
   decides on the drift found when planning; docs/design.md, decide), the objects it skipped
@@ -14,8 +17,8 @@ promotion rolled back now and then. Whatever the story, a route keeps its promis
   overwrites once the target's ledger holds a row of the source; docs/design.md, honest
   defaults) and what a PER_OBJECT import failed (offered again);
 - rolling back the newest promotion gives the target back exactly as it was before it (with
-  the tombstones of the objects it made), and the next promotion carries again what it
-  carried (``carried_until``, the ledger put back);
+  the tombstones of the objects it and the promotions rolled back since it made), and the
+  next promotion carries again what it carried (``carried_until``, the ledger put back);
 - a promotion whose plan has problems, or whose apply is refused, changes nothing.
 """
 
@@ -47,6 +50,7 @@ from support.promotion_stories import (
     made_ahead,
     only_scripts_at_first,
     promotion_stories,
+    rolled_back_twice,
 )
 from support.workspace_state import State, definitions, workspace_state
 
@@ -239,10 +243,16 @@ class Journey:
             return
         event(f"rollback ok untouched={untouched}")
         if untouched:
-            expected = {**newest.before, **left_by(newest.plan, newest.after)}
+            expected = {**newest.before, **left_since(newest.after, now)}
+            expected.update(left_by(newest.plan, newest.after))
             assert self.state(self.target) == expected
         self.applied.pop()
         self.landed = newest.landed
+
+
+def left_since(after: State, now: State) -> State:
+    """The tombstones the rollbacks of later promotions left (of the objects they made)."""
+    return {k: v for k, v in now.items() if k[0] == "tombstone" and k not in after}
 
 
 def first_skipped(plan: Plan) -> set[tuple[str, str]]:
@@ -268,6 +278,7 @@ def written(plan: Plan, task: Task) -> Plan:
 @example(story=only_scripts_at_first())
 @example(story=made_ahead())
 @example(story=first_skipped_then_overwritten())
+@example(story=rolled_back_twice())
 def test_promotions_along_a_route_keep_their_promises(
     services: Services, story: PromotionStory
 ) -> None:
