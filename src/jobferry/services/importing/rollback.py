@@ -5,11 +5,11 @@ development state and version back (versions the import submitted are deleted); 
 take their old names, deleted ones come back whole, and jobs the import paused around a write
 keep their scheduling state. The import recorded, per object, the state before it and a hash of
 what it wrote (``import_changes``), so the rollback can prove nothing changed since: an object
-edited, re-submitted, started or deleted after the import, a job outside the import that now uses
-a name the import made, a name the rollback must give back that something else took, or a ledger
-row the import wrote that a later import wrote again refuses the whole rollback with the list of
-those objects. An object the import only linked (``LINK``: its ledger row) gets its rows back.
-It holds the workspace's import lock while it runs, so no import can interleave.
+edited, re-submitted, started or deleted after the import, a job outside the import changed since
+to use a name the import made, a name the rollback must give back that something else took, or a
+ledger row the import wrote that a later import wrote again refuses the whole rollback with the
+list of those objects. An object the import only linked (``LINK``: its ledger row) gets its
+rows back. It holds the workspace's import lock while it runs, so no import can interleave.
 
 The changes are read and undone a batch at a time inside the one transaction
 (:mod:`.undoing` holds the checks and writes); once one object is found changed, the rest are
