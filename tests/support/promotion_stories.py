@@ -247,3 +247,16 @@ def rolled_back_twice() -> PromotionStory:
     steps += (Step("route", "promote", ({}, False)), Step("route", "rollback"))
     steps += (Step("route", "rollback"), Step("route", "promote", ({}, False)))
     return PromotionStory(route, first, steps)
+
+
+def deleted_and_failed() -> PromotionStory:
+    """PER_OBJECT: the source deletes ja and makes another ja running a script it lacks; the
+    promotion deletes the old ja and fails the new one. Its import ended FAILED though it
+    deleted a job, so that deletion could not be rolled back (found by a 400-example run of
+    ten steps, seed 32)."""
+    route = {"sameNamePolicy": "AUTO", "onDrift": "FAIL", "propagateDeletes": True}
+    route.update(mode="PER_OBJECT", scheduling="REFUSE")
+    first = (Step("source", "script", ("sb", 0)), Step("source", "job", ("ja", "sb", None, 0)))
+    steps = (Step("route", "promote", ({}, False)), Step("source", "delete", ("ja",)))
+    steps += (Step("source", "job", ("ja", "sa", None, 0)), Step("route", "promote", ({}, False)))
+    return PromotionStory(route, first, (*steps, Step("route", "rollback")))

@@ -113,8 +113,8 @@ def ended(
     outcome: Outcome, plan: PlanOutcome, sha256: str, by: str
 ) -> tuple[TaskStatus, str, dict[str, Any]]:
     """The task's end after an apply: its status, message and result."""
-    if outcome.failed and outcome.written:
-        status = TaskStatus.WARNING
+    if outcome.failed and (outcome.written or outcome.deleted):
+        status = TaskStatus.WARNING  # a PER_OBJECT import that changed something
     elif outcome.failed:
         status = TaskStatus.FAILED
     else:

@@ -79,5 +79,7 @@ def test_the_task_s_end_says_what_the_apply_did() -> None:
     assert (result["written"], result["versionsCreated"], result["packageSha256"]) == (2, 1, "ab")
     assert ended(Outcome(written=1, failed=1), plan(), "ab", "ann")[0] is TaskStatus.WARNING
     assert ended(Outcome(failed=1), plan(), "ab", "ann")[0] is TaskStatus.FAILED
+    # a deletion is a change too: the import that made only deletions did something
+    assert ended(Outcome(deleted=1, failed=1), plan(), "ab", "ann")[0] is TaskStatus.WARNING
     said = ended(Outcome(written=1, over_drift=1), plan(), "ab", "ann")[1]
     assert said.endswith("drift protection overridden by ann.")

@@ -26,6 +26,7 @@ from support.planning import (
     create_what_jobs_use,
     import_package,
     jobs_with_dependencies,
+    run_import,
     uid_of,
     upload,
     workspace,
@@ -125,6 +126,28 @@ def test_only_a_finished_import_that_changed_something_can_be_rolled_back(
     unchanged = import_package(services, scope, package(tmp_path, "2.zip", "a_job"))
     with pytest.raises(RollbackRefusedError, match="nothing to roll back"):
         services.rollback.rollback(scope, unchanged.id)
+
+
+def test_a_per_object_import_that_only_deleted_ended_with_a_warning_and_rolls_back(
+    services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    """The source deleted a_job and made another a_job the target cannot take (it runs a
+    script neither holds): the deletion is done, the new job fails. The import said FAILED,
+    so its deletion could not be rolled back, and a route took its promotion for one not
+    applied (found by the generated promotions, test_generated_promotions.py)."""
+    job = make_job("a_job")
+    job["nodes"] = job["nodes"][:1]
+    job["nodes"][0]["properties"][0]["value"] = "no_such_sql"
+    gone = (("job", uid_of("job", "a_job"), "a_job"),)
+    uids = {"a_job": "another-a_job"}
+    package = write_objects(tmp_path / "2.zip", [("job", "a_job", job)], uids=uids, deleted=gone)
+    options = {"propagateDeletes": True, "mode": "PER_OBJECT", "onDrift": DRIFT}
+    task = run_import(services, scope, upload(services, scope, package), **options)
+    assert task.status == TaskStatus.WARNING, task.message
+    assert "deleted 1, 1 failed" in task.message
+    assert "a_job" not in job_names(services, scope)
+    services.rollback.rollback(scope, task.id)
+    assert "a_job" in job_names(services, scope)
 
 
 def test_the_check_refuses_what_the_rollback_would_and_writes_nothing(

@@ -45,6 +45,7 @@ from support.promotion_stories import (
     PromotionStory,
     Step,
     act,
+    deleted_and_failed,
     first_skipped_then_overwritten,
     identities,
     made_ahead,
@@ -268,8 +269,10 @@ def first_skipped(plan: Plan) -> set[tuple[str, str]]:
 def written(plan: Plan, task: Task) -> Plan:
     """The plan without the lines its import failed (PER_OBJECT: those with problems, and
     what needs them), as the task's subtasks say."""
-    failed = {st["id"] for st in task.subtasks or () if st["status"] == TaskStatus.FAILED}
-    lines = tuple(ln for ln in plan.lines if f"{ln.kind}:{ln.name}" not in failed)
+    failed = {
+        (st["id"], st["action"]) for st in task.subtasks or () if st["status"] == TaskStatus.FAILED
+    }
+    lines = tuple(ln for ln in plan.lines if (f"{ln.kind}:{ln.name}", ln.action) not in failed)
     return replace(plan, lines=lines, lines_total=plan.lines_total - len(plan.lines) + len(lines))
 
 
@@ -279,6 +282,7 @@ def written(plan: Plan, task: Task) -> Plan:
 @example(story=made_ahead())
 @example(story=first_skipped_then_overwritten())
 @example(story=rolled_back_twice())
+@example(story=deleted_and_failed())
 def test_promotions_along_a_route_keep_their_promises(
     services: Services, story: PromotionStory
 ) -> None:
