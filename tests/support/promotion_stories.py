@@ -73,10 +73,11 @@ def source_job(draw: st.DrawFn) -> Step:
 @st.composite
 def steps(draw: st.DrawFn) -> Step:
     """One step after the first: the source or the target edited, a promotion (its overrides
-    drawn, and whether planning again right after it is checked), a rollback."""
+    drawn, and whether planning again right after it is checked), a rollback, the route's
+    selection edited (every job, or one folder's)."""
     kind = draw(
         st.sampled_from(
-            ["source"] * 4 + ["target"] * 2 + ["promote"] * 3 + ["rollback"] * 2,
+            ["source"] * 4 + ["target"] * 2 + ["promote"] * 3 + ["rollback"] * 2 + ["select"],
         )
     )
     if kind == "promote":
@@ -85,6 +86,8 @@ def steps(draw: st.DrawFn) -> Step:
         return Step("route", "promote", (overrides, draw(st.booleans())))
     if kind == "rollback":
         return Step("route", "rollback")
+    if kind == "select":
+        return Step("route", "select", (draw(st.sampled_from([None, "/ops", "/sales"])),))
     act = draw(st.sampled_from(["job", "job", "script", "rename", "delete"]))
     if kind == "target":
         act = draw(st.sampled_from(["edit", "own", "rename", "delete", "start"]))

@@ -89,6 +89,8 @@ class Journey:
     target: Scope
     landed: dict[Key, dict[str, Any]] = field(default_factory=dict)
     applied: list[Promoted] = field(default_factory=list)
+    folder: str | None = None
+    """The folder the route selects (``None``: every job)."""
 
     @classmethod
     def of(cls, services: Services, route: dict[str, Any]) -> Journey:
@@ -109,8 +111,37 @@ class Journey:
             act(self.services, self.target, step)
         elif step.act == "promote":
             self.promote(*step.args)
+        elif step.act == "select":
+            self.select(*step.args)
         else:
             self.roll_back()
+
+    def select(self, folder: str | None) -> None:
+        """Edit the route to select one folder's jobs (``None``: every job)."""
+        self.folder = folder
+        selection = {"kind": "ALL"} if folder is None else {"kind": "FOLDERS", "values": [folder]}
+        saved = self.services.routes.get(self.admin, self.route).route
+        ends = {"source": {"workspace": saved.source.workspace}}
+        ends["target"] = {"workspace": saved.target.workspace}
+        self.services.routes.put(
+            self.admin, self.route, {**ends, **self.settings, "selection": selection}
+        )
+
+    def selected(self, source: State) -> set[tuple[str, str]]:
+        """(kind, name) of the source's objects the route selects: every one, or the jobs of
+        its folder and the scripts they run."""
+        if self.folder is None:
+            return set(definitions(source))
+        inside = self.folder.rstrip("/") + "/"
+        jobs = {
+            key: held
+            for key, held in source.items()
+            if key[0] == "job" and (held["directory"] + "/").startswith(inside)
+        }
+        scripts = {
+            ("script", n) for held in jobs.values() for k, n, _ in held["refs"] if k == "script"
+        }
+        return set(jobs) | scripts
 
     def promote(self, overrides: dict[str, Any], again: bool) -> None:
         """Plan and apply a promotion; check what it did, and (``again``) that planning again
@@ -166,8 +197,9 @@ class Journey:
             skipped |= {
                 (str(ln.kind), ln.name) for ln in done.lines if ln.action is PlanAction.SKIP
             }
+        selected = self.selected(source)
         for key, (name, document) in identities(source).items():
-            if self.landed.get(key) == document:
+            if self.landed.get(key) == document or (key[0], name) not in selected:
                 continue
             held = target.get((key[0], name))
             if held is not None and held["document"] == document:
