@@ -219,10 +219,10 @@ class Delivery(Protocol):
         ``package`` names the package in a problem of its own."""
         ...
 
-    @property
-    def kept_job_fields(self) -> tuple[FieldPath, ...]:
-        """The fields of a job the workspace's truth keeps whatever a package holds (a remote:
-        its description, which no call carries): planned as target-owned fields are."""
+    def kept_job_fields(self, scope: Scope) -> tuple[FieldPath, ...]:
+        """The fields of a job the workspace's truth keeps whatever a package holds (a remote
+        read over its API: its description, which no call carries): planned as target-owned
+        fields are."""
         ...
 
     def unsent(self, records: Sequence[Record]) -> list[str]:
@@ -248,8 +248,10 @@ class LocalDelivery:
     """A workspace of this server: the apply is the change."""
 
     pacing = Pacing((40, 95), "Wrote", (10, 95))
-    kept_job_fields: tuple[FieldPath, ...] = ()
-    """None: the workspace holds every field the import writes."""
+
+    def kept_job_fields(self, scope: Scope) -> tuple[FieldPath, ...]:
+        """None: the workspace holds every field the import writes."""
+        return ()
 
     def allow(self, scope: Scope, action: str) -> None:
         """Writers may, where the workspace may be changed here (not a remote's shadow)."""

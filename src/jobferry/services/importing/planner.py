@@ -168,7 +168,7 @@ class Planner:
             ctx.request.same_name_policy, self.state, self.source.workspace_id
         )
         self.owned = self.resolved.profile.target_owned if self.resolved else ()
-        self.owned_in_jobs = self.owned + ctx.delivery.kept_job_fields
+        self.owned_in_jobs = self.owned + ctx.delivery.kept_job_fields(scope)
         self.found = Findings()
         self.seq = 0
         self.not_applied: tuple[list[NotApplied], int] = ([], 0)

@@ -77,10 +77,14 @@ class RemoteDelivery:
         """What the push of the plan would refuse (:mod:`.pushable`)."""
         return plan_problems(scope.workspace.shadow_of or "", request, workset, package)
 
-    @property
-    def kept_job_fields(self) -> tuple[FieldPath, ...]:
-        """A job's description: no call carries one, so the remote keeps its own
-        (:data:`.unsent.KEPT_JOB_FIELDS`)."""
+    def kept_job_fields(self, scope: Scope) -> tuple[FieldPath, ...]:
+        """A job's description: no call of a push carries one, so the remote keeps its own
+        (:data:`.unsent.KEPT_JOB_FIELDS`). None for a shadow last refreshed from a carried
+        snapshot: its plans are cut into packages carried to the other side, whose import
+        (jobferry's, or DataArts' own import of a job file) takes a description."""
+        _, last = self._last(scope)
+        if last is not None and last.source is RefreshSource.SNAPSHOT:
+            return ()
         return KEPT_JOB_FIELDS
 
     def unsent(self, records: Sequence[Record]) -> list[str]:
