@@ -116,3 +116,17 @@ def workspace_state(services: Services, ws: str) -> State:
 def definitions(state: State) -> State:
     """The jobs, scripts and resources of a state (no ledger rows nor tombstones)."""
     return {key: value for key, value in state.items() if key[0] in ("job", "script", "resource")}
+
+
+def undescribed(state: State) -> State:
+    """The jobs, scripts and resources of a shadow's ``state`` but the jobs' descriptions
+    (and the hash that covers them): the shadow holds a job's description as the remote does
+    (``remotes/unsent.py``), and a push's rollback cannot give one back (the generated pushes
+    compare a remote's jobs without theirs too)."""
+    out: State = {}
+    for key, value in definitions(state).items():
+        if key[0] == "job":
+            document = {k: v for k, v in value["document"].items() if k != "description"}
+            value = {**{k: v for k, v in value.items() if k != "sha256"}, "document": document}
+        out[key] = value
+    return out

@@ -35,7 +35,7 @@ from support.import_stories import POOLS, definition, generated
 from support.planning import run_import, upload
 from support.standin import DataArtsStandin, held, remote_shadow
 from support.standin_workspace import DataArtsWorkspace
-from support.workspace_state import State, definitions, workspace_state
+from support.workspace_state import State, undescribed, workspace_state
 
 pytestmark = pytest.mark.fuzz
 GENERATED = generated(8)
@@ -64,15 +64,9 @@ def remote(standin: DataArtsStandin, workspace: str) -> State:
 
 
 def shadow(services: Services, scope: Scope) -> State:
-    """The shadow's jobs, scripts and resources but the jobs' descriptions and the hashes
-    that cover them."""
-    out: State = {}
-    for key, value in definitions(workspace_state(services, scope.workspace.id)).items():
-        if key[0] == "job":
-            document = {k: v for k, v in value["document"].items() if k != "description"}
-            value = {**{k: v for k, v in value.items() if k != "sha256"}, "document": document}
-        out[key] = value
-    return out
+    """The shadow's jobs, scripts and resources but the jobs' descriptions (and the hashes
+    that cover them)."""
+    return undescribed(workspace_state(services, scope.workspace.id))
 
 
 def act_in_remote(ws: DataArtsWorkspace, acts: ByHand) -> None:

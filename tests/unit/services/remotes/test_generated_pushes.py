@@ -35,7 +35,7 @@ from support.import_stories import Story, generated, stories
 from support.planning import import_package, run_import, upload
 from support.standin import DataArtsStandin, Fault, Killed, held, remote_shadow
 from support.standin_workspace import DataArtsWorkspace
-from support.workspace_state import State, definitions, workspace_state
+from support.workspace_state import State, definitions, undescribed, workspace_state
 
 pytestmark = pytest.mark.fuzz
 GENERATED = generated(20)
@@ -125,19 +125,6 @@ def remote(standin: DataArtsStandin, workspace: str) -> dict[str, Any]:
         for name, (doc, status) in now["jobs"].items()
     }
     return {**now, "jobs": jobs}
-
-
-def undescribed(state: State) -> State:
-    """The jobs, scripts and resources of a shadow's ``state`` but the jobs' descriptions
-    (and the hash that covers them): the shadow holds a job's description as the remote does
-    (``remotes/unsent.py``), and a push's rollback cannot give one back (:func:`remote`)."""
-    out: State = {}
-    for key, value in definitions(state).items():
-        if key[0] == "job":
-            document = {k: v for k, v in value["document"].items() if k != "description"}
-            value = {**{k: v for k, v in value.items() if k != "sha256"}, "document": document}
-        out[key] = value
-    return out
 
 
 def but_tombstones(after: State, before: State) -> State:
