@@ -25,9 +25,10 @@ been rolled back, what could not be put back, and the command that finishes the 
 (:func:`~.orphans.tell_rollback`).
 
 A push that changed nothing in the remote (``unchanged``: every object already as the package
-has it but for what no call carries, a job's description) is rolled back in the shadow alone:
-its import still wrote there (the promotion ledger's rows), which holds back the rollback of an
-earlier push until it is rolled back.
+has it but for what no call carries, a job's description, which a shadow last refreshed from a
+carried snapshot plans as a change) is rolled back in the shadow alone: its import still wrote
+there (the promotion ledger's rows), which holds back the rollback of an earlier push until it
+is rolled back.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from jobferry.domain.enums import ObjectKind, TargetStatus
@@ -102,11 +103,18 @@ def hold_as_remote(
         changed[job.uid] = (int(job.id), text, name)
     _ledger(tx, ws, changed)
     if task_id is not None:
-        texts = {name: text for _, text, name in changed.values()}
         ids = [str(job.id) for job in found.values()]
-        versions = rollback_repo.versions_of(tx, ws, task_id, ids)
-        _left(tx, ws, task_id, texts, read, found, (versions, set(sent)))
-        _submitted(tx, ws, task_id, (texts, found), versions, set(sent), stamp)
+        end = _PushEnd(
+            tx,
+            ws,
+            task_id,
+            {name: text for _, text, name in changed.values()},
+            found,
+            rollback_repo.versions_of(tx, ws, task_id, ids),
+            set(sent),
+        )
+        _left(end, read)
+        _submitted(end, stamp)
     return sorted(name for _, _, name in changed.values())
 
 
@@ -121,47 +129,48 @@ def _ledger(tx: Tx, ws: str, changed: dict[str, tuple[int, str, str]]) -> None:
     ledger_repo.put_ledger(tx, ws, fixed)
 
 
-def _left(
-    tx: Tx,
-    ws: str,
-    task_id: str,
-    texts: dict[str, str],
-    read: dict[str, Any],
-    found: dict[str, TargetObject],
-    made_sent: tuple[Versions, set[str]],
-) -> None:
-    """The push's import left the jobs ``texts`` names (name → their definition now) as they
-    are now: its change records say so (its rollback would otherwise take the description
-    the remote never got for an edit made since), and a version it submitted of a job ``sent``
-    holds what the remote keeps as submitted (the sent body), not the package's description.
-    Only a version the import made is rewritten: an earlier one holds what the remote held as
-    submitted then (and one of a job not sent is taken back, :func:`_submitted`)."""
-    versions, sent = made_sent
-    ids = {name: str(found[name].id) for name in texts}
+@dataclass(frozen=True)
+class _PushEnd:
+    """What the end of a push knows of its import's jobs."""
+
+    tx: Tx
+    ws: str
+    task_id: str
+    texts: dict[str, str]
+    """Name → the definition now, of the jobs brought to the remote's unsent fields."""
+    found: dict[str, TargetObject]
+    """The shadow's jobs the push wrote, by name."""
+    versions: Versions
+    sent: set[str]
+    """The jobs sent with ``create_job`` or ``update_job``."""
+
+
+def _left(end: _PushEnd, read: dict[str, Any]) -> None:
+    """The push's import left the jobs ``texts`` names as they are now: its change records
+    say so (its rollback would otherwise take the description the remote never got for an edit
+    made since), and a version it submitted of a job ``sent`` holds what the remote keeps as
+    submitted (the sent body), not the package's description. Only a version the import made
+    is rewritten: an earlier one holds what the remote held as submitted then (and one of a job
+    not sent is taken back, :func:`_submitted`)."""
+    texts = end.texts
+    ids = {name: str(end.found[name].id) for name in texts}
     hashes = {ids[name]: hashlib.sha256(text.encode()).hexdigest() for name, text in texts.items()}
-    rollback_repo.left_as(tx, ws, task_id, hashes)
-    heads = job_repo.submitted_heads(tx, ws, sorted(name for name in texts if name in sent))
+    rollback_repo.left_as(end.tx, end.ws, end.task_id, hashes)
+    sent = sorted(name for name in texts if name in end.sent)
+    heads = job_repo.submitted_heads(end.tx, end.ws, sent)
     documents: list[tuple[int, int, str]] = []
     for name, head in sorted(heads.items()):
-        before, made = versions.get(ids[name], (None, None))
+        before, made = end.versions.get(ids[name], (None, None))
         if made is None or made == before or head.latest_version != made or not head.document:
             continue  # no version of the import's, or one made since
         doc = load(head.document)
         held = as_remote(doc, read[name])
         if held != doc:
             documents.append((head.job_id, made, dump(held)))
-    job_repo.set_version_documents(tx, documents)
+    job_repo.set_version_documents(end.tx, documents)
 
 
-def _submitted(
-    tx: Tx,
-    ws: str,
-    task_id: str,
-    written: tuple[dict[str, str], dict[str, TargetObject]],
-    versions: Versions,
-    sent: set[str],
-    stamp: Stamp,
-) -> None:
+def _submitted(end: _PushEnd, stamp: Stamp) -> None:
     """A remote submits every job a push creates or updates (``sent``; no review switch: the
     save submits), and no other: of those sent the import wrote without a new version (a
     reference rewritten for a rename), the shadow keeps the one the remote made; of the others
@@ -170,18 +179,18 @@ def _submitted(
     drops it, the remote's latest submitted version (the one before) its latest again. The
     import's change record says what it left (its rollback trims back to it), so that a
     refresh finds none newer (the remote's is compared but for its name, :mod:`.submitted`)."""
-    texts, found = written
+    versions, sent = end.versions, end.sent
     job_ids: list[int] = []
     made: list[VersionRecord] = []
     taken_back: list[tuple[int, int, int | None]] = []
     left: dict[str, int | None] = {}
-    for job in found.values():
+    for job in end.found.values():
         if str(job.id) not in versions:
             continue  # no change of the import's
         before, after = versions[str(job.id)]
         if job.name in sent and after == before:
             number = (job.latest_version or 0) + 1
-            text = texts.get(job.name, job.document)
+            text = end.texts.get(job.name, job.document)
             job_ids.append(int(job.id))
             made.append(
                 VersionRecord(number, TargetStatus.SUBMITTED.value, text, stamp.at, stamp.by)
@@ -190,6 +199,6 @@ def _submitted(
         elif job.name not in sent and after not in (None, before) and job.latest_version == after:
             taken_back.append((int(job.id), after, before))
             left[str(job.id)] = before
-    job_repo.add_versions(tx, job_ids, made)
-    job_repo.take_back_versions(tx, taken_back)
-    rollback_repo.set_after_versions(tx, ws, task_id, left)
+    job_repo.add_versions(end.tx, job_ids, made)
+    job_repo.take_back_versions(end.tx, taken_back)
+    rollback_repo.set_after_versions(end.tx, end.ws, end.task_id, left)
