@@ -25,7 +25,15 @@ class FakeList:
     """``list_jobs`` of ``count`` batch jobs and ``real_time`` real-time ones, ``offset`` in
     rows or in pages; as DataArts, the batch jobs unless ``jobType=REAL_TIME`` is asked."""
 
-    def __init__(self, count: int, *, pages: bool, real_time: int = 0, together: int = 0) -> None:
+    def __init__(
+        self,
+        count: int,
+        *,
+        pages: bool,
+        real_time: int = 0,
+        together: int = 0,
+        alone: tuple[int, ...] = (0,),
+    ) -> None:
         self.names = [f"job_{i:05d}" for i in range(count)]
         self.streams = [f"stream_{i:05d}" for i in range(real_time)]
         self.pages = pages
@@ -36,6 +44,9 @@ class FakeList:
         self.together = together
         """Calls held (up to a second each) until this many were in flight at once: a test
         of calls asked side by side does not depend on how busy the machine is."""
+        self.alone = alone
+        """The offsets asked alone, never held: the first page (it says the total), and while
+        the paging mode is not known, the second (it tells rows from pages)."""
         self.met = threading.Event()
 
     def __call__(self, request: httpx2.Request) -> httpx2.Response:
@@ -49,7 +60,7 @@ class FakeList:
             if self.together and self.in_flight >= self.together:
                 self.met.set()
         time.sleep(0.002)  # a round trip, so that calls asked together overlap
-        if self.together and offset:  # the first page is asked alone: it says the total
+        if self.together and offset not in self.alone:
             self.met.wait(1.0)
         with self.lock:
             self.in_flight -= 1
@@ -82,7 +93,10 @@ def test_real_time_jobs_are_listed_after_the_batch_jobs_the_list_answers_by_defa
 
 
 def test_the_pages_past_the_second_are_all_asked_once() -> None:
-    rows, pages = FakeList(5_000, pages=False, together=2), FakeList(5_000, pages=True)
+    rows, pages = (
+        FakeList(5_000, pages=False, together=2, alone=(0, PAGE)),
+        FakeList(5_000, pages=True),
+    )
     assert walk(rows) == rows.names
     assert sorted(rows.asked) == list(range(0, 5_000, PAGE))
     assert rows.most_in_flight > 1, "the pages past the second are asked side by side"
