@@ -20,7 +20,9 @@ database of its own) and measures, through the service a CLI or API call drives:
   (``plan_seconds``: an unchanged refresh, then the plan) and that plan imported
   (``sameNamePolicy OVERWRITE``, its ``planId``), as ``promote --apply`` does: the push
   re-reads them, writes N ``update_job`` calls (``JOBFERRY_REMOTE_PUSH_CALLS_IN_FLIGHT`` at a
-  time) and commits the shadow.
+  time) and commits the shadow; ``list_calls``: the list calls among its calls (its reads
+  before and after the writes, by name or by page: ``--changes 30`` for a small push into a
+  large remote).
 
 For each: seconds, calls made to the remote, and this process's peak resident memory so far
 (``VmHWM``: the seeding ran elsewhere). Targets (issue #38, 2 cores): refresh ≤ 30 s,
@@ -88,6 +90,8 @@ class Calls:
 
     seen: Callable[[], int]
     server_pid: int
+    lists: Callable[[], int] = lambda: 0
+    """The list calls (``list_jobs``, ``list_scripts``, ``list_resources``) among them."""
 
     def cpu(self) -> tuple[float, float]:
         """(this process, the remote's server) CPU-seconds so far."""
@@ -192,12 +196,14 @@ def _push(
     planned = Plan.of_stored(_import(services, shadow, {**body, "dryRun": True})["plan"])
     plan_seconds, plan_calls = round(time.perf_counter() - started, 2), remote.seen() - calls
     started, calls, cpu = time.perf_counter(), remote.seen(), remote.cpu()
+    lists = remote.lists()
     outcome = _import(services, shadow, {**body, "planId": planned.plan_id})
     return {
         "plan_seconds": plan_seconds,
         "plan_calls": plan_calls,
         "seconds": round(time.perf_counter() - started, 2),
         "calls": remote.seen() - calls,
+        "list_calls": remote.lists() - lists,
         "cpu_seconds": remote.cpu_since(cpu),
         "changes": len(names),
         "summary": outcome.get("plan", {}).get("summary"),
@@ -254,6 +260,10 @@ def seeded_remote(args: argparse.Namespace, root: Path) -> Iterator[tuple[str, G
             yield remote_ws, gate, server.pid
 
 
+def _lists(gate: Gateway) -> int:
+    return sum(1 for call in gate.calls() if call.startswith("list_"))
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Seed the remote, serve it behind the filter, measure; the figures."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -266,7 +276,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             db, services = migrated(root / "local", local_url)
             try:
                 actor = services.accounts.actor_for(AK)
-                calls = Calls(lambda: len(gate.seen), remote_pid)
+                calls = Calls(lambda: len(gate.seen), remote_pid, lambda: _lists(gate))
                 results = measure(services, actor, gate.url, remote_ws, args.changes, calls)
             finally:
                 db.dispose()

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     delete,
+    func,
     select,
     update,
 )
@@ -178,6 +179,20 @@ def read_all_hashes(tx: Tx, workspace_id: str, kinds: Iterable[str]) -> dict[str
     for kind, name, sha in tx.conn.execute(stmt):
         found[kind][name] = sha
     return found
+
+
+def count_read(tx: Tx, workspace_id: str, kinds: Iterable[str]) -> dict[str, int]:
+    """kind → how many objects of it the last refresh of a shadow (and the pushes since) read
+    in its remote, for these kinds, in one query (a kind it found none of: absent)."""
+    stmt = (
+        select(remote_objects.c.kind, func.count())
+        .where(
+            remote_objects.c.workspace_id == workspace_id,
+            tx.among(remote_objects.c.kind, sorted(set(kinds))),
+        )
+        .group_by(remote_objects.c.kind)
+    )
+    return {str(kind): int(count) for kind, count in tx.conn.execute(stmt)}
 
 
 def reads_version(tx: Tx, workspace_id: str) -> int | None:

@@ -41,7 +41,7 @@ from jobferry.services.remotes.calls import (
     UNSENT_FIELDS,
     WRITES,
 )
-from jobferry.services.remotes.paging import PAGE, Page, PagingModes, walk_list
+from jobferry.services.remotes.paging import PAGE, Held, Page, PagingModes, walk_list
 from jobferry.services.remotes.query import sdk_query
 from jobferry.services.remotes.refusals import auth_refused, envelope, studio_fix
 from jobferry.signing import sign_request
@@ -136,8 +136,12 @@ class DataArtsClient:
         transport: httpx2.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         paging: PagingModes | None = None,
+        held: Held | None = None,
     ) -> None:
         self.remote = remote
+        self.held = held
+        """What the remote held as its shadow last read it (the remotes service's clients; read
+        when first asked): what a push's reads go by name or by page on."""
         self.paging = paging or PagingModes()
         """The paging modes learned (the remotes service's, shared by its clients)."""
         self.endpoint = endpoint

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import pairwise
-from typing import Any
+from typing import Any, Protocol
 
 PAGE = 100
 """Rows per page of a list call (DataArts' maximum ``limit``)."""
@@ -22,6 +22,19 @@ WALKS = 3
 Page = list[dict[str, Any]]
 Ask = Callable[[int], tuple[Page, object]]
 """One page of a list call at an offset: its items and the ``total`` it says."""
+
+
+class Held(Protocol):
+    """What is known of a remote's objects without a call (its shadow's last read of them): what
+    a push's reads choose between each name's list and every page by."""
+
+    def count(self, kind: str) -> int:
+        """How many objects of ``kind`` (``job``, ``script``, ``resource``) it holds."""
+        ...
+
+    def holding(self, kind: str, names: set[str]) -> set[str]:
+        """Those of ``names`` it holds as objects of ``kind``."""
+        ...
 
 
 class PagingModes:

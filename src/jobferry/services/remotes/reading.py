@@ -2,16 +2,18 @@
 
 :func:`read_state` reads the objects a push touches as a refresh does — ``list_jobs`` for the
 scheduling status, ``export_job_list`` (100 names a call) for the jobs' definitions,
-``list_scripts`` and ``list_resources`` for theirs (each list by the names it touches, when they
-are a few, rather than every page; the three lists side by side, the exports a few in flight) —
-and hashes each as the refresh does, so the hashes compare with what the last refresh recorded
+``list_scripts`` and ``list_resources`` for theirs (each list by the names it touches, a call
+each, or by every page, whichever takes fewer calls: :func:`by_name`, the remote's size known
+from its shadow's last read, :class:`LastRead`; the three lists side by side, the exports a few
+in flight) — and hashes each as the refresh does, so the hashes compare with what the last refresh recorded
 (``remote_objects``). The definitions read are the push's before-images; the resources' ids are
 what their calls address.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import threading
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -19,8 +21,9 @@ from typing import Any
 
 from jobferry.domain.enums import JobStatus, ObjectKind
 from jobferry.services.context import now_ms
-from jobferry.services.remotes.client import JOB_TYPES, DataArtsClient
+from jobferry.services.remotes.client import JOB_TYPES, PAGE, DataArtsClient
 from jobferry.services.remotes.environment import bounded_map
+from jobferry.services.remotes.paging import Held
 from jobferry.services.remotes.records import CREATED, LISTED, SUBMITTED
 from jobferry.services.remotes.refresh import (
     canonical,
@@ -82,32 +85,124 @@ def _kind(
             state.resource_ids[name] = str(item.get("id") or item.get("resourceId") or "")
 
 
-NAMED_LISTS = 25
-"""Touched objects of a kind up to which a push lists each one by its name (``jobName``: batch
-jobs first, real-time ones only for a name no batch job has, :func:`job_named`; ``scriptName``,
-``resourceName``: one call), all of them in flight at once, rather
-than every page of the list (a call per 100 objects the remote holds, whatever it touches)."""
+NAMED_IN_FLIGHT = 25
+"""Touched objects of a kind a push lists by their names at once (each name a call of its own)."""
 
 
-def _listed(
-    whole: Callable[[], Iterable[dict[str, Any]]],
-    named: Callable[[str], Iterable[dict[str, Any]]],
-    wanted: set[str],
-) -> Iterator[dict[str, Any]]:
-    """The list entries of the ``wanted`` objects: every page (``whole``), or each name's
-    (``named``: the name filters match by substring, other names' entries are passed over)."""
+class LastRead:
+    """What a shadow's remote held as last read (``remote_objects``: its last refresh, and the
+    pushes since; a :class:`~.paging.Held`): how many objects of each kind, read in one query
+    when first asked, and which of some names. The remotes service's clients carry it
+    (``DataArtsClient.held``), so that a push's reads choose between names and pages
+    (:func:`by_name`) without a call."""
+
+    def __init__(self, db: Database, workspace_id: str) -> None:
+        self._db, self._workspace_id = db, workspace_id
+        self._lock = threading.Lock()
+        self._counts: dict[str, int] | None = None
+
+    def count(self, kind: str) -> int:
+        """How many objects of ``kind`` the last read found."""
+        with self._lock:
+            if self._counts is None:
+                with self._db.transaction(readonly=True) as tx:
+                    kinds = [kind.value for kind in LISTS]
+                    self._counts = repo.count_read(tx, self._workspace_id, kinds)
+            return self._counts.get(kind, 0)
+
+    def holding(self, kind: str, names: set[str]) -> set[str]:
+        """Those of ``names`` the last read found as objects of ``kind``."""
+        with self._db.transaction(readonly=True) as tx:
+            return set(repo.read_hashes_of(tx, self._workspace_id, kind, names))
+
+
+def paged_calls(held: int, lists: int = 1) -> int:
+    """The calls of a walk of every page of a kind's lists: one per :data:`PAGE` objects the
+    remote holds (one at least), and one more per list beside the first (the real-time jobs'
+    list beside the batch jobs': a page, as a rule)."""
+    return max(1, -(-held // PAGE)) + lists - 1
+
+
+def named_calls(kind: ObjectKind, wanted: set[str], held: Held | None) -> int:
+    """The calls of listing ``wanted`` one name each: a call per name, two for a job the
+    remote did not hold as last read (:func:`job_named`: batch jobs first, then real-time)."""
+    if kind is not ObjectKind.JOB or held is None:
+        return len(wanted)
+    return 2 * len(wanted) - len(held.holding(kind.value, wanted))
+
+
+def by_name(named: int, paged: int) -> bool:
+    """Whether the touched objects of a kind are listed one name each (``named`` calls)
+    rather than every page (``paged`` calls): the cheaper in calls, names on a tie (they are
+    all in flight at once, :data:`NAMED_IN_FLIGHT`)."""
+    return named <= paged
+
+
+@dataclass(frozen=True)
+class Lists:
+    """How one kind is listed: its list ``call`` (its whole ``query``: the batch jobs', whose
+    first page says how many the remote holds), beside ``lists - 1`` others walked whole."""
+
+    call: str
+    items: str
+    param: str
+    query: dict[str, str] = field(default_factory=dict)
+    lists: int = 1
+
+    def held(self, client: DataArtsClient, kind: ObjectKind) -> int | None:
+        """How many objects of the kind the remote holds: as its shadow last read them, else
+        as the first page of its list says (one call, ``limit`` 1; ``None``: it says no
+        ``total``)."""
+        if client.held is not None:
+            return client.held.count(kind.value)
+        total = client.json(self.call, query={**self.query, "limit": 1, "offset": 0}).get("total")
+        return total if isinstance(total, int) else None
+
+
+LISTS = {
+    ObjectKind.JOB: Lists(
+        "list_jobs", "jobs", "jobName", {"jobType": JOB_TYPES[0]}, len(JOB_TYPES)
+    ),
+    ObjectKind.SCRIPT: Lists("list_scripts", "scripts", "scriptName"),
+    ObjectKind.RESOURCE: Lists("list_resources", "resources", "resourceName"),
+}
+"""How a push lists each kind it reads."""
+
+
+def _listed(client: DataArtsClient, kind: ObjectKind, wanted: set[str]) -> list[dict[str, Any]]:
+    """The list entries of the ``wanted`` objects of ``kind``: each name's (the name filters
+    match by substring, other names' entries are passed over; :data:`NAMED_IN_FLIGHT` at
+    once), or every page, whichever costs fewer calls (:func:`by_name`)."""
     if not wanted:
-        return
-    if len(wanted) > NAMED_LISTS:
-        items: Iterable[dict[str, Any]] = whole()
-    else:  # every name at once: one round trip (a list of the names it holds)
-        pages = bounded_map(lambda name: list(named(name)), sorted(wanted), len(wanted))
-        items = [item for page in pages for item in page]
-    yield from (item for item in items if item.get("name") in wanted)
+        return []
+    lists = LISTS[kind]
+    size = lists.held(client, kind)
+    paged = 0 if size is None else paged_calls(size, lists.lists)
+    items: Iterable[dict[str, Any]]
+    if size is None or (
+        len(wanted) <= paged and by_name(named_calls(kind, wanted, client.held), paged)
+    ):
+        each = _named_call(client, kind)
+        width = min(len(wanted), NAMED_IN_FLIGHT)
+        items = [item for page in bounded_map(each, sorted(wanted), width) for item in page]
+    else:
+        items = _whole_call(client, kind)()
+    return [item for item in items if item.get("name") in wanted]
 
 
-def _named(client: DataArtsClient, call: str, items: str, param: str) -> Callable[[str], Any]:
-    return lambda name: client.pages(call, items, {param: name})
+def _whole_call(client: DataArtsClient, kind: ObjectKind) -> Callable[[], Iterable[dict[str, Any]]]:
+    return {
+        ObjectKind.JOB: client.jobs,
+        ObjectKind.SCRIPT: client.scripts,
+        ObjectKind.RESOURCE: client.resources,
+    }[kind]
+
+
+def _named_call(client: DataArtsClient, kind: ObjectKind) -> Callable[[str], list[dict[str, Any]]]:
+    if kind is ObjectKind.JOB:
+        return partial(job_named, client)
+    lists = LISTS[kind]
+    return lambda name: list(client.pages(lists.call, lists.items, {lists.param: name}))
 
 
 def job_named(client: DataArtsClient, name: str) -> list[dict[str, Any]]:
@@ -135,11 +230,9 @@ def read_state(client: DataArtsClient, touched: dict[str, set[str]]) -> RemoteSt
     job = ObjectKind.JOB.value
     wanted = touched.get(job, set())
     with ThreadPoolExecutor(max_workers=3) as pool:
-        named = _named(client, "list_scripts", "scripts", "scriptName")
-        listed_scripts = pool.submit(list, _listed(client.scripts, named, scripts))
-        named = _named(client, "list_resources", "resources", "resourceName")
-        listed_resources = pool.submit(list, _listed(client.resources, named, resources))
-        jobs = list(_listed(client.jobs, partial(job_named, client), wanted))
+        listed_scripts = pool.submit(_listed, client, ObjectKind.SCRIPT, scripts)
+        listed_resources = pool.submit(_listed, client, ObjectKind.RESOURCE, resources)
+        jobs = _listed(client, ObjectKind.JOB, wanted)
         listed = {str(item["name"]): scheduling(item.get("status")) for item in jobs}
         entries = {str(item["name"]): (listing(item), creation(item)) for item in jobs}
         _kind(ObjectKind.SCRIPT, listed_scripts.result(), scripts, state)

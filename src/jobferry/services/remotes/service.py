@@ -35,6 +35,7 @@ from jobferry.services.definitions.documents import load
 from jobferry.services.importing.uploads import PackageSource
 from jobferry.services.remotes.client import JOB_TYPES, Backoff, DataArtsClient, RemoteEndpoint
 from jobferry.services.remotes.paging import PagingModes
+from jobferry.services.remotes.reading import LastRead
 from jobferry.services.remotes.records import (
     FailedTask,
     Refresh,
@@ -146,6 +147,7 @@ class RemoteService:
             transport=self.transport,
             sleep=self.sleep,
             paging=self.paging,
+            held=LastRead(self.db, item.workspace_id),
         )
 
     def add(self, actor: Actor, spec: RemoteSpec) -> Remote:

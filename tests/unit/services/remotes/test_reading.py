@@ -4,6 +4,9 @@ resources' ids; and what changed there since the last refresh, named."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import httpx2
 import pytest
 
 from jobferry.domain.enums import JobStatus
@@ -14,7 +17,9 @@ from jobferry.storage import remotes as repo
 from jobferry.storage.remotes import RemoteRecord
 from support.builders import make_job, make_resource, make_script
 from support.console import admin_actor
-from support.standin import DataArtsStandin
+from support.packages import objects_for, write_package
+from support.planning import import_package
+from support.standin import DataArtsStandin, remote_shadow
 
 
 @pytest.fixture
@@ -41,9 +46,9 @@ def test_only_the_touched_kinds_are_read(
     standin.reset()
     with services.remotes.client(_item(services)) as client:
         state = read_state(client, {"job": {"daily_sales", "monthly_sales"}})
-    # each touched job listed by its name: batch jobs first, real-time ones only for a name no
-    # batch job has (monthly_sales, which the remote does not hold): three calls, not four
-    assert standin.calls() == ["list_jobs"] * 3 + ["export_job_list"]
+    # by name, daily_sales would take one call and monthly_sales (which the remote did not
+    # hold as last read) two, batch jobs first: three; every page of the two jobs' lists, two
+    assert standin.calls() == ["list_jobs"] * 2 + ["export_job_list"]
     assert set(state.docs["job"]) == {"daily_sales"}
     assert state.status == {"daily_sales": JobStatus.SCHEDULING}
     assert state.has("job", "daily_sales")
@@ -80,3 +85,62 @@ def test_what_changed_since_the_refresh_is_named(
         "job 'monthly_sales'",
         "job 'weekly_sales'",
     ]
+
+
+def _seeded(jobs: int, pushed: int) -> DataArtsStandin:
+    """A remote of ``jobs`` jobs (``job_0000``…), the first ``pushed`` with their scripts and
+    resource."""
+    standin = DataArtsStandin()
+    standin.workspace.put_resource(make_resource("udf_jar"))
+    for i in range(jobs):
+        job = make_job(f"job_{i:04d}")
+        standin.workspace.put_job(job)
+        for kind, _, doc in objects_for(job) if i < pushed else []:
+            if kind == "script":
+                standin.workspace.put_script(doc)
+    return standin
+
+
+def _push_edits(
+    services: Services, standin: DataArtsStandin, tmp_path: Path, pushed: int
+) -> list[dict[str, str]]:
+    """Push the first ``pushed`` jobs of ``standin``, each with another log path, into its
+    shadow; the query of each ``list_jobs`` the push sent."""
+    shadow = remote_shadow(services, standin)
+    services.imports.deliveries.remote.refresh_seconds = 3600  # the push's reads alone
+    queries: list[dict[str, str]] = []
+
+    def handle(request: httpx2.Request) -> httpx2.Response:
+        if request.url.path.endswith("/jobs") and request.method == "GET":
+            queries.append(dict(request.url.params))
+        return standin.handle(request)
+
+    services.remotes.transport = httpx2.MockTransport(handle)
+    standin.reset()
+    jobs = [make_job(f"job_{i:04d}", logPath="obs://bucket/logs/edited") for i in range(pushed)]
+    import_package(services, shadow, write_package(tmp_path / "edits.zip", jobs))
+    assert standin.writes() == ["update_job"] * pushed
+    assert standin.refused() == []
+    return queries
+
+
+def test_a_push_of_a_few_jobs_into_a_large_remote_lists_them_by_name(
+    services: Services, tmp_path: Path
+) -> None:
+    """30 jobs of 4,000: 30 calls a read by name, where every page would take 41."""
+    queries = _push_edits(services, _seeded(4_000, 30), tmp_path, 30)
+    assert queries
+    assert all("jobName" in query for query in queries)
+    # the reads before and after the writes (the last level's read back is the latter), 30
+    # calls each: 60 in all, where the pages would have taken 82
+    assert len(queries) == 2 * 30
+
+
+def test_a_push_of_most_of_a_small_remote_lists_every_page(
+    services: Services, tmp_path: Path
+) -> None:
+    """120 jobs of 150: by page, a read takes 2 calls of batch jobs (and one to find that
+    ``offset`` counts pages there), 1 of real-time ones; by name it would take 120."""
+    queries = _push_edits(services, _seeded(150, 120), tmp_path, 120)
+    assert not any("jobName" in query for query in queries)
+    assert len(queries) == 2 * 4  # before and after the writes
