@@ -5,9 +5,9 @@ scheduling status, ``export_job_list`` (100 names a call) for the jobs' definiti
 ``list_scripts`` and ``list_resources`` for theirs (each list by the names it touches, a call
 each, or by every page, whichever takes fewer calls: :func:`by_name`, the remote's size known
 from its shadow's last read, :class:`LastRead`; the three lists side by side, the exports a few
-in flight) — and hashes each as the refresh does, so the hashes compare with what the last refresh recorded
-(``remote_objects``). The definitions read are the push's before-images; the resources' ids are
-what their calls address.
+in flight) — and hashes each as the refresh does, so the hashes compare with what the last
+refresh recorded (``remote_objects``). The definitions read are the push's before-images; the
+resources' ids are what their calls address.
 """
 
 from __future__ import annotations

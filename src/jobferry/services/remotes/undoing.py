@@ -6,9 +6,10 @@ one object (a renamed job counts under both its names): what the chunk's undo ne
 remote — the object a call left, for :mod:`.meanwhile`'s check, and whether it is there, its
 id or its scheduling, for :func:`~.writes.inverse` — is read once, in bulk
 (:func:`~.reading.read_state`: the lists by name, or whole when that takes fewer calls, and
-the jobs' exports, 100 a call), before the chunk's first write. No other call of the chunk writes those
-objects, so what was read is what each holds when its undo decides (:class:`ReadHeld`), but
-for what someone else changes in the remote in the seconds between that read and the write.
+the jobs' exports, 100 a call), before the chunk's first write. No other call of the chunk
+writes those objects, so what was read is what each holds when its undo decides
+(:class:`ReadHeld`), but for what someone else changes in the remote in the seconds between
+that read and the write.
 An undo that needs nothing of the remote (an update's put-back that was never read back) reads
 nothing. A bulk read the remote refuses (one job of it deleted between its list and its export,
 say) is read again a call at a time (:meth:`~.undo._Undo.alone`): the refusal costs the undo of
