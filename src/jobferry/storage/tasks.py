@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, delete, func, or_, select, update
 
 from jobferry.domain.enums import TaskStatus
 from jobferry.storage.bulk import insert_tuples
@@ -382,6 +382,19 @@ def replace_subtasks(tx: Tx, task_id: str, rows: Sequence[tuple[int, str, str]])
         )
     )
     insert_subtasks(tx, task_id, rows)
+
+
+def rewrite_subtasks(tx: Tx, task_id: str, rows: Sequence[tuple[int, str]]) -> None:
+    """Store each subtask of ``rows`` (position, the subtask as JSON) in place of the one at its
+    position, its status kept; one statement."""
+    if not rows:
+        return
+    stmt = (
+        update(task_subtasks)
+        .where(task_subtasks.c.task_id == task_id, task_subtasks.c.seq == bindparam("at"))
+        .values(line=bindparam("text"))
+    )
+    tx.conn.execute(stmt, [{"at": seq, "text": line} for seq, line in rows])
 
 
 # -- subtasks past JOBFERRY_TASK_LINES_DAYS ------------------------------------------------------

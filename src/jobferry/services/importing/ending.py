@@ -122,8 +122,8 @@ def ended(
     message = (
         f"Imported {outcome.written} object(s)"
         + (f", deleted {outcome.deleted}" if outcome.deleted else "")
-        + f", {outcome.failed} failed "
-        f"({plan.describe()}); {outcome.versions} version(s) submitted."
+        + f", {outcome.failed} failed ({plan.describe()})"
+        + versions_said(outcome.versions)
         + outcome.said_over_drift(by)
     )
     result = {
@@ -135,6 +135,21 @@ def ended(
         "problems": [p.as_json() for p in plan.problems],
     }
     return status, message, result
+
+
+def versions_said(count: int) -> str:
+    """What an import's task message says of the versions it submitted."""
+    return f"; {count} version(s) submitted."
+
+
+def fewer_versions(message: str, result: dict[str, Any], fewer: int) -> tuple[str, dict[str, Any]]:
+    """An import's task message and result (:func:`ended`) once ``fewer`` of the versions it
+    submitted were taken back (a push's end: the remote submitted none of those jobs)."""
+    if not fewer:
+        return message, result
+    count = int(result.get("versionsCreated") or 0)
+    said = message.replace(versions_said(count), versions_said(count - fewer), 1)
+    return said, {**result, "versionsCreated": count - fewer}
 
 
 def hold_in(tx: Tx, task_id: str, message: str) -> None:

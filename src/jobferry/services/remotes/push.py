@@ -67,7 +67,7 @@ from jobferry.services.remotes.sending import PushFailed, send_level
 from jobferry.services.remotes.service import RemoteService
 from jobferry.services.remotes.steps import build
 from jobferry.services.remotes.undo import UndoReport, fail_subtasks, sentence, undo_push
-from jobferry.services.remotes.unsent import SUBMITTING, hold_as_remote
+from jobferry.services.remotes.unsent import SUBMITTING, hold_as_remote, tell_taken_back
 from jobferry.services.remotes.writes import RemoteWrites, Step
 from jobferry.services.tasks import TaskService
 from jobferry.storage import Database, Tx
@@ -206,7 +206,8 @@ class PushService:
         touched, sent = wrote
         with self.db.transaction() as tx:
             record_after(tx, ws, after, touched)
-            hold_as_remote(tx, ws, scope.actor.name, after, end.task_id, sent)
+            taken = hold_as_remote(tx, ws, scope.actor.name, after, end.task_id, sent)
+            end = tell_taken_back(tx, end, item.name, taken)
             # a push that changed nothing in the remote has nothing a rollback could push back
             journal_repo.set_push_state(tx, end.task_id, "done" if changes else "unchanged", now)
             said = f" Pushed to remote '{item.name}' with {calls} call(s)."

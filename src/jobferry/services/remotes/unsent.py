@@ -19,18 +19,21 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from jobferry.domain.enums import ObjectKind, TargetStatus
 from jobferry.domain.fieldpaths import parse_field_path
 from jobferry.services.context import now_ms
 from jobferry.services.definitions.documents import dump, load
+from jobferry.services.importing.changes import TaskEnd
+from jobferry.services.importing.ending import fewer_versions
 from jobferry.services.importing.model import WRITES, Record
 from jobferry.services.remotes.calls import UNSENT_FIELDS
 from jobferry.services.remotes.reading import RemoteState
 from jobferry.storage import Tx
 from jobferry.storage import jobs as job_repo
+from jobferry.storage import tasks as task_repo
 from jobferry.storage.importing import ledger as ledger_repo
 from jobferry.storage.importing import rollbacks as rollback_repo
 from jobferry.storage.importing import target as target_repo
@@ -40,6 +43,11 @@ from jobferry.storage.rows import JobRow, Stamp
 
 SUBMITTING = frozenset({"create_job", "update_job"})
 """The calls after which the remote holds the job's definition as a new submitted version."""
+SUBTASK_PAGE = 500
+"""Subtasks read at a time when the push's end rewrites some."""
+TakenBack = dict[str, tuple[int, int | None]]
+"""Job name → (the version its push's import submitted, which the push's end took back; the
+version that stands instead, ``None``: none) of the jobs no call submitted."""
 Versions = dict[str, tuple[int | None, int | None]]
 """Object id → (version before, version after) an import, of the objects it changed."""
 UNSENT_JOB_FIELDS = sorted(UNSENT_FIELDS["create_job"] | UNSENT_FIELDS["update_job"])
@@ -84,11 +92,12 @@ def hold_as_remote(
     after: RemoteState,
     task_id: str | None = None,
     sent: Sequence[str] = (),
-) -> list[str]:
+) -> TakenBack:
     """Bring the jobs of the shadow ``ws`` a push (or its rollback, by ``by``) wrote to the
     unsent fields the remote holds (read after the writes), with their ledger rows and, for a
     push (its import's ``task_id``, the jobs ``sent`` with ``create_job`` or ``update_job``),
-    that import's record of them; the names of those changed."""
+    that import's record of them; the versions of the import's taken back (none for a
+    rollback)."""
     read = after.docs.get(ObjectKind.JOB.value, {})
     found = target_repo.target_jobs(tx, ws, sorted(read))
     changed: dict[str, tuple[int, str, str]] = {}
@@ -114,8 +123,8 @@ def hold_as_remote(
             set(sent),
         )
         _left(end, read)
-        _submitted(end, stamp)
-    return sorted(name for _, _, name in changed.values())
+        return _submitted(end, stamp)
+    return {}
 
 
 def _ledger(tx: Tx, ws: str, changed: dict[str, tuple[int, str, str]]) -> None:
@@ -170,7 +179,7 @@ def _left(end: _PushEnd, read: dict[str, Any]) -> None:
     job_repo.set_version_documents(end.tx, documents)
 
 
-def _submitted(end: _PushEnd, stamp: Stamp) -> None:
+def _submitted(end: _PushEnd, stamp: Stamp) -> TakenBack:
     """A remote submits every job a push creates or updates (``sent``; no review switch: the
     save submits), and no other: of those sent the import wrote without a new version (a
     reference rewritten for a rename), the shadow keeps the one the remote made; of the others
@@ -183,6 +192,7 @@ def _submitted(end: _PushEnd, stamp: Stamp) -> None:
     job_ids: list[int] = []
     made: list[VersionRecord] = []
     taken_back: list[tuple[int, int, int | None]] = []
+    told: TakenBack = {}
     left: dict[str, int | None] = {}
     for job in end.found.values():
         if str(job.id) not in versions:
@@ -198,7 +208,39 @@ def _submitted(end: _PushEnd, stamp: Stamp) -> None:
             left[str(job.id)] = number
         elif job.name not in sent and after not in (None, before) and job.latest_version == after:
             taken_back.append((int(job.id), after, before))
+            told[job.name] = (after, before)
             left[str(job.id)] = before
     job_repo.add_versions(end.tx, job_ids, made)
     job_repo.take_back_versions(end.tx, taken_back)
     rollback_repo.set_after_versions(end.tx, end.ws, end.task_id, left)
+    return told
+
+
+def tell_taken_back(tx: Tx, end: TaskEnd, remote: str, taken: TakenBack) -> TaskEnd:
+    """The push's task as it ends once the versions ``taken`` back are gone: the subtask of
+    each such job no longer says it submitted one (it says which version stands), and the
+    task's message and ``versionsCreated`` count them out. Only the import's subtasks are
+    read (a page at a time), and only when a version was taken back."""
+    if not taken:
+        return end
+    after = 0
+    while page := task_repo.subtask_rows(tx, end.task_id, after, SUBTASK_PAGE):
+        rows = []
+        for seq, line in page:
+            sub = load(line)
+            name, kind = str(sub.get("id", "")).partition(":")[2], sub.get("kind")
+            if kind == ObjectKind.JOB and name in taken:
+                sub["message"] = _untold(str(sub.get("message", "")), remote, *taken[name])
+                rows.append((seq, dump(sub)))
+        task_repo.rewrite_subtasks(tx, end.task_id, rows)
+        after = page[-1][0]
+    message, result = fewer_versions(end.message, end.result, len(taken))
+    return replace(end, message=message, result=result)
+
+
+def _untold(message: str, remote: str, made: int, standing: int | None) -> str:
+    """A job's subtask message without the version its import submitted and the push took
+    back."""
+    kept = message.removesuffix(f"; submitted version {made}.")
+    latest = "it has none" if standing is None else f"version {standing} stays its latest"
+    return f"{kept}; no version submitted: remote '{remote}' submitted none of it, {latest}."

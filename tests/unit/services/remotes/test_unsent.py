@@ -289,3 +289,62 @@ def test_a_job_only_renamed_keeps_the_remote_s_submitted_version_whatever_its_de
     services.rollback.rollback(shadow, task.id)
 
     assert held(standin) == before
+
+
+def test_a_version_taken_back_is_neither_said_submitted_nor_counted(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    """A job only renamed gets no version from the remote (the v2 rename call submits
+    nothing): the push's end takes back the one the shadow's import made, so its task neither
+    says the job submitted a version nor counts one."""
+    first = jobs_with_dependencies(make_job("daily_sales"))
+    import_package(services, shadow, write_objects(tmp_path / "first.zip", first))
+    renamed = [
+        (kind, "daily_v2", {**doc, "name": "daily_v2"}) if kind == "job" else (kind, name, doc)
+        for kind, name, doc in first
+    ]
+    uids = {"daily_v2": uid_of("job", "daily_sales")}
+    package = write_objects(tmp_path / "renamed.zip", renamed, uids=uids)
+    standin.reset()
+    task = run_import(services, shadow, upload(services, shadow, package))
+    assert task.status == TaskStatus.SUCCESSFUL, task.message
+    assert standin.writes() == ["update_factory_job_name"]
+    (line,) = [sub for sub in task.subtasks if sub["kind"] == "job"]
+    assert line["message"] == (
+        "Renamed job 'daily_sales' to 'daily_v2' (0 change(s)); no version submitted: remote "
+        "'prod' submitted none of it, version 1 stays its latest."
+    )
+    assert task.result is not None
+    assert task.result["versionsCreated"] == 0
+    assert "; 0 version(s) submitted." in task.message
+    with services.db.transaction(readonly=True) as tx:
+        job = job_repo.get_job(tx, shadow.workspace.id, "daily_v2")
+    assert job is not None
+    assert job.latest_version == 1
+
+
+def test_a_push_that_submits_a_job_still_says_and_counts_its_version(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    """Beside a job only renamed (no version), a job the push updates (a version, as the
+    remote submits one): the task says and counts that one alone."""
+    first = jobs_with_dependencies(make_job("daily_sales"), make_job("weekly_sales"))
+    import_package(services, shadow, write_objects(tmp_path / "first.zip", first))
+    changed = [
+        (kind, "daily_v2", {**doc, "name": "daily_v2"})
+        if name == "daily_sales" and kind == "job"
+        else (kind, name, {**doc, "logPath": "obs://bucket/logs/edited"})
+        if name == "weekly_sales"
+        else (kind, name, doc)
+        for kind, name, doc in first
+    ]
+    uids = {"daily_v2": uid_of("job", "daily_sales")}
+    package = write_objects(tmp_path / "changed.zip", changed, uids=uids)
+    task = run_import(services, shadow, upload(services, shadow, package))
+    assert task.status == TaskStatus.SUCCESSFUL, task.message
+    said = {sub["id"]: sub["message"] for sub in task.subtasks if sub["kind"] == "job"}
+    assert said["job:weekly_sales"].endswith("; submitted version 2.")
+    assert "no version submitted" in said["job:daily_v2"]
+    assert task.result is not None
+    assert task.result["versionsCreated"] == 1
+    assert "; 1 version(s) submitted." in task.message
