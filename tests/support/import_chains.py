@@ -101,6 +101,20 @@ def changed(one: State, other: State) -> set[tuple[str, str]]:
     return {key for key in one.keys() | other.keys() if one.get(key) != other.get(key)}
 
 
+def given_back(now: State, before: State, after: State) -> State:
+    """``now`` with what changed between ``before`` and ``after`` (an import, a push) as it
+    was before: what its rollback leaves."""
+    wrote = changed(before, after)
+    expected = {key: value for key, value in now.items() if key not in wrote}
+    expected.update({key: before[key] for key in wrote if key in before})
+    return expected
+
+
+def changed_since(before: State, after: State, now: State) -> set[tuple[str, str]]:
+    """What changed between ``before`` and ``after`` and is otherwise ``now``."""
+    return {key for key in changed(before, after) if now.get(key) != after.get(key)}
+
+
 Op = tuple[str, Any]
 """("import", index of the chain's package), ("rollback", index of an import that wrote) or
 ("by hand", what people do)."""

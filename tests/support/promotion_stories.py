@@ -35,6 +35,8 @@ SETTINGS = {
     "scheduling": ("REFUSE", "PAUSE_AND_RESTORE"),
 }
 """The route's settings a story draws (the route's own, and each promotion's overrides)."""
+BY_HAND = ("edit", "own", "rename", "delete", "start")
+"""What the target does by hand between promotions (a workspace of this server's)."""
 
 
 @dataclass(frozen=True)
@@ -71,10 +73,11 @@ def source_job(draw: st.DrawFn) -> Step:
 
 
 @st.composite
-def steps(draw: st.DrawFn) -> Step:
-    """One step after the first: the source or the target edited, a promotion (its overrides
-    drawn, and whether planning again right after it is checked), a rollback, the route's
-    selection edited (every job, or one folder's)."""
+def steps(draw: st.DrawFn, by_hand: tuple[str, ...] = BY_HAND) -> Step:
+    """One step after the first: the source or the target edited (``by_hand``: what the
+    target's step may be), a promotion (its overrides drawn, and whether planning again right
+    after it is checked), a rollback, the route's selection edited (every job, or one
+    folder's)."""
     kind = draw(
         st.sampled_from(
             ["source"] * 4 + ["target"] * 2 + ["promote"] * 3 + ["rollback"] * 2 + ["select"],
@@ -90,15 +93,17 @@ def steps(draw: st.DrawFn) -> Step:
         return Step("route", "select", (draw(st.sampled_from([None, "/ops", "/sales"])),))
     act = draw(st.sampled_from(["job", "job", "script", "rename", "delete"]))
     if kind == "target":
-        act = draw(st.sampled_from(["edit", "own", "rename", "delete", "start"]))
+        act = draw(st.sampled_from(by_hand))
     if act == "job":
         return source_job(draw)
     if act == "script":
         return Step(kind, "script", (draw(st.sampled_from(SCRIPTS)), draw(st.integers(0, 3))))
     if act == "own":
         return Step(kind, "own", (draw(st.sampled_from(JOBS + SCRIPTS)),))
-    if act == "start":
-        return Step(kind, "start", (draw(st.sampled_from(JOBS)),))
+    if act in ("start", "stop", "describe"):
+        return Step(kind, act, (draw(st.sampled_from(JOBS)),))
+    if act == "refresh":
+        return Step(kind, act)
     if act == "rename":
         old = draw(st.sampled_from(JOBS))
         return Step(kind, "rename", (old, draw(st.sampled_from([j for j in JOBS if j != old]))))
@@ -106,10 +111,16 @@ def steps(draw: st.DrawFn) -> Step:
 
 
 @st.composite
-def promotion_stories(draw: st.DrawFn, max_steps: int = 6) -> PromotionStory:
-    """A route with drawn settings; a source of one or two scripts and one to three jobs;
-    up to ``max_steps`` steps, ending with a promotion."""
-    route = {k: draw(st.sampled_from(v)) for k, v in SETTINGS.items()}
+def promotion_stories(
+    draw: st.DrawFn,
+    max_steps: int = 6,
+    by_hand: tuple[str, ...] = BY_HAND,
+    fixed: dict[str, Any] | None = None,
+) -> PromotionStory:
+    """A route with drawn settings (but those ``fixed``, which only a promotion's overrides
+    draw); a source of one or two scripts and one to three jobs; up to ``max_steps`` steps
+    (``by_hand``: what the target's steps may be), ending with a promotion."""
+    route = {k: draw(st.sampled_from(v)) for k, v in SETTINGS.items()} | (fixed or {})
     scripts = draw(st.permutations(SCRIPTS))[: draw(st.integers(1, 2))]
     first = [Step("source", "script", (name, 0)) for name in scripts]
     jobs = draw(st.permutations(JOBS))[: draw(st.integers(1, 3))]
@@ -118,7 +129,7 @@ def promotion_stories(draw: st.DrawFn, max_steps: int = 6) -> PromotionStory:
         upstream = draw(st.none() | st.sampled_from(made)) if made else None
         first.append(Step("source", "job", (name, draw(st.sampled_from(scripts)), upstream, 0)))
         made.append(name)
-    drawn = draw(st.lists(steps(), max_size=max_steps))
+    drawn = draw(st.lists(steps(by_hand), max_size=max_steps))
     last = Step("route", "promote", ({}, draw(st.booleans())))
     return PromotionStory(route, tuple(first), (*drawn, last))
 

@@ -63,6 +63,7 @@ from support.sdkcalls import (
     signature_matches,
 )
 from support.standin_workspace import MODELLED, DataArtsWorkspace, Refusal, Request
+from support.workspace_state import State
 
 REGION = "cn-north-4"
 FACTORY = f"https://dayu-dlf.{REGION}.myhuaweicloud.com"
@@ -478,3 +479,17 @@ def held(standin: DataArtsStandin, workspace: str | None = None) -> dict[str, An
             str(d["name"]): {k: v for k, v in d.items() if k != "id"} for d in ws.resources.values()
         },
     }
+
+
+def undescribed_held(standin: DataArtsStandin, workspace: str | None = None) -> State:
+    """What the stand-in's workspace holds (:func:`held`) by (kind, name), but the jobs'
+    descriptions: no call of DataArts' API carries one (``remotes/unsent.py``), so a push's
+    undo or rollback cannot give back one a person wrote."""
+    now = held(standin, workspace)
+    out: State = {}
+    for name, (doc, status) in now["jobs"].items():
+        document = {k: v for k, v in doc.items() if k != "description"}
+        out[("job", name)] = {"document": document, "status": status}
+    out.update({("script", name): doc for name, doc in now["scripts"].items()})
+    out.update({("resource", name): doc for name, doc in now["resources"].items()})
+    return out

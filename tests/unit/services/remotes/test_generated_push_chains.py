@@ -30,10 +30,20 @@ from jobferry.errors import JobferryError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from support.console import admin_actor
-from support.import_chains import ByHand, Op, Step, by_hand, chains, changed, pick, pushable
+from support.import_chains import (
+    ByHand,
+    Op,
+    Step,
+    by_hand,
+    chains,
+    changed_since,
+    given_back,
+    pick,
+    pushable,
+)
 from support.import_stories import POOLS, definition, generated
 from support.planning import run_import, upload
-from support.standin import DataArtsStandin, held, remote_shadow
+from support.standin import DataArtsStandin, remote_shadow, undescribed_held
 from support.standin_workspace import DataArtsWorkspace
 from support.workspace_state import State, undescribed, workspace_state
 
@@ -48,19 +58,6 @@ _SERIAL = itertools.count()
 @pytest.fixture
 def standin() -> DataArtsStandin:
     return DataArtsStandin()
-
-
-def remote(standin: DataArtsStandin, workspace: str) -> State:
-    """What the remote holds, by (kind, name), but the jobs' descriptions (no call carries
-    one: ``remotes/unsent.py``)."""
-    now = held(standin, workspace)
-    out: State = {}
-    for name, (doc, status) in now["jobs"].items():
-        document = {k: v for k, v in doc.items() if k != "description"}
-        out[("job", name)] = {"document": document, "status": status}
-    out.update({("script", name): doc for name, doc in now["scripts"].items()})
-    out.update({("resource", name): doc for name, doc in now["resources"].items()})
-    return out
 
 
 def shadow(services: Services, scope: Scope) -> State:
@@ -108,7 +105,7 @@ class Remote:
     """A person acted in DataArts since the shadow's last refresh."""
 
     def held(self, standin: DataArtsStandin) -> State:
-        return remote(standin, self.workspace)
+        return undescribed_held(standin, self.workspace)
 
 
 def pushed(
@@ -140,18 +137,6 @@ def settled(services: Services, at: Remote) -> None:
     if not at.stale:
         refreshed = services.remotes.refresh(admin_actor(services), at.name)
         assert [refreshed.total(action) for action in CHANGED] == [0, 0, 0], refreshed.counts
-
-
-def given_back(now: State, before: State, after: State) -> State:
-    """``now`` with what ``done`` changed between ``before`` and ``after`` as it was before."""
-    wrote = changed(before, after)
-    expected = {key: value for key, value in now.items() if key not in wrote}
-    expected.update({key: before[key] for key in wrote if key in before})
-    return expected
-
-
-def changed_since(before: State, after: State, now: State) -> set[tuple[str, str]]:
-    return {key for key in changed(before, after) if now.get(key) != after.get(key)}
 
 
 def attempt(
