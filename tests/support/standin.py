@@ -481,15 +481,30 @@ def held(standin: DataArtsStandin, workspace: str | None = None) -> dict[str, An
     }
 
 
-def undescribed_held(standin: DataArtsStandin, workspace: str | None = None) -> State:
+def held_state(
+    standin: DataArtsStandin, workspace: str | None = None, *, descriptions: bool = False
+) -> State:
     """What the stand-in's workspace holds (:func:`held`) by (kind, name), but the jobs'
-    descriptions: no call of DataArts' API carries one (``remotes/unsent.py``), so a push's
-    undo or rollback cannot give back one a person wrote."""
+    descriptions unless ``descriptions`` (:func:`undescribed_held`)."""
     now = held(standin, workspace)
-    out: State = {}
-    for name, (doc, status) in now["jobs"].items():
-        document = {k: v for k, v in doc.items() if k != "description"}
-        out[("job", name)] = {"document": document, "status": status}
+    out: State = {
+        ("job", name): {"document": doc, "status": s} for name, (doc, s) in now["jobs"].items()
+    }
     out.update({("script", name): doc for name, doc in now["scripts"].items()})
     out.update({("resource", name): doc for name, doc in now["resources"].items()})
-    return out
+    return out if descriptions else undescribed_held(out)
+
+
+def undescribed_held(state: State) -> State:
+    """A :func:`held_state` but its jobs' descriptions: no call of DataArts' API carries one
+    (``remotes/unsent.py``), so a push's undo or rollback cannot give back one a person
+    wrote."""
+    return {
+        key: {
+            **value,
+            "document": {k: v for k, v in value["document"].items() if k != "description"},
+        }
+        if key[0] == "job"
+        else value
+        for key, value in state.items()
+    }

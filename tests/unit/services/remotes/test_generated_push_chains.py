@@ -43,7 +43,7 @@ from support.import_chains import (
 )
 from support.import_stories import POOLS, definition, generated
 from support.planning import run_import, upload
-from support.standin import DataArtsStandin, remote_shadow, undescribed_held
+from support.standin import DataArtsStandin, held_state, remote_shadow
 from support.standin_workspace import DataArtsWorkspace
 from support.workspace_state import State, undescribed, workspace_state
 
@@ -105,7 +105,7 @@ class Remote:
     """A person acted in DataArts since the shadow's last refresh."""
 
     def held(self, standin: DataArtsStandin) -> State:
-        return undescribed_held(standin, self.workspace)
+        return held_state(standin, self.workspace)
 
 
 def pushed(

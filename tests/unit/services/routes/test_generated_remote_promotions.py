@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from hypothesis import event, given, note
+from hypothesis import event, example, given, note
 
 from jobferry.domain.enums import RefreshAction, TaskKind, TaskStatus
 from jobferry.errors import JobferryError
@@ -51,7 +51,7 @@ from support.promotion_stories import (
     act,
     promotion_stories,
 )
-from support.standin import DataArtsStandin, remote_shadow, undescribed_held
+from support.standin import DataArtsStandin, held_state, remote_shadow, undescribed_held
 from support.workspace_state import State, definitions, undescribed, workspace_state
 
 pytestmark = pytest.mark.fuzz
@@ -109,8 +109,9 @@ class RemoteJourney(Journey):
         whole = workspace_state(self.services, scope.workspace.id)
         return {**whole, **undescribed(whole)}
 
-    def held(self) -> State:
-        return undescribed_held(self.standin, self.remote_id)
+    def held(self, descriptions: bool = False) -> State:
+        """What the remote holds, by (kind, name); its jobs' descriptions only when asked."""
+        return held_state(self.standin, self.remote_id, descriptions=descriptions)
 
     def take(self, step: Step) -> None:
         if step.side == "target":
@@ -177,15 +178,15 @@ class RemoteJourney(Journey):
     def imported(self, plan: Plan, before: State) -> Task | None:
         """The push; a refused apply, a push that failed, changes neither the remote nor the
         shadow."""
-        remote_before = self.held()
+        remote_before = self.held(descriptions=True)
         self.standin.reset()
         task = super().imported(plan, before)
         assert self.standin.refused() == []
         if task is None or task.status is TaskStatus.FAILED:
-            assert self.held() == remote_before, self.standin.writes()
+            assert self.held(descriptions=True) == remote_before, self.standin.writes()
             assert self.state(self.target) == before
             return task
-        self.pushed[task.id] = (remote_before, self.held())
+        self.pushed[task.id] = (remote_before, self.held(descriptions=True))
         event("a push wrote" if self.standin.writes() else "a push wrote nothing")
         return task
 
@@ -201,8 +202,10 @@ class RemoteJourney(Journey):
         if not self.applied:
             return
         newest = self.applied[-1]
-        now, remote_now = self.state(self.target), self.held()
+        now, remote_now = self.state(self.target), self.held(descriptions=True)
         remote_before, remote_after = self.pushed[newest.task_id]
+        # A description a person gave a job the push wrote is a change since (the rollback
+        # would delete or overwrite it), though no call can give one back.
         since = changed_since(remote_before, remote_after, remote_now)
         untouched = definitions(now) == definitions(newest.after)
         self.standin.reset()
@@ -217,12 +220,13 @@ class RemoteJourney(Journey):
             note(f"rollback refused: {reason}")
             event(f"rollback refused untouched={untouched and not since}")
             assert since or not untouched, f"refused for no reason: {reason}"
-            assert self.held() == remote_now, self.standin.writes()
+            assert self.held(descriptions=True) == remote_now, self.standin.writes()
             assert self.state(self.target) == now
             return
         event(f"rollback ok untouched={untouched}")
         assert not since, since
-        assert self.held() == given_back(remote_now, remote_before, remote_after)
+        undescribed = [undescribed_held(s) for s in (remote_now, remote_before, remote_after)]
+        assert self.held() == given_back(*undescribed)
         if untouched:
             assert self.state(self.target) == shadow_given_back(newest, now)
         if not self.stale:
@@ -231,8 +235,32 @@ class RemoteJourney(Journey):
         self.landed = newest.landed
 
 
+def promoted_then(*acts: Step) -> PromotionStory:
+    """Script sa and job ja promoted; then ``acts``, the newest promotion rolled back and
+    promoted again."""
+    route = {"sameNamePolicy": "AUTO", "onDrift": "FAIL", "propagateDeletes": True}
+    route.update(mode="ATOMIC", scheduling="REFUSE")
+    first = (Step("source", "script", ("sa", 0)), Step("source", "job", ("ja", "sa", None, 0)))
+    steps = (Step("route", "promote", ({}, True)), *acts, Step("route", "rollback"))
+    return PromotionStory(route, first, (*steps, Step("route", "promote", ({}, True))))
+
+
+def in_dataarts(act: str, name: str) -> Step:
+    return Step("target", act, (name,))
+
+
+REFRESH = Step("target", "refresh")
+
+
 @GENERATED
 @given(story=promotion_stories(by_hand=IN_DATAARTS, fixed={"mode": "ATOMIC"}))
+@example(story=promoted_then(in_dataarts("edit", "ja")))
+@example(story=promoted_then(in_dataarts("edit", "sa"), REFRESH))
+@example(story=promoted_then(in_dataarts("start", "ja")))
+@example(story=promoted_then(in_dataarts("describe", "ja")))
+@example(story=promoted_then(in_dataarts("describe", "ja"), REFRESH))
+@example(story=promoted_then(in_dataarts("own", "sc"), in_dataarts("own", "jb")))
+@example(story=promoted_then(in_dataarts("own", "sc"), REFRESH))
 def test_promotions_into_a_remote_keep_their_promises(
     services: Services, standin: DataArtsStandin, story: PromotionStory
 ) -> None:
