@@ -14,6 +14,8 @@ import copy
 import io
 import itertools
 import re
+import threading
+import time
 import zipfile
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,8 +28,29 @@ NAME = re.compile(r"^[\w.\-]{1,128}$")
 STEERING = ("targetStatus", "approvers")
 """Body fields that steer a write and are not kept in the definition."""
 _ids = itertools.count(1)
-_clock = itertools.count(1_700_000_000_000)
-"""Epoch ms of the stand-in's writes: each later than the one before."""
+
+
+class _Clock:
+    """Epoch ms of the stand-in's writes: the time now, each later than the one before. Not a
+    fixed count from a past moment: a shadow stamps a job with its ``lastUpdateTime``, and a
+    rollback takes a job stamped before its import was queued for one that named its objects
+    before it (``importing/undoing.py``): one made in DataArts after a push would be taken so
+    (found by the generated remote promotions)."""
+
+    def __init__(self) -> None:
+        self.last = 0
+        self.lock = threading.Lock()
+
+    def __iter__(self) -> _Clock:
+        return self
+
+    def __next__(self) -> int:
+        with self.lock:
+            self.last = max(time.time_ns() // 1_000_000, self.last + 1)
+            return self.last
+
+
+_clock = _Clock()
 
 
 class Refusal(Exception):  # noqa: N818 - the remote's refusal, answered as its error body
