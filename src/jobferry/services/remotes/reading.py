@@ -273,6 +273,27 @@ def changed_since(
     return out
 
 
+def jobs_listed_since(
+    db: Database, workspace_id: str, client: DataArtsClient, skip: set[str]
+) -> list[str]:
+    """``job 'name'`` of every job the remote lists (``list_jobs``, every page; no export)
+    but those in ``skip`` that is new since the last refresh of the shadow ``workspace_id``,
+    or whose list entry changed since it (or a push's or rollback's re-read) recorded it: a job
+    a person made or saved in DataArts since, which may use any name. A changed entry without
+    ``lastUpdateTime`` cannot be told from an unchanged one: only a new such job is named."""
+    with db.transaction(readonly=True) as tx:
+        recorded = repo.read_all_hashes(tx, workspace_id, (ObjectKind.JOB.value, LISTED))
+    known, listed = recorded[ObjectKind.JOB.value], recorded[LISTED]
+    found = []
+    for item in client.jobs():
+        name, entry = str(item["name"]), listing(item)
+        if name in skip:
+            continue
+        if name not in known or (entry is not None and listed.get(name) != digest(entry)):
+            found.append(f"job '{name}'")
+    return sorted(found)
+
+
 def record_after(
     tx: Tx, workspace_id: str, after: RemoteState, touched: dict[str, set[str]]
 ) -> None:

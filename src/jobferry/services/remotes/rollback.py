@@ -6,7 +6,9 @@ shadow or the remote changed; the shadow takes the rollback once the remote did.
    rolled back already, an object changed in the shadow since the import — so in the remote,
    as a refresh brought it —, a name taken since); then the objects the push's journal names
    are re-read from the remote, in bulk, and those changed since the last refresh refuse it
-   (as a push does). Nothing has been called or written yet.
+   (as a push does); a rollback that takes a name away (:data:`FREEING`) is refused too by a
+   job the remote lists new or saved since the last refresh, which the shadow cannot know to
+   use it (:func:`~.reading.jobs_listed_since`). Nothing has been called or written yet.
 2. **Write** the inverse of each call the push made, newest first (:func:`~.writes.inverse`),
    journalled as a push of its own (``rollback-<id>``): the before-image put back, what it
    created deleted, renames reversed, what it deleted created again, scheduling set back. Each
@@ -47,7 +49,13 @@ from jobferry.services.remotes.journal import Journal
 from jobferry.services.remotes.meanwhile import left_by
 from jobferry.services.remotes.orphans import HANDED_OVER, journal_key
 from jobferry.services.remotes.push import PushService
-from jobferry.services.remotes.reading import RemoteState, changed_since, read_state, record_after
+from jobferry.services.remotes.reading import (
+    RemoteState,
+    changed_since,
+    jobs_listed_since,
+    read_state,
+    record_after,
+)
 from jobferry.services.remotes.undo import sentence, undo_push, undo_step
 from jobferry.services.remotes.unsent import hold_as_remote
 from jobferry.services.remotes.writes import RemoteWrites, Step, inverse, outcome
@@ -70,6 +78,18 @@ def _touched(calls: list[CallRecord]) -> dict[str, set[str]]:
         if call.call == "update_factory_job_name":
             names[call.kind].add(str(orjson.loads(call.undo)["to"]))
     return names
+
+
+FREEING = frozenset(("create_job", "create_script", "create_resource", "update_factory_job_name"))
+"""The calls whose inverse takes a name away (deletes what the push made, renames a job back),
+which a job a person made or saved since the last refresh may use."""
+
+
+def _frees(made: list[CallRecord]) -> bool:
+    """Whether the rollback of the calls ``made`` takes a name away (:data:`FREEING`): the
+    shadow's own check of the jobs using it knows only those the last refresh read, so the
+    remote's jobs new or saved since then refuse it too (:func:`~.reading.jobs_listed_since`)."""
+    return any(call.call in FREEING for call in made)
 
 
 def inverse_of(call: CallRecord, state: RemoteState) -> Step | None:
@@ -124,12 +144,15 @@ class PushRollback:
             state = read_state(client, touched)
             ws = scope.workspace.id
             changed = changed_since(db, ws, state, touched)
+            if not changed and _frees(made):
+                changed = jobs_listed_since(db, ws, client, touched.get(ObjectKind.JOB, set()))
             if changed:
                 raise PlanStaleError(
                     f"Push {task_id} cannot be rolled back: remote '{item.name}' changed since "
                     f"it was last refreshed: {', '.join(changed[:20])}; nothing was changed. "
                     f"Refresh it (jobferry remotes refresh {item.name}) and roll back again: "
-                    "the shadow's rollback then says what changed since the push.",
+                    "the shadow's rollback then says what changed since the push (and which "
+                    "jobs use what it would delete).",
                     remote=item.name,
                     changed=changed,
                 )

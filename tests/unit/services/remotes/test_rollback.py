@@ -116,6 +116,33 @@ def test_a_rollback_is_refused_when_the_remote_changed_since_its_refresh(
     assert held(standin) == before
 
 
+def test_a_rollback_is_refused_when_a_job_made_in_the_remote_since_may_use_what_it_deletes(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    """The push made monthly_sales and its scripts; a person then made a job in DataArts
+    running one of them, and nobody refreshed. The rollback deletes those scripts: it is
+    refused before any write, naming that job (found by the generated remote promotions: it
+    deleted the script under the person's job), as the shadow's own rollback refuses once a
+    refresh brought the job in."""
+    task = import_package(services, shadow, second_package(tmp_path), **SECOND)
+    theirs = make_job("by_hand")
+    for node in theirs["nodes"]:
+        for prop in node["properties"]:
+            if prop["name"] == "scriptName":
+                prop["value"] = prop["value"].replace("by_hand", "monthly_sales")
+    standin.workspace.put_job(theirs)
+    before = held(standin)
+    standin.reset()
+    with pytest.raises(PlanStaleError, match="job 'by_hand'"):
+        services.rollback.rollback(shadow, task.id)
+    assert standin.writes() == []
+    assert held(standin) == before
+    services.remotes.refresh(admin_actor(services), "prod")
+    with pytest.raises(RollbackRefusedError, match="by_hand"):
+        services.rollback.rollback(shadow, task.id)
+    assert held(standin) == before
+
+
 def test_a_push_is_rolled_back_once(
     services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
 ) -> None:
