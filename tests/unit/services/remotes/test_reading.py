@@ -12,7 +12,7 @@ import pytest
 from jobferry.domain.enums import JobStatus
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
-from jobferry.services.remotes.reading import changed_since, read_state
+from jobferry.services.remotes.reading import changed_since, jobs_listed_since, read_state
 from jobferry.storage import remotes as repo
 from jobferry.storage.remotes import RemoteRecord
 from support.builders import make_job, make_resource, make_script
@@ -144,3 +144,21 @@ def test_a_push_of_most_of_a_small_remote_lists_every_page(
     queries = _push_edits(services, _seeded(150, 120), tmp_path, 120)
     assert not any("jobName" in query for query in queries)
     assert len(queries) == 2 * 4  # before and after the writes
+
+
+def test_the_jobs_new_or_saved_since_the_last_refresh_are_named_from_the_list_alone(
+    services: Services, standin: DataArtsStandin, shadow: Scope
+) -> None:
+    standin.workspace.edit_job("daily_sales", logPath="obs://bucket/logs/saved-there")
+    standin.workspace.put_job(make_job("monthly_sales"))
+    standin.workspace.jobs["weekly_sales"].status = "SCHEDULING"
+    standin.reset()
+    with services.remotes.client(_item(services)) as client:
+        found = jobs_listed_since(services.db, shadow.workspace.id, client, set())
+        skipped = jobs_listed_since(services.db, shadow.workspace.id, client, {"monthly_sales"})
+    assert found == ["job 'daily_sales'", "job 'monthly_sales'", "job 'weekly_sales'"]
+    assert skipped == ["job 'daily_sales'", "job 'weekly_sales'"]
+    assert set(standin.calls()) == {"list_jobs"}  # no export
+    services.remotes.refresh(admin_actor(services), "prod")
+    with services.remotes.client(_item(services)) as client:
+        assert jobs_listed_since(services.db, shadow.workspace.id, client, set()) == []
