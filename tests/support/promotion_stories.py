@@ -37,6 +37,8 @@ SETTINGS = {
 """The route's settings a story draws (the route's own, and each promotion's overrides)."""
 BY_HAND = ("edit", "own", "rename", "delete", "start")
 """What the target does by hand between promotions (a workspace of this server's)."""
+KINDS = {"source": 4, "target": 2, "promote": 3, "rollback": 2, "select": 1}
+"""How often each kind of step is drawn, against the others."""
 
 
 @dataclass(frozen=True)
@@ -73,16 +75,14 @@ def source_job(draw: st.DrawFn) -> Step:
 
 
 @st.composite
-def steps(draw: st.DrawFn, by_hand: tuple[str, ...] = BY_HAND) -> Step:
+def steps(
+    draw: st.DrawFn, by_hand: tuple[str, ...] = BY_HAND, kinds: dict[str, int] | None = None
+) -> Step:
     """One step after the first: the source or the target edited (``by_hand``: what the
     target's step may be), a promotion (its overrides drawn, and whether planning again right
     after it is checked), a rollback, the route's selection edited (every job, or one
-    folder's)."""
-    kind = draw(
-        st.sampled_from(
-            ["source"] * 4 + ["target"] * 2 + ["promote"] * 3 + ["rollback"] * 2 + ["select"],
-        )
-    )
+    folder's); each kind as often as ``kinds`` says (:data:`KINDS`)."""
+    kind = draw(st.sampled_from([k for k, n in (kinds or KINDS).items() for _ in range(n)]))
     if kind == "promote":
         keys = draw(st.sets(st.sampled_from(sorted(SETTINGS)), max_size=2))
         overrides = {k: draw(st.sampled_from(SETTINGS[k])) for k in sorted(keys)}
@@ -116,10 +116,14 @@ def promotion_stories(
     max_steps: int = 6,
     by_hand: tuple[str, ...] = BY_HAND,
     fixed: dict[str, Any] | None = None,
+    kinds: dict[str, int] | None = None,
+    min_steps: int = 0,
 ) -> PromotionStory:
     """A route with drawn settings (but those ``fixed``, which only a promotion's overrides
-    draw); a source of one or two scripts and one to three jobs; up to ``max_steps`` steps
-    (``by_hand``: what the target's steps may be), ending with a promotion."""
+    draw); a source of one or two scripts and one to three jobs; ``min_steps`` to
+    ``max_steps`` steps
+    (``by_hand``: what the target's steps may be; ``kinds``: how often each kind of step is
+    drawn), ending with a promotion."""
     route = {k: draw(st.sampled_from(v)) for k, v in SETTINGS.items()} | (fixed or {})
     scripts = draw(st.permutations(SCRIPTS))[: draw(st.integers(1, 2))]
     first = [Step("source", "script", (name, 0)) for name in scripts]
@@ -129,7 +133,7 @@ def promotion_stories(
         upstream = draw(st.none() | st.sampled_from(made)) if made else None
         first.append(Step("source", "job", (name, draw(st.sampled_from(scripts)), upstream, 0)))
         made.append(name)
-    drawn = draw(st.lists(steps(by_hand), max_size=max_steps))
+    drawn = draw(st.lists(steps(by_hand, kinds), min_size=min_steps, max_size=max_steps))
     last = Step("route", "promote", ({}, draw(st.booleans())))
     return PromotionStory(route, tuple(first), (*drawn, last))
 
