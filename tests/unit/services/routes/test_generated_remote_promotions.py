@@ -148,6 +148,7 @@ class RemoteJourney(Journey):
         else:
             job.status = "SCHEDULING" if step.act == "start" else "STOPPED"
         self.stale = True
+        event(f"in DataArts: {step.act}")
 
     def refresh(self) -> dict[RefreshAction, int]:
         """Refresh the shadow; what it found changed (created, updated, deleted)."""
@@ -239,12 +240,14 @@ class RemoteJourney(Journey):
         assert self.standin.refused() == []
         if reason:
             note(f"rollback refused: {reason}")
-            event(f"rollback refused untouched={untouched and not since}")
+            event(
+                f"rollback refused: since={bool(since)} shadow={not untouched} stale={self.stale}"
+            )
             assert since or not untouched or (frees and unread), f"refused for no reason: {reason}"
             assert self.held(descriptions=True) == remote_now, self.standin.writes()
             assert self.state(self.target) == now
             return
-        event(f"rollback ok untouched={untouched}")
+        event(f"rollback ok untouched={untouched} stale={self.stale}")
         assert not since, since
         undescribed = [undescribed_held(s) for s in (remote_now, remote_before, remote_after)]
         assert self.held() == given_back(*undescribed)
@@ -287,7 +290,7 @@ def remote_stories() -> st.SearchStrategy[PromotionStory]:
     PER_OBJECT promotion only as an override: a problem of its plan), opening with a promotion
     and with rollbacks as often as promotions, so that a rollback often follows a promotion and
     a person's act."""
-    kinds = {"source": 3, "target": 3, "promote": 3, "rollback": 3, "select": 1}
+    kinds = {"target": 4, "rollback": 3, "source": 3, "promote": 3, "select": 1}
     stories = promotion_stories(
         by_hand=IN_DATAARTS, fixed={"mode": "ATOMIC"}, kinds=kinds, min_steps=1, max_steps=4
     )
