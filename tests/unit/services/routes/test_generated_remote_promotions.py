@@ -308,9 +308,6 @@ ROLLBACK = Step("route", "rollback")
 
 @GENERATED
 @given(story=remote_stories())
-@example(  # a job started in DataArts refuses it; stopped again, it goes through
-    story=promoted_then(in_dataarts("start", "ja"), ROLLBACK, in_dataarts("stop", "ja"), ROLLBACK)
-)
 @example(  # a job a person made since the refresh, running sa, refuses it (it deleted sa)
     story=promoted_then(
         in_dataarts("own", "sc"), in_dataarts("own", "jb"), ROLLBACK, REFRESH, ROLLBACK
