@@ -21,6 +21,7 @@ from typing import Any
 
 from jobferry.domain.enums import JobStatus, ObjectKind
 from jobferry.services.context import now_ms
+from jobferry.services.definitions.documents import reference_index
 from jobferry.services.remotes.client import JOB_TYPES, PAGE, DataArtsClient
 from jobferry.services.remotes.environment import bounded_map
 from jobferry.services.remotes.paging import Held
@@ -276,11 +277,12 @@ def changed_since(
 def jobs_listed_since(
     db: Database, workspace_id: str, client: DataArtsClient, skip: set[str]
 ) -> list[str]:
-    """``job 'name'`` of every job the remote lists (``list_jobs``, every page; no export)
-    but those in ``skip`` that is new since the last refresh of the shadow ``workspace_id``,
-    or whose list entry changed since it (or a push's or rollback's re-read) recorded it: a job
-    a person made or saved in DataArts since, which may use any name. A changed entry without
-    ``lastUpdateTime`` cannot be told from an unchanged one: only a new such job is named."""
+    """The names of the jobs the remote lists (``list_jobs``, every page; no export) but those
+    in ``skip`` that are new since the last refresh of the shadow ``workspace_id``, or whose
+    list entry changed since it (or a push's or rollback's re-read) recorded it: jobs a person
+    made or saved in DataArts since, which the shadow cannot know the references of. A changed
+    entry without ``lastUpdateTime`` cannot be told from an unchanged one: only a new such job
+    is named."""
     with db.transaction(readonly=True) as tx:
         recorded = repo.read_all_hashes(tx, workspace_id, (ObjectKind.JOB.value, LISTED))
     known, listed = recorded[ObjectKind.JOB.value], recorded[LISTED]
@@ -290,8 +292,32 @@ def jobs_listed_since(
         if name in skip:
             continue
         if name not in known or (entry is not None and listed.get(name) != digest(entry)):
-            found.append(f"job '{name}'")
+            found.append(name)
     return sorted(found)
+
+
+def jobs_using(
+    client: DataArtsClient, names: Iterable[str], freed: set[tuple[str, str]]
+) -> list[str]:
+    """Of the remote's jobs ``names`` (read in bulk: :func:`read_state`), each that uses one of
+    the objects ``freed`` (kind, name) by its name in this workspace, said as ``job 'name'
+    (uses script 'x')``. A job gone since it was listed uses nothing."""
+    wanted = set(names)
+    if not wanted or not freed:
+        return []
+    job = ObjectKind.JOB.value
+    state = read_state(client, {job: wanted})
+    found = []
+    for name in sorted(wanted):
+        if not state.has(job, name):
+            continue
+        refs = reference_index(state.doc(job, name))
+        uses = [
+            f"{kind} '{ref}'" for kind, ref, other in refs if not other and (kind, ref) in freed
+        ]
+        if uses:
+            found.append(f"job '{name}' (uses {', '.join(uses)})")
+    return found
 
 
 def record_after(

@@ -6,9 +6,10 @@ shadow or the remote changed; the shadow takes the rollback once the remote did.
    rolled back already, an object changed in the shadow since the import — so in the remote,
    as a refresh brought it —, a name taken since); then the objects the push's journal names
    are re-read from the remote, in bulk, and those changed since the last refresh refuse it
-   (as a push does); a rollback that takes a name away (:data:`FREEING`) is refused too by a
-   job the remote lists new or saved since the last refresh, which the shadow cannot know to
-   use it (:func:`~.reading.jobs_listed_since`). Nothing has been called or written yet.
+   (as a push does); a rollback that takes a name away (:func:`freed`) is refused too by a
+   job the remote lists new or saved since the last refresh that uses it (the shadow cannot
+   know those jobs: :func:`~.reading.jobs_listed_since`, their definitions read in bulk,
+   :func:`~.reading.jobs_using`). Nothing has been called or written yet.
 2. **Write** the inverse of each call the push made, newest first (:func:`~.writes.inverse`),
    journalled as a push of its own (``rollback-<id>``): the before-image put back, what it
    created deleted, renames reversed, what it deleted created again, scheduling set back. Each
@@ -45,6 +46,7 @@ from jobferry.domain.enums import JobStatus, ObjectKind, RollbackRule, TaskKind
 from jobferry.errors import PlanStaleError, RemoteError, RollbackRefusedError
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.importing.delivery import Rollback, RolledBack
+from jobferry.services.remotes.client import DataArtsClient
 from jobferry.services.remotes.journal import Journal
 from jobferry.services.remotes.meanwhile import left_by
 from jobferry.services.remotes.orphans import HANDED_OVER, journal_key
@@ -53,13 +55,14 @@ from jobferry.services.remotes.reading import (
     RemoteState,
     changed_since,
     jobs_listed_since,
+    jobs_using,
     read_state,
     record_after,
 )
 from jobferry.services.remotes.undo import sentence, undo_push, undo_step
 from jobferry.services.remotes.unsent import hold_as_remote
 from jobferry.services.remotes.writes import RemoteWrites, Step, inverse, outcome
-from jobferry.storage import Tx
+from jobferry.storage import Database, Tx
 from jobferry.storage import remotes_journal as journal_repo
 from jobferry.storage.remotes import RemoteRecord
 from jobferry.storage.remotes_journal import CallRecord
@@ -80,16 +83,48 @@ def _touched(calls: list[CallRecord]) -> dict[str, set[str]]:
     return names
 
 
-FREEING = frozenset(("create_job", "create_script", "create_resource", "update_factory_job_name"))
-"""The calls whose inverse takes a name away (deletes what the push made, renames a job back),
-which a job a person made or saved since the last refresh may use."""
+def freed(made: list[CallRecord]) -> set[tuple[str, str]]:
+    """The objects (kind, name) whose names the rollback of the calls ``made`` takes away: what
+    the push created (deleted again) and a job's name it gave (renamed back). The shadow's own
+    check of the jobs using them knows only the jobs the last refresh read, so the remote's
+    jobs new or saved since then are read too (:func:`~.reading.jobs_listed_since`,
+    :func:`~.reading.jobs_using`)."""
+    names: set[tuple[str, str]] = set()
+    for call in made:
+        if call.call == "update_factory_job_name":
+            names.add((call.kind, str(orjson.loads(call.undo)["to"])))
+        elif call.call in ("create_job", "create_script", "create_resource"):
+            names.add((call.kind, call.name))
+    return names
 
 
-def _frees(made: list[CallRecord]) -> bool:
-    """Whether the rollback of the calls ``made`` takes a name away (:data:`FREEING`): the
-    shadow's own check of the jobs using it knows only those the last refresh read, so the
-    remote's jobs new or saved since then refuse it too (:func:`~.reading.jobs_listed_since`)."""
-    return any(call.call in FREEING for call in made)
+def _refuse_users(
+    client: DataArtsClient,
+    db: Database,
+    ws: str,
+    touched: dict[str, set[str]],
+    made: list[CallRecord],
+    remote: str,
+    task_id: str,
+) -> None:
+    """Refuse the rollback when a job made or saved in the remote since the last refresh (the
+    shadow's own check cannot know it) uses a name the rollback takes away (:func:`freed`): it
+    would be left running a script the rollback deletes, or depending on a job gone."""
+    taken = freed(made)
+    if not taken:
+        return
+    since = jobs_listed_since(db, ws, client, touched.get(ObjectKind.JOB.value, set()))
+    users = jobs_using(client, since, taken)
+    if users:
+        raise RollbackRefusedError(
+            f"Push {task_id} cannot be rolled back: in remote '{remote}', "
+            f"{'; '.join(users[:20])}, made or saved in DataArts since the last refresh, uses "
+            "what the rollback would delete or rename; nothing was changed. Change those jobs "
+            "in DataArts so that they no longer use it (or delete them), then roll back again.",
+            rule=RollbackRule.CHANGED,
+            task_id=task_id,
+            conflicts=users,
+        )
 
 
 def inverse_of(call: CallRecord, state: RemoteState) -> Step | None:
@@ -144,18 +179,16 @@ class PushRollback:
             state = read_state(client, touched)
             ws = scope.workspace.id
             changed = changed_since(db, ws, state, touched)
-            if not changed and _frees(made):
-                changed = jobs_listed_since(db, ws, client, touched.get(ObjectKind.JOB, set()))
             if changed:
                 raise PlanStaleError(
                     f"Push {task_id} cannot be rolled back: remote '{item.name}' changed since "
                     f"it was last refreshed: {', '.join(changed[:20])}; nothing was changed. "
                     f"Refresh it (jobferry remotes refresh {item.name}) and roll back again: "
-                    "the shadow's rollback then says what changed since the push (and which "
-                    "jobs use what it would delete).",
+                    "the shadow's rollback then says what changed since the push.",
                     remote=item.name,
                     changed=changed,
                 )
+            _refuse_users(client, db, ws, touched, made, item.name, task_id)
             journal = Journal(db, journal_id(rollback.task))
             writes = RemoteWrites(client, self.pushes.sleep)
             journal.start(item.project_id, ws, item.name, self.pushes.tasks.worker_id)

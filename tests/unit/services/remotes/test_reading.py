@@ -12,7 +12,12 @@ import pytest
 from jobferry.domain.enums import JobStatus
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
-from jobferry.services.remotes.reading import changed_since, jobs_listed_since, read_state
+from jobferry.services.remotes.reading import (
+    changed_since,
+    jobs_listed_since,
+    jobs_using,
+    read_state,
+)
 from jobferry.storage import remotes as repo
 from jobferry.storage.remotes import RemoteRecord
 from support.builders import make_job, make_resource, make_script
@@ -156,9 +161,39 @@ def test_the_jobs_new_or_saved_since_the_last_refresh_are_named_from_the_list_al
     with services.remotes.client(_item(services)) as client:
         found = jobs_listed_since(services.db, shadow.workspace.id, client, set())
         skipped = jobs_listed_since(services.db, shadow.workspace.id, client, {"monthly_sales"})
-    assert found == ["job 'daily_sales'", "job 'monthly_sales'", "job 'weekly_sales'"]
-    assert skipped == ["job 'daily_sales'", "job 'weekly_sales'"]
+    assert found == ["daily_sales", "monthly_sales", "weekly_sales"]
+    assert skipped == ["daily_sales", "weekly_sales"]
     assert set(standin.calls()) == {"list_jobs"}  # no export
     services.remotes.refresh(admin_actor(services), "prod")
     with services.remotes.client(_item(services)) as client:
         assert jobs_listed_since(services.db, shadow.workspace.id, client, set()) == []
+
+
+def test_the_jobs_using_what_a_rollback_frees_are_named_with_what_they_use(
+    services: Services, standin: DataArtsStandin, shadow: Scope
+) -> None:
+    """Read in bulk (their definitions, in this workspace only); a job gone since it was
+    listed, or using none of the names, is not named."""
+    uses = make_job("monthly_sales")
+    freed = {("script", script) for script in _scripts_of(uses)} | {("job", "gone_since")}
+    assert _scripts_of(uses) == {"monthly_sales_sql", "monthly_sales_sh"}
+    standin.workspace.put_job(uses)
+    standin.reset()
+    with services.remotes.client(_item(services)) as client:
+        found = jobs_using(client, ["daily_sales", "monthly_sales", "no_such_job"], freed)
+        assert jobs_using(client, ["monthly_sales"], set()) == []
+    assert found == [
+        "job 'monthly_sales' (uses script 'monthly_sales_sql', script 'monthly_sales_sh')"
+    ]
+    assert "export_job_list" in standin.calls()
+
+
+def _scripts_of(job: dict[str, object]) -> set[str]:
+    nodes = job["nodes"]
+    assert isinstance(nodes, list)
+    return {
+        prop["value"]
+        for node in nodes
+        for prop in node["properties"]
+        if prop["name"] == "scriptName"
+    }

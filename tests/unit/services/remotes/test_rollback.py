@@ -133,7 +133,7 @@ def test_a_rollback_is_refused_when_a_job_made_in_the_remote_since_may_use_what_
     standin.workspace.put_job(theirs)
     before = held(standin)
     standin.reset()
-    with pytest.raises(PlanStaleError, match="job 'by_hand'"):
+    with pytest.raises(RollbackRefusedError, match="job 'by_hand' \\(uses script 'monthly_"):
         services.rollback.rollback(shadow, task.id)
     assert standin.writes() == []
     assert held(standin) == before
@@ -141,6 +141,23 @@ def test_a_rollback_is_refused_when_a_job_made_in_the_remote_since_may_use_what_
     with pytest.raises(RollbackRefusedError, match="by_hand"):
         services.rollback.rollback(shadow, task.id)
     assert held(standin) == before
+
+
+def test_a_job_made_in_the_remote_since_that_uses_nothing_it_deletes_lets_the_rollback_go(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    """A person's job made in DataArts since the last refresh, running scripts of its own, does
+    not hold back the rollback of a push that made scripts and a job: it stays, untouched."""
+    task = import_package(services, shadow, second_package(tmp_path), **SECOND)
+    theirs = make_job("by_hand")
+    standin.workspace.put_job(theirs)
+    before = held(standin)
+
+    services.rollback.rollback(shadow, task.id)
+
+    after = held(standin)
+    assert after["jobs"]["by_hand"] == before["jobs"]["by_hand"]
+    assert "monthly_sales" not in after["jobs"]
 
 
 def test_a_push_is_rolled_back_once(

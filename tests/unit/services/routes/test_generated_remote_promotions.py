@@ -221,14 +221,15 @@ class RemoteJourney(Journey):
         # would delete or overwrite it), though no call can give one back.
         since = changed_since(remote_before, remote_after, remote_now)
         # A rollback that deletes what the push made (or renames a job back) is refused while
-        # a job the shadow has not read is in the remote, new or saved since the last refresh:
-        # it may use the name (docs/remotes.md, what a rollback reads).
-        frees = bool(set(remote_after) - set(remote_before))
+        # a job the shadow has not read (new or saved in the remote since the last refresh)
+        # uses one of those names (docs/remotes.md, what a rollback reads).
+        freed = set(remote_after) - set(remote_before)
         unread = {
             key
             for key in remote_now
             if key[0] == "job" and remote_now[key] != self.refreshed.get(key)
         } - changed(remote_before, remote_after)
+        unread_users = {key for key in unread if uses(remote_now[key]) & freed}
         untouched = definitions(now) == definitions(newest.after)
         self.standin.reset()
         try:
@@ -243,7 +244,7 @@ class RemoteJourney(Journey):
             event(
                 f"rollback refused: since={bool(since)} shadow={not untouched} stale={self.stale}"
             )
-            assert since or not untouched or (frees and unread), f"refused for no reason: {reason}"
+            assert since or not untouched or unread_users, f"refused for no reason: {reason}"
             assert self.held(descriptions=True) == remote_now, self.standin.writes()
             assert self.state(self.target) == now
             return
@@ -262,6 +263,19 @@ class RemoteJourney(Journey):
             self.refreshed[key] = self.held(descriptions=True).get(key, {})
         self.applied.pop()
         self.landed = newest.landed
+
+
+def uses(held: dict[str, Any]) -> set[tuple[str, str]]:
+    """(kind, name) of each script a job runs and each job it depends on."""
+    doc = held["document"]
+    scripts = {
+        ("script", prop["value"])
+        for node in doc.get("nodes", ())
+        for prop in node.get("properties", ())
+        if prop.get("name") == "scriptName"
+    }
+    depend = (doc.get("schedule") or {}).get("cron", {}).get("dependJobs") or {}
+    return scripts | {("job", name) for name in depend.get("jobs", ())}
 
 
 def dangling(remote: State) -> set[tuple[str, str]]:
