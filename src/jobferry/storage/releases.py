@@ -199,13 +199,16 @@ def deployed_version(tx: Tx, workspace_id: str, kind: str, uid: str) -> int:
 
 def released(tx: Tx, item: ItemRecord) -> None:
     """``item`` reached production: an item of the same object still waiting says so (the
-    version production holds, and a change rather than an addition)."""
+    version production holds, and a change rather than an addition; a deletion, the version
+    it deletes)."""
     waiting = open_item(tx, item.workspace_id, item.kind, item.uid)
     if waiting is None or item.update_type == 3:
         return
     values: dict[str, object] = {"deployed_version": item.pending_version}
     if waiting.update_type == 1:
         values["update_type"] = 2
+    elif waiting.update_type == 3:
+        values["pending_version"] = item.pending_version  # a deletion names what it deletes
     update_item(tx, waiting.id, values)
 
 

@@ -17,6 +17,7 @@ from jobferry.domain.releases import UpdateType
 from jobferry.services.releases import ledger
 from jobferry.storage import Tx
 from jobferry.storage import ledger as ledger_repo
+from jobferry.storage import pending as undone
 from jobferry.storage import releases as repo
 from jobferry.storage.ledger import DELETE, EntryRecord, ObjectState
 
@@ -93,7 +94,9 @@ def tell_waiting(
 ) -> dict[tuple[str, str], int]:
     """Production's version of these objects ((kind, uid) each) changed: their items still
     waiting (not in a package) say which version it holds now, an addition or a change as
-    that version says; (kind, uid) → the version (a query a kind, not an object)."""
+    that version says, a deletion that version (or it goes, when production holds none and
+    no waiting package carries the object); (kind, uid) → the version (a query a kind, not
+    an object)."""
     found: dict[tuple[str, str], int] = {}
     for kind in sorted({k for k, _ in objects}):
         uids = [u for k, u in objects if k == kind]
@@ -105,7 +108,14 @@ def tell_waiting(
             if item is None:
                 continue
             values: dict[str, object] = {"deployed_version": version}
-            if version == 0 and item.update_type == UpdateType.CHANGE:
+            if item.update_type == UpdateType.DELETE:
+                if version == 0 and not undone.in_waiting_package(tx, workspace_id, kind, uid):
+                    # Production no longer holds the object: nothing left to delete (as a
+                    # deletion of an object never released, ``pending.note_delete``).
+                    undone.drop_open_item(tx, item.id)
+                    continue
+                values["pending_version"] = version  # a deletion names what it deletes
+            elif version == 0 and item.update_type == UpdateType.CHANGE:
                 values["update_type"] = int(UpdateType.ADD)
             elif version and item.update_type == UpdateType.ADD:
                 values["update_type"] = int(UpdateType.CHANGE)
