@@ -78,13 +78,18 @@ class RollbackService:
     """How a rollback reaches the workspace's truth (a remote's shadow: its inverse pushed)."""
     tasks: TaskService
 
-    def rollback(self, scope: Scope, task_id: str, along: Along | None = None) -> RolledBack:
+    def rollback(
+        self, scope: Scope, task_id: str, along: Along | None = None, *, empty: bool = False
+    ) -> RolledBack:
         """Roll back import ``task_id`` of the scope's workspace, or refuse saying why;
         ``along``: what the caller writes in the same transaction, before the undo is checked
-        and after it is written (a release rollback: jobs it started stopped, its ledger)."""
+        and after it is written (a release rollback: jobs it started stopped, its ledger);
+        ``empty``: an import that wrote nothing is rolled back all the same
+        (:attr:`LocalRollback.empty`)."""
         delivery = self.deliveries.of(scope.workspace)
         delivery.allow(scope, "roll back imports")
-        return delivery.run_rollback(scope, LocalRollback(self.db, scope, task_id, along))
+        rollback = LocalRollback(self.db, scope, task_id, along, empty=empty)
+        return delivery.run_rollback(scope, rollback)
 
     def start(
         self, scope: Scope, task_id: str, *, title: str = "", noted: dict[str, Any] | None = None
@@ -136,6 +141,7 @@ class RollbackService:
                 progress=partial(self.tasks.advance, task.id),
                 span=delivery.pacing.undo,
                 changes=counted,
+                empty=made.empty,
             )
             delivery.run_rollback(task.scope, rollback)
         except JobferryError as exc:
@@ -159,6 +165,8 @@ class Beside:
 
     along: Along | None = None
     report: Callable[[RolledBack], dict[str, Any]] = RolledBack.as_result
+    empty: bool = False
+    """An import that wrote nothing is rolled back all the same (:attr:`LocalRollback.empty`)."""
 
 
 @dataclass(frozen=True)
@@ -184,6 +192,11 @@ class LocalRollback:
     changes: int | None = None
     """How many changes the import made, when the caller counted them (a finished import's
     change records never change: the expiry sweep drops only what they replaced)."""
+    empty: bool = False
+    """An import that wrote nothing is rolled back all the same, undoing nothing and writing
+    what each ``along`` writes (a release's rollback: the release is the ledger's newest entry
+    though production already held what it carried); else it is refused as nothing to roll
+    back."""
 
     def advance(self, progress: int, message: str) -> None:
         """Report ``progress`` (0–100) and ``message`` as the rollback task's, if it has one."""
@@ -217,7 +230,7 @@ class LocalRollback:
                     item.before(tx)
                 undone = undo_import(tx, scope, task_id, self._undoing(tx))
                 _refuse_expired(tx, task_id)  # dropped meanwhile: what it read may be empty
-                if not undone.count:
+                if not undone.count and not self.empty:
                     raise _nothing(task_id)
                 for item in alongs:
                     item.after(tx)

@@ -148,7 +148,10 @@ class ReleaseRollbackService:
         release taken in included), which must be the newest entry of the ledger; refused
         naming every object changed since."""
         production, along = self._along(scope, package_id)
-        return along.done(self.rollbacks.rollback(production, along.import_task, along))
+        # A release whose import wrote nothing (production held what it carried) is the
+        # ledger's newest entry all the same: its rollback undoes nothing and writes the rest.
+        undone = self.rollbacks.rollback(production, along.import_task, along, empty=True)
+        return along.done(undone)
 
     def start(self, scope: Scope, package_id: int | None) -> QueuedTask:
         """Queue :meth:`rollback` as a rollback task of the production side (run by
@@ -178,7 +181,7 @@ class ReleaseRollbackService:
         def beside() -> Beside:
             scope = _development_scope(self.db, task.scope, Role(asked["role"]))
             _, along = self._along(scope, asked["packageId"])
-            return Beside(along, lambda undone: along.done(undone).as_result())
+            return Beside(along, lambda undone: along.done(undone).as_result(), empty=True)
 
         self.rollbacks.run(task, beside)
 

@@ -215,3 +215,52 @@ def test_a_release_rolled_back_twice_says_it_was_rolled_back_already(
         assert "''s" not in refused.value.message
     assert _names(services, team) == {"a"}
     assert len(services.ledger.ledger(team.deployer).entries) == 3
+
+
+def _unchanged_release(services: Services, team: Team) -> int:
+    """Job 'a' released, then submitted again unchanged and released again (a new version
+    whose content production holds already: its import writes nothing); the second's id."""
+    submit_job(services, team.developer, "a")
+    release(services, team, "r1")
+    submit_job(services, team.developer, "a")
+    return release(services, team, "r2")
+
+
+def test_a_release_that_changed_nothing_in_production_is_rolled_back_all_the_same(
+    services: Services, team: Team
+) -> None:
+    """Its rollback undoes nothing in production but is the ledger's and the package's all
+    the same: production holds what it held before it (found by the generated release
+    stories, refused as "Import … created, overwrote, renamed or deleted nothing")."""
+    second = _unchanged_release(services, team)
+    prod = production_of(services, team)
+    held = services.jobs.show(prod, "a")
+
+    done = services.release_rollback.rollback(team.deployer, None)
+
+    assert (done.package_id, done.undone.count) == (second, 0)
+    after = services.jobs.show(prod, "a")
+    assert (after.id, after.document) == (held.id, held.document)
+    entries = services.ledger.ledger(team.deployer).entries
+    assert [e.action for e, _ in entries] == ["deploy", "deploy", "rollback"]
+    assert services.releases.show(team.developer, second).record.rolled_back_at is not None
+    submit_job(services, team.developer, "a", description="v3")
+    waiting = next(i for i in pending_items(services, team.developer) if i.name == "a")
+    assert (waiting.update_type, waiting.deployed_version) == (UpdateType.CHANGE, 1)
+    with pytest.raises(RollbackRefusedError, match="rolled back already"):
+        services.release_rollback.rollback(team.deployer, second)
+
+
+def test_a_release_that_changed_nothing_is_rolled_back_by_a_task_of_its_own(
+    services: Services, team: Team
+) -> None:
+    second = _unchanged_release(services, team)
+
+    services.release_rollback.start(team.deployer, second)
+    ended = _run_queued(services, team)
+
+    assert ended.status is TaskStatus.SUCCESSFUL, ended.message
+    assert ended.outcome["rolledBack"] == 0
+    entries = services.ledger.ledger(team.deployer).entries
+    assert [e.action for e, _ in entries] == ["deploy", "deploy", "rollback"]
+    assert ended.outcome["entryId"] == entries[2][0].id
