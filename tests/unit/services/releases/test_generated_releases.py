@@ -1,0 +1,545 @@
+"""Generated release stories in an enterprise workspace (``support/release_stories.py``):
+development changing, packages made of drawn pending items, approved, deployed, cancelled and
+planned again, production's jobs started and stopped by hand, the last release rolled back,
+production restored to an earlier release. Whatever the story, enterprise mode keeps its
+promises (docs/design.md, Releases):
+
+- a deploy does what its kept plan says and nothing else, and production then holds each
+  packaged object as development submitted it;
+- a refused step (a package breaking a rule, an approval by the applicant, a deploy without
+  its approvals or of a plan production moved from, a rollback of what is not the newest
+  release or of a production changed since, a hand edit in production) changes nothing;
+- a rollback of the last release gives production back exactly as it was before it;
+- a restore gives production the definitions it held right after that release;
+- each ledger entry says what its release, rollback or restore left, and the ledger's
+  replay says what production holds;
+- pending items come and go as documented: one open item per object, a submit adds or
+  updates it, a save alone does not, a deletion of what production never held drops it, a
+  package takes its items, a cancel gives them back, a release or its rollback never does.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import event, example, given, note
+
+from jobferry.domain.enums import PlanAction, Role, TaskStatus
+from jobferry.domain.releases import DeployStatus, StartupMode, UpdateType
+from jobferry.errors import JobferryError
+from jobferry.package.keys import KeyPair
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from jobferry.services.importing.plan import Plan
+from jobferry.services.releases.records import DeployRequest, PackageQuery
+from jobferry.services.releases.restore import RestorePlanned, RestoreStarted
+from jobferry.storage.approvals import plan_approvals
+from jobferry.storage.releases import ItemRecord
+from support.import_stories import generated
+from support.plan_checks import assert_as_planned, left_by
+from support.release_stories import (
+    ReleaseStory,
+    Step,
+    deleted_then_rolled_back,
+    develop,
+    release_stories,
+    released_unchanged,
+    stale_plan,
+    started_by_hand,
+)
+from support.releases import (
+    Team,
+    approve_package,
+    connected_team,
+    make_package,
+    pending_items,
+    person,
+    production_of,
+    register_key,
+    run_release,
+)
+from support.workspace_state import State, definitions, workspace_state
+
+pytestmark = pytest.mark.fuzz
+GENERATED = generated(8)
+"""Stories a test tells on each database (JOBFERRY_FUZZ_EXAMPLES=150 and a
+``--hypothesis-seed`` for a longer run)."""
+_SERIAL = itertools.count()
+DEV_ACTS = ("job", "script", "rename", "delete")
+T = TypeVar("T")
+
+
+Versions = dict[tuple[str, str], int]
+"""(kind, development uid) → the development version production holds (absent: none)."""
+
+
+@dataclass
+class Package:
+    """A package made: its id, what it carries (kind, name) → definition, and who signed
+    its plan as it stands."""
+
+    package_id: int
+    carried: dict[tuple[str, str], Any]
+    planned: State
+    """Production when its plan was made."""
+    named: set[str]
+    """The names of its approvers."""
+    signed: set[str] = field(default_factory=set)
+    state: str = "waiting"
+    """"waiting", "released" or "cancelled"."""
+
+
+@dataclass
+class Released:
+    """A release: its package, production before and after it, and the plan it applied."""
+
+    package_id: int
+    before: State
+    after: State
+    plan: Plan
+    versions: tuple[Versions, Versions]
+    """The development versions production held before and after it."""
+    rolled_back: bool = False
+
+
+@dataclass
+class Story:
+    """A story being told in one enterprise workspace."""
+
+    services: Services
+    team: Team
+    second: Scope
+    required: int
+    keys: dict[str, KeyPair]
+    packages: list[Package] = field(default_factory=list)
+    released: list[Released] = field(default_factory=list)
+    newest: str = ""
+    """The ledger's newest entry's action ("": none yet)."""
+    versions: Versions = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, services: Services, required: int) -> Story:
+        n = next(_SERIAL)
+        team = connected_team(services, f"w{n}")
+        second = person(services, team.workspace_id, f"w{n}_ada", Role.DEPLOYER)
+        if required:
+            services.release_approvals.set_rule(team.admin, {"requireApprovals": required})
+        people = {"deployer": team.deployer, "second": second, "applicant": team.developer}
+        keys = {who: register_key(services, scope) for who, scope in people.items()}
+        return cls(services, team, second, required, keys)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    @property
+    def production(self) -> Scope:
+        return production_of(self.services, self.team)
+
+    def dev(self) -> State:
+        return workspace_state(self.services, self.team.workspace_id)
+
+    def prod(self) -> State:
+        return workspace_state(self.services, self.team.admin.workspace.production_id or "")
+
+    def items(self) -> list[ItemRecord]:
+        return pending_items(self.services, self.team.developer)
+
+    def whole(self) -> Any:
+        """Everything a refused step must leave as it was."""
+        _, listed = self.services.releases.packages(self.team.admin, PackageQuery(limit=100))
+        packages = [
+            (v.record.id, v.status, v.record.plan_id, v.record.delete_flag, v.record.task_id)
+            for v in listed
+        ]
+        signed = plan_approvals
+        with self.services.db.transaction(readonly=True) as tx:
+            approvals = tx.conn.execute(
+                sa.select(signed).where(signed.c.workspace_id == self.team.workspace_id)
+            ).all()
+        entries = len(self.services.ledger.ledger(self.team.admin).entries)
+        return self.dev(), self.prod(), self.items(), packages, sorted(approvals), entries
+
+    def pick(self, index: int, state: str | None = None) -> Package | None:
+        """A package in ``state``; with none named, most often a waiting one (the rest of
+        the time any: one released or cancelled is refused)."""
+        chosen = [p for p in self.packages if p.state == (state or "waiting")]
+        if state is None and (not chosen or index % 4 == 3):
+            chosen = self.packages
+        return chosen[index % len(chosen)] if chosen else None
+
+    # -- steps -----------------------------------------------------------------------------
+
+    def take(self, step: Step) -> None:
+        if step.act in DEV_ACTS:
+            self.develop(step)
+        else:
+            getattr(self, step.act)(*step.args)
+
+    def refused(self, before: Any, what: str, error: JobferryError) -> None:
+        note(f"{what} refused: {error.code} {error}")
+        event(f"{what} refused {type(error).__name__}")
+        assert self.whole() == before, f"the refused {what} changed something"
+
+    def develop(self, step: Step) -> None:
+        before, items = self.dev(), self.items()
+        took = develop(self.services, self.team.developer, step)
+        after, now = self.dev(), self.items()
+        if not took:
+            assert (after, now) == (before, items), step
+            return
+        check_items(now, after)
+        if step.act in ("job", "script") and not step.args[-1]:  # saved, not submitted
+            assert now == items, "a save alone changed the pending items"
+        elif step.act in ("job", "script"):
+            name = step.args[0]
+            held = after[(step.act, name)]
+            # A deleted object's item may wait under the same name (another uid).
+            found = [
+                i
+                for i in now
+                if (i.kind, i.name) == (step.act, name) and i.update_type != UpdateType.DELETE
+            ]
+            assert len(found) == 1, found
+            assert found[0].pending_version == held["latest_version"]
+            add = UpdateType.ADD if found[0].deployed_version == 0 else UpdateType.CHANGE
+            assert found[0].update_type == add
+
+    def package(self, chosen: list[int] | None, approvers: str, extra: str) -> None:
+        items, before = self.items(), self.whole()
+        picked = (
+            items if chosen is None else [items[i % len(items)] for i in chosen] if items else []
+        )
+        picked = list({i.id: i for i in picked}.values())
+        taken = [i for p in self.packages if p.state == "waiting" for i in self.shown(p).items]
+        if extra == "taken" and taken:
+            picked.append(taken[0])
+        elif extra == "none":
+            picked = []
+        names = {
+            "deployer": [self.team.deployer],
+            "both": [self.team.deployer, self.second],
+            "second": [self.second],
+            "applicant": [self.team.developer],
+            "developer": [self.team.developer, self.team.deployer],
+        }[approvers]
+        broken = not picked or picked[-1] in taken or approvers in ("applicant", "developer")
+        broken = broken or len(names) < self.required
+        dev = self.dev()
+        made, error = attempt(
+            lambda: make_package(self.services, self.team, f"p{len(self.packages)}", picked, names)
+        )
+        if error is not None:
+            self.refused(before, "package", error)
+            # Not broken, it is refused for its plan's problems (a job's script neither in
+            # production nor packaged: docs/design.md, a package freezes its content).
+            assert broken or error.context.get("problems"), error
+            return
+        assert made is not None
+        assert not broken, "a package breaking a rule was made"
+        event("package made")
+        carried = {}
+        for item in self.shown_id(made).items:
+            if item.update_type != UpdateType.DELETE:
+                versions = dev[(item.kind, item.name)]["versions"]
+                submitted = next(d for v, _, d in versions if v == item.pending_version)
+                # A job renamed since its submit travels under its new name (its item's).
+                carried[(item.kind, item.name)] = {**submitted, "name": item.name}
+        assert {i.id for i in self.items()} == {i.id for i in items} - {i.id for i in picked}
+        named = {a["user_name"] for a in self.shown_id(made).record.approver_list()}
+        self.packages.append(Package(made, carried, self.prod(), named))
+
+    def shown(self, package: Package) -> Any:
+        return self.shown_id(package.package_id)
+
+    def shown_id(self, package_id: int) -> Any:
+        return self.services.releases.show(self.team.admin, package_id)
+
+    def approve(self, index: int, who: str, package: Package | None = None) -> None:
+        package = package or self.pick(index, "waiting")
+        if package is None:
+            return
+        before = self.whole()
+        scope = {"deployer": self.team.deployer, "second": self.second}.get(who)
+        named = package.named
+        signer, pair = scope or self.team.developer, self.keys[who]
+        _, error = attempt(lambda: approve_package(self.services, signer, package.package_id, pair))
+        if error is not None:
+            self.refused(before, "approval", error)
+            # Never the applicant, only an approver the package names (docs/design.md).
+            assert scope is None or scope.actor.name not in named, "refused for no reason"
+            return
+        assert scope is not None, "the applicant approved their own package"
+        assert scope.actor.name in named, f"{who}, not named, approved"
+        package.signed.add(who)
+        event("approved")
+
+    def deploy(self, index: int, start: bool, package: Package | None = None) -> None:
+        package = package or self.pick(index)
+        if package is None:
+            return
+        before, prod = self.whole(), self.prod()
+        record = self.shown(package).record
+        mode = StartupMode.START if start else StartupMode.LEAVE
+        request = DeployRequest((package.package_id,), mode)
+        _, error = attempt(lambda: self.services.releases.deploy(self.team.deployer, request))
+        if error is not None:
+            self.refused(before, "deploy", error)
+            assert (
+                package.state != "waiting"
+                or len(package.signed) < self.required
+                or self.team.deployer.actor.name not in package.named
+                or prod != package.planned
+            ), f"deploy refused for no reason: {error}"
+            return
+        assert package.state == "waiting", f"a {package.state} package was deployed"
+        assert len(package.signed) >= self.required, "deployed without its approvals"
+        # Deployed by one of its approvers (checks.may_deploy).
+        assert self.team.deployer.actor.name in package.named
+        plan = self.services.imports.plans.plan(self.production, record.plan_id or "")
+        run_release(self.services)
+        after = self.prod()
+        view = self.shown(package)
+        event(f"deploy {view.status}")
+        if view.status is not DeployStatus.SUCCESS:
+            assert after == prod, "a failed release changed production"
+            return
+        assert plan.lines_total == len(plan.lines)
+        assert_as_planned(plan, package.carried, prod, after)
+        for key, document in package.carried.items():
+            assert after[key]["document"] == document, key
+        package.state = "released"
+        versions = dict(self.versions)
+        for item in view.items:
+            self.versions[(item.kind, item.uid)] = (
+                0 if item.update_type == UpdateType.DELETE else item.pending_version
+            )
+        self.released.append(
+            Released(package.package_id, prod, after, plan, (versions, dict(self.versions)))
+        )
+        self.newest = "deploy"
+        entry = self.check_ledger("deploy")
+        assert (entry.package_id, entry.deployer) == (
+            package.package_id,
+            self.team.deployer.actor.name,
+        )
+        signers = {a["user_name"] for a in json.loads(entry.approvals)}
+        people = {"deployer": self.team.deployer, "second": self.second}
+        assert signers == {people[who].actor.name for who in package.signed}
+        created = {ln.name for ln in plan.lines if ln.action is PlanAction.CREATE}
+        started = {n for n in created if ("job", n) in after} if start else set()
+        assert set(entry.started_jobs()) == started
+        for name in started:
+            assert after[("job", name)]["status"] == "SCHEDULING", name
+
+    def release(self, start: bool) -> None:
+        """Every pending item packaged, approved by both deployers, deployed."""
+        made = len(self.packages)
+        self.package(None, "both", "")
+        if len(self.packages) > made:
+            for who in ("deployer", "second"):
+                self.approve(0, who, self.packages[-1])
+            self.deploy(0, start, self.packages[-1])
+
+    def cancel(self, index: int) -> None:
+        package = self.pick(index)
+        if package is None:
+            return
+        before, items = self.whole(), self.items()
+        carried = self.shown(package).items
+        cancelled = (package.package_id,)
+        _, error = attempt(lambda: self.services.releases.cancel(self.team.deployer, cancelled))
+        if error is not None:
+            self.refused(before, "cancel", error)
+            assert package.state != "waiting", "refused for no reason"
+            return
+        assert package.state == "waiting"
+        package.state = "cancelled"
+        open_now = {(i.kind, i.uid) for i in self.items()}
+        assert {(i.kind, i.uid) for i in carried} | {(i.kind, i.uid) for i in items} == open_now
+
+    def replan(self, index: int) -> None:
+        package = self.pick(index)
+        if package is None:
+            return
+        before = self.whole()
+        hashed = self.services.release_approvals.approvals(self.team.admin, package.package_id)
+        try:
+            self.services.releases.replan(self.team.deployer, package.package_id)
+        except JobferryError as error:
+            self.refused(before, "replan", error)
+            return
+        assert package.state == "waiting"
+        package.planned = self.prod()
+        now = self.services.release_approvals.approvals(self.team.admin, package.package_id)
+        if now.document()["planHash"] != hashed.document()["planHash"]:
+            package.signed = set()  # signed another plan hash: they no longer count
+
+    def prod_toggle(self, index: int) -> None:
+        prod = self.prod()
+        jobs = sorted(name for kind, name in prod if kind == "job")
+        if not jobs:
+            return
+        name = jobs[index % len(jobs)]
+        if prod[("job", name)]["status"] == "SCHEDULING":
+            self.services.jobs.stop(self.production, name)
+        else:
+            try:
+                self.services.jobs.start(self.production, name)
+            except JobferryError as error:
+                note(f"start refused: {error}")
+        now = self.prod()
+        changed = {k for k in prod.keys() | now.keys() if prod.get(k) != now.get(k)}
+        assert changed <= {("job", name)}, changed  # its scheduling, nothing else
+
+    def prod_edit(self, index: int) -> None:
+        prod, before = self.prod(), self.whole()
+        jobs = sorted(name for kind, name in prod if kind == "job")
+        if not jobs:
+            return
+        name = jobs[index % len(jobs)]
+        body = {**prod[("job", name)]["document"], "description": "by hand in production"}
+        with pytest.raises(JobferryError) as refused:
+            self.services.jobs.update(self.production, name, body)
+        assert refused.value.code == "DLF.9070"
+        assert self.whole() == before
+
+    def rollback(self) -> None:
+        before, now = self.whole(), self.prod()
+        last = next((r for r in reversed(self.released) if not r.rolled_back), None)
+        may = self.newest == "deploy" and last is not None and now == last.after
+        done, error = attempt(
+            lambda: self.services.release_rollback.rollback(self.team.deployer, None)
+        )
+        if error is not None:
+            self.refused(before, "rollback", error)
+            # Only the ledger's newest entry, a release, and only while production holds
+            # what it left (docs/design.md, rollback of the last release).
+            assert not may, f"rollback refused for no reason: {error}"
+            return
+        assert done is not None
+        assert last is not None, "a rollback with nothing released"
+        assert self.newest == "deploy", f"a rollback after a {self.newest}"
+        assert done.package_id == last.package_id
+        # The objects it created leave a tombstone; those it deleted come back without theirs.
+        expected = {**last.before, **left_by(last.plan, last.after)}
+        assert self.prod() == expected
+        last.rolled_back = True
+        self.versions = dict(last.versions[0])
+        event("rolled back")
+        self.newest = "rollback"
+        self.check_ledger("rollback")
+
+    def restore(self, index: int) -> None:
+        if not self.released:
+            return
+        target = self.released[index % len(self.released)]
+        before = self.whole()
+        planned = self.services.restores.restore(
+            self.team.deployer, target.package_id, dry_run=True
+        )
+        assert self.whole() == before, "a restore's dry run changed something"
+        assert isinstance(planned, RestorePlanned)
+        if planned.plan is None:
+            event("restore: production holds it")
+            assert documents(self.prod()) == documents(target.after), "no restore planned"
+            return
+        if planned.plan.problems:
+            event("restore plan has problems")
+            return
+        started = self.services.restores.restore(
+            self.team.deployer, target.package_id, plan_id=planned.plan.plan_id
+        )
+        assert isinstance(started, RestoreStarted)
+        run_release(self.services)
+        task = self.services.tasks.show(self.production, started.task_id)
+        event(f"restore {task.status}")
+        assert task.status is TaskStatus.SUCCESSFUL, task.message
+        assert documents(self.prod()) == documents(target.after)
+        self.newest = "restore"
+        self.versions = dict(target.versions[1])
+        self.check_ledger("restore")
+
+    # -- the ledger ------------------------------------------------------------------------
+
+    def check_ledger(self, action: str) -> Any:
+        """The newest entry is ``action``'s and says what production holds of each object it
+        touched; the replay says what production holds of every object."""
+        ledger = self.services.ledger.ledger(self.team.admin)
+        entry, objects = ledger.entries[-1]
+        assert entry.action == action
+        prod = self.prod()
+        for state in objects:
+            held = prod.get((state.kind, state.name))
+            if state.action == "put":
+                assert held is not None, state
+                assert (held["sha256"], held["latest_version"]) == (state.sha256, state.version)
+            else:
+                row = prod.get(("ledger", f"{state.kind}:{state.uid}"))
+                assert row is None or (state.kind, row["name"]) not in prod, state
+        replayed = {(s.kind, s.name): s.sha256 for s in ledger.production if s.action == "put"}
+        assert replayed == {key: held["sha256"] for key, held in definitions(prod).items()}
+        return entry
+
+    def check_waiting(self) -> None:
+        """Each open item says which development version production holds of its object
+        (``deployed_version``: docs/design.md, pending items), and adds or changes by it."""
+        for item in self.items():
+            deployed = self.versions.get((item.kind, item.uid), 0)
+            assert item.deployed_version == deployed, item
+            if item.update_type == UpdateType.DELETE:
+                assert item.pending_version == deployed, item
+            else:
+                add = UpdateType.ADD if deployed == 0 else UpdateType.CHANGE
+                assert item.update_type == add, item
+
+
+def attempt(call: Callable[[], T]) -> tuple[T | None, JobferryError | None]:
+    """What ``call`` answers, or how it was refused."""
+    try:
+        return call(), None
+    except JobferryError as error:
+        return None, error
+
+
+def documents(state: State) -> dict[tuple[str, str], Any]:
+    """(kind, name) → definition of a state's jobs and scripts."""
+    return {key: held["document"] for key, held in definitions(state).items()}
+
+
+def check_items(items: list[ItemRecord], dev: State) -> None:
+    """One open item per object; each names the object as development holds it now and a
+    version it submitted (a deletion's, an object development no longer holds)."""
+    keys = [(i.kind, i.uid) for i in items]
+    assert len(keys) == len(set(keys)), items
+    for item in items:
+        held = dev.get((item.kind, item.name))
+        if item.update_type == UpdateType.DELETE:
+            continue
+        assert held is not None, item
+        assert item.pending_version in [v for v, _, _ in held["versions"]], item
+
+
+@GENERATED
+@given(story=release_stories())
+@example(story=released_unchanged())
+@example(story=deleted_then_rolled_back())
+@example(story=stale_plan())
+@example(story=started_by_hand())
+def test_release_stories_keep_enterprise_mode_s_promises(
+    services: Services, story: ReleaseStory
+) -> None:
+    note(repr(story))
+    told = Story.of(services, story.required)
+
+    for step in story.steps:
+        if step.act == "prod":
+            what, index = step.args
+            (told.prod_toggle if what == "toggle" else told.prod_edit)(index)
+        else:
+            told.take(step)
+        told.check_waiting()
