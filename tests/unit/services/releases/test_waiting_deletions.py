@@ -39,9 +39,17 @@ def test_a_deletion_waiting_for_a_job_the_rollback_takes_out_of_production_goes(
 
     services.release_rollback.rollback(team.deployer, None)
 
-    assert services.jobs.list_jobs(
-        production_of(services, team), job_type=None, job_name=None, tags=None, limit=10, offset=0
-    )[0] == 0
+    assert (
+        services.jobs.list_jobs(
+            production_of(services, team),
+            job_type=None,
+            job_name=None,
+            tags=None,
+            limit=10,
+            offset=0,
+        )[0]
+        == 0
+    )
     assert _deletions(services, team) == []  # production holds nothing of it to delete
 
 
