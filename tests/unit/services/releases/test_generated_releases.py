@@ -105,6 +105,8 @@ class Released:
     plan: Plan
     versions: tuple[Versions, Versions]
     """The development versions production held before and after it."""
+    entry_id: int = 0
+    """Its ledger entry."""
     rolled_back: bool = False
 
 
@@ -283,7 +285,7 @@ class Story:
         if package is None:
             return
         before, prod = self.whole(), self.prod()
-        record = self.shown(package).record
+        record, items = self.shown(package).record, self.items()
         mode = StartupMode.START if start else StartupMode.LEAVE
         request = DeployRequest((package.package_id,), mode)
         _, error = attempt(lambda: self.services.releases.deploy(self.team.deployer, request))
@@ -303,6 +305,8 @@ class Story:
         plan = self.services.imports.plans.plan(self.production, record.plan_id or "")
         run_release(self.services)
         after = self.prod()
+        assert definitions(self.dev()) == definitions(before[0]), "a deploy changed development"
+        assert waiting(self.items()) == waiting(items), "a deploy changed the pending items"
         view = self.shown(package)
         event(f"deploy {view.status}")
         if view.status is not DeployStatus.SUCCESS:
@@ -318,11 +322,13 @@ class Story:
             self.versions[(item.kind, item.uid)] = (
                 0 if item.update_type == UpdateType.DELETE else item.pending_version
             )
-        self.released.append(
-            Released(package.package_id, prod, after, plan, (versions, dict(self.versions)))
-        )
         self.newest = "deploy"
         entry = self.check_ledger("deploy")
+        self.released.append(
+            Released(
+                package.package_id, prod, after, plan, (versions, dict(self.versions)), entry.id
+            )
+        )
         assert (entry.package_id, entry.deployer) == (
             package.package_id,
             self.team.deployer.actor.name,
@@ -405,7 +411,10 @@ class Story:
         body = {**prod[("job", name)]["document"], "description": "by hand in production"}
         with pytest.raises(JobferryError) as refused:
             self.services.jobs.update(self.production, name, body)
-        assert refused.value.code == "DLF.9070"
+        assert refused.value.code == "DLF.9070"  # only a release changes production
+        with pytest.raises(JobferryError) as deleted:
+            self.services.jobs.delete(self.production, name)
+        assert deleted.value.code == "DLF.9070"
         assert self.whole() == before
 
     def rollback(self) -> None:
@@ -428,11 +437,13 @@ class Story:
         # The objects it created leave a tombstone; those it deleted come back without theirs.
         expected = {**last.before, **left_by(last.plan, last.after)}
         assert self.prod() == expected
+        assert definitions(self.dev()) == definitions(before[0])
         last.rolled_back = True
         self.versions = dict(last.versions[0])
         event("rolled back")
         self.newest = "rollback"
-        self.check_ledger("rollback")
+        assert self.check_ledger("rollback").target_entry == last.entry_id
+        self.check_gone(before[2])
 
     def restore(self, index: int) -> None:
         if not self.released:
@@ -459,10 +470,20 @@ class Story:
         task = self.services.tasks.show(self.production, started.task_id)
         event(f"restore {task.status}")
         assert task.status is TaskStatus.SUCCESSFUL, task.message
-        assert documents(self.prod()) == documents(target.after)
+        now = self.prod()
+        assert documents(now) == documents(target.after)
+        assert definitions(self.dev()) == definitions(before[0])
+        # Scheduling as production has it; the jobs it brings back come back stopped.
+        was = {held["id"]: held["status"] for k, held in before[1].items() if k[0] == "job"}
+        for key, held in now.items():
+            if key[0] == "job":  # by identity: a restore may rename a job back
+                assert held["status"] == was.get(held["id"], "STOPPED"), key
         self.newest = "restore"
         self.versions = dict(target.versions[1])
-        self.check_ledger("restore")
+        assert self.check_ledger("restore").target_entry == target.entry_id
+        if target.rolled_back:  # rolled back, then restored to: its package says so
+            assert self.shown_id(target.package_id).restored is not None
+        self.check_gone(before[2])
 
     # -- the ledger ------------------------------------------------------------------------
 
@@ -485,6 +506,16 @@ class Story:
         assert replayed == {key: held["sha256"] for key, held in definitions(prod).items()}
         return entry
 
+    def check_gone(self, items: list[ItemRecord]) -> None:
+        """A rollback or restore brings no item back; the only ones it takes are deletions
+        of objects production no longer holds (nothing left to delete)."""
+        now = waiting(self.items())
+        assert now <= waiting(items)
+        for item in items:
+            if waiting([item]) - now:
+                assert item.update_type == UpdateType.DELETE, item
+                assert self.versions.get((item.kind, item.uid), 0) == 0, item
+
     def check_waiting(self) -> None:
         """Each open item says which development version production holds of its object
         (``deployed_version``: docs/design.md, pending items), and adds or changes by it."""
@@ -504,6 +535,12 @@ def attempt(call: Callable[[], T]) -> tuple[T | None, JobferryError | None]:
         return call(), None
     except JobferryError as error:
         return None, error
+
+
+def waiting(items: list[ItemRecord]) -> set[tuple[str, str, str]]:
+    """The open items' objects and names (what a release, rollback or restore moves is their
+    ``deployed_version``, and an addition's or change's type with it: ``check_waiting``)."""
+    return {(i.kind, i.uid, i.name) for i in items}
 
 
 def documents(state: State) -> dict[tuple[str, str], Any]:
