@@ -86,8 +86,9 @@ def steps(draw: st.DrawFn) -> Step:
     both deployers and deployed, its new jobs started or not), a package made (``None``
     items: every pending one; a ``taken`` item of another open package added; ``none``: no
     item named), approved, deployed, cancelled or planned again, production's jobs started
-    or stopped or edited by hand, the last release rolled back, production restored to an
-    earlier release."""
+    or stopped or edited by hand, the last release rolled back (in the request, or by a task
+    of its own), production restored to an earlier release (named by its package, or by its
+    ledger entry), a deployer's approval key revoked (a new one registered)."""
     kind = draw(
         st.sampled_from(
             ["dev"] * 5
@@ -96,6 +97,7 @@ def steps(draw: st.DrawFn) -> Step:
             + ["approve"] * 2
             + ["deploy"] * 2
             + ["cancel", "replan", "prod", "prod", "rollback", "rollback", "restore", "restore"]
+            + ["revoke"]
         )
     )
     if kind == "dev":
@@ -113,9 +115,13 @@ def steps(draw: st.DrawFn) -> Step:
         return Step("deploy", (draw(picks), draw(st.booleans())))
     if kind == "prod":
         return Step("prod", (draw(st.sampled_from(["toggle", "toggle", "edit"])), draw(picks)))
-    if kind in ("cancel", "replan", "restore"):
+    if kind == "restore":
+        return Step(kind, (draw(picks), draw(st.booleans())))
+    if kind in ("cancel", "replan"):
         return Step(kind, (draw(picks),))
-    return Step("rollback")
+    if kind == "revoke":
+        return Step(kind, (draw(st.sampled_from(SIGNERS[:2])),))
+    return Step("rollback", (draw(st.booleans()),))
 
 
 @st.composite

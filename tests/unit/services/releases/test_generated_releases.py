@@ -30,9 +30,9 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import event, example, given, note
 
-from jobferry.domain.enums import PlanAction, Role, TaskStatus
+from jobferry.domain.enums import PlanAction, Role, RollbackRule, TaskKind, TaskStatus
 from jobferry.domain.releases import DeployStatus, StartupMode, UpdateType
-from jobferry.errors import JobferryError
+from jobferry.errors import JobferryError, RollbackRefusedError
 from jobferry.package.keys import KeyPair
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
@@ -417,23 +417,20 @@ class Story:
         assert deleted.value.code == "DLF.9070"
         assert self.whole() == before
 
-    def rollback(self) -> None:
+    def rollback(self, queued: bool = False) -> None:
         before, now = self.whole(), self.prod()
         last = next((r for r in reversed(self.released) if not r.rolled_back), None)
         may = self.newest == "deploy" and last is not None and now == last.after
-        done, error = attempt(
-            lambda: self.services.release_rollback.rollback(self.team.deployer, None)
-        )
+        done, error = attempt(lambda: self.roll_back(queued))
         if error is not None:
             self.refused(before, "rollback", error)
             # Only the ledger's newest entry, a release, and only while production holds
             # what it left (docs/design.md, rollback of the last release).
             assert not may, f"rollback refused for no reason: {error}"
             return
-        assert done is not None
         assert last is not None, "a rollback with nothing released"
         assert self.newest == "deploy", f"a rollback after a {self.newest}"
-        assert done.package_id == last.package_id
+        assert done == last.package_id
         # The objects it created leave a tombstone; those it deleted come back without theirs.
         expected = {**last.before, **left_by(last.plan, last.after)}
         assert self.prod() == expected
@@ -443,15 +440,43 @@ class Story:
         event("rolled back")
         self.newest = "rollback"
         assert self.check_ledger("rollback").target_entry == last.entry_id
+        assert self.shown_id(last.package_id).record.rolled_back_at is not None
         self.check_gone(before[2])
 
-    def restore(self, index: int) -> None:
+    def roll_back(self, queued: bool) -> int | None:
+        """Roll back the last release, in the request or by a task of its own (its refusal
+        raised, as the request's); the package rolled back."""
+        if not queued:
+            return self.services.release_rollback.rollback(self.team.deployer, None).package_id
+        self.services.release_rollback.start(self.team.deployer, None)
+        claimed = self.services.tasks.claim((TaskKind.ROLLBACK,), look_first=False)
+        assert claimed is not None
+        self.services.release_rollback.run(claimed)
+        task = self.services.tasks.show(self.team.deployer, claimed.id)
+        if task.status is TaskStatus.FAILED:
+            raise RollbackRefusedError(task.message, rule=RollbackRule.CHANGED)
+        assert task.status is TaskStatus.SUCCESSFUL, task.message
+        return int(task.outcome["packageId"])
+
+    def revoke(self, who: str) -> None:
+        """``who`` revokes their approval key and registers another: what they signed with
+        it counts no more (docs/design.md, approvals)."""
+        scope = {"deployer": self.team.deployer, "second": self.second}[who]
+        self.services.approval_keys.revoke(scope.actor, self.keys[who].key_id)
+        self.keys[who] = register_key(self.services, scope)
+        for package in self.packages:
+            package.signed.discard(who)
+
+    def restore(self, index: int, by_entry: bool = False) -> None:
         if not self.released:
             return
         target = self.released[index % len(self.released)]
         before = self.whole()
-        planned = self.services.restores.restore(
-            self.team.deployer, target.package_id, dry_run=True
+        restores = self.services.restores
+        planned = (
+            restores.restore_entry(self.team.deployer, target.entry_id, dry_run=True)
+            if by_entry
+            else restores.restore(self.team.deployer, target.package_id, dry_run=True)
         )
         assert self.whole() == before, "a restore's dry run changed something"
         assert isinstance(planned, RestorePlanned)
@@ -462,7 +487,7 @@ class Story:
         if planned.plan.problems:
             event("restore plan has problems")
             return
-        started = self.services.restores.restore(
+        started = restores.restore(
             self.team.deployer, target.package_id, plan_id=planned.plan.plan_id
         )
         assert isinstance(started, RestoreStarted)
@@ -481,6 +506,7 @@ class Story:
         self.newest = "restore"
         self.versions = dict(target.versions[1])
         assert self.check_ledger("restore").target_entry == target.entry_id
+        self.check_then(target)
         if target.rolled_back:  # rolled back, then restored to: its package says so
             assert self.shown_id(target.package_id).restored is not None
         self.check_gone(before[2])
@@ -505,6 +531,17 @@ class Story:
         replayed = {(s.kind, s.name): s.sha256 for s in ledger.production if s.action == "put"}
         assert replayed == {key: held["sha256"] for key, held in definitions(prod).items()}
         return entry
+
+    def check_then(self, target: Released) -> None:
+        """The ledger read at the moment of ``target``'s entry says what production held
+        right after it (unless another entry shares its millisecond)."""
+        entries = [e for e, _ in self.services.ledger.ledger(self.team.admin).entries]
+        at = next(e.at for e in entries if e.id == target.entry_id)
+        if [e.at for e in entries].count(at) > 1:
+            return
+        then = self.services.ledger.ledger(self.team.admin, at).production
+        held = {(s.kind, s.name): s.sha256 for s in then if s.action == "put"}
+        assert held == {key: value["sha256"] for key, value in definitions(target.after).items()}
 
     def check_gone(self, items: list[ItemRecord]) -> None:
         """A rollback or restore brings no item back; the only ones it takes are deletions
