@@ -67,7 +67,7 @@ from support.releases import (
 from support.workspace_state import State, definitions, workspace_state
 
 pytestmark = pytest.mark.fuzz
-GENERATED = generated(8)
+GENERATED = generated(12)
 """Stories a test tells on each database (JOBFERRY_FUZZ_EXAMPLES=150 and a
 ``--hypothesis-seed`` for a longer run)."""
 _SERIAL = itertools.count()
