@@ -229,3 +229,17 @@ def started_by_hand() -> ReleaseStory:
         Step("restore", (0,)),
         required=1,
     )
+
+
+def renamed_back() -> ReleaseStory:
+    """ja released, renamed to jb and back: nothing left to release; renamed again and
+    released, then rolled back, the rename undone in production."""
+    return _first(
+        Step("release", (True,)),
+        Step("rename", ("ja", "jb")),
+        Step("rename", ("jb", "ja")),
+        Step("rename", ("ja", "jc")),
+        Step("release", (False,)),
+        Step("rollback", (True,)),
+        Step("restore", (1, True)),
+    )

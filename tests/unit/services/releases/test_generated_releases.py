@@ -43,6 +43,7 @@ from jobferry.storage.approvals import plan_approvals
 from jobferry.storage.releases import ItemRecord
 from support.import_stories import generated
 from support.plan_checks import assert_as_planned, left_by
+from support.promotion_stories import SCRIPTS
 from support.release_stories import (
     ReleaseStory,
     Step,
@@ -50,6 +51,7 @@ from support.release_stories import (
     develop,
     release_stories,
     released_unchanged,
+    renamed_back,
     stale_plan,
     started_by_hand,
 )
@@ -210,6 +212,48 @@ class Story:
             assert found[0].pending_version == held["latest_version"]
             add = UpdateType.ADD if found[0].deployed_version == 0 else UpdateType.CHANGE
             assert found[0].update_type == add
+        elif step.act == "delete":
+            self.check_deleted(before[(kind_of(step.args[0]), step.args[0])], now)
+        else:
+            self.check_renamed(after[("job", step.args[1])], items, now)
+
+    def carried(self, kind: str, uid: str) -> bool:
+        """Whether a waiting package carries the object."""
+        return any(
+            (i.kind, i.uid) == (kind, uid)
+            for p in self.packages
+            if p.state == "waiting"
+            for i in self.shown(p).items
+        )
+
+    def check_deleted(self, held: dict[str, Any], now: list[ItemRecord]) -> None:
+        """A deletion keeps an item, unless production holds nothing of the object and no
+        waiting package carries it (docs/design.md, pending items)."""
+        kind = "job" if "uid" in held else "script"
+        uid = str(held.get("uid", held["id"]))
+        found = [i for i in now if (i.kind, i.uid) == (kind, uid)]
+        kept = in_production(self.prod(), kind, uid) is not None or self.carried(kind, uid)
+        event(f"deleted, an item kept: {kept}")
+        assert [i.update_type for i in found] == ([UpdateType.DELETE] if kept else []), found
+
+    def check_renamed(
+        self, held: dict[str, Any], items: list[ItemRecord], now: list[ItemRecord]
+    ) -> None:
+        """A rename of a submitted job keeps an item under the new name, but a rename back to
+        the name production holds it by, with nothing submitted since its release (and no
+        waiting package carrying it), leaves none; a job never submitted, nothing."""
+        if held["latest_version"] is None:
+            assert now == items, "a job never submitted renamed: an item"
+            return
+        uid, name = held["uid"], held["document"]["name"]
+        found = [i for i in now if (i.kind, i.uid) == ("job", uid)]
+        back = (
+            in_production(self.prod(), "job", uid) == name
+            and self.versions.get(("job", uid)) == held["latest_version"]
+            and not self.carried("job", uid)
+        )
+        event(f"renamed back: {back}")
+        assert [i.name for i in found] == ([] if back else [name]), found
 
     def package(self, chosen: list[int] | None, approvers: str, extra: str) -> None:
         items, before = self.items(), self.whole()
@@ -566,6 +610,23 @@ class Story:
                 assert item.update_type == add, item
 
 
+def kind_of(name: str) -> str:
+    """The kind of a name of the story's pools."""
+    return "script" if name in SCRIPTS else "job"
+
+
+def in_production(prod: State, kind: str, uid: str) -> str | None:
+    """The name production holds development's object ``uid`` by (``None``: none), as its
+    promotion ledger row matches it."""
+    row = prod.get(("ledger", f"{kind}:{uid}"))
+    if row is None:
+        return None
+    for (held_kind, name), held in prod.items():
+        if held_kind == kind and str(held.get("uid", held["id"])) == row["target"]:
+            return name
+    return None
+
+
 def attempt(call: Callable[[], T]) -> tuple[T | None, JobferryError | None]:
     """What ``call`` answers, or how it was refused."""
     try:
@@ -604,6 +665,7 @@ def check_items(items: list[ItemRecord], dev: State) -> None:
 @example(story=deleted_then_rolled_back())
 @example(story=stale_plan())
 @example(story=started_by_hand())
+@example(story=renamed_back())
 def test_release_stories_keep_enterprise_mode_s_promises(
     services: Services, story: ReleaseStory
 ) -> None:
