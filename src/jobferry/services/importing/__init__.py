@@ -53,7 +53,8 @@
 - ``service`` (report): upload, check-file, plan and import as tasks (one transaction per
   import).
 - ``offline``: ``jobferry package transform`` (the same transform, written as a new package).
-- ``rollback``, ``undoing``: undoing an import from its per-object change records.
+- ``rollback``, ``undoing``: undoing an import from its per-object change records;
+  ``rollback_refusals``: each way a rollback is refused.
 - ``expiry``: rollbacks expire (``JOBFERRY_ROLLBACK_DAYS``): what old imports replaced, and
   what their pushes sent, dropped by the housekeeping sweep; their rollback refused.
 """

@@ -35,6 +35,7 @@ from jobferry.services.definitions.documents import dump
 from jobferry.services.importing.delivery import Along, Deliveries, RolledBack
 from jobferry.services.importing.expiry import expired
 from jobferry.services.importing.local import LocalChanges
+from jobferry.services.importing.rollback_refusals import busy, changed_since, nothing, running
 from jobferry.services.importing.undoing import (
     SECOND_PASS,
     Undo,
@@ -47,8 +48,6 @@ from jobferry.services.importing.undoing import (
 from jobferry.services.tasks import (
     ClaimedTask,
     TaskService,
-    lock_held,
-    lock_holding,
     refusal_result,
     task_missing,
 )
@@ -60,8 +59,6 @@ from jobferry.storage.importing import target as import_repo
 from jobferry.storage.rows import ChangeRow
 
 FINISHED = (TaskStatus.SUCCESSFUL, TaskStatus.WARNING)
-SHOWN = 20
-"""Conflicts a refusal's message names."""
 KEPT_CONFLICTS = 1000
 """Conflicts a refusal lists in ``conflicts``."""
 BATCH = 500
@@ -113,7 +110,7 @@ class RollbackService:
         except ConflictError as exc:
             if isinstance(exc, RollbackRefusedError | ImportRunningError):
                 raise
-            raise _busy(task_id) from exc
+            raise busy(task_id) from exc
         return task.id
 
     def run(self, task: ClaimedTask, beside: Callable[[], Beside] = lambda: Beside()) -> None:
@@ -211,7 +208,7 @@ class LocalRollback:
         with self.db.transaction(readonly=True) as tx:
             holder = import_repo.lock_holder(tx, ws.id)
             if holder not in (None, self.task) and task_repo.is_running(tx, holder):
-                raise _running(tx, ws.name, holder)
+                raise running(tx, ws.name, holder)
             _check_task(tx, self.scope, self.task_id)
             check_import(tx, self.scope, self.task_id)
 
@@ -231,7 +228,7 @@ class LocalRollback:
                 undone = undo_import(tx, scope, task_id, self._undoing(tx))
                 _refuse_expired(tx, task_id)  # dropped meanwhile: what it read may be empty
                 if not undone.count and not self.empty:
-                    raise _nothing(task_id)
+                    raise nothing(task_id)
                 for item in alongs:
                     item.after(tx)
                 repo.mark_rolled_back(tx, scope.workspace.id, task_id, now_ms(), scope.actor.name)
@@ -247,7 +244,7 @@ class LocalRollback:
         except ConflictError as exc:
             if isinstance(exc, RollbackRefusedError | ImportRunningError):
                 raise
-            raise _busy(task_id) from exc
+            raise busy(task_id) from exc
         return done
 
     def _undoing(self, tx: Tx) -> Callable[[int], None] | None:
@@ -292,32 +289,10 @@ def _end_task(tx: Tx, task: str, done: RolledBack, result: dict[str, Any]) -> No
         )
 
 
-def _busy(task_id: str) -> RollbackRefusedError:
-    return RollbackRefusedError(
-        f"Import {task_id} is being rolled back or imported over right now; try again "
-        "when that finished.",
-        rule=RollbackRule.BUSY,
-        task_id=task_id,
-    )
-
-
-def _nothing(task_id: str) -> RollbackRefusedError:
-    return RollbackRefusedError(
-        f"Import {task_id} created, overwrote, renamed or deleted nothing (a dry run, or "
-        "everything was unchanged or skipped); there is nothing to roll back.",
-        rule=RollbackRule.NOTHING,
-        task_id=task_id,
-    )
-
-
-def _running(tx: Tx, workspace: str, holder: str) -> ImportRunningError:
-    return lock_held(lock_holding(tx, holder), workspace, holder, "roll back")
-
-
 def _take_lock(tx: Tx, scope: Scope, lock: str) -> None:
     holder = import_repo.lock_holder(tx, scope.workspace.id)
     if holder is not None and task_repo.is_running(tx, holder):
-        raise _running(tx, scope.workspace.name, holder)
+        raise running(tx, scope.workspace.name, holder)
     if holder is not None:
         import_repo.drop_lock(tx, scope.workspace.id, holder)
     import_repo.take_lock(tx, scope.workspace.id, lock, now_ms())
@@ -390,9 +365,9 @@ def check_import(tx: Tx, scope: Scope, task_id: str) -> None:
             counted += len(found)
             conflicts += found[: max(0, KEPT_CONFLICTS - len(conflicts))]
     if counted:
-        raise _refused(task_id, conflicts, counted)
+        raise changed_since(task_id, conflicts, counted)
     if not changed:
-        raise _nothing(task_id)
+        raise nothing(task_id)
 
 
 def _written(change: ChangeRow) -> bool:
@@ -433,21 +408,8 @@ def undo_import(
         if counted:
             break  # the second pass's checks need the first pass's writes
     if counted:
-        raise _refused(task_id, conflicts, counted)
+        raise changed_since(task_id, conflicts, counted)
     return undone
-
-
-def _refused(task_id: str, conflicts: list[str], counted: int) -> RollbackRefusedError:
-    shown = "; ".join(conflicts[:SHOWN])
-    more = f" (and {counted - SHOWN} more)" if counted > SHOWN else ""
-    return RollbackRefusedError(
-        f"Import {task_id} cannot be rolled back: {counted} object(s) changed since it "
-        f"ran: {shown}{more}. Nothing was changed; put those objects back as the "
-        "import left them and roll back again, or change them by hand instead.",
-        rule=RollbackRule.CHANGED,
-        task_id=task_id,
-        conflicts=conflicts,
-    )
 
 
 def _batches(tx: Tx, workspace_id: str, task_id: str, second: bool) -> Iterator[list[ChangeRow]]:
