@@ -20,6 +20,7 @@ from jobferry.storage import ledger as ledger_repo
 from jobferry.storage import pending as undone
 from jobferry.storage import releases as repo
 from jobferry.storage.ledger import DELETE, EntryRecord, ObjectState
+from jobferry.storage.releases import ItemRecord
 
 
 class _Resolver:
@@ -105,19 +106,25 @@ def tell_waiting(
         for uid in uids:
             version = found[(kind, uid)] = versions.get(uid, 0)
             item = waiting.get(uid)
-            if item is None:
-                continue
-            values: dict[str, object] = {"deployed_version": version}
-            if item.update_type == UpdateType.DELETE:
-                if version == 0 and not undone.in_waiting_package(tx, workspace_id, kind, uid):
-                    # Production no longer holds the object: nothing left to delete (as a
-                    # deletion of an object never released, ``pending.note_delete``).
-                    undone.drop_open_item(tx, item.id)
-                    continue
-                values["pending_version"] = version  # a deletion names what it deletes
-            elif version == 0 and item.update_type == UpdateType.CHANGE:
-                values["update_type"] = int(UpdateType.ADD)
-            elif version and item.update_type == UpdateType.ADD:
-                values["update_type"] = int(UpdateType.CHANGE)
-            repo.update_item(tx, item.id, values)
+            if item is not None:
+                _tell(tx, item, version)
     return found
+
+
+def _tell(tx: Tx, item: ItemRecord, version: int) -> None:
+    """Waiting ``item`` says production holds ``version`` of its object."""
+    values: dict[str, object] = {"deployed_version": version}
+    if item.update_type == UpdateType.DELETE:
+        if version == 0 and not undone.in_waiting_package(
+            tx, item.workspace_id, item.kind, item.uid
+        ):
+            # Production no longer holds the object: nothing left to delete (as a deletion of
+            # an object never released, ``pending.note_delete``).
+            undone.drop_open_item(tx, item.id)
+            return
+        values["pending_version"] = version  # a deletion names what it deletes
+    elif version == 0 and item.update_type == UpdateType.CHANGE:
+        values["update_type"] = int(UpdateType.ADD)
+    elif version and item.update_type == UpdateType.ADD:
+        values["update_type"] = int(UpdateType.CHANGE)
+    repo.update_item(tx, item.id, values)
