@@ -53,6 +53,7 @@ from jobferry.services.releases.checks import (
     refused,
     request_refused,
 )
+from jobferry.services.releases.deployed import tell_waiting
 from jobferry.services.releases.freezing import refuse_changed, write_items
 from jobferry.services.releases.listing import package_filter, package_of, view_of
 from jobferry.services.releases.production import (
@@ -405,6 +406,7 @@ class ReleaseService:
                     raise refusal
             for view in views:
                 repo.update_package(tx, view.record.id, {"delete_flag": 1})
+                again: list[tuple[str, str]] = []
                 for item in repo.package_items(tx, view.record.id):
                     if repo.open_item(tx, scope.workspace.id, item.kind, item.uid) is None:
                         values = {
@@ -413,6 +415,10 @@ class ReleaseService:
                             if k not in ("id", "package_id", "deploy_status", "start_job_status")
                         }
                         repo.insert_item(tx, values)
+                        again.append((item.kind, item.uid))
+                # A rollback or restore while it waited may have moved production's version
+                # of its objects, which the items inside it did not follow.
+                tell_waiting(tx, scope.workspace.id, again)
                 audit_in_scope(
                     tx, scope, CANCEL_ACTION, "package", view.record.name, {"id": view.record.id}
                 )
