@@ -243,3 +243,31 @@ def renamed_back() -> ReleaseStory:
         Step("rollback", (True,)),
         Step("restore", (1, True)),
     )
+
+
+def cancelled_after_a_rollback() -> ReleaseStory:
+    """ja released, submitted again and packaged, the release rolled back, the package
+    cancelled: its items, pending again, said the version production held when it was made
+    (found by a 150-example run of up to 30 steps, seed 21)."""
+    return _first(
+        Step("release", (False,)),
+        Step("job", ("ja", "sa", None, 1, True)),
+        Step("package", (None, "both", "")),
+        Step("rollback", (False,)),
+        Step("cancel", (0,)),
+    )
+
+
+def started_beside_a_release() -> ReleaseStory:
+    """ja and jb released, jb alone released again, ja started by hand: the rollback of the
+    second release leaves ja running, as it never wrote it (found by the same run)."""
+    jb = Step("job", ("jb", "sa", None, 0, True))
+    again = Step("job", ("jb", "sa", None, 1, True))
+    return _first(
+        jb,
+        Step("release", (False,)),
+        again,
+        Step("release", (False,)),
+        Step("prod", ("toggle", 0)),
+        Step("rollback", (False,)),
+    )
