@@ -1,21 +1,27 @@
 """Generated release stories in an enterprise workspace (``support/release_stories.py``):
-development changing, packages made of drawn pending items, approved, deployed, cancelled and
-planned again, production's jobs started and stopped by hand, the last release rolled back,
-production restored to an earlier release. Whatever the story, enterprise mode keeps its
-promises (docs/design.md, Releases):
+development changing, packages made of drawn pending items, approved (under a drawn rule of
+signed approvals, keys revoked now and then), deployed, cancelled and planned again,
+production's jobs started and stopped by hand, the last release rolled back (in the request
+or by a task), production restored to an earlier release (by package or ledger entry).
+Whatever the story, enterprise mode keeps its promises (docs/design.md, Releases):
 
 - a deploy does what its kept plan says and nothing else, and production then holds each
-  packaged object as development submitted it;
-- a refused step (a package breaking a rule, an approval by the applicant, a deploy without
-  its approvals or of a plan production moved from, a rollback of what is not the newest
-  release or of a production changed since, a hand edit in production) changes nothing;
-- a rollback of the last release gives production back exactly as it was before it;
-- a restore gives production the definitions it held right after that release;
-- each ledger entry says what its release, rollback or restore left, and the ledger's
-  replay says what production holds;
+  packaged object as development submitted it; its ledger entry names its package, deployer,
+  the approvals that counted and the jobs it started;
+- a refused step (a package breaking a rule, an approval by the applicant or by someone the
+  package does not name, a deploy without its approvals or of a plan production moved from,
+  a rollback of what is not the newest release or of a production changed since, a hand
+  edit in production) changes nothing, and is refused only for such a reason;
+- a rollback of the last release gives back what it wrote as it was before it;
+- a restore gives production the definitions it held right after that release, scheduling
+  as production has it (the jobs it brings back stopped);
+- each ledger entry says what its release, rollback or restore left, the ledger's replay
+  says what production holds, and read at a release's moment, what it held then;
 - pending items come and go as documented: one open item per object, a submit adds or
-  updates it, a save alone does not, a deletion of what production never held drops it, a
-  package takes its items, a cancel gives them back, a release or its rollback never does.
+  updates it, a save alone does not, a deletion keeps one unless production never held the
+  object, a rename back to production's name with nothing submitted since leaves none, a
+  package takes its items, a cancel gives them back, a release, rollback or restore brings
+  none back; each says the version production holds (``deployed_version``).
 """
 
 from __future__ import annotations
