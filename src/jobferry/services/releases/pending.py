@@ -21,6 +21,7 @@ from jobferry.storage import pending as undone
 from jobferry.storage import releases as repo
 from jobferry.storage.importing import ledger as promotion_repo
 from jobferry.storage.importing import target as target_repo
+from jobferry.storage.releases import ItemRecord
 
 ITEM_KINDS = (ObjectKind.JOB, ObjectKind.SCRIPT)
 """What becomes a pending item (DataArts releases jobs and scripts)."""
@@ -98,6 +99,19 @@ def note_rename(
     if found is not None:
         version = found.pending_version  # the rename changes the name, not the version
     _note(tx, scope, kind, identity, version, deleted=False)
+
+
+def released_since(tx: Tx, scope: Scope, item: ItemRecord) -> bool:
+    """Whether production already holds what a cancelled package's ``item`` would release:
+    its version or a newer one of the object (another package released it since), under the
+    item's name. Such an item is not pending again: it would release nothing, or an older
+    version than production's."""
+    if item.update_type == UpdateType.DELETE:
+        return False  # ``deployed.tell_waiting`` drops one production holds nothing of
+    deployed = deployed_version(tx, scope.workspace.id, item.kind, item.uid)
+    if item.pending_version != deployed:
+        return item.pending_version < deployed
+    return _released_as(tx, scope, item.kind, item.uid) == item.name
 
 
 def _released_as(tx: Tx, scope: Scope, kind: str, uid: str) -> str | None:

@@ -56,6 +56,7 @@ from jobferry.services.releases.checks import (
 from jobferry.services.releases.deployed import tell_waiting
 from jobferry.services.releases.freezing import refuse_changed, write_items
 from jobferry.services.releases.listing import package_filter, package_of, view_of
+from jobferry.services.releases.pending import released_since
 from jobferry.services.releases.production import (
     enable_enterprise,
     parse_workspace_update,
@@ -408,6 +409,8 @@ class ReleaseService:
                 repo.update_package(tx, view.record.id, {"delete_flag": 1})
                 again: list[tuple[str, str]] = []
                 for item in repo.package_items(tx, view.record.id):
+                    if released_since(tx, scope, item):
+                        continue
                     if repo.open_item(tx, scope.workspace.id, item.kind, item.uid) is None:
                         values = {
                             k: v
