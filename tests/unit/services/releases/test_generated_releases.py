@@ -58,6 +58,7 @@ from support.release_stories import (
     deleted_then_rolled_back,
     develop,
     release_stories,
+    released_past_a_cancel,
     released_unchanged,
     renamed_back,
     stale_plan,
@@ -419,7 +420,19 @@ class Story:
         assert package.state == "waiting"
         package.state = "cancelled"
         open_now = {(i.kind, i.uid) for i in self.items()}
-        assert {(i.kind, i.uid) for i in carried} | {(i.kind, i.uid) for i in items} == open_now
+        back = {(i.kind, i.uid) for i in carried if self.pending_again(i)}
+        assert back | {(i.kind, i.uid) for i in items} == open_now
+
+    def pending_again(self, item: ItemRecord) -> bool:
+        """Whether a cancelled package's ``item`` is pending again: not when production holds
+        its version or a newer one under its name (a later package released it), nor a
+        deletion of what production no longer holds (docs/api.md, cancel)."""
+        deployed = self.versions.get((item.kind, item.uid), 0)
+        if item.update_type == UpdateType.DELETE:
+            return bool(deployed) or self.carried(item.kind, item.uid)
+        if item.pending_version != deployed:
+            return item.pending_version > deployed
+        return in_production(self.prod(), item.kind, item.uid) != item.name
 
     def replan(self, index: int) -> None:
         package = self.pick(index)
@@ -682,6 +695,7 @@ def check_items(items: list[ItemRecord], dev: State) -> None:
 @example(story=renamed_back())
 @example(story=cancelled_after_a_rollback())
 @example(story=started_beside_a_release())
+@example(story=released_past_a_cancel())
 def test_release_stories_keep_enterprise_mode_s_promises(
     services: Services, story: ReleaseStory
 ) -> None:
