@@ -212,39 +212,6 @@ def stale_plan() -> ReleaseStory:
     )
 
 
-def started_by_hand() -> ReleaseStory:
-    """A package of ja made, ja then started by hand in production: its deploy is refused
-    until ja is stopped again; the applicant's approval is refused."""
-    return _first(
-        Step("release", (False,)),
-        Step("job", ("ja", "sa", None, 2, True)),
-        Step("package", (None, "both", "")),
-        Step("prod", ("toggle", 0)),
-        Step("approve", (0, "applicant")),
-        Step("approve", (0, "deployer")),
-        Step("deploy", (0, True)),
-        Step("prod", ("toggle", 0)),
-        Step("deploy", (0, False)),
-        Step("prod", ("edit", 0)),
-        Step("restore", (0,)),
-        required=1,
-    )
-
-
-def renamed_back() -> ReleaseStory:
-    """ja released, renamed to jb and back: nothing left to release; renamed again and
-    released, then rolled back, the rename undone in production."""
-    return _first(
-        Step("release", (True,)),
-        Step("rename", ("ja", "jb")),
-        Step("rename", ("jb", "ja")),
-        Step("rename", ("ja", "jc")),
-        Step("release", (False,)),
-        Step("rollback", (True,)),
-        Step("restore", (1, True)),
-    )
-
-
 def cancelled_after_a_rollback() -> ReleaseStory:
     """ja released, submitted again and packaged, the release rolled back, the package
     cancelled: its items, pending again, said the version production held when it was made
@@ -255,21 +222,6 @@ def cancelled_after_a_rollback() -> ReleaseStory:
         Step("package", (None, "both", "")),
         Step("rollback", (False,)),
         Step("cancel", (0,)),
-    )
-
-
-def started_beside_a_release() -> ReleaseStory:
-    """ja and jb released, jb alone released again, ja started by hand: the rollback of the
-    second release leaves ja running, as it never wrote it (found by the same run)."""
-    jb = Step("job", ("jb", "sa", None, 0, True))
-    again = Step("job", ("jb", "sa", None, 1, True))
-    return _first(
-        jb,
-        Step("release", (False,)),
-        again,
-        Step("release", (False,)),
-        Step("prod", ("toggle", 0)),
-        Step("rollback", (False,)),
     )
 
 
