@@ -57,9 +57,9 @@ test: $(STAMP)
 # another's queue (worksteal): the tier ends 3 to 7 s sooner than with tests handed out in
 # fixed batches. No module of this tier must share a worker.
 # `make test` runs them on PostgreSQL too; `make test-fast DATABASES=sqlite,postgresql` here.
-# The generated-story tests (importing, remote pushes, route promotions, releases) tell FAST_STORIES
-# stories each here, the same ones every run, against their 15-25 in `make test` (about 12 s
-# of CPU saved).
+# The generated-story tests (importing, remote pushes, route promotions, releases) tell
+# FAST_STORIES stories each here, the same ones every run, against their 10-25 in `make test`
+# (about 12 s of CPU saved).
 DATABASES ?= sqlite
 FAST_STORIES ?= $(or $(JOBFERRY_FUZZ_EXAMPLES),8)
 test-fast: $(STAMP)
