@@ -340,7 +340,7 @@ def test_a_deploy_refused_for_drift_is_planned_again_then_deployed(
     assert refused.status_code == 400, refused.text
     shown = main_text(refused.text)
     assert "Production changed since release package" in shown
-    assert "job/daily" in shown
+    assert "job 'daily'" in shown
     assert "plan the release package again" in shown
     assert "data-replan" in refused.text
     assert_no_api_terms(refused.text, API_SPEAK)

@@ -80,7 +80,8 @@ def refuse_changed(tx: Tx, package: PackageRecord, production: Scope) -> None:
     now = hashes(tx, production.workspace.id, list(kept))
     changed = [key for key, value in kept.items() if now.get(key) != value]
     if changed:
-        raise production_moved(package.id, ", ".join(changed[:20]), changed)
+        said = [f"{kind} '{name}'" for kind, name in (key.split("/", 1) for key in changed)]
+        raise production_moved(package.id, ", ".join(said[:20]), changed)
 
 
 def production_moved(package_id: int, what: str, changed: list[str]) -> BasisChangedError:

@@ -176,6 +176,7 @@ def test_a_renames_approvals_are_signed_over_what_production_holds_under_the_old
     with pytest.raises(BasisChangedError) as refused:
         services.releases.deploy(team.deployer, DeployRequest((package,), StartupMode.LEAVE))
     assert refused.value.context["changed"] == [{"kind": "job", "name": "daily"}]
+    assert "was planned: job 'daily'; nothing was deployed" in refused.value.message
     services.releases.replan(team.deployer, package)
     again = services.release_approvals.approvals(team.admin, package).document()
     assert again["planHash"] != approved["planHash"]
