@@ -210,9 +210,9 @@ def _walk(ask: Ask, walk: Walk, first: Page) -> Iterator[dict[str, Any]]:
             continue
         page = None
         yield from fresh
+        walk.next_page()  # before the end too: a walk its second page ends learns the mode
         if walk.done:
             return
-        walk.next_page()
 
 
 def _ahead(ask: Ask, walk: Walk) -> list[dict[str, Any]] | None:

@@ -177,3 +177,19 @@ def test_a_mode_learned_wrong_is_found_again_and_nothing_is_lost(pages: bool) ->
     fake = FakeList(5 * PAGE + 37, pages=pages)
     assert _walked(fake, paging) == fake.names
     assert paging.get(ENDPOINT.endpoint, "list_jobs") is pages
+
+
+@pytest.mark.parametrize("pages", [False, True], ids=["rows", "pages"])
+def test_a_walk_of_two_pages_learns_the_mode_and_the_next_asks_no_page_to_find_it(
+    pages: bool,
+) -> None:
+    """Its second page ends the walk: still the mode it showed is learned, so that the next
+    walk of a list of that size (page numbers on DataArts: its second page asked as rows
+    comes back empty) asks the second page at once, in that mode."""
+    paging = PagingModes()
+    first = FakeList(PAGE + 37, pages=pages)
+    assert _walked(first, paging) == first.names
+    assert paging.get(ENDPOINT.endpoint, "list_jobs") is pages
+    again = FakeList(PAGE + 37, pages=pages)
+    assert _walked(again, paging) == again.names
+    assert sorted(again.asked) == [0, 1 if pages else PAGE]
