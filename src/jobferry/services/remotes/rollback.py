@@ -61,7 +61,7 @@ from jobferry.services.remotes.reading import (
 )
 from jobferry.services.remotes.undo import sentence, undo_push, undo_step
 from jobferry.services.remotes.unsent import hold_as_remote
-from jobferry.services.remotes.writes import RemoteWrites, Step, inverse, outcome
+from jobferry.services.remotes.writes import RemoteWrites, Step, Undo, inverse, outcome
 from jobferry.storage import Database, Tx
 from jobferry.storage import remotes_journal as journal_repo
 from jobferry.storage.remotes import RemoteRecord
@@ -74,12 +74,20 @@ def journal_id(task: str | None) -> str:
     return journal_key(task or uuid.uuid4().hex, TaskKind.ROLLBACK)
 
 
+def _renamed_to(call: CallRecord) -> str | None:
+    """The name a push's rename call gave its job (``None``: not a rename)."""
+    if call.call != "update_factory_job_name":
+        return None
+    undo = Undo.of(orjson.loads(call.undo))
+    return undo.to if undo is not None else None
+
+
 def _touched(calls: list[CallRecord]) -> dict[str, set[str]]:
     names: dict[str, set[str]] = {}
     for call in calls:
         names.setdefault(call.kind, set()).add(call.name)
-        if call.call == "update_factory_job_name":
-            names[call.kind].add(str(orjson.loads(call.undo)["to"]))
+        if (to := _renamed_to(call)) is not None:
+            names[call.kind].add(to)
     return names
 
 
@@ -91,8 +99,8 @@ def freed(made: list[CallRecord]) -> set[tuple[str, str]]:
     :func:`~.reading.jobs_using`)."""
     names: set[tuple[str, str]] = set()
     for call in made:
-        if call.call == "update_factory_job_name":
-            names.add((call.kind, str(orjson.loads(call.undo)["to"])))
+        if (to := _renamed_to(call)) is not None:
+            names.add((call.kind, to))
         elif call.call in ("create_job", "create_script", "create_resource"):
             names.add((call.kind, call.name))
     return names
@@ -117,10 +125,10 @@ def _refuse_users(
     users = jobs_using(client, since, taken)
     if users:
         raise RollbackRefusedError(
-            f"Push {task_id} cannot be rolled back: in remote '{remote}', "
-            f"{'; '.join(users[:20])}, made or saved in DataArts since the last refresh, uses "
-            "what the rollback would delete or rename; nothing was changed. Change those jobs "
-            "in DataArts so that they no longer use it (or delete them), then roll back again.",
+            f"Push {task_id} cannot be rolled back: remote '{remote}' holds jobs made or saved "
+            "in DataArts since the last refresh that use what the rollback would delete or "
+            f"rename back: {'; '.join(users[:20])}. Nothing was changed; change those jobs in "
+            "DataArts so that they no longer use it (or delete them), then roll back again.",
             rule=RollbackRule.CHANGED,
             task_id=task_id,
             conflicts=users,
