@@ -142,14 +142,15 @@ def versions_said(count: int) -> str:
     return f"; {count} version(s) submitted."
 
 
-def fewer_versions(message: str, result: dict[str, Any], fewer: int) -> tuple[str, dict[str, Any]]:
-    """An import's task message and result (:func:`ended`) once ``fewer`` of the versions it
-    submitted were taken back (a push's end: the remote submitted none of those jobs)."""
-    if not fewer:
+def recount_versions(message: str, result: dict[str, Any], more: int) -> tuple[str, dict[str, Any]]:
+    """An import's task message and result (:func:`ended`) once ``more`` versions than it
+    counted were submitted (a push's end: fewer where the remote submitted none of a job the
+    import gave a version, more where it submitted one of a job the import rewrote without)."""
+    if not more:
         return message, result
     count = int(result.get("versionsCreated") or 0)
-    said = message.replace(versions_said(count), versions_said(count - fewer), 1)
-    return said, {**result, "versionsCreated": count - fewer}
+    said = message.replace(versions_said(count), versions_said(count + more), 1)
+    return said, {**result, "versionsCreated": count + more}
 
 
 def hold_in(tx: Tx, task_id: str, message: str) -> None:

@@ -52,6 +52,7 @@ from jobferry.errors import (
     RemoteNotFoundError,
     RollbackRefusedError,
 )
+from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.definitions.documents import dump
 from jobferry.services.importing.changes import Committed, TaskEnd
@@ -67,7 +68,7 @@ from jobferry.services.remotes.sending import PushFailed, send_level
 from jobferry.services.remotes.service import RemoteService
 from jobferry.services.remotes.steps import build
 from jobferry.services.remotes.undo import UndoReport, fail_subtasks, sentence, undo_push
-from jobferry.services.remotes.unsent import SUBMITTING, hold_as_remote, tell_taken_back
+from jobferry.services.remotes.unsent import SUBMITTING, hold_as_remote, tell_submitted
 from jobferry.services.remotes.writes import RemoteWrites, Step
 from jobferry.services.tasks import TaskService
 from jobferry.storage import Database, Tx
@@ -206,8 +207,8 @@ class PushService:
         touched, sent = wrote
         with self.db.transaction() as tx:
             record_after(tx, ws, after, touched)
-            taken = hold_as_remote(tx, ws, scope.actor.name, after, end.task_id, sent)
-            end = tell_taken_back(tx, end, item.name, taken)
+            submitted = hold_as_remote(tx, ws, scope.actor.name, after, end.task_id, sent)
+            end = tell_submitted(tx, end, item.name, submitted)
             # a push that changed nothing in the remote has nothing a rollback could push back
             journal_repo.set_push_state(tx, end.task_id, "done" if changes else "unchanged", now)
             said = f" Pushed to remote '{item.name}' with {calls} call(s)."
@@ -227,6 +228,14 @@ class PushService:
                     f"Push {end.task_id} was failed by another server process while it ran "
                     "(this process missed its heartbeats); it is undone."
                 )
+            # the push as the remote took it (the import's own entry is the shadow's)
+            detail = {
+                "taskId": end.task_id,
+                "calls": calls,
+                "changes": len(changes),
+                "versionsCreated": end.result.get("versionsCreated", 0),
+            }
+            audit_in_scope(tx, scope, "remote.push", "remote", item.name, detail)
             import_repo.drop_lock(tx, ws, end.task_id)
 
     def remote_of(self, scope: Scope) -> RemoteRecord:

@@ -27,7 +27,7 @@ from jobferry.domain.fieldpaths import parse_field_path
 from jobferry.services.context import now_ms
 from jobferry.services.definitions.documents import dump, load
 from jobferry.services.importing.changes import TaskEnd
-from jobferry.services.importing.ending import fewer_versions
+from jobferry.services.importing.ending import recount_versions
 from jobferry.services.importing.model import WRITES, Record
 from jobferry.services.remotes.calls import UNSENT_FIELDS
 from jobferry.services.remotes.reading import RemoteState
@@ -48,6 +48,24 @@ SUBTASK_PAGE = 500
 TakenBack = dict[str, tuple[int, int | None]]
 """Job name → (the version its push's import submitted, which the push's end took back; the
 version that stands instead, ``None``: none) of the jobs no call submitted."""
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """How the push's end set the versions of its import's jobs as the remote submitted them."""
+
+    taken_back: TakenBack
+    """The versions the import made of jobs no call submitted, taken back."""
+    made: int = 0
+    """The versions given to jobs the import wrote without one and a call submitted (a
+    reference rewritten for a rename: ``update_job`` submits)."""
+
+    @property
+    def counted(self) -> int:
+        """How many more versions the push submitted than its import counted (or fewer)."""
+        return self.made - len(self.taken_back)
+
+
 Versions = dict[str, tuple[int | None, int | None]]
 """Object id → (version before, version after) an import, of the objects it changed."""
 UNSENT_JOB_FIELDS = sorted(UNSENT_FIELDS["create_job"] | UNSENT_FIELDS["update_job"])
@@ -92,7 +110,7 @@ def hold_as_remote(
     after: RemoteState,
     task_id: str | None = None,
     sent: Sequence[str] = (),
-) -> TakenBack:
+) -> Submitted:
     """Bring the jobs of the shadow ``ws`` a push (or its rollback, by ``by``) wrote to the
     unsent fields the remote holds (read after the writes), with their ledger rows and, for a
     push (its import's ``task_id``, the jobs ``sent`` with ``create_job`` or ``update_job``),
@@ -124,7 +142,7 @@ def hold_as_remote(
         )
         _left(end, read)
         return _submitted(end, stamp)
-    return {}
+    return Submitted({})
 
 
 def _ledger(tx: Tx, ws: str, changed: dict[str, tuple[int, str, str]]) -> None:
@@ -179,7 +197,7 @@ def _left(end: _PushEnd, read: dict[str, Any]) -> None:
     job_repo.set_version_documents(end.tx, documents)
 
 
-def _submitted(end: _PushEnd, stamp: Stamp) -> TakenBack:
+def _submitted(end: _PushEnd, stamp: Stamp) -> Submitted:
     """A remote submits every job a push creates or updates (``sent``; no review switch: the
     save submits), and no other: of those sent the import wrote without a new version (a
     reference rewritten for a rename), the shadow keeps the one the remote made; of the others
@@ -213,14 +231,18 @@ def _submitted(end: _PushEnd, stamp: Stamp) -> TakenBack:
     job_repo.add_versions(end.tx, job_ids, made)
     job_repo.take_back_versions(end.tx, taken_back)
     rollback_repo.set_after_versions(end.tx, end.ws, end.task_id, left)
-    return told
+    return Submitted(told, len(made))
 
 
-def tell_taken_back(tx: Tx, end: TaskEnd, remote: str, taken: TakenBack) -> TaskEnd:
-    """The push's task as it ends once the versions ``taken`` back are gone: the subtask of
-    each such job no longer says it submitted one (it says which version stands), and the
-    task's message and ``versionsCreated`` count them out. Only the import's subtasks are
-    read (a page at a time), and only when a version was taken back."""
+def tell_submitted(tx: Tx, end: TaskEnd, remote: str, submitted: Submitted) -> TaskEnd:
+    """The push's task as it ends once its versions are as the remote submitted them: the
+    subtask of each job whose version was taken back no longer says it submitted one (it says
+    which version stands), and the task's message and ``versionsCreated`` count the versions
+    the remote submitted. Only the import's subtasks are read (a page at a time), and only
+    when a version was taken back."""
+    taken = submitted.taken_back
+    message, result = recount_versions(end.message, end.result, submitted.counted)
+    end = replace(end, message=message, result=result)
     if not taken:
         return end
     after = 0
@@ -234,8 +256,7 @@ def tell_taken_back(tx: Tx, end: TaskEnd, remote: str, taken: TakenBack) -> Task
                 rows.append((seq, dump(sub)))
         task_repo.rewrite_subtasks(tx, end.task_id, rows)
         after = page[-1][0]
-    message, result = fewer_versions(end.message, end.result, len(taken))
-    return replace(end, message=message, result=result)
+    return end
 
 
 def _untold(message: str, remote: str, made: int, standing: int | None) -> str:

@@ -10,7 +10,7 @@ import pytest
 
 from jobferry.domain.enums import ImportMode, PlanAction, ProblemReason, TaskStatus
 from jobferry.errors import InvalidRequestError, PlanStaleError
-from jobferry.services.importing.ending import Outcome, ended, fewer_versions, refuse_unfit
+from jobferry.services.importing.ending import Outcome, ended, recount_versions, refuse_unfit
 from jobferry.services.importing.model import PlanOutcome, Problem
 from jobferry.storage.importing.plans import PlanRecord
 from support.planning import overwriting
@@ -85,12 +85,13 @@ def test_the_task_s_end_says_what_the_apply_did() -> None:
     assert said.endswith("drift protection overridden by ann.")
 
 
-def test_versions_taken_back_after_the_end_are_counted_out_of_it() -> None:
+def test_versions_taken_back_or_given_after_the_end_are_counted_again() -> None:
     _, message, result = ended(Outcome(versions=3, written=3, over_drift=1), plan(), "ab", "ann")
-    said, counted = fewer_versions(message, result, 2)
+    said, counted = recount_versions(message, result, -2)
     assert "; 1 version(s) submitted." in said
     assert "3 version(s)" not in said
     assert said.endswith("drift protection overridden by ann.")
     assert counted["versionsCreated"] == 1
     assert counted["written"] == 3
-    assert fewer_versions(message, result, 0) == (message, result)
+    assert recount_versions(message, result, 0) == (message, result)
+    assert recount_versions(message, result, 1)[1]["versionsCreated"] == 4

@@ -5,11 +5,27 @@ remote's objects one entry each in the shadow, by the same user."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from jobferry.domain.enums import TaskStatus
 from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from jobferry.services.definitions.documents import load
 from jobferry.services.remotes.records import RemoteChange
+from jobferry.storage import audit as audit_repo
 from support.audits import entries_since, last_entry
 from support.builders import make_job
+from support.clients import PROJECT_ID
 from support.console import admin_actor
+from support.planning import (
+    import_package,
+    jobs_with_dependencies,
+    run_import,
+    uid_of,
+    upload,
+    write_objects,
+)
+from support.shadows import shadow_fixture
 from support.standin import FACTORY, DataArtsStandin
 
 
@@ -38,3 +54,44 @@ def test_each_change_to_a_remote_is_one_entry_by_the_admin(
     last = last_entry(services)
     services.remotes.remove(admin, "prod")
     assert entries_since(services, last) == [(admin.name, "remote.remove", "remote", "prod")]
+
+
+shadow = shadow_fixture()
+
+
+def test_a_push_is_its_import_s_entry_then_one_entry_of_what_the_remote_took(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    """The import into the shadow is logged as any import (``import.apply``, its package);
+    the push's end adds ``remote.push`` naming the remote, with the push's task, its calls,
+    its changes and the versions the remote submitted (a job only renamed: none)."""
+    first = jobs_with_dependencies(make_job("daily_sales"), make_job("weekly_sales"))
+    import_package(services, shadow, write_objects(tmp_path / "first.zip", first))
+    changed = [
+        (kind, "daily_v2", {**doc, "name": "daily_v2"})
+        if name == "daily_sales" and kind == "job"
+        else (kind, name, {**doc, "logPath": "obs://bucket/logs/edited"})
+        if name == "weekly_sales"
+        else (kind, name, doc)
+        for kind, name, doc in first
+    ]
+    uids = {"daily_v2": uid_of("job", "daily_sales")}
+    package = write_objects(tmp_path / "changed.zip", changed, uids=uids)
+    last = last_entry(services)
+    standin.reset()
+    task = run_import(services, shadow, upload(services, shadow, package))
+    assert task.status == TaskStatus.SUCCESSFUL, task.message
+
+    lines = entries_since(services, last)
+    # (a refresh first: the plan is made on a fresh read of the remote)
+    assert [action for _, action, _, _ in lines[-2:]] == ["import.apply", "remote.push"]
+    assert lines[-1][2:] == ("remote", "prod")
+    with services.db.transaction(readonly=True) as tx:
+        _, rows = audit_repo.list_entries(tx, PROJECT_ID, None, limit=1, offset=0)
+    assert task.result is not None
+    assert load(rows[0][1].detail or "{}") == {
+        "taskId": task.id,
+        "calls": task.result["push"]["calls"],
+        "changes": 2,
+        "versionsCreated": 1,
+    }

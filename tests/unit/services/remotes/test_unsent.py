@@ -195,6 +195,11 @@ def test_a_job_the_push_rewrote_for_a_rename_keeps_the_version_the_remote_submit
     depends = standin.workspace.jobs["weekly_sales"].doc["schedule"]["cron"]["dependJobs"]
     assert depends["jobs"] == ["daily_v2"]
     assert "update_job" in standin.writes()
+    # two new scripts, daily_v2 and weekly_sales: its reference rewritten, it has no line of
+    # its own, yet the remote submitted it (its update_job), and the task counts it
+    assert task.result is not None
+    assert task.result["versionsCreated"] == 4
+    assert "; 4 version(s) submitted." in task.message
 
     counts = services.remotes.refresh(admin_actor(services), "prod").counts
     assert counts[SUBMITTED][RefreshAction.UNCHANGED.value] == 2, counts
