@@ -44,6 +44,7 @@ import orjson
 
 from jobferry.domain.enums import JobStatus, ObjectKind, RollbackRule, TaskKind
 from jobferry.errors import PlanStaleError, RemoteError, RollbackRefusedError
+from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.importing.delivery import Rollback, RolledBack
 from jobferry.services.remotes.client import DataArtsClient
@@ -209,7 +210,8 @@ class PushRollback:
             journal.undos(left_by(journal.calls(), after))
             rollback.advance(90, f"Rolling back the shadow workspace '{scope.workspace.name}'.")
             try:
-                return rollback.run(Pulled(ws, after, touched, journal.task_id, scope.actor.name))
+                pulled = Pulled(scope, after, touched, journal.task_id, (item.name, task_id))
+                return rollback.run(pulled)
             except Exception as exc:
                 report = undo_push(journal, writes, item.name, width=self.pushes.in_flight)
                 raise RollbackRefusedError(
@@ -288,20 +290,26 @@ class Pulled:
     :class:`~jobferry.services.importing.delivery.Along`): the hashes of what the remote holds
     after the inverse calls, and the rollback journal's end."""
 
-    workspace_id: str
+    scope: Scope
+    """Who rolls back (what the shadow's jobs brought to the remote are stamped with), where."""
     held: RemoteState
     """The touched objects, read again after the inverse calls."""
     touched: dict[str, set[str]]
     journal: str
-    by: str
-    """Who rolls back (what the shadow's jobs brought to the remote are stamped with)."""
+    push: tuple[str, str]
+    """The remote's name and the push's task."""
 
     def before(self, tx: Tx) -> None:
         """Nothing before the undo."""
 
     def after(self, tx: Tx) -> None:
         """The hashes read after the calls, the jobs' unsent fields as the remote holds them
-        (:mod:`.unsent`); the journal ended."""
-        record_after(tx, self.workspace_id, self.held, self.touched)
-        hold_as_remote(tx, self.workspace_id, self.by, self.held)
+        (:mod:`.unsent`); the journal ended, and its audit line: the remote, the push rolled
+        back and the calls the rollback made (the shadow's rollback is ``import.rollback``)."""
+        ws, (remote, push) = self.scope.workspace.id, self.push
+        record_after(tx, ws, self.held, self.touched)
+        hold_as_remote(tx, ws, self.scope.actor.name, self.held)
         journal_repo.set_push_state(tx, self.journal, "done", now_ms())
+        calls = sum(1 for call in journal_repo.calls(tx, self.journal) if call.state == "done")
+        detail = {"taskId": push, "calls": calls}
+        audit_in_scope(tx, self.scope, "remote.rollback", "remote", remote, detail)

@@ -95,3 +95,24 @@ def test_a_push_is_its_import_s_entry_then_one_entry_of_what_the_remote_took(
         "changes": 2,
         "versionsCreated": 1,
     }
+
+
+def test_a_push_s_rollback_is_the_shadow_s_entry_and_one_of_the_remote_s(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    """A push rolled back: the shadow's rollback is logged as any import's
+    (``import.rollback``), and the remote's as ``remote.rollback`` naming the remote, with the
+    push's task and the calls the rollback made."""
+    jobs = jobs_with_dependencies(make_job("daily_sales"))
+    task = import_package(services, shadow, write_objects(tmp_path / "first.zip", jobs))
+    last = last_entry(services)
+    standin.reset()
+    services.rollback.rollback(shadow, task.id)
+
+    lines = entries_since(services, last)  # one transaction: the remote's line first
+    assert [action for _, action, _, _ in lines] == ["remote.rollback", "import.rollback"]
+    assert lines[0][2:] == ("remote", "prod")
+    with services.db.transaction(readonly=True) as tx:
+        _, rows = audit_repo.list_entries(tx, PROJECT_ID, None, limit=2, offset=0)
+    (remote,) = [row for _, row in rows if row.action == "remote.rollback"]
+    assert load(remote.detail or "{}") == {"taskId": task.id, "calls": len(standin.writes())}
