@@ -21,10 +21,10 @@ from support.planning import (
     import_package,
     jobs_with_dependencies,
     run_import,
-    uid_of,
     upload,
     write_objects,
 )
+from support.pushes import first_package, renaming_package
 from support.shadows import shadow_fixture
 from support.standin import FACTORY, DataArtsStandin
 
@@ -64,22 +64,11 @@ def test_a_push_is_its_import_s_entry_then_one_entry_of_what_the_remote_took(
 ) -> None:
     """The import into the shadow is logged as any import (``import.apply``, its package);
     the push's end adds ``remote.push`` naming the remote, with the push's task, its calls,
-    its changes and the versions the remote submitted (a job only renamed: none)."""
-    first = jobs_with_dependencies(make_job("daily_sales"), make_job("weekly_sales"))
-    import_package(services, shadow, write_objects(tmp_path / "first.zip", first))
-    changed = [
-        (kind, "daily_v2", {**doc, "name": "daily_v2"})
-        if name == "daily_sales" and kind == "job"
-        else (kind, name, {**doc, "logPath": "obs://bucket/logs/edited"})
-        if name == "weekly_sales"
-        else (kind, name, doc)
-        for kind, name, doc in first
-    ]
-    uids = {"daily_v2": uid_of("job", "daily_sales")}
-    package = write_objects(tmp_path / "changed.zip", changed, uids=uids)
+    its changes and the versions the remote submitted (the task's count: a job only renamed
+    has none, tests/unit/services/remotes/test_unsent.py)."""
+    import_package(services, shadow, first_package(tmp_path))
     last = last_entry(services)
-    standin.reset()
-    task = run_import(services, shadow, upload(services, shadow, package))
+    task = run_import(services, shadow, upload(services, shadow, renaming_package(tmp_path)))
     assert task.status == TaskStatus.SUCCESSFUL, task.message
 
     lines = entries_since(services, last)
@@ -89,11 +78,12 @@ def test_a_push_is_its_import_s_entry_then_one_entry_of_what_the_remote_took(
     with services.db.transaction(readonly=True) as tx:
         _, rows = audit_repo.list_entries(tx, PROJECT_ID, None, limit=1, offset=0)
     assert task.result is not None
+    pushed = task.result["push"]
     assert load(rows[0][1].detail or "{}") == {
         "taskId": task.id,
-        "calls": task.result["push"]["calls"],
-        "changes": 2,
-        "versionsCreated": 1,
+        "calls": pushed["calls"],
+        "changes": len(pushed["changes"]),
+        "versionsCreated": task.result["versionsCreated"],
     }
 
 
