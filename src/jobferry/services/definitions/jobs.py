@@ -101,6 +101,12 @@ def _provenance(tx: Tx, scope: Scope, name: str) -> Provenance | None:
     return provenance_of(tx, scope, origin)
 
 
+def running_status(process_type: str) -> JobStatus:
+    """The scheduling status of a started job of ``process_type``: ``SCHEDULING``, a
+    real-time job ``NORMAL`` (an update changing a scheduled job's type changes it too)."""
+    return JobStatus.NORMAL if process_type == ProcessType.REAL_TIME else JobStatus.SCHEDULING
+
+
 def save_job(
     tx: Tx,
     scope: Scope,
@@ -126,6 +132,8 @@ def save_job(
     else:
         job_id = existing.id
         repo.update_job(tx, job_id, row, stamp)
+        if existing.status != JobStatus.STOPPED and existing.process_type != row.process_type:
+            repo.set_status(tx, job_id, running_status(row.process_type))
     refs = reference_index(doc)
     repo.replace_refs(tx, job_id, refs)
     tags = [n for k, n, _ in refs if k == RefKind.TAG]
@@ -361,12 +369,7 @@ class JobService:
                         f"version {job.latest_version}; add the expression and submit again.",
                         job_name=name,
                     )
-            running = (
-                JobStatus.NORMAL
-                if job.process_type == ProcessType.REAL_TIME
-                else JobStatus.SCHEDULING
-            )
-            repo.set_status(tx, job.id, running)
+            repo.set_status(tx, job.id, running_status(job.process_type))
             audit_in_scope(
                 tx,
                 scope,
