@@ -12,6 +12,8 @@ from jobferry.domain.report import Report, missing
 from jobferry.domain.schedule import parse_quartz, parse_schedule_time, parse_time_zone
 
 SCHEDULE_INVALID = "DLF.3025"
+SELF_DEPENDENCY = "depend.self"
+"""The rule a job's dependency on itself breaks."""
 
 
 def check_schedule(r: Report, schedule: object, job: str | None) -> None:
@@ -103,7 +105,7 @@ def _check_depend_name(r: Report, name: object, field: str, job: str | None) -> 
     if missing(name) or not isinstance(name, str):
         r.add(field, "type", f"dependency {name!r} is not a job name; list job names as text")
     elif name == job:
-        r.add(field, "depend.self", f"job {job!r} depends on itself; remove it from dependJobs")
+        r.add(field, SELF_DEPENDENCY, f"job {job!r} depends on itself; remove it from dependJobs")
 
 
 def _check_depend_object(r: Report, depend: Mapping[str, Any], base: str, job: str | None) -> None:

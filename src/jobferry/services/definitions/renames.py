@@ -14,13 +14,16 @@ from typing import Any
 from jobferry.domain.enums import AnyRefKind, JobStatus, ObjectKind, RefKind
 from jobferry.domain.names import check_object_name, storable
 from jobferry.domain.references import rename_references
+from jobferry.domain.schedule_rules import SELF_DEPENDENCY
 from jobferry.domain.shapes import BodyShape, Extra, text
+from jobferry.domain.validation import validate_job
 from jobferry.errors import (
     InUseError,
     InvalidRequestError,
     JobExistsError,
     JobScheduledError,
     RenameSourceNotFoundError,
+    ScheduleInvalidError,
 )
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import WRITERS, Scope, now_ms
@@ -102,6 +105,7 @@ def _check_renamable(tx: Tx, scope: Scope, job: JobRecord, new_name: str) -> Non
             f"(POST .../jobs/{job.name}/stop) before renaming it.",
             job_name=job.name,
         )
+    _require_no_self_dependency(job, new_name)
     check_lock(tx, scope, ObjectKind.JOB, job.name)
     elsewhere = repo.dependents_in_other_workspaces(
         tx, scope.actor.project_id, scope.workspace.name, job.name
@@ -113,6 +117,21 @@ def _check_renamable(tx: Tx, scope: Scope, job: JobRecord, new_name: str) -> Non
             f"({', '.join(names[:10])}); change their dependJobs first, then rename it.",
             job_name=job.name,
             dependents=names,
+        )
+
+
+def _require_no_self_dependency(job: JobRecord, new_name: str) -> None:
+    """Refuse (DLF.3025) a rename that would leave the job depending on itself: its
+    dependencies name a job of the new name (not there yet), and no job may depend on itself
+    (the rule every save keeps)."""
+    renamed = {**load(job.document), "name": new_name}
+    fields = [v.field for v in validate_job(renamed) if v.rule == SELF_DEPENDENCY]
+    if fields:
+        raise ScheduleInvalidError(
+            f"Job '{job.name}' depends on job '{new_name}' ({', '.join(fields)}); renamed "
+            f"'{new_name}', it would depend on itself, which no job may, so nothing was renamed.",
+            fix=f"Remove its dependency on '{new_name}' first, or choose another name.",
+            job_name=job.name,
         )
 
 

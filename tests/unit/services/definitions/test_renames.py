@@ -1,0 +1,28 @@
+"""A job's rename (``services/definitions/renames.py``): refusals found by the generated
+definition stories."""
+
+from __future__ import annotations
+
+import pytest
+
+from jobferry.errors import ScheduleInvalidError
+from jobferry.services.container import Services
+from support.builders import make_job
+from support.console import admin_scope
+from support.workspace_state import definitions, workspace_state
+
+
+def test_a_rename_onto_the_name_of_a_job_it_depends_on_is_refused(services: Services) -> None:
+    """Renamed 'jc', a job depending on 'jc' would depend on itself, which no save takes."""
+    scope = admin_scope(services)
+    job = make_job("jb")
+    job["schedule"]["cron"]["dependJobs"] = {"jobs": ["jc"]}
+    services.jobs.create(scope, job)
+    before = definitions(workspace_state(services, scope.workspace.id))
+
+    with pytest.raises(ScheduleInvalidError) as refused:
+        services.jobs.rename(scope, "jb", "jc")
+
+    assert refused.value.code == "DLF.3025"
+    assert "Job 'jb' depends on job 'jc'" in str(refused.value)
+    assert definitions(workspace_state(services, scope.workspace.id)) == before
