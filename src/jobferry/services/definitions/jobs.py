@@ -323,7 +323,7 @@ class JobService:
         return total, [JobSummary.of(job) for job in rows]
 
     def delete(self, scope: Scope, name: str) -> None:
-        """Delete a stopped job no other job depends on."""
+        """Delete a stopped job no other job depends on (a job calling itself may go)."""
         scope.require_change(WRITERS, "delete jobs")
         with self.db.transaction() as tx:
             job = get_job_or_raise(tx, scope, name)
@@ -334,7 +334,8 @@ class JobService:
                     job_name=name,
                 )
             check_lock(tx, scope, ObjectKind.JOB, name)
-            dependents = [d.job_name for d in self._downstream(tx, scope, name)]
+            downstream = self._downstream(tx, scope, name)
+            dependents = [d.job_name for d in downstream if d.job_id != job.id]
             if dependents:
                 raise InUseError(
                     f"Job '{name}' is an upstream dependency of {', '.join(dependents[:10])}; "
