@@ -1,0 +1,244 @@
+"""Generated stories of the definitions API (``support/definition_stories.py``): jobs,
+scripts and resources created, updated, renamed, started, stopped and deleted in one
+workspace, valid or not, and a job of another workspace depending on one of its jobs or not.
+Whatever the story, the calls keep the promises of the contract and docs/api.md:
+
+- a refused step changes nothing the workspace holds (its tombstones included), and is
+  refused with the documented code for its reason (a missing job DLF.0100, a taken job name
+  DLF.0102, a scheduled job DLF.9011, a job other jobs depend on, here or in another
+  workspace, or a script or resource jobs use DLF.9013, a missing rename source DLF.30100, a
+  rename that would make a job depend on itself DLF.3025, a missing script DLF.6201, a taken
+  script name DLF.0202, a missing resource DLF.6241, a taken resource name DLF.6259, an
+  invalid definition its own code), and a taken step is never refused;
+- show and list agree with what the steps made: each job's development state, each submitted
+  version as it was submitted (numbered 1, 2, 3… as they were stored, the newest first in the
+  list and the latest shown, none past them; a rename leaves them be), its scheduling state
+  (``SCHEDULING``, a real-time job ``NORMAL``, else ``STOPPED``; its status ``NORMAL`` while
+  scheduled), the jobs depending on it (in any workspace); each script with its versions and
+  the jobs running it; each resource with the jobs that use it;
+- a rename rewrites the dependencies on the job of every job of the workspace (by its cron,
+  by name among its workspace's jobs, by a SubJob node), never another workspace's;
+- every delete leaves a tombstone naming what it deleted.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import pytest
+from hypothesis import event, example, given, note
+
+from jobferry.domain.enums import JobStatus
+from jobferry.errors import JobferryError, VersionNotFoundError
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from support.console import admin_scope
+from support.definition_stories import (
+    ELSEWHERE,
+    JobSpec,
+    Model,
+    Step,
+    act,
+    definition_stories,
+    elsewhere_body,
+)
+from support.import_stories import definition, generated
+from support.workspace_state import workspace_state
+
+pytestmark = pytest.mark.fuzz
+GENERATED = generated(12)
+"""Stories a test tells on each database (JOBFERRY_FUZZ_EXAMPLES=150 and a
+``--hypothesis-seed`` for a longer run)."""
+_SERIAL = itertools.count()
+
+
+def _check_jobs(services: Services, scope: Scope, model: Model) -> None:
+    listed: dict[str, Any] = {}
+    for job_type in ("BATCH", "REAL_TIME"):
+        total, page = services.jobs.list_jobs(
+            scope, job_type=job_type, job_name=None, tags=None, limit=100, offset=0
+        )
+        assert total == len(page)
+        listed.update({job.name: job for job in page})
+    assert sorted(listed) == sorted(model.jobs)
+    for name, held in model.jobs.items():
+        summary = listed[name]
+        realtime = held.spec.realtime
+        assert summary.process_type.value == ("REAL_TIME" if realtime else "BATCH"), name
+        running = JobStatus.NORMAL if realtime else JobStatus.SCHEDULING
+        assert summary.status == (running if held.started else JobStatus.STOPPED), name
+        assert summary.version == (len(held.versions) or None), name
+        shown = services.jobs.show(scope, name, dependencies=True)
+        assert shown.document == model.doc(name), name
+        assert shown.version == (len(held.versions) or None), name
+        assert shown.downstream is not None
+        downstream = sorted((d.workspace, d.job_name) for d in shown.downstream)
+        expected = [(scope.workspace.name, job) for job in model.users("job", name)]
+        if model.elsewhere == name:
+            expected.append((f"{scope.workspace.name}_other", ELSEWHERE))
+        assert downstream == sorted(expected), name
+        _check_versions(services, scope, name, held.versions)
+        state = services.jobs.status(scope, name)
+        assert state.status == (JobStatus.NORMAL if held.started else JobStatus.STOPPED), name
+
+
+def _check_versions(
+    services: Services, scope: Scope, name: str, versions: list[dict[str, Any]]
+) -> None:
+    """Each submitted version of job ``name`` as it was submitted (under its name then),
+    shown under the job's name now; the newest first in the list, and as the latest; none
+    past them."""
+    for number, submitted in enumerate(versions, start=1):
+        shown = services.jobs.show(scope, name, version=number)
+        assert (shown.name, shown.version, shown.document) == (name, number, submitted)
+    listed = [v.version for v in services.jobs.versions(scope, name)]
+    assert listed == list(range(len(versions), 0, -1)), name
+    if versions:
+        assert services.jobs.show(scope, name, submitted=True).document == versions[-1]
+    with pytest.raises(VersionNotFoundError):
+        services.jobs.show(scope, name, version=len(versions) + 1)
+
+
+def _check_scripts_and_resources(services: Services, scope: Scope, model: Model) -> None:
+    total, scripts = services.scripts.list_scripts(scope, script_name=None, limit=100, offset=0)
+    assert sorted(s.name for s in scripts) == sorted(model.scripts)
+    assert total == len(scripts)
+    for script in scripts:
+        held = model.scripts[script.name]
+        assert script.document == definition("script", script.name, held.look)
+        assert script.version == (len(held.versions) or None), script.name
+        detail = services.scripts.detail(scope, script.name)
+        assert [v.version for v in detail.versions] == list(range(len(held.versions), 0, -1))
+        assert detail.jobs == model.users("script", script.name)
+    total, resources = services.resources.list_resources(
+        scope, resource_name=None, limit=100, offset=0
+    )
+    assert {r.name: r.id for r in resources} == model.resource_ids
+    assert total == len(resources)
+    for resource in resources:
+        shown = services.resources.show(scope, resource.id)
+        assert shown.document == definition("resource", shown.name, model.resources[shown.name])
+        assert shown.users is not None
+        assert sorted(u.job_name for u in shown.users) == model.users("resource", shown.name)
+
+
+def _workspaces(services: Services) -> tuple[Scope, Scope]:
+    """The bootstrap admin in a workspace of the story's own (hypothesis tells a test's
+    stories on one database), and in another, whose one job may depend on the story's."""
+    admin = admin_scope(services)
+    n = next(_SERIAL)
+    scopes = tuple(
+        admin_scope(
+            services, services.accounts.create_workspace(admin.actor, admin.actor.project_id, name)
+        )
+        for name in (f"stories{n}", f"stories{n}_other")
+    )
+    story, other = scopes
+    services.jobs.create(other, elsewhere_body(story.workspace.name, None))
+    return story, other
+
+
+def _tell(services: Services, steps: tuple[Step, ...]) -> None:
+    scopes = _workspaces(services)
+    scope = scopes[0]
+    model = Model()
+    state = workspace_state(services, scope.workspace.id)
+    for step in steps:
+        expected = model.refusal(step)
+        event(f"{step.act}: {expected.__name__ if expected else 'taken'}")
+        before = state
+        refused: JobferryError | None = None
+        try:
+            answer = act(services, scopes, model, step)
+        except JobferryError as error:
+            refused = error
+        state = workspace_state(services, scope.workspace.id)
+        if refused is None:
+            assert expected is None, f"{step!r} was taken; expected {expected}"
+            model.take(step, answer)
+        else:
+            note(f"{step!r} refused: {refused.code} {refused}")
+            assert expected is not None, f"{step!r} was refused: {refused}"
+            assert (type(refused), refused.code) == (expected, expected.code), step
+            assert state == before, step
+        tombstones = sorted(
+            (key[1].split(":")[0], held["name"])
+            for key, held in state.items()
+            if key[0] == "tombstone"
+        )
+        assert tombstones == sorted(model.deleted), step
+        _check_jobs(services, scope, model)
+        _check_scripts_and_resources(services, scope, model)
+
+
+def renamed_onto_its_own_upstream() -> tuple[Step, ...]:
+    """jb depends on jc (not there), is renamed jc: refused, as it would depend on itself
+    (a rename made such a job, which no delete could then take, before 0.3.0)."""
+    return (
+        Step("script", ("create", "sa", 0, "SUBMITTED")),
+        Step("job", ("create", "jb", JobSpec("sa", None, ("jc",), 0, "UTC"), "SUBMITTED")),
+        Step("rename", ("jb", "jc")),
+        Step("delete_job", ("jb",)),
+    )
+
+
+def started_then_real_time() -> tuple[Step, ...]:
+    """ja started, then updated to real-time: scheduled still, as a real-time job is
+    (``NORMAL``; it kept the batch job's ``SCHEDULING`` before 0.3.0)."""
+    real_time = JobSpec("sa", None, (), 0, None, realtime=True)
+    return (
+        Step("script", ("create", "sa", 0, "SUBMITTED")),
+        Step("job", ("create", "ja", JobSpec("sa", None, (), 0, "UTC"), "SUBMITTED")),
+        Step("start", ("ja",)),
+        Step("job", ("update", "ja", real_time, "SUBMITTED")),
+    )
+
+
+def held_elsewhere_and_scheduled() -> tuple[Step, ...]:
+    """The other workspace's job depends on ja: ja's delete and rename are refused; jb
+    started: its rename and delete are refused too; jb calls jc as a sub job, then renamed jc,
+    calls itself."""
+    sub = JobSpec("sa", None, ("jc",), 1, None, link="subjob")
+    return (
+        Step("script", ("create", "sa", 0, "SUBMITTED")),
+        Step("job", ("create", "ja", JobSpec("sa", None, (), 0, "UTC"), "SUBMITTED")),
+        Step("job", ("create", "jb", sub, "SUBMITTED")),
+        Step("elsewhere", ("ja",)),
+        Step("delete_job", ("ja",)),
+        Step("rename", ("ja", "jd")),
+        Step("start", ("jb",)),
+        Step("rename", ("jb", "jd")),
+        Step("delete_job", ("jb",)),
+        Step("stop", ("jb",)),
+        Step("rename", ("jb", "jc")),
+        Step("delete_job", ("jc",)),
+    )
+
+
+def renamed_with_dependents() -> tuple[Step, ...]:
+    """jb depends on ja by its cron, jc by a SubJob node, and on jb by name in its
+    workspace's jobs: ja renamed jd, both follow (their versions do not); jd then in use."""
+    same = JobSpec("sa", None, ("ja", "jb"), 2, "Europe/Paris", link="same")
+    return (
+        Step("script", ("create", "sa", 0, "SUBMITTED")),
+        Step("job", ("create", "ja", JobSpec("sa", None, (), 0, "UTC"), "SUBMITTED")),
+        Step("job", ("create", "jb", JobSpec("sa", None, ("ja",), 1, "UTC"), "SUBMITTED")),
+        Step("job", ("create", "jc", same, "SUBMITTED")),
+        Step("rename", ("ja", "jd")),
+        Step("delete_job", ("jd",)),
+        Step("rename", ("jd", "ja")),
+    )
+
+
+@GENERATED
+@given(story=definition_stories())
+@example(story=renamed_onto_its_own_upstream())
+@example(story=started_then_real_time())
+@example(story=held_elsewhere_and_scheduled())
+@example(story=renamed_with_dependents())
+def test_definition_stories_keep_the_api_s_promises(
+    services: Services, story: tuple[Step, ...]
+) -> None:
+    note(repr(story))
+    _tell(services, story)
