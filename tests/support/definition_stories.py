@@ -102,6 +102,7 @@ def job_body(name: str, spec: JobSpec) -> dict[str, Any]:
         doc["nodes"] += [_sub_job(k, n) for k, n in enumerate(spec.upstream)]
     if spec.realtime:
         doc["processType"] = "REAL_TIME"
+    doc["basicConfig"]["tags"] = [f"t{spec.look % 2}"]
     return doc
 
 

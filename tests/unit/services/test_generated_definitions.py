@@ -18,7 +18,10 @@ Whatever the story, the calls keep the promises of the contract and docs/api.md:
   the jobs running it; each resource with the jobs that use it;
 - a rename rewrites the dependencies on the job of every job of the workspace (by its cron,
   by name among its workspace's jobs, by a SubJob node), never another workspace's;
-- every delete leaves a tombstone naming what it deleted.
+- every delete leaves a tombstone naming what it deleted;
+- at a story's end, each folder lists the jobs, scripts and resources in it and counts those
+  below it, the console's filters by scheduling state and the list's by tag find the jobs
+  they name, and a list read a page at a time reads each object once.
 """
 
 from __future__ import annotations
@@ -29,10 +32,11 @@ from typing import Any
 import pytest
 from hypothesis import event, example, given, note
 
-from jobferry.domain.enums import JobStatus
+from jobferry.domain.enums import JobStatus, ListedStatus, ObjectKind
 from jobferry.errors import JobferryError, VersionNotFoundError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.services.definitions.folders import FolderQuery
 from support.console import admin_scope
 from support.definition_stories import (
     ELSEWHERE,
@@ -43,7 +47,7 @@ from support.definition_stories import (
     definition_stories,
     elsewhere_body,
 )
-from support.import_stories import definition, generated
+from support.import_stories import FOLDERS, definition, generated
 from support.workspace_state import workspace_state
 
 pytestmark = pytest.mark.fuzz
@@ -53,7 +57,11 @@ GENERATED = generated(12)
 _SERIAL = itertools.count()
 
 
-def _check_jobs(services: Services, scope: Scope, model: Model) -> None:
+def _check_jobs(
+    services: Services, scope: Scope, model: Model, touched: set[str] | None = None
+) -> None:
+    """Every job agrees with the model; the versions of those ``touched`` (``None``: of
+    all)."""
     listed: dict[str, Any] = {}
     for job_type in ("BATCH", "REAL_TIME"):
         total, page = services.jobs.list_jobs(
@@ -78,7 +86,8 @@ def _check_jobs(services: Services, scope: Scope, model: Model) -> None:
         if model.elsewhere == name:
             expected.append((f"{scope.workspace.name}_other", ELSEWHERE))
         assert downstream == sorted(expected), name
-        _check_versions(services, scope, name, held.versions)
+        if touched is None or name in touched:
+            _check_versions(services, scope, name, held.versions)
         state = services.jobs.status(scope, name)
         assert state.status == (JobStatus.NORMAL if held.started else JobStatus.STOPPED), name
 
@@ -139,6 +148,51 @@ def _workspaces(services: Services) -> tuple[Scope, Scope]:
     return story, other
 
 
+def _under(folder: str, directory: str) -> bool:
+    return folder == "/" or f"{directory}/".startswith(f"{folder}/")
+
+
+def _check_listings(services: Services, scope: Scope, model: Model) -> None:
+    """The folders' listings, the job filters (scheduling state, tag) and paging agree with
+    the model (read at a story's end: every step's checks above read each object)."""
+    directories = {
+        ObjectKind.JOB: {n: model.doc(n)["directory"] for n in model.jobs},
+        ObjectKind.SCRIPT: {n: FOLDERS[h.look % len(FOLDERS)] for n, h in model.scripts.items()},
+        ObjectKind.RESOURCE: {
+            n: FOLDERS[look % len(FOLDERS)] for n, look in model.resources.items()
+        },
+    }
+    for kind, held in directories.items():
+        for folder in ("/", *FOLDERS):
+            shown = services.folders.page(scope, kind, FolderQuery(folder=folder))
+            assert shown.count == sum(_under(folder, d) for d in held.values()), (kind, folder)
+            own = sorted(n for n, d in held.items() if d == folder)
+            assert sorted(item.name for item in shown.items) == own, (kind, folder)
+    states = {
+        ListedStatus.SCHEDULED: [n for n, h in model.jobs.items() if h.started],
+        ListedStatus.STOPPED: [n for n, h in model.jobs.items() if not h.started],
+        ListedStatus.UNSUBMITTED: [n for n, h in model.jobs.items() if not h.versions],
+    }
+    for status, names in states.items():
+        shown = services.folders.page(scope, ObjectKind.JOB, FolderQuery(status=status))
+        assert shown.count == len(names), status
+    for tag in ("t0", "t1"):
+        tagged = sorted(n for n, h in model.jobs.items() if f"t{h.spec.look % 2}" == tag)
+        listed = []
+        for job_type in ("BATCH", "REAL_TIME"):
+            _, page = services.jobs.list_jobs(
+                scope, job_type=job_type, job_name=None, tags=tag, limit=100, offset=0
+            )
+            listed += [job.name for job in page]
+        assert sorted(listed) == tagged, tag
+    paged: list[str] = []
+    for offset in range(len(model.scripts) + 1):
+        total, page = services.scripts.list_scripts(scope, script_name=None, limit=1, offset=offset)
+        assert total == len(model.scripts)
+        paged += [script.name for script in page]
+    assert paged == sorted(model.scripts)
+
+
 def _tell(services: Services, steps: tuple[Step, ...]) -> None:
     scopes = _workspaces(services)
     scope = scopes[0]
@@ -168,8 +222,10 @@ def _tell(services: Services, steps: tuple[Step, ...]) -> None:
             if key[0] == "tombstone"
         )
         assert tombstones == sorted(model.deleted), step
-        _check_jobs(services, scope, model)
+        _check_jobs(services, scope, model, {a for a in step.args if isinstance(a, str)})
         _check_scripts_and_resources(services, scope, model)
+    _check_jobs(services, scope, model)
+    _check_listings(services, scope, model)
 
 
 def renamed_onto_its_own_upstream() -> tuple[Step, ...]:
