@@ -71,7 +71,8 @@ def rename_job(db: Database, scope: Scope, name: str, new_name: str) -> list[str
         stamp = Stamp(now_ms(), scope.actor.name)
         dependents = _rewrite_dependents(tx, scope, job, new_name, stamp)
         repo.rename_job(tx, job.id, new_name)
-        _rewrite(tx, job, {(RefKind.JOB, name): new_name}, stamp, new_name=new_name)
+        renames: dict[tuple[AnyRefKind, str], str] = {(RefKind.JOB, name): new_name}
+        _rewrite(tx, job, renames, stamp, new_name=new_name, local=scope.workspace.name)
         tag_repo.move_lock(tx, scope.workspace.id, ObjectKind.JOB, name, new_name)
         renamed = (job.uid, str(job.id), new_name)
         note_rename(tx, scope, ObjectKind.JOB, renamed, job.latest_version)
@@ -107,9 +108,13 @@ def _check_renamable(tx: Tx, scope: Scope, job: JobRecord, new_name: str) -> Non
         )
     _require_no_self_dependency(job, new_name)
     check_lock(tx, scope, ObjectKind.JOB, job.name)
-    elsewhere = repo.dependents_in_other_workspaces(
-        tx, scope.actor.project_id, scope.workspace.name, job.name
-    )
+    elsewhere = [
+        found
+        for found in repo.dependents_in_other_workspaces(
+            tx, scope.actor.project_id, scope.workspace.name, job.name
+        )
+        if found[0] != scope.workspace.name
+    ]
     if elsewhere:
         names = [f"{ws}/{n}" for ws, _, n in elsewhere]
         raise InUseError(
@@ -139,17 +144,29 @@ def _rewrite_dependents(
     tx: Tx, scope: Scope, job: JobRecord, new_name: str, stamp: Stamp
 ) -> list[str]:
     rewritten = []
-    for dependent_id, dependent in repo.jobs_referencing_with_ids(
-        tx, scope.workspace.id, RefKind.JOB.value, job.name
-    ):
+    own = scope.workspace.name
+    for dependent_id, dependent in _dependents_here(tx, scope, job.name).items():
         if dependent_id == job.id:
             continue  # a job naming itself is rewritten with the job
         record = repo.get_job(tx, scope.workspace.id, dependent)
         assert record is not None
         check_lock(tx, scope, ObjectKind.JOB, dependent)
-        _rewrite(tx, record, {(RefKind.JOB, job.name): new_name}, stamp)
+        _rewrite(tx, record, {(RefKind.JOB, job.name): new_name}, stamp, local=own)
         rewritten.append(dependent)
     return rewritten
+
+
+def _dependents_here(tx: Tx, scope: Scope, name: str) -> dict[int, str]:
+    """Id → name of the jobs of the scope's workspace that depend on job ``name``: by its
+    name alone, or naming their own workspace as another's."""
+    found = dict(repo.jobs_referencing_with_ids(tx, scope.workspace.id, RefKind.JOB.value, name))
+    own = scope.workspace.name
+    for workspace, job_id, job_name in repo.dependents_in_other_workspaces(
+        tx, scope.actor.project_id, own, name
+    ):
+        if workspace == own:
+            found.setdefault(job_id, job_name)
+    return found
 
 
 def _rewrite(
@@ -159,9 +176,11 @@ def _rewrite(
     stamp: Stamp,
     *,
     new_name: str | None = None,
+    local: str,
 ) -> None:
-    """Write ``job``'s development state with ``renames`` applied (and its own new name)."""
-    doc = rename_references(load(job.document), renames)
+    """Write ``job``'s development state with ``renames`` applied (and its own new name;
+    ``local``: the name of its workspace)."""
+    doc = rename_references(load(job.document), renames, local=local)
     if new_name is not None:
         doc["name"] = new_name
     repo.update_job(tx, job.id, JobRow.of(doc, dump(doc), job.latest_version), stamp)

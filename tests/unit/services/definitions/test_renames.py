@@ -26,3 +26,23 @@ def test_a_rename_onto_the_name_of_a_job_it_depends_on_is_refused(services: Serv
     assert refused.value.code == "DLF.3025"
     assert "Job 'jb' depends on job 'jc'" in str(refused.value)
     assert definitions(workspace_state(services, scope.workspace.id)) == before
+
+
+def test_a_dependent_naming_its_own_workspace_as_another_follows_the_rename(
+    services: Services,
+) -> None:
+    """jb depends on ja through the form for another workspace's jobs, naming its own: it is
+    a job of the workspace depending on ja, so it follows, as the others do."""
+    scope = admin_scope(services)
+    services.jobs.create(scope, make_job("ja"))
+    jb = make_job("jb")
+    own = [{"workSpace": scope.workspace.name, "jobName": "ja"}]
+    jb["schedule"]["cron"]["dependJobs"] = {"jobs": [], "otherWorkSpaceJobs": own}
+    services.jobs.create(scope, jb)
+
+    assert services.jobs.rename(scope, "ja", "jz") == ["jb"]
+
+    depend = services.jobs.show(scope, "jb").document["schedule"]["cron"]["dependJobs"]
+    assert depend["otherWorkSpaceJobs"] == [{"workSpace": scope.workspace.name, "jobName": "jz"}]
+    shown = services.jobs.show(scope, "jz", dependencies=True)
+    assert [d.job_name for d in shown.downstream or ()] == ["jb"]
