@@ -57,9 +57,10 @@ ABSENT_ID = "no-such-resource"
 """The id a step names for a resource the workspace does not hold."""
 
 
-LINKS = ("jobs", "jobs", "same", "subjob")
+LINKS = ("jobs", "jobs", "same", "own", "subjob")
 """How a job names the jobs it depends on: its cron's ``dependJobs.jobs``, its
-``dependJobs.sameWorkSpaceJobs``, or a SubJob node calling each."""
+``dependJobs.sameWorkSpaceJobs``, its ``dependJobs.otherWorkSpaceJobs`` naming its own
+workspace, or a SubJob node calling each."""
 
 
 @dataclass(frozen=True)
@@ -81,13 +82,13 @@ class JobSpec:
         return replace(self, upstream=tuple(new if n == old else n for n in self.upstream))
 
     def depends_by_schedule(self) -> bool:
-        """Whether its dependencies are its schedule's (the rule against a job depending on
-        itself holds for those)."""
-        return self.link != "subjob"
+        """Whether the rule against a job depending on itself holds for its dependencies (it
+        does for those its cron names as its workspace's)."""
+        return self.link in ("jobs", "same")
 
 
-def job_body(name: str, spec: JobSpec) -> dict[str, Any]:
-    """The job ``name`` made of ``spec``."""
+def job_body(name: str, spec: JobSpec, workspace: str) -> dict[str, Any]:
+    """The job ``name`` of ``workspace`` made of ``spec``."""
     by_schedule = spec.depends_by_schedule()
     upstream = list(spec.upstream) if by_schedule and spec.link == "jobs" else []
     doc = job_document(name, spec.script, spec.resource, upstream, spec.look)
@@ -98,6 +99,9 @@ def job_body(name: str, spec: JobSpec) -> dict[str, Any]:
     if spec.link == "same" and spec.upstream:
         same = [{"jobName": n, "dependOnLastPeriod": False} for n in spec.upstream]
         doc["schedule"]["cron"]["dependJobs"] = {"jobs": [], "sameWorkSpaceJobs": same}
+    if spec.link == "own" and spec.upstream:
+        own = [{"workSpace": workspace, "jobName": n} for n in spec.upstream]
+        doc["schedule"]["cron"]["dependJobs"] = {"jobs": [], "otherWorkSpaceJobs": own}
     if spec.link == "subjob":
         doc["nodes"] += [_sub_job(k, n) for k, n in enumerate(spec.upstream)]
     if spec.realtime:
@@ -226,6 +230,8 @@ class Model:
     """What the workspace must hold: jobs (by name), scripts, resources (name → look), and
     the resources' ids (name → id) as their creation answered them."""
 
+    workspace: str
+    """The name of the story's workspace."""
     jobs: dict[str, HeldJob] = field(default_factory=dict)
     scripts: dict[str, HeldScript] = field(default_factory=dict)
     resources: dict[str, int] = field(default_factory=dict)
@@ -237,7 +243,7 @@ class Model:
 
     def doc(self, name: str) -> dict[str, Any]:
         """The job ``name``'s development state."""
-        return job_body(name, self.jobs[name].spec)
+        return job_body(name, self.jobs[name].spec, self.workspace)
 
     def users(self, kind: str, name: str) -> list[str]:
         """The jobs whose development state names ``name`` of ``kind`` (job: as upstream)."""
@@ -272,7 +278,7 @@ def _take_job(model: Model, _: Any, mode: str, name: str, spec: JobSpec, target:
     held = model.jobs.setdefault(name, HeldJob(spec))
     held.spec = spec
     if target != "SAVED":
-        held.versions.append(job_body(name, spec))
+        held.versions.append(job_body(name, spec, model.workspace))
 
 
 def _known_job(model: Model, name: str) -> type[JobferryError] | None:
@@ -449,7 +455,11 @@ def act(services: Services, scopes: tuple[Scope, Scope], model: Model, step: Ste
         mode, name, what, target = args
         mode = _mode(mode, name in (model.jobs if step.act == "job" else model.scripts))
         service = services.jobs if step.act == "job" else services.scripts
-        doc = job_body(name, what) if step.act == "job" else definition("script", name, what)
+        doc = (
+            job_body(name, what, model.workspace)
+            if step.act == "job"
+            else definition("script", name, what)
+        )
         body = {**doc, "targetStatus": target}
         return (
             service.create(scope, body) if mode == "create" else service.update(scope, name, body)
@@ -486,7 +496,7 @@ def _bad(services: Services, scope: Scope, model: Model, kind: str, mode: str, p
     if kind.startswith("job"):
         held = sorted(model.jobs)
         name = held[pick % len(held)] if held and mode == "update" else JOBS[pick % len(JOBS)]
-        doc = job_body(name, JobSpec("sa", None, (), 0, "UTC"))
+        doc = job_body(name, JobSpec("sa", None, (), 0, "UTC"), model.workspace)
         if kind == "job_name":
             doc["name"] = BAD_NAME
         else:

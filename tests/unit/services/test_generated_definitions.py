@@ -196,7 +196,7 @@ def _check_listings(services: Services, scope: Scope, model: Model) -> None:
 def _tell(services: Services, steps: tuple[Step, ...]) -> None:
     scopes = _workspaces(services)
     scope = scopes[0]
-    model = Model()
+    model = Model(scope.workspace.name)
     state = workspace_state(services, scope.workspace.id)
     for step in steps:
         expected = model.refusal(step)
@@ -273,13 +273,15 @@ def held_elsewhere_and_scheduled() -> tuple[Step, ...]:
 
 
 def renamed_with_dependents() -> tuple[Step, ...]:
-    """jb depends on ja by its cron, jc by a SubJob node, and on jb by name in its
-    workspace's jobs: ja renamed jd, both follow (their versions do not); jd then in use."""
+    """jb depends on ja as on a job of another workspace naming its own, jc on ja and jb
+    among its workspace's jobs: ja renamed jd, both follow (their versions do not; jb was
+    refused as a job of another workspace before 0.3.0); jd then in use."""
+    own = JobSpec("sa", None, ("ja",), 1, "UTC", link="own")
     same = JobSpec("sa", None, ("ja", "jb"), 2, "Europe/Paris", link="same")
     return (
         Step("script", ("create", "sa", 0, "SUBMITTED")),
         Step("job", ("create", "ja", JobSpec("sa", None, (), 0, "UTC"), "SUBMITTED")),
-        Step("job", ("create", "jb", JobSpec("sa", None, ("ja",), 1, "UTC"), "SUBMITTED")),
+        Step("job", ("create", "jb", own, "SUBMITTED")),
         Step("job", ("create", "jc", same, "SUBMITTED")),
         Step("rename", ("ja", "jd")),
         Step("delete_job", ("jd",)),
