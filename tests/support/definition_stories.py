@@ -27,6 +27,8 @@ from jobferry.errors import (
     JobNameError,
     JobNotFoundError,
     JobScheduledError,
+    LockedError,
+    NotFoundError,
     RenameSourceNotFoundError,
     ResourceExistsError,
     ResourceNotFoundError,
@@ -158,6 +160,7 @@ ACTS = (
     + ["stop", "rename", "rename", "rename", "delete_job", "delete_job"]
     + ["script"] * 2
     + ["delete_script", "resource", "resource", "delete_resource", "bad", "elsewhere"]
+    + ["lock", "lock", "unlock"]
 )
 
 
@@ -191,6 +194,9 @@ def steps(draw: st.DrawFn) -> Step:
         return Step(act, (draw(st.sampled_from(RESOURCES)),))
     if act == "elsewhere":
         return Step(act, (draw(st.none() | job),))
+    if act in ("lock", "unlock"):
+        kind = draw(st.sampled_from(["job", "job", "script"]))
+        return Step(act, (kind, draw(job if kind == "job" else st.sampled_from(SCRIPTS))))
     kind = draw(st.sampled_from(["job_name", "job_cron", "script_type", "resource_type"]))
     return Step("bad", (kind, draw(st.sampled_from(("create", "update"))), draw(st.integers(0, 2))))
 
@@ -238,6 +244,9 @@ class Model:
     resource_ids: dict[str, str] = field(default_factory=dict)
     elsewhere: str | None = None
     """The job the other workspace's job depends on (``None``: none)."""
+    locks: set[tuple[str, str]] = field(default_factory=set)
+    """The jobs and scripts another user of the workspace holds a lock on (its lock policy
+    is hard), as (kind, name)."""
     deleted: list[tuple[str, str]] = field(default_factory=list)
     """Each object deleted, (kind, name), as its tombstone remembers it."""
 
@@ -267,11 +276,11 @@ class Model:
 def _job_refusal(
     model: Model, mode: str, name: str, spec: JobSpec, target: str
 ) -> type[JobferryError] | None:
-    if mode == "put":
-        return None
-    if mode == "create":
+    if mode == "create" or (mode == "put" and name not in model.jobs):
         return JobExistsError if name in model.jobs else None
-    return None if name in model.jobs else JobNotFoundError
+    if name not in model.jobs:
+        return JobNotFoundError
+    return LockedError if ("job", name) in model.locks else None
 
 
 def _take_job(model: Model, _: Any, mode: str, name: str, spec: JobSpec, target: str) -> None:
@@ -296,6 +305,8 @@ def _delete_job_refusal(model: Model, name: str) -> type[JobferryError] | None:
         return JobNotFoundError
     if model.jobs[name].started:
         return JobScheduledError
+    if ("job", name) in model.locks:
+        return LockedError
     others = [j for j in model.users("job", name) if j != name]
     return InUseError if others or model.elsewhere == name else None
 
@@ -314,13 +325,20 @@ def _rename_refusal(model: Model, name: str, new_name: str) -> type[JobferryErro
         return JobScheduledError
     if new_name in spec.upstream and spec.depends_by_schedule():
         return ScheduleInvalidError
-    return InUseError if model.elsewhere == name else None
+    if ("job", name) in model.locks:
+        return LockedError
+    if model.elsewhere == name:
+        return InUseError
+    locked = {("job", j) for j in model.users("job", name) if j != name} & model.locks
+    return LockedError if locked else None
 
 
 def _take_rename(model: Model, _: Any, name: str, new_name: str) -> None:
     if new_name == name:
         return
     model.jobs[new_name] = model.jobs.pop(name)
+    if ("job", name) in model.locks:
+        model.locks ^= {("job", name), ("job", new_name)}
     for held in model.jobs.values():
         held.spec = held.spec.renamed(name, new_name)
 
@@ -335,11 +353,11 @@ def _set_started(started: bool) -> Any:
 def _script_refusal(
     model: Model, mode: str, name: str, look: int, target: str
 ) -> type[JobferryError] | None:
-    if mode == "put":
-        return None
-    if mode == "create":
+    if mode == "create" or (mode == "put" and name not in model.scripts):
         return ScriptExistsError if name in model.scripts else None
-    return None if name in model.scripts else ScriptNotFoundError
+    if name not in model.scripts:
+        return ScriptNotFoundError
+    return LockedError if ("script", name) in model.locks else None
 
 
 def _take_script(model: Model, _: Any, mode: str, name: str, look: int, target: str) -> None:
@@ -352,6 +370,8 @@ def _take_script(model: Model, _: Any, mode: str, name: str, look: int, target: 
 def _delete_script_refusal(model: Model, name: str) -> type[JobferryError] | None:
     if name not in model.scripts:
         return ScriptNotFoundError
+    if ("script", name) in model.locks:
+        return LockedError
     return InUseError if model.users("script", name) else None
 
 
@@ -389,6 +409,24 @@ def _delete_resource_refusal(model: Model, name: str) -> type[JobferryError] | N
     return InUseError if model.users("resource", name) else None
 
 
+def _lock_refusal(model: Model, kind: str, name: str) -> type[JobferryError] | None:
+    held = model.jobs if kind == "job" else model.scripts
+    if name in held:
+        return None
+    return JobNotFoundError if kind == "job" else ScriptNotFoundError
+
+
+def _unlock_refusal(model: Model, kind: str, name: str) -> type[JobferryError] | None:
+    return None if (kind, name) in model.locks else NotFoundError
+
+
+def _take_lock(locked: bool) -> Any:
+    def take(model: Model, _: Any, kind: str, name: str) -> None:
+        (model.locks.add if locked else model.locks.discard)((kind, name))
+
+    return take
+
+
 def _take_elsewhere(model: Model, _: Any, job: str | None) -> None:
     model.elsewhere = job
 
@@ -396,6 +434,7 @@ def _take_elsewhere(model: Model, _: Any, job: str | None) -> None:
 def _take_delete(kind: str) -> Any:
     def take(model: Model, _: Any, name: str) -> None:
         model.deleted.append((kind.rstrip("s"), name))
+        model.locks.discard((kind.rstrip("s"), name))
         if kind == "resource":
             del model.resources[name], model.resource_ids[name]
         else:
@@ -429,6 +468,8 @@ REFUSALS: dict[str, Any] = {
     "delete_resource": _delete_resource_refusal,
     "bad": _bad_refusal,
     "elsewhere": lambda model, job: None,
+    "lock": _lock_refusal,
+    "unlock": _unlock_refusal,
 }
 TAKES: dict[str, Any] = {
     "job": _take_job,
@@ -441,14 +482,21 @@ TAKES: dict[str, Any] = {
     "resource": _take_resource,
     "delete_resource": _take_delete("resource"),
     "elsewhere": _take_elsewhere,
+    "lock": _take_lock(True),
+    "unlock": _take_lock(False),
 }
 
 
-def act(services: Services, scopes: tuple[Scope, Scope], model: Model, step: Step) -> Any:
-    """Take ``step`` through the services (in the first of ``scopes``, the story's workspace;
-    the second is the other workspace's); what its call answered."""
-    scope, other = scopes
+def act(services: Services, scopes: tuple[Scope, Scope, Scope], model: Model, step: Step) -> Any:
+    """Take ``step`` through the services (as the first of ``scopes``, the story's workspace's
+    admin; the second is the other workspace's, the third the user of the story's workspace
+    who locks); what its call answered."""
+    scope, other, locker = scopes
     args = step.args
+    if step.act == "lock":
+        return services.governance.acquire(locker, *args)
+    if step.act == "unlock":
+        return services.governance.release(locker, *args)
     if step.act == "elsewhere":
         return services.jobs.update(other, ELSEWHERE, elsewhere_body(scope.workspace.name, *args))
     if step.act in ("job", "script"):

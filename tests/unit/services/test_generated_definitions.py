@@ -18,6 +18,9 @@ Whatever the story, the calls keep the promises of the contract and docs/api.md:
   the jobs running it; each resource with the jobs that use it;
 - a rename rewrites the dependencies on the job of every job of the workspace (by its cron,
   by name among its workspace's jobs, by a SubJob node), never another workspace's;
+- a lock another user holds (the workspace's lock policy hard) refuses the changes of the
+  job or script it locks, a rename rewriting a job it locks included (DLF.9012); a delete
+  takes the lock with it; the locks listed are those held;
 - every delete leaves a tombstone naming what it deleted;
 - at a story's end, each folder lists the jobs, scripts and resources in it and counts those
   below it, the console's filters by scheduling state and the list's by tag find the jobs
@@ -27,12 +30,13 @@ Whatever the story, the calls keep the promises of the contract and docs/api.md:
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from hypothesis import event, example, given, note
 
-from jobferry.domain.enums import JobStatus, ListedStatus, ObjectKind
+from jobferry.domain.enums import JobStatus, ListedStatus, LockPolicy, ObjectKind, Role
 from jobferry.errors import JobferryError, VersionNotFoundError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
@@ -48,6 +52,7 @@ from support.definition_stories import (
     elsewhere_body,
 )
 from support.import_stories import FOLDERS, definition, generated
+from support.releases import person
 from support.workspace_state import workspace_state
 
 pytestmark = pytest.mark.fuzz
@@ -132,20 +137,24 @@ def _check_scripts_and_resources(services: Services, scope: Scope, model: Model)
         assert sorted(u.job_name for u in shown.users) == model.users("resource", shown.name)
 
 
-def _workspaces(services: Services) -> tuple[Scope, Scope]:
+def _workspaces(services: Services) -> tuple[Scope, Scope, Scope]:
     """The bootstrap admin in a workspace of the story's own (hypothesis tells a test's
-    stories on one database), and in another, whose one job may depend on the story's."""
+    stories on one database), under the hard lock policy; the admin in another workspace,
+    whose one job may depend on the story's; a developer of the story's workspace, who locks
+    its jobs and scripts."""
     admin = admin_scope(services)
     n = next(_SERIAL)
-    scopes = tuple(
+    story, other = (
         admin_scope(
-            services, services.accounts.create_workspace(admin.actor, admin.actor.project_id, name)
+            services,
+            services.accounts.create_workspace(admin.actor, admin.actor.project_id, name),
         )
         for name in (f"stories{n}", f"stories{n}_other")
     )
-    story, other = scopes
     services.jobs.create(other, elsewhere_body(story.workspace.name, None))
-    return story, other
+    locker = person(services, story.workspace.id, f"locker{n}", Role.DEVELOPER)
+    hard = replace(story, workspace=replace(story.workspace, lock_policy=LockPolicy.HARD.value))
+    return hard, other, locker
 
 
 def _under(folder: str, directory: str) -> bool:
@@ -224,6 +233,8 @@ def _tell(services: Services, steps: tuple[Step, ...]) -> None:
         assert tombstones == sorted(model.deleted), step
         _check_jobs(services, scope, model, {a for a in step.args if isinstance(a, str)})
         _check_scripts_and_resources(services, scope, model)
+        locks = {(lock.kind.value, lock.name) for lock in services.governance.list_locks(scope)}
+        assert locks == model.locks, step
     _check_jobs(services, scope, model)
     _check_listings(services, scope, model)
 
@@ -275,7 +286,8 @@ def held_elsewhere_and_scheduled() -> tuple[Step, ...]:
 def renamed_with_dependents() -> tuple[Step, ...]:
     """jb depends on ja as on a job of another workspace naming its own, jc on ja and jb
     among its workspace's jobs: ja renamed jd, both follow (their versions do not; jb was
-    refused as a job of another workspace before 0.3.0); jd then in use."""
+    refused as a job of another workspace before 0.3.0), once jc's lock, held by another
+    user, is released; jd then in use."""
     own = JobSpec("sa", None, ("ja",), 1, "UTC", link="own")
     same = JobSpec("sa", None, ("ja", "jb"), 2, "Europe/Paris", link="same")
     return (
@@ -283,6 +295,9 @@ def renamed_with_dependents() -> tuple[Step, ...]:
         Step("job", ("create", "ja", JobSpec("sa", None, (), 0, "UTC"), "SUBMITTED")),
         Step("job", ("create", "jb", own, "SUBMITTED")),
         Step("job", ("create", "jc", same, "SUBMITTED")),
+        Step("lock", ("job", "jc")),
+        Step("rename", ("ja", "jd")),
+        Step("unlock", ("job", "jc")),
         Step("rename", ("ja", "jd")),
         Step("delete_job", ("jd",)),
         Step("rename", ("jd", "ja")),
