@@ -5,7 +5,7 @@ a cron schedule in a drawn time zone or one run; batch or real-time; saved or su
 renamed, started, stopped and deleted; scripts and resources created, updated (a resource
 renamed) and deleted — and invalid variants of each (a bad name, a cron without its
 expression, a script without its type, a resource of no known type, an object that is not
-there, a name taken).
+there, a name taken, a job or script renamed by an update).
 
 Names come from small pools so that steps collide: a job depends on one that is not there yet,
 is renamed onto a taken name, a script in use is deleted. :class:`Model` says what the
@@ -197,7 +197,7 @@ def steps(draw: st.DrawFn) -> Step:
     if act in ("lock", "unlock"):
         kind = draw(st.sampled_from(["job", "job", "script"]))
         return Step(act, (kind, draw(job if kind == "job" else st.sampled_from(SCRIPTS))))
-    kind = draw(st.sampled_from(["job_name", "job_cron", "script_type", "resource_type"]))
+    kind = draw(st.sampled_from(sorted(BAD)))
     return Step("bad", (kind, draw(st.sampled_from(("create", "update"))), draw(st.integers(0, 2))))
 
 
@@ -448,6 +448,8 @@ BAD: dict[str, type[JobferryError]] = {
     "job_cron": ScheduleInvalidError,
     "script_type": ScriptTypeMissingError,
     "resource_type": ResourceTypeError,
+    "job_renamed": InvalidRequestError,
+    "script_renamed": InvalidRequestError,
 }
 """Each invalid definition a ``bad`` step sends, and its refusal."""
 
@@ -538,9 +540,21 @@ def _mode(mode: str, held: bool) -> str:
     return mode
 
 
+def _renamed_by_update(services: Services, scope: Scope, model: Model, kind: str, pick: int) -> Any:
+    """Update the ``pick``-th job or script of its pool with a body naming the next one."""
+    if kind == "job_renamed":
+        name, other = JOBS[pick % len(JOBS)], JOBS[(pick + 1) % len(JOBS)]
+        doc = job_body(other, JobSpec("sa", None, (), 0, "UTC"), model.workspace)
+        return services.jobs.update(scope, name, doc)
+    name, other = SCRIPTS[pick % 2], SCRIPTS[(pick + 1) % 2]
+    return services.scripts.update(scope, name, definition("script", other, pick))
+
+
 def _bad(services: Services, scope: Scope, model: Model, kind: str, mode: str, pick: int) -> Any:
     """Send the invalid definition ``kind``: created, or as an update of the ``pick``-th
     object of its kind the model holds (a create when it holds none)."""
+    if kind.endswith("renamed"):
+        return _renamed_by_update(services, scope, model, kind, pick)
     if kind.startswith("job"):
         held = sorted(model.jobs)
         name = held[pick % len(held)] if held and mode == "update" else JOBS[pick % len(JOBS)]
