@@ -272,7 +272,7 @@ class JobService:
             came_from = _provenance(tx, scope, name)
             shown = ShownJob.of(job, job.document, job.latest_version)
             references = job_references(shown.document)
-            missing = absent(tx, scope.workspace.id, references, PAGED_KINDS)
+            missing = absent(tx, scope, references, PAGED_KINDS)
         return JobDetail(
             job=shown,
             state=JobState.of(job),

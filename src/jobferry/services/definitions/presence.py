@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from jobferry.domain.enums import AnyRefKind, RefKind
 from jobferry.domain.references import Reference
+from jobferry.services.context import Scope
 from jobferry.storage import Tx
 from jobferry.storage.importing.target import names_in
 
@@ -15,16 +16,18 @@ PAGED_KINDS: frozenset[AnyRefKind] = frozenset({RefKind.SCRIPT, RefKind.RESOURCE
 
 
 def absent(
-    tx: Tx, workspace_id: str, refs: Iterable[Reference], kinds: frozenset[AnyRefKind] | None = None
+    tx: Tx, scope: Scope, refs: Iterable[Reference], kinds: frozenset[AnyRefKind] | None = None
 ) -> frozenset[tuple[str, str]]:
-    """``(kind, name)`` of each object of the workspace ``refs`` name (of ``kinds``; ``None``:
-    every kind but tags, which a save makes) that the workspace does not hold. A job of another
-    workspace is not checked."""
+    """``(kind, name)`` of each object of the scope's workspace ``refs`` name (of ``kinds``;
+    ``None``: every kind but tags, which a save makes) that the workspace does not hold. A job
+    of another workspace is not checked (one naming this workspace as another's is)."""
+    own = (None, "", scope.workspace.name)
     wanted = [
         r
         for r in refs
-        if r.kind is not RefKind.TAG and not r.workspace and (kinds is None or r.kind in kinds)
+        if r.kind is not RefKind.TAG and r.workspace in own and (kinds is None or r.kind in kinds)
     ]
+    workspace_id = scope.workspace.id
     missing: set[tuple[str, str]] = set()
     for kind in {r.kind.value for r in wanted}:
         names = {r.name for r in wanted if r.kind.value == kind}

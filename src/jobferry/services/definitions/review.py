@@ -180,7 +180,7 @@ def _missing(tx: Tx, scope: Scope, refs: Iterable[Reference]) -> list[Caution]:
     definition names that the workspace lacks, once each (tags are made by the save; a job of
     another workspace is not checked)."""
     wanted = list(refs)
-    missing = absent(tx, scope.workspace.id, wanted)
+    missing = absent(tx, scope, wanted)
     out: list[Caution] = []
     seen: set[tuple[str, str]] = set()
     for ref in wanted:
