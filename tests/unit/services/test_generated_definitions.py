@@ -14,8 +14,9 @@ Whatever the story, the calls keep the promises of the contract and docs/api.md:
   version as it was submitted (numbered 1, 2, 3… as they were stored, the newest first in the
   list and the latest shown, none past them; a rename leaves them be), its scheduling state
   (``SCHEDULING``, a real-time job ``NORMAL``, else ``STOPPED``; its status ``NORMAL`` while
-  scheduled), the jobs depending on it (in any workspace); each script with its versions and
-  the jobs running it; each resource with the jobs that use it;
+  scheduled), the jobs depending on it (in any workspace), what its page says the workspace
+  lacks of what it names; each script with its versions and the jobs running it; each
+  resource with the jobs that use it;
 - a rename rewrites the dependencies on the job of every job of the workspace (by its cron,
   by name among its workspace's jobs, by a SubJob node), never another workspace's;
 - a lock another user holds (the workspace's lock policy hard) refuses the changes of the
@@ -93,8 +94,28 @@ def _check_jobs(
         assert downstream == sorted(expected), name
         if touched is None or name in touched:
             _check_versions(services, scope, name, held.versions)
+            _check_detail(services, scope, model, name)
         state = services.jobs.status(scope, name)
         assert state.status == (JobStatus.NORMAL if held.started else JobStatus.STOPPED), name
+
+
+def _check_detail(services: Services, scope: Scope, model: Model, name: str) -> None:
+    """A job's page: its state, versions, and the scripts, resources and jobs of its
+    workspace it names that the workspace lacks."""
+    held = model.jobs[name]
+    detail = services.jobs.detail(scope, name)
+    assert detail.job.document == model.doc(name)
+    assert [v.version for v in detail.versions] == list(range(len(held.versions), 0, -1))
+    spec = held.spec
+    named = {("script", spec.script), *(("job", job) for job in spec.upstream)}
+    if spec.resource is not None:
+        named.add(("resource", spec.resource))
+    lacking = {
+        (kind, n)
+        for kind, n in named
+        if n not in {"script": model.scripts, "resource": model.resources, "job": model.jobs}[kind]
+    }
+    assert detail.missing == lacking, name
 
 
 def _check_versions(
