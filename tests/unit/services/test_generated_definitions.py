@@ -43,10 +43,10 @@ from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.definitions.folders import FolderQuery
 from support.console import admin_scope
+from support.definition_model import Model
 from support.definition_stories import (
     ELSEWHERE,
     JobSpec,
-    Model,
     Step,
     act,
     definition_stories,
