@@ -265,7 +265,7 @@ def _tell(services: Services, steps: tuple[Step, ...]) -> None:
 
 def renamed_onto_its_own_upstream() -> tuple[Step, ...]:
     """jb depends on jc (not there), is renamed jc: refused, as it would depend on itself
-    (a rename made such a job, which no delete could then take, before 0.3.0)."""
+    (a rename that made such a job left one no delete could take)."""
     return (
         Step("script", ("create", "sa", 0, "SUBMITTED")),
         Step("job", ("create", "jb", JobSpec("sa", None, ("jc",), 0, "UTC"), "SUBMITTED")),
@@ -276,7 +276,7 @@ def renamed_onto_its_own_upstream() -> tuple[Step, ...]:
 
 def started_then_real_time() -> tuple[Step, ...]:
     """ja started, then updated to real-time: scheduled still, as a real-time job is
-    (``NORMAL``; it kept the batch job's ``SCHEDULING`` before 0.3.0)."""
+    (``NORMAL``, not the batch job's ``SCHEDULING``)."""
     real_time = JobSpec("sa", None, (), 0, None, realtime=True)
     return (
         Step("script", ("create", "sa", 0, "SUBMITTED")),
@@ -309,8 +309,8 @@ def held_elsewhere_and_scheduled() -> tuple[Step, ...]:
 
 def renamed_with_dependents() -> tuple[Step, ...]:
     """jb depends on ja as on a job of another workspace naming its own, jc on ja and jb
-    among its workspace's jobs: ja renamed jd, both follow (their versions do not; jb was
-    refused as a job of another workspace before 0.3.0), once jc's lock, held by another
+    among its workspace's jobs: ja renamed jd, both follow (their versions do not; jb is no
+    job of another workspace, whose dependents refuse a rename), once jc's lock, held by another
     user, is released; jd then in use."""
     own = JobSpec("sa", None, ("ja",), 1, "UTC", link="own")
     same = JobSpec("sa", None, ("ja", "jb"), 2, "Europe/Paris", link="same")
