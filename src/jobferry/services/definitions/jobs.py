@@ -107,6 +107,13 @@ def running_status(process_type: str) -> JobStatus:
     return JobStatus.NORMAL if process_type == ProcessType.REAL_TIME else JobStatus.SCHEDULING
 
 
+def _dependent(dependent: Dependent, here: str) -> str:
+    """A job depending on another, as a refusal names it (its workspace when not ``here``)."""
+    if dependent.workspace == here:
+        return f"job '{dependent.job_name}'"
+    return f"job '{dependent.job_name}' of workspace '{dependent.workspace}'"
+
+
 def save_job(
     tx: Tx,
     scope: Scope,
@@ -335,13 +342,17 @@ class JobService:
                 )
             check_lock(tx, scope, ObjectKind.JOB, name)
             downstream = self._downstream(tx, scope, name)
-            dependents = [d.job_name for d in downstream if d.job_id != job.id]
-            if dependents:
+            others = [d for d in downstream if d.job_id != job.id]
+            if others:
+                said = [_dependent(d, scope.workspace.name) for d in others[:10]]
+                more = f" and {len(others) - 10} more" if len(others) > 10 else ""
                 raise InUseError(
-                    f"Job '{name}' is an upstream dependency of {', '.join(dependents[:10])}; "
-                    "remove it from their dependJobs first.",
+                    f"Job '{name}' is an upstream dependency of {', '.join(said)}{more}; "
+                    "nothing was deleted.",
+                    fix=f"Take '{name}' out of each one's upstream jobs (its schedule's "
+                    "dependencies, or a sub job node running it), then delete it.",
                     job_name=name,
-                    dependents=dependents,
+                    dependents=[d.job_name for d in others],
                 )
             repo.delete_job(tx, job.id)
             after_deleting(tx, scope, ObjectKind.JOB, job.uid, name)

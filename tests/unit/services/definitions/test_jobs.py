@@ -4,10 +4,16 @@ definition stories."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
 from jobferry.domain.enums import JobStatus
+from jobferry.errors import InUseError
 from jobferry.services.container import Services
 from support.builders import make_job
 from support.console import admin_scope
+from support.definition_stories import ELSEWHERE, elsewhere_body
 from support.workspace_state import workspace_state
 
 
@@ -43,18 +49,50 @@ def test_a_scheduled_real_time_job_updated_to_batch_is_reported_scheduling(
 def test_a_job_calling_itself_as_a_sub_job_can_be_deleted(services: Services) -> None:
     """Only *other* jobs depending on a job keep it from being deleted."""
     scope = admin_scope(services)
-    job = make_job("ja")
-    job["nodes"].append(
+    services.jobs.create(scope, _calling("ja", "ja"))
+
+    services.jobs.delete(scope, "ja")
+
+    assert ("job", "ja") not in workspace_state(services, scope.workspace.id)
+
+
+def test_a_delete_refused_names_each_dependent_with_its_workspace_and_each_way_it_depends(
+    services: Services,
+) -> None:
+    """A job another job depends on (its schedule's dependencies, or a sub job node) in this
+    workspace or another is not deleted; the refusal names each dependent, the workspace of
+    one elsewhere, and both ways a dependency is removed."""
+    scope = admin_scope(services)
+    admin = scope.actor
+    other = admin_scope(
+        services, services.accounts.create_workspace(admin, admin.project_id, "ops")
+    )
+    services.jobs.create(scope, make_job("ja"))
+    services.jobs.create(scope, _calling("jb", "ja"))
+    services.jobs.create(other, elsewhere_body(scope.workspace.name, "ja"))
+
+    with pytest.raises(InUseError) as refused:
+        services.jobs.delete(scope, "ja")
+
+    message = refused.value.message
+    assert "job 'jb'" in message
+    assert f"job '{ELSEWHERE}' of workspace 'ops'" in message
+    assert "schedule's dependencies" in message
+    assert "sub job node" in message
+    assert sorted(refused.value.context["dependents"]) == sorted(["jb", ELSEWHERE])
+    assert ("job", "ja") in workspace_state(services, scope.workspace.id)
+
+
+def _calling(name: str, job: str) -> dict[str, Any]:
+    """Job ``name`` with a sub job node running ``job``."""
+    doc = make_job(name)
+    doc["nodes"].append(
         {
             "name": "again",
             "type": "SubJob",
             "location": {"x": "300", "y": "20"},
             "preNodeName": ["report"],
-            "properties": [{"name": "subJobName", "value": "ja"}],
+            "properties": [{"name": "subJobName", "value": job}],
         }
     )
-    services.jobs.create(scope, job)
-
-    services.jobs.delete(scope, "ja")
-
-    assert ("job", "ja") not in workspace_state(services, scope.workspace.id)
+    return doc
