@@ -34,6 +34,13 @@ class JobStatus(StrEnum):
     NORMAL = "NORMAL"
 
 
+def running_status(process_type: str) -> JobStatus:
+    """The scheduling status of a started job of ``process_type``: ``SCHEDULING``, a
+    real-time job ``NORMAL`` (a save or an import changing a scheduled job's type changes it
+    too)."""
+    return JobStatus.NORMAL if process_type == ProcessType.REAL_TIME else JobStatus.SCHEDULING
+
+
 class Role(StrEnum):
     """A user's role in one workspace."""
 

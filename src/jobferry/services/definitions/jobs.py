@@ -7,7 +7,14 @@ from dataclasses import replace
 from typing import Any
 
 from jobferry.domain.definitions import VERSIONS_KEPT
-from jobferry.domain.enums import JobStatus, ObjectKind, ProcessType, RefKind, TargetStatus
+from jobferry.domain.enums import (
+    JobStatus,
+    ObjectKind,
+    ProcessType,
+    RefKind,
+    TargetStatus,
+    running_status,
+)
 from jobferry.domain.names import storable
 from jobferry.domain.references import Reference, job_references
 from jobferry.domain.remedies import Remedy
@@ -99,12 +106,6 @@ def _provenance(tx: Tx, scope: Scope, name: str) -> Provenance | None:
     if origin is None:
         raise job_not_found(scope, name)
     return provenance_of(tx, scope, origin)
-
-
-def running_status(process_type: str) -> JobStatus:
-    """The scheduling status of a started job of ``process_type``: ``SCHEDULING``, a
-    real-time job ``NORMAL`` (an update changing a scheduled job's type changes it too)."""
-    return JobStatus.NORMAL if process_type == ProcessType.REAL_TIME else JobStatus.SCHEDULING
 
 
 def _dependent(dependent: Dependent, here: str) -> str:

@@ -29,6 +29,7 @@ from jobferry.domain.enums import (
     ObjectKind,
     PlanAction,
     RefKind,
+    running_status,
 )
 from jobferry.domain.references import distinct_references, job_references, rename_references
 from jobferry.services.context import Scope
@@ -266,7 +267,7 @@ class Promotion:
         yield
         for job_id, record in paused:
             assert record.target is not None
-            self.restore(job_id, record.name, record.target[2])
+            self.restore(job_id, record.name, _restored(record))
 
     def pause(self, job_id: int, name: str) -> None:
         """Stop a scheduled job before the import writes it (audited)."""
@@ -279,6 +280,15 @@ class Promotion:
     def _schedule(self, job_id: int, name: str, status: str, action: str) -> None:
         self.changes.write(SetScheduling(job_id, name, status))
         self.record.audit(action, ObjectKind.JOB, name, {"by": "import"})
+
+
+def _restored(record: Record) -> str:
+    """The status a paused job is started again with: as it ran, in its written type's
+    status (a batch job made real-time runs ``NORMAL``; a deletion has none to take)."""
+    assert record.target is not None
+    if record.columns is None:
+        return record.target[2]
+    return running_status(record.columns[2]).value
 
 
 def _ledger_json(row: LedgerRow) -> dict[str, Any]:

@@ -100,6 +100,27 @@ def test_a_scheduled_job_is_paused_around_its_write_and_started_again(
     assert sorted(by_import) == ["job.start", "job.stop"]
 
 
+def test_a_scheduled_job_the_import_makes_real_time_is_started_again_as_one(
+    services: Services, tmp_path: Path
+) -> None:
+    """Paused, then written as a real-time job, then started again: it runs as a real-time
+    job does (``NORMAL``), not with the batch job's status it had (as a save that changes a
+    scheduled job's type, ``services/definitions/jobs.py``); and back again."""
+    scope = workspace(services, "prod")
+    first = write_objects(tmp_path / "1.zip", jobs_with_dependencies(make_job("a_job")))
+    import_package(services, scope, first)
+    services.jobs.start(scope, "a_job")
+    pause = SchedulingPolicy.PAUSE_AND_RESTORE.value
+    for n, (kind, status) in enumerate((("REAL_TIME", "NORMAL"), ("BATCH", "SCHEDULING")), 2):
+        changed = make_job("a_job", processType=kind)
+        package = write_objects(tmp_path / f"{n}.zip", jobs_with_dependencies(changed))
+
+        import_package(services, scope, package, scheduling=pause)
+
+        job = stored(services, scope.workspace.id)["a_job"]
+        assert (job["processType"], job["status"]) == (kind, status)
+
+
 def test_the_undo_names_what_the_import_learns_and_the_old_name_of_a_rename(
     services: Services,
 ) -> None:
