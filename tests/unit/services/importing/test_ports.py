@@ -45,7 +45,7 @@ def workspace(package: Path) -> MemoryWorkspace:
     documents = {(o.kind, o.name): o.document for o in read_package(package).objects}
     target.hold("script", "daily_sales_sh", documents[("script", "daily_sales_sh")])
     weekly = {**documents[("job", "weekly_sales")], "description": "changed in the target"}
-    target.hold("job", "weekly_sales", weekly, status="RUNNING")
+    target.hold("job", "weekly_sales", weekly, status="SCHEDULING")
     return target
 
 
@@ -114,10 +114,10 @@ def test_the_applier_writes_a_plan_through_the_target_port_and_a_new_plan_finds_
         ("job.stop", "job", "weekly_sales"),
     ]
     assert log[at + 1 : at + 3] == [
-        ("schedule", "job", "weekly_sales->RUNNING"),
+        ("schedule", "job", "weekly_sales->SCHEDULING"),
         ("job.start", "job", "weekly_sales"),
     ]
-    assert workspace.objects[("job", "weekly_sales")].status == "RUNNING"
+    assert workspace.objects[("job", "weekly_sales")].status == "SCHEDULING"
     assert ("create", "job", "daily_sales") in log
     assert ("create", "resource", "udf_jar") in log
     assert log[-1][0] == "import.apply"
