@@ -7,13 +7,15 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from jobferry.domain.enums import ObjectKind
+from jobferry.domain.enums import ObjectKind, RefKind
 from jobferry.domain.graph import upstream_closure
 from jobferry.domain.names import check_object_name
+from jobferry.domain.references import job_references
 from jobferry.domain.remedies import Remedy
 from jobferry.errors import InvalidRequestError, JobNotFoundError
 from jobferry.package.layout import Layout, entry_path
 from jobferry.services.context import Scope
+from jobferry.services.definitions.documents import load
 from jobferry.services.exporting.fates import job_fates
 from jobferry.storage import Tx
 from jobferry.storage import exports as repo
@@ -108,11 +110,16 @@ def workspace_jobs(tx: Tx, scope: Scope, since: int | None, cap: int) -> list[Jo
 
 
 def add_upstream(
-    tx: Tx, scope: Scope, heads: list[JobHead]
+    tx: Tx, scope: Scope, heads: list[JobHead], *, submitted: bool = False
 ) -> tuple[list[JobHead], list[dict[str, str]]]:
-    """Add every job the selection depends on through dependJobs, transitively."""
-    edges = repo.dependency_edges(tx, scope.workspace.id)
-    closure = upstream_closure([h.name for h in heads], edges)
+    """Add every job the selection depends on through dependJobs, transitively: as their
+    development states say, or (``submitted``) as their latest submitted versions say, which
+    is what the package then holds."""
+    if submitted:
+        closure = _submitted_closure(tx, scope, heads)
+    else:
+        edges = repo.dependency_edges(tx, scope.workspace.id)
+        closure = upstream_closure([h.name for h in heads], edges)
     extra = closure - {h.name for h in heads}
     found = repo.job_heads(tx, scope.workspace.id, extra) if extra else []
     missing = sorted(extra - {h.name for h in found})
@@ -121,6 +128,25 @@ def add_upstream(
         for name in missing
     ]
     return heads + found, unresolved
+
+
+def _submitted_closure(tx: Tx, scope: Scope, heads: list[JobHead]) -> set[str]:
+    """The names of ``heads`` and of every job their latest submitted versions depend on in
+    the workspace, transitively (a job never submitted adds nothing: it is refused later)."""
+    seen = {h.name for h in heads}
+    pending = [h for h in heads if h.latest_version is not None]
+    while pending:
+        found = repo.job_entries(tx, [h.id for h in pending], submitted=True)
+        upstream = {
+            ref.name
+            for entry in found.values()
+            for ref in job_references(load(entry.text))
+            if ref.kind is RefKind.JOB and not ref.workspace
+        }
+        new = upstream - seen
+        seen |= new
+        pending = [h for h in repo.job_heads(tx, scope.workspace.id, new) if h.latest_version]
+    return seen
 
 
 def require_submitted(scope: Scope, heads: Iterable[JobHead]) -> None:

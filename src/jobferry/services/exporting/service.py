@@ -118,7 +118,7 @@ class ExportService:
         straight in, so they are let go once ordered."""
         extra: list[dict[str, str]] = []
         if options.with_upstream:
-            heads, extra = add_upstream(tx, scope, heads)
+            heads, extra = add_upstream(tx, scope, heads, submitted=options.submitted)
         if options.submitted:
             require_submitted(scope, heads)
         return ordered(heads, layout, extra)

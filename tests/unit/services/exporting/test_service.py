@@ -136,3 +136,28 @@ def test_an_export_is_one_moment_of_the_workspace_whatever_commits_while_it_read
     assert outcome.data is not None
     script = json.loads(entries(outcome.data)["scripts/a_job_sh.script"])
     assert script["content"] == "echo hi"  # as it was when the export began, with its job
+
+
+def test_submitted_versions_bring_the_jobs_those_versions_depend_on(
+    services: Services, scope: Scope
+) -> None:
+    # c_job's submitted version depends on a_job; saved since (not submitted), it depends on
+    # b_job instead: the package of its submitted version needs a_job, not b_job.
+    job = json.loads(json.dumps(services.jobs.show(scope, "a_job").document))
+    job = {k: v for k, v in job.items() if k not in ("id", "createTime", "lastUpdateUser")}
+    job["name"] = "c_job"
+    job["schedule"]["cron"]["dependJobs"] = {"jobs": ["a_job"]}
+    services.jobs.create(scope, job)
+    job["schedule"]["cron"]["dependJobs"] = {"jobs": ["b_job"]}
+    services.jobs.update(scope, "c_job", {**job, "targetStatus": "SAVED"})
+
+    request = ExportRequest(submitted=True, with_upstream=True)
+    outcome = services.exports.export_job(scope, "c_job", request)
+
+    assert outcome.data is not None
+    jobs = sorted(path for path in entries(outcome.data) if path.startswith("jobs/"))
+    assert jobs == ["jobs/a_job.job", "jobs/c_job.job"]
+    developed = services.exports.export_job(scope, "c_job", ExportRequest(with_upstream=True))
+    assert developed.data is not None
+    assert "jobs/b_job.job" in entries(developed.data)
+    assert "jobs/a_job.job" not in entries(developed.data)
