@@ -44,7 +44,9 @@ EXPRESSIONS = ("0 30 2 * * ?", "0 0 */6 * * ?", "0 15 23 ? * MON-FRI")
 STATES = ("saved", "submitted", "submitted", "changed")
 """A job's state in the source: development only, submitted, or submitted then saved again
 with another look (its development state differs from its submitted version)."""
-MODES = ("single", "batch", "names", "workspace")
+MODES = ("single", "batch", "names", "workspace", "workspace")
+GONE = ("jx", "jy")
+"""Jobs the source holds only until after the first carry."""
 Key = tuple[str, str]
 """(kind, name) of a definition."""
 
@@ -76,6 +78,9 @@ class Trip:
     """The source workspace has a signing key."""
     options: dict[str, Any]
     """The import's options as the wire names them."""
+    scripts_submitted: tuple[tuple[str, dict[str, Any] | None], ...] = ()
+    """Scripts whose submitted version is not their development state: the version
+    (``None``: never submitted)."""
 
     def __repr__(self) -> str:
         jobs = " ".join(
@@ -85,7 +90,9 @@ class Trip:
             for j in self.jobs
         )
         return (
-            f"Trip(scripts={[n for n, _ in self.scripts]}, resources="
+            f"Trip(scripts={[n for n, _ in self.scripts]}, "
+            f"scripts_submitted={[(n, d and d['content']) for n, d in self.scripts_submitted]}, "
+            f"resources="
             f"{[n for n, _ in self.resources]}, jobs=[{jobs}], mode={self.mode}, "
             f"chosen={self.chosen}, export={self.export}, signed={self.signed}, "
             f"options={self.options})"
@@ -123,6 +130,8 @@ class Trip:
         if not self.export.get("exportDepend", True):
             return out
         scripts, resources = dict(self.scripts), dict(self.resources)
+        if self.submitted:  # a script's submitted version, its development state without one
+            scripts.update((n, d) for n, d in self.scripts_submitted if d is not None)
         if self.mode == "workspace":
             used = {("script", n) for n in scripts} | {("resource", n) for n in resources}
         else:
@@ -218,8 +227,13 @@ def trips(draw: st.DrawFn) -> Trip:
             "directory": {"from": "/ops", "to": "/prod"},
             "params": {"bizdate": "prod"},
         }
+    looks = {n: draw(st.integers(0, 3)) for n in scripts}
     return Trip(
-        scripts=tuple((n, definition("script", n, draw(st.integers(0, 3)))) for n in scripts),
+        scripts=tuple((n, definition("script", n, look)) for n, look in looks.items()),
+        scripts_submitted=tuple(
+            (n, None if then is None else definition("script", n, then))
+            for n, then in draw(script_versions(looks)).items()
+        ),
         resources=tuple((n, definition("resource", n, draw(st.integers(0, 3)))) for n in resources),
         jobs=tuple(jobs),
         mode=mode,
@@ -230,10 +244,32 @@ def trips(draw: st.DrawFn) -> Trip:
     )
 
 
+@st.composite
+def script_versions(draw: st.DrawFn, looks: dict[str, int]) -> dict[str, int | None]:
+    """Scripts saved since their submitted version (its look), or never submitted (None)."""
+    out: dict[str, int | None] = {}
+    for name, look in looks.items():
+        state = draw(st.sampled_from(STATES))
+        if state == "saved":
+            out[name] = None
+        elif state == "changed":
+            out[name] = (look + 1) % 4
+    return out
+
+
 def build_source(services: Services, scope: Scope, trip: Trip) -> None:
     """The trip's source definitions made in the scope's workspace through the services."""
-    for _, doc in trip.scripts:
-        services.scripts.create(scope, copy.deepcopy(doc))
+    versions = dict(trip.scripts_submitted)
+    for name, doc in trip.scripts:
+        if name not in versions:
+            services.scripts.create(scope, copy.deepcopy(doc))
+            continue
+        then = versions[name]
+        if then is not None:
+            services.scripts.create(scope, copy.deepcopy(then))
+            services.scripts.update(scope, name, {**copy.deepcopy(doc), "targetStatus": "SAVED"})
+        else:
+            services.scripts.create(scope, {**copy.deepcopy(doc), "targetStatus": "SAVED"})
     for _, doc in trip.resources:
         services.resources.create(scope, copy.deepcopy(doc))
     for job in trip.jobs:
@@ -264,6 +300,7 @@ def export_file(
                 with_upstream=body["withUpstream"],
                 with_manifest=True,
                 names=trip.chosen,
+                deletions_for=body.get("deletionsFor"),
             )
             if trip.mode == "single":
                 outcome = services.exports.export_job(scope, trip.chosen[0], request)
@@ -410,11 +447,17 @@ class Prior:
     started: tuple[str, ...]
     """Jobs the target starts after the first carry."""
     options: dict[str, Any]
-    """The trip's import options the second import adds (onDrift, scheduling)."""
+    """The trip's import options the second import adds (onDrift, scheduling,
+    propagateDeletes)."""
+    gone: tuple[str, ...] = ()
+    """Jobs of the source carried the first time, deleted in the source since."""
+    label: bool = False
+    """Both exports carry the deletions since the last export for the target (``deletionsFor``)."""
 
     def __repr__(self) -> str:
         return (
-            f"Prior(carried={self.carried}, earlier={[n for n, _ in self.earlier]}, "
+            f"Prior(gone={self.gone}, label={self.label}, carried={self.carried}, "
+            f"earlier={[n for n, _ in self.earlier]}, "
             f"edited={self.edited}, touched={self.touched}, started={self.started}, "
             f"options={self.options})"
         )
@@ -440,7 +483,10 @@ def priors(draw: st.DrawFn, trip: Trip) -> Prior:
         options={
             "onDrift": draw(st.sampled_from(["FAIL", "KEEP_TARGET", "TAKE_PACKAGE"])),
             "scheduling": draw(st.sampled_from(["REFUSE", "PAUSE_AND_RESTORE"])),
+            "propagateDeletes": draw(st.booleans()),
         },
+        gone=tuple(draw(st.lists(st.sampled_from(GONE), unique=True))),
+        label=draw(st.booleans()),
     )
 
 
@@ -452,10 +498,16 @@ def build_earlier(services: Services, scope: Scope, trip: Trip, prior: Prior) ->
         for j in trip.jobs
     )
     build_source(services, scope, Trip(**{**trip.__dict__, "jobs": then, "signed": False}))
+    script = trip.scripts[0][0]
+    for name in prior.gone:
+        services.jobs.create(scope, job_document(name, script, None, [], 0))
 
 
 def bring_up_to_date(services: Services, scope: Scope, trip: Trip, prior: Prior) -> None:
-    """The source's jobs the prior held in another look, as the trip has them now."""
+    """The source's jobs the prior held in another look, as the trip has them now; the
+    jobs gone since, deleted."""
+    for name in prior.gone:
+        services.jobs.delete(scope, name)
     for job in trip.jobs:
         if job.name not in dict(prior.earlier) or job.submitted is None:
             continue
@@ -504,3 +556,22 @@ def upstream_of_a_version() -> Trip:
         signed=False,
         options={"sameNamePolicy": "AUTO", "targetStatus": "SUBMITTED"},
     )
+
+
+def older(trip: Trip, prior: Prior) -> set[Key]:
+    """What a package of submitted versions holds older than the first carry held it (its
+    development state then, saved after the version): an import judges it an older package's
+    (``older_package``; docs/design.md, "An older package of the same source")."""
+    if not trip.submitted:
+        return set()
+    earlier = dict(prior.earlier)
+    found = {
+        ("job", j.name)
+        for j in trip.jobs
+        if j.name not in earlier and j.submitted is not None and j.submitted != j.developed
+    }
+    developed = dict(trip.scripts)
+    found |= {
+        ("script", n) for n, d in trip.scripts_submitted if d is not None and d != developed[n]
+    }
+    return found

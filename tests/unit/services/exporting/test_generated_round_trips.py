@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 
 from jobferry.domain.enums import PlanAction, TaskStatus
 from jobferry.errors import JobferryError
+from jobferry.package.reader import read_package
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.importing.plan import Plan
@@ -51,6 +52,7 @@ from support.round_trips import (
     firings,
     held_in,
     moved,
+    older,
     trips,
     upstream_of,
     upstream_of_a_version,
@@ -207,8 +209,9 @@ def carried_before(
     both sides."""
     source, target = workspace(services, f"src{n}"), workspace(services, f"dst{n}")
     build_earlier(services, source, trip, prior)
-    asked = {"exportDepend": True, "withUpstream": True}
-    first = Trip(**{**trip.__dict__, "mode": "names", "chosen": prior.carried, "export": asked})
+    asked = {"exportDepend": True, "withUpstream": True, **labelled(prior)}
+    chosen = prior.carried + prior.gone
+    first = Trip(**{**trip.__dict__, "mode": "names", "chosen": chosen, "export": asked})
     package = export_file(services, source, first, tmp_path / f"first{n}.zip")
     assert package is not None
     options = {**trip.options, "sameNamePolicy": "OVERWRITE", "targetStatus": "SUBMITTED"}
@@ -223,6 +226,9 @@ ALLOWED = {
     "missing_reference": lambda trip, prior, missing: bool(missing),
     "drift": lambda trip, prior, missing: (
         bool(prior.options["onDrift"] == "FAIL") and bool(prior.edited or prior.touched)
+    ),
+    "older_package": lambda trip, prior, missing: (
+        prior.options["onDrift"] == "FAIL" and bool(older(trip, prior))
     ),
     "scheduled": lambda trip, prior, missing: (
         prior.options["scheduling"] == "REFUSE" and bool(prior.started)
@@ -241,6 +247,7 @@ def test_a_package_carried_into_a_target_holding_part_of_it_does_what_it_planned
     note(repr(held_before))
     n = next(_SERIAL)
     source, target = carried_before(services, trip, held_before, tmp_path, n)
+    trip = Trip(**{**trip.__dict__, "export": {**trip.export, **labelled(held_before)}})
     package = export_file(services, source, trip, tmp_path / f"carried{n}.zip")
     if package is None:
         return
@@ -263,8 +270,11 @@ def test_a_package_carried_into_a_target_holding_part_of_it_does_what_it_planned
     event(f"imported: {sorted({str(line.action) for line in plan.lines})}")
     assert task.status == TaskStatus.SUCCESSFUL, task.message
     written = {key: after[key]["document"] for key in held if key in after}
+    drifted = {("job", n) for n in held_before.edited}
+    drifted |= {("script", n) for n in held_before.touched}
     assert_as_planned(plan, written, before, after)
-    assert_kept_or_taken(held, before, after, options, held_before)
+    assert_kept_or_taken(held, before, after, options, older(trip, held_before) | drifted)
+    assert_deleted_as_carried(trip, held_before, package, after)
 
     again = plan_of(services, target, path, options)
     assert [ln.name for ln in again.lines if ln.action in WRITING] == []
@@ -278,19 +288,38 @@ def assert_kept_or_taken(
     before: State,
     after: State,
     options: dict[str, Any],
-    prior: Prior,
+    contested: set[Key],
 ) -> None:
     """What the import made of each object of the package the target held: kept when asked
-    to skip, or for its drift with KEEP_TARGET; else the package's, rewritten."""
-    drifted = {("job", n) for n in prior.edited} | {("script", n) for n in prior.touched}
+    to skip, or with KEEP_TARGET when ``contested`` (changed in the target since the last
+    carry, or older in the package than the last carry held it); else the package's,
+    rewritten."""
     for key, doc in held.items():
         if key not in before:
             continue
         kept = options["sameNamePolicy"] == "SKIP" or (
-            key in drifted and options["onDrift"] == "KEEP_TARGET"
+            key in contested and options["onDrift"] == "KEEP_TARGET"
         )
         now = after[key]["document"]
         if kept:
             assert now == before[key]["document"], key
         else:
             assert_rewritten(key, now, doc, options)
+
+
+def labelled(prior: Prior) -> dict[str, Any]:
+    """The export options that carry the deletions since the last export for the target."""
+    return {"deletionsFor": "prod"} if prior.label else {}
+
+
+def assert_deleted_as_carried(trip: Trip, prior: Prior, package: Path, after: State) -> None:
+    """The jobs the source deleted since the first carry: named by the package when it
+    carries deletions, and gone from the target when the import propagates what the package
+    says (its deletions, or its inventory: a whole workspace's)."""
+    manifest = read_package(package).manifest or {}
+    carried = {d["name"] for d in manifest.get("deleted", [])}
+    assert carried == (set(prior.gone) if prior.label else set()), manifest.get("deleted")
+    whole = trip.mode == "workspace"
+    for name in prior.gone:
+        deleted = prior.options["propagateDeletes"] and (prior.label or whole)
+        assert (("job", name) not in after) == deleted, name
