@@ -32,6 +32,8 @@ from jobferry.package.reader import read_package
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.exporting.options import ExportRequest, parse_background_export
+from jobferry.services.workspaces.keys import KeyToTrust
+from jobferry.services.workspaces.settings import WorkspaceSettings
 from support.builders import editable
 from support.import_stories import definition, job_document
 
@@ -78,6 +80,8 @@ class Trip:
     """The source workspace has a signing key."""
     options: dict[str, Any]
     """The import's options as the wire names them."""
+    strict: bool = False
+    """The target requires signed packages (and trusts the source's key, when it has one)."""
     scripts_submitted: tuple[tuple[str, dict[str, Any] | None], ...] = ()
     """Scripts whose submitted version is not their development state: the version
     (``None``: never submitted)."""
@@ -95,6 +99,7 @@ class Trip:
             f"resources="
             f"{[n for n, _ in self.resources]}, jobs=[{jobs}], mode={self.mode}, "
             f"chosen={self.chosen}, export={self.export}, signed={self.signed}, "
+            f"strict={self.strict}, "
             f"options={self.options})"
         )
 
@@ -241,6 +246,7 @@ def trips(draw: st.DrawFn) -> Trip:
         export=export,
         signed=draw(st.booleans()),
         options=options,
+        strict=draw(st.booleans()),
     )
 
 
@@ -295,9 +301,9 @@ def export_file(
     try:
         if trip.mode in ("single", "batch"):
             request = ExportRequest(
-                export_depend=body["exportDepend"],
-                submitted=body["exportStatus"] == "SUBMIT",
-                with_upstream=body["withUpstream"],
+                export_depend=body.get("exportDepend", True),
+                submitted=body.get("exportStatus") == "SUBMIT",
+                with_upstream=body.get("withUpstream", False),
                 with_manifest=True,
                 names=trip.chosen,
                 deletions_for=body.get("deletionsFor"),
@@ -575,3 +581,18 @@ def older(trip: Trip, prior: Prior) -> set[Key]:
         ("script", n) for n, d in trip.scripts_submitted if d is not None and d != developed[n]
     }
     return found
+
+
+def strict_target(services: Services, source: Scope, target: Scope) -> Scope:
+    """The target requiring signed packages, trusting the source's signing key if it has
+    one; its scope read again."""
+    actor = target.actor
+    settings = WorkspaceSettings(require_signed=True)
+    services.accounts.update_workspace(actor, actor.project_id, target.workspace.id, settings)
+    try:
+        key = services.keys.signing_key(source)
+    except JobferryError:
+        pass
+    else:
+        services.keys.trust(target, KeyToTrust("source", key.public_key))
+    return services.accounts.scope(actor, actor.project_id, target.workspace.id)

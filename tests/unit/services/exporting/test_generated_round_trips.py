@@ -53,6 +53,7 @@ from support.round_trips import (
     held_in,
     moved,
     older,
+    strict_target,
     trips,
     upstream_of,
     upstream_of_a_version,
@@ -145,6 +146,11 @@ def test_a_package_carried_alone_imports_as_it_left_and_nothing_else(
         return  # refused as it must be (export_file checks it)
     held = held_in(package)
     assert held == trip.expected()
+    if trip.strict:
+        target = strict_target(services, source, target)
+        if not trip.signed:
+            assert_refused(services, target, package, trip.options)
+            return
 
     altered = tmp_path / f"altered{n}.zip"
     altered.write_bytes(alter(package.read_bytes(), trip, tamper))
@@ -180,6 +186,25 @@ def test_a_package_carried_alone_imports_as_it_left_and_nothing_else(
     exported = export_again(services, target, trip, tmp_path / f"again{n}.zip")
     assert exported is not None
     assert held_in(exported) == written
+    assert_carried_back_unchanged(services, source, exported, trip)
+
+
+def assert_carried_back_unchanged(
+    services: Services, source: Scope, package: Path, trip: Trip
+) -> None:
+    """The target's package carried back to the source changes nothing there when the trip
+    rewrote nothing and exported the development state: every object is as the source holds
+    it (matched by name: the source never imported from the target)."""
+    if trip.submitted or "profile" in trip.options or "timeZone" in trip.options:
+        return
+    before = workspace_state(services, source.workspace.id)
+    path = upload(services, source, package)
+    plan = plan_of(services, source, path, {"sameNamePolicy": "OVERWRITE"})
+    assert {str(line.action) for line in plan.lines} == {"UNCHANGED"}, plan.lines
+    task = run_import(services, source, path, planId=plan.plan_id)
+    assert task.status == TaskStatus.SUCCESSFUL, task.message
+    after = workspace_state(services, source.workspace.id)
+    assert definitions(after) == definitions(before)
 
 
 def assert_refused(
