@@ -42,6 +42,9 @@ class JobEntry(NamedTuple):
     uid: str
     updated_at: int
     text: str
+    written_at: int | None = None
+    """When ``text`` was written: its version's submission for a submitted version (saves
+    since do not date it); ``None``: at ``updated_at``."""
 
 
 @dataclass(frozen=True)
@@ -121,14 +124,19 @@ def job_entries(tx: Tx, job_ids: Sequence[int], *, submitted: bool) -> dict[int,
     for chunk in chunks(job_ids):
         if submitted:
             stmt = (
-                select(*head, job_versions.c.document)
+                select(
+                    *head, job_versions.c.document, job_versions.c.created_at.label("written_at")
+                )
                 .join(job_versions, job_versions.c.job_id == jobs.c.id)
                 .where(jobs.c.id.in_(chunk), job_versions.c.version == jobs.c.latest_version)
             )
         else:
-            stmt = select(*head, jobs.c.document).where(jobs.c.id.in_(chunk))
+            stmt = select(*head, jobs.c.document, jobs.c.updated_at.label("written_at")).where(
+                jobs.c.id.in_(chunk)
+            )
         for row in tx.conn.execute(stmt):
-            out[int(row.id)] = JobEntry(row.name, row.uid, int(row.updated_at), row.document)
+            at = int(row.updated_at)
+            out[int(row.id)] = JobEntry(row.name, row.uid, at, row.document, int(row.written_at))
     return out
 
 
@@ -265,11 +273,15 @@ def script_definitions(
             scripts.c.latest_version,
         ).where(scripts.c.workspace_id == workspace_id, scripts.c.name.in_(chunk))
         rows = list(tx.conn.execute(stmt))
-        versions: dict[str, str] = {}
+        versions: dict[str, tuple[str, int]] = {}
         if submitted:
             wanted = [(r.id, r.latest_version) for r in rows if r.latest_version is not None]
             if wanted:
-                vstmt = select(script_versions.c.script_id, script_versions.c.document).where(
+                vstmt = select(
+                    script_versions.c.script_id,
+                    script_versions.c.document,
+                    script_versions.c.created_at,
+                ).where(
                     or_(
                         *[
                             and_(script_versions.c.script_id == sid, script_versions.c.version == v)
@@ -277,10 +289,13 @@ def script_definitions(
                         ]
                     )
                 )
-                versions = {r.script_id: r.document for r in tx.conn.execute(vstmt)}
+                versions = {
+                    r.script_id: (r.document, int(r.created_at)) for r in tx.conn.execute(vstmt)
+                }
         for r in rows:
-            text = versions.get(r.id, r.document)
-            out[r.name] = Definition(r.id, r.name, text, int(r.updated_at))
+            # A submitted version is dated by its submission: saves since do not change it.
+            text, at = versions.get(r.id, (r.document, int(r.updated_at)))
+            out[r.name] = Definition(r.id, r.name, text, at)
     return out
 
 

@@ -68,9 +68,13 @@ def package_entries(
 
 
 def _job_entry(layout: Layout, job: JobEntry, summary: Summary, submitted: bool) -> NewEntry:
-    summary.newest = max(summary.newest, job.updated_at)
+    """A job's entry; the package's newest change is the time its text was written (a
+    submitted version's submission), or the job's last change when the version is written
+    under the name the job took since (a rename is a change of it)."""
     path = entry_path(layout, ObjectKind.JOB, job.name)
     text = _named(job) if submitted else job.text
+    at = job.updated_at if job.written_at is None or text is not job.text else job.written_at
+    summary.newest = max(summary.newest, at)
     return NewEntry(path, ObjectKind.JOB, job.name, job.uid, text.encode())
 
 

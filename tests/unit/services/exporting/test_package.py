@@ -4,6 +4,7 @@ export carries (since a moment, or since the last export for a named target)."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -104,3 +105,23 @@ def test_a_package_of_deletions_only_is_dated_by_its_newest_deletion(
     newest = max(d["deletedAt"] for d in gone)
     assert header["createdAt"] == iso_ms(newest)  # not 1970-01-01
     assert header["createdAt"] > "2020"
+
+
+def test_a_package_of_submitted_versions_is_dated_by_when_they_were_submitted(
+    services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    # Saved since they were submitted, a job and a script are exported as their versions:
+    # the package holds nothing newer than those, and an import compares its date with the
+    # date of the package that last wrote each object (docs/design.md, "An older package").
+    time.sleep(0.01)
+    saved_at = now_ms()
+    job = {**services.jobs.show(scope, "a_job").document, "description": "saved"}
+    job = {k: v for k, v in job.items() if k not in ("id", "createTime", "lastUpdateUser")}
+    services.jobs.update(scope, "a_job", {**job, "targetStatus": "SAVED"})
+    script = {**services.scripts.show(scope, "b_job_sql").document, "content": "select 2;"}
+    services.scripts.update(scope, "b_job_sql", {**script, "targetStatus": "SAVED"})
+
+    submitted = manifest(written(services, scope, tmp_path / "v.zip", submitted=True))
+    developed = manifest(written(services, scope, tmp_path / "d.zip"))
+
+    assert submitted["createdAt"] < iso_ms(saved_at) <= developed["createdAt"]
