@@ -1,15 +1,20 @@
 """A pending item whose change is undone before any release: an object added in development
 and deleted again, which production never held and no waiting package carries, leaves nothing
-to release, so its item goes (``services/releases/pending.py``)."""
+to release, so its item goes (``services/releases/pending.py``); and the items packages still
+waiting carry (``services/releases/deployed.py`` tells them what production holds)."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from sqlalchemy import delete, exists, select
 
 from jobferry.domain.releases import DeployStatus
+from jobferry.storage.records import record
+from jobferry.storage.releases import ItemRecord
 from jobferry.storage.releases import release_items as _item
 from jobferry.storage.releases import release_packages as _pkg
-from jobferry.storage.tx import Tx
+from jobferry.storage.tx import Tx, chunks
 
 _UNRELEASED = (int(DeployStatus.PENDING), int(DeployStatus.FAILED), int(DeployStatus.RELEASING))
 
@@ -29,6 +34,29 @@ def in_waiting_package(tx: Tx, workspace_id: str, kind: str, uid: str) -> bool:
         )
     )
     return bool(tx.conn.execute(select(exists(held))).scalar())
+
+
+def waiting_package_items(
+    tx: Tx, workspace_id: str, kind: str, uids: Sequence[str]
+) -> list[ItemRecord]:
+    """The items of packages not yet released nor cancelled (as :func:`in_waiting_package`
+    reads them) that carry these objects of one kind."""
+    found: list[ItemRecord] = []
+    for part in chunks(list(uids), tx.chunk):
+        rows = tx.conn.execute(
+            select(_item)
+            .join(_pkg, _pkg.c.id == _item.c.package_id)
+            .where(
+                _item.c.workspace_id == workspace_id,
+                _item.c.kind == kind,
+                _item.c.uid.in_(part),
+                _pkg.c.status.in_(_UNRELEASED),
+                _pkg.c.delete_flag == 0,
+            )
+            .order_by(_item.c.id)
+        )
+        found.extend(record(ItemRecord, r) for r in rows)
+    return found
 
 
 def drop_open_item(tx: Tx, item_id: int) -> None:

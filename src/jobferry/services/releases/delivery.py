@@ -27,6 +27,7 @@ from jobferry.services.importing.delivery import Attempt, LocalDelivery, Prepare
 from jobferry.services.importing.local import LocalChanges
 from jobferry.services.releases import ledger
 from jobferry.services.releases.carried import refuse_distrusted_since, require_carried_counted
+from jobferry.services.releases.deployed import tell_waiting
 from jobferry.services.releases.freezing import production_moved
 from jobferry.services.releases.pending import note_submits
 from jobferry.services.releases.restore import restored
@@ -127,6 +128,8 @@ def _released(
         ),
         [(i.kind, i.uid, i.name) for i in items],
     )
+    # Packages still waiting that carry the same objects say what production holds now.
+    tell_waiting(tx, development, [(i.kind, i.uid) for i in items])
     said = f" Release package {package.id} released ({len(items)} item(s)"
     if switched:
         said += f", {len(switched)} job(s) started"

@@ -96,8 +96,9 @@ def tell_waiting(
     """Production's version of these objects ((kind, uid) each) changed: their items still
     waiting (not in a package) say which version it holds now, an addition or a change as
     that version says, a deletion that version (or it goes, when production holds none and
-    no waiting package carries the object); (kind, uid) → the version (a query a kind, not
-    an object)."""
+    no waiting package carries the object); so do the items of packages still waiting (a
+    deletion of what production no longer holds stays: the package is frozen); (kind, uid) →
+    the version (a query a kind, not an object)."""
     found: dict[tuple[str, str], int] = {}
     for kind in sorted({k for k, _ in objects}):
         uids = [u for k, u in objects if k == kind]
@@ -108,23 +109,33 @@ def tell_waiting(
             item = waiting.get(uid)
             if item is not None:
                 _tell(tx, item, version)
+        for item in undone.waiting_package_items(tx, workspace_id, kind, uids):
+            repo.update_item(tx, item.id, _told(item, versions.get(item.uid, 0)))
     return found
 
 
 def _tell(tx: Tx, item: ItemRecord, version: int) -> None:
     """Waiting ``item`` says production holds ``version`` of its object."""
+    if (
+        item.update_type == UpdateType.DELETE
+        and version == 0
+        and not undone.in_waiting_package(tx, item.workspace_id, item.kind, item.uid)
+    ):
+        # Production no longer holds the object: nothing left to delete (as a deletion of
+        # an object never released, ``pending.note_delete``).
+        undone.drop_open_item(tx, item.id)
+        return
+    repo.update_item(tx, item.id, _told(item, version))
+
+
+def _told(item: ItemRecord, version: int) -> dict[str, object]:
+    """What an item says once production holds ``version`` of its object: that version, an
+    addition or a change as it says, a deletion the version it deletes."""
     values: dict[str, object] = {"deployed_version": version}
     if item.update_type == UpdateType.DELETE:
-        if version == 0 and not undone.in_waiting_package(
-            tx, item.workspace_id, item.kind, item.uid
-        ):
-            # Production no longer holds the object: nothing left to delete (as a deletion of
-            # an object never released, ``pending.note_delete``).
-            undone.drop_open_item(tx, item.id)
-            return
         values["pending_version"] = version  # a deletion names what it deletes
     elif version == 0 and item.update_type == UpdateType.CHANGE:
         values["update_type"] = int(UpdateType.ADD)
     elif version and item.update_type == UpdateType.ADD:
         values["update_type"] = int(UpdateType.CHANGE)
-    repo.update_item(tx, item.id, values)
+    return values

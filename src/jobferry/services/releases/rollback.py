@@ -338,9 +338,10 @@ def _mark(
         ),
         keys,
     )
-    kept = [i for i in items if i.update_type != UpdateType.DELETE]
-    versions = tell_waiting(tx, scope.workspace.id, [(i.kind, i.uid) for i in kept])
-    for item in kept:
+    # Every object it touched: one it deleted is back, which a waiting package's item of it
+    # says too.
+    versions = tell_waiting(tx, scope.workspace.id, [(i.kind, i.uid) for i in items])
+    for item in (i for i in items if i.update_type != UpdateType.DELETE):
         repo.update_item(tx, item.id, {"deployed_version": versions[(item.kind, item.uid)]})
     audit_in_scope(
         tx,
