@@ -36,7 +36,7 @@ from jobferry.services.policies.service import PolicyService
 from jobferry.services.releases.approval_keys import ApprovalKeys
 from jobferry.services.releases.approvals import ApprovalService
 from jobferry.services.releases.carried import CarriedReleases
-from jobferry.services.releases.delivery import RELEASES
+from jobferry.services.releases.delivery import ReleaseDelivery
 from jobferry.services.releases.ledger import LedgerService
 from jobferry.services.releases.restore import RestoreService
 from jobferry.services.releases.rollback import ReleaseRollbackService
@@ -148,7 +148,7 @@ class Services:
         accounts = AccountService(db, box, cache_seconds=settings.auth_cache_seconds)
         downloads = DownloadService(db, store, settings.download_ttl_seconds, accounts.scope)
         keys = KeyService(db, box)
-        deliveries = Deliveries(release=RELEASES)
+        deliveries = Deliveries(release=ReleaseDelivery(db))
         imports = ImportService(
             db, settings, tasks, uploads, storage, read_limits(settings), downloads, deliveries
         )

@@ -23,5 +23,7 @@
   page of entries at a time with what production held at D, as JSON and CSV;
   ``rollback``: the last release rolled back through the import's rollback (``scheduling``:
   refused while a job it wrote runs otherwise than it left it); ``restore``:
-  production planned and applied back to the state right after an earlier release.
+  production planned and applied back to the state right after an earlier release;
+  ``moved``: what moved production since a restore was planned, named object by object
+  when its apply is refused.
 """

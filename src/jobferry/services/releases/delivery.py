@@ -29,10 +29,11 @@ from jobferry.services.releases import ledger
 from jobferry.services.releases.carried import refuse_distrusted_since, require_carried_counted
 from jobferry.services.releases.deployed import tell_waiting
 from jobferry.services.releases.freezing import production_moved
+from jobferry.services.releases.moved import restore_moved
 from jobferry.services.releases.pending import note_submits
 from jobferry.services.releases.restore import restored
 from jobferry.services.releases.signatures import counted_approvals, require_counted
-from jobferry.storage import Tx
+from jobferry.storage import Database, Tx
 from jobferry.storage import jobs as job_repo
 from jobferry.storage import ledger as ledger_repo
 from jobferry.storage import production as sides
@@ -189,28 +190,34 @@ def _start(
     return StartJobStatus.STARTED
 
 
+@dataclass(frozen=True)
 class ReleaseDelivery(LocalDelivery):
     """An enterprise workspace's sides: delivered as any local workspace (the production side
     refuses changes other than a release in ``Scope.require_change``), with the release's (or
     the pending items') bookkeeping in the import's transaction."""
 
+    db: Database
+    """Where a refusal reads what moved production (the import's transaction is over)."""
+
     def run_import(self, job: PreparedImport, attempt: Attempt) -> int:
         """The import, once, through the local executor with the release's bookkeeping. A
         release whose kept plan no longer fits production (a job there started or stopped
         since, or another object the plan read changed) is refused as a deploy refuses a
-        changed object: plan the package again."""
+        changed object: plan the package again; a restore's, naming what moved: plan the
+        restore again."""
         released = _Released(job.task_id, job.request.plan_id)
         try:
             return attempt(released)
         except PlanStaleError as exc:
-            if released.package_id is None:
-                raise
-            what = "a job there was started or stopped, or an object its plan read changed"
-            raise production_moved(released.package_id, what, []) from exc
-
-
-RELEASES = ReleaseDelivery()
-"""The one delivery of enterprise workspaces (it holds no state)."""
+            if released.package_id is not None:
+                what = "a job there was started or stopped, or an object its plan read changed"
+                raise production_moved(released.package_id, what, []) from exc
+            with self.db.transaction(readonly=True) as tx:
+                plan_id = job.request.plan_id
+                restore = ledger_repo.restore_of_plan(tx, plan_id) if plan_id else None
+                if restore is None:
+                    raise
+                raise restore_moved(tx, restore, job.scope.workspace.id, exc) from exc
 
 
 def production_of_package(tx: Tx, development: str) -> str | None:

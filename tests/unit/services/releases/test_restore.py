@@ -10,7 +10,7 @@ import time
 import pytest
 
 from jobferry.domain.enums import JobStatus, TaskStatus
-from jobferry.domain.releases import UpdateType
+from jobferry.domain.releases import StartupMode, UpdateType
 from jobferry.errors import RollbackRefusedError
 from jobferry.services.container import Services
 from jobferry.services.releases.ledger import content_hash
@@ -190,3 +190,35 @@ def test_a_release_rolled_back_then_restored_to_says_so_and_an_earlier_one_does_
     # The listing says it too; the first release, never rolled back, has nothing to say.
     _, listed = services.releases.packages(team.developer, PackageQuery())
     assert {v.record.id: v.restored for v in listed} == {first: None, second: restored.restored}
+
+
+def test_a_restore_refused_for_production_s_changes_names_them_and_plans_the_restore_again(
+    services: Services, team: Team
+) -> None:
+    """Found by the generated release stories: a restore planned, another release (or a
+    rollback) before its apply, was refused naming the release's import ("import.apply of
+    package 'p2.zip'") rather than the objects it changed, and told to make an import plan
+    rather than plan the restore again."""
+    (first, _, _), _ = _three_releases(services, team)
+    prod = production_of(services, team)
+    services.jobs.stop(prod, "c")
+    planned = services.restores.restore(team.deployer, first, dry_run=True)
+    assert isinstance(planned, RestorePlanned)
+    assert planned.plan is not None
+    submit_job(services, team.developer, "a", description="v4")
+    submit_job(services, team.developer, "d")
+    release(services, team, "r4", StartupMode.LEAVE)  # d created, a overwritten
+    held = _held(services, team)
+
+    started = services.restores.restore(team.deployer, first, plan_id=planned.plan.plan_id)
+    assert isinstance(started, RestoreStarted)
+    run_release(services)
+
+    task = services.tasks.show(prod, started.task_id)
+    assert task.status is TaskStatus.FAILED
+    assert "job 'a'" in task.message, task.message
+    assert "job 'd'" in task.message, task.message
+    assert f"release-packages/{first}/restore" in task.message, task.message
+    assert "import/plan" not in task.message
+    assert {"kind": "job", "name": "d"} in task.outcome["changed"]
+    assert _held(services, team) == held
