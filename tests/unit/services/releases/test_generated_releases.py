@@ -21,7 +21,8 @@ Whatever the story, enterprise mode keeps its promises (docs/design.md, Releases
   updates it, a save alone does not, a deletion keeps one unless production never held the
   object, a rename back to production's name with nothing submitted since leaves none, a
   package takes its items, a cancel gives them back, a release, rollback or restore brings
-  none back; each says the version production holds (``deployed_version``).
+  none back; each says the version production holds (``deployed_version``), and so does
+  each item of a package still waiting.
 """
 
 from __future__ import annotations
@@ -623,9 +624,11 @@ class Story:
                 assert self.versions.get((item.kind, item.uid), 0) == 0, item
 
     def check_waiting(self) -> None:
-        """Each open item says which development version production holds of its object
-        (``deployed_version``: docs/design.md, pending items), and adds or changes by it."""
-        for item in self.items():
+        """Each open item, and each item of a package still waiting, says which development
+        version production holds of its object (``deployed_version``: docs/design.md,
+        pending items), and adds or changes by it."""
+        packaged = [i for p in self.packages if p.state == "waiting" for i in self.shown(p).items]
+        for item in self.items() + packaged:
             deployed = self.versions.get((item.kind, item.uid), 0)
             assert item.deployed_version == deployed, item
             if item.update_type == UpdateType.DELETE:
