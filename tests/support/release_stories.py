@@ -6,7 +6,8 @@ the approvers named drawn, and packages a rule refuses: an item another package 
 all, the applicant or a developer as approver); signed approvals by the deployers and the
 applicant; deploys, cancels and plans made again; production's jobs started or stopped by hand
 (the only change a person makes there) and a hand edit there (refused); the last release rolled
-back; production restored to an earlier release.
+back; production restored to an earlier release (production moved, now and then, between the
+restore's plan and its apply).
 
 Names come from small pools (``support/promotion_stories.py``'s) so that steps collide: a
 package takes a job without the script it runs, a job is renamed to a name another had.
@@ -31,6 +32,10 @@ the deployer, the second alone, the applicant (refused), a user holding only the
 role (refused)."""
 SIGNERS = ("deployer", "second", "applicant")
 """Who signs a package's plan: its approvers, or the applicant (refused)."""
+MEANWHILE = ("", "", "", "release", "rollback", "restore", "toggle")
+"""What changes production between a restore's plan and its apply: nothing (weighing
+thrice), a release of what is pending, a rollback of the last release, another restore, a
+job started or stopped by hand."""
 
 
 @dataclass(frozen=True)
@@ -88,7 +93,8 @@ def steps(draw: st.DrawFn) -> Step:
     item named), approved, deployed, cancelled or planned again, production's jobs started
     or stopped or edited by hand, the last release rolled back (in the request, or by a task
     of its own), production restored to an earlier release (named by its package, or by its
-    ledger entry), a deployer's approval key revoked (a new one registered)."""
+    ledger entry; what changes production between its plan and its apply: ``MEANWHILE``), a
+    deployer's approval key revoked (a new one registered)."""
     kind = draw(
         st.sampled_from(
             ["dev"] * 5
@@ -116,7 +122,7 @@ def steps(draw: st.DrawFn) -> Step:
     if kind == "prod":
         return Step("prod", (draw(st.sampled_from(["toggle", "toggle", "edit"])), draw(picks)))
     if kind == "restore":
-        return Step(kind, (draw(picks), draw(st.booleans())))
+        return Step(kind, (draw(picks), draw(st.booleans()), draw(st.sampled_from(MEANWHILE))))
     if kind in ("cancel", "replan"):
         return Step(kind, (draw(picks),))
     if kind == "revoke":
@@ -237,4 +243,18 @@ def released_past_a_cancel() -> ReleaseStory:
         Step("cancel", (0,)),
         Step("job", ("ja", "sa", None, 0, True)),
         Step("release", (False,)),
+    )
+
+
+def restored_past(meanwhile: str) -> ReleaseStory:
+    """ja released twice (another version each time), then submitted again; production
+    restored to the first release, ``meanwhile`` changing production between the restore's
+    plan and its apply: with another release, the apply was refused naming the release's
+    import, not ja, and told to make an import plan (found by this story)."""
+    return _first(
+        Step("release", (False,)),
+        Step("job", ("ja", "sa", None, 1, True)),
+        Step("release", (False,)),
+        Step("job", ("ja", "sa", None, 2, True)),
+        Step("restore", (0, False, meanwhile)),
     )

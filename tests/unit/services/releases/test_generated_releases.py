@@ -2,7 +2,8 @@
 development changing, packages made of drawn pending items, approved (under a drawn rule of
 signed approvals, keys revoked now and then), deployed, cancelled and planned again,
 production's jobs started and stopped by hand, the last release rolled back (in the request
-or by a task), production restored to an earlier release (by package or ledger entry).
+or by a task), production restored to an earlier release (by package or ledger entry; its
+plan applied after production moved, now and then).
 Whatever the story, enterprise mode keeps its promises (docs/design.md, Releases):
 
 - a deploy does what its kept plan says and nothing else, and production then holds each
@@ -14,7 +15,9 @@ Whatever the story, enterprise mode keeps its promises (docs/design.md, Releases
   edit in production) changes nothing, and is refused only for such a reason;
 - a rollback of the last release gives back what it wrote as it was before it;
 - a restore gives production the definitions it held right after that release, scheduling
-  as production has it (the jobs it brings back stopped);
+  as production has it (the jobs it brings back stopped); one whose production moved between
+  its plan and its apply (another release, a rollback, another restore, a job started or
+  stopped by hand) is refused only then, naming each job and script that moved;
 - each ledger entry says what its release, rollback or restore left, the ledger's replay
   says what production holds, and read at a release's moment, what it held then;
 - pending items come and go as documented: one open item per object, a submit adds or
@@ -62,6 +65,7 @@ from support.release_stories import (
     release_stories,
     released_past_a_cancel,
     released_unchanged,
+    restored_past,
     stale_plan,
 )
 from support.releases import (
@@ -537,7 +541,10 @@ class Story:
         for package in self.packages:
             package.signed.discard(who)
 
-    def restore(self, index: int, by_entry: bool = False) -> None:
+    def restore(self, index: int, by_entry: bool = False, meanwhile: str = "") -> None:
+        """Production restored to a release: planned (a dry run), then, after ``meanwhile``
+        changed production or not (another release, a rollback, another restore, a job
+        started or stopped by hand), that plan applied."""
         if not self.released:
             return
         target = self.released[index % len(self.released)]
@@ -557,13 +564,43 @@ class Story:
         if planned.plan.problems:
             event("restore plan has problems")
             return
-        started = restores.restore(
-            self.team.deployer, target.package_id, plan_id=planned.plan.plan_id
+        if meanwhile:
+            self.meanwhile(meanwhile, index)
+        self.apply_restore(target, planned.plan.plan_id, before[1])
+
+    def meanwhile(self, what: str, index: int) -> None:
+        """Production changed between a restore's plan and its apply (or not: nothing to
+        release, nothing to roll back)."""
+        event(f"restore: {what} before its apply")
+        if what == "release":
+            self.release(False)
+        elif what == "rollback":
+            self.rollback()
+        elif what == "restore":
+            self.restore(index + 1)
+        else:
+            self.prod_toggle(index)
+
+    def apply_restore(self, target: Released, plan_id: str, planned: State) -> None:
+        """Apply a restore's kept plan, made when production was ``planned``: production then
+        holds what it held right after ``target``, or, when production changed since the
+        plan, the apply is refused naming what changed, and changes nothing."""
+        before = self.whole()
+        started = self.services.restores.restore(
+            self.team.deployer, target.package_id, plan_id=plan_id
         )
         assert isinstance(started, RestoreStarted)
         run_release(self.services)
         task = self.services.tasks.show(self.production, started.task_id)
         event(f"restore {task.status}")
+        if task.status is TaskStatus.FAILED:
+            note(f"restore refused: {task.message}")
+            assert self.whole() == before, "the refused restore changed something"
+            moved = changed(planned, before[1])
+            assert moved, f"restore refused for no reason: {task.message}"
+            for names in moved_objects(planned, before[1], moved):
+                assert any(f"{k} '{n}'" in task.message for k, n in names), (names, task.message)
+            return
         assert task.status is TaskStatus.SUCCESSFUL, task.message
         now = self.prod()
         assert documents(now) == documents(target.after)
@@ -655,6 +692,19 @@ def in_production(prod: State, kind: str, uid: str) -> str | None:
     return None
 
 
+def moved_objects(
+    one: State, other: State, keys: set[tuple[str, str]]
+) -> list[set[tuple[str, str]]]:
+    """The jobs and scripts among ``keys`` that changed between two states, each as the set
+    of (kind, name) it went by in either (a job by its identity: a rename changes its name)."""
+    found: dict[Any, set[tuple[str, str]]] = {}
+    for key in keys:
+        if key[0] in ("job", "script"):
+            held = one.get(key) or other[key]
+            found.setdefault((key[0], held["id"]), set()).add(key)
+    return list(found.values())
+
+
 def attempt(call: Callable[[], T]) -> tuple[T | None, JobferryError | None]:
     """What ``call`` answers, or how it was refused."""
     try:
@@ -694,6 +744,7 @@ def check_items(items: list[ItemRecord], dev: State) -> None:
 @example(story=stale_plan())
 @example(story=cancelled_after_a_rollback())
 @example(story=released_past_a_cancel())
+@example(story=restored_past("release"))
 def test_release_stories_keep_enterprise_mode_s_promises(
     services: Services, story: ReleaseStory
 ) -> None:
