@@ -34,7 +34,7 @@ from jobferry.domain.enums import (
 )
 from jobferry.domain.releases import DEPLOY_ROLES
 from jobferry.domain.remedies import Remedy
-from jobferry.errors import InvalidRequestError, RollbackRefusedError
+from jobferry.errors import InvalidRequestError, PlanStaleError, RollbackRefusedError
 from jobferry.package.layout import Layout, entry_path
 from jobferry.package.manifest import ManifestHeader
 from jobferry.package.writer import NewEntry, PackageWriter
@@ -366,6 +366,9 @@ def restored(tx: Tx, task_id: str, restore: RestoreRecord, production: Scope) ->
     now = [s for _, s in _states_now(tx, production.workspace.id, sources, mine)]
     changed = [(s.kind, s.uid, s.name) for s in now if _differs(s, latest.get((s.kind, s.uid)))]
     target = next(e for e in everything if e.id == restore.target_entry)
+    left = content_of(tx, restore.workspace_id, production.workspace.id, target)
+    if left.puts or left.deletions:
+        raise _not_restored(restore, left)
     entry_id = ledger.record(
         tx,
         ledger.NewEntry(
@@ -388,6 +391,23 @@ def restored(tx: Tx, task_id: str, restore: RestoreRecord, production: Scope) ->
     return (
         f" Production restored to {named(target)} (ledger entry {entry_id}, "
         f"{len(changed)} object(s))."
+    )
+
+
+def _not_restored(restore: RestoreRecord, left: _Content) -> PlanStaleError:
+    """The refusal of a restore whose apply would leave production otherwise than right
+    after its release (production moved since its plan in what the plan never read: a job
+    released since, which the plan does not delete); its transaction is rolled back."""
+    moved = sorted({(s.kind, s.name) for s in [*left.puts, *left.deletions]})
+    said = ", ".join(f"{kind} '{name}'" for kind, name in moved[:20])
+    return PlanStaleError(
+        f"Restore plan {restore.plan_id} would leave production otherwise than right after "
+        f"the release it restores ({said}): production changed since it was planned; nothing "
+        "was restored.",
+        fix="Plan the restore again (dry run) and apply the plan it answers.",
+        remedy=Remedy.PLAN_AGAIN,
+        plan_id=restore.plan_id,
+        changed=[{"kind": kind, "name": name} for kind, name in moved],
     )
 
 

@@ -222,3 +222,32 @@ def test_a_restore_refused_for_production_s_changes_names_them_and_plans_the_res
     assert "import/plan" not in task.message
     assert {"kind": "job", "name": "d"} in task.outcome["changed"]
     assert _held(services, team) == held
+
+
+def test_a_restore_is_refused_when_a_release_since_its_plan_added_what_it_would_not_delete(
+    services: Services, team: Team
+) -> None:
+    """Found by the generated release stories: a restore planned to a release whose objects
+    production no longer held (rolled back), another release before its apply adding job b:
+    the plan read nothing of b, its apply went through, and production held b beside the
+    restored release, which it never held right after it."""
+    submit_job(services, team.developer, "a")
+    first = release(services, team, "r1", StartupMode.LEAVE)
+    services.release_rollback.rollback(team.deployer, None)  # production holds nothing
+    planned = services.restores.restore(team.deployer, first, dry_run=True)
+    assert isinstance(planned, RestorePlanned)
+    assert planned.plan is not None
+    submit_job(services, team.developer, "b")
+    release(services, team, "r2", StartupMode.LEAVE)
+    held = _held(services, team)
+    assert set(held) == {"b"}
+
+    started = services.restores.restore(team.deployer, first, plan_id=planned.plan.plan_id)
+    assert isinstance(started, RestoreStarted)
+    run_release(services)
+
+    task = services.tasks.show(production_of(services, team), started.task_id)
+    assert task.status is TaskStatus.FAILED, task.message
+    assert "job 'b'" in task.message, task.message
+    assert _held(services, team) == held
+    assert [e.action for e, _ in services.ledger.ledger(team.deployer).entries][-1] == "deploy"
