@@ -10,9 +10,10 @@ Whatever the story, enterprise mode keeps its promises (docs/design.md, Releases
   packaged object as development submitted it; its ledger entry names its package, deployer,
   the approvals that counted and the jobs it started;
 - a refused step (a package breaking a rule, an approval by the applicant or by someone the
-  package does not name, a deploy without its approvals or of a plan production moved from,
-  a rollback of what is not the newest release or of a production changed since, a hand
-  edit in production) changes nothing, and is refused only for such a reason;
+  package does not name, a deploy without its approvals or of a plan an object it touches
+  moved from in production since (naming such objects, only them), a rollback of what is
+  not the newest release or of a production changed since, a hand edit in production)
+  changes nothing, and is refused only for such a reason;
 - a rollback of the last release gives back what it wrote as it was before it;
 - a restore gives production the definitions it held right after that release, scheduling
   as production has it (the jobs it brings back stopped); one whose production moved between
@@ -42,7 +43,7 @@ from hypothesis import event, example, given, note
 
 from jobferry.domain.enums import PlanAction, Role, RollbackRule, TaskKind, TaskStatus
 from jobferry.domain.releases import DeployStatus, StartupMode, UpdateType
-from jobferry.errors import JobferryError, RollbackRefusedError
+from jobferry.errors import BasisChangedError, JobferryError, RollbackRefusedError
 from jobferry.package.keys import KeyPair
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
@@ -346,15 +347,22 @@ class Story:
         mode = StartupMode.START if start else StartupMode.LEAVE
         request = DeployRequest((package.package_id,), mode)
         _, error = attempt(lambda: self.services.releases.deploy(self.team.deployer, request))
+        moved = self.moved(package, prod)
         if error is not None:
             self.refused(before, "deploy", error)
+            if isinstance(error, BasisChangedError):
+                self.check_moved(error, moved)
+                return
             assert (
                 package.state != "waiting"
                 or len(package.signed) < self.required
                 or self.team.deployer.actor.name not in package.named
-                or prod != package.planned
             ), f"deploy refused for no reason: {error}"
             return
+        # Deployed: no object it touches was defined otherwise since its plan.
+        assert not {k for k, how in moved.items() if how == "defined"}, (
+            "a plan production moved from"
+        )
         assert package.state == "waiting", f"a {package.state} package was deployed"
         assert len(package.signed) >= self.required, "deployed without its approvals"
         # Deployed by one of its approvers (checks.may_deploy).
@@ -398,6 +406,36 @@ class Story:
         assert set(entry.started_jobs()) == started
         for name in started:
             assert after[("job", name)]["status"] == "SCHEDULING", name
+
+    def moved(self, package: Package, prod: State) -> dict[tuple[str, str], str]:
+        """(kind, name) → how each object the package touches moved in production since it
+        was planned ("defined" otherwise, or a job "scheduled" otherwise): each object of its
+        items, under the item's name and the name production held it by then."""
+        touched = set()
+        for item in self.shown(package).items:
+            touched.add((item.kind, item.name))
+            held = in_production(package.planned, item.kind, item.uid)
+            if held is not None:
+                touched.add((item.kind, held))
+        found = {}
+        for key in touched:
+            then, now = package.planned.get(key), prod.get(key)
+            if (then or {}).get("document") != (now or {}).get("document"):
+                found[key] = "defined"
+            elif then is not None and now is not None and then.get("status") != now.get("status"):
+                found[key] = "scheduled"
+        return found
+
+    def check_moved(self, error: JobferryError, moved: dict[tuple[str, str], str]) -> None:
+        """A deploy refused for production's changes: only when an object the package
+        touches moved since its plan, naming such objects, and only them."""
+        named = {(c["kind"], c["name"]) for c in error.context.get("changed") or []}
+        event(f"deploy refused: production moved ({', '.join(sorted(set(moved.values())))})")
+        assert moved, f"deploy refused for production's changes, none of its objects moved: {error}"
+        assert named, f"the refusal names no object: {error}"
+        assert named <= set(moved), (named, moved, str(error))
+        for kind, name in named:
+            assert f"{kind} '{name}'" in str(error), (kind, name, str(error))
 
     def release(self, start: bool) -> None:
         """Every pending item packaged, approved by both deployers, deployed."""
