@@ -643,11 +643,13 @@ class Story:
         now = self.prod()
         assert documents(now) == documents(target.after)
         assert definitions(self.dev()) == definitions(before[0])
-        # Scheduling as production has it; the jobs it brings back come back stopped.
-        was = {held["id"]: held["status"] for k, held in before[1].items() if k[0] == "job"}
+        # Scheduling as production has it; the jobs it brings back come back stopped. By
+        # identity (a restore may rename a job back), its uid: SQLite gives a job created
+        # after the newest was deleted, in the same transaction, that job's id again.
+        was = {held["uid"]: held["status"] for k, held in before[1].items() if k[0] == "job"}
         for key, held in now.items():
-            if key[0] == "job":  # by identity: a restore may rename a job back
-                assert held["status"] == was.get(held["id"], "STOPPED"), key
+            if key[0] == "job":
+                assert held["status"] == was.get(held["uid"], "STOPPED"), key
         self.newest = "restore"
         self.versions = dict(target.versions[1])
         assert self.check_ledger("restore").target_entry == target.entry_id
@@ -739,7 +741,7 @@ def moved_objects(
     for key in keys:
         if key[0] in ("job", "script"):
             held = one.get(key) or other[key]
-            found.setdefault((key[0], held["id"]), set()).add(key)
+            found.setdefault((key[0], held.get("uid", held["id"])), set()).add(key)
     return list(found.values())
 
 
