@@ -29,7 +29,7 @@ from jobferry.services.releases import ledger
 from jobferry.services.releases.carried import refuse_distrusted_since, require_carried_counted
 from jobferry.services.releases.deployed import tell_waiting
 from jobferry.services.releases.freezing import production_moved
-from jobferry.services.releases.moved import restore_moved
+from jobferry.services.releases.moved import moved_since, restore_moved
 from jobferry.services.releases.pending import note_submits
 from jobferry.services.releases.restore import restored
 from jobferry.services.releases.signatures import counted_approvals, require_counted
@@ -39,6 +39,7 @@ from jobferry.storage import ledger as ledger_repo
 from jobferry.storage import production as sides
 from jobferry.storage import releases as repo
 from jobferry.storage.importing import ledger as promotion_repo
+from jobferry.storage.importing import plans as plan_repo
 from jobferry.storage.jobs import StartState
 from jobferry.storage.releases import ItemRecord
 
@@ -210,14 +211,31 @@ class ReleaseDelivery(LocalDelivery):
             return attempt(released)
         except PlanStaleError as exc:
             if released.package_id is not None:
-                what = "a job there was started or stopped, or an object its plan read changed"
-                raise production_moved(released.package_id, what, []) from exc
+                with self.db.transaction(readonly=True) as tx:
+                    moved = _moved_since_plan(tx, job, exc)
+                said = ", ".join(f"{kind} '{name}'" for kind, name in moved[:20])
+                what = said or "an object its plan read changed"
+                changed = [f"{kind}/{name}" for kind, name in moved]
+                raise production_moved(released.package_id, what, changed) from exc
             with self.db.transaction(readonly=True) as tx:
                 plan_id = job.request.plan_id
                 restore = ledger_repo.restore_of_plan(tx, plan_id) if plan_id else None
                 if restore is None:
                     raise
                 raise restore_moved(tx, restore, job.scope.workspace.id, exc) from exc
+
+
+def _moved_since_plan(tx: Tx, job: PreparedImport, stale: PlanStaleError) -> list[tuple[str, str]]:
+    """(kind, name) of each job and script that moved production since the deploy's kept plan
+    was made (``stale``: the import's refusal, naming the production side's audit entries
+    since: a job started or stopped by hand), as a restore's refusal names them."""
+    plan_id = job.request.plan_id
+    production = job.scope.workspace
+    plan = plan_repo.get_plan(tx, production.id, plan_id) if plan_id else None
+    if plan is None or production.production_of is None:
+        return []
+    changed = stale.context.get("changed") or []
+    return moved_since(tx, production.production_of, plan.created_at, changed)
 
 
 def production_of_package(tx: Tx, development: str) -> str | None:

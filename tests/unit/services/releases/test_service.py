@@ -254,7 +254,7 @@ def test_a_deploy_after_production_changed_is_refused_until_planned_again(
     assert _prod_job(services, team, "daily")["description"] == "v2"
 
 
-def test_a_job_stopped_by_hand_between_the_deploy_and_its_task_fails_it_saying_plan_it_again(
+def test_a_job_stopped_by_hand_between_the_deploy_and_its_task_fails_it_naming_it(
     services: Services, team: Team
 ) -> None:
     # The deploy refuses it up front (test_refusals.py); the task checks again as it runs.
@@ -272,15 +272,16 @@ def test_a_job_stopped_by_hand_between_the_deploy_and_its_task_fails_it_saying_p
     with services.db.transaction(readonly=True) as tx:
         task = task_repo.get_task(tx, _production(services, team).workspace.id, started.task_id)
     assert task is not None
-    assert task.message.startswith(
-        f"Production changed since release package '{package}' was planned: a job there was "
-        "started or stopped"
+    assert task.message.startswith(  # the job stopped meanwhile, named
+        f"Production changed since release package '{package}' was planned: job 'daily'; "
+        "nothing was deployed."
     )
     assert f"release-packages/{package}/plan) and deploy it." in task.message
     assert "/jobs/import/plan" not in task.message
     result = orjson.loads(task.result or "{}")
     assert (result["errorCode"], result["remedy"]) == ("DLF.9042", "replan_release")
     assert result["package_id"] == str(package)
+    assert result["changed"] == [{"kind": "job", "name": "daily"}]
     assert _prod_job(services, team, "daily").get("description") != "v2"
 
     services.releases.replan(team.deployer, package)
