@@ -167,6 +167,7 @@ jobs = Table(
     Index("ix_jobs_folder", "workspace_id", "directory", "name", "status", "latest_version"),
     # list_jobs of one job type (as the SDK asks): counted and paged by name from the index.
     Index("ix_jobs_type", "workspace_id", "process_type", "name"),
+    sqlite_autoincrement=True,  # no deleted job's id given again on SQLite either (0044)
 )
 
 job_versions = submitted_versions(

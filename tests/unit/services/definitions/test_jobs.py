@@ -11,6 +11,7 @@ import pytest
 from jobferry.domain.enums import JobStatus
 from jobferry.errors import InUseError
 from jobferry.services.container import Services
+from jobferry.storage import jobs as job_repo
 from support.builders import make_job
 from support.console import admin_scope
 from support.definition_stories import ELSEWHERE, elsewhere_body
@@ -96,3 +97,22 @@ def _calling(name: str, job: str) -> dict[str, Any]:
         }
     )
     return doc
+
+
+def test_a_deleted_job_s_id_is_never_given_to_another(services: Services) -> None:
+    """The newest job deleted, another made: it takes a new id, on SQLite as on PostgreSQL (a
+    rollback and a job's history tell objects apart by id as well as by name)."""
+    scope = admin_scope(services)
+    for name in ("ja", "jb"):
+        services.jobs.create(scope, make_job(name))
+    with services.db.transaction(readonly=True) as tx:
+        gone = job_repo.get_job(tx, scope.workspace.id, "jb")
+    assert gone is not None
+    services.jobs.delete(scope, "jb")
+
+    services.jobs.create(scope, make_job("jc"))
+
+    with services.db.transaction(readonly=True) as tx:
+        made = job_repo.get_job(tx, scope.workspace.id, "jc")
+    assert made is not None
+    assert made.id > gone.id
