@@ -130,23 +130,33 @@ def add_upstream(
     return heads + found, unresolved
 
 
+CLOSURE_BATCH = 500
+"""Jobs whose submitted versions the upstream walk reads at a time: memory stays flat however
+many jobs an export of submitted versions selects."""
+
+
 def _submitted_closure(tx: Tx, scope: Scope, heads: list[JobHead]) -> set[str]:
     """The names of ``heads`` and of every job their latest submitted versions depend on in
     the workspace, transitively (a job never submitted adds nothing: it is refused later)."""
     seen = {h.name for h in heads}
     pending = [h for h in heads if h.latest_version is not None]
     while pending:
-        found = repo.job_entries(tx, [h.id for h in pending], submitted=True)
-        upstream = {
-            ref.name
-            for entry in found.values()
-            for ref in job_references(load(entry.text))
-            if ref.kind is RefKind.JOB and not ref.workspace
-        }
-        new = upstream - seen
+        new = _upstream_of_versions(tx, pending) - seen
         seen |= new
         pending = [h for h in repo.job_heads(tx, scope.workspace.id, new) if h.latest_version]
     return seen
+
+
+def _upstream_of_versions(tx: Tx, heads: list[JobHead]) -> set[str]:
+    """The jobs of the workspace the latest submitted versions of ``heads`` depend on, read
+    :data:`CLOSURE_BATCH` versions at a time."""
+    upstream: set[str] = set()
+    for start in range(0, len(heads), CLOSURE_BATCH):
+        ids = [h.id for h in heads[start : start + CLOSURE_BATCH]]
+        for entry in repo.job_entries(tx, ids, submitted=True).values():
+            refs = job_references(load(entry.text))
+            upstream.update(r.name for r in refs if r.kind is RefKind.JOB and not r.workspace)
+    return upstream
 
 
 def require_submitted(scope: Scope, heads: Iterable[JobHead]) -> None:

@@ -161,3 +161,27 @@ def test_submitted_versions_bring_the_jobs_those_versions_depend_on(
     assert developed.data is not None
     assert "jobs/b_job.job" in entries(developed.data)
     assert "jobs/a_job.job" not in entries(developed.data)
+
+
+def test_the_upstream_of_submitted_versions_is_read_a_batch_at_a_time(
+    services: Services, scope: Scope, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two jobs selected, one version read at a time (``CLOSURE_BATCH``): each brings the
+    job its submitted version depends on, as one batch of both would."""
+    base = json.loads(json.dumps(services.jobs.show(scope, "a_job").document))
+    base = {k: v for k, v in base.items() if k not in ("id", "createTime", "lastUpdateUser")}
+    for name, upstream in (("c_job", "a_job"), ("d_job", "b_job")):
+        job = json.loads(json.dumps(base))
+        job["name"] = name
+        job["schedule"]["cron"]["dependJobs"] = {"jobs": [upstream]}
+        services.jobs.create(scope, job)
+    monkeypatch.setattr(selection_module, "CLOSURE_BATCH", 1)
+
+    request = ExportRequest(submitted=True, with_upstream=True, names=("c_job", "d_job"))
+    outcome = services.exports.export_batch(scope, request)
+
+    assert outcome.data is not None
+    jobs = sorted(
+        path.rsplit("/", 1)[-1] for path in entries(outcome.data) if path.endswith(".job")
+    )
+    assert jobs == ["a_job.job", "b_job.job", "c_job.job", "d_job.job"]
