@@ -14,6 +14,7 @@ from jobferry.cli import terminal
 from jobferry.cli.client import ApiError, segment
 from jobferry.cli.exits import CommandError, ExitCode
 from jobferry.cli.session import Session, session
+from jobferry.domain.dependents import dependents_named
 from jobferry.domain.enums import ObjectKind
 
 SCHEDULED = "DLF.9011"
@@ -59,7 +60,7 @@ def _refusal(s: Session, kind: ObjectKind, name: str, exc: ApiError) -> CommandE
             f"jobferry jobs stop {name}{ws} — then delete it again. Nothing was deleted."
         )
     elif exc.code == IN_USE and kind is ObjectKind.JOB:
-        users = ", ".join(str(j) for j in exc.body.get("dependents") or [])
+        users = dependents_named(exc.body)
         message = (
             f"Job '{name}' is an upstream job of {users}: change those jobs so they no longer "
             "depend on it (or delete them first), then delete it again. Nothing was deleted."

@@ -13,6 +13,7 @@ from fastapi import Response
 
 from jobferry.console.fixes import said
 from jobferry.console.web import Page, redirect
+from jobferry.domain.dependents import dependents_named
 from jobferry.errors import InUseError, JobferryError, JobScheduledError
 from jobferry.services.context import Scope
 
@@ -44,7 +45,11 @@ def deletion_said(exc: JobferryError) -> str:
     if isinstance(exc, InUseError):
         for users, words in IN_USE.items():
             if users in context:
-                named = ", ".join(str(j) for j in context[users])
+                named = (
+                    dependents_named(context)
+                    if users == "dependents"
+                    else ", ".join(str(j) for j in context[users])
+                )
                 return words.format_map(
                     {"job_name": "", "script_name": "", **context, "users": named}
                 )

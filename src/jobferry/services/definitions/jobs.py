@@ -354,6 +354,10 @@ class JobService:
                     "dependencies, or a sub job node running it), then delete it.",
                     job_name=name,
                     dependents=[d.job_name for d in others],
+                    dependent_jobs=[
+                        {"workspace": d.workspace, "job_name": d.job_name} for d in others
+                    ],
+                    workspace=scope.workspace.name,
                 )
             repo.delete_job(tx, job.id)
             after_deleting(tx, scope, ObjectKind.JOB, job.uid, name)

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from jobferry.console.deleting import deletion_said
+from jobferry.domain.dependents import dependents_named
 from jobferry.domain.enums import JobStatus
 from jobferry.errors import InUseError
 from jobferry.services.container import Services
@@ -81,6 +83,20 @@ def test_a_delete_refused_names_each_dependent_with_its_workspace_and_each_way_i
     assert "schedule's dependencies" in message
     assert "sub job node" in message
     assert sorted(refused.value.context["dependents"]) == sorted(["jb", ELSEWHERE])
+    here = scope.workspace.name
+    assert refused.value.context["workspace"] == here
+    assert sorted(refused.value.context["dependent_jobs"], key=str) == sorted(
+        [{"workspace": here, "job_name": "jb"}, {"workspace": "ops", "job_name": ELSEWHERE}],
+        key=str,
+    )
+    # The CLI reads the envelope the API answers; the console, the error itself.
+    for said in (
+        dependents_named(refused.value.envelope()),
+        deletion_said(refused.value),
+    ):
+        assert "jb" in said
+        assert f"{ELSEWHERE} (workspace 'ops')" in said
+        assert f"jb (workspace '{here}')" not in said
     assert ("job", "ja") in workspace_state(services, scope.workspace.id)
 
 
