@@ -29,10 +29,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from jobferry.domain.enums import ObjectKind
-from jobferry.package.blocks import block_fields, epoch
-from jobferry.package.refusals import refuse
+from jobferry.package.blocks import block_fields, epoch, malformed
 
-MANIFEST_NAME = "manifest.json"
 BASIS_KINDS = (ObjectKind.JOB, ObjectKind.RESOURCE, ObjectKind.SCRIPT)
 """The kinds a snapshot holds (a workspace's own objects), so a basis may name."""
 
@@ -80,15 +78,6 @@ class BasisBlock:
         }
 
 
-def _invalid(where: str) -> Exception:
-    return refuse(
-        "manifest.invalid",
-        f'"basis" {where}',
-        "cut the package again with jobferry promote ROUTE --out FILE",
-        entry=MANIFEST_NAME,
-    )
-
-
 def _text(value: object) -> bool:
     return isinstance(value, str) and bool(value)
 
@@ -97,8 +86,9 @@ def _object(item: object) -> BasisObject:
     fields = item if isinstance(item, dict) else {}
     kind, name, sha = fields.get("kind"), fields.get("name"), fields.get("sha256")
     if kind not in BASIS_KINDS or not _text(name) or not (sha is None or _text(sha)):
-        raise _invalid(
-            "objects need a kind (job, script or resource), a name and a sha256 (text or null)"
+        raise malformed(
+            "basis",
+            "objects need a kind (job, script or resource), a name and a sha256 (text or null)",
         )
     return BasisObject(str(kind), str(name), None if sha is None else str(sha))
 
@@ -112,8 +102,9 @@ def _snapshot(value: object) -> tuple[str, str, int | None, str]:
     if not (
         _text(name) and _text(sha) and _text(producer) and (made is None or epoch(made) is not None)
     ):
-        raise _invalid(
-            "snapshot needs a fileName, sha256 and producer (text) and madeAt (epoch ms or null)"
+        raise malformed(
+            "basis",
+            "snapshot needs a fileName, sha256 and producer (text) and madeAt (epoch ms or null)",
         )
     return str(name), str(sha), made if isinstance(made, int) else None, str(producer)
 
@@ -126,7 +117,9 @@ def basis_block(manifest: dict[str, Any] | None) -> BasisBlock | None:
         return None
     remote, refreshed, objects = (fields.get(k) for k in ("remote", "refreshedAt", "objects"))
     if not _text(remote) or epoch(refreshed) is None or not isinstance(objects, list):
-        raise _invalid("needs a remote (text), refreshedAt (epoch ms) and objects (a list)")
+        raise malformed(
+            "basis", "needs a remote (text), refreshedAt (epoch ms) and objects (a list)"
+        )
     assert isinstance(refreshed, int)  # epoch said so
     name, sha, made, producer = _snapshot(fields.get("snapshot"))
     return BasisBlock(

@@ -15,10 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from jobferry.package.blocks import block_fields, epoch
-from jobferry.package.refusals import refuse
-
-MANIFEST_NAME = "manifest.json"
+from jobferry.package.blocks import block_fields, epoch, malformed
 
 
 @dataclass(frozen=True)
@@ -62,11 +59,9 @@ def route_block(manifest: dict[str, Any] | None) -> RouteBlock | None:
     texts = all(isinstance(v, str) and v for v in (name, ws_id, ws))
     sha_ok = since_sha is None or (isinstance(since_sha, str) and len(since_sha) == 64)
     if not texts or snapshot is None or (since is not None and epoch(since) is None) or not sha_ok:
-        raise refuse(
-            "manifest.invalid",
-            '"route" needs a name, sourceWorkspaceId and sourceWorkspace (text), snapshotAt '
-            "(epoch ms), since (epoch ms or null) and, when there, sinceSha256 (a sha256)",
-            "cut the package again with jobferry promote ROUTE --out FILE",
-            entry=MANIFEST_NAME,
+        raise malformed(
+            "route",
+            "needs a name, sourceWorkspaceId and sourceWorkspace (text), snapshotAt (epoch ms), "
+            "since (epoch ms or null) and, when there, sinceSha256 (a sha256)",
         )
     return RouteBlock(str(name), str(ws_id), str(ws), snapshot, epoch(since), since_sha or None)
