@@ -19,6 +19,7 @@ import threading
 import time
 from typing import Any
 
+from jobferry.api.wire import task_in_workspace
 from jobferry.errors import ServerStoppingError
 from jobferry.services.routes.running import Following
 
@@ -70,7 +71,7 @@ class AnswerIfCut:
         setattr(state, ANSWER_IF_CUT, self)
 
     def __call__(self, task: Following) -> None:
-        self.body = {"taskId": task.task_id, "workspace": task.workspace_id}
+        self.body = task_in_workspace(task)
 
     def handed(self) -> bool:
         return self.answered

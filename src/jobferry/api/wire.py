@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 import orjson
 from fastapi import Depends, Header, Query, Request, Response
@@ -63,6 +63,27 @@ def accepted(content: dict[str, Any]) -> Response:
     answer = json(content, status_code=202)
     answer.headers["Preference-Applied"] = ASYNC
     return answer
+
+
+class InWorkspace(Protocol):
+    """A task queued or running in a workspace, maybe not the caller's (a refresh's in the
+    remote's shadow, a promotion's in the route's target)."""
+
+    @property
+    def task_id(self) -> str: ...
+
+    @property
+    def workspace_id(self) -> str: ...
+
+
+TASK_IN_WORKSPACE = ("taskId", "workspace")
+"""The fields of :func:`task_in_workspace`, for :func:`accepted_response`."""
+
+
+def task_in_workspace(task: InWorkspace) -> dict[str, str]:
+    """``{"taskId", "workspace"}``: what a call whose work goes on as that task answers (with
+    :func:`accepted`), for the client to follow it there."""
+    return {"taskId": task.task_id, "workspace": task.workspace_id}
 
 
 def no_content() -> Response:

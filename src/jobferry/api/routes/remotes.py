@@ -10,6 +10,7 @@ from jobferry.api.auth import ScopeDep
 from jobferry.api.presenters.remotes import check_view, refresh_view, remote_view
 from jobferry.api.wire import (
     REMOTE_FAILED,
+    TASK_IN_WORKSPACE,
     BodyDep,
     PreferHeader,
     accepted,
@@ -20,6 +21,7 @@ from jobferry.api.wire import (
     parse_object,
     prefers_async,
     refusals,
+    task_in_workspace,
 )
 from jobferry.services.remotes.records import parse_refresh, parse_remote, parse_remote_change
 from jobferry.web import runner_of, services_of
@@ -74,7 +76,7 @@ def probe_remote(request: Request, scope: ScopeDep, name: str) -> Response:
     "workspace to that state",
     openapi_extra=body_doc("refresh", schema=bodies.REFRESH, required=False),
     responses={
-        **accepted_response(("taskId", "workspace"), "the refresh"),
+        **accepted_response(TASK_IN_WORKSPACE, "the refresh"),
         **refusals(REMOTE_FAILED),
     },
 )
@@ -85,7 +87,7 @@ def refresh_remote(
     snapshot = parse_refresh(parse_object(raw, required=False, what=REFRESH_DOC))
     if prefers_async(prefer):
         queued = runner_of(request).start_refresh(scope.actor, name, snapshot)
-        return accepted({"taskId": queued.task_id, "workspace": queued.workspace_id})
+        return accepted(task_in_workspace(queued))
     if snapshot is None:
         return json(refresh_view(remotes.refresh(scope.actor, name)))
     return json(refresh_view(remotes.refresh_from(scope.actor, name, snapshot)))

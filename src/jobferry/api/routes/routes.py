@@ -17,6 +17,7 @@ from jobferry.api.presenters.routes import (
 from jobferry.api.stopping import AnswerIfCut
 from jobferry.api.versioned import VersionedDocument, removal_route, version_routes
 from jobferry.api.wire import (
+    TASK_IN_WORKSPACE,
     BodyDep,
     PreferHeader,
     accepted,
@@ -26,6 +27,7 @@ from jobferry.api.wire import (
     parse_object,
     preferred_wait,
     prefers_async,
+    task_in_workspace,
 )
 from jobferry.errors import InvalidRequestError
 from jobferry.services.routes.running import Following
@@ -155,7 +157,7 @@ def record_promotion(
         "carried}",
         required=False,
     ),
-    responses=accepted_response(("taskId", "workspace"), "the promotion's planning"),
+    responses=accepted_response(TASK_IN_WORKSPACE, "the promotion's planning"),
 )
 def plan_promotion(
     request: Request, scope: ScopeDep, raw: BodyDep, name: str, prefer: PreferHeader = None
@@ -171,7 +173,7 @@ def plan_promotion(
     handover = AnswerIfCut(request.state)  # a stop meanwhile: the call answers the task
     made = runs.plan(scope, name, body, path, wait=preferred_wait(prefer), handover=handover)
     if isinstance(made, Following):
-        return accepted({"taskId": made.task_id, "workspace": made.workspace_id})
+        return accepted(task_in_workspace(made))
     return json(route_plan_view(made))
 
 
