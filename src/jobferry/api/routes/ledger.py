@@ -23,6 +23,7 @@ from jobferry.api.wire import (
 )
 from jobferry.errors import InvalidRequestError
 from jobferry.services.releases.ledger import ledger_csv, ledger_document, parse_moment
+from jobferry.services.releases.restore import RestorePlanned, RestoreStarted
 from jobferry.services.support.paging import page
 from jobferry.web import attached, runner_of, services_of
 
@@ -58,8 +59,7 @@ def restore_release(request: Request, scope: ScopeDep, package_id: str, raw: Bod
     found = services_of(request).restores.restore(
         scope, package_id_of(package_id, "restore"), dry_run=dry_run, plan_id=plan_id
     )
-    runner_of(request).kick(queued_here=True)
-    return json(present.restore(found))
+    return _restore_answer(request, found)
 
 
 @router.post(
@@ -77,8 +77,7 @@ def restore_entry(request: Request, scope: ScopeDep, entry_id: str, raw: BodyDep
     found = services_of(request).restores.restore_entry(
         scope, int(entry_id), dry_run=dry_run, plan_id=plan_id
     )
-    runner_of(request).kick(queued_here=True)
-    return json(present.restore(found))
+    return _restore_answer(request, found)
 
 
 def _restore_body(raw: bytes) -> tuple[bool, str | None]:
@@ -91,6 +90,13 @@ def _restore_body(raw: bytes) -> tuple[bool, str | None]:
             parameter="dry_run" if not isinstance(dry_run, bool) else "plan_id",
         )
     return dry_run, plan_id
+
+
+def _restore_answer(request: Request, found: RestorePlanned | RestoreStarted) -> Response:
+    """A restore planned, or started: its import task is queued, and this process's task
+    threads are told at once rather than at their next look."""
+    runner_of(request).kick(queued_here=True)
+    return json(present.restore(found))
 
 
 @router.get("/release-ledger", summary="the release ledger at a moment (extension)")
