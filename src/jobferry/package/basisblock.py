@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jobferry.domain.enums import ObjectKind
-from jobferry.package.blocks import block_fields, epoch, malformed
+from jobferry.package.blocks import block_fields, epoch, malformed, text
 
 BASIS_KINDS = (ObjectKind.JOB, ObjectKind.RESOURCE, ObjectKind.SCRIPT)
 """The kinds a snapshot holds (a workspace's own objects), so a basis may name."""
@@ -78,14 +78,10 @@ class BasisBlock:
         }
 
 
-def _text(value: object) -> bool:
-    return isinstance(value, str) and bool(value)
-
-
 def _object(item: object) -> BasisObject:
     fields = item if isinstance(item, dict) else {}
     kind, name, sha = fields.get("kind"), fields.get("name"), fields.get("sha256")
-    if kind not in BASIS_KINDS or not _text(name) or not (sha is None or _text(sha)):
+    if kind not in BASIS_KINDS or not text(name) or not (sha is None or text(sha)):
         raise malformed(
             "basis",
             "objects need a kind (job, script or resource), a name and a sha256 (text or null)",
@@ -100,7 +96,7 @@ def _snapshot(value: object) -> tuple[str, str, int | None, str]:
         fields.get(k) for k in ("fileName", "sha256", "madeAt", "producer")
     )
     if not (
-        _text(name) and _text(sha) and _text(producer) and (made is None or epoch(made) is not None)
+        text(name) and text(sha) and text(producer) and (made is None or epoch(made) is not None)
     ):
         raise malformed(
             "basis",
@@ -116,7 +112,7 @@ def basis_block(manifest: dict[str, Any] | None) -> BasisBlock | None:
     if fields is None:
         return None
     remote, refreshed, objects = (fields.get(k) for k in ("remote", "refreshedAt", "objects"))
-    if not _text(remote) or epoch(refreshed) is None or not isinstance(objects, list):
+    if not text(remote) or epoch(refreshed) is None or not isinstance(objects, list):
         raise malformed(
             "basis", "needs a remote (text), refreshedAt (epoch ms) and objects (a list)"
         )

@@ -1,6 +1,6 @@
 """What the optional blocks of a manifest (``route``: :mod:`.routeblock`, ``basis``:
-:mod:`.basisblock`) share when they are read: the block's fields, epoch times, and the refusal
-of a block that is there but malformed."""
+:mod:`.basisblock`) share when they are read: the block's fields, epoch times and texts, and
+the refusal of a block that is there but malformed."""
 
 from __future__ import annotations
 
@@ -24,6 +24,11 @@ def block_fields(manifest: dict[str, Any] | None, key: str) -> dict[str, Any] | 
 def epoch(value: object) -> int | None:
     """``value`` when it is an epoch time in milliseconds (an int, not a bool, not negative)."""
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def text(value: object) -> bool:
+    """Whether ``value`` is text, and not empty (what a block's names and hashes are)."""
+    return isinstance(value, str) and bool(value)
 
 
 def malformed(key: str, needs: str) -> PackageError:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from jobferry.package.blocks import block_fields, epoch, malformed
+from jobferry.package.blocks import block_fields, epoch, malformed, text
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def route_block(manifest: dict[str, Any] | None) -> RouteBlock | None:
     name, ws_id, ws = (fields.get(k) for k in ("name", "sourceWorkspaceId", "sourceWorkspace"))
     snapshot, since = epoch(fields.get("snapshotAt")), fields.get("since")
     since_sha = fields.get("sinceSha256")
-    texts = all(isinstance(v, str) and v for v in (name, ws_id, ws))
+    texts = all(text(v) for v in (name, ws_id, ws))
     sha_ok = since_sha is None or (isinstance(since_sha, str) and len(since_sha) == 64)
     if not texts or snapshot is None or (since is not None and epoch(since) is None) or not sha_ok:
         raise malformed(
