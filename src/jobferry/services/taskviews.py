@@ -124,6 +124,10 @@ def nothing_told(tx: Tx, tasks: Sequence[TaskRecord]) -> dict[str, str]:
     return {}
 
 
+FINISHED = (TaskStatus.SUCCESSFUL, TaskStatus.WARNING)
+"""The statuses of an import that changed something a rollback could undo."""
+
+
 def rollbacks_of(tx: Tx, tasks: Sequence[TaskRecord], telling: Telling = nothing_told) -> Rollbacks:
     """What became of the ended imports among ``tasks`` (:class:`Rollbacks`), and what those
     whose undo is not over say now (``telling``)."""
@@ -131,9 +135,12 @@ def rollbacks_of(tx: Tx, tasks: Sequence[TaskRecord], telling: Telling = nothing
     imports = [t.id for t in tasks if t.kind == TaskKind.IMPORT and t.status != TaskStatus.RUNNING]
     if not imports:
         return Rollbacks(undoing=told)
+    # A failed import never could be rolled back: the sweep passes it too, but its rollback
+    # did not expire (it is refused as not finished).
+    finished = [t.id for t in tasks if t.id in imports and t.status in FINISHED]
     return Rollbacks(
         rollback_repo.rollbacks_of(tx, imports),
-        expiry_repo.expiries_of(tx, imports),
+        expiry_repo.expiries_of(tx, finished),
         _running(tx, {t.workspace_id for t in tasks}),
         told,
     )

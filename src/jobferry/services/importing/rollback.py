@@ -51,6 +51,7 @@ from jobferry.services.tasks import (
     refusal_result,
     task_missing,
 )
+from jobferry.services.taskviews import FINISHED
 from jobferry.storage import Database, Tx
 from jobferry.storage import tasks as task_repo
 from jobferry.storage.importing import expiry as expiry_repo
@@ -58,7 +59,6 @@ from jobferry.storage.importing import rollbacks as repo
 from jobferry.storage.importing import target as import_repo
 from jobferry.storage.rows import ChangeRow
 
-FINISHED = (TaskStatus.SUCCESSFUL, TaskStatus.WARNING)
 KEPT_CONFLICTS = 1000
 """Conflicts a refusal lists in ``conflicts``."""
 BATCH = 500

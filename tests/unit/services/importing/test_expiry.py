@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from jobferry.domain.enums import TaskStatus
 from jobferry.errors import RollbackRefusedError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
@@ -25,7 +26,14 @@ from jobferry.storage import remotes_journal as journal_repo
 from jobferry.storage.importing import expiry as expiry_repo
 from jobferry.storage.importing.expiry import Due
 from support.builders import make_job
-from support.planning import import_package, jobs_with_dependencies, workspace, write_objects
+from support.planning import (
+    import_package,
+    jobs_with_dependencies,
+    run_import,
+    upload,
+    workspace,
+    write_objects,
+)
 from support.standin import DataArtsStandin, remote_shadow
 
 
@@ -94,6 +102,29 @@ def test_nothing_expires_at_zero_days_the_default(
     assert services.rollback_expiry.sweep(_ended(services, scope, task.id) + 3650 * DAY_MS) == 0
     services.rollback.rollback(scope, task.id)
     assert services.jobs.show(scope, "a_job").document.get("description") == "first"
+
+
+def test_a_refused_import_past_its_days_says_nothing_of_an_expiry(
+    services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    """An import refused whole (nothing imported) never could be rolled back: past the days
+    it answered ``rollbackExpired`` all the same, and the CLI said "FAILED, rollback expired"
+    of it (found by the generated task stories, test_generated_tasks.py)."""
+    bad = write_objects(
+        tmp_path / "bad.zip", [("job", "b_job", make_job("b_job", processType="X"))]
+    )
+    refused = run_import(services, scope, upload(services, scope, bad))
+    assert refused.status is TaskStatus.FAILED
+    now = _ended(services, scope, refused.id) + DAY_MS + 1
+
+    RollbackExpiry(services.db, 1).sweep(now)
+
+    assert services.tasks.show(scope, refused.id).rollback_expired is None
+    newest = services.tasks.list_tasks(scope).tasks[0]
+    assert (newest.id, newest.rollback_expired) == (refused.id, None)
+    with pytest.raises(RollbackRefusedError) as still:
+        services.rollback.rollback(scope, refused.id)
+    assert still.value.context["rule"] == "not_finished"
 
 
 def test_a_push_past_its_days_loses_its_calls_and_its_rollback(
