@@ -55,3 +55,35 @@ def local_zone(name: str) -> Iterator[None]:
         else:
             os.environ["TZ"] = was
         time.tzset()
+
+
+class Clock:
+    """The server's clock in a test (``services.context.now_ms`` and everything that reads
+    it: tasks' times, the sweeps' moments), standing still until the test moves it."""
+
+    def __init__(self, at_ms: int) -> None:
+        self.now = at_ms
+        """The moment the server reads, epoch ms."""
+
+    def move(self, ms: int) -> int:
+        """Move the clock ``ms`` on; the new moment."""
+        self.now += ms
+        return self.now
+
+    def time_ns(self) -> int:
+        """What ``time.time_ns`` answers the server while the clock holds."""
+        return self.now * 1_000_000
+
+
+@contextmanager
+def held_clock(at_ms: int) -> Iterator[Clock]:
+    """The server's clock held at ``at_ms`` inside the block, moved only by the test."""
+    from jobferry.services import context  # the one reader of the time of day (now_ms)
+
+    clock = Clock(at_ms)
+    was = context.time
+    context.time = clock  # type: ignore[assignment]
+    try:
+        yield clock
+    finally:
+        context.time = was

@@ -1,0 +1,121 @@
+"""Generated stories of system tasks (``tests/unit/services/test_generated_tasks.py``): in two
+workspaces, small imports (some refused by a job no workspace takes, some ``PER_OBJECT``
+ending with a warning), plans, exports, rollbacks asked now or queued as tasks and run later,
+the clock moving on by hours or days, and the housekeeping sweep, under drawn
+``JOBFERRY_TASK_LINES_DAYS`` and ``JOBFERRY_ROLLBACK_DAYS``.
+
+:class:`~support.task_model.Model` says what every task must say after each step, and what
+each rollback is refused with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hypothesis import strategies as st
+
+from jobferry.domain.enums import TaskKind
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from jobferry.services.exporting.options import parse_background_export
+from jobferry.services.importing.expiry import DAY_MS, RollbackExpiry
+from jobferry.services.importing.request import parse_import_request
+from jobferry.services.retention import Retention
+from support.builders import make_job
+from support.planning import jobs_with_dependencies, upload, write_objects
+from support.release_stories import Step
+from support.task_model import BAD_JOB
+
+JOBS = ("ja", "jb", "jc")
+HOUR_MS = 3600 * 1000
+MOVES = (HOUR_MS, 6 * HOUR_MS, 23 * HOUR_MS, DAY_MS, DAY_MS + HOUR_MS, 2 * DAY_MS, 3 * DAY_MS)
+"""How far the clock moves in one step."""
+TICK_MS = 1000
+"""How far the clock moves before every step (every task starts at a moment of its own)."""
+
+
+@dataclass(frozen=True)
+class TaskStory:
+    """The sweep's settings (days; 0: never), how many days the download center keeps a
+    package, and the steps."""
+
+    lines_days: int
+    rollback_days: int
+    ttl_days: int
+    steps: tuple[Step, ...]
+
+
+_WS = st.integers(0, 1)
+_JOBS = st.lists(st.sampled_from(JOBS), min_size=1, max_size=2, unique=True).map(
+    lambda names: tuple(sorted(names))
+)
+
+
+def _steps() -> st.SearchStrategy[Step]:
+    return st.one_of(
+        st.builds(lambda *a: Step("import", a), _WS, _JOBS, st.booleans(), st.booleans()),
+        st.builds(lambda *a: Step("import", a), _WS, _JOBS, st.just(False), st.just(False)),
+        st.builds(lambda *a: Step("plan", a), _WS, _JOBS, st.booleans()),
+        st.builds(lambda *a: Step("export", a), _WS),
+        st.builds(lambda *a: Step("rollback", a), _WS, st.integers(0, 30), st.booleans()),
+        st.builds(lambda *a: Step("queue", a), _WS, st.integers(0, 30), st.booleans()),
+        st.just(Step("run")),
+        st.builds(lambda ms: Step("clock", (ms,)), st.sampled_from(MOVES)),
+        st.just(Step("sweep")),
+    )
+
+
+@st.composite
+def task_stories(draw: st.DrawFn) -> TaskStory:
+    """A story of 4 to 10 steps under drawn days of the sweep's two settings."""
+    return TaskStory(
+        lines_days=draw(st.integers(0, 2)),
+        rollback_days=draw(st.integers(0, 2)),
+        ttl_days=draw(st.integers(1, 2)),
+        steps=tuple(draw(st.lists(_steps(), min_size=4, max_size=10))),
+    )
+
+
+def package(folder: Path, look: int, jobs: tuple[str, ...], bad: bool) -> Path:
+    """A package of ``jobs`` in their ``look`` (a new one each import, so every job is
+    written), with a job no workspace takes when ``bad``."""
+    made = [make_job(name, description=f"look {look}") for name in jobs]
+    if bad:
+        made.append(make_job(BAD_JOB, processType="SOMETIMES"))
+    return write_objects(folder / f"p{look}.zip", jobs_with_dependencies(*made))
+
+
+def run_import(services: Services, scope: Scope, path: Path, body: dict[str, Any]) -> str:
+    """Upload ``path`` and import it with ``body``'s options, on this thread; the task id."""
+    request = {"path": upload(services, scope, path), "sameNamePolicy": "OVERWRITE", **body}
+    prepared = services.imports.prepare(scope, parse_import_request(request))
+    services.imports.run(prepared)
+    return prepared.task_id
+
+
+def run_export(services: Services, scope: Scope) -> tuple[str, str]:
+    """A whole workspace's export, queued and run on this thread; the task id, and its
+    package's id in the download center."""
+    prepared = services.exports.prepare(scope, parse_background_export({"mode": "workspace"}))
+    services.exports.run(prepared)
+    result = services.tasks.show(scope, prepared.task_id).outcome
+    return prepared.task_id, str(result["downloadId"])
+
+
+def run_queued_rollbacks(services: Services) -> list[str]:
+    """Claim and run every queued rollback task, oldest first; their ids."""
+    ran = []
+    while (claimed := services.tasks.claim([TaskKind.ROLLBACK])) is not None:
+        services.rollback.run(claimed)
+        ran.append(claimed.id)
+    return ran
+
+
+def sweep(services: Services, story: TaskStory, now: int) -> None:
+    """The housekeeping sweep of packages, task lines and rollbacks at ``now``, under the
+    story's days."""
+    services.downloads.sweep(now)
+    Retention(services.db, story.lines_days, 0).sweep(now)
+    RollbackExpiry(services.db, story.rollback_days).sweep(now)
