@@ -194,6 +194,17 @@ class Model:
         found = self.at_once(workspace, task_id, lock_first=True)
         return found if found is not None else self.on_reading(self.tasks[task_id])
 
+    def undone(self, task_id: str) -> dict[str, object]:
+        """What the rollback of import ``task_id`` answers, when taken: how many objects it
+        undid, and how, by action."""
+        task = self.tasks[task_id]
+        actions = {"DELETED": len(task.created), "RESTORED": len(task.written) - len(task.created)}
+        return {
+            "taskId": task_id,
+            "rolledBack": len(task.written),
+            "actions": {action: n for action, n in sorted(actions.items()) if n},
+        }
+
     def rolled_back(self, task_id: str, now: int, by: str) -> None:
         """Import ``task_id`` was rolled back at ``now``: what it created is gone, what it
         overwrote is as the import before it left it."""
