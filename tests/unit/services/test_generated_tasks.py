@@ -6,14 +6,17 @@ replaced (``JOBFERRY_ROLLBACK_DAYS``). After every step, whatever the story, the
 the promises of docs/api.md and docs/operations.md (``support/task_model.py`` says them):
 
 - the task list reads every task of the workspace once, newest first, with ``total`` right:
-  whole, by each status and kind, within a window of start times (``since`` included,
-  ``until`` not), and a page at a time in both offset modes (rows, pages);
+  whole, by each status (in any case) and kind, within windows of start times (``since``
+  included, ``until`` not, either open), and a page at a time in both offset modes (rows,
+  pages); a task of the other workspace is none of this one's (DLF.0810);
 - each task says its kind, status, times, counts and, exactly when the model says so,
   ``rolledBack``, ``rollingBack``, ``rollbackExpired`` and ``subtasksDropped``;
 - a task's subtasks read a page at a time are its lines, each once and in order, ``total``
   right; once dropped, none, saying so;
 - a rollback is taken or refused, with the documented code and rule, exactly as the model
-  says; a refused one changes nothing.
+  says, and says what it undid; a refused one changes nothing; a queued one fails with the
+  refusal the call would have answered;
+- the download center lists each export's package, newest first, until it expires.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import pytest
 from hypothesis import event, example, given, note
 
 from jobferry.domain.enums import TaskKind, TaskStatus
-from jobferry.errors import JobferryError
+from jobferry.errors import JobferryError, TaskNotFoundError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.importing.expiry import DAY_MS
@@ -128,8 +131,9 @@ def _check_paging(services: Services, scope: Scope, expected: list[Held]) -> Non
 def _check_filters(services: Services, scope: Scope, expected: list[Held]) -> None:
     """The list by each status and kind the workspace's tasks have (and one kind they have
     not), within windows of their start times, and a page at a time."""
-    for status in {t.status for t in expected}:
-        _listed(services, scope, [t for t in expected if t.status is status], status=status)
+    for n, status in enumerate(sorted({t.status for t in expected})):
+        said = status.value if n % 2 else status.value.lower()  # any case
+        _listed(services, scope, [t for t in expected if t.status is status], status=said)
     for kind in {t.kind for t in expected} | {TaskKind.REFRESH}:
         _listed(services, scope, [t for t in expected if t.kind is kind], kind=kind.value)
     if expected:
@@ -137,6 +141,7 @@ def _check_filters(services: Services, scope: Scope, expected: list[Held]) -> No
         within = [t for t in expected if since <= t.start < until]
         _listed(services, scope, within, window=(since, until))
         _listed(services, scope, expected[: len(expected) // 2 + 1], window=(since, None))
+        _listed(services, scope, expected[len(expected) // 2 + 1 :], window=(None, since))
     _check_paging(services, scope, expected)
 
 
@@ -318,6 +323,12 @@ def _told(
         for ws, scope in enumerate(scopes):  # whole, at the end
             everything = set(model.tasks)
             _check_workspace(services, scope, model, ws, clock.now, listed=True, paged=everything)
+        for held in model.tasks.values():  # a task of another workspace is none of this one's
+            other = scopes[1 - held.workspace]
+            with pytest.raises(TaskNotFoundError):
+                services.tasks.show(other, held.id)
+            with pytest.raises(TaskNotFoundError):
+                services.tasks.subtasks(other, held.id, offset=0, limit=SUBTASK_PAGE)
         run_queued_rollbacks(services)  # the next story's queue starts empty
 
 
