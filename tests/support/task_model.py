@@ -96,7 +96,7 @@ class Model:
     """The rollback task holding each workspace's import lock, queued."""
 
     def of(self, workspace: int) -> list[Held]:
-        """The workspace's tasks, newest first."""
+        """The workspace's tasks, newest first (started at once: the greater id first)."""
         mine = [t for t in self.tasks.values() if t.workspace == workspace]
         return sorted(mine, key=lambda t: (t.start, t.id), reverse=True)
 
@@ -140,9 +140,10 @@ class Model:
         return self._add(task)
 
     def downloads(self, workspace: int, now: int) -> list[str]:
-        """The workspace's packages not expired at ``now``, newest first."""
+        """The workspace's packages not expired at ``now``, newest first (made at once: by
+        id)."""
         kept = [p for p in self.packages[workspace] if p[0] + self.ttl_ms > now]
-        return [download for _, download in sorted(kept, reverse=True)]
+        return [download for _, download in sorted(kept, key=lambda p: (-p[0], p[1]))]
 
     def _add(self, task: Held) -> Held:
         self.tasks[task.id] = task

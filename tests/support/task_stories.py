@@ -1,7 +1,8 @@
 """Generated stories of system tasks (``tests/unit/services/test_generated_tasks.py``): in two
 workspaces, small imports (some refused by a job no workspace takes, some ``PER_OBJECT``
 ending with a warning), plans, exports, rollbacks asked now or queued as tasks and run later,
-the clock moving on by hours or days, and the housekeeping sweep, under drawn
+the clock moving on by hours or days (or standing still: two tasks started in one
+millisecond), and the housekeeping sweep, under drawn
 ``JOBFERRY_TASK_LINES_DAYS`` and ``JOBFERRY_ROLLBACK_DAYS``.
 
 :class:`~support.task_model.Model` says what every task must say after each step, and what
@@ -33,7 +34,8 @@ HOUR_MS = 3600 * 1000
 MOVES = (HOUR_MS, 6 * HOUR_MS, 23 * HOUR_MS, DAY_MS, DAY_MS + HOUR_MS, 2 * DAY_MS, 3 * DAY_MS)
 """How far the clock moves in one step."""
 TICK_MS = 1000
-"""How far the clock moves before every step (every task starts at a moment of its own)."""
+"""How far the clock moves before every step but one after ``still``, which starts in the
+same millisecond as the step before it (tasks started at once: newest first is then by id)."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ def _steps() -> st.SearchStrategy[Step]:
         st.just(Step("run")),
         st.builds(lambda ms: Step("clock", (ms,)), st.sampled_from(MOVES)),
         st.just(Step("sweep")),
+        st.just(Step("still")),
     )
 
 

@@ -137,11 +137,12 @@ def _check_filters(services: Services, scope: Scope, expected: list[Held]) -> No
     for kind in {t.kind for t in expected} | {TaskKind.REFRESH}:
         _listed(services, scope, [t for t in expected if t.kind is kind], kind=kind.value)
     if expected:
-        since, until = expected[len(expected) // 2].start, expected[0].start + len(expected) % 2
-        within = [t for t in expected if since <= t.start < until]
-        _listed(services, scope, within, window=(since, until))
-        _listed(services, scope, expected[: len(expected) // 2 + 1], window=(since, None))
-        _listed(services, scope, expected[len(expected) // 2 + 1 :], window=(None, since))
+        since, newest = expected[len(expected) // 2].start, expected[0].start
+        until = newest + len(expected) % 2 if newest > since else since + 1
+        for window in ((since, until), (since, None), (None, since)):
+            low, high = window[0] or 0, window[1] or newest + 1
+            within = [t for t in expected if low <= t.start < high]
+            _listed(services, scope, within, window=window)
     _check_paging(services, scope, expected)
 
 
@@ -257,7 +258,7 @@ def _import(
 def _touched(step: Step, model: Model) -> list[int]:
     """The workspaces whose tasks a step may change: the one it names, those whose queued
     rollbacks it runs, both for a sweep, none for the clock alone."""
-    if step.act == "clock":
+    if step.act in ("clock", "still"):
         return []
     if step.act == "sweep":
         return [0, 1]
@@ -288,6 +289,8 @@ def _act(
         _run_queued(services, scopes, model, clock)
     elif step.act == "clock":
         clock.move(step.args[0])
+    elif step.act == "still":
+        pass  # the next step starts in the same millisecond
     else:
         sweep(services, story, clock.now)
         model.swept(clock.now)
@@ -307,9 +310,11 @@ def _tell(services: Services, story: TaskStory, folder: Path) -> None:
 def _told(
     services: Services, story: TaskStory, folder: Path, scopes: list[Scope], model: Model
 ) -> None:
+    still = False
     with held_clock(START) as clock:
         for step in story.steps:
-            clock.move(TICK_MS)
+            clock.move(0 if still else TICK_MS)
+            still = step.act == "still"
             touched, known = _touched(step, model), set(model.tasks)
             statuses = [t.status for t in model.tasks.values()]
             _act(services, scopes, model, clock, step, story, folder)
