@@ -74,13 +74,17 @@ def _check_task(shown: Task, held: Held, model: Model) -> None:
     assert shown.rollback_expired == (Expiry(*held.expired) if held.expired else None), what
     assert shown.rolling_back == model.rolling_back(held), what
     assert shown.lines_dropped == (LinesDropped(*held.dropped) if held.dropped else None), what
+    if held.end is None:  # queued: RUNNING at 0, saying so
+        assert (shown.progress, shown.message[:7]) == (0, "Queued:"), what
+    elif held.status is not TaskStatus.FAILED:
+        assert shown.progress == 100, what
 
 
 def _check_answer(
     services: Services, scope: Scope, held: Held, model: Model, *, paged: bool
 ) -> None:
-    """A task's own answer, its counts and its subtasks, read whole and (``paged``) a page at
-    a time."""
+    """A task's own answer, its counts and its subtasks, read whole and (``paged``) its first
+    few alone, then a page at a time."""
     shown = services.tasks.show(scope, held.id)
     _check_task(shown, held, model)
     if held.kind is TaskKind.IMPORT and held.status is not TaskStatus.FAILED:
@@ -91,6 +95,9 @@ def _check_answer(
     assert len(set(whole)) == len(whole), held.id
     if not paged:
         return
+    first = services.tasks.show(scope, held.id, subtasks=SUBTASK_PAGE)
+    assert [line["id"] for line in first.subtasks] == whole[:SUBTASK_PAGE], held.id
+    assert first.subtasks_total == (len(whole) if len(whole) > SUBTASK_PAGE else None), held.id
     read: list[str] = []
     dropped = LinesDropped(*held.dropped) if held.dropped else None
     for offset in itertools.count(0, SUBTASK_PAGE):
@@ -171,6 +178,7 @@ def _check_workspace(
     expected = model.of(ws)
     for shown, held in zip(_listed(services, scope, expected), expected, strict=True):
         _check_task(shown, held, model)
+        assert (shown.result, shown.subtasks) == (None, []), held.id  # the task alone says them
     if listed:
         _check_filters(services, scope, expected, every=every)
     for held in expected:
