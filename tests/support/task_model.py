@@ -76,6 +76,8 @@ class Held:
     """The lines' sweep passed it (it had lines or not)."""
     undoes: str | None = None
     """A rollback task: the import it undoes."""
+    claimed: int | None = None
+    """When a server process claimed it (queued until then), one that then died."""
 
 
 @dataclass
@@ -93,7 +95,8 @@ class Model:
     packages: list[list[tuple[int, str]]] = field(default_factory=lambda: [[], []])
     """Each workspace's exports' packages: (made at, download id)."""
     queued: list[str | None] = field(default_factory=lambda: [None, None])
-    """The rollback task holding each workspace's import lock, queued."""
+    """The rollback task holding each workspace's import lock, queued (or claimed by a
+    process that died)."""
 
     def of(self, workspace: int) -> list[Held]:
         """The workspace's tasks, newest first (started at once: the greater id first)."""
@@ -228,6 +231,30 @@ class Model:
         """The rollback task undoing import ``task`` now, queued."""
         queued = self.queued[task.workspace]
         return queued if queued is not None and self.tasks[queued].undoes == task.id else None
+
+    def waiting(self) -> list[Held]:
+        """The rollback tasks queued and not claimed, the oldest first (as claimed)."""
+        held = [self.tasks[t] for t in self.queued if t is not None]
+        return sorted((t for t in held if t.claimed is None), key=lambda t: (t.start, t.id))
+
+    def crashed(self, now: int) -> Held | None:
+        """The oldest waiting rollback task was claimed at ``now`` by a process that died."""
+        waiting = self.waiting()
+        if waiting:
+            waiting[0].claimed = now
+        return waiting[0] if waiting else None
+
+    def beat(self, now: int, gone_since: int) -> list[Held]:
+        """A heartbeat at ``now`` failed the tasks claimed by processes gone (not beating)
+        since before ``gone_since``, releasing their import locks; those tasks."""
+        failed = [
+            t for t in self.tasks.values() if t.claimed is not None and t.claimed < gone_since
+        ]
+        for task in failed:
+            if task.end is None:
+                task.end, task.status = now, TaskStatus.FAILED
+                self.queued[task.workspace] = None
+        return [t for t in failed if t.end == now]
 
     def ran(self, workspace: int, now: int, by: str) -> str | None:
         """The workspace's queued rollback ran at ``now``: ended, refused or not; the rule

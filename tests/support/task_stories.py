@@ -1,7 +1,8 @@
 """Generated stories of system tasks (``tests/unit/services/test_generated_tasks.py``): in two
 workspaces, small imports (some refused by a job no workspace takes, some ``PER_OBJECT``
-ending with a warning), plans, exports, rollbacks asked now or queued as tasks and run later,
-the clock moving on by hours or days (or standing still: two tasks started in one
+ending with a warning), plans, exports, rollbacks asked now or queued as tasks and run later
+(or claimed by a server process that dies, failed by a heartbeat four beats on), the clock
+moving on by hours or days (or standing still: two tasks started in one
 millisecond), and the housekeeping sweep, under drawn
 ``JOBFERRY_TASK_LINES_DAYS`` and ``JOBFERRY_ROLLBACK_DAYS``.
 
@@ -24,6 +25,7 @@ from jobferry.services.exporting.options import parse_background_export
 from jobferry.services.importing.expiry import DAY_MS, RollbackExpiry
 from jobferry.services.importing.request import parse_import_request
 from jobferry.services.retention import Retention
+from jobferry.services.tasks import TaskService
 from support.builders import make_job
 from support.planning import jobs_with_dependencies, upload, write_objects
 from support.release_stories import Step
@@ -64,6 +66,8 @@ def _steps() -> st.SearchStrategy[Step]:
         st.builds(lambda *a: Step("rollback", a), _WS, st.integers(0, 30), st.booleans()),
         st.builds(lambda *a: Step("queue", a), _WS, st.integers(0, 30), st.booleans()),
         st.just(Step("run")),
+        st.just(Step("crash")),
+        st.just(Step("beat")),
         st.builds(lambda ms: Step("clock", (ms,)), st.sampled_from(MOVES)),
         st.just(Step("sweep")),
         st.just(Step("still")),
@@ -114,6 +118,15 @@ def run_queued_rollbacks(services: Services) -> list[str]:
         services.rollback.run(claimed)
         ran.append(claimed.id)
     return ran
+
+
+def crash(services: Services) -> str | None:
+    """Another server process claims the oldest queued rollback task and dies before running
+    it (it never beats again); the task's id."""
+    gone = TaskService(services.db, heartbeat_seconds=services.tasks.heartbeat_ms // 1000)
+    gone.register_worker()
+    claimed = gone.claim([TaskKind.ROLLBACK])
+    return claimed.id if claimed is not None else None
 
 
 def sweep(services: Services, story: TaskStory, now: int) -> None:

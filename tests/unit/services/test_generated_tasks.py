@@ -42,8 +42,10 @@ from support.planning import workspace
 from support.release_stories import Step
 from support.task_model import Held, Model
 from support.task_stories import (
+    HOUR_MS,
     TICK_MS,
     TaskStory,
+    crash,
     package,
     run_export,
     run_import,
@@ -69,13 +71,15 @@ def _check_task(shown: Task, held: Held, model: Model) -> None:
     what = (held.kind, held.id)
     assert (shown.kind, shown.status) == (held.kind, held.status), (what, shown.message)
     assert (shown.start_time, shown.end_time) == (held.start, held.end), what
-    assert shown.last_update == (held.start if held.end is None else held.end), what
+    shown_since = held.end or held.claimed or held.start
+    assert shown.last_update == shown_since, what
     assert shown.rolled_back == (RolledBack(*held.rolled_back) if held.rolled_back else None)
     assert shown.rollback_expired == (Expiry(*held.expired) if held.expired else None), what
     assert shown.rolling_back == model.rolling_back(held), what
     assert shown.lines_dropped == (LinesDropped(*held.dropped) if held.dropped else None), what
-    if held.end is None:  # queued: RUNNING at 0, saying so
-        assert (shown.progress, shown.message[:7]) == (0, "Queued:"), what
+    if held.end is None:  # queued, or claimed: RUNNING at 0, saying so
+        said = "Starting." if held.claimed else "Queued: waiting"
+        assert (shown.progress, shown.message[: len(said)]) == (0, said), what
     elif held.status is not TaskStatus.FAILED:
         assert shown.progress == 100, what
 
@@ -230,11 +234,9 @@ def _rollback(
 
 
 def _run_queued(services: Services, scopes: list[Scope], model: Model, clock: Clock) -> None:
-    queued = sorted(
-        (model.tasks[t].start, t, ws) for ws, t in enumerate(model.queued) if t is not None
-    )
-    assert run_queued_rollbacks(services) == [t for _, t, _ in queued]
-    for _, task_id, ws in queued:
+    queued = [(t.id, t.workspace) for t in model.waiting()]
+    assert run_queued_rollbacks(services) == [t for t, _ in queued]
+    for task_id, ws in queued:
         undoes = model.tasks[task_id].undoes or ""
         undone = model.undone(undoes)
         rule = model.ran(ws, clock.now, scopes[ws].actor.name)
@@ -276,7 +278,7 @@ def _touched(step: Step, model: Model) -> list[int]:
         return []
     if step.act == "sweep":
         return [0, 1]
-    if step.act == "run":
+    if step.act in ("run", "crash", "beat"):
         return [ws for ws, task in enumerate(model.queued) if task is not None]
     return [step.args[0]]
 
@@ -305,6 +307,12 @@ def _act(
         clock.move(step.args[0])
     elif step.act == "still":
         pass  # the next step starts in the same millisecond
+    elif step.act == "crash":
+        crashed = model.crashed(clock.now)
+        assert crash(services) == (crashed.id if crashed else None), step
+    elif step.act == "beat":
+        failed = model.beat(clock.now, clock.now - 4 * services.tasks.heartbeat_ms)
+        assert sorted(services.tasks.heartbeat()) == sorted(t.id for t in failed), step
     else:
         sweep(services, story, clock.now)
         model.swept(clock.now)
@@ -350,7 +358,9 @@ def _told(
                 services.tasks.show(other, held.id)
             with pytest.raises(TaskNotFoundError):
                 services.tasks.subtasks(other, held.id, offset=0, limit=SUBTASK_PAGE)
-        run_queued_rollbacks(services)  # the next story's queue starts empty
+        run_queued_rollbacks(services)  # the next story's queue starts empty, and no task of
+        clock.move(DAY_MS)  # this one is left claimed by a process that died
+        services.tasks.heartbeat()
 
 
 def expired_while_queued() -> TaskStory:
@@ -404,9 +414,29 @@ def refused_then_past_its_days() -> TaskStory:
     return TaskStory(0, 1, 1, steps)
 
 
+def claimed_by_a_process_that_died() -> TaskStory:
+    """A queued rollback claimed by a process that dies: it holds the import lock (an import
+    is refused) until a heartbeat four beats on fails it; the import can then be rolled back
+    (or imported over)."""
+    steps = (
+        Step("import", (1, ("jb",), False, False)),
+        Step("queue", (1, 0, True)),
+        Step("crash"),
+        Step("beat"),
+        Step("import", (1, ("jc",), False, False)),
+        Step("run"),
+        Step("clock", (HOUR_MS,)),
+        Step("beat"),
+        Step("rollback", (1, 0, True)),
+        Step("import", (1, ("jc",), False, False)),
+    )
+    return TaskStory(0, 0, 1, steps)
+
+
 @GENERATED
 @given(story=task_stories())
 @example(story=refused_then_past_its_days())
+@example(story=claimed_by_a_process_that_died())
 @example(story=expired_while_queued())
 @example(story=warned_then_rolled_back())
 def test_task_stories_keep_the_api_s_promises(
