@@ -135,3 +135,73 @@ def sweep(services: Services, story: TaskStory, now: int) -> None:
     services.downloads.sweep(now)
     Retention(services.db, story.lines_days, 0).sweep(now)
     RollbackExpiry(services.db, story.rollback_days).sweep(now)
+
+
+def expired_while_queued() -> TaskStory:
+    """An import queued for its rollback (an import is refused meanwhile, a plan is not),
+    then past its day before the rollback ran: the task fails, saying it expired; its lines
+    go the next day."""
+    steps = (
+        Step("import", (0, ("ja",), False, False)),
+        Step("queue", (0, 0, True)),
+        Step("import", (0, ("jb",), False, False)),
+        Step("plan", (0, ("jb",), False)),
+        Step("clock", (DAY_MS + 1000,)),
+        Step("sweep"),
+        Step("run"),
+        Step("rollback", (0, 0, True)),
+        Step("clock", (DAY_MS,)),
+        Step("sweep"),
+    )
+    return TaskStory(1, 1, 1, steps)
+
+
+def warned_then_rolled_back() -> TaskStory:
+    """A per-object import with a warning, a refused one, a plan, an export; the first
+    rolled back, a later one using what it made refused."""
+    steps = (
+        Step("import", (1, ("ja", "jb"), True, True)),
+        Step("import", (1, ("jc",), True, False)),
+        Step("plan", (1, ("jc",), True)),
+        Step("export", (1,)),
+        Step("import", (1, ("jc",), False, False)),
+        Step("rollback", (1, 0, True)),
+        Step("rollback", (1, 4, True)),
+        Step("rollback", (1, 0, True)),
+        Step("rollback", (0, 0, False)),
+    )
+    return TaskStory(2, 0, 2, steps)
+
+
+def refused_then_past_its_days() -> TaskStory:
+    """A refused import (nothing imported) past the rollbacks' days: it never could be rolled
+    back, so the sweep leaves it saying nothing of an expiry; a finished one beside it
+    expires."""
+    steps = (
+        Step("import", (0, ("ja",), True, False)),
+        Step("import", (0, ("jb",), False, False)),
+        Step("clock", (2 * DAY_MS,)),
+        Step("sweep"),
+        Step("rollback", (0, 0, True)),
+        Step("rollback", (0, 1, True)),
+    )
+    return TaskStory(0, 1, 1, steps)
+
+
+def claimed_by_a_process_that_died() -> TaskStory:
+    """A queued rollback claimed by a process that dies: it holds the import lock (an import
+    is refused) until a heartbeat four beats on fails it; the import can then be rolled back
+    (or imported over)."""
+    steps = (
+        Step("import", (1, ("jb",), False, False)),
+        Step("queue", (1, 0, True)),
+        Step("crash"),
+        Step("beat"),
+        Step("import", (1, ("jc",), False, False)),
+        Step("run"),
+        Step("clock", (HOUR_MS,)),
+        Step("beat"),
+        Step("rollback", (1, 0, True)),
+        Step("import", (1, ("jc",), False, False)),
+    )
+    return TaskStory(0, 0, 1, steps)
