@@ -407,12 +407,22 @@ def _pinned(
     )
 
 
+def story_count(default: int) -> int:
+    """How many stories a generated test tells (:func:`generated`)."""
+    given = os.environ.get("JOBFERRY_FUZZ_EXAMPLES")
+    if given:
+        return int(given)
+    at_most = os.environ.get("JOBFERRY_FUZZ_AT_MOST")
+    return min(default, int(at_most)) if at_most else default
+
+
 def generated(default: int) -> settings:
     """The settings of a property test telling generated stories: ``default`` stories a test
     on each database (derandomised, so a run tells the same ones), or the
     ``JOBFERRY_FUZZ_EXAMPLES`` the environment gives (past 25, random stories: a longer run
-    with ``--hypothesis-seed``)."""
-    examples = int(os.environ.get("JOBFERRY_FUZZ_EXAMPLES", str(default)))
+    with ``--hypothesis-seed``); without it, at most ``JOBFERRY_FUZZ_AT_MOST`` (the fast
+    tier's ``FAST_STORIES``, which tells no test more stories than ``make test`` does)."""
+    examples = story_count(default)
     return settings(
         max_examples=examples,
         deadline=None,
