@@ -17,6 +17,13 @@ PRODUCTION_OPERATORS = (Role.ADMIN, Role.OPERATOR)
 developer has every right in development and reads production; operators run production."""
 
 
+def writing_roles(workspace: WorkspaceRecord) -> tuple[Role, ...]:
+    """The roles that write what a workspace keeps beside its definitions (locks, environment
+    variables): admins and developers, and on a production side, which a developer only
+    reads, admins alone."""
+    return (Role.ADMIN,) if workspace.production_of is not None else WRITERS
+
+
 def scheduling_roles(workspace: WorkspaceRecord) -> tuple[Role, ...]:
     """The roles that start and stop jobs in ``workspace`` (fewer on a production side)."""
     return PRODUCTION_OPERATORS if workspace.production_of is not None else OPERATORS

@@ -9,7 +9,7 @@ from jobferry.domain.enums import ObjectKind, Role
 from jobferry.domain.shapes import BodyShape, Extra, flag
 from jobferry.errors import InvalidRequestError, LockedError, NotFoundError
 from jobferry.services.audit import audit_in_scope
-from jobferry.services.context import WRITERS, Scope, now_ms
+from jobferry.services.context import Scope, now_ms, writing_roles
 from jobferry.services.definitions.jobs import get_job_or_raise
 from jobferry.services.definitions.scripts import get_script_or_raise
 from jobferry.services.support.requests import valid_name
@@ -89,7 +89,7 @@ class GovernanceService:
 
     def acquire(self, scope: Scope, kind: str, name: str) -> Lock:
         """Lock a job or script for the caller (idempotent for the holder)."""
-        scope.require(WRITERS, "lock objects")
+        scope.require(writing_roles(scope.workspace), "lock objects")
         self._check_kind(kind)
         with self.db.transaction() as tx:
             self._exists(tx, scope, kind, name)
@@ -108,7 +108,9 @@ class GovernanceService:
         return Lock.of(lock)
 
     def release(self, scope: Scope, kind: str, name: str) -> None:
-        """Release a lock: its holder, or a workspace admin for anyone."""
+        """Release a lock: its holder while they may lock, or a workspace admin for anyone (a
+        holder whose role no longer writes leaves it to an admin)."""
+        scope.require(writing_roles(scope.workspace), "release locks")
         self._check_kind(kind)
         with self.db.transaction() as tx:
             lock = repo.get_lock(tx, scope.workspace.id, kind, name)

@@ -13,7 +13,7 @@ from typing import Any
 
 from jobferry.errors import InvalidRequestError
 from jobferry.services.audit import audit_in_scope
-from jobferry.services.context import WRITERS, Scope, now_ms
+from jobferry.services.context import Scope, now_ms, writing_roles
 from jobferry.storage import Database
 from jobferry.storage import variables as repo
 from jobferry.storage.records import VariableRecord
@@ -88,8 +88,9 @@ class VariableService:
         return tuple(Variable(v.name, v.type, v.value, v.description) for v in items)
 
     def save(self, scope: Scope, body: dict[str, Any]) -> None:
-        """Create or replace the named variables (admins and developers)."""
-        scope.require(WRITERS, "change workspace environment variables")
+        """Create or replace the named variables (admins and developers; on a production side,
+        which a developer only reads, admins)."""
+        scope.require(writing_roles(scope.workspace), "change workspace environment variables")
         params = parse_params(body)
         now = now_ms()
         with self.db.transaction() as tx:

@@ -1,0 +1,175 @@
+"""Generated stories of who may do what (``support/access_stories.py``): roles given, changed
+and taken away in a workspace (simple, or in enterprise mode), access keys issued and revoked,
+and each user calling through their key — reading, saving and deleting jobs, starting and
+stopping them, exporting, locking, writing an environment variable, a tag, the workspace's
+settings, reading the audit log — on the development side or the production side. Whatever
+the story, the calls keep the promises of docs/api.md (``support/access_model.py``, written
+from the docs):
+
+- a refused step changes nothing (users, keys, roles, locks, variables, tags, the workspace's
+  settings, the audit log, downloads, tasks and every definition, compared whole), and is
+  refused with the documented code: a role that does not allow the call ``DLF.6888``, naming
+  the workspace (and the role the caller holds, or that they hold none); a write of a
+  production side's definitions ``DLF.9070``; a key or role not there ``DLF.9003``;
+- a step the docs allow is never refused, and every change it makes is audited under the
+  name of the user who made it;
+- a revoked key authenticates nothing, a live one its own user.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from hypothesis import event, example, given, note
+
+from jobferry.errors import JobferryError, PermissionDeniedError
+from jobferry.services.container import Services
+from support.access_model import BOSS, USERS, Model
+from support.access_stories import Story, access_state, access_stories, audit_since, resolve
+from support.console import admin_actor
+from support.definition_stories import JobSpec, job_body
+from support.import_stories import definition, generated
+from support.release_stories import Step
+
+pytestmark = pytest.mark.fuzz
+GENERATED = generated(10)
+"""Stories a test tells on each database (JOBFERRY_FUZZ_EXAMPLES=150 and a
+``--hypothesis-seed`` for a longer run)."""
+_SERIAL = itertools.count()
+
+
+def _begin(services: Services, enterprise: bool) -> tuple[Story, Model]:
+    """A workspace of the story's own with script ``sa`` and job ``ja`` (submitted), in
+    enterprise mode or not; the story's users, each with a key and no role."""
+    boss = admin_actor(services)
+    pid, n = boss.project_id, next(_SERIAL)
+    ws = services.accounts.create_workspace(boss, pid, f"access{n}")
+    scope = services.accounts.scope(boss, pid, ws)
+    services.scripts.create(scope, {**definition("script", "sa", 0), "targetStatus": "SUBMITTED"})
+    body = job_body("ja", JobSpec("sa", None, (), 0, "UTC"), scope.workspace.name)
+    services.jobs.create(scope, {**body, "targetStatus": "SUBMITTED"})
+    if enterprise:
+        services.releases.update_workspace(scope, {"name": scope.workspace.name, "mode": "1"})
+    names = {user: f"{user}{n}" for user in USERS}
+    model = Model(enterprise)
+    for user, name in names.items():
+        services.accounts.create_user(boss, pid, name, False)
+        model.keys[user] = [services.accounts.issue_credential(boss, pid, name).access_key]
+    return Story(services, boss, ws, names), model
+
+
+def _check_keys(services: Services, story: Story, model: Model) -> None:
+    """Each live key is its user's; each revoked one authenticates nothing."""
+    for user, keys in model.keys.items():
+        for key in keys:
+            assert services.accounts.actor_for(key).name == story.names[user]
+    for key in model.revoked:
+        assert services.accounts.secret_for(key) is None
+        with pytest.raises(PermissionDeniedError):
+            services.accounts.actor_for(key)
+
+
+def _check_refusal(story: Story, model: Model, step: Step, refused: JobferryError) -> None:
+    """A role's refusal names the workspace and the caller's role (or that they hold none)."""
+    if type(refused) is not PermissionDeniedError or step.act in ("key", "unkey"):
+        return
+    role = model.role(step.args[0])
+    assert refused.context.get("workspace") in story.sides, refused.context
+    if role is not None:
+        assert refused.context.get("role") == role.value, refused.context
+        assert f"'{role.value}'" in str(refused)
+    else:
+        assert "has no role" in str(refused)
+
+
+def _tell(services: Services, enterprise: bool, steps: tuple[Step, ...]) -> None:
+    story, model = _begin(services, enterprise)
+    sides = (story.workspace, story.production)
+    state = access_state(services, sides)
+    last = audit_since(services, 0)[-1][0]
+    for drawn in steps:
+        step = resolve(model, drawn)
+        expected = model.refusal(step)
+        what = f"{step.act} {step.args[1]}" if step.act == "call" else step.act
+        event(f"{what}: {expected.__name__ if expected else 'taken'}")
+        writes = model.writes(step)
+        before = state
+        refused: JobferryError | None = None
+        try:
+            answer = story.act(model, step)
+        except JobferryError as error:
+            refused = error
+        state = access_state(services, sides)
+        lines = audit_since(services, last)
+        if refused is None:
+            assert expected is None, f"{step!r} was taken; expected {expected}"
+            actor = story.names[step.args[0]]
+            assert all(who == actor for _, who, _ in lines), (step, lines)
+            assert bool(lines) == writes, (step, lines)
+            model.take(step, answer)
+        else:
+            note(f"{step!r} refused: {refused.code} {refused}")
+            assert expected is not None, f"{step!r} was refused: {refused.code} {refused}"
+            assert (type(refused), refused.code) == (expected, expected.code), step
+            assert state == before, step
+            _check_refusal(story, model, step, refused)
+        last = lines[-1][0] if lines else last
+        _check_keys(services, story, model)
+
+
+def viewer_keeps_to_reading() -> tuple[bool, tuple[Step, ...]]:
+    """ua a viewer: every write refused; then a developer, a lock taken, then a viewer again:
+    the lock is released by an admin only."""
+    calls = ("save", "delete", "start", "stop", "export", "lock", "variable", "tag", "audit")
+    return False, (
+        Step("grant", (BOSS, "ua", "viewer")),
+        *(Step("call", ("ua", kind, False)) for kind in ("read", *calls)),
+        Step("grant", (BOSS, "ua", "developer")),
+        Step("call", ("ua", "lock", False)),
+        Step("grant", (BOSS, "ua", "viewer")),
+        Step("call", ("ua", "unlock", False)),
+        Step("call", ("ub", "unlock", False)),
+        Step("call", (BOSS, "unlock", False)),
+    )
+
+
+def developer_reads_production() -> tuple[bool, tuple[Step, ...]]:
+    """An enterprise workspace: a developer, an operator and a deployer on the production
+    side."""
+    kinds = ("read", "save", "delete", "start", "stop", "lock", "unlock", "variable")
+    return True, (
+        Step("grant", (BOSS, "ua", "developer")),
+        Step("grant", (BOSS, "ub", "operator")),
+        Step("grant", (BOSS, "uc", "deployer")),
+        *(Step("call", (user, kind, True)) for user in USERS for kind in kinds),
+    )
+
+
+def keys_revoked() -> tuple[bool, tuple[Step, ...]]:
+    """ua an admin of the workspace: grants ub, cannot revoke ub's key; ub revokes their own
+    and calls no more."""
+    return False, (
+        Step("grant", (BOSS, "ua", "admin")),
+        Step("grant", ("ua", "ub", "operator")),
+        Step("unkey", ("ua", "ub", "ub", 0)),
+        Step("key", ("ub", "ub")),
+        Step("unkey", ("ub", "ub", "ub", 0)),
+        Step("call", ("ub", "start", False)),
+        Step("unkey", ("ub", "ub", "ub", 1)),
+        Step("call", ("ub", "read", False)),
+        Step("revoke", ("ua", "ub")),
+        Step("revoke", ("ua", "ub")),
+    )
+
+
+@GENERATED
+@given(story=access_stories())
+@example(story=viewer_keeps_to_reading())
+@example(story=developer_reads_production())
+@example(story=keys_revoked())
+def test_access_stories_keep_the_docs_promises(
+    services: Services, story: tuple[bool, tuple[Step, ...]]
+) -> None:
+    note(repr(story))
+    _tell(services, *story)
