@@ -15,6 +15,11 @@ docs, not from the code:
   and admins, an admin releases another's lock; exports: admins and developers.
 - Access keys: a project admin, or the user for themselves, issues and revokes them; a revoked
   key authenticates nothing.
+- Release packages (enterprise mode; "Releases", and DataArts' permission matrix): a named
+  approver signs while they hold admin or deployer, never the applicant (``DLF.9043``); a
+  workspace admin, or an approver holding deployer or operator, deploys, never the applicant
+  (``DLF.6888``); every role but viewers cancels; a package released or cancelled takes
+  neither (``DLF.20990``).
 """
 
 from __future__ import annotations
@@ -23,11 +28,13 @@ from dataclasses import dataclass, field
 
 from jobferry.domain.enums import Role
 from jobferry.errors import (
+    ApprovalRefusedError,
     InvalidRequestError,
     JobferryError,
     JobNotFoundError,
     LockedError,
     NotFoundError,
+    PackageReleasedError,
     PermissionDeniedError,
     ProductionSideError,
     UserNotFoundError,
@@ -45,6 +52,10 @@ WRITERS = frozenset({Role.ADMIN, Role.DEVELOPER})
 SCHEDULERS = frozenset({Role.ADMIN, Role.DEVELOPER, Role.OPERATOR})
 PRODUCTION_SCHEDULERS = frozenset({Role.ADMIN, Role.OPERATOR})
 ADMINS = frozenset({Role.ADMIN})
+APPROVERS = frozenset({Role.ADMIN, Role.DEPLOYER})
+DEPLOYERS = frozenset({Role.DEPLOYER, Role.OPERATOR})
+"""The roles an approver deploys with (a workspace admin deploys any package)."""
+CANCELLERS = frozenset({Role.ADMIN, Role.DEVELOPER, Role.DEPLOYER, Role.OPERATOR})
 
 Refusal = type[JobferryError] | None
 
@@ -97,6 +108,11 @@ class Model:
     """Whether job ``jx`` (made by a ``save``) exists."""
     started: bool = False
     """Whether job ``ja`` is scheduled."""
+    package: str | None = None
+    """The release package of ``ja`` (its applicant the project admin, every user of the
+    story its approvers): ``waiting``, ``released`` or ``cancelled`` (``None``: simple mode)."""
+    production_lock: str | None = None
+    """Who holds the lock of ``ja`` in production."""
 
     def role(self, user: str) -> Role | None:
         """The user's role in the workspace (a project admin's is admin)."""
@@ -144,22 +160,42 @@ class Model:
         if production:
             if kind in PRODUCTION_WRITES:
                 return ProductionSideError
-            if kind == "unlock":
-                return NotFoundError
-            return JobNotFoundError if kind in ON_A_JOB else None
-        return self._on_development(user, kind, role)
-
-    def _on_development(self, user: str, kind: str, role: Role | None) -> Refusal:
+            if kind in ON_A_JOB and self.package != "released":
+                return NotFoundError if kind == "unlock" else JobNotFoundError
+            return self._locking(user, kind, role, self.production_lock)
         if kind == "delete" and not self.scratch:
             return JobNotFoundError
-        if kind == "lock" and self.lock not in (None, user):
+        return self._locking(user, kind, role, self.lock)
+
+    @staticmethod
+    def _locking(user: str, kind: str, role: Role | None, holder: str | None) -> Refusal:
+        if kind == "lock" and holder not in (None, user):
             return LockedError
         if kind == "unlock":
-            if self.lock is None:
+            if holder is None:
                 return NotFoundError
-            if self.lock != user and role is not Role.ADMIN:
+            if holder != user and role is not Role.ADMIN:
                 return PermissionDeniedError
         return None
+
+    def _approve(self, user: str) -> Refusal:
+        role = self.role(user)
+        if role is None:
+            return PermissionDeniedError
+        if self.package != "waiting":
+            return PackageReleasedError
+        return ApprovalRefusedError if user == BOSS or role not in APPROVERS else None
+
+    def _deploy(self, user: str) -> Refusal:
+        role = self.role(user)
+        if user == BOSS or not (role is Role.ADMIN or role in DEPLOYERS):
+            return PermissionDeniedError
+        return None if self.package == "waiting" else PackageReleasedError
+
+    def _cancel(self, user: str) -> Refusal:
+        if self.role(user) not in CANCELLERS:
+            return PermissionDeniedError
+        return None if self.package == "waiting" else PackageReleasedError
 
     def take(self, step: Step, answer: object) -> None:
         """What a step taken changed."""
@@ -173,10 +209,16 @@ class Model:
         elif step.act == "unkey":
             self.keys[args[1]].remove(args[2])
             self.revoked[args[2]] = args[1]
-        elif step.act == "call" and not args[2]:
-            self._called(args[0], args[1])
+        elif step.act in ("deploy", "cancel"):
+            self.package = "released" if step.act == "deploy" else "cancelled"
+        elif step.act == "call":
+            self._called(args[0], args[1], args[2])
 
-    def _called(self, user: str, kind: str) -> None:
+    def _called(self, user: str, kind: str, production: bool) -> None:
+        if production:
+            if kind in ("lock", "unlock"):
+                self.production_lock = user if kind == "lock" else None
+            return
         if kind == "save":
             self.scratch = True
         elif kind == "delete":
@@ -194,5 +236,6 @@ class Model:
             return False
         if step.act != "call":
             return True
-        kind = step.args[1]
-        return RULES[kind].writes and not (kind == "lock" and self.lock == step.args[0])
+        kind, production = step.args[1], step.args[2]
+        holder = self.production_lock if production else self.lock
+        return RULES[kind].writes and not (kind == "lock" and holder == step.args[0])

@@ -17,15 +17,20 @@ import sqlalchemy as sa
 from hypothesis import strategies as st
 
 from jobferry.domain.enums import LockPolicy, Role
+from jobferry.domain.releases import StartupMode
+from jobferry.package.keys import KeyPair
 from jobferry.services.container import Services
 from jobferry.services.context import Actor, Scope
 from jobferry.services.exporting.options import ExportRequest
+from jobferry.services.releases.records import DeployRequest
 from jobferry.services.workspaces.settings import WorkspaceSettings
 from jobferry.storage import tables
+from jobferry.storage.approvals import plan_approvals
+from jobferry.storage.importing.tables import deletions, promotion_ledger
+from jobferry.storage.releases import release_items, release_packages
 from support.access_model import BOSS, GHOST, RULES, USERS, Model
 from support.definition_stories import JobSpec, job_body
 from support.release_stories import Step
-from support.workspace_state import workspace_state
 
 ROLES = (*(r.value for r in Role), "owner")
 """The roles a grant names: every role, and one that is none."""
@@ -38,8 +43,13 @@ NO_KEY = "NOSUCHACCESSKEY00000"
 @st.composite
 def steps(draw: st.DrawFn, enterprise: bool) -> Step:
     """One step of a story (a call on the production side only in enterprise mode)."""
-    act = draw(st.sampled_from(["grant"] * 4 + ["revoke", "key", "unkey"] + ["call"] * 8))
+    releasing = ["approve", "deploy", "cancel"] if enterprise else []
+    act = draw(
+        st.sampled_from(["grant"] * 4 + ["revoke", "key", "unkey", *releasing] + ["call"] * 8)
+    )
     actor = draw(st.sampled_from(ACTORS))
+    if act in releasing:
+        return Step(act, (actor,))
     user = draw(st.sampled_from((*USERS, *USERS, GHOST)))
     if act == "grant":
         return Step(act, (actor, user, draw(st.sampled_from(ROLES))))
@@ -53,7 +63,7 @@ def steps(draw: st.DrawFn, enterprise: bool) -> Step:
 
 
 @st.composite
-def access_stories(draw: st.DrawFn, max_steps: int = 30) -> tuple[bool, tuple[Step, ...]]:
+def access_stories(draw: st.DrawFn, max_steps: int = 24) -> tuple[bool, tuple[Step, ...]]:
     """Whether the workspace is in enterprise mode, and the steps: the project admin first
     gives each user a role (or none), then the drawn steps."""
     enterprise = draw(st.booleans())
@@ -92,6 +102,10 @@ class Story:
         """The names of the workspace's sides."""
         if self.production is not None:
             self.sides.add(self.scope(boss, True).workspace.name)
+        self.package: int | None = None
+        """The release package of an enterprise workspace's story."""
+        self.pairs: dict[str, KeyPair] = {}
+        """Each user's approval key, by their name in the project."""
 
     def scope(self, actor: Actor, production: bool) -> Scope:
         """``actor`` in the story's workspace, or its production side: their role now."""
@@ -124,8 +138,25 @@ class Story:
         if step.act == "unkey":
             _, user, key = step.args
             return accounts.revoke_credential(actor, pid, self.names[user], key)
+        if step.act in ("approve", "deploy", "cancel"):
+            return self.release(step.act, actor, self.scope(actor, False))
         _, kind, production = step.args
         return self.call(actor, kind, self.scope(actor, production))
+
+    def release(self, act: str, actor: Actor, scope: Scope) -> Any:
+        """Approve, deploy (and run its release) or cancel the story's package."""
+        from support.releases import approve_package, run_release  # heavy at import
+
+        assert self.package is not None
+        if act == "approve":
+            return approve_package(self.services, scope, self.package, self.pairs[actor.name])
+        if act == "cancel":
+            return self.services.releases.cancel(scope, (self.package,))
+        deployed = self.services.releases.deploy(
+            scope, DeployRequest((self.package,), StartupMode.LEAVE)
+        )
+        run_release(self.services)
+        return deployed
 
     def call(self, actor: Actor, kind: str, scope: Scope) -> Any:
         """One call of ``kind`` by ``actor`` in ``scope``."""
@@ -171,23 +202,32 @@ WHOLE = (
     tables.tags,
     tables.locks,
     tables.workspace_variables,
-    tables.audit_log,
     tables.downloads,
     tables.system_tasks,
+    tables.jobs,
+    tables.job_versions,
+    tables.job_refs,
+    tables.scripts,
+    tables.script_versions,
+    tables.resources,
+    deletions,
+    promotion_ledger,
+    release_packages,
+    release_items,
+    plan_approvals,
 )
-"""The tables a refused step must leave as they were, read whole."""
+"""The tables a refused step must leave as they were, read whole (the audit log: its newest
+line, as :func:`audit_since` reads the lines a step wrote)."""
 
 
-def access_state(services: Services, workspaces: tuple[str | None, ...]) -> dict[str, Any]:
-    """Every row of :data:`WHOLE` and the definitions of ``workspaces``."""
+def access_state(services: Services) -> dict[str, Any]:
+    """Every row of :data:`WHOLE`, in one transaction."""
     held: dict[str, Any] = {}
     with services.db.transaction(readonly=True) as tx:
         for table in WHOLE:
             rows = tx.conn.execute(sa.select(table)).all()
             held[table.name] = sorted(tuple(map(repr, row)) for row in rows)
-    for ws in workspaces:
-        if ws is not None:
-            held[ws] = workspace_state(services, ws)
+        held["audit"] = tx.conn.execute(sa.select(sa.func.max(tables.audit_log.c.id))).scalar()
     return held
 
 

@@ -151,10 +151,13 @@ def may_deploy(tx: Tx, scope: Scope, package: PackageView) -> None:
         admin or (approver and scope.role in DEPLOY_ROLES)
     ):
         raise PermissionDeniedError(
-            f"User '{scope.actor.name}' may not deploy release package '{record.id}': a "
+            f"User '{scope.actor.name}' has role '{scope.role.value}' in workspace "
+            f"'{scope.workspace.name}' and may not deploy release package '{record.id}': a "
             "package is deployed by one of its approvers holding the deployer, operator or "
             "admin role, or by a workspace admin, never by its applicant.",
             package_id=str(record.id),
+            workspace=scope.workspace.name,
+            role=scope.role.value,
         )
     refusal = not_waiting(tx, scope, package, "deployed")
     if refusal is not None:
