@@ -12,7 +12,7 @@ docs, not from the code:
   of its jobs: any other write of its definitions is ``DLF.9070`` for a role that may write.
 - Environment variables: admins and developers write, any role reads; tags, workspace
   settings, the audit log, granting and revoking roles: workspace admins; locks: developers
-  and admins, an admin releases another's lock; exports: admins and developers.
+  and admins, an admin releases another's lock; exports and imports: admins and developers.
 - Access keys: a project admin, or the user for themselves, issues and revokes them; a revoked
   key authenticates nothing.
 - Release packages (enterprise mode; "Releases", and DataArts' permission matrix): a named
@@ -78,6 +78,7 @@ RULES = {
     "start": Rule(SCHEDULERS, PRODUCTION_SCHEDULERS),
     "stop": Rule(SCHEDULERS, PRODUCTION_SCHEDULERS),
     "export": Rule(WRITERS, WRITERS),
+    "import": Rule(WRITERS, WRITERS),
     "lock": Rule(WRITERS, ADMINS),
     "unlock": Rule(WRITERS, ADMINS),
     "variable": Rule(WRITERS, ADMINS),
@@ -86,7 +87,7 @@ RULES = {
     "audit": Rule(ADMINS, ADMINS, writes=False),
 }
 """Each kind of call a story's users make (docs/api.md's tables say who may)."""
-PRODUCTION_WRITES = ("save", "delete")
+PRODUCTION_WRITES = ("save", "delete", "import")
 """Calls that change a production side's definitions: ``DLF.9070`` there for any role."""
 ON_A_JOB = ("start", "stop", "export", "lock", "unlock")
 """Calls on job ``ja``, which a production side does not hold (nothing was released)."""

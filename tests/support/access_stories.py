@@ -4,24 +4,27 @@ and its script, three users of the project with a key each and no role, then dra
 roles given, changed and taken away, access keys issued and revoked, by the project admin, by
 a user for themselves or for another, and each user calling through their newest key: reading,
 saving and deleting a job, starting and stopping ``ja``, exporting it, locking and unlocking it,
-writing an environment variable, a tag, the workspace's settings, reading the audit log, on the
+importing a package of ``ja`` (skipping what the workspace holds), writing an environment
+variable, a tag, the workspace's settings, reading the audit log, on the
 development side or the production side. :class:`~support.access_model.Model` says which are
 refused and with what.
 """
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import sqlalchemy as sa
 from hypothesis import strategies as st
 
-from jobferry.domain.enums import LockPolicy, Role
+from jobferry.domain.enums import LockPolicy, Role, TaskStatus
 from jobferry.domain.releases import StartupMode
 from jobferry.package.keys import KeyPair
 from jobferry.services.container import Services
 from jobferry.services.context import Actor, Scope
 from jobferry.services.exporting.options import ExportRequest
+from jobferry.services.importing.request import parse_import_request
 from jobferry.services.releases.records import DeployRequest
 from jobferry.services.workspaces.settings import WorkspaceSettings
 from jobferry.storage import tables
@@ -102,6 +105,10 @@ class Story:
         """The names of the workspace's sides."""
         if self.production is not None:
             self.sides.add(self.scope(boss, True).workspace.name)
+        exported = services.exports.export_job(scope, "ja", ExportRequest()).data
+        assert exported is not None
+        self.upload = services.imports.upload(scope, io.BytesIO(exported), "ja.zip").path
+        """A package of ``ja`` kept for the story's imports (which skip what it holds)."""
         self.package: int | None = None
         """The release package of an enterprise workspace's story."""
         self.pairs: dict[str, KeyPair] = {}
@@ -177,6 +184,13 @@ class Story:
             return getattr(services.jobs, kind)(scope, "ja")
         if kind == "export":
             return services.exports.export_job(scope, "ja", ExportRequest())
+        if kind == "import":
+            asked = parse_import_request({"path": self.upload, "sameNamePolicy": "SKIP"})
+            prepared = services.imports.prepare(scope, asked)
+            services.imports.run(prepared)
+            task = services.tasks.show(scope, prepared.task_id)
+            assert task.status == TaskStatus.SUCCESSFUL, task.message
+            return task
         if kind == "lock":
             return services.governance.acquire(scope, "job", "ja")
         if kind == "unlock":
@@ -204,6 +218,7 @@ WHOLE = (
     tables.workspace_variables,
     tables.downloads,
     tables.system_tasks,
+    tables.uploads,
     tables.jobs,
     tables.job_versions,
     tables.job_refs,

@@ -7,7 +7,9 @@ the story, the calls keep the promises of docs/api.md (``support/access_model.py
 from the docs):
 
 - a refused step changes nothing (users, keys, roles, locks, variables, tags, the workspace's
-  settings, the audit log, downloads, tasks and every definition, compared whole), and is
+  settings, downloads, uploads, tasks, release packages and every definition, compared
+  whole), writes no audit line (but ``import.refused`` for an import refused to a member of
+  the workspace, which docs/operations.md promises), and is
   refused with the documented code: a role that does not allow the call ``DLF.6888``, naming
   the workspace (and the role the caller holds, or that they hold none); a write of a
   production side's definitions ``DLF.9070``; a key or role not there ``DLF.9003``;
@@ -114,6 +116,15 @@ def _check_refusal(story: Story, model: Model, step: Step, refused: JobferryErro
         assert "has no role" in str(refused)
 
 
+def _refusal_audited(story: Story, model: Model, step: Step) -> list[tuple[str, str]]:
+    """The audit lines a refused step writes: none, but an import refused to a caller with a
+    role in the workspace (docs/operations.md, "The audit log": ``import.refused``)."""
+    caller = step.args[0] if step.act == "call" else None
+    if caller is None or step.args[1] != "import" or model.role(caller) is None:
+        return []
+    return [(story.names[caller], "import.refused")]
+
+
 def _tell(services: Services, enterprise: bool, steps: tuple[Step, ...]) -> None:
     story, model = _begin(services, enterprise)
     state = access_state(services)
@@ -142,7 +153,10 @@ def _tell(services: Services, enterprise: bool, steps: tuple[Step, ...]) -> None
             note(f"{step!r} refused: {refused.code} {refused}")
             assert expected is not None, f"{step!r} was refused: {refused.code} {refused}"
             assert (type(refused), refused.code) == (expected, expected.code), step
-            assert state == before, step
+            said = _refusal_audited(story, model, step)
+            assert [(who, action) for _, who, action in lines] == said, (step, lines)
+            changed = {k: (before[k], state[k]) for k in state if state[k] != before[k]}
+            assert {**state, "audit": None} == {**before, "audit": None}, (step, changed)
             _check_refusal(story, model, step, refused)
         last = lines[-1][0] if lines else last
         if step.act in ("key", "unkey", "keyless"):
@@ -153,11 +167,12 @@ def _tell(services: Services, enterprise: bool, steps: tuple[Step, ...]) -> None
 def viewer_keeps_to_reading() -> tuple[bool, tuple[Step, ...]]:
     """ua a viewer: every write refused; then a developer, a lock taken, then a viewer again:
     the lock is released by an admin only."""
-    calls = ("save", "delete", "start", "stop", "export", "lock", "variable", "tag", "audit")
+    calls = ("save", "delete", "start", "stop", "export", "import", "lock", "variable", "tag")
     return False, (
         Step("grant", (BOSS, "ua", "viewer")),
         *(Step("call", ("ua", kind, False)) for kind in ("read", *calls)),
         Step("grant", (BOSS, "ua", "developer")),
+        Step("call", ("ua", "import", False)),
         Step("call", ("ua", "lock", False)),
         Step("grant", (BOSS, "ua", "viewer")),
         Step("call", ("ua", "unlock", False)),
@@ -169,7 +184,7 @@ def viewer_keeps_to_reading() -> tuple[bool, tuple[Step, ...]]:
 def developer_reads_production() -> tuple[bool, tuple[Step, ...]]:
     """An enterprise workspace: a developer, an operator and a deployer on the production
     side."""
-    kinds = ("read", "save", "delete", "start", "stop", "lock", "unlock", "variable")
+    kinds = ("read", "save", "delete", "import", "start", "stop", "lock", "unlock", "variable")
     return True, (
         Step("grant", (BOSS, "ua", "developer")),
         Step("grant", (BOSS, "ub", "operator")),
