@@ -10,6 +10,8 @@ docs, not from the code:
   admin is an admin of every workspace.
 - A production side changes only by a release, an import as released and the start and stop
   of its jobs: any other write of its definitions is ``DLF.9070`` for a role that may write.
+  It is reached with the roles of its development workspace, where they are given and taken
+  (given or taken on the production side: ``DLF.9070``).
 - Environment variables: admins and developers write, any role reads; tags, workspace
   settings, the audit log, granting and revoking roles: workspace admins; locks: developers
   and admins, an admin releases another's lock; exports and imports: admins and developers.
@@ -128,16 +130,20 @@ class Model:
         """What ``step`` is refused with (``None``: it is taken)."""
         return getattr(self, f"_{step.act}")(*step.args)  # type: ignore[no-any-return]
 
-    def _grant(self, actor: str, user: str, role: str) -> Refusal:
+    def _grant(self, actor: str, user: str, role: str, production: bool = False) -> Refusal:
         if self.role(actor) is not Role.ADMIN:
             return PermissionDeniedError
+        if production:
+            return ProductionSideError
         if role not in {r.value for r in Role}:
             return InvalidRequestError
         return UserNotFoundError if user == GHOST else None
 
-    def _revoke(self, actor: str, user: str) -> Refusal:
+    def _revoke(self, actor: str, user: str, production: bool = False) -> Refusal:
         if self.role(actor) is not Role.ADMIN:
             return PermissionDeniedError
+        if production:
+            return ProductionSideError
         return UserNotFoundError if user not in self.roles else None
 
     def _key(self, actor: str, user: str) -> Refusal:

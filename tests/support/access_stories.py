@@ -54,9 +54,12 @@ def steps(draw: st.DrawFn, enterprise: bool) -> Step:
     if act in releasing:
         return Step(act, (actor,))
     user = draw(st.sampled_from((*USERS, *USERS, GHOST)))
+    production = enterprise and draw(st.sampled_from((False, False, False, True)))
     if act == "grant":
-        return Step(act, (actor, user, draw(st.sampled_from(ROLES))))
-    if act in ("revoke", "key"):
+        return Step(act, (actor, user, draw(st.sampled_from(ROLES)), production))
+    if act == "revoke":
+        return Step(act, (actor, user, production))
+    if act == "key":
         return Step(act, (actor, user))
     if act == "unkey":
         whose = draw(st.sampled_from((user, *USERS)))
@@ -136,10 +139,13 @@ class Story:
             return None
         actor = self.actor(model, step.args[0])
         if step.act == "grant":
-            _, user, role = step.args
-            return accounts.set_role(actor, pid, self.names[user], self.workspace, role)
+            _, user, role, *production = step.args
+            ws = self.production if any(production) else self.workspace
+            return accounts.set_role(actor, pid, self.names[user], ws, role)
         if step.act == "revoke":
-            return accounts.remove_role(actor, pid, self.names[step.args[1]], self.workspace)
+            _, user, *production = step.args
+            ws = self.production if any(production) else self.workspace
+            return accounts.remove_role(actor, pid, self.names[user], ws)
         if step.act == "key":
             return accounts.issue_credential(actor, pid, self.names[step.args[1]]).access_key
         if step.act == "unkey":

@@ -213,7 +213,8 @@ def keys_revoked() -> tuple[bool, tuple[Step, ...]]:
 def released_by_its_approver() -> tuple[bool, tuple[Step, ...]]:
     """An enterprise workspace: the applicant, a viewer and a developer may not deploy; an
     operator may not approve, a deployer does; the operator deploys; then production's job
-    is started by the operator (not the developer) and locked by the admin alone."""
+    is started by the operator (not the developer) and locked by the admin alone; a role
+    given or taken on the production side is refused (it is the development workspace's)."""
     return True, (
         Step("grant", (BOSS, "ua", "operator")),
         Step("grant", (BOSS, "ub", "developer")),
@@ -231,6 +232,9 @@ def released_by_its_approver() -> tuple[bool, tuple[Step, ...]]:
         Step("cancel", ("ub",)),
         Step("approve", ("uc",)),
         Step("deploy", ("uc",)),
+        Step("grant", (BOSS, "ub", "operator", True)),
+        Step("revoke", (BOSS, "ua", True)),
+        Step("call", ("ub", "stop", True)),
     )
 
 

@@ -29,7 +29,7 @@ from jobferry.services.context import (
     require_project_admin,
     require_same_project,
 )
-from jobferry.services.releases.production import refuse_settings
+from jobferry.services.releases.production import refuse_production_roles, refuse_settings
 from jobferry.services.support.cache import TtlCache
 from jobferry.services.support.requests import valid_name
 from jobferry.services.support.secretbox import SecretBox
@@ -409,6 +409,7 @@ class AccountService:
         """Give a user a role in a workspace (that workspace's admins only)."""
         scope = self.scope(actor, project_id, workspace_id)
         scope.require((Role.ADMIN,), "grant roles")
+        refuse_production_roles(scope.workspace)
         if not isinstance(role, str) or role not in [r.value for r in Role]:
             raise InvalidRequestError(f"Role '{role}' is not valid; use one of {', '.join(Role)}.")
         with self._changing() as tx:
@@ -429,6 +430,7 @@ class AccountService:
         """Take a user's role in a workspace away."""
         scope = self.scope(actor, project_id, workspace_id)
         scope.require((Role.ADMIN,), "revoke roles")
+        refuse_production_roles(scope.workspace)
         with self._changing() as tx:
             user = self._user(tx, project_id, user_name)
             if not repo.remove_role(tx, user.id, workspace_id):

@@ -17,7 +17,7 @@ from typing import Any
 from jobferry.domain.enums import LockPolicy, Role, TargetStatus
 from jobferry.domain.releases import ENTERPRISE, PRODUCTION_SUFFIX, SIMPLE
 from jobferry.domain.remedies import Remedy
-from jobferry.errors import InvalidRequestError, NameTakenError
+from jobferry.errors import InvalidRequestError, NameTakenError, ProductionSideError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
 from jobferry.storage import Database, Tx
@@ -104,6 +104,19 @@ def refuse_settings(
         refuse_review(workspace)
     if signed_only:
         refuse_signed_only(workspace)
+
+
+def refuse_production_roles(workspace: WorkspaceRecord) -> None:
+    """A production side is reached with the roles of its development workspace: a role given
+    or taken there would change nobody's rights (and would be listed as if it did)."""
+    if workspace.production_of is not None:
+        raise ProductionSideError(
+            f"Workspace '{workspace.name}' is the production side of an enterprise workspace: "
+            "its users hold the roles of its development workspace, which are given and taken "
+            "there, so nothing was changed. Give or take the role in the development workspace.",
+            workspace=workspace.name,
+            development=workspace.production_of,
+        )
 
 
 def refuse_signed_only(workspace: WorkspaceRecord) -> None:
