@@ -12,6 +12,8 @@ docs, not from the code:
   of its jobs: any other write of its definitions is ``DLF.9070`` for a role that may write.
   It is reached with the roles of its development workspace, where they are given and taken
   (given or taken on the production side: ``DLF.9070``).
+- Any member lists the workspace's members: the users holding a role there and the project
+  admins (``list_workspaceusers``; on a production side, those of its development workspace).
 - Environment variables: admins and developers write, any role reads; tags, workspace
   settings, the audit log, granting and revoking roles: workspace admins; locks: developers
   and admins, an admin releases another's lock; exports and imports: admins and developers.
@@ -75,6 +77,7 @@ class Rule:
 
 RULES = {
     "read": Rule(EVERYONE, EVERYONE, writes=False),
+    "members": Rule(EVERYONE, EVERYONE, writes=False),
     "save": Rule(WRITERS, WRITERS),
     "delete": Rule(WRITERS, WRITERS),
     "start": Rule(SCHEDULERS, PRODUCTION_SCHEDULERS),

@@ -178,6 +178,8 @@ class Story:
             return services.jobs.list_jobs(
                 scope, job_type=None, job_name=None, tags=None, limit=10, offset=0
             )
+        if kind == "members":
+            return services.studio_workspaces.members(scope, 100, 0)
         if kind == "save":
             body = {**job_body("jx", JobSpec("sa", None, (), 0, "UTC"), scope.workspace.name)}
             body["targetStatus"] = "SUBMITTED"

@@ -21,10 +21,12 @@ from the docs):
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import pytest
 from hypothesis import event, example, given, note
 
+from jobferry.domain.enums import Role
 from jobferry.errors import JobferryError, PermissionDeniedError
 from jobferry.package.keys import generate_key_pair
 from jobferry.services.container import Services
@@ -116,6 +118,13 @@ def _check_refusal(story: Story, model: Model, step: Step, refused: JobferryErro
         assert "has no role" in str(refused)
 
 
+def _check_members(story: Story, model: Model, page: Any) -> None:
+    """The members listed: each user holding a role, with it, and the project admin."""
+    listed = {(member.name, member.role) for member in page.items}
+    held = {(story.names[user], role) for user, role in model.roles.items()}
+    assert listed == {*held, (story.boss.name, Role.ADMIN)}, listed
+
+
 def _refusal_audited(story: Story, model: Model, step: Step) -> list[tuple[str, str]]:
     """The audit lines a refused step writes: none, but an import refused to a caller with a
     role in the workspace (docs/operations.md, "The audit log": ``import.refused``)."""
@@ -148,6 +157,8 @@ def _tell(services: Services, enterprise: bool, steps: tuple[Step, ...]) -> None
             actor = story.names[step.args[0]]
             assert all(who == actor for _, who, _ in lines), (step, lines)
             assert bool(lines) == writes, (step, lines)
+            if step.act == "call" and step.args[1] == "members":
+                _check_members(story, model, answer)
             model.take(step, answer)
         else:
             note(f"{step!r} refused: {refused.code} {refused}")
@@ -184,7 +195,7 @@ def viewer_keeps_to_reading() -> tuple[bool, tuple[Step, ...]]:
 def developer_reads_production() -> tuple[bool, tuple[Step, ...]]:
     """An enterprise workspace: a developer, an operator and a deployer on the production
     side."""
-    kinds = ("read", "save", "delete", "import", "start", "stop", "lock", "unlock", "variable")
+    kinds = ("read", "members", "save", "delete", "import", "start", "stop", "lock", "variable")
     return True, (
         Step("grant", (BOSS, "ua", "developer")),
         Step("grant", (BOSS, "ub", "operator")),

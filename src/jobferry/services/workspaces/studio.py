@@ -164,10 +164,12 @@ class StudioWorkspaceService:
 
     def members(self, scope: Scope, limit: Given, offset: Given) -> StudioMemberPage:
         """``ListWorkspaceusersResponse``: the users holding a role in the workspace (and the
-        project admins), by name — where a client finds ``approver_ids``."""
+        project admins), by name — where a client finds ``approver_ids``. A production side's
+        are its development workspace's, whose roles reach it."""
         limit, offset = _paged(limit, offset)
+        held = scope.workspace.production_of or scope.workspace.id
         with self.db.transaction(readonly=True) as tx:
-            found = repo.workspace_members(tx, scope.actor.project_id, scope.workspace.id)
+            found = repo.workspace_members(tx, scope.actor.project_id, held)
         members = [
             StudioMember(user.id, user.name, Role(role), scope.workspace.id, user.created_at)
             for user, role in found
