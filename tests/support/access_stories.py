@@ -69,7 +69,7 @@ def steps(draw: st.DrawFn, enterprise: bool) -> Step:
 
 
 @st.composite
-def access_stories(draw: st.DrawFn, max_steps: int = 24) -> tuple[bool, tuple[Step, ...]]:
+def access_stories(draw: st.DrawFn, max_steps: int = 20) -> tuple[bool, tuple[Step, ...]]:
     """Whether the workspace is in enterprise mode, and the steps: the project admin first
     gives each user a role (or none), then the drawn steps."""
     enterprise = draw(st.booleans())

@@ -42,7 +42,7 @@ from support.release_stories import Step
 from support.releases import Team, pending_items, register_connections
 
 pytestmark = pytest.mark.fuzz
-GENERATED = generated(8)
+GENERATED = generated(6)
 """Stories a test tells on each database (JOBFERRY_FUZZ_EXAMPLES=150 and a
 ``--hypothesis-seed`` for a longer run)."""
 _SERIAL = itertools.count()
