@@ -2,12 +2,13 @@
 workspace (simple, or in enterprise mode with its production side) with jobs ``ja`` (submitted)
 and its script, three users of the project with a key each and no role, then drawn steps —
 roles given, changed and taken away, access keys issued and revoked, by the project admin, by
-a user for themselves or for another, and each user calling through their newest key: reading,
-saving and deleting a job, starting and stopping ``ja``, exporting it, locking and unlocking it,
-importing a package of ``ja`` (skipping what the workspace holds), writing an environment
-variable, a tag, the workspace's settings, reading the audit log, on the
-development side or the production side. :class:`~support.access_model.Model` says which are
-refused and with what.
+a user for themselves or for another (in enterprise mode on the production side too), and each
+user calling through their newest key: reading jobs and the members, saving and deleting a job,
+starting and stopping ``ja``, exporting it, locking and unlocking it, importing a package of
+``ja`` (skipping what the workspace holds), writing an environment variable, a tag, the
+workspace's settings, reading the audit log, on the development side or the production side;
+in enterprise mode approving, deploying and cancelling the package of ``ja`` the project admin
+made. :class:`~support.access_model.Model` says which are refused and with what.
 """
 
 from __future__ import annotations
