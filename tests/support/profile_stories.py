@@ -37,8 +37,10 @@ ZONES = (
     "America/New_York",
     "Asia/Kolkata",
     "Australia/Adelaide",
+    "Europe/Paris",
 )
-"""Zones with and without daylight saving, offsets of whole and half hours."""
+"""Zones with and without daylight saving, offsets of whole and half hours (Paris: Berlin's
+offsets, changing at the same instants)."""
 CONNECTIONS = ("dws_a", "dws_b", "dws_c")
 FATES = ("mapped", "mapped", "same", "mapped_missing", "unmapped_missing")
 """What the profile and the target make of a source connection: renamed to one the target
@@ -74,14 +76,19 @@ wall time without an offset."""
 
 
 def crons() -> st.SearchStrategy[Cron]:
-    """Every few minutes, hourly, daily (once or twice), on days of the week or of the
-    month."""
+    """Every few minutes (all day, or within an hour or two), hourly, daily (once or twice),
+    on days of the week or of the month."""
     minute = st.sampled_from((0, 15, 30, 45, 5))
     hour = st.integers(0, 23)
     one = st.builds(frozenset, st.lists(hour, min_size=1, max_size=1))
     return st.one_of(
         st.sampled_from((5, 10, 15, 20, 30, 45, 7)).map(
             lambda n: Cron(frozenset(range(0, 60, n)), frozenset(range(24)))
+        ),
+        st.builds(
+            lambda n, h: Cron(frozenset(range(0, 60, n)), h),
+            st.sampled_from((15, 20, 30)),
+            st.builds(frozenset, st.lists(hour, min_size=1, max_size=2)),
         ),
         minute.map(lambda m: Cron(frozenset({m}), frozenset(range(24)))),
         st.builds(
@@ -206,6 +213,20 @@ class Story:
         """The connections the import cannot find, by the name it looks for."""
         renames = self.renames()
         return {renames.get(c, c) for c in self.used()} - set(self.held_by_target())
+
+    def users(self) -> dict[str, tuple[set[str], set[str]]]:
+        """Each missing connection → the jobs and the scripts naming it."""
+        renames = self.renames()
+        out: dict[str, tuple[set[str], set[str]]] = {n: (set(), set()) for n in self.missing()}
+        for job in self.jobs:
+            name = renames.get(job.connection, job.connection)
+            if name in out and job.connection != EL_VALUE:
+                out[name][0].add(job.name)
+        for script, connection in self.scripts:
+            name = renames.get(connection, connection)
+            if name in out:
+                out[name][1].add(script)
+        return out
 
     # --- the schedules --------------------------------------------------------------------
 

@@ -228,7 +228,10 @@ def instant_move(
         return Move()
     stop = end if end is not None else begin + OPEN_ENDED
     shift = offset(target, begin) - offset(source, begin)
-    moved = changes_within(source, begin, stop) + changes_within(target, begin, stop)
+    theirs = changes_within(source, begin, stop), changes_within(target, begin, stop)
+    if not shift and _alike(zones, begin, stop):
+        return Move()  # the same offsets, changing at the same instants: the zone text only
+    moved = theirs[0] + theirs[1]
     note_at = min(moved) if moved else None
     if note_at is not None and end is not None:
         return Move(refused="an offset change within the schedule's range", shift=shift)
@@ -236,6 +239,12 @@ def instant_move(
     if why is not None:
         return Move(refused=why, shift=shift)
     return Move(note_at=note_at, shift=shift)
+
+
+def _alike(zones: tuple[str, str], begin: datetime, stop: datetime) -> bool:
+    """Both zones change their offsets at the same instants, to the same offsets."""
+    source, target = ([c for c in changes(zone) if begin <= c[0] <= stop] for zone in zones)
+    return source == target
 
 
 def _inexpressible(cron: Cron, delta: int) -> str | None:

@@ -97,6 +97,17 @@ def assert_refused_as_modelled(story: Story, plan: Plan, now: datetime) -> None:
     assert not other, plan.problems
 
 
+def assert_checked_as_modelled(
+    services: Services, scope: Scope, story: Story, path: str, options: dict[str, Any]
+) -> None:
+    """The profile check names each missing connection with the jobs and scripts using it."""
+    asked = parse_import_request({"path": path, **options})
+    report = services.imports.check_profile(scope, asked)
+    found = {m.name: (set(m.jobs), set(m.scripts)) for m in report.missing}
+    assert found == story.users(), report.missing
+    assert report.complete == (not found), report
+
+
 def schedule_notes(plan: Plan) -> dict[str, list[str]]:
     """Job name → the notes of its schedule moves, as the plan shows them."""
     return {
@@ -175,6 +186,7 @@ def test_a_profile_and_a_zone_move_rewrite_what_they_map_and_keep_every_firing(
     before = workspace_state(services, target.workspace.id)
     now = datetime.now(UTC)
     path = upload(services, target, package)
+    assert_checked_as_modelled(services, target, story, path, options)
     plan = plan_of(services, target, path, options)
     task = run_import(services, target, path, planId=plan.plan_id, **options)
     after = workspace_state(services, target.workspace.id)
