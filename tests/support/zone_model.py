@@ -183,10 +183,6 @@ def changes(zone: str) -> tuple[tuple[datetime, timedelta, timedelta], ...]:
     return tuple(found)
 
 
-def changes_within(zone: str, begin: datetime, stop: datetime) -> list[datetime]:
-    return [at for at, _, _ in changes(zone) if begin <= at <= stop]
-
-
 def fire_times(
     cron: Cron, zone: str, after: datetime, until: datetime, limit: int
 ) -> list[datetime]:
@@ -216,6 +212,10 @@ class Move:
     note_at: datetime | None = None
     noted: bool = False
     shift: timedelta = timedelta(0)
+    days: tuple[str, ...] = ()
+    drift: timedelta = timedelta(0)
+    """How much later (earlier, negative) the moved schedule fires than the source's from
+    ``note_at`` on: the change of the source's offset, or minus the target's."""
 
 
 def instant_move(
@@ -228,17 +228,21 @@ def instant_move(
         return Move()
     stop = end if end is not None else begin + OPEN_ENDED
     shift = offset(target, begin) - offset(source, begin)
-    theirs = changes_within(source, begin, stop), changes_within(target, begin, stop)
     if not shift and _alike(zones, begin, stop):
         return Move()  # the same offsets, changing at the same instants: the zone text only
-    moved = theirs[0] + theirs[1]
-    note_at = min(moved) if moved else None
+    moved = sorted(
+        (at, (after - before) * (1 if zone == source else -1))
+        for zone in zones
+        for at, before, after in changes(zone)
+        if begin <= at <= stop
+    )
+    note_at, drift = moved[0] if moved else (None, timedelta(0))
     if note_at is not None and end is not None:
         return Move(refused="an offset change within the schedule's range", shift=shift)
     why = _inexpressible(cron, int(shift / timedelta(minutes=1)))
     if why is not None:
         return Move(refused=why, shift=shift)
-    return Move(note_at=note_at, shift=shift)
+    return Move(note_at=note_at, shift=shift, drift=drift)
 
 
 def _alike(zones: tuple[str, str], begin: datetime, stop: datetime) -> bool:
@@ -271,18 +275,21 @@ def _inexpressible(cron: Cron, delta: int) -> str | None:
 
 def wall_move(cron: Cron, target: str, window: tuple[datetime, datetime | None]) -> Move:
     """keepWallClock of ``cron`` into ``target`` over [begin, end]: noted when a firing falls
-    in the hour a change of ``target`` skips or repeats."""
+    in the hour a change of ``target`` skips or repeats, naming the first day each happens
+    (``days``: the clocks going forward, then back)."""
     begin, end = window
     stop = end if end is not None else begin + OPEN_ENDED
+    first: dict[bool, str] = {}
     for at, before, after in changes(target):
-        if not begin <= at <= stop:
+        forward = after > before
+        if not begin <= at <= stop or forward in first:
             continue
         wall = at.replace(tzinfo=None)
         low, high = sorted((wall + before, wall + after))
-        first = croniter(cron.croniter(), low - timedelta(seconds=1)).get_next(datetime)
-        if first < high:
-            return Move(noted=True)
-    return Move()
+        fires = croniter(cron.croniter(), low - timedelta(seconds=1)).get_next(datetime)
+        if fires < high:
+            first[forward] = f"{low:%Y-%m-%d}"
+    return Move(noted=bool(first), days=tuple(first[f] for f in (True, False) if f in first))
 
 
 def same_firings(
@@ -294,6 +301,17 @@ def same_firings(
         old = fire_times(before[0], before[1], start, until, 40)
         new = fire_times(after[0], after[1], start, until, 40)
         assert old == new, (start, old[:5], new[:5])
+
+
+def drifted(before: tuple[Cron, str], after: tuple[Cron, str], move: Move) -> None:
+    """From a few days after ``move.note_at`` on, the moved schedule fires ``move.drift``
+    later than the source's (the stories' zones change again weeks later at the soonest)."""
+    assert move.note_at is not None
+    start = move.note_at + timedelta(days=2)
+    until = start + timedelta(days=3)
+    old = fire_times(before[0], before[1], start, until, 40)
+    new = fire_times(after[0], after[1], start + move.drift, until + move.drift, 40)
+    assert [moment + move.drift for moment in old] == new, (old[:3], new[:3], move)
 
 
 def at_text(moment: datetime) -> str:

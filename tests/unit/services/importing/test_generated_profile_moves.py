@@ -49,7 +49,7 @@ from support.profile_stories import (
 )
 from support.round_trips import held_in
 from support.workspace_state import State, definitions, workspace_state
-from support.zone_model import OPEN_ENDED, at_text, read_quartz, same_firings
+from support.zone_model import OPEN_ENDED, at_text, drifted, read_quartz, same_firings
 
 pytestmark = pytest.mark.fuzz
 GENERATED = generated(6)
@@ -127,6 +127,10 @@ def assert_schedule_kept(
     assert source_zone is not None
     if story.mode == "keepWallClock":
         assert bool(notes) == move.noted, (notes, move)
+        if move.noted:
+            event("keepWallClock into a skipped or repeated hour")
+        for day in move.days:
+            assert f"on {day} (" in notes[0], (notes, move)
         return
     before = story.job_doc(job)["schedule"]["cron"]
     for key in ("startTime", "endTime"):
@@ -140,6 +144,10 @@ def assert_schedule_kept(
         until = move.note_at - timedelta(minutes=1)
         assert len(notes) == 1, (notes, move)
         assert at_text(move.note_at) in notes[0], (notes, move)
+        event("keepInstant until an offset change")
+        way = "later" if move.drift > timedelta(0) else "earlier"
+        assert f"{way} than before the move" in notes[0], (notes, move)
+        drifted((job.cron, source_zone), (read_quartz(cron["expression"]), story.target_zone), move)
     else:
         assert notes == [], notes
     same_firings(
