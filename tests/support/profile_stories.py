@@ -418,3 +418,33 @@ def without_moved(doc: dict[str, Any]) -> dict[str, Any]:
     for key in ("expression", "startTime", "endTime"):
         out["schedule"]["cron"].pop(key, None)
     return out
+
+
+def day_29_moved_back() -> Story:
+    """The story that found day 29 moved back to day 28 by a keepInstant move (Shanghai's
+    07:30 is New York's 18:30 the day before): the moved schedule fired on 28 February 2027,
+    a day the source's never fired on; such a move is refused."""
+    job = StoryJob(
+        name="ja",
+        script="sa",
+        connection="dws_a",
+        env="dev",
+        region=None,
+        cron=Cron(frozenset({30}), frozenset({7}), days_of_month=frozenset({29})),
+        window=(PAST, None),
+        style="colon",
+    )
+    return Story(
+        scripts=(("sa", "dws_a"),),
+        jobs=(job,),
+        fates=tuple((c, "same") for c in CONNECTIONS),
+        source_zone="Asia/Shanghai",
+        zoneless=False,
+        give_source_zone=False,
+        decoy=None,
+        target_zone="America/New_York",
+        mode="keepInstant",
+        params=False,
+        job_params=(),
+        stored=False,
+    )

@@ -234,7 +234,7 @@ def instant_move(
         (at, (after - before) * (1 if zone == source else -1))
         for zone in zones
         for at, before, after in changes(zone)
-        if begin <= at <= stop
+        if begin < at <= stop
     )
     note_at, drift = moved[0] if moved else (None, timedelta(0))
     if note_at is not None and end is not None:
@@ -247,7 +247,7 @@ def instant_move(
 
 def _alike(zones: tuple[str, str], begin: datetime, stop: datetime) -> bool:
     """Both zones change their offsets at the same instants, to the same offsets."""
-    source, target = ([c for c in changes(zone) if begin <= c[0] <= stop] for zone in zones)
+    source, target = ([c for c in changes(zone) if begin < c[0] <= stop] for zone in zones)
     return source == target
 
 
@@ -268,8 +268,8 @@ def _inexpressible(cron: Cron, delta: int) -> str | None:
         return "the hours would differ per minute"
     (days,) = set(landing) if cron.restricted else {0}
     dom = cron.days_of_month
-    if days and dom is not None and (min(dom) + days < 1 or max(dom) + days > 28):
-        return "a day of the month would leave 1-28"
+    if days and dom is not None and (min(dom) + days < 1 or max(max(dom), max(dom) + days) > 28):
+        return "a day of the month is or would be outside 1-28"
     return None
 
 
@@ -282,7 +282,7 @@ def wall_move(cron: Cron, target: str, window: tuple[datetime, datetime | None])
     first: dict[bool, str] = {}
     for at, before, after in changes(target):
         forward = after > before
-        if not begin <= at <= stop or forward in first:
+        if not begin < at <= stop or forward in first:
             continue
         wall = at.replace(tzinfo=None)
         low, high = sorted((wall + before, wall + after))

@@ -192,6 +192,15 @@ def _moved_days_of_month(dom: str, expanded: list[list[Any]], days: int, moves: 
             f"{where}, which a day-of-month field cannot express (only days that stay "
             f"within 1–28 can move). Use keepWallClock"
         )
+    if max(values) > 28:
+        # Moved back to day 28 (or less), day 29 would fire in every February, where it never
+        # fired in a year without 29 February: the days must be within 1-28 before the move too.
+        raise ShiftError(
+            f"expression day-of-month {dom!r}: {moves}, and day {max(values)} is not in every "
+            f"month (February), so day {max(values) + days} would fire in months where the "
+            f"schedule never fired, which a day-of-month field cannot express (only days that "
+            f"stay within 1–28 can move). Use keepWallClock"
+        )
     return _render({v + days for v in values}, range(1, 32))
 
 

@@ -39,10 +39,12 @@ Decisions (keepInstant):
   Either way the new times must again form hours × minutes: a fractional shift (+08:00 → +05:30)
   with a minute list whose minutes carry into the next hour unevenly is refused.
 * A day shift rotates a plain day-of-week set (``MON-FRI`` → ``SUN-THU``) and moves a plain
-  day-of-month set within its month when every day stays within 1–28 (``2-10`` → ``1-9``, exact
-  in every month). Refused: other day-of-month sets (day 1 would need "last day of the previous
-  month"), ``L``/``W``/``#`` forms, a restricted month, and any year field, because a day shift
-  can carry a firing across New Year (jobferry does not look for whether the range holds one).
+  day-of-month set within its month when every day is within 1–28 before and after the move
+  (``2-10`` → ``1-9``, exact in every month). Refused: other day-of-month sets (day 1 would need
+  "last day of the previous month"; day 29 moved to 28 would fire in every February, where it
+  never fired outside leap years), ``L``/``W``/``#`` forms, a restricted month, and any year
+  field, because a day shift can carry a firing across New Year (jobferry does not look for
+  whether the range holds one).
 * Rewritten sets are rendered sorted, runs collapsed (``1-5,22-23``); ``*`` for a full set; an
   arithmetic progression as ``a/step`` or ``a-b/step`` when that is shorter. A field whose set
   did not change keeps its text (``*/2`` hours shifted by 8 hours stays ``*/2``).

@@ -315,6 +315,21 @@ def test_keep_instant_refuses_what_one_expression_cannot_express(
     assert reason in str(caught.value)
 
 
+@pytest.mark.parametrize("days", ["29", "15,29", "2-10,29"])
+def test_keep_instant_refuses_to_move_day_29_to_day_28(days: str) -> None:
+    """Day 29 fires in February only in leap years: moved back to day 28 it would fire in
+    every February, on a day the source never fired (the source's firing of 2027-03-29 07:30
+    in Shanghai is 2027-03-28 18:30 in New York, but 2027 has no 29 February)."""
+    window = ("2026-12-01T00:00:00+08", "2027-03-01T00:00:00+08")
+    schedule = CronSchedule(f"0 30 7 {days} * ?", "Asia/Shanghai", *window)
+    with pytest.raises(ShiftError) as caught:
+        shift_schedule(schedule, "America/New_York", KEEP_INSTANT)
+    message = str(caught.value)
+    assert f"day-of-month '{days}'" in message
+    assert "day 29" in message
+    assert "keepWallClock" in message
+
+
 def test_a_dst_refusal_says_how_to_fix_it() -> None:
     schedule = CronSchedule("0 0 2 * * ?", "Asia/Shanghai", START, "2024-12-31T00:00:00+08")
     with pytest.raises(ShiftError) as caught:

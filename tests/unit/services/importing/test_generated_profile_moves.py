@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import event, given, note
+from hypothesis import event, example, given, note
 
 from jobferry.domain.enums import ProblemReason, TaskStatus
 from jobferry.services.container import Services
@@ -42,6 +42,7 @@ from support.profile_stories import (
     StoryJob,
     build_source,
     build_target,
+    day_29_moved_back,
     export_workspace,
     instant_of,
     stories,
@@ -180,6 +181,7 @@ def assert_imported_as_modelled(
 
 @GENERATED
 @given(story=stories())
+@example(story=day_29_moved_back())
 def test_a_profile_and_a_zone_move_rewrite_what_they_map_and_keep_every_firing(
     services: Services, tmp_path: Path, story: Story
 ) -> None:
