@@ -15,7 +15,7 @@ What the import must make of it is computed here from the docs (docs/api.md, "Pr
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -67,6 +67,7 @@ WINDOWS: tuple[tuple[datetime, datetime | None], ...] = (
     (PAST, _day(2, 20)),
     (_day(1, 10), None),
     (_day(3, 30), None),  # Adelaide's change (2027-04-04) comes first
+    (datetime(2027, 3, 14, 4, 0, tzinfo=UTC), None),  # 3 hours before New York's change
 )
 """(startTime, endTime) of a schedule (a job must have a startTime: one in the past lets
 the move's window start now)."""
@@ -246,12 +247,24 @@ class Story:
             return Move(refused="no zone to move from")
         window = (self.begin(job, now), job.window[1])
         if self.mode == "keepWallClock":
-            return (
-                Move()
-                if zone == self.target_zone
-                else wall_move(job.cron, self.target_zone, window)
-            )
+            if zone == self.target_zone:
+                return Move()
+            return wall_move(job.cron, self.target_zone, self.moved_window(job, zone, now))
         return instant_move(job.cron, (zone, self.target_zone), window)
+
+    def moved_window(
+        self, job: StoryJob, zone: str, now: datetime
+    ) -> tuple[datetime, datetime | None]:
+        """[begin, end] of a schedule kept at its wall clock: a time written without an offset
+        is read in the target zone once moved."""
+        start, end = (
+            None
+            if moment is None
+            else instant_of(written(moment, zone, job.style), self.target_zone)
+            for moment in job.window
+        )
+        assert start is not None
+        return max(start, now), end
 
     def refused_jobs(self, now: datetime) -> set[str]:
         return {j.name for j in self.jobs if self.move(j, now).refused is not None}
@@ -418,6 +431,21 @@ def without_moved(doc: dict[str, Any]) -> dict[str, Any]:
     for key in ("expression", "startTime", "endTime"):
         out["schedule"]["cron"].pop(key, None)
     return out
+
+
+def naive_start_read_in_the_new_zone() -> Story:
+    """The story that found a keepWallClock move's note read a startTime without an offset
+    in the source's zone: 12:00 on 2027-03-14 in Shanghai is before New York's clocks go
+    forward that day, but the moved schedule reads it in New York, after them; the note
+    named 2027-03-14 for a daily 02:30 the schedule first runs into on 2028-03-12."""
+    story = day_29_moved_back()
+    job = replace(
+        story.jobs[0],
+        cron=Cron(frozenset({30}), frozenset({2})),
+        window=(datetime(2027, 3, 14, 4, 0, tzinfo=UTC), None),
+        style="naive",
+    )
+    return replace(story, jobs=(job,), mode="keepWallClock")
 
 
 def day_29_moved_back() -> Story:

@@ -27,7 +27,7 @@ DAY_NAMES = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
 """Quartz's days of the week, 1-7 (croniter's 0-6)."""
 OPEN_ENDED = timedelta(days=400)
 SCAN_FROM = datetime(2025, 1, 1, tzinfo=UTC)
-SCAN_TO = datetime(2029, 1, 1, tzinfo=UTC)
+SCAN_TO = datetime(2030, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -168,7 +168,7 @@ def offset(zone: str, moment: datetime) -> timedelta:
 
 @cache
 def changes(zone: str) -> tuple[tuple[datetime, timedelta, timedelta], ...]:
-    """Every (instant, offset before, offset after) of ``zone`` from 2025 to 2028, found day by
+    """Every (instant, offset before, offset after) of ``zone`` from 2025 to 2029, found day by
     day, then minute by minute within the day."""
     found: list[tuple[datetime, timedelta, timedelta]] = []
     day = SCAN_FROM

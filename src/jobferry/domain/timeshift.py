@@ -7,7 +7,8 @@ zone by hand when they move jobs between regions. jobferry does it for them:
     The schedule keeps firing at the same local time, now read in the target zone: only
     ``expressionTimeZone`` changes (expression, startTime and endTime stay as written). When
     the target zone's daylight-saving changes skip or repeat the wall time of a firing (from the
-    later of startTime and now, until endTime or for 400 days), the move carries a ``note``
+    later of startTime and now, until endTime or for 400 days; a time without offset read in the
+    target zone, as the moved schedule reads it), the move carries a ``note``
     naming the first such days and the fix, as keepInstant's does: the expression is not moved.
 ``keepInstant``
     The schedule keeps firing at the same absolute instants: minute, hour and, when the shift
@@ -138,6 +139,10 @@ def _shift(
     start = _read_time(schedule.start_time, "startTime", source)
     end = _read_time(schedule.end_time, "endTime", source)
     if mode is ShiftMode.KEEP_WALL_CLOCK:
+        # The times stay as written, so one without an offset is read in the new zone from
+        # now on: the note's range is the moved schedule's.
+        start = _read_time(schedule.start_time, "startTime", target)
+        end = _read_time(schedule.end_time, "endTime", target)
         return replace(schedule, time_zone=target_zone), _wall_note(
             cron, target_zone, target, (start, end, now)
         )

@@ -641,3 +641,17 @@ def test_keep_wall_clock_notes_only_changes_within_the_schedules_range() -> None
     assert shift.note is not None
     assert "2027-03-28" in shift.note
     assert "twice" not in shift.note  # the autumn change is after its endTime
+
+
+def test_keep_wall_clock_reads_a_start_time_without_offset_in_the_new_zone_for_its_note() -> None:
+    """A startTime without an offset is read in the expression's zone: after the move, in New
+    York. The schedule then starts at 12:00 on 2027-03-14 New York time, after that day's
+    skipped hour (02:00-03:00), so its 02:30 is first skipped on 2028-03-12; read in Shanghai
+    (04:00 UTC, before the change) the note named 2027-03-14, a day the schedule never ran."""
+    job = _job_with(CronSchedule("0 30 2 * * ?", "Asia/Shanghai", "2027-03-14T12:00:00", None))
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    (shift,) = shift_job(job, "America/New_York", KEEP_WALL_CLOCK, now=now).shifts
+    assert shift.after.start_time == "2027-03-14T12:00:00"
+    assert shift.note is not None
+    assert "2027-03-14" not in shift.note
+    assert "does not exist on 2028-03-12" in shift.note
