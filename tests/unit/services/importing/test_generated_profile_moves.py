@@ -1,14 +1,16 @@
 """Generated stories of profiles and time zones across an import
-(``support/profile_stories.py``, the schedules' model in ``support/zone_model.py``): a source
-workspace exported whole, and its package imported (planned, then applied) into a target
-with a profile renaming connections, setting parameters and moving the schedules to the
-target's zone. Whatever the story:
+(``support/profile_stories.py``, the schedules' model in ``support/zone_model.py``, their
+carriage in ``support/profile_carriage.py``): a source workspace exported whole, and its
+package imported (planned, then applied) into a target with a profile renaming connections,
+setting parameters and moving the schedules to the target's zone. Whatever the story:
 
 - each job's schedule fires at the same instants in the target as in the source (keepInstant:
   until its endTime, or until the first offset change, which the plan notes) or at the same
   wall-clock times (keepWallClock, noted when the target's clocks skip or repeat one); where
   no cron expression can say it in the target zone the import is refused, naming the job,
-  the rule and the fix, and changes nothing;
+  the rule and the fix, and changes nothing; the plan's notes say from when and which way
+  the firings drift, or which day a firing is skipped or repeated, and its next firings before
+  and after a keepInstant move are the same instants;
 - every mapped value is replaced everywhere the reference table finds it (a script's
   connection, a node's connection property, the parameters the profile sets) and nothing else
   changes (the same names in a description, a script's text or another parameter's value);
@@ -37,18 +39,15 @@ from support.console import admin_scope
 from support.import_stories import generated
 from support.plan_checks import WRITING
 from support.planning import run_import, upload
-from support.profile_stories import (
-    Story,
-    StoryJob,
+from support.profile_carriage import (
     build_source,
     build_target,
     day_29_moved_back,
     export_workspace,
-    instant_of,
     naive_start_read_in_the_new_zone,
-    stories,
     without_moved,
 )
+from support.profile_stories import Story, StoryJob, instant_of, stories
 from support.round_trips import held_in
 from support.workspace_state import State, definitions, workspace_state
 from support.zone_model import OPEN_ENDED, at_text, drifted, read_quartz, same_firings
