@@ -144,6 +144,12 @@ class WorkspaceRecord:
         """Whether the workspace is in enterprise mode (it has a production side)."""
         return self.production_id is not None
 
+    @property
+    def roles_held_in(self) -> str:
+        """The workspace whose roles reach this one: a production side's development
+        workspace (roles are given and taken there), else this one."""
+        return self.production_of or self.id
+
 
 @dataclass(frozen=True)
 class UserRecord:

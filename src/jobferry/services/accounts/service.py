@@ -145,7 +145,7 @@ class AccountService:
         with self.db.transaction(readonly=True) as tx:
             ws = self._workspace(tx, project_id, workspace_id)
             # A production side is reached with the roles of its development workspace.
-            role_name = repo.role_of(tx, actor.user_id, ws.production_of or ws.id)
+            role_name = repo.role_of(tx, actor.user_id, ws.roles_held_in)
         if actor.is_project_admin:
             found = Scope(actor, ws, Role.ADMIN)
         elif role_name is None:

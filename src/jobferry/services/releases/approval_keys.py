@@ -119,8 +119,10 @@ class ApprovalKeys:
         return ApprovalKeyRecord(**{**found.__dict__, "revoked_at": at})
 
     def members(self, scope: Scope) -> list[ApprovalKeyRecord]:
-        """The approval keys of the workspace's members (its admins only)."""
+        """The approval keys of the workspace's members (its admins only; a production side's
+        are its development workspace's, whose roles reach it)."""
         scope.require((Role.ADMIN,), "list the members' approval keys")
+        held = scope.workspace.roles_held_in
         with self.db.transaction(readonly=True) as tx:
-            found = account_repo.workspace_members(tx, scope.actor.project_id, scope.workspace.id)
+            found = account_repo.workspace_members(tx, scope.actor.project_id, held)
             return repo.user_keys(tx, [user.id for user, _ in found])

@@ -167,7 +167,7 @@ class StudioWorkspaceService:
         project admins), by name — where a client finds ``approver_ids``. A production side's
         are its development workspace's, whose roles reach it."""
         limit, offset = _paged(limit, offset)
-        held = scope.workspace.production_of or scope.workspace.id
+        held = scope.workspace.roles_held_in
         with self.db.transaction(readonly=True) as tx:
             found = repo.workspace_members(tx, scope.actor.project_id, held)
         members = [

@@ -43,6 +43,7 @@ from support.releases import (
     make_package,
     pending_items,
     person,
+    production_of,
     register_key,
     run_release,
     submit_job,
@@ -81,6 +82,9 @@ def test_keys_are_registered_listed_and_revoked(services: Services, team: Team) 
         services.approval_keys.revoke(team.developer.actor, second.key_id)
     listed = {k.key_id for k in services.approval_keys.members(team.admin)}
     assert listed == {first.key_id, second.key_id}
+    # the production side's members are the development workspace's (their roles reach it)
+    on_production = services.approval_keys.members(production_of(services, team))
+    assert {k.key_id for k in on_production} == listed
     with pytest.raises(PermissionDeniedError):
         services.approval_keys.members(team.developer)
 
