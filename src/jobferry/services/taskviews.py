@@ -135,11 +135,15 @@ def rollbacks_of(tx: Tx, tasks: Sequence[TaskRecord], telling: Telling = nothing
     imports = [t.id for t in tasks if t.kind == TaskKind.IMPORT and t.status != TaskStatus.RUNNING]
     if not imports:
         return Rollbacks(undoing=told)
-    # A failed import never could be rolled back: the sweep passes it too, but its rollback
-    # did not expire (it is refused as not finished).
-    finished = [t.id for t in tasks if t.id in imports and t.status in FINISHED]
+    done = rollback_repo.rollbacks_of(tx, imports)
+    # A failed import never could be rolled back, and one rolled back was: the sweep passes
+    # them too, but their rollback did not expire (a failed one is refused as not finished,
+    # a rolled-back one as rolled back already).
+    finished = [
+        t.id for t in tasks if t.id in imports and t.status in FINISHED and t.id not in done
+    ]
     return Rollbacks(
-        rollback_repo.rollbacks_of(tx, imports),
+        done,
         expiry_repo.expiries_of(tx, finished),
         _running(tx, {t.workspace_id for t in tasks}),
         told,

@@ -127,6 +127,28 @@ def test_a_refused_import_past_its_days_says_nothing_of_an_expiry(
     assert still.value.context["rule"] == "not_finished"
 
 
+def test_an_import_rolled_back_says_so_past_its_days_not_that_its_rollback_expired(
+    services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    """An import rolled back was rolled back: past the days the sweep passes it too, and it
+    answered ``rollbackExpired`` beside ``rolledBack`` (noticed by the generated task
+    stories); it says it was rolled back, and a second rollback is refused as such."""
+    done = import_package(services, scope, _package(tmp_path, "p.zip", description="second"))
+    services.rollback.rollback(scope, done.id)
+    now = _ended(services, scope, done.id) + DAY_MS + 1
+
+    RollbackExpiry(services.db, 1).sweep(now)
+
+    shown = services.tasks.show(scope, done.id)
+    assert shown.rolled_back is not None
+    assert shown.rollback_expired is None
+    listed = next(t for t in services.tasks.list_tasks(scope).tasks if t.id == done.id)
+    assert (listed.rolled_back is not None, listed.rollback_expired) == (True, None)
+    with pytest.raises(RollbackRefusedError) as again:
+        services.rollback.rollback(scope, done.id)
+    assert again.value.context["rule"] == "rolled_back"
+
+
 def test_a_push_past_its_days_loses_its_calls_and_its_rollback(
     services: Services, tmp_path: Path
 ) -> None:
