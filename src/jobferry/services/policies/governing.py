@@ -11,6 +11,7 @@ plans it (the route's own plan call, or a plain import naming the same package).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from jobferry.domain.policies import Policy, parse_policy
 from jobferry.services.context import Scope
@@ -27,6 +28,10 @@ class HeldPolicy:
     holder: Holder
     version: int
     policy: Policy
+    freezing: tuple[str, ...] = ()
+    """The freeze windows holding when it was read (in words): an answer of the read, so a
+    kept plan's apply, which compares what its reads answer, plans again when a window began
+    or ended since the plan (the clock is no input of the plan's fingerprint)."""
 
     def said(self) -> str:
         """Whose policy and which version, in words."""
@@ -48,4 +53,7 @@ def governing(tx: Tx, scope: Scope, package_path: str) -> list[HeldPolicy]:
 def _add(tx: Tx, scope: Scope, holder: Holder, found: list[HeldPolicy]) -> None:
     item = repo.POLICIES.get(tx, scope.actor.project_id, holder.key)
     if item is not None:
-        found.append(HeldPolicy(holder, item.version, parse_policy(load(item.document))))
+        policy = parse_policy(load(item.document))
+        now = datetime.now(UTC)
+        freezing = tuple(w.describe() for w in policy.freeze if w.covers(now))
+        found.append(HeldPolicy(holder, item.version, policy, freezing))

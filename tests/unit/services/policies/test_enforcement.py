@@ -31,6 +31,7 @@ from support.planning import (
     workspace,
     write_objects,
 )
+from support.policy_model import clock
 from support.releases import Team, connected_team, make_package, run_release, submit_job
 
 
@@ -250,3 +251,50 @@ def test_an_apply_names_every_rule_broken_and_its_fix_the_freeze_among_them(
     said = refusal_text(error.problem, error.envelope())
     assert "or wait for the freeze window to end" in said
     assert services.tasks.claim(("IMPORT",), look_first=False) is None
+
+
+_WINDOW = {"from": "2026-12-24T10:00", "to": "2026-12-24T12:00", "zone": "Europe/Berlin"}
+"""A freeze window of two hours: 09:00 to 11:00 UTC."""
+
+
+def _kept_plan(services: Services, scope: Scope, path: str) -> tuple[Plan, dict[str, object]]:
+    asked: dict[str, object] = {"path": path}
+    plan = services.imports.plan(scope, parse_import_request(asked))
+    assert isinstance(plan, Plan)
+    return plan, {**asked, "planId": plan.plan_id}
+
+
+def test_a_plan_made_during_a_freeze_imports_once_the_window_ended(
+    services: Services, prod: Scope, tmp_path: Path
+) -> None:
+    services.policies.put(prod, None, {"freeze": [_WINDOW]})
+    path = _package(tmp_path, services, prod)
+    moments = [datetime(2026, 12, 24, 10, 30, tzinfo=UTC)]
+    with clock(moments):
+        plan, asked = _kept_plan(services, prod, path)
+        assert [p.rule for p in plan.problems] == ["freeze"]  # "apply it after the window"
+        moments[0] = datetime(2026, 12, 24, 11, 0, tzinfo=UTC)  # the window's end (excluded)
+        prepared = services.imports.prepare(prod, parse_import_request(asked))
+        services.imports.run(prepared)
+    task = services.tasks.show(prod, prepared.task_id)
+    assert task.status == TaskStatus.SUCCESSFUL, task.message
+    assert services.jobs.show(prod, "daily_sales").document["name"] == "daily_sales"
+
+
+def test_an_import_queued_before_a_freeze_began_fails_when_it_runs_during_it(
+    services: Services, prod: Scope, tmp_path: Path
+) -> None:
+    services.policies.put(prod, None, {"freeze": [_WINDOW]})
+    path = _package(tmp_path, services, prod)
+    moments = [datetime(2026, 12, 24, 8, 50, tzinfo=UTC)]
+    with clock(moments):
+        plan, asked = _kept_plan(services, prod, path)
+        assert not plan.problems
+        prepared = services.imports.prepare(prod, parse_import_request(asked))  # the gate: open
+        moments[0] = datetime(2026, 12, 24, 9, 0, tzinfo=UTC)  # the window began
+        services.imports.run(prepared)
+    task = services.tasks.show(prod, prepared.task_id)
+    assert task.status == TaskStatus.FAILED
+    assert "freeze window" in task.message
+    with pytest.raises(JobNotFoundError):
+        services.jobs.show(prod, "daily_sales")
