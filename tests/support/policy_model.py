@@ -93,6 +93,27 @@ def covers(window: dict[str, Any], now: datetime) -> bool:
     return start <= now < _moment(window["to"], zone, end=True)
 
 
+KEYS = frozenset({"description", "maxDeletions", "protectedConnections", "naming", "owners"})
+"""The keys of a policy document (and ``freeze``): another is refused."""
+
+
+def faults(document: dict[str, Any]) -> int:
+    """How many reasons a save of ``document`` is refused for: an unknown key, a pattern that
+    is no regular expression, a window that ends before it starts (each said)."""
+    found = sum(key not in KEYS | {"freeze"} for key in document)
+    for pattern in (document.get("naming") or {}).values():
+        try:
+            re.compile(pattern)
+        except re.error:
+            found += 1
+    for window in document.get("freeze") or []:
+        if "days" not in window:
+            zone = zone_of(window["zone"])
+            ends = _moment(window["to"], zone, end=True)
+            found += ends <= _moment(window["from"], zone, end=False)
+    return found
+
+
 def object_breaches(policy: Held, written: list[Written]) -> list[Breach]:
     doc, said = policy.document, policy.said()
     found: list[Breach] = []

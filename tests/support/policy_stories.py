@@ -156,7 +156,25 @@ def policies(draw: st.DrawFn, base: datetime) -> dict[str, Any]:
         doc["freeze"] = draw(st.lists(windows(base), min_size=1, max_size=2))
     if draw(st.booleans()):
         doc["description"] = draw(st.sampled_from(("production rules", "nightly")))
+    for fault in (
+        draw(st.sets(st.sampled_from(FAULTS), max_size=2)) if draw(st.integers(0, 5)) == 0 else ()
+    ):
+        _broken(doc, fault)
     return doc
+
+
+FAULTS = ("key", "pattern", "window")
+"""What makes a policy document one a save refuses."""
+
+
+def _broken(doc: dict[str, Any], fault: str) -> None:
+    if fault == "key":
+        doc["maxDeletion"] = 1  # a typo of maxDeletions
+    elif fault == "pattern":
+        doc["naming"] = {**doc.get("naming", {}), "jobs": "prod_(a"}
+    else:
+        backwards = {"from": "2026-12-24T10:00", "to": "2026-12-24T09:00", "zone": "UTC"}
+        doc["freeze"] = [*doc.get("freeze", []), backwards]
 
 
 @st.composite

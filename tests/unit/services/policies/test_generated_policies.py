@@ -29,7 +29,7 @@ import pytest
 from hypothesis import event, example, given, note
 
 from jobferry.domain.enums import ProblemReason, TaskStatus
-from jobferry.errors import PolicyViolationError
+from jobferry.errors import InvalidRequestError, PolicyViolationError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.importing.plan import Plan
@@ -43,6 +43,7 @@ from support.policy_model import (
     Written,
     breaches,
     clock,
+    faults,
     gate_breaches,
 )
 from support.policy_stories import (
@@ -86,8 +87,16 @@ class Told:
         return workspace_state(self.services, scope.workspace.id)
 
     def save(self, holder: str, document: dict[str, Any]) -> None:
+        """Save a policy; one the documents say is invalid is refused naming every fault, and
+        saves nothing."""
         route = None if holder == "workspace" else self.route
         scope = self.target if holder == "workspace" else self.admin
+        if faults(document):
+            with pytest.raises(InvalidRequestError) as refused:
+                self.services.policies.put(scope, route, document)
+            assert refused.value.code == "DLF.3051"
+            assert len(refused.value.context["problems"]) == faults(document), refused.value
+            return
         saved = self.services.policies.put(scope, route, document)
         self.saved[holder].append(document)
         assert saved.version == len(self.saved[holder])
@@ -219,8 +228,17 @@ def _apply(
             (b["rule"], b["kind"], "plan" if b["kind"] == "package" else b["name"], b["policy"])
             for b in refused.value.context["breaches"]
         ]
+        context = refused.value.context
         assert Counter(said) == Counter(refusing)
-        assert set(refused.value.context["rules"]) == {b[0] for b in refusing}
+        assert set(context["rules"]) == {b[0] for b in refusing}
+        first = f"the policy of {context['holder_kind']} '{context['holder']}'"
+        assert (context["rule"], f"{first} (version {context['policy_version']})") == (
+            refusing[0][0],
+            refusing[0][3],
+        )
+        objects = Counter((o["kind"], o["name"]) for o in context["objects"])
+        assert objects == Counter((b[1], b[2]) for b in refusing if b[1] != "package")
+        assert all(f"the {RULE_WORDS[b[0]]}: " in refused.value.message for b in refusing)
         assert told.state(told.target) == before
         waiting = told.services.promotions.waiting(told.admin, told.route)
         assert waiting is not None
