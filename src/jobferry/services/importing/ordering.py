@@ -163,10 +163,13 @@ def failing_objects(
     workset: Workset, order: Sequence[int], problem_seqs: set[int]
 ) -> dict[int, str]:
     """Objects that cannot be imported, with why: their own problems, or something of the
-    package they need (PER_OBJECT mode imports the rest). ``order`` is the apply order, so a
-    job's upstreams are decided before it; a cycle takes another round."""
+    package they need, or the name a failing rename or deletion would free (PER_OBJECT mode
+    imports the rest). ``order`` is the apply order, so a job's upstreams are decided before
+    it; a cycle takes another round."""
     failing: dict[int, str] = {}
     failed: set[tuple[str, str]] = set()
+    held: dict[tuple[str, str], str] = {}
+    """(kind, name) → the failing object that keeps holding that name in the target."""
     for start in range(0, len(order), BATCH):
         part = [seq for seq in order[start : start + BATCH] if seq in problem_seqs]
         for seq, (data, late) in workset.records(part).items():
@@ -175,6 +178,7 @@ def failing_objects(
                 f"{p.detail} — fix: {p.fix}" for p in record.all_problems(late)
             )
             failed.add((record.kind, record.name))
+            _still_held(record, held)
     changed = bool(failing)
     while changed:
         changed = False
@@ -183,13 +187,33 @@ def failing_objects(
             for seq in order[start : start + BATCH]:
                 if seq in failing:
                     continue
-                reason = _needs_failing(Record.unpacked(records[seq][0]), failed)
+                record = Record.unpacked(records[seq][0])
+                reason = _needs_failing(record, failed) or _name_held(record, held)
                 if reason is not None:
-                    record = Record.unpacked(records[seq][0])
                     failing[seq] = reason
                     failed.add((record.kind, record.name))
+                    _still_held(record, held)
                     changed = True
     return failing
+
+
+def _still_held(record: Record, held: dict[tuple[str, str], str]) -> None:
+    """Note the name a failing rename (its old name) or deletion leaves taken in the target."""
+    action = PlanAction(record.action)
+    if action is PlanAction.RENAME and record.previous_name:
+        held[(record.kind, record.previous_name)] = f"the rename of {record.kind} '{record.name}'"
+    elif action is PlanAction.DELETE:
+        held[(record.kind, record.name)] = f"the deletion of {record.kind} '{record.name}'"
+
+
+def _name_held(record: Record, held: dict[tuple[str, str], str]) -> str | None:
+    """Why an object the plan writes cannot take its name: a failing object keeps it."""
+    if PlanAction(record.action) not in (PlanAction.CREATE, PlanAction.RENAME):
+        return None
+    holder = held.get((record.kind, record.name))
+    if holder is None:
+        return None
+    return f"it takes the name {holder} frees, which cannot be imported"
 
 
 def _needs_failing(record: Record, failed: set[tuple[str, str]]) -> str | None:

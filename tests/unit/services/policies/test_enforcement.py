@@ -27,6 +27,7 @@ from support.planning import (
     import_package,
     jobs_with_dependencies,
     run_import,
+    uid_of,
     upload,
     workspace,
     write_objects,
@@ -298,3 +299,24 @@ def test_an_import_queued_before_a_freeze_began_fails_when_it_runs_during_it(
     assert "freeze window" in task.message
     with pytest.raises(JobNotFoundError):
         services.jobs.show(prod, "daily_sales")
+
+
+def test_a_per_object_import_fails_a_new_object_whose_name_a_failed_rename_would_free(
+    services: Services, prod: Scope, tmp_path: Path
+) -> None:
+    # The source renamed a_job to b_job and made a new a_job; the naming rule refuses b_job.
+    first = jobs_with_dependencies(make_job("a_job"))
+    import_package(services, prod, write_objects(tmp_path / "1.zip", first))
+    services.policies.put(prod, None, {"naming": {"jobs": "a_.*"}})
+    objects = jobs_with_dependencies(make_job("b_job"), make_job("a_job"))
+    uids = {"b_job": uid_of("job", "a_job"), "a_job": "u-new-a-job"}
+    second = write_objects(tmp_path / "2.zip", objects, uids=uids)
+    task = run_import(services, prod, upload(services, prod, second), mode="PER_OBJECT")
+    assert "clashes" not in task.message, task.message
+    assert task.status == TaskStatus.WARNING, task.message
+    failed = {s["name"]: s["message"] for s in task.subtasks or () if s["status"] == "FAILED"}
+    assert set(failed) == {"Import the b_job job.", "Import the a_job job."}, failed
+    said = "it takes the name the rename of job 'b_job' frees, which cannot be imported"
+    assert failed["Import the a_job job."].startswith(said)
+    assert services.jobs.show(prod, "a_job").document["name"] == "a_job"  # the old one, kept
+    assert services.scripts.show(prod, "b_job_sql").document["name"] == "b_job_sql"  # imported
