@@ -47,6 +47,10 @@ class Written:
     name: str
     owner: str | None
     connection: str
+    script: str | None = None
+    """The script a job runs (a PER_OBJECT import fails a job needing a failing script)."""
+    was: str | None = None
+    """Its name in the target before (a rename frees it)."""
 
 
 @dataclass(frozen=True)
@@ -151,6 +155,24 @@ def breaches(
     for policy in policies:
         found += plan_breaches(policy, deleted, now) + object_breaches(policy, written)
     return found
+
+
+def failed_objects(written: list[Written], found: list[Breach]) -> set[tuple[str, str]]:
+    """(kind, name) of the objects a PER_OBJECT import fails: those breaking a rule, and
+    whatever needs them (a job running a failing script; an object taking the name a failing
+    rename frees)."""
+    failed = {(b[1], b[2]) for b in found if b[1] != "package"}
+    more = True
+    while more:
+        held = {(o.kind, o.was) for o in written if (o.kind, o.name) in failed and o.was}
+        needing = {
+            (o.kind, o.name)
+            for o in written
+            if ("script", o.script) in failed or ((o.kind, o.name) in held and o.was != o.name)
+        }
+        more = not needing <= failed
+        failed |= needing
+    return failed
 
 
 def gate_breaches(found: list[Breach], atomic: bool) -> list[Breach]:

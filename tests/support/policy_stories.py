@@ -100,13 +100,15 @@ def script_document(name: str, connection: str, look: int) -> dict[str, Any]:
     return make_script(name, connectionName=connection, content=f"select {look};")
 
 
-def written_of(kind: str, name: str, document: dict[str, Any]) -> Written:
-    """What the rules read of an object the plan writes (from its definition)."""
+def written_of(kind: str, name: str, document: dict[str, Any], was: str | None) -> Written:
+    """What the rules read of an object the plan writes (from its definition; ``was``: its
+    name in the target before)."""
     if kind == "script":
-        return Written(kind, name, None, document["connectionName"])
+        return Written(kind, name, None, document["connectionName"], was=was)
     properties = {p["name"]: p["value"] for p in document["nodes"][0]["properties"]}
     owner = document.get("basicConfig", {}).get("owner")
-    return Written(kind, name, owner, properties["connectionName"])
+    script = properties["scriptName"]
+    return Written(kind, name, owner, properties["connectionName"], script, was)
 
 
 @st.composite
@@ -278,3 +280,18 @@ def planned_in_a_freeze() -> PolicyStory:
     planned_at = datetime(2026, 12, 24, 16, 20, tzinfo=UTC)
     end = Round((change,), (freeze,), (), planned_at, planned_at + timedelta(hours=1))
     return PolicyStory("PER_OBJECT", first, (end,))
+
+
+def renamed_and_made_again() -> PolicyStory:
+    """PER_OBJECT: the source renames prod_ja to prod_jb, which uses a protected connection,
+    and makes a new prod_ja: the rename fails, and the new job's write clashed with the old
+    job keeping its name, failing the whole import as a concurrent write (found by a
+    300-example run, seed 11)."""
+    first = (Step(("script", "prod_sa", "dws_conn", 0)),)
+    first += (Step(("job", "prod_ja", "prod_sa", "dws_conn", "ann", 0)),)
+    changes = (Step(("rename", "prod_ja", "prod_jb")),)
+    changes += (Step(("job", "prod_ja", "prod_sa", "ssh_conn", "ann", 1)),)
+    changes += (Step(("script", "sb", "ssh_conn", 0)),)  # imported beside them
+    protected = ("workspace", {"protectedConnections": ["dws_conn"]})
+    at = datetime(2026, 6, 14, 21, 30, tzinfo=UTC)
+    return PolicyStory("PER_OBJECT", first, (Round(changes, (protected,), (), at, at),))

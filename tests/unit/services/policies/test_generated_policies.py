@@ -43,6 +43,7 @@ from support.policy_model import (
     Written,
     breaches,
     clock,
+    failed_objects,
     faults,
     gate_breaches,
 )
@@ -52,6 +53,7 @@ from support.policy_stories import (
     act,
     planned_in_a_freeze,
     policy_stories,
+    renamed_and_made_again,
     written_of,
 )
 from support.promotion_stories import identities
@@ -155,7 +157,7 @@ class Changes:
     @classmethod
     def since(cls, landed: Landed, now: Landed) -> Changes:
         written = {
-            key: written_of(key[0], name, document)
+            key: written_of(key[0], name, document, landed[key][0] if key in landed else None)
             for key, (name, document) in sorted(now.items())
             if landed.get(key) != (name, document)
         }
@@ -168,6 +170,7 @@ class Changes:
 @GENERATED
 @given(story=policy_stories())
 @example(story=planned_in_a_freeze())
+@example(story=renamed_and_made_again())
 def test_policies_refuse_exactly_what_their_rules_say(
     services: Services, story: PolicyStory
 ) -> None:
@@ -251,17 +254,19 @@ def _apply(
         assert status == TaskStatus.FAILED
         assert after == before
         return set()
-    failing = {(b[1], b[2]) for b in now}
+    failing = failed_objects(list(changes.written.values()), now)
     took = {key for key, obj in changes.written.items() if (obj.kind, obj.name) not in failing}
     took |= set(changes.deleted)
     ended = TaskStatus.WARNING if took else TaskStatus.FAILED  # PER_OBJECT, nothing taken
     assert status == (ended if failing else TaskStatus.SUCCESSFUL)
+    freed = {(k[0], name) for k, name in changes.deleted.items()}
+    freed |= {(o.kind, o.was) for k, o in changes.written.items() if k in took and o.was}
     for key, obj in changes.written.items():
         named = (obj.kind, obj.name)
         if key in took:
             assert after[named]["document"] == source[key][1], named
-        else:
-            assert after.get(named) == before.get(named), named
+        else:  # as it was, unless what held its name moved away or went
+            assert after.get(named) == (None if named in freed else before.get(named)), named
     names = {(obj.kind, obj.name) for obj in changes.written.values()}
     for (kind, _), name in changes.deleted.items():
         assert (kind, name) in names or (kind, name) not in after, name
