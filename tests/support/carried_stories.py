@@ -22,10 +22,11 @@ from hypothesis import strategies as st
 from support.promotion_stories import JOBS, SCRIPTS, Step
 from support.promotion_stories import steps as promotion_steps
 
-HOW = ("as_cut", "as_cut", "as_cut", "altered", "other_route")
-"""How a package reaches the target: as it was cut, changed by one byte on the way, or a
-package of another route of the same source (each as often as listed)."""
-KINDS = {"edit": 4, "cut": 4, "take": 5, "rollback": 1, "key": 1, "trust": 1, "distrust": 1}
+HOW = ("as_cut", "as_cut", "as_cut", "altered", "bad_signature", "other_route")
+"""How a package reaches the target: as it was cut, changed by one byte on the way, its
+signature changed (a package signed; else one byte of it), or a package of another route of
+the same source (each as often as listed)."""
+KINDS = {"edit": 4, "cut": 4, "take": 5, "rollback": 2, "key": 1, "trust": 1, "distrust": 1}
 """How often each kind of step is drawn, against the others."""
 
 
@@ -36,9 +37,14 @@ class CarriedStory:
     route: dict[str, Any]
     first: tuple[Step, ...]
     steps: tuple[Step, ...]
+    folder: str | None = None
+    """The folder whose jobs the source's route selects (``None``: every job)."""
 
     def __repr__(self) -> str:
-        return f"CarriedStory(route={self.route}, first={self.first}, steps={self.steps})"
+        return (
+            f"CarriedStory(route={self.route}, first={self.first}, steps={self.steps}, "
+            f"folder={self.folder!r})"
+        )
 
 
 def take(back: int, how: str = "as_cut", apply: bool = True) -> Step:
@@ -91,7 +97,8 @@ def carried_stories(draw: st.DrawFn, max_steps: int = 8) -> CarriedStory:
         step for group in draw(st.lists(carried_steps(), max_size=max_steps)) for step in group
     ]
     steps = (*begin, cut(), take(0), *drawn, cut(), take(0))
-    return CarriedStory(route, tuple(first), steps)
+    folder = draw(st.sampled_from([None, None, "/ops", "/sales"]))
+    return CarriedStory(route, tuple(first), steps, folder)
 
 
 def _story(route: dict[str, Any], *steps: Step) -> CarriedStory:
@@ -137,7 +144,8 @@ def rolled_back_then_again() -> CarriedStory:
 
 
 def distrusted_and_altered() -> CarriedStory:
-    """A package altered by one byte, one of another route, one signed by a distrusted key,
+    """A package altered by one byte, one whose signature was, one of another route, one
+    signed by a distrusted key,
     one only planned; then a full package taken in after a newer full one: a problem for each
     object it would put back or delete."""
     return _story(
@@ -146,6 +154,7 @@ def distrusted_and_altered() -> CarriedStory:
         Step("target", "trust"),
         cut(True),
         take(0, "altered"),
+        take(0, "bad_signature"),
         take(0, "other_route"),
         Step("target", "distrust"),
         take(0),
