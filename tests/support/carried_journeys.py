@@ -28,6 +28,7 @@ from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.importing.plan import Plan
 from jobferry.services.workspaces.keys import KeyToTrust
+from jobferry.services.workspaces.settings import WorkspaceSettings
 from support.carried_packages import (
     Cut,
     Held,
@@ -99,6 +100,8 @@ class CarriedJourney:
     """The cut the target holds the source as (``None``: not known to be one)."""
     folder: str | None = None
     """The folder the source's route selects (``None``: every job)."""
+    signed_only: bool = False
+    """The target workspace's ``requireSigned``."""
 
     @classmethod
     def of(cls, source: Services, target: Services, story: CarriedStory) -> CarriedJourney:
@@ -197,7 +200,15 @@ class CarriedJourney:
     # -- the target's keys ---------------------------------------------------------------------
 
     def mark(self, what: str) -> None:
-        """Trust the source's key in the target workspace, or distrust it."""
+        """Trust the source's key in the target workspace, or distrust it; or switch the
+        target workspace's own rule that imports take only signed packages (``require``)."""
+        if what == "require":
+            self.signed_only = not self.signed_only
+            admin = admin_scope(self.target)
+            change = WorkspaceSettings(require_signed=self.signed_only)
+            ws = self.prod.workspace.id
+            self.target.accounts.update_workspace(admin.actor, admin.actor.project_id, ws, change)
+            return
         if self.key is None:
             return
         key_id, public = self.key
@@ -340,7 +351,12 @@ class CarriedJourney:
         expected, again = self.older(cut)
         event(f"older problems={bool(expected)} made again={bool(again)}")
         assert expected <= older <= expected | again, plan.problems
-        assert len(older) == len(plan.problems), plan.problems
+        trusted = cut.signer is not None and self.trust.get(cut.signer) == "trusted"
+        unsigned = self.signed_only and not trusted  # the workspace's rule, not the route's
+        signature = [p for p in plan.problems if p.reason is ProblemReason.SIGNATURE]
+        assert len(signature) == unsigned, plan.problems
+        event(f"plan signature problem={unsigned}")
+        assert len(older) + len(signature) == len(plan.problems), plan.problems
         if not apply:
             assert definitions(self.state()) == definitions(before), "a plan changed the target"
             return

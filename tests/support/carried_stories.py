@@ -26,7 +26,16 @@ HOW = ("as_cut", "as_cut", "as_cut", "altered", "bad_signature", "other_route")
 """How a package reaches the target: as it was cut, changed by one byte on the way, its
 signature changed (a package signed; else one byte of it), or a package of another route of
 the same source (each as often as listed)."""
-KINDS = {"edit": 4, "cut": 4, "take": 5, "rollback": 2, "key": 1, "trust": 1, "distrust": 1}
+KINDS = {
+    "edit": 4,
+    "cut": 4,
+    "take": 5,
+    "rollback": 2,
+    "key": 1,
+    "trust": 1,
+    "distrust": 1,
+    "require": 1,
+}
 """How often each kind of step is drawn, against the others."""
 
 
@@ -147,7 +156,9 @@ def distrusted_and_altered() -> CarriedStory:
     """A package altered by one byte, one whose signature was, one of another route, one
     signed by a distrusted key,
     one only planned; then a full package taken in after a newer full one: a problem for each
-    object it would put back or delete."""
+    object it would put back or delete; then the target workspace requires signed packages and
+    the source signs with a new key: the route takes the package in, its plan refuses it
+    until the target trusts that key."""
     return _story(
         PLAIN,
         Step("source", "key"),
@@ -165,5 +176,12 @@ def distrusted_and_altered() -> CarriedStory:
         cut(True),
         take(0),
         take(1),
+        take(0),
+        Step("target", "require"),
+        Step("source", "key"),
+        Step("source", "script", ("sa", 3)),
+        cut(),
+        take(0),
+        Step("target", "trust"),
         take(0),
     )
