@@ -357,6 +357,9 @@ class CarriedJourney:
         assert len(signature) == unsigned, plan.problems
         event(f"plan signature problem={unsigned}")
         assert len(older) + len(signature) == len(plan.problems), plan.problems
+        if not self.settings["propagateDeletes"]:  # each deletion it leaves out, listed
+            left = {(str(n.kind), n.name) for n in plan.not_applied}
+            assert {(k[0], self.landed[k].name) for k in self.deletes(cut)} <= left, left
         if not apply:
             assert definitions(self.state()) == definitions(before), "a plan changed the target"
             return
