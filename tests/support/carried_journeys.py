@@ -251,6 +251,8 @@ class CarriedJourney:
         cut = self.cuts[max(0, len(self.cuts) - 1 - back)]
         data = cut.data
         how = "altered" if how == "bad_signature" and cut.signer is None else how
+        if how == "altered" and altered_entry(data) is None:
+            how = "as_cut"  # nothing but its manifest, which only a signature covers
         if how == "altered":
             data = altered(data)
         elif how == "bad_signature":
@@ -318,11 +320,19 @@ class CarriedJourney:
 
     def deletes(self, cut: Cut) -> set[Key]:
         """What the cut would delete in the target under propagateDeletes: the deletions it
-        carries, and for a full one (the source whole) every object it no longer holds."""
+        carries, and for a full one (the source whole) every object it no longer holds; but
+        an object whose name the cut writes again (the source made another of that name: the
+        import writes over it)."""
         gone = set(cut.deleted)
         if cut.full and self.folder is None:  # the source whole: what it lacks is deleted
             gone |= {k for k, held in self.landed.items() if held.document and k not in cut.held}
-        return {k for k in gone if k in self.landed and self.landed[k].document is not None}
+        landed = {k: self.landed.get(k) for k in gone}
+        return {
+            k
+            for k, held in landed.items()
+            if held is not None and held.document is not None
+            if (k[0], held.name) not in cut.contents
+        }
 
     def older(self, cut: Cut) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
         """(kind, name) of what the cut would put back or delete of what a newer cut carried:
@@ -394,6 +404,9 @@ class CarriedJourney:
         deletes gone (propagateDeletes), and the target as the source was at the cut when it
         held the source as at the cut this one continues."""
         after = self.state()
+        for key in [k for k, v in self.landed.items() if (k[0], v.name) in cut.contents]:
+            if key not in cut.held or cut.held[key][0] != self.landed[key].name:
+                del self.landed[key]  # its name now holds another object of the source
         for kind, name in cut.contents:
             key = cut.uid(kind, name)
             document = cut.held[key][1]

@@ -87,9 +87,12 @@ def cut_of(
     )
 
 
-def altered_entry(data: bytes) -> str:
+def altered_entry(data: bytes) -> str | None:
+    """The entry :func:`altered` changes: the first, by name, that has a byte to change (but
+    the manifest and its signature; ``None``: a package of deletions alone has none)."""
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        return next(n for n in sorted(zf.namelist()) if n not in SIGNATURES)
+        names = [i.filename for i in zf.infolist() if i.file_size and i.filename not in SIGNATURES]
+    return min(names) if names else None
 
 
 def altered(data: bytes) -> bytes:
