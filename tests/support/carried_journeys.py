@@ -32,7 +32,9 @@ from jobferry.services.workspaces.settings import WorkspaceSettings
 from support.carried_packages import (
     Cut,
     Held,
+    Imported,
     Key,
+    Landed,
     altered,
     altered_entry,
     cut_of,
@@ -51,28 +53,6 @@ SERIAL = itertools.count()
 """Numbers the workspaces and routes each story makes its own (on both servers)."""
 SETTINGS = {"sameNamePolicy": "AUTO", "onDrift": "FAIL", "mode": "ATOMIC", "scheduling": "REFUSE"}
 """The target route's settings no story draws."""
-
-
-@dataclass(frozen=True)
-class Landed:
-    """What the target holds of a source object: its name, its definition (``None``: deleted),
-    and the newest cut that carried it so."""
-
-    name: str
-    document: dict[str, Any] | None
-    cut: int
-
-
-@dataclass(frozen=True)
-class Imported:
-    """An import of a cut applied on the target, with what it replaced."""
-
-    cut: int
-    task_id: str
-    before: State
-    landed: dict[Key, Landed]
-    synced: int | None
-    wrote: bool
 
 
 @dataclass

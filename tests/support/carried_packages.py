@@ -1,6 +1,7 @@
 """The packages of a carried-route story (``support/carried_journeys.py``): what the model
-keeps of each cut (:class:`Cut`), read from its bytes, and the same bytes altered by one byte
-on the way."""
+keeps of each cut (:class:`Cut`), read from its bytes, and the same bytes altered on the way;
+what the target holds of each source object (:class:`Landed`) and of each import
+(:class:`Imported`)."""
 
 from __future__ import annotations
 
@@ -46,6 +47,28 @@ class Cut:
 
     def uid(self, kind: str, name: str) -> Key:
         return next(k for k, (n, _) in self.held.items() if k[0] == kind and n == name)
+
+
+@dataclass(frozen=True)
+class Landed:
+    """What the target holds of a source object: its name, its definition (``None``: deleted),
+    and the newest cut that carried it so."""
+
+    name: str
+    document: dict[str, Any] | None
+    cut: int
+
+
+@dataclass(frozen=True)
+class Imported:
+    """An import of a cut applied on the target, with what it replaced."""
+
+    cut: int
+    task_id: str
+    before: State
+    landed: dict[Key, Landed]
+    synced: int | None
+    wrote: bool
 
 
 def manifest_of(data: bytes) -> dict[str, Any]:
