@@ -103,6 +103,13 @@ def test_an_older_packages_deletion_is_kept_by_leaving_deletions_out() -> None:
     assert "keep-target" not in fix
 
 
+def test_an_older_package_making_a_deleted_object_again_is_left_deleted_or_made() -> None:
+    again = {**problem("older_package"), "action": "CREATE"}
+    fix = str(cli_fix(again, "prod"))
+    assert "--on-drift keep-target (leave it deleted)" in fix
+    assert "--on-drift take-package (make it again)" in fix
+
+
 def reference(reason: str, kind: str, name: str) -> dict[str, Any]:
     return {"reason": reason, "kind": kind, "name": name, "reference": {"kind": kind, "name": name}}
 
@@ -124,6 +131,7 @@ NOT_PROMOTE = ("plan with", "export", "--replace", "--profile-map", "--keep-wall
         (problem("older_package"), "on the source's server: jobferry promote test-prod --out"),
         (problem("older_package"), "promote with --on-drift keep-target (leave it as it is)"),
         ({**problem("older_package"), "action": "DELETE"}, "promote with --keep-deletes"),
+        ({**problem("older_package"), "action": "CREATE"}, "keep-target (leave it deleted)"),
         (problem("name_conflict"), "promote with --propagate-deletes"),
         (problem("time_zone"), "jobferry routes edit test-prod --profile NAME"),
         (reference("missing_reference", "connection", "dws_conn"), "jobferry env put connection"),

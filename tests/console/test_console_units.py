@@ -273,6 +273,8 @@ def test_an_older_package_problem_says_what_to_choose_in_the_wizard() -> None:
     assert "“Keep this workspace's version”" in written["fix"]
     [deleted] = console_problems([{**older, "action": "DELETE"}], "prod")
     assert "untick “Delete what the source deleted”" in deleted["fix"]
+    [again] = console_problems([{**older, "action": "CREATE"}], "prod")
+    assert "“Keep this workspace's version” (it stays deleted)" in again["fix"]
 
 
 def test_a_routes_version_says_what_it_changed_in_the_forms_words() -> None:

@@ -314,33 +314,30 @@ class CarriedJourney:
             if (k[0], held.name) not in cut.contents
         }
 
-    def older(self, cut: Cut) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
-        """(kind, name) of what the cut would put back or delete of what a newer cut carried:
-        a problem of its plan each (onDrift FAIL); and apart, what it would make again that a
-        newer cut deleted: the README calls that putting it back too, but the import forgets
-        an object's ledger row when it deletes it, so the plan cannot tell (docs/api.md, "An
-        older package", names only the other two cases): a problem or not, both pass here."""
-        found, again = set(), set()
+    def older(self, cut: Cut) -> set[tuple[str, str]]:
+        """(kind, name) of what the cut would put back, make again or delete of what a newer
+        cut carried (or deleted): a problem of its plan each (onDrift FAIL)."""
+        found = set()
         for kind, name in cut.contents:
             key = cut.uid(kind, name)
             landed = self.landed.get(key)
             if landed and landed.cut > cut.index and landed.document != cut.held[key][1]:
-                (found if landed.document is not None else again).add((kind, name))
+                found.add((kind, name))
         if self.settings["propagateDeletes"]:
             found |= {
                 (k[0], self.landed[k].name)
                 for k in self.deletes(cut)
                 if self.landed[k].cut > cut.index
             }
-        return found, again
+        return found
 
     def planned(self, cut: Cut, plan: Plan, apply: bool, before: State) -> None:
         """The plan has a problem for each object the cut would put back (and no other);
         applied, the target holds what the cut holds."""
         older = {(p.kind, p.name) for p in plan.problems if p.reason is ProblemReason.OLDER_PACKAGE}
-        expected, again = self.older(cut)
-        event(f"older problems={bool(expected)} made again={bool(again)}")
-        assert expected <= older <= expected | again, plan.problems
+        expected = self.older(cut)
+        event(f"older problems={bool(expected)}")
+        assert older == expected, plan.problems
         trusted = cut.signer is not None and self.trust.get(cut.signer) == "trusted"
         unsigned = self.signed_only and not trusted  # the workspace's rule, not the route's
         signature = [p for p in plan.problems if p.reason is ProblemReason.SIGNATURE]

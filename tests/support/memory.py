@@ -25,7 +25,7 @@ from jobferry.services.importing import changes
 from jobferry.services.importing.ports import ImportRecord, TargetReader
 from jobferry.services.policies.governing import HeldPolicy
 from jobferry.services.workspaces.profiles import ResolvedProfile
-from jobferry.storage.importing.ledger import LedgerRow, Packed
+from jobferry.storage.importing.ledger import LedgerDeletion, LedgerRow, Packed
 from jobferry.storage.importing.target import TargetObject
 from jobferry.storage.keys import TrustedKeyRecord
 from jobferry.storage.records import JobRecord, WorkspaceRecord
@@ -47,6 +47,8 @@ class MemoryWorkspace:
         self.locked_tags: set[str] = set()
         self.locks: dict[tuple[str, str], tuple[int, str]] = {}
         self.ledger: dict[tuple[str, str, str], LedgerRow] = {}
+        self.deletions: dict[tuple[str, str, str], LedgerDeletion] = {}
+        """What imports deleted of what sources sent, by (source, kind, source uid)."""
         self.log: list[tuple[str, ...]] = []
         self.subtasks: list[tuple[int, str, str]] = []
         self.change_rows: list[ChangeRow] = []
@@ -112,6 +114,15 @@ class MemoryWorkspace:
     def ledger_by_target(self, kind: str, uids: Sequence[str]) -> dict[str, LedgerRow]:
         rows = self.ledger.values()
         return {r.target_uid: r for r in rows if r.kind == kind and r.target_uid in uids}
+
+    def ledger_deletions(
+        self, source: str, kind: str, uids: Sequence[str]
+    ) -> dict[str, LedgerDeletion]:
+        return {
+            u: self.deletions[(source, kind, u)]
+            for u in uids
+            if (source, kind, u) in self.deletions
+        }
 
     def source_ledger(
         self, source: str, after: tuple[str, str] | None, limit: int
@@ -259,7 +270,9 @@ class MemoryWorkspace:
         self, rows: Sequence[LedgerRow], replace: bool, packed: Sequence[Packed | None]
     ) -> None:
         for row in rows:
-            self.ledger[(row.source_workspace_id, row.kind, row.source_uid)] = row
+            key = (row.source_workspace_id, row.kind, row.source_uid)
+            self.ledger[key] = row
+            self.deletions.pop(key, None)
 
     def forget(self, keys: Iterable[tuple[str, str, str]]) -> None:
         for key in keys:
@@ -267,6 +280,10 @@ class MemoryWorkspace:
 
     def tombstones(self, gone: Iterable[tuple[str, str, str]], stamp: Stamp) -> None:
         self.gone += list(gone)
+
+    def deleted(self, rows: Sequence[LedgerDeletion]) -> None:
+        for row in rows:
+            self.deletions[(row.source_workspace_id, row.kind, row.source_uid)] = row
 
     def add_changes(self, rows: Sequence[ChangeRow]) -> None:
         self.change_rows += rows

@@ -124,7 +124,7 @@ def cli_fix(
             "the change)"
         )
     if reason == ProblemReason.OLDER_PACKAGE:
-        return _older(command, problem.get("action") == "DELETE")
+        return _older(command, str(problem.get("action")))
     if reason == ProblemReason.SIGNATURE:
         return _signature(signature, workspace)
     if reason == ProblemReason.TIME_ZONE:
@@ -202,9 +202,16 @@ def _any_command_fix(problem: dict[str, Any], command: str, remote: str | None) 
     return None
 
 
-def _older(command: str, deleting: bool) -> str:
-    """The fix of an older package than the one of the same source that last wrote an object."""
-    if deleting:
+def _older(command: str, action: str) -> str:
+    """The fix of an older package than the one of the same source that last wrote an object
+    (or whose import deleted it: ``action`` CREATE)."""
+    if action == "CREATE":
+        return (
+            f"{command} a package exported from the source since (export again), or {command} "
+            "with --on-drift keep-target (leave it deleted) or --on-drift take-package (make it "
+            "again)"
+        )
+    if action == "DELETE":
         return (
             f"{command} a package exported from the source since (export again), or {command} "
             "with --keep-deletes (keep it) or --on-drift take-package (delete it)"

@@ -89,23 +89,32 @@ def _on_drift(problem: dict[str, Any], route: str, edit: str) -> str:
             "keep-target (leave it as it is) or --on-drift take-package (overwrite the change) "
             f"for this run ({edit} --on-drift … for every run)"
         )
-    return _older(route, edit, problem.get("action") == "DELETE")
+    return _older(route, edit, str(problem.get("action")))
 
 
-def _older(route: str, edit: str, deleting: bool) -> str:
-    """An older package than the one of the same source that last wrote the object: a newer
-    one is cut on the source's side (a carried route's package is taken in from a file)."""
+def _older(route: str, edit: str, action: str) -> str:
+    """An older package than the one of the same source that last wrote the object (or whose
+    import deleted it: ``action`` CREATE): a newer one is cut on the source's side (a carried
+    route's package is taken in from a file)."""
     newer = (
         f"promote a package cut since (on the source's server: jobferry promote {quoted(route)} "
         "--out FILE, then --in FILE here)"
     )
-    if deleting:
+    if action == "DELETE":
         return (
             f"{newer}, or promote with --keep-deletes (keep it) or --on-drift take-package "
             "(delete it) for this run"
         )
+    keep, take = _OLDER_CHOICES[action == "CREATE"]
     return (
-        f"{newer}, or promote with --on-drift keep-target (leave it as it is) or --on-drift "
-        f"take-package (take this package's version) for this run ({edit} --on-drift … for "
-        "every run)"
+        f"{newer}, or promote with --on-drift keep-target ({keep}) or --on-drift "
+        f"take-package ({take}) for this run ({edit} --on-drift … for every run)"
     )
+
+
+_OLDER_CHOICES = {
+    False: ("leave it as it is", "take this package's version"),
+    True: ("leave it deleted", "make it again"),
+}
+"""What keep-target and take-package do with an object an older package would put back, and
+with one it would make again (a newer package's import deleted it)."""

@@ -152,11 +152,10 @@ def console_fix(
             "“Overwrite the change with the package's”."
         )
     elif reason == ProblemReason.OLDER_PACKAGE:
-        keep = (
-            "untick “Delete what the source deleted”"
-            if problem.get("action") == "DELETE"
-            else "choose “Keep this workspace's version”"
-        )
+        keep = {
+            "DELETE": "untick “Delete what the source deleted”",
+            "CREATE": "choose “Keep this workspace's version” (it stays deleted)",
+        }.get(str(problem.get("action")), "choose “Keep this workspace's version”")
         fix = (
             f"Import a package exported from the source since, or go back to the options and "
             f"{keep} or “Overwrite the change with the package's”."

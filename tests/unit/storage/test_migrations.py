@@ -474,3 +474,29 @@ def test_0043_keeps_trusted_keys_marks_none_distrusted_and_drops_the_distrusted_
         ],
         downgraded={"SELECT key_id, name FROM trusted_keys": [("kept", "kept")]},
     )
+
+
+def test_0045_remembers_what_imports_deleted_of_a_source_and_forgets_it_going_back(
+    empty_database_url: str,
+) -> None:
+    """The downgrade drops the table: an older jobferry plans such an object as new, as it
+    did before."""
+    ledger = (
+        "INSERT INTO promotion_ledger (target_workspace_id, source_workspace_id, kind, "
+        "source_uid, target_uid, name, written_sha256, written, source, task_id, recorded_at) "
+        "VALUES ('t', 's', 'job', 'u1', 'x1', 'daily', 'h', :blob, :blob, 'task', 1)"
+    )
+    round_trip(
+        empty_database_url,
+        "0044",
+        "0045",
+        made=[(ledger, {"blob": b"z"})],
+        adds=schema(tables=["promotion_ledger_deletions"]),
+        upgraded={"SELECT source_uid, name FROM promotion_ledger": [("u1", "daily")]},
+        written=[
+            "INSERT INTO promotion_ledger_deletions (target_workspace_id, source_workspace_id, "
+            "kind, source_uid, package_created_at, task_id, deleted_at) "
+            "VALUES ('t', 's', 'job', 'u2', 5, 'task', 6)"
+        ],
+        downgraded={"SELECT source_uid, name FROM promotion_ledger": [("u1", "daily")]},
+    )

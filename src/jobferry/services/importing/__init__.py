@@ -42,6 +42,8 @@
 - ``plans`` (keep): kept plans and their lines, stored and paged.
 - ``kept`` (keep, apply): a kept plan's working set and the reads it made, kept with it, and
   the apply of a kept plan, which makes those reads again rather than planning again.
+- ``recorded`` (keep, apply): a plan's reads of its target, kept as they pass and made again
+  at apply time, with the witness of their answers.
 - ``apply`` (apply): the plan written through the change port (its record apart), a batch at a
   time.
 - ``ending`` (apply, report): an apply refused before it writes, or what it did and the task's

@@ -63,6 +63,7 @@ def decide(
     target = item.target
     if target is None:
         item.action = PlanAction.CREATE
+        _deleted_newer(item, request, created_at)
         return
     renamed = item.previous_name is not None
     # Cheap exact checks first (a package exported by jobferry holds the stored text itself;
@@ -124,6 +125,18 @@ def _older(item: PlannedObject, request: ImportRequest, created_at: int | None) 
         item.action, item.skip = PlanAction.SKIP, SkipReason.KEPT_NEWER
 
 
+def _deleted_newer(item: PlannedObject, request: ImportRequest, created_at: int | None) -> None:
+    """Whether the import of a newer package of the same source deleted the object this one
+    would make again (its ledger row gone with it), and what then; a package whose time is
+    unknown is never judged."""
+    gone = item.deleted
+    if gone is None or created_at is None or gone.package_created_at <= created_at:
+        return
+    item.newer = gone.package_created_at
+    if request.on_drift is DriftPolicy.KEEP_TARGET:
+        item.action, item.skip = PlanAction.SKIP, SkipReason.KEPT_NEWER
+
+
 def _drift(
     item: PlannedObject,
     before: dict[str, Any],
@@ -147,28 +160,43 @@ def _drift(
 
 
 def older_problem(
-    kind: str, name: str, ws_name: str, times: tuple[int, int], *, deleting: bool = False
+    kind: str,
+    name: str,
+    ws_name: str,
+    times: tuple[int, int],
+    *,
+    action: PlanAction | None = None,
 ) -> Problem:
-    """An object a newer package of the same source wrote last (``times``: that package's
-    ``createdAt`` and this one's) that this package would write back or delete (``onDrift``
-    FAIL; a deletion, unless TAKE_PACKAGE)."""
+    """An object a newer package of the same source wrote last, or whose import deleted it
+    (``times``: that package's ``createdAt`` and this one's), that this package would write
+    back, delete (``action`` DELETE) or make again (CREATE); ``onDrift`` FAIL, and a deletion
+    unless TAKE_PACKAGE."""
     newer, this = (iso_ms(t) for t in times)
-    what = "delete it" if deleting else "put back an older definition of it"
-    fix = (
-        "import without propagating deletions (keep it) or with onDrift TAKE_PACKAGE (delete it)"
-        if deleting
-        else "import with onDrift KEEP_TARGET (leave it as it is) or TAKE_PACKAGE (take this "
-        "package's version)"
-    )
+    done = "was deleted by the import of" if action is PlanAction.CREATE else "was last written by"
+    if action is PlanAction.DELETE:
+        what = "delete it"
+        fix = (
+            "import without propagating deletions (keep it) or with onDrift TAKE_PACKAGE "
+            "(delete it)"
+        )
+    elif action is PlanAction.CREATE:
+        what = "make it again"
+        fix = "import with onDrift KEEP_TARGET (leave it deleted) or TAKE_PACKAGE (make it again)"
+    else:
+        what = "put back an older definition of it"
+        fix = (
+            "import with onDrift KEEP_TARGET (leave it as it is) or TAKE_PACKAGE (take this "
+            "package's version)"
+        )
     return Problem(
         ProblemReason.OLDER_PACKAGE,
         kind,
         name,
-        f"{kind} '{name}' in workspace '{ws_name}' was last written by a package of the same "
-        f"source whose newest change is {newer}, and this package's is {this}: importing this "
+        f"{kind} '{name}' in workspace '{ws_name}' {done} a package of the same source "
+        f"whose newest change is {newer}, and this package's is {this}: importing this "
         f"older package would {what}",
         f"import a package exported from the source since (export again), or {fix}",
-        deleting=deleting,
+        action=action,
     )
 
 

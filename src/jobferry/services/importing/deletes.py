@@ -183,7 +183,7 @@ class Deletes:
                     "must be stopped before it is deleted",
                     "stop it, import with scheduling PAUSE_AND_RESTORE (the import "
                     "stops it before deleting it), or import without propagating deletions",
-                    deleting=True,
+                    action=PlanAction.DELETE,
                 )
             )
         users = [
@@ -207,7 +207,7 @@ class Deletes:
                     f"in workspace '{ws.name}'",
                     "remove those references (in the source, then export again, or in the "
                     "target), or import without propagating deletions",
-                    deleting=True,
+                    action=PlanAction.DELETE,
                 )
             )
         return problems
@@ -222,7 +222,9 @@ class Deletes:
         if self.request.on_drift is DriftPolicy.TAKE_PACKAGE:
             return []
         times = (newer, created)
-        return [older_problem(kind, name, self.scope.workspace.name, times, deleting=True)]
+        return [
+            older_problem(kind, name, self.scope.workspace.name, times, action=PlanAction.DELETE)
+        ]
 
     def _written_users(self, kind: str, name: str) -> list[str]:
         """Jobs the import writes whose new definitions use (kind, name)."""

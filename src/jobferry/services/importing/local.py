@@ -39,7 +39,7 @@ from jobferry.storage.importing import ledger as ledger_repo
 from jobferry.storage.importing import rollbacks as rollback_repo
 from jobferry.storage.importing import snapshots
 from jobferry.storage.importing import target as repo
-from jobferry.storage.importing.ledger import LedgerRow, Packed
+from jobferry.storage.importing.ledger import LedgerDeletion, LedgerRow, Packed
 from jobferry.storage.importing.target import TargetObject
 from jobferry.storage.keys import TrustedKeyRecord
 from jobferry.storage.records import JobRecord
@@ -158,6 +158,12 @@ class LocalReader:
     def ledger_by_target(self, kind: str, uids: Sequence[str]) -> dict[str, LedgerRow]:
         """target uid → the ledger row (of any source) that points at it."""
         return ledger_repo.ledger_by_target(self._tx, self._ws, kind, uids)
+
+    def ledger_deletions(
+        self, source: str, kind: str, uids: Sequence[str]
+    ) -> dict[str, LedgerDeletion]:
+        """source uid → what an import deleted of these objects of ``source``."""
+        return ledger_repo.ledger_deletions(self._tx, self._ws, source, kind, uids)
 
     def source_ledger(
         self, source: str, after: tuple[str, str] | None, limit: int
@@ -326,6 +332,10 @@ class LocalRecord:
     def tombstones(self, gone: Iterable[tuple[str, str, str]], stamp: Stamp) -> None:
         """Keep tombstones of deleted objects."""
         ledger_repo.record_deletions(self.tx, self.ws, gone, *stamp)
+
+    def deleted(self, rows: Sequence[LedgerDeletion]) -> None:
+        """Remember which package's import deleted objects a source sent."""
+        ledger_repo.put_ledger_deletions(self.tx, self.ws, rows)
 
     def add_changes(self, rows: Sequence[ChangeRow]) -> None:
         """The per-object change records."""

@@ -115,11 +115,14 @@ class Matcher:
             if item.uid is not None and item.kind in IDENTIFIED:
                 wanted.setdefault(item.kind, []).append(item.uid)
         assert self.source.workspace_id is not None
+        source = self.source.workspace_id
         for kind, uids in wanted.items():
-            rows = self.state.ledger_rows(self.source.workspace_id, kind, uids)
+            rows = self.state.ledger_rows(source, kind, uids)
+            unknown = [uid for uid in uids if uid not in rows]
+            gone = self.state.ledger_deletions(source, kind, unknown) if unknown else {}
             for item in items:
-                if item.kind == kind and item.uid in rows:
-                    item.ledger = rows[item.uid]
+                if item.kind == kind and item.uid is not None:
+                    item.ledger, item.deleted = rows.get(item.uid), gone.get(item.uid)
 
     def _targets_by_uid(self, items: list[PlannedObject]) -> dict[tuple[str, str], TargetObject]:
         wanted: dict[str, list[str]] = {}

@@ -37,7 +37,7 @@ from jobferry.package.signature import SignatureCheck
 from jobferry.services.definitions.documents import dump, load
 from jobferry.services.importing.policy import PolicyChoice
 from jobferry.services.workspaces.profiles import ResolvedProfile
-from jobferry.storage.importing.ledger import LedgerRow
+from jobferry.storage.importing.ledger import LedgerDeletion, LedgerRow
 from jobferry.storage.importing.target import TargetObject
 from jobferry.storage.rows import job_columns, typed_columns
 
@@ -66,9 +66,11 @@ class Problem:
     missing one once (:mod:`.findings`), listing its first users."""
     used_by_total: int = 0
     """How many objects use it, when ``used_by`` lists only the first of them."""
-    deleting: bool = False
-    """A problem of the object's deletion (``action: DELETE`` on the wire): its fix is to keep
-    the object, not to skip a write."""
+    action: PlanAction | None = None
+    """The action a problem is of, when its fix depends on it (``action`` on the wire): a
+    deletion's (``DELETE``) is fixed by keeping the object, not by skipping a write; an older
+    package's making again an object a newer one's import deleted (``CREATE``) by leaving it
+    deleted."""
     rule: str | None = None
     """The policy rule a ``policy`` problem says is broken (a ``PolicyRule`` value; ``rule`` on
     the wire), or which of a push's rules a ``remote`` problem of the package breaks
@@ -90,31 +92,39 @@ class Problem:
             out["usedBy"] = [{"kind": kind, "name": name} for kind, name in self.used_by]
             if self.used_by_total > len(self.used_by):
                 out["usedByTotal"] = self.used_by_total
-        if self.deleting:
-            out["action"] = "DELETE"
+        if self.action is not None:
+            out["action"] = str(self.action)
         if self.rule is not None:
             out["rule"] = self.rule
         return out
 
     def packed(self) -> tuple[Any, ...]:
-        """The problem as plain values, for a record: six, then whether it is a deletion's
-        and the policy rule it breaks, each only when it or a value after it is set."""
+        """The problem as plain values, for a record: six, then the action it is of and the
+        policy rule it breaks, each only when it or a value after it is set."""
         ref = None if self.reference is None else (str(self.reference[0]), str(self.reference[1]))
         values = (str(self.reason), str(self.kind), str(self.name), self.detail, self.fix, ref)
+        action = None if self.action is None else str(self.action)
         if self.rule is not None:
-            return (*values, self.deleting, self.rule)
-        return (*values, True) if self.deleting else values
+            return (*values, action, self.rule)
+        return (*values, action) if action is not None else values
 
     @classmethod
     def unpacked(cls, values: tuple[Any, ...] | list[Any]) -> Problem:
-        """The problem a record holds (one packed before deletions or rules were marked too)."""
+        """The problem a record holds (one packed before actions or rules were marked too, or
+        when a deletion's was marked ``True``)."""
         reason, kind, name, detail, fix, reference, *more = values
         ref = None if reference is None else (str(reference[0]), str(reference[1]))
-        deleting = bool(more[0]) if more else False
+        action = _action_of(more[0]) if more else None
         rule = str(more[1]) if len(more) > 1 and more[1] is not None else None
-        return cls(
-            ProblemReason(reason), kind, name, detail, fix, ref, deleting=deleting, rule=rule
-        )
+        return cls(ProblemReason(reason), kind, name, detail, fix, ref, action=action, rule=rule)
+
+
+def _action_of(marked: Any) -> PlanAction | None:
+    """The action a packed problem is of: a name, ``True`` (a deletion's, as marked before
+    actions were), or nothing."""
+    if marked is True:
+        return PlanAction.DELETE
+    return PlanAction(marked) if marked else None
 
 
 @dataclass
@@ -154,7 +164,10 @@ class PlannedObject:
     """What changed in the target since the last import wrote the object (``None``: no drift)."""
     newer: int | None = None
     """The ``createdAt`` of the newer package of the same source that last wrote the object,
-    when this package is older and holds another definition of it (``None``: not so)."""
+    when this package is older and holds another definition of it, or whose import deleted it
+    (``None``: not so)."""
+    deleted: LedgerDeletion | None = None
+    """What an import deleted of this source object (its ledger row gone), if it did."""
     kept: list[tuple[str, Any, Any]] = field(default_factory=list)
     """Target-owned fields whose target values were kept: (path, package's, target's)."""
     pause: bool = False
@@ -297,6 +310,9 @@ class Record(NamedTuple):
     """The paths of the target-owned fields the plan kept as the target holds them where the
     package held a value of its own (a remote's job description among them: no call carries
     one, and the plan says so)."""
+    deleted: tuple[Any, ...] | None = None
+    """What an import deleted of this source object (a ``LedgerDeletion``'s values): a
+    rollback of the import that makes it again puts it back."""
 
     def target_name(self) -> str:
         """The name the target's object has before the import (its old name for a RENAME)."""

@@ -406,11 +406,16 @@ def _stored_problem(problem: Problem) -> list[Any]:
         None if ref is None else [str(ref[0]), str(ref[1])],
         [[str(kind), name] for kind, name in problem.used_by],
         problem.used_by_total,
+        None if problem.action is None else str(problem.action),
+        problem.rule,
     ]
 
 
 def _problem_of_stored(values: list[Any]) -> Problem:
-    reason, kind, name, detail, fix, ref, used_by, used_by_total = values
+    """A problem as :func:`_stored_problem` kept it (eight values: kept before its action and
+    rule were, which a plan read back then lost)."""
+    reason, kind, name, detail, fix, ref, used_by, used_by_total, *more = values
+    action, rule = more if more else (None, None)
     return Problem(
         ProblemReason(reason),
         kind,
@@ -420,4 +425,6 @@ def _problem_of_stored(values: list[Any]) -> Problem:
         None if ref is None else (ref[0], ref[1]),
         tuple((k, n) for k, n in used_by),
         used_by_total,
+        action=None if action is None else PlanAction(action),
+        rule=rule,
     )

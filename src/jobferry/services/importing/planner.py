@@ -412,7 +412,8 @@ class Planner:
         created = self.source.created_at
         if item.newer is not None and created is not None and request.on_drift is DriftPolicy.FAIL:
             times = (item.newer, created)
-            problems.append(older_problem(item.kind, item.name, self.ws_name, times))
+            again = PlanAction.CREATE if item.target is None else None
+            problems.append(older_problem(item.kind, item.name, self.ws_name, times, action=again))
         if item.action is PlanAction.RENAME:
             problems += renamed_in_use(self.state, self.ctx.scope, item)
         return problems

@@ -72,7 +72,7 @@ class PlanStore:
         witness: str | None = None,
     ) -> Plan:
         """Store the plan with its lines; answer it (its first lines with it). With the
-        ``witness`` of its reads (:class:`.kept.Recorded`), the working set is handed over to
+        ``witness`` of its reads (:class:`.recorded.Recorded`), the working set is handed over to
         the kept plan (:class:`.kept.KeptPlans`)."""
         plan_id = uuid.uuid4().hex
         first = FirstLines()

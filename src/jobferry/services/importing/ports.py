@@ -32,7 +32,7 @@ from jobferry.services.context import Scope
 from jobferry.services.importing.changes import ChangePort
 from jobferry.services.policies.governing import HeldPolicy
 from jobferry.services.workspaces.profiles import ResolvedProfile
-from jobferry.storage.importing.ledger import LedgerRow, Packed
+from jobferry.storage.importing.ledger import LedgerDeletion, LedgerRow, Packed
 from jobferry.storage.importing.target import TargetObject
 from jobferry.storage.keys import TrustedKeyRecord
 from jobferry.storage.rows import ChangeRow, Stamp
@@ -135,6 +135,13 @@ class TargetReader(Protocol):
         """target uid → the ledger row (of any source) that points at it."""
         ...
 
+    def ledger_deletions(
+        self, source: str, kind: str, uids: Sequence[str]
+    ) -> dict[str, LedgerDeletion]:
+        """source uid → what an import deleted of these objects of ``source`` (their ledger
+        rows gone)."""
+        ...
+
     def source_ledger(
         self, source: str, after: tuple[str, str] | None, limit: int
     ) -> list[LedgerRow]:
@@ -205,6 +212,11 @@ class ImportRecord(Protocol):
 
     def tombstones(self, gone: Iterable[tuple[str, str, str]], stamp: Stamp) -> None:
         """Keep tombstones of deleted objects: (kind, uid, name)."""
+        ...
+
+    def deleted(self, rows: Sequence[LedgerDeletion]) -> None:
+        """Remember which package's import deleted objects a source sent (their ledger rows
+        forgotten)."""
         ...
 
     # what the import did

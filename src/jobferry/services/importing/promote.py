@@ -5,7 +5,9 @@
   definition; afterwards every other job of the target that referred to an old name is
   rewritten to the new one (the jobs the import writes already are).
 - **Deletes** keep the whole object (row and versions) in their change record, leave a
-  tombstone (a target may be a source in turn) and forget the ledger row.
+  tombstone (a target may be a source in turn) and forget the ledger row, remembering the
+  package whose import deleted the source's object (an older package that holds it would
+  make it again: ``older_package``).
 - **Scheduled jobs** the plan pauses are stopped before they are written and started again
   after, and the audit log says so.
 - **The ledger** learns, for each object with a stable identifier, which target object it
@@ -43,7 +45,7 @@ from jobferry.services.importing.changes import (
 )
 from jobferry.services.importing.model import Record
 from jobferry.services.importing.ports import ImportRecord
-from jobferry.storage.importing.ledger import LedgerRow, Packed
+from jobferry.storage.importing.ledger import LedgerDeletion, LedgerRow, Packed
 from jobferry.storage.importing.workset import Workset
 from jobferry.storage.rows import ChangeRow, JobRow, Stamp
 
@@ -174,6 +176,8 @@ class Promotion:
             out["ledger"] = _ledger_json(LedgerRow(*record.ledger))
         if record.adopted is not None:
             out["adopted"] = _ledger_json(LedgerRow(*record.adopted))
+        if record.deleted is not None:
+            out["deletion"] = list(record.deleted)
         if record.previous_name is not None and record.action == PlanAction.RENAME:
             out["name"] = record.previous_name
         return dump(out) if out else None
@@ -190,6 +194,10 @@ class Promotion:
         if record.ledger is not None:
             row = LedgerRow(*record.ledger)
             self.record.forget([(row.source_workspace_id, row.kind, row.source_uid)])
+            if self.package_created_at is not None:
+                key = (row.source_workspace_id, row.kind, row.source_uid)
+                at = (self.package_created_at, self.task_id, self.stamp.at)
+                self.record.deleted([LedgerDeletion(*key, *at)])
         return ChangeRow(
             task_id=self.task_id,
             workspace_id=self.ws,

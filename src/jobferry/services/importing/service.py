@@ -27,7 +27,7 @@ from jobferry.services.importing.checks import signature_state
 from jobferry.services.importing.contents import PackageContents, contents_of
 from jobferry.services.importing.delivery import Deliveries, PreparedImport, TaskNote
 from jobferry.services.importing.ending import ended, finish_in, hold_in, refuse_unfit
-from jobferry.services.importing.kept import KeptPlan, KeptPlans, Recorded
+from jobferry.services.importing.kept import KeptPlan, KeptPlans
 from jobferry.services.importing.local import LocalWorkspace
 from jobferry.services.importing.matching import package_source
 from jobferry.services.importing.model import EnvironmentReport, PlanOutcome, Record
@@ -40,6 +40,7 @@ from jobferry.services.importing.ports import (
     OpenedPackage,
     TargetReader,
 )
+from jobferry.services.importing.recorded import Recorded
 from jobferry.services.importing.refused import refusals_audited
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.sources import PackageFile

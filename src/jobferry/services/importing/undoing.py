@@ -9,7 +9,8 @@ The undo runs in two passes over the import's change records, inside one transac
    swap ``a → b``, ``b → a`` comes back too). The ledger rows the import wrote are forgotten and
    the ones it replaced are put back, those of the objects it left as they were but linked
    anew (``LINK``) too: a row a later import rewrote since refuses the rollback (roll that one
-   back first).
+   back first). What an import deleted of a source's objects is remembered again where the
+   import made such an object again (an older package taken with onDrift TAKE_PACKAGE).
 2. Renamed objects take their old names and definitions again, and deleted objects come back
    whole (row, versions, stable identifier, scheduling state) with their tombstones forgotten.
    Each old name must be free: something made under it since refuses the rollback.
@@ -54,7 +55,7 @@ from jobferry.storage.importing import history
 from jobferry.storage.importing import ledger as ledger_repo
 from jobferry.storage.importing import rollbacks as repo
 from jobferry.storage.importing import target as import_repo
-from jobferry.storage.importing.ledger import LedgerRow
+from jobferry.storage.importing.ledger import LedgerDeletion, LedgerRow
 from jobferry.storage.importing.target import TargetObject
 from jobferry.storage.rows import ChangeRow, JobRow, RefRow, ResourceRow, ScriptRow, Stamp
 
@@ -290,6 +291,7 @@ class Undo:
         self.forget: list[tuple[str, str, str]] = []
         self.returned: list[tuple[str, str]] = []  # (kind, uid) of deleted objects put back
         self.ledger: list[LedgerRow] = []
+        self.deletions: list[LedgerDeletion] = []  # what imports deleted, put back
 
     # -- pass 1 ---------------------------------------------------------------------------------
 
@@ -317,6 +319,8 @@ class Undo:
         for key in ("ledger", "adopted"):
             if undo.get(key):
                 self.ledger.append(LedgerRow(**undo[key]))
+        if undo.get("deletion"):
+            self.deletions.append(LedgerDeletion(*undo["deletion"]))
 
     def _remove(self, change: ChangeRow) -> None:
         """An object the import created goes."""
@@ -407,3 +411,4 @@ class Undo:
         changes.write(PutJobDetails([], self.refs, overwritten, [], stamp.at))
         ledger_repo.delete_ledger(tx, self.ws, self.forget)
         ledger_repo.put_ledger(tx, self.ws, self.ledger)
+        ledger_repo.put_ledger_deletions(tx, self.ws, self.deletions)

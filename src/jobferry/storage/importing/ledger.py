@@ -15,7 +15,12 @@ from typing import NamedTuple
 from sqlalchemy import Column, ColumnElement, delete, func, select, tuple_
 
 from jobferry.storage.bulk import insert_tuples
-from jobferry.storage.importing.tables import deletions, promotion_exports, promotion_ledger
+from jobferry.storage.importing.tables import (
+    deletions,
+    promotion_exports,
+    promotion_ledger,
+    promotion_ledger_deletions,
+)
 from jobferry.storage.tx import Tx, chunks
 
 
@@ -40,6 +45,19 @@ class LedgerRow(NamedTuple):
     """That package's ``createdAt`` (epoch ms; ``None``: unknown, or a row recorded before
     jobferry kept it): a package of the same source older than this would put back what that
     one replaced."""
+
+
+class LedgerDeletion(NamedTuple):
+    """A source object an import deleted from the target (the source deleted it): its ledger
+    row is gone, and the deleting package's ``createdAt`` judges an older package that holds
+    it."""
+
+    source_workspace_id: str
+    kind: str
+    source_uid: str
+    package_created_at: int
+    task_id: str
+    deleted_at: int
 
 
 class Tombstone(NamedTuple):
@@ -245,9 +263,10 @@ def put_ledger(
     the caller has them already (``None``: they are packed here)."""
     if not rows:
         return
+    keys = [(r.source_workspace_id, r.kind, r.source_uid) for r in rows]
     if replace:
-        keys = [(r.source_workspace_id, r.kind, r.source_uid) for r in rows]
         delete_ledger(tx, target_ws, keys)
+    forget_ledger_deletions(tx, target_ws, keys)
     stored = list(packed) or [None] * len(rows)
     insert_tuples(
         tx,
@@ -271,6 +290,60 @@ def put_ledger(
             for r, blobs in zip(rows, stored, strict=True)
         ],
     )
+
+
+def ledger_deletions(
+    tx: Tx, target_ws: str, source_ws: str, kind: str, source_uids: Sequence[str]
+) -> dict[str, LedgerDeletion]:
+    """source uid → what an import deleted of these objects of one source (none asked of a
+    source with no such row: one look, then nothing)."""
+    t = promotion_ledger_deletions.c
+    mine = [t.target_workspace_id == target_ws, t.source_workspace_id == source_ws]
+    if not source_uids or tx.conn.execute(select(t.kind).where(*mine).limit(1)).first() is None:
+        return {}
+    found: dict[str, LedgerDeletion] = {}
+    columns = [c for c in promotion_ledger_deletions.c if c.name != "target_workspace_id"]
+    for part in chunks(source_uids, tx.chunk):
+        rows = tx.conn.execute(
+            select(*columns).where(*mine, t.kind == kind, tx.among(t.source_uid, part))
+        )
+        found.update((str(r.source_uid), LedgerDeletion(*r)) for r in rows)
+    return found
+
+
+def put_ledger_deletions(tx: Tx, target_ws: str, rows: Sequence[LedgerDeletion]) -> None:
+    """Remember what imports deleted of what sources sent (replacing rows of the same
+    objects)."""
+    if not rows:
+        return
+    forget_ledger_deletions(
+        tx, target_ws, [(r.source_workspace_id, r.kind, r.source_uid) for r in rows]
+    )
+    names = [c.name for c in promotion_ledger_deletions.c]
+    insert_tuples(tx, promotion_ledger_deletions, names, [(target_ws, *r) for r in rows])
+
+
+def forget_ledger_deletions(tx: Tx, target_ws: str, keys: Sequence[tuple[str, str, str]]) -> None:
+    """Drop the deletion rows of these (source workspace, kind, source uid) keys: the ledger
+    learns them again (none sent for sources with no such row: one look each)."""
+    t = promotion_ledger_deletions.c
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for source_ws, kind, uid in keys:
+        grouped.setdefault((source_ws, kind), []).append(uid)
+    held: dict[str, bool] = {}
+    for (source_ws, kind), uids in sorted(grouped.items()):
+        mine = [t.target_workspace_id == target_ws, t.source_workspace_id == source_ws]
+        if source_ws not in held:
+            found = tx.conn.execute(select(t.kind).where(*mine).limit(1)).first()
+            held[source_ws] = found is not None
+        if not held[source_ws]:
+            continue
+        for part in chunks(uids, tx.chunk):
+            tx.conn.execute(
+                delete(promotion_ledger_deletions).where(
+                    *mine, t.kind == kind, tx.among(t.source_uid, part)
+                )
+            )
 
 
 def record_deletions(

@@ -54,6 +54,23 @@ promotion_ledger = Table(
     Index("ix_promotion_ledger_target", "target_workspace_id", "kind", "target_uid"),
 )
 
+# What a target received from a source and an import then deleted (the source deleted it): the
+# ledger row goes, and this row keeps the deleting package's createdAt, so an older package of
+# the source that holds the object is judged as putting back what a newer one deleted (0045).
+# A row is dropped when the ledger learns the object again (and put back by the rollback of
+# the import that did).
+promotion_ledger_deletions = Table(
+    "promotion_ledger_deletions",
+    metadata,
+    Column("target_workspace_id", String(64), primary_key=True),
+    Column("source_workspace_id", String(64), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("source_uid", String(64), primary_key=True),
+    Column("package_created_at", BigInteger, nullable=False),
+    Column("task_id", String(32), nullable=False),
+    Column("deleted_at", BigInteger, nullable=False),
+)
+
 # Jobs, scripts and resources deleted from a workspace (tombstones), so an export by names can
 # carry the deletions since a moment to the targets it promotes to.
 deletions = Table(

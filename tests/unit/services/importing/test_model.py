@@ -58,9 +58,13 @@ def test_a_problem_survives_packing_and_names_what_was_missing_on_the_wire() -> 
 
 
 def test_a_deletion_s_problem_and_a_policy_s_rule_survive_packing_and_its_older_forms() -> None:
-    deleting = Problem(ProblemReason.SCHEDULED, "job", "a", "scheduled", "keep it", deleting=True)
+    deleting = Problem(
+        ProblemReason.SCHEDULED, "job", "a", "scheduled", "keep it", action=PlanAction.DELETE
+    )
     ruled = Problem(ProblemReason.POLICY, "job", "b", "breaks", "rename it", rule="naming")
-    both = Problem(ProblemReason.POLICY, "job", "c", "breaks", "keep it", deleting=True, rule="x")
+    both = Problem(
+        ProblemReason.POLICY, "job", "c", "breaks", "keep it", action=PlanAction.DELETE, rule="x"
+    )
     for problem in (deleting, ruled, both):
         assert Problem.unpacked(problem.packed()) == problem
         assert Problem.unpacked(list(marshal.loads(marshal.dumps(problem.packed())))) == problem
@@ -68,12 +72,19 @@ def test_a_deletion_s_problem_and_a_policy_s_rule_survive_packing_and_its_older_
     assert "rule" not in deleting.as_json()
     older = ("policy", "job", "b", "breaks", "rename it", None)  # packed before rules were kept
     assert Problem.unpacked(older) == replace(ruled, rule=None)
+    marked = ("scheduled", "job", "a", "scheduled", "keep it", None, True)  # before actions
+    assert Problem.unpacked(marked) == deleting
+    again = Problem(ProblemReason.OLDER_PACKAGE, "job", "b", "d", "f", action=PlanAction.CREATE)
+    assert Problem.unpacked(again.packed()) == again
+    assert again.as_json()["action"] == "CREATE"
 
 
 def test_a_kept_plan_s_problems_read_back_whole_a_deletion_s_too() -> None:
     for problem in (
         replace(MISSING, used_by=(("job", "a"), ("job", "b")), used_by_total=3),
-        Problem(ProblemReason.SCHEDULED, "job", "a", "scheduled", "keep it", deleting=True),
+        Problem(
+            ProblemReason.SCHEDULED, "job", "a", "scheduled", "keep it", action=PlanAction.DELETE
+        ),
         Problem(ProblemReason.POLICY, "job", "b", "breaks", "rename it", rule="naming"),
     ):
         stored = orjson.loads(orjson.dumps(kept_module._problem(problem)))

@@ -227,3 +227,32 @@ def test_a_plan_comes_back_from_storage_equal_with_or_without_its_lines() -> Non
 def test_a_plan_kept_in_an_earlier_version_s_wire_form_is_refused() -> None:
     with pytest.raises(UnreadablePlanError):
         Plan.of_stored({"planId": "p1", "summary": {"CREATE": 1, "problems": 0}})
+
+
+def test_a_problem_s_action_and_rule_come_back_from_storage() -> None:
+    """A plan read back (the API's plan, the console's and the CLI's, a promotion's) said a
+    deletion's problem without ``action`` and a policy's without ``rule``, so a client told the
+    fix of another problem: storage kept neither."""
+    deleting = Problem(
+        ProblemReason.SCHEDULED, "job", "a", "scheduled", "stop it", action=PlanAction.DELETE
+    )
+    again = Problem(
+        ProblemReason.OLDER_PACKAGE, "job", "b", "deleted", "keep", action=PlanAction.CREATE
+    )
+    ruled = Problem(ProblemReason.POLICY, "job", "c", "too many", "split", rule="maxDeletions")
+    line = PlanLine(
+        ObjectKind.JOB,
+        "a",
+        PlanAction.DELETE,
+        "jobs/a.job",
+        problems=(deleting, again, ruled),
+    )
+    back = PlanLine.of_stored(orjson.loads(orjson.dumps(line.stored())))
+    assert back == line
+    assert [p.as_json().get("action") for p in back.problems] == ["DELETE", "CREATE", None]
+    assert back.problems[2].as_json()["rule"] == "maxDeletions"
+    earlier = line.stored()
+    earlier[10] = [p[:8] for p in earlier[10]]  # kept before actions and rules were
+    assert PlanLine.of_stored(earlier).problems[0] == Problem(
+        ProblemReason.SCHEDULED, "job", "a", "scheduled", "stop it"
+    )
