@@ -202,69 +202,91 @@ async def _authenticate(request: Request, project_id: str) -> Actor:
     body = UNREAD_BODY if unread else await raw_body(request)
     raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
     query = request.scope.get("query_string", b"").decode("latin-1")
-    skew = services.settings.clock_skew_seconds
-    public_hosts = services.settings.public_host_set()
-    path = raw_path.decode("latin-1")
-    method = sent_method(request)
-
-    def checked(now: datetime) -> str:
-        """The lockout-aware check against storage: a failure counted (and the key locked at
-        the limit), a success clearing earlier failures; the access key."""
-        attempt = services.lockouts.attempt(_ms(now))
-        try:
-            access_key = verify_any(
-                method,
-                path,
-                query,
-                headers,
-                body,
-                attempt.secret_for,
-                now=now,
-                max_skew_seconds=skew,
-            )
-        except SignatureMismatchError as exc:
-            warning = attempt.failed()
-            if attempt.access_key is not None:
-                services.accounts.forget_key(attempt.access_key)
-            if warning is None:
-                raise
-            raise SignatureMismatchError(f"{exc.message}. {warning}", **exc.context) from exc
-        attempt.succeeded()
-        _check_public_host(headers, public_hosts)
-        return access_key
+    call = SignedCall(sent_method(request), raw_path.decode("latin-1"), query, headers, body)
 
     def verify_and_record() -> Actor:
-        """On the pool: the signature checked against the key this process verified moments
-        ago (as a read's is), else against storage; the replay recorded."""
+        """On the pool: the signature checked, the replay recorded (an unread upload's once
+        its route has the file)."""
         now = datetime.now(UTC)
-        known = key_in_memory(services, method, path, query, headers, body, now)
-        access_key = known[0] if known is not None else checked(now)
-        # Verified, so both headers are present and well-formed.
-        signature = parse_any(headers["authorization"]).signature
-        signed_at = parse_sdk_date(headers["x-sdk-date"])
+        access_key = verified_key(services, call, now)
         if unread:
+            signature = parse_any(headers["authorization"]).signature
             request.state.upload_replay = PendingReplay(
-                method,
-                signature,
-                access_key,
-                _ms(now),
-                _ms(signed_at + timedelta(seconds=skew)),
+                call.method, signature, access_key, _ms(now), _replay_end(services, headers)
             )
-            return services.accounts.actor_for(access_key)
-        request.state.replay = services.replays.accept(
-            method,
-            _replay_key(signature, headers, body),
-            access_key,
-            now_ms=_ms(now),
-            expires_at=_ms(signed_at + timedelta(seconds=skew)),
-        )
+        else:
+            request.state.replay = record_replay(services, call, access_key, now)
         return services.accounts.actor_for(access_key)
 
-    if method in SAFE_METHODS and len(body) <= INLINE_BODY_BYTES:
-        known = key_in_memory(services, method, path, query, headers, body, datetime.now(UTC))
+    if call.method in SAFE_METHODS and len(body) <= INLINE_BODY_BYTES:
+        known = key_in_memory(
+            services, call.method, call.path, query, headers, body, datetime.now(UTC)
+        )
         if known is not None:  # a read: nothing to record (reads are not replay-checked)
             return known[1]
     return await run_in_threadpool(verify_and_record)
+
+
+@dataclass(frozen=True)
+class SignedCall:
+    """What a signature covers of one request, as it was received: the method, the raw path
+    and query, the headers by lower-case name, and the body read (``UNREAD_BODY`` for an
+    unsigned upload its route streams)."""
+
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    body: bytes
+
+
+def verified_key(services: Services, call: SignedCall, now: datetime) -> str:
+    """The access key of a request whose signature verifies at ``now``: against the key this
+    process verified moments ago (as a read's is), else against storage with the lockout (a
+    failure counted, the key locked at the limit, a success clearing earlier failures).
+    Refused with :class:`AuthenticationError` (``SignatureMismatchError`` saying how many more
+    failures lock the key, ``AccessKeyLockedError`` while it is locked)."""
+    m, path, query, headers, body = call.method, call.path, call.query, call.headers, call.body
+    known = key_in_memory(services, m, path, query, headers, body, now)
+    if known is not None:
+        return known[0]
+    attempt = services.lockouts.attempt(_ms(now))
+    skew = services.settings.clock_skew_seconds
+    try:
+        access_key = verify_any(
+            m, path, query, headers, body, attempt.secret_for, now=now, max_skew_seconds=skew
+        )
+    except SignatureMismatchError as exc:
+        warning = attempt.failed()
+        if attempt.access_key is not None:
+            services.accounts.forget_key(attempt.access_key)
+        if warning is None:
+            raise
+        raise SignatureMismatchError(f"{exc.message}. {warning}", **exc.context) from exc
+    attempt.succeeded()
+    _check_public_host(headers, services.settings.public_host_set())
+    return access_key
+
+
+def _replay_end(services: Services, headers: dict[str, str]) -> int:
+    """Until when (ms) a verified request's signature is remembered: its date's window end."""
+    signed_at = parse_sdk_date(headers["x-sdk-date"])  # verified: present and well-formed
+    return _ms(signed_at + timedelta(seconds=services.settings.clock_skew_seconds))
+
+
+def record_replay(
+    services: Services, call: SignedCall, access_key: str, now: datetime
+) -> Recorded | None:
+    """Record a verified request's signature against replays (``ReplayGuard.accept``); what
+    was recorded. Refused with :class:`AuthenticationError` when it is a replay."""
+    signature = parse_any(call.headers["authorization"]).signature
+    return services.replays.accept(
+        call.method,
+        _replay_key(signature, call.headers, call.body),
+        access_key,
+        now_ms=_ms(now),
+        expires_at=_replay_end(services, call.headers),
+    )
 
 
 async def release_replay(request: Request) -> None:
