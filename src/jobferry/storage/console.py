@@ -93,10 +93,13 @@ def delete_session(tx: Tx, session_id: str) -> None:
     tx.conn.execute(delete(console_sessions).where(console_sessions.c.id == session_id))
 
 
-def delete_sessions_of_user(tx: Tx, user_id: int) -> int:
-    """End every session of a user (after a password change); returns how many."""
-    result = tx.conn.execute(delete(console_sessions).where(console_sessions.c.user_id == user_id))
-    return int(result.rowcount or 0)
+def delete_sessions_of_user(tx: Tx, user_id: int, now: int, idle_before: int) -> int:
+    """End every session of a user (after a password change); returns how many were live at
+    ``now`` (not past their end nor unused since ``idle_before``: those were over already)."""
+    statement = delete(console_sessions).where(console_sessions.c.user_id == user_id)
+    ends = console_sessions.c.expires_at, console_sessions.c.last_seen
+    rows = tx.conn.execute(statement.returning(*ends)).all()
+    return sum(1 for end, seen in rows if end > now and seen >= idle_before)
 
 
 def delete_stale_sessions(tx: Tx, now: int, idle_before: int) -> int:

@@ -155,6 +155,8 @@ def _tell(services: Services, steps: tuple[Step, ...]) -> None:
             named = {BOSS: story.boss.name, **names}
             wanted = [(named[who], action) for who, action in model.audited(step, expected)]
             assert [(who, action) for _, who, action, _ in lines] == wanted, (step, lines)
+            if step.act == "password" and refused is None:
+                assert lines[0][3] == model.password_detail(step), lines  # ended, then
             last = lines[-1][0] if lines else last
             model.take(step, expected, answer)
             if refused is not None:
@@ -219,10 +221,27 @@ def key_locked_and_replayed() -> tuple[Step, ...]:
     )
 
 
+def ended_before_the_new_password() -> tuple[Step, ...]:
+    """ua's token and session end on their own before ua's password changes: the change
+    ended none of them (its audit entry says so)."""
+    return (
+        Step("create", (BOSS, "ua")),
+        Step("password", (BOSS, "ua", "first")),
+        Step("token", ("ua", "right", "name")),
+        Step("move", ("past a session",)),
+        Step("signin", ("ua", "right")),
+        Step("token", ("ua", "right", "id")),
+        Step("move", ("past a session",)),
+        Step("password", ("ua", "ua", "second")),
+        Step("use", (BOSS, 1, False)),
+    )
+
+
 @GENERATED
 @given(steps=credential_stories())
 @example(steps=locked_out_and_back())
 @example(steps=key_locked_and_replayed())
+@example(steps=ended_before_the_new_password())
 def test_credential_stories_keep_the_docs_promises(
     services: Services, steps: tuple[Step, ...]
 ) -> None:

@@ -23,6 +23,7 @@ from jobferry.services.accounts.tokens import TokenService
 from jobferry.services.container import Services
 from jobferry.storage.tables import iam_tokens, users
 from support.clients import PROJECT_ID
+from support.clock import held_clock
 from support.console import PASSWORD, admin_actor, make_user
 
 OTHER_PROJECT = "fedcba9876543210fedcba9876543210"
@@ -194,3 +195,23 @@ def test_a_token_dies_with_its_user(alice: Services) -> None:
     assert left == []  # deleted with the user (ON DELETE CASCADE)
     with pytest.raises(AuthenticationError):
         TokenService(alice.db, alice.signin, hours=24, cache_seconds=0).actor_for(token, PROJECT_ID)
+
+
+def test_a_password_change_audits_only_the_sessions_and_tokens_it_ended(alice: Services) -> None:
+    """A session and a token that ended on their own (still in storage until the sweep) are
+    not counted as ended by the password change; the live ones are."""
+    admin, actor = admin_actor(alice), alice.signin.authenticate(PROJECT_ID, "alice", PASSWORD)
+    with held_clock(int(time.time() * 1000)) as clock:
+        alice.signin.start_session(actor)
+        alice.tokens.issue(ask())
+        clock.move(alice.tokens.lifetime_ms)  # both ended: a session lasts 12 hours, a token 24
+        alice.signin.start_session(actor)
+        alice.tokens.issue(ask())
+        alice.signin.set_password(admin, "alice", "a new password 1")
+    entry = alice.audit.project_entries(admin, 1, 0).entries[0]
+    assert (entry.action, entry.detail) == (
+        "user.password",
+        {"sessionsEnded": 1, "tokensRevoked": 1},
+    )
+    with alice.db.transaction(readonly=True) as tx:
+        assert tx.conn.execute(select(iam_tokens.c.id)).all() == []  # every row goes

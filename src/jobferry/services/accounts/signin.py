@@ -136,8 +136,9 @@ class SignInService:
                     user=user_name,
                 )
             repo.set_password_hash(tx, user.id, hashed)
-            ended = repo.delete_sessions_of_user(tx, user.id)
-            revoked = token_repo.delete_tokens_of_user(tx, user.id)
+            now = now_ms()
+            ended = repo.delete_sessions_of_user(tx, user.id, now, now - self.idle_ms)
+            revoked = token_repo.delete_tokens_of_user(tx, user.id, now)
             record_audit(
                 tx,
                 project_id,
