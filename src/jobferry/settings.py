@@ -404,7 +404,8 @@ class Settings(BaseSettings):
     console_idle_minutes: int = Field(
         60,
         ge=1,
-        description="A web console session unused for this many minutes ends (sign in again).",
+        description="A web console session unused for this many minutes ends (sign in again). "
+        "A use is noted at most once a minute, so a session may end up to a minute sooner.",
     )
     console_lockout_failures: int = Field(
         5,

@@ -8,8 +8,8 @@ Written from the docs, not from the code:
   then counts nothing); a good sign-in or a new password resets it. An unknown name, a user
   without a password, a wrong password and a locked user get one answer (``DLF.9030``, the
   same message). A good sign-in starts a session, which ends after
-  ``JOBFERRY_CONSOLE_SESSION_HOURS``, after ``JOBFERRY_CONSOLE_IDLE_MINUTES`` unused, and on a
-  password change.
+  ``JOBFERRY_CONSOLE_SESSION_HOURS``, after ``JOBFERRY_CONSOLE_IDLE_MINUTES`` unused (a use
+  noted at most once a minute), on sign-out and on a password change.
 - *Passwords*: at least 10 characters, not the user name (``DLF.3051``); a project admin sets
   anyone's, a user their own (``DLF.6888`` otherwise); an unknown user ``DLF.9003``.
 - *IAM tokens* (docs/api.md, "IAM tokens"): issued for the console password, the check the
