@@ -82,6 +82,8 @@ class Limits:
     token: int
     session: int
     idle: int
+    replays: bool
+    """Whether replay protection is on."""
 
     @classmethod
     def of(cls, settings: Settings) -> Limits:
@@ -96,6 +98,7 @@ class Limits:
             token=int(settings.iam_token_hours * 3_600_000),
             session=int(settings.console_session_hours * 3_600_000),
             idle=settings.console_idle_minutes * 60_000,
+            replays=settings.replay_protection,
         )
 
 
@@ -260,7 +263,7 @@ class Model:
         return AuthenticationError if self._replayed(sent) else None
 
     def _replayed(self, sent: Sent) -> bool:
-        first = self.used.get(sent.n) if sent.method == "POST" else None
+        first = self.used.get(sent.n) if sent.method == "POST" and self.limits.replays else None
         return first is not None and self.now - first > self.limits.grace
 
     # -- what a step leaves ----------------------------------------------------------------
@@ -381,7 +384,7 @@ class Model:
     def _sent(self, sent: Sent, refused: Refusal) -> None:
         key = self.keys.get(sent.key)
         if refused is SignatureMismatchError and key is not None:
-            key.failures += 1
+            key.failures += 1 if self.limits.key_failures else 0  # 0: never lock
             if key.failures >= self.limits.key_failures > 0:
                 key.failures, key.locked_until = 0, self.now + self.limits.key_lock
         elif refused is None or (refused is AuthenticationError and self._verified(sent)):

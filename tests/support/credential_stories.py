@@ -56,6 +56,27 @@ MOVES = (
     "past a token",
 )
 DATES = ("now", "now", "early", "late", "stale", "future")
+PROFILES: dict[str, dict[str, object]] = {
+    "default": {},
+    "strict": {
+        "clock_skew_seconds": 60,
+        "replay_grace_seconds": 0,
+        "ak_lockout_failures": 1,
+        "ak_lockout_seconds": 1,
+        "console_lockout_failures": 1,
+        "console_lockout_seconds": 1,
+        "iam_token_hours": 1,
+        "console_session_hours": 0.5,
+        "console_idle_minutes": 1,
+    },
+    "lenient": {
+        "replay_protection": False,
+        "ak_lockout_failures": 0,
+        "console_lockout_failures": 10,
+        "auth_cache_seconds": 0,
+    },
+}
+"""The settings a story's server runs with (beside the tests' own)."""
 ACTS = (
     ("create", 2),
     ("password", 3),
@@ -99,11 +120,12 @@ def steps(draw: st.DrawFn) -> Step:
     if act == "sweep":
         return Step(act)
     if act in ("use", "untoken", "replay", "signout"):
-        return Step(act, (actor, index, draw(st.booleans())))
+        return Step(act, (actor, index, draw(st.sampled_from((False, False, True)))))
     if act in ("unkey", "unlock", "rotate"):
         return Step(act, (actor, person, index))
     if act == "move":
         return Step(act, (draw(st.sampled_from(MOVES)),))
+    person = draw(st.sampled_from(("ua", "ua", *PEOPLE)))  # ua holds a key from the start
     pick = draw(st.sampled_from(("live", "live", "live", "revoked", "unknown")))
     right = draw(st.sampled_from((True, True, False)))
     method = draw(st.sampled_from(("POST", "GET")))
@@ -112,14 +134,16 @@ def steps(draw: st.DrawFn) -> Step:
 
 
 @st.composite
-def credential_stories(draw: st.DrawFn, max_steps: int = 28) -> tuple[Step, ...]:
-    """ua made first, with a password and a key; then the drawn steps."""
+def credential_stories(draw: st.DrawFn, max_steps: int = 28) -> tuple[str, tuple[Step, ...]]:
+    """The server's settings (a name of :data:`PROFILES`); ua made first, with a password and
+    a key; then the drawn steps."""
     first = (
         Step("create", (BOSS, "ua")),
         Step("password", (BOSS, "ua", "first")),
         Step("key", (BOSS, "ua")),
     )
-    return (*first, *draw(st.lists(steps(), min_size=8, max_size=max_steps)))
+    profile = draw(st.sampled_from(sorted(PROFILES)))
+    return profile, (*first, *draw(st.lists(steps(), min_size=8, max_size=max_steps)))
 
 
 def moved(label: str, limits: Limits) -> int:
@@ -244,7 +268,8 @@ class Story:
         key = pool[index % len(pool)] if pool else f"UNKNOWNAK{n:011d}"
         secret = self.secrets.get(key, "no secret") if right else "a wrong secret"
         skew = model.limits.skew
-        offset = {"now": 0, "early": 60_000 - skew, "late": skew - 60_000}.get(date)
+        inside = skew - min(60_000, skew // 2)
+        offset = {"now": 0, "early": -inside, "late": inside}.get(date)
         offset = offset if offset is not None else (skew + 1_000) * (1 if date == "future" else -1)
         sent = Sent(n, go, key, right, method, model.now + offset)
         moment = datetime.fromtimestamp(sent.signed_at / 1000, UTC)
