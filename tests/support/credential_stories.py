@@ -197,7 +197,7 @@ class Story:
         """The drawn step as the story can take it: an actor who is not a user yet acts as
         the project admin; indices pick a token, a key, a request sent before."""
         act, args = drawn.act, drawn.args
-        if act in ("create", "key", "password", "untoken", "unkey", "rotate", "validate"):
+        if act in ("create", "key", "password", "untoken", "unkey", "rotate"):
             args = (args[0] if model.exists(args[0]) else BOSS, *args[1:])
         if act == "password":
             return Step(act, (*args[:2], *self._password(args[1], args[2])))
