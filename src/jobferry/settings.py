@@ -150,9 +150,9 @@ class Settings(BaseSettings):
     ak_lockout_failures: int = Field(
         5,
         ge=0,
-        description="Failed signatures in a row after which an access key is locked (as the "
-        "API gateway: 'AK access failed to reach the limit'); only signatures that do not "
-        "match an existing key's secret count, and a good one resets the count. 0: never lock.",
+        description="Failed signatures in a row after which an access key is locked (as the API "
+        "gateway: 'AK access failed to reach the limit'); only signatures that do not match a "
+        "key's secret count, and an accepted request (not a replay) resets it. 0: never lock.",
     )
     ak_lockout_seconds: int = Field(
         300,

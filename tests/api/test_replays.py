@@ -152,3 +152,23 @@ def test_two_uploads_signed_alike_are_two_requests_but_a_replayed_one_is_refused
     assert send_signed(strict_api, first).status_code == 200
     assert send_signed(strict_api, second).status_code == 200
     assert_error(send_signed(strict_api, first), "APIGW.0301", "already used", status=401)
+
+
+def test_a_replayed_request_does_not_clear_its_key_s_failed_signatures(
+    strict_api: SignedClient,
+) -> None:
+    """A replay's signature is good, but the request is refused: it clears no failure, so
+    whoever holds a captured request cannot keep the key from locking."""
+    api = strict_api
+    captured = signed_once("POST", "/users", b'{"name": "viewer"}')
+    assert send_signed(api, captured).status_code == 200
+    wrong = api.as_user(ADMIN_AK, "not-the-secret-key")
+    for _ in range(4):
+        assert_error(wrong.call("POST", "/jobs", make_job()), "APIGW.0301", status=401)
+    assert_error(send_signed(api, captured), "APIGW.0301", "already used", status=401)
+    assert_error(
+        wrong.call("POST", "/jobs", make_job()),
+        "APIGW.0301",
+        "is now locked",
+        status=401,
+    )

@@ -387,21 +387,11 @@ class Model:
             key.failures += 1 if self.limits.key_failures else 0  # 0: never lock
             if key.failures >= self.limits.key_failures > 0:
                 key.failures, key.locked_until = 0, self.now + self.limits.key_lock
-        elif refused is None or (refused is AuthenticationError and self._verified(sent)):
+        elif refused is None:  # a replay refused clears nothing: it is no accepted request
             assert key is not None
             key.failures, key.locked_until = 0, None
-            if refused is None and sent.method == "POST":
+            if sent.method == "POST":
                 self.used.setdefault(sent.n, self.now)
-
-    def _verified(self, sent: Sent) -> bool:
-        """Whether a refused request's signature had verified (refused as a replay)."""
-        key = self.keys.get(sent.key)
-        return (
-            sent.right
-            and key is not None
-            and key.live
-            and abs(self.now - sent.signed_at) <= self.limits.skew
-        )
 
     def session_seen(self, token: str) -> bool:
         """Whether a session is live now, as a page view finds it (which uses it)."""

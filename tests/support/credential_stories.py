@@ -9,9 +9,9 @@ the server's clock (held) moves on by a second, past the replay grace, the sign-
 lock, the idle time, the window, a session's and a token's life.
 :class:`~support.credential_model.Model` says what each step is answered.
 
-The signed requests are checked as the API checks them (``api.auth.verified_key`` and
-``record_replay``: the key this process verified moments ago, else the lockout in storage;
-the replay recorded), without HTTP.
+The signed requests are checked as the API checks them (``api.auth.accepted_key``: the key
+this process verified moments ago, else the lockout in storage; the replay recorded), without
+HTTP.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 from hypothesis import strategies as st
 
-from jobferry.api.auth import SignedCall, record_replay, verified_key
+from jobferry.api.auth import SignedCall, accepted_key
 from jobferry.services.accounts.tokenrequest import PasswordAuth
 from jobferry.services.container import Services
 from jobferry.services.context import Actor
@@ -359,8 +359,7 @@ class Story:
         """The request checked as the API checks a signed one at the story's clock."""
         call = next(c for s, c in self.sent if s.n == sent.n)
         now = datetime.fromtimestamp(self.clock.now / 1000, UTC)
-        access_key = verified_key(self.services, call, now)
-        record_replay(self.services, call, access_key, now)
+        access_key, _ = accepted_key(self.services, call, now)
         return self.services.accounts.actor_for(access_key)
 
 

@@ -30,6 +30,7 @@ from jobferry.errors import (
     RequiredParameterError,
     SignatureMismatchError,
 )
+from jobferry.services.accounts.lockouts import SignatureAttempt
 from jobferry.services.accounts.replays import Recorded
 from jobferry.services.accounts.service import AccountService
 from jobferry.services.container import Services
@@ -208,14 +209,14 @@ async def _authenticate(request: Request, project_id: str) -> Actor:
         """On the pool: the signature checked, the replay recorded (an unread upload's once
         its route has the file)."""
         now = datetime.now(UTC)
+        if not unread:
+            access_key, request.state.replay = accepted_key(services, call, now)
+            return services.accounts.actor_for(access_key)
         access_key = verified_key(services, call, now)
-        if unread:
-            signature = parse_any(headers["authorization"]).signature
-            request.state.upload_replay = PendingReplay(
-                call.method, signature, access_key, _ms(now), _replay_end(services, headers)
-            )
-        else:
-            request.state.replay = record_replay(services, call, access_key, now)
+        signature = parse_any(headers["authorization"]).signature
+        request.state.upload_replay = PendingReplay(
+            call.method, signature, access_key, _ms(now), _replay_end(services, headers)
+        )
         return services.accounts.actor_for(access_key)
 
     if call.method in SAFE_METHODS and len(body) <= INLINE_BODY_BYTES:
@@ -240,16 +241,47 @@ class SignedCall:
     body: bytes
 
 
+def accepted_key(
+    services: Services, call: SignedCall, now: datetime
+) -> tuple[str, Recorded | None]:
+    """The access key of a request accepted at ``now`` (:func:`verified_key`) and its replay
+    record (``ReplayGuard.accept``): a replay, refused, clears no failure of its key (a
+    captured request cannot keep a key from locking)."""
+    access_key, attempt = _signed_key(services, call, now)
+    signature = parse_any(call.headers["authorization"]).signature
+    recorded = services.replays.accept(
+        call.method,
+        _replay_key(signature, call.headers, call.body),
+        access_key,
+        now_ms=_ms(now),
+        expires_at=_replay_end(services, call.headers),
+    )
+    if attempt is not None:
+        attempt.succeeded()
+    return access_key, recorded
+
+
 def verified_key(services: Services, call: SignedCall, now: datetime) -> str:
     """The access key of a request whose signature verifies at ``now``: against the key this
     process verified moments ago (as a read's is), else against storage with the lockout (a
     failure counted, the key locked at the limit, a success clearing earlier failures).
     Refused with :class:`AuthenticationError` (``SignatureMismatchError`` saying how many more
     failures lock the key, ``AccessKeyLockedError`` while it is locked)."""
+    access_key, attempt = _signed_key(services, call, now)
+    if attempt is not None:
+        attempt.succeeded()
+    return access_key
+
+
+def _signed_key(
+    services: Services, call: SignedCall, now: datetime
+) -> tuple[str, SignatureAttempt | None]:
+    """The access key whose secret the signature matches, and the lockout's attempt whose
+    success is yet to be recorded (``None``: a key verified moments ago); failures counted."""
     m, path, query, headers, body = call.method, call.path, call.query, call.headers, call.body
     known = key_in_memory(services, m, path, query, headers, body, now)
     if known is not None:
-        return known[0]
+        return known[0], None
     attempt = services.lockouts.attempt(_ms(now))
     skew = services.settings.clock_skew_seconds
     try:
@@ -263,30 +295,14 @@ def verified_key(services: Services, call: SignedCall, now: datetime) -> str:
         if warning is None:
             raise
         raise SignatureMismatchError(f"{exc.message}. {warning}", **exc.context) from exc
-    attempt.succeeded()
     _check_public_host(headers, services.settings.public_host_set())
-    return access_key
+    return access_key, attempt
 
 
 def _replay_end(services: Services, headers: dict[str, str]) -> int:
     """Until when (ms) a verified request's signature is remembered: its date's window end."""
     signed_at = parse_sdk_date(headers["x-sdk-date"])  # verified: present and well-formed
     return _ms(signed_at + timedelta(seconds=services.settings.clock_skew_seconds))
-
-
-def record_replay(
-    services: Services, call: SignedCall, access_key: str, now: datetime
-) -> Recorded | None:
-    """Record a verified request's signature against replays (``ReplayGuard.accept``); what
-    was recorded. Refused with :class:`AuthenticationError` when it is a replay."""
-    signature = parse_any(call.headers["authorization"]).signature
-    return services.replays.accept(
-        call.method,
-        _replay_key(signature, call.headers, call.body),
-        access_key,
-        now_ms=_ms(now),
-        expires_at=_replay_end(services, call.headers),
-    )
 
 
 async def release_replay(request: Request) -> None:
