@@ -204,6 +204,7 @@ def test_a_reason_the_cli_has_no_words_for_keeps_the_servers_fix(
     [
         ("KEPT_DRIFT", "and --on-drift is keep-target", "--on-drift take-package"),
         ("KEPT_NEWER", "same source, and --on-drift is keep-target", "--on-drift take-package"),
+        ("KEPT_DELETED", "keep-target (it stays deleted)", "--on-drift take-package"),
         ("FIRST_IMPORT", "(--policy auto keeps the target's)", "--policy overwrite"),
         ("SAME_NAME_POLICY", "and --policy is skip", "--policy overwrite"),
     ],

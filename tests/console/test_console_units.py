@@ -147,13 +147,15 @@ def test_the_plan_step_lists_at_most_so_many_objects_telling_ones_first() -> Non
 def test_pending_lists_skipped_changes_by_reason_and_deletions_not_applied() -> None:
     first = SkipNote.of(SkipReason.FIRST_IMPORT, "job", "a")
     drift = SkipNote.of(SkipReason.KEPT_DRIFT, "job", "b")
+    gone = SkipNote.of(SkipReason.KEPT_DELETED, "job", "d")
     plan = _plan(
         [
             _line("a", PlanAction.SKIP, skip=first),
             _line("b", PlanAction.SKIP, skip=drift),
+            _line("d", PlanAction.SKIP, skip=gone),
             _line("c", PlanAction.UNCHANGED),
         ],
-        summary=PlanSummary(skip=3, unchanged=1),
+        summary=PlanSummary(skip=4, unchanged=1),
         not_applied=(NotApplied("job", "old", "gone", "propagateDeletes", "fix"),),
         not_applied_total=1,
     )
@@ -161,10 +163,11 @@ def test_pending_lists_skipped_changes_by_reason_and_deletions_not_applied() -> 
     assert lines[0].startswith("1 object(s) differ from this workspace's and will be skipped")
     assert "first import" in lines[0]
     assert "choose “Overwrite it”" in lines[0]
-    assert "Overwrite the change with the package's" in lines[1]
-    assert lines[2] == "3 object(s) are skipped in all (the plan lists the first ones)."
-    assert lines[3].startswith("1 deletion(s) not applied: job old")
-    assert "tick “Delete what the source deleted”" in lines[3]
+    assert "(they stay deleted)" in lines[1]
+    assert "Overwrite the change with the package's" in lines[2]
+    assert lines[3] == "4 object(s) are skipped in all (the plan lists the first ones)."
+    assert lines[4].startswith("1 deletion(s) not applied: job old")
+    assert "tick “Delete what the source deleted”" in lines[4]
     assert pending(_plan([])) == []
 
 

@@ -35,6 +35,7 @@ _SKIP_FIX: dict[str, str] = {
     SkipReason.FIRST_IMPORT: "--policy overwrite",
     SkipReason.KEPT_DRIFT: "--on-drift take-package",
     SkipReason.KEPT_NEWER: "--on-drift take-package",
+    SkipReason.KEPT_DELETED: "--on-drift take-package",
 }
 
 
@@ -209,6 +210,11 @@ def skip_why(obj: dict[str, Any]) -> str:
         return (
             f"{label} was last written by a newer package of the same source, and --on-drift "
             "is keep-target"
+        )
+    if code == SkipReason.KEPT_DELETED:
+        return (
+            f"{label} was deleted by the import of a newer package of the same source, and "
+            "--on-drift is keep-target (it stays deleted)"
         )
     if code == SkipReason.FIRST_IMPORT:
         return (

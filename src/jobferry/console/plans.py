@@ -104,6 +104,11 @@ _SKIPPED = {
         "workspace's version",
         "choose “Overwrite the change with the package's”",
     ),
+    SkipReason.KEPT_DELETED: (
+        "a newer package from the same source deleted them, and you chose to keep this "
+        "workspace's version (they stay deleted)",
+        "choose “Overwrite the change with the package's”",
+    ),
 }
 
 

@@ -244,6 +244,8 @@ class SkipReason(StrEnum):
     KEPT_NEWER = "KEPT_NEWER"
     """A newer package of the same source last wrote the object, and ``onDrift``
     KEEP_TARGET."""
+    KEPT_DELETED = "KEPT_DELETED"
+    """A newer package's import deleted the object, and ``onDrift`` KEEP_TARGET."""
 
 
 class ImportMode(StrEnum):

@@ -134,7 +134,7 @@ def _deleted_newer(item: PlannedObject, request: ImportRequest, created_at: int 
         return
     item.newer = gone.package_created_at
     if request.on_drift is DriftPolicy.KEEP_TARGET:
-        item.action, item.skip = PlanAction.SKIP, SkipReason.KEPT_NEWER
+        item.action, item.skip = PlanAction.SKIP, SkipReason.KEPT_DELETED
 
 
 def _drift(

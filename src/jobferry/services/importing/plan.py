@@ -109,6 +109,12 @@ class SkipNote:
                 f"import with onDrift {DriftPolicy.TAKE_PACKAGE} to write this package's "
                 "(older) definition"
             )
+        elif reason == SkipReason.KEPT_DELETED:
+            detail = (
+                f"{label} was deleted by the import of a newer package of the same source, and "
+                "this import keeps it deleted"
+            )
+            fix = f"import with onDrift {DriftPolicy.TAKE_PACKAGE} to make it again"
         elif reason == SkipReason.FIRST_IMPORT:
             detail = (
                 f"{label} differs from the target's, and this is the first import from the "

@@ -92,7 +92,8 @@ def test_an_older_package_would_make_again_what_a_newer_one_deleted(
     assert not [p for p in kept.problems if p.reason is ProblemReason.OLDER_PACKAGE]
     line = kept.line("x_job")
     assert line["action"] == PlanAction.SKIP
-    assert line["reason"]["code"] == SkipReason.KEPT_NEWER
+    assert line["reason"]["code"] == SkipReason.KEPT_DELETED
+    assert "keeps it deleted" in line["reason"]["detail"]
     import_package(services, scope, older, onDrift="KEEP_TARGET")
     with pytest.raises(JobNotFoundError):
         services.jobs.status(scope, "x_job")

@@ -56,5 +56,7 @@ def test_every_skip_reason_names_its_rule_and_the_option_that_writes_the_object(
     assert "sameNamePolicy OVERWRITE" in fixes[SkipReason.SAME_NAME_POLICY]
     assert "sameNamePolicy OVERWRITE" in fixes[SkipReason.FIRST_IMPORT]
     assert "onDrift TAKE_PACKAGE" in fixes[SkipReason.KEPT_DRIFT]
+    assert "onDrift TAKE_PACKAGE" in fixes[SkipReason.KEPT_NEWER]
+    assert fixes[SkipReason.KEPT_DELETED].endswith("onDrift TAKE_PACKAGE to make it again")
     detail = SkipNote.of(SkipReason.FIRST_IMPORT, "job", "daily_sales").detail
     assert detail.startswith("job 'daily_sales' differs from the target's")
