@@ -13,6 +13,7 @@ Only top-level settings are split; a nested object is kept as it is and must not
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 SECRET_MASK = "*********"
@@ -58,12 +59,18 @@ def secret_role(key: str) -> str:
     return folded
 
 
-def split_secrets(config: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-    """(settings without secrets, secrets as text); masks and nulls are not secrets to store."""
+def split_secrets(
+    config: dict[str, Any], held: Collection[str] = ()
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """(settings without secrets, secrets as text); masks and nulls are not secrets to store.
+
+    ``held`` names the secrets the connection has already: such a key stays a secret whatever
+    it is called (one registered as a secret under a plain name, ``apiKey``), so a write that
+    sends it, as read (the mask) or with a new value, never makes it a plain setting."""
     public: dict[str, Any] = {}
     secrets: dict[str, str] = {}
     for key, value in config.items():
-        if not is_secret_key(key):
+        if not is_secret_key(key) and key not in held:
             public[key] = value
         elif value is not None and value != SECRET_MASK:
             secrets[key] = value if isinstance(value, str) else str(value)

@@ -18,6 +18,7 @@ from jobferry.services.connections.store import (
     ConnectionCalls,
     ConnectionWrite,
     check_name,
+    description_problem,
     missing,
     shown_config,
 )
@@ -27,7 +28,6 @@ from jobferry.storage import environment as repo
 from jobferry.storage.records import EnvironmentObjectRecord
 
 FIELDS = ("name", "type", "config", "description")
-DESCRIPTION_MAX = 255
 
 
 @dataclass(frozen=True)
@@ -73,10 +73,8 @@ def parse_connection(body: dict[str, Any], path_name: str | None = None) -> Conn
         config = {}
     if not isinstance(config, dict):
         problems.append("config must be an object of settings")
-    if description is not None and (
-        not isinstance(description, str) or len(description) > DESCRIPTION_MAX
-    ):
-        problems.append(f"description must be text of at most {DESCRIPTION_MAX} characters")
+    if problem := description_problem(description, "description"):
+        problems.append(problem)
     if problems:
         raise InvalidRequestError(
             f"The connection cannot be saved: {'; '.join(problems)}.",

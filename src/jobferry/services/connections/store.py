@@ -31,6 +31,18 @@ from jobferry.storage import environment as repo
 from jobferry.storage.records import EnvironmentObjectRecord
 
 KIND = str(EnvironmentKind.CONNECTION)
+DESCRIPTION_MAX = 255
+
+
+def description_problem(description: object, where: str) -> str | None:
+    """Why a connection's description cannot be saved (``where`` names the field), or
+    ``None``: every API shape holds it to the same rule, so a connection saved through one is
+    saved back unchanged through another."""
+    if description is None or (
+        isinstance(description, str) and len(description) <= DESCRIPTION_MAX
+    ):
+        return None
+    return f"{where} must be text of at most {DESCRIPTION_MAX} characters"
 
 
 @dataclass(frozen=True)
@@ -98,7 +110,7 @@ class ConnectionStore:
                 "another name instead.",
                 name=write.name,
             )
-        public, sent = split_secrets(write.config)
+        public, sent = split_secrets(write.config, existing.secret_keys if existing else ())
         created = repo.upsert_object(
             tx,
             ws,

@@ -27,6 +27,7 @@ from jobferry.services.connections.store import (
     ConnectionCalls,
     ConnectionWrite,
     check_name,
+    description_problem,
     shown_config,
 )
 from jobferry.services.context import Scope
@@ -116,8 +117,8 @@ def _vo_problems(vo: dict[str, Any], where: str) -> list[str]:
         problems.append(f"{where}.dw_config must be an object of settings")
     if vo.get("env_type", 0) not in ENV_TYPES:
         problems.append(f"{where}.env_type must be 0 (development) or 1 (production)")
-    if not isinstance(vo.get("description", ""), str):
-        problems.append(f"{where}.description must be text")
+    if problem := description_problem(vo.get("description"), f"{where}.description"):
+        problems.append(problem)
     return problems
 
 

@@ -216,15 +216,18 @@ class EnvironmentService:
     ) -> EnvironmentWrite:
         """A connection's write with each setting whose key looks like a secret (``password``,
         ``secretKey``…) moved into its secrets, as the DataArts connection calls keep them:
-        encrypted, write-only, never answered. A setting sent as the mask keeps the stored
-        secret, or the plain value an older write left in the settings."""
+        encrypted, write-only, never answered; so is a setting under a key the connection holds
+        as a secret, or the write's ``secrets`` name, whatever it is called. A setting sent as
+        the mask keeps the stored secret, or the plain value an older write left in the
+        settings."""
         stored = repo.get_object(tx, scope.workspace.id, KIND_CONNECTION, name)
         before = load(stored.config) if stored is not None else {}
         sent = {
             key: before.get(key) if value == SECRET_MASK else value
             for key, value in write.config.items()
         }
-        public, moved = split_secrets(sent)
+        held = {*(stored.secret_keys if stored is not None else ()), *(write.secrets or {})}
+        public, moved = split_secrets(sent, held)
         if not moved and public == write.config:
             return write
         base = write.secrets
