@@ -82,42 +82,53 @@ def _source() -> st.SearchStrategy[tuple[Any, ...]]:
 
 
 def _steps() -> st.SearchStrategy[Step]:
-    op = st.sampled_from(("create", "create", "update", "delete"))
+    op = st.sampled_from(("create", "create", "update", "update", "delete"))
     rename = st.one_of(st.none(), st.tuples(_GOOD, _GOOD))
     param = st.tuples(_GOOD, st.sampled_from((None, "same", "lower", "other")), st.booleans())
+    writes = st.builds(lambda *a: Step("dlf", a), op, _WS, _NAME, _TYPE, _N, _SECRET, _DESC)
+    made = st.builds(
+        lambda *a: Step("studio_create", a),
+        _WS,
+        st.lists(_source(), min_size=1, max_size=2).map(tuple),
+    )
+    changed = st.builds(
+        lambda *a: Step("studio_update", a),
+        _WS,
+        _GOOD,
+        st.integers(0, 1),
+        st.booleans(),
+        _TYPE,
+        _N,
+        _SECRET,
+        _DESC,
+    )
+    put = st.builds(
+        lambda *a: Step("env_put", a),
+        _WS,
+        st.sampled_from((*KINDS, "connection", "connection", "widget")),
+        _NAME,
+        _TYPE,
+        _N,
+        _SECRET,
+        st.sampled_from(GIVEN),
+    )
+    job = st.builds(lambda *a: Step("job", a), _WS, st.integers(0, 1), _GOOD)
+    carry = st.builds(lambda *a: Step("carry", a), rename)
+    # Writes, jobs and carries weigh more than removals, so that stories hold something.
     return st.one_of(
-        st.builds(lambda *a: Step("dlf", a), op, _WS, _NAME, _TYPE, _N, _SECRET, _DESC),
-        st.builds(
-            lambda *a: Step("studio_create", a),
-            _WS,
-            st.lists(_source(), min_size=1, max_size=2).map(tuple),
-        ),
-        st.builds(
-            lambda *a: Step("studio_update", a),
-            _WS,
-            _GOOD,
-            st.integers(0, 1),
-            st.booleans(),
-            _TYPE,
-            _N,
-            _SECRET,
-            _DESC,
-        ),
+        writes,
+        writes,
+        writes,
+        made,
+        changed,
+        put,
+        put,
         st.builds(lambda *a: Step("studio_delete", a), _WS, _GOOD, st.integers(0, 1)),
-        st.builds(
-            lambda *a: Step("env_put", a),
-            _WS,
-            st.sampled_from((*KINDS, "connection", "widget")),
-            _NAME,
-            _TYPE,
-            _N,
-            _SECRET,
-            st.sampled_from(GIVEN),
-        ),
         st.builds(
             lambda *a: Step("env_delete", a), _WS, st.sampled_from((*KINDS, "widget")), _GOOD
         ),
-        st.builds(lambda *a: Step("job", a), _WS, st.integers(0, 1), _GOOD),
+        job,
+        job,
         st.builds(lambda *a: Step("unjob", a), _WS, st.integers(0, 1)),
         st.builds(
             lambda *a: Step("bundle", a),
@@ -125,14 +136,24 @@ def _steps() -> st.SearchStrategy[Step]:
             st.sampled_from(("SKIP", "OVERWRITE")),
             st.lists(param, max_size=2, unique_by=lambda p: p[0]).map(tuple),
         ),
-        st.builds(lambda *a: Step("carry", a), rename),
+        carry,
+        carry,
+    )
+
+
+def _prelude() -> st.SearchStrategy[Step]:
+    """A connection created through the Factory calls, valid, with or without a secret."""
+    secret = st.sampled_from(("none", "password", "sk", "apiKey"))
+    return st.builds(
+        lambda *a: Step("dlf", ("create", *a)), _WS, _GOOD, st.just("DWS"), _N, secret, _DESC
     )
 
 
 @st.composite
 def connection_stories(draw: st.DrawFn) -> tuple[Step, ...]:
-    """A story of 5 to 14 steps."""
-    return tuple(draw(st.lists(_steps(), min_size=5, max_size=14)))
+    """A story of a few connections made, then 6 to 16 steps of any kind."""
+    made = draw(st.lists(_prelude(), min_size=1, max_size=4))
+    return (*made, *draw(st.lists(_steps(), min_size=6, max_size=16)))
 
 
 def secret_held_by_key_only() -> tuple[Step, ...]:
@@ -174,6 +195,17 @@ def described_at_length() -> tuple[Step, ...]:
         Step("studio_update", (0, "ca", 0, True, "DWS", 1, "none", long)),
         Step("dlf", ("update", 0, "ca", "DWS", 1, "none", long)),
         Step("dlf", ("update", 0, "ca", "DWS", 1, "none", None)),
+    )
+
+
+def bundle_given_a_password() -> tuple[Step, ...]:
+    """A connection bundle imported with a password in its ``params``: the password is kept
+    sealed with the connection, and in no other row (the import's task keeps what it was
+    asked, without it)."""
+    return (
+        Step("dlf", ("create", 0, "ca", "DWS", 0, "password", None)),
+        Step("bundle", (0, "OVERWRITE", (("ca", "same", True),))),
+        Step("bundle", (0, "SKIP", (("ca", None, True),))),
     )
 
 

@@ -30,6 +30,7 @@ from typing import Any
 import orjson
 import pytest
 from hypothesis import event, example, given, note
+from sqlalchemy import select
 
 from jobferry.domain.enums import TaskStatus
 from jobferry.errors import JobferryError
@@ -38,9 +39,11 @@ from jobferry.services.context import Scope
 from jobferry.services.definitions.documents import load
 from jobferry.services.exporting.options import parse_background_export
 from jobferry.storage import environment as repo
+from jobferry.storage.tables import metadata
 from support.builders import make_job
 from support.connection_model import ATTRIBUTES, DEV, PROD, Model, Space, Write, shown
 from support.connection_stories import (
+    bundle_given_a_password,
     carried_with_secrets,
     config,
     connection_stories,
@@ -167,7 +170,19 @@ def _check_bundle(services: Services, scope: Scope, space: Space) -> bytes:
     return data
 
 
+def _never_stored_plain(services: Services, model: Model) -> None:
+    """No value sent as a secret is written in plain text in any table (a task's request,
+    an audit entry, a setting): only sealed, where the environment keeps secrets."""
+    with services.db.transaction(readonly=True) as tx:
+        rows = [
+            (t.name, tuple(r)) for t in metadata.sorted_tables for r in tx.conn.execute(select(t))
+        ]
+    found = sorted({table for table, row in rows for v in model.secret_values if v in repr(row)})
+    assert not found, found
+
+
 def _check(services: Services, scopes: list[Scope], model: Model, touched: list[int]) -> None:
+    _never_stored_plain(services, model)
     for ws in touched:
         scope, space = scopes[ws], model.spaces[ws]
         reads = _check_factory(services, scope, space)
@@ -365,6 +380,7 @@ def _tell(services: Services, steps: tuple[Step, ...], folder: Path) -> None:
 @example(steps=carried_with_secrets())
 @example(steps=described_at_length())
 @example(steps=secret_named_twice())
+@example(steps=bundle_given_a_password())
 def test_connection_stories_keep_the_api_s_promises(
     services: Services, tmp_path: Path, steps: tuple[Step, ...]
 ) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from jobferry.domain.connections import SECRET_MASK, split_secrets
 from jobferry.domain.enums import Role, SameNamePolicy, TaskKind, TaskStatus
 from jobferry.domain.shapes import BodyShape, Extra, Field, JsonType, choice, text
 from jobferry.errors import InvalidRequestError
@@ -82,15 +83,22 @@ class ImportConnectionsRequest:
     params: dict[str, ConnectionParams]
 
     def to_wire(self) -> dict[str, Any]:
-        """The canonical body the task stores: every key written, connections by name."""
+        """The canonical body the task stores: every key written, connections by name, each
+        secret a setting gives as the mask (it is kept sealed with its connection, never in
+        the task)."""
         return {
             "params": [
-                {"name": name, "params": dict(given.params), "type": given.type}
+                {"name": name, "params": _without_secrets(given.params), "type": given.type}
                 for name, given in sorted(self.params.items())
             ],
             "path": self.path,
             "sameNamePolicy": str(self.policy),
         }
+
+
+def _without_secrets(settings: dict[str, Any]) -> dict[str, Any]:
+    public, secrets = split_secrets(settings)
+    return {**public, **dict.fromkeys(secrets, SECRET_MASK)}
 
 
 def _param_entry(item: Any, index: int, problems: list[str]) -> tuple[str, ConnectionParams]:
