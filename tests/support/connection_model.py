@@ -255,22 +255,36 @@ class Model:
             self.save(target, (name, DEV), write)
         return None
 
+    def secret_states(self, src: int, renames: dict[str, str]) -> dict[str, str]:
+        """What a check of the source's jobs against the other workspace says of each
+        connection they use (its name there): ``missing``, ``missing_secret`` (a secret the
+        source's has is not set there, by role; only a connection the source registers has
+        any) or ``set``."""
+        source, target = self.spaces[src], self.spaces[1 - src]
+        states = {}
+        for used in sorted(set(source.jobs.values())):
+            registered = source.conns.get((used, DEV), Side("", {}, {}))
+            there = renames.get(used, used)
+            held = target.conns.get((there, DEV))
+            roles = {secret_role(key) for key in held.secrets} if held else set()
+            lacking = not {secret_role(key) for key in registered.secrets} <= roles
+            states[there] = "missing" if held is None else "missing_secret" if lacking else "set"
+        return states
+
     def carry(self, src: int, renames: dict[str, str]) -> list[tuple[str, str]]:
         """The source's jobs exported with their manifest and imported into the other
         workspace under a profile renaming connections: the problems, (reason, connection),
         that refuse it; none: the jobs are imported (connections are not)."""
         source, target = self.spaces[src], self.spaces[1 - src]
-        problems = set()
-        for used in source.jobs.values():
-            there = renames.get(used, used)
-            held = target.conns.get((there, DEV))
-            if held is None:
-                problems.add(("missing_reference", there))
-                continue
-            registered = source.conns.get((used, DEV))
-            roles = {secret_role(key) for key in held.secrets}
-            if registered and not {secret_role(k) for k in registered.secrets} <= roles:
-                problems.add(("missing_secret", there))
+        problems = {
+            ("missing_reference", renames.get(used, used))
+            for used in source.jobs.values()
+            if (renames.get(used, used), DEV) not in target.conns
+        }
+        states = self.secret_states(src, renames)
+        problems |= {
+            ("missing_secret", name) for name, s in states.items() if s == "missing_secret"
+        }
         if not problems:
             for job, used in source.jobs.items():
                 target.jobs[job] = renames.get(used, used)
