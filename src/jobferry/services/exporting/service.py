@@ -167,12 +167,12 @@ class ExportService:
         except BaseException:
             path.unlink(missing_ok=True)
             raise
-        self._exported(scope, None, options, started)
-        self._audit_export(scope, file_name, len(chosen), path, obs_path)
         try:
-            if obs_path:
-                return ExportOutcome(file_name, None, self._upload_exported(obs_path, label, path))
-            return ExportOutcome(file_name, path.read_bytes(), None)
+            # obsPath first: an export it refuses is neither remembered nor audited
+            uploaded = self._upload_exported(obs_path, label, path) if obs_path else None
+            self._exported(scope, None, options, started)
+            self._audit_export(scope, file_name, len(chosen), path, obs_path)
+            return ExportOutcome(file_name, None if uploaded else path.read_bytes(), uploaded)
         finally:
             path.unlink(missing_ok=True)
 
@@ -351,6 +351,8 @@ class ExportService:
                 "since": job.since,
                 **options.as_json(),
             }
+            # obsPath first: an export it refuses keeps nothing in the download center
+            obs = self._upload(job.obs_path, file_name, path) if job.obs_path else None
             item = self.downloads.keep(scope, job.task_id, file_name, chosen, path)
             result: dict[str, Any] = {
                 "downloadId": item.id,
@@ -362,8 +364,8 @@ class ExportService:
                 "resources": written.of(ObjectKind.RESOURCE),
                 "entries": written.entries,
             }
-            if job.obs_path:
-                result["obs"] = self._upload(job.obs_path, file_name, path)
+            if obs is not None:
+                result["obs"] = obs
             self._exported(scope, job.mode, options, snapshot)
             deletions = written.deletions
             result["deletions"] = deletions

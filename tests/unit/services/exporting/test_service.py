@@ -1,7 +1,7 @@
 """The export use cases (``services.exporting.service``) without HTTP: a single job's package
 and a batch's, the batch cap, name-list exports refused until every name matches, and a
 background workspace export kept in the download center and remembered as the last, its file
-named for the moment it was cut in UTC."""
+named for the moment it was cut in UTC; an export its ``obsPath`` refuses remembered nowhere."""
 
 from __future__ import annotations
 
@@ -13,13 +13,15 @@ from typing import Any
 import pytest
 
 from jobferry.domain.enums import TaskStatus
-from jobferry.errors import InvalidRequestError, JobNotFoundError
+from jobferry.errors import InvalidRequestError, JobNotFoundError, ObsBucketNotFoundError
 from jobferry.services import taskprogress
+from jobferry.services.audit import AuditQuery
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.exporting import contents as contents_module
 from jobferry.services.exporting import selection as selection_module
 from jobferry.services.exporting.options import ExportRequest, parse_background_export
+from jobferry.storage.importing.ledger import last_export_to
 from support.clock import local_zone
 from support.console import admin_scope, seed
 from support.exporting import entries
@@ -185,3 +187,36 @@ def test_the_upstream_of_submitted_versions_is_read_a_batch_at_a_time(
         path.rsplit("/", 1)[-1] for path in entries(outcome.data) if path.endswith(".job")
     )
     assert jobs == ["a_job.job", "b_job.job", "c_job.job", "d_job.job"]
+
+
+class _NoBucket:
+    """Object storage holding no bucket at all."""
+
+    def put_file(self, bucket: str, key: str, source: object, store: str | None = None) -> None:
+        raise ObsBucketNotFoundError(f"OBS bucket '{bucket}' does not exist.", path=bucket)
+
+
+def test_an_export_its_obs_path_refuses_is_neither_remembered_nor_audited(
+    services: Services, scope: Scope
+) -> None:
+    services.exports.object_storage = _NoBucket  # type: ignore[assignment]
+    request = ExportRequest(deletions_for="prod", obs_path="obs://nope/out/")
+    with pytest.raises(ObsBucketNotFoundError):
+        services.exports.export_job(scope, "a_job", request)
+    with services.db.transaction(readonly=True) as tx:
+        assert last_export_to(tx, scope.workspace.id, "prod") is None  # its deletions still due
+    exports = AuditQuery(action="package.export")
+    assert services.audit.list_entries(scope, 10, 0, exports).total == 0
+
+
+def test_a_background_export_its_obs_path_refuses_keeps_nothing_in_the_download_center(
+    services: Services, scope: Scope
+) -> None:
+    services.exports.object_storage = _NoBucket  # type: ignore[assignment]
+    body = {"mode": "workspace", "obsPath": "obs://nope/out/"}
+    prepared = services.exports.prepare(scope, parse_background_export(body))
+    services.exports.run(prepared)
+    task = services.tasks.show(scope, prepared.task_id)
+    assert (task.status, task.message) == (TaskStatus.FAILED, "OBS bucket 'nope' does not exist.")
+    assert services.downloads.list_downloads(scope).downloads == []
+    assert list((services.settings.data_dir / "packages").rglob("*.zip")) == []
