@@ -28,6 +28,20 @@ from jobferry.storage.importing import plans as plan_repo
 from jobferry.storage.importing.plans import UploadRecord
 
 UPLOAD_SCHEME = "upload://"
+FILE_NAME_LENGTH = 256
+"""The longest file name an upload keeps (its record's column holds no more)."""
+
+
+def upload_name(file_name: str) -> str:
+    """What an uploaded package is called: the client's file name without its folders (either
+    slash: a browser on Windows may send the whole path), cut to :data:`FILE_NAME_LENGTH`
+    characters keeping its extension; ``package.zip`` when it names no file."""
+    name = file_name.replace("\\", "/").rsplit("/", 1)[-1]
+    if name in ("", ".", ".."):
+        return "package.zip"
+    _, dot, suffix = name.rpartition(".")
+    kept = f"{dot}{suffix}" if dot and len(suffix) < 16 else ""
+    return name if len(name) <= FILE_NAME_LENGTH else name[: FILE_NAME_LENGTH - len(kept)] + kept
 
 
 @dataclass(frozen=True)
@@ -67,7 +81,7 @@ class PackageSource:
     def upload(self, scope: Scope, stream: IO[bytes], file_name: str) -> KeptUpload:
         """Keep an uploaded package for a later import; answers the path to import. A package
         over the cap, or one a store has no room for, is refused and nothing of it kept."""
-        name = Path(file_name or "package.zip").name or "package.zip"
+        name = upload_name(file_name)
         what = f"the uploaded package '{name}'"
         with writing(Store.SCRATCH, what):
             path = new_zip(self.scratch)

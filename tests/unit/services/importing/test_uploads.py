@@ -23,7 +23,7 @@ from jobferry.package.reader import ReadLimits
 from jobferry.services.container import Services
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.downloads import download_path
-from jobferry.services.importing.uploads import PackageSource
+from jobferry.services.importing.uploads import PackageSource, upload_name
 from jobferry.storage.blobs import BlobStore
 from jobferry.storage.importing import plans as plan_repo
 from support.console import PASSWORD, admin_scope, make_user
@@ -168,3 +168,14 @@ def test_a_download_center_path_is_refused_to_whom_may_not_use_that_download_cen
         source.check_path(scope, "download://only-a-workspace")
     with pytest.raises(DownloadNotFoundError):
         source.check_path(scope, download_path(scope.workspace.id, "no-such-package"))
+
+
+def test_an_upload_s_name_drops_any_folder_and_fits_its_record(
+    source: PackageSource, scope: Scope
+) -> None:
+    assert upload_name("C:\\Users\\me\\exports\\DLF_daily.zip") == "DLF_daily.zip"
+    assert upload_name("..") == upload_name("exports/") == "package.zip"
+    long = f"{'x' * 300}.zip"
+    assert upload_name(long) == f"{'x' * 252}.zip"
+    kept = source.upload(scope, io.BytesIO(b"PK"), long)  # PostgreSQL holds 256 characters
+    assert source.title(scope, kept.path) == f"{'x' * 252}.zip"

@@ -1,0 +1,230 @@
+"""Generated stories of the download center and the upload store
+(``tests/unit/services/test_generated_downloads.py``): in two workspaces, exports answered at
+once or run as tasks (one job, several, the whole workspace; with or without a manifest; to an
+``obsPath`` of a bucket that exists or of one that does not), uploads (a package, one cut
+short, an empty one, no zip at all, one of exactly the size limit, one past it), reads,
+deletions and imports of each package by every role and by the other workspace's users, the
+held clock moving past the TTL (which may change meanwhile), and the sweep.
+
+:class:`~support.download_model.Model` says what every call must answer after each step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hypothesis import strategies as st
+
+from jobferry.errors import ObsBucketNotFoundError, ObsReadError
+from jobferry.services.container import Services
+from jobferry.services.context import Actor, Scope
+from support.builders import make_job
+from support.download_model import BUCKET, WHO
+from support.planning import import_package, jobs_with_dependencies, workspace, write_objects
+from support.release_stories import Step
+
+CAP = 20_000
+"""The upload limit of a story (``JOBFERRY_IMPORT_MAX_PACKAGE_BYTES``): its packages are a few
+KB."""
+JOBS = ("ja", "jb")
+UPLOADS = ("valid", "truncated", "empty", "notzip", "atcap", "overcap")
+EXPORTS = ("job", "batch", "names", "workspace")
+TTLS = (60, 90, 180)
+"""A story's TTLs, seconds (60 is the setting's least)."""
+MOVES = (1, 1000, 30_000, 59_000, 60_000, 61_000, 120_000)
+"""How far the clock moves in one step, ms."""
+TICK_MS = 1000
+
+
+@dataclass(frozen=True)
+class DownloadStory:
+    """The TTL the story starts with (seconds), and its steps."""
+
+    ttl: int
+    steps: tuple[Step, ...]
+
+
+_WS = st.integers(0, 1)
+_WHO = st.sampled_from(WHO)
+_PICK = st.integers(0, 20)
+
+
+def _steps() -> st.SearchStrategy[Step]:
+    obs = st.sampled_from((None, None, "ok", "nope"))
+    return st.one_of(
+        st.builds(
+            lambda *a: Step("export", a), _WS, _WHO, st.sampled_from(EXPORTS), st.booleans(), obs
+        ),
+        st.builds(
+            lambda *a: Step("upload", a),
+            _WS,
+            _WHO,
+            st.sampled_from(UPLOADS),
+            st.sampled_from(("plain", "plain", "long", "windows")),
+        ),
+        st.builds(lambda *a: Step("read", a), _WS, _WHO, _PICK),
+        st.builds(lambda *a: Step("delete", a), _WS, _WHO, _PICK),
+        st.builds(
+            lambda *a: Step("use", a),
+            _WS,
+            _WHO,
+            st.sampled_from(("upload", "download")),
+            _PICK,
+            st.booleans(),
+        ),
+        st.builds(lambda ms: Step("clock", (ms,)), st.sampled_from(MOVES)),
+        st.builds(lambda s: Step("ttl", (s,)), st.sampled_from(TTLS)),
+        st.just(Step("sweep")),
+        st.just(Step("still")),
+    )
+
+
+@st.composite
+def download_stories(draw: st.DrawFn) -> DownloadStory:
+    """A story of 4 to 12 steps."""
+    steps = draw(st.lists(_steps(), min_size=4, max_size=12))
+    return DownloadStory(draw(st.sampled_from(TTLS)), tuple(steps))
+
+
+class MemoryObjectStorage:
+    """The object storage an ``obsPath`` export writes to and an ``obs://`` import reads from,
+    held in a dictionary: bucket ``jf-out`` exists, no other does (the S3 client's own refusals
+    are tested against moto's server in tests/unit/storage)."""
+
+    def __init__(self) -> None:
+        self.objects: dict[tuple[str, str], bytes] = {}
+
+    def put_file(self, bucket: str, key: str, source: Path, store: str | None = None) -> None:
+        """Keep the file's bytes, or refuse a bucket that does not exist."""
+        if bucket != BUCKET:
+            raise ObsBucketNotFoundError(
+                f"OBS bucket '{bucket}' does not exist; create it or correct the path.",
+                path=f"obs://{bucket}/{key}",
+            )
+        self.objects[(bucket, key)] = source.read_bytes()
+
+    def get_to_file(
+        self, bucket: str, key: str, target: Path, max_bytes: int, store: str | None = None
+    ) -> int:
+        """Write an object's bytes to ``target``."""
+        data = self.objects.get((bucket, key))
+        if data is None:
+            raise ObsReadError(f"Fail to read OBS file: 'obs://{bucket}/{key}' does not exist.")
+        target.write_bytes(data)
+        return len(data)
+
+
+@dataclass
+class Cast:
+    """A story's two workspaces (the admin's scope in each) and its users by name."""
+
+    scopes: list[Scope]
+    actors: dict[str, Actor] = field(default_factory=dict)
+
+    def scope(self, services: Services, user: str, ws: int) -> Scope:
+        """``user`` in workspace ``ws`` (refused when they hold no role there)."""
+        actor = self.actors[user]
+        return services.accounts.scope(actor, actor.project_id, self.scopes[ws].workspace.id)
+
+
+def cast(services: Services, n: int, seed: Path) -> Cast:
+    """Workspaces ``dl<n>_a`` and ``dl<n>_b``, each holding the jobs of ``seed``; a developer,
+    an operator and a viewer of each, and a developer of both."""
+    scopes = [workspace(services, f"dl{n}_{side}") for side in ("a", "b")]
+    for scope in scopes:
+        import_package(services, scope, seed)
+    admin = scopes[0].actor
+    found = Cast(scopes, {"admin": admin})
+    held = [(f"{r}{ws}", (ws,), r) for ws in (0, 1) for r in ("dev", "op", "viewer")]
+    for user, workspaces, role in [*held, ("both", (0, 1), "dev")]:
+        made = services.accounts.create_user(admin, admin.project_id, f"{user}_{n}", False)
+        for ws in workspaces:
+            given = {"dev": "developer", "op": "operator"}.get(role, "viewer")
+            services.accounts.set_role(
+                admin, admin.project_id, made.name, scopes[ws].workspace.id, given
+            )
+        found.actors[user] = Actor(made.id, made.name, admin.project_id, False)
+    return found
+
+
+def seed_package(folder: Path) -> Path:
+    """The package each workspace starts from: jobs ``ja`` and ``jb`` and what they use."""
+    return write_objects(folder / "seed.zip", jobs_with_dependencies(*map(make_job, JOBS)))
+
+
+def upload_bytes(kind: str, seed: Path) -> bytes:
+    """What an upload of ``kind`` sends."""
+    data = seed.read_bytes()
+    return {
+        "valid": data,
+        "truncated": data[: len(data) // 2],
+        "empty": b"",
+        "notzip": b"not a zip at all\n",
+        "atcap": b"x" * CAP,
+        "overcap": b"x" * (CAP + 1),
+    }[kind]
+
+
+def sent_name(kind: str, style: str) -> tuple[str, str]:
+    """The file name an upload of ``kind`` is sent with, in ``style``, and the name it is kept
+    under (docs/api.md: the file's name, no folders; the record holds 256 characters)."""
+    if style == "long":
+        return f"{kind}{'_' * 300}.zip", f"{kind}{'_' * (252 - len(kind))}.zip"
+    if style == "windows":
+        return f"C:\\Users\\me\\exports\\{kind}.zip", f"{kind}.zip"
+    return f"{kind}.zip", f"{kind}.zip"
+
+
+def stored_files(root: Path, workspace_id: str) -> dict[str, Path]:
+    """The files a local store keeps for a workspace, by location."""
+    folder = root / workspace_id
+    if not folder.exists():
+        return {}
+    return {p.relative_to(root).as_posix(): p for p in folder.rglob("*") if p.is_file()}
+
+
+def expired_meanwhile() -> DownloadStory:
+    """A package and an upload read, the TTL raised (theirs stays), the clock past it: both
+    refused though unswept, then swept, files and all."""
+    steps = (
+        Step("export", (0, "dev", "workspace", True, None)),
+        Step("upload", (0, "dev", "valid", "plain")),
+        Step("ttl", (180,)),
+        Step("use", (1, "both", "download", 0, True)),
+        Step("clock", (59_000,)),
+        Step("read", (0, "admin", 0)),
+        Step("use", (0, "dev", "upload", 0, False)),
+        Step("sweep"),
+        Step("delete", (0, "dev", 0)),
+        Step("sweep"),
+    )
+    return DownloadStory(60, steps)
+
+
+def export_to_a_missing_bucket() -> DownloadStory:
+    """An export task whose ``obsPath`` names a bucket that does not exist fails, and keeps
+    nothing in the download center; so is one answered at once, which writes no audit line."""
+    steps = (
+        Step("export", (1, "dev", "workspace", True, "nope")),
+        Step("export", (1, "admin", "names", False, "nope")),
+        Step("export", (1, "dev", "job", True, "nope")),
+        Step("export", (1, "both", "names", True, "ok")),
+        Step("read", (1, "dev", 0)),
+    )
+    return DownloadStory(90, steps)
+
+
+def broken_uploads_used() -> DownloadStory:
+    """Uploads cut short, empty, no zip, at and past the limit; each read and imported."""
+    steps = (
+        *(Step("upload", (0, "admin", kind, "plain")) for kind in UPLOADS),
+        *(Step("use", (0, "dev", "upload", pick, pick % 2 == 0)) for pick in range(5)),
+        Step("use", (1, "dev", "upload", 0, False)),
+        Step("upload", (0, "op", "valid", "plain")),
+        Step("upload", (1, "dev", "valid", "long")),
+        Step("upload", (1, "both", "truncated", "windows")),
+        Step("use", (1, "both", "upload", 7, True)),
+        Step("delete", (0, "viewer", 0)),
+    )
+    return DownloadStory(60, steps)
