@@ -12,7 +12,8 @@ docs/operations.md, never from the code:
   when it is imported), refused past ``JOBFERRY_IMPORT_MAX_PACKAGE_BYTES`` (``DLF.9413``);
   uploads expire with the download-center TTL, stamped when each is made (a TTL changed later
   does not move them);
-- an import (or ``show_file_info``) naming ``upload://`` reads an unexpired upload of its own
+- an import (or ``show_file_info``) naming ``obs://`` reads the object an export put there
+  (``DLF.0815`` when there is none); one naming ``upload://`` reads an unexpired upload of its own
   workspace, else ``DLF.0815``; one naming ``download://<workspace>/<id>`` reads a package of
   that workspace's center for a caller who may use that center (``DLF.6888`` otherwise, then
   ``DLF.9005`` as above); a kept upload that is no zip is refused by the read (``DLF.9020``);
@@ -76,6 +77,8 @@ class Package:
     readable: bool = True
     gone: bool = False
     """Deleted, or swept."""
+    name: str = ""
+    """Its file name."""
 
 
 @dataclass
@@ -84,6 +87,8 @@ class Model:
 
     downloads: dict[str, Package] = field(default_factory=dict)
     uploads: dict[str, Package] = field(default_factory=dict)
+    objects: set[str] = field(default_factory=set)
+    """What exports put under ``obsPath`` (``bucket/key``): kept for ever."""
 
     def listed(self, ws: int, now: int) -> list[str]:
         """The ids the download center of ``ws`` lists at ``now``, in order."""
@@ -131,11 +136,13 @@ class Model:
     def read_refusal(self, who: str, ws: int, path: str, now: int) -> str | None:
         """The refusal of reading the package ``path`` names (``show_file_info``, an import)
         in ``ws``; ``path`` is ``upload://<id>`` or ``download://<n>/<id>`` (``n`` the
-        story's number of the workspace, put right by the caller)."""
+        story's number of the workspace, put right by the caller) or ``obs://<bucket>/<key>``."""
         denied = self.center_refusal(who, ws)
         if denied is not None:
             return denied
         scheme, _, rest = path.partition("://")
+        if scheme == "obs":
+            return None if rest in self.objects else NO_UPLOAD
         if scheme == "upload":
             upload = self.uploads.get(rest)
             if upload is None or upload.workspace != ws or not self.live(upload, now):

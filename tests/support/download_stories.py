@@ -3,7 +3,8 @@
 once or run as tasks (one job, several, the whole workspace; with or without a manifest; to an
 ``obsPath`` of a bucket that exists or of one that does not), uploads (a package, one cut
 short, an empty one, no zip at all, one of exactly the size limit, one past it), reads,
-deletions and imports of each package by every role and by the other workspace's users, the
+deletions and imports of each package (and of what exports put under ``obsPath``) by every
+role and by the other workspace's users, the
 held clock moving past the TTL (which may change meanwhile), and the sweep.
 
 :class:`~support.download_model.Model` says what every call must answer after each step.
@@ -69,7 +70,7 @@ def _steps() -> st.SearchStrategy[Step]:
             lambda *a: Step("use", a),
             _WS,
             _WHO,
-            st.sampled_from(("upload", "download")),
+            st.sampled_from(("upload", "download", "obs")),
             _PICK,
             st.booleans(),
         ),
@@ -204,13 +205,17 @@ def expired_meanwhile() -> DownloadStory:
 
 def export_to_a_missing_bucket() -> DownloadStory:
     """An export task whose ``obsPath`` names a bucket that does not exist fails, and keeps
-    nothing in the download center; so is one answered at once, which writes no audit line."""
+    nothing in the download center; so is one answered at once, which writes no audit line.
+    What the exports put in the bucket that exists is imported from there."""
     steps = (
         Step("export", (1, "dev", "workspace", True, "nope")),
         Step("export", (1, "admin", "names", False, "nope")),
         Step("export", (1, "dev", "job", True, "nope")),
         Step("export", (1, "both", "names", True, "ok")),
         Step("read", (1, "dev", 0)),
+        Step("use", (0, "both", "obs", 0, True)),
+        Step("export", (0, "dev", "batch", False, "ok")),
+        Step("use", (0, "dev", "obs", 1, False)),
     )
     return DownloadStory(90, steps)
 

@@ -1,7 +1,7 @@
 """Generated stories of the download center and the upload store
 (``support/download_stories.py``): exports at once and as tasks (to ``obsPath`` too), uploads
-good and broken, reads, deletions and imports of each package by every role and by the other
-workspace's users, the held clock past the TTL (changed meanwhile) and the sweep. After every
+good and broken, reads, deletions and imports of each package (and of what exports put under
+``obsPath``) by every role and by the other workspace's users, the held clock past the TTL (changed meanwhile) and the sweep. After every
 step, whatever the story, the packages keep the promises of docs/api.md and
 docs/operations.md (``support/download_model.py`` says them):
 
@@ -15,6 +15,10 @@ docs/operations.md (``support/download_model.py`` says them):
 - an expired package is gone from the list, unreadable and unusable at once, and after the
   sweep its file is gone from the store: each store holds exactly the files of the records
   kept (no orphan, no record without its file), and the scratch folder nothing;
+- a step taken writes the audit entries docs/operations.md lists: a package generated, read,
+  deleted or exported at once (``package.generate``, ``package.download``, ``package.delete``,
+  ``package.export``) by its user, with the package's sha256 (and size) true to its bytes;
+  uploads, checks and the sweep none;
 - a refused step changes nothing: no record, no file, no audit line (but the
   ``import.refused`` docs/operations.md promises).
 
@@ -27,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import io
 import itertools
+import json
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -44,11 +49,19 @@ from jobferry.services.exporting.options import (
     parse_batch_export,
     parse_export_request,
 )
+from jobferry.services.exporting.service import ExportOutcome
 from jobferry.services.importing.request import parse_import_request
 from jobferry.storage import tables
-from support.access_stories import audit_since
 from support.clock import Clock, held_clock
-from support.download_model import BUCKET, Model, Package, role_in, user_of
+from support.download_model import (
+    BUCKET,
+    NO_UPLOAD,
+    UNREADABLE,
+    Model,
+    Package,
+    role_in,
+    user_of,
+)
 from support.download_stories import (
     CAP,
     TICK_MS,
@@ -74,6 +87,8 @@ GENERATED = generated(3)
 ``--hypothesis-seed`` for a longer run)."""
 _SERIAL = itertools.count()
 START = 1_900_000_000_000
+Entry = tuple[str, str, str, dict[str, Any]]
+"""An audit entry: actor, action, object name, detail."""
 
 
 def _digest(data: bytes) -> tuple[int, str]:
@@ -88,6 +103,8 @@ class Teller:
         self.model = Model()
         self.storage = MemoryObjectStorage()
         self.ttl = services.downloads.ttl_seconds
+        self.audited: list[Entry] | None = []
+        """The audit entries the step taken last must have written (``None``: not checked)."""
         for ws in (0, 1):  # the upload each workspace's jobs were imported from
             with services.db.transaction(readonly=True) as tx:
                 rows = tx.conn.execute(
@@ -97,6 +114,9 @@ class Teller:
                 self.model.uploads[row.id] = Package(
                     row.id, ws, row.created_at, row.expires_at, row.size, row.sha256
                 )
+
+    def name_of(self, who: str, ws: int) -> str:
+        return self.crew.actors[user_of(who, ws)].name
 
     def ws_id(self, ws: int) -> str:
         return self.crew.scopes[ws].workspace.id
@@ -126,9 +146,8 @@ class Teller:
                 answer, code = self.attempt(who, ws, lambda s: exports.export_batch(s, request))
             expected = self.model.center_refusal(who, ws) or ("DLF.1242" if obs == "nope" else None)
             assert code == expected, (code, expected)
-            if answer is not None and answer.uploaded is not None:
-                held = self.storage.objects[(BUCKET, answer.uploaded.path.split("/", 3)[3])]
-                assert _digest(held) == (answer.uploaded.size, answer.uploaded.sha256)
+            if answer is not None:
+                self._exported_now(ws, who, answer)
             return code
         names = ["ja"] if how == "names" else []
         body |= {"mode": how, "names": names} if names else {"mode": how}
@@ -150,11 +169,34 @@ class Teller:
         if obs == "ok":
             key = result["obs"]["path"].split("/", 3)[3]
             assert _digest(self.storage.objects[(BUCKET, key)]) == (made.size, made.sha256)
+            self.model.objects.add(f"{BUCKET}/{key}")
         self.model.downloads[made.id] = Package(
-            made.id, ws, self.clock.now, made.expires_at, made.size, made.sha256
+            made.id,
+            ws,
+            self.clock.now,
+            made.expires_at,
+            made.size,
+            made.sha256,
+            name=made.file_name,
         )
+        detail = {"downloadId": made.id, "sha256": made.sha256, "size": made.size}
+        generated = ("package.generate", made.file_name, {**detail, "taskId": task.id})
+        self.audited = [(self.name_of(who, ws), *generated)]
         assert made.expires_at == self.clock.now + self.ttl * 1000
         return None
+
+    def _exported_now(self, ws: int, who: str, answer: ExportOutcome) -> None:
+        """An export answered at once: its bytes (or those it put under obsPath) audited."""
+        data = answer.data
+        if answer.uploaded is not None:
+            key = answer.uploaded.path.split("/", 3)[3]
+            data = self.storage.objects[(BUCKET, key)]
+            self.model.objects.add(f"{BUCKET}/{key}")
+            assert _digest(data) == (answer.uploaded.size, answer.uploaded.sha256)
+        assert data is not None
+        size, sha256 = _digest(data)
+        detail = {"sha256": sha256, "size": size}
+        self.audited = [(self.name_of(who, ws), "package.export", answer.file_name, detail)]
 
     def upload(self, ws: int, who: str, kind: str, style: str) -> str | None:
         data, (sent, named) = upload_bytes(kind, self.seed), sent_name(kind, style)
@@ -193,6 +235,8 @@ class Teller:
         if answer is not None and package is not None:
             shown, data = answer
             assert _digest(data) == (shown.size, shown.sha256) == (package.size, package.sha256)
+            read = {"downloadId": package.id, "sha256": package.sha256}
+            self.audited = [(self.name_of(who, ws), "package.download", package.name, read)]
         return code
 
     def delete(self, ws: int, who: str, pick: int) -> str | None:
@@ -203,37 +247,47 @@ class Teller:
         assert code == self.model.download_refusal(who, ws, download_id, self.clock.now), code
         if code is None and package is not None:
             package.gone = True
+            gone = {"downloadId": package.id}
+            self.audited = [(self.name_of(who, ws), "package.delete", package.name, gone)]
         return code
 
-    def use(self, ws: int, who: str, source: str, pick: int, importing: bool) -> str | None:
+    def _named(self, ws: int, source: str, pick: int) -> tuple[str, str]:
+        """A path an import in ``ws`` names: as the model says it, and as the server reads it
+        (an upload, a package of either download center, an object an export put under
+        obsPath; one that names nothing when the story made none)."""
+        if source == "obs":
+            keys = sorted(self.storage.objects)
+            _, key = keys[pick % len(keys)] if keys else (BUCKET, "exports/none.zip")
+            return (f"obs://{BUCKET}/{key}",) * 2
         among = self.model.uploads if source == "upload" else self.model.downloads
         package = self._pick(among, pick)
         if source == "upload":
-            said = path = f"upload://{package.id if package else '0' * 32}"
-        else:
-            named = package.workspace if package else 1 - ws
-            download_id = package.id if package else "0" * 32
-            said = f"download://{named}/{download_id}"
-            path = f"download://{self.ws_id(named)}/{download_id}"
+            return (f"upload://{package.id if package else '0' * 32}",) * 2
+        named = package.workspace if package else 1 - ws
+        download_id = package.id if package else "0" * 32
+        return f"download://{named}/{download_id}", (
+            f"download://{self.ws_id(named)}/{download_id}"
+        )
+
+    def use(self, ws: int, who: str, source: str, pick: int, importing: bool) -> str | None:
+        said, path = self._named(ws, source, pick)
         expected = self.model.read_refusal(who, ws, said, self.clock.now)
         imports = self.services.imports
         if not importing:
             _, code = self.attempt(who, ws, lambda s: imports.check_file(s, path))
             assert code == expected, (code, expected)
             return code
+        self.audited = None  # an import's entries are its own (tests/api/test_audit_coverage.py)
         request = parse_import_request({"path": path, "sameNamePolicy": "OVERWRITE"})
         prepared, code = self.attempt(who, ws, lambda s: imports.prepare(s, request))
-        if expected == "DLF.9020":  # read by the task
-            assert code is None, code
-        else:
-            assert code == expected, (code, expected)
+        read_by_the_task = expected == UNREADABLE or (source == "obs" and expected == NO_UPLOAD)
+        assert code == (None if read_by_the_task else expected), (code, expected)
         if prepared is not None:
             imports.run(prepared)
             task = self.services.tasks.show(self.crew.scopes[ws], prepared.task_id)
             ended = task.status, (task.outcome or {}).get("errorCode")
-            assert ended == (
-                (TaskStatus.FAILED, "DLF.9020") if expected else (TaskStatus.SUCCESSFUL, None)
-            ), task.message
+            failed = (TaskStatus.FAILED, expected)
+            assert ended == (failed if expected else (TaskStatus.SUCCESSFUL, None)), task.message
         if code is not None and role_in(who, ws, ws) is not None:
             return "import.refused"  # docs/operations.md: a member's refused import is audited
         return code
@@ -347,16 +401,40 @@ def _told(teller: Teller, story: DownloadStory) -> None:
         teller.clock.move(0 if still else TICK_MS)
         still = step.act == "still"
         before, last = teller.state(), _last_audit(teller.services)
+        teller.audited = []
         refused = _act(teller, step)
         event(f"{step.act}: {refused or 'taken'}")
+        written = _entries(teller.services, last)
         if refused is not None:
             assert teller.state() == before, step
-            audited = [a for _, _, a in audit_since(teller.services, last)]
+            audited = [action for _, action, _, _ in written]
             assert audited == (["import.refused"] if refused == "import.refused" else []), step
+        elif teller.audited is not None:
+            _check_entries(written, teller.audited, step)
         teller.check()
     teller.clock.move(10 * max(story.ttl, teller.ttl) * 1000)
     teller.sweep()
     teller.check()
+
+
+def _entries(services: Services, last: int) -> list[Entry]:
+    """The audit entries written after entry ``last``, oldest first."""
+    log = tables.audit_log.c
+    with services.db.transaction(readonly=True) as tx:
+        rows = tx.conn.execute(
+            sa.select(log.actor, log.action, log.object_name, log.detail)
+            .where(log.id > last)
+            .order_by(log.id)
+        ).all()
+    return [(r.actor, r.action, r.object_name, json.loads(r.detail or "{}")) for r in rows]
+
+
+def _check_entries(written: list[Entry], expected: list[Entry], step: Step) -> None:
+    """The entries a step wrote are those expected, each detail holding what is expected of
+    it (docs/api.md: package generation, downloads and exports with their sha256)."""
+    assert [e[:3] for e in written] == [e[:3] for e in expected], step
+    for (*_, detail), (*_, asked) in zip(written, expected, strict=True):
+        assert detail == {**detail, **asked}, step
 
 
 def _last_audit(services: Services) -> int:
