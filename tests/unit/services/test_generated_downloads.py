@@ -1,15 +1,17 @@
 """Generated stories of the download center and the upload store
 (``support/download_stories.py``): exports at once and as tasks (to ``obsPath`` too), uploads
 good and broken, reads, deletions and imports of each package (and of what exports put under
-``obsPath``) by every role and by the other workspace's users, the held clock past the TTL (changed meanwhile) and the sweep. After every
-step, whatever the story, the packages keep the promises of docs/api.md and
-docs/operations.md (``support/download_model.py`` says them):
+``obsPath``) by every role and by the other workspace's users, the held clock past the TTL
+(changed meanwhile) and the sweep. After every step, whatever the story, the packages keep
+the promises of docs/api.md and docs/operations.md (``support/download_model.py`` says
+them):
 
 - each workspace's download center lists its unexpired packages, newest first, ``total`` and
   ``lastGeneratedAt`` right, each with the size and sha256 of its bytes, and only to its admins
   and developers;
 - a package is read, deleted or imported (``download://``) exactly when the model says, else
-  refused with the documented code; its bytes are its listed size and sha256;
+  refused with the documented code; its bytes are its listed size and sha256, which
+  ``show_file_info`` answers too;
 - an upload is kept whatever its bytes, its answer's size and sha256 true to them, refused
   past the limit; an import reads it (or refuses it) as the model says;
 - an expired package is gone from the list, unreadable and unusable at once, and after the
@@ -269,13 +271,24 @@ class Teller:
             f"download://{self.ws_id(named)}/{download_id}"
         )
 
+    def _digest_of(self, said: str) -> tuple[int, str]:
+        """The size and sha256 of the package a path names, as the model says it."""
+        scheme, _, rest = said.partition("://")
+        if scheme == "obs":
+            return _digest(self.storage.objects[(BUCKET, rest.partition("/")[2])])
+        among = self.model.uploads if scheme == "upload" else self.model.downloads
+        package = among[rest.rpartition("/")[2]]
+        return package.size, package.sha256
+
     def use(self, ws: int, who: str, source: str, pick: int, importing: bool) -> str | None:
         said, path = self._named(ws, source, pick)
         expected = self.model.read_refusal(who, ws, said, self.clock.now)
         imports = self.services.imports
         if not importing:
-            _, code = self.attempt(who, ws, lambda s: imports.check_file(s, path))
+            contents, code = self.attempt(who, ws, lambda s: imports.check_file(s, path))
             assert code == expected, (code, expected)
+            if contents is not None:
+                assert (contents.size, contents.sha256) == self._digest_of(said)
             return code
         self.audited = None  # an import's entries are its own (tests/api/test_audit_coverage.py)
         request = parse_import_request({"path": path, "sameNamePolicy": "OVERWRITE"})
