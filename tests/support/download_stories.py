@@ -17,6 +17,7 @@ from pathlib import Path
 
 from hypothesis import strategies as st
 
+from jobferry.domain.names import OBJECT_NAME_MAX
 from jobferry.errors import ObsBucketNotFoundError, ObsReadError
 from jobferry.services.container import Services
 from jobferry.services.context import Actor, Scope
@@ -130,9 +131,11 @@ class Cast:
 
 
 def cast(services: Services, n: int, seed: Path) -> Cast:
-    """Workspaces ``dl<n>_a`` and ``dl<n>_b``, each holding the jobs of ``seed``; a developer,
-    an operator and a viewer of each, and a developer of both."""
-    scopes = [workspace(services, f"dl{n}_{side}") for side in ("a", "b")]
+    """Workspaces ``dl<n>_a`` and ``dl<n>_bxx…`` (a name of the longest a workspace may
+    have), each holding the jobs of ``seed``; a developer, an operator and a viewer of each,
+    and a developer of both."""
+    names = (f"dl{n}_a", f"dl{n}_b".ljust(OBJECT_NAME_MAX, "x"))
+    scopes = [workspace(services, name) for name in names]
     for scope in scopes:
         import_package(services, scope, seed)
     admin = scopes[0].actor
@@ -206,13 +209,16 @@ def expired_meanwhile() -> DownloadStory:
 def export_to_a_missing_bucket() -> DownloadStory:
     """An export task whose ``obsPath`` names a bucket that does not exist fails, and keeps
     nothing in the download center; so is one answered at once, which writes no audit line.
-    What the exports put in the bucket that exists is imported from there."""
+    The package kept is imported into the other workspace (its audit entry names it by a
+    title longer than the log's column), and what the exports put in the bucket that exists
+    is imported from there."""
     steps = (
         Step("export", (1, "dev", "workspace", True, "nope")),
         Step("export", (1, "admin", "names", False, "nope")),
         Step("export", (1, "dev", "job", True, "nope")),
         Step("export", (1, "both", "names", True, "ok")),
         Step("read", (1, "dev", 0)),
+        Step("use", (0, "both", "download", 0, True)),
         Step("use", (0, "both", "obs", 0, True)),
         Step("export", (0, "dev", "batch", False, "ok")),
         Step("use", (0, "dev", "obs", 1, False)),

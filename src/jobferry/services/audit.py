@@ -22,6 +22,10 @@ from jobferry.storage.importing.rollbacks import rolled_back_among
 
 Entry = tuple[str, str | None, str | None, dict[str, Any] | None]
 """An audit line to write: (action, object kind, object name, detail)."""
+OBJECT_NAME_LENGTH = 256
+"""The longest object name an entry records (the log's column holds no more): a longer one,
+such as the title of a download-center package that names its workspace, is recorded by its
+first characters."""
 
 
 def record_audit(
@@ -70,7 +74,8 @@ def audit_many_in_scope(tx: Tx, scope: Scope, entries: Iterable[Entry]) -> None:
 def _row(project_id: str, workspace_id: str | None, actor: str, entry: Entry, at: int) -> AuditRow:
     action, kind, name, detail = entry
     text = dump(detail) if detail is not None else None
-    return AuditRow(project_id, workspace_id, actor, action, kind, name, text, at)
+    named = None if name is None else name[:OBJECT_NAME_LENGTH]
+    return AuditRow(project_id, workspace_id, actor, action, kind, named, text, at)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Searching a workspace's audit log at the service (``services/audit.py``): by object, kind,
-user, action or family of actions, and time window; refusals name the parameter."""
+user, action or family of actions, and time window; refusals name the parameter; an object
+name longer than the log holds is recorded by its first characters."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from jobferry.domain.enums import Role
 from jobferry.errors import InvalidRequestError, PermissionDeniedError
 from jobferry.package.keys import generate_key_pair
 from jobferry.services.accounts.tokenrequest import PasswordAuth
+from jobferry.services.audit import OBJECT_NAME_LENGTH, audit_in_scope
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.releases.approval_keys import parse_key
@@ -222,3 +224,14 @@ def test_the_projects_own_log_holds_users_access_and_sign_ins_no_workspace_shows
     assert [e.action for e in only.entries] == ["approval_key.revoke", "approval_key.register"]
     with pytest.raises(PermissionDeniedError, match="not a project admin"):
         services.audit.project_entries(alice, 10, 0)
+
+
+def test_an_object_name_longer_than_the_log_holds_is_recorded_by_its_first_characters(
+    services: Services,
+) -> None:
+    prod = workspace(services, "prod")
+    title = f"{'w' * 150}_workspace_20261129120000.zip (exported from workspace '{'w' * 128}')"
+    with services.db.transaction() as tx:
+        audit_in_scope(tx, prod, "package.generate", "package", title)
+    found = services.audit.list_entries(prod, 10, 0, AuditQuery(action="package.generate"))
+    assert [e.object_name for e in found.entries] == [title[:OBJECT_NAME_LENGTH]]
