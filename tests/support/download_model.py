@@ -17,6 +17,9 @@ docs/operations.md, never from the code:
   workspace, else ``DLF.0815``; one naming ``download://<workspace>/<id>`` reads a package of
   that workspace's center for a caller who may use that center (``DLF.6888`` otherwise, then
   ``DLF.9005`` as above); a kept upload that is no zip is refused by the read (``DLF.9020``);
+- a package or upload whose file the store lost (docs/operations.md: a backup of the store
+  copied before the database's) is listed still; reading its bytes fails, nothing else: as the
+  S3 store says it, ``DLF.0815``;
 - the sweep removes every expired package and upload, file and record.
 """
 
@@ -79,6 +82,8 @@ class Package:
     """Deleted, or swept."""
     name: str = ""
     """Its file name."""
+    lost: bool = False
+    """Its file is gone from the store, its record kept (a backup copied before a dump)."""
 
 
 @dataclass
@@ -107,6 +112,10 @@ class Model:
         uploads = {p.id for p in self.uploads.values() if p.workspace == ws and not p.gone}
         return downloads, uploads
 
+    def lost(self) -> set[str]:
+        """The ids of the packages and uploads whose files the store lost."""
+        return {p.id for p in [*self.downloads.values(), *self.uploads.values()] if p.lost}
+
     def center_refusal(self, who: str, ws: int, named: int | None = None) -> str | None:
         """``DLF.6888`` unless who acts as ``who`` in ``ws`` may use the download center of
         ``named`` (default ``ws``): they must reach ``ws``, and hold admin or developer in
@@ -115,9 +124,19 @@ class Model:
             return DENIED
         return None if role_in(who, ws, ws if named is None else named) in WRITERS else DENIED
 
-    def download_refusal(self, who: str, ws: int, download_id: str, now: int) -> str | None:
-        """The refusal of reading or deleting package ``download_id`` in ``ws``'s center."""
-        return self.center_refusal(who, ws) or self._missing(download_id, ws, now)
+    def download_refusal(
+        self, who: str, ws: int, download_id: str, now: int, *, reading: bool = False
+    ) -> str | None:
+        """The refusal of reading (``reading``: its bytes too) or deleting package
+        ``download_id`` in ``ws``'s center."""
+        refused = self.center_refusal(who, ws) or self._missing(download_id, ws, now)
+        return refused or (self._lost(self.downloads[download_id]) if reading else None)
+
+    @staticmethod
+    def _lost(package: Package) -> str | None:
+        """``DLF.0815`` when the store no longer holds the file of a package it lists
+        (docs/operations.md: its download then fails, nothing else)."""
+        return NO_UPLOAD if package.lost else None
 
     def _missing(self, download_id: str, ws: int, now: int) -> str | None:
         """``DLF.9005`` unless ``download_id`` is a live package of ``ws``'s center."""
@@ -147,11 +166,11 @@ class Model:
             upload = self.uploads.get(rest)
             if upload is None or upload.workspace != ws or not self.live(upload, now):
                 return NO_UPLOAD
-            return None if upload.readable else UNREADABLE
+            return self._lost(upload) or (None if upload.readable else UNREADABLE)
         named, _, download_id = rest.partition("/")
-        return self.center_refusal(who, ws, int(named)) or self._missing(
-            download_id, int(named), now
-        )
+        refused = self.center_refusal(who, ws, int(named))
+        refused = refused or self._missing(download_id, int(named), now)
+        return refused or self._lost(self.downloads[download_id])
 
     def swept(self, now: int) -> None:
         """The sweep at ``now``: every expired package and upload goes."""

@@ -4,7 +4,7 @@ once or run as tasks (one job, several, the whole workspace; with or without a m
 ``obsPath`` of a bucket that exists or of one that does not), uploads (a package, one cut
 short, an empty one, no zip at all, one of exactly the size limit, one past it), reads,
 deletions and imports of each package (and of what exports put under ``obsPath``) by every
-role and by the other workspace's users, the
+role and by the other workspace's users, files the store loses, the
 held clock moving past the TTL (which may change meanwhile), and the sweep.
 
 :class:`~support.download_model.Model` says what every call must answer after each step.
@@ -75,6 +75,7 @@ def _steps() -> st.SearchStrategy[Step]:
             _PICK,
             st.booleans(),
         ),
+        st.builds(lambda *a: Step("lose", a), st.sampled_from(("upload", "download")), _PICK),
         st.builds(lambda ms: Step("clock", (ms,)), st.sampled_from(MOVES)),
         st.builds(lambda s: Step("ttl", (s,)), st.sampled_from(TTLS)),
         st.just(Step("sweep")),
@@ -224,6 +225,27 @@ def export_to_a_missing_bucket() -> DownloadStory:
         Step("use", (0, "dev", "obs", 1, False)),
     )
     return DownloadStory(90, steps)
+
+
+def lost_by_the_store() -> DownloadStory:
+    """The store loses the files of a package and of an upload it lists: reading either fails
+    with the refusal the S3 store gives, importing either fails in its task, deleting the
+    package and the sweep still work."""
+    steps = (
+        Step("export", (0, "dev", "names", True, None)),
+        Step("upload", (0, "dev", "valid", "plain")),
+        Step("lose", ("download", 0)),
+        Step("lose", ("upload", 2)),
+        Step("read", (0, "dev", 0)),
+        Step("use", (0, "admin", "download", 0, False)),
+        Step("use", (1, "both", "download", 0, True)),
+        Step("use", (0, "dev", "upload", 2, False)),
+        Step("use", (0, "dev", "upload", 2, True)),
+        Step("delete", (0, "dev", 0)),
+        Step("clock", (120_000,)),
+        Step("sweep"),
+    )
+    return DownloadStory(60, steps)
 
 
 def broken_uploads_used() -> DownloadStory:

@@ -130,7 +130,7 @@ class Services:
         mode = settings.offset_mode
         storage = LazyObjectStorage(settings)
         store: BlobStore = LocalBlobStore(settings.data_dir / "packages")
-        uploads: BlobStore = LocalBlobStore(settings.data_dir / "uploads")
+        uploads: BlobStore = LocalBlobStore(settings.data_dir / "uploads", "the upload store")
         if settings.package_store == PackageStoreKind.S3:
             if not settings.s3_bucket:
                 raise InvalidRequestError(

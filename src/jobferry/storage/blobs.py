@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -56,6 +57,15 @@ class S3Config:
     def endpoint(self) -> str:
         """The endpoint as a message names it."""
         return self.endpoint_url or "AWS S3 (JOBFERRY_S3_ENDPOINT_URL unset)"
+
+
+def package_gone(store: str) -> ObsReadError:
+    """The refusal of a package ``store`` (how refusals name it) lists but no longer holds (a
+    backup of the store copied before the database's)."""
+    return ObsReadError(
+        f"{store[:1].upper()}{store[1:]} no longer holds this package.",
+        fix="Export or upload it again.",
+    )
 
 
 RETRY_AFTER_SECONDS = 60
@@ -179,10 +189,7 @@ class ObjectStorage:
         """The package store's object storage refusing a call: a stored package gone, or the
         server's own configuration refused (a 503 naming the setting, no retry asked)."""
         if key and code in ("NoSuchKey", "404", "NotFound"):
-            return ObsReadError(
-                f"{store[:1].upper()}{store[1:]} no longer holds this package.",
-                fix="Export or upload it again.",
-            )
+            return package_gone(store)
         return ObjectStoreUnavailableError(
             f"The object storage at {self.config.endpoint} refused {store} "
             f"(bucket '{bucket}'): {code} {message}.",
@@ -309,8 +316,18 @@ class LocalBlobStore:
 
     kind = "local"
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, name: str = "the package store") -> None:
         self.root = root
+        self.name = name
+        """How refusals name this store (never by a path of this machine)."""
+
+    @contextmanager
+    def _holding(self) -> Iterator[None]:
+        """A stored file gone from the folder is refused as the S3 store refuses one."""
+        try:
+            yield
+        except FileNotFoundError as exc:
+            raise package_gone(self.name) from exc
 
     def _path(self, location: str) -> Path:
         path = (self.root / location).resolve()
@@ -334,17 +351,20 @@ class LocalBlobStore:
 
     def fetch(self, location: str, target: Path) -> None:
         """Copy a stored package out."""
-        shutil.copyfile(self._path(location), target)
+        with self._holding():
+            shutil.copyfile(self._path(location), target)
 
     def checkout(self, location: str, target: Path) -> None:
         """A second name for a stored package where it can be (stored files are never
         rewritten; the store removing its name leaves this one whole), else a copy."""
-        _link_or_copy(self._path(location), target)
+        with self._holding():
+            _link_or_copy(self._path(location), target)
 
     def read(self, location: str) -> Iterator[bytes]:
         """The stored package's bytes from its file (a name the sweep removes meanwhile
         leaves the open file whole)."""
-        return _chunks(self._path(location).open("rb"))
+        with self._holding():
+            return _chunks(self._path(location).open("rb"))
 
     def remove(self, location: str) -> None:
         """Delete a stored package."""

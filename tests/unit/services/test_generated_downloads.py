@@ -75,6 +75,7 @@ from support.download_stories import (
     download_stories,
     expired_meanwhile,
     export_to_a_missing_bucket,
+    lost_by_the_store,
     seed_package,
     sent_name,
     stored_files,
@@ -232,7 +233,8 @@ class Teller:
             return shown, b"".join(chunks)
 
         answer, code = self.attempt(who, ws, both)
-        expected = self.model.download_refusal(who, ws, download_id, self.clock.now)
+        now = self.clock.now
+        expected = self.model.download_refusal(who, ws, download_id, now, reading=True)
         assert code == expected, (code, expected)
         if answer is not None and package is not None:
             shown, data = answer
@@ -293,7 +295,8 @@ class Teller:
         self.audited = None  # an import's entries are its own (tests/api/test_audit_coverage.py)
         request = parse_import_request({"path": path, "sameNamePolicy": "OVERWRITE"})
         prepared, code = self.attempt(who, ws, lambda s: imports.prepare(s, request))
-        read_by_the_task = expected == UNREADABLE or (source == "obs" and expected == NO_UPLOAD)
+        fetched = source == "obs" or said.rpartition("/")[2] in self.model.lost()
+        read_by_the_task = expected == UNREADABLE or (fetched and expected == NO_UPLOAD)
         assert code == (None if read_by_the_task else expected), (code, expected)
         if prepared is not None:
             imports.run(prepared)
@@ -304,6 +307,22 @@ class Teller:
         if code is not None and role_in(who, ws, ws) is not None:
             return "import.refused"  # docs/operations.md: a member's refused import is audited
         return code
+
+    def lose(self, source: str, pick: int) -> None:
+        """The store loses the file of a package or upload it keeps (a backup of the store
+        copied before the database's)."""
+        package = self._pick(
+            self.model.uploads if source == "upload" else self.model.downloads, pick
+        )
+        if package is None or package.gone:
+            return
+        table, root = self._stores()[0 if source == "download" else 1]
+        with self.services.db.transaction(readonly=True) as tx:
+            location = tx.conn.execute(
+                sa.select(table.c.location).where(table.c.id == package.id)
+            ).scalar_one()
+        (root / location).unlink(missing_ok=True)
+        package.lost = True
 
     def sweep(self) -> None:
         self.services.downloads.sweep()
@@ -362,9 +381,10 @@ class Teller:
                     )
                 ).all()
             assert {r.id for r in rows} == ids, table.name
-            files = stored_files(root, self.ws_id(ws))
-            assert sorted(files) == sorted(r.location for r in rows), table.name
-            for row in rows:
+            files, lost = stored_files(root, self.ws_id(ws)), self.model.lost()
+            held = [r for r in rows if r.id not in lost]
+            assert sorted(files) == sorted(r.location for r in held), table.name
+            for row in held:
                 assert _digest(files[row.location].read_bytes()) == (row.size, row.sha256)
 
 
@@ -379,7 +399,9 @@ def _act(teller: Teller, step: Step) -> str | None:
     }
     if step.act in acts:
         return acts[step.act](*step.args)
-    if step.act == "clock":
+    if step.act == "lose":
+        teller.lose(*step.args)
+    elif step.act == "clock":
         teller.clock.move(step.args[0])
     elif step.act == "ttl":
         teller.set_ttl(step.args[0])
@@ -460,6 +482,7 @@ def _last_audit(services: Services) -> int:
 @example(story=expired_meanwhile())
 @example(story=export_to_a_missing_bucket())
 @example(story=broken_uploads_used())
+@example(story=lost_by_the_store())
 def test_download_stories_keep_the_api_s_promises(
     services: Services, tmp_path: Path, story: DownloadStory
 ) -> None:

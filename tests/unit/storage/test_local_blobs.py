@@ -1,5 +1,6 @@
 """The local package store: a file put in or checked out to be read is not copied when it need
-not be, and a package checked out stays whole when the store removes it."""
+not be, and a package checked out stays whole when the store removes it; one it lost is
+refused as the S3 store refuses it."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from jobferry.errors import ObsPathError
+from jobferry.errors import ObsPathError, ObsReadError
 from jobferry.storage.blobs import LocalBlobStore
 
 
@@ -80,3 +81,21 @@ def test_a_location_outside_the_store_is_refused(tmp_path: Path) -> None:
     store = LocalBlobStore(tmp_path / "packages")
     with pytest.raises(ObsPathError, match="escapes the package store"):
         store.checkout("../../etc/passwd", tmp_path / "out.zip")
+
+
+def test_a_file_the_store_lost_is_refused_as_the_s3_store_refuses_it(tmp_path: Path) -> None:
+    store = LocalBlobStore(tmp_path / "uploads", "the upload store")
+    source = tmp_path / "scratch.zip"
+    source.write_bytes(b"PK package")
+    location = store.put("ws/upload.zip", source)
+    (tmp_path / "uploads" / location).unlink()  # a backup of the store older than the database
+
+    for reading in (
+        lambda: store.read(location),
+        lambda: store.fetch(location, tmp_path / "out.zip"),
+        lambda: store.checkout(location, tmp_path / "out.zip"),
+    ):
+        with pytest.raises(ObsReadError, match=r"^The upload store no longer holds this package\."):
+            reading()
+    assert not (tmp_path / "out.zip").exists()
+    store.remove(location)  # missing is fine
