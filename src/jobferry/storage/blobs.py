@@ -322,11 +322,15 @@ class LocalBlobStore:
         """How refusals name this store (never by a path of this machine)."""
 
     @contextmanager
-    def _holding(self) -> Iterator[None]:
-        """A stored file gone from the folder is refused as the S3 store refuses one."""
+    def _holding(self, location: str) -> Iterator[Path]:
+        """The stored file's path, to read; the file gone from the folder is refused as the
+        S3 store refuses one (anything else missing, a target's folder, is not)."""
+        path = self._path(location)
         try:
-            yield
+            yield path
         except FileNotFoundError as exc:
+            if path.exists():
+                raise
             raise package_gone(self.name) from exc
 
     def _path(self, location: str) -> Path:
@@ -351,20 +355,20 @@ class LocalBlobStore:
 
     def fetch(self, location: str, target: Path) -> None:
         """Copy a stored package out."""
-        with self._holding():
-            shutil.copyfile(self._path(location), target)
+        with self._holding(location) as stored:
+            shutil.copyfile(stored, target)
 
     def checkout(self, location: str, target: Path) -> None:
         """A second name for a stored package where it can be (stored files are never
         rewritten; the store removing its name leaves this one whole), else a copy."""
-        with self._holding():
-            _link_or_copy(self._path(location), target)
+        with self._holding(location) as stored:
+            _link_or_copy(stored, target)
 
     def read(self, location: str) -> Iterator[bytes]:
         """The stored package's bytes from its file (a name the sweep removes meanwhile
         leaves the open file whole)."""
-        with self._holding():
-            return _chunks(self._path(location).open("rb"))
+        with self._holding(location) as stored:
+            return _chunks(stored.open("rb"))
 
     def remove(self, location: str) -> None:
         """Delete a stored package."""

@@ -99,3 +99,15 @@ def test_a_file_the_store_lost_is_refused_as_the_s3_store_refuses_it(tmp_path: P
             reading()
     assert not (tmp_path / "out.zip").exists()
     store.remove(location)  # missing is fine
+
+
+def test_a_target_folder_missing_is_not_said_to_be_a_package_the_store_lost(
+    tmp_path: Path,
+) -> None:
+    store = LocalBlobStore(tmp_path / "packages")
+    source = tmp_path / "scratch.zip"
+    source.write_bytes(b"PK package")
+    location = store.put("ws/p.zip", source)
+
+    with pytest.raises(FileNotFoundError):
+        store.fetch(location, tmp_path / "gone" / "out.zip")

@@ -40,7 +40,7 @@ def upload_name(file_name: str) -> str:
     if name in ("", ".", ".."):
         return "package.zip"
     _, dot, suffix = name.rpartition(".")
-    kept = f"{dot}{suffix}" if dot and len(suffix) < 16 else ""
+    kept = f"{dot}{suffix}" if dot and len(suffix) < 16 else ""  # an extension, not a tail
     return name if len(name) <= FILE_NAME_LENGTH else name[: FILE_NAME_LENGTH - len(kept)] + kept
 
 
