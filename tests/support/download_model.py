@@ -152,25 +152,30 @@ class Model:
             return denied
         return TOO_LARGE if size > cap else None
 
-    def read_refusal(self, who: str, ws: int, path: str, now: int) -> str | None:
+    def read_refusal(
+        self, who: str, ws: int, path: str, now: int, *, fetching: bool = True
+    ) -> str | None:
         """The refusal of reading the package ``path`` names (``show_file_info``, an import)
         in ``ws``; ``path`` is ``upload://<id>`` or ``download://<n>/<id>`` (``n`` the
-        story's number of the workspace, put right by the caller) or ``obs://<bucket>/<key>``."""
+        story's number of the workspace, put right by the caller) or ``obs://<bucket>/<key>``.
+        ``fetching``: its bytes fetched and read too (an import takes the path at once, and its
+        task reads the bytes)."""
         denied = self.center_refusal(who, ws)
         if denied is not None:
             return denied
         scheme, _, rest = path.partition("://")
         if scheme == "obs":
-            return None if rest in self.objects else NO_UPLOAD
+            return None if rest in self.objects or not fetching else NO_UPLOAD
         if scheme == "upload":
             upload = self.uploads.get(rest)
             if upload is None or upload.workspace != ws or not self.live(upload, now):
                 return NO_UPLOAD
-            return self._lost(upload) or (None if upload.readable else UNREADABLE)
+            fetched = self._lost(upload) or (None if upload.readable else UNREADABLE)
+            return fetched if fetching else None
         named, _, download_id = rest.partition("/")
         refused = self.center_refusal(who, ws, int(named))
         refused = refused or self._missing(download_id, int(named), now)
-        return refused or self._lost(self.downloads[download_id])
+        return refused or (self._lost(self.downloads[download_id]) if fetching else None)
 
     def swept(self, now: int) -> None:
         """The sweep at ``now``: every expired package and upload goes."""

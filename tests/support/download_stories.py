@@ -5,13 +5,16 @@ once or run as tasks (one job, several, the whole workspace; with or without a m
 short, an empty one, no zip at all, one of exactly the size limit, one past it), reads,
 deletions and imports of each package (and of what exports put under ``obsPath``) by every
 role and by the other workspace's users, files the store loses, the
-held clock moving past the TTL (which may change meanwhile), and the sweep.
+held clock moving past the TTL (which may change meanwhile), and the sweep; over the local
+package store or the S3 one.
 
 :class:`~support.download_model.Model` says what every call must answer after each step.
 """
 
 from __future__ import annotations
 
+import typing
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,11 +24,16 @@ from jobferry.domain.names import OBJECT_NAME_MAX
 from jobferry.errors import ObsBucketNotFoundError, ObsReadError
 from jobferry.services.container import Services
 from jobferry.services.context import Actor, Scope
+from jobferry.storage.blobs import ObjectStorage, S3BlobStore, package_gone
 from support.builders import make_job
 from support.download_model import BUCKET, WHO
 from support.planning import import_package, jobs_with_dependencies, workspace, write_objects
 from support.release_stories import Step
 
+PACKAGE_BUCKET = "jf-packages"
+"""The bucket of an S3 package store (``JOBFERRY_S3_BUCKET``)."""
+PREFIX = "jobferry/packages/"
+"""Its prefix (``JOBFERRY_S3_PREFIX``'s default)."""
 CAP = 20_000
 """The upload limit of a story (``JOBFERRY_IMPORT_MAX_PACKAGE_BYTES``): its packages are a few
 KB."""
@@ -41,10 +49,12 @@ TICK_MS = 1000
 
 @dataclass(frozen=True)
 class DownloadStory:
-    """The TTL the story starts with (seconds), and its steps."""
+    """The TTL the story starts with (seconds), its steps, and the package store: ``local``
+    (folders of the data directory) or ``s3`` (a bucket of the object storage)."""
 
     ttl: int
     steps: tuple[Step, ...]
+    store: str = "local"
 
 
 _WS = st.integers(0, 1)
@@ -87,20 +97,31 @@ def _steps() -> st.SearchStrategy[Step]:
 def download_stories(draw: st.DrawFn) -> DownloadStory:
     """A story of 4 to 12 steps."""
     steps = draw(st.lists(_steps(), min_size=4, max_size=12))
-    return DownloadStory(draw(st.sampled_from(TTLS)), tuple(steps))
+    store = draw(st.sampled_from(("local", "s3")))
+    return DownloadStory(draw(st.sampled_from(TTLS)), tuple(steps), store)
 
 
 class MemoryObjectStorage:
     """The object storage an ``obsPath`` export writes to and an ``obs://`` import reads from,
-    held in a dictionary: bucket ``jf-out`` exists, no other does (the S3 client's own refusals
-    are tested against moto's server in tests/unit/storage)."""
+    and the S3 package store's (``ObjectStorage``'s calls), held in a dictionary: buckets
+    ``jf-out`` and ``jf-packages`` exist, no other does; a package store's object gone is
+    refused as ``ObjectStorage`` refuses it (the S3 client's own refusals are tested against
+    moto's server in tests/unit/storage)."""
 
     def __init__(self) -> None:
         self.objects: dict[tuple[str, str], bytes] = {}
 
+    def _held(self, bucket: str, key: str, store: str | None) -> bytes:
+        data = self.objects.get((bucket, key))
+        if data is not None:
+            return data
+        if store is not None:
+            raise package_gone(store)
+        raise ObsReadError(f"Fail to read OBS file: 'obs://{bucket}/{key}' does not exist.")
+
     def put_file(self, bucket: str, key: str, source: Path, store: str | None = None) -> None:
         """Keep the file's bytes, or refuse a bucket that does not exist."""
-        if bucket != BUCKET:
+        if bucket not in (BUCKET, PACKAGE_BUCKET):
             raise ObsBucketNotFoundError(
                 f"OBS bucket '{bucket}' does not exist; create it or correct the path.",
                 path=f"obs://{bucket}/{key}",
@@ -111,11 +132,74 @@ class MemoryObjectStorage:
         self, bucket: str, key: str, target: Path, max_bytes: int, store: str | None = None
     ) -> int:
         """Write an object's bytes to ``target``."""
-        data = self.objects.get((bucket, key))
-        if data is None:
-            raise ObsReadError(f"Fail to read OBS file: 'obs://{bucket}/{key}' does not exist.")
+        data = self._held(bucket, key, store)
         target.write_bytes(data)
         return len(data)
+
+    def read(self, bucket: str, key: str, store: str | None = None) -> Iterator[bytes]:
+        """An object's bytes (the object found before the first)."""
+        return iter([self._held(bucket, key, store)])
+
+    def delete(self, bucket: str, key: str, store: str | None = None) -> None:
+        """Remove an object (missing is fine)."""
+        self.objects.pop((bucket, key), None)
+
+
+class LocalView:
+    """What a local store keeps: files under its folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def held(self, workspace_id: str) -> dict[str, bytes]:
+        """The bytes it keeps for a workspace, by location."""
+        return {k: p.read_bytes() for k, p in stored_files(self.root, workspace_id).items()}
+
+    def lose(self, location: str) -> None:
+        """The file at ``location`` is gone."""
+        (self.root / location).unlink()
+
+
+class BucketView:
+    """What an S3 store keeps: objects under its prefix of the package bucket."""
+
+    def __init__(self, storage: MemoryObjectStorage, prefix: str) -> None:
+        self.storage, self.prefix = storage, prefix
+
+    def held(self, workspace_id: str) -> dict[str, bytes]:
+        """The bytes it keeps for a workspace, by location (the object's key)."""
+        under = f"{self.prefix}{workspace_id}/"
+        return {
+            key: data
+            for (bucket, key), data in self.storage.objects.items()
+            if bucket == PACKAGE_BUCKET and key.startswith(under)
+        }
+
+    def lose(self, location: str) -> None:
+        """The object at ``location`` is gone."""
+        del self.storage.objects[(PACKAGE_BUCKET, location)]
+
+
+def s3_stores(storage: MemoryObjectStorage) -> tuple[S3BlobStore, S3BlobStore]:
+    """The package store and the upload store in the package bucket, as the server makes
+    them for ``JOBFERRY_PACKAGE_STORE=s3``."""
+    named = f"(bucket '{PACKAGE_BUCKET}', JOBFERRY_S3_BUCKET)"
+    real = cast_storage(storage)
+    return (
+        S3BlobStore(real, PACKAGE_BUCKET, PREFIX, f"the package store {named}"),
+        S3BlobStore(real, PACKAGE_BUCKET, f"{PREFIX}uploads/", f"the upload store {named}"),
+    )
+
+
+def cast_storage(storage: MemoryObjectStorage) -> ObjectStorage:
+    """The stand-in as the ``ObjectStorage`` the S3 store and the exports call."""
+    return typing.cast(ObjectStorage, storage)
+
+
+def cast_back(storage: ObjectStorage) -> MemoryObjectStorage:
+    """The stand-in a story gave as its ``ObjectStorage``."""
+    assert isinstance(storage, MemoryObjectStorage)
+    return storage
 
 
 @dataclass
@@ -227,7 +311,7 @@ def export_to_a_missing_bucket() -> DownloadStory:
     return DownloadStory(90, steps)
 
 
-def lost_by_the_store() -> DownloadStory:
+def lost_by_the_store(store: str = "local") -> DownloadStory:
     """The store loses the files of a package and of an upload it lists: reading either fails
     with the refusal the S3 store gives, importing either fails in its task, deleting the
     package and the sweep still work."""
@@ -245,7 +329,7 @@ def lost_by_the_store() -> DownloadStory:
         Step("clock", (120_000,)),
         Step("sweep"),
     )
-    return DownloadStory(60, steps)
+    return DownloadStory(60, steps, store)
 
 
 def broken_uploads_used() -> DownloadStory:
