@@ -31,7 +31,8 @@ class AuditQuery:
 
     @property
     def family(self) -> str | None:
-        """The family asked for (``job`` of ``action=job``); None for one action or none."""
+        """The family asked for (``job`` of ``action=job``: every ``job.…``, and an action
+        named ``job`` alone, as ``bootstrap`` is); None for one action or none."""
         return self.action if self.action and "." not in self.action else None
 
     def checked(self) -> AuditQuery:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, and_, delete, insert, select, update
+from sqlalchemy import ColumnElement, and_, delete, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -77,8 +77,9 @@ def _matching(query: AuditQuery) -> list[ColumnElement[bool]]:
     ):
         if value is not None:
             found.append(column == value)
-    if query.family is not None:
-        found.append(a.action.startswith(f"{query.family}.", autoescape=True))
+    if query.family is not None:  # the word itself is an action too ("bootstrap")
+        family = a.action.startswith(f"{query.family}.", autoescape=True)
+        found.append(or_(a.action == query.family, family))
     elif query.action is not None:
         found.append(a.action == query.action)
     if query.since is not None:

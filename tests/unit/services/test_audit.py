@@ -235,3 +235,17 @@ def test_an_object_name_longer_than_the_log_holds_is_recorded_by_its_first_chara
         audit_in_scope(tx, prod, "package.generate", "package", title)
     found = services.audit.list_entries(prod, 10, 0, AuditQuery(action="package.generate"))
     assert [e.object_name for e in found.entries] == [title[:OBJECT_NAME_LENGTH]]
+
+
+def test_an_action_without_a_dot_is_found_by_its_name_as_well_as_a_family(
+    services: Services,
+) -> None:
+    # "bootstrap" is one action, the project's first entry: a search naming it finds it, as
+    # a search naming job.update finds job.update (a word is also the family of its "word.…").
+    admin = admin_actor(services)
+    found = services.audit.project_entries(admin, 10, 0, AuditQuery(action="bootstrap"))
+    assert [(e.action, e.actor) for e in found.entries] == [("bootstrap", "system")]
+    assert found.total == 1
+    make_user(services, "boot", None)
+    user = services.audit.project_entries(admin, 10, 0, AuditQuery(action="user"))
+    assert sorted(e.action for e in user.entries) == ["user.create", "user.password"]
