@@ -157,9 +157,12 @@ class AuditService:
         renamed the job, script or resource named ``name`` now (of every kind when ``kind`` is
         ``None``; found by its id, so under older names too), started within ``query``'s
         window: what its audit lines do not say one by one (an import writes one line for its
-        whole package). An object deleted since is not found: its own audit lines remain."""
+        whole package). An object deleted since is not found: its own audit lines remain.
+        ``kind`` and ``name`` are read as a search's filters are: blank is no kind, spaces
+        around them are none of the name."""
         scope.require((Role.ADMIN,), "read the audit log")
         window = (query.since, query.until)
+        kind, name = (kind or "").strip(), name.strip()
         kinds = [kind] if kind else [k.value for k in HISTORY_KINDS]
         with self.db.transaction(readonly=True) as tx:
             changes: list[tuple[str, history.ObjectChange]] = []
