@@ -64,6 +64,8 @@ class Imported:
     before: dict[str, Obj]
     """The workspace's imported objects before it (what its rollback puts back)."""
     rolled_back: bool = False
+    retouched: bool = False
+    """An object it wrote was renamed or deleted by hand since: its rollback is refused."""
 
 
 @dataclass

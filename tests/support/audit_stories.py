@@ -1,7 +1,8 @@
 """Generated stories of the audit log (``tests/unit/services/test_generated_audit.py``): in two
 workspaces and at project level, jobs created, changed, renamed and deleted by hand (by the
 admin or a developer), a script changed, roles granted, access keys issued, sign-ins, imports
-that create, overwrite, rename and delete jobs (and the rollback of the newest), the clock
+that create, overwrite, rename and delete jobs, imported jobs renamed or deleted by hand (and
+the rollback of the newest import, refused after such a change), the clock
 moving on by hours and days, and the housekeeping sweep under a drawn
 ``JOBFERRY_AUDIT_DAYS``. :class:`~support.audit_model.Model` says what every search must
 answer after each step.
@@ -60,6 +61,7 @@ def _steps() -> st.SearchStrategy[Step]:
         imports,
         st.builds(lambda *a: Step("hand", a), _WS, verbs, st.integers(0, 1), st.booleans()),
         st.builds(lambda *a: Step("script", a), _WS, st.booleans()),
+        st.builds(lambda *a: Step("retouch", a), st.sampled_from((0, 0, 1)), st.booleans()),
         st.builds(lambda *a: Step("grant", a), _WS, st.sampled_from(ROLES)),
         st.just(Step("key")),
         st.builds(lambda who: Step("signin", (who,)), st.booleans()),
@@ -189,3 +191,20 @@ def cut_at_an_entry() -> AuditStory:
         Step("signin", (True,)),
     )
     return AuditStory(steps, 1)
+
+
+def renamed_by_hand_then_imported() -> AuditStory:
+    """An imported job renamed by hand (its import's rollback refused), then imported again
+    under its new name (found by its id: one history), another deleted by hand and imported
+    again (a new object, a new history), then the newest import rolled back."""
+    steps = (
+        Step("import", (0, ("ja", "jb"), False, False)),
+        Step("retouch", (0, False)),
+        Step("rollback", (0,)),
+        Step("import", (0, ("jb", "jc"), False, False)),
+        Step("retouch", (0, True)),
+        Step("import", (0, ("jb",), False, False)),
+        Step("still"),
+        Step("rollback", (0,)),
+    )
+    return AuditStory(steps, 5)
