@@ -22,6 +22,8 @@ NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 FIELDS = ("name", "type", "value", "desc")
 DEFAULT_TYPE = "variable"
 MAX_VARIABLES = 1000
+TYPE_LENGTH = 32
+"""The longest type a workspace keeps (its column's width)."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,9 @@ def _param_problems(index: int, item: Any) -> list[str]:
     for key in ("type", "desc"):
         if item.get(key) is not None and not isinstance(item[key], str):
             problems.append(f"{where}.{key} must be text")
+    kind = item.get("type")
+    if isinstance(kind, str) and len(kind) > TYPE_LENGTH:
+        problems.append(f"{where}.type must be at most {TYPE_LENGTH} characters, not {len(kind)}")
     return problems
 
 
