@@ -42,6 +42,8 @@ VARIABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 VARIABLE_FIELDS = frozenset({"name", "type", "value", "desc"})
 TYPE_LENGTH = 32
 """The longest type of a variable a workspace keeps."""
+PROFILE_NAMES = ("prod", "staging", "eu-west", "生产", "p" * 128)
+"""The profile names the stories save under (others they draw are invalid ones)."""
 Line = tuple[str, str, str | None, str | None]
 """An audit entry: (actor, action, object kind, object name)."""
 
@@ -117,14 +119,15 @@ class Model:
         role: str,
         actor: str,
         name: str,
-        document: dict[str, Any],
+        document: dict[str, Any] | None,
         expects: int | None,
     ) -> str | int:
-        """Save a version (``expects``: the condition's version, -1 for ``If-Match: *``,
-        None for none); the refusal's code, or the version saved."""
+        """Save a version (``document`` None: a text that is no mapping; ``expects``: the
+        condition's version, -1 for ``If-Match: *``, None for none); the refusal's code, or the
+        version saved."""
         if role != ADMIN:
             return DENIED
-        if profile_faults(document):
+        if name not in PROFILE_NAMES or document is None or profile_faults(document):
             return INVALID
         newest = self.newest(place, name)
         if expects is not None and not (newest > 0 if expects < 0 else newest == expects):

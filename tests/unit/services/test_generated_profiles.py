@@ -78,6 +78,10 @@ class Told:
 
 
 def _body(document: dict[str, Any], form: str) -> bytes | dict[str, Any]:
+    if form == "list":
+        return b"- renames\n- params\n"
+    if form == "broken":
+        return json.dumps(document).encode()[:-1]
     if form == "json":
         return json.dumps(document).encode()
     if form == "yaml":
@@ -110,7 +114,8 @@ def _take(told: Told, model: Model, step: Step) -> tuple[str | int | None, Any]:
         if step.act == "put":
             name, document, form, condition = args
             expected, expects = _expected(condition, model.newest(place, name))
-            predicted = model.put_profile(place, role, actor, name, document, expects)
+            sent = None if form in ("list", "broken") else document
+            predicted = model.put_profile(place, role, actor, name, sent, expects)
             return predicted, services.profiles.put(scope, name, _body(document, form), expected)
         if step.act == "remove":
             name, condition = args
