@@ -91,6 +91,12 @@ class Scope:
                 workspace=self.workspace.name,
                 development=development,
             )
+        self.require_not_shadow(action)
+
+    def require_not_shadow(self, action: str, *, pushed: bool = True) -> None:
+        """Refuse ``action`` in a remote's shadow, which changes only with the remote (a
+        refresh, or an import or rollback pushed to it, which do not pass here; ``pushed``:
+        what the action changes can be pushed to the remote by an import)."""
         remote = self.workspace.shadow_of
         if remote is not None:
             name = self.workspace.name
@@ -99,7 +105,10 @@ class Scope:
                 "it changes only with the remote.",
                 fix=f"Refresh it with POST /v1/{{project_id}}/remotes/{remote}/refresh; to "
                 "change the remote, import a package into the shadow: the import is pushed to "
-                "the remote.",
+                "the remote."
+                if pushed
+                else "Make the change in the remote workspace, then refresh it with POST "
+                f"/v1/{{project_id}}/remotes/{remote}/refresh.",
                 remedy=Remedy.REFRESH_SHADOW,
                 workspace=name,
                 remote=remote,

@@ -94,8 +94,11 @@ class VariableService:
 
     def save(self, scope: Scope, body: dict[str, Any]) -> None:
         """Create or replace the named variables (admins and developers; on a production side,
-        which a developer only reads, admins)."""
-        scope.require(writing_roles(scope.workspace), "change workspace environment variables")
+        which a developer only reads, admins; never in a remote's shadow, which mirrors the
+        remote's)."""
+        action = "change workspace environment variables"
+        scope.require(writing_roles(scope.workspace), action)
+        scope.require_not_shadow(action, pushed=False)  # a refresh mirrors the remote's
         params = parse_params(body)
         now = now_ms()
         with self.db.transaction() as tx:
