@@ -5,7 +5,10 @@ no field; as a JSON or YAML text or a parsed body; on no condition, the version 
 one, a create or a change), show them (the newest, a version, one past the last), list them and
 their versions, and remove them (on no condition, the version read or a stale one), in two
 workspaces and the production side of the second (enterprise mode); and they save variables
-(new, replaced, and ones with a bad name, type, value or field, or named twice) and read them.
+(new, replaced, and ones with a bad name, type, value or field, or named twice) and read them
+(``env``);
+and the project admin saves a route into the first workspace naming one of its profiles (which
+a removal of the profile does not wait for).
 
 The model of what the documents promise is ``support/profile_model.py``.
 """
@@ -128,10 +131,13 @@ def variable_params(draw: st.DrawFn) -> list[dict[str, Any]]:
 @st.composite
 def steps(draw: st.DrawFn) -> Step:
     """One step of a story."""
-    place, role = draw(st.sampled_from(PLACES)), draw(st.sampled_from(CALLERS))
+    place, role = draw(st.sampled_from((PLACES[0], *PLACES))), draw(st.sampled_from(CALLERS))
     act = draw(
         st.sampled_from(
-            ("put", "put", "put", "show", "list", "versions", "remove", "variables", "variables")
+            (
+                *("put", "put", "put", "show", "list", "versions", "remove"),
+                *("variables", "variables", "env", "route"),
+            )
         )
     )
     name = draw(st.sampled_from(NAMES) if draw(st.integers(0, 9)) else st.sampled_from(BAD_NAMES))
@@ -143,16 +149,23 @@ def steps(draw: st.DrawFn) -> Step:
         return Step(act, (place, role, name, draw(st.none() | st.integers(0, 4))))
     if act == "versions":
         return Step(act, (place, role, name))
-    if act == "remove":
+    if act == "remove":  # mostly of the profile most stories save first
+        name = draw(st.sampled_from(("prod", "prod", name)))
         return Step(act, (place, role, name, draw(st.sampled_from((None, "read", "stale")))))
     if act == "variables":
         return Step(act, (place, role, draw(variable_params())))
+    if act == "route":  # into the first workspace, saved by the project admin
+        return Step(act, ("w0", ADMIN, draw(st.sampled_from(("prod", "prod", "staging")))))
     return Step(act, (place, role))
 
 
-def profile_stories(max_steps: int = 16) -> st.SearchStrategy[tuple[Step, ...]]:
-    """A whole story: its steps."""
-    return st.lists(steps(), min_size=6, max_size=max_steps).map(tuple)
+@st.composite
+def profile_stories(draw: st.DrawFn, max_steps: int = 16) -> tuple[Step, ...]:
+    """A whole story: its steps, most of them after an admin saved profile ``prod`` in the
+    first workspace (which routes then name)."""
+    opening = Step("put", ("w0", ADMIN, "prod", {"description": "production"}, "yaml", None))
+    first = (opening,) if draw(st.integers(0, 3)) else ()
+    return (*first, *draw(st.lists(steps(), min_size=6, max_size=max_steps)))
 
 
 def a_long_type() -> tuple[Step, ...]:

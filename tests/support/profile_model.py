@@ -106,8 +106,8 @@ class Model:
 
     def __init__(self, places: dict[str, bool]) -> None:
         self.places = {name: Place(production) for name, production in places.items()}
-        self.audit: list[Line] = []
-        """The entries the last step wrote."""
+        self.audit: list[Line] | None = []
+        """The entries the last step wrote (None: not told here)."""
 
     def newest(self, place: str, name: str) -> int:
         """The newest version of a profile (0: none)."""
@@ -170,10 +170,10 @@ class Model:
             return DENIED
         if variable_faults(params):
             return INVALID
-        self.audit = []
+        self.audit = written = []
         for item in params:
             action = "variable.update" if item["name"] in held.variables else "variable.create"
-            self.audit.append((actor, action, "variable", item["name"]))
+            written.append((actor, action, "variable", item["name"]))
             kept = (item.get("type") or "variable", item["value"], item.get("desc") or "")
             held.variables[item["name"]] = kept
         return None
