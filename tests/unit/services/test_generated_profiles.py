@@ -15,7 +15,7 @@ every step, whatever the story, they keep the promises of docs/api.md
 - a variables PUT creates or replaces what it names and keeps the others; the variables read
   by name; a refused step changes nothing;
 - nothing of one place is seen in another, and every change writes one audit entry per
-  object under its caller;
+  object under its caller, in the place's own log;
 - a route is saved naming a profile only when its target holds it (DLF.9006), and removing a
   profile a route names is not refused.
 """
@@ -35,11 +35,13 @@ from jobferry.domain.saving import Expected
 from jobferry.errors import JobferryError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.storage import audit as audit_repo
 from support.audits import entries_since, last_entry
+from support.clients import PROJECT_ID
 from support.console import admin_actor
 from support.import_stories import generated
 from support.profile_crud_stories import PLACES, Step, a_long_type, profile_stories
-from support.profile_model import NOT_FOUND, ROLES, Model
+from support.profile_model import NOT_FOUND, ROLES, Line, Model
 
 pytestmark = pytest.mark.fuzz
 GENERATED = generated(8)
@@ -205,6 +207,14 @@ def _check_places(told: Told, model: Model) -> None:
         _check_variables(told, model, place, scope)
 
 
+def _entries_in(told: Told, place: str, last: int) -> list[Line]:
+    """The audit entries of ``place``'s workspace after entry ``last``, oldest first."""
+    with told.services.db.transaction(readonly=True) as tx:
+        _, rows = audit_repo.list_entries(tx, PROJECT_ID, told.ids[place], limit=100, offset=0)
+    found = [(r.actor, r.action, r.object_kind, r.object_name) for i, r in rows if i > last]
+    return found[::-1]
+
+
 def _check_variables(told: Told, model: Model, place: str, scope: Scope) -> None:
     """The variables of ``place`` read by name, as saved."""
     held = model.places[place].variables
@@ -235,4 +245,5 @@ def test_profiles_and_variables_keep_their_promises(
                 assert answered.version == predicted, step
             if model.audit is not None:
                 assert entries_since(services, before) == model.audit, step
+                assert _entries_in(told, step.args[0], before) == model.audit, step
         _check_places(told, model)
