@@ -154,13 +154,18 @@ def test_two_uploads_signed_alike_are_two_requests_but_a_replayed_one_is_refused
     assert_error(send_signed(strict_api, first), "APIGW.0301", "already used", status=401)
 
 
+@pytest.mark.parametrize("sent", ["a body", "an upload"])
 def test_a_replayed_request_does_not_clear_its_key_s_failed_signatures(
-    strict_api: SignedClient,
+    strict_api: SignedClient, sent: str
 ) -> None:
     """A replay's signature is good, but the request is refused: it clears no failure, so
-    whoever holds a captured request cannot keep the key from locking."""
+    whoever holds a captured request cannot keep the key from locking (an unsigned upload's
+    replay is found once its file is read)."""
     api = strict_api
-    captured = signed_once("POST", "/users", b'{"name": "viewer"}')
+    if sent == "a body":
+        captured = signed_once("POST", "/users", b'{"name": "viewer"}')
+    else:
+        captured = _upload_request(b"PK captured", format_sdk_date(datetime.now(UTC)))
     assert send_signed(api, captured).status_code == 200
     wrong = api.as_user(ADMIN_AK, "not-the-secret-key")
     for _ in range(4):

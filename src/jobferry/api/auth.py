@@ -154,6 +154,8 @@ class PendingReplay:
     access_key: str
     now_ms: int
     expires_at: int
+    attempt: SignatureAttempt | None
+    """The lockout's attempt, whose success is recorded once the replay is accepted."""
 
 
 def _unread_upload(request: Request, headers: dict[str, str]) -> bool:
@@ -188,6 +190,8 @@ def accept_upload(request: Request, file: IO[bytes]) -> None:
         expires_at=pending.expires_at,
     )
     request.state.upload_replay = None
+    if pending.attempt is not None:  # accepted: its key's failures are cleared only now
+        pending.attempt.succeeded()
 
 
 async def _authenticate(request: Request, project_id: str) -> Actor:
@@ -212,10 +216,11 @@ async def _authenticate(request: Request, project_id: str) -> Actor:
         if not unread:
             access_key, request.state.replay = accepted_key(services, call, now)
             return services.accounts.actor_for(access_key)
-        access_key = verified_key(services, call, now)
+        access_key, attempt = _signed_key(services, call, now)
         signature = parse_any(headers["authorization"]).signature
+        end = _replay_end(services, headers)
         request.state.upload_replay = PendingReplay(
-            call.method, signature, access_key, _ms(now), _replay_end(services, headers)
+            call.method, signature, access_key, _ms(now), end, attempt
         )
         return services.accounts.actor_for(access_key)
 
@@ -244,9 +249,10 @@ class SignedCall:
 def accepted_key(
     services: Services, call: SignedCall, now: datetime
 ) -> tuple[str, Recorded | None]:
-    """The access key of a request accepted at ``now`` (:func:`verified_key`) and its replay
-    record (``ReplayGuard.accept``): a replay, refused, clears no failure of its key (a
-    captured request cannot keep a key from locking)."""
+    """The access key of a request accepted at ``now`` and its replay record
+    (``ReplayGuard.accept``): a replay, refused, clears no failure of its key (a captured
+    request cannot keep a key from locking; an unsigned upload's is recorded with its file,
+    :func:`accept_upload`, and clears them then)."""
     access_key, attempt = _signed_key(services, call, now)
     signature = parse_any(call.headers["authorization"]).signature
     recorded = services.replays.accept(
@@ -261,23 +267,15 @@ def accepted_key(
     return access_key, recorded
 
 
-def verified_key(services: Services, call: SignedCall, now: datetime) -> str:
-    """The access key of a request whose signature verifies at ``now``: against the key this
-    process verified moments ago (as a read's is), else against storage with the lockout (a
-    failure counted, the key locked at the limit, a success clearing earlier failures).
-    Refused with :class:`AuthenticationError` (``SignatureMismatchError`` saying how many more
-    failures lock the key, ``AccessKeyLockedError`` while it is locked)."""
-    access_key, attempt = _signed_key(services, call, now)
-    if attempt is not None:
-        attempt.succeeded()
-    return access_key
-
-
 def _signed_key(
     services: Services, call: SignedCall, now: datetime
 ) -> tuple[str, SignatureAttempt | None]:
-    """The access key whose secret the signature matches, and the lockout's attempt whose
-    success is yet to be recorded (``None``: a key verified moments ago); failures counted."""
+    """The access key whose secret the signature matches, against the key this process
+    verified moments ago (as a read's is), else against storage with the lockout, and the
+    lockout's attempt whose success is yet to be recorded (``None``: a key verified moments
+    ago). A failure is counted (the key locked at the limit): refused with
+    :class:`AuthenticationError` (``SignatureMismatchError`` saying how many more failures
+    lock the key, ``AccessKeyLockedError`` while it is locked)."""
     m, path, query, headers, body = call.method, call.path, call.query, call.headers, call.body
     known = key_in_memory(services, m, path, query, headers, body, now)
     if known is not None:
