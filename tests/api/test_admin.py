@@ -535,3 +535,42 @@ def test_the_projects_own_entries_are_read_with_project_true(api: SignedClient) 
         "project admin",
         status=403,
     )
+
+
+# -- removing users ---------------------------------------------------------------------------
+
+
+def test_a_removed_users_keys_are_refused_at_once_and_the_answer_says_what_went(
+    api: SignedClient,
+) -> None:
+    ada = new_user(api, "ada", "developer")
+    assert ada.call("GET", "/jobs").status_code == 200
+    keys = [
+        u["accessKeys"] for u in api.call("GET", "/users").json()["users"] if u["name"] == "ada"
+    ]
+
+    removed = api.call("DELETE", "/users/ada")
+
+    assert removed.status_code == 200, removed.text
+    assert removed.json() == {
+        "user": "ada",
+        "accessKeys": keys[0],
+        "roles": ["default"],
+        "sessionsEnded": 0,
+        "tokensRevoked": 0,
+        "approvalKeys": 0,
+        "locksReleased": 0,
+    }
+    assert_error(ada.call("GET", "/jobs"), "APIGW.0301", status=401)
+    assert [u["name"] for u in api.call("GET", "/users").json()["users"]] == ["admin"]
+
+
+def test_removing_oneself_or_no_such_user_is_refused_in_the_envelope(api: SignedClient) -> None:
+    own = api.call("DELETE", "/users/admin")
+    assert_error(own, "DLF.3051", "cannot remove themselves")
+    assert (own.json()["rule"], own.json()["user"]) == ("user.self", "admin")
+    assert own.json()["error_msg"].endswith("Have another project admin remove this user.")
+    assert_error(api.call("DELETE", "/users/nobody"), "DLF.9003", "'nobody' does not exist")
+    ada = new_user(api, "ada", "admin")
+    assert_error(ada.call("DELETE", "/users/admin"), "DLF.6888", status=403)
+    assert len(api.call("GET", "/users").json()["users"]) == 2

@@ -66,6 +66,31 @@ def test_create_user_credentials_and_role(
     assert fresh.secret_for(issued["accessKey"]) is None
 
 
+def test_remove_user_asks_first_then_removes_them_with_their_keys(
+    local_env: dict[str, str | None], services: Services
+) -> None:
+    admin(local_env, "create-user", "carol")
+    issued = admin(local_env, "create-credentials", "carol")
+    unasked = invoke(["admin", "remove-user", "carol"], env=local_env)
+    assert unasked.exit_code == 2
+    assert "pass --yes to remove the user without asking" in unasked.stderr
+    assert "carol" in [u["name"] for u in admin(local_env, "users")["users"]]
+
+    removed = admin(local_env, "remove-user", "carol", "--yes")
+
+    assert (removed["user"], removed["accessKeys"]) == ("carol", [issued["accessKey"]])
+    fresh = AccountService(services.db, services.accounts.box)
+    assert fresh.secret_for(issued["accessKey"]) is None
+    last = invoke(["admin", "remove-user", "admin", "--yes"], env=local_env)
+    assert last.exit_code == 1
+    assert "DLF.3051" in last.stderr
+    assert "last admin" in last.stderr
+    admin(local_env, "create-user", "dora")
+    human = invoke(["admin", "remove-user", "dora", "--yes"], env=local_env)
+    assert human.exit_code == 0, human.stderr
+    assert "User 'dora' removed: 0 access key(s), roles in none" in human.stdout
+
+
 def test_workspaces_lists_default_and_new_ones(local_env: dict[str, str | None]) -> None:
     admin(local_env, "create-workspace", "staging")
     names = [w["name"] for w in admin(local_env, "workspaces")["workspaces"]]

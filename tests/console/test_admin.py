@@ -8,7 +8,16 @@ from jobferry.domain.enums import Role
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from support.busy import short_busy_wait, write_lock_held
-from support.console import PASSWORD, Browser, admin_scope, assert_page, make_user, sign_in_as
+from support.clients import PROJECT_ID
+from support.console import (
+    PASSWORD,
+    Browser,
+    admin_actor,
+    admin_scope,
+    assert_page,
+    make_user,
+    sign_in_as,
+)
 
 
 def test_environment_objects_are_saved_with_write_only_secrets(
@@ -88,6 +97,35 @@ def test_users_are_created_given_roles_and_passwords(
     revoked = browser.post(url, {"action": "revoke", "user": "carol"})
     assert "has no role" in revoked.text
     assert_page(browser.post(url, {"action": "create", "user": "carol"}), 400, "already exists")
+
+
+def test_a_user_is_removed_once_the_box_is_ticked_and_is_signed_out(
+    browser: Browser, anonymous_client_browser: Browser, services: Services, scope: Scope
+) -> None:
+    url = f"/console/w/{scope.workspace.id}/admin/users"
+    make_user(services, "carol", Role.DEVELOPER)
+    assert anonymous_client_browser.sign_in("carol").status_code == 303
+    page = browser.get(url).text
+    assert "Remove a user" in page
+    assert "<option>carol</option>" in page.split("Remove a user")[1]
+    assert "<option>admin</option>" not in page.split("Remove a user")[1]  # not oneself
+
+    unticked = browser.post(url, {"action": "remove", "user": "carol"})
+    assert_page(unticked, 400, "was not removed: tick the box")
+    assert "carol" in [
+        u.name for u in services.accounts.list_users(admin_actor(services), PROJECT_ID)
+    ]
+
+    removed = browser.post(url, {"action": "remove", "user": "carol", "confirm": "on"})
+
+    assert "Removed user &#39;carol&#39;: 0 access key(s), 1 role(s), 1 console session(s)" in (
+        removed.text
+    )
+    users = services.accounts.list_users(admin_actor(services), PROJECT_ID)
+    assert [u.name for u in users] == ["admin"]
+    assert anonymous_client_browser.get(url).status_code in (303, 401)
+    own = browser.post(url, {"action": "remove", "user": "admin", "confirm": "on"})
+    assert_page(own, 400, "cannot remove themselves")
 
 
 def test_a_refused_new_user_keeps_the_name_typed(browser: Browser, scope: Scope) -> None:

@@ -35,12 +35,23 @@ _postgres: dict[str, list[Statement]] = {}
 
 def migrate(db: Database, revision: str, *, down: bool = False) -> None:
     """Alembic's upgrade (``down``: downgrade) of ``db`` to ``revision``, in one transaction:
-    the migration scripts themselves, without ``schema.upgrade``'s bookkeeping."""
-    with db.engine.begin() as conn:
-        cfg = Config()
-        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-        cfg.attributes["connection"] = conn
-        (command.downgrade if down else command.upgrade)(cfg, revision)
+    the migration scripts themselves, without ``schema.upgrade``'s bookkeeping. On SQLite the
+    foreign keys are off while they run, as ``schema.upgrade`` has them (a rebuilt table's
+    drop would delete the rows referring to it)."""
+    with db.engine.connect() as conn:
+        driver = conn.connection.driver_connection
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            driver.execute("PRAGMA foreign_keys = OFF")  # type: ignore[union-attr]
+        try:
+            with conn.begin():
+                cfg = Config()
+                cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+                cfg.attributes["connection"] = conn
+                (command.downgrade if down else command.upgrade)(cfg, revision)
+        finally:
+            if sqlite:
+                driver.execute("PRAGMA foreign_keys = ON")  # type: ignore[union-attr]
 
 
 def database_at(url: str, revision: str) -> None:

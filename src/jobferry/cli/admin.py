@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from jobferry.cli import terminal
-from jobferry.cli.exits import CliUsageError, CommandError
+from jobferry.cli.exits import CliUsageError, CommandError, ExitCode
 from jobferry.cli.output import Output, epoch_ms
-from jobferry.cli.session import JsonOption, session
+from jobferry.cli.session import JsonOption, YesOption, session
 from jobferry.domain.enums import Role
 
 # The server and the services (FastAPI, SQLAlchemy: ~1.5 s of CPU) are imported when a command
@@ -228,6 +228,38 @@ def revoke_credentials(
     with operator(ctx) as (services, actor):
         services.accounts.revoke_credential(actor, actor.project_id, user, access_key)
     out.result({"user": user, "revoked": access_key}, f"Access key {access_key} revoked.")
+
+
+@app.command("remove-user")
+def remove_user(
+    ctx: typer.Context,
+    user: UserArg,
+    yes: YesOption = False,
+    json_mode: JsonOption = False,
+) -> None:
+    """Remove a user (someone leaving), after asking: their access keys, roles, console
+    sessions, IAM tokens and approval keys go with them and their locks are released; what
+    they did stays in the audit log."""
+    out = session(ctx, json_mode).output
+    if not yes:
+        terminal.require_person("admin remove-user", "remove the user")
+        question = (
+            f"Remove user '{user}'? Their access keys, roles, console sessions, tokens and "
+            "approval keys are deleted with them."
+        )
+        if not out.confirm(question):
+            out.finish({"removed": None}, ExitCode.FAILED, "Cancelled; nothing was removed.")
+            return
+    with operator(ctx) as (services, actor):
+        removed = services.user_removal.remove(actor, actor.project_id, user)
+    roles = ", ".join(removed.roles) or "none"
+    out.result(
+        removed.wire(),
+        f"User '{user}' removed: {len(removed.access_keys)} access key(s), roles in {roles}, "
+        f"{removed.sessions_ended} console session(s), {removed.tokens_revoked} token(s), "
+        f"{removed.approval_keys} approval key(s) and {removed.locks_released} lock(s) went "
+        "with them.",
+    )
 
 
 @app.command("unlock-key")

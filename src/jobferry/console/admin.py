@@ -195,7 +195,7 @@ def users(page: PageDep) -> Response:
 
 @router.post("/w/{workspace_id}/admin/users")
 def change_users(page: PageDep, form: FormDep) -> Response:
-    """Create a user, grant or revoke a role here, or set a user's console password."""
+    """Create or remove a user, grant or revoke a role here, or set a user's console password."""
     services, actor = page.services, page.session.actor
     action, user = text(form, "action"), text(form, "user")
     ws = page.scope.workspace
@@ -212,6 +212,8 @@ def change_users(page: PageDep, form: FormDep) -> Response:
         elif action == "revoke":
             services.accounts.remove_role(actor, actor.project_id, user, ws.id)
             message = f"User '{user}' has no role in workspace '{ws.name}' any more."
+        elif action == "remove":
+            message = _remove_user(page, user, text(form, "confirm") == "on")
         elif action == "password":
             services.signin.set_password(actor, user, raw(form, "password"))
             message = f"Set the console password of '{user}' (their sessions were ended)."
@@ -223,6 +225,21 @@ def change_users(page: PageDep, form: FormDep) -> Response:
     if action == "password" and user == actor.name:
         return redirect(f"{base_of(page.request)}/signin")
     return _users_page(page, message=message)
+
+
+def _remove_user(page: Page, user: str, confirmed: bool) -> str:
+    """Remove ``user`` once the box saying what goes with them is ticked."""
+    if not confirmed:
+        raise InvalidRequestError(
+            f"User '{user}' was not removed: tick the box saying what goes with them first."
+        )
+    actor = page.session.actor
+    removed = page.services.user_removal.remove(actor, actor.project_id, user)
+    return (
+        f"Removed user '{user}': {len(removed.access_keys)} access key(s), "
+        f"{len(removed.roles)} role(s), {removed.sessions_ended} console session(s) and "
+        f"{removed.locks_released} lock(s) went with them."
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

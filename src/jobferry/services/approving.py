@@ -217,11 +217,16 @@ def standing(tx: Tx, subject: Subject) -> Standing:
     signers = sorted({a.user_id for a in found})
     keys = {(k.user_id, k.key_id): k for k in repo.user_keys(tx, signers)}
     roles = account_repo.roles_in(tx, signers, subject.workspace_id)
+    users = account_repo.existing_users(tx, signers)
     counted: list[ApprovalRecord] = []
     not_counted: list[tuple[ApprovalRecord, str]] = []
     for item in found:
         key = keys.get((item.user_id, item.key_id))
-        why = _why_not(item, subject, key, roles.get(item.user_id))
+        why = (
+            _why_not(item, subject, key, roles.get(item.user_id))
+            if item.user_id in users
+            else "its signer was removed"
+        )
         if why:
             not_counted.append((item, why))
         else:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from jobferry.errors import InvalidRequestError, ObjectStoreUnavailableError
 from jobferry.services.accounts.lockouts import AccessKeyLockout
+from jobferry.services.accounts.removal import UserRemoval
 from jobferry.services.accounts.replays import ReplayGuard
 from jobferry.services.accounts.service import AccountService
 from jobferry.services.accounts.signin import SignInService
@@ -92,6 +94,7 @@ class Services:
     imports: ImportService
     signin: SignInService
     tokens: TokenService
+    user_removal: UserRemoval
     profiles: ProfileService
     policies: PolicyService
     routes: RouteService
@@ -186,6 +189,14 @@ class Services:
             db, signin, hours=settings.iam_token_hours, cache_seconds=settings.auth_cache_seconds
         )
         signin.password_changed = tokens.forget
+
+        def forget_removed(access_keys: Sequence[str]) -> None:
+            for access_key in access_keys:
+                accounts.forget_key(access_key)
+            accounts.forget_scopes()
+            tokens.forget()
+
+        user_removal = UserRemoval(db, idle_ms=signin.idle_ms, forget=forget_removed)
         return cls(
             settings=settings,
             db=db,
@@ -221,6 +232,7 @@ class Services:
             imports=imports,
             signin=signin,
             tokens=tokens,
+            user_removal=user_removal,
             profiles=ProfileService(db),
             policies=PolicyService(db),
             routes=routes,

@@ -15,7 +15,7 @@ from jobferry.storage.records import (
     insert_record,
     record,
 )
-from jobferry.storage.tables import credentials, projects, role_bindings, users, workspaces
+from jobferry.storage.tables import credentials, locks, projects, role_bindings, users, workspaces
 from jobferry.storage.tx import Tx
 
 
@@ -128,6 +128,29 @@ def find_user(tx: Tx, project_id: str, name: str) -> UserRecord | None:
 def list_users(tx: Tx, project_id: str) -> list[UserRecord]:
     """Every user of the project by name."""
     return all_records(tx, UserRecord, users, [tx.by_name(users.c.name)], project_id=project_id)
+
+
+def project_admin_count(tx: Tx, project_id: str) -> int:
+    """How many users of the project are its admins."""
+    u = users.c
+    query = select(func.count()).where(u.project_id == project_id, u.is_project_admin)
+    return int(tx.conn.execute(query).scalar_one())
+
+
+def existing_users(tx: Tx, user_ids: list[int]) -> set[int]:
+    """Those of ``user_ids`` that are users (not removed)."""
+    if not user_ids:
+        return set()
+    return set(tx.conn.execute(select(users.c.id).where(users.c.id.in_(user_ids))).scalars())
+
+
+def delete_user(tx: Tx, user_id: int) -> int:
+    """Remove a user, and with them (foreign keys, ``ON DELETE CASCADE``) their access keys,
+    roles, console sessions, IAM tokens and approval keys; how many job and script locks they
+    held (released)."""
+    released = tx.conn.execute(delete(locks).where(locks.c.holder_user_id == user_id)).rowcount
+    tx.conn.execute(delete(users).where(users.c.id == user_id))
+    return int(released or 0)
 
 
 def insert_credential(tx: Tx, cred: CredentialRecord) -> None:

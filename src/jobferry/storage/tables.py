@@ -119,6 +119,7 @@ users = Table(
     Column("failed_logins", Integer, nullable=False, default=0, server_default="0"),
     Column("locked_until", BigInteger, nullable=True),
     UniqueConstraint("project_id", "name"),
+    sqlite_autoincrement=True,  # no removed user's id given again on SQLite either (0046)
 )
 
 credentials = Table(

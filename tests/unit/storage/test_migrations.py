@@ -500,3 +500,28 @@ def test_0045_remembers_what_imports_deleted_of_a_source_and_forgets_it_going_ba
         ],
         downgraded={"SELECT source_uid, name FROM promotion_ledger": [("u1", "daily")]},
     )
+
+
+def test_0046_gives_a_removed_users_id_to_no_later_user_and_keeps_every_user(
+    empty_database_url: str,
+) -> None:
+    """Rebuilt (SQLite), the table keeps its users, their ids and keys; a user made after the
+    newest one was removed takes a new id (PostgreSQL's sequence did already)."""
+    user = (
+        "INSERT INTO users (project_id, name, is_project_admin, created_at) "
+        "VALUES ('p', :name, FALSE, 1)"
+    )
+    key = (
+        "INSERT INTO credentials (access_key, user_id, secret_encrypted, created_at) "
+        "VALUES ('AK1', 1, 's', 1)"
+    )
+    ids = "SELECT id, name FROM users ORDER BY id"
+    round_trip(
+        empty_database_url,
+        "0045",
+        "0046",
+        made=[(user, {"name": "ann"}), (user, {"name": "bob"}), key],
+        upgraded={ids: [(1, "ann"), (2, "bob")], "SELECT access_key FROM credentials": [("AK1",)]},
+        written=["DELETE FROM users WHERE id = 2", (user, {"name": "cid"})],
+        downgraded={ids: [(1, "ann"), (3, "cid")]},
+    )

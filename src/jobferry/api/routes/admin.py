@@ -70,6 +70,14 @@ def list_users(request: Request, project_id: str, actor: ActorDep) -> Response:
     return json_list("users", [present.user(u) for u in found])
 
 
+@router.delete("/users/{user_name}", summary="Remove a user from the project (extension)")
+def remove_user(request: Request, project_id: str, user_name: str, actor: ActorDep) -> Response:
+    """Their access keys, roles, sessions, tokens and approval keys go with them, their locks
+    are released; the answer says what went."""
+    removed = services_of(request).user_removal.remove(actor, project_id, user_name)
+    return json(removed.wire())
+
+
 @router.get("/users/me")
 def show_caller(project_id: str, actor: ActorDep) -> Response:
     """The caller (the user its access key belongs to): its id, as a release package's

@@ -245,7 +245,8 @@ class TokenService:
     # -- upkeep ---------------------------------------------------------------------------
 
     def forget(self) -> None:
-        """Drop this process's tokens in memory (a password was set: the user's are revoked)."""
+        """Drop this process's tokens in memory (a password was set or a user removed: the
+        user's are revoked)."""
         self._known.clear()
 
     def sweep(self, now: int | None = None) -> int:

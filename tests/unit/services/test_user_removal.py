@@ -1,0 +1,189 @@
+"""Removing a user (SQLite and PostgreSQL): everything that lets them act goes in one step —
+access keys (this process's cache included), roles, console sessions, IAM tokens, approval
+keys, locks — the audit says what went, an approval they signed no longer counts and says
+why, and a later user of the same name is someone new. Refused (changing nothing): removing
+oneself, the project's last admin, a user who does not exist, a caller who is no project
+admin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from jobferry.domain.audit import AuditQuery
+from jobferry.domain.enums import Role
+from jobferry.errors import ConflictError, PermissionDeniedError, UserNotFoundError
+from jobferry.services.accounts.service import LOCAL_OPERATOR_ID, LOCAL_OPERATOR_NAME
+from jobferry.services.accounts.tokenrequest import PasswordAuth
+from jobferry.services.container import Services
+from jobferry.services.context import Actor
+from jobferry.storage import tables
+from jobferry.storage.approvals import approval_keys, plan_approvals
+from support.clients import PROJECT_ID
+from support.console import PASSWORD, admin_actor, admin_scope, make_user, seed
+from support.releases import (
+    approve_package,
+    connected_team,
+    make_package,
+    register_key,
+    submit_job,
+)
+
+COUNTED = (
+    tables.users,
+    tables.credentials,
+    tables.role_bindings,
+    tables.console_sessions,
+    tables.iam_tokens,
+    tables.locks,
+    approval_keys,
+)
+
+
+def _rows(services: Services) -> dict[str, int]:
+    with services.db.transaction(readonly=True) as tx:
+        return {
+            t.name: tx.conn.execute(select(func.count()).select_from(t)).scalar_one()
+            for t in COUNTED
+        }
+
+
+def _alice(services: Services) -> dict[str, Any]:
+    """alice, a developer of the default workspace holding every kind of access, and a lock."""
+    make_user(services, "alice", Role.DEVELOPER)
+    admin = admin_actor(services)
+    seed(services, admin_scope(services))
+    key = services.accounts.issue_credential(admin, PROJECT_ID, "alice").access_key
+    actor = services.accounts.actor_for(key)  # cached in this process from now on
+    scope = services.accounts.scope(actor, PROJECT_ID, None)
+    services.governance.acquire(scope, "job", "daily_sales")
+    session, _ = services.signin.start_session(actor)
+    token, _ = services.tokens.issue(PasswordAuth("alice", PASSWORD, project_id=PROJECT_ID))
+    assert services.tokens.actor_for(token, PROJECT_ID).name == "alice"  # cached too
+    return {"key": key, "session": session, "token": token, "actor": actor}
+
+
+def test_a_removed_user_can_do_nothing_more_and_the_audit_says_what_went(
+    services: Services,
+) -> None:
+    alice = _alice(services)
+    before = _rows(services)
+
+    removed = services.user_removal.remove(admin_actor(services), PROJECT_ID, "alice")
+
+    assert removed.wire() == {
+        "user": "alice",
+        "accessKeys": [alice["key"]],
+        "roles": ["default"],
+        "sessionsEnded": 1,
+        "tokensRevoked": 1,
+        "approvalKeys": 0,
+        "locksReleased": 1,
+    }
+    assert services.accounts.secret_for(alice["key"]) is None
+    with pytest.raises(PermissionDeniedError):
+        services.accounts.actor_for(alice["key"])
+    assert services.signin.session(alice["session"]) is None
+    with pytest.raises(Exception, match="token"):
+        services.tokens.actor_for(alice["token"], PROJECT_ID)
+    assert services.governance.list_locks(admin_scope(services)) == []
+    after = _rows(services)
+    gone = {name: before[name] - after[name] for name in before}
+    assert gone == {
+        "users": 1,
+        "credentials": 1,
+        "role_bindings": 1,
+        "console_sessions": 1,
+        "iam_tokens": 1,
+        "locks": 1,
+        "approval_keys": 0,
+    }
+    query = AuditQuery(action="user.remove")
+    (entry,) = services.audit.project_entries(admin_actor(services), 10, 0, query).entries
+    assert (entry.actor, entry.object_name, entry.detail) == ("admin", "alice", removed.wire())
+    assert [u.name for u in services.accounts.list_users(admin_actor(services), PROJECT_ID)] == [
+        "admin"
+    ]
+
+
+def test_a_user_made_again_under_a_removed_name_is_someone_new(services: Services) -> None:
+    alice = _alice(services)
+    admin = admin_actor(services)
+    services.user_removal.remove(admin, PROJECT_ID, "alice")
+
+    again = services.accounts.create_user(admin, PROJECT_ID, "alice", False)
+
+    assert again.id > alice["actor"].user_id  # the removed id is given to no one (0046)
+    (listed,) = [u for u in services.accounts.list_users(admin, PROJECT_ID) if u.name == "alice"]
+    assert (listed.roles, listed.access_keys) == ((), ())
+    assert services.accounts.secret_for(alice["key"]) is None
+
+
+def _refused(services: Services, actor: Actor, name: str, error: type[Exception]) -> Any:
+    before = _rows(services)
+    with pytest.raises(error) as refused:
+        services.user_removal.remove(actor, PROJECT_ID, name)
+    assert _rows(services) == before
+    return refused.value
+
+
+def test_no_one_removes_themselves_nor_the_last_project_admin(services: Services) -> None:
+    _alice(services)
+    admin = admin_actor(services)
+
+    own = _refused(services, admin, "admin", ConflictError)
+    assert own.code == "DLF.3051"
+    assert own.context == {"rule": "user.self", "user": "admin"}
+    assert "cannot remove themselves" in own.problem
+    assert own.message.endswith(" Have another project admin remove this user.")
+
+    operator = Actor(LOCAL_OPERATOR_ID, LOCAL_OPERATOR_NAME, PROJECT_ID, True)
+    last = _refused(services, operator, "admin", ConflictError)
+    assert last.context["rule"] == "user.last_admin"
+    assert "last admin of project" in last.problem
+    assert "create-user NAME --project-admin" in last.message
+
+    services.accounts.create_user(admin, PROJECT_ID, "bea", True)
+    services.user_removal.remove(operator, PROJECT_ID, "admin")  # bea is admin now
+    assert [u.name for u in services.accounts.list_users(operator, PROJECT_ID)] == [
+        "alice",
+        "bea",
+    ]
+
+
+def test_only_a_project_admin_removes_and_only_users_who_exist(services: Services) -> None:
+    alice = _alice(services)
+    make_user(services, "bob", Role.ADMIN)  # a workspace admin, not a project admin
+
+    bob = services.accounts.actor_for(
+        services.accounts.issue_credential(admin_actor(services), PROJECT_ID, "bob").access_key
+    )
+    denied = _refused(services, bob, "alice", PermissionDeniedError)
+    assert "not a project admin and may not remove users" in denied.message
+    missing = _refused(services, admin_actor(services), "nobody", UserNotFoundError)
+    assert missing.code == "DLF.9003"
+    assert "'nobody' does not exist" in missing.message
+    assert services.accounts.actor_for(alice["key"]).name == "alice"
+
+
+def test_an_approval_by_a_removed_user_stays_and_no_longer_counts(services: Services) -> None:
+    team = connected_team(services)
+    services.release_approvals.set_rule(team.admin, {"requireApprovals": 1})
+    submit_job(services, team.developer, "daily")
+    package = make_package(services, team)
+    approve_package(services, team.deployer, package, register_key(services, team.deployer))
+    assert services.release_approvals.approvals(team.admin, package).document()["counted"] == 1
+
+    name = team.deployer.actor.name
+    removed = services.user_removal.remove(admin_actor(services), PROJECT_ID, name)
+
+    assert removed.approval_keys == 1
+    document = services.release_approvals.approvals(team.admin, package).document()
+    assert document["counted"] == 0
+    (approval,) = document["approvals"]
+    assert (approval["user"], approval["counts"]) == (name, False)
+    assert approval["why"] == "its signer was removed"
+    with services.db.transaction(readonly=True) as tx:
+        assert tx.conn.execute(select(func.count()).select_from(plan_approvals)).scalar_one() == 1
