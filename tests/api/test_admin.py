@@ -574,3 +574,21 @@ def test_removing_oneself_or_no_such_user_is_refused_in_the_envelope(api: Signed
     ada = new_user(api, "ada", "admin")
     assert_error(ada.call("DELETE", "/users/admin"), "DLF.6888", status=403)
     assert len(api.call("GET", "/users").json()["users"]) == 2
+
+
+def test_a_user_made_project_admin_manages_users_and_the_last_admin_stays_one(
+    api: SignedClient,
+) -> None:
+    ada = new_user(api, "ada")
+    assert_error(ada.call("GET", "/users"), "DLF.6888", status=403)
+
+    made = api.call("PUT", "/users/ada", {"projectAdmin": True})
+
+    assert (made.status_code, made.json()) == (200, {"name": "ada", "projectAdmin": True})
+    assert ada.call("GET", "/users").status_code == 200
+    assert ada.call("PUT", "/users/admin", {"projectAdmin": False}).status_code == 200
+    last = ada.call("PUT", "/users/ada", {"projectAdmin": False})
+    assert_error(last, "DLF.3051", "last admin", "Make another user a project admin first.")
+    assert last.json()["rule"] == "user.last_admin"
+    assert_error(ada.call("PUT", "/users/ada", {}), "DLF.3051", "projectAdmin must be true")
+    assert_error(api.call("GET", "/users"), "DLF.6888", status=403)

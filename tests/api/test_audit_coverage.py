@@ -535,6 +535,9 @@ WRITES: dict[str, Audited | Exempt] = {
         "workspace.enterprise", shown_by=ENTERPRISE
     ),
     f"POST {V1}/users": one("user.create", _now("POST", "/users", {"name": "ada"})),
+    f"PUT {V1}/users/{{user_name}}": one(
+        "user.project_admin", _after(_user, "PUT", "/users/ada", {"projectAdmin": True})
+    ),
     f"DELETE {V1}/users/{{user_name}}": one("user.remove", _after(_user, "DELETE", "/users/ada")),
     f"POST {V1}/users/{{user_name}}/credentials": one(
         "credential.create", _after(_user, "POST", "/users/ada/credentials")

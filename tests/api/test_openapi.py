@@ -31,6 +31,7 @@ EXTENSION_BODIES = [
     ("/v1/{project_id}/workspaces", "post"),
     ("/v1/{project_id}/users", "post"),
     ("/v1/{project_id}/users/{user_name}/roles/{workspace_id}", "put"),
+    ("/v1/{project_id}/users/{user_name}", "put"),
     ("/v1/{project_id}/environment/{kind}/{name}", "put"),
     ("/v1/{project_id}/trusted-keys", "post"),
     ("/v1/{project_id}/jobs/import/plan", "post"),

@@ -467,6 +467,7 @@ ROUTE_READ_BODIES = {
     (f"{P}/workspaces", "post"),
     (f"{P}/users", "post"),
     (f"{P}/users/{{user_name}}/roles/{{workspace_id}}", "put"),
+    (f"{P}/users/{{user_name}}", "put"),
     (f"{P}/jobs/check-file", "post"),
 }
 """Typed bodies a route reads itself (no parser of their own; written out in api/bodies.py)."""

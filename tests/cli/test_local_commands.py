@@ -85,7 +85,17 @@ def test_remove_user_asks_first_then_removes_them_with_their_keys(
     assert last.exit_code == 1
     assert "DLF.3051" in last.stderr
     assert "last admin" in last.stderr
+    made = admin(local_env, "set-project-admin", "admin")
+    assert made == {"name": "admin", "projectAdmin": True}
     admin(local_env, "create-user", "dora")
+    said = invoke(["admin", "set-project-admin", "dora"], env=local_env)
+    assert "User 'dora' is a project admin now." in said.stdout
+    admin(local_env, "remove-user", "admin", "--yes")  # dora is one: admin is not the last
+    off = invoke(["admin", "set-project-admin", "dora", "--off"], env=local_env)
+    assert off.exit_code == 1
+    assert "last admin" in off.stderr
+    admin(local_env, "create-user", "eve", "--project-admin")
+    assert admin(local_env, "set-project-admin", "dora", "--off")["projectAdmin"] is False
     human = invoke(["admin", "remove-user", "dora", "--yes"], env=local_env)
     assert human.exit_code == 0, human.stderr
     assert "User 'dora' removed: 0 access key(s), roles in none" in human.stdout

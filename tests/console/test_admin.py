@@ -126,6 +126,13 @@ def test_a_user_is_removed_once_the_box_is_ticked_and_is_signed_out(
     assert anonymous_client_browser.get(url).status_code in (303, 401)
     own = browser.post(url, {"action": "remove", "user": "admin", "confirm": "on"})
     assert_page(own, 400, "cannot remove themselves")
+    last = browser.post(url, {"action": "not_project_admin", "user": "admin"})
+    assert_page(last, 400, "last admin", "Make another user a project admin first.")
+    browser.post(url, {"action": "create", "user": "dan"})
+    made = browser.post(url, {"action": "project_admin", "user": "dan"})
+    assert "User &#39;dan&#39; is a project admin." in made.text
+    listed = services.accounts.list_users(admin_actor(services), PROJECT_ID)
+    assert [(u.name, u.project_admin) for u in listed] == [("admin", True), ("dan", True)]
 
 
 def test_a_refused_new_user_keeps_the_name_typed(browser: Browser, scope: Scope) -> None:

@@ -102,6 +102,7 @@ _FLAG: dict[str, Any] = {"type": "boolean"}
 
 WORKSPACE = _object(("name",), name=_TEXT)
 USER = _object(("name",), name=_TEXT, projectAdmin=_FLAG)
+PROJECT_ADMIN = _object(("projectAdmin",), projectAdmin=_FLAG)
 ROLE = _object(("role",), role={"type": "string", "enum": [str(r) for r in Role]})
 FILE_PATH = _object(("path",), path={"type": "string", "description": "upload://… or obs://…"})
 

@@ -230,6 +230,24 @@ def revoke_credentials(
     out.result({"user": user, "revoked": access_key}, f"Access key {access_key} revoked.")
 
 
+@app.command("set-project-admin")
+def set_project_admin(
+    ctx: typer.Context,
+    user: UserArg,
+    off: Annotated[
+        bool, typer.Option("--off", help="Make the user no longer a project admin.")
+    ] = False,
+    json_mode: JsonOption = False,
+) -> None:
+    """Make a user a project admin (admin of every workspace, managing users), or with --off
+    no longer one."""
+    out = session(ctx, json_mode).output
+    with operator(ctx) as (services, actor):
+        admin = services.users.set_project_admin(actor, actor.project_id, user, not off)
+    said = "a project admin now" if admin else "no longer a project admin"
+    out.result({"name": user, "projectAdmin": admin}, f"User '{user}' is {said}.")
+
+
 @app.command("remove-user")
 def remove_user(
     ctx: typer.Context,
@@ -251,7 +269,7 @@ def remove_user(
             out.finish({"removed": None}, ExitCode.FAILED, "Cancelled; nothing was removed.")
             return
     with operator(ctx) as (services, actor):
-        removed = services.user_removal.remove(actor, actor.project_id, user)
+        removed = services.users.remove(actor, actor.project_id, user)
     roles = ", ".join(removed.roles) or "none"
     out.result(
         removed.wire(),

@@ -195,7 +195,8 @@ def users(page: PageDep) -> Response:
 
 @router.post("/w/{workspace_id}/admin/users")
 def change_users(page: PageDep, form: FormDep) -> Response:
-    """Create or remove a user, grant or revoke a role here, or set a user's console password."""
+    """Create or remove a user, make them project admin or not, grant or revoke a role here, or
+    set a user's console password."""
     services, actor = page.services, page.session.actor
     action, user = text(form, "action"), text(form, "user")
     ws = page.scope.workspace
@@ -212,6 +213,11 @@ def change_users(page: PageDep, form: FormDep) -> Response:
         elif action == "revoke":
             services.accounts.remove_role(actor, actor.project_id, user, ws.id)
             message = f"User '{user}' has no role in workspace '{ws.name}' any more."
+        elif action in ("project_admin", "not_project_admin"):
+            admin = services.users.set_project_admin(
+                actor, actor.project_id, user, action == "project_admin"
+            )
+            message = f"User '{user}' is {'a' if admin else 'no longer a'} project admin."
         elif action == "remove":
             message = _remove_user(page, user, text(form, "confirm") == "on")
         elif action == "password":
@@ -234,7 +240,7 @@ def _remove_user(page: Page, user: str, confirmed: bool) -> str:
             f"User '{user}' was not removed: tick the box saying what goes with them first."
         )
     actor = page.session.actor
-    removed = page.services.user_removal.remove(actor, actor.project_id, user)
+    removed = page.services.users.remove(actor, actor.project_id, user)
     return (
         f"Removed user '{user}': {len(removed.access_keys)} access key(s), "
         f"{len(removed.roles)} role(s), {removed.sessions_ended} console session(s) and "

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 from jobferry.errors import InvalidRequestError, ObjectStoreUnavailableError
 from jobferry.services.accounts.lockouts import AccessKeyLockout
-from jobferry.services.accounts.removal import UserRemoval
 from jobferry.services.accounts.replays import ReplayGuard
 from jobferry.services.accounts.service import AccountService
 from jobferry.services.accounts.signin import SignInService
 from jobferry.services.accounts.tokens import TokenService
+from jobferry.services.accounts.users import UserAdmin
 from jobferry.services.audit import AuditService
 from jobferry.services.connections.dlf import DlfConnectionService
 from jobferry.services.connections.migration import ConnectionMigration
@@ -94,7 +94,7 @@ class Services:
     imports: ImportService
     signin: SignInService
     tokens: TokenService
-    user_removal: UserRemoval
+    users: UserAdmin
     profiles: ProfileService
     policies: PolicyService
     routes: RouteService
@@ -196,7 +196,7 @@ class Services:
             accounts.forget_scopes()
             tokens.forget()
 
-        user_removal = UserRemoval(db, idle_ms=signin.idle_ms, forget=forget_removed)
+        users = UserAdmin(db, idle_ms=signin.idle_ms, forget=forget_removed)
         return cls(
             settings=settings,
             db=db,
@@ -232,7 +232,7 @@ class Services:
             imports=imports,
             signin=signin,
             tokens=tokens,
-            user_removal=user_removal,
+            users=users,
             profiles=ProfileService(db),
             policies=PolicyService(db),
             routes=routes,

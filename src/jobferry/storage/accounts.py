@@ -137,6 +137,11 @@ def project_admin_count(tx: Tx, project_id: str) -> int:
     return int(tx.conn.execute(query).scalar_one())
 
 
+def set_project_admin(tx: Tx, user_id: int, admin: bool) -> None:
+    """Make a user a project admin, or no longer one."""
+    tx.conn.execute(update(users).where(users.c.id == user_id).values(is_project_admin=admin))
+
+
 def existing_users(tx: Tx, user_ids: list[int]) -> set[int]:
     """Those of ``user_ids`` that are users (not removed)."""
     if not user_ids:

@@ -70,11 +70,26 @@ def list_users(request: Request, project_id: str, actor: ActorDep) -> Response:
     return json_list("users", [present.user(u) for u in found])
 
 
+@router.put(
+    "/users/{user_name}",
+    summary="Make a user a project admin, or no longer one (extension)",
+    openapi_extra=body_doc("project admin", schema=bodies.PROJECT_ADMIN),
+)
+def set_project_admin(
+    request: Request, project_id: str, user_name: str, actor: ActorDep, raw: BodyDep
+) -> Response:
+    body = parse_object(raw, required=True, what='{"projectAdmin"}')
+    admin = services_of(request).users.set_project_admin(
+        actor, project_id, user_name, body.get("projectAdmin")
+    )
+    return json({"name": user_name, "projectAdmin": admin})
+
+
 @router.delete("/users/{user_name}", summary="Remove a user from the project (extension)")
 def remove_user(request: Request, project_id: str, user_name: str, actor: ActorDep) -> Response:
     """Their access keys, roles, sessions, tokens and approval keys go with them, their locks
     are released; the answer says what went."""
-    removed = services_of(request).user_removal.remove(actor, project_id, user_name)
+    removed = services_of(request).users.remove(actor, project_id, user_name)
     return json(removed.wire())
 
 

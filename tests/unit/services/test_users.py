@@ -1,9 +1,12 @@
-"""Removing a user (SQLite and PostgreSQL): everything that lets them act goes in one step —
-access keys (this process's cache included), roles, console sessions, IAM tokens, approval
-keys, locks — the audit says what went, an approval they signed no longer counts and says
-why, and a later user of the same name is someone new. Refused (changing nothing): removing
-oneself, the project's last admin, a user who does not exist, a caller who is no project
-admin."""
+"""Who administers the project, and removing a user (SQLite and PostgreSQL).
+
+Removing: everything that lets them act goes in one step — access keys (this process's cache
+included), roles, console sessions, IAM tokens, approval keys, locks —, the audit says what
+went, an approval they signed no longer counts and says why, and a later user of the same
+name is someone new. Refused (changing nothing): removing oneself, the project's last admin,
+a user who does not exist, a caller who is no project admin. Making a user a project admin
+or no longer one takes effect on their next call (their cached key too), is audited once, and
+is refused for the last admin."""
 
 from __future__ import annotations
 
@@ -14,14 +17,19 @@ from sqlalchemy import func, select
 
 from jobferry.domain.audit import AuditQuery
 from jobferry.domain.enums import Role
-from jobferry.errors import ConflictError, PermissionDeniedError, UserNotFoundError
+from jobferry.errors import (
+    ConflictError,
+    InvalidRequestError,
+    PermissionDeniedError,
+    UserNotFoundError,
+)
 from jobferry.services.accounts.service import LOCAL_OPERATOR_ID, LOCAL_OPERATOR_NAME
 from jobferry.services.accounts.tokenrequest import PasswordAuth
 from jobferry.services.container import Services
 from jobferry.services.context import Actor
 from jobferry.storage import tables
 from jobferry.storage.approvals import approval_keys, plan_approvals
-from support.clients import PROJECT_ID
+from support.clients import ADMIN_AK, PROJECT_ID
 from support.console import PASSWORD, admin_actor, admin_scope, make_user, seed
 from support.releases import (
     approve_package,
@@ -71,7 +79,7 @@ def test_a_removed_user_can_do_nothing_more_and_the_audit_says_what_went(
     alice = _alice(services)
     before = _rows(services)
 
-    removed = services.user_removal.remove(admin_actor(services), PROJECT_ID, "alice")
+    removed = services.users.remove(admin_actor(services), PROJECT_ID, "alice")
 
     assert removed.wire() == {
         "user": "alice",
@@ -111,7 +119,7 @@ def test_a_removed_user_can_do_nothing_more_and_the_audit_says_what_went(
 def test_a_user_made_again_under_a_removed_name_is_someone_new(services: Services) -> None:
     alice = _alice(services)
     admin = admin_actor(services)
-    services.user_removal.remove(admin, PROJECT_ID, "alice")
+    services.users.remove(admin, PROJECT_ID, "alice")
 
     again = services.accounts.create_user(admin, PROJECT_ID, "alice", False)
 
@@ -124,7 +132,7 @@ def test_a_user_made_again_under_a_removed_name_is_someone_new(services: Service
 def _refused(services: Services, actor: Actor, name: str, error: type[Exception]) -> Any:
     before = _rows(services)
     with pytest.raises(error) as refused:
-        services.user_removal.remove(actor, PROJECT_ID, name)
+        services.users.remove(actor, PROJECT_ID, name)
     assert _rows(services) == before
     return refused.value
 
@@ -143,10 +151,11 @@ def test_no_one_removes_themselves_nor_the_last_project_admin(services: Services
     last = _refused(services, operator, "admin", ConflictError)
     assert last.context["rule"] == "user.last_admin"
     assert "last admin of project" in last.problem
-    assert "create-user NAME --project-admin" in last.message
+    assert "cannot be removed" in last.problem
+    assert last.message.endswith(" Make another user a project admin first.")
 
     services.accounts.create_user(admin, PROJECT_ID, "bea", True)
-    services.user_removal.remove(operator, PROJECT_ID, "admin")  # bea is admin now
+    services.users.remove(operator, PROJECT_ID, "admin")  # bea is admin now
     assert [u.name for u in services.accounts.list_users(operator, PROJECT_ID)] == [
         "alice",
         "bea",
@@ -177,7 +186,7 @@ def test_an_approval_by_a_removed_user_stays_and_no_longer_counts(services: Serv
     assert services.release_approvals.approvals(team.admin, package).document()["counted"] == 1
 
     name = team.deployer.actor.name
-    removed = services.user_removal.remove(admin_actor(services), PROJECT_ID, name)
+    removed = services.users.remove(admin_actor(services), PROJECT_ID, name)
 
     assert removed.approval_keys == 1
     document = services.release_approvals.approvals(team.admin, package).document()
@@ -187,3 +196,52 @@ def test_an_approval_by_a_removed_user_stays_and_no_longer_counts(services: Serv
     assert approval["why"] == "its signer was removed"
     with services.db.transaction(readonly=True) as tx:
         assert tx.conn.execute(select(func.count()).select_from(plan_approvals)).scalar_one() == 1
+
+
+def test_a_user_made_project_admin_is_one_at_their_next_call_and_can_be_made_no_longer_one(
+    services: Services,
+) -> None:
+    alice = _alice(services)
+    admin = admin_actor(services)
+    assert not services.accounts.actor_for(alice["key"]).is_project_admin  # cached
+
+    assert services.users.set_project_admin(admin, PROJECT_ID, "alice", True) is True
+    assert services.users.set_project_admin(admin, PROJECT_ID, "alice", True) is True  # no-op
+
+    promoted = services.accounts.actor_for(alice["key"])
+    assert promoted.is_project_admin
+    assert len(services.accounts.list_users(promoted, PROJECT_ID)) == 2
+    assert services.users.set_project_admin(promoted, PROJECT_ID, "admin", False) is False
+    assert not services.accounts.actor_for(ADMIN_AK).is_project_admin
+    query = AuditQuery(action="user.project_admin")
+    entries = services.audit.project_entries(promoted, 10, 0, query).entries
+    assert [(e.actor, e.object_name, e.detail) for e in entries] == [
+        ("alice", "admin", {"projectAdmin": False}),
+        ("admin", "alice", {"projectAdmin": True}),
+    ]
+
+
+def test_the_last_project_admin_stays_one_and_bad_values_are_refused(services: Services) -> None:
+    _alice(services)
+    admin = admin_actor(services)
+    before = _rows(services)
+    with pytest.raises(ConflictError) as last:
+        services.users.set_project_admin(admin, PROJECT_ID, "admin", False)
+    assert last.value.context["rule"] == "user.last_admin"
+    assert "cannot be made no longer one" in last.value.problem
+    with pytest.raises(InvalidRequestError, match="projectAdmin must be true or false, not 'yes'"):
+        services.users.set_project_admin(admin, PROJECT_ID, "alice", "yes")
+    with pytest.raises(UserNotFoundError):
+        services.users.set_project_admin(admin, PROJECT_ID, "nobody", True)
+    alice = services.accounts.actor_for(_key_of(services, "alice"))
+    with pytest.raises(PermissionDeniedError, match="may not make users project admins"):
+        services.users.set_project_admin(alice, PROJECT_ID, "alice", True)
+    assert _rows(services) == before
+    assert services.accounts.actor_for(ADMIN_AK).is_project_admin
+
+
+def _key_of(services: Services, name: str) -> str:
+    (user,) = [
+        u for u in services.accounts.list_users(admin_actor(services), PROJECT_ID) if u.name == name
+    ]
+    return user.access_keys[0]
