@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from jobferry.package.signature import generate_key_pair
 from support.builders import make_job, make_resource, make_script
 from support.clients import SignedClient
 from support.databases import language_schema_url, migrated_sqlite_url
@@ -111,3 +112,23 @@ def test_the_jobs_a_refusal_names_are_the_first_in_code_point_order(api: SignedC
     assert refused.status_code == 400, refused.text
     first = ", ".join(sorted(names)[:20])  # the message names 20 of them
     assert f"is used by job(s) {first};" in refused.json()["error_msg"]
+
+
+def test_trusted_keys_list_by_name_in_code_point_order_on_either_database(
+    api: SignedClient,
+) -> None:
+    """``GET /trusted-keys`` lists its keys by name as the other lists do: in code point
+    order, the distrusted ones among them with ``distrusted=true``."""
+    names = ["b", "B", "a", "订单", "_x", "Z", "数据", "z"]
+    keys = {name: generate_key_pair() for name in names}
+    for name, pair in keys.items():
+        body = {"name": name, "publicKey": pair.public_key}
+        assert api.call("POST", "/trusted-keys", body).status_code == 200
+    gone = keys["订单"]
+    assert api.call("DELETE", f"/trusted-keys/{gone.key_id}").status_code == 204
+
+    listed = api.call("GET", "/trusted-keys").json()["keys"]
+    every = api.call("GET", "/trusted-keys", query={"distrusted": "true"}).json()["keys"]
+
+    assert [k["name"] for k in listed] == sorted(set(names) - {"订单"})
+    assert [k["name"] for k in every] == sorted(names)

@@ -85,7 +85,7 @@ def distrusted(tx: Tx, workspace_id: str) -> list[TrustedKeyRecord]:
 
 
 def _keys(tx: Tx, workspace_id: str, **key: object) -> list[TrustedKeyRecord]:
-    order = [trusted_keys.c.name, trusted_keys.c.key_id]
+    order = [tx.by_name(trusted_keys.c.name), trusted_keys.c.key_id]  # code point order
     return all_records(tx, TrustedKeyRecord, trusted_keys, order, workspace_id=workspace_id, **key)
 
 
