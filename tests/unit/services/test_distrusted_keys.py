@@ -13,7 +13,13 @@ import pytest
 
 from jobferry.domain.audit import AuditQuery
 from jobferry.domain.enums import TaskStatus
-from jobferry.errors import AlreadyDistrustedError, JobNotFoundError, KeyDistrustedError
+from jobferry.errors import (
+    AlreadyDistrustedError,
+    JobNotFoundError,
+    KeyDistrustedError,
+    KeyNotFoundError,
+    NameTakenError,
+)
 from jobferry.package.keys import KeyPair
 from jobferry.package.signature import generate_key_pair, sign_package
 from jobferry.services.audit import AuditEntry
@@ -292,3 +298,26 @@ def test_a_trusted_key_distrusted_by_its_public_key_keeps_its_name(
     assert services.keys.trusted(scope) == []
     (entry,) = _entries(services, scope, "key.distrust")
     assert entry.detail == {"name": "test env", "byPublicKey": True, "wasTrusted": True}
+
+
+def test_trusting_a_trusted_key_or_deleting_a_missing_signing_key_says_nothing_changed(
+    services: Services, pair: KeyPair
+) -> None:
+    """Refusals that change nothing say so, beside the key or workspace they name."""
+    scope = workspace(services, "prod")
+    services.keys.trust(scope, KeyToTrust("test env", pair.public_key))
+
+    with pytest.raises(NameTakenError) as trusted:
+        services.keys.trust(scope, KeyToTrust("other", pair.public_key))
+    with pytest.raises(KeyNotFoundError) as missing:
+        services.keys.delete_signing_key(scope)
+
+    assert trusted.value.problem == (
+        f"Key {pair.key_id} is already trusted in workspace 'prod', as 'test env'."
+    )
+    assert trusted.value.message.endswith("Nothing changed: its signatures are accepted already.")
+    assert missing.value.message == (
+        "Workspace 'prod' has no signing key to delete. Nothing changed: its exports are not "
+        "signed already."
+    )
+    assert [k.name for k in services.keys.trusted(scope)] == ["test env"]

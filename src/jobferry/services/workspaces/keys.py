@@ -218,7 +218,8 @@ class KeyService:
             item = repo.get_signing_key(tx, scope.workspace.id)
             if item is None or not repo.delete_signing_key(tx, scope.workspace.id):
                 raise KeyNotFoundError(
-                    f"Workspace '{scope.workspace.name}' has no signing key to delete."
+                    f"Workspace '{scope.workspace.name}' has no signing key to delete.",
+                    fix="Nothing changed: its exports are not signed already.",
                 )
             audit_in_scope(tx, scope, "key.delete", "signing_key", item.key_id, {})
 
@@ -253,7 +254,9 @@ class KeyService:
                 detail: dict[str, object] = {"name": item.name}
             elif known.distrusted_at is None:
                 raise NameTakenError(
-                    f"Key {key_id} is already trusted in workspace '{scope.workspace.name}'.",
+                    f"Key {key_id} is already trusted in workspace '{scope.workspace.name}', "
+                    f"as '{known.name}'.",
+                    fix="Nothing changed: its signatures are accepted already.",
                     key_id=key_id,
                 )
             else:
