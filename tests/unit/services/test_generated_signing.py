@@ -369,10 +369,12 @@ def _plan(story: Story, step: Step) -> None:
 
 def _import(story: Story, step: Step) -> None:
     ws, pick, planned = step.args
-    package = _package(story, pick)
+    scope, model = story.scope(ws), story.model
+    mine = [number for at, number in model.plans if at == ws]
+    # an import naming a plan applies the newest plan made into the workspace
+    package = story.packages[mine[-1]] if planned and mine else _package(story, pick)
     if package is None:
         return
-    scope, model = story.scope(ws), story.model
     kept = model.plans.pop((ws, package.number), None) if planned else None
     path = upload(story.services, scope, package.path)
     options = {"planId": kept.plan_id} if kept is not None else {}
