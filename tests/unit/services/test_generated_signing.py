@@ -30,7 +30,7 @@ them):
   (``DLF.9007``) changes nothing, and the refusal names the key or workspace and what to do;
 - the audit log holds ``key.create``, ``key.delete``, ``key.trust`` (``again`` and when and by
   whom it was distrusted, for a key trusted again) and ``key.distrust`` (``name``,
-  ``byPublicKey``, ``wasTrusted`` by public key) as the model does, and nothing for a refused
+  ``byPublicKey``, ``wasTrusted``, by id or public key) as the model does, and nothing for a refused
   key step.
 """
 
@@ -283,8 +283,8 @@ def _distrust(story: Story, step: Step) -> None:
         known = Known(key_id, name or UNNAMED, public_key, now, story.by)
         model.known[ws][key_id] = known
         detail = {"name": known.name, "byPublicKey": True, "wasTrusted": False}
-    elif by_public:
-        detail = {"name": known.name, "byPublicKey": True, "wasTrusted": True}
+    else:
+        detail = {"name": known.name, "byPublicKey": by_public, "wasTrusted": True}
     known.distrusted_at, known.distrusted_by = now, story.by
     assert getattr(marked, "distrusted", False) or not by_public
     model.audited(ws, "key.distrust", "trusted_key", key_id, detail)

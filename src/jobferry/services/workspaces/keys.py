@@ -288,7 +288,7 @@ class KeyService:
                     remedy=Remedy.LIST_TRUSTED_KEYS,
                     key_id=key_id,
                 )
-            return self._mark(tx, scope, known, {})
+            return self._mark(tx, scope, known, {"byPublicKey": False})
 
     def distrust_public_key(self, scope: Scope, key: KeyToTrust) -> TrustedKey:
         """Distrust a public key whether or not the workspace trusted it (a sibling
@@ -328,8 +328,7 @@ class KeyService:
             )
         at, by = now_ms(), scope.actor.name
         repo.mark_distrusted(tx, ws.id, known.key_id, at, by)
-        if detail:
-            detail = {"name": known.name, **detail, "wasTrusted": True}
+        detail = {"name": known.name, **detail, "wasTrusted": True}
         audit_in_scope(tx, scope, "key.distrust", "trusted_key", known.key_id, detail)
         return TrustedKey.of(replace(known, distrusted_at=at, distrusted_by=by))
 
