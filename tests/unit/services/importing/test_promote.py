@@ -74,11 +74,13 @@ def test_a_rename_rewrites_the_target_s_own_jobs_that_use_the_old_name(
     objects[0] = ("job", "new_job", {**make_job("a_job"), "name": "new_job"})
     renamed = write_objects(tmp_path / "2.zip", objects, uids={"new_job": uid_of("job", "a_job")})
 
-    import_package(services, scope, renamed)
+    task = import_package(services, scope, renamed)
 
     jobs = stored(services, scope.workspace.id)
     assert sorted(jobs) == ["new_job", "own_job"]
     assert jobs["own_job"]["schedule"]["cron"]["dependJobs"]["jobs"] == ["new_job"]
+    (rewrite,) = services.audit.imports_of(scope, "job", "own_job")  # docs/api.md's `imports`
+    assert (rewrite.task_id, rewrite.action, rewrite.name) == (task.id, "REFERENCES", "own_job")
 
 
 def test_a_scheduled_job_is_paused_around_its_write_and_started_again(
