@@ -203,8 +203,9 @@ IMPORTS_SHOWN = 50
 @dataclass(frozen=True)
 class ObjectImport:
     """An import that changed one object: its task, what it did (``CREATE``, ``OVERWRITE``,
-    ``RENAME``, ``DELETE``), the name it wrote, when and by whom, whether it was rolled back
-    since, the object's kind and the task's title."""
+    ``RENAME``, ``DELETE``, ``REFERENCES``: its references rewritten), the name it wrote,
+    when and by whom, whether it was rolled back since, the object's kind and the task's
+    title."""
 
     task_id: str
     action: str
