@@ -131,10 +131,12 @@ def list_users(tx: Tx, project_id: str) -> list[UserRecord]:
 
 
 def project_admin_count(tx: Tx, project_id: str) -> int:
-    """How many users of the project are its admins."""
+    """How many users of the project are its admins, their rows locked until ``tx`` ends (on
+    PostgreSQL: two admins removing each other at once, the second counts again after the
+    first, and one stays; SQLite runs one writer at a time)."""
     u = users.c
-    query = select(func.count()).where(u.project_id == project_id, u.is_project_admin)
-    return int(tx.conn.execute(query).scalar_one())
+    query = select(u.id).where(u.project_id == project_id, u.is_project_admin).with_for_update()
+    return len(tx.conn.execute(query).all())
 
 
 def set_project_admin(tx: Tx, user_id: int, admin: bool) -> None:

@@ -10,6 +10,7 @@ is refused for the last admin."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -28,6 +29,7 @@ from jobferry.services.accounts.tokenrequest import PasswordAuth
 from jobferry.services.container import Services
 from jobferry.services.context import Actor
 from jobferry.storage import tables
+from jobferry.storage.accounts import delete_user, find_user, project_admin_count
 from jobferry.storage.approvals import approval_keys, plan_approvals
 from support.clients import ADMIN_AK, PROJECT_ID
 from support.console import PASSWORD, admin_actor, admin_scope, make_user, seed
@@ -245,3 +247,37 @@ def _key_of(services: Services, name: str) -> str:
         u for u in services.accounts.list_users(admin_actor(services), PROJECT_ID) if u.name == name
     ]
     return user.access_keys[0]
+
+
+@pytest.mark.databases("postgresql")
+def test_two_admins_removing_each_other_at_once_leave_one(services: Services) -> None:
+    """The second removal waits for the first's transaction, counts again and is refused."""
+    admin = admin_actor(services)
+    services.accounts.create_user(admin, PROJECT_ID, "bea", True)
+    bea = services.accounts.actor_for(
+        services.accounts.issue_credential(admin, PROJECT_ID, "bea").access_key
+    )
+    outcome: list[BaseException | None] = []
+
+    def bea_removes_admin() -> None:
+        try:
+            services.users.remove(bea, PROJECT_ID, "admin")
+            outcome.append(None)
+        except ConflictError as exc:
+            outcome.append(exc)
+
+    with services.db.transaction() as tx:  # admin's removal of bea, not yet committed
+        assert project_admin_count(tx, PROJECT_ID) == 2
+        user = find_user(tx, PROJECT_ID, "bea")
+        assert user is not None
+        delete_user(tx, user.id)
+        other = threading.Thread(target=bea_removes_admin)
+        other.start()
+        other.join(0.5)
+        assert other.is_alive()  # waiting on the admins' rows
+    other.join(10)
+
+    (refused,) = outcome
+    assert isinstance(refused, ConflictError)
+    assert refused.context["rule"] == "user.last_admin"
+    assert [u.name for u in services.accounts.list_users(admin, PROJECT_ID)] == ["admin"]
