@@ -78,3 +78,21 @@ def test_the_editors_example_is_a_policy_it_saves(
     assert_page(saved, 200, "as version 1")
     freeze = services.policies.get(scope, None).document["freeze"]
     assert freeze[0] == {"from": "2026-12-24", "to": "2026-12-26", "zone": "Europe/Berlin"}
+
+
+def test_a_number_past_64_bits_in_a_policy_or_profile_is_refused_not_a_server_error(
+    browser: Browser, services: Services, scope: Scope
+) -> None:
+    """YAML reads 99999999999999999999999 as a whole number no database column or stored
+    document holds: the save was accepted, then failed to be written (a 500)."""
+    ws = scope.workspace.id
+    policy = "maxDeletions: 99999999999999999999999\n"
+    refused = browser.post(f"/console/w/{ws}/admin/policies", {"route": "", "document": policy})
+    assert_page(refused, 400, "larger than 64 bits", "maxDeletions")
+    assert "99999999999999999999999" in refused.text  # kept as typed
+    assert services.policies.list_all(scope) == []
+    profile = "params: {batch: 99999999999999999999999}\n"
+    form = {"name": "prod", "document": profile}
+    refused = browser.post(f"/console/w/{ws}/admin/profiles", form)
+    assert_page(refused, 400, "params.batch", "larger than 64 bits")
+    assert services.profiles.list_all(scope) == []

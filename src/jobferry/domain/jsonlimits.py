@@ -8,6 +8,9 @@
   (:func:`not_utf8`), rather than as the parser's "surrogates not allowed".
 - **NUL.** PostgreSQL text cannot hold U+0000 and SQLite cuts some strings at it, so the same
   document would be stored on one database and not the other. No DataArts field needs it.
+- **Integers.** A whole number past 64 bits (``99999999999999999999999`` in a YAML or JSON text
+  Python's parsers read) cannot be written back (orjson stores at most 64-bit integers), so
+  a document holding one would be accepted and then fail to be stored.
 """
 
 from __future__ import annotations
@@ -15,13 +18,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from jobferry.domain.bounds import INT64_MAX, INT64_MIN
+
 MAX_DEPTH = 64
 """Arrays and objects inside one another, the outermost counting as one."""
 
 
 @dataclass(frozen=True)
 class JsonProblem:
-    """Why a document is refused: ``rule`` (``json.depth`` / ``json.nul``) and where."""
+    """Why a document is refused: ``rule`` (``json.depth`` / ``json.nul`` /
+    ``json.integer``) and where."""
 
     rule: str
     path: str
@@ -42,6 +48,8 @@ def json_problem(value: Any, limit: int = MAX_DEPTH) -> JsonProblem | None:
         if not isinstance(item, (dict, list)):
             if isinstance(item, str) and "\x00" in item:
                 return _nul(_path(trail), "the value")
+            if _outsized(item):
+                return _too_big(_path(trail))
             continue
         if depth > limit:
             return _too_deep(_path(trail), limit)
@@ -54,7 +62,14 @@ def json_problem(value: Any, limit: int = MAX_DEPTH) -> JsonProblem | None:
                     return _nul(_path((trail, key)), "the value")
             elif isinstance(child, (dict, list)):
                 stack.append((child, (trail, key), depth + 1))
+            elif _outsized(child):
+                return _too_big(_path((trail, key)))
     return None
+
+
+def _outsized(value: object) -> bool:
+    """Whether ``value`` is a whole number past 64 bits (``bool`` is an ``int`` too)."""
+    return type(value) is int and not INT64_MIN <= value <= INT64_MAX
 
 
 def plainly_within(text: bytes, limit: int = MAX_DEPTH) -> bool:
@@ -88,6 +103,15 @@ def _nul(path: str, what: str) -> JsonProblem:
         path,
         f"{what} at '{path}' holds a NUL character (U+0000)",
         "remove the NUL character; no field may contain one",
+    )
+
+
+def _too_big(path: str) -> JsonProblem:
+    return JsonProblem(
+        "json.integer",
+        path,
+        f"the number at '{path}' is a whole number larger than 64 bits hold",
+        f"write a whole number from {INT64_MIN} to {INT64_MAX}, or quote it as text",
     )
 
 

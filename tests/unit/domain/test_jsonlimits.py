@@ -45,3 +45,14 @@ def test_a_very_deep_document_is_walked_without_recursion() -> None:
     assert problem is not None
     assert problem.rule == "json.depth"
     assert len(problem.path) <= 120
+
+
+def test_a_whole_number_past_64_bits_is_refused_with_where_it_is() -> None:
+    assert json_problem({"maxDeletions": 2**63 - 1, "low": -(2**63)}) is None
+    big = json_problem({"params": {"a": [1, 2**63]}})
+    assert big is not None
+    assert (big.rule, big.path) == ("json.integer", "params.a[1]")
+    assert "9223372036854775807" in big.fix
+    top = json_problem(-(2**63) - 1)
+    assert top is not None
+    assert (top.rule, top.path) == ("json.integer", "$")
