@@ -15,9 +15,11 @@ from support.console import (
     admin_actor,
     admin_scope,
     assert_page,
+    main_text,
     make_user,
     sign_in_as,
 )
+from test_wording import api_terms
 
 
 def test_environment_objects_are_saved_with_write_only_secrets(
@@ -171,7 +173,29 @@ def test_workspace_settings_change_the_lock_policy_and_show_limits(
     ws = admin_scope(services).workspace  # read again
     assert ws.lock_policy == "hard"
     assert ws.approval_enabled is True
-    assert_page(browser.post(url, {"lockPolicy": "sometimes"}), 400, "lockPolicy")
+    assert_page(browser.post(url, {"lockPolicy": "sometimes"}), 400, "choose the lock policy")
+
+
+def test_a_refused_settings_post_says_why_in_the_forms_words_and_keeps_the_choices(
+    browser: Browser, services: Services, scope: Scope
+) -> None:
+    """A lock policy the form does not offer (a form from before a change, a hand-made post)
+    was refused as "lockPolicy '' is not valid", the API's field; and a refused post showed
+    the workspace's settings again, not the boxes as ticked."""
+    url = f"/console/w/{scope.workspace.id}/admin/settings"
+    browser.get(url)
+    blank = browser.post(url, {"lockPolicy": "", "requireSigned": "on"})
+    assert_page(blank, 400, "Nothing was changed: choose the lock policy, soft or hard")
+    assert not api_terms(main_text(blank.text).split("Save settings")[0])
+    assert re.search(r'name="requireSigned" checked', blank.text)  # as ticked
+    assert '<option value="soft" selected>' in blank.text  # the workspace's, as none was sent
+    services.releases.switch_to_enterprise(admin_scope(services))
+    refused = browser.post(url, {"lockPolicy": "hard", "approvalEnabled": "on"})
+    assert_page(refused, 400, "is in enterprise mode, which has no review of submissions")
+    assert re.search(r'name="approvalEnabled" checked', refused.text)
+    assert '<option value="hard" selected>' in refused.text
+    ws = admin_scope(services).workspace
+    assert (ws.lock_policy, ws.approval_enabled, ws.require_signed) == ("soft", False, False)
 
 
 def test_each_settings_checkbox_reads_as_one_label(browser: Browser, scope: Scope) -> None:

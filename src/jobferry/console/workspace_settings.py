@@ -4,7 +4,7 @@ limits."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from fastapi import APIRouter, Response
 
@@ -19,6 +19,8 @@ from jobferry.services.workspaces.settings import parse_workspace_settings
 from jobferry.storage.records import WorkspaceRecord
 
 router = APIRouter()
+LOCK_POLICIES = tuple(p.value for p in LockPolicy)
+"""The lock policies the form offers."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,17 +34,40 @@ class SettingsContext(AdminPage):
     limits: list[tuple[str, str]]
     production_name: str
     """The name the workspace's production side has (or takes, switched to enterprise mode)."""
+    chosen: Chosen
+    """What the form shows chosen: the workspace's settings, or those of a refused post."""
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """The settings form's choices: a lock policy, the approval and signed-packages boxes."""
+
+    lock_policy: str
+    approval_enabled: bool
+    require_signed: bool
+
+    @classmethod
+    def of(cls, workspace: WorkspaceRecord) -> Chosen:
+        """What ``workspace`` holds."""
+        return cls(workspace.lock_policy, workspace.approval_enabled, workspace.require_signed)
 
 
 def _settings_page(
-    page: Page, *, error: str = "", message: str = "", status_code: int = 200
+    page: Page,
+    *,
+    error: str = "",
+    message: str = "",
+    status_code: int = 200,
+    chosen: Chosen | None = None,
 ) -> Response:
     page.scope.require((Role.ADMIN,), "change workspace settings")
     limits = server_limits(page.services.settings)
+    workspace = page.scope.workspace
     context = SettingsContext(
         page=page,
-        workspace=page.scope.workspace,
-        policies=[p.value for p in LockPolicy],
+        workspace=workspace,
+        chosen=chosen or Chosen.of(workspace),
+        policies=list(LOCK_POLICIES),
         limits=limits,
         production_name=f"{page.scope.workspace.name}{PRODUCTION_SUFFIX}",
         error=error,
@@ -88,15 +113,27 @@ def switch_to_enterprise(page: PageDep, form: FormDep) -> Response:
 def save_settings(page: PageDep, form: FormDep, workspace_id: str) -> Response:
     """Change the workspace's lock policy, approval switch and signed-packages rule."""
     actor = page.session.actor
+    chosen = Chosen(
+        text(form, "lockPolicy"),
+        text(form, "approvalEnabled") == "on",
+        text(form, "requireSigned") == "on",
+    )
+    if chosen.lock_policy not in LOCK_POLICIES:
+        kept = replace(chosen, lock_policy=page.scope.workspace.lock_policy)
+        error = (
+            f"Nothing was changed: choose the lock policy, {' or '.join(LOCK_POLICIES)} (the "
+            "form sent none it offers; reload the page if it looks out of date)."
+        )
+        return _settings_page(page, error=error, status_code=400, chosen=kept)
     body = {
-        "lockPolicy": text(form, "lockPolicy"),
-        "approvalEnabled": text(form, "approvalEnabled") == "on",
-        "requireSigned": text(form, "requireSigned") == "on",
+        "lockPolicy": chosen.lock_policy,
+        "approvalEnabled": chosen.approval_enabled,
+        "requireSigned": chosen.require_signed,
     }
     try:
         change = parse_workspace_settings(body)
         page.services.accounts.update_workspace(actor, actor.project_id, workspace_id, change)
     except JobferryError as exc:
-        return _settings_page(page, error=said(exc), status_code=exc.status)
+        return _settings_page(page, error=said(exc), status_code=exc.status, chosen=chosen)
     # The page's scope was read before the change; read the workspace again.
     return redirect(page.url("/admin/settings?saved=1"))
