@@ -598,3 +598,30 @@ def test_promote_now_while_another_runs_import_along_the_route_is_under_way_says
     assert f'href="/console/w/{prod.workspace.id}/tasks/{applied.task_id}"' in plan.text
     assert "data-plan-meanwhile" not in plan.text
     services.imports.run(applied.prepared)
+
+
+def test_a_route_form_posted_without_its_choices_says_them_with_their_labels(
+    browser: Browser, services: Services, scope: Scope
+) -> None:
+    """A form from before the import settings were offered (or a hand-made post) sends them
+    blank: each was refused as "sameNamePolicy must be one of SKIP, OVERWRITE, AUTO, not ''",
+    the route document's key and values."""
+    ws = scope.workspace.id
+    services.accounts.create_workspace(scope.actor, scope.actor.project_id, "prod")
+    blank = {k: "" for k in ("sameNamePolicy", "onDrift", "scheduling", "mode")}
+    form = route_form("to-prod", "default", "prod", **blank, selection="SOMETIMES")
+    refused = browser.post(f"/console/w/{ws}/routes", form)
+    assert_page(refused, 400, "Route &#39;to-prod&#39; was not saved")
+    problems = visible(refused.text.split('id="route-problems"')[1].split("</div>")[0])
+    for label in (
+        "When a job, script or resource of that name exists: choose one of its options (the "
+        "form sent no choice; reload the page if it looks out of date)",
+        "When an object was changed in the target since the last promotion wrote it: choose",
+        "When a job to overwrite or delete is scheduled: choose",
+        "When some objects have problems: choose",
+        "Which jobs travel: choose one of its options (the form sent “SOMETIMES”, which it "
+        "does not offer",
+    ):
+        assert label in problems, problems
+    assert not [w for w in API_WORDS if w in problems], problems
+    assert services.routes.list_all(scope) == []

@@ -192,6 +192,24 @@ def _approvals_said(found: re.Match[str]) -> str:
     return f"Approvals required: at most {found[1]}"
 
 
+_CHOICE_LABELS = {
+    "selection.kind": "Which jobs travel",
+    "sameNamePolicy": "When a job, script or resource of that name exists",
+    "onDrift": "When an object was changed in the target since the last promotion wrote it",
+    "scheduling": "When a job to overwrite or delete is scheduled",
+    "mode": "When some objects have problems",
+}
+"""The form's choices (its selects) by the route document's key, as their labels say them."""
+
+
+def _no_choice(found: re.Match[str]) -> str:
+    sent = f"“{found[2]}”, which it does not offer" if found[2] else "no choice"
+    return (
+        f"{_CHOICE_LABELS[found[1]]}: choose one of its options (the form sent {sent}; reload "
+        "the page if it looks out of date)"
+    )
+
+
 def _as_sentence(found: re.Match[str]) -> str:
     return found[0][:1].upper() + found[0][1:]
 
@@ -231,6 +249,13 @@ _PROBLEMS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = 
         lambda _: "Approvals required: a whole number, 0 (none) or more",
     ),
     (re.compile(r"^approvals: at most (\d+) approvals may be required$"), _approvals_said),
+    (
+        re.compile(
+            rf"^({'|'.join(re.escape(k) for k in _CHOICE_LABELS)}) must be one of [A-Z_, ]+, "
+            r"not '(.*)'$"
+        ),
+        _no_choice,
+    ),
 )
 """The problems of a route document the form can cause, and how the form says each."""
 
