@@ -241,3 +241,20 @@ def test_only_roles_that_may_write_see_or_use_the_editor(
     )
     assert_page(forged, 403, "security token")
     assert _count(services, seeded) == 1
+
+
+def test_a_definition_no_body_may_hold_is_listed_as_a_problem_not_a_server_error(
+    browser: Browser, services: Services, seeded: Scope
+) -> None:
+    """The editor reads the text with Python's JSON reader, which takes a whole number past 64
+    bits (then refused by no rule and failing to be stored: a 500) and fails on nesting past
+    its recursion (a 500 too); the API's reader refuses both, as the editor now does."""
+    url = f"/console/w/{seeded.workspace.id}/editor/scripts"
+    scripts = services.scripts.list_scripts
+    before = scripts(seeded, script_name=None, limit=None, offset=None)[0]
+    script = {"name": "s2", "type": "DWSSQL", "content": "select 1", "directory": "/x"}
+    huge = json.dumps(script)[:-1] + ', "n": 99999999999999999999999}'
+    for text, said in ((huge, "larger than 64 bits"), ("[" * 100_000, "more than 64 levels")):
+        refused = browser.post(url, {"definition": text, "target": "SAVED"})
+        assert_page(refused, 400, "Nothing was saved", said)
+        assert scripts(seeded, script_name=None, limit=None, offset=None)[0] == before

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jobferry.domain.enums import CautionKind
+from jobferry.domain.jsonlimits import MAX_DEPTH, json_problem
 from jobferry.errors import JobferryError
 from jobferry.services.definitions.review import Caution
 
@@ -83,6 +84,12 @@ def parsed(
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno}, column {exc.colno}"
         return None, [Problem(where, f"not JSON: {exc.msg}", "json")]
+    except RecursionError:  # nested past what the reader follows, so past the limit too
+        deep = f"it nests arrays and objects more than {MAX_DEPTH} levels deep"
+        return None, [Problem("(the whole text)", f"{deep}; flatten it", "json.depth")]
+    broken = json_problem(body)
+    if broken is not None:  # what the API's reader refuses of any body (domain/jsonlimits.py)
+        return None, [Problem(broken.path, f"{broken.message}; {broken.fix}", broken.rule)]
     if not isinstance(body, dict):
         return None, [Problem("(the whole text)", f"a {kind} definition is a JSON object {{…}}")]
     if name and body.get("name", name) != name:
