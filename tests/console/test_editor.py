@@ -258,3 +258,17 @@ def test_a_definition_no_body_may_hold_is_listed_as_a_problem_not_a_server_error
         refused = browser.post(url, {"definition": text, "target": "SAVED"})
         assert_page(refused, 400, "Nothing was saved", said)
         assert scripts(seeded, script_name=None, limit=None, offset=None)[0] == before
+
+
+def test_a_save_status_the_editor_does_not_offer_is_refused_in_its_words(
+    browser: Browser, services: Services, scope: Scope
+) -> None:
+    """A status the form does not offer (a page from an older version, a hand-made post) was
+    refused as "targetStatus 'bogus' is not valid", the API's parameter."""
+    url = f"/console/w/{scope.workspace.id}/editor/scripts"
+    text = '{"name": "s2", "type": "Shell", "directory": "/", "content": "echo"}'
+    refused = browser.post(url, {"definition": text, "target": "bogus"})
+    assert_page(refused, 400, "Nothing was saved: choose what the save does")
+    assert "targetStatus" not in refused.text
+    assert _typed(refused.text) == text
+    assert services.scripts.list_scripts(scope, script_name=None, limit=None, offset=None)[0] == 0

@@ -27,6 +27,7 @@ from jobferry.console.editor_problems import (
     cautioned,
     parsed,
     refused_problems,
+    unoffered_target,
     with_choices,
 )
 from jobferry.console.fixes import said
@@ -266,8 +267,9 @@ def _save(page: Page, form: Any, edited: Edited, name: str) -> Response:
     }
     workspace = page.scope.workspace.name
     body, problems = parsed(definition, edited.kind, edited.rename, name, workspace)
-    if body is None:
-        error = (
+    error = unoffered_target(kept["target"], [label for _, label in _targets(page)])
+    if body is None or error:
+        error = error or (
             f"Nothing was saved: the text is not a {edited.kind} definition the server can read."
         )
         return _editor_page(

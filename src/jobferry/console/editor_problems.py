@@ -10,7 +10,7 @@ import shlex
 from dataclasses import dataclass
 from typing import Any
 
-from jobferry.domain.enums import CautionKind
+from jobferry.domain.enums import CautionKind, TargetStatus
 from jobferry.domain.jsonlimits import MAX_DEPTH, json_problem
 from jobferry.errors import JobferryError
 from jobferry.services.definitions.review import Caution
@@ -101,6 +101,18 @@ def parsed(
         )
         return None, [Problem("name", message, "rename")]
     return body, []
+
+
+def unoffered_target(target: str, labels: list[str]) -> str:
+    """Why a save with ``target``, a status the form does not offer (a form from an older
+    page, a hand-made post), is refused in the form's words ('' when it offers it)."""
+    if target in tuple(TargetStatus):
+        return ""
+    return (
+        "Nothing was saved: choose what the save does, "
+        f"{' or '.join(f'“{label}”' for label in labels)} (the form sent a choice it does not "
+        "offer; reload the page if it looks out of date)."
+    )
 
 
 def with_choices(body: dict[str, Any], target: str, approvers: str) -> dict[str, Any]:
