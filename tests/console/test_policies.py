@@ -96,3 +96,16 @@ def test_a_number_past_64_bits_in_a_policy_or_profile_is_refused_not_a_server_er
     refused = browser.post(f"/console/w/{ws}/admin/profiles", form)
     assert_page(refused, 400, "params.batch", "larger than 64 bits")
     assert services.profiles.list_all(scope) == []
+
+
+def test_a_field_past_the_forms_size_says_which_limit_and_what_to_do(
+    browser: Browser, services: Services, scope: Scope
+) -> None:
+    """A field over 1 MB was answered with the form parser's own words alone ("Field exceeded
+    maximum size of 1024KB."), saying neither what it means for the form nor what to do."""
+    url = f"/console/w/{scope.workspace.id}/admin/policies"
+    document = "description: " + "d" * (1024 * 1024)
+    refused = browser.post(url, {"route": "", "document": document})
+    assert_page(refused, 400, "Nothing was changed: the form could not be read", "at most 1 MB")
+    assert "shorten what was typed or pasted" in refused.text
+    assert services.policies.list_all(scope) == []

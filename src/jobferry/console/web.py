@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
 
 from jobferry.console.fixes import said
 from jobferry.domain.bounds import INT64_MAX, INT64_MIN
@@ -23,6 +24,7 @@ from jobferry.domain.saving import CREATE, Expected
 from jobferry.domain.sizes import size_in_words
 from jobferry.errors import (
     CsrfError,
+    InvalidRequestError,
     ProductionSideError,
     ShadowWorkspaceError,
     WorkspaceNotFoundError,
@@ -207,7 +209,10 @@ of 1,000 refused an export of 2,000 ticked jobs)."""
 
 async def checked_form(request: Request, session: SessionDep) -> FormData:
     """The posted form, refused (CsrfError) unless it carries the session's CSRF token."""
-    form = await request.form(max_fields=MAX_FORM_FIELDS)
+    try:
+        form = await request.form(max_fields=MAX_FORM_FIELDS)
+    except HTTPException as exc:  # a field past its size, too many fields: nothing was read
+        raise InvalidRequestError(unread_form(str(exc.detail))) from exc
     sent = form.get("csrf_token")
     if not isinstance(sent, str) or not same_token(sent, session.csrf_token):
         raise CsrfError(
@@ -215,6 +220,17 @@ async def checked_form(request: Request, session: SessionDep) -> FormData:
             "page may be from an earlier session); reload the page and submit it again."
         )
     return form
+
+
+def unread_form(detail: str) -> str:
+    """Why a posted form was not read (the form parser's ``detail``), with what to do."""
+    said = f"Nothing was changed: the form could not be read ({detail.rstrip('.')})."
+    if "size" in detail:  # Starlette's limit of one field (or file part): 1 MB
+        said += (
+            " A field of a console form holds at most 1 MB: shorten what was typed or pasted "
+            "there, then submit the form again."
+        )
+    return said
 
 
 FormDep = Annotated[FormData, Depends(checked_form)]
