@@ -257,3 +257,16 @@ def test_a_form_beside_an_import_s_write_lock_says_the_database_is_busy(
         "Try again in 1 s or once that import ends",
     )
     assert "carol" not in browser.get(url).text
+
+
+def test_a_form_asking_for_an_action_its_page_has_not_says_what_to_do(
+    browser: Browser, scope: Scope
+) -> None:
+    """A post naming no action of the page (an older page's form, a hand-made post) was
+    answered "Unknown action 'bogus'.", saying nothing of what to do."""
+    for path in ("/admin/users", "/admin/keys"):
+        url = f"/console/w/{scope.workspace.id}{path}"
+        browser.get(url)
+        refused = browser.post(url, {"action": "bogus", "user": "ana"})
+        assert_page(refused, 400, "Nothing was changed: the form asked for “bogus”")
+        assert "reload the page and use its buttons" in refused.text

@@ -22,6 +22,7 @@ from jobferry.console.web import (
     redirect,
     render,
     text,
+    unknown_action,
 )
 from jobferry.domain.enums import EnvironmentKind, Role
 from jobferry.errors import InvalidRequestError, JobferryError, KeyNotFoundError, VersionMovedError
@@ -224,7 +225,7 @@ def change_users(page: PageDep, form: FormDep) -> Response:
             services.signin.set_password(actor, user, raw(form, "password"))
             message = f"Set the console password of '{user}' (their sessions were ended)."
         else:
-            raise InvalidRequestError(f"Unknown action '{action}'.")
+            raise InvalidRequestError(unknown_action(action))
     except JobferryError as exc:
         typed = user if action == "create" else ""
         return _users_page(page, error=said(exc), status_code=exc.status, new_user=typed)
@@ -412,7 +413,7 @@ def change_keys(page: PageDep, form: FormDep) -> Response:
                 "refused here from now on, whether or not signed packages are required."
             )
         else:
-            raise InvalidRequestError(f"Unknown action '{action}'.")
+            raise InvalidRequestError(unknown_action(action))
     except JobferryError as exc:
         typed = (
             (text(form, "name"), text(form, "publicKey"))

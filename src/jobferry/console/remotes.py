@@ -13,7 +13,17 @@ from starlette.datastructures import UploadFile
 
 from jobferry.console.admin import AdminPage
 from jobferry.console.fixes import said
-from jobferry.console.web import FormDep, Page, PageDep, base_of, raw, redirect, render, text
+from jobferry.console.web import (
+    FormDep,
+    Page,
+    PageDep,
+    base_of,
+    raw,
+    redirect,
+    render,
+    text,
+    unknown_action,
+)
 from jobferry.domain.enums import RemoteReach, Role
 from jobferry.errors import JobferryError, RemoteError, RemoteNotFoundError, all_error_classes
 from jobferry.services.remotes.records import (
@@ -310,7 +320,7 @@ def remote_action(page: PageDep, form: FormDep) -> Response:
                 "refresh's copy, as an ordinary workspace."
             )
         else:
-            return _page(page, error=f"Unknown action '{action}'.", status_code=400)
+            return _page(page, error=unknown_action(action), status_code=400)
     except JobferryError as exc:
         return _page(page, error=remote_said(exc), status_code=exc.status)
     return _page(page, message=message)

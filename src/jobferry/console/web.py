@@ -233,6 +233,15 @@ def unread_form(detail: str) -> str:
     return said
 
 
+def unknown_action(action: str) -> str:
+    """Why a form naming an action its page does not have (an older page's, a hand-made post)
+    changed nothing, and what to do."""
+    return (
+        f"Nothing was changed: the form asked for “{action}”, which this page does not do (the "
+        "form may be from an older page); reload the page and use its buttons."
+    )
+
+
 FormDep = Annotated[FormData, Depends(checked_form)]
 
 QueryInt = Annotated[int, Query(ge=INT64_MIN, le=INT64_MAX)]
