@@ -18,7 +18,7 @@ the story, the console keeps the promises of docs/console.md, docs/api.md and do
 - a refused post answers a page that says why and what to do, in the console's words (none of
   the API's fields, calls or bodies: tests/test_wording.py), and shows again what was typed
   (the policy's text, the environment object's name, type and config, the route's name,
-  description and values, the settings' choices, the editor's text).
+  description and values, the settings' choices, the editor's text, the new user's name).
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ class Told:
         self.console, self.twin, self.target = (accounts.scope(boss, pid, ws) for ws in ids)
         for scope in (self.console, self.twin):
             seed(services, scope)
-        self.prefix = {"console": f"c{n}-", "twin": f"t{n}-"}
+        self.prefix = {"console": f"c{n}_", "twin": f"t{n}_"}
 
     def fresh(self, scope: Scope) -> Scope:
         """``scope`` read again (its workspace's settings as they are now)."""
@@ -131,7 +131,7 @@ def _route_post(told: Told, step: Step) -> tuple[str, list[tuple[str, str]], Any
         side: (told.prefix[side] + name if name else "")
         for side in ("console", "twin")  # routes are the project's: each side names its own
     }
-    based_on, expected, own = _route_read(told, f"t{told.n}-{name}" if name else "", read)
+    based_on, expected, own = _route_read(told, f"t{told.n}_{name}" if name else "", read)
     ends = {
         side: (
             told.target.workspace.name
@@ -233,7 +233,25 @@ def _post(told: Told, step: Step) -> tuple[str, list[tuple[str, str]], Any]:
             return "/editor/scripts", form, None  # no definition: the editor's own refusal
         body = {**json.loads(text), "targetStatus": target}
         return "/editor/scripts", form, lambda: services.scripts.create(twin, body)
+    if step.act == "users":
+        return _users_post(told, step)
     return _route_post(told, step)
+
+
+def _users_post(told: Told, step: Step) -> tuple[str, list[tuple[str, str]], Any]:
+    """The users form's fields, and the twin's call (its users named apart: users are the
+    project's)."""
+    action, user, role = step.args
+    names = {side: (told.prefix[side] + user if user else "") for side in ("console", "twin")}
+    form = [("action", action), ("user", names["console"]), ("role", role)]
+    accounts, actor, twin = told.services.accounts, told.twin.actor, told.twin.workspace.id
+    pid, name = actor.project_id, names["twin"]
+    calls = {
+        "create": lambda: accounts.create_user(actor, pid, name, False),
+        "grant": lambda: accounts.set_role(actor, pid, name, twin, role),
+        "revoke": lambda: accounts.remove_role(actor, pid, name, twin),
+    }
+    return "/admin/users", form, calls.get(action)
 
 
 def _reviewed(browser: Browser, url: str, form: list[tuple[str, str]]) -> Any:
@@ -263,7 +281,8 @@ def _check_refused_page(step: Step, form: list[tuple[str, str]], answer: Any) ->
     assert not terms, (step, said, terms)
     if answer.status_code == CSRF_REFUSED:
         return  # an error page: the form was never read
-    for field in KEPT[step.act]:
+    creating = step.act != "users" or step.args[0] == "create"
+    for field in KEPT[step.act] if creating else ():
         typed = dict(form).get(field, "").strip()
         if typed:
             assert str(escape(typed)) in answer.text, (step, field)

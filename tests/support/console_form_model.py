@@ -39,9 +39,10 @@ KEPT = {
     "enterprise": (),
     "delete": (),
     "editor": ("definition",),
+    "users": ("user",),
 }
-"""The fields a refused form shows again as typed (a select or a box is kept by its own
-``selected``/``checked``, checked apart in ``settings_shown``)."""
+"""The fields a refused form shows again as typed (the users form: a new user's name; a
+select or a box is kept by its own ``selected``/``checked``, checked apart for the settings)."""
 
 _ALERT = re.compile(r'<div class="alert error" role="alert"[^>]*>(.*?)</div>', re.S)
 
@@ -87,6 +88,9 @@ class Held:
     jobs: tuple[str, ...]
     scripts: tuple[tuple[str, str], ...]
     """Each script's name and what was written of it (its type, folder, content)."""
+    users: tuple[tuple[str, str], ...]
+    """The story's users (by the name it gave, without its prefix) and their role here
+    (``''``: none)."""
     routes: tuple[tuple[str, int, str], ...]
     """The workspace's routes (by the name the story gave, without its prefix), their newest
     version and their target."""
@@ -131,5 +135,21 @@ def held(services: Services, scope: Scope, prefix: str) -> Held:
         environment,
         tuple(sorted(j.name for j in jobs)),
         tuple(sorted((s.name, repr(_script(s.document))) for s in scripts)),
+        _users(services, ws, prefix),
         routes,
+    )
+
+
+def _users(services: Services, scope: Scope, prefix: str) -> tuple[tuple[str, str], ...]:
+    actor, here = scope.actor, scope.workspace.id
+    users = services.accounts.list_users(actor, actor.project_id)
+    return tuple(
+        sorted(
+            (
+                u.name.removeprefix(prefix),
+                next((r.role.value for r in u.roles if r.workspace_id == here), ""),
+            )
+            for u in users
+            if u.name.startswith(prefix)
+        )
     )

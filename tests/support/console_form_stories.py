@@ -4,12 +4,14 @@ approval and signed-packages boxes), the switch to enterprise mode (ticked or no
 workspace's policy (valid ones, ones the rules refuse, broken text, a number past 64 bits; over
 the version read, a stale one, or as a new one), environment objects (a bad kind, a blank or
 overlong name, a blank type, config that is no JSON object), the Delete of a job or a script
-(one in use, one that is not there), new scripts in the editor (reviewed, then confirmed;
-good ones, a name taken, one the rules refuse, texts that are no definition; saved, submitted or
-with a status the editor does not offer), and routes (to another workspace, to itself, to none; a
-selection with or without its names; a count of approvals the rule refuses; the import
-settings blank, as a form from before they were offered posts them; new, over the version read,
-or stale) — each now and then with a wrong or missing security token.
+(one in use, one that is not there), new scripts in the editor (reviewed, then confirmed; good
+ones, a name taken, one the rules refuse, texts that are no definition; saved, submitted or
+with a status the editor does not offer), users (created, given a role here or none; a blank,
+spaced or overlong name, a role there is not, an action the page has not), and routes (to
+another workspace, to itself, to none; a selection with or without its names; a count of
+approvals the rule refuses; the import settings blank, as a form from before they were offered
+posts them; new, over the version read, or stale) — each now and then with a wrong or missing
+security token.
 
 What the forms promise is ``support/console_form_model.py``.
 """
@@ -62,6 +64,10 @@ refuse, and texts that are no definition (broken, a list, a number or a characte
 holds)."""
 UNREADABLE = frozenset({"broken", "list", "huge", "nul"})
 """The texts the editor itself refuses to read as a definition."""
+ACTIONS = ("create", "create", "grant", "grant", "revoke", "bogus")
+"""What the users form asks: its buttons' actions, and one it has not."""
+USERS = ("ana", "bo", "ana", "", "a b", "u" * 130)
+ROLES = ("developer", "viewer", "operator", "admin", "", "Developer")
 ROUTE_NAMES = ("nightly", "weekly", "nightly", "weekly", "", "r" * 130)
 TARGETS = ("prod", "prod", "prod", "self", "")
 APPROVALS = ("0", "0", "0", "0", "0", "1", "x", "99999999999999999999999")
@@ -119,6 +125,11 @@ def _editor() -> st.SearchStrategy[Step]:
     return st.builds(Step, st.just("editor"), args, _csrf())
 
 
+def _users() -> st.SearchStrategy[Step]:
+    args = st.tuples(st.sampled_from(ACTIONS), st.sampled_from(USERS), st.sampled_from(ROLES))
+    return st.builds(Step, st.just("users"), args, _csrf())
+
+
 def _route() -> st.SearchStrategy[Step]:
     args = st.tuples(
         st.sampled_from(ROUTE_NAMES),
@@ -142,6 +153,7 @@ def form_stories() -> st.SearchStrategy[tuple[Step, ...]]:
         _environment(),
         _delete(),
         _editor(),
+        _users(),
         _route(),
     )
     return st.lists(step, min_size=1, max_size=8).map(tuple)
@@ -164,6 +176,10 @@ def a_story_of_every_form() -> tuple[Step, ...]:
         Step("route", ("nightly", "prod", "FOLDERS", "/sales", "0", False, "new")),
         Step("route", ("nightly", "prod", "TAGS", "", "0", True, "newest")),
         Step("delete", ("daily_sales",), "bad"),
+        Step("users", ("create", "ana", "")),
+        Step("users", ("grant", "ana", "developer")),
+        Step("users", ("grant", "ana", "Developer")),
+        Step("users", ("bogus", "ana", "")),
         Step("enterprise", (False,)),
         Step("settings", ("soft", False, False)),
         Step("enterprise", (True,)),
