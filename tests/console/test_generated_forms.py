@@ -1,6 +1,7 @@
 """Generated stories of the console's forms (``support/console_form_stories.py``): a workspace
 admin, signed in, posts the workspace settings, the switch to enterprise mode, the workspace's
-policy, environment objects, the Delete of jobs and scripts, and routes, with good values and
+policy, environment objects, the Delete of jobs and scripts, users (made, given a role or
+none, made project admins or no longer, removed), and routes, with good values and
 bad ones, stale forms and wrong security tokens. Each change is made too, through the services
 as an API client makes it, on a twin workspace that started the same. After every post, whatever
 the story, the console keeps the promises of docs/console.md, docs/api.md and docs/errors.md
@@ -243,13 +244,16 @@ def _users_post(told: Told, step: Step) -> tuple[str, list[tuple[str, str]], Any
     project's)."""
     action, user, role = step.args
     names = {side: (told.prefix[side] + user if user else "") for side in ("console", "twin")}
-    form = [("action", action), ("user", names["console"]), ("role", role)]
+    form = [("action", action), ("user", names["console"]), ("role", role), ("confirm", "on")]
     accounts, actor, twin = told.services.accounts, told.twin.actor, told.twin.workspace.id
-    pid, name = actor.project_id, names["twin"]
+    users, pid, name = told.services.users, actor.project_id, names["twin"]
     calls = {
         "create": lambda: accounts.create_user(actor, pid, name, False),
         "grant": lambda: accounts.set_role(actor, pid, name, twin, role),
         "revoke": lambda: accounts.remove_role(actor, pid, name, twin),
+        "project_admin": lambda: users.set_project_admin(actor, pid, name, True),
+        "not_project_admin": lambda: users.set_project_admin(actor, pid, name, False),
+        "remove": lambda: users.remove(actor, pid, name),
     }
     return "/admin/users", form, calls.get(action)
 

@@ -88,9 +88,9 @@ class Held:
     jobs: tuple[str, ...]
     scripts: tuple[tuple[str, str], ...]
     """Each script's name and what was written of it (its type, folder, content)."""
-    users: tuple[tuple[str, str], ...]
-    """The story's users (by the name it gave, without its prefix) and their role here
-    (``''``: none)."""
+    users: tuple[tuple[str, str, bool], ...]
+    """The story's users (by the name it gave, without its prefix), their role here
+    (``''``: none) and whether they are project admins."""
     routes: tuple[tuple[str, int, str], ...]
     """The workspace's routes (by the name the story gave, without its prefix), their newest
     version and their target."""
@@ -140,7 +140,7 @@ def held(services: Services, scope: Scope, prefix: str) -> Held:
     )
 
 
-def _users(services: Services, scope: Scope, prefix: str) -> tuple[tuple[str, str], ...]:
+def _users(services: Services, scope: Scope, prefix: str) -> tuple[tuple[str, str, bool], ...]:
     actor, here = scope.actor, scope.workspace.id
     users = services.accounts.list_users(actor, actor.project_id)
     return tuple(
@@ -148,6 +148,7 @@ def _users(services: Services, scope: Scope, prefix: str) -> tuple[tuple[str, st
             (
                 u.name.removeprefix(prefix),
                 next((r.role.value for r in u.roles if r.workspace_id == here), ""),
+                u.project_admin,
             )
             for u in users
             if u.name.startswith(prefix)

@@ -64,7 +64,17 @@ refuse, and texts that are no definition (broken, a list, a number or a characte
 holds)."""
 UNREADABLE = frozenset({"broken", "list", "huge", "nul"})
 """The texts the editor itself refuses to read as a definition."""
-ACTIONS = ("create", "create", "grant", "grant", "revoke", "bogus")
+ACTIONS = (
+    "create",
+    "create",
+    "grant",
+    "grant",
+    "revoke",
+    "project_admin",
+    "not_project_admin",
+    "remove",
+    "bogus",
+)
 """What the users form asks: its buttons' actions, and one it has not."""
 USERS = ("ana", "bo", "ana", "", "a b", "u" * 130)
 ROLES = ("developer", "viewer", "operator", "admin", "", "Developer")
