@@ -44,7 +44,7 @@ from jobferry.services.importing.recorded import Recorded
 from jobferry.services.importing.refused import refusals_audited
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.sources import PackageFile
-from jobferry.services.importing.uploads import KeptUpload, PackageSource
+from jobferry.services.importing.uploads import KeptUpload, PackageSource, named_by_running
 from jobferry.services.policies.gate import refuse_breaches
 from jobferry.services.releases.production import import_side
 from jobferry.services.support.collector import collector_paused
@@ -106,11 +106,12 @@ class ImportService:
         return self.packages.upload(scope, stream, file_name)
 
     def sweep(self, now: int | None = None) -> int:
-        """Delete expired uploads and plans older than the package TTL; returns uploads gone."""
+        """Delete expired uploads and plans older than the package TTL, but those a task still
+        running reads; returns uploads gone."""
         moment = now_ms() if now is None else now
-        gone = self.packages.sweep(moment)
+        gone, ttl_ms = self.packages.sweep(moment), self.settings.download_ttl_seconds * 1000
         with self.db.transaction() as tx:
-            plan_repo.delete_plans_before(tx, moment - self.settings.download_ttl_seconds * 1000)
+            plan_repo.delete_plans_before(tx, moment - ttl_ms, named_by_running(tx).plans)
             release_repo.forget_unplanned(tx)  # restores and releases waiting on them
         self.plans.sweep_kept()  # the working sets of the plans forgotten
         return gone

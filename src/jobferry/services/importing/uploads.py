@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
+
 from jobferry.errors import JobferryError, ObsPathError, ObsReadError, PayloadTooLargeError
 from jobferry.package.reader import PackageReader, ReadLimits
 from jobferry.services.context import Scope, now_ms
@@ -22,7 +24,7 @@ from jobferry.services.support.expiring import remove_expired
 from jobferry.services.support.scratch import new_zip
 from jobferry.settings import Settings
 from jobferry.space import Store, writing
-from jobferry.storage import Database
+from jobferry.storage import Database, Tx
 from jobferry.storage.blobs import BlobStore, parse_obs_path
 from jobferry.storage.importing import plans as plan_repo
 from jobferry.storage.importing.plans import UploadRecord
@@ -127,7 +129,8 @@ class PackageSource:
         return size, digest.hexdigest()
 
     def _upload_of(self, scope: Scope, path: str) -> UploadRecord:
-        """The unexpired upload an ``upload://`` path names (DLF.0815 otherwise)."""
+        """The unexpired upload an ``upload://`` path names, or one a task still running
+        reads (DLF.0815 otherwise)."""
         with self.db.transaction(readonly=True) as tx:
             key = path[len(UPLOAD_SCHEME) :]
             item = plan_repo.get_upload(tx, scope.workspace.id, key)
@@ -136,7 +139,10 @@ class PackageSource:
                 # An import as released into a production side reads what was uploaded into
                 # its development workspace (where the client sent it).
                 item = plan_repo.get_upload(tx, development, key)
-        if item is None or item.expires_at <= now_ms():
+            if item is not None and item.expires_at <= now_ms():
+                # past its TTL: still read by a task accepted before it (running, or queued)
+                item = item if item.id in named_by_running(tx).uploads else None
+        if item is None:
             raise ObsReadError(
                 f"Fail to read OBS file: no uploaded package '{path}' in workspace "
                 f"'{scope.workspace.name}' (uploads expire); upload it again.",
@@ -216,9 +222,33 @@ class PackageSource:
         return remove_expired(
             self.db,
             self.uploads,
-            lambda tx: plan_repo.expired_uploads(tx, now),
+            lambda tx: plan_repo.expired_uploads(tx, now, named_by_running(tx).uploads),
             plan_repo.delete_upload,
         )
+
+
+@dataclass(frozen=True)
+class Named:
+    """What the tasks still running (queued ones included) name: the uploads they read (ids)
+    and the kept plans they apply. The sweep keeps them past their TTL, and such an upload is
+    read past it, until the task ends: it was accepted while they were kept."""
+
+    uploads: frozenset[str]
+    plans: frozenset[str]
+
+
+def named_by_running(tx: Tx) -> Named:
+    """What the tasks still running name in their requests (a path, a ``planId``)."""
+    uploads: set[str] = set()
+    plans: set[str] = set()
+    for request in plan_repo.running_requests(tx):
+        asked = orjson.loads(request)
+        path, plan_id = asked.get("path"), asked.get("planId")
+        if isinstance(path, str) and path.startswith(UPLOAD_SCHEME):
+            uploads.add(path[len(UPLOAD_SCHEME) :])
+        if isinstance(plan_id, str):
+            plans.add(plan_id)
+    return Named(frozenset(uploads), frozenset(plans))
 
 
 def read_limits(settings: Settings) -> ReadLimits:

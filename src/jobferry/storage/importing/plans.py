@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import and_, delete, select
 
+from jobferry.domain.enums import TaskStatus
 from jobferry.storage.bulk import insert_tuples
 from jobferry.storage.importing.tables import import_plan_objects
 from jobferry.storage.records import StoredPackageRecord, first_record, insert_record, record
-from jobferry.storage.tables import import_plans, uploads
+from jobferry.storage.tables import import_plans, system_tasks, uploads
 from jobferry.storage.tx import Tx, chunks
 
 
@@ -76,10 +77,10 @@ def get_upload(tx: Tx, workspace_id: str, upload_id: str) -> UploadRecord | None
     return first_record(tx, UploadRecord, uploads, workspace_id=workspace_id, id=upload_id)
 
 
-def expired_uploads(tx: Tx, now: int) -> list[UploadRecord]:
-    """Uploaded packages past their expiry."""
+def expired_uploads(tx: Tx, now: int, keep: Collection[str] = ()) -> list[UploadRecord]:
+    """Uploaded packages past their expiry, but those of ``keep`` (ids)."""
     rows = tx.conn.execute(select(uploads).where(uploads.c.expires_at <= now))
-    return [record(UploadRecord, r) for r in rows]
+    return [record(UploadRecord, r) for r in rows if r.id not in keep]
 
 
 def delete_upload(tx: Tx, upload_id: str) -> None:
@@ -87,12 +88,25 @@ def delete_upload(tx: Tx, upload_id: str) -> None:
     tx.conn.execute(delete(uploads).where(uploads.c.id == upload_id))
 
 
-def delete_plans_before(tx: Tx, before: int) -> int:
-    """Forget plans made before ``before`` (ms), with their objects; returns how many."""
-    old = select(import_plans.c.id).where(import_plans.c.created_at < before)
+def delete_plans_before(tx: Tx, before: int, keep: Collection[str] = ()) -> int:
+    """Forget plans made before ``before`` (ms), with their objects, but those of ``keep``
+    (ids); returns how many."""
+    c = import_plans.c
+    due = and_(c.created_at < before, c.id.not_in(list(keep))) if keep else c.created_at < before
+    old = select(c.id).where(due)
     tx.conn.execute(delete(import_plan_objects).where(import_plan_objects.c.plan_id.in_(old)))
-    result = tx.conn.execute(delete(import_plans).where(import_plans.c.created_at < before))
+    result = tx.conn.execute(delete(import_plans).where(due))
     return int(result.rowcount)
+
+
+def running_requests(tx: Tx) -> list[str]:
+    """The requests (JSON) of the tasks still running, queued ones included: what they name
+    (a package's path, a kept plan) is theirs until they end."""
+    t = system_tasks.c
+    rows = tx.conn.execute(
+        select(t.request).where(t.status == TaskStatus.RUNNING, t.request.is_not(None))
+    )
+    return [str(r.request) for r in rows]
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Where packages come from (``services.importing.uploads``): uploads kept for a while under a
 file name without its folders, refused past the size limit, named only by paths that can name
-a package, expired and swept; a package opened for one read leaves no copy behind."""
+a package, expired and swept (but those a task still running reads, and the plan it applies);
+a package opened for one read leaves no copy behind."""
 
 from __future__ import annotations
 
@@ -11,23 +12,29 @@ from typing import cast
 
 import pytest
 
-from jobferry.domain.enums import Role
+from jobferry.domain.enums import Role, TaskStatus
 from jobferry.errors import (
     DownloadNotFoundError,
     InvalidRequestError,
     ObsPathError,
     ObsReadError,
     PermissionDeniedError,
+    PlanStaleError,
 )
 from jobferry.package.reader import ReadLimits
 from jobferry.services.container import Services
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.downloads import download_path
+from jobferry.services.importing.plan import Plan
+from jobferry.services.importing.request import parse_import_request
 from jobferry.services.importing.uploads import PackageSource, upload_name
 from jobferry.storage.blobs import BlobStore
 from jobferry.storage.importing import plans as plan_repo
+from support.builders import make_job
+from support.clock import held_clock
 from support.console import PASSWORD, admin_scope, make_user
 from support.packages import write_package
+from support.planning import jobs_with_dependencies, upload, workspace, write_objects
 
 
 @pytest.fixture
@@ -179,3 +186,28 @@ def test_an_upload_s_name_drops_any_folder_and_fits_its_record(
     assert upload_name(long) == f"{'x' * 252}.zip"
     kept = source.upload(scope, io.BytesIO(b"PK"), long)  # PostgreSQL holds 256 characters
     assert source.title(scope, kept.path) == f"{'x' * 252}.zip"
+
+
+def test_an_import_queued_before_its_upload_and_plan_expired_runs_after_the_sweep(
+    services: Services, tmp_path: Path
+) -> None:
+    prod = workspace(services, "prod")
+    package = write_objects(tmp_path / "p.zip", jobs_with_dependencies(make_job("ja")))
+    ttl_ms = services.imports.packages.ttl_seconds * 1000
+    with held_clock(1_900_000_000_000) as clock:
+        body = {"path": upload(services, prod, package), "sameNamePolicy": "OVERWRITE"}
+        plan = services.imports.plan(prod, parse_import_request(body))
+        assert isinstance(plan, Plan)
+        clock.move(ttl_ms - 1000)
+        queued = parse_import_request({**body, "planId": plan.plan_id})
+        prepared = services.imports.prepare(prod, queued)  # no free task thread: it waits
+        clock.move(2000)
+
+        assert services.imports.sweep(clock.now) == 0  # what the queued import reads is kept
+        services.imports.run(prepared)
+
+        task = services.tasks.show(prod, prepared.task_id)
+        assert task.status == TaskStatus.SUCCESSFUL, task.message
+        assert services.imports.sweep(clock.now) == 1  # once it ended, they go
+        with pytest.raises(PlanStaleError):
+            services.imports.plans.plan(prod, plan.plan_id)

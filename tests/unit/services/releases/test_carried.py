@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 import pytest
 
-from jobferry.domain.enums import JobStatus
+from jobferry.domain.enums import JobStatus, TaskStatus
 from jobferry.domain.releases import StartupMode
 from jobferry.errors import (
     ApprovalKeyDistrustedError,
@@ -219,9 +219,12 @@ def test_a_signed_release_whose_plan_expired_unapplied_is_forgotten_with_it(
     data, pair = signed_release(services, sales)
     ops = trusting_team(services, pair.public_key)
     taken = take_in(services, ops.admin, data)
+    later = now_ms() + 10 * 24 * 3600 * 1000
+    services.imports.sweep(later)  # its import, queued, still needs the plan: kept
     with services.db.transaction(readonly=True) as tx:
         assert ledger_repo.carried_of_plan(tx, taken.plan_id) is not None
-    services.imports.sweep(now_ms() + 10 * 24 * 3600 * 1000)  # the plan expired unapplied
+    services.tasks.finish(taken.task_id, TaskStatus.FAILED, "Stopped before it ran.")
+    services.imports.sweep(later)  # the plan expired unapplied
     with services.db.transaction(readonly=True) as tx:
         assert ledger_repo.carried_of_plan(tx, taken.plan_id) is None
 
