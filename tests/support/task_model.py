@@ -19,7 +19,8 @@ housekeeping sweep drops, and when):
 - the sweep drops the lines of the tasks that ended more than ``JOBFERRY_TASK_LINES_DAYS``
   ago (``subtasksDropped`` says so on those that had lines; a running task keeps them), and
   what the finished imports that ended more than ``JOBFERRY_ROLLBACK_DAYS`` ago replaced
-  (``rollbackExpired``, once for each).
+  (``rollbackExpired``, once for each), but an import's whose rollback task is queued or
+  running (accepted before its days ran out, it is kept until that task ends).
 """
 
 from __future__ import annotations
@@ -284,6 +285,7 @@ class Model:
                     task.dropped = (now, self.lines_days, len(task.lines))
                     task.lines = []
             expires = task.kind is TaskKind.IMPORT and task.status in FINISHED
+            expires = expires and self.rolling_back(task) is None  # kept for its rollback task
             old = task.end < now - self.rollback_days * DAY_MS
             if self.rollback_days and expires and task.expired is None and old:
                 task.expired = (task.end, now, self.rollback_days)

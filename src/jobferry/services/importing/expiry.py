@@ -1,6 +1,7 @@
 """Rollbacks expire (``JOBFERRY_ROLLBACK_DAYS``): the housekeeping sweep drops what the imports
 that ended that many days ago replaced, and what their pushes into remotes sent; from then on
-their rollback is refused saying so (:func:`expired`).
+their rollback is refused saying so (:func:`expired`). A rollback accepted as a task before
+then (queued or running) keeps what it undoes until it ends.
 
 An import's change records hold the state before it of every object it overwrote, renamed or
 deleted, and the promotion ledger rows it replaced: what a rollback puts back, the bulk of what

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import exists, select, update
+import orjson
+from sqlalchemy import exists, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from jobferry.domain.enums import TaskKind
+from jobferry.domain.enums import TaskKind, TaskStatus
 from jobferry.storage.importing.tables import expired_rollbacks
 from jobferry.storage.tables import import_changes, system_tasks
 from jobferry.storage.tx import Tx, chunks
@@ -38,19 +39,37 @@ class Expiry:
 
 def due(tx: Tx, ended_before: int, limit: int) -> list[Due]:
     """Up to ``limit`` imports, oldest first, that ended before ``ended_before`` and whose
-    rollback has not expired yet."""
+    rollback has not expired yet, but those a rollback task still running undoes (queued
+    included: it was accepted before their days ran out, :func:`being_undone`)."""
     t = system_tasks.c
+    undone = being_undone(tx)
     rows = tx.conn.execute(
         select(t.id, t.workspace_id, t.end_time)
         .where(
             t.kind == TaskKind.IMPORT.value,
             t.end_time < ended_before,
             ~exists().where(expired_rollbacks.c.task_id == t.id),
+            t.id.not_in(undone) if undone else true(),
         )
         .order_by(t.end_time, t.id)
         .limit(limit)
     )
     return [(str(r.id), str(r.workspace_id), int(r.end_time)) for r in rows]
+
+
+def being_undone(tx: Tx) -> list[str]:
+    """The imports the rollback tasks still running (queued ones included) undo: the ids
+    their requests name (``taskId``)."""
+    t = system_tasks.c
+    rows = tx.conn.execute(
+        select(t.request).where(
+            t.kind == TaskKind.ROLLBACK.value,
+            t.status == TaskStatus.RUNNING,
+            t.request.is_not(None),
+        )
+    )
+    named = (orjson.loads(r.request).get("taskId") for r in rows)
+    return sorted({task_id for task_id in named if isinstance(task_id, str)})
 
 
 def expire(tx: Tx, imports: Sequence[Due], now: int, kept_days: int) -> None:

@@ -35,6 +35,7 @@ from support.planning import (
     write_objects,
 )
 from support.standin import DataArtsStandin, remote_shadow
+from support.task_stories import run_queued_rollbacks
 
 
 def _package(tmp_path: Path, name: str, **fields: str) -> Path:
@@ -92,6 +93,22 @@ def test_an_import_past_its_days_cannot_be_rolled_back_and_a_younger_one_can(
     assert services.tasks.show(scope, young.id).rollback_expired is None
     services.rollback.rollback(scope, young.id)
     assert services.jobs.show(scope, "a_job").document.get("description") == "second"
+
+
+def test_an_import_whose_rollback_was_queued_before_its_days_ran_out_is_rolled_back(
+    services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    old = import_package(services, scope, _package(tmp_path, "2.zip", description="second"))
+    now = _ended(services, scope, old.id) + 30 * DAY_MS + 1
+    queued = services.rollback.start(scope, old.id)  # no free task thread: it waits
+
+    assert RollbackExpiry(services.db, 30).sweep(now) == 1  # the first import, not this one
+    run_queued_rollbacks(services)
+
+    assert services.tasks.show(scope, queued).status == TaskStatus.SUCCESSFUL
+    assert services.jobs.show(scope, "a_job").document.get("description") == "first"
+    assert services.tasks.show(scope, old.id).rollback_expired is None  # rolled back
+    assert RollbackExpiry(services.db, 30).sweep(now) == 1  # once it ended, it expires
 
 
 def test_nothing_expires_at_zero_days_the_default(
