@@ -11,7 +11,8 @@ docs/operations.md ("What the database keeps") and docs/api.md, never from the c
   ended more than that many days before it; its rollback is then refused ``DLF.9016`` rule
   ``expired``, and its view says ``rollbackExpired`` (one rolled back says ``rolledBack``
   alone); the newest import of the workspace is rolled back otherwise (``rolled_back`` once
-  done);
+  done), at once or as a task of its own, which once accepted (queued) keeps what it undoes
+  until it ends, whatever the sweeps meanwhile;
 - ``JOBFERRY_DOWNLOAD_TTL_SECONDS``: an upload expires that long after it was made, a kept
   plan that long after it was made (docs/api.md: "plans are kept for the download-center
   TTL"); once swept, reading the plan or importing naming it is refused ``DLF.9015`` naming
@@ -72,6 +73,10 @@ class Model:
     plans: list[KeptPlan] = field(default_factory=list)
     queued: tuple[str, str] | None = None
     """The import accepted and not run yet: its task id, the plan it names."""
+    undoing: tuple[str, Imported] | None = None
+    """The rollback task queued and not run yet, and the import it undoes."""
+    rollbacks: list[str] = field(default_factory=list)
+    """The rollback tasks made (a rollback asked to run as a task)."""
     writes: int = 0
     """Imports and rollbacks the workspace has seen: a plan made before the last is stale."""
 
@@ -89,10 +94,13 @@ class Model:
     def sweep(self, now: int) -> None:
         """What the housekeeping sweep drops at ``now`` under the profile."""
         days, rollback_days = self.profile.lines_days, self.profile.rollback_days
+        waited = self.undoing[1] if self.undoing is not None else None
         for done in self.imports:
             if days and done.dropped is None and done.ended < now - days * DAY_MS:
                 done.dropped = (now, days, done.lines)
-            if rollback_days and done.expired is None and done.ended < now - rollback_days * DAY_MS:
+            old = done.ended < now - rollback_days * DAY_MS
+            # an import whose rollback task, accepted in time, waits keeps what it replaced
+            if rollback_days and done.expired is None and old and done is not waited:
                 done.expired = (done.ended, now, rollback_days)
         needed = self._needed()
         for plan in self.plans:

@@ -1,6 +1,7 @@
 """Generated stories of what a workspace keeps as time passes
 (``tests/unit/services/test_generated_retention.py``): imports, plans kept and applied,
-an import accepted and left queued then run, rollbacks of the newest import, the clock moving
+an import accepted and left queued then run, rollbacks of the newest import (at once, or
+queued as a task and run later), the clock moving
 on by minutes, hours and days, and the housekeeping sweeps (task lines, rollbacks, uploads and
 plans) under one of a few settings profiles. :class:`~support.retention_model.Model` says what
 every reader must answer after each step.
@@ -45,7 +46,7 @@ def _steps() -> st.SearchStrategy[Step]:
         st.just(Step("apply")),
         st.just(Step("queue")),
         st.just(Step("run")),
-        st.just(Step("rollback")),
+        st.builds(lambda later: Step("rollback", (later,)), st.booleans()),
         st.builds(lambda ms: Step("clock", (ms,)), st.sampled_from(MOVES)),
         st.just(Step("sweep")),
         st.just(Step("sweep")),
@@ -77,6 +78,24 @@ def queued_past_the_ttl() -> RetentionStory:
     return RetentionStory(PROFILES[0], steps)
 
 
+def rollback_queued_past_its_days() -> RetentionStory:
+    """The rollback of an import queued as a task a tick before its days run out; the sweep
+    after them passes it by while the task waits; the task then rolls it back, and the next
+    sweep marks the earlier import alone expired."""
+    steps = (
+        Step("import", (("ja",),)),
+        Step("import", (("ja", "jb"),)),
+        Step("clock", (DAY_MS - 4 * TICK_MS,)),
+        Step("rollback", (True,)),
+        Step("clock", (HOUR_MS,)),
+        Step("sweep"),
+        Step("run"),
+        Step("sweep"),
+        Step("rollback", (False,)),
+    )
+    return RetentionStory(PROFILES[2], steps)
+
+
 def expired_then_rolled_back() -> RetentionStory:
     """Two imports a day apart; the sweeps drop the lines of the first, then expire both
     rollbacks; the newest import's rollback is refused as expired."""
@@ -86,9 +105,9 @@ def expired_then_rolled_back() -> RetentionStory:
         Step("import", (("ja", "jb"),)),
         Step("clock", (DAY_MS - 2 * TICK_MS,)),
         Step("sweep"),
-        Step("rollback"),
+        Step("rollback", (False,)),
         Step("clock", (2 * DAY_MS,)),
         Step("sweep"),
-        Step("rollback"),
+        Step("rollback", (False,)),
     )
     return RetentionStory(PROFILES[2], steps)

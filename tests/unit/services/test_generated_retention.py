@@ -11,7 +11,8 @@ docs/settings.md, docs/operations.md ("What the database keeps") and docs/api.md
   drops them, then its view, its page of lines and the list say when, after how many days
   and how many (``subtasksDropped``) and list none, its status and result kept; a task
   queued keeps everything whatever its age;
-- an import's rollback expires with the sweep past its days, its view says so
+- an import's rollback expires with the sweep past its days (but while a rollback task
+  accepted before then waits for it, queued: that task then rolls it back), its view says so
   (``rollbackExpired``; one rolled back says ``rolledBack`` alone) and its rollback is refused
   ``DLF.9016`` ``expired`` naming the task and the setting, changing nothing; one rolled back
   is refused ``rolled_back``;
@@ -54,7 +55,9 @@ from support.retention_stories import (
     expired_then_rolled_back,
     queued_past_the_ttl,
     retention_stories,
+    rollback_queued_past_its_days,
 )
+from support.task_stories import run_queued_rollbacks
 
 pytestmark = pytest.mark.fuzz
 GENERATED = generated(3)
@@ -94,9 +97,14 @@ class Story:
 # -- the steps -------------------------------------------------------------------------------
 
 
+def _busy(story: Story) -> bool:
+    """Whether a queued import or rollback task holds the workspace's import lock."""
+    return story.model.queued is not None or story.model.undoing is not None
+
+
 def _import(story: Story, step: Step) -> None:
-    if story.model.queued is not None:
-        return  # the queued import holds the workspace's import lock
+    if _busy(story):
+        return
     path, objects = story.package(step.args[0])
     task = run_import(story.services, story.scope, path)
     assert task.status == TaskStatus.SUCCESSFUL, task.message
@@ -105,7 +113,7 @@ def _import(story: Story, step: Step) -> None:
 
 
 def _plan(story: Story, step: Step) -> None:
-    if story.model.queued is not None:
+    if _busy(story):
         return
     path, _ = story.package(step.args[0])
     plan = story.services.imports.plan(story.scope, parse_import_request(story.body(path)))
@@ -116,7 +124,7 @@ def _plan(story: Story, step: Step) -> None:
 def _appliable(story: Story) -> KeptPlan | None:
     """The newest plan, when nothing was written since it (else its import is stale)."""
     plan = story.model.newest_plan()
-    if story.model.queued is not None or plan is None or plan.basis != story.model.writes:
+    if _busy(story) or plan is None or plan.basis != story.model.writes:
         return None
     return plan
 
@@ -158,6 +166,14 @@ def _queue(story: Story, _: Step) -> None:
 
 
 def _run(story: Story, _: Step) -> None:
+    if story.model.undoing is not None:
+        task_id, undone = story.model.undoing
+        assert run_queued_rollbacks(story.services) == [task_id]
+        task = story.services.tasks.show(story.scope, task_id)
+        assert task.status == TaskStatus.SUCCESSFUL, task.message
+        undone.rolled_back, story.model.undoing = True, None
+        story.model.writes += 1
+        event("run the queued rollback")
     if story.model.queued is None:
         return
     task_id = story.model.queued[0]
@@ -170,20 +186,28 @@ def _run(story: Story, _: Step) -> None:
     event("run the queued import")
 
 
-def _rollback(story: Story, _: Step) -> None:
-    if story.model.queued is not None or not story.model.imports:
+def _rollback(story: Story, step: Step) -> None:
+    if _busy(story) or not story.model.imports:
         return
-    newest = story.model.imports[-1]
+    newest, later = story.model.imports[-1], step.args[0]
     rule = story.model.rollback_refusal(newest)
+    rollback = story.services.rollback
+    if rule is None and later:  # queued as a task of its own (Prefer: respond-async)
+        task_id = rollback.start(story.scope, newest.task_id)
+        story.model.undoing = (task_id, newest)
+        story.model.rollbacks.append(task_id)
+        event("rollback queued")
+        return
     if rule is None:
-        story.services.rollback.rollback(story.scope, newest.task_id)
+        rollback.rollback(story.scope, newest.task_id)
         newest.rolled_back = True
         story.model.writes += 1
         event("rollback")
         return
     before = story.services.tasks.show(story.scope, newest.task_id)
+    asked = rollback.start if later else rollback.rollback
     with pytest.raises(JobferryError) as refused:
-        story.services.rollback.rollback(story.scope, newest.task_id)
+        asked(story.scope, newest.task_id)
     error = refused.value
     assert (error.code, error.context.get("rule")) == ("DLF.9016", rule), error.message
     assert newest.task_id in error.message
@@ -244,7 +268,7 @@ def _check_import(story: Story, done: Imported) -> None:
 
 def _check_list(story: Story) -> None:
     listed = story.services.tasks.list_tasks(story.scope, limit=100)
-    expected = [done.task_id for done in story.model.imports]
+    expected = [done.task_id for done in story.model.imports] + story.model.rollbacks
     if story.model.queued is not None:
         expected.append(story.model.queued[0])
     assert listed.total == len(expected)
@@ -255,8 +279,11 @@ def _check_list(story: Story) -> None:
     by_id = {done.task_id: done for done in story.model.imports}
     for task in listed.tasks:
         done = by_id.get(task.id)
-        if done is None:  # the queued import: running, its lines whole
-            assert (task.status, task.lines_dropped) == (TaskStatus.RUNNING, None)
+        if done is None:  # a rollback task (no lines), or the queued import (lines whole)
+            running = story.model.queued, story.model.undoing
+            queued = {held[0] for held in running if held is not None}
+            assert (task.status == TaskStatus.RUNNING) == (task.id in queued), task.id
+            assert task.lines_dropped is None, task.id
             continue
         said = None if done.dropped is None else LinesDropped(*done.dropped)
         assert task.lines_dropped == said, done
@@ -294,6 +321,8 @@ def _tell(services: Services, told: RetentionStory, folder: Path) -> None:
                 clock.move(TICK_MS)
                 ACTS[step.act](story, step)
                 _check(story)
+            _run(story, Step("run"))  # nothing left queued for the next story to claim
+            _check(story)
         finally:
             services.imports.packages.ttl_seconds, services.imports.settings = ttl, settings
 
@@ -302,6 +331,7 @@ def _tell(services: Services, told: RetentionStory, folder: Path) -> None:
 @given(told=retention_stories())
 @example(told=queued_past_the_ttl())
 @example(told=expired_then_rolled_back())
+@example(told=rollback_queued_past_its_days())
 def test_retention_stories_keep_what_the_docs_promise(
     services: Services, tmp_path: Path, told: RetentionStory
 ) -> None:
