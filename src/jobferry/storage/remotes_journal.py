@@ -27,6 +27,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    true,
     update,
 )
 
@@ -277,14 +278,18 @@ def calls(tx: Tx, task_id: str) -> list[CallRecord]:
     )
 
 
-def drop_calls_ended_before(tx: Tx, before: int, limit: int) -> int:
+def drop_calls_ended_before(tx: Tx, before: int, limit: int, keep: Sequence[str] = ()) -> int:
     """Forget the calls of up to ``limit`` pushes (and push rollbacks) that ended before
-    ``before`` and still have calls: what each sent and what undoes it. The pushes' own rows
-    stay. How many pushes lost their calls."""
+    ``before`` and still have calls, but those of ``keep`` (task ids): what each sent and what
+    undoes it. The pushes' own rows stay. How many pushes lost their calls."""
     p, c = remote_pushes.c, remote_push_calls.c
     ended = (
         select(p.task_id)
-        .where(p.ended_at < before, exists().where(c.task_id == p.task_id))
+        .where(
+            p.ended_at < before,
+            exists().where(c.task_id == p.task_id),
+            p.task_id.not_in(keep) if keep else true(),
+        )
         .limit(limit)
     )
     task_ids = [str(task_id) for task_id in tx.conn.execute(ended).scalars()]

@@ -1,7 +1,8 @@
 """Rollbacks expire (``JOBFERRY_ROLLBACK_DAYS``): the housekeeping sweep drops what the imports
 that ended that many days ago replaced, and what their pushes into remotes sent; from then on
 their rollback is refused saying so (:func:`expired`). A rollback accepted as a task before
-then (queued or running) keeps what it undoes until it ends.
+then (queued or running) keeps what it undoes until it ends: the import's states and its
+push's calls.
 
 An import's change records hold the state before it of every object it overwrote, renamed or
 deleted, and the promotion ledger rows it replaced: what a rollback puts back, the bulk of what
@@ -56,9 +57,10 @@ class RollbackExpiry:
         expired_now, more = 0, True
         while more and self.clock() < until:
             with self.db.transaction() as tx:
-                due = repo.due(tx, before, BATCH)
+                undone = repo.being_undone(tx)
+                due = repo.due(tx, before, BATCH, undone)
                 repo.expire(tx, due, moment, self.days)
-                pushes = journal_repo.drop_calls_ended_before(tx, before, BATCH)
+                pushes = journal_repo.drop_calls_ended_before(tx, before, BATCH, undone)
             expired_now += len(due)
             more = len(due) == BATCH or pushes == BATCH
         return expired_now

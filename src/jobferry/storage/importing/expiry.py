@@ -37,12 +37,11 @@ class Expiry:
     kept_days: int
 
 
-def due(tx: Tx, ended_before: int, limit: int) -> list[Due]:
+def due(tx: Tx, ended_before: int, limit: int, undone: Sequence[str]) -> list[Due]:
     """Up to ``limit`` imports, oldest first, that ended before ``ended_before`` and whose
-    rollback has not expired yet, but those a rollback task still running undoes (queued
-    included: it was accepted before their days ran out, :func:`being_undone`)."""
+    rollback has not expired yet, but those of ``undone``: those a rollback task still running
+    undoes (queued included: it was accepted before their days ran out, :func:`being_undone`)."""
     t = system_tasks.c
-    undone = being_undone(tx)
     rows = tx.conn.execute(
         select(t.id, t.workspace_id, t.end_time)
         .where(

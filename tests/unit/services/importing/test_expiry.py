@@ -5,7 +5,7 @@ changing nothing; younger imports keep theirs."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -188,6 +188,29 @@ def test_a_push_past_its_days_loses_its_calls_and_its_rollback(
     assert standin.workspace.jobs["a_job"].doc["logPath"] == "obs://b/p"
 
 
+def test_a_push_whose_rollback_was_queued_before_its_days_ran_out_is_undone_at_the_remote(
+    services: Services, tmp_path: Path
+) -> None:
+    """The sweep keeps the calls of a push whose rollback task waits (H4 noticed: the import's
+    states were kept, the push's journal was not, and the queued rollback then failed)."""
+    standin = DataArtsStandin()
+    shadow = remote_shadow(services, standin)
+    pushed = import_package(services, shadow, _package(tmp_path, "p.zip", logPath="obs://b/p"))
+    now = _ended(services, shadow, pushed.id) + DAY_MS + 1
+    queued = services.rollback.start(shadow, pushed.id)  # no free task thread: it waits
+
+    RollbackExpiry(services.db, 1).sweep(now)
+    with services.db.transaction(readonly=True) as tx:
+        assert journal_repo.calls(tx, pushed.id)  # kept for the rollback that waits
+    run_queued_rollbacks(services)
+
+    assert services.tasks.show(shadow, queued).status == TaskStatus.SUCCESSFUL
+    assert "a_job" not in standin.workspace.jobs  # the push made it: its undo deleted it
+    RollbackExpiry(services.db, 1).sweep(now)
+    with services.db.transaction(readonly=True) as tx:
+        assert journal_repo.calls(tx, pushed.id) == []  # once it ended, they go
+
+
 def test_imports_expire_a_few_a_transaction_until_none_is_left(
     services: Services, scope: Scope, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -217,8 +240,8 @@ def test_two_processes_sweeping_at_once_expire_each_import_once(
     both_read = threading.Barrier(2, timeout=10)
     real_due = expiry_repo.due
 
-    def due_then_wait(tx: Tx, ended_before: int, limit: int) -> list[Due]:
-        found = real_due(tx, ended_before, limit)
+    def due_then_wait(tx: Tx, ended_before: int, limit: int, undone: Sequence[str]) -> list[Due]:
+        found = real_due(tx, ended_before, limit, undone)
         if found:  # both sweeps found the same imports due before either marked them
             both_read.wait()
         return found
