@@ -3,10 +3,11 @@
 The workspace is exported whole as ``jobferry export --workspace-all`` exports it (every job,
 script and resource: ``POST /exports``, then the download), the package is read with the
 server's own reader, and each object is written as one file (:mod:`jobferry.package.folder`):
-``jobs/<name>.json``, ``scripts/<name>.json``, ``resources/<name>.json``, keys sorted, the
-fields the server owns left out. Pulling twice writes the same bytes; applying an unchanged
-pulled folder to the same workspace plans every object UNCHANGED. Definition files under those
-three folders of objects the workspace no longer has are removed, each named.
+``jobs/<name>.json``, ``scripts/<name>.json``, ``resources/<name>.json`` (a dot first written
+``%2E``), keys sorted, the fields the server owns left out. Pulling twice writes the same
+bytes; applying an unchanged pulled folder to the same workspace plans every object UNCHANGED.
+Definition files under those three folders of objects the workspace no longer has are removed,
+each named.
 """
 
 from __future__ import annotations

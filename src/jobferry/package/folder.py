@@ -36,9 +36,10 @@ timestamps, and a manifest that depends on nothing else:
 **Writing a folder.** :func:`write_folder` writes objects one file each, in the layout the
 reading side takes as it is: ``jobs/<name>.json``, ``scripts/<name>.json``,
 ``resources/<name>.json`` (plain ``.json`` so editors treat them as JSON; the folder names the
-kind). Each file is the definition without the server-owned and request-steering keys, as JSON
-with keys sorted at every level, a two-space indent and a final newline: the same objects give
-the same bytes. A file already holding those bytes is left untouched. Definition files under
+kind; a name starting with a dot is written ``%2E…``, as a hidden file would not be read).
+Each file is the definition without the server-owned and request-steering keys, as JSON with
+keys sorted at every level, a two-space indent and a final newline: the same objects give the
+same bytes. A file already holding those bytes is left untouched. Definition files under
 ``jobs/``, ``scripts/`` and ``resources/`` that the objects do not account for (stale ones,
 or a hand-made ``jobs/extra/x.job``) are removed, so reading the folder back gives exactly the
 objects written; other files stay. CDM jobs are environment objects, not written (they are
@@ -273,6 +274,14 @@ def file_bytes(document: Mapping[str, Any]) -> bytes:
     return orjson.dumps(stored_part(document), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
 
 
+def file_stem(name: str) -> str:
+    """The name of an object's file without ``.json``: the object's name, a dot first written
+    ``%2E`` (a file named with a dot first is hidden, which a read skips: pulled, the object
+    would not be read back, and ``apply --prune`` would delete it; no object name holds a
+    ``%``, so no two objects share a file)."""
+    return f"%2E{name[1:]}" if name.startswith(".") else name
+
+
 def folder_files(objects: Iterable[Definition], done: FolderWrite) -> dict[str, bytes]:
     """Relative path → bytes of every object a folder holds (others noted in ``done``)."""
     files: dict[str, bytes] = {}
@@ -285,7 +294,7 @@ def folder_files(objects: Iterable[Definition], done: FolderWrite) -> dict[str, 
         if problem is not None:
             done.problems.append(f"{kind} '{obj.name}': {problem.message}")
             continue
-        files[f"{FOLDER_OF[kind]}/{obj.name}.json"] = file_bytes(obj.document) + b"\n"
+        files[f"{FOLDER_OF[kind]}/{file_stem(obj.name)}.json"] = file_bytes(obj.document) + b"\n"
     return files
 
 

@@ -183,3 +183,18 @@ def test_a_name_that_is_not_a_file_name_writes_nothing(tmp_path: Path) -> None:
     assert len(done.problems) == 1
     assert done.problems[0].startswith("script '../escape':")
     assert not out.exists()
+
+
+def test_a_name_starting_with_a_dot_is_written_as_a_file_a_read_finds(tmp_path: Path) -> None:
+    """A file named with a dot first is hidden, which a read skips: written as such, the
+    object would be lost to the next ``apply -f`` (and deleted by ``--prune``)."""
+    write(tmp_path / "defs" / "jobs" / "dot.json", make_job(".daily"))
+    write(tmp_path / "defs" / "scripts" / "dot.json", make_script(".daily_sql"))
+    objects = read_folder(tmp_path / "defs").objects
+    out = tmp_path / "out"
+    done = write_folder(out, objects)
+    assert done.written == ["jobs/%2Edaily.json", "scripts/%2Edaily_sql.json"]
+    again = read_folder(out)
+    assert again.problems == ()
+    assert [(o.kind, o.name) for o in again.objects] == [(o.kind, o.name) for o in objects]
+    assert write_folder(out, again.objects).unchanged == done.written
