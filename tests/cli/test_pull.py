@@ -102,3 +102,14 @@ def test_pull_into_a_file_is_refused(cli: Cli) -> None:
     result = cli("pull", str(cli.cwd / "taken"))
     assert result.exit_code == 2
     assert "is a file" in result.stderr
+
+
+def test_pull_of_an_empty_workspace_writes_nothing_and_removes_what_it_held(cli: Cli) -> None:
+    root = cli.cwd / "wsdir"
+    (root / "jobs").mkdir(parents=True)
+    (root / "jobs" / "gone.json").write_text(json.dumps(make_job("gone")), encoding="utf-8")
+    result = cli("pull", str(root))
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    assert "removed  jobs/gone.json" in result.stdout
+    assert "0 written, 0 unchanged, 1 removed" in result.stdout
+    assert files(root) == {}

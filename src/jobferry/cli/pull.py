@@ -22,8 +22,21 @@ from jobferry.cli.exits import CliUsageError, CommandError
 from jobferry.cli.export import export_task
 from jobferry.cli.session import JsonOption, WorkspaceOption, session
 from jobferry.domain.enums import ExportMode, ExportStatus
+from jobferry.errors import PackageError
 from jobferry.package.folder import write_folder
+from jobferry.package.model import PackageObject
 from jobferry.package.reader import read_package
+
+
+def exported_objects(package: Path) -> tuple[PackageObject, ...]:
+    """The objects of the workspace's export; none for an empty workspace, whose package the
+    reader refuses as one to import (rule ``package.empty``), not as a broken one."""
+    try:
+        return read_package(package).objects
+    except PackageError as exc:
+        if exc.context.get("rule") != "package.empty":
+            raise
+        return ()
 
 
 def pull_command(
@@ -43,8 +56,8 @@ def pull_command(
     body = {"mode": ExportMode.WORKSPACE.value, "exportStatus": ExportStatus.DEVELOP.value}
     with tempfile.TemporaryDirectory(prefix="jobferry-pull-") as work:
         exported = export_task(s, body, Path(work) / "workspace.zip", None)
-        package = read_package(Path(exported["file"]))
-    done = write_folder(root, package.objects)
+        objects = exported_objects(Path(exported["file"]))
+    done = write_folder(root, objects)
     out = s.output
     if done.problems:
         raise CommandError(
