@@ -36,7 +36,8 @@ timestamps, and a manifest that depends on nothing else:
 **Writing a folder.** :func:`write_folder` writes objects one file each, in the layout the
 reading side takes as it is: ``jobs/<name>.json``, ``scripts/<name>.json``,
 ``resources/<name>.json`` (plain ``.json`` so editors treat them as JSON; the folder names the
-kind; a name starting with a dot is written ``%2E…``, as a hidden file would not be read).
+kind; a name starting with a dot is written ``%2E…``, as a hidden file would not be read, and
+one too long for a file name cut, ending ``~`` and a hash of it: :func:`file_stem`).
 Each file is the definition without the server-owned and request-steering keys, as JSON with
 keys sorted at every level, a two-space indent and a final newline: the same objects give the
 same bytes. A file already holding those bytes is left untouched. Definition files under
@@ -48,6 +49,7 @@ returned as skipped).
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -86,6 +88,9 @@ LEFT_OUT = frozenset(CONTROL_FIELDS + SERVER_FIELDS)
 """Keys neither packed nor written into a folder: the workspace would not store them."""
 FOLDER_OPTIONS = {"layout": Layout.SINGLE.value, "origin": "folder"}
 CREATED_AT_MS = 0
+FILE_NAME_BYTES = 250
+"""The longest name of a file written: 255 bytes, most file systems' limit, less the dot and
+``.tmp`` of the temporary file it is written as first."""
 
 
 @dataclass(frozen=True)
@@ -277,9 +282,15 @@ def file_bytes(document: Mapping[str, Any]) -> bytes:
 def file_stem(name: str) -> str:
     """The name of an object's file without ``.json``: the object's name, a dot first written
     ``%2E`` (a file named with a dot first is hidden, which a read skips: pulled, the object
-    would not be read back, and ``apply --prune`` would delete it; no object name holds a
-    ``%``, so no two objects share a file)."""
-    return f"%2E{name[1:]}" if name.startswith(".") else name
+    would not be read back, and ``apply --prune`` would delete it), a name too long for a file
+    name (128 Chinese characters are 384 bytes) cut and ended by ``~`` and 12 hex digits of its
+    SHA-256 (no object name holds a ``%`` or a ``~``, so no two objects share a file)."""
+    stem = f"%2E{name[1:]}" if name.startswith(".") else name
+    if len(stem.encode()) + len(".json") <= FILE_NAME_BYTES:
+        return stem
+    digest = hashlib.sha256(name.encode()).hexdigest()[:12]
+    cut = stem.encode()[: FILE_NAME_BYTES - len(".json") - len(digest) - 1]
+    return f"{cut.decode(errors='ignore')}~{digest}"
 
 
 def folder_files(objects: Iterable[Definition], done: FolderWrite) -> dict[str, bytes]:

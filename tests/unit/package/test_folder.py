@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from jobferry.domain.enums import ObjectKind
 from jobferry.package.folder import FolderObject, pack, read_folder, write_folder
 from jobferry.package.reader import read_package
 from support.builders import make_job, make_resource, make_script
@@ -197,4 +198,21 @@ def test_a_name_starting_with_a_dot_is_written_as_a_file_a_read_finds(tmp_path: 
     again = read_folder(out)
     assert again.problems == ()
     assert [(o.kind, o.name) for o in again.objects] == [(o.kind, o.name) for o in objects]
+    assert write_folder(out, again.objects).unchanged == done.written
+
+
+def test_a_name_too_long_for_a_file_name_is_written_cut_and_read_back(tmp_path: Path) -> None:
+    """128 Chinese characters are a legal name of 384 bytes, longer than a file name may be:
+    the write failed half done (``File name too long``), some files written."""
+    names = ("数据" * 64, "数据" * 63 + "表", "a" * 128)
+    objects = [FolderObject(ObjectKind.SCRIPT, n, "x", make_script(n)) for n in names]
+    out = tmp_path / "out"
+    done = write_folder(out, objects)
+    assert done.problems == []
+    assert len(set(done.written)) == 3
+    assert all(len(Path(path).name.encode()) <= 250 for path in done.written)
+    assert f"scripts/{'a' * 128}.json" in done.written
+    again = read_folder(out)
+    assert again.problems == ()
+    assert sorted(o.name for o in again.objects) == sorted(names)
     assert write_folder(out, again.objects).unchanged == done.written
