@@ -113,3 +113,17 @@ def test_pull_of_an_empty_workspace_writes_nothing_and_removes_what_it_held(cli:
     assert "removed  jobs/gone.json" in result.stdout
     assert "0 written, 0 unchanged, 1 removed" in result.stdout
     assert files(root) == {}
+
+
+def test_a_file_at_another_path_is_said_moved_to_its_object_s_file(cli: Cli) -> None:
+    seeded(cli)
+    root = cli.cwd / "wsdir"
+    (root / "jobs" / "etl").mkdir(parents=True)
+    job = json.dumps(make_job("daily_sales"))
+    (root / "jobs" / "etl" / "daily_sales.json").write_text(job, encoding="utf-8")
+    result = cli("pull", str(root))
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    assert "moved    jobs/etl/daily_sales.json → jobs/daily_sales.json" in result.stdout
+    assert "no longer in the workspace" not in result.stdout
+    assert "7 written, 0 unchanged, 0 removed, 1 moved." in result.stdout
+    assert cli.json("pull", str(root))["moved"] == {}

@@ -7,7 +7,7 @@ server's own reader, and each object is written as one file (:mod:`jobferry.pack
 ``%2E``), keys sorted, the fields the server owns left out. Pulling twice writes the same
 bytes; applying an unchanged pulled folder to the same workspace plans every object UNCHANGED.
 Definition files under those three folders of objects the workspace no longer has are removed,
-each named.
+each named; one of an object the workspace has, at another path than its own, is said moved.
 """
 
 from __future__ import annotations
@@ -69,6 +69,8 @@ def pull_command(
         out.line(f"written  {relative}")
     for relative in done.removed:
         out.line(f"removed  {relative}  (no longer in the workspace)")
+    for relative, now in done.moved.items():
+        out.line(f"moved    {relative} → {now}")
     if done.skipped:
         out.warn(
             f"not written (environment objects, not definitions): {', '.join(done.skipped)}; "
@@ -79,6 +81,7 @@ def pull_command(
         "written": done.written,
         "unchanged": done.unchanged,
         "removed": done.removed,
+        "moved": done.moved,
         "skipped": done.skipped,
         "taskId": exported.get("taskId"),
     }
@@ -86,5 +89,6 @@ def pull_command(
         result,
         0,
         f"Pulled {s.workspace_label()} into {root}: {len(done.written)} written, "
-        f"{len(done.unchanged)} unchanged, {len(done.removed)} removed.",
+        f"{len(done.unchanged)} unchanged, {len(done.removed)} removed"
+        + (f", {len(done.moved)} moved." if done.moved else "."),
     )

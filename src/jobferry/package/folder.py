@@ -43,7 +43,8 @@ keys sorted at every level, a two-space indent and a final newline: the same obj
 same bytes. A file already holding those bytes is left untouched. Definition files under
 ``jobs/``, ``scripts/`` and ``resources/`` that the objects do not account for (stale ones,
 or a hand-made ``jobs/extra/x.job``) are removed, so reading the folder back gives exactly the
-objects written; other files stay. CDM jobs are environment objects, not written (they are
+objects written (a removed file naming an object written to another file is said *moved*, not
+gone); other files stay. CDM jobs are environment objects, not written (they are
 returned as skipped).
 """
 
@@ -268,6 +269,9 @@ class FolderWrite:
     """Files that held the same bytes already."""
     removed: list[str] = field(default_factory=list)
     """Definition files of objects no longer present."""
+    moved: dict[str, str] = field(default_factory=dict)
+    """Definition files removed whose object is written to another file (``jobs/etl/x.json``
+    → ``jobs/x.json``): the object is still there."""
     skipped: list[str] = field(default_factory=list)
     """Objects of kinds a folder does not hold (``cdm_job 'name'``)."""
     problems: list[str] = field(default_factory=list)
@@ -293,6 +297,11 @@ def file_stem(name: str) -> str:
     return f"{cut.decode(errors='ignore')}~{digest}"
 
 
+def file_path(kind: ObjectKind, name: str) -> str:
+    """Where an object is written, relative to the folder."""
+    return f"{FOLDER_OF[kind]}/{file_stem(name)}.json"
+
+
 def folder_files(objects: Iterable[Definition], done: FolderWrite) -> dict[str, bytes]:
     """Relative path → bytes of every object a folder holds (others noted in ``done``)."""
     files: dict[str, bytes] = {}
@@ -305,7 +314,7 @@ def folder_files(objects: Iterable[Definition], done: FolderWrite) -> dict[str, 
         if problem is not None:
             done.problems.append(f"{kind} '{obj.name}': {problem.message}")
             continue
-        files[f"{FOLDER_OF[kind]}/{file_stem(obj.name)}.json"] = file_bytes(obj.document) + b"\n"
+        files[file_path(kind, obj.name)] = file_bytes(obj.document) + b"\n"
     return files
 
 
@@ -331,10 +340,12 @@ def write_folder(root: Path, objects: Iterable[Definition]) -> FolderWrite:
     """Write ``objects`` into ``root``, one file each, and remove the stale definition files
     (nothing is written when an object cannot be: see :attr:`FolderWrite.problems`)."""
     done = FolderWrite()
+    objects = list(objects)
     files = folder_files(objects, done)
     if done.problems:
         return done
     stale = _owned_files(root) - set(files)
+    written = {(ObjectKind(o.kind), o.name) for o in objects if ObjectKind(o.kind) in FOLDER_OF}
     for relative, data in sorted(files.items()):
         path = root / relative
         if path.is_file() and path.read_bytes() == data:
@@ -343,6 +354,21 @@ def write_folder(root: Path, objects: Iterable[Definition]) -> FolderWrite:
         _write_file(path, data)
         done.written.append(relative)
     for relative in sorted(stale):
+        defined = _defined(root / relative, root)
         (root / relative).unlink()
-        done.removed.append(relative)
+        if defined in written:
+            done.moved[relative] = file_path(*defined)
+        else:
+            done.removed.append(relative)
     return done
+
+
+def _defined(path: Path, root: Path) -> tuple[ObjectKind, str] | None:
+    """The (kind, name) a definition file names, if it names one."""
+    kind = _kind(path, root)
+    try:
+        document = orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    name = document.get("name") if isinstance(document, dict) else None
+    return (kind, name) if kind is not None and isinstance(name, str) else None

@@ -216,3 +216,17 @@ def test_a_name_too_long_for_a_file_name_is_written_cut_and_read_back(tmp_path: 
     assert again.problems == ()
     assert sorted(o.name for o in again.objects) == sorted(names)
     assert write_folder(out, again.objects).unchanged == done.written
+
+
+def test_a_file_of_an_object_written_elsewhere_is_said_moved_not_removed(tmp_path: Path) -> None:
+    """``pull`` said ``removed  jobs/etl/daily_sales.json  (no longer in the workspace)`` of
+    the file of a job the workspace has, written to ``jobs/daily_sales.json``."""
+    objects = read_folder(folder(tmp_path / "defs")).objects
+    out = tmp_path / "out"
+    write(out / "jobs" / "etl" / "daily_sales.json", make_job("daily_sales"))
+    write(out / "misc" / "x.script", make_script("udf_jar"))  # not a kind's folder: kept
+    write(out / "jobs" / "udf_jar.json", make_resource("udf_jar"))  # a job of that name: gone
+    done = write_folder(out, objects)
+    assert done.moved == {"jobs/etl/daily_sales.json": "jobs/daily_sales.json"}
+    assert done.removed == ["jobs/udf_jar.json"]
+    assert (out / "misc" / "x.script").exists()
