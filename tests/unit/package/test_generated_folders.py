@@ -18,8 +18,9 @@ docs/cli.md (``apply -f``, ``pull``) and of its format (``jobferry.package.folde
   packed whole (``apply --prune``);
 - ``pull`` over the folder writes each object as ``<kind folder>/<name>.json`` (keys sorted,
   two-space indent, final newline), leaves a file holding those bytes untouched, removes the
-  other definition files under the kinds' folders and keeps every other file; read back, the
-  folder holds exactly what was written beside what it kept; pulled again, nothing changes.
+  other definition files under the kinds' folders (said moved when their object is written to
+  another file) and keeps every other file; read back, the folder holds exactly what was
+  written beside what it kept; pulled again, nothing changes.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from jobferry.package.folder import FolderObject, FolderRead, pack, read_folder,
 from jobferry.package.reader import read_package
 from support.folder_model import (
     FOLDER_OF,
+    NOT_JSON,
     Content,
     Expected,
     after_pull,
@@ -113,7 +115,17 @@ def _pull(told: Told, _: Step) -> None:
     assert sorted(done.unchanged) == sorted(same)
     assert sorted(done.written) == sorted(set(written) - same)
     after = after_pull(told.files, written)
-    assert sorted(done.removed) == sorted(set(told.files) - set(after))
+    held = {(o.kind, o.name) for o in read.objects}
+    moved = {
+        path: pulled(kind, content)[0]
+        for path, content in told.files.items()
+        if path not in after
+        and content.fault not in (*NOT_JSON, "array")
+        and (kind := kind_of(path, told.root.name)) is not None
+        and (kind, content.name) in held
+    }
+    assert done.moved == moved
+    assert sorted(done.removed) == sorted(set(told.files) - set(after) - set(moved))
     told.files = after
     again = write_folder(told.root, read_folder(told.root).objects)
     assert (again.written, again.removed) == ([], []), "a second pull changes nothing"
