@@ -127,3 +127,11 @@ def test_a_file_at_another_path_is_said_moved_to_its_object_s_file(cli: Cli) -> 
     assert "no longer in the workspace" not in result.stdout
     assert "7 written, 0 unchanged, 0 removed, 1 moved." in result.stdout
     assert cli.json("pull", str(root))["moved"] == {}
+
+
+def test_pull_of_an_empty_workspace_creates_the_missing_folder(cli: Cli) -> None:
+    """``DIR``: "created when missing", an empty workspace's too (apply -f then says the
+    folder holds no definition, not that it does not exist)."""
+    result = cli("pull", "fresh")
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    assert (cli.cwd / "fresh").is_dir()

@@ -344,6 +344,7 @@ def write_folder(root: Path, objects: Iterable[Definition]) -> FolderWrite:
     files = folder_files(objects, done)
     if done.problems:
         return done
+    root.mkdir(parents=True, exist_ok=True)  # an empty workspace too gives its folder
     stale = _owned_files(root) - set(files)
     written = {(ObjectKind(o.kind), o.name) for o in objects if ObjectKind(o.kind) in FOLDER_OF}
     for relative, data in sorted(files.items()):
