@@ -27,7 +27,7 @@ from jobferry.errors import RemoteError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.connections.studio import ATTRIBUTES
 from jobferry.services.context import now_ms
-from jobferry.services.definitions.documents import dump
+from jobferry.services.definitions.documents import dump, load
 from jobferry.services.remotes.client import DataArtsClient
 from jobferry.services.remotes.records import CONNECTION, VARIABLE
 from jobferry.services.remotes.refusals import studio_fix
@@ -181,13 +181,20 @@ class EnvironmentWriter:
             description=value["description"],
         )
         keys = list(value["secretKeys"])
-        if existing is None or not existing.secret_keys:
+        if existing is None or not self._given_here(writer, name):
             # set on the remote, never read from it: the names are known, the values are not
             env_repo.replace_secrets(tx, ws, CONNECTION, name, keys, self.box.encrypt(dump({})))
         detail = {"remote": scope.workspace.shadow_of, "secretKeys": keys}
         verb = "create" if created else "update"
         audit_in_scope(tx, scope, f"environment.{verb}", CONNECTION, name, detail)
         return created
+
+    def _given_here(self, writer: ShadowWriter, name: str) -> bool:
+        """Whether the shadow's connection ``name`` holds secret values, given by hand here
+        (kept); one a refresh wrote holds only the names the remote said were set, which the
+        next refresh says anew."""
+        token = env_repo.read_secrets(writer.tx, writer.scope.workspace.id, CONNECTION, name)
+        return token is not None and load(self.box.decrypt(token)) != {}
 
     @staticmethod
     def _variable(writer: ShadowWriter, name: str, value: dict[str, str]) -> bool:

@@ -243,3 +243,22 @@ def test_a_refresh_refused_the_credentials_stops_at_its_first_call(
     with pytest.raises(RemoteAuthError, match="jobferry remotes edit prod --secret-key @FILE"):
         services.remotes.refresh(actor, "prod")
     assert len(standin.seen) == 1
+
+
+def test_a_connection_whose_secret_settings_changed_on_the_remote_names_them_anew(
+    services: Services, standin: DataArtsStandin, shadow: Scope
+) -> None:
+    # the shadow names which secret settings are set on the remote, so that a plan does not
+    # report them missing; one registered here by hand (dws_conn, its password given) keeps
+    # what it was given
+    actor = admin_actor(services)
+    dw_id = standin.workspace.put_connection("c_one", "DWS", host="10.0.1.1", privateKey="k")
+    services.remotes.refresh(actor, "prod")
+    assert services.environment.get(shadow, "connection", "c_one").secret_keys == ("privateKey",)
+    standin.workspace.connections[dw_id].config = {"host": "10.0.1.1", "password": "pw"}
+    hand = next(c for c in standin.workspace.connections.values() if c.name == "dws_conn")
+    hand.config = {"host": "10.0.1.2", "privateKey": "k"}
+    done = services.remotes.refresh(actor, "prod")
+    assert done.counts["connection"]["updated"] == 2
+    assert services.environment.get(shadow, "connection", "c_one").secret_keys == ("password",)
+    assert services.environment.get(shadow, "connection", "dws_conn").secret_keys == ("password",)
