@@ -184,7 +184,8 @@ class EnvironmentWriter:
         if existing is None or not self._given_here(writer, name):
             # set on the remote, never read from it: the names are known, the values are not
             env_repo.replace_secrets(tx, ws, CONNECTION, name, keys, self.box.encrypt(dump({})))
-        detail = {"remote": scope.workspace.shadow_of, "secretKeys": keys}
+        remote = scope.workspace.shadow_of
+        detail = {"remote": remote, "refreshOf": remote, "secretKeys": keys}
         verb = "create" if created else "update"
         audit_in_scope(tx, scope, f"environment.{verb}", CONNECTION, name, detail)
         return created
@@ -209,19 +210,20 @@ class EnvironmentWriter:
             scope.actor.name,
         )
         created = variable_repo.upsert_variable(writer.tx, item)
-        audit_in_scope(
-            writer.tx, scope, f"variable.{'create' if created else 'update'}", VARIABLE, name
-        )
+        verb = "create" if created else "update"
+        detail = {"refreshOf": scope.workspace.shadow_of}
+        audit_in_scope(writer.tx, scope, f"variable.{verb}", VARIABLE, name, detail)
         return created
 
     @staticmethod
     def _delete(writer: ShadowWriter, read: KindRead) -> None:
         tx, scope = writer.tx, writer.scope
+        detail = {"refreshOf": scope.workspace.shadow_of}
         for name in read.gone:
             if read.kind == CONNECTION:
                 env_repo.delete_object(tx, scope.workspace.id, CONNECTION, name)
-                audit_in_scope(tx, scope, "environment.delete", CONNECTION, name)
+                audit_in_scope(tx, scope, "environment.delete", CONNECTION, name, detail)
             else:
                 variable_repo.delete_variable(tx, scope.workspace.id, name)
-                audit_in_scope(tx, scope, "variable.delete", VARIABLE, name)
+                audit_in_scope(tx, scope, "variable.delete", VARIABLE, name, detail)
         writer.count(read.kind, RefreshAction.DELETED, len(read.gone))

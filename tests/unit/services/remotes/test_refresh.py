@@ -9,6 +9,7 @@ from collections import Counter
 import httpx2
 import pytest
 
+from jobferry.domain.audit import AuditQuery
 from jobferry.domain.enums import JobStatus
 from jobferry.errors import RemoteAuthError
 from jobferry.services.container import Services
@@ -262,3 +263,30 @@ def test_a_connection_whose_secret_settings_changed_on_the_remote_names_them_ane
     assert done.counts["connection"]["updated"] == 2
     assert services.environment.get(shadow, "connection", "c_one").secret_keys == ("password",)
     assert services.environment.get(shadow, "connection", "dws_conn").secret_keys == ("password",)
+
+
+def test_every_audit_line_of_a_refresh_says_which_remote_it_refreshed(
+    services: Services, standin: DataArtsStandin, shadow: Scope
+) -> None:
+    # the environment's lines too: a connection may be registered in the shadow by hand, and
+    # its line must not read as one
+    actor = admin_actor(services)
+    standin.workspace.put_connection("c_one", "DWS", host="10.0.1.1")
+    standin.workspace.variables["region"] = "eu"
+    services.remotes.refresh(actor, "prod")
+    standin.workspace.connections.clear()
+    standin.workspace.variables["region"] = "cn"
+    standin.workspace.put_job(make_job("hourly_sales"))
+    services.remotes.refresh(actor, "prod")
+    page = services.audit.list_entries(shadow, 100, 0, AuditQuery())
+    lines = {(e.action, e.object_name): e.detail for e in page.entries}
+    for line in [
+        ("environment.create", "c_one"),
+        ("environment.delete", "c_one"),
+        ("variable.create", "region"),
+        ("variable.update", "region"),
+        ("job.create", "hourly_sales"),
+    ]:
+        detail = lines[line]
+        assert isinstance(detail, dict), line
+        assert detail.get("refreshOf") == "prod", (line, detail)
