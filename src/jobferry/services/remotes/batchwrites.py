@@ -123,13 +123,16 @@ class BatchWriter:
 
     def _statuses(self, status: list[_Status], ids: dict[str, int]) -> None:
         """Each job's scheduling status as read, where it differs (new jobs are stopped):
-        (status read, the row the shadow had, the job's name) each."""
+        (status read, the row the shadow had, the job's name) each; with the audit line a
+        start or stop here writes (a job whose definition is as it was has no other)."""
         by_status: dict[JobStatus, list[int]] = {}
         for wanted, existing, name in status:
             held = JobStatus.STOPPED.value if existing is None else existing.status
             if held != wanted.value:
                 job_id = ids[name] if existing is None else int(existing.id)
                 by_status.setdefault(wanted, []).append(job_id)
+                action = "job.stop" if wanted is JobStatus.STOPPED else "job.start"
+                self.audit.append((action, ObjectKind.JOB, name, {"refreshOf": self.remote}))
         for wanted, job_ids in sorted(by_status.items()):
             job_repo.set_statuses(self.tx, job_ids, wanted)
 

@@ -5,6 +5,7 @@ deleted, unchanged), its jobs read in bulk, with SDK calls only."""
 from __future__ import annotations
 
 from collections import Counter
+from json import dumps
 
 import httpx2
 import pytest
@@ -290,3 +291,20 @@ def test_every_audit_line_of_a_refresh_says_which_remote_it_refreshed(
         detail = lines[line]
         assert isinstance(detail, dict), line
         assert detail.get("refreshOf") == "prod", (line, detail)
+
+
+def test_a_job_started_or_stopped_on_the_remote_is_in_the_shadows_audit_log(
+    services: Services, standin: DataArtsStandin, shadow: Scope
+) -> None:
+    # its definition unchanged: the refresh writes only its scheduling status, and says so
+    actor = admin_actor(services)
+    standin.workspace.jobs["daily_sales"].status = "STOPPED"
+    services.remotes.refresh(actor, "prod")
+    standin.workspace.jobs["daily_sales"].status = "SCHEDULING"
+    done = services.remotes.refresh(actor, "prod")
+    assert done.counts["job"]["updated"] == 1
+    page = services.audit.list_entries(shadow, 100, 0, AuditQuery(object_name="daily_sales"))
+    said = [(e.action, e.detail) for e in page.entries if e.action in ("job.start", "job.stop")]
+    # newest first; the first refresh made it scheduled, as the remote had it
+    assert [action for action, _ in said] == ["job.start", "job.stop", "job.start"]
+    assert {dumps(detail) for _, detail in said} == {dumps({"refreshOf": "prod"})}

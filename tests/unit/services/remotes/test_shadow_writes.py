@@ -89,8 +89,11 @@ def _one_by_one(tx: Tx, scope: Scope, before: Objects, now: Objects) -> None:
             job_id = save_job(tx, scope, doc, TargetStatus.SAVED, [], existing)
         else:
             job_id = existing.id
-        if existing is None or existing.status != value["status"]:
+        held = JobStatus.STOPPED if existing is None else existing.status
+        if held != value["status"]:  # as a start or a stop here, with its audit line
             job_repo.set_status(tx, job_id, JobStatus(value["status"]))
+            started = value["status"] != JobStatus.STOPPED
+            audit_in_scope(tx, scope, "job.start" if started else "job.stop", "job", name)
     for kind in ("job", "script", "resource"):
         for name in sorted(set(before.get(kind, {})) - set(now[kind])):
             _delete(tx, ws, kind, name)
