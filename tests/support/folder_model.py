@@ -44,10 +44,10 @@ KIND_ORDER = {SCRIPT: 0, RESOURCE: 1, JOB: 2}
 """What a job uses first (docs/cli.md: the folder is read as an import writes it)."""
 SERVER_KEYS = {"id": "7", "createTime": 1_700_000_000_000, "lastUpdateUser": "ann"}
 """Keys the server owns (docs/cli.md ``pull``: ``id``, ``createTime``, ``lastUpdateUser``…)."""
-STYLES = ("compact", "indent", "crlf", "ascii", "server", "reversed")
+STYLES = ("compact", "indent", "crlf", "ascii", "server", "reversed", "bom")
 """How a story writes a definition (``pulled``: as ``pull`` writes it)."""
-FAULTS = ("empty", "bom", "cut", "latin1", "array", "invalid")
-NOT_JSON = ("empty", "bom", "cut", "latin1")
+FAULTS = ("empty", "cut", "latin1", "array", "invalid")
+NOT_JSON = ("empty", "cut", "latin1")
 FILE_NAME_BYTES = 250
 """The longest file name ``pull`` writes (most file systems take 255 bytes; it writes a
 temporary ``.<name>.tmp`` first)."""
@@ -105,7 +105,7 @@ class Content:
         if self.fault == "latin1":  # an é in ISO 8859-1: not UTF-8
             return f'{{"note": "é", {text[1:]}'.encode("latin-1", errors="replace")
         data = text.encode("utf-8")
-        return b"\xef\xbb\xbf" + data if self.fault == "bom" else data
+        return b"\xef\xbb\xbf" + data if self.style == "bom" else data  # "UTF-8 with BOM"
 
 
 def pulled(kind: str, content: Content) -> tuple[str, Content]:

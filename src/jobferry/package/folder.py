@@ -6,8 +6,9 @@ takes (what an export package holds). Its kind comes from its name, as in an exp
 ``*.job``, ``*.script``, ``*.resource`` are a job, a script, a resource; a ``*.json`` is the
 kind of the nearest folder named ``jobs/``, ``scripts/`` or ``resources/`` above it (the folder
 given counts), and a ``*.json`` outside such a folder is a problem. A folder is read
-recursively; hidden files and folders are skipped, other extensions ignored. Every file is read
-and checked with the domain's validators, and every problem of every file is collected
+recursively; hidden files and folders are skipped, other extensions ignored. A file is UTF-8
+JSON, with or without the byte order mark some editors write ("UTF-8 with BOM"). Every file is
+read and checked with the domain's validators, and every problem of every file is collected
 (:class:`FolderRead`), so a caller can refuse the whole folder naming each file at once.
 
 **The package.** :func:`pack` writes the definitions as a package of format 2 with the
@@ -151,9 +152,19 @@ def _kind(path: Path, root: Path) -> ObjectKind | None:
     return None
 
 
+_BOM = b"\xef\xbb\xbf"
+
+
+def _json_in(path: Path) -> Any:
+    """The JSON document of a file, a UTF-8 byte order mark before it skipped (an editor's
+    "UTF-8 with BOM": RFC 8259 lets a reader ignore it)."""
+    data = path.read_bytes()
+    return orjson.loads(data[len(_BOM) :] if data.startswith(_BOM) else data)
+
+
 def _read(path: Path, shown: str, kind: ObjectKind, problems: list[str]) -> FolderObject | None:
     try:
-        document = orjson.loads(path.read_bytes())
+        document = _json_in(path)
     except OSError as exc:
         problems.append(f"{shown}: cannot be read: {exc.strerror or exc}")
         return None
@@ -368,7 +379,7 @@ def _defined(path: Path, root: Path) -> tuple[ObjectKind, str] | None:
     """The (kind, name) a definition file names, if it names one."""
     kind = _kind(path, root)
     try:
-        document = orjson.loads(path.read_bytes())
+        document = _json_in(path)
     except (OSError, orjson.JSONDecodeError):
         return None
     name = document.get("name") if isinstance(document, dict) else None

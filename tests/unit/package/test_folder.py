@@ -230,3 +230,22 @@ def test_a_file_of_an_object_written_elsewhere_is_said_moved_not_removed(tmp_pat
     assert done.moved == {"jobs/etl/daily_sales.json": "jobs/daily_sales.json"}
     assert done.removed == ["jobs/udf_jar.json"]
     assert (out / "misc" / "x.script").exists()
+
+
+def test_a_file_saved_as_utf8_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    """An editor's "UTF-8 with BOM" (Windows Notepad's UTF-8 until 2019): the folder refused it
+    as not valid JSON, though a package's entry with one is read (test_reader.py)."""
+    root = tmp_path / "defs"
+    (root / "jobs").mkdir(parents=True)
+    text = json.dumps(make_job("bom_job"), indent=2, ensure_ascii=False).replace("\n", "\r\n")
+    (root / "jobs" / "bom_job.json").write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+
+    read = read_folder(root)
+
+    assert read.problems == ()
+    assert [o.name for o in read.objects] == ["bom_job"]
+    out = tmp_path / "out"
+    done = write_folder(out, read.objects)
+    assert done.removed == []
+    assert not done.moved
+    assert not (out / "jobs" / "bom_job.json").read_bytes().startswith(b"\xef\xbb\xbf")
