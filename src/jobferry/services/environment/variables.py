@@ -18,7 +18,9 @@ from jobferry.storage import Database
 from jobferry.storage import variables as repo
 from jobferry.storage.records import VariableRecord
 
-NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+NAME_LENGTH = 64
+"""The longest name a workspace keeps (its column's width)."""
+NAME = re.compile(rf"[A-Za-z0-9_.-]{{1,{NAME_LENGTH}}}")
 FIELDS = ("name", "type", "value", "desc")
 DEFAULT_TYPE = "variable"
 MAX_VARIABLES = 1000

@@ -28,6 +28,7 @@ from jobferry.services.audit import audit_in_scope
 from jobferry.services.connections.studio import ATTRIBUTES
 from jobferry.services.context import now_ms
 from jobferry.services.definitions.documents import dump, load
+from jobferry.services.environment.variables import NAME_LENGTH, TYPE_LENGTH
 from jobferry.services.remotes.client import DataArtsClient
 from jobferry.services.remotes.records import CONNECTION, VARIABLE
 from jobferry.services.remotes.refusals import studio_fix
@@ -121,7 +122,7 @@ def read_environment(
                     connections.add(*found)
             for param in params.result():
                 if isinstance(param.get("name"), str):
-                    variables.add(str(param["name"]), variable_value(param))
+                    variables.add(str(param["name"]), kept_variable(client.remote, param))
     except BaseException as exc:
         connections.spool.close()
         variables.spool.close()
@@ -135,6 +136,27 @@ def read_environment(
         )
         return [], [note]
     return [connections, variables], []
+
+
+def kept_variable(remote: str, param: dict[str, Any]) -> dict[str, str]:
+    """What a refresh keeps of a variable the remote holds, refused (failing the refresh,
+    nothing written) when a workspace here cannot keep it as it is: a name or a type longer
+    than its column."""
+    value, name = variable_value(param), str(param["name"])
+    too_long = [
+        f"its {what} is {len(text)} characters, at most {most} are kept"
+        for what, text, most in (("name", name, NAME_LENGTH), ("type", value["type"], TYPE_LENGTH))
+        if len(text) > most
+    ]
+    if too_long:
+        raise RemoteError(
+            f"Remote '{remote}' holds the environment variable '{name}', which its shadow "
+            f"workspace cannot keep as it is: {'; '.join(too_long)}. Nothing was refreshed.",
+            fix="Shorten it in the DataArts workspace, then refresh again.",
+            remote=remote,
+            variable=name,
+        )
+    return value
 
 
 def variable_value(param: dict[str, Any]) -> dict[str, str]:

@@ -92,6 +92,36 @@ def test_any_other_refusal_of_the_environment_calls_fails_the_refresh() -> None:
     assert refused.value.context["remote_error_code"] == "DLF.0001"
 
 
+@pytest.mark.parametrize(
+    ("param", "said"),
+    [
+        ({"name": "region", "type": "t" * 33}, "its type is 33 characters, at most 32 are kept"),
+        ({"name": "r" * 65, "type": "constant"}, "its name is 65 characters, at most 64 are kept"),
+    ],
+)
+def test_a_variable_no_workspace_here_can_keep_fails_the_refresh_naming_it(
+    param: dict[str, str], said: str
+) -> None:
+    """Written as it was, it failed the refresh's transaction on PostgreSQL with a database
+    error (SQLite kept it whatever its length)."""
+
+    def studio(path: str) -> tuple[int, dict[str, Any]]:
+        if "data-connections" in path:
+            return _studio(path)
+        return 200, {"params": [{**param, "value": "eu"}]}
+
+    with pytest.raises(RemoteError) as refused:
+        read_environment(_client(studio), {})
+
+    error = refused.value
+    assert error.context == {"remote": "prod", "variable": param["name"]}
+    assert f"Remote 'prod' holds the environment variable '{param['name']}'" in error.message
+    assert said in error.message
+    assert error.message.endswith(
+        "Nothing was refreshed. Shorten it in the DataArts workspace, then refresh again."
+    )
+
+
 def test_bounded_map_keeps_order_and_never_more_than_its_width_in_flight() -> None:
     lock, running, peak = threading.Lock(), [0], [0]
 
