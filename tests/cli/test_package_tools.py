@@ -322,3 +322,18 @@ def test_inspect_of_a_package_of_deletions_only_lists_them_its_route_and_chain_l
     assert re.search(r"newest change:\s+2026-01-01 00:00:00 UTC", shown)
     assert re.search(r"route:\s+nightly, from workspace test", shown)
     assert "continues the package cut at 2025-12-31 00:00:00 UTC" in shown
+
+
+def test_verify_with_keys_given_fails_an_unsigned_package(tmp_path: Path, package: Path) -> None:
+    """docs/cli.md: exit 3 "when keys are given … and none signed it": an unsigned package
+    passed ``--key`` before, as if the key had vouched for it."""
+    keys = run_json("package", "keygen", str(tmp_path / "k"))
+    view = run_json("package", "verify", str(package), "--key", keys["publicKey"], code=3)
+    assert view["signature"]["state"] == "unsigned"
+    assert view["ok"] is False
+    assert "not signed, and trusted keys were given" in view["summary"]
+    listed = tmp_path / "trusted.txt"
+    listed.write_text(f"{keys['publicKey']}\n")
+    human = invoke(["package", "verify", str(package), "--trusted-keys", str(listed)])
+    assert human.exit_code == 3
+    assert "failed verification (unsigned)" in human.stdout

@@ -77,6 +77,8 @@ def _judge_signer(
         not_verified.append("the signer: the package is not signed")
         if require_signed:
             failures.append("the package is not signed (--require-signed)")
+        elif keys_given:  # docs/cli.md: keys given and none signed it
+            failures.append("the package is not signed, and trusted keys were given")
 
 
 def keys_from_file(path: Path, option: str) -> list[str]:
