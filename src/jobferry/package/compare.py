@@ -3,8 +3,9 @@
 Objects are matched by their stable identifier first (packages of format 2 carry one per
 object): one found under another name in the newer package was *renamed*. The rest are matched
 by (kind, name), whatever their path, so a single export and a batch export of the same jobs
-compare as the same objects. The field-level diff is the import plan's own
-(:func:`jobferry.domain.diff.diff`).
+compare as the same objects. An older object whose name a renamed one took (deleted, another
+renamed to its name) is *removed*: every object of either package is on a line. The
+field-level diff is the import plan's own (:func:`jobferry.domain.diff.diff`).
 """
 
 from __future__ import annotations
@@ -78,13 +79,15 @@ def compare_packages(before: ReadPackage, after: ReadPackage) -> PackageComparis
     renamed = _renames(old.values(), new.values())
     gone = {(o.kind, o.name) for o in renamed.values()}
     keys = (old.keys() - gone) | new.keys()
-    objects = tuple(
-        _renamed(key, renamed[key], new[key])
-        if key in renamed
-        else _compare(key, None if key in gone else old.get(key), new.get(key))
-        for key in sorted(keys, key=_order)
-    )
-    return PackageComparison(before.sha256, after.sha256, objects)
+    objects: list[ObjectComparison] = []
+    for key in sorted(keys, key=_order):
+        if key not in renamed:
+            objects.append(_compare(key, None if key in gone else old.get(key), new.get(key)))
+            continue
+        if key in old and key not in gone:  # the older object whose name the renamed one took
+            objects.append(ObjectComparison(key[0], key[1], ObjectStatus.REMOVED))
+        objects.append(_renamed(key, renamed[key], new[key]))
+    return PackageComparison(before.sha256, after.sha256, tuple(objects))
 
 
 def _renames(

@@ -122,3 +122,16 @@ def test_an_object_found_by_its_identifier_under_another_name_was_renamed() -> N
         },
     ]
     assert comparison.summary()["renamed"] == 3
+
+
+def test_an_older_object_whose_name_a_renamed_one_took_was_removed() -> None:
+    """``b_job`` deleted, then ``a_job`` renamed to ``b_job``: the older ``b_job`` is removed
+    (before, it was on no line at all, and the summary counted nothing removed)."""
+    before = _with_uids(("job", make_job("a_job"), "u1"), ("job", make_job("b_job"), "u2"))
+    after = _with_uids(("job", make_job("b_job", nodes=make_job("a_job")["nodes"]), "u1"))
+    comparison = compare_packages(before, after)
+    assert [o.as_json() for o in comparison.objects] == [
+        {"kind": "job", "name": "b_job", "status": "removed"},
+        {"kind": "job", "name": "b_job", "status": "renamed", "previousName": "a_job"},
+    ]
+    assert comparison.summary() == {"added": 0, "removed": 1, "renamed": 1, "changed": 0, "same": 0}
