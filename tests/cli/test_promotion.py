@@ -244,6 +244,20 @@ def test_transform_with_a_profile_file_writes_a_new_package(tmp_path: Path) -> N
     assert "directory" in paths
 
 
+def test_transform_refuses_to_write_over_the_package_it_transforms(tmp_path: Path) -> None:
+    source = write_package(tmp_path / "pkg.zip")
+    before = source.read_bytes()
+    profile = tmp_path / "prod.json"
+    profile.write_text(json.dumps(PROFILE), encoding="utf-8")
+    same = str(tmp_path / "." / "pkg.zip")
+    result = invoke(["package", "transform", str(source), "--profile", str(profile), "-o", same])
+    assert result.exit_code == 2, result.output
+    assert "is the package being transformed; write the new package to another file" in (
+        result.stderr
+    )
+    assert source.read_bytes() == before
+
+
 def test_transform_refuses_a_schedule_that_cannot_move(tmp_path: Path) -> None:
     odd = make_job("daily_sales")
     odd["schedule"]["cron"]["expression"] = "0 30 2 L * ?"

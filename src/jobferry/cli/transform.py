@@ -62,6 +62,12 @@ def transform_command(
     block = zone_move.block()
     if profile is None and block is None:
         raise CliUsageError("Say what to apply: --profile NAME|FILE and/or --timezone ZONE.")
+    if output is not None and output.resolve() == file.resolve():
+        raise CliUsageError(
+            f"-o {output} is the package being transformed; write the new package to another "
+            "file (without -o: beside it, named for the profile or zone): the package it came "
+            "from is what package diff and a later audit compare it with."
+        )
     pem = _signing_key(sign_key)
     choice = fetch_profile(s, profile) if profile is not None else None
     label: dict[str, Any] = dict(choice.label) if choice is not None else {}
