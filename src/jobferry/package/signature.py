@@ -132,13 +132,7 @@ def sign_package(
     read = read_package(package, limits or ReadLimits())
     data = package if isinstance(package, bytes) else _file_bytes(package, read)
     if read.manifest_bytes is None:
-        raise _refuse(
-            "signature.no_manifest",
-            "it has no manifest.json, and the signature covers the manifest",
-            "export it with a manifest (every jobferry export has one unless asked not to) to "
-            "sign it",
-            entry=MANIFEST_NAME,
-        )
+        raise no_manifest_to_sign()
     signature = sign_manifest(read.manifest_bytes, private_pem)
     return _with_signature(data, signature)
 
@@ -372,6 +366,17 @@ def _key_problem(key_id: str, public_key: str) -> str | None:
 def _canonical(document: dict[str, Any]) -> bytes:
     """Canonical JSON, as the manifest: sorted keys, two-space indent, final newline."""
     return orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+
+
+def no_manifest_to_sign() -> PackageError:
+    """The refusal to sign a package (or what a transform writes of it) without a manifest."""
+    return _refuse(
+        "signature.no_manifest",
+        "it has no manifest.json, and the signature covers the manifest",
+        "export it with a manifest (every jobferry export has one unless asked not to) to "
+        "sign it",
+        entry=MANIFEST_NAME,
+    )
 
 
 def _refuse(rule: str, problem: str, fix: str, entry: str | None = None) -> PackageError:

@@ -26,6 +26,7 @@ docs/cli.md (``package …`` and the exit-code table) and docs/errors.md
   with another key replaces the signature; a package without a manifest is refused;
 - ``package transform`` writes a package ``verify`` accepts, unsigned or signed with
   ``--sign-key``, whose objects are what the profile (or the zone move) makes of the source's;
+  asked to sign what it writes of a package without a manifest, it is refused as ``sign`` is;
 - no tool writes into its input (but ``sign`` without ``-o``, in place as documented), and a
   refused command leaves no file behind (no output, no ``.part``).
 """
@@ -290,13 +291,10 @@ class Teller:
             args += ("--sign-key", self.path(f"{name}.pem"))
             signer = self.model.keys[name]
         args += ("-o", self.path(target))
-        if pkg.refusal is not None:
-            self.refused(pkg.refusal, *args)
-            return
-        if signer is not None and not pkg.manifest:
-            refused = self.run(*args)  # nothing to sign: the signature covers the manifest
-            assert refused.exit_code != 0
-            assert "manifest" in refused.stderr
+        no_manifest = Refusal("signature.no_manifest", ("manifest.json",))
+        refusal = pkg.refusal or (no_manifest if signer is not None and not pkg.manifest else None)
+        if refusal is not None:  # nothing to sign without one: the signature covers the manifest
+            self.refused(refusal, *args)
             return
         view = self.json(*args, code=0, writes=(target,))
         assert view["signed"] is (signer is not None)

@@ -38,7 +38,7 @@ from jobferry.package.manifest import (
     parse_requirements,
 )
 from jobferry.package.reader import ReadPackage
-from jobferry.package.signature import sign_manifest
+from jobferry.package.signature import no_manifest_to_sign, sign_manifest
 from jobferry.package.writer import PackageWriter
 from jobferry.services.importing.model import Problem, shift_json
 from jobferry.services.importing.request import ImportRequest
@@ -189,10 +189,7 @@ def _write(
     signer: Callable[[bytes], bytes] | None = None
     if private_pem is not None:
         if header is None:
-            raise InvalidRequestError(
-                "The package has no manifest.json, so the result cannot be signed (the "
-                "signature covers the manifest); export it with a manifest to sign it."
-            )
+            raise no_manifest_to_sign()
         signer = partial(sign_manifest, private_pem=private_pem)
     out = io.BytesIO()
     writer = PackageWriter(out, header, signer)
