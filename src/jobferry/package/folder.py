@@ -38,7 +38,8 @@ timestamps, and a manifest that depends on nothing else:
 reading side takes as it is: ``jobs/<name>.json``, ``scripts/<name>.json``,
 ``resources/<name>.json`` (plain ``.json`` so editors treat them as JSON; the folder names the
 kind; a name starting with a dot is written ``%2E…``, as a hidden file would not be read, and
-one too long for a file name cut, ending ``~`` and a hash of it: :func:`file_stem`).
+one too long for a file name, or differing from another's of its kind only in case, cut or
+ended by ``~`` and a hash of it: :func:`file_paths`).
 Each file is the definition without the server-owned and request-steering keys, as JSON with
 keys sorted at every level, a two-space indent and a final newline: the same objects give the
 same bytes. A file already holding those bytes is left untouched. Definition files under
@@ -294,28 +295,47 @@ def file_bytes(document: Mapping[str, Any]) -> bytes:
     return orjson.dumps(stored_part(document), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
 
 
-def file_stem(name: str) -> str:
+def file_stem(name: str, *, marked: bool = False) -> str:
     """The name of an object's file without ``.json``: the object's name, a dot first written
     ``%2E`` (a file named with a dot first is hidden, which a read skips: pulled, the object
     would not be read back, and ``apply --prune`` would delete it), a name too long for a file
     name (128 Chinese characters are 384 bytes) cut and ended by ``~`` and 12 hex digits of its
-    SHA-256 (no object name holds a ``%`` or a ``~``, so no two objects share a file)."""
+    SHA-256, and so ended too when ``marked`` (a name another of its kind differs from only in
+    case). No object name holds a ``%`` or a ``~``, so no two objects share a file."""
     stem = f"%2E{name[1:]}" if name.startswith(".") else name
-    if len(stem.encode()) + len(".json") <= FILE_NAME_BYTES:
+    if not marked and len(stem.encode()) + len(".json") <= FILE_NAME_BYTES:
         return stem
     digest = hashlib.sha256(name.encode()).hexdigest()[:12]
     cut = stem.encode()[: FILE_NAME_BYTES - len(".json") - len(digest) - 1]
     return f"{cut.decode(errors='ignore')}~{digest}"
 
 
-def file_path(kind: ObjectKind, name: str) -> str:
+def file_path(kind: ObjectKind, name: str, *, marked: bool = False) -> str:
     """Where an object is written, relative to the folder."""
-    return f"{FOLDER_OF[kind]}/{file_stem(name)}.json"
+    return f"{FOLDER_OF[kind]}/{file_stem(name, marked=marked)}.json"
 
 
-def folder_files(objects: Iterable[Definition], done: FolderWrite) -> dict[str, bytes]:
-    """Relative path → bytes of every object a folder holds (others noted in ``done``)."""
-    files: dict[str, bytes] = {}
+def file_paths(objects: Iterable[tuple[ObjectKind, str]]) -> dict[tuple[ObjectKind, str], str]:
+    """Where each object is written: names of a kind that differ only in case (``Daily``,
+    ``daily``) would be one file where file names ignore case (macOS, Windows), the second
+    written over the first; each but the first of them, in code point order, is ``marked``."""
+    paths: dict[tuple[ObjectKind, str], str] = {}
+    taken: set[str] = set()
+    for kind, name in sorted(set(objects)):
+        path = file_path(kind, name)
+        if path.casefold() in taken:
+            path = file_path(kind, name, marked=True)
+        taken.add(path.casefold())
+        paths[(kind, name)] = path
+    return paths
+
+
+def folder_files(
+    objects: Iterable[Definition], done: FolderWrite
+) -> tuple[dict[str, bytes], dict[tuple[ObjectKind, str], str]]:
+    """Relative path → bytes of every object a folder holds (others noted in ``done``), and
+    where each object is."""
+    kept: dict[tuple[ObjectKind, str], bytes] = {}
     for obj in objects:
         kind = ObjectKind(obj.kind)
         if kind not in FOLDER_OF:
@@ -325,8 +345,9 @@ def folder_files(objects: Iterable[Definition], done: FolderWrite) -> dict[str, 
         if problem is not None:
             done.problems.append(f"{kind} '{obj.name}': {problem.message}")
             continue
-        files[file_path(kind, obj.name)] = file_bytes(obj.document) + b"\n"
-    return files
+        kept[(kind, obj.name)] = file_bytes(obj.document) + b"\n"
+    paths = file_paths(kept)
+    return {paths[key]: data for key, data in kept.items()}, paths
 
 
 def _owned_files(root: Path) -> set[str]:
@@ -352,12 +373,11 @@ def write_folder(root: Path, objects: Iterable[Definition]) -> FolderWrite:
     (nothing is written when an object cannot be: see :attr:`FolderWrite.problems`)."""
     done = FolderWrite()
     objects = list(objects)
-    files = folder_files(objects, done)
+    files, paths = folder_files(objects, done)
     if done.problems:
         return done
     root.mkdir(parents=True, exist_ok=True)  # an empty workspace too gives its folder
     stale = _owned_files(root) - set(files)
-    written = {(ObjectKind(o.kind), o.name) for o in objects if ObjectKind(o.kind) in FOLDER_OF}
     for relative, data in sorted(files.items()):
         path = root / relative
         if path.is_file() and path.read_bytes() == data:
@@ -365,11 +385,15 @@ def write_folder(root: Path, objects: Iterable[Definition]) -> FolderWrite:
             continue
         _write_file(path, data)
         done.written.append(relative)
+    by_case = {relative.casefold(): relative for relative in files}
     for relative in sorted(stale):
+        twin = by_case.get(relative.casefold())
+        if twin is not None and os.path.samefile(root / relative, root / twin):
+            continue  # the file just written, listed as it was named (file names ignore case)
         defined = _defined(root / relative, root)
         (root / relative).unlink()
-        if defined in written:
-            done.moved[relative] = file_path(*defined)
+        if defined in paths:
+            done.moved[relative] = paths[defined]
         else:
             done.removed.append(relative)
     return done

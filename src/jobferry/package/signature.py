@@ -373,8 +373,7 @@ def no_manifest_to_sign() -> PackageError:
     return _refuse(
         "signature.no_manifest",
         "it has no manifest.json, and the signature covers the manifest",
-        "export it with a manifest (every jobferry export has one unless asked not to) to "
-        "sign it",
+        "export it with a manifest (every jobferry export has one unless asked not to) to sign it",
         entry=MANIFEST_NAME,
     )
 

@@ -249,3 +249,41 @@ def test_a_file_saved_as_utf8_with_a_byte_order_mark_is_read(tmp_path: Path) -> 
     assert done.removed == []
     assert not done.moved
     assert not (out / "jobs" / "bom_job.json").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_names_differing_only_in_case_get_files_no_case_blind_file_system_merges(
+    tmp_path: Path,
+) -> None:
+    """On macOS or Windows ``jobs/Daily.json`` and ``jobs/daily.json`` are one file: pulled,
+    the second object was written over the first, and ``apply -f --prune`` of the folder
+    deleted it from the workspace."""
+    objects = [
+        FolderObject(ObjectKind.JOB, name, f"jobs/{name}.json", make_job(name))
+        for name in ("daily", "Daily", "DAILY", "weekly")
+    ]
+    out = tmp_path / "out"
+
+    done = write_folder(out, objects)
+
+    assert done.problems == []
+    paths = sorted(done.written)
+    assert paths[0] == "jobs/DAILY.json"  # the first in code point order keeps its name
+    assert len({p.casefold() for p in paths}) == 4
+    assert sorted(o.name for o in read_folder(out).objects) == ["DAILY", "Daily", "daily", "weekly"]
+    assert write_folder(out, objects).unchanged == paths  # the same files again
+
+
+def test_a_file_renamed_in_case_only_is_kept_where_file_names_ignore_case(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """Where file names ignore case, writing ``jobs/daily.json`` writes the file listed as
+    ``jobs/Daily.json``: it is that file, not a stale one to remove."""
+    out = tmp_path / "out"
+    write_folder(out, [FolderObject(ObjectKind.JOB, "Daily", "", make_job("Daily"))])
+    monkeypatch.setattr(os.path, "samefile", lambda a, b: str(a).casefold() == str(b).casefold())
+
+    done = write_folder(out, [FolderObject(ObjectKind.JOB, "daily", "", make_job("daily"))])
+
+    assert done.written == ["jobs/daily.json"]
+    assert done.removed == []
+    assert not done.moved
