@@ -413,3 +413,29 @@ def test_config_init_without_a_credentials_file_says_how_a_server_given_its_keys
     assert "JOBFERRY_ADMIN_AK" in said
     assert "JOBFERRY_PROJECT_ID, JOBFERRY_AK and JOBFERRY_SK" in said
     assert not config.exists()
+
+
+@pytest.mark.parametrize(
+    ("held", "said"),
+    [
+        ("contexts = 5\n", "'contexts' must be a table"),
+        ('contexts = "abc"\n', "'contexts' must be a table"),
+        ('contexts = "xdefaultx"\n', "'contexts' must be a table"),
+        ('[profiles.old]\nendpoint = "http://o"\n', "rename them to [contexts.…]"),
+    ],
+)
+def test_config_init_refuses_a_file_it_cannot_add_a_context_to(
+    tmp_path: Path, held: str, said: str
+) -> None:
+    """A file whose ``contexts`` is no table, or that still has the older [profiles.…] tables:
+    init crashed, refused a context as existing (a name inside a string), or appended a
+    [contexts.…] table that made the file unreadable or refused by every later command."""
+    credentials = _server_credentials(tmp_path / "data")
+    config = tmp_path / "config.toml"
+    config.write_text(held)
+    refused = invoke(["--config", str(config), "config", "init", "--from", str(credentials)])
+    assert refused.exit_code == 2, refused.output
+    said_flat = " ".join(refused.output.split())
+    assert said in said_flat
+    assert str(config) in said_flat
+    assert config.read_text() == held

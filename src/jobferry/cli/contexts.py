@@ -122,9 +122,7 @@ def init_context(
     path = s.config or default_config_path()
     found = _credentials(credentials or _default_credentials())
     existing = _existing(path)
-    if name in existing.get("profiles", {}) or (
-        name in existing.get("contexts", {}) and not replace
-    ):
+    if name in existing.get("contexts", {}) and not replace:
         again = "" if replace else "replace it with --replace, "
         raise CliUsageError(
             f"Context '{name}' already exists in {path}; {again}choose another name with "
@@ -197,11 +195,23 @@ def _existing(path: Path) -> dict[str, Any]:
         return {}
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh)
+            data = tomllib.load(fh)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise CliUsageError(
             f"Config file {path} cannot be read ({exc}); fix it before adding a context."
         ) from exc
+    if "profiles" in data:  # a [contexts.…] table added would make the file refused
+        raise CliUsageError(
+            f"Config file {path} still has [profiles.…] tables (connection profiles are now "
+            "contexts); rename them to [contexts.…] (and default_profile to default_context), "
+            "then run config init again."
+        )
+    if not isinstance(data.get("contexts", {}), dict):
+        raise CliUsageError(
+            f"Config file {path}: 'contexts' must be a table of [contexts.<name>] tables; fix "
+            "it before adding a context."
+        )
+    return data
 
 
 def _remove_context(path: Path, before: dict[str, Any], name: str) -> None:
