@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -439,3 +440,46 @@ def test_config_init_refuses_a_file_it_cannot_add_a_context_to(
     assert said in said_flat
     assert str(config) in said_flat
     assert config.read_text() == held
+
+
+def test_a_config_init_whose_write_fails_leaves_the_file_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The disk full halfway through the new text: the file was truncated first and left
+    half-written (its other contexts lost, broken TOML); now the text is written whole beside
+    it and put in its place, so a failed write changes nothing and leaves nothing behind."""
+    import errno
+    import os
+    import types
+
+    from jobferry.cli import contexts
+
+    class Full:
+        def __init__(self, fh: Any) -> None:
+            self.fh = fh
+
+        def __enter__(self) -> Full:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.fh.close()
+
+        def write(self, text: str) -> int:
+            self.fh.write(text[: len(text) // 2])
+            self.fh.flush()
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    full = types.SimpleNamespace(**vars(os))  # the module's own os alone
+    full.fdopen = lambda *a, **k: Full(os.fdopen(*a, **k))
+    monkeypatch.setattr(contexts, "os", full)
+    credentials = _server_credentials(tmp_path / "data")
+    config = tmp_path / "config.toml"
+    held = '# mine\n[contexts.default]\nendpoint = "http://t"\nproject_id = "p-t"\n'
+    config.write_text(held)
+    for replace in ([], ["--replace"]):
+        args = ["--config", str(config), "config", "init", "--from", str(credentials)]
+        failed = invoke([*args, "--name", "local" if not replace else "default", *replace])
+        assert failed.exit_code == 1, failed.output
+        assert "No space left" in failed.output
+        assert config.read_text() == held
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["config.toml", "data"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import tempfile
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any
@@ -129,9 +130,9 @@ def init_context(
             f"--name, or remove its [contexts.{name}] table first."
         )
     replaced = name in existing.get("contexts", {})
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
     if replaced:
-        _remove_context(path, existing, name)
-        existing = _existing(path)
+        text = _without_context(text, path, existing, name)
     table = {
         "endpoint": endpoint,
         "project_id": found["projectId"],
@@ -139,7 +140,7 @@ def init_context(
         "ak": found["accessKey"],
         "sk": found["secretKey"],
     }
-    _append(path, name, table, set_default="default_context" not in existing)
+    _write(path, _with_context(text, name, table, set_default="default_context" not in existing))
     view = {
         "context": name,
         "configFile": str(path),
@@ -214,13 +215,13 @@ def _existing(path: Path) -> dict[str, Any]:
     return data
 
 
-def _remove_context(path: Path, before: dict[str, Any], name: str) -> None:
-    """Drop the ``[contexts.NAME]`` table from the file, every other line kept as written;
-    refused, the file untouched, unless what is left reads as the file did without it."""
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+def _without_context(text: str, path: Path, before: dict[str, Any], name: str) -> str:
+    """The file's text without its ``[contexts.NAME]`` table, every other line kept as
+    written; refused, the file untouched, unless what is left reads as the file did without
+    it."""
     kept: list[str] = []
     dropping = False
-    for line in lines:
+    for line in text.splitlines(keepends=True):
         header = _table_of(line)
         if header is not None:
             dropping = header == ("contexts", name)
@@ -239,7 +240,7 @@ def _remove_context(path: Path, before: dict[str, Any], name: str) -> None:
             f"Context '{name}' in {path} cannot be replaced without changing more of the file; "
             f"remove its [contexts.{name}] table by hand, then run config init again."
         )
-    _write(path, "".join(kept))
+    return "".join(kept)
 
 
 def _table_of(line: str) -> tuple[str, ...] | None:
@@ -263,25 +264,30 @@ def _table_of(line: str) -> tuple[str, ...] | None:
 
 
 def _write(path: Path, text: str) -> None:
-    """The config file's new text, readable by its owner only."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.chmod(path, 0o600)
+    """The config file's new text, readable by its owner only, in one step: written whole
+    beside it first, then put in its place (a failed write leaves the file as it was)."""
+    path = Path(os.path.realpath(path))  # a link to the file stays one
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, part = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:  # mkstemp: mode 0600
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(part, path)
+    except BaseException:
+        Path(part).unlink(missing_ok=True)
+        raise
 
 
-def _append(path: Path, name: str, table: dict[str, str], *, set_default: bool) -> None:
-    """Add ``[contexts.NAME]`` to the file, keeping everything it holds as written (a TOML
+def _with_context(text: str, name: str, table: dict[str, str], *, set_default: bool) -> str:
+    """``text`` with ``[contexts.NAME]`` added, everything it holds kept as written (a TOML
     table may be appended after any other; ``default_context`` goes first, where a top-level
     key must be)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    before = path.read_text(encoding="utf-8") if path.exists() else ""
     lines = [f"[contexts.{json.dumps(name)}]"]
     lines += [f"{key} = {json.dumps(value)}" for key, value in table.items()]
-    text = before
     if set_default:
         text = f"default_context = {json.dumps(name)}\n" + text
     if text and not text.endswith("\n"):
         text += "\n"
-    text += ("\n" if text else "") + "\n".join(lines) + "\n"
-    _write(path, text)
+    return text + ("\n" if text else "") + "\n".join(lines) + "\n"
