@@ -483,3 +483,28 @@ def test_a_config_init_whose_write_fails_leaves_the_file_as_it_was(
         assert "No space left" in failed.output
         assert config.read_text() == held
         assert sorted(p.name for p in tmp_path.iterdir()) == ["config.toml", "data"]
+
+
+def test_config_init_of_another_context_keeps_the_files_default_context(tmp_path: Path) -> None:
+    """A file whose [contexts.default] is the one remote commands use (no default_context):
+    adding another context wrote ``default_context`` naming the new one, so every remote
+    command silently went to another endpoint. A file without either still gets the new
+    context as its default."""
+    credentials = _server_credentials(tmp_path / "data")
+    config = tmp_path / "config.toml"
+    held = '[contexts.default]\nendpoint = "http://mine"\nproject_id = "p-mine"\n'
+    config.write_text(held)
+    args = ["--config", str(config), "config", "init", "--from", str(credentials)]
+    assert invoke([*args, "--name", "local"]).exit_code == 0
+    assert load_context(config, None, {}).endpoint == "http://mine"
+    assert load_context(config, "local", {}).project_id == "p-first"
+    assert config.read_text().startswith(held)
+    other = tmp_path / "other.toml"
+    other.write_text('[contexts.test]\nendpoint = "http://t"\n')
+    made = invoke(["--config", str(other), "config", "init", "--from", str(credentials)])
+    assert made.exit_code == 0, made.output
+    assert load_context(other, None, {}).name == "default"
+    fresh = tmp_path / "fresh.toml"
+    fresh_args = ["--config", str(fresh), "config", "init", "--from", str(credentials)]
+    assert invoke([*fresh_args, "--name", "local"]).exit_code == 0
+    assert load_context(fresh, None, {}).name == "local"

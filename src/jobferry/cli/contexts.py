@@ -129,7 +129,8 @@ def init_context(
             f"Context '{name}' already exists in {path}; {again}choose another name with "
             f"--name, or remove its [contexts.{name}] table first."
         )
-    replaced = name in existing.get("contexts", {})
+    contexts = existing.get("contexts", {})
+    replaced = name in contexts
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     if replaced:
         text = _without_context(text, path, existing, name)
@@ -140,7 +141,9 @@ def init_context(
         "ak": found["accessKey"],
         "sk": found["secretKey"],
     }
-    _write(path, _with_context(text, name, table, set_default="default_context" not in existing))
+    # the file's default stays the default: its default_context, else its [contexts.default]
+    held = "default_context" in existing or (name != "default" and "default" in contexts)
+    _write(path, _with_context(text, name, table, set_default=not held))
     view = {
         "context": name,
         "configFile": str(path),
