@@ -508,3 +508,26 @@ def test_config_init_of_another_context_keeps_the_files_default_context(tmp_path
     fresh_args = ["--config", str(fresh), "config", "init", "--from", str(credentials)]
     assert invoke([*fresh_args, "--name", "local"]).exit_code == 0
     assert load_context(fresh, None, {}).name == "local"
+
+
+def test_a_config_file_named_from_home_is_the_one_init_writes_and_show_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``JOBFERRY_CONFIG="~/…"`` (quoted, so no shell expanded it) or ``--config=~/…``: remote
+    commands read the file in the home folder, but ``config init`` wrote a ``~`` folder in the
+    current one and ``config show`` named the path unexpanded."""
+    credentials = _server_credentials(tmp_path / "data")
+    home, here = tmp_path / "home", tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    monkeypatch.setenv("HOME", str(home))
+    env = {"JOBFERRY_CONFIG": "~/jf.toml"}
+    made = invoke(["config", "init", "--from", str(credentials)], env)
+    assert made.exit_code == 0, made.output
+    assert list(here.iterdir()) == []
+    assert load_context(None, None, env).project_id == "p-first"
+    for given in (["--config=~/jf.toml"], []):
+        shown = invoke([*given, "config", "show", "--json"], env)
+        assert shown.exit_code == 0, shown.output
+        view = json.loads(shown.stdout)
+        assert (view["configFile"], view["projectId"]) == (str(home / "jf.toml"), "p-first")

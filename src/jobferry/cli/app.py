@@ -264,7 +264,7 @@ def root_options(
             highlight=False,
         )
     current.context_name = context or old_profile
-    current.config = Path(config) if config else None
+    current.config = Path(config).expanduser() if config else None  # as load_context reads it
 
 
 # multiprocessing runs the program's main file again in every helper process a large package
