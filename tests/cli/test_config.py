@@ -531,3 +531,39 @@ def test_a_config_file_named_from_home_is_the_one_init_writes_and_show_names(
         assert shown.exit_code == 0, shown.output
         view = json.loads(shown.stdout)
         assert (view["configFile"], view["projectId"]) == (str(home / "jf.toml"), "p-first")
+
+
+@pytest.mark.parametrize(
+    ("held", "fix"),
+    [
+        ("[contexts.default\n", "fix the file there"),
+        ("contexts = 5\n", "fix it in the file, one [contexts.<name>] table per context"),
+        ("contexts.default = 5\n", "fix it in the file (key = value lines)"),
+        ("[contexts.default]\nendpoint = 5\n", 'fix it in the file: endpoint = "…"'),
+        ("[contexts.default]\nverify_tls = 1\n", "verify_tls must be true or false; fix it"),
+        ("default_context = 5\n", 'fix it: default_context = "NAME"'),
+    ],
+)
+def test_a_config_file_refused_says_how_to_fix_it(tmp_path: Path, held: str, fix: str) -> None:
+    """Each refusal of the file names the file, the rule and the fix: these named only the
+    rule ("must be a string.")."""
+    config = tmp_path / "config.toml"
+    config.write_text(held)
+    shown = invoke(["--config", str(config), "config", "show", "--json"])
+    assert shown.exit_code == 2, shown.output
+    error = json.loads(shown.stdout)["error"]
+    assert error["code"] == "config"
+    assert str(config) in error["message"]
+    assert fix in error["message"]
+
+
+def test_a_named_config_file_that_is_missing_says_how_to_make_one(tmp_path: Path) -> None:
+    """Named by JOBFERRY_CONFIG, not --config: the refusal told to drop --config, which was
+    not given; it names both, and config init, which writes one."""
+    missing = str(tmp_path / "none.toml")
+    shown = invoke(["config", "show"], {"JOBFERRY_CONFIG": missing})
+    assert shown.exit_code == 2, shown.output
+    said = " ".join(shown.output.split())
+    assert f"Config file {missing} does not exist" in said
+    assert "jobferry config init" in said
+    assert "--config or JOBFERRY_CONFIG" in said

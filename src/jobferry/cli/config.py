@@ -175,15 +175,24 @@ def default_config_path(env: Mapping[str, str] | None = None) -> Path:
 def _read_file(path: Path, explicit: bool) -> dict[str, Any]:
     if not path.exists():
         if explicit:
-            raise ConfigError(f"Config file {path} does not exist; create it or drop --config.")
+            raise ConfigError(
+                f"Config file {path} does not exist; create it (jobferry config init writes a "
+                "context into it) or name another with --config or JOBFERRY_CONFIG."
+            )
         return {}
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"Config file {path} is not valid TOML: {exc}.") from exc
+        raise ConfigError(
+            f"Config file {path} is not valid TOML: {exc}; fix the file there (jobferry config "
+            "show reads it again)."
+        ) from exc
     except OSError as exc:
-        raise ConfigError(f"Config file {path} cannot be read: {exc.strerror or exc}.") from exc
+        raise ConfigError(
+            f"Config file {path} cannot be read: {exc.strerror or exc}; make it readable, or "
+            "name another with --config or JOBFERRY_CONFIG."
+        ) from exc
 
 
 def _table(data: dict[str, Any], path: Path, notices: list[str]) -> tuple[str, dict[str, Any]]:
@@ -203,7 +212,10 @@ def _table(data: dict[str, Any], path: Path, notices: list[str]) -> tuple[str, d
     if found is None:
         return table, {}
     if not isinstance(found, dict):
-        raise ConfigError(f"{path}: '{table}' must be a table of [{table}.<name>] tables.")
+        raise ConfigError(
+            f"{path}: '{table}' must be a table of [{table}.<name>] tables; fix it in the file, "
+            f"one [{table}.<name>] table per context."
+        )
     return table, found
 
 
@@ -222,7 +234,7 @@ def _section(
         return {}
     where = f"{path}: [{table}.{name}]"
     if not isinstance(section, dict):
-        raise ConfigError(f"{where} must be a table.")
+        raise ConfigError(f"{where} must be a table; fix it in the file (key = value lines).")
     unknown = sorted(set(section) - set(_TEXT_KEYS) - set(_NUMBER_KEYS))
     if unknown:
         raise ConfigError(
@@ -231,9 +243,9 @@ def _section(
         )
     for key in _TEXT_KEYS:
         if key in section and not isinstance(section[key], str):
-            raise ConfigError(f"{where} {key} must be a string.")
+            raise ConfigError(f'{where} {key} must be a string; fix it in the file: {key} = "…".')
     if "verify_tls" in section and not isinstance(section["verify_tls"], bool):
-        raise ConfigError(f"{where} verify_tls must be true or false.")
+        raise ConfigError(f"{where} verify_tls must be true or false; fix it in the file.")
     return section
 
 
@@ -365,7 +377,7 @@ def _chosen(
     key = "default_profile" if "default_profile" in data else "default_context"
     chosen = named or data.get(key) or "default"
     if not isinstance(chosen, str):
-        raise ConfigError(f"{path}: {key} must be a context name.")
+        raise ConfigError(f'{path}: {key} must be a context name; fix it: {key} = "NAME".')
     return chosen, bool(named)
 
 
