@@ -567,3 +567,20 @@ def test_a_named_config_file_that_is_missing_says_how_to_make_one(tmp_path: Path
     assert f"Config file {missing} does not exist" in said
     assert "jobferry config init" in said
     assert "--config or JOBFERRY_CONFIG" in said
+
+
+def test_config_init_refuses_an_empty_context_name(tmp_path: Path) -> None:
+    """``--name ''`` wrote a [contexts.""] table (and ``default_context = ""``) that neither
+    ``--context ''`` nor the default ever picks: the "Try it" command showed another context."""
+    credentials = _server_credentials(tmp_path / "data")
+    config = tmp_path / "config.toml"
+    held = '[contexts.test]\nendpoint = "http://t"\n'
+    config.write_text(held)
+    args = ["--config", str(config), "config", "init", "--from", str(credentials), "--name", ""]
+    refused = invoke([*args, "--json"])
+    assert refused.exit_code == 2, refused.output
+    error = json.loads(refused.stdout)["error"]
+    assert error["code"] == "usage"
+    assert "--name is empty" in error["message"]
+    assert "--name default" in error["message"]
+    assert config.read_text() == held

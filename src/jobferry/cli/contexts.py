@@ -120,6 +120,11 @@ def init_context(
     file (owner-readable only), with the endpoint and default workspace. An existing context of
     that name is overwritten only with --replace."""
     s = session(ctx, json_mode)
+    if not name:  # no --context, no default_context could ever pick it
+        raise CliUsageError(
+            "--name is empty: a context named '' can never be picked; give it a name, e.g. "
+            "--name default."
+        )
     path = s.config or default_config_path()
     found = _credentials(credentials or _default_credentials())
     existing = _existing(path)
