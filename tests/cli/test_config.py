@@ -584,3 +584,15 @@ def test_config_init_refuses_an_empty_context_name(tmp_path: Path) -> None:
     assert "--name is empty" in error["message"]
     assert "--name default" in error["message"]
     assert config.read_text() == held
+
+
+def test_a_credential_that_cannot_be_read_says_how_to_give_it(config: Path, tmp_path: Path) -> None:
+    """A variable ``ak_env`` names that is not set, a key file that is empty or missing: the
+    refusal named the rule alone."""
+    with pytest.raises(ConfigError, match=r"\$TEST_AK, which is not set; set it \(or JOBFERRY_AK"):
+        load_context(config, None, {})
+    (tmp_path / "empty").write_text("\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="which is empty; write the key into it"):
+        load_context(config, "prod", {"JOBFERRY_SK_FILE": str(tmp_path / "empty")})
+    with pytest.raises(ConfigError, match=r"cannot be read: .*; make it readable, or name"):
+        load_context(config, "prod", {"JOBFERRY_SK_FILE": str(tmp_path / "none")})

@@ -307,9 +307,12 @@ def _read_secret(path: str, source: str) -> str:
     try:
         text = Path(path).expanduser().read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{source} names {path}, which cannot be read: {exc}.") from exc
+        raise ConfigError(
+            f"{source} names {path}, which cannot be read: {exc}; make it readable, or name "
+            "the file that holds the key."
+        ) from exc
     if not text:
-        raise ConfigError(f"{source} names {path}, which is empty.")
+        raise ConfigError(f"{source} names {path}, which is empty; write the key into it.")
     return text
 
 
@@ -334,7 +337,12 @@ def _secret(values: dict[str, Any], key: str, env: Mapping[str, str], where: str
     if variable:
         found = env.get(variable)
         if not found:
-            raise ConfigError(f"{where} reads {key} from ${variable}, which is not set.")
+            also = (
+                f" (or JOBFERRY_{key.upper()}, over the context's)" if key in ("ak", "sk") else ""
+            )
+            raise ConfigError(
+                f"{where} reads {key} from ${variable}, which is not set; set it{also}."
+            )
         return found
     inline = values.get(key)
     return str(inline) if inline else None
