@@ -596,3 +596,19 @@ def test_a_credential_that_cannot_be_read_says_how_to_give_it(config: Path, tmp_
         load_context(config, "prod", {"JOBFERRY_SK_FILE": str(tmp_path / "empty")})
     with pytest.raises(ConfigError, match=r"cannot be read: .*; make it readable, or name"):
         load_context(config, "prod", {"JOBFERRY_SK_FILE": str(tmp_path / "none")})
+
+
+def test_config_init_writes_through_a_link_to_the_config_file(tmp_path: Path) -> None:
+    """A config file kept elsewhere (a dotfiles folder) and linked to: the new text goes into
+    the file linked to, the link stays a link."""
+    credentials = _server_credentials(tmp_path / "data")
+    kept = tmp_path / "dotfiles" / "jobferry.toml"
+    kept.parent.mkdir()
+    kept.write_text('[contexts.test]\nendpoint = "http://t"\n')
+    link = tmp_path / "config.toml"
+    link.symlink_to(kept)
+    made = invoke(["--config", str(link), "config", "init", "--from", str(credentials)])
+    assert made.exit_code == 0, made.output
+    assert link.is_symlink()
+    assert load_context(kept, "default", {}).project_id == "p-first"
+    assert sorted(p.name for p in kept.parent.iterdir()) == ["jobferry.toml"]
