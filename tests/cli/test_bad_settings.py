@@ -20,6 +20,9 @@ def _env(folder: Path, **bad: str) -> dict[str, str | None]:
     return {
         "JOBFERRY_DATA_DIR": str(folder / "data"),
         "JOBFERRY_DATABASE_URL": f"sqlite:///{folder / 'jobferry.db'}",
+        # the test run's own knobs (make test-fast sets them), not the server's settings
+        "JOBFERRY_FUZZ_AT_MOST": None,
+        "JOBFERRY_FUZZ_EXAMPLES": None,
         **{f"JOBFERRY_{name.upper()}": value for name, value in bad.items()},
     }
 
