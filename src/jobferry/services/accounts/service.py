@@ -21,6 +21,7 @@ from jobferry.errors import (
     WorkspaceNotFoundError,
 )
 from jobferry.services.accounts.records import User, Workspace, WorkspaceRole
+from jobferry.services.accounts.users import user_named
 from jobferry.services.audit import record_audit
 from jobferry.services.context import (
     Actor,
@@ -36,7 +37,7 @@ from jobferry.services.support.secretbox import SecretBox
 from jobferry.services.workspaces.settings import WorkspaceSettings
 from jobferry.storage import Database, Tx
 from jobferry.storage import accounts as repo
-from jobferry.storage.records import CredentialRecord, UserRecord, WorkspaceRecord
+from jobferry.storage.records import CredentialRecord, WorkspaceRecord
 
 LOCAL_OPERATOR_ID = 0
 """User id of the local operator actor (no user row has it: ids start at 1)."""
@@ -356,7 +357,7 @@ class AccountService:
             require_project_admin(actor, "issue credentials for other users")
         issued = IssuedCredential(generate_access_key(), generate_secret_key())
         with self._changing() as tx:
-            user = self._user(tx, project_id, user_name)
+            user = user_named(tx, project_id, user_name)
             repo.insert_credential(
                 tx,
                 CredentialRecord(
@@ -383,7 +384,7 @@ class AccountService:
         if actor.name != user_name:
             require_project_admin(actor, "revoke credentials of other users")
         with self._changing() as tx:
-            user = self._user(tx, project_id, user_name)
+            user = user_named(tx, project_id, user_name)
             owned = {c.access_key for c in repo.list_credentials(tx, user.id)}
             if access_key not in owned or not repo.delete_credential(tx, access_key):
                 raise UserNotFoundError(
@@ -413,7 +414,7 @@ class AccountService:
         if not isinstance(role, str) or role not in [r.value for r in Role]:
             raise InvalidRequestError(f"Role '{role}' is not valid; use one of {', '.join(Role)}.")
         with self._changing() as tx:
-            user = self._user(tx, project_id, user_name)
+            user = user_named(tx, project_id, user_name)
             repo.set_role(tx, user.id, workspace_id, str(role))
             record_audit(
                 tx,
@@ -432,19 +433,9 @@ class AccountService:
         scope.require((Role.ADMIN,), "revoke roles")
         refuse_production_roles(scope.workspace)
         with self._changing() as tx:
-            user = self._user(tx, project_id, user_name)
+            user = user_named(tx, project_id, user_name)
             if not repo.remove_role(tx, user.id, workspace_id):
                 raise UserNotFoundError(
                     f"User '{user_name}' has no role in workspace '{scope.workspace.name}'."
                 )
             record_audit(tx, project_id, workspace_id, actor.name, "role.remove", "user", user_name)
-
-    @staticmethod
-    def _user(tx: Tx, project_id: str, name: str) -> UserRecord:
-        user = repo.find_user(tx, project_id, name)
-        if user is None:
-            raise UserNotFoundError(
-                f"User '{name}' does not exist in project '{project_id}'; create it first.",
-                user=name,
-            )
-        return user

@@ -80,7 +80,7 @@ class UserAdmin:
         require_project_admin(actor, "remove users")
         now = now_ms()
         with self.db.transaction() as tx:
-            user = _user(tx, project_id, name)
+            user = user_named(tx, project_id, name)
             if user.id == actor.user_id:
                 raise ConflictError(
                     f"User '{name}' cannot remove themselves from project '{project_id}'.",
@@ -119,7 +119,7 @@ class UserAdmin:
                 f"projectAdmin must be true or false, not {admin!r}.", parameter="projectAdmin"
             )
         with self.db.transaction() as tx:
-            user = _user(tx, project_id, name)
+            user = user_named(tx, project_id, name)
             if user.is_project_admin == admin:
                 return admin
             if not admin:
@@ -134,12 +134,13 @@ class UserAdmin:
         return admin
 
 
-def _user(tx: Tx, project_id: str, name: str) -> UserRecord:
+def user_named(tx: Tx, project_id: str, name: str) -> UserRecord:
+    """The project's user ``name`` (``UserNotFoundError`` when there is none)."""
     user = repo.find_user(tx, project_id, name)
     if user is None:
         raise UserNotFoundError(
-            f"User '{name}' does not exist in project '{project_id}'; check the name "
-            "(the project's users are listed with their roles).",
+            f"User '{name}' does not exist in project '{project_id}'; check the name (the "
+            "project's users are listed with their roles), or create the user first.",
             user=name,
         )
     return user
