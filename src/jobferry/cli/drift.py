@@ -51,9 +51,24 @@ def drift_command(
         answer,
         ExitCode.PENDING,
         f"{total} of the {compared} object(s) that imports wrote into {s.workspace_label()} "
-        "changed since; a promotion that would write one stops on it (--on-drift chooses "
-        "otherwise).",
+        "changed since; a promotion that would write over a changed field stops on it "
+        f"(--on-drift chooses otherwise){_unstopped(objects)}.",
     )
+
+
+def _unstopped(objects: list[dict[str, Any]]) -> str:
+    """What a promotion does without stopping to the objects listed: makes one deleted here
+    again, renames one only renamed here back (neither is a drift problem of its plan)."""
+    deleted = sum(1 for item in objects if item.get("deleted"))
+    renamed = sum(
+        1
+        for item in objects
+        if not item.get("deleted")
+        and {c.get("path") for c in objects_under(item, "changes")} == {"name"}
+    )
+    said = [f"makes the {deleted} deleted here again"] if deleted else []
+    said += [f"renames the {renamed} only renamed here back"] if renamed else []
+    return f"; one that holds them {' and '.join(said)} without stopping" if said else ""
 
 
 def _drifted(out: Output, item: dict[str, Any]) -> None:
