@@ -3,7 +3,8 @@ a source whose jobs, scripts and resource change, promoted into a target again a
 (sameNamePolicy AUTO, ``onDrift`` drawn), and between the promotions people changing the
 target by hand (an admin or a developer): a field edited (or edited back to what the
 promotion wrote), a job renamed and renamed back, deleted, made again by hand as it was
-promoted, started and stopped; and the newest import rolled back.
+promoted, started and stopped, overwritten by an import of a package that names no source;
+and the newest import rolled back.
 :class:`~support.drift_model.Model` says what the drift report and each plan must answer.
 """
 
@@ -49,6 +50,7 @@ def _steps() -> st.SearchStrategy[Step]:
         st.builds(lambda on: Step("promote", (on,)), st.sampled_from(DRIFTS)),
         st.builds(lambda on: Step("promote", (on,)), st.sampled_from(DRIFTS)),
         st.just(Step("rollback")),
+        st.builds(lambda job: Step("foreign", (job,)), jobs),
     )
 
 

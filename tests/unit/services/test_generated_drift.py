@@ -9,7 +9,8 @@ since it was promoted into", "Repeated promotion") and docs/cli.md (``jobferry d
   those changed since the import that last wrote them, jobs first, then scripts, then
   resources, each by name: an object edited back to what was promoted is not listed, one
   renamed lists its name's change, one deleted here is listed ``deleted`` with who deleted it
-  and when (though a job of its name was made again by hand: another object);
+  and when (though a job of its name was made again by hand: another object); one written
+  since by an import of a package that names no source workspace changed as by hand;
 - each field change says what the import wrote and what the object holds now; ``updateUser``
   and ``updateTime`` are the object's last change, ``importTaskId`` and ``importedAt`` the
   import that wrote it; scheduling a job is no change;
@@ -227,6 +228,24 @@ def _promote(story: Story, step: Step) -> None:
     event(f"promote {on_drift} {'drifted' if drifted else ''}")
 
 
+def _foreign(story: Story, step: Step) -> None:
+    """A job written by an import of a package that names no source workspace (no ledger):
+    a change since the promotion, as a hand edit is."""
+    held = _job(story, step.args[0])
+    if held is None or held.scheduled:
+        return
+    value = f"foreign {next(story.looks)}"
+    job = document("job", step.args[0], value, named=held.name)
+    path = write_objects(
+        story.folder / f"f{story.n}_{value[8:]}.zip", [("job", held.name, job)], header=None
+    )
+    task = run_import(story.services, story.admin, upload(story.services, story.admin, path))
+    assert task.status == TaskStatus.SUCCESSFUL, task.message
+    held.value, held.at, held.by = value, story.clock.now, story.admin.actor.name
+    held.submitted = True
+    event("foreign import")
+
+
 def _rollback(story: Story, _: Step) -> None:
     """Roll back the newest import that wrote something (a newer one that only linked
     objects has nothing to roll back, and its links go with it)."""
@@ -296,6 +315,7 @@ ACTS = {
     "source": _source,
     "promote": _promote,
     "rollback": _rollback,
+    "foreign": _foreign,
 }
 
 
