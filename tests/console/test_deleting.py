@@ -82,3 +82,23 @@ def test_delete_is_offered_to_writers_only_and_refused_to_others(
     refused = browser.post(f"{base}/jobs/daily_sales/delete")
     assert refused.status_code == 403
     assert services.jobs.detail(seeded, "daily_sales").job.name == "daily_sales"
+
+
+def test_a_script_only_a_submitted_version_runs_is_refused_saying_submit_again(
+    browser: Browser, services: Services, seeded: Scope
+) -> None:
+    base = f"/console/w/{seeded.workspace.id}"
+    job = make_job("daily_sales", targetStatus="SAVED")
+    job["nodes"][0]["properties"][0]["value"] = "daily_sales_sh"
+    services.jobs.update(seeded, "daily_sales", job)
+
+    refused = browser.post(f"{base}/scripts/daily_sales_sql/delete")
+
+    assert_page(
+        refused,
+        400,
+        "Script &#39;daily_sales_sql&#39; is used by the submitted version of job(s) "
+        "daily_sales, though their saved definition no longer uses it: Submit those jobs again "
+        "(or delete them) first. Then Delete it. Nothing was deleted.",
+    )
+    assert services.scripts.detail(seeded, "daily_sales_sql").script.name == "daily_sales_sql"

@@ -20,17 +20,17 @@ from jobferry.services.context import Scope
 DELETED = "deleted"
 """The listing's query parameter naming what was just deleted."""
 
-IN_USE = {
-    "dependents": (
-        "Job '{job_name}' is an upstream job of {users}: Edit those jobs so they no longer "
-        "depend on it (or delete them first), then Delete it. Nothing was deleted."
-    ),
-    "jobs": (
-        "Script '{script_name}' is used by job(s) {users}: Edit or delete those jobs first, "
-        "then Delete it. Nothing was deleted."
-    ),
-}
-"""A refused Delete of an object in use, by the context field naming its users."""
+DEPENDED_ON = (
+    "Job '{job_name}' is an upstream job of {users}: Edit those jobs so they no longer depend "
+    "on it (or delete them first), then Delete it. Nothing was deleted."
+)
+USED = "Script '{script_name}' is used by job(s) {users}: Edit or delete those jobs first."
+USED_SUBMITTED = (
+    "Script '{script_name}' is used by the submitted version of job(s) {users}, though their "
+    "saved definition no longer uses it: Submit those jobs again (or delete them) first."
+)
+"""A refused Delete of an object in use: its users by their saved definition (``jobs``), by
+their submitted version alone (``submitted_jobs``), or jobs depending on it (``dependents``)."""
 
 
 def deletion_said(exc: JobferryError) -> str:
@@ -42,17 +42,18 @@ def deletion_said(exc: JobferryError) -> str:
             f"Job '{name}' is scheduled, and a scheduled job is not deleted: choose Stop "
             "scheduling first, then Delete. Nothing was deleted."
         )
-    if isinstance(exc, InUseError):
-        for users, words in IN_USE.items():
-            if users in context:
-                named = (
-                    dependents_named(context)
-                    if users == "dependents"
-                    else ", ".join(str(j) for j in context[users])
-                )
-                return words.format_map(
-                    {"job_name": "", "script_name": "", **context, "users": named}
-                )
+    if isinstance(exc, InUseError) and "dependents" in context:
+        return DEPENDED_ON.format(
+            job_name=context.get("job_name", ""), users=dependents_named(context)
+        )
+    if isinstance(exc, InUseError) and "jobs" in context:
+        script = context.get("script_name", "")
+        lines = [
+            words.format(script_name=script, users=", ".join(str(j) for j in context[key]))
+            for key, words in (("jobs", USED), ("submitted_jobs", USED_SUBMITTED))
+            if context.get(key)
+        ]
+        return " ".join([*lines, "Then Delete it. Nothing was deleted."])
     return said(exc)
 
 

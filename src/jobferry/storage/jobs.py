@@ -338,6 +338,23 @@ def jobs_referencing(
     return [n for _, n in jobs_referencing_with_ids(tx, workspace_id, kind, name, limit=limit)]
 
 
+def submitted_apart(
+    tx: Tx, workspace_id: str, *, holding: str | None = None
+) -> list[tuple[str, str]]:
+    """(name, document) of the latest submitted version of each job of the workspace whose
+    development state is another text (saved since it was last submitted), by name; with
+    ``holding``, only versions whose text holds it (a plain-text filter, found by ``LIKE``)."""
+    v = job_versions.c
+    stmt = (
+        select(jobs.c.name, v.document)
+        .join(job_versions, and_(v.job_id == jobs.c.id, v.version == jobs.c.latest_version))
+        .where(jobs.c.workspace_id == workspace_id, v.document != jobs.c.document)
+    )
+    if holding is not None:
+        stmt = stmt.where(v.document.contains(holding, autoescape=True))
+    return [(r.name, r.document) for r in tx.conn.execute(stmt.order_by(tx.by_name(jobs.c.name)))]
+
+
 def depending_from(
     project_id: str, workspace_name: str, *columns: ColumnElement[Any]
 ) -> Select[Any]:

@@ -19,6 +19,7 @@ from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.definitions.documents import dump, raise_violations, split_body
 from jobferry.services.definitions.records import JobUse, ShownResource
 from jobferry.services.definitions.tombstones import remember_deletion
+from jobferry.services.definitions.usage import users_of
 from jobferry.services.support.paging import Given, name_filter, page, read_page
 from jobferry.settings import OffsetMode
 from jobferry.storage import Database, Tx
@@ -162,11 +163,11 @@ class ResourceService:
 
     @staticmethod
     def _unused(tx: Tx, scope: Scope, name: str, action: str) -> None:
-        users = job_repo.jobs_referencing(tx, scope.workspace.id, RefKind.RESOURCE.value, name)
+        users = users_of(tx, scope.workspace.id, RefKind.RESOURCE.value, name)
         if users:
             raise InUseError(
-                f"Resource '{name}' is used by job(s) {', '.join(users)}; change those jobs "
-                f"before you {action}.",
+                f"Resource '{name}' is used by {users.said()}; nothing was changed.",
+                fix=f"{users.fix('Change those jobs')}, before you {action}.",
                 resource_name=name,
-                jobs=users,
+                **users.context(),
             )

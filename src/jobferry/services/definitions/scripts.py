@@ -20,6 +20,7 @@ from jobferry.services.definitions.publishing import (
 from jobferry.services.definitions.records import ScriptDetail, ShownScript, SubmittedVersion
 from jobferry.services.definitions.since import require_unchanged
 from jobferry.services.definitions.tombstones import after_deleting
+from jobferry.services.definitions.usage import users_of
 from jobferry.services.releases.pending import note_submit
 from jobferry.services.support.paging import Given, name_filter, page, read_page
 from jobferry.settings import OffsetMode
@@ -160,18 +161,19 @@ class ScriptService:
         return total, [ShownScript.of(s) for s in rows]
 
     def delete(self, scope: Scope, name: str) -> None:
-        """Delete a script no job uses."""
+        """Delete a script no job uses, by its development state or its latest submitted
+        version."""
         scope.require_change(WRITERS, "delete scripts")
         with self.db.transaction() as tx:
             script = get_script_or_raise(tx, scope, name)
             check_lock(tx, scope, ObjectKind.SCRIPT, name)
-            users = job_repo.jobs_referencing(tx, scope.workspace.id, RefKind.SCRIPT.value, name)
+            users = users_of(tx, scope.workspace.id, RefKind.SCRIPT.value, name)
             if users:
                 raise InUseError(
-                    f"Script '{name}' is used by job(s) {', '.join(users)}; change or delete "
-                    "those jobs first.",
+                    f"Script '{name}' is used by {users.said()}; nothing was deleted.",
+                    fix=f"{users.fix('Change or delete those jobs')}, then delete the script.",
                     script_name=name,
-                    jobs=users,
+                    **users.context(),
                 )
             repo.delete_script(tx, script.id)
             after_deleting(tx, scope, ObjectKind.SCRIPT, script.id, name)

@@ -18,11 +18,11 @@ from jobferry.errors import EnvironmentObjectNotFoundError, InUseError, InvalidR
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.definitions.documents import dump, load
+from jobferry.services.definitions.usage import users_of
 from jobferry.services.support.requests import valid_name
 from jobferry.services.support.secretbox import SecretBox
 from jobferry.storage import Database, Tx
 from jobferry.storage import environment as repo
-from jobferry.storage import jobs as job_repo
 from jobferry.storage.records import EnvironmentObjectRecord
 
 KINDS = ", ".join(k.value for k in EnvironmentKind)
@@ -42,14 +42,15 @@ def parse_kind(kind: str) -> EnvironmentKind:
 def require_unreferenced(tx: Tx, workspace_id: str, kind: str, name: str) -> None:
     """Refuse (DLF.9013) the removal of the environment object ``kind`` ``name`` while jobs of
     the workspace reference it, naming them."""
-    users = job_repo.jobs_referencing(tx, workspace_id, kind, name)
+    users = users_of(tx, workspace_id, kind, name)
     if users:
         raise InUseError(
-            f"The {kind} '{name}' is referenced by job(s) {', '.join(users)}; change those jobs "
-            "(or map the name on import) before removing it.",
+            f"The {kind} '{name}' is referenced by {users.said()}; nothing was removed.",
+            fix=f"{users.fix('Change those jobs (or map the name on import)')}, before "
+            "removing it.",
             kind=kind,
             name=name,
-            jobs=users,
+            **users.context(),
         )
 
 

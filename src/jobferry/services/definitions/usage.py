@@ -1,0 +1,73 @@
+"""Which jobs of a workspace use a script, resource, connection or other named object: by
+their development state (the reference index) or by their latest submitted version, which is
+what runs while the job is scheduled, what an export of submitted versions carries and what a
+release package freezes. DataArts refuses to delete a script that job versions reference; a
+job saved since it was last submitted may no longer name the object while its submitted
+version still does."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from jobferry.services.definitions.documents import load, reference_index
+from jobferry.storage import Tx
+from jobferry.storage import jobs as job_repo
+
+SHOWN = 20
+"""Jobs a refusal names of each kind of use (the first by name)."""
+_ESCAPED = frozenset('"\\/')
+"""Characters a JSON text may write escaped, so a name holding one is not searched as text."""
+
+
+@dataclass(frozen=True)
+class Users:
+    """The jobs using an object: ``developed`` by their development state, ``submitted`` by
+    their latest submitted version alone (their development state no longer names it)."""
+
+    developed: list[str]
+    submitted: list[str]
+
+    def __bool__(self) -> bool:
+        return bool(self.developed or self.submitted)
+
+    def said(self) -> str:
+        """The users in words: "job(s) a, b and the submitted version of job(s) c"."""
+        parts = [f"job(s) {', '.join(self.developed)}"] if self.developed else []
+        if self.submitted:
+            parts.append(f"the submitted version of job(s) {', '.join(self.submitted)}")
+        return " and ".join(parts)
+
+    def fix(self, change: str) -> str:
+        """What to do first: ``change`` the jobs using it now (``"change or delete those
+        jobs"``), and submit again the jobs whose submitted version alone uses it."""
+        steps = [change] if self.developed else []
+        if self.submitted:
+            steps.append(
+                f"submit {', '.join(self.submitted)} again (their saved definition no longer "
+                "uses it) or delete them"
+            )
+        return "; ".join(steps)
+
+    def context(self) -> dict[str, Any]:
+        """The refusal's fields: ``jobs`` (by their development state) and, when any,
+        ``submitted_jobs``."""
+        fields: dict[str, Any] = {"jobs": self.developed}
+        if self.submitted:
+            fields["submitted_jobs"] = self.submitted
+        return fields
+
+
+def users_of(tx: Tx, workspace_id: str, kind: str, name: str) -> Users:
+    """The jobs of the workspace that use the object ``kind`` ``name`` of that workspace (at
+    most :data:`SHOWN` of each kind of use)."""
+    developed = [n for _, n in job_repo.jobs_referencing_with_ids(tx, workspace_id, kind, name)]
+    using = set(developed)
+    searched = name if name.isascii() and name.isprintable() and not _ESCAPED & set(name) else None
+    submitted: list[str] = []
+    for job, text in job_repo.submitted_apart(tx, workspace_id, holding=searched):
+        if job not in using and (kind, name, "") in reference_index(load(text)):
+            submitted.append(job)
+            if len(submitted) == SHOWN:
+                break
+    return Users(developed[:SHOWN], submitted)
