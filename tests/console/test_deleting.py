@@ -102,3 +102,25 @@ def test_a_script_only_a_submitted_version_runs_is_refused_saying_submit_again(
         "(or delete them) first. Then Delete it. Nothing was deleted.",
     )
     assert services.scripts.detail(seeded, "daily_sales_sql").script.name == "daily_sales_sql"
+
+
+def test_a_job_only_a_submitted_version_depends_on_is_refused_saying_submit_again(
+    browser: Browser, services: Services, seeded: Scope
+) -> None:
+    base = f"/console/w/{seeded.workspace.id}"
+    after = make_job("after_sales", targetStatus="SUBMITTED")
+    after["schedule"]["cron"]["dependJobs"] = {"jobs": ["daily_sales"]}
+    services.jobs.create(seeded, after)
+    after["schedule"]["cron"]["dependJobs"] = {"jobs": []}
+    services.jobs.update(seeded, "after_sales", after | {"targetStatus": "SAVED"})
+
+    refused = browser.post(f"{base}/jobs/daily_sales/delete")
+
+    assert_page(
+        refused,
+        400,
+        "Job &#39;daily_sales&#39; is an upstream job of the submitted version of job(s) "
+        "after_sales, though their saved definition no longer depends on it: Submit those jobs "
+        "again (or delete them) first, then Delete it. Nothing was deleted.",
+    )
+    assert services.jobs.detail(seeded, "daily_sales").job.name == "daily_sales"

@@ -5,8 +5,8 @@ saying what was deleted."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Protocol
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from fastapi import Response
@@ -29,8 +29,14 @@ USED_SUBMITTED = (
     "Script '{script_name}' is used by the submitted version of job(s) {users}, though their "
     "saved definition no longer uses it: Submit those jobs again (or delete them) first."
 )
+DEPENDED_ON_SUBMITTED = (
+    "Job '{job_name}' is an upstream job of the submitted version of job(s) {users}, though "
+    "their saved definition no longer depends on it: Submit those jobs again (or delete them) "
+    "first, then Delete it. Nothing was deleted."
+)
 """A refused Delete of an object in use: its users by their saved definition (``jobs``), by
-their submitted version alone (``submitted_jobs``), or jobs depending on it (``dependents``)."""
+their submitted version alone (``submitted_jobs``), or jobs depending on it (``dependents``;
+``submitted_jobs`` with ``job_name``)."""
 
 
 def deletion_said(exc: JobferryError) -> str:
@@ -42,19 +48,29 @@ def deletion_said(exc: JobferryError) -> str:
             f"Job '{name}' is scheduled, and a scheduled job is not deleted: choose Stop "
             "scheduling first, then Delete. Nothing was deleted."
         )
-    if isinstance(exc, InUseError) and "dependents" in context:
+    if isinstance(exc, InUseError):
+        return _in_use_said(context) or said(exc)
+    return said(exc)
+
+
+def _in_use_said(context: Mapping[str, Any]) -> str:
+    """A refused Delete of an object in use, by the refusal's fields (``''``: none known)."""
+    if "dependents" in context:
         return DEPENDED_ON.format(
             job_name=context.get("job_name", ""), users=dependents_named(context)
         )
-    if isinstance(exc, InUseError) and "jobs" in context:
-        script = context.get("script_name", "")
-        lines = [
-            words.format(script_name=script, users=", ".join(str(j) for j in context[key]))
-            for key, words in (("jobs", USED), ("submitted_jobs", USED_SUBMITTED))
-            if context.get(key)
-        ]
-        return " ".join([*lines, "Then Delete it. Nothing was deleted."])
-    return said(exc)
+    if "job_name" in context and "submitted_jobs" in context:
+        users = ", ".join(str(j) for j in context["submitted_jobs"])
+        return DEPENDED_ON_SUBMITTED.format(job_name=context["job_name"], users=users)
+    if "jobs" not in context:
+        return ""
+    script = context.get("script_name", "")
+    lines = [
+        words.format(script_name=script, users=", ".join(str(j) for j in context[key]))
+        for key, words in (("jobs", USED), ("submitted_jobs", USED_SUBMITTED))
+        if context.get(key)
+    ]
+    return " ".join([*lines, "Then Delete it. Nothing was deleted."])
 
 
 def deleted_url(page: Page, listing: str, directory: str | None, name: str) -> str:

@@ -56,6 +56,7 @@ from jobferry.services.definitions.renames import rename_job, require_free_job_n
 from jobferry.services.definitions.since import require_unchanged
 from jobferry.services.definitions.starts import StartRequest
 from jobferry.services.definitions.tombstones import after_deleting
+from jobferry.services.definitions.usage import users_of
 from jobferry.services.releases.pending import note_submit
 from jobferry.services.support.paging import Given, name_filter, page, read_page
 from jobferry.settings import OffsetMode
@@ -291,6 +292,37 @@ class JobService:
             missing=missing,
         )
 
+    def _refuse_depended_on(self, tx: Tx, scope: Scope, job_id: int, name: str) -> None:
+        """Refuse (DLF.9013) to delete a job other jobs depend on: by their saved definition,
+        in any workspace of the project, or by their latest submitted version, in its own."""
+        downstream = self._downstream(tx, scope, name)
+        others = [d for d in downstream if d.job_id != job_id]
+        if others:
+            said = [_dependent(d, scope.workspace.name) for d in others[:10]]
+            more = f" and {len(others) - 10} more" if len(others) > 10 else ""
+            raise InUseError(
+                f"Job '{name}' is an upstream dependency of {', '.join(said)}{more}; "
+                "nothing was deleted.",
+                fix=f"Take '{name}' out of each one's upstream jobs (its schedule's "
+                "dependencies, or a sub job node running it), then delete it.",
+                job_name=name,
+                dependents=[d.job_name for d in others],
+                dependent_jobs=[{"workspace": d.workspace, "job_name": d.job_name} for d in others],
+                workspace=scope.workspace.name,
+            )
+        waiting = users_of(tx, scope.workspace.id, RefKind.JOB.value, name).submitted
+        waiting = [other for other in waiting if other != name]
+        if waiting:
+            raise InUseError(
+                f"Job '{name}' is an upstream dependency of the submitted version of job(s) "
+                f"{', '.join(waiting)}; nothing was deleted.",
+                fix=f"Submit {', '.join(waiting)} again (their saved definition no longer "
+                f"depends on it), or delete them, then delete '{name}'.",
+                job_name=name,
+                submitted_jobs=waiting,
+                workspace=scope.workspace.name,
+            )
+
     def _downstream(self, tx: Tx, scope: Scope, name: str) -> tuple[Dependent, ...]:
         same = repo.jobs_referencing_with_ids(tx, scope.workspace.id, RefKind.JOB.value, name)
         other = repo.dependents_in_other_workspaces(
@@ -342,23 +374,7 @@ class JobService:
                     job_name=name,
                 )
             check_lock(tx, scope, ObjectKind.JOB, name)
-            downstream = self._downstream(tx, scope, name)
-            others = [d for d in downstream if d.job_id != job.id]
-            if others:
-                said = [_dependent(d, scope.workspace.name) for d in others[:10]]
-                more = f" and {len(others) - 10} more" if len(others) > 10 else ""
-                raise InUseError(
-                    f"Job '{name}' is an upstream dependency of {', '.join(said)}{more}; "
-                    "nothing was deleted.",
-                    fix=f"Take '{name}' out of each one's upstream jobs (its schedule's "
-                    "dependencies, or a sub job node running it), then delete it.",
-                    job_name=name,
-                    dependents=[d.job_name for d in others],
-                    dependent_jobs=[
-                        {"workspace": d.workspace, "job_name": d.job_name} for d in others
-                    ],
-                    workspace=scope.workspace.name,
-                )
+            self._refuse_depended_on(tx, scope, job.id, name)
             repo.delete_job(tx, job.id)
             after_deleting(tx, scope, ObjectKind.JOB, job.uid, name)
 

@@ -152,3 +152,22 @@ def test_a_connection_only_a_submitted_version_uses_is_not_removed(services: Ser
 
     assert refused.value.context["submitted_jobs"] == ["jh"]
     assert services.connections.get(scope, "ssh_old").name == "ssh_old"
+
+
+def test_a_job_only_a_submitted_version_depends_on_is_not_deleted(services: Services) -> None:
+    scope = admin_scope(services)
+    _scripts(services, scope, "up_sql", "up_sh", "after_sql", "after_sh")
+    services.jobs.create(scope, make_job("up"))
+    after = make_job("after")
+    after["schedule"]["cron"]["dependJobs"] = {"jobs": ["up"], "dependPeriod": "SAME_PERIOD"}
+    services.jobs.create(scope, after | SUBMITTED)
+    after["schedule"]["cron"]["dependJobs"] = {"jobs": [], "dependPeriod": "SAME_PERIOD"}
+    services.jobs.update(scope, "after", after | SAVED)
+
+    with pytest.raises(InUseError) as refused:
+        services.jobs.delete(scope, "up")
+
+    assert refused.value.context["submitted_jobs"] == ["after"]
+    assert "Submit after again" in refused.value.message
+    services.jobs.update(scope, "after", after | SUBMITTED)
+    services.jobs.delete(scope, "up")
