@@ -17,6 +17,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 
 import orjson
 
@@ -149,6 +150,25 @@ class PlanStore:
                 plan_id=stored.id,
             )
         return stored
+
+    def require_kept(self, scope: Scope, plan_id: str, ttl_ms: int) -> None:
+        """Refuse (DLF.9015) an import naming a plan the workspace does not have, or one past
+        its keep time (the package TTL after it was made) that the sweep has not removed yet:
+        said before the import looks for its package, which expires with it."""
+        with self.db.transaction(readonly=True) as tx:
+            stored = self._stored(tx, scope, plan_id)
+        until = stored.created_at + ttl_ms
+        if until <= now_ms():
+            kept = datetime.fromtimestamp(until / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+            raise PlanStaleError(
+                f"Plan {plan_id} expired: plans are kept for the package TTL "
+                f"(JOBFERRY_DOWNLOAD_TTL_SECONDS) after they are made, and this one until "
+                f"{kept}.",
+                fix="Make a plan again (POST /jobs/import/plan).",
+                remedy=Remedy.PLAN_AGAIN,
+                plan_id=plan_id,
+                kept_until=until,
+            )
 
     def sweep_kept(self) -> int:
         """Remove the kept files of plans forgotten (expired) or never kept; how many."""

@@ -234,6 +234,9 @@ class ImportService:
             self.deliveries.of(scope.workspace).allow(scope, "import packages")
         scope.require(WRITERS, "import packages")
         request = asked.settled(scope)
+        if writes and request.plan_id:
+            ttl_ms = self.settings.download_ttl_seconds * 1000
+            self.plans.require_kept(scope, request.plan_id, ttl_ms)
         self.packages.check_path(scope, request.path)
         return request
 

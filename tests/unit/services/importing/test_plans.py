@@ -25,6 +25,7 @@ from jobferry.storage.importing.plans import PlanObjectRow
 from jobferry.storage.importing.workset import Workset
 from jobferry.storage.tx import Tx
 from support.builders import make_job
+from support.clock import held_clock
 from support.packages import write_package
 from support.planning import (
     import_package,
@@ -232,3 +233,33 @@ def test_an_import_naming_a_plan_that_is_not_kept_is_refused_saying_plans_expire
         "with the package TTL)."
     )
     assert refused.value.message.endswith("Make a plan first (POST /jobs/import/plan).")
+
+
+def test_an_import_naming_a_plan_past_its_keep_time_is_refused_before_its_upload(
+    services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    """Past its keptUntil (the package TTL after it was made), before the sweep forgets it, a
+    plan is refused as expired, with the fix: not its upload (expired with it) as unreadable."""
+    ttl_ms = services.settings.download_ttl_seconds * 1000
+    package = write_package(tmp_path / "p.zip", [make_job("daily_sales")])
+    with held_clock(1_767_225_600_000) as clock:
+        path = upload(services, scope, package)
+        plan = services.imports.plan(scope, parse_import_request({"path": path}))
+        assert isinstance(plan, Plan)
+        asked = parse_import_request({"path": path, "planId": plan.plan_id})
+        clock.move(ttl_ms - 1)
+        services.imports.plans.require_kept(scope, plan.plan_id, ttl_ms)  # kept still
+        clock.move(1)
+        tasks = services.tasks.list_tasks(scope, limit=100, offset=0).total
+
+        with pytest.raises(PlanStaleError) as refused:
+            services.imports.prepare(scope, asked)
+
+    assert refused.value.problem == (
+        f"Plan {plan.plan_id} expired: plans are kept for the package TTL "
+        "(JOBFERRY_DOWNLOAD_TTL_SECONDS) after they are made, and this one until "
+        "2026-01-04 00:00:00 UTC."
+    )
+    assert refused.value.context["kept_until"] == 1_767_225_600_000 + ttl_ms
+    assert refused.value.message.endswith("Make a plan again (POST /jobs/import/plan).")
+    assert services.tasks.list_tasks(scope, limit=100, offset=0).total == tasks
