@@ -83,13 +83,31 @@ def test_unset_credential_variable_is_named(config: Path) -> None:
 
 def test_unknown_context_and_unknown_keys_are_refused(config: Path, tmp_path: Path) -> None:
     with pytest.raises(
-        ConfigError, match=r"Context 'staging' is not in .* \(contexts there: prod, test\)"
+        ConfigError,
+        match=r"Context 'staging' \(--context\) is not in .* \(contexts there: prod, test\); add "
+        r"a \[contexts.staging\] table or pick another\.",
     ):
         load_context(config, "staging", {})
     typo = tmp_path / "typo.toml"
     typo.write_text('[contexts.default]\nendpiont = "http://x"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="unknown key"):
         load_context(typo, None, {})
+
+
+def test_a_default_context_naming_no_context_is_refused(tmp_path: Path) -> None:
+    """The file's own default names a context it lacks: a slip in the file, said, not a
+    silent fall back to the environment alone."""
+    path = tmp_path / "c.toml"
+    path.write_text('default_context = "stagin"\n[contexts.staging]\n', encoding="utf-8")
+    with pytest.raises(
+        ConfigError,
+        match=r"Context 'stagin' \(default_context\) is not in .* \(contexts there: staging\); "
+        r"add a \[contexts.stagin\] table or set it to one of them\.",
+    ):
+        load_context(path, None, {})
+    with pytest.raises(ConfigError, match=r"Context 'qa' \(JOBFERRY_CONTEXT\) is not in"):
+        load_context(path, None, {"JOBFERRY_CONTEXT": "qa"})
+    assert load_context(path, "staging", {}).name == "staging"  # the option still wins
 
 
 def test_obs_upload_needs_a_bucket(tmp_path: Path) -> None:

@@ -153,9 +153,11 @@ class Model:
     # -- config show ----------------------------------------------------------------------
 
     def chosen(self, flags: Flags) -> tuple[str, bool]:
-        """The context's name and whether it was named (then it must be in the file)."""
+        """The context's name and whether it was named, or is the file's ``default_context``
+        (then it must be in the file)."""
         named = flags.context or self.env.get("JOBFERRY_CONTEXT")
-        return named or (self.default if self.exists else None) or "default", bool(named)
+        default = self.default if self.exists else None
+        return named or default or "default", bool(named or default)
 
     def show(self, flags: Flags) -> Refusal | dict[str, Any]:
         """What ``config show --json`` answers with ``flags``, or its refusal."""

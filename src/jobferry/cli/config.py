@@ -220,16 +220,19 @@ def _table(data: dict[str, Any], path: Path, notices: list[str]) -> tuple[str, d
 
 
 def _section(
-    data: dict[str, Any], name: str, path: Path, explicit: bool, notices: list[str]
+    data: dict[str, Any], name: str, path: Path, named_by: str, notices: list[str]
 ) -> dict[str, Any]:
+    """The context's table (``{}``: none, when nothing named it: ``named_by`` is ``''``, else
+    what named it, which must then be in the file)."""
     table, contexts = _table(data, path, notices)
     section = contexts.get(name)
     if section is None:
-        if explicit:
+        if named_by:
             known = ", ".join(sorted(contexts)) or "none"
+            pick = "set it to one of them" if named_by.startswith("default_") else "pick another"
             raise ConfigError(
-                f"Context '{name}' is not in {path} (contexts there: {known}); add a "
-                f"[contexts.{name}] table or pick another with --context."
+                f"Context '{name}' ({named_by}) is not in {path} (contexts there: {known}); add "
+                f"a [contexts.{name}] table or {pick}."
             )
         return {}
     where = f"{path}: [{table}.{name}]"
@@ -372,9 +375,9 @@ def _chosen(
     data: dict[str, Any],
     path: Path,
     notices: list[str],
-) -> tuple[str, bool]:
-    """The context's name (option, environment, file default, 'default') and whether the
-    user named it (then a missing section is an error)."""
+) -> tuple[str, str]:
+    """The context's name (option, environment, file default, 'default') and what named it
+    (``''``: nothing, the context 'default'; else its table must be in the file)."""
     named = context or env.get("JOBFERRY_CONTEXT")
     if not named and env.get("JOBFERRY_PROFILE"):
         notices.append(
@@ -386,7 +389,10 @@ def _chosen(
     chosen = named or data.get(key) or "default"
     if not isinstance(chosen, str):
         raise ConfigError(f'{path}: {key} must be a context name; fix it: {key} = "NAME".')
-    return chosen, bool(named)
+    if named:
+        variable = "JOBFERRY_CONTEXT" if env.get("JOBFERRY_CONTEXT") else "JOBFERRY_PROFILE"
+        return chosen, "--context" if context else variable
+    return chosen, key if data.get(key) else ""
 
 
 def _transport(values: dict[str, Any], env: Mapping[str, str], where: str) -> tuple[bool, str]:
@@ -410,8 +416,8 @@ def load_context(
     path = config.expanduser() if config is not None else default_config_path(env)
     data = _read_file(path, explicit=config is not None)
     notices: list[str] = []
-    chosen, explicit = _chosen(context, env, data, path, notices)
-    values = dict(_section(data, chosen, path, explicit, notices))
+    chosen, named_by = _chosen(context, env, data, path, notices)
+    values = dict(_section(data, chosen, path, named_by, notices))
     source = str(path) if values else "environment"
     where = f"Context '{chosen}' ({source})"
     ak, sk = _credential(values, "ak", env, where), _credential(values, "sk", env, where)
