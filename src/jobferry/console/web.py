@@ -207,10 +207,18 @@ MAX_FORM_FIELDS = 200_000
 of 1,000 refused an export of 2,000 ticked jobs)."""
 
 
+MAX_FIELD_BYTES = 16 * 1024 * 1024
+"""Bytes one field of a console form may carry as sent (URL-encoded): the editor posts a
+definition, and the one it was opened from, as text, and a script's content may hold 4 MiB
+(DataArts' limit), which percent-encoding can make three times as long; Starlette's default
+of 1 MB refused any script over about half a megabyte. The body as a whole is held to the
+server's body limit (``api.bodylimit``) before it is read."""
+
+
 async def checked_form(request: Request, session: SessionDep) -> FormData:
     """The posted form, refused (CsrfError) unless it carries the session's CSRF token."""
     try:
-        form = await request.form(max_fields=MAX_FORM_FIELDS)
+        form = await request.form(max_fields=MAX_FORM_FIELDS, max_part_size=MAX_FIELD_BYTES)
     except HTTPException as exc:  # a field past its size, too many fields: nothing was read
         raise InvalidRequestError(unread_form(str(exc.detail))) from exc
     sent = form.get("csrf_token")
@@ -225,10 +233,10 @@ async def checked_form(request: Request, session: SessionDep) -> FormData:
 def unread_form(detail: str) -> str:
     """Why a posted form was not read (the form parser's ``detail``), with what to do."""
     said = f"Nothing was changed: the form could not be read ({detail.rstrip('.')})."
-    if "size" in detail:  # Starlette's limit of one field (or file part): 1 MB
+    if "size" in detail:  # the limit of one field (or file part): MAX_FIELD_BYTES
         said += (
-            " A field of a console form holds at most 1 MB: shorten what was typed or pasted "
-            "there, then submit the form again."
+            f" A field of a console form holds at most {MAX_FIELD_BYTES // 2**20} MB: shorten "
+            "what was typed or pasted there, then submit the form again."
         )
     return said
 
