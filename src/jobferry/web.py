@@ -17,7 +17,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from jobferry.domain.jsonlimits import json_problem, not_utf8
+from jobferry.domain.jsonlimits import not_utf8, parsed_problem
 from jobferry.errors import InvalidRequestError
 from jobferry.services.container import Services
 from jobferry.services.downloads import Download
@@ -64,7 +64,7 @@ def json_object(data: bytes | str, what: str, example: str) -> dict[str, Any]:
         raise InvalidRequestError(
             f"{what} must be a JSON object, not {type(value).__name__}; {example}."
         )
-    problem = json_problem(value)
+    problem = parsed_problem(data, value)
     if problem is not None:
         raise InvalidRequestError(
             f"{what} is refused: {problem.message}; {problem.fix} (rule {problem.rule}).",

@@ -294,3 +294,18 @@ def test_a_client_gone_before_its_body_was_read_is_no_server_error(
     assert len(gone) == 1
     assert gone[0].startswith(f"client went away before its POST {path} was read")
     assert job_count(api) == 0
+
+
+def test_a_whole_number_past_64_bits_is_refused_not_stored_as_a_float(api: SignedClient) -> None:
+    """orjson, reading the body, made 123456789012345678901234567890 the float
+    1.2345678901234568e+29, and it was stored so: the number sent changed without a word."""
+    body = b'{"type": "DWS", "config": {"port": 123456789012345678901234567890}}'
+    response = api.call("PUT", "/environment/connection/c1", body)
+    assert_error(response, "DLF.3051", "config.port", "larger than 64 bits", "json.integer")
+    assert "c1" not in api.call("GET", "/environment/connection").text
+    job = orjson.dumps(make_job("big_param")).replace(
+        b'"params":[', b'"params":[{"name":"n","value":99999999999999999999999},', 1
+    )
+    assert b"99999999999999999999999" in job
+    assert_error(api.call("POST", "/jobs", job), "DLF.3051", "json.integer")
+    assert job_count(api) == 0

@@ -28,16 +28,14 @@ TOML file, ``$XDG_CONFIG_HOME/jobferry/config.toml`` (default ``~/.config/jobfer
 Which context: ``--context``, else ``JOBFERRY_CONTEXT``, else ``default_context``, else
 ``default``. Files and environments written before contexts had their name still work, with a
 one-line notice: ``[profiles.NAME]`` tables, ``default_profile``, ``JOBFERRY_PROFILE`` (and the
-hidden ``--profile`` option). A missing file or context is fine as long as the environment
-supplies what the command needs. Environment variables override the context, field by field:
-``JOBFERRY_ENDPOINT``, ``JOBFERRY_PROJECT_ID``, ``JOBFERRY_WORKSPACE``, ``JOBFERRY_AK``,
-``JOBFERRY_SK`` (or ``JOBFERRY_AK_FILE``, ``JOBFERRY_SK_FILE``: files holding them),
-``JOBFERRY_VERIFY_TLS``, ``JOBFERRY_TIMEOUT``, ``JOBFERRY_WAIT_TIMEOUT``,
-``JOBFERRY_REGION``,
-``JOBFERRY_UPLOAD``,
-``JOBFERRY_OBS_BUCKET``, ``JOBFERRY_OBS_ENDPOINT``, ``JOBFERRY_CA_BUNDLE``. A ``--workspace``
-option wins over both.
-
+hidden ``--profile`` option). A missing file, or a missing context nothing named (the
+``default``), is fine as long as the environment supplies what the command needs; a context
+named (option, variable, ``default_context``) must be in the file. Environment variables
+override the context, field by field: ``JOBFERRY_ENDPOINT``, ``JOBFERRY_PROJECT_ID``,
+``JOBFERRY_WORKSPACE``, ``JOBFERRY_AK``, ``JOBFERRY_SK`` (or ``JOBFERRY_AK_FILE``,
+``JOBFERRY_SK_FILE``: files holding them), ``JOBFERRY_VERIFY_TLS``, ``JOBFERRY_TIMEOUT``,
+``JOBFERRY_WAIT_TIMEOUT``, ``JOBFERRY_REGION``, ``JOBFERRY_UPLOAD``, ``JOBFERRY_OBS_BUCKET``,
+``JOBFERRY_OBS_ENDPOINT``, ``JOBFERRY_CA_BUNDLE``. A ``--workspace`` option wins over both.
 Unknown keys are refused (a typo must not silently fall back to a default).
 """
 
@@ -94,6 +92,7 @@ CLIENT_VARIABLES = frozenset(
     | {"JOBFERRY_VERIFY_TLS", "JOBFERRY_TIMEOUT", "JOBFERRY_WAIT_TIMEOUT"}
     | {"JOBFERRY_AK_FILE", "JOBFERRY_SK_FILE"}
 )
+"""The environment variables the CLI reads as a client (the server's are its settings)."""
 SLOW_ANSWER = (
     "try again, or wait longer for each answer: JOBFERRY_TIMEOUT, or timeout in the context "
     "(seconds)."
@@ -101,7 +100,6 @@ SLOW_ANSWER = (
 """What to do when an ordinary call's answer did not come within the context's ``timeout``."""
 MAX_TIMEOUT = 86_400.0
 """The longest a call's answer may be waited for (a day)."""
-"""The environment variables the CLI reads as a client (the server's are its settings)."""
 
 
 class ConfigError(Exception):
@@ -222,17 +220,16 @@ def _table(data: dict[str, Any], path: Path, notices: list[str]) -> tuple[str, d
 def _section(
     data: dict[str, Any], name: str, path: Path, named_by: str, notices: list[str]
 ) -> dict[str, Any]:
-    """The context's table (``{}``: none, when nothing named it: ``named_by`` is ``''``, else
-    what named it, which must then be in the file)."""
+    """The context's table; ``{}`` when absent and nothing named it (``named_by``: ``''``)."""
     table, contexts = _table(data, path, notices)
     section = contexts.get(name)
     if section is None:
         if named_by:
-            known = ", ".join(sorted(contexts)) or "none"
             pick = "set it to one of them" if named_by.startswith("default_") else "pick another"
+            known = ", ".join(sorted(contexts)) or "none"
             raise ConfigError(
-                f"Context '{name}' ({named_by}) is not in {path} (contexts there: {known}); add "
-                f"a [contexts.{name}] table or {pick}."
+                f"Context '{name}' ({named_by}) is not in {path} (contexts there: {known}); "
+                f"add a [contexts.{name}] table or {pick}."
             )
         return {}
     where = f"{path}: [{table}.{name}]"
@@ -376,8 +373,7 @@ def _chosen(
     path: Path,
     notices: list[str],
 ) -> tuple[str, str]:
-    """The context's name (option, environment, file default, 'default') and what named it
-    (``''``: nothing, the context 'default'; else its table must be in the file)."""
+    """The context's name (option, environment, file default, 'default') and what named it."""
     named = context or env.get("JOBFERRY_CONTEXT")
     if not named and env.get("JOBFERRY_PROFILE"):
         notices.append(
@@ -389,10 +385,10 @@ def _chosen(
     chosen = named or data.get(key) or "default"
     if not isinstance(chosen, str):
         raise ConfigError(f'{path}: {key} must be a context name; fix it: {key} = "NAME".')
-    if named:
-        variable = "JOBFERRY_CONTEXT" if env.get("JOBFERRY_CONTEXT") else "JOBFERRY_PROFILE"
-        return chosen, "--context" if context else variable
-    return chosen, key if data.get(key) else ""
+    if not named:
+        return chosen, key if data.get(key) else ""
+    variable = "JOBFERRY_CONTEXT" if env.get("JOBFERRY_CONTEXT") else "JOBFERRY_PROFILE"
+    return chosen, "--context" if context else variable
 
 
 def _transport(values: dict[str, Any], env: Mapping[str, str], where: str) -> tuple[bool, str]:

@@ -10,11 +10,16 @@
   document would be stored on one database and not the other. No DataArts field needs it.
 - **Integers.** A whole number past 64 bits (``99999999999999999999999`` in a YAML or JSON text
   Python's parsers read) cannot be written back (orjson stores at most 64-bit integers), so
-  a document holding one would be accepted and then fail to be stored.
+  a document holding one would be accepted and then fail to be stored. orjson itself reads one
+  past 64 bits as a float, silently (``1e+23``: the number changed), so a text orjson parsed
+  that may hold one (a run of 19 digits or more) is parsed again exactly to be judged
+  (:func:`parsed_problem`).
 """
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,11 +77,32 @@ def _outsized(value: object) -> bool:
     return type(value) is int and not INT64_MIN <= value <= INT64_MAX
 
 
+_LONG_NUMBER = re.compile(rb"\d{19,}")
+"""A run of digits as long as a whole number past 64 bits must be (2**63 has 19)."""
+
+
+def parsed_problem(text: bytes | str, value: Any) -> JsonProblem | None:
+    """The first rule ``value``, as orjson parsed ``text``, breaks, or None. When the text
+    holds a run of 19 digits or more, which may be a whole number orjson read as a float, it is
+    parsed again by Python's own parser, which keeps every whole number as written, and that is
+    judged too (once the first walk found the nesting within what that parser can read)."""
+    found = json_problem(value)
+    if found is not None:
+        return found
+    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    return json_problem(json.loads(text)) if _LONG_NUMBER.search(raw) else None
+
+
 def plainly_within(text: bytes, limit: int = MAX_DEPTH) -> bool:
-    """Whether raw JSON text surely keeps both rules, judged at C speed without parsing: no
-    ``\\u0000`` escape (a raw NUL is not valid JSON at all) and fewer opening brackets in all
-    than the depth limit (so no nesting can be deeper). ``False`` only means "walk it"."""
-    return b"\\u0000" not in text and text.count(b"{") + text.count(b"[") <= limit
+    """Whether raw JSON text surely keeps the rules, judged at C speed without parsing: no
+    ``\\u0000`` escape (a raw NUL is not valid JSON at all), fewer opening brackets in all
+    than the depth limit (so no nesting can be deeper) and no run of digits as long as a whole
+    number past 64 bits. ``False`` only means "walk it" (:func:`parsed_problem`)."""
+    return (
+        b"\\u0000" not in text
+        and text.count(b"{") + text.count(b"[") <= limit
+        and not _LONG_NUMBER.search(text)
+    )
 
 
 def _path(trail: Trail) -> str:

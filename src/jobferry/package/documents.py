@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 
-from jobferry.domain.jsonlimits import json_problem, plainly_within
+from jobferry.domain.jsonlimits import parsed_problem, plainly_within
 from jobferry.package.refusals import refuse
 
 
@@ -47,7 +47,7 @@ def parse_json(data: bytes, entry: str) -> dict[str, Any]:
             "each file holds one JSON object: the create request body of the object",
             entry=entry,
         )
-    problem = None if plainly_within(body) else json_problem(value)
+    problem = None if plainly_within(body) else parsed_problem(body, value)
     if problem is not None:
         raise refuse(problem.rule, problem.message, problem.fix, entry=entry, at=problem.path)
     return value

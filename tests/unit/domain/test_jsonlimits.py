@@ -1,10 +1,12 @@
-"""The depth and NUL rules every accepted document satisfies."""
+"""The depth, NUL and 64-bit integer rules every accepted document satisfies."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from jobferry.domain.jsonlimits import MAX_DEPTH, json_problem
+import orjson
+
+from jobferry.domain.jsonlimits import MAX_DEPTH, json_problem, parsed_problem, plainly_within
 
 
 def lists(depth: int) -> Any:
@@ -56,3 +58,34 @@ def test_a_whole_number_past_64_bits_is_refused_with_where_it_is() -> None:
     top = json_problem(-(2**63) - 1)
     assert top is not None
     assert (top.rule, top.path) == ("json.integer", "$")
+
+
+def test_a_whole_number_orjson_reads_as_a_float_is_judged_as_written() -> None:
+    """orjson reads a whole number past 64 bits as a float without a word (the number
+    changed); the text is parsed again exactly wherever it may hold one."""
+    text = b'{"params": {"a": [1, 123456789012345678901234567890]}}'
+    value = orjson.loads(text)
+    assert isinstance(value["params"]["a"][1], float)  # what orjson makes of it
+    assert json_problem(value) is None
+    found = parsed_problem(text, value)
+    assert found is not None
+    assert (found.rule, found.path) == ("json.integer", "params.a[1]")
+    low = "[-123456789012345678901234567890]"
+    assert parsed_problem(low, orjson.loads(low)) is not None
+    assert not plainly_within(text)
+
+
+def test_long_digit_runs_that_are_no_whole_number_pass() -> None:
+    for text in (
+        b'{"id": "123456789012345678901234567890"}',  # text
+        b'{"x": 0.123456789012345678901234567890}',  # a fraction, a float as written
+        b'{"max": 9223372036854775807, "min": -9223372036854775808}',  # 64 bits exactly
+    ):
+        assert parsed_problem(text, orjson.loads(text)) is None, text
+
+
+def test_a_nesting_problem_is_said_before_the_text_is_parsed_again() -> None:
+    text = "[" * (MAX_DEPTH + 1) + "1234567890123456789012" + "]" * (MAX_DEPTH + 1)
+    found = parsed_problem(text, orjson.loads(text))
+    assert found is not None
+    assert found.rule == "json.depth"

@@ -22,6 +22,7 @@ import pytest
 
 from jobferry.errors import PackageError
 from jobferry.package import reader as reader_module
+from jobferry.package.documents import parse_json
 from jobferry.package.layout import Layout, entry_path
 from jobferry.package.reader import PackageObject, ReadLimits, ReadPackage, read_package
 from jobferry.package.writer import PackageWriter
@@ -781,3 +782,11 @@ def test_dataarts_limits_refuse_a_small_package_that_unpacks_past_10_mb() -> Non
     assert len(data) < 10 * 1024 * 1024
 
     refused(data, "size.total", "scripts/half1.script", ReadLimits.dataarts())
+
+
+def test_an_entry_holding_a_whole_number_past_64_bits_is_refused_naming_it() -> None:
+    """orjson reads it as a float, so the definition imported would not be the one exported."""
+    with pytest.raises(PackageError) as refused:
+        parse_json(b'{"name": "j", "params": [{"value": 123456789012345678901234567890}]}', "j.job")
+    assert refused.value.context["rule"] == "json.integer"
+    assert refused.value.context["at"] == "params[0].value"
