@@ -291,8 +291,8 @@ class RoutePlans:
         return item, route, target, request, self._check_plan(target, item, request)
 
     def _check_plan(self, target: Scope, item: PromotionRecord, request: ImportRequest) -> int:
-        """Refuse a plan id that is not a plan of this promotion's package and request;
-        when it was made (ms)."""
+        """Refuse a plan id that is not a plan of this promotion's package and request, or one
+        past its keptUntil; when it was made (ms)."""
         assert request.plan_id is not None
         with self.db.transaction(readonly=True) as tx:
             stored = plan_repo.get_plan(tx, target.workspace.id, request.plan_id)
@@ -311,6 +311,18 @@ class RoutePlans:
                 remedy=Remedy.PLAN_AGAIN,
                 plan_id=request.plan_id,
                 route=item.route,
+            )
+        kept_until = stored.created_at + self.imports.settings.download_ttl_seconds * 1000
+        if kept_until <= now_ms():
+            raise PlanStaleError(
+                f"Plan {request.plan_id} of route '{item.route}' expired: it was kept until "
+                f"{kept_until} (keptUntil, epoch ms; the package TTL after it was made).",
+                fix=f"Plan it again (POST /v1/{{project_id}}/routes/{item.route}/plans) and apply "
+                "the plan id it answers.",
+                remedy=Remedy.PLAN_AGAIN,
+                plan_id=request.plan_id,
+                route=item.route,
+                kept_until=kept_until,
             )
         return stored.created_at
 

@@ -15,6 +15,7 @@ from jobferry.services.importing.request import ImportRequest
 from jobferry.storage import routes as route_repo
 from support.builders import make_script
 from support.clients import SignedClient
+from support.clock import held_clock
 from support.console import admin_scope
 from support.console import seed as seed_workspace
 from support.exporting import seed
@@ -323,3 +324,21 @@ def test_a_promotion_of_scripts_alone_counts_them_not_zero_jobs(services: Servic
     services.imports.run(applied.prepared)
     [listed, _] = services.promotions.history(dev, "dev-prod")
     assert (listed.jobs, listed.scripts, listed.resources) == (0, 2, 0)
+
+
+def test_apply_refuses_a_plan_past_its_kept_until_saying_to_plan_the_route_again(
+    api: SignedClient, services: Services
+) -> None:
+    scope = _route(api, services)
+    planned = services.route_plans.plan(scope, "test-prod", {})
+    assert planned.plan is not None
+    assert planned.kept_until is not None
+    with held_clock(planned.kept_until + 1), pytest.raises(PlanStaleError) as refused:
+        services.route_plans.apply(scope, "test-prod", planned.plan.plan_id)
+    error = refused.value
+    assert f"of route 'test-prod' expired: it was kept until {error.context['kept_until']}" in (
+        error.message
+    )
+    assert abs(error.context["kept_until"] - planned.kept_until) < 60_000
+    assert "POST /v1/{project_id}/routes/test-prod/plans" in error.message
+    assert services.promotions.history(scope, "test-prod") == []
