@@ -73,14 +73,23 @@ def list_workspaces(tx: Tx, project_id: str) -> list[WorkspaceRecord]:
 
 
 def member_counts(tx: Tx, project_id: str) -> dict[str, int]:
-    """Workspace id → how many users hold a role in it (workspaces of one project)."""
+    """Workspace id → how many members it has (workspaces of one project): the users holding
+    a role in it and the project admins, each once, as :func:`workspace_members` lists them."""
+    admins = tx.conn.execute(
+        select(func.count())
+        .select_from(users)
+        .where(users.c.project_id == project_id, users.c.is_project_admin.is_(True))
+    ).scalar_one()
     rows = tx.conn.execute(
         select(role_bindings.c.workspace_id, func.count().label("members"))
         .join(workspaces, workspaces.c.id == role_bindings.c.workspace_id)
-        .where(workspaces.c.project_id == project_id)
+        .join(users, users.c.id == role_bindings.c.user_id)
+        .where(workspaces.c.project_id == project_id, users.c.is_project_admin.is_(False))
         .group_by(role_bindings.c.workspace_id)
     )
-    return {r.workspace_id: int(r.members) for r in rows}
+    bound = {r.workspace_id: int(r.members) for r in rows}
+    ids = tx.conn.execute(select(workspaces.c.id).where(workspaces.c.project_id == project_id))
+    return {ws: bound.get(ws, 0) + int(admins) for ws in ids.scalars()}
 
 
 def update_workspace_policies(
