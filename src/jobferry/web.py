@@ -62,7 +62,7 @@ def json_object(data: bytes | str, what: str, example: str) -> dict[str, Any]:
         raise InvalidRequestError(f"{what} is {found}; {example}.") from exc
     if not isinstance(value, dict):
         raise InvalidRequestError(
-            f"{what} must be a JSON object, not {type(value).__name__}; {example}."
+            f"{what} must be a JSON object, not {json_kind(value)}; {example}."
         )
     problem = parsed_problem(data, value)
     if problem is not None:
@@ -72,6 +72,18 @@ def json_object(data: bytes | str, what: str, example: str) -> dict[str, Any]:
             at=problem.path,
         )
     return value
+
+
+def json_kind(value: object) -> str:
+    """What a parsed JSON value is, in JSON's words (``null``, ``an array``), never Python's
+    type names."""
+    if value is None or isinstance(value, bool):
+        return orjson.dumps(value).decode()
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "an array" if isinstance(value, list) else "an object"
 
 
 def attachment(file_name: str) -> str:

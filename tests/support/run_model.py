@@ -66,7 +66,7 @@ class Place:
 def paged(limit: str | None, offset: str | None) -> tuple[int, int] | str:
     """A management-centre page's (limit, offset), or the refusal's code."""
 
-    def number(text: str | None, low: int, high: int) -> int | None | str:
+    def number(text: str | None, low: int, high: int) -> int | str | None:
         if text is None:
             return None
         digits = text[1:] if text.startswith("-") else text
@@ -152,6 +152,25 @@ class Model:
             return SCHEDULED
         del held.jobs[name]
         self.audit = [(actor, "job.delete", "job", name)]
+        return None
+
+    def update(
+        self, place: str, user: str, actor: str, name: str, retype: bool, submit: bool
+    ) -> str | None:
+        """Save a job again (``retype``: as the other process type; ``submit``: a version);
+        the refusal's code, or None. A scheduled job stays scheduled, in its new type's
+        status."""
+        role, held = self.role(user, place), self.places[place]
+        if role not in (ADMIN, DEVELOPER):
+            return DENIED
+        if held.production:
+            return PRODUCTION
+        job = held.jobs.get(name)
+        if job is None:
+            return NO_JOB
+        job.real_time ^= retype
+        job.submitted |= submit
+        self.audit = [(actor, "job.update", "job", name)]
         return None
 
     def read(self, place: str, user: str, name: str | None = None) -> str | None:

@@ -1,6 +1,7 @@
 """Generated stories of running jobs and of the DataArts Studio look-ups for
 ``tests/unit/services/test_generated_runs.py``: users of each role (and the project admin)
-start jobs (with no body, an empty one, parameters and options, or a body with a fault), stop,
+save jobs again (now and then as the other process type, submitted or
+not), start jobs (with no body, an empty one, parameters and options, or a body with a fault), stop,
 delete, run once and read them (their status, the job list, the execution calls jobferry does
 not serve), in two workspaces, the second in enterprise mode, and its production side; jobs
 batch or real-time, submitted or only saved, or unknown. They list the instance, the workspaces
@@ -43,9 +44,11 @@ BODIES: dict[str, Any] = {
     "disagree": {"ignore_first_self_dep": True, "ignore_first_self_dependence": False},
     "bad_params": {"jobParams": [{"value": "1"}]},
     "list": [1],
+    "broken": b'{"start_date": 2024',
+    "null": b"null",
 }
-"""Start bodies; the last four carry a fault (refused ``DLF.3051``, naming it)."""
-FAULTY = frozenset({"bad_day", "disagree", "bad_params", "list"})
+"""Start bodies; the last six carry a fault (refused ``DLF.3051``, naming it)."""
+FAULTY = frozenset({"bad_day", "disagree", "bad_params", "list", "broken", "null"})
 LIMITS = (None, None, "1", "2", "3", "20", "100", "0", "101", "-1", "1.5", "", "x", "9" * 20)
 OFFSETS = (None, None, "0", "1", "2", "4", "1000000000", "-1", "1000000001", "2.0", "")
 UNSERVED = (
@@ -76,6 +79,7 @@ def steps(draw: st.DrawFn) -> Step:
         st.sampled_from(
             (
                 *("start", "start", "start", "stop", "stop", "delete", "status", "list"),
+                "update",
                 *("unserved", "instances", "workspaces", "workspaces", "workspace"),
                 *("members", "members", "roles", "grant", "revoke"),
             )
@@ -84,6 +88,8 @@ def steps(draw: st.DrawFn) -> Step:
     name = draw(st.sampled_from(NAMES))
     if act == "start":
         return Step(act, (place, user, name, draw(st.sampled_from(sorted(BODIES)))))
+    if act == "update":
+        return Step(act, (place, user, name, draw(st.booleans()), draw(st.booleans())))
     if act in ("stop", "delete", "status"):
         return Step(act, (place, user, name))
     if act == "unserved":

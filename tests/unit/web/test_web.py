@@ -21,10 +21,13 @@ def test_a_json_object_is_parsed_with_its_key_order() -> None:
     ("data", "words"),
     [
         (b"{not json", ["The body is not valid JSON", "send an object"]),
-        (b"[1, 2]", ["The body must be a JSON object, not list", "send an object"]),
-        ('"text"', ["must be a JSON object, not str"]),
+        (b"[1, 2]", ["The body must be a JSON object, not an array", "send an object"]),
+        ('"text"', ["must be a JSON object, not a string"]),
+        (b"null", ["must be a JSON object, not null"]),
+        (b"1.5", ["must be a JSON object, not a number"]),
+        (b"false", ["must be a JSON object, not false"]),
     ],
-    ids=["malformed", "list", "string"],
+    ids=["malformed", "list", "string", "null", "number", "boolean"],
 )
 def test_anything_but_a_json_object_is_refused_naming_it_and_the_fix(
     data: bytes | str, words: list[str]
