@@ -6,8 +6,8 @@ delete, run once and read them (their status, the job list, the execution calls 
 not serve), in two workspaces, the second in enterprise mode, and its production side; jobs
 batch or real-time, submitted or only saved, or unknown. They list the instance, the workspaces
 and a workspace's members a page at a time (every ``limit`` and ``offset`` edge, and values
-that are no page), show one workspace, list the roles; and the project admin gives roles and
-takes them away between.
+that are no page), show one workspace, list the roles; and the project admin gives roles (itself one
+too, which changes nothing of what it may do) and takes them away between.
 
 The model of what the documents promise is ``support/run_model.py``.
 """
@@ -98,7 +98,7 @@ def steps(draw: st.DrawFn) -> Step:
         paging = (draw(st.sampled_from(LIMITS)), draw(st.sampled_from(OFFSETS)))
         return Step(act, (place, user, *paging))
     if act in ("grant", "revoke"):  # by the project admin, in a development workspace
-        who = draw(st.sampled_from((DEVELOPER, OPERATOR, VIEWER, DEPLOYER, "outsider")))
+        who = draw(st.sampled_from((DEVELOPER, OPERATOR, VIEWER, DEPLOYER, "outsider", "boss")))
         role = draw(st.sampled_from((ADMIN, DEVELOPER, OPERATOR, VIEWER, DEPLOYER)))
         return Step(act, (draw(st.sampled_from(PLACES[:2])), "boss", who, role))
     if act == "workspace":

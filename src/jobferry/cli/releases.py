@@ -33,6 +33,7 @@ from jobferry.cli.session import (
     YesOption,
     release_session,
 )
+from jobferry.cli.workspaces import members
 from jobferry.domain.enums import TaskStatus
 from jobferry.domain.releases import DeployStatus, TaskType, UpdateType
 
@@ -183,10 +184,8 @@ def _approver_ids(s: Session, approvers: list[str]) -> list[str]:
     client = s.client()
     found = s.target_workspace()
     ws = found.id if found is not None else client.workspace
-    answer = mapping(
-        client.call("GET", f"/{segment(ws or '')}/users", query={"limit": 100}, api="v2")
-    )
-    by_name = {m.get("user_name"): str(m.get("user_id")) for m in answer.get("data") or []}
+    every = members(client, segment(ws or ""))
+    by_name = {m.get("user_name"): str(m.get("user_id")) for m in every}
     ids = []
     for approver in approvers:
         if approver.isdigit():

@@ -113,3 +113,22 @@ def describe(client: ApiClient, workspace_id: str | None) -> Workspace | None:
         if workspace.id == workspace_id or (workspace_id is None and workspace.is_default):
             return workspace
     return None
+
+
+MEMBERS_PAGE = 100
+"""Members asked a page (``list_workspaceusers``' largest ``limit``)."""
+
+
+def members(client: ApiClient, workspace_id: str) -> list[dict[str, Any]]:
+    """Every member of a workspace (``list_workspaceusers``), a page after another: ``offset``
+    counts rows, and a page bringing nobody new ends the walk (a server counting pages)."""
+    found: list[dict[str, Any]] = []
+    seen: set[object] = set()
+    while True:
+        query = {"limit": MEMBERS_PAGE, "offset": len(found)}
+        answer = mapping(client.call("GET", f"/{workspace_id}/users", query=query, api="v2"))
+        page = [m for m in answer.get("data") or [] if mapping(m).get("user_id") not in seen]
+        found += page
+        seen.update(m.get("user_id") for m in page)
+        if not page or len(found) >= int(answer.get("count") or 0):
+            return found

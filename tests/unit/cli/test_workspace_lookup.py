@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from jobferry.cli.exits import CliUsageError
-from jobferry.cli.workspaces import Workspace, find_by_name
+from jobferry.cli.workspaces import Workspace, find_by_name, members
 
 
 class _Listing:
@@ -49,3 +49,26 @@ def test_an_unknown_name_lists_the_production_sides_too() -> None:
     with pytest.raises(CliUsageError) as refused:
         find_by_name(_Listing(SALES), "sales (prod)")  # type: ignore[arg-type]
     assert "(yours: sales, sales (production);" in str(refused.value)
+
+
+class _Members:
+    """A client answering ``list_workspaceusers`` a page at a time (offset in rows, as
+    jobferry counts it) over ``count`` members."""
+
+    def __init__(self, count: int) -> None:
+        self.every = [{"user_id": str(i), "user_name": f"u{i:03}"} for i in range(count)]
+        self.asked: list[dict[str, Any]] = []
+
+    def call(self, method: str, path: str, **given: Any) -> dict[str, Any]:
+        assert (method, path, given["api"]) == ("GET", "/ws1/users", "v2")
+        query = given["query"]
+        self.asked.append(query)
+        start, rows = int(query.get("offset", 0)), int(query["limit"])
+        return {"count": len(self.every), "data": self.every[start : start + rows]}
+
+
+def test_a_workspace_s_members_are_read_past_the_first_page() -> None:
+    client = _Members(230)
+    found = members(client, "ws1")  # type: ignore[arg-type]
+    assert [m["user_name"] for m in found] == [f"u{i:03}" for i in range(230)]
+    assert [q["offset"] for q in client.asked] == [0, 100, 200]
