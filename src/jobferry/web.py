@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from jobferry.domain.jsonlimits import not_utf8, parsed_problem
+from jobferry.domain.shapes import json_kind
 from jobferry.errors import InvalidRequestError
 from jobferry.services.container import Services
 from jobferry.services.downloads import Download
@@ -72,18 +73,6 @@ def json_object(data: bytes | str, what: str, example: str) -> dict[str, Any]:
             at=problem.path,
         )
     return value
-
-
-def json_kind(value: object) -> str:
-    """What a parsed JSON value is, in JSON's words (``null``, ``an array``), never Python's
-    type names."""
-    if value is None or isinstance(value, bool):
-        return orjson.dumps(value).decode()
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    return "an array" if isinstance(value, list) else "an object"
 
 
 def attachment(file_name: str) -> str:

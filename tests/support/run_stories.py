@@ -43,12 +43,13 @@ BODIES: dict[str, Any] = {
     "bad_day": {"start_date": 20230229},
     "disagree": {"ignore_first_self_dep": True, "ignore_first_self_dependence": False},
     "bad_params": {"jobParams": [{"value": "1"}]},
+    "bad_value": {"jobParams": [{"name": "day", "value": 5}]},
     "list": [1],
     "broken": b'{"start_date": 2024',
     "null": b"null",
 }
-"""Start bodies; the last six carry a fault (refused ``DLF.3051``, naming it)."""
-FAULTY = frozenset({"bad_day", "disagree", "bad_params", "list", "broken", "null"})
+"""Start bodies; the last seven carry a fault (refused ``DLF.3051``, naming it)."""
+FAULTY = frozenset({"bad_day", "disagree", "bad_params", "bad_value", "list", "broken", "null"})
 LIMITS = (None, None, "1", "2", "3", "20", "100", "0", "101", "-1", "1.5", "", "x", "9" * 20)
 OFFSETS = (None, None, "0", "1", "2", "4", "1000000000", "-1", "1000000001", "2.0", "")
 UNSERVED = (

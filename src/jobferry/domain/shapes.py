@@ -80,6 +80,18 @@ class BodyShape:
         return sorted(str(key) for key in body if key not in known)
 
 
+def json_kind(value: object) -> str:
+    """What a parsed JSON value is, in JSON's words (``null``, ``an array``), never Python's
+    type names."""
+    if value is None or isinstance(value, bool):
+        return "null" if value is None else str(value).lower()
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "an array" if isinstance(value, list) else "an object"
+
+
 def text(name: str, description: str, *, required: bool = False, nullable: bool = False) -> Field:
     """A string field."""
     return Field(name, description, (JsonType.STRING,), required=required, nullable=nullable)

@@ -47,3 +47,25 @@ def test_a_start_date_that_is_not_a_day_as_yyyymmdd_is_refused(day: object) -> N
     with pytest.raises(InvalidRequestError, match="start_date must be a day") as refused:
         parse_start({"start_date": day})
     assert refused.value.context["parameter"] == "start_date"
+
+
+@pytest.mark.parametrize(
+    ("param", "field"),
+    [
+        ({"name": "d", "value": 5}, "jobParams[0].value"),
+        ({"name": "d", "value": "1", "paramType": 7}, "jobParams[0].paramType"),
+        ({"name": "d", "type": ["variable"]}, "jobParams[0].type"),
+    ],
+)
+def test_a_run_parameter_field_that_is_not_text_is_refused_naming_it(
+    param: dict[str, object], field: str
+) -> None:
+    with pytest.raises(InvalidRequestError, match=r"must be text or null") as refused:
+        parse_start({"jobParams": [param]})
+    assert refused.value.context["parameter"] == field
+    assert field in refused.value.message
+
+
+def test_a_run_parameter_may_leave_its_value_and_type_null_as_terraform_sends_them() -> None:
+    param = {"name": "d", "value": None, "type": None, "paramType": None}
+    assert parse_start({"jobParams": [param]}).job_params == (param,)

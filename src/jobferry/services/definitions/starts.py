@@ -15,11 +15,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from jobferry.domain.shapes import BodyShape, Extra, Field, JsonType, flag, text
+from jobferry.domain.shapes import BodyShape, Extra, Field, JsonType, flag, json_kind, text
 from jobferry.errors import InvalidRequestError
 from jobferry.services.support.requests import is_object_list
 
 START_DATE = "start_date"
+PARAM_TEXTS = ("value", "type", "paramType")
+"""A run parameter's fields besides its name: text, or null (Terraform sends ``paramType``
+null)."""
 IGNORE_FIRST = ("ignore_first_self_dep", "ignore_first_self_dependence")
 """The option's spellings: the API reference's, then the Terraform provider's."""
 
@@ -34,9 +37,13 @@ START = BodyShape(
                 "JobParam",
                 (
                     text("name", "the parameter", required=True),
-                    text("value", "its value for this run"),
-                    text("type", "variable or constants (the SDK's spelling)"),
-                    text("paramType", "the same (the API reference's and Terraform's spelling)"),
+                    text("value", "its value for this run", nullable=True),
+                    text("type", "variable or constants (the SDK's spelling)", nullable=True),
+                    text(
+                        "paramType",
+                        "the same (the API reference's and Terraform's spelling)",
+                        nullable=True,
+                    ),
                 ),
                 Extra.IGNORED,
             ),
@@ -87,7 +94,21 @@ def parse_start(body: dict[str, Any] | None) -> StartRequest:
             'jobParams must be a list of {"name", "value", "paramType"} objects.',
             parameter="jobParams",
         )
+    for i, param in enumerate(params or ()):
+        _check_param(i, param)
     return StartRequest(tuple(params or ()), _start_date(given), _ignore_first(given))
+
+
+def _check_param(index: int, param: dict[str, Any]) -> None:
+    """Refuse a run parameter whose value or type is neither text nor null, naming it."""
+    for key in PARAM_TEXTS:
+        value = param.get(key)
+        if value is not None and not isinstance(value, str):
+            field = f"jobParams[{index}].{key}"
+            raise InvalidRequestError(
+                f'{field} must be text or null, not {json_kind(value)}; quote it ("{key}": "...").',
+                parameter=field,
+            )
 
 
 def _start_date(body: dict[str, Any]) -> int | None:
