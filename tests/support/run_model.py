@@ -89,6 +89,8 @@ class Model:
     ) -> None:
         self.boss = boss
         """The project admin's name."""
+        self.admins = {boss}
+        """The project admins' names."""
         self.places = {name: Place(production) for name, production in places.items()}
         self.roles = roles
         """user → place → role, the development workspaces' (a production side's are its
@@ -102,7 +104,7 @@ class Model:
 
     def role(self, user: str, place: str) -> str | None:
         """The user's role in ``place`` (None: none; the project admin is admin everywhere)."""
-        if user == self.boss:
+        if user in self.admins:
             return ADMIN
         return self.roles.get(user, {}).get(self.development(place))
 
@@ -193,12 +195,19 @@ class Model:
         self.audit = [(actor, "role.remove", "user", user)]
         return None
 
+    def promote(self, actor: str, user: str, admin: bool) -> None:
+        """The project admin makes ``user`` a project admin, or no longer one (what they are
+        already: nothing changes)."""
+        if (user in self.admins) != admin:
+            self.admins ^= {user}
+            self.audit = [(actor, "user.project_admin", "user", user)]
+
     def members(self, place: str) -> list[tuple[str, str]]:
         """(user, role) of a place's members, the project admin among them, by name."""
         home = self.development(place)
-        found = [(u, r[home]) for u, r in self.roles.items() if home in r and u != self.boss]
-        return sorted([(self.boss, ADMIN), *found])
+        found = [(u, r[home]) for u, r in self.roles.items() if home in r and u not in self.admins]
+        return sorted([*((a, ADMIN) for a in self.admins), *found])
 
     def visible(self, user: str) -> list[str]:
-        """The story's development workspaces ``user`` lists (the project admin: all)."""
+        """The story's development workspaces ``user`` lists (a project admin: all)."""
         return [p for p in ("w0", "w1") if self.role(user, p) is not None]

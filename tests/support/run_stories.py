@@ -7,7 +7,8 @@ not serve), in two workspaces, the second in enterprise mode, and its production
 batch or real-time, submitted or only saved, or unknown. They list the instance, the workspaces
 and a workspace's members a page at a time (every ``limit`` and ``offset`` edge, and values
 that are no page), show one workspace, list the roles; and the project admin gives roles (itself one
-too, which changes nothing of what it may do) and takes them away between.
+too, which changes nothing of what it may do) takes them away and makes users project
+admins (who then see every workspace) and no longer between.
 
 The model of what the documents promise is ``support/run_model.py``.
 """
@@ -82,7 +83,7 @@ def steps(draw: st.DrawFn) -> Step:
                 *("start", "start", "start", "stop", "stop", "delete", "status", "list"),
                 "update",
                 *("unserved", "instances", "workspaces", "workspaces", "workspace"),
-                *("members", "members", "roles", "grant", "revoke"),
+                *("members", "members", "roles", "grant", "revoke", "promote"),
             )
         )
     )
@@ -102,6 +103,9 @@ def steps(draw: st.DrawFn) -> Step:
         who = draw(st.sampled_from((DEVELOPER, OPERATOR, VIEWER, DEPLOYER, "outsider", "boss")))
         role = draw(st.sampled_from((ADMIN, DEVELOPER, OPERATOR, VIEWER, DEPLOYER)))
         return Step(act, (draw(st.sampled_from(PLACES[:2])), "boss", who, role))
+    if act == "promote":  # the project admin makes a user one too, or no longer
+        who = draw(st.sampled_from((DEVELOPER, VIEWER, DEPLOYER, "outsider")))
+        return Step(act, ("w0", "boss", who, draw(st.booleans())))
     if act == "workspace":
         return Step(act, (place, user, draw(st.sampled_from(PLACES))))
     return Step(act, (place, user))
