@@ -130,7 +130,7 @@ class Told:
         }
         self.roles: dict[str, dict[str, str]] = {}
         for who, roles in held.items():
-            name = self.names[who] = f"rn{n}{who}"
+            name = self.names[who] = f"RN{n}{who}" if who == "outsider" else f"rn{n}{who}"
             accounts.create_user(boss, pid, name, False)
             for place, role in roles.items():
                 accounts.set_role(boss, pid, name, self.ids[place], role)
