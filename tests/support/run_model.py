@@ -89,6 +89,8 @@ class Model:
     ) -> None:
         self.boss = boss
         """The project admin's name."""
+        self.enterprise = {p for p in places if p + "prod" in places}
+        """The development workspaces in enterprise mode."""
         self.admins = {boss}
         """The project admins' names."""
         self.places = {name: Place(production) for name, production in places.items()}
@@ -193,6 +195,20 @@ class Model:
         if self.roles.get(user, {}).pop(place, None) is None:
             return MISSING
         self.audit = [(actor, "role.remove", "user", user)]
+        return None
+
+    def switch(self, place: str, user: str, actor: str, workspace: str) -> str | None:
+        """A workspace admin switches a workspace to enterprise mode (``update_work_space_old``;
+        one switched already stays as it is); the refusal's code, or None. A production side
+        is not among the workspaces the call knows."""
+        role = self.role(user, place)
+        if self.places[place].production or role is None:
+            return LOOKUP
+        if role != ADMIN:
+            return DENIED
+        if place not in self.enterprise:
+            self.enterprise.add(place)
+            self.audit = [(actor, "workspace.enterprise", "workspace", workspace)]
         return None
 
     def promote(self, actor: str, user: str, admin: bool) -> None:

@@ -6,7 +6,8 @@ delete, run once and read them (their status, the job list, the execution calls 
 not serve), in two workspaces, the second in enterprise mode, and its production side; jobs
 batch or real-time, submitted or only saved, or unknown. They list the instance, the workspaces
 and a workspace's members a page at a time (every ``limit`` and ``offset`` edge, and values
-that are no page), show one workspace, list the roles; and the project admin gives roles (itself one
+that are no page), show one workspace, list the roles, switch a
+workspace to enterprise mode; and the project admin gives roles (itself one
 too, which changes nothing of what it may do) takes them away and makes users project
 admins (who then see every workspace) and no longer between.
 
@@ -83,7 +84,7 @@ def steps(draw: st.DrawFn) -> Step:
                 *("start", "start", "start", "stop", "stop", "delete", "status", "list"),
                 "update",
                 *("unserved", "instances", "workspaces", "workspaces", "workspace"),
-                *("members", "members", "roles", "grant", "revoke", "promote"),
+                *("members", "members", "roles", "grant", "revoke", "promote", "enterprise"),
             )
         )
     )
@@ -92,7 +93,9 @@ def steps(draw: st.DrawFn) -> Step:
         return Step(act, (place, user, name, draw(st.sampled_from(sorted(BODIES)))))
     if act == "update":
         return Step(act, (place, user, name, draw(st.booleans()), draw(st.booleans())))
-    if act in ("stop", "delete", "status"):
+    if act == "delete":  # mostly of the job most stories start first
+        return Step(act, (place, user, draw(st.sampled_from(("daily", "daily", name)))))
+    if act in ("stop", "status"):
         return Step(act, (place, user, name))
     if act == "unserved":
         return Step(act, (place, user, name, draw(st.sampled_from(UNSERVED))))

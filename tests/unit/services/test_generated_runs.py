@@ -184,6 +184,8 @@ def _check_refusal(told: Told, step: Step, code: str) -> None:
         assert not any(word in message for word in python), said  # JSON's words
     elif code in (NO_JOB, SCHEDULED, INVALID):
         assert f"'{args[0]}'" in message, said
+    elif code == LOOKUP and step.act == "enterprise":
+        assert told.ids[place] in message, said
     elif code == LOOKUP and step.act == "workspace":
         assert told.ids[args[0]] in message, said
     elif code == LOOKUP:
@@ -219,6 +221,11 @@ def _take(told: Told, model: Model, step: Step) -> tuple[str | None, str | None]
         return predicted, _code(client.call("DELETE", f"/jobs/{args[0]}", workspace=ws))
     if step.act in ("grant", "revoke"):
         return _grant(told, model, step)
+    if step.act == "enterprise":
+        named = told.workspace_names[place]
+        predicted = model.switch(place, user, user, named)
+        body = {"name": named, "mode": "1"}
+        return predicted, _code(client.call("PUT", f"/{PROJECT_ID}/workspace/{ws}", body))
     if step.act == "promote":
         model.promote(told.boss.name, user := told.names[args[0]], args[1])
         told.services.users.set_project_admin(told.boss, PROJECT_ID, user, args[1])
