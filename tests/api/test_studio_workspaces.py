@@ -49,7 +49,8 @@ def test_workspaces_page_and_count_members(api: SignedClient) -> None:
     assert page.json()["total_page"] == 2
     assert [w["name"] for w in page.json()["data"]] == ["w2", "w3"]
     first = api.call("GET", f"/workspaces/{api.project_id}", query={"limit": 1}).json()
-    assert first["data"][0]["member_num"] == 1
+    listed = api.call("GET", f"/{first['data'][0]['id']}/users", version="v2").json()
+    assert first["data"][0]["member_num"] == listed["count"] == 2  # member_a and the admin
 
 
 def test_a_user_sees_only_the_workspaces_they_have_a_role_in(api: SignedClient) -> None:
