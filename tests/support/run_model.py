@@ -35,16 +35,48 @@ UNSERVED = "DLF.9501"
 MISSING = "DLF.9003"
 LOOKUP = "DAYU.4402"
 MAX_OFFSET = 1_000_000_000
+CALLS = {  # the execution calls, each answered 501 naming it
+    "run_once": ("POST", "/jobs/{name}/run-immediate"),
+    "list_job_instances": ("GET", "/jobs/instances/detail"),
+    "show_job_instance": ("GET", "/jobs/{name}/instances/7"),
+    "stop_job_instance": ("POST", "/jobs/{name}/instances/7/stop"),
+    "restore_job_instance": ("POST", "/jobs/{name}/instances/7/restart"),
+}
+WORKSPACE_FIELDS = {
+    "id": str,
+    "name": str,
+    "description": str,
+    "is_default": int,
+    "project_id": str,
+    "instance_id": str,
+    "eps_id": str,
+    "domain_id": str,
+    "create_time": int,
+    "member_num": int,
+}
+"""A ``Workspacebody``'s fields as jobferry answers them, with their types."""
+MEMBER_FIELDS = {
+    "id": str,
+    "user_id": str,
+    "user_name": str,
+    "domain_id": str,
+    "display_user_name": str,
+    "workspace_id": str,
+    "roles": list,
+    "create_time": int,
+    "type": int,
+}
 Line = tuple[str, str, str | None, str | None]
 """An audit entry: (actor, action, object kind, object name)."""
 
 
 @dataclass
 class Job:
-    """A job of a place: real-time or not, submitted or not, scheduled or not."""
+    """A job of a place: real-time or not, its submitted versions, scheduled or not."""
 
     real_time: bool
-    submitted: bool
+    versions: int
+    """How many versions were submitted (0: only saved, nothing to schedule)."""
     scheduled: bool = False
 
     @property
@@ -123,7 +155,7 @@ class Model:
         job = held.jobs.get(name)
         if job is None:
             return NO_JOB
-        if not job.submitted:
+        if not job.versions:
             return INVALID
         job.scheduled = True
         self.audit = [(actor, "job.start", "job", name)]
@@ -173,7 +205,7 @@ class Model:
         if job is None:
             return NO_JOB
         job.real_time ^= retype
-        job.submitted |= submit
+        job.versions += submit
         self.audit = [(actor, "job.update", "job", name)]
         return None
 
