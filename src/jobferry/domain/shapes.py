@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+import orjson
+
 
 class JsonType(StrEnum):
     """A JSON value's type, as JSON Schema names it."""
@@ -90,6 +92,12 @@ def json_kind(value: object) -> str:
     if isinstance(value, str):
         return "a string"
     return "an array" if isinstance(value, list) else "an object"
+
+
+def json_text(value: object) -> str:
+    """A parsed JSON value written back as JSON (``true``, ``"20241030"``), as the sender wrote
+    it, for a refusal to quote: never Python's spelling (``True``, ``'20241030'``)."""
+    return orjson.dumps(value).decode()
 
 
 def text(name: str, description: str, *, required: bool = False, nullable: bool = False) -> Field:

@@ -69,3 +69,20 @@ def test_a_run_parameter_field_that_is_not_text_is_refused_naming_it(
 def test_a_run_parameter_may_leave_its_value_and_type_null_as_terraform_sends_them() -> None:
     param = {"name": "d", "value": None, "type": None, "paramType": None}
     assert parse_start({"jobParams": [param]}).job_params == (param,)
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        ({"start_date": True}, "not true."),
+        ({"start_date": "20241030"}, 'not "20241030".'),
+        ({"ignore_first_self_dep": "yes"}, 'must be true or false, not "yes".'),
+        ({"ignore_first_self_dependence": [True]}, "must be true or false, not [true]."),
+    ],
+)
+def test_a_wrong_option_is_shown_as_the_json_it_was_sent_as(
+    body: dict[str, object], said: str
+) -> None:
+    with pytest.raises(InvalidRequestError) as refused:
+        parse_start(body)
+    assert said in refused.value.message

@@ -15,7 +15,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from jobferry.domain.shapes import BodyShape, Extra, Field, JsonType, flag, json_kind, text
+from jobferry.domain.shapes import (
+    BodyShape,
+    Extra,
+    Field,
+    JsonType,
+    flag,
+    json_kind,
+    json_text,
+    text,
+)
 from jobferry.errors import InvalidRequestError
 from jobferry.services.support.requests import is_object_list
 
@@ -116,7 +125,8 @@ def _start_date(body: dict[str, Any]) -> int | None:
     if value is None or _is_day(value):
         return value
     raise InvalidRequestError(
-        f"{START_DATE} must be a day as the number YYYYMMDD, such as 20241030, not {value!r}.",
+        f"{START_DATE} must be a day as the number YYYYMMDD, such as 20241030, not "
+        f"{json_text(value)}.",
         parameter=START_DATE,
     )
 
@@ -139,7 +149,7 @@ def _ignore_first(body: dict[str, Any]) -> bool | None:
     for name, value in given.items():
         if not isinstance(value, bool):
             raise InvalidRequestError(
-                f"{name} must be true or false, not {value!r}.", parameter=name
+                f"{name} must be true or false, not {json_text(value)}.", parameter=name
             )
     if len(set(given.values())) > 1:
         raise InvalidRequestError(
