@@ -37,6 +37,8 @@ class HeldJob:
     spec: JobSpec
     versions: list[dict[str, Any]] = field(default_factory=list)
     started: bool = False
+    submitted: JobSpec | None = None
+    """What its latest submitted version is made of (``None``: never submitted)."""
 
 
 @dataclass
@@ -72,13 +74,16 @@ class Model:
 
     def users(self, kind: str, name: str) -> list[str]:
         """The jobs whose development state names ``name`` of ``kind`` (job: as upstream)."""
-        found = []
-        for job, held in self.jobs.items():
-            spec = held.spec
-            named = {"script": {spec.script}, "resource": {spec.resource}, "job": spec.upstream}
-            if name in named[kind]:
-                found.append(job)
-        return sorted(found)
+        return sorted(job for job, held in self.jobs.items() if _names(held.spec, kind, name))
+
+    def in_use(self, kind: str, name: str) -> bool:
+        """Whether a job uses ``name`` of ``kind`` by its development state or its latest
+        submitted version (a job never counting as its own user): what refuses a delete."""
+        return any(
+            (kind != "job" or job != name)
+            and (_names(held.spec, kind, name) or _names(held.submitted, kind, name))
+            for job, held in self.jobs.items()
+        )
 
     def refusal(self, step: Step) -> type[JobferryError] | None:
         """What ``step`` is refused with (``None``: it is taken)."""
@@ -99,11 +104,19 @@ def _job_refusal(
     return LockedError if ("job", name) in model.locks else None
 
 
+def _names(spec: JobSpec | None, kind: str, name: str) -> bool:
+    if spec is None:
+        return False
+    named = {"script": {spec.script}, "resource": {spec.resource}, "job": set(spec.upstream)}
+    return name in named[kind]
+
+
 def _take_job(model: Model, _: Any, mode: str, name: str, spec: JobSpec, target: str) -> None:
     held = model.jobs.setdefault(name, HeldJob(spec))
     held.spec = spec
     if target != "SAVED":
         held.versions.append(job_body(name, spec, model.workspace))
+        held.submitted = spec
 
 
 def _known_job(model: Model, name: str) -> type[JobferryError] | None:
@@ -123,8 +136,7 @@ def _delete_job_refusal(model: Model, name: str) -> type[JobferryError] | None:
         return JobScheduledError
     if ("job", name) in model.locks:
         return LockedError
-    others = [j for j in model.users("job", name) if j != name]
-    return InUseError if others or model.elsewhere == name else None
+    return InUseError if model.in_use("job", name) or model.elsewhere == name else None
 
 
 def _rename_refusal(model: Model, name: str, new_name: str) -> type[JobferryError] | None:
@@ -188,7 +200,7 @@ def _delete_script_refusal(model: Model, name: str) -> type[JobferryError] | Non
         return ScriptNotFoundError
     if ("script", name) in model.locks:
         return LockedError
-    return InUseError if model.users("script", name) else None
+    return InUseError if model.in_use("script", name) else None
 
 
 def _resource_refusal(
@@ -204,7 +216,7 @@ def _resource_refusal(
         return None
     if new_name in model.resources:
         return ResourceExistsError
-    return InUseError if model.users("resource", name) else None
+    return InUseError if model.in_use("resource", name) else None
 
 
 def _take_resource(
@@ -222,7 +234,7 @@ def _take_resource(
 def _delete_resource_refusal(model: Model, name: str) -> type[JobferryError] | None:
     if name not in model.resources:
         return ResourceNotFoundError
-    return InUseError if model.users("resource", name) else None
+    return InUseError if model.in_use("resource", name) else None
 
 
 def _lock_refusal(model: Model, kind: str, name: str) -> type[JobferryError] | None:

@@ -6,7 +6,8 @@ Whatever the story, the calls keep the promises of the contract and docs/api.md:
 - a refused step changes nothing the workspace holds (its tombstones included), and is
   refused with the documented code for its reason (a missing job DLF.0100, a taken job name
   DLF.0102, a scheduled job DLF.9011, a job other jobs depend on, here or in another
-  workspace, or a script or resource jobs use DLF.9013, a missing rename source DLF.30100, a
+  workspace, or a script or resource jobs use, by their development state or their latest
+  submitted version, DLF.9013, a missing rename source DLF.30100, a
   rename that would make a job depend on itself DLF.3025, a missing script DLF.6201, a taken
   script name DLF.0202, a missing resource DLF.6241, a taken resource name DLF.6259, an
   invalid definition its own code), and a taken step is never refused;
@@ -307,6 +308,32 @@ def held_elsewhere_and_scheduled() -> tuple[Step, ...]:
     )
 
 
+def used_by_submitted_versions_alone() -> tuple[Step, ...]:
+    """ja and jb were submitted using sa, ra and ja, then saved using none of them: their
+    submitted versions still do, so sa, ra and ja are not deleted (nor ra renamed) until both
+    are submitted again."""
+    using = JobSpec("sa", "ra", (), 0, "UTC")
+    apart = JobSpec("sb", None, (), 1, "UTC")
+    return (
+        Step("script", ("create", "sa", 0, "SUBMITTED")),
+        Step("script", ("create", "sb", 1, "SUBMITTED")),
+        Step("resource", ("create", "ra", 0, None)),
+        Step("job", ("create", "ja", using, "SUBMITTED")),
+        Step("job", ("create", "jb", JobSpec("sa", None, ("ja",), 0, "UTC"), "SUBMITTED")),
+        Step("job", ("put", "ja", apart, "SAVED")),
+        Step("job", ("put", "jb", apart, "SAVED")),
+        Step("delete_script", ("sa",)),
+        Step("delete_resource", ("ra",)),
+        Step("resource", ("update", "ra", 1, "rb")),
+        Step("delete_job", ("ja",)),
+        Step("job", ("put", "ja", apart, "SUBMITTED")),
+        Step("job", ("put", "jb", apart, "SUBMITTED")),
+        Step("delete_job", ("ja",)),
+        Step("delete_script", ("sa",)),
+        Step("delete_resource", ("ra",)),
+    )
+
+
 def renamed_with_dependents() -> tuple[Step, ...]:
     """jb depends on ja as on a job of another workspace naming its own, jc on ja and jb
     among its workspace's jobs: ja renamed jd, both follow (their versions do not; jb is no
@@ -334,6 +361,7 @@ def renamed_with_dependents() -> tuple[Step, ...]:
 @example(story=started_then_real_time())
 @example(story=held_elsewhere_and_scheduled())
 @example(story=renamed_with_dependents())
+@example(story=used_by_submitted_versions_alone())
 def test_definition_stories_keep_the_api_s_promises(
     services: Services, story: tuple[Step, ...]
 ) -> None:
