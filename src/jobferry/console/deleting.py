@@ -60,7 +60,8 @@ def _in_use_said(context: Mapping[str, Any]) -> str:
             job_name=context.get("job_name", ""), users=dependents_named(context)
         )
     if "job_name" in context and "submitted_jobs" in context:
-        users = ", ".join(str(j) for j in context["submitted_jobs"])
+        jobs = context.get("submitted_dependent_jobs") or context["submitted_jobs"]
+        users = dependents_named({"dependent_jobs": jobs, "workspace": context.get("workspace")})
         return DEPENDED_ON_SUBMITTED.format(job_name=context["job_name"], users=users)
     if "jobs" not in context:
         return ""

@@ -355,6 +355,24 @@ def submitted_apart(
     return [(r.name, r.document) for r in tx.conn.execute(stmt.order_by(tx.by_name(jobs.c.name)))]
 
 
+def submitted_apart_in_project(
+    tx: Tx, project_id: str, *, holding: str | None = None
+) -> list[tuple[str, str, str, str]]:
+    """(workspace id, workspace name, job name, document) as :func:`submitted_apart` answers
+    them, for every workspace of the project."""
+    v = job_versions.c
+    stmt = (
+        select(workspaces.c.id, workspaces.c.name.label("workspace"), jobs.c.name, v.document)
+        .join(job_versions, and_(v.job_id == jobs.c.id, v.version == jobs.c.latest_version))
+        .join(workspaces, workspaces.c.id == jobs.c.workspace_id)
+        .where(workspaces.c.project_id == project_id, v.document != jobs.c.document)
+    )
+    if holding is not None:
+        stmt = stmt.where(v.document.contains(holding, autoescape=True))
+    ordered = stmt.order_by(tx.by_name(workspaces.c.name), tx.by_name(jobs.c.name))
+    return [(r.id, r.workspace, r.name, r.document) for r in tx.conn.execute(ordered)]
+
+
 def depending_from(
     project_id: str, workspace_name: str, *columns: ColumnElement[Any]
 ) -> Select[Any]:

@@ -56,7 +56,7 @@ from jobferry.services.definitions.renames import rename_job, require_free_job_n
 from jobferry.services.definitions.since import require_unchanged
 from jobferry.services.definitions.starts import StartRequest
 from jobferry.services.definitions.tombstones import after_deleting
-from jobferry.services.definitions.usage import users_of
+from jobferry.services.definitions.usage import version_dependents
 from jobferry.services.releases.pending import note_submit
 from jobferry.services.support.paging import Given, name_filter, page, read_page
 from jobferry.settings import OffsetMode
@@ -107,6 +107,23 @@ def _provenance(tx: Tx, scope: Scope, name: str) -> Provenance | None:
     if origin is None:
         raise job_not_found(scope, name)
     return provenance_of(tx, scope, origin)
+
+
+def _depended_on_by_versions(here: str, name: str, waiting: list[tuple[str, str]]) -> InUseError:
+    """The refusal to delete job ``name`` of workspace ``here`` that the latest submitted
+    versions of ``waiting`` (workspace, job) depend on, though their saved definition no
+    longer does."""
+    named = [f"job '{j}'" + (f" of workspace '{w}'" if w != here else "") for w, j in waiting]
+    return InUseError(
+        f"Job '{name}' is an upstream dependency of the submitted version of "
+        f"{', '.join(named)}; nothing was deleted.",
+        fix="Submit those jobs again (their saved definition no longer depends on it), or "
+        f"delete them, then delete '{name}'.",
+        job_name=name,
+        submitted_jobs=[j for _, j in waiting],
+        submitted_dependent_jobs=[{"workspace": w, "job_name": j} for w, j in waiting],
+        workspace=here,
+    )
 
 
 def _dependent(dependent: Dependent, here: str) -> str:
@@ -293,8 +310,8 @@ class JobService:
         )
 
     def _refuse_depended_on(self, tx: Tx, scope: Scope, job_id: int, name: str) -> None:
-        """Refuse (DLF.9013) to delete a job other jobs depend on: by their saved definition,
-        in any workspace of the project, or by their latest submitted version, in its own."""
+        """Refuse (DLF.9013) to delete a job other jobs of any workspace of the project depend
+        on, by their saved definition or by their latest submitted version."""
         downstream = self._downstream(tx, scope, name)
         others = [d for d in downstream if d.job_id != job_id]
         if others:
@@ -310,18 +327,10 @@ class JobService:
                 dependent_jobs=[{"workspace": d.workspace, "job_name": d.job_name} for d in others],
                 workspace=scope.workspace.name,
             )
-        waiting = users_of(tx, scope.workspace.id, RefKind.JOB.value, name).submitted
-        waiting = [other for other in waiting if other != name]
+        known = {(d.workspace, d.job_name) for d in downstream}
+        waiting = version_dependents(tx, scope, name, known)
         if waiting:
-            raise InUseError(
-                f"Job '{name}' is an upstream dependency of the submitted version of job(s) "
-                f"{', '.join(waiting)}; nothing was deleted.",
-                fix=f"Submit {', '.join(waiting)} again (their saved definition no longer "
-                f"depends on it), or delete them, then delete '{name}'.",
-                job_name=name,
-                submitted_jobs=waiting,
-                workspace=scope.workspace.name,
-            )
+            raise _depended_on_by_versions(scope.workspace.name, name, waiting)
 
     def _downstream(self, tx: Tx, scope: Scope, name: str) -> tuple[Dependent, ...]:
         same = repo.jobs_referencing_with_ids(tx, scope.workspace.id, RefKind.JOB.value, name)

@@ -7,9 +7,11 @@ version still does."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
+from jobferry.services.context import Scope
 from jobferry.services.definitions.documents import load, reference_index
 from jobferry.storage import Tx
 from jobferry.storage import jobs as job_repo
@@ -63,11 +65,36 @@ def users_of(tx: Tx, workspace_id: str, kind: str, name: str) -> Users:
     most :data:`SHOWN` of each kind of use)."""
     developed = [n for _, n in job_repo.jobs_referencing_with_ids(tx, workspace_id, kind, name)]
     using = set(developed)
-    searched = name if name.isascii() and name.isprintable() and not _ESCAPED & set(name) else None
     submitted: list[str] = []
-    for job, text in job_repo.submitted_apart(tx, workspace_id, holding=searched):
+    for job, text in job_repo.submitted_apart(tx, workspace_id, holding=_searched(name)):
         if job not in using and (kind, name, "") in reference_index(load(text)):
             submitted.append(job)
             if len(submitted) == SHOWN:
                 break
     return Users(developed[:SHOWN], submitted)
+
+
+def version_dependents(
+    tx: Tx, scope: Scope, name: str, known: Collection[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """(workspace name, job) of the jobs of the project, the scope's workspace among them,
+    whose latest submitted version depends on job ``name`` of the scope's workspace, but those
+    of ``known`` (its dependents by their saved definition) and the job itself (at most
+    :data:`SHOWN`)."""
+    here = scope.workspace
+    found: list[tuple[str, str]] = []
+    rows = job_repo.submitted_apart_in_project(tx, scope.actor.project_id, holding=_searched(name))
+    for ws_id, ws_name, job, text in rows:
+        if (ws_name, job) in known or (ws_id == here.id and job == name):
+            continue
+        named = {(kind, n, w) for kind, n, w in reference_index(load(text))}
+        if ("job", name, here.name) in named or (ws_id == here.id and ("job", name, "") in named):
+            found.append((ws_name, job))
+            if len(found) == SHOWN:
+                break
+    return found
+
+
+def _searched(name: str) -> str | None:
+    """``name`` as a version's text surely holds it, when JSON writes it as is."""
+    return name if name.isascii() and name.isprintable() and not _ESCAPED & set(name) else None

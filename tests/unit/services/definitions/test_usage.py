@@ -17,6 +17,7 @@ from jobferry.services.definitions.usage import SHOWN, users_of
 from jobferry.storage import scripts as script_repo
 from support.builders import make_job, make_resource, make_script
 from support.console import admin_scope
+from support.planning import workspace
 
 SUBMITTED = {"targetStatus": "SUBMITTED"}
 SAVED = {"targetStatus": "SAVED"}
@@ -168,6 +169,32 @@ def test_a_job_only_a_submitted_version_depends_on_is_not_deleted(services: Serv
         services.jobs.delete(scope, "up")
 
     assert refused.value.context["submitted_jobs"] == ["after"]
-    assert "Submit after again" in refused.value.message
+    assert "Submit those jobs again" in refused.value.message
     services.jobs.update(scope, "after", after | SUBMITTED)
+    services.jobs.delete(scope, "up")
+
+
+def test_a_job_another_workspace_s_submitted_version_depends_on_is_not_deleted(
+    services: Services,
+) -> None:
+    scope = admin_scope(services)
+    _scripts(services, scope, "up_sql", "up_sh")
+    services.jobs.create(scope, make_job("up"))
+    other = workspace(services, "other")
+    _scripts(services, other, "down_sql", "down_sh")
+    down = make_job("down")
+    upstream = [{"workSpace": scope.workspace.name, "jobName": "up"}]
+    down["schedule"]["cron"]["dependJobs"] = {"jobs": [], "otherWorkSpaceJobs": upstream}
+    services.jobs.create(other, down | SUBMITTED)
+    down["schedule"]["cron"]["dependJobs"] = {"jobs": [], "otherWorkSpaceJobs": []}
+    services.jobs.update(other, "down", down | SAVED)
+
+    with pytest.raises(InUseError) as refused:
+        services.jobs.delete(scope, "up")
+
+    assert refused.value.context["submitted_dependent_jobs"] == [
+        {"workspace": "other", "job_name": "down"}
+    ]
+    assert "the submitted version of job 'down' of workspace 'other'" in refused.value.message
+    services.jobs.update(other, "down", down | SUBMITTED)
     services.jobs.delete(scope, "up")
