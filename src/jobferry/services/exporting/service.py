@@ -171,7 +171,7 @@ class ExportService:
             # obsPath first: an export it refuses is neither remembered nor audited
             uploaded = self._upload_exported(obs_path, label, path) if obs_path else None
             self._exported(scope, None, options, started)
-            self._audit_export(scope, file_name, len(chosen), path, obs_path)
+            self._audit_export(scope, file_name, len(selection), path, obs_path)
             return ExportOutcome(file_name, None if uploaded else path.read_bytes(), uploaded)
         finally:
             path.unlink(missing_ok=True)
