@@ -102,7 +102,7 @@ def _single(
     also: dict[str, set[str]],
 ) -> Iterator[list[NewEntry]]:
     whole_kinds = (ObjectKind.SCRIPT, ObjectKind.RESOURCE) if whole else ()
-    wanted = _wanted(tx, selection, options.submitted, summary, whole_kinds)
+    wanted = _wanted(tx, selection, options.submitted, summary)
     for kind in whole_kinds:
         wanted[kind].update(repo.names_of_kind(tx, scope.workspace.id, kind))
     if not options.export_depend:
@@ -121,16 +121,11 @@ def _single(
             yield from _dependencies(tx, scope, selection, wanted, kind, options, summary)
 
 
-def _wanted(
-    tx: Tx,
-    selection: Selection,
-    submitted: bool,
-    summary: Summary,
-    whole_kinds: Iterable[str],
-) -> dict[str, set[str]]:
+def _wanted(tx: Tx, selection: Selection, submitted: bool, summary: Summary) -> dict[str, set[str]]:
     """The dependencies of this workspace the jobs use, by kind (environment objects go to the
-    summary's requirements), but for ``whole_kinds``, which the package holds whole anyway.
-    Only the names are kept, never a row per job."""
+    summary's requirements): a package holding scripts and resources whole still reads which
+    ones the jobs name, so that those the workspace lacks are listed as unresolved. Only the
+    names are kept, never a row per job."""
     wanted: dict[str, set[str]] = {kind.value: set() for kind in DEPENDENCY_KINDS}
     if submitted:
         used: Iterable[Reference] = (
@@ -140,7 +135,7 @@ def _wanted(
             for ref in refs
         )
     else:
-        kinds = ENVIRONMENT_KINDS.union(wanted).difference(whole_kinds)
+        kinds = ENVIRONMENT_KINDS.union(wanted)
         used = repo.distinct_references_of(tx, selection.ids, kinds)
     for kind, name, other_ws in used:
         if kind in ENVIRONMENT_KINDS:
