@@ -102,9 +102,13 @@ def workspace_jobs(tx: Tx, scope: Scope, since: int | None, cap: int) -> list[Jo
         heads = [h for h in heads if h.name in changed]
     if cap and len(heads) > cap:
         raise InvalidRequestError(
-            f"The workspace export holds {len(heads)} jobs, over the cap of {cap} "
-            "(JOBFERRY_EXPORT_WORKSPACE_MAX_JOBS); export changed jobs only or "
-            "raise the cap."
+            f"The export of workspace '{scope.workspace.name}' would hold {len(heads)} jobs, "
+            f"over the cap of {cap} jobs a workspace export may hold "
+            "(JOBFERRY_EXPORT_WORKSPACE_MAX_JOBS).",
+            fix="Export only the jobs changed since a moment, or by a list of names, or have "
+            "the operator raise the cap.",
+            cap=cap,
+            jobs=len(heads),
         )
     return heads
 

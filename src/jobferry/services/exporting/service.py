@@ -214,6 +214,7 @@ class ExportService:
             title = f"Export {len(names):,} job(s) {how}."
         else:
             since, what = self._changed_since(scope, request)
+            self._within_cap(scope, since)
             title = f"Export workspace '{scope.workspace.name}' ({what})."
             if since is not None and options.deletions_since is None:
                 # An export of the changes since a moment is made for a target that has the
@@ -257,6 +258,14 @@ class ExportService:
                 matched=len(report.matched),
             )
         return report.matched
+
+    def _within_cap(self, scope: Scope, since: int | None) -> None:
+        """Refuse a workspace export of more jobs than it may hold before it is queued (the
+        task checks again: the workspace may grow meanwhile)."""
+        cap = self.settings.export_workspace_max_jobs
+        if cap:
+            with self.db.transaction(readonly=True) as tx:
+                workspace_jobs(tx, scope, since, cap)
 
     def _changed_since(self, scope: Scope, request: ExportRequest) -> tuple[int | None, str]:
         """A workspace export's lower bound on changes, and what it selects in words."""
