@@ -8,6 +8,7 @@ tombstones (which a target's import reads too).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -27,16 +28,23 @@ def _day(at: int) -> str:
 
 
 def _renames(tx: Tx, workspace_id: str) -> dict[str, tuple[str, int]]:
-    """Old name → (new name, when) of the workspace's latest rename from each name."""
-    out: dict[str, tuple[str, int]] = {}
+    """Old name → (the name now of the job that last left it by a rename, when it left).
+
+    The renames are replayed oldest first, following each job rather than each name: a job
+    renamed from x to a and then to b is b, even when another job took the name a since."""
+    jobs = itertools.count()
+    holder: dict[str, int] = {}  # name → the job holding it (a number)
+    named: dict[int, str] = {}  # job → its name after the renames so far
+    left: dict[str, tuple[int, int]] = {}  # name → (the job that last left it, when)
     for new, detail, at in audit_repo.entries_of(tx, workspace_id, RENAME_ACTION):
         try:
             old = orjson.loads(detail or "{}").get("from")
         except (orjson.JSONDecodeError, AttributeError):
             continue
         if isinstance(old, str) and old != new:
-            out[old] = (new, at)
-    return out
+            job = holder.pop(old) if old in holder else next(jobs)
+            holder[new], named[job], left[old] = job, new, (job, at)
+    return {old: (named[job], at) for old, (job, at) in left.items()}
 
 
 def job_fates(tx: Tx, workspace_id: str, names: Sequence[str]) -> dict[str, str]:
@@ -46,13 +54,13 @@ def job_fates(tx: Tx, workspace_id: str, names: Sequence[str]) -> dict[str, str]
     if not names:
         return {}
     renames = _renames(tx, workspace_id)
-    followed = {name: _follow(name, renames) for name in names if name in renames}
+    followed = {name: renames[name] for name in names if name in renames}
     asked = set(names) | {last for last, _ in followed.values()}
     deleted = ledger_repo.deleted_named(tx, workspace_id, ObjectKind.JOB, sorted(asked))
     out: dict[str, str] = {}
     for name in names:
         gone_at = deleted.get(name)
-        if name in followed and (gone_at is None or renames[name][1] >= gone_at):
+        if name in followed and (gone_at is None or followed[name][1] >= gone_at):
             last, at = followed[name]
             fate = f"renamed to {last} on {_day(at)}"
             if last in deleted and deleted[last] >= at:
@@ -61,13 +69,3 @@ def job_fates(tx: Tx, workspace_id: str, names: Sequence[str]) -> dict[str, str]
         elif gone_at is not None:
             out[name] = f"deleted on {_day(gone_at)}"
     return out
-
-
-def _follow(name: str, renames: dict[str, tuple[str, int]]) -> tuple[str, int]:
-    """The name a chain of renames from ``name`` ends at, and when the first one was made."""
-    new, first_at = renames[name]
-    at, seen = first_at, {name}
-    while new in renames and new not in seen and renames[new][1] >= at:
-        seen.add(new)
-        new, at = renames[new]
-    return new, first_at

@@ -60,3 +60,17 @@ def test_the_latest_event_of_a_name_wins(services: Services) -> None:
 
 def test_no_names_ask_nothing(services: Services) -> None:
     assert fates(services) == {}
+
+
+def test_a_chain_follows_the_job_not_a_later_job_of_the_same_name(services: Services) -> None:
+    scope = admin_scope(services)
+    seed(services, scope, ("x_job", "c_job"))
+    with during() as days:
+        services.jobs.rename(scope, "x_job", "a_job")  # the job first named x_job
+        services.jobs.rename(scope, "a_job", "b_job")  # … is b_job from now on
+        services.jobs.rename(scope, "c_job", "a_job")  # another job takes the name a_job
+        services.jobs.rename(scope, "a_job", "d_job")  # … and leaves it
+    found = fates(services, "x_job", "c_job", "a_job")
+    assert found["x_job"] in dated("renamed to b_job on {}", days)
+    assert found["c_job"] in dated("renamed to d_job on {}", days)
+    assert found["a_job"] in dated("renamed to d_job on {}", days)
