@@ -13,7 +13,7 @@ from the documents, never from the code:
   batch one (``jobs/<job>/`` with each dependency beside its job);
 - the manifest's ``unresolved`` names every reference that did not resolve: an upstream job the
   workspace lacks, a script or resource a job names that the workspace lacks (with
-  ``exportDepend``);
+  ``exportDepend``, with the first job by name that names it);
 - a name that is no job is refused (``DLF.0100``) naming it; a ``jobList`` past
   ``JOBFERRY_EXPORT_BATCH_MAX_JOBS``, an empty one, a name list past
   ``JOBFERRY_EXPORT_NAME_LIST_MAX`` or with no name, a name-list export of which a name
@@ -74,19 +74,56 @@ class Place:
     jobs: dict[str, JobSpec] = field(default_factory=dict)
     scripts: set[str] = field(default_factory=set)
     resources: set[str] = field(default_factory=set)
+    left: dict[str, str] = field(default_factory=dict)
+    """A name no job holds now → the job that last held it (by its first name)."""
+    named: dict[str, str | None] = field(default_factory=dict)
+    """Every job made (by its first name) → its name now (None: deleted)."""
 
     def has(self, kind: str, name: str) -> bool:
         return name in (self.scripts if kind == "script" else self.resources)
+
+    def make(self, job: JobSpec) -> None:
+        self.jobs[job.name] = job
+        self.named[job.name] = job.name
+
+    def first(self, name: str) -> str:
+        """The first name of the job named ``name`` now."""
+        return next(f for f, now in self.named.items() if now == name)
+
+    def rename(self, old: str, new: str) -> None:
+        """Rename a job; the jobs depending on it follow."""
+        job = self.jobs.pop(old)
+        self.jobs[new] = JobSpec(new, job.script, job.resource, job.upstream)
+        for name, other in self.jobs.items():
+            if old in other.upstream:
+                upstream = tuple(sorted({new if n == old else n for n in other.upstream}))
+                self.jobs[name] = JobSpec(name, other.script, other.resource, upstream)
+        first = self.first(old)
+        self.left[old], self.named[first] = first, new
+        self.left.pop(new, None)
+
+    def delete(self, name: str) -> None:
+        first = self.first(name)
+        del self.jobs[name]
+        self.left[name], self.named[first] = first, None
+
+    def fate(self, name: str) -> str | None:
+        """What became of the job that last held a name no job holds: ``renamed`` (it lives on
+        under another name), ``deleted``, or None (no job held it)."""
+        if name not in self.left:
+            return None
+        return "deleted" if self.named[self.left[name]] is None else "renamed"
 
 
 @dataclass(frozen=True)
 class Package:
     """What a package must hold: its entries' paths (in order), the objects, the manifest's
-    unresolved references as (kind, name)."""
+    unresolved references as (kind, name, the first job by name using it: none for an upstream
+    job)."""
 
     paths: tuple[str, ...]
     objects: frozenset[Key]
-    unresolved: frozenset[Key]
+    unresolved: frozenset[tuple[str, str, str]]
     jobs: tuple[str, ...]
     """The jobs in entry order."""
 
@@ -117,10 +154,14 @@ def package(
     """What the export of ``chosen`` must hold (``whole``: the workspace export)."""
     wanted = closure(place, chosen) if upstream else set(chosen)
     jobs = {n for n in wanted if n in place.jobs}
-    unresolved = {("job", n) for n in wanted - jobs}
+    unresolved = {("job", n, "") for n in wanted - jobs}
     used = {key for n in jobs for key in place.jobs[n].uses()}
     if depend:
-        unresolved |= {key for key in used if not place.has(*key)}
+        unresolved |= {
+            (*key, min(n for n in jobs if key in place.jobs[n].uses()))
+            for key in used
+            if not place.has(*key)
+        }
     objects = {("job", n) for n in jobs}
     paths: set[str] = set()
     if batch:
@@ -171,7 +212,10 @@ def check_names(place: Place, names: list[str], cap: int = NAME_LIST_CAP) -> Che
     for name in unique:
         if name in place.jobs:
             continue
-        if not legal(name):
+        fate = place.fate(name)
+        if fate is not None:
+            unmatched.append((name, fate))
+        elif not legal(name):
             unmatched.append((name, "name"))
         elif name.casefold() in folded:
             unmatched.append((name, "case"))

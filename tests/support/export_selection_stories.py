@@ -5,8 +5,8 @@ a job the workspace lacks; some naming a script or resource the workspace lacks)
 each role export from either: one job, a ``jobList`` (with unknown, repeated or too many
 names, or none), a checked name list (with blank, padded, case-slipped, illegal, repeated or
 too many names), a background export by names (pasted or ticked) or of the whole workspace,
-with and without ``exportDepend`` and ``withUpstream``; and an admin deletes a job no other
-job depends on.
+with and without ``exportDepend`` and ``withUpstream``; and an admin renames a job (to a
+new name, back, or to a name taken) or deletes one no other job depends on.
 
 The model of what the documents promise is ``support/export_selection_model.py``.
 """
@@ -27,7 +27,9 @@ SCRIPTS = ("s1", "s2")
 RESOURCES = ("r1",)
 MISSING = ("s9", "r9", "ghost")
 """A script, a resource and an upstream job the stories name but never make."""
-SENT = (*JOBS, *JOBS, "A", "ghost", "bad/name", " a ")
+RENAMED = ("n1", "n2")
+"""Names jobs are renamed to."""
+SENT = (*JOBS, *JOBS, *RENAMED, "A", "ghost", "bad/name", " a ")
 """Names a call sends: jobs, a case slip, an absent, an illegal and a padded one."""
 PASTED = (*SENT, "DAILY", "", "  ", "x" * 129)
 """Names a user pastes: those, and blank and overlong ones."""
@@ -92,7 +94,9 @@ def steps(draw: st.DrawFn, held: dict[str, list[str]]) -> Step:
     """One step of a story (``held``: the jobs each workspace was made with, which most
     names are drawn from)."""
     place, role = draw(st.sampled_from(PLACES)), draw(st.sampled_from(CALLERS))
-    act = draw(st.sampled_from(("single", "batch", "batch", "check", "names", "names", "all")))
+    act = draw(
+        st.sampled_from(("single", "batch", "batch", "check", "names", "names", "all", "change"))
+    )
     own = st.sampled_from(held[place])
     sent = own | st.sampled_from(SENT) if draw(st.integers(0, 2)) else own
     if act == "single":
@@ -109,9 +113,12 @@ def steps(draw: st.DrawFn, held: dict[str, list[str]]) -> Step:
             return Step(act, place, role, (tuple(ticked), draw(options), True))
         names = draw(st.lists(pasted, max_size=draw(st.sampled_from((3, 5, 7)))))
         return Step(act, place, role, (tuple(names), draw(options), False))
-    if draw(st.integers(0, 4)) == 0:
-        return Step("delete", place, ADMIN, (draw(own),))
-    return Step(act, place, role, (draw(options),))
+    if act == "all":
+        return Step(act, place, role, (draw(options),))
+    if draw(st.integers(0, 2)) == 0:
+        return Step("delete", place, ADMIN, (draw(own | st.sampled_from(RENAMED)),))
+    new = draw(st.sampled_from((*RENAMED, *JOBS)))  # a new name, one taken, or back
+    return Step("rename", place, ADMIN, (draw(own | st.sampled_from(RENAMED)), new))
 
 
 @st.composite

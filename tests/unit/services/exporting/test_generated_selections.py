@@ -112,7 +112,7 @@ class Told:
         for job in jobs:
             doc = job_document(job.name, job.script, job.resource, list(job.upstream), 0)
             self.services.jobs.create(scope, {**doc, "description": place})
-            held.jobs[job.name] = job
+            held.make(job)
 
     def scope(self, place: str, role: str) -> Scope:
         actor = self.users[role]
@@ -152,7 +152,7 @@ def _check_package(data: bytes, expected: Package, place: str) -> None:
     assert {(str(o.kind), o.name) for o in read.objects} == expected.objects
     assert all(o.document.get("description") == place for o in read.objects)
     assert read.manifest is not None
-    said = {(u["kind"], u["name"]) for u in read.manifest.get("unresolved", [])}
+    said = {(u["kind"], u["name"], u.get("job", "")) for u in read.manifest.get("unresolved", [])}
     assert said == expected.unresolved
 
 
@@ -264,7 +264,8 @@ def _check_answer(told: Told, step: Step, scope: Scope, answer: Any, before: int
         checked = check_names(told.places[step.place], list(step.args[0]))
         assert isinstance(checked, Checked)
         assert tuple(answer.matched) == checked.matched
-        got = tuple((u.name, _reason(u.name, u.reason)) for u in answer.unmatched)
+        place = told.places[step.place]
+        got = tuple((u.name, _reason(u.name, u.reason, place)) for u in answer.unmatched)
         assert got == checked.unmatched
         assert tuple(answer.duplicates) == checked.duplicates
         assert answer.cap == NAME_LIST_CAP
@@ -292,13 +293,37 @@ def _check_answer(told: Told, step: Step, scope: Scope, answer: Any, before: int
     _check_package(b"".join(chunks), expected, step.place)
 
 
-def _reason(name: str, reason: str) -> str:
+def _reason(name: str, reason: str, place: Place) -> str:
     """The kind of reason an unmatched name was given (as the model tells them)."""
     if "did you mean" in reason:
         return "case"
-    if reason.startswith(f"no job '{name}' in workspace") or " was deleted on " in reason:
+    if reason.startswith(f"no job '{name}' in workspace"):
         return "absent"
+    if reason.startswith(f"job '{name}' was renamed to ") and "export it as" in reason:
+        now = place.named[place.left[name]] if name in place.left else None
+        assert reason.endswith(f"export it as '{now}'"), (reason, now)
+        return "renamed"
+    if reason.startswith(f"job '{name}' was ") and "deleted on" in reason:
+        return "deleted"
     return "name"
+
+
+def _rename(told: Told, step: Step) -> None:
+    """An admin renames a job (the jobs depending on it follow); refused, changing nothing,
+    when the new name is taken."""
+    place, (old, new) = told.places[step.place], step.args
+    refused = None
+    try:
+        told.services.jobs.rename(told.boss[step.place], old, new)
+    except JobferryError as exc:
+        refused = exc.message
+    if refused is not None:
+        note(f"not renamed: {refused}")
+        assert old not in place.jobs or new in place.jobs, (step, refused)
+        return
+    assert old in place.jobs, step
+    if new != old:
+        place.rename(old, new)
 
 
 def _delete(told: Told, step: Step) -> None:
@@ -316,7 +341,7 @@ def _delete(told: Told, step: Step) -> None:
         return
     assert name in place.jobs, step
     assert not users, step
-    del place.jobs[name]
+    place.delete(name)
 
 
 @GENERATED
@@ -348,8 +373,8 @@ def test_export_selections_keep_their_promises(
     services.exports.settings = services.settings.model_copy(update=update)
     told = Told(services, story)
     for step in story.steps:
-        if step.act == "delete":
-            _delete(told, step)
+        if step.act in ("delete", "rename"):
+            (_delete if step.act == "delete" else _rename)(told, step)
             continue
         predicted = _refusal(step, told)
         before, held = told.last_entry(), told.held()
