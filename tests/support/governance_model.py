@@ -135,7 +135,9 @@ class Model:
         holder = held.locks.get(key)
         return held.policy == "hard" and holder is not None and holder != user
 
-    def create(self, place: str, user: str, kind: str, name: str, tags: tuple[str, ...]) -> str | None:
+    def create(
+        self, place: str, user: str, kind: str, name: str, tags: tuple[str, ...]
+    ) -> str | None:
         """A job or script created (a job with ``tags``)."""
         held = self.places[place]
         if not held.writes(user):
@@ -148,7 +150,9 @@ class Model:
         self.audit = [(user, f"{kind}.create", kind, name)]
         return None
 
-    def update(self, place: str, user: str, kind: str, name: str, tags: tuple[str, ...]) -> str | None:
+    def update(
+        self, place: str, user: str, kind: str, name: str, tags: tuple[str, ...]
+    ) -> str | None:
         """A job or script saved anew (a job with ``tags``)."""
         held = self.places[place]
         if not held.writes(user):

@@ -159,7 +159,9 @@ def _check_places(told: Told) -> None:
         boss = told.boss[place].actor
         scope = services.accounts.scope(boss, boss.project_id, told.ids[place])
         assert scope.workspace.lock_policy == held.policy, place
-        locks = {(lk.kind.value, lk.name): lk.holder for lk in services.governance.list_locks(scope)}
+        locks = {
+            (lk.kind.value, lk.name): lk.holder for lk in services.governance.list_locks(scope)
+        }
         assert locks == {key: told.names[u] for key, u in held.locks.items()}, place
         tags = {t.name: t.locked for t in services.governance.list_tags(scope)}
         assert tags == held.tags, place

@@ -1,0 +1,115 @@
+"""Locks on jobs and scripts through an import and its rollback (docs/api.md, locks: under the
+hard policy another user's lock refuses changes): a lock goes with the object an import or a
+rollback deletes and follows the job an import renames, as it does through the job calls; and
+an import deleting a job another user locked under the hard policy is refused like the
+delete call (a ``locked`` problem of the deletion)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jobferry.domain.enums import LockPolicy, ObjectKind, PlanAction, ProblemReason, Role
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from jobferry.services.workspaces.settings import WorkspaceSettings
+from support.builders import make_job
+from support.planning import (
+    import_package,
+    jobs_with_dependencies,
+    run_import,
+    uid_of,
+    upload,
+    workspace,
+    write_objects,
+)
+
+
+def _package(tmp_path: Path, file: str, *names: str, **kw: object) -> Path:
+    objects = jobs_with_dependencies(*(make_job(n) for n in names))
+    return write_objects(tmp_path / file, objects, **kw)  # type: ignore[arg-type]
+
+
+def _locks(services: Services, scope: Scope) -> dict[tuple[str, str], str]:
+    return {(lk.kind.value, lk.name): lk.holder for lk in services.governance.list_locks(scope)}
+
+
+def _developer(services: Services, scope: Scope, name: str) -> Scope:
+    """A developer of the scope's workspace: their scope."""
+    accounts, boss = services.accounts, scope.actor
+    accounts.create_user(boss, boss.project_id, name, False)
+    accounts.set_role(boss, boss.project_id, name, scope.workspace.id, Role.DEVELOPER)
+    actor = accounts.actor_for(accounts.issue_credential(boss, boss.project_id, name).access_key)
+    return accounts.scope(actor, actor.project_id, scope.workspace.id)
+
+
+def test_an_import_deleting_a_job_takes_its_lock_with_it(
+    services: Services, tmp_path: Path
+) -> None:
+    scope = workspace(services, "prod")
+    import_package(services, scope, _package(tmp_path, "1.zip", "a_job", "b_job"))
+    services.governance.acquire(scope, ObjectKind.JOB, "b_job")
+
+    whole = _package(tmp_path, "2.zip", "a_job", inventory=("job",))
+    import_package(services, scope, whole, propagateDeletes=True)
+
+    assert _locks(services, scope) == {}
+    services.jobs.create(scope, make_job("b_job"))  # made again: nobody's
+    assert _locks(services, scope) == {}
+
+
+def test_an_import_renaming_a_job_carries_its_lock_to_the_new_name(
+    services: Services, tmp_path: Path
+) -> None:
+    scope = workspace(services, "prod")
+    import_package(services, scope, _package(tmp_path, "1.zip", "a_job"))
+    services.governance.acquire(scope, ObjectKind.JOB, "a_job")
+    holder = scope.actor.name
+
+    renamed = _package(tmp_path, "2.zip", "z_job", uids={"z_job": uid_of("job", "a_job")})
+    import_package(services, scope, renamed)
+
+    assert [
+        j.name
+        for j in services.jobs.list_jobs(
+            scope, job_type=None, job_name="_job", tags=None, limit=10, offset=0
+        )[1]
+    ] == ["z_job"]
+    assert _locks(services, scope) == {("job", "z_job"): holder}
+
+
+def test_a_rollback_deleting_what_an_import_made_takes_its_lock_with_it(
+    services: Services, tmp_path: Path
+) -> None:
+    scope = workspace(services, "prod")
+    task = import_package(services, scope, _package(tmp_path, "1.zip", "a_job"))
+    services.governance.acquire(scope, ObjectKind.JOB, "a_job")
+
+    services.rollback.rollback(scope, task.id)
+
+    assert _locks(services, scope) == {}
+
+
+def test_an_import_deleting_a_job_another_user_locked_under_the_hard_policy_is_refused(
+    services: Services, tmp_path: Path
+) -> None:
+    scope = workspace(services, "prod")
+    import_package(services, scope, _package(tmp_path, "1.zip", "a_job", "b_job"))
+    change = WorkspaceSettings(lock_policy=LockPolicy.HARD)
+    services.accounts.update_workspace(
+        scope.actor, scope.actor.project_id, scope.workspace.id, change
+    )
+    dev = _developer(services, scope, "dana")
+    services.governance.acquire(dev, ObjectKind.JOB, "b_job")
+
+    whole = _package(tmp_path, "2.zip", "a_job", inventory=("job",))
+    task = run_import(services, scope, upload(services, scope, whole), propagateDeletes=True)
+
+    assert task.status == "FAILED", task.message
+    problems = task.result["problems"]
+    locked = [p for p in problems if p["reason"] == ProblemReason.LOCKED]
+    assert [(p["kind"], p["name"], p.get("action")) for p in locked] == [
+        ("job", "b_job", PlanAction.DELETE)
+    ]
+    assert "dana" in locked[0]["detail"]
+    assert services.jobs.show(scope, "b_job").name == "b_job"
+    assert _locks(services, scope) == {("job", "b_job"): "dana"}
