@@ -19,10 +19,10 @@ from hypothesis import strategies as st
 
 from support.governance_model import (
     ADMIN,
+    BAD_TAGS,
     DEVELOPER,
     OPERATOR,
     OTHER_DEVELOPER,
-    BAD_TAGS,
     TAG_NAMES,
     VIEWER,
 )
