@@ -311,6 +311,10 @@ def _check_basic_config(r: Report, config: Mapping[str, Any]) -> None:
     for k, tag in enumerate(r.array(config, "tags", base)):
         if not isinstance(tag, str) or not tag.strip():
             r.add(f"{base}.tags[{k}]", "type", f"tag {tag!r} is not a tag name; use text")
+            continue
+        problem = object_name_problem(tag, "tag")  # the rule PUT /tags/{name} keeps
+        if problem:
+            r.add(f"{base}.tags[{k}]", problem.rule, problem.message)
 
 
 # --- scripts and resources --------------------------------------------------------------------
