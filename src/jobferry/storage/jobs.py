@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 from sqlalchemy import ColumnElement, Select, and_, bindparam, delete, insert, select, update
 
-from jobferry.domain.enums import JobStatus, ProcessType, RefKind
+from jobferry.domain.enums import JobStatus, ObjectKind, ProcessType, RefKind
 from jobferry.storage.bulk import insert_tuples
 from jobferry.storage.ids import new_uid
 from jobferry.storage.records import (
@@ -23,6 +23,7 @@ from jobferry.storage.records import (
 )
 from jobferry.storage.rows import JobRow, Stamp, created, job_summary, written
 from jobferry.storage.tables import job_refs, job_versions, jobs, workspaces
+from jobferry.storage.tags import release_locks_of
 from jobferry.storage.tx import Tx, chunks
 from jobferry.storage.versions import drop_past_kept
 
@@ -146,7 +147,8 @@ def start_states(tx: Tx, workspace_id: str, names: Sequence[str]) -> dict[str, S
 
 
 def delete_job(tx: Tx, job_id: int) -> None:
-    """Remove a job with its versions and references."""
+    """Remove a job with its versions, references and lock."""
+    release_locks_of(tx, ObjectKind.JOB, [job_id])
     tx.conn.execute(delete(job_refs).where(job_refs.c.job_id == job_id))
     tx.conn.execute(delete(job_versions).where(job_versions.c.job_id == job_id))
     tx.conn.execute(delete(jobs).where(jobs.c.id == job_id))

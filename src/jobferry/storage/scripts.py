@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, insert, update
 
+from jobferry.domain.enums import ObjectKind
 from jobferry.storage.records import (
     ScriptRecord,
     VersionRecord,
@@ -14,6 +15,7 @@ from jobferry.storage.records import (
 )
 from jobferry.storage.rows import ScriptRow, Stamp, created, written
 from jobferry.storage.tables import script_versions, scripts
+from jobferry.storage.tags import release_locks_of
 from jobferry.storage.tx import Tx
 from jobferry.storage.versions import drop_past_kept
 
@@ -49,7 +51,8 @@ def set_latest_version(tx: Tx, script_id: str, version: int | None) -> None:
 
 
 def delete_script(tx: Tx, script_id: str) -> None:
-    """Remove a script and its versions."""
+    """Remove a script with its versions and lock."""
+    release_locks_of(tx, ObjectKind.SCRIPT, [script_id])
     tx.conn.execute(delete(script_versions).where(script_versions.c.script_id == script_id))
     tx.conn.execute(delete(scripts).where(scripts.c.id == script_id))
 

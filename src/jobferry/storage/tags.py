@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from jobferry.domain.enums import ObjectKind
 from jobferry.storage.records import LockRecord, TagRecord, all_records, record
-from jobferry.storage.tables import locks, tags, users
+from jobferry.storage.tables import jobs, locks, scripts, tags, users
 from jobferry.storage.tx import Tx, chunks
 
 # Built once, as a save adds its job's tags and reads its lock with them (storage/jobs.py).
@@ -103,16 +105,68 @@ def delete_lock(tx: Tx, workspace_id: str, kind: str, name: str) -> bool:
     return bool(result.rowcount)
 
 
-def delete_locks(tx: Tx, workspace_id: str, kind: str, names: Iterable[str]) -> None:
-    """Release the locks of these objects of one kind (those that have one)."""
-    for part in chunks(sorted(set(names)), tx.chunk):
-        tx.conn.execute(
-            delete(locks).where(
-                locks.c.workspace_id == workspace_id,
-                locks.c.object_kind == kind,
-                tx.among(locks.c.object_name, part),
-            )
+_HOLDERS: dict[str, Table] = {ObjectKind.JOB: jobs, ObjectKind.SCRIPT: scripts}
+"""The table of each lockable kind (a lock names its object by name, not by id)."""
+
+
+def release_locks_of(tx: Tx, kind: str, ids: Sequence[Any]) -> None:
+    """Release the locks on the jobs or scripts (``kind``) with these ids, before their rows go:
+    every path that deletes one (its delete call, an import, a rollback, a remote's refresh)
+    takes its lock with it, so a later object of the same name is nobody's."""
+    table = _HOLDERS[kind]
+    held = (
+        select(table.c.id)
+        .where(
+            table.c.id.in_(bindparam("_ids", expanding=True)),
+            table.c.workspace_id == locks.c.workspace_id,
+            table.c.name == locks.c.object_name,
         )
+        .exists()
+    )
+    stmt = delete(locks).where(locks.c.object_kind == kind, held)
+    for part in chunks(list(ids), tx.chunk):
+        tx.conn.execute(stmt, {"_ids": part})
+
+
+def carry_locks_of(tx: Tx, kind: str, renamed: Sequence[tuple[Any, str]]) -> None:
+    """Carry the locks on the jobs or scripts (``kind``) renamed by id to their new names:
+    (id, new name) pairs, read before the rows are renamed (names may be swapped among
+    them)."""
+    moves = dict(renamed)
+    ids = _named_ids(tx, _HOLDERS[kind], sorted(moves))
+    held = [
+        lock
+        for ws in sorted({ws for ws, _ in ids})
+        for part in chunks(sorted(name for w, name in ids if w == ws), tx.chunk)
+        for lock in list_locks_named(tx, ws, kind, part)
+    ]
+    moved = [(lk, moves[ids[(lk.workspace_id, lk.object_name)]]) for lk in held]
+    moved = [(lk, new) for lk, new in moved if new != lk.object_name]
+    for lock, _ in moved:
+        delete_lock(tx, lock.workspace_id, kind, lock.object_name)
+    for lock, new in moved:
+        insert_lock(tx, lock.workspace_id, kind, new, lock.holder_user_id, lock.acquired_at)
+
+
+def _named_ids(tx: Tx, table: Table, ids: Sequence[Any]) -> dict[tuple[str, str], Any]:
+    """The ids of these rows of ``table`` by (workspace id, name)."""
+    found: dict[tuple[str, str], Any] = {}
+    for part in chunks(list(ids), tx.chunk):
+        rows = select(table.c.id, table.c.workspace_id, table.c.name).where(table.c.id.in_(part))
+        found.update({(ws, name): i for i, ws, name in tx.conn.execute(rows)})
+    return found
+
+
+def list_locks_named(tx: Tx, workspace_id: str, kind: str, names: list[str]) -> list[LockRecord]:
+    """The locks on these objects of one kind (those that have one)."""
+    rows = tx.conn.execute(
+        _LOCKS.where(
+            locks.c.workspace_id == workspace_id,
+            locks.c.object_kind == kind,
+            locks.c.object_name.in_(names),
+        )
+    )
+    return [record(LockRecord, r) for r in rows]
 
 
 def move_lock(tx: Tx, workspace_id: str, kind: str, name: str, new_name: str) -> None:

@@ -9,7 +9,6 @@ from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.releases.pending import note_delete
 from jobferry.storage import Tx
-from jobferry.storage import tags as tag_repo
 from jobferry.storage.importing import ledger as repo
 
 
@@ -21,7 +20,6 @@ def remember_deletion(tx: Tx, scope: Scope, kind: str, uid: str, name: str) -> N
 
 def after_deleting(tx: Tx, scope: Scope, kind: ObjectKind, uid: str, name: str) -> None:
     """What a job's or a script's own delete call leaves behind, in its transaction: the
-    tombstone, no lock on the name any more, and the audit line."""
+    tombstone and the audit line (its lock went with its row: ``storage.tags``)."""
     remember_deletion(tx, scope, kind, uid, name)
-    tag_repo.delete_lock(tx, scope.workspace.id, kind, name)
     audit_in_scope(tx, scope, f"{kind.value}.delete", kind, name)

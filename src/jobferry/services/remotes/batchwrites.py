@@ -192,7 +192,6 @@ class BatchWriter:
             if kind == ObjectKind.JOB:
                 found = target_repo.target_jobs(self.tx, self.ws, part)
                 rollback_repo.delete_jobs(self.tx, [int(job.id) for job in found.values()])
-                tag_repo.delete_locks(self.tx, self.ws, ObjectKind.JOB, list(found))
             elif kind == ObjectKind.SCRIPT:
                 found = target_repo.target_scripts(self.tx, self.ws, part)
                 rollback_repo.delete_scripts(self.tx, [s.id for s in found.values()])

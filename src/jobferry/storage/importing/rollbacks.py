@@ -33,6 +33,7 @@ from jobferry.storage.tables import (
     scripts,
     system_tasks,
 )
+from jobferry.storage.tags import release_locks_of
 from jobferry.storage.tx import CHUNK, Tx, chunks
 
 
@@ -199,16 +200,18 @@ _PAIRS = CHUNK // 2  # two bound parameters per (id, version) pair
 
 
 def delete_jobs(tx: Tx, job_ids: Sequence[int]) -> None:
-    """Remove jobs with their versions and reference index."""
+    """Remove jobs with their versions, reference index and locks."""
     for part in chunks(job_ids):
+        release_locks_of(tx, ObjectKind.JOB, part)
         tx.conn.execute(delete(job_refs).where(job_refs.c.job_id.in_(part)))
         tx.conn.execute(delete(job_versions).where(job_versions.c.job_id.in_(part)))
         tx.conn.execute(delete(jobs).where(jobs.c.id.in_(part)))
 
 
 def delete_scripts(tx: Tx, script_ids: Sequence[str]) -> None:
-    """Remove scripts with their versions."""
+    """Remove scripts with their versions and locks."""
     for part in chunks(script_ids):
+        release_locks_of(tx, ObjectKind.SCRIPT, part)
         tx.conn.execute(delete(script_versions).where(script_versions.c.script_id.in_(part)))
         tx.conn.execute(delete(scripts).where(scripts.c.id.in_(part)))
 

@@ -26,6 +26,7 @@ from jobferry.storage.rows import (
     written,
 )
 from jobferry.storage.tables import job_versions, jobs, resources, script_versions, scripts
+from jobferry.storage.tags import carry_locks_of
 from jobferry.storage.tx import Tx
 
 _TABLES: dict[str, tuple[Table, Table | None, str]] = {
@@ -107,12 +108,13 @@ def _known(table: Table, row: dict[str, Any]) -> dict[str, Any]:
 
 
 def rename(tx: Tx, kind: str, names: Sequence[tuple[str, str]]) -> None:
-    """Set the names of objects of one kind: (id, new name) pairs."""
+    """Set the names of objects of one kind: (id, new name) pairs (a job's or script's lock
+    follows it)."""
     if not names:
         return
+    keyed = [(int(i) if kind == ObjectKind.JOB else i, name) for i, name in names]
+    if kind in (ObjectKind.JOB, ObjectKind.SCRIPT):
+        carry_locks_of(tx, kind, keyed)
     table = _TABLES[kind][0]
     stmt = update(table).where(table.c.id == bindparam("_id")).values(name=bindparam("_name"))
-    tx.conn.execute(
-        stmt,
-        [{"_id": int(i) if kind == ObjectKind.JOB else i, "_name": name} for i, name in names],
-    )
+    tx.conn.execute(stmt, [{"_id": i, "_name": name} for i, name in keyed])
