@@ -315,6 +315,26 @@ def test_a_scheduled_job_a_deletion_would_delete_is_stopped_paused_or_kept(
 
 
 @pytest.mark.parametrize(
+    ("command", "route", "keep"),
+    [
+        ("plan", None, "or keep it (plan without --propagate-deletes)"),
+        ("import", None, "or keep it (import without --propagate-deletes)"),
+        ("apply", None, "or keep it (apply without --prune)"),
+        ("plan", "test-prod", "or keep it (promote with --keep-deletes)"),
+    ],
+)
+def test_a_job_another_user_locked_that_a_deletion_would_delete_is_released_or_kept(
+    command: str, route: str | None, keep: str
+) -> None:
+    """A deletion is not skipped with --policy skip: its fix releases the lock or leaves the
+    deletion out."""
+    fix = str(cli_fix({**problem("locked"), "action": "DELETE"}, "prod", None, route, command))
+    assert fix.startswith("ask the lock's holder to release it")
+    assert keep in fix
+    assert "--policy" not in fix
+
+
+@pytest.mark.parametrize(
     "reason", ["scheduled", "locked", "drift", "time_zone", "name_conflict", "missing_secret"]
 )
 def test_apply_says_fixes_without_the_options_it_does_not_have(reason: str) -> None:

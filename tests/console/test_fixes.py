@@ -57,6 +57,10 @@ API_SPEAK = re.compile(
         ({"reason": "scheduled"}, "Stop its scheduling on its job page in 'prod'"),
         ({"reason": "locked"}, "Ask the lock's holder to release it, or go back to the options"),
         (
+            {"reason": "locked", "action": "DELETE"},
+            "Ask the lock's holder to release it, or keep it: untick “Delete what the source",
+        ),
+        (
             {"reason": "signature", "detail": "package signature is untrusted: …"},
             "Trust the key that signed it under Admin → Signing and trusted keys",
         ),

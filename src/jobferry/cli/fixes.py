@@ -147,6 +147,11 @@ def _said_alike(
     files = command == "apply"
     runner = "apply" if files else "the import"
     otherwise = APPLY_LEAVE_OUT if files else f"or {command} with --policy skip (keep the target's)"
+    keep = (
+        "keep it (apply without --prune)"
+        if files
+        else f"keep it ({command} without --propagate-deletes)"
+    )
     if reason == ProblemReason.MISSING_SECRET and ref is not None:
         other = (
             "change the files to use another connection"
@@ -155,11 +160,6 @@ def _said_alike(
         )
         return f"{set_secrets(ref[1], workspace)}; or {other}"
     if reason == ProblemReason.SCHEDULED and problem.get("action") == "DELETE":
-        keep = (
-            "keep it (apply without --prune)"
-            if files
-            else f"keep it ({command} without --propagate-deletes)"
-        )
         return (
             f"{stop_it(name, workspace, remote)}, let {runner} stop "
             f"it before deleting it (--scheduling pause-and-restore), or {keep}"
@@ -170,7 +170,8 @@ def _said_alike(
             f"and restart it (--scheduling pause-and-restore), {otherwise}"
         )
     if reason == ProblemReason.LOCKED:
-        return f"ask the lock's holder to release it, {otherwise}"
+        deleting = problem.get("action") == "DELETE"
+        return f"ask the lock's holder to release it, {f'or {keep}' if deleting else otherwise}"
     return None
 
 

@@ -36,15 +36,17 @@ def _missing(kind: str, name: str, route: str, workspace: str | None) -> str | N
     return None
 
 
+_SKIP = "or promote with --policy skip (keep the target's)"
+
+
 def route_fix(
     problem: dict[str, Any], route: str, workspace: str | None, remote: str | None = None
 ) -> str | None:
     """The fixes ``promote`` says in its own flags and the route's settings, where a plain
     plan's would name ``plan``, ``export`` or options ``promote`` does not have (``remote``:
     the target is that remote's shadow, changed only in DataArts)."""
-    reason, name = problem.get("reason"), str(problem.get("name", ""))
+    reason = problem.get("reason")
     edit = f"jobferry routes edit {quoted(route)}"
-    skip = "or promote with --policy skip (keep the target's)"
     ref = reference(problem)
     if reason == ProblemReason.MISSING_REFERENCE and ref is not None:
         return _missing(ref[0], ref[1], route, workspace)
@@ -55,20 +57,8 @@ def route_fix(
         )
     if reason in (ProblemReason.DRIFT, ProblemReason.OLDER_PACKAGE):
         return _on_drift(problem, route, edit)
-    if reason == ProblemReason.SCHEDULED and problem.get("action") == "DELETE":
-        return (
-            f"{stop_it(name, workspace, remote)}, let the import stop "
-            f"it before deleting it (promote with --scheduling pause-and-restore, or {edit} "
-            f"--scheduling pause-and-restore), or keep it (promote with --keep-deletes)"
-        )
-    if reason == ProblemReason.SCHEDULED:
-        return (
-            f"{stop_it(name, workspace, remote)}, let the import stop "
-            f"and restart it (promote with --scheduling pause-and-restore, or {edit} "
-            f"--scheduling pause-and-restore), {skip}"
-        )
-    if reason == ProblemReason.LOCKED:
-        return f"ask the lock's holder to release it, {skip}"
+    if reason in (ProblemReason.SCHEDULED, ProblemReason.LOCKED):
+        return _held(problem, edit, workspace, remote)
     if reason == ProblemReason.TIME_ZONE:
         return (
             "say how schedules move in the route's profile (keep the wall clock or the instant: "
@@ -78,6 +68,27 @@ def route_fix(
     if reason == ProblemReason.NAME_CONFLICT:
         return name_conflict("promote", remote)
     return None
+
+
+def _held(problem: dict[str, Any], edit: str, workspace: str | None, remote: str | None) -> str:
+    """What the target holds in the way: a scheduled job, another user's lock (of an object
+    the promotion writes, or of one it deletes, which keeping fixes)."""
+    name = str(problem.get("name", ""))
+    keep = "or keep it (promote with --keep-deletes)"
+    other = keep if problem.get("action") == "DELETE" else _SKIP
+    if problem.get("reason") == ProblemReason.LOCKED:
+        return f"ask the lock's holder to release it, {other}"
+    if problem.get("action") == "DELETE":
+        return (
+            f"{stop_it(name, workspace, remote)}, let the import stop "
+            f"it before deleting it (promote with --scheduling pause-and-restore, or {edit} "
+            f"--scheduling pause-and-restore), {keep}"
+        )
+    return (
+        f"{stop_it(name, workspace, remote)}, let the import stop "
+        f"and restart it (promote with --scheduling pause-and-restore, or {edit} "
+        f"--scheduling pause-and-restore), {_SKIP}"
+    )
 
 
 def _on_drift(problem: dict[str, Any], route: str, edit: str) -> str:

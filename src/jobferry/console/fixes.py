@@ -45,6 +45,7 @@ KEYS_PAGE = "Admin → Signing and trusted keys"
 SKIP_OPTION = (
     "go back to the options and choose to skip objects of that name (“Skip it (keep the target's)”)"
 )
+KEEP_OPTION = "keep it: untick “Delete what the source deleted”"
 
 
 API_WORDS = {
@@ -179,7 +180,7 @@ def _target_fix(problem: dict[str, Any], workspace: str) -> str | None:
         return (
             f"Stop its scheduling on its job page in '{workspace}' (Stop scheduling), go back "
             "to the options and choose to pause a scheduled job (“Pause it during the import”), "
-            "or keep it: untick “Delete what the source deleted”."
+            f"or {KEEP_OPTION}."
         )
     if reason == ProblemReason.SCHEDULED:
         return (
@@ -187,7 +188,8 @@ def _target_fix(problem: dict[str, Any], workspace: str) -> str | None:
             f"{SKIP_OPTION}."
         )
     if reason == ProblemReason.LOCKED:
-        return f"Ask the lock's holder to release it, or {SKIP_OPTION}."
+        kept = KEEP_OPTION if problem.get("action") == "DELETE" else SKIP_OPTION
+        return f"Ask the lock's holder to release it, or {kept}."
     if reason == ProblemReason.REMOTE and problem.get("kind") == "package":
         if problem.get("rule") == PushRule.SUBMITS:
             return (

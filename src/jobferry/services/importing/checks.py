@@ -203,6 +203,34 @@ def _secret_problem(item: PlannedObject, name: str, lacking: str) -> Problem:
     )
 
 
+def locked_problem(
+    scope: Scope, state: TargetReader, kind: str, name: str, shown: str, *, deleting: bool = False
+) -> list[Problem]:
+    """Another user's lock on the job or script ``name`` of the target under the hard policy,
+    which refuses its change as the job and script calls do: a problem of the object the plan
+    writes as ``shown``, or (``deleting``) of its deletion."""
+    holder = state.locks.get((kind, name))
+    hard = scope.workspace.lock_policy == LockPolicy.HARD.value
+    if not holder or holder[0] == scope.actor.user_id or not hard:
+        return []
+    return [
+        Problem(
+            ProblemReason.LOCKED,
+            kind,
+            shown,
+            f"{kind} '{shown}' is locked by '{holder[1]}' and workspace "
+            f"'{scope.workspace.name}' uses the hard lock policy",
+            f"ask '{holder[1]}' to release the lock, or "
+            + (
+                "import without propagating deletions"
+                if deleting
+                else "import with sameNamePolicy SKIP"
+            ),
+            action=PlanAction.DELETE if deleting else None,
+        )
+    ]
+
+
 def check_object(
     item: PlannedObject,
     scope: Scope,
@@ -224,21 +252,9 @@ def check_object(
         )
     ws_name = scope.workspace.name
     replaces = item.action in (PlanAction.OVERWRITE, PlanAction.RENAME)
-    if replaces and item.kind in (ObjectKind.JOB, ObjectKind.SCRIPT):
+    if replaces:
         name = item.target.name if item.target is not None else item.name
-        holder = state.locks.get((item.kind, name))
-        hard = scope.workspace.lock_policy == LockPolicy.HARD.value
-        if holder and holder[0] != scope.actor.user_id and hard:
-            problems.append(
-                Problem(
-                    ProblemReason.LOCKED,
-                    item.kind,
-                    item.name,
-                    f"{item.kind} '{item.name}' is locked by '{holder[1]}' and workspace "
-                    f"'{ws_name}' uses the hard lock policy",
-                    f"ask '{holder[1]}' to release the lock, or import with sameNamePolicy SKIP",
-                )
-            )
+        problems.extend(locked_problem(scope, state, item.kind, name, item.name))
     if (
         item.kind == ObjectKind.JOB
         and replaces

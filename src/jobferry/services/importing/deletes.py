@@ -32,6 +32,7 @@ from jobferry.domain.enums import (
 )
 from jobferry.domain.graph import ranked_order
 from jobferry.services.context import Scope
+from jobferry.services.importing.checks import locked_problem
 from jobferry.services.importing.decide import older_problem
 from jobferry.services.importing.matching import IDENTIFIED, Matcher
 from jobferry.services.importing.model import NotApplied, Problem, Record
@@ -169,6 +170,9 @@ class Deletes:
         deleted: set[tuple[str, str]],
     ) -> list[Problem]:
         problems = self._older(row, kind, target.name)
+        problems += locked_problem(
+            self.scope, self.target, kind, target.name, target.name, deleting=True
+        )
         ws = self.scope.workspace
         label = f"{kind} '{target.name}'"
         gone = "is gone from the source" if row is not None else "is not in the package"

@@ -12,7 +12,9 @@ from jobferry.domain.enums import LockPolicy, ObjectKind, PlanAction, ProblemRea
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.workspaces.settings import WorkspaceSettings
-from support.builders import make_job
+from jobferry.storage.importing import rollbacks, snapshots
+from jobferry.storage.importing import target as target_repo
+from support.builders import make_job, make_script
 from support.planning import (
     import_package,
     jobs_with_dependencies,
@@ -98,6 +100,7 @@ def test_an_import_deleting_a_job_another_user_locked_under_the_hard_policy_is_r
     services.accounts.update_workspace(
         scope.actor, scope.actor.project_id, scope.workspace.id, change
     )
+    scope = services.accounts.scope(scope.actor, scope.actor.project_id, scope.workspace.id)
     dev = _developer(services, scope, "dana")
     services.governance.acquire(dev, ObjectKind.JOB, "b_job")
 
@@ -113,3 +116,28 @@ def test_an_import_deleting_a_job_another_user_locked_under_the_hard_policy_is_r
     assert "dana" in locked[0]["detail"]
     assert services.jobs.show(scope, "b_job").name == "b_job"
     assert _locks(services, scope) == {("job", "b_job"): "dana"}
+
+
+def test_jobs_renamed_in_bulk_carry_their_locks_and_scripts_deleted_in_bulk_take_theirs(
+    services: Services,
+) -> None:
+    """The storage every rename and delete of an import, a rollback and a remote's refresh
+    goes through: two jobs that end up with each other's names (through free ones) end up
+    with each other's locks; scripts deleted in bulk take theirs."""
+    scope = workspace(services, "prod")
+    dev = _developer(services, scope, "dana")
+    for name in ("a_job", "b_job"):
+        services.jobs.create(scope, make_job(name))
+    services.scripts.create(scope, make_script("a_sql"))
+    services.governance.acquire(scope, ObjectKind.JOB, "a_job")
+    services.governance.acquire(dev, ObjectKind.JOB, "b_job")
+    services.governance.acquire(dev, ObjectKind.SCRIPT, "a_sql")
+    with services.db.transaction() as tx:
+        held = target_repo.target_jobs(tx, scope.workspace.id, ["a_job", "b_job"])
+        script = target_repo.target_scripts(tx, scope.workspace.id, ["a_sql"])["a_sql"]
+        swap = [(held["a_job"].id, "b_job"), (held["b_job"].id, "a_job")]
+        snapshots.rename(tx, ObjectKind.JOB, [(i, f"{n}_") for i, n in swap])
+        snapshots.rename(tx, ObjectKind.JOB, swap)
+        rollbacks.delete_scripts(tx, [script.id])
+
+    assert _locks(services, scope) == {("job", "a_job"): "dana", ("job", "b_job"): "admin"}
