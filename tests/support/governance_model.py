@@ -38,6 +38,8 @@ NO_LOCK = "DLF.3051"
 MISSING = {"job": "DLF.0100", "script": "DLF.6201"}
 TAKEN = {"job": "DLF.0102", "script": "DLF.0202"}
 NO_RENAME_SOURCE = "DLF.30100"
+NO_STATUS = "DLF.0802"
+"""A save without ``targetStatus`` in a workspace with approval switched on."""
 TAG_NAMES = ("daily", "weekly", "finance")
 """The tag names the stories write (others they draw are invalid ones)."""
 BAD_TAGS = (" daily", "a\tb", "t" * 129)
@@ -54,6 +56,8 @@ class Place:
 
     name: str
     policy: str = "soft"
+    approval: bool = False
+    signed_only: bool = False
     objects: dict[Key, tuple[str, ...]] = field(default_factory=dict)
     """Each job's tags (a script's: none)."""
     tags: dict[str, bool] = field(default_factory=dict)
@@ -82,12 +86,17 @@ class Model:
         for tag in tags:
             held.tags.setdefault(tag, False)
 
-    def settings(self, place: str, user: str, policy: str) -> str | None:
-        """``PUT /workspaces/{id}`` ``{"lockPolicy": policy}``."""
+    def settings(
+        self, place: str, user: str, policy: str | None, approval: bool | None, signed: bool | None
+    ) -> str | None:
+        """``PUT /workspaces/{id}`` ``{"lockPolicy", "approvalEnabled", "requireSigned"}``
+        (``None``: left as it is)."""
         held = self.places[place]
         if held.roles[user] != "admin":
             return DENIED
-        held.policy = policy
+        held.policy = held.policy if policy is None else policy
+        held.approval = held.approval if approval is None else approval
+        held.signed_only = held.signed_only if signed is None else signed
         self.audit = [(user, "workspace.update", "workspace", held.name)]
         return None
 
@@ -135,15 +144,28 @@ class Model:
         holder = held.locks.get(key)
         return held.policy == "hard" and holder is not None and holder != user
 
-    def create(
-        self, place: str, user: str, kind: str, name: str, tags: tuple[str, ...]
+    def _refused_save(
+        self, place: str, user: str, tags: tuple[str, ...], status: str | None
     ) -> str | None:
-        """A job or script created (a job with ``tags``)."""
+        """Why a save is refused before the object is read: the caller's role, a tag breaking
+        the name rule, no ``targetStatus`` with approval switched on."""
         held = self.places[place]
         if not held.writes(user):
             return DENIED
         if set(tags) & set(BAD_TAGS):
             return INVALID
+        if held.approval and status is None:
+            return NO_STATUS
+        return None
+
+    def create(
+        self, place: str, user: str, kind: str, name: str, tags: tuple[str, ...], status: str | None
+    ) -> str | None:
+        """A job or script created (a job with ``tags``; ``status``: its ``targetStatus``)."""
+        held = self.places[place]
+        refused = self._refused_save(place, user, tags, status)
+        if refused:
+            return refused
         if (kind, name) in held.objects:
             return TAKEN[kind]
         self.created(place, kind, name, tags)
@@ -151,14 +173,13 @@ class Model:
         return None
 
     def update(
-        self, place: str, user: str, kind: str, name: str, tags: tuple[str, ...]
+        self, place: str, user: str, kind: str, name: str, tags: tuple[str, ...], status: str | None
     ) -> str | None:
-        """A job or script saved anew (a job with ``tags``)."""
+        """A job or script saved anew (a job with ``tags``; ``status``: its ``targetStatus``)."""
         held = self.places[place]
-        if not held.writes(user):
-            return DENIED
-        if set(tags) & set(BAD_TAGS):
-            return INVALID
+        refused = self._refused_save(place, user, tags, status)
+        if refused:
+            return refused
         if (kind, name) not in held.objects:
             return MISSING[kind]
         if self._held_by_another(place, user, (kind, name)):

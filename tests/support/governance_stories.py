@@ -1,7 +1,8 @@
 """Generated stories of tags, locks and the lock policy for
 ``tests/unit/services/test_generated_governance.py``: in two workspaces that each start with
 jobs ``ja`` and ``jb`` (tagged ``daily``) and script ``sa``, users of each role (an admin, two
-developers, an operator, a viewer) switch the lock policy between soft and hard, create, lock
+developers, an operator, a viewer) switch the lock policy between soft and hard (and approval
+and signed packages only on and off), create, lock
 and unlock tags, take and release locks on jobs and scripts (missing ones too), and create,
 save (with other tags), rename and delete jobs and scripts, as the lock's holder or as another
 user; a workspace admin gives a developer another role, and the project admin removes a
@@ -64,7 +65,9 @@ def steps(draw: st.DrawFn) -> Step:
         )
     )
     if act == "settings":
-        return Step(act, (place, user, draw(st.sampled_from(("soft", "hard", "hard")))))
+        policy = draw(st.sampled_from((None, "soft", "hard", "hard")))
+        approval = draw(st.sampled_from((None, None, True, False)))
+        return Step(act, (place, user, policy, approval, draw(st.none() | st.booleans())))
     if act == "tag":
         names = st.sampled_from(TAG_NAMES) if draw(st.integers(0, 7)) else st.sampled_from(BAD_TAGS)
         return Step(act, (place, user, draw(names), draw(st.booleans())))
@@ -82,7 +85,8 @@ def steps(draw: st.DrawFn) -> Step:
     if act in ("create", "update"):
         pool = TAG_NAMES if draw(st.integers(0, 7)) else (*TAG_NAMES, *BAD_TAGS)
         tags = tuple(draw(st.lists(st.sampled_from(pool), max_size=2, unique=True)))
-        return Step(act, (place, user, kind, name, tags if kind == "job" else ()))
+        status = draw(st.sampled_from((None, None, "SAVED")))
+        return Step(act, (place, user, kind, name, tags if kind == "job" else (), status))
     return Step(act, (place, user, kind, name))
 
 
@@ -91,7 +95,7 @@ def governance_stories(draw: st.DrawFn, max_steps: int = 18) -> tuple[Step, ...]
     """A whole story, most of them opening with the first workspace under the hard policy
     and its job ``ja`` locked by a developer."""
     opening = (
-        Step("settings", ("w0", ADMIN, "hard")),
+        Step("settings", ("w0", ADMIN, "hard", None, None)),
         Step("lock", ("w0", DEVELOPER, "job", "ja")),
     )
     first = opening if draw(st.integers(0, 3)) else ()

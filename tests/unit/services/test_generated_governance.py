@@ -4,8 +4,10 @@ jobs and scripts, and create, save, rename and delete them, in two workspaces. A
 step, whatever the story, they keep the promises of docs/api.md
 (``support/governance_model.py`` says them):
 
-- only a workspace admin changes the lock policy and writes tags (DLF.6888 for the others),
-  and a tag name breaking the name rule is refused (DLF.3051);
+- only a workspace admin changes the lock policy, the approval switch and the signed-packages
+  rule, and writes tags (DLF.6888 for the others); a tag name breaking the name rule is
+  refused (DLF.3051), in a tag's call or a job's tags; with approval switched on, a save
+  without ``targetStatus`` is refused (DLF.0802);
 - admins and developers take locks (on a job or script that exists: DLF.0100, DLF.6201), one
   holder each (another's lock: DLF.9012; the holder's own again: taken, nothing written); the
   holder or an admin releases one (another developer: DLF.6888; no lock: DLF.3051);
@@ -117,7 +119,8 @@ def _take(told: Told, step: Step) -> tuple[str | None, str | None]:
     try:
         if act == "settings":
             actor = told.users[user]
-            change = WorkspaceSettings(lock_policy=LockPolicy(args[0]))
+            policy = None if args[0] is None else LockPolicy(args[0])
+            change = WorkspaceSettings(policy, args[1], args[2])
             services.accounts.update_workspace(actor, actor.project_id, told.ids[place], change)
         elif act == "tag":
             services.governance.put_tag(scope, args[0], args[1])
@@ -142,14 +145,17 @@ def _take(told: Told, step: Step) -> tuple[str | None, str | None]:
     return predicted, None
 
 
-def _write(services: Services, scope: Scope, act: str, kind: str, name: str, *tags: Any) -> None:
+def _write(services: Services, scope: Scope, act: str, kind: str, name: str, *saved: Any) -> None:
     writer = services.jobs if kind == "job" else services.scripts
-    if act == "create":
-        writer.create(scope, _body(kind, name, tags[0]))
-    elif act == "update":
-        writer.update(scope, name, _body(kind, name, tags[0]))
-    else:
+    if act == "delete":
         writer.delete(scope, name)
+        return
+    tags, status = saved
+    body = _body(kind, name, tags) | ({} if status is None else {"targetStatus": status})
+    if act == "create":
+        writer.create(scope, body)
+    else:
+        writer.update(scope, name, body)
 
 
 def _check_places(told: Told) -> None:
@@ -158,7 +164,12 @@ def _check_places(told: Told) -> None:
     for place, held in told.model.places.items():
         boss = told.boss[place].actor
         scope = services.accounts.scope(boss, boss.project_id, told.ids[place])
-        assert scope.workspace.lock_policy == held.policy, place
+        ws = scope.workspace
+        assert (ws.lock_policy, ws.approval_enabled, ws.require_signed) == (
+            held.policy,
+            held.approval,
+            held.signed_only,
+        ), place
         locks = {
             (lk.kind.value, lk.name): lk.holder for lk in services.governance.list_locks(scope)
         }
@@ -189,11 +200,11 @@ def _objects(services: Services, scope: Scope) -> dict[tuple[str, str], tuple[st
 @given(story=governance_stories())
 @example(
     story=(
-        Step("settings", ("w0", "admin", "hard")),
+        Step("settings", ("w0", "admin", "hard", None, None)),
         Step("lock", ("w0", "dev", "job", "jb")),
         Step("delete", ("w0", "dev", "job", "jb")),
-        Step("create", ("w0", "admin", "job", "jb", ("weekly",))),
-        Step("update", ("w0", "dev2", "job", "jb", ())),
+        Step("create", ("w0", "admin", "job", "jb", ("weekly",), None)),
+        Step("update", ("w0", "dev2", "job", "jb", (), None)),
     )
 )
 def test_tags_locks_and_the_lock_policy_keep_their_promises(
