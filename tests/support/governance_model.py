@@ -11,7 +11,10 @@ developers write jobs and scripts and take locks; a lock's holder releases it wh
 may lock, an admin releases anyone's. Under the hard policy a lock held by another user refuses
 the update, delete and rename of what it locks (DLF.9012); under the soft one it refuses
 nothing. A delete takes the object's lock with it, a rename carries it to the new name, and a
-job saved naming a tag the workspace lacks creates it, unlocked. A refused step changes nothing
+job saved naming a tag the workspace lacks creates it, unlocked. A locked tag's jobs cannot
+change (the flag's own description, ``PUT /tags/{name}``, and an import's ``locked_tag``
+problem): the job calls refuse to create or save a job carrying one, and to save, delete or
+rename a job that carries one (DLF.9091), whoever calls. A refused step changes nothing
 and carries the code the documents name for its reason.
 """
 
@@ -38,6 +41,8 @@ NO_LOCK = "DLF.3051"
 MISSING = {"job": "DLF.0100", "script": "DLF.6201"}
 TAKEN = {"job": "DLF.0102", "script": "DLF.0202"}
 NO_RENAME_SOURCE = "DLF.30100"
+LOCKED_TAG = "DLF.9091"
+"""A job call changing a job that carries a locked tag, or giving one a locked tag."""
 NO_STATUS = "DLF.0802"
 """A save without ``targetStatus`` in a workspace with approval switched on."""
 TAG_NAMES = ("daily", "weekly", "finance")
@@ -144,6 +149,10 @@ class Model:
         holder = held.locks.get(key)
         return held.policy == "hard" and holder is not None and holder != user
 
+    def _locked_tag(self, place: str, *tags: tuple[str, ...]) -> bool:
+        held = self.places[place]
+        return any(held.tags.get(tag) for named in tags for tag in named)
+
     def _refused_save(
         self, place: str, user: str, tags: tuple[str, ...], status: str | None
     ) -> str | None:
@@ -168,6 +177,8 @@ class Model:
             return refused
         if (kind, name) in held.objects:
             return TAKEN[kind]
+        if self._locked_tag(place, tags):
+            return LOCKED_TAG
         self.created(place, kind, name, tags)
         self.audit = [(user, f"{kind}.create", kind, name)]
         return None
@@ -184,6 +195,8 @@ class Model:
             return MISSING[kind]
         if self._held_by_another(place, user, (kind, name)):
             return LOCKED
+        if self._locked_tag(place, held.objects[(kind, name)], tags):
+            return LOCKED_TAG
         self.created(place, kind, name, tags)
         self.audit = [(user, f"{kind}.update", kind, name)]
         return None
@@ -197,6 +210,8 @@ class Model:
             return MISSING[kind]
         if self._held_by_another(place, user, (kind, name)):
             return LOCKED
+        if self._locked_tag(place, held.objects[(kind, name)]):
+            return LOCKED_TAG
         del held.objects[(kind, name)]
         held.locks.pop((kind, name), None)
         self.audit = [(user, f"{kind}.delete", kind, name)]
@@ -215,6 +230,8 @@ class Model:
             return TAKEN["job"]
         if self._held_by_another(place, user, ("job", name)):
             return LOCKED
+        if self._locked_tag(place, held.objects[("job", name)]):
+            return LOCKED_TAG
         held.objects[("job", new_name)] = held.objects.pop(("job", name))
         if ("job", name) in held.locks:
             held.locks[("job", new_name)] = held.locks.pop(("job", name))

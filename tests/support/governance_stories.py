@@ -93,10 +93,12 @@ def steps(draw: st.DrawFn) -> Step:
 @st.composite
 def governance_stories(draw: st.DrawFn, max_steps: int = 18) -> tuple[Step, ...]:
     """A whole story, most of them opening with the first workspace under the hard policy
-    and its job ``ja`` locked by a developer."""
+    and its job ``ja`` locked by a developer, and the second's tag ``daily`` (which its jobs
+    carry) locked."""
     opening = (
         Step("settings", ("w0", ADMIN, "hard", None, None)),
         Step("lock", ("w0", DEVELOPER, "job", "ja")),
+        Step("tag", ("w1", ADMIN, "daily", True)),
     )
     first = opening if draw(st.integers(0, 3)) else ()
     return (*first, *draw(st.lists(steps(), min_size=6, max_size=max_steps)))

@@ -15,7 +15,8 @@ step, whatever the story, they keep the promises of docs/api.md
   locks (DLF.9012), under the soft one nothing; a delete takes the lock with it (a job or
   script made again under the name is nobody's), a rename carries it to the new name;
 - a job saved naming a tag the workspace lacks creates the tag, unlocked, and a locked tag
-  stays locked;
+  stays locked; a job carrying a locked tag, or given one, is not created, saved, deleted or
+  renamed (DLF.9091), as an import does not write it;
 - a refused step changes nothing; every change writes its one audit entry under its caller,
   in its workspace's log, and nothing of one workspace is seen in the other.
 """
@@ -205,6 +206,17 @@ def _objects(services: Services, scope: Scope) -> dict[tuple[str, str], tuple[st
         Step("delete", ("w0", "dev", "job", "jb")),
         Step("create", ("w0", "admin", "job", "jb", ("weekly",), None)),
         Step("update", ("w0", "dev2", "job", "jb", (), None)),
+    )
+)
+@example(
+    story=(
+        Step("tag", ("w0", "admin", "daily", True)),
+        Step("update", ("w0", "dev", "job", "ja", (), None)),
+        Step("rename", ("w0", "admin", "jb", "jc")),
+        Step("create", ("w0", "dev", "job", "jc", ("weekly", "daily"), None)),
+        Step("tag", ("w0", "admin", "daily", False)),
+        Step("update", ("w0", "dev", "job", "ja", (), None)),
+        Step("delete", ("w0", "dev", "job", "jb")),
     )
 )
 def test_tags_locks_and_the_lock_policy_keep_their_promises(
