@@ -80,6 +80,7 @@ Messages name the object, the rule and the fix.
         ├── ConnectionTypeError       400 DLF.6323  a connection's type cannot be changed
         ├── JobScheduledError         400 DLF.9011  the job must be stopped first
         ├── LockedError               400 DLF.9012  a hard lock held by another user
+        ├── LockedTagError            400 DLF.9091  a job carrying a locked tag cannot change
         ├── InUseError                400 DLF.9013  other objects still reference it
         ├── ImportRunningError        400 DLF.9014  another import runs in the workspace
         ├── PlanStaleError            400 DLF.9015  the target changed since the named plan
@@ -638,6 +639,13 @@ class LockedError(ConflictError):
     """The object is locked by another user and the workspace lock policy is hard."""
 
     code = "DLF.9012"
+
+
+class LockedTagError(ConflictError):
+    """A job carries a tag locked in its workspace (or a save would give it one), and a locked
+    tag's jobs cannot change until a workspace admin unlocks it."""
+
+    code = "DLF.9091"
 
 
 class InUseError(ConflictError):

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from jobferry.domain.enums import ObjectKind
 from jobferry.storage.records import LockRecord, TagRecord, all_records, record
-from jobferry.storage.tables import jobs, locks, scripts, tags, users
+from jobferry.storage.tables import job_refs, jobs, locks, scripts, tags, users
 from jobferry.storage.tx import Tx, chunks
 
 # Built once, as a save adds its job's tags and reads its lock with them (storage/jobs.py).
@@ -37,6 +37,34 @@ def ensure_tags(tx: Tx, workspace_id: str, names: Iterable[str], now: int) -> No
             for n in wanted
         ]
         tx.conn.execute(_ADD_TAGS[tx.dialect == "postgresql"], rows)
+
+
+_LOCKED_AMONG = (
+    select(tags.c.name)
+    .where(
+        tags.c.workspace_id == bindparam("_workspace"),
+        tags.c.locked.is_(True),
+        or_(
+            tags.c.name.in_(bindparam("_names", expanding=True)),
+            tags.c.name.in_(
+                select(job_refs.c.name).where(
+                    job_refs.c.job_id == bindparam("_job"), job_refs.c.kind == "tag"
+                )
+            ),
+        ),
+    )
+    .distinct()
+)
+"""The locked tags among some names and those a stored job carries (its reference index)."""
+
+
+def locked_tags_of(
+    tx: Tx, workspace_id: str, job_id: int | None, names: Iterable[str]
+) -> list[str]:
+    """The tags locked in the workspace among ``names`` and those job ``job_id`` carries as
+    stored (``None``: none stored), sorted."""
+    key = {"_workspace": workspace_id, "_names": sorted(set(names)), "_job": job_id}
+    return sorted(name for (name,) in tx.conn.execute(_LOCKED_AMONG, key))
 
 
 def set_tag_locked(tx: Tx, workspace_id: str, name: str, locked: bool, now: int) -> None:

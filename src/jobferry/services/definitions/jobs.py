@@ -39,6 +39,7 @@ from jobferry.services.definitions.presence import PAGED_KINDS, absent
 from jobferry.services.definitions.provenance import provenance_of
 from jobferry.services.definitions.publishing import (
     check_lock,
+    check_tags,
     resolve_target_status,
     submitted_version,
 )
@@ -210,6 +211,7 @@ class JobService:
         name = str(doc["name"])
         with self.db.transaction() as tx:
             require_free_job_name(tx, scope, name, "update it with PUT, or choose another name")
+            check_tags(tx, scope, name, None, doc)
             save_job(tx, scope, doc, target, approvers, None)
 
     def update(
@@ -233,6 +235,7 @@ class JobService:
         with self.db.transaction() as tx:
             job = get_job_or_raise(tx, scope, name, locked=True)
             check_lock(tx, scope, ObjectKind.JOB, name)
+            check_tags(tx, scope, name, job.id, doc)
             require_unchanged(ObjectKind.JOB, job, base, doc)
             save_job(tx, scope, doc, target, approvers, job)
 
@@ -383,6 +386,7 @@ class JobService:
                     job_name=name,
                 )
             check_lock(tx, scope, ObjectKind.JOB, name)
+            check_tags(tx, scope, name, job.id, None)
             self._refuse_depended_on(tx, scope, job.id, name)
             repo.delete_job(tx, job.id)
             after_deleting(tx, scope, ObjectKind.JOB, job.uid, name)

@@ -8,7 +8,12 @@ from typing import Any
 
 from jobferry.domain.enums import LockPolicy, Role, TargetStatus
 from jobferry.domain.shapes import BodyShape, Extra, Field, JsonType, text
-from jobferry.errors import InvalidRequestError, LockedError, RequiredParameterError
+from jobferry.errors import (
+    InvalidRequestError,
+    LockedError,
+    LockedTagError,
+    RequiredParameterError,
+)
 from jobferry.services.context import Scope
 from jobferry.services.support.requests import is_object_list
 from jobferry.storage import Tx
@@ -108,3 +113,27 @@ def check_lock(tx: Tx, scope: Scope, kind: str, name: str) -> None:
             "admin to release it for them.",
             holder=lock.holder_name,
         )
+
+
+def check_tags(
+    tx: Tx, scope: Scope, name: str, job_id: int | None, saved: Mapping[str, Any] | None
+) -> None:
+    """Refuse a change to job ``name`` when it carries a tag locked in the workspace, as stored
+    (``job_id``; ``None``: a job not made yet) or in the definition ``saved`` (``None``: a
+    delete or rename): a locked tag's jobs cannot change, whoever calls, as an import does not
+    write them (its ``locked_tag`` problem)."""
+    config = (saved or {}).get("basicConfig")
+    named = config.get("tags") if isinstance(config, Mapping) else None
+    wanted = [t for t in named if isinstance(t, str)] if isinstance(named, list) else []
+    locked = tag_repo.locked_tags_of(tx, scope.workspace.id, job_id, wanted)
+    if not locked:
+        return
+    said = ", ".join(f"'{tag}'" for tag in locked)
+    raise LockedTagError(
+        f"Job '{name}' carries tag(s) {said}, locked in workspace '{scope.workspace.name}': a "
+        "locked tag's jobs cannot change, so nothing was changed.",
+        fix="Ask a workspace admin to unlock the tag first"
+        + (", or leave it out of the job's tags." if job_id is None else "."),
+        job_name=name,
+        tags=locked,
+    )

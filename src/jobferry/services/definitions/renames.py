@@ -28,7 +28,7 @@ from jobferry.errors import (
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.definitions.documents import dump, load, reference_index
-from jobferry.services.definitions.publishing import check_lock
+from jobferry.services.definitions.publishing import check_lock, check_tags
 from jobferry.services.releases.pending import note_rename
 from jobferry.storage import Database, Tx
 from jobferry.storage import jobs as repo
@@ -108,6 +108,7 @@ def _check_renamable(tx: Tx, scope: Scope, job: JobRecord, new_name: str) -> Non
         )
     _require_no_self_dependency(job, new_name)
     check_lock(tx, scope, ObjectKind.JOB, job.name)
+    check_tags(tx, scope, job.name, job.id, None)
     elsewhere = [
         found
         for found in repo.dependents_in_other_workspaces(

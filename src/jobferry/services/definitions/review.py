@@ -27,11 +27,16 @@ from jobferry.services.context import WRITERS, Scope
 from jobferry.services.definitions.documents import load, raise_violations, split_body
 from jobferry.services.definitions.jobs import get_job_or_raise
 from jobferry.services.definitions.presence import absent
-from jobferry.services.definitions.publishing import check_lock, resolve_target_status
+from jobferry.services.definitions.publishing import (
+    check_lock,
+    check_tags,
+    resolve_target_status,
+)
 from jobferry.services.definitions.renames import require_free_job_name
 from jobferry.services.definitions.scripts import get_script_or_raise, require_free_script_name
 from jobferry.services.definitions.since import require_unchanged
 from jobferry.storage import Database, Tx
+from jobferry.storage.records import JobRecord
 
 
 @dataclass(frozen=True)
@@ -122,9 +127,13 @@ def _replaced(
         noun = "job" if job else "script"
         require_free = require_free_job_name if job else require_free_script_name
         require_free(tx, scope, saved, f"change that {noun}, or choose another name")
+        if job:
+            check_tags(tx, scope, saved, None, made[1])
         return None
     stored = get_job_or_raise(tx, scope, name) if job else get_script_or_raise(tx, scope, name)
     check_lock(tx, scope, kind, name)
+    if isinstance(stored, JobRecord):
+        check_tags(tx, scope, name, stored.id, made[1])
     require_unchanged(kind, stored, *made)
     return load(stored.document)
 

@@ -11,7 +11,7 @@ import pytest
 from jobferry.console.deleting import deletion_said
 from jobferry.domain.dependents import dependents_named
 from jobferry.domain.enums import JobStatus
-from jobferry.errors import InUseError
+from jobferry.errors import InUseError, LockedTagError
 from jobferry.services.container import Services
 from jobferry.storage import jobs as job_repo
 from support.builders import make_job
@@ -132,3 +132,35 @@ def test_a_deleted_job_s_id_is_never_given_to_another(services: Services) -> Non
         made = job_repo.get_job(tx, scope.workspace.id, "jc")
     assert made is not None
     assert made.id > gone.id
+
+
+def test_a_job_carrying_a_locked_tag_is_not_saved_deleted_or_renamed_until_it_is_unlocked(
+    services: Services,
+) -> None:
+    """The flag's promise (objects with the tag cannot change), which an import keeps with
+    its ``locked_tag`` problem: the job calls keep it too, for admins as well."""
+    scope = admin_scope(services)
+    services.jobs.create(scope, make_job("daily_sales"))  # tagged daily
+    services.governance.put_tag(scope, "daily", True)
+    before = workspace_state(services, scope.workspace.id)
+    untagged = make_job("daily_sales", basicConfig={"owner": "alice", "tags": []})
+
+    refusals = [
+        lambda: services.jobs.update(scope, "daily_sales", untagged),
+        lambda: services.jobs.delete(scope, "daily_sales"),
+        lambda: services.jobs.rename(scope, "daily_sales", "weekly_sales"),
+        lambda: services.jobs.create(scope, make_job("weekly_sales")),
+    ]
+    for refused in refusals:
+        with pytest.raises(LockedTagError) as caught:
+            refused()
+        assert caught.value.code == "DLF.9091"
+        assert "tag(s) 'daily', locked in workspace" in caught.value.message
+        assert caught.value.context["tags"] == ["daily"]
+    assert caught.value.message.endswith("unlock the tag first, or leave it out of the job's tags.")
+    assert workspace_state(services, scope.workspace.id) == before
+
+    services.governance.put_tag(scope, "daily", False)
+    services.jobs.update(scope, "daily_sales", untagged)
+    services.governance.put_tag(scope, "daily", True)
+    services.jobs.rename(scope, "daily_sales", "weekly_sales")  # carries it no more
