@@ -57,7 +57,7 @@ from jobferry.services.definitions.renames import rename_job, require_free_job_n
 from jobferry.services.definitions.since import require_unchanged
 from jobferry.services.definitions.starts import StartRequest
 from jobferry.services.definitions.tombstones import after_deleting
-from jobferry.services.definitions.usage import version_dependents
+from jobferry.services.definitions.usage import refuse_version_dependents
 from jobferry.services.releases.pending import note_submit
 from jobferry.services.support.paging import Given, name_filter, page, read_page
 from jobferry.settings import OffsetMode
@@ -108,23 +108,6 @@ def _provenance(tx: Tx, scope: Scope, name: str) -> Provenance | None:
     if origin is None:
         raise job_not_found(scope, name)
     return provenance_of(tx, scope, origin)
-
-
-def _depended_on_by_versions(here: str, name: str, waiting: list[tuple[str, str]]) -> InUseError:
-    """The refusal to delete job ``name`` of workspace ``here`` that the latest submitted
-    versions of ``waiting`` (workspace, job) depend on, though their saved definition no
-    longer does."""
-    named = [f"job '{j}'" + (f" of workspace '{w}'" if w != here else "") for w, j in waiting]
-    return InUseError(
-        f"Job '{name}' is an upstream dependency of the submitted version of "
-        f"{', '.join(named)}; nothing was deleted.",
-        fix="Submit those jobs again (their saved definition no longer depends on it), or "
-        f"delete them, then delete '{name}'.",
-        job_name=name,
-        submitted_jobs=[j for _, j in waiting],
-        submitted_dependent_jobs=[{"workspace": w, "job_name": j} for w, j in waiting],
-        workspace=here,
-    )
 
 
 def _dependent(dependent: Dependent, here: str) -> str:
@@ -330,10 +313,7 @@ class JobService:
                 dependent_jobs=[{"workspace": d.workspace, "job_name": d.job_name} for d in others],
                 workspace=scope.workspace.name,
             )
-        known = {(d.workspace, d.job_name) for d in downstream}
-        waiting = version_dependents(tx, scope, name, known)
-        if waiting:
-            raise _depended_on_by_versions(scope.workspace.name, name, waiting)
+        refuse_version_dependents(tx, scope, name, {(d.workspace, d.job_name) for d in downstream})
 
     def _downstream(self, tx: Tx, scope: Scope, name: str) -> tuple[Dependent, ...]:
         same = repo.jobs_referencing_with_ids(tx, scope.workspace.id, RefKind.JOB.value, name)

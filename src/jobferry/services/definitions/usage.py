@@ -11,6 +11,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
+from jobferry.errors import InUseError
 from jobferry.services.context import Scope
 from jobferry.services.definitions.documents import load, reference_index
 from jobferry.storage import Tx
@@ -93,6 +94,34 @@ def version_dependents(
             if len(found) == SHOWN:
                 break
     return found
+
+
+def refuse_version_dependents(
+    tx: Tx, scope: Scope, name: str, known: Collection[tuple[str, str]]
+) -> None:
+    """Refuse (DLF.9013) to delete job ``name`` of the scope's workspace while the latest
+    submitted version of a job of the project depends on it, though its saved definition no
+    longer does (``known``: its dependents by their saved definition, refused already)."""
+    waiting = version_dependents(tx, scope, name, known)
+    if waiting:
+        raise _depended_on_by_versions(scope.workspace.name, name, waiting)
+
+
+def _depended_on_by_versions(here: str, name: str, waiting: list[tuple[str, str]]) -> InUseError:
+    """The refusal to delete job ``name`` of workspace ``here`` that the latest submitted
+    versions of ``waiting`` (workspace, job) depend on, though their saved definition no
+    longer does."""
+    named = [f"job '{j}'" + (f" of workspace '{w}'" if w != here else "") for w, j in waiting]
+    return InUseError(
+        f"Job '{name}' is an upstream dependency of the submitted version of "
+        f"{', '.join(named)}; nothing was deleted.",
+        fix="Submit those jobs again (their saved definition no longer depends on it), or "
+        f"delete them, then delete '{name}'.",
+        job_name=name,
+        submitted_jobs=[j for _, j in waiting],
+        submitted_dependent_jobs=[{"workspace": w, "job_name": j} for w, j in waiting],
+        workspace=here,
+    )
 
 
 def _searched(name: str) -> str | None:
