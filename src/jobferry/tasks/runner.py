@@ -265,7 +265,7 @@ class TaskRunner:
 
     def start_import(self, scope: Scope, request: ImportRequest) -> str:
         """Validate an import (taking the workspace's import lock), queue it, return its id."""
-        prepared = self.services.imports.prepare(scope, request)
+        prepared = self.services.imports.prepare(scope, request, own=True)
         self.kick(queued_here=True)
         return prepared.task_id
 

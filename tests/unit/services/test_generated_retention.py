@@ -137,7 +137,7 @@ def _apply(story: Story, _: Step) -> None:
     body = story.body(plan.path, plan.plan_id)
     if plan.forgotten or story.model.past_ttl(plan, story.clock.now):
         with pytest.raises(JobferryError) as refused:
-            story.services.imports.prepare(story.scope, parse_import_request(body))
+            story.services.imports.prepare(story.scope, parse_import_request(body), own=True)
         # swept, or past its keptUntil though the sweep has not run yet: said of the plan,
         # before its upload (gone with it) is looked for
         _forgotten(refused.value, plan)

@@ -229,12 +229,16 @@ class ImportService:
             ahead = applier.ahead
             return self._plan(target, scope, request, reader, workset, ahead=ahead, said=said)
 
-    def _request(self, scope: Scope, asked: ImportRequest, writes: bool = False) -> ImportRequest:
+    def _request(
+        self, scope: Scope, asked: ImportRequest, writes: bool = False, own: bool = False
+    ) -> ImportRequest:
+        """The request checked and settled; ``own`` (:meth:`prepare`): the plan it names is
+        refused gone or past its keep time before its package is looked for."""
         if writes:
             self.deliveries.of(scope.workspace).allow(scope, "import packages")
         scope.require(WRITERS, "import packages")
         request = asked.settled(scope)
-        if writes and request.plan_id:
+        if writes and own and request.plan_id:
             ttl_ms = self.settings.download_ttl_seconds * 1000
             self.plans.require_kept(scope, request.plan_id, ttl_ms)
         self.packages.check_path(scope, request.path)
@@ -258,14 +262,17 @@ class ImportService:
         along: TaskNote | None = None,
         *,
         title: str | None = None,
+        own: bool = False,
     ) -> PreparedImport:
         """Validate an import, then take the workspace's import lock and queue the task,
         named ``title`` or for its package, in one transaction (no lock without its task);
-        ``along(tx, task_id)`` writes there what the caller keeps of it (a promotion)."""
+        ``along(tx, task_id)`` writes there what the caller keeps of it (a promotion).
+        ``own``: an import a client asked for itself, not a promotion's, a release's or a
+        restore's, which check the plan they name in their own terms."""
         Switches.of(self.settings).require_import()
         scope = import_side(self.db, scope, asked.status_asked)  # as released: production
         with refusals_audited(self.db, self.packages, scope, asked, planning=asked.dry_run):
-            request = self._request(scope, asked, writes=not asked.dry_run)
+            request = self._request(scope, asked, not asked.dry_run, own=own)
             if not request.dry_run:
                 refuse_breaches(self.db, scope, request)  # a freeze begun, a policy changed
             what = "Plan the import" if request.dry_run else "Import the jobs"

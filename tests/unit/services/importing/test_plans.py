@@ -253,7 +253,7 @@ def test_an_import_naming_a_plan_past_its_keep_time_is_refused_before_its_upload
         tasks = services.tasks.list_tasks(scope, limit=100, offset=0).total
 
         with pytest.raises(PlanStaleError) as refused:
-            services.imports.prepare(scope, asked)
+            services.imports.prepare(scope, asked, own=True)
 
     assert refused.value.problem == (
         f"Plan {plan.plan_id} expired: plans are kept for the package TTL "
