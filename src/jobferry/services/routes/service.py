@@ -112,6 +112,23 @@ def _check_end(tx: Tx, scope: Scope, end: RouteEnd, what: str, name: str) -> str
     return found.id
 
 
+def _check_distinct(route: Route, source: str | None, target: str | None) -> None:
+    """Refuse a route whose source is its target, one end named by the workspace's name and
+    the other by its id (the document alone cannot tell)."""
+    if source is None or source != target:
+        return
+    problem = (
+        f"source and target must be different workspaces: '{route.source.workspace}' and "
+        f"'{route.target.workspace}' are the same workspace"
+    )
+    raise InvalidRequestError(
+        f"Route '{route.name}' is invalid: {problem}.",
+        fix="Name another workspace as the route's target or its source.",
+        route=route.name,
+        problems=[problem],
+    )
+
+
 def _check_approvers(tx: Tx, scope: Scope, route: Route, target: str | None) -> None:
     """Refuse approvers with no role in the route's target workspace on this server (``target``:
     its id), where its plans are approved: none of them could ever sign."""
@@ -195,9 +212,11 @@ class RouteService:
         route = _parsed(name, document)
         with self.db.transaction() as tx:
             target = _check_end(tx, scope, route.target, "target", name)
+            source = _check_end(tx, scope, route.source, "source", name)
+            _check_distinct(route, source, target)
             _check_approvers(tx, scope, route, target)
             _check_profile(tx, route, target)
-            ends = {_check_end(tx, scope, route.source, "source", name), target}
+            ends = {source, target}
             version = next_version(
                 repo.ROUTES, tx, scope.actor.project_id, name, expected, f"route '{name}'"
             )
