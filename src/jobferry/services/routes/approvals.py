@@ -69,7 +69,12 @@ def route_plan_subject(tx: Tx, target: Scope, route: Route, plan_id: str) -> app
 
 def require_route_approvals(tx: Tx, target: Scope, route: Route, plan_id: str) -> None:
     """Refuse an apply (``DLF.9044``) when the route requires more valid approvals of the
-    plan than it has; nothing when the route requires none."""
+    plan than it has; nothing when the route requires none. The rule is the route's newest
+    version's, as its approvers sign by it: a rule saved since the plan was cut (an approver
+    struck off, more approvals required) holds for the waiting plan too."""
+    newest = repo.ROUTES.get(tx, target.actor.project_id, route.name, None)
+    if newest is not None:
+        route = parse_route(newest.name, load(newest.document))
     if not route.approvals.on:
         return
     subject = route_plan_subject(tx, target, route, plan_id)
