@@ -328,7 +328,7 @@ def _approvals(value: Mapping[str, Any] | None, problems: list[str]) -> Approval
     if not found and required and not approvers:
         found.append("approvals: name the approvers (user names) when approvals are required")
     problems.extend(found)
-    if found:
+    if found or not required:  # 0 required: no rule, and nobody named by one
         return ApprovalRule()
     return ApprovalRule(required, tuple(dict.fromkeys(approvers)))
 
