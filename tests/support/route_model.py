@@ -40,6 +40,7 @@ MOVED = "DLF.9018"
 REFUSED = "DLF.9043"
 MISSING = "DLF.9044"
 STALE = "DLF.9015"
+CLASH = "DLF.9017"
 ROUTE_KEYS = frozenset(
     {
         "name",
@@ -314,6 +315,33 @@ class Model:
         document = self.routes.pop(name)[-1][0]
         self.audit = self._entries(actor, where, "route.delete", name, document)
         return None
+
+    def add_renames(
+        self, caller: str, actor: str, where: str, name: str, renames: dict[str, dict[str, str]]
+    ) -> str | int | None:
+        """Add ``renames`` to the profile a route carries inline (one it begins, when it has
+        none) as a new version; the refusal's code, the version saved, or None: it held them
+        all, nothing saved."""
+        if caller not in (BOSS, PADMIN):
+            return DENIED
+        if not self.newest(name):
+            return NOT_FOUND
+        document = self.routes[name][-1][0]
+        profile = document["profile"]
+        if isinstance(profile, str):
+            return INVALID
+        held = {k: dict(v) for k, v in ((profile or {}).get("renames") or {}).items()}
+        added = 0
+        for kind, names in renames.items():
+            for old, new in names.items():
+                if held.get(kind, {}).get(old, new) != new:
+                    return CLASH
+                added += old not in held.get(kind, {})
+                held.setdefault(kind, {})[old] = new
+        if not added:
+            return None
+        changed = {**document, "profile": {**(profile or {}), "renames": held}}
+        return self.put(caller, actor, where, name, changed, self.newest(name))
 
     def shown(self, name: str, version: int | None) -> tuple[dict[str, Any], str] | None:
         """The document a read of ``name`` answers and who saved it (None: DLF.9040)."""

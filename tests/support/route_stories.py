@@ -5,9 +5,10 @@ equal to the target spelled by name or by id, an end or a profile the project do
 an approval rule asking more than it names or naming strangers; on no condition, the version
 read, a stale one, a create or a change), show them (the newest, a version, one past the
 last), list them and their versions, and remove them (on no condition, the version read or a
-stale one), from any of three workspaces; and on route ``ap`` (from the first workspace into
-the second, requiring approvals) they plan, sign the newest plan or the first, take a signer's
-role in the target away and give it back, move the target, change the rule and apply.
+stale one) and add mappings to their inline profiles, from any of three workspaces; and on
+route ``ap`` (from the first workspace into the second, requiring approvals) they plan (with
+overrides now and then), sign the newest plan or the first, take a signer's role in the target
+away and give it back, move the target, change the rule and apply.
 
 Documents hold placeholders the test fills in: ``{w0}`` a workspace's name, ``{w0#}`` its
 id, ``{developer}`` a user's name. The model is ``support/route_model.py``.
@@ -127,8 +128,36 @@ def approval_rules(draw: st.DrawFn, people: tuple[str, ...] = (*PEOPLE, FAR, GHO
 
 
 @st.composite
+def clean_documents(draw: st.DrawFn) -> dict[str, Any]:
+    """A route document the project takes: two workspaces of it (now and then one end
+    carried), valid settings, a profile its target holds or one inline, and approvers
+    holding a role in its target."""
+    source, target = draw(st.permutations(PLACES))[:2]
+    spelled = [draw(st.sampled_from((f"{{{p}}}", f"{{{p}#}}"))) for p in (source, target)]
+    doc: dict[str, Any] = {"source": {"workspace": spelled[0]}, "target": {"workspace": spelled[1]}}
+    if draw(st.integers(0, 7)) == 0:
+        doc[draw(st.sampled_from(("source", "target")))] = {"carried": True}
+    for key, (_, values) in CHOICES.items():
+        if draw(st.booleans()):
+            doc[key] = draw(st.sampled_from(values))
+    if draw(st.booleans()):
+        doc["selection"] = draw(st.sampled_from(SELECTIONS[:4]))
+    held = {"w0": "staging", "w1": "prod"}.get(target)
+    doc["profile"] = draw(st.sampled_from((None, held, PROFILES[6])))
+    if draw(st.integers(0, 2)) == 0 and "workspace" in doc["target"]:
+        people = (FAR, PADMIN) if target == "w2" else (*PEOPLE, PADMIN)
+        named = draw(st.lists(st.sampled_from(people), min_size=1, max_size=3, unique=True))
+        required = draw(st.integers(0, len(named)))
+        doc["approvals"] = {"required": required, "approvers": [f"{{{n}}}" for n in named]}
+    return doc
+
+
+@st.composite
 def route_documents(draw: st.DrawFn) -> dict[str, Any]:
-    """A route document, each part there or not, now and then with a fault."""
+    """A route document: mostly one the project takes, else each part there or not, now and
+    then with a fault."""
+    if draw(st.integers(0, 2)):
+        return draw(clean_documents())
     doc: dict[str, Any] = {"source": draw(ends()), "target": draw(ends())}
     if draw(st.integers(0, 5)) == 0:
         doc["description"] = draw(st.sampled_from(("test to prod", 7)))
@@ -159,6 +188,12 @@ def _ap(rule: Any) -> dict[str, Any]:
     }
 
 
+RENAMES: tuple[dict[str, dict[str, str]], ...] = (
+    {"connection": {"dws_test": "dws_prod"}},
+    {"connection": {"dws_test": "dws_other"}},
+    {"dli_queue": {"q_test": "q_prod"}, "connection": {"dws_test": "dws_prod"}},
+)
+"""Mappings added to a route's inline profile (the console's fix of a missing object)."""
 OVERRIDES: tuple[dict[str, Any], ...] = (
     {"onDrift": "KEEP_TARGET"},
     {"onDrift": "FAIL"},
@@ -184,7 +219,7 @@ def steps(draw: st.DrawFn) -> Step:
     act = draw(
         st.sampled_from(
             (
-                *("put", "put", "put", "show", "list", "versions", "remove"),
+                *("put", "put", "put", "show", "list", "versions", "remove", "renames"),
                 *("plan", "plan", "approve", "approve", "approve", "apply", "apply"),
                 *("revoke", "restore", "move", "rule"),
             )
@@ -194,6 +229,9 @@ def steps(draw: st.DrawFn) -> Step:
     if act == "put":
         doc, condition = draw(route_documents()), draw(st.sampled_from(CONDITIONS))
         return Step(act, (caller, place, name, doc, condition))
+    if act == "renames":
+        renames = draw(st.sampled_from(RENAMES))
+        return Step(act, (caller, place, name, renames))
     if act == "show":
         return Step(act, (caller, place, name, draw(st.none() | st.integers(0, 3))))
     if act == "versions":
@@ -204,12 +242,13 @@ def steps(draw: st.DrawFn) -> Step:
     if act == "list":
         return Step(act, (caller, place))
     if act == "plan":
-        return Step(act, (draw(st.sampled_from((BOSS, PADMIN, BOSS))), draw(overrides())))
+        planner = draw(st.sampled_from((BOSS, PADMIN, BOSS, ADMIN, DEVELOPER)))
+        return Step(act, (planner, draw(overrides())))
     if act == "approve":
         signer = draw(st.sampled_from((*PEOPLE, *PEOPLE, FAR, BOSS, PADMIN)))
         return Step(act, (signer, draw(st.sampled_from(("newest", "newest", "first")))))
     if act == "apply":
-        return Step(act, (draw(st.sampled_from((BOSS, PADMIN))),))
+        return Step(act, (draw(st.sampled_from((BOSS, PADMIN, DEVELOPER))),))
     if act in ("revoke", "restore"):
         return Step(act, (draw(st.sampled_from(PEOPLE)),))
     if act == "rule":

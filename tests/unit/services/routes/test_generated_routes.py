@@ -16,6 +16,11 @@ them):
   nothing and writes no audit entry;
 - every change writes one audit entry in the log of the workspace it was made from and one in
   each end's, and none in another's;
+- mappings added to a route's inline profile save a new version (none when it held them all;
+  refused when it maps one otherwise, DLF.9017, or names a stored profile, DLF.3051);
+- a plan is made by a developer or admin of the target (DLF.6888 otherwise), its overrides
+  checked (DLF.3051); its hash binds the settings it was made with, so an override saying what
+  the route holds is the same plan as none;
 - a plan's maker never signs it, nor anyone the route does not name; an approval counts while
   it signs the plan as it is (the target did not move since), its signer is named by the
   route's rule as it is now and holds a role in the target; ``apply`` needs as many as the
@@ -45,6 +50,7 @@ from support.console import admin_actor
 from support.import_stories import definition, generated
 from support.route_model import (
     BOSS,
+    DENIED,
     FAR,
     GHOST,
     INVALID,
@@ -184,6 +190,13 @@ def _take(told: Told, model: Model, step: Step) -> tuple[Any, Any]:
             predicted = model.put(caller, actor, place, name, sent, expects)
             scope = told.scope(caller, place)
             return predicted, told.services.routes.put(scope, name, filled, expected)
+        if step.act == "renames":
+            caller, place, name, renames = step.args
+            name = told.route(name)
+            predicted = model.add_renames(caller, told.names[caller], place, name, renames)
+            scope = told.scope(caller, place)
+            saved = told.services.routes.add_renames(scope, name, renames)
+            return predicted, (saved.version if saved.added else None)
         if step.act == "remove":
             caller, place, name, condition = step.args
             name = told.route(name)
@@ -238,9 +251,12 @@ def _approvals_step(told: Told, model: Model, step: Step) -> tuple[Any, Any]:
     if step.act == "plan":
         planner, overrides = step.args
         basis = model.basis(overrides)
-        made = _answer(services.route_plans.plan, told.scope(planner, TARGET), told.ap, overrides)
-        if basis is None or isinstance(made, str):
-            return INVALID if basis is None else None, made
+        refusal = DENIED if told.names[planner] not in model.members[TARGET] else None
+        made = _answer(
+            lambda: services.route_plans.plan(told.scope(planner, TARGET), told.ap, overrides)
+        )
+        if refusal or basis is None:
+            return refusal or INVALID, made
         assert made.plan is not None
         model.plans.append(Plan(made.plan.plan_id, told.names[planner], basis))
         return None, made
@@ -252,7 +268,9 @@ def _approvals_step(told: Told, model: Model, step: Step) -> tuple[Any, Any]:
         return predicted, _answer(
             services.route_approvals.approve, told.users[who], told.ap, plan.plan_id, signed
         )
-    if step.act == "apply":
+    if step.act == "apply" and told.names[step.args[0]] in model.members[TARGET]:
+        if told.names[step.args[0]] not in model.members[TARGET]:
+            return DENIED, _answer(told.scope, step.args[0], TARGET)
         predicted = model.apply(model.plans[-1], told.ap)
         scope = told.scope(step.args[0], TARGET)
         plan_id = model.plans[-1].plan_id
@@ -334,11 +352,11 @@ def _check_audit(told: Told, model: Model, step: Step, before: int) -> None:
         assert _entries_in(told, place, before) == expected, (step, place)
 
 
-def _refusal_entries(told: Told, step: Step, before: int) -> list[Line]:
+def _refusal_entries(told: Told, model: Model, step: Step, before: int) -> list[Line]:
     """What a refused step wrote to the audit log, but the entry of an apply refused before
     its import was queued (docs/operations.md: ``import.refused``, its package as object)."""
     found = entries_since(told.services, before)
-    if step.act == "apply":
+    if step.act == "apply" and told.names[step.args[0]] in model.members[TARGET]:
         refused = [
             e for e in found if e[:3] == (told.names[step.args[0]], "import.refused", "package")
         ]
@@ -367,9 +385,12 @@ def test_routes_and_their_approvals_keep_their_promises(
             continue
         if isinstance(predicted, str):
             assert answered == predicted, step
-            assert _refusal_entries(told, step, before) == [], step
+            assert _refusal_entries(told, model, step, before) == [], step
         else:
             assert not isinstance(answered, str), (step, answered)  # not refused
+            if step.act == "renames":
+                assert answered == predicted, step
+                model.audit = [] if predicted is None else model.audit
             if step.act in ("put", "rule"):
                 assert answered.version == predicted, step
                 assert answered.route.document() == model.routes[answered.route.name][-1][0]
