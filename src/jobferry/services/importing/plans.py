@@ -151,13 +151,13 @@ class PlanStore:
             )
         return stored
 
-    def require_kept(self, scope: Scope, plan_id: str, ttl_ms: int) -> None:
+    def require_kept(self, scope: Scope, plan_id: str, ttl_seconds: int) -> None:
         """Refuse (DLF.9015) an import naming a plan the workspace does not have, or one past
         its keep time (the package TTL after it was made) that the sweep has not removed yet:
         said before the import looks for its package, which expires with it."""
         with self.db.transaction(readonly=True) as tx:
             stored = self._stored(tx, scope, plan_id)
-        until = stored.created_at + ttl_ms
+        until = stored.created_at + ttl_seconds * 1000
         if until <= now_ms():
             kept = datetime.fromtimestamp(until / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
             raise PlanStaleError(

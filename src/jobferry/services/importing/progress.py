@@ -1,8 +1,8 @@
 """What an import's task says as it goes, a batch at a time (progress and message): how far
-bringing its workspace up to date got, the objects its plan checked, then those its apply
-wrote. Said from inside the import's
-transaction too, and written beside it (:meth:`~jobferry.services.tasks.TaskService.advance`,
-at most every half second)."""
+bringing its workspace up to date got, the objects its plan checked, whether a kept plan's
+working set is applied as it was made, then the objects its apply wrote. Said from inside the
+import's transaction too, and written beside it
+(:meth:`~jobferry.services.tasks.TaskService.advance`, at most every half second)."""
 
 from __future__ import annotations
 
@@ -48,3 +48,10 @@ def writing(tasks: TaskService, task_id: str, pacing: Pacing, written: int, tota
     done = low + (high - low) * written // max(total, 1)
     message = f"{pacing.verb} {written:,} of {total:,} object(s)."
     tasks.advance(task_id, done, message, often=True)
+
+
+def applying(plan_id: str, kept: bool) -> str:
+    """The task's progress once it knows whether the plan's working set is kept here."""
+    if kept:
+        return f"Applying plan {plan_id} as it was made, once the target reads as it did."
+    return f"Plan {plan_id}'s working set is not kept here: planning again, to compare with it."

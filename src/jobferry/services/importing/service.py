@@ -106,8 +106,7 @@ class ImportService:
         return self.packages.upload(scope, stream, file_name)
 
     def sweep(self, now: int | None = None) -> int:
-        """Delete expired uploads and plans older than the package TTL, but those a task still
-        running reads; returns uploads gone."""
+        """Drop expired uploads and plans past the package TTL, not a running task's: how many."""
         moment = now_ms() if now is None else now
         gone, ttl_ms = self.packages.sweep(moment), self.settings.download_ttl_seconds * 1000
         with self.db.transaction() as tx:
@@ -232,15 +231,13 @@ class ImportService:
     def _request(
         self, scope: Scope, asked: ImportRequest, writes: bool = False, own: bool = False
     ) -> ImportRequest:
-        """The request checked and settled; ``own`` (:meth:`prepare`): the plan it names is
-        refused gone or past its keep time before its package is looked for."""
+        """The request checked and settled (``own``: as :meth:`prepare` says)."""
         if writes:
             self.deliveries.of(scope.workspace).allow(scope, "import packages")
         scope.require(WRITERS, "import packages")
         request = asked.settled(scope)
-        if writes and own and request.plan_id:
-            ttl_ms = self.settings.download_ttl_seconds * 1000
-            self.plans.require_kept(scope, request.plan_id, ttl_ms)
+        if writes and own and request.plan_id:  # said of the plan before its package
+            self.plans.require_kept(scope, request.plan_id, self.settings.download_ttl_seconds)
         self.packages.check_path(scope, request.path)
         return request
 
@@ -267,8 +264,9 @@ class ImportService:
         """Validate an import, then take the workspace's import lock and queue the task,
         named ``title`` or for its package, in one transaction (no lock without its task);
         ``along(tx, task_id)`` writes there what the caller keeps of it (a promotion).
-        ``own``: an import a client asked for itself, not a promotion's, a release's or a
-        restore's, which check the plan they name in their own terms."""
+        ``own``: an import a client asked for itself (not a promotion's, a release's or a
+        restore's, which check their plans in their own terms): its plan is refused gone or
+        past its keep time at once."""
         Switches.of(self.settings).require_import()
         scope = import_side(self.db, scope, asked.status_asked)  # as released: production
         with refusals_audited(self.db, self.packages, scope, asked, planning=asked.dry_run):
@@ -388,7 +386,9 @@ class ImportService:
                 return 0
             opened = self.plans.kept.open(stored.id) if stored is not None else None
             if stored is not None:
-                self.tasks.advance(job.task_id, 40, _applying(stored.id, opened is not None))
+                self.tasks.advance(
+                    job.task_id, 40, progress.applying(stored.id, opened is not None)
+                )
             with opened.workset if opened is not None else Workset(self.scratch) as workset:
                 changed = self._import(job, reader, workset, stored, executor, opened)
             self.plans.applied(scope, stored, job.task_id)  # once the working set is closed
@@ -448,10 +448,3 @@ class ImportService:
                 finish_in(tx, job.task_id, status, message, result)
                 repo.drop_lock(tx, scope.workspace.id, job.task_id)
         return outcome.written + outcome.deleted
-
-
-def _applying(plan_id: str, kept: bool) -> str:
-    """The task's progress once it knows whether the plan's working set is kept here."""
-    if kept:
-        return f"Applying plan {plan_id} as it was made, once the target reads as it did."
-    return f"Plan {plan_id}'s working set is not kept here: planning again, to compare with it."

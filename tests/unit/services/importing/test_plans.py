@@ -248,7 +248,7 @@ def test_an_import_naming_a_plan_past_its_keep_time_is_refused_before_its_upload
         assert isinstance(plan, Plan)
         asked = parse_import_request({"path": path, "planId": plan.plan_id})
         clock.move(ttl_ms - 1)
-        services.imports.plans.require_kept(scope, plan.plan_id, ttl_ms)  # kept still
+        services.imports.plans.require_kept(scope, plan.plan_id, ttl_ms // 1000)  # kept still
         clock.move(1)
         tasks = services.tasks.list_tasks(scope, limit=100, offset=0).total
 
