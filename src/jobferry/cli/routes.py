@@ -111,6 +111,11 @@ def _merged(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     document.update(changes)
     if approvals is not None:
         merged = {"required": 0, "approvers": [], **mapping(document.get("approvals")), **approvals}
+        if approvals.get("approvers") and not merged["required"]:
+            raise CliUsageError(
+                "--approvers names who may approve, but the route requires no approvals, so "
+                "they would not be kept: add --require-approvals N (how many must sign)."
+            )
         document["approvals"] = merged if merged["required"] else None
     if selection is not None:
         document["selection"] = {**mapping(document.get("selection")), **selection}
