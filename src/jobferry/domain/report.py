@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 
+from jobferry.domain.shapes import json_kind, json_text
+
 GENERIC = "DLF.3051"
 
 
@@ -65,7 +67,7 @@ class Report:
     def is_object(self, value: object, field: str, what: str) -> TypeGuard[Mapping[str, Any]]:
         if type(value) is dict or isinstance(value, Mapping):
             return True
-        self.add(field, "type", f"{what} must be a JSON object, not {value!r}")
+        self.add(field, "type", f"{what} must be a JSON object, not {json_kind(value)}")
         return False
 
     def array(self, obj: Mapping[str, Any], key: str, base: str) -> list[Any]:
@@ -73,13 +75,13 @@ class Report:
         value = obj.get(key)
         if value is None or isinstance(value, list):
             return value or []
-        self.add(at(base, key), "type", f"{key} must be a JSON array, not {value!r}")
+        self.add(at(base, key), "type", f"{key} must be a JSON array, not {json_kind(value)}")
         return []
 
     def text(self, obj: Mapping[str, Any], key: str, base: str, limit: int = 0) -> None:
         value = obj.get(key)
         if value is not None and not isinstance(value, str):
-            self.add(at(base, key), "type", f"{key} {value!r} is not text; send a string")
+            self.add(at(base, key), "type", f"{key} {json_text(value)} is not text; send a string")
         elif limit and value is not None and len(value) > limit:
             message = f"{key} has {len(value)} characters; shorten it to at most {limit}"
             self.add(at(base, key), "length", message)
@@ -87,7 +89,7 @@ class Report:
     def one_of(self, obj: Mapping[str, Any], key: str, base: str, allowed: tuple[str, ...]) -> None:
         value = obj.get(key)
         if value is not None and value not in allowed:
-            message = f"{key} {value!r} is not allowed; use one of {', '.join(allowed)}"
+            message = f"{key} {json_text(value)} is not allowed; use one of {', '.join(allowed)}"
             self.add(at(base, key), "enum", message)
 
     def whole(
@@ -98,7 +100,9 @@ class Report:
             return  # the common case, decided without parsing
         number = as_int(value)
         if value is not None and number is None:
-            message = f"{key} {value!r} is not a whole number; give {unit} from {low} to {high}"
+            message = (
+                f"{key} {json_text(value)} is not a whole number; give {unit} from {low} to {high}"
+            )
             self.add(at(base, key), "type", message)
         elif number is not None and not low <= number <= high:
             message = f"{key} is {number}; set it to {unit} from {low} to {high}"

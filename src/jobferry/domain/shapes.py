@@ -97,7 +97,10 @@ def json_kind(value: object) -> str:
 def json_text(value: object) -> str:
     """A parsed JSON value written back as JSON (``true``, ``"20241030"``), as the sender wrote
     it, for a refusal to quote: never Python's spelling (``True``, ``'20241030'``)."""
-    return orjson.dumps(value).decode()
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # not a JSON value (a YAML date): as Python writes it
+        return repr(value)
 
 
 def text(name: str, description: str, *, required: bool = False, nullable: bool = False) -> Field:

@@ -231,7 +231,7 @@ def test_the_last_project_admin_stays_one_and_bad_values_are_refused(services: S
         services.users.set_project_admin(admin, PROJECT_ID, "admin", False)
     assert last.value.context["rule"] == "user.last_admin"
     assert "cannot be made no longer one" in last.value.problem
-    with pytest.raises(InvalidRequestError, match="projectAdmin must be true or false, not 'yes'"):
+    with pytest.raises(InvalidRequestError, match='projectAdmin must be true or false, not "yes"'):
         services.users.set_project_admin(admin, PROJECT_ID, "alice", "yes")
     with pytest.raises(UserNotFoundError):
         services.users.set_project_admin(admin, PROJECT_ID, "nobody", True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from jobferry.domain.enums import LockPolicy, Role
 from jobferry.domain.names import storable
 from jobferry.domain.remedies import Remedy
+from jobferry.domain.shapes import json_text
 from jobferry.errors import (
     ConflictError,
     InvalidRequestError,
@@ -317,7 +318,7 @@ class AccountService:
         require_project_admin(actor, "create users")
         if not isinstance(project_admin, bool):
             raise InvalidRequestError(
-                f"projectAdmin must be true or false, not {project_admin!r}.",
+                f"projectAdmin must be true or false, not {json_text(project_admin)}.",
                 parameter="projectAdmin",
             )
         name = valid_name(name, "user name")

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from jobferry.domain.shapes import json_text
 from jobferry.errors import ConflictError, InvalidRequestError, UserNotFoundError
 from jobferry.services.audit import record_audit
 from jobferry.services.context import Actor, now_ms, require_project_admin, require_same_project
@@ -116,7 +117,8 @@ class UserAdmin:
         require_project_admin(actor, "make users project admins")
         if not isinstance(admin, bool):
             raise InvalidRequestError(
-                f"projectAdmin must be true or false, not {admin!r}.", parameter="projectAdmin"
+                f"projectAdmin must be true or false, not {json_text(admin)}.",
+                parameter="projectAdmin",
             )
         with self.db.transaction() as tx:
             user = user_named(tx, project_id, name)

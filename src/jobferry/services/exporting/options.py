@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from jobferry.domain.enums import ExportChanges, ExportMode, ExportStatus
-from jobferry.domain.shapes import BodyShape, Extra, Field, JsonType, choice, flag, text
+from jobferry.domain.shapes import BodyShape, Extra, Field, JsonType, choice, flag, json_text, text
 from jobferry.errors import InvalidRequestError
 from jobferry.storage.blobs import parse_obs_path
 
@@ -150,7 +150,7 @@ def parse_export_request(body: dict[str, Any]) -> ExportRequest:
     def flag(key: str, default: bool | None) -> bool | None:
         value = body.get(key, default)
         if value is not default and not isinstance(value, bool):
-            problems.append(f"{key} must be true or false, not {value!r}")
+            problems.append(f"{key} must be true or false, not {json_text(value)}")
             return default
         return value
 
