@@ -210,6 +210,9 @@ class ExportService:
         since: int | None = None
         if mode is ExportMode.NAMES:
             names = self._matched_names(scope, list(request.names), request.selected)
+            if options.submitted:  # refused now, not as a failed task (the task checks again)
+                with self.db.transaction(readonly=True) as tx:
+                    self._selection(tx, scope, select_jobs(tx, scope, names), options, Layout.BATCH)
             how = "ticked" if request.selected else "by name list"
             title = f"Export {len(names):,} job(s) {how}."
         else:

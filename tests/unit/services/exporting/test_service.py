@@ -67,6 +67,23 @@ def test_a_name_list_export_is_refused_until_every_name_matches(
     assert set(reasons) == {"A_JOB", "nope"}
 
 
+def test_a_name_list_export_of_submitted_versions_is_refused_at_once_for_a_job_never_submitted(
+    services: Services, scope: Scope
+) -> None:
+    """It was queued and its task then failed: refused before the task, changing nothing."""
+    job = services.jobs.detail(scope, "a_job").job.document
+    services.jobs.create(scope, {**job, "name": "draft", "targetStatus": "SAVED"})
+    body = {"mode": "names", "names": ["a_job", "draft"], "exportStatus": "SUBMIT"}
+    tasks = services.tasks.list_tasks(scope, limit=100).total
+    with pytest.raises(InvalidRequestError, match=r"'draft' in workspace .* were never submitted"):
+        services.exports.prepare(scope, parse_background_export(body))
+    assert services.tasks.list_tasks(scope, limit=100).total == tasks
+    submitted = services.exports.prepare(
+        scope, parse_background_export({**body, "names": ["a_job"]})
+    )
+    assert submitted.names == ["a_job"]
+
+
 def test_a_workspace_export_lands_in_the_download_center(services: Services, scope: Scope) -> None:
     prepared = services.exports.prepare(scope, parse_background_export({"mode": "workspace"}))
     services.exports.run(prepared)
