@@ -198,18 +198,18 @@ class NameCheck:
 def check_name_list(tx: Tx, scope: Scope, names: list[str], cap: int) -> NameCheck:
     """Which pasted names match a job of the workspace, with a reason for each that does not."""
     cleaned = [n.strip() for n in names if isinstance(n, str) and n.strip()]
-    if len(cleaned) > cap:
+    unique = list(dict.fromkeys(cleaned))  # a name pasted twice counts once (and is said so)
+    if len(unique) > cap:
         raise InvalidRequestError(
-            f"The request parameter is invalid: {len(cleaned)} names given, at most {cap} may be "
+            f"The request parameter is invalid: {len(unique)} names given, at most {cap} may be "
             "exported by name at once; split the list.",
             cap=cap,
         )
-    if not cleaned:
+    if not unique:
         raise InvalidRequestError("The request parameter is invalid: the name list is empty.")
-    unique = list(dict.fromkeys(cleaned))
     existing = {h.name for h in repo.job_heads(tx, scope.workspace.id)}
     folded: dict[str, str] = {}
-    for name in existing:
+    for name in sorted(existing):  # a case slip matching two names suggests the first, always
         folded.setdefault(name.casefold(), name)
     matched: list[str] = []
     unmatched: list[UnmatchedName] = []

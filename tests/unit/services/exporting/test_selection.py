@@ -81,6 +81,20 @@ def test_a_pasted_name_list_is_checked_name_by_name(services: Services) -> None:
     assert set(reasons) == {"A_Job", "bad name!"}
 
 
+def test_a_name_pasted_twice_counts_once_and_a_case_slip_suggests_the_same_name_always(
+    services: Services,
+) -> None:
+    scope = admin_scope(services)
+    seed(services, scope, ("Sales", "sales"))
+    with services.db.transaction(readonly=True) as tx:
+        twice = check_name_list(tx, scope, ["sales", "sales", "Sales"], 2)
+        slip = check_name_list(tx, scope, ["SALES"], 2)
+    assert twice.matched == ["sales", "Sales"]
+    assert twice.duplicates == ["sales"]
+    (unmatched,) = slip.unmatched
+    assert "did you mean 'Sales'?" in unmatched.reason  # the first by code point, every run
+
+
 def test_upstream_jobs_are_added_and_missing_ones_reported(services: Services) -> None:
     scope = admin_scope(services)
     seed(services, scope, ("a_job", "b_job"))
