@@ -201,11 +201,12 @@ def legal(name: str) -> bool:
 
 
 def check_names(place: Place, names: list[str], cap: int = NAME_LIST_CAP) -> Checked | str:
-    """The name check of ``names`` (blank entries dropped, each trimmed), or its refusal."""
+    """The name check of ``names`` (blank entries dropped, each trimmed, each counted once),
+    or its refusal."""
     cleaned = [n.strip() for n in names if n.strip()]
-    if len(cleaned) > cap or not cleaned:
+    unique = list(dict.fromkeys(cleaned))  # a name given twice counts once against the cap
+    if len(unique) > cap or not unique:
         return INVALID
-    unique = list(dict.fromkeys(cleaned))
     folded = {n.casefold(): n for n in sorted(place.jobs, reverse=True)}
     matched = tuple(n for n in unique if n in place.jobs)
     unmatched = []
