@@ -43,6 +43,7 @@ Messages name the object, the rule and the fix.
     │   ├── PayloadTooLargeError      413 DLF.9413  a body (a package, a JSON body) over its cap
     │   ├── SameDatabaseError         400 DLF.9069  a database copy's source and target are one
     │   ├── PackageError              400 DLF.9020  a package cannot be read safely
+    │   ├── UnknownJobsParamError     400 DLF.9092  jobsParam names a job the package lacks
     │   └── CarriedPackageError       400 DLF.9041  a carried package does not continue its route
     ├── NotFoundError                 400 (code per kind) an object does not exist
     │   ├── JobNotFoundError          400 DLF.0100
@@ -658,6 +659,13 @@ class PackageError(InvalidRequestError):
     """A package cannot be read safely; the message names the entry and the rule."""
 
     code = "DLF.9020"
+
+
+class UnknownJobsParamError(InvalidRequestError):
+    """An import's per-job parameters name a job its package does not hold (a typo would
+    otherwise set nothing, silently)."""
+
+    code = "DLF.9092"
 
 
 class CarriedPackageError(InvalidRequestError):

@@ -71,7 +71,7 @@ from jobferry.services.importing.prepare import (
     transformed,
 )
 from jobferry.services.importing.recording import record_of, writes_ahead
-from jobferry.services.importing.request import ImportRequest
+from jobferry.services.importing.request import ImportRequest, refuse_unknown_jobs
 from jobferry.services.importing.rewrites import plan_rewrites
 from jobferry.services.importing.transform import Transform
 from jobferry.services.policies.planning import policy_problems
@@ -191,6 +191,8 @@ class Planner:
             planned += len(batch)
             if self.ctx.said is not None:
                 self.ctx.said(planned)
+        asked = self.ctx.request
+        refuse_unknown_jobs(asked, self.reader.present("job", sorted(asked.jobs_param)))
         report = self.found.absent if self.ctx.environment_report else None
         late = resolve_pending(self.workset, self.reader.present, report)
         self._plan_deletes()

@@ -26,7 +26,7 @@ from jobferry.domain.importsettings import ImportSettings
 from jobferry.domain.profile import RESOURCE_TYPES, TIME_ZONE, TimeZoneMove, parse_time_zone_move
 from jobferry.domain.references import JOB_RESOURCE_TYPE_KINDS
 from jobferry.domain.shapes import BodyShape, Extra, Field, JsonType, choice, flag, text, text_map
-from jobferry.errors import InvalidRequestError, RequiredParameterError
+from jobferry.errors import InvalidRequestError, RequiredParameterError, UnknownJobsParamError
 from jobferry.services.context import Scope
 from jobferry.services.definitions.publishing import parse_target_status, resolve_target_status
 
@@ -264,16 +264,22 @@ def _jobs_param(value: Any, problems: list[str]) -> dict[str, dict[str, str]]:
     if value is None:
         return {}
     if isinstance(value, dict):
+        if any(not str(k).strip() for k in value):
+            problems.append("jobsParam's keys must name jobs of the package")
         return {str(k): _text_map(v, f"jobsParam.{k}", problems) for k, v in value.items()}
     if not isinstance(value, list):
         problems.append("jobsParam must be a list of {name, params}")
         return {}
     out: dict[str, dict[str, str]] = {}
     for i, item in enumerate(value):
-        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+        name = item.get("name") if isinstance(item, dict) else None
+        if not isinstance(name, str) or not name.strip():
             problems.append(f'jobsParam[{i}] needs a job name: {{"name": ..., "params": {{}}}}')
             continue
-        out[item["name"]] = _text_map(item.get("params"), f"jobsParam[{i}].params", problems)
+        # Entries are applied in order (DataArts applies jobsParam[i] one after the other): a
+        # job named twice gets both, the later value of a parameter winning.
+        values = _text_map(item.get("params"), f"jobsParam[{i}].params", problems)
+        out[name] = {**out.get(name, {}), **values}
     return out
 
 
@@ -299,7 +305,15 @@ def _renames(value: Any, problems: list[str]) -> dict[tuple[AnyRefKind, str], st
         if not isinstance(replace, str) or not replace:
             problems.append(f"resources[{i}].replace must name the object in the target")
             continue
-        out[(kind, item["name"])] = replace
+        if not item["name"].strip():
+            problems.append(f"resources[{i}].name must name the object the jobs use")
+            continue
+        before = out.setdefault((kind, item["name"]), replace)
+        if before != replace:
+            problems.append(
+                f"resources[{i}] renames {item['name']!r} to {replace!r}, but an entry before "
+                f"it renames it to {before!r}; keep one of them"
+            )
     return out
 
 
@@ -381,3 +395,16 @@ def parse_import_request(body: dict[str, Any]) -> ImportRequest:
         on_drift=DriftPolicy(body.get("onDrift", DriftPolicy.FAIL)),
         scheduling=SchedulingPolicy(body.get("scheduling", SchedulingPolicy.REFUSE)),
     )
+
+
+def refuse_unknown_jobs(request: ImportRequest, held: set[str]) -> None:
+    """Refuse per-job parameters for jobs the package does not hold (``held``: those of
+    ``jobsParam``'s names it holds), naming them: a misspelt job would otherwise get nothing."""
+    unknown = sorted(set(request.jobs_param) - held)
+    if unknown:
+        names = ", ".join(repr(name) for name in unknown)
+        raise UnknownJobsParamError(
+            f"jobsParam names {names}, which the package does not hold as a job.",
+            fix="Name only jobs the package holds, or leave those entries out.",
+            jobs=unknown,
+        )

@@ -22,6 +22,7 @@ from jobferry.domain.enums import (
     TargetStatus,
 )
 from jobferry.domain.profile import parse_time_zone_move
+from jobferry.errors import UnknownJobsParamError
 from jobferry.package.folder import FolderObject, pack
 from jobferry.package.reader import read_package
 from jobferry.services.container import Services
@@ -95,6 +96,20 @@ def test_skip_policy_keeps_what_differs(services: Services, scope: Scope, tmp_pa
 
     assert ("script", "daily_sales_sql", "SKIP") in plan.actions()
     assert plan.problems == []
+
+
+def test_jobs_param_naming_a_job_the_package_lacks_is_refused_naming_it(
+    services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    package = write_package(tmp_path / "p.zip")
+    asked = {"daily_sales": {"day": "mon"}, "daily_sale": {"day": "tue"}, "zz": {}}
+
+    with pytest.raises(UnknownJobsParamError) as refused:
+        plan_of(services, scope, package, jobs_param=asked)
+
+    assert refused.value.code == "DLF.9092"
+    assert refused.value.context["jobs"] == ["daily_sale", "zz"]
+    assert "jobsParam names 'daily_sale', 'zz'" in refused.value.message
 
 
 def test_a_scheduled_target_job_is_a_problem_naming_how_to_stop_it(

@@ -175,6 +175,55 @@ def test_wrong_vocabulary_is_refused_naming_the_enums_values() -> None:
     assert "mode must be ATOMIC or PER_OBJECT, not 'SOME'" in refused.value.message
 
 
+def test_a_job_named_twice_in_jobs_param_gets_both_entries_the_later_value_winning() -> None:
+    request = parse_import_request(
+        {
+            "path": PATH,
+            "jobsParam": [
+                {"name": "daily", "params": {"day": "mon", "hour": "1"}},
+                {"name": "daily", "params": {"hour": "2"}},
+                {"name": "daily"},
+            ],
+        }
+    )
+    assert request.jobs_param == {"daily": {"day": "mon", "hour": "2"}}
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        ({"jobsParam": [{"name": " ", "params": {}}]}, "jobsParam[0] needs a job name"),
+        ({"jobsParam": {"": {"day": "mon"}}}, "jobsParam's keys must name jobs of the package"),
+        (
+            {"resources": [{"name": "", "type": "DWS_CONNECTION", "replace": "b"}]},
+            "resources[0].name must name the object the jobs use",
+        ),
+        (
+            {
+                "resources": [
+                    {"name": "a", "type": "DWS_CONNECTION", "replace": "b"},
+                    {"name": "a", "type": "MRS_HIVE_CONNECTION", "replace": "c"},
+                ]
+            },
+            "resources[1] renames 'a' to 'c', but an entry before it renames it to 'b'",
+        ),
+    ],
+)
+def test_a_nameless_or_ambiguous_entry_is_refused_naming_it(
+    body: dict[str, Any], said: str
+) -> None:
+    with pytest.raises(InvalidRequestError) as refused:
+        parse_import_request({"path": PATH, **body})
+    assert refused.value.code == "DLF.3051"
+    assert said in refused.value.message
+
+
+def test_the_same_rename_given_twice_is_one_rename() -> None:
+    rename = {"name": "a", "type": "DWS_CONNECTION", "replace": "b"}
+    request = parse_import_request({"path": PATH, "resources": [rename, dict(rename)]})
+    assert list(request.renames.values()) == ["b"]
+
+
 def test_an_import_task_stores_the_canonical_request_and_resumes_from_it(
     services: Services, tmp_path: Path
 ) -> None:
