@@ -24,6 +24,8 @@ PARAMS = ("p1", "p2", "p3")
 CONNECTIONS = ("dws_conn", "dws_dev")
 """The connections a packaged job's load node uses (the target holds both, and dws_prod)."""
 HELD = ("dws_conn", "ssh_conn", "dws_dev", "dws_prod")
+SCRIPT_CONNECTION = "dws_conn"
+"""The connection the package's scripts use."""
 """The connections the target workspace holds."""
 ROLES = ("admin", "developer", "operator", "viewer")
 WRITERS = ("admin", "developer")
@@ -87,6 +89,7 @@ FAULTS = (
     ("executeUser", 5),
     ("targetStatus", "DONE"),
     ("approvers", [{"name": "bob"}]),
+    ("approvers", [{"approverName": " "}]),
 )
 """Options of a bad shape, each refused naming its field (DLF.3051)."""
 
@@ -108,6 +111,8 @@ _RENAMES = st.sampled_from(
         [{**_DEV, "replace": "dws_prod"}],
         [{**_DEV, "type": "MRS_HIVE_CONNECTION", "replace": "dws_prod"}],
         [{**_DEV, "replace": "dws_gone"}],
+        [{**_DEV, "type": "CDM_CLUSTER", "replace": "dws_gone"}],
+        [{"name": "dws_conn", "type": "DWS_CONNECTION", "replace": "dws_prod"}],
         [{**_DEV, "replace": "dws_prod"}, {**_DEV, "replace": "dws_prod"}],
     )
 )
@@ -183,6 +188,15 @@ def per_job(body: dict[str, Any]) -> dict[str, dict[str, str]]:
     return merged
 
 
+def renamed(connection: str, body: dict[str, Any]) -> str:
+    """The connection a job or script uses once ``resources`` renamed it (a rename of
+    another kind, a CDM cluster's, leaves it)."""
+    for item in body.get("resources") or []:
+        if item["name"] == connection and item["type"].endswith("_CONNECTION"):
+            return str(item["replace"])
+    return connection
+
+
 def transformed(view: View, name: str, body: dict[str, Any]) -> View:
     """A packaged job's view as the import writes it (docs/api.md, Transform)."""
     params, connection, user = view
@@ -196,10 +210,7 @@ def transformed(view: View, name: str, body: dict[str, Any]) -> View:
         if key not in values:
             order.append(key)
         values[key] = value
-    for item in body.get("resources") or []:
-        if item["name"] == connection:
-            connection = item["replace"]
-            break
+    connection = renamed(connection, body)
     if body.get("executeUser"):
         user = body["executeUser"]
     return tuple((k, values[k]) for k in order), connection, user
@@ -212,6 +223,8 @@ class Model:
     package: dict[str, View]
     approval: bool
     jobs: dict[str, tuple[View, tuple[tuple[str, View], ...]]] = field(default_factory=dict)
+    scripts: dict[str, str] = field(default_factory=dict)
+    """What the target holds of the package's scripts: name → the connection it uses."""
 
     def refusal(self, role: str, body: dict[str, Any]) -> str | None:
         """The code an import (or its plan) of ``body`` by ``role`` is refused with."""
@@ -229,19 +242,25 @@ class Model:
         return None
 
     def actions(self, body: dict[str, Any]) -> dict[str, str]:
-        """Job name → what the import does with it (CREATE, OVERWRITE, SKIP, UNCHANGED)."""
+        """Job or script name → what the import does with it (CREATE, OVERWRITE, SKIP,
+        UNCHANGED)."""
         skip = body.get("sameNamePolicy", "SKIP") == "SKIP"
+        held = {name: view for name, (view, _) in self.jobs.items()} | self.scripts
+        wanted: dict[str, Any] = {n: transformed(v, n, body) for n, v in self.package.items()}
+        wanted |= {name: renamed(SCRIPT_CONNECTION, body) for name in self.script_names()}
         found = {}
-        for name, view in self.package.items():
-            if name not in self.jobs:
+        for name, value in wanted.items():
+            if name not in held:
                 found[name] = "CREATE"
-            elif self.jobs[name][0] == transformed(view, name, body):
+            elif held[name] == value:
                 found[name] = "UNCHANGED"  # under SKIP too: nothing to skip
-            elif skip:
-                found[name] = "SKIP"
             else:
-                found[name] = "OVERWRITE"
+                found[name] = "SKIP" if skip else "OVERWRITE"
         return found
+
+    def script_names(self) -> list[str]:
+        """The package's scripts (two a job)."""
+        return [f"{name}_{t}" for name in self.package for t in ("sh", "sql")]
 
     def unknown(self, body: dict[str, Any]) -> bool:
         """Whether ``jobsParam`` names a job the package does not hold (DLF.9092)."""
@@ -259,14 +278,18 @@ class Model:
         if self.unknown(body):
             return True
         written = [n for n, a in self.actions(body).items() if a in ("CREATE", "OVERWRITE")]
-        return any(transformed(self.package[n], n, body)[1] not in HELD for n in written)
+        jobs = [transformed(self.package[n], n, body)[1] for n in written if n in self.package]
+        scripts = [renamed(SCRIPT_CONNECTION, body) for n in written if n not in self.package]
+        return any(connection not in HELD for connection in jobs + scripts)
 
     def imported(self, body: dict[str, Any]) -> None:
         """An import of ``body`` done: each job it writes holds its new view, and a version
         of it in the status asked (none when it only saves)."""
         status = body.get("targetStatus", "SUBMITTED")
         for name, action in self.actions(body).items():
-            if action in ("CREATE", "OVERWRITE"):
+            if action in ("CREATE", "OVERWRITE") and name not in self.package:
+                self.scripts[name] = renamed(SCRIPT_CONNECTION, body)
+            elif action in ("CREATE", "OVERWRITE"):
                 versions = self.jobs[name][1] if name in self.jobs else ()
                 view = transformed(self.package[name], name, body)
                 if status != "SAVED":

@@ -37,6 +37,11 @@ def parse_target_status(requested: Any, approvers: Any) -> TargetStatus | None:
             'approvers must be a list of {"approverName": "<user>"} objects.',
             parameter="approvers",
         )
+    if any(not a["approverName"].strip() for a in approvers or ()):
+        # A blank name names nobody, yet it would meet "at least one approver".
+        raise InvalidRequestError(
+            "approvers must each name a user: an approverName is empty.", parameter="approvers"
+        )
     return target
 
 

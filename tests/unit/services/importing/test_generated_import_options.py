@@ -114,11 +114,11 @@ def _check_file(told: Told, scope: Scope, path: str, jobs: tuple[dict[str, Any],
 
 
 def _plan(told: Told, scope: Scope, body: dict[str, Any]) -> dict[str, str]:
-    """The plan of ``body``: job name → action."""
+    """The plan of ``body``: job or script name → action."""
     plan = told.services.imports.plan(scope, parse_import_request(body))
     assert isinstance(plan, Plan)
     body["planId"] = plan.plan_id
-    return {line.name: str(line.action) for line in plan.lines if str(line.kind) == "job"}
+    return {line.name: str(line.action) for line in plan.lines if str(line.kind) != "resource"}
 
 
 def _refused(told: Told, step: Step, body: dict[str, Any]) -> tuple[str | None, Any]:
@@ -172,6 +172,12 @@ def _check_workspace(told: Told, model: Model) -> None:
         if kind == "job"
     }
     assert jobs == model.jobs
+    scripts = {
+        name: held["document"].get("connectionName")
+        for (kind, name), held in state.items()
+        if kind == "script"
+    }
+    assert scripts == model.scripts
 
 
 def _audited(told: Told, step: Step, outcome: str | None, path: str) -> list[Line]:

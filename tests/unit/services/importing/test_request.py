@@ -218,6 +218,13 @@ def test_a_nameless_or_ambiguous_entry_is_refused_naming_it(
     assert said in refused.value.message
 
 
+def test_an_approver_of_a_blank_name_is_refused_as_naming_nobody() -> None:
+    with pytest.raises(InvalidRequestError) as refused:
+        parse_import_request({"path": PATH, "approvers": [{"approverName": " "}]})
+    assert refused.value.context["parameter"] == "approvers"
+    assert "an approverName is empty" in refused.value.message
+
+
 def test_the_same_rename_given_twice_is_one_rename() -> None:
     rename = {"name": "a", "type": "DWS_CONNECTION", "replace": "b"}
     request = parse_import_request({"path": PATH, "resources": [rename, dict(rename)]})
