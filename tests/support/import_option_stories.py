@@ -113,6 +113,10 @@ _RENAMES = st.sampled_from(
         [{**_DEV, "replace": "dws_gone"}],
         [{**_DEV, "type": "CDM_CLUSTER", "replace": "dws_gone"}],
         [{"name": "dws_conn", "type": "DWS_CONNECTION", "replace": "dws_prod"}],
+        [
+            {**_DEV, "replace": "dws_conn"},
+            {"name": "dws_conn", "type": "DWS_CONNECTION", "replace": "dws_prod"},
+        ],
         [{**_DEV, "replace": "dws_prod"}, {**_DEV, "replace": "dws_prod"}],
     )
 )
@@ -295,3 +299,32 @@ class Model:
                 if status != "SAVED":
                     versions += ((status, view),)
                 self.jobs[name] = (view, versions)
+
+
+_SPELLINGS = {"DWS_CONNECTION": "MRS_SPARK_CONNECTION", "MRS_HIVE_CONNECTION": "DWS_CONNECTION"}
+
+
+def respelled(body: dict[str, Any], approval: bool) -> dict[str, Any]:
+    """``body`` spelt another way that means the same import: ``jobsParam`` as the other
+    form (a job's entries as one), a rename under another type of its kind, numbers as text,
+    defaults written out or left out."""
+    other = dict(body)
+    value = body.get("jobsParam")
+    if isinstance(value, dict):
+        other["jobsParam"] = [{"name": k, "params": v} for k, v in value.items()]
+    elif value is not None:
+        other["jobsParam"] = per_job(body)
+    if body.get("resources"):
+        other["resources"] = [
+            {**item, "type": _SPELLINGS.get(item["type"], item["type"])}
+            for item in body["resources"]
+        ]
+    if body.get("params"):
+        other["params"] = {k: str(v) for k, v in body["params"].items()}
+    if "sameNamePolicy" not in body:
+        other["sameNamePolicy"] = "SKIP"
+    elif body["sameNamePolicy"] == "SKIP":
+        del other["sameNamePolicy"]
+    if "targetStatus" not in body and not approval:
+        other["targetStatus"] = "SUBMITTED"
+    return other

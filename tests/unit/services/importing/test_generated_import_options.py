@@ -48,6 +48,7 @@ from support.import_option_stories import (
     Model,
     Step,
     job_view,
+    respelled,
     stories,
 )
 from support.import_stories import generated
@@ -86,6 +87,7 @@ class Told:
             key = accounts.issue_credential(boss, pid, name).access_key
             self.users[role] = accounts.actor_for(key)
 
+        self.approval = approval
         self.planned: dict[str, str] | None = None
         """The job actions of the step's plan, when it planned first."""
 
@@ -122,13 +124,13 @@ def _plan(told: Told, scope: Scope, body: dict[str, Any]) -> dict[str, str]:
 
 
 def _refused(told: Told, step: Step, body: dict[str, Any]) -> tuple[str | None, Any]:
-    """Plan (when the step plans first) and import ``body``: the refusal's code, or the
-    finished task."""
+    """Plan (when the step plans first) and import ``body`` (after a plan, spelt another way
+    that means the same, naming the plan): the refusal's code, or the finished task."""
     scope = told.scope(step.role)
     try:
         if step.planned:
-            planned = _plan(told, scope, body)
-            told.planned = planned
+            told.planned = _plan(told, scope, body)
+            body = {**respelled(body, told.approval), "planId": body["planId"]}
         prepared = told.services.imports.prepare(scope, parse_import_request(body))
         told.services.imports.run(prepared)
         return None, told.services.tasks.show(scope, prepared.task_id, subtasks=1000)
