@@ -90,6 +90,7 @@ FAULTS = (
     ("targetStatus", "DONE"),
     ("approvers", [{"name": "bob"}]),
     ("approvers", [{"approverName": " "}]),
+    ("approvers", [{"approverName": ""}]),
 )
 """Options of a bad shape, each refused naming its field (DLF.3051)."""
 
@@ -328,3 +329,41 @@ def respelled(body: dict[str, Any], approval: bool) -> dict[str, Any]:
     if "targetStatus" not in body and not approval:
         other["targetStatus"] = "SUBMITTED"
     return other
+
+
+def pinned() -> tuple[tuple[dict[str, Any], ...], bool, tuple[Step, ...]]:
+    """The bugs these stories found, told every run: a job named twice in ``jobsParam`` (a
+    plan, then its import spelt as the free object), one the package lacks, a blank
+    approver where approval is switched on, two renames of one connection."""
+    package = (
+        package_job("ja", {"p1": "a"}, "dws_dev", None),
+        package_job("jb", {}, "dws_conn", "u"),
+    )
+    twice = [{"name": "ja", "params": {"p1": "x", "p2": 7}}, {"name": "ja", "params": {"p2": "y"}}]
+    rename = {**_DEV, "replace": "dws_prod"}
+    return (
+        package,
+        True,
+        (
+            Step(
+                "import",
+                "admin",
+                {"jobsParam": twice, "resources": [rename], "targetStatus": "PRODUCTION"},
+                planned=True,
+            ),
+            Step(
+                "import", "developer", {"jobsParam": {"jz": {"p1": "x"}}, "targetStatus": "SAVED"}
+            ),
+            Step(
+                "import",
+                "developer",
+                {"targetStatus": "SUBMITTED", "approvers": [{"approverName": ""}]},
+            ),
+            Step(
+                "import",
+                "admin",
+                {"resources": [rename, {**rename, "replace": "dws_conn"}], "targetStatus": "SAVED"},
+            ),
+            Step("check", "developer"),
+        ),
+    )

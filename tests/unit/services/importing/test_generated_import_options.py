@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import event, given, note
+from hypothesis import event, example, given, note
 
 from jobferry.domain.enums import TaskStatus
 from jobferry.errors import JobferryError
@@ -48,6 +48,7 @@ from support.import_option_stories import (
     Model,
     Step,
     job_view,
+    pinned,
     respelled,
     stories,
 )
@@ -194,6 +195,7 @@ def _audited(told: Told, step: Step, outcome: str | None, path: str) -> list[Lin
 
 @GENERATED
 @given(story=stories())
+@example(story=pinned())
 def test_import_options_keep_their_promises(
     services: Services, tmp_path: Path, story: tuple[Any, ...]
 ) -> None:
