@@ -124,7 +124,7 @@ def test_json_array_body_answers_400_dlf_3051(api: SignedClient) -> None:
         response = api.call("POST", path, [make_job()])
         body = assert_envelope(response, 400, "DLF.3051")
         assert "must be a JSON object" in body["error_msg"]
-        assert "list" in body["error_msg"]
+        assert "not an array" in body["error_msg"]  # JSON's words, not Python's (list)
     assert api.call("GET", "/jobs").json()["total"] == 0
 
 
