@@ -31,7 +31,7 @@ KINDS = (
     "quality_rule",
     "agency",
 )
-NAMES = ("src", "dst", "销售")
+NAMES = ("src", "dst", "src", "销售")
 """The names stories give objects (few, so that steps meet)."""
 DENIED = "DLF.6888"
 INVALID = "DLF.3051"

@@ -44,9 +44,12 @@ class Step:
 
 
 @st.composite
-def refs(draw: st.DrawFn) -> tuple[str, str]:
-    """A kind and a name, now and then one that is none."""
-    kind = draw(st.sampled_from(KINDS) if draw(st.integers(0, 9)) else st.sampled_from(BAD_KINDS))
+def refs(draw: st.DrawFn, kinds: tuple[str, ...]) -> tuple[str, str]:
+    """A kind (mostly one of the story's ``kinds``) and a name, now and then one that is
+    none."""
+    pick = draw(st.integers(0, 9))
+    pool = kinds if pick > 2 else KINDS if pick else BAD_KINDS
+    kind = draw(st.sampled_from(pool))
     name = draw(st.sampled_from(NAMES) if draw(st.integers(0, 9)) else st.sampled_from(BAD_NAMES))
     return kind, name
 
@@ -89,12 +92,14 @@ def _broken(body: dict[str, Any], fault: str) -> None:
 
 
 @st.composite
-def steps(draw: st.DrawFn) -> Step:
-    """One step of a story."""
-    place, role = draw(st.sampled_from((PLACES[0], *PLACES))), draw(st.sampled_from(CALLERS))
+def steps(draw: st.DrawFn, kinds: tuple[str, ...]) -> Step:
+    """One step of a story, mostly about objects of ``kinds``."""
+    place, role = draw(st.sampled_from((*PLACES[:2], *PLACES))), draw(st.sampled_from(CALLERS))
     acts = ("put", "put", "put", "show", "list", "list_kind", "delete", "delete", "job", "job")
     act = draw(st.sampled_from((*acts, "unjob", "export")))
-    kind, name = draw(refs())
+    kind, name = draw(refs(kinds))
+    if act in ("put", "show", "delete") and draw(st.booleans()):  # the story's first object
+        kind, name = kinds[0], "src"
     if act == "put":
         return Step(act, (place, role, kind, name, draw(bodies(kind, name))))
     if act in ("show", "delete"):
@@ -102,7 +107,7 @@ def steps(draw: st.DrawFn) -> Step:
     if act == "list_kind":
         return Step(act, (place, role, kind))
     if act == "job":  # by a developer, in a workspace (not production)
-        used = draw(st.lists(st.tuples(st.sampled_from(KINDS), st.sampled_from(NAMES)), max_size=3))
+        used = draw(st.lists(st.tuples(st.sampled_from(kinds), st.sampled_from(NAMES)), max_size=3))
         where = draw(st.sampled_from(JOB_PLACES))
         return Step(
             act, (where, DEVELOPER, draw(st.sampled_from(JOBS)), tuple(used), draw(st.booleans()))
@@ -127,7 +132,8 @@ def environment_stories(draw: st.DrawFn, max_steps: int = 18) -> tuple[Step, ...
         Step("job", ("w0", DEVELOPER, "ja", (("connection", "src"), ("cdm_job", "src")), True)),
     )
     first = opening if draw(st.integers(0, 3)) else ()
-    return (*first, *draw(st.lists(steps(), min_size=6, max_size=max_steps)))
+    kinds = tuple(draw(st.lists(st.sampled_from(KINDS), min_size=1, max_size=3, unique=True)))
+    return (*first, *draw(st.lists(steps(kinds), min_size=6, max_size=max_steps)))
 
 
 def submitted_then_saved() -> tuple[Step, ...]:

@@ -79,8 +79,16 @@ class Scope:
         if scheduling:
             allowed = tuple(r for r in allowed if r in scheduling_roles(self.workspace))
         self.require(allowed, action)
+        if not scheduling:
+            self.require_not_production(action)
+        self.require_not_shadow(action)
+
+    def require_not_production(self, action: str) -> None:
+        """Refuse ``action`` on a production side unless a release takes it: production
+        changes only by a release (its environment too, which each release gives it anew from
+        the development workspace)."""
         development = self.workspace.production_of
-        if development is not None and not (self.releasing or scheduling):
+        if development is not None and not self.releasing:
             raise ProductionSideError(
                 f"Workspace '{self.workspace.name}' is the production side of an enterprise "
                 f"workspace and may not {action}: production changes only by a release.",
@@ -91,7 +99,6 @@ class Scope:
                 workspace=self.workspace.name,
                 development=development,
             )
-        self.require_not_shadow(action)
 
     def require_not_shadow(self, action: str, *, pushed: bool = True) -> None:
         """Refuse ``action`` in a remote's shadow, which changes only with the remote (a

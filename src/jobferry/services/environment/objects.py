@@ -174,6 +174,7 @@ class EnvironmentService:
     def put(self, scope: Scope, kind: str, name: str, body: dict[str, Any]) -> EnvironmentObject:
         """Create or replace an object; omitting ``secrets`` keeps the stored ones."""
         scope.require((Role.ADMIN,), "register environment objects")
+        scope.require_not_production("register environment objects")
         env_kind = parse_kind(kind)
         valid_name(name, f"{env_kind.value} name")
         write = EnvironmentWrite.from_wire(env_kind, name, body)
@@ -267,6 +268,7 @@ class EnvironmentService:
     def delete(self, scope: Scope, kind: str, name: str) -> None:
         """Remove an object no job references."""
         scope.require((Role.ADMIN,), "remove environment objects")
+        scope.require_not_production("remove environment objects")
         env_kind = parse_kind(kind)
         if not storable(name):
             raise self._missing(scope, env_kind, name)
