@@ -70,6 +70,8 @@ class Place:
     production: bool
     objects: dict[Ref, Held] = field(default_factory=dict)
     jobs: dict[str, Job] = field(default_factory=dict)
+    pending: set[str] = field(default_factory=set)
+    """The jobs submitted since the last release (an enterprise workspace's pending items)."""
 
     def users(self, ref: Ref) -> list[str]:
         """The jobs using ``ref`` either way."""
@@ -159,9 +161,55 @@ class Model:
         before = jobs.get(name)
         submitted = refs if submit else (before.submitted if before is not None else None)
         jobs[name] = Job(refs, submitted)
+        if submit:
+            self.places[place].pending.add(name)
         self.audit = None
 
     def delete_job(self, place: str, name: str) -> None:
         """A job deleted (its versions with it)."""
         self.places[place].jobs.pop(name, None)
+        self.places[place].pending.discard(name)
         self.audit = None
+
+    def carry(self, source: str, target: str) -> list[tuple[str, Ref]]:
+        """Import ``source``'s jobs (exported with what they use) into ``target``: the
+        problems that refuse it, as (reason, object), or none: the CDM jobs ``source`` holds
+        that they use and ``target`` lacks are created (type and settings; one ``target`` holds
+        is kept as it is, as its environment), the jobs overwritten and submitted."""
+        held, into = self.places[source], self.places[target]
+        used = {r for job in held.jobs.values() for r in job.developed}
+        carried = {r for r in used if r[0] == "cdm_job" and r in held.objects}
+        problems = [("missing_reference", r) for r in used - carried if r not in into.objects]
+        for ref in used - carried:
+            wanted, there = held.objects.get(ref), into.objects.get(ref)
+            if (
+                ref[0] == "connection"
+                and wanted
+                and there
+                and set(wanted.secrets) - set(there.secrets)
+            ):
+                problems.append(("missing_secret", ref))
+        self.audit = None
+        if problems:
+            return sorted(problems)
+        for ref in carried - set(into.objects):
+            into.objects[ref] = Held(held.objects[ref].type, dict(held.objects[ref].config), {})
+        for name, job in held.jobs.items():
+            into.jobs[name] = Job(job.developed, job.developed)  # a version SUBMITTED
+            into.pending.add(name)
+        return []
+
+    def release(self, development: str, production: str) -> list[Ref]:
+        """A package of ``development``'s pending items made: ``production`` holds its objects
+        (secrets too) from then on; the objects the packaged jobs use that it lacks, which
+        refuse the package (none: it is released)."""
+        held = self.places[development]
+        self.places[production].objects = {
+            ref: Held(o.type, dict(o.config), dict(o.secrets)) for ref, o in held.objects.items()
+        }
+        self.audit = None
+        used = {r for name in held.pending for r in held.jobs[name].submitted or ()}
+        missing = sorted(used - set(held.objects))
+        if not missing:
+            held.pending.clear()
+        return missing

@@ -96,7 +96,7 @@ def steps(draw: st.DrawFn, kinds: tuple[str, ...]) -> Step:
     """One step of a story, mostly about objects of ``kinds``."""
     place, role = draw(st.sampled_from((*PLACES[:2], *PLACES))), draw(st.sampled_from(CALLERS))
     acts = ("put", "put", "put", "show", "list", "list_kind", "delete", "delete", "job", "job")
-    act = draw(st.sampled_from((*acts, "unjob", "export")))
+    act = draw(st.sampled_from((*acts, "unjob", "export", "carry", "release")))
     kind, name = draw(refs(kinds))
     if act in ("put", "show", "delete") and draw(st.booleans()):  # the story's first object
         kind, name = kinds[0], "src"
@@ -116,8 +116,12 @@ def steps(draw: st.DrawFn, kinds: tuple[str, ...]) -> Step:
         return Step(
             act, (draw(st.sampled_from(JOB_PLACES)), DEVELOPER, draw(st.sampled_from(JOBS)))
         )
-    if act == "export":
+    if act == "export":  # the first workspace's jobs, as saved or as submitted
+        return Step(act, ("w0", ADMIN, draw(st.booleans())))
+    if act == "carry":  # the first workspace's jobs into the second
         return Step(act, ("w0", ADMIN))
+    if act == "release":  # the second workspace's pending items, by its admin
+        return Step(act, ("w1", ADMIN))
     return Step(act, (place, role))
 
 
@@ -158,4 +162,55 @@ def written_into_production() -> tuple[Step, ...]:
         Step("list", ("w1prod", VIEWER)),
         Step("delete", ("w1prod", ADMIN, "agency", "src")),
         Step("put", ("w1", OPERATOR, "agency", "src", {"type": "IAM"})),
+    )
+
+
+def carried_into_the_second() -> tuple[Step, ...]:
+    """A job using a connection, a queue and a CDM job carried into the second workspace:
+    refused while it lacks the connection's secret, then imported with the CDM job (its
+    settings, not its secret), which is not removed while the imported job uses it, and which
+    a second carry leaves as the second workspace has put it since."""
+    conn, queue, cdm = ("connection", "src"), ("dli_queue", "dst"), ("cdm_job", "销售")
+    with_secret = {"type": "DWS", "config": {"region": "eu"}, "secrets": {"password": "@"}}
+    return (
+        Step("put", ("w0", ADMIN, *conn, with_secret)),
+        Step(
+            "put",
+            ("w0", ADMIN, *cdm, {"type": "CDM", "config": {"size": "5"}, "secrets": {"sk": "@"}}),
+        ),
+        Step("job", ("w0", DEVELOPER, "ja", (conn, queue, cdm), False)),
+        Step("put", ("w1", ADMIN, *conn, {"type": "DWS"})),
+        Step("put", ("w1", ADMIN, *queue, {"type": "DLI"})),
+        Step("carry", ("w0", ADMIN)),
+        Step("put", ("w1", ADMIN, *conn, {"type": "DWS", "secrets": {"password": "@"}})),
+        Step("carry", ("w0", ADMIN)),
+        Step("delete", ("w1", ADMIN, *cdm)),
+        Step("put", ("w1", ADMIN, *cdm, {"type": "X", "secrets": {"apiKey": "@"}})),
+        Step("carry", ("w0", ADMIN)),
+        Step("unjob", ("w1", DEVELOPER, "ja")),
+        Step("delete", ("w1", ADMIN, *cdm)),
+    )
+
+
+def released_to_production() -> tuple[Step, ...]:
+    """The second workspace's objects reach its production side with a release (secrets
+    too), and only then: a change in the second waits for the next release; a package whose
+    jobs use an object the second lacks is refused, saying to register it there (its
+    production side's own are refused)."""
+    queue, agency = ("dli_queue", "src"), ("agency", "dst")
+    return (
+        Step("job", ("w1", DEVELOPER, "jc", (("ges_graph", "dst"),), True)),
+        Step("release", ("w1", ADMIN)),
+        Step("unjob", ("w1", DEVELOPER, "jc")),
+        Step("put", ("w1", ADMIN, *queue, {"type": "DLI", "config": {"size": "5"}})),
+        Step("put", ("w1", ADMIN, *agency, {"type": "IAM", "secrets": {"sk": "@"}})),
+        Step("job", ("w1", DEVELOPER, "ja", (queue, agency), True)),
+        Step("release", ("w1", ADMIN)),
+        Step("put", ("w1", ADMIN, *queue, {"type": "DLI", "config": {"size": "9"}})),
+        Step("put", ("w1", ADMIN, "agency", "src", {"type": "IAM"})),
+        Step("list", ("w1prod", VIEWER)),
+        Step("delete", ("w1prod", ADMIN, *queue)),
+        Step("job", ("w1", DEVELOPER, "jb", (), True)),
+        Step("release", ("w1", ADMIN)),
+        Step("show", ("w1prod", OPERATOR, *agency)),
     )

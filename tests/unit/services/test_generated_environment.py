@@ -26,31 +26,51 @@ import io
 import itertools
 import json
 import zipfile
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import event, example, given, note
 
 from jobferry.api.presenters.environment import environment_object
+from jobferry.domain.enums import TaskStatus
+from jobferry.domain.releases import StartupMode
 from jobferry.errors import JobferryError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.definitions.documents import load
 from jobferry.services.exporting.options import parse_background_export
+from jobferry.services.releases.records import DeployRequest, PackageRequest
 from jobferry.storage import audit as audit_repo
 from jobferry.storage import environment as repo
+from jobferry.storage.releases import ItemFilter
 from support.audits import entries_since, last_entry
 from support.clients import PROJECT_ID
 from support.console import admin_actor
-from support.environment_model import INVALID, KINDS, NAMES, NOT_FOUND, ROLES, Line, Model, Ref
+from support.environment_model import (
+    ADMIN,
+    DEVELOPER,
+    INVALID,
+    KINDS,
+    NAMES,
+    NOT_FOUND,
+    ROLES,
+    Line,
+    Model,
+    Ref,
+)
 from support.environment_stories import (
     PLACES,
     Step,
+    carried_into_the_second,
     environment_stories,
+    released_to_production,
     submitted_then_saved,
     written_into_production,
 )
 from support.import_stories import generated
+from support.planning import run_import, upload
+from support.releases import run_release
 
 pytestmark = pytest.mark.fuzz
 GENERATED = generated(8)
@@ -76,8 +96,8 @@ class Told:
     """A story's places (two workspaces, the second in enterprise mode, and its production
     side) and a user of each role in them."""
 
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(self, services: Services, folder: Path) -> None:
+        self.services, self.folder = services, folder
         boss = admin_actor(services)
         pid, self.n = boss.project_id, next(_SERIAL)
         accounts = services.accounts
@@ -172,7 +192,11 @@ def _take(told: Told, model: Model, step: Step, n: int) -> tuple[str | None, Any
             return None, services.jobs.delete(scope, job) if held else None
         if step.act == "export":
             model.audit = None
-            return None, _export(told, model)
+            return None, _export(told, model, *args)
+        if step.act == "carry":
+            return None, _carry(told, model, n)
+        if step.act == "release":
+            return None, _release(told, model, n)
         predicted = _read_refusal(model, step)
         return predicted, _read(told, model, step, scope)
     except JobferryError as exc:
@@ -239,15 +263,18 @@ def _entries_in(told: Told, place: str, last: int) -> list[Line]:
     return found[::-1]
 
 
-def _export(told: Told, model: Model) -> None:
-    """Export the first workspace's jobs: the manifest requires what they use, a connection
-    held with its type and secret names; the CDM jobs held are carried, type and settings; no
-    secret value anywhere."""
+def _export(told: Told, model: Model, submitted: bool = False) -> bytes | None:
+    """Export the first workspace's jobs (``submitted``: their latest submitted versions, when
+    each has one): the manifest requires what they use, a connection held with its type and
+    secret names; the CDM jobs held are carried, type and settings; no secret value
+    anywhere."""
     services, source = told.services, told.boss["w0"]
     place = model.places["w0"]
-    if not place.jobs:
-        return
-    options = parse_background_export({"mode": "names", "names": sorted(place.jobs)})
+    if not place.jobs or (submitted and None in {j.submitted for j in place.jobs.values()}):
+        return None
+    status = "SUBMIT" if submitted else "DEVELOP"
+    body = {"mode": "names", "names": sorted(place.jobs), "exportStatus": status}
+    options = parse_background_export(body)
     prepared = services.exports.prepare(source, options)
     services.exports.run(prepared)
     made = services.tasks.show(source, prepared.task_id).outcome
@@ -258,7 +285,13 @@ def _export(told: Told, model: Model) -> None:
         files = {info.filename: package.read(info) for info in package.infolist()}
     every = b"".join(files.values()).decode()
     assert not [v for v in model.secret_values if v in every]
-    used = sorted({r for job in place.jobs.values() for r in job.developed})
+    used = sorted(
+        {
+            r
+            for job in place.jobs.values()
+            for r in (job.submitted if submitted else job.developed) or ()
+        }
+    )
     expected = []
     for kind, name in used:
         held = place.objects.get((kind, name))
@@ -275,17 +308,66 @@ def _export(told: Told, model: Model) -> None:
         for (kind, name), o in place.objects.items()
         if kind == "cdm_job" and (kind, name) in used
     }
+    return data
+
+
+def _carry(told: Told, model: Model, n: int) -> None:
+    """The first workspace's jobs exported and imported into the second: refused naming the
+    objects the second lacks (or whose secrets it lacks), else with the CDM jobs used."""
+    data = _export(told, model)
+    if data is None:
+        return
+    target, services = told.boss["w1"], told.services
+    path = told.folder / f"carried{told.n}x{n}.zip"
+    path.write_bytes(data)
+    expected = model.carry("w0", "w1")
+    task = run_import(services, target, upload(services, target, path))
+    problems = task.outcome.get("problems", []) if task.outcome else []
+    found = {(p["reason"], (p["reference"]["kind"], p["reference"]["name"])) for p in problems}
+    status = TaskStatus.FAILED if expected else TaskStatus.SUCCESSFUL
+    assert (task.status, sorted(found)) == (status, expected), problems
+    event(f"carry: {', '.join(sorted({r for r, _ in expected})) or 'imported'}")
+
+
+def _release(told: Told, model: Model, n: int) -> None:
+    """The second workspace's pending items packaged and released: its production side then
+    holds the second's objects, secrets and all."""
+    services, scope = told.services, told.scope("w1", DEVELOPER)
+    items = services.releases.pending(scope, ItemFilter(), 100, 0)[1]
+    if not items:
+        return
+    ids = tuple(str(i.id) for i in items)
+    applicant, approver = (str(told.users[r].user_id) for r in (DEVELOPER, ADMIN))
+    request = PackageRequest(applicant, f"p{n}", ids, (approver,))
+    missing = model.release("w1", "w1prod")
+    if missing:
+        with pytest.raises(JobferryError) as refused:
+            services.releases.create(scope, request, [])
+        assert refused.value.code == INVALID, refused.value.message
+        for kind, name in missing:  # to be registered in development, not production
+            where = f"workspace '{scope.workspace.name}'"
+            fix = f"register it in {where} (PUT /environment/{kind}/{name})"
+            assert fix in refused.value.message, refused.value.message
+        event("release: refused")
+        return
+    package_id = services.releases.create(scope, request, []).package_id
+    deploy = DeployRequest((package_id,), StartupMode.LEAVE)
+    services.releases.deploy(told.scope("w1", ADMIN), deploy)
+    run_release(services)
+    event("release: deployed")
 
 
 @GENERATED
 @given(story=environment_stories())
 @example(story=submitted_then_saved())
 @example(story=written_into_production())
+@example(story=carried_into_the_second())
+@example(story=released_to_production())
 def test_environment_objects_keep_their_promises(
-    services: Services, story: tuple[Step, ...]
+    services: Services, tmp_path: Path, story: tuple[Step, ...]
 ) -> None:
     note(repr(story))
-    told = Told(services)
+    told = Told(services, tmp_path)
     model = Model({place: place.endswith("prod") for place in PLACES})
     for n, step in enumerate(story):
         before = last_entry(services)

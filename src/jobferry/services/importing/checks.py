@@ -26,6 +26,7 @@ from jobferry.domain.enums import (
 )
 from jobferry.domain.profile import RESOURCE_TYPES
 from jobferry.domain.references import Reference
+from jobferry.domain.releases import PRODUCTION_SUFFIX
 from jobferry.package.manifest import Requirement
 from jobferry.package.signature import SignatureCheck
 from jobferry.services.context import Scope
@@ -38,6 +39,7 @@ from jobferry.services.importing.ports import TargetReader
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.transform import Transform
 from jobferry.services.workspaces.keys import SigningTrust
+from jobferry.storage.records import WorkspaceRecord
 
 # Enum members looked up once: class attribute access on an enum costs in ~100,000-reference loops.
 _TAG, _JOB, _CONNECTION, _CDM_JOB = (
@@ -81,9 +83,21 @@ class Checked(NamedTuple):
     absent: list[tuple[str, str]]
 
 
-def mapping_fix(kind: AnyRefKind, name: str, workspace: str) -> str:
-    """How to supply a missing environment object: map it, or register it."""
-    registry = f"register it in workspace '{workspace}' (PUT /environment/{kind.value}/{name})"
+def registry_of(workspace: WorkspaceRecord) -> str:
+    """The workspace an environment object a plan into ``workspace`` misses is registered in:
+    that one, or for a production side its development workspace, whose objects each release
+    gives it (a production side's own are refused, DLF.9070)."""
+    if workspace.production_of is None:
+        return workspace.name
+    return workspace.name.removesuffix(PRODUCTION_SUFFIX)
+
+
+def mapping_fix(kind: AnyRefKind, name: str, workspace: str, registry: str | None = None) -> str:
+    """How to supply a missing environment object: map it to a name ``workspace`` holds, or
+    register it (in ``registry``, by default ``workspace``)."""
+    registry = (
+        f"register it in workspace '{registry or workspace}' (PUT /environment/{kind.value}/{name})"
+    )
     type_name = RESOURCE_TYPES.get(str(kind))
     if type_name:
         return (
@@ -289,8 +303,10 @@ class References:
         ws_name: str,
         existing: set[tuple[str, str, str]],
         present: set[tuple[str, str]],
+        registry: str | None = None,
     ) -> None:
         self.state, self.ws_id, self.ws_name = state, ws_id, ws_name
+        self.registry = registry
         self.existing, self.present = existing, present
 
     def check(self, item: PlannedObject, report_only: bool) -> Checked:
@@ -346,7 +362,7 @@ class References:
 
     def _missing(self, item: PlannedObject, ref: Reference, kind: str) -> Problem:
         if kind in ENVIRONMENT_KINDS and kind != _CDM_JOB:
-            fix = mapping_fix(ref.kind, ref.name, self.ws_name)
+            fix = mapping_fix(ref.kind, ref.name, self.ws_name, self.registry)
         else:
             fix = f"add {kind} '{ref.name}' to the package (export with exportDepend) or create it"
         return Problem(

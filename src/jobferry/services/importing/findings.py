@@ -135,10 +135,15 @@ def note_users(absent: list[tuple[str, str]], user: str, into: Users) -> None:
 
 
 def environment_report(
-    jobs: Users, ws_name: str, secrets: dict[str, str], scripts: Users | None = None
+    jobs: Users,
+    ws_name: str,
+    secrets: dict[str, str],
+    scripts: Users | None = None,
+    registry: str | None = None,
 ) -> EnvironmentReport:
     """Is the profile enough? Every environment reference missing, with the jobs (``jobs``)
-    and the scripts (``scripts``) using it."""
+    and the scripts (``scripts``) using it (registered in ``registry``, by default
+    ``ws_name``)."""
     scripts = scripts or {}
     rows = []
     for value, name in sorted(jobs.keys() | scripts.keys()):
@@ -148,7 +153,7 @@ def environment_report(
                 kind,
                 name,
                 tuple(jobs.get((value, name), ())),
-                mapping_fix(kind, name, ws_name),
+                mapping_fix(kind, name, ws_name, registry),
                 tuple(scripts.get((value, name), ())),
             )
         )

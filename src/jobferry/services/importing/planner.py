@@ -40,6 +40,7 @@ from jobferry.services.importing.checks import (
     check_object,
     check_package_signature,
     drift_problem,
+    registry_of,
     renamed_in_use,
 )
 from jobferry.services.importing.decide import decide, older_problem
@@ -153,6 +154,7 @@ class Planner:
         self.ctx, self.reader, self.workset = ctx, reader, workset
         scope = ctx.scope
         self.ws_id, self.ws_name = scope.workspace.id, scope.workspace.name
+        self.registry = registry_of(scope.workspace)
         self.state = ctx.target
         self.resolved: ResolvedProfile | None = self.state.profile(ctx.request.profile)
         self.transform = Transform(
@@ -270,7 +272,7 @@ class Planner:
         if self.ctx.environment_report:
             users, states = self.found, self.secrets.states
             outcome.environment = environment_report(
-                users.absent, self.ws_name, states, users.absent_in_scripts
+                users.absent, self.ws_name, states, users.absent_in_scripts, self.registry
             )
         return outcome
 
@@ -355,7 +357,7 @@ class Planner:
             if ws == self.ws_id:
                 names.difference_update(n for n in list(names) if (kind, n) in present)
         existing = self.state.existing({key: names for key, names in asked.items() if names})
-        return References(self.state, self.ws_id, self.ws_name, existing, present)
+        return References(self.state, self.ws_id, self.ws_name, existing, present, self.registry)
 
     def _ask(
         self, ref: Reference, asked: dict[tuple[str, str], set[str]], local: dict[str, set[str]]
