@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 
 from jobferry.domain.enums import Role
+from jobferry.domain.releases import PRODUCTION_SUFFIX
 from jobferry.domain.remedies import Remedy
 from jobferry.errors import PermissionDeniedError, ProductionSideError, ShadowWorkspaceError
 from jobferry.storage.records import WorkspaceRecord
@@ -22,6 +23,15 @@ def writing_roles(workspace: WorkspaceRecord) -> tuple[Role, ...]:
     variables): admins and developers, and on a production side, which a developer only
     reads, admins alone."""
     return (Role.ADMIN,) if workspace.production_of is not None else WRITERS
+
+
+def registry_of(workspace: WorkspaceRecord) -> str:
+    """The workspace whose environment objects ``workspace`` uses are registered in: that
+    one, or for a production side its development workspace, whose objects each release
+    gives it (its own writes are refused, DLF.9070)."""
+    if workspace.production_of is None:
+        return workspace.name
+    return workspace.name.removesuffix(PRODUCTION_SUFFIX)
 
 
 def scheduling_roles(workspace: WorkspaceRecord) -> tuple[Role, ...]:

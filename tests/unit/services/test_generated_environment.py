@@ -344,9 +344,11 @@ def _release(told: Told, model: Model, n: int) -> None:
         with pytest.raises(JobferryError) as refused:
             services.releases.create(scope, request, [])
         assert refused.value.code == INVALID, refused.value.message
+        development = scope.workspace.name
         for kind, name in missing:  # to be registered in development, not production
-            where = f"workspace '{scope.workspace.name}'"
-            fix = f"register it in {where} (PUT /environment/{kind}/{name})"
+            fix = f"register it in workspace '{development}' (PUT /environment/{kind}/{name})"
+            if kind == "cdm_job":  # which a package may carry
+                fix = f"or create it in '{development}'"
             assert fix in refused.value.message, refused.value.message
         event("release: refused")
         return

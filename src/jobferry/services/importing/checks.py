@@ -26,7 +26,6 @@ from jobferry.domain.enums import (
 )
 from jobferry.domain.profile import RESOURCE_TYPES
 from jobferry.domain.references import Reference
-from jobferry.domain.releases import PRODUCTION_SUFFIX
 from jobferry.package.manifest import Requirement
 from jobferry.package.signature import SignatureCheck
 from jobferry.services.context import Scope
@@ -39,7 +38,6 @@ from jobferry.services.importing.ports import TargetReader
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.transform import Transform
 from jobferry.services.workspaces.keys import SigningTrust
-from jobferry.storage.records import WorkspaceRecord
 
 # Enum members looked up once: class attribute access on an enum costs in ~100,000-reference loops.
 _TAG, _JOB, _CONNECTION, _CDM_JOB = (
@@ -81,15 +79,6 @@ class Checked(NamedTuple):
     problems: list[Problem]
     pending: list[Pending]
     absent: list[tuple[str, str]]
-
-
-def registry_of(workspace: WorkspaceRecord) -> str:
-    """The workspace an environment object a plan into ``workspace`` misses is registered in:
-    that one, or for a production side its development workspace, whose objects each release
-    gives it (a production side's own are refused, DLF.9070)."""
-    if workspace.production_of is None:
-        return workspace.name
-    return workspace.name.removesuffix(PRODUCTION_SUFFIX)
 
 
 def mapping_fix(kind: AnyRefKind, name: str, workspace: str, registry: str | None = None) -> str:
@@ -363,8 +352,10 @@ class References:
     def _missing(self, item: PlannedObject, ref: Reference, kind: str) -> Problem:
         if kind in ENVIRONMENT_KINDS and kind != _CDM_JOB:
             fix = mapping_fix(ref.kind, ref.name, self.ws_name, self.registry)
-        else:
+        else:  # created where the target's objects come from (production: by a release)
+            there = "" if self.registry in (None, self.ws_name) else f" in '{self.registry}'"
             fix = f"add {kind} '{ref.name}' to the package (export with exportDepend) or create it"
+            fix += there
         return Problem(
             ProblemReason.MISSING_REFERENCE,
             item.kind,

@@ -31,7 +31,7 @@ from jobferry.domain.references import Reference
 from jobferry.package.manifest import parse_requirements
 from jobferry.package.model import PackageObject
 from jobferry.package.signature import SignatureCheck
-from jobferry.services.context import Scope
+from jobferry.services.context import Scope, registry_of
 from jobferry.services.importing.basis import check_basis
 from jobferry.services.importing.checks import (
     PACKAGE_KINDS,
@@ -40,7 +40,6 @@ from jobferry.services.importing.checks import (
     check_object,
     check_package_signature,
     drift_problem,
-    registry_of,
     renamed_in_use,
 )
 from jobferry.services.importing.decide import decide, older_problem
