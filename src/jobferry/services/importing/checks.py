@@ -443,14 +443,3 @@ def renamed_in_use(target: TargetReader, scope: Scope, item: PlannedObject) -> l
             "or keep the old name in the source",
         )
     ]
-
-
-def cycle_problem(cycle: list[str], job: str) -> Problem:
-    """The problem of the first job of the package on a dependency cycle."""
-    return Problem(
-        ProblemReason.DEPENDENCY_CYCLE,
-        ObjectKind.JOB,
-        job,
-        f"importing would make the jobs depend on each other in a cycle: {' → '.join(cycle)}",
-        "remove one of these dependJobs in the source and export again",
-    )

@@ -12,9 +12,9 @@ import marshal
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 
-from jobferry.domain.enums import ENVIRONMENT_KINDS, ObjectKind, PlanAction
+from jobferry.domain.enums import ENVIRONMENT_KINDS, ObjectKind, PlanAction, ProblemReason
 from jobferry.domain.graph import find_cycle, ranked_order
-from jobferry.services.importing.checks import PACKAGE_KINDS, cycle_problem
+from jobferry.services.importing.checks import PACKAGE_KINDS
 from jobferry.services.importing.model import WRITES, Problem, Record
 from jobferry.services.importing.ports import TargetReader
 from jobferry.storage.importing.workset import Workset
@@ -223,3 +223,14 @@ def _needs_failing(record: Record, failed: set[tuple[str, str]]) -> str | None:
         if not other and kind in PACKAGE_KINDS and (kind, name) in failed:
             return f"it needs {kind} '{name}' of the package, which cannot be imported"
     return None
+
+
+def cycle_problem(cycle: list[str], job: str) -> Problem:
+    """The problem of the first job of the package on a dependency cycle."""
+    return Problem(
+        ProblemReason.DEPENDENCY_CYCLE,
+        ObjectKind.JOB,
+        job,
+        f"importing would make the jobs depend on each other in a cycle: {' → '.join(cycle)}",
+        "remove one of these dependJobs in the source and export again",
+    )
