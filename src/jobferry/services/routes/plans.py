@@ -302,29 +302,39 @@ class RoutePlans:
             or stored.package_sha256 != item.package_sha256
             or stored.request_sha256 != settled.fingerprint()
         ):
-            raise PlanStaleError(
+            raise _plan_again(
+                item,
+                request.plan_id,
                 f"Plan {request.plan_id} is not the plan of promotion {item.id} of route "
                 f"'{item.route}' (its package and settings) in workspace "
                 f"'{target.workspace.name}'.",
-                fix=f"Plan it again (POST /v1/{{project_id}}/routes/{item.route}/plans) and apply "
-                "the plan id it answers.",
-                remedy=Remedy.PLAN_AGAIN,
-                plan_id=request.plan_id,
-                route=item.route,
             )
         kept_until = stored.created_at + self.imports.settings.download_ttl_seconds * 1000
         if kept_until <= now_ms():
-            raise PlanStaleError(
+            raise _plan_again(
+                item,
+                request.plan_id,
                 f"Plan {request.plan_id} of route '{item.route}' expired: it was kept until "
                 f"{kept_until} (keptUntil, epoch ms; the package TTL after it was made).",
-                fix=f"Plan it again (POST /v1/{{project_id}}/routes/{item.route}/plans) and apply "
-                "the plan id it answers.",
-                remedy=Remedy.PLAN_AGAIN,
-                plan_id=request.plan_id,
-                route=item.route,
                 kept_until=kept_until,
             )
         return stored.created_at
+
+
+def _plan_again(
+    item: PromotionRecord, plan_id: str, problem: str, **context: object
+) -> PlanStaleError:
+    """The refusal of plan ``plan_id`` for the waiting promotion ``item``: plan the route
+    again and apply the plan id that answers."""
+    return PlanStaleError(
+        problem,
+        fix=f"Plan it again (POST /v1/{{project_id}}/routes/{item.route}/plans) and apply the "
+        "plan id it answers.",
+        remedy=Remedy.PLAN_AGAIN,
+        plan_id=plan_id,
+        route=item.route,
+        **context,
+    )
 
 
 def _overridden(
