@@ -341,34 +341,27 @@ def jobs_referencing(
 
 
 def submitted_apart(
-    tx: Tx, workspace_id: str, *, holding: str | None = None
-) -> list[tuple[str, str]]:
-    """(name, document) of the latest submitted version of each job of the workspace whose
-    development state is another text (saved since it was last submitted), by name; with
-    ``holding``, only versions whose text holds it (a plain-text filter, found by ``LIKE``)."""
-    v = job_versions.c
-    stmt = (
-        select(jobs.c.name, v.document)
-        .join(job_versions, and_(v.job_id == jobs.c.id, v.version == jobs.c.latest_version))
-        .where(jobs.c.workspace_id == workspace_id, v.document != jobs.c.document)
-    )
-    if holding is not None:
-        stmt = stmt.where(v.document.contains(holding, autoescape=True))
-    return [(r.name, r.document) for r in tx.conn.execute(stmt.order_by(tx.by_name(jobs.c.name)))]
-
-
-def submitted_apart_in_project(
-    tx: Tx, project_id: str, *, holding: str | None = None
+    tx: Tx,
+    *,
+    workspace_id: str | None = None,
+    project_id: str | None = None,
+    holding: str | None = None,
 ) -> list[tuple[str, str, str, str]]:
-    """(workspace id, workspace name, job name, document) as :func:`submitted_apart` answers
-    them, for every workspace of the project."""
+    """(workspace id, workspace name, job name, document) of the latest submitted version of
+    each job whose development state is another text (saved since it was last submitted), of
+    one workspace or of every workspace of a project, by workspace and job name; with
+    ``holding``, only versions whose text holds it (a plain-text filter, found by ``LIKE``)."""
     v = job_versions.c
     stmt = (
         select(workspaces.c.id, workspaces.c.name.label("workspace"), jobs.c.name, v.document)
         .join(job_versions, and_(v.job_id == jobs.c.id, v.version == jobs.c.latest_version))
         .join(workspaces, workspaces.c.id == jobs.c.workspace_id)
-        .where(workspaces.c.project_id == project_id, v.document != jobs.c.document)
+        .where(v.document != jobs.c.document)
     )
+    if workspace_id is not None:
+        stmt = stmt.where(jobs.c.workspace_id == workspace_id)
+    if project_id is not None:
+        stmt = stmt.where(workspaces.c.project_id == project_id)
     if holding is not None:
         stmt = stmt.where(v.document.contains(holding, autoescape=True))
     ordered = stmt.order_by(tx.by_name(workspaces.c.name), tx.by_name(jobs.c.name))

@@ -67,7 +67,8 @@ def users_of(tx: Tx, workspace_id: str, kind: str, name: str) -> Users:
     developed = [n for _, n in job_repo.jobs_referencing_with_ids(tx, workspace_id, kind, name)]
     using = set(developed)
     submitted: list[str] = []
-    for job, text in job_repo.submitted_apart(tx, workspace_id, holding=_searched(name)):
+    rows = job_repo.submitted_apart(tx, workspace_id=workspace_id, holding=_searched(name))
+    for _, _, job, text in rows:
         if job not in using and (kind, name, "") in reference_index(load(text)):
             submitted.append(job)
             if len(submitted) == SHOWN:
@@ -84,7 +85,7 @@ def version_dependents(
     :data:`SHOWN`)."""
     here = scope.workspace
     found: list[tuple[str, str]] = []
-    rows = job_repo.submitted_apart_in_project(tx, scope.actor.project_id, holding=_searched(name))
+    rows = job_repo.submitted_apart(tx, project_id=scope.actor.project_id, holding=_searched(name))
     for ws_id, ws_name, job, text in rows:
         if (ws_name, job) in known or (ws_id == here.id and job == name):
             continue
