@@ -136,6 +136,9 @@ class MemoryWorkspace:
     def dependents_elsewhere(self, job_name: str) -> list[tuple[str, int, str]]:
         return []
 
+    def version_users(self, freed: Sequence[tuple[str, str]]) -> list[tuple[str, str, str, str]]:
+        return []
+
     def upstream_edges(self, names: Sequence[str]) -> list[tuple[str, str]]:
         return []
 

@@ -11,6 +11,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
+from jobferry.domain.enums import RefKind
 from jobferry.errors import InUseError
 from jobferry.services.context import Scope
 from jobferry.services.definitions.documents import load, reference_index
@@ -94,6 +95,30 @@ def version_dependents(
             found.append((ws_name, job))
             if len(found) == SHOWN:
                 break
+    return found
+
+
+def version_uses(
+    tx: Tx, scope: Scope, freed: Collection[tuple[str, str]]
+) -> list[tuple[str, str, str, str]]:
+    """(kind, name, workspace name, job) for each object ``freed`` (kind, name) of the scope's
+    workspace that the latest submitted version of a job uses though the job's saved definition
+    is another text: a job of that workspace, or, for a job (an upstream dependency), of any
+    workspace of the project. One read of those versions, whatever the number of objects."""
+    here, wanted = scope.workspace, set(freed)
+    if not wanted:
+        return []
+    if any(kind == RefKind.JOB for kind, _ in wanted):
+        rows = job_repo.submitted_apart(tx, project_id=scope.actor.project_id)
+    else:
+        rows = job_repo.submitted_apart(tx, workspace_id=here.id)
+    found: list[tuple[str, str, str, str]] = []
+    for ws_id, ws_name, job, text in rows:
+        for kind, name, where in reference_index(load(text)):
+            ours = ws_id == here.id and not where
+            named = ours or (kind == RefKind.JOB and where == here.name)
+            if named and (kind, name) in wanted:
+                found.append((kind, name, ws_name, job))
     return found
 
 

@@ -29,9 +29,11 @@ from jobferry.domain.enums import (
     PlanAction,
     ProblemReason,
     SchedulingPolicy,
+    TargetStatus,
 )
 from jobferry.domain.graph import ranked_order
 from jobferry.services.context import Scope
+from jobferry.services.definitions.usage import Users
 from jobferry.services.importing.checks import locked_problem
 from jobferry.services.importing.decide import older_problem
 from jobferry.services.importing.matching import IDENTIFIED, Matcher
@@ -45,6 +47,8 @@ from jobferry.storage.importing.workset import Workset
 BATCH = 500
 SHOWN_NOT_APPLIED = 1000
 """DELETEs left out that a plan lists (it counts them all)."""
+SHOWN_USERS = 10
+"""Jobs an in-use problem names of each kind of use."""
 _RANK: dict[str, int] = {ObjectKind.JOB: 0, ObjectKind.SCRIPT: 1, ObjectKind.RESOURCE: 2}
 
 
@@ -57,6 +61,9 @@ class Deletes:
         self.scope, self.request = scope, request
         self.matcher, self.workset = matcher, workset
         self.target: TargetReader = matcher.state
+        self._deleted: set[tuple[str, str]] = set()
+        self._version_users: list[tuple[str, str, str, str]] = []
+        self._written: set[str] | None = None
 
     def candidates(self) -> Iterator[tuple[LedgerRow | None, str, TargetObject]]:
         """(ledger row, kind, target object) of what the import deletes: objects the source
@@ -129,6 +136,8 @@ class Deletes:
         if not picked:
             return []
         names = {(kind, target.name) for _, kind, target in picked}
+        self._deleted = names
+        self._version_users = self.target.version_users(sorted(names))
         out: list[tuple[int, Record, list[Problem]]] = []
         for offset, (row, kind, target) in enumerate(_ordered(self.target, picked)):
             problems = self._problems(row, kind, target, names)
@@ -190,31 +199,60 @@ class Deletes:
                     action=PlanAction.DELETE,
                 )
             )
-        users = [
-            job
-            for _, job, _ in self.target.jobs_using(kind, [target.name])
-            if (ObjectKind.JOB, job) not in deleted and job != target.name
-        ]
-        users += self._written_users(kind, target.name)
-        if kind == ObjectKind.JOB:
-            users += [
-                f"{other}/{job}" for other, _, job in self.target.dependents_elsewhere(target.name)
-            ]
+        users = Users(self._users(kind, target.name, deleted), self._versions(kind, target.name))
         if users:
-            shown = ", ".join(sorted(set(users))[:10])
             problems.append(
                 Problem(
                     ProblemReason.IN_USE,
                     kind,
                     target.name,
-                    f"{label} {gone}, but job(s) {shown} would still use it "
+                    f"{label} {gone}, but {users.said()} would still use it "
                     f"in workspace '{ws.name}'",
-                    "remove those references (in the source, then export again, or in the "
-                    "target), or import without propagating deletions",
+                    users.fix(
+                        "remove those references (in the source, then export again, or in "
+                        "the target)"
+                    )
+                    + ", or import without propagating deletions",
                     action=PlanAction.DELETE,
                 )
             )
         return problems
+
+    def _users(self, kind: str, name: str, deleted: set[tuple[str, str]]) -> list[str]:
+        """The jobs that would still use (kind, name) by their definition: the target's (but
+        those the import deletes), those the import writes, other workspaces' (a job)."""
+        users = [
+            job
+            for _, job, _ in self.target.jobs_using(kind, [name])
+            if (ObjectKind.JOB, job) not in deleted and job != name
+        ]
+        users += self._written_users(kind, name)
+        if kind == ObjectKind.JOB:
+            users += [f"{other}/{job}" for other, _, job in self.target.dependents_elsewhere(name)]
+        return sorted(set(users))[:SHOWN_USERS]
+
+    def _versions(self, kind: str, name: str) -> list[str]:
+        """The jobs whose latest submitted version alone would still use (kind, name): but
+        those the import deletes, and those it submits again (their new version replaces it)."""
+        here = self.scope.workspace.name
+        users = {
+            job if where == here else f"{where}/{job}"
+            for k, n, where, job in self._version_users
+            if (k, n) == (kind, name)
+            and not (where == here and ((ObjectKind.JOB, job) in self._deleted or job == name))
+            and not (where == here and job in self._resubmitted())
+        }
+        return sorted(users)[:SHOWN_USERS]
+
+    def _resubmitted(self) -> set[str]:
+        """The jobs the import writes as a new submitted version (none when it saves only)."""
+        if self._written is None:
+            self._written = set()
+            if self.request.target_status is not TargetStatus.SAVED:
+                for seqs in self.workset.written_jobs_seqs(BATCH):
+                    records = self.workset.records(seqs).values()
+                    self._written |= {Record.unpacked(data).name for data, _ in records}
+        return self._written
 
     def _older(self, row: LedgerRow | None, kind: str, name: str) -> list[Problem]:
         """A deletion of what a newer package of the same source wrote (this older one does

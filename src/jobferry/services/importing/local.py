@@ -25,6 +25,7 @@ from jobferry.domain.connections import secret_role
 from jobferry.domain.enums import EnvironmentKind, JobStatus, ObjectKind
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope
+from jobferry.services.definitions.usage import version_uses
 from jobferry.services.importing import changes
 from jobferry.services.policies.governing import HeldPolicy, governing
 from jobferry.services.workspaces.keys import accepted_public_keys, distrusted_keys
@@ -185,6 +186,10 @@ class LocalReader:
         ws = self._scope.workspace
         project = self._scope.actor.project_id
         return job_repo.dependents_in_other_workspaces(self._tx, project, ws.name, job_name)
+
+    def version_users(self, freed: Sequence[tuple[str, str]]) -> list[tuple[str, str, str, str]]:
+        """(kind, name, workspace, job): what jobs' latest submitted versions alone use."""
+        return version_uses(self._tx, self._scope, freed)
 
     def upstream_edges(self, names: Sequence[str]) -> list[tuple[str, str]]:
         """(job, upstream job) dependJobs edges of these jobs."""

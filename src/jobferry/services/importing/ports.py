@@ -164,6 +164,12 @@ class TargetReader(Protocol):
         this job of the target."""
         ...
 
+    def version_users(self, freed: Sequence[tuple[str, str]]) -> list[tuple[str, str, str, str]]:
+        """(kind, name, workspace, job) for each of the target's objects ``freed`` (kind, name)
+        that the latest submitted version of a job uses though the job was saved since as
+        another text: a job of the target, or for a job, of any workspace of the project."""
+        ...
+
     def upstream_edges(self, names: Sequence[str]) -> list[tuple[str, str]]:
         """(job, upstream job) dependJobs edges of these jobs of the target."""
         ...

@@ -37,6 +37,7 @@ READS = frozenset(
         "jobs_using",
         "dependents_elsewhere",
         "upstream_edges",
+        "version_users",
         "connection_secrets",
         "trusted_keys",
         "distrusted_keys",
@@ -177,6 +178,11 @@ class Recorded:
     def dependents_elsewhere(self, job_name: str) -> list[tuple[str, int, str]]:
         """As the inner reader answers, kept."""
         found: list[tuple[str, int, str]] = self._read("dependents_elsewhere", job_name)
+        return found
+
+    def version_users(self, freed: Sequence[tuple[str, str]]) -> list[tuple[str, str, str, str]]:
+        """As the inner reader answers, kept."""
+        found: list[tuple[str, str, str, str]] = self._read("version_users", freed)
         return found
 
     def upstream_edges(self, names: Sequence[str]) -> list[tuple[str, str]]:

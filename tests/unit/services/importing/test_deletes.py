@@ -11,7 +11,12 @@ from typing import Any
 
 import pytest
 
-from jobferry.domain.enums import ObjectKind, PlanAction, ProblemReason, SchedulingPolicy
+from jobferry.domain.enums import (
+    ObjectKind,
+    PlanAction,
+    ProblemReason,
+    SchedulingPolicy,
+)
 from jobferry.errors import JobNotFoundError
 from jobferry.package.folder import FolderObject, pack
 from jobferry.package.reader import PackageReader
@@ -235,3 +240,76 @@ def test_the_kept_plan_lists_the_pause_of_a_scheduled_job_it_deletes(
     assert task.status == "SUCCESSFUL", task.message
     with pytest.raises(JobNotFoundError):
         services.jobs.show(scope, "b_job")
+
+
+def _saved_without_its_script(services: Services, scope: Scope, name: str) -> dict[str, Any]:
+    """Job ``name`` saved (not submitted) running a_job_sh instead of its own script: its latest
+    submitted version still runs ``{name}_sh``."""
+    saved = make_job(name)
+    saved["nodes"][1]["properties"][0]["value"] = "a_job_sh"
+    services.jobs.update(scope, name, saved | {"targetStatus": "SAVED"})
+    return saved
+
+
+def test_what_a_job_s_submitted_version_alone_still_uses_is_a_problem(
+    services: Services, tmp_path: Path
+) -> None:
+    scope = _promoted(services, tmp_path, make_job("a_job"), make_job("b_job"))
+    _saved_without_its_script(services, scope, "b_job")
+    gone = (("script", uid_of("script", "b_job_sh"), "b_job_sh"),)
+    package = jobs(tmp_path, "2.zip", make_job("a_job"), deleted=gone)
+
+    [(record, problems)] = deletes_of(services, scope, package)
+
+    assert (record.kind, record.name) == ("script", "b_job_sh")
+    [problem] = problems  # scheduled, b_job would run a script that is gone
+    assert problem.reason is ProblemReason.IN_USE
+    assert "the submitted version of job(s) b_job would still use it" in problem.detail
+    assert "submit b_job again" in problem.fix
+
+
+def test_a_job_the_import_submits_again_no_longer_uses_by_its_old_version(
+    services: Services, tmp_path: Path
+) -> None:
+    scope = _promoted(services, tmp_path, make_job("a_job"), make_job("b_job"))
+    saved = _saved_without_its_script(services, scope, "b_job")
+    gone = (("script", uid_of("script", "b_job_sh"), "b_job_sh"),)
+    changed = saved | {"description": "runs a_job_sh now"}
+    held = jobs_with_dependencies(make_job("a_job"), changed)
+    package = write_objects(
+        tmp_path / "2.zip", [e for e in held if e[1] != "b_job_sh"], deleted=gone
+    )
+    path = upload(services, scope, package)
+    body = {"path": path, "sameNamePolicy": "OVERWRITE", "propagateDeletes": True}
+
+    def in_use(**asked: str) -> list[str]:
+        plan = services.imports.plan(scope, parse_import_request(body | asked))
+        assert isinstance(plan, Plan)
+        return [p.name for p in plan.problems if p.reason is ProblemReason.IN_USE]
+
+    assert in_use() == []  # the import writes b_job as a new submitted version
+    assert in_use(targetStatus="SAVED") == ["b_job_sh"]  # version 1 stays its latest
+
+
+def test_a_job_the_submitted_version_of_another_depends_on_is_a_problem(
+    services: Services, tmp_path: Path
+) -> None:
+    scope = _promoted(services, tmp_path, make_job("a_job"), make_job("b_job"))
+    services.jobs.create(scope, depends("c_job", "b_job"))  # submitted, depending on b_job
+    services.jobs.update(scope, "c_job", make_job("c_job") | {"targetStatus": "SAVED"})
+    elsewhere = workspace(services, "qa")
+    other = make_job("d_job")
+    other["schedule"]["cron"]["dependJobs"] = {
+        "jobs": [],
+        "otherWorkSpaceJobs": [{"jobName": "b_job", "workSpace": scope.workspace.name}],
+    }
+    services.jobs.create(elsewhere, other)
+    services.jobs.update(elsewhere, "d_job", make_job("d_job") | {"targetStatus": "SAVED"})
+    package = jobs(tmp_path, "2.zip", make_job("a_job"), inventory=("job",))
+
+    [(record, problems)] = deletes_of(services, scope, package)
+
+    assert (record.kind, record.name) == ("job", "b_job")
+    [problem] = problems
+    assert problem.reason is ProblemReason.IN_USE
+    assert "the submitted version of job(s) c_job, qa/d_job" in problem.detail
