@@ -30,7 +30,6 @@ from jobferry.services.exporting.options import (
     parse_export_request,
 )
 from jobferry.services.exporting.service import ExportOutcome
-from jobferry.services.importing.request import parse_import_request
 from jobferry.services.importing.uploads import KeptUpload
 from jobferry.services.taskends import MAX_WAIT
 from jobferry.web import attached, package_download, runner_of, services_of
@@ -52,7 +51,8 @@ def _export_response(outcome: ExportOutcome) -> Response:
 )
 def plan_import(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
     body = parse_object(raw, required=True, what="ImportFileReq")
-    planned = runner_of(request).plan_import(scope, parse_import_request(body))
+    asked = services_of(request).imports.request_of(scope, body, planning=True)
+    planned = runner_of(request).plan_import(scope, asked)
     return json({"taskId": planned} if isinstance(planned, str) else plan_document(planned))
 
 
@@ -81,7 +81,8 @@ def plan_objects(
 )
 def import_job(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
     body = parse_object(raw, required=True, what="ImportFileReq")
-    return json({"taskId": runner_of(request).start_import(scope, parse_import_request(body))})
+    asked = services_of(request).imports.request_of(scope, body, planning=False)
+    return json({"taskId": runner_of(request).start_import(scope, asked)})
 
 
 @router.post(

@@ -41,7 +41,7 @@ from jobferry.services.importing.ports import (
     TargetReader,
 )
 from jobferry.services.importing.recorded import Recorded
-from jobferry.services.importing.refused import refusals_audited
+from jobferry.services.importing.refused import parsed_audited, refusals_audited
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.sources import PackageFile
 from jobferry.services.importing.uploads import KeptUpload, PackageSource, named_by_running
@@ -87,17 +87,17 @@ class ImportService:
         self.scratch = scratch_folder(settings)
         self.deliveries = deliveries
         self.plans = PlanStore(db, deliveries, KeptPlans.of(settings))
+        ttl = settings.download_ttl_seconds
         self.packages = PackageSource(
-            db,
-            uploads,
-            object_storage,
-            limits,
-            self.scratch,
-            settings.download_ttl_seconds,
-            downloads,
+            db, uploads, object_storage, limits, self.scratch, ttl, downloads
         )
 
     # -- check-file and plan ---------------------------------------------------------------
+
+    def request_of(self, scope: Scope, body: dict[str, Any], *, planning: bool) -> ImportRequest:
+        """The import ``body`` asks; a body refused is the refusal of its import (``planning``:
+        of its plan) before any task, in the audit log (:mod:`.refused`)."""
+        return parsed_audited(self.db, self.packages, scope, body, planning=planning)
 
     def upload(self, scope: Scope, stream: IO[bytes], file_name: str) -> KeptUpload:
         """Keep an uploaded package for a later import; answers the path to import."""

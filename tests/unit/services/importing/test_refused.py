@@ -85,3 +85,30 @@ def test_a_refusal_of_the_server_s_own_is_not_logged(
     with pytest.raises(DatabaseBusyError):
         services.imports.plan(scope, parse_import_request({"path": path}))
     assert _refusals(services, scope) == []
+
+
+@pytest.mark.parametrize("planning", [True, False])
+def test_a_body_that_is_no_request_is_logged_as_its_import_s_refusal(
+    services: Services, scope: Scope, tmp_path: Path, planning: bool
+) -> None:
+    path = _broken(services, scope, tmp_path)
+    body = {"path": path, "sameNamePolicy": "REPLACE"}
+    with pytest.raises(JobferryError) as refused:
+        services.imports.request_of(scope, body, planning=planning)
+
+    ((actor, name, detail),) = _refusals(services, scope)
+    assert (actor, name) == (scope.actor.name, "broken.zip")
+    assert detail == {
+        "step": "plan" if planning else "import",
+        "errorCode": refused.value.code,
+        "reason": refused.value.message,
+        "size": len(BROKEN),
+        "path": path,
+    }
+    assert "sameNamePolicy" in refused.value.message
+    assert services.tasks.list_tasks(scope).total == 0
+    # a body without a path names no package: said as it is
+    with pytest.raises(JobferryError):
+        services.imports.request_of(scope, {"path": 7}, planning=planning)
+    assert _refusals(services, scope)[0][1] == ""
+    assert services.imports.request_of(scope, {"path": path}, planning=planning).path == path
