@@ -90,6 +90,7 @@ Messages name the object, the rule and the fix.
         ├── ApprovalsMissingError     400 DLF.9044  fewer valid approvals of the plan than needed
         ├── ShadowWorkspaceError      400 DLF.9063  a write into a remote's shadow workspace
         ├── ProductionSideError       400 DLF.9070  a write into a production side, not a release
+        ├── DevelopmentScheduleError  400 DLF.9089  a job started on an enterprise development side
         ├── PolicyViolationError      400 DLF.9085  a policy refuses the plan's apply (rule named)
         ├── PackageReleasedError      400 DLF.20990 the release package is released (or being)
         ├── RollbackRefusedError      400 DLF.9016  the import cannot be rolled back (why listed)
@@ -717,6 +718,13 @@ class ProductionSideError(ConflictError):
     """The workspace is a production side: it changes only by a release."""
 
     code = "DLF.9070"
+
+
+class DevelopmentScheduleError(ConflictError):
+    """The workspace is the development side of an enterprise workspace, which schedules
+    nothing: its jobs run on schedule once released, in production."""
+
+    code = "DLF.9089"
 
 
 class PolicyViolationError(ConflictError):

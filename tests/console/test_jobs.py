@@ -468,3 +468,24 @@ def test_a_ticked_folder_exports_every_job_in_it_loaded_or_not_but_the_unticked(
     assert 'filename="DLF_monthly_close.zip"' in filtered.headers["content-disposition"]
     nothing = browser.post(url, [("job_folder", "/sales"), ("not_job_folder", "/sales")])
     assert_page(nothing, 400, "Tick at least one job or folder")
+
+
+def test_an_enterprise_development_side_offers_no_start_and_refuses_a_stale_one(
+    browser: Browser, services: Services, scope: Scope
+) -> None:
+    prod = prod_workspace(services, "dws_conn")
+    seed(services, prod, ("daily_sales", "weekly_sales"))
+    services.jobs.start(prod, "weekly_sales")  # scheduled before the switch
+    services.releases.switch_to_enterprise(prod)
+    url = f"/console/w/{prod.workspace.id}"
+    job = browser.get(f"{url}/jobs/daily_sales").text
+    assert "Start scheduling" not in job
+    assert "Scheduled in production once released" in job
+    assert "Stop scheduling" in browser.get(f"{url}/jobs/weekly_sales").text
+
+    started = browser.post(f"{url}/jobs/daily_sales/scheduling", {"action": "start"})
+    assert_page(started, 400, "its development side schedules nothing", "Release it")
+    assert services.jobs.status(prod, "daily_sales").status == "STOPPED"
+    stopped = browser.post(f"{url}/jobs/weekly_sales/scheduling", {"action": "stop"})
+    assert stopped.status_code in (200, 303)
+    assert services.jobs.status(prod, "weekly_sales").status == "STOPPED"

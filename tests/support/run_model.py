@@ -7,7 +7,9 @@ against.
 A *place* (a workspace, or the production side of an enterprise one) holds jobs by name, each
 with its scheduling status (stopped, or scheduled: ``SCHEDULING``, a real-time job
 ``NORMAL``) and whether it has a submitted version. Who may do what: admins, developers and
-operators start and stop jobs, on a production side admins and operators; admins and
+operators start and stop jobs, on a production side admins and operators, and the development
+side of an enterprise workspace starts none (a job is scheduled there once released, in
+production; one started before the switch may still be stopped); admins and
 developers delete stopped jobs, never on a production side (a release does); every member
 reads. Every execution call answers 501 ``DLF.9501`` naming it. The management centre's lists
 page with ``limit`` 1–100 (20) and ``offset`` in rows, any other value refused
@@ -30,6 +32,7 @@ DENIED = "DLF.6888"
 INVALID = "DLF.3051"
 NO_JOB = "DLF.0100"
 SCHEDULED = "DLF.9011"
+UNSCHEDULED_SIDE = "DLF.9089"
 PRODUCTION = "DLF.9070"
 UNSERVED = "DLF.9501"
 MISSING = "DLF.9003"
@@ -155,6 +158,8 @@ class Model:
         job = held.jobs.get(name)
         if job is None:
             return NO_JOB
+        if place in self.enterprise:
+            return UNSCHEDULED_SIDE
         if not job.versions:
             return INVALID
         job.scheduled = True

@@ -130,6 +130,12 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
             "Make the change in the development workspace, submit it, then jobferry releases "
             "create and jobferry releases deploy."
         ),
+        Remedy.START_IN_PRODUCTION: lambda b: (
+            "Release it (jobferry releases create, then jobferry releases deploy, which starts "
+            f"a new batch job), then start it there: jobferry jobs start "
+            f"{_name(b, 'job_name', 'NAME')} -w '{_name(b, 'workspace', 'WORKSPACE')} "
+            "(production)'."
+        ),
         Remedy.LIST_RELEASE_PACKAGES: lambda b: (
             "jobferry releases list lists the workspace's release packages."
         ),

@@ -191,6 +191,10 @@ RELEASE_REMEDIES: dict[str, Callable[[dict[str, Any]], str]] = {
         "Make the change in the development workspace and submit it; it reaches production "
         "when a release package holding it is deployed."
     ),
+    Remedy.START_IN_PRODUCTION: lambda c: (
+        "Release it: a release package holding it starts a new batch job once deployed, and "
+        "its schedule is started and stopped in the production side from then on."
+    ),
     Remedy.LIST_RELEASE_PACKAGES: lambda c: "Releases → Packages lists them.",
     Remedy.SHOW_RELEASE_PACKAGE: lambda c: "Its page (Releases → Packages) shows where it stands.",
     Remedy.MEND_PACKAGE_REQUEST: lambda c: (

@@ -43,6 +43,9 @@ class Remedy(StrEnum):
     RELEASE_FROM_DEVELOPMENT = "release_from_development"
     """Production changes only by a release: change the development workspace
     (``development``: its id), submit, package and deploy."""
+    START_IN_PRODUCTION = "start_in_production"
+    """A development side schedules nothing: release the job (``job_name``), then start it in
+    production (``workspace``: the development workspace's name)."""
     LIST_RELEASE_PACKAGES = "list_release_packages"
     """Name an existing release package of the workspace."""
     SHOW_RELEASE_PACKAGE = "show_release_package"

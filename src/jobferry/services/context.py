@@ -8,7 +8,12 @@ from dataclasses import dataclass
 from jobferry.domain.enums import Role
 from jobferry.domain.releases import PRODUCTION_SUFFIX
 from jobferry.domain.remedies import Remedy
-from jobferry.errors import PermissionDeniedError, ProductionSideError, ShadowWorkspaceError
+from jobferry.errors import (
+    DevelopmentScheduleError,
+    PermissionDeniedError,
+    ProductionSideError,
+    ShadowWorkspaceError,
+)
 from jobferry.storage.records import WorkspaceRecord
 
 WRITERS = (Role.ADMIN, Role.DEVELOPER)
@@ -92,6 +97,25 @@ class Scope:
         if not scheduling:
             self.require_not_production(action)
         self.require_not_shadow(action)
+
+    def require_scheduled_here(self, job: str) -> None:
+        """Refuse to start ``job`` on the development side of an enterprise workspace: there a
+        job is scheduled once released, in production (DataArts: jobs "developed and submitted
+        must be approved and published before they can be scheduled")."""
+        ws = self.workspace
+        if ws.enterprise:
+            raise DevelopmentScheduleError(
+                f"Workspace '{ws.name}' is in enterprise mode: its development side schedules "
+                f"nothing, so job '{job}' was not started.",
+                fix="Release it (POST /v2/{project_id}/factory/pending-items/package, then "
+                "/v2/{project_id}/factory/release-packages/deploy, whose startup_mode 1 starts "
+                "a new batch job), then start it in production: POST /v1/{project_id}/jobs/"
+                f"{job}/start with the workspace header {ws.production_id}.",
+                remedy=Remedy.START_IN_PRODUCTION,
+                job_name=job,
+                workspace=ws.name,
+                production=ws.production_id,
+            )
 
     def require_not_production(self, action: str) -> None:
         """Refuse ``action`` on a production side unless a release takes it: production

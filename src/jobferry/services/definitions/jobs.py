@@ -377,6 +377,7 @@ class JobService:
         scope.require_change(OPERATORS, "start jobs", scheduling=True)
         with self.db.transaction() as tx:
             job = get_job_or_raise(tx, scope, name)
+            scope.require_scheduled_here(name)
             if job.latest_version is None:
                 raise InvalidRequestError(
                     f"Job '{name}' has never been submitted, so there is nothing to schedule.",

@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 
 from jobferry.domain.enums import Role
-from jobferry.errors import PermissionDeniedError
+from jobferry.domain.remedies import Remedy
+from jobferry.errors import DevelopmentScheduleError, PermissionDeniedError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from support.releases import Team, person, production_of, release, submit_job
@@ -45,12 +46,17 @@ def test_a_developer_may_not_stop_or_start_a_production_job(
         services.jobs.start(developer, released)
 
 
-def test_an_operator_runs_production_and_a_developer_still_runs_development(
+def test_an_operator_runs_production_and_the_development_side_schedules_nothing(
     services: Services, team: Team, released: str
 ) -> None:
     operator = person(services, team.workspace_id, "olga", Role.OPERATOR)
     on_production = _on_production(services, operator)
     services.jobs.stop(on_production, released)
     services.jobs.start(on_production, released)
-    services.jobs.start(team.developer, released)  # the development side's job
-    services.jobs.stop(team.developer, released)
+    for who in (team.developer, operator, team.admin):  # a job is scheduled once released
+        with pytest.raises(DevelopmentScheduleError) as refused:
+            services.jobs.start(who, released)
+        assert refused.value.remedy is Remedy.START_IN_PRODUCTION
+        assert refused.value.context["production"] == team.admin.workspace.production_id
+    assert services.jobs.status(team.developer, released).status == "STOPPED"
+    services.jobs.stop(team.developer, released)  # one started before the switch stops
