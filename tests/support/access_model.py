@@ -10,6 +10,8 @@ docs, not from the code:
   admin is an admin of every workspace.
 - A production side changes only by a release, an import as released and the start and stop
   of its jobs: any other write of its definitions is ``DLF.9070`` for a role that may write.
+  The development side of an enterprise workspace schedules nothing: a start there is
+  ``DLF.9089`` for a role that may start jobs (a job is scheduled once released).
   It is reached with the roles of its development workspace, where they are given and taken
   (given or taken on the production side: ``DLF.9070``).
 - Any member lists the workspace's members: the users holding a role there and the project
@@ -33,6 +35,7 @@ from dataclasses import dataclass, field
 from jobferry.domain.enums import Role
 from jobferry.errors import (
     ApprovalRefusedError,
+    DevelopmentScheduleError,
     InvalidRequestError,
     JobferryError,
     JobNotFoundError,
@@ -175,6 +178,8 @@ class Model:
             return self._locking(user, kind, role, self.production_lock)
         if kind == "delete" and not self.scratch:
             return JobNotFoundError
+        if kind == "start" and self.enterprise:
+            return DevelopmentScheduleError
         return self._locking(user, kind, role, self.lock)
 
     @staticmethod
