@@ -66,3 +66,19 @@ def test_an_unserved_call_still_needs_a_valid_signature(api: SignedClient) -> No
     stranger = api.as_user("UNKNOWNAK00000000000", "x")
     response = stranger.call("GET", "/factory/jobs", version="v2")
     assert_error(response, "APIGW.0301", status=401)
+
+
+@pytest.mark.parametrize("unserved", UNSERVED[:3] + UNSERVED[-2:], ids=lambda u: u.call)
+def test_an_unserved_call_naming_another_project_is_refused_as_a_served_one_is(
+    api: SignedClient, unserved: Unserved
+) -> None:
+    version, rest = _sample(unserved.path)
+    body = {} if unserved.method in ("POST", "PUT") else None
+    other = "0" * 32
+    answer = api.call(unserved.method, rest, body, version=version, project_id=other)
+    served = api.call("GET", "/jobs", None, project_id=other)
+    assert_error(answer, "DLF.6888", f"not to project '{other}'", status=403)
+    assert (answer.status_code, answer.json()["error_code"]) == (
+        served.status_code,
+        served.json()["error_code"],
+    )

@@ -17,6 +17,7 @@ from fastapi import APIRouter
 
 from jobferry.api.auth import ActorDep
 from jobferry.api.routes.execution import refuse
+from jobferry.services.context import require_same_project
 
 router = APIRouter(tags=["DataArts Studio (not served)"])
 
@@ -223,8 +224,9 @@ does not serve but ``list_factory_alarm_info`` (``routes/factory.py``) and the e
 (``routes/execution.py``); ``tests/api/test_unserved_calls.py`` checks the list against the SDK."""
 
 
-def _endpoint(unserved: Unserved) -> Callable[[ActorDep], None]:
-    def endpoint(actor: ActorDep) -> None:
+def _endpoint(unserved: Unserved) -> Callable[[str, ActorDep], None]:
+    def endpoint(project_id: str, actor: ActorDep) -> None:
+        require_same_project(actor, project_id)  # another project's call is refused as served
         raise refuse(unserved.call, unserved.why)
 
     endpoint.__name__ = unserved.call
