@@ -230,6 +230,9 @@ class Model:
     jobs: dict[str, tuple[View, tuple[tuple[str, View], ...]]] = field(default_factory=dict)
     scripts: dict[str, str] = field(default_factory=dict)
     """What the target holds of the package's scripts: name → the connection it uses."""
+    submitted: dict[str, Any] = field(default_factory=dict)
+    """What the newest submitted version of each job (its view) or script (its connection)
+    holds, when it has one."""
 
     def refusal(self, role: str, body: dict[str, Any]) -> str | None:
         """The code an import (or its plan) of ``body`` by ``role`` is refused with."""
@@ -250,6 +253,7 @@ class Model:
         """Job or script name → what the import does with it (CREATE, OVERWRITE, SKIP,
         UNCHANGED)."""
         skip = body.get("sameNamePolicy", "SKIP") == "SKIP"
+        saves = body.get("targetStatus") == "SAVED"
         held = {name: view for name, (view, _) in self.jobs.items()} | self.scripts
         wanted: dict[str, Any] = {n: transformed(v, n, body) for n, v in self.package.items()}
         wanted |= {name: renamed(SCRIPT_CONNECTION, body) for name in self.script_names()}
@@ -257,9 +261,9 @@ class Model:
         for name, value in wanted.items():
             if name not in held:
                 found[name] = "CREATE"
-            elif held[name] == value:
+            elif held[name] == value and (saves or self.submitted.get(name) == value):
                 found[name] = "UNCHANGED"  # under SKIP too: nothing to skip
-            else:
+            else:  # a change, or a submit of what is not submitted as it stands
                 found[name] = "SKIP" if skip else "OVERWRITE"
         return found
 
@@ -294,11 +298,14 @@ class Model:
         for name, action in self.actions(body).items():
             if action in ("CREATE", "OVERWRITE") and name not in self.package:
                 self.scripts[name] = renamed(SCRIPT_CONNECTION, body)
+                if status != "SAVED":
+                    self.submitted[name] = self.scripts[name]
             elif action in ("CREATE", "OVERWRITE"):
                 versions = self.jobs[name][1] if name in self.jobs else ()
                 view = transformed(self.package[name], name, body)
                 if status != "SAVED":
                     versions += ((status, view),)
+                    self.submitted[name] = view
                 self.jobs[name] = (view, versions)
 
 

@@ -1,7 +1,8 @@
 """Import, decide: what to do with one object once it is matched.
 
 CREATE when the target has nothing of it; otherwise the target-owned fields (the profile's
-``targetOwned``) take the target's values, and the definition is compared: UNCHANGED when equal,
+``targetOwned``) take the target's values, and the definition is compared: UNCHANGED when equal
+(unless the import submits a job or script not submitted as it stands: its version is due),
 SKIP under the policy the plan applies (``sameNamePolicy`` SKIP, or AUTO on a first import:
 :mod:`.policy`), RENAME when matched by identity under another name, else
 OVERWRITE. An object the last import wrote and someone changed in the target since has
@@ -31,6 +32,7 @@ from jobferry.domain.enums import (
     ProblemReason,
     SameNamePolicy,
     SkipReason,
+    TargetStatus,
 )
 from jobferry.domain.fieldpaths import COSMETIC, FieldPath, keep_target, matches
 from jobferry.package.manifest import iso_ms
@@ -42,6 +44,7 @@ from jobferry.services.importing.request import ImportRequest
 IGNORED_IN_DIFF = frozenset(CONTROL_FIELDS + SERVER_FIELDS)
 _RENAMED_IGNORED = IGNORED_IN_DIFF | {"name"}
 _OWNED_KINDS = (ObjectKind.JOB, ObjectKind.SCRIPT, ObjectKind.RESOURCE)
+_VERSIONED = (ObjectKind.JOB, ObjectKind.SCRIPT)
 
 
 def _canonical(doc: dict[str, Any], ignore: frozenset[str]) -> bytes:
@@ -70,12 +73,12 @@ def decide(
     # equal bytes keep no target-owned field either); the structural comparison only runs
     # when the bytes differ.
     if not renamed and target.document == item.text:
-        item.action = PlanAction.UNCHANGED
+        _unchanged(item, request, policy)
         return
     before = _keep_owned(item, target.document, owned)
     ignore = _RENAMED_IGNORED if renamed else IGNORED_IN_DIFF
     if not renamed and item.kept and target.document == item.text:
-        item.action = PlanAction.UNCHANGED
+        _unchanged(item, request, policy)
         return
     before = before if before is not None else load(target.document)
     # Equal bytes once canonical are equal; otherwise one structural walk both decides and
@@ -84,7 +87,7 @@ def decide(
     if _canonical(before, ignore) != _canonical(item.document, ignore):
         changes = diff(before, item.document, ignore=ignore)
     if not changes and not renamed:
-        item.action = PlanAction.UNCHANGED
+        _unchanged(item, request, policy)
         return
     if policy.applied is SameNamePolicy.SKIP:
         item.action, item.skip = PlanAction.SKIP, policy.skip
@@ -93,6 +96,26 @@ def decide(
     item.changes = changes
     _drift(item, before, request, owned)
     _older(item, request, created_at)
+
+
+def _unchanged(item: PlannedObject, request: ImportRequest, policy: PolicyChoice) -> None:
+    """An object the package holds as the target does: UNCHANGED, unless the import submits
+    a job or script whose newest submitted version is not that text (it has none: an import
+    or a save only saved it; or it was saved since). Its version is then due: it is written
+    (OVERWRITE, nothing changed) as the policy allows, else SKIP."""
+    target = item.target
+    assert target is not None
+    due = (
+        request.target_status is not TargetStatus.SAVED
+        and item.kind in _VERSIONED
+        and not (target.latest_version and target.submitted)
+    )
+    if not due:
+        item.action = PlanAction.UNCHANGED
+    elif policy.applied is SameNamePolicy.SKIP:
+        item.action, item.skip = PlanAction.SKIP, policy.skip
+    else:
+        item.action = PlanAction.OVERWRITE
 
 
 def _keep_owned(

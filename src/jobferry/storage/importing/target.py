@@ -11,7 +11,17 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, delete, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    insert,
+    select,
+    update,
+)
 
 from jobferry.domain.enums import EnvType, JobStatus, ObjectKind
 from jobferry.storage.bulk import insert_tuples
@@ -80,6 +90,9 @@ class TargetObject:
     updated_at: int
     uid: str = ""
     """The stable identifier: a job's uid, a script's or resource's id."""
+    submitted: bool = True
+    """Whether its newest submitted version holds its development state as it stands (False
+    also when it has none): a submit of that text is due otherwise."""
 
 
 _JOB_COLUMNS = (
@@ -90,6 +103,13 @@ _JOB_COLUMNS = (
     jobs.c.status,
     jobs.c.latest_version,
     jobs.c.updated_at,
+    exists()
+    .where(
+        job_versions.c.job_id == jobs.c.id,
+        job_versions.c.version == jobs.c.latest_version,
+        job_versions.c.document == jobs.c.document,
+    )
+    .label("submitted"),
 )
 
 
@@ -97,7 +117,14 @@ def _jobs_where(tx: Tx, where: Any, for_update: bool) -> Iterable[TargetObject]:
     stmt = select(*_JOB_COLUMNS).where(where)
     for r in tx.conn.execute(stmt.with_for_update() if for_update else stmt):
         yield TargetObject(
-            str(r.id), r.name, r.document, r.status, r.latest_version, int(r.updated_at), r.uid
+            str(r.id),
+            r.name,
+            r.document,
+            r.status,
+            r.latest_version,
+            int(r.updated_at),
+            r.uid,
+            bool(r.submitted),
         )
 
 
@@ -108,9 +135,17 @@ def _scripts_where(tx: Tx, where: Any, for_update: bool) -> Iterable[TargetObjec
         scripts.c.document,
         scripts.c.latest_version,
         scripts.c.updated_at,
+        exists()
+        .where(
+            script_versions.c.script_id == scripts.c.id,
+            script_versions.c.version == scripts.c.latest_version,
+            script_versions.c.document == scripts.c.document,
+        )
+        .label("submitted"),
     ).where(where)
     for r in tx.conn.execute(stmt.with_for_update() if for_update else stmt):
-        yield TargetObject(r.id, r.name, r.document, "", r.latest_version, int(r.updated_at), r.id)
+        at, latest = int(r.updated_at), r.latest_version
+        yield TargetObject(r.id, r.name, r.document, "", latest, at, r.id, bool(r.submitted))
 
 
 def _resources_where(tx: Tx, where: Any, for_update: bool) -> Iterable[TargetObject]:

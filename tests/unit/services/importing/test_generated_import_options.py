@@ -9,7 +9,8 @@ whatever the story, the import keeps the promises of docs/api.md and the contrac
   declares, then ``jobsParam`` sets or adds its own (entries for one job applied in order),
   ``resources`` renames the connection its node uses, ``executeUser`` sets its execute user;
   a job of the same name is kept under ``SKIP``, and overwritten under ``OVERWRITE`` with a
-  new version unless ``targetStatus`` is ``SAVED`` (none when nothing changed);
+  new version unless ``targetStatus`` is ``SAVED`` (none when nothing changed and its newest
+  version is what it holds; a submit of a job or script an import only saved is due);
 - a body of a bad shape is refused naming the field (DLF.3051), as is an import by a role
   that may not (DLF.6888; ``PRODUCTION`` is the admins'), and one without ``targetStatus``, or
   ``SUBMITTED`` without approvers, where approval is switched on (DLF.0802); a ``jobsParam``

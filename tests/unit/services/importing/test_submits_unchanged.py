@@ -1,0 +1,75 @@
+"""An import that submits (``targetStatus`` SUBMITTED or PRODUCTION) stores a new version of
+each job and script it writes (docs/api.md, "Import", *Apply*): an object whose development
+state already holds the package's text is written again when its newest submitted version is
+not that text (it was never submitted: a previous import or save only saved it; or it was
+saved since its last submit), so that the import leaves it submitted as it promised. Only an
+object already submitted as the package holds it is UNCHANGED, with no version (re-importing
+the same package)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jobferry.domain.enums import SameNamePolicy
+from jobferry.services.container import Services
+from support.builders import make_job, make_script
+from support.planning import import_package, plan_of, workspace, write_objects
+
+
+def _package(tmp_path: Path) -> Path:
+    script = make_script("ja_sql", connectionName="dws_conn")
+    job = make_job(
+        "ja",
+        nodes=[
+            {
+                "name": "load",
+                "type": "DWSSQL",
+                "location": {"x": "10", "y": "20"},
+                "properties": [
+                    {"name": "scriptName", "value": "ja_sql"},
+                    {"name": "connectionName", "value": "dws_conn"},
+                ],
+            }
+        ],
+    )
+    return write_objects(tmp_path / "p.zip", [("script", "ja_sql", script), ("job", "ja", job)])
+
+
+def test_a_submit_of_what_an_import_only_saved_makes_a_version(
+    services: Services, tmp_path: Path
+) -> None:
+    scope = workspace(services, "subm1")
+    package = _package(tmp_path)
+    import_package(services, scope, package, targetStatus="SAVED")
+    assert services.jobs.versions(scope, "ja") == []
+    plan = plan_of(services, scope, package, same_name_policy=SameNamePolicy.OVERWRITE)
+    assert plan.actions() == [("script", "ja_sql", "OVERWRITE"), ("job", "ja", "OVERWRITE")]
+    assert plan.line("ja").get("diff") in (None, [])
+    # sameNamePolicy SKIP leaves it as it is, and says so (not UNCHANGED: it is not submitted).
+    skipping = plan_of(services, scope, package, same_name_policy=SameNamePolicy.SKIP)
+    assert {action for _, _, action in skipping.actions()} == {"SKIP"}
+    import_package(services, scope, package, targetStatus="SUBMITTED")
+    assert [v.version for v in services.jobs.versions(scope, "ja")] == [1]
+    assert services.scripts.show(scope, "ja_sql").version == 1
+    services.jobs.start(scope, "ja")
+    # Submitted as the package holds it, the same import again is UNCHANGED and makes none.
+    again = plan_of(services, scope, package, same_name_policy=SameNamePolicy.OVERWRITE)
+    assert {action for _, _, action in again.actions()} == {"UNCHANGED"}
+    import_package(services, scope, package, targetStatus="SUBMITTED")
+    assert [v.version for v in services.jobs.versions(scope, "ja")] == [1]
+
+
+def test_a_submit_of_the_saved_text_submitted_otherwise_makes_a_version(
+    services: Services, tmp_path: Path
+) -> None:
+    scope = workspace(services, "subm2")
+    package = _package(tmp_path)
+    import_package(services, scope, package, targetStatus="SUBMITTED")
+    job = services.jobs.show(scope, "ja").document
+    services.jobs.update(scope, "ja", {**job, "description": "by hand"})  # version 2
+    services.jobs.update(scope, "ja", {**job, "targetStatus": "SAVED"})  # text back, unsubmitted
+    import_package(services, scope, package, targetStatus="SUBMITTED")
+    versions = services.jobs.versions(scope, "ja")
+    assert [v.version for v in versions] == [3, 2, 1]
+    shown = services.jobs.show(scope, "ja", submitted=True).document
+    assert "description" not in shown
