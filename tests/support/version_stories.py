@@ -5,7 +5,7 @@ or without), show a job's development state, a version (one that exists, one pas
 ``0``, ``-1``) or its latest one, read the versions back, start and stop jobs, roll back the
 newest import, and import a package holding a script and two jobs in one of the two texts
 (saved, submitted, in production or with no target status; ``sameNamePolicy`` OVERWRITE or
-SKIP), in a workspace without the approval switch and one with it on.
+SKIP; planned first or not), in a workspace without the approval switch and one with it on.
 
 The model of what the documents promise is ``support/version_model.py``.
 """
@@ -90,7 +90,8 @@ def steps(draw: st.DrawFn) -> Step:
     if act == "import":
         text, status = draw(st.sampled_from(TEXTS)), draw(st.sampled_from(STATUSES))
         policy = draw(st.sampled_from(("OVERWRITE", "OVERWRITE", "SKIP")))
-        return Step(act, (place, role, text, status, draw(st.booleans()), policy))
+        planned = draw(st.integers(0, 2)) == 0
+        return Step(act, (place, role, text, status, draw(st.booleans()), policy, planned))
     if act == "show":
         version = draw(st.none() | st.sampled_from((-1, 0, 1, 2, 3, 4)))
         return Step(act, (place, role, job, version, draw(st.booleans())))
@@ -105,7 +106,7 @@ def steps(draw: st.DrawFn) -> Step:
 @st.composite
 def version_stories(draw: st.DrawFn, max_steps: int = 9) -> tuple[Step, ...]:
     """A whole story, most of them opened by an import of the first text that only saves."""
-    opening = Step("import", ("plain", ADMIN, "one", "SAVED", False, "OVERWRITE"))
+    opening = Step("import", ("plain", ADMIN, "one", "SAVED", False, "OVERWRITE", False))
     first = (opening,) if draw(st.integers(0, 2)) else ()
     return (*first, *draw(st.lists(steps(), min_size=4, max_size=max_steps)))
 
@@ -115,8 +116,8 @@ def saved_then_submitted() -> tuple[Step, ...]:
     import planned it UNCHANGED and made no version, so the job stayed never submitted and
     could not start."""
     return (
-        Step("import", ("plain", ADMIN, "one", "SAVED", False, "OVERWRITE")),
-        Step("import", ("plain", DEVELOPER, "one", "SUBMITTED", False, "OVERWRITE")),
+        Step("import", ("plain", ADMIN, "one", "SAVED", False, "OVERWRITE", False)),
+        Step("import", ("plain", DEVELOPER, "one", "SUBMITTED", False, "OVERWRITE", True)),
         Step("start", ("plain", OPERATOR, "ja", True)),
         Step("show", ("plain", VIEWER, "ja", None, True)),
     )
@@ -126,10 +127,10 @@ def resaved_then_submitted() -> tuple[Step, ...]:
     """A job submitted, saved otherwise, saved back to its text unsubmitted, then an import of
     that text with approvers where the approval switch is on: its version is due."""
     return (
-        Step("import", ("gated", ADMIN, "one", "SUBMITTED", True, "OVERWRITE")),
+        Step("import", ("gated", ADMIN, "one", "SUBMITTED", True, "OVERWRITE", False)),
         Step("save", ("gated", DEVELOPER, "job", "ja", "two", "SUBMITTED", True)),
         Step("save", ("gated", DEVELOPER, "job", "ja", "one", "SAVED", False)),
-        Step("import", ("gated", ADMIN, "one", "PRODUCTION", False, "OVERWRITE")),
+        Step("import", ("gated", ADMIN, "one", "PRODUCTION", False, "OVERWRITE", True)),
         Step("versions", ("gated", VIEWER, "job", "ja")),
         Step("show", ("gated", VIEWER, "ja", 3, False)),
     )
@@ -139,8 +140,8 @@ def submitted_then_undone() -> tuple[Step, ...]:
     """The import whose submit was due rolled back (the job back to never submitted), then
     the first import's rollback refused once a job it made is started."""
     return (
-        Step("import", ("plain", ADMIN, "one", "SAVED", False, "OVERWRITE")),
-        Step("import", ("plain", DEVELOPER, "one", "SUBMITTED", False, "OVERWRITE")),
+        Step("import", ("plain", ADMIN, "one", "SAVED", False, "OVERWRITE", False)),
+        Step("import", ("plain", DEVELOPER, "one", "SUBMITTED", False, "OVERWRITE", True)),
         Step("undo", ("plain", DEVELOPER)),
         Step("start", ("plain", OPERATOR, "ja", True)),
         Step("save", ("plain", DEVELOPER, "job", "jb", "two", "SUBMITTED", False)),

@@ -19,7 +19,8 @@ them):
   target holds as the package does is UNCHANGED (no version) unless the import submits it and
   its newest version is not that text (never submitted, or saved since): then its version is
   due, written under OVERWRITE and skipped under SKIP; overwriting a scheduled job fails it
-  whole (``scheduled``), and the import refuses what a save refuses, by the same rules;
+  whole (``scheduled``), and the import refuses what a save refuses, by the same rules; its
+  plan says so, and an import naming the plan does what it says;
 - a rollback of the newest import puts back what it wrote (objects it created gone, the others
   as before, the versions it submitted deleted), refused (DLF.9016) when any changed since;
 - a refused step changes nothing, and every change writes its audit entry under its caller.
@@ -39,6 +40,7 @@ from jobferry.errors import JobferryError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.definitions.documents import load
+from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.request import parse_import_request
 from jobferry.services.workspaces.settings import parse_workspace_settings
 from jobferry.storage import jobs as job_repo
@@ -138,7 +140,7 @@ def _save(told: Told, model: Model, step: Step, scope: Scope, actor: str) -> tup
 
 
 def _import(told: Told, model: Model, step: Step, scope: Scope, actor: str) -> tuple[Any, Any]:
-    place, role, text, status, approvers, policy = step.args
+    place, role, text, status, approvers, policy, planned = step.args
     path, file_name = told.upload(place, text)
     body: dict[str, Any] = {"path": path, "sameNamePolicy": policy}
     if status is not None:
@@ -149,15 +151,21 @@ def _import(told: Told, model: Model, step: Step, scope: Scope, actor: str) -> t
     if predicted is not None:
         model.audit = [(actor, "import.refused", "package", file_name)]
     imports = told.services.imports
+    wanted = package(text)
+    actions = model.actions(place, body, wanted)
     try:
+        if planned:
+            plan = imports.plan(scope, parse_import_request(body))
+            assert isinstance(plan, Plan)
+            said = {(str(line.kind), line.name): str(line.action) for line in plan.lines}
+            assert said == actions, step
+            body["planId"] = plan.plan_id
         prepared = imports.prepare(scope, parse_import_request(body))
     except JobferryError as exc:
         note(f"refused: {exc.message}")
         return predicted, exc.code
     imports.run(prepared)
     task = told.services.tasks.show(scope, prepared.task_id, subtasks=100)
-    wanted = package(text)
-    actions = model.actions(place, body, wanted)
     done = {tuple(s["id"].split(":", 1)): s["action"] for s in task.subtasks}
     note(f"task {task.status}: {task.message} {done}")
     if model.fails(place, actions, wanted):
