@@ -108,7 +108,7 @@ def _unchanged(item: PlannedObject, request: ImportRequest, policy: PolicyChoice
     due = (
         request.target_status is not TargetStatus.SAVED
         and item.kind in _VERSIONED
-        and not (target.latest_version and target.submitted)
+        and not target.submitted
     )
     if not due:
         item.action = PlanAction.UNCHANGED

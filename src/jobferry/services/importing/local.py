@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, assert_never
 
 from jobferry.domain.connections import secret_role
@@ -118,6 +118,14 @@ class LocalReader:
         self._digest.update(
             f"{kind}|{t.name}|{t.id}|{doc}|{t.status}|{t.latest_version}\n".encode()
         )
+        if self._scope.workspace.shadow_of is not None and (
+            kind == ObjectKind.SCRIPT or t.latest_version
+        ):
+            # A refresh reads no script's versions, and keeps a job's submitted version in its
+            # canonical form, not as the development state's text: in a shadow a script, and a
+            # job with a version, count as submitted (a job the remote never submitted has
+            # none: its submit is due).
+            return replace(t, submitted=True)
         return t
 
     def workspace_id(self, name_or_id: str) -> str | None:

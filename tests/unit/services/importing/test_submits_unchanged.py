@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from orjson import dumps
+
 from jobferry.domain.enums import SameNamePolicy
 from jobferry.services.container import Services
+from jobferry.storage.tables import job_versions
 from support.builders import make_job, make_script
+from support.console import mark_shadow
 from support.planning import import_package, plan_of, workspace, write_objects
 
 
@@ -73,3 +77,25 @@ def test_a_submit_of_the_saved_text_submitted_otherwise_makes_a_version(
     assert [v.version for v in versions] == [3, 2, 1]
     shown = services.jobs.show(scope, "ja", submitted=True).document
     assert "description" not in shown
+
+
+def test_in_a_shadow_only_a_job_the_remote_never_submitted_is_due(
+    services: Services, tmp_path: Path
+) -> None:
+    """A refresh reads no script's versions, and keeps a job's submitted version in its
+    canonical form: a shadow's script, and a job with a version, are not submitted again."""
+    scope = workspace(services, "shadowed")
+    package = _package(tmp_path)
+    import_package(services, scope, package, targetStatus="SAVED")
+    mark_shadow(services, scope.workspace.id, "prod_remote")
+    shadow = services.accounts.scope(scope.actor, scope.actor.project_id, scope.workspace.id)
+    plan = plan_of(services, shadow, package, same_name_policy=SameNamePolicy.OVERWRITE)
+    assert plan.actions() == [("script", "ja_sql", "UNCHANGED"), ("job", "ja", "OVERWRITE")]
+    mark_shadow(services, scope.workspace.id, None)
+    import_package(services, scope, package, targetStatus="SUBMITTED")
+    mark_shadow(services, scope.workspace.id, "prod_remote")
+    job = services.jobs.show(scope, "ja").document
+    with services.db.transaction() as tx:  # the text a refresh keeps differs from the saved one
+        tx.conn.execute(job_versions.update().values(document=dumps({**job, "x": 1}).decode()))
+    plan = plan_of(services, shadow, package, same_name_policy=SameNamePolicy.OVERWRITE)
+    assert {action for _, _, action in plan.actions()} == {"UNCHANGED"}
