@@ -16,7 +16,9 @@ SELF_DEPENDENCY = "depend.self"
 """The rule a job's dependency on itself breaks."""
 
 
-def check_schedule(r: Report, schedule: object, job: str | None) -> None:
+def check_schedule(
+    r: Report, schedule: object, job: str | None, workspace: str | None = None
+) -> None:
     if not r.is_object(schedule, "schedule", "schedule"):
         return
     if missing(schedule.get("type")):
@@ -29,7 +31,7 @@ def check_schedule(r: Report, schedule: object, job: str | None) -> None:
         message = 'an EVENT schedule needs "event" with eventType (DIS, KAFKA or OBS) and channel'
         r.add("schedule.event", "required", message)
     if schedule.get("cron") is not None:
-        check_cron(r, schedule["cron"], "schedule.cron", job)
+        check_cron(r, schedule["cron"], "schedule.cron", job, workspace)
 
 
 def check_event(r: Report, event: object, base: str) -> None:
@@ -44,7 +46,11 @@ def check_event(r: Report, event: object, base: str) -> None:
     r.whole(event, "concurrent", base, 1, 128, "concurrent instances")
 
 
-def check_cron(r: Report, cron: object, base: str, job: str | None) -> None:
+def check_cron(
+    r: Report, cron: object, base: str, job: str | None, workspace: str | None = None
+) -> None:
+    """A cron block's rules; ``workspace``: the name of the job's own workspace, which an
+    ``otherWorkSpaceJobs`` item may name too (then a job of its own name is itself)."""
     if not r.is_object(cron, base, "cron"):
         return
     _check_expression(r, cron.get("expression"), base)
@@ -62,7 +68,7 @@ def check_cron(r: Report, cron: object, base: str, job: str | None) -> None:
     if start and end and end <= start:
         message = f"endTime {cron['endTime']!r} is not after startTime {cron['startTime']!r}"
         r.add(f"{base}.endTime", "time.order", message + "; move it later or remove it")
-    _check_depend(r, cron.get("dependJobs"), base, job)
+    _check_depend(r, cron.get("dependJobs"), base, (job, workspace))
 
 
 def _check_expression(r: Report, expression: object, base: str) -> None:
@@ -78,15 +84,19 @@ def _check_expression(r: Report, expression: object, base: str) -> None:
             r.add(f"{base}.expression", "cron.invalid", str(exc))
 
 
-def _check_depend(r: Report, depend: object, base: str, job: str | None) -> None:
+_Own = tuple[str | None, str | None]
+"""The job's own name and its workspace's name (``None``: not known)."""
+
+
+def _check_depend(r: Report, depend: object, base: str, own: _Own) -> None:
     if isinstance(depend, list):  # legacy: a list of names or of dependJobs objects
         for k, item in enumerate(depend):
             if isinstance(item, Mapping):
-                _check_depend_object(r, item, f"{base}.dependJobs[{k}]", job)
+                _check_depend_object(r, item, f"{base}.dependJobs[{k}]", own)
             else:
-                _check_depend_name(r, item, f"{base}.dependJobs[{k}]", job)
+                _check_depend_name(r, item, f"{base}.dependJobs[{k}]", own[0])
     elif depend is not None and r.is_object(depend, f"{base}.dependJobs", "dependJobs"):
-        _check_depend_object(r, depend, f"{base}.dependJobs", job)
+        _check_depend_object(r, depend, f"{base}.dependJobs", own)
 
 
 def _time(r: Report, cron: Mapping[str, Any], key: str, base: str, zone: tzinfo) -> datetime | None:
@@ -108,7 +118,8 @@ def _check_depend_name(r: Report, name: object, field: str, job: str | None) -> 
         r.add(field, SELF_DEPENDENCY, f"job {job!r} depends on itself; remove it from dependJobs")
 
 
-def _check_depend_object(r: Report, depend: Mapping[str, Any], base: str, job: str | None) -> None:
+def _check_depend_object(r: Report, depend: Mapping[str, Any], base: str, own: _Own) -> None:
+    job = own[0]
     for k, name in enumerate(r.array(depend, "jobs", base)):
         if type(name) is not str or not name or name == job:
             _check_depend_name(r, name, f"{base}.jobs[{k}]", job)
@@ -118,9 +129,16 @@ def _check_depend_object(r: Report, depend: Mapping[str, Any], base: str, job: s
             _check_depend_name(r, item.get("jobName"), f"{field}.jobName", job)
     for k, item in enumerate(r.array(depend, "otherWorkSpaceJobs", base)):
         field = f"{base}.otherWorkSpaceJobs[{k}]"
-        if not r.is_object(item, field, "a workspace dependency"):
-            continue
-        _check_depend_name(r, item.get("jobName"), f"{field}.jobName", None)
-        if missing(item.get("workSpace")) and missing(item.get("workSpaceId")):
-            message = f"dependency on job {item.get('jobName')!r} in another workspace does not"
-            r.add(f"{field}.workSpace", "required", message + " say which; set workSpace")
+        if r.is_object(item, field, "a workspace dependency"):
+            _check_other_workspace(r, item, field, own)
+
+
+def _check_other_workspace(r: Report, item: Mapping[str, Any], field: str, own: _Own) -> None:
+    """An ``otherWorkSpaceJobs`` item: it says which workspace, and when that is the job's
+    own (by name), it names another job than the job itself."""
+    job, workspace = own
+    here = workspace is not None and item.get("workSpace") == workspace
+    _check_depend_name(r, item.get("jobName"), f"{field}.jobName", job if here else None)
+    if missing(item.get("workSpace")) and missing(item.get("workSpaceId")):
+        message = f"dependency on job {item.get('jobName')!r} in another workspace does not"
+        r.add(f"{field}.workSpace", "required", message + " say which; set workSpace")

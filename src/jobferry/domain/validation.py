@@ -50,14 +50,20 @@ DEPEND_PACKAGE_TYPES = ("file", "jar", "pyFile")
 _SCALARS = (str, int, float)  # bool is an int
 _SCALAR_TYPES = frozenset({str, int, float, bool})  # the same, as exact types for fast paths
 _ABSENT = object()
+_Own = tuple[str | None, str | None]
+"""A job's own name and its workspace's (``None``: not known)."""
 _DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")  # a number to float(), told without trying
 
 
 # --- jobs -------------------------------------------------------------------------------------
 
 
-def validate_job(doc: Mapping[str, Any], *, max_nodes: int = 200) -> list[Violation]:
-    """Every rule the job document breaks (empty when it is valid)."""
+def validate_job(
+    doc: Mapping[str, Any], *, max_nodes: int = 200, workspace: str | None = None
+) -> list[Violation]:
+    """Every rule the job document breaks (empty when it is valid); ``workspace``: the name
+    of the workspace it is saved in, so that a dependency naming it as another's is read as
+    one of the job's own workspace."""
     r = Report()
     if not r.is_object(doc, "", "a job definition"):
         return r.items
@@ -71,22 +77,22 @@ def validate_job(doc: Mapping[str, Any], *, max_nodes: int = 200) -> list[Violat
     if directory is not None and not isinstance(directory, str):
         r.add("directory", "type", f"directory {directory!r} must be a folder path such as '/etl'")
     _check_directory_size(r, doc)
-    _check_nodes(r, doc, max_nodes, job)
+    _check_nodes(r, doc, max_nodes, (job, workspace))
     _check_params(r, doc)
     config = doc.get("basicConfig")
     if config is not None and r.is_object(config, "basicConfig", "basicConfig"):
         _check_basic_config(r, config)
     if doc.get("schedule") is not None:
-        check_schedule(r.coded(SCHEDULE_INVALID), doc["schedule"], job)
+        check_schedule(r.coded(SCHEDULE_INVALID), doc["schedule"], job, workspace)
     return r.items
 
 
-def _check_nodes(r: Report, doc: Mapping[str, Any], max_nodes: int, job: str | None) -> None:
+def _check_nodes(r: Report, doc: Mapping[str, Any], max_nodes: int, own: _Own) -> None:
     nodes = r.array(doc, "nodes", "")
     if len(nodes) > max_nodes:
         message = f"the job has {len(nodes)} nodes, more than {max_nodes}; split it into jobs"
         r.add("nodes", "limit", message + " linked by dependJobs")
-    first = _check_node_names(r, nodes, job)
+    first = _check_node_names(r, nodes, own)
     edges, forward = _node_edges(r, nodes, first)
     cycle = None if forward or is_acyclic(edges) else find_cycle(edges)
     if cycle:
@@ -95,7 +101,7 @@ def _check_nodes(r: Report, doc: Mapping[str, Any], max_nodes: int, job: str | N
         r.add(f"nodes[{first[cycle[0]]}].preNodeName", "dag.cycle", message)
 
 
-def _check_node_names(r: Report, nodes: list[Any], job: str | None) -> dict[str, int]:
+def _check_node_names(r: Report, nodes: list[Any], own: _Own) -> dict[str, int]:
     """Check every node; answers each unique node name → its index."""
     first: dict[str, int] = {}
     for i, node in enumerate(nodes):
@@ -111,7 +117,7 @@ def _check_node_names(r: Report, nodes: list[Any], job: str | None) -> dict[str,
             r.add(f"{base}.name", "node.unique", message + " must be unique, rename one")
         else:
             first[name] = i
-        _check_node(r, node, base, job)
+        _check_node(r, node, base, own)
     return first
 
 
@@ -132,7 +138,7 @@ def _node_edges(
     return edges, forward
 
 
-def _check_node(r: Report, node: Mapping[str, Any], base: str, job: str | None) -> None:
+def _check_node(r: Report, node: Mapping[str, Any], base: str, own: _Own) -> None:
     # Every rule first takes the common valid case at a glance; only a node that may break one
     # pays for the full check, which says what is wrong.
     node_type = node.get("type")
@@ -157,7 +163,8 @@ def _check_node(r: Report, node: Mapping[str, Any], base: str, job: str | None) 
     if node.get("eventTrigger") is not None:
         check_event(r, node["eventTrigger"], f"{base}.eventTrigger")
     if node.get("cronTrigger") is not None:
-        check_cron(r.coded(SCHEDULE_INVALID), node["cronTrigger"], f"{base}.cronTrigger", job)
+        trigger = f"{base}.cronTrigger"
+        check_cron(r.coded(SCHEDULE_INVALID), node["cronTrigger"], trigger, *own)
 
 
 def _check_properties(r: Report, properties: list[Any], base: str) -> None:

@@ -493,6 +493,16 @@ def test_depend_jobs_shapes_and_self_dependency() -> None:
     assert legacy == {("schedule.cron.dependJobs[0]", "depend.self")}
 
 
+def test_a_dependency_naming_its_own_workspace_as_another_s_is_on_itself() -> None:
+    depend = {"jobs": [], "otherWorkSpaceJobs": [{"jobName": "daily", "workSpace": "etl"}]}
+    document = job(schedule=cron(dependJobs=depend))
+
+    assert found(validate_job(document, workspace="etl")) == {
+        ("schedule.cron.dependJobs.otherWorkSpaceJobs[0].jobName", "depend.self")
+    }
+    assert validate_job(document, workspace="fin") == []
+
+
 # --- scripts ----------------------------------------------------------------------------------
 
 

@@ -179,17 +179,16 @@ class JobService:
         self.max_nodes = max_nodes
         self.offset_mode = offset_mode
 
-    def _validated(self, body: dict[str, Any]) -> tuple[dict[str, Any], Any, Any]:
+    def _validated(self, scope: Scope, body: dict[str, Any]) -> tuple[dict[str, Any], Any, Any]:
         doc, target, approvers = split_body(body)
-        raise_violations(
-            ObjectKind.JOB, doc.get("name"), validate_job(doc, max_nodes=self.max_nodes)
-        )
+        found = validate_job(doc, max_nodes=self.max_nodes, workspace=scope.workspace.name)
+        raise_violations(ObjectKind.JOB, doc.get("name"), found)
         return doc, target, approvers
 
     def create(self, scope: Scope, body: dict[str, Any]) -> None:
         """Create a job (DLF.0102 when the name is taken)."""
         scope.require_change(WRITERS, "create jobs")
-        doc, requested, approvers = self._validated(body)
+        doc, requested, approvers = self._validated(scope, body)
         target = resolve_target_status(scope, requested, approvers, "a job")
         name = str(doc["name"])
         with self.db.transaction() as tx:
@@ -213,7 +212,7 @@ class JobService:
                 remedy=Remedy.RENAME_JOB,
                 job_name=name,
             )
-        doc, requested, approvers = self._validated(body)
+        doc, requested, approvers = self._validated(scope, body)
         target = resolve_target_status(scope, requested, approvers, "a job")
         with self.db.transaction() as tx:
             job = get_job_or_raise(tx, scope, name, locked=True)

@@ -106,7 +106,7 @@ def _check_renamable(tx: Tx, scope: Scope, job: JobRecord, new_name: str) -> Non
             f"(POST .../jobs/{job.name}/stop) before renaming it.",
             job_name=job.name,
         )
-    _require_no_self_dependency(job, new_name)
+    _require_no_self_dependency(job, new_name, scope.workspace.name)
     check_lock(tx, scope, ObjectKind.JOB, job.name)
     check_tags(tx, scope, job.name, job.id, None)
     elsewhere = [
@@ -126,12 +126,13 @@ def _check_renamable(tx: Tx, scope: Scope, job: JobRecord, new_name: str) -> Non
         )
 
 
-def _require_no_self_dependency(job: JobRecord, new_name: str) -> None:
+def _require_no_self_dependency(job: JobRecord, new_name: str, workspace: str) -> None:
     """Refuse (DLF.3025) a rename that would leave the job depending on itself: its
     dependencies name a job of the new name (not there yet), and no job may depend on itself
     (the rule every save keeps)."""
     renamed = {**load(job.document), "name": new_name}
-    fields = [v.field for v in validate_job(renamed) if v.rule == SELF_DEPENDENCY]
+    found = validate_job(renamed, workspace=workspace)
+    fields = [v.field for v in found if v.rule == SELF_DEPENDENCY]
     if fields:
         raise ScheduleInvalidError(
             f"Job '{job.name}' depends on job '{new_name}' ({', '.join(fields)}); renamed "

@@ -83,9 +83,8 @@ class DefinitionReviews:
         reviewed."""
         scope.require_change(WRITERS, "change jobs" if name else "create jobs")
         doc = _definition(body, name)
-        raise_violations(
-            ObjectKind.JOB, doc.get("name"), validate_job(doc, max_nodes=self.max_nodes)
-        )
+        found = validate_job(doc, max_nodes=self.max_nodes, workspace=scope.workspace.name)
+        raise_violations(ObjectKind.JOB, doc.get("name"), found)
         resolve_target_status(scope, body.get("targetStatus"), body.get("approvers"), "a job")
         saved = str(doc["name"])
         with self.db.transaction(readonly=True) as tx:
