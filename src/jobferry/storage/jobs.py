@@ -369,11 +369,16 @@ def submitted_apart(
 
 
 def depending_from(
-    project_id: str, workspace_name: str, *columns: ColumnElement[Any]
+    project_id: str,
+    workspace_name: str,
+    *columns: ColumnElement[Any],
+    workspace_id: str | None = None,
 ) -> Select[Any]:
     """``columns`` of the jobs of the project (in other workspaces) whose dependencies name a
-    job of workspace ``workspace_name``, one row per dependency (``workspace`` the depending
-    job's workspace name, ``ref`` the job it depends on)."""
+    job of workspace ``workspace_name`` (or, given, by its id ``workspace_id``, as a
+    dependency's ``workSpaceId`` alone names it), one row per dependency (``workspace`` the
+    depending job's workspace name, ``ref`` the job it depends on)."""
+    named = [workspace_name] if workspace_id is None else [workspace_name, workspace_id]
     return (
         select(workspaces.c.name.label("workspace"), job_refs.c.name.label("ref"), *columns)
         .join(job_refs, job_refs.c.job_id == jobs.c.id)
@@ -381,17 +386,20 @@ def depending_from(
         .where(
             workspaces.c.project_id == project_id,
             job_refs.c.kind == RefKind.JOB,
-            job_refs.c.ref_workspace == workspace_name,
+            job_refs.c.ref_workspace.in_(named),
         )
     )
 
 
 def dependents_in_other_workspaces(
-    tx: Tx, project_id: str, workspace_name: str, job_name: str
+    tx: Tx, project_id: str, workspace_name: str, job_name: str, workspace_id: str | None = None
 ) -> list[tuple[str, int, str]]:
-    """(workspace name, job id, job name) of jobs elsewhere in the project that depend on a job."""
+    """(workspace name, job id, job name) of jobs elsewhere in the project that depend on a job
+    (naming its workspace by name, or by ``workspace_id`` when given)."""
     found = (
-        depending_from(project_id, workspace_name, jobs.c.id, jobs.c.name)
+        depending_from(
+            project_id, workspace_name, jobs.c.id, jobs.c.name, workspace_id=workspace_id
+        )
         .where(job_refs.c.name == job_name)
         .distinct()
         .subquery()

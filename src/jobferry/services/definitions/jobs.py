@@ -316,11 +316,13 @@ class JobService:
 
     def _downstream(self, tx: Tx, scope: Scope, name: str) -> tuple[Dependent, ...]:
         same = repo.jobs_referencing_with_ids(tx, scope.workspace.id, RefKind.JOB.value, name)
+        here = scope.workspace
         other = repo.dependents_in_other_workspaces(
-            tx, scope.actor.project_id, scope.workspace.name, name
+            tx, scope.actor.project_id, here.name, name, here.id
         )
-        out = [Dependent(scope.workspace.name, n, i) for i, n in same]
-        out += [Dependent(w, n, i) for w, i, n in other]
+        out = [Dependent(here.name, n, i) for i, n in same]
+        listed = {i for i, _ in same}  # one naming its own workspace as another's too: once
+        out += [Dependent(w, n, i) for w, i, n in other if i not in listed]
         return tuple(out)
 
     def list_jobs(

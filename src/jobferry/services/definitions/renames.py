@@ -112,7 +112,7 @@ def _check_renamable(tx: Tx, scope: Scope, job: JobRecord, new_name: str) -> Non
     elsewhere = [
         found
         for found in repo.dependents_in_other_workspaces(
-            tx, scope.actor.project_id, scope.workspace.name, job.name
+            tx, scope.actor.project_id, scope.workspace.name, job.name, scope.workspace.id
         )
         if found[0] != scope.workspace.name
     ]

@@ -193,7 +193,7 @@ class LocalReader:
         """(workspace, job id, job) of other workspaces' jobs that depend on this job."""
         ws = self._scope.workspace
         project = self._scope.actor.project_id
-        return job_repo.dependents_in_other_workspaces(self._tx, project, ws.name, job_name)
+        return job_repo.dependents_in_other_workspaces(self._tx, project, ws.name, job_name, ws.id)
 
     def version_users(self, freed: Sequence[tuple[str, str]]) -> list[tuple[str, str, str, str]]:
         """(kind, name, workspace, job): what jobs' latest submitted versions alone use."""

@@ -194,7 +194,7 @@ def conflicts_of(
                     "the import made"
                 )
     for other_ws, job, name in repo.jobs_depending_from(
-        tx, scope.actor.project_id, ws.name, made.get(ObjectKind.JOB, [])
+        tx, scope.actor.project_id, ws.name, made.get(ObjectKind.JOB, []), ws.id
     ):
         conflicts.append(
             f"job '{job}' of workspace '{other_ws}' now depends on job '{name}', a name the "

@@ -263,13 +263,13 @@ def jobs_using(
 
 
 def jobs_depending_from(
-    tx: Tx, project_id: str, workspace_name: str, names: Sequence[str]
+    tx: Tx, project_id: str, workspace_name: str, names: Sequence[str], workspace_id: str
 ) -> list[tuple[str, str, str]]:
-    """(workspace, job, upstream) of jobs in OTHER workspaces depending on these jobs."""
+    """(workspace, job, upstream) of jobs in OTHER workspaces depending on these jobs (of the
+    workspace of that name and id)."""
     out: list[tuple[str, str, str]] = []
     for part in chunks(names):
-        rows = tx.conn.execute(
-            depending_from(project_id, workspace_name, jobs.c.name).where(job_refs.c.name.in_(part))
-        )
+        found = depending_from(project_id, workspace_name, jobs.c.name, workspace_id=workspace_id)
+        rows = tx.conn.execute(found.where(job_refs.c.name.in_(part)))
         out += [(r.workspace, r.name, r.ref) for r in rows]
     return out

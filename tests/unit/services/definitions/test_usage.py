@@ -198,3 +198,42 @@ def test_a_job_another_workspace_s_submitted_version_depends_on_is_not_deleted(
     assert "the submitted version of job 'down' of workspace 'other'" in refused.value.message
     services.jobs.update(other, "down", down | SUBMITTED)
     services.jobs.delete(scope, "up")
+
+
+def test_a_job_another_workspace_depends_on_by_its_id_is_not_deleted(services: Services) -> None:
+    scope = admin_scope(services)
+    _scripts(services, scope, "up_sql", "up_sh")
+    services.jobs.create(scope, make_job("up"))
+    other = workspace(services, "other")
+    _scripts(services, other, "down_sql", "down_sh")
+    down = make_job("down")
+    upstream = [{"workSpaceId": scope.workspace.id, "jobName": "up"}]
+    down["schedule"]["cron"]["dependJobs"] = {"jobs": [], "otherWorkSpaceJobs": upstream}
+    services.jobs.create(other, down)
+
+    shown = services.jobs.show(scope, "up", dependencies=True)
+    with pytest.raises(InUseError) as refused:
+        services.jobs.delete(scope, "up")
+
+    assert [(d.workspace, d.job_name) for d in shown.downstream or ()] == [("other", "down")]
+    assert refused.value.context["dependent_jobs"] == [{"workspace": "other", "job_name": "down"}]
+    with pytest.raises(InUseError):
+        services.jobs.rename(scope, "up", "up2")
+
+
+def test_a_job_naming_its_upstream_twice_is_one_downstream_job(services: Services) -> None:
+    scope = admin_scope(services)
+    _scripts(services, scope, "up_sql", "up_sh", "down_sql", "down_sh")
+    services.jobs.create(scope, make_job("up"))
+    down = make_job("down")
+    upstream = [{"workSpace": scope.workspace.name, "jobName": "up"}]
+    down["schedule"]["cron"]["dependJobs"] = {"jobs": ["up"], "otherWorkSpaceJobs": upstream}
+    services.jobs.create(scope, down)
+
+    shown = services.jobs.show(scope, "up", dependencies=True)
+    with pytest.raises(InUseError) as refused:
+        services.jobs.delete(scope, "up")
+
+    here = scope.workspace.name
+    assert [(d.workspace, d.job_name) for d in shown.downstream or ()] == [(here, "down")]
+    assert refused.value.context["dependents"] == ["down"]
