@@ -3,7 +3,7 @@ carries DLF.3025, the DataArts code for a bad schedule."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
@@ -17,7 +17,7 @@ SELF_DEPENDENCY = "depend.self"
 
 
 def check_schedule(
-    r: Report, schedule: object, job: str | None, workspace: str | None = None
+    r: Report, schedule: object, job: str | None, workspace: Collection[str] = ()
 ) -> None:
     if not r.is_object(schedule, "schedule", "schedule"):
         return
@@ -47,10 +47,10 @@ def check_event(r: Report, event: object, base: str) -> None:
 
 
 def check_cron(
-    r: Report, cron: object, base: str, job: str | None, workspace: str | None = None
+    r: Report, cron: object, base: str, job: str | None, workspace: Collection[str] = ()
 ) -> None:
-    """A cron block's rules; ``workspace``: the name of the job's own workspace, which an
-    ``otherWorkSpaceJobs`` item may name too (then a job of its own name is itself)."""
+    """A cron block's rules; ``workspace``: the name and id of the job's own workspace, which
+    an ``otherWorkSpaceJobs`` item may name too (then a job of its own name is itself)."""
     if not r.is_object(cron, base, "cron"):
         return
     _check_expression(r, cron.get("expression"), base)
@@ -84,8 +84,8 @@ def _check_expression(r: Report, expression: object, base: str) -> None:
             r.add(f"{base}.expression", "cron.invalid", str(exc))
 
 
-_Own = tuple[str | None, str | None]
-"""The job's own name and its workspace's name (``None``: not known)."""
+_Own = tuple[str | None, Collection[str]]
+"""The job's own name (``None``: not known) and its workspace's name and id."""
 
 
 def _check_depend(r: Report, depend: object, base: str, own: _Own) -> None:
@@ -135,9 +135,9 @@ def _check_depend_object(r: Report, depend: Mapping[str, Any], base: str, own: _
 
 def _check_other_workspace(r: Report, item: Mapping[str, Any], field: str, own: _Own) -> None:
     """An ``otherWorkSpaceJobs`` item: it says which workspace, and when that is the job's
-    own (by name), it names another job than the job itself."""
+    own (by name, or by id alone), it names another job than the job itself."""
     job, workspace = own
-    here = workspace is not None and item.get("workSpace") == workspace
+    here = (item.get("workSpace") or item.get("workSpaceId")) in workspace
     _check_depend_name(r, item.get("jobName"), f"{field}.jobName", job if here else None)
     if missing(item.get("workSpace")) and missing(item.get("workSpaceId")):
         message = f"dependency on job {item.get('jobName')!r} in another workspace does not"

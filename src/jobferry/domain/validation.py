@@ -11,7 +11,7 @@ the DataArts error code that fits it best.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from jobferry.domain.enums import FAIL_POLICIES, RESOURCE_TYPES, SCRIPT_TYPES
@@ -50,8 +50,8 @@ DEPEND_PACKAGE_TYPES = ("file", "jar", "pyFile")
 _SCALARS = (str, int, float)  # bool is an int
 _SCALAR_TYPES = frozenset({str, int, float, bool})  # the same, as exact types for fast paths
 _ABSENT = object()
-_Own = tuple[str | None, str | None]
-"""A job's own name and its workspace's (``None``: not known)."""
+_Own = tuple[str | None, Collection[str]]
+"""A job's own name (``None``: not known) and its workspace's name and id."""
 _DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")  # a number to float(), told without trying
 
 
@@ -59,11 +59,11 @@ _DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")  # a number to float(), told witho
 
 
 def validate_job(
-    doc: Mapping[str, Any], *, max_nodes: int = 200, workspace: str | None = None
+    doc: Mapping[str, Any], *, max_nodes: int = 200, workspace: Collection[str] = ()
 ) -> list[Violation]:
     """Every rule the job document breaks (empty when it is valid); ``workspace``: the name
-    of the workspace it is saved in, so that a dependency naming it as another's is read as
-    one of the job's own workspace."""
+    and id of the workspace it is saved in, so that a dependency naming it as another's is
+    read as one of the job's own workspace."""
     r = Report()
     if not r.is_object(doc, "", "a job definition"):
         return r.items

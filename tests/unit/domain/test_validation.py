@@ -497,10 +497,14 @@ def test_a_dependency_naming_its_own_workspace_as_another_s_is_on_itself() -> No
     depend = {"jobs": [], "otherWorkSpaceJobs": [{"jobName": "daily", "workSpace": "etl"}]}
     document = job(schedule=cron(dependJobs=depend))
 
-    assert found(validate_job(document, workspace="etl")) == {
-        ("schedule.cron.dependJobs.otherWorkSpaceJobs[0].jobName", "depend.self")
+    by_id = {"jobs": [], "otherWorkSpaceJobs": [{"jobName": "daily", "workSpaceId": "7"}]}
+    own = ("schedule.cron.dependJobs.otherWorkSpaceJobs[0].jobName", "depend.self")
+
+    assert found(validate_job(document, workspace=("etl", "7"))) == {own}
+    assert found(validate_job(job(schedule=cron(dependJobs=by_id)), workspace=("etl", "7"))) == {
+        own
     }
-    assert validate_job(document, workspace="fin") == []
+    assert validate_job(document, workspace=("fin", "8")) == []
 
 
 # --- scripts ----------------------------------------------------------------------------------

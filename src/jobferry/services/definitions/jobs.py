@@ -181,7 +181,8 @@ class JobService:
 
     def _validated(self, scope: Scope, body: dict[str, Any]) -> tuple[dict[str, Any], Any, Any]:
         doc, target, approvers = split_body(body)
-        found = validate_job(doc, max_nodes=self.max_nodes, workspace=scope.workspace.name)
+        here = scope.workspace
+        found = validate_job(doc, max_nodes=self.max_nodes, workspace=(here.name, here.id))
         raise_violations(ObjectKind.JOB, doc.get("name"), found)
         return doc, target, approvers
 

@@ -72,7 +72,8 @@ def rename_job(db: Database, scope: Scope, name: str, new_name: str) -> list[str
         dependents = _rewrite_dependents(tx, scope, job, new_name, stamp)
         repo.rename_job(tx, job.id, new_name)
         renames: dict[tuple[AnyRefKind, str], str] = {(RefKind.JOB, name): new_name}
-        _rewrite(tx, job, renames, stamp, new_name=new_name, local=scope.workspace.name)
+        here = (scope.workspace.name, scope.workspace.id)
+        _rewrite(tx, job, renames, stamp, new_name=new_name, local=here)
         tag_repo.move_lock(tx, scope.workspace.id, ObjectKind.JOB, name, new_name)
         renamed = (job.uid, str(job.id), new_name)
         note_rename(tx, scope, ObjectKind.JOB, renamed, job.latest_version)
@@ -106,7 +107,7 @@ def _check_renamable(tx: Tx, scope: Scope, job: JobRecord, new_name: str) -> Non
             f"(POST .../jobs/{job.name}/stop) before renaming it.",
             job_name=job.name,
         )
-    _require_no_self_dependency(job, new_name, scope.workspace.name)
+    _require_no_self_dependency(job, new_name, (scope.workspace.name, scope.workspace.id))
     check_lock(tx, scope, ObjectKind.JOB, job.name)
     check_tags(tx, scope, job.name, job.id, None)
     elsewhere = [
@@ -126,7 +127,7 @@ def _check_renamable(tx: Tx, scope: Scope, job: JobRecord, new_name: str) -> Non
         )
 
 
-def _require_no_self_dependency(job: JobRecord, new_name: str, workspace: str) -> None:
+def _require_no_self_dependency(job: JobRecord, new_name: str, workspace: tuple[str, str]) -> None:
     """Refuse (DLF.3025) a rename that would leave the job depending on itself: its
     dependencies name a job of the new name (not there yet), and no job may depend on itself
     (the rule every save keeps)."""
@@ -146,7 +147,7 @@ def _rewrite_dependents(
     tx: Tx, scope: Scope, job: JobRecord, new_name: str, stamp: Stamp
 ) -> list[str]:
     rewritten = []
-    own = scope.workspace.name
+    own = (scope.workspace.name, scope.workspace.id)
     for dependent_id, dependent in _dependents_here(tx, scope, job.name).items():
         if dependent_id == job.id:
             continue  # a job naming itself is rewritten with the job
@@ -160,11 +161,11 @@ def _rewrite_dependents(
 
 def _dependents_here(tx: Tx, scope: Scope, name: str) -> dict[int, str]:
     """Id → name of the jobs of the scope's workspace that depend on job ``name``: by its
-    name alone, or naming their own workspace as another's."""
+    name alone, or naming their own workspace as another's (by its name or its id)."""
     found = dict(repo.jobs_referencing_with_ids(tx, scope.workspace.id, RefKind.JOB.value, name))
     own = scope.workspace.name
     for workspace, job_id, job_name in repo.dependents_in_other_workspaces(
-        tx, scope.actor.project_id, own, name
+        tx, scope.actor.project_id, own, name, scope.workspace.id
     ):
         if workspace == own:
             found.setdefault(job_id, job_name)
@@ -178,10 +179,10 @@ def _rewrite(
     stamp: Stamp,
     *,
     new_name: str | None = None,
-    local: str,
+    local: tuple[str, str],
 ) -> None:
     """Write ``job``'s development state with ``renames`` applied (and its own new name;
-    ``local``: the name of its workspace)."""
+    ``local``: the name and id of its workspace)."""
     doc = rename_references(load(job.document), renames, local=local)
     if new_name is not None:
         doc["name"] = new_name

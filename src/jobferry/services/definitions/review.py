@@ -83,7 +83,8 @@ class DefinitionReviews:
         reviewed."""
         scope.require_change(WRITERS, "change jobs" if name else "create jobs")
         doc = _definition(body, name)
-        found = validate_job(doc, max_nodes=self.max_nodes, workspace=scope.workspace.name)
+        here = scope.workspace
+        found = validate_job(doc, max_nodes=self.max_nodes, workspace=(here.name, here.id))
         raise_violations(ObjectKind.JOB, doc.get("name"), found)
         resolve_target_status(scope, body.get("targetStatus"), body.get("approvers"), "a job")
         saved = str(doc["name"])

@@ -46,3 +46,22 @@ def test_a_dependent_naming_its_own_workspace_as_another_follows_the_rename(
     assert depend["otherWorkSpaceJobs"] == [{"workSpace": scope.workspace.name, "jobName": "jz"}]
     shown = services.jobs.show(scope, "jz", dependencies=True)
     assert [d.job_name for d in shown.downstream or ()] == ["jb"]
+
+
+def test_a_dependent_naming_its_own_workspace_by_id_follows_the_rename(
+    services: Services,
+) -> None:
+    """jb names its own workspace by its id alone (``workSpaceId``): it follows too."""
+    scope = admin_scope(services)
+    services.jobs.create(scope, make_job("ja"))
+    jb = make_job("jb")
+    own = [{"workSpaceId": scope.workspace.id, "jobName": "ja"}]
+    jb["schedule"]["cron"]["dependJobs"] = {"jobs": [], "otherWorkSpaceJobs": own}
+    services.jobs.create(scope, jb)
+
+    assert services.jobs.rename(scope, "ja", "jz") == ["jb"]
+
+    depend = services.jobs.show(scope, "jb").document["schedule"]["cron"]["dependJobs"]
+    assert depend["otherWorkSpaceJobs"] == [{"workSpaceId": scope.workspace.id, "jobName": "jz"}]
+    shown = services.jobs.show(scope, "jz", dependencies=True)
+    assert [d.job_name for d in shown.downstream or ()] == ["jb"]
