@@ -42,6 +42,8 @@ Line = tuple[str, str, str | None, str | None]
 """An audit entry: (actor, action, object kind, object name)."""
 Where = tuple[str, str]
 """A workspace's (name, id)."""
+LOCAL = ("jobs", "same", "own", "own_id")
+"""The dependencies naming a job of the depending job's own workspace."""
 
 
 def node_name(i: int) -> str:
@@ -92,8 +94,9 @@ def _depend_jobs(depends: tuple[Depend, ...], own: Where, other: Where) -> dict[
             elsewhere.append(
                 {"jobName": d.job, "workSpace": (other if d.how == "other" else own)[0]}
             )
-        elif d.how == "other_id":
-            elsewhere.append({"jobName": d.job, "workSpaceId": other[1]})
+        elif d.how in ("other_id", "own_id"):
+            where = other if d.how == "other_id" else own
+            elsewhere.append({"jobName": d.job, "workSpaceId": where[1]})
     if elsewhere:
         block["otherWorkSpaceJobs"] = elsewhere
     return block
@@ -147,7 +150,7 @@ def _break(doc: dict[str, Any], faults: frozenset[str]) -> None:
         jobs.append(doc["name"])
 
 
-def violations(doc: dict[str, Any], faults: frozenset[str], own: str) -> set[tuple[str, str]]:
+def violations(doc: dict[str, Any], faults: frozenset[str], own: Where) -> set[tuple[str, str]]:
     """(field, rule) of every rule ``doc`` breaks in workspace ``own``: its faults and a
     dependency on itself."""
     nodes, found = doc["nodes"], set()
@@ -173,13 +176,14 @@ def violations(doc: dict[str, Any], faults: frozenset[str], own: str) -> set[tup
             found.add((f"{base}.jobs[{k}]", "depend.self"))
     for key in ("sameWorkSpaceJobs", "otherWorkSpaceJobs"):
         for k, item in enumerate(block.get(key, [])):
-            here = key == "sameWorkSpaceJobs" or item.get("workSpace") == own
+            named = item.get("workSpace") or item.get("workSpaceId")
+            here = key == "sameWorkSpaceJobs" or named in own
             if here and item["jobName"] == doc["name"]:
                 found.add((f"{base}.{key}[{k}].jobName", "depend.self"))
     return found
 
 
-def refused_with(doc: dict[str, Any], faults: frozenset[str], own: str) -> tuple[str, set[Any]]:
+def refused_with(doc: dict[str, Any], faults: frozenset[str], own: Where) -> tuple[str, set[Any]]:
     """The code a save of ``doc`` into workspace ``own`` is refused with ('' when it is
     saved) and the (field, rule) of each violation."""
     found = violations(doc, faults, own)
@@ -226,7 +230,8 @@ class Model:
     def save_job(self, place: str, job: str, spec: JobSpec) -> tuple[str, set[Any]]:
         """Create or update ``job``; the refusal's code ('' when saved) and violations."""
         held = self.places[place]
-        code, found = refused_with(document(job, spec, *self.where(place)), spec.faults, held.name)
+        own, other = self.where(place)
+        code, found = refused_with(document(job, spec, own, other), spec.faults, own)
         if not code:
             action = "job.update" if job in held.jobs else "job.create"
             held.jobs[job] = spec
@@ -314,7 +319,7 @@ class Model:
             return "", []
         if new in held.jobs:
             return JOB_TAKEN, []
-        if any(d.job == new and d.how in ("jobs", "same", "own") for d in held.jobs[job].depends):
+        if any(d.job == new and d.how in LOCAL for d in held.jobs[job].depends):
             return SCHEDULE, []
         if [d for d in self.downstream(place, job) if d[0] != held.name]:
             return IN_USE, []
@@ -352,7 +357,7 @@ class Model:
 def _depends_on(spec: JobSpec, here: bool, job: str) -> bool:
     """Whether a job of ``spec`` depends on ``job`` of the workspace that is its own
     (``here``) or the other one."""
-    local = ("jobs", "same", "own") if here else ("other", "other_id")
+    local = LOCAL if here else ("other", "other_id")
     subjob = here and any(n.kind == "SubJob" and n.names == job for n in spec.nodes)
     return subjob or any(d.how in local and d.job == job for d in spec.depends)
 
@@ -363,7 +368,6 @@ def _renamed(spec: JobSpec, old: str, new: str) -> JobSpec:
         replace(n, names=new) if n.kind == "SubJob" and n.names == old else n for n in spec.nodes
     )
     depends = tuple(
-        replace(d, job=new) if d.how in ("jobs", "same", "own") and d.job == old else d
-        for d in spec.depends
+        replace(d, job=new) if d.how in LOCAL and d.job == old else d for d in spec.depends
     )
     return replace(spec, nodes=nodes, depends=depends)

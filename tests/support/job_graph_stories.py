@@ -47,8 +47,8 @@ class Node:
 @dataclass(frozen=True)
 class Depend:
     """A cron dependency: ``how`` (``jobs``, ``same``, ``other``: the other workspace by name,
-    ``own``: its own workspace as another's, ``other_id``: the other workspace by id) and the
-    job it names."""
+    ``own``: its own workspace as another's, ``other_id``, ``own_id``: the other workspace or
+    its own by id) and the job it names."""
 
     how: str
     job: str
@@ -101,7 +101,7 @@ def job_specs(draw: st.DrawFn, job: str) -> JobSpec:
         st.lists(
             st.builds(
                 Depend,
-                st.sampled_from(("jobs", "same", "other", "other", "own", "other_id")),
+                st.sampled_from(("jobs", "same", "other", "other", "own", "other_id", "own_id")),
                 st.sampled_from((*others, *others, *others, job)),
             ),
             max_size=2,
@@ -155,14 +155,14 @@ def job_graph_stories(draw: st.DrawFn, max_steps: int = 10) -> tuple[Step, ...]:
     return (*first, *draw(st.lists(steps(), min_size=6, max_size=max_steps)))
 
 
-def upstreams_named_twice_and_by_id() -> tuple[Step, ...]:
-    """Job ``b`` of the first workspace depends on job ``a`` of its workspace both by name and
-    naming its own workspace as another's; job ``b`` of the second on ``a`` naming the first
-    workspace by its id (``workSpaceId``). Then ``a`` is shown, deleted and renamed."""
+def upstreams_named_thrice_and_by_id() -> tuple[Step, ...]:
+    """Job ``b`` of the first workspace depends on job ``a`` of its workspace by name and
+    naming its own workspace as another's, by name and by id; job ``b`` of the second on ``a``
+    naming the first workspace by its id (``workSpaceId``). Then ``a`` is shown, deleted and
+    renamed (``b`` of the first workspace follows)."""
     spec_a = JobSpec((Node("HiveSQL", SCRIPTS[0], (), False),), ())
-    twice = JobSpec(
-        (Node("Shell", SCRIPTS[1], (), True),), (Depend("jobs", "a"), Depend("own", "a"))
-    )
+    thrice = (Depend("jobs", "a"), Depend("own", "a"), Depend("own_id", "a"))
+    twice = JobSpec((Node("Shell", SCRIPTS[1], (), True),), thrice)
     by_id = JobSpec((Node("SubJob", "c", (), False),), (Depend("other_id", "a"),))
     return (
         *OPENING,
@@ -171,7 +171,6 @@ def upstreams_named_twice_and_by_id() -> tuple[Step, ...]:
         Step("job", ("w1", "b", by_id)),
         Step("show", ("w0", "a")),
         Step("delete_job", ("w0", "a")),
-        Step("job", ("w0", "b", spec_a)),
         Step("rename", ("w0", "a", "c")),
         Step("delete_job", ("w1", "b")),
         Step("rename", ("w0", "a", "c")),

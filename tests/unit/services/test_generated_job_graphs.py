@@ -49,7 +49,7 @@ from support.job_graph_stories import (
     a_graph_with_every_fault,
     a_self_dependency_through_its_workspace,
     job_graph_stories,
-    upstreams_named_twice_and_by_id,
+    upstreams_named_thrice_and_by_id,
 )
 
 pytestmark = pytest.mark.fuzz
@@ -188,7 +188,7 @@ def _check_place(told: Told, model: Model, place: str, shown: Collection[str] = 
 
 @GENERATED
 @given(story=job_graph_stories())
-@example(story=upstreams_named_twice_and_by_id())
+@example(story=upstreams_named_thrice_and_by_id())
 @example(story=a_self_dependency_through_its_workspace())
 @example(story=a_graph_with_every_fault())
 def test_job_documents_keep_their_promises(services: Services, story: tuple[Step, ...]) -> None:
