@@ -410,15 +410,14 @@ def _thaw(value: Any) -> Any:
 def rename_references(
     doc: Mapping[str, Any], renames: Mapping[tuple[AnyRefKind, str], str], local: Iterable[str] = ()
 ) -> dict[str, Any]:
-    """A deep copy of the job ``doc`` with every reference in ``renames`` rewritten.
-
-    ``renames`` maps (kind, old name) to the new name. Only values the reference table finds are
-    touched; key order and every other value stay as they were. Jobs in other workspaces are
-    different objects and never renamed (one naming its own workspace, ``local``: its name or id).
-    """
+    """A deep copy of the job ``doc`` with every reference in ``renames`` (kind, old name → new
+    name) rewritten. Only values the reference table finds are touched; key order and every
+    other value stay as they were. Jobs in other workspaces are different objects and never
+    renamed (one naming its own workspace, ``local``: its name or id)."""
     copy: dict[str, Any] = _thaw(doc)
+    own = tuple(local)
     for _, _, kind, container, key, _, _, workspace in _job_hits(copy):
-        if workspace is not None and workspace not in tuple(local):
+        if workspace is not None and workspace not in own:
             continue
         new = renames.get((kind, container[key]))
         if new is not None:
