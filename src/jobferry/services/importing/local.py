@@ -118,13 +118,9 @@ class LocalReader:
         self._digest.update(
             f"{kind}|{t.name}|{t.id}|{doc}|{t.status}|{t.latest_version}\n".encode()
         )
-        if self._scope.workspace.shadow_of is not None and (
-            kind == ObjectKind.SCRIPT or t.latest_version
-        ):
-            # A refresh reads no script's versions, and keeps a job's submitted version in its
-            # canonical form, not as the development state's text: in a shadow a script, and a
-            # job with a version, count as submitted (a job the remote never submitted has
-            # none: its submit is due).
+        if kind == ObjectKind.SCRIPT and self._scope.workspace.shadow_of is not None:
+            # A refresh reads no script's versions: in a shadow a script counts as submitted (a
+            # job the remote never submitted has none: its submit is due).
             return replace(t, submitted=True)
         return t
 

@@ -11,18 +11,19 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import orjson
 from sqlalchemy import (
     ColumnElement,
     Table,
     and_,
     bindparam,
     delete,
-    exists,
     insert,
     select,
     update,
 )
 
+from jobferry.domain.definitions import canonical, digest
 from jobferry.domain.enums import EnvType, JobStatus, ObjectKind
 from jobferry.storage.bulk import insert_tuples
 from jobferry.storage.ids import new_uid
@@ -103,28 +104,45 @@ _JOB_COLUMNS = (
     jobs.c.status,
     jobs.c.latest_version,
     jobs.c.updated_at,
-    exists()
-    .where(
-        job_versions.c.job_id == jobs.c.id,
-        job_versions.c.version == jobs.c.latest_version,
-        job_versions.c.document == jobs.c.document,
-    )
-    .label("submitted"),
 )
 
 
+def _apart(versions: Table, key: ColumnElement[Any], owner: Table) -> Any:
+    """The owner's newest submitted version's text where it is not its development state's."""
+    v = versions.c
+    return (
+        select(v.document)
+        .where(
+            key == owner.c.id,
+            v.version == owner.c.latest_version,
+            v.document != owner.c.document,
+        )
+        .scalar_subquery()
+        .label("apart")
+    )
+
+
+def _submitted(kind: str, latest: int | None, document: str, apart: str | None) -> bool:
+    """Whether the newest submitted version holds the development state as it stands: the same
+    text, or one that differs only in its name (a rename since) or in what a server owns, in
+    any key order (a remote's submitted version, as a refresh keeps it)."""
+    if latest is None:
+        return False
+    return apart is None or _meaning(kind, apart) == _meaning(kind, document)
+
+
+def _meaning(kind: str, text: str) -> str:
+    doc = orjson.loads(text)
+    return digest({k: v for k, v in canonical(kind, doc).items() if k != "name"})
+
+
 def _jobs_where(tx: Tx, where: Any, for_update: bool) -> Iterable[TargetObject]:
-    stmt = select(*_JOB_COLUMNS).where(where)
+    stmt = select(*_JOB_COLUMNS, _apart(job_versions, job_versions.c.job_id, jobs)).where(where)
     for r in tx.conn.execute(stmt.with_for_update() if for_update else stmt):
+        latest = r.latest_version
+        submitted = _submitted(ObjectKind.JOB, latest, r.document, r.apart)
         yield TargetObject(
-            str(r.id),
-            r.name,
-            r.document,
-            r.status,
-            r.latest_version,
-            int(r.updated_at),
-            r.uid,
-            bool(r.submitted),
+            str(r.id), r.name, r.document, r.status, latest, int(r.updated_at), r.uid, submitted
         )
 
 
@@ -135,17 +153,12 @@ def _scripts_where(tx: Tx, where: Any, for_update: bool) -> Iterable[TargetObjec
         scripts.c.document,
         scripts.c.latest_version,
         scripts.c.updated_at,
-        exists()
-        .where(
-            script_versions.c.script_id == scripts.c.id,
-            script_versions.c.version == scripts.c.latest_version,
-            script_versions.c.document == scripts.c.document,
-        )
-        .label("submitted"),
+        _apart(script_versions, script_versions.c.script_id, scripts),
     ).where(where)
     for r in tx.conn.execute(stmt.with_for_update() if for_update else stmt):
         at, latest = int(r.updated_at), r.latest_version
-        yield TargetObject(r.id, r.name, r.document, "", latest, at, r.id, bool(r.submitted))
+        submitted = _submitted(ObjectKind.SCRIPT, latest, r.document, r.apart)
+        yield TargetObject(r.id, r.name, r.document, "", latest, at, r.id, submitted)
 
 
 def _resources_where(tx: Tx, where: Any, for_update: bool) -> Iterable[TargetObject]:

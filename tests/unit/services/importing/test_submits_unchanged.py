@@ -79,11 +79,12 @@ def test_a_submit_of_the_saved_text_submitted_otherwise_makes_a_version(
     assert "description" not in shown
 
 
-def test_in_a_shadow_only_a_job_the_remote_never_submitted_is_due(
+def test_a_version_apart_from_the_saved_text_in_form_alone_is_not_due(
     services: Services, tmp_path: Path
 ) -> None:
-    """A refresh reads no script's versions, and keeps a job's submitted version in its
-    canonical form: a shadow's script, and a job with a version, are not submitted again."""
+    """A submitted version that differs from the development state in its name (renamed
+    since), in what a server owns or in key order (as a refresh keeps a remote's) holds it as
+    it stands; a shadow's script counts as submitted (a refresh reads no script versions)."""
     scope = workspace(services, "shadowed")
     package = _package(tmp_path)
     import_package(services, scope, package, targetStatus="SAVED")
@@ -93,9 +94,10 @@ def test_in_a_shadow_only_a_job_the_remote_never_submitted_is_due(
     assert plan.actions() == [("script", "ja_sql", "UNCHANGED"), ("job", "ja", "OVERWRITE")]
     mark_shadow(services, scope.workspace.id, None)
     import_package(services, scope, package, targetStatus="SUBMITTED")
-    mark_shadow(services, scope.workspace.id, "prod_remote")
     job = services.jobs.show(scope, "ja").document
-    with services.db.transaction() as tx:  # the text a refresh keeps differs from the saved one
-        tx.conn.execute(job_versions.update().values(document=dumps({**job, "x": 1}).decode()))
-    plan = plan_of(services, shadow, package, same_name_policy=SameNamePolicy.OVERWRITE)
-    assert {action for _, _, action in plan.actions()} == {"UNCHANGED"}
+    alike = {"lastUpdateTime": 1, **dict(reversed(list(job.items()))), "name": "old"}
+    for kept, due in ((alike, "UNCHANGED"), ({**job, "description": "other"}, "OVERWRITE")):
+        with services.db.transaction() as tx:
+            tx.conn.execute(job_versions.update().values(document=dumps(kept).decode()))
+        plan = plan_of(services, scope, package, same_name_policy=SameNamePolicy.OVERWRITE)
+        assert plan.actions() == [("script", "ja_sql", "UNCHANGED"), ("job", "ja", due)]
