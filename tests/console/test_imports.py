@@ -19,6 +19,8 @@ from jobferry.services.exporting.options import ExportRequest
 from jobferry.services.importing import service as importing_service
 from support import wizard
 from support.builders import editable
+from test_wording import api_terms
+from support.console_form_model import refusal_text
 from support.console import (
     Browser,
     admin_scope,
@@ -153,7 +155,35 @@ def test_a_refused_import_option_comes_back_on_the_options_page(
         browser.get(wizard.upload(browser, ws, wizard.export_package(services, seeded))).text, ws
     )
     response = wizard.step(browser, ws, "check", [*state, ("targetDirectory", "no-slash")])
-    assert_page(response, 400, "targetDirectory must be a folder path", "What the package holds")
+    assert_page(
+        response,
+        400,
+        "“Target folder for new jobs” must be a folder path",
+        "What the package holds",
+    )
+
+
+def test_a_refused_import_option_is_said_with_the_options_labels_not_the_api_fields(
+    browser: Browser, services: Services, seeded: Scope
+) -> None:
+    """The services name an option by its request field (``targetStatus``,
+    ``targetDirectory``…); the options step says it with its own label, as every refusal in
+    the console is said in the console's words."""
+    ws = seeded.workspace.id
+    state = wizard.fields(
+        browser.get(wizard.upload(browser, ws, wizard.export_package(services, seeded))).text, ws
+    )
+    for chosen, label in (
+        ({"targetStatus": "bogus"}, "“Target status”"),
+        ({"sameNamePolicy": "bogus"}, "“When a job, script or resource of that name exists”"),
+        ({"targetDirectory": "no-slash"}, "“Target folder for new jobs”"),
+        ({"onDrift": "bogus"}, "“When an object was changed here since the last import"),
+    ):
+        for step in ("check", "plan"):
+            refused = wizard.step(browser, ws, step, wizard.choose(state, **chosen))
+            assert_page(refused, 400, label)
+            said = refusal_text(refused.text)
+            assert not api_terms(said), (chosen, said)
 
 
 def test_developers_cannot_pick_production_and_viewers_cannot_import(

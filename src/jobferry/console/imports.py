@@ -16,7 +16,7 @@ from jobferry.console.plans import PlanObjects, pending, plan_objects, task_plan
 from jobferry.console.route_approvals import PlanApprovals, standing
 from jobferry.console.tasks import TaskSummary, task_summary
 from jobferry.console.web import FormDep, Page, PageContext, PageDep, redirect, render, text
-from jobferry.console.wizard import hidden_fields, import_body, wizard_state
+from jobferry.console.wizard import hidden_fields, import_body, options_said, wizard_state
 from jobferry.domain.enums import TargetStatus
 from jobferry.domain.snapshots import snapshot_basis
 from jobferry.errors import ImportRunningError, InvalidRequestError, JobferryError
@@ -229,7 +229,7 @@ def _options_page(
         preview=preview,
         profiles=page.services.profiles.list_all(page.scope),
         targets=_targets(page),
-        error=error,
+        error=options_said(error),
     )
     return render(page.request, context, status_code=status_code)
 

@@ -8,6 +8,7 @@ import is recorded on it) and a profile the route writes inline (``ROUTE_FIELDS`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -225,3 +226,26 @@ def mapped_renames(state: dict[str, Any]) -> dict[str, dict[str, str]]:
     for item in state.get("resources") or []:
         renames.setdefault(kind_of_type(item["type"]), {})[item["name"]] = item["replace"]
     return renames
+
+
+OPTION_LABELS = {
+    "sameNamePolicy": "“When a job, script or resource of that name exists”",
+    "targetStatus": "“Target status”",
+    "targetDirectory": "“Target folder for new jobs”",
+    "timeZone.sourceZone": "“Zone of jobs that name none”",
+    "timeZone.zone": "“Move schedules to zone”",
+    "timeZone": "“Time-zone move”",
+    "propagateDeletes": "“Delete what the source deleted”",
+    "onDrift": "“When an object was changed here since the last import wrote it”",
+    "planId": "the plan",
+}
+"""The import options the services name by their request fields, as the options step labels
+them (longer names first, so a field's part is said before the field)."""
+_OPTION_NAMES = re.compile(r"\b(" + "|".join(re.escape(k) for k in OPTION_LABELS) + r")\b")
+
+
+def options_said(message: str) -> str:
+    """A refusal of the wizard's options with the request fields it names said as the options
+    step labels them (``targetDirectory must be…`` → ``“Target folder for new jobs” must
+    be…``)."""
+    return _OPTION_NAMES.sub(lambda m: OPTION_LABELS[m.group(1)], message)
