@@ -19,8 +19,6 @@ from jobferry.services.exporting.options import ExportRequest
 from jobferry.services.importing import service as importing_service
 from support import wizard
 from support.builders import editable
-from test_wording import api_terms
-from support.console_form_model import refusal_text
 from support.console import (
     Browser,
     admin_scope,
@@ -30,6 +28,8 @@ from support.console import (
     sign_in_as,
     wait_task,
 )
+from support.console_form_model import refusal_text
+from test_wording import api_terms
 
 
 def _wizard_at_options(
