@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from jobferry.domain.enums import TaskStatus
-from jobferry.errors import PromotedMeanwhileError
+from jobferry.domain.remedies import Remedy
+from jobferry.errors import InvalidRequestError, PromotedMeanwhileError
 from jobferry.storage import Tx
 from jobferry.storage import routes as repo
 from jobferry.storage import tasks as task_repo
@@ -138,6 +139,30 @@ def promoted_meanwhile(tx: Tx, project_id: str, item: PromotionFacts) -> Importe
     found = repo.imported_packages(tx, project_id, item.route, item.package_sha256)
     others = [o for o in found if o.id != item.id and o.since == item.since]
     return _first_standing(tx, others)
+
+
+def refuse_recorded(tx: Tx, item: PromotionRecord, task_id: str) -> None:
+    """Refuse to record import ``task_id`` on ``item`` when another import is recorded on it
+    already (a promotion records one import: the one that took its changes), or another
+    promotion's import of the same changes stands or still runs (as ``apply`` refuses)."""
+    if item.task_id is None or item.task_id == task_id:
+        meanwhile = promoted_meanwhile(tx, item.project_id, item)
+        if meanwhile is not None:
+            raise meanwhile.refusal()
+        return
+    standing = _first_standing(tx, [item])
+    if standing is not None:
+        raise standing.refusal()
+    raise InvalidRequestError(
+        f"Promotion {item.id} of route '{item.route}' has its import recorded already (task "
+        f"{item.task_id}, which failed or was rolled back); a promotion records one import.",
+        fix=f"Promote again (POST /v1/{{project_id}}/routes/{item.route}/package) to import "
+        "what changed since.",
+        remedy=Remedy.CUT_PACKAGE,
+        route=item.route,
+        promotion_id=item.id,
+        task_id=item.task_id,
+    )
 
 
 def plan_promoted(

@@ -50,6 +50,7 @@ from jobferry.services.routes.carried import (
     read_carried,
 )
 from jobferry.services.routes.cutting import Cut, CutSize, RouteCutter
+from jobferry.services.routes.meanwhile import refuse_recorded
 from jobferry.services.routes.overrides import overrides_of
 from jobferry.services.routes.records import Promotion, RoutePackage, promotion_of
 from jobferry.services.routes.resend import carries_all_again
@@ -163,6 +164,7 @@ class RoutePromotions:
                     route=name,
                 )
             task = self._import_task(tx, scope, name, item, task_id)
+            refuse_recorded(tx, item, task_id)
             request = load(task.request or "{}")
             plan_id = str(request.get("planId") or "")
             route = self.routes.version_in(tx, scope, name, item.route_version)
@@ -171,9 +173,8 @@ class RoutePromotions:
             found = overrides_of(tx, route, asked, task.created_by, plan)
             overrides = found.dump() if found is not None else None
             repo.set_import(tx, promotion_id, plan_id, task_id, overrides)
-            status = task.status
         done = replace(item, plan_id=plan_id, task_id=task_id, overrides=overrides)
-        return promotion_of(done, status, None)
+        return promotion_of(done, task.status, None)
 
     def carry_in(self, scope: Scope, name: str, path: str) -> RoutePackage:
         """Take in a package cut for this route on another server (an upload of the route's

@@ -20,7 +20,7 @@ from support.console import admin_scope
 from support.console import seed as seed_workspace
 from support.exporting import seed
 from support.importing import connected_workspace
-from support.planning import workspace
+from support.planning import run_import, workspace
 
 ROUTE = {
     "source": {"workspace": "default"},
@@ -342,3 +342,37 @@ def test_apply_refuses_a_plan_past_its_kept_until_saying_to_plan_the_route_again
     assert abs(error.context["kept_until"] - planned.kept_until) < 60_000
     assert "POST /v1/{project_id}/routes/test-prod/plans" in error.message
     assert services.promotions.history(scope, "test-prod") == []
+
+
+def test_a_promotion_whose_import_is_recorded_is_not_recorded_again(
+    api: SignedClient, services: Services
+) -> None:
+    scope = _route(api, services)
+    planned = services.route_plans.plan(scope, "test-prod", {})
+    assert planned.plan is not None
+    assert planned.package.promotion is not None
+    applied = services.route_plans.apply(scope, "test-prod", planned.plan.plan_id)
+    services.imports.run(applied.prepared)
+    target = applied.prepared.scope
+    # The same upload imported again by hand (nothing to write): recording that task on the
+    # promotion would hide the import that wrote its jobs from the route's history and from
+    # their provenance.
+    again = run_import(services, target, planned.package.promotion.package_path)
+    promotion_id = planned.package.promotion.id
+    with pytest.raises(PromotedMeanwhileError, match=f"task {applied.task_id}, SUCCESSFUL"):
+        services.promotions.record(scope, "test-prod", promotion_id, again.id)
+    listed = services.promotions.history(scope, "test-prod")
+    assert [(p.task_id, p.applied) for p in listed] == [(applied.task_id, True)]
+    came_from = services.jobs.provenance(target, "daily_sales")
+    assert came_from is not None
+    assert came_from.route == "test-prod"
+    # Its own import recorded again changes nothing.
+    recorded = services.promotions.record(scope, "test-prod", promotion_id, applied.task_id)
+    assert (recorded.task_id, recorded.plan_id) == (applied.task_id, planned.plan.plan_id)
+    # Rolled back, it stays the promotion's import: promote again instead.
+    services.rollback.rollback(target, applied.task_id)
+    with pytest.raises(InvalidRequestError, match="has its import recorded already") as refused:
+        services.promotions.record(scope, "test-prod", promotion_id, again.id)
+    assert refused.value.context["task_id"] == applied.task_id
+    listed = services.promotions.history(scope, "test-prod")
+    assert [(p.task_id, p.rolled_back_at is not None) for p in listed] == [(applied.task_id, True)]
