@@ -15,11 +15,16 @@ the route's last applied promotion (its import succeeded and was not rolled back
 one whose version in the target's ledger is not the source's now (left behind). Each is matched
 in the target by identity (the ledger), else by name (``OVERWRITE``); renamed when its name
 changed; a target job changed since the import that wrote it is drift (``onDrift``: ``FAIL``
-fails the import, nothing written; ``KEEP_TARGET`` leaves it; ``TAKE_PACKAGE`` overwrites).
+fails the import, nothing written; ``KEEP_TARGET`` leaves it; ``TAKE_PACKAGE`` overwrites). A
+job the target holds as the package does is linked (a new ledger row), not written. With
+``propagateDeletes`` the target's jobs taken from source jobs deleted since (every one the
+source no longer has, for a route's first package) are deleted, unless a carried job took them.
 
 Rolling back a route's newest promotion that wrote something is refused (DLF.9016) when a job it
-wrote changed since, or a name it must give back is taken; else every job it wrote is as before
-it, provenance included, and the route's next package starts where that promotion's did.
+wrote was saved since, or a name it must give back is taken; else every job it wrote or deleted
+is as before it, provenance included (its links, and those of later imports that only linked,
+forgotten), a job it made counts as deleted there, and the route's next package starts where
+that promotion's did.
 """
 
 from __future__ import annotations
@@ -45,7 +50,9 @@ class Row:
     source_name: str
     target_key: int
     written: int
-    route: str
+    route: str | None
+    """The route whose promotion wrote it (``None``: the route was removed since)."""
+    source: str
     task: str
     serial: int
 
@@ -234,13 +241,22 @@ class Model:
                 target.jobs[name] = was  # unchanged, linked anew unless linked so already
                 if row is None or row.target_key != was.key or row.written != held.look:
                     target.ledger[held.key] = Row(
-                        held.key, name, was.key, held.look, route, task, self.tick()
+                        held.key,
+                        name,
+                        was.key,
+                        held.look,
+                        route,
+                        ROUTES[route][0],
+                        task,
+                        self.tick(),
                     )
                     linked.add(held.key)
                 continue
             key = next(self._keys) if was is None else was.key
             target.jobs[name] = Held(key, held.look, self.tick())
-            target.ledger[held.key] = Row(held.key, name, key, held.look, route, task, self.tick())
+            source_name = ROUTES[route][0]
+            row = Row(held.key, name, key, held.look, route, source_name, task, self.tick())
+            target.ledger[held.key] = row
             wrote.add(key)
         gone = self._deletes(route, since, {m for m in matched.values() if m}) if propagate else {}
         for name, key in gone.items():
@@ -251,16 +267,30 @@ class Model:
 
     def _deletes(self, route: str, since: int, claimed: set[str]) -> dict[str, int]:
         """The target's jobs a promotion propagating deletes deletes: those its ledger took
-        from source jobs deleted since ``since`` that no carried job took over (``claimed``),
-        by name."""
+        from source jobs deleted since ``since`` (every one the source no longer has, for a
+        first package: it holds the source whole) that no carried job took over
+        (``claimed``), by name."""
         source, target = ROUTES[route]
+        held = {h.key for h in self.places[source].jobs.values()}
+        first = not any(p.ok and not p.rolled_back for p in self.promotions[route][:-1])
+        gone = {k for k, when in self.deleted[source] if when > since}
         found = {}
-        for key, when in self.deleted[source]:
-            row = self.places[target].ledger.get(key)
-            name = self.places[target].named(row.target_key) if row is not None else None
-            if when > since and name is not None and name not in claimed:
+        for key, row in self.places[target].ledger.items():
+            if first and row.source == source and key not in held:
+                gone.add(key)
+            name = self.places[target].named(row.target_key)
+            if key in gone and name is not None and name not in claimed:
                 found[name] = self.places[target].jobs[name].key
         return found
+
+    def reroute(self, route: str) -> None:
+        """Remove the route and save it again: its history is gone (the next promotion is its
+        first), and the jobs its promotions wrote name no route."""
+        self.promotions[route] = []
+        target = self.places[ROUTES[route][1]]
+        for key, row in target.ledger.items():
+            if row.route == route:
+                target.ledger[key] = replace(row, route=None)
 
     # -- rollbacks ------------------------------------------------------------------------
 
@@ -297,7 +327,7 @@ class Model:
         for key in done.wrote | done.gone:
             old = done.before.named(key)
             if old is not None:
-                target.jobs[old] = replace(done.before.jobs[old], changed=self.tick())
+                target.jobs[old] = done.before.jobs[old]  # as it was, not saved anew
         later = self.promotions[route][self.promotions[route].index(done) :]
         undone = {p.task for p in later if p is done or (p.ok and not p.wrote and not p.gone)}
         ledger = {k: r for k, r in target.ledger.items() if r.task not in undone}
@@ -310,6 +340,7 @@ class Model:
 
     @staticmethod
     def _since(done: Promotion, target: Place, name: str) -> bool:
-        """Whether job ``name`` (one ``done`` wrote) changed since ``done`` wrote it."""
+        """Whether job ``name`` (one ``done`` wrote) changed since ``done`` wrote it: saved
+        since (even as it was), or written by a later import."""
         row = target.origin(name)
-        return row is None or row.task != done.task or row.written != target.jobs[name].look
+        return row is None or row.task != done.task or target.jobs[name].changed > row.serial

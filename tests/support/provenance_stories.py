@@ -1,10 +1,11 @@
 """Generated provenance stories for property tests of where a job came from
 (``tests/unit/services/test_generated_provenance.py``): three workspaces in a chain, dev →
 test → prod, two routes between them ("up": dev into test, "out": test into prod), and a drawn
-list of steps — jobs made and edited in dev, renamed there, edited, made and deleted by hand in
-test and prod, promotions along either route (an ``onDrift`` override drawn), rollbacks of a
-route's newest promotion, and the reads a user may get wrong (a job no workspace holds,
-another route's promotion, a page of a route's history).
+list of steps — jobs made and edited in dev, renamed there, edited, copied, made and deleted by
+hand in test and prod, promotions along either route (``onDrift`` and ``propagateDeletes``
+overridden), rollbacks of a route's newest promotion, a route removed and saved again, and the
+reads a user may get wrong (a job no workspace holds, another route's promotion, a page of a
+route's history).
 
 Names come from small pools so that steps collide: a hand-made job in test takes the name of one
 dev will promote, a job deleted in prod by hand is promoted again, a renamed job's old name is
@@ -52,7 +53,7 @@ def steps(draw: st.DrawFn) -> Step:
             + ["delete", "rename"]
             + ["promote"] * 5
             + ["rollback"] * 3
-            + ["unknown", "history", "record"]
+            + ["unknown", "history", "record", "reroute"]
         )
     )
     if kind == "job":
@@ -74,6 +75,8 @@ def steps(draw: st.DrawFn) -> Step:
         return Step("promote", (route, drift, draw(st.booleans())))
     if kind == "rollback":
         return Step("rollback", (draw(st.sampled_from(sorted(ROUTES))),))
+    if kind == "reroute":
+        return Step("reroute", (draw(st.sampled_from(sorted(ROUTES))),))
     if kind == "unknown":
         return Step("unknown", (draw(st.sampled_from(PLACES)),))
     if kind == "history":
@@ -115,7 +118,8 @@ def a_chain() -> tuple[Step, ...]:
 def a_renamed_drift() -> tuple[Step, ...]:
     """Copied into test by hand before its first promotion (linked, not written), edited there
     (drift), renamed and edited in dev, promoted up keeping the target's edit, failing on it,
-    then taking the package (renamed in test) and deleting what dev deleted."""
+    then taking the package (renamed in test) and deleting what dev deleted; the route removed
+    and saved again (test's jobs name no route)."""
     return (
         Step("job", ("dev", "ja")),
         Step("job", ("dev", "jc")),
@@ -129,4 +133,5 @@ def a_renamed_drift() -> tuple[Step, ...]:
         Step("promote", ("up", "FAIL", False)),
         Step("promote", ("up", "TAKE_PACKAGE", True)),
         Step("record", ("out",)),
+        Step("reroute", ("up",)),
     )

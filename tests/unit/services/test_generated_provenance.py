@@ -1,9 +1,9 @@
 """Generated stories of where a job came from (``support/provenance_stories.py``): three
 workspaces in a chain, dev → test → prod, two routes ("up", "out"); jobs made, edited, renamed
-and deleted, promotions along either route (``onDrift`` overridden), rollbacks, hand edits in
-test and prod. After every step, whatever the story, they keep the promises of docs/api.md
-("Where a job came from", "Repeated promotion", "Routes"; ``support/provenance_model.py`` says
-them):
+and deleted, promotions along either route (``onDrift`` and ``propagateDeletes`` overridden),
+rollbacks, hand edits and copies in test and prod. After every step, whatever the story, they
+keep the promises of docs/api.md ("Where a job came from", "Repeated promotion", "Routes";
+``support/provenance_model.py`` says them):
 
 - every job of every workspace keeps its stable identifier through overwrites and renames;
   its ``provenance`` (``show`` with it, and alone) names the source workspace (id and name),
@@ -13,13 +13,20 @@ them):
   none;
 - a promotion carries what changed in the source since the route's last applied promotion and
   what the target's ledger holds at another version (left behind), matched by identity (a
-  renamed job renamed) else by name; drift under ``onDrift`` ``FAIL`` fails the import and
-  writes nothing, ``KEEP_TARGET`` leaves the job as it is, ``TAKE_PACKAGE`` overwrites it;
+  renamed job renamed) else by name; a job found identical is linked, not written; drift
+  under ``onDrift`` ``FAIL`` fails the import and writes nothing, ``KEEP_TARGET`` leaves the
+  job as it is, ``TAKE_PACKAGE`` overwrites it; ``propagateDeletes`` deletes what the target
+  took from source jobs deleted since (made and rolled back counts), and nothing else;
+- the workspace's drift names exactly the jobs whose provenance says they drifted, and those
+  an import wrote that were deleted since;
 - a route's history lists each promotion whose import was recorded exactly once, newest first,
-  with whether it applied and was rolled back, a page of it as the whole list's slice;
-- rolling back a route's newest promotion puts every job it wrote back as it was, provenance
-  included, and the route's next package carries its changes again; refused (DLF.9016) when a
-  job it wrote changed since, changing nothing;
+  with whether it applied and was rolled back, a page of it as the whole list's slice; a route
+  removed and saved again starts a new history, and the jobs its promotions wrote name no
+  route;
+- rolling back a route's newest promotion puts every job it wrote or deleted back as it was,
+  provenance included (its links and those of later imports that only linked forgotten), and
+  the route's next package carries its changes again; refused (DLF.9016) when a job it wrote
+  was saved since (even as it was) or a name it must give back is taken, changing nothing;
 - refusals (a job the workspace does not hold, DLF.0100; another route's promotion recorded,
   DLF.3051; an unknown route's history, DLF.9040) change nothing and write no audit entry;
   every hand step writes one entry naming the job.
@@ -82,16 +89,21 @@ class Told:
             services.scripts.create(scope, definition("script", "sa", 0))
         self.admin = admin_scope(services)
         self.routes = {route: f"pv{n}{route}" for route in ROUTES}
-        for route, ends in ROUTES.items():
-            sides = {
-                "source": {"workspace": self.names[ends[0]]},
-                "target": {"workspace": self.names[ends[1]]},
-            }
-            services.routes.put(self.admin, self.routes[route], {**sides, **SETTINGS})
+        for route in ROUTES:
+            self.route(route)
         self.uids: dict[int, str] = {}
         self.audit: list[Line] | None = None
         """The entries the step just taken writes (``None``: not a hand step, or nothing to
         do)."""
+
+    def route(self, route: str) -> None:
+        """Save ``route`` (every job, overwriting, taking the package over drift)."""
+        source, target = ROUTES[route]
+        sides = {
+            "source": {"workspace": self.names[source]},
+            "target": {"workspace": self.names[target]},
+        }
+        self.services.routes.put(self.admin, self.routes[route], {**sides, **SETTINGS})
 
     def held(self, place: str) -> dict[str, tuple[str, str]]:
         """The jobs of ``place`` by name: (stable identifier, description)."""
@@ -137,6 +149,11 @@ def _take(told: Told, model: Model, step: Step) -> str | None:
         return None
     if act == "rollback":
         return _roll_back(told, model, step.args[0])
+    if act == "reroute":
+        told.services.routes.delete(told.admin, told.routes[step.args[0]])
+        told.route(step.args[0])
+        model.reroute(step.args[0])
+        return None
     return _read(told, step)
 
 
@@ -263,7 +280,7 @@ def _touched(step: Step) -> tuple[tuple[str, ...], tuple[str, ...]]:
         return (step.args[0],), ()
     if step.act == "rename":
         return ("dev",), ()
-    if step.act in ("promote", "rollback"):
+    if step.act in ("promote", "rollback", "reroute"):
         return (ROUTES[step.args[0]][1],), (step.args[0],)
     return (), ()
 
@@ -297,7 +314,7 @@ def _check_provenance(told: Told, model: Model, place: str, name: str) -> None:
         assert found is None, (place, name)
         return
     assert found is not None, (place, name)
-    source = ROUTES[row.route][0]
+    source = row.source
     said = (
         found.source_workspace_id,
         found.source_workspace,
@@ -314,7 +331,7 @@ def _check_provenance(told: Told, model: Model, place: str, name: str) -> None:
         row.source_name,
         told.uids[row.source_key],
         row.task,
-        told.routes[row.route],
+        told.routes[row.route] if row.route is not None else None,
         False,
         model.places[place].jobs[name].look != row.written,
     ), (place, name)
