@@ -194,14 +194,17 @@ def assert_carried_back_unchanged(
 ) -> None:
     """The target's package carried back to the source changes nothing there when the trip
     rewrote nothing and exported the development state: every object is as the source holds
-    it (matched by name: the source never imported from the target)."""
+    it (matched by name: the source never imported from the target). It is carried back as
+    the development state (``targetStatus`` SAVED): a submit would be due of every job and
+    script the source never submitted."""
     if trip.submitted or "profile" in trip.options or "timeZone" in trip.options:
         return
     before = workspace_state(services, source.workspace.id)
     path = upload(services, source, package)
-    plan = plan_of(services, source, path, {"sameNamePolicy": "OVERWRITE"})
+    saved = {"sameNamePolicy": "OVERWRITE", "targetStatus": "SAVED"}
+    plan = plan_of(services, source, path, saved)
     assert {str(line.action) for line in plan.lines} == {"UNCHANGED"}, plan.lines
-    task = run_import(services, source, path, planId=plan.plan_id)
+    task = run_import(services, source, path, planId=plan.plan_id, targetStatus="SAVED")
     assert task.status == TaskStatus.SUCCESSFUL, task.message
     after = workspace_state(services, source.workspace.id)
     assert definitions(after) == definitions(before)
