@@ -118,9 +118,10 @@ class LocalReader:
         self._digest.update(
             f"{kind}|{t.name}|{t.id}|{doc}|{t.status}|{t.latest_version}\n".encode()
         )
-        if kind == ObjectKind.SCRIPT and self._scope.workspace.shadow_of is not None:
-            # A refresh reads no script's versions: in a shadow a script counts as submitted (a
-            # job the remote never submitted has none: its submit is due).
+        if self._scope.workspace.shadow_of is not None:
+            # A shadow does not always know the remote's submitted versions (a refresh reads no
+            # script's, a snapshot's none): what it holds as the package does is not pushed to
+            # submit it again.
             return replace(t, submitted=True)
         return t
 

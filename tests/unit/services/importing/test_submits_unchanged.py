@@ -84,14 +84,15 @@ def test_a_version_apart_from_the_saved_text_in_form_alone_is_not_due(
 ) -> None:
     """A submitted version that differs from the development state in its name (renamed
     since), in what a server owns or in key order (as a refresh keeps a remote's) holds it as
-    it stands; a shadow's script counts as submitted (a refresh reads no script versions)."""
+    it stands; in a shadow everything counts as submitted (a refresh reads no script versions,
+    a snapshot's no versions at all)."""
     scope = workspace(services, "shadowed")
     package = _package(tmp_path)
     import_package(services, scope, package, targetStatus="SAVED")
     mark_shadow(services, scope.workspace.id, "prod_remote")
     shadow = services.accounts.scope(scope.actor, scope.actor.project_id, scope.workspace.id)
     plan = plan_of(services, shadow, package, same_name_policy=SameNamePolicy.OVERWRITE)
-    assert plan.actions() == [("script", "ja_sql", "UNCHANGED"), ("job", "ja", "OVERWRITE")]
+    assert plan.actions() == [("script", "ja_sql", "UNCHANGED"), ("job", "ja", "UNCHANGED")]
     mark_shadow(services, scope.workspace.id, None)
     import_package(services, scope, package, targetStatus="SUBMITTED")
     job = services.jobs.show(scope, "ja").document
