@@ -243,7 +243,7 @@ def check_object(
 ) -> list[Problem]:
     """What one object to write shows alone: its definition, a lock, a schedule."""
     problems: list[Problem] = []
-    for v in item.violations(max_nodes):
+    for v in item.violations(max_nodes, (scope.workspace.name, scope.workspace.id)):
         problems.append(
             Problem(
                 ProblemReason.INVALID_DEFINITION,

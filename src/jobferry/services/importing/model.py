@@ -225,10 +225,12 @@ class PlannedObject:
             self._distinct = first_occurrences(self.refs)
         return self._distinct
 
-    def violations(self, max_nodes: int) -> list[Violation]:
-        """The rules the definition breaks (computed once; jobs, scripts and resources)."""
+    def violations(self, max_nodes: int, workspace: tuple[str, ...] = ()) -> list[Violation]:
+        """The rules the definition breaks in the workspace of that name and id (computed once;
+        jobs, scripts and resources)."""
         if self._violations is None:
-            self._violations = definition_violations(self.kind, self.document, max_nodes)
+            found = definition_violations(self.kind, self.document, max_nodes, workspace)
+            self._violations = found
         return self._violations
 
     @property
@@ -246,10 +248,13 @@ class PlannedObject:
         self._columns, self.prepacked = None, None
 
 
-def definition_violations(kind: str, document: dict[str, Any], max_nodes: int) -> list[Violation]:
-    """The rules a job, script or resource definition breaks (nothing for other kinds)."""
+def definition_violations(
+    kind: str, document: dict[str, Any], max_nodes: int, workspace: tuple[str, ...] = ()
+) -> list[Violation]:
+    """The rules a job, script or resource definition breaks (nothing for other kinds), saved
+    in the workspace of that name and id (a job's dependency naming it is one of its own)."""
     if kind == _JOB:
-        return validate_job(document, max_nodes=max_nodes)
+        return validate_job(document, max_nodes=max_nodes, workspace=workspace)
     if kind == ObjectKind.SCRIPT:
         return validate_script(document)
     if kind == ObjectKind.RESOURCE:

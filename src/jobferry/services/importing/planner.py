@@ -181,7 +181,9 @@ class Planner:
         check_basis(self.state, self.reader.manifest, self.ws_name)
         if self.ctx.helper:
             identified = self.source.workspace_id is not None
-            preparation = Preparation(self.transform, identified, self.ctx.max_nodes)
+            ws = self.ctx.scope.workspace
+            here = (ws.name, ws.id)
+            preparation = Preparation(self.transform, identified, self.ctx.max_nodes, here)
             objects = self.reader.objects(partial(prepare, preparation), helper=True)
         else:
             objects = self.reader.objects()

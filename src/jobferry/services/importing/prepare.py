@@ -44,6 +44,8 @@ class Preparation:
     identified: bool
     """Whether the package names its source workspace (its objects' identifiers count)."""
     max_nodes: int
+    workspace: tuple[str, ...] = ()
+    """The target workspace's name and id: a dependency naming it is one of its own."""
 
 
 class Prepared(NamedTuple):
@@ -80,7 +82,7 @@ def prepare(how: Preparation, obj: PackageObject) -> Prepared:
         item.raw = text  # the same object: it travels to the planner's process once
     # The entry (obj.stored) holds the written text, or the source a transform changed.
     packed = None if item.raw is None else ledger_pack(text, item.raw, obj.stored)
-    violations = item.violations(how.max_nodes)
+    violations = item.violations(how.max_nodes, how.workspace)
     refs = values_of(item.refs)
     return Prepared(
         text, item.raw, item.problems, item.schedule, refs, violations, item.columns, packed

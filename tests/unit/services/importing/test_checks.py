@@ -9,6 +9,7 @@ renames of jobs other workspaces use."""
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -42,6 +43,7 @@ from jobferry.services.importing.transform import Transform
 from jobferry.storage.importing.target import TargetObject
 from support.builders import make_job, make_script
 from support.console import add_connections, admin_scope
+from support.planning import jobs_with_dependencies, plan_of, workspace, write_objects
 
 REQUEST = ImportRequest(path="upload://p", same_name_policy=SameNamePolicy.OVERWRITE)
 
@@ -293,3 +295,29 @@ def test_renaming_a_job_that_other_workspaces_depend_on_is_a_problem_naming_them
     assert problem.reason is ProblemReason.IN_USE
     assert "job(s) other/far_job of other workspaces" in problem.detail
     assert "'daily_sales' would be renamed to 'new_sales'" in problem.detail
+
+
+def test_a_job_depending_on_itself_through_the_target_workspace_is_an_invalid_definition(
+    services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    """As a save refuses it: a dependency naming the target workspace, by name or by id
+    alone, is one of the job's own workspace, and no job depends on itself."""
+    named = []
+    for name, where in (("by_name", {"workSpace": scope.workspace.name}),
+                        ("by_id", {"workSpaceId": scope.workspace.id})):  # fmt: skip
+        job = make_job(name)
+        job["schedule"]["cron"]["dependJobs"] = {
+            "jobs": [],
+            "otherWorkSpaceJobs": [{"jobName": name, **where}],
+        }
+        named.append(job)
+    package = write_objects(tmp_path / "p.zip", jobs_with_dependencies(*named))
+
+    plan = plan_of(services, scope, package, same_name_policy=SameNamePolicy.OVERWRITE)
+
+    invalid = [p for p in plan.problems if p.reason is ProblemReason.INVALID_DEFINITION]
+    assert {p.name for p in invalid} == {"by_name", "by_id"}
+    assert all("depends on itself" in p.detail for p in invalid)
+    elsewhere = workspace(services, "elsewhere")  # into another workspace: another's job
+    other = plan_of(services, elsewhere, package, same_name_policy=SameNamePolicy.OVERWRITE)
+    assert not [p for p in other.problems if p.reason is ProblemReason.INVALID_DEFINITION]
