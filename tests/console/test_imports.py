@@ -404,3 +404,17 @@ def test_import_posted_twice_follows_the_one_import_it_started(
     assert second.headers["location"] == third.headers["location"] == first.headers["location"]
     imports = services.tasks.list_tasks(prod, kind="import", status=None, limit=10, offset=0)
     assert [t.id for t in imports.tasks] == [task_id]
+
+
+def test_the_plan_says_an_overwrite_of_no_field_is_written_to_be_submitted(
+    browser: Browser, services: Services, seeded: Scope
+) -> None:
+    data = wizard.export_package(services, seeded)
+    job = editable(services.jobs.show(seeded, "daily_sales").document)
+    services.jobs.update(seeded, "daily_sales", {**job, "description": "by hand"})
+    services.jobs.update(seeded, "daily_sales", {**job, "targetStatus": "SAVED"})
+    ws = seeded.workspace.id
+    options = browser.get(wizard.upload(browser, ws, data))
+    state = wizard.choose(wizard.fields(options.text, ws), sameNamePolicy="OVERWRITE")
+    plan = wizard.step(browser, ws, "plan", state)
+    assert plan.text.count("no field changes: written again as a new submitted version") == 1

@@ -129,7 +129,7 @@ def show_plan(
         ],
     )
     for obj in shown:
-        if obj.get("diff") or obj.get("schedule") or obj.get("driftDiff"):
+        if obj.get("diff") or obj.get("schedule") or obj.get("driftDiff") or resubmitted(obj):
             _object_details(out, obj)
     _notes_left_out(out, plan, shown, route is None, command)
     _paused(out, objects)
@@ -168,6 +168,15 @@ def _more(out: Output, plan: dict[str, Any], shown: int, listable: bool, command
         f"counts them all){every_one}.",
         style="dim",
     )
+
+
+RESUBMITTED = "no field changes: written again as a new submitted version"
+"""An overwrite that changes no field: the import submits what the target only saved."""
+
+
+def resubmitted(obj: dict[str, Any]) -> bool:
+    """Whether a plan's object is written only to be submitted (an overwrite of no field)."""
+    return obj.get("action") == "OVERWRITE" and not obj.get("diff") and not obj.get("driftDiff")
 
 
 def _noted(obj: dict[str, Any]) -> bool:
@@ -344,6 +353,8 @@ def _object_details(out: Output, obj: dict[str, Any]) -> None:
     )
     for change in obj.get("diff") or []:
         out.line(change_line(change))
+    if resubmitted(obj):
+        out.line(f"    {RESUBMITTED}", style="dim")
     if obj.get("driftDiff"):
         out.line("    changed in this workspace since the last import:", style="magenta")
         for change in obj["driftDiff"]:

@@ -92,3 +92,20 @@ def test_a_skipped_object_the_package_renamed_is_named_as_this_workspace_holds_i
         "skipped job 'jc' (the package's 'jd') changed in the target since the last import, "
         "and --on-drift is keep-target"
     ) in " ".join(out.split())
+
+
+def test_an_overwrite_of_no_field_says_it_is_written_to_be_submitted(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """An import that submits what the target only saved writes it again with no field
+    changed: the plan says why, where it would otherwise show nothing under the overwrite."""
+    due = {"action": "OVERWRITE", "kind": "job", "name": "ja", "diff": []}
+    changed = {
+        **due,
+        "name": "jb",
+        "diff": [{"op": "changed", "path": "x", "before": 1, "after": 2}],
+    }
+    plan = {"planId": "p1", "objects": [due, changed], "summary": {"OVERWRITE": 2}}
+    show_plan(Output(False), plan, command="import")
+    out = capsys.readouterr().out
+    assert out.count("no field changes: written again as a new submitted version") == 1
