@@ -136,18 +136,29 @@ def _state_of(item: dict[str, Any]) -> str:
     return f"{status} ({'; '.join(notes)})" if notes else status
 
 
+IMPORTED = (TaskStatus.SUCCESSFUL, TaskStatus.WARNING)
+"""An import's ends that imported (with warnings: some objects, per object), as the server
+counts a standing import."""
+
+
+def imported_as(answer: dict[str, Any], plan_id: str) -> list[dict[str, Any]]:
+    """The promotions of a route's history page ``answer`` whose import of plan ``plan_id``
+    imported and stands (not rolled back)."""
+    return [
+        found
+        for found in map(mapping, answer.get("promotions") or [])
+        if found.get("planId") == plan_id
+        and found.get("taskStatus") in IMPORTED
+        and not found.get("rolledBack")
+    ]
+
+
 def said_imported(ctx: typer.Context, s: Session, name: str, plan_id: str) -> bool:
     """Whether route ``name``'s plan ``plan_id`` was imported and its import stands (it
     succeeded and was not rolled back; among the route's newest 100 promotions): then that is
     said, with the import's task and its rollback in the route's target workspace, exit 0."""
     answer = mapping(s.client().get(f"/routes/{segment(name)}/promotions", limit=100, offset=0))
-    done = [
-        found
-        for found in map(mapping, answer.get("promotions") or [])
-        if found.get("planId") == plan_id
-        and found.get("taskStatus") == TaskStatus.SUCCESSFUL
-        and not found.get("rolledBack")
-    ]
+    done = imported_as(answer, plan_id)
     if not done:
         return False
     route = mapping(s.client().get(f"/routes/{segment(name)}"))
