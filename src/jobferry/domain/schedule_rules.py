@@ -12,6 +12,9 @@ from jobferry.domain.report import Report, missing
 from jobferry.domain.schedule import parse_quartz, parse_schedule_time, parse_time_zone
 
 SCHEDULE_INVALID = "DLF.3025"
+EVENT_TYPES = ("DIS", "KAFKA", "OBS")
+"""What an event schedule or trigger waits for: new records in a DIS stream, a Kafka message,
+new files in OBS (DataArts' ``Event.eventType``)."""
 SELF_DEPENDENCY = "depend.self"
 """The rule a job's dependency on itself breaks."""
 
@@ -39,6 +42,8 @@ def check_event(r: Report, event: object, base: str) -> None:
         return
     if all(missing(event.get(key)) for key in ("eventType", "engineType")):
         r.add(f"{base}.eventType", "required", "event has no eventType; set DIS, KAFKA or OBS")
+    elif not missing(event.get("eventType")):
+        r.one_of(event, "eventType", base, EVENT_TYPES)
     channel = event.get("channel")
     if missing(channel) or not isinstance(channel, str):
         message = f"event channel {channel!r} is missing; name the stream, topic or OBS path"

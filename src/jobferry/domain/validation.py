@@ -161,7 +161,7 @@ def _check_node(r: Report, node: Mapping[str, Any], base: str, own: _Own) -> Non
         r.array(node, "properties", base)
     _check_node_settings(r, node, base)
     if node.get("eventTrigger") is not None:
-        check_event(r, node["eventTrigger"], f"{base}.eventTrigger")
+        check_event(r.coded(SCHEDULE_INVALID), node["eventTrigger"], f"{base}.eventTrigger")
     if node.get("cronTrigger") is not None:
         trigger = f"{base}.cronTrigger"
         check_cron(r.coded(SCHEDULE_INVALID), node["cronTrigger"], trigger, *own)

@@ -615,3 +615,24 @@ def test_a_folder_path_is_at_most_1024_bytes_of_utf8(validate: Any, doc: dict[st
     assert [v.rule for v in found] == ["length"]
     assert "1025 bytes" in found[0].message
     assert "limit is 1024 bytes" in found[0].message
+
+
+def test_a_node_event_trigger_breaks_a_schedule_rule() -> None:
+    doc = job(node("a", eventTrigger={"eventType": "DIS"}))
+
+    assert {v.code for v in validate_job(doc)} == {"DLF.3025"}
+
+
+def test_an_event_type_is_dis_kafka_or_obs() -> None:
+    for kind in ("DIS", "KAFKA", "OBS"):
+        good = {"type": "EVENT", "event": {"eventType": kind, "channel": "clicks"}}
+        assert validate_job(job(schedule=good)) == []
+    bad = {"type": "EVENT", "event": {"eventType": "MQTT", "channel": "clicks"}}
+    violation = only(validate_job(job(schedule=bad)))
+    assert (violation.field, violation.rule, violation.code) == (
+        "schedule.event.eventType",
+        "enum",
+        "DLF.3025",
+    )
+    trigger = only(validate_job(job(node("a", eventTrigger={**bad["event"], "eventType": "dis"}))))
+    assert (trigger.field, trigger.code) == ("nodes[0].eventTrigger.eventType", "DLF.3025")

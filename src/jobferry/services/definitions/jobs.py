@@ -24,6 +24,7 @@ from jobferry.errors import (
     InvalidRequestError,
     JobNotFoundError,
     JobScheduledError,
+    ScheduleInvalidError,
     VersionNotFoundError,
 )
 from jobferry.services.audit import audit_in_scope
@@ -393,10 +394,14 @@ class JobService:
             if isinstance(schedule, dict) and schedule.get("type") == "CRON":
                 cron = schedule.get("cron")
                 if not isinstance(cron, dict) or not cron.get("expression"):
-                    raise InvalidRequestError(
+                    raise ScheduleInvalidError(
                         f"Job '{name}' has a CRON schedule without schedule.cron.expression in "
-                        f"version {job.latest_version}; add the expression and submit again.",
+                        f"version {job.latest_version}, so it could never run; nothing was "
+                        "started.",
+                        fix="Add the expression (e.g. '0 30 2 * * ?') and submit the job again.",
+                        remedy=Remedy.SUBMIT_JOB,
                         job_name=name,
+                        field="schedule.cron.expression",
                     )
             repo.set_status(tx, job.id, running_status(job.process_type))
             audit_in_scope(

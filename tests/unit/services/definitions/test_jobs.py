@@ -11,7 +11,8 @@ import pytest
 from jobferry.console.deleting import deletion_said
 from jobferry.domain.dependents import dependents_named
 from jobferry.domain.enums import JobStatus
-from jobferry.errors import InUseError, LockedTagError
+from jobferry.domain.remedies import Remedy
+from jobferry.errors import InUseError, LockedTagError, ScheduleInvalidError
 from jobferry.services.container import Services
 from jobferry.storage import jobs as job_repo
 from support.builders import make_job
@@ -164,3 +165,19 @@ def test_a_job_carrying_a_locked_tag_is_not_saved_deleted_or_renamed_until_it_is
     services.jobs.update(scope, "daily_sales", untagged)
     services.governance.put_tag(scope, "daily", True)
     services.jobs.rename(scope, "daily_sales", "weekly_sales")  # carries it no more
+
+
+def test_start_refuses_a_cron_schedule_without_expression_as_a_schedule_rule(
+    services: Services,
+) -> None:
+    scope = admin_scope(services)
+    services.jobs.create(scope, make_job("jc", schedule={"type": "CRON"}))
+
+    with pytest.raises(ScheduleInvalidError) as refused:
+        services.jobs.start(scope, "jc")
+
+    assert refused.value.code == "DLF.3025"
+    assert "'jc'" in refused.value.problem and "schedule.cron.expression" in refused.value.problem
+    assert refused.value.remedy == Remedy.SUBMIT_JOB
+    assert refused.value.message != refused.value.problem  # the fix is said apart
+    assert services.jobs.status(scope, "jc").status is JobStatus.STOPPED
