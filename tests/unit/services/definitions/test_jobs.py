@@ -177,7 +177,8 @@ def test_start_refuses_a_cron_schedule_without_expression_as_a_schedule_rule(
         services.jobs.start(scope, "jc")
 
     assert refused.value.code == "DLF.3025"
-    assert "'jc'" in refused.value.problem and "schedule.cron.expression" in refused.value.problem
+    assert "'jc'" in refused.value.problem
+    assert "schedule.cron.expression" in refused.value.problem
     assert refused.value.remedy == Remedy.SUBMIT_JOB
     assert refused.value.message != refused.value.problem  # the fix is said apart
     assert services.jobs.status(scope, "jc").status is JobStatus.STOPPED
