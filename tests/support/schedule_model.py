@@ -6,13 +6,14 @@ against.
 
 A schedule is ``EXECUTE_ONCE``, ``CRON`` (a ``cron`` block: a Quartz expression of 6 or 7
 fields, seconds 0, ``?`` in exactly one of day-of-month and day-of-week, years 1970–2099; a
-``startTime``, an optional ``endTime`` after it, ISO-8601 with or without an offset, the
-latter read in ``expressionTimeZone``: ``GMT±H[H][:MM]`` up to 14 hours, or an IANA name as
-written) or ``EVENT`` (an ``event``: ``eventType`` DIS, KAFKA or OBS, a ``channel``, and
-``concurrent`` 1–128). A real-time node's ``cronTrigger`` and ``eventTrigger`` keep the same
-rules. A save breaking any of them is refused with DLF.3025 naming every field at fault, and
-changes nothing; a save kept stores the schedule exactly as sent. A CRON schedule without a
-``cron`` block is saved (DataArts' own exports hold such jobs), and its start is refused
+``startTime``, an optional ``endTime`` after it, ISO-8601 date-times such as
+``2018-10-22T23:59:59+08`` with or without an offset, the latter read in
+``expressionTimeZone``: ``GMT±H[H][:MM]`` up to 14 hours, or an IANA name as written) or
+``EVENT`` (an ``event``: ``eventType`` DIS, KAFKA or OBS, a ``channel``, and ``concurrent``
+1–128). A real-time node's ``cronTrigger`` and ``eventTrigger`` keep the same rules. A save
+breaking any of them is refused with DLF.3025 naming every field at fault, and changes
+nothing; a save kept stores the schedule exactly as sent. A CRON schedule without a ``cron``
+block is saved (DataArts' own exports hold such jobs), and its start is refused
 (DLF.3025): it could never run.
 """
 
@@ -70,6 +71,8 @@ STARTS: dict[object, bool] = {
     "2024-01-01T00:00:00": True,  # read in the expression's zone
     "2024-13-01T00:00:00+08": False,
     "yesterday": False,
+    "2024-01-01": False,  # a date alone: no time of day
+    "2024-W01-1T00:00:00": False,  # a week date: not the form DataArts reads
     1704038400000: False,  # epoch milliseconds: not the definition's form
 }
 ENDS: dict[object, str] = {

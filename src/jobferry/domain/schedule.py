@@ -25,6 +25,11 @@ _YEARS = range(1970, 2100)
 
 # One list item of a plain field: *, n, a-b, with an optional /step; names allowed in month/dow.
 _ITEM = re.compile(r"(?P<base>\*|\w+(?:-\w+)?)(?:/(?P<step>\d+))?")
+_DATE_TIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?", re.I
+)
+"""The date-time DataArts writes (``2018-10-22T23:59:59+08``): a calendar date and a time of
+day, the offset optional."""
 _GMT = re.compile(r"(?:GMT|UTC)(?:(?P<sign>[+-])(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?)?", re.I)
 
 
@@ -248,11 +253,12 @@ def close_zone(text: str) -> str | None:
 def parse_schedule_time(text: str) -> datetime:
     """Parse a schedule start/end time such as ``2018-10-22T23:59:59+08``.
 
-    Offsets may be ``+08``, ``+08:00``, ``+0800`` or ``Z``. A time without an offset is returned
+    Offsets may be ``+08``, ``+08:00``, ``+0800`` or ``Z``; a date alone, a week or ordinal
+    date or the basic form (``20240101T000000``) is refused. A time without an offset is returned
     naive: the caller interprets it in the expression's time zone. Raises ``ValueError``.
     """
     try:
-        if not isinstance(text, str):
+        if not isinstance(text, str) or not _DATE_TIME.fullmatch(text.strip()):
             raise TypeError
         return datetime.fromisoformat(text.strip())
     except (TypeError, ValueError):

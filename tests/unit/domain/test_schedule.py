@@ -168,3 +168,20 @@ def test_parse_schedule_time_returns_naive_times_naive() -> None:
 def test_parse_schedule_time_refuses_garbage(text: str) -> None:
     with pytest.raises(ValueError, match="ISO-8601"):
         parse_schedule_time(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["2024-01-01", "2024-W01-1", "2024-001T00:00:00", "20240101T000000"]
+)
+def test_parse_schedule_time_refuses_a_time_without_its_time_of_day(text: str) -> None:
+    """A date alone, a week or ordinal date, the basic form: none is the date-time DataArts
+    writes and reads (``2018-10-22T23:59:59+08``)."""
+    with pytest.raises(ValueError, match="ISO-8601 date-time"):
+        parse_schedule_time(text)
+
+
+def test_parse_schedule_time_takes_minutes_fractions_and_a_space() -> None:
+    assert parse_schedule_time("2024-01-01T06:30") == datetime(2024, 1, 1, 6, 30)
+    assert parse_schedule_time("2024-01-01 06:30:00.5+0800") == datetime(
+        2024, 1, 1, 6, 30, 0, 500000, tzinfo=PLUS_8
+    )

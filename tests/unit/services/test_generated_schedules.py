@@ -6,11 +6,12 @@ docs/errors.md and DataArts' schedule (``support/schedule_model.py`` says them):
 - a save whose schedule (or a node's cron or event trigger) breaks a rule — a type DataArts
   lacks, an EVENT without its event, a Quartz expression DataArts refuses (five fields,
   seconds not 0, a value out of range, ``?`` in both day fields or in neither while both are
-  restricted, a year past 2099, not text), no start time, a time not ISO-8601, an end not
-  after the start (a time without an offset read in the expression's zone), a zone no time
-  zone has (``GMT+15``, an IANA name in another case), an event type other than DIS, KAFKA
-  or OBS, no channel, a concurrency outside 1–128 — is refused with DLF.3025 naming the job
-  and every field at fault, and changes nothing (no audit entry);
+  restricted, a year past 2099, not text), no start time, a time not an ISO-8601 date-time
+  (a date alone, a week date), an end not after the start (a time without an offset read in
+  the expression's zone), a zone no time zone has (``GMT+15``, an IANA name in another
+  case), an event type other than DIS, KAFKA or OBS, no channel, a concurrency outside
+  1–128 — is refused with DLF.3025 naming the job and every field at fault, and changes
+  nothing (no audit entry);
 - a save kept stores the schedule and the nodes exactly as sent: the development state, and
   a submitted version when it submits (``targetStatus`` SUBMITTED or none), each shown back
   by its number and listed newest first; one audit entry, ``job.create`` or ``job.update``;
