@@ -74,3 +74,22 @@ def test_a_remote_names_its_failed_refresh_until_one_succeeds(
     again = api.call("POST", "/remotes/prod/refresh", extra_headers=ASYNC).json()
     assert wait_task(api, again["taskId"], again["workspace"])["status"] == "SUCCESSFUL"
     assert api.call("GET", "/remotes/prod").json()["lastRefreshFailed"] is None
+
+
+def test_a_changed_remote_is_answered_as_shown_with_its_failed_refresh(
+    api: SignedClient, services: Services
+) -> None:
+    # PATCH answers the remote "as GET does": its failed refresh too, not null
+    standin = DataArtsStandin()
+    assert api.call("POST", "/remotes", standin.remote_body()).status_code == 200
+
+    def refused(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(401, json={"error_code": "APIGW.0301", "error_msg": "no"})
+
+    services.remotes.transport = httpx2.MockTransport(refused)
+    started = api.call("POST", "/remotes/prod/refresh", extra_headers=ASYNC).json()
+    assert wait_task(api, started["taskId"], started["workspace"])["status"] == "FAILED"
+    changed = api.call("PATCH", "/remotes/prod", {"secretKey": "rotated-secret"})
+    assert changed.status_code == 200, changed.text
+    assert changed.json() == api.call("GET", "/remotes/prod").json()
+    assert changed.json()["lastRefreshFailed"]["taskId"] == started["taskId"]

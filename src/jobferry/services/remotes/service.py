@@ -213,9 +213,14 @@ class RemoteService:
     def get(self, actor: Actor, name: str) -> Remote:
         """One remote, with its last refresh and the refresh running now if one is."""
         with self.db.transaction(readonly=True) as tx:
-            item = self._found(repo.get_remote(tx, actor.project_id, name), name)
-            running = self._refreshing(tx, [item.workspace_id])
-            failed = task_repo.last_failed_in(tx, [item.workspace_id], TaskKind.REFRESH)
+            return self._answered(
+                tx, self._found(repo.get_remote(tx, actor.project_id, name), name)
+            )
+
+    def _answered(self, tx: Tx, item: RemoteRecord) -> Remote:
+        """One remote as shown: with its refresh running now and its failed one, if any."""
+        running = self._refreshing(tx, [item.workspace_id])
+        failed = task_repo.last_failed_in(tx, [item.workspace_id], TaskKind.REFRESH)
         return _typed(item, running.get(item.workspace_id), failed.get(item.workspace_id))
 
     def _refreshing(self, tx: Tx, shadows: list[str]) -> dict[str, RunningTask]:
@@ -307,7 +312,7 @@ class RemoteService:
         """Rotate a remote's access key or secret key, or move its endpoints, in place (project
         admins only): its shadow workspace, refreshes, routes and their history stay, and the
         next call signs with the new key at the new endpoint. The audit log names the fields
-        changed, never a secret."""
+        changed, never a secret. Answered as :meth:`get` answers it."""
         require_project_admin(actor, "change remotes")
         with self.db.transaction() as tx:
             item = repo.lock_remote(tx, actor.project_id, name)
@@ -342,7 +347,7 @@ class RemoteService:
                 name,
                 detail,
             )
-        return _typed(changed)
+            return self._answered(tx, changed)
 
     def remove(self, actor: Actor, name: str) -> None:
         """Forget a remote (project admins only); its shadow stays as an ordinary workspace
