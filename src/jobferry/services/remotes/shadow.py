@@ -28,7 +28,8 @@ import orjson
 from jobferry.domain.definitions import canonical as canonical
 from jobferry.domain.definitions import digest as digest
 from jobferry.domain.enums import JobStatus, ObjectKind, RefreshAction
-from jobferry.errors import ConflictError
+from jobferry.domain.remedies import Remedy
+from jobferry.errors import ConflictError, RemoteNotFoundError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope
 from jobferry.services.remotes.batchwrites import BatchWriter, batches
@@ -234,8 +235,16 @@ def write_reads(
     try:
         with db.transaction() as tx:
             locked = repo.lock_remote(tx, scope.actor.project_id, remote)
+            if locked is None or locked.workspace_id != ws:
+                raise RemoteNotFoundError(
+                    f"Remote '{remote}' was removed while this refresh read it; nothing was "
+                    f"written: its workspace '{scope.workspace.name}' is an ordinary one now.",
+                    fix="List the remotes with GET /v1/{project_id}/remotes.",
+                    remedy=Remedy.LIST_REMOTES,
+                    remote=remote,
+                )
             _refuse_pushing(tx, ws, remote)
-            if (0 if locked is None else locked.reads_version) != done.version:
+            if locked.reads_version != done.version:
                 raise ConflictError(
                     f"Another refresh of remote '{remote}' finished while this one read; "
                     f"nothing was written: refresh again (jobferry remotes refresh {remote}).",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import httpx2
 import pytest
 
 from jobferry.domain.enums import RemoteReach
@@ -20,6 +21,7 @@ from jobferry.errors import (
 from jobferry.services.container import Services
 from jobferry.services.remotes.records import RemoteChange
 from jobferry.storage import remotes as repo
+from support.audits import entries_since, last_entry
 from support.builders import make_job
 from support.console import admin_actor, admin_scope
 from support.standin import AK, FACTORY, DataArtsStandin, Fault
@@ -170,3 +172,31 @@ def test_a_second_remote_of_the_same_dataarts_workspace_is_refused_naming_the_fi
     with pytest.raises(ConflictError, match="Remote 'prod' already reaches"):
         services.remotes.change(actor, "aside", RemoteChange(endpoint=FACTORY))
     assert services.remotes.get(actor, "aside").endpoint == FACTORY + "/gateway"
+
+
+def test_a_refresh_of_a_remote_removed_while_it_read_writes_nothing(
+    services: Services, standin: DataArtsStandin
+) -> None:
+    # removed, the shadow is an ordinary workspace "holding the last refresh's copy": a
+    # refresh that was reading must not write into it, nor record a refresh of no remote
+    standin.workspace.put_job(make_job("daily_sales"))
+    actor = admin_actor(services)
+    remote = services.remotes.add(actor, standin.spec())
+    before = last_entry(services)
+    removed: list[str] = []
+
+    def removing(request: httpx2.Request) -> httpx2.Response:
+        if not removed:
+            removed.append(request.url.path)
+            services.remotes.remove(actor, "prod")
+        return standin.handle(request)
+
+    services.remotes.transport = httpx2.MockTransport(removing)
+    with pytest.raises(RemoteNotFoundError, match="'prod'"):
+        services.remotes.refresh(actor, "prod")
+    shadow = admin_scope(services, remote.workspace_id)
+    _, jobs = services.jobs.list_jobs(
+        shadow, job_type="BATCH", job_name=None, tags=None, limit=100, offset=0
+    )
+    assert jobs == []
+    assert [action for _, action, _, _ in entries_since(services, before)] == ["remote.remove"]

@@ -28,9 +28,10 @@ from jobferry.services.remotes.records import Refresh
 from jobferry.services.remotes.shadow import KindRead, Written, job_value, known_hashes, write_reads
 from jobferry.storage import Tx, database
 from jobferry.storage import jobs as job_repo
+from jobferry.storage import remotes as remote_repo
 from jobferry.storage import resources as resource_repo
 from jobferry.storage import scripts as script_repo
-from jobferry.storage.remotes import GROWN_BY_REFRESH
+from jobferry.storage.remotes import GROWN_BY_REFRESH, RemoteRecord
 from jobferry.storage.tables import audit_log, job_refs, jobs, resources, scripts, tags
 from support.builders import make_job, make_resource, make_script
 from support.console import admin_scope
@@ -127,7 +128,10 @@ def _refresh(services: Services, scope: Scope, now: Objects) -> Refresh:
     at = now_ms()
     summary = Refresh(at, Refresh.empty(at).counts, 0, 0.0)
     return write_reads(
-        services.db, scope, reads, Written("prod", recorded.version, summary, time.monotonic())
+        services.db,
+        scope,
+        reads,
+        Written(scope.workspace.name, recorded.version, summary, time.monotonic()),
     )
 
 
@@ -185,6 +189,11 @@ def scopes(services: Services) -> tuple[Scope, Scope]:
         for name in ("one_by_one", "in_bulk")
     ]
     one, bulk = (services.accounts.scope(admin.actor, admin.actor.project_id, w) for w in made)
+    with services.db.transaction() as tx:  # each the shadow of a remote of its name
+        for scope in (one, bulk):
+            ws = scope.workspace
+            remote = RemoteRecord(ws.project_id, ws.name, ws.id, "", "", "", "", "", 0, "")
+            remote_repo.insert_remote(tx, remote)
     return one, bulk
 
 
