@@ -64,8 +64,10 @@ class LocalWorkspace:
     scope: Scope
 
     def reader(self, lock_rows: bool) -> LocalReader:
-        """The workspace's reader (``lock_rows``: rows read are locked for an apply)."""
-        return LocalReader(self.tx, self.scope, lock_rows)
+        """The workspace's reader (``lock_rows``: rows read are locked for an apply); a
+        remote's shadow's, :class:`ShadowReader`."""
+        shadow = self.scope.workspace.shadow_of is not None
+        return (ShadowReader if shadow else LocalReader)(self.tx, self.scope, lock_rows)
 
     def changes(self) -> LocalChanges:
         """The workspace's change port, the local executor (in ``tx``: nothing commits)."""
@@ -118,11 +120,6 @@ class LocalReader:
         self._digest.update(
             f"{kind}|{t.name}|{t.id}|{doc}|{t.status}|{t.latest_version}\n".encode()
         )
-        if self._scope.workspace.shadow_of is not None:
-            # A shadow does not always know the remote's submitted versions (a refresh reads no
-            # script's, a snapshot's none): what it holds as the package does is not pushed to
-            # submit it again.
-            return replace(t, submitted=True)
         return t
 
     def workspace_id(self, name_or_id: str) -> str | None:
@@ -223,6 +220,16 @@ class LocalReader:
     def policies(self, package_path: str) -> list[HeldPolicy]:
         """The workspace's policy and the package's route's, as they are in this read."""
         return governing(self._tx, self._scope, package_path)
+
+
+class ShadowReader(LocalReader):
+    """A remote's shadow as a plan reads it: as any workspace of this server, but that a
+    shadow does not always know the remote's submitted versions (a refresh reads no script's,
+    a snapshot's none), so what it holds counts as submitted: a push does not send what the
+    remote holds as the package does to submit it again."""
+
+    def _seen(self, kind: str, t: TargetObject) -> TargetObject:
+        return replace(super()._seen(kind, t), submitted=True)
 
 
 class LocalChanges:
