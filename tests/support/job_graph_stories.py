@@ -17,9 +17,10 @@ The model of what the documents promise is ``support/job_graph_model.py``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from hypothesis import strategies as st
+
+from support.release_stories import Step
 
 PLACES = ("w0", "w1")
 """Two workspaces of the project."""
@@ -61,17 +62,6 @@ class JobSpec:
     nodes: tuple[Node, ...]
     depends: tuple[Depend, ...]
     faults: frozenset[str] = field(default_factory=frozenset)
-
-
-@dataclass(frozen=True)
-class Step:
-    """One step: what it does and its arguments (the place first)."""
-
-    act: str
-    args: tuple[Any, ...]
-
-    def __repr__(self) -> str:
-        return f"{self.act}{self.args!r}"
 
 
 @st.composite

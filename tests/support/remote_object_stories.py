@@ -6,11 +6,11 @@ naming their shadows. What the documents promise is ``support/remote_object_mode
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from hypothesis import strategies as st
 
+from support.release_stories import Step
 from support.remote_object_model import ADMIN, BOSS, DEVELOPER, OPERATOR, VIEWER
 from support.standin import AK, FACTORY, PROJECT, SK, STUDIO
 
@@ -25,17 +25,6 @@ STUDIOS = (STUDIO, None, "", "absent", "absent")
 KEYS = ((AK, SK), (AK, SK), (AK, SK), (AK, "wrong"), ("AKOTHER0123456789AB", SK))
 CALLERS = (BOSS, BOSS, BOSS, ADMIN, DEVELOPER, OPERATOR, VIEWER)
 """Whose step it is (the project admin, who adds, changes and removes, weighs most)."""
-
-
-@dataclass(frozen=True)
-class Step:
-    """One step: what it does and its arguments (the caller first)."""
-
-    act: str
-    args: tuple[Any, ...]
-
-    def __repr__(self) -> str:
-        return f"{self.act}{self.args!r}"
 
 
 @st.composite

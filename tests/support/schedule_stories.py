@@ -12,26 +12,15 @@ The model of what the documents promise is ``support/schedule_model.py``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from hypothesis import strategies as st
 
+from support.release_stories import Step
 from support.schedule_model import ENDS, EXPRESSIONS, STARTS, ZONES
 from support.version_stories import job_document
 
 JOBS = ("ja", "jb")
-
-
-@dataclass(frozen=True)
-class Step:
-    """One step: what it does and its arguments (the job's name first)."""
-
-    act: str
-    args: tuple[Any, ...]
-
-    def __repr__(self) -> str:
-        return f"{self.act}{self.args!r}"
 
 
 def _mostly(good: dict[Any, Any]) -> st.SearchStrategy[Any]:

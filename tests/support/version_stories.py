@@ -12,12 +12,12 @@ The model of what the documents promise is ``support/version_model.py``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from hypothesis import strategies as st
 
 from support.builders import make_job, make_script
+from support.release_stories import Step
 from support.version_model import ADMIN, DEVELOPER, OPERATOR, VIEWER
 
 PLACES = ("plain", "gated")
@@ -59,17 +59,6 @@ def package(text: str) -> dict[tuple[str, str], dict[str, Any]]:
     """The package of ``text``: (kind, name) → definition."""
     held = {("script", SCRIPT): script_document(text)}
     return held | {("job", name): job_document(name, text) for name in JOBS}
-
-
-@dataclass(frozen=True)
-class Step:
-    """One step: what it does and its arguments (the place and the caller's role first)."""
-
-    act: str
-    args: tuple[Any, ...]
-
-    def __repr__(self) -> str:
-        return f"{self.act}{self.args!r}"
 
 
 @st.composite
