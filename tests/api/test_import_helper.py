@@ -103,7 +103,7 @@ def test_an_import_read_in_a_helper_stores_what_one_read_here_stores(
     api: SignedClient, services: Services, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
 ) -> None:
     jobs = [make_job(f"job_{i:02d}") for i in range(6)]
-    jobs[3]["schedule"]["cron"]["dependJobs"] = {"jobs": ["job_01"], "dependPeriod": "SAME"}
+    jobs[3]["schedule"]["cron"]["dependJobs"] = {"jobs": ["job_01"], "dependPeriod": "SAME_PERIOD"}
     package = write_package(tmp_path / "p.zip", jobs).read_bytes()
     body = {"sameNamePolicy": "OVERWRITE", "profile": {"owner": "ops"}}
     results = {}

@@ -45,7 +45,7 @@ def second_package(tmp_path: Path) -> Path:
 
 def _after_daily_sales(name: str) -> dict[str, object]:
     job = make_job(name)
-    job["schedule"]["cron"]["dependJobs"] = {"jobs": ["daily_v2"], "dependPeriod": "SAME"}
+    job["schedule"]["cron"]["dependJobs"] = {"jobs": ["daily_v2"], "dependPeriod": "SAME_PERIOD"}
     return job
 
 

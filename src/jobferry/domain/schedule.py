@@ -166,19 +166,7 @@ def _parse_quartz(expression: str) -> QuartzCron:
     cron = QuartzCron(seconds, minutes, hours, day_of_month, month, day_of_week, year)
     if not cron.seconds.isdigit() or int(cron.seconds) != 0:
         raise ValueError(f"cron expression {expression!r}: the seconds field must be 0")
-    dom, dow = cron.day_of_month, cron.day_of_week
-    if dom == "?" and dow == "?":
-        raise ValueError(
-            f"cron expression {expression!r}: '?' may stand in only one of day-of-month and "
-            f"day-of-week; put '*' or a value in the other"
-        )
-    if any("?" in field and field != "?" for field in (dom, dow)):
-        raise ValueError(f"cron expression {expression!r}: '?' must be the whole field")
-    if dom not in ("?", "*") and dow not in ("?", "*"):
-        raise ValueError(
-            f"cron expression {expression!r} restricts both day-of-month and day-of-week; "
-            f"put '?' in one of them"
-        )
+    _check_day_fields(expression, cron.day_of_month, cron.day_of_week)
     if cron.year is not None:
         _year_set(cron.year)
     converted = to_croniter(cron)
@@ -188,6 +176,23 @@ def _parse_quartz(expression: str) -> QuartzCron:
             f"day-of-month 1–31, month 1–12, day-of-week 1–7)"
         )
     return cron
+
+
+def _check_day_fields(expression: str, dom: str, dow: str) -> None:
+    """Quartz's rule of the two day fields: ``?`` (the whole field) in exactly one of them."""
+    if dom == "?" and dow == "?":
+        raise ValueError(
+            f"cron expression {expression!r}: '?' may stand in only one of day-of-month and "
+            f"day-of-week; put '*' or a value in the other"
+        )
+    if any("?" in field and field != "?" for field in (dom, dow)):
+        raise ValueError(f"cron expression {expression!r}: '?' must be the whole field")
+    if dom != "?" and dow != "?":  # Quartz refuses both, even as '*'
+        said = "restricts both" if "*" not in (dom, dow) else "gives both"
+        raise ValueError(
+            f"cron expression {expression!r} {said} day-of-month and day-of-week; "
+            f"put '?' in one of them, e.g. '0 30 2 * * ?'"
+        )
 
 
 def parse_time_zone(text: str) -> tzinfo:

@@ -15,6 +15,11 @@ SCHEDULE_INVALID = "DLF.3025"
 EVENT_TYPES = ("DIS", "KAFKA", "OBS")
 """What an event schedule or trigger waits for: new records in a DIS stream, a Kafka message,
 new files in OBS (DataArts' ``Event.eventType``)."""
+DEPEND_PERIODS = ("SAME_PERIOD", "PRE_PERIOD")
+"""Which run of an upstream job a dependency waits for: the same period's or the previous one's
+(DataArts' ``DependJob.dependPeriod``)."""
+DEPEND_FAIL_POLICIES = ("FAIL", "IGNORE", "SUSPEND")
+"""What a run does when an upstream run it depends on failed (``DependJob.dependFailPolicy``)."""
 SELF_DEPENDENCY = "depend.self"
 """The rule a job's dependency on itself breaks."""
 
@@ -125,6 +130,12 @@ def _check_depend_name(r: Report, name: object, field: str, job: str | None) -> 
 
 def _check_depend_object(r: Report, depend: Mapping[str, Any], base: str, own: _Own) -> None:
     job = own[0]
+    for key, allowed in (
+        ("dependPeriod", DEPEND_PERIODS),
+        ("dependFailPolicy", DEPEND_FAIL_POLICIES),
+    ):
+        if not missing(depend.get(key)):
+            r.one_of(depend, key, base, allowed)
     for k, name in enumerate(r.array(depend, "jobs", base)):
         if type(name) is not str or not name or name == job:
             _check_depend_name(r, name, f"{base}.jobs[{k}]", job)

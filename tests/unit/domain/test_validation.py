@@ -493,6 +493,28 @@ def test_depend_jobs_shapes_and_self_dependency() -> None:
     assert legacy == {("schedule.cron.dependJobs[0]", "depend.self")}
 
 
+def test_dependency_period_and_fail_policy_are_dataarts_values() -> None:
+    """DataArts' DependJob: dependPeriod SAME_PERIOD or PRE_PERIOD, dependFailPolicy FAIL,
+    IGNORE or SUSPEND; absent or empty, DataArts' defaults apply."""
+    good = {"jobs": ["up"], "dependPeriod": "PRE_PERIOD", "dependFailPolicy": "SUSPEND"}
+    assert found(validate_job(job(schedule=cron(dependJobs=good)))) == set()
+    assert (
+        found(validate_job(job(schedule=cron(dependJobs={"jobs": ["up"], "dependPeriod": ""}))))
+        == set()
+    )
+    bad = {"jobs": ["up"], "dependPeriod": "SAME", "dependFailPolicy": "fail"}
+    problems = validate_job(job(schedule=cron(dependJobs=bad)))
+    assert found(problems) == {
+        ("schedule.cron.dependJobs.dependPeriod", "enum"),
+        ("schedule.cron.dependJobs.dependFailPolicy", "enum"),
+    }
+    assert "SAME_PERIOD, PRE_PERIOD" in " ".join(v.message for v in problems)
+    trigger = node("a", cronTrigger=cron(dependJobs=bad)["cron"])
+    assert ("nodes[0].cronTrigger.dependJobs.dependPeriod", "enum") in found(
+        validate_job(job(trigger))
+    )
+
+
 def test_a_dependency_naming_its_own_workspace_as_another_s_is_on_itself() -> None:
     depend = {"jobs": [], "otherWorkSpaceJobs": [{"jobName": "daily", "workSpace": "etl"}]}
     document = job(schedule=cron(dependJobs=depend))

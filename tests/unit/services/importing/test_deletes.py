@@ -66,7 +66,7 @@ def jobs(tmp_path: Path, name: str, *named: dict[str, Any], **kw: Any) -> Path:
 
 def depends(name: str, *upstream: str) -> dict[str, Any]:
     job = make_job(name)
-    job["schedule"]["cron"]["dependJobs"] = {"jobs": list(upstream), "dependPeriod": "SAME"}
+    job["schedule"]["cron"]["dependJobs"] = {"jobs": list(upstream), "dependPeriod": "SAME_PERIOD"}
     return job
 
 

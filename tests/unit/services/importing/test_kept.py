@@ -172,7 +172,7 @@ def _renames_and_deletes(services: Services, name: str, tmp_path: Path) -> tuple
     first = jobs_with_dependencies(make_job("a_job"), make_job("gone_job"))
     import_package(services, scope, write_objects(tmp_path / f"{name}-1.zip", first))
     own = make_job("own_job")
-    own["schedule"]["cron"]["dependJobs"] = {"jobs": ["a_job"], "dependPeriod": "SAME"}
+    own["schedule"]["cron"]["dependJobs"] = {"jobs": ["a_job"], "dependPeriod": "SAME_PERIOD"}
     services.jobs.create(scope, own)
     objects = jobs_with_dependencies(make_job("a_job"))
     objects[0] = ("job", "new_job", {**make_job("a_job"), "name": "new_job"})

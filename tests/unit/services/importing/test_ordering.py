@@ -112,7 +112,7 @@ def test_a_cycle_closed_through_jobs_the_target_keeps_is_found(
 ) -> None:
     scope = add_connections(services, admin_scope(services), "dws_conn", "ssh_conn")
     kept = make_job("kept_job")
-    kept["schedule"]["cron"]["dependJobs"] = {"jobs": ["new_job"], "dependPeriod": "SAME"}
+    kept["schedule"]["cron"]["dependJobs"] = {"jobs": ["new_job"], "dependPeriod": "SAME_PERIOD"}
     services.jobs.create(scope, make_job("new_job"))
     services.jobs.create(scope, kept)  # the target's: kept_job depends on new_job
     add(workset, 1, "new_job", action=PlanAction.OVERWRITE, upstream=["kept_job"])

@@ -46,7 +46,10 @@ def test_an_empty_workspace_gets_everything_created_dependencies_first(
 ) -> None:
     upstream = make_job("load_orders")
     downstream = make_job("daily_sales")
-    downstream["schedule"]["cron"]["dependJobs"] = {"jobs": ["load_orders"], "dependPeriod": "SAME"}
+    downstream["schedule"]["cron"]["dependJobs"] = {
+        "jobs": ["load_orders"],
+        "dependPeriod": "SAME_PERIOD",
+    }
     package = write_package(tmp_path / "p.zip", [downstream, upstream])
 
     plan = plan_of(services, scope, package)
@@ -192,8 +195,8 @@ def test_an_invalid_definition_and_a_dependency_cycle_are_both_found(
     services: Services, scope: Scope, tmp_path: Path
 ) -> None:
     a, b = make_job("job_a"), make_job("job_b")
-    a["schedule"]["cron"]["dependJobs"] = {"jobs": ["job_b"], "dependPeriod": "SAME"}
-    b["schedule"]["cron"]["dependJobs"] = {"jobs": ["job_a"], "dependPeriod": "SAME"}
+    a["schedule"]["cron"]["dependJobs"] = {"jobs": ["job_b"], "dependPeriod": "SAME_PERIOD"}
+    b["schedule"]["cron"]["dependJobs"] = {"jobs": ["job_a"], "dependPeriod": "SAME_PERIOD"}
     broken = make_job("job_c", processType="SOMETIMES")
     package = write_package(tmp_path / "p.zip", [a, b, broken])
 
@@ -267,7 +270,10 @@ def test_per_object_mode_fails_a_job_with_its_invalid_upstream_and_keeps_the_res
 ) -> None:
     broken = make_job("upstream", processType="SOMETIMES")
     downstream = make_job("downstream")
-    downstream["schedule"]["cron"]["dependJobs"] = {"jobs": ["upstream"], "dependPeriod": "SAME"}
+    downstream["schedule"]["cron"]["dependJobs"] = {
+        "jobs": ["upstream"],
+        "dependPeriod": "SAME_PERIOD",
+    }
     package = write_package(tmp_path / "p.zip", [downstream, broken, make_job("alone")])
 
     plan = plan_of(services, scope, package, mode=ImportMode.PER_OBJECT)
@@ -286,11 +292,11 @@ def test_a_cycle_through_a_job_the_package_leaves_unchanged_is_found(
     package = write_package(tmp_path / "p.zip", [make_job("a_job"), make_job("b_job")])
     create_what_jobs_use(services, scope, package)
     unchanged = make_job("b_job")
-    unchanged["schedule"]["cron"]["dependJobs"] = {"jobs": ["a_job"], "dependPeriod": "SAME"}
+    unchanged["schedule"]["cron"]["dependJobs"] = {"jobs": ["a_job"], "dependPeriod": "SAME_PERIOD"}
     services.jobs.create(scope, make_job("a_job", description="older"))
     services.jobs.create(scope, unchanged)
     looping = make_job("a_job")
-    looping["schedule"]["cron"]["dependJobs"] = {"jobs": ["b_job"], "dependPeriod": "SAME"}
+    looping["schedule"]["cron"]["dependJobs"] = {"jobs": ["b_job"], "dependPeriod": "SAME_PERIOD"}
     package = write_package(tmp_path / "q.zip", [looping, unchanged])
 
     plan = plan_of(services, scope, package, same_name_policy=SameNamePolicy.OVERWRITE)
@@ -310,8 +316,8 @@ def test_jobs_upstream_of_the_target_s_own_still_go_upstream_first(
     create_what_jobs_use(services, scope, package)
     services.jobs.create(scope, outside)
     alpha, zeta = make_job("alpha_job"), make_job("zeta_job")
-    alpha["schedule"]["cron"]["dependJobs"] = {"jobs": ["zeta_job"], "dependPeriod": "SAME"}
-    zeta["schedule"]["cron"]["dependJobs"] = {"jobs": ["kept_job"], "dependPeriod": "SAME"}
+    alpha["schedule"]["cron"]["dependJobs"] = {"jobs": ["zeta_job"], "dependPeriod": "SAME_PERIOD"}
+    zeta["schedule"]["cron"]["dependJobs"] = {"jobs": ["kept_job"], "dependPeriod": "SAME_PERIOD"}
     package = write_package(tmp_path / "q.zip", [alpha, zeta])
 
     plan = plan_of(services, scope, package)

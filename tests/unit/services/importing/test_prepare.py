@@ -123,7 +123,10 @@ def test_a_first_import_plans_the_same_with_the_helper(
     services: Services, scope: Scope, tmp_path: Path
 ) -> None:
     upstream, downstream = make_job("load_orders"), make_job("daily_sales")
-    downstream["schedule"]["cron"]["dependJobs"] = {"jobs": ["load_orders"], "dependPeriod": "SAME"}
+    downstream["schedule"]["cron"]["dependJobs"] = {
+        "jobs": ["load_orders"],
+        "dependPeriod": "SAME_PERIOD",
+    }
     broken = make_job("broken", processType="SOMETIMES")
     orphan = make_job("orphan")
     orphan["nodes"][0]["properties"][0]["value"] = "no_such_sql"

@@ -68,7 +68,7 @@ def test_a_rename_rewrites_the_target_s_own_jobs_that_use_the_old_name(
     own = make_job("own_job")
     own["nodes"] = own["nodes"][:1]
     own["nodes"][0]["properties"][0]["value"] = "a_job_sql"
-    own["schedule"]["cron"]["dependJobs"] = {"jobs": ["a_job"], "dependPeriod": "SAME"}
+    own["schedule"]["cron"]["dependJobs"] = {"jobs": ["a_job"], "dependPeriod": "SAME_PERIOD"}
     services.jobs.create(scope, own)
     objects = jobs_with_dependencies(make_job("a_job"))
     objects[0] = ("job", "new_job", {**make_job("a_job"), "name": "new_job"})

@@ -35,7 +35,7 @@ def _using_a_job(name: str) -> dict[str, Any]:
     own = make_job(name)
     own["nodes"] = own["nodes"][:1]
     own["nodes"][0]["properties"][0]["value"] = "a_job_sql"
-    own["schedule"]["cron"]["dependJobs"] = {"jobs": ["a_job"], "dependPeriod": "SAME"}
+    own["schedule"]["cron"]["dependJobs"] = {"jobs": ["a_job"], "dependPeriod": "SAME_PERIOD"}
     return own
 
 

@@ -100,7 +100,7 @@ def test_a_job_outside_the_import_using_a_name_it_made_is_a_conflict(
 ) -> None:
     scope, task = imported(services, tmp_path, "a_job")
     user: dict[str, Any] = make_job("z_job")
-    user["schedule"]["cron"]["dependJobs"] = {"jobs": ["a_job"], "dependPeriod": "SAME"}
+    user["schedule"]["cron"]["dependJobs"] = {"jobs": ["a_job"], "dependPeriod": "SAME_PERIOD"}
     services.jobs.create(scope, user)
 
     with services.db.transaction() as tx:

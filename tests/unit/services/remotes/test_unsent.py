@@ -183,7 +183,10 @@ def test_a_job_the_push_rewrote_for_a_rename_keeps_the_version_the_remote_submit
     the remote all the same (the save submits). The shadow keeps that version, so a refresh
     finds none newer and the push's rollback is not refused."""
     weekly = make_job("weekly_sales")
-    weekly["schedule"]["cron"]["dependJobs"] = {"jobs": ["daily_sales"], "dependPeriod": "SAME"}
+    weekly["schedule"]["cron"]["dependJobs"] = {
+        "jobs": ["daily_sales"],
+        "dependPeriod": "SAME_PERIOD",
+    }
     first = jobs_with_dependencies(make_job("daily_sales"), weekly)
     import_package(services, shadow, write_objects(tmp_path / "first.zip", first))
     before = held(standin)
