@@ -45,6 +45,7 @@ EXPRESSIONS: dict[object, bool] = {
     "0 0 2 32 * ?": False,
     "0 0 2 ? * ?": False,  # '?' in both day fields
     "0 0 2 1 * MON": False,  # both day fields restricted
+    "0 0 2 * * *": False,  # both day fields given: Quartz takes '?' in one
     "0 0 2 ? * 0": False,  # day-of-week is 1-7
     "0 0 2 * * ? 2101": False,
     "0 0 H * * ?": False,  # croniter's hash, not Quartz
