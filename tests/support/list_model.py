@@ -1,0 +1,108 @@
+"""What docs/api.md promises of the list calls, for ``tests/api/test_generated_lists.py``: a
+model of a workspace's jobs, scripts, resources and connections, and of the page each list
+call answers for a filter, ``limit`` and ``offset``.
+
+- a name filter (``jobName``, ``scriptName``, ``resourceName``, ``connectionName``, the Studio
+  calls' ``name`` and ``script_name``) matches a part of the name as written, case counting
+  ("Names"); a ``%`` or ``_`` in it is that character, nothing more;
+- ``list_jobs`` answers the jobs of one ``jobType`` (default ``BATCH``); ``tags``, comma
+  separated, keeps the jobs carrying any of them;
+- ``list_dataconnections``' ``type`` matches the type whatever its case, ``ip`` a part of an
+  ``ip``/``host``/``address``/``url`` setting;
+- lists come by name in code point order; ``total`` (``max_records``) counts every match;
+- ``limit`` is a whole number 1–100, ``offset`` one 0–1,000,000,000 (rows, or pages under
+  ``JOBFERRY_OFFSET_MODE=page``); any other is refused naming it (``DLF.3051``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+REFUSED = "DLF.3051"
+OFFSET_MOST = 1_000_000_000
+IP_KEYS = frozenset({"ip", "host", "address", "url"})
+"""The settings ``list_dataconnections``' ``ip`` looks in."""
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    real_time: bool
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Connection:
+    name: str
+    type: str
+    setting: str
+    value: str
+
+
+@dataclass
+class Model:
+    """One workspace's objects, by kind."""
+
+    jobs: list[Job] = field(default_factory=list)
+    scripts: list[str] = field(default_factory=list)
+    resources: list[str] = field(default_factory=list)
+    connections: list[Connection] = field(default_factory=list)
+
+    def matches(self, call: str, filters: dict[str, str]) -> list[str]:
+        """The names ``call`` lists for ``filters``, in the documented order."""
+        if call == "jobs":
+            found = [j.name for j in self.jobs if _job_matches(j, filters)]
+        elif call in ("scripts", "factory_scripts"):
+            found = [n for n in self.scripts if _holds(n, filters.get("name"))]
+        elif call == "resources":
+            found = [n for n in self.resources if _holds(n, filters.get("name"))]
+        else:
+            found = [c.name for c in self.connections if _connection_matches(c, filters)]
+        return sorted(found)
+
+
+def _holds(name: str, part: str | None) -> bool:
+    """A name filter: a part of the name as written (blank or absent: no filter)."""
+    return not part or part in name
+
+
+def _job_matches(job: Job, filters: dict[str, str]) -> bool:
+    wanted = filters.get("jobType") or "BATCH"
+    if job.real_time != (wanted == "REAL_TIME"):
+        return False
+    tags = [t for t in (filters.get("tags") or "").split(",") if t]
+    if tags and not set(tags) & set(job.tags):
+        return False
+    return _holds(job.name, filters.get("name"))
+
+
+def _connection_matches(connection: Connection, filters: dict[str, str]) -> bool:
+    if not _holds(connection.name, filters.get("name")):
+        return False
+    kind = filters.get("type")
+    if kind and kind.casefold() != connection.type.casefold():
+        return False
+    ip = filters.get("ip")
+    return not ip or (connection.setting in IP_KEYS and ip in connection.value)
+
+
+def refusal(limit: object, offset: object) -> str | None:
+    """The parameter a list call refuses (``limit`` first), or None when both are taken."""
+    if not _whole_within(limit, 1, 100):
+        return "limit"
+    if not _whole_within(offset, 0, OFFSET_MOST):
+        return "offset"
+    return None
+
+
+def _whole_within(value: object, least: int, most: int) -> bool:
+    if value is None:
+        return True  # absent: the default
+    text = str(value)
+    return text.isascii() and text.isdigit() and least <= int(text) <= most
+
+
+def page(found: list[str], limit: int, offset: int, by_page: bool) -> list[str]:
+    """The names of the page at ``offset`` (a page index when ``by_page``)."""
+    skip = offset * limit if by_page else offset
+    return found[skip : skip + limit]
