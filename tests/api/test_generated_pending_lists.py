@@ -59,7 +59,7 @@ class Told:
         if step.act == "create":
             answer = client.call("POST", path, build(name), workspace=self.workspace)
         elif step.act == "update":
-            change = {"params": released(str(next(self.writes)))}
+            change: dict[str, Any] = {"params": released(str(next(self.writes)))}
             if kind == "script":
                 change = {"content": f"select {next(self.writes)};"}
             body = build(name, **change)

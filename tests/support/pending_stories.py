@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 
 from hypothesis import strategies as st
 
-from support.list_stories import BAD_LIMITS, BAD_OFFSETS, name_filters, names
 from support.list_model import Model
+from support.list_stories import BAD_LIMITS, BAD_OFFSETS, name_filters, names
 from support.release_stories import Step
 
 KINDS = ("job", "script")
@@ -80,16 +80,15 @@ def seedings(draw: st.DrawFn) -> tuple[Pending, tuple[Step, ...]]:
         kind, user = draw(st.sampled_from(KINDS)), draw(st.sampled_from(USERS))
         held = [n for k, n in pending.items if k == kind]
         act = draw(st.sampled_from(("create", "create", "update", "delete")))
-        if act == "create" or not held:
-            name = draw(names.filter(lambda n, held=held: n not in held))  # type: ignore[misc]
-            pending.submit(kind, name, user)
+        name = draw(names) if act == "create" or not held else draw(st.sampled_from(held))
+        if name not in held:
             act = "create"
+        elif act == "create":
+            act = "update"  # a name it holds: submitted again
+        if act == "delete":
+            del pending.items[kind, name]
         else:
-            name = draw(st.sampled_from(held))
-            if act == "update":
-                pending.submit(kind, name, user)
-            else:
-                del pending.items[kind, name]
+            pending.submit(kind, name, user)
         done.append(Step(act, (kind, name, user)))
     return pending, tuple(done)
 
