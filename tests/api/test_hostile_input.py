@@ -234,8 +234,6 @@ def test_look_alike_names_are_refused_and_nothing_is_created(
     [
         ("/jobs/any_job", "version"),
         ("/audit", "since"),
-        ("/system-tasks/any_task/subtasks", "offset"),
-        ("/jobs/import/plans/any_plan/objects", "offset"),
     ],
 )
 def test_an_integer_query_parameter_past_what_the_database_stores_is_refused_naming_it(
@@ -253,6 +251,9 @@ def test_an_integer_query_parameter_past_what_the_database_stores_is_refused_nam
         ("/jobs", "limit", 1, 100),
         ("/system-tasks", "offset", 0, 1_000_000_000),
         ("/audit", "offset", 0, 1_000_000_000),
+        ("/system-tasks/any_task/subtasks", "offset", 0, 1_000_000_000),
+        ("/jobs/import/plans/any_plan/objects", "offset", 0, 1_000_000_000),
+        ("/jobs/import/plans/any_plan/objects", "limit", 1, 1000),
     ],
 )
 def test_a_list_s_page_past_the_64_bit_range_is_refused_as_any_page_out_of_its_range(

@@ -35,7 +35,7 @@ from jobferry.errors import (
 from jobferry.services import taskviews
 from jobferry.services.context import Actor, Scope, now_ms
 from jobferry.services.definitions.documents import dump, load
-from jobferry.services.support.paging import Given, check_window, page
+from jobferry.services.support.paging import Given, page, window
 from jobferry.services.taskends import OnThread, TaskEnds, UnrecordedEnds, when_ended
 from jobferry.services.taskfailures import log_failed, orphaned
 from jobferry.services.taskprogress import Progress
@@ -50,6 +50,8 @@ from jobferry.storage.tasks import TaskRecord
 
 log = logging.getLogger("jobferry.tasks")
 SUBTASK_PAGE = 1000
+DEFAULT_SUBTASKS = 200
+"""A page of subtasks when the call names no ``limit``."""
 QUEUED = "Queued: waiting for a server process with a free task thread."
 CLAIMED = "Starting."
 UNRUNNABLE = "This task cannot run any more: {why}. Nothing was changed; start it again."
@@ -311,16 +313,16 @@ class TaskService:
             subtasks_total=total if len(lines) < total else None,
         )
 
-    def subtasks(self, scope: Scope, task_id: str, *, offset: int, limit: int) -> SubtaskPage:
+    def subtasks(self, scope: Scope, task_id: str, *, offset: Given, limit: Given) -> SubtaskPage:
         """A page of a task's subtasks, in order (extension)."""
-        check_window(offset, limit, SUBTASK_PAGE)
+        p = window(limit, offset, SUBTASK_PAGE, DEFAULT_SUBTASKS)
         with self.db.transaction(readonly=True) as tx:
             task = self._task(tx, scope, task_id)
             total = repo.count_subtasks(tx, task_id)
-            lines = repo.subtask_lines(tx, task_id, offset, limit)
+            lines = repo.subtask_lines(tx, task_id, p.skip, p.limit)
         if not total and task.subtasks:  # stored before subtasks were rows
             items = load(task.subtasks)["items"]
-            return SubtaskPage(len(items), items[offset : offset + limit])
+            return SubtaskPage(len(items), items[p.skip : p.skip + p.limit])
         return SubtaskPage(total, [load(line) for line in lines], taskviews.lines_dropped(task))
 
     async def head(

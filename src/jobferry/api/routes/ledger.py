@@ -111,6 +111,10 @@ def release_ledger(request: Request, scope: ScopeDep, paging: PagingDep) -> Resp
         return attached(ledger_csv(view), "release-ledger.csv", "text/csv; charset=utf-8")
     asked = None  # every entry: the ledger's export
     if paging.limit is not None or paging.offset is not None:
-        p = page(paging.limit or "100", paging.offset, services.settings.offset_mode)
+        p = page(
+            "100" if paging.limit is None else paging.limit,
+            paging.offset,
+            services.settings.offset_mode,
+        )
         asked = (p.limit, p.skip)
     return json(ledger_document(services.ledger.ledger(scope, at, asked)))

@@ -117,7 +117,11 @@ def carry_in(request: Request, scope: ScopeDep, raw: BodyDep, name: str) -> Resp
 @router.get("/routes/{name}/promotions", summary="A route's promotions, newest first")
 def route_promotions(request: Request, scope: ScopeDep, name: str, paging: PagingDep) -> Response:
     services = services_of(request)
-    p = page(paging.limit or "100", paging.offset, services.settings.offset_mode)
+    p = page(
+        "100" if paging.limit is None else paging.limit,
+        paging.offset,
+        services.settings.offset_mode,
+    )
     items = services.promotions.history(scope, name, p.limit, p.skip)
     total = services.promotions.listed(scope, name)
     return json({"total": total, "promotions": [promotion_view(item) for item in items]})

@@ -10,7 +10,7 @@ from starlette.responses import StreamingResponse
 
 from jobferry.api import bodies
 from jobferry.api.auth import ScopeDep, accept_upload, streams_upload
-from jobferry.api.paging import Int, TasksQueryDep
+from jobferry.api.paging import PagingDep, TasksQueryDep
 from jobferry.api.presenters.downloads import download_document, download_list_document
 from jobferry.api.presenters.exports import name_check_document, upload_document
 from jobferry.api.presenters.imports import contents_view, upload_view
@@ -64,13 +64,14 @@ def plan_objects(
     request: Request,
     scope: ScopeDep,
     plan_id: str,
-    offset: Int = 0,
-    limit: Int = 200,
+    paging: PagingDep,
     action: str | None = None,
     kind: str | None = None,
 ) -> Response:
     plans = services_of(request).imports.plans
-    page = plans.objects(scope, plan_id, offset=offset, limit=limit, action=action, kind=kind)
+    page = plans.objects(
+        scope, plan_id, offset=paging.offset, limit=paging.limit, action=action, kind=kind
+    )
     return json(plan_page_document(page))
 
 
@@ -199,10 +200,9 @@ async def list_system_tasks(
     "/system-tasks/{task_id}/subtasks",
     summary="A page of a task's subtasks, in order (extension)",
 )
-def list_subtasks(
-    request: Request, scope: ScopeDep, task_id: str, offset: Int = 0, limit: Int = 200
-) -> Response:
-    found = services_of(request).tasks.subtasks(scope, task_id, offset=offset, limit=limit)
+def list_subtasks(request: Request, scope: ScopeDep, task_id: str, paging: PagingDep) -> Response:
+    tasks = services_of(request).tasks
+    found = tasks.subtasks(scope, task_id, offset=paging.offset, limit=paging.limit)
     return json(subtask_page_document(found))
 
 

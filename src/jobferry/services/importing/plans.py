@@ -31,7 +31,7 @@ from jobferry.services.importing.kept import KeptPlans
 from jobferry.services.importing.model import PlanOutcome, Record
 from jobferry.services.importing.plan import Plan, PlanLine, RemoteRead, UnreadablePlanError
 from jobferry.services.importing.request import ImportRequest
-from jobferry.services.support.paging import check_window
+from jobferry.services.support.paging import Given, window
 from jobferry.storage import Database, Tx
 from jobferry.storage import tasks as task_repo
 from jobferry.storage.importing import plans as plan_repo
@@ -43,6 +43,8 @@ INLINE_OBJECTS = 2000
 SHOWN_REWRITES = 1000
 """Jobs rewritten for renames a plan names (it counts them all)."""
 MAX_PAGE = 1000
+DEFAULT_PAGE = 200
+"""A page of a plan's objects when the call names no ``limit``."""
 BATCH = 1000
 
 
@@ -195,8 +197,8 @@ class PlanStore:
         scope: Scope,
         plan_id: str,
         *,
-        offset: int,
-        limit: int,
+        offset: Given,
+        limit: Given,
         action: str | None = None,
         kind: str | None = None,
     ) -> PlanPage:
@@ -213,11 +215,11 @@ class PlanStore:
                 f"kind '{kind}' is not an object kind; use one of {', '.join(ObjectKind)}.",
                 parameter="kind",
             )
-        check_window(offset, limit, MAX_PAGE)
+        p = window(limit, offset, MAX_PAGE, DEFAULT_PAGE)
         with self.db.transaction(readonly=True, seeking=True) as tx:
             self._stored(tx, scope, plan_id)
             total, lines = plan_repo.plan_objects(
-                tx, plan_id, offset=offset, limit=limit, action=action, kind=kind
+                tx, plan_id, offset=p.skip, limit=p.limit, action=action, kind=kind
             )
         try:
             return PlanPage(plan_id, total, _lines(lines))

@@ -92,14 +92,12 @@ def read_page(
         )
 
 
-def check_window(offset: int, limit: int, most: int) -> None:
-    """Refuse a page of a long list (a plan's objects, a task's subtasks) that is not
-    ``limit`` 1 to ``most`` rows from a non-negative ``offset``."""
-    if not 1 <= limit <= most or offset < 0:
-        raise InvalidRequestError(
-            f"The request parameter is invalid: limit must be 1 to {most} and offset 0 or more.",
-            parameter="limit",
-        )
+def window(limit: Given, offset: Given, most: int, default: int) -> Page:
+    """A page of a long list (a plan's objects, a task's subtasks): ``limit`` 1 to ``most``
+    rows (``default`` when absent) from ``offset`` rows, 0 to :data:`MAX_OFFSET`, each checked
+    as :func:`page` checks a list's (``offset`` counts rows in either offset mode)."""
+    rows = whole(limit, "limit", 1, most)
+    return Page(default if rows is None else rows, whole(offset, "offset", 0, MAX_OFFSET) or 0)
 
 
 def name_filter(value: str | None, parameter: str) -> str | None:
