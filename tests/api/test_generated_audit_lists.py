@@ -48,18 +48,18 @@ class Told:
 
     def write(self, step: Step) -> None:
         kind, name, user = step.args
-        client, path, here = self.clients[user], f"/{kind}s", {"workspace": self.workspace}
+        client, path, ws = self.clients[user], f"/{kind}s", self.workspace
         build = make_job if kind == "job" else make_script
         if step.act == "create":
-            answer = client.call("POST", path, build(name), **here)
+            answer = client.call("POST", path, build(name), workspace=ws)
         elif step.act == "update":
             n = next(self.writes)
             change = {"params": released(str(n))} if kind == "job" else {"content": f"select {n};"}
             answer = client.call(
-                "PUT", f"{path}/{quote(name, safe='')}", build(name, **change), **here
+                "PUT", f"{path}/{quote(name, safe='')}", build(name, **change), workspace=ws
             )
         else:
-            answer = client.call("DELETE", f"{path}/{quote(name, safe='')}", **here)
+            answer = client.call("DELETE", f"{path}/{quote(name, safe='')}", workspace=ws)
         assert answer.status_code == 204, (step, answer.text)
 
     def ask(self, filters: dict[str, str], limit: int, offset: int) -> Any:
