@@ -86,9 +86,10 @@ def _connection_matches(connection: Connection, filters: dict[str, str]) -> bool
     return not ip or (connection.setting in IP_KEYS and ip in connection.value)
 
 
-def refusal(limit: object, offset: object) -> str | None:
-    """The parameter a list call refuses (``limit`` first), or None when both are taken."""
-    if not _whole_within(limit, 1, 100):
+def refusal(limit: object, offset: object, most: int = 100) -> str | None:
+    """The parameter a list call refuses (``limit`` first, 1 to ``most``), or None when both
+    are taken."""
+    if not _whole_within(limit, 1, most):
         return "limit"
     if not _whole_within(offset, 0, OFFSET_MOST):
         return "offset"
