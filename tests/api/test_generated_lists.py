@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from hypothesis import event, given, note
+from hypothesis import event, example, given, note
 
 from jobferry.services.container import Services
 from jobferry.settings import OffsetMode, Settings
@@ -32,7 +32,7 @@ from support.builders import make_job, make_resource, make_script
 from support.clients import SignedClient
 from support.console import admin_actor
 from support.import_stories import generated
-from support.list_model import REFUSED, Model, page, refusal
+from support.list_model import REFUSED, Connection, Job, Model, page, refusal
 from support.list_stories import list_stories
 from support.release_stories import Step
 
@@ -220,8 +220,26 @@ def _check_types(call: str, item: dict[str, Any]) -> None:
         assert item["id"] == item["resourceId"], item
 
 
+def look_alikes() -> tuple[Model, tuple[Step, ...]]:
+    """Names differing in case only, or where ``_`` or ``%`` would stand for any character:
+    each filter matches the name as written (told in every run)."""
+    model = Model(
+        jobs=[Job(n, False, ("daily",)) for n in ("ab", "Ab", "a_b", "aXb", "ä")],
+        scripts=["ab", "AB", "a_b"],
+        connections=[
+            Connection("a_b", "DWS", "ip", "10.0.0.1"),
+            Connection("ab", "dws", "url", "x"),
+        ],
+    )
+    asked = [("jobs", {"name": "ab"}), ("jobs", {"name": "a_b"}), ("jobs", {"name": "A"})]
+    asked += [("scripts", {"name": "%"}), ("factory_scripts", {"name": "B"})]
+    asked += [("data_connections", {"name": "_", "type": "DWS"}), ("jobs", {"tags": "Daily"})]
+    return model, tuple(Step("walk", (call, filters, 1, 0)) for call, filters in asked)
+
+
 @GENERATED
 @given(story=list_stories())
+@example(story=look_alikes())
 def test_list_calls_page_and_filter_as_documented(
     api: SignedClient, services: Services, settings: Settings, story: Any
 ) -> None:
