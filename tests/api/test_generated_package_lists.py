@@ -19,6 +19,7 @@ from support.clients import SignedClient
 from support.console import admin_actor
 from support.import_stories import generated
 from support.importing import connected_workspace
+from support.list_model import mistyped
 from support.package_list_stories import Package, matches, package_list_stories
 from support.release_stories import Step
 
@@ -94,6 +95,7 @@ def _check(told: Told, made: list[Package], step: Step) -> None:
         if len(answer["data"]) < limit:
             break
     names = [p["package_name"] for p in seen]
+    assert [mistyped(p, "packages") for p in seen] == [{}] * len(seen), seen
     assert sorted(names) == wanted, (names, wanted)  # each once
     column = body.get("order_column", "apply_timestamp")
     keys = [_column(p, column) for p in seen]

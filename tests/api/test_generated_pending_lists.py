@@ -22,7 +22,7 @@ from support.builders import make_job, make_script, released
 from support.clients import PROJECT_ID, SignedClient
 from support.console import admin_actor
 from support.import_stories import generated
-from support.list_model import refusal
+from support.list_model import mistyped, refusal
 from support.pending_stories import KINDS, Item, Pending, pending_stories
 from support.release_stories import Step
 
@@ -88,6 +88,7 @@ def _modelled(told: Told, item: Item) -> tuple[str, str, int, str]:
 
 def _check_item(told: Told, item: dict[str, Any]) -> None:
     """An item in the documented shape, agreeing with its object's own GET."""
+    assert mistyped(item, "pending_items") == {}, item
     assert item["package_flag"] == 0, item
     assert item["deployed_version"] == 0, item  # nothing released
     assert item["project_id"] == f"{PROJECT_ID}-workspace-{told.workspace}", item

@@ -20,7 +20,7 @@ from jobferry.settings import OffsetMode
 from support.clients import PROJECT_ID, SignedClient
 from support.console import admin_actor
 from support.import_stories import generated
-from support.list_model import refusal
+from support.list_model import mistyped, refusal
 from support.release_stories import Step
 from support.roster_stories import REFUSED, Roster, roster_stories
 
@@ -73,6 +73,8 @@ class Told:
 
 
 def _items(call: str, data: list[dict[str, Any]]) -> list[Any]:
+    for item in data:
+        assert mistyped(item, call) == {}, item
     if call == "users":
         return [(u["user_name"], u["roles"][0]["role_code"]) for u in data]
     return [w["id"] for w in data]

@@ -17,6 +17,7 @@ call answers for a filter, ``limit`` and ``offset``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 REFUSED = "DLF.3051"
 OFFSET_MOST = 1_000_000_000
@@ -107,3 +108,55 @@ def page(found: list[str], limit: int, offset: int, by_page: bool) -> list[str]:
     """The names of the page at ``offset`` (a page index when ``by_page``)."""
     skip = offset * limit if by_page else offset
     return found[skip : skip + limit]
+
+
+TEXT, WHOLE, NUMBER, TRUTH = "string", "integer", "number", "boolean"
+CONTRACT_TYPES: dict[str, dict[str, str]] = {
+    "workspaces": {
+        **dict.fromkeys(("name", "id", "description", "project_id", "domain_id"), TEXT),
+        **dict.fromkeys(("instance_id", "eps_id", "owner_name", "create_user"), TEXT),
+        **dict.fromkeys(("is_default", "member_num"), WHOLE),
+        **dict.fromkeys(("create_time", "update_time"), NUMBER),
+    },
+    "users": {
+        **dict.fromkeys(("id", "user_id", "user_name", "domain_id", "domain_name"), TEXT),
+        **dict.fromkeys(("display_user_name", "description", "workspace_id"), TEXT),
+        "domain_owner": TRUTH,
+        "type": WHOLE,
+        **dict.fromkeys(("create_time", "update_time"), NUMBER),
+    },
+    "pending_items": {
+        **dict.fromkeys(("item_name", "pending_item_id", "project_id", "task_id"), TEXT),
+        **dict.fromkeys(("submit_user_id", "submit_user_name"), TEXT),
+        **dict.fromkeys(("deployed_version", "package_flag", "pending_version"), WHOLE),
+        **dict.fromkeys(("submit_timestamp", "task_type", "update_type"), WHOLE),
+    },
+    "packages": {
+        **dict.fromkeys(("apply_timestamp", "delete_flag", "deploy_status"), WHOLE),
+        **dict.fromkeys(("deploy_timestamp",), WHOLE),
+        **dict.fromkeys(("apply_user_id", "apply_user_name", "deploy_user_id"), TEXT),
+        **dict.fromkeys(("deploy_user_name", "package_id", "package_name"), TEXT),
+        **dict.fromkeys(("project_id", "workspace_id"), TEXT),
+    },
+}
+"""The types the DataArts Studio contract gives a list item's fields (``…-v2-factory.json``)."""
+
+
+def mistyped(item: dict[str, Any], what: str) -> dict[str, Any]:
+    """The fields of ``item`` (a ``what`` of :data:`CONTRACT_TYPES`) whose value is not of the
+    contract's type (a field left out or ``null`` is not)."""
+    wrong = {}
+    for key, kind in CONTRACT_TYPES[what].items():
+        value = item.get(key)
+        if value is None:
+            continue
+        if kind == TRUTH:
+            ok = isinstance(value, bool)
+        elif kind == TEXT:
+            ok = isinstance(value, str)
+        else:
+            ok = isinstance(value, int | float) and not isinstance(value, bool)
+            ok = ok and (kind == NUMBER or isinstance(value, int))
+        if not ok:
+            wrong[key] = value
+    return wrong
