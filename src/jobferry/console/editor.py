@@ -267,7 +267,7 @@ def _save(page: Page, form: Any, edited: Edited, name: str) -> Response:
     }
     workspace = page.scope.workspace.name
     body, problems = parsed(definition, edited.kind, edited.rename, name, workspace)
-    error = unoffered_target(kept["target"], [label for _, label in _targets(page)])
+    error = unoffered_target(kept["target"], _targets(page))
     if body is None or error:
         error = error or (
             f"Nothing was saved: the text is not a {edited.kind} definition the server can read."

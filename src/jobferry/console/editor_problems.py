@@ -10,7 +10,7 @@ import shlex
 from dataclasses import dataclass
 from typing import Any
 
-from jobferry.domain.enums import CautionKind, TargetStatus
+from jobferry.domain.enums import CautionKind
 from jobferry.domain.jsonlimits import MAX_DEPTH, json_problem
 from jobferry.errors import JobferryError
 from jobferry.services.definitions.review import Caution
@@ -103,11 +103,13 @@ def parsed(
     return body, []
 
 
-def unoffered_target(target: str, labels: list[str]) -> str:
-    """Why a save with ``target``, a status the form does not offer (a form from an older
-    page, a hand-made post), is refused in the form's words ('' when it offers it)."""
-    if target in tuple(TargetStatus):
+def unoffered_target(target: str, offered: list[tuple[str, str]]) -> str:
+    """Why a save with ``target``, a status the form does not offer this viewer (a form from
+    an older page or another user's, a hand-made post; *Production* is offered to admins
+    only), is refused in the form's words ('' when it offers it)."""
+    if target in (value for value, _ in offered):
         return ""
+    labels = [label for _, label in offered]
     return (
         "Nothing was saved: choose what the save does, "
         f"{' or '.join(f'“{label}”' for label in labels)} (the form sent a choice it does not "

@@ -15,6 +15,7 @@ from jobferry.console.listing import Listing, listing_query
 from jobferry.console.missing import RESOURCES, SCRIPTS, looked_up
 from jobferry.console.web import FormDep, Page, PageContext, PageDep, render
 from jobferry.domain.enums import ObjectKind
+from jobferry.services.context import WRITERS
 from jobferry.services.definitions.records import ShownResource, ShownScript, SubmittedVersion
 
 router = APIRouter()
@@ -117,7 +118,9 @@ def _script_page(
 @router.post("/w/{workspace_id}/scripts/{script_name}/delete")
 def delete_script(page: PageDep, form: FormDep, script_name: str) -> Response:
     """Delete a script (writers) with the API's own checks: refused, on its page, while jobs
-    use it or another user locks it."""
+    use it or another user locks it. Who may not delete here is told so first, as the API
+    tells them, whether the script is there or not."""
+    page.require_change(WRITERS, "delete scripts")
     scripts = page.services.scripts
     directory = scripts.detail(page.scope, script_name).script.directory
     return delete_then_list(page, script_name, scripts.delete, _script_page, "/scripts", directory)
