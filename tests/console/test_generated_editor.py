@@ -33,6 +33,7 @@ from hypothesis import event, example, given, note
 from jobferry.errors import JobferryError
 from jobferry.services.container import Services
 from jobferry.services.context import Actor, Scope
+from jobferry.services.workspaces.settings import parse_workspace_settings
 from support.apps import full_app
 from support.builders import editable
 from support.console import PASSWORD, Browser, admin_actor, seed
@@ -43,9 +44,10 @@ from support.editor_model import (
     ROLE_REFUSED,
     SERVER_ERROR,
     WRITERS,
+    choices,
     held,
     hidden,
-    jobs_running,
+    jobs_using,
     offered,
     typed,
     used_by,
@@ -90,6 +92,14 @@ def _cast(services: Services, client: TestClient) -> dict[str, tuple[Actor, Brow
     return cast
 
 
+def _approval_on(services: Services, scope: Scope) -> None:
+    """Turn the workspace's approval on: each submission names its approvers."""
+    actor, record = scope.actor, scope.workspace
+    body = {"lockPolicy": record.lock_policy, "approvalEnabled": True, "requireSigned": False}
+    settings = parse_workspace_settings(body)
+    services.accounts.update_workspace(actor, actor.project_id, record.id, settings)
+
+
 class Told:
     """A story's place (the console's workspace and its twin, seeded alike) and its people."""
 
@@ -105,7 +115,9 @@ class Told:
                 accounts.scope(boss, pid, ws),
                 {"name": "load_data", "type": "Shell", "content": "echo", "directory": "/etl"},
             )
-            if place != "plain":
+            if place == "approval":
+                _approval_on(services, accounts.scope(boss, pid, ws))
+            elif place != "plain":
                 services.releases.switch_to_enterprise(accounts.scope(boss, pid, ws))
         cast = _cast(services, client)
         for role, (actor, _) in cast.items():
@@ -167,13 +179,13 @@ def _predicted(told: Told, who: str, own: bool, call: Any) -> int | None:
 
 
 def _create(told: Told, step: Step) -> tuple[Any, int | None, str, str]:
-    key, harm, target, who = step.args
+    key, harm, target, who, approvers = step.args
     kind = KIND_OF[key]
     text = harmed(kind, BODIES[key], harm)
-    form = [("definition", text), ("target", target), ("approvers", "")]
+    form = [("definition", text), ("target", target), ("approvers", approvers)]
     call = None
     if harm not in UNREADABLE:
-        body = {**json.loads(text), "targetStatus": target}
+        body = choices(json.loads(text), target, approvers)
         call = lambda: _service(told, kind).create(told.scope("twin", who), body)  # noqa: E731
     own = harm in UNREADABLE or not offered(who, target)
     predicted = _predicted(told, who, own, call)
@@ -187,11 +199,12 @@ def _someone_saves(told: Told, kind: str, name: str) -> None:
     for side in ("console", "twin"):
         service, scope = _service(told, kind), told.scope(side)
         document = editable(service.show(scope, name).document)
-        service.update(scope, name, {**document, "description": "saved in another tab"})
+        document |= {"description": "saved in another tab", "targetStatus": "SAVED"}
+        service.update(scope, name, document)
 
 
 def _edit(told: Told, step: Step) -> tuple[Any, int | None, str, str]:
-    kind, name, harm, target, who, stale = step.args
+    kind, name, harm, target, who, stale, approvers = step.args
     browser, url = told.browser(who), told.url(f"/editor/{kind}/{quote(name, safe='')}")
     opened = browser.get(url)
     assert opened.status_code != SERVER_ERROR, opened.text[-2000:]
@@ -206,13 +219,13 @@ def _edit(told: Told, step: Step) -> tuple[Any, int | None, str, str]:
         assert json.loads(written) == {k: v for k, v in before.items() if k != "targetStatus"}
     if stale and opened.status_code == 200 and told.place != "production":
         _someone_saves(told, kind, name)
-    form = [("definition", text), ("target", target), ("approvers", "")]
+    form = [("definition", text), ("target", target), ("approvers", approvers)]
     form.append(("base", hidden(opened.text, "base")))
     own = harm in UNREADABLE or json.loads(text).get("name", name) != name
     own = own or not offered(who, target)
     call = None
     if not own:
-        body = {**json.loads(text), "targetStatus": target}
+        body = choices(json.loads(text), target, approvers)
         call = lambda: _service(told, kind).update(told.scope("twin", who), name, body, before)  # noqa: E731
     predicted = _predicted(told, who, own, call)
     return _reviewed(browser, url, form), predicted, text, f"{kind}/{name}"
@@ -220,7 +233,7 @@ def _edit(told: Told, step: Step) -> tuple[Any, int | None, str, str]:
 
 def _delete(told: Told, step: Step) -> tuple[Any, int | None, str, str]:
     name, who = step.args
-    users = jobs_running(told.services, told.scope("console"), name)
+    users = jobs_using(told.services, told.scope("console"), name)
     call = lambda: told.services.scripts.delete(told.scope("twin", who), name)  # noqa: E731
     predicted = _twin(call)
     answer = told.browser(who).post(told.url(f"/scripts/{quote(name, safe='')}/delete"), [])
@@ -244,12 +257,12 @@ def _read(told: Told, step: Step) -> None:
         return
     assert page.status_code == 200, (step, refusal_text(page.text))
     if kind == "scripts":
-        assert used_by(page.text) == jobs_running(told.services, scope, name), step
+        assert used_by(page.text) == jobs_using(told.services, scope, name), step
         assert versions_shown(page.text) == [v.version for v in detail.versions], step
         newest = max(versions_shown(page.text), default=None)
         assert newest == detail.script.version, (step, newest, detail.script.version)
     else:
-        assert used_by(page.text) == sorted(u.job_name for u in detail.users or ()), step
+        assert used_by(page.text) == jobs_using(told.services, scope, name, kind), step
 
 
 def _check_saved(told: Told, step: Step, answer: Any, where: str) -> None:
@@ -297,13 +310,37 @@ def _take(told: Told, step: Step) -> None:
     assert not api_terms(said), (step, said, api_terms(said))
     if step.act != "delete" and predicted not in (ROLE_REFUSED, PRODUCTION_REFUSED):
         assert typed(answer.text) == text, step
+    if step.act == "edit" and step.args[5] and hidden(answer.text, "base"):
+        _again(told, step, answer, text)
+
+
+def _again(told: Told, step: Step, refused: Any, text: str) -> None:
+    """A save refused because someone else saved since, posted again from the refused page
+    (which now knows what is stored): it does what a save made from what is stored does."""
+    kind, name, harm, target, who, _, approvers = step.args
+    own = harm in UNREADABLE or json.loads(text).get("name", name) != name
+    if own or not offered(who, target):
+        return  # refused by the editor again, as at first
+    service = _service(told, kind)
+    now = editable(service.show(told.scope("twin"), name).document)
+    body = choices(json.loads(text), target, approvers)
+    predicted = _twin(lambda: service.update(told.scope("twin", who), name, body, now))
+    form = [("definition", text), ("target", target), ("approvers", approvers)]
+    form.append(("base", hidden(refused.text, "base")))
+    url = told.url(f"/editor/{kind}/{quote(name, safe='')}")
+    answer = _reviewed(told.browser(who), url, form)
+    event(f"edit again: {predicted or 'taken'}")
+    assert answer.status_code == (predicted or 303), (step, refusal_text(answer.text))
+    assert told.state("console") == told.state("twin"), step
 
 
 @GENERATED
 @given(story=editor_stories())
 @example(story=a_story_of_every_step())
 @example(story=("plain", (Step("delete", ("gone", "viewer")),)))  # was "no script", not 403
-@example(story=("plain", (Step("create", ("shell_script", "none", "PRODUCTION", "developer")),)))
+@example(
+    story=("plain", (Step("create", ("shell_script", "none", "PRODUCTION", "developer", "")),))
+)
 def test_the_editor_and_library_pages_do_what_the_api_does_and_say_what_is_held(
     services: Services, client: TestClient, browser: Browser, story: Any
 ) -> None:

@@ -61,22 +61,27 @@ def held(services: Services, scope: Scope) -> Held:
     )
 
 
-def runs_script(document: dict[str, Any], script: str) -> bool:
-    """Whether a job's definition runs ``script``: a node's ``scriptName`` property names it."""
+USING = {"scripts": "scriptName", "resources": "resourceName"}
+"""The node property by which a job uses a script or a resource."""
+
+
+def uses(document: dict[str, Any], kind: str, name: str) -> bool:
+    """Whether a job's definition uses the script or resource ``name``: a node's property
+    (``USING``) names it."""
     for node in document.get("nodes") or []:
         for prop in node.get("properties") or [] if isinstance(node, dict) else []:
-            named = isinstance(prop, dict) and prop.get("name") == "scriptName"
-            if named and prop.get("value") == script:
+            named = isinstance(prop, dict) and prop.get("name") == USING[kind]
+            if named and prop.get("value") == name:
                 return True
     return False
 
 
-def jobs_running(services: Services, scope: Scope, script: str) -> list[str]:
-    """The jobs whose development state runs ``script``, by name."""
+def jobs_using(services: Services, scope: Scope, name: str, kind: str = "scripts") -> list[str]:
+    """The jobs whose development state uses the script (or resource) ``name``, by name."""
     kw: dict[str, Any] = {"job_type": None, "job_name": None, "tags": None}
     _, jobs = services.jobs.list_jobs(scope, **kw, limit=100, offset=0)
     shown = [services.jobs.show(scope, j.name).document for j in jobs]
-    return sorted(str(d.get("name")) for d in shown if runs_script(d, script))
+    return sorted(str(d.get("name")) for d in shown if uses(d, kind, name))
 
 
 _BOX = re.compile(r'<textarea id="definition"[^>]*>(.*?)</textarea>', re.S)
@@ -114,3 +119,12 @@ def offered(who: str, target: str) -> bool:
     """Whether the editor offers ``who`` to save with ``target`` (a status it offers none:
     refused by the editor, in its words)."""
     return target in ("SUBMITTED", "SAVED") or (target == PRODUCTION_TARGET and who == "admin")
+
+
+def choices(body: dict[str, Any], target: str, approvers: str) -> dict[str, Any]:
+    """The request body of a save made with the editor's choices, as docs/api.md writes it:
+    ``targetStatus``, and the approvers typed as ``[{"approverName"}]`` (none typed: none)."""
+    names = [a.strip() for a in approvers.split(",") if a.strip()]
+    return {**body, "targetStatus": target} | (
+        {"approvers": [{"approverName": a} for a in names]} if names else {}
+    )

@@ -21,8 +21,11 @@ from hypothesis import strategies as st
 
 from support.release_stories import Step
 
-PLACES = ("plain", "plain", "enterprise", "production")
-"""Where a story happens: a plain workspace, an enterprise one, or its production side."""
+PLACES = ("plain", "plain", "approval", "enterprise", "production")
+"""Where a story happens: a plain workspace, one with approval on, an enterprise one, or its
+production side."""
+APPROVERS = ("", "", "", "ed_developer", "admin, ed_developer", "nobody", "ed_viewer")
+"""The approvers typed (names, comma-separated): none, people of the project, one who is not."""
 WHO = ("admin", "admin", "admin", "developer", "developer", "operator", "viewer")
 TARGETS = ("SUBMITTED", "SAVED", "SAVED", "PRODUCTION")
 
@@ -53,6 +56,31 @@ BODIES: dict[str, dict[str, Any]] = {
         ],
         "processType": "BATCH",
         "schedule": {"type": "EXECUTE_ONCE"},
+    },
+    "spark_job": {
+        "name": "sparkJob",
+        "directory": "/spark",
+        "processType": "BATCH",
+        "nodes": [
+            {
+                "name": "spark_app",
+                "type": "DLISpark",
+                "location": {"x": "10", "y": "10"},
+                "properties": [
+                    {"name": "clusterName", "value": "q_spark"},
+                    {"name": "resourceName", "value": "udf_jar"},
+                    {"name": "jobName", "value": "spark_app"},
+                ],
+            }
+        ],
+        "schedule": {"type": "EXECUTE_ONCE"},
+        "params": [],
+    },
+    "chinese_script": {
+        "name": "销售_汇总",
+        "type": "DWSSQL",
+        "content": "select '销售' from t;",
+        "directory": "/报表",
     },
     "shell_script": {
         "name": "echoTimeShell",
@@ -98,19 +126,20 @@ HARMS = (
     "taken",
     "missing_ref",
 )
-EDIT_HARMS = (*HARMS, "rename", "rename")
+EDIT_HARMS = (*HARMS, "none", "none", "none", "rename", "rename")
 UNREADABLE = frozenset({"bad_json", "empty", "list"})
 """Texts the editor itself refuses to read as a definition (besides a rename)."""
 TAKEN = {"jobs": "daily_sales", "scripts": "daily_sales_sh"}
 EDITABLE = {
-    "jobs": ("daily_sales", "daily_sales", "myJob", "gone"),
-    "scripts": ("daily_sales_sql", "daily_sales_sh", "echoTimeShell", "dlisql1", "gone"),
+    "jobs": ("daily_sales", "daily_sales", "myJob", "sparkJob", "gone"),
+    "scripts": ("daily_sales_sql", "daily_sales_sh", "echoTimeShell", "销售_汇总", "gone"),
 }
-DELETABLE = ("daily_sales_sql", "daily_sales_sh", "echoTimeShell", "dlisql1", "load_data", "gone")
+DELETABLE = ("daily_sales_sql", "daily_sales_sh", "echoTimeShell", "销售_汇总", "load_data", "gone")
 READABLE = (
     ("scripts", "daily_sales_sql"),
     ("scripts", "daily_sales_sh"),
     ("scripts", "echoTimeShell"),
+    ("scripts", "销售_汇总"),
     ("resources", "udf_jar"),
     ("scripts", "gone"),
     ("resources", "gone"),
@@ -162,6 +191,7 @@ def _create() -> st.SearchStrategy[Step]:
         st.sampled_from(HARMS),
         st.sampled_from(TARGETS),
         st.sampled_from(WHO),
+        st.sampled_from(APPROVERS),
     )
     return st.builds(Step, st.just("create"), args)
 
@@ -176,6 +206,7 @@ def _edit() -> st.SearchStrategy[Step]:
             st.sampled_from(TARGETS),
             st.sampled_from(WHO),
             st.sampled_from((False, False, True)),  # opened before someone else saved it
+            st.sampled_from(APPROVERS),
         )
     )
     return st.builds(Step, st.just("edit"), args)
@@ -203,14 +234,14 @@ def a_story_of_every_step() -> tuple[str, tuple[Step, ...]]:
     return (
         "plain",
         (
-            Step("create", ("shell_script", "none", "SUBMITTED", "admin")),
-            Step("create", ("hive_job", "missing_ref", "SAVED", "developer")),
-            Step("create", ("dli_script", "bad_json", "SAVED", "admin")),
-            Step("create", ("shell_script", "none", "SAVED", "admin")),
-            Step("create", ("dli_script", "none", "SAVED", "viewer")),
-            Step("edit", ("jobs", "daily_sales", "none", "SUBMITTED", "admin", True)),
-            Step("edit", ("scripts", "echoTimeShell", "rename", "SAVED", "developer", False)),
-            Step("edit", ("scripts", "daily_sales_sh", "wrong_type", "SAVED", "admin", False)),
+            Step("create", ("shell_script", "none", "SUBMITTED", "admin", "")),
+            Step("create", ("hive_job", "missing_ref", "SAVED", "developer", "")),
+            Step("create", ("dli_script", "bad_json", "SAVED", "admin", "")),
+            Step("create", ("shell_script", "none", "SAVED", "admin", "")),
+            Step("create", ("dli_script", "none", "SAVED", "viewer", "")),
+            Step("edit", ("jobs", "daily_sales", "none", "SUBMITTED", "admin", True, "")),
+            Step("edit", ("scripts", "echoTimeShell", "rename", "SAVED", "developer", False, "")),
+            Step("edit", ("scripts", "daily_sales_sh", "wrong_type", "SAVED", "admin", False, "")),
             Step("read", (("scripts", "daily_sales_sql"), "viewer")),
             Step("delete", ("daily_sales_sql", "admin")),
             Step("delete", ("echoTimeShell", "operator")),
