@@ -29,6 +29,7 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 from hypothesis import event, example, given, note
+from markupsafe import escape
 
 from jobferry.errors import JobferryError
 from jobferry.services.container import Services
@@ -152,12 +153,21 @@ def _twin(call: Any) -> int | None:
     return None
 
 
-def _reviewed(browser: Browser, url: str, form: list[tuple[str, str]]) -> Any:
-    """The editor's answer to a post, as a person answers its review: confirmed with *Save*."""
+MISSING = {"missing_ref": ("no_such_script", "no_such_conn")}
+"""What a harm names that the workspace lacks, which the review cautions about."""
+
+
+def _reviewed(browser: Browser, url: str, form: list[tuple[str, str]], harm: str = "") -> Any:
+    """The editor's answer to a post, as a person answers its review: confirmed with *Save*
+    (the review first checked: it cautions about a name the workspace lacks)."""
     answer = browser.post(url, form)
     token = re.search(r'name="confirm" value="([0-9a-f]+)"', answer.text)
     if answer.status_code != 200 or token is None:
         return answer
+    lacking = [n for n in MISSING.get(harm, ()) if f'"{n}"' in dict(form)["definition"]]
+    cautions = answer.text[answer.text.find("Check before saving") :]
+    for missing in lacking:
+        assert f"&#39;{missing}&#39;" in cautions, refusal_text(answer.text)
     return browser.post(url, [*form, ("confirm", token[1])])
 
 
@@ -189,7 +199,7 @@ def _create(told: Told, step: Step) -> tuple[Any, int | None, str, str]:
         call = lambda: _service(told, kind).create(told.scope("twin", who), body)  # noqa: E731
     own = harm in UNREADABLE or not offered(who, target)
     predicted = _predicted(told, who, own, call)
-    answer = _reviewed(told.browser(who), told.url(f"/editor/{kind}"), form)
+    answer = _reviewed(told.browser(who), told.url(f"/editor/{kind}"), form, harm)
     name = "" if harm in UNREADABLE else str(json.loads(text).get("name", ""))
     return answer, predicted, text, f"{kind}/{name}"
 
@@ -228,7 +238,7 @@ def _edit(told: Told, step: Step) -> tuple[Any, int | None, str, str]:
         body = choices(json.loads(text), target, approvers)
         call = lambda: _service(told, kind).update(told.scope("twin", who), name, body, before)  # noqa: E731
     predicted = _predicted(told, who, own, call)
-    return _reviewed(browser, url, form), predicted, text, f"{kind}/{name}"
+    return _reviewed(browser, url, form, harm), predicted, text, f"{kind}/{name}"
 
 
 def _delete(told: Told, step: Step) -> tuple[Any, int | None, str, str]:
@@ -309,9 +319,22 @@ def _take(told: Told, step: Step) -> None:
     assert said.strip(), step
     assert not api_terms(said), (step, said, api_terms(said))
     if step.act != "delete" and predicted not in (ROLE_REFUSED, PRODUCTION_REFUSED):
-        assert typed(answer.text) == text, step
+        _check_kept(told, step, answer.text, text)
     if step.act == "edit" and step.args[5] and hidden(answer.text, "base"):
         _again(told, step, answer, text)
+
+
+def _check_kept(told: Told, step: Step, page: str, text: str) -> None:
+    """A refused editor's page keeps what was typed and chosen: the text, the status (when the
+    form offers it) and the approvers (where approval is on)."""
+    assert typed(page) == text, step
+    target, who, approvers = (step.args[2], step.args[3], step.args[4])
+    if step.act == "edit":
+        target, who, approvers = (step.args[3], step.args[4], step.args[6])
+    if offered(who, target):
+        assert f'<option value="{target}" selected>' in page, (step, target)
+    if told.place == "approval":
+        assert f'name="approvers" value="{escape(approvers)}"' in page, (step, approvers)
 
 
 def _again(told: Told, step: Step, refused: Any, text: str) -> None:
