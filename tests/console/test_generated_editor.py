@@ -269,6 +269,9 @@ def _read(told: Told, step: Step) -> None:
     if kind == "scripts":
         assert used_by(page.text) == jobs_using(told.services, scope, name), step
         assert versions_shown(page.text) == [v.version for v in detail.versions], step
+        doc = detail.script.document
+        assert f"<dt>Type</dt><dd>{escape(doc.get('type'))}</dd>" in page.text, step
+        assert f">{escape(doc.get('content') or '')}</pre>" in page.text, step
         newest = max(versions_shown(page.text), default=None)
         assert newest == detail.script.version, (step, newest, detail.script.version)
     else:
