@@ -82,6 +82,9 @@ def test_delete_is_offered_to_writers_only_and_refused_to_others(
     refused = browser.post(f"{base}/jobs/daily_sales/delete")
     assert refused.status_code == 403
     assert services.jobs.detail(seeded, "daily_sales").job.name == "daily_sales"
+    # who may not delete is told so whether the job is there or not, as the API tells them
+    gone = browser.post(f"{base}/jobs/no_such_job/delete")
+    assert gone.status_code == 403, gone.text
 
 
 def test_a_script_only_a_submitted_version_runs_is_refused_saying_submit_again(

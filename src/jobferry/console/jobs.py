@@ -240,7 +240,9 @@ def scheduling(page: PageDep, form: FormDep, job_name: str) -> Response:
 @router.post("/w/{workspace_id}/jobs/{job_name}/delete")
 def delete_job(page: PageDep, form: FormDep, job_name: str) -> Response:
     """Delete a job (writers) with the API's own checks: refused, on its page, while it is
-    scheduled, other jobs depend on it or another user locks it."""
+    scheduled, other jobs depend on it or another user locks it. Who may not delete here is
+    told so first, as the API tells them, whether the job is there or not."""
+    page.require_change(WRITERS, "delete jobs")
     jobs = page.services.jobs
     directory = jobs.detail(page.scope, job_name).job.directory
     return delete_then_list(page, job_name, jobs.delete, _job_page, "/jobs", directory)
