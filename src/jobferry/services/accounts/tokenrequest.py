@@ -49,36 +49,37 @@ class PasswordAuth:
 
 
 def parse_password_auth(body: object) -> PasswordAuth:
-    """The request's user, password and project; 400 naming the field that is missing or of
-    the wrong type, and the shape to send."""
+    """The request's user, password and project; 400 naming the field that is missing
+    (``DLF.0802``) or of the wrong type (``DLF.3051``), and the shape to send."""
     auth = _member(body, "auth", "auth")
     identity = _member(auth, "identity", "auth.identity")
     _check_methods(identity.get("methods"))
     user = _member(_member(identity, "password", "auth.identity.password"), "user", _USER)
-    user_id = user.get("id")
-    name = "" if _text(user_id) else _user_name(user)
-    password = user.get("password")
-    if not isinstance(password, str) or not password:
+    user_id = _text_field(user, "id", f"{_USER}.id")
+    name = "" if user_id else _user_name(user)
+    password = _text_field(user, "password", f"{_USER}.password", blank=True)
+    if not password:
         raise _missing(f"{_USER}.password")
     project = _project(_member(auth, "scope", "auth.scope"))
-    project_id, project_name = project.get("id"), project.get("name")
-    by_id = str(user_id) if _text(user_id) else None
-    if _text(project_id):
-        return PasswordAuth(name, password, project_id=project_id, user_id=by_id)
-    if _text(project_name):
-        return PasswordAuth(name, password, project_name=project_name, user_id=by_id)
+    project_id = _text_field(project, "id", "auth.scope.project.id")
+    project_name = _text_field(project, "name", "auth.scope.project.name")
+    if project_id:
+        return PasswordAuth(name, password, project_id=project_id, user_id=user_id)
+    if project_name:
+        return PasswordAuth(name, password, project_name=project_name, user_id=user_id)
     raise _missing("auth.scope.project.id")
 
 
 def _user_name(user: dict[str, Any]) -> str:
     """A user named by name, which takes its domain (any domain: it names nothing here)."""
     domain = _member(user, "domain", f"{_USER}.domain")
-    if not _text(domain.get("name")) and not _text(domain.get("id")):
+    named = _text_field(domain, "name", f"{_USER}.domain.name")
+    if not named and not _text_field(domain, "id", f"{_USER}.domain.id"):
         raise _missing(f"{_USER}.domain.name")
-    name = user.get("name")
-    if not _text(name):
+    name = _text_field(user, "name", f"{_USER}.name")
+    if name is None:
         raise _missing(f"{_USER}.name")
-    return str(name)
+    return name
 
 
 def _project(scope: dict[str, Any]) -> dict[str, Any]:
@@ -96,8 +97,23 @@ def _project(scope: dict[str, Any]) -> dict[str, Any]:
 _USER = "auth.identity.password.user"
 
 
-def _text(value: object) -> bool:
-    return isinstance(value, str) and bool(value.strip())
+_JSON_TYPES = ((bool, "a boolean"), (int, "a number"), (float, "a number"), (list, "an array"))
+
+
+def _text_field(parent: dict[str, Any], key: str, path: str, *, blank: bool = False) -> str | None:
+    """``parent[key]`` when it is text; ``None`` when it is absent, null or blank (``blank``:
+    kept as it is, for a password); a value of another type (a number, an array, an object)
+    is refused naming it."""
+    value = parent.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        kind = next((name for t, name in _JSON_TYPES if isinstance(value, t)), "an object")
+        raise InvalidRequestError(
+            f"The token request's '{path}' must be text, not {kind}; {_SHAPE}.",
+            parameter=path,
+        )
+    return value if blank or value.strip() else None
 
 
 def _member(parent: object, key: str, path: str) -> dict[str, Any]:

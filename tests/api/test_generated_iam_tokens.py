@@ -1,0 +1,442 @@
+"""Generated stories of jobferry as its own IAM (``support/token_stories.py``), through the API
+in-process: two projects of their own per story (the second's name in a region of IAM's
+naming), users of each with and without console passwords, project admins or not, with
+workspace roles; tokens asked for by user name or id, project id or name, with good and wrong
+passwords and bursts of wrong ones past the console's lockout, malformed bodies, validated
+(``GET``/``HEAD``) and revoked with a token (the subject's own, an admin's, another user's),
+passwords set, users removed and made again, roles and project admins changed, v1 calls
+(``list_jobs``, ``create_job``) made with tokens (another project's path, a signature beside
+the token, an ``X-Project-Id`` of another project), the clock moved past lockouts and past
+``JOBFERRY_IAM_TOKEN_HOURS``. After every step, whatever the story, the answers keep the
+promises of docs/api.md ("IAM tokens") and docs/errors.md (``support/token_model.py`` says
+them):
+
+- a token is issued (201, ``X-Subject-Token``) exactly when the model says: the scoped
+  project's user, by name or id, with their console password, not locked; every other ask is
+  401 ``DLF.9081`` with one message (it never tells which names exist) and no token;
+- a malformed body is 400 naming the field (``DLF.0802`` missing, ``DLF.3051`` of the wrong
+  type or methods other than ``["password"]``, a domain-only scope) and changes nothing;
+- the answer's body: methods, ``issued_at``/``expires_at`` (UTC, microseconds, ``Z``, the
+  token's hours apart), user and project with the project as their domain, the roles at issue,
+  the catalog (``dlf`` and ``volumev2`` at the address, region the project name up to its first
+  ``_``) unless ``?nocatalog=true``;
+- validate and revoke answer 200/204, 401 ``APIGW.0301``, 403 ``DLF.6888`` or 404
+  ``DLF.9082`` as the model says, and a revoke ends that token only;
+- a v1 call with a token answers 200/204, 401 ``APIGW.0301``, 403 ``DLF.9083`` (naming both
+  projects) or 403 ``DLF.6888`` (roles as they are at the call), and the jobs listed are those
+  the story created;
+- every token the story holds validates itself exactly while the model says it lives.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import event, example, given, note
+
+from jobferry.services.container import Services
+from jobferry.services.context import Actor
+from jobferry.storage import accounts as account_repo
+from support.builders import make_job
+from support.clock import Clock, held_clock
+from support.import_stories import generated
+from support.release_stories import Step
+from support.token_model import Model, Outcome, TokenM, UserM
+from support.token_stories import (
+    MALFORMED,
+    NOBODY,
+    USERS,
+    TokenStory,
+    across_projects,
+    first_admin,
+    good_body,
+    locked_out_and_back,
+    make_projects,
+    password_of,
+    token_stories,
+)
+
+pytestmark = pytest.mark.fuzz
+GENERATED = generated(8)
+"""Stories a test tells on each database (JOBFERRY_FUZZ_EXAMPLES=150 and a
+``--hypothesis-seed`` for a longer run)."""
+_SERIAL = itertools.count()
+START = 1_900_000_000_000
+JSON = {"Content-Type": "application/json;charset=utf8"}
+BASE = "http://testserver"
+UNKNOWN = "MIIEhQYJKoZIhvcNAQcCoIIEdjCCBHICAQExDTALBgkq"
+FOREIGN_SIGNATURE = (
+    "SDK-HMAC-SHA256 Access=NOSUCHKEY0000000000, SignedHeaders=host;x-sdk-date, Signature=00"
+)
+
+
+class Story:
+    """A story being told: the app, the two projects, the model, the users by index."""
+
+    def __init__(self, services: Services, client: TestClient, clock: Clock, told: TokenStory):
+        n = next(_SERIAL)
+        self.services, self.client, self.clock, self.n = services, client, clock, n
+        names = (f"{told.regions[0]}p{n}a", f"{told.regions[1]}p{n}b")
+        settings = services.settings
+        self.model = Model(
+            make_projects(services.db, names),
+            clock.now,
+            settings.iam_token_hours,
+            settings.console_lockout_failures,
+            settings.console_lockout_seconds,
+        )
+        self.current: dict[int, UserM] = {}
+        self.passwords_set = 0
+        self.refusal: str | None = None
+        self.jobs: dict[int, set[str]] = {0: set(), 1: set()}
+        self.admins: dict[int, Actor] = {}
+        for index, (project, name, admin, _, _) in enumerate(USERS):
+            if admin and project not in self.admins:
+                pid = self.pid(project)
+                self.admins[project] = Actor(first_admin(services.db, pid, name), name, pid, True)
+                self._note_user(index, password_of(index))
+                self.services.signin.set_password(self.admins[project], name, password_of(index))
+            else:
+                self.create(index)
+
+    def pid(self, project: int) -> str:
+        return self.model.projects[project][0]
+
+    def create(self, index: int) -> None:
+        """Make user ``index`` as the story starts them (again, after a removal)."""
+        project, name, admin, role, with_password = USERS[index]
+        actor = self.admins[project]
+        self.services.accounts.create_user(actor, actor.project_id, name, admin)
+        if role is not None:
+            self.services.accounts.set_role(actor, actor.project_id, name, self.ws(project), role)
+        password = password_of(index, self.passwords_set) if with_password else None
+        if password is not None:
+            self.services.signin.set_password(actor, name, password)
+        self._note_user(index, password)
+
+    def _note_user(self, index: int, password: str | None) -> None:
+        project, name, admin, role, _ = USERS[index]
+        with self.services.db.transaction(readonly=True) as tx:
+            found = account_repo.find_user(tx, self.pid(project), name)
+        assert found is not None
+        user = UserM(project, name, found.id, password, admin, role)
+        self.model.users[(project, name)] = user
+        self.current[index] = user
+
+    def ws(self, project: int) -> str:
+        with self.services.db.transaction(readonly=True) as tx:
+            return next(w.id for w in account_repo.list_workspaces(tx, self.pid(project)))
+
+    def token(self, pick: int) -> TokenM | None:
+        tokens = self.model.tokens
+        return None if pick < 0 or not tokens else tokens[pick % len(tokens)]
+
+    def now(self) -> None:
+        self.model.now = self.clock.now
+
+
+def _text(token: TokenM | None) -> str:
+    return UNKNOWN if token is None else token.value
+
+
+def _iam_time(ms: int) -> str:
+    """IAM's time, written here from the docs' example: UTC, microseconds, ``Z``."""
+    moment = datetime.fromtimestamp(ms // 1000, UTC)
+    return f"{moment:%Y-%m-%dT%H:%M:%S}.{ms % 1000:03d}000Z"
+
+
+def _said_token(
+    story: Story, body: dict[str, Any], token: TokenM, catalog: bool, now: bool = False
+) -> None:
+    """The token's body as docs/api.md spells it: the roles at issue, or (``now``: a
+    validation) the user's roles now."""
+    model, user = story.model, token.user
+    pid, pname = model.projects[user.project]
+    domain = {"id": pid, "name": pname}
+    shown = body["token"]
+    assert shown["methods"] == ["password"]
+    assert (shown["issued_at"], shown["expires_at"]) == (
+        _iam_time(token.issued_at),
+        _iam_time(token.expires_at),
+    ), shown
+    assert shown["user"] == {"id": str(user.uid), "name": user.name, "domain": domain}
+    assert shown["project"] == {"id": pid, "name": pname, "domain": domain}
+    roles = sorted(shown["roles"], key=lambda r: str(r["id"]))
+    expected = user.roles() if now else token.roles
+    assert roles == [{"id": r, "name": r} for r in expected], (roles, expected)
+    if not catalog:
+        assert "catalog" not in shown
+        return
+    region = model.region(user.project)
+    entries = {e["type"]: e["endpoints"] for e in shown["catalog"]}
+    urls = {"dlf": BASE, "volumev2": f"{BASE}/v2/{pid}"}
+    assert set(entries) == set(urls), shown["catalog"]
+    assert len(shown["catalog"]) == len(urls), shown["catalog"]
+    for kind, url in urls.items():
+        (endpoint,) = entries[kind]
+        found = {k: endpoint.get(k) for k in ("interface", "region", "region_id", "url")}
+        assert found == {"interface": "public", "region": region, "region_id": region, "url": url}
+
+
+def _refused(story: Story, answer: Any, outcome: Outcome) -> None:
+    assert answer.status_code == outcome.status, (answer.status_code, answer.text, outcome)
+    if outcome.code is not None:
+        assert answer.json()["error_code"] == outcome.code, (answer.text, outcome)
+
+
+# -- the steps -------------------------------------------------------------------------------
+
+
+def _scope(story: Story, project: int, how: str) -> tuple[dict[str, Any], int | None]:
+    pid, pname = story.model.projects[project]
+    if how == "id":
+        return {"id": pid}, project
+    if how == "name":
+        return {"name": pname, "domain": {"name": "anything"}}, project
+    if how == "other":
+        return {"id": story.pid(1 - project)}, 1 - project
+    return {"id": "0" * 32}, None
+
+
+def _ask(story: Story, step: Step) -> None:
+    index, by, how_project, how_password, nocatalog = step.args
+    project, name = (0, "nobody") if index == NOBODY else USERS[index][:2]
+    known = story.current.get(index)
+    uid = known.uid if known is not None else 10**9
+    password = (known.password if known else None) or password_of(index)
+    if how_password == "wrong":
+        password = "not the pass word"
+    scope, scoped = _scope(story, project, how_project)
+    user: dict[str, Any] = {"password": password}
+    if by == "id":
+        user["id"] = str(uid)
+    else:
+        user |= {"name": name, "domain": {"name": "any"}}
+    body = {
+        "auth": {
+            "identity": {"methods": ["password"], "password": {"user": user}},
+            "scope": {"project": scope},
+        }
+    }
+    query = "?nocatalog=true" if nocatalog else ""
+    answer = story.client.post(f"/v3/auth/tokens{query}", json=body, headers=JSON)
+    model = story.model
+    named = model.scoped_user(scoped, name if by == "name" else None, uid if by == "id" else None)
+    granted = model.ask(named, password)
+    if granted is None:
+        _refused(story, answer, Outcome(401, "DLF.9081"))
+        assert "X-Subject-Token" not in answer.headers
+        message = answer.json()["error_msg"]
+        story.refusal = story.refusal or message
+        assert message == story.refusal, (message, story.refusal)
+        event("ask: refused")
+        return
+    assert answer.status_code == 201, (answer.text, step)
+    token = model.issued(answer.headers["X-Subject-Token"], granted)
+    assert token.value not in answer.text
+    _said_token(story, answer.json(), token, not nocatalog)
+    event(f"ask: token by {by}, project {how_project}")
+
+
+def _burst(story: Story, step: Step) -> None:
+    index, times = step.args
+    for _ in range(times):
+        _ask(story, Step("ask", (index, "name", "id", "wrong", True)))
+
+
+def _malformed(story: Story, step: Step) -> None:
+    which, index = step.args
+    what, change, code, parameter = MALFORMED[which]
+    project, name = (0, "nobody") if index == NOBODY else USERS[index][:2]
+    known = story.current.get(index)
+    password = (known.password if known else None) or password_of(index)
+    body = good_body(name, password, story.pid(project))
+    change(body)
+    answer = story.client.post("/v3/auth/tokens", json=body, headers=JSON)
+    assert answer.status_code == 400, (what, answer.text)
+    said = answer.json()
+    assert (said["error_code"], said.get("parameter")) == (code, parameter), (what, said)
+    assert parameter in said["error_msg"], (what, said)
+    assert "X-Subject-Token" not in answer.headers
+    event(f"malformed: {what}")
+
+
+def _validate(story: Story, step: Step) -> None:
+    caller_pick, subject_pick, method, nocatalog = step.args
+    caller, subject = story.token(caller_pick), story.token(subject_pick)
+    headers = {"X-Auth-Token": _text(caller), "X-Subject-Token": _text(subject)}
+    query = "?nocatalog=true" if nocatalog else ""
+    answer = story.client.request(method, f"/v3/auth/tokens{query}", headers=headers)
+    outcome = story.model.subject_outcome(caller, subject)
+    event(f"validate: {outcome.status}")
+    if outcome.status != 200 or subject is None:
+        assert answer.status_code == outcome.status, (answer.status_code, answer.text, outcome)
+        if method == "GET":
+            _refused(story, answer, outcome)
+        return
+    assert answer.status_code == 200, (answer.text, step)
+    assert answer.headers["X-Subject-Token"] == subject.value
+    if method == "GET":
+        _said_token(story, answer.json(), subject, not nocatalog, now=True)
+
+
+def _revoke(story: Story, step: Step) -> None:
+    caller, subject = story.token(step.args[0]), story.token(step.args[1])
+    headers = {"X-Auth-Token": _text(caller), "X-Subject-Token": _text(subject)}
+    answer = story.client.delete("/v3/auth/tokens", headers=headers)
+    outcome = story.model.subject_outcome(caller, subject)
+    event(f"revoke: {outcome.status}")
+    if outcome.status != 200 or subject is None:
+        _refused(story, answer, outcome)
+        return
+    assert answer.status_code == 204, (answer.text, step)
+    subject.revoked = True
+
+
+def _password(story: Story, step: Step) -> None:
+    (index,) = step.args
+    user = story.current[index]
+    if not story.model.exists(user):
+        return
+    story.passwords_set += 1
+    password = password_of(index, story.passwords_set)
+    story.services.signin.set_password(story.admins[user.project], user.name, password)
+    story.model.password_set(user, password)
+
+
+def _remove(story: Story, step: Step) -> None:
+    user = story.current[step.args[0]]
+    if story.model.exists(user):
+        admin = story.admins[user.project]
+        story.services.users.remove(admin, admin.project_id, user.name)
+        del story.model.users[(user.project, user.name)]
+
+
+def _create(story: Story, step: Step) -> None:
+    if not story.model.exists(story.current[step.args[0]]):
+        story.create(step.args[0])
+
+
+def _role(story: Story, step: Step) -> None:
+    index, role = step.args
+    user = story.current[index]
+    if not story.model.exists(user) or (role is None and user.role is None):
+        return
+    admin, accounts, ws = (
+        story.admins[user.project],
+        story.services.accounts,
+        story.ws(user.project),
+    )
+    if role is None:
+        accounts.remove_role(admin, admin.project_id, user.name, ws)
+    else:
+        accounts.set_role(admin, admin.project_id, user.name, ws, role)
+    user.role = role
+
+
+def _padmin(story: Story, step: Step) -> None:
+    index, flag = step.args
+    user = story.current[index]
+    if story.model.exists(user):
+        admin = story.admins[user.project]
+        story.services.users.set_project_admin(admin, admin.project_id, user.name, flag)
+        user.admin = flag
+
+
+def _call(story: Story, step: Step) -> None:
+    pick, write, where, extra = step.args
+    token = story.token(pick)
+    own = token.user.project if token is not None else 0
+    path = {"own": story.pid(own), "other": story.pid(1 - own), "nowhere": "1" * 32}[where]
+    headers = {**JSON, "X-Auth-Token": _text(token)}
+    if extra == "authorization":
+        headers |= {"Authorization": FOREIGN_SIGNATURE, "X-Sdk-Date": "20261129T010203Z"}
+    elif extra == "xproject":
+        headers["X-Project-Id"] = story.pid(1) if path == story.pid(0) else story.pid(0)
+    name = f"job_{next(_SERIAL)}"
+    if write:
+        answer = story.client.post(f"/v1/{path}/jobs", json=make_job(name), headers=headers)
+    else:
+        answer = story.client.get(f"/v1/{path}/jobs", headers=headers)
+    outcome = story.model.call_outcome(token, path, write, extra)
+    event(f"call: {outcome.status} {outcome.code or ''}")
+    _refused(story, answer, outcome)
+    if outcome.code == "DLF.9083":
+        assert token is not None
+        said = answer.json()
+        assert (said["token_project"], said["path_project"]) == (story.pid(own), path), said
+    elif outcome.status == 204:
+        story.jobs[own].add(name)
+    elif outcome.status == 200:
+        assert {j["name"] for j in answer.json()["jobs"]} == story.jobs[own]
+
+
+def _clock(story: Story, step: Step) -> None:
+    (ms,) = step.args
+    if ms < 0:  # to the last moment of the token that ends first
+        ends = [t.expires_at for t in story.model.tokens if story.model.live(t)]
+        ms = max(min(ends) - 1 - story.clock.now, 0) if ends else 0
+    story.clock.move(ms)
+
+
+ACTS = {
+    "ask": _ask,
+    "burst": _burst,
+    "malformed": _malformed,
+    "validate": _validate,
+    "revoke": _revoke,
+    "password": _password,
+    "remove": _remove,
+    "create": _create,
+    "role": _role,
+    "padmin": _padmin,
+    "call": _call,
+    "clock": _clock,
+}
+
+
+def _check(story: Story) -> None:
+    """Every token the story holds validates itself exactly while the model says it lives."""
+    for token in story.model.tokens:
+        headers = {"X-Auth-Token": token.value, "X-Subject-Token": token.value}
+        answer = story.client.get("/v3/auth/tokens?nocatalog=true", headers=headers)
+        if story.model.live(token):
+            assert answer.status_code == 200, (answer.text, token.user.name)
+            _said_token(story, answer.json(), token, False, now=True)
+        else:
+            _refused(story, answer, Outcome(401, "APIGW.0301"))
+
+
+def _tell(services: Services, client: TestClient, told: TokenStory) -> None:
+    with held_clock(START + next(_SERIAL) * 10**10) as clock:
+        story = Story(services, client, clock, told)
+        for step in told.steps:
+            clock.move(10)
+            story.now()
+            note(repr(step))
+            ACTS[step.act](story, step)
+            story.now()
+            _check(story)
+
+
+@pytest.fixture
+def client(services: Services) -> Any:
+    from support.apps import api_app
+
+    with TestClient(api_app(services), raise_server_exceptions=False) as client:
+        yield client
+
+
+@GENERATED
+@given(told=token_stories())
+@example(told=locked_out_and_back())
+@example(told=across_projects())
+def test_iam_token_stories_keep_the_api_s_promises(
+    services: Services, client: TestClient, told: TokenStory
+) -> None:
+    note(repr(told))
+    _tell(services, client, told)
