@@ -31,13 +31,13 @@ them):
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from hypothesis import event, example, given, note
 
+from jobferry.domain.audit import AuditQuery
 from jobferry.services.container import Services
 from jobferry.services.context import Actor
 from jobferry.storage import accounts as account_repo
@@ -45,6 +45,7 @@ from support.builders import make_job
 from support.clock import Clock, held_clock
 from support.import_stories import generated
 from support.release_stories import Step
+from support.token_answers import said_catalog, said_outcome, said_projects, said_token
 from support.token_model import Model, Outcome, TokenM, UserM
 from support.token_stories import (
     MALFORMED,
@@ -67,7 +68,6 @@ GENERATED = generated(8)
 _SERIAL = itertools.count()
 START = 1_900_000_000_000
 JSON = {"Content-Type": "application/json;charset=utf8"}
-BASE = "http://testserver"
 UNKNOWN = "MIIEhQYJKoZIhvcNAQcCoIIEdjCCBHICAQExDTALBgkq"
 FOREIGN_SIGNATURE = (
     "SDK-HMAC-SHA256 Access=NOSUCHKEY0000000000, SignedHeaders=host;x-sdk-date, Signature=00"
@@ -143,51 +143,6 @@ def _text(token: TokenM | None) -> str:
     return UNKNOWN if token is None else token.value
 
 
-def _iam_time(ms: int) -> str:
-    """IAM's time, written here from the docs' example: UTC, microseconds, ``Z``."""
-    moment = datetime.fromtimestamp(ms // 1000, UTC)
-    return f"{moment:%Y-%m-%dT%H:%M:%S}.{ms % 1000:03d}000Z"
-
-
-def _said_token(
-    story: Story, body: dict[str, Any], token: TokenM, catalog: bool, now: bool = False
-) -> None:
-    """The token's body as docs/api.md spells it: the roles at issue, or (``now``: a
-    validation) the user's roles now."""
-    model, user = story.model, token.user
-    pid, pname = model.projects[user.project]
-    domain = {"id": pid, "name": pname}
-    shown = body["token"]
-    assert shown["methods"] == ["password"]
-    assert (shown["issued_at"], shown["expires_at"]) == (
-        _iam_time(token.issued_at),
-        _iam_time(token.expires_at),
-    ), shown
-    assert shown["user"] == {"id": str(user.uid), "name": user.name, "domain": domain}
-    assert shown["project"] == {"id": pid, "name": pname, "domain": domain}
-    roles = sorted(shown["roles"], key=lambda r: str(r["id"]))
-    expected = user.roles() if now else token.roles
-    assert roles == [{"id": r, "name": r} for r in expected], (roles, expected)
-    if not catalog:
-        assert "catalog" not in shown
-        return
-    region = model.region(user.project)
-    entries = {e["type"]: e["endpoints"] for e in shown["catalog"]}
-    urls = {"dlf": BASE, "volumev2": f"{BASE}/v2/{pid}"}
-    assert set(entries) == set(urls), shown["catalog"]
-    assert len(shown["catalog"]) == len(urls), shown["catalog"]
-    for kind, url in urls.items():
-        (endpoint,) = entries[kind]
-        found = {k: endpoint.get(k) for k in ("interface", "region", "region_id", "url")}
-        assert found == {"interface": "public", "region": region, "region_id": region, "url": url}
-
-
-def _refused(story: Story, answer: Any, outcome: Outcome) -> None:
-    assert answer.status_code == outcome.status, (answer.status_code, answer.text, outcome)
-    if outcome.code is not None:
-        assert answer.json()["error_code"] == outcome.code, (answer.text, outcome)
-
-
 # -- the steps -------------------------------------------------------------------------------
 
 
@@ -222,13 +177,13 @@ def _ask(story: Story, step: Step) -> None:
             "scope": {"project": scope},
         }
     }
-    query = "?nocatalog=true" if nocatalog else ""
+    query = f"?nocatalog={nocatalog}" if nocatalog else ""
     answer = story.client.post(f"/v3/auth/tokens{query}", json=body, headers=JSON)
     model = story.model
     named = model.scoped_user(scoped, name if by == "name" else None, uid if by == "id" else None)
     granted = model.ask(named, password)
     if granted is None:
-        _refused(story, answer, Outcome(401, "DLF.9081"))
+        said_outcome(answer, Outcome(401, "DLF.9081"))
         assert "X-Subject-Token" not in answer.headers
         message = answer.json()["error_msg"]
         story.refusal = story.refusal or message
@@ -238,14 +193,15 @@ def _ask(story: Story, step: Step) -> None:
     assert answer.status_code == 201, (answer.text, step)
     token = model.issued(answer.headers["X-Subject-Token"], granted)
     assert token.value not in answer.text
-    _said_token(story, answer.json(), token, not nocatalog)
+    said_token(story.model, answer.json(), token, nocatalog != "true")
+    model.audit.append((granted.project, "token.issue", granted.name, granted.name))
     event(f"ask: token by {by}, project {how_project}")
 
 
 def _burst(story: Story, step: Step) -> None:
     index, times = step.args
     for _ in range(times):
-        _ask(story, Step("ask", (index, "name", "id", "wrong", True)))
+        _ask(story, Step("ask", (index, "name", "id", "wrong", "true")))
 
 
 def _malformed(story: Story, step: Step) -> None:
@@ -269,19 +225,15 @@ def _validate(story: Story, step: Step) -> None:
     caller_pick, subject_pick, method, nocatalog = step.args
     caller, subject = story.token(caller_pick), story.token(subject_pick)
     headers = {"X-Auth-Token": _text(caller), "X-Subject-Token": _text(subject)}
-    query = "?nocatalog=true" if nocatalog else ""
+    query = f"?nocatalog={nocatalog}" if nocatalog else ""
     answer = story.client.request(method, f"/v3/auth/tokens{query}", headers=headers)
     outcome = story.model.subject_outcome(caller, subject)
     event(f"validate: {outcome.status}")
-    if outcome.status != 200 or subject is None:
-        assert answer.status_code == outcome.status, (answer.status_code, answer.text, outcome)
+    said_outcome(answer, outcome)
+    if outcome.status == 200 and subject is not None:
+        assert answer.headers["X-Subject-Token"] == subject.value
         if method == "GET":
-            _refused(story, answer, outcome)
-        return
-    assert answer.status_code == 200, (answer.text, step)
-    assert answer.headers["X-Subject-Token"] == subject.value
-    if method == "GET":
-        _said_token(story, answer.json(), subject, not nocatalog, now=True)
+            said_token(story.model, answer.json(), subject, nocatalog != "true", now=True)
 
 
 def _revoke(story: Story, step: Step) -> None:
@@ -291,10 +243,13 @@ def _revoke(story: Story, step: Step) -> None:
     outcome = story.model.subject_outcome(caller, subject)
     event(f"revoke: {outcome.status}")
     if outcome.status != 200 or subject is None:
-        _refused(story, answer, outcome)
+        said_outcome(answer, outcome)
         return
     assert answer.status_code == 204, (answer.text, step)
     subject.revoked = True
+    assert caller is not None
+    entry = (subject.user.project, "token.revoke", caller.user.name, subject.user.name)
+    story.model.audit.append(entry)
 
 
 def _password(story: Story, step: Step) -> None:
@@ -312,7 +267,9 @@ def _remove(story: Story, step: Step) -> None:
     user = story.current[step.args[0]]
     if story.model.exists(user):
         admin = story.admins[user.project]
-        story.services.users.remove(admin, admin.project_id, user.name)
+        live = sum(1 for t in story.model.tokens if t.user is user and story.model.live(t))
+        removed = story.services.users.remove(admin, admin.project_id, user.name)
+        assert removed.tokens_revoked == live, (removed, live)
         del story.model.users[(user.project, user.name)]
 
 
@@ -364,7 +321,7 @@ def _call(story: Story, step: Step) -> None:
         answer = story.client.get(f"/v1/{path}/jobs", headers=headers)
     outcome = story.model.call_outcome(token, path, write, extra)
     event(f"call: {outcome.status} {outcome.code or ''}")
-    _refused(story, answer, outcome)
+    said_outcome(answer, outcome)
     if outcome.code == "DLF.9083":
         assert token is not None
         said = answer.json()
@@ -383,6 +340,29 @@ def _clock(story: Story, step: Step) -> None:
     story.clock.move(ms)
 
 
+def _catalog(story: Story, step: Step) -> None:
+    token = story.token(step.args[0])
+    answer = story.client.get("/v3/auth/catalog", headers={"X-Auth-Token": _text(token)})
+    live = token is not None and story.model.live(token)
+    said_outcome(answer, Outcome(200) if live else Outcome(401, "APIGW.0301"))
+    if token is not None and live:
+        said_catalog(story.model, answer.json()["catalog"], token.user.project)
+        assert answer.json()["links"]["next"] is None
+
+
+def _projects(story: Story, step: Step) -> None:
+    pick, which = step.args
+    token = story.token(pick)
+    own = token.user.project if token is not None else 0
+    name = {"own": story.model.projects[own][1], "other": story.model.projects[1 - own][1]}
+    query = "" if which is None else f"?name={name.get(which, which)}"
+    answer = story.client.get(f"/v3/projects{query}", headers={"X-Auth-Token": _text(token)})
+    live = token is not None and story.model.live(token)
+    said_outcome(answer, Outcome(200) if live else Outcome(401, "APIGW.0301"))
+    if live:
+        said_projects(story.model, answer.json(), own if which in (None, "own") else None)
+
+
 ACTS = {
     "ask": _ask,
     "burst": _burst,
@@ -396,19 +376,26 @@ ACTS = {
     "padmin": _padmin,
     "call": _call,
     "clock": _clock,
+    "catalog": _catalog,
+    "projects": _projects,
 }
 
 
 def _check(story: Story) -> None:
-    """Every token the story holds validates itself exactly while the model says it lives."""
+    """Every token the story holds validates itself exactly while the model says it lives;
+    each project's log holds the tokens issued and revoked."""
+    for project, admin in story.admins.items():
+        page = story.services.audit.project_entries(admin, 1000, 0, AuditQuery(action="token"))
+        found = [(project, e.action, e.actor, e.object_name) for e in reversed(page.entries)]
+        assert found == [e for e in story.model.audit if e[0] == project]
     for token in story.model.tokens:
         headers = {"X-Auth-Token": token.value, "X-Subject-Token": token.value}
         answer = story.client.get("/v3/auth/tokens?nocatalog=true", headers=headers)
         if story.model.live(token):
             assert answer.status_code == 200, (answer.text, token.user.name)
-            _said_token(story, answer.json(), token, False, now=True)
+            said_token(story.model, answer.json(), token, False, now=True)
         else:
-            _refused(story, answer, Outcome(401, "APIGW.0301"))
+            said_outcome(answer, Outcome(401, "APIGW.0301"))
 
 
 def _tell(services: Services, client: TestClient, told: TokenStory) -> None:

@@ -82,6 +82,8 @@ class Model:
     lock_seconds: int
     users: dict[tuple[int, str], UserM] = field(default_factory=dict)
     tokens: list[TokenM] = field(default_factory=list)
+    audit: list[tuple[int, str, str, str]] = field(default_factory=list)
+    """(project, action, actor, user) of each ``token.issue`` and ``token.revoke``."""
 
     # -- who lives ----------------------------------------------------------------------------
 

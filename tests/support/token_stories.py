@@ -148,6 +148,8 @@ def first_admin(db: Database, project_id: str, name: str) -> int:
 # -- the steps -------------------------------------------------------------------------------
 
 _USER_I = st.integers(0, NOBODY)
+_NOCATALOG = st.sampled_from((None, None, "true", "false"))
+"""``?nocatalog=``: absent, ``true`` (the catalog left out) or ``false``."""
 _PICK = st.one_of(st.integers(0, 30), st.integers(0, 30), st.integers(0, 30), st.just(-1))
 """A token of the story (by position, modulo their count; -1: one the server never issued)."""
 
@@ -159,7 +161,7 @@ def _asks() -> st.SearchStrategy[Step]:
         st.sampled_from(("name", "name", "id")),
         st.sampled_from(("id", "id", "name", "wrong", "other")),
         st.sampled_from(("good", "good", "good", "wrong")),
-        st.booleans(),
+        _NOCATALOG,
     )
 
 
@@ -177,7 +179,7 @@ def _steps() -> st.SearchStrategy[Step]:
             _PICK,
             _PICK,
             st.sampled_from(("GET", "HEAD")),
-            st.booleans(),
+            _NOCATALOG,
         ),
         st.builds(lambda *a: Step("revoke", a), _PICK, _PICK),
         st.builds(lambda u: Step("password", (u,)), st.sampled_from(range(len(USERS)))),
@@ -195,6 +197,10 @@ def _steps() -> st.SearchStrategy[Step]:
             st.sampled_from(("", "", "", "", "", "authorization", "xproject")),
         ),
         st.builds(lambda ms: Step("clock", (ms,)), clock),
+        st.builds(lambda pick: Step("catalog", (pick,)), _PICK),
+        st.builds(
+            lambda *a: Step("projects", a), _PICK, st.sampled_from((None, "own", "other", "x"))
+        ),
     )
 
 
@@ -203,8 +209,8 @@ def token_stories(draw: st.DrawFn) -> TokenStory:
     """A story of 5 to 20 steps, starting with two good asks (tokens to use)."""
     regions = (draw(st.sampled_from(REGIONS)), draw(st.sampled_from(REGIONS)))
     steps = [
-        Step("ask", (1, "name", "id", "good", False)),
-        Step("ask", (6, "id", "name", "good", False)),
+        Step("ask", (1, "name", "id", "good", None)),
+        Step("ask", (6, "id", "name", "good", None)),
     ]
     steps += draw(st.lists(_steps(), min_size=3, max_size=18))
     return TokenStory(regions, tuple(steps))
@@ -214,19 +220,19 @@ def locked_out_and_back() -> TokenStory:
     """Five wrong passwords lock alice; her good one is refused until the wait ends, then a
     token; a new password ends it; another user's token may not see hers, an admin's may."""
     steps = (
-        Step("ask", (1, "name", "id", "good", False)),
+        Step("ask", (1, "name", "id", "good", None)),
         Step("burst", (1, 5)),
-        Step("ask", (1, "name", "id", "good", False)),
+        Step("ask", (1, "name", "id", "good", None)),
         Step("clock", (31_000,)),
-        Step("ask", (1, "id", "name", "good", True)),
-        Step("validate", (2, 1, "GET", False)),
-        Step("validate", (0, 1, "GET", False)),
-        Step("ask", (2, "name", "id", "good", False)),
-        Step("validate", (3, 1, "GET", False)),
+        Step("ask", (1, "id", "name", "good", "true")),
+        Step("validate", (2, 1, "GET", None)),
+        Step("validate", (0, 1, "GET", None)),
+        Step("ask", (2, "name", "id", "good", None)),
+        Step("validate", (3, 1, "GET", None)),
         Step("call", (1, True, "own", "")),
         Step("password", (1,)),
         Step("call", (1, True, "own", "")),
-        Step("validate", (0, 1, "HEAD", False)),
+        Step("validate", (0, 1, "HEAD", "false")),
     )
     return TokenStory(("", "eu-de_"), steps)
 
@@ -235,19 +241,19 @@ def across_projects() -> TokenStory:
     """Two alices: each project's token calls its own project only; roles change after issue
     and apply; a removed user's token dies and a user made again of that name is another."""
     steps = (
-        Step("ask", (1, "name", "id", "good", False)),
-        Step("ask", (6, "name", "name", "good", False)),
-        Step("ask", (1, "name", "other", "good", False)),
+        Step("ask", (1, "name", "id", "good", None)),
+        Step("ask", (6, "name", "name", "good", None)),
+        Step("ask", (1, "name", "other", "good", None)),
         Step("call", (0, False, "other", "")),
         Step("call", (1, True, "own", "")),
         Step("role", (1, "viewer")),
         Step("call", (0, True, "own", "")),
         Step("padmin", (1, True)),
         Step("call", (0, True, "own", "")),
-        Step("validate", (0, 1, "GET", False)),
+        Step("validate", (0, 1, "GET", None)),
         Step("remove", (1,)),
         Step("create", (1,)),
-        Step("ask", (1, "name", "id", "good", False)),
+        Step("ask", (1, "name", "id", "good", None)),
         Step("call", (0, False, "own", "")),
         Step("clock", (24 * HOUR_MS + 1,)),
         Step("call", (2, False, "own", "xproject")),

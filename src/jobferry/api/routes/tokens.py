@@ -24,8 +24,14 @@ TokenHeader = Annotated[str | None, Header(description="an IAM token of this ser
 _BODY = '{"auth": {"identity": {"methods": ["password"], ...}, "scope": {"project": {"id"}}}}'
 
 
+def _with_catalog(nocatalog: str | None) -> bool:
+    """Whether an answer names the catalog: unless ``?nocatalog`` is given, as Keystone reads
+    it (a flag: any value but ``false`` or ``0``, an empty one too, leaves the catalog out)."""
+    return nocatalog is None or nocatalog.strip().lower() in ("false", "0")
+
+
 def _answer(request: Request, token: str, grant: TokenGrant, nocatalog: str | None) -> Response:
-    body = present.token(grant, str(request.base_url), catalog=not nocatalog)
+    body = present.token(grant, str(request.base_url), catalog=_with_catalog(nocatalog))
     response = json(body, 201 if request.method == "POST" else 200)
     response.headers["X-Subject-Token"] = token
     return response
