@@ -53,12 +53,14 @@ from support.token_stories import (
     USERS,
     TokenStory,
     across_projects,
+    ended_in_memory,
     first_admin,
     good_body,
     locked_out_and_back,
     make_projects,
     password_of,
     token_stories,
+    with_start,
 )
 
 pytestmark = pytest.mark.fuzz
@@ -167,8 +169,8 @@ def _ask(story: Story, step: Step) -> None:
         password = "not the pass word"
     scope, scoped = _scope(story, project, how_project)
     user: dict[str, Any] = {"password": password}
-    if by == "id":
-        user["id"] = str(uid)
+    if by in ("id", "zero-id"):
+        user["id"] = ("0" if by == "zero-id" else "") + str(uid)
     else:
         user |= {"name": name, "domain": {"name": "any"}}
     body = {
@@ -178,9 +180,11 @@ def _ask(story: Story, step: Step) -> None:
         }
     }
     query = f"?nocatalog={nocatalog}" if nocatalog else ""
-    answer = story.client.post(f"/v3/auth/tokens{query}", json=body, headers=JSON)
+    headers = {**JSON, "X-Domain-Id": story.pid(1)} if story.n % 2 else JSON
+    answer = story.client.post(f"/v3/auth/tokens{query}", json=body, headers=headers)
     model = story.model
-    named = model.scoped_user(scoped, name if by == "name" else None, uid if by == "id" else None)
+    by_id = uid if by == "id" else -1 if by == "zero-id" else None
+    named = model.scoped_user(scoped, name if by == "name" else None, by_id)
     granted = model.ask(named, password)
     if granted is None:
         said_outcome(answer, Outcome(401, "DLF.9081"))
@@ -422,6 +426,7 @@ def client(services: Services) -> Any:
 @given(told=token_stories())
 @example(told=locked_out_and_back())
 @example(told=across_projects())
+@example(told=with_start(ended_in_memory()))
 def test_iam_token_stories_keep_the_api_s_promises(
     services: Services, client: TestClient, told: TokenStory
 ) -> None:

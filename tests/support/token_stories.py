@@ -158,7 +158,7 @@ def _asks() -> st.SearchStrategy[Step]:
     return st.builds(
         lambda *a: Step("ask", a),
         _USER_I,
-        st.sampled_from(("name", "name", "id")),
+        st.sampled_from(("name", "name", "id", "zero-id")),
         st.sampled_from(("id", "id", "name", "wrong", "other")),
         st.sampled_from(("good", "good", "good", "wrong")),
         _NOCATALOG,
@@ -204,6 +204,12 @@ def _steps() -> st.SearchStrategy[Step]:
     )
 
 
+STARTS = (
+    Step("ask", (1, "name", "id", "good", None)),
+    Step("ask", (6, "id", "name", "good", None)),
+)
+
+
 @st.composite
 def token_stories(draw: st.DrawFn) -> TokenStory:
     """A story of 5 to 20 steps, starting with two good asks (tokens to use)."""
@@ -214,6 +220,11 @@ def token_stories(draw: st.DrawFn) -> TokenStory:
     ]
     steps += draw(st.lists(_steps(), min_size=3, max_size=18))
     return TokenStory(regions, tuple(steps))
+
+
+def with_start(story: TokenStory) -> TokenStory:
+    """``story`` after the two good asks every generated story starts with."""
+    return TokenStory(story.regions, STARTS + story.steps)
 
 
 def locked_out_and_back() -> TokenStory:
@@ -235,6 +246,21 @@ def locked_out_and_back() -> TokenStory:
         Step("validate", (0, 1, "HEAD", "false")),
     )
     return TokenStory(("", "eu-de_"), steps)
+
+
+def ended_in_memory() -> TokenStory:
+    """A token used (so held in the process's memory) up to its last moment, refused just
+    after it; a user by an id with a leading zero is no user."""
+    steps = (
+        Step("call", (0, False, "own", "")),
+        Step("clock", (-1,)),
+        Step("call", (0, False, "own", "")),
+        Step("catalog", (0,)),
+        Step("ask", (1, "zero-id", "id", "good", None)),
+        Step("ask", (1, "id", "id", "good", "0")),
+        Step("call", (2, True, "own", "")),
+    )
+    return TokenStory(("ap-southeast-1_", ""), steps)
 
 
 def across_projects() -> TokenStory:

@@ -127,12 +127,16 @@ class TokenService:
     @staticmethod
     def _user_name(tx: Tx, auth: PasswordAuth, project: ProjectRecord | None) -> str:
         """The name of the user the request names, by name or by id; empty (no user, refused
-        at the same cost as a wrong password) for an id of no user of the project."""
+        at the same cost as a wrong password) for an id of no user of the project. The id is
+        the text an answer gave (``token.user.id``), never another spelling of its number
+        (``018`` is no user's)."""
         if auth.user_id is None:
             return auth.user_name
         digits = auth.user_id.isascii() and auth.user_id.isdigit()
         user = account_repo.get_user(tx, int(auth.user_id)) if digits else None
-        if user is None or project is None or user.project_id != project.id:
+        if user is None or str(user.id) != auth.user_id:
+            return ""
+        if project is None or user.project_id != project.id:
             return ""
         return user.name
 
