@@ -134,15 +134,19 @@ class Story:
             return next(w.id for w in account_repo.list_workspaces(tx, self.pid(project)))
 
     def token(self, pick: int) -> TokenM | None:
+        """The token ``pick`` names, newest first (``None``: one never issued)."""
         tokens = self.model.tokens
-        return None if pick < 0 or not tokens else tokens[pick % len(tokens)]
+        return None if pick < 0 or not tokens else tokens[-1 - pick % len(tokens)]
+
+    def text(self, token: TokenM | None) -> str:
+        """What is sent for ``token``: its text, or one this server never issued (a long one
+        in every other story)."""
+        if token is not None:
+            return token.value
+        return UNKNOWN if self.n % 2 else "A" * 2000
 
     def now(self) -> None:
         self.model.now = self.clock.now
-
-
-def _text(token: TokenM | None) -> str:
-    return UNKNOWN if token is None else token.value
 
 
 # -- the steps -------------------------------------------------------------------------------
@@ -169,8 +173,9 @@ def _ask(story: Story, step: Step) -> None:
         password = "not the pass word"
     scope, scoped = _scope(story, project, how_project)
     user: dict[str, Any] = {"password": password}
-    if by in ("id", "zero-id"):
-        user["id"] = ("0" if by == "zero-id" else "") + str(uid)
+    if by != "name":  # the id, another spelling of it, or one past every database's integers
+        spelled = {"id": str(uid), "zero-id": f"0{uid}", "huge-id": "9" * 30}
+        user["id"] = spelled[by]
     else:
         user |= {"name": name, "domain": {"name": "any"}}
     body = {
@@ -183,7 +188,7 @@ def _ask(story: Story, step: Step) -> None:
     headers = {**JSON, "X-Domain-Id": story.pid(1)} if story.n % 2 else JSON
     answer = story.client.post(f"/v3/auth/tokens{query}", json=body, headers=headers)
     model = story.model
-    by_id = uid if by == "id" else -1 if by == "zero-id" else None
+    by_id = None if by == "name" else uid if by == "id" else -1
     named = model.scoped_user(scoped, name if by == "name" else None, by_id)
     granted = model.ask(named, password)
     if granted is None:
@@ -228,7 +233,7 @@ def _malformed(story: Story, step: Step) -> None:
 def _validate(story: Story, step: Step) -> None:
     caller_pick, subject_pick, method, nocatalog = step.args
     caller, subject = story.token(caller_pick), story.token(subject_pick)
-    headers = {"X-Auth-Token": _text(caller), "X-Subject-Token": _text(subject)}
+    headers = {"X-Auth-Token": story.text(caller), "X-Subject-Token": story.text(subject)}
     query = f"?nocatalog={nocatalog}" if nocatalog else ""
     answer = story.client.request(method, f"/v3/auth/tokens{query}", headers=headers)
     outcome = story.model.subject_outcome(caller, subject)
@@ -242,7 +247,7 @@ def _validate(story: Story, step: Step) -> None:
 
 def _revoke(story: Story, step: Step) -> None:
     caller, subject = story.token(step.args[0]), story.token(step.args[1])
-    headers = {"X-Auth-Token": _text(caller), "X-Subject-Token": _text(subject)}
+    headers = {"X-Auth-Token": story.text(caller), "X-Subject-Token": story.text(subject)}
     answer = story.client.delete("/v3/auth/tokens", headers=headers)
     outcome = story.model.subject_outcome(caller, subject)
     event(f"revoke: {outcome.status}")
@@ -309,22 +314,25 @@ def _padmin(story: Story, step: Step) -> None:
 
 
 def _call(story: Story, step: Step) -> None:
-    pick, write, where, extra = step.args
+    """``list_jobs``, ``create_job`` or (v2) ``list_workspaceusers`` with a token."""
+    pick, kind, where, extra = step.args
     token = story.token(pick)
     own = token.user.project if token is not None else 0
     path = {"own": story.pid(own), "other": story.pid(1 - own), "nowhere": "1" * 32}[where]
-    headers = {**JSON, "X-Auth-Token": _text(token)}
+    headers = {**JSON, "X-Auth-Token": story.text(token)}
     if extra == "authorization":
         headers |= {"Authorization": FOREIGN_SIGNATURE, "X-Sdk-Date": "20261129T010203Z"}
     elif extra == "xproject":
         headers["X-Project-Id"] = story.pid(1) if path == story.pid(0) else story.pid(0)
     name = f"job_{next(_SERIAL)}"
-    if write:
+    if kind == "create":
         answer = story.client.post(f"/v1/{path}/jobs", json=make_job(name), headers=headers)
+    elif kind == "members":
+        answer = story.client.get(f"/v2/{path}/{story.ws(own)}/users", headers=headers)
     else:
         answer = story.client.get(f"/v1/{path}/jobs", headers=headers)
-    outcome = story.model.call_outcome(token, path, write, extra)
-    event(f"call: {outcome.status} {outcome.code or ''}")
+    outcome = story.model.call_outcome(token, path, kind == "create", extra)
+    event(f"call {kind}: {outcome.status} {outcome.code or ''}")
     said_outcome(answer, outcome)
     if outcome.code == "DLF.9083":
         assert token is not None
@@ -332,8 +340,16 @@ def _call(story: Story, step: Step) -> None:
         assert (said["token_project"], said["path_project"]) == (story.pid(own), path), said
     elif outcome.status == 204:
         story.jobs[own].add(name)
+    elif kind == "members" and outcome.status == 200:
+        members = {u.name for u in story.model.users.values() if u.project == own}
+        members = {n for n in members if story.model.users[(own, n)].role or _admin(story, own, n)}
+        assert {m["user_name"] for m in answer.json()["data"]} == members, answer.text
     elif outcome.status == 200:
         assert {j["name"] for j in answer.json()["jobs"]} == story.jobs[own]
+
+
+def _admin(story: Story, project: int, name: str) -> bool:
+    return story.model.users[(project, name)].admin
 
 
 def _clock(story: Story, step: Step) -> None:
@@ -346,7 +362,7 @@ def _clock(story: Story, step: Step) -> None:
 
 def _catalog(story: Story, step: Step) -> None:
     token = story.token(step.args[0])
-    answer = story.client.get("/v3/auth/catalog", headers={"X-Auth-Token": _text(token)})
+    answer = story.client.get("/v3/auth/catalog", headers={"X-Auth-Token": story.text(token)})
     live = token is not None and story.model.live(token)
     said_outcome(answer, Outcome(200) if live else Outcome(401, "APIGW.0301"))
     if token is not None and live:
@@ -360,7 +376,7 @@ def _projects(story: Story, step: Step) -> None:
     own = token.user.project if token is not None else 0
     name = {"own": story.model.projects[own][1], "other": story.model.projects[1 - own][1]}
     query = "" if which is None else f"?name={name.get(which, which)}"
-    answer = story.client.get(f"/v3/projects{query}", headers={"X-Auth-Token": _text(token)})
+    answer = story.client.get(f"/v3/projects{query}", headers={"X-Auth-Token": story.text(token)})
     live = token is not None and story.model.live(token)
     said_outcome(answer, Outcome(200) if live else Outcome(401, "APIGW.0301"))
     if live:
