@@ -1,36 +1,40 @@
 """Generated stories of jobferry as its own IAM (``support/token_stories.py``), through the API
-in-process: two projects of their own per story (the second's name in a region of IAM's
-naming), users of each with and without console passwords, project admins or not, with
-workspace roles; tokens asked for by user name or id, project id or name, with good and wrong
-passwords and bursts of wrong ones past the console's lockout, malformed bodies, validated
-(``GET``/``HEAD``) and revoked with a token (the subject's own, an admin's, another user's),
-passwords set, users removed and made again, roles and project admins changed, v1 calls
-(``list_jobs``, ``create_job``) made with tokens (another project's path, a signature beside
-the token, an ``X-Project-Id`` of another project), the clock moved past lockouts and past
-``JOBFERRY_IAM_TOKEN_HOURS``. After every step, whatever the story, the answers keep the
-promises of docs/api.md ("IAM tokens") and docs/errors.md (``support/token_model.py`` says
-them):
+in-process: two projects of their own per story (their names in regions of IAM's naming),
+users of each with and without console passwords, project admins or not, with workspace
+roles; tokens asked for by user name or id (another spelling of it, one past the databases'
+integers), project id or name, with good and wrong passwords and bursts of wrong ones past the
+console's lockout, ``?nocatalog`` true or false, malformed bodies; tokens validated
+(``GET``/``HEAD``) and revoked with a token (the subject's own, an admin's, another user's, an
+unknown one), passwords set, users removed and made again, roles and project admins changed;
+``list_jobs``, ``create_job`` and (v2) ``list_workspaceusers`` called with tokens (another
+project's path, a signature beside the token, an ``X-Project-Id`` of another project), the
+catalog and projects asked for with a token; the clock moved past lockouts, to a token's last
+moment and past ``JOBFERRY_IAM_TOKEN_HOURS``; the housekeeping's sweep. After every step,
+whatever the story, the answers keep the promises of docs/api.md ("IAM tokens") and
+docs/errors.md (``support/token_model.py`` says them):
 
 - a token is issued (201, ``X-Subject-Token``) exactly when the model says: the scoped
-  project's user, by name or id, with their console password, not locked; every other ask is
-  401 ``DLF.9081`` with one message (it never tells which names exist) and no token;
+  project's user, by name or by the id an answer gave, with their console password, not
+  locked; every other ask is 401 ``DLF.9081`` with one message (it never tells which names
+  exist) and no token;
 - a malformed body is 400 naming the field (``DLF.0802`` missing, ``DLF.3051`` of the wrong
-  type or methods other than ``["password"]``, a domain-only scope) and changes nothing;
+  type, methods other than ``["password"]``, a domain-only scope) and changes nothing;
 - the answer's body: methods, ``issued_at``/``expires_at`` (UTC, microseconds, ``Z``, the
-  token's hours apart), user and project with the project as their domain, the roles at issue,
-  the catalog (``dlf`` and ``volumev2`` at the address, region the project name up to its first
-  ``_``) unless ``?nocatalog=true``;
+  token's hours apart), user and project with the project as their domain, the roles at issue
+  (a validation: the user's roles now), the catalog (``dlf`` and ``volumev2`` at the address,
+  region the project name up to its first ``_``) unless ``?nocatalog=true``;
 - validate and revoke answer 200/204, 401 ``APIGW.0301``, 403 ``DLF.6888`` or 404
   ``DLF.9082`` as the model says, and a revoke ends that token only;
-- a v1 call with a token answers 200/204, 401 ``APIGW.0301``, 403 ``DLF.9083`` (naming both
-  projects) or 403 ``DLF.6888`` (roles as they are at the call), and the jobs listed are those
-  the story created;
+- a call with a token answers 200/204, 401 ``APIGW.0301``, 403 ``DLF.9083`` (naming both
+  projects) or 403 ``DLF.6888`` (roles as they are at the call); the jobs and members listed
+  are those the story made; the catalog and projects are the token's project's;
+- a user's removal counts their live tokens; each project's log holds ``token.issue`` (by the
+  user) and ``token.revoke`` (by the caller) as the story made them;
 - every token the story holds validates itself exactly while the model says it lives.
 """
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 import pytest
@@ -39,25 +43,23 @@ from hypothesis import event, example, given, note
 
 from jobferry.domain.audit import AuditQuery
 from jobferry.services.container import Services
-from jobferry.services.context import Actor
-from jobferry.storage import accounts as account_repo
 from support.builders import make_job
-from support.clock import Clock, held_clock
+from support.clock import held_clock
 from support.import_stories import generated
 from support.release_stories import Step
 from support.token_answers import said_catalog, said_outcome, said_projects, said_token
-from support.token_model import Model, Outcome, TokenM, UserM
+from support.token_model import Outcome
 from support.token_stories import (
     MALFORMED,
     NOBODY,
+    SERIAL,
     USERS,
+    Story,
     TokenStory,
     across_projects,
     ended_in_memory,
-    first_admin,
     good_body,
     locked_out_and_back,
-    make_projects,
     password_of,
     token_stories,
     with_start,
@@ -67,89 +69,11 @@ pytestmark = pytest.mark.fuzz
 GENERATED = generated(8)
 """Stories a test tells on each database (JOBFERRY_FUZZ_EXAMPLES=150 and a
 ``--hypothesis-seed`` for a longer run)."""
-_SERIAL = itertools.count()
 START = 1_900_000_000_000
 JSON = {"Content-Type": "application/json;charset=utf8"}
-UNKNOWN = "MIIEhQYJKoZIhvcNAQcCoIIEdjCCBHICAQExDTALBgkq"
 FOREIGN_SIGNATURE = (
     "SDK-HMAC-SHA256 Access=NOSUCHKEY0000000000, SignedHeaders=host;x-sdk-date, Signature=00"
 )
-
-
-class Story:
-    """A story being told: the app, the two projects, the model, the users by index."""
-
-    def __init__(self, services: Services, client: TestClient, clock: Clock, told: TokenStory):
-        n = next(_SERIAL)
-        self.services, self.client, self.clock, self.n = services, client, clock, n
-        names = (f"{told.regions[0]}p{n}a", f"{told.regions[1]}p{n}b")
-        settings = services.settings
-        self.model = Model(
-            make_projects(services.db, names),
-            clock.now,
-            settings.iam_token_hours,
-            settings.console_lockout_failures,
-            settings.console_lockout_seconds,
-        )
-        self.current: dict[int, UserM] = {}
-        self.passwords_set = 0
-        self.refusal: str | None = None
-        self.jobs: dict[int, set[str]] = {0: set(), 1: set()}
-        self.admins: dict[int, Actor] = {}
-        for index, (project, name, admin, _, _) in enumerate(USERS):
-            if admin and project not in self.admins:
-                pid = self.pid(project)
-                self.admins[project] = Actor(first_admin(services.db, pid, name), name, pid, True)
-                self._note_user(index, password_of(index))
-                self.services.signin.set_password(self.admins[project], name, password_of(index))
-            else:
-                self.create(index)
-
-    def pid(self, project: int) -> str:
-        return self.model.projects[project][0]
-
-    def create(self, index: int) -> None:
-        """Make user ``index`` as the story starts them (again, after a removal)."""
-        project, name, admin, role, with_password = USERS[index]
-        actor = self.admins[project]
-        self.services.accounts.create_user(actor, actor.project_id, name, admin)
-        if role is not None:
-            self.services.accounts.set_role(actor, actor.project_id, name, self.ws(project), role)
-        password = password_of(index, self.passwords_set) if with_password else None
-        if password is not None:
-            self.services.signin.set_password(actor, name, password)
-        self._note_user(index, password)
-
-    def _note_user(self, index: int, password: str | None) -> None:
-        project, name, admin, role, _ = USERS[index]
-        with self.services.db.transaction(readonly=True) as tx:
-            found = account_repo.find_user(tx, self.pid(project), name)
-        assert found is not None
-        user = UserM(project, name, found.id, password, admin, role)
-        self.model.users[(project, name)] = user
-        self.current[index] = user
-
-    def ws(self, project: int) -> str:
-        with self.services.db.transaction(readonly=True) as tx:
-            return next(w.id for w in account_repo.list_workspaces(tx, self.pid(project)))
-
-    def token(self, pick: int) -> TokenM | None:
-        """The token ``pick`` names, newest first (``None``: one never issued)."""
-        tokens = self.model.tokens
-        return None if pick < 0 or not tokens else tokens[-1 - pick % len(tokens)]
-
-    def text(self, token: TokenM | None) -> str:
-        """What is sent for ``token``: its text, or one this server never issued (a long one
-        in every other story)."""
-        if token is not None:
-            return token.value
-        return UNKNOWN if self.n % 2 else "A" * 2000
-
-    def now(self) -> None:
-        self.model.now = self.clock.now
-
-
-# -- the steps -------------------------------------------------------------------------------
 
 
 def _scope(story: Story, project: int, how: str) -> tuple[dict[str, Any], int | None]:
@@ -324,7 +248,7 @@ def _call(story: Story, step: Step) -> None:
         headers |= {"Authorization": FOREIGN_SIGNATURE, "X-Sdk-Date": "20261129T010203Z"}
     elif extra == "xproject":
         headers["X-Project-Id"] = story.pid(1) if path == story.pid(0) else story.pid(0)
-    name = f"job_{next(_SERIAL)}"
+    name = f"job_{next(SERIAL)}"
     if kind == "create":
         answer = story.client.post(f"/v1/{path}/jobs", json=make_job(name), headers=headers)
     elif kind == "members":
@@ -383,6 +307,11 @@ def _projects(story: Story, step: Step) -> None:
         said_projects(story.model, answer.json(), own if which in (None, "own") else None)
 
 
+def _sweep(story: Story, step: Step) -> None:
+    """The housekeeping removes ended tokens (of every story so far) and no live one."""
+    story.services.tokens.sweep()
+
+
 ACTS = {
     "ask": _ask,
     "burst": _burst,
@@ -398,6 +327,7 @@ ACTS = {
     "clock": _clock,
     "catalog": _catalog,
     "projects": _projects,
+    "sweep": _sweep,
 }
 
 
@@ -419,7 +349,7 @@ def _check(story: Story) -> None:
 
 
 def _tell(services: Services, client: TestClient, told: TokenStory) -> None:
-    with held_clock(START + next(_SERIAL) * 10**10) as clock:
+    with held_clock(START + next(SERIAL) * 10**10) as clock:
         story = Story(services, client, clock, told)
         for step in told.steps:
             clock.move(10)

@@ -10,19 +10,23 @@ roles and project admins changed, v1 calls made with tokens, and the clock moved
 from __future__ import annotations
 
 import copy
+import itertools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from fastapi.testclient import TestClient
 from hypothesis import strategies as st
 
-from jobferry.services.context import now_ms
+from jobferry.services.container import Services
+from jobferry.services.context import Actor, now_ms
 from jobferry.storage import Database
 from jobferry.storage import accounts as account_repo
 from jobferry.storage.records import WorkspaceRecord
+from support.clock import Clock
 from support.release_stories import Step
-from support.token_model import HOUR_MS
+from support.token_model import HOUR_MS, Model, TokenM, UserM
 
 USERS: tuple[tuple[int, str, bool, str | None, bool], ...] = (
     (0, "root", True, None, True),
@@ -58,6 +62,10 @@ def password_of(user: int, n: int = 0) -> str:
 # -- malformed bodies ------------------------------------------------------------------------
 
 _USER = "auth.identity.password.user"
+SERIAL = itertools.count()
+"""Numbers of the stories, job names…: unique in a test process."""
+UNKNOWN = "MIIEhQYJKoZIhvcNAQcCoIIEdjCCBHICAQExDTALBgkq"
+"""A token this server never issued."""
 
 
 def good_body(name: str, password: str, project_id: str) -> dict[str, Any]:
@@ -146,7 +154,86 @@ def first_admin(db: Database, project_id: str, name: str) -> int:
         return account_repo.insert_user(tx, project_id, name, True, now_ms())
 
 
+# -- a story being told -------------------------------------------------------------------
+
+
+class Story:
+    """A story being told: the app, the two projects, the model, the users by index."""
+
+    def __init__(self, services: Services, client: TestClient, clock: Clock, told: TokenStory):
+        n = next(SERIAL)
+        self.services, self.client, self.clock, self.n = services, client, clock, n
+        names = (f"{told.regions[0]}p{n}a", f"{told.regions[1]}p{n}b")
+        settings = services.settings
+        self.model = Model(
+            make_projects(services.db, names),
+            clock.now,
+            settings.iam_token_hours,
+            settings.console_lockout_failures,
+            settings.console_lockout_seconds,
+        )
+        self.current: dict[int, UserM] = {}
+        self.passwords_set = 0
+        self.refusal: str | None = None
+        self.jobs: dict[int, set[str]] = {0: set(), 1: set()}
+        self.admins: dict[int, Actor] = {}
+        for index, (project, name, admin, _, _) in enumerate(USERS):
+            if admin and project not in self.admins:
+                pid = self.pid(project)
+                self.admins[project] = Actor(first_admin(services.db, pid, name), name, pid, True)
+                self._note_user(index, password_of(index))
+                self.services.signin.set_password(self.admins[project], name, password_of(index))
+            else:
+                self.create(index)
+
+    def pid(self, project: int) -> str:
+        return self.model.projects[project][0]
+
+    def create(self, index: int) -> None:
+        """Make user ``index`` as the story starts them (again, after a removal)."""
+        project, name, admin, role, with_password = USERS[index]
+        actor = self.admins[project]
+        self.services.accounts.create_user(actor, actor.project_id, name, admin)
+        if role is not None:
+            self.services.accounts.set_role(actor, actor.project_id, name, self.ws(project), role)
+        password = password_of(index, self.passwords_set) if with_password else None
+        if password is not None:
+            self.services.signin.set_password(actor, name, password)
+        self._note_user(index, password)
+
+    def _note_user(self, index: int, password: str | None) -> None:
+        project, name, admin, role, _ = USERS[index]
+        with self.services.db.transaction(readonly=True) as tx:
+            found = account_repo.find_user(tx, self.pid(project), name)
+        assert found is not None
+        user = UserM(project, name, found.id, password, admin, role)
+        self.model.users[(project, name)] = user
+        self.current[index] = user
+
+    def ws(self, project: int) -> str:
+        with self.services.db.transaction(readonly=True) as tx:
+            return next(w.id for w in account_repo.list_workspaces(tx, self.pid(project)))
+
+    def token(self, pick: int) -> TokenM | None:
+        """The token ``pick`` names, newest first (``None``: one never issued)."""
+        tokens = self.model.tokens
+        return None if pick < 0 or not tokens else tokens[-1 - pick % len(tokens)]
+
+    def text(self, token: TokenM | None) -> str:
+        """What is sent for ``token``: its text, or one this server never issued (a long one
+        in every other story)."""
+        if token is not None:
+            return token.value
+        return UNKNOWN if self.n % 2 else "A" * 2000
+
+    def now(self) -> None:
+        self.model.now = self.clock.now
+
+
 # -- the steps -------------------------------------------------------------------------------
+
+
+# -- the steps ----------------------------------------------------------------------------
 
 _USER_I = st.integers(0, NOBODY)
 _NOCATALOG = st.sampled_from((None, None, "true", "false"))
@@ -199,6 +286,7 @@ def _steps() -> st.SearchStrategy[Step]:
         ),
         st.builds(lambda ms: Step("clock", (ms,)), clock),
         st.builds(lambda pick: Step("catalog", (pick,)), _PICK),
+        st.just(Step("sweep")),
         st.builds(
             lambda *a: Step("projects", a), _PICK, st.sampled_from((None, "own", "other", "x"))
         ),
