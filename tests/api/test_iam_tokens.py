@@ -216,3 +216,23 @@ def test_a_package_upload_streams_with_a_token_as_with_a_signature(client: TestC
     uploaded = client.post(f"/v1/{PROJECT_ID}/packages", content=body, headers=headers)
     assert uploaded.status_code == 200, uploaded.text
     assert uploaded.json()["path"]
+
+
+def test_nocatalog_false_keeps_the_catalog(client: TestClient) -> None:
+    """``nocatalog`` is a flag read as Keystone reads it: ``false`` and ``0`` keep the catalog."""
+    for flag, kept in (("false", True), ("0", True), ("true", False), ("", False)):
+        answer = client.post(
+            f"/v3/auth/tokens?nocatalog={flag}", json=token_body("alice", PASSWORD), headers=JSON
+        )
+        assert answer.status_code == 201, answer.text
+        assert ("catalog" in answer.json()["token"]) is kept, flag
+
+
+def test_a_user_id_is_the_id_an_answer_gave_not_another_spelling(client: TestClient) -> None:
+    user_id = client.post("/v3/auth/tokens", json=token_body("alice", PASSWORD), headers=JSON)
+    shown = str(user_id.json()["token"]["user"]["id"])
+    for spelled, status in ((shown, 201), (f"0{shown}", 401), (f"+{shown}", 401)):
+        body = token_body("alice", PASSWORD)
+        body["auth"]["identity"]["password"]["user"] = {"id": spelled, "password": PASSWORD}
+        answer = client.post("/v3/auth/tokens", json=body, headers=JSON)
+        assert answer.status_code == status, (spelled, answer.text)

@@ -103,3 +103,37 @@ def test_a_token_scoped_to_a_domain_alone_is_refused_naming_the_project() -> Non
     assert refused.value.context["parameter"] == "auth.scope.project"
     assert "scoped to a project only" in refused.value.message
     assert "project's id" in refused.value.message
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "code"),
+    [
+        ("auth.identity.password.user.password", 12345, "DLF.3051"),
+        ("auth.identity.password.user.password", None, "DLF.0802"),
+        ("auth.identity.password.user.name", 7, "DLF.3051"),
+        ("auth.identity.password.user.name", " ", "DLF.0802"),
+        ("auth.identity.password.user.domain", {"name": 1}, "DLF.3051"),
+        ("auth.scope.project", {"id": 42}, "DLF.3051"),
+        ("auth.scope.project", {"name": ["default"]}, "DLF.3051"),
+        ("auth.scope.project", {"id": ""}, "DLF.0802"),
+    ],
+)
+def test_a_field_of_the_wrong_type_is_not_called_missing(
+    path: str, value: object, code: str
+) -> None:
+    """docs/api.md: DLF.0802 when a field is missing, DLF.3051 when it has the wrong type."""
+    body = changed(path, value)  # None: the field left out
+    with pytest.raises(InvalidRequestError) as refused:
+        parse_password_auth(body)
+    assert refused.value.code == code, refused.value.message
+    assert refused.value.context["parameter"].startswith(path), refused.value.context
+
+
+def test_a_user_id_of_another_type_is_refused_naming_it() -> None:
+    body = changed("auth.identity.password.user", {"id": 18, "password": "pw-123456789"})
+    with pytest.raises(InvalidRequestError) as refused:
+        parse_password_auth(body)
+    assert (refused.value.code, refused.value.context["parameter"]) == (
+        "DLF.3051",
+        "auth.identity.password.user.id",
+    )
