@@ -59,6 +59,7 @@ from support.token_stories import (
     across_projects,
     ended_in_memory,
     good_body,
+    locked_for_an_hour_at_most,
     locked_out_and_back,
     password_of,
     token_stories,
@@ -157,7 +158,7 @@ def _malformed(story: Story, step: Step) -> None:
 def _validate(story: Story, step: Step) -> None:
     caller_pick, subject_pick, method, nocatalog = step.args
     caller, subject = story.token(caller_pick), story.token(subject_pick)
-    headers = {"X-Auth-Token": story.text(caller), "X-Subject-Token": story.text(subject)}
+    headers = {**story.auth(caller), "X-Subject-Token": story.text(subject)}
     query = f"?nocatalog={nocatalog}" if nocatalog else ""
     answer = story.client.request(method, f"/v3/auth/tokens{query}", headers=headers)
     outcome = story.model.subject_outcome(caller, subject)
@@ -171,7 +172,7 @@ def _validate(story: Story, step: Step) -> None:
 
 def _revoke(story: Story, step: Step) -> None:
     caller, subject = story.token(step.args[0]), story.token(step.args[1])
-    headers = {"X-Auth-Token": story.text(caller), "X-Subject-Token": story.text(subject)}
+    headers = {**story.auth(caller), "X-Subject-Token": story.text(subject)}
     answer = story.client.delete("/v3/auth/tokens", headers=headers)
     outcome = story.model.subject_outcome(caller, subject)
     event(f"revoke: {outcome.status}")
@@ -243,7 +244,7 @@ def _call(story: Story, step: Step) -> None:
     token = story.token(pick)
     own = token.user.project if token is not None else 0
     path = {"own": story.pid(own), "other": story.pid(1 - own), "nowhere": "1" * 32}[where]
-    headers = {**JSON, "X-Auth-Token": story.text(token)}
+    headers = {**JSON, **story.auth(token)}
     if extra == "authorization":
         headers |= {"Authorization": FOREIGN_SIGNATURE, "X-Sdk-Date": "20261129T010203Z"}
     elif extra == "xproject":
@@ -286,7 +287,7 @@ def _clock(story: Story, step: Step) -> None:
 
 def _catalog(story: Story, step: Step) -> None:
     token = story.token(step.args[0])
-    answer = story.client.get("/v3/auth/catalog", headers={"X-Auth-Token": story.text(token)})
+    answer = story.client.get("/v3/auth/catalog", headers=story.auth(token))
     live = token is not None and story.model.live(token)
     said_outcome(answer, Outcome(200) if live else Outcome(401, "APIGW.0301"))
     if token is not None and live:
@@ -300,7 +301,7 @@ def _projects(story: Story, step: Step) -> None:
     own = token.user.project if token is not None else 0
     name = {"own": story.model.projects[own][1], "other": story.model.projects[1 - own][1]}
     query = "" if which is None else f"?name={name.get(which, which)}"
-    answer = story.client.get(f"/v3/projects{query}", headers={"X-Auth-Token": story.text(token)})
+    answer = story.client.get(f"/v3/projects{query}", headers=story.auth(token))
     live = token is not None and story.model.live(token)
     said_outcome(answer, Outcome(200) if live else Outcome(401, "APIGW.0301"))
     if live:
@@ -373,6 +374,7 @@ def client(services: Services) -> Any:
 @example(told=locked_out_and_back())
 @example(told=across_projects())
 @example(told=with_start(ended_in_memory()))
+@example(told=locked_for_an_hour_at_most())
 def test_iam_token_stories_keep_the_api_s_promises(
     services: Services, client: TestClient, told: TokenStory
 ) -> None:

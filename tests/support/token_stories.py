@@ -226,6 +226,11 @@ class Story:
             return token.value
         return UNKNOWN if self.n % 2 else "A" * 2000
 
+    def auth(self, token: TokenM | None) -> dict[str, str]:
+        """The ``X-Auth-Token`` header for ``token``; for none, one this server never issued
+        or (every third story) no header at all."""
+        return {} if token is None and self.n % 3 == 0 else {"X-Auth-Token": self.text(token)}
+
     def now(self) -> None:
         self.model.now = self.clock.now
 
@@ -335,6 +340,21 @@ def locked_out_and_back() -> TokenStory:
         Step("validate", (0, 1, "HEAD", "false")),
     )
     return TokenStory(("", "eu-de_"), steps)
+
+
+def locked_for_an_hour_at_most() -> TokenStory:
+    """Wrong passwords past the lockout, each after the wait: the wait doubles up to an hour,
+    no longer; after that hour the good password gets a token."""
+    steps: list[Step] = [Step("burst", (1, 5))]
+    for k in range(1, 8):
+        steps += [Step("clock", (30_000 * 2 ** (k - 1) + 1_000,)), Step("burst", (1, 1))]
+    steps += [
+        Step("ask", (1, "name", "id", "good", None)),
+        Step("clock", (HOUR_MS,)),
+        Step("ask", (1, "name", "id", "good", None)),
+        Step("call", (0, "list", "own", "")),
+    ]
+    return TokenStory(("", ""), tuple(steps))
 
 
 def ended_in_memory() -> TokenStory:
