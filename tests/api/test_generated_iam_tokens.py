@@ -249,6 +249,9 @@ def _call(story: Story, step: Step) -> None:
         headers |= {"Authorization": FOREIGN_SIGNATURE, "X-Sdk-Date": "20261129T010203Z"}
     elif extra == "xproject":
         headers["X-Project-Id"] = story.pid(1) if path == story.pid(0) else story.pid(0)
+    elif extra == "workspace" and kind != "members":  # (its path names the workspace)
+        headers["workspace"] = story.ws(1 - own)
+    extra = "" if kind == "members" and extra == "workspace" else extra
     name = f"job_{next(SERIAL)}"
     if kind == "create":
         answer = story.client.post(f"/v1/{path}/jobs", json=make_job(name), headers=headers)

@@ -145,14 +145,17 @@ class Model:
 
     def call_outcome(self, token: TokenM | None, path: str, write: bool, extra: str) -> Outcome:
         """A v1 call to project ``path`` (an id) with ``token``; ``extra`` is ``""``,
-        ``"authorization"`` (a signature beside it, of an unknown key) or ``"xproject"`` (an
-        ``X-Project-Id`` of another project)."""
-        if extra:
+        ``"authorization"`` (a signature beside it, of an unknown key), ``"xproject"`` (an
+        ``X-Project-Id`` of another project) or ``"workspace"`` (a ``workspace`` header naming
+        another project's workspace)."""
+        if extra in ("authorization", "xproject"):
             return Outcome(401, "APIGW.0301")
         if token is None or not self.live(token):
             return Outcome(401, "APIGW.0301")
         if self.projects[token.user.project][0] != path:
             return Outcome(403, "DLF.9083")
+        if extra == "workspace":
+            return Outcome(400, "DLF.0819")
         user = token.user
         allowed = WRITERS if write else READERS
         if user.admin or user.role in allowed:

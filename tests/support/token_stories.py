@@ -287,7 +287,7 @@ def _steps() -> st.SearchStrategy[Step]:
             _PICK,
             st.sampled_from(("list", "create", "members")),
             st.sampled_from(("own", "own", "other", "nowhere")),
-            st.sampled_from(("", "", "", "", "", "authorization", "xproject")),
+            st.sampled_from(("", "", "", "", "", "authorization", "xproject", "workspace")),
         ),
         st.builds(lambda ms: Step("clock", (ms,)), clock),
         st.builds(lambda pick: Step("catalog", (pick,)), _PICK),
@@ -390,6 +390,7 @@ def across_projects() -> TokenStory:
         Step("create", (1,)),
         Step("ask", (1, "name", "id", "good", None)),
         Step("call", (0, "list", "own", "")),
+        Step("call", (0, "create", "own", "workspace")),
         Step("clock", (24 * HOUR_MS + 1,)),
         Step("call", (2, "members", "own", "xproject")),
     )
