@@ -15,7 +15,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from jobferry import __version__
-from jobferry.cli import serve
+from jobferry.cli import serve, terminal
 from jobferry.services.accounts.service import AccountService
 from jobferry.services.container import Services
 from jobferry.settings import Settings
@@ -131,6 +131,38 @@ def test_admin_refusals_show_the_code_and_exit_1(local_env: dict[str, str | None
     assert "create-workspace" in unknown_ws.stderr
     bad_role = invoke(["admin", "set-role", "erin", "default", "boss"], env=local_env)
     assert bad_role.exit_code == 2
+
+
+def test_set_role_in_a_production_side_is_refused_not_said_to_be_missing(
+    local_env: dict[str, str | None], services: Services
+) -> None:
+    """A production side is not listed, but it exists: a role there is refused (DLF.9070,
+    give it in the development workspace), by its id or its name, not called unknown."""
+    boss = services.accounts.local_operator(None)
+    ent = services.accounts.create_workspace(boss, boss.project_id, "ent")
+    scope = services.accounts.scope(boss, boss.project_id, ent)
+    services.releases.update_workspace(scope, {"name": "ent", "mode": "1"})
+    side = services.accounts.scope(boss, boss.project_id, ent).workspace
+    assert side.production_id is not None
+    name = services.accounts.scope(boss, boss.project_id, side.production_id).workspace.name
+    for named in (side.production_id, name):
+        refused = admin(local_env, "set-role", "admin", named, "viewer", code=1)
+        assert refused["error"]["code"] == "DLF.9070", refused
+        taken = admin(local_env, "remove-role", "admin", named, code=1)
+        assert taken["error"]["code"] == "DLF.9070", taken
+
+
+def test_set_password_asks_on_standard_error(
+    local_env: dict[str, str | None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The password questions go to standard error: --json's standard output stays one
+    document."""
+    monkeypatch.setattr(terminal, "stdin_is_terminal", lambda: True)
+    typed = "a typed password 1\n"
+    result = invoke(["admin", "set-password", "admin", "--json"], env=local_env, input=typed * 2)
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    assert json.loads(result.stdout)["user"] == "admin"
+    assert "New password" in result.stderr
 
 
 def test_db_rotate_secret_key_encrypts_the_secrets_under_the_first_key_and_says_what_next(

@@ -83,6 +83,14 @@ def workspace_id(services: Services, actor: Actor, name_or_id: str) -> str:
     for ws in known:
         if name_or_id in (ws.id, ws.name):
             return ws.id
+    # A production side is not listed, but it exists: the services refuse a role there
+    # (DLF.9070, naming its development workspace) rather than this saying to create it.
+    for ws in known:
+        if ws.production_id is None:
+            continue
+        side = services.accounts.scope(actor, actor.project_id, ws.production_id).workspace
+        if name_or_id in (side.id, side.name):
+            return side.id
     names = ", ".join(ws.name for ws in known)
     raise CliUsageError(
         f"Workspace '{name_or_id}' does not exist in project {actor.project_id} (workspaces: "
@@ -358,7 +366,9 @@ def set_password(
         )
     else:
         with out.asking():
-            password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+            password = typer.prompt(
+                "New password", hide_input=True, confirmation_prompt=True, err=True
+            )
     with operator(ctx) as (services, actor):
         services.signin.set_password(actor, user, password)
     out.result(

@@ -1,0 +1,318 @@
+"""Generated stories of the admin command line (``support/admin_cli_stories.py``): the
+server's operator runs ``jobferry admin …`` in-process (typer's CliRunner) on a database of
+the story's own, emptied and bootstrapped before it (the project, its ``default`` workspace,
+the ``admin`` user, and here an enterprise workspace ``ent`` with its production side). After
+every step, whatever the story, the commands keep the promises of docs/cli.md (the ``admin``
+rows, "Exit codes"), docs/api.md (users, roles, credentials, names) and docs/errors.md
+(``support/admin_cli_model.py`` says them):
+
+- each step exits as documented (0; 1 for a refusal of the services, with its DataArts code
+  in ``--json``'s ``error.code``, or a declined question; 2 for a usage error: no terminal to
+  ask on, an unknown workspace, a word that is no role);
+- ``admin users --json`` and ``admin workspaces --json`` list what the model holds: each
+  user's project-admin flag, roles (by workspace id and name) and live access keys; the
+  workspaces by name and id (no production side);
+- every change writes its audit entry by ``local-admin`` (read through the audit service: the
+  project's entries and each workspace's), a refusal none and changes nothing;
+- every access key issued signs a request the API accepts (``GET /users/me`` answers its
+  user) while it is live and not locked, and none once revoked, its user removed, or locked
+  by wrong signatures until ``admin unlock-key`` lifts the lock.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+from argon2.profiles import CHEAPEST
+from fastapi.testclient import TestClient
+from hypothesis import event, example, given, note
+from typer.testing import Result
+
+from jobferry.cli import terminal
+from jobferry.services.accounts import signin
+from jobferry.services.container import Services
+from jobferry.settings import Settings
+from support.admin_cli_model import OK, Model, Outcome, Person
+from support.admin_cli_stories import LAST_ADMIN, ROLES, ROLES_EVERYWHERE, admin_stories
+from support.apps import api_app
+from support.audits import Line
+from support.cli import invoke
+from support.clients import ADMIN_AK, ADMIN_SK, SignedClient
+from support.databases import migrated_schema_url, migrated_sqlite_url
+from support.import_stories import generated
+from support.release_stories import Step
+
+pytestmark = pytest.mark.fuzz
+GENERATED = generated(8)
+"""Stories a test tells on each database (JOBFERRY_FUZZ_EXAMPLES=150 and a
+``--hypothesis-seed`` for a longer run)."""
+NEVER_ISSUED = "AKNEVERISSUED0000001"
+GOOD = "a good password 1"
+LOCK_AFTER = 2
+"""Wrong signatures in a row that lock a key (the API's services here)."""
+
+
+class Told:
+    """A story's database, emptied and bootstrapped, the API over it and the model."""
+
+    def __init__(self, settings: Settings, services: Services) -> None:
+        url = settings.resolved_database_url()
+        # The test process's database emptied again: each story starts on a fresh one.
+        migrated_sqlite_url() if url.startswith("sqlite") else migrated_schema_url()
+        changed = {"auth_cache_seconds": 0, "ak_lockout_failures": LOCK_AFTER}
+        self.services = Services.build(settings.model_copy(update=changed), services.db)
+        accounts = self.services.accounts
+        accounts.bootstrap(settings.project_id, settings.admin_ak, settings.admin_sk)
+        self.boss = accounts.local_operator(None)
+        pid = self.boss.project_id
+        default = accounts.list_workspaces(self.boss, pid)[0].id
+        ent = accounts.create_workspace(self.boss, pid, "ent")
+        scope = accounts.scope(self.boss, pid, ent)
+        self.services.releases.update_workspace(scope, {"name": "ent", "mode": "1"})
+        production = accounts.scope(self.boss, pid, ent).workspace.production_id
+        assert production is not None
+        self.production = production
+        self.env: dict[str, str | None] = {
+            "JOBFERRY_DATA_DIR": str(settings.data_dir),
+            "JOBFERRY_DATABASE_URL": url,
+            "JOBFERRY_PROJECT_ID": None,
+        }
+        self.model = Model({"default": default, "ent": ent}, {"admin": Person(True)})
+        self.model.users["admin"].keys.append(ADMIN_AK)
+        self.model.secrets[ADMIN_AK] = ADMIN_SK
+        self.terminal = False
+        self.api: SignedClient | None = None
+
+    def admin(self, *args: str, input: str | None = None, terminal: bool = False) -> Result:
+        """``jobferry admin ARGS --json``, on a terminal or not."""
+        self.terminal = terminal
+        return invoke(["admin", *args, "--json"], env=self.env, input=input)
+
+    def listed(self, what: str) -> Any:
+        result = self.admin(what)
+        assert result.exit_code == 0, (result.stdout, result.stderr)
+        return json.loads(result.stdout)[what]
+
+
+@pytest.fixture
+def cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The commands' services hash console passwords at the cheapest argon2 cost (the same
+    code path: tests/unit/services/test_signin_hashing.py checks the production cost)."""
+    monkeypatch.setattr(signin, "PasswordHasher", lambda: PasswordHasher.from_parameters(CHEAPEST))
+
+
+def _key(model: Model, user: str, which: str) -> str:
+    """The access key a step names (``support.admin_cli_stories.KEYS``)."""
+    live = model.live_keys()
+    owned = [k for k, u in live.items() if u == user]
+    others = [k for k, u in live.items() if u != user]
+    gone = [k for k in model.secrets if k not in live]
+    pick = {"own": owned, "other": others, "gone": gone}.get(which) or [NEVER_ISSUED]
+    return pick[-1]
+
+
+def _workspace(told: Told, name: str, where: str) -> tuple[str, str | None]:
+    """The workspace argument a step gives, and the id the model reads it as (``None``: no
+    workspace the project lists; ``"production"``: the production side)."""
+    known = told.model.workspaces.get(name)
+    if where == "production":
+        return told.production, "production"
+    if where == "id":
+        return (known, known) if known else ("0" * 32, None)
+    if where == "unknown":
+        return "nowhere", None
+    return name, known
+
+
+def _password(step: Step) -> tuple[list[str], str | None, bool, str | None]:
+    """The options, standard input and terminal of a ``set-password`` step, and the password
+    the model reads it as (``None``: none given)."""
+    user, how = step.args
+    if how == "none":
+        return [], None, False, None
+    if how.startswith("typed"):
+        again = GOOD if how == "typed" else "another password 2"
+        return [], f"{GOOD}\n{again}\n", True, GOOD
+    sent = {"good": GOOD, "empty": "", "short": "short 1", "own-name": user}[how]
+    return ["--password-stdin"], f"{sent}\n", False, sent
+
+
+def _take(told: Told, step: Step) -> tuple[Outcome, Result | None]:
+    """Take ``step`` with the CLI: what the model predicts and what the command answered."""
+    model, act, args = told.model, step.act, step.args
+    if act == "create-workspace":
+        return model.create_workspace(args[0]), told.admin(act, args[0])
+    if act == "create-user":
+        flag = ["--project-admin"] if args[1] else []
+        return model.create_user(*args), told.admin(act, args[0], *flag)
+    if act == "create-credentials":
+        return model.create_credentials(args[0]), told.admin(act, args[0])
+    if act == "revoke-credentials":
+        key = _key(model, *args)
+        return model.revoke_credentials(args[0], key), told.admin(act, args[0], key)
+    if act == "set-project-admin":
+        flag = ["--off"] if args[1] else []
+        return model.set_project_admin(args[0], not args[1]), told.admin(act, args[0], *flag)
+    if act == "remove-user":
+        return _remove(told, step)
+    if act == "unlock-key":
+        key = _key(model, *args)
+        return model.unlock_key(key), told.admin(act, key)
+    if act == "lock":
+        _lock(told, _key(model, *args))
+        return OK, None
+    if act in ("set-role", "remove-role"):
+        return _role(told, step)
+    options, sent, on_terminal, password = _password(step)
+    answered = told.admin(act, args[0], *options, input=sent, terminal=on_terminal)
+    if args[1] == "typed-mismatch":  # asked again, then the input ends: nothing is set
+        return Outcome(1), answered
+    return model.set_password(args[0], password), answered
+
+
+def _remove(told: Told, step: Step) -> tuple[Outcome, Result]:
+    user, how = step.args
+    predicted = told.model.remove_user(user, "unasked" if how == "unasked" else how)
+    if how == "yes":
+        return predicted, told.admin("remove-user", user, "--yes")
+    if how == "unasked":
+        return predicted, told.admin("remove-user", user)
+    answer = "y\n" if how == "asked-yes" else "n\n"
+    return predicted, told.admin("remove-user", user, input=answer, terminal=True)
+
+
+def _role(told: Told, step: Step) -> tuple[Outcome, Result]:
+    user, name, where, *role = step.args
+    argument, ws = _workspace(told, name, where)
+    if step.act == "remove-role":
+        return told.model.remove_role(user, ws), told.admin(step.act, user, argument)
+    known = role[0] if role[0] in ROLES[:-1] else None
+    predicted = told.model.set_role(user, ws, known)
+    return predicted, told.admin(step.act, user, argument, role[0])
+
+
+def _lock(told: Told, key: str) -> None:
+    """A client signs with ``key`` and a wrong secret until the key locks (a key the server
+    holds: docs/api.md "Request signatures")."""
+    assert told.api is not None
+    wrong = told.api.as_user(key, "a wrong secret key 0000000000000000000000")
+    for _ in range(LOCK_AFTER):
+        assert wrong.call("GET", "/users/me").status_code == 401
+    if key in told.model.live_keys():
+        told.model.locked.add(key)
+
+
+def _audit(told: Told) -> list[tuple[int, Line]]:
+    """Every entry of the project (its own and each workspace's), read through the audit
+    service as the local operator."""
+    audit, boss = told.services.audit, told.boss
+    pages = [audit.project_entries(boss, 100, 0)]
+    ids = [*told.model.workspaces.values(), told.production]
+    scopes = [told.services.accounts.scope(boss, boss.project_id, ws) for ws in ids]
+    pages += [audit.list_entries(scope, 100, 0) for scope in scopes]
+    found = {
+        e.id: (e.actor, e.action, e.object_kind, e.object_name) for p in pages for e in p.entries
+    }
+    return sorted(found.items())
+
+
+def _check_answer(step: Step, predicted: Outcome, result: Result | None) -> None:
+    if result is None:
+        return
+    said = (result.stdout, result.stderr)
+    assert result.exit_code == predicted.exit_code, (step, said)
+    if predicted.code is not None:
+        body = json.loads(result.stdout[result.stdout.index("{") :])
+        assert body["error"]["code"] == predicted.code, (step, said)
+
+
+def _check_lists(told: Told) -> None:
+    """``admin users`` and ``admin workspaces`` list what the model holds."""
+    model = told.model
+    names = {ws_id: name for name, ws_id in model.workspaces.items()}
+    users = {
+        u["name"]: (
+            u["projectAdmin"],
+            sorted((r["workspaceId"], r["workspace"], r["role"]) for r in u["roles"]),
+            sorted(u["accessKeys"]),
+        )
+        for u in told.listed("users")
+    }
+    assert users == {
+        name: (
+            p.admin,
+            sorted((ws, names[ws], role) for ws, role in p.roles.items()),
+            sorted(p.keys),
+        )
+        for name, p in model.users.items()
+    }
+    workspaces = {w["name"]: w["id"] for w in told.listed("workspaces")}
+    assert workspaces == model.workspaces
+
+
+def _check_keys(told: Told) -> None:
+    """Every key issued signs a request the API accepts while live and not locked."""
+    assert told.api is not None
+    live = told.model.live_keys()
+    for key, secret in told.model.secrets.items():
+        answer = told.api.as_user(key, secret).call("GET", "/users/me")
+        if key in live and key not in told.model.locked:
+            assert answer.status_code == 200, (key, answer.text)
+            assert answer.json()["name"] == live[key]
+        else:
+            assert answer.status_code == 401, (key, answer.text)
+
+
+def _learn(told: Told, step: Step, predicted: Outcome, result: Result | None) -> None:
+    """What the model learns from a change's answer: a workspace's id, a key's secret."""
+    if result is None or predicted.exit_code != 0 or predicted == OK:
+        return
+    body = json.loads(result.stdout)
+    if step.act == "create-workspace":
+        told.model.created_workspace(step.args[0], body["id"])
+    elif step.act == "create-credentials":
+        told.model.issued(step.args[0], body["accessKey"], body["secretKey"])
+
+
+@pytest.fixture
+def on_terminal(monkeypatch: pytest.MonkeyPatch) -> list[Told]:
+    """Whether the story's command runs on a terminal: the story's own say."""
+    held: list[Told] = []
+    monkeypatch.setattr(terminal, "stdin_is_terminal", lambda: bool(held and held[0].terminal))
+    return held
+
+
+def _tell(told: Told, story: tuple[Step, ...]) -> None:
+    for step in story:
+        before = max((i for i, _ in _audit(told)), default=0)
+        predicted, result = _take(told, step)
+        event(f"{step.act}: exit {predicted.exit_code}")
+        _check_answer(step, predicted, result)
+        _learn(told, step, predicted, result)
+        if step.act != "lock":
+            written = [line for i, line in _audit(told) if i > before]
+            assert written == list(predicted.audit), step
+        _check_lists(told)
+        _check_keys(told)
+
+
+@GENERATED
+@given(story=admin_stories())
+@example(story=LAST_ADMIN)
+@example(story=ROLES_EVERYWHERE)
+def test_admin_commands_keep_their_promises(
+    settings: Settings,
+    services: Services,
+    cheap_passwords: None,
+    on_terminal: list[Told],
+    story: tuple[Step, ...],
+) -> None:
+    note(repr(story))
+    told = Told(settings, services)
+    on_terminal[:] = [told]
+    with TestClient(api_app(told.services), raise_server_exceptions=False) as client:
+        told.api = SignedClient(client, ADMIN_AK, ADMIN_SK, told.boss.project_id)
+        _tell(told, story)
