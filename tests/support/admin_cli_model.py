@@ -20,6 +20,7 @@ LOCAL = "local-admin"
 """The audit actor of every ``admin`` command."""
 USAGE, FAILED = 2, 1
 DUPLICATE, NOT_FOUND, INVALID, PRODUCTION = "DLF.9010", "DLF.9003", "DLF.3051", "DLF.9070"
+SIGN_IN = "DLF.9030"
 MIN_PASSWORD = 10
 """docs/console.md, "Security decisions": at least 10 characters, not the user name."""
 
@@ -72,6 +73,15 @@ class Model:
     secrets: dict[str, str] = field(default_factory=dict)
     """Every access key issued in the story → its secret key (revoked ones too)."""
     locked: set[str] = field(default_factory=set)
+    passwords: dict[str, str] = field(default_factory=dict)
+    """Each user's console password, once set."""
+    sessions: dict[str, int] = field(default_factory=dict)
+    """How many console sessions each user has open."""
+    removed: dict[str, int] = field(default_factory=dict)
+    """What the last removal of each user ended: their live sessions."""
+    gone_keys: list[str] = field(default_factory=list)
+    gone_roles: list[str] = field(default_factory=list)
+    """The access keys and the workspaces of the roles the last removal took."""
 
     def live_keys(self) -> dict[str, str]:
         """Each live access key → its user."""
@@ -145,6 +155,9 @@ class Model:
             return refused(INVALID)
         del self.users[user]
         self.locked.difference_update(person.keys)
+        self.passwords.pop(user, None)
+        self.removed[user] = self.sessions.pop(user, 0)
+        self.gone_keys, self.gone_roles = list(person.keys), list(person.roles)
         return Outcome(0, None, ((LOCAL, "user.remove", "user", user),))
 
     def unlock_key(self, access_key: str) -> Outcome:
@@ -190,4 +203,14 @@ class Model:
             return refused(INVALID)
         if person is None:
             return refused(NOT_FOUND)
+        self.passwords[user] = password
+        self.sessions[user] = 0  # docs/cli.md: it ends that user's console sessions
         return Outcome(0, None, ((LOCAL, "user.password", "user", user),))
+
+    def sign_in(self, user: str) -> Outcome:
+        """A console sign-in with the user's password (docs/console.md; docs/errors.md
+        DLF.9030: an unknown name or an unset password), audited by the user."""
+        if user not in self.passwords:
+            return refused(SIGN_IN)
+        self.sessions[user] = self.sessions.get(user, 0) + 1
+        return Outcome(0, None, ((user, "console.signin", "user", user),))

@@ -6,9 +6,9 @@ one the server never issued, for users who do not exist), makes users project ad
 longer (the last admin too), removes users (``--yes``, asked on a terminal and answered yes or
 no, with no terminal to ask), gives and takes roles (each role, the workspace by name or by id,
 one that does not exist, the production side of an enterprise workspace, a word that is no
-role), sets console passwords (on standard input: good, empty, short, the user's own name; on a
-terminal: typed twice alike or not; neither) and unlocks access keys; meanwhile a client's
-wrong signatures lock a key.
+role), sets console passwords (on standard input: good, empty, short, the user's own name; on
+a terminal: typed twice alike or not; neither) and unlocks access keys; meanwhile a client's
+wrong signatures lock a key and users sign in to the console.
 
 The model of what the documents promise is ``support/admin_cli_model.py``.
 """
@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from support.release_stories import Step
 
-USERS = ("admin", "carol", "dora", "李雷", "u" * 128)
+USERS = ("admin", "carol", "dora", "Carol", "李雷", "u" * 128)
 BAD_USERS = (" carol", "bad name", "ａｄｍｉｎ", "u" * 129, "..")
 WORKSPACES = ("default", "prod", "staging", "生产", "ent")
 BAD_WORKSPACES = (" prod", "..", "ｐｒｏｄ", "p" * 129, "a/b")
@@ -71,6 +71,7 @@ def steps() -> st.SearchStrategy[Step]:
             st.sampled_from(WHERE),
         ),
         st.builds(lambda u, p: Step("set-password", (u, p)), user, st.sampled_from(PASSWORDS)),
+        st.builds(lambda u: Step("sign-in", (u,)), user),
     )
 
 
@@ -119,11 +120,16 @@ ROLES_EVERYWHERE = (
     Step("remove-role", ("carol", "prod", "id")),
     Step("remove-role", ("carol", "prod", "name")),
     Step("set-password", ("carol", "typed")),
+    Step("sign-in", ("carol",)),
+    Step("sign-in", ("carol",)),
     Step("set-password", ("carol", "typed-mismatch")),
     Step("set-password", ("carol", "empty")),
     Step("set-password", ("nobody", "good")),
     Step("remove-user", ("carol", "declined")),
     Step("remove-user", ("carol", "unasked")),
+    Step("remove-user", ("carol", "asked-yes")),
+    Step("create-user", ("carol", False)),
+    Step("sign-in", ("carol",)),
     Step("remove-user", ("nobody", "yes")),
 )
 """Every way of naming a workspace, a role that is none, every way of giving a password."""

@@ -22,6 +22,7 @@ rows, "Exit codes"), docs/api.md (users, roles, credentials, names) and docs/err
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -32,6 +33,7 @@ from hypothesis import event, example, given, note
 from typer.testing import Result
 
 from jobferry.cli import terminal
+from jobferry.errors import JobferryError
 from jobferry.services.accounts import signin
 from jobferry.services.container import Services
 from jobferry.settings import Settings
@@ -50,6 +52,8 @@ GENERATED = generated(8)
 """Stories a test tells on each database (JOBFERRY_FUZZ_EXAMPLES=150 and a
 ``--hypothesis-seed`` for a longer run)."""
 NEVER_ISSUED = "AKNEVERISSUED0000001"
+API_WORDS = re.compile(r"\b(GET|POST|PUT|DELETE|PATCH) /|/v[12]/|\{project_id\}")
+"""An API call named (tests/test_wording.py: the CLI speaks its own commands)."""
 GOOD = "a good password 1"
 LOCK_AFTER = 2
 """Wrong signatures in a row that lock a key (the API's services here)."""
@@ -83,15 +87,23 @@ class Told:
         self.model = Model({"default": default, "ent": ent}, {"admin": Person(True)})
         self.model.users["admin"].keys.append(ADMIN_AK)
         self.model.secrets[ADMIN_AK] = ADMIN_SK
-        self.terminal = False
+        self.terminal, self.json = False, True
         self.api: SignedClient | None = None
+        self.user_ids = [1]
+        """The ids of the users made so far (the bootstrap admin's first)."""
+        self.sessions: dict[str, list[str]] = {}
+        """The console sessions each user opened (their cookies' tokens)."""
+        self.services.signin.hasher = PasswordHasher.from_parameters(CHEAPEST)
 
     def admin(self, *args: str, input: str | None = None, terminal: bool = False) -> Result:
-        """``jobferry admin ARGS --json``, on a terminal or not."""
+        """``jobferry admin ARGS`` (``--json`` unless the step is told for a person), on a
+        terminal or not."""
         self.terminal = terminal
-        return invoke(["admin", *args, "--json"], env=self.env, input=input)
+        said = ["--json"] if self.json else []
+        return invoke(["admin", *args, *said], env=self.env, input=input)
 
     def listed(self, what: str) -> Any:
+        self.json = True
         result = self.admin(what)
         assert result.exit_code == 0, (result.stdout, result.stderr)
         return json.loads(result.stdout)[what]
@@ -166,6 +178,8 @@ def _take(told: Told, step: Step) -> tuple[Outcome, Result | None]:
         return OK, None
     if act in ("set-role", "remove-role"):
         return _role(told, step)
+    if act == "sign-in":
+        return _sign_in(told, args[0]), None
     options, sent, on_terminal, password = _password(step)
     answered = told.admin(act, args[0], *options, input=sent, terminal=on_terminal)
     if args[1] == "typed-mismatch":  # asked again, then the input ends: nothing is set
@@ -194,6 +208,23 @@ def _role(told: Told, step: Step) -> tuple[Outcome, Result]:
     return predicted, told.admin(step.act, user, argument, role[0])
 
 
+def _sign_in(told: Told, user: str) -> Outcome:
+    """The user signs in to the console with their password (a refusal checked here)."""
+    predicted = told.model.sign_in(user)
+    pid, signin = told.boss.project_id, told.services.signin
+    try:
+        actor = signin.authenticate(pid, user, told.model.passwords.get(user, GOOD))
+    except JobferryError as exc:
+        refusal = exc.code
+    else:
+        refusal = None
+    assert refusal == predicted.code, user
+    if refusal is not None:
+        return predicted
+    told.sessions.setdefault(user, []).append(signin.start_session(actor)[0])
+    return predicted
+
+
 def _lock(told: Told, key: str) -> None:
     """A client signs with ``key`` and a wrong secret until the key locks (a key the server
     holds: docs/api.md "Request signatures")."""
@@ -219,14 +250,29 @@ def _audit(told: Told) -> list[tuple[int, Line]]:
     return sorted(found.items())
 
 
-def _check_answer(step: Step, predicted: Outcome, result: Result | None) -> None:
+def _document(stdout: str) -> Any:
+    """``--json``'s document (after an answer typed at a question, which the CliRunner echoes
+    on standard output where a terminal would show it)."""
+    return json.loads(stdout[stdout.index("{") :])
+
+
+def _check_answer(told: Told, step: Step, predicted: Outcome, result: Result | None) -> None:
+    """The step exits as predicted; a refusal names its code (``--json``: ``error.code``; for
+    a person: ``error CODE:`` on standard error, in the CLI's words, never the API's)."""
     if result is None:
         return
     said = (result.stdout, result.stderr)
     assert result.exit_code == predicted.exit_code, (step, said)
-    if predicted.code is not None:
-        body = json.loads(result.stdout[result.stdout.index("{") :])
+    if predicted.code is None:
+        return
+    if told.json:
+        body = _document(result.stdout)
         assert body["error"]["code"] == predicted.code, (step, said)
+        return
+    assert result.stdout.strip() in ("", "y"), (step, said)  # the answer typed, echoed
+    if predicted.code != "usage":
+        assert f"error {predicted.code}: " in result.stderr, (step, said)
+    assert not API_WORDS.search(result.stderr), (step, said)
 
 
 def _check_lists(told: Told) -> None:
@@ -267,14 +313,68 @@ def _check_keys(told: Told) -> None:
 
 
 def _learn(told: Told, step: Step, predicted: Outcome, result: Result | None) -> None:
-    """What the model learns from a change's answer: a workspace's id, a key's secret."""
+    """What the model learns from a change's answer (a workspace's id, a key's secret), and
+    what the answer says (``--json``: as the HTTP API answers; for a person, the id and the
+    keys on standard output)."""
     if result is None or predicted.exit_code != 0 or predicted == OK:
         return
-    body = json.loads(result.stdout)
+    if not told.json:
+        return _learn_said(told, step, result.stdout)
+    body = _document(result.stdout)
+    user = step.args[0]
     if step.act == "create-workspace":
         told.model.created_workspace(step.args[0], body["id"])
     elif step.act == "create-credentials":
-        told.model.issued(step.args[0], body["accessKey"], body["secretKey"])
+        told.model.issued(user, body["accessKey"], body["secretKey"])
+    elif step.act == "create-user":
+        assert (body["name"], body["projectAdmin"]) == (user, step.args[1]), body
+        _new_id(told, body["id"])
+    elif step.act == "set-project-admin":
+        assert body == {"name": user, "projectAdmin": not step.args[1]}, body
+    elif step.act == "remove-user":
+        _check_removed(told, body, user)
+    return None
+
+
+def _learn_said(told: Told, step: Step, said: str) -> None:
+    if step.act == "create-workspace":
+        found = re.fullmatch(r"Workspace '(.+)' created: (\w+)\n", said)
+        assert found is not None, said
+        assert found[1] == step.args[0], said
+        told.model.created_workspace(step.args[0], found[2])
+    elif step.act == "create-credentials":
+        fields = dict(line.split(": ", 1) for line in said.splitlines())
+        secret = fields["secret key"].strip().removesuffix("(shown once)").strip()
+        assert fields["user"].strip() == step.args[0], said
+        told.model.issued(step.args[0], fields["access key"].strip(), secret)
+    elif step.act == "create-user":
+        users = told.services.accounts.list_users(told.boss, told.boss.project_id)
+        _new_id(told, next(u.id for u in users if u.name == step.args[0]))
+
+
+def _new_id(told: Told, user_id: int) -> None:
+    """docs/api.md ``DELETE /users/{name}``: a removed user's id is given to no later user."""
+    assert user_id not in told.user_ids, (user_id, told.user_ids)
+    told.user_ids.append(user_id)
+
+
+def _check_removed(told: Told, body: dict[str, Any], user: str) -> None:
+    """``remove-user --json`` answers as ``DELETE /users/{name}``: the keys and the workspaces
+    they had a role in, and the sessions it ended."""
+    model = told.model
+    assert body["user"] == user, body
+    assert sorted(body["accessKeys"]) == sorted(model.gone_keys), body
+    names = {ws_id: name for name, ws_id in model.workspaces.items()}
+    assert sorted(body["roles"]) == sorted(names[ws] for ws in model.gone_roles), body
+    assert body["sessionsEnded"] == model.removed[user], body
+
+
+def _check_sessions(told: Told) -> None:
+    """Each user's console sessions are open as the model counts them (a new password and a
+    removal end them)."""
+    for user, tokens in told.sessions.items():
+        live = [t for t in tokens if told.services.signin.session(t) is not None]
+        assert len(live) == told.model.sessions.get(user, 0), user
 
 
 @pytest.fixture
@@ -286,12 +386,14 @@ def on_terminal(monkeypatch: pytest.MonkeyPatch) -> list[Told]:
 
 
 def _tell(told: Told, story: tuple[Step, ...]) -> None:
-    for step in story:
+    for n, step in enumerate(story):
         before = max((i for i, _ in _audit(told)), default=0)
+        told.json = n % 3 != 1  # every third step told for a person
         predicted, result = _take(told, step)
         event(f"{step.act}: exit {predicted.exit_code}")
-        _check_answer(step, predicted, result)
+        _check_answer(told, step, predicted, result)
         _learn(told, step, predicted, result)
+        _check_sessions(told)
         if step.act != "lock":
             written = [line for i, line in _audit(told) if i > before]
             assert written == list(predicted.audit), step
