@@ -20,7 +20,7 @@ LOCAL = "local-admin"
 """The audit actor of every ``admin`` command."""
 USAGE, FAILED = 2, 1
 DUPLICATE, NOT_FOUND, INVALID, PRODUCTION = "DLF.9010", "DLF.9003", "DLF.3051", "DLF.9070"
-SIGN_IN = "DLF.9030"
+SIGN_IN, TOKEN = "DLF.9030", "DLF.9081"
 MIN_PASSWORD = 10
 """docs/console.md, "Security decisions": at least 10 characters, not the user name."""
 
@@ -77,8 +77,10 @@ class Model:
     """Each user's console password, once set."""
     sessions: dict[str, int] = field(default_factory=dict)
     """How many console sessions each user has open."""
-    removed: dict[str, int] = field(default_factory=dict)
-    """What the last removal of each user ended: their live sessions."""
+    tokens: dict[str, int] = field(default_factory=dict)
+    """How many live IAM tokens each user holds."""
+    removed: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """What the last removal of each user ended: their live sessions and tokens."""
     gone_keys: list[str] = field(default_factory=list)
     gone_roles: list[str] = field(default_factory=list)
     """The access keys and the workspaces of the roles the last removal took."""
@@ -156,7 +158,7 @@ class Model:
         del self.users[user]
         self.locked.difference_update(person.keys)
         self.passwords.pop(user, None)
-        self.removed[user] = self.sessions.pop(user, 0)
+        self.removed[user] = (self.sessions.pop(user, 0), self.tokens.pop(user, 0))
         self.gone_keys, self.gone_roles = list(person.keys), list(person.roles)
         return Outcome(0, None, ((LOCAL, "user.remove", "user", user),))
 
@@ -204,13 +206,18 @@ class Model:
         if person is None:
             return refused(NOT_FOUND)
         self.passwords[user] = password
-        self.sessions[user] = 0  # docs/cli.md: it ends that user's console sessions
+        # docs/cli.md: it ends that user's console sessions; errors.md APIGW.0301: a password
+        # change revokes its user's tokens
+        self.sessions[user] = self.tokens[user] = 0
         return Outcome(0, None, ((LOCAL, "user.password", "user", user),))
 
-    def sign_in(self, user: str) -> Outcome:
-        """A console sign-in with the user's password (docs/console.md; docs/errors.md
-        DLF.9030: an unknown name or an unset password), audited by the user."""
+    def sign_in(self, user: str, token: bool) -> Outcome:
+        """A console sign-in, or an IAM token asked (``token``), with the user's password
+        (docs/errors.md DLF.9030, DLF.9081: an unknown name or an unset password), audited by
+        the user."""
         if user not in self.passwords:
-            return refused(SIGN_IN)
-        self.sessions[user] = self.sessions.get(user, 0) + 1
-        return Outcome(0, None, ((user, "console.signin", "user", user),))
+            return refused(TOKEN if token else SIGN_IN)
+        held = self.tokens if token else self.sessions
+        held[user] = held.get(user, 0) + 1
+        action = "token.issue" if token else "console.signin"
+        return Outcome(0, None, ((user, action, "user", user),))

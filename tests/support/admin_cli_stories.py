@@ -8,7 +8,7 @@ no, with no terminal to ask), gives and takes roles (each role, the workspace by
 one that does not exist, the production side of an enterprise workspace, a word that is no
 role), sets console passwords (on standard input: good, empty, short, the user's own name; on
 a terminal: typed twice alike or not; neither) and unlocks access keys; meanwhile a client's
-wrong signatures lock a key and users sign in to the console.
+wrong signatures lock a key, and users sign in to the console and ask IAM tokens.
 
 The model of what the documents promise is ``support/admin_cli_model.py``.
 """
@@ -71,7 +71,7 @@ def steps() -> st.SearchStrategy[Step]:
             st.sampled_from(WHERE),
         ),
         st.builds(lambda u, p: Step("set-password", (u, p)), user, st.sampled_from(PASSWORDS)),
-        st.builds(lambda u: Step("sign-in", (u,)), user),
+        st.builds(lambda u, t: Step("sign-in", (u, t)), user, st.booleans()),
     )
 
 
@@ -120,8 +120,10 @@ ROLES_EVERYWHERE = (
     Step("remove-role", ("carol", "prod", "id")),
     Step("remove-role", ("carol", "prod", "name")),
     Step("set-password", ("carol", "typed")),
-    Step("sign-in", ("carol",)),
-    Step("sign-in", ("carol",)),
+    Step("sign-in", ("carol", True)),
+    Step("set-password", ("carol", "good")),
+    Step("sign-in", ("carol", False)),
+    Step("sign-in", ("carol", True)),
     Step("set-password", ("carol", "typed-mismatch")),
     Step("set-password", ("carol", "empty")),
     Step("set-password", ("nobody", "good")),
@@ -129,7 +131,7 @@ ROLES_EVERYWHERE = (
     Step("remove-user", ("carol", "unasked")),
     Step("remove-user", ("carol", "asked-yes")),
     Step("create-user", ("carol", False)),
-    Step("sign-in", ("carol",)),
+    Step("sign-in", ("carol", True)),
     Step("remove-user", ("nobody", "yes")),
 )
 """Every way of naming a workspace, a role that is none, every way of giving a password."""

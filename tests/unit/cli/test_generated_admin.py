@@ -35,6 +35,7 @@ from typer.testing import Result
 from jobferry.cli import terminal
 from jobferry.errors import JobferryError
 from jobferry.services.accounts import signin
+from jobferry.services.accounts.tokenrequest import PasswordAuth
 from jobferry.services.container import Services
 from jobferry.settings import Settings
 from support.admin_cli_model import OK, Model, Outcome, Person
@@ -48,7 +49,7 @@ from support.import_stories import generated
 from support.release_stories import Step
 
 pytestmark = pytest.mark.fuzz
-GENERATED = generated(8)
+GENERATED = generated(6)
 """Stories a test tells on each database (JOBFERRY_FUZZ_EXAMPLES=150 and a
 ``--hypothesis-seed`` for a longer run)."""
 NEVER_ISSUED = "AKNEVERISSUED0000001"
@@ -93,6 +94,8 @@ class Told:
         """The ids of the users made so far (the bootstrap admin's first)."""
         self.sessions: dict[str, list[str]] = {}
         """The console sessions each user opened (their cookies' tokens)."""
+        self.tokens: dict[str, list[str]] = {}
+        """The IAM tokens each user was given."""
         self.services.signin.hasher = PasswordHasher.from_parameters(CHEAPEST)
 
     def admin(self, *args: str, input: str | None = None, terminal: bool = False) -> Result:
@@ -179,7 +182,7 @@ def _take(told: Told, step: Step) -> tuple[Outcome, Result | None]:
     if act in ("set-role", "remove-role"):
         return _role(told, step)
     if act == "sign-in":
-        return _sign_in(told, args[0]), None
+        return _sign_in(told, *args), None
     options, sent, on_terminal, password = _password(step)
     answered = told.admin(act, args[0], *options, input=sent, terminal=on_terminal)
     if args[1] == "typed-mismatch":  # asked again, then the input ends: nothing is set
@@ -208,20 +211,24 @@ def _role(told: Told, step: Step) -> tuple[Outcome, Result]:
     return predicted, told.admin(step.act, user, argument, role[0])
 
 
-def _sign_in(told: Told, user: str) -> Outcome:
-    """The user signs in to the console with their password (a refusal checked here)."""
-    predicted = told.model.sign_in(user)
-    pid, signin = told.boss.project_id, told.services.signin
+def _sign_in(told: Told, user: str, token: bool) -> Outcome:
+    """The user signs in to the console, or asks an IAM token, with their password (a
+    refusal checked here)."""
+    predicted = told.model.sign_in(user, token)
+    pid, password = told.boss.project_id, told.model.passwords.get(user, GOOD)
     try:
-        actor = signin.authenticate(pid, user, told.model.passwords.get(user, GOOD))
+        if token:
+            got = told.services.tokens.issue(PasswordAuth(user, password, project_id=pid))[0]
+        else:
+            actor = told.services.signin.authenticate(pid, user, password)
+            got = told.services.signin.start_session(actor)[0]
     except JobferryError as exc:
         refusal = exc.code
     else:
         refusal = None
+        held = told.tokens if token else told.sessions
+        held.setdefault(user, []).append(got)
     assert refusal == predicted.code, user
-    if refusal is not None:
-        return predicted
-    told.sessions.setdefault(user, []).append(signin.start_session(actor)[0])
     return predicted
 
 
@@ -366,15 +373,22 @@ def _check_removed(told: Told, body: dict[str, Any], user: str) -> None:
     assert sorted(body["accessKeys"]) == sorted(model.gone_keys), body
     names = {ws_id: name for name, ws_id in model.workspaces.items()}
     assert sorted(body["roles"]) == sorted(names[ws] for ws in model.gone_roles), body
-    assert body["sessionsEnded"] == model.removed[user], body
+    assert (body["sessionsEnded"], body["tokensRevoked"]) == model.removed[user], body
 
 
 def _check_sessions(told: Told) -> None:
-    """Each user's console sessions are open as the model counts them (a new password and a
-    removal end them)."""
-    for user, tokens in told.sessions.items():
-        live = [t for t in tokens if told.services.signin.session(t) is not None]
+    """Each user's console sessions are open, and their IAM tokens authenticate a call, as the
+    model counts them (a new password and a removal end them)."""
+    for user, sessions in told.sessions.items():
+        live = [t for t in sessions if told.services.signin.session(t) is not None]
         assert len(live) == told.model.sessions.get(user, 0), user
+    assert told.api is not None
+    path = f"/v1/{told.boss.project_id}/users/me"
+    for user, tokens in told.tokens.items():
+        answers = [told.api.client.get(path, headers={"X-Auth-Token": t}) for t in tokens]
+        live = [a for a in answers if a.status_code == 200]
+        assert all(a.json()["name"] == user for a in live), user
+        assert len(live) == told.model.tokens.get(user, 0), (user, [a.text for a in answers])
 
 
 @pytest.fixture
