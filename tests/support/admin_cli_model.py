@@ -18,7 +18,7 @@ from support.audits import Line
 
 LOCAL = "local-admin"
 """The audit actor of every ``admin`` command."""
-USAGE, FAILED = 2, 1
+USAGE, FAILED, INTERRUPTED = 2, 1, 130
 DUPLICATE, NOT_FOUND, INVALID, PRODUCTION = "DLF.9010", "DLF.9003", "DLF.3051", "DLF.9070"
 SIGN_IN, TOKEN = "DLF.9030", "DLF.9081"
 MIN_PASSWORD = 10
@@ -145,11 +145,14 @@ class Model:
     def remove_user(self, user: str, how: str) -> Outcome:
         """docs/cli.md ``admin remove-user``: asks first (``--yes``: unasked; no terminal:
         refused, exit 2; declined: exit 1, nothing removed); then refused for a user who does
-        not exist or the project's last admin."""
+        not exist or the project's last admin; Ctrl-C at the question: exit 130, nothing
+        removed."""
         if how == "unasked":
             return refused("usage", USAGE)
         if how == "declined":
             return Outcome(FAILED)
+        if how == "interrupted":  # "Exit codes": Ctrl-C at a question exits 130
+            return Outcome(INTERRUPTED)
         person = self.users.get(user)
         if person is None:
             return refused(NOT_FOUND)

@@ -7,16 +7,21 @@ longer (the last admin too), removes users (``--yes``, asked on a terminal and a
 no, with no terminal to ask), gives and takes roles (each role, the workspace by name or by id,
 one that does not exist, the production side of an enterprise workspace, a word that is no
 role), sets console passwords (on standard input: good, empty, short, the user's own name; on
-a terminal: typed twice alike or not; neither) and unlocks access keys; meanwhile a client's
-wrong signatures lock a key, and users sign in to the console and ask IAM tokens.
+a terminal: typed twice alike or not, or Ctrl-C pressed; neither) and unlocks access keys;
+meanwhile a client's wrong signatures lock a key, and users sign in to the console and ask IAM
+tokens.
 
 The model of what the documents promise is ``support/admin_cli_model.py``.
 """
 
 from __future__ import annotations
 
+import io
+from typing import Any
+
 from hypothesis import strategies as st
 
+from support.admin_cli_model import Model
 from support.release_stories import Step
 
 USERS = ("admin", "carol", "dora", "Carol", "李雷", "u" * 128)
@@ -31,8 +36,18 @@ server never issued."""
 WHERE = ("name", "name", "id", "unknown", "production")
 """How a step names its workspace: by name, by id, a name no workspace has, the enterprise
 workspace's production side (by its id)."""
-PASSWORDS = ("good", "good", "empty", "short", "own-name", "typed", "typed-mismatch", "none")
-REMOVALS = ("yes", "yes", "asked-yes", "declined", "unasked")
+PASSWORDS = (
+    "good",
+    "good",
+    "empty",
+    "short",
+    "own-name",
+    "typed",
+    "typed-mismatch",
+    "typed-interrupted",
+    "none",
+)
+REMOVALS = ("yes", "yes", "asked-yes", "declined", "interrupted", "unasked")
 
 
 def _someone() -> st.SearchStrategy[str]:
@@ -128,6 +143,8 @@ ROLES_EVERYWHERE = (
     Step("set-password", ("carol", "empty")),
     Step("set-password", ("nobody", "good")),
     Step("remove-user", ("carol", "declined")),
+    Step("remove-user", ("carol", "interrupted")),
+    Step("set-password", ("carol", "typed-interrupted")),
     Step("remove-user", ("carol", "unasked")),
     Step("remove-user", ("carol", "asked-yes")),
     Step("create-user", ("carol", False)),
@@ -135,3 +152,44 @@ ROLES_EVERYWHERE = (
     Step("remove-user", ("nobody", "yes")),
 )
 """Every way of naming a workspace, a role that is none, every way of giving a password."""
+
+NEVER_ISSUED = "AKNEVERISSUED0000001"
+GOOD = "a good password 1"
+
+
+class CtrlC(io.BytesIO):
+    """A terminal's standard input at which Ctrl-C is pressed: reading it is interrupted."""
+
+    def read(self, size: int | None = -1) -> bytes:
+        raise KeyboardInterrupt
+
+    def read1(self, size: int = -1) -> bytes:
+        raise KeyboardInterrupt
+
+    def readinto(self, buffer: Any) -> int:
+        raise KeyboardInterrupt
+
+
+def key_named(model: Model, user: str, which: str) -> str:
+    """The access key a step names (``support.admin_cli_stories.KEYS``)."""
+    live = model.live_keys()
+    owned = [k for k, u in live.items() if u == user]
+    others = [k for k, u in live.items() if u != user]
+    gone = [k for k in model.secrets if k not in live]
+    pick = {"own": owned, "other": others, "gone": gone}.get(which) or [NEVER_ISSUED]
+    return pick[-1]
+
+
+def password_given(step: Step) -> tuple[list[str], str | CtrlC | None, bool, str | None]:
+    """The options, standard input and terminal of a ``set-password`` step, and the password
+    the model reads it as (``None``: none given)."""
+    user, how = step.args
+    if how == "none":
+        return [], None, False, None
+    if how == "typed-interrupted":
+        return [], CtrlC(), True, None
+    if how.startswith("typed"):
+        again = GOOD if how == "typed" else "another password 2"
+        return [], f"{GOOD}\n{again}\n", True, GOOD
+    sent = {"good": GOOD, "empty": "", "short": "short 1", "own-name": user}[how]
+    return ["--password-stdin"], f"{sent}\n", False, sent
