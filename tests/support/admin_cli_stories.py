@@ -33,9 +33,9 @@ ROLES = ("admin", "developer", "operator", "viewer", "deployer", "boss")
 KEYS = ("own", "own", "other", "gone", "unknown")
 """Which access key a step names: one of the user's, another user's, a revoked one, one the
 server never issued."""
-WHERE = ("name", "name", "id", "unknown", "production")
+WHERE = ("name", "name", "id", "unknown", "production", "production-name")
 """How a step names its workspace: by name, by id, a name no workspace has, the enterprise
-workspace's production side (by its id)."""
+workspace's production side (by its id or its name)."""
 PASSWORDS = (
     "good",
     "good",
@@ -132,6 +132,7 @@ ROLES_EVERYWHERE = (
     Step("set-role", ("carol", "ent", "name", "boss")),
     Step("set-role", ("carol", "nowhere", "unknown", "admin")),
     Step("remove-role", ("carol", "ent", "production")),
+    Step("set-role", ("carol", "ent", "production-name", "admin")),
     Step("remove-role", ("carol", "prod", "id")),
     Step("remove-role", ("carol", "prod", "name")),
     Step("set-password", ("carol", "typed")),

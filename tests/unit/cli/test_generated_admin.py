@@ -88,6 +88,7 @@ class Told:
         production = accounts.scope(self.boss, pid, ent).workspace.production_id
         assert production is not None
         self.production = production
+        self.production_name = accounts.scope(self.boss, pid, production).workspace.name
         self.env: dict[str, str | None] = {
             "JOBFERRY_DATA_DIR": str(settings.data_dir),
             "JOBFERRY_DATABASE_URL": url,
@@ -124,8 +125,9 @@ def _workspace(told: Told, name: str, where: str) -> tuple[str, str | None]:
     """The workspace argument a step gives, and the id the model reads it as (``None``: no
     workspace the project lists; ``"production"``: the production side)."""
     known = told.model.workspaces.get(name)
-    if where == "production":
-        return told.production, "production"
+    if where.startswith("production"):
+        named = told.production if where == "production" else told.production_name
+        return named, "production"
     if where == "id":
         return (known, known) if known else ("0" * 32, None)
     if where == "unknown":
