@@ -289,16 +289,26 @@ def _check_lists(told: Told) -> None:
 
 
 def _check_keys(told: Told) -> None:
-    """Every key issued signs a request the API accepts while live and not locked."""
+    """Every key issued signs a request the API accepts while live and not locked, as its
+    user: ``GET /workspaces`` lists every workspace to a project admin and to another user
+    those they hold a role in (docs/api.md, "Extensions")."""
     assert told.api is not None
-    live = told.model.live_keys()
+    live, model = told.model.live_keys(), told.model
     for key, secret in told.model.secrets.items():
         answer = told.api.as_user(key, secret).call("GET", "/users/me")
-        if key in live and key not in told.model.locked:
-            assert answer.status_code == 200, (key, answer.text)
-            assert answer.json()["name"] == live[key]
-        else:
+        if key not in live or key in model.locked:
             assert answer.status_code == 401, (key, answer.text)
+            continue
+        assert answer.status_code == 200, (key, answer.text)
+        person = model.users[live[key]]
+        assert answer.json() | {"id": 0} == {
+            "id": 0,
+            "name": live[key],
+            "projectAdmin": person.admin,
+        }
+        listed = told.api.as_user(key, secret).call("GET", "/workspaces").json()["workspaces"]
+        held = set(model.workspaces.values()) if person.admin else set(person.roles)
+        assert {w["id"] for w in listed} == held, live[key]
 
 
 def _learn(told: Told, step: Step, predicted: Outcome, result: Result | None) -> None:
