@@ -79,8 +79,11 @@ class Model:
     """How many console sessions each user has open."""
     tokens: dict[str, int] = field(default_factory=dict)
     """How many live IAM tokens each user holds."""
-    removed: dict[str, tuple[int, int]] = field(default_factory=dict)
-    """What the last removal of each user ended: their live sessions and tokens."""
+    approval_keys: dict[str, int] = field(default_factory=dict)
+    """How many approval keys each user registered."""
+    removed: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    """What the last removal of each user ended: their live sessions and tokens, and the
+    approval keys it deleted."""
     gone_keys: list[str] = field(default_factory=list)
     gone_roles: list[str] = field(default_factory=list)
     """The access keys and the workspaces of the roles the last removal took."""
@@ -161,7 +164,8 @@ class Model:
         del self.users[user]
         self.locked.difference_update(person.keys)
         self.passwords.pop(user, None)
-        self.removed[user] = (self.sessions.pop(user, 0), self.tokens.pop(user, 0))
+        ended = self.sessions.pop(user, 0), self.tokens.pop(user, 0)
+        self.removed[user] = (*ended, self.approval_keys.pop(user, 0))
         self.gone_keys, self.gone_roles = list(person.keys), list(person.roles)
         return Outcome(0, None, ((LOCAL, "user.remove", "user", user),))
 
@@ -213,6 +217,11 @@ class Model:
         # change revokes its user's tokens
         self.sessions[user] = self.tokens[user] = 0
         return Outcome(0, None, ((LOCAL, "user.password", "user", user),))
+
+    def register_approval_key(self, user: str) -> Outcome:
+        """A user registers an approval key (audited ``approval_key.register``)."""
+        self.approval_keys[user] = self.approval_keys.get(user, 0) + 1
+        return Outcome(0, None, ((user, "approval_key.register", "user", user),))
 
     def sign_in(self, user: str, token: bool) -> Outcome:
         """A console sign-in, or an IAM token asked (``token``), with the user's password

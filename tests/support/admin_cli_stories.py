@@ -87,6 +87,7 @@ def steps() -> st.SearchStrategy[Step]:
         ),
         st.builds(lambda u, p: Step("set-password", (u, p)), user, st.sampled_from(PASSWORDS)),
         st.builds(lambda u, t: Step("sign-in", (u, t)), user, st.booleans()),
+        st.builds(lambda u: Step("approval-key", (u,)), user),
     )
 
 
@@ -146,6 +147,7 @@ ROLES_EVERYWHERE = (
     Step("remove-user", ("carol", "declined")),
     Step("remove-user", ("carol", "interrupted")),
     Step("set-password", ("carol", "typed-interrupted")),
+    Step("approval-key", ("carol",)),
     Step("remove-user", ("carol", "unasked")),
     Step("remove-user", ("carol", "asked-yes")),
     Step("create-user", ("carol", False)),
@@ -194,3 +196,19 @@ def password_given(step: Step) -> tuple[list[str], str | CtrlC | None, bool, str
         return [], f"{GOOD}\n{again}\n", True, GOOD
     sent = {"good": GOOD, "empty": "", "short": "short 1", "own-name": user}[how]
     return ["--password-stdin"], f"{sent}\n", False, sent
+
+
+def workspace_named(
+    model: Model, side: tuple[str, str], name: str, where: str
+) -> tuple[str, str | None]:
+    """The workspace argument a step gives (``side``: the production side's id and name), and
+    the id the model reads it as (``None``: no workspace the project lists; ``"production"``:
+    the production side)."""
+    known = model.workspaces.get(name)
+    if where.startswith("production"):
+        return side[0] if where == "production" else side[1], "production"
+    if where == "id":
+        return (known, known) if known else ("0" * 32, None)
+    if where == "unknown":
+        return "nowhere", None
+    return name, known

@@ -21,6 +21,7 @@ rows, "Exit codes"), docs/api.md (users, roles, credentials, names) and docs/err
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from typing import Any
@@ -29,6 +30,8 @@ import pytest
 import typer.testing
 from argon2 import PasswordHasher
 from argon2.profiles import CHEAPEST
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from fastapi.testclient import TestClient
 from hypothesis import event, example, given, note
 from typer.testing import Result
@@ -38,6 +41,8 @@ from jobferry.errors import JobferryError
 from jobferry.services.accounts import signin
 from jobferry.services.accounts.tokenrequest import PasswordAuth
 from jobferry.services.container import Services
+from jobferry.services.context import Actor
+from jobferry.services.releases.approval_keys import parse_key
 from jobferry.settings import Settings
 from support.admin_cli_model import OK, Model, Outcome, Person
 from support.admin_cli_stories import (
@@ -49,6 +54,7 @@ from support.admin_cli_stories import (
     admin_stories,
     key_named,
     password_given,
+    workspace_named,
 )
 from support.apps import api_app
 from support.audits import Line
@@ -88,7 +94,8 @@ class Told:
         production = accounts.scope(self.boss, pid, ent).workspace.production_id
         assert production is not None
         self.production = production
-        self.production_name = accounts.scope(self.boss, pid, production).workspace.name
+        self.side = (production, accounts.scope(self.boss, pid, production).workspace.name)
+        """The production side's id and name."""
         self.env: dict[str, str | None] = {
             "JOBFERRY_DATA_DIR": str(settings.data_dir),
             "JOBFERRY_DATABASE_URL": url,
@@ -121,20 +128,6 @@ class Told:
         return json.loads(result.stdout)[what]
 
 
-def _workspace(told: Told, name: str, where: str) -> tuple[str, str | None]:
-    """The workspace argument a step gives, and the id the model reads it as (``None``: no
-    workspace the project lists; ``"production"``: the production side)."""
-    known = told.model.workspaces.get(name)
-    if where.startswith("production"):
-        named = told.production if where == "production" else told.production_name
-        return named, "production"
-    if where == "id":
-        return (known, known) if known else ("0" * 32, None)
-    if where == "unknown":
-        return "nowhere", None
-    return name, known
-
-
 def _take(told: Told, step: Step) -> tuple[Outcome, Result | None]:
     """Take ``step`` with the CLI: what the model predicts and what the command answered."""
     model, act, args = told.model, step.act, step.args
@@ -163,6 +156,8 @@ def _take(told: Told, step: Step) -> tuple[Outcome, Result | None]:
         return _role(told, step)
     if act == "sign-in":
         return _sign_in(told, *args), None
+    if act == "approval-key":
+        return _approval_key(told, args[0]), None
     options, sent, on_terminal, password = password_given(step)
     answered = told.admin(act, args[0], *options, input=sent, terminal=on_terminal)
     if args[1] == "typed-mismatch":  # asked again, then the input ends: nothing is set
@@ -185,7 +180,7 @@ def _remove(told: Told, step: Step) -> tuple[Outcome, Result]:
 
 def _role(told: Told, step: Step) -> tuple[Outcome, Result]:
     user, name, where, *role = step.args
-    argument, ws = _workspace(told, name, where)
+    argument, ws = workspace_named(told.model, told.side, name, where)
     if step.act == "remove-role":
         return told.model.remove_role(user, ws), told.admin(step.act, user, argument)
     known = role[0] if role[0] in ROLES[:-1] else None
@@ -212,6 +207,20 @@ def _sign_in(told: Told, user: str, token: bool) -> Outcome:
         held.setdefault(user, []).append(got)
     assert refusal == predicted.code, user
     return predicted
+
+
+def _approval_key(told: Told, user: str) -> Outcome:
+    """The user (when there is one) registers a new approval key."""
+    pid = told.boss.project_id
+    found = [u for u in told.services.accounts.list_users(told.boss, pid) if u.name == user]
+    if user not in told.model.users:
+        assert found == [], user
+        return OK
+    actor = Actor(found[0].id, user, pid, found[0].project_admin)
+    raw = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    key = parse_key({"publicKey": f"ed25519:{base64.b64encode(raw).decode()}"})
+    told.services.approval_keys.register(actor, key)
+    return told.model.register_approval_key(user)
 
 
 def _lock(told: Told, key: str) -> None:
@@ -365,7 +374,8 @@ def _check_removed(told: Told, body: dict[str, Any], user: str) -> None:
     assert sorted(body["accessKeys"]) == sorted(model.gone_keys), body
     names = {ws_id: name for name, ws_id in model.workspaces.items()}
     assert sorted(body["roles"]) == sorted(names[ws] for ws in model.gone_roles), body
-    assert (body["sessionsEnded"], body["tokensRevoked"]) == model.removed[user], body
+    ended = body["sessionsEnded"], body["tokensRevoked"], body["approvalKeys"]
+    assert ended == model.removed[user], body
 
 
 def _check_sessions(told: Told) -> None:
