@@ -152,6 +152,18 @@ def test_set_role_in_a_production_side_is_refused_not_said_to_be_missing(
         assert taken["error"]["code"] == "DLF.9070", taken
 
 
+def test_remove_role_a_user_does_not_hold_says_what_to_do(
+    local_env: dict[str, str | None],
+) -> None:
+    admin(local_env, "create-user", "erin")
+    result = invoke(["admin", "remove-role", "erin", "default"], env=local_env)
+    assert result.exit_code == 1, (result.stdout, result.stderr)
+    said = " ".join(result.stderr.split())
+    assert "User 'erin' has no role in workspace 'default'" in said
+    assert "nothing was changed" in said
+    assert "users are listed with their roles" in said
+
+
 def test_set_password_asks_on_standard_error(
     local_env: dict[str, str | None], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -437,6 +437,9 @@ class AccountService:
             user = user_named(tx, project_id, user_name)
             if not repo.remove_role(tx, user.id, workspace_id):
                 raise UserNotFoundError(
-                    f"User '{user_name}' has no role in workspace '{scope.workspace.name}'."
+                    f"User '{user_name}' has no role in workspace '{scope.workspace.name}', so "
+                    "there is none to take away and nothing was changed; the project's users "
+                    "are listed with their roles.",
+                    user=user_name,
                 )
             record_audit(tx, project_id, workspace_id, actor.name, "role.remove", "user", user_name)
