@@ -149,8 +149,8 @@ def rollback_last(page: PageDep, form: FormDep, request: Request) -> Response:
     naming every object changed in production since); refused here where it cannot start."""
     try:
         queued = page.runner.start_release_rollback(page.scope, None)
-    except JobferryError as exc:
-        return _view(page, request, error=said(exc))
+    except JobferryError as exc:  # its status too: a role that may not roll back is a 403
+        return _view(page, request, error=said(exc), status=exc.status)
     return redirect(f"{base_of(request)}/w/{queued.workspace_id}/tasks/{queued.task_id}")
 
 

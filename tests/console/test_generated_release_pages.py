@@ -1,0 +1,394 @@
+"""Generated stories of the console's release pages in enterprise mode
+(``support/console_release_stories.py``): six people signed in (the workspace's admin, a
+developer, two deployers, an operator, a viewer) post the pages' forms — the pending items
+packaged with the approvers chosen, a package approved with a key (the signature the page's
+script makes, made here with ``cryptography``), deployed, revoked, planned again, its release
+rolled back, production restored to it (the dry run, then *Restore*) — whoever may or may not.
+After every post, whatever the story, the pages keep the promises of docs/console.md and
+docs/api.md (``support/console_release_model.py`` says them):
+
+- a post by a role that may not is refused with a 403 page, and one the rules of releases
+  refuse (a package closed, approvals missing, production changed since the plan, an
+  approval by the applicant or by someone not named, a rollback of what is not the newest
+  release) with a 400 page saying why in the console's words; neither changes anything;
+- any other post does what the model says, and the services then hold it: each package's
+  state, production's jobs;
+- each package's page says the state the services hold and offers each person exactly the
+  actions their role and its state allow; its Approvals page says how many approvals count
+  and offers *Approve with my key* only to an approver named who may sign;
+- the ledger page's *In production* and its CSV download say what the ledger service holds.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import event, example, given, note
+
+from jobferry.domain.releases import StartupMode
+from jobferry.package.approvals import sign_statement
+from jobferry.services.container import Services
+from support.builders import make_job
+from support.console import (
+    hidden_fields,
+    wait_task,
+)
+from support.console_form_model import refusal_text
+from support.console_release_model import (
+    APPROVER_ROLES,
+    FORBIDDEN,
+    PACKAGERS,
+    PEOPLE,
+    REFUSED,
+    UNDOERS,
+    Package,
+)
+from support.console_release_stories import (
+    APPROVERS,
+    a_stale_approval,
+    a_whole_release,
+    release_page_stories,
+)
+from support.console_release_told import Told
+from support.import_stories import generated
+from support.release_stories import Step
+from support.releases import (
+    run_release,
+)
+from test_wording import api_terms
+
+pytestmark = [pytest.mark.fuzz, pytest.mark.databases("sqlite", "postgresql")]
+GENERATED = generated(2)
+"""Stories a test tells on each database (JOBFERRY_FUZZ_EXAMPLES=150 and a
+``--hypothesis-seed`` for a longer run)."""
+_SERIAL = itertools.count()
+ACTIONS = {
+    "deploy": "/deploy",
+    "replan": "/replan",
+    "revoke": "/revoke",
+    "rollback": "/rollback",
+    "restore": "/restore",
+}
+"""A package page's actions and the end of the path their forms post to."""
+
+
+def _package_url(told: Told, package: Package, end: str = "") -> str:
+    return told.url(f"/releases/packages/{package.id}{end}")
+
+
+def _pick(told: Told, index: int) -> Package | None:
+    packages = told.model.packages
+    return packages[index % len(packages)] if packages else None
+
+
+def _answered(told: Told, step: Step, answer: Any, predicted: int | None, ok: int) -> bool:
+    """Check a post's answer against the model's prediction: taken (``ok``), or refused
+    with the status predicted, saying why in the console's words; whether it was taken."""
+    note(f"{step}: {answer.status_code} (predicted {predicted or ok})")
+    event(f"{step.act}: {predicted or 'taken'}")
+    assert answer.status_code != 500, answer.text[-2000:]
+    if predicted is None:
+        assert answer.status_code == ok, (step, refusal_text(answer.text))
+        return True
+    said = refusal_text(answer.text)
+    assert answer.status_code == predicted, (step, said)
+    assert said.strip(), step
+    assert not api_terms(said), (step, said)
+    return False
+
+
+def _refused_changes_nothing(told: Told, before: Any, taken: bool) -> None:
+    if not taken:
+        assert told.whole() == before, "a refused post changed something"
+
+
+def submit(told: Told, job: str) -> None:
+    tag = next(told.tags)
+    body = {**make_job(job, description=f"v{tag}"), "targetStatus": "SUBMITTED"}
+    told.services.jobs.update(told.scopes["developer"], job, body)
+    told.model.dev[job] = tag
+
+
+def package(told: Told, step: Step, who: str, approvers: str) -> Package | None:
+    model, items = told.model, told.items()
+    named = tuple(who if a == "self" else a for a in APPROVERS[approvers])
+    predicted = model.package_refusal(who, named, len(items))
+    browser = told.browsers[who]
+    _check_pending_page(told, who, browser.get(told.url("/releases/pending")), len(items))
+    name = f"p{len(model.packages)}"
+    form = [
+        ("package_name", name),
+        *[("item", str(i.id)) for i in items],
+        *[("approver", str(told.scopes[a].actor.user_id)) for a in named],
+    ]
+    before = told.whole()
+    answer = browser.post(told.url("/releases/pending/package"), form)
+    if not _answered(told, step, answer, predicted, 303):
+        _refused_changes_nothing(told, before, False)
+        return None
+    made = int(re.findall(r"/releases/packages/(\d+)", answer.headers["location"])[0])
+    carried = {i.name: model.dev[i.name] for i in items}
+    basis = {n: model.prod.get(n, -1) for n in carried}
+    made_package = Package(made, who, named, carried, basis)
+    model.packages.append(made_package)
+    assert not told.items(), "a package left pending items it was given"
+    return made_package
+
+
+def _check_pending_page(told: Told, who: str, page: Any, items: int) -> None:
+    """The pending items page says how many wait; it offers the package form to admins and
+    developers (when an item waits), with the members holding admin or deployer as approvers
+    (never oneself), and the rule of approvals beside them."""
+    assert page.status_code == 200, page.text[-2000:]
+    assert f"of {items} waiting item" in page.text or not items, items
+    packager = PEOPLE[who] in PACKAGERS
+    form = 'name="package_name"' in page.text
+    assert form == (packager and items > 0), who
+    ticks = len(re.findall(r'name="item" value=', page.text))
+    assert ticks == (items if packager else 0), (who, ticks)
+    offered = set(re.findall(r'name="approver" value="([^"]+)"', page.text))
+    expected = {
+        str(told.scopes[a].actor.user_id)
+        for a, role in PEOPLE.items()
+        if role in APPROVER_ROLES and a != who
+    }
+    assert offered == (expected if form else set()), (who, offered)
+    rule = f"a package is deployed once {told.model.required} of its approvers"
+    assert (rule in page.text) == (form and told.model.required > 0), who
+
+
+def approve(told: Told, step: Step, index: int, who: str) -> Package | None:
+    chosen = _pick(told, index)
+    if chosen is None:
+        return None
+    browser, url = told.browsers[who], _package_url(told, chosen, "/approvals")
+    page = browser.get(url)
+    assert page.status_code == 200, page.text
+    may = told.model.may_sign(who, chosen)
+    assert ("data-approve-form" in page.text) == may, (who, chosen)
+    document = told.services.release_approvals.approvals(told.scopes["admin"], chosen.id)
+    statement = document.document()["statement"]
+    pair = told.keys[who]
+    form = {
+        "plan_hash": statement.rsplit("plan ", 1)[1].strip(),
+        "key_id": pair.key_id,
+        "signature": sign_statement(pair.private_pem, statement),
+    }
+    before = told.whole()
+    answer = browser.post(url, form)
+    taken = _answered(told, step, answer, told.model.approve_refusal(who, chosen), 303)
+    _refused_changes_nothing(told, before, taken)
+    if taken:
+        chosen.signed[who] = dict(chosen.basis)
+    return chosen
+
+
+def _post_action(told: Told, who: str, chosen: Package, end: str, form: Any = None) -> Any:
+    browser = told.browsers[who]
+    browser.get(_package_url(told, chosen))
+    return browser.post(_package_url(told, chosen, end), form or {})
+
+
+def deploy(told: Told, step: Step, index: int, who: str, start: bool) -> Package | None:
+    chosen = _pick(told, index)
+    if chosen is None:
+        return None
+    predicted = told.model.deploy_refusal(who, chosen)
+    note(f"counted {told.model.counted(chosen)}, drifted {told.model.drifted(chosen)}")
+    before = told.whole()
+    mode = StartupMode.START if start else StartupMode.LEAVE
+    answer = _post_action(told, who, chosen, "/deploy", {"startup_mode": str(int(mode))})
+    taken = _answered(told, step, answer, predicted, 303)
+    _refused_changes_nothing(told, before, taken)
+    if taken:
+        run_release(told.services)
+        told.model.released(chosen)
+    return chosen
+
+
+def closing(told: Told, step: Step, index: int, who: str) -> Package | None:
+    """Revoke, or Plan again."""
+    chosen = _pick(told, index)
+    if chosen is None:
+        return None
+    predicted = told.model.closing_refusal(who, chosen, step.act)
+    before = told.whole()
+    answer = _post_action(told, who, chosen, f"/{step.act}")
+    taken = _answered(told, step, answer, predicted, 200)
+    _refused_changes_nothing(told, before, taken)
+    if taken and step.act == "revoke":
+        chosen.state = "cancelled"
+    elif taken:
+        chosen.basis = {n: told.model.prod.get(n, -1) for n in chosen.carried}
+    return chosen
+
+
+def _followed(told: Told, answer: Any) -> None:
+    """The task a rollback or restore started ended well (its page follows it)."""
+    location = answer.headers["location"]
+    task_id = re.findall(r"task=([^&]+)", location)[0]
+    task = wait_task(told.services, told.prod_scope(), task_id)
+    assert task.status.value == "SUCCESSFUL", (task.status, task.message)
+
+
+def rollback(told: Told, step: Step, index: int, who: str) -> Package | None:
+    chosen = _pick(told, index)
+    if chosen is None:
+        return None
+    predicted = told.model.rollback_refusal(who, chosen)
+    before = told.whole()
+    answer = _post_action(told, who, chosen, "/rollback")
+    taken = _answered(told, step, answer, predicted, 303)
+    _refused_changes_nothing(told, before, taken)
+    if taken:
+        _followed(told, answer)
+        told.model.rolled_back(chosen)
+    return chosen
+
+
+def restore(told: Told, step: Step, index: int, who: str) -> Package | None:
+    chosen = _pick(told, index)
+    if chosen is None:
+        return None
+    predicted = told.model.restore_refusal(who, chosen)
+    before = told.whole()
+    answer = _post_action(told, who, chosen, "/restore")
+    taken = _answered(told, step, answer, predicted, 200)
+    assert told.whole() == before, "a restore's dry run changed something"
+    if not taken:
+        return chosen
+    entry = told.model.release_of(chosen)
+    assert entry is not None
+    if entry.after == told.model.prod:
+        assert "Production already holds what it held right after this release" in answer.text
+        return chosen
+    apply = _package_url(told, chosen, "/restore/apply")
+    form = hidden_fields(answer.text, apply)
+    applied = told.browsers[who].post(apply, form)
+    assert applied.status_code == 303, refusal_text(applied.text)
+    _followed(told, applied)
+    told.model.restored(chosen)
+    return chosen
+
+
+def last(told: Told, step: Step, who: str) -> None:
+    """The ledger page's *Roll back the last release*: whatever release is the ledger's
+    newest entry (docs/api.md, ``last``)."""
+    model = told.model
+    newest = model.ledger[-1]
+    allowed = PEOPLE[who] in UNDOERS
+    predicted = None if newest.action == "deploy" else REFUSED
+    browser = told.browsers[who]
+    browser.get(told.url("/release-ledger"))
+    before = told.whole()
+    answer = browser.post(told.url("/release-ledger/rollback"), {})
+    taken = _answered(told, step, answer, predicted if allowed else FORBIDDEN, 303)
+    _refused_changes_nothing(told, before, taken)
+    if taken:
+        task_id = answer.headers["location"].rsplit("/", 1)[1]
+        assert wait_task(told.services, told.prod_scope(), task_id).status.value == "SUCCESSFUL"
+        rolled = next(p for p in [*model.packages, told.base] if p.id == newest.package)
+        model.rolled_back(rolled)
+
+
+STEPS: dict[str, Callable[..., Package | None]] = {
+    "last": last,
+    "package": package,
+    "approve": approve,
+    "deploy": deploy,
+    "revoke": closing,
+    "replan": closing,
+    "rollback": rollback,
+    "restore": restore,
+}
+
+
+def _check_package_pages(told: Told, chosen: Package) -> None:
+    """The package's page says its state and offers each person the actions the model
+    allows; its Approvals page says how many approvals count."""
+    model = told.model
+    for who in PEOPLE:
+        page = told.browsers[who].get(_package_url(told, chosen))
+        assert page.status_code == 200, (who, page.text[-2000:])
+        assert f"data-package-state>{chosen.state}<" in page.text, (who, chosen.state)
+        head = page.text[page.text.index("data-package-state") :]
+        head = head[: head.index("</h1>")]
+        assert ("rolled back" in head) == chosen.rolled_back, (who, chosen, head)
+        if chosen.restored:
+            assert "rolled back, then restored" in head, (who, chosen, head)
+        offered = {
+            act: f'action="{_package_url(told, chosen, end)}"' in page.text
+            for act, end in ACTIONS.items()
+        }
+        assert offered == model.offered(who, chosen), (who, chosen)
+        if offered["deploy"] and model.required:
+            said = f"{model.counted(chosen)} of {model.required} count"
+            assert said in page.text, (who, said)
+    approvals = told.browsers["viewer"].get(_package_url(told, chosen, "/approvals"))
+    assert approvals.status_code == 200, approvals.text[-2000:]
+    counted = re.findall(r"data-approvals-counted>(\d+)<", approvals.text)
+    assert counted[:1] == [str(model.counted(chosen))], (counted, chosen)
+
+
+_ROW = re.compile(r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td>")
+
+
+def _check_ledger(told: Told) -> None:
+    """The ledger page's *In production* and its CSV say what the ledger service holds."""
+    held = told.services.ledger.ledger(told.scopes["viewer"], None, (20, 0))
+    expected = sorted((o.name, o.kind, str(o.version)) for o in held.production)
+    page = told.browsers["viewer"].get(told.url("/release-ledger"))
+    assert page.status_code == 200, page.text[-2000:]
+    table = page.text[page.text.index('aria-label="In production"') :]
+    table = table[: table.index("</table>")]
+    assert sorted(_ROW.findall(table)) == expected
+    download = told.browsers["viewer"].get(told.url("/release-ledger.csv"))
+    assert download.status_code == 200
+    text = download.content.decode("utf-8")
+    assert text.startswith("\ufeff"), "the console's CSV has no byte order mark"
+    rows = list(csv.DictReader(io.StringIO(text[1:])))
+    assert sorted((r["name"], r["kind"], r["version"]) for r in rows) == expected
+
+
+def _check_services(told: Told) -> None:
+    """Each package stands as the model says, and production holds the model's jobs."""
+    admin = told.scopes["admin"]
+    for made in told.model.packages:
+        view = told.services.releases.show(admin, made.id)
+        words = "cancelled" if view.record.delete_flag else view.status.name
+        expected = {
+            "cancelled": "cancelled",
+            "released": "SUCCESS",
+            "waiting for approval": "PENDING",
+        }[made.state]
+        assert words == expected, (made, words)
+    assert told.held() == told.model.prod
+
+
+@GENERATED
+@given(story=release_page_stories())
+@example(story=a_whole_release())
+@example(story=a_stale_approval())
+def test_the_release_pages_offer_and_do_what_each_role_may(
+    services: Services, client: TestClient, story: tuple[int, tuple[Step, ...]]
+) -> None:
+    required, steps = story
+    note(repr(story))
+    told = Told(services, client, required)
+    for step in steps:
+        if step.act == "submit":
+            submit(told, *step.args)
+            continue
+        touched = STEPS[step.act](told, step, *step.args)
+        _check_services(told)
+        if touched is not None:
+            _check_package_pages(told, touched)
+        if step.act in ("deploy", "rollback", "restore"):
+            _check_ledger(told)

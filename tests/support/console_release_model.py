@@ -1,0 +1,202 @@
+"""What the console's release pages promise (docs/console.md, *Releases*, *Release approvals*,
+*Release ledger*; docs/api.md, *Releases (enterprise mode)*), for the generated stories of
+``tests/console/test_generated_release_pages.py``: who may post each form, what a package's
+state lets it do, how many signed approvals count, and what production holds after each
+release, rollback and restore.
+
+Production holds two jobs; a job's content is a tag (its description, ``v<tag>``), new at each
+submit, so that a release, a rollback and a restore are each a map of tags, and a plan's basis
+(what production held of each object the package writes when it was planned) is one too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from jobferry.domain.enums import Role
+
+PEOPLE = {
+    "admin": Role.ADMIN,
+    "developer": Role.DEVELOPER,
+    "deployer": Role.DEPLOYER,
+    "second": Role.DEPLOYER,
+    "operator": Role.OPERATOR,
+    "viewer": Role.VIEWER,
+}
+"""Who signs in to the console (the workspace's admin, a developer, two deployers, an
+operator, a viewer) and the role each holds in the enterprise workspace."""
+SIGNERS = ("admin", "developer", "deployer", "second")
+"""The people holding an approval key."""
+PACKAGERS = (Role.ADMIN, Role.DEVELOPER)
+"""Who packages pending items: admins and developers."""
+APPROVER_ROLES = (Role.ADMIN, Role.DEPLOYER)
+"""Who a package may name as approver: admins and deployers (never its applicant)."""
+CANCELLERS = (Role.ADMIN, Role.DEVELOPER, Role.DEPLOYER, Role.OPERATOR)
+"""Who revokes (cancels) a package."""
+UNDOERS = (Role.ADMIN, Role.DEPLOYER, Role.OPERATOR)
+"""Who rolls back a release and restores production to one: deployers, operators, admins."""
+FORBIDDEN = 403
+REFUSED = 400
+"""A refusal the rules of releases make (DataArts answers each 400)."""
+
+Tags = dict[str, int]
+"""A job's name → the tag of its content."""
+
+
+@dataclass
+class Package:
+    """A package made in the story: its id, applicant, approvers named, what it carries and
+    the basis of its plan, who signed which basis, and its state in the page's words."""
+
+    id: int
+    applicant: str
+    named: tuple[str, ...]
+    carried: Tags
+    basis: Tags
+    signed: dict[str, Tags] = field(default_factory=dict)
+    state: str = "waiting for approval"
+    rolled_back: bool = False
+    restored: bool = False
+    """Production restored to its release since it was rolled back."""
+
+    @property
+    def waiting(self) -> bool:
+        """Whether it waits for its release (approved, deployed, revoked, planned again)."""
+        return self.state == "waiting for approval"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A ledger entry: what it was, its package (a release's, or the one a rollback or
+    restore is of), and what production held of the jobs before and after it."""
+
+    action: str
+    package: int
+    before: Tags
+    after: Tags
+
+
+@dataclass
+class ReleaseModel:
+    """The workspace's rule of approvals, production's jobs, what development submitted last,
+    the packages and the ledger."""
+
+    required: int
+    prod: Tags
+    dev: Tags
+    packages: list[Package] = field(default_factory=list)
+    ledger: list[Entry] = field(default_factory=list)
+
+    # -- who may -----------------------------------------------------------------------------
+
+    def may_deploy(self, who: str, package: Package) -> bool:
+        """A workspace admin, or an approver named on the package holding deployer, operator
+        or admin; never its applicant (deploy and Plan again)."""
+        role = PEOPLE[who]
+        if who == package.applicant:
+            return False
+        return role is Role.ADMIN or (who in package.named and role in UNDOERS)
+
+    def may_sign(self, who: str, package: Package) -> bool:
+        """Whether the Approvals page offers *Approve with my key* to ``who``."""
+        return (
+            package.waiting and who in SIGNERS and who != package.applicant and who in package.named
+        )
+
+    def counted(self, package: Package) -> int:
+        """Approvals that count: by a distinct approver named on it, not its applicant, over
+        the plan as it is now (a basis that moved moves the plan hash)."""
+        return sum(
+            1
+            for who, basis in package.signed.items()
+            if who in package.named and who != package.applicant and basis == package.basis
+        )
+
+    def drifted(self, package: Package) -> list[str]:
+        """The jobs it writes that production changed since its plan."""
+        return sorted(n for n in package.carried if self.prod.get(n, -1) != package.basis.get(n))
+
+    def newest_release(self, package: Package) -> bool:
+        """Whether its release is the ledger's newest entry (*Roll back this release*)."""
+        return bool(self.ledger) and self.ledger[-1] == self.release_of(package)
+
+    def release_of(self, package: Package) -> Entry | None:
+        """Its release's ledger entry."""
+        return next(
+            (e for e in self.ledger if e.action == "deploy" and e.package == package.id), None
+        )
+
+    # -- what a post does ----------------------------------------------------------------------
+
+    def deploy_refusal(self, who: str, package: Package) -> int | None:
+        """The status a deploy is refused with (``None``: it is taken)."""
+        if not self.may_deploy(who, package):
+            return FORBIDDEN
+        if not package.waiting or self.counted(package) < self.required:
+            return REFUSED
+        return REFUSED if self.drifted(package) else None
+
+    def released(self, package: Package) -> None:
+        before = dict(self.prod)
+        self.prod.update(package.carried)
+        package.state = "released"
+        self.ledger.append(Entry("deploy", package.id, before, dict(self.prod)))
+
+    def rollback_refusal(self, who: str, package: Package) -> int | None:
+        if PEOPLE[who] not in UNDOERS:
+            return FORBIDDEN
+        return None if self.newest_release(package) else REFUSED
+
+    def rolled_back(self, package: Package) -> None:
+        last = self.ledger[-1]
+        self.prod = dict(last.before)
+        package.rolled_back = True
+        self.ledger.append(Entry("rollback", package.id, last.after, dict(self.prod)))
+
+    def restore_refusal(self, who: str, package: Package) -> int | None:
+        if PEOPLE[who] not in UNDOERS:
+            return FORBIDDEN
+        return None if self.release_of(package) is not None else REFUSED
+
+    def restored(self, package: Package) -> None:
+        entry = self.release_of(package)
+        assert entry is not None
+        before, self.prod = self.prod, dict(entry.after)
+        package.restored = package.rolled_back
+        self.ledger.append(Entry("restore", package.id, before, dict(self.prod)))
+
+    def closing_refusal(self, who: str, package: Package, act: str) -> int | None:
+        """A revoke's (``act`` "revoke") or a Plan again's refusal."""
+        allowed = PEOPLE[who] in CANCELLERS if act == "revoke" else self.may_deploy(who, package)
+        if not allowed:
+            return FORBIDDEN
+        return None if package.waiting else REFUSED
+
+    def approve_refusal(self, who: str, package: Package) -> int | None:
+        """An approval's refusal: a package closed, its applicant, someone it does not name."""
+        return None if self.may_sign(who, package) else REFUSED
+
+    def package_refusal(self, who: str, approvers: tuple[str, ...], items: int) -> int | None:
+        """Packaging the pending items: admins and developers, at least one item, approvers
+        holding admin or deployer (never oneself), as many as the rule requires."""
+        if PEOPLE[who] not in PACKAGERS:
+            return FORBIDDEN
+        wrong = [a for a in approvers if a == who or PEOPLE[a] not in APPROVER_ROLES]
+        if not items or not approvers or wrong or len(approvers) < self.required:
+            return REFUSED
+        return None
+
+    # -- what the pages offer ------------------------------------------------------------------
+
+    def offered(self, who: str, package: Package) -> dict[str, bool]:
+        """The actions the package's page offers ``who`` (docs/console.md, *Packages*)."""
+        role = PEOPLE[who]
+        undo = package.state == "released" and role in UNDOERS
+        rollback = undo and self.newest_release(package)
+        return {
+            "deploy": package.waiting and self.may_deploy(who, package),
+            "replan": package.waiting and self.may_deploy(who, package),
+            "revoke": package.waiting and role in CANCELLERS,
+            "rollback": rollback,
+            "restore": undo and not rollback,
+        }
