@@ -113,7 +113,7 @@ def submit(told: Told, job: str) -> None:
     tag = next(told.tags)
     body = {**make_job(job, description=f"v{tag}"), "targetStatus": "SUBMITTED"}
     told.services.jobs.update(told.scopes["developer"], job, body)
-    told.model.dev[job] = tag
+    told.model.pending[job] = tag
 
 
 def package(told: Told, step: Step, who: str, approvers: str) -> Package | None:
@@ -134,9 +134,11 @@ def package(told: Told, step: Step, who: str, approvers: str) -> Package | None:
         _refused_changes_nothing(told, before, False)
         return None
     made = int(re.findall(r"/releases/packages/(\d+)", answer.headers["location"])[0])
-    carried = {i.name: model.dev[i.name] for i in items}
+    assert sorted(i.name for i in items) == sorted(model.pending), items
+    carried = dict(model.pending)
     basis = {n: model.prod.get(n, -1) for n in carried}
-    made_package = Package(made, who, named, carried, basis)
+    made_package = Package(made, who, named, carried, basis, name=name)
+    model.pending = {}
     model.packages.append(made_package)
     assert not told.items(), "a package left pending items it was given"
     return made_package
@@ -224,7 +226,7 @@ def closing(told: Told, step: Step, index: int, who: str) -> Package | None:
     taken = _answered(told, step, answer, predicted, 200)
     _refused_changes_nothing(told, before, taken)
     if taken and step.act == "revoke":
-        chosen.state = "cancelled"
+        told.model.revoked(chosen)
     elif taken:
         chosen.basis = {n: told.model.prod.get(n, -1) for n in chosen.carried}
     return chosen
@@ -253,7 +255,7 @@ def rollback(told: Told, step: Step, index: int, who: str) -> Package | None:
     return chosen
 
 
-def restore(told: Told, step: Step, index: int, who: str) -> Package | None:
+def restore(told: Told, step: Step, index: int, who: str, applier: str) -> Package | None:
     chosen = _pick(told, index)
     if chosen is None:
         return None
@@ -271,8 +273,12 @@ def restore(told: Told, step: Step, index: int, who: str) -> Package | None:
         return chosen
     apply = _package_url(told, chosen, "/restore/apply")
     form = hidden_fields(answer.text, apply)
-    applied = told.browsers[who].post(apply, form)
-    assert applied.status_code == 303, refusal_text(applied.text)
+    browser = told.browsers[applier]
+    browser.get(_package_url(told, chosen))
+    applied = browser.post(apply, form)
+    if not _answered(told, step, applied, told.model.restore_refusal(applier, chosen), 303):
+        assert told.whole() == before, "a refused restore changed something"
+        return chosen
     _followed(told, applied)
     told.model.restored(chosen)
     return chosen
@@ -357,6 +363,43 @@ def _check_ledger(told: Told) -> None:
     assert sorted((r["name"], r["kind"], r["version"]) for r in rows) == expected
 
 
+def _check_package_list(told: Told) -> None:
+    """The packages page lists, newest first, the packages of each state asked for (a
+    cancelled one in no other state's list), each with its applicant and approvers, and those
+    whose name holds a part asked for."""
+    model, browser = told.model, told.browsers["viewer"]
+    made = model.packages
+    states = {
+        "": [p.id for p in made] + list(told.first),
+        "waiting": [p.id for p in made if p.waiting],
+        "released": [p.id for p in made if p.state == "released"] + list(told.first),
+        "cancelled": [p.id for p in made if p.state == "cancelled"],
+        "failed": [],
+    }
+    for state, ids in states.items():
+        page = browser.get(told.url(f"/releases/packages?state={state}"))
+        assert page.status_code == 200, page.text[-2000:]
+        shown = [int(i) for i in re.findall(r'data-package-row="(\d+)"', page.text)]
+        assert shown == sorted(ids, reverse=True), (state, shown)
+    for chosen in made:
+        row = page_row(browser.get(told.url("/releases/packages")).text, chosen.id)
+        names = [told.scopes[a].actor.name for a in (chosen.applicant, *chosen.named)]
+        assert all(n in row for n in names), (chosen, row)
+    part = made[-1].name if made else "p"
+    page = browser.get(told.url(f"/releases/packages?name={part}"))
+    shown = [int(i) for i in re.findall(r'data-package-row="(\d+)"', page.text)]
+    expected = [p.id for p in made if part in p.name] + [
+        i for i, name in zip(told.first, ("scripts", "base"), strict=True) if part in name
+    ]
+    assert shown == sorted(expected, reverse=True), (part, shown)
+
+
+def page_row(page: str, package_id: int) -> str:
+    """The packages page's row of a package."""
+    start = page.index(f'data-package-row="{package_id}"')
+    return page[start : page.index("</tr>", start)]
+
+
 def _check_services(told: Told) -> None:
     """Each package stands as the model says, and production holds the model's jobs."""
     admin = told.scopes["admin"]
@@ -370,6 +413,7 @@ def _check_services(told: Told) -> None:
         }[made.state]
         assert words == expected, (made, words)
     assert told.held() == told.model.prod
+    assert sorted(i.name for i in told.items()) == sorted(told.model.pending)
 
 
 @GENERATED
@@ -392,3 +436,5 @@ def test_the_release_pages_offer_and_do_what_each_role_may(
             _check_package_pages(told, touched)
         if step.act in ("deploy", "rollback", "restore"):
             _check_ledger(told)
+        if step.act in ("package", "deploy", "revoke"):
+            _check_package_list(told)

@@ -55,6 +55,7 @@ class Package:
     basis: Tags
     signed: dict[str, Tags] = field(default_factory=dict)
     state: str = "waiting for approval"
+    name: str = ""
     rolled_back: bool = False
     restored: bool = False
     """Production restored to its release since it was rolled back."""
@@ -78,12 +79,13 @@ class Entry:
 
 @dataclass
 class ReleaseModel:
-    """The workspace's rule of approvals, production's jobs, what development submitted last,
-    the packages and the ledger."""
+    """The workspace's rule of approvals, production's jobs, the pending items, the packages
+    and the ledger."""
 
     required: int
     prod: Tags
-    dev: Tags
+    pending: Tags
+    """The jobs whose pending item no package holds, and the tag it waits with."""
     packages: list[Package] = field(default_factory=list)
     ledger: list[Entry] = field(default_factory=list)
 
@@ -141,6 +143,14 @@ class ReleaseModel:
         self.prod.update(package.carried)
         package.state = "released"
         self.ledger.append(Entry("deploy", package.id, before, dict(self.prod)))
+
+    def revoked(self, package: Package) -> None:
+        """Its items pending again, unless the job has a newer pending item or production
+        holds the item's version or a newer one (tags grow as versions do)."""
+        package.state = "cancelled"
+        for name, tag in package.carried.items():
+            if name not in self.pending and self.prod.get(name, -1) < tag:
+                self.pending[name] = tag
 
     def rollback_refusal(self, who: str, package: Package) -> int | None:
         if PEOPLE[who] not in UNDOERS:

@@ -57,6 +57,9 @@ def steps(draw: st.DrawFn) -> Step:
         return Step("last", (who,))
     if act == "deploy":
         return Step("deploy", (draw(picks), who, draw(st.booleans())))
+    if act == "restore":  # its plan applied by whoever posts Restore (a page left open)
+        applier = draw(st.sampled_from([who, who, who, "developer", "viewer", "operator"]))
+        return Step(act, (draw(picks), who, applier))
     return Step(act, (draw(picks), who))
 
 
@@ -71,7 +74,8 @@ def release_page_stories(draw: st.DrawFn) -> tuple[int, tuple[Step, ...]]:
 def a_whole_release() -> tuple[int, tuple[Step, ...]]:
     """ja submitted, packaged by the developer naming both deployers, each approving, the
     operator and the developer refused a deploy, the second deployer deploying; jb released
-    after it, the first release restored, then the second rolled back (refused: the ledger's
+    after it, the first release restored (its plan's Restore posted by the viewer first:
+    refused), then the second rolled back (refused: the ledger's
     newest entry is the restore)."""
     return 2, (
         Step("submit", ("ja",)),
@@ -87,7 +91,8 @@ def a_whole_release() -> tuple[int, tuple[Step, ...]]:
         Step("approve", (1, "deployer")),
         Step("approve", (1, "second")),
         Step("deploy", (1, "deployer", True)),
-        Step("restore", (0, "operator")),
+        Step("restore", (0, "operator", "viewer")),
+        Step("restore", (0, "operator", "operator")),
         Step("rollback", (1, "deployer")),
         Step("revoke", (1, "viewer")),
     )

@@ -56,19 +56,21 @@ class Told:
         for job in JOBS:  # the scripts released first: the jobs' release may be rolled back
             for script in (make_script(f"{job}_sql"), make_script(f"{job}_sh", type="Shell")):
                 services.scripts.create(team.developer, script)
-        release(services, team, "scripts", StartupMode.LEAVE)
+        scripts = release(services, team, "scripts", StartupMode.LEAVE)
         for job in JOBS:
             services.jobs.create(team.developer, make_job(job, description="v0"))
         base = release(services, team, "base", StartupMode.LEAVE)
         self.base = Package(base, "developer", ("deployer",), dict.fromkeys(JOBS, 0), {})
-        self.base.state = "released"
+        self.base.state, self.base.name = "released", "base"
+        self.first = (scripts, base)
+        """The packages released before the story: the scripts', the jobs'."""
         if required:
             services.release_approvals.set_rule(team.admin, {"requireApprovals": required})
         self.keys: dict[str, KeyPair] = {
             who: register_key(services, self.scopes[who]) for who in SIGNERS
         }
         self.browsers = {who: self._signed_in(client, who) for who in PEOPLE}
-        self.model = ReleaseModel(required, dict.fromkeys(JOBS, 0), dict.fromkeys(JOBS, 0))
+        self.model = ReleaseModel(required, dict.fromkeys(JOBS, 0), {})
         self.model.ledger.append(Entry("deploy", base, {}, dict.fromkeys(JOBS, 0)))
         self.production = production_of(services, team).workspace.id
         self.tags = itertools.count(1)
