@@ -341,6 +341,18 @@ def _check_package_pages(told: Told, chosen: Package) -> None:
     assert approvals.status_code == 200, approvals.text[-2000:]
     counted = re.findall(r"data-approvals-counted>(\d+)<", approvals.text)
     assert counted[:1] == [str(model.counted(chosen))], (counted, chosen)
+    rows = _APPROVAL.findall(approvals.text)
+    signers = {told.scopes[who].actor.name: basis for who, basis in chosen.signed.items()}
+    assert {user for user, _ in rows} == set(signers), (rows, chosen)
+    counting = {user for user, badge in rows if badge == "successful"}
+    assert counting == {u for u, basis in signers.items() if basis == chosen.basis}, rows
+
+
+_APPROVAL = re.compile(
+    r"<tr>\s*<td>([^<]*)</td>\s*<td><code>[^<]*</code></td>\s*<td[^>]*>.*?</td>\s*"
+    r'<td><span class="badge status-(\w+)">'
+)
+"""An approval's row on the Approvals page: who, and whether it counts."""
 
 
 _ROW = re.compile(r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td>")
