@@ -367,6 +367,7 @@ def _check_ledger(told: Told) -> None:
     table = page.text[page.text.index('aria-label="In production"') :]
     table = table[: table.index("</table>")]
     assert sorted(_ROW.findall(table)) == expected
+    _check_entries(told, page.text)
     download = told.browsers["viewer"].get(told.url("/release-ledger.csv"))
     assert download.status_code == 200
     text = download.content.decode("utf-8")
@@ -412,6 +413,28 @@ def page_row(page: str, package_id: int) -> str:
     return page[start : page.index("</tr>", start)]
 
 
+_ENTRY = re.compile(r"<tr>\s*<td>(\d+)</td>\s*<td>(\w+)(?: <span [^>]*>of entry (\d+))?")
+
+
+def _check_entries(told: Told, page: str) -> None:
+    """The ledger page lists its entries newest first: each release, rollback and restore,
+    and which entry a rollback undid or a restore brought back."""
+    table = page[page.index('aria-label="Ledger entries"') :]
+    rows = _ENTRY.findall(table[: table.index("</table>")])[::-1]
+    ledger = told.model.ledger
+    if len(ledger) + 1 > len(rows):  # a page holds 20: the newest
+        ledger = ledger[len(ledger) + 1 - len(rows) :]
+    else:
+        assert rows[0][1] == "deploy", rows  # the scripts' release, before the story
+        rows = rows[1:]
+    ids = {id(e): int(r[0]) for e, r in zip(ledger, rows, strict=True)}
+    for entry, (_, action, target) in zip(ledger, rows, strict=True):
+        assert action == entry.action, (rows, ledger)
+        if entry.target is not None:
+            undone = told.model.ledger[entry.target]
+            assert int(target) == ids.get(id(undone), int(target)), (rows, entry)
+
+
 def _check_services(told: Told) -> None:
     """Each package stands as the model says, and production holds the model's jobs."""
     admin = told.scopes["admin"]
@@ -446,7 +469,7 @@ def test_the_release_pages_offer_and_do_what_each_role_may(
         _check_services(told)
         if touched is not None:
             _check_package_pages(told, touched)
-        if step.act in ("deploy", "rollback", "restore"):
+        if step.act in ("deploy", "rollback", "restore", "last"):
             _check_ledger(told)
         if step.act in ("package", "deploy", "revoke"):
             _check_package_list(told)

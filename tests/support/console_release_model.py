@@ -75,6 +75,8 @@ class Entry:
     package: int
     before: Tags
     after: Tags
+    target: int | None = None
+    """What a rollback undid or a restore brought back: that entry's index in the ledger."""
 
 
 @dataclass
@@ -161,7 +163,8 @@ class ReleaseModel:
         last = self.ledger[-1]
         self.prod = dict(last.before)
         package.rolled_back = True
-        self.ledger.append(Entry("rollback", package.id, last.after, dict(self.prod)))
+        undone = len(self.ledger) - 1
+        self.ledger.append(Entry("rollback", package.id, last.after, dict(self.prod), undone))
 
     def restore_refusal(self, who: str, package: Package) -> int | None:
         if PEOPLE[who] not in UNDOERS:
@@ -173,7 +176,8 @@ class ReleaseModel:
         assert entry is not None
         before, self.prod = self.prod, dict(entry.after)
         package.restored = package.rolled_back
-        self.ledger.append(Entry("restore", package.id, before, dict(self.prod)))
+        back = self.ledger.index(entry)
+        self.ledger.append(Entry("restore", package.id, before, dict(self.prod), back))
 
     def closing_refusal(self, who: str, package: Package, act: str) -> int | None:
         """A revoke's (``act`` "revoke") or a Plan again's refusal."""
