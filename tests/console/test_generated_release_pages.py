@@ -38,6 +38,7 @@ from jobferry.services.container import Services
 from support.builders import make_job
 from support.console import (
     hidden_fields,
+    main_text,
     wait_task,
 )
 from support.console_form_model import refusal_text
@@ -136,8 +137,8 @@ def package(told: Told, step: Step, who: str, approvers: str) -> Package | None:
     made = int(re.findall(r"/releases/packages/(\d+)", answer.headers["location"])[0])
     assert sorted(i.name for i in items) == sorted(model.pending), items
     carried = dict(model.pending)
-    basis = {n: model.prod.get(n, -1) for n in carried}
-    made_package = Package(made, who, named, carried, basis, name=name)
+    made_package = Package(made, who, named, carried, {}, name=name)
+    model.planned(made_package)
     model.pending = {}
     model.packages.append(made_package)
     assert not told.items(), "a package left pending items it was given"
@@ -147,7 +148,8 @@ def package(told: Told, step: Step, who: str, approvers: str) -> Package | None:
 def _check_pending_page(told: Told, who: str, page: Any, items: int) -> None:
     """The pending items page says how many wait; it offers the package form to admins and
     developers (when an item waits), with the members holding admin or deployer as approvers
-    (never oneself), and the rule of approvals beside them."""
+    (never oneself), and the rule of approvals beside them; filtered by a part of the name or
+    by the submitter, it lists those items only."""
     assert page.status_code == 200, page.text[-2000:]
     assert f"of {items} waiting item" in page.text or not items, items
     packager = PEOPLE[who] in PACKAGERS
@@ -164,6 +166,15 @@ def _check_pending_page(told: Told, who: str, page: Any, items: int) -> None:
     assert offered == (expected if form else set()), (who, offered)
     rule = f"a package is deployed once {told.model.required} of its approvers"
     assert (rule in page.text) == (form and told.model.required > 0), who
+    developer = told.scopes["developer"].actor.name
+    for query, count in (
+        ("name=a", sum(1 for n in told.model.pending if "a" in n)),
+        (f"who={developer}", items),
+        ("who=nobody", 0),
+    ):
+        filtered = told.browsers[who].get(told.url(f"/releases/pending?{query}")).text
+        shown = re.findall(r"of ([\d,]+) waiting item", filtered)
+        assert shown == ([str(count)] if count else []), (query, shown)
 
 
 def approve(told: Told, step: Step, index: int, who: str) -> Package | None:
@@ -211,7 +222,7 @@ def deploy(told: Told, step: Step, index: int, who: str, start: bool) -> Package
     _refused_changes_nothing(told, before, taken)
     if taken:
         run_release(told.services)
-        told.model.released(chosen)
+        told.model.released(chosen, start)
     return chosen
 
 
@@ -228,16 +239,25 @@ def closing(told: Told, step: Step, index: int, who: str) -> Package | None:
     if taken and step.act == "revoke":
         told.model.revoked(chosen)
     elif taken:
-        chosen.basis = {n: told.model.prod.get(n, -1) for n in chosen.carried}
+        told.model.planned(chosen)
     return chosen
 
 
-def _followed(told: Told, answer: Any) -> None:
-    """The task a rollback or restore started ended well (its page follows it)."""
+def _followed(told: Told, answer: Any, fails: bool = False) -> bool:
+    """The task a rollback or restore started ended well, or (``fails``: a rollback of a
+    release whose jobs were started or stopped by hand since) failed, naming them on the page
+    that follows it; whether it ended well."""
     location = answer.headers["location"]
-    task_id = re.findall(r"task=([^&]+)", location)[0]
+    task_id = re.findall(r"(?:task=|/tasks/)([0-9a-f]+)", location)[0]
     task = wait_task(told.services, told.prod_scope(), task_id)
-    assert task.status.value == "SUCCESSFUL", (task.status, task.message)
+    event(f"rollback task {task.status.value}" if fails else "task ends well")
+    assert task.status.value == ("FAILED" if fails else "SUCCESSFUL"), (task.status, task.message)
+    if fails:
+        said = main_text(told.browsers["admin"].get(location).text)
+        last = told.model.ledger[-1]
+        moved = [n for n in last.after if (n in told.model.running) != (n in last.running[1])]
+        assert all(f"'{n}'" in said for n in moved), (moved, said)
+    return not fails
 
 
 def rollback(told: Told, step: Step, index: int, who: str) -> Package | None:
@@ -249,8 +269,7 @@ def rollback(told: Told, step: Step, index: int, who: str) -> Package | None:
     answer = _post_action(told, who, chosen, "/rollback")
     taken = _answered(told, step, answer, predicted, 303)
     _refused_changes_nothing(told, before, taken)
-    if taken:
-        _followed(told, answer)
+    if taken and _followed(told, answer, told.model.rollback_fails()):
         told.model.rolled_back(chosen)
     return chosen
 
@@ -284,7 +303,7 @@ def restore(told: Told, step: Step, index: int, who: str, applier: str) -> Packa
     return chosen
 
 
-def last(told: Told, step: Step, who: str) -> None:
+def last(told: Told, step: Step, who: str) -> Package | None:
     """The ledger page's *Roll back the last release*: whatever release is the ledger's
     newest entry (docs/api.md, ``last``)."""
     model = told.model
@@ -297,14 +316,28 @@ def last(told: Told, step: Step, who: str) -> None:
     answer = browser.post(told.url("/release-ledger/rollback"), {})
     taken = _answered(told, step, answer, predicted if allowed else FORBIDDEN, 303)
     _refused_changes_nothing(told, before, taken)
-    if taken:
-        task_id = answer.headers["location"].rsplit("/", 1)[1]
-        assert wait_task(told.services, told.prod_scope(), task_id).status.value == "SUCCESSFUL"
+    if taken and _followed(told, answer, model.rollback_fails()):
         rolled = next(p for p in [*model.packages, told.base] if p.id == newest.package)
         model.rolled_back(rolled)
+        return rolled if rolled is not told.base else None
+    return None
+
+
+def toggle(told: Told, step: Step, index: int) -> None:
+    """A production job started or stopped by hand (by the operator)."""
+    jobs = sorted(told.model.prod)
+    if not jobs:
+        return
+    name = jobs[index % len(jobs)]
+    actor = told.scopes["operator"].actor
+    production = told.services.accounts.scope(actor, actor.project_id, told.production)
+    running = name in told.model.running
+    (told.services.jobs.stop if running else told.services.jobs.start)(production, name)
+    told.model.toggled(name)
 
 
 STEPS: dict[str, Callable[..., Package | None]] = {
+    "toggle": toggle,
     "last": last,
     "package": package,
     "approve": approve,
@@ -362,6 +395,8 @@ def _check_ledger(told: Told) -> None:
     """The ledger page's *In production* and its CSV say what the ledger service holds."""
     held = told.services.ledger.ledger(told.scopes["viewer"], None, (20, 0))
     expected = sorted((o.name, o.kind, str(o.version)) for o in held.production)
+    jobs = {o.name for o in held.production if o.kind == "job"}
+    assert jobs == set(told.model.prod), (held.production, told.model.prod)
     page = told.browsers["viewer"].get(told.url("/release-ledger"))
     assert page.status_code == 200, page.text[-2000:]
     table = page.text[page.text.index('aria-label="In production"') :]
@@ -448,6 +483,7 @@ def _check_services(told: Told) -> None:
         }[made.state]
         assert words == expected, (made, words)
     assert told.held() == told.model.prod
+    assert told.running() == told.model.running
     assert sorted(i.name for i in told.items()) == sorted(told.model.pending)
 
 

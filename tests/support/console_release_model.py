@@ -56,6 +56,8 @@ class Package:
     signed: dict[str, Tags] = field(default_factory=dict)
     state: str = "waiting for approval"
     name: str = ""
+    planned_running: frozenset[str] = frozenset()
+    """The jobs it overwrites that production scheduled when it was planned."""
     rolled_back: bool = False
     restored: bool = False
     """Production restored to its release since it was rolled back."""
@@ -77,6 +79,10 @@ class Entry:
     after: Tags
     target: int | None = None
     """What a rollback undid or a restore brought back: that entry's index in the ledger."""
+    running: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
+    """The jobs production scheduled before and after it."""
+    started: frozenset[str] = frozenset()
+    """The jobs a release added and started."""
 
 
 @dataclass
@@ -90,6 +96,8 @@ class ReleaseModel:
     """The jobs whose pending item no package holds, and the tag it waits with."""
     packages: list[Package] = field(default_factory=list)
     ledger: list[Entry] = field(default_factory=list)
+    running: set[str] = field(default_factory=set)
+    """The jobs production schedules (started by a release, or by hand)."""
 
     # -- who may -----------------------------------------------------------------------------
 
@@ -117,8 +125,36 @@ class ReleaseModel:
         )
 
     def drifted(self, package: Package) -> list[str]:
-        """The jobs it writes that production changed since its plan."""
-        return sorted(n for n in package.carried if self.prod.get(n, -1) != package.basis.get(n))
+        """The jobs it writes that production changed since its plan, or started or stopped
+        by hand (one it overwrites)."""
+        return sorted(
+            n
+            for n in package.carried
+            if self.prod.get(n, -1) != package.basis.get(n)
+            or (n in self.prod and (n in self.running) != (n in package.planned_running))
+        )
+
+    def planned(self, package: Package) -> None:
+        """Its plan made (or made again) against production as it is now."""
+        package.basis = {n: self.prod.get(n, -1) for n in package.carried}
+        package.planned_running = frozenset(n for n in package.carried if n in self.running)
+
+    def rollback_fails(self) -> bool:
+        """Whether the rollback of the newest release fails as its task runs: a job it
+        overwrote that runs otherwise than it left it, or one it added that runs though it
+        did not start it."""
+        last = self.ledger[-1]
+        left = last.running[1]
+        return any(
+            (n in self.running) != (n in left)
+            if n in last.before
+            else n in self.running and n not in last.started
+            for n in last.after
+        )
+
+    def toggled(self, name: str) -> None:
+        """A production job started or stopped by hand."""
+        self.running ^= {name}
 
     def newest_release(self, package: Package) -> bool:
         """Whether its release is the ledger's newest entry (*Roll back this release*)."""
@@ -140,11 +176,16 @@ class ReleaseModel:
             return REFUSED
         return REFUSED if self.drifted(package) else None
 
-    def released(self, package: Package) -> None:
-        before = dict(self.prod)
+    def released(self, package: Package, start: bool) -> None:
+        before, running = dict(self.prod), frozenset(self.running)
         self.prod.update(package.carried)
         package.state = "released"
-        self.ledger.append(Entry("deploy", package.id, before, dict(self.prod)))
+        started = frozenset(n for n in package.carried if n not in before) if start else None
+        self.running |= started or set()
+        moved = (running, frozenset(self.running))
+        after = dict(self.prod)
+        entry = Entry("deploy", package.id, before, after, None, moved, started or frozenset())
+        self.ledger.append(entry)
 
     def revoked(self, package: Package) -> None:
         """Its items pending again, unless the job has a newer pending item or production
@@ -164,6 +205,7 @@ class ReleaseModel:
         self.prod = dict(last.before)
         package.rolled_back = True
         undone = len(self.ledger) - 1
+        self.running = {n for n in last.running[0] if n in self.prod}
         self.ledger.append(Entry("rollback", package.id, last.after, dict(self.prod), undone))
 
     def restore_refusal(self, who: str, package: Package) -> int | None:
@@ -175,6 +217,7 @@ class ReleaseModel:
         entry = self.release_of(package)
         assert entry is not None
         before, self.prod = self.prod, dict(entry.after)
+        self.running = {n for n in self.running if n in self.prod}  # brought back: stopped
         package.restored = package.rolled_back
         back = self.ledger.index(entry)
         self.ledger.append(Entry("restore", package.id, before, dict(self.prod), back))

@@ -122,3 +122,8 @@ class Told:
             for (kind, name), value in state.items()
             if kind == "job"
         }
+
+    def running(self) -> set[str]:
+        """The jobs production schedules."""
+        state = workspace_state(self.services, self.production)
+        return {n for (k, n), v in state.items() if k == "job" and v["status"] == "SCHEDULING"}
