@@ -38,7 +38,6 @@ from jobferry.services.container import Services
 from support.builders import make_job
 from support.console import (
     hidden_fields,
-    main_text,
     wait_task,
 )
 from support.console_form_model import refusal_text
@@ -53,6 +52,7 @@ from support.console_release_model import (
 )
 from support.console_release_stories import (
     APPROVERS,
+    a_job_started_by_hand,
     a_stale_approval,
     a_whole_release,
     release_page_stories,
@@ -220,6 +220,14 @@ def deploy(told: Told, step: Step, index: int, who: str, start: bool) -> Package
     answer = _post_action(told, who, chosen, "/deploy", {"startup_mode": str(int(mode))})
     taken = _answered(told, step, answer, predicted, 303)
     _refused_changes_nothing(told, before, taken)
+    model = told.model
+    drifted = model.drifted(chosen)
+    if predicted == REFUSED and chosen.waiting and model.counted(chosen) >= model.required:
+        # Production changed since the plan: the refusal names each job and offers Plan again.
+        said = refusal_text(answer.text)
+        assert drifted, said
+        assert all(f"'{n}'" in said for n in drifted), (drifted, said)
+        assert "data-replan" in answer.text
     if taken:
         run_release(told.services)
         told.model.released(chosen, start)
@@ -243,21 +251,22 @@ def closing(told: Told, step: Step, index: int, who: str) -> Package | None:
     return chosen
 
 
-def _followed(told: Told, answer: Any, fails: bool = False) -> bool:
-    """The task a rollback or restore started ended well, or (``fails``: a rollback of a
-    release whose jobs were started or stopped by hand since) failed, naming them on the page
-    that follows it; whether it ended well."""
+def _followed(told: Told, answer: Any) -> None:
+    """The task a rollback or restore started ended well (its page follows it)."""
     location = answer.headers["location"]
     task_id = re.findall(r"(?:task=|/tasks/)([0-9a-f]+)", location)[0]
     task = wait_task(told.services, told.prod_scope(), task_id)
-    event(f"rollback task {task.status.value}" if fails else "task ends well")
-    assert task.status.value == ("FAILED" if fails else "SUCCESSFUL"), (task.status, task.message)
-    if fails:
-        said = main_text(told.browsers["admin"].get(location).text)
-        last = told.model.ledger[-1]
-        moved = [n for n in last.after if (n in told.model.running) != (n in last.running[1])]
+    assert task.status.value == "SUCCESSFUL", (task.status, task.message)
+
+
+def _hand_scheduled_said(told: Told, answer: Any, predicted: int | None) -> None:
+    """A rollback refused for jobs started or stopped by hand since the release names
+    each."""
+    moved = told.model.hand_scheduled() if told.model.ledger[-1].action == "deploy" else []
+    if predicted == REFUSED and moved:
+        said = refusal_text(answer.text)
         assert all(f"'{n}'" in said for n in moved), (moved, said)
-    return not fails
+        event("rollback refused: jobs scheduled by hand")
 
 
 def rollback(told: Told, step: Step, index: int, who: str) -> Package | None:
@@ -269,7 +278,10 @@ def rollback(told: Told, step: Step, index: int, who: str) -> Package | None:
     answer = _post_action(told, who, chosen, "/rollback")
     taken = _answered(told, step, answer, predicted, 303)
     _refused_changes_nothing(told, before, taken)
-    if taken and _followed(told, answer, told.model.rollback_fails()):
+    if told.model.newest_release(chosen):
+        _hand_scheduled_said(told, answer, predicted)
+    if taken:
+        _followed(told, answer)
         told.model.rolled_back(chosen)
     return chosen
 
@@ -309,14 +321,17 @@ def last(told: Told, step: Step, who: str) -> Package | None:
     model = told.model
     newest = model.ledger[-1]
     allowed = PEOPLE[who] in UNDOERS
-    predicted = None if newest.action == "deploy" else REFUSED
+    predicted = None if newest.action == "deploy" and not model.hand_scheduled() else REFUSED
     browser = told.browsers[who]
     browser.get(told.url("/release-ledger"))
     before = told.whole()
     answer = browser.post(told.url("/release-ledger/rollback"), {})
     taken = _answered(told, step, answer, predicted if allowed else FORBIDDEN, 303)
     _refused_changes_nothing(told, before, taken)
-    if taken and _followed(told, answer, model.rollback_fails()):
+    if allowed:
+        _hand_scheduled_said(told, answer, predicted)
+    if taken:
+        _followed(told, answer)
         rolled = next(p for p in [*model.packages, told.base] if p.id == newest.package)
         model.rolled_back(rolled)
         return rolled if rolled is not told.base else None
@@ -491,6 +506,7 @@ def _check_services(told: Told) -> None:
 @given(story=release_page_stories())
 @example(story=a_whole_release())
 @example(story=a_stale_approval())
+@example(story=a_job_started_by_hand())
 def test_the_release_pages_offer_and_do_what_each_role_may(
     services: Services, client: TestClient, story: tuple[int, tuple[Step, ...]]
 ) -> None:

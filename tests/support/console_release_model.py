@@ -139,17 +139,21 @@ class ReleaseModel:
         package.basis = {n: self.prod.get(n, -1) for n in package.carried}
         package.planned_running = frozenset(n for n in package.carried if n in self.running)
 
-    def rollback_fails(self) -> bool:
-        """Whether the rollback of the newest release fails as its task runs: a job it
-        overwrote that runs otherwise than it left it, or one it added that runs though it
-        did not start it."""
+    def hand_scheduled(self) -> list[str]:
+        """The jobs that refuse the rollback of the newest release (at once, and again as its
+        task runs): one it overwrote that runs otherwise than it left it, or one it added
+        that runs though it did not start it (one it started, stopped since, goes all the
+        same)."""
         last = self.ledger[-1]
         left = last.running[1]
-        return any(
-            (n in self.running) != (n in left)
-            if n in last.before
-            else n in self.running and n not in last.started
+        return sorted(
+            n
             for n in last.after
+            if (
+                (n in self.running) != (n in left)
+                if n in last.before
+                else n in self.running and n not in last.started
+            )
         )
 
     def toggled(self, name: str) -> None:
@@ -198,7 +202,9 @@ class ReleaseModel:
     def rollback_refusal(self, who: str, package: Package) -> int | None:
         if PEOPLE[who] not in UNDOERS:
             return FORBIDDEN
-        return None if self.newest_release(package) else REFUSED
+        if not self.newest_release(package) or self.hand_scheduled():
+            return REFUSED
+        return None
 
     def rolled_back(self, package: Package) -> None:
         last = self.ledger[-1]
