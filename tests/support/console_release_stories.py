@@ -42,7 +42,7 @@ def steps(draw: st.DrawFn) -> Step:
             + ["approve"] * 3
             + ["deploy"] * 3
             + ["revoke"]
-            + ["replan", "rollback", "rollback", "restore", "restore", "last", "toggle"]
+            + ["replan", "rollback", "rollback", "restore", "restore", "last", "toggle", "forged"]
         )
     )
     if act == "submit":
@@ -52,6 +52,8 @@ def steps(draw: st.DrawFn) -> Step:
         return Step("package", (who, draw(named)))
     if act == "approve":
         return Step("approve", (draw(picks), draw(st.sampled_from(SIGNERS))))
+    if act == "forged":  # a form posted without the session's security token
+        return Step("forged", (draw(picks), draw(st.sampled_from(PACKAGE_ACTS))))
     if act == "toggle":  # a production job started or stopped by hand
         return Step("toggle", (draw(picks),))
     who = draw(st.one_of(likely, people))
