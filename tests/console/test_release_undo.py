@@ -136,6 +136,9 @@ def test_the_last_release_is_rolled_back_from_its_page(
     assert "data-rollback" not in done.text
     assert "rolled back" in visible(deployer.get(base).text)  # the list says so too
     assert "rolled back" not in visible(deployer.get(f"{base}/{first}").text)
+    stale = deployer.get(f"{base}/{first}?task=no-such-task")  # a link to a task gone
+    assert stale.status_code == 200, stale.text
+    assert "Rollback task" not in visible(stale.text)
     assert "second cut" not in str(services.jobs.show(production, "daily").document)
     ledger = deployer.get(f"/console/w/{team.workspace_id}/release-ledger").text
     assert f'href="/console/w/{team.workspace_id}/releases/packages/{second}"' in ledger

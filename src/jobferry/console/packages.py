@@ -31,7 +31,7 @@ from jobferry.console.web import (
 )
 from jobferry.domain.enums import Role, TaskKind, TaskStatus
 from jobferry.domain.releases import CANCEL_ROLES, DEPLOY_ROLES, DeployStatus, StartupMode
-from jobferry.errors import BasisChangedError, JobferryError, PlanStaleError
+from jobferry.errors import BasisChangedError, JobferryError, PlanStaleError, TaskNotFoundError
 from jobferry.services.importing.plan import Plan
 from jobferry.services.releases.checks import state
 from jobferry.services.releases.listing import kept_plan
@@ -249,7 +249,8 @@ class Followed:
 
 def _task(page: Page, view: PackageView, asked: str) -> Followed:
     """The deploy's task (or ``asked``: a restore's or a rollback's task; a task of the
-    production side) and its page, when it has one."""
+    production side) and its page, when it has one (a link asking a task production does not
+    hold shows the package without one)."""
     task_id, production = asked or view.record.task_id, page.scope.workspace.production_id
     if task_id is None or production is None:
         return Followed()
@@ -260,7 +261,12 @@ def _task(page: Page, view: PackageView, asked: str) -> Followed:
             page.scope.actor, page.scope.actor.project_id, production
         ),
     )
-    task = page.services.tasks.show(production_page.scope, task_id, subtasks=0)
+    try:
+        task = page.services.tasks.show(production_page.scope, task_id, subtasks=0)
+    except TaskNotFoundError:
+        if not asked:
+            raise
+        return Followed()  # a link naming a task production does not hold: the package alone
     summary = task_summary(production_page, task)
     doing = "Rollback" if task.kind is TaskKind.ROLLBACK else "Restore" if asked else "Release"
     if not asked and view.failed_deploy:
