@@ -17,7 +17,17 @@ from jobferry.console.fixes import said
 from jobferry.console.listing import Listing, ListingAddressDep, Ticks, listing_query
 from jobferry.console.missing import JOBS, looked_up
 from jobferry.console.nodes import NodeView, node_views
-from jobferry.console.web import FormDep, Page, PageContext, PageDep, redirect, render, text, texts
+from jobferry.console.web import (
+    FormDep,
+    Page,
+    PageContext,
+    PageDep,
+    paths,
+    redirect,
+    render,
+    text,
+    texts,
+)
 from jobferry.domain.enums import ListedStatus, ObjectKind
 from jobferry.domain.folders import crumbs
 from jobferry.domain.references import Reference
@@ -253,14 +263,15 @@ def export_ticked(request: Request, page: PageDep, form: FormDep) -> Response:
     """Export the ticked jobs and folders: small selections download at once, large ones
     become a task."""
     page.scope.require(WRITERS, "export jobs")
+    folder = paths(form, "folder")
     query = listing_query(
-        text(form, "folder", "/"), text(form, "q"), text(form, "tag"), text(form, "status")
+        folder[0] if folder else "/", text(form, "q"), text(form, "tag"), text(form, "status")
     )
     ticks = Ticks(
         frozenset(texts(form, "job")),
-        frozenset(texts(form, "job_folder")),
+        frozenset(paths(form, "job_folder")),
         frozenset(texts(form, "not_job")),
-        frozenset(texts(form, "not_job_folder")),
+        frozenset(paths(form, "not_job_folder")),
     )
     selection = parse_job_selection(
         sorted(ticks.jobs),

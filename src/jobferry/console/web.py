@@ -298,6 +298,12 @@ def texts(form: FormData, name: str) -> list[str]:
     return [v.strip() for v in form.getlist(name) if isinstance(v, str) and v.strip()]
 
 
+def paths(form: FormData, name: str) -> list[str]:
+    """Every value of a repeated folder field as sent, empty ones dropped: a folder's name may
+    end in a blank (``/etl /daily``), and ``/etl `` is not ``/etl``."""
+    return [v for v in form.getlist(name) if isinstance(v, str) and v.strip()]
+
+
 def when(ms: int | None) -> str:
     """Epoch milliseconds as an ISO time in UTC (the browser shows it in local time)."""
     if ms is None:
