@@ -279,6 +279,8 @@ def steps(draw: st.DrawFn, held: Held) -> Step:
         shown = [j.name for j in held.listed(f)]
         jobs = _some(draw, shown)
         ticked = _some(draw, folders, least=0 if jobs else 1)
+        if draw(st.booleans()):  # *Select all N jobs in the workspace*
+            ticked = tuple(dict.fromkeys(("/", *ticked)))
         ticks = Ticks(
             jobs=jobs,
             folders=ticked,
