@@ -49,7 +49,7 @@ NAMES = (
     ".hidden",
     "a.job",
 )
-SEGMENTS = ("etl", "ETL", "日报", "a b", "x?y", "r&d", "100%", "c#", "a+b", "etl ", "é")
+SEGMENTS = ("etl", "ETL", "日报", "a b", "x?y", "r&d", "100%", "c#", "a+b", "etl ", "é", "..", " ")
 TAGS = ("daily", "Daily", "周报", "a-b")
 QUERIES = ("", "daily", "Daily", "日", "1", ".", "-", "ly_", " daily ", "zzz")
 
