@@ -83,6 +83,8 @@ def import_into(page: PageDep, form: FormDep, download_id: str) -> Response:
 
 @router.post("/w/{workspace_id}/downloads/{download_id}/delete")
 def delete_download(page: PageDep, form: FormDep, download_id: str) -> Response:
-    """Remove a package before it expires."""
-    page.services.downloads.delete(page.scope, download_id)
+    """Remove a package before it expires (one gone already, or never there: the 404 page;
+    one who may not use the download center is refused whether it is there or not)."""
+    with looked_up(page, DOWNLOADS):
+        page.services.downloads.delete(page.scope, download_id)
     return redirect(page.url("/downloads"))

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from jobferry.console.fixes import console_problems, said, task_refused, without_fix
-from jobferry.console.missing import TASKS, looked_up
+from jobferry.console.missing import TASKS, looked_up, missing
 from jobferry.console.plans import task_plan
 from jobferry.console.remotes import refresh_failed
 from jobferry.console.web import (
@@ -26,7 +26,7 @@ from jobferry.console.web import (
     render,
 )
 from jobferry.domain.enums import TaskKind, TaskStatus
-from jobferry.errors import JobferryError
+from jobferry.errors import JobferryError, PermissionDeniedError, TaskNotFoundError
 from jobferry.services.importing.delivery import RolledBack
 from jobferry.services.importing.plan import Plan
 from jobferry.services.routes.running import Following
@@ -179,18 +179,14 @@ def tasks_page(
 ) -> Response:
     """The workspace's tasks, newest first, a page at a time, of one kind, status and day if
     asked (plans and imports soon outnumber the rest on a workspace promoted into every day)."""
-    start = max(offset, 0) // TASKS_PAGE * TASKS_PAGE
-    paging = page.services.settings.offset_mode
-    asked = start // TASKS_PAGE if paging is OffsetMode.PAGE else start
     shown = TaskFilter.of(kind, status, day)
-    listing = page.services.tasks.list_tasks(
-        page.scope,
-        kind=shown.kind,
-        status=shown.status,
-        limit=TASKS_PAGE,
-        offset=asked,
-        window=shown.window,
-    )
+    start = max(offset, 0) // TASKS_PAGE * TASKS_PAGE
+    listing = _task_page(page, shown, start)
+    if not listing.tasks and listing.total and start:
+        # an address past the end (a stale link, tasks swept since): the last page, never
+        # "no tasks" where there are some
+        start = (listing.total - 1) // TASKS_PAGE * TASKS_PAGE
+        listing = _task_page(page, shown, start)
     imports = [t.id for t in listing.tasks if t.kind is TaskKind.IMPORT]
     rolled_back = page.services.rollback.rolled_back_among(imports)
     context = TasksContext(
@@ -202,6 +198,19 @@ def tasks_page(
         shown=shown,
     )
     return render(page.request, context)
+
+
+def _task_page(page: Page, shown: TaskFilter, start: int) -> TaskList:
+    """The tasks ``shown`` asks for, a page from row ``start``."""
+    paging = page.services.settings.offset_mode
+    return page.services.tasks.list_tasks(
+        page.scope,
+        kind=shown.kind,
+        status=shown.status,
+        limit=TASKS_PAGE,
+        offset=start // TASKS_PAGE if paging is OffsetMode.PAGE else start,
+        window=shown.window,
+    )
 
 
 @router.get("/w/{workspace_id}/tasks/{task_id}")
@@ -378,5 +387,17 @@ def rollback(page: PageDep, form: FormDep, task_id: str) -> Response:
     try:
         queued = page.runner.start_rollback(page.scope, task_id)
     except JobferryError as exc:
-        return _task_view(page, task_id, error=said(exc), status_code=exc.status)
+        return _refused_rollback(page, task_id, exc)
     return redirect(page.url(f"/tasks/{queued}"))
+
+
+def _refused_rollback(page: Page, task_id: str, refused: JobferryError) -> Response:
+    """The task's page saying why its rollback was refused. One who may not roll back is
+    told so (403) whether or not the task is there, so a refusal never tells them which ids
+    exist; anyone else asking for a task that is not there gets the 404 page."""
+    try:
+        return _task_view(page, task_id, error=said(refused), status_code=refused.status)
+    except TaskNotFoundError as exc:
+        if isinstance(refused, PermissionDeniedError):
+            raise refused from None
+        raise missing(page, TASKS, said(exc)) from exc
