@@ -15,7 +15,7 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
-from jobferry.console.web import text, texts
+from jobferry.console.web import text, texts, when
 from jobferry.console.wizard import wizard_state
 from jobferry.domain.enums import DriftPolicy, ImportMode, SameNamePolicy, SchedulingPolicy
 from jobferry.domain.routes import Route, RouteEnd, SelectionKind
@@ -303,6 +303,15 @@ def selection_words(route: Route) -> str:
         return SELECTION_WORDS[SelectionKind.ALL]
     upstream = " and their upstream jobs" if selection.with_upstream else ""
     return f"{SELECTION_WORDS[selection.kind]}: {', '.join(selection.values)}{upstream}"
+
+
+def nothing_changed(source: str, since: int | None) -> str:
+    """What *Promote now* says when it found nothing to promote (``since``: the last applied
+    promotion's moment, ``None`` on a first one)."""
+    if since is None:
+        return f"Nothing to promote: workspace '{source}' has none of the jobs the route selects."
+    moment = when(since).replace("T", " ").replace("Z", " UTC")
+    return f"Nothing changed in workspace '{source}' since the last promotion ({moment})."
 
 
 def end_words(end: RouteEnd) -> str:

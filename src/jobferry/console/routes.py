@@ -27,6 +27,7 @@ from jobferry.console.route_form import (
     INLINE,
     RouteDraft,
     end_words,
+    nothing_changed,
     override_words,
     problem_fields,
     promotion_state,
@@ -46,7 +47,6 @@ from jobferry.console.web import (
     read_at,
     redirect,
     render,
-    when,
 )
 from jobferry.domain.routes import Route
 from jobferry.errors import (
@@ -376,23 +376,18 @@ def delete_route(page: PageDep, form: FormDep, name: str) -> Response:
     except JobferryError as exc:
         found = existing_route(page, name)
         if found is None:
-            raise
+            with looked_up(page, ROUTES):
+                raise
         return _route_page(page, found, error=said(exc), status_code=exc.status)
     return redirect(page.url(f"/routes?{urlencode({'removed': name})}"))
-
-
-def _nothing_changed(source: str, since: int | None) -> str:
-    if since is None:
-        return f"Nothing to promote: workspace '{source}' has none of the jobs the route selects."
-    moment = when(since).replace("T", " ").replace("Z", " UTC")
-    return f"Nothing changed in workspace '{source}' since the last promotion ({moment})."
 
 
 @router.post("/w/{workspace_id}/routes/{name}/promote")
 def promote(page: PageDep, form: FormDep, name: str) -> Response:
     """Package what changed in the source since the last promotion and open its plan in the
     target (past the budget, from its task's page), with the route's settings; or say so."""
-    found = page.services.routes.get(page.scope, name)
+    with looked_up(page, ROUTES):  # a page read before another admin removed the route
+        found = page.services.routes.get(page.scope, name)
     try:
         if found.route.source.carried or found.route.target.carried:
             raise NotSupportedError(
@@ -407,7 +402,7 @@ def promote(page: PageDep, form: FormDep, name: str) -> Response:
         return redirect(promotion_task_url(page, made))
     if made.promotion is None or made.source is None or made.target is None:
         source = made.source.workspace.name if made.source is not None else "?"
-        message = _nothing_changed(source, made.since)
+        message = nothing_changed(source, made.since)
         return _route_page(page, found, message=message)
     target = f"{base_of(page.request)}/w/{made.target.workspace.id}"
     return redirect(f"{target}/routes/{quote(name, safe='')}/promotions/{made.promotion.id}")
