@@ -7,7 +7,6 @@ never a traceback."""
 
 from __future__ import annotations
 
-import io
 import json
 import shlex
 import subprocess
@@ -23,7 +22,7 @@ from click.testing import Result
 from jobferry.cli import terminal
 from jobferry.cli.client import ApiClient, ConnectionProblemError
 from support.builders import make_job, make_script
-from support.cli import Cli, invoke, register
+from support.cli import Cli, CtrlC, invoke, register
 from support.exporting import seed
 
 
@@ -243,7 +242,7 @@ def test_ctrl_c_at_the_question_exits_130_and_changes_nothing(
     target = cli.remote.new_workspace("target", "dws_conn", "ssh_conn")
     task_id = cli.imported(package, workspace=target)["task"]["id"]
     monkeypatch.setattr(terminal, "stdin_is_terminal", lambda: True)
-    monkeypatch.setattr(typer.testing, "make_input_stream", lambda *_: _CtrlC())
+    monkeypatch.setattr(typer.testing, "make_input_stream", lambda *_: CtrlC())
     result = cli("rollback", task_id, workspace=target)
     assert result.exit_code == 130, (result.stdout, result.stderr)
     assert "Roll back import" in result.stderr  # it asked
@@ -259,24 +258,11 @@ def test_ctrl_c_at_the_password_question_exits_130(
     cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(terminal, "stdin_is_terminal", lambda: True)
-    monkeypatch.setattr(typer.testing, "make_input_stream", lambda *_: _CtrlC())
+    monkeypatch.setattr(typer.testing, "make_input_stream", lambda *_: CtrlC())
     result = invoke(["admin", "set-password", "admin"], env=cli.server.admin_env())
     assert result.exit_code == 130, (result.stdout, result.stderr)
     assert result.stderr.endswith("error: Interrupted at the question; nothing was changed.\n")
     assert "Aborted" not in result.output
-
-
-class _CtrlC(io.BytesIO):
-    """A terminal's standard input at which the key is pressed: reading it is interrupted."""
-
-    def read(self, size: int | None = -1) -> bytes:
-        raise KeyboardInterrupt
-
-    def read1(self, size: int = -1) -> bytes:
-        raise KeyboardInterrupt
-
-    def readinto(self, buffer: Any) -> int:
-        raise KeyboardInterrupt
 
 
 def test_ctrl_c_in_a_command_that_called_no_server_says_only_that(

@@ -16,12 +16,10 @@ The model of what the documents promise is ``support/admin_cli_model.py``.
 
 from __future__ import annotations
 
-import io
-from typing import Any
-
 from hypothesis import strategies as st
 
 from support.admin_cli_model import Model
+from support.cli import CtrlC
 from support.release_stories import Step
 
 USERS = ("admin", "carol", "dora", "Carol", "李雷", "u" * 128)
@@ -158,19 +156,6 @@ ROLES_EVERYWHERE = (
 
 NEVER_ISSUED = "AKNEVERISSUED0000001"
 GOOD = "a good password 1"
-
-
-class CtrlC(io.BytesIO):
-    """A terminal's standard input at which Ctrl-C is pressed: reading it is interrupted."""
-
-    def read(self, size: int | None = -1) -> bytes:
-        raise KeyboardInterrupt
-
-    def read1(self, size: int = -1) -> bytes:
-        raise KeyboardInterrupt
-
-    def readinto(self, buffer: Any) -> int:
-        raise KeyboardInterrupt
 
 
 def key_named(model: Model, user: str, which: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import io
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -163,3 +164,16 @@ def register(remote: Remote, workspace: str, *names: str) -> None:
         body = {"type": "DWS", "config": {"host": "10.0.0.2"}, "secrets": {"password": "pw"}}
         response = remote.call("PUT", f"/environment/connection/{name}", body, workspace=workspace)
         assert response.status_code == 200, response.text
+
+
+class CtrlC(io.BytesIO):
+    """A terminal's standard input at which Ctrl-C is pressed: reading it is interrupted."""
+
+    def read(self, size: int | None = -1) -> bytes:
+        raise KeyboardInterrupt
+
+    def read1(self, size: int = -1) -> bytes:
+        raise KeyboardInterrupt
+
+    def readinto(self, buffer: Any) -> int:
+        raise KeyboardInterrupt
