@@ -28,6 +28,12 @@ ONE_WORKER_MODULES = {
     "tests/cli/test_promote_basis.py": "second-servers",
     # a server that runs no task (JOBFERRY_TASK_THREADS=0), for its three tests
     "tests/cli/test_wait_timeout.py": "idle-server",
+    # a console server for both tests, and one screenshot folder that one of them empties:
+    # on two workers, each started its own server and one emptied the folder the other wrote
+    # (or made it between the other's emptying and making it: FileExistsError)
+    "tests/e2e/test_console_release_layout_browser.py": "release-layout",
+    "tests/e2e/test_console_releases_browser.py": "console-releases",
+    "tests/e2e/test_console_layout_browser.py": "console-layout",
 }
 """Module -> its group: the modules of a group run on one worker."""
 
