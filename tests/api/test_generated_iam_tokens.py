@@ -8,10 +8,11 @@ console's lockout, ``?nocatalog`` true or false, malformed bodies; tokens valida
 unknown one), passwords set, users removed and made again, roles and project admins changed;
 ``list_jobs``, ``create_job`` and (v2) ``list_workspaceusers`` called with tokens (another
 project's path, a signature beside the token, an ``X-Project-Id`` of another project), the
-catalog and projects asked for with a token; the clock moved past lockouts, to a token's last
-moment and past ``JOBFERRY_IAM_TOKEN_HOURS``; the housekeeping's sweep. After every step,
-whatever the story, the answers keep the promises of docs/api.md ("IAM tokens") and
-docs/errors.md (``support/token_model.py`` says them):
+catalog and projects asked for with a token (with an ``X-Project-Id`` of its project, of the
+other, or none); tokens sent with blanks around them in every fourth story; the clock moved
+past lockouts, to a token's last moment and past ``JOBFERRY_IAM_TOKEN_HOURS``; the
+housekeeping's sweep. After every step, whatever the story, the answers keep the promises of
+docs/api.md ("IAM tokens") and docs/errors.md (``support/token_model.py`` says them):
 
 - a token is issued (201, ``X-Subject-Token``) exactly when the model says: the scoped
   project's user, by name or by the id an answer gave, with their console password, not
@@ -27,7 +28,8 @@ docs/errors.md (``support/token_model.py`` says them):
   ``DLF.9082`` as the model says, and a revoke ends that token only;
 - a call with a token answers 200/204, 401 ``APIGW.0301``, 403 ``DLF.9083`` (naming both
   projects) or 403 ``DLF.6888`` (roles as they are at the call); the jobs and members listed
-  are those the story made; the catalog and projects are the token's project's;
+  are those the story made; the catalog and projects are the token's project's, or 403
+  ``DLF.9083`` (naming the token's and the ``X-Project-Id``'s) for another's;
 - a user's removal counts their live tokens; each project's log holds ``token.issue`` (by the
   user) and ``token.revoke`` (by the caller) as the story made them;
 - every token the story holds validates itself exactly while the model says it lives.
@@ -288,26 +290,44 @@ def _clock(story: Story, step: Step) -> None:
     story.clock.move(ms)
 
 
+def _own_call(story: Story, path: str, pick: int, claimed: str | None) -> Any:
+    """``GET path`` with token ``pick`` and, unless ``claimed`` is ``None``, an
+    ``X-Project-Id`` of the token's project (``own``) or the other's (``other``): the answer
+    when it is a 200 (else ``None``), checked against the model's outcome."""
+    token = story.token(pick)
+    own = token.user.project if token is not None else 0
+    headers = story.auth(token)
+    project = None if claimed is None else own if claimed == "own" else 1 - own
+    if project is not None:
+        headers["X-Project-Id"] = story.pid(project)
+    answer = story.client.get(path, headers=headers)
+    outcome = story.model.own_outcome(token, project)
+    event(f"{path.split('?')[0]} with X-Project-Id {claimed}: {outcome.status}")
+    said_outcome(answer, outcome)
+    if outcome.code == "DLF.9083":
+        said = answer.json()
+        both = (said["token_project"], said["header_project"])
+        assert both == (story.pid(own), story.pid(1 - own)), said
+    return answer if outcome.status == 200 else None
+
+
 def _catalog(story: Story, step: Step) -> None:
-    token = story.token(step.args[0])
-    answer = story.client.get("/v3/auth/catalog", headers=story.auth(token))
-    live = token is not None and story.model.live(token)
-    said_outcome(answer, Outcome(200) if live else Outcome(401, "APIGW.0301"))
-    if token is not None and live:
+    pick, claimed = step.args
+    answer = _own_call(story, "/v3/auth/catalog", pick, claimed)
+    token = story.token(pick)
+    if answer is not None and token is not None:
         said_catalog(story.model, answer.json()["catalog"], token.user.project)
         assert answer.json()["links"]["next"] is None
 
 
 def _projects(story: Story, step: Step) -> None:
-    pick, which = step.args
+    pick, which, claimed = step.args
     token = story.token(pick)
     own = token.user.project if token is not None else 0
     name = {"own": story.model.projects[own][1], "other": story.model.projects[1 - own][1]}
     query = "" if which is None else f"?name={name.get(which, which)}"
-    answer = story.client.get(f"/v3/projects{query}", headers=story.auth(token))
-    live = token is not None and story.model.live(token)
-    said_outcome(answer, Outcome(200) if live else Outcome(401, "APIGW.0301"))
-    if live:
+    answer = _own_call(story, f"/v3/projects{query}", pick, claimed)
+    if answer is not None:
         said_projects(story.model, answer.json(), own if which in (None, "own") else None)
 
 

@@ -236,3 +236,54 @@ def test_a_user_id_is_the_id_an_answer_gave_not_another_spelling(client: TestCli
         body["auth"]["identity"]["password"]["user"] = {"id": spelled, "password": PASSWORD}
         answer = client.post("/v3/auth/tokens", json=body, headers=JSON)
         assert answer.status_code == status, (spelled, answer.text)
+
+
+def test_the_catalog_and_projects_hold_a_token_to_the_x_project_id_sent(
+    client: TestClient,
+) -> None:
+    """As a v1 call's path: an ``X-Project-Id`` of another project than the token's is a 403
+    naming both (a new token of the same user cannot cure it); the token's own is accepted."""
+    token = calls_with(get_token(client))
+    for path in ("/v3/auth/catalog", "/v3/projects"):
+        own = client.get(path, headers={**token, "X-Project-Id": f" {PROJECT_ID} "})
+        assert own.status_code == 200, (path, own.text)
+        refused = client.get(path, headers={**token, "X-Project-Id": OTHER_PROJECT})
+        assert_error(
+            refused,
+            "DLF.9083",
+            f"is for project '{PROJECT_ID}', not for project '{OTHER_PROJECT}'",
+            "X-Project-Id",
+            "POST /v3/auth/tokens",
+            status=403,
+        )
+        said = refused.json()
+        assert (said["token_project"], said["header_project"]) == (PROJECT_ID, OTHER_PROJECT)
+        dead = {"X-Auth-Token": "MIIEhQYJKoZIhvcNAQcCoIIEdjCCBHICAQExDTAL"}
+        unknown = client.get(path, headers={**dead, "X-Project-Id": OTHER_PROJECT})
+        assert_error(unknown, "APIGW.0301", "POST /v3/auth/tokens", status=401)
+
+
+@pytest.mark.databases("sqlite")
+def test_the_public_hosts_hold_for_the_catalog_with_a_token(elsewhere: TestClient) -> None:
+    token = calls_with(get_token(elsewhere))
+    for path in ("/v3/auth/catalog", "/v3/projects"):
+        refused = elsewhere.get(path, headers=token)
+        assert_error(refused, "APIGW.0301", "JOBFERRY_PUBLIC_HOSTS", status=401)
+        public = {**token, "Host": "jobferry.example.com"}
+        assert elsewhere.get(path, headers=public).status_code == 200, path
+
+
+def test_validate_and_revoke_read_tokens_trimmed_as_every_call_does(client: TestClient) -> None:
+    token = get_token(client)
+    padded = {"X-Auth-Token": f" {token}\t", "X-Subject-Token": f"  {token} "}
+    assert (
+        client.get(f"/v1/{PROJECT_ID}/jobs", headers=calls_with(f" {token}\t")).status_code == 200
+    )
+    shown = client.get("/v3/auth/tokens", headers=padded)
+    assert shown.status_code == 200, shown.text
+    assert shown.headers["X-Subject-Token"] == token
+    assert client.delete("/v3/auth/tokens", headers=padded).status_code == 204
+    gone = client.get(f"/v1/{PROJECT_ID}/jobs", headers=calls_with(token))
+    assert_error(gone, "APIGW.0301", "unknown, expired or revoked", status=401)
+    blank = {"X-Auth-Token": get_token(client), "X-Subject-Token": "  "}
+    assert_error(client.get("/v3/auth/tokens", headers=blank), "DLF.0802", "X-Subject-Token")

@@ -16,6 +16,9 @@ docs/api.md ("IAM tokens", "The Go SDK gophertelekomcloud") and docs/errors.md (
 - A v1 call with a token: checked as signed when ``Authorization`` comes with it; an
   ``X-Project-Id`` other than the path's, or a token not live, 401 ``APIGW.0301``; a live
   token of another project than the path's 403 ``DLF.9083``; then the user's roles now.
+- The catalog and projects with a token: a token not live 401 ``APIGW.0301``; a live token
+  of another project than the ``X-Project-Id`` sent (their paths name none) 403 ``DLF.9083``.
+- Every call reads a token header without the blanks around it.
 """
 
 from __future__ import annotations
@@ -161,6 +164,15 @@ class Model:
         if user.admin or user.role in allowed:
             return Outcome(204 if write else 200)
         return Outcome(403, "DLF.6888")
+
+    def own_outcome(self, token: TokenM | None, claimed: int | None) -> Outcome:
+        """The catalog or projects asked for with ``token`` and an ``X-Project-Id`` of project
+        ``claimed`` (``None``: no such header)."""
+        if token is None or not self.live(token):
+            return Outcome(401, "APIGW.0301")
+        if claimed is not None and claimed != token.user.project:
+            return Outcome(403, "DLF.9083")
+        return Outcome(200)
 
     # -- changes ------------------------------------------------------------------------------
 

@@ -220,10 +220,10 @@ class Story:
         return None if pick < 0 or not tokens else tokens[-1 - pick % len(tokens)]
 
     def text(self, token: TokenM | None) -> str:
-        """What is sent for ``token``: its text, or one this server never issued (a long one
-        in every other story)."""
+        """What is sent for ``token``: its text (blanks around it in every fourth story), or
+        one this server never issued (a long one in every other story)."""
         if token is not None:
-            return token.value
+            return f" {token.value}\t" if self.n % 4 == 1 else token.value
         return UNKNOWN if self.n % 2 else "A" * 2000
 
     def auth(self, token: TokenM | None) -> dict[str, str]:
@@ -243,6 +243,9 @@ class Story:
 _USER_I = st.integers(0, NOBODY)
 _NOCATALOG = st.sampled_from((None, None, "true", "false"))
 """``?nocatalog=``: absent, ``true`` (the catalog left out) or ``false``."""
+_CLAIMED = st.sampled_from((None, None, "own", "other"))
+"""The ``X-Project-Id`` sent for the catalog or projects: none, the token's project, the
+other."""
 _PICK = st.integers(0, 40).map(lambda i: -1 if i > 35 else i)
 """A token of the story (newest first, modulo their count; -1: one the server never issued)."""
 
@@ -290,10 +293,13 @@ def _steps() -> st.SearchStrategy[Step]:
             st.sampled_from(("", "", "", "", "", "authorization", "xproject", "workspace")),
         ),
         st.builds(lambda ms: Step("clock", (ms,)), clock),
-        st.builds(lambda pick: Step("catalog", (pick,)), _PICK),
+        st.builds(lambda *a: Step("catalog", a), _PICK, _CLAIMED),
         st.just(Step("sweep")),
         st.builds(
-            lambda *a: Step("projects", a), _PICK, st.sampled_from((None, "own", "other", "x"))
+            lambda *a: Step("projects", a),
+            _PICK,
+            st.sampled_from((None, "own", "other", "x")),
+            _CLAIMED,
         ),
     )
 
@@ -364,7 +370,7 @@ def ended_in_memory() -> TokenStory:
         Step("call", (0, "list", "own", "")),
         Step("clock", (-1,)),
         Step("call", (0, "list", "own", "")),
-        Step("catalog", (0,)),
+        Step("catalog", (0, "own")),
         Step("ask", (1, "zero-id", "id", "good", None)),
         Step("ask", (1, "id", "id", "good", "0")),
         Step("call", (0, "create", "own", "")),
@@ -393,5 +399,9 @@ def across_projects() -> TokenStory:
         Step("call", (0, "create", "own", "workspace")),
         Step("clock", (24 * HOUR_MS + 1,)),
         Step("call", (2, "members", "own", "xproject")),
+        Step("ask", (6, "name", "id", "good", None)),
+        Step("catalog", (0, "other")),
+        Step("projects", (0, "own", "other")),
+        Step("projects", (0, None, "own")),
     )
     return TokenStory(("la_south_", "eu-de_"), steps)

@@ -24,7 +24,7 @@ from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Scope as ASGIScope
 
-from jobferry.api.wire import raw_body, sent_method
+from jobferry.api.wire import raw_body, sent_method, sent_token
 from jobferry.errors import (
     AuthenticationError,
     RequiredParameterError,
@@ -109,13 +109,17 @@ async def authenticated(request: Request) -> Actor:
 async def own_caller(request: Request) -> Actor:
     """The caller of an IAM call without a project in its path (``GET /v3/auth/catalog``,
     ``GET /v3/projects``): signed (either signature), its project the access key's user's, or
-    by ``X-Auth-Token``. An ``X-Project-Id`` sent (the Go SDK adds it unsigned) must be that
-    project."""
+    by ``X-Auth-Token``, the token's project. An ``X-Project-Id`` sent (the Go SDK adds it
+    unsigned) must be that project: else 401 for a signature, 403 for a token (as for a v1
+    path, a new token cannot cure it). The public hosts hold for either."""
     headers = scope_headers(request.scope)
     claimed = headers.get("x-project-id", "").strip()
     if "authorization" not in headers and "x-auth-token" in headers:
-        token = headers["x-auth-token"].strip()
-        return await run_in_threadpool(services_of(request).tokens.caller, token)
+        services = services_of(request)
+        token = sent_token(headers["x-auth-token"])
+        actor = await run_in_threadpool(services.tokens.caller, token, claimed)
+        _check_public_host(headers, services.settings.public_host_set())
+        return actor
     actor = await _authenticate(request, claimed)
     if claimed and claimed != actor.project_id:
         raise AuthenticationError(
@@ -321,7 +325,7 @@ async def _token_caller(services: Services, headers: dict[str, str], project_id:
         raise problem
     actor = token_in_memory(services, headers, project_id)
     if actor is None:
-        token = headers["x-auth-token"].strip()
+        token = sent_token(headers["x-auth-token"])
         actor = await run_in_threadpool(services.tokens.actor_for, token, project_id)
         _check_public_host(headers, services.settings.public_host_set())
     return actor
@@ -331,7 +335,7 @@ def token_in_memory(services: Services, headers: dict[str, str], project_id: str
     """The user of a request's IAM token when this process verified that token within
     ``JOBFERRY_AUTH_CACHE_SECONDS``, checked without storage (its end, its project, the public
     hosts); ``None`` when the token is not in memory."""
-    actor = services.tokens.cached_actor(headers["x-auth-token"].strip(), project_id)
+    actor = services.tokens.cached_actor(sent_token(headers["x-auth-token"]), project_id)
     if actor is not None:
         _check_public_host(headers, services.settings.public_host_set())
     return actor

@@ -113,6 +113,12 @@ def sent_method(request: Request) -> str:
     return sent or request.method
 
 
+def sent_token(value: str | None) -> str:
+    """An IAM token header's value (``X-Auth-Token``, ``X-Subject-Token``) as every call reads
+    it: without the blanks around it; empty when it is not sent."""
+    return (value or "").strip()
+
+
 BodyDep = Annotated[bytes, Depends(raw_body)]
 """The body as a dependency: routes taking it stay plain ``def`` and so run on the thread
 pool; only reading the bytes happens on the event loop (see docs/design.md, "The event loop")."""

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 
 from jobferry.api.auth import own_caller
 from jobferry.api.presenters import tokens as present
-from jobferry.api.wire import BodyDep, json, no_content, parse_object
+from jobferry.api.wire import BodyDep, json, no_content, parse_object, sent_token
 from jobferry.errors import RequiredParameterError
 from jobferry.services.accounts.tokenrequest import parse_password_auth
 from jobferry.services.accounts.tokens import TokenGrant
@@ -48,7 +48,8 @@ def issue_token(request: Request, raw: BodyDep, nocatalog: str | None = None) ->
     return _answer(request, token, grant, nocatalog)
 
 
-def _subject(subject: str | None) -> str:
+def _subject(sent: str | None) -> str:
+    subject = sent_token(sent)
     if not subject:
         raise RequiredParameterError(
             "This call needs the X-Subject-Token header: the token to validate or revoke.",
@@ -66,7 +67,7 @@ def validate_token(
 ) -> Response:
     tokens = services_of(request).tokens
     subject = _subject(x_subject_token)
-    grant = tokens.validate(tokens.caller(x_auth_token or ""), subject)
+    grant = tokens.validate(tokens.caller(sent_token(x_auth_token)), subject)
     return _answer(request, subject, grant, nocatalog)
 
 
@@ -97,5 +98,5 @@ def revoke_token(
 ) -> Response:
     tokens = services_of(request).tokens
     subject = _subject(x_subject_token)
-    tokens.revoke(tokens.caller(x_auth_token or ""), subject)
+    tokens.revoke(tokens.caller(sent_token(x_auth_token)), subject)
     return no_content()

@@ -15,9 +15,10 @@ Decisions:
   user is deleted (the rows go with it). A user belongs to one project for good, so the
   project a token is for is its user's. Roles are not in the token: each call takes the
   user's roles as they are then, as a signed call does.
-- A live token of another project than the call's path is refused with 403
-  (:class:`TokenProjectError`), not 401: the Go SDK answers any 401 with a new token and the
-  same call again, which for this would never end.
+- A live token of another project than the call's path (for a call without a project in
+  its path: than the ``X-Project-Id`` sent) is refused with 403 (:class:`TokenProjectError`),
+  not 401: the Go SDK answers any 401 with a new token and the same call again, which for
+  this would never end.
 - A verified token is kept in this process's memory for ``auth_cache_seconds`` (as a verified
   access key is): revoked through this process, at once; through another, within that time.
   Its end is checked on every use.
@@ -196,13 +197,25 @@ class TokenService:
 
     # -- validating and revoking ----------------------------------------------------------
 
-    def caller(self, token: str) -> Actor:
-        """The user of the ``X-Auth-Token`` of a validate or revoke call; 401 when it is not
-        a live token."""
+    def caller(self, token: str, claimed: str = "") -> Actor:
+        """The user of the ``X-Auth-Token`` of a call without a project in its path (validate,
+        revoke, the catalog, projects); 401 when it is not a live token. ``claimed``, the
+        ``X-Project-Id`` sent (empty: none), must be the token's project, else 403 as for a
+        path's."""
         found = self._live(token)
         if found is None:
             raise _get_new_token(None)
-        return found[1]
+        record, actor = found
+        if claimed and claimed != record.project_id:
+            raise TokenProjectError(
+                f"The X-Auth-Token is for project '{record.project_id}', not for project "
+                f"'{claimed[:64]}' named by X-Project-Id; send X-Project-Id "
+                f"'{record.project_id}' (or none), or get a token for project '{claimed[:64]}' "
+                "from POST /v3/auth/tokens (auth.scope.project.id) as one of its users.",
+                token_project=record.project_id,
+                header_project=claimed[:64],
+            )
+        return actor
 
     def own_project(self, actor: Actor) -> ProjectRecord:
         """The project of an authenticated caller (``GET /v3/auth/catalog``,
