@@ -18,7 +18,9 @@ from jobferry import __version__
 from jobferry.cli import serve, terminal
 from jobferry.services.accounts.service import AccountService
 from jobferry.services.container import Services
+from jobferry.services.context import now_ms
 from jobferry.settings import Settings
+from jobferry.storage import lockouts as lockouts_repo
 from jobferry.storage.schema import head_revision
 from support.busy import short_busy_wait, write_lock_held
 from support.cli import invoke
@@ -374,17 +376,50 @@ def test_serve_refuses_several_processes_on_sqlite_naming_postgresql(
     assert not (tmp_path / "data").exists()  # refused before the database was touched
 
 
+def _unlocks(services: Services) -> list[tuple[str, str]]:
+    actor = services.accounts.local_operator(None)
+    entries = services.audit.project_entries(actor, 50, 0).entries
+    return [(e.action, e.actor) for e in entries if e.action == "credential.unlock"]
+
+
 def test_unlock_key_lifts_an_access_keys_lockout(
     local_env: dict[str, str | None], services: Services
 ) -> None:
-    attempt = services.lockouts.attempt(0)
+    attempt = services.lockouts.attempt(now_ms())
     assert attempt.secret_for(ADMIN_AK) is not None
     for _ in range(services.lockouts.max_failures):
         attempt.failed()
     assert admin(local_env, "unlock-key", ADMIN_AK) == {"unlocked": ADMIN_AK}
-    assert services.lockouts.attempt(1).secret_for(ADMIN_AK) is not None
+    assert services.lockouts.attempt(now_ms()).secret_for(ADMIN_AK) is not None
+    assert _unlocks(services) == [("credential.unlock", "local-admin")]
     refused = admin(local_env, "unlock-key", "AKNOSUCHKEY", code=1)
     assert "No access key 'AKNOSUCHKEY'" in json.dumps(refused)
+
+
+def test_unlock_key_of_a_key_not_locked_says_so_and_changes_nothing(
+    local_env: dict[str, str | None], services: Services
+) -> None:
+    attempt = services.lockouts.attempt(now_ms())
+    assert attempt.secret_for(ADMIN_AK) is not None
+    attempt.failed()
+    said = {"notLocked": ADMIN_AK, "failures": 1}
+    assert admin(local_env, "unlock-key", ADMIN_AK) == said
+    human = invoke(["admin", "unlock-key", ADMIN_AK], env=local_env)
+    assert human.exit_code == 0, human.stderr
+    assert f"Access key {ADMIN_AK} is not locked; nothing changed" in human.stdout
+    assert "1 failed signature(s) in a row" in human.stdout
+    assert _unlocks(services) == []
+    with services.db.transaction(readonly=True) as tx:
+        state = lockouts_repo.key_state(tx, ADMIN_AK)
+    assert state is not None
+    assert (state.failures, state.locked_until) == (1, None)
+    # a lock that has run out is no lock either
+    lapsed = services.lockouts.attempt(now_ms() - 10**9)
+    assert lapsed.secret_for(ADMIN_AK) is not None
+    for _ in range(services.lockouts.max_failures - 1):  # the one above counted
+        lapsed.failed()
+    assert admin(local_env, "unlock-key", ADMIN_AK) == {"notLocked": ADMIN_AK, "failures": 0}
+    assert _unlocks(services) == []
 
 
 def test_serve_on_a_host_that_is_no_address_names_the_host_setting(tmp_path: Path) -> None:

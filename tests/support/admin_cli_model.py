@@ -171,10 +171,13 @@ class Model:
 
     def unlock_key(self, access_key: str) -> Outcome:
         """docs/api.md ``project=true``: an access key's unlock is audited (``credential.
-        unlock``, on its user); a key the server does not hold is refused (exit 1)."""
+        unlock``, on its user); a key the server does not hold is refused (exit 1); docs/cli.md
+        ``admin unlock-key``: a key not locked is left as it is, unaudited (exit 0)."""
         user = self.live_keys().get(access_key)
         if user is None:
             return Outcome(FAILED)
+        if access_key not in self.locked:
+            return OK
         self.locked.discard(access_key)
         return Outcome(0, None, ((LOCAL, "credential.unlock", "user", user),))
 

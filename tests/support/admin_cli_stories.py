@@ -116,12 +116,15 @@ LAST_ADMIN = (
     Step("set-project-admin", ("admin", False)),
     Step("remove-user", ("admin", "asked-yes")),
     Step("create-credentials", ("admin",)),
+    Step("unlock-key", ("admin", "own")),
     Step("lock", ("admin", "own")),
+    Step("unlock-key", ("admin", "own")),
     Step("unlock-key", ("admin", "own")),
     Step("revoke-credentials", ("admin", "own")),
     Step("unlock-key", ("admin", "gone")),
 )
-"""The last admin kept, another made and removed; a key locked, unlocked and revoked."""
+"""The last admin kept, another made and removed; a key unlocked while not locked, locked,
+unlocked (twice) and revoked."""
 ROLES_EVERYWHERE = (
     Step("create-user", ("carol", False)),
     Step("create-workspace", ("prod",)),

@@ -298,13 +298,25 @@ def unlock_key(
     JOBFERRY_AK_LOCKOUT_SECONDS)."""
     out = session(ctx, json_mode).output
     with operator(ctx) as (services, actor):
-        known = services.lockouts.unlock(actor, access_key)
-    if not known:
+        done = services.lockouts.unlock(actor, access_key)
+    if done is None:
         raise CommandError(
             f"No access key '{access_key}' on this server; check the key's spelling.",
             code="not_found",
         )
-    out.result({"unlocked": access_key}, f"Access key {access_key} unlocked.")
+    if done.lifted:
+        out.result({"unlocked": access_key}, f"Access key {access_key} unlocked.")
+        return
+    counted = (
+        f" ({done.failures} failed signature(s) in a row counted: its next good signature "
+        "forgets them)"
+        if done.failures
+        else ""
+    )
+    out.result(
+        {"notLocked": access_key, "failures": done.failures},
+        f"Access key {access_key} is not locked; nothing changed{counted}.",
+    )
 
 
 @app.command("set-role")

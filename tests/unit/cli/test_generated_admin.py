@@ -16,7 +16,8 @@ rows, "Exit codes"), docs/api.md (users, roles, credentials, names) and docs/err
   project's entries and each workspace's), a refusal none and changes nothing;
 - every access key issued signs a request the API accepts (``GET /users/me`` answers its
   user) while it is live and not locked, and none once revoked, its user removed, or locked
-  by wrong signatures until ``admin unlock-key`` lifts the lock.
+  by wrong signatures until ``admin unlock-key`` lifts the lock (of a key not locked, it says
+  so and writes no entry).
 """
 
 from __future__ import annotations
@@ -148,7 +149,9 @@ def _take(told: Told, step: Step) -> tuple[Outcome, Result | None]:
         return _remove(told, step)
     if act == "unlock-key":
         key = key_named(model, *args)
-        return model.unlock_key(key), told.admin(act, key)
+        predicted, result = model.unlock_key(key), told.admin(act, key)
+        _check_unlock_said(told, key, predicted, result)
+        return predicted, result
     if act == "lock":
         _lock(told, key_named(model, *args))
         return OK, None
@@ -165,6 +168,19 @@ def _take(told: Told, step: Step) -> tuple[Outcome, Result | None]:
     if args[1] == "typed-interrupted":  # "Exit codes": Ctrl-C at the password question
         return Outcome(130), answered
     return model.set_password(args[0], password), answered
+
+
+def _check_unlock_said(told: Told, key: str, predicted: Outcome, result: Result) -> None:
+    """``admin unlock-key`` says whether it lifted a lock or found none (a key not locked
+    has no failure counted here: every step ends with each key signing rightly)."""
+    if predicted.exit_code != 0:
+        return
+    if told.json:
+        said = {"unlocked": key} if predicted.audit else {"notLocked": key, "failures": 0}
+        assert _document(result.stdout) == said, result.stdout
+        return
+    words = "unlocked." if predicted.audit else "is not locked; nothing changed."
+    assert result.stdout == f"Access key {key} {words}\n", result.stdout
 
 
 def _remove(told: Told, step: Step) -> tuple[Outcome, Result]:

@@ -11,11 +11,12 @@ count; while the lock runs even a good one is refused.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from jobferry.errors import AccessKeyLockedError
 from jobferry.services.audit import record_audit
-from jobferry.services.context import Actor
+from jobferry.services.context import Actor, now_ms
 from jobferry.services.support.secretbox import SecretBox
 from jobferry.storage import Database
 from jobferry.storage import accounts as account_repo
@@ -40,20 +41,34 @@ class AccessKeyLockout:
         """The bookkeeping of one request's signature check at ``now_ms``."""
         return SignatureAttempt(self, now_ms)
 
-    def unlock(self, actor: Actor, access_key: str) -> bool:
-        """Lift a key's lock and forget its failures (``jobferry admin unlock-key``), recorded
-        in the audit log of the key's project as ``actor``'s doing; whether the key is known."""
+    def unlock(self, actor: Actor, access_key: str) -> KeyUnlock | None:
+        """Lift a key's running lock (``jobferry admin unlock-key``), recorded in the audit log
+        of the key's project as ``actor``'s doing; ``None`` for a key the server does not hold.
+        A key not locked now (never, or its lock ran out) is left as it is, unrecorded: its
+        failures in a row stay counted until its next good signature forgets them."""
         with self.db.transaction() as tx:
             held = account_repo.get_credential(tx, access_key)
             user = account_repo.get_user(tx, held.user_id) if held is not None else None
-            if user is None:
-                return False
+            state = repo.key_state(tx, access_key) if user is not None else None
+            if user is None or state is None:
+                return None
+            if state.locked_until is None or state.locked_until <= now_ms():
+                return KeyUnlock(lifted=False, failures=state.failures)
             repo.clear(tx, access_key)
             detail = {"accessKey": access_key}
             entry = ("credential.unlock", "user", user.name, detail)
             record_audit(tx, user.project_id, None, actor.name, *entry)
         log.warning("access key %s unlocked by an operator", access_key)
-        return True
+        return KeyUnlock(lifted=True, failures=0)
+
+
+@dataclass(frozen=True)
+class KeyUnlock:
+    """What :meth:`AccessKeyLockout.unlock` did to a key it holds: whether it lifted a running
+    lock, or found none (``failures``: the failed signatures in a row counted then)."""
+
+    lifted: bool
+    failures: int
 
 
 class SignatureAttempt:
