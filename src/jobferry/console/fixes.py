@@ -21,6 +21,7 @@ from jobferry.console.release_fixes import (
     release_refusal,
     release_worded,
 )
+from jobferry.console.route_fixes import route_refusal
 from jobferry.console.wizard import MAPPING_TYPES
 from jobferry.domain.enums import EnvironmentKind, ProblemReason, PushRule, RefKind
 from jobferry.domain.remedies import Remedy, rules_named
@@ -30,13 +31,9 @@ from jobferry.errors import (
     JobExistsError,
     JobferryError,
     KeyNotFoundError,
-    NotSupportedError,
     PlanStaleError,
     ProfileNotFoundError,
-    PromotedMeanwhileError,
-    RouteNotFoundError,
     ScriptExistsError,
-    WorkspaceNotFoundError,
 )
 from jobferry.services.importing.plan import Plan
 
@@ -411,33 +408,7 @@ REMEDIES = _remedies()
 def _topical(exc: JobferryError) -> str | None:
     """A refusal about a route or a release package, said with their pages (``None``: not
     about either)."""
-    return approval_refusal(exc) or release_refusal(exc) or _route(exc)
-
-
-def _route(exc: JobferryError) -> str | None:
-    """A refusal about a route, said with the Routes page (``None``: not about a route)."""
-    context = exc.context
-    name = context.get("route")
-    if isinstance(exc, RouteNotFoundError):
-        return (
-            f"There is no route '{name}' (or not that version of it) in this project; the "
-            "Routes page lists them."
-        )
-    if isinstance(exc, WorkspaceNotFoundError) and name:
-        return (
-            f"Route '{name}' names workspace '{context.get('workspace')}', which does not "
-            "exist in this project; choose another on the route's page (Routes), or create "
-            "that workspace first."
-        )
-    if isinstance(exc, PromotedMeanwhileError):
-        return f"{exc.problem} Follow that import on its task's page (Tasks)."
-    if isinstance(exc, NotSupportedError) and name:
-        return (
-            f"Route '{name}' has an end on another server; the console promotes only between "
-            "workspaces of this server: carry its packages with the command line's jobferry "
-            "promote, on the source server and then on the target server."
-        )
-    return None
+    return approval_refusal(exc) or release_refusal(exc) or route_refusal(exc)
 
 
 def task_refused(message: str, result: dict[str, Any]) -> str:
