@@ -588,7 +588,9 @@ def test_a_user_made_project_admin_manages_users_and_the_last_admin_stays_one(
     assert ada.call("GET", "/users").status_code == 200
     assert ada.call("PUT", "/users/admin", {"projectAdmin": False}).status_code == 200
     last = ada.call("PUT", "/users/ada", {"projectAdmin": False})
-    assert_error(last, "DLF.3051", "last admin", "Make another user a project admin first.")
-    assert last.json()["rule"] == "user.last_admin"
+    assert_error(
+        last, "DLF.3051", "last admin", "Make another user a project admin first (PUT /v1/"
+    )
+    assert (last.json()["rule"], last.json()["remedy"]) == ("user.last_admin", "keep_project_admin")
     assert_error(ada.call("PUT", "/users/ada", {}), "DLF.3051", "projectAdmin must be true")
     assert_error(api.call("GET", "/users"), "DLF.6888", status=403)

@@ -87,6 +87,8 @@ def test_remove_user_asks_first_then_removes_them_with_their_keys(
     assert last.exit_code == 1
     assert "DLF.3051" in last.stderr
     assert "last admin" in last.stderr
+    assert "jobferry admin set-project-admin USER" in last.stderr  # the CLI's own fix
+    assert "/users" not in last.stderr
     made = admin(local_env, "set-project-admin", "admin")
     assert made == {"name": "admin", "projectAdmin": True}
     admin(local_env, "create-user", "dora")
@@ -96,6 +98,7 @@ def test_remove_user_asks_first_then_removes_them_with_their_keys(
     off = invoke(["admin", "set-project-admin", "dora", "--off"], env=local_env)
     assert off.exit_code == 1
     assert "last admin" in off.stderr
+    assert "jobferry admin set-project-admin USER" in off.stderr
     admin(local_env, "create-user", "eve", "--project-admin")
     assert admin(local_env, "set-project-admin", "dora", "--off")["projectAdmin"] is False
     human = invoke(["admin", "remove-user", "dora", "--yes"], env=local_env)

@@ -129,7 +129,9 @@ def test_a_user_is_removed_once_the_box_is_ticked_and_is_signed_out(
     own = browser.post(url, {"action": "remove", "user": "admin", "confirm": "on"})
     assert_page(own, 400, "cannot remove themselves")
     last = browser.post(url, {"action": "not_project_admin", "user": "admin"})
-    assert_page(last, 400, "last admin", "Make another user a project admin first.")
+    assert_page(
+        last, 400, "last admin", "Make another user a project admin first: choose them under"
+    )
     browser.post(url, {"action": "create", "user": "dan"})
     made = browser.post(url, {"action": "project_admin", "user": "dan"})
     assert "User &#39;dan&#39; is a project admin." in made.text

@@ -33,14 +33,21 @@ class Outcome:
     exit_code: int
     code: str | None = None
     audit: tuple[Line, ...] = ()
+    fix: str | None = None
+    """What a refusal's text for a person holds: its fix, in the CLI's commands."""
 
 
 OK = Outcome(0)
 
 
-def refused(code: str, exit_code: int = FAILED) -> Outcome:
+def refused(code: str, exit_code: int = FAILED, fix: str | None = None) -> Outcome:
     """A refusal (docs/cli.md "Exit codes": the server's refusal exits 1, usage exits 2)."""
-    return Outcome(exit_code, code)
+    return Outcome(exit_code, code, fix=fix)
+
+
+LAST_ADMIN_FIX = "jobferry admin set-project-admin USER"
+"""docs/cli.md ``admin remove-user``: the project's last admin is kept; make another user one
+first with this command (``set-project-admin --off`` is refused alike)."""
 
 
 def name_ok(name: str) -> bool:
@@ -141,7 +148,7 @@ class Model:
         if person.admin == admin:
             return OK
         if not admin and self.admins() == [user]:
-            return refused(INVALID)
+            return refused(INVALID, fix=LAST_ADMIN_FIX)
         person.admin = admin
         return Outcome(0, None, ((LOCAL, "user.project_admin", "user", user),))
 
@@ -160,7 +167,7 @@ class Model:
         if person is None:
             return refused(NOT_FOUND)
         if person.admin and self.admins() == [user]:
-            return refused(INVALID)
+            return refused(INVALID, fix=LAST_ADMIN_FIX)
         del self.users[user]
         self.locked.difference_update(person.keys)
         self.passwords.pop(user, None)

@@ -304,6 +304,10 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
         Remedy.LIST_DOWNLOADS: lambda b: (
             "jobferry downloads list lists the workspace's packages by id."
         ),
+        Remedy.KEEP_PROJECT_ADMIN: lambda b: (
+            "Make another user a project admin first: jobferry admin set-project-admin USER "
+            "(a new user: jobferry admin create-user NAME --project-admin)."
+        ),
     }
 
 

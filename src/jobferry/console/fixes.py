@@ -398,6 +398,10 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
         ),
         Remedy.SAVE_POLICY: lambda c: "Save one under Admin → Policies.",
         Remedy.LIST_DOWNLOADS: lambda c: "The Download center lists the workspace's packages.",
+        Remedy.KEEP_PROJECT_ADMIN: lambda c: (
+            "Make another user a project admin first: choose them under Project admin and "
+            "press Make project admin (or tick Project admin as you create a user)."
+        ),
     }
 
 

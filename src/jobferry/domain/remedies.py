@@ -152,6 +152,9 @@ class Remedy(StrEnum):
     ``holder``)."""
     LIST_DOWNLOADS = "list_downloads"
     """Name a package of the download center as ``download://<workspace id>/<package id>``."""
+    KEEP_PROJECT_ADMIN = "keep_project_admin"
+    """A project keeps at least one admin: make another user a project admin first (``user``:
+    the last one), then remove this one or make them no longer one."""
 
 
 def rules_named(context: Mapping[str, Any]) -> list[str]:

@@ -8,7 +8,8 @@ rows, "Exit codes"), docs/api.md (users, roles, credentials, names) and docs/err
 
 - each step exits as documented (0; 1 for a refusal of the services, with its DataArts code
   in ``--json``'s ``error.code``, or a declined question; 2 for a usage error: no terminal to
-  ask on, an unknown workspace, a word that is no role);
+  ask on, an unknown workspace, a word that is no role); a refusal told for a person says its
+  fix with the CLI's commands (the last admin's: ``admin set-project-admin``);
 - ``admin users --json`` and ``admin workspaces --json`` list what the model holds: each
   user's project-admin flag, roles (by workspace id and name) and live access keys; the
   workspaces by name and id (no production side);
@@ -287,6 +288,7 @@ def _check_answer(told: Told, step: Step, predicted: Outcome, result: Result | N
     if predicted.code != "usage":
         assert f"error {predicted.code}: " in result.stderr, (step, said)
     assert not API_WORDS.search(result.stderr), (step, said)
+    assert predicted.fix is None or predicted.fix in result.stderr, (step, said)
 
 
 def _check_lists(told: Told) -> None:

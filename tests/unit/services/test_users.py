@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from jobferry.domain.audit import AuditQuery
 from jobferry.domain.enums import Role
+from jobferry.domain.remedies import Remedy
 from jobferry.errors import (
     ConflictError,
     InvalidRequestError,
@@ -154,7 +155,11 @@ def test_no_one_removes_themselves_nor_the_last_project_admin(services: Services
     assert last.context["rule"] == "user.last_admin"
     assert "last admin of project" in last.problem
     assert "cannot be removed" in last.problem
-    assert last.message.endswith(" Make another user a project admin first.")
+    assert last.message.endswith(
+        f" Make another user a project admin first (PUT /v1/{PROJECT_ID}/users/NAME with "
+        '{"projectAdmin": true}).'
+    )
+    assert last.remedy == Remedy.KEEP_PROJECT_ADMIN  # each client says it in its own terms
 
     services.accounts.create_user(admin, PROJECT_ID, "bea", True)
     services.users.remove(operator, PROJECT_ID, "admin")  # bea is admin now

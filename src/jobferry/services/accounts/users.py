@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from jobferry.domain.remedies import Remedy
 from jobferry.domain.shapes import json_text
 from jobferry.errors import ConflictError, InvalidRequestError, UserNotFoundError
 from jobferry.services.audit import record_audit
@@ -155,7 +156,11 @@ def _refuse_last_admin(tx: Tx, project_id: str, name: str, what: str) -> None:
     raise ConflictError(
         f"User '{name}' is the last admin of project '{project_id}' and cannot be {what}: "
         "without a project admin no one could manage its users and workspaces over the API.",
-        fix="Make another user a project admin first.",
+        fix=(
+            f"Make another user a project admin first (PUT /v1/{project_id}/users/NAME with "
+            '{"projectAdmin": true}).'
+        ),
+        remedy=Remedy.KEEP_PROJECT_ADMIN,
         rule="user.last_admin",
         user=name,
     )
