@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from jobferry.services.container import Services
+from jobferry.settings import OffsetMode
 from support.clients import SignedClient, wait_task
 from support.releases import Team, enterprise_team, register_connections, release, submit_job
 
@@ -186,3 +189,23 @@ def test_the_ledger_answers_a_page_of_entries_with_their_total(
     )
     assert refused.status_code == 400, refused.text
     assert "limit" in refused.json()["error_msg"]
+
+
+@pytest.mark.parametrize("settings", list(OffsetMode), indirect=True)
+def test_the_ledger_answers_offset_as_the_client_counts_it_in_either_offset_mode(
+    api: SignedClient, services: Services
+) -> None:
+    """``offset`` in the answer is the one asked, in the server's offset mode (a page number
+    under ``JOBFERRY_OFFSET_MODE=page``), as every list reads it, not the rows it skipped."""
+    team, _, _ = released_twice(services, "counted")
+    by_page = services.settings.offset_mode is OffsetMode.PAGE
+    query = {"limit": "2", "offset": "1"}
+    answer = api.call(
+        "GET", "/factory/release-ledger", workspace=team.workspace_id, version="v2", query=query
+    )
+    assert answer.status_code == 200, answer.text
+    found = answer.json()
+    assert found["offset"] == 1
+    names = [e["package_name"] for e in found["entries"]]
+    assert names == ([] if by_page else ["counted_one"])  # page 1 of 2 rows, or from row 1
+    assert found["total"] == 2

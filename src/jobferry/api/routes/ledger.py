@@ -24,7 +24,7 @@ from jobferry.api.wire import (
 from jobferry.errors import InvalidRequestError
 from jobferry.services.releases.ledger import ledger_csv, ledger_document, parse_moment
 from jobferry.services.releases.restore import RestorePlanned, RestoreStarted
-from jobferry.services.support.paging import page
+from jobferry.services.support.paging import LONG_PAGE, page
 from jobferry.web import attached, runner_of, services_of
 
 router = APIRouter(prefix="/v2/{project_id}/factory", tags=["factory v2: releases"])
@@ -109,12 +109,8 @@ def release_ledger(request: Request, scope: ScopeDep, paging: PagingDep) -> Resp
     if shape == "csv":  # what production held, one object a row: one entry read, not all
         view = services.ledger.ledger(scope, at, (1, 0))
         return attached(ledger_csv(view), "release-ledger.csv", "text/csv; charset=utf-8")
-    asked = None  # every entry: the ledger's export
-    if paging.limit is not None or paging.offset is not None:
-        p = page(
-            "100" if paging.limit is None else paging.limit,
-            paging.offset,
-            services.settings.offset_mode,
-        )
-        asked = (p.limit, p.skip)
-    return json(ledger_document(services.ledger.ledger(scope, at, asked)))
+    if paging.limit is None and paging.offset is None:  # every entry: the ledger's export
+        return json(ledger_document(services.ledger.ledger(scope, at)))
+    p = page(paging.limit, paging.offset, services.settings.offset_mode, LONG_PAGE)
+    view = services.ledger.ledger(scope, at, (p.limit, p.skip))
+    return json(ledger_document(view, p.offset))

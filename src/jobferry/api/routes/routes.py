@@ -31,7 +31,7 @@ from jobferry.api.wire import (
 )
 from jobferry.errors import InvalidRequestError
 from jobferry.services.routes.running import Following
-from jobferry.services.support.paging import page
+from jobferry.services.support.paging import LONG_PAGE, page
 from jobferry.web import runner_of, services_of
 
 router = APIRouter(prefix="/v1/{project_id}", tags=["routes (extension)"])
@@ -117,11 +117,7 @@ def carry_in(request: Request, scope: ScopeDep, raw: BodyDep, name: str) -> Resp
 @router.get("/routes/{name}/promotions", summary="A route's promotions, newest first")
 def route_promotions(request: Request, scope: ScopeDep, name: str, paging: PagingDep) -> Response:
     services = services_of(request)
-    p = page(
-        "100" if paging.limit is None else paging.limit,
-        paging.offset,
-        services.settings.offset_mode,
-    )
+    p = page(paging.limit, paging.offset, services.settings.offset_mode, LONG_PAGE)
     items = services.promotions.history(scope, name, p.limit, p.skip)
     total = services.promotions.listed(scope, name)
     return json({"total": total, "promotions": [promotion_view(item) for item in items]})

@@ -190,14 +190,15 @@ def entry_document(entry: EntryRecord, objects: Sequence[ObjectState]) -> dict[s
     }
 
 
-def ledger_document(view: LedgerAt) -> dict[str, Any]:
+def ledger_document(view: LedgerAt, offset: int = 0) -> dict[str, Any]:
     """The ledger at a moment: its entries (or a page of them), newest first, how many it
-    holds, and what production held then."""
+    holds, and what production held then; ``offset`` as the call gave it (a page number under
+    the page offset mode: ``view.offset`` counts rows)."""
     return {
         "at": view.at,
         "at_iso": _iso(view.at) if view.at is not None else None,
         "total": view.total,
-        "offset": view.offset,
+        "offset": offset,
         "entries": [entry_document(e, objects) for e, objects in reversed(view.entries)],
         "production": [{**_state(o), "entry_id": o.entry_id} for o in view.production],
     }

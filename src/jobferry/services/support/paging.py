@@ -13,6 +13,9 @@ from jobferry.storage import Database
 R = TypeVar("R")
 
 MAX_OFFSET = 1_000_000_000
+LONG_PAGE = 100
+"""The ``limit`` of jobferry's own long lists (a route's promotions, the release ledger) when a
+call gives none: as many rows as a page may hold."""
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,9 @@ class Page:
 
     limit: int
     skip: int
+    offset: int = 0
+    """The ``offset`` as the call gave it (0 when absent), in the offset mode's unit: a list
+    that answers its ``offset`` answers this, never ``skip``."""
 
 
 Given = int | str | None
@@ -67,13 +73,14 @@ def _number(value: object) -> int | None:
     return int(value) if digits.isascii() and digits.isdigit() else None
 
 
-def page(limit: Given, offset: Given, mode: OffsetMode) -> Page:
-    """Check limit/offset and turn them into rows to skip, per the configured offset mode."""
+def page(limit: Given, offset: Given, mode: OffsetMode, default: int = 10) -> Page:
+    """Check limit/offset and turn them into rows to skip, per the configured offset mode;
+    ``default`` rows when ``limit`` is absent (DataArts' lists: 10)."""
     rows = whole(limit, "limit", 1, 100)
-    rows = 10 if rows is None else rows
+    rows = default if rows is None else rows
     start = whole(offset, "offset", 0, MAX_OFFSET) or 0
     skip = start * rows if mode is OffsetMode.PAGE else start
-    return Page(rows, skip)
+    return Page(rows, skip, start)
 
 
 def read_page(
