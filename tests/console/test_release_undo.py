@@ -311,3 +311,30 @@ def test_production_is_restored_to_a_signed_release_taken_in_from_the_ledger(
     again = deployer.post(f"{ledger}/{first.id}/restore", {})
     assert again.status_code == 200
     assert "nothing to restore" in visible(again.text)
+
+
+def test_the_ledger_offers_the_rollback_of_a_last_release_with_a_package_as_the_service_takes_it(
+    services: Services, client: TestClient
+) -> None:
+    """*Roll back the last release* is offered wherever the rollback would start (a package's
+    release as well as a signed release taken in), and not where it would be refused: once
+    the newest entry is a rollback, the page offers nothing, and the post is refused and
+    changes nothing."""
+    team, _, second, base, deployer = _deployer_of_two_releases(services, client)
+    ledger = f"/console/w/{team.workspace_id}/release-ledger"
+    shown = deployer.get(ledger).text
+    assert "data-rollback" in shown
+    assert "a signed release taken in" not in visible(shown)
+    _speaks_console(shown)
+    started = deployer.post(f"{ledger}/rollback", {})
+    finish_task(services, team.deployer, started)
+    assert "data-rolled-back" in deployer.get(f"{base}/{second}").text
+
+    after = deployer.get(ledger).text
+    assert "data-rollback" not in after  # the newest entry is the rollback: nothing to undo
+    entries = services.ledger.ledger(team.deployer).total
+    refused = deployer.post(f"{ledger}/rollback", {})
+    assert refused.status_code == 400, refused.text
+    assert "not a release" in visible(refused.text)
+    assert "data-rollback" not in refused.text
+    assert services.ledger.ledger(team.deployer).total == entries

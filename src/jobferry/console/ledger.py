@@ -22,6 +22,7 @@ from jobferry.services.importing.plan import Plan
 from jobferry.services.releases.ledger import (
     DEPLOY,
     LedgerAt,
+    a_release,
     ledger_csv,
     ledger_document,
     parse_moment,
@@ -67,6 +68,8 @@ class LedgerContext(PageContext):
     """An entry's startup mode in words (``SCHEDULING``)."""
     newest_name: str = ""
     """The package name of the ledger's newest entry (the one *Roll back* undoes)."""
+    newest_package: int | None = None
+    """That entry's package (``None``: a signed release taken in, which has no package here)."""
     offset: int = 0
     """Where the page of entries starts, counted from the newest."""
     size: int = 0
@@ -106,6 +109,7 @@ def _view(
         objects=plan_objects(plan, page.scope.workspace.name) if plan else None,
         restore_entry=entry,
         newest_name=(view.newest.package_name or "") if view.newest else "",
+        newest_package=view.newest.package_id if view.newest else None,
         offset=start,
         size=ENTRIES_PAGE,
     )
@@ -120,15 +124,16 @@ def _offset(request: Request) -> int:
 
 
 def _undoable(page: Page, view: LedgerAt) -> tuple[bool, tuple[int, ...]]:
-    """Whether the viewer may roll back the ledger's newest entry (a signed release taken in,
-    not past ``JOBFERRY_ROLLBACK_DAYS``), and the earlier signed releases taken in they may
-    restore production to."""
+    """Whether the viewer may roll back the ledger's newest entry (a release, a package's or
+    a signed one taken in, not past ``JOBFERRY_ROLLBACK_DAYS``: what the rollback takes), and
+    the earlier signed releases taken in they may restore production to (a package's release
+    is restored from its page)."""
     entries = [e for e, _ in view.entries]
     if page.scope.role not in DEPLOY_ROLES or view.newest is None:
         return False, ()
     taken_in = [e.id for e in entries if e.action == DEPLOY and e.source_id is not None]
     last = view.newest
-    rollback = last.action == DEPLOY and last.source_id is not None and not view.newest_expired
+    rollback = a_release(last) and not view.newest_expired
     return rollback, tuple(e for e in reversed(taken_in) if e != last.id)
 
 

@@ -58,6 +58,12 @@ Key = tuple[str, str, str]
 __all__ = ["LedgerAt", "entry_document", "ledger_csv", "ledger_document", "parse_moment"]
 
 
+def a_release(entry: EntryRecord) -> bool:
+    """Whether ``entry`` is a release a rollback can undo: a package's deploy, or a signed
+    release taken in from another server (not a rollback, nor a restore)."""
+    return entry.action == DEPLOY and (entry.package_id is not None or entry.source_id is not None)
+
+
 def content_hash(document: str) -> str:
     """The hash a ledger records of a definition: sha256 of its stored text."""
     return hashlib.sha256(document.encode()).hexdigest()

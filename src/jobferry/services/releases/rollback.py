@@ -100,7 +100,7 @@ def last_release(tx: Tx, scope: Scope, package_id: int | None) -> EntryRecord:
             package_id,
             RollbackRule.ROLLED_BACK,
         )
-    if last.action != ledger.DEPLOY or (last.package_id is None and last.source_id is None):
+    if not ledger.a_release(last):
         raise _refused(
             f"The last change of the production side of workspace '{ws.name}' is "
             f"{_change(last)}, not a release; only the last release can be rolled back. "
