@@ -66,9 +66,9 @@ class JobSpec:
 
     @property
     def folder(self) -> str:
-        """The folder the job is in, spelled one way (blanks around the whole directory are
-        not kept: storage's ``directory_of``)."""
-        return folder_of((self.directory or "/").strip())
+        """The folder the job is in, spelled one way (its folder names kept as sent, blanks
+        around the whole directory too: storage's ``directory_of``)."""
+        return folder_of(self.directory or "/")
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,13 @@ from jobferry.domain.enums import ProcessType
 
 
 def directory_of(doc: Mapping[str, Any]) -> str:
-    """The folder a definition lives in ('/' when it names none)."""
+    """The folder a definition lives in ('/' when it names none), its segments kept as sent:
+    a folder's name may start or end in a blank (``/etl /x`` is in ``etl ``, not ``etl``), so
+    the whole directory is not trimmed either (``/etl `` is that same folder), as
+    ``domain.folders`` reads every directory."""
     value = doc.get("directory")
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str) or not value:
         return "/"
-    value = value.strip()
     return value if value.startswith("/") else "/" + value
 
 

@@ -162,6 +162,35 @@ def test_scripts_and_resources_are_listed_by_folder_too(services: Services) -> N
     ] == [("udf", "jar", "obs://bucket/libs/udf.jar", 0)]
 
 
+def test_a_folder_name_starting_or_ending_in_blanks_is_kept_as_sent_at_every_depth(
+    services: Services,
+) -> None:
+    """``/etl `` and its child ``/etl /x`` are one folder ``etl `` (not ``etl``), whether the
+    blank ends the whole directory or a segment within it, for jobs created or updated and for
+    scripts: the folder is read as the definition names it, nothing trimmed."""
+    scope = admin_scope(services)
+    services.environment.put(scope, "connection", "dws_conn", {"type": "DWS", "config": {}})
+    services.environment.put(scope, "connection", "ssh_conn", {"type": "SSH", "config": {}})
+    services.jobs.create(scope, make_job("top_job", directory="/etl "))
+    services.jobs.create(scope, make_job("child_job", directory="/etl /x"))
+    services.jobs.create(scope, make_job("moved_job", directory="/elsewhere"))
+    services.jobs.update(scope, "moved_job", make_job("moved_job", directory=" /lead "))
+    services.scripts.create(scope, make_script("top_sql", directory="/etl "))
+    services.scripts.create(scope, make_script("child_sql", directory="/etl /x"))
+
+    def listed(kind: ObjectKind, folder: str) -> tuple[list[tuple[str, int]], list[str]]:
+        page = services.folders.page(scope, kind, parse_folder_query(folder))
+        return [(f.path, f.count) for f in page.folders], _names(page)
+
+    assert listed(ObjectKind.JOB, "/") == ([("/ ", 1), ("/etl ", 2)], [])
+    assert listed(ObjectKind.JOB, "/etl ") == ([("/etl /x", 1)], ["top_job"])
+    assert listed(ObjectKind.JOB, "/etl") == ([], [])
+    assert listed(ObjectKind.JOB, "/ /lead ") == ([], ["moved_job"])
+    assert listed(ObjectKind.SCRIPT, "/") == ([("/etl ", 2)], [])
+    assert listed(ObjectKind.SCRIPT, "/etl ") == ([("/etl /x", 1)], ["top_sql"])
+    assert services.jobs.show(scope, "top_job").document["directory"] == "/etl "
+
+
 @pytest.mark.parametrize(
     ("fields", "words"),
     [
