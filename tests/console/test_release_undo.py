@@ -338,3 +338,23 @@ def test_the_ledger_offers_the_rollback_of_a_last_release_with_a_package_as_the_
     assert "not a release" in visible(refused.text)
     assert "data-rollback" not in refused.text
     assert services.ledger.ledger(team.deployer).total == entries
+
+
+def test_the_ledger_offers_no_rollback_of_a_package_release_where_the_service_refuses_it(
+    services: Services, client: TestClient
+) -> None:
+    """Not to a developer (refused: their role), nor past the rollback days (refused as
+    expired): the page offers what the rollback would take, no more."""
+    team = _team(services)
+    _two_releases(services, team)
+    ledger = f"/console/w/{team.workspace_id}/release-ledger"
+    developer = _signed_in(client, team.developer.actor.name)
+    assert "data-rollback" not in developer.get(ledger).text
+    assert developer.post(f"{ledger}/rollback", {}).status_code == 403
+    deployer = _signed_in(client, team.deployer.actor.name)
+    assert "data-rollback" in deployer.get(ledger).text
+    _expire_every_release(services)
+    entries = services.ledger.ledger(team.deployer).total
+    assert "data-rollback" not in deployer.get(ledger).text
+    _refused_as_expired(deployer, f"{ledger}/rollback")
+    assert services.ledger.ledger(team.deployer).total == entries
