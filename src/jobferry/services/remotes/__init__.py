@@ -2,7 +2,8 @@
 by a shadow workspace that changes only when the remote is refreshed.
 
 - ``service``: add (with its shadow), list, show, test, refresh and remove remotes;
-  ``records``: what the feature answers, and the one parser of a remote's body.
+  ``records``: what the feature answers, and the one parser of a remote's body; ``removal``:
+  what refuses a remote's removal (routes, a push not over, a refresh queued or running).
 - ``client``: the signed DataArts calls a remote is driven with (``calls``: which calls, on
   which host; ``query``: their query strings, as the SDKs send them; ``paging``: walking a
   paged list call; ``backoff``: when a failed call is sent again; ``refusals``: how an

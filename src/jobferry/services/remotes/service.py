@@ -18,10 +18,8 @@ import httpx2
 
 from jobferry.domain.enums import LockPolicy, RemoteReach, Role, TaskKind
 from jobferry.domain.remedies import Remedy
-from jobferry.domain.routes import parse_route
 from jobferry.errors import (
     ConflictError,
-    InUseError,
     NameTakenError,
     RemoteAuthError,
     RemoteError,
@@ -31,7 +29,6 @@ from jobferry.errors import (
 from jobferry.services.accounts.service import AccountService
 from jobferry.services.audit import audit_in_scope, record_audit
 from jobferry.services.context import WRITERS, Actor, Scope, now_ms, require_project_admin
-from jobferry.services.definitions.documents import load
 from jobferry.services.importing.uploads import PackageSource
 from jobferry.services.remotes.client import JOB_TYPES, Backoff, DataArtsClient, RemoteEndpoint
 from jobferry.services.remotes.paging import PagingModes
@@ -47,14 +44,13 @@ from jobferry.services.remotes.records import (
 )
 from jobferry.services.remotes.refresh import refresh
 from jobferry.services.remotes.refresh_said import Said
+from jobferry.services.remotes.removal import refuse_removal
 from jobferry.services.remotes.snapshot import refresh_from_snapshot
 from jobferry.services.support.secretbox import SecretBox
 from jobferry.services.taskprogress import Progress
 from jobferry.storage import Database, Tx
 from jobferry.storage import accounts as account_repo
 from jobferry.storage import remotes as repo
-from jobferry.storage import remotes_journal as journal_repo
-from jobferry.storage import routes as route_repo
 from jobferry.storage import tasks as task_repo
 from jobferry.storage.records import WorkspaceRecord
 from jobferry.storage.remotes import RemoteRecord
@@ -84,17 +80,6 @@ def _typed(
         refreshing,
         failed,
     )
-
-
-def _routes_naming(tx: Tx, project_id: str, shadow: WorkspaceRecord) -> list[str]:
-    """The routes (newest versions) with an end in the shadow workspace, by name or id."""
-    named = []
-    for item in route_repo.ROUTES.latest_all(tx, project_id):
-        route = parse_route(item.name, load(item.document))
-        ends = {route.source.workspace, route.target.workspace}
-        if ends & {shadow.name, shadow.id}:
-            named.append(item.name)
-    return named
 
 
 @dataclass
@@ -351,42 +336,21 @@ class RemoteService:
 
     def remove(self, actor: Actor, name: str) -> None:
         """Forget a remote (project admins only); its shadow stays as an ordinary workspace
-        holding the last refresh's copy. Refused while routes name the shadow, or while a push
-        into it is not over (its undo needs the remote)."""
+        holding the last refresh's copy. Refused while routes name the shadow, while a push
+        into it is not over (its undo needs the remote), or while a refresh of it is queued or
+        running. The remote's row is locked first, as a refresh's write locks it: a refresh
+        writing now ends before the removal reads what it recorded, and one that writes later
+        finds the remote gone and writes nothing."""
         require_project_admin(actor, "remove remotes")
         with self.db.transaction() as tx:
-            item = self._found(repo.get_remote(tx, actor.project_id, name), name)
+            item = self._found(repo.lock_remote(tx, actor.project_id, name), name)
             shadow = account_repo.get_workspace(tx, actor.project_id, item.workspace_id)
             assert shadow is not None
-            routes = _routes_naming(tx, actor.project_id, shadow)
-            if routes:
-                raise InUseError(
-                    f"Remote '{name}' cannot be removed: route(s) {', '.join(routes)} name its "
-                    f"shadow workspace '{shadow.name}'; delete them (jobferry routes delete) or "
-                    "point them elsewhere first.",
-                    remote=name,
-                    routes=routes,
-                )
-            _refuse_open_push(tx, item)
+            refuse_removal(tx, item, shadow)
             repo.delete_remote(tx, item)
             scope = Scope(actor, shadow, Role.ADMIN)
             audit_in_scope(tx, scope, "remote.remove", "remote", name, {})
         self.accounts.forget_scopes()
-
-
-def _refuse_open_push(tx: Tx, item: RemoteRecord) -> None:
-    """Refuse to forget a remote a push (or a push's rollback) is still writing or undoing:
-    finishing it, after a failure or a restart, needs the remote's endpoint and key."""
-    unfinished = journal_repo.open_in_workspace(tx, item.workspace_id)
-    if unfinished:
-        task = unfinished[0].task_id
-        raise ConflictError(
-            f"Remote '{item.name}' cannot be removed: push {task} into it is not over (or its "
-            "undo is being finished after its server process stopped, which needs the remote).",
-            fix=f"Remove it once task {task} of its shadow workspace has ended.",
-            remote=item.name,
-            task_id=task,
-        )
 
 
 def _refuse_same_workspace(tx: Tx, item: RemoteRecord) -> None:
