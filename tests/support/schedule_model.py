@@ -14,7 +14,8 @@ fields, seconds 0, ``?`` in exactly one of day-of-month and day-of-week, years 1
 breaking any of them is refused with DLF.3025 naming every field at fault, and changes
 nothing; a save kept stores the schedule exactly as sent. A CRON schedule without a ``cron``
 block is saved (DataArts' own exports hold such jobs), and its start is refused
-(DLF.3025): it could never run.
+(DLF.3025): it could never run; so is its submit to a job that is scheduled, which runs its
+latest submitted version (its development state alone is saved).
 """
 
 from __future__ import annotations
@@ -184,6 +185,8 @@ class Model:
         name = document["name"]
         kept = copy.deepcopy(document)
         held = self.jobs.get(name)
+        if held is not None and held.scheduled and submit and not runs(document["schedule"]):
+            return SCHEDULE_INVALID  # it runs its latest version: that one could never run
         action = "job.create" if held is None else "job.update"
         if held is None:
             held = self.jobs[name] = Job(kept)

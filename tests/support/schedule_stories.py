@@ -125,6 +125,22 @@ def a_cron_without_expression_started() -> tuple[Step, ...]:
     )
 
 
+def a_cron_without_expression_submitted_while_scheduled() -> tuple[Step, ...]:
+    """A scheduled job given a version whose CRON schedule has no cron block: refused as the
+    schedule's rule (DLF.3025), the job still scheduled on the version it ran; its development
+    state alone saved; stopped, the version saved as DataArts saves it."""
+    unschedulable = _job("ja", {"type": "CRON"})
+    return (
+        Step("save", ("ja", _job("ja", {"type": "EXECUTE_ONCE"}), None)),
+        Step("start", ("ja",)),
+        Step("save", ("ja", unschedulable, "SUBMITTED")),
+        Step("save", ("ja", unschedulable, "SAVED")),
+        Step("stop", ("ja",)),
+        Step("save", ("ja", unschedulable, None)),
+        Step("show", ("ja",)),
+    )
+
+
 def a_node_event_trigger_of_no_known_type() -> tuple[Step, ...]:
     """A real-time node waiting for an event DataArts has no type for, and without a channel:
     refused (DLF.3025) naming both fields."""

@@ -278,6 +278,10 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
         Remedy.SUBMIT_JOB: lambda b: (
             "Submit a version first: import or apply it with --status submitted (the default)."
         ),
+        Remedy.SCHEDULABLE_VERSION: lambda b: (
+            "Give its schedule a cron expression (e.g. '0 30 2 * * ?'), or stop it first "
+            f"(jobferry jobs stop {_name(b, 'job_name', 'NAME')})."
+        ),
         Remedy.CREATE_PROFILE: lambda b: (
             f"Save it with jobferry profiles put {_name(b, 'profile', 'NAME')} -f FILE, or give "
             "the profile's file instead (--profile-map FILE)."

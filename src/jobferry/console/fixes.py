@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
+from jobferry.console.job_fixes import JOB_REMEDIES
 from jobferry.console.release_fixes import (
     RELEASE_REMEDIES,
     approval_refusal,
@@ -318,6 +319,7 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
             shadow + "package into the shadow (Import): the import is pushed to the remote."
         ),
         **RELEASE_REMEDIES,
+        **JOB_REMEDIES,
         Remedy.APPROVE_PLAN: approve_plan,
         Remedy.REGISTER_APPROVAL_KEY: lambda c: (
             "Register your public key from the command line (jobferry users keys add), then "
@@ -379,10 +381,6 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
         ),
         Remedy.EXPORT_IN_BACKGROUND: lambda c: (
             "Export them with Export by names, which exports in the background."
-        ),
-        Remedy.SUBMIT_JOB: lambda c: (
-            "Submit a version first: open it, choose Edit and save it with “Save and submit a "
-            "new version”."
         ),
         Remedy.CREATE_PROFILE: lambda c: (
             "Save it under Admin → Environment profiles, or choose another."

@@ -129,6 +129,10 @@ class Remedy(StrEnum):
     """Too many jobs for one batch export: export them by a names list, in the background."""
     SUBMIT_JOB = "submit_job"
     """The job was never submitted: submit it (``job_name``)."""
+    SCHEDULABLE_VERSION = "schedulable_version"
+    """A scheduled job would be given a version whose schedule could never run (a CRON one
+    without its expression): give the schedule its expression, stop the job first, or save
+    the development state only (``job_name``)."""
     CREATE_PROFILE = "create_profile"
     """A profile named by an import does not exist: save it, or give the profile inline
     (``profile``)."""

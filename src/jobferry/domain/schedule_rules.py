@@ -42,6 +42,21 @@ def check_schedule(
         check_cron(r, schedule["cron"], "schedule.cron", job, workspace)
 
 
+UNSCHEDULABLE_FIELD = "schedule.cron.expression"
+"""What a CRON schedule lacks when it has no cron block: DataArts saves such a job (its own
+exports hold them), but it could never run."""
+
+
+def never_runs(schedule: object) -> bool:
+    """Whether a saved schedule could never run: a CRON one without its cron expression (a
+    cron block without one is refused at save; none at all is saved, as DataArts saves it). A
+    job is not started on such a version, nor given one while it is scheduled."""
+    if not isinstance(schedule, Mapping) or schedule.get("type") != "CRON":
+        return False
+    cron = schedule.get("cron")
+    return not isinstance(cron, Mapping) or not cron.get("expression")
+
+
 def check_event(r: Report, event: object, base: str) -> None:
     if not r.is_object(event, base, "event"):
         return

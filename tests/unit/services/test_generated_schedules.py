@@ -16,7 +16,9 @@ docs/errors.md and DataArts' schedule (``support/schedule_model.py`` says them):
   a submitted version when it submits (``targetStatus`` SUBMITTED or none), each shown back
   by its number and listed newest first; one audit entry, ``job.create`` or ``job.update``;
 - a CRON schedule without a cron block is saved, and starting such a submitted version is
-  refused with DLF.3025 naming the field, its fix apart (submit again); a job never submitted
+  refused with DLF.3025 naming the field, its fix apart (submit again), as is submitting such
+  a version to a job that is scheduled (its fix: give the expression, save the development
+  state only, or stop the job first); a job never submitted
   is not started (DLF.3051), a job not there is not found (DLF.0100); a start or stop kept
   writes ``job.start`` / ``job.stop`` and the job reads ``NORMAL`` while scheduled, else
   ``STOPPED``.
@@ -42,6 +44,7 @@ from support.schedule_model import SCHEDULE_INVALID, Model
 from support.schedule_stories import (
     Step,
     a_cron_without_expression_started,
+    a_cron_without_expression_submitted_while_scheduled,
     a_node_event_trigger_of_no_known_type,
     naive_times_in_a_zone,
     schedule_stories,
@@ -102,7 +105,8 @@ def _check_refusal(step: Step, predicted: Any, refused: JobferryError | None) ->
     if predicted == SCHEDULE_INVALID:
         assert f"'{name}'" in refused.problem
         assert "schedule.cron.expression" in refused.problem
-        assert refused.remedy == Remedy.SUBMIT_JOB
+        saved = step.act == "save"  # a submit to a scheduled job; else a start
+        assert refused.remedy == (Remedy.SCHEDULABLE_VERSION if saved else Remedy.SUBMIT_JOB)
         assert refused.message != refused.problem  # the fix, said apart
 
 
@@ -132,6 +136,7 @@ def _check_jobs(services: Services, scope: Scope, model: Model) -> None:
 @GENERATED
 @given(story=schedule_stories())
 @example(story=a_cron_without_expression_started())
+@example(story=a_cron_without_expression_submitted_while_scheduled())
 @example(story=a_node_event_trigger_of_no_known_type())
 @example(story=naive_times_in_a_zone())
 def test_schedules_keep_their_promises(services: Services, story: tuple[Step, ...]) -> None:

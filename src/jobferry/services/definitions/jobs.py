@@ -24,7 +24,6 @@ from jobferry.errors import (
     InvalidRequestError,
     JobNotFoundError,
     JobScheduledError,
-    ScheduleInvalidError,
     VersionNotFoundError,
 )
 from jobferry.services.audit import audit_in_scope
@@ -55,6 +54,7 @@ from jobferry.services.definitions.records import (
     job_owner,
 )
 from jobferry.services.definitions.renames import rename_job, require_free_job_name
+from jobferry.services.definitions.schedulable import refuse_start, refuse_submit
 from jobferry.services.definitions.since import require_unchanged
 from jobferry.services.definitions.starts import StartRequest
 from jobferry.services.definitions.tombstones import after_deleting
@@ -221,6 +221,7 @@ class JobService:
             check_lock(tx, scope, ObjectKind.JOB, name)
             check_tags(tx, scope, name, job.id, doc)
             require_unchanged(ObjectKind.JOB, job, base, doc)
+            refuse_submit(job, doc, target)
             save_job(tx, scope, doc, target, approvers, job)
 
     def rename(self, scope: Scope, name: str, new_name: str) -> list[str]:
@@ -390,19 +391,7 @@ class JobService:
                 )
             version = repo.get_version(tx, job.id, job.latest_version)
             assert version is not None
-            schedule = load(version.document).get("schedule")
-            if isinstance(schedule, dict) and schedule.get("type") == "CRON":
-                cron = schedule.get("cron")
-                if not isinstance(cron, dict) or not cron.get("expression"):
-                    raise ScheduleInvalidError(
-                        f"Job '{name}' has a CRON schedule without schedule.cron.expression in "
-                        f"version {job.latest_version}, so it could never run; nothing was "
-                        "started.",
-                        fix="Add the expression (e.g. '0 30 2 * * ?') and submit the job again.",
-                        remedy=Remedy.SUBMIT_JOB,
-                        job_name=name,
-                        field="schedule.cron.expression",
-                    )
+            refuse_start(name, version)
             repo.set_status(tx, job.id, running_status(job.process_type))
             audit_in_scope(
                 tx,

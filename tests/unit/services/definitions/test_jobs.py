@@ -182,3 +182,35 @@ def test_start_refuses_a_cron_schedule_without_expression_as_a_schedule_rule(
     assert refused.value.remedy == Remedy.SUBMIT_JOB
     assert refused.value.message != refused.value.problem  # the fix is said apart
     assert services.jobs.status(scope, "jc").status is JobStatus.STOPPED
+
+
+def test_a_scheduled_job_is_not_submitted_a_cron_schedule_without_expression(
+    services: Services,
+) -> None:
+    """Started, the job runs its latest submitted version: one whose CRON schedule has no
+    expression could never run, so it is refused as a start of it is, and the job keeps
+    running the version it ran; the development state alone may be saved."""
+    scope = admin_scope(services)
+    services.jobs.create(scope, make_job("jc"))
+    services.jobs.start(scope, "jc")
+    before = workspace_state(services, scope.workspace.id)
+    unschedulable = make_job("jc", schedule={"type": "CRON"})
+
+    for target in ({}, {"targetStatus": "SUBMITTED"}):
+        with pytest.raises(ScheduleInvalidError) as refused:
+            services.jobs.update(scope, "jc", {**unschedulable, **target})
+        assert refused.value.code == "DLF.3025"
+        assert "'jc'" in refused.value.problem
+        assert "schedule.cron.expression" in refused.value.problem
+        assert refused.value.context["field"] == "schedule.cron.expression"
+        assert refused.value.remedy == Remedy.SCHEDULABLE_VERSION
+        assert "/stop" in refused.value.message  # the fix, said apart
+        assert workspace_state(services, scope.workspace.id) == before  # nothing saved
+
+    assert services.jobs.status(scope, "jc").status is JobStatus.NORMAL  # still scheduled
+    services.jobs.update(scope, "jc", {**unschedulable, "targetStatus": "SAVED"})
+    assert services.jobs.show(scope, "jc").document["schedule"] == {"type": "CRON"}
+    assert services.jobs.versions(scope, "jc")[0].version == 1  # still the one it runs
+    services.jobs.stop(scope, "jc")
+    services.jobs.update(scope, "jc", unschedulable)  # stopped: saved, as DataArts saves it
+    assert services.jobs.versions(scope, "jc")[0].version == 2

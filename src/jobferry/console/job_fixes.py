@@ -1,0 +1,21 @@
+"""What the console tells a person to do about a job's versions and scheduling, said with the
+job's pages (its editor, *Stop scheduling*): ``fixes.REMEDIES`` holds these with every other."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from jobferry.domain.remedies import Remedy
+
+JOB_REMEDIES: dict[str, Callable[[dict[str, Any]], str]] = {
+    Remedy.SUBMIT_JOB: lambda c: (
+        "Submit a version first: open it, choose Edit and save it with “Save and submit a "
+        "new version”."
+    ),
+    Remedy.SCHEDULABLE_VERSION: lambda c: (
+        "Give its schedule a cron expression (e.g. '0 30 2 * * ?'), save the development "
+        "state only, or stop scheduling the job first (Stop scheduling on its page)."
+    ),
+}
+"""The remedies of a job's versions and scheduling, said with its pages."""
