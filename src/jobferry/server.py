@@ -14,6 +14,7 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
+from uvicorn.supervisors import Multiprocess
 
 from jobferry.api.app import create_app
 from jobferry.console.app import create_console
@@ -208,13 +209,32 @@ def serve(startup: Startup, settings: Settings) -> None:
         uvicorn.run(app, **options)
         return
     startup.services.db.dispose()  # this process only supervises; each worker opens its own
-    uvicorn.run(
+    config = uvicorn.Config(
         f"{__name__}:worker_app",
         factory=True,
         workers=settings.workers,
         timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         **options,
     )
+    listener = config.bind_socket()
+    try:
+        Supervisor(config, sockets=[listener]).run()
+    finally:
+        listener.close()
+
+
+class Supervisor(Multiprocess):
+    """uvicorn's supervisor of ``JOBFERRY_WORKERS`` processes on one listening socket, which
+    it closes first when it stops, as one process closes its own: uvicorn's keeps it open
+    until every worker has ended its calls (up to ``JOBFERRY_SHUTDOWN_SECONDS``), and the
+    socket, listening still, takes connections meanwhile that no worker will ever answer (a
+    client waits for its timeout, where a refused connection sends it to another server)."""
+
+    def terminate_all(self) -> None:
+        """Stop listening, then ask every worker to stop (each ends its calls first)."""
+        for listener in self.sockets:
+            listener.close()
+        super().terminate_all()
 
 
 REFUSED_WITHOUT_PATHS = (
