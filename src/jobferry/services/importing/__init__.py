@@ -20,7 +20,8 @@
 - ``local`` (resolve, apply): the target when it is a workspace of this server (read a batch
   at a time; the local executor of the change port and the import's record, written in the
   caller's transaction).
-- ``checks`` (check): every problem of every object.
+- ``checks`` (check): every problem of every object; ``restarts`` (check): a scheduled job
+  paused is not started again on a submitted version whose schedule could never run.
 - ``basis`` (check): a package cut against a snapshot of this target is refused where what it
   writes or deletes changed here since.
 - ``matching`` (match): each object's target, by identity through the ledger or by name.

@@ -36,6 +36,7 @@ from jobferry.services.importing.model import (
 )
 from jobferry.services.importing.ports import TargetReader
 from jobferry.services.importing.request import ImportRequest
+from jobferry.services.importing.restarts import restart_problems
 from jobferry.services.importing.transform import Transform
 from jobferry.services.workspaces.keys import SigningTrust
 
@@ -266,7 +267,7 @@ def check_object(
     ):
         if request.scheduling is SchedulingPolicy.PAUSE_AND_RESTORE:
             item.pause = True
-            return problems
+            return problems + restart_problems(item, request, ws_name)
         problems.append(
             Problem(
                 ProblemReason.SCHEDULED,
