@@ -40,7 +40,7 @@ from fastapi.testclient import TestClient
 from hypothesis import event, example, given, note
 
 from jobferry.domain.enums import Role
-from jobferry.errors import JobferryError, TaskNotFoundError
+from jobferry.errors import DownloadNotFoundError, JobferryError, TaskNotFoundError
 from jobferry.package.keys import generate_key_pair
 from jobferry.package.signature import sign_package
 from jobferry.services.container import Services
@@ -393,8 +393,11 @@ def _export(told: Told, browser: Browser, step: Step) -> tuple[Any, int | None]:
     taken = _post(told, browser, step, f"/downloads/{asked}/import", [("target", target)])
     if into == "blank":
         return taken, NO_SOURCE
-    _, status, _ = _twin(lambda: told.services.downloads.get(twin, ids["console"]))
-    if into == "twins" or taken.status_code != TAKEN["run"]:
+    _, status, code = _twin(lambda: told.services.downloads.get(twin, ids["console"]))
+    if into == "twins":  # the other workspace's package: an address naming none here, the 404
+        assert code == DownloadNotFoundError.code, code
+        return taken, NOT_FOUND
+    if taken.status_code != TAKEN["run"]:
         return taken, status
     package = parse_qs(urlsplit(taken.headers["location"]).query)["package"][0]
     source = _post(told, browser, step, "/import/source", [("package", package)])

@@ -64,14 +64,16 @@ def download_file(page: PageDep, download_id: str) -> Response:
 @router.post("/w/{workspace_id}/downloads/{download_id}/import")
 def import_into(page: PageDep, form: FormDep, download_id: str) -> Response:
     """Start the import wizard of the chosen workspace on this package, refused here (and
-    nothing changed) unless the viewer may read the package and import into that workspace."""
+    nothing changed) unless the viewer may read the package and import into that workspace;
+    a package gone already (deleted, expired) is the 404 page, as for its download."""
+    with looked_up(page, DOWNLOADS):
+        page.services.downloads.get(page.scope, download_id)
     target = text(form, "target")
     if not target:
         return _center(
             page, error="Choose the workspace to import the package into.", status_code=400
         )
     try:
-        page.services.downloads.get(page.scope, download_id)
         actor = page.scope.actor
         into = page.services.accounts.scope(actor, actor.project_id, target)
         into.require(WRITERS, "import packages")

@@ -41,6 +41,10 @@ DOWNLOAD_NOTE = (
     "The package is kept in the download center, which admins and developers of this "
     "workspace use: ask one of them for it."
 )
+DOWNLOAD_GONE = (
+    "The package is no longer in the download center: it expired or was deleted. Export "
+    "again to make a new one."
+)
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,8 @@ class TaskSummary:
     runs in the production side)."""
     download_note: str = ""
     """Why the package is not offered to this viewer (the download center takes a role that
-    may export), in place of a link that would be refused."""
+    may export, or the package is gone: expired or deleted), in place of a link that would
+    be refused."""
 
     def as_json(self) -> dict[str, Any]:
         """The summary as the polling script (console.js) reads it."""
@@ -84,7 +89,9 @@ def task_summary(page: Page, task: Task) -> TaskSummary:
     result = task.outcome
     download = result.get("downloadId")
     note = ""
-    if download and not page.can_write:
+    if download and not page.services.downloads.kept(page.scope, str(download)):
+        download, note = None, DOWNLOAD_GONE
+    elif download and not page.can_write:
         download, note = None, DOWNLOAD_NOTE
     return TaskSummary(
         id=task.id,

@@ -194,6 +194,14 @@ class DownloadService:
         """One unexpired package (DLF.9005 otherwise)."""
         return _download(self._stored(scope, download_id))
 
+    def kept(self, scope: Scope, download_id: str) -> bool:
+        """Whether package ``download_id`` is still in the workspace's download center
+        (unexpired, not deleted): what an export's task page, which everyone in the workspace
+        reads, says of its package."""
+        with self.db.transaction(readonly=True) as tx:
+            item = repo.get_download(tx, scope.workspace.id, download_id)
+        return item is not None and item.expires_at > now_ms()
+
     def _stored(self, scope: Scope, download_id: str) -> DownloadRecord:
         scope.require(WRITERS, "use the download center")
         with self.db.transaction(readonly=True) as tx:
