@@ -252,7 +252,8 @@ def _import(told: Told, step: Step) -> None:
     chosen = {"own": ws, "other": 1 - ws}.get(into)
     role = None if chosen is None else role_in(user, chosen)
     expected = told.model.import_answer((role_in(user, ws), role), ws, download)
-    named = {"none": "", "unknown": UNKNOWN}.get(into) or told.scopes[chosen or 0].workspace.id
+    named = "" if chosen is None else told.scopes[chosen].workspace.id
+    named = UNKNOWN if into == "unknown" else named
     path = f"/downloads/{download}/import"
     answer = told.browsers[user].post(told.url(ws, path), {"target": named})
     note(f"import into answered {answer.status_code}, the model {expected}")
@@ -261,8 +262,9 @@ def _import(told: Told, step: Step) -> None:
     if expected == 404:
         assert "Back to Download center" in answer.text
     elif expected == 303:
+        assert chosen is not None
         where = urlsplit(answer.headers["location"])
-        assert where.path == told.url(chosen or 0, "/import")
+        assert where.path == told.url(chosen, "/import")
         source = download_path(told.scopes[ws].workspace.id, download)
         assert parse_qs(where.query) == {"package": [source]}
     elif role_in(user, ws) in WRITERS:  # refused on the center, saying why

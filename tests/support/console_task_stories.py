@@ -135,9 +135,9 @@ def _note(services: Services, scope: Scope, ws: int, model: Model, task_id: str)
 def packages_used_then_gone() -> tuple[Step, ...]:
     """A story every run tells: the first workspace's package (its second task, the export
     still kept) opened, imported into both workspaces (by an admin there, a developer in the
-    other) and refused to an operator, then deleted: its page says it is gone and its
-    *Import into…* is the 404 page; the clock moves past the second workspace's package's
-    expiry, and its page says so too."""
+    other), refused to an operator and without a workspace chosen, then deleted: its page
+    says it is gone and its *Import into…* is the 404 page; the clock moves past the second
+    workspace's package's expiry, and its page says so too."""
     kept = ("own", 1)
     return (
         Step("open", (0, 0, kept)),
@@ -145,6 +145,7 @@ def packages_used_then_gone() -> tuple[Step, ...]:
         Step("import", (0, 0, kept, "own")),
         Step("import", (0, 0, kept, "other")),
         Step("import", (1, 1, kept, "own")),
+        Step("import", (1, 0, kept, "none")),
         Step("delete", (1, 0, kept)),
         Step("open", (0, 0, kept)),
         Step("open", (2, 0, kept)),
