@@ -17,7 +17,9 @@ from support.clock import held_clock
 from support.console import Browser, sign_in_as
 from support.task_stories import package, run_export, run_import
 
-pytestmark = pytest.mark.databases("sqlite", "postgresql")
+pytestmark = [pytest.mark.databases("sqlite", "postgresql"), pytest.mark.usefixtures("held_tasks")]
+"""The app's task runner claims nothing: the tests run their exports themselves, and no runner
+runs one beside them."""
 UNKNOWN = "0" * 32
 START = 1_900_000_000_000
 GONE = "no longer in the download center"
@@ -70,7 +72,7 @@ def test_a_tasks_page_past_the_end_shows_the_last_page(
 @pytest.mark.parametrize("how", ["deleted", "expired"])
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.VIEWER])
 def test_an_exports_page_says_its_package_is_gone_and_offers_no_download(
-    browser: Browser, services: Services, seeded: Scope, held_tasks: None, how: str, role: Role
+    browser: Browser, services: Services, seeded: Scope, how: str, role: Role
 ) -> None:
     ws = seeded.workspace.id
     services.downloads.ttl_seconds = 600  # kept ten minutes: expired before the session ends
@@ -95,7 +97,7 @@ def test_an_exports_page_says_its_package_is_gone_and_offers_no_download(
 
 
 def test_import_into_of_a_package_that_is_not_there_is_the_missing_page(
-    browser: Browser, services: Services, seeded: Scope, held_tasks: None
+    browser: Browser, services: Services, seeded: Scope
 ) -> None:
     ws = seeded.workspace.id
     _, download = run_export(services, seeded)

@@ -85,7 +85,9 @@ class TaskSummary:
 
 
 def task_summary(page: Page, task: Task) -> TaskSummary:
-    """The progress box of a task (a refresh's failure said in the console's terms)."""
+    """The progress box of a task (a refresh's failure said in the console's terms); an
+    export's asks the download center whether its package is still kept (a read: called on
+    the thread pool)."""
     result = task.outcome
     download = result.get("downloadId")
     note = ""
@@ -382,7 +384,7 @@ async def task_status(
     every second meanwhile), read on the thread pool, no thread held while waiting."""
     with looked_up(page, TASKS):
         head = await page.services.tasks.head(page.scope, task_id, run_in_threadpool, wait=wait)
-    summary = task_summary(page, head.task)
+    summary = await run_in_threadpool(task_summary, page, head.task)  # asks if the package is kept
     return JSONResponse(summary.as_json(), headers={"Cache-Control": "no-store"})
 
 
