@@ -272,3 +272,104 @@ def test_a_form_asking_for_an_action_its_page_has_not_says_what_to_do(
         refused = browser.post(url, {"action": "bogus", "user": "ana"})
         assert_page(refused, 400, "Nothing was changed: the form asked for “bogus”")
         assert "reload the page and use its buttons" in refused.text
+
+
+def _entries(services: Services, scope: Scope) -> list[tuple[str, str]]:
+    listed = services.audit.list_entries(scope, 100, 0).entries
+    return [(e.action, e.object_name) for e in listed]
+
+
+def test_a_workspace_admin_who_is_not_a_project_admin_is_refused_the_users_form_unchanged(
+    anonymous: Browser, services: Services, scope: Scope
+) -> None:
+    """Before: a workspace admin's *Grant role* gave the role, then answered 403 (the page it
+    showed next lists users, which takes a project admin): refused, yet changed."""
+    ws = scope.workspace.id
+    make_user(services, "viv", Role.VIEWER)
+    sign_in_as(anonymous, services, "wsadmin", Role.ADMIN)
+    entries = _entries(services, scope)
+    for action in ("grant", "revoke", "bogus"):
+        form = {"action": action, "user": "viv", "role": "developer"}
+        refused = anonymous.post(f"/console/w/{ws}/admin/users", form)
+        assert_page(refused, 403, "not a project admin")
+    users = services.accounts.list_users(admin_actor(services), PROJECT_ID)
+    viv = next(u for u in users if u.name == "viv")
+    assert [r.role.value for r in viv.roles] == ["viewer"]
+    assert _entries(services, scope) == entries
+
+
+def test_granting_the_role_a_user_holds_already_writes_no_audit_entry(
+    browser: Browser, services: Services, scope: Scope
+) -> None:
+    """Before: each *Grant role* of the role held already wrote a ``role.set`` entry."""
+    url = f"/console/w/{scope.workspace.id}/admin/users"
+    make_user(services, "viv", Role.VIEWER)
+    entries = _entries(services, scope)
+    again = browser.post(url, {"action": "grant", "user": "viv", "role": "viewer"})
+    assert_page(again, 200, "User &#39;viv&#39; is now viewer")
+    assert _entries(services, scope) == entries
+    browser.post(url, {"action": "grant", "user": "viv", "role": "developer"})
+    assert _entries(services, scope) == [("role.set", "viv"), *entries]
+
+
+def test_saving_the_settings_unchanged_writes_no_audit_entry(
+    browser: Browser, services: Services, scope: Scope
+) -> None:
+    """Before: each *Save* of the settings as they were wrote a ``workspace.update`` entry."""
+    url = f"/console/w/{scope.workspace.id}/admin/settings"
+    entries = _entries(services, scope)
+    assert browser.post(url, {"lockPolicy": scope.workspace.lock_policy}).status_code == 303
+    assert _entries(services, scope) == entries
+    assert browser.post(url, {"lockPolicy": "hard"}).status_code == 303
+    assert [a for a, _ in _entries(services, scope)] == [
+        "workspace.update",
+        *[a for a, _ in entries],
+    ]
+
+
+def test_a_role_that_may_not_edit_environment_objects_is_refused_before_the_object_is_read(
+    anonymous: Browser, services: Services, scope: Scope
+) -> None:
+    """Before: the edit link of an object not there (or of no kind) answered a developer 400
+    saying so, rather than the 403 every other object's link answers them."""
+    ws = scope.workspace.id
+    sign_in_as(anonymous, services, "dev", Role.DEVELOPER)
+    for kind, name in (("connection", "gone"), ("bogus", "x")):
+        params = {"edit_kind": kind, "edit_name": name}
+        refused = anonymous.get(f"/console/w/{ws}/admin/environment", params=params)
+        assert_page(refused, 403, "may not administer environment objects")
+
+
+def test_an_admin_page_address_naming_something_gone_answers_the_404_page(
+    browser: Browser, scope: Scope
+) -> None:
+    """Before: a route's policy, a profile or an environment object named in the address and
+    not there answered 400 *Cannot do that*."""
+    ws = scope.workspace.id
+    for path, params, back in (
+        ("/admin/policies", {"route": "gone"}, "Back to Routes"),
+        ("/admin/profiles", {"name": "gone"}, "Back to Environment profiles"),
+        (
+            "/admin/environment",
+            {"edit_kind": "connection", "edit_name": "gone"},
+            "Back to Environment objects",
+        ),
+    ):
+        answer = browser.get(f"/console/w/{ws}{path}", params=params)
+        assert_page(answer, 404, "Not found", back)
+
+
+def test_saving_an_environment_object_as_it_is_writes_no_audit_entry(
+    browser: Browser, services: Services, scope: Scope
+) -> None:
+    """Before: each *Save* of an object as it was wrote an ``environment.update`` entry."""
+    url = f"/console/w/{scope.workspace.id}/admin/environment"
+    form = {"kind": "connection", "name": "c1", "type": "DWS", "config": '{"host": "h1"}'}
+    assert_page(browser.post(url, {**form, "secrets": "password=pw-1234567\n"}), 200, "Saved")
+    entries = _entries(services, scope)
+    assert_page(browser.post(url, form), 200, "Saved connection")
+    assert_page(browser.post(url, {**form, "secrets": "password=pw-1234567\n"}), 200, "Saved")
+    assert _entries(services, scope) == entries
+    browser.post(url, {**form, "secrets": "password=another-one\n"})
+    browser.post(url, {**form, "config": '{"host": "h2"}'})
+    assert _entries(services, scope)[:2] == [("environment.update", "c1")] * 2

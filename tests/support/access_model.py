@@ -249,6 +249,8 @@ class Model:
         """Whether ``step``, taken, writes an audit line (naming its caller)."""
         if step.act == "keyless":
             return False
+        if step.act == "grant":  # the role held already: nothing changes, nothing written
+            return self.roles.get(step.args[1]) != step.args[2]
         if step.act != "call":
             return True
         kind, production = step.args[1], step.args[2]

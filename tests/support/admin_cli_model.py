@@ -198,7 +198,9 @@ class Model:
         person = self.users.get(user)
         if person is None:
             return refused(NOT_FOUND)
-        person.roles[workspace] = role
+        held, person.roles[workspace] = person.roles.get(workspace), role
+        if held == role:  # the role held already: nothing changes, nothing is audited
+            return Outcome(0, None, ())
         return Outcome(0, None, ((LOCAL, "role.set", "user", user),))
 
     def remove_role(self, user: str, workspace: str | None) -> Outcome:

@@ -134,7 +134,8 @@ class Model:
             kept = {k: v for k, v in secrets.items() if v != ""}
         held.objects[ref] = Held(body["type"], dict(body.get("config", {})), kept)
         action = "environment.update" if before is not None else "environment.create"
-        self.audit = [(actor, action, *ref)]
+        # A write of what the object holds already changes nothing: nothing is audited.
+        self.audit = [] if before == held.objects[ref] else [(actor, action, *ref)]
         return None
 
     def delete(self, place: str, role: str, actor: str, ref: Ref, *, valid: bool) -> str | None:

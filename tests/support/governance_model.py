@@ -99,10 +99,12 @@ class Model:
         held = self.places[place]
         if held.roles[user] != "admin":
             return DENIED
+        was = (held.policy, held.approval, held.signed_only)
         held.policy = held.policy if policy is None else policy
         held.approval = held.approval if approval is None else approval
         held.signed_only = held.signed_only if signed is None else signed
-        self.audit = [(user, "workspace.update", "workspace", held.name)]
+        changed = was != (held.policy, held.approval, held.signed_only)  # else nothing written
+        self.audit = [(user, "workspace.update", "workspace", held.name)] if changed else []
         return None
 
     def put_tag(self, place: str, user: str, name: str, locked: bool) -> str | None:
@@ -243,8 +245,9 @@ class Model:
         held = self.places[place]
         if held.roles[user] != "admin":
             return DENIED
+        changed = held.roles.get(who) != role  # the role held already: nothing written
         held.roles[who] = role
-        self.audit = [(user, "role.set", "user", who)]
+        self.audit = [(user, "role.set", "user", who)] if changed else []
         return None
 
     def leave(self, place: str, user: str, who: str) -> None:

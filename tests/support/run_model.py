@@ -224,8 +224,9 @@ class Model:
 
     def grant(self, actor: str, user: str, place: str, role: str) -> None:
         """The project admin gives ``user`` ``role`` in a development workspace."""
-        self.roles.setdefault(user, {})[place] = role
-        self.audit = [(actor, "role.set", "user", user)]
+        held = self.roles.setdefault(user, {})
+        changed, held[place] = held.get(place) != role, role  # the same role: nothing written
+        self.audit = [(actor, "role.set", "user", user)] if changed else []
 
     def revoke(self, actor: str, user: str, place: str) -> str | None:
         """The project admin takes ``user``'s role in a development workspace away."""

@@ -10,6 +10,7 @@ import orjson
 from fastapi import APIRouter, Response
 
 from jobferry.console.fixes import said
+from jobferry.console.missing import ENVIRONMENT, PROFILES, looked_up
 from jobferry.console.web import (
     FormDep,
     Page,
@@ -27,6 +28,7 @@ from jobferry.console.web import (
 from jobferry.domain.enums import EnvironmentKind, Role
 from jobferry.errors import InvalidRequestError, JobferryError, KeyNotFoundError, VersionMovedError
 from jobferry.services.accounts.records import User
+from jobferry.services.context import require_project_admin
 from jobferry.services.environment.objects import EnvironmentObject
 from jobferry.services.workspaces.keys import (
     SigningKey,
@@ -123,9 +125,11 @@ def _environment_page(
 @router.get("/w/{workspace_id}/admin/environment")
 def environment(page: PageDep, edit_kind: str = "", edit_name: str = "") -> Response:
     """Environment objects by kind, and the form to add or change one."""
+    page.scope.require((Role.ADMIN,), "administer environment objects")
     draft: dict[str, str] = {}
     if edit_kind and edit_name:
-        found = page.services.environment.get(page.scope, edit_kind, edit_name)
+        with looked_up(page, ENVIRONMENT):
+            found = page.services.environment.get(page.scope, edit_kind, edit_name)
         draft = {
             "kind": found.kind.value,
             "name": found.name,
@@ -199,6 +203,8 @@ def change_users(page: PageDep, form: FormDep) -> Response:
     """Create or remove a user, make them project admin or not, grant or revoke a role here, or
     set a user's console password."""
     services, actor = page.services, page.session.actor
+    # The page answering any post lists the users: refuse who may not read it before any change.
+    require_project_admin(actor, "change users and roles")
     action, user = text(form, "action"), text(form, "user")
     ws = page.scope.workspace
     try:
@@ -296,7 +302,8 @@ def _profiles_page(
 @router.get("/w/{workspace_id}/admin/profiles")
 def profiles(page: PageDep, name: str = "") -> Response:
     """Environment profiles: list, versions, and the editor (JSON or YAML)."""
-    return _profiles_page(page, selected=name)
+    with looked_up(page, PROFILES):
+        return _profiles_page(page, selected=name)
 
 
 @router.post("/w/{workspace_id}/admin/profiles")

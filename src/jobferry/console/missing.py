@@ -20,8 +20,10 @@ from jobferry.console.fixes import said
 from jobferry.console.web import MissingPageError, Page
 from jobferry.errors import (
     DownloadNotFoundError,
+    EnvironmentObjectNotFoundError,
     JobNotFoundError,
     NotFoundError,
+    ProfileNotFoundError,
     ReleasePackageNotFoundError,
     ResourceNotFoundError,
     RouteNotFoundError,
@@ -47,6 +49,8 @@ TASKS = Listed("Tasks", "/tasks", TaskNotFoundError)
 ROUTES = Listed("Routes", "/routes", RouteNotFoundError)
 DOWNLOADS = Listed("Download center", "/downloads", DownloadNotFoundError)
 PACKAGES = Listed("Release packages", "/releases/packages", ReleasePackageNotFoundError)
+ENVIRONMENT = Listed("Environment objects", "/admin/environment", EnvironmentObjectNotFoundError)
+PROFILES = Listed("Environment profiles", "/admin/profiles", ProfileNotFoundError)
 
 
 def missing(page: Page, listed: Listed, message: str) -> MissingPageError:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Response
 
 from jobferry.console.admin import AdminPage
 from jobferry.console.fixes import said
+from jobferry.console.missing import ROUTES, looked_up
 from jobferry.console.web import FormDep, Page, PageDep, raw, read_at, read_fields, render, text
 from jobferry.domain.enums import Role
 from jobferry.errors import JobferryError, PolicyNotFoundError, VersionMovedError
@@ -70,7 +71,8 @@ def _policies_page(
 @router.get("/w/{workspace_id}/admin/policies")
 def policies(page: PageDep, route: str = "") -> Response:
     """Policies: the workspace's (or ``route``'s) with its versions, and the editor."""
-    return _policies_page(page, route=route)
+    with looked_up(page, ROUTES):
+        return _policies_page(page, route=route)
 
 
 @router.post("/w/{workspace_id}/admin/policies")

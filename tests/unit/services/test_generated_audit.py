@@ -172,8 +172,9 @@ def _grant(story: Story, step: Step) -> None:
     ws, role = step.args
     name = story.granted.name
     story.services.accounts.set_role(story.boss, PROJECT_ID, name, story.ws[ws], role)
-    story.model.roles[ws] = role
-    story.model.wrote(ws, story.clock.now, story.boss.name, "role.set", "user", name)
+    held, story.model.roles[ws] = story.model.roles[ws], role
+    if held != role:  # the role held already: nothing changes, nothing is audited
+        story.model.wrote(ws, story.clock.now, story.boss.name, "role.set", "user", name)
 
 
 def _key(story: Story) -> None:

@@ -287,6 +287,9 @@ class AccountService:
         scope.require((Role.ADMIN,), "change workspace settings")
         refuse_settings(scope.workspace, change.approval_enabled, change.require_signed)
         with self._changing() as tx:
+            held = repo.get_workspace(tx, project_id, workspace_id)
+            if held is not None and not change.changes(held):
+                return Workspace.of(held)  # as it is already: no write, no audit
             repo.update_workspace_policies(
                 tx,
                 workspace_id,
@@ -416,6 +419,8 @@ class AccountService:
             raise InvalidRequestError(f"Role '{role}' is not valid; use one of {', '.join(Role)}.")
         with self._changing() as tx:
             user = user_named(tx, project_id, user_name)
+            if repo.roles_of_user(tx, user.id).get(workspace_id) == role:
+                return  # the role held already: nothing changes, nothing to audit
             repo.set_role(tx, user.id, workspace_id, str(role))
             record_audit(
                 tx,

@@ -181,6 +181,9 @@ class EnvironmentService:
         with self.db.transaction() as tx:
             if env_kind is EnvironmentKind.CONNECTION:
                 write = self._secrets_split_off(tx, scope, name, write)
+            stored = repo.get_object(tx, scope.workspace.id, env_kind.value, name)
+            if stored is not None and self._holds(tx, stored, write):
+                return EnvironmentObject.of(stored)  # as it is already: no write, no audit
             created = repo.upsert_object(
                 tx,
                 scope.workspace.id,
@@ -212,6 +215,16 @@ class EnvironmentService:
             obj = repo.get_object(tx, scope.workspace.id, env_kind.value, name)
         assert obj is not None
         return EnvironmentObject.of(obj)
+
+    def _holds(self, tx: Tx, stored: EnvironmentObjectRecord, write: EnvironmentWrite) -> bool:
+        """Whether ``stored`` holds what ``write`` writes already (its secrets too)."""
+        if stored.type != write.type or load(stored.config) != write.config:
+            return False
+        if write.secrets is None:
+            return True
+        token = repo.read_secrets(tx, stored.workspace_id, stored.kind, stored.name)
+        secrets = {} if token is None else dict(load(self.box.decrypt(token)))
+        return secrets == {k: v for k, v in write.secrets.items() if v != ""}
 
     def _secrets_split_off(
         self, tx: Tx, scope: Scope, name: str, write: EnvironmentWrite

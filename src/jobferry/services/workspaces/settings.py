@@ -9,6 +9,7 @@ from typing import Any
 from jobferry.domain.enums import LockPolicy
 from jobferry.domain.shapes import BodyShape, choice, flag
 from jobferry.errors import InvalidRequestError
+from jobferry.storage.records import WorkspaceRecord
 
 SETTINGS = BodyShape(
     "workspace settings (absent or null: unchanged)",
@@ -40,6 +41,15 @@ class WorkspaceSettings:
             "requireSigned": self.require_signed,
         }
         return {k: v for k, v in values.items() if v is not None}
+
+    def changes(self, ws: WorkspaceRecord) -> bool:
+        """Whether this change sets anything of ``ws`` otherwise than it is."""
+        wanted = (
+            (self.lock_policy.value if self.lock_policy else None, ws.lock_policy),
+            (self.approval_enabled, ws.approval_enabled),
+            (self.require_signed, ws.require_signed),
+        )
+        return any(new is not None and new != old for new, old in wanted)
 
 
 def parse_workspace_settings(body: dict[str, Any]) -> WorkspaceSettings:
