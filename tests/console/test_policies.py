@@ -114,3 +114,16 @@ def test_a_field_past_the_forms_size_says_which_limit_and_what_to_do(
     assert_page(refused, 400, "Nothing was changed: the form could not be read", "at most 1 MB")
     assert "shorten what was typed or pasted" in refused.text
     assert services.policies.list_all(scope) == []
+
+
+def test_a_policy_saved_for_a_route_removed_since_is_refused_on_the_page_keeping_the_text(
+    browser: Browser, services: Services, scope: Scope
+) -> None:
+    """Before: the editor's post for a route another admin removed since answered the bare
+    *Cannot do that* page, and the policy typed was lost."""
+    url = f"/console/w/{scope.workspace.id}/admin/policies"
+    browser.get(url)
+    document = "description: kept as typed\n"
+    refused = browser.post(url, {"route": "gone", "document": document})
+    assert_page(refused, 400, "There is no route &#39;gone&#39;", "kept as typed", "Policies")
+    assert services.policies.list_all(scope) == []

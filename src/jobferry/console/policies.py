@@ -13,7 +13,12 @@ from jobferry.console.fixes import said
 from jobferry.console.missing import ROUTES, looked_up
 from jobferry.console.web import FormDep, Page, PageDep, raw, read_at, read_fields, render, text
 from jobferry.domain.enums import Role
-from jobferry.errors import JobferryError, PolicyNotFoundError, VersionMovedError
+from jobferry.errors import (
+    JobferryError,
+    PolicyNotFoundError,
+    RouteNotFoundError,
+    VersionMovedError,
+)
 from jobferry.services.policies.service import PolicyVersion
 
 router = APIRouter()
@@ -50,6 +55,10 @@ def _policies_page(
         versions = services.policies.versions(page.scope, route or None)
     except PolicyNotFoundError:
         versions = []
+    except RouteNotFoundError:
+        if draft is None:  # asked by its address: the 404 page (``policies``)
+            raise
+        versions = []  # a post for a route removed since: its refusal says so, the text kept
     if draft is None:
         newest = versions[0].document if versions else None
         draft = orjson.dumps(newest, option=orjson.OPT_INDENT_2).decode() if newest else ""
