@@ -157,6 +157,29 @@ def _profile_page(told: Told, step: Step) -> tuple[int, Any]:
     return expected, told.browsers[step.actor].get(path, params={"name": step.args[0]})
 
 
+def _profile(told: Told, step: Step) -> tuple[int, Any]:
+    name, document = step.args
+    expected = told.model.profile_post(told.actor(step), name, document)
+    form = [("name", name), ("document", document)]
+    return expected, told.browsers[step.actor].post(told.url("/admin/profiles"), form)
+
+
+def _profile_delete(told: Told, step: Step) -> tuple[int, Any]:
+    expected = told.model.profile_delete(told.actor(step), step.args[0])
+    path = told.url("/admin/profiles/delete")
+    return expected, told.browsers[step.actor].post(path, [("name", step.args[0])])
+
+
+def _policy(told: Told, step: Step) -> tuple[int, Any]:
+    route, document = step.args
+    expected = told.model.policy_post(told.actor(step), route, document)
+    form = [("route", route), ("document", document)]
+    answer = told.browsers[step.actor].post(told.url("/admin/policies"), form)
+    if expected == REFUSED:
+        assert "careful" not in document or "careful" in answer.text, step  # the text kept
+    return expected, answer
+
+
 def _route_policy(told: Told, step: Step) -> tuple[int, Any]:
     expected = told.model.route_policy_page(told.actor(step))
     path = told.url("/admin/policies")
@@ -188,6 +211,9 @@ PAGES = {
     "env_edit": _env_edit,
     "profile_page": _profile_page,
     "route_policy": _route_policy,
+    "profile": _profile,
+    "profile_delete": _profile_delete,
+    "policy": _policy,
     "keys": _keys,
     "unknown_workspace": _unknown_workspace,
 }
@@ -200,6 +226,9 @@ def _meanwhile(told: Told, step: Step) -> None:
     if what == "remove" and name in model.users:
         told.services.users.remove(told.boss, told.boss.project_id, told.real[name])
         del model.users[name]
+    elif what == "drop" and name in model.profiles:
+        told.services.profiles.delete(told.scope, name)
+        del model.profiles[name]
     elif what == "delete":
         for kind, held_name in list(model.environment):
             if held_name == name:

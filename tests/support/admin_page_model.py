@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from jobferry.errors import KeyNotFoundError
+from jobferry.errors import KeyNotFoundError, PolicyNotFoundError
 from jobferry.services.container import Services
 from jobferry.services.context import Actor, Scope
 
@@ -62,7 +62,10 @@ class Held:
     """Lock policy, approval, signed packages only, enterprise mode."""
     environment: tuple[tuple[str, str, str, str], ...]
     profiles: tuple[tuple[str, int], ...]
+    """Each profile and how many versions it has."""
     signing: str | None
+    policy: int
+    """How many versions the workspace's policy has."""
 
 
 @dataclass
@@ -77,6 +80,7 @@ class AdminModel:
     environment: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     profiles: dict[str, int] = field(default_factory=dict)
     signing: str | None = None
+    policy: int = 0
 
     def held(self) -> Held:
         return Held(
@@ -85,6 +89,7 @@ class AdminModel:
             tuple(sorted((k, n, t, c) for (k, n), (t, c) in self.environment.items())),
             tuple(sorted(self.profiles.items())),
             self.signing,
+            self.policy,
         )
 
     def project_admin(self, user: str) -> bool:
@@ -198,6 +203,30 @@ class AdminModel:
             return DENIED
         return ALLOWED if name in self.profiles else MISSING
 
+    def profile_post(self, actor: str, name: str, document: str) -> int:
+        """A profile saved (a new version each time)."""
+        if not self.workspace_admin(actor):
+            return DENIED
+        if not name or len(name) > NAME_LIMIT or document != "{}":
+            return REFUSED
+        self.profiles[name] = self.profiles.get(name, 0) + 1
+        return ALLOWED
+
+    def profile_delete(self, actor: str, name: str) -> int:
+        if not self.workspace_admin(actor):
+            return DENIED
+        return ALLOWED if self.profiles.pop(name, None) is not None else REFUSED
+
+    def policy_post(self, actor: str, route: str, document: str) -> int:
+        """The workspace's policy saved (``route``: a route's, which the story never makes, and
+        which takes a project admin)."""
+        if not self.workspace_admin(actor) or (route and not self.project_admin(actor)):
+            return DENIED
+        if route or document.startswith("maxDeletions: -"):
+            return REFUSED
+        self.policy += 1
+        return ALLOWED
+
     def route_policy_page(self, actor: str) -> int:
         """The policies page of a route not there."""
         return MISSING if self.workspace_admin(actor) else DENIED
@@ -259,4 +288,8 @@ def held(services: Services, boss: Actor, scope: Scope, names: dict[str, str]) -
         record.require_signed,
         record.production_id is not None,
     )
-    return Held(users, settings, environment, profiles, signing)
+    try:
+        policy = len(services.policies.versions(ws, None))
+    except PolicyNotFoundError:
+        policy = 0
+    return Held(users, settings, environment, profiles, signing, policy)

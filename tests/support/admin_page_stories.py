@@ -5,7 +5,9 @@ roles form (create, grant, revoke, project admin or not, remove; blank, overlong
 names, roles there are not, oneself, the last admin, an action the page has not), the workspace
 settings and the switch to enterprise mode, environment objects (saved, removed, their edit
 link; a kind there is not, blank and overlong names, a blank type, config that is no JSON
-object), a profile's and a route's policy page by address (there or not), an admin page of a
+object), profiles (saved, removed; a blank or overlong name, a document that is none), the
+workspace's policy (one the rules take and one they refuse) and a route's (removed since), a
+profile's and a route's policy page by address (there or not), an admin page of a
 workspace not there, and the signing key
 (created, deleted); now and then another admin, through the services, removes a user or an
 environment object meanwhile.
@@ -43,6 +45,7 @@ ENV_NAMES = ("c1", "c2", "c1", "", "n" * 129)
 TYPES = ("DWS", "DWS", "")
 CONFIGS = ('{"host": "h1"}', '{"host": "h2"}', "{}", "[1]")
 LOCKS = ("soft", "hard", "hard", "bogus")
+POLICIES = ("description: careful\nmaxDeletions: 2\n", "maxDeletions: -3\n")
 
 
 @dataclass(frozen=True)
@@ -78,9 +81,12 @@ def admin_stories() -> st.SearchStrategy[tuple[Step, ...]]:
         _step("env_edit", pick(KINDS), pick(ENV_NAMES)),
         _step("profile_page", pick(("p1", "gone"))),
         _step("route_policy", st.just("gone")),
+        _step("profile", pick(("p1", "p2", "", "n" * 129)), pick(("{}", "{}", "["))),
+        _step("profile_delete", pick(("p1", "p2", "gone"))),
+        _step("policy", pick(("", "", "gone")), pick(POLICIES)),
         _step("unknown_workspace", pick(("/admin/users", "/admin/settings", "/admin/keys"))),
         _step("keys", pick(("create", "delete"))),
-        _step("meanwhile", pick(("remove ana", "remove bo", "delete c1"))),
+        _step("meanwhile", pick(("remove ana", "remove bo", "delete c1", "drop p1"))),
     )
     return st.lists(step, min_size=1, max_size=10).map(tuple)
 
@@ -115,6 +121,17 @@ def a_story_of_every_page() -> tuple[Step, ...]:
         Step("profile_page", "boss", ("p1",)),
         Step("route_policy", "deployer", ("gone",)),
         Step("route_policy", "boss", ("gone",)),
+        Step("profile", "dev", ("p2", "{}")),
+        Step("profile", "wadmin", ("p2", "[")),
+        Step("profile", "wadmin", ("p2", "{}")),
+        Step("profile", "wadmin", ("p2", "{}")),
+        Step("meanwhile", "boss", ("drop p2",)),
+        Step("profile_delete", "wadmin", ("p2",)),
+        Step("policy", "viewer", ("", POLICIES[0])),
+        Step("policy", "wadmin", ("", POLICIES[1])),
+        Step("policy", "wadmin", ("gone", POLICIES[0])),
+        Step("policy", "boss", ("gone", POLICIES[0])),
+        Step("policy", "wadmin", ("", POLICIES[0])),
         Step("unknown_workspace", "viewer", ("/admin/settings",)),
         Step("unknown_workspace", "boss", ("/admin/users",)),
         Step("keys", "dev", ("create",)),
