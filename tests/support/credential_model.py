@@ -245,7 +245,16 @@ class Model:
         return self._for_self_or_boss(user, user)
 
     def _unlock(self, key: str) -> Refusal:
-        return None  # an operator's: whether the key is known is its answer
+        return None  # an operator's: whether the key is known, and was locked, is its answer
+
+    def held(self, key: str) -> bool:
+        """Whether the server holds ``key`` (issued, not revoked)."""
+        return key in self.keys and self.keys[key].live
+
+    def locked(self, key: str) -> bool:
+        """Whether ``key`` is held and its lock still runs now: what an unlock lifts."""
+        until = self.keys[key].locked_until if self.held(key) else None
+        return until is not None and self.now < until
 
     def _move(self, ms: int) -> Refusal:
         return None
@@ -289,7 +298,7 @@ class Model:
         if act == "rotate":
             revoked = [(args[0], "credential.delete")] if args[1] is not None else []
             return [(args[0], "credential.create"), *revoked]
-        if act == "unlock" and args[0] in self.keys and self.keys[args[0]].live:
+        if act == "unlock" and self.locked(args[0]):
             return [(BOSS, "credential.unlock")]
         return []
 
@@ -343,7 +352,7 @@ class Model:
         elif act == "unkey":
             self.keys[args[2]].live = False
         elif act == "unlock":
-            if args[0] in self.keys:
+            if self.locked(args[0]):  # a key not locked is left as it is
                 self.keys[args[0]].failures, self.keys[args[0]].locked_until = 0, None
         elif act == "move":
             self.now += args[0]

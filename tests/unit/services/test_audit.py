@@ -13,10 +13,11 @@ from jobferry.domain.audit import AuditQuery
 from jobferry.domain.enums import Role
 from jobferry.errors import InvalidRequestError, PermissionDeniedError
 from jobferry.package.keys import generate_key_pair
+from jobferry.services.accounts.lockouts import KeyUnlock
 from jobferry.services.accounts.tokenrequest import PasswordAuth
 from jobferry.services.audit import OBJECT_NAME_LENGTH, audit_in_scope
 from jobferry.services.container import Services
-from jobferry.services.context import Scope
+from jobferry.services.context import Scope, now_ms
 from jobferry.services.releases.approval_keys import parse_key
 from support.builders import make_job, make_script
 from support.clients import PROJECT_ID
@@ -198,8 +199,14 @@ def test_the_projects_own_log_holds_users_access_and_sign_ins_no_workspace_shows
     services.approval_keys.revoke(alice, key.key_id)  # revoked already: changes nothing
     token, _ = services.tokens.issue(PasswordAuth("alice", PASSWORD, project_id=PROJECT_ID))
     services.tokens.revoke(admin, token)
-    assert services.lockouts.unlock(admin, issued.access_key) is True
-    assert services.lockouts.unlock(admin, "AKNOSUCHKEY") is False
+    at = now_ms()  # alice's key locked now, after failed signatures in a row
+    for _ in range(services.lockouts.max_failures):
+        attempt = services.lockouts.attempt(at)
+        assert attempt.secret_for(issued.access_key) == issued.secret_key
+        attempt.failed()
+    assert services.lockouts.unlock(admin, issued.access_key) == KeyUnlock(True, 0)
+    assert services.lockouts.unlock(admin, issued.access_key) == KeyUnlock(False, 0)  # unwritten
+    assert services.lockouts.unlock(admin, "AKNOSUCHKEY") is None
 
     page = services.audit.project_entries(admin, 100, 0)
     assert page.total == len(page.entries)

@@ -32,6 +32,7 @@ from jobferry.errors import (
     SignInError,
     TokenPasswordError,
 )
+from jobferry.services.accounts.lockouts import KeyUnlock
 from jobferry.services.accounts.tokens import TokenGrant
 from jobferry.services.container import Services
 from jobferry.services.context import Actor
@@ -62,7 +63,7 @@ _SERIAL = itertools.count()
 
 def _check_answer(story: Story, model: Model, step: Step, answer: object) -> None:
     """A taken step answers its user: a token's, a signed request's; an unlock, whether the
-    key was known."""
+    key was known and whether it lifted a running lock."""
     act, args = step.act, step.args
     if act == "use":
         assert isinstance(answer, Actor)
@@ -71,7 +72,11 @@ def _check_answer(story: Story, model: Model, step: Step, answer: object) -> Non
         assert isinstance(answer, Actor)
         assert answer.name == story.names[model.keys[args[0].key].user]
     elif act == "unlock":
-        assert answer is (args[0] in model.keys and model.keys[args[0]].live)
+        if not model.held(args[0]):
+            assert answer is None
+        else:
+            assert isinstance(answer, KeyUnlock)
+            assert answer.lifted is model.locked(args[0])
     elif act == "validate":
         assert isinstance(answer, TokenGrant)
         mine = model.tokens[args[1]]
