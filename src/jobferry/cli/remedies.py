@@ -152,6 +152,11 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
             f"Cancel it with jobferry releases cancel {_name(b, 'package_id', 'ID')}, then "
             "package its items again with jobferry releases create."
         ),
+        Remedy.DEPLOY_WITHOUT_START: lambda b: (
+            "Deploy it without starting new jobs (jobferry releases deploy "
+            f"{_name(b, 'package_id', 'ID')} --no-start), or give each job's schedule a cron "
+            "expression in development, submit it and package it again."
+        ),
         Remedy.REPLAN_RELEASE: lambda b: (
             f"Review the change in production, then plan the release package "
             f"again (jobferry releases plan {_name(b, 'package_id', 'ID')}) and deploy it, "

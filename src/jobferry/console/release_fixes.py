@@ -205,6 +205,10 @@ RELEASE_REMEDIES: dict[str, Callable[[dict[str, Any]], str]] = {
         "Revoke it on its page (Releases → Packages) and package its items again (Releases "
         "→ Pending items)."
     ),
+    Remedy.DEPLOY_WITHOUT_START: lambda c: (
+        "Deploy it with “Leave scheduling as production has it”, or give each job's schedule "
+        "a cron expression in development, submit it and package it again."
+    ),
     Remedy.REPLAN_RELEASE: lambda c: (
         "Review the change in production, then plan the release package again and deploy "
         "it, or cancel it."

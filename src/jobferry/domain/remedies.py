@@ -56,6 +56,10 @@ class Remedy(StrEnum):
     PACKAGE_AGAIN = "package_again"
     """A release package can no longer be deployed: cancel it (``package_id``) and package its
     items again."""
+    DEPLOY_WITHOUT_START = "deploy_without_start"
+    """A deploy would start a new job whose schedule could never run (a CRON one without its
+    expression): deploy the package without starting new jobs (``package_id``), or give the
+    schedule its expression in development and package it again (``jobs``)."""
     REPLAN_RELEASE = "replan_release"
     """A release package's production changed since it was planned: plan it again
     (``package_id``) and deploy."""

@@ -29,17 +29,21 @@ from __future__ import annotations
 
 import orjson
 
-from jobferry.domain.enums import JobStatus, ObjectKind, PlanAction, RollbackRule
+from jobferry.domain.enums import JobStatus, ObjectKind, PlanAction, ProcessType, RollbackRule
+from jobferry.domain.releases import StartupMode, UpdateType
 from jobferry.domain.remedies import Remedy
-from jobferry.errors import RollbackRefusedError
+from jobferry.domain.schedule_rules import UNSCHEDULABLE_FIELD, never_runs
+from jobferry.errors import RollbackRefusedError, ScheduleInvalidError
+from jobferry.services.definitions.documents import load
 from jobferry.services.policies.gate import kept_lines
 from jobferry.services.releases.freezing import production_moved
 from jobferry.storage import Tx
+from jobferry.storage import jobs as job_repo
 from jobferry.storage import production as sides
 from jobferry.storage.importing import rollbacks as change_repo
 from jobferry.storage.importing import target as target_repo
 from jobferry.storage.ledger import EntryRecord
-from jobferry.storage.releases import PackageRecord
+from jobferry.storage.releases import ItemRecord, PackageRecord
 from jobferry.storage.rows import ChangeRow
 
 _KEPT = (str(PlanAction.OVERWRITE), str(PlanAction.RENAME))
@@ -75,6 +79,42 @@ def refuse_rescheduled(tx: Tx, package: PackageRecord, production: str) -> None:
     ]
     changed = [f"{ObjectKind.JOB}/{name}" for name in sorted(moved)]
     raise production_moved(package.id, ", ".join(said[:20]), changed)
+
+
+def refuse_never_running(
+    tx: Tx, package: PackageRecord, items: list[ItemRecord], startup: StartupMode
+) -> None:
+    """Refuse (``DLF.3025``) a deploy that starts the new batch jobs (``startup`` START) when
+    the version the package releases of one of them has a schedule that could never run (a
+    CRON one without its cron expression, which DataArts saves): a start of such a job is
+    refused, so its release to start is, before any write, naming each job and the field.
+    Deployed without starting, such a job is released stopped."""
+    if startup is not StartupMode.START:
+        return
+    never: list[str] = []
+    for item in items:
+        if item.kind != ObjectKind.JOB or item.update_type != UpdateType.ADD:
+            continue  # only the jobs new to production are started by a deploy
+        version = job_repo.get_version(tx, int(item.object_id), item.pending_version)
+        document = load(version.document) if version is not None else {}
+        batch = document.get("processType", ProcessType.BATCH.value) == ProcessType.BATCH.value
+        if batch and never_runs(document.get("schedule")):
+            never.append(item.name)
+    if never:
+        named = ", ".join(f"job '{name}'" for name in never[:20])
+        raise ScheduleInvalidError(
+            f"Release package '{package.id}' ({package.name}) was not deployed: it starts the "
+            f"new batch jobs it adds, and {named} has a CRON schedule without "
+            f"{UNSCHEDULABLE_FIELD} in the version it releases, so it could never run.",
+            fix="Deploy it with startup_mode 0 (new jobs stay stopped), or give each job's "
+            "schedule its cron expression (e.g. '0 30 2 * * ?') in development, submit it and "
+            "package it again (POST /v2/{project_id}/factory/pending-items/package).",
+            remedy=Remedy.DEPLOY_WITHOUT_START,
+            package_id=str(package.id),
+            job_name=never[0],
+            jobs=never,
+            field=UNSCHEDULABLE_FIELD,
+        )
 
 
 def refuse_hand_scheduled(tx: Tx, production: str, entry: EntryRecord, asked: int | None) -> None:

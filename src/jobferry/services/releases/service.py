@@ -70,7 +70,7 @@ from jobferry.services.releases.records import (
     PackageRequest,
     PackageView,
 )
-from jobferry.services.releases.scheduling import refuse_rescheduled
+from jobferry.services.releases.scheduling import refuse_never_running, refuse_rescheduled
 from jobferry.services.releases.signatures import require_approvals
 from jobferry.services.support.scratch import new_zip
 from jobferry.storage import Database, Tx
@@ -265,6 +265,8 @@ class ReleaseService:
             self._require_content(production, package.record)
             refuse_changed(tx, package.record, production)
             refuse_rescheduled(tx, package.record, production.workspace.id)
+            items = repo.package_items(tx, package.record.id)
+            refuse_never_running(tx, package.record, items, request.startup_mode)
             asked = self._import_request(
                 tx, production, package.record.path or "", package.record.plan_id
             )
@@ -272,7 +274,6 @@ class ReleaseService:
             if broken:
                 raise policy_refused(package.record, broken)
             require_approvals(tx, scope, package.record)
-            items = repo.package_items(tx, package.record.id)
             # Marked releasing (by whom, how) before the import is queued: its end, in
             # another thread or process, finds the package by its plan and reads how to start.
             self._claim(
