@@ -69,3 +69,31 @@ def test_viewers_read_but_may_not_write(api: SignedClient) -> None:
 
     assert env(viewer, "GET").status_code == 200
     assert_error(env(viewer, "PUT", {"params": []}), "DLF.6888", "vera", status=403)
+
+
+def test_put_accepts_and_ignores_fields_it_has_no_use_for(api: SignedClient) -> None:
+    """EnvRequestBody is DataArts' body: a field jobferry has no use for (a newer SDK's, or
+    one the console sends) is ignored, as every DataArts body's is, not refused."""
+    body = {
+        "params": [{"name": "a", "value": "1", "id": "7", "workspace": "ws"}],
+        "publish_type": "asy",
+    }
+
+    saved = env(api, "PUT", body)
+
+    assert saved.status_code == 200, saved.text
+    assert env(api, "GET").json() == {
+        "params": [{"name": "a", "type": "variable", "value": "1", "desc": ""}]
+    }
+
+
+def test_a_variable_without_its_value_is_refused_saying_it_is_missing(
+    api: SignedClient,
+) -> None:
+    """The SDK leaves out a value it was not given: the refusal says the value is missing
+    (and how to give an empty one), not that it is not text; nothing is saved."""
+    refused = env(api, "PUT", {"params": [{"name": "ok", "value": "1"}, {"name": "a"}]})
+
+    assert_error(refused, "DLF.3051", "params[1].value is missing", '""')
+    assert "quote numbers" not in refused.json()["error_msg"]
+    assert env(api, "GET").json() == {"params": []}

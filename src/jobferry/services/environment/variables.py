@@ -43,13 +43,12 @@ def _param_problems(index: int, item: Any) -> list[str]:
     if not isinstance(item, dict):
         return [f"{where} must be an object {{name, type, value, desc}}"]
     problems = []
-    unknown = sorted(set(item) - set(FIELDS))
-    if unknown:
-        problems.append(f"{where} has unknown field(s) {', '.join(unknown)}")
     name = item.get("name")
     if not isinstance(name, str) or not NAME.fullmatch(name):
         problems.append(f"{where}.name {name!r} must be 1-64 letters, digits, '_', '-' or '.'")
-    if not isinstance(item.get("value"), str):
+    if item.get("value") is None:
+        problems.append(f'{where}.value is missing; give it as text ("" for an empty one)')
+    elif not isinstance(item["value"], str):
         problems.append(f'{where}.value must be text (quote numbers: "05")')
     for key in ("type", "desc"):
         if item.get(key) is not None and not isinstance(item[key], str):
@@ -61,11 +60,11 @@ def _param_problems(index: int, item: Any) -> list[str]:
 
 
 def parse_params(body: dict[str, Any]) -> list[dict[str, Any]]:
-    """Check an EnvRequestBody, every problem at once."""
+    """Check an EnvRequestBody, every problem at once; the variables as saved (the fields of
+    ``FIELDS`` alone). Other fields are ignored, as in every DataArts body: an SDK or the
+    console may send fields jobferry has no use for."""
     params = body.get("params")
-    problems = []
-    if sorted(set(body) - {"params"}):
-        problems.append(f"unknown field(s) {', '.join(sorted(set(body) - {'params'}))}")
+    problems: list[str] = []
     if not isinstance(params, list) or len(params) > MAX_VARIABLES:
         problems.append(f"params must be a list of at most {MAX_VARIABLES} variables")
         params = []
@@ -79,7 +78,12 @@ def parse_params(body: dict[str, Any]) -> list[dict[str, Any]]:
         raise InvalidRequestError(
             f"The workspace variables cannot be saved: {'; '.join(problems)}."
         )
-    return params
+    return [_known(p) for p in params]
+
+
+def _known(item: dict[str, Any]) -> dict[str, Any]:
+    """A variable's fields jobferry keeps (the others are ignored)."""
+    return {key: item[key] for key in FIELDS if key in item}
 
 
 @dataclass
