@@ -157,6 +157,10 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
             f"{_name(b, 'package_id', 'ID')} --no-start), or give each job's schedule a cron "
             "expression in development, submit it and package it again."
         ),
+        Remedy.TAKE_IN_WITHOUT_START: lambda b: (
+            "Import it without --start (new jobs stay stopped), or give each job's schedule a "
+            "cron expression on the server it was released from and export the release again."
+        ),
         Remedy.REPLAN_RELEASE: lambda b: (
             f"Review the change in production, then plan the release package "
             f"again (jobferry releases plan {_name(b, 'package_id', 'ID')}) and deploy it, "

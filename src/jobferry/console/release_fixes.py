@@ -209,6 +209,10 @@ RELEASE_REMEDIES: dict[str, Callable[[dict[str, Any]], str]] = {
         "Deploy it with “Leave scheduling as production has it”, or give each job's schedule "
         "a cron expression in development, submit it and package it again."
     ),
+    Remedy.TAKE_IN_WITHOUT_START: lambda c: (
+        "Take it in without starting new jobs, or give each job's schedule a cron expression "
+        "on the server it was released from and export the release again."
+    ),
     Remedy.REPLAN_RELEASE: lambda c: (
         "Review the change in production, then plan the release package again and deploy "
         "it, or cancel it."

@@ -60,6 +60,10 @@ class Remedy(StrEnum):
     """A deploy would start a new job whose schedule could never run (a CRON one without its
     expression): deploy the package without starting new jobs (``package_id``), or give the
     schedule its expression in development and package it again (``jobs``)."""
+    TAKE_IN_WITHOUT_START = "take_in_without_start"
+    """A signed release taken in would start a new job whose schedule could never run: take
+    it in without starting new jobs, or give the schedule its expression at its source and
+    export the release again (``jobs``)."""
     REPLAN_RELEASE = "replan_release"
     """A release package's production changed since it was planned: plan it again
     (``package_id``) and deploy."""

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from jobferry.domain.approvals import PlanFacts
+from jobferry.domain.enums import ObjectKind
 from jobferry.domain.releases import DEPLOY_ROLES, StartupMode
 from jobferry.domain.remedies import Remedy
 from jobferry.errors import (
@@ -40,6 +41,7 @@ from jobferry.errors import (
     InvalidRequestError,
 )
 from jobferry.package.approvals import ApprovalsVerdict, check_approvals
+from jobferry.package.reader import read_package
 from jobferry.package.releasefile import (
     SignedRelease,
     read_release,
@@ -54,6 +56,7 @@ from jobferry.services.releases.carried_once import refuse_taken_before
 from jobferry.services.releases.checks import problem_text
 from jobferry.services.releases.freezing import hashes
 from jobferry.services.releases.production import production_scope
+from jobferry.services.releases.scheduling import refuse_never_running_taken
 from jobferry.services.releases.service import ReleaseService
 from jobferry.services.releases.signatures import ReleaseApprovals
 from jobferry.services.support.scratch import new_zip
@@ -348,6 +351,8 @@ class CarriedReleases:
         assert stored is not None
         facts = PlanFacts(release.package_sha256, stored.request_sha256, here)
         self._refuse_moved(scope, verdict.plan_hash, facts, basis, plan)
+        if startup is StartupMode.START:
+            self._refuse_never_running(release, made.plan_id)
         carried = _carried(scope, production, release, verdict, made.plan_id, startup)
         request = self.releases.import_request(production, path, made.plan_id)
         with self.db.transaction() as tx:
@@ -368,6 +373,17 @@ class CarriedReleases:
                 {"planHash": verdict.plan_hash, "taskId": job.task_id},
             )
         return TakenIn(job.task_id, made.plan_id, verdict.plan_hash, verdict.counted)
+
+    def _refuse_never_running(self, release: SignedRelease, plan_id: str) -> None:
+        """Refuse a release taken in to start its new jobs when one could never run."""
+        jobs = {
+            o.name: o.document
+            for o in read_package(release.package, self.imports.limits).objects
+            if o.kind == ObjectKind.JOB
+        }
+        named = f"The signed release of package '{release.approvals.get('packageName')}'"
+        with self.db.transaction(readonly=True) as tx:
+            refuse_never_running_taken(tx, plan_id, jobs, named)
 
     @staticmethod
     def _refuse_moved(

@@ -27,6 +27,8 @@ release (nobody can start or stop it meanwhile: production has no such job).
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 
 from jobferry.domain.enums import JobStatus, ObjectKind, PlanAction, ProcessType, RollbackRule
@@ -96,25 +98,61 @@ def refuse_never_running(
         if item.kind != ObjectKind.JOB or item.update_type != UpdateType.ADD:
             continue  # only the jobs new to production are started by a deploy
         version = job_repo.get_version(tx, int(item.object_id), item.pending_version)
-        document = load(version.document) if version is not None else {}
-        batch = document.get("processType", ProcessType.BATCH.value) == ProcessType.BATCH.value
-        if batch and never_runs(document.get("schedule")):
+        if version is not None and _never_started(load(version.document)):
             never.append(item.name)
     if never:
-        named = ", ".join(f"job '{name}'" for name in never[:20])
-        raise ScheduleInvalidError(
-            f"Release package '{package.id}' ({package.name}) was not deployed: it starts the "
-            f"new batch jobs it adds, and {named} has a CRON schedule without "
-            f"{UNSCHEDULABLE_FIELD} in the version it releases, so it could never run.",
+        raise _not_started(
+            f"Release package '{package.id}' ({package.name}) was not deployed",
+            never,
             fix="Deploy it with startup_mode 0 (new jobs stay stopped), or give each job's "
             "schedule its cron expression (e.g. '0 30 2 * * ?') in development, submit it and "
             "package it again (POST /v2/{project_id}/factory/pending-items/package).",
             remedy=Remedy.DEPLOY_WITHOUT_START,
             package_id=str(package.id),
-            job_name=never[0],
-            jobs=never,
-            field=UNSCHEDULABLE_FIELD,
         )
+
+
+def refuse_never_running_taken(
+    tx: Tx, plan_id: str, documents: dict[str, dict[str, Any]], named: str
+) -> None:
+    """Refuse (``DLF.3025``) a signed release taken in to start its new batch jobs when one
+    its kept plan ``plan_id`` creates has a schedule that could never run, as a deploy is;
+    ``documents``: the release's jobs by name; ``named``: the release, in words."""
+    created = [line.name for line in kept_lines(tx, plan_id, PlanAction.CREATE, ObjectKind.JOB)]
+    never = [name for name in created if _never_started(documents.get(name) or {})]
+    if never:
+        raise _not_started(
+            f"{named} was not taken in",
+            never,
+            fix="Take it in with startup_mode 0 (new jobs stay stopped), or give each job's "
+            "schedule its cron expression (e.g. '0 30 2 * * ?') where it was released from "
+            "and export the release again.",
+            remedy=Remedy.TAKE_IN_WITHOUT_START,
+        )
+
+
+def _never_started(document: dict[str, Any]) -> bool:
+    """A batch job a release would start, whose schedule could never run."""
+    batch = document.get("processType", ProcessType.BATCH.value) == ProcessType.BATCH.value
+    return batch and never_runs(document.get("schedule"))
+
+
+def _not_started(
+    outcome: str, never: list[str], *, fix: str, remedy: Remedy, **context: str
+) -> ScheduleInvalidError:
+    """The refusal of a release that would start ``never``, whose schedules could never run
+    (``outcome``: what was not done)."""
+    named = ", ".join(f"job '{name}'" for name in never[:20])
+    return ScheduleInvalidError(
+        f"{outcome}: it starts the new batch jobs it adds, and {named} has a CRON schedule "
+        f"without {UNSCHEDULABLE_FIELD} in the version it releases, so it could never run.",
+        fix=fix,
+        remedy=remedy,
+        job_name=never[0],
+        jobs=never,
+        field=UNSCHEDULABLE_FIELD,
+        **context,
+    )
 
 
 def refuse_hand_scheduled(tx: Tx, production: str, entry: EntryRecord, asked: int | None) -> None:

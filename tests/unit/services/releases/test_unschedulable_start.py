@@ -15,7 +15,17 @@ from jobferry.errors import JobNotFoundError, ScheduleInvalidError
 from jobferry.services.container import Services
 from jobferry.services.releases.records import DeployRequest
 from jobferry.storage import tasks as task_repo
-from support.releases import Team, make_package, production_of, run_release, submit_job
+from support.releases import (
+    Team,
+    connected_team,
+    make_package,
+    production_of,
+    run_release,
+    signed_release,
+    submit_job,
+    take_in,
+    trusting_team,
+)
 
 NEVER = {"type": "CRON"}
 
@@ -89,4 +99,34 @@ def test_a_deploy_to_start_a_changed_job_that_could_never_run_is_not_refused(
 
     assert services.releases.show(team.developer, package).status is DeployStatus.SUCCESS
     prod = production_of(services, team)
+    assert services.jobs.status(prod, "hourly").status is JobStatus.STOPPED
+
+
+def test_a_signed_release_taken_in_to_start_a_job_that_could_never_run_is_refused(
+    services: Services,
+) -> None:
+    """A signed release taken in to start its new batch jobs, one of them on a CRON schedule
+    without its expression: refused as the deploy is, nothing taken in; taken in without
+    starting, the job is released stopped."""
+    sales = connected_team(services, "sales")
+    data, pair = signed_release(services, sales, "hourly", schedule=NEVER)
+    ops = trusting_team(services, pair.public_key)
+
+    with pytest.raises(ScheduleInvalidError) as refused:
+        take_in(services, ops.admin, data, StartupMode.START)
+
+    error = refused.value
+    assert "job 'hourly'" in error.message
+    assert error.context["jobs"] == ["hourly"]
+    assert error.context["field"] == "schedule.cron.expression"
+    assert error.remedy == Remedy.TAKE_IN_WITHOUT_START
+    said = refusal_text(error.message, error.envelope())
+    assert "without --start" in said
+    with services.db.transaction(readonly=True) as tx:
+        assert not task_repo.has_queued(tx, [TaskKind.IMPORT])
+    assert not services.ledger.ledger(ops.admin).entries
+
+    take_in(services, ops.admin, data, StartupMode.LEAVE)
+    run_release(services)
+    prod = production_of(services, ops)
     assert services.jobs.status(prod, "hourly").status is JobStatus.STOPPED
