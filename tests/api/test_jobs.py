@@ -314,3 +314,51 @@ def test_a_job_sent_with_loose_types_is_answered_as_the_go_sdk_decodes_it(
     assert shown["schedule"]["cron"]["dependPrePeriod"] is False
     listed = api.call("GET", "/jobs", query={"jobName": "loose"}).json()["jobs"]
     assert [j["priority"] for j in listed] == [1]
+
+
+@pytest.mark.parametrize("field", ["processType", "schedule"])
+def test_create_refuses_a_job_without_a_mandatory_field_and_stores_nothing(
+    api: SignedClient, field: str
+) -> None:
+    job = make_job()
+    del job[field]
+    response = api.call("POST", "/jobs", job)
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert body["error_code"] == "DLF.3051"
+    assert [(d["field"], d["rule"]) for d in body["details"]] == [(field, "required")]
+    assert "mandatory" in body["details"][0]["message"]
+    assert api.call("GET", "/jobs/daily_sales").json()["error_code"] == "DLF.0100"
+
+
+def test_update_refuses_a_job_without_a_mandatory_field_and_changes_nothing(
+    api: SignedClient,
+) -> None:
+    create(api, make_job())
+    job = make_job(directory="/elsewhere")
+    del job["schedule"], job["processType"]
+    response = api.call("PUT", "/jobs/daily_sales", job)
+    assert response.status_code == 400, response.text
+    fields = [d["field"] for d in response.json()["details"]]
+    assert fields == ["processType", "schedule"]
+    shown = api.call("GET", "/jobs/daily_sales").json()
+    assert shown["directory"] == "/sales"
+    assert shown["schedule"] == make_job()["schedule"]
+
+
+def test_a_v2_shaped_job_sent_to_v1_is_told_the_v1_field_names(api: SignedClient) -> None:
+    body = {"name": "daily_sales", "process_type": "BATCH", "basic_config": {"owner": "alice"}}
+    response = api.call("POST", "/jobs", body)
+    assert response.status_code == 400, response.text
+    messages = {d["field"]: d["message"] for d in response.json()["details"]}
+    assert set(messages) == {"processType", "schedule"}
+    assert "processType not process_type" in messages["processType"]
+    assert "basicConfig not basic_config" in messages["schedule"]
+    assert api.call("GET", "/jobs/daily_sales").status_code == 400
+
+
+def test_a_job_without_nodes_is_created_as_the_go_sdk_acceptance_test_sends_it(
+    api: SignedClient,
+) -> None:
+    create(api, {"name": "once", "schedule": {"type": "EXECUTE_ONCE"}, "processType": "BATCH"})
+    assert api.call("GET", "/jobs/once").json()["processType"] == "BATCH"

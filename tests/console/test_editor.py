@@ -60,9 +60,10 @@ def test_a_broken_job_is_refused_with_every_problem_listed_and_the_text_kept(
 
     refused = browser.post(f"{base}/editor/jobs", {"definition": typed})
 
-    assert_page(refused, 400, "Nothing was saved", "2 problems below")
+    assert_page(refused, 400, "Nothing was saved", "4 problems below")
     assert "job name is missing" in refused.text
     assert "nodes must be a JSON array" in refused.text
+    assert "processType is missing" in refused.text
     assert _typed(refused.text) == typed
     not_json = browser.post(f"{base}/editor/jobs", {"definition": '{"name": "a",'})
     assert_page(not_json, 400, "not JSON", "line 1, column")

@@ -108,6 +108,8 @@ def _one_of(refusals: list[str], success: Expected) -> Expected:
 def _create_v1(state: State, name: str, variant: str) -> Expected:
     if variant in ("nodes_text", "name_number", "name_missing", "too_long"):
         return _refused(SPOILED.get(variant, "DLF.3051"))
+    if variant == "v2_body":  # v1 reads camelCase: no processType, no schedule
+        return _refused("DLF.3051", words=("processType not process_type",))
     return _one_of(["DLF.0102"] if name in state.upstream else [], Expected(204))
 
 

@@ -83,7 +83,8 @@ def test_unknown_node_types_and_missing_objects_are_cautions_not_refusals(
 def test_a_review_refuses_what_the_save_would_refuse(services: Services, scope: Scope) -> None:
     with pytest.raises(ValidationFailedError) as refused:
         services.reviews.job(scope, "", {"name": "", "nodes": "none"})
-    assert {d["field"] for d in refused.value.context["details"]} == {"name", "nodes"}
+    fields = {d["field"] for d in refused.value.context["details"]}
+    assert fields == {"name", "nodes", "processType", "schedule"}
     with pytest.raises(JobExistsError):
         services.reviews.job(scope, "", make_job("daily_sales"))
     with pytest.raises(JobNotFoundError):

@@ -15,6 +15,7 @@ from jobferry.domain.enums import (
     TargetStatus,
     running_status,
 )
+from jobferry.domain.mandatory import missing_job_fields
 from jobferry.domain.names import storable
 from jobferry.domain.references import Reference, job_references
 from jobferry.domain.remedies import Remedy
@@ -184,7 +185,7 @@ class JobService:
         doc, target, approvers = split_body(body)
         here = scope.workspace
         found = validate_job(doc, max_nodes=self.max_nodes, workspace=(here.name, here.id))
-        raise_violations(ObjectKind.JOB, doc.get("name"), found)
+        raise_violations(ObjectKind.JOB, doc.get("name"), [*missing_job_fields(doc), *found])
         return doc, target, approvers
 
     def create(self, scope: Scope, body: dict[str, Any]) -> None:

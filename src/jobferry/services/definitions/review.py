@@ -21,6 +21,7 @@ from typing import Any
 from jobferry.domain.definitions import canonical
 from jobferry.domain.diff import Change, diff
 from jobferry.domain.enums import NODE_TYPES, AnyRefKind, CautionKind, ObjectKind
+from jobferry.domain.mandatory import missing_job_fields
 from jobferry.domain.references import Reference, job_references, script_references
 from jobferry.domain.validation import validate_job, validate_script
 from jobferry.services.context import WRITERS, Scope
@@ -85,7 +86,7 @@ class DefinitionReviews:
         doc = _definition(body, name)
         here = scope.workspace
         found = validate_job(doc, max_nodes=self.max_nodes, workspace=(here.name, here.id))
-        raise_violations(ObjectKind.JOB, doc.get("name"), found)
+        raise_violations(ObjectKind.JOB, doc.get("name"), [*missing_job_fields(doc), *found])
         resolve_target_status(scope, body.get("targetStatus"), body.get("approvers"), "a job")
         saved = str(doc["name"])
         with self.db.transaction(readonly=True) as tx:
