@@ -300,3 +300,23 @@ def test_a_plan_into_a_shadow_warns_of_the_descriptions_the_remote_will_not_get(
     assert "DataArts will not get these jobs' descriptions (a job it creates has none" in said
     assert "one it updates may lose the description it had" in said
     assert "after the push): daily_sales." in said
+
+
+def test_a_workspace_admin_is_refused_adding_or_editing_a_remote_before_the_form_is_read(
+    anonymous: Browser, services: Services, scope: Scope
+) -> None:
+    # A workspace admin who is no project admin was told the endpoint was no URL, that a
+    # remote gone was gone or that there was nothing to change, as if they might do it.
+    standin = DataArtsStandin()
+    services.remotes.transport = standin.transport()
+    services.remotes.add(scope.actor, standin.spec("prod"))
+    sign_in_as(anonymous, services, "wsadmin", Role.ADMIN)
+    url = f"/console/w/{scope.workspace.id}/admin/remotes"
+    added = anonymous.post(url, {"name": "qa", "endpoint": "ftp://x", "secretKey": "s"})
+    assert_page(added, 403, "is not a project admin and may not add remotes")
+    edit = {"endpoint": "ftp://x", "studioEndpoint": "", "accessKey": "AK", "secretKey": ""}
+    for name in ("prod", "gone"):
+        edited = anonymous.post(f"{url}/edit", {**edit, "name": name})
+        assert_page(edited, 403, "is not a project admin and may not change remotes")
+    assert [r.name for r in services.remotes.list_all(scope.actor)] == ["prod"]
+    assert standin.calls() == []

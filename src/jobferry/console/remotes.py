@@ -26,6 +26,7 @@ from jobferry.console.web import (
 )
 from jobferry.domain.enums import RemoteReach, Role
 from jobferry.errors import JobferryError, RemoteError, RemoteNotFoundError, all_error_classes
+from jobferry.services.context import require_project_admin
 from jobferry.services.remotes.records import (
     Refresh,
     Remote,
@@ -221,6 +222,7 @@ def add_remote(page: PageDep, form: FormDep) -> Response:
     _administering(page)
     draft = {key: text(form, key) for key in DRAFT_FIELDS}
     try:
+        require_project_admin(page.session.actor, "add remotes")  # before the form is read
         spec = parse_remote({**draft, "secretKey": raw(form, "secretKey")})
         page.services.remotes.add(page.session.actor, spec)
     except JobferryError as exc:
@@ -262,6 +264,7 @@ def edit_remote(page: PageDep, form: FormDep) -> Response:
     name = text(form, "name")
     draft = {key: text(form, key) for key in EDIT_FIELDS}
     try:
+        require_project_admin(actor, "change remotes")  # before the remote is looked up
         body = _changes(remotes.get(actor, name), draft, raw(form, "secretKey"))
         if not body:
             return _page(
