@@ -137,7 +137,13 @@ def _job(name: str, used: tuple[Ref, ...]) -> dict[str, Any]:
     for i, node in enumerate(nodes):
         node |= {"location": {"x": "10", "y": str(20 * i)}, "preNodeName": []}
     schedule = {"type": "EXECUTE_ONCE"}
-    return {"name": name, "nodes": nodes, "schedule": schedule, "basicConfig": basic}
+    return {
+        "name": name,
+        "nodes": nodes,
+        "schedule": schedule,
+        "processType": "BATCH",
+        "basicConfig": basic,
+    }
 
 
 def _refs_of(used: tuple[Ref, ...]) -> frozenset[Ref]:
