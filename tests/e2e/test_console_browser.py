@@ -173,8 +173,11 @@ def _sign_in_and_browse(page: Any, shot: Shot, server: ServerProcess) -> None:
     assert page.locator("svg.dag g.node").count() == 2
     assert page.locator("svg.dag path.edge").count() == 1
     assert "The daily_sales job." in page.inner_text(".pagehead")
+    # the node's link opens its properties once the page's deferred script has run (a click
+    # before that only jumps to them): wait for the page's load, as a person's click comes
+    page.wait_for_load_state("load")
     page.click("svg.dag a[data-open-details='node-load']")
-    assert page.locator("#node-load").get_attribute("open") is not None
+    page.wait_for_selector("#node-load[open]")
     assert "daily_sales_sql" in page.inner_text("#node-load")
     shot("04-job-detail")
 
