@@ -7,7 +7,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Select, and_, bindparam, delete, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    insert,
+    select,
+    tuple_,
+    update,
+)
 
 from jobferry.domain.enums import JobStatus, ObjectKind, ProcessType, RefKind
 from jobferry.storage.bulk import insert_tuples
@@ -20,6 +30,7 @@ from jobferry.storage.records import (
     field_names,
     first_record,
     locked_record,
+    record,
 )
 from jobferry.storage.rows import JobRow, Stamp, created, job_summary, written
 from jobferry.storage.tables import job_refs, job_versions, jobs, workspaces
@@ -266,6 +277,17 @@ def _set_latest(tx: Tx, pairs: Sequence[tuple[int, int | None]]) -> None:
 def get_version(tx: Tx, job_id: int, version: int) -> VersionRecord | None:
     """One submitted version of a job."""
     return first_record(tx, VersionRecord, job_versions, job_id=job_id, version=version)
+
+
+def versions_of(tx: Tx, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], VersionRecord]:
+    """The submitted versions named by ``(job id, version)``, by that key (one query a
+    chunk); a key naming no version is left out."""
+    found: dict[tuple[int, int], VersionRecord] = {}
+    key = tuple_(job_versions.c.job_id, job_versions.c.version)
+    for part in chunks(list(keys), tx.chunk):
+        for row in tx.conn.execute(select(job_versions).where(key.in_(part))):
+            found[(int(row.job_id), int(row.version))] = record(VersionRecord, row)
+    return found
 
 
 def set_version_documents(tx: Tx, documents: Sequence[tuple[int, int, str]]) -> None:

@@ -93,13 +93,18 @@ def refuse_never_running(
     Deployed without starting, such a job is released stopped."""
     if startup is not StartupMode.START:
         return
-    never: list[str] = []
-    for item in items:
-        if item.kind != ObjectKind.JOB or item.update_type != UpdateType.ADD:
-            continue  # only the jobs new to production are started by a deploy
-        version = job_repo.get_version(tx, int(item.object_id), item.pending_version)
-        if version is not None and _never_started(load(version.document)):
-            never.append(item.name)
+    # only the jobs new to production are started by a deploy; their versions read at once
+    added = {
+        (int(item.object_id), item.pending_version): item.name
+        for item in items
+        if item.kind == ObjectKind.JOB and item.update_type == UpdateType.ADD
+    }
+    versions = job_repo.versions_of(tx, list(added))
+    never = [
+        name
+        for key, name in added.items()
+        if key in versions and _never_started(load(versions[key].document))
+    ]
     if never:
         raise _not_started(
             f"Release package '{package.id}' ({package.name}) was not deployed",
