@@ -122,7 +122,7 @@ def variable_params(draw: st.DrawFn) -> list[dict[str, Any]]:
         elif fault == "long_type":
             where["type"] = "t" * 33
         elif fault == "field":
-            where["descr"] = "typo"
+            where["descr"] = "typo"  # ignored: the variable is saved without it
         else:
             params.append(dict(where))
     return params

@@ -39,7 +39,6 @@ PROFILE_KEYS = frozenset(
 )
 """The keys a profile document may hold (docs/api.md, "Profiles"; ``name`` is not read)."""
 VARIABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
-VARIABLE_FIELDS = frozenset({"name", "type", "value", "desc"})
 TYPE_LENGTH = 32
 """The longest type of a variable a workspace keeps."""
 PROFILE_NAMES = ("prod", "staging", "eu-west", "生产", "p" * 128)
@@ -81,10 +80,10 @@ def profile_faults(document: dict[str, Any]) -> list[str]:
 def variable_faults(params: list[Any]) -> list[str]:
     """Why a variables PUT is refused (empty: it is saved): a name not 1-64 of
     ``[A-Za-z0-9_.-]``, a value that is not text, a type or description that is not text, a
-    type longer than a workspace keeps, an unknown field, a name given twice."""
+    type longer than a workspace keeps, a name given twice. An unknown field is ignored, as
+    in every DataArts body."""
     faults: list[str] = []
     for i, item in enumerate(params):
-        faults += [f"params[{i}] unknown {key}" for key in item if key not in VARIABLE_FIELDS]
         name = item.get("name")
         if not isinstance(name, str) or not VARIABLE_NAME.fullmatch(name):
             faults.append(f"params[{i}].name")
