@@ -5,8 +5,10 @@ Every refusal also asserts that nothing changed in the target workspace.
 
 from __future__ import annotations
 
+import gc
 import io
 import json
+import warnings
 import zipfile
 from typing import Any
 
@@ -16,7 +18,13 @@ from support.accounts import default_workspace
 from support.builders import make_job, make_script
 from support.clients import SignedClient, wait_task
 from support.exporting import seed
-from support.importing import DRIFTED_CONNECTION, new_workspace, run_import, upload
+from support.importing import (
+    DRIFTED_CONNECTION,
+    new_workspace,
+    post_package,
+    run_import,
+    upload,
+)
 
 CONN = {"type": "DWS", "config": {"host": "db"}, "secrets": {"password": "pw"}}
 
@@ -577,3 +585,17 @@ def test_a_package_of_a_download_center_imports_by_its_download_path(api: Signed
     )
     assert gone.status_code == 400
     assert gone.json()["error_code"] == "DLF.9005"
+
+
+def test_an_upload_without_the_file_field_is_refused_and_its_file_closed(
+    api: SignedClient,
+) -> None:
+    """The zip sent in a field other than ``file`` is refused, naming the field; the file the
+    form spooled for it is closed on the way out, not left to the collector."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        refused = post_package(api, b"PK\x05\x06" + bytes(18), field="package")
+        gc.collect()
+    assert refused.status_code == 400, refused.text
+    assert "the field 'file'" in refused.json()["error_msg"]
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)], caught

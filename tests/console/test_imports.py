@@ -3,8 +3,10 @@ field diffs, import as a task with its result."""
 
 from __future__ import annotations
 
+import gc
 import io
 import re
+import warnings
 import zipfile
 from datetime import UTC, datetime
 from typing import Any
@@ -418,3 +420,22 @@ def test_the_plan_says_an_overwrite_of_no_field_is_written_to_be_submitted(
     state = wizard.choose(wizard.fields(options.text, ws), sameNamePolicy="OVERWRITE")
     plan = wizard.step(browser, ws, "plan", state)
     assert plan.text.count("no field changes: written again as a new submitted version") == 1
+
+
+def test_the_files_a_refused_form_carried_are_closed(
+    anonymous: Browser, services: Services, seeded: Scope
+) -> None:
+    """A viewer's upload, and one without the form's token, are refused before the page looks
+    at the file: the file the form spooled is closed all the same, not left to the collector
+    (which warned of it in whichever test it ran next)."""
+    ws = seeded.workspace.id
+    sign_in_as(anonymous, services, "reader", Role.VIEWER)
+    anonymous.get("/console/")
+    sent = {"file": ("pkg.zip", b"PK\x05\x06" + bytes(18), "application/zip")}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        viewer = anonymous.post(f"/console/w/{ws}/import/source", {}, files=sent)
+        tokenless = anonymous.post(f"/console/w/{ws}/import/source", {}, csrf=False, files=sent)
+        gc.collect()
+    assert (viewer.status_code, tokenless.status_code) == (403, 403), viewer.text
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)], caught

@@ -20,11 +20,13 @@ DRIFTED_CONNECTION = {
 target: the package brings dws_conn back over a change made there."""
 
 
-def multipart(data: bytes, boundary: str = "jobferryboundary7MA4YWxkTrZu0gW") -> bytes:
-    """A multipart/form-data body holding ``data`` as the file field 'file' (pkg.zip)."""
+def multipart(
+    data: bytes, boundary: str = "jobferryboundary7MA4YWxkTrZu0gW", field: str = "file"
+) -> bytes:
+    """A multipart/form-data body holding ``data`` as the file field ``field`` (pkg.zip)."""
     return (
         (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; '
             f'filename="pkg.zip"\r\nContent-Type: application/zip\r\n\r\n'
         ).encode()
         + data
@@ -40,10 +42,13 @@ def upload(api: SignedClient, data: bytes, workspace: str | None = None) -> str:
     return path
 
 
-def post_package(api: SignedClient, data: bytes, workspace: str | None = None) -> Response:
-    """The answer to uploading ``data`` as the SDK would (multipart, UNSIGNED-PAYLOAD)."""
+def post_package(
+    api: SignedClient, data: bytes, workspace: str | None = None, field: str = "file"
+) -> Response:
+    """The answer to uploading ``data`` as the SDK would (multipart, UNSIGNED-PAYLOAD), in the
+    form's field ``field``."""
     boundary = "jobferryboundary7MA4YWxkTrZu0gW"
-    body = multipart(data, boundary)
+    body = multipart(data, boundary, field)
     raw_path = f"/v1/{api.project_id}/packages"
     headers = {
         "Host": "testserver",

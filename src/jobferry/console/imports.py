@@ -194,9 +194,6 @@ def take_source(page: PageDep, form: FormDep) -> Response:
         return _source_page(
             page, error=said(exc), obs_path=obs_path, package=package, status_code=exc.status
         )
-    finally:
-        if isinstance(upload, UploadFile):
-            upload.file.close()
     return redirect(page.url("/import/options?" + urlencode({"path": path})))
 
 

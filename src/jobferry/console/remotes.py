@@ -363,7 +363,4 @@ def refresh_from_snapshot(page: PageDep, form: FormDep) -> Response:
         return _page(
             page, snapshot_error=remote_said(exc), snapshot_remote=name, status_code=exc.status
         )
-    finally:
-        if isinstance(upload, UploadFile):
-            upload.file.close()
     return _page(page, message=snapshot_said(name, done))

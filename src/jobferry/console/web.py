@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -215,19 +216,24 @@ of 1 MB refused any script over about half a megabyte. The body as a whole is he
 server's body limit (``api.bodylimit``) before it is read."""
 
 
-async def checked_form(request: Request, session: SessionDep) -> FormData:
-    """The posted form, refused (CsrfError) unless it carries the session's CSRF token."""
+async def checked_form(request: Request, session: SessionDep) -> AsyncIterator[FormData]:
+    """The posted form, refused (CsrfError) unless it carries the session's CSRF token. The
+    files it spooled are closed once the page has answered, whatever it answered (a refusal
+    before the page looked at them included)."""
     try:
         form = await request.form(max_fields=MAX_FORM_FIELDS, max_part_size=MAX_FIELD_BYTES)
     except HTTPException as exc:  # a field past its size, too many fields: nothing was read
         raise InvalidRequestError(unread_form(str(exc.detail))) from exc
-    sent = form.get("csrf_token")
-    if not isinstance(sent, str) or not same_token(sent, session.csrf_token):
-        raise CsrfError(
-            "The form was refused because its security token is missing or out of date (the "
-            "page may be from an earlier session); reload the page and submit it again."
-        )
-    return form
+    try:
+        sent = form.get("csrf_token")
+        if not isinstance(sent, str) or not same_token(sent, session.csrf_token):
+            raise CsrfError(
+                "The form was refused because its security token is missing or out of date "
+                "(the page may be from an earlier session); reload the page and submit it again."
+            )
+        yield form
+    finally:
+        await form.close()
 
 
 def unread_form(detail: str) -> str:

@@ -108,13 +108,13 @@ async def upload_package(request: Request, scope: ScopeDep) -> Response:
     # The form parser needs the event loop and spools the file to disk as it streams in (the
     # body is never held whole: see api/auth.py, streams_upload); recording the replay, storing
     # and hashing the upload run on the pool.
-    form = await request.form()
-    upload = form.get("file")
-    if upload is None or isinstance(upload, str):
-        raise InvalidRequestError(
-            "Send the package as multipart/form-data with the zip in the field 'file'."
-        )
-    try:
+    # Every file the form spooled is closed on the way out, the ones it was not asked for too.
+    async with request.form() as form:
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise InvalidRequestError(
+                "Send the package as multipart/form-data with the zip in the field 'file'."
+            )
         uploads, file = services_of(request).imports, upload.file
 
         def keep() -> KeptUpload:
@@ -122,8 +122,6 @@ async def upload_package(request: Request, scope: ScopeDep) -> Response:
             return uploads.upload(scope, file, upload.filename or "")
 
         return json(upload_view(await run_in_threadpool(keep)))
-    finally:
-        await upload.close()
 
 
 @router.post(
