@@ -68,9 +68,9 @@ def test_rename_refuses_a_taken_or_invalid_name_and_changes_nothing(api: SignedC
     create(api, make_job("b_job"))
 
     assert_error(v2(api, "PUT", "/jobs/a_job/rename", {"name": "b_job"}), "DLF.0102", "b_job")
-    assert_error(v2(api, "PUT", "/jobs/a_job/rename", {"name": "bad/name"}), "DLF.3051", "name")
-    assert_error(v2(api, "PUT", "/jobs/a_job/rename", {}), "DLF.3051", "name")
-    assert_error(v2(api, "PUT", "/jobs/a_job/rename", {"name": ".."}), "DLF.3051")
+    assert_error(v2(api, "PUT", "/jobs/a_job/rename", {"name": "bad/name"}), "DLF.3018", "name")
+    assert_error(v2(api, "PUT", "/jobs/a_job/rename", {}), "DLF.3004", "name")
+    assert_error(v2(api, "PUT", "/jobs/a_job/rename", {"name": ".."}), "DLF.3018")
 
     names = [j["name"] for j in api.call("GET", "/jobs").json()["jobs"]]
     assert names == ["a_job", "b_job"]

@@ -13,7 +13,8 @@ What each call promises (docs/api.md, the contracts ``dataarts-api.md`` and
   missing ``DLF.3004``, breaking the rule ``DLF.3018``), a job others depend on ``DLF.9013``;
 - v2 ``update_factory_job_name`` answers 200 ``{"is_success": true, "status_code": 200}``;
   refuses an unknown job (``DLF.30100`` ``Job[<name>] does not exist``), a taken name
-  (``DLF.0102``), a name that is not one (``DLF.3051``), a scheduled job (``DLF.9011``), a
+  (``DLF.0102``), a name that is not one (missing ``DLF.3004``, breaking the rule
+  ``DLF.3018``, as a save of a job of that name), a scheduled job (``DLF.9011``), a
   job depending on a job of the new name (``DLF.3025``);
 - v2 ``create_factory_job`` and ``list_factory_jobs`` are not served: 501 ``DLF.9501`` naming
   the call and its v1 counterpart, whatever the body;
@@ -120,16 +121,20 @@ def _update_v1(state: State, name: str, variant: str) -> Expected:
     return _one_of(refusals, Expected(204))
 
 
+_RENAMED_TO = {"too_long": "DLF.3018", "number": "DLF.3018", "missing": "DLF.3004"}
+"""The code of a rename to a spoiled name: a job's own name code (docs/errors.md)."""
+
+
 def _rename_v2(state: State, name: str, new: str, variant: str) -> Expected:
     if variant == "same":
         new = name
     if name not in state.upstream:
         words = (f"Job[{name}] does not exist",)
         if variant in ("too_long", "number", "missing"):
-            return _refused("DLF.3051", "DLF.30100")
+            return _refused(_RENAMED_TO[variant], "DLF.30100")
         return _refused("DLF.30100", words=words)
     if variant in ("too_long", "number", "missing"):
-        return _refused("DLF.3051", words=("name",))
+        return _refused(_RENAMED_TO[variant], words=("name",))
     if new == name:
         return Expected(200)
     refusals = ["DLF.0102"] if new in state.upstream else []

@@ -12,15 +12,16 @@ from __future__ import annotations
 from typing import Any
 
 from jobferry.domain.enums import AnyRefKind, JobStatus, ObjectKind, RefKind
-from jobferry.domain.names import check_object_name, storable
+from jobferry.domain.names import object_name_problem, storable
 from jobferry.domain.references import rename_references
 from jobferry.domain.schedule_rules import SELF_DEPENDENCY
 from jobferry.domain.shapes import BodyShape, Extra, text
 from jobferry.domain.validation import validate_job
 from jobferry.errors import (
     InUseError,
-    InvalidRequestError,
     JobExistsError,
+    JobNameError,
+    JobNameMissingError,
     JobScheduledError,
     RenameSourceNotFoundError,
     ScheduleInvalidError,
@@ -47,9 +48,10 @@ RENAME = BodyShape(
 def parse_rename(body: dict[str, Any]) -> str:
     """The new name of an ``UpdateFactoryJobNameRequestBody`` (``{"name": …}``), checked."""
     name = body.get("name")
-    problem = check_object_name(name, "job name")
-    if problem:
-        raise InvalidRequestError(f"{problem}.", parameter="name")
+    problem = object_name_problem(name, "job name")
+    if problem:  # the codes a job saved under that name is refused with (DLF.3004, DLF.3018)
+        error = JobNameMissingError if problem.rule == "required" else JobNameError
+        raise error(f"{problem.message}.", parameter="name", rule=problem.rule)
     assert isinstance(name, str)
     return name
 
