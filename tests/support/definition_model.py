@@ -13,6 +13,7 @@ from jobferry.errors import (
     InvalidRequestError,
     JobExistsError,
     JobferryError,
+    JobNameError,
     JobNotFoundError,
     JobScheduledError,
     LockedError,
@@ -141,7 +142,7 @@ def _delete_job_refusal(model: Model, name: str) -> type[JobferryError] | None:
 
 def _rename_refusal(model: Model, name: str, new_name: str) -> type[JobferryError] | None:
     if new_name == BAD_NAME:
-        return InvalidRequestError
+        return JobNameError  # the code a job saved under that name is refused with
     if name not in model.jobs:
         return RenameSourceNotFoundError
     if new_name == name:
@@ -151,7 +152,7 @@ def _rename_refusal(model: Model, name: str, new_name: str) -> type[JobferryErro
     spec = model.jobs[name].spec
     if model.jobs[name].started:
         return JobScheduledError
-    if new_name in spec.upstream and spec.depends_by_schedule():
+    if new_name in spec.upstream and (spec.depends_by_schedule() or spec.link == "subjob"):
         return ScheduleInvalidError
     if ("job", name) in model.locks:
         return LockedError

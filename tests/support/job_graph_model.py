@@ -51,8 +51,8 @@ def node_name(i: int) -> str:
 
 
 def for_job(spec: JobSpec, job: str) -> JobSpec:
-    """``spec`` as job ``job`` saves it: a SubJob node runs another job than itself (whether
-    a job may run itself the documents do not say)."""
+    """``spec`` as job ``job`` saves it: a SubJob node runs another job than itself (a job
+    calling itself is refused, as one depending on itself; the domain tests tell that)."""
     other = JOBS[(JOBS.index(job) + 1) % len(JOBS)]
     nodes = tuple(
         replace(n, names=other) if n.kind == "SubJob" and n.names == job else n for n in spec.nodes
@@ -319,8 +319,10 @@ class Model:
             return "", []
         if new in held.jobs:
             return JOB_TAKEN, []
-        if any(d.job == new and d.how in LOCAL for d in held.jobs[job].depends):
-            return SCHEDULE, []
+        spec = held.jobs[job]
+        calls = any(n.kind == "SubJob" and n.names == new for n in spec.nodes)
+        if calls or any(d.job == new and d.how in LOCAL for d in spec.depends):
+            return SCHEDULE, []  # renamed, it would depend on itself, or call itself
         if [d for d in self.downstream(place, job) if d[0] != held.name]:
             return IN_USE, []
         rewritten = sorted(

@@ -173,3 +173,23 @@ def _check_other_workspace(r: Report, item: Mapping[str, Any], field: str, own: 
     if missing(item.get("workSpace")) and missing(item.get("workSpaceId")):
         message = f"dependency on job {item.get('jobName')!r} in another workspace does not"
         r.add(f"{field}.workSpace", "required", message + " say which; set workSpace")
+
+
+SUB_JOB_FIELDS = ("subJobName", "jobName")
+"""The properties of a SubJob node that name the job it calls (domain/references.py)."""
+SUB_JOB_SELF = "subjob.self"
+"""The rule a SubJob node calling the job it is in breaks."""
+
+
+def check_sub_job(r: Report, properties: list[Any], base: str, names: tuple[Any, str]) -> None:
+    """A SubJob node calls another batch job, one without SubJob nodes (DataArts' node
+    reference): never the job it is in, which would call itself for ever. ``names``: the
+    node's and the job's."""
+    node, job = names
+    for j, prop in enumerate(properties):
+        if type(prop) is dict and prop.get("name") in SUB_JOB_FIELDS and prop.get("value") == job:
+            message = (
+                f"SubJob node {node!r} calls job {job!r}, the job it is in; a job may not "
+                "depend on itself: name another job (one without Subjob nodes)"
+            )
+            r.add(f"{base}.properties[{j}].value", SUB_JOB_SELF, message)

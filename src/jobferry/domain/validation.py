@@ -18,7 +18,13 @@ from jobferry.domain.enums import FAIL_POLICIES, RESOURCE_TYPES, SCRIPT_TYPES
 from jobferry.domain.graph import find_cycle, is_acyclic
 from jobferry.domain.names import object_name_problem, param_name_problem
 from jobferry.domain.report import Report, Violation, as_int, is_number, missing
-from jobferry.domain.schedule_rules import SCHEDULE_INVALID, check_cron, check_event, check_schedule
+from jobferry.domain.schedule_rules import (
+    SCHEDULE_INVALID,
+    check_cron,
+    check_event,
+    check_schedule,
+    check_sub_job,
+)
 
 JOB_NAME_MISSING = "DLF.3004"
 JOB_NAME_INVALID = "DLF.3018"
@@ -157,6 +163,8 @@ def _check_node(r: Report, node: Mapping[str, Any], base: str, own: _Own) -> Non
     properties = node.get("properties")
     if type(properties) is list:
         _check_properties(r, properties, base)
+        if node_type == "SubJob" and own[0] is not None:
+            check_sub_job(r, properties, base, (node.get("name"), own[0]))
     elif properties is not None:
         r.array(node, "properties", base)
     _check_node_settings(r, node, base)

@@ -658,3 +658,16 @@ def test_an_event_type_is_dis_kafka_or_obs() -> None:
     )
     trigger = only(validate_job(job(node("a", eventTrigger={**bad["event"], "eventType": "dis"}))))
     assert (trigger.field, trigger.code) == ("nodes[0].eventTrigger.eventType", "DLF.3025")
+
+
+@pytest.mark.parametrize("field", ["subJobName", "jobName"])
+def test_a_subjob_node_calling_the_job_it_is_in_breaks_a_rule(field: str) -> None:
+    """DataArts' Subjob node calls another batch job, one without Subjob nodes: the job it is
+    in would call itself for ever. Another job is taken."""
+    calls = {"name": "call", "type": "SubJob", "location": {"x": "0", "y": "0"}}
+    itself = job(node("load"), {**calls, "properties": [{"name": field, "value": "daily"}]})
+    found = validate_job(itself)
+    assert [(v.field, v.rule) for v in found] == [("nodes[1].properties[0].value", "subjob.self")]
+    assert "'call' calls job 'daily', the job it is in" in found[0].message
+    other = job(node("load"), {**calls, "properties": [{"name": field, "value": "weekly"}]})
+    assert validate_job(other) == []

@@ -14,7 +14,7 @@ from typing import Any
 from jobferry.domain.enums import AnyRefKind, JobStatus, ObjectKind, RefKind
 from jobferry.domain.names import object_name_problem, storable
 from jobferry.domain.references import rename_references
-from jobferry.domain.schedule_rules import SELF_DEPENDENCY
+from jobferry.domain.schedule_rules import SELF_DEPENDENCY, SUB_JOB_SELF
 from jobferry.domain.shapes import BodyShape, Extra, text
 from jobferry.domain.validation import validate_job
 from jobferry.errors import (
@@ -135,7 +135,7 @@ def _require_no_self_dependency(job: JobRecord, new_name: str, workspace: tuple[
     (the rule every save keeps)."""
     renamed = {**load(job.document), "name": new_name}
     found = validate_job(renamed, workspace=workspace)
-    fields = [v.field for v in found if v.rule == SELF_DEPENDENCY]
+    fields = [v.field for v in found if v.rule in (SELF_DEPENDENCY, SUB_JOB_SELF)]
     if fields:
         raise ScheduleInvalidError(
             f"Job '{job.name}' depends on job '{new_name}' ({', '.join(fields)}); renamed "

@@ -4,17 +4,25 @@ definition stories."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from jobferry.console.deleting import deletion_said
 from jobferry.domain.dependents import dependents_named
 from jobferry.domain.enums import JobStatus
 from jobferry.domain.remedies import Remedy
-from jobferry.errors import InUseError, LockedTagError, ScheduleInvalidError
+from jobferry.errors import (
+    InUseError,
+    LockedTagError,
+    ScheduleInvalidError,
+    ValidationFailedError,
+)
 from jobferry.services.container import Services
 from jobferry.storage import jobs as job_repo
+from jobferry.storage import tables
 from support.builders import make_job
 from support.console import admin_scope
 from support.definition_stories import ELSEWHERE, elsewhere_body
@@ -50,10 +58,33 @@ def test_a_scheduled_real_time_job_updated_to_batch_is_reported_scheduling(
     assert [(job.name, job.status) for job in listed] == [("ja", JobStatus.SCHEDULING)]
 
 
-def test_a_job_calling_itself_as_a_sub_job_can_be_deleted(services: Services) -> None:
-    """Only *other* jobs depending on a job keep it from being deleted."""
+def test_a_job_calling_itself_as_a_sub_job_is_not_saved(services: Services) -> None:
+    """A SubJob node calls another job: the job it is in would call itself for ever."""
     scope = admin_scope(services)
-    services.jobs.create(scope, _calling("ja", "ja"))
+    with pytest.raises(ValidationFailedError) as refused:
+        services.jobs.create(scope, _calling("ja", "ja"))
+    assert refused.value.code == "DLF.3051"
+    assert "'again' calls job 'ja', the job it is in" in str(refused.value)
+    assert ("job", "ja") not in workspace_state(services, scope.workspace.id)
+
+    services.jobs.create(scope, _calling("ja", "jb"))
+    with pytest.raises(ValidationFailedError):
+        services.jobs.update(scope, "ja", _calling("ja", "ja"))
+    with pytest.raises(ScheduleInvalidError) as renamed:  # renamed 'jb', it would call itself
+        services.jobs.rename(scope, "ja", "jb")
+    assert "nodes[2].properties[0].value" in str(renamed.value)
+    assert services.jobs.show(scope, "ja").document == _calling("ja", "jb")
+
+
+def test_a_job_calling_itself_as_a_sub_job_can_be_deleted(services: Services) -> None:
+    """Only *other* jobs depending on a job keep it from being deleted: one saved calling
+    itself before saves refused that (written here as the database held it) may go."""
+    scope = admin_scope(services)
+    services.jobs.create(scope, _calling("ja", "jz"))
+    itself = json.dumps(_calling("ja", "ja"))
+    with services.db.transaction() as tx:
+        jobs = tables.jobs
+        tx.conn.execute(sa.update(jobs).where(jobs.c.name == "ja").values(document=itself))
 
     services.jobs.delete(scope, "ja")
 
