@@ -79,3 +79,34 @@ def test_delete_asks_first_and_needs_yes_without_a_terminal(
     missing = cli("jobs", "delete", "no_such_job", "--yes")
     assert missing.exit_code == 1
     assert "DLF.0100" in missing.stderr
+
+
+def test_jobs_depending_by_their_submitted_version_alone_are_named(cli: Cli) -> None:
+    """A dependent whose saved definition no longer names the job (it was renamed, another job
+    took its old name) but whose submitted version does: the refusal names it and says to
+    submit it again, never an empty list of jobs."""
+    seed(cli.remote, ("daily_sales", "other"), workspace=cli.workspace)
+    after = make_job("after_sales")
+    after["schedule"]["cron"]["dependJobs"] = {"jobs": ["daily_sales"]}
+    assert cli.remote.call("POST", "/jobs", after, workspace=cli.workspace).status_code == 204
+    assert cli.json("jobs", "rename", "daily_sales", "sales_daily")["name"] == "sales_daily"
+    assert cli.json("jobs", "rename", "other", "daily_sales")["name"] == "daily_sales"
+    refused = cli("jobs", "delete", "daily_sales", "--yes")
+    assert refused.exit_code == 1
+    assert "submitted version of after_sales" in refused.stderr, refused.stderr
+    assert "submit those jobs again" in refused.stderr, refused.stderr
+    assert _exists(cli, "job", "daily_sales")
+
+
+def test_a_script_a_submitted_version_alone_uses_is_named(cli: Cli) -> None:
+    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)
+    saved = make_job("daily_sales", targetStatus="SAVED")
+    saved["nodes"] = saved["nodes"][1:]
+    saved["nodes"][0]["preNodeName"] = []
+    answer = cli.remote.call("PUT", "/jobs/daily_sales", saved, workspace=cli.workspace)
+    assert answer.status_code == 204, answer.text
+    refused = cli("scripts", "delete", "daily_sales_sql", "--yes")
+    assert refused.exit_code == 1
+    assert "submitted version of job(s) daily_sales" in refused.stderr, refused.stderr
+    assert "used by job(s) :" not in refused.stderr
+    assert _exists(cli, "script", "daily_sales_sql")

@@ -8,6 +8,8 @@ is said with jobferry's commands; any other is the endpoint's own, as every comm
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from jobferry.cli import terminal
@@ -60,17 +62,53 @@ def _refusal(s: Session, kind: ObjectKind, name: str, exc: ApiError) -> CommandE
             f"jobferry jobs stop {name}{ws} — then delete it again. Nothing was deleted."
         )
     elif exc.code == IN_USE and kind is ObjectKind.JOB:
-        users = dependents_named(exc.body)
-        message = (
-            f"Job '{name}' is an upstream job of {users}: change those jobs so they no longer "
-            "depend on it (or delete them first), then delete it again. Nothing was deleted."
-        )
+        message = _job_in_use(name, exc.body)
     elif exc.code == IN_USE and kind is ObjectKind.SCRIPT:
-        users = ", ".join(str(j) for j in exc.body.get("jobs") or [])
-        message = (
-            f"Script '{name}' is used by job(s) {users}: change or delete those jobs first, then "
-            "delete it again. Nothing was deleted."
-        )
+        message = _script_in_use(name, exc.body)
     else:
         return None
     return CommandError(message, code=exc.code, status=exc.status)
+
+
+SUBMIT_AGAIN = (
+    "submit those jobs again (jobferry import or jobferry apply -f, which submit a version by "
+    "default) or delete them"
+)
+"""The fix for jobs whose latest submitted version alone uses what is deleted."""
+
+
+def _job_in_use(name: str, body: dict[str, Any]) -> str:
+    """The jobs depending on job ``name``: by their saved definition (``dependent_jobs``) or,
+    once those no longer do, by their latest submitted version (``submitted_dependent_jobs``)."""
+    if body.get("dependent_jobs") or body.get("dependents"):
+        return (
+            f"Job '{name}' is an upstream job of {dependents_named(body)}: change those jobs so "
+            "they no longer depend on it (or delete them first), then delete it again. Nothing "
+            "was deleted."
+        )
+    waiting = {
+        "dependent_jobs": body.get("submitted_dependent_jobs"),
+        "dependents": body.get("submitted_jobs"),
+        "workspace": body.get("workspace"),
+    }
+    return (
+        f"Job '{name}' is an upstream job of the submitted version of {dependents_named(waiting)}"
+        f" (their saved definition no longer depends on it): {SUBMIT_AGAIN} first, then delete "
+        "it again. Nothing was deleted."
+    )
+
+
+def _script_in_use(name: str, body: dict[str, Any]) -> str:
+    """The jobs using script ``name``: by their saved definition (``jobs``), and those whose
+    latest submitted version alone does (``submitted_jobs``)."""
+    using = ", ".join(str(j) for j in body.get("jobs") or [])
+    submitted = ", ".join(str(j) for j in body.get("submitted_jobs") or [])
+    users = [f"job(s) {using}"] if using else []
+    steps = ["change or delete those jobs"] if using else []
+    if submitted:
+        users.append(f"the submitted version of job(s) {submitted}")
+        steps.append(f"{SUBMIT_AGAIN} (their saved definition no longer uses it)")
+    return (
+        f"Script '{name}' is used by {' and '.join(users)}: {'; '.join(steps)} first, then "
+        "delete it again. Nothing was deleted."
+    )
