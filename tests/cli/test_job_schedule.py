@@ -7,6 +7,7 @@ from typing import Any
 
 from support.builders import make_job
 from support.cli import Cli
+from support.exporting import seed
 
 
 def _fields(text: str) -> dict[str, str]:
@@ -49,3 +50,15 @@ def test_jobs_show_says_a_schedule_without_zone_runs_in_the_regions_zone(cli: Cl
     )
     assert shown["from"] == "2025-01-01T00:00:00+08"
     assert "until" not in shown
+
+
+def test_renaming_a_scheduled_job_is_refused_naming_jobs_stop(cli: Cli) -> None:
+    """The refusal says the fix with the command line's own command, never the API's call."""
+    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)
+    assert cli.json("jobs", "start", "daily_sales") == {"started": "daily_sales"}
+    refused = cli("jobs", "rename", "daily_sales", "sales_daily")
+    assert refused.exit_code == 1
+    assert "Job 'daily_sales' is scheduled" in refused.stderr, refused.stderr
+    assert "jobferry jobs stop daily_sales" in refused.stderr, refused.stderr
+    assert "POST" not in refused.stderr
+    assert cli.json("jobs", "show", "daily_sales")["name"] == "daily_sales"

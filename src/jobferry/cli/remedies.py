@@ -291,6 +291,9 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
             "Give its schedule a cron expression (e.g. '0 30 2 * * ?'), or stop it first "
             f"(jobferry jobs stop {_name(b, 'job_name', 'NAME')})."
         ),
+        Remedy.STOP_JOB: lambda b: (
+            f"Stop it first with jobferry jobs stop {_name(b, 'job_name', 'NAME')}, then try again."
+        ),
         Remedy.CREATE_PROFILE: lambda b: (
             f"Save it with jobferry profiles put {_name(b, 'profile', 'NAME')} -f FILE, or give "
             "the profile's file instead (--profile-map FILE)."

@@ -17,5 +17,8 @@ JOB_REMEDIES: dict[str, Callable[[dict[str, Any]], str]] = {
         "Give its schedule a cron expression (e.g. '0 30 2 * * ?'), save the development "
         "state only, or stop scheduling the job first (Stop scheduling on its page)."
     ),
+    Remedy.STOP_JOB: lambda c: (
+        "Stop scheduling the job first (Stop scheduling on its page), then try again."
+    ),
 }
 """The remedies of a job's versions and scheduling, said with its pages."""

@@ -141,6 +141,9 @@ class Remedy(StrEnum):
     """A scheduled job would be given a version whose schedule could never run (a CRON one
     without its expression): give the schedule its expression, stop the job first, or save
     the development state only (``job_name``)."""
+    STOP_JOB = "stop_job"
+    """The job is scheduled, and what was asked (a rename, a delete) takes a stopped job: stop
+    its schedule first, then ask again (``job_name``)."""
     CREATE_PROFILE = "create_profile"
     """A profile named by an import does not exist: save it, or give the profile inline
     (``profile``)."""

@@ -366,8 +366,10 @@ class JobService:
             job = get_job_or_raise(tx, scope, name)
             if job.status != JobStatus.STOPPED.value:
                 raise JobScheduledError(
-                    f"Job '{name}' is scheduled ({job.status}); stop it "
-                    f"(POST .../jobs/{name}/stop) before deleting it.",
+                    f"Job '{name}' is scheduled ({job.status}); a scheduled job is not deleted.",
+                    fix=f"First stop it (POST /v1/{{project_id}}/jobs/{name}/stop), then "
+                    "delete it.",
+                    remedy=Remedy.STOP_JOB,
                     job_name=name,
                 )
             check_lock(tx, scope, ObjectKind.JOB, name)

@@ -14,6 +14,7 @@ from typing import Any
 from jobferry.domain.enums import AnyRefKind, JobStatus, ObjectKind, RefKind
 from jobferry.domain.names import object_name_problem, storable
 from jobferry.domain.references import rename_references
+from jobferry.domain.remedies import Remedy
 from jobferry.domain.schedule_rules import SELF_DEPENDENCY, SUB_JOB_SELF
 from jobferry.domain.shapes import BodyShape, Extra, text
 from jobferry.domain.validation import validate_job
@@ -105,8 +106,9 @@ def _check_renamable(tx: Tx, scope: Scope, job: JobRecord, new_name: str) -> Non
     require_free_job_name(tx, scope, new_name, f"choose another name for '{job.name}'")
     if job.status != JobStatus.STOPPED.value:
         raise JobScheduledError(
-            f"Job '{job.name}' is scheduled ({job.status}); stop it "
-            f"(POST .../jobs/{job.name}/stop) before renaming it.",
+            f"Job '{job.name}' is scheduled ({job.status}); a scheduled job is not renamed.",
+            fix=f"First stop it (POST /v1/{{project_id}}/jobs/{job.name}/stop), then rename it.",
+            remedy=Remedy.STOP_JOB,
             job_name=job.name,
         )
     _require_no_self_dependency(job, new_name, (scope.workspace.name, scope.workspace.id))
