@@ -93,6 +93,10 @@ def script_body(draw: st.DrawFn, name: str, fault: str | None) -> dict[str, Any]
         body["description"] = draw(st.sampled_from(("", "daily load", "d" * 255)))
     if draw(st.booleans()):
         body["targetStatus"] = draw(st.sampled_from(("SAVED", "SUBMITTED")))
+        if draw(st.booleans()):
+            body["approvers"] = [{"approverName": "admin"}]
+    if draw(st.booleans()):
+        body["owner"] = "bob"
     _named(body, fault, draw)
     if fault == "no_type":
         del body["type"]
