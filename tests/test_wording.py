@@ -81,7 +81,7 @@ RELEASE_FIELDS = (
 declares them)."""
 
 API_TERM = re.compile(
-    r"\b(?:GET|POST|PUT|DELETE|PATCH)\s+(?:/|…|\{)"  # an HTTP call
+    r"\b(?:GET|POST|PUT|DELETE|PATCH)\s+(?:/|…|\.\.\.|\{)"  # an HTTP call
     r"|/v[12]/|\{project_id\}"  # an API path
     r"|workspace header"
     r'|\{\s*"\w+"\s*:'  # a JSON body
@@ -103,6 +103,7 @@ def test_the_walk_knows_the_api_terms() -> None:
     }
     assert api_terms('make that end carried ({"target": {"carried": true}})')
     assert api_terms("the workspace header")
+    assert api_terms("stop it (POST .../jobs/daily/stop) first")
     assert api_terms("list_factory_release_packages lists its packages")
     assert api_terms("package_name is longer than 256 characters")
     assert not api_terms("jobferry promote nightly --on-drift keep-target")

@@ -125,7 +125,8 @@ def _check_renamable(tx: Tx, scope: Scope, job: JobRecord, new_name: str) -> Non
         names = [f"{ws}/{n}" for ws, _, n in elsewhere]
         raise InUseError(
             f"Job '{job.name}' is a dependency of jobs in other workspaces "
-            f"({', '.join(names[:10])}); change their dependJobs first, then rename it.",
+            f"({', '.join(names[:10])}); remove their dependency on it first (a schedule's "
+            "dependency or a sub job node: their owners change them), then rename it.",
             job_name=job.name,
             dependents=names,
         )
