@@ -181,15 +181,16 @@ SUB_JOB_SELF = "subjob.self"
 """The rule a SubJob node calling the job it is in breaks."""
 
 
-def check_sub_job(r: Report, properties: list[Any], base: str, names: tuple[Any, str]) -> None:
+def check_sub_job(r: Report, node: Mapping[str, Any], base: str, job: str | None) -> None:
     """A SubJob node calls another batch job, one without SubJob nodes (DataArts' node
-    reference): never the job it is in, which would call itself for ever. ``names``: the
-    node's and the job's."""
-    node, job = names
+    reference): never the job it is in (``job``), which would call itself for ever."""
+    properties = node.get("properties")
+    if node.get("type") != "SubJob" or job is None or type(properties) is not list:
+        return
     for j, prop in enumerate(properties):
         if type(prop) is dict and prop.get("name") in SUB_JOB_FIELDS and prop.get("value") == job:
             message = (
-                f"SubJob node {node!r} calls job {job!r}, the job it is in; a job may not "
-                "depend on itself: name another job (one without Subjob nodes)"
+                f"SubJob node {node.get('name')!r} calls job {job!r}, the job it is in; a job "
+                "may not depend on itself: name another job (one without Subjob nodes)"
             )
             r.add(f"{base}.properties[{j}].value", SUB_JOB_SELF, message)

@@ -163,11 +163,10 @@ def _check_node(r: Report, node: Mapping[str, Any], base: str, own: _Own) -> Non
     properties = node.get("properties")
     if type(properties) is list:
         _check_properties(r, properties, base)
-        if node_type == "SubJob" and own[0] is not None:
-            check_sub_job(r, properties, base, (node.get("name"), own[0]))
     elif properties is not None:
         r.array(node, "properties", base)
     _check_node_settings(r, node, base)
+    check_sub_job(r, node, base, own[0])
     if node.get("eventTrigger") is not None:
         check_event(r.coded(SCHEDULE_INVALID), node["eventTrigger"], f"{base}.eventTrigger")
     if node.get("cronTrigger") is not None:
