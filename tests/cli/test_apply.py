@@ -218,6 +218,26 @@ def test_the_examples_folder_applies_and_pulls_back_byte_for_byte(cli: Cli) -> N
         assert (pulled / name).read_bytes() == (EXAMPLES / name).read_bytes(), name
 
 
+def test_a_pending_dry_run_names_the_apply_that_imports_it(cli: Cli) -> None:
+    """``apply --dry-run``'s closing line names the apply to run, folder and options as given
+    (the package it planned is a temporary file, gone once it ends)."""
+    bare = cli.remote.new_workspace("applied", "dws_conn")
+    human = cli(
+        "apply",
+        "-f",
+        str(EXAMPLES),
+        "--dry-run",
+        "--scheduling",
+        "pause-and-restore",
+        workspace=bare,
+    )
+    assert human.exit_code == 4, (human.stdout, human.stderr)
+    assert human.stdout.strip().splitlines()[-1] == (
+        f"Changes pending: 5 object(s) to write; apply them with: jobferry --config {cli.config} "
+        f"apply -f {EXAMPLES} --scheduling pause-and-restore -w {cli.remote.workspace_name(bare)}"
+    )
+
+
 def test_a_dry_run_counts_the_scripts_among_the_users_of_a_missing_connection(cli: Cli) -> None:
     """A folder's package requires nothing in its manifest: each script's connection is
     checked against the workspace from the script itself, as for an exported package."""

@@ -30,9 +30,56 @@ def test_plan_into_an_empty_workspace_creates_everything(
     human = cli("plan", str(package), workspace=target)
     assert human.exit_code == 4, human.output
     assert "4 to create, 0 to overwrite" in human.stdout
-    assert "Changes pending: 4 object(s) to write." in human.stdout
+    # the closing line names the command that imports what the plan showed, with its options
+    assert human.stdout.strip().splitlines()[-1] == (
+        f"Changes pending: 4 object(s) to write; import them with: jobferry --config "
+        f"{cli.config} import {package} -w {cli.remote.workspace_name(target)}"
+    )
     into = next(line for line in human.stdout.splitlines() if line.startswith("into: "))
     assert f"({target})" in into  # the workspace it plans into, by name and id
+
+
+def test_a_pending_plan_names_the_import_with_the_options_it_was_planned_with(
+    cli: Cli, package: Path, target: str
+) -> None:
+    """Following the closing line imports what was planned: without the plan's options it
+    would plan something else."""
+    human = cli(
+        "plan",
+        str(package),
+        "--policy",
+        "overwrite",
+        "--on-drift",
+        "keep-target",
+        "--scheduling",
+        "pause-and-restore",
+        "--propagate-deletes",
+        "--param",
+        "env=prod",
+        "--replace",
+        "DWS_CONNECTION:dws_conn=dws_conn",
+        "--target-dir",
+        "/release",
+        workspace=target,
+    )
+    assert human.exit_code == 4, (human.stdout, human.stderr)
+    last = human.stdout.strip().splitlines()[-1]
+    assert last == (
+        f"Changes pending: 4 object(s) to write; import them with: jobferry --config "
+        f"{cli.config} import {package} --policy overwrite --target-dir /release --param "
+        "env=prod --replace DWS_CONNECTION:dws_conn=dws_conn --propagate-deletes --on-drift "
+        f"keep-target --scheduling pause-and-restore -w {cli.remote.workspace_name(target)}"
+    ), last
+    dry = cli("import", str(package), "--dry-run", "--mode", "per-object", workspace=target)
+    assert dry.exit_code == 4, (dry.stdout, dry.stderr)
+    assert (
+        dry.stdout.strip()
+        .splitlines()[-1]
+        .endswith(
+            f"import them with: jobferry --config {cli.config} import {package} --mode per-object "
+            f"-w {cli.remote.workspace_name(target)}"
+        )
+    )
 
 
 def test_plan_with_problems_exits_3_and_shows_the_fix(cli: Cli, package: Path) -> None:

@@ -207,6 +207,30 @@ class ImportOptions:
             body["timeZone"] = block
         return body | self._promotion()
 
+    def flags(self) -> list[str]:
+        """The options as the command line gives them, those left at their defaults left out:
+        what a message repeats in the command it names, so that it imports what was planned."""
+        said = [] if self.policy is SameNamePolicy.AUTO else ["--policy", kebab(self.policy)]
+        said += [] if self.status is None else ["--status", kebab(self.status)]
+        for flag, values in (
+            ("--target-dir", [self.target_dir]),
+            ("--param", self.params),
+            ("--replace", self.replaces),
+            ("--execute-user", [self.execute_user]),
+        ):
+            said += [word for value in values or [] if value for word in (flag, value)]
+        said += [] if self.mode is ImportMode.ATOMIC else ["--mode", kebab(self.mode)]
+        said += ["--profile-map", self.profile_map] if self.profile_map else []
+        return said + self.zone_move.flags() + self._promotion_flags()
+
+    def _promotion_flags(self) -> list[str]:
+        """The repeated-promotion options as the command line gives them."""
+        said = ["--propagate-deletes"] if self.propagate_deletes else []
+        said += [] if self.on_drift is DriftPolicy.FAIL else ["--on-drift", kebab(self.on_drift)]
+        if self.scheduling is not SchedulingPolicy.REFUSE:
+            said += ["--scheduling", kebab(self.scheduling)]
+        return said
+
     def _promotion(self) -> dict[str, Any]:
         """The repeated-promotion options, when they differ from the defaults."""
         out: dict[str, Any] = {}

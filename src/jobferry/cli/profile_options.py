@@ -91,6 +91,15 @@ class ZoneMoveOptions:
         """The ``timeZone`` request block (``None`` without ``--timezone``)."""
         return time_zone_block(self.zone, self.keep_instant, self.keep_wall_clock, self.source_zone)
 
+    def flags(self) -> list[str]:
+        """The move as the command line gave it (``[]`` without one)."""
+        if self.zone is None:
+            return []
+        said = ["--timezone", self.zone]
+        said += ["--keep-instant"] if self.keep_instant else []
+        said += ["--keep-wall-clock"] if self.keep_wall_clock else []
+        return said + (["--source-zone", self.source_zone] if self.source_zone else [])
+
 
 NO_ZONE_MOVE = ZoneMoveOptions()
 

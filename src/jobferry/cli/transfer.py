@@ -19,6 +19,7 @@ from jobferry.cli.asking import (
     cannot_roll_back,
     import_question,
     last_line,
+    own_command_line,
     rollback_command_line,
     rollback_question,
     written,
@@ -26,6 +27,7 @@ from jobferry.cli.asking import (
 from jobferry.cli.client import RESPOND_ASYNC, WORK_SECONDS, ApiClient, ApiError, segment
 from jobferry.cli.exits import CheckProblemsError, CommandError, ExitCode
 from jobferry.cli.import_options import (
+    DEFAULT_SCHEDULING,
     AllObjectsOption,
     ImportOptions,
     SourceArg,
@@ -152,9 +154,30 @@ def shown_plan(s: Session, plan: dict[str, Any], command: str, every: bool) -> d
     return plan
 
 
+def _importing_line(ctx: typer.Context, s: Session, source: str, options: ImportOptions) -> str:
+    """What imports the changes a plan showed, as this run would run it: ``import SOURCE``
+    with the plan's options, or for ``apply --dry-run`` the apply of its folder (its package
+    is a file of its own, gone once it ends)."""
+    if _command(ctx) != "apply":
+        return "import them with: " + own_command_line(s, "import", source, *options.flags())
+    given = ctx.params
+    words = ["apply", "-f", str(given["path"])]
+    words += ["--status", str(given["status"])] if given.get("status") else []
+    if given.get("scheduling") not in (None, DEFAULT_SCHEDULING):
+        words += ["--scheduling", str(given["scheduling"])]
+    words += ["--prune"] if given.get("prune") else []
+    return "apply them with: " + own_command_line(s, *words)
+
+
 def _plan_only(
-    s: Session, source: str, body: dict[str, Any], command: str, every: bool = False
+    s: Session,
+    source: str,
+    body: dict[str, Any],
+    command: str,
+    every: bool = False,
+    then: str | None = None,
 ) -> None:
+    """Plan and show it; ``then``: what to run to import the changes it shows."""
     path = package_path(s, source)
     plan = make_plan(s, {"path": path, **body})
     out = s.output
@@ -170,6 +193,8 @@ def _plan_only(
             ExitCode.PROBLEMS,
             f"{len(problems)} problem(s) found; the import would be refused.",
         )
+    elif left is not None and then is not None and has_changes(plan):
+        code, message = ExitCode.PENDING, f"Changes pending: {left}; {then}"
     elif left is not None:
         code, message = ExitCode.PENDING, f"Changes pending: {left}."
     else:
@@ -193,7 +218,8 @@ def import_package(
     s = session(ctx, json_mode, workspace)
     body = options.body()
     if dry_run:
-        _plan_only(s, source, body, _command(ctx), all_objects)
+        then = _importing_line(ctx, s, source, options)
+        _plan_only(s, source, body, _command(ctx), all_objects, then)
         return
     if not yes:
         terminal.require_person("import", "import", instead=" (or --dry-run to see the plan)")
