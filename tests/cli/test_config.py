@@ -630,3 +630,39 @@ def test_config_init_writes_through_a_link_to_the_config_file(tmp_path: Path) ->
     assert link.is_symlink()
     assert load_context(kept, "default", {}).project_id == "p-first"
     assert sorted(p.name for p in kept.parent.iterdir()) == ["jobferry.toml"]
+
+
+def test_an_endpoint_nothing_answers_says_how_to_point_the_context_at_the_server(
+    tmp_path: Path,
+) -> None:
+    """A newcomer who kept the README's port while the server runs on another one: the first
+    command that calls it names the context's file and the command that rewrites its endpoint
+    (or, when JOBFERRY_ENDPOINT named it, that variable)."""
+    credentials = _server_credentials(tmp_path / "data")
+    config = tmp_path / "config.toml"
+    made = invoke(
+        [
+            "--config",
+            str(config),
+            "config",
+            "init",
+            "--from",
+            str(credentials),
+            "--endpoint",
+            "http://127.0.0.1:9",
+        ]
+    )
+    assert made.exit_code == 0, made.output
+    down = invoke(["--config", str(config), "jobs", "list"])
+    assert down.exit_code == 1, down.output
+    said = " ".join(down.stderr.split())
+    assert "Cannot reach http://127.0.0.1:9 (ConnectionError)" in said, said
+    assert "the URL it printed when it started" in said, said
+    assert f"context 'default' of {config}" in said, said
+    assert "jobferry config init --replace --endpoint URL" in said, said
+    moved = invoke(
+        ["--config", str(config), "jobs", "list"], env={"JOBFERRY_ENDPOINT": "http://127.0.0.1:9"}
+    )
+    said = " ".join(moved.stderr.split())
+    assert "set JOBFERRY_ENDPOINT to the server's URL" in said, said
+    assert "config init" not in said, said

@@ -246,9 +246,19 @@ class ApiClient:
             ) from exc
         except requests.exceptions.RequestException as exc:
             raise ConnectionProblemError(
-                f"Cannot reach {self.endpoint} ({exc.__class__.__name__}); check the endpoint of "
-                f"context '{self.context.name}' and that the server is running."
+                f"Cannot reach {self.endpoint} ({exc.__class__.__name__}): is the server running, "
+                f"and is this its URL (the URL it printed when it started)? {self._repoint()}"
             ) from exc
+
+    def _repoint(self) -> str:
+        """How to point this command at the server's URL, where the endpoint came from."""
+        if self.context.endpoint_from_env or self.context.source == "environment":
+            return "The endpoint is JOBFERRY_ENDPOINT's: set JOBFERRY_ENDPOINT to the server's URL."
+        return (
+            f"The endpoint is context '{self.context.name}' of {self.context.source}: give it "
+            "the server's URL there (jobferry config init --replace --endpoint URL rewrites a "
+            "context from a server's credentials) or in JOBFERRY_ENDPOINT."
+        )
 
     def _keys(self) -> tuple[str, str]:
         return self.context.ak or "", self.context.sk or ""

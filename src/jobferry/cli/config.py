@@ -140,6 +140,7 @@ class Context:
     obs: ObsTarget | None = None
     source: str = "environment"
     """Where the context came from (for messages): the config file path, or ``environment``."""
+    endpoint_from_env: bool = False  # JOBFERRY_ENDPOINT gave it (said when it is not reached)
     missing: tuple[str, ...] = field(default=())
     """Fields a remote command needs that neither the file nor the environment gave."""
     notices: tuple[str, ...] = field(default=())
@@ -317,9 +318,8 @@ def _read_secret(path: str, source: str) -> str:
 
 
 def _credential(values: dict[str, Any], key: str, env: Mapping[str, str], where: str) -> str | None:
-    """The context's AK or SK: ``JOBFERRY_AK``/``JOBFERRY_SK``, else the file that
-    ``JOBFERRY_AK_FILE``/``JOBFERRY_SK_FILE`` names, else the context's (inline, ``…_env``,
-    ``…_file``)."""
+    """The context's AK or SK: ``JOBFERRY_AK``/``JOBFERRY_SK``, else the file ``JOBFERRY_AK_FILE``
+    /``JOBFERRY_SK_FILE`` names, else the context's (inline, ``…_env``, ``…_file``)."""
     variable = f"JOBFERRY_{key.upper()}"
     if env.get(variable):
         return env[variable]
@@ -329,8 +329,7 @@ def _credential(values: dict[str, Any], key: str, env: Mapping[str, str], where:
 
 
 def _secret(values: dict[str, Any], key: str, env: Mapping[str, str], where: str) -> str | None:
-    """A credential given inline (``key``), through the variable named by ``key_env`` or in
-    the file named by ``key_file``."""
+    """A credential: inline (``key``), from the variable ``key_env`` or the file ``key_file``."""
     if values.get(f"{key}_file"):
         return _read_secret(values[f"{key}_file"], f"{where} {key}_file")
     variable = values.get(f"{key}_env")
@@ -445,6 +444,7 @@ def load_context(
         upload=upload,
         obs=obs,
         source=source,
+        endpoint_from_env=bool(env.get("JOBFERRY_ENDPOINT")),
         missing=missing,
         notices=tuple(notices),
     )
