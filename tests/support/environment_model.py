@@ -14,6 +14,7 @@ carries the code the documents name for its reason.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,7 +92,9 @@ def body_faults(kind: str, name: str, body: dict[str, Any]) -> list[str]:
         if key in body and body[key] != expected
     ]
     type_ = body.get("type")
-    if not isinstance(type_, str) or not type_.strip():
+    # docs/api.md: a type is a name, letters, digits, '_', '-', '.' and spaces (never the '…'
+    # of a suggested command copied as printed)
+    if not isinstance(type_, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\- ]*", type_):
         faults.append("type")
     if not isinstance(body.get("config", {}), dict):
         faults.append("config")

@@ -29,7 +29,16 @@ CALLERS = (ADMIN, ADMIN, ADMIN, DEVELOPER, OPERATOR, VIEWER)
 SETTINGS = ("region", "size", "endpoint")
 SECRET_KEYS = ("apiKey", "password", "sk")
 TYPES = ("DWS", "DLI", "HIVE", "CDM", "x")
-FAULTS = ("unknown", "type_empty", "type_number", "config_list", "secret_number", "kind", "name")
+FAULTS = (
+    "unknown",
+    "type_empty",
+    "type_number",
+    "type_placeholder",
+    "config_list",
+    "secret_number",
+    "kind",
+    "name",
+)
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,8 @@ def _broken(body: dict[str, Any], fault: str) -> None:
         body["type"] = "  "
     elif fault == "type_number":
         body["type"] = 5
+    elif fault == "type_placeholder":
+        body["type"] = "…"  # a fix's --type … run as printed
     elif fault == "config_list":
         body["config"] = ["region"]
     elif fault == "secret_number":

@@ -8,10 +8,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from jobferry.domain.connections import SECRET_MASK
 from jobferry.domain.enums import EnvironmentKind
+from jobferry.errors import InvalidRequestError
 from jobferry.services.container import Services
 from jobferry.storage import environment as repo
 from jobferry.storage.sealed import SEALED
@@ -101,3 +103,20 @@ def test_other_kinds_keep_their_settings_as_sent(services: Services) -> None:
     services.environment.put(admin_scope(services), "dli_queue", "q", body)
     shown = services.environment.get(admin_scope(services), "dli_queue", "q")
     assert shown.config == {"tokenUrl": "https://iam.example"}
+
+
+def test_a_type_copied_as_the_placeholder_of_a_suggested_command_is_refused(
+    services: Services,
+) -> None:
+    """A plan's fix says ``jobferry env put connection dws_conn --type … --secret KEY=@FILE``:
+    run as printed, the connection was saved with the type ``…``. A type is a name."""
+    scope = admin_scope(services)
+    for placeholder in ("…", "<type>", "TYPE?", "DWS…"):
+        with pytest.raises(InvalidRequestError) as refused:
+            _put(services, "dws_conn", {"type": placeholder, "secrets": {"password": PASSWORD}})
+        said = str(refused.value)
+        assert f"type '{placeholder}' is not a type's name" in said, said
+        assert "e.g. DWS, DLI, HIVE" in said, said
+    assert services.environment.list_objects(scope, "connection") == []
+    for name_like in ("DWS", "MRS Hive", "http.request", "MRS_HIVE_CONNECTION", "dws-2"):
+        _put(services, "dws_conn", {"type": name_like})

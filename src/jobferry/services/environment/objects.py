@@ -6,6 +6,7 @@ set), never exported.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -121,6 +122,23 @@ class ObjectNames:
         return self.total - len(self.names)
 
 
+TYPE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\- ]*")
+"""An object's type: a name (``DWS``, ``MRS Hive``, ``http.request``), never the placeholder
+of a suggested command copied as printed (``--type …``)."""
+
+
+def _type_problems(type_: Any) -> list[str]:
+    """Why a PUT body's ``type`` cannot be saved (empty: it can)."""
+    if not isinstance(type_, str) or not type_.strip():
+        return ["type must be a non-empty string, e.g. DWS, DLI, HIVE"]
+    if not TYPE_NAME.fullmatch(type_):
+        return [
+            f"type '{type_}' is not a type's name (letters, digits, '_', '-', '.' and spaces, "
+            "e.g. DWS, DLI, HIVE; a '…' in a suggested command stands for the type to give)"
+        ]
+    return []
+
+
 @dataclass(frozen=True)
 class EnvironmentWrite:
     """A create-or-replace of one environment object (``secrets`` None keeps the stored ones)."""
@@ -141,10 +159,6 @@ class EnvironmentWrite:
         unknown = OBJECT.unknown(body)
         rules = (
             (bool(unknown), f"unknown field(s) {', '.join(unknown)} (use type, config, secrets)"),
-            (
-                not isinstance(type_, str) or not type_.strip(),
-                "type must be a non-empty string, e.g. DWS, DLI, HIVE",
-            ),
             (not isinstance(config, dict), "config must be an object of settings"),
             (
                 secrets is not None
@@ -154,7 +168,7 @@ class EnvironmentWrite:
                 "secrets must be an object of text values",
             ),
         )
-        problems += [rule for broken, rule in rules if broken]
+        problems += [rule for broken, rule in rules if broken] + _type_problems(type_)
         if problems:
             raise InvalidRequestError(
                 f"The {kind.value} '{name}' cannot be saved: {'; '.join(problems)}.",
