@@ -82,6 +82,32 @@ def test_a_route_from_a_file_with_a_carried_target(cli: Cli, tmp_path: Path) -> 
     assert "carried (another server)" in cli("routes", "show", route).stdout
 
 
+def test_a_new_route_ends_with_the_promotion_it_is_for(cli: Cli) -> None:
+    """Once saved, a route is promoted: the last line names the command, as the route's ends
+    ask for it (a package cut out for a target on another server, taken in from a source)."""
+    prod = cli.remote.new_workspace("prod")
+    ends = (
+        (["--to", prod], "promote {} (shows the plan; --apply imports it)"),
+        (["--to-carried"], "promote {} --out FILE (the package to carry)"),
+    )
+    for where, then in ends:
+        route = _name()
+        made = cli("routes", "create", route, "--from", cli.workspace, *where)
+        assert made.exit_code == 0, made.output
+        last = made.stdout.strip().splitlines()[-1]
+        jobferry = f"jobferry --config {cli.config}"
+        assert last == f"Promote along it: {jobferry} {then.format(route)}", last
+    route = _name()
+    made = cli("routes", "create", route, "--from-carried", "--to", prod)
+    last = made.stdout.strip().splitlines()[-1]
+    assert last == (
+        f"Promote along it: jobferry --config {cli.config} promote {route} --in FILE (a package "
+        "the source server cut)"
+    ), last
+    edited = cli("routes", "edit", route, "--policy", "skip")
+    assert "Promote along it" not in edited.stdout  # said once, when it is made
+
+
 def _made_route(cli: Cli) -> str:
     route = _name()
     made = cli("routes", "create", route, "--from", cli.workspace, "--to-carried")

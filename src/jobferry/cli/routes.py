@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
+from jobferry.cli.asking import own_command_line
 from jobferry.cli.client import ApiError, segment
 from jobferry.cli.exits import CliUsageError
 from jobferry.cli.import_options import (
@@ -276,6 +277,23 @@ def _save(
     headers = {"If-None-Match": "*"} if condition == "*" else {"If-Match": f'"{condition}"'}
     answer = mapping(s.client().call("PUT", f"/routes/{segment(name)}", document, headers=headers))
     _show(s, answer, f"Saved route '{name}' version {answer.get('version')}.")
+    if condition == "*" and not s.output.json_mode:
+        s.output.line(f"Promote along it: {_promotion(s, name, answer)}")
+
+
+def _promotion(s: Any, name: str, route: dict[str, Any]) -> str:
+    """The command that promotes along a route just made, as its ends ask for it."""
+    if mapping(route.get("target")).get("carried"):
+        return (
+            own_command_line(s, "promote", name, "--out", "FILE", scoped=False)
+            + " (the package to carry)"
+        )
+    if mapping(route.get("source")).get("carried"):
+        said = own_command_line(s, "promote", name, "--in", "FILE", scoped=False)
+        return said + " (a package the source server cut)"
+    return (
+        own_command_line(s, "promote", name, scoped=False) + " (shows the plan; --apply imports it)"
+    )
 
 
 def route_changes(
