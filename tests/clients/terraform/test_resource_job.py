@@ -93,3 +93,17 @@ def test_a_node_cron_trigger_round_trips_but_the_providers_read_looks_elsewhere(
     state = read_job(tf, "rt_cron", config)
     assert state is not None
     assert plan_diff(JOB_SCHEMA, config, state) == ["nodes.0.cron_trigger: 0 block(s) -> 1"]
+
+
+def test_an_empty_basic_config_block_shows_as_a_change_against_dataarts_as_here(
+    tf: TerraformClient, workspace: str
+) -> None:
+    # The provider sends the empty block as basicConfig {}; show answers the definition as
+    # saved (DataArts too), and the provider's Read makes no block of an empty object.
+    config = restapi_job("empty_basic", workspace, "BATCH", 10, 11)
+    config["basic_config"] = [{}]
+    create_job(tf, config)
+    assert b'"basicConfig":{}' in tf.sent[-1].body
+    state = read_job(tf, "empty_basic", config)
+    assert state is not None
+    assert plan_diff(JOB_SCHEMA, config, state) == ["basic_config: 0 block(s) -> 1"]
