@@ -71,7 +71,10 @@ def test_workspace_export_all_since_last_and_since_a_date(
     ):
         finish_task(services, seeded, browser.post(url, form))
     bad = browser.post(url, {"changed": "since", "since_date": ""})
-    assert_page(bad, 400, "changed=since needs since")
+    assert_page(bad, 400, "Changed since needs a day.", "YYYY-MM-DD")
+    assert "changed=since" not in bad.text
+    wrong = browser.post(url, {"changed": "since", "since_date": "2026-02-30"})
+    assert_page(wrong, 400, "Changed since &#39;2026-02-30 00:00&#39; is not a day and time.")
 
 
 def test_a_workspace_export_for_a_target_carries_what_was_deleted_since_its_last_one(

@@ -4,6 +4,7 @@ workspace export (all, changed since the last export, changed since a date)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Response
@@ -12,7 +13,7 @@ from jobferry.console.fixes import said
 from jobferry.console.jobs import export_options
 from jobferry.console.tasks import TaskSummary, task_summary
 from jobferry.console.web import FormDep, Page, PageContext, PageDep, redirect, render, text
-from jobferry.errors import JobferryError
+from jobferry.errors import InvalidRequestError, JobferryError
 from jobferry.services.context import WRITERS
 from jobferry.services.exporting.options import parse_background_export, parse_export_request
 from jobferry.services.exporting.selection import NameCheck
@@ -106,6 +107,25 @@ def names_generate(page: PageDep, form: FormDep) -> Response:
     return _names_page(page, names_text=names_text, report=report, summary=summary, options=options)
 
 
+def _since(day: str, time: str) -> int:
+    """The moment *Changed since* names (UTC, the day's start when no time is given), epoch
+    ms; a day or time that is not one is refused in the form's words."""
+    day, time = day.strip(), time.strip() or "00:00"
+    if not day:
+        raise InvalidRequestError(
+            "Changed since needs a day.",
+            fix="Give the day as YYYY-MM-DD (and a time, UTC), or choose another export.",
+        )
+    try:
+        moment = datetime.strptime(f"{day} {time}", "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
+    except ValueError:
+        raise InvalidRequestError(
+            f"Changed since '{day} {time}' is not a day and time.",
+            fix="Give the day as YYYY-MM-DD and the time as HH:MM (UTC).",
+        ) from None
+    return max(int(moment.timestamp() * 1000), 0)  # before 1970: every change is after it
+
+
 @router.get("/w/{workspace_id}/export/workspace")
 def workspace_form(page: PageDep) -> Response:
     """The workspace export: everything, or what changed."""
@@ -121,10 +141,9 @@ def workspace_generate(page: PageDep, form: FormDep) -> Response:
     page.scope.require(WRITERS, "export jobs")
     changed = text(form, "changed", "all")
     body: dict[str, Any] = {"mode": "workspace", "changed": changed, **export_options(form)}
-    if changed == "since":
-        day, time = text(form, "since_date"), text(form, "since_time") or "00:00"
-        body["since"] = f"{day}T{time}:00+00:00" if day else ""
     try:
+        if changed == "since":
+            body["since"] = _since(text(form, "since_date"), text(form, "since_time"))
         task_id = page.runner.start_export(page.scope, parse_background_export(body))
     except JobferryError as exc:
         downloads = page.services.downloads.list_downloads(page.scope)
