@@ -143,3 +143,15 @@ def test_developers_export_too(anonymous: Browser, services: Services, seeded: S
     assert "Export by names" in page
     assert "Admin" not in page
     assert anonymous.get(f"/console/w/{seeded.workspace.id}/export/names").status_code == 200
+
+
+def test_a_large_ticked_selection_with_a_job_gone_since_names_it_and_exports_nothing(
+    browser: Browser, services: Services, scope: Scope
+) -> None:
+    seed(services, scope, ("daily_sales", "weekly_report"))
+    services.settings.console_sync_export_max_jobs = 1  # two ticked jobs: a task
+    form = [("folder", "/"), ("job", "daily_sales"), ("job", "gone_job"), ("content", "jobs")]
+    refused = browser.post(f"/console/w/{scope.workspace.id}/export", form)
+    assert_page(refused, 400, "&#39;gone_job&#39; not found")
+    assert "details" not in refused.text.split('role="alert"', 1)[1].split("</div>", 1)[0]
+    assert services.tasks.list_tasks(scope, limit=10, offset=0).tasks == []

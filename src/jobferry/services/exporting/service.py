@@ -250,7 +250,12 @@ class ExportService:
         return PreparedExport(task.id, task.scope, mode, names, stored["since"], options, obs_path)
 
     def _matched_names(self, scope: Scope, names: list[str], selected: bool) -> list[str]:
-        """The names of a name-list export, refused unless every one matches a job."""
+        """The names of a name-list export, refused unless every one matches a job (ticked
+        jobs, one gone since the page showed it, as an export of a few ticked jobs is: naming
+        it, since the page that ticked them has no name check to show)."""
+        if selected:
+            with self.db.transaction(readonly=True) as tx:
+                select_jobs(tx, scope, names)
         report = self.check_names(scope, names, cap=len(names) if selected else None)
         if report.unmatched:
             raise InvalidRequestError(
