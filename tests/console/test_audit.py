@@ -108,6 +108,8 @@ def test_an_objects_page_links_its_history_for_admins_only(
     sign_in_as(anonymous, services, "dev", Role.DEVELOPER)
     assert "/admin/audit" not in anonymous.get(f"/console/w/{ws}/jobs/daily_sales").text
     assert anonymous.get(f"/console/w/{ws}/admin/audit").status_code == 403
+    typed = anonymous.get(f"/console/w/{ws}/admin/audit", params={"since": "2026-13-01"})
+    assert typed.status_code == 403  # not a search refused: the log is not theirs to read
 
 
 def test_a_package_is_cut_short_only_when_the_entry_names_it_by_its_hash() -> None:
@@ -201,3 +203,5 @@ def test_a_project_admin_reads_the_projects_own_entries(
     assert "data-audit-project" not in anonymous.get(f"/console/w/{ws}/admin/audit").text
     refused = anonymous.get(f"/console/w/{ws}/admin/audit", params={"project": "1"})
     assert refused.status_code == 403
+    window = {"project": "1", "since": "2026-11-02", "until": "2026-11-01"}
+    assert anonymous.get(f"/console/w/{ws}/admin/audit", params=window).status_code == 403

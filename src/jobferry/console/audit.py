@@ -14,8 +14,10 @@ from fastapi import APIRouter, Query, Response
 from jobferry.console.fixes import said
 from jobferry.console.web import Page, PageContext, PageDep, QueryInt, render
 from jobferry.domain.audit import AuditQuery, detail_line
+from jobferry.domain.enums import Role
 from jobferry.errors import InvalidRequestError, JobferryError
 from jobferry.services.audit import AuditEntry, AuditPage, ObjectImport
+from jobferry.services.context import require_project_admin
 
 router = APIRouter()
 
@@ -151,6 +153,11 @@ def audit_page(
     shown = AuditFilter(object_name, kind, user, action, since, until, "1" if project else "")
     start = max(offset, 0) // AUDIT_PAGE * AUDIT_PAGE
     audit = page.services.audit
+    # Who may read comes first: one who may not is told so, whatever the search typed.
+    if shown.project:
+        require_project_admin(page.scope.actor, "read the project's audit log")
+    else:
+        page.scope.require((Role.ADMIN,), "read the audit log")
     try:
         if shown.project:
             found = audit.project_entries(page.scope.actor, AUDIT_PAGE, start, shown.query())
