@@ -62,6 +62,12 @@ def test_the_audit_log_searches_and_pages_keeping_the_search(
         params={"offset": 2, "object": "daily_sales", "kind": "job"},
     )
     assert_page(second, 200, "3–4 of 4", "job.create")
+    stale = browser.get(
+        f"/console/w/{ws}/admin/audit",
+        params={"offset": 40, "object": "daily_sales", "kind": "job"},
+    )
+    assert_page(stale, 200, "3–4 of 4", "job.create")  # past the end: the last page
+    assert "No entry" not in stale.text
 
     today = browser.get(
         f"/console/w/{ws}/admin/audit", params={"since": "2000-01-01", "until": "2000-01-02"}

@@ -158,13 +158,21 @@ def audit_page(
         require_project_admin(page.scope.actor, "read the project's audit log")
     else:
         page.scope.require((Role.ADMIN,), "read the audit log")
-    try:
+
+    def read(at: int) -> AuditPage:
         if shown.project:
-            found = audit.project_entries(page.scope.actor, AUDIT_PAGE, start, shown.query())
-        else:
-            found = audit.list_entries(page.scope, AUDIT_PAGE, start, shown.query())
+            return audit.project_entries(page.scope.actor, AUDIT_PAGE, at, shown.query())
+        return audit.list_entries(page.scope, AUDIT_PAGE, at, shown.query())
+
+    try:
+        found = read(start)
     except InvalidRequestError as refused:
         return _render(page, AuditPage(0, []), start, shown, refused)
+    if not found.entries and found.total and start:
+        # an address past the end (a stale link, entries swept since): the last page, never
+        # "no entry matches" where some do
+        start = (found.total - 1) // AUDIT_PAGE * AUDIT_PAGE
+        found = read(start)
     return _render(page, found, start, shown)
 
 
