@@ -237,7 +237,7 @@ def _names(told: Told, step: Step) -> None:
         _refused(told, step, answer, 400, before, f"at most {NAME_CAP}")
         return
     if checked == "empty":
-        _refused(told, step, answer, 400, before)
+        _refused(told, step, answer, 400, before, "at least one")
         return
     assert isinstance(checked, Checked)
     assert answer.status_code == 200, (step, refusal_text(answer.text))

@@ -14,9 +14,9 @@ never from the code:
   selection up to ``JOBFERRY_CONSOLE_SYNC_EXPORT_MAX_JOBS`` jobs downloads at once, a larger one
   becomes a download-center task;
 - the name list is checked first: trimmed, blank lines dropped, each name once; more names than
-  the cap, or none, is refused (400) saying so; *Check names* and a list that does not fully
-  match answer "Matched N, failed M" with each failure and generate nothing; a full match with
-  *Generate package* starts the package (a task) and the page follows it;
+  the cap, or none, is refused (400) saying so and what to give; *Check names* and a list that
+  does not fully match answer "Matched N, failed M" with each failure and generate nothing; a
+  full match with *Generate package* starts the package (a task) and the page follows it;
 - the workspace export takes every job, the jobs changed since the last workspace export, or
   those changed since a day (UTC; a day that is not one, or none, is refused: 400, saying what
   to give); it starts a task and the page is the task's;

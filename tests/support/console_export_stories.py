@@ -129,6 +129,7 @@ def an_export_of_each_kind() -> tuple[Step, ...]:
         Step("names", (1, "daily_sales\n  日报_sales  \n\ndaily_sales", "generate", False)),
         Step("names", (0, "Daily_Sales\na b\ngone_job", "generate", False)),
         Step("names", (0, "a\nb\nc\nd\ne", "check", False)),
+        Step("names", (4, "\n  \n", "generate", False)),
         Step("workspace", (0, "all", "", " 生产 ")),
         Step("later", (1,)),
         Step("edit", ("ops.cleanup",)),

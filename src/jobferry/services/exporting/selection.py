@@ -206,7 +206,10 @@ def check_name_list(tx: Tx, scope: Scope, names: list[str], cap: int) -> NameChe
             cap=cap,
         )
     if not unique:
-        raise InvalidRequestError("The request parameter is invalid: the name list is empty.")
+        raise InvalidRequestError(
+            "The request parameter is invalid: the name list is empty.",
+            fix="Give at least one job name.",
+        )
     existing = {h.name for h in repo.job_heads(tx, scope.workspace.id)}
     folded: dict[str, str] = {}
     for name in sorted(existing):  # a case slip matching two names suggests the first, always
