@@ -80,7 +80,7 @@ class Told:
 
     def __init__(self, services: Services, client: TestClient, clock: Clock) -> None:
         self.services, self.clock, self.model = services, clock, Model()
-        n = next(_SERIAL)
+        self.n = n = next(_SERIAL)
         self.scope: Scope = workspace(services, f"ex{n}")
         self.start = clock.now
         for name, directory, ups in JOBS:
@@ -106,10 +106,19 @@ class Told:
         return f"/console/w/{self.scope.workspace.id}{path}"
 
     def state(self) -> tuple[Any, ...]:
-        """The workspace's tasks and packages, as the services show them."""
+        """The workspace's tasks, packages and audit entries, as the services show them."""
         tasks = self.services.tasks.list_tasks(self.scope, limit=100, offset=0).tasks
         downloads = self.services.downloads.list_downloads(self.scope).downloads
-        return tuple(t.id for t in tasks), tuple(d.id for d in downloads)
+        return tuple(t.id for t in tasks), tuple(d.id for d in downloads), self.audit()
+
+    def audit(self) -> tuple[tuple[str, str, Any], ...]:
+        """The workspace's audit log, newest first: who, the action, its detail."""
+        entries = self.services.audit.list_entries(self.scope, 1000, 0).entries
+        return tuple((e.actor, e.action, e.detail) for e in entries)
+
+    def user(self, user: int) -> str:
+        """User ``user``'s name."""
+        return f"ex{self.n}u{user}"
 
     def run_exports(self) -> list[str]:
         """Claim and run every queued export; their task ids."""
@@ -215,12 +224,18 @@ def _tick(told: Told, step: Step) -> None:
     if len(chosen) > SYNC_MAX:
         assert answer.status_code == 303, (step, refusal_text(answer.text))
         task_id = answer.headers["location"].rsplit("/", 1)[1]
+        title = f"Export {len(chosen)} job(s) ticked."
+        assert title in told.browsers[user].get(answer.headers["location"]).text, step
         assert told.package_of(user, task_id) == wanted, step
         return
     assert answer.status_code == 200, (step, refusal_text(answer.text))
     assert answer.headers["content-type"] == "application/zip", step
-    assert told.state() == before, step  # downloaded at once: nothing kept
     assert jobs_in(answer.content) == wanted, step
+    tasks, downloads, audit = told.state()
+    assert (tasks, downloads) == before[:2], step  # downloaded at once: nothing kept
+    assert audit[1:] == before[2], step  # one entry more: the package taken out
+    who, action, detail = audit[0]
+    assert (who, action, detail["jobs"]) == (told.user(user), "package.export", len(wanted))
 
 
 def _names(told: Told, step: Step) -> None:
@@ -288,6 +303,9 @@ def _workspace(told: Told, step: Step) -> None:
     event(f"workspace export: {changed}, {len(wanted)} job(s)")
     assert told.package_of(user, task_id) == wanted, step
     model.last_workspace_export = told.clock.now
+    if target.strip():
+        center = told.browsers[user].get(told.url("/downloads")).text
+        assert f"for target {escape(target.strip())}" in center, step
 
 
 def _edit(told: Told, step: Step) -> None:
