@@ -15,8 +15,9 @@ never from the code:
   becomes a download-center task;
 - the name list is checked first: trimmed, blank lines dropped, each name once; more names than
   the cap, or none, is refused (400) saying so and what to give; *Check names* and a list that
-  does not fully match answer "Matched N, failed M" with each failure and generate nothing; a
-  full match with *Generate package* starts the package (a task) and the page follows it;
+  does not fully match answer "Matched N, failed M" with each failure (and the names pasted
+  twice) and generate nothing; a full match with *Generate package* starts the package (a
+  task) and the page follows it; whatever the answer, the page shows the names as pasted;
 - the workspace export takes every job, the jobs changed since the last workspace export, or
   those changed since a day (UTC; a day that is not one, or none, is refused: 400, saying what
   to give); it starts a task and the page is the task's;
@@ -111,18 +112,23 @@ class Checked:
 
     matched: tuple[str, ...]
     unmatched: tuple[str, ...]
+    twice: tuple[str, ...] = ()
+    """The names pasted more than once (counted once), in any order."""
 
 
 def check_names(text: str) -> Checked | str:
     """The check of a pasted list, or why it is refused (``"cap"``, ``"empty"``)."""
-    unique = list(dict.fromkeys(line.strip() for line in text.splitlines() if line.strip()))
+    cleaned = [line.strip() for line in text.splitlines() if line.strip()]
+    unique = list(dict.fromkeys(cleaned))
     if not unique:
         return "empty"
     if len(unique) > NAME_CAP:
         return "cap"
     names = {n for n, _, _ in JOBS}
     return Checked(
-        tuple(n for n in unique if n in names), tuple(n for n in unique if n not in names)
+        tuple(n for n in unique if n in names),
+        tuple(n for n in unique if n not in names),
+        tuple(n for n in unique if cleaned.count(n) > 1),
     )
 
 
