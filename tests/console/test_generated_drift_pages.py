@@ -10,7 +10,9 @@ every step the pages keep the promises of docs/console.md and docs/api.md
   (a change undone is none) or were deleted here, says who changed each last, and counts them
   among the objects compared, or says nothing changed;
 - an imported job's page names its source job and the import task, and says whether it changed
-  here since; the job made here says it was not imported; a job not there is the 404 page.
+  here since; the job made here says it was not imported; a job not there is the 404 page;
+- a job's *History* (the audit log searched for it: workspace admins only) shows, above its
+  entries, the import that wrote it, linked to its task.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import itertools
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from fastapi.testclient import TestClient
@@ -32,7 +35,16 @@ from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from support.builders import make_job
 from support.console import PASSWORD, Browser, admin_actor, make_user
-from support.console_drift_model import IMPORTED, LOCAL, OUTSIDER, USERS, Model, Written, may_read
+from support.console_drift_model import (
+    IMPORTED,
+    LOCAL,
+    OUTSIDER,
+    PROJECT_ADMIN,
+    USERS,
+    Model,
+    Written,
+    may_read,
+)
 from support.console_drift_stories import Step, a_story_of_drift, drift_stories
 from support.console_form_model import refusal_text
 from support.import_stories import generated
@@ -197,7 +209,27 @@ def _job(told: Told, step: Step) -> None:
     assert ("unchanged in this workspace" in box) == (not written.drifted), box
 
 
-ACTS = {"edit": _edit, "delete": _delete, "drift": _drift, "job": _job}
+def _history(told: Told, step: Step) -> None:
+    """A job's *History*: its entries, and above them the import that wrote it."""
+    user, name = step.args
+    query = urlencode({"kind": "job", "object": name})
+    answer = told.browsers[user].get(told.url(f"/admin/audit?{query}"))
+    assert answer.status_code != 500, answer.text[-2000:]
+    if USERS[user] not in (Role.ADMIN, PROJECT_ADMIN):
+        assert answer.status_code == 403, refusal_text(answer.text)
+        return
+    assert answer.status_code == 200, refusal_text(answer.text)
+    imports = re.search(r"<section class=\"card\" data-imports>(.*?)</section>", answer.text, re.S)
+    written = told.model.written.get(("job", name))
+    if written is None or written.now is None:
+        event("history: no import to show")
+        assert imports is None or told.task_id not in imports[1], name
+        return
+    assert imports is not None, name
+    assert f'href="{told.url(f"/tasks/{told.task_id}")}"' in imports[1], imports[1]
+
+
+ACTS = {"edit": _edit, "delete": _delete, "drift": _drift, "job": _job, "history": _history}
 
 
 @GENERATED

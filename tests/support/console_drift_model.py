@@ -11,7 +11,9 @@ code:
   objects the imports wrote changed, or says nothing changed and how many were compared;
 - an imported job's page says where it came from (the source's job and workspace, the import
   task) and whether it changed here since that import; a job made here says it was not
-  imported; a job deleted here is the 404 page, with the way back to the Jobs page.
+  imported; a job deleted here is the 404 page, with the way back to the Jobs page;
+- a job's *History* (*Audit log*, workspace admins) lists above its entries the imports that
+  created or overwrote it, each linked to its task.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 their scripts and resource, imported from another workspace, and one made here; an admin and a
 developer change imported jobs and scripts here (a hot fix, or back as the import wrote them),
 delete jobs, and change the job made here; users of every role, a project admin with none and
-one with no role there open the drift page and the jobs' pages (one of a job not there).
+one with no role there open the drift page, the jobs' pages and their *History* (of a job
+not there too).
 
 What the pages promise is ``support/console_drift_model.py``.
 """
@@ -25,7 +26,7 @@ OPENED = (*IMPORTED, LOCAL, "never_there")
 @dataclass(frozen=True)
 class Step:
     """``edit`` (user, object, ``fix`` or ``back``), ``delete`` (user, job), ``drift``
-    (user), ``job`` (user, job)."""
+    (user), ``job`` (user, job), ``history`` (user, job: its *History*)."""
 
     act: str
     args: tuple[Any, ...]
@@ -49,6 +50,7 @@ def drift_stories() -> st.SearchStrategy[tuple[Step, ...]]:
         st.builds(Step, st.just("drift"), st.tuples(_reader())),
         st.builds(Step, st.just("drift"), st.tuples(_reader())),
         st.builds(Step, st.just("job"), st.tuples(_reader(), st.sampled_from(OPENED))),
+        st.builds(Step, st.just("history"), st.tuples(_reader(), st.sampled_from(OPENED))),
     )
     return st.lists(step, min_size=1, max_size=8).map(tuple)
 
@@ -71,4 +73,8 @@ def a_story_of_drift() -> tuple[Step, ...]:
         Step("job", (1, "Zürich_load")),
         Step("job", (5, "daily_sales")),
         Step("job", (0, "never_there")),
+        Step("history", (0, "daily_sales")),
+        Step("history", (4, "日报_sales")),
+        Step("history", (0, LOCAL)),
+        Step("history", (1, "daily_sales")),
     )
