@@ -137,6 +137,7 @@ class Told:
         task = self.services.tasks.show(self.scope, task_id)
         assert task.outcome is not None, task.message
         download = task.outcome["downloadId"]
+        self.model.last_generated = self.clock.now
         got = self.browsers[user].get(self.url(f"/downloads/{download}/file"))
         assert got.status_code == 200, got.text[:2000]
         return jobs_in(got.content)
@@ -201,6 +202,12 @@ def _page(told: Told, step: Step) -> None:
     assert answer.status_code == (200 if writer else 403), step
     if not writer:
         assert "ask a workspace admin" in answer.text
+        return
+    last = told.model.last_generated
+    said = f"{datetime.fromtimestamp(last / 1000, UTC):%Y-%m-%d %H:%M:%S} UTC" if last else "—"
+    shown = re.search(r"Last package generated at (.*?)</p>", answer.text)
+    assert shown is not None, step
+    assert said in shown[1], (step, shown[1])
 
 
 def _tick(told: Told, step: Step) -> None:

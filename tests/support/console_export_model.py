@@ -21,7 +21,8 @@ never from the code:
 - the workspace export takes every job, the jobs changed since the last workspace export, or
   those changed since a day (UTC; a day that is not one, or none, is refused: 400, saying what
   to give); it starts a task and the page is the task's;
-- whatever starts a package, the package holds exactly the jobs asked for; a refusal changes
+- whatever starts a package, the package holds exactly the jobs asked for; the export pages
+  say when the last package was generated (UTC); a refusal changes
   nothing (no package, no task) and says what to do in the console's words.
 """
 
@@ -134,10 +135,13 @@ def check_names(text: str) -> Checked | str:
 
 @dataclass
 class Model:
-    """When each job last changed and when the last workspace export was made (epoch ms)."""
+    """When each job last changed, when the last workspace export was made and when the last
+    package was generated (epoch ms)."""
 
     changed: dict[str, int] = field(default_factory=dict)
     last_workspace_export: int | None = None
+    last_generated: int | None = None
+    """When the download center last kept a package of the workspace."""
 
     def changed_since(self, since: int | None) -> set[str]:
         """The jobs changed after ``since`` (``None``: every job)."""
