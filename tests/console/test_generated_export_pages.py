@@ -260,6 +260,9 @@ def _names(told: Told, step: Step) -> None:
     box = re.search(r'<textarea id="names"[^>]*>(.*?)</textarea>', answer.text, re.S)
     assert box is not None, step
     assert _lines(html.unescape(box[1])) == _lines(text), step
+    counter = re.search(r"data-counter>(\d+)</span>/", answer.text)
+    assert counter is not None, step
+    assert int(counter[1]) == len(_lines(text)), (step, counter[1])  # as the page's script
     if checked == "cap":
         _refused(told, step, answer, 400, before, f"at most {NAME_CAP}")
         return

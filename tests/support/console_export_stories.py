@@ -32,6 +32,7 @@ NAMES = (
     GONE,
     "a b",
     "",
+    "   ",
 )
 """Lines a person pastes: names of jobs (one with blanks around it), a case slip, a job not
 there, a name no job may have, a blank line."""
@@ -130,6 +131,7 @@ def an_export_of_each_kind() -> tuple[Step, ...]:
         Step("names", (0, "Daily_Sales\na b\ngone_job", "generate", False)),
         Step("names", (0, "a\nb\nc\nd\ne", "check", False)),
         Step("names", (4, "\n  \n", "generate", False)),
+        Step("names", (4, "daily_sales\n   \nZürich_load", "check", True)),
         Step("workspace", (0, "all", "", " 生产 ")),
         Step("later", (1,)),
         Step("edit", ("ops.cleanup",)),
