@@ -279,14 +279,17 @@ def _names(told: Told, step: Step) -> None:
     twice = re.search(r"Listed more than once \(counted once\): ([^<]*)</p>", answer.text)
     shown = html.unescape(twice[1]).split(", ") if twice else []
     assert sorted(shown) == sorted(checked.twice), (step, shown)
-    poll = re.search(r'data-poll="[^"]*/tasks/([0-9a-f]+)/', answer.text)
+    poll = re.search(r'data-poll="([^"]*/tasks/([0-9a-f]+)/[^"]*)"', answer.text)
     if checked.unmatched or action == "check":
         assert poll is None, step
         assert told.state() == before, step
         return
     assert poll is not None, step
     wanted = set(checked.matched)
-    assert told.package_of(user, poll[1]) == (upstream_closure(wanted) if upstream else wanted)
+    assert told.package_of(user, poll[2]) == (upstream_closure(wanted) if upstream else wanted)
+    followed = told.browsers[user].get(html.unescape(poll[1])).json()  # the page's progress box
+    assert followed["done"] is True, followed
+    assert followed["downloadUrl"].endswith("/file"), followed
 
 
 def _lines(text: str) -> list[str]:
