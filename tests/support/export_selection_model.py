@@ -14,7 +14,7 @@ from the documents, never from the code:
 - the manifest's ``unresolved`` names every reference that did not resolve: an upstream job the
   workspace lacks, a script or resource a job names that the workspace lacks (with
   ``exportDepend``, with the first job by name that names it);
-- a name that is no job is refused (``DLF.0100``) naming it; a ``jobList`` past
+- a name that is no job is refused (``DLF.0100``) naming it (a ticked one too); a ``jobList`` past
   ``JOBFERRY_EXPORT_BATCH_MAX_JOBS``, an empty one, a name list past
   ``JOBFERRY_EXPORT_NAME_LIST_MAX`` or with no name, a name-list export of which a name
   matches no job, and a workspace export of more jobs than ``JOBFERRY_EXPORT_WORKSPACE_MAX_JOBS``

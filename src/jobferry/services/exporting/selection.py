@@ -86,6 +86,7 @@ def select_jobs(tx: Tx, scope: Scope, names: Iterable[str]) -> list[JobHead]:
     if missing:
         fates = job_fates(tx, scope.workspace.id, missing[:20])
         shown = ", ".join(f"'{m}'" + (f" ({fates[m]})" if m in fates else "") for m in missing[:20])
+        shown += f" and {len(missing) - 20} more" if len(missing) > 20 else ""
         raise JobNotFoundError(
             f"The job does not exist: {shown} not found in workspace '{scope.workspace.name}'. "
             "Check the names (they are case-sensitive) and the workspace.",

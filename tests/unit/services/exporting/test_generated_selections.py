@@ -175,7 +175,9 @@ def _refusal(step: Step, told: Told) -> str | None:
         return checked if isinstance(checked, str) else None
     if step.act == "names":
         names, _, selected = step.args  # ticked: as many as were ticked
-        checked = check_names(place, list(names), len(names) if selected else NAME_LIST_CAP)
+        if selected:  # a job gone since it was ticked is named, as a few ticked jobs are
+            return None if set(names) <= set(place.jobs) else NOT_FOUND
+        checked = check_names(place, list(names), NAME_LIST_CAP)
         if isinstance(checked, str):
             return checked
         return INVALID if checked.unmatched else None
