@@ -159,7 +159,8 @@ def test_a_plan_with_problems_imports_nothing(cli: Cli) -> None:
     # One problem per missing connection, each with the command that registers it.
     assert len(result["plan"]["problems"]) == 2
     for name in ("dws_conn", "ssh_conn"):
-        assert f"jobferry env put connection {name} --type … -w " in human.stdout
+        # a folder's package has no manifest to say the type and secrets: asked for each
+        assert f"jobferry env put connection {name} --type … --secret KEY=@FILE -w " in human.stdout
     assert "or change the files to use one that exists" in human.stdout
     assert "--replace" not in human.stdout  # an option of import, which apply has not
     assert "PUT /environment" not in human.stdout  # the API's words stay in the API

@@ -34,6 +34,29 @@ def test_a_missing_connection_is_registered_with_env_put_or_mapped_with_replace(
     assert "--replace DWS_CONNECTION:dws_conn=NEW" in fix
 
 
+def test_a_missing_connection_the_package_describes_is_registered_as_the_source_has_it() -> None:
+    """The plan says what the package's manifest says the connection is (``needs``): every
+    fix that registers it (plan, apply, a route's promote) names its type and each secret, so
+    the command runs as printed once each FILE is given."""
+    missing = {
+        "reason": "missing_reference",
+        "reference": {"kind": "connection", "name": "dws_conn"},
+        "needs": {"type": "DWS", "secrets": ["password", "user name"]},
+    }
+    typed = "jobferry env put connection dws_conn --type DWS --secret password=@FILE "
+    typed += "--secret 'user name=@FILE' -w prod"
+    for fix in (
+        cli_fix(missing, "prod"),
+        cli_fix(missing, "prod", command="apply"),
+        cli_fix(missing, "prod", route="to-prod"),
+    ):
+        assert typed in str(fix), fix
+        assert "…" not in str(fix)
+        assert "KEY=@FILE" not in str(fix)
+    untyped = {**missing, "needs": {"secrets": ["password"]}}
+    assert "--type … --secret password=@FILE -w prod" in str(cli_fix(untyped, "prod"))
+
+
 def test_a_missing_queue_has_no_replace_type_and_is_mapped_with_a_profile() -> None:
     queue = {"reason": "missing_reference", "reference": {"kind": "dli_queue", "name": "q1"}}
     fix = cli_fix(queue, "prod")

@@ -157,8 +157,9 @@ def test_the_readme_quickstart_runs_as_written(tmp_path: Path) -> None:
                 problems = plan_problems(words[1:], tmp_path, env)
                 if first:
                     assert_only_dws_conn_missing(problems)
-                    # the fix in the CLI's own words: the README's next command
-                    fix = "jobferry env put connection dws_conn --type … --secret KEY=@FILE -w prod"
+                    # the fix in the CLI's own words, of the type and with the secret the
+                    # package says the source's connection has: the README's next command
+                    fix = "jobferry env put connection dws_conn --type DWS --secret password=@FILE"
                     assert fix in done.stdout, said
                 else:
                     assert problems == [], problems

@@ -65,3 +65,21 @@ def set_secrets(connection: str, workspace: str | None) -> str:
         f"set its secrets: jobferry env put connection {quoted(connection)} --type … "
         f"--secret KEY=@FILE{in_workspace(workspace)}"
     )
+
+
+def register_it(kind: str, name: str, workspace: str | None, needs: Any = None) -> str:
+    """The command that registers a missing environment object in the target: of the type and
+    with the secrets the package says its source's has (a plan problem's ``needs``), where it
+    says them; else ``…`` for the type and one ``KEY=@FILE`` a secret a connection needs."""
+    said = needs if isinstance(needs, dict) else {}
+    type_ = said.get("type") if isinstance(said.get("type"), str) else None
+    secrets = [str(k) for k in said.get("secrets") or [] if isinstance(k, str)]
+    typed = f" --type {quoted(type_)}" if type_ else " --type …"
+    put = f"jobferry env put {kind} {quoted(name)}{typed}"
+    if secrets:
+        put += "".join(f" --secret {quoted(k + '=@FILE')}" for k in secrets)
+    elif kind == "connection":
+        return (
+            f"{put} --secret KEY=@FILE{in_workspace(workspace)} (one KEY=@FILE per secret it needs)"
+        )
+    return put + in_workspace(workspace)

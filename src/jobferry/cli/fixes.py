@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from jobferry.cli.fix_terms import CARRIED as _CARRIED
-from jobferry.cli.fix_terms import in_target, name_conflict, set_secrets, stop_it
+from jobferry.cli.fix_terms import in_target, name_conflict, register_it, set_secrets, stop_it
 from jobferry.cli.fix_terms import in_workspace as _in
 from jobferry.cli.fix_terms import quoted as _quoted
 from jobferry.cli.fix_terms import reference as _reference
@@ -36,26 +36,19 @@ APPLY_LEAVE_OUT = "or leave its file out of the folder"
 """What ``apply`` can do instead of mending a problem: its fixes end with it."""
 
 
-def _register(kind: str, name: str, workspace: str | None) -> str:
-    """The command that registers a missing environment object in the target."""
-    secret = " --secret KEY=@FILE" if kind == EnvironmentKind.CONNECTION else ""
-    put = f"jobferry env put {kind} {_quoted(name)} --type …{secret}{_in(workspace)}"
-    return put + (" (one KEY=@FILE per secret it needs)" if secret else "")
-
-
 def profile_check_fix(kind: str, name: str, workspace: str | None) -> str:
     """What ``profiles check`` says to do about an environment object the package needs and
     the workspace lacks: register it, or have the profile rename it to one that exists."""
     return (
-        f"register it: {_register(kind, name, workspace)}; or have the profile map {kind} "
+        f"register it: {register_it(kind, name, workspace)}; or have the profile map {kind} "
         f"'{name}' to one that exists and save it again (jobferry profiles put)"
     )
 
 
-def _missing(kind: str, name: str, workspace: str | None) -> str | None:
+def _missing(kind: str, name: str, workspace: str | None, needs: Any = None) -> str | None:
     """A missing object: register or map an environment object; bring a dependency along."""
     if kind in ENVIRONMENT_KINDS and kind != EnvironmentKind.CDM_JOB:
-        put = _register(kind, name, workspace)
+        put = register_it(kind, name, workspace, needs)
         replace_type = _REPLACE_TYPE.get(kind)
         mapped = (
             f"--replace {replace_type}:{name}=NEW"
@@ -113,7 +106,7 @@ def cli_fix(
     reason = problem.get("reason")
     ref = _reference(problem)
     if reason == ProblemReason.MISSING_REFERENCE and ref is not None:
-        return _missing(ref[0], ref[1], workspace)
+        return _missing(ref[0], ref[1], workspace, problem.get("needs"))
     said = _said_alike(problem, workspace, command, remote)
     if said is not None:
         return said
@@ -231,10 +224,8 @@ def _apply_fix(problem: dict[str, Any], workspace: str | None, remote: str | Non
     ref = _reference(problem)
     if reason == ProblemReason.MISSING_REFERENCE and ref is not None:
         if ref[0] in ENVIRONMENT_KINDS and ref[0] != EnvironmentKind.CDM_JOB:
-            return (
-                f"register it: jobferry env put {ref[0]} {_quoted(ref[1])} --type …"
-                f"{_in(workspace)}; or change the files to use one that exists"
-            )
+            put = register_it(ref[0], ref[1], workspace, problem.get("needs"))
+            return f"register it: {put}; or change the files to use one that exists"
         return f"add {ref[0]} '{ref[1]}' to the folder, or create it in the workspace first"
     said = _said_alike(problem, workspace, "apply", remote)
     if said is not None:

@@ -12,18 +12,21 @@ from jobferry.cli.fix_terms import (
     name_conflict,
     quoted,
     reference,
+    register_it,
     set_secrets,
     stop_it,
 )
 from jobferry.domain.enums import ENVIRONMENT_KINDS, EnvironmentKind, ObjectKind, ProblemReason
 
 
-def _missing(kind: str, name: str, route: str, workspace: str | None) -> str | None:
+def _missing(
+    kind: str, name: str, route: str, workspace: str | None, needs: Any = None
+) -> str | None:
     """A missing object of a route's plan: ``promote`` carries what its jobs use and maps
     names with the route's profile (it has no --replace or --profile-map)."""
     edit, where = f"jobferry routes edit {quoted(route)}", in_workspace(workspace)
     if kind in ENVIRONMENT_KINDS and kind != EnvironmentKind.CDM_JOB:
-        put = f"jobferry env put {kind} {quoted(name)} --type …{where}"
+        put = register_it(kind, name, workspace, needs)
         return (
             f"register it: {put}; or map it to one that exists in the target's environment "
             f"profile (jobferry profiles put NAME -f FILE{where}) named on the route "
@@ -49,7 +52,7 @@ def route_fix(
     edit = f"jobferry routes edit {quoted(route)}"
     ref = reference(problem)
     if reason == ProblemReason.MISSING_REFERENCE and ref is not None:
-        return _missing(ref[0], ref[1], route, workspace)
+        return _missing(ref[0], ref[1], route, workspace, problem.get("needs"))
     if reason == ProblemReason.MISSING_SECRET and ref is not None:
         return (
             f"{set_secrets(ref[1], workspace)}; or map it to another connection in the route's "

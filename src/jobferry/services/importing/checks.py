@@ -35,6 +35,7 @@ from jobferry.services.importing.model import (
     Problem,
 )
 from jobferry.services.importing.ports import TargetReader
+from jobferry.services.importing.problem import required_needs
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.restarts import restart_problems
 from jobferry.services.importing.transform import Transform
@@ -156,6 +157,7 @@ class SecretCheck:
         transform: Transform,
     ) -> None:
         needed = [r for r in requirements if r.kind == EnvironmentKind.CONNECTION.value]
+        self.needs = required_needs(requirements, transform.renames)
         self.states: dict[str, str] = {}
         self._lacking: dict[str, str] = {}
         if needed:

@@ -19,6 +19,7 @@ from jobferry.services.importing.model import (
     MissingEnvironmentObject,
     Problem,
 )
+from jobferry.services.importing.problem import Needs
 
 NAMED_IN_DETAIL = 10
 """Users a missing object's detail names (``usedBy`` lists up to SHOWN_PROBLEMS of them)."""
@@ -60,6 +61,8 @@ class Findings:
     absent_in_scripts: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     """The same → the scripts using them (their connection and DLI queue)."""
     missing: dict[tuple[str, str], _Users] = field(default_factory=dict)
+    needs: dict[tuple[str, str], Needs] = field(default_factory=dict)
+    """What the package says each environment object it requires is (its manifest)."""
 
     def note(self, seq: int, problems: list[Problem]) -> None:
         """The problems of the object numbered ``seq``."""
@@ -90,12 +93,14 @@ class Findings:
     def found(self, ws_name: str) -> list[tuple[int, Problem]]:
         """The problems kept, each missing environment object once (at its first user)."""
         return self.problems + [
-            (users.seq, _missing_problem(kind, name, users, ws_name))
+            (users.seq, _missing_problem(kind, name, users, ws_name, self.needs.get((kind, name))))
             for (kind, name), users in self.missing.items()
         ]
 
 
-def _missing_problem(kind: str, name: str, users: _Users, ws_name: str) -> Problem:
+def _missing_problem(
+    kind: str, name: str, users: _Users, ws_name: str, needs: Needs | None
+) -> Problem:
     named = ", ".join(f"{k} '{n}'" for k, n in users.listed[:NAMED_IN_DETAIL])
     more = users.total - min(len(users.listed), NAMED_IN_DETAIL)
     # a CDM job may come with the package; a connection, queue or cluster only the target has
@@ -117,6 +122,7 @@ def _missing_problem(kind: str, name: str, users: _Users, ws_name: str) -> Probl
         (kind, name),
         tuple(users.listed),
         users.total,
+        needs=needs,
     )
 
 

@@ -21,7 +21,6 @@ from jobferry.domain.enums import (
     AnyRefKind,
     ObjectKind,
     PlanAction,
-    ProblemReason,
     SkipReason,
 )
 from jobferry.domain.references import (
@@ -36,6 +35,7 @@ from jobferry.domain.validation import validate_job, validate_resource, validate
 from jobferry.package.signature import SignatureCheck
 from jobferry.services.definitions.documents import dump, load
 from jobferry.services.importing.policy import PolicyChoice
+from jobferry.services.importing.problem import Problem as Problem
 from jobferry.services.workspaces.profiles import ResolvedProfile
 from jobferry.storage.importing.ledger import LedgerDeletion, LedgerRow
 from jobferry.storage.importing.target import TargetObject
@@ -46,85 +46,6 @@ WRITES = frozenset({PlanAction.CREATE, PlanAction.OVERWRITE, PlanAction.RENAME})
 """Actions that write the package's definition (a DELETE writes nothing of it)."""
 SHOWN_PROBLEMS = 1000
 """Problems a plan view lists in full (every object still carries its own)."""
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One reason an object cannot be imported, with how to fix it."""
-
-    reason: ProblemReason
-    kind: str  # an ObjectKind, or "package" for a problem of the whole package
-    name: str
-    detail: str
-    fix: str
-    # (kind, name) of what a missing_reference problem could not find (or of the connection a
-    # missing_secret problem names), so a client can offer a mapping for it, or say the fix in
-    # its own terms, without parsing the detail text.
-    reference: tuple[str, str] | None = None
-    used_by: tuple[tuple[str, str], ...] = ()
-    """(kind, name) of the objects using a missing environment object: a plan says each
-    missing one once (:mod:`.findings`), listing its first users."""
-    used_by_total: int = 0
-    """How many objects use it, when ``used_by`` lists only the first of them."""
-    action: PlanAction | None = None
-    """The action a problem is of, when its fix depends on it (``action`` on the wire): a
-    deletion's (``DELETE``) is fixed by keeping the object, not by skipping a write; an older
-    package's making again an object a newer one's import deleted (``CREATE``) by leaving it
-    deleted."""
-    rule: str | None = None
-    """The policy rule a ``policy`` problem says is broken (a ``PolicyRule`` value; ``rule`` on
-    the wire), or which of a push's rules a ``remote`` problem of the package breaks
-    (``remotes/pushable.py``), so a client says the fix of that rule in its own terms without
-    parsing the detail text."""
-
-    def as_json(self) -> dict[str, Any]:
-        """The wire form."""
-        out: dict[str, Any] = {
-            "reason": self.reason,
-            "kind": self.kind,
-            "name": self.name,
-            "detail": self.detail,
-            "fix": self.fix,
-        }
-        if self.reference is not None:
-            out["reference"] = {"kind": self.reference[0], "name": self.reference[1]}
-        if self.used_by:
-            out["usedBy"] = [{"kind": kind, "name": name} for kind, name in self.used_by]
-            if self.used_by_total > len(self.used_by):
-                out["usedByTotal"] = self.used_by_total
-        if self.action is not None:
-            out["action"] = str(self.action)
-        if self.rule is not None:
-            out["rule"] = self.rule
-        return out
-
-    def packed(self) -> tuple[Any, ...]:
-        """The problem as plain values, for a record: six, then the action it is of and the
-        policy rule it breaks, each only when it or a value after it is set."""
-        ref = None if self.reference is None else (str(self.reference[0]), str(self.reference[1]))
-        values = (str(self.reason), str(self.kind), str(self.name), self.detail, self.fix, ref)
-        action = None if self.action is None else str(self.action)
-        if self.rule is not None:
-            return (*values, action, self.rule)
-        return (*values, action) if action is not None else values
-
-    @classmethod
-    def unpacked(cls, values: tuple[Any, ...] | list[Any]) -> Problem:
-        """The problem a record holds (one packed before actions or rules were marked too, or
-        when a deletion's was marked ``True``)."""
-        reason, kind, name, detail, fix, reference, *more = values
-        ref = None if reference is None else (str(reference[0]), str(reference[1]))
-        action = _action_of(more[0]) if more else None
-        rule = str(more[1]) if len(more) > 1 and more[1] is not None else None
-        return cls(ProblemReason(reason), kind, name, detail, fix, ref, action=action, rule=rule)
-
-
-def _action_of(marked: Any) -> PlanAction | None:
-    """The action a packed problem is of: a name, ``True`` (a deletion's, as marked before
-    actions were), or nothing."""
-    if marked is True:
-        return PlanAction.DELETE
-    return PlanAction(marked) if marked else None
 
 
 @dataclass

@@ -414,14 +414,15 @@ def _stored_problem(problem: Problem) -> list[Any]:
         problem.used_by_total,
         None if problem.action is None else str(problem.action),
         problem.rule,
+        *([] if problem.needs is None else [[problem.needs[0], list(problem.needs[1])]]),
     ]
 
 
 def _problem_of_stored(values: list[Any]) -> Problem:
     """A problem as :func:`_stored_problem` kept it (eight values: kept before its action and
-    rule were, which a plan read back then lost)."""
+    rule were, which a plan read back then lost; eleven: with what a missing object is)."""
     reason, kind, name, detail, fix, ref, used_by, used_by_total, *more = values
-    action, rule = more if more else (None, None)
+    action, rule, *needs = more if more else (None, None)
     return Problem(
         ProblemReason(reason),
         kind,
@@ -433,4 +434,5 @@ def _problem_of_stored(values: list[Any]) -> Problem:
         used_by_total,
         action=None if action is None else PlanAction(action),
         rule=rule,
+        needs=(needs[0][0], tuple(needs[0][1])) if needs else None,
     )

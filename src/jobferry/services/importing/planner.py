@@ -170,7 +170,7 @@ class Planner:
         )
         self.owned = self.resolved.profile.target_owned if self.resolved else ()
         self.owned_in_jobs = self.owned + ctx.delivery.kept_job_fields(scope)
-        self.found = Findings()
+        self.found = Findings(needs=self.secrets.needs)
         self.seq = 0
         self.not_applied: tuple[list[NotApplied], int] = ([], 0)
 

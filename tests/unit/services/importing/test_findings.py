@@ -60,3 +60,14 @@ def test_many_users_are_named_ten_in_the_detail_and_listed_up_to_the_cap() -> No
     assert len(wire["usedBy"]) == SHOWN_PROBLEMS
     assert wire["usedByTotal"] == SHOWN_PROBLEMS + 5
     assert found.problems_total == 1
+
+
+def test_a_missing_object_the_manifest_describes_says_what_it_is() -> None:
+    """The package's manifest says the missing connection's type and secrets: the problem
+    listing it once says them (``needs``), so its fix registers one as the source has it."""
+    found = Findings(needs={("connection", "dws_conn"): ("DWS", ("password",))})
+    found.note(1, [missing("a"), missing("b", "dli_queue", "q1")])
+    problems = {p.name: p for _, p in found.found("prod")}
+    assert problems["dws_conn"].needs == ("DWS", ("password",))
+    assert problems["dws_conn"].as_json()["needs"] == {"type": "DWS", "secrets": ["password"]}
+    assert problems["q1"].needs is None

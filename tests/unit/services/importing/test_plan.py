@@ -256,3 +256,20 @@ def test_a_problem_s_action_and_rule_come_back_from_storage() -> None:
     assert PlanLine.of_stored(earlier).problems[0] == Problem(
         ProblemReason.SCHEDULED, "job", "a", "scheduled", "stop it"
     )
+
+
+def test_what_a_missing_object_is_comes_back_from_storage() -> None:
+    """A kept plan read back still says what the package says its missing connection is, so
+    the fix shown again registers one of that type with those secrets."""
+    needs = Problem(
+        ProblemReason.MISSING_REFERENCE,
+        "connection",
+        "dws_conn",
+        "missing",
+        "register it",
+        ("connection", "dws_conn"),
+        needs=("DWS", ("password",)),
+    )
+    line = PlanLine(ObjectKind.JOB, "a", PlanAction.CREATE, "jobs/a.job", problems=(needs,))
+    back = PlanLine.of_stored(orjson.loads(orjson.dumps(line.stored())))
+    assert back.problems == (needs,)

@@ -7,6 +7,7 @@ the import service does; the plan's lines are read back from its working set in 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import orjson
 import pytest
 
 from jobferry.domain.enums import (
+    EnvironmentKind,
     ImportMode,
     ObjectKind,
     PlanAction,
@@ -148,6 +150,15 @@ def test_a_missing_connection_is_reported_with_the_reference_to_map(
     missing = [p for p in plan.problems if p.reason is ProblemReason.MISSING_REFERENCE]
     assert {p.reference for p in missing} >= {("connection", "dws_conn")}
     assert all(p.fix for p in missing)
+    # what the manifest says the source's connection is: a fix registers one so
+    by_name = {p.name: p for p in missing}
+    assert by_name["dws_conn"].needs == ("DWS", ("password",))
+    assert by_name["ssh_conn"].needs is None  # the manifest says neither type nor secrets
+    renamed = plan_of(
+        services, bare, package, renames={(EnvironmentKind.CONNECTION, "dws_conn"): "dws_prod"}
+    )
+    [prod] = [p for p in renamed.problems if p.name == "dws_prod"]
+    assert prod.needs == ("DWS", ("password",))  # the name the import writes, the source's type
 
 
 def _folder_package(path: Path, job: dict[str, Any]) -> Path:
@@ -177,7 +188,8 @@ def test_a_folder_a_package_without_manifest_and_an_exported_one_give_the_same_p
 
     planned = [plan_of(services, bare, p).problems for p in (exported, bare_zip, folder)]
 
-    assert planned[0] == planned[1] == planned[2]
+    # the same problems, but for what the exported package's manifest says its connection is
+    assert [replace(p, needs=None) for p in planned[0]] == list(planned[1]) == list(planned[2])
     by_name = {p.name: p for p in planned[0]}
     assert set(by_name) == {"dws_conn", "ssh_conn"}
     dws = by_name["dws_conn"]
