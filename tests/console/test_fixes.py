@@ -228,3 +228,21 @@ def test_no_console_page_speaks_api(browser: Browser, services: Services, scope:
         response = browser.get(base + path)
         assert response.status_code == 200, (path, response.text[:200])
         assert_no_api_terms(response.text, API_SPEAK)
+
+
+def test_a_missing_connection_the_package_describes_is_added_as_the_source_has_it() -> None:
+    """The plan says what the package says the connection is (``needs``): the fix says to add
+    it of that type, with those secrets."""
+    missing = {
+        "reason": "missing_reference",
+        "reference": {"kind": "connection", "name": "dws_conn"},
+        "needs": {"type": "DWS", "secrets": ["password"]},
+    }
+    said = console_fix(missing, "prod")["fix"]
+    assert "add 'dws_conn' of type DWS, with its secret password under" in said
+    two = {**missing, "needs": {"secrets": ["user", "password"]}}
+    assert (
+        "add 'dws_conn', with its secrets user, password under" in console_fix(two, "prod")["fix"]
+    )
+    plain = {k: v for k, v in missing.items() if k != "needs"}
+    assert "add 'dws_conn' under" in console_fix(plain, "prod")["fix"]

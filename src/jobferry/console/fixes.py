@@ -84,7 +84,8 @@ def _missing_reference(problem: dict[str, Any], workspace: str, in_wizard: bool)
         where = "below" if in_wizard else "in the import wizard's check step"
         return (
             f"Map {_named(kind)} '{name}' {where} to one that exists in '{workspace}', or add "
-            f"'{name}' under {ENVIRONMENT_PAGE} (jobferry env put {kind} {name} …)."
+            f"'{name}'{_as_the_source_has_it(problem)} under {ENVIRONMENT_PAGE} (jobferry env "
+            f"put {kind} {name} …)."
         )
     if kind in (RefKind.SCRIPT, RefKind.RESOURCE, EnvironmentKind.CDM_JOB):
         return (
@@ -99,6 +100,19 @@ def _missing_reference(problem: dict[str, Any], workspace: str, in_wizard: bool)
             f"'{workspace}' first."
         )
     return None
+
+
+def _as_the_source_has_it(problem: dict[str, Any]) -> str:
+    """What the package says the missing object is in the source (its ``needs``), in words:
+    `` of type DWS, with its secret password``; empty when it says nothing."""
+    said_of = problem.get("needs")
+    needs: dict[str, Any] = said_of if isinstance(said_of, dict) else {}
+    type_ = needs.get("type")
+    secrets = [str(key) for key in needs.get("secrets") or []]
+    said = f" of type {type_}" if isinstance(type_, str) and type_ else ""
+    if secrets:
+        said += f", with its secret{'s' if len(secrets) > 1 else ''} {', '.join(secrets)}"
+    return said
 
 
 def _signature(problem: dict[str, Any]) -> str:
