@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -398,3 +399,11 @@ def carried_words(
     counted = [(jobs, "job"), (scripts or 0, "script"), (resources or 0, "resource")]
     said = [f"{n:,} {what}(s)" for n, what in counted if n] or [f"{jobs:,} job(s)"]
     return ", ".join([*said, f"{deletions:,} deletion(s)"])
+
+
+def package_file_name(route: str, at_ms: int) -> str:
+    """The file name of route ``route``'s package made at ``at_ms``: the route and when, in
+    UTC to the millisecond (``daily_20261130T052900.123Z.zip``), as the audit log, the download
+    center and the upload list show it beside the route's history."""
+    at = datetime.fromtimestamp(at_ms // 1000, UTC)
+    return f"{route}_{at:%Y%m%dT%H%M%S}.{at_ms % 1000:03d}Z.zip"

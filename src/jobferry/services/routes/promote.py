@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 
 from jobferry.domain.enums import TaskKind
 from jobferry.domain.remedies import Remedy
-from jobferry.domain.routes import Carried, Route, RouteEnd
+from jobferry.domain.routes import Carried, Route, RouteEnd, package_file_name
 from jobferry.errors import InvalidRequestError, WorkspaceNotFoundError
 from jobferry.package.routeblock import RouteBlock
 from jobferry.services.accounts.service import AccountService
@@ -139,7 +139,7 @@ class RoutePromotions:
             size = self.cutter.write(source, route, cut, path)
             if size.empty:
                 return RoutePackage(route, saved.version, source, target, since, None, options)
-            file_name = f"{route.name}_{snapshot}.zip"
+            file_name = package_file_name(route.name, snapshot)
             with path.open("rb") as stream:
                 kept = self.packages.upload(target, stream, file_name)
         finally:
@@ -275,7 +275,7 @@ class RoutePromotions:
                 "exportDepend": True,
                 "withUpstream": route.selection.with_upstream,
             }
-            file_name = f"{route.name}_{snapshot}.zip"
+            file_name = package_file_name(route.name, snapshot)
             kept = self.downloads.keep(source, None, file_name, chosen, path)
         finally:
             path.unlink(missing_ok=True)
