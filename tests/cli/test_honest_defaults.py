@@ -52,6 +52,17 @@ def test_a_second_import_without_policy_overwrites_what_changed(
     assert shown["description"] == "v2"
 
 
+def test_an_import_of_nothing_the_target_holds_says_no_policy_it_did_not_need(
+    cli: Cli, package: Path, target: str
+) -> None:
+    """Every object new to the target: no same-name policy chose anything, so none is said
+    (a first plan of only creations read "--policy auto: skip (…)", which skipped nothing)."""
+    result = cli("import", str(package), "--yes", workspace=target)
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    assert "to create" in result.stdout
+    assert "--policy auto" not in result.stdout
+
+
 def test_a_first_import_without_policy_skips_and_says_why_and_how(
     cli: Cli, package: Path, target: str
 ) -> None:

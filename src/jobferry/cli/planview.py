@@ -240,7 +240,9 @@ def _pending(out: Output, plan: dict[str, Any], route: str | None) -> None:
     and the deletions not applied with the option that applies them (and, for ``promote``, the
     route's setting that applies them on every run)."""
     policy = plan.get("sameNamePolicy") or {}
-    if policy.get("asked") == SameNamePolicy.AUTO:
+    summary = plan.get("summary") or {}
+    chose = any(summary.get(str(a)) for a in (PlanAction.OVERWRITE, PlanAction.SKIP))
+    if policy.get("asked") == SameNamePolicy.AUTO and chose:  # else nothing was the same name
         out.line(
             f"--policy auto: {str(policy.get('applied', '')).lower()} "
             f"({policy.get('reason', '')}).",
