@@ -235,19 +235,25 @@ def skip_why(obj: dict[str, Any]) -> str:
     return str(reason.get("detail", ""))
 
 
-def _pending(out: Output, plan: dict[str, Any], route: str | None) -> None:
-    """The policy AUTO chose, each skipped object with why and the option that writes it,
-    and the deletions not applied with the option that applies them (and, for ``promote``, the
-    route's setting that applies them on every run)."""
+def _policy_chosen(out: Output, plan: dict[str, Any]) -> None:
+    """The same-name policy AUTO chose and why, when the plan has an object of the same name
+    to overwrite or skip (else it chose nothing)."""
     policy = plan.get("sameNamePolicy") or {}
     summary = plan.get("summary") or {}
     chose = any(summary.get(str(a)) for a in (PlanAction.OVERWRITE, PlanAction.SKIP))
-    if policy.get("asked") == SameNamePolicy.AUTO and chose:  # else nothing was the same name
+    if policy.get("asked") == SameNamePolicy.AUTO and chose:
         out.line(
             f"--policy auto: {str(policy.get('applied', '')).lower()} "
             f"({policy.get('reason', '')}).",
             style="dim",
         )
+
+
+def _pending(out: Output, plan: dict[str, Any], route: str | None) -> None:
+    """The policy AUTO chose, each skipped object with why and the option that writes it,
+    and the deletions not applied with the option that applies them (and, for ``promote``, the
+    route's setting that applies them on every run)."""
+    _policy_chosen(out, plan)
     skipped = [
         o
         for o in plan.get("objects") or []
