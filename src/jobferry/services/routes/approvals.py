@@ -22,6 +22,7 @@ from jobferry.domain.approvals import ROUTE_BASIS, PlanFacts, route_subject
 from jobferry.domain.remedies import Remedy
 from jobferry.domain.routes import Route, parse_route
 from jobferry.errors import (
+    ApprovalRefusedError,
     ApprovalsMissingError,
     InvalidRequestError,
     PlanStaleError,
@@ -64,6 +65,25 @@ def route_plan_subject(tx: Tx, target: Scope, route: Route, plan_id: str) -> app
         route.approvals.approvers,
         f"Plan {plan_id} of route '{route.name}'",
         {"route": route.name, "plan_id": plan_id},
+    )
+
+
+def _refuse_imported(tx: Tx, target: Scope, subject: approving.Subject) -> None:
+    """Refuse (``DLF.9043``, ``approval.imported``) an approval of a plan whose promotion was
+    imported: it takes no more approvals, as a release package released takes none."""
+    route = subject.ids["route"]
+    item = repo.newest_promotion(tx, target.actor.project_id, route)
+    if item is None or item.task_id is None:
+        return
+    raise ApprovalRefusedError(
+        f"{subject.what} was not approved: its promotion was imported (task {item.task_id}), "
+        "so it takes no more approvals.",
+        fix=f"Promote the route again (POST /v1/{{project_id}}/routes/{route}/plans) to import "
+        "what changed since, and approve the plan it answers.",
+        remedy=Remedy.CUT_PACKAGE,
+        rule="approval.imported",
+        task_id=item.task_id,
+        **subject.ids,
     )
 
 
@@ -149,6 +169,7 @@ class RouteApprovals:
         route, target = self._target(actor, name)
         with self.db.transaction() as tx:
             subject = route_plan_subject(tx, target, route, plan_id)
+            _refuse_imported(tx, target, subject)
             approving.keep_approval(tx, target, subject, signed)
             audit_in_scope(
                 tx,

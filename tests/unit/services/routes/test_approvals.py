@@ -160,3 +160,29 @@ def test_an_approval_by_an_approver_no_longer_in_the_target_does_not_count(
     with pytest.raises(ApprovalsMissingError, match=rf"1 not counted \(ada\): {why}"):
         services.route_plans.apply(admin, "test-prod", plan_id)
     assert services.promotions.history(admin, "test-prod") == []
+
+
+def test_an_imported_plan_takes_no_more_approvals(api: SignedClient, services: Services) -> None:
+    """Once its promotion was imported, a route's plan is approved no more (an approval posted
+    from a page left open, or by the command line): refused naming the rule, nothing kept."""
+    admin, ada = _route(api, services)
+    carol = person(services, ada.workspace.id, "carol", Role.DEVELOPER)
+    rule = {"required": 1, "approvers": ["ada", "carol"]}
+    assert api.call("PUT", "/routes/test-prod", {**ROUTE, "approvals": rule}).status_code == 200
+    planned = services.route_plans.plan(admin, "test-prod", {})
+    assert planned.plan is not None
+    plan_id = planned.plan.plan_id
+    pair = _key(services, ada)
+    services.route_approvals.approve(
+        ada.actor, "test-prod", plan_id, _signed(services, ada, plan_id, pair)
+    )
+    services.imports.run(services.route_plans.apply(admin, "test-prod", plan_id).prepared)
+
+    late = _key(services, carol)
+    with pytest.raises(ApprovalRefusedError, match="its promotion was imported") as refused:
+        services.route_approvals.approve(
+            carol.actor, "test-prod", plan_id, _signed(services, carol, plan_id, late)
+        )
+    assert refused.value.context["rule"] == "approval.imported"
+    document = services.route_approvals.approvals(admin.actor, "test-prod", plan_id).document()
+    assert [a["user"] for a in document["approvals"]] == ["ada"]  # nothing kept
