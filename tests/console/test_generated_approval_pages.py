@@ -25,11 +25,28 @@ from fastapi.testclient import TestClient
 from hypothesis import example, given, note
 
 from jobferry.services.container import Services
-from support.console_approval_steps import STEPS, Told, check_page, expected_kept, kept, promote
+from support.console_approval_steps import (
+    STEPS,
+    Told,
+    check_links,
+    check_page,
+    expected_kept,
+    kept,
+    promote,
+)
 from support.console_approval_stories import (
     approval_page_stories,
     approvals_that_stop_counting,
     enough_then_import,
+)
+from support.console_package_approvals import (
+    STEPS as PACKAGE_STEPS,
+)
+from support.console_package_approvals import (
+    PackageTold,
+    a_role_lost_and_given_back,
+    check_pages,
+    package_stories,
 )
 from support.import_stories import generated
 from support.release_stories import Step
@@ -61,3 +78,24 @@ def test_generated_approval_page_stories_keep_the_pages_promises(
         check_page(told, "admin")
         if step.args and isinstance(step.args[0], str) and step.args[0] != "admin":
             check_page(told, step.args[0])
+            check_links(told, step.args[0])
+
+
+@GENERATED
+@given(story=package_stories())
+@example(story=a_role_lost_and_given_back())
+def test_generated_package_approval_stories_keep_the_pages_promises(
+    services: Services,
+    client: TestClient,
+    story: tuple[int, tuple[str, ...], tuple[Step, ...]],
+) -> None:
+    required, named, steps = story
+    told = PackageTold(services, client, required, named)
+    note(f"{required} required of {named}")
+    check_pages(told, "deployer")
+    for number, step in enumerate(steps):
+        note(f"step {number}: {step}")
+        PACKAGE_STEPS[step.act](told, step)
+        assert told.kept() == told.expected()
+        check_pages(told, "admin")
+        check_pages(told, step.args[0])

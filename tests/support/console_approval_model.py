@@ -74,7 +74,7 @@ class RouteApprovalModel:
         """Why an approval counts no more ('' when it counts), as the page says it."""
         if approval.generation != self.generation:
             return "signed an earlier plan"
-        if who == self.maker or who not in self.approvers:
+        if who == self.maker or not self.named(who):
             return "not one of its approvers"
         if self.role(who) is None:
             return "its signer holds no role in its workspace now"
@@ -94,6 +94,10 @@ class RouteApprovalModel:
 
     # -- what the page offers -----------------------------------------------------------------
 
+    def named(self, who: str) -> bool:
+        """``who`` is one of the route's approvers (anyone is, once its rule names nobody)."""
+        return who in self.approvers or not self.approvers
+
     def sees(self, who: str) -> bool:
         """The page is ``who``'s to read: they hold a role in the target."""
         return self.role(who) is not None
@@ -104,7 +108,7 @@ class RouteApprovalModel:
         return (
             not self.imported
             and who != self.maker
-            and who in self.approvers
+            and self.named(who)
             and self.active_key(who) is not None
         )
 
@@ -123,7 +127,7 @@ class RouteApprovalModel:
             return REFUSED, "was imported"
         if who == self.maker:
             return REFUSED, "nobody approves their own plan"
-        if who not in self.approvers:
+        if not self.named(who):
             return REFUSED, f"is not one of its approvers ({', '.join(self.approvers)})"
         if self.keys[who][key]:
             return REFUSED, "is revoked"

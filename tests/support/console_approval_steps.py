@@ -346,7 +346,10 @@ def check_page(told: Told, who: str) -> None:
     if not model.kept:
         assert "Nobody has approved this plan yet" in said
     assert f"Planned by {told.users[model.maker]}" in said
-    assert f"Approvers {', '.join(told.users[a] for a in model.approvers)}" in said
+    named = ", ".join(told.users[a] for a in model.approvers) or "anyone with a role here"
+    assert f"Approvers {named}" in said
+    required = f"{model.required} before its import" if model.required else "none"
+    assert f"Required {required}" in said
     assert ("data-approve-form" in text) == model.offered(who), said[:1500]
     importable = not model.imported and not model.missing and model.imports_here(who)
     assert ("data-route-import-button" in text) == importable, said[:1500]
@@ -360,9 +363,31 @@ def check_page(told: Told, who: str) -> None:
         assert "a developer or admin of this workspace imports it" in said
 
 
+def check_links(told: Told, who: str) -> None:
+    """While the plan waits and the route requires approvals, the route's page links its
+    Approvals page (*Approvals of its plan*) and the promotion's *Plan and import* (an admin's
+    or a developer's of the target) opens it, whoever follows them: the newest plan made, not a
+    plan of their own."""
+    model, browser = told.model, told.as_(who)
+    if model.imported or not model.required or not model.sees(who):
+        return
+    ws = told.target.workspace.id
+    route = browser.get(f"/console/w/{ws}/routes/{told.route}")
+    assert f'href="{told.url()}">Approvals of its plan' in route.text, main_text(route.text)
+    promotion = told.services.promotions.waiting(told.source, told.route)
+    assert promotion is not None
+    opened = browser.get(f"/console/w/{ws}/routes/{told.route}/promotions/{promotion.id}")
+    if not model.imports_here(who):  # Plan and import is theirs (docs/console.md's table)
+        assert opened.status_code == 403, opened.status_code
+        return
+    assert opened.status_code == 303, main_text(opened.text)[-1500:]
+    assert opened.headers["location"] == told.url()
+
+
 def view(told: Told, step: Step) -> None:
-    """``who`` reads the Approvals page (checked)."""
+    """``who`` reads the Approvals page, and follows the links that lead to it (checked)."""
     check_page(told, step.args[0])
+    check_links(told, step.args[0])
 
 
 STEPS = {

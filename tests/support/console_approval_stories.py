@@ -24,6 +24,8 @@ RULES = (
     (2, ("bo", "cy", "dev")),
 )
 """The rules a route is saved with: how many approvals, and whom it names."""
+LIFTED = (0, ())
+"""The rule lifted: the route saved again requiring no approvals (naming nobody)."""
 HOW = ("page", "page", "page", "page", "stale", "revoked")
 """How an approval is signed: over the plan the page shows (weighing four times), over the
 plan an older page showed, with the signer's newest revoked key."""
@@ -60,7 +62,7 @@ def steps(draw: st.DrawFn, approvers: tuple[str, ...]) -> Step:
         who = draw(st.sampled_from(["admin", "admin", "dev", "ada", "cy"]))
         return Step(act, (who, draw(st.sampled_from([True, True, False]))))
     if act == "rule":
-        return Step(act, draw(st.sampled_from(RULES)))
+        return Step(act, draw(st.sampled_from([*RULES, LIFTED])))
     return Step(act, (draw(people),))
 
 
