@@ -95,11 +95,13 @@ class PackageModel:
         return max(self.required - self.counted, 0)
 
     def offered(self, who: str) -> bool:
-        """The page offers *Approve with my key*."""
+        """The page offers *Approve with my key*: to an approver named on the waiting package
+        (not its applicant) holding admin or deployer, with an active key."""
         return (
             not self.released
             and who != "developer"
             and who in self.named
+            and self.roles[who] in APPROVING
             and self.active_key(who) is not None
         )
 
@@ -290,6 +292,9 @@ def check_pages(told: PackageTold, who: str) -> None:
     assert not API_SPEAK.findall(said), API_SPEAK.findall(said)
     assert f"data-approvals-counted>{model.counted}<" in page.text, said[:1500]
     assert ("data-approve-form" in page.text) == model.offered(who), (who, said[:1500])
+    lost = model.roles[who] not in APPROVING and who in model.named and who != "developer"
+    if lost and not model.released and model.active_key(who) is not None:
+        assert "an approver holds admin or deployer" in said, said[:1500]
     listed = []
     if model.kept:
         table = page.text.split('aria-label="Approvals"', 1)[1].split("</table>", 1)[0]

@@ -17,6 +17,7 @@ from jobferry.console.fixes import said
 from jobferry.console.missing import PACKAGES, looked_up, package_number
 from jobferry.console.releases import require_enterprise
 from jobferry.console.web import FormDep, Page, PageContext, PageDep, redirect, render, text
+from jobferry.domain.enums import Role
 from jobferry.domain.releases import DeployStatus
 from jobferry.errors import InvalidRequestError, JobferryError
 from jobferry.services.approving import parse_signed
@@ -64,18 +65,37 @@ def _why_not(
 
 
 def signing_for(
-    page: Page, what: str, closed: str, maker: str, approvers: tuple[str, ...]
+    page: Page,
+    what: str,
+    closed: str,
+    maker: str,
+    approvers: tuple[str, ...],
+    roles: tuple[Role, ...] = (),
 ) -> Signing:
     """What the viewer may do with a plan's approvals (a release package's or a route's):
     nothing when ``closed`` says why it takes none; else an approver named (anyone when none
-    is), not the plan's maker, holding an active approval key (the service checks each again
-    when they approve). ``what`` names what its maker made ("package", "plan")."""
+    is), not the plan's maker, holding an active approval key and one of ``roles`` (any role
+    when empty; the service checks each again when they approve). ``what`` names what its
+    maker made ("package", "plan")."""
     me = page.scope.actor.name
     keys = tuple(
         k.key_id for k in page.services.approval_keys.mine(page.scope.actor) if k.revoked_at is None
     )
-    why = closed or _why_not(me, what, maker, approvers, keys)
+    why = closed or _why_not(me, what, maker, approvers, keys) or _role_lost(page, roles)
     return Signing(why, keys, closed)
+
+
+def _role_lost(page: Page, roles: tuple[Role, ...]) -> str:
+    """Why an approver named no longer approves here: they hold none of ``roles`` now (a
+    release package's approvers hold admin or deployer; empty: any role approves)."""
+    held = page.scope.role
+    if not roles or held in roles:
+        return ""
+    wanted = " or ".join(r.value for r in roles)
+    return (
+        f"You hold the {held.value} role here now; an approver holds {wanted}: ask a "
+        "workspace admin for one of them again."
+    )
 
 
 def signing(page: Page, found: PackageApprovals) -> Signing:
@@ -87,7 +107,7 @@ def signing(page: Page, found: PackageApprovals) -> Signing:
         DeployStatus.FAILED,
     )
     closed = "" if waiting else closed_words(record)
-    return signing_for(page, "package", closed, subject.maker, subject.approvers)
+    return signing_for(page, "package", closed, subject.maker, subject.approvers, subject.roles)
 
 
 def closed_words(record: PackageRecord) -> str:
