@@ -9,13 +9,18 @@ docs/api.md (a route's approvals), as ``support/console_approval_model.py`` says
 
 - an approval by whoever planned the plan, by someone the route does not name, with a revoked
   key or over a plan made again since is refused on the page in the console's words, and keeps
-  nothing; a post by someone with no role in the target is refused (403);
+  nothing; a post by someone with no role in the target, or without the session's security
+  token, is refused (403) and keeps nothing;
 - an approval counts while it is over the plan as it is now, its signer is one of the route's
   approvers now (not who planned it) holding a role in the target, and its key is not revoked;
   the page lists each with whether it counts and why not, and how many more must count;
 - *Import* is offered, and imports, exactly when enough count and an admin or developer of the
   target presses it; pressed before, or by someone else, it imports nothing; once imported the
-  page says so and offers no way to approve.
+  page says so and offers no way to approve; the route's page and the promotion's *Plan and
+  import* lead to the newest plan's Approvals page, and a plan made again says how it stands.
+
+The second test tells a release package's stories (``support/console_package_approvals.py``):
+approvals by its approvers while keys are revoked and their roles change, *Deploy* pressed.
 """
 
 from __future__ import annotations

@@ -197,6 +197,10 @@ def approve(told: Told, step: Step) -> None:
         "signature": sign_statement(pair.private_pem, statement),
     }
     before = kept(told)
+    if how == "forged":  # posted without the session's security token
+        assert browser.post(told.url(), form, csrf=False).status_code == 403
+        assert kept(told) == before
+        return
     answer = browser.post(told.url(), form)
     expected = model.approve(who, key, generation)
     event(f"approve: {expected[1] if expected else 'kept'}")
@@ -298,6 +302,13 @@ def replan(told: Told, step: Step) -> None:
     told.plan_id, model.maker = newer, who
     before = told.statements.get(model.generation)
     _read_statement(told)
+    if model.required:  # the plan step says how the new plan stands, and links its page
+        said = " ".join(main_text(page.text).split())
+        s, missing = "s" if model.required != 1 else "", model.missing
+        stands = f"requires {model.required} signed approval{s} of this plan before its import"
+        stands += f": {model.counted} count" + (f", {missing} missing" if missing else ".")
+        assert stands in said, (stands, said[:2000])
+        assert f'href="{told.url()}" data-approvals-link' in page.text
     if before is not None:  # the same target: the same plan hash
         assert told.statements[model.generation] == before
     hashes = [h for g, (h, _) in told.statements.items() if g != model.generation]
