@@ -119,8 +119,9 @@ class RouteApprovalModel:
     # -- what each post does ------------------------------------------------------------------
 
     def approve_refusal(self, who: str, key: int, generation: int) -> tuple[int, str] | None:
-        """The refusal of ``who``'s approval signed with their ``key`` over the plan of
-        ``generation`` (its status and what the page says), ``None`` when it is kept."""
+        """The refusal of ``who``'s approval signed with their ``key`` (-1: another person's)
+        over the plan of ``generation`` (its status and what the page says), ``None`` when it
+        is kept."""
         if not self.sees(who):
             return FORBIDDEN, ""
         if self.imported:
@@ -129,6 +130,8 @@ class RouteApprovalModel:
             return REFUSED, "nobody approves their own plan"
         if not self.named(who):
             return REFUSED, f"is not one of its approvers ({', '.join(self.approvers)})"
+        if key < 0:
+            return REFUSED, "is not one of your registered keys"
         if self.keys[who][key]:
             return REFUSED, "is revoked"
         if generation != self.generation:

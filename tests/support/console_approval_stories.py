@@ -3,10 +3,10 @@
 plans from approvers drawn among the target's members (``support/console_approval_model.py``'s
 APPROVERS), promoted by the project admin or by ``dev`` (a developer of both workspaces), then
 drawn steps, each by a drawn person: an approval posted from the page (signed over the plan the
-page shows, over the plan an older page showed, or with a key revoked; or forged, without the
-session's security token), a key revoked or a new
-one registered, a member's role in the target changed or taken away, the plan made again (the
-target changed meanwhile, or not), the route's rule saved again, *Import* pressed.
+page shows, over the plan an older page showed, with a key revoked or another person's; or
+forged, without the session's security token), a key revoked or a new one registered, a
+member's role in the target changed or taken away, the plan made again (the target changed
+meanwhile, or not), the route's rule saved again (or lifted), *Import* pressed, the page read.
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ RULES = (
 """The rules a route is saved with: how many approvals, and whom it names."""
 LIFTED = (0, ())
 """The rule lifted: the route saved again requiring no approvals (naming nobody)."""
-HOW = ("page", "page", "page", "page", "stale", "revoked", "forged")
+HOW = ("page", "page", "page", "page", "stale", "revoked", "foreign", "forged")
 """How an approval is signed: over the plan the page shows (weighing four times), over the
-plan an older page showed, with the signer's newest revoked key; or posted without the
-session's security token (a forged form)."""
+plan an older page showed, with the signer's newest revoked key, with another person's key;
+or posted without the session's security token (a forged form)."""
 ROLES = ("none", "viewer", "developer", "developer")
 """What a member's role in the target becomes: none, viewer, developer (weighing twice)."""
 
