@@ -222,10 +222,29 @@ class Told:
                 assert body is not None or job in out, out
         elif step.act == "ledger" and body is not None:
             assert body["total"] == len(model.ledger) + 1, body  # and the scripts' release
-        elif step.act == "show":
+        elif step.act == "list" and body is not None:
+            listed = {int(p["package_id"]): self._state(p) for p in body["data"]}
+            assert {p.id: p.state for p in model.packages}.items() <= listed.items(), body
+        elif step.act in ("show", "approvals"):
             package = model.packages[step.args[0] % len(model.packages)]
-            if body is not None:
-                shown = body["release_package"]
-                assert self._state(shown) == package.state, (package, shown)
-            else:
-                assert package.state in out, (package, out)
+            (self._check_shown if step.act == "show" else self._check_approvals)(package, body, out)
+
+    def _check_shown(self, package: Package, body: Any, out: str) -> None:
+        """``releases show``: its state, ``released · rolled back`` once rolled back."""
+        if body is not None:
+            shown = body["release_package"]
+            assert self._state(shown) == package.state, (package, shown)
+            assert bool(shown.get("rolled_back")) == package.rolled_back, (package, shown)
+            return
+        assert package.state in out, (package, out)
+        assert ("released · rolled back" in out) == package.rolled_back, (package, out)
+
+    def _check_approvals(self, package: Package, body: Any, out: str) -> None:
+        """``releases approvals``: the rule's number, and how many approvals count while the
+        package waits."""
+        if body is None:
+            assert str(package.id) in out, out
+            return
+        assert body["required"] == self.model.required, body
+        if package.waiting:
+            assert body["counted"] == self.model.counted(package), (package, body)
