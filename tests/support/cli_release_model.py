@@ -84,7 +84,8 @@ class CliReleaseModel:
     def deploy(self, who: str, package: Package, yes: bool) -> Outcome:
         """``releases deploy ID [--yes]``: asked first (no terminal: exit 2); a package
         released that production still holds has nothing left to do (exit 0, told to whoever
-        may deploy it); moved production exits 3."""
+        may deploy it); moved production exits 3, before approvals are counted (they count over
+        the plan as it is now: docs/api.md, a moved one is planned again first)."""
         if not yes:
             return refused(ASKED, exit_code=USAGE)
         status = self.rules.deploy_refusal(who, package)
@@ -95,10 +96,11 @@ class CliReleaseModel:
         if package.state == "released":
             holds = not package.rolled_back or package.restored
             return NOTHING_TO_DO if holds else refused(CLOSED)
+        if self.rules.drifted(package):  # approvals count over the plan as it is now
+            return refused(MOVED, exit_code=PLAN_PROBLEMS)
         if self.rules.counted(package) < self.rules.required:
             return refused(TOO_FEW)
-        if status is not None:
-            return refused(MOVED, exit_code=PLAN_PROBLEMS)
+        assert status is None, status
         return DONE
 
     def cancel(self, who: str, package: Package) -> Outcome:
