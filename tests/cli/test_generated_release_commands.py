@@ -166,7 +166,11 @@ def _took(told: Told, step: Step, body: Any, result: Result) -> None:
         package = _pick(told, args[0])
         assert package is not None
         model.revoked(package)
+        said = body["cancelled"] if body is not None else out
+        assert str(package.id) in said, said
     elif act == "rollback":
+        rolled = told.model.ledger[-1].package
+        assert body is not None or str(rolled) in out, out
         told.rolled_back(args[0])
     else:
         told.check_read(step, body, out)
