@@ -13,12 +13,10 @@ What the pages promise is ``support/console_export_model.py``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from hypothesis import strategies as st
 
 from support.console_export_model import FOLDERS, GONE, JOBS, USERS, Ticks
+from support.console_form_stories import Step
 
 CSRF = ("ok", "ok", "ok", "ok", "ok", "ok", "bad", "none")
 NAMES = (
@@ -40,18 +38,6 @@ DAYS = ("start", "start", "today", "tomorrow", "", "2026-02-30", "03/01/2026")
 """The day a workspace export's *Changed since* names: the story's first day, today, tomorrow
 (the clock's), none, and ones that are no day."""
 PAGES = ("jobs", "export/names", "export/workspace")
-
-
-@dataclass(frozen=True)
-class Step:
-    """One thing a user does on the pages (its security token last)."""
-
-    act: str
-    args: tuple[Any, ...]
-    csrf: str = "ok"
-
-    def __repr__(self) -> str:
-        return f"{self.act}{self.args!r}/{self.csrf}"
 
 
 def _user() -> st.SearchStrategy[int]:
