@@ -378,8 +378,8 @@ def check_page(told: Told, who: str) -> None:
 
 def check_links(told: Told, who: str) -> None:
     """While the plan waits and the route requires approvals, the route's page links its
-    Approvals page (*Approvals of its plan*) and the promotion's *Plan and import* (an admin's
-    or a developer's of the target) opens it, whoever follows them: the newest plan made, not a
+    Approvals page (*Approvals of its plan*) and, to an admin or a developer of the target
+    alone, the promotion's *Plan and import*, which opens it: the newest plan made, not a
     plan of their own."""
     model, browser = told.model, told.as_(who)
     if not model.sees(who):
@@ -390,6 +390,8 @@ def check_links(told: Told, who: str) -> None:
         assert "Approvals of its plan" not in route.text, main_text(route.text)[:2000]
         return
     assert f'href="{told.url()}">Approvals of its plan' in route.text, main_text(route.text)
+    offered = ">Plan and import</a>" in route.text  # only to whom it is (a viewer got a 403)
+    assert offered == model.imports_here(who), (who, main_text(route.text))
     promotion = told.services.promotions.waiting(told.source, told.route)
     assert promotion is not None
     opened = browser.get(f"/console/w/{ws}/routes/{told.route}/promotions/{promotion.id}")

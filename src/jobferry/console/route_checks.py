@@ -1,6 +1,6 @@
 """The Routes page form's checks against what this server holds: the route it would save
 over, the target workspace's profiles and members (approvers), said with the form's labels
-before the service's own checks."""
+before the service's own checks; and what of a route the viewer may do."""
 
 from __future__ import annotations
 
@@ -9,15 +9,37 @@ from typing import Any
 from jobferry.console.route_approvals import members_of
 from jobferry.console.route_form import CARRIED, INLINE, RouteDraft
 from jobferry.console.web import Page
-from jobferry.domain.routes import RouteError, parse_route
+from jobferry.domain.routes import Route, RouteError, parse_route
 from jobferry.errors import InvalidRequestError, RouteNotFoundError
 from jobferry.services.accounts.records import Workspace
+from jobferry.services.context import WRITERS
 from jobferry.services.routes.service import RouteVersion
 
 
 def may_edit_routes(page: Page) -> bool:
     """Whether the viewer changes routes (a project admin)."""
     return page.session.actor.is_project_admin
+
+
+def may_promote(page: Page, route: Route | None) -> bool:
+    """Whether *Promote now* of a saved route is the viewer's to run: they write in both
+    ends (a project admin everywhere)."""
+    if route is None:
+        return False
+    return all(_writes_in(page, end) for end in (route.source.workspace, route.target.workspace))
+
+
+def may_import(page: Page, route: Route | None) -> bool:
+    """Whether a saved route's waiting promotion's *Plan and import* is the viewer's: they
+    write in its target (a viewer there would be refused)."""
+    return route is not None and _writes_in(page, route.target.workspace)
+
+
+def _writes_in(page: Page, workspace: str | None) -> bool:
+    """Whether the viewer writes in a workspace named by name or id (a project admin in
+    every one)."""
+    writes = {key for ws in page.workspaces if ws.role in WRITERS for key in (ws.name, ws.id)}
+    return page.session.actor.is_project_admin or workspace in writes
 
 
 def existing_route(page: Page, name: str) -> RouteVersion | None:

@@ -21,7 +21,13 @@ from jobferry.console.checking import promotion_plan
 from jobferry.console.fixes import said
 from jobferry.console.missing import ROUTES, looked_up
 from jobferry.console.route_approvals import Member, members, planned_already
-from jobferry.console.route_checks import existing_route, may_edit_routes, route_document
+from jobferry.console.route_checks import (
+    existing_route,
+    may_edit_routes,
+    may_import,
+    may_promote,
+    route_document,
+)
 from jobferry.console.route_form import (
     CARRIED,
     INLINE,
@@ -55,7 +61,6 @@ from jobferry.errors import (
     NotSupportedError,
     VersionMovedError,
 )
-from jobferry.services.context import WRITERS
 from jobferry.services.routes.records import Promotion
 from jobferry.services.routes.running import Following
 from jobferry.services.routes.service import RouteVersion
@@ -132,6 +137,7 @@ class RouteContext(PageContext):
     promotable: bool
     """Both ends are workspaces of this server, so promotions can run here."""
     may_promote: bool  # and the viewer writes in both: "Promote now" is theirs to run
+    may_import: bool  # and the viewer writes in the target: "Plan and import" is theirs
     target_url: str
     """The console URL of the target workspace ('' when the viewer has no role there)."""
     history: list[Promotion]
@@ -240,7 +246,8 @@ def _route_page(
         inline=route is not None and isinstance(route.profile, dict),
         can_edit=may_edit_routes(page),
         promotable=route is not None and not (route.source.carried or route.target.carried),
-        may_promote=route is not None and _may_promote(page, route),
+        may_promote=may_promote(page, route),
+        may_import=may_import(page, route),
         target_url=target_url,
         history=history,
         history_pager=history_pager,
@@ -292,14 +299,6 @@ def _versions(
     before = [found.before] if found.before is not None else []
     changed = versions_changed([*found.versions, *before])
     return found.versions, pager, {v.version: changed[v.version] for v in found.versions}
-
-
-def _may_promote(page: Page, route: Route) -> bool:
-    """Whether *Promote now* is the viewer's to run: they write in both ends (a project
-    admin everywhere)."""
-    writes = {key for ws in page.workspaces if ws.role in WRITERS for key in (ws.name, ws.id)}
-    ends = (route.source.workspace, route.target.workspace)
-    return page.session.actor.is_project_admin or all(end in writes for end in ends)
 
 
 def _waiting_approvals(page: Page, route: Route | None, target_url: str) -> str:
