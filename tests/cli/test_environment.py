@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from jobferry.cli.output import epoch_ms
-from support.cli import Cli, register
+from support.cli import Cli, member, register
 from support.exporting import seed
 
 SECRET = "pw-9f3c1d"
@@ -263,3 +263,30 @@ def test_a_key_never_trusted_is_distrusted_by_its_public_key(cli: Cli) -> None:
         "keys", "distrust", "--public-key", created["publicKey"], workspace=prod, code=1
     )["error"]
     assert again["code"] == "DLF.9066"
+
+
+def test_only_an_admin_reads_the_signing_key_as_docs_api_says(cli: Cli, tmp_path: Path) -> None:
+    """docs/api.md: the signing key's calls are the admins' (the console's keys page too); a
+    developer's ``keys create`` is refused for their role, not told to ``--replace`` a key."""
+    cli.json("keys", "create")
+    developer = member(cli, "developer", tmp_path / "developer.toml")
+    for command in (("keys", "show"), ("keys", "create")):
+        refused = developer(*command)
+        assert refused.exit_code == 1, refused.output
+        assert refused.stderr.startswith("error DLF.6888: "), refused.stderr
+        assert "--replace" not in refused.stderr
+    assert developer.json("keys", "list")["keys"] == []  # trusted keys: any role reads
+
+
+def test_an_object_no_name_can_be_is_not_to_be_registered_under_that_name(cli: Cli) -> None:
+    """``env show``/``env delete`` of a name that breaks the name rule: nothing is held under
+    it, and the fix is not an ``env put`` of that name (which refuses it), but the rule and
+    the workspace's objects of the kind."""
+    for command in ("show", "delete"):
+        refused = cli("env", command, "connection", "bad name!")
+        assert refused.exit_code == 1, refused.output
+        said = " ".join(refused.stderr.split())
+        assert said.startswith("error DLF.9004: "), said
+        assert "jobferry env put" not in said
+        assert "contains ' ', '!', which is not allowed" in said
+        assert "jobferry env list connection" in said

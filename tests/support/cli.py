@@ -177,3 +177,21 @@ class CtrlC(io.BytesIO):
 
     def readinto(self, buffer: Any) -> int:
         raise KeyboardInterrupt
+
+
+def member(cli: Cli, role: str, config: Path) -> Cli:
+    """The CLI of a new user holding ``role`` in ``cli``'s workspace, configured in
+    ``config`` (its own keys, the same server and workspace)."""
+    remote = cli.remote
+    user = f"u_{uuid.uuid4().hex[:10]}"
+    created = remote.call("POST", "/users", {"name": user})
+    assert created.status_code == 200, created.text
+    keys = remote.call("POST", f"/users/{user}/credentials").json()
+    given = remote.call("PUT", f"/users/{user}/roles/{cli.workspace}", {"role": role})
+    assert given.status_code == 204, given.text
+    server = cli.server
+    write_config(config, server, cli.workspace)
+    text = config.read_text(encoding="utf-8")
+    text = text.replace(server.ak, keys["accessKey"]).replace(server.sk, keys["secretKey"])
+    config.write_text(text, encoding="utf-8")
+    return Cli(server, remote, cli.workspace, config, cli.cwd)

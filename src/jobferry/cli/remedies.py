@@ -109,6 +109,10 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
             f"Register it with jobferry env put {_name(b, 'kind', 'KIND')} "
             f"{_name(b, 'name', 'NAME')} --type …"
         ),
+        Remedy.LIST_OBJECTS: lambda b: (
+            f"jobferry env list {_name(b, 'kind', 'KIND')} lists the workspace's objects of "
+            "that kind."
+        ),
         Remedy.RENAME_JOB: lambda b: (
             f"Rename it with jobferry jobs rename {_name(b, 'job_name', 'NAME')} NEW_NAME."
         ),

@@ -325,6 +325,9 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
             f"Add {_named(str(c.get('kind', 'it')))} '{c.get('name', '')}' under "
             f"{ENVIRONMENT_PAGE}."
         ),
+        Remedy.LIST_OBJECTS: lambda c: (
+            f"{ENVIRONMENT_PAGE} lists the workspace's {_named(str(c.get('kind', 'object')))}s."
+        ),
         Remedy.RENAME_JOB: lambda c: (
             "Keep the job's name in the editor; rename a job with jobferry jobs rename NAME "
             "NEW_NAME."

@@ -29,6 +29,9 @@ class Remedy(StrEnum):
     """Choose another name, or change the connection that has it (``name``)."""
     REGISTER_OBJECT = "register_object"
     """Register an environment object (``kind``, ``name``)."""
+    LIST_OBJECTS = "list_objects"
+    """Name an environment object the workspace holds (``kind``): the name asked for breaks
+    the name rule, so none is registered under it."""
     RENAME_JOB = "rename_job"
     """Rename a job with the rename call, not by saving it under another name (``job_name``)."""
     REFRESH_SHADOW = "refresh_shadow"

@@ -12,7 +12,7 @@ from typing import Any
 
 from jobferry.domain.connections import SECRET_MASK, holds_secret, merged_secrets, split_secrets
 from jobferry.domain.enums import EnvironmentKind, Role
-from jobferry.domain.names import storable
+from jobferry.domain.names import check_object_name, storable
 from jobferry.domain.remedies import Remedy
 from jobferry.domain.shapes import BodyShape, Field, JsonType, text
 from jobferry.errors import EnvironmentObjectNotFoundError, InUseError, InvalidRequestError
@@ -307,8 +307,20 @@ class EnvironmentService:
 
     @staticmethod
     def _missing(scope: Scope, kind: EnvironmentKind, name: str) -> EnvironmentObjectNotFoundError:
+        missing = (
+            f"The {kind.value} '{name}' is not registered in workspace '{scope.workspace.name}'"
+        )
+        rule = check_object_name(name, f"{kind.value} name")
+        if rule is not None:  # none can be: registering it is no fix
+            return EnvironmentObjectNotFoundError(
+                f"{missing}, and none can be: {rule}.",
+                fix=f"List them with GET /v1/{{project_id}}/environment/{kind.value}.",
+                remedy=Remedy.LIST_OBJECTS,
+                kind=kind.value,
+                name=name,
+            )
         return EnvironmentObjectNotFoundError(
-            f"The {kind.value} '{name}' is not registered in workspace '{scope.workspace.name}'.",
+            f"{missing}.",
             fix=f"Register it with PUT /v1/{{project_id}}/environment/{kind.value}/{name}.",
             remedy=Remedy.REGISTER_OBJECT,
             kind=kind.value,

@@ -200,7 +200,9 @@ class KeyService:
         return SigningKey.of(item)
 
     def signing_key(self, scope: Scope) -> SigningKey:
-        """The public half of the workspace's signing key."""
+        """The public half of the workspace's signing key (its admins', as every call of the
+        key is: docs/api.md)."""
+        scope.require((Role.ADMIN,), "manage signing keys")
         with self.db.transaction(readonly=True) as tx:
             item = repo.get_signing_key(tx, scope.workspace.id)
         if item is None:
