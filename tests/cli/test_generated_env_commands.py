@@ -196,18 +196,31 @@ def _keys(told: Told, step: Step) -> tuple[Outcome, list[str], dict[str, Any]]:
     if act == "keys-list":
         return OK, ["keys", "list", *(["--distrusted"] if args[0] else [])], {}
     if act == "keys-trust":
-        name, key = args
+        name, key, via = args
         public = PUBLIC_KEYS.get(key)
-        line = ["keys", "trust", name, public or "ed25519:not-a-key"]
-        return model.key_trust(admin, name, public), line, {}
-    key, by_id, label = args
+        text = public or "ed25519:not-a-key"
+        line = ["keys", "trust", name, *([] if via in ("file", "no-file") else [text])]
+        line += _key_file(told, text, via)
+        return model.key_trust(admin, name, public, via), line, {}
+    key, how, label = args
     public = PUBLIC_KEYS[key]
-    if by_id:
-        line = ["keys", "distrust", told.key_ids.get(public, UNKNOWN_KEY_ID)]
-    else:
-        line = ["keys", "distrust", "--public-key", public]
-        line += ["--name", label] if label else []
-    return model.key_distrust(admin, public, by_id, label), line, {}
+    line = ["keys", "distrust"]
+    if how == "id":
+        line.append(told.key_ids.get(public, UNKNOWN_KEY_ID))
+    line += ["--public-key", public] if how == "public" else _key_file(told, public, how)
+    line += ["--name", label] if label else []
+    return model.key_distrust(admin, public, how, label), line, {}
+
+
+def _key_file(told: Told, public: str, via: str) -> list[str]:
+    """``--file FILE`` holding ``public`` (``file``, ``both``), or naming a file that is not
+    there (``no-file``); none for another way of giving the key."""
+    if via not in ("file", "both", "no-file"):
+        return []
+    path = told.folder / ("no_such.pub" if via == "no-file" else f"key_{len(public)}.pub")
+    if via != "no-file":
+        path.write_text(public + "\n", encoding="utf-8")
+    return ["--file", str(path)]
 
 
 def _take(told: Told, step: Step) -> tuple[Outcome, Result]:

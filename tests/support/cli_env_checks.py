@@ -13,7 +13,7 @@ import requests
 
 from support.cli import Cli
 from support.cli_env_model import Model
-from support.cli_env_stories import Step
+from support.cli_env_stories import PUBLIC_KEYS, Step
 from support.server import ServerProcess
 
 
@@ -83,8 +83,12 @@ def _env_said(told: Told, step: Step, body: Any, out: str) -> None:
         if body is not None:
             got = [(o.get("kind", kind), o["name"]) for o in body["objects"]]
         else:
-            rows = _rows(out)
-            got = [(r[0], r[1]) if kind is None else (kind, r[0]) for r in rows]
+            rows = [r if kind is None else [kind, *r] for r in _rows(out)]
+            got = [(r[0], r[1]) for r in rows]
+            shown = [(r[2], r[3]) for r in rows]
+            assert shown == [
+                (objects[ref].type, ", ".join(sorted(objects[ref].secrets))) for ref in listed
+            ], out
         assert got == listed, (listed, body, out)
         return
     held = objects.get((args[0], args[1]))
@@ -118,7 +122,7 @@ def _profile_said(told: Told, step: Step, body: Any, out: str) -> None:
         if body is not None:
             assert sorted((p["name"], p["version"]) for p in body["profiles"]) == listed, body
         else:
-            assert sorted(r[0] for r in _rows(out)) == [n for n, _ in listed], out
+            assert sorted((r[0], int(r[1])) for r in _rows(out)) == listed, out
     elif act == "profiles-show":
         saved = profiles[args[0]]
         number = args[1] or len(saved)
@@ -145,7 +149,8 @@ def _policy_said(told: Told, step: Step, body: Any, out: str) -> None:
             mine = [p["version"] for p in body["policies"] if p["holder"]["kind"] == "workspace"]
             assert mine == ([len(policy)] if policy else []), body
         else:
-            assert ("workspace" in out) == bool(policy) or not policy, out
+            mine = [int(r[1]) for r in _rows(out) if r[0].startswith("workspace ")]
+            assert mine == ([len(policy)] if policy else []), out
     elif act == "policies-show":
         number = step.args[1] or len(policy)
         if body is not None:
@@ -185,18 +190,21 @@ def _key_said(told: Told, step: Step, body: Any, out: str) -> None:
             assert sorted(got) == listed, body
         else:
             assert sorted(r[1] for r in _rows(out)) == sorted(k[1] for k in listed), out
-    elif act == "keys-trust":
-        if body is not None:
-            assert (body["name"], body["distrusted"]) == (args[0], False), body
+    else:  # the key trusted or distrusted, under the id the workspace lists it by
+        public = PUBLIC_KEYS[args[1] if act == "keys-trust" else args[0]]
+        ids = {
+            k["publicKey"]: k["keyId"] for k in told.get("/trusted-keys", "distrusted=true")["keys"]
+        }
+        key_id = ids[public]
+        if act == "keys-trust" and body is not None:
+            assert (body["keyId"], body["name"], body["distrusted"]) == (key_id, args[0], False)
+        elif act == "keys-trust":
+            assert f"Trusted key {key_id} ('{args[0]}') in " in _said(out), out
+        elif body is not None:
+            assert body["distrusted"] == key_id, body
+            assert ("key" in body) == (args[1] != "id"), body
         else:
-            assert f"('{args[0]}') in " in _said(out), out
-    else:
-        public = told.model.listed_keys(True)
-        assert any(p[0] for p in public)
-        if body is not None:
-            assert isinstance(body["distrusted"], str), body
-        else:
-            assert "is distrusted in" in _said(out), out
+            assert f"Key {key_id} is distrusted in " in _said(out), out
 
 
 def check_held(told: Told) -> None:

@@ -17,6 +17,7 @@ that is not a profile or a policy) refuse with exit 2 before anything is sent, w
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,7 +74,7 @@ def missing(kind: str, name: str) -> Outcome:
     (docs/errors.md, DLF.9004)."""
     if NAME_RULE.fullmatch(name) is None:
         return refused({NO_OBJECT}, name, f"jobferry env list {kind}")
-    return refused({NO_OBJECT}, name, f"jobferry env put {kind} {name} --type")
+    return refused({NO_OBJECT}, name, f"jobferry env put {kind} {shlex.quote(name)} --type")
 
 
 @dataclass
@@ -241,10 +242,15 @@ class Model:
         self.signing_key = False
         return OK
 
-    def key_trust(self, admin: bool, name: str, public: str | None) -> Outcome:
-        """``keys trust NAME KEY``: ``public`` None is text that is no public key; a key
-        trusted already is refused (nothing changes), a distrusted one is trusted again
-        under the new name."""
+    def key_trust(self, admin: bool, name: str, public: str | None, via: str) -> Outcome:
+        """``keys trust NAME KEY`` (``via`` ``arg``), ``keys trust NAME --file FILE``
+        (``file``; ``no-file``: a file that is not there), or both at once (``both``: exit 2);
+        ``public`` None is text that is no public key; a key trusted already is refused
+        (nothing changes), a distrusted one is trusted again under the new name."""
+        if via == "both":
+            return refused({USAGE}, "keys trust needs the public key once", exit_code=2)
+        if via == "no-file":
+            return refused({USAGE}, "no_such.pub", exit_code=2)
         if public is None:
             return refused({INVALID} if admin else {INVALID, DENIED})
         if (no := denied(admin)) is not None:
@@ -255,10 +261,17 @@ class Model:
         self.keys[public] = Key(name)
         return OK
 
-    def key_distrust(self, admin: bool, public: str, by_id: bool, label: str | None) -> Outcome:
-        """``keys distrust KEY_ID`` (``by_id``) or ``keys distrust --public-key KEY [--name
-        LABEL]``: a key the workspace never knew is refused by id, remembered as distrusted
-        by its public key; one distrusted already is refused either way."""
+    def key_distrust(self, admin: bool, public: str, how: str, label: str | None) -> Outcome:
+        """``keys distrust KEY_ID`` (``how`` ``id``; with ``--name``: exit 2) or ``keys
+        distrust --public-key KEY`` (``public``) or ``--file FILE`` (``file``; ``no-file``: a
+        file that is not there), ``[--name LABEL]``: a key the workspace never knew is refused
+        by id, remembered as distrusted by its public key; one distrusted already is refused
+        either way."""
+        by_id = how == "id"
+        if by_id and label is not None:
+            return refused({USAGE}, "--name", exit_code=2)
+        if how == "no-file":
+            return refused({USAGE}, "no_such.pub", exit_code=2)
         if (no := denied(admin)) is not None:
             return no
         known = self.keys.get(public)

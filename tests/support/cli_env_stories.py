@@ -120,11 +120,12 @@ def _args(draw: st.DrawFn, act: str) -> tuple[Any, ...]:
     if act == "keys-list":
         return (draw(st.booleans()),)
     if act == "keys-trust":
-        return draw(st.sampled_from(("test-env", "dev", "other"))), draw(key)
+        via = draw(st.sampled_from(("arg", "arg", "file", "both", "no-file")))
+        return draw(st.sampled_from(("test-env", "dev", "other"))), draw(key), via
     if act == "keys-distrust":
-        label = draw(st.sampled_from((None, "leaked")))
-        by_id = draw(st.booleans())
-        return draw(key.filter(lambda k: k != "bad")), by_id, None if by_id else label
+        how = draw(st.sampled_from(("id", "id", "public", "file", "no-file")))
+        label = draw(st.sampled_from((None, None, "leaked")))
+        return draw(key.filter(lambda k: k != "bad")), how, label
     return ()
 
 
@@ -159,13 +160,15 @@ refused, a viewer reading it and refused its removal, a type that is no name ref
 KEYS_AROUND = (
     "developer",
     (
-        Step("keys-trust", ("test-env", "k1"), True, True),
-        Step("keys-trust", ("dev", "k1"), False, True),
-        Step("keys-distrust", ("k1", True, None), False, True),
-        Step("keys-distrust", ("k1", False, "leaked"), True, True),
-        Step("keys-distrust", ("k2", True, None), False, True),
-        Step("keys-distrust", ("k3", False, None), False, True),
-        Step("keys-trust", ("again", "k1"), False, True),
+        Step("keys-trust", ("test-env", "k1", "arg"), True, True),
+        Step("keys-trust", ("dev", "k1", "file"), False, True),
+        Step("keys-distrust", ("k1", "id", "leaked"), False, True),
+        Step("keys-distrust", ("k1", "id", None), False, True),
+        Step("keys-distrust", ("k1", "public", "leaked"), True, True),
+        Step("keys-distrust", ("k2", "id", None), False, True),
+        Step("keys-distrust", ("k3", "file", None), False, True),
+        Step("keys-trust", ("again", "k1", "arg"), False, True),
+        Step("keys-trust", ("twice", "k2", "both"), True, True),
         Step("keys-create", (False,), False, True),
         Step("keys-create", (False,), False, True),
         Step("keys-show", (), False, False),
