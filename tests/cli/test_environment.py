@@ -290,3 +290,22 @@ def test_an_object_no_name_can_be_is_not_to_be_registered_under_that_name(cli: C
         assert "jobferry env put" not in said
         assert "contains ' ', '!', which is not allowed" in said
         assert "jobferry env list connection" in said
+
+
+def test_an_object_production_lacks_is_to_be_released_not_registered_there(cli: Cli) -> None:
+    """A production side takes its objects from its development workspace at each release
+    (``env put`` there is refused): an object it lacks is not to be registered there."""
+    name = cli.remote.workspace_name(cli.workspace)
+    switch = {"name": name, "mode": "1"}
+    path = f"/{cli.server.project_id}/workspace/{cli.workspace}"
+    assert cli.remote.call("PUT", path, switch).status_code == 200
+    production = f"{name} (production)"
+    missing = cli("env", "show", "connection", "dws_prod", workspace=production)
+    assert missing.exit_code == 1, missing.output
+    said = " ".join(missing.stderr.split())
+    assert said.startswith("error DLF.9004: The connection 'dws_prod' is not registered"), said
+    assert "jobferry env put" not in said
+    assert "jobferry releases create" in said
+    put = cli("env", "put", "connection", "dws_prod", "--type", "DWS", workspace=production)
+    assert put.exit_code == 1, put.output  # what the old fix said to do
+    assert put.stderr.startswith("error DLF.9070: "), put.stderr

@@ -310,6 +310,19 @@ class EnvironmentService:
         missing = (
             f"The {kind.value} '{name}' is not registered in workspace '{scope.workspace.name}'"
         )
+        development = scope.workspace.production_of
+        if development is not None:  # each release gives production its objects: no put there
+            return EnvironmentObjectNotFoundError(
+                f"{missing}: a production side holds the objects of its development workspace "
+                "as last released.",
+                fix="Register it in the development workspace and release it "
+                "(POST /v2/{project_id}/factory/pending-items/package, then "
+                "/v2/{project_id}/factory/release-packages/deploy).",
+                remedy=Remedy.RELEASE_FROM_DEVELOPMENT,
+                kind=kind.value,
+                name=name,
+                development=development,
+            )
         rule = check_object_name(name, f"{kind.value} name")
         if rule is not None:  # none can be: registering it is no fix
             return EnvironmentObjectNotFoundError(
