@@ -34,7 +34,7 @@ from typer.testing import Result
 from support.cli import Cli, Remote, member, write_config
 from support.cli_command_model import OK, USAGE, Outcome
 from support.cli_env_checks import Told, check_held, check_said
-from support.cli_env_model import DENIED, USER
+from support.cli_env_model import DENIED, USER, in_production
 from support.cli_env_stories import (
     KEYS_AROUND,
     POLICIES,
@@ -79,7 +79,15 @@ def _told(server: ServerProcess, remote: Remote, folder: Path, role: str) -> Tol
     (folder / "pw.txt").write_text(secret + "\n", encoding="utf-8")
     answer = remote.call("POST", "/jobs", _user_job(), workspace=workspace)
     assert answer.status_code == 204, answer.text
-    return Told(server, admin, member(admin, role, folder / "lesser.toml"), folder, secret)
+    name = remote.workspace_name(workspace)
+    switched = remote.call(
+        "PUT", f"/{server.project_id}/workspace/{workspace}", {"name": name, "mode": "1"}
+    )
+    assert switched.status_code == 200, switched.text
+    listed = remote.call("GET", "/workspaces").json()["workspaces"]
+    production = next(w for w in listed if w["id"] == workspace)["productionWorkspaceId"]
+    lesser = member(admin, role, folder / "lesser.toml")
+    return Told(server, admin, lesser, folder, secret, name, production)
 
 
 def _user_job() -> dict[str, Any]:
@@ -114,14 +122,28 @@ def _document_file(told: Told, what: str, choice: str, documents: dict[str, Any]
 
 
 def _env(told: Told, step: Step) -> tuple[Outcome, list[str], dict[str, Any]]:
-    """An ``env`` step: the prediction, the arguments, and how the command is run."""
+    """An ``env`` step: the prediction, the arguments, and how the command is run; ``prod-…``
+    on the production side."""
     model, act, args, admin = told.model, step.act, step.args, step.admin
+    line, run = _env_line(told, act.replace("prod-", "env-"), args)
+    if act.startswith("prod-"):
+        run["workspace"] = f"{told.name} (production)"
+        return in_production(admin, act, args), line, run
     if act == "env-list":
-        return model.env_list(args[0]), ["env", "list", *([args[0]] if args[0] else [])], {}
+        return model.env_list(args[0]), line, run
     if act == "env-show":
-        return model.env_show(*args), ["env", "show", *args], {}
+        return model.env_show(*args), line, run
     if act == "env-delete":
-        return model.env_delete(admin, *args), ["env", "delete", *args], {}
+        return model.env_delete(admin, *args), line, run
+    return model.env_put(admin, args), line, run
+
+
+def _env_line(told: Told, act: str, args: tuple[Any, ...]) -> tuple[list[str], dict[str, Any]]:
+    """The command line of an ``env`` step, and what it is run with."""
+    if act == "env-list":
+        return ["env", "list", *([args[0]] if args[0] else [])], {}
+    if act in ("env-show", "env-delete"):
+        return ["env", act.removeprefix("env-"), *args], {}
     kind, name, type_, host, secret, from_file = args
     line = ["env", "put", kind, name, *(["--type", type_] if type_ else [])]
     line += ["--config", f"host={host}"] if host else []
@@ -143,14 +165,13 @@ def _env(told: Told, step: Step) -> tuple[Outcome, list[str], dict[str, Any]]:
         path = told.folder / f"object_{from_file}.json"
         path.write_text(json.dumps(document), encoding="utf-8")
         line += ["--from-file", str(path)]
-    run = {"input": told.secret + "\n", "env": {SECRET_VARIABLE: told.secret}}
-    return model.env_put(admin, args), line, run
+    return line, {"input": told.secret + "\n", "env": {SECRET_VARIABLE: told.secret}}
 
 
 def _command(told: Told, step: Step) -> tuple[Outcome, list[str], dict[str, Any]]:
     """What the model predicts of ``step``, its command line, and how it is run."""
     model, act, args, admin = told.model, step.act, step.args, step.admin
-    if act.startswith("env-"):
+    if act.startswith(("env-", "prod-")):
         return _env(told, step)
     if act == "profiles-list":
         return OK, ["profiles", "list"], {}

@@ -27,20 +27,26 @@ class Told:
     lesser: Cli
     folder: Path
     secret: str
+    name: str
+    """The workspace's name (an enterprise one: ``-w 'NAME (production)'`` is its production
+    side)."""
+    production: str
+    """The production side's id."""
     model: Model = field(default_factory=Model)
     key_ids: dict[str, str] = field(default_factory=dict)
     """The id the server gave each public key it knows."""
     signing_key: str | None = None
     """The id of the workspace's signing key as last read."""
 
-    def call(self, path: str, query: str = "") -> requests.Response:
-        """A signed read of the API by the project's admin (``path`` under /v1/{project_id})."""
+    def call(self, path: str, query: str = "", where: str | None = None) -> requests.Response:
+        """A signed read of the API by the project's admin (``path`` under /v1/{project_id}),
+        in the workspace (or ``where``)."""
         server = self.server
         raw_path = f"/v1/{server.project_id}{path}"
         headers = {
             "Host": server.url.removeprefix("http://"),
             "X-Project-Id": server.project_id,
-            "workspace": self.admin.workspace,
+            "workspace": where or self.admin.workspace,
         }
         headers.update(
             server.signer.sign("GET", raw_path, query, headers, b"", server.ak, server.sk)
@@ -65,7 +71,7 @@ def _said(out: str) -> str:
 
 def check_said(told: Told, step: Step, body: Any, out: str) -> None:
     """What a command that worked says it did, or shows, is what the workspace holds."""
-    if step.act.startswith("env-"):
+    if step.act.startswith(("env-", "prod-")):
         _env_said(told, step, body, out)
     elif step.act.startswith("profiles-"):
         _profile_said(told, step, body, out)
@@ -77,6 +83,9 @@ def check_said(told: Told, step: Step, body: Any, out: str) -> None:
 
 def _env_said(told: Told, step: Step, body: Any, out: str) -> None:
     objects, act, args = told.model.objects, step.act, step.args
+    if act == "prod-list":  # the production side holds nothing
+        assert body["objects"] == [] if body is not None else out.startswith("No "), out
+        return
     if act == "env-list":
         kind = args[0]
         listed = sorted(ref for ref in objects if kind in (None, ref[0]))
@@ -218,6 +227,9 @@ def check_held(told: Told) -> None:
     assert got == sorted(
         (*ref, o.type, o.config, sorted(o.secrets)) for ref, o in model.objects.items()
     )
+    released = told.call("/environment", where=told.production)
+    assert released.status_code == 200, released.text
+    assert released.json()["objects"] == []  # nothing is released in the stories
     listed = told.get("/profiles")["profiles"]
     assert sorted((p["name"], p["version"]) for p in listed) == sorted(
         (name, len(saved)) for name, saved in model.profiles.items()

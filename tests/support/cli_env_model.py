@@ -33,6 +33,7 @@ NO_ROUTE = "DLF.9040"
 NO_POLICY = "DLF.9086"
 DISTRUSTED_ALREADY = "DLF.9066"
 IN_USE = "DLF.9013"
+PRODUCTION = "DLF.9070"
 NAME_RULE = re.compile(r"[\w.-]{1,128}")
 """docs/api.md "Names": letters, digits, ``_``, ``-`` and ``.``."""
 USER = "j_dst"
@@ -77,6 +78,42 @@ def missing(kind: str, name: str) -> Outcome:
     return refused({NO_OBJECT}, name, f"jobferry env put {kind} {shlex.quote(name)} --type")
 
 
+def put_usage(args: tuple[str, str, str | None, str | None, str, str | None]) -> Outcome | None:
+    """What ``env put`` refuses itself, before anything is sent (exit 2), or None."""
+    kind, _, type_, _, secret, from_file = args
+    if kind not in KINDS:
+        return refused({USAGE}, exit_code=2)
+    if from_file == "bad":
+        return refused({USAGE}, "--secret", exit_code=2)
+    if secret == "setting" and kind == "connection":
+        return refused({USAGE}, "--secret password=@FILE", exit_code=2)
+    if (type_ or from_file) is None:
+        return refused({USAGE}, "--type", exit_code=2)
+    if secret == "absent":
+        return refused({USAGE}, "--secret password", exit_code=2)
+    if secret == "inline":
+        return refused({USAGE}, "password=@FILE", exit_code=2)
+    return None
+
+
+def in_production(admin: bool, act: str, args: tuple[Any, ...]) -> Outcome:
+    """An ``env`` command on the production side (``-w 'WS (production)'``), which holds no
+    object (nothing is released in the stories) and takes them only by a release: a put or a
+    delete there is refused (``DLF.9070``; a user of a lesser role may be refused for their
+    role first, the docs ordering neither), what it lacks is released to it."""
+    if args and args[0] is not None and args[0] not in KINDS:
+        return refused({USAGE}, exit_code=2)
+    if act == "prod-list":
+        return OK
+    if act == "prod-show":
+        return refused({NO_OBJECT}, args[1], "jobferry releases create")
+    if act == "prod-put" and (no := put_usage(args)) is not None:
+        return no
+    if admin:
+        return refused({PRODUCTION}, "jobferry releases create")
+    return refused({PRODUCTION, DENIED})
+
+
 @dataclass
 class Model:
     """The story's workspace as the docs say the commands leave it."""
@@ -114,19 +151,9 @@ class Model:
         replaced: its settings are those given (``--config`` over the file's); its secrets are
         kept without ``--secret``, else those given, and the file's with them."""
         kind, name, type_, host, secret, from_file = args
-        if kind not in KINDS:
-            return refused({USAGE}, exit_code=2)
-        if from_file == "bad":
-            return refused({USAGE}, "--secret", exit_code=2)
-        if secret == "setting" and kind == "connection":
-            return refused({USAGE}, "--secret password=@FILE", exit_code=2)
-        type_ = type_ or ("DWS" if from_file else None)
-        if type_ is None:
-            return refused({USAGE}, "--type", exit_code=2)
-        if secret == "absent":
-            return refused({USAGE}, "--secret password", exit_code=2)
-        if secret == "inline":
-            return refused({USAGE}, "password=@FILE", exit_code=2)
+        if (no := put_usage(args)) is not None:
+            return no
+        type_ = type_ or "DWS"  # the file's, when --type is not given
         if (no := denied(admin)) is not None:
             return no
         if TYPE_RULE.fullmatch(type_) is None or NAME_RULE.fullmatch(name) is None:

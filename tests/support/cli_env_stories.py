@@ -87,12 +87,16 @@ ACTS = (
     *("policies-list", "policies-show", "policies-history", "policies-put", "policies-put"),
     *("keys-create", "keys-show", "keys-delete", "keys-list", "keys-trust", "keys-trust"),
     *("keys-distrust", "keys-distrust"),
+    *("prod-list", "prod-show", "prod-put", "prod-delete"),
 )
+"""``prod-…``: the ``env`` command on the workspace's production side (``-w 'WS
+(production)'``)."""
 
 
 def _args(draw: st.DrawFn, act: str) -> tuple[Any, ...]:
     """The arguments of a step doing ``act``."""
     kind, name = st.sampled_from(KINDS), st.sampled_from(OBJECT_NAMES)
+    act = act.replace("prod-", "env-")
     profile, version = st.sampled_from(PROFILE_NAMES), st.sampled_from((None, None, 1, 2, 3))
     key = st.sampled_from(("k1", "k1", "k2", "k3", "bad"))
     if act == "env-list":
