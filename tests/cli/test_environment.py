@@ -309,3 +309,32 @@ def test_an_object_production_lacks_is_to_be_released_not_registered_there(cli: 
     put = cli("env", "put", "connection", "dws_prod", "--type", "DWS", workspace=production)
     assert put.exit_code == 1, put.output  # what the old fix said to do
     assert put.stderr.startswith("error DLF.9070: "), put.stderr
+
+
+def test_a_secret_file_that_is_not_text_is_refused_and_not_shown(cli: Cli, tmp_path: Path) -> None:
+    """A secret from a file that is not UTF-8 text (a binary key, a UTF-16 file) is a usage
+    error naming the option and the file, as one that cannot be read is: never a crash, and
+    nothing of the file is printed."""
+    secret_file = tmp_path / "dws.pw"
+    secret_file.write_bytes(b"\xff\xfe" + SECRET.encode("utf-16-le"))
+    put = cli(
+        "env", "put", "connection", "dws_prod", "--type", "DWS",
+        "--secret", f"password=@{secret_file}",
+    )  # fmt: skip
+    assert put.exit_code == 2, (put.output, put.exception)
+    said = " ".join(put.stderr.split())
+    assert said.startswith(f"error: --secret password: {secret_file} is not UTF-8 text"), said
+    assert "0xff" not in said
+    absent = cli.remote.call("GET", "/environment/connection", workspace=cli.workspace)
+    assert absent.json()["objects"] == []
+
+
+def test_a_from_file_that_is_not_there_is_a_usage_error(cli: Cli, tmp_path: Path) -> None:
+    """docs/cli.md, exit 2: a file argument that is not there."""
+    missing = tmp_path / "dws.json"
+    put = cli("env", "put", "connection", "dws_prod", "--from-file", str(missing))
+    assert put.exit_code == 2, put.output
+    assert str(missing) in put.stderr
+    assert "--from-file" in put.stderr
+    absent = cli.remote.call("GET", "/environment/connection", workspace=cli.workspace)
+    assert absent.json()["objects"] == []

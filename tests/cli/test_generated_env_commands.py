@@ -77,6 +77,7 @@ def _told(server: ServerProcess, remote: Remote, folder: Path, role: str) -> Tol
     )
     secret = f"sv-{uuid.uuid4().hex}"
     (folder / "pw.txt").write_text(secret + "\n", encoding="utf-8")
+    (folder / "utf16.pw").write_bytes(b"\xff\xfe" + secret.encode("utf-16-le"))
     answer = remote.call("POST", "/jobs", _user_job(), workspace=workspace)
     assert answer.status_code == 204, answer.text
     name = remote.workspace_name(workspace)
@@ -152,10 +153,13 @@ def _env_line(told: Told, act: str, args: tuple[Any, ...]) -> tuple[list[str], d
         "stdin": "-",
         "env": f"env:{SECRET_VARIABLE}",
         "absent": f"@{told.folder / 'no_such.pw'}",
+        "binary": f"@{told.folder / 'utf16.pw'}",
         "inline": told.secret,
     }.get(secret)
     line += ["--secret", f"password={source}"] if source else []
     line += ["--config", "password=plain"] if secret == "setting" else []
+    if from_file == "absent":
+        return [*line, "--from-file", str(told.folder / "no_such.json")], {}
     if from_file is not None:
         document: dict[str, Any] = {"type": "DWS", "config": {"host": "10.0.0.1"}}
         if kind == "connection":  # kept as a secret, never shown

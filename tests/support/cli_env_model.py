@@ -83,14 +83,16 @@ def put_usage(args: tuple[str, str, str | None, str | None, str, str | None]) ->
     kind, _, type_, _, secret, from_file = args
     if kind not in KINDS:
         return refused({USAGE}, exit_code=2)
+    if from_file == "absent":
+        return refused({USAGE}, "--from-file", "no_such.json", exit_code=2)
     if from_file == "bad":
         return refused({USAGE}, "--secret", exit_code=2)
     if secret == "setting" and kind == "connection":
         return refused({USAGE}, "--secret password=@FILE", exit_code=2)
     if (type_ or from_file) is None:
         return refused({USAGE}, "--type", exit_code=2)
-    if secret == "absent":
-        return refused({USAGE}, "--secret password", exit_code=2)
+    if secret in ("absent", "binary"):
+        return refused({USAGE}, "--secret password", "pw", exit_code=2)
     if secret == "inline":
         return refused({USAGE}, "password=@FILE", exit_code=2)
     return None

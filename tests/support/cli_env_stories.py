@@ -25,10 +25,11 @@ KINDS = ("connection", "connection", "dli_queue", "agency", "bogus")
 OBJECT_NAMES = ("src", "src", "dst", "销售", "bad name!")
 TYPES = ("DWS", "DLI", "MRS Hive", "DWS…", None)
 """``DWS…`` is no name (a suggested ``--type …`` copied as printed); None: no ``--type``."""
-SECRETS = ("none", "none", "file", "stdin", "env", "absent", "inline", "setting")
-FROM_FILES = (None, None, None, "doc", "bad")
-"""``--from-file``: none, a document (of a connection with a secret-looking setting), or one
-holding ``secrets`` (refused)."""
+SECRETS = ("none", "none", "file", "stdin", "env", "absent", "binary", "inline", "setting")
+"""Where ``--secret password=`` takes the secret from (``binary``: a file that is not text)."""
+FROM_FILES = (None, None, None, "doc", "bad", "absent")
+"""``--from-file``: none, a document (of a connection with a secret-looking setting), one
+holding ``secrets`` (refused), or a file that is not there."""
 PROFILE_NAMES = ("prod", "prod", "staging", "nope", "bad name!")
 PROFILES: dict[str, dict[str, Any] | None] = {
     "renames": {"description": "prod", "renames": {"connection": {"dws_conn": "src"}}},

@@ -21,6 +21,7 @@ import typer
 
 from jobferry.cli.client import segment
 from jobferry.cli.exits import CliUsageError, ExitCode
+from jobferry.cli.files import file_bytes
 from jobferry.cli.fixes import profile_check_fix
 from jobferry.cli.import_options import SourceArg
 from jobferry.cli.output import epoch_ms, mapping, objects_under
@@ -87,7 +88,7 @@ def _config(
     config: dict[str, Any] = {}
     if file is not None:
         try:
-            document = orjson.loads(file.expanduser().read_bytes())
+            document = orjson.loads(file_bytes(file, "--from-file"))
         except orjson.JSONDecodeError as exc:
             raise CliUsageError(f"{file} is not valid JSON: {exc}.") from exc
         unknown = sorted(set(mapping(document)) - {"type", "config"})

@@ -25,9 +25,15 @@ def secret_value(source: str, option: str, stdin_used: list[bool]) -> str:
     if source.startswith("@"):
         file = Path(source[1:]).expanduser()
         try:
-            return file.read_text(encoding="utf-8").rstrip("\r\n")
+            data = file.read_bytes()
         except OSError as exc:
             raise CliUsageError(f"{option}: cannot read {file}: {exc.strerror or exc}.") from exc
+        try:
+            return data.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError:  # its bytes are the secret's: none of them is said
+            raise CliUsageError(
+                f"{option}: {file} is not UTF-8 text; save the secret as UTF-8 text."
+            ) from None
     if source.startswith("env:"):
         variable = source[4:]
         value = os.environ.get(variable)
