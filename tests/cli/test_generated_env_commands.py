@@ -34,7 +34,7 @@ from typer.testing import Result
 from support.cli import Cli, Remote, member, write_config
 from support.cli_command_model import OK, USAGE, Outcome
 from support.cli_env_checks import Told, check_held, check_said
-from support.cli_env_model import DENIED, USER, in_production
+from support.cli_env_model import DENIED, ROUTE, USER, in_production
 from support.cli_env_stories import (
     KEYS_AROUND,
     POLICIES,
@@ -88,7 +88,11 @@ def _told(server: ServerProcess, remote: Remote, folder: Path, role: str) -> Tol
     listed = remote.call("GET", "/workspaces").json()["workspaces"]
     production = next(w for w in listed if w["id"] == workspace)["productionWorkspaceId"]
     lesser = member(admin, role, folder / "lesser.toml")
-    return Told(server, admin, lesser, folder, secret, name, production)
+    route = f"r_{uuid.uuid4().hex[:10]}"
+    target = remote.new_workspace("envto")
+    made = admin("routes", "create", route, "--from", workspace, "--to", target, "--all")
+    assert made.exit_code == 0, made.output
+    return Told(server, admin, lesser, folder, secret, name, production, route)
 
 
 def _user_job() -> dict[str, Any]:
@@ -195,7 +199,8 @@ def _command(told: Told, step: Step) -> tuple[Outcome, list[str], dict[str, Any]
         return model.profile_delete(admin, args[0]), ["profiles", "delete", args[0]], {}
     if act == "policies-list":
         return OK, ["policies", "list"], {}
-    route = ["--route", args[0]] if act.startswith("policies-") and args[0] else []
+    named = {ROUTE: told.route}.get(args[0], args[0]) if args else None
+    route = ["--route", named] if act.startswith("policies-") and named else []
     if act == "policies-show":
         version = ["--version", str(args[1])] if args[1] else []
         return model.policy_show(*args), ["policies", "show", *route, *version], {}

@@ -12,7 +12,7 @@ from typing import Any
 import requests
 
 from support.cli import Cli
-from support.cli_env_model import Model
+from support.cli_env_model import ROUTE, Model
 from support.cli_env_stories import PUBLIC_KEYS, Step
 from support.server import ServerProcess
 
@@ -32,6 +32,8 @@ class Told:
     side)."""
     production: str
     """The production side's id."""
+    route: str
+    """The name of the story's route (from the workspace to another)."""
     model: Model = field(default_factory=Model)
     key_ids: dict[str, str] = field(default_factory=dict)
     """The id the server gave each public key it knows."""
@@ -152,14 +154,10 @@ def _profile_said(told: Told, step: Step, body: Any, out: str) -> None:
 
 
 def _policy_said(told: Told, step: Step, body: Any, out: str) -> None:
-    policy, act = told.model.policy, step.act
+    act, route = step.act, step.args[0] if step.args else None
+    policy = told.model.policies[route]
     if act == "policies-list":
-        if body is not None:
-            mine = [p["version"] for p in body["policies"] if p["holder"]["kind"] == "workspace"]
-            assert mine == ([len(policy)] if policy else []), body
-        else:
-            mine = [int(r[1]) for r in _rows(out) if r[0].startswith("workspace ")]
-            assert mine == ([len(policy)] if policy else []), out
+        _policies_listed(told, body, out)
     elif act == "policies-show":
         number = step.args[1] or len(policy)
         if body is not None:
@@ -176,6 +174,22 @@ def _policy_said(told: Told, step: Step, body: Any, out: str) -> None:
         assert (body["version"], body["document"]) == (len(policy), policy[-1]), body
     else:
         assert f"version {len(policy)}." in _said(out), out
+
+
+def _policies_listed(told: Told, body: Any, out: str) -> None:
+    """``policies list``: the workspace's policy and the story's route's, newest versions
+    (other routes of the shared server's project may be listed too)."""
+    holders = {("workspace", told.name): None, ("route", told.route): ROUTE}
+    expected = sorted(
+        (*holder, len(saved))
+        for holder, which in holders.items()
+        if (saved := told.model.policies[which])
+    )
+    if body is not None:
+        got = [(p["holder"]["kind"], p["holder"]["name"], p["version"]) for p in body["policies"]]
+    else:
+        got = [(*r[0].split(" ", 1), int(r[1])) for r in _rows(out)]
+    assert sorted(g for g in got if tuple(g[:2]) in holders) == expected, (body, out)
 
 
 def _key_said(told: Told, step: Step, body: Any, out: str) -> None:
@@ -242,14 +256,15 @@ def check_held(told: Told) -> None:
 
 
 def _check_policy_held(told: Told) -> None:
-    policy = told.model.policy
-    answer = told.call("/policies/workspace/versions")
-    if not policy:
-        assert answer.status_code == 400, answer.text
-        assert answer.json()["error_code"] == "DLF.9086", answer.text
-        return
-    assert answer.status_code == 200, answer.text
-    assert [v["document"] for v in answer.json()["versions"]] == list(reversed(policy))
+    for route, policy in told.model.policies.items():
+        where = "/policies/workspace" if route is None else f"/policies/routes/{told.route}"
+        answer = told.call(f"{where}/versions")
+        if not policy:
+            assert answer.status_code == 400, answer.text
+            assert answer.json()["error_code"] == "DLF.9086", answer.text
+            continue
+        assert answer.status_code == 200, answer.text
+        assert [v["document"] for v in answer.json()["versions"]] == list(reversed(policy))
 
 
 def _check_keys_held(told: Told) -> None:

@@ -32,6 +32,8 @@ KEY_TAKEN = "DLF.9010"
 NO_ROUTE = "DLF.9040"
 NO_POLICY = "DLF.9086"
 DISTRUSTED_ALREADY = "DLF.9066"
+ROUTE = "route"
+"""The story's route (from its workspace to another), as the steps name it."""
 IN_USE = "DLF.9013"
 PRODUCTION = "DLF.9070"
 NAME_RULE = re.compile(r"[\w.-]{1,128}")
@@ -122,7 +124,10 @@ class Model:
 
     objects: dict[tuple[str, str], Obj] = field(default_factory=dict)
     profiles: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    policy: list[dict[str, Any]] = field(default_factory=list)
+    policies: dict[str | None, list[dict[str, Any]]] = field(
+        default_factory=lambda: {None: [], ROUTE: []}
+    )
+    """The versions of the workspace's policy (None) and of the story's route's."""
     signing_key: bool = False
     keys: dict[str, Key] = field(default_factory=dict)
     """The public keys the workspace knows, by public key."""
@@ -218,11 +223,12 @@ class Model:
     # -- policies ---------------------------------------------------------------------------
 
     def policy_show(self, route: str | None, version: int | None) -> Outcome:
-        """``policies show [--route R] [--version N]`` (the story's routes are none)."""
-        if route is not None:
+        """``policies show [--route R] [--version N]``: any role reads."""
+        if route is not None and route not in self.policies:
             return refused({NO_ROUTE}, route, "jobferry routes list")
-        if not self.policy or (version is not None and not 1 <= version <= len(self.policy)):
-            return refused({NO_POLICY})
+        saved = self.policies[route]
+        if not saved or (version is not None and not 1 <= version <= len(saved)):
+            return refused({NO_POLICY}, "jobferry policies put", *(("--route",) if route else ()))
         return OK
 
     def policy_history(self, route: str | None) -> Outcome:
@@ -233,15 +239,18 @@ class Model:
         self, admin: bool, route: str | None, document: dict[str, Any] | None
     ) -> Outcome:
         """``policies put -f FILE [--route R]``: ``document`` None is no policy (refused before
-        anything is sent); an empty file lifts every rule (``{}``)."""
+        anything is sent); an empty file lifts every rule (``{}``). The workspace's policy is
+        its admins' to write, a route's the project admins' (the story's lesser user is
+        neither)."""
         if document is None:
             return refused({USAGE}, exit_code=2)
-        if route is not None:  # no route: which the server says first, the docs do not order
+        if route is not None and route not in self.policies:
+            # no route: which the server says first, the docs do not order
             codes = {NO_ROUTE} if admin else {NO_ROUTE, DENIED}
             return refused(codes, *((route, "jobferry routes list") if admin else ()))
         if (no := denied(admin)) is not None:
             return no
-        self.policy.append(document)
+        self.policies[route].append(document)
         return OK
 
     # -- keys -------------------------------------------------------------------------------

@@ -52,7 +52,8 @@ POLICIES: dict[str, dict[str, Any] | None] = {
 """The policy documents a ``put`` sends (``empty``: an empty file, every rule lifted); None:
 a rule that is no rule (``maxDeletion``) or a file that is not there."""
 TYPO_POLICY = {"maxDeletion": 3}
-ROUTES = (None, None, None, "nowhere-route")
+ROUTES = (None, None, None, "route", "nowhere-route")
+"""Whose policy: the workspace's, the story's route's, or a route that is none's."""
 
 
 def _public(seed: int) -> str:
