@@ -338,3 +338,12 @@ def test_a_from_file_that_is_not_there_is_a_usage_error(cli: Cli, tmp_path: Path
     assert "--from-file" in put.stderr
     absent = cli.remote.call("GET", "/environment/connection", workspace=cli.workspace)
     assert absent.json()["objects"] == []
+
+
+def test_a_key_to_trust_that_is_no_key_is_refused_in_a_whole_sentence(cli: Cli) -> None:
+    refused = cli("keys", "trust", "test-env", "ed25519:not-a-key")
+    assert refused.exit_code == 1, refused.output
+    said = " ".join(refused.stderr.split())
+    assert said.startswith("error DLF.3051: The public key is not usable: "), said
+    assert said.endswith("copy the whole key as jobferry printed it."), said
+    assert cli.json("keys", "list")["keys"] == []

@@ -120,7 +120,7 @@ def _usable(text: str) -> str:
     try:
         return normalize_public_key(text)
     except ValueError as exc:
-        raise InvalidRequestError(f"The public key is not usable: {exc}") from None
+        raise InvalidRequestError(f"The public key is not usable: {exc}.") from None
 
 
 def parse_trust(body: dict[str, Any]) -> KeyToTrust:
