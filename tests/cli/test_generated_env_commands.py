@@ -185,7 +185,12 @@ def _command(told: Told, step: Step) -> tuple[Outcome, list[str], dict[str, Any]
         return OK, ["profiles", "list"], {}
     if act == "profiles-show":
         name, version = args
-        line = ["profiles", "show", name, *(["--version", str(version)] if version else [])]
+        line = [
+            "profiles",
+            "show",
+            name,
+            *(["--version", str(version)] if version is not None else []),
+        ]
         return model.profile_show(name, version), line, {}
     if act == "profiles-put":
         name, choice = args
@@ -202,7 +207,7 @@ def _command(told: Told, step: Step) -> tuple[Outcome, list[str], dict[str, Any]
     named = {ROUTE: told.route}.get(args[0], args[0]) if args else None
     route = ["--route", named] if act.startswith("policies-") and named else []
     if act == "policies-show":
-        version = ["--version", str(args[1])] if args[1] else []
+        version = ["--version", str(args[1])] if args[1] is not None else []
         return model.policy_show(*args), ["policies", "show", *route, *version], {}
     if act == "policies-history":
         return model.policy_history(args[0]), ["policies", "history", *route], {}

@@ -194,7 +194,9 @@ class Model:
     # -- profiles ---------------------------------------------------------------------------
 
     def profile_show(self, name: str, version: int | None) -> Outcome:
-        """``profiles show NAME [--version N]``: any role."""
+        """``profiles show NAME [--version N]``: any role; a version is 1 or more."""
+        if version is not None and version < 1:
+            return refused({USAGE}, "--version", exit_code=2)
         saved = self.profiles.get(name, [])
         if not saved or (version is not None and not 1 <= version <= len(saved)):
             return refused({NO_PROFILE} if NAME_RULE.fullmatch(name) else {NO_PROFILE, INVALID})
@@ -223,7 +225,10 @@ class Model:
     # -- policies ---------------------------------------------------------------------------
 
     def policy_show(self, route: str | None, version: int | None) -> Outcome:
-        """``policies show [--route R] [--version N]``: any role reads."""
+        """``policies show [--route R] [--version N]``: any role reads; a version is 1 or
+        more."""
+        if version is not None and version < 1:
+            return refused({USAGE}, "--version", exit_code=2)
         if route is not None and route not in self.policies:
             return refused({NO_ROUTE}, route, "jobferry routes list")
         saved = self.policies[route]

@@ -99,7 +99,7 @@ def _args(draw: st.DrawFn, act: str) -> tuple[Any, ...]:
     """The arguments of a step doing ``act``."""
     kind, name = st.sampled_from(KINDS), st.sampled_from(OBJECT_NAMES)
     act = act.replace("prod-", "env-")
-    profile, version = st.sampled_from(PROFILE_NAMES), st.sampled_from((None, None, 1, 2, 3))
+    profile, version = st.sampled_from(PROFILE_NAMES), st.sampled_from((None, None, 1, 2, 3, 0))
     key = st.sampled_from(("k1", "k1", "k2", "k3", "bad"))
     if act == "env-list":
         return (draw(st.sampled_from((None, *KINDS))),)
@@ -191,10 +191,15 @@ RULES_AND_PROFILES = (
         Step("policies-put", (None, "owners"), True, False),
         Step("policies-put", (None, "empty"), False, True),
         Step("policies-show", (None, 1), False, False),
+        Step("policies-show", (None, 0), True, False),
         Step("policies-history", ("nowhere-route",), False, True),
         Step("profiles-put", ("prod", "absent"), False, True),
         Step("profiles-put", ("prod", "renames"), True, True),
         Step("profiles-show", ("prod", 3), False, False),
+        Step("profiles-show", ("prod", 0), False, True),
+        Step("policies-put", ("route", "careful"), False, True),
+        Step("policies-put", ("route", "owners"), True, False),
+        Step("policies-list", (), False, False),
         Step("profiles-delete", ("prod",), False, False),
     ),
 )
