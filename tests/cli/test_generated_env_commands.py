@@ -1,10 +1,11 @@
 """Generated stories of the command line's ``env``, ``profiles``, ``policies`` and ``keys``
 commands (``support/cli_env_stories.py``): a workspace's admin and a user of a lesser role run
 ``jobferry env list|show|put|delete``, ``profiles list|show|put|delete``, ``policies
-list|show|history|put`` and ``keys create|show|delete|list|trust|distrust`` in-process against
-the shared ``jobferry serve``, bad input among them. After every step, whatever the story, the
-commands keep the promises of docs/cli.md and docs/api.md (``support/cli_env_model.py`` says
-them):
+list|show|history|put`` (the workspace's policy and a route's) and ``keys
+create|show|delete|list|trust|distrust`` in-process against the shared ``jobferry serve``, on
+an enterprise workspace (``env`` on its production side too), bad input among them. After
+every step, whatever the story, the commands keep the promises of docs/cli.md and docs/api.md
+(``support/cli_env_model.py`` says them):
 
 - each step exits as documented (0; 1 for a refusal of the server, with its DataArts code in
   ``--json``'s ``error.code``; 2 for a usage error);
@@ -289,11 +290,11 @@ def _check_answer(told: Told, step: Step, predicted: Outcome, result: Result) ->
         assert re.match(r"error ([\w.]+): ", result.stderr), said
         assert result.stderr.split(":")[0].removeprefix("error ") in predicted.codes, said
     assert not API_WORDS.search(DOCUMENT_KEYS.sub("", result.stderr)), said
-    told_ = " ".join(result.stderr.split())
+    spoken = " ".join(result.stderr.split())
     for word in predicted.says:
-        assert word in told_, (word, said)
+        assert word in spoken, (word, said)
     if predicted.codes == {DENIED}:  # who may, and the workspace
-        assert "admin" in told_, said
+        assert "admin" in spoken, said
     return None
 
 
