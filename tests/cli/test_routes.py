@@ -177,3 +177,22 @@ def test_an_edit_keeps_what_another_saved_between_its_read_and_its_save(
         "theirs",
     )
     assert raced == [f"/routes/{route}"]
+
+
+def test_a_route_to_a_workspace_the_project_lacks_names_the_command_to_give(cli: Cli) -> None:
+    """A create refused for a workspace the project lacks says to create the route with that
+    end carried (an edit of a route not saved would be refused); an edit says to edit it."""
+    route, prod = _name(), cli.remote.new_workspace("prod")
+    made = cli("routes", "create", route, "--from", "no_such_ws", "--to", prod)
+    assert made.exit_code == 1, made.output
+    said = " ".join(made.stderr.split())
+    assert said.startswith("error DLF.0819: "), said
+    assert f"jobferry routes create {route} with --from-carried --from-id ID in place" in said
+    assert "routes edit" not in said
+    assert cli("routes", "create", route, "--from", cli.workspace, "--to", prod).exit_code == 0
+    edited = cli("routes", "edit", route, "--to", "no_such_ws")
+    assert edited.exit_code == 1, edited.output
+    said = " ".join(edited.stderr.split())
+    assert f"(jobferry routes edit {route} --to-carried)" in said, said
+    assert cli.json("routes", "show", route)["version"] == 1
+    assert cli("routes", "delete", route).exit_code == 0

@@ -77,6 +77,23 @@ def _trust_source_key(body: dict[str, Any]) -> str:
     )
 
 
+def _carried_end(body: dict[str, Any]) -> str:
+    """A route's end names a workspace this server lacks: create it, or make that end carried,
+    on the route as it is saved (``exists``), or on the one being created."""
+    name = _name(body, "route", "ROUTE")
+    carried = "--to-carried" if body.get("end") == "target" else "--from-carried --from-id ID"
+    if body.get("exists") is False:
+        given = "--to WORKSPACE" if body.get("end") == "target" else "--from WORKSPACE"
+        change = f"jobferry routes create {name} with {carried} in place of {given}"
+    else:
+        change = f"jobferry routes edit {name} {carried}"
+    return (
+        f"Create workspace {_name(body, 'workspace', 'NAME')} first (jobferry admin "
+        f"create-workspace on the server), or make that end carried when it is on another "
+        f"server ({change})."
+    )
+
+
 def _sha(body: dict[str, Any]) -> str:
     sha = body.get("missing_sha256")
     return f" (sha256 {sha})" if isinstance(sha, str) and sha else ""
@@ -247,13 +264,7 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
             f"Import the promotion's package with jobferry promote {route(b)} --apply, which "
             "records its task."
         ),
-        Remedy.CARRIED_END: lambda b: (
-            f"Create workspace {_name(b, 'workspace', 'NAME')} first (jobferry admin "
-            "create-workspace on the server), or make that end carried when it is on another "
-            f"server (jobferry routes edit {route(b)} "
-            + ("--to-carried" if b.get("end") == "target" else "--from-carried --from-id ID")
-            + ")."
-        ),
+        Remedy.CARRIED_END: _carried_end,
         Remedy.LIST_ROUTES: lambda b: "jobferry routes list lists them.",
         Remedy.LIST_PROFILES: lambda b: "jobferry profiles list lists them.",
         Remedy.LIST_TRUSTED_KEYS: lambda b: "jobferry keys list lists the trusted keys.",

@@ -99,6 +99,9 @@ def _check_end(tx: Tx, scope: Scope, end: RouteEnd, what: str, name: str) -> str
     if found is None:
         found = account_repo.get_workspace(tx, project, end.workspace)
     if found is None:
+        # Whether the route is saved already: its fix edits it, or creates it (a create of a
+        # route that does not exist cannot be followed by an edit).
+        exists = repo.ROUTES.get(tx, project, name, None) is not None
         raise WorkspaceNotFoundError(
             f"Route '{name}': its {what} workspace '{end.workspace}' does not exist in this "
             "project.",
@@ -108,6 +111,7 @@ def _check_end(tx: Tx, scope: Scope, end: RouteEnd, what: str, name: str) -> str
             workspace=end.workspace,
             route=name,
             end=what,
+            exists=exists,
         )
     return found.id
 

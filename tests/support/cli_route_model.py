@@ -1,0 +1,239 @@
+"""What the command line's route commands and ``jobferry promote`` promise, written from
+docs/cli.md (the ``routes`` and ``promote`` rows, "Exit codes", "Standard output and standard
+error") and docs/errors.md, not from the code; for ``tests/cli/test_generated_route_commands.py``.
+
+The model holds what a story's two workspaces and its route hold: the tag of each job of dev
+and of prod (a job's description, ``v{tag}``, bumped by each change made in dev), whether
+prod holds dev's scripts, the route (its selection, settings and version) and its promotions.
+A promotion carries every selected job the first time (with every script, for a route of
+every job), afterwards what changed in dev since the last promotion imported and every
+selected job an earlier one left behind (skipped): the jobs whose tag prod does not hold; the
+deletions dev made since (or, the first time on a route of every job, every job prod holds
+that dev lacks), for the jobs prod holds. Each step answers an ``Outcome``: the exit code, the
+codes a refusal may carry and the words it must say (the object, the command that fixes it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+MISSING_ROUTE = "DLF.9040"
+DENIED = "DLF.6888"
+NO_WORKSPACE = "DLF.0819"
+USAGE = "usage"
+WRITES = ("CREATE", "OVERWRITE", "DELETE")
+PlanLine = tuple[str, str, str]
+"""(action, kind, name) of an object of a promotion's plan."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a step ends: its exit code, the codes a refusal may carry, what it says."""
+
+    exit_code: int
+    codes: frozenset[str] = frozenset()
+    says: tuple[str, ...] = ()
+
+
+OK = Outcome(0)
+
+
+def refused(code: str, *says: str, exit_code: int = 1) -> Outcome:
+    return Outcome(exit_code, frozenset({code}), says)
+
+
+@dataclass
+class Route:
+    """The story's route from dev to prod, as the last version saved holds it."""
+
+    jobs: tuple[str, ...]
+    """The jobs it selects by name (empty: every job, ``--all``)."""
+    propagate: bool = False
+    policy: str = "auto"
+    version: int = 1
+    promoted: bool = False
+    """Whether a promotion along it was imported (the next carries what changed since)."""
+    deleted: set[str] = field(default_factory=set)
+    """Jobs deleted in dev since its last promotion imported."""
+    history: list[Promotion] = field(default_factory=list)
+    """Its promotions imported, oldest first."""
+
+    def selects(self, job: str) -> bool:
+        return not self.jobs or job in self.jobs
+
+
+@dataclass(frozen=True)
+class Promotion:
+    """One promotion the route's history lists: the jobs it carried, whether it overrode."""
+
+    jobs: int
+    overrode: bool
+
+
+@dataclass(frozen=True)
+class Planned:
+    """What ``promote`` plans: every object's line, the deletions it leaves out; ``None``
+    lines: nothing changed since the last promotion."""
+
+    lines: tuple[PlanLine, ...] | None
+    left_out: tuple[str, ...] = ()
+
+    @property
+    def writes(self) -> bool:
+        return any(action in WRITES for action, _, _ in self.lines or ())
+
+    @property
+    def pending(self) -> bool:
+        """Anything the target does not hold as the package has it (docs/cli.md, exit 4)."""
+        lines = self.lines or ()
+        return bool(self.left_out) or any(action != "UNCHANGED" for action, _, _ in lines)
+
+
+@dataclass
+class Model:
+    """The story's workspaces and route as the docs say the commands leave them."""
+
+    dev: dict[str, int]
+    scripts: tuple[str, ...]
+    prod: dict[str, int] = field(default_factory=dict)
+    prod_scripts: bool = False
+    route: Route | None = None
+    tags: int = 0
+
+    # -- dev, changed through signed calls ------------------------------------------------------
+
+    def bump(self) -> int:
+        self.tags += 1
+        return self.tags
+
+    def deleted(self, job: str) -> None:
+        del self.dev[job]
+        if self.route is not None:
+            self.route.deleted.add(job)
+
+    # -- the route commands -------------------------------------------------------------------
+
+    def create(self, name: str, admin: bool, jobs: tuple[str, ...], known: bool) -> Outcome:
+        """``routes create``: project admins; refused when it exists (exit 2, naming the
+        commands that change or remove it) or names a workspace the project lacks."""
+        if not admin:
+            return refused(DENIED, "project admin")
+        if not known:  # the document is checked before it is saved over nothing
+            return refused(NO_WORKSPACE, "nope_ws", f"jobferry routes create {name}")
+        if self.route is not None:
+            return refused(
+                USAGE, name, f"jobferry routes edit {name}", f"routes delete {name}", exit_code=2
+            )
+        self.route = Route(jobs)
+        return OK
+
+    def edit(self, name: str, admin: bool, policy: str | None, propagate: bool | None) -> Outcome:
+        """``routes edit``: the settings named change, the route saves a new version (it reads
+        the route first, so a route that does not exist is said so to anyone)."""
+        if self.route is None:
+            return self.missing(name)
+        if not admin:
+            return refused(DENIED, "project admin")
+        if policy is not None:
+            self.route.policy = policy
+        if propagate is not None:
+            self.route.propagate = propagate
+        self.route.version += 1
+        return OK
+
+    def delete(self, name: str, admin: bool, ours: bool = True) -> Outcome:
+        """``routes delete``: the route, its versions and its history go (``ours``: the
+        story's route, else one that does not exist)."""
+        if not admin:
+            return refused(DENIED, "project admin")
+        if self.route is None or not ours:
+            return self.missing(name)
+        self.route = None
+        return OK
+
+    def read(self, name: str, version: int | None = None) -> Outcome:
+        """``routes show|versions|history`` of a route that exists (and has that version)."""
+        if self.route is None or (version is not None and version > self.route.version):
+            return self.missing(name)
+        return OK
+
+    @staticmethod
+    def missing(name: str) -> Outcome:
+        return refused(MISSING_ROUTE, name, "jobferry routes list")
+
+    # -- promote ------------------------------------------------------------------------------
+
+    def plan(self, policy: str | None, propagate: bool | None) -> Planned:
+        """What a promotion along the route would plan, this run's overrides on top."""
+        route = self.route
+        assert route is not None
+        policy = policy or route.policy
+        propagate = route.propagate if propagate is None else propagate
+        selected = sorted(j for j in self.dev if route.selects(j))
+        if route.promoted:
+            carried = [j for j in selected if self.prod.get(j) != self.dev[j]]
+            deletions = sorted(j for j in route.deleted if route.selects(j) and j in self.prod)
+        else:
+            carried = selected
+            whole = not route.jobs
+            deletions = sorted(j for j in self.prod if j not in self.dev) if whole else []
+        scripts = not route.promoted and not route.jobs
+        if not carried and not deletions and not scripts:
+            return Planned(None)
+        lines = [("CREATE", "job", j) for j in carried if j not in self.prod]
+        for job in (j for j in carried if j in self.prod):
+            same = self.prod[job] == self.dev[job]
+            action = "UNCHANGED" if same else "SKIP" if policy == "skip" else "OVERWRITE"
+            lines.append((action, "job", job))
+        if scripts:
+            action = "UNCHANGED" if self.prod_scripts else "CREATE"
+            lines += [(action, "script", s) for s in self.scripts]
+        applied = deletions if propagate else []
+        lines += [("DELETE", "job", j) for j in applied]
+        left = () if propagate else tuple(deletions)
+        return Planned(tuple(sorted(lines)), left)
+
+    def promote(
+        self,
+        name: str,
+        admin: bool,
+        apply: bool,
+        yes: bool,
+        overrides: tuple[str | None, bool | None],
+    ) -> tuple[Outcome, Planned | None]:
+        """``promote ROUTE [--apply [--yes]] [overrides]``: exit 0 nothing would change (or
+        imported), 4 changes pending, 2 ``--apply`` unconfirmed with no terminal to ask on."""
+        if apply and not yes:
+            return refused(USAGE, "--yes", exit_code=2), None
+        if self.route is None:
+            return self.missing(name), None
+        if not admin:
+            return refused(DENIED, "prod"), None
+        policy, propagate = overrides
+        planned = self.plan(policy, propagate)
+        if planned.lines is None:
+            return OK, planned
+        if not apply:
+            return Outcome(4 if planned.pending else 0), planned
+        if planned.writes or not planned.pending:  # imported (a baseline when all unchanged)
+            self._imported(planned, policy, propagate)
+        return OK, planned
+
+    def _imported(self, planned: Planned, policy: str | None, propagate: bool | None) -> None:
+        route = self.route
+        assert route is not None
+        for action, kind, name in planned.lines or ():
+            if kind == "script":
+                self.prod_scripts = True
+            elif action in ("CREATE", "OVERWRITE"):
+                self.prod[name] = self.dev[name]
+            elif action == "DELETE":
+                del self.prod[name]
+        jobs = sum(1 for _, kind, _ in planned.lines or () if kind == "job")
+        deletes = sum(1 for action, _, _ in planned.lines or () if action == "DELETE")
+        overrode = (policy is not None and policy != route.policy) or (
+            propagate is not None and propagate != route.propagate
+        )
+        route.history.append(Promotion(jobs - deletes, overrode))
+        route.promoted = True
+        route.deleted = set()

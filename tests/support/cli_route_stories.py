@@ -1,0 +1,150 @@
+"""Generated stories of the command line's route commands and ``jobferry promote`` for
+``tests/cli/test_generated_route_commands.py``: a ``dev`` workspace seeded through signed calls
+with a few jobs and two scripts no job uses, an empty ``prod``, and a project admin and a
+developer of dev who only views prod, each with a CLI of their own. The story's steps are
+``jobferry routes create|edit|show|list|versions|history|delete`` and ``jobferry promote ROUTE``
+(the plan alone, ``--apply`` with and without ``--yes``, the overrides ``--policy`` and
+``--propagate-deletes``/``--keep-deletes``) on the story's route or a route that does not exist,
+each told for a person or with ``--json``, between changes made in dev through signed calls (a
+new job, a changed one, a deleted one) so that promotions have something to carry.
+
+The model of what the docs promise is ``support/cli_route_model.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from hypothesis import strategies as st
+
+SEEDED = ("a_orders", "b_sales", "c_stock")
+SCRIPTS = ("s_one", "s_two")
+PEOPLE = ("admin", "admin", "admin", "dana")
+"""Who runs a command (the admin most often; dana: a developer of dev, a viewer of prod)."""
+POLICIES = (None, None, "auto", "overwrite", "skip")
+PROPAGATE = (None, None, True, False)
+ROUTE, NOPE = "route", "nope"
+"""The story's route and a route no story makes (each story names both uniquely)."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step: a change in dev (``new``, ``change``, ``drop``) or a command run by ``who``,
+    with its arguments, and whether it asks for ``--json``."""
+
+    act: str
+    args: tuple[Any, ...]
+    who: str = "admin"
+    json: bool = False
+
+    def __repr__(self) -> str:
+        by = f" by {self.who}" if self.who != "admin" else ""
+        return f"{self.act}{self.args!r}{by}{' --json' if self.json else ''}"
+
+
+def _job(draw: st.DrawFn) -> int:
+    """A job of dev by its place among those dev holds then (the story's driver picks it)."""
+    return draw(st.integers(0, 7))
+
+
+@st.composite
+def steps(draw: st.DrawFn) -> Step:
+    """One step of the story."""
+    act = draw(
+        st.sampled_from(
+            (
+                "new",
+                "change",
+                "change",
+                "drop",
+                "create",
+                "create",
+                "edit",
+                "show",
+                "list",
+                "versions",
+                "history",
+                "delete",
+                "promote",
+                "promote",
+                "promote",
+                "promote",
+            )
+        )
+    )
+    if act in ("new",):
+        return Step(act, ())
+    if act in ("change", "drop"):
+        return Step(act, (_job(draw),))
+    who, json = draw(st.sampled_from(PEOPLE)), draw(st.booleans())
+    name = draw(st.sampled_from((ROUTE, ROUTE, ROUTE, NOPE)))
+    args: tuple[Any, ...]
+    if act == "create":
+        picked = draw(st.sampled_from(((), (), (SEEDED[0], SEEDED[1]), (SEEDED[2],))))
+        known = draw(st.sampled_from((True, True, True, False)))
+        args = (picked, known)
+    elif act == "edit":
+        args = (name, draw(st.sampled_from(POLICIES)), draw(st.sampled_from(PROPAGATE)))
+    elif act == "show":
+        args = (name, draw(st.sampled_from((None, None, 1, 2, 5))))
+    elif act in ("versions", "history", "delete"):
+        args = (name,)
+    elif act == "list":
+        args = ()
+    else:
+        apply = draw(st.sampled_from((False, False, True)))
+        yes = apply and draw(st.sampled_from((True, True, True, False)))
+        overrides = (draw(st.sampled_from(POLICIES)), draw(st.sampled_from(PROPAGATE)))
+        args = (name, apply, yes, *overrides)
+    return Step(act, args, who, json)
+
+
+@st.composite
+def route_stories(draw: st.DrawFn) -> tuple[Step, ...]:
+    """A route created first (most often), then 4 to 10 steps."""
+    first = draw(st.sampled_from(((), (), (), (Step("create", ((), True)),))))
+    first = first or (Step("create", (draw(st.sampled_from(((), (SEEDED[0],)))), True)),)
+    return (*first, *draw(st.lists(steps(), min_size=4, max_size=10)))
+
+
+A_WHOLE_ROUTE = (
+    Step("create", ((), False)),
+    Step("create", ((), True)),
+    Step("promote", (ROUTE, False, False, None, None)),
+    Step("promote", (ROUTE, True, True, None, None), json=True),
+    Step("promote", (ROUTE, False, False, None, None)),
+    Step("change", (1,)),
+    Step("drop", (2,)),
+    Step("new", ()),
+    Step("promote", (ROUTE, True, False, None, None)),
+    Step("promote", (ROUTE, False, False, "skip", None), json=True),
+    Step("promote", (ROUTE, True, True, "skip", None)),
+    Step("promote", (ROUTE, True, True, None, True), who="dana"),
+    Step("promote", (ROUTE, True, True, None, True)),
+    Step("history", (ROUTE,)),
+    Step("history", (ROUTE,), json=True),
+)
+"""A route from a workspace the project lacks refused; one of every job promoted whole,
+then a change, a deletion and a new job: planned, refused without --yes, skipped (nothing
+imported), refused to dana, and imported with the deletion propagated for that run; the
+history lists both promotions, newest first."""
+ROUTE_MADE_AGAIN = (
+    Step("create", ((SEEDED[0], SEEDED[1]), True)),
+    Step("promote", (ROUTE, True, True, None, None)),
+    Step("create", ((), True)),
+    Step("drop", (0,)),
+    Step("edit", (ROUTE, None, True), who="dana"),
+    Step("edit", (ROUTE, "overwrite", None), json=True),
+    Step("show", (ROUTE, 2)),
+    Step("versions", (ROUTE,)),
+    Step("delete", (ROUTE,)),
+    Step("history", (ROUTE,), json=True),
+    Step("create", ((), True), json=True),
+    Step("promote", (ROUTE, False, False, None, None)),
+    Step("promote", (ROUTE, True, True, None, True)),
+    Step("promote", (NOPE, False, False, None, None)),
+)
+"""A route of two jobs promoted, created again (refused: it exists), edited, deleted with its
+history, and made again of every job: its first promotion carries every job whole, and the
+job dev deleted is a deletion of that whole package."""
