@@ -34,8 +34,14 @@ from hypothesis import event, example, given, note
 from typer.testing import Result
 
 from support.cli_releases import table_cell
-from support.cli_route_model import OK, USAGE, Outcome, Planned
-from support.cli_route_stories import A_WHOLE_ROUTE, ROUTE_MADE_AGAIN, Step, route_stories
+from support.cli_route_model import OK, USAGE, Outcome, Planned, Settings
+from support.cli_route_stories import (
+    A_HOT_FIX,
+    A_WHOLE_ROUTE,
+    ROUTE_MADE_AGAIN,
+    Step,
+    route_stories,
+)
 from support.cli_route_told import Told
 from support.import_stories import generated
 from support.server import ServerProcess
@@ -45,7 +51,10 @@ pytestmark = [pytest.mark.fuzz, pytest.mark.databases("sqlite", "postgresql")]
 GENERATED = generated(6)
 """Stories a test tells on each database (JOBFERRY_FUZZ_EXAMPLES=150 and a
 ``--hypothesis-seed`` for a longer run)."""
-DEV_CHANGES = ("new", "change", "drop")
+DEV_CHANGES = ("new", "change", "drop", "hotfix")
+ABOUT_THE_RUN = re.compile(r"warning this run: |Importing: task [0-9a-f]+ is running ")
+"""What a command told for a person says on standard error beside its answer: the overrides
+of this run, and an import followed that is still running after its first look."""
 PLAN_ROW = re.compile(r"^(CREATE|OVERWRITE|SKIP|UNCHANGED|DELETE)\s*│\s*(\w+)\s*│\s*(\S+)", re.M)
 
 
@@ -64,18 +73,11 @@ def _take(told: Told, step: Step) -> tuple[Outcome, Planned | None, Result]:
         return OK, None, told.run(step, "routes", "list")
     name = told.names[args[0]]
     if act == "edit":
-        _, policy, propagate = args
-        named = [*(["--policy", policy] if policy else [])]
-        if propagate is not None:
-            named.append("--propagate-deletes" if propagate else "--keep-deletes")
-        if not named:
-            named = ["--description", f"step {uuid.uuid4().hex[:4]}"]
-        predicted = model.edit(name, admin, policy, propagate) if name == told.route else None
-        return (
-            predicted or model.missing(name),
-            None,
-            told.run(step, "routes", "edit", name, *named),
-        )
+        changes = Settings(*args[1:])
+        named = _options(changes) or ["--description", f"step {uuid.uuid4().hex[:4]}"]
+        predicted = model.edit(name, admin, changes) if name == told.route else None
+        result = told.run(step, "routes", "edit", name, *named)
+        return predicted or model.missing(name), None, result
     if act == "show":
         version = args[1]
         chosen = ["--version", str(version)] if version is not None else []
@@ -87,17 +89,23 @@ def _take(told: Told, step: Step) -> tuple[Outcome, Planned | None, Result]:
     if act == "delete":
         predicted = model.delete(name, admin, name == told.route)
         return predicted, None, told.run(step, "routes", "delete", name)
-    _, apply, yes, policy, propagate = args
-    options = [*(["--apply"] if apply else []), *(["--yes"] if yes else [])]
-    options += ["--policy", policy] if policy else []
-    if propagate is not None:
-        options.append("--propagate-deletes" if propagate else "--keep-deletes")
+    _, apply, yes = args[:3]
+    overrides = Settings(*args[3:])
+    options = [*(["--apply"] if apply else []), *(["--yes"] if yes else []), *_options(overrides)]
     if name == told.route:
-        predicted, planned = model.promote(name, admin, apply, yes, (policy, propagate))
+        predicted, planned = model.promote(name, admin, apply, yes, overrides)
     else:
         predicted = model.missing(name) if not apply or yes else Outcome(2, frozenset({USAGE}))
         planned = None
     return predicted, planned, told.run(step, "promote", name, *options)
+
+
+def _options(settings: Settings) -> list[str]:
+    """The options that name ``settings``."""
+    named = ["--policy", settings.policy] if settings.policy else []
+    if settings.propagate is not None:
+        named.append("--propagate-deletes" if settings.propagate else "--keep-deletes")
+    return named + (["--on-drift", settings.on_drift] if settings.on_drift else [])
 
 
 def _check_answer(step: Step, predicted: Outcome, result: Result) -> Any:
@@ -115,7 +123,7 @@ def _check_answer(step: Step, predicted: Outcome, result: Result) -> Any:
         return body
     if not predicted.codes:
         warned = [line for line in result.stderr.splitlines() if line.strip()]
-        assert all(line.startswith("warning this run: ") for line in warned), said
+        assert all(ABOUT_THE_RUN.match(line) for line in warned), said
         assert step.act == "promote" or not warned, said
         assert result.stdout.strip(), said
         return None
@@ -138,11 +146,10 @@ def _check_said(told: Told, step: Step, planned: Planned | None, body: Any, out:
         assert route is not None
         if body is not None:
             assert (body["name"], body["version"]) == (name, route.version), body
-            assert body["sameNamePolicy"] == route.policy.upper(), body
-            assert body["propagateDeletes"] == route.propagate, body
         else:
             assert f"Saved route '{name}' version {route.version}." in out, out
             assert ("Promote along it: " in out) == (act == "create"), out
+        _check_settings(route.settings, body, out)
     elif act == "show":
         assert route is not None
         version = step.args[1] or route.version
@@ -150,6 +157,8 @@ def _check_said(told: Told, step: Step, planned: Planned | None, body: Any, out:
             assert (body["name"], body["version"]) == (name, version), body
         else:
             assert re.search(rf"^route:\s+{name} \(version {version}\)$", out, re.M), out
+        if step.args[1] is None:
+            _check_settings(route.settings, body, out)
     elif act == "list":
         versions = {name: route.version} if route else {}
         if body is not None:
@@ -164,7 +173,8 @@ def _check_said(told: Told, step: Step, planned: Planned | None, body: Any, out:
             assert listed == list(range(route.version, 0, -1)), body
             assert body["versions"][-1]["changed"] == "created", body
         else:
-            assert out.rstrip().endswith("created") or "created" in out, out
+            rows = re.findall(r"^(\d+)\s+│", out, re.M)
+            assert rows == [str(v) for v in range(route.version, 0, -1)], out
     elif act == "history":
         _check_history(told, body, out)
     elif act == "delete":
@@ -172,6 +182,22 @@ def _check_said(told: Told, step: Step, planned: Planned | None, body: Any, out:
     else:
         assert planned is not None
         _check_promoted(step, planned, body, out)
+
+
+def _check_settings(settings: Settings, body: Any, out: str) -> None:
+    """The route's import settings, as the model says it saved them."""
+    if body is not None:
+        assert body["sameNamePolicy"] == str(settings.policy).upper(), body
+        assert body["propagateDeletes"] == settings.propagate, body
+        assert body["onDrift"] == str(settings.on_drift).upper().replace("-", "_"), body
+        return
+    said = {
+        "policy": settings.policy,
+        "propagate deletes": "yes" if settings.propagate else "no",
+        "on-drift": settings.on_drift,
+    }
+    for field, value in said.items():
+        assert re.search(rf"^{field}:\s+{value}$", out, re.M), (field, value, out)
 
 
 def _check_history(told: Told, body: Any, out: str) -> None:
@@ -203,18 +229,22 @@ def _check_promoted(step: Step, planned: Planned, body: Any, out: str) -> None:
         shown = sorted((o["action"], o["kind"], o["name"]) for o in plan["objects"])
         left = sorted(d["name"] for d in plan["deletionsNotApplied"])
         imported = body.get("task") is not None
+        problems = sorted(p["name"] for p in plan["problems"])
+        assert problems == sorted(planned.problems), plan["problems"]
     else:
         shown = sorted(PLAN_ROW.findall(out))
         left = sorted(re.findall(r"^  job '([^']+)': ", out, re.M))
         imported = "Imported." in out
     assert shown == list(planned.lines), (shown, planned, out)
     assert left == list(planned.left_out), (left, planned, out)
-    assert imported == (apply and (planned.writes or not planned.pending)), (body, out)
+    assert imported == planned.imported(apply), (body, out)
     if imported and body is not None:
         assert body["task"]["status"] == "SUCCESSFUL", body["task"]
         assert body["rollback"].endswith(f"rollback {body['taskId']} -w {body['target']['name']}")
     elif imported:
         assert "Roll it back with: " in out, out
+    elif body is None and planned.problems:
+        assert f"{len(planned.problems)} problem(s); nothing imported." in out, out
     elif body is None and planned.pending and not apply:
         assert "Changes pending" in out, out
 
@@ -223,6 +253,7 @@ def _check_promoted(step: Step, planned: Planned, body: Any, out: str) -> None:
 @given(story=route_stories())
 @example(story=A_WHOLE_ROUTE)
 @example(story=ROUTE_MADE_AGAIN)
+@example(story=A_HOT_FIX)
 def test_route_commands_keep_their_promises(server: ServerProcess, story: tuple[Step, ...]) -> None:
     note(repr(story))
     with tempfile.TemporaryDirectory(prefix=f"rt{uuid.uuid4().hex[:6]}") as where:

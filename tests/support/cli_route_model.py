@@ -42,14 +42,38 @@ def refused(code: str, *says: str, exit_code: int = 1) -> Outcome:
     return Outcome(exit_code, frozenset({code}), says)
 
 
+@dataclass(frozen=True)
+class Settings:
+    """Import settings a route saves, or a run of ``promote`` overrides (``None``: not given):
+    ``--policy``, ``--propagate-deletes``/``--keep-deletes``, ``--on-drift``."""
+
+    policy: str | None = None
+    propagate: bool | None = None
+    on_drift: str | None = None
+
+    def over(self, route: Settings) -> Settings:
+        """These settings given on top of the route's."""
+        return Settings(
+            self.policy or route.policy,
+            route.propagate if self.propagate is None else self.propagate,
+            self.on_drift or route.on_drift,
+        )
+
+    def differs(self, route: Settings) -> bool:
+        """Whether a run given these overrides the route's settings (its history says so)."""
+        return self.over(route) != route
+
+
+ROUTE_DEFAULTS = Settings("auto", False, "fail")
+
+
 @dataclass
 class Route:
     """The story's route from dev to prod, as the last version saved holds it."""
 
     jobs: tuple[str, ...]
     """The jobs it selects by name (empty: every job, ``--all``)."""
-    propagate: bool = False
-    policy: str = "auto"
+    settings: Settings = ROUTE_DEFAULTS
     version: int = 1
     promoted: bool = False
     """Whether a promotion along it was imported (the next carries what changed since)."""
@@ -77,10 +101,19 @@ class Planned:
 
     lines: tuple[PlanLine, ...] | None
     left_out: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()
+    """The jobs whose line is a problem: changed in prod since a promotion wrote them."""
 
     @property
     def writes(self) -> bool:
         return any(action in WRITES for action, _, _ in self.lines or ())
+
+    def imported(self, apply: bool) -> bool:
+        """Whether ``promote --apply`` imports it: no problem, and something to write, or all
+        unchanged (a baseline); a plan that only skips or leaves deletions out is not."""
+        if not apply or self.lines is None or self.problems:
+            return False
+        return self.writes or not self.pending
 
     @property
     def pending(self) -> bool:
@@ -96,6 +129,9 @@ class Model:
     dev: dict[str, int]
     scripts: tuple[str, ...]
     prod: dict[str, int] = field(default_factory=dict)
+    ledger: dict[str, int] = field(default_factory=dict)
+    """The tag of each job as a promotion last wrote it into prod (a job changed in prod
+    since holds another: it drifted)."""
     prod_scripts: bool = False
     route: Route | None = None
     tags: int = 0
@@ -118,8 +154,9 @@ class Model:
         commands that change or remove it) or names a workspace the project lacks."""
         if not admin:
             return refused(DENIED, "project admin")
-        if not known:  # the document is checked before it is saved over nothing
-            return refused(NO_WORKSPACE, "nope_ws", f"jobferry routes create {name}")
+        if not known:  # the document is checked before it is saved, or saved over nothing
+            fix = "edit" if self.route is not None else "create"
+            return refused(NO_WORKSPACE, "nope_ws", f"jobferry routes {fix} {name}")
         if self.route is not None:
             return refused(
                 USAGE, name, f"jobferry routes edit {name}", f"routes delete {name}", exit_code=2
@@ -127,17 +164,14 @@ class Model:
         self.route = Route(jobs)
         return OK
 
-    def edit(self, name: str, admin: bool, policy: str | None, propagate: bool | None) -> Outcome:
+    def edit(self, name: str, admin: bool, changes: Settings) -> Outcome:
         """``routes edit``: the settings named change, the route saves a new version (it reads
         the route first, so a route that does not exist is said so to anyone)."""
         if self.route is None:
             return self.missing(name)
         if not admin:
             return refused(DENIED, "project admin")
-        if policy is not None:
-            self.route.policy = policy
-        if propagate is not None:
-            self.route.propagate = propagate
+        self.route.settings = changes.over(self.route.settings)
         self.route.version += 1
         return OK
 
@@ -163,15 +197,14 @@ class Model:
 
     # -- promote ------------------------------------------------------------------------------
 
-    def plan(self, policy: str | None, propagate: bool | None) -> Planned:
+    def plan(self, overrides: Settings) -> Planned:
         """What a promotion along the route would plan, this run's overrides on top."""
         route = self.route
         assert route is not None
-        policy = policy or route.policy
-        propagate = route.propagate if propagate is None else propagate
+        run = overrides.over(route.settings)
         selected = sorted(j for j in self.dev if route.selects(j))
         if route.promoted:
-            carried = [j for j in selected if self.prod.get(j) != self.dev[j]]
+            carried = [j for j in selected if self.ledger.get(j) != self.dev[j]]
             deletions = sorted(j for j in route.deleted if route.selects(j) and j in self.prod)
         else:
             carried = selected
@@ -181,59 +214,73 @@ class Model:
         if not carried and not deletions and not scripts:
             return Planned(None)
         lines = [("CREATE", "job", j) for j in carried if j not in self.prod]
+        problems = []
         for job in (j for j in carried if j in self.prod):
-            same = self.prod[job] == self.dev[job]
-            action = "UNCHANGED" if same else "SKIP" if policy == "skip" else "OVERWRITE"
+            action = self._action(job, run)
+            if action == "PROBLEM":
+                problems.append(job)
+                action = "OVERWRITE"
             lines.append((action, "job", job))
         if scripts:
             action = "UNCHANGED" if self.prod_scripts else "CREATE"
             lines += [(action, "script", s) for s in self.scripts]
-        applied = deletions if propagate else []
+        applied = deletions if run.propagate else []
         lines += [("DELETE", "job", j) for j in applied]
-        left = () if propagate else tuple(deletions)
-        return Planned(tuple(sorted(lines)), left)
+        left = () if run.propagate else tuple(deletions)
+        return Planned(tuple(sorted(lines)), left, tuple(problems))
+
+    def _action(self, job: str, run: Settings) -> str:
+        """A carried job prod holds: unchanged, skipped (``--policy skip``; changed in prod
+        since a promotion wrote it, ``--on-drift keep-target``), overwritten, or a problem
+        (changed in prod, ``--on-drift fail``)."""
+        if self.prod[job] == self.dev[job]:
+            return "UNCHANGED"
+        if run.policy == "skip":
+            return "SKIP"
+        if self.prod[job] == self.ledger.get(job) or run.on_drift == "take-package":
+            return "OVERWRITE"
+        return "SKIP" if run.on_drift == "keep-target" else "PROBLEM"
 
     def promote(
-        self,
-        name: str,
-        admin: bool,
-        apply: bool,
-        yes: bool,
-        overrides: tuple[str | None, bool | None],
+        self, name: str, admin: bool, apply: bool, yes: bool, overrides: Settings
     ) -> tuple[Outcome, Planned | None]:
         """``promote ROUTE [--apply [--yes]] [overrides]``: exit 0 nothing would change (or
-        imported), 4 changes pending, 2 ``--apply`` unconfirmed with no terminal to ask on."""
+        imported), 4 changes pending, 3 problems (nothing imported), 2 ``--apply``
+        unconfirmed with no terminal to ask on."""
         if apply and not yes:
             return refused(USAGE, "--yes", exit_code=2), None
         if self.route is None:
             return self.missing(name), None
         if not admin:
             return refused(DENIED, "prod"), None
-        policy, propagate = overrides
-        planned = self.plan(policy, propagate)
+        planned = self.plan(overrides)
         if planned.lines is None:
             return OK, planned
+        if planned.problems:
+            return Outcome(3), planned
         if not apply:
             return Outcome(4 if planned.pending else 0), planned
-        if planned.writes or not planned.pending:  # imported (a baseline when all unchanged)
-            self._imported(planned, policy, propagate)
+        if planned.imported(apply):
+            self._imported(planned, overrides)
         return OK, planned
 
-    def _imported(self, planned: Planned, policy: str | None, propagate: bool | None) -> None:
+    def _imported(self, planned: Planned, overrides: Settings) -> None:
         route = self.route
         assert route is not None
         for action, kind, name in planned.lines or ():
             if kind == "script":
                 self.prod_scripts = True
             elif action in ("CREATE", "OVERWRITE"):
-                self.prod[name] = self.dev[name]
+                self.prod[name] = self.ledger[name] = self.dev[name]
             elif action == "DELETE":
                 del self.prod[name]
+                self.ledger.pop(name, None)
         jobs = sum(1 for _, kind, _ in planned.lines or () if kind == "job")
         deletes = sum(1 for action, _, _ in planned.lines or () if action == "DELETE")
-        overrode = (policy is not None and policy != route.policy) or (
-            propagate is not None and propagate != route.propagate
-        )
-        route.history.append(Promotion(jobs - deletes, overrode))
+        route.history.append(Promotion(jobs - deletes, overrides.differs(route.settings)))
         route.promoted = True
         route.deleted = set()
+
+    def hot_fix(self, job: str) -> None:
+        """A job of prod changed there through a signed call (not by a promotion)."""
+        self.prod[job] = self.bump()

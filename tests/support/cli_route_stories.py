@@ -24,13 +24,15 @@ PEOPLE = ("admin", "admin", "admin", "dana")
 """Who runs a command (the admin most often; dana: a developer of dev, a viewer of prod)."""
 POLICIES = (None, None, "auto", "overwrite", "skip")
 PROPAGATE = (None, None, True, False)
+DRIFT = (None, None, None, "fail", "keep-target", "take-package")
 ROUTE, NOPE = "route", "nope"
 """The story's route and a route no story makes (each story names both uniquely)."""
 
 
 @dataclass(frozen=True)
 class Step:
-    """One step: a change in dev (``new``, ``change``, ``drop``) or a command run by ``who``,
+    """One step: a change in dev (``new``, ``change``, ``drop``) or prod (``hotfix``), or a
+    command run by ``who``,
     with its arguments, and whether it asks for ``--json``."""
 
     act: str
@@ -45,7 +47,14 @@ class Step:
 
 def _job(draw: st.DrawFn) -> int:
     """A job of dev by its place among those dev holds then (the story's driver picks it)."""
-    return draw(st.integers(0, 7))
+    return draw(st.integers(0, 2))
+
+
+def _settings(draw: st.DrawFn) -> tuple[str | None, bool | None, str | None]:
+    """The import settings a step names: --policy, --propagate-deletes or --keep-deletes,
+    --on-drift (``None``: not named)."""
+    policy, propagate = draw(st.sampled_from(POLICIES)), draw(st.sampled_from(PROPAGATE))
+    return policy, propagate, draw(st.sampled_from(DRIFT))
 
 
 @st.composite
@@ -58,6 +67,7 @@ def steps(draw: st.DrawFn) -> Step:
                 "change",
                 "change",
                 "drop",
+                "hotfix",
                 "create",
                 "create",
                 "edit",
@@ -75,7 +85,7 @@ def steps(draw: st.DrawFn) -> Step:
     )
     if act in ("new",):
         return Step(act, ())
-    if act in ("change", "drop"):
+    if act in ("change", "drop", "hotfix"):
         return Step(act, (_job(draw),))
     who, json = draw(st.sampled_from(PEOPLE)), draw(st.booleans())
     name = draw(st.sampled_from((ROUTE, ROUTE, ROUTE, NOPE)))
@@ -85,18 +95,19 @@ def steps(draw: st.DrawFn) -> Step:
         known = draw(st.sampled_from((True, True, True, False)))
         args = (picked, known)
     elif act == "edit":
-        args = (name, draw(st.sampled_from(POLICIES)), draw(st.sampled_from(PROPAGATE)))
+        args = (name, *_settings(draw))
     elif act == "show":
         args = (name, draw(st.sampled_from((None, None, 1, 2, 5))))
     elif act in ("versions", "history", "delete"):
         args = (name,)
     elif act == "list":
         args = ()
-    else:
-        apply = draw(st.sampled_from((False, False, True)))
+    else:  # promote, most often along the route by the admin: the plans are the story
+        who = draw(st.sampled_from((*("admin",) * 5, "dana")))
+        name = draw(st.sampled_from((*(ROUTE,) * 5, NOPE)))
+        apply = draw(st.booleans())
         yes = apply and draw(st.sampled_from((True, True, True, False)))
-        overrides = (draw(st.sampled_from(POLICIES)), draw(st.sampled_from(PROPAGATE)))
-        args = (name, apply, yes, *overrides)
+        args = (name, apply, yes, *_settings(draw))
     return Step(act, args, who, json)
 
 
@@ -111,17 +122,17 @@ def route_stories(draw: st.DrawFn) -> tuple[Step, ...]:
 A_WHOLE_ROUTE = (
     Step("create", ((), False)),
     Step("create", ((), True)),
-    Step("promote", (ROUTE, False, False, None, None)),
-    Step("promote", (ROUTE, True, True, None, None), json=True),
-    Step("promote", (ROUTE, False, False, None, None)),
+    Step("promote", (ROUTE, False, False, None, None, None)),
+    Step("promote", (ROUTE, True, True, None, None, None), json=True),
+    Step("promote", (ROUTE, False, False, None, None, None)),
     Step("change", (1,)),
     Step("drop", (2,)),
     Step("new", ()),
-    Step("promote", (ROUTE, True, False, None, None)),
-    Step("promote", (ROUTE, False, False, "skip", None), json=True),
-    Step("promote", (ROUTE, True, True, "skip", None)),
-    Step("promote", (ROUTE, True, True, None, True), who="dana"),
-    Step("promote", (ROUTE, True, True, None, True)),
+    Step("promote", (ROUTE, True, False, None, None, None)),
+    Step("promote", (ROUTE, False, False, "skip", None, None), json=True),
+    Step("promote", (ROUTE, True, True, "skip", None, None)),
+    Step("promote", (ROUTE, True, True, None, True, None), who="dana"),
+    Step("promote", (ROUTE, True, True, None, True, None)),
     Step("history", (ROUTE,)),
     Step("history", (ROUTE,), json=True),
 )
@@ -131,20 +142,37 @@ imported), refused to dana, and imported with the deletion propagated for that r
 history lists both promotions, newest first."""
 ROUTE_MADE_AGAIN = (
     Step("create", ((SEEDED[0], SEEDED[1]), True)),
-    Step("promote", (ROUTE, True, True, None, None)),
+    Step("promote", (ROUTE, True, True, None, None, None)),
     Step("create", ((), True)),
     Step("drop", (0,)),
-    Step("edit", (ROUTE, None, True), who="dana"),
-    Step("edit", (ROUTE, "overwrite", None), json=True),
+    Step("edit", (ROUTE, None, True, None), who="dana"),
+    Step("edit", (ROUTE, "overwrite", None, "keep-target"), json=True),
     Step("show", (ROUTE, 2)),
     Step("versions", (ROUTE,)),
     Step("delete", (ROUTE,)),
     Step("history", (ROUTE,), json=True),
     Step("create", ((), True), json=True),
-    Step("promote", (ROUTE, False, False, None, None)),
-    Step("promote", (ROUTE, True, True, None, True)),
-    Step("promote", (NOPE, False, False, None, None)),
+    Step("promote", (ROUTE, False, False, None, None, None)),
+    Step("promote", (ROUTE, True, True, None, True, None)),
+    Step("promote", (NOPE, False, False, None, None, None)),
 )
 """A route of two jobs promoted, created again (refused: it exists), edited, deleted with its
 history, and made again of every job: its first promotion carries every job whole, and the
 job dev deleted is a deletion of that whole package."""
+A_HOT_FIX = (
+    Step("create", ((), True)),
+    Step("promote", (ROUTE, True, True, None, None, None)),
+    Step("hotfix", (0,)),
+    Step("change", (0,)),
+    Step("hotfix", (1,)),
+    Step("promote", (ROUTE, False, False, None, None, None)),
+    Step("promote", (ROUTE, True, True, None, None, None), json=True),
+    Step("promote", (ROUTE, False, False, None, None, "keep-target"), json=True),
+    Step("promote", (ROUTE, True, True, None, None, "keep-target")),
+    Step("promote", (ROUTE, True, True, None, None, "take-package")),
+    Step("history", (ROUTE,), json=True),
+)
+"""A job changed in prod by hand and in dev: its promotion is a problem (exit 3, nothing
+imported, with or without --apply); kept as prod has it for a run (pending, nothing
+imported), then overwritten for a run, which the history says; the job changed in prod alone
+is not carried."""

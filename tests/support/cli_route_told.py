@@ -89,7 +89,8 @@ class Told:
     # -- dev, changed through signed calls -----------------------------------------------------
 
     def change_dev(self, step: Step) -> None:
-        """A new job in dev, a job changed there, or one deleted (none when dev has none)."""
+        """A new job in dev, a job changed there, or one deleted (none when dev has none); or
+        a job of prod changed there by hand (none when prod has none)."""
         model = self.model
         if step.act == "new":
             tag = model.bump()
@@ -100,6 +101,13 @@ class Told:
         if not model.dev:
             return
         name = sorted(model.dev)[step.args[0] % len(model.dev)]
+        if step.act == "hotfix":
+            if model.prod:
+                name = sorted(model.prod)[step.args[0] % len(model.prod)]
+                model.hot_fix(name)
+                body = job_body(name, model.prod[name])
+                self._ok(self.remote.call("PUT", f"/jobs/{name}", body, workspace=self.prod))
+            return
         if step.act == "change":
             tag = model.bump()
             body = job_body(name, tag)
