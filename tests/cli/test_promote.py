@@ -393,3 +393,35 @@ def test_a_plan_while_another_runs_import_along_the_route_is_under_way_says_to_w
     text = " ".join(human.stdout.split())
     assert f"; once task {task} has ended, promote again with: jobferry " in text
     assert "import them with" not in text
+
+
+def test_a_kept_plan_imported_is_said_so_while_a_newer_plan_waits(cli: Cli) -> None:
+    """A pipeline's ``promote --plan P --apply`` run again after P was imported says so (exit
+    0) even once someone planned the route's next changes; a kept plan that is not imported
+    and not the newest names ``promote`` without ``--plan`` as its fix (run again, the same
+    command would be refused again)."""
+    seed(cli.remote, ("daily_sales", "weekly_sales"), workspace=cli.workspace)
+    prod = cli.remote.new_workspace("prod", "dws_conn", "ssh_conn")
+    route = _route(cli, prod)
+    first = cli.json("promote", route, code=4)["plan"]["planId"]
+    imported = cli.json("promote", route, "--plan", first, "--apply", "--yes")
+    task = imported["taskId"]
+    newer = _daily_sales_alone_changed(cli, route)["plan"]["planId"]
+
+    again = cli("promote", route, "--plan", first, "--apply", "--yes")
+    assert again.exit_code == 0, again.output
+    said = " ".join(again.stdout.split())
+    assert said.startswith(f"Nothing to do: plan {first} of route '{route}' was imported already")
+    answer = cli.json("promote", route, "--plan", first)
+    assert (answer["importedBefore"], answer["taskId"]) == (True, task)
+
+    _daily_sales_alone_changed(cli, route)  # a newer plan of the same changes: it stands
+    weekly = make_job("weekly_sales", description="changed again")
+    assert cli.remote.call("PUT", "/jobs/weekly_sales", weekly, workspace=cli.workspace)
+    cli.json("promote", route, code=4)  # the newest changes, planned
+    stale = cli("promote", route, "--plan", newer, "--apply", "--yes")
+    assert stale.exit_code == 1, stale.output
+    said = " ".join(stale.stderr.split())
+    assert said.startswith(f"error DLF.9015: Plan {newer} is not the plan of promotion"), said
+    assert f"Plan the route again: jobferry promote {route} shows the plan of its newest" in said
+    assert "Run the command again" not in said

@@ -63,6 +63,7 @@ from jobferry.cli.tasks import follow_import, task_exit
 from jobferry.cli.taskview import show_task
 from jobferry.cli.transfer import planned_by_task
 from jobferry.cli.uploads import package_path
+from jobferry.errors import PlanStaleError
 
 OVERRIDES = ("policy", "propagate_deletes", "on_drift", "scheduling", "mode")
 """This command's options that override the route's import settings (``SETTING_FLAGS``)."""
@@ -252,14 +253,17 @@ def _promote_kept(
     ctx: typer.Context, s: Session, name: str, plan_id: str, options: dict[str, Any]
 ) -> None:
     """``--plan PLAN_ID``: that kept plan, shown (and imported) as it is; once its import
-    stands, that it was imported already (exit 0: a pipeline's step run again)."""
+    stands, that it was imported already (exit 0: a pipeline's step run again), whether a
+    promotion waits no more or a newer one, planned since, does."""
     try:
         kept = s.client().get(f"/routes/{segment(name)}/plans/{segment(plan_id)}")
     except ApiError as exc:
         if exc.code == PROMOTED_MEANWHILE:  # this very plan's import said as before
             if exc.body.get("plan_id") != plan_id or not said_imported(ctx, s, name, plan_id):
                 promoted_meanwhile(s, {"route": name, "promotion": None, "plan": None}, exc)
-        elif exc.code != "DLF.3051" or not said_imported(ctx, s, name, plan_id):
+        elif exc.code not in ("DLF.3051", PlanStaleError.code) or not said_imported(
+            ctx, s, name, plan_id
+        ):
             raise
         return
     _promote(ctx, s, name, mapping(kept), options)

@@ -77,6 +77,18 @@ def _trust_source_key(body: dict[str, Any]) -> str:
     )
 
 
+def _plan_again(body: dict[str, Any]) -> str:
+    """A plan that is not the one to import now: a route's is planned again by ``promote``
+    without ``--plan`` (run again with it, the same plan would be refused again)."""
+    name = body.get("route")
+    if isinstance(name, str) and name:
+        return (
+            f"Plan the route again: jobferry promote {_quoted(name)} shows the plan of its "
+            "newest changes, and --apply imports it."
+        )
+    return "Run the command again: it makes a new plan, shows it and imports with it."
+
+
 def _carried_end(body: dict[str, Any]) -> str:
     """A route's end names a workspace this server lacks: create it, or make that end carried,
     on the route as it is saved (``exists``), or on the one being created."""
@@ -215,9 +227,7 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
             "jobferry releases rollback again; change its scheduling after the rollback if "
             "you want it otherwise."
         ),
-        Remedy.PLAN_AGAIN: lambda b: (
-            "Run the command again: it makes a new plan, shows it and imports with it."
-        ),
+        Remedy.PLAN_AGAIN: _plan_again,
         Remedy.LIST_TASKS: lambda b: "jobferry tasks list lists the workspace's tasks.",
         Remedy.READ_AGAIN: lambda b: (
             "Read it again (jobferry pull writes the workspace's definitions as files) and make "
