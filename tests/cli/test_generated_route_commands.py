@@ -71,6 +71,13 @@ def _take(told: Told, step: Step) -> tuple[Outcome, Planned | None, Result]:
         )
     if act == "list":
         return OK, None, told.run(step, "routes", "list")
+    if act == "kept":
+        assert model.kept is not None
+        apply, yes = args
+        options = [*(["--apply"] if apply else []), *(["--yes"] if yes else [])]
+        predicted, planned = model.promote_kept(apply, yes)
+        result = told.run(step, "promote", told.route, "--plan", model.kept.plan_id, *options)
+        return predicted, planned, result
     name = told.names[args[0]]
     if act == "edit":
         changes = Settings(*args[1:])
@@ -124,7 +131,7 @@ def _check_answer(step: Step, predicted: Outcome, result: Result) -> Any:
     if not predicted.codes:
         warned = [line for line in result.stderr.splitlines() if line.strip()]
         assert all(ABOUT_THE_RUN.match(line) for line in warned), said
-        assert step.act == "promote" or not warned, said
+        assert step.act in ("promote", "kept") or not warned, said
         assert result.stdout.strip(), said
         return None
     assert result.stdout.strip() == "", said
@@ -179,6 +186,14 @@ def _check_said(told: Told, step: Step, planned: Planned | None, body: Any, out:
         _check_history(told, body, out)
     elif act == "delete":
         assert body == {"deleted": name} if body is not None else f"Deleted route '{name}'." in out
+    elif act == "kept" and planned is None:  # imported already: said so
+        kept = told.model.kept
+        assert kept is not None
+        if body is not None:
+            assert body["importedBefore"] is True, body
+        else:
+            said = f"Nothing to do: plan {kept.plan_id} of route '{name}' was imported already"
+            assert said in " ".join(out.split()), out
     else:
         assert planned is not None
         _check_promoted(step, planned, body, out)
@@ -217,7 +232,7 @@ def _check_history(told: Told, body: Any, out: str) -> None:
 
 def _check_promoted(step: Step, planned: Planned, body: Any, out: str) -> None:
     """``promote``: the plan shown is the model's, and what it did is said."""
-    apply = step.args[1]
+    apply = step.args[0] if step.act == "kept" else step.args[1]
     if planned.lines is None:
         if body is not None:
             assert (body["promotion"], body["plan"]) == (None, None), body
@@ -249,6 +264,19 @@ def _check_promoted(step: Step, planned: Planned, body: Any, out: str) -> None:
         assert "Changes pending" in out, out
 
 
+def _kept(told: Told, step: Step, planned: Planned | None, body: Any, out: str) -> None:
+    """The id of the plan a ``promote`` showed, which the server keeps for ``--plan``."""
+    kept = told.model.kept
+    if step.act != "promote" or planned is None or planned.lines is None or kept is None:
+        return
+    if body is not None:
+        kept.plan_id = str(body["plan"]["planId"])
+    else:
+        found = re.match(r"Plan ([0-9a-f]{32}) ", out)
+        assert found, out
+        kept.plan_id = found[1]
+
+
 @GENERATED
 @given(story=route_stories())
 @example(story=A_WHOLE_ROUTE)
@@ -262,6 +290,8 @@ def test_route_commands_keep_their_promises(server: ServerProcess, story: tuple[
             if step.act in DEV_CHANGES:
                 told.change_dev(step)
                 continue
+            if step.act == "kept" and told.model.kept is None:
+                continue  # no plan shown yet
             before = told.whole()
             predicted, planned, result = _take(told, step)
             note(f"{step}: exit {result.exit_code} (predicted {predicted.exit_code})")
@@ -271,4 +301,5 @@ def test_route_commands_keep_their_promises(server: ServerProcess, story: tuple[
                 assert told.whole() == before, (step, "a refused command changed something")
             else:
                 _check_said(told, step, planned, body, result.stdout)
+                _kept(told, step, planned, body, result.stdout)
             told.check_held()

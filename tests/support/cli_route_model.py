@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 MISSING_ROUTE = "DLF.9040"
 DENIED = "DLF.6888"
 NO_WORKSPACE = "DLF.0819"
+STALE = "DLF.9015"
 USAGE = "usage"
 WRITES = ("CREATE", "OVERWRITE", "DELETE")
 PlanLine = tuple[str, str, str]
@@ -123,6 +124,22 @@ class Planned:
 
 
 @dataclass
+class Kept:
+    """The newest plan ``promote`` showed, as the server keeps it for ``--plan PLAN_ID``."""
+
+    planned: Planned
+    snapshot: dict[str, int]
+    """The tag of each job it carries, as dev held it when it was planned."""
+    deleted: frozenset[str]
+    """The deletions it carries (made in dev since the route's last promotion)."""
+    prod: tuple[dict[str, int], bool]
+    """Prod's jobs and whether it held the scripts, as it was planned against."""
+    overrode: bool
+    plan_id: str = ""
+    imported: bool = False
+
+
+@dataclass
 class Model:
     """The story's workspaces and route as the docs say the commands leave them."""
 
@@ -134,6 +151,7 @@ class Model:
     since holds another: it drifted)."""
     prod_scripts: bool = False
     route: Route | None = None
+    kept: Kept | None = None
     tags: int = 0
 
     # -- dev, changed through signed calls ------------------------------------------------------
@@ -182,7 +200,7 @@ class Model:
             return refused(DENIED, "project admin")
         if self.route is None or not ours:
             return self.missing(name)
-        self.route = None
+        self.route = self.kept = None
         return OK
 
     def read(self, name: str, version: int | None = None) -> Outcome:
@@ -256,30 +274,56 @@ class Model:
         planned = self.plan(overrides)
         if planned.lines is None:
             return OK, planned
+        route = self.route
+        snapshot = {name: self.dev[name] for _, _, name in planned.lines if name in self.dev}
+        self.kept = Kept(
+            planned,
+            snapshot,
+            frozenset(route.deleted),
+            (dict(self.prod), self.prod_scripts),
+            overrides.differs(route.settings),
+        )
+        return self.promote_kept(apply, yes)
+
+    def promote_kept(self, apply: bool, yes: bool) -> tuple[Outcome, Planned | None]:
+        """``promote ROUTE --plan PLAN_ID [--apply [--yes]]`` of the newest plan shown (and
+        the end of ``promote``, which makes it): shown as it was made, exiting as it did, and
+        imported as it was made, its changes as dev held them then; once imported, said so
+        (exit 0). Refused (``DLF.9015``) when prod changed since it was planned."""
+        if apply and not yes:
+            return refused(USAGE, "--yes", exit_code=2), None
+        kept = self.kept
+        assert kept is not None
+        planned = kept.planned
+        if kept.imported:
+            return OK, None
         if planned.problems:
             return Outcome(3), planned
         if not apply:
             return Outcome(4 if planned.pending else 0), planned
+        if kept.prod != (self.prod, self.prod_scripts):
+            return refused(STALE), planned
         if planned.imported(apply):
-            self._imported(planned, overrides)
+            self._imported(kept)
         return OK, planned
 
-    def _imported(self, planned: Planned, overrides: Settings) -> None:
+    def _imported(self, kept: Kept) -> None:
         route = self.route
         assert route is not None
-        for action, kind, name in planned.lines or ():
+        lines = kept.planned.lines or ()
+        for action, kind, name in lines:
             if kind == "script":
                 self.prod_scripts = True
             elif action in ("CREATE", "OVERWRITE"):
-                self.prod[name] = self.ledger[name] = self.dev[name]
+                self.prod[name] = self.ledger[name] = kept.snapshot[name]
             elif action == "DELETE":
                 del self.prod[name]
                 self.ledger.pop(name, None)
-        jobs = sum(1 for _, kind, _ in planned.lines or () if kind == "job")
-        deletes = sum(1 for action, _, _ in planned.lines or () if action == "DELETE")
-        route.history.append(Promotion(jobs - deletes, overrides.differs(route.settings)))
+        jobs = sum(1 for action, kind, _ in lines if kind == "job" and action != "DELETE")
+        route.history.append(Promotion(jobs, kept.overrode))
         route.promoted = True
-        route.deleted = set()
+        route.deleted -= kept.deleted
+        kept.imported = True
 
     def hot_fix(self, job: str) -> None:
         """A job of prod changed there through a signed call (not by a promotion)."""

@@ -3,8 +3,9 @@
 with a few jobs and two scripts no job uses, an empty ``prod``, and a project admin and a
 developer of dev who only views prod, each with a CLI of their own. The story's steps are
 ``jobferry routes create|edit|show|list|versions|history|delete`` and ``jobferry promote ROUTE``
-(the plan alone, ``--apply`` with and without ``--yes``, the overrides ``--policy`` and
-``--propagate-deletes``/``--keep-deletes``) on the story's route or a route that does not exist,
+(the plan alone, ``--apply`` with and without ``--yes``, the overrides ``--policy``,
+``--propagate-deletes``/``--keep-deletes`` and ``--on-drift``; ``--plan PLAN_ID`` of the newest
+plan shown) on the story's route or a route that does not exist,
 each told for a person or with ``--json``, between changes made in dev through signed calls (a
 new job, a changed one, a deleted one) so that promotions have something to carry.
 
@@ -80,6 +81,7 @@ def steps(draw: st.DrawFn) -> Step:
                 "promote",
                 "promote",
                 "promote",
+                "kept",
             )
         )
     )
@@ -87,6 +89,9 @@ def steps(draw: st.DrawFn) -> Step:
         return Step(act, ())
     if act in ("change", "drop", "hotfix"):
         return Step(act, (_job(draw),))
+    if act == "kept":  # promote --plan PLAN_ID of the newest plan shown, by the admin
+        apply = draw(st.booleans())
+        return Step(act, (apply, apply and draw(st.sampled_from((True, True, False)))))
     who, json = draw(st.sampled_from(PEOPLE)), draw(st.booleans())
     name = draw(st.sampled_from((ROUTE, ROUTE, ROUTE, NOPE)))
     args: tuple[Any, ...]
@@ -171,8 +176,17 @@ A_HOT_FIX = (
     Step("promote", (ROUTE, True, True, None, None, "keep-target")),
     Step("promote", (ROUTE, True, True, None, None, "take-package")),
     Step("history", (ROUTE,), json=True),
+    Step("change", (1,)),
+    Step("promote", (ROUTE, False, False, None, None, None)),
+    Step("kept", (True, True), json=True),
+    Step("kept", (False, False)),
+    Step("change", (2,)),
+    Step("promote", (ROUTE, False, False, None, None, None), json=True),
+    Step("hotfix", (2,)),
+    Step("kept", (True, True)),
 )
 """A job changed in prod by hand and in dev: its promotion is a problem (exit 3, nothing
 imported, with or without --apply); kept as prod has it for a run (pending, nothing
 imported), then overwritten for a run, which the history says; the job changed in prod alone
-is not carried."""
+is not carried. Then a plan shown is imported with --plan, which says so when run again, and
+a plan shown before prod changed by hand is refused."""
