@@ -37,6 +37,7 @@ from support.cli_releases import table_cell
 from support.cli_route_model import OK, USAGE, Outcome, Planned, Settings
 from support.cli_route_stories import (
     A_HOT_FIX,
+    A_PLAN_OVERTAKEN,
     A_WHOLE_ROUTE,
     ROUTE_MADE_AGAIN,
     Step,
@@ -264,6 +265,13 @@ def _check_promoted(step: Step, planned: Planned, body: Any, out: str) -> None:
         assert "Changes pending" in out, out
 
 
+def _check_failed(body: Any, out: str) -> None:
+    """An import of a kept plan whose target changed since: its task failed, saying so."""
+    said = body["task"]["message"] if body is not None else out
+    assert "The target changed since plan" in said, said
+    assert (body["task"]["status"] if body is not None else out).count("FAILED") >= 1, said
+
+
 def _kept(told: Told, step: Step, planned: Planned | None, body: Any, out: str) -> None:
     """The id of the plan a ``promote`` showed, which the server keeps for ``--plan``."""
     kept = told.model.kept
@@ -282,6 +290,7 @@ def _kept(told: Told, step: Step, planned: Planned | None, body: Any, out: str) 
 @example(story=A_WHOLE_ROUTE)
 @example(story=ROUTE_MADE_AGAIN)
 @example(story=A_HOT_FIX)
+@example(story=A_PLAN_OVERTAKEN)
 def test_route_commands_keep_their_promises(server: ServerProcess, story: tuple[Step, ...]) -> None:
     note(repr(story))
     with tempfile.TemporaryDirectory(prefix=f"rt{uuid.uuid4().hex[:6]}") as where:
@@ -299,6 +308,8 @@ def test_route_commands_keep_their_promises(server: ServerProcess, story: tuple[
             body = _check_answer(step, predicted, result)
             if predicted.codes:
                 assert told.whole() == before, (step, "a refused command changed something")
+            elif predicted.failed:
+                _check_failed(body, result.stdout)
             else:
                 _check_said(told, step, planned, body, result.stdout)
                 _kept(told, step, planned, body, result.stdout)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 MISSING_ROUTE = "DLF.9040"
 DENIED = "DLF.6888"
 NO_WORKSPACE = "DLF.0819"
-STALE = "DLF.9015"
+NOT_WAITING = "DLF.3051"
 USAGE = "usage"
 WRITES = ("CREATE", "OVERWRITE", "DELETE")
 PlanLine = tuple[str, str, str]
@@ -34,6 +34,8 @@ class Outcome:
     exit_code: int
     codes: frozenset[str] = frozenset()
     says: tuple[str, ...] = ()
+    failed: bool = False
+    """Its import was queued, and failed (the plan's target changed since it was made)."""
 
 
 OK = Outcome(0)
@@ -93,6 +95,7 @@ class Promotion:
 
     jobs: int
     overrode: bool
+    failed: bool = False
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,8 @@ class Kept:
     overrode: bool
     plan_id: str = ""
     imported: bool = False
+    failed: bool = False
+    """Its import failed: no promotion waits for one any more (``DLF.3051``)."""
 
 
 @dataclass
@@ -150,6 +155,7 @@ class Model:
     """The tag of each job as a promotion last wrote it into prod (a job changed in prod
     since holds another: it drifted)."""
     prod_scripts: bool = False
+    route_name: str = ""
     route: Route | None = None
     kept: Kept | None = None
     tags: int = 0
@@ -289,7 +295,8 @@ class Model:
         """``promote ROUTE --plan PLAN_ID [--apply [--yes]]`` of the newest plan shown (and
         the end of ``promote``, which makes it): shown as it was made, exiting as it did, and
         imported as it was made, its changes as dev held them then; once imported, said so
-        (exit 0). Refused (``DLF.9015``) when prod changed since it was planned."""
+        (exit 0). Its import fails (exit 1, recorded failed) when a job it carries changed in
+        prod since it was planned; then no promotion waits (``DLF.3051``)."""
         if apply and not yes:
             return refused(USAGE, "--yes", exit_code=2), None
         kept = self.kept
@@ -297,12 +304,20 @@ class Model:
         planned = kept.planned
         if kept.imported:
             return OK, None
+        if kept.failed:
+            return refused(NOT_WAITING, f"jobferry promote {self.route_name}"), None
         if planned.problems:
             return Outcome(3), planned
         if not apply:
             return Outcome(4 if planned.pending else 0), planned
-        if kept.prod != (self.prod, self.prod_scripts):
-            return refused(STALE), planned
+        was = kept.prod[0]
+        if any(self.prod.get(job) != was.get(job) for _, _, job in planned.lines or ()):
+            kept.failed = True  # its import is queued, and refuses the plan: prod moved
+            route = self.route
+            assert route is not None
+            jobs = sum(1 for action, kind, _ in planned.lines or () if kind == "job")
+            route.history.append(Promotion(jobs, kept.overrode, failed=True))
+            return Outcome(1, failed=True), planned
         if planned.imported(apply):
             self._imported(kept)
         return OK, planned

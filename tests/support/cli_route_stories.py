@@ -190,3 +190,21 @@ imported, with or without --apply); kept as prod has it for a run (pending, noth
 imported), then overwritten for a run, which the history says; the job changed in prod alone
 is not carried. Then a plan shown is imported with --plan, which says so when run again, and
 a plan shown before prod changed by hand is refused."""
+A_PLAN_OVERTAKEN = (
+    Step("create", ((), True)),
+    Step("promote", (ROUTE, True, True, None, None, None)),
+    Step("change", (0,)),
+    Step("promote", (ROUTE, False, False, None, None, None)),
+    Step("hotfix", (1,)),
+    Step("kept", (True, True), json=True),
+    Step("change", (0,)),
+    Step("promote", (ROUTE, False, False, None, None, None), json=True),
+    Step("hotfix", (0,)),
+    Step("kept", (True, True)),
+    Step("kept", (False, False), json=True),
+    Step("promote", (ROUTE, True, True, None, None, None)),
+    Step("history", (ROUTE,)),
+)
+"""A plan shown, then a job it does not carry changed in prod by hand: --plan imports it. The
+next plan shown, then the job it carries changed in prod: its import fails (the history lists
+it failed), no promotion waits any more, and promoting again finds the change (a problem)."""

@@ -68,6 +68,7 @@ class Told:
         self._ok(viewer)
         self.clis = {"admin": admin, "dana": as_user(admin, "dana", dana.ak, dana.sk, folder)}
         self.names = {ROUTE: f"r-{tag}", NOPE: f"n-{tag}"}
+        self.model.route_name = self.route
 
     @staticmethod
     def _ok(answer: requests.Response) -> None:
@@ -174,8 +175,11 @@ class Told:
         route = model.route
         assert self.routes() == ({self.route: route.version} if route else {})
         history = self.promotions()
-        said = [(p["jobs"], p["overrides"] is not None) for p in history]
-        expected = [(p.jobs, p.overrode) for p in reversed(route.history)] if route else []
+        said = [(p["jobs"], p["overrides"] is not None, p["taskStatus"]) for p in history]
+        expected = [
+            (p.jobs, p.overrode, "FAILED" if p.failed else "SUCCESSFUL")
+            for p in reversed(route.history if route else [])
+        ]
         assert said == expected, history
         created = [p["createTime"] for p in history]
         assert created == sorted(created, reverse=True), history
