@@ -70,3 +70,22 @@ def test_a_plan_in_a_freeze_window_names_the_rule(cli: Cli, package: Path, tmp_p
     assert planned.exit_code == 3, planned.output
     assert "breaks the freeze window of the policy of workspace" in planned.output
     assert "apply it after the freeze window" in planned.output
+
+
+def test_a_policy_put_on_a_production_side_says_it_saved_its_workspaces(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """A production side keeps its development workspace's policy (docs/api.md): a put there
+    saves that one, and says so rather than naming the production side as the holder."""
+    name = cli.remote.workspace_name(cli.workspace)
+    switched = cli.remote.call(
+        "PUT", f"/{cli.server.project_id}/workspace/{cli.workspace}", {"name": name, "mode": "1"}
+    )
+    assert switched.status_code == 200, switched.text
+    policy = tmp_path / "p.yaml"
+    policy.write_text("maxDeletions: 2\n", encoding="utf-8")
+    said = cli("policies", "put", "-f", str(policy), "-w", f"{name} (production)")
+    assert said.exit_code == 0, said.output
+    assert f"Saved the policy of workspace '{name}', which its production side " in said.stdout
+    assert said.stdout.rstrip().endswith("keeps, version 1."), said.stdout
+    assert cli.json("policies", "show")["document"] == {"maxDeletions": 2}

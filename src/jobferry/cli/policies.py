@@ -46,6 +46,16 @@ def _whose(s: Session, route: str | None) -> str:
     return f"route '{route}'" if route is not None else s.workspace_label()
 
 
+def _saved_for(s: Session, route: str | None, answer: dict[str, Any]) -> str:
+    """Whose policy a put saved: on a production side, its development workspace's, which
+    it keeps (the answer names it)."""
+    holder = answer.get("holder")
+    found = s.target_workspace() if route is None else None
+    if found is None or found.development is None or not isinstance(holder, dict):
+        return _whose(s, route)
+    return f"workspace '{holder.get('name')}', which its production side {found.label} keeps"
+
+
 def _holder(value: Any) -> str:
     if not isinstance(value, dict):
         return ""
@@ -111,5 +121,5 @@ def policies_put(
     answer = mapping(s.client().call("PUT", _path(route), dict(policy.document)))
     s.output.result(
         answer,
-        f"Saved the policy of {_whose(s, route)}, version {answer.get('version')}.",
+        f"Saved the policy of {_saved_for(s, route, answer)}, version {answer.get('version')}.",
     )
