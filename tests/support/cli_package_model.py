@@ -196,18 +196,18 @@ class Model:
         return done
 
     def rollback(self, done: Imported, yes: bool) -> Outcome:
-        """``rollback TASK [--yes]``: exit 0 when rolled back already; refused at once
-        (``DLF.9016``) naming what changed since, or when it wrote nothing; without ``--yes``
-        and no terminal, exit 2; else ``dst`` as before it."""
+        """``rollback TASK [--yes]``: exit 0 when rolled back already, asked or not; else
+        without ``--yes`` and no terminal, exit 2; refused (``DLF.9016``) naming what changed
+        since, or when it wrote nothing; else ``dst`` as before it."""
         if done.rolled_back:
             return OK
+        if not yes:
+            return NO_TERMINAL
         conflicts = sorted(self._conflicts(done))
         if conflicts:
             return refused({CANNOT_ROLL_BACK}, *conflicts)
         if not done.wrote:
             return refused({CANNOT_ROLL_BACK}, "nothing to roll back")
-        if not yes:
-            return NO_TERMINAL
         self.step += 1
         for name, before in done.before.items():
             if before is None:

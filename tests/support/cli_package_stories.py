@@ -173,13 +173,15 @@ def steps(draw: st.DrawFn) -> Step:
 
 @st.composite
 def package_stories(draw: st.DrawFn) -> tuple[Seed, tuple[Step, ...]]:
-    """A seeded pair of workspaces, a first export, and 4 to 10 steps."""
-    first = Step(
-        "export",
-        (tuple(sorted(draw(st.sets(st.sampled_from(JOBS[:3]), min_size=1)))), False),
-        False,
+    """A seeded pair of workspaces, a first export and its import (so that later steps have
+    an import to roll back), and 4 to 10 steps."""
+    names = tuple(sorted(draw(st.sets(st.sampled_from(JOBS[:3]), min_size=1))))
+    policy = draw(st.sampled_from((None, "overwrite")))
+    first = (
+        Step("export", (names, False), False),
+        Step("import", (0, policy, "take-package", True, True), draw(st.booleans())),
     )
-    return draw(seeds()), (first, *draw(st.lists(steps(), min_size=4, max_size=10)))
+    return draw(seeds()), (*first, *draw(st.lists(steps(), min_size=4, max_size=10)))
 
 
 ROUND_TRIP = (
