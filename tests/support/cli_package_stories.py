@@ -196,13 +196,17 @@ ROUND_TRIP = (
         Step("import", (1, "overwrite", None, True, True), False),
         Step("rollback", (1, True), False),
         Step("rollback", (1, True), True),
+        Step("rollback", (1, False), False),
+        Step("rollback", (1, False), True),
         Step("rollback", (0, False), False),
         Step("tasks", (None,), False),
         Step("downloads", (), False),
     ),
 )
 """A first import that skips what ``dst`` holds of its own, an overwrite of a scheduled job
-paused around it, its rollback twice, and the first one's rollback without a terminal."""
+paused around it, its rollback run again, with ``--yes`` and without it (no terminal: an
+import rolled back already is said, exit 0, unasked), and the first one's rollback without a
+terminal (exit 2)."""
 DRIFTED = (
     Seed((), frozenset()),
     (
