@@ -52,6 +52,7 @@ from support.cli_package_model import (
 )
 from support.cli_package_stories import (
     DRIFTED,
+    FAR,
     JOBS,
     ROUND_TRIP,
     Seed,
@@ -275,12 +276,29 @@ def _check_plan(planned: Planned, body: Any, result: Result) -> None:
         expected = [planned.count(a) for a in ACTIONS]
         assert [int(n) for n in counts.groups()[:4]] == expected, said
         assert (int(counts.group(5)) > 0) == bool(planned.problems), said
+        _check_fixes(planned, result.stdout)
         return
     plan = body["plan"]
     actions = {o["name"]: o["action"] for o in plan["objects"]}
     assert actions == planned.actions, said
     reasons = {p["reason"] for p in plan["problems"]}
     assert reasons == set().union(*planned.problems.values()), said
+
+
+def _check_fixes(planned: Planned, out: str) -> None:
+    """Each problem told to a person says its fix with jobferry's commands and flags
+    (docs/cli.md ``plan``), never with an API call."""
+    for name, reasons in planned.problems.items():
+        fixes = {
+            "missing_reference": ["jobferry env put connection ssh_conn"] if name == FAR else [],
+            "drift": ["--on-drift keep-target"],
+            "older_package": ["--on-drift"],
+            "scheduled": [f"jobferry jobs stop {name}", "--scheduling pause-and-restore"],
+        }
+        for reason in reasons:
+            for fix in fixes[reason]:
+                assert fix in out, (name, reason, fix, out)
+    assert not re.search(r"\b(GET|POST|PUT|DELETE|PATCH)\s+\S*/|/v[12]/|\.\.\./", out), out
 
 
 def _check_said(

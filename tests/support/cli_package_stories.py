@@ -193,6 +193,7 @@ ROUND_TRIP = (
         Step("edit-src", (SOLO,), False),
         Step("export", ((SOLO,), True), True),
         Step("plan", (1, "overwrite", None, False), True),
+        Step("plan", (1, "overwrite", None, False), False),
         Step("import", (1, "overwrite", None, True, True), False),
         Step("rollback", (1, True), False),
         Step("rollback", (1, True), True),
@@ -204,9 +205,9 @@ ROUND_TRIP = (
     ),
 )
 """A first import that skips what ``dst`` holds of its own, an overwrite of a scheduled job
-paused around it, its rollback run again, with ``--yes`` and without it (no terminal: an
-import rolled back already is said, exit 0, unasked), and the first one's rollback without a
-terminal (exit 2)."""
+(a problem told to a person with its fixes) paused around it, its rollback run again, with
+``--yes`` and without it (no terminal: an import rolled back already is said, exit 0,
+unasked), and the first one's rollback without a terminal (exit 2)."""
 DRIFTED = (
     Seed((), frozenset()),
     (
@@ -219,9 +220,11 @@ DRIFTED = (
         Step("plan", (1, None, None, False), False),
         Step("plan", (1, None, "keep-target", False), True),
         Step("import", (1, None, "take-package", False, True), True),
+        Step("plan", (0, None, None, False), False),
         Step("import", (0, None, "take-package", False, True), False),
         Step("tasks", ("import",), True),
     ),
 )
 """A job changed in ``dst`` after its import: the rollback refused, drift in the next plan
-under each ``--on-drift``, then an older package over a newer one."""
+under each ``--on-drift``, then an older package over a newer one (a problem unless
+``--on-drift take-package``)."""
