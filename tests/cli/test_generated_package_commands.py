@@ -308,10 +308,14 @@ def _check_said(
     act, out = step.act, result.stdout
     if act == "plan" or (act == "import" and predicted.exit_code == 3):
         _check_plan(extra, body, result)
+        if body is None:
+            _check_verdict(act, extra, out)
     elif act == "import":
         planned, done = extra
         _check_plan(planned, body, result)
         _check_imported(told, done, body, out)
+        if body is None:
+            _check_verdict(act, planned, out)
     elif act == "rollback":
         done, (was, _) = extra
         if body is not None:
@@ -337,6 +341,32 @@ def _check_said(
         else:
             rows = [line for line in out.splitlines() if re.match(r"[0-9a-f]{32} ", line)]
             assert len(rows) == told.model.downloads, out
+
+
+def _check_verdict(act: str, planned: Planned, out: str) -> None:
+    """The closing verdict, the line the exit code stands for (docs/cli.md "Standard output
+    and standard error"): a plan's problems, what is pending, or that nothing would change;
+    an import's refusal, what it skipped, or that it imported."""
+    lines = out.strip().splitlines()
+    written, skipped = planned.count("CREATE") + planned.count("OVERWRITE"), planned.count("SKIP")
+    if act == "plan":
+        last = lines[-1]
+        if planned.problems:
+            assert last.endswith("problem(s) found; the import would be refused."), out
+        elif written or skipped:
+            assert last.startswith("Changes pending: "), out
+            assert (f"{written} object(s) to write" in last) == bool(written), out
+            assert (f"{skipped} differing object(s) skipped" in last) == bool(skipped), out
+        else:
+            assert last == "Nothing would change: the target matches the package.", out
+    elif planned.problems:
+        assert lines[-1].endswith("problem(s); nothing was imported."), out
+    elif written:
+        assert "Imported." in lines, out
+    elif skipped:
+        assert lines[-1].startswith(f"Nothing imported: {skipped} changed object(s) skipped"), out
+    else:
+        assert lines[-1] == "Nothing to import.", out
 
 
 def _check_imported(told: Told, done: Imported | None, body: Any, out: str) -> None:
