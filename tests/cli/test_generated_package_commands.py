@@ -42,17 +42,16 @@ from typer.testing import Result
 from support.builders import make_script
 from support.cli import Cli, Remote, write_config
 from support.cli_command_model import OK, USAGE, Outcome, refused
+from support.cli_package_checks import about_the_run, check_plan, check_verdict
 from support.cli_package_model import (
     UNKNOWN_TASK,
     Imported,
     Model,
     Package,
-    Planned,
     plan_outcome,
 )
 from support.cli_package_stories import (
     DRIFTED,
-    FAR,
     JOBS,
     ROUND_TRIP,
     Seed,
@@ -71,12 +70,6 @@ API_WORDS = re.compile(
     r"\b(GET|POST|PUT|DELETE|PATCH)\s+\S*/|/v[12]/|\{project_id\}|\b[a-z]+[A-Z][A-Za-z]*\b"
 )
 """An API call or a wire field named (tests/test_wording.py)."""
-SUMMARY = re.compile(
-    r"^(\d+) to create, (\d+) to overwrite, (\d+) skipped, (\d+) unchanged; (\d+) problem\(s\)$",
-    re.M,
-)
-RUNNING = re.compile(r"^[A-Z][\w ]*: task [0-9a-f]{32} is running \(\d+%\)")
-ACTIONS = ("CREATE", "OVERWRITE", "SKIP", "UNCHANGED")
 _descs = itertools.count(1)
 
 
@@ -89,6 +82,9 @@ class Told:
     model: Model
     folder: Path
     files: list[Path] = field(default_factory=list)
+    centered: dict[int, str] = field(default_factory=dict)
+    """The download center's id of each package exported through it (by its place in
+    ``files``)."""
     tasks: list[str] = field(default_factory=list)
     """The id of each import of ``model.imports``."""
 
@@ -130,9 +126,14 @@ def _options(step: Step) -> list[str]:
     return chosen + (["--scheduling", "pause-and-restore"] if pause else [])
 
 
-def _package(told: Told, step: Step) -> tuple[Path, Package]:
+def _package(told: Told, step: Step) -> tuple[str, Package]:
+    """The package a plan or an import names: its file, or when it was exported through the
+    download center and the step says so, ``download://WORKSPACE_ID/ID`` (docs/cli.md)."""
     at = step.args[0] % len(told.files)
-    return told.files[at], told.model.packages[at]
+    source = str(told.files[at])
+    if step.args[-1] and at in told.centered:
+        source = f"download://{told.cli.workspace}/{told.centered[at]}"
+    return source, told.model.packages[at]
 
 
 def _take(told: Told, step: Step) -> tuple[Outcome, Result | None, Any]:
@@ -147,13 +148,13 @@ def _take(told: Told, step: Step) -> tuple[Outcome, Result | None, Any]:
         if act == "plan":
             return (
                 plan_outcome(planned),
-                _run(told, step, "plan", str(path), *_options(step)),
+                _run(told, step, "plan", path, *_options(step)),
                 planned,
             )
         if not args[4]:
-            result = _run(told, step, "import", str(path), *_options(step))
+            result = _run(told, step, "import", path, *_options(step))
             return refused({USAGE}, "--yes", exit_code=2), result, planned
-        result = _run(told, step, "import", str(path), "--yes", *_options(step))
+        result = _run(told, step, "import", path, "--yes", *_options(step))
         if planned.problems:
             return plan_outcome(planned), result, planned
         return OK, result, (planned, model.import_(package, planned))
@@ -178,7 +179,7 @@ def _take(told: Told, step: Step) -> tuple[Outcome, Result | None, Any]:
         result = _run(told, step, "tasks", "show", told.tasks[at])
         return OK, result, model.imports[at]
     if act == "downloads":
-        return OK, _run(told, step, "downloads", "list", dst=False), None
+        return OK, *_downloads(told, step)
     _edit(told, step)
     return OK, None, None
 
@@ -209,7 +210,27 @@ def _export(told: Told, step: Step) -> tuple[Outcome, Result, Any]:
         with zipfile.ZipFile(written[0]) as package:
             stems = {Path(p).stem for p in package.namelist() if p.endswith((".job", ".script"))}
         assert stems == set(told.model.packages[-1].objects), (step, stems)
+        if background:
+            # Names are cut to the second: the new entry is the one not seen before.
+            listed = told.cli.json("downloads", "list")["downloads"]
+            seen = set(told.centered.values())
+            ids = [d["id"] for d in listed if d["id"] not in seen]
+            assert len(ids) == 1, (written, listed)
+            assert [d["fileName"] for d in listed if d["id"] == ids[0]] == [written[0].name]
+            told.centered[len(told.files) - 1] = ids[0]
     return predicted, result, None
+
+
+def _downloads(told: Told, step: Step) -> tuple[Result, Any]:
+    """``downloads list``, or ``downloads get ID -o FILE`` of the newest package of the
+    download center, which must be the bytes its export wrote."""
+    if not step.args[0] or not told.centered:
+        return _run(told, step, "downloads", "list", dst=False), None
+    at = max(told.centered)
+    got = told.folder / f"got_{uuid.uuid4().hex[:8]}.zip"
+    result = _run(told, step, "downloads", "get", told.centered[at], "-o", str(got), dst=False)
+    assert got.read_bytes() == told.files[at].read_bytes(), step
+    return result, got
 
 
 def _edit(told: Told, step: Step) -> None:
@@ -247,7 +268,7 @@ def _check_answer(step: Step, predicted: Outcome, result: Result) -> Any:
             assert "error" not in body, said
         return body
     if not refusal:
-        assert _about_the_run(result.stderr) == "", said
+        assert about_the_run(result.stderr) == "", said
         assert result.stdout.strip(), said
         return None
     assert result.stdout == "", said
@@ -260,62 +281,21 @@ def _check_answer(step: Step, predicted: Outcome, result: Result) -> Any:
     return None
 
 
-def _about_the_run(stderr: str) -> str:
-    """Standard error without what docs/cli.md lets a run say there besides an error: a task
-    followed that still runs after its first look, said in one line (no terminal)."""
-    return "".join(line for line in stderr.splitlines(True) if not RUNNING.match(line))
-
-
-def _check_plan(planned: Planned, body: Any, result: Result) -> None:
-    """The plan's actions object by object (``--json``), or its counts (for a person), and
-    the objects with problems, are the model's."""
-    said = (planned, result.stdout)
-    if body is None:
-        counts = SUMMARY.search(result.stdout)
-        assert counts is not None, said
-        expected = [planned.count(a) for a in ACTIONS]
-        assert [int(n) for n in counts.groups()[:4]] == expected, said
-        assert (int(counts.group(5)) > 0) == bool(planned.problems), said
-        _check_fixes(planned, result.stdout)
-        return
-    plan = body["plan"]
-    actions = {o["name"]: o["action"] for o in plan["objects"]}
-    assert actions == planned.actions, said
-    reasons = {p["reason"] for p in plan["problems"]}
-    assert reasons == set().union(*planned.problems.values()), said
-
-
-def _check_fixes(planned: Planned, out: str) -> None:
-    """Each problem told to a person says its fix with jobferry's commands and flags
-    (docs/cli.md ``plan``), never with an API call."""
-    for name, reasons in planned.problems.items():
-        fixes = {
-            "missing_reference": ["jobferry env put connection ssh_conn"] if name == FAR else [],
-            "drift": ["--on-drift keep-target"],
-            "older_package": ["--on-drift"],
-            "scheduled": [f"jobferry jobs stop {name}", "--scheduling pause-and-restore"],
-        }
-        for reason in reasons:
-            for fix in fixes[reason]:
-                assert fix in out, (name, reason, fix, out)
-    assert not re.search(r"\b(GET|POST|PUT|DELETE|PATCH)\s+\S*/|/v[12]/|\.\.\./", out), out
-
-
 def _check_said(
     told: Told, step: Step, predicted: Outcome, body: Any, result: Result, extra: Any
 ) -> None:
     """What a command that answered says is what the model holds."""
     act, out = step.act, result.stdout
     if act == "plan" or (act == "import" and predicted.exit_code == 3):
-        _check_plan(extra, body, result)
+        check_plan(extra, body, result)
         if body is None:
-            _check_verdict(act, extra, out)
+            check_verdict(act, extra, out)
     elif act == "import":
         planned, done = extra
-        _check_plan(planned, body, result)
+        check_plan(planned, body, result)
         _check_imported(told, done, body, out)
         if body is None:
-            _check_verdict(act, planned, out)
+            check_verdict(act, planned, out)
     elif act == "rollback":
         done, (was, _) = extra
         if body is not None:
@@ -335,38 +315,15 @@ def _check_said(
             )
         else:
             assert bool(re.search(r"^rolled back:", out, re.M)) == done.rolled_back, out
+    elif act == "downloads" and extra is not None:
+        assert str(extra) in (json.dumps(body) if body is not None else out), (body, out)
     elif act == "downloads":
         if body is not None:
+            assert {d["id"] for d in body["downloads"]} == set(told.centered.values()), body
             assert body["total"] == told.model.downloads, body
         else:
             rows = [line for line in out.splitlines() if re.match(r"[0-9a-f]{32} ", line)]
             assert len(rows) == told.model.downloads, out
-
-
-def _check_verdict(act: str, planned: Planned, out: str) -> None:
-    """The closing verdict, the line the exit code stands for (docs/cli.md "Standard output
-    and standard error"): a plan's problems, what is pending, or that nothing would change;
-    an import's refusal, what it skipped, or that it imported."""
-    lines = out.strip().splitlines()
-    written, skipped = planned.count("CREATE") + planned.count("OVERWRITE"), planned.count("SKIP")
-    if act == "plan":
-        last = lines[-1]
-        if planned.problems:
-            assert last.endswith("problem(s) found; the import would be refused."), out
-        elif written or skipped:
-            assert last.startswith("Changes pending: "), out
-            assert (f"{written} object(s) to write" in last) == bool(written), out
-            assert (f"{skipped} differing object(s) skipped" in last) == bool(skipped), out
-        else:
-            assert last == "Nothing would change: the target matches the package.", out
-    elif planned.problems:
-        assert lines[-1].endswith("problem(s); nothing was imported."), out
-    elif written:
-        assert "Imported." in lines, out
-    elif skipped:
-        assert lines[-1].startswith(f"Nothing imported: {skipped} changed object(s) skipped"), out
-    else:
-        assert lines[-1] == "Nothing to import.", out
 
 
 def _check_imported(told: Told, done: Imported | None, body: Any, out: str) -> None:

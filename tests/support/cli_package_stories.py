@@ -157,9 +157,9 @@ def steps(draw: st.DrawFn) -> Step:
     elif act in ("edit-src", "edit", "start", "stop"):
         args = (draw(job),)
     elif act == "plan":
-        args = options
+        args = (*options, draw(st.booleans()))
     elif act == "import":
-        args = (*options, draw(st.sampled_from((True, True, True, False))))
+        args = (*options, draw(st.sampled_from((True, True, True, False))), draw(st.booleans()))
     elif act == "rollback":
         args = (draw(st.integers(-1, 3)), draw(st.sampled_from((True, True, False))))
     elif act == "tasks":
@@ -167,7 +167,7 @@ def steps(draw: st.DrawFn) -> Step:
     elif act == "show":
         args = (draw(st.integers(0, 3)),)
     else:
-        args = ()
+        args = (draw(st.booleans()),)
     return Step(act, args, json)
 
 
@@ -179,7 +179,7 @@ def package_stories(draw: st.DrawFn) -> tuple[Seed, tuple[Step, ...]]:
     policy = draw(st.sampled_from((None, "overwrite")))
     first = (
         Step("export", (names, False), False),
-        Step("import", (0, policy, "take-package", True, True), draw(st.booleans())),
+        Step("import", (0, policy, "take-package", True, True, False), draw(st.booleans())),
     )
     return draw(seeds()), (*first, *draw(st.lists(steps(), min_size=4, max_size=10)))
 
@@ -188,40 +188,42 @@ ROUND_TRIP = (
     Seed(((LOADER, "same"), (SOLO, "changed")), frozenset({SOLO})),
     (
         Step("export", ((LOADER, AFTER, SOLO), False), False),
-        Step("plan", (0, None, None, False), False),
-        Step("import", (0, None, None, False, True), True),
+        Step("plan", (0, None, None, False, False), False),
+        Step("import", (0, None, None, False, True, False), True),
         Step("edit-src", (SOLO,), False),
         Step("export", ((SOLO,), True), True),
-        Step("plan", (1, "overwrite", None, False), True),
-        Step("plan", (1, "overwrite", None, False), False),
-        Step("import", (1, "overwrite", None, True, True), False),
+        Step("plan", (1, "overwrite", None, False, False), True),
+        Step("plan", (1, "overwrite", None, False, False), False),
+        Step("import", (1, "overwrite", None, True, True, True), False),
         Step("rollback", (1, True), False),
         Step("rollback", (1, True), True),
         Step("rollback", (1, False), False),
         Step("rollback", (1, False), True),
         Step("rollback", (0, False), False),
         Step("tasks", (None,), False),
-        Step("downloads", (), False),
+        Step("downloads", (False,), False),
+        Step("downloads", (True,), True),
     ),
 )
 """A first import that skips what ``dst`` holds of its own, an overwrite of a scheduled job
-(a problem told to a person with its fixes) paused around it, its rollback run again, with
+(a problem told to a person with its fixes) paused around it, imported from the download
+center, its rollback run again, with
 ``--yes`` and without it (no terminal: an import rolled back already is said, exit 0,
 unasked), and the first one's rollback without a terminal (exit 2)."""
 DRIFTED = (
     Seed((), frozenset()),
     (
         Step("export", ((LOADER, SOLO), False), False),
-        Step("import", (0, None, None, False, True), False),
+        Step("import", (0, None, None, False, True, False), False),
         Step("edit", (SOLO,), False),
         Step("rollback", (0, True), False),
         Step("edit-src", (SOLO,), False),
         Step("export", ((SOLO,), False), True),
-        Step("plan", (1, None, None, False), False),
-        Step("plan", (1, None, "keep-target", False), True),
-        Step("import", (1, None, "take-package", False, True), True),
-        Step("plan", (0, None, None, False), False),
-        Step("import", (0, None, "take-package", False, True), False),
+        Step("plan", (1, None, None, False, False), False),
+        Step("plan", (1, None, "keep-target", False, False), True),
+        Step("import", (1, None, "take-package", False, True, False), True),
+        Step("plan", (0, None, None, False, False), False),
+        Step("import", (0, None, "take-package", False, True, False), False),
         Step("tasks", ("import",), True),
     ),
 )
