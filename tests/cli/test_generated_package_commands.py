@@ -71,6 +71,9 @@ API_WORDS = re.compile(
 )
 """An API call or a wire field named (tests/test_wording.py)."""
 _descs = itertools.count(1)
+PROFILE = "map.yaml"
+"""The profile a plan or an import may map with (``--profile-map``): ``ssh_conn`` to
+``dws_conn``, which ``dst`` has."""
 
 
 @dataclass
@@ -101,6 +104,9 @@ def _seeded(server: ServerProcess, remote: Remote, folder: Path, seed: Seed) -> 
     model = seed.model()
     config = write_config(folder / "config.toml", server, src)
     told = Told(Cli(server, remote, src, config, folder), dst, model, folder)
+    (folder / PROFILE).write_text(
+        "renames:\n  connection: {ssh_conn: dws_conn}\n", encoding="utf-8"
+    )
     told.call("POST", "/scripts", make_script("s_load"), dst=False)
     for name in JOBS:
         told.call("POST", "/jobs", job_body(name, model.src[name]), dst=False)
@@ -119,10 +125,11 @@ def _run(told: Told, step: Step, *args: str, dst: bool = True) -> Result:
     return told.cli(*args, *(["--json"] if step.json else []), **where)
 
 
-def _options(step: Step) -> list[str]:
-    _, policy, drift, pause = step.args[:4]
+def _options(told: Told, step: Step) -> list[str]:
+    _, policy, drift, pause, mapped = step.args[:5]
     chosen = ["--policy", policy] if policy else []
     chosen += ["--on-drift", drift] if drift else []
+    chosen += ["--profile-map", str(told.folder / PROFILE)] if mapped else []
     return chosen + (["--scheduling", "pause-and-restore"] if pause else [])
 
 
@@ -144,17 +151,17 @@ def _take(told: Told, step: Step) -> tuple[Outcome, Result | None, Any]:
         return _export(told, step)
     if act in ("plan", "import"):
         path, package = _package(told, step)
-        planned = model.plan(package, *args[1:4])
+        planned = model.plan(package, *args[1:5])
         if act == "plan":
             return (
                 plan_outcome(planned),
-                _run(told, step, "plan", path, *_options(step)),
+                _run(told, step, "plan", path, *_options(told, step)),
                 planned,
             )
-        if not args[4]:
-            result = _run(told, step, "import", path, *_options(step))
+        if not args[5]:
+            result = _run(told, step, "import", path, *_options(told, step))
             return refused({USAGE}, "--yes", exit_code=2), result, planned
-        result = _run(told, step, "import", path, "--yes", *_options(step))
+        result = _run(told, step, "import", path, "--yes", *_options(told, step))
         if planned.problems:
             return plan_outcome(planned), result, planned
         return OK, result, (planned, model.import_(package, planned))
@@ -378,7 +385,12 @@ def _check_held(told: Told) -> None:
     statuses = {n: "SCHEDULING" if h.scheduled else "STOPPED" for n, h in expected.items()}
     assert listed == statuses, (listed, model.dst)
     for name, held in expected.items():
-        assert told.call("GET", f"/jobs/{name}").get("description") == held.desc, name
+        job = told.call("GET", f"/jobs/{name}")
+        desc, _, connection = held.desc.partition("|")
+        assert job.get("description") == desc, name
+        if connection:
+            properties = job["nodes"][0]["properties"]
+            assert {"name": "connectionName", "value": connection} in properties, job
     scripts = told.call("GET", "/scripts", None)["scripts"]
     assert sorted(s["name"] for s in scripts) == sorted(n for n in model.dst if n not in JOBS)
 

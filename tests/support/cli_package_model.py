@@ -30,7 +30,10 @@ UPSTREAM = {"b_after": "a_load"}
 USES = {"a_load": SCRIPT}
 """The script a job runs (carried along by an export: ``exportDepend``)."""
 UNREACHABLE = frozenset({"d_ssh"})
-"""Jobs using a connection ``dst`` does not have (a ``missing_reference`` problem)."""
+"""Jobs using a connection ``dst`` does not have (a ``missing_reference`` problem, unless a
+profile maps it: ``--profile-map``)."""
+FAR_CONNECTION, MAPPED_CONNECTION = "|ssh_conn", "|dws_conn"
+"""How a definition says the connection of an ``UNREACHABLE`` job (after its description)."""
 _rows = itertools.count(1)
 
 
@@ -50,6 +53,9 @@ class Row:
     change, and the row's own identity (a later import writing the row again is a new one)."""
 
     desc: str
+    """What it wrote (after the profile's renames)."""
+    source: str
+    """The package's own definition of it."""
     clock: int
     ident: int = field(default_factory=lambda: next(_rows))
 
@@ -69,6 +75,8 @@ class Planned:
     actions: dict[str, str]
     problems: dict[str, set[str]]
     relink: set[str]
+    written: dict[str, str] = field(default_factory=dict)
+    """Each object's definition once transformed (the profile's connection renamed)."""
 
     def count(self, action: str) -> int:
         return sum(1 for a in self.actions.values() if a == action)
@@ -125,7 +133,7 @@ class Model:
         missing = [n for n in names if n not in self.src]
         if missing:
             return refused({UNMATCHED if background else MISSING_JOB}, *missing)
-        objects = {n: self.src[n] for n in names}
+        objects = {n: self.src[n] + (FAR_CONNECTION if n in UNREACHABLE else "") for n in names}
         objects.update({USES[n]: "v0" for n in names if n in USES})
         self.packages.append(Package(objects, max(self.clocks.get(n, 0) for n in names)))
         self.downloads += background
@@ -136,18 +144,23 @@ class Model:
         self.src[name] = desc
         self.clocks[name] = self.clock
 
-    def plan(self, package: Package, policy: str | None, drift: str | None, pause: bool) -> Planned:
-        """The plan of ``package`` into ``dst`` (docs/api.md "Repeated promotion")."""
+    def plan(
+        self, package: Package, policy: str | None, drift: str | None, pause: bool, mapped: bool
+    ) -> Planned:
+        """The plan of ``package`` into ``dst`` (docs/api.md "Repeated promotion"), ``mapped``
+        through the profile renaming ``ssh_conn`` to ``dws_conn``."""
         applied = policy or ("overwrite" if self.rows else "skip")
         planned = Planned({}, {}, set())
-        for name, desc in package.objects.items():
+        for name, raw in package.objects.items():
+            desc = raw.replace(FAR_CONNECTION, MAPPED_CONNECTION) if mapped else raw
+            planned.written[name] = desc
             held, row = self.dst.get(name), self.rows.get(name)
             problems: set[str] = set()
             if held is None:
                 action = "CREATE"
             elif held.desc == desc:
                 action = "UNCHANGED"
-                if row is None or row.desc != desc:
+                if row is None or row.source != raw or row.desc != held.desc:
                     planned.relink.add(name)
             elif applied == "skip":
                 action = "SKIP"
@@ -155,12 +168,12 @@ class Model:
                 action = "OVERWRITE"
                 if row is not None and row.desc != held.desc:
                     action = _on_drift(drift, problems, action, "drift")
-                newer = row is not None and row.clock > package.clock and row.desc != desc
+                newer = row is not None and row.clock > package.clock and row.source != raw
                 if action == "OVERWRITE" and newer:
                     action = _on_drift(drift, problems, action, "older_package")
                 if action == "OVERWRITE" and held.scheduled and not pause:
                     problems.add("scheduled")
-            if name in UNREACHABLE:
+            if name in UNREACHABLE and not mapped:
                 problems.add("missing_reference")
             upstream = UPSTREAM.get(name)
             if upstream and upstream not in package.objects and upstream not in self.dst:
@@ -179,7 +192,7 @@ class Model:
         self.step += 1
         done = Imported({}, {}, {}, {}, self.step)
         for name, action in planned.actions.items():
-            desc = package.objects[name]
+            desc = planned.written[name]
             if action in ("CREATE", "OVERWRITE"):
                 held = self.dst.get(name)
                 done.before[name] = None if held is None else Held(**vars(held))
@@ -189,7 +202,7 @@ class Model:
                 done.after[name] = (held.desc, held.scheduled)
             if action in ("CREATE", "OVERWRITE") or name in planned.relink:
                 done.rows_before[name] = self.rows.get(name)
-                self.rows[name] = done.rows[name] = Row(desc, package.clock)
+                self.rows[name] = done.rows[name] = Row(desc, package.objects[name], package.clock)
         if not done.rows:
             return None
         self.imports.append(done)

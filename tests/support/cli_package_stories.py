@@ -57,7 +57,7 @@ class Seed:
         return Model(src, dst)
 
 
-def job_body(name: str, desc: str) -> dict[str, Any]:
+def job_body(name: str, desc: str, connection: str = "ssh_conn") -> dict[str, Any]:
     """A job saved submitted: one node (``a_load`` running the script on ``dws_conn``,
     ``d_ssh`` a shell on ``ssh_conn``), ``b_after`` depending on ``a_load``; ``desc`` tells
     its definitions apart."""
@@ -72,7 +72,7 @@ def job_body(name: str, desc: str) -> dict[str, Any]:
         ]
     elif name == FAR:
         kind = "Shell"
-        properties = [{"name": "connectionName", "value": "ssh_conn"}]
+        properties = [{"name": "connectionName", "value": connection}]
     cron: dict[str, Any] = {
         "startTime": "2025-01-01T00:00:00+08",
         "expression": "0 30 2 * * ?",
@@ -149,6 +149,7 @@ def steps(draw: st.DrawFn) -> Step:
         draw(st.sampled_from(POLICIES)),
         draw(st.sampled_from(DRIFTS)),
         draw(st.booleans()),
+        draw(st.booleans()),
     )
     args: tuple[Any, ...]
     if act == "export":
@@ -179,7 +180,7 @@ def package_stories(draw: st.DrawFn) -> tuple[Seed, tuple[Step, ...]]:
     policy = draw(st.sampled_from((None, "overwrite")))
     first = (
         Step("export", (names, False), False),
-        Step("import", (0, policy, "take-package", True, True, False), draw(st.booleans())),
+        Step("import", (0, policy, "take-package", True, False, True, False), draw(st.booleans())),
     )
     return draw(seeds()), (*first, *draw(st.lists(steps(), min_size=4, max_size=10)))
 
@@ -188,13 +189,13 @@ ROUND_TRIP = (
     Seed(((LOADER, "same"), (SOLO, "changed")), frozenset({SOLO})),
     (
         Step("export", ((LOADER, AFTER, SOLO), False), False),
-        Step("plan", (0, None, None, False, False), False),
-        Step("import", (0, None, None, False, True, False), True),
+        Step("plan", (0, None, None, False, False, False), False),
+        Step("import", (0, None, None, False, False, True, False), True),
         Step("edit-src", (SOLO,), False),
         Step("export", ((SOLO,), True), True),
-        Step("plan", (1, "overwrite", None, False, False), True),
-        Step("plan", (1, "overwrite", None, False, False), False),
-        Step("import", (1, "overwrite", None, True, True, True), False),
+        Step("plan", (1, "overwrite", None, False, False, False), True),
+        Step("plan", (1, "overwrite", None, False, False, False), False),
+        Step("import", (1, "overwrite", None, True, False, True, True), False),
         Step("rollback", (1, True), False),
         Step("rollback", (1, True), True),
         Step("rollback", (1, False), False),
@@ -214,16 +215,16 @@ DRIFTED = (
     Seed((), frozenset()),
     (
         Step("export", ((LOADER, SOLO), False), False),
-        Step("import", (0, None, None, False, True, False), False),
+        Step("import", (0, None, None, False, False, True, False), False),
         Step("edit", (SOLO,), False),
         Step("rollback", (0, True), False),
         Step("edit-src", (SOLO,), False),
         Step("export", ((SOLO,), False), True),
-        Step("plan", (1, None, None, False, False), False),
-        Step("plan", (1, None, "keep-target", False, False), True),
-        Step("import", (1, None, "take-package", False, True, False), True),
-        Step("plan", (0, None, None, False, False), False),
-        Step("import", (0, None, "take-package", False, True, False), False),
+        Step("plan", (1, None, None, False, False, False), False),
+        Step("plan", (1, None, "keep-target", False, False, False), True),
+        Step("import", (1, None, "take-package", False, False, True, False), True),
+        Step("plan", (0, None, None, False, False, False), False),
+        Step("import", (0, None, "take-package", False, False, True, False), False),
         Step("tasks", ("import",), True),
     ),
 )
