@@ -48,6 +48,7 @@ from support.cli_package_model import (
     Imported,
     Model,
     Package,
+    Planned,
     plan_outcome,
 )
 from support.cli_package_stories import (
@@ -300,7 +301,7 @@ def _check_said(
     elif act == "import":
         planned, done = extra
         check_plan(planned, body, result)
-        _check_imported(told, done, body, out)
+        _check_imported(told, (planned, done), body, out)
         if body is None:
             check_verdict(act, planned, out)
     elif act == "rollback":
@@ -333,9 +334,13 @@ def _check_said(
             assert len(rows) == told.model.downloads, out
 
 
-def _check_imported(told: Told, done: Imported | None, body: Any, out: str) -> None:
-    """An import that wrote or linked anything ran a task, named at the end with the command
-    that rolls it back; one that did neither ran none."""
+def _check_imported(
+    told: Told, imported: tuple[Planned, Imported | None], body: Any, out: str
+) -> None:
+    """An import that writes anything runs a task, which does what its plan said, object by
+    object, and is named at the end with the command that rolls it back; one that writes
+    nothing runs none."""
+    planned, done = imported
     if done is None:
         task = None if body is None else body.get("task")
         assert task is None, body
@@ -344,6 +349,8 @@ def _check_imported(told: Told, done: Imported | None, body: Any, out: str) -> N
     if body is not None:
         assert body["task"]["status"] == "SUCCESSFUL", body
         task_id = body["task"]["id"]
+        lines = {t["id"].split(":", 1)[1]: t["action"] for t in body["task"]["subtasks"]}
+        assert lines == planned.actions, body["task"]
         assert f"rollback {task_id}" in body["rollback"], body
     else:
         found = re.search(r"^Task (\w+)\. Roll it back with: .* rollback (\w+) -w ", out, re.M)
