@@ -101,7 +101,7 @@ def _named(scope: Scope, kind: str | None, name: str | None) -> str:
     return _STAMP.sub("", (name or "").replace(scope.workspace.name, "WS"))
 
 
-_STAMP = re.compile(r"_\d{14}")
+_STAMP = re.compile(r"_\d{8}T\d{6}\.\d{3}Z")
 
 
 def plan_said(lines: Any) -> tuple[tuple[str, str, str, str], ...]:

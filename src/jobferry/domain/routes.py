@@ -401,9 +401,10 @@ def carried_words(
     return ", ".join([*said, f"{deletions:,} deletion(s)"])
 
 
-def package_file_name(route: str, at_ms: int) -> str:
-    """The file name of route ``route``'s package made at ``at_ms``: the route and when, in
-    UTC to the millisecond (``daily_20261130T052900.123Z.zip``), as the audit log, the download
-    center and the upload list show it beside the route's history."""
+def package_file_name(prefix: str, at_ms: int) -> str:
+    """The file name of a package made at ``at_ms``: what it is of (a route's name; a
+    workspace's name and how its export chose) and when, in UTC to the millisecond
+    (``daily_20261130T052900.123Z.zip``), as the audit log, the download center and the upload
+    list show it (two made in the same second are two names)."""
     at = datetime.fromtimestamp(at_ms // 1000, UTC)
-    return f"{route}_{at:%Y%m%dT%H%M%S}.{at_ms % 1000:03d}Z.zip"
+    return f"{prefix}_{at:%Y%m%dT%H%M%S}.{at_ms % 1000:03d}Z.zip"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from jobferry.domain.enums import (
     TaskKind,
     TaskStatus,
 )
+from jobferry.domain.routes import package_file_name
 from jobferry.errors import InvalidRequestError, JobferryError
 from jobferry.package.layout import Layout
 from jobferry.services.audit import audit_in_scope
@@ -359,8 +359,7 @@ class ExportService:
                     helper=self._helper(selection),
                     said=partial(self._writing, job.task_id, len(selection)),
                 )
-            stamp = datetime.fromtimestamp(snapshot / 1000, UTC).strftime("%Y%m%d%H%M%S")
-            file_name = f"{scope.workspace.name}_{job.mode}_{stamp}.zip"
+            file_name = package_file_name(f"{scope.workspace.name}_{job.mode}", snapshot)
             chosen = {
                 "mode": job.mode,
                 "jobs": len(selection),

@@ -20,6 +20,7 @@ from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.exporting import contents as contents_module
 from jobferry.services.exporting import selection as selection_module
+from jobferry.services.exporting import service as service_module
 from jobferry.services.exporting.options import ExportRequest, parse_background_export
 from jobferry.storage.importing.ledger import last_export_to
 from support.clock import local_zone
@@ -105,8 +106,8 @@ def test_a_package_is_named_for_when_it_was_cut_in_utc_whatever_the_server_s_zon
         services.exports.run(prepared)
     after = datetime.now(UTC)
     name = services.tasks.show(scope, prepared.task_id).outcome["fileName"]
-    stamp = datetime.strptime(name.rsplit("_", 1)[1], "%Y%m%d%H%M%S.zip").replace(tzinfo=UTC)
-    assert before <= stamp <= after, name
+    stamp = datetime.strptime(name.rsplit("_", 1)[1], "%Y%m%dT%H%M%S.%fZ.zip")
+    assert before <= stamp.replace(tzinfo=UTC) <= after, name
 
 
 def test_a_background_export_says_how_many_jobs_it_wrote_as_it_writes_them(
@@ -237,3 +238,19 @@ def test_a_background_export_its_obs_path_refuses_keeps_nothing_in_the_download_
     assert (task.status, task.message) == (TaskStatus.FAILED, "OBS bucket 'nope' does not exist.")
     assert services.downloads.list_downloads(scope).downloads == []
     assert list((services.settings.data_dir / "packages").rglob("*.zip")) == []
+
+
+def test_two_exports_in_one_second_are_kept_under_two_names(
+    services: Services, scope: Scope, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A background export's file is named for its workspace, its mode and when, to the
+    millisecond: two made in the same second are not one name twice in the download center
+    (nor one file in object storage written over the other)."""
+    names = []
+    for at in (1796014730123, 1796014730456):
+        monkeypatch.setattr(service_module, "now_ms", lambda at=at: at)
+        prepared = services.exports.prepare(scope, parse_background_export({"mode": "workspace"}))
+        services.exports.run(prepared)
+        names.append(services.tasks.show(scope, prepared.task_id).outcome["fileName"])
+    stem = f"{scope.workspace.name}_workspace_20261130T045850"
+    assert names == [f"{stem}.123Z.zip", f"{stem}.456Z.zip"]
