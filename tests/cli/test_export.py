@@ -66,6 +66,7 @@ def test_names_file_with_an_unknown_name_is_refused(cli: Cli) -> None:
     assert result.exit_code == 1
     assert "Matched 1, failed 1" in result.stderr
     assert "Daily_Sale" in result.stderr
+    assert "details" not in result.stderr  # the envelope's field, not a person's word
 
 
 def test_export_workspace_all_then_changed_since_last(cli: Cli) -> None:

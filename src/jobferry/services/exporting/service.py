@@ -261,7 +261,7 @@ class ExportService:
             raise InvalidRequestError(
                 f"Matched {len(report.matched)}, failed {len(report.unmatched)}: "
                 "every name must match a job before the package is generated; fix or remove "
-                "the names listed in details.",
+                "each name that failed (each is listed with why).",
                 details=[{"name": u.name, "reason": u.reason} for u in report.unmatched],
                 matched=len(report.matched),
             )
