@@ -158,6 +158,10 @@ def test_a_rollback_task_refused_at_once_or_as_it_runs_changes_nothing(
         "httpStatus": 400,
         "rule": "changed",
         "conflicts": ["job 'new_job' was edited"],
+        "remedy": "show_drift",
+        "problem": ended["message"].removesuffix(
+            " GET /v1/{project_id}/drift says how each changed since and who changed it."
+        ),
     }
     assert "job 'new_job' was edited" in ended["message"]
     assert state(api, ws) == before

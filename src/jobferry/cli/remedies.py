@@ -142,6 +142,9 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
             f"jobferry env list {_name(b, 'kind', 'KIND')} lists the workspace's objects of "
             "that kind."
         ),
+        Remedy.SHOW_DRIFT: lambda b: (
+            "jobferry drift shows how each changed since and who changed it."
+        ),
         Remedy.RENAME_JOB: lambda b: (
             f"Rename it with jobferry jobs rename {_name(b, 'job_name', 'NAME')} NEW_NAME."
         ),

@@ -328,6 +328,9 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
         Remedy.LIST_OBJECTS: lambda c: (
             f"{ENVIRONMENT_PAGE} lists the workspace's {_named(str(c.get('kind', 'object')))}s."
         ),
+        Remedy.SHOW_DRIFT: lambda c: (
+            "Jobs → Changed since promoted shows how each changed since and who changed it."
+        ),
         Remedy.RENAME_JOB: lambda c: (
             "Keep the job's name in the editor; rename a job with jobferry jobs rename NAME "
             "NEW_NAME."

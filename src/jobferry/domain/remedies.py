@@ -32,6 +32,9 @@ class Remedy(StrEnum):
     LIST_OBJECTS = "list_objects"
     """Name an environment object the workspace holds (``kind``): the name asked for breaks
     the name rule, so none is registered under it."""
+    SHOW_DRIFT = "show_drift"
+    """See how each object an import wrote changed since, and who changed it, before putting
+    them back (``task_id``: the import)."""
     RENAME_JOB = "rename_job"
     """Rename a job with the rename call, not by saving it under another name (``job_name``)."""
     REFRESH_SHADOW = "refresh_shadow"

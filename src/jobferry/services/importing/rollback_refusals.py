@@ -5,6 +5,7 @@ to roll back, objects changed since (named, the first :data:`SHOWN` of them in t
 from __future__ import annotations
 
 from jobferry.domain.enums import RollbackRule
+from jobferry.domain.remedies import Remedy
 from jobferry.errors import ImportRunningError, RollbackRefusedError
 from jobferry.services.tasks import lock_held, lock_holding
 from jobferry.storage import Tx
@@ -46,6 +47,8 @@ def changed_since(task_id: str, conflicts: list[str], counted: int) -> RollbackR
         f"Import {task_id} cannot be rolled back: {counted} object(s) changed since it "
         f"ran: {shown}{more}. Nothing was changed; put those objects back as the "
         "import left them and roll back again, or change them by hand instead.",
+        fix="GET /v1/{project_id}/drift says how each changed since and who changed it.",
+        remedy=Remedy.SHOW_DRIFT,
         rule=RollbackRule.CHANGED,
         task_id=task_id,
         conflicts=conflicts,

@@ -301,6 +301,10 @@ def test_objects_changed_since_fail_the_task_naming_them_and_nothing_changes(
         "httpStatus": 400,
         "rule": "changed",
         "conflicts": ["job 'b_job' was edited"],
+        "remedy": "show_drift",  # where to see how it changed, said by each client its way
+        "problem": ended.message.removesuffix(
+            " GET /v1/{project_id}/drift says how each changed since and who changed it."
+        ),
     }
     assert job_names(services, scope) == ["a_job", "b_job"]
     assert services.tasks.show(scope, task.id).rolled_back is None

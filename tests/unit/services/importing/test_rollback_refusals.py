@@ -5,6 +5,7 @@ the import busy."""
 from __future__ import annotations
 
 from jobferry.domain.enums import RollbackRule
+from jobferry.domain.remedies import Remedy
 from jobferry.services.importing.rollback_refusals import SHOWN, busy, changed_since, nothing
 
 
@@ -16,6 +17,17 @@ def test_objects_changed_since_are_named_the_first_twenty_in_the_message() -> No
     assert f"{SHOWN + 3} object(s) changed since it ran: job 'j0' was edited;" in refused.message
     assert "job 'j19' was edited (and 3 more)." in refused.message
     assert "j20" not in refused.message
+
+
+def test_objects_changed_since_name_where_to_see_how_each_changed() -> None:
+    """The fix: the drift report, which says how each object changed since its import and who
+    changed it (each client says where it is: ``jobferry drift``, the console's page)."""
+    refused = changed_since("t1", ["job 'j0' was edited"], 1)
+    assert refused.remedy == Remedy.SHOW_DRIFT
+    assert refused.message.endswith(
+        "GET /v1/{project_id}/drift says how each changed since and who changed it."
+    )
+    assert refused.problem.endswith("or change them by hand instead.")
 
 
 def test_nothing_to_roll_back_and_a_busy_import_each_say_their_rule() -> None:
