@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from jobferry.api import bodies
-from jobferry.api.auth import ScopeDep
+from jobferry.api.auth import ActorDep, ScopeDep
 from jobferry.api.presenters.remotes import check_view, refresh_view, remote_view
 from jobferry.api.wire import (
     REMOTE_FAILED,
@@ -23,6 +23,7 @@ from jobferry.api.wire import (
     refusals,
     task_in_workspace,
 )
+from jobferry.services.context import require_same_project
 from jobferry.services.remotes.records import parse_refresh, parse_remote, parse_remote_change
 from jobferry.web import runner_of, services_of
 
@@ -44,9 +45,11 @@ def list_remotes(request: Request, scope: ScopeDep) -> Response:
     summary="Add a remote and its shadow workspace (project admins)",
     openapi_extra=body_doc("remote", schema=bodies.REMOTE),
 )
-def add_remote(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
+def add_remote(request: Request, project_id: str, actor: ActorDep, raw: BodyDep) -> Response:
+    # a remote belongs to the project (project admins): no workspace's role is asked for
+    require_same_project(actor, project_id)
     spec = parse_remote(parse_object(raw, required=True, what=REMOTE_DOC))
-    return json(remote_view(services_of(request).remotes.add(scope.actor, spec)))
+    return json(remote_view(services_of(request).remotes.add(actor, spec)))
 
 
 @router.get("/remotes/{name}", summary="One remote, with its last refresh")
@@ -60,9 +63,12 @@ def show_remote(request: Request, scope: ScopeDep, name: str) -> Response:
     "(project admins); its shadow workspace, routes and history stay",
     openapi_extra=body_doc("remote change", schema=bodies.REMOTE_CHANGE),
 )
-def change_remote(request: Request, scope: ScopeDep, name: str, raw: BodyDep) -> Response:
+def change_remote(
+    request: Request, project_id: str, actor: ActorDep, name: str, raw: BodyDep
+) -> Response:
+    require_same_project(actor, project_id)
     change = parse_remote_change(parse_object(raw, required=True, what=CHANGE_DOC))
-    return json(remote_view(services_of(request).remotes.change(scope.actor, name, change)))
+    return json(remote_view(services_of(request).remotes.change(actor, name, change)))
 
 
 @router.post("/remotes/{name}/test", summary="One cheap signed read of the remote")
@@ -94,6 +100,7 @@ def refresh_remote(
 
 
 @router.delete("/remotes/{name}", status_code=204, summary="Forget a remote (project admins)")
-def remove_remote(request: Request, scope: ScopeDep, name: str) -> Response:
-    services_of(request).remotes.remove(scope.actor, name)
+def remove_remote(request: Request, project_id: str, actor: ActorDep, name: str) -> Response:
+    require_same_project(actor, project_id)
+    services_of(request).remotes.remove(actor, name)
     return no_content()
