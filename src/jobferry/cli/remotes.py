@@ -8,17 +8,18 @@ printed: the server keeps it encrypted and answers only that it is set.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 import typer
 
 from jobferry.cli import terminal
-from jobferry.cli.client import RESPOND_ASYNC, WORK_SECONDS, segment
+from jobferry.cli.client import RESPOND_ASYNC, WORK_SECONDS, ApiError, segment
 from jobferry.cli.exits import CliUsageError, ExitCode
 from jobferry.cli.fix_terms import quoted
 from jobferry.cli.output import epoch_ms, mapping
 from jobferry.cli.secrets import SOURCES, secret_value
-from jobferry.cli.session import Column, JsonOption, YesOption, list_answer, session
+from jobferry.cli.session import Column, JsonOption, Session, YesOption, list_answer, session
 from jobferry.cli.tasks import follow_accepted
 from jobferry.cli.uploads import package_path
 from jobferry.cli.workspaces import Workspace
@@ -38,6 +39,44 @@ ACTIONS = tuple(action.value for action in RefreshAction)
 def _path(name: str | None = None, action: str | None = None) -> str:
     path = "/remotes" if name is None else f"/remotes/{segment(name)}"
     return path if action is None else f"{path}/{action}"
+
+
+FLAGS = {
+    "name": "NAME",
+    "endpoint": "--endpoint",
+    "studioEndpoint": "--studio-endpoint",
+    "projectId": "--project-id",
+    "workspace": "--workspace",
+    "accessKey": "--access-key",
+    "secretKey": "--secret-key",
+}
+"""The argument or option of ``add``/``edit`` giving each field a refused remote's problem
+names first."""
+_LEADING_FIELD = re.compile(r"^(\w+)(?= )")
+
+
+def _in_flags(problem: str) -> str:
+    """A problem with the option it is about in place of the field it names first
+    (``studioEndpoint 'x' is not…`` → ``--studio-endpoint 'x' is not…``)."""
+    found = _LEADING_FIELD.match(problem)
+    flag = FLAGS.get(found.group(1)) if found else None
+    return flag + problem[found.end() :] if found and flag else problem
+
+
+def _changed(s: Session, method: str, path: str, body: dict[str, Any]) -> Any:
+    """``add``'s or ``edit``'s call (about the project: no workspace), a refused remote's
+    problems said with this command's options."""
+    try:
+        return s.client().call(method, path, body, scoped=False)
+    except ApiError as exc:
+        problems = exc.body.get("problems")
+        if not isinstance(problems, list) or not problems:
+            raise
+        worded = [_in_flags(str(problem)) for problem in problems]
+        message = exc.message
+        for problem, said in zip(problems, worded, strict=True):
+            message = message.replace(str(problem), said)
+        raise ApiError(exc.status, exc.code, message, {**exc.body, "problems": worded}) from exc
 
 
 def _counts(refresh: Any) -> str:
@@ -144,7 +183,7 @@ def add_remote(
     }
     if studio_endpoint is not None:
         body["studioEndpoint"] = studio_endpoint
-    answer = mapping(s.client().call("POST", _path(), body, scoped=False))
+    answer = mapping(_changed(s, "POST", _path(), body))
     s.output.result(
         answer,
         f"Added remote '{name}' ({endpoint}, workspace {remote_workspace}) with its shadow "
@@ -203,7 +242,7 @@ def edit_remote(
             "--access-key comes with its secret key: give --secret-key too (@FILE, - or "
             "env:VARIABLE)."
         )
-    answer = mapping(s.client().call("PATCH", _path(name), body, scoped=False))
+    answer = mapping(_changed(s, "PATCH", _path(name), body))
     changed = ", ".join(_CHANGED[key] for key in body)
     s.output.result(
         answer,
