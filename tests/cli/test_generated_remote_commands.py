@@ -310,6 +310,10 @@ def _check_said(
         else:
             rows = [line.split("│")[0].strip() for line in out.splitlines() if "│" in line]
             assert sorted(row for row in rows if row.startswith(told.prefix)) == mine, out
+    elif act == "test" and predicted.reach == "not_found":  # what to check, what to do
+        text = body["message"] if body is not None else out
+        assert f"jobferry remotes show {name}" in text, text
+        assert "jobferry remotes add NEW_NAME" in text, text
     elif act == "test" and predicted.reach == "reachable":
         jobs = len(told.model.remote_jobs)
         text = body["message"] if body is not None else out

@@ -204,8 +204,9 @@ class Model:
         held = self.remotes[name]
         if not self._signed(held):
             return refused({REMOTE_AUTH}, name), {}
-        if held.workspace != "good":
-            return refused({REMOTE_FAILED}, name), {}
+        if held.workspace != "good":  # the fix: its settings, and what cannot change
+            fixes = (f"jobferry remotes show {name}", "jobferry remotes add NEW_NAME")
+            return refused({REMOTE_FAILED}, name, *fixes), {}
         before, now = self.shadows[name], dict(self.remote_jobs)
         counts = {
             "created": len(now.keys() - before.keys()),

@@ -43,7 +43,7 @@ from jobferry.services.remotes.calls import (
 )
 from jobferry.services.remotes.paging import PAGE, Held, Page, PagingModes, walk_list
 from jobferry.services.remotes.query import sdk_query
-from jobferry.services.remotes.refusals import auth_refused, envelope, studio_fix
+from jobferry.services.remotes.refusals import answer_fix, auth_refused, envelope
 from jobferry.signing import sign_request
 
 __all__ = [
@@ -314,9 +314,9 @@ class DataArtsClient:
                 "(other clients of the remote may be using it up); try again later.",
                 **context,
             )
-        if call in STUDIO_CALLS and code == "APIGW.0101":  # a host that does not publish it
-            fix = studio_fix(self.remote, self.endpoint.endpoint, self.endpoint.studio)
-            said += f"; {fix}"
+        said += answer_fix(
+            self.remote, code, call in STUDIO_CALLS, self.endpoint.endpoint, self.endpoint.studio
+        )
         return RemoteError(f"Remote '{self.remote}' answered {call} with {said}.", **context)
 
     def json(self, call: str, **kwargs: Any) -> dict[str, Any]:

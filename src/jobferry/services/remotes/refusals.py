@@ -78,3 +78,31 @@ def studio_fix(remote: str, endpoint: str, studio: str | None) -> str:
     if "://dayu-dlf." in endpoint:
         guess = endpoint.replace("://dayu-dlf.", "://dayu.", 1)
     return f"give the remote its DataArts Studio endpoint ({edit} {guess})"
+
+
+NOT_THERE_CODES = frozenset({"APIGW.0101", "DLF.0819"})
+"""Remote answers meaning the endpoint, project or workspace named is not there: the
+gateway's "no such API" and DataArts' "no such workspace"."""
+
+
+def not_there_fix(remote: str) -> str:
+    """What to do when the remote's endpoint, project or workspace is not there: check them;
+    an endpoint moves in place, a project or workspace id does not (the shadow mirrors that
+    workspace): another remote reaches the right one."""
+    return (
+        f"check the remote's endpoint, project id and workspace id (jobferry remotes show "
+        f"{remote}); move its endpoint with jobferry remotes edit {remote} --endpoint URL; a "
+        "project or workspace id does not change: add a remote of the right one (jobferry "
+        "remotes add NEW_NAME … --workspace ID)"
+    )
+
+
+def answer_fix(remote: str, code: str, studio_call: bool, endpoint: str, studio: str | None) -> str:
+    """What an error answer's refusal adds (``; …``) when the answer says the remote is not
+    where it points: a Studio call's host that does not publish it, or an endpoint, project
+    or workspace not there; else nothing."""
+    if studio_call and code == "APIGW.0101":  # a host that does not publish it
+        return f"; {studio_fix(remote, endpoint, studio)}"
+    if code in NOT_THERE_CODES:
+        return f"; {not_there_fix(remote)}"
+    return ""

@@ -44,6 +44,7 @@ from jobferry.services.remotes.records import (
 )
 from jobferry.services.remotes.refresh import refresh
 from jobferry.services.remotes.refresh_said import Said
+from jobferry.services.remotes.refusals import NOT_THERE_CODES
 from jobferry.services.remotes.removal import refuse_removal
 from jobferry.services.remotes.snapshot import refresh_from_snapshot
 from jobferry.services.support.secretbox import SecretBox
@@ -54,10 +55,6 @@ from jobferry.storage import remotes as repo
 from jobferry.storage import tasks as task_repo
 from jobferry.storage.records import WorkspaceRecord
 from jobferry.storage.remotes import RemoteRecord
-
-NOT_FOUND_CODES = frozenset({"APIGW.0101", "DLF.0819"})
-"""Remote answers meaning the endpoint, project or workspace named is not there: the
-gateway's "no such API" and DataArts' "no such workspace"."""
 
 
 def _typed(
@@ -384,7 +381,7 @@ def _judged(name: str, exc: RemoteError, calls: int) -> RemoteCheck:
         reach = RemoteReach.AUTH_REFUSED
     elif isinstance(exc, RemoteUnreachableError):
         reach = RemoteReach.UNREACHABLE
-    elif context.get("remote_status") == 404 or code in NOT_FOUND_CODES:
+    elif context.get("remote_status") == 404 or code in NOT_THERE_CODES:
         reach = RemoteReach.NOT_FOUND
     else:
         reach = RemoteReach.REFUSED
@@ -394,9 +391,10 @@ def _judged(name: str, exc: RemoteError, calls: int) -> RemoteCheck:
         RemoteReach.NOT_FOUND: "check its endpoint URL, project id and workspace id",
         RemoteReach.REFUSED: "see what the remote said",
     }
+    # (an endpoint, project or workspace not there: the client's message says its fix)
     advice = (
         f" Remote '{name}': {reach.value.replace('_', ' ')}; {fixes[reach]}."
-        if reach in fixes
+        if reach in fixes and code not in NOT_THERE_CODES
         else ""
     )
     return RemoteCheck(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import httpx2
 
-from jobferry.services.remotes.refusals import auth_refused, envelope, studio_fix
+from jobferry.services.remotes.refusals import answer_fix, auth_refused, envelope, studio_fix
 
 
 def test_an_error_answer_is_read_in_either_spelling() -> None:
@@ -42,3 +42,13 @@ def test_an_unpublished_studio_call_names_the_studio_endpoint_to_give_or_check()
     assert "https://dayu.<region>.myhuaweicloud.com" in studio_fix("prod", "https://gw", None)
     checked = studio_fix("prod", factory, "https://studio.example")
     assert checked.startswith("check the remote's Studio endpoint https://studio.example")
+
+
+def test_an_answer_that_the_remote_is_not_there_says_what_to_check_and_what_cannot_change() -> None:
+    said = answer_fix("prod", "DLF.0819", False, "https://dayu-dlf.example", None)
+    assert "jobferry remotes show prod" in said
+    assert "jobferry remotes edit prod --endpoint URL" in said
+    assert "jobferry remotes add NEW_NAME" in said
+    studio = answer_fix("prod", "APIGW.0101", True, "https://dayu-dlf.example", None)
+    assert "--studio-endpoint" in studio
+    assert answer_fix("prod", "DLF.0100", False, "https://dayu-dlf.example", None) == ""
