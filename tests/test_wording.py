@@ -179,14 +179,15 @@ CONTEXT = {
 }
 
 
+@pytest.mark.parametrize("where", ["", " -w dev"], ids=["context's workspace", "-w given"])
 @pytest.mark.parametrize("context", [CONTEXT, {}], ids=["with context", "without"])
 @pytest.mark.parametrize("remedy", list(Remedy))
 def test_every_remedy_is_said_in_cli_and_console_terms(
-    remedy: Remedy, context: dict[str, Any]
+    remedy: Remedy, context: dict[str, Any], where: str
 ) -> None:
     assert remedy in CLI_REMEDIES, f"cli/remedies.py has no words for {remedy}"
     assert remedy in CONSOLE_REMEDIES, f"console/fixes.py has no words for {remedy}"
-    cli = CLI_REMEDIES[remedy](context)
+    cli = CLI_REMEDIES[remedy](context, where)
     console = CONSOLE_REMEDIES[remedy](context)
     for text in (cli, console):
         assert text.rstrip().endswith((".", "…")), text

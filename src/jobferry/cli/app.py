@@ -69,7 +69,7 @@ class JobferryGroup(UsageGroup):
         try:
             return super().invoke(ctx)
         except ApiError as exc:
-            code = _report_api_error(_output(ctx), exc)
+            code = _report_api_error(_output(ctx), exc, _fix_workspace(ctx))
         except ConnectionProblemError as exc:
             _output(ctx).error(None, str(exc), kind="unreachable")
             code = ExitCode.FAILED
@@ -80,10 +80,10 @@ class JobferryGroup(UsageGroup):
             _output(ctx).error(exc.code, exc.message, exc.details, kind=exc.kind)
             code = exc.exit_code
         except PackageError as exc:
-            _report_local(_output(ctx), exc)
+            _report_local(_output(ctx), exc, _fix_workspace(ctx))
             code = ExitCode.PROBLEMS
         except JobferryError as exc:
-            _report_local(_output(ctx), exc)
+            _report_local(_output(ctx), exc, _fix_workspace(ctx))
             code = ExitCode.FAILED
         except KeyboardInterrupt:
             # Ctrl-C outside the follow of a task (which says how to follow it): what the
@@ -128,11 +128,18 @@ def _output(ctx: Any) -> Output:
     return root.obj.output
 
 
-def _report_api_error(out: Output, exc: ApiError) -> ExitCode:
+def _fix_workspace(ctx: Any) -> str | None:
+    """The workspace a fix printed for the refused command names with ``-w``: the one it
+    acted in, when not the context's own (``Session.fix_workspace``)."""
+    root = ctx.find_root()
+    return root.obj.fix_workspace() if isinstance(root.obj, Session) else None
+
+
+def _report_api_error(out: Output, exc: ApiError, workspace: str | None) -> ExitCode:
     from jobferry.cli.remedies import refusal_text  # the texts of fixes: for a refusal only
 
     extra = {k: v for k, v in exc.body.items() if k not in ("error_code", "error_msg", "errors")}
-    said = exc.message if out.json_mode else refusal_text(exc.message, exc.body)
+    said = exc.message if out.json_mode else refusal_text(exc.message, exc.body, workspace)
     out.error(exc.code, said, {"status": exc.status, **extra})
     # (DLF.9016's "conflicts" are already in its message; --json carries the list.)
     _problem_hints(out, exc.body, said)
@@ -169,11 +176,11 @@ def _hint(exc: ApiError) -> str | None:
     return HINTS.get(exc.code) or (HINTS["APIGW.0101"] if unrouted else None)
 
 
-def _report_local(out: Output, exc: JobferryError) -> None:
+def _report_local(out: Output, exc: JobferryError, workspace: str | None) -> None:
     from jobferry.cli.remedies import refusal_text  # the texts of fixes: for a failure only
 
     body = exc.envelope()
-    said = exc.message if out.json_mode else refusal_text(exc.message, body)
+    said = exc.message if out.json_mode else refusal_text(exc.message, body, workspace)
     out.error(exc.code, said, exc.context)
     _problem_hints(out, exc.context, said)
 

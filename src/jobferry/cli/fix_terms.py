@@ -48,11 +48,13 @@ def in_target(remote: str | None, command: str) -> str:
     return f"in the target ({command})"
 
 
-def name_conflict(command: str, remote: str | None) -> str:
-    """The fix of an object of the target that holds a name the package gives another: rename
-    or delete it there, or, when the source deleted it, ``command`` (what imports) with
-    --propagate-deletes."""
-    rename = in_target(remote, "jobferry jobs rename NAME NEW_NAME for a job")
+def name_conflict(command: str, remote: str | None, workspace: str | None = None) -> str:
+    """The fix of an object of the target (``workspace``) that holds a name the package gives
+    another: rename or delete it there, or, when the source deleted it, ``command`` (what
+    imports) with --propagate-deletes."""
+    rename = in_target(
+        remote, f"jobferry jobs rename NAME NEW_NAME{in_workspace(workspace)} for a job"
+    )
     return (
         f"rename or delete that object {rename}, or {command} with --propagate-deletes if the "
         "source deleted it"

@@ -41,7 +41,8 @@ def profile_check_fix(kind: str, name: str, workspace: str | None) -> str:
     the workspace lacks: register it, or have the profile rename it to one that exists."""
     return (
         f"register it: {register_it(kind, name, workspace)}; or have the profile map {kind} "
-        f"'{name}' to one that exists and save it again (jobferry profiles put)"
+        f"'{name}' to one that exists and save it again (jobferry profiles put NAME -f FILE"
+        f"{_in(workspace)})"
     )
 
 
@@ -126,7 +127,7 @@ def cli_fix(
             "expressed, and export again"
         )
     if reason == ProblemReason.NAME_CONFLICT:
-        return name_conflict(command, remote)
+        return name_conflict(command, remote, workspace)
     return _any_command_fix(problem, command, remote)
 
 
@@ -244,6 +245,6 @@ def _apply_fix(problem: dict[str, Any], workspace: str | None, remote: str | Non
     if reason == ProblemReason.TIME_ZONE:
         return "change the schedule in the files so the move can be expressed"
     if reason == ProblemReason.NAME_CONFLICT:
-        rename = in_target(remote, "jobferry jobs rename NAME NEW_NAME")
+        rename = in_target(remote, f"jobferry jobs rename NAME NEW_NAME{_in(workspace)}")
         return f"rename or delete that object {rename}"
     return _any_command_fix(problem, "apply", remote)

@@ -108,7 +108,7 @@ def end_with_task(
     said = str(task.get("message"))
     if not ok:  # a refusal's fix in this CLI's commands, when the task says which
         result_of = mapping(task.get("result"))
-        said = refusal_text(said, result_of)
+        said = refusal_text(said, result_of, s.fix_workspace())
         fix = policy_fix(result_of, package, s.workspace_arg()) if package is not None else ""
         if fix:
             said = f"{said.rstrip().rstrip('.')}.{fix}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from jobferry.cli.fix_terms import in_workspace as _in_workspace
 from jobferry.cli.fix_terms import quoted as _quoted
 from jobferry.domain.remedies import Remedy, rules_named
 
@@ -26,11 +27,12 @@ def _others_approve(body: dict[str, Any]) -> str:
     return f"Ask one of its approvers{who} to approve it with their own key."
 
 
-def _policy_of(body: dict[str, Any]) -> str:
-    """The option naming whose policy a refusal means (a route's; else the workspace's)."""
+def _policy_of(body: dict[str, Any], where: str) -> str:
+    """The option naming whose policy a refusal means: a route's (project-wide), else the
+    workspace's (``where``: the ``-w`` of the workspace the command acted in, if any)."""
     if body.get("holder_kind") == "route":
         return f" --route {_name(body, 'holder', 'ROUTE')}"
-    return ""
+    return where
 
 
 def _freeze(body: dict[str, Any]) -> bool:
@@ -38,7 +40,7 @@ def _freeze(body: dict[str, Any]) -> bool:
     return "freeze" in rules_named(body)
 
 
-def _release_policy(body: dict[str, Any]) -> str:
+def _release_policy(body: dict[str, Any], where: str) -> str:
     """What a release package refused by a policy can do, by the rules it breaks."""
     # here, not at the top: the policies' model reads schedules (croniter), which every command
     # that only follows a task (taskview, this module's caller) would load for nothing
@@ -47,9 +49,9 @@ def _release_policy(body: dict[str, Any]) -> str:
     package = _name(body, "package_id", "ID")
     return repackaging(
         rules_named(body),
-        "package the pending items anew with jobferry releases create and cancel this one "
-        f"(jobferry releases cancel {package})",
-        f"deploy it again (jobferry releases deploy {package})",
+        f"package the pending items anew with jobferry releases create{where} and cancel this "
+        f"one (jobferry releases cancel {package}{where})",
+        f"deploy it again (jobferry releases deploy {package}{where})",
     )
 
 
@@ -60,10 +62,11 @@ def _in_target(body: dict[str, Any], key: str = "target_workspace") -> str:
     return f" -w {_quoted(value)}" if isinstance(value, str) and value else ""
 
 
-def _trust_source_key(body: dict[str, Any]) -> str:
+def _trust_source_key(body: dict[str, Any], where: str) -> str:
     """A route requiring a signature refused a package: an unsigned one is cut again signed,
-    one signed by a key the target does not trust is taken once that key is trusted there."""
-    trust = f"jobferry keys trust NAME 'ed25519:…'{_in_target(body)}"
+    one signed by a key the target does not trust is taken once that key is trusted there
+    (the route's target, else the workspace the command acted in: ``where``)."""
+    trust = f"jobferry keys trust NAME 'ed25519:…'{_in_target(body) or where}"
     if body.get("signature_state") == "unsigned":
         return (
             "Give the source workspace a signing key (jobferry keys create there), cut the "
@@ -111,7 +114,15 @@ def _sha(body: dict[str, Any]) -> str:
     return f" (sha256 {sha})" if isinstance(sha, str) and sha else ""
 
 
-def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
+Said = Callable[[dict[str, Any], str], str]
+"""A remedy said from the envelope's context fields and the ``-w NAME`` (with its leading
+blank; else empty) of the workspace the refused command acted in, which every command of a
+workspace it names carries unless it names a workspace of its own: followed as printed, the
+fix acts where the refusal was (``Session.fix_workspace``). Project-wide commands (routes,
+promote, remotes, admin, users, workspaces) take none."""
+
+
+def _remedies() -> dict[str, Said]:
     """Each remedy a refusal can carry, said with this CLI's commands, from the envelope's
     context fields."""
 
@@ -119,90 +130,90 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
         return _name(body, "route", "ROUTE")
 
     return {
-        Remedy.LIST_WORKSPACES: lambda b: (
+        Remedy.LIST_WORKSPACES: lambda b, w: (
             "Give -w a workspace name or id from jobferry workspaces list, or set the "
             "context's workspace."
         ),
-        Remedy.LIST_ACCESS_KEYS: lambda b: (
+        Remedy.LIST_ACCESS_KEYS: lambda b, w: (
             "The server's administrator lists each user's access keys with jobferry admin users."
         ),
-        Remedy.LIST_CONNECTIONS: lambda b: (
-            "jobferry env list connection lists the workspace's connections; register a new "
-            "one with jobferry env put connection NAME --type …"
+        Remedy.LIST_CONNECTIONS: lambda b, w: (
+            f"jobferry env list connection{w} lists the workspace's connections; register a new "
+            f"one with jobferry env put connection NAME{w} --type …"
         ),
-        Remedy.UPDATE_CONNECTION: lambda b: (
+        Remedy.UPDATE_CONNECTION: lambda b, w: (
             f"Choose another name, or change it with jobferry env put connection "
-            f"{_name(b, 'name', 'NAME')} --type …"
+            f"{_name(b, 'name', 'NAME')}{w} --type …"
         ),
-        Remedy.REGISTER_OBJECT: lambda b: (
+        Remedy.REGISTER_OBJECT: lambda b, w: (
             f"Register it with jobferry env put {_name(b, 'kind', 'KIND')} "
-            f"{_name(b, 'name', 'NAME')} --type …"
+            f"{_name(b, 'name', 'NAME')}{w} --type …"
         ),
-        Remedy.LIST_OBJECTS: lambda b: (
-            f"jobferry env list {_name(b, 'kind', 'KIND')} lists the workspace's objects of "
+        Remedy.LIST_OBJECTS: lambda b, w: (
+            f"jobferry env list {_name(b, 'kind', 'KIND')}{w} lists the workspace's objects of "
             "that kind."
         ),
-        Remedy.SHOW_DRIFT: lambda b: (
-            "jobferry drift shows how each changed since and who changed it."
+        Remedy.SHOW_DRIFT: lambda b, w: (
+            f"jobferry drift{w} shows how each changed since and who changed it."
         ),
-        Remedy.RENAME_JOB: lambda b: (
-            f"Rename it with jobferry jobs rename {_name(b, 'job_name', 'NAME')} NEW_NAME."
+        Remedy.RENAME_JOB: lambda b, w: (
+            f"Rename it with jobferry jobs rename {_name(b, 'job_name', 'NAME')} NEW_NAME{w}."
         ),
-        Remedy.REFRESH_SHADOW: lambda b: (
+        Remedy.REFRESH_SHADOW: lambda b, w: (
             f"Refresh it with jobferry remotes refresh {_name(b, 'remote', 'REMOTE')}; to change "
             "the remote, import a package into the shadow: the import is pushed to the remote."
         ),
-        Remedy.ENABLE_ENTERPRISE: lambda b: (
+        Remedy.ENABLE_ENTERPRISE: lambda b, w: (
             "A workspace admin switches it to enterprise mode with jobferry workspaces settings "
             f"{_name(b, 'workspace', 'WORKSPACE')} --enterprise (it creates the workspace's "
             "production side, and cannot be undone)."
         ),
-        Remedy.APPROVAL_OFF: lambda b: (
+        Remedy.APPROVAL_OFF: lambda b, w: (
             "Switch approval off first with jobferry workspaces settings "
             f"{_name(b, 'workspace', 'WORKSPACE')} --no-approval, then switch it to "
             "enterprise mode."
         ),
-        Remedy.RELEASE_FROM_DEVELOPMENT: lambda b: (
+        Remedy.RELEASE_FROM_DEVELOPMENT: lambda b, w: (
             "Make the change in the development workspace, submit it, then jobferry releases "
-            "create and jobferry releases deploy."
+            f"create{w} and jobferry releases deploy{w}."
         ),
-        Remedy.START_IN_PRODUCTION: lambda b: (
-            "Release it (jobferry releases create, then jobferry releases deploy, which starts "
-            f"a new batch job), then start it there: jobferry jobs start "
+        Remedy.START_IN_PRODUCTION: lambda b, w: (
+            f"Release it (jobferry releases create{w}, then jobferry releases deploy{w}, which "
+            f"starts a new batch job), then start it there: jobferry jobs start "
             f"{_name(b, 'job_name', 'NAME')} -w '{_name(b, 'workspace', 'WORKSPACE')} "
             "(production)'."
         ),
-        Remedy.LIST_RELEASE_PACKAGES: lambda b: (
-            "jobferry releases list lists the workspace's release packages."
+        Remedy.LIST_RELEASE_PACKAGES: lambda b, w: (
+            f"jobferry releases list{w} lists the workspace's release packages."
         ),
-        Remedy.SHOW_RELEASE_PACKAGE: lambda b: (
-            f"jobferry releases show {_name(b, 'package_id', 'ID')} shows where it stands."
+        Remedy.SHOW_RELEASE_PACKAGE: lambda b, w: (
+            f"jobferry releases show {_name(b, 'package_id', 'ID')}{w} shows where it stands."
         ),
-        Remedy.MEND_PACKAGE_REQUEST: lambda b: (
-            "Package them again with jobferry releases create NAME --approver USER --item ID "
+        Remedy.MEND_PACKAGE_REQUEST: lambda b, w: (
+            f"Package them again with jobferry releases create NAME --approver USER --item ID{w} "
             "(a NAME of 1 to 256 characters; --item for each of 1 to 100 pending items, or "
-            "--all, as jobferry releases pending lists them; --approver for each approver, "
+            f"--all, as jobferry releases pending{w} lists them; --approver for each approver, "
             "holding admin or deployer)."
         ),
-        Remedy.PACKAGE_AGAIN: lambda b: (
-            f"Cancel it with jobferry releases cancel {_name(b, 'package_id', 'ID')}, then "
-            "package its items again with jobferry releases create."
+        Remedy.PACKAGE_AGAIN: lambda b, w: (
+            f"Cancel it with jobferry releases cancel {_name(b, 'package_id', 'ID')}{w}, then "
+            f"package its items again with jobferry releases create{w}."
         ),
-        Remedy.DEPLOY_WITHOUT_START: lambda b: (
+        Remedy.DEPLOY_WITHOUT_START: lambda b, w: (
             "Deploy it without starting new jobs (jobferry releases deploy "
-            f"{_name(b, 'package_id', 'ID')} --no-start), or give each job's schedule a cron "
+            f"{_name(b, 'package_id', 'ID')} --no-start{w}), or give each job's schedule a cron "
             "expression in development, submit it and package it again."
         ),
-        Remedy.TAKE_IN_WITHOUT_START: lambda b: (
+        Remedy.TAKE_IN_WITHOUT_START: lambda b, w: (
             "Import it without --start (new jobs stay stopped), or give each job's schedule a "
             "cron expression on the server it was released from and export the release again."
         ),
-        Remedy.REPLAN_RELEASE: lambda b: (
+        Remedy.REPLAN_RELEASE: lambda b, w: (
             f"Review the change in production, then plan the release package "
-            f"again (jobferry releases plan {_name(b, 'package_id', 'ID')}) and deploy it, "
-            "or cancel it with jobferry releases cancel."
+            f"again (jobferry releases plan {_name(b, 'package_id', 'ID')}{w}) and deploy it, "
+            f"or cancel it with jobferry releases cancel{w}."
         ),
-        Remedy.APPROVE_PLAN: lambda b: (
+        Remedy.APPROVE_PLAN: lambda b, w: (
             _others_approve(b)
             or (
                 f"Approvers sign the plan: jobferry routes approve {_name(b, 'route', 'ROUTE')} "
@@ -212,45 +223,45 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
             else _others_approve(b)
             or (
                 "Approvers sign the plan: jobferry releases approve "
-                f"{_name(b, 'package_id', 'ID')} --key FILE."
+                f"{_name(b, 'package_id', 'ID')} --key FILE{w}."
             )
         ),
-        Remedy.REGISTER_APPROVAL_KEY: lambda b: (
+        Remedy.REGISTER_APPROVAL_KEY: lambda b, w: (
             "Register your public key with jobferry users keys add FILE.pub (jobferry users "
             "keys list lists yours), then sign with its private key."
         ),
-        Remedy.READ_RELEASE_LEDGER: lambda b: (
-            "jobferry releases ledger lists the releases in order: roll back the last one "
-            "(jobferry releases rollback --last), or bring an earlier one back with jobferry "
-            "releases restore."
+        Remedy.READ_RELEASE_LEDGER: lambda b, w: (
+            f"jobferry releases ledger{w} lists the releases in order: roll back the last one "
+            f"(jobferry releases rollback --last{w}), or bring an earlier one back with jobferry "
+            f"releases restore{w}."
         ),
-        Remedy.SCHEDULE_AS_RELEASED: lambda b: (
+        Remedy.SCHEDULE_AS_RELEASED: lambda b, w: (
             "Start or stop each job named as the release left it (jobferry jobs start|stop "
             f"NAME -w {_name(b, 'workspace', 'PRODUCTION')}), then run "
-            "jobferry releases rollback again; change its scheduling after the rollback if "
+            f"jobferry releases rollback{w} again; change its scheduling after the rollback if "
             "you want it otherwise."
         ),
-        Remedy.PLAN_AGAIN: _plan_again,
-        Remedy.LIST_TASKS: lambda b: "jobferry tasks list lists the workspace's tasks.",
-        Remedy.READ_AGAIN: lambda b: (
-            "Read it again (jobferry pull writes the workspace's definitions as files) and make "
-            "your change to what is stored now."
+        Remedy.PLAN_AGAIN: lambda b, w: _plan_again(b),  # promote: project-wide
+        Remedy.LIST_TASKS: lambda b, w: f"jobferry tasks list{w} lists the workspace's tasks.",
+        Remedy.READ_AGAIN: lambda b, w: (
+            f"Read it again (jobferry pull{w} writes the workspace's definitions as files) and "
+            "make your change to what is stored now."
         ),
-        Remedy.FOLLOW_TASK: lambda b: (
+        Remedy.FOLLOW_TASK: lambda b, w: (
             f"Follow it with jobferry tasks show {_name(b, 'task_id', 'TASK')} --wait"
-            + (f" -w {_name(b, 'workspace', '')}" if b.get("workspace") else "")
+            + (f" -w {_name(b, 'workspace', '')}" if b.get("workspace") else w)
             + ", and try again when it has ended."
         ),
-        Remedy.LIST_REMOTES: lambda b: "jobferry remotes list lists them.",
-        Remedy.EXPORT_WORKSPACE: lambda b: (
+        Remedy.LIST_REMOTES: lambda b, w: "jobferry remotes list lists them.",
+        Remedy.EXPORT_WORKSPACE: lambda b, w: (
             "Export the whole workspace on the remote's side (jobferry export --workspace-all) "
             "and carry that."
         ),
-        Remedy.CARRY_IN: lambda b: (
+        Remedy.CARRY_IN: lambda b, w: (
             f"Take its packages in with jobferry promote {route(b)} --in FILE on this server."
         ),
-        Remedy.CUT_PACKAGE: lambda b: f"Promote along it with jobferry promote {route(b)}.",
-        Remedy.CUT_OUT: lambda b: (
+        Remedy.CUT_PACKAGE: lambda b, w: f"Promote along it with jobferry promote {route(b)}.",
+        Remedy.CUT_OUT: lambda b, w: (
             (
                 f"Take it in with route {_quoted(b['package_route'])} (jobferry promote "
                 f"{_quoted(b['package_route'])} --in FILE), or cut"
@@ -260,95 +271,96 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
             + f" one for this route on the source server with jobferry promote {route(b)} "
             "--out FILE."
         ),
-        Remedy.EDIT_ROUTE_SOURCE: lambda b: (
+        Remedy.EDIT_ROUTE_SOURCE: lambda b, w: (
             "Take in packages of the route's source only, or change the route's source with "
             f"jobferry routes edit {route(b)} --from-carried --from-id ID."
         ),
-        Remedy.CUT_FULL_PACKAGE: lambda b: (
+        Remedy.CUT_FULL_PACKAGE: lambda b, w: (
             f"Take in the package before it{_sha(b)} first (jobferry promote {route(b)} --in "
             f"FILE), or cut a full one on the source server with jobferry promote {route(b)} "
             "--out FILE --full."
         ),
-        Remedy.ROLL_BACK_FIRST: lambda b: (
+        Remedy.ROLL_BACK_FIRST: lambda b, w: (
             "Nothing needs doing; to import it again, roll that import back first: jobferry "
-            f"rollback {_name(b, 'task_id', 'TASK')}{_in_target(b)}."
+            f"rollback {_name(b, 'task_id', 'TASK')}{_in_target(b) or w}."
         ),
-        Remedy.RECORD_PROMOTION_IMPORT: lambda b: (
+        Remedy.RECORD_PROMOTION_IMPORT: lambda b, w: (
             f"Import the promotion's package with jobferry promote {route(b)} --apply, which "
             "records its task."
         ),
-        Remedy.CARRIED_END: _carried_end,
-        Remedy.LIST_ROUTES: lambda b: "jobferry routes list lists them.",
-        Remedy.LIST_PROFILES: lambda b: "jobferry profiles list lists them.",
-        Remedy.LIST_TRUSTED_KEYS: lambda b: "jobferry keys list lists the trusted keys.",
-        Remedy.CREATE_SIGNING_KEY: lambda b: "Create one with jobferry keys create.",
+        Remedy.CARRIED_END: lambda b, w: _carried_end(b),  # routes: project-wide
+        Remedy.LIST_ROUTES: lambda b, w: "jobferry routes list lists them.",
+        Remedy.LIST_PROFILES: lambda b, w: f"jobferry profiles list{w} lists them.",
+        Remedy.LIST_TRUSTED_KEYS: lambda b, w: f"jobferry keys list{w} lists the trusted keys.",
+        Remedy.CREATE_SIGNING_KEY: lambda b, w: f"Create one with jobferry keys create{w}.",
         Remedy.TRUST_SOURCE_KEY: _trust_source_key,
-        Remedy.DISTRUSTED_SIGNER: lambda b: (
+        Remedy.DISTRUSTED_SIGNER: lambda b, w: (
             "Ask its sender to sign it again with a key this workspace trusts (jobferry keys "
-            "list); if distrusting the key was a mistake, trust it again: jobferry keys trust "
-            f"NAME {_name(b, 'public_key', 'ed25519:…')}{_in_target(b, 'workspace')}."
+            f"list{w}); if distrusting the key was a mistake, trust it again: jobferry keys trust "
+            f"NAME {_name(b, 'public_key', 'ed25519:…')}{_in_target(b, 'workspace') or w}."
         ),
-        Remedy.DISTRUSTED_APPROVER: lambda b: (
+        Remedy.DISTRUSTED_APPROVER: lambda b, w: (
             f"Have {_name(b, 'user', 'the approver')} approve the package again on its server "
             "with an approval key this workspace trusts (jobferry users keys new there, then "
-            "jobferry keys trust NAME KEY here), export the signed release again (jobferry "
+            f"jobferry keys trust NAME KEY{w} here), export the signed release again (jobferry "
             "releases export) and import it; if distrusting the key was a mistake, trust it "
             f"again: jobferry keys trust NAME {_name(b, 'public_key', 'ed25519:…')}"
-            f"{_in_target(b, 'workspace')}."
+            f"{_in_target(b, 'workspace') or w}."
         ),
-        Remedy.CARRY_APPROVED_AGAIN: lambda b: (
+        Remedy.CARRY_APPROVED_AGAIN: lambda b, w: (
             "Have its package approved on its server (jobferry releases approve ID --key FILE "
             "there, or a new package of its changes), export the signed release again "
             "(jobferry releases export ID --out FILE) and import it here (jobferry releases "
-            "import FILE)"
+            f"import FILE{w})"
             + (
                 f"; to have production hold it again, restore it: jobferry releases restore "
-                f"--entry {b['entry_id']}."
+                f"--entry {b['entry_id']}{w}."
                 if b.get("entry_id")
                 else "."
             )
         ),
-        Remedy.EXPORT_IN_BACKGROUND: lambda b: (
-            "Give the names in a file (jobferry export --names-file FILE): it exports them in "
+        Remedy.EXPORT_IN_BACKGROUND: lambda b, w: (
+            f"Give the names in a file (jobferry export --names-file FILE{w}): it exports them in "
             "the background, as many as you name."
         ),
-        Remedy.SUBMIT_JOB: lambda b: (
+        Remedy.SUBMIT_JOB: lambda b, w: (
             "Submit a version first: import or apply it with --status submitted (the default)."
         ),
-        Remedy.SCHEDULABLE_VERSION: lambda b: (
+        Remedy.SCHEDULABLE_VERSION: lambda b, w: (
             "Give its schedule a cron expression (e.g. '0 30 2 * * ?'), or stop it first "
-            f"(jobferry jobs stop {_name(b, 'job_name', 'NAME')})."
+            f"(jobferry jobs stop {_name(b, 'job_name', 'NAME')}{w})."
         ),
-        Remedy.STOP_JOB: lambda b: (
-            f"Stop it first with jobferry jobs stop {_name(b, 'job_name', 'NAME')}, then try again."
+        Remedy.STOP_JOB: lambda b, w: (
+            f"Stop it first with jobferry jobs stop {_name(b, 'job_name', 'NAME')}{w}, then try "
+            "again."
         ),
-        Remedy.CREATE_PROFILE: lambda b: (
-            f"Save it with jobferry profiles put {_name(b, 'profile', 'NAME')} -f FILE, or give "
+        Remedy.CREATE_PROFILE: lambda b, w: (
+            f"Save it with jobferry profiles put {_name(b, 'profile', 'NAME')} -f FILE{w}, or give "
             "the profile's file instead (--profile-map FILE)."
         ),
-        Remedy.ROUTE_PROFILE: lambda b: (
+        Remedy.ROUTE_PROFILE: lambda b, w: (
             f"Save it there first (jobferry profiles put {_name(b, 'profile', 'NAME')} -f FILE "
             f"-w {_name(b, 'workspace', 'WORKSPACE')}), or name another profile of that workspace "
             "(--profile NAME)."
         ),
-        Remedy.FOLLOW_POLICY: lambda b: (
+        Remedy.FOLLOW_POLICY: lambda b, w: (
             "Change what the plan does so it keeps the rule"
             + (", or wait for the freeze window to end" if _freeze(b) else "")
             + "; an admin can read and change the policy with jobferry policies show"
-            f"{_policy_of(b)} and jobferry policies put -f FILE{_policy_of(b)}."
+            f"{_policy_of(b, w)} and jobferry policies put -f FILE{_policy_of(b, w)}."
         ),
-        Remedy.RELEASE_POLICY: lambda b: (
-            _release_policy(b)
+        Remedy.RELEASE_POLICY: lambda b, w: (
+            _release_policy(b, w)
             + "; an admin can read and change the policy with jobferry policies show"
-            f"{_policy_of(b)} and jobferry policies put -f FILE{_policy_of(b)}."
+            f"{_policy_of(b, w)} and jobferry policies put -f FILE{_policy_of(b, w)}."
         ),
-        Remedy.SAVE_POLICY: lambda b: (
-            f"Save one with jobferry policies put -f FILE{_policy_of(b)}."
+        Remedy.SAVE_POLICY: lambda b, w: (
+            f"Save one with jobferry policies put -f FILE{_policy_of(b, w)}."
         ),
-        Remedy.LIST_DOWNLOADS: lambda b: (
-            "jobferry downloads list lists the workspace's packages by id."
+        Remedy.LIST_DOWNLOADS: lambda b, w: (
+            f"jobferry downloads list{w} lists the workspace's packages by id."
         ),
-        Remedy.KEEP_PROJECT_ADMIN: lambda b: (
+        Remedy.KEEP_PROJECT_ADMIN: lambda b, w: (
             "Make another user a project admin first: jobferry admin set-project-admin USER "
             "(a new user: jobferry admin create-user NAME --project-admin)."
         ),
@@ -359,11 +371,12 @@ REMEDIES = _remedies()
 """Every remedy, said with this CLI's commands (``tests/test_wording.py`` holds it whole)."""
 
 
-def refusal_text(message: str, body: dict[str, Any]) -> str:
+def refusal_text(message: str, body: dict[str, Any], workspace: str | None = None) -> str:
     """What the CLI prints of an error envelope: its problem and, when it carries a remedy
-    this CLI knows, the fix in the CLI's commands; else the server's message."""
+    this CLI knows, the fix in the CLI's commands (with ``-w workspace`` where a command acts
+    in one: the refused command's, when not the context's own); else the server's message."""
     remedy, problem = body.get("remedy"), body.get("problem")
     said = REMEDIES.get(str(remedy)) if remedy else None
     if said is None or not isinstance(problem, str):
         return message
-    return f"{problem} {said(body)}"
+    return f"{problem} {said(body, _in_workspace(workspace))}"

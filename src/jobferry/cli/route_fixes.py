@@ -65,11 +65,11 @@ def route_fix(
     if reason == ProblemReason.TIME_ZONE:
         return (
             "say how schedules move in the route's profile (keep the wall clock or the instant: "
-            f"jobferry profiles put NAME -f FILE, {edit} --profile NAME), or change the "
-            "schedule in the source so the move can be expressed"
+            f"jobferry profiles put NAME -f FILE{in_workspace(workspace)}, {edit} --profile NAME), "
+            "or change the schedule in the source so the move can be expressed"
         )
     if reason == ProblemReason.NAME_CONFLICT:
-        return name_conflict("promote", remote)
+        return name_conflict("promote", remote, workspace)
     return None
 
 

@@ -31,6 +31,8 @@ class Session:
     _client: ApiClient | None = field(default=None, repr=False)
     _output: Output | None = field(default=None, repr=False)
     _workspace: Workspace | None = field(default=None, repr=False)
+    _moved: bool = field(default=False, repr=False)
+    """Whether the command acts in another workspace than the one it was given (``act_in``)."""
 
     @property
     def output(self) -> Output:
@@ -86,6 +88,7 @@ class Session:
         remote's refresh, in its shadow), and name it so in a command to copy."""
         self.client().workspace = workspace.id
         self._workspace = workspace
+        self._moved = True
 
     def development_side(self) -> None:
         """Act in the enterprise workspace of the production side named, if one is (by name
@@ -101,6 +104,17 @@ class Session:
         endpoint can tell, else its id (``None``: the context's default)."""
         found = self.target_workspace()
         return found.name if found is not None else self.client().workspace or None
+
+    def fix_workspace(self) -> str | None:
+        """The workspace a fix printed for this command names with ``-w`` (its name when known,
+        else as given): the one it acted in when ``--workspace`` chose it or the command moved
+        to another; ``None`` when it is the context's own, which a fix followed as printed
+        acts on anyway. Asks the server nothing (it is said after a refusal)."""
+        if self.workspace is None and not self._moved:
+            return None
+        if self._workspace is not None:
+            return self._workspace.name
+        return self.workspace
 
     def workspace_label(self) -> str:
         """The target workspace for messages: ``name (id)`` when the endpoint can tell."""
@@ -142,6 +156,7 @@ def session(ctx: typer.Context, json_mode: bool = False, workspace: str | None =
         current._context = None
         current._client = None
         current._workspace = None
+        current._moved = False
     return current
 
 

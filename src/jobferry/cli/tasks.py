@@ -293,7 +293,8 @@ def show_task_command(
     task = (
         wait_for(s, task_id, "Waiting") if wait else client.get(f"/system-tasks/{segment(task_id)}")
     )
-    show_task(s.output, task, None if s.output.json_mode else s.workspace_arg())
+    shown_in = None if s.output.json_mode else s.workspace_arg()
+    show_task(s.output, task, shown_in, refused_in=s.fix_workspace())
     s.output.finish(task, task_exit(task) if wait else ExitCode.OK, None)
 
 

@@ -15,22 +15,29 @@ from jobferry.domain.enums import TaskStatus
 _DONE = (TaskStatus.SUCCESSFUL, TaskStatus.WARNING)
 
 
-def said_message(task: dict[str, Any]) -> str | None:
+def said_message(task: dict[str, Any], refused_in: str | None = None) -> str | None:
     """A task's message; a failed one's refusal (its result names a remedy) said with this
-    CLI's fix instead of the one the server wrote for API clients."""
+    CLI's fix instead of the one the server wrote for API clients (``refused_in``: the
+    workspace its commands name with ``-w``, when not the context's own)."""
     message = task.get("message")
     result = mapping(task.get("result"))
     if message is None or not result.get("remedy"):
         return None if message is None else str(message)
-    return refusal_text(str(message), result)
+    return refusal_text(str(message), result, refused_in)
 
 
 def show_task(
-    out: Output, task: dict[str, Any], workspace: str | None = None, *, summarise: bool = False
+    out: Output,
+    task: dict[str, Any],
+    workspace: str | None = None,
+    *,
+    summarise: bool = False,
+    refused_in: str | None = None,
 ) -> None:
     """A system task: what it is, who started it, status, times, message, its rollback (an
     import), then subtasks and problems. ``summarise`` (an import just shown as a plan): past
-    a screenful, only the subtasks that did not succeed, and how many did."""
+    a screenful, only the subtasks that did not succeed, and how many did; ``refused_in``: as
+    :func:`said_message`."""
     if out.json_mode:
         return
     status = str(task.get("status", ""))
@@ -49,7 +56,7 @@ def show_task(
         ("progress", f"{task.get('progress', 0)}%"),
         ("started", moment(task.get("startTime"))),
         ("ended", moment(task.get("endTime"))),
-        ("message", said_message(task)),
+        ("message", said_message(task, refused_in)),
     ]
     undone = task.get("rolledBack")
     if isinstance(undone, dict):

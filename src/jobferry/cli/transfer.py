@@ -256,7 +256,7 @@ def import_package(
     task_id = client.call("POST", "/jobs/import", body)["taskId"]
     task = follow_import(s, str(task_id))
     where = _where(s, mapping(task.get("result")).get("problems"))
-    show_task(out, task, where, summarise=plan is not None)
+    show_task(out, task, where, summarise=plan is not None, refused_in=s.fix_workspace())
     _end_import(s, {"path": path, "plan": plan, "task": task}, rollback=plan is not None)
 
 
