@@ -218,7 +218,9 @@ class Model:
             return NO_TERMINAL
         conflicts = sorted(self._conflicts(done))
         if conflicts:
-            return refused({CANNOT_ROLL_BACK}, *conflicts, "jobferry drift shows how each changed")
+            return refused(
+                {CANNOT_ROLL_BACK}, *conflicts, "jobferry drift", "shows how each changed"
+            )
         if not done.wrote:
             return refused({CANNOT_ROLL_BACK}, "nothing to roll back")
         self.step += 1
