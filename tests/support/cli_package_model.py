@@ -209,13 +209,13 @@ class Model:
         return done
 
     def rollback(self, done: Imported, yes: bool) -> Outcome:
-        """``rollback TASK [--yes]``: exit 0 when rolled back already, asked or not; else
-        without ``--yes`` and no terminal, exit 2; refused (``DLF.9016``) naming what changed
-        since, or when it wrote nothing; else ``dst`` as before it."""
-        if done.rolled_back:
-            return OK
+        """``rollback TASK [--yes]``: without ``--yes`` and no terminal, exit 2 before any call
+        (tests/cli/test_help.py); else exit 0 when rolled back already; refused (``DLF.9016``)
+        naming what changed since, or when it wrote nothing; else ``dst`` as before it."""
         if not yes:
             return NO_TERMINAL
+        if done.rolled_back:
+            return OK
         conflicts = sorted(self._conflicts(done))
         if conflicts:
             return refused(

@@ -208,9 +208,9 @@ ROUND_TRIP = (
 )
 """A first import that skips what ``dst`` holds of its own, an overwrite of a scheduled job
 (a problem told to a person with its fixes) paused around it, imported from the download
-center, its rollback run again, with
-``--yes`` and without it (no terminal: an import rolled back already is said, exit 0,
-unasked), and the first one's rollback without a terminal (exit 2)."""
+center, its rollback run again, with ``--yes`` (an import rolled back already is said,
+exit 0) and without it (no terminal: refused before any call, exit 2, whatever the import),
+and the first one's rollback without a terminal (exit 2)."""
 DRIFTED = (
     Seed((), frozenset()),
     (

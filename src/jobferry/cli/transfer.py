@@ -296,18 +296,15 @@ def rollback_command(
     s = session(ctx, json_mode, workspace)
     out = s.output
     if not yes:
-        # An import rolled back already (or past rollback) is said without asking, so with no
-        # terminal too (docs/cli.md: a pipeline's rollback step can run again).
+        # no terminal to ask at: refused before any call (a pipeline passes --yes, and with it
+        # an import rolled back already is said, exit 0: its rollback step can run again)
+        terminal.require_person("rollback", "roll back")
         task = mapping(s.client().get(f"/system-tasks/{segment(task_id)}"))
-        if not cannot_roll_back(task):
-            terminal.require_person("rollback", "roll back")
-            if not out.confirm(rollback_question(s, task_id, task)):
-                out.finish(
-                    {"taskId": task_id, "rolledBack": 0},
-                    ExitCode.FAILED,
-                    "Cancelled; nothing changed.",
-                )
-                return
+        if not cannot_roll_back(task) and not out.confirm(rollback_question(s, task_id, task)):
+            out.finish(
+                {"taskId": task_id, "rolledBack": 0}, ExitCode.FAILED, "Cancelled; nothing changed."
+            )
+            return
     try:
         answer, rollback_task = _rolled_back(s, task_id)
     except ApiError as exc:
