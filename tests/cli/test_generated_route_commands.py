@@ -28,11 +28,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 from hypothesis import event, example, given, note
 from typer.testing import Result
 
+from support.cli_command_model import json_answer
 from support.cli_releases import table_cell
 from support.cli_route_model import OK, USAGE, Outcome, Planned, Settings
 from support.cli_route_stories import (
@@ -122,13 +122,7 @@ def _check_answer(step: Step, predicted: Outcome, result: Result) -> Any:
     said = (step, result.exit_code, result.stdout, result.stderr)
     assert result.exit_code == predicted.exit_code, said
     if step.json:
-        body = orjson.loads(result.stdout)  # one document, nothing else
-        if predicted.codes:
-            assert set(body) == {"error"}, said
-            assert body["error"]["code"] in predicted.codes, said
-        else:
-            assert "error" not in body, said
-        return body
+        return json_answer(result.stdout, predicted, said)
     if not predicted.codes:
         warned = [line for line in result.stderr.splitlines() if line.strip()]
         assert all(ABOUT_THE_RUN.match(line) for line in warned), said

@@ -37,7 +37,7 @@ from typer.testing import Result
 
 from support.builders import make_script
 from support.cli import Cli, Remote, register, write_config
-from support.cli_command_model import OK, USAGE, Model, Outcome
+from support.cli_command_model import OK, Model, Outcome, json_answer, refusal_told
 from support.cli_command_stories import (
     JOBS,
     RENAMED_THEN_TAKEN,
@@ -54,11 +54,6 @@ pytestmark = [pytest.mark.fuzz, pytest.mark.databases("sqlite", "postgresql")]
 GENERATED = generated(20)
 """Stories a test tells on each database (JOBFERRY_FUZZ_EXAMPLES=150 and a
 ``--hypothesis-seed`` for a longer run)."""
-API_WORDS = re.compile(
-    r"\b(GET|POST|PUT|DELETE|PATCH)\s+\S*/|/v[12]/|\{project_id\}|\b[a-z]+[A-Z][A-Za-z]*\b"
-)
-"""An API call or a wire field named (tests/test_wording.py: the CLI speaks its own commands
-and flags)."""
 
 
 @dataclass
@@ -172,24 +167,13 @@ def _check_answer(step: Step, predicted: Outcome, result: Result) -> Any:
     said = (step, result.stdout, result.stderr)
     assert result.exit_code == predicted.exit_code, said
     if step.json:
-        body = json.loads(result.stdout)  # one document, nothing else
-        if predicted.codes:
-            assert set(body) == {"error"}, said
-            assert body["error"]["code"] in predicted.codes, said
-        else:
-            assert "error" not in body, said
-        return body
+        return json_answer(result.stdout, predicted, said)
     if not predicted.codes:
         assert result.stderr == "", said
         assert result.stdout.strip(), said
         return None
     assert result.stdout == "", said
-    if predicted.codes != {USAGE}:
-        assert re.match(r"error ([\w.]+): ", result.stderr), said
-        assert result.stderr.split(":")[0].removeprefix("error ") in predicted.codes, said
-    assert not API_WORDS.search(result.stderr), said
-    for word in predicted.says:
-        assert word in result.stderr, (word, said)
+    refusal_told(result.stderr, predicted, said)
     return None
 
 

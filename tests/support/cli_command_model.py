@@ -13,8 +13,10 @@ object, and the command that fixes it).
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 MISSING_JOB = "DLF.0100"
 MISSING_RENAMED = "DLF.30100"
@@ -30,6 +32,11 @@ invalid parameter; the rename's row names no code)."""
 USAGE = "usage"
 WORKSPACE = "workspace"
 """``error.code`` of a workspace name that is not one of the caller's (docs/cli.md)."""
+API_WORDS = re.compile(
+    r"\b(GET|POST|PUT|DELETE|PATCH)\s+\S*/|/v[12]/|\{project_id\}|\b[a-z]+[A-Z][A-Za-z]*\b"
+)
+"""An API call or a wire field named (tests/test_wording.py: the command line speaks its own
+commands and flags); every generated command story holds its refusals to it."""
 NAME_RULE = re.compile(r"[\w.-]{1,128}")
 """docs/api.md "Names": letters, digits, ``_``, ``-`` and ``.``."""
 
@@ -198,3 +205,42 @@ def _first_of(rules: list[Outcome]) -> Outcome:
         return rules[0]
     codes = frozenset().union(*(rule.codes for rule in rules))
     return Outcome(rules[0].exit_code, codes)
+
+
+class Predicted(Protocol):
+    """What the stream checks read of any story's outcome (each model has its own)."""
+
+    @property
+    def codes(self) -> frozenset[str]: ...
+
+    @property
+    def says(self) -> tuple[str, ...]: ...
+
+
+def json_answer(stdout: str, predicted: Predicted, said: Any) -> Any:
+    """``--json``'s one document (nothing else on standard output): the refusal predicted,
+    ``{"error": {"code", …}}``, or an answer that is none."""
+    body = json.loads(stdout)
+    if predicted.codes:
+        assert set(body) == {"error"}, said
+        assert body["error"]["code"] in predicted.codes, said
+    else:
+        assert "error" not in body, said
+    return body
+
+
+def refusal_told(
+    stderr: str, predicted: Predicted, said: Any, *, checked: str | None = None
+) -> None:
+    """A refusal told to a person on standard error: ``error CODE: …`` with a code predicted
+    (a usage error's may be left out), no API call or wire field in ``checked`` (the standard
+    error, less what a story knows to be quoted from elsewhere), and every word predicted said
+    (lines joined)."""
+    found = re.match(r"error(?: ([\w.]+))?: ", stderr)
+    if predicted.codes != {USAGE}:
+        assert found is not None, said
+        assert found[1] in predicted.codes, said
+    assert not API_WORDS.search(stderr if checked is None else checked), said
+    flat = " ".join(stderr.split())
+    for word in predicted.says:
+        assert word in flat, (word, said)
