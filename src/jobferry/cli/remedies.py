@@ -62,6 +62,14 @@ def _in_target(body: dict[str, Any], key: str = "target_workspace") -> str:
     return f" -w {_quoted(value)}" if isinstance(value, str) and value else ""
 
 
+def _production(body: dict[str, Any]) -> str:
+    """The production side of the workspace a refusal names, as ``-w`` takes it: ``'WS
+    (production)'``, quoted once as a whole for the shell."""
+    workspace = body.get("workspace")
+    name = workspace if isinstance(workspace, str) and workspace else "WORKSPACE"
+    return _quoted(f"{name} (production)")
+
+
 def _trust_source_key(body: dict[str, Any], where: str) -> str:
     """A route requiring a signature refused a package: an unsigned one is cut again signed,
     one signed by a key the target does not trust is taken once that key is trusted there
@@ -180,8 +188,7 @@ def _remedies() -> dict[str, Said]:
         Remedy.START_IN_PRODUCTION: lambda b, w: (
             f"Release it (jobferry releases create{w}, then jobferry releases deploy{w}, which "
             f"starts a new batch job), then start it there: jobferry jobs start "
-            f"{_name(b, 'job_name', 'NAME')} -w '{_name(b, 'workspace', 'WORKSPACE')} "
-            "(production)'."
+            f"{_name(b, 'job_name', 'NAME')} -w {_production(b)}."
         ),
         Remedy.LIST_RELEASE_PACKAGES: lambda b, w: (
             f"jobferry releases list{w} lists the workspace's release packages."

@@ -6,6 +6,7 @@ of the whole project take none; on the context's own workspace the fixes are as 
 from __future__ import annotations
 
 import re
+import shlex
 from typing import Any
 
 import pytest
@@ -102,6 +103,22 @@ def test_a_fix_naming_its_own_workspace_keeps_it() -> None:
     assert rollback.endswith("jobferry rollback t1 -w p.")
     routed = REMEDIES[Remedy.SAVE_POLICY]({"holder_kind": "route", "holder": "nightly"}, WHERE)
     assert routed == "Save one with jobferry policies put -f FILE --route nightly."
+
+
+def test_a_production_side_is_quoted_once_as_a_whole() -> None:
+    """``-w 'WS (production)'``, even for a workspace whose own name needs quoting: followed
+    as printed, the shell passes the production side's name whole."""
+    for workspace in ("prod", "my ws"):
+        said = REMEDIES[Remedy.START_IN_PRODUCTION]({"job_name": "j1", "workspace": workspace}, "")
+        command = said.rsplit("then start it there: ", 1)[1].removesuffix(".")
+        assert shlex.split(command) == [
+            "jobferry",
+            "jobs",
+            "start",
+            "j1",
+            "-w",
+            f"{workspace} (production)",
+        ]
 
 
 def test_refusal_text_names_the_workspace_given() -> None:
