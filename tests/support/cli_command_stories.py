@@ -33,7 +33,8 @@ by its id, or by a name that is none of the caller's."""
 
 @dataclass(frozen=True)
 class Step:
-    """One command: what it does, its arguments, and whether it asks for ``--json``."""
+    """One command (or an edit a story makes beside them): what it does, its arguments, and
+    whether it asks for ``--json``."""
 
     act: str
     args: tuple[Any, ...]

@@ -17,6 +17,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from support.cli_command_stories import Step
 from support.cli_package_model import SCRIPT, Held, Model
 
 LOADER, AFTER, SOLO, FAR = "a_load", "b_after", "c_solo", "d_ssh"
@@ -24,18 +25,6 @@ JOBS = (LOADER, AFTER, SOLO, FAR)
 """The jobs of ``src`` (``d_ssh`` uses ``ssh_conn``, which ``dst`` has not)."""
 POLICIES = (None, None, "skip", "overwrite")
 DRIFTS = (None, None, "keep-target", "take-package")
-
-
-@dataclass(frozen=True)
-class Step:
-    """One command or edit: what it does, its arguments, and whether it asks for ``--json``."""
-
-    act: str
-    args: tuple[Any, ...]
-    json: bool
-
-    def __repr__(self) -> str:
-        return f"{self.act}{self.args!r}{' --json' if self.json else ''}"
 
 
 @dataclass(frozen=True)
