@@ -194,6 +194,8 @@ class AdminModel:
     def environment_edit(self, actor: str, kind: str, name: str) -> int:
         if not self.workspace_admin(actor):
             return DENIED
+        if not kind or not name:  # nothing named to edit: the page, its form empty
+            return ALLOWED
         if kind not in KINDS:
             return REFUSED
         return ALLOWED if (kind, name) in self.environment else MISSING
