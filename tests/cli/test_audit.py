@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 import typer
 
-from jobferry.cli.audit import when
+from jobferry.cli.audit import when, window
 from jobferry.storage import Database, tables
 from jobferry.storage import audit as audit_repo
 from jobferry.storage.audit import DroppedAudit
@@ -82,6 +82,29 @@ def test_when_reads_spans_dates_times_and_offsets() -> None:
     assert when("2026-11-27", "--since") == at_noon - 12 * 3_600_000
     with pytest.raises(typer.BadParameter, match="is not a time"):
         when("7 days", "--since")
+
+
+def test_a_time_before_1970_or_past_any_calendar_is_a_usage_error_naming_the_option() -> None:
+    # the server counts from 1970: an earlier time reached it, and was refused in its terms
+    # (exit 1, "epoch milliseconds"); a span past year 1 ended the command with no word
+    for text in ("1969-12-31", "3000w", "99999999w", "999999999999w"):
+        with pytest.raises(typer.BadParameter, match="before 1970-01-01") as refused:
+            when(text, "--until")
+        assert refused.value.param_hint == "--until"
+        assert "leave --until out" in str(refused.value)
+    assert when("1970-01-01", "--since") == 0
+
+
+def test_a_window_of_no_time_is_a_usage_error_naming_since() -> None:
+    # since == until: the server refused the empty window in its own terms (exit 1)
+    with pytest.raises(typer.BadParameter, match="is the same time as --until") as refused:
+        window("2026-01-01", "2026-01-01T00:00Z")
+    assert refused.value.param_hint == "--since"
+    with pytest.raises(typer.BadParameter, match="is later than --until"):
+        window("2026-01-02", "2026-01-01")
+    assert window("1h", "30m") != window("1h", None)  # both spans from one moment
+    spans = window("2h", "1h")
+    assert spans["until"] - spans["since"] == 3_600_000  # type: ignore[operator]
 
 
 def test_a_window_before_what_the_server_keeps_says_its_entries_were_dropped(cli: Cli) -> None:

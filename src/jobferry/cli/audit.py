@@ -29,32 +29,48 @@ WHEN_HELP = (
 )
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+"""The earliest time a search reads: the server counts times in milliseconds from it."""
+
+
 def when(text: str, option: str, now: datetime | None = None) -> int:
     """The epoch milliseconds ``text`` names (see :data:`WHEN_HELP`); refused, naming the
-    ``option`` and the forms it takes."""
+    ``option`` and the forms it takes, and a time before 1970 (a span reaching back so far)."""
     span = SPAN.fullmatch(text.strip())
-    if span:
-        back = timedelta(**{UNITS[span.group(2)]: int(span.group(1))})
-        return int(((now or datetime.now(UTC)) - back).timestamp() * 1000)
     try:
-        moment = datetime.fromisoformat(text.strip())
+        if span:
+            back = timedelta(**{UNITS[span.group(2)]: int(span.group(1))})
+            moment = (now or datetime.now(UTC)) - back
+        else:
+            moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise typer.BadParameter(
             f"'{text}' is not a time; give {WHEN_HELP}.", param_hint=option
         ) from None
+    except OverflowError:
+        moment = datetime.min.replace(tzinfo=UTC)  # a span reaching back past year 1
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
+    if moment < EPOCH:
+        raise typer.BadParameter(
+            f"'{text}' is before 1970-01-01, the earliest time a search reads; give a later "
+            f"time, or leave {option} out.",
+            param_hint=option,
+        )
     return int(moment.timestamp() * 1000)
 
 
 def window(since: str | None, until: str | None) -> dict[str, int | None]:
-    """``--since`` and ``--until`` as the epoch milliseconds they name; refused when the first
-    is later than the second."""
-    start = when(since, "--since") if since is not None else None
-    end = when(until, "--until") if until is not None else None
-    if start is not None and end is not None and start > end:
+    """``--since`` and ``--until`` as the epoch milliseconds they name (a span of each counted
+    back from the same moment); refused when the first is not earlier than the second: the
+    window would hold no time."""
+    now = datetime.now(UTC)
+    start = when(since, "--since", now) if since is not None else None
+    end = when(until, "--until", now) if until is not None else None
+    if start is not None and end is not None and start >= end:
+        said = "later than" if start > end else "the same time as"
         raise typer.BadParameter(
-            f"--since {since} is later than --until {until}: give the earlier time to --since.",
+            f"--since {since} is {said} --until {until}: give the earlier time to --since.",
             param_hint="--since",
         )
     return {"since": start, "until": end}
