@@ -14,6 +14,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import requests
 import sqlalchemy as sa
@@ -111,11 +112,18 @@ class ServerProcess:
         sk: str | None = None,
         api: str = "v1",
         extra_headers: dict[str, str] | None = None,
+        query: dict[str, Any] | None = None,
     ) -> requests.Response:
         """A signed call to an extension endpoint the SDK does not know (``api``: the path's
         version segment, ``v2`` for the factory's release calls; ``extra_headers``, signed
-        with the rest: ``Prefer``)."""
+        with the rest: ``Prefer``; ``query``: its parameters, signed too, ``None`` ones left
+        out)."""
         raw_path = f"/{api}/{self.project_id}{path}"
+        raw_query = "&".join(
+            f"{quote(str(k), safe='~')}={quote(str(v), safe='~')}"
+            for k, v in sorted((query or {}).items())
+            if v is not None
+        )
         headers = {
             "Host": self.url.removeprefix("http://"),
             "Content-Type": "application/json",
@@ -125,9 +133,12 @@ class ServerProcess:
             headers["workspace"] = workspace
         headers.update(extra_headers or {})
         headers.update(
-            self.signer.sign(method, raw_path, "", headers, body, ak or self.ak, sk or self.sk)
+            self.signer.sign(
+                method, raw_path, raw_query, headers, body, ak or self.ak, sk or self.sk
+            )
         )
-        return requests.request(method, self.url + raw_path, data=body, headers=headers, timeout=30)
+        url = self.url + raw_path + (f"?{raw_query}" if raw_query else "")
+        return requests.request(method, url, data=body, headers=headers, timeout=30)
 
     def stop(self) -> None:
         """Terminate the process and wait for it."""
