@@ -216,7 +216,7 @@ class Model:
         """``users keys revoke KEY_ID``: one of the caller's keys (again: nothing changes)."""
         key = self.keys.get(index) if index is not None else None
         if key is None or key.owner != self.people[who]:
-            return refused({NO_KEY}, key_id, "jobferry users keys list")
+            return refused({NO_KEY}, key_id, "jobferry users keys list lists your approval keys")
         if not key.revoked:
             key.revoked = True
             self._project_line(who, "approval_key.revoke")

@@ -113,7 +113,8 @@ a window of no time."""
 KEYS_AROUND = (
     Step("new", ("admin", 0), False),
     Step("add", ("admin", 0), False),
-    Step("add", ("dev", 0), True),
+    Step("add", ("dev", 0), False),
+    Step("add", ("admin", 0), True),
     Step("members", ("dev",), False),
     Step("revoke", ("dev", 0), False),
     Step("revoke", ("admin", 0), True),

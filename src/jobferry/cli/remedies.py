@@ -237,6 +237,13 @@ def _remedies() -> dict[str, Said]:
             "Register your public key with jobferry users keys add FILE.pub (jobferry users "
             "keys list lists yours), then sign with its private key."
         ),
+        Remedy.NEW_APPROVAL_KEY: lambda b, w: (
+            "Make a new key pair with jobferry users keys new FILE, then register it with "
+            "jobferry users keys add FILE.pub."
+        ),
+        Remedy.LIST_APPROVAL_KEYS: lambda b, w: (
+            "jobferry users keys list lists your approval keys by key id."
+        ),
         Remedy.READ_RELEASE_LEDGER: lambda b, w: (
             f"jobferry releases ledger{w} lists the releases in order: roll back the last one "
             f"(jobferry releases rollback --last{w}), or bring an earlier one back with jobferry "

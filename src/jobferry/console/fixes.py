@@ -345,6 +345,13 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
             "Register your public key from the command line (jobferry users keys add), then "
             "sign with its private key."
         ),
+        Remedy.NEW_APPROVAL_KEY: lambda c: (
+            "Make a new key pair from the command line (jobferry users keys new), then register "
+            "it (jobferry users keys add)."
+        ),
+        Remedy.LIST_APPROVAL_KEYS: lambda c: (
+            "Your approval keys are listed from the command line: jobferry users keys list."
+        ),
         Remedy.PLAN_AGAIN: lambda c: (
             "Go back to the import's check step, review the new plan and import again."
         ),

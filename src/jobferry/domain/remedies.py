@@ -78,6 +78,11 @@ class Remedy(StrEnum):
     ``plan_id``)."""
     REGISTER_APPROVAL_KEY = "register_approval_key"
     """Register the approval key (``key_id``) first, or sign with a registered one."""
+    NEW_APPROVAL_KEY = "new_approval_key"
+    """The public key is registered already (``key_id``): a key approves for one person, so
+    make a new key pair and register its public half."""
+    LIST_APPROVAL_KEYS = "list_approval_keys"
+    """Name one of the caller's approval keys by its id (``key_id``: the one asked for)."""
     READ_RELEASE_LEDGER = "read_release_ledger"
     """A release rollback or restore named a release that is not the one it can act on:
     read the release ledger for the last release, or restore an earlier one instead."""

@@ -72,7 +72,9 @@ class ApprovalKeys:
                 whose = "yours" if holders[0].user_id == actor.user_id else "another user's"
                 raise NameTakenError(
                     f"Key {key_id} is {whose} already (revoked keys stay registered): a key "
-                    "approves for one person only; generate a new key pair to register another.",
+                    "approves for one person only.",
+                    fix="Generate a new key pair and register its public key.",
+                    remedy=Remedy.NEW_APPROVAL_KEY,
                     key_id=key_id,
                 )
             item = ApprovalKeyRecord(
@@ -106,7 +108,7 @@ class ApprovalKeys:
                 raise KeyNotFoundError(
                     f"Key '{key_id}' is not one of {actor.name}'s approval keys.",
                     fix="List them (GET /v1/{project_id}/users/me/approval-keys).",
-                    remedy=Remedy.REGISTER_APPROVAL_KEY,
+                    remedy=Remedy.LIST_APPROVAL_KEYS,
                     key_id=key_id,
                 )
             at = found.revoked_at or now_ms()

@@ -20,6 +20,7 @@ from jobferry.cli.app import app
 from jobferry.cli.remedies import refusal_text
 from jobferry.domain.enums import Role
 from jobferry.domain.releases import DeployStatus, StartupMode
+from jobferry.domain.remedies import Remedy
 from jobferry.errors import (
     ApprovalRefusedError,
     ApprovalsMissingError,
@@ -87,6 +88,27 @@ def test_keys_are_registered_listed_and_revoked(services: Services, team: Team) 
     assert {k.key_id for k in on_production} == listed
     with pytest.raises(PermissionDeniedError):
         services.approval_keys.members(team.developer)
+
+
+def test_a_key_refused_at_registration_or_revocation_names_the_fix_that_applies(
+    services: Services, team: Team
+) -> None:
+    # a key registered already: make a new pair (the refusal said it only in its words, and
+    # named no command); a key id that is none of mine at revocation: list mine (it pointed
+    # at registering a key and signing with it)
+    me = team.deployer.actor
+    first = register_key(services, team.deployer)
+    with pytest.raises(NameTakenError) as taken:
+        services.approval_keys.register(me, parse_key({"publicKey": first.public_key}))
+    assert taken.value.remedy == Remedy.NEW_APPROVAL_KEY
+    said = refusal_text(taken.value.message, taken.value.envelope())
+    assert "jobferry users keys new FILE" in said
+    with pytest.raises(KeyNotFoundError) as unknown:
+        services.approval_keys.revoke(team.developer.actor, first.key_id)
+    assert unknown.value.remedy == Remedy.LIST_APPROVAL_KEYS
+    said = refusal_text(unknown.value.message, unknown.value.envelope())
+    assert "jobferry users keys list lists your approval keys" in said
+    assert "sign" not in said
 
 
 def test_no_rule_deploys_as_before(services: Services, team: Team) -> None:
