@@ -220,11 +220,12 @@ def _take(told: Told, step: Step) -> tuple[Outcome, Result, Any]:
         key_id = key_id_of(normalize_public_key(_public(path))) if made else None
         return model.new(step.args[1], key_id), result, key_id
     if act == "add":
-        index = step.args[1]
-        predicted = model.add(who, index)
+        index, label = step.args[1:]
+        predicted = model.add(who, index, label)
         pub = str(_key_file(told, index)) + ".pub"
         key = model.keys.get(index)
-        return predicted, _run(told, who, step, "users", "keys", "add", pub), key
+        result = _run(told, who, step, "users", "keys", "add", pub, "--name", label)
+        return predicted, result, key
     if act == "revoke":
         index = step.args[1]
         key = model.keys.get(index) if index is not None else None
@@ -286,9 +287,10 @@ def _check_search(told: Told, found: Found, search: Search, body: Any, out: str)
         assert [r[2] for r in _rows(below)] == [f"{k} {n}" for k, n in found.imports], out
     elif not shown:
         assert "has no entry that matches." in flat or "has no entry yet." in flat, out
-    assert (f"The newest {len(shown)} of {found.total} entries" in flat) == (
-        found.total > len(shown)
-    ), out
+    more = f"The newest {len(shown)} of {found.total} entries"
+    assert (more in flat) == (found.total > len(shown)), out
+    if found.total > len(shown):  # every filter narrows them
+        assert "--object, --kind, --user, --action, --since and --until narrow" in flat, out
     if search.object_name and not search.project:  # where an object's imports are told
         assert "jobferry tasks show TASK" in flat, out
 

@@ -30,6 +30,8 @@ IMPORTED = (("job", "daily_sales"), ("script", "daily_sales_sh"), ("script", "da
 IMPORTED += (("resource", "udf_jar"),)
 """What the story's import wrote (the ``package`` fixture's objects), as drift lists them."""
 KIND_ORDER = ("job", "script", "resource")
+LABEL_LENGTH = 128
+"""docs/api.md: an approval key's ``name`` (``--name``) is at most 128 characters."""
 
 
 @dataclass
@@ -200,10 +202,13 @@ class Model:
         self.keys[index] = Key(key_id)
         return OK
 
-    def add(self, who: str, index: int) -> Outcome:
-        """``users keys add FILE.pub``: a file that is none is refused before anything is
-        sent; a key registered already (revoked or not, by anyone) is refused."""
+    def add(self, who: str, index: int, label: str) -> Outcome:
+        """``users keys add FILE.pub --name LABEL``: a label past 128 characters or a file
+        that is none is refused before anything is sent; a key registered already (revoked
+        or not, by anyone) is refused."""
         key = self.keys.get(index)
+        if len(label) > LABEL_LENGTH:
+            return refused({USAGE}, "--name", str(LABEL_LENGTH), exit_code=2)
         if key is None:
             return refused({USAGE}, "is not a public key", exit_code=2)
         if key.owner is not None:

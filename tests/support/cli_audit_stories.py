@@ -34,6 +34,8 @@ USERS = (None, None, "admin", "dev", "root", "nobody")
 """``--user``: a person of the story (by role), the project admin, or nobody."""
 LIMITS = (None, None, None, 1, 3, 100, 0, 101)
 KEYS = 3
+LABELS = ("", "", "laptop", "x" * 129, "y" * 128)
+"""``--name``: none, a label, one past 128 characters, one of 128."""
 ACTS = ("write", "write", "write", "audit", "audit", "audit", "drift", "drift", "new", "add")
 ACTS += ("list", "revoke", "members")
 """Key files a story may make (``k0`` … ``k2``)."""
@@ -83,8 +85,10 @@ def steps(draw: st.DrawFn) -> Step:
     elif act == "audit":
         search = draw(searches())
         args = ("root" if search.project and draw(st.booleans()) else who, search)
-    elif act in ("new", "add"):
+    elif act == "new":
         args = (who, draw(st.integers(0, KEYS - 1)))
+    elif act == "add":
+        args = (who, draw(st.integers(0, KEYS - 1)), draw(st.sampled_from(LABELS)))
     elif act == "revoke":
         args = (who, draw(st.sampled_from((0, 1, 2, None))))
     else:
@@ -104,6 +108,7 @@ CHANGED_THEN_SEARCHED = (
     Step("drift", ("dev",), False),
     Step("audit", ("admin", Search("daily_sales", since=("mark", 0))), False),
     Step("audit", ("admin", Search(action="job", user="dev", limit=1)), True),
+    Step("audit", ("admin", Search(limit=1)), False),
     Step("write", ("admin", "delete", "job", "daily_sales"), False),
     Step("drift", ("admin",), True),
     Step("audit", ("admin", Search(since=("mark", 2), until=("mark", 2))), False),
@@ -112,9 +117,10 @@ CHANGED_THEN_SEARCHED = (
 a window of no time."""
 KEYS_AROUND = (
     Step("new", ("admin", 0), False),
-    Step("add", ("admin", 0), False),
-    Step("add", ("dev", 0), False),
-    Step("add", ("admin", 0), True),
+    Step("add", ("admin", 0, "x" * 129), False),
+    Step("add", ("admin", 0, "laptop"), False),
+    Step("add", ("dev", 0, ""), False),
+    Step("add", ("admin", 0, ""), True),
     Step("members", ("dev",), False),
     Step("revoke", ("dev", 0), False),
     Step("revoke", ("admin", 0), True),

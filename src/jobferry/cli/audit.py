@@ -217,7 +217,7 @@ def _notes(
     if isinstance(total, int) and total > len(items):
         out.note(
             f"The newest {len(items)} of {total} entries; --limit shows up to 100, and --object, "
-            "--user, --action, --since and --until narrow them."
+            "--kind, --user, --action, --since and --until narrow them."
         )
     if object_name is not None and imports:
         out.note(f"jobferry tasks show TASK{where} lists every object an import changed.")

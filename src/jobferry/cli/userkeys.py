@@ -19,6 +19,7 @@ from jobferry.cli.exits import CliUsageError
 from jobferry.cli.files import file_text
 from jobferry.cli.output import epoch_ms, mapping
 from jobferry.cli.session import Column, JsonOption, WorkspaceOption, list_answer, session
+from jobferry.domain.approvals import KEY_LABEL_LENGTH
 from jobferry.package.keys import generate_key_pair, normalize_public_key
 
 users_app = typer.Typer(help="Users: your own approval keys.", no_args_is_help=True)
@@ -87,6 +88,10 @@ def add_key(
     json_mode: JsonOption = False,
 ) -> None:
     """Register one of your public keys for approvals."""
+    if len(name) > KEY_LABEL_LENGTH:
+        raise CliUsageError(
+            f"--name is {len(name)} characters long; give a label of at most {KEY_LABEL_LENGTH}."
+        )
     s = session(ctx, json_mode, None)
     body = {"publicKey": _public_key(key), "name": name}
     answer = mapping(s.client().call("POST", "/users/me/approval-keys", body))

@@ -32,6 +32,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+KEY_LABEL_LENGTH = 128
+"""The longest label (``name``) an approval key is registered with."""
+
 STATEMENT_FORMAT = "jobferry-approval/1"
 """The first line of a statement; a new form gets a new number."""
 PLAN_HASH_FORMAT = "jobferry-plan/1"

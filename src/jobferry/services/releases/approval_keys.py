@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from jobferry.domain.approvals import KEY_LABEL_LENGTH
 from jobferry.domain.enums import Role
 from jobferry.domain.remedies import Remedy
 from jobferry.errors import InvalidRequestError, KeyNotFoundError, NameTakenError
@@ -23,7 +24,7 @@ from jobferry.storage import accounts as account_repo
 from jobferry.storage import approvals as repo
 from jobferry.storage.approvals import ApprovalKeyRecord
 
-MAX_LABEL = 128
+MAX_LABEL = KEY_LABEL_LENGTH
 REGISTER, REVOKE = "approval_key.register", "approval_key.revoke"
 """The audit actions of a user's approval key (the project's, as the user is: in no
 workspace's log)."""
