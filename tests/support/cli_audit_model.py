@@ -107,9 +107,11 @@ class Model:
         """A signed call of ``who`` (admin, dev) wrote an object: one line of the log, and
         the drift of what the import wrote."""
         self.log.insert(0, Entry(action, kind, name, self.people[who]))
-        if (kind, name) in IMPORTED:
-            state = "deleted" if action.endswith(".delete") else "changed"
-            self.drift[(kind, name)] = (state, self.people[who])
+        if (kind, name) not in IMPORTED or self.drift.get((kind, name), ("",))[0] == "deleted":
+            return  # drift follows the object the import wrote, not its name: one made again
+            # under that name is another object, which no import wrote
+        state = "deleted" if action.endswith(".delete") else "changed"
+        self.drift[(kind, name)] = (state, self.people[who])
 
     # ``jobferry audit``
 
@@ -175,7 +177,8 @@ class Model:
         return tuple(held) if inside else ()
 
     def _holds(self, kind: str, name: str) -> bool:
-        return kind != "job" or name in self.jobs
+        """The object the import wrote is still there (not one made again under its name)."""
+        return self.drift.get((kind, name), ("",))[0] != "deleted"
 
     # ``jobferry drift``
 

@@ -19,10 +19,12 @@ from support.cli_audit_model import SPAN, Search
 from support.cli_command_stories import Step
 
 PEOPLE = ("admin", "admin", "dev")
+SEARCHERS = ("admin", "admin", "admin", "dev")
 WRITES = (
     ("edit", "job", "daily_sales"),
     ("edit", "script", "daily_sales_sql"),
     ("delete", "job", "daily_sales"),
+    ("create", "job", "daily_sales"),
     ("create", "job", "n_extra"),
     ("edit", "job", "n_extra"),
     ("delete", "job", "n_extra"),
@@ -32,25 +34,26 @@ KINDS = (None, None, None, "job", "script", "resource", "nope")
 ACTIONS = (None, None, "job", "job.update", "script", "import", "job.delete", "Job", "x.y.z")
 USERS = (None, None, "admin", "dev", "root", "nobody")
 """``--user``: a person of the story (by role), the project admin, or nobody."""
-LIMITS = (None, None, None, 1, 3, 100, 0, 101)
-KEYS = 3
-LABELS = ("", "", "laptop", "x" * 129, "y" * 128)
+LIMITS = (None,) * 6 + (1, 3, 100, 0, 101)
+KEYS = 2
+"""Key files a story may make (``k0``, ``k1``)."""
+LABELS = ("", "", "laptop", "laptop", "x" * 129, "y" * 128)
 """``--name``: none, a label, one past 128 characters, one of 128."""
-ACTS = ("write", "write", "write", "audit", "audit", "audit", "drift", "drift", "new", "add")
-ACTS += ("list", "revoke", "members")
-"""Key files a story may make (``k0`` … ``k2``)."""
+ACTS = ("write",) * 4 + ("audit",) * 4 + ("drift", "drift", "new", "new", "add", "add", "list")
+ACTS += ("revoke", "members")
 
 
-def _time(draw: st.DrawFn) -> tuple[str, Any] | None:
-    return draw(
-        st.one_of(
-            st.none(),
-            st.none(),
-            st.tuples(st.just("mark"), st.integers(0, 7)),
-            st.just(("span", SPAN)),
-            st.sampled_from((("text", "yesterday"), ("text", "1969-12-31"), ("text", "3000w"))),
-        )
-    )
+def _time(draw: st.DrawFn, nones: int) -> tuple[str, Any] | None:
+    """A time: none (``nones`` times in ``nones + 4``), a mark (twice as often), an hour
+    ago, or a text that is no time, or one before 1970."""
+    form = draw(st.sampled_from(("none",) * nones + ("mark", "mark", "span", "text")))
+    if form == "none":
+        return None
+    if form == "mark":
+        return ("mark", draw(st.integers(0, 7)))
+    if form == "span":
+        return ("span", SPAN)
+    return ("text", draw(st.sampled_from(("yesterday", "1969-12-31", "3000w"))))
 
 
 @st.composite
@@ -66,8 +69,8 @@ def searches(draw: st.DrawFn) -> Search:
         draw(
             st.sampled_from(("approval_key", "approval_key.revoke", None) if project else ACTIONS)
         ),
-        _time(draw),
-        _time(draw),
+        _time(draw, 3),
+        _time(draw, 8),
         draw(st.sampled_from(LIMITS)),
         project,
     )
@@ -82,15 +85,16 @@ def steps(draw: st.DrawFn) -> Step:
     args: tuple[Any, ...]
     if act == "write":
         args = (who, *draw(st.sampled_from(WRITES)))
-    elif act == "audit":
+    elif act == "audit":  # a workspace admin's searches weigh most; the project's: its admin's
         search = draw(searches())
-        args = ("root" if search.project and draw(st.booleans()) else who, search)
+        searchers = ("root", "root", "admin", "dev") if search.project else SEARCHERS
+        args = (draw(st.sampled_from(searchers)), search)
     elif act == "new":
         args = (who, draw(st.integers(0, KEYS - 1)))
     elif act == "add":
         args = (who, draw(st.integers(0, KEYS - 1)), draw(st.sampled_from(LABELS)))
     elif act == "revoke":
-        args = (who, draw(st.sampled_from((0, 1, 2, None))))
+        args = (who, draw(st.sampled_from((0, 1, None))))
     else:
         args = (who,)
     return Step(act, args, json)
@@ -98,8 +102,8 @@ def steps(draw: st.DrawFn) -> Step:
 
 @st.composite
 def audit_stories(draw: st.DrawFn) -> tuple[Step, ...]:
-    """3 to 8 steps."""
-    return tuple(draw(st.lists(steps(), min_size=3, max_size=8)))
+    """4 to 10 steps."""
+    return tuple(draw(st.lists(steps(), min_size=4, max_size=10)))
 
 
 CHANGED_THEN_SEARCHED = (
@@ -111,6 +115,8 @@ CHANGED_THEN_SEARCHED = (
     Step("audit", ("admin", Search(limit=1)), False),
     Step("write", ("admin", "delete", "job", "daily_sales"), False),
     Step("drift", ("admin",), True),
+    Step("write", ("dev", "create", "job", "daily_sales"), False),
+    Step("drift", ("admin",), False),
     Step("audit", ("admin", Search(since=("mark", 2), until=("mark", 2))), False),
 )
 """Drift by both people, an object's history, a search by user and action, a deletion, then
