@@ -39,13 +39,18 @@ from jobferry.package.keys import key_id_of, normalize_public_key
 from support.builders import make_job, make_script
 from support.cli import Cli, member, write_config
 from support.cli_audit_model import IMPORTED, Entry, Found, Model, Search
-from support.cli_audit_stories import CHANGED_THEN_SEARCHED, KEYS_AROUND, audit_stories
+from support.cli_audit_stories import (
+    CHANGED_THEN_SEARCHED,
+    KEYS_AROUND,
+    RENAMED_AND_BACK,
+    audit_stories,
+)
 from support.cli_command_model import OK, Outcome, json_answer, refusal_told
 from support.cli_command_stories import Step
 from support.import_stories import generated
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.databases("sqlite")]
-GENERATED = generated(3)
+GENERATED = generated(4)
 """Stories a test tells (JOBFERRY_FUZZ_EXAMPLES=30 and a ``--hypothesis-seed`` for a longer
 run); SQLite only: the commands speak HTTP, the storage beneath is tested elsewhere."""
 WIDE = {"COLUMNS": "400"}
@@ -77,12 +82,16 @@ class Told:
     def root(self) -> Person:
         return self.people["root"]
 
-    def call(self, who: str, method: str, path: str, body: Any = None, **query: Any) -> Any:
+    def call(
+        self, who: str, method: str, path: str, body: Any = None, api: str = "v1", **query: Any
+    ) -> Any:
         """A signed call of ``who`` in the story's workspace; its answer, which succeeded."""
         person = self.people[who]
         data = b"" if body is None else orjson.dumps(body)
         server = person.cli.server
-        answer = server.call(method, path, data, self.workspace, person.ak, person.sk, query=query)
+        answer = server.call(
+            method, path, data, self.workspace, person.ak, person.sk, api, query=query
+        )
         assert answer.status_code < 300, answer.text
         return answer.json() if answer.content else None
 
@@ -135,20 +144,24 @@ def _mark(told: Told) -> None:
 
 def _write(told: Told, step: Step) -> None:
     """A signed call changing an object (nothing when the object is not there to change, or
-    there already to create)."""
+    there already to create, or a rename's new name is taken)."""
     who, change, kind, name = step.args
     model = told.model
-    held = name in model.jobs if kind == "job" else True
-    if (change == "create") == held:
-        return
     told.version += 1
     if kind == "script":
         body = make_script(name, content=f"select 'v{told.version}';")
         told.call(who, "PUT", f"/scripts/{name}", body)
-        model.wrote(who, "script.update", kind, name)
+        model.wrote(who, "script.update", kind, name, (kind, name))
         return
-    job = make_job(name, description=f"v{told.version}")
-    if name == "daily_sales":  # as the import wrote it, but its description
+    if change == "rename":
+        _renamed(told, who)
+        return
+    if (change == "create") == (name in model.jobs):
+        return
+    imported = ("job", "daily_sales") if model.imported_job == name else None
+    job = make_job(name.removesuffix("_r"), description=f"v{told.version}")
+    job["name"] = name
+    if name.startswith("daily_sales"):  # as the import wrote it, but its description
         job["nodes"][0]["properties"].append({"name": "resourceName", "value": "udf_jar"})
     if change == "create":
         told.call(who, "POST", "/jobs", job)
@@ -158,7 +171,22 @@ def _write(told: Told, step: Step) -> None:
     else:
         told.call(who, "DELETE", f"/jobs/{name}")
         model.jobs.discard(name)
-    model.wrote(who, f"job.{change if change != 'edit' else 'update'}", kind, name)
+    model.wrote(who, f"job.{change if change != 'edit' else 'update'}", kind, name, imported)
+    if imported is not None and change == "delete":
+        model.imported_job = None
+
+
+def _renamed(told: Told, who: str) -> None:
+    """The job the import wrote renamed (DataArts' v2 rename) to ``daily_sales_r``, or back."""
+    model = told.model
+    old = model.imported_job
+    new = "daily_sales_r" if old == "daily_sales" else "daily_sales"
+    if old is None or new in model.jobs:
+        return
+    told.call(who, "PUT", f"/factory/jobs/{old}/rename", {"name": new}, api="v2")
+    model.jobs = (model.jobs - {old}) | {new}
+    model.imported_job = new
+    model.wrote(who, "job.rename", "job", new, ("job", "daily_sales"))
 
 
 def _resolved(told: Told, search: Search) -> Search:
@@ -382,6 +410,7 @@ def _check_said(told: Told, step: Step, body: Any, out: str, extra: Any) -> None
 @given(story=audit_stories())
 @example(story=CHANGED_THEN_SEARCHED)
 @example(story=KEYS_AROUND)
+@example(story=RENAMED_AND_BACK)
 def test_audit_drift_and_key_commands_keep_their_promises(
     cli: Cli, package: Path, tmp_path: Path, story: tuple[Step, ...]
 ) -> None:

@@ -96,22 +96,47 @@ class Model:
     """The workspace's audit log, newest first."""
     imported_at: int
     jobs: set[str] = field(default_factory=lambda: {"daily_sales"})
+    """The names of the workspace's jobs."""
+    imported_job: str | None = "daily_sales"
+    """The name the job the import wrote has now (``None``: deleted)."""
     drift: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
-    """Imported objects changed since: (kind, name) → (``changed`` or ``deleted``, by whom)."""
+    """Imported objects changed since, by what the import wrote (kind, name): ``changed`` or
+    ``deleted``, and who changed it last."""
+    edited: set[tuple[str, str]] = field(default_factory=set)
+    """Imported objects whose definition was saved since (each save writes another one)."""
     marks: list[int] = field(default_factory=list)
     keys: dict[int, Key] = field(default_factory=dict)
     project_log: dict[str, list[Entry]] = field(default_factory=dict)
     """Each person's lines of the project's log, newest first."""
 
-    def wrote(self, who: str, action: str, kind: str, name: str) -> None:
-        """A signed call of ``who`` (admin, dev) wrote an object: one line of the log, and
-        the drift of what the import wrote."""
-        self.log.insert(0, Entry(action, kind, name, self.people[who]))
-        if (kind, name) not in IMPORTED or self.drift.get((kind, name), ("",))[0] == "deleted":
-            return  # drift follows the object the import wrote, not its name: one made again
-            # under that name is another object, which no import wrote
-        state = "deleted" if action.endswith(".delete") else "changed"
-        self.drift[(kind, name)] = (state, self.people[who])
+    def wrote(
+        self, who: str, action: str, kind: str, name: str, imported: tuple[str, str] | None
+    ) -> None:
+        """A signed call of ``who`` (admin, dev) wrote an object (``imported``: the one the
+        import wrote, by the kind and name it wrote; drift follows that object, not its name:
+        one made again under its name is another object, which no import wrote): one line of
+        the log, and the drift of what the import wrote; a job renamed back to the name the
+        import wrote, its definition never saved since, is as the import wrote it."""
+        by = self.people[who]
+        self.log.insert(0, Entry(action, kind, name, by))
+        if imported is None:
+            return
+        if action.endswith(".delete"):
+            self.drift[imported] = ("deleted", by)
+            return
+        if action.endswith(".update"):
+            self.edited.add(imported)
+        renamed = self.current(*imported) != imported[1]
+        if imported in self.edited or renamed:
+            self.drift[imported] = ("changed", by)
+        else:
+            self.drift.pop(imported, None)
+
+    def current(self, kind: str, name: str) -> str | None:
+        """The name the object the import wrote as ``name`` has now (``None``: deleted)."""
+        if self.drift.get((kind, name), ("",))[0] == "deleted":
+            return None
+        return self.imported_job if (kind, name) == ("job", "daily_sales") else name
 
     # ``jobferry audit``
 
@@ -167,18 +192,10 @@ class Model:
         """The imports an object's history lists: the story's one import, of an object held
         now, within the window (whatever the other filters)."""
         name, kind = (search.object_name or "").strip(), (search.kind or "").strip()
-        held = [
-            (k, n)
-            for k, n in IMPORTED
-            if n == name and (not kind or k == kind) and self._holds(k, n)
-        ]
+        held = [(k, n) for k, n in IMPORTED if self.current(k, n) == name and kind in ("", k)]
         at = self.imported_at
         inside = (since is None or at >= since) and (until is None or at < until)
         return tuple(held) if inside else ()
-
-    def _holds(self, kind: str, name: str) -> bool:
-        """The object the import wrote is still there (not one made again under its name)."""
-        return self.drift.get((kind, name), ("",))[0] != "deleted"
 
     # ``jobferry drift``
 
@@ -188,12 +205,11 @@ class Model:
 
     def drift_listed(self) -> list[tuple[str, str, bool, str]]:
         """(kind, name, deleted, by whom) of each drifted object, as the answer lists them."""
-        return [
-            (kind, name, state == "deleted", by)
-            for (kind, name), (state, by) in sorted(
-                self.drift.items(), key=lambda item: (KIND_ORDER.index(item[0][0]), item[0][1])
-            )
-        ]
+        listed = [
+            (kind, self.current(kind, name) or name, state == "deleted", by)
+            for (kind, name), (state, by) in self.drift.items()
+        ]  # a deleted one under the name the import wrote
+        return sorted(listed, key=lambda item: (KIND_ORDER.index(item[0]), item[1]))
 
     # ``jobferry users keys …``
 

@@ -28,7 +28,12 @@ WRITES = (
     ("create", "job", "n_extra"),
     ("edit", "job", "n_extra"),
     ("delete", "job", "n_extra"),
+    ("rename", "job", "daily_sales"),
+    ("rename", "job", "daily_sales"),
+    ("edit", "job", "daily_sales_r"),
 )
+"""What a signed call changes (``rename``: the job the import wrote, to ``daily_sales_r``
+and back)."""
 OBJECTS = (None, None, "daily_sales", "daily_sales_sql", "n_extra", "udf_jar", "nope")
 KINDS = (None, None, None, "job", "script", "resource", "nope")
 ACTIONS = (None, None, "job", "job.update", "script", "import", "job.delete", "Job", "x.y.z")
@@ -135,3 +140,15 @@ KEYS_AROUND = (
 )
 """A key registered, refused to another, revoked by the wrong person then by its owner, the
 project's lines of it, and a time before 1970."""
+RENAMED_AND_BACK = (
+    Step("write", ("dev", "rename", "job", "daily_sales"), False),
+    Step("drift", ("dev",), False),
+    Step("audit", ("admin", Search("daily_sales_r", kind="job")), False),
+    Step("audit", ("admin", Search("daily_sales")), True),
+    Step("write", ("admin", "rename", "job", "daily_sales"), False),
+    Step("drift", ("admin",), True),
+    Step("audit", ("admin", Search("daily_sales", action="job.rename")), False),
+)
+"""The job the import wrote renamed, then back: drift lists it under its new name, its
+history finds the import under its older name, and back under its own name it is as the
+import wrote it."""
