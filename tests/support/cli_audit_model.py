@@ -228,8 +228,8 @@ class Model:
         key = self.keys.get(index)
         if len(label) > LABEL_LENGTH:
             return refused({USAGE}, "--name", str(LABEL_LENGTH), exit_code=2)
-        if key is None:
-            return refused({USAGE}, "is not a public key", exit_code=2)
+        if key is None:  # its file was never made
+            return refused({USAGE}, "There is no file", ".pub", exit_code=2)
         if key.owner is not None:
             return refused({TAKEN}, key.key_id, "jobferry users keys new")
         key.owner = self.people[who]

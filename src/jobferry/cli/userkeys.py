@@ -67,10 +67,17 @@ def new_key(
 
 
 def _public_key(value: str) -> str:
+    """The key ``value`` names: a file's (FILE.pub) or itself; a file that is not there is
+    said to be missing, not read as a key that is none."""
     path = Path(value).expanduser()
     text = value
     if not value.startswith("ed25519:") and path.is_file():
         text = file_text(path)
+    elif not value.startswith("ed25519:") and "BEGIN" not in value and not path.exists():
+        raise CliUsageError(
+            f"There is no file {value}: give the FILE.pub jobferry users keys new wrote, or the "
+            "key itself ('ed25519:…')."
+        )
     try:
         return normalize_public_key(text)
     except ValueError as exc:
