@@ -319,8 +319,8 @@ def _check_search(told: Told, found: Found, search: Search, body: Any, out: str)
     assert (more in flat) == (found.total > len(shown)), out
     if found.total > len(shown):  # every filter narrows them
         assert "--object, --kind, --user, --action, --since and --until narrow" in flat, out
-    if search.object_name and not search.project:  # where an object's imports are told
-        assert "jobferry tasks show TASK" in flat, out
+    # where an object's imports are told: of an object asked for (a blank one is none)
+    assert ("jobferry tasks show TASK" in flat) == (found.imports is not None), out
 
 
 def _check_drift(told: Told, body: Any, out: str) -> None:

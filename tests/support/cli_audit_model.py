@@ -158,7 +158,7 @@ class Model:
         found = [e for e in log if _matches(e, search, since, until)]
         shown = tuple(found[: search.limit or 20])
         imports = None
-        if search.object_name and not search.project:
+        if (search.object_name or "").strip() and not search.project:  # blank is none
             imports = self._imports(search, since, until)
         return Found(OK, shown, len(found), imports)
 

@@ -34,7 +34,8 @@ WRITES = (
 )
 """What a signed call changes (``rename``: the job the import wrote, to ``daily_sales_r``
 and back)."""
-OBJECTS = (None, None, "daily_sales", "daily_sales_sql", "n_extra", "udf_jar", "nope")
+OBJECTS = (None, None, "daily_sales", "daily_sales_sql", "n_extra", "udf_jar", "nope", " ")
+"""``--object``: none, an object the import wrote, one it did not, none at all, a blank."""
 KINDS = (None, None, None, "job", "script", "resource", "nope")
 ACTIONS = (None, None, "job", "job.update", "script", "import", "job.delete", "Job", "x.y.z")
 USERS = (None, None, "admin", "dev", "root", "nobody")
@@ -145,6 +146,8 @@ RENAMED_AND_BACK = (
     Step("drift", ("dev",), False),
     Step("audit", ("admin", Search("daily_sales_r", kind="job")), False),
     Step("audit", ("admin", Search("daily_sales")), True),
+    Step("audit", ("admin", Search(" ")), False),
+    Step("audit", ("admin", Search(" ", limit=1)), True),
     Step("write", ("admin", "rename", "job", "daily_sales"), False),
     Step("drift", ("admin",), True),
     Step("audit", ("admin", Search("daily_sales", action="job.rename")), False),

@@ -126,6 +126,7 @@ def audit_command(
     entries, of one object, user, action or time if asked (workspace admins); with
     --project, what was done to users and their access (project admins)."""
     s = session(ctx, json_mode, workspace)
+    object_name = _named(object_name)
     query: dict[str, Any] = {
         "objectName": object_name,
         "objectKind": kind,
@@ -163,6 +164,12 @@ def audit_command(
     of_object = _of_object(object_name, project)
     where = in_workspace(s.workspace_arg()) if of_object and not out.json_mode else ""
     _notes(out, answer, items, of_object, where, bool(imports))
+
+
+def _named(object_name: str | None) -> str | None:
+    """The object asked for: a blank name is none, as the server reads it (no imports of it
+    to list, no note about them)."""
+    return (object_name or "").strip() or None
 
 
 def _of(project: bool) -> dict[str, str]:
