@@ -80,7 +80,9 @@ class Told:
             browser,
             Browser(TestClient(full_app(services), follow_redirects=False)),
         )
-        self.jars: dict[str, Any] = {}
+        self.jars: dict[str, tuple[dict[str, str], str]] = {}
+        """Each person's cookies and form token on the other browser, and who has it now."""
+        self.wearing: str | None = None
         self.model = Routes()
         self.n = n
 
@@ -97,12 +99,16 @@ class Told:
             return self.browser
         client = self.other.client
         assert isinstance(client, TestClient)
+        if self.wearing is not None:  # whoever used it last keeps the token their page gave
+            self.jars[self.wearing] = (dict(client.cookies), self.other.csrf)
         if who not in self.jars:
             client.cookies.clear()
             assert self.other.sign_in(self.users[who]).status_code == 303
-            self.jars[who] = dict(client.cookies)
+            self.jars[who] = (dict(client.cookies), self.other.csrf)
+        cookies, self.other.csrf = self.jars[who]
         client.cookies.clear()
-        client.cookies.update(self.jars[who])
+        client.cookies.update(cookies)
+        self.wearing = who
         return self.other
 
     def held(self, side: str) -> dict[str, Any]:
