@@ -1,0 +1,197 @@
+"""What ``jobferry apply -f DIR`` and ``jobferry pull DIR`` promise, written from docs/cli.md
+(the commands table, "Exit codes", "Standard output and standard error") and docs/api.md (the
+roles; "Definitions are stored exactly as sent: unknown keys … are kept"), not from the code;
+for ``tests/cli/test_generated_folder_commands.py``.
+
+The model holds the story's workspace (its jobs and scripts, each a definition) and its folder
+(each file: a definition, or a bad file of some kind). Each command answers an ``Outcome``:
+the exit code, the codes a refusal may carry, what a refusal told to a person says, and for an
+``apply`` the plan's action of every object, for a ``pull`` the files it writes, leaves,
+removes and moves.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from jobferry.domain.enums import ObjectKind
+from jobferry.package.folder import file_paths
+
+DENIED = "DLF.6888"
+"""A role that may not do this (docs/errors.md): a viewer's ``apply`` and ``pull``."""
+FOLDER_REFUSED = "apply"
+"""``error.code`` of a folder with a bad file (docs/cli.md: nothing is sent, exit 3)."""
+USAGE = "usage"
+WRITERS = ("admin", "developer")
+"""The roles that write jobs and scripts (docs/api.md "Roles"), and export them."""
+OWNED = ("jobs/", "scripts/", "resources/")
+DEFINITION_SUFFIXES = (".json", ".job", ".script", ".resource")
+
+Key = tuple[str, str]
+"""(kind, name) of a definition."""
+
+
+@dataclass(frozen=True)
+class File:
+    """A file of the folder: a definition (``key`` and ``document``) or a bad one (``bad``:
+    ``json`` not JSON, ``outside`` a ``*.json`` under no folder of objects, ``invalid`` a
+    definition the validation refuses)."""
+
+    key: Key | None
+    document: dict[str, Any] | None = None
+    bad: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a command ends (see the module docstring)."""
+
+    exit_code: int
+    codes: frozenset[str] = frozenset()
+    says: tuple[str, ...] = ()
+    actions: dict[Key, str] = field(default_factory=dict)
+    """``apply``: the plan's action of each object."""
+    problems: bool = False
+    """``apply``: the plan lists problems (nothing imported; the answer on standard output)."""
+    pulled: dict[str, Any] = field(default_factory=dict)
+    """``pull``: ``written``, ``unchanged``, ``removed``, ``moved`` as predicted."""
+
+
+def refused(codes: set[str], *says: str, exit_code: int = 1) -> Outcome:
+    return Outcome(exit_code, frozenset(codes), says)
+
+
+@dataclass
+class Model:
+    """The story's workspace and folder as the docs say the commands leave them."""
+
+    role: str
+    held: dict[Key, dict[str, Any]] = field(default_factory=dict)
+    files: dict[str, File] = field(default_factory=dict)
+    pristine: dict[str, tuple[Key, dict[str, Any]]] = field(default_factory=dict)
+    """Files as the last pull wrote them, untouched since: the object and its definition."""
+
+    # -- the folder -----------------------------------------------------------------------
+
+    def write(self, path: str, file: File) -> None:
+        self.files[path] = file
+        self.pristine.pop(path, None)
+
+    def remove(self, path: str) -> None:
+        self.files.pop(path, None)
+        self.pristine.pop(path, None)
+
+    def where(self, key: Key) -> str | None:
+        """The file defining ``key``, if one does."""
+        return next((p for p, f in sorted(self.files.items()) if f.key == key and not f.bad), None)
+
+    def changed_on_server(self, key: Key, document: dict[str, Any] | None) -> None:
+        """An object made, changed or deleted in the workspace beside the commands."""
+        if document is None:
+            self.held.pop(key, None)
+        else:
+            self.held[key] = copy.deepcopy(document)
+
+    def folder_problems(self) -> list[str]:
+        """The files ``apply`` refuses, each named (docs/cli.md: one problem anywhere sends
+        nothing): not JSON, under no folder of objects, refused by the validation, or a
+        second file of an object."""
+        named: list[str] = []
+        seen: set[Key] = set()
+        for path, file in sorted(self.files.items()):
+            if file.bad is not None or (file.key is not None and file.key in seen):
+                named.append(path)
+            elif file.key is not None:
+                seen.add(file.key)
+        return named
+
+    def definitions(self) -> dict[Key, dict[str, Any]]:
+        return {f.key: f.document for f in self.files.values() if f.key and f.document}
+
+    # -- apply ----------------------------------------------------------------------------
+
+    def apply(self, admin: bool, prune: bool, dry_run: bool) -> Outcome:
+        """``apply -f DIR [--prune] [--dry-run] --yes``."""
+        problems = self.folder_problems()
+        if problems:
+            return refused({FOLDER_REFUSED}, "nothing was applied", *problems, exit_code=3)
+        folder = self.definitions()
+        if not folder:
+            return refused({USAGE}, "holds no definition", exit_code=2)
+        if not admin and self.role not in WRITERS:
+            return refused({DENIED}, self.role, "admin")
+        after = dict(self.held) if not prune else {}
+        after.update(folder)
+        actions: dict[Key, str] = {}
+        for key, document in folder.items():
+            held = self.held.get(key)
+            if held is None:
+                actions[key] = "CREATE"
+            else:
+                actions[key] = "UNCHANGED" if held == document else "OVERWRITE"
+        for key in self.held:
+            if key not in after:
+                actions[key] = "DELETE"
+        scripts = {name for kind, name in after if kind == "script"}
+        missing = any(
+            (used := _script_of(document)) is not None and used not in scripts
+            for (kind, _), document in after.items()
+            if kind == "job"
+        )
+        if missing:
+            return Outcome(3, actions=actions, problems=True)
+        pending = any(action != "UNCHANGED" for action in actions.values())
+        if dry_run:
+            return Outcome(4 if pending else 0, actions=actions)
+        if pending:
+            for key, action in actions.items():
+                if action != "UNCHANGED":
+                    self.changed_on_server(key, after.get(key))
+        return Outcome(0, actions=actions)
+
+    # -- pull -----------------------------------------------------------------------------
+
+    def pull(self, admin: bool) -> Outcome:
+        """``pull DIR``: every object written at its own file, stale definition files under
+        the three folders of objects removed (moved when they define an object written)."""
+        if not admin and self.role not in WRITERS:
+            return refused({DENIED}, self.role, "admin")
+        paths = _paths(self.held)
+        by_path = {path: key for key, path in paths.items()}
+        same = {p for p, k in by_path.items() if self.pristine.get(p) == (k, self.held[k])}
+        written = sorted(set(by_path) - same)
+        unchanged = sorted(same)
+        removed: list[str] = []
+        moved: dict[str, str] = {}
+        for path, file in sorted(self.files.items()):
+            if path in by_path or not path.startswith(OWNED):
+                continue
+            if not path.endswith(DEFINITION_SUFFIXES):
+                continue
+            if file.key in paths and file.bad in (None, "invalid"):
+                moved[path] = paths[file.key]
+            else:
+                removed.append(path)
+            del self.files[path]
+        for key, path in paths.items():
+            self.files[path] = File(key, copy.deepcopy(self.held[key]))
+        self.pristine = {p: (k, copy.deepcopy(self.held[k])) for p, k in by_path.items()}
+        pulled = {"written": written, "unchanged": unchanged, "removed": removed, "moved": moved}
+        return Outcome(0, pulled=pulled)
+
+
+def _paths(held: dict[Key, Any]) -> dict[Key, str]:
+    """Where ``pull`` writes each object (docs/cli.md: ``jobs/<name>.json``, a dot first as
+    ``%2E``, names differing only in case marked)."""
+    found = file_paths((ObjectKind(kind), name) for kind, name in held)
+    return {(str(kind), name): path for (kind, name), path in found.items()}
+
+
+def _script_of(job: dict[str, Any]) -> str | None:
+    for node in job.get("nodes") or []:
+        for item in node.get("properties") or []:
+            if item.get("name") == "scriptName":
+                return str(item.get("value"))
+    return None
