@@ -41,6 +41,9 @@ from jobferry.domain.enums import SameNamePolicy, SchedulingPolicy
 from jobferry.package.folder import FolderObject, pack, read_folder
 
 MAX_SHOWN = 20
+NAME_BYTES = 255
+"""The longest file name most file systems take: the package is written under its name here
+before it is uploaded."""
 
 
 def load_folder(root: Path) -> tuple[FolderObject, ...]:
@@ -71,9 +74,12 @@ def package_name(root: Path) -> str:
     """What the import calls the package packed from ``root`` (its upload's file name, which
     the server titles the task and names in the audit log with): the folder's own name
     (``folder examples``) or the one file's (``daily_sales.job``), never a path of this
-    machine nor a zip the person never had."""
+    machine nor a zip the person never had; a folder's cut at a character to what a file name
+    holds (``folder `` and 249 bytes), as the server cuts an upload's name."""
     name = root.resolve().name or "root"  # "/" has no name
-    return name if root.is_file() else f"folder {name}"
+    if root.is_file():
+        return name
+    return f"folder {name}".encode()[:NAME_BYTES].decode(errors="ignore")
 
 
 def apply_command(
