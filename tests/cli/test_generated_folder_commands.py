@@ -41,6 +41,7 @@ from support.cli_folder_stories import (
     BAD_FILES_THEN_PRUNE,
     JOBS,
     ROUND_TRIP,
+    SCHEDULED,
     SCRIPTS,
     Step,
     folder_stories,
@@ -51,6 +52,11 @@ pytestmark = [pytest.mark.fuzz]
 GENERATED = generated(8)
 """Stories a test tells (on SQLite: the commands speak HTTP, the storage is covered
 elsewhere; JOBFERRY_FUZZ_EXAMPLES=30 and a ``--hypothesis-seed`` for a longer run)."""
+CRON = {
+    "startTime": "2025-01-01T00:00:00+08",
+    "expression": "0 30 2 * * ?",
+    "expressionTimeZone": "GMT+08:00",
+}
 FILE_KEYS = re.compile(r"\b(processType|preNodeName|scriptName|connectionName)\b")
 """Keys of a definition file, which a problem of the file names (docs/cli.md: "each named
 with its file and field")."""
@@ -89,7 +95,7 @@ class Told:
         job: dict[str, Any] = {
             "name": name,
             "nodes": [node],
-            "schedule": {"type": "EXECUTE_ONCE"},
+            "schedule": {"type": "CRON", "cron": CRON},
             "processType": "BATCH",
             "params": [{"name": "v", "value": f"v{self.version}"}],
         }
@@ -162,10 +168,16 @@ def _console(told: Told, step: Step) -> None:
     model, remote, workspace = told.model, told.admin.remote, told.admin.workspace
     key = (kind, name)
     held = key in model.held
+    if change in ("start", "stop"):  # a job's scheduling (a script has none)
+        if held and kind == "job":
+            answer = remote.call("POST", f"/jobs/{name}/{change}", workspace=workspace)
+            assert answer.status_code in (200, 204), answer.text
+            (model.scheduled.add if change == "start" else model.scheduled.discard)(name)
+        return
     path = f"/{kind}s/{name}" if held else f"/{kind}s"
     if change == "delete":
         users = [k for k, d in model.held.items() if k[0] == "job" and _uses(d) == name]
-        if not held or (kind == "script" and users):
+        if not held or (kind == "script" and users) or name in model.scheduled:
             return
         answer = remote.call("DELETE", f"/{kind}s/{name}", workspace=workspace)
         assert answer.status_code in (200, 204), answer.text
@@ -198,9 +210,10 @@ def _take(told: Told, step: Step) -> tuple[Outcome, Result]:
     root = str(told.root)
     if step.act == "pull":
         return told.model.pull(step.admin), _run(told, step, "pull", root)
-    prune, dry_run = step.args
+    prune, dry_run, pause = step.args
     options = [*(["--prune"] if prune else []), "--dry-run" if dry_run else "--yes"]
-    predicted = told.model.apply(step.admin, prune, dry_run)
+    options += ["--scheduling", "pause-and-restore"] if pause else []
+    predicted = told.model.apply(step.admin, prune, dry_run, pause)
     return predicted, _run(told, step, "apply", "-f", root, *options)
 
 
@@ -261,6 +274,7 @@ def _check_said(told: Told, step: Step, predicted: Outcome, body: Any, out: str)
     elif step.args[1]:  # changes pending: the apply that imports them
         assert re.search(r"\bjobferry .*\bapply -f ", last), (step, out)
         assert ("--prune" in last) == step.args[0], (step, out)
+        assert ("--scheduling pause-and-restore" in last) == step.args[2], (step, out)
     else:
         assert "Imported." in out, (step, out)
         assert "rollback" in last, (step, out)
@@ -297,6 +311,9 @@ def _check_held(told: Told) -> None:
     for kind in ("job", "script"):
         listed = remote.call("GET", f"/{kind}s", workspace=workspace).json()[f"{kind}s"]
         names = sorted(item["name"] for item in listed)
+        if kind == "job":
+            started = sorted(j["name"] for j in listed if j["status"] != "STOPPED")
+            assert started == sorted(told.model.scheduled), (started, told.model.scheduled)
         expected = sorted(name for k, name in told.model.held if k == kind)
         assert names == expected, (kind, names, expected)
         for name in names:
@@ -316,6 +333,7 @@ def _check_held(told: Told) -> None:
 @given(story=folder_stories())
 @example(story=ROUND_TRIP)
 @example(story=BAD_FILES_THEN_PRUNE)
+@example(story=SCHEDULED)
 def test_pull_and_apply_keep_their_promises(
     cli: Cli, tmp_path: Path, story: tuple[str, tuple[Step, ...]]
 ) -> None:

@@ -70,6 +70,8 @@ class Model:
     role: str
     held: dict[Key, dict[str, Any]] = field(default_factory=dict)
     files: dict[str, File] = field(default_factory=dict)
+    scheduled: set[str] = field(default_factory=set)
+    """The jobs started (``jobs start``, the console) and not stopped since."""
     pristine: dict[str, tuple[Key, dict[str, Any]]] = field(default_factory=dict)
     """Files as the last pull wrote them, untouched since: the object and its definition."""
 
@@ -91,6 +93,7 @@ class Model:
         """An object made, changed or deleted in the workspace beside the commands."""
         if document is None:
             self.held.pop(key, None)
+            self.scheduled.discard(key[1] if key[0] == "job" else "")
         else:
             self.held[key] = copy.deepcopy(document)
 
@@ -112,8 +115,10 @@ class Model:
 
     # -- apply ----------------------------------------------------------------------------
 
-    def apply(self, admin: bool, prune: bool, dry_run: bool) -> Outcome:
-        """``apply -f DIR [--prune] [--dry-run] --yes``."""
+    def apply(self, admin: bool, prune: bool, dry_run: bool, pause: bool) -> Outcome:
+        """``apply -f DIR [--prune] [--dry-run|--yes] [--scheduling pause-and-restore]``: a
+        scheduled job overwritten or deleted is a problem unless the import stops it first
+        (and starts again the one it overwrites)."""
         problems = self.folder_problems()
         if problems:
             return refused({FOLDER_REFUSED}, "nothing was applied", *problems, exit_code=3)
@@ -140,7 +145,12 @@ class Model:
             for (kind, _), document in after.items()
             if kind == "job"
         )
-        if missing:
+        stopped = [
+            name
+            for (kind, name), action in actions.items()
+            if kind == "job" and name in self.scheduled and action in ("OVERWRITE", "DELETE")
+        ]
+        if missing or (stopped and not pause):
             return Outcome(3, actions=actions, problems=True)
         pending = any(action != "UNCHANGED" for action in actions.values())
         if dry_run:

@@ -54,6 +54,25 @@ SEEDED = (
     Step("console", ("put", "job", "jb", None)),
 )
 """The workspace before a generated story: a job running a script, a job of its own."""
+SCHEDULED = (
+    "viewer",
+    (
+        *SEEDED,
+        Step("console", ("start", "job", "ja", None)),
+        Step("console", ("start", "job", "jb", None)),
+        Step("pull", (), True, True),
+        Step("edit", ("put", "job", "ja", "sa", "own")),
+        Step("edit", ("remove", "job", "jb", None, None)),
+        Step("apply", (True, False, False), True, True),
+        Step("apply", (True, True, True)),
+        Step("apply", (True, False, True), True, True),
+        Step("console", ("stop", "job", "ja", None)),
+        Step("pull", (), False),
+        Step("pull"),
+    ),
+)
+"""Scheduled jobs overwritten and deleted by ``--prune``: refused, then stopped and started
+again (the one overwritten) by ``--scheduling pause-and-restore``; a viewer's pull refused."""
 
 
 @st.composite
@@ -75,12 +94,13 @@ def _command(draw: st.DrawFn) -> Step:
     admin = draw(st.sampled_from((True, True, False)))
     json = draw(st.booleans())
     if act == "apply":
-        return Step(act, (draw(st.booleans()), draw(st.booleans())), admin, json)
+        prune, dry_run, pause = draw(st.booleans()), draw(st.booleans()), draw(st.booleans())
+        return Step(act, (prune, dry_run, pause), admin, json)
     if act == "pull":
         return Step(act, (), admin, json)
     kind = draw(st.sampled_from(("job", "script")))
     name = draw(st.sampled_from(JOBS if kind == "job" else SCRIPTS))
-    change = draw(st.sampled_from(("put", "put", "delete")))
+    change = draw(st.sampled_from(("put", "put", "delete", "start", "stop")))
     used = draw(st.sampled_from(USED)) if kind == "job" else None
     return Step(act, (change, kind, name, used))
 
@@ -102,12 +122,12 @@ ROUND_TRIP = (
         Step("edit", ("put", "job", "jb", "sa", "own")),
         Step("edit", ("unknown", "job", "Ja", None, None)),
         Step("edit", ("put", "job", ".jd", None, "nested")),
-        Step("apply", (False, True), False),
-        Step("apply", (False, False), False, True),
-        Step("apply", (False, True)),
-        Step("apply", (False, False), True, True),
+        Step("apply", (False, True, False), False),
+        Step("apply", (False, False, False), False, True),
+        Step("apply", (False, True, False)),
+        Step("apply", (False, False, False), True, True),
         Step("pull"),
-        Step("apply", (False, False)),
+        Step("apply", (False, False, False)),
         Step("pull", (), False),
     ),
 )
@@ -124,16 +144,16 @@ BAD_FILES_THEN_PRUNE = (
         Step("edit", ("json", "job", "ja", None, None)),
         Step("edit", ("outside", "script", "sa", None, None)),
         Step("edit", ("invalid", "job", "jb", None, None)),
-        Step("apply", (True, False), False, True),
-        Step("apply", (False, True)),
+        Step("apply", (True, False, False), False, True),
+        Step("apply", (False, True, False)),
         Step("edit", ("fix", "job", "ja", None, None)),
         Step("edit", ("remove", "script", "sb", None, None)),
-        Step("apply", (True, True), True, True),
-        Step("apply", (True, False), False),
+        Step("apply", (True, True, False), True, True),
+        Step("apply", (True, False, False), False),
         Step("edit", ("remove", "job", "jb", None, None)),
         Step("edit", ("mismatch", "job", "jb", None, None)),
-        Step("apply", (True, True)),
-        Step("apply", (True, False), False, True),
+        Step("apply", (True, True, False)),
+        Step("apply", (True, False, False), False, True),
         Step("pull", (), True, True),
     ),
 )
