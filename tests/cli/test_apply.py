@@ -136,10 +136,12 @@ def test_an_invalid_file_is_named_with_its_field_and_nothing_is_applied(cli: Cli
     (root / "scripts" / "bad.json").write_text("{not json", encoding="utf-8")
     result = cli("apply", "-f", str(root), "--yes")
     assert result.exit_code == 3
+    assert result.stderr.startswith("error: 2 problem(s) in the definition files")
     assert "nothing was applied" in result.stderr
     assert "jobs/broken_job.job: job nodes[1].preNodeName" in result.stderr
     assert "scripts/bad.json: not valid JSON" in result.stderr
     error = cli.json("apply", "-f", str(root), "--yes", code=3)["error"]
+    assert error["code"] == "problems"  # docs/cli.md: the kind of failure of exit 3
     assert len(error["problems"]) == 2
     for path in ("/jobs", "/scripts", "/resources"):
         listed = cli.remote.call("GET", path, workspace=cli.workspace).json()

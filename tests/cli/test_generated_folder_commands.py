@@ -35,7 +35,7 @@ from jobferry.domain.enums import ObjectKind
 from jobferry.package.folder import file_path
 from support.builders import make_script
 from support.cli import Cli, member, write_config
-from support.cli_command_model import json_answer, refusal_told
+from support.cli_command_model import USAGE, json_answer, refusal_told
 from support.cli_folder_model import FOLDER_REFUSED, File, Key, Model, Outcome
 from support.cli_folder_stories import (
     BAD_FILES_THEN_PRUNE,
@@ -233,6 +233,9 @@ def _check_answer(told: Told, step: Step, predicted: Outcome, result: Result) ->
         assert result.stdout.strip(), said
         return None
     assert result.stdout == "", said
+    if predicted.codes == {FOLDER_REFUSED}:  # no server's code: "error: " alone
+        assert result.stderr.startswith("error: "), said
+        predicted = Outcome(3, frozenset({USAGE}), predicted.says)
     refusal_told(result.stderr, predicted, said, checked=_unquoted(result.stderr))
     return None
 

@@ -21,8 +21,9 @@ from jobferry.package.folder import file_paths
 
 DENIED = "DLF.6888"
 """A role that may not do this (docs/errors.md): a viewer's ``apply`` and ``pull``."""
-FOLDER_REFUSED = "apply"
-"""``error.code`` of a folder with a bad file (docs/cli.md: nothing is sent, exit 3)."""
+FOLDER_REFUSED = "problems"
+"""``error.code`` of a folder with a bad file (docs/cli.md: nothing is sent, exit 3; a
+failure that is not the server's says its kind, ``problems`` for exit 3)."""
 USAGE = "usage"
 WRITERS = ("admin", "developer")
 """The roles that write jobs and scripts (docs/api.md "Roles"), and export them."""

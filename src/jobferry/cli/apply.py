@@ -47,8 +47,9 @@ before it is uploaded."""
 
 
 def load_folder(root: Path) -> tuple[FolderObject, ...]:
-    """Every definition under ``root``; refused (exit 3) with every problem of every file, so
-    that nothing is sent when one file is wrong."""
+    """Every definition under ``root``; refused (exit 3, ``--json``'s ``error.code``
+    ``problems``) with every problem of every file, so that nothing is sent when one file is
+    wrong."""
     if not root.exists():
         raise CliUsageError(f"{root} does not exist; give a definition file or a folder of them.")
     read = read_folder(root)
@@ -59,8 +60,7 @@ def load_folder(root: Path) -> tuple[FolderObject, ...]:
         raise CheckProblemsError(
             f"{len(problems)} problem(s) in the definition files; nothing was applied:\n  "
             f"{listed}{more}",
-            code="apply",
-            problems=problems,
+            problems=problems,  # error.code "problems", as every exit 3 of the command line
         )
     if not read.objects:
         raise CliUsageError(
