@@ -258,7 +258,7 @@ def _remedies() -> dict[str, Said]:
         Remedy.PLAN_AGAIN: lambda b, w: _plan_again(b),  # promote: project-wide
         Remedy.LIST_TASKS: lambda b, w: f"jobferry tasks list{w} lists the workspace's tasks.",
         Remedy.READ_AGAIN: lambda b, w: (
-            f"Read it again (jobferry pull{w} writes the workspace's definitions as files) and "
+            f"Read it again (jobferry pull DIR{w} writes the workspace's definitions as files) and "
             "make your change to what is stored now."
         ),
         Remedy.FOLLOW_TASK: lambda b, w: (

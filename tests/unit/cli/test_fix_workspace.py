@@ -158,3 +158,16 @@ def test_plan_fixes_name_the_target_for_a_rename_and_a_profile() -> None:
     assert "(jobferry profiles put NAME -f FILE -w prod)" in profile_check_fix(
         "connection", "c1", "prod"
     )
+
+
+@pytest.mark.parametrize("context", CONTEXTS, ids=["with context", "without"])
+@pytest.mark.parametrize("remedy", list(Remedy))
+def test_a_remedy_naming_pull_names_the_folder_it_writes(
+    remedy: Remedy, context: dict[str, Any]
+) -> None:
+    """``jobferry pull -w WS DIR`` takes the folder (docs/cli.md): a fix that names pull
+    without one is refused as it is followed (exit 2, a missing argument)."""
+    text = REMEDIES[remedy](context, WHERE)
+    for match in re.finditer(r"jobferry pull(?P<rest>[^;()]*)", text):
+        words = match["rest"].replace(WHERE, "").split()
+        assert words[:1] == ["DIR"], f"{remedy}: pull without its folder: {text}"
