@@ -5,11 +5,12 @@
 takes (what an export package holds). Its kind comes from its name, as in an export package:
 ``*.job``, ``*.script``, ``*.resource`` are a job, a script, a resource; a ``*.json`` is the
 kind of the nearest folder named ``jobs/``, ``scripts/`` or ``resources/`` above it (the folder
-given counts), and a ``*.json`` outside such a folder is a problem. A folder is read
-recursively; hidden files and folders are skipped, other extensions ignored. A file is UTF-8
-JSON, with or without the byte order mark some editors write ("UTF-8 with BOM"). Every file is
-read and checked with the domain's validators, and every problem of every file is collected
-(:class:`FolderRead`), so a caller can refuse the whole folder naming each file at once.
+given counts; for one file given alone, every folder above it), and a ``*.json`` outside such a
+folder is a problem. A folder is read recursively; hidden files and folders are skipped, other
+extensions ignored. A file is UTF-8 JSON, with or without the byte order mark some editors write
+("UTF-8 with BOM"). Every file is read and checked with the domain's validators, and every
+problem of every file is collected (:class:`FolderRead`), so a caller can refuse the whole
+folder naming each file at once.
 
 **The package.** :func:`pack` writes the definitions as a package of format 2 with the
 package writer, in the single layout an export writes (``jobs/<name>.job``,
@@ -143,8 +144,8 @@ def _definition_files(root: Path) -> list[Path]:
 def _kind(path: Path, root: Path) -> ObjectKind | None:
     if path.suffix in EXTENSIONS:
         return EXTENSIONS[path.suffix]
-    if path == root:
-        folders = [path.resolve().parent.name]
+    if path == root:  # one file given: every folder above it counts, the nearest first
+        folders = [parent.name for parent in reversed(path.resolve().parents)]
     else:
         folders = [root.resolve().name, *path.relative_to(root).parts[:-1]]
     for folder in reversed(folders):

@@ -287,3 +287,19 @@ def test_a_file_renamed_in_case_only_is_kept_where_file_names_ignore_case(
     assert done.written == ["jobs/daily.json"]
     assert done.removed == []
     assert not done.moved
+
+
+def test_one_json_file_nested_under_a_folder_of_objects_is_read_as_that_kind(
+    tmp_path: Path,
+) -> None:
+    """``apply -f jobs/etl/weekly_sales.json``: a ``*.json`` under a ``jobs/`` folder is a job,
+    however deep, given alone as within its folder (docs/cli.md)."""
+    root = folder(tmp_path / "defs")
+    nested = root / "jobs" / "extra" / "nested.json"
+    write(nested, make_job("nested"))
+    alone = read_folder(nested)
+    assert alone.problems == ()
+    assert [(o.kind, o.name, o.file) for o in alone.objects] == [
+        (ObjectKind.JOB, "nested", "nested.json")
+    ]
+    assert ("job", "nested") in {(o.kind, o.name) for o in read_folder(root).objects}
