@@ -398,3 +398,18 @@ def test_a_fix_for_a_remote_s_shadow_changes_the_remote_in_dataarts_then_refresh
     assert "jobferry remotes refresh prod" in shown
     assert "jobs stop" not in shown
     assert "jobs rename" not in shown
+
+
+def test_an_object_a_pruned_folder_leaves_in_use_is_kept_or_its_users_files_changed() -> None:
+    """``apply -f DIR --prune`` of a folder without a script a job of it still uses: the folder
+    is the source, so the fix changes the jobs' files or keeps the script's (no export, no
+    other source to change)."""
+    found = {**problem("in_use", "s1"), "kind": "script", "action": "DELETE"}
+    fix = str(cli_fix(found, "prod", command="apply"))
+    assert "export" not in fix
+    assert "source" not in fix
+    assert "change the files of the jobs that use it" in fix
+    assert "keep its file in the folder (or apply without --prune)" in fix
+    planned = str(cli_fix(found, "prod", command="import"))
+    assert "then export again" in planned
+    assert planned.endswith("leave the deletion out (without --propagate-deletes)")

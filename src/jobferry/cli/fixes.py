@@ -187,12 +187,17 @@ def _any_command_fix(problem: dict[str, Any], command: str, remote: str | None) 
             "create that workspace (jobferry admin create-workspace NAME on the server; names "
             "must match across projects), or remove the dependency"
         )
+    if reason == ProblemReason.IN_USE and command == "apply":  # the folder is the source
+        return (
+            "change the files of the jobs that use it so they no longer do, or keep its file "
+            "in the folder (or apply without --prune)"
+        )
     if reason == ProblemReason.IN_USE:
-        leave = "without --propagate-deletes" if command != "apply" else "keep those files"
         target = f"in DataArts, then jobferry remotes refresh {_quoted(remote)}" if remote else ""
         return (
             "remove those references (in the source, then export again, or "
-            f"{target or 'in the target'}), or leave the deletion out ({leave})"
+            f"{target or 'in the target'}), or leave the deletion out (without "
+            "--propagate-deletes)"
         )
     return None
 
