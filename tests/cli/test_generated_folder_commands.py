@@ -35,7 +35,7 @@ from jobferry.domain.enums import ObjectKind
 from jobferry.package.folder import file_path
 from support.builders import make_script
 from support.cli import Cli, member, write_config
-from support.cli_command_model import USAGE, json_answer, refusal_told
+from support.cli_command_model import API_WORDS, USAGE, json_answer, refusal_told
 from support.cli_folder_model import FOLDER_REFUSED, File, Key, Model, Outcome
 from support.cli_folder_stories import (
     BAD_FILES_THEN_PRUNE,
@@ -57,7 +57,10 @@ CRON = {
     "expression": "0 30 2 * * ?",
     "expressionTimeZone": "GMT+08:00",
 }
-FILE_KEYS = re.compile(r"\b(processType|preNodeName|scriptName|connectionName)\b")
+FILE_KEYS = re.compile(
+    r"\b(processType|preNodeName|scriptName|connectionName|expressionTimeZone|startTime"
+    r"|zzConsoleOnly)\b"
+)
 """Keys of a definition file, which a problem of the file names (docs/cli.md: "each named
 with its file and field")."""
 PLAN_COUNTS = re.compile(r"(\d+) to create, (\d+) to overwrite, (?:(\d+) to delete, )?")
@@ -264,6 +267,7 @@ def _check_said(told: Told, step: Step, predicted: Outcome, body: Any, out: str)
         else:
             assert imported["status"] == "SUCCESSFUL", (step, imported)
         return
+    assert not API_WORDS.search(FILE_KEYS.sub("", out)), (step, out)  # the plan in CLI words
     counts = PLAN_COUNTS.search(out)
     assert counts is not None, (step, out)
     tally = [sum(1 for a in actions.values() if a == w) for w in ("CREATE", "OVERWRITE", "DELETE")]
