@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from support.builders import make_job, make_script
-from support.cli import Cli
+from support.cli import Cli, register
 from support.exporting import seed
 
 
@@ -135,3 +135,23 @@ def test_pull_of_an_empty_workspace_creates_the_missing_folder(cli: Cli) -> None
     result = cli("pull", "fresh")
     assert result.exit_code == 0, (result.stdout, result.stderr)
     assert (cli.cwd / "fresh").is_dir()
+
+
+def test_a_pulled_job_saved_but_not_submitted_is_submitted_by_apply_unless_status_saved(
+    cli: Cli,
+) -> None:
+    """docs/cli.md: an unchanged pulled folder plans everything UNCHANGED, but an object the
+    workspace holds saved and not submitted since, which ``apply`` submits (its default
+    ``--status submitted``): ``--status saved`` leaves it as it is."""
+    seeded(cli)
+    register(cli.remote, cli.workspace, "ssh_conn")
+    saved = {**make_job("daily_sales"), "params": [], "targetStatus": "SAVED"}
+    answer = cli.remote.call("PUT", "/jobs/daily_sales", saved, workspace=cli.workspace)
+    assert answer.status_code == 204, answer.text
+    root = cli.cwd / "wsdir"
+    cli.json("pull", str(root))
+    planned = cli.json("apply", "-f", str(root), "--dry-run", code=4)["plan"]["objects"]
+    changed = {o["name"]: o["action"] for o in planned if o["action"] != "UNCHANGED"}
+    assert changed == {"daily_sales": "OVERWRITE"}
+    kept = cli.json("apply", "-f", str(root), "--dry-run", "--status", "saved")["plan"]["objects"]
+    assert {o["action"] for o in kept} == {"UNCHANGED"}

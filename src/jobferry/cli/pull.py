@@ -5,7 +5,8 @@ script and resource: ``POST /exports``, then the download), the package is read 
 server's own reader, and each object is written as one file (:mod:`jobferry.package.folder`):
 ``jobs/<name>.json``, ``scripts/<name>.json``, ``resources/<name>.json`` (a dot first written
 ``%2E``), keys sorted, the fields the server owns left out. Pulling twice writes the same
-bytes; applying an unchanged pulled folder to the same workspace plans every object UNCHANGED.
+bytes; applying an unchanged pulled folder to the same workspace plans every object UNCHANGED
+(but one saved and not submitted since, which the apply submits, unless ``--status saved``).
 Definition files under those three folders of objects the workspace no longer has are removed,
 each named; one of an object the workspace has, at another path than its own, is said moved.
 """
