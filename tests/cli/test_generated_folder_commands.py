@@ -23,7 +23,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,7 @@ from jobferry.package.folder import file_path
 from support.builders import make_script
 from support.cli import Cli, member, write_config
 from support.cli_command_model import API_WORDS, USAGE, json_answer, refusal_told
-from support.cli_folder_model import FOLDER_REFUSED, File, Key, Model, Outcome
+from support.cli_folder_model import FOLDER_REFUSED, File, Key, Model, Outcome, script_of
 from support.cli_folder_stories import (
     BAD_FILES_THEN_PRUNE,
     JOBS,
@@ -75,7 +75,6 @@ class Told:
     root: Path
     model: Model
     version: int = 0
-    said: list[str] = field(default_factory=list)
 
     def job(self, name: str, used: str | None, unknown: bool = False) -> dict[str, Any]:
         """A job of one node (running script ``used`` when there is one), its parameter
@@ -179,7 +178,7 @@ def _console(told: Told, step: Step) -> None:
         return
     path = f"/{kind}s/{name}" if held else f"/{kind}s"
     if change == "delete":
-        users = [k for k, d in model.held.items() if k[0] == "job" and _uses(d) == name]
+        users = [k for k, d in model.held.items() if k[0] == "job" and script_of(d) == name]
         if not held or (kind == "script" and users) or name in model.scheduled:
             return
         answer = remote.call("DELETE", f"/{kind}s/{name}", workspace=workspace)
@@ -192,14 +191,6 @@ def _console(told: Told, step: Step) -> None:
     answer = remote.call("PUT" if held else "POST", path, document, workspace=workspace)
     assert answer.status_code in (200, 204), answer.text
     model.changed_on_server(key, document)
-
-
-def _uses(job: dict[str, Any]) -> str | None:
-    for node in job.get("nodes") or []:
-        for item in node.get("properties") or []:
-            if item.get("name") == "scriptName":
-                return str(item["value"])
-    return None
 
 
 def _run(told: Told, step: Step, *args: str) -> Result:
@@ -308,7 +299,7 @@ def _stored(document: dict[str, Any]) -> dict[str, Any]:
     """What a definition's comparison holds: the parameters, the script run, the content,
     unknown keys."""
     kept = ("params", "content", "zzConsoleOnly", "name")
-    return {"uses": _uses(document), **{k: document.get(k) for k in kept}}
+    return {"uses": script_of(document), **{k: document.get(k) for k in kept}}
 
 
 def _check_held(told: Told) -> None:

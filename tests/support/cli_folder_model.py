@@ -18,13 +18,13 @@ from typing import Any
 
 from jobferry.domain.enums import ObjectKind
 from jobferry.package.folder import file_paths
+from support.cli_command_model import USAGE
 
 DENIED = "DLF.6888"
 """A role that may not do this (docs/errors.md): a viewer's ``apply`` and ``pull``."""
 FOLDER_REFUSED = "problems"
 """``error.code`` of a folder with a bad file (docs/cli.md: nothing is sent, exit 3; a
 failure that is not the server's says its kind, ``problems`` for exit 3)."""
-USAGE = "usage"
 WRITERS = ("admin", "developer")
 """The roles that write jobs and scripts (docs/api.md "Roles"), and export them."""
 OWNED = ("jobs/", "scripts/", "resources/")
@@ -142,7 +142,7 @@ class Model:
                 actions[key] = "DELETE"
         scripts = {name for kind, name in after if kind == "script"}
         missing = any(
-            (used := _script_of(document)) is not None and used not in scripts
+            (used := script_of(document)) is not None and used not in scripts
             for (kind, _), document in after.items()
             if kind == "job"
         )
@@ -200,7 +200,8 @@ def _paths(held: dict[Key, Any]) -> dict[Key, str]:
     return {(str(kind), name): path for (kind, name), path in found.items()}
 
 
-def _script_of(job: dict[str, Any]) -> str | None:
+def script_of(job: dict[str, Any]) -> str | None:
+    """The script a job's node runs, if one does."""
     for node in job.get("nodes") or []:
         for item in node.get("properties") or []:
             if item.get("name") == "scriptName":
