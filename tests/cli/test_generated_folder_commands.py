@@ -164,14 +164,16 @@ def _edit(told: Told, step: Step) -> None:
 
 
 def _console(told: Told, step: Step) -> None:
-    """An object made, changed or deleted in the workspace beside the commands (nothing when
-    the workspace would refuse it: a script a job uses is not deleted)."""
-    change, kind, name, used = step.args
+    """An object made, changed (``saved``: and not submitted) or deleted in the workspace
+    beside the commands, or a job started or stopped (nothing when the workspace would refuse
+    it: a script a job uses, or a scheduled job, is not deleted, a job with no submitted
+    version not started)."""
+    change, kind, name, used, saved = step.args
     model, remote, workspace = told.model, told.admin.remote, told.admin.workspace
     key = (kind, name)
     held = key in model.held
     if change in ("start", "stop"):  # a job's scheduling (a script has none)
-        if held and kind == "job":
+        if held and kind == "job" and name not in model.unversioned:
             answer = remote.call("POST", f"/jobs/{name}/{change}", workspace=workspace)
             assert answer.status_code in (200, 204), answer.text
             (model.scheduled.add if change == "start" else model.scheduled.discard)(name)
@@ -188,9 +190,11 @@ def _console(told: Told, step: Step) -> None:
     if used is not None and ("script", used) not in model.held:
         used = None
     document = told.document(kind, name, used, False)
-    answer = remote.call("PUT" if held else "POST", path, document, workspace=workspace)
+    saved = saved and held  # a new object is made submitted, so that it may start
+    body = {**document, "targetStatus": "SAVED"} if saved else document
+    answer = remote.call("PUT" if held else "POST", path, body, workspace=workspace)
     assert answer.status_code in (200, 204), answer.text
-    model.changed_on_server(key, document)
+    model.changed_on_server(key, document, saved)
 
 
 def _run(told: Told, step: Step, *args: str) -> Result:
@@ -204,10 +208,11 @@ def _take(told: Told, step: Step) -> tuple[Outcome, Result]:
     root = str(told.root)
     if step.act == "pull":
         return told.model.pull(step.admin), _run(told, step, "pull", root)
-    prune, dry_run, pause = step.args
+    prune, dry_run, pause, saved = step.args
     options = [*(["--prune"] if prune else []), "--dry-run" if dry_run else "--yes"]
     options += ["--scheduling", "pause-and-restore"] if pause else []
-    predicted = told.model.apply(step.admin, prune, dry_run, pause)
+    options += ["--status", "saved"] if saved else []
+    predicted = told.model.apply(step.admin, prune, dry_run, pause, saved)
     return predicted, _run(told, step, "apply", "-f", root, *options)
 
 
@@ -273,6 +278,7 @@ def _check_said(told: Told, step: Step, predicted: Outcome, body: Any, out: str)
         assert re.search(r"\bjobferry .*\bapply -f ", last), (step, out)
         assert ("--prune" in last) == step.args[0], (step, out)
         assert ("--scheduling pause-and-restore" in last) == step.args[2], (step, out)
+        assert ("--status saved" in last) == step.args[3], (step, out)
     else:
         assert "Imported." in out, (step, out)
         assert "rollback" in last, (step, out)

@@ -73,6 +73,10 @@ class Model:
     files: dict[str, File] = field(default_factory=dict)
     scheduled: set[str] = field(default_factory=set)
     """The jobs started (``jobs start``, the console) and not stopped since."""
+    saved: set[Key] = field(default_factory=set)
+    """Jobs and scripts saved and not submitted since (``--status saved``, the console)."""
+    unversioned: set[str] = field(default_factory=set)
+    """Jobs with no submitted version (made by an apply with ``--status saved``): none starts."""
     pristine: dict[str, tuple[Key, dict[str, Any]]] = field(default_factory=dict)
     """Files as the last pull wrote them, untouched since: the object and its definition."""
 
@@ -90,13 +94,26 @@ class Model:
         """The file defining ``key``, if one does."""
         return next((p for p, f in sorted(self.files.items()) if f.key == key and not f.bad), None)
 
-    def changed_on_server(self, key: Key, document: dict[str, Any] | None) -> None:
-        """An object made, changed or deleted in the workspace beside the commands."""
+    def changed_on_server(
+        self, key: Key, document: dict[str, Any] | None, saved: bool = False, made: bool = False
+    ) -> None:
+        """An object made, changed (``saved``: not submitted; ``made`` so: no version) or
+        deleted in the workspace."""
+        job = key[1] if key[0] == "job" else ""
         if document is None:
             self.held.pop(key, None)
-            self.scheduled.discard(key[1] if key[0] == "job" else "")
+            self.scheduled.discard(job)
+            self.saved.discard(key)
+            self.unversioned.discard(job)
+            return
+        self.held[key] = copy.deepcopy(document)
+        if saved:
+            self.saved.add(key)
+            if made:
+                self.unversioned.add(job)
         else:
-            self.held[key] = copy.deepcopy(document)
+            self.saved.discard(key)
+            self.unversioned.discard(job)
 
     def folder_problems(self) -> list[str]:
         """The files ``apply`` refuses, each named (docs/cli.md: one problem anywhere sends
@@ -116,10 +133,13 @@ class Model:
 
     # -- apply ----------------------------------------------------------------------------
 
-    def apply(self, admin: bool, prune: bool, dry_run: bool, pause: bool) -> Outcome:
-        """``apply -f DIR [--prune] [--dry-run|--yes] [--scheduling pause-and-restore]``: a
-        scheduled job overwritten or deleted is a problem unless the import stops it first
-        (and starts again the one it overwrites)."""
+    def apply(
+        self, admin: bool, prune: bool, dry_run: bool, pause: bool, saved: bool = False
+    ) -> Outcome:
+        """``apply -f DIR [--prune] [--dry-run|--yes] [--scheduling pause-and-restore]
+        [--status saved]``: a scheduled job overwritten or deleted is a problem unless the
+        import stops it first (and starts again the one it overwrites); an object saved and
+        not submitted since is written again (submitted) unless ``--status saved``."""
         problems = self.folder_problems()
         if problems:
             return refused({FOLDER_REFUSED}, "nothing was applied", *problems, exit_code=3)
@@ -136,7 +156,8 @@ class Model:
             if held is None:
                 actions[key] = "CREATE"
             else:
-                actions[key] = "UNCHANGED" if held == document else "OVERWRITE"
+                same = held == document and (saved or key not in self.saved)
+                actions[key] = "UNCHANGED" if same else "OVERWRITE"
         for key in self.held:
             if key not in after:
                 actions[key] = "DELETE"
@@ -159,7 +180,7 @@ class Model:
         if pending:
             for key, action in actions.items():
                 if action != "UNCHANGED":
-                    self.changed_on_server(key, after.get(key))
+                    self.changed_on_server(key, after.get(key), saved, action == "CREATE")
         return Outcome(0, actions=actions)
 
     # -- pull -----------------------------------------------------------------------------

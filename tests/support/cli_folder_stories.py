@@ -49,24 +49,24 @@ class Step:
 
 
 SEEDED = (
-    Step("console", ("put", "script", "sa", None)),
-    Step("console", ("put", "job", "ja", "sa")),
-    Step("console", ("put", "job", "jb", None)),
+    Step("console", ("put", "script", "sa", None, False)),
+    Step("console", ("put", "job", "ja", "sa", False)),
+    Step("console", ("put", "job", "jb", None, False)),
 )
 """The workspace before a generated story: a job running a script, a job of its own."""
 SCHEDULED = (
     "viewer",
     (
         *SEEDED,
-        Step("console", ("start", "job", "ja", None)),
-        Step("console", ("start", "job", "jb", None)),
+        Step("console", ("start", "job", "ja", None, False)),
+        Step("console", ("start", "job", "jb", None, False)),
         Step("pull", (), True, True),
         Step("edit", ("put", "job", "ja", "sa", "own")),
         Step("edit", ("remove", "job", "jb", None, None)),
-        Step("apply", (True, False, False), True, True),
-        Step("apply", (True, True, True)),
-        Step("apply", (True, False, True), True, True),
-        Step("console", ("stop", "job", "ja", None)),
+        Step("apply", (True, False, False, False), True, True),
+        Step("apply", (True, True, True, False)),
+        Step("apply", (True, False, True, False), True, True),
+        Step("console", ("stop", "job", "ja", None, False)),
         Step("pull", (), False),
         Step("pull"),
     ),
@@ -95,14 +95,15 @@ def _command(draw: st.DrawFn) -> Step:
     json = draw(st.booleans())
     if act == "apply":
         prune, dry_run, pause = draw(st.booleans()), draw(st.booleans()), draw(st.booleans())
-        return Step(act, (prune, dry_run, pause), admin, json)
+        saved = draw(st.sampled_from((False, False, True)))
+        return Step(act, (prune, dry_run, pause, saved), admin, json)
     if act == "pull":
         return Step(act, (), admin, json)
     kind = draw(st.sampled_from(("job", "script")))
     name = draw(st.sampled_from(JOBS if kind == "job" else SCRIPTS))
     change = draw(st.sampled_from(("put", "put", "delete", "start", "stop")))
     used = draw(st.sampled_from(USED)) if kind == "job" else None
-    return Step(act, (change, kind, name, used))
+    return Step(act, (change, kind, name, used, draw(st.sampled_from((False, False, True)))))
 
 
 @st.composite
@@ -116,18 +117,18 @@ def folder_stories(draw: st.DrawFn) -> tuple[str, tuple[Step, ...]]:
 ROUND_TRIP = (
     "viewer",
     (
-        Step("console", ("put", "script", "sa", None)),
-        Step("console", ("put", "job", "ja", "sa")),
+        Step("console", ("put", "script", "sa", None, False)),
+        Step("console", ("put", "job", "ja", "sa", False)),
         Step("pull", (), True, True),
         Step("edit", ("put", "job", "jb", "sa", "own")),
         Step("edit", ("unknown", "job", "Ja", None, None)),
         Step("edit", ("put", "job", ".jd", None, "nested")),
-        Step("apply", (False, True, False), False),
-        Step("apply", (False, False, False), False, True),
-        Step("apply", (False, True, False)),
-        Step("apply", (False, False, False), True, True),
+        Step("apply", (False, True, False, False), False),
+        Step("apply", (False, False, False, False), False, True),
+        Step("apply", (False, True, False, False)),
+        Step("apply", (False, False, False, False), True, True),
         Step("pull"),
-        Step("apply", (False, False, False)),
+        Step("apply", (False, False, False, False)),
         Step("pull", (), False),
     ),
 )
@@ -137,23 +138,23 @@ a dry run, the apply, a pull that writes it all back, an apply with nothing to i
 BAD_FILES_THEN_PRUNE = (
     "developer",
     (
-        Step("console", ("put", "script", "sb", None)),
-        Step("console", ("put", "job", "jb", "sb")),
-        Step("console", ("put", "job", "ja", None)),
+        Step("console", ("put", "script", "sb", None, False)),
+        Step("console", ("put", "job", "jb", "sb", False)),
+        Step("console", ("put", "job", "ja", None, False)),
         Step("pull", (), False),
         Step("edit", ("json", "job", "ja", None, None)),
         Step("edit", ("outside", "script", "sa", None, None)),
         Step("edit", ("invalid", "job", "jb", None, None)),
-        Step("apply", (True, False, False), False, True),
-        Step("apply", (False, True, False)),
+        Step("apply", (True, False, False, False), False, True),
+        Step("apply", (False, True, False, False)),
         Step("edit", ("fix", "job", "ja", None, None)),
         Step("edit", ("remove", "script", "sb", None, None)),
-        Step("apply", (True, True, False), True, True),
-        Step("apply", (True, False, False), False),
+        Step("apply", (True, True, False, False), True, True),
+        Step("apply", (True, False, False, False), False),
         Step("edit", ("remove", "job", "jb", None, None)),
         Step("edit", ("mismatch", "job", "jb", None, None)),
-        Step("apply", (True, True, False)),
-        Step("apply", (True, False, False), False, True),
+        Step("apply", (True, True, False, False)),
+        Step("apply", (True, False, False, False), False, True),
         Step("pull", (), True, True),
     ),
 )
