@@ -71,6 +71,10 @@ def test_a_package_is_approved_with_a_local_key(cli: Cli, prod: Cli, tmp_path: P
     assert verified.exit_code == 0, verified.output
     foreign = cli("releases", "verify", str(kept), "--key", f"{dev_key}.pub")
     assert foreign.exit_code == 3
+    said = json.loads(
+        cli("releases", "verify", str(kept), "--key", f"{dev_key}.pub", "--json").stdout
+    )
+    assert said["error"]["code"] == "problems", said  # as every exit 3 (docs/cli.md)
     document = json.loads(kept.read_text(encoding="utf-8"))
     document["plan"]["packageSha256"] = "0" * 64
     kept.write_text(json.dumps(document), encoding="utf-8")

@@ -190,7 +190,6 @@ def verify_approvals(
             f"The approvals in {file} do not hold: "
             + "; ".join(said + _verdict_lines(verdict))
             + ".",
-            code="approvals.invalid",
             verdict=result,
         )
     out.result(result, "\n".join(_verdict_lines(verdict)))
