@@ -53,7 +53,8 @@ def test_a_scheduled_job_and_an_upstream_job_are_refused_naming_the_fix(cli: Cli
     scheduled = cli("jobs", "delete", "after_sales", "--yes")
     assert scheduled.exit_code == 1
     assert "Job 'after_sales' is scheduled" in scheduled.stderr
-    assert "jobferry jobs stop after_sales -w" in scheduled.stderr
+    # the context's own workspace: the fix names none (docs/cli.md)
+    assert "jobferry jobs stop after_sales — then" in " ".join(scheduled.stderr.split())
     assert "POST" not in scheduled.stderr
     assert _exists(cli, "job", "after_sales")
     assert _exists(cli, "job", "daily_sales")

@@ -15,6 +15,7 @@ import typer
 from jobferry.cli import terminal
 from jobferry.cli.client import ApiError, segment
 from jobferry.cli.exits import CommandError, ExitCode
+from jobferry.cli.fix_terms import in_workspace, quoted
 from jobferry.cli.session import Session, session
 from jobferry.domain.dependents import dependents_named
 from jobferry.domain.enums import ObjectKind
@@ -54,12 +55,11 @@ def delete_definition(
 
 def _refusal(s: Session, kind: ObjectKind, name: str, exc: ApiError) -> CommandError | None:
     """A refusal said with jobferry's commands (``None``: the endpoint's own words do)."""
-    where = s.workspace_arg()
-    ws = f" -w {where}" if where else ""
     if exc.code == SCHEDULED:
+        stop = f"jobferry jobs stop {quoted(name)}{in_workspace(s.fix_workspace())}"
         message = (
             f"Job '{name}' is scheduled, and a scheduled job is not deleted; stop it with: "
-            f"jobferry jobs stop {name}{ws} — then delete it again. Nothing was deleted."
+            f"{stop} — then delete it again. Nothing was deleted."
         )
     elif exc.code == IN_USE and kind is ObjectKind.JOB:
         message = _job_in_use(name, exc.body)

@@ -106,13 +106,12 @@ class Session:
         return found.name if found is not None else self.client().workspace or None
 
     def fix_workspace(self) -> str | None:
-        """The workspace a fix printed for this command names with ``-w`` (its name when known,
-        else as given): the one it acted in when ``--workspace`` chose it or the command moved
-        to another; ``None`` when it is the context's own, which a fix followed as printed
-        acts on anyway. Asks the server nothing (it is said after a refusal)."""
-        if self.workspace is None and not self._moved:
-            return None
-        if self._workspace is not None:
+        """The workspace a fix printed for this command names with ``-w``: the one it acted in
+        when ``--workspace`` chose it, as given (by name, or by id: then the id, which no other
+        workspace answers to, docs/cli.md), or its name when the command moved to another;
+        ``None`` when it is the context's own, which a fix followed as printed acts on anyway.
+        Asks the server nothing (it is said after a refusal)."""
+        if self._moved and self._workspace is not None:
             return self._workspace.name
         return self.workspace
 

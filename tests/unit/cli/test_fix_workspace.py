@@ -140,7 +140,11 @@ def test_the_session_names_a_workspace_given_or_moved_to_only() -> None:
     assert Session(workspace="prod").fix_workspace() == "prod"
     looked_up = Session(workspace="0123456789abcdef0123456789abcdef")
     looked_up._workspace = Workspace("0123456789abcdef0123456789abcdef", "prod")
-    assert looked_up.fix_workspace() == "prod"
+    # given by id, named by id (docs/cli.md), though its name was looked up for a message
+    assert looked_up.fix_workspace() == "0123456789abcdef0123456789abcdef"
+    moved = Session(workspace="sales")  # the command moved on (a remote's shadow): its name
+    moved._workspace, moved._moved = Workspace("0123456789abcdef0123456789abcdef", "shadow"), True
+    assert moved.fix_workspace() == "shadow"
     described = Session()  # the context's own, described for a message: not named
     described._workspace = Workspace("w1", "dev")
     assert described.fix_workspace() is None
