@@ -179,16 +179,18 @@ class CtrlC(io.BytesIO):
         raise KeyboardInterrupt
 
 
-def member(cli: Cli, role: str, config: Path) -> Cli:
-    """The CLI of a new user holding ``role`` in ``cli``'s workspace, configured in
-    ``config`` (its own keys, the same server and workspace)."""
+def member(cli: Cli, role: str, config: Path, elsewhere: dict[str, str] | None = None) -> Cli:
+    """The CLI of a new user holding ``role`` in ``cli``'s workspace (and the roles
+    ``elsewhere`` gives, workspace id → role, in others), configured in ``config`` (its own
+    keys, the same server and workspace)."""
     remote = cli.remote
     user = f"u_{uuid.uuid4().hex[:10]}"
     created = remote.call("POST", "/users", {"name": user})
     assert created.status_code == 200, created.text
     keys = remote.call("POST", f"/users/{user}/credentials").json()
-    given = remote.call("PUT", f"/users/{user}/roles/{cli.workspace}", {"role": role})
-    assert given.status_code == 204, given.text
+    for workspace, held in {cli.workspace: role, **(elsewhere or {})}.items():
+        given = remote.call("PUT", f"/users/{user}/roles/{workspace}", {"role": held})
+        assert given.status_code == 204, given.text
     server = cli.server
     write_config(config, server, cli.workspace)
     text = config.read_text(encoding="utf-8")
