@@ -62,6 +62,11 @@ def _in_target(body: dict[str, Any], key: str = "target_workspace") -> str:
     return f" -w {_quoted(value)}" if isinstance(value, str) and value else ""
 
 
+RELEASE_CREATE = "jobferry releases create NAME --all --approver USER"
+"""The release package of every pending item, as a fix names it (the person picks a name and
+the approvers)."""
+
+
 def _production(body: dict[str, Any]) -> str:
     """The production side of the workspace a refusal names, as ``-w`` takes it: ``'WS
     (production)'``, quoted once as a whole for the shell."""
@@ -182,13 +187,14 @@ def _remedies() -> dict[str, Said]:
             "enterprise mode."
         ),
         Remedy.RELEASE_FROM_DEVELOPMENT: lambda b, w: (
-            "Make the change in the development workspace, submit it, then jobferry releases "
-            f"create{w} and jobferry releases deploy{w}."
+            "Make the change in the development workspace, submit it, then package it with "
+            f"{RELEASE_CREATE}{w} and release that package with jobferry releases deploy "
+            f"ID{w} (the ID the first prints)."
         ),
         Remedy.START_IN_PRODUCTION: lambda b, w: (
-            f"Release it (jobferry releases create{w}, then jobferry releases deploy{w}, which "
-            f"starts a new batch job), then start it there: jobferry jobs start "
-            f"{_name(b, 'job_name', 'NAME')} -w {_production(b)}."
+            f"Release it (package it with {RELEASE_CREATE}{w}, then jobferry releases deploy "
+            f"ID{w} with the ID it prints, which starts a new batch job), then start it there: "
+            f"jobferry jobs start {_name(b, 'job_name', 'NAME')} -w {_production(b)}."
         ),
         Remedy.LIST_RELEASE_PACKAGES: lambda b, w: (
             f"jobferry releases list{w} lists the workspace's release packages."
