@@ -86,7 +86,7 @@ class Told:
 
     def named(self, where: str) -> str | None:
         """How a step names its workspace with ``-w`` (``None``: the context's)."""
-        return {"home": None, "name": self.away_name, "id": self.ids["away"]}[where]
+        return {"home": None, "id": self.ids["away"]}.get(where, self.away_name)
 
 
 def _seed(remote: Remote, workspace: str, seed: Seed) -> Place:
@@ -163,12 +163,15 @@ def _take(told: Told, step: Step) -> tuple[Outcome, Result]:
     where, mode, *args = step.args
     predicted = told.model.predict(step.act, where, tuple(args), mode)
     named = told.named(where)
-    line = [*_line(step), *(["-w", named] if named else []), *(["--json"] if step.json else [])]
+    after = ["-w", named] if named and where != "root" else []
+    line = [*_line(step), *after, *(["--json"] if step.json else [])]
+    root = named if where == "root" else None
     if not mode.startswith("asked"):
-        return predicted, told.person(*line)
+        return predicted, told.person(*line, workspace=root)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(terminal, "stdin_is_terminal", lambda: True)
-        return predicted, told.person(*line, input="y\n" if mode == "asked-yes" else "n\n")
+        answer = "y\n" if mode == "asked-yes" else "n\n"
+        return predicted, told.person(*line, workspace=root, input=answer)
 
 
 def _asked(step: Step) -> bool:
@@ -193,6 +196,7 @@ def _check_answer(told: Told, step: Step, predicted: Outcome, result: Result) ->
         question, err = err.split(" [y/N]:", 1)
         kind = "job" if step.act == "delete" else "script"
         assert question.startswith(f"Delete {kind} '{step.args[2]}' from workspace "), said
+        assert f" at {told.person.server.url}?" in question, said
         err = err.lstrip(" ")
     if not predicted.codes:
         assert err == "", said

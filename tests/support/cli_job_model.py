@@ -92,11 +92,12 @@ class Jobs:
     places: dict[str, Place]
 
     def predict(self, act: str, where: str, args: tuple[object, ...], mode: str) -> Outcome:
-        """What ``act`` run on ``where`` (``home``, ``name`` or ``id``) does; ``mode`` how a
+        """What ``act`` run on ``where`` (``home``; ``name``, ``id`` or ``root``: by name
+        before the command) does; ``mode`` how a
         deletion is confirmed (``yes``, ``unasked``, ``asked-yes``, ``asked-no``)."""
         place = self.places["home" if where == "home" else "away"]
         usage = (act == "show" and args[1] == "both") or (act in ASKING and mode == "unasked")
-        unknown = place.role is None and where == "name"
+        unknown = place.role is None and where in ("name", "root")
         if usage and unknown:  # both refused before any call, the docs ordering neither
             return Outcome(2, frozenset({USAGE, WORKSPACE}))
         if act == "show" and usage:

@@ -31,8 +31,9 @@ from support.cli_job_model import ASKING
 
 ROLES = ("admin", "developer", "developer", "operator", "viewer", "viewer")
 AWAY_ROLES = (None, *ROLES)
-WHERE = ("home", "home", "name", "id")
-"""Where a step acts: the context's workspace, or the other one named by name or by id."""
+WHERE = ("home", "home", "name", "id", "root")
+"""Where a step acts: the context's workspace, or the other one named by name or by id after
+the command, or by name before it (``jobferry -w NAME jobs …``)."""
 TAGS: dict[str, frozenset[str]] = {
     LOADER: frozenset({"etl"}),
     SOLO: frozenset({"etl", "adhoc"}),
@@ -103,7 +104,8 @@ VIEWER_HERE_DEVELOPER_THERE = (
         Step("stop", ("name", "yes", LOADER), False),
         Step("delete", ("name", "yes", LOADER), False),
         Step("delete-script", ("id", "asked-no", SCRIPT_NAMES[0]), False),
-        Step("list", ("name", "yes", None, ("etl",), "batch"), False),
+        Step("list", ("root", "yes", None, ("etl",), "batch"), False),
+        Step("rename", ("root", "yes", LOADER, "x_new"), False),
         Step("show", ("home", "yes", AFTER, "submitted"), True),
     ),
 )
