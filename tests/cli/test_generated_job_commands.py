@@ -37,10 +37,11 @@ from typer.testing import Result
 from jobferry.cli import terminal
 from support.builders import make_script
 from support.cli import Cli, Remote, member, register, write_config
-from support.cli_command_model import Outcome, json_answer, refusal_told
+from support.cli_command_model import Job, Outcome, json_answer, refusal_told
 from support.cli_command_stories import JOBS, Seed, Step, job_body
 from support.cli_job_model import Jobs, Place
 from support.cli_job_stories import (
+    DRAFT,
     LOCKED_JOB,
     LOCKED_TAG,
     SCHEDULED_AT_HOME_NO_ROLE_AWAY,
@@ -105,7 +106,11 @@ def _seed(remote: Remote, workspace: str, seed: Seed) -> Place:
     for name in sorted(seed.scheduled):
         answer = remote.call("POST", f"/jobs/{name}/start", {}, workspace=workspace)
         assert answer.status_code == 204, answer.text
-    return Place(model, None, dict(TAGS))
+    model.jobs[DRAFT] = Job(False, None, (), ())
+    draft = {**job_body(DRAFT, model.jobs[DRAFT]), "targetStatus": "SAVED"}
+    answer = remote.call("POST", "/jobs", draft, workspace=workspace)
+    assert answer.status_code == 204, answer.text
+    return Place(model, None, dict(TAGS), drafts={DRAFT})
 
 
 def _guard(admin: Cli, workspace: str, place: Place) -> None:

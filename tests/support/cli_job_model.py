@@ -20,6 +20,9 @@ none, in ``away``. What each workspace holds is ``support/cli_command_model.py``
 - A job locked by another user in a workspace of the hard lock policy, and a job carrying a
   locked tag, are neither renamed nor deleted, whoever asks (``DLF.9012``, ``DLF.9091``, naming
   the job); both are started and stopped. A lock goes with its job's rename.
+- A job saved but never submitted has no version to show (``DLF.0100``, naming ``jobferry jobs
+  show NAME``, which shows its development state) nor to schedule (``DLF.3051``, naming
+  ``--status submitted``).
 - A fix printed for a refusal in ``away`` carries ``-w`` with the workspace as the step named
   it (its name, or its id); in ``home`` it carries none.
 """
@@ -29,9 +32,18 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
-from support.cli_command_model import OK, USAGE, WORKSPACE, Model, Outcome, refused
+from support.cli_command_model import (
+    MISSING_JOB,
+    OK,
+    USAGE,
+    WORKSPACE,
+    Model,
+    Outcome,
+    refused,
+)
 
 DENIED = "DLF.6888"
+NOT_SUBMITTED = "DLF.3051"
 LOCKED = "DLF.9012"
 LOCKED_TAG = "DLF.9091"
 MAY: dict[str, frozenset[str]] = {
@@ -58,11 +70,18 @@ class Place:
     """Jobs another user holds the lock of (the workspace's lock policy then hard)."""
     frozen: frozenset[str] = frozenset()
     """The workspace's locked tags."""
+    drafts: set[str] = field(default_factory=set)
+    """Its jobs never submitted."""
 
     def copy(self) -> Place:
         """A copy to try a step on."""
         return Place(
-            copy.deepcopy(self.model), self.role, dict(self.tags), set(self.locked), self.frozen
+            copy.deepcopy(self.model),
+            self.role,
+            dict(self.tags),
+            set(self.locked),
+            self.frozen,
+            set(self.drafts),
         )
 
     def guards(self, name: str) -> Outcome | None:
@@ -132,8 +151,12 @@ def _allowed(place: Place, act: str, args: tuple[object, ...]) -> Outcome:
         return OK
     if act == "show":
         version = args[1]
+        if name in place.drafts and version is not None:
+            return refused({MISSING_JOB}, name, f"jobferry jobs show {name}")
         number = version if isinstance(version, int) else None
         return model.show(name, number, version == "submitted")
+    if act == "start" and name in place.drafts:
+        return refused({NOT_SUBMITTED}, name, "--status submitted")
     if act in ("start", "stop"):
         return model.schedule(name, act == "start")
     if act in ("rename", "delete") and (kept := place.guards(name)) is not None:
@@ -150,13 +173,16 @@ def _changed(place: Place, act: str, args: tuple[object, ...]) -> Outcome:
         outcome = model.rename(name, new)
         if outcome == OK and new != name:
             place.tags[new] = place.tags.pop(name, frozenset())
-            if name in place.locked:
-                place.locked = (place.locked - {name}) | {new}
+            for held in (place.locked, place.drafts):
+                if name in held:
+                    held.discard(name)
+                    held.add(new)
         return outcome
     if act == "delete":
         outcome = model.delete_job(name)
         if outcome == OK:
             place.tags.pop(name, None)
             place.locked.discard(name)
+            place.drafts.discard(name)
         return outcome
     return model.delete_script(name)

@@ -1,7 +1,8 @@
 """Generated stories of the command line's ``jobs`` and ``scripts`` commands for
 ``tests/cli/test_generated_job_commands.py``: two workspaces seeded alike through signed calls
 (``support/cli_command_stories.py``'s seed: a job using a script, a job depending on it, a job
-of its own, a real-time job, a script no job uses, some jobs tagged, some scheduled), a person
+of its own, a real-time job, a script no job uses, some jobs tagged, some scheduled; and a job
+never submitted), a person
 holding a role in the context's workspace and a role, or none, in the other; then ``jobferry
 jobs list|show|start|stop|rename|delete`` and ``scripts delete`` as that person types them, on
 the context's workspace or on the other (``-w`` by its name or its id), each told for a person
@@ -41,6 +42,9 @@ TAGS: dict[str, frozenset[str]] = {
 """The seeded jobs' tags (``basicConfig.tags``); the others have none."""
 TAG_FILTERS = ((), (), ("etl",), ("adhoc",), ("adhoc", "none"), ("none",))
 MODES = ("yes", "yes", "yes", "unasked", "asked-yes", "asked-no")
+DRAFT = "d_draft"
+"""A job of each workspace saved but never submitted."""
+NAMES = (*JOB_NAMES, DRAFT)
 LOCKED_JOB, LOCKED_TAG = AFTER, "adhoc"
 """In a guarded story, the job another user locks in each workspace (whose lock policy is then
 hard), and the tag locked there (``SOLO``'s)."""
@@ -55,7 +59,7 @@ def steps(draw: st.DrawFn) -> Step:
         )
     )
     where = draw(st.sampled_from(WHERE))
-    name = st.sampled_from(JOB_NAMES)
+    name = st.sampled_from(NAMES)
     args: tuple[Any, ...]
     if act == "list":
         text = draw(st.sampled_from((None, None, "a", "_", "load")))
@@ -107,6 +111,8 @@ VIEWER_HERE_DEVELOPER_THERE = (
         Step("list", ("root", "yes", None, ("etl",), "batch"), False),
         Step("rename", ("root", "yes", LOADER, "x_new"), False),
         Step("show", ("home", "yes", AFTER, "submitted"), True),
+        Step("show", ("name", "yes", DRAFT, "submitted"), False),
+        Step("start", ("id", "yes", DRAFT), False),
     ),
 )
 """A viewer refused every write at home, a developer elsewhere: a scheduled job's refusals

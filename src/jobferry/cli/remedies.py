@@ -346,6 +346,11 @@ def _remedies() -> dict[str, Said]:
         Remedy.SUBMIT_JOB: lambda b, w: (
             "Submit a version first: import or apply it with --status submitted (the default)."
         ),
+        Remedy.SHOW_DEVELOPMENT_STATE: lambda b, w: (
+            "Show its development state with jobferry jobs show "
+            f"{_name(b, 'job_name', 'NAME')}{w} (without --submitted), or submit a version "
+            "first: import or apply it with --status submitted (the default)."
+        ),
         Remedy.SCHEDULABLE_VERSION: lambda b, w: (
             "Give its schedule a cron expression (e.g. '0 30 2 * * ?'), or stop it first "
             f"(jobferry jobs stop {_name(b, 'job_name', 'NAME')}{w})."

@@ -13,6 +13,10 @@ JOB_REMEDIES: dict[str, Callable[[dict[str, Any]], str]] = {
         "Submit a version first: open it, choose Edit and save it with “Save and submit a "
         "new version”."
     ),
+    Remedy.SHOW_DEVELOPMENT_STATE: lambda c: (
+        "Its page shows its development state; to give it a version, open it, choose Edit and "
+        "save it with “Save and submit a new version”."
+    ),
     Remedy.SCHEDULABLE_VERSION: lambda c: (
         "Give its schedule a cron expression (e.g. '0 30 2 * * ?'), save the development "
         "state only, or stop scheduling the job first (Stop scheduling on its page)."

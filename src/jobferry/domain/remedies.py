@@ -148,6 +148,9 @@ class Remedy(StrEnum):
     """Too many jobs for one batch export: export them by a names list, in the background."""
     SUBMIT_JOB = "submit_job"
     """The job was never submitted: submit it (``job_name``)."""
+    SHOW_DEVELOPMENT_STATE = "show_development_state"
+    """The job was never submitted, so it has no submitted version to show: show its
+    development state instead, or submit it first (``job_name``)."""
     SCHEDULABLE_VERSION = "schedulable_version"
     """A scheduled job would be given a version whose schedule could never run (a CRON one
     without its expression): give the schedule its expression, stop the job first, or save

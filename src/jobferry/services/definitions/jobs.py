@@ -253,8 +253,10 @@ class JobService:
             elif submitted:
                 if job.latest_version is None:
                     raise VersionNotFoundError(
-                        f"Job '{name}' has never been submitted; show its development state "
-                        "instead (getJobSubmitVersion=false), or submit it first.",
+                        f"Job '{name}' has never been submitted: it has no version to show.",
+                        fix="Show its development state instead (getJobSubmitVersion=false), "
+                        "or submit it first.",
+                        remedy=Remedy.SHOW_DEVELOPMENT_STATE,
                         job_name=name,
                     )
                 found = repo.get_version(tx, job.id, job.latest_version)

@@ -19,6 +19,7 @@ from jobferry.errors import (
     LockedTagError,
     ScheduleInvalidError,
     ValidationFailedError,
+    VersionNotFoundError,
 )
 from jobferry.services.container import Services
 from jobferry.storage import jobs as job_repo
@@ -245,3 +246,19 @@ def test_a_scheduled_job_is_not_submitted_a_cron_schedule_without_expression(
     services.jobs.stop(scope, "jc")
     services.jobs.update(scope, "jc", unschedulable)  # stopped: saved, as DataArts saves it
     assert services.jobs.versions(scope, "jc")[0].version == 2
+
+
+def test_a_never_submitted_jobs_submitted_version_is_refused_with_its_fix_apart(
+    services: Services,
+) -> None:
+    """The problem in plain words, the API's fix (its query parameter) apart with its remedy,
+    which the command line and the console say with their own commands and pages."""
+    scope = admin_scope(services)
+    services.jobs.create(scope, make_job("jd", targetStatus="SAVED"))
+    with pytest.raises(VersionNotFoundError) as refused:
+        services.jobs.show(scope, "jd", submitted=True)
+    assert refused.value.code == "DLF.0100"
+    assert refused.value.remedy == Remedy.SHOW_DEVELOPMENT_STATE
+    assert refused.value.problem == "Job 'jd' has never been submitted: it has no version to show."
+    assert "getJobSubmitVersion=false" in refused.value.message  # the fix, said apart
+    assert refused.value.context["job_name"] == "jd"
