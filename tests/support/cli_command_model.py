@@ -100,6 +100,8 @@ class Model:
     def show(self, name: str, version: int | None, submitted: bool) -> Outcome:
         """``jobs show``: one submitted version each job has (every seeded job is saved
         submitted, and nothing here submits again)."""
+        if version is not None and version < 1:  # versions count from 1: a bad value
+            return refused({USAGE}, "--version", exit_code=2)
         if version is not None and submitted:
             return refused({USAGE}, "--version", "--submitted", exit_code=2)
         if name not in self.jobs:

@@ -115,12 +115,14 @@ class Jobs:
         before the command) does; ``mode`` how a
         deletion is confirmed (``yes``, ``unasked``, ``asked-yes``, ``asked-no``)."""
         place = self.places["home" if where == "home" else "away"]
-        usage = (act == "show" and args[1] == "both") or (act in ASKING and mode == "unasked")
+        bad_version = isinstance(args[-1], int) and args[-1] < 1  # versions count from 1
+        shown = act == "show" and (args[1] == "both" or bad_version)
+        usage = shown or (act in ASKING and mode == "unasked")
         unknown = place.role is None and where in ("name", "root")
         if usage and unknown:  # both refused before any call, the docs ordering neither
             return Outcome(2, frozenset({USAGE, WORKSPACE}))
-        if act == "show" and usage:
-            return refused({USAGE}, "--version", "--submitted", exit_code=2)
+        if shown:
+            return refused({USAGE}, "--version", exit_code=2)
         if usage:
             return refused({USAGE}, "--yes", exit_code=2)
         if unknown:

@@ -66,7 +66,8 @@ def steps(draw: st.DrawFn) -> Step:
         kind = draw(st.sampled_from(("batch", "batch", "real-time")))
         args = (text, draw(st.sampled_from(TAG_FILTERS)), kind)
     elif act == "show":
-        args = (draw(name), draw(st.sampled_from((None, None, "submitted", 1, 2, "both"))))
+        version = draw(st.sampled_from((None, None, "submitted", 1, 2, 0, -1, "both")))
+        args = (draw(name), version)
     elif act == "rename":
         args = (draw(name), draw(st.sampled_from(NEW_NAMES)))
     elif act == "delete-script":
@@ -110,9 +111,11 @@ VIEWER_HERE_DEVELOPER_THERE = (
         Step("delete-script", ("id", "asked-no", SCRIPT_NAMES[0]), False),
         Step("list", ("root", "yes", None, ("etl",), "batch"), False),
         Step("rename", ("root", "yes", LOADER, "x_new"), False),
+        Step("rename", ("name", "yes", SOLO, SOLO), False),
         Step("show", ("home", "yes", AFTER, "submitted"), True),
         Step("show", ("name", "yes", DRAFT, "submitted"), False),
         Step("start", ("id", "yes", DRAFT), False),
+        Step("show", ("home", "yes", SOLO, -1), False),
     ),
 )
 """A viewer refused every write at home, a developer elsewhere: a scheduled job's refusals

@@ -122,7 +122,12 @@ def show_job(
     name: JobName,
     version: Annotated[
         int | None,
-        typer.Option("--version", metavar="N", help="A submitted version instead of the draft."),
+        typer.Option(
+            "--version",
+            metavar="N",
+            min=1,
+            help="A submitted version (counted from 1) instead of the draft.",
+        ),
     ] = None,
     submitted: Annotated[
         bool, typer.Option("--submitted", help="The latest submitted version.")
@@ -262,10 +267,12 @@ def rename_job(
     """Rename a job (DataArts Studio's v2 rename): its id, versions and lock stay."""
     s = session(ctx, json_mode, workspace)
     s.client().call("PUT", f"/factory/jobs/{segment(name)}/rename", {"name": new_name}, api="v2")
-    s.output.result(
-        {"renamed": name, "name": new_name},
-        f"Renamed job '{name}' to '{new_name}' in {s.workspace_label()}.",
+    said = (
+        f"Job '{name}' is named so already in {s.workspace_label()}; nothing changed."
+        if new_name == name
+        else f"Renamed job '{name}' to '{new_name}' in {s.workspace_label()}."
     )
+    s.output.result({"renamed": name, "name": new_name}, said)
 
 
 @app.command("delete")
