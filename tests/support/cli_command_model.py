@@ -235,12 +235,13 @@ def refusal_told(
     stderr: str, predicted: Predicted, said: Any, *, checked: str | None = None
 ) -> None:
     """A refusal told to a person on standard error: ``error CODE: …`` with a code predicted
-    (a usage error's may be left out), no API call or wire field in ``checked`` (the standard
-    error, less what a story knows to be quoted from elsewhere), and every word predicted said
-    (lines joined)."""
+    (a usage error's may be left out, or said in the parser's own usage box), no API call or
+    wire field in ``checked`` (the standard error, less what a story knows to be quoted from
+    elsewhere), and every word predicted said (lines joined)."""
     found = re.match(r"error(?: ([\w.]+))?: ", stderr)
-    if predicted.codes != {USAGE}:
+    if USAGE not in predicted.codes:
         assert found is not None, said
+    if found is not None and predicted.codes != {USAGE}:  # a usage error's code may be left out
         assert found[1] in predicted.codes or (found[1] is None and USAGE in predicted.codes), said
     assert not API_WORDS.search(stderr if checked is None else checked), said
     flat = " ".join(stderr.split())

@@ -262,3 +262,8 @@ def test_a_never_submitted_jobs_submitted_version_is_refused_with_its_fix_apart(
     assert refused.value.problem == "Job 'jd' has never been submitted: it has no version to show."
     assert "getJobSubmitVersion=false" in refused.value.message  # the fix, said apart
     assert refused.value.context["job_name"] == "jd"
+    with pytest.raises(VersionNotFoundError) as numbered:  # a version asked by its number
+        services.jobs.show(scope, "jd", version=1)
+    assert numbered.value.remedy == Remedy.SHOW_DEVELOPMENT_STATE
+    assert "no submitted version 1" in numbered.value.problem
+    assert "getJobSubmitVersion" not in numbered.value.problem
