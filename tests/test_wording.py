@@ -44,6 +44,7 @@ from support.cli import whole_command
 
 SRC = Path(jobferry.__file__).parent
 ADAPTERS = ("api", "cli", "console")
+API_ROUTES = sorted((SRC / "api").rglob("*.py"))
 
 
 def _shapes() -> Iterator[BodyShape]:
@@ -63,11 +64,17 @@ def _field_names(shape: BodyShape) -> Iterator[str]:
                 yield from _field_names(inner)
 
 
+QUERY_PARAMETERS = sorted(
+    set(re.findall(r'alias="([a-z]+[A-Z]\w*)"', "".join(p.read_text() for p in API_ROUTES)))
+)
+"""The API's query parameters that are not plain words (``getJobSubmitVersion``…)."""
 WIRE_FIELDS = sorted(
     {name for shape in _shapes() for name in _field_names(shape) if re.search("[a-z][A-Z]", name)}
     | {"taskId", "planId", "errorCode"}
+    | set(QUERY_PARAMETERS)
 )
-"""The request bodies' field names that are not plain words (``onDrift``, ``planId``…)."""
+"""The request bodies' field names and query parameters that are not plain words
+(``onDrift``, ``planId``, ``getJobSubmitVersion``…)."""
 RELEASE_FIELDS = (
     "apply_user_id",
     "package_name",
@@ -97,6 +104,7 @@ def api_terms(text: str) -> list[str]:
 
 def test_the_walk_knows_the_api_terms() -> None:
     assert {"onDrift", "sameNamePolicy", "propagateDeletes", "planId"} <= set(WIRE_FIELDS)
+    assert {"getJobSubmitVersion", "jobType"} <= set(WIRE_FIELDS)  # query parameters too
     assert set(api_terms("list them with GET /v1/{project_id}/routes")) == {
         "GET /",
         "{project_id}",
@@ -225,6 +233,8 @@ def test_a_refusal_with_a_remedy_prints_its_problem_and_the_cli_fix() -> None:
 # -- texts below the adapters ----------------------------------------------------------------
 
 API_ONLY = {
+    "services/definitions/jobs.py:list_jobs": "list_jobs' jobType query parameter (the CLI's "
+    "--type and the console's job list send BATCH or REAL_TIME)",
     "services/importing/request.py": "the import request's parser: the CLI and the console "
     "build that body themselves, so only an API client's body is refused there",
     "services/exporting/options.py": "the export requests' parsers (bodies the CLI and the "

@@ -95,11 +95,12 @@ development state, or with ``getJobSubmitVersion`` the latest). Any other number
 submitted version, counted from 1; one that does not exist (0, a negative one) is refused."""
 
 
-NEVER_SUBMITTED = (
-    "Show its development state instead (without version, getJobSubmitVersion=false), or "
-    "submit it first."
-)
-"""The fix of a version asked of a job never submitted, in the API's terms."""
+def _never_submitted_fix() -> str:
+    """The fix of a version asked of a job never submitted, in the API's terms."""
+    return (
+        "Show its development state instead (without version, getJobSubmitVersion=false), or "
+        "submit it first."
+    )
 
 
 def _no_version(name: str, version: int, latest: int | None) -> VersionNotFoundError:
@@ -111,7 +112,10 @@ def _no_version(name: str, version: int, latest: int | None) -> VersionNotFoundE
         said += f" and a job keeps its newest {VERSIONS_KEPT} (as DataArts does)"
     if latest is None:  # no version at all: its development state is what there is
         return VersionNotFoundError(
-            said + ".", fix=NEVER_SUBMITTED, remedy=Remedy.SHOW_DEVELOPMENT_STATE, job_name=name
+            said + ".",
+            fix=_never_submitted_fix(),
+            remedy=Remedy.SHOW_DEVELOPMENT_STATE,
+            job_name=name,
         )
     return VersionNotFoundError(said + ".", job_name=name)
 
@@ -265,7 +269,7 @@ class JobService:
                 if job.latest_version is None:
                     raise VersionNotFoundError(
                         f"Job '{name}' has never been submitted: it has no version to show.",
-                        fix=NEVER_SUBMITTED,
+                        fix=_never_submitted_fix(),
                         remedy=Remedy.SHOW_DEVELOPMENT_STATE,
                         job_name=name,
                     )
