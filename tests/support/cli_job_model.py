@@ -19,7 +19,8 @@ none, in ``away``. What each workspace holds is ``support/cli_command_model.py``
   ``Cancelled; nothing was deleted.`` on standard output).
 - A job locked by another user in a workspace of the hard lock policy, and a job carrying a
   locked tag, are neither renamed nor deleted, whoever asks (``DLF.9012``, ``DLF.9091``, naming
-  the job); both are started and stopped. A lock goes with its job's rename.
+  the job); both are started and stopped, and given their own name (a rename that changes
+  nothing, docs/api.md). A lock goes with its job's rename.
 - A job saved but never submitted has no version to show (``DLF.0100``, naming ``jobferry jobs
   show NAME``, which shows its development state) nor to schedule (``DLF.3051``, naming
   ``--status submitted``).
@@ -161,6 +162,8 @@ def _allowed(place: Place, act: str, args: tuple[object, ...]) -> Outcome:
         return refused({NOT_SUBMITTED}, name, "--status submitted")
     if act in ("start", "stop"):
         return model.schedule(name, act == "start")
+    if act == "rename" and args[1] == name:  # changes nothing, so nothing keeps it from it
+        return _changed(place, act, args)
     if act in ("rename", "delete") and (kept := place.guards(name)) is not None:
         other = _changed(place.copy(), act, args)
         return Outcome(1, kept.codes | other.codes) if other.codes else kept

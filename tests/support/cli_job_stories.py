@@ -135,6 +135,8 @@ SCHEDULED_AT_HOME_NO_ROLE_AWAY = (
         Step("list", ("home", "yes", None, ("adhoc", "none"), "batch"), True),
         Step("rename", ("home", "yes", AFTER, "x_new"), False),
         Step("stop", ("home", "yes", SOLO), False),
+        Step("rename", ("home", "yes", AFTER, AFTER), False),
+        Step("rename", ("home", "yes", SOLO, SOLO), False),
         Step("delete", ("home", "yes", SOLO), False),
         Step("rename", ("home", "yes", SOLO, "y_new"), True),
     ),
