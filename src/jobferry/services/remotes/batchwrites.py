@@ -99,6 +99,7 @@ class BatchWriter:
         self.local.write(PutJobDetails([], refs, overwrote, tags, stamp.at))
         self._statuses(status, ids)
         self._changed(batch, rows, ids)
+        self._restamped(batch, rows, found)
         return len(new)
 
     def _changed(self, batch: dict[str, Any], rows: list[_Written], ids: dict[str, int]) -> None:
@@ -113,6 +114,20 @@ class BatchWriter:
                 stamps.append((ids[row.name], Stamp(*by)))
             detail = self._saved if by is None else {**self._saved, "changedBy": by[1]}
             self.audit.append((action, ObjectKind.JOB, row.name, detail))
+        job_repo.set_stamps(self.tx, stamps)
+
+    def _restamped(
+        self, batch: dict[str, Any], rows: list[_Written], found: dict[str, TargetObject]
+    ) -> None:
+        """Stamp the jobs read again whose definition is as the shadow holds it with who
+        changed them on the remote and when, where their list entries say: a start or stop
+        read, or a job a snapshot wrote, which could not say (its stamp was the refresh's)."""
+        written = {row.name for row, _, _ in rows}
+        stamps = [
+            (int(found[name].id), Stamp(*value["changed"]))
+            for name, value in batch.items()
+            if name in found and name not in written and value.get("changed") is not None
+        ]
         job_repo.set_stamps(self.tx, stamps)
 
     @property

@@ -414,8 +414,21 @@ class Story:
         writes[write]()
 
 
+SNAPSHOT_SEED: list[RemoteChange] = [SaveJob("alpha", 0, submit=True, described=False)]
+SNAPSHOT_THEN_STARTED: list[Step] = [
+    RenameJob("alpha", "delta"),
+    FromSnapshot(),
+    Schedule("delta", start=True),
+    Refresh(),
+]
+"""A job a snapshot wrote (DataArts' batch export says no author: stamped by the refresh), then
+started on the remote: the refresh that reads the start stamps it as its list entry says (it
+kept the snapshot's stamp, the definition being as it was)."""
+
+
 @GENERATED
 @example(story=(EXAMPLE_SEED, EXAMPLE_STEPS))
+@example(story=(SNAPSHOT_SEED, SNAPSHOT_THEN_STARTED))
 @given(story=refresh_stories())
 def test_a_shadow_mirrors_its_remote_after_every_refresh_and_changes_only_then(
     services: Services,
