@@ -178,3 +178,16 @@ def test_jobs_stop_start_and_rename_drive_the_job(cli: Cli) -> None:
     missing = cli("jobs", "start", "daily_sales")
     assert missing.exit_code == 1
     assert "DLF.0100" in missing.stderr
+
+
+def test_a_name_with_a_slash_is_said_to_hold_no_slash_not_an_endpoint_without_the_call(
+    cli: Cli,
+) -> None:
+    """A name holds no ``/`` (docs/api.md, "Names"); sent encoded (``a%2Fb``), as the SDK sends
+    it, the endpoint routes it as two segments and has no such call. The command line says the
+    name is the trouble, not that the endpoint needs to be a jobferry server."""
+    result = cli("jobs", "show", "a/b")
+    assert result.exit_code == 1, result.output
+    assert "no '/'" in result.stderr, result.stderr
+    assert "need a jobferry server" not in result.stderr
+    assert "need a jobferry server" in (_hint(ApiError(404, "APIGW.0101", "", {})) or "")

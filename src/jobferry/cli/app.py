@@ -173,6 +173,11 @@ def _hint(exc: ApiError) -> str | None:
     if "public_hosts" in exc.body:  # reached by a name the server does not answer to
         return "set the context's endpoint to one of those hosts (jobferry config show shows it)."
     unrouted = exc.status == 404 and not exc.code.startswith("DLF.")  # not a missing object
+    if unrouted and "%2F" in exc.path.upper():  # a name with a slash, routed as two segments
+        return (
+            "a name holds no '/' (letters, digits, _, - and . only), so no call takes it: "
+            "check the name given."
+        )
     return HINTS.get(exc.code) or (HINTS["APIGW.0101"] if unrouted else None)
 
 

@@ -60,6 +60,7 @@ class ApiError(Exception):
         self.code = code
         self.message = message
         self.body = body
+        self.path = ""  # the path the refused call was sent to, as sent (its names encoded)
 
 
 class ConnectionProblemError(Exception):
@@ -186,6 +187,7 @@ class ApiClient:
                 return response
             with response:
                 error = error_from(response)
+            error.path = path
             wait = retries.pause(error.status, error.code, response.headers.get("Retry-After"))
             if wait is None:
                 raise error
