@@ -33,6 +33,7 @@ from typer.testing import Result
 
 from jobferry.domain.enums import ObjectKind
 from jobferry.package.folder import file_path
+from jobferry.package.pulled import RECORD
 from support.builders import make_script
 from support.cli import Cli, member, write_config
 from support.cli_command_model import API_WORDS, USAGE, json_answer, refusal_told
@@ -332,7 +333,9 @@ def _check_held(told: Told) -> None:
             read = remote.call("GET", f"/{kind}s/{name}", workspace=workspace).json()
             assert _stored(read) == _stored(told.model.held[(kind, name)]), (kind, name)
     on_disk = sorted(
-        p.relative_to(told.root).as_posix() for p in told.root.rglob("*") if p.is_file()
+        p.relative_to(told.root).as_posix()
+        for p in told.root.rglob("*")
+        if p.is_file() and p.name != RECORD  # the pull's record of what it left
     )
     assert on_disk == sorted(told.model.files), (on_disk, sorted(told.model.files))
     for path, file in told.model.files.items():

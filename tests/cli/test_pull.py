@@ -7,14 +7,19 @@ import json
 from pathlib import Path
 from typing import Any
 
+from jobferry.package.pulled import RECORD
 from support.builders import make_job, make_script
 from support.cli import Cli, register
 from support.exporting import seed
 
 
 def files(root: Path) -> dict[str, bytes]:
-    """Every file under ``root`` by relative path."""
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    """Every file under ``root`` by relative path (but the pull's record of what it wrote)."""
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in root.rglob("*")
+        if p.is_file() and p.name != RECORD
+    }
 
 
 def seeded(cli: Cli) -> Cli:
@@ -53,7 +58,14 @@ def test_pull_twice_writes_identical_bytes_and_removes_stale_files(cli: Cli) -> 
     (root / "jobs" / "extra").mkdir()
     (root / "jobs" / "extra" / "old.job").write_text("{}", encoding="utf-8")
     (root / "README.md").write_text("kept\n", encoding="utf-8")
-    second = cli("pull", str(root))
+    refused = cli("pull", str(root))  # the two files made since would be lost
+    assert refused.exit_code == 1, (refused.stdout, refused.stderr)
+    assert "error local_edits: 2 file(s)" in refused.stderr
+    assert "added    jobs/extra/old.job" in refused.stderr
+    assert "added    jobs/gone.json" in refused.stderr
+    assert "pull with --force" in refused.stderr
+    assert len(files(root)) == len(first) + 3  # nothing written or removed
+    second = cli("pull", str(root), "--force")
     assert second.exit_code == 0, (second.stdout, second.stderr)
     assert "removed  jobs/extra/old.job" in second.stdout
     assert "removed  jobs/gone.json" in second.stdout

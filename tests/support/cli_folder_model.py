@@ -25,6 +25,8 @@ DENIED = "DLF.6888"
 FOLDER_REFUSED = "problems"
 """``error.code`` of a folder with a bad file (docs/cli.md: nothing is sent, exit 3; a
 failure that is not the server's says its kind, ``problems`` for exit 3)."""
+LOCAL_EDITS = "local_edits"
+"""``error.code`` of a pull that would lose files edited since the last pull (docs/cli.md)."""
 WRITERS = ("admin", "developer")
 """The roles that write jobs and scripts (docs/api.md "Roles"), and export them."""
 OWNED = ("jobs/", "scripts/", "resources/")
@@ -79,6 +81,8 @@ class Model:
     """Jobs with no submitted version (made by an apply with ``--status saved``): none starts."""
     pristine: dict[str, tuple[Key, dict[str, Any]]] = field(default_factory=dict)
     """Files as the last pull wrote them, untouched since: the object and its definition."""
+    recorded: set[str] | None = None
+    """The files the last pull left (its record); ``None`` before the first pull."""
 
     # -- the folder -----------------------------------------------------------------------
 
@@ -192,6 +196,9 @@ class Model:
             return refused({DENIED}, self.role, "admin")
         paths = _paths(self.held)
         by_path = {path: key for key, path in paths.items()}
+        lost = self.lost_edits(by_path)
+        if lost:  # nothing written: the person applies them first, or pulls with --force
+            return refused({LOCAL_EDITS}, *lost)
         same = {p for p, k in by_path.items() if self.pristine.get(p) == (k, self.held[k])}
         written = sorted(set(by_path) - same)
         unchanged = sorted(same)
@@ -210,8 +217,26 @@ class Model:
         for key, path in paths.items():
             self.files[path] = File(key, copy.deepcopy(self.held[key]))
         self.pristine = {p: (k, copy.deepcopy(self.held[k])) for p, k in by_path.items()}
+        self.recorded = set(by_path)
         pulled = {"written": written, "unchanged": unchanged, "removed": removed, "moved": moved}
         return Outcome(0, pulled=pulled)
+
+    def lost_edits(self, by_path: dict[str, Key]) -> list[str]:
+        """The definition files edited since the last pull that a pull would lose (docs/cli.md):
+        added or changed, unless the pull writes what they hold (applied since), and removed
+        ones it would write again; none before a first pull."""
+        if self.recorded is None:
+            return []
+        lost: list[str] = []
+        for path, file in sorted(self.files.items()):
+            if not path.startswith(OWNED) or not path.endswith(DEFINITION_SUFFIXES):
+                continue
+            key = by_path.get(path)
+            held = self.held.get(key) if key is not None else None
+            applied = file.bad is None and file.key == key and file.document == held
+            if path not in self.pristine and not applied:
+                lost.append(path)
+        return lost + sorted(p for p in self.recorded - set(self.files) if p in by_path)
 
 
 def _paths(held: dict[Key, Any]) -> dict[Key, str]:

@@ -9,11 +9,14 @@ bytes; applying an unchanged pulled folder to the same workspace plans every obj
 (but one saved and not submitted since, which the apply submits, unless ``--status saved``).
 Definition files under those three folders of objects the workspace no longer has are removed,
 each named; one of an object the workspace has, at another path than its own, is said moved.
+A file edited since the last pull that this one would lose refuses the pull before it writes
+anything (:mod:`jobferry.package.pulled`; ``--force`` writes anyway).
 """
 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -26,6 +29,7 @@ from jobferry.domain.enums import ExportMode, ExportStatus
 from jobferry.errors import PackageError
 from jobferry.package.folder import write_folder
 from jobferry.package.model import PackageObject
+from jobferry.package.pulled import LocalEdit, lost_edits, read_record, write_record
 from jobferry.package.reader import read_package
 
 
@@ -46,6 +50,12 @@ def pull_command(
         Path,
         typer.Argument(metavar="DIR", help="The folder to write (created when missing)."),
     ],
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Write over and remove the files edited since the last pull too."
+        ),
+    ] = False,
     json_mode: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
@@ -58,7 +68,14 @@ def pull_command(
     with tempfile.TemporaryDirectory(prefix="jobferry-pull-") as work:
         exported = export_task(s, body, Path(work) / "workspace.zip", None)
         objects = exported_objects(Path(exported["file"]))
-    done = write_folder(root, objects)
+    record = None if force else read_record(root)
+
+    def keep_edits(present: set[str], files: Mapping[str, bytes]) -> None:
+        lost = lost_edits(root, record or {}, present, files) if record is not None else []
+        if lost:
+            raise _edits_refusal(root, lost)
+
+    done = write_folder(root, objects, keep_edits)
     out = s.output
     if done.problems:
         raise CommandError(
@@ -66,6 +83,7 @@ def pull_command(
             "\n  " + "\n  ".join(done.problems),
             problems=done.problems,
         )
+    write_record(root, done.hashes)
     for relative in done.written:
         out.line(f"written  {relative}")
     for relative in done.removed:
@@ -92,4 +110,18 @@ def pull_command(
         f"Pulled {s.workspace_label()} into {root}: {len(done.written)} written, "
         f"{len(done.unchanged)} unchanged, {len(done.removed)} removed"
         + (f", {len(done.moved)} moved." if done.moved else "."),
+    )
+
+
+def _edits_refusal(root: Path, lost: list[LocalEdit]) -> CommandError:
+    """The refusal of a pull that would lose the edits ``lost``, each named."""
+    shown = "\n  ".join(f"{edit.edit.value:<8} {edit.path}" for edit in lost[:20])
+    more = f"\n  … and {len(lost) - 20} more" if len(lost) > 20 else ""
+    return CommandError(
+        f"{len(lost)} file(s) in {root} were edited since the last pull, and this pull would "
+        f"write over them, remove them or write them again; nothing was written:\n  {shown}"
+        f"{more}\nApply them first (jobferry apply -f {root}), or pull with --force to drop "
+        "them.",
+        code="local_edits",
+        edits=[{"path": edit.path, "edit": edit.edit.value} for edit in lost],
     )

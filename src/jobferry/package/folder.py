@@ -289,6 +289,8 @@ class FolderWrite:
     """Objects of kinds a folder does not hold (``cdm_job 'name'``)."""
     problems: list[str] = field(default_factory=list)
     """Objects that cannot be written (nothing is written when there is one)."""
+    hashes: dict[str, str] = field(default_factory=dict)
+    """The SHA-256 of each file the folder holds now of the objects written."""
 
 
 def file_bytes(document: Mapping[str, Any]) -> bytes:
@@ -369,17 +371,27 @@ def _write_file(path: Path, data: bytes) -> None:
     os.replace(temporary, path)
 
 
-def write_folder(root: Path, objects: Iterable[Definition]) -> FolderWrite:
+def write_folder(
+    root: Path,
+    objects: Iterable[Definition],
+    check: Callable[[set[str], Mapping[str, bytes]], None] | None = None,
+) -> FolderWrite:
     """Write ``objects`` into ``root``, one file each, and remove the stale definition files
-    (nothing is written when an object cannot be: see :attr:`FolderWrite.problems`)."""
+    (nothing is written when an object cannot be: see :attr:`FolderWrite.problems`).
+    ``check`` is given the folder's definition files and what would be written (path → bytes)
+    before anything is: what it raises leaves the folder as it was."""
     done = FolderWrite()
     objects = list(objects)
     files, paths = folder_files(objects, done)
     if done.problems:
         return done
+    present = _owned_files(root)
+    if check is not None:
+        check(present, files)
     root.mkdir(parents=True, exist_ok=True)  # an empty workspace too gives its folder
-    stale = _owned_files(root) - set(files)
+    stale = present - set(files)
     for relative, data in sorted(files.items()):
+        done.hashes[relative] = hashlib.sha256(data).hexdigest()
         path = root / relative
         if path.is_file() and path.read_bytes() == data:
             done.unchanged.append(relative)
