@@ -167,3 +167,16 @@ def test_a_pulled_job_saved_but_not_submitted_is_submitted_by_apply_unless_statu
     assert changed == {"daily_sales": "OVERWRITE"}
     kept = cli.json("apply", "-f", str(root), "--dry-run", "--status", "saved")["plan"]["objects"]
     assert {o["action"] for o in kept} == {"UNCHANGED"}
+
+
+def test_a_file_where_pull_writes_a_folder_refuses_the_pull_before_it_writes(cli: Cli) -> None:
+    seeded(cli)
+    root = cli.cwd / "wsdir"
+    root.mkdir()
+    (root / "jobs").write_text("not a folder\n", encoding="utf-8")
+    result = cli("pull", str(root))
+    assert result.exit_code == 1, (result.stdout, result.stderr)
+    assert "error file: Cannot write the workspace" in result.stderr
+    assert "jobs stands where a folder or a definition file goes" in result.stderr
+    assert files(root) == {"jobs": b"not a folder\n"}  # nothing written, no record either
+    assert not (root / RECORD).exists()

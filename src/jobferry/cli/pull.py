@@ -29,7 +29,13 @@ from jobferry.domain.enums import ExportMode, ExportStatus
 from jobferry.errors import PackageError
 from jobferry.package.folder import write_folder
 from jobferry.package.model import PackageObject
-from jobferry.package.pulled import LocalEdit, lost_edits, read_record, write_record
+from jobferry.package.pulled import (
+    LocalEdit,
+    in_the_way,
+    lost_edits,
+    read_record,
+    write_record,
+)
 from jobferry.package.reader import read_package
 
 
@@ -70,12 +76,20 @@ def pull_command(
         objects = exported_objects(Path(exported["file"]))
     record = None if force else read_record(root)
 
-    def keep_edits(present: set[str], files: Mapping[str, bytes]) -> None:
+    def before_writing(present: set[str], files: Mapping[str, bytes]) -> None:
+        blocked = in_the_way(root, files)
+        if blocked:
+            raise CommandError(
+                f"Cannot write the workspace into {root}: {', '.join(blocked[:10])} stands where "
+                "a folder or a definition file goes; move it away and pull again. Nothing was "
+                "written.",
+                code="file",
+            )
         lost = lost_edits(root, record or {}, present, files) if record is not None else []
         if lost:
             raise _edits_refusal(root, lost)
 
-    done = write_folder(root, objects, keep_edits)
+    done = write_folder(root, objects, before_writing)
     out = s.output
     if done.problems:
         raise CommandError(

@@ -101,3 +101,19 @@ def _as_written(data: bytes) -> bytes | None:
     except orjson.JSONDecodeError:
         return None
     return file_bytes(document) + b"\n" if isinstance(document, dict) else None
+
+
+def in_the_way(root: Path, files: Mapping[str, bytes]) -> list[str]:
+    """What stands where ``files`` (path → bytes) are to be written: a folder of their path that
+    is a file (``jobs`` a file), or a folder where a file goes (``jobs/a.json/``); relative to
+    ``root``, each once."""
+    found: set[str] = set()
+    for path in files:
+        parts = Path(path).parts
+        for depth in range(1, len(parts)):
+            above = root.joinpath(*parts[:depth])
+            if above.exists() and not above.is_dir():
+                found.add(Path(*parts[:depth]).as_posix())
+        if (root / path).is_dir():
+            found.add(path)
+    return sorted(found)

@@ -11,6 +11,7 @@ from jobferry.package.pulled import (
     Edit,
     LocalEdit,
     digest,
+    in_the_way,
     lost_edits,
     read_record,
     write_record,
@@ -86,3 +87,13 @@ def test_an_edit_applied_since_is_no_loss_however_its_file_was_laid_out(tmp_path
     assert lost_edits(tmp_path, record, _present(tmp_path), applied) == [
         LocalEdit("jobs/a.json", Edit.CHANGED)
     ]
+
+
+def test_a_file_where_a_folder_goes_or_a_folder_where_a_file_goes_is_in_the_way(
+    tmp_path: Path,
+) -> None:
+    files = {"jobs/a.json": b"{}\n", "scripts/s.json": b"{}\n", "resources/r.json": b"{}\n"}
+    assert in_the_way(tmp_path, files) == []
+    (tmp_path / "jobs").write_text("a file", encoding="utf-8")
+    (tmp_path / "scripts" / "s.json").mkdir(parents=True)
+    assert in_the_way(tmp_path, files) == ["jobs", "scripts/s.json"]
