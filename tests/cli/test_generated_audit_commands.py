@@ -45,7 +45,7 @@ from support.cli_audit_stories import (
     RENAMED_AND_BACK,
     audit_stories,
 )
-from support.cli_command_model import OK, Outcome, json_answer, refusal_told
+from support.cli_command_model import OK, Outcome, told_where_documented
 from support.cli_command_stories import Step
 from support.import_stories import generated
 
@@ -277,15 +277,7 @@ def _check_answer(step: Step, predicted: Outcome, result: Result) -> Any:
     document, or None."""
     said = (step, result.stdout, result.stderr)
     assert result.exit_code == predicted.exit_code, said
-    if step.json:
-        return json_answer(result.stdout, predicted, said)
-    if not predicted.codes:
-        assert result.stderr == "", said
-        assert result.stdout.strip(), said
-        return None
-    assert result.stdout.strip() == "", said
-    refusal_told(result.stderr, predicted, said)
-    return None
+    return told_where_documented(result.stdout, result.stderr, predicted, step.json, said)
 
 
 def _rows(out: str) -> list[list[str]]:

@@ -33,7 +33,7 @@ from hypothesis import event, example, given, note
 from typer.testing import Result
 
 from support.cli import Cli, Remote, member, write_config
-from support.cli_command_model import OK, Outcome, json_answer, refusal_told
+from support.cli_command_model import OK, Outcome, told_where_documented
 from support.cli_env_checks import Told, check_held, check_said
 from support.cli_env_model import DENIED, ROUTE, USER, in_production
 from support.cli_env_stories import (
@@ -269,17 +269,13 @@ def _check_answer(told: Told, step: Step, predicted: Outcome, result: Result) ->
     said = (step, result.stdout, result.stderr)
     assert told.secret not in result.stdout + result.stderr, said
     assert result.exit_code == predicted.exit_code, said
-    if step.json:
-        return json_answer(result.stdout, predicted, said)
-    if not predicted.codes:
-        assert result.stderr == "", said
-        assert result.stdout.strip(), said
-        return None
-    assert result.stdout == "", said
-    refusal_told(result.stderr, predicted, said, checked=DOCUMENT_KEYS.sub("", result.stderr))
-    if predicted.codes == {DENIED}:  # who may, and the workspace
+    checked = DOCUMENT_KEYS.sub("", result.stderr)
+    answer = told_where_documented(
+        result.stdout, result.stderr, predicted, step.json, said, checked=checked
+    )
+    if not step.json and predicted.codes == {DENIED}:  # who may, and the workspace
         assert "admin" in " ".join(result.stderr.split()), said
-    return None
+    return answer
 
 
 @GENERATED

@@ -37,7 +37,12 @@ from typer.testing import Result
 
 from support.builders import make_script
 from support.cli import Cli, Remote, register, write_config
-from support.cli_command_model import OK, Model, Outcome, json_answer, refusal_told
+from support.cli_command_model import (
+    OK,
+    Model,
+    Outcome,
+    told_where_documented,
+)
 from support.cli_command_stories import (
     JOBS,
     RENAMED_THEN_TAKEN,
@@ -166,15 +171,7 @@ def _check_answer(step: Step, predicted: Outcome, result: Result) -> Any:
     document, or None."""
     said = (step, result.stdout, result.stderr)
     assert result.exit_code == predicted.exit_code, said
-    if step.json:
-        return json_answer(result.stdout, predicted, said)
-    if not predicted.codes:
-        assert result.stderr == "", said
-        assert result.stdout.strip(), said
-        return None
-    assert result.stdout == "", said
-    refusal_told(result.stderr, predicted, said)
-    return None
+    return told_where_documented(result.stdout, result.stderr, predicted, step.json, said)
 
 
 def _check_said(told: Told, step: Step, body: Any, result: Result) -> None:

@@ -247,3 +247,20 @@ def refusal_told(
     flat = " ".join(stderr.split())
     for word in predicted.says:
         assert word in flat, (word, said)
+
+
+def told_where_documented(
+    stdout: str, stderr: str, predicted: Predicted, json_mode: bool, said: Any, **told: Any
+) -> Any:
+    """Where docs/cli.md puts what a command says: with ``--json`` one document (returned);
+    else an answer on standard output and nothing on standard error, or a refusal on standard
+    error alone (:func:`refusal_told`, given ``told``); None."""
+    if json_mode:
+        return json_answer(stdout, predicted, said)
+    if not predicted.codes:
+        assert stderr == "", said
+        assert stdout.strip(), said
+        return None
+    assert stdout == "", said
+    refusal_told(stderr, predicted, said, **told)
+    return None
