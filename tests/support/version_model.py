@@ -82,6 +82,9 @@ class Imported:
     after: dict[tuple[str, str], Held]
     written: dict[tuple[str, str], dict[str, Any]]
     """The place's ``written`` before it."""
+    saved_since: set[tuple[str, str]] = field(default_factory=set)
+    """The objects saved since it ran (a job outside it that now uses a name it made holds
+    its rollback back: docs/api.md)."""
 
 
 def status_refusal(approval: bool, role: str, status: str | None, approvers: bool) -> str | None:
@@ -130,6 +133,8 @@ class Model:
         if held is None:
             held = here.objects[(kind, name)] = Held(document)
         held.document = document
+        for imported in here.imports:
+            imported.saved_since.add((kind, name))
         self.audit = [(actor, action, kind, name)]
         if status == "SAVED":
             return None
@@ -253,6 +258,11 @@ class Model:
         last = here.imports[-1]
         if any(here.objects.get(key) != held for key, held in last.after.items()):
             return CONFLICT
+        made = {key for key, held in last.before.items() if held is None}
+        for key in last.saved_since - set(last.after):
+            held = here.objects.get(key)
+            if held is not None and made & {("script", s) for s in _scripts(held.document)}:
+                return CONFLICT  # a job outside the import now uses a name it made
         here.imports.pop()
         for key, held in last.before.items():
             if held is None:
@@ -262,3 +272,13 @@ class Model:
         here.written = last.written
         self.audit = None  # the rollback's own entry
         return None
+
+
+def _scripts(document: dict[str, Any]) -> set[str]:
+    """The scripts a job's nodes run."""
+    return {
+        str(item.get("value"))
+        for node in document.get("nodes") or []
+        for item in node.get("properties") or []
+        if item.get("name") == "scriptName"
+    }

@@ -137,3 +137,16 @@ def submitted_then_undone() -> tuple[Step, ...]:
         Step("undo", ("plain", ADMIN)),
         Step("versions", ("plain", VIEWER, "script", "sa")),
     )
+
+
+def saved_again_then_undone() -> tuple[Step, ...]:
+    """A job saved before an import that made the script it runs, which the import left
+    UNCHANGED, saved again since (the same text): it now uses a name the import made, so the
+    import's rollback is refused (docs/api.md), as it is not before that second save."""
+    return (
+        Step("save", ("plain", ADMIN, "job", "ja", "one", None, False)),
+        Step("import", ("plain", ADMIN, "one", None, False, "OVERWRITE", True)),
+        Step("save", ("plain", ADMIN, "job", "ja", "one", None, False)),
+        Step("undo", ("plain", ADMIN)),
+        Step("undo", ("plain", ADMIN)),
+    )

@@ -58,6 +58,7 @@ from support.version_stories import (
     document,
     package,
     resaved_then_submitted,
+    saved_again_then_undone,
     saved_then_submitted,
     submitted_then_undone,
     version_stories,
@@ -260,6 +261,7 @@ def _kept(versions: list[Any], latest: int | None) -> list[tuple[str, dict[str, 
 @example(story=saved_then_submitted())
 @example(story=resaved_then_submitted())
 @example(story=submitted_then_undone())
+@example(story=saved_again_then_undone())
 def test_versions_and_target_statuses_keep_their_promises(
     services: Services, tmp_path_factory: pytest.TempPathFactory, story: tuple[Step, ...]
 ) -> None:
