@@ -107,13 +107,7 @@ def in_the_way(root: Path, files: Mapping[str, bytes]) -> list[str]:
     """What stands where ``files`` (path → bytes) are to be written: a folder of their path that
     is a file (``jobs`` a file), or a folder where a file goes (``jobs/a.json/``); relative to
     ``root``, each once."""
-    found: set[str] = set()
-    for path in files:
-        parts = Path(path).parts
-        for depth in range(1, len(parts)):
-            above = root.joinpath(*parts[:depth])
-            if above.exists() and not above.is_dir():
-                found.add(Path(*parts[:depth]).as_posix())
-        if (root / path).is_dir():
-            found.add(path)
+    folders = {parent for path in files for parent in Path(path).parents if parent.parts}
+    found = {f.as_posix() for f in folders if (root / f).exists() and not (root / f).is_dir()}
+    found.update(path for path in files if (root / path).is_dir())
     return sorted(found)

@@ -98,36 +98,28 @@ class BatchWriter:
         overwrote = [job_id for job_id, _ in overwritten]
         self.local.write(PutJobDetails([], refs, overwrote, tags, stamp.at))
         self._statuses(status, ids)
-        self._changed(batch, rows, ids)
-        self._restamped(batch, rows, found)
+        self._changed(batch, rows, ids, found)
         return len(new)
 
-    def _changed(self, batch: dict[str, Any], rows: list[_Written], ids: dict[str, int]) -> None:
-        """Stamp the jobs written with who changed them on the remote and when (their list
-        entries', where they say), and add their audit lines."""
+    def _changed(
+        self,
+        batch: dict[str, Any],
+        rows: list[_Written],
+        ids: dict[str, int],
+        found: dict[str, TargetObject],
+    ) -> None:
+        """Stamp every job read with who changed it on the remote and when, where its list
+        entry says: one written, and one whose definition is as the shadow holds it (a start
+        or stop read, or a job a snapshot wrote, which could not say: the refresh's stamp);
+        and add the audit lines of those written."""
         changed = {name: value.get("changed") for name, value in batch.items()}
-        stamps: list[tuple[int, Stamp]] = []
         for row, _, existing in rows:
             action = "job.create" if existing is None else "job.update"
             by = changed[row.name]
-            if by is not None:
-                stamps.append((ids[row.name], Stamp(*by)))
             detail = self._saved if by is None else {**self._saved, "changedBy": by[1]}
             self.audit.append((action, ObjectKind.JOB, row.name, detail))
-        job_repo.set_stamps(self.tx, stamps)
-
-    def _restamped(
-        self, batch: dict[str, Any], rows: list[_Written], found: dict[str, TargetObject]
-    ) -> None:
-        """Stamp the jobs read again whose definition is as the shadow holds it with who
-        changed them on the remote and when, where their list entries say: a start or stop
-        read, or a job a snapshot wrote, which could not say (its stamp was the refresh's)."""
-        written = {row.name for row, _, _ in rows}
-        stamps = [
-            (int(found[name].id), Stamp(*value["changed"]))
-            for name, value in batch.items()
-            if name in found and name not in written and value.get("changed") is not None
-        ]
+        held = {name: int(old.id) for name, old in found.items()} | ids
+        stamps = [(held[n], Stamp(*by)) for n, by in changed.items() if by and n in held]
         job_repo.set_stamps(self.tx, stamps)
 
     @property
