@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from hypothesis import event, example, given, note
 from typer.testing import Result
 
@@ -73,17 +72,7 @@ class Told:
 
     def get(self, path: str, query: str, where: str) -> Any:
         """A signed read of the API in ``where``'s workspace, answered 200."""
-        server = self.remote.server
-        raw_path = f"/v1/{server.project_id}{path}"
-        headers = {"Host": server.url.removeprefix("http://"), "X-Project-Id": server.project_id}
-        headers["workspace"] = self.ids[where]
-        headers.update(
-            server.signer.sign("GET", raw_path, query, headers, b"", server.ak, server.sk)
-        )
-        url = server.url + raw_path + (f"?{query}" if query else "")
-        answer = requests.get(url, headers=headers, timeout=30)
-        assert answer.status_code == 200, (path, answer.text)
-        return answer.json()
+        return self.remote.server.read(path, query, self.ids[where])
 
     def named(self, where: str) -> str | None:
         """How a step names its workspace with ``-w`` (``None``: the context's)."""

@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from hypothesis import event, example, given, note
 from typer.testing import Result
 
@@ -78,18 +77,7 @@ class Told:
 
     def get(self, path: str, query: str = "", *, scoped: bool = True) -> Any:
         """A signed read of the API (``path`` under /v1/{project_id}) answered 200."""
-        server = self.server
-        raw_path = f"/v1/{server.project_id}{path}"
-        headers = {"Host": server.url.removeprefix("http://"), "X-Project-Id": server.project_id}
-        if scoped:
-            headers["workspace"] = self.workspace
-        headers.update(
-            server.signer.sign("GET", raw_path, query, headers, b"", server.ak, server.sk)
-        )
-        url = server.url + raw_path + (f"?{query}" if query else "")
-        answer = requests.get(url, headers=headers, timeout=30)
-        assert answer.status_code == 200, (path, answer.text)
-        return answer.json()
+        return self.server.read(path, query, self.workspace if scoped else None)
 
 
 def _seeded(server: ServerProcess, remote: Remote, folder: Path, seed: Seed) -> Told:

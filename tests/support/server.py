@@ -102,6 +102,19 @@ class ServerProcess:
             .build()
         )
 
+    def read(self, path: str, raw_query: str = "", workspace: str | None = None) -> Any:
+        """A signed GET of ``path`` under /v1/{project_id} (``raw_query`` as sent, in
+        ``workspace`` when given), answered 200: its JSON."""
+        raw_path = f"/v1/{self.project_id}{path}"
+        headers = {"Host": self.url.removeprefix("http://"), "X-Project-Id": self.project_id}
+        if workspace:
+            headers["workspace"] = workspace
+        headers.update(self.signer.sign("GET", raw_path, raw_query, headers, b"", self.ak, self.sk))
+        url = self.url + raw_path + (f"?{raw_query}" if raw_query else "")
+        answer = requests.get(url, headers=headers, timeout=30)
+        assert answer.status_code == 200, (path, answer.text)
+        return answer.json()
+
     def call(
         self,
         method: str,
