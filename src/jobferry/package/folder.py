@@ -157,11 +157,15 @@ def _kind(path: Path, root: Path) -> ObjectKind | None:
 _BOM = b"\xef\xbb\xbf"
 
 
+def json_document(data: bytes) -> Any:
+    """The JSON document of a file's bytes, a UTF-8 byte order mark before it skipped (an
+    editor's "UTF-8 with BOM": RFC 8259 lets a reader ignore it)."""
+    return orjson.loads(data.removeprefix(_BOM))
+
+
 def _json_in(path: Path) -> Any:
-    """The JSON document of a file, a UTF-8 byte order mark before it skipped (an editor's
-    "UTF-8 with BOM": RFC 8259 lets a reader ignore it)."""
-    data = path.read_bytes()
-    return orjson.loads(data[len(_BOM) :] if data.startswith(_BOM) else data)
+    """The JSON document of a file (:func:`json_document`)."""
+    return json_document(path.read_bytes())
 
 
 def _read(path: Path, shown: str, kind: ObjectKind, problems: list[str]) -> FolderObject | None:

@@ -24,10 +24,8 @@ from pathlib import Path
 
 import orjson
 
-from jobferry.package.folder import file_bytes
+from jobferry.package.folder import file_bytes, json_document
 
-BOM = b"\xef\xbb\xbf"
-"""The byte order mark some editors write first ("UTF-8 with BOM"), which a read takes."""
 RECORD = ".jobferry-pull.json"
 """The record's file, at the folder's root."""
 FORMAT = 1
@@ -97,7 +95,7 @@ def _as_written(data: bytes) -> bytes | None:
     fields left out): what an edit applied since, however it was laid out, is pulled back as
     (``None``: not a definition)."""
     try:
-        document = orjson.loads(data.removeprefix(BOM))
+        document = json_document(data)
     except orjson.JSONDecodeError:
         return None
     return file_bytes(document) + b"\n" if isinstance(document, dict) else None

@@ -24,7 +24,6 @@ from jobferry.storage import accounts as account_repo
 from jobferry.storage import approvals as repo
 from jobferry.storage.approvals import ApprovalKeyRecord
 
-MAX_LABEL = KEY_LABEL_LENGTH
 REGISTER, REVOKE = "approval_key.register", "approval_key.revoke"
 """The audit actions of a user's approval key (the project's, as the user is: in no
 workspace's log)."""
@@ -50,8 +49,8 @@ def parse_key(body: dict[str, Any]) -> KeyToRegister:
             public = normalize_public_key(text)
         except ValueError as exc:
             problems.append(f"publicKey is not usable: {exc}")
-    if not isinstance(label, str) or len(label) > MAX_LABEL:
-        problems.append(f"name must be text of at most {MAX_LABEL} characters")
+    if not isinstance(label, str) or len(label) > KEY_LABEL_LENGTH:
+        problems.append(f"name must be text of at most {KEY_LABEL_LENGTH} characters")
         label = ""
     if problems:
         raise InvalidRequestError(f"The approval key was not registered: {'; '.join(problems)}.")
