@@ -88,6 +88,12 @@ def test_a_package_is_approved_with_a_local_key(cli: Cli, prod: Cli, tmp_path: P
     across_the_air_gap(prod, Path(carried["file"]), f"{key}.pub")
     revoked = deployer("users", "keys", "revoke", added["keyId"])
     assert revoked.exit_code == 0, revoked.output
+    said = " ".join(revoked.stdout.split())
+    assert f"Approval key {added['keyId']} is revoked since " in said
+    # again: nothing changes, and the time said is still when it was revoked
+    again = deployer("users", "keys", "revoke", added["keyId"])
+    assert again.exit_code == 0, again.output
+    assert " ".join(again.stdout.split()) == said
 
 
 @dataclass(frozen=True)

@@ -218,6 +218,21 @@ def test_ctrl_c_while_export_follows_its_task_says_it_goes_on_and_where_its_pack
     assert download["id"] == task["result"]["downloadId"]
 
 
+def test_ctrl_c_while_pull_follows_its_export_says_the_folder_is_as_it_was_and_to_pull_again(
+    cli: Cli, interrupted: list[str]
+) -> None:
+    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)
+    result = cli("pull", "defs")
+    task_id, _ = _stopped(result, "export")
+    assert interrupted == [task_id]
+    text = " ".join(result.stderr.split())
+    assert "download center" not in text
+    again = text.split("to pull it, run again: ", 1)[1].strip()
+    assert not (cli.cwd / "defs").exists()
+    assert cli(*shlex.split(again)[1:]).exit_code == 0
+    assert (cli.cwd / "defs" / "jobs" / "daily_sales.json").is_file()
+
+
 def test_ctrl_c_while_tasks_show_waits_says_the_task_goes_on(
     cli: Cli, package: Path, interrupted: list[str]
 ) -> None:

@@ -218,13 +218,21 @@ def _counts(path: Path) -> dict[str, int]:
 
 
 def export_task(
-    s: Session, body: dict[str, Any], output: Path | None, obs_path: str | None
+    s: Session,
+    body: dict[str, Any],
+    output: Path | None,
+    obs_path: str | None,
+    *,
+    then: str | None = None,
 ) -> dict[str, Any]:
+    """Export as ``body`` asks, follow the task and fetch its package (to ``output``) or say
+    where object storage holds it. Ctrl-C while following says ``then`` (by default, where the
+    package will be)."""
     client = s.client()
     task_id = client.call("POST", "/exports", body)["taskId"]
     where = obs_path or f"the download center: {own_command_line(s, 'downloads', 'list')}"
     task = wait_for(
-        s, task_id, "Exporting", "export", f"Once it has ended, its package is in {where}"
+        s, task_id, "Exporting", "export", then or f"Once it has ended, its package is in {where}"
     )
     if task.get("status") != TaskStatus.SUCCESSFUL:
         raise CommandError(f"Export task {task_id} {task.get('status')}: {task.get('message')}")

@@ -22,6 +22,7 @@ from typing import Annotated, Any
 
 import typer
 
+from jobferry.cli.asking import own_command_line
 from jobferry.cli.exits import CliUsageError, CommandError
 from jobferry.cli.export import export_task
 from jobferry.cli.session import JsonOption, WorkspaceOption, session
@@ -72,7 +73,9 @@ def pull_command(
         raise CliUsageError(f"{root} is a file; give a folder to pull into.")
     body = {"mode": ExportMode.WORKSPACE.value, "exportStatus": ExportStatus.DEVELOP.value}
     with tempfile.TemporaryDirectory(prefix="jobferry-pull-") as work:
-        exported = export_task(s, body, Path(work) / "workspace.zip", None)
+        again = own_command_line(s, "pull", str(folder))
+        then = f"Nothing was written to {root}; to pull it, run again: {again}"
+        exported = export_task(s, body, Path(work) / "workspace.zip", None, then=then)
         objects = exported_objects(Path(exported["file"]))
     record = None if force else read_record(root)
 

@@ -17,7 +17,7 @@ import typer
 from jobferry.cli.client import segment
 from jobferry.cli.exits import CliUsageError
 from jobferry.cli.files import file_text
-from jobferry.cli.output import epoch_ms, mapping
+from jobferry.cli.output import epoch_ms, mapping, moment
 from jobferry.cli.session import Column, JsonOption, WorkspaceOption, list_answer, session
 from jobferry.domain.approvals import KEY_LABEL_LENGTH
 from jobferry.package.keys import generate_key_pair, normalize_public_key
@@ -52,13 +52,23 @@ def new_key(
         if path.exists():
             raise CliUsageError(f"{path} exists; name a new file (keys are never overwritten).")
     pair = generate_key_pair()
+    made: list[Path] = []
     try:
-        descriptor = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "wb") as stream:
-            stream.write(pair.private_pem)
-        public.write_text(pair.public_key + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise CliUsageError(f"Cannot write {file}: {exc.strerror or exc}.") from exc
+        for path, data, mode in (
+            (file, pair.private_pem, 0o600),
+            (public, f"{pair.public_key}\n".encode(), 0o644),
+        ):
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+            made.append(path)
+            with os.fdopen(descriptor, "wb") as stream:
+                stream.write(data)
+    except OSError as exc:  # half a pair is no key: nothing made is left behind
+        for path in made:
+            path.unlink(missing_ok=True)
+        failed = exc.filename or (made[-1] if made else file)
+        raise CliUsageError(
+            f"Cannot write {failed}: {exc.strerror or exc}; no key was written."
+        ) from exc
     session(ctx, json_mode, None).output.result(
         {"keyId": pair.key_id, "publicKey": pair.public_key, "file": str(file)},
         f"Wrote key {pair.key_id}: private key {file} (keep it to yourself), public key "
@@ -130,4 +140,8 @@ def revoke_key(
     """Revoke one of your keys: it signs nothing more, and its approvals count no more."""
     s = session(ctx, json_mode, None)
     answer: Any = s.client().call("DELETE", f"/users/me/approval-keys/{segment(key_id)}")
-    s.output.result(answer, f"Revoked approval key {key_id}; its approvals count no more.")
+    # Revoking a revoked key again changes nothing: the time said is when it was revoked.
+    since = moment(mapping(answer).get("revokeTime"))
+    s.output.result(
+        answer, f"Approval key {key_id} is revoked since {since}; its approvals count no more."
+    )
