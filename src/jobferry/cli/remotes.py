@@ -24,7 +24,6 @@ from jobferry.cli.tasks import follow_accepted
 from jobferry.cli.uploads import package_path
 from jobferry.cli.workspaces import Workspace
 from jobferry.domain.enums import RefreshAction, RemoteReach
-from jobferry.services.remotes.records import SUBMITTED
 
 app = typer.Typer(
     help="Remotes: DataArts workspaces reached through their public API, each with a shadow "
@@ -83,7 +82,7 @@ def _counts(refresh: Any) -> str:
     """``created 3, updated 1, deleted 0, unchanged 12`` over every kind, then the submitted
     versions written (``…; 2 submitted version(s) written``) when any were."""
     counts = dict(mapping(mapping(refresh).get("counts")))
-    versions = mapping(counts.pop(SUBMITTED, None))
+    versions = mapping(counts.pop("submitted", None))  # the answer's key, as every other
     totals = {a: sum(int(mapping(c).get(a) or 0) for c in counts.values()) for a in ACTIONS}
     said = ", ".join(f"{action} {totals[action]}" for action in ACTIONS)
     written = sum(int(versions.get(a) or 0) for a in ACTIONS if a != RefreshAction.UNCHANGED)

@@ -46,3 +46,36 @@ def test_a_fresh_process_finds_every_command_of_every_group() -> None:
 
     assert fresh == everything
     assert "history" in fresh["routes"]
+
+
+SERVER_SIDE = ("sqlalchemy", "alembic", "psycopg", "fastapi", "starlette", "uvicorn", "jinja2")
+
+LIGHT = """
+import json, os, sys
+import jobferry.cli.session
+from jobferry.cli.commands import COMMANDS, load
+found = {}
+for name in COMMANDS:  # each group loaded in a process that has loaded nothing else
+    read, write = os.pipe()
+    if os.fork() == 0:
+        load(name)
+        os.write(write, json.dumps(sorted(set(sys.modules) & set(%r))).encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as answer:
+        found[name] = json.loads(answer.read())
+    os.wait()
+print(json.dumps(found))
+"""
+
+
+def test_no_command_group_loads_the_servers_libraries_before_it_runs() -> None:
+    # every command (and `jobferry --help`, which loads every group) starts in a fresh
+    # process: `remotes` took the database layer in through one constant, half a second of
+    # every command's start on a busy machine. A command that needs them (`serve`, `db`,
+    # `admin`) imports them as it runs.
+    ran = subprocess.run(
+        [sys.executable, "-c", LIGHT % (SERVER_SIDE,)], capture_output=True, check=True
+    )
+    loaded: dict[str, list[str]] = json.loads(ran.stdout)
+    assert loaded == {name: [] for name in COMMANDS}
