@@ -7,6 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from jobferry.cli.client import ApiClient, ApiError
 from jobferry.package.pulled import RECORD
 from support.builders import make_job, make_script
 from support.cli import Cli, register
@@ -71,6 +74,41 @@ def test_pull_twice_writes_identical_bytes_and_removes_stale_files(cli: Cli) -> 
     assert "removed  jobs/gone.json" in second.stdout
     assert "0 written, 7 unchanged, 2 removed" in second.stdout
     assert files(root) == {**first, "README.md": b"kept\n"}
+
+
+def test_a_pull_leaves_no_package_in_the_download_center(cli: Cli) -> None:
+    # its export is the pull's means: a pull an hour kept a workspace's package an hour there
+    seeded(cli)
+    pulled = cli.json("pull", "defs")
+    assert pulled["taskId"]
+    assert cli.json("downloads", "list")["downloads"] == []
+    again = cli("pull", "defs", "--json")  # nothing changed: a pull that writes nothing
+    assert again.exit_code == 0, (again.stdout, again.stderr)
+    assert cli.json("downloads", "list")["downloads"] == []
+    exported = cli.json("export", "--workspace-all", "-o", "all.zip")  # an export's stays
+    [kept] = cli.json("downloads", "list")["downloads"]
+    assert kept["id"] == exported["downloadId"]
+
+
+def test_a_package_the_pull_cannot_delete_is_said_and_the_pull_goes_on(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seeded(cli)
+    real = ApiClient.call
+
+    def refusing(self: ApiClient, method: str, path: str, *args: Any, **kwargs: Any) -> Any:
+        if method == "DELETE":
+            raise ApiError(503, "DLF.9071", "The server is stopping.", {})
+        return real(self, method, path, *args, **kwargs)
+
+    monkeypatch.setattr(ApiClient, "call", refusing)
+    pulled = cli("pull", "defs")
+    assert pulled.exit_code == 0, (pulled.stdout, pulled.stderr)
+    said = " ".join(pulled.stderr.split())
+    assert "stays in the download center until it expires: The server is stopping." in said
+    assert (cli.cwd / "defs" / "jobs").is_dir()
+    monkeypatch.undo()
+    assert len(cli.json("downloads", "list")["downloads"]) == 1
 
 
 def test_pull_then_apply_plans_everything_unchanged(cli: Cli) -> None:

@@ -23,9 +23,10 @@ from typing import Annotated, Any
 import typer
 
 from jobferry.cli.asking import own_command_line
+from jobferry.cli.client import ApiError, ConnectionProblemError, segment
 from jobferry.cli.exits import CliUsageError, CommandError
 from jobferry.cli.export import export_task
-from jobferry.cli.session import JsonOption, WorkspaceOption, session
+from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
 from jobferry.domain.enums import ExportMode, ExportStatus
 from jobferry.errors import PackageError
 from jobferry.package.folder import write_folder
@@ -76,7 +77,10 @@ def pull_command(
         again = own_command_line(s, "pull", str(folder))
         then = f"Nothing was written to {root}; to pull it, run again: {again}"
         exported = export_task(s, body, Path(work) / "workspace.zip", None, then=then)
-        objects = exported_objects(Path(exported["file"]))
+        try:
+            objects = exported_objects(Path(exported["file"]))
+        finally:
+            _discard(s, str(exported.get("downloadId")))
     record = None if force else read_record(root)
 
     def before_writing(present: set[str], files: Mapping[str, bytes]) -> None:
@@ -128,6 +132,21 @@ def pull_command(
         f"{len(done.unchanged)} unchanged, {len(done.removed)} removed"
         + (f", {len(done.moved)} moved." if done.moved else "."),
     )
+
+
+def _discard(s: Session, download_id: str) -> None:
+    """Delete the pull's package from the download center once it is read: it is the pull's
+    means, not a package anyone asked for, and a pull an hour would otherwise keep a whole
+    workspace's package an hour there until they expire. A package that cannot be deleted
+    is said, and expires as any other."""
+    try:
+        s.client().call("DELETE", f"/downloads/{segment(download_id)}")
+    except (ApiError, ConnectionProblemError) as exc:
+        said = exc.message if isinstance(exc, ApiError) else str(exc)
+        s.output.warn(
+            f"the export's package {download_id} stays in the download center until it "
+            f"expires: {said}"
+        )
 
 
 def _edits_refusal(root: Path, lost: list[LocalEdit]) -> CommandError:
