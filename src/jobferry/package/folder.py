@@ -141,13 +141,16 @@ def _definition_files(root: Path) -> list[Path]:
     ]
 
 
-def _kind(path: Path, root: Path) -> ObjectKind | None:
+def _kind(path: Path, root: Path, root_name: str | None = None) -> ObjectKind | None:
+    """The kind a file holds: by its extension, else by the nearest kind folder above it (up
+    to ``root``, whose own name, ``root_name`` when known, counts too)."""
     if path.suffix in EXTENSIONS:
         return EXTENSIONS[path.suffix]
     if path == root:  # one file given: every folder above it counts, the nearest first
         folders = [parent.name for parent in reversed(path.resolve().parents)]
     else:
-        folders = [root.resolve().name, *path.relative_to(root).parts[:-1]]
+        top = root.resolve().name if root_name is None else root_name
+        folders = [top, *path.relative_to(root).parts[:-1]]
     for folder in reversed(folders):
         if folder in FOLDERS:
             return FOLDERS[folder]
@@ -195,9 +198,10 @@ def read_folder(root: Path) -> FolderRead:
     problems: list[str] = []
     found: dict[tuple[ObjectKind, str], FolderObject] = {}
     files = [root] if root.is_file() else _definition_files(root)
+    root_name = root.resolve().name  # once: resolving asks the file system at each step
     for path in files:
         shown = path.name if path == root else path.relative_to(root).as_posix()
-        kind = _kind(path, root)
+        kind = _kind(path, root, root_name)
         if kind is None:
             problems.append(
                 f"{shown}: cannot tell a job from a script or a resource; put it under a jobs/, "
