@@ -4,6 +4,7 @@ release commands of a workspace in simple mode name that command — against a r
 
 from __future__ import annotations
 
+import shlex
 import uuid
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from jobferry.cli import terminal
 from support.cli import Cli
 from support.cli_releases import as_user
+from support.exporting import seed
 from support.releases import studio_person
 
 
@@ -55,6 +57,29 @@ def test_settings_enterprise_asks_says_it_cannot_be_undone_then_creates_the_prod
 
     again = cli.json("workspaces", "settings", name, "--enterprise", "--yes")
     assert (again["mode"], again["productionWorkspaceId"]) == ("1", production)
+
+
+def test_the_switch_says_how_to_bring_what_was_submitted_before_into_production(
+    cli: Cli, tmp_path: Path
+) -> None:
+    # the production side starts empty, and nothing the workspace held has a pending item
+    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)
+    assert cli("env", "put", "connection", "ssh_conn", "--type", "SSH").exit_code == 0
+    name = cli.remote.workspace_name(cli.workspace)
+    switched = cli("workspaces", "settings", name, "--enterprise", "--yes")
+    assert switched.exit_code == 0, _said(switched)
+    said = _said(switched)
+    assert f"its production side is '{name} (production)', created empty." in said
+    assert "What it held before has no pending item" in said
+    export, load = said.split("as released (", 1)[1].split(").", 1)[0].split(", then ")
+    package = str(tmp_path / "submitted.zip")
+    for line in (export, load):
+        words = [package if word == "FILE" else word for word in shlex.split(line)]
+        ran = cli(*words[1:], "--yes") if words[1] == "import" else cli(*words[1:])
+        assert ran.exit_code == 0, _said(ran)
+    listed = cli.json("jobs", "list", "-w", f"{name} (production)")
+    assert [job["name"] for job in listed["jobs"]] == ["daily_sales"]
+    assert cli.json("releases", "pending")["data"] == []
 
 
 def test_releases_of_a_workspace_in_simple_mode_name_the_switch_command(cli: Cli) -> None:

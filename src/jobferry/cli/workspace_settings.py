@@ -6,6 +6,7 @@ confirmed: DataArts has no way back, and neither has jobferry."""
 
 from __future__ import annotations
 
+import shlex
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -163,12 +164,16 @@ def _instance_id(client: ApiClient) -> str:
 
 def _switched(ws: dict[str, Any]) -> str:
     """What the switch did: the production side it created."""
-    name = ws.get("name")
+    name = str(ws.get("name"))
+    workspace = shlex.quote(name)
     return (
         f"Workspace '{name}' is in enterprise mode: its production side is "
-        f"'{name}{PRODUCTION_SUFFIX}'. What is submitted in '{name}' waits as a pending item "
-        "until a release package holding it is deployed (jobferry releases create, jobferry "
-        "releases deploy)."
+        f"'{name}{PRODUCTION_SUFFIX}', created empty. What is submitted in '{name}' from now on "
+        "waits as a pending item until a release package holding it is deployed (jobferry "
+        "releases create, jobferry releases deploy). What it held before has no pending item: "
+        f"bring what it submitted into production as released (jobferry export --workspace-all "
+        f"--status submit -o FILE -w {workspace}, then jobferry import FILE --status production "
+        f"-w {workspace})."
     )
 
 

@@ -35,7 +35,7 @@ from jobferry.services.importing.model import (
     Problem,
 )
 from jobferry.services.importing.ports import TargetReader
-from jobferry.services.importing.problem import required_needs
+from jobferry.services.importing.problem import creation_fix, required_needs
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.restarts import restart_problems
 from jobferry.services.importing.transform import Transform
@@ -355,10 +355,8 @@ class References:
     def _missing(self, item: PlannedObject, ref: Reference, kind: str) -> Problem:
         if kind in ENVIRONMENT_KINDS and kind != _CDM_JOB:
             fix = mapping_fix(ref.kind, ref.name, self.ws_name, self.registry)
-        else:  # created where the target's objects come from (production: by a release)
-            there = "" if self.registry in (None, self.ws_name) else f" in '{self.registry}'"
-            fix = f"add {kind} '{ref.name}' to the package (export with exportDepend) or create it"
-            fix += there
+        else:
+            fix = creation_fix(kind, ref.name, self.ws_name, self.registry)
         return Problem(
             ProblemReason.MISSING_REFERENCE,
             item.kind,

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jobferry.domain.enums import PlanAction, ProblemReason
+from jobferry.domain.enums import ObjectKind, PlanAction, ProblemReason
 from jobferry.package.manifest import Requirement
 
 Needs = tuple[str | None, tuple[str, ...]]
@@ -139,3 +139,20 @@ def required_needs(
         for req in requirements
         if req.type or req.secrets
     }
+
+
+def creation_fix(kind: str, name: str, workspace: str, development: str | None) -> str:
+    """How an object a package references and ``workspace`` lacks comes to be: with the
+    package, or made where the workspace's objects come from (a production side's:
+    ``development``, its development workspace, through a release)."""
+    fix = f"add {kind} '{name}' to the package (export with exportDepend) or create it"
+    if development in (None, workspace):
+        return fix
+    if kind not in (ObjectKind.JOB, ObjectKind.SCRIPT):
+        return f"{fix} in '{development}'"
+    return (
+        f"add {kind} '{name}' to the package (a release: package its pending item too; an "
+        f"export: with exportDepend), or create it in '{development}' and release it first; one "
+        f"submitted in '{development}' before its switch to enterprise mode has no pending item: "
+        f"import it into '{development}' as released (targetStatus PRODUCTION)"
+    )

@@ -11,7 +11,7 @@ import orjson
 
 from jobferry.domain.enums import PlanAction, ProblemReason
 from jobferry.services.importing import kept as kept_module
-from jobferry.services.importing.problem import Problem
+from jobferry.services.importing.problem import Problem, creation_fix
 
 MISSING = Problem(
     ProblemReason.MISSING_REFERENCE,
@@ -79,3 +79,18 @@ def test_what_a_missing_object_is_survives_packing_and_kept_plans() -> None:
         stored = orjson.loads(orjson.dumps(kept_module._problem(problem)))
         assert kept_module._unproblem(stored) == problem
     assert len(MISSING.packed()) == 6  # nothing more packed when nothing more is said
+
+
+def test_a_missing_object_is_made_with_the_package_or_where_the_target_s_come_from() -> None:
+    plain = creation_fix("script", "x", "prod", None)
+    assert plain == "add script 'x' to the package (export with exportDepend) or create it"
+    assert creation_fix("script", "x", "prod", "prod") == plain
+    # a production side's objects come from its development workspace, by a release
+    assert creation_fix("cdm_job", "c", "dev (production)", "dev") == (
+        "add cdm_job 'c' to the package (export with exportDepend) or create it in 'dev'"
+    )
+    released = creation_fix("job", "j", "dev (production)", "dev")
+    assert "package its pending item too" in released
+    assert "or create it in 'dev' and release it first" in released
+    assert "before its switch to enterprise mode has no pending item" in released
+    assert released.endswith("import it into 'dev' as released (targetStatus PRODUCTION)")

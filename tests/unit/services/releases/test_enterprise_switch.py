@@ -15,7 +15,14 @@ from jobferry.services.context import Scope
 from jobferry.services.workspaces.settings import parse_workspace_settings
 from jobferry.storage.releases import ItemFilter
 from support.console import admin_actor
-from support.releases import person
+from support.releases import (
+    Team,
+    make_package,
+    pending_items,
+    person,
+    register_connections,
+    submit_job,
+)
 
 
 def _simple(services: Services, name: str = "plain") -> Scope:
@@ -87,3 +94,32 @@ def test_the_switch_with_approval_on_is_refused_and_nothing_changes(services: Se
     assert refused.value.remedy == Remedy.APPROVAL_OFF
     assert "--no-approval" in refusal_text(refused.value.message, refused.value.envelope())
     assert _again(services, admin).workspace.production_id is None
+
+
+def test_a_release_missing_what_was_submitted_before_the_switch_says_how_to_release_it(
+    services: Services,
+) -> None:
+    # the production side starts empty, and what the workspace submitted before the switch
+    # has no pending item: the fix said "create it in 'plain'", where it was already
+    admin = _simple(services)
+    team = Team(
+        admin,
+        person(services, admin.workspace.id, "plain_dev", Role.DEVELOPER),
+        person(services, admin.workspace.id, "plain_deployer", Role.DEPLOYER),
+    )
+    register_connections(services, team)
+    submit_job(services, admin, "daily")  # the job and its two scripts, before the switch
+    services.releases.switch_to_enterprise(admin)
+    team = Team(*(_again(services, scope) for scope in (team.admin, team.developer, team.deployer)))
+    assert pending_items(services, team.developer) == []
+    submit_job(services, team.developer, "daily", description="changed")
+    only_job = [i for i in pending_items(services, team.developer) if i.kind == "job"]
+    with pytest.raises(InvalidRequestError) as refused:
+        make_package(services, team, items=only_job)
+    said = refused.value.message
+    assert "script 'daily_sql', which does not exist in the package or in workspace" in said
+    assert (
+        "or create it in 'plain' and release it first; one submitted in 'plain' before its "
+        "switch to enterprise mode has no pending item: import it into 'plain' as released "
+        "(targetStatus PRODUCTION)"
+    ) in said
