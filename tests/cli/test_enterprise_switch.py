@@ -77,6 +77,12 @@ def test_the_switch_says_how_to_bring_what_was_submitted_before_into_production(
         words = [package if word == "FILE" else word for word in shlex.split(line)]
         ran = cli(*words[1:], "--yes") if words[1] == "import" else cli(*words[1:])
         assert ran.exit_code == 0, _said(ran)
+        if words[1] == "export":  # the plan of an import as released says where it goes
+            planned = cli("plan", package, "--status", "production")
+            header = " ".join(planned.stdout.split())
+            production = _settings(cli)["productionWorkspaceId"]
+            into = f"into: {name} (production) ({production}), as released from workspace {name}"
+            assert into in header, header
     listed = cli.json("jobs", "list", "-w", f"{name} (production)")
     assert [job["name"] for job in listed["jobs"]] == ["daily_sales"]
     assert cli.json("releases", "pending")["data"] == []

@@ -41,7 +41,8 @@ from jobferry.cli.session import JsonOption, Session, WorkspaceOption, YesOption
 from jobferry.cli.tasks import follow_accepted, follow_import, refused_by_check, task_exit, wait_for
 from jobferry.cli.taskview import rolled_back_table, show_task
 from jobferry.cli.uploads import package_path
-from jobferry.domain.enums import ImportMode
+from jobferry.cli.workspaces import production_side
+from jobferry.domain.enums import ImportMode, TargetStatus
 
 
 def _where(s: Session, problems: Any) -> str | None:
@@ -140,17 +141,28 @@ def every_object(s: Session, plan: dict[str, Any]) -> dict[str, Any]:
     return {**plan, "objects": objects}
 
 
-def _into(s: Session) -> str | None:
-    """The target in words for the plan's header (human output only: no call for --json)."""
-    return None if s.output.json_mode else s.workspace_label()
+def _into(s: Session, body: dict[str, Any]) -> str | None:
+    """The target in words for the plan's header (human output only: no call for --json):
+    an import as released into an enterprise workspace writes its production side."""
+    if s.output.json_mode:
+        return None
+    label = s.workspace_label()
+    target = s.target_workspace()
+    if body.get("targetStatus") != TargetStatus.PRODUCTION.value or target is None:
+        return label
+    production = production_side(s.client(), target.id)
+    return label if production is None else f"{production.label}, as released from {label}"
 
 
-def shown_plan(s: Session, plan: dict[str, Any], command: str, every: bool) -> dict[str, Any]:
-    """Show the plan (``every``: all its objects, read a page at a time); the plan shown."""
+def shown_plan(
+    s: Session, plan: dict[str, Any], command: str, every: bool, body: dict[str, Any]
+) -> dict[str, Any]:
+    """Show the plan of the import ``body`` asks (``every``: all its objects, read a page at
+    a time); the plan shown."""
     if every and not s.output.json_mode:
         plan = every_object(s, plan)
     where = _where(s, plan.get("problems"))
-    show_plan(s.output, plan, where, command=command, every=every, into=_into(s))
+    show_plan(s.output, plan, where, command=command, every=every, into=_into(s, body))
     return plan
 
 
@@ -185,7 +197,7 @@ def _plan_only(
         info = _show_contents(s, s.client(), path)
         out.finish({"path": path, "plan": None, "contents": info}, ExitCode.OK, None)
         return
-    plan = shown_plan(s, plan, command, every)
+    plan = shown_plan(s, plan, command, every, body)
     problems = plan.get("problems") or []
     left = pending(plan)
     if problems:
@@ -231,7 +243,7 @@ def import_package(
     if plan is None:
         contents = _show_contents(s, client, path)
     else:
-        plan = shown_plan(s, plan, _command(ctx), all_objects)
+        plan = shown_plan(s, plan, _command(ctx), all_objects, body)
         problems = plan.get("problems") or []
         # A problem of the package itself (its signature) refuses the import in every mode.
         of_package = any(p.get("kind") == "package" for p in problems if isinstance(p, dict))

@@ -115,6 +115,16 @@ def describe(client: ApiClient, workspace_id: str | None) -> Workspace | None:
     return None
 
 
+def production_side(client: ApiClient, workspace_id: str) -> Workspace | None:
+    """The production side of the enterprise workspace ``workspace_id``, when it has one and
+    the endpoint can tell."""
+    try:
+        known = listed(client)
+    except (ApiError, ConnectionProblemError):
+        return None
+    return next((w for w in known if w.development == workspace_id), None)
+
+
 MEMBERS_PAGE = 100
 """Members asked a page (``list_workspaceusers``' largest ``limit``)."""
 
