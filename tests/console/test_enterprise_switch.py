@@ -51,6 +51,10 @@ def test_an_admin_switches_to_enterprise_mode_once_they_tick_that_it_cannot_be_u
     assert f"what is submitted here reaches its production side, {production}" in said
     assert f'href="/console/w/{production_id}/jobs"' in after
     assert "Switch to enterprise mode" not in said
+    # what the workspace held before has no pending item: the card says how it gets there
+    assert "What this workspace submitted before the switch has no pending item" in said
+    assert f'href="/console/w/{scope.workspace.id}/export/workspace"' in after
+    assert "with the target status Production" in said
     assert browser.get(f"/console/w/{scope.workspace.id}/releases/pending").status_code == 200
 
 
