@@ -15,14 +15,15 @@ import jobferry.cli
 from jobferry.cli.commands import COMMANDS, load
 
 FRESH = """
-import json, os
+import json, os, sys
 import jobferry.cli.session  # what every command imports, before the forks
 from jobferry.cli.commands import COMMANDS, load
 found = {}
 for name in COMMANDS:  # each group loaded in a process that has loaded nothing else
     read, write = os.pipe()
     if os.fork() == 0:
-        os.write(write, json.dumps(sorted(getattr(load(name), "commands", {}))).encode())
+        group = load(name)
+        os.write(write, json.dumps(%s).encode())
         os._exit(0)
     os.close(write)
     with os.fdopen(read) as answer:
@@ -30,6 +31,15 @@ for name in COMMANDS:  # each group loaded in a process that has loaded nothing 
     os.wait()
 print(json.dumps(found))
 """
+"""Loads each command group in a fresh process and prints what the expression put in it
+says of the group (``group``, the loaded module) or of the process (``sys``)."""
+
+
+def _fresh(said: str) -> dict[str, Any]:
+    """Each command group: what ``said`` says once it alone is loaded (:data:`FRESH`)."""
+    ran = subprocess.run([sys.executable, "-c", FRESH % said], capture_output=True, check=True)
+    found: dict[str, Any] = json.loads(ran.stdout)
+    return found
 
 
 def _groups() -> dict[str, list[str]]:
@@ -41,8 +51,7 @@ def test_a_fresh_process_finds_every_command_of_every_group() -> None:
         importlib.import_module(f"jobferry.cli.{module.name}")  # every decorator has run
     everything = _groups()
 
-    ran = subprocess.run([sys.executable, "-c", FRESH], capture_output=True, check=True)
-    fresh: dict[str, Any] = json.loads(ran.stdout)
+    fresh = _fresh('sorted(getattr(group, "commands", {}))')
 
     assert fresh == everything
     assert "history" in fresh["routes"]
@@ -50,32 +59,11 @@ def test_a_fresh_process_finds_every_command_of_every_group() -> None:
 
 SERVER_SIDE = ("sqlalchemy", "alembic", "psycopg", "fastapi", "starlette", "uvicorn", "jinja2")
 
-LIGHT = """
-import json, os, sys
-import jobferry.cli.session
-from jobferry.cli.commands import COMMANDS, load
-found = {}
-for name in COMMANDS:  # each group loaded in a process that has loaded nothing else
-    read, write = os.pipe()
-    if os.fork() == 0:
-        load(name)
-        os.write(write, json.dumps(sorted(set(sys.modules) & set(%r))).encode())
-        os._exit(0)
-    os.close(write)
-    with os.fdopen(read) as answer:
-        found[name] = json.loads(answer.read())
-    os.wait()
-print(json.dumps(found))
-"""
-
 
 def test_no_command_group_loads_the_servers_libraries_before_it_runs() -> None:
     # every command (and `jobferry --help`, which loads every group) starts in a fresh
     # process: `remotes` took the database layer in through one constant, half a second of
     # every command's start on a busy machine. A command that needs them (`serve`, `db`,
     # `admin`) imports them as it runs.
-    ran = subprocess.run(
-        [sys.executable, "-c", LIGHT % (SERVER_SIDE,)], capture_output=True, check=True
-    )
-    loaded: dict[str, list[str]] = json.loads(ran.stdout)
+    loaded = _fresh(f"sorted(set(sys.modules) & set({SERVER_SIDE!r}))")
     assert loaded == {name: [] for name in COMMANDS}
