@@ -1,6 +1,7 @@
 """The table of commands (``jobferry.cli.commands``) names every command a group has: a fresh
 ``jobferry`` process, which imports only the module of the command it runs, finds each group's
-commands as a process that has imported every module of the CLI does."""
+commands as a process that has imported every module of the CLI does, and loads none of the
+server's libraries (SQLAlchemy, FastAPI…) before a command runs."""
 
 from __future__ import annotations
 
