@@ -395,6 +395,15 @@ def submitted_by_task(tx: Tx, task_id: str) -> list[tuple[str, str, str, int]]:
     return [(r.kind, r.name, str(r.object_id), int(r.after_version)) for r in rows]
 
 
+def created_by_task(tx: Tx, task_id: str, kind: str) -> set[str]:
+    """The names of the objects of ``kind`` an import created (its change records)."""
+    c = import_changes.c
+    rows = tx.conn.execute(
+        select(c.name).where(c.task_id == task_id, c.kind == kind, c.action == "CREATE")
+    )
+    return {str(r.name) for r in rows}
+
+
 @dataclass(frozen=True)
 class Application:
     """A job version submitted naming approvers (the simple-mode approval switch)."""

@@ -109,7 +109,9 @@ def _released(
     # Counted at the deploy call, and again here: a key revoked, or the rule raised, while
     # the import waited refuses it (nothing applied) rather than release it unapproved.
     require_counted(tx, package.workspace_id, production, package)
-    started, switched = _deployed_items(tx, items, production, development, package.startup_mode)
+    created = repo.created_by_task(tx, task_id, ObjectKind.JOB)
+    startup = package.startup_mode
+    started, switched = _deployed_items(tx, items, (production, development), created, startup)
     repo.update_package(tx, package.id, {"status": int(DeployStatus.SUCCESS), "task_id": task_id})
     ledger.record(
         tx,
@@ -142,10 +144,16 @@ def _released(
 
 
 def _deployed_items(
-    tx: Tx, items: list[ItemRecord], production: str, development: str, startup: int | None
+    tx: Tx,
+    items: list[ItemRecord],
+    sides: tuple[str, str],
+    created: set[str],
+    startup: int | None,
 ) -> tuple[int, list[str]]:
-    """Each item deployed (and its job started, when asked): how many jobs are started, and
-    the names of those the release switched on."""
+    """Each item deployed (and its job started, when asked: a batch job the release
+    ``created`` in production): how many jobs are started, and the names of those the release
+    switched on. ``sides``: the production side and its development workspace."""
+    production, development = sides
     started = 0
     switched: dict[int, str] = {}
     jobs = [i.uid for i in items if i.kind == ObjectKind.JOB]
@@ -162,7 +170,8 @@ def _deployed_items(
             values["deployed_version"] = item.pending_version
         if item.kind == ObjectKind.JOB and item.update_type != UpdateType.DELETE:
             name = names.get(item.uid)
-            status = _start(states.get(name) if name else None, item, startup, switched)
+            job = states.get(name) if name else None
+            status = _start(job, job is not None and job.name in created, startup, switched)
             if status is not None:
                 values["start_job_status"] = int(status)
                 started += status is StartJobStatus.STARTED
@@ -173,17 +182,19 @@ def _deployed_items(
 
 
 def _start(
-    job: StartState | None, item: Any, startup: int | None, switched: dict[int, str]
+    job: StartState | None, new: bool, startup: int | None, switched: dict[int, str]
 ) -> StartJobStatus | None:
     """How the production job of a released item stands once deployed (``job``: its state
-    there): started when the deploy asked for it and it is a new batch job (its id and name
-    added to ``switched``, which the caller switches on in one statement a chunk; a rollback
-    stops them again), or already scheduled; ``None``: left stopped."""
+    there): started when the deploy asked for it and it is a batch job ``new`` to production
+    (the release created it: one production held already, an import as released put there
+    say, keeps its scheduling whatever its item says) (its id and name added to
+    ``switched``, which the caller switches on in one statement a chunk; a rollback stops
+    them again), or already scheduled; ``None``: left stopped."""
     if job is None:
         return StartJobStatus.FAILED if startup == StartupMode.START else None
     if job.status != JobStatus.STOPPED.value:
         return StartJobStatus.STARTED
-    if startup != StartupMode.START or item.update_type != UpdateType.ADD:
+    if startup != StartupMode.START or not new:
         return None
     if job.process_type != ProcessType.BATCH or job.latest_version is None:
         return StartJobStatus.FAILED

@@ -5,13 +5,18 @@ production side are started and stopped by its admins and operators, never by a 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from jobferry.domain.enums import Role
+from jobferry.domain.releases import StartJobStatus
 from jobferry.domain.remedies import Remedy
 from jobferry.errors import DevelopmentScheduleError, PermissionDeniedError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from support.builders import make_job
+from support.planning import import_package, jobs_with_dependencies, write_objects
 from support.releases import Team, person, production_of, release, submit_job
 
 
@@ -60,3 +65,25 @@ def test_an_operator_runs_production_and_the_development_side_schedules_nothing(
         assert refused.value.context["production"] == team.admin.workspace.production_id
     assert services.jobs.status(team.developer, released).status == "STOPPED"
     services.jobs.stop(team.developer, released)  # one started before the switch stops
+
+
+def test_a_release_starts_only_the_jobs_it_brings_into_production(
+    services: Services, team: Team, tmp_path: Path
+) -> None:
+    # 'daily' was imported into production as released (stopped) after its item, an
+    # addition, was made: the release changes it, and a job it changes keeps its scheduling
+    submit_job(services, team.developer, "daily")
+    package = tmp_path / "released.zip"
+    write_objects(package, jobs_with_dependencies(make_job("daily", description="as released")))
+    import_package(services, team.admin, package, targetStatus="PRODUCTION")
+    production = production_of(services, team)
+    assert services.jobs.status(production, "daily").status == "STOPPED"
+    submit_job(services, team.developer, "weekly")  # new to production: started
+    package_id = release(services, team, "first")
+    items = {i.name: i for i in services.releases.show(team.developer, package_id).items}
+    assert items["daily"].start_job_status != StartJobStatus.STARTED
+    assert items["weekly"].start_job_status == StartJobStatus.STARTED
+    assert services.jobs.status(production, "daily").status == "STOPPED"
+    assert services.jobs.status(production, "weekly").status != "STOPPED"
+    ((entry, _),) = services.ledger.ledger(team.admin).entries
+    assert entry.started_jobs() == ["weekly"]
