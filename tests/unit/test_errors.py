@@ -10,7 +10,7 @@ from jobferry.domain.names import OBJECT_NAME_MAX
 from jobferry.errors import JobNotFoundError, RouteNotFoundError
 from jobferry.quoting import SHOWN_MAX
 from jobferry.services.container import Services
-from jobferry.services.definitions.jobs import job_not_found
+from jobferry.services.definitions.lookup import job_not_found
 from support.console import admin_scope
 
 LONG = "j" * 4000

@@ -10,8 +10,7 @@ from jobferry.domain.shapes import BodyShape, Extra, flag
 from jobferry.errors import InvalidRequestError, LockedError, NotFoundError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms, writing_roles
-from jobferry.services.definitions.jobs import get_job_or_raise
-from jobferry.services.definitions.scripts import get_script_or_raise
+from jobferry.services.definitions.lookup import get_job_or_raise, get_script_or_raise
 from jobferry.services.support.requests import valid_name
 from jobferry.storage import Database, Tx
 from jobferry.storage import tags as repo

@@ -23,7 +23,6 @@ from jobferry.domain.validation import validate_job
 from jobferry.errors import (
     InUseError,
     InvalidRequestError,
-    JobNotFoundError,
     JobScheduledError,
     VersionNotFoundError,
 )
@@ -36,6 +35,7 @@ from jobferry.services.definitions.documents import (
     reference_index,
     split_body,
 )
+from jobferry.services.definitions.lookup import get_job_or_raise, missing_job
 from jobferry.services.definitions.presence import PAGED_KINDS, absent
 from jobferry.services.definitions.provenance import provenance_of
 from jobferry.services.definitions.publishing import (
@@ -69,25 +69,6 @@ from jobferry.storage import tags as tag_repo
 from jobferry.storage.importing.origins import job_origin
 from jobferry.storage.records import JobRecord, VersionRecord
 from jobferry.storage.rows import JobRow, Stamp
-
-
-def job_not_found(scope: Scope, name: str) -> JobNotFoundError:
-    """The DataArts 'job does not exist' error, naming the job and workspace."""
-    return JobNotFoundError(
-        f"The job does not exist: no job '{name}' in workspace '{scope.workspace.name}'. "
-        "Check the name (names are case-sensitive) and the workspace.",
-        job_name=name,
-    )
-
-
-def get_job_or_raise(tx: Tx, scope: Scope, name: str, *, locked: bool = False) -> JobRecord:
-    """The job of the scope's workspace (``locked``: its row, for a write that the read
-    decides), or DLF.0100."""
-    job = repo.get_job(tx, scope.workspace.id, name, locked=locked) if storable(name) else None
-    if job is None:
-        raise job_not_found(scope, name)
-    return job
-
 
 NO_VERSION = -1
 """``show_job``'s ``version=-1``: DataArts' default for "no submitted version" (the
@@ -123,7 +104,7 @@ def _no_version(name: str, version: int, latest: int | None) -> VersionNotFoundE
 def _provenance(tx: Tx, scope: Scope, name: str) -> Provenance | None:
     origin = job_origin(tx, scope.workspace.id, name) if storable(name) else None
     if origin is None:
-        raise job_not_found(scope, name)
+        raise missing_job(tx, scope, name)
     return provenance_of(tx, scope, origin)
 
 
@@ -291,7 +272,8 @@ class JobService:
         one statement, no transaction."""
         job = self.db.job_reads.read(scope.workspace.id, name) if storable(name) else None
         if job is None:
-            raise job_not_found(scope, name)
+            with self.db.transaction(readonly=True) as tx:  # a miss only: the nearest name
+                raise missing_job(tx, scope, name)
         return render(ShownJob.of(job, job.document, job.latest_version))
 
     def detail(self, scope: Scope, name: str) -> JobDetail:

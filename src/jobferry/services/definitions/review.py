@@ -26,7 +26,7 @@ from jobferry.domain.references import Reference, job_references, script_referen
 from jobferry.domain.validation import validate_job, validate_script
 from jobferry.services.context import WRITERS, Scope
 from jobferry.services.definitions.documents import load, raise_violations, split_body
-from jobferry.services.definitions.jobs import get_job_or_raise
+from jobferry.services.definitions.lookup import get_job_or_raise, get_script_or_raise
 from jobferry.services.definitions.presence import absent
 from jobferry.services.definitions.publishing import (
     check_lock,
@@ -34,7 +34,7 @@ from jobferry.services.definitions.publishing import (
     resolve_target_status,
 )
 from jobferry.services.definitions.renames import require_free_job_name
-from jobferry.services.definitions.scripts import get_script_or_raise, require_free_script_name
+from jobferry.services.definitions.scripts import require_free_script_name
 from jobferry.services.definitions.since import require_unchanged
 from jobferry.storage import Database, Tx
 from jobferry.storage.records import JobRecord

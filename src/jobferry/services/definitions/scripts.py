@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jobferry.domain.enums import ObjectKind, RefKind, TargetStatus
-from jobferry.domain.names import storable
 from jobferry.domain.validation import validate_script
-from jobferry.errors import InUseError, InvalidRequestError, ScriptExistsError, ScriptNotFoundError
+from jobferry.errors import InUseError, InvalidRequestError, ScriptExistsError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.definitions.documents import dump, raise_violations, split_body
+from jobferry.services.definitions.lookup import get_script_or_raise
 from jobferry.services.definitions.publishing import (
     check_lock,
     resolve_target_status,
@@ -30,20 +30,6 @@ from jobferry.storage import scripts as repo
 from jobferry.storage.ids import new_id
 from jobferry.storage.records import ScriptRecord, VersionRecord
 from jobferry.storage.rows import ScriptRow, Stamp
-
-
-def get_script_or_raise(tx: Tx, scope: Scope, name: str, *, locked: bool = False) -> ScriptRecord:
-    """The script of the scope's workspace (``locked``: its row, for a write that the read
-    decides), or DLF.6201."""
-    workspace = scope.workspace.id
-    script = repo.get_script(tx, workspace, name, locked=locked) if storable(name) else None
-    if script is None:
-        raise ScriptNotFoundError(
-            f"The script does not exist: no script '{name}' in workspace "
-            f"'{scope.workspace.name}'. Check the name and the workspace.",
-            script_name=name,
-        )
-    return script
 
 
 def require_free_script_name(tx: Tx, scope: Scope, name: str, fix: str) -> None:
