@@ -242,8 +242,11 @@ class Model:
     moved: int = 0
     """How many times the approvals route's target moved (a plan reads its state)."""
     plans: list[Plan] = field(default_factory=list)
-    approvals: dict[str, tuple[Any, ...]] = field(default_factory=dict)
-    """Each signer's kept approval: the target's state (``basis``) of the plan they signed."""
+    approvals: set[tuple[str, tuple[Any, ...]]] = field(default_factory=set)
+    """The approvals kept: each signer and the target's state (``basis``) of a plan they
+    signed. A signer's new approval replaces only theirs of the same plan hash (docs/api.md,
+    "Approvals signed into the plan": "a new one of the same plan replaces theirs"): one of
+    another plan stays, and counts again for a plan made later with that hash."""
     applied: bool = False
     audit_at: set[str] = field(default_factory=set)
     """The places whose logs the last step's entries went into, one each."""
@@ -373,7 +376,7 @@ class Model:
         _, approvers = self.rule(name)
         if signer == plan.maker or (approvers and signer not in approvers):
             return REFUSED
-        self.approvals[signer] = plan.basis
+        self.approvals.add((signer, plan.basis))
         self.audit, self.audit_at = [(signer, "route.approve", "route", name)], {TARGET}
         return None
 
@@ -382,7 +385,7 @@ class Model:
         _, approvers = self.rule(name)
         return sorted(
             signer
-            for signer, basis in self.approvals.items()
+            for signer, basis in self.approvals
             if basis == plan.basis
             and signer != plan.maker
             and (not approvers or signer in approvers)

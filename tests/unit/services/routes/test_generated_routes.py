@@ -70,6 +70,7 @@ from support.route_stories import (
     Step,
     admins_approve,
     ap_document,
+    approvals_of_two_plans,
     approver_struck_off,
     fill,
     no_approvals_from_strangers,
@@ -371,6 +372,7 @@ def _refusal_entries(told: Told, model: Model, step: Step, before: int) -> list[
 @example(story=same_workspace_by_id())
 @example(story=approver_struck_off())
 @example(story=no_approvals_from_strangers())
+@example(story=approvals_of_two_plans())
 def test_routes_and_their_approvals_keep_their_promises(
     services: Services, story: tuple[Step, ...]
 ) -> None:
