@@ -172,7 +172,7 @@ def second_package(
     dropped, references followed to new names, new objects added; and the dropped ones. A
     ``generation`` past 0 (a chain of packages) marks the new objects' uids with it, so a new
     object never takes the uid of one the source renamed or dropped before."""
-    new = f"-{generation}" if generation else ""
+    suffix = f"-{generation}" if generation else ""
     taken = {(o.kind, o.name) for o in first}
     second: list[Obj] = []
     dropped: list[Obj] = []
@@ -195,7 +195,7 @@ def second_package(
         name = draw(st.sampled_from(_free("script", taken)))
         taken.add(("script", name))
         second.insert(
-            0, Obj("script", f"u-script-{name}{new}", 0, name, definition("script", name, 1))
+            0, Obj("script", f"u-script-{name}{suffix}", 0, name, definition("script", name, 1))
         )
     rank = max(o.rank for o in first)
     for kind in ("resource", "job"):
@@ -203,8 +203,8 @@ def second_package(
         for name in draw(st.lists(st.sampled_from(free), max_size=2, unique=True)) if free else []:
             taken.add((kind, name))
             rank += 1
-            second.append(Obj(kind, f"u-{kind}-{name}{new}", rank, name, {}))
-            changed.add(f"u-{kind}-{name}{new}")
+            second.append(Obj(kind, f"u-{kind}-{name}{suffix}", rank, name, {}))
+            changed.add(f"u-{kind}-{name}{suffix}")
     return _settled(draw, second, renamed, changed), dropped
 
 
