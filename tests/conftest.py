@@ -21,6 +21,7 @@ from jobferry.services.container import Services
 from jobferry.settings import Settings
 from jobferry.storage import Database
 from jobferry.tasks.runner import TaskRunner
+from support import fuzzing
 from support.apps import api_app
 from support.backends import chosen, left_out
 from support.clients import ADMIN_AK, ADMIN_SK, PROJECT_ID, SignedClient
@@ -211,7 +212,9 @@ def _start_order(item: pytest.Item) -> int:
 def pytest_configure(config: pytest.Config) -> None:
     """With xdist, ``--dist loadgroup`` keeps the modules that must share a worker on one
     (``support/scheduling.py``). A test process collects the garbage less often (see
-    ``pytest_collection_finish``)."""
+    ``pytest_collection_finish``). A ``--hypothesis-seed`` makes the generated tests tell that
+    seed's examples, however few (``support/fuzzing.py``)."""
+    fuzzing.SEEDED = config.getoption("--hypothesis-seed", None) is not None
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(OneWorkerScheduler(), "one-worker-modules")
     gc.set_threshold(10_000, 20, 20)

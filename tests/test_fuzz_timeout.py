@@ -2,7 +2,8 @@
 proportion to its examples, and the time hypothesis may spend shrinking a failure
 (``support/fuzzing.py``): the suite's 120 s, which holds for a test function and every example
 hypothesis tells it, cut a run of 120 examples short on a loaded machine and hypothesis reported
-the cut as an inconsistent failure of the example."""
+the cut as an inconsistent failure of the example. A run given ``--hypothesis-seed`` tells
+that seed's examples, however few."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import os
 import pytest
 from hypothesis.internal.conjecture.engine import MAX_SHRINKING_SECONDS
 
-from support.fuzzing import SECONDS_PER_EXAMPLE, SHRINK_SECONDS, fuzz_timeout
+from support import fuzzing
+from support.fuzzing import SECONDS_PER_EXAMPLE, SHRINK_SECONDS, derandomized, fuzz_timeout
 
 
 def test_a_longer_run_gets_a_limit_in_proportion_to_its_examples() -> None:
@@ -42,3 +44,23 @@ def test_a_fuzz_test_is_marked_with_the_longer_limit(request: pytest.FixtureRequ
     default = float(request.config.getini("timeout"))
     limit = fuzz_timeout(os.environ.get("JOBFERRY_FUZZ_EXAMPLES"), default)
     assert (marker.args[0] if marker is not None else None) == limit
+
+
+def test_a_seed_given_makes_even_a_short_run_tell_that_seed_s_stories(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Hypothesis lets ``derandomize`` win over ``--hypothesis-seed``: a run of 20 stories
+    with a new seed told the suite's own stories again."""
+    monkeypatch.setattr(fuzzing, "SEEDED", False)
+    assert derandomized(20)
+    assert derandomized(25)
+    assert not derandomized(26)
+    assert derandomized(3, fixed_up_to=3)
+    assert not derandomized(4, fixed_up_to=3)
+    monkeypatch.setattr(fuzzing, "SEEDED", True)
+    assert not derandomized(20)
+    assert not derandomized(3, fixed_up_to=3)
+
+
+def test_the_run_s_seed_reaches_the_generated_tests(request: pytest.FixtureRequest) -> None:
+    assert (request.config.getoption("--hypothesis-seed") is not None) == fuzzing.SEEDED

@@ -19,6 +19,7 @@ from schemathesis.checks import (  # type: ignore[attr-defined]
     status_code_conformance,
 )
 
+from support import fuzzing
 from support.accounts import default_workspace
 from support.clients import SignedClient
 
@@ -189,7 +190,7 @@ def test_schemathesis_finds_no_server_error_and_no_undocumented_answer(
             max_examples=EXAMPLES,
             deadline=None,
             database=None,
-            derandomize=EXAMPLES <= 3,
+            derandomize=fuzzing.derandomized(EXAMPLES, fixed_up_to=3),
             suppress_health_check=list(HealthCheck),
         )
         def check(case: Any) -> None:

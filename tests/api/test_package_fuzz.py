@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from support import fuzzing
 from support.builders import make_job, make_script
 from support.clients import SignedClient, wait_task
 from support.importing import upload
@@ -99,7 +100,7 @@ def package(entries: list[tuple[str, str, str, str]]) -> bytes:
     max_examples=EXAMPLES,
     deadline=None,
     database=None,
-    derandomize=EXAMPLES <= 25,
+    derandomize=fuzzing.derandomized(EXAMPLES),
     suppress_health_check=list(HealthCheck),
 )
 @given(entries=st.lists(ENTRY, min_size=1, max_size=5))

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from support import fuzzing
 from support.builders import make_job, make_resource, make_script
 from support.planning import write_objects
 
@@ -419,14 +420,14 @@ def story_count(default: int) -> int:
 def generated(default: int) -> settings:
     """The settings of a property test telling generated stories: ``default`` stories a test
     on each database (derandomised, so a run tells the same ones), or the
-    ``JOBFERRY_FUZZ_EXAMPLES`` the environment gives (past 25, random stories: a longer run
-    with ``--hypothesis-seed``); without it, at most ``JOBFERRY_FUZZ_AT_MOST`` (the fast
+    ``JOBFERRY_FUZZ_EXAMPLES`` the environment gives (past 25, or with ``--hypothesis-seed``,
+    random stories: that seed's); without it, at most ``JOBFERRY_FUZZ_AT_MOST`` (the fast
     tier's ``FAST_STORIES``, which tells no test more stories than ``make test`` does)."""
     examples = story_count(default)
     return settings(
         max_examples=examples,
         deadline=None,
         database=None,
-        derandomize=examples <= 25,
+        derandomize=fuzzing.derandomized(examples),
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )
