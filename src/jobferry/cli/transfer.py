@@ -41,7 +41,6 @@ from jobferry.cli.session import JsonOption, Session, WorkspaceOption, YesOption
 from jobferry.cli.tasks import follow_accepted, follow_import, refused_by_check, task_exit, wait_for
 from jobferry.cli.taskview import rolled_back_table, show_task
 from jobferry.cli.uploads import package_path
-from jobferry.cli.workspaces import production_side
 from jobferry.domain.enums import ImportMode, TargetStatus
 
 
@@ -148,10 +147,10 @@ def _into(s: Session, body: dict[str, Any]) -> str | None:
         return None
     label = s.workspace_label()
     target = s.target_workspace()
-    if body.get("targetStatus") != TargetStatus.PRODUCTION.value or target is None:
+    production = target.production_label if target is not None else None
+    if body.get("targetStatus") != TargetStatus.PRODUCTION.value or production is None:
         return label
-    production = production_side(s.client(), target.id)
-    return label if production is None else f"{production.label}, as released from {label}"
+    return f"{production}, as released from {label}"
 
 
 def shown_plan(

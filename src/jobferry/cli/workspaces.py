@@ -41,11 +41,20 @@ class Workspace:
     is_default: bool = False
     development: str | None = None
     """A production side: the id of the enterprise workspace it belongs to."""
+    production: str | None = None
+    """An enterprise workspace: the id of its production side."""
 
     @property
     def label(self) -> str:
         """``name (id)`` for messages."""
         return f"{self.name} ({self.id})"
+
+    @property
+    def production_label(self) -> str | None:
+        """An enterprise workspace's production side as :attr:`label` says a workspace."""
+        if self.production is None:
+            return None
+        return f"{self.name}{PRODUCTION_SUFFIX} ({self.production})"
 
 
 def listed(client: ApiClient) -> list[Workspace]:
@@ -57,11 +66,13 @@ def listed(client: ApiClient) -> list[Workspace]:
     for item in answer.get("workspaces") or []:
         entry: dict[str, Any] = mapping(item)
         if isinstance(entry.get("id"), str) and isinstance(entry.get("name"), str):
-            found.append(Workspace(entry["id"], entry["name"], bool(entry.get("isDefault"))))
             production = entry.get("productionWorkspaceId")
-            if isinstance(production, str) and production:
+            side = production if isinstance(production, str) and production else None
+            default = bool(entry.get("isDefault"))
+            found.append(Workspace(entry["id"], entry["name"], default, production=side))
+            if side is not None:
                 named = f"{entry['name']}{PRODUCTION_SUFFIX}"
-                found.append(Workspace(production, named, development=entry["id"]))
+                found.append(Workspace(side, named, development=entry["id"]))
     return found
 
 
@@ -113,16 +124,6 @@ def describe(client: ApiClient, workspace_id: str | None) -> Workspace | None:
         if workspace.id == workspace_id or (workspace_id is None and workspace.is_default):
             return workspace
     return None
-
-
-def production_side(client: ApiClient, workspace_id: str) -> Workspace | None:
-    """The production side of the enterprise workspace ``workspace_id``, when it has one and
-    the endpoint can tell."""
-    try:
-        known = listed(client)
-    except (ApiError, ConnectionProblemError):
-        return None
-    return next((w for w in known if w.development == workspace_id), None)
 
 
 MEMBERS_PAGE = 100

@@ -31,7 +31,12 @@ SALES = {"id": "a" * 32, "name": "sales", "productionWorkspaceId": "b" * 32}
 def test_a_production_side_is_found_by_its_name_and_knows_its_workspace() -> None:
     found = find_by_name(_Listing(SALES), "sales (production)")  # type: ignore[arg-type]
     assert found == Workspace("b" * 32, "sales (production)", development="a" * 32)
-    assert find_by_name(_Listing(SALES), "sales").development is None  # type: ignore[arg-type]
+    sales = find_by_name(_Listing(SALES), "sales")  # type: ignore[arg-type]
+    assert sales.development is None
+    # and the enterprise workspace knows its production side, as a plan's header names it
+    assert sales.production == "b" * 32
+    assert sales.production_label == f"sales (production) ({'b' * 32})"
+    assert found.production_label is None
 
 
 def test_a_name_two_workspaces_answer_to_is_refused_naming_both() -> None:
