@@ -4,8 +4,6 @@ and the v2 script list, exactly as the SDK builds and reads them."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 from huaweicloudsdkdataartsstudio.v1 import (
@@ -19,7 +17,6 @@ from huaweicloudsdkdataartsstudio.v1 import (
     ListDataArtsStudioInstancesRequest,
     ListDataconnectionsRequest,
     ListFactoryScriptsRequest,
-    ListManagerWorkSpacesRequest,
     ShowDataconnectionRequest,
     ShowFactoryEnvRequest,
     ShowWorkSpaceRequest,
@@ -30,7 +27,7 @@ from huaweicloudsdkdataartsstudio.v1 import (
 from huaweicloudsdkdgc.v1 import CreateJobRequest, CreateScriptRequest, ShowJobRequest
 
 from support.builders import make_job, make_script
-from support.server import ServerProcess, new_workspace
+from support.server import ServerProcess, listed_workspace, new_workspace
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "Str0ng-dws-pass"
@@ -41,25 +38,11 @@ def workspace_id(server: ServerProcess, name: str) -> str:
     studio = server.studio_client()
     instances = studio.list_data_arts_studio_instances(ListDataArtsStudioInstancesRequest())
     instance = instances.commodity_orders[0].resource_id
-    ws = _listed_workspace(studio, instance, name)
+    ws = listed_workspace(studio, instance, name=name)
     shown = studio.show_work_space(ShowWorkSpaceRequest(instance_id=instance, workspace_id=ws.id))
     assert shown.name == name
     assert shown.is_default == 0
     return str(ws.id)
-
-
-def _listed_workspace(studio: Any, instance: str, name: str) -> Any:
-    """The workspace called ``name`` in the SDK's list, a page at a time: the worker's shared
-    server holds every other test's workspaces too, more than the first page of 20."""
-    offset = 0
-    while True:
-        request = ListManagerWorkSpacesRequest(instance_id=instance, limit=100, offset=offset)
-        listed = studio.list_manager_work_spaces(request)
-        found = [w for w in listed.data if w.name == name]
-        if found:
-            return found[0]
-        assert listed.data, f"workspace {name} is on no page of the list"
-        offset += len(listed.data)
 
 
 def test_the_workspace_header_value_is_found_through_the_sdk(server: ServerProcess) -> None:

@@ -32,7 +32,6 @@ from huaweicloudsdkdataartsstudio.v1 import (
     ListFactoryReleasePackagesRequest,
     ListFactoryScriptsRequest,
     ListFactoryWorkspacesApprovalRequest,
-    ListManagerWorkSpacesRequest,
     ListReleasePackagesRequestBody,
     ListWorkspaceRolesRequest,
     ListWorkspaceusersRequest,
@@ -53,7 +52,7 @@ from huaweicloudsdkdgc.v1 import CreateJobRequest, CreateScriptRequest, ListJobs
 from support.builders import make_job, make_script
 from support.releases import Person, sdk_package, studio_person
 from support.sdkcalls import unset_fields
-from support.server import ServerProcess, new_workspace, wait_for_task
+from support.server import ServerProcess, listed_workspace, new_workspace, wait_for_task
 
 pytestmark = pytest.mark.e2e
 FAR = 4_102_444_800_000  # 2100-01-01 in epoch ms: every time window below holds everything
@@ -252,10 +251,7 @@ def test_workspace_connection_variable_and_script_calls_with_every_optional_fiel
     )
     order = instances.commodity_orders[0]
     assert (order.resource_id, order.domain_id) == (server.project_id, server.project_id)
-    listed = admin.list_manager_work_spaces(
-        ListManagerWorkSpacesRequest(instance_id=order.resource_id, limit=100, offset=0)
-    )
-    mine = next(w for w in listed.data if w.id == ws)
+    mine = listed_workspace(admin, order.resource_id, id=ws)
     shown = admin.show_work_space(
         ShowWorkSpaceRequest(instance_id=order.resource_id, workspace_id=ws)
     )

@@ -309,6 +309,23 @@ def new_workspace(server: ServerProcess, name: str, *connections: str) -> str:
     return ws_id
 
 
+def listed_workspace(studio: DataArtsStudioClient, instance: str, **match: Any) -> Any:
+    """The workspace of ``list_manager_work_spaces`` whose fields equal ``match`` (``name=``,
+    ``id=``), read a page at a time as a Studio SDK user reads it: the worker's shared server
+    holds every other test's workspaces too, more than one page of them."""
+    from huaweicloudsdkdataartsstudio.v1 import ListManagerWorkSpacesRequest
+
+    offset = 0
+    while True:
+        request = ListManagerWorkSpacesRequest(instance_id=instance, limit=100, offset=offset)
+        listed = studio.list_manager_work_spaces(request)
+        found = [w for w in listed.data if all(getattr(w, k) == v for k, v in match.items())]
+        if found:
+            return found[0]
+        assert listed.data, f"no workspace with {match} is on any page of the list"
+        offset += len(listed.data)
+
+
 def new_user(server: ServerProcess, name: str) -> None:
     """A user ``name``, without credentials or roles yet."""
     created = server.call("POST", "/users", json.dumps({"name": name}).encode())
