@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from jobferry.cli import terminal
+from support.builders import make_job
 from support.cli import Cli
-from support.cli_releases import as_user
+from support.cli_releases import as_user, submit
 from support.exporting import seed
 from support.releases import studio_person
 
@@ -146,3 +147,43 @@ def test_a_production_side_is_not_switched_and_says_it_is_part_of_an_enterprise_
     assert f"Workspace '{name} (production)' is the production side of enterprise workspace" in said
     assert "nothing to switch" in said
     assert "GET /v1" not in said
+
+
+def test_a_release_missing_what_was_submitted_before_the_switch_says_the_commands_that_bring_it(
+    cli: Cli, tmp_path: Path
+) -> None:
+    ws, suffix = cli.workspace, uuid.uuid4().hex[:6]
+    for name in ("dws_conn", "ssh_conn"):
+        body = {"type": "DWS", "config": {}, "secrets": {"password": "pw"}}
+        cli.remote.call("PUT", f"/environment/connection/{name}", body, workspace=ws)
+    submit(cli, "daily")  # the job and its two scripts, before the switch
+    name = cli.remote.workspace_name(ws)
+    assert cli("workspaces", "settings", name, "--enterprise", "--yes").exit_code == 0
+    dev = studio_person(cli.server, ws, f"dev_{suffix}", "developer")
+    studio_person(cli.server, ws, f"dep_{suffix}", "deployer")
+    developer = as_user(cli, "dev", dev.ak, dev.sk, tmp_path)
+    changed = cli.remote.call(
+        "PUT", "/jobs/daily", make_job("daily", description="changed"), workspace=ws
+    )
+    assert changed.status_code == 204, changed.text
+    refused = developer("releases", "create", "v1", "--all", "--approver", f"dep_{suffix}")
+    assert refused.exit_code != 0
+    said = _said(refused)
+    # each problem with its fix in the CLI's commands, once; no API word
+    for script in ("daily_sql", "daily_sh"):
+        assert (
+            f"references script '{script}', which does not exist in the package or in workspace "
+            f"'{name} (production)' — package the pending item of script '{script}' too "
+            f"(jobferry releases pending -w {name} lists them), or release it first"
+        ) in said
+    assert said.count("submitted before its switch to enterprise mode") == 1
+    for api_word in ("targetStatus", "exportDepend", "PRODUCTION", "/v1/", "/v2/"):
+        assert api_word not in said
+    export, load = said.split("as released (", 1)[1].split(").", 1)[0].split(", then ")
+    package = str(tmp_path / "submitted.zip")
+    for line in (export, load):
+        words = [package if word == "FILE" else word for word in shlex.split(line)]
+        ran = cli(*words[1:], "--yes") if words[1] == "import" else cli(*words[1:])
+        assert ran.exit_code == 0, _said(ran)
+    made = developer.json("releases", "create", "v1", "--all", "--approver", f"dep_{suffix}")
+    assert made["release_package_id"]

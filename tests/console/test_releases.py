@@ -199,6 +199,11 @@ def test_a_refused_package_names_every_problem_and_keeps_the_form(
     lacks = main_text(lacking.text)
     assert "references script 'daily_sql'" in lacks
     assert "production lacks it: tick its pending item into the package too" in lacks
+    assert (  # said from the problem's reference, with the way in of what has no item
+        "has no pending item: export what the workspace submitted (Workspace export, job "
+        "status Submitted version) and import that package here with the target status "
+        "Production"
+    ) in " ".join(lacks.split())
     assert_no_api_terms(lacking.text, API_SPEAK)
     total, _ = services.releases.packages(team.admin, PackageQuery())
     assert total == 0

@@ -16,6 +16,16 @@ def in_workspace(workspace: str | None) -> str:
     return f" -w {shlex.quote(workspace)}" if workspace else ""
 
 
+def as_released(workspace: str | None) -> str:
+    """The two commands that bring what ``workspace`` submitted into its production side as
+    released (what it submitted before its switch to enterprise mode has no pending item)."""
+    w = in_workspace(workspace)
+    return (
+        f"jobferry export --workspace-all --status submit -o FILE{w}, then jobferry import FILE "
+        f"--status production{w}"
+    )
+
+
 def quoted(name: Any) -> str:
     return shlex.quote(str(name))
 

@@ -25,6 +25,7 @@ from jobferry.cli.package_state import (
     rolled_back,
     state,
 )
+from jobferry.cli.release_refusal import worded
 from jobferry.cli.remedies import refusal_text
 from jobferry.cli.session import (
     JsonOption,
@@ -247,7 +248,10 @@ def create(
         "pending_item_list": chosen,
         "approver_ids": _approver_ids(s, approvers),
     }
-    answer = mapping(factory_call(s.client(), "POST", "/pending-items/package", body))
+    try:
+        answer = mapping(factory_call(s.client(), "POST", "/pending-items/package", body))
+    except ApiError as exc:
+        raise worded(exc, s.workspace_arg()) from exc
     s.output.result(
         answer,
         f"Created release package {answer.get('release_package_id')} '{name}' of "
@@ -308,9 +312,12 @@ def plan(
     now: its frozen content, a new plan that a deploy applies (its approvals, when the plan
     moved, must be signed again)."""
     s = release_session(ctx, json_mode, workspace)
-    answer = mapping(
-        factory_call(s.client(), "POST", f"/release-packages/{segment(package_id)}/plan")
-    )
+    try:
+        answer = mapping(
+            factory_call(s.client(), "POST", f"/release-packages/{segment(package_id)}/plan")
+        )
+    except ApiError as exc:
+        raise worded(exc, s.workspace_arg(), made=False) from exc
     package = mapping(answer.get("release_package"))
     s.output.result(
         answer,

@@ -6,7 +6,6 @@ confirmed: DataArts has no way back, and neither has jobferry."""
 
 from __future__ import annotations
 
-import shlex
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -15,6 +14,7 @@ from jobferry.cli import terminal
 from jobferry.cli.choices import choice_type, from_kebab
 from jobferry.cli.client import ApiClient, segment
 from jobferry.cli.exits import CliUsageError, ExitCode
+from jobferry.cli.fix_terms import as_released
 from jobferry.cli.output import mapping
 from jobferry.cli.session import JsonOption, Session, YesOption, session
 from jobferry.cli.workspaces import Workspace, find_by_name, is_workspace_id
@@ -165,15 +165,12 @@ def _instance_id(client: ApiClient) -> str:
 def _switched(ws: dict[str, Any]) -> str:
     """What the switch did: the production side it created."""
     name = str(ws.get("name"))
-    workspace = shlex.quote(name)
     return (
         f"Workspace '{name}' is in enterprise mode: its production side is "
         f"'{name}{PRODUCTION_SUFFIX}', created empty. What is submitted in '{name}' from now on "
         "waits as a pending item until a release package holding it is deployed (jobferry "
         "releases create, jobferry releases deploy). What it held before has no pending item: "
-        f"bring what it submitted into production as released (jobferry export --workspace-all "
-        f"--status submit -o FILE -w {workspace}, then jobferry import FILE --status production "
-        f"-w {workspace})."
+        f"bring what it submitted into production as released ({as_released(name)})."
     )
 
 

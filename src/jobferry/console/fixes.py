@@ -435,9 +435,9 @@ REMEDIES = _remedies()
 
 
 def _topical(exc: JobferryError) -> str | None:
-    """A refusal about a route or a release package, said with their pages (``None``: not
-    about either)."""
-    return approval_refusal(exc) or release_refusal(exc) or route_refusal(exc)
+    """A refusal about a route or a release package, said with their pages (``None``: neither)."""
+    released = release_refusal(exc)
+    return approval_refusal(exc) or (released and spoken(released)) or route_refusal(exc)
 
 
 def task_refused(message: str, result: dict[str, Any]) -> str:

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from jobferry.domain.enums import ENVIRONMENT_KINDS, EnvironmentKind, ObjectKind, ProblemReason
 from jobferry.domain.policies import release_changes, repackaging, rules_broken
 from jobferry.domain.releases import MAX_PACKAGE_ITEMS
 from jobferry.domain.remedies import Remedy, rules_named
@@ -43,6 +44,44 @@ API_FIX = re.compile(r"\b(?:GET|PUT|POST|DELETE) |/v[12]/|/environment/|\b[a-z]+
 """A plan problem's fix in the API's words (a call, a path, a request field)."""
 
 
+PRODUCTION_LACKS = (
+    "production lacks it: tick its pending item into the package too, or release it first"
+)
+BEFORE_THE_SWITCH = (
+    "one submitted before the workspace's switch to enterprise mode has no pending item: "
+    "export what the workspace submitted (Workspace export, job status Submitted version) and "
+    "import that package here with the target status Production"
+)
+REGISTER_HERE = "register it in this workspace under Admin → Environment objects"
+
+
+def plan_problem_said(problem: dict[str, Any]) -> str:
+    """One problem of a refused release package's plan (its typed form, ``plan_problems``),
+    its fix said with the console's pages from its reason and reference, not its text."""
+    detail = str(problem.get("detail") or "")
+    ref = problem.get("reference")
+    kind = ref.get("kind") if isinstance(ref, dict) else None
+    if problem.get("reason") == ProblemReason.MISSING_REFERENCE and kind is not None:
+        if kind in (ObjectKind.JOB, ObjectKind.SCRIPT):
+            return f"{detail} — {PRODUCTION_LACKS}; {BEFORE_THE_SWITCH}"
+        if kind in ENVIRONMENT_KINDS and kind != EnvironmentKind.CDM_JOB:
+            return f"{detail} — production takes this workspace's: {REGISTER_HERE}"
+    fix = problem.get("fix")
+    return release_worded(f"{detail} ({fix})" if fix else detail)
+
+
+def plan_refused(exc: JobferryError) -> str | None:
+    """A package refused for its plan's problems (``None``: another refusal), each said."""
+    typed = exc.context.get("plan_problems")
+    if not isinstance(typed, list) or not typed:
+        return None
+    said = "; ".join(plan_problem_said(p) for p in typed if isinstance(p, dict))
+    return (
+        f"The release package's plan into production found {len(typed)} problem(s); it was "
+        f"not planned: {said}."
+    )
+
+
 def release_worded(text: str) -> str:
     """A release refusal's text (or one problem of a refused package) in the console's terms:
     a plan problem's fix (in the API's words) replaced by what to do in an enterprise
@@ -52,9 +91,8 @@ def release_worded(text: str) -> str:
     start = _last_group(text)
     if start is not None and API_FIX.search(text[start:]):
         text = (
-            f"{text[:start].rstrip()} — production lacks it: tick its pending item into the "
-            "package too, or release it first (or register it for production under Admin → "
-            "Environment objects)"
+            f"{text[:start].rstrip()} — {PRODUCTION_LACKS} (or register it for production under "
+            "Admin → Environment objects)"
         )
     return text
 
@@ -134,7 +172,7 @@ def release_refusal(exc: JobferryError) -> str | None:
     one, or one whose remedy says it)."""
     if exc.remedy is None and (isinstance(exc, RELEASE_ERRORS) or "package_id" in exc.context):
         return release_worded(exc.message)
-    return None
+    return plan_refused(exc)
 
 
 def _release_policy(context: dict[str, Any]) -> str:

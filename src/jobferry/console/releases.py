@@ -15,8 +15,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Response
 from starlette.datastructures import FormData
 
-from jobferry.console.fixes import release_spoken, said
-from jobferry.console.release_fixes import package_fields
+from jobferry.console.fixes import release_spoken, said, spoken
+from jobferry.console.release_fixes import package_fields, plan_problem_said
 from jobferry.console.web import (
     FormDep,
     Page,
@@ -242,9 +242,13 @@ def package_items(page: PageDep, form: FormDep) -> Response:
     try:
         made = page.services.releases.create(page.scope, request, [])
     except JobferryError as exc:
-        listed = exc.context.get("problems")
+        listed, typed = exc.context.get("problems"), exc.context.get("plan_problems")
         raw = [str(p) for p in listed] if isinstance(listed, list) else []
-        problems = [release_spoken(p) for p in raw]
+        problems = (
+            [spoken(plan_problem_said(p)) for p in typed if isinstance(p, dict)]
+            if isinstance(typed, list)
+            else [release_spoken(p) for p in raw]
+        )
         error = (
             "The release package was not created; fix these and package again:"
             if problems

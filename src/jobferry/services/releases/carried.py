@@ -53,7 +53,7 @@ from jobferry.services.context import Scope, now_ms
 from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.service import ImportService
 from jobferry.services.releases.carried_once import refuse_taken_before
-from jobferry.services.releases.checks import problem_text
+from jobferry.services.releases.checks import problem_text, typed_problems
 from jobferry.services.releases.freezing import hashes
 from jobferry.services.releases.production import production_scope
 from jobferry.services.releases.scheduling import refuse_never_running_taken
@@ -315,12 +315,14 @@ class CarriedReleases:
         made = self.imports.plan(production, self.releases.import_request(production, kept.path))
         assert isinstance(made, Plan)
         if made.problems:
-            named = f"the signed release of package '{release.approvals.get('packageName')}'"
+            package = str(release.approvals.get("packageName"))
+            named = f"the signed release of package '{package}'"
             problems = [problem_text(p, named) for p in made.problems]
             raise InvalidRequestError(
                 f"The signed release cannot be imported into the production of workspace "
                 f"'{scope.workspace.name}': {'; '.join(problems[:20])}.",
                 problems=problems,
+                plan_problems=typed_problems(made.problems, package),
             )
         return kept.path, made
 

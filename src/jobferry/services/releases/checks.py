@@ -5,6 +5,9 @@ deploy, and how a package's state is worded."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
 
 from jobferry.domain.audit import AuditQuery
 from jobferry.domain.enums import ProblemReason, Role
@@ -278,6 +281,19 @@ def problem_text(found: Problem, package: str) -> str:
     return f"{named}: {found.detail}{fix}"
 
 
+def typed_problems(problems: Sequence[Problem], package: str) -> list[dict[str, Any]]:
+    """A refused release's plan problems as a plan lists them (``planProblems``: reason, kind,
+    name, reference…), so a client says each fix in its own terms: each with its fix in a
+    release's words, and one of the whole package named by ``package`` (the release package's
+    name), not by the upload its content is kept as."""
+    return [
+        replace(
+            found, name=package if found.kind == "package" else found.name, fix=_release_fix(found)
+        ).as_json()
+        for found in problems
+    ]
+
+
 def _release_fix(found: Problem) -> str:
     """A plan problem's fix, for a policy's rule in a release package's words (what to change
     in development before packaging again; the plan's own fix says to change the plan)."""
@@ -292,9 +308,27 @@ def _release_fix(found: Problem) -> str:
 
 
 def refused(scope: Scope, problems: list[str]) -> InvalidRequestError:
-    """The refusal of a package (``DLF.3051``) its plan into production found problems with
-    (each says its own fix), every problem named."""
+    """The refusal of a package (``DLF.3051``) with ``problems``, every one named."""
     return InvalidRequestError(_not_created(scope, problems), problems=problems)
+
+
+def plan_refused(
+    scope: Scope, problems: Sequence[Problem], package: str, *, again: bool = False
+) -> InvalidRequestError:
+    """The refusal (``DLF.3051``) of package ``package`` whose plan into production found
+    ``problems``, made or (``again``) planned again: each named with its fix (``problems``),
+    and typed (``plan_problems``: a client says each fix in its own terms)."""
+    named = f"release package '{package}'"
+    texts = [problem_text(p, named) for p in problems]
+    message = (
+        f"The request parameter is invalid: {named} was not planned again in workspace "
+        f"'{scope.workspace.name}' (it keeps the plan it had): {'; '.join(texts[:20])}."
+        if again
+        else _not_created(scope, texts)
+    )
+    return InvalidRequestError(
+        message, problems=texts, plan_problems=typed_problems(problems, package)
+    )
 
 
 def request_refused(scope: Scope, problems: list[str]) -> InvalidRequestError:

@@ -48,8 +48,8 @@ from jobferry.services.releases.checks import (
     may_deploy,
     not_waiting,
     package_problems,
+    plan_refused,
     policy_refused,
-    problem_text,
     refused,
     request_refused,
 )
@@ -185,14 +185,15 @@ class ReleaseService:
             )
         return CreatedPackage(package_id, request.package_name, plan.plan_id)
 
-    def _planned(self, scope: Scope, production: Scope, path: str, name: str) -> Plan:
+    def _planned(
+        self, scope: Scope, production: Scope, path: str, name: str, *, again: bool = False
+    ) -> Plan:
         """The plan of release package ``name`` (its file: ``path``) on ``production``;
-        refused with its problems, each said of the package."""
+        refused with its problems, each said of the package (``again``: planned again)."""
         plan = self.imports.plan(production, self.import_request(production, path))
         assert isinstance(plan, Plan)  # at most 100 items: planned at once
         if plan.problems:
-            named = f"release package '{name}'"
-            raise refused(scope, [problem_text(p, named) for p in plan.problems])
+            raise plan_refused(scope, plan.problems, name, again=again)
         return plan
 
     def import_request(
@@ -371,7 +372,9 @@ class ReleaseService:
         assert package.record.path is not None
         with self.db.transaction() as tx:
             sides.mirror_production_environment(tx, scope.workspace.id, production.workspace.id)
-        plan = self._planned(scope, production, package.record.path, package.record.name)
+        plan = self._planned(
+            scope, production, package.record.path, package.record.name, again=True
+        )
         with self.db.transaction() as tx:
             # Planned outside any transaction: a deploy (or a cancel) taken meanwhile keeps
             # the plan its import applies, and this one is refused saying so.

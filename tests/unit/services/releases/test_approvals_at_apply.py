@@ -79,9 +79,9 @@ def test_a_deploy_while_the_package_is_planned_again_is_not_undone_by_the_new_pl
     package = make_package(services, team)
     planned = ReleaseService._planned
 
-    def deployed_meanwhile(self: ReleaseService, *args: Any) -> Any:
+    def deployed_meanwhile(self: ReleaseService, *args: Any, **kwargs: Any) -> Any:
         services.releases.deploy(team.deployer, DeployRequest((package,), StartupMode.LEAVE))
-        return planned(self, *args)
+        return planned(self, *args, **kwargs)
 
     monkeypatch.setattr(ReleaseService, "_planned", deployed_meanwhile)
     with pytest.raises(PackageReleasedError, match="is being released"):

@@ -51,7 +51,16 @@ def test_a_package_planned_again_is_refused_in_its_name_and_keeps_its_plan(
         services.releases.replan(team.deployer, package)
     problems = refused.value.context["problems"]
     assert problems[0].startswith("release package 'nightly-batch': the plan breaks the freeze")
-    assert refused.value.message.startswith("The request parameter is invalid: the release ")
+    assert refused.value.message.startswith(
+        "The request parameter is invalid: release package 'nightly-batch' was not planned "
+        "again in workspace 'sales' (it keeps the plan it had): "
+    )
+    typed = refused.value.context["plan_problems"]
+    assert [(p["reason"], p["kind"], p["name"]) for p in typed][0] == (
+        "policy",
+        "package",
+        "nightly-batch",
+    )
     assert services.releases.show(team.admin, package).record.plan_id == planned
 
 
