@@ -43,7 +43,8 @@ COMMANDS: dict[str, Entry] = {
     "db": Entry("serve:db_app"),
     "admin": Entry("admin:app"),
     "jobs": Entry("jobs:app"),
-    "scripts": Entry("jobs:scripts_app"),
+    "scripts": Entry("scripts:scripts_app"),
+    "resources": Entry("scripts:resources_app"),
     "workspaces": Entry(
         "jobs:workspaces_app", {"settings": "workspace_settings:workspace_settings"}
     ),

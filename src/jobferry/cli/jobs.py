@@ -1,6 +1,5 @@
-"""``jobferry jobs list|show|start|stop|rename|delete``, ``jobferry scripts delete`` and
-``jobferry workspaces list``: reading a workspace of the server, and the scheduling, names and
-deletion of its jobs and scripts."""
+"""``jobferry jobs list|show|start|stop|rename|delete`` and ``jobferry workspaces list``:
+reading a workspace of the server, and the scheduling, names and deletion of its jobs."""
 
 from __future__ import annotations
 
@@ -20,7 +19,6 @@ from jobferry.domain.enums import ObjectKind, ProcessType
 from jobferry.domain.releases import PRODUCTION_SUFFIX
 
 app = typer.Typer(help="Jobs of a workspace.", no_args_is_help=True)
-scripts_app = typer.Typer(help="Scripts of a workspace.", no_args_is_help=True)
 JobName = Annotated[str, typer.Argument(help="Job name.")]
 workspaces_app = typer.Typer(help="Workspaces of the server's project.", no_args_is_help=True)
 
@@ -286,17 +284,3 @@ def delete_job(
     """Delete a job (DataArts delete_job), after asking: refused while it is scheduled or other
     jobs depend on it."""
     delete_definition(ctx, ObjectKind.JOB, name, yes=yes, json_mode=json_mode, workspace=workspace)
-
-
-@scripts_app.command("delete")
-def delete_script(
-    ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Script name.")],
-    yes: YesOption = False,
-    json_mode: JsonOption = False,
-    workspace: WorkspaceOption = None,
-) -> None:
-    """Delete a script (DataArts delete_script), after asking: refused while jobs use it."""
-    delete_definition(
-        ctx, ObjectKind.SCRIPT, name, yes=yes, json_mode=json_mode, workspace=workspace
-    )
