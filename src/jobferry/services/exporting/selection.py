@@ -16,10 +16,12 @@ from jobferry.errors import InvalidRequestError, JobNotFoundError
 from jobferry.package.layout import Layout, entry_path
 from jobferry.services.context import Scope
 from jobferry.services.definitions.documents import load
+from jobferry.services.definitions.lookup import nearest_name
 from jobferry.services.exporting.fates import job_fates
 from jobferry.storage import Tx
 from jobferry.storage import exports as repo
 from jobferry.storage.exports import JobHead
+from jobferry.storage.nearby import job_names_alike
 
 BATCH = 500
 """Jobs read (and their entries compressed) together."""
@@ -85,7 +87,7 @@ def select_jobs(tx: Tx, scope: Scope, names: Iterable[str]) -> list[JobHead]:
     missing = sorted(set(wanted) - {h.name for h in heads})
     if missing:
         fates = job_fates(tx, scope.workspace.id, missing[:20])
-        shown = ", ".join(f"'{m}'" + (f" ({fates[m]})" if m in fates else "") for m in missing[:20])
+        shown = ", ".join(_missing_said(tx, scope, m, fates) for m in missing[:20])
         shown += f" and {len(missing) - 20} more" if len(missing) > 20 else ""
         raise JobNotFoundError(
             f"The job does not exist: {shown} not found in workspace '{scope.workspace.name}'. "
@@ -93,6 +95,15 @@ def select_jobs(tx: Tx, scope: Scope, names: Iterable[str]) -> list[JobHead]:
             missing=missing,
         )
     return heads
+
+
+def _missing_said(tx: Tx, scope: Scope, name: str, fates: dict[str, str]) -> str:
+    """A job asked for that the workspace does not hold, with what became of it (deleted,
+    renamed) or else the nearest name it holds, when one is near."""
+    if name in fates:
+        return f"'{name}' ({fates[name]})"
+    near = nearest_name(tx, job_names_alike, scope.workspace.id, name)
+    return f"'{name}' (did you mean '{near}'?)" if near else f"'{name}'"
 
 
 def workspace_jobs(tx: Tx, scope: Scope, since: int | None, cap: int) -> list[JobHead]:

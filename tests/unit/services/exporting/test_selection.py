@@ -63,6 +63,21 @@ def test_named_jobs_are_found_or_every_missing_one_is_named(services: Services) 
         with pytest.raises(JobNotFoundError) as refused:
             select_jobs(tx, scope, ["a_job", "x_job", "y_job"])
     assert refused.value.context["missing"] == ["x_job", "y_job"]
+    assert "'x_job', 'y_job' not found" in refused.value.message  # near no name: as they were
+
+
+def test_a_job_asked_for_by_a_name_amiss_names_the_one_meant(services: Services) -> None:
+    scope = admin_scope(services)
+    seed(services, scope, ("daily_sales", "weekly_sales"))
+    with services.db.transaction(readonly=True) as tx:
+        with pytest.raises(JobNotFoundError) as refused:
+            select_jobs(tx, scope, ["daily_sale", "Weekly_Sales", "other"])
+    said = refused.value.message
+    assert (
+        "'Weekly_Sales' (did you mean 'weekly_sales'?), 'daily_sale' (did you mean "
+        "'daily_sales'?), 'other' not found"
+    ) in said
+    assert refused.value.context["missing"] == ["Weekly_Sales", "daily_sale", "other"]
 
 
 def test_a_pasted_name_list_is_checked_name_by_name(services: Services) -> None:
