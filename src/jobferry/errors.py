@@ -81,7 +81,7 @@ Messages name the object, the rule and the fix.
         ├── ConnectionTypeError       400 DLF.6323  a connection's type cannot be changed
         ├── JobScheduledError         400 DLF.9011  the job must be stopped first
         ├── LockedError               400 DLF.9012  a hard lock held by another user
-        ├── LockedTagError            400 DLF.9091  a job carrying a locked tag cannot change
+        ├── LockedTagError            400 DLF.9091  a locked tag's jobs, or the tag, cannot change
         ├── InUseError                400 DLF.9013  other objects still reference it
         ├── ImportRunningError        400 DLF.9014  another import runs in the workspace
         ├── PlanStaleError            400 DLF.9015  the target changed since the named plan
@@ -644,8 +644,9 @@ class LockedError(ConflictError):
 
 
 class LockedTagError(ConflictError):
-    """A job carries a tag locked in its workspace (or a save would give it one), and a locked
-    tag's jobs cannot change until a workspace admin unlocks it."""
+    """A job carries a tag locked in its workspace (or a save would give it one), or the call
+    deletes a locked tag: a locked tag and its jobs cannot change until a workspace admin
+    unlocks it."""
 
     code = "DLF.9091"
 

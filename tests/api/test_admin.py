@@ -296,6 +296,33 @@ def test_bad_tag_requests_are_refused(api: SignedClient) -> None:
     assert api.call("GET", "/tags").json() == {"total": 0, "tags": []}
 
 
+def test_delete_tag_removes_a_tag_no_job_carries_and_refuses_the_others(
+    api: SignedClient,
+) -> None:
+    api.call("POST", "/jobs", make_job())  # tagged daily
+    api.call("PUT", "/tags/finance", {"locked": True})
+    api.call("PUT", "/tags/weekly")
+    listed = api.call("GET", "/tags").json()["tags"]
+    assert [(t["name"], t["locked"], t["jobCount"]) for t in listed] == [
+        ("daily", False, 1),
+        ("finance", True, 0),
+        ("weekly", False, 0),
+    ]
+
+    carried = api.call("DELETE", "/tags/daily")
+    assert_error(carried, "DLF.9013", "Tag 'daily' is carried by 1 job(s)", "daily_sales")
+    assert carried.json()["jobs"] == ["daily_sales"]
+    assert carried.json()["jobs_total"] == 1
+    assert_error(api.call("DELETE", "/tags/finance"), "DLF.9091", "Unlock it first")
+    assert_error(api.call("DELETE", "/tags/monthly"), "DLF.3051", "Tag 'monthly' does not exist")
+    developer = new_user(api, "dave", "developer")
+    assert_error(developer.call("DELETE", "/tags/weekly"), "DLF.6888", "dave", status=403)
+
+    assert api.call("DELETE", "/tags/weekly").status_code == 204
+    assert [t["name"] for t in api.call("GET", "/tags").json()["tags"]] == ["daily", "finance"]
+    assert_error(api.call("DELETE", "/tags/weekly"), "DLF.3051", "does not exist")
+
+
 # -- audit -----------------------------------------------------------------------------------
 
 

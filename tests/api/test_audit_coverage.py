@@ -567,6 +567,9 @@ WRITES: dict[str, Audited | Exempt] = {
         ),
     ),
     f"PUT {V1}/tags/{{tag_name}}": one("tag.put", _now("PUT", "/tags/finance", {"locked": True})),
+    f"DELETE {V1}/tags/{{tag_name}}": one(
+        "tag.delete", _after(lambda a: a.call("PUT", "/tags/finance"), "DELETE", "/tags/finance")
+    ),
     f"POST {V1}/locks/{{kind}}/{{name}}": one(
         "lock.acquire", _after(_job, "POST", "/locks/job/daily_sales")
     ),

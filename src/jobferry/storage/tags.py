@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Subquery, Table, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from jobferry.domain.enums import ObjectKind
+from jobferry.domain.enums import ObjectKind, RefKind
 from jobferry.storage.records import LockRecord, TagRecord, all_records, record
 from jobferry.storage.tables import job_refs, jobs, locks, scripts, tags, users
 from jobferry.storage.tx import Tx, chunks
@@ -78,6 +78,50 @@ def set_tag_locked(tx: Tx, workspace_id: str, name: str, locked: bool, now: int)
         tx.conn.execute(
             insert(tags).values(workspace_id=workspace_id, name=name, locked=locked, created_at=now)
         )
+
+
+def get_tag(tx: Tx, workspace_id: str, name: str) -> TagRecord | None:
+    """One tag of the workspace, if it exists."""
+    row = tx.conn.execute(
+        select(tags).where(tags.c.workspace_id == workspace_id, tags.c.name == name)
+    ).first()
+    return record(TagRecord, row) if row else None
+
+
+def delete_tag(tx: Tx, workspace_id: str, name: str) -> None:
+    """Remove a tag (the caller checked no job carries it)."""
+    tx.conn.execute(delete(tags).where(tags.c.workspace_id == workspace_id, tags.c.name == name))
+
+
+def _carrying(workspace_id: str, name: str | None = None) -> Subquery:
+    """(tag, job id, job name) of each job of the workspace carrying a tag (``name``: that
+    one), by its reference index: the jobs ``list_jobs`` finds by that tag."""
+    conditions = [jobs.c.workspace_id == workspace_id, job_refs.c.kind == RefKind.TAG]
+    if name is not None:
+        conditions.append(job_refs.c.name == name)
+    return (
+        select(job_refs.c.name, jobs.c.id, jobs.c.name.label("job_name"))
+        .join(jobs, jobs.c.id == job_refs.c.job_id)
+        .where(*conditions)
+        .distinct()
+        .subquery()
+    )
+
+
+def jobs_per_tag(tx: Tx, workspace_id: str) -> dict[str, int]:
+    """How many jobs of the workspace carry each tag some job carries: one grouped count."""
+    found = _carrying(workspace_id)
+    rows = tx.conn.execute(select(found.c.name, func.count()).group_by(found.c.name))
+    return {name: int(count) for name, count in rows}
+
+
+def jobs_carrying(tx: Tx, workspace_id: str, name: str, limit: int) -> tuple[list[str], int]:
+    """The first ``limit`` jobs of the workspace carrying tag ``name``, by name, and how many
+    carry it in all."""
+    found = _carrying(workspace_id, name)
+    total = tx.conn.execute(select(func.count()).select_from(found)).scalar_one()
+    first = select(found.c.job_name).order_by(tx.by_name(found.c.job_name)).limit(limit)
+    return [n for (n,) in tx.conn.execute(first)], int(total)
 
 
 _LOCKS = select(locks, users.c.name.label("holder_name")).join(

@@ -194,10 +194,13 @@ def resource_document(shown: ShownResource) -> dict[str, Any]:
 
 
 def tag_view(tag: Tag) -> dict[str, Any]:
-    """A tag (``createTime`` when it was read, not in what putting one answers)."""
+    """A tag (``createTime`` when it was read, not in what putting one answers; ``jobCount``
+    when the jobs carrying it were counted)."""
     out: dict[str, Any] = {"name": tag.name, "locked": tag.locked}
     if tag.created_at is not None:
         out["createTime"] = tag.created_at
+    if tag.jobs is not None:
+        out["jobCount"] = tag.jobs
     return out
 
 

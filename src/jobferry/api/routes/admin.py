@@ -147,7 +147,7 @@ def remove_role(
 
 @router.get("/tags")
 def list_tags(request: Request, scope: ScopeDep) -> Response:
-    tags = services_of(request).governance.list_tags(scope)
+    tags = services_of(request).governance.list_tags(scope, counted=True)
     return json_list("tags", [tag_view(t) for t in tags])
 
 
@@ -156,6 +156,12 @@ def put_tag(request: Request, scope: ScopeDep, raw: BodyDep, tag_name: str) -> R
     body = parse_object(raw, required=False, what='{"locked"}')
     tag = services_of(request).governance.put_tag(scope, tag_name, parse_tag_lock(body))
     return json(tag_view(tag))
+
+
+@router.delete("/tags/{tag_name}", status_code=204)
+def delete_tag(request: Request, scope: ScopeDep, tag_name: str) -> Response:
+    services_of(request).governance.delete_tag(scope, tag_name)
+    return no_content()
 
 
 @router.get("/locks")

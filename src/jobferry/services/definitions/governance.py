@@ -7,10 +7,17 @@ from typing import Any
 
 from jobferry.domain.enums import ObjectKind, Role
 from jobferry.domain.shapes import BodyShape, Extra, flag
-from jobferry.errors import InvalidRequestError, LockedError, NotFoundError
+from jobferry.errors import (
+    InUseError,
+    InvalidRequestError,
+    LockedError,
+    LockedTagError,
+    NotFoundError,
+)
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms, writing_roles
 from jobferry.services.definitions.lookup import get_job_or_raise, get_script_or_raise
+from jobferry.services.definitions.usage import SHOWN
 from jobferry.services.support.requests import valid_name
 from jobferry.storage import Database, Tx
 from jobferry.storage import tags as repo
@@ -27,6 +34,8 @@ class Tag:
     locked: bool
     created_at: int | None = None
     """When it was made (``None`` in what ``put_tag`` answers: what it set, not read back)."""
+    jobs: int | None = None
+    """How many jobs of the workspace carry it (``None``: not counted)."""
 
 
 @dataclass(frozen=True)
@@ -66,11 +75,14 @@ class GovernanceService:
 
     db: Database
 
-    def list_tags(self, scope: Scope) -> list[Tag]:
-        """The workspace's tags."""
+    def list_tags(self, scope: Scope, *, counted: bool = False) -> list[Tag]:
+        """The workspace's tags (``counted``: with how many jobs carry each)."""
         with self.db.transaction(readonly=True) as tx:
             rows = repo.list_tags(tx, scope.workspace.id)
-        return [Tag(t.name, t.locked, t.created_at) for t in rows]
+            carried = repo.jobs_per_tag(tx, scope.workspace.id) if counted else None
+        if carried is None:
+            return [Tag(t.name, t.locked, t.created_at) for t in rows]
+        return [Tag(t.name, t.locked, t.created_at, carried.get(t.name, 0)) for t in rows]
 
     def put_tag(self, scope: Scope, name: str, locked: bool) -> Tag:
         """Create a tag or change its locked flag (admins)."""
@@ -80,6 +92,43 @@ class GovernanceService:
             repo.set_tag_locked(tx, scope.workspace.id, name, locked, now_ms())
             audit_in_scope(tx, scope, "tag.put", "tag", name, {"locked": locked})
         return Tag(name, locked)
+
+    def delete_tag(self, scope: Scope, name: str) -> None:
+        """Remove a tag no job carries and nobody locked (admins): a tag is the jobs' own
+        label, so it goes once they no longer carry it, and a locked one stays until it is
+        unlocked, as its jobs do."""
+        scope.require((Role.ADMIN,), "manage tags")
+        ws = scope.workspace
+        with self.db.transaction() as tx:
+            tag = repo.get_tag(tx, ws.id, name)
+            if tag is None:
+                raise NotFoundError(
+                    f"Tag '{name}' does not exist in workspace '{ws.name}'; nothing was deleted.",
+                    fix="Check the name against the workspace's tags.",
+                    tag=name,
+                )
+            if tag.locked:
+                raise LockedTagError(
+                    f"Tag '{name}' is locked in workspace '{ws.name}', and a locked tag is not "
+                    "deleted; nothing was deleted.",
+                    fix="Unlock it first (a workspace admin may), then delete it.",
+                    tag=name,
+                    tags=[name],
+                )
+            shown, total = repo.jobs_carrying(tx, ws.id, name, SHOWN)
+            if total:
+                more = f" and {total - len(shown)} more" if total > len(shown) else ""
+                raise InUseError(
+                    f"Tag '{name}' is carried by {total} job(s) of workspace '{ws.name}': "
+                    f"{', '.join(shown)}{more}; a tag jobs carry is not deleted, so nothing "
+                    "was deleted.",
+                    fix="Take it out of those jobs' tags first, then delete it.",
+                    tag=name,
+                    jobs=shown,
+                    jobs_total=total,
+                )
+            repo.delete_tag(tx, ws.id, name)
+            audit_in_scope(tx, scope, "tag.delete", "tag", name)
 
     def list_locks(self, scope: Scope) -> list[Lock]:
         """Every lock in the workspace."""
