@@ -45,6 +45,7 @@ COMMANDS: dict[str, Entry] = {
     "jobs": Entry("jobs:app"),
     "scripts": Entry("scripts:scripts_app"),
     "resources": Entry("scripts:resources_app"),
+    "tags": Entry("tags:app"),
     "workspaces": Entry(
         "jobs:workspaces_app", {"settings": "workspace_settings:workspace_settings"}
     ),
