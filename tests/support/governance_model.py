@@ -1,5 +1,5 @@
 """What the documents promise of tags, locks and the workspace settings that govern them
-(docs/api.md: ``GET /tags``, ``PUT /tags/{name}``, ``GET /locks``, ``POST``/``DELETE
+(docs/api.md: ``GET /tags``, ``PUT``/``DELETE /tags/{name}``, ``GET /locks``, ``POST``/``DELETE
 /locks/{job|script}/{name}``, ``PUT /workspaces/{id}``, the job rename and delete calls), as a
 model the generated stories of ``tests/unit/services/test_generated_governance.py`` are
 checked against.
@@ -11,11 +11,12 @@ developers write jobs and scripts and take locks; a lock's holder releases it wh
 may lock, an admin releases anyone's. Under the hard policy a lock held by another user refuses
 the update, delete and rename of what it locks (DLF.9012); under the soft one it refuses
 nothing. A delete takes the object's lock with it, a rename carries it to the new name, and a
-job saved naming a tag the workspace lacks creates it, unlocked. A locked tag's jobs cannot
-change (the flag's own description, ``PUT /tags/{name}``, and an import's ``locked_tag``
-problem): the job calls refuse to create or save a job carrying one, and to save, delete or
-rename a job that carries one (DLF.9091), whoever calls. A refused step changes nothing
-and carries the code the documents name for its reason.
+job saved naming a tag the workspace lacks creates it, unlocked; an admin deletes a tag no
+job carries (DLF.9013) and not locked (DLF.9091), one the workspace has (DLF.3051). A
+locked tag's jobs cannot change (the flag's own description, ``PUT /tags/{name}``, and an
+import's ``locked_tag`` problem): the job calls refuse to create or save a job carrying one,
+and to save, delete or rename a job that carries one (DLF.9091), whoever calls. A refused
+step changes nothing and carries the code the documents name for its reason.
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ TAKEN = {"job": "DLF.0102", "script": "DLF.0202"}
 NO_RENAME_SOURCE = "DLF.30100"
 LOCKED_TAG = "DLF.9091"
 """A job call changing a job that carries a locked tag, or giving one a locked tag."""
+NO_TAG = "DLF.3051"
+"""A delete of a tag the workspace does not have (``NotFoundError``'s code)."""
+CARRIED = "DLF.9013"
+"""A delete of a tag jobs carry."""
 NO_STATUS = "DLF.0802"
 """A save without ``targetStatus`` in a workspace with approval switched on."""
 TAG_NAMES = ("daily", "weekly", "finance")
@@ -115,6 +120,21 @@ class Model:
             return INVALID
         self.places[place].tags[name] = locked
         self.audit = [(user, "tag.put", "tag", name)]
+        return None
+
+    def untag(self, place: str, user: str, name: str) -> str | None:
+        """``DELETE /tags/{name}``: a tag no job carries and not locked."""
+        held = self.places[place]
+        if held.roles[user] != "admin":
+            return DENIED
+        if name not in held.tags:
+            return NO_TAG
+        if held.tags[name]:
+            return LOCKED_TAG
+        if any(name in tags for tags in held.objects.values()):
+            return CARRIED
+        del held.tags[name]
+        self.audit = [(user, "tag.delete", "tag", name)]
         return None
 
     def lock(self, place: str, user: str, kind: str, name: str) -> str | None:

@@ -2,8 +2,8 @@
 ``tests/unit/services/test_generated_governance.py``: in two workspaces that each start with
 jobs ``ja`` and ``jb`` (tagged ``daily``) and script ``sa``, users of each role (an admin, two
 developers, an operator, a viewer) switch the lock policy between soft and hard (and approval
-and signed packages only on and off), create, lock
-and unlock tags, take and release locks on jobs and scripts (missing ones too), and create,
+and signed packages only on and off), create, lock,
+unlock and delete tags, take and release locks on jobs and scripts (missing ones too), and create,
 save (with other tags), rename and delete jobs and scripts, as the lock's holder or as another
 user; a workspace admin gives a developer another role, and the project admin removes a
 developer, who comes back under the same name.
@@ -60,7 +60,8 @@ def steps(draw: st.DrawFn) -> Step:
         st.sampled_from(
             (
                 *("lock", "lock", "lock", "unlock", "unlock", "update", "update"),
-                *("delete", "create", "rename", "settings", "tag", "tag", "role", "leave"),
+                *("delete", "create", "rename", "settings", "tag", "tag", "untag", "role"),
+                "leave",
             )
         )
     )
@@ -71,6 +72,9 @@ def steps(draw: st.DrawFn) -> Step:
     if act == "tag":
         names = st.sampled_from(TAG_NAMES) if draw(st.integers(0, 7)) else st.sampled_from(BAD_TAGS)
         return Step(act, (place, user, draw(names), draw(st.booleans())))
+    if act == "untag":  # mostly by an admin
+        names = st.sampled_from(TAG_NAMES) if draw(st.integers(0, 7)) else st.sampled_from(BAD_TAGS)
+        return Step(act, (place, draw(st.sampled_from((ADMIN, user))), draw(names)))
     if act == "role":  # mostly by an admin, of a developer
         who = draw(st.sampled_from((OTHER_DEVELOPER, OTHER_DEVELOPER, DEVELOPER)))
         role = draw(st.sampled_from(("developer", "viewer", "operator", "admin")))

@@ -16,7 +16,8 @@ step, whatever the story, they keep the promises of docs/api.md
   script made again under the name is nobody's), a rename carries it to the new name;
 - a job saved naming a tag the workspace lacks creates the tag, unlocked, and a locked tag
   stays locked; a job carrying a locked tag, or given one, is not created, saved, deleted or
-  renamed (DLF.9091), as an import does not write it;
+  renamed (DLF.9091), as an import does not write it; an admin deletes a tag no job carries
+  (DLF.9013) and not locked (DLF.9091), one the workspace has (DLF.3051);
 - a refused step changes nothing; every change writes its one audit entry under its caller,
   in its workspace's log, and nothing of one workspace is seen in the other.
 """
@@ -125,6 +126,8 @@ def _take(told: Told, step: Step) -> tuple[str | None, str | None]:
             services.accounts.update_workspace(actor, actor.project_id, told.ids[place], change)
         elif act == "tag":
             services.governance.put_tag(scope, args[0], args[1])
+        elif act == "untag":
+            services.governance.delete_tag(scope, args[0])
         elif act == "lock":
             lock = services.governance.acquire(scope, *args)
             assert (lock.holder, lock.name) == (told.names[user], args[1]), step
@@ -217,6 +220,19 @@ def _objects(services: Services, scope: Scope) -> dict[tuple[str, str], tuple[st
         Step("tag", ("w0", "admin", "daily", False)),
         Step("update", ("w0", "dev", "job", "ja", (), None)),
         Step("delete", ("w0", "dev", "job", "jb")),
+    )
+)
+@example(
+    story=(
+        Step("untag", ("w0", "admin", "daily")),
+        Step("tag", ("w1", "admin", "daily", True)),
+        Step("untag", ("w1", "admin", "daily")),
+        Step("untag", ("w0", "admin", "weekly")),
+        Step("update", ("w0", "dev", "job", "ja", ("weekly",), None)),
+        Step("update", ("w0", "dev", "job", "jb", (), None)),
+        Step("untag", ("w0", "dev", "daily")),
+        Step("untag", ("w0", "admin", "daily")),
+        Step("create", ("w0", "dev", "job", "jc", ("daily",), None)),
     )
 )
 def test_tags_locks_and_the_lock_policy_keep_their_promises(
