@@ -117,3 +117,25 @@ def test_a_summarised_plan_lists_what_it_changes_before_what_it_leaves_unchanged
     assert any("~ description: 'a' → 'b'" in line for line in lines)
     note = next(line for line in lines if "Showing" in line)
     assert f"Showing {SCREENFUL} of 600 objects, those to change first" in note
+
+
+def test_objects_another_user_locked_are_said_changed_anyway_in_plain_words(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The soft lock policy only warns: the plan line names the holder (lockedBy), no problem.
+    objects: list[dict[str, Any]] = [
+        {"action": "OVERWRITE", "kind": "job", "name": "a_job", "lockedBy": "dana"},
+        {"action": "DELETE", "kind": "script", "name": "b_sql", "lockedBy": "dana"},
+        {"action": "CREATE", "kind": "job", "name": "c_job"},
+    ]
+    summary = {"CREATE": 1, "OVERWRITE": 1, "DELETE": 1, "SKIP": 0, "UNCHANGED": 0}
+    show_plan(Output(False), {"planId": "p1", "objects": objects, "summary": summary})
+    text = capsys.readouterr().out
+    assert (
+        "Locked by another user, changed anyway (this workspace's locks only warn): job 'a_job' "
+        "(locked by dana), script 'b_sql' (locked by dana, deleted)."
+    ) in " ".join(text.split())
+    assert "locked by dana" in next(line for line in text.splitlines() if "a_job" in line)
+    assert "lockedBy" not in text
+    show_plan(Output(False), _plan(3))
+    assert "Locked" not in capsys.readouterr().out

@@ -321,3 +321,20 @@ def test_the_plan_names_a_skipped_object_as_this_workspace_holds_it() -> None:
     assert "named <code>jc</code> in this workspace" in html
     assert "renamed from" not in html
     assert "skipped: job &#39;jc&#39; (the package&#39;s &#39;jd&#39;) changed" in html
+
+
+def test_the_plan_says_which_objects_another_user_locked_and_that_they_change_anyway() -> None:
+    """The soft lock policy only warns: a line naming the lock's holder is listed among the
+    first, with a notice in the console's words, and is no problem."""
+    lines = [_line(f"j{i}") for i in range(4)]
+    lines[3] = _line("j3", PlanAction.DELETE, locked_by="dana")
+    plan = _plan(lines)
+    listed = plan_objects(plan, "prod", listed=1)
+    assert [o.line.name for o in listed.shown] == ["j3"]
+    template = TEMPLATES.env.get_template("_plan_objects.html")
+    html = template.render(objects=listed, plan=plan)
+    notice = html.split("data-plan-locked>", 1)[1].split("</div>", 1)[0]
+    assert "by dana: the import deletes it anyway" in notice
+    assert "locks only warn" in notice
+    quiet = template.render(objects=plan_objects(_plan(lines[:3]), "prod"), plan=plan)
+    assert "data-plan-locked" not in quiet

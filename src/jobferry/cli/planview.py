@@ -98,6 +98,8 @@ def _name_cell(obj: dict[str, Any]) -> str:
     elif obj.get("previousName"):
         name = f"{obj['previousName']} → {name}"
     marks = [m for m, on in (("drift", obj.get("drift")), ("paused", obj.get("pause"))) if on]
+    if obj.get("lockedBy"):
+        marks.append(f"locked by {obj['lockedBy']}")
     return f"{name} ({', '.join(marks)})" if marks else name
 
 
@@ -133,6 +135,7 @@ def show_plan(
             _object_details(out, obj)
     _notes_left_out(out, plan, shown, route is None, command)
     _paused(out, objects)
+    _locked(out, objects)
     _jobs(out, plan, "referencesRewritten", "referencesRewrittenTotal", REWRITTEN)
     _jobs(out, plan, "descriptionsNotSent", "descriptionsNotSentTotal", UNSENT)
     _more(out, plan, len(shown), route is None, command)
@@ -290,6 +293,23 @@ def _paused(out: Output, objects: list[dict[str, Any]]) -> None:
             f"Scheduled jobs the import stops, then deletes: {', '.join(deleted)}.",
             style="yellow",
         )
+
+
+def _locked(out: Output, objects: list[dict[str, Any]]) -> None:
+    """The objects the import changes though another user holds a lock on them: the
+    workspace's soft lock policy only warns (under the hard one each is a problem)."""
+    locked = [o for o in objects if o.get("lockedBy")]
+    if not locked:
+        return
+    said = ", ".join(
+        f"{o.get('kind')} '{o.get('name')}' (locked by {o['lockedBy']}"
+        + (", deleted)" if o.get("action") == PlanAction.DELETE else ")")
+        for o in locked
+    )
+    out.line(
+        f"Locked by another user, changed anyway (this workspace's locks only warn): {said}.",
+        style="yellow",
+    )
 
 
 REWRITTEN = "Jobs of this workspace rewritten to the new names of what the import renames"

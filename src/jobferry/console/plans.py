@@ -50,13 +50,13 @@ def task_plan(task: Task) -> Plan | None:
 
 
 def _telling(line: PlanLine) -> bool:
-    return bool(line.problems or line.diff)
+    return bool(line.problems or line.diff or line.locked_by)
 
 
 def plan_objects(plan: Plan, workspace: str, listed: int = LISTED) -> PlanObjects:
     """At most ``listed`` of the plan's objects, in the order the plan lists them (its changes
-    and problems first): every one with a problem or a field change chosen first, then the
-    others; each problem's fix in the console's terms."""
+    and problems first): every one with a problem, a field change or another user's lock
+    chosen first, then the others; each problem's fix in the console's terms."""
     lines = plan.lines
     telling = [i for i, line in enumerate(lines) if _telling(line)]
     plain = [i for i, line in enumerate(lines) if not _telling(line)]

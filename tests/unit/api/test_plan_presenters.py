@@ -50,6 +50,7 @@ def test_a_line_says_only_what_its_action_needs_in_order() -> None:
         schedule=({"field": "cron"},),
         problems=(PROBLEM,),
         remote_read=RemoteRead(None),
+        locked_by="dana",
     )
     doc = line_document(renamed)
     assert list(doc) == [
@@ -65,8 +66,10 @@ def test_a_line_says_only_what_its_action_needs_in_order() -> None:
         "schedule",
         "problems",
         "remoteRead",
+        "lockedBy",
     ]
     assert (doc["drift"], doc["driftDiff"], doc["remoteRead"]) == (True, [], None)
+    assert doc["lockedBy"] == "dana"
     assert doc["problems"] == [PROBLEM.as_json()]
     skipped = PlanLine(
         ObjectKind.JOB,

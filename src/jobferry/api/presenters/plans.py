@@ -86,6 +86,8 @@ def line_document(line: PlanLine) -> dict[str, Any]:
         doc["problems"] = [p.as_json() for p in line.problems]
     if line.remote_read is not None:
         doc["remoteRead"] = line.remote_read.sha256
+    if line.locked_by is not None:
+        doc["lockedBy"] = line.locked_by
     return doc
 
 

@@ -22,6 +22,8 @@
   caller's transaction).
 - ``checks`` (check): every problem of every object; ``restarts`` (check): a scheduled job
   paused is not started again on a submitted version whose schedule could never run.
+- ``locks`` (check): another user's lock on an object the import changes: a problem under the
+  hard lock policy, the holder named on the plan line under the soft one.
 - ``basis`` (check): a package cut against a snapshot of this target is refused where what it
   writes or deletes changed here since.
 - ``matching`` (match): each object's target, by identity through the ledger or by name.

@@ -17,7 +17,6 @@ from jobferry.domain.enums import (
     AnyRefKind,
     EnvironmentKind,
     JobStatus,
-    LockPolicy,
     ObjectKind,
     PlanAction,
     ProblemReason,
@@ -29,6 +28,7 @@ from jobferry.domain.references import Reference
 from jobferry.package.manifest import Requirement
 from jobferry.package.signature import SignatureCheck
 from jobferry.services.context import Scope
+from jobferry.services.importing.locks import locked_problem, soft_lock_holder
 from jobferry.services.importing.model import (
     WRITES,
     PlannedObject,
@@ -209,34 +209,6 @@ def _secret_problem(item: PlannedObject, name: str, lacking: str) -> Problem:
     )
 
 
-def locked_problem(
-    scope: Scope, state: TargetReader, kind: str, name: str, shown: str, *, deleting: bool = False
-) -> list[Problem]:
-    """Another user's lock on the job or script ``name`` of the target under the hard policy,
-    which refuses its change as the job and script calls do: a problem of the object the plan
-    writes as ``shown``, or (``deleting``) of its deletion."""
-    holder = state.locks.get((kind, name))
-    hard = scope.workspace.lock_policy == LockPolicy.HARD.value
-    if not holder or holder[0] == scope.actor.user_id or not hard:
-        return []
-    return [
-        Problem(
-            ProblemReason.LOCKED,
-            kind,
-            shown,
-            f"{kind} '{shown}' is locked by '{holder[1]}' and workspace "
-            f"'{scope.workspace.name}' uses the hard lock policy",
-            f"ask '{holder[1]}' to release the lock, or "
-            + (
-                "import without propagating deletions"
-                if deleting
-                else "import with sameNamePolicy SKIP"
-            ),
-            action=PlanAction.DELETE if deleting else None,
-        )
-    ]
-
-
 def check_object(
     item: PlannedObject,
     scope: Scope,
@@ -261,6 +233,7 @@ def check_object(
     if replaces:
         name = item.target.name if item.target is not None else item.name
         problems.extend(locked_problem(scope, state, item.kind, name, item.name))
+        item.locked_by = soft_lock_holder(scope, state, item.kind, name)
     if (
         item.kind == ObjectKind.JOB
         and replaces

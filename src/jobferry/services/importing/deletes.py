@@ -34,8 +34,8 @@ from jobferry.domain.enums import (
 from jobferry.domain.graph import ranked_order
 from jobferry.services.context import Scope
 from jobferry.services.definitions.usage import Users
-from jobferry.services.importing.checks import locked_problem
 from jobferry.services.importing.decide import older_problem
+from jobferry.services.importing.locks import locked_problem, soft_lock_holder
 from jobferry.services.importing.matching import IDENTIFIED, Matcher
 from jobferry.services.importing.model import NotApplied, Problem, Record
 from jobferry.services.importing.ports import TargetReader
@@ -159,6 +159,7 @@ class Deletes:
                 pause=self._pauses(kind, target),
                 ledger=tuple(row) if row is not None else None,
                 target_uid=target.uid,
+                locked_by=soft_lock_holder(self.scope, self.target, kind, target.name),
             )
             out.append((first_seq + offset, record, problems))
         return out

@@ -95,6 +95,9 @@ class PlannedObject:
     """A scheduled job the import stops, writes and starts again."""
     skip: SkipReason | None = None
     """Why the object is a SKIP (``None`` for other actions)."""
+    locked_by: str | None = None
+    """The user whose lock on the target's object the import passes over (the soft lock
+    policy: the lock only warns); ``None``: no such lock."""
     prepacked: tuple[str, bytes, bytes] | None = None
     """(sha256, compressed text, compressed raw or ``b""`` when it is the text) of the
     definition as prepared, for the ledger; ``None`` when not prepared (or changed since)."""
@@ -239,6 +242,9 @@ class Record(NamedTuple):
     deleted: tuple[Any, ...] | None = None
     """What an import deleted of this source object (a ``LedgerDeletion``'s values): a
     rollback of the import that makes it again puts it back."""
+    locked_by: str | None = None
+    """The user whose lock on the target's object the import writes or deletes anyway (the
+    soft lock policy)."""
 
     def target_name(self) -> str:
         """The name the target's object has before the import (its old name for a RENAME)."""

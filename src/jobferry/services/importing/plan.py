@@ -169,6 +169,10 @@ class PlanLine:
     remote_read: RemoteRead | None = None
     """What the plan read of the object in the workspace's truth; ``None``: it read this
     server's rows only."""
+    locked_by: str | None = None
+    """The user holding a lock on the target's object that the import overwrites, renames or
+    deletes anyway: the workspace's soft lock policy only warns (under the hard policy the lock
+    is a ``locked`` problem instead). Not a problem: nothing refuses it."""
 
     @property
     def drift(self) -> bool:
@@ -209,6 +213,7 @@ class PlanLine:
             if record.schedule is not None and writes
             else None,
             problems=tuple(record.all_problems(late)),
+            locked_by=record.locked_by if moves or action is PlanAction.DELETE else None,
         )
 
     def stored(self) -> list[Any]:
@@ -228,14 +233,19 @@ class PlanLine:
             None if self.schedule is None else list(self.schedule),
             [_stored_problem(p) for p in self.problems],
             None if read is None else [read.sha256],
+            self.locked_by,
         ]
 
     @classmethod
     def of_stored(cls, values: Any) -> PlanLine:
-        """The line storage kept (:meth:`stored`)."""
-        if not isinstance(values, list) or len(values) != 12:
+        """The line storage kept (:meth:`stored`; a line kept before lines said who holds a
+        lock has one value less)."""
+        if not isinstance(values, list) or len(values) not in (12, 13):
             raise UnreadablePlanError("a plan line not in the stored form")
-        kind, name, action, path, previous, diff, drift, skip, pause, schedule, found, read = values
+        kind, name, action, path, previous, diff, drift, skip, pause, schedule, found, read = (
+            values[:12]
+        )
+        locked_by = values[12] if len(values) == 13 else None
         return cls(
             kind=ObjectKind(kind),
             name=name,
@@ -249,6 +259,7 @@ class PlanLine:
             schedule=None if schedule is None else tuple(schedule),
             problems=tuple(_problem_of_stored(p) for p in found),
             remote_read=None if read is None else RemoteRead(read[0]),
+            locked_by=locked_by,
         )
 
 

@@ -58,6 +58,7 @@ def record_of(item: PlannedObject, problems: list[Problem]) -> Record:
         skip=None if item.skip is None else str(item.skip),
         kept=tuple(path for path, mine, _ in item.kept if mine is not None),
         deleted=tuple(item.deleted) if item.deleted is not None and writes else None,
+        locked_by=item.locked_by if writes else None,
         **(_to_write(item) if writes else _linked(item, relink)),
     )
 

@@ -86,7 +86,9 @@ def test_a_lock_held_by_someone_else_blocks_an_overwrite_under_the_hard_policy_o
     assert problem.reason is ProblemReason.LOCKED
     assert "admin" in problem.detail
     assert "sameNamePolicy SKIP" in problem.fix
-    assert problems_of(services, other, overwrite(make_job())) == []  # the soft policy
+    soft = overwrite(make_job())
+    assert problems_of(services, other, soft) == []  # the soft policy: a warning
+    assert soft.locked_by == "admin"
     own = replace(scope, workspace=hard.workspace)
     assert problems_of(services, own, overwrite(make_job())) == []  # one's own lock
 

@@ -1,14 +1,22 @@
 """Locks on jobs and scripts through an import and its rollback (docs/api.md, locks: under the
 hard policy another user's lock refuses changes): a lock goes with the object an import or a
-rollback deletes and follows the job an import renames, as it does through the job calls; and
-an import deleting a job another user locked under the hard policy is refused like the
-delete call (a ``locked`` problem of the deletion)."""
+rollback deletes and follows the job an import renames, as it does through the job calls; an
+import deleting a job another user locked under the hard policy is refused like the
+delete call (a ``locked`` problem of the deletion); under the soft policy the plan's lines of
+the objects it changes anyway say who holds the lock (``lockedBy``), and refuse nothing."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from jobferry.domain.enums import LockPolicy, ObjectKind, PlanAction, ProblemReason, Role
+from jobferry.domain.enums import (
+    LockPolicy,
+    ObjectKind,
+    PlanAction,
+    ProblemReason,
+    Role,
+    SameNamePolicy,
+)
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.workspaces.settings import WorkspaceSettings
@@ -18,6 +26,7 @@ from support.builders import make_job, make_script
 from support.planning import (
     import_package,
     jobs_with_dependencies,
+    plan_of,
     run_import,
     uid_of,
     upload,
@@ -33,6 +42,14 @@ def _package(tmp_path: Path, file: str, *names: str, **kw: object) -> Path:
 
 def _locks(services: Services, scope: Scope) -> dict[tuple[str, str], str]:
     return {(lk.kind.value, lk.name): lk.holder for lk in services.governance.list_locks(scope)}
+
+
+def _with_policy(services: Services, scope: Scope, policy: LockPolicy) -> Scope:
+    """The scope again, its workspace's lock policy set to ``policy``."""
+    actor = scope.actor
+    change = WorkspaceSettings(lock_policy=policy)
+    services.accounts.update_workspace(actor, actor.project_id, scope.workspace.id, change)
+    return services.accounts.scope(actor, actor.project_id, scope.workspace.id)
 
 
 def _developer(services: Services, scope: Scope, name: str) -> Scope:
@@ -141,3 +158,57 @@ def test_jobs_renamed_in_bulk_carry_their_locks_and_scripts_deleted_in_bulk_take
         rollbacks.delete_scripts(tx, [script.id])
 
     assert _locks(services, scope) == {("job", "a_job"): "dana", ("job", "b_job"): "admin"}
+
+
+def _locked_lines(
+    services: Services, scope: Scope, package: Path
+) -> tuple[dict[str, tuple[str, str | None]], list[str]]:
+    """name → (action, lockedBy) of the plan's job lines, and the reasons of its problems."""
+    plan = plan_of(
+        services,
+        scope,
+        package,
+        same_name_policy=SameNamePolicy.OVERWRITE,
+        propagate_deletes=True,
+    )
+    lines = {
+        line["name"]: (line["action"], line.get("lockedBy"))
+        for line in plan.lines
+        if line["kind"] == "job"
+    }
+    return lines, [str(p.reason) for p in plan.problems]
+
+
+def test_a_plan_says_who_holds_a_lock_under_the_soft_policy_and_refuses_nothing(
+    services: Services, tmp_path: Path
+) -> None:
+    scope = workspace(services, "prod")
+    import_package(services, scope, _package(tmp_path, "1.zip", "a_job", "b_job", "c_job"))
+    dev = _developer(services, scope, "dana")
+    for name in ("a_job", "b_job"):
+        services.governance.acquire(dev, ObjectKind.JOB, name)
+    services.governance.acquire(scope, ObjectKind.JOB, "c_job")  # the importer's own
+    jobs = [make_job("a_job", description="changed"), make_job("c_job", description="changed")]
+    package = write_objects(
+        tmp_path / "2.zip",
+        jobs_with_dependencies(*jobs),
+        inventory=("job",),  # type: ignore[arg-type]
+    )
+
+    soft, problems = _locked_lines(services, scope, package)
+    assert soft == {
+        "a_job": (PlanAction.OVERWRITE, "dana"),
+        "b_job": (PlanAction.DELETE, "dana"),
+        "c_job": (PlanAction.OVERWRITE, None),  # one's own lock says nothing
+    }
+    assert ProblemReason.LOCKED not in problems
+
+    hard, problems = _locked_lines(
+        services, _with_policy(services, scope, LockPolicy.HARD), package
+    )
+    assert hard == {
+        "a_job": (PlanAction.OVERWRITE, None),
+        "b_job": (PlanAction.DELETE, None),
+        "c_job": (PlanAction.OVERWRITE, None),
+    }
+    assert problems.count(ProblemReason.LOCKED) == 2  # the hard policy refuses instead

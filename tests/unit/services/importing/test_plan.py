@@ -116,6 +116,15 @@ def test_a_skip_line_kept_before_skips_named_the_target_s_object_still_reads() -
     )
 
 
+def test_another_user_s_lock_is_said_on_the_lines_that_change_the_object_only() -> None:
+    for action in (PlanAction.OVERWRITE, PlanAction.RENAME, PlanAction.DELETE):
+        assert PlanLine.of(record(action, locked_by="dana"), []).locked_by == "dana"
+    for action in (PlanAction.CREATE, PlanAction.SKIP, PlanAction.UNCHANGED):
+        assert PlanLine.of(record(action, locked_by="dana"), []).locked_by is None
+    older = ["job", "jd", "OVERWRITE", "jobs/jd.job", None, [], None, None, False, None, [], None]
+    assert PlanLine.of_stored(older).locked_by is None  # kept before lines said a lock
+
+
 def test_a_scheduled_job_the_import_deletes_is_listed_as_paused_first() -> None:
     deleted = PlanLine.of(record(PlanAction.DELETE, pause=True), [])
     assert (deleted.action, deleted.pause) == (PlanAction.DELETE, True)
@@ -151,6 +160,7 @@ def test_a_line_comes_back_from_storage_equal() -> None:
         schedule=({"field": "cron"},),
         problems=(MISSING,),
         remote_read=RemoteRead(None),
+        locked_by="dana",
     )
     stored = orjson.loads(orjson.dumps(line.stored()))
     assert PlanLine.of_stored(stored) == line
