@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from jobferry.domain.definitions import LOCKED_BY_HEADER as LOCKED_BY
 from support.accounts import default_workspace, new_user
 from support.builders import make_job, make_script
 from support.clients import ADMIN_AK, SignedClient, assert_error
@@ -233,9 +234,25 @@ def test_soft_lock_lets_another_user_update(api: SignedClient) -> None:
     changed = make_job(params=[{"name": "bizdate", "value": "bob", "type": "variable"}])
     response = bob.call("PUT", "/jobs/daily_sales", changed)
     assert response.status_code == 204, response.text
+    assert response.headers[LOCKED_BY] == "alice"  # only warns: says whose lock it passed
     shown = api.call("GET", "/jobs/daily_sales").json()
     assert shown["params"][0]["value"] == "bob"
     assert [lk["holder"] for lk in api.call("GET", "/locks").json()["locks"]] == ["alice"]
+
+
+def test_a_soft_lock_s_holder_is_named_in_a_header_of_another_user_s_change_only(
+    api: SignedClient,
+) -> None:
+    alice, bob = _locked_by_alice(api, "/scripts", make_script())
+    own = alice.call("PUT", "/scripts/daily_sales_sql", make_script(content="alice"))
+    assert own.status_code == 204, own.text
+    assert LOCKED_BY not in own.headers  # one's own lock says nothing
+    deleted = bob.call("DELETE", "/scripts/daily_sales_sql")
+    assert deleted.status_code == 204, deleted.text
+    assert deleted.content == b""  # DataArts' answer, as ever
+    assert deleted.headers[LOCKED_BY] == "alice"
+    api.call("POST", "/jobs", make_job("other_job"))
+    assert LOCKED_BY not in bob.call("DELETE", "/jobs/other_job").headers  # nobody's lock
 
 
 def test_only_the_holder_or_an_admin_releases_a_lock(api: SignedClient) -> None:

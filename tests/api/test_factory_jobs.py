@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from jobferry.domain.definitions import LOCKED_BY_HEADER
 from support.accounts import default_workspace, new_user
 from support.builders import make_job, make_script
 from support.clients import SignedClient, assert_error
@@ -120,11 +121,17 @@ def test_a_renamed_job_keeps_its_lock(api: SignedClient) -> None:
     create(api, make_job("locked"))
     assert api.call("POST", "/locks/job/locked").status_code == 200
 
-    assert v2(api, "PUT", "/jobs/locked/rename", {"name": "locked2"}).status_code == 200
+    renamed = v2(api, "PUT", "/jobs/locked/rename", {"name": "locked2"})
+    assert renamed.status_code == 200
+    assert LOCKED_BY_HEADER not in renamed.headers  # the caller's own lock
 
     assert [(lk["kind"], lk["name"]) for lk in api.call("GET", "/locks").json()["locks"]] == [
         ("job", "locked2")
     ]
+    bob = new_user(api, "bob", "developer")
+    passed = v2(bob, "PUT", "/jobs/locked2/rename", {"name": "locked3"})
+    assert passed.json() == {"is_success": True, "status_code": 200}
+    assert passed.headers[LOCKED_BY_HEADER] == "admin"  # the soft policy only warns
 
 
 # -- v2 script list --------------------------------------------------------------------------

@@ -1,14 +1,17 @@
 """``jobferry jobs delete`` and ``jobferry scripts delete``: the API's own delete, asked first,
 refused (said with jobferry's commands, nothing deleted) while a job is scheduled, other jobs
-depend on it, or jobs use the script."""
+depend on it, or jobs use the script; a delete (or ``jobs rename``) that another user's lock
+did not stop, under the soft lock policy, warns naming the lock's holder."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
 from jobferry.cli import terminal
 from support.builders import make_job
-from support.cli import Cli
+from support.cli import Cli, member
 from support.exporting import seed
 
 
@@ -111,3 +114,29 @@ def test_a_script_a_submitted_version_alone_uses_is_named(cli: Cli) -> None:
     assert "submitted version of job(s) daily_sales" in refused.stderr, refused.stderr
     assert "used by job(s) :" not in refused.stderr
     assert _exists(cli, "script", "daily_sales_sql")
+
+
+def test_a_rename_or_delete_another_user_s_lock_let_through_is_said_with_a_warning(
+    cli: Cli, tmp_path: Path
+) -> None:
+    # The workspace's soft lock policy only warns: the command warns, naming the lock's holder.
+    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)
+    for kind, name in (("job", "daily_sales"), ("script", "daily_sales_sql")):
+        locked = cli.remote.call("POST", f"/locks/{kind}/{name}", workspace=cli.workspace)
+        assert locked.status_code == 200, locked.text
+    holder = locked.json()["holder"]
+    dev = member(cli, "developer", tmp_path / "dev.toml")
+
+    renamed = dev("jobs", "rename", "daily_sales", "nightly_sales")
+    assert renamed.exit_code == 0, renamed.output
+    assert "Renamed job 'daily_sales' to 'nightly_sales'" in renamed.stdout
+    warning = " ".join(renamed.stderr.split())
+    assert (
+        f"warning Job 'daily_sales' is locked by {holder}; this workspace's locks only warn, so "
+        "it was renamed anyway."
+    ) in warning
+    deleted = dev.json("jobs", "delete", "nightly_sales", "--yes")
+    assert deleted == {"deleted": "nightly_sales", "kind": "job", "lockedBy": holder}
+    own = cli("scripts", "delete", "daily_sales_sql", "--yes")  # the holder's own delete
+    assert own.exit_code == 0, own.output
+    assert "locked" not in own.stderr

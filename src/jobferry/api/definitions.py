@@ -1,6 +1,8 @@
 """The DataArts calls that write one kind of definition (a job, a script, a resource): create,
 update and delete answer 204 and are the same for each kind but for the service they call and
-the names on the wire (the operation ids, the path parameter, the body's model).
+the names on the wire (the operation ids, the path parameter, the body's model). An update or
+delete that passed over another user's lock (the soft lock policy) says whose in a header
+(``X-Jobferry-Locked-By``), the answer's body as DataArts' own.
 
 The path parameter is named by the kind (``Path(alias=…)``), so ``/jobs/{job_name}`` and
 ``/scripts/{script_name}`` document the parameter each has always had."""
@@ -15,7 +17,7 @@ from fastapi import APIRouter, Path, Request, Response
 
 from jobferry.api import bodies
 from jobferry.api.auth import ScopeDep
-from jobferry.api.wire import BodyDep, body_doc, no_content, parse_object
+from jobferry.api.wire import BodyDep, body_doc, lock_passed, no_content, parse_object
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.definitions.publishing import parse_delete
@@ -29,9 +31,9 @@ class Definitions(Protocol):
 
     def create(self, scope: Scope, body: dict[str, Any], /) -> object: ...
 
-    def update(self, scope: Scope, name: str, body: dict[str, Any], /) -> None: ...
+    def update(self, scope: Scope, name: str, body: dict[str, Any], /) -> str | None: ...
 
-    def delete(self, scope: Scope, name: str, /) -> None: ...
+    def delete(self, scope: Scope, name: str, /) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -61,8 +63,8 @@ class DefinitionCalls:
             request: Request, scope: ScopeDep, raw: BodyDep, name: str = Path(alias=self.key)
         ) -> Response:
             body = parse_object(raw, required=True, what=self.model)
-            self.service(services_of(request)).update(scope, name, body)
-            return no_content()
+            locked_by = self.service(services_of(request)).update(scope, name, body)
+            return lock_passed(no_content(), locked_by)
 
     def delete(self, router: APIRouter) -> None:
         """``DELETE /{key}`` with DataArts' optional ``DeleteReq`` body, checked and not used
@@ -74,8 +76,8 @@ class DefinitionCalls:
             request: Request, scope: ScopeDep, raw: BodyDep, name: str = Path(alias=self.key)
         ) -> Response:
             parse_delete(parse_object(raw, required=False, what="DeleteReq"))
-            self.service(services_of(request)).delete(scope, name)
-            return no_content()
+            locked_by = self.service(services_of(request)).delete(scope, name)
+            return lock_passed(no_content(), locked_by)
 
     def _call(
         self, router: APIRouter, method: str, path: str, verb: str, body: dict[str, Any]

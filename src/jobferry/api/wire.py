@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Annotated, Any, Protocol
+from urllib.parse import quote
 
 import orjson
 from fastapi import Depends, Header, Query, Request, Response
 
+from jobferry.domain.definitions import LOCKED_BY_HEADER
 from jobferry.errors import InvalidRequestError
 from jobferry.web import json_object
 
@@ -56,6 +58,14 @@ def preferred_wait(prefer: str | None) -> float | None:
                 return None
             return seconds if 0 <= seconds < float("inf") else None
     return None
+
+
+def lock_passed(answer: Response, locked_by: str | None) -> Response:
+    """``answer`` naming, when a change passed over another user's lock (the soft lock
+    policy, ``locked_by``), that user in ``LOCKED_BY_HEADER``."""
+    if locked_by is not None:
+        answer.headers[LOCKED_BY_HEADER] = quote(locked_by, safe="")
+    return answer
 
 
 def accepted(content: dict[str, Any]) -> Response:

@@ -22,24 +22,23 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import IO, Any
-from urllib.parse import quote, urlsplit
+from typing import Any, NamedTuple
+from urllib.parse import quote, unquote, urlsplit
 
 import orjson
 import requests
 
 from jobferry import __version__
+from jobferry.cli import download_names as names
 from jobferry.cli.config import SLOW_ANSWER, Context
-from jobferry.cli.download_names import attachment_name, download_path
+from jobferry.cli.download_names import Downloaded
 from jobferry.cli.exits import TaskWaitTimeoutError
 from jobferry.cli.multipart import CHUNK, MultipartFile, Progress
 from jobferry.cli.retrying import Retries, connection_lost
+from jobferry.domain.definitions import LOCKED_BY_HEADER
 from jobferry.domain.enums import TaskStatus
 from jobferry.services.remotes.query import sdk_query
 from jobferry.signing import UNSIGNED_PAYLOAD, sign_request
@@ -92,15 +91,12 @@ def error_from(response: requests.Response) -> ApiError:
     )
 
 
-@dataclass(frozen=True)
-class Downloaded:
-    """A file the endpoint sent back, now on disk."""
+class Changed(NamedTuple):
+    """What a call changing one job or script answered, and the user whose lock it passed over
+    (the soft lock policy only warns: the server names them in ``LOCKED_BY_HEADER``)."""
 
-    path: Path
-    size: int
-    sha256: str
-    file_name: str | None
-    """The name from ``Content-Disposition``, when the endpoint gave one."""
+    answer: Any
+    locked_by: str | None
 
 
 def _to_stderr(text: str) -> None:
@@ -301,15 +297,18 @@ class ApiClient:
             unanswered=unanswered,
             headers=headers,
         )
-        if not response.content:
-            return None
-        try:
-            return orjson.loads(response.content)
-        except orjson.JSONDecodeError as exc:
-            raise ConnectionProblemError(
-                f"{method} {path} answered HTTP {response.status_code} with a body that is not "
-                "JSON; is the endpoint a jobferry or DataArts API?"
-            ) from exc
+        return _decoded(response, method, path)
+
+    def change(
+        self, method: str, path: str, body: dict[str, Any] | None = None, *, api: str = "v1"
+    ) -> Changed:
+        """A JSON call changing one job or script (a save, rename or delete), as :meth:`call`,
+        with the user whose lock it passed over, if one."""
+        data = b"" if body is None else orjson.dumps(body)
+        content_type = "application/json;charset=utf-8" if data else "application/json"
+        response = self._send(method, path, body=data, content_type=content_type, api=api)
+        held = response.headers.get(LOCKED_BY_HEADER)
+        return Changed(_decoded(response, method, path), unquote(held) if held else None)
 
     def text(self, path: str, *, query: dict[str, Any] | None = None, api: str = "v1") -> str:
         """A ``GET`` answering text (a CSV export), decoded as UTF-8."""
@@ -342,13 +341,13 @@ class ApiClient:
             method, path, body=data, content_type=content_type, stream=True, api=api
         )
         with response:
-            name = attachment_name(response.headers.get("Content-Disposition", ""))
-            final = download_path(target, name, default_name)
+            name = names.attachment_name(response.headers.get("Content-Disposition", ""))
+            final = names.download_path(target, name, default_name)
             total = response.headers.get("Content-Length")
             expected = int(total) if total and total.isdigit() else None
             final.parent.mkdir(parents=True, exist_ok=True)
             digest, size = hashlib.sha256(), 0
-            with self._temporary(final) as (handle, temp):
+            with names.temporary_beside(final) as (handle, temp):
                 try:
                     for chunk in response.iter_content(CHUNK):
                         handle.write(chunk)
@@ -364,18 +363,6 @@ class ApiClient:
                 handle.close()
                 os.replace(temp, final)
         return Downloaded(final, size, digest.hexdigest(), name)
-
-    @staticmethod
-    @contextmanager
-    def _temporary(final: Path) -> Iterator[tuple[IO[bytes], Path]]:
-        fd, name = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".part")
-        temp = Path(name)
-        handle = os.fdopen(fd, "wb")
-        try:
-            yield handle, temp
-        finally:
-            handle.close()
-            temp.unlink(missing_ok=True)
 
     def upload(self, path: Path, progress: Progress | None = None) -> dict[str, Any]:
         """``POST /packages`` (multipart, field ``file``) → ``{"path", "size", "sha256"}``."""
@@ -448,3 +435,16 @@ class ApiClient:
                 if not connection_lost(exc.__cause__) or time.monotonic() > deadline:
                     raise
                 time.sleep(1.0)
+
+
+def _decoded(response: requests.Response, method: str, path: str) -> Any:
+    """The JSON body of a call's answer (``None`` for an empty answer)."""
+    if not response.content:
+        return None
+    try:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError as exc:
+        raise ConnectionProblemError(
+            f"{method} {path} answered HTTP {response.status_code} with a body that is not "
+            "JSON; is the endpoint a jobferry or DataArts API?"
+        ) from exc

@@ -4,6 +4,8 @@ the script, another user's lock), after a question naming the workspace and the 
 
 A refusal the CLI can say better than the API's message (the job is scheduled, others use it)
 is said with jobferry's commands; any other is the endpoint's own, as every command reports it.
+A delete (or a rename, ``jobs rename``) that another user's lock did not stop, the workspace's
+soft lock policy only warning, says whose lock it was (:func:`lock_passed`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 import typer
 
 from jobferry.cli import terminal
-from jobferry.cli.client import ApiError, segment
+from jobferry.cli.client import ApiError, Changed, segment
 from jobferry.cli.exits import CommandError, ExitCode
 from jobferry.cli.fix_terms import in_workspace, quoted
 from jobferry.cli.session import Session, session
@@ -46,11 +48,25 @@ def delete_definition(
             out.finish({"deleted": None}, ExitCode.FAILED, "Cancelled; nothing was deleted.")
             return
     try:
-        s.client().call("DELETE", f"/{kind}s/{segment(name)}")
+        changed = s.client().change("DELETE", f"/{kind}s/{segment(name)}")
     except ApiError as exc:
         raise _refusal(s, kind, name, exc) or exc from None
-    result = {"deleted": name, "kind": str(kind)}
+    result = {"deleted": name, "kind": str(kind)} | lock_passed(s, kind, name, changed, "deleted")
     out.result(result, f"Deleted {kind} '{name}' from {s.workspace_label()}.")
+
+
+def lock_passed(
+    s: Session, kind: ObjectKind, name: str, changed: Changed, done: str
+) -> dict[str, str]:
+    """Warn when the change (``done``: what was done) passed over another user's lock, which
+    the workspace's soft lock policy lets through; ``lockedBy`` for the JSON result then."""
+    if changed.locked_by is None:
+        return {}
+    s.output.warn(
+        f"{kind.capitalize()} '{name}' is locked by {changed.locked_by}; this workspace's locks "
+        f"only warn, so it was {done} anyway."
+    )
+    return {"lockedBy": changed.locked_by}
 
 
 def _refusal(s: Session, kind: ObjectKind, name: str, exc: ApiError) -> CommandError | None:

@@ -1,11 +1,29 @@
 """Where a download is written: in the folder the user chose (or the file they named), under the
 name the endpoint sent, of which only the last part counts. The CLI writes where the user said,
-never where an endpoint's name points (``../``, a drive, ``\\`` separators)."""
+never where an endpoint's name points (``../``, a drive, ``\\`` separators); and what was
+written (:class:`Downloaded`)."""
 
 from __future__ import annotations
 
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import IO
 from urllib.parse import unquote
+
+
+@dataclass(frozen=True)
+class Downloaded:
+    """A file the endpoint sent back, now on disk."""
+
+    path: Path
+    size: int
+    sha256: str
+    file_name: str | None
+    """The name from ``Content-Disposition``, when the endpoint gave one."""
 
 
 def plain_file_name(name: str | None) -> str | None:
@@ -37,3 +55,17 @@ def download_path(target: Path | None, sent: str | None, default_name: str) -> P
         return target
     name = sent or plain_file_name(default_name) or "package.zip"
     return (target or Path.cwd()) / name
+
+
+@contextmanager
+def temporary_beside(final: Path) -> Iterator[tuple[IO[bytes], Path]]:
+    """A hidden temporary file beside ``final`` (its handle and path) that a download is written
+    to, then moved onto ``final`` whole; removed if still there when done."""
+    fd, name = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".part")
+    temp = Path(name)
+    handle = os.fdopen(fd, "wb")
+    try:
+        yield handle, temp
+    finally:
+        handle.close()
+        temp.unlink(missing_ok=True)

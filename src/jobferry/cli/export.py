@@ -16,7 +16,8 @@ import typer
 
 from jobferry.cli.asking import own_command_line
 from jobferry.cli.choices import choice_type, from_kebab
-from jobferry.cli.client import Downloaded, segment
+from jobferry.cli.client import segment
+from jobferry.cli.download_names import Downloaded
 from jobferry.cli.exits import CliUsageError, CommandError
 from jobferry.cli.files import file_text
 from jobferry.cli.output import size_text

@@ -10,7 +10,7 @@ import typer
 
 from jobferry.cli.choices import choice_type, from_kebab, kebab
 from jobferry.cli.client import ApiClient, segment
-from jobferry.cli.deleting import delete_definition
+from jobferry.cli.deleting import delete_definition, lock_passed
 from jobferry.cli.exits import CliUsageError
 from jobferry.cli.listwalk import walk
 from jobferry.cli.output import epoch_ms, mapping, objects_under
@@ -264,13 +264,15 @@ def rename_job(
 ) -> None:
     """Rename a job (DataArts Studio's v2 rename): its id, versions and lock stay."""
     s = session(ctx, json_mode, workspace)
-    s.client().call("PUT", f"/factory/jobs/{segment(name)}/rename", {"name": new_name}, api="v2")
+    path = f"/factory/jobs/{segment(name)}/rename"
+    changed = s.client().change("PUT", path, {"name": new_name}, api="v2")
     said = (
         f"Job '{name}' is named so already in {s.workspace_label()}; nothing changed."
         if new_name == name
         else f"Renamed job '{name}' to '{new_name}' in {s.workspace_label()}."
     )
-    s.output.result({"renamed": name, "name": new_name}, said)
+    warned = lock_passed(s, ObjectKind.JOB, name, changed, "renamed")
+    s.output.result({"renamed": name, "name": new_name} | warned, said)
 
 
 @app.command("delete")

@@ -17,6 +17,12 @@ VERSIONS_KEPT = 100
 """Submitted versions a job or a script keeps, its newest: storing a newer one drops those past
 it, as DataArts does ("the system retains 100 latest version records")."""
 
+LOCKED_BY_HEADER = "X-Jobferry-Locked-By"
+"""The answer's header naming (percent-encoded, UTF-8) the user whose lock a save, delete or
+rename of a job or script passed over: the soft lock policy only warns. A header, since
+DataArts' answers to those calls (204, the rename's ``is_success``) have no field for it and
+its SDK's clients read none but theirs."""
+
 CONTROL_FIELDS = ("targetStatus", "approvers")
 """Keys that steer the request rather than describe the object: never stored in a definition."""
 

@@ -113,7 +113,7 @@ def _take(told: Told, model: Model, step: Step) -> tuple[Any, Any]:
             services.jobs.delete(scope, args[0])
         elif step.act == "rename":
             predicted = model.rename(place, *args)
-            rewritten = services.jobs.rename(scope, *args)
+            rewritten = services.jobs.rename(scope, *args).dependents
             assert sorted(rewritten) == predicted[1], (step, rewritten)
         else:
             predicted = "" if args[0] in model.places[place].jobs else "DLF.0100"

@@ -13,7 +13,7 @@ from jobferry.api.paging import NamedPage, named_page
 from jobferry.api.presenters.definitions import factory_script
 from jobferry.api.presenters.environment import VARIABLES_SAVED, variables
 from jobferry.api.routes.execution import refuse
-from jobferry.api.wire import BodyDep, body_doc, json, parse_object
+from jobferry.api.wire import BodyDep, body_doc, json, lock_passed, parse_object
 from jobferry.services.definitions.renames import parse_rename
 from jobferry.web import services_of
 
@@ -47,8 +47,8 @@ def update_factory_job_name(
     request: Request, scope: WorkspaceScopeDep, raw: BodyDep, job_name: str
 ) -> Response:
     new_name = parse_rename(parse_object(raw, required=True, what='{"name"}'))
-    services_of(request).jobs.rename(scope, job_name, new_name)
-    return json({"is_success": True, "status_code": 200})
+    renamed = services_of(request).jobs.rename(scope, job_name, new_name)
+    return lock_passed(json({"is_success": True, "status_code": 200}), renamed.locked_by)
 
 
 @router.get("/scripts", summary="list_factory_scripts")

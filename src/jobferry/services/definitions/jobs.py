@@ -54,7 +54,7 @@ from jobferry.services.definitions.records import (
     SubmittedVersion,
     job_owner,
 )
-from jobferry.services.definitions.renames import rename_job, require_free_job_name
+from jobferry.services.definitions.renames import Renamed, rename_job, require_free_job_name
 from jobferry.services.definitions.schedulable import refuse_start, refuse_submit
 from jobferry.services.definitions.since import require_unchanged
 from jobferry.services.definitions.starts import StartRequest
@@ -197,9 +197,10 @@ class JobService:
 
     def update(
         self, scope: Scope, name: str, body: dict[str, Any], base: dict[str, Any] | None = None
-    ) -> None:
+    ) -> str | None:
         """Replace a job's definition (full replacement, same rules as create); with ``base``,
-        the definition the save was made from, refused when the job changed since."""
+        the definition the save was made from, refused when the job changed since. The user
+        whose lock the save passed over (the soft lock policy), if one."""
         scope.require_change(WRITERS, "change jobs")
         body = dict(body)
         body_name = body.setdefault("name", name)
@@ -215,13 +216,14 @@ class JobService:
         target = resolve_target_status(scope, requested, approvers, "a job")
         with self.db.transaction() as tx:
             job = get_job_or_raise(tx, scope, name, locked=True)
-            check_lock(tx, scope, ObjectKind.JOB, name)
+            locked_by = check_lock(tx, scope, ObjectKind.JOB, name)
             check_tags(tx, scope, name, job.id, doc)
             require_unchanged(ObjectKind.JOB, job, base, doc)
             refuse_submit(job, doc, target)
             save_job(tx, scope, doc, target, approvers, job)
+        return locked_by
 
-    def rename(self, scope: Scope, name: str, new_name: str) -> list[str]:
+    def rename(self, scope: Scope, name: str, new_name: str) -> Renamed:
         """Rename a stopped job; the dependents in its workspace follow (job_rename)."""
         return rename_job(self.db, scope, name, new_name)
 
@@ -357,8 +359,9 @@ class JobService:
         )
         return total, [JobSummary.of(job) for job in rows]
 
-    def delete(self, scope: Scope, name: str) -> None:
-        """Delete a stopped job no other job depends on (a job calling itself may go)."""
+    def delete(self, scope: Scope, name: str) -> str | None:
+        """Delete a stopped job no other job depends on (a job calling itself may go); the user
+        whose lock the delete passed over (the soft lock policy), if one."""
         scope.require_change(WRITERS, "delete jobs")
         with self.db.transaction() as tx:
             job = get_job_or_raise(tx, scope, name)
@@ -370,11 +373,12 @@ class JobService:
                     remedy=Remedy.STOP_JOB,
                     job_name=name,
                 )
-            check_lock(tx, scope, ObjectKind.JOB, name)
+            locked_by = check_lock(tx, scope, ObjectKind.JOB, name)
             check_tags(tx, scope, name, job.id, None)
             self._refuse_depended_on(tx, scope, job.id, name)
             repo.delete_job(tx, job.id)
             after_deleting(tx, scope, ObjectKind.JOB, job.uid, name)
+        return locked_by
 
     def start(self, scope: Scope, name: str, request: StartRequest | None = None) -> None:
         """Start scheduling the job's latest submitted version (``request``: the start call's

@@ -106,11 +106,13 @@ def submitted_version(target: TargetStatus, latest: int | None) -> int | None:
     return (latest or 0) + 1 if target is not TargetStatus.SAVED else None
 
 
-def check_lock(tx: Tx, scope: Scope, kind: str, name: str) -> None:
-    """Refuse a change to an object another user holds a lock on, under the hard policy."""
+def check_lock(tx: Tx, scope: Scope, kind: str, name: str) -> str | None:
+    """Refuse a change to an object another user holds a lock on, under the hard policy;
+    under the soft policy, which only warns, the name of that user (``None``: no other user's
+    lock), for the caller to say the change passed over their lock."""
     lock = tag_repo.get_lock(tx, scope.workspace.id, kind, name)
     if lock is None or lock.holder_user_id == scope.actor.user_id:
-        return
+        return None
     if scope.workspace.lock_policy == LockPolicy.HARD.value:
         raise LockedError(
             f"The {kind} '{name}' is locked by '{lock.holder_name}' and workspace "
@@ -118,6 +120,7 @@ def check_lock(tx: Tx, scope: Scope, kind: str, name: str) -> None:
             "admin to release it for them.",
             holder=lock.holder_name,
         )
+    return lock.holder_name
 
 
 def check_tags(

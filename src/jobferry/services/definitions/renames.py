@@ -9,7 +9,7 @@ history and keep the old name until it is submitted again.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from jobferry.domain.enums import AnyRefKind, JobStatus, ObjectKind, RefKind
 from jobferry.domain.names import object_name_problem, storable
@@ -57,8 +57,16 @@ def parse_rename(body: dict[str, Any]) -> str:
     return name
 
 
-def rename_job(db: Database, scope: Scope, name: str, new_name: str) -> list[str]:
-    """Rename job ``name`` to ``new_name``; the names of the rewritten dependents."""
+class Renamed(NamedTuple):
+    """What renaming a job did besides: the dependents of its workspace rewritten to the new
+    name, and the user whose lock on it the rename passed over (the soft lock policy)."""
+
+    dependents: list[str]
+    locked_by: str | None = None
+
+
+def rename_job(db: Database, scope: Scope, name: str, new_name: str) -> Renamed:
+    """Rename job ``name`` to ``new_name``."""
     scope.require_change(WRITERS, "rename jobs")
     with db.transaction() as tx:
         job = repo.get_job(tx, scope.workspace.id, name) if storable(name) else None
@@ -69,8 +77,8 @@ def rename_job(db: Database, scope: Scope, name: str, new_name: str) -> list[str
                 job_name=name,
             )
         if new_name == name:
-            return []
-        _check_renamable(tx, scope, job, new_name)
+            return Renamed([])
+        locked_by = _check_renamable(tx, scope, job, new_name)
         stamp = Stamp(now_ms(), scope.actor.name)
         dependents = _rewrite_dependents(tx, scope, job, new_name, stamp)
         repo.rename_job(tx, job.id, new_name)
@@ -88,7 +96,7 @@ def rename_job(db: Database, scope: Scope, name: str, new_name: str) -> list[str
             new_name,
             {"from": name, "dependents": dependents},
         )
-    return dependents
+    return Renamed(dependents, locked_by)
 
 
 def require_free_job_name(tx: Tx, scope: Scope, name: str, fix: str) -> None:
@@ -102,7 +110,9 @@ def require_free_job_name(tx: Tx, scope: Scope, name: str, fix: str) -> None:
         )
 
 
-def _check_renamable(tx: Tx, scope: Scope, job: JobRecord, new_name: str) -> None:
+def _check_renamable(tx: Tx, scope: Scope, job: JobRecord, new_name: str) -> str | None:
+    """Refuse a rename of ``job`` no save could make; the user whose lock on it the rename
+    passes over (the soft lock policy), if one."""
     require_free_job_name(tx, scope, new_name, f"choose another name for '{job.name}'")
     if job.status != JobStatus.STOPPED.value:
         raise JobScheduledError(
@@ -112,7 +122,7 @@ def _check_renamable(tx: Tx, scope: Scope, job: JobRecord, new_name: str) -> Non
             job_name=job.name,
         )
     _require_no_self_dependency(job, new_name, (scope.workspace.name, scope.workspace.id))
-    check_lock(tx, scope, ObjectKind.JOB, job.name)
+    locked_by = check_lock(tx, scope, ObjectKind.JOB, job.name)
     check_tags(tx, scope, job.name, job.id, None)
     elsewhere = [
         found
@@ -130,6 +140,7 @@ def _check_renamable(tx: Tx, scope: Scope, job: JobRecord, new_name: str) -> Non
             job_name=job.name,
             dependents=names,
         )
+    return locked_by
 
 
 def _require_no_self_dependency(job: JobRecord, new_name: str, workspace: tuple[str, str]) -> None:

@@ -95,9 +95,10 @@ class ScriptService:
 
     def update(
         self, scope: Scope, name: str, body: dict[str, Any], base: dict[str, Any] | None = None
-    ) -> None:
+    ) -> str | None:
         """Replace a script's definition; with ``base``, the definition the save was made
-        from, refused when the script changed since."""
+        from, refused when the script changed since. The user whose lock the save passed over
+        (the soft lock policy), if one."""
         scope.require_change(WRITERS, "change scripts")
         body = dict(body)
         if body.setdefault("name", name) != name:
@@ -111,9 +112,10 @@ class ScriptService:
         target = resolve_target_status(scope, requested, approvers, "a script")
         with self.db.transaction() as tx:
             script = get_script_or_raise(tx, scope, name, locked=True)
-            check_lock(tx, scope, ObjectKind.SCRIPT, name)
+            locked_by = check_lock(tx, scope, ObjectKind.SCRIPT, name)
             require_unchanged(ObjectKind.SCRIPT, script, base, doc)
             save_script(tx, scope, doc, target, script)
+        return locked_by
 
     def show(self, scope: Scope, name: str) -> ShownScript:
         """A script's development state with its id and latest submitted version."""
@@ -146,13 +148,13 @@ class ScriptService:
         total, rows = read_page(self.db, repo.list_scripts, scope.workspace.id, names, p)
         return total, [ShownScript.of(s) for s in rows]
 
-    def delete(self, scope: Scope, name: str) -> None:
+    def delete(self, scope: Scope, name: str) -> str | None:
         """Delete a script no job uses, by its development state or its latest submitted
-        version."""
+        version; the user whose lock the delete passed over (the soft lock policy), if one."""
         scope.require_change(WRITERS, "delete scripts")
         with self.db.transaction() as tx:
             script = get_script_or_raise(tx, scope, name)
-            check_lock(tx, scope, ObjectKind.SCRIPT, name)
+            locked_by = check_lock(tx, scope, ObjectKind.SCRIPT, name)
             users = users_of(tx, scope.workspace.id, RefKind.SCRIPT.value, name)
             if users:
                 raise InUseError(
@@ -163,6 +165,7 @@ class ScriptService:
                 )
             repo.delete_script(tx, script.id)
             after_deleting(tx, scope, ObjectKind.SCRIPT, script.id, name)
+        return locked_by
 
 
 USERS_SHOWN = 50

@@ -5,6 +5,7 @@ definition stories."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -24,7 +25,7 @@ from jobferry.errors import (
 from jobferry.services.container import Services
 from jobferry.storage import jobs as job_repo
 from jobferry.storage import tables
-from support.builders import make_job
+from support.builders import make_job, make_script
 from support.console import admin_scope
 from support.definition_stories import ELSEWHERE, elsewhere_body
 from support.workspace_state import workspace_state
@@ -267,3 +268,31 @@ def test_a_never_submitted_jobs_submitted_version_is_refused_with_its_fix_apart(
     assert numbered.value.remedy == Remedy.SHOW_DEVELOPMENT_STATE
     assert "no submitted version 1" in numbered.value.problem
     assert "getJobSubmitVersion" not in numbered.value.problem
+
+
+def test_a_change_passing_over_another_user_s_soft_lock_names_its_holder(
+    services: Services,
+) -> None:
+    """The soft lock policy only warns: a save, rename or delete of a job or script another
+    user holds a lock on goes through and says whose lock it passed over (the API's
+    ``X-Jobferry-Locked-By``); the holder's own change, or an object nobody locked, says
+    nothing."""
+    scope = admin_scope(services)  # holds the locks
+    other = replace(scope, actor=replace(scope.actor, user_id=scope.actor.user_id + 1000))
+    services.scripts.create(scope, make_script())
+    for name in ("ja", "jb"):
+        services.jobs.create(scope, make_job(name))
+        services.governance.acquire(scope, "job", name)
+    services.governance.acquire(scope, "script", "daily_sales_sql")
+    holder = scope.actor.name
+
+    assert services.jobs.update(scope, "ja", make_job("ja", description="own")) is None
+    assert services.jobs.update(other, "ja", make_job("ja", description="x")) == holder
+    assert services.jobs.rename(other, "ja", "jz").locked_by == holder
+    assert services.jobs.delete(other, "jz") == holder
+    assert services.jobs.rename(other, "jb", "jb").locked_by is None  # nothing changed
+    changed = make_script(content="select 2;")
+    assert services.scripts.update(other, "daily_sales_sql", changed) == holder
+    assert services.scripts.delete(other, "daily_sales_sql") == holder
+    services.jobs.create(scope, make_job("jc"))
+    assert services.jobs.delete(other, "jc") is None  # nobody's lock

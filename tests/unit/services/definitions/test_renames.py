@@ -42,7 +42,7 @@ def test_a_dependent_naming_its_own_workspace_as_another_follows_the_rename(
     jb["schedule"]["cron"]["dependJobs"] = {"jobs": [], "otherWorkSpaceJobs": own}
     services.jobs.create(scope, jb)
 
-    assert services.jobs.rename(scope, "ja", "jz") == ["jb"]
+    assert services.jobs.rename(scope, "ja", "jz").dependents == ["jb"]
 
     depend = services.jobs.show(scope, "jb").document["schedule"]["cron"]["dependJobs"]
     assert depend["otherWorkSpaceJobs"] == [{"workSpace": scope.workspace.name, "jobName": "jz"}]
@@ -61,7 +61,7 @@ def test_a_dependent_naming_its_own_workspace_by_id_follows_the_rename(
     jb["schedule"]["cron"]["dependJobs"] = {"jobs": [], "otherWorkSpaceJobs": own}
     services.jobs.create(scope, jb)
 
-    assert services.jobs.rename(scope, "ja", "jz") == ["jb"]
+    assert services.jobs.rename(scope, "ja", "jz").dependents == ["jb"]
 
     depend = services.jobs.show(scope, "jb").document["schedule"]["cron"]["dependJobs"]
     assert depend["otherWorkSpaceJobs"] == [{"workSpaceId": scope.workspace.id, "jobName": "jz"}]
