@@ -7,9 +7,10 @@ import html
 import json
 import re
 
-from jobferry.domain.enums import Role
+from jobferry.domain.enums import LockPolicy, Role
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.services.workspaces.settings import WorkspaceSettings
 from support.builders import editable, make_job
 from support.console import Browser, assert_page, review_token, save_in_editor, sign_in_as
 
@@ -287,3 +288,30 @@ def test_a_script_of_nearly_dataarts_largest_content_is_saved_from_the_editor(
     created = save_in_editor(browser, f"{base}/editor/scripts", {"definition": json.dumps(script)})
     assert created.status_code == 303, created.text[:2000]
     assert services.scripts.show(seeded, "big").document["content"] == content
+
+
+def test_the_editor_says_another_user_holds_a_lock_and_what_saving_does_then(
+    anonymous: Browser, services: Services, scope: Scope
+) -> None:
+    """The lock policy's promise, in the editor: under the soft policy another user's lock only
+    warns (saving changes the job anyway), under the hard one saving is refused; one's own
+    lock, or none, says nothing."""
+    services.jobs.create(scope, make_job("daily_sales"))
+    services.jobs.create(scope, make_job("free_job"))
+    services.governance.acquire(scope, "job", "daily_sales")  # held by the admin
+    holder = scope.actor.name
+    sign_in_as(anonymous, services, "dana", Role.DEVELOPER)
+    base = f"/console/w/{scope.workspace.id}/editor/jobs"
+
+    page = anonymous.get(f"{base}/daily_sales")
+    assert_page(page, 200, "data-editor-locked")
+    notice = html.unescape(page.text.split("data-editor-locked>", 1)[1].split("</p>", 1)[0])
+    assert f"Job daily_sales is locked by {holder}" in notice
+    assert "locks only warn, so saving changes it anyway" in notice
+    assert "data-editor-locked" not in anonymous.get(f"{base}/free_job").text
+
+    services.accounts.update_workspace(
+        scope.actor, scope.actor.project_id, scope.workspace.id, WorkspaceSettings(LockPolicy.HARD)
+    )
+    hard = html.unescape(anonymous.get(f"{base}/daily_sales").text)
+    assert "saving is refused until they release it" in hard

@@ -43,6 +43,7 @@ from jobferry.errors import (
 )
 from jobferry.services.container import Services
 from jobferry.services.context import WRITERS, Scope
+from jobferry.services.definitions.governance import Lock
 from jobferry.services.definitions.review import DefinitionReview
 
 router = APIRouter()
@@ -138,7 +139,7 @@ class EditorContext(PageContext):
     since the review confirmed), the statuses it may save with and the one chosen, the
     approvers typed, where it posts and where Cancel goes, and the definition the page was
     opened with (``opened``, posted as the form's ``base``: what a save is made from, so that
-    one over a change made since is refused)."""
+    one over a change made since is refused), and another user's lock on it (``locked``)."""
 
     template = "editor.html"
     kind: str
@@ -157,6 +158,7 @@ class EditorContext(PageContext):
     approval: bool
     action: str
     back: str
+    locked: Lock | None = None
 
 
 def _edited(kind: str) -> Edited:
@@ -215,6 +217,9 @@ def _editor_page(
         approval=page.scope.workspace.approval_enabled,
         action=page.url(path),
         back=page.url(back),
+        locked=page.services.governance.held_by_another(page.scope, edited.kind, name)
+        if name
+        else None,
     )
     return render(page.request, context, status_code=status_code)
 

@@ -135,6 +135,14 @@ class GovernanceService:
         with self.db.transaction(readonly=True) as tx:
             return [Lock.of(lk) for lk in repo.list_locks(tx, scope.workspace.id)]
 
+    def held_by_another(self, scope: Scope, kind: str, name: str) -> Lock | None:
+        """Another user's lock on the job or script ``name`` (``None``: nobody's, or the
+        caller's own): what an editor of it warns of, whichever the lock policy."""
+        with self.db.transaction(readonly=True) as tx:
+            lock = repo.get_lock(tx, scope.workspace.id, kind, name)
+        held = lock is not None and lock.holder_user_id != scope.actor.user_id
+        return Lock.of(lock) if held and lock is not None else None
+
     def acquire(self, scope: Scope, kind: str, name: str) -> Lock:
         """Lock a job or script for the caller (idempotent for the holder)."""
         scope.require(writing_roles(scope.workspace), "lock objects")
