@@ -37,7 +37,8 @@ def test_scripts_are_listed_and_one_is_shown_with_its_content_whole(cli: Cli) ->
     assert "queue" not in fields  # a field the script has not is not said
     assert shown.stdout.rstrip().endswith("\n\necho hi")
     whole = cli.json("scripts", "show", "daily_sales_sql")
-    assert whole["name"] == "daily_sales_sql" and whole["content"]
+    assert whole["name"] == "daily_sales_sql"
+    assert whole["content"]
 
     missing = cli("scripts", "show", "daily_sale_sql")
     assert missing.exit_code == 1
