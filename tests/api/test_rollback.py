@@ -262,3 +262,43 @@ def test_rolling_back_needs_the_developer_role(api: SignedClient) -> None:
     viewer = new_user(api, "viewer_v", role="viewer", workspace=ws)
     response = viewer.call("POST", f"/system-tasks/{task_id}/rollback", workspace=ws)
     assert response.status_code == 403
+
+
+# -- asking first: GET answers what the rollback would do, or its refusal ----------------------
+
+
+def test_asking_first_answers_what_the_rollback_then_undoes_and_changes_nothing(
+    api: SignedClient,
+) -> None:
+    ws, _, task_id = imported_over_existing(api)
+    after = state(api, ws)
+    asked = api.call("GET", f"/system-tasks/{task_id}/rollback", workspace=ws)
+    assert asked.status_code == 200, asked.text
+    assert state(api, ws) == after
+    assert "rolledBack" not in api.call("GET", f"/system-tasks/{task_id}", workspace=ws).json()
+    foreseen = asked.json()
+    done = api.call("POST", f"/system-tasks/{task_id}/rollback", workspace=ws).json()
+    assert foreseen["taskId"] == task_id
+    assert foreseen["wouldRollBack"] == done["rolledBack"] > 0
+    assert (foreseen["actions"], foreseen["objects"]) == (done["actions"], done["objects"])
+
+
+def test_asking_first_answers_the_refusal_the_rollback_answers(api: SignedClient) -> None:
+    ws, _, task_id = imported_over_existing(api)
+    edited = api.call("GET", "/jobs/new_job", workspace=ws).json()
+    edited["description"] = "edited after the import"
+    edited.pop("id", None)
+    assert api.call("PUT", "/jobs/new_job", edited, workspace=ws).status_code == 204
+    before = state(api, ws)
+    asked = api.call("GET", f"/system-tasks/{task_id}/rollback", workspace=ws)
+    assert state(api, ws) == before
+    refused = api.call("POST", f"/system-tasks/{task_id}/rollback", workspace=ws)
+    assert asked.status_code == refused.status_code == 400
+    said = ("error_code", "error_msg", "rule", "conflicts", "remedy", "problem")
+    assert {k: asked.json()[k] for k in said} == {k: refused.json()[k] for k in said}
+    assert (asked.json()["rule"], asked.json()["conflicts"]) == (
+        "changed",
+        ["job 'new_job' was edited"],
+    )
+    viewer = new_user(api, "viewer_p", role="viewer", workspace=ws)
+    assert viewer.call("GET", f"/system-tasks/{task_id}/rollback", workspace=ws).status_code == 403

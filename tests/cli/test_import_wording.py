@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
+from typing import Any
 
+import orjson
 import pytest
 
 from jobferry.cli import asking, terminal
+from jobferry.cli.client import ApiClient, ApiError
+from support.builders import editable
 from support.cli import Cli, invoke
 
 
@@ -119,3 +123,52 @@ def test_renames_and_deletes_count_as_what_a_rollback_restores() -> None:
         ]
     }
     assert asking.written(task) == (1, 3)
+
+
+def test_a_rollback_the_server_would_refuse_is_refused_before_anything_is_asked(
+    cli: Cli, package: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = cli.remote.new_workspace("prod", "dws_conn", "ssh_conn")
+    task_id = cli.imported(package, workspace=target)["task"]["id"]
+    edited = editable(cli.remote.call("GET", "/jobs/daily_sales", workspace=target).json())
+    edited["description"] = "changed by hand"
+    assert cli.remote.call("PUT", "/jobs/daily_sales", edited, workspace=target).status_code == 204
+    monkeypatch.setattr(terminal, "stdin_is_terminal", lambda: True)
+
+    refused = cli("rollback", task_id, workspace=target, input="y\n")
+
+    assert refused.exit_code == 1, refused.output
+    assert "Roll back import" not in refused.stderr  # nothing asked for nothing
+    assert "job 'daily_sales' was edited" in refused.output
+    said = cli("rollback", task_id, "--json", workspace=target, input="y\n")
+    as_json = orjson.loads(said.stdout)
+    assert (as_json["error"]["code"], as_json["error"]["rule"]) == ("DLF.9016", "changed")
+    assert as_json["error"]["conflicts"] == ["job 'daily_sales' was edited"]
+    assert cli.remote.call("GET", "/jobs", workspace=target).json()["total"] == 1
+    tasks = cli.remote.call("GET", "/system-tasks", workspace=target).json()["tasks"]
+    assert [t["kind"] for t in tasks].count("rollback") == 0  # no rollback was started
+
+
+def test_a_server_that_cannot_tell_a_rollback_first_is_asked_as_before(
+    cli: Cli, package: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An older jobferry answers ``GET …/rollback`` 405: the question counts the import's
+    task, and the rollback itself says what it refuses."""
+    target = cli.remote.new_workspace("prod", "dws_conn", "ssh_conn")
+    name = cli.remote.workspace_name(target)
+    task_id = cli.imported(package, workspace=target)["task"]["id"]
+    call = ApiClient.call
+
+    def older(self: ApiClient, method: str, path: str, *args: Any, **kwargs: Any) -> Any:
+        if method == "GET" and path.endswith("/rollback"):
+            raise ApiError(405, "", "Method Not Allowed", {})
+        return call(self, method, path, *args, **kwargs)
+
+    monkeypatch.setattr(ApiClient, "call", older)
+    monkeypatch.setattr(terminal, "stdin_is_terminal", lambda: True)
+    asked = cli("rollback", task_id, workspace=name, input="n\n")
+    assert asked.exit_code == 1
+    assert "delete the 4 object(s) it created and restore the 0 it overwrote?" in asked.stderr
+    rolled = cli("rollback", task_id, workspace=name, input="y\n")
+    assert rolled.exit_code == 0, rolled.output
+    assert cli.remote.call("GET", "/jobs", workspace=target).json()["total"] == 0

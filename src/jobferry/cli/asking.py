@@ -74,9 +74,26 @@ def cannot_roll_back(task: dict[str, Any]) -> bool:
     return isinstance(task.get("rolledBack"), dict) or isinstance(task.get("rollbackExpired"), dict)
 
 
-def rollback_question(s: Session, task_id: str, task: dict[str, Any]) -> str:
-    """``Roll back import … in workspace prod (…) at http://…: delete the 3 …?``"""
-    counts = _undoable(task)
+UNDONE_AS = {
+    PlanAction.CREATE: "DELETED",
+    PlanAction.OVERWRITE: "RESTORED",
+    PlanAction.RENAME: "RENAMED",
+    PlanAction.DELETE: "RECREATED",
+}
+"""What a rollback does to what an import did, as the server counts it (``actions``)."""
+
+
+def rollback_question(
+    s: Session, task_id: str, task: dict[str, Any], foreseen: dict[str, Any] | None = None
+) -> str:
+    """``Roll back import … in workspace prod (…) at http://…: delete the 3 …?``, counting what
+    the server said the rollback would undo (``foreseen``), or, from a server that does not
+    say, what the import's task says it wrote."""
+    if foreseen is None:
+        counts = _undoable(task)
+    else:
+        actions = mapping(foreseen.get("actions"))
+        counts = {done: int(actions.get(undo) or 0) for done, undo in UNDONE_AS.items()}
     question = (
         f"Roll back import {task_id} in {_where(s)}: delete the {counts[PlanAction.CREATE]} "
         f"object(s) it created and restore the {counts[PlanAction.OVERWRITE]} it overwrote"

@@ -306,16 +306,10 @@ def rollback_command(
     """Undo an import in one transaction (refused, listing them, if objects changed since)."""
     s = session(ctx, json_mode, workspace)
     out = s.output
-    if not yes:
-        # no terminal to ask at: refused before any call (a pipeline passes --yes, and with it
-        # an import rolled back already is said, exit 0: its rollback step can run again)
-        terminal.require_person("rollback", "roll back")
-        task = mapping(s.client().get(f"/system-tasks/{segment(task_id)}"))
-        if not cannot_roll_back(task) and not out.confirm(rollback_question(s, task_id, task)):
-            out.finish(
-                {"taskId": task_id, "rolledBack": 0}, ExitCode.FAILED, "Cancelled; nothing changed."
-            )
-            return
+    # no terminal to ask at: refused before any call (a pipeline passes --yes, and with it an
+    # import rolled back already is said, exit 0: its rollback step can run again)
+    if not yes and not _confirmed(s, task_id):
+        return
     try:
         answer, rollback_task = _rolled_back(s, task_id)
     except ApiError as exc:
@@ -327,6 +321,45 @@ def rollback_command(
     every = f"jobferry tasks show {rollback_task}" if rollback_task else "--json"
     rolled_back_table(out, answer, every)
     out.finish(answer, ExitCode.OK, f"Rolled back {answer.get('rolledBack', 0)} object(s).")
+
+
+NOT_SERVED = (404, 405, 501)
+"""What a server without ``GET …/rollback`` answers it (an older jobferry: 405)."""
+
+
+def _confirmed(s: Session, task_id: str) -> bool:
+    """Whether the person at the terminal says yes to rolling import ``task_id`` back, asked
+    only once the server said it would (the refusal it would meet is raised before anything is
+    asked: objects changed since, an import running…), with the counts it gave; ``False`` once
+    what ends the command is said (cancelled, or rolled back already meanwhile)."""
+    terminal.require_person("rollback", "roll back")
+    task = mapping(s.client().get(f"/system-tasks/{segment(task_id)}"))
+    if cannot_roll_back(task):
+        return True  # the rollback says why (rolled back already: exit 0)
+    try:
+        foreseen = _foreseen(s, task_id)
+    except ApiError as exc:
+        if exc.code != "DLF.9016" or not _said_rolled_back(s, task_id):
+            raise
+        return False
+    if s.output.confirm(rollback_question(s, task_id, task, foreseen)):
+        return True
+    s.output.finish(
+        {"taskId": task_id, "rolledBack": 0}, ExitCode.FAILED, "Cancelled; nothing changed."
+    )
+    return False
+
+
+def _foreseen(s: Session, task_id: str) -> dict[str, Any] | None:
+    """What rolling import ``task_id`` back would undo, as the server tells it without writing
+    (its refusal raised as the rollback's would be); ``None`` from a server that does not tell
+    (then the question counts what the import's task says it wrote)."""
+    try:
+        return mapping(s.client().get(f"/system-tasks/{segment(task_id)}/rollback"))
+    except ApiError as exc:
+        if exc.status in NOT_SERVED:
+            return None
+        raise
 
 
 def _said_rolled_back(s: Session, task_id: str) -> bool:

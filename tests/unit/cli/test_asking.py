@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobferry.cli.asking import last_line, written
+import pytest
+
+from jobferry.cli import asking
+from jobferry.cli.asking import last_line, rollback_question, written
 from jobferry.cli.session import Session
 
 OVERWROTE = {"id": "job:a", "status": "SUCCESSFUL", "action": "OVERWRITE", "message": "."}
@@ -34,3 +37,17 @@ def test_a_failed_push_whose_undo_left_changes_says_so_without_a_rollback() -> N
     task = _task("FAILED", result={"push": {"undone": [], "notUndone": [stuck]}})
     said = last_line(Session(workspace="prod"), task)
     assert said == "Task t1: nothing to roll back; what the remote kept is said above."
+
+
+def test_the_rollback_question_counts_what_the_server_says_the_rollback_would_undo(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(asking, "_where", lambda s: "workspace prod")
+    foreseen = {"actions": {"DELETED": 2, "RESTORED": 5, "RENAMED": 1, "RECREATED": 3}}
+    question = rollback_question(Session(workspace="prod"), "t1", _task("SUCCESSFUL"), foreseen)
+    assert question == (
+        "Roll back import t1 in workspace prod: delete the 2 object(s) it created and restore "
+        "the 5 it overwrote, rename back the 1 it renamed, recreate the 3 it deleted?"
+    )
+    from_task = rollback_question(Session(workspace="prod"), "t1", _task("SUCCESSFUL"))
+    assert from_task.endswith("delete the 0 object(s) it created and restore the 1 it overwrote?")

@@ -1,6 +1,6 @@
 """Imports on the wire: what a package holds (DataArts ``show_file_info`` plus jobferry's
-fields), an upload kept for a later import, an import rolled back, and whether a profile is
-enough for a package."""
+fields), an upload kept for a later import, an import rolled back (or what its rollback would
+undo), and whether a profile is enough for a package."""
 
 from __future__ import annotations
 
@@ -42,6 +42,13 @@ def rollback_view(done: RolledBack) -> dict[str, Any]:
     """An import rolled back: how many objects, how many of each action, and the first of
     them."""
     return done.as_result()
+
+
+def rollback_preview_view(foreseen: RolledBack) -> dict[str, Any]:
+    """What an import's rollback would undo as things stand: the rollback's answer, its count
+    as ``wouldRollBack``."""
+    answer = foreseen.as_result()
+    return {"taskId": answer.pop("taskId"), "wouldRollBack": answer.pop("rolledBack"), **answer}
 
 
 def profile_check_view(report: EnvironmentReport) -> dict[str, Any]:

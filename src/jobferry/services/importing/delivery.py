@@ -149,9 +149,9 @@ class Rollback(Protocol):
         """The rollback task running it (``None``: a rollback answered in its request)."""
         ...
 
-    def check(self) -> None:
+    def check(self) -> RolledBack:
         """Refuse, naming the objects, every rollback :meth:`run` would refuse as things stand
-        (without what an :class:`Along` writes); reads only."""
+        (without what an :class:`Along` writes), else say what it would undo; reads only."""
         ...
 
     def run(self, *along: Along) -> RolledBack:

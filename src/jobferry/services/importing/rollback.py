@@ -16,17 +16,19 @@ The changes are read and undone a batch at a time inside the one transaction
 only checked, so the refusal lists every conflict, and the transaction is rolled back whole.
 The same checks run without a write (:meth:`LocalRollback.check`, :func:`check_import`) for a
 rollback whose workspace must change elsewhere first: a remote's shadow refuses before its
-first call to the remote, and takes the rollback only once the remote did.
+first call to the remote, and takes the rollback only once the remote did. They also answer a
+client asking before it rolls back (:meth:`RollbackService.preview`): the refusal the rollback
+would make, or what it would undo.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from jobferry.domain.enums import ChangeAction, RollbackRule, TaskKind, TaskStatus
+from jobferry.domain.enums import RollbackRule, TaskKind, TaskStatus
 from jobferry.domain.remedies import Remedy
 from jobferry.errors import ConflictError, ImportRunningError, JobferryError, RollbackRefusedError
 from jobferry.services.audit import audit_in_scope
@@ -44,6 +46,7 @@ from jobferry.services.importing.undoing import (
     current_objects,
     freed_by_first,
     names_taken,
+    undo_line,
 )
 from jobferry.services.tasks import (
     ClaimedTask,
@@ -87,6 +90,14 @@ class RollbackService:
         delivery.allow(scope, "roll back imports")
         rollback = LocalRollback(self.db, scope, task_id, along, empty=empty)
         return delivery.run_rollback(scope, rollback)
+
+    def preview(self, scope: Scope, task_id: str) -> RolledBack:
+        """What rolling back import ``task_id`` would undo as things stand, or the refusal
+        the rollback would make (the same rule, the same conflicts): its own checks
+        (:meth:`LocalRollback.check`), in a read-only transaction; nothing is written. A
+        remote's shadow checks its remote only as it rolls back."""
+        self.deliveries.of(scope.workspace).allow(scope, "roll back imports")
+        return LocalRollback(self.db, scope, task_id).check()
 
     def start(
         self, scope: Scope, task_id: str, *, title: str = "", noted: dict[str, Any] | None = None
@@ -200,17 +211,19 @@ class LocalRollback:
         if self.progress is not None:
             self.progress(progress, message)
 
-    def check(self) -> None:
+    def check(self) -> RolledBack:
         """Refuse, naming the objects, what :meth:`run` would refuse as things stand: an
         import running, a task that is not a finished import or was rolled back already, an
-        object changed since, a name taken, nothing to undo. Reads only."""
+        object changed since, a name taken, nothing to undo; else what it would undo (as
+        :meth:`run` answers it). Reads only, in one read-only transaction."""
         ws = self.scope.workspace
         with self.db.transaction(readonly=True) as tx:
             holder = import_repo.lock_holder(tx, ws.id)
             if holder not in (None, self.task) and task_repo.is_running(tx, holder):
                 raise running(tx, ws.name, holder)
             _check_task(tx, self.scope, self.task_id)
-            check_import(tx, self.scope, self.task_id)
+            foreseen = check_import(tx, self.scope, self.task_id)
+        return _rolled_back(self.task_id, foreseen)
 
     def run(self, *along: Along) -> RolledBack:
         """Take the workspace's import lock, check and undo every change, write what each
@@ -235,9 +248,7 @@ class LocalRollback:
                 audit_in_scope(
                     tx, scope, "import.rollback", "task", task_id, {"objects": undone.count}
                 )
-                done = RolledBack(
-                    task_id, undone.count, tuple(undone.objects), dict(undone.actions)
-                )
+                done = _rolled_back(task_id, undone)
                 if self.task is not None:
                     _end_task(tx, self.task, done, self.report(done))
                 import_repo.drop_lock(tx, scope.workspace.id, lock)
@@ -263,6 +274,10 @@ class LocalRollback:
             self.advance(low + (high - low) * checked // total, message)
 
         return said
+
+
+def _rolled_back(task_id: str, undone: Undone) -> RolledBack:
+    return RolledBack(task_id, undone.count, tuple(undone.objects), dict(undone.actions))
 
 
 def _end_task(tx: Tx, task: str, done: RolledBack, result: dict[str, Any]) -> None:
@@ -346,33 +361,41 @@ def _refuse_expired(tx: Tx, task_id: str) -> None:
         raise expired(task_id, expiry)
 
 
-def check_import(tx: Tx, scope: Scope, task_id: str) -> None:
+def check_import(tx: Tx, scope: Scope, task_id: str) -> Undone:
     """Refuse, listing every conflict, what :func:`undo_import` would refuse (or that there is
     nothing to undo), without a write: the first pass's checks as they are, the second's
-    against the names the first pass would free."""
+    against the names the first pass would free. What it would undo otherwise, its lines in
+    the order :func:`undo_import` gives them."""
     ws = scope.workspace.id
     conflicts: list[str] = []
-    counted = changed = 0
+    counted = 0
     freed: set[tuple[str, str]] = set()
+    foreseen = Undone()
     for changes in _batches(tx, ws, task_id, False):
         found = conflicts_of(tx, scope, task_id, changes, current_objects(tx, ws, changes, False))
-        counted, changed = counted + len(found), changed + sum(map(_written, changes))
+        counted += len(found)
         conflicts += found[: max(0, KEPT_CONFLICTS - len(conflicts))]
         freed |= freed_by_first(changes)
+        _foresee(foreseen, (c for c in changes if c.action not in SECOND_PASS))
     if not counted:
         for changes in _batches(tx, ws, task_id, True):
             found = names_taken(tx, ws, changes, frozenset(freed))
             counted += len(found)
             conflicts += found[: max(0, KEPT_CONFLICTS - len(conflicts))]
+            _foresee(foreseen, changes)
     if counted:
         raise changed_since(task_id, conflicts, counted)
-    if not changed:
+    if not foreseen.count:
         raise nothing(task_id)
+    return foreseen
 
 
-def _written(change: ChangeRow) -> bool:
-    """Whether the change wrote an object (not only its ledger row: nothing to roll back)."""
-    return change.action != ChangeAction.LINK
+def _foresee(undone: Undone, changes: Iterable[ChangeRow]) -> None:
+    """Count in ``undone`` what undoing ``changes`` would undo (a ``LINK``: no object)."""
+    for change in changes:
+        line = undo_line(change)
+        if line is not None:
+            undone.add(line)
 
 
 def undo_import(

@@ -267,6 +267,25 @@ def _old_name(change: ChangeRow) -> str:
     return change.name
 
 
+def undo_line(change: ChangeRow) -> dict[str, Any] | None:
+    """The line a rollback's answer gives the undo of ``change`` (kind, name, ``DELETED``,
+    ``RESTORED``, ``RENAMED`` back from a name or ``RECREATED``, the version it comes back
+    at), written or only foreseen (``rollback.check_import``); ``None`` for a ``LINK``, which
+    undoes no object."""
+    if change.action == ChangeAction.LINK:
+        return None
+    if change.action == PlanAction.CREATE:
+        return {"kind": change.kind, "name": change.name, "action": "DELETED"}
+    line: dict[str, Any] = {"kind": change.kind, "name": change.name}
+    if change.action == PlanAction.RENAME:
+        line.update({"name": _old_name(change), "action": "RENAMED", "from": change.name})
+    else:
+        line["action"] = "RECREATED" if change.action == PlanAction.DELETE else "RESTORED"
+    if change.kind in _VERSIONED:
+        line["version"] = change.before_version
+    return line
+
+
 # -- the writes -----------------------------------------------------------------------------------
 
 
@@ -309,7 +328,7 @@ class Undo:
                 self.renames.setdefault(change.kind, []).append((now.id, TEMPORARY + now.uid))
             elif change.action != PlanAction.DELETE:
                 self._restore(change, change.object_id or "")
-                self.undone.add(self._line(change, "RESTORED"))
+                self._said(change)
 
     def _ledger(self, change: ChangeRow) -> None:
         undo = _undo_of(change)
@@ -330,7 +349,7 @@ class Undo:
             now = self.current[(change.kind, change.name)]
             self.delete[change.kind].append(now.id)
             self.tombstones.append((change.kind, now.uid, change.name))
-        self.undone.add({"kind": change.kind, "name": change.name, "action": "DELETED"})
+        self._said(change)
 
     def _restore(self, change: ChangeRow, object_id: str) -> None:
         """An object the import wrote gets its definition and versions back."""
@@ -349,12 +368,10 @@ class Undo:
         else:
             self.resources.append((object_id, ResourceRow.of(doc, before)))
 
-    @staticmethod
-    def _line(change: ChangeRow, action: str) -> dict[str, Any]:
-        line: dict[str, Any] = {"kind": change.kind, "name": change.name, "action": action}
-        if change.kind in _VERSIONED:
-            line["version"] = change.before_version
-        return line
+    def _said(self, change: ChangeRow) -> None:
+        line = undo_line(change)
+        if line is not None:
+            self.undone.add(line)
 
     # -- pass 2 ---------------------------------------------------------------------------------
 
@@ -366,9 +383,7 @@ class Undo:
                 old = _old_name(change)
                 self.renames.setdefault(change.kind, []).append((change.object_id or "", old))
                 self._restore(change, change.object_id or "")
-                line = self._line(change, "RENAMED")
-                line.update({"name": old, "from": change.name})
-                self.undone.add(line)
+                self._said(change)
             else:
                 self._recreate(change)
 
@@ -386,7 +401,7 @@ class Undo:
             rows = [(job_id, k.value, n, w or "") for k, n, w in refs]
             self.changes.write(PutJobDetails([], rows, [job_id], [], self.stamp.at))
         self.returned.append((change.kind, str(row.get("uid") or row["id"])))
-        self.undone.add(self._line(change, "RECREATED"))
+        self._said(change)
 
     # -- both -----------------------------------------------------------------------------------
 
