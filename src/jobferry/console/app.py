@@ -42,6 +42,7 @@ from jobferry.console import (
     release_undo,
     releases,
     remotes,
+    rollback_review,
     route_approvals,
     routes,
     tasks,
@@ -182,6 +183,7 @@ def create_console(services: Services, runner: TaskRunner) -> FastAPI:
     releasing = (releases, packages, release_undo, approvals, ledger)
     for module in (
         *pages,
+        rollback_review,
         checking,
         routes,
         route_approvals,

@@ -11,12 +11,11 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from jobferry.console.fixes import console_problems, said, task_refused, without_fix
-from jobferry.console.missing import TASKS, looked_up, missing
+from jobferry.console.fixes import console_problems, task_refused, without_fix
+from jobferry.console.missing import TASKS, looked_up
 from jobferry.console.plans import task_plan
 from jobferry.console.remotes import refresh_failed
 from jobferry.console.web import (
-    FormDep,
     Page,
     PageContext,
     PageDep,
@@ -26,7 +25,6 @@ from jobferry.console.web import (
     render,
 )
 from jobferry.domain.enums import TaskKind, TaskStatus
-from jobferry.errors import JobferryError, PermissionDeniedError, TaskNotFoundError
 from jobferry.services.importing.delivery import RolledBack
 from jobferry.services.importing.plan import Plan
 from jobferry.services.routes.running import Following
@@ -237,7 +235,7 @@ def task_page(
             )
             if ready:
                 return redirect(ready)
-        return _task_view(page, task_id, offset=offset, undone=undone)
+        return task_view(page, task_id, offset=offset, undone=undone)
 
 
 def promotion_task_url(page: Page, following: Following) -> str:
@@ -341,7 +339,7 @@ class TaskContext(PageContext):
     """A promotion task's package, once made: its plan step (``promotion_plan_url``)."""
 
 
-def _task_view(
+def task_view(
     page: Page,
     task_id: str,
     *,
@@ -386,27 +384,3 @@ async def task_status(
         head = await page.services.tasks.head(page.scope, task_id, run_in_threadpool, wait=wait)
     summary = await run_in_threadpool(task_summary, page, head.task)  # asks if the package is kept
     return JSONResponse(summary.as_json(), headers={"Cache-Control": "no-store"})
-
-
-@router.post("/w/{workspace_id}/tasks/{task_id}/rollback")
-def rollback(page: PageDep, form: FormDep, task_id: str) -> Response:
-    """Undo a finished import as a task of its own, whose page follows it to its end (a
-    refusal of objects changed since is its end); refused on the import's page, with the
-    reason, where it cannot start."""
-    try:
-        queued = page.runner.start_rollback(page.scope, task_id)
-    except JobferryError as exc:
-        return _refused_rollback(page, task_id, exc)
-    return redirect(page.url(f"/tasks/{queued}"))
-
-
-def _refused_rollback(page: Page, task_id: str, refused: JobferryError) -> Response:
-    """The task's page saying why its rollback was refused. One who may not roll back is
-    told so (403) whether or not the task is there, so a refusal never tells them which ids
-    exist; anyone else asking for a task that is not there gets the 404 page."""
-    try:
-        return _task_view(page, task_id, error=said(refused), status_code=refused.status)
-    except TaskNotFoundError as exc:
-        if isinstance(refused, PermissionDeniedError):
-            raise refused from None
-        raise missing(page, TASKS, said(exc)) from exc
