@@ -355,7 +355,14 @@ def _foreseen(s: Session, task_id: str) -> dict[str, Any] | None:
     (its refusal raised as the rollback's would be); ``None`` from a server that does not tell
     (then the question counts what the import's task says it wrote)."""
     try:
-        return mapping(s.client().get(f"/system-tasks/{segment(task_id)}/rollback"))
+        answer = s.client().call(
+            "GET",
+            f"/system-tasks/{segment(task_id)}/rollback",
+            timeout=WORK_SECONDS,  # it reads every change the import made, as the rollback does
+            unanswered=f"the server did not say whether import {task_id} can be rolled back; "
+            "nothing was rolled back.",
+        )
+        return mapping(answer)
     except ApiError as exc:
         if exc.status in NOT_SERVED:
             return None
