@@ -69,9 +69,8 @@ def test_named_jobs_are_found_or_every_missing_one_is_named(services: Services) 
 def test_a_job_asked_for_by_a_name_amiss_names_the_one_meant(services: Services) -> None:
     scope = admin_scope(services)
     seed(services, scope, ("daily_sales", "weekly_sales"))
-    with services.db.transaction(readonly=True) as tx:
-        with pytest.raises(JobNotFoundError) as refused:
-            select_jobs(tx, scope, ["daily_sale", "Weekly_Sales", "other"])
+    with services.db.transaction(readonly=True) as tx, pytest.raises(JobNotFoundError) as refused:
+        select_jobs(tx, scope, ["daily_sale", "Weekly_Sales", "other"])
     said = refused.value.message
     assert (
         "'Weekly_Sales' (did you mean 'weekly_sales'?), 'daily_sale' (did you mean "
