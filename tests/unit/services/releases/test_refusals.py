@@ -56,11 +56,8 @@ def test_a_package_planned_again_is_refused_in_its_name_and_keeps_its_plan(
         "again in workspace 'sales' (it keeps the plan it had): "
     )
     typed = refused.value.context["plan_problems"]
-    assert [(p["reason"], p["kind"], p["name"]) for p in typed][0] == (
-        "policy",
-        "package",
-        "nightly-batch",
-    )
+    first = typed[0]
+    assert (first["reason"], first["kind"], first["name"]) == ("policy", "package", "nightly-batch")
     assert services.releases.show(team.admin, package).record.plan_id == planned
 
 
