@@ -57,31 +57,46 @@ def refuse_unfit(
     plan: PlanOutcome,
     request: ImportRequest,
     since: ChangesSince = lambda at: (0, []),
+    by: str | None = None,
 ) -> None:
-    """Refuse an apply whose kept plan is stale (naming what changed in the target since it
-    was made, as ``since`` finds it), or whose plan found what stops it."""
+    """Refuse an apply (by user ``by``) whose kept plan is stale (naming what changed in the
+    target since it was made, as ``since`` finds it, or that another user made it), or whose
+    plan found what stops it."""
     if stored is not None and stored.fingerprint != plan.fingerprint:
-        total, changes = since(stored.created_at)
-        named = "; ".join(
-            f"{c['action']} of {c['kind']} '{c['name']}' by {c['by']} at {_moment(c['at'])}"
-            for c in changes
-        )
-        more = f" and {total - len(changes)} more" if total > len(changes) else ""
-        raise PlanStaleError(
-            f"The target changed since plan {stored.id} was made"
-            + (f" ({named}{more}); nothing was imported." if named else "; nothing was imported."),
-            fix="Review a new plan (POST /jobs/import/plan) and import with its planId.",
-            remedy=Remedy.PLAN_AGAIN,
-            plan_id=stored.id,
-            changed=changes,
-            changed_total=total,
-        )
+        raise _stale(stored, since, by)
     if plan.package_problems or (plan.problems_total and request.mode is ImportMode.ATOMIC):
         raise InvalidRequestError(
             f"The check found {plan.problems_total} problem(s); nothing was imported. "
             + " | ".join(p.detail for p in plan.problems[:5]),
             problems=[p.as_json() for p in plan.problems],
         )
+
+
+def _stale(stored: PlanRecord, since: ChangesSince, by: str | None) -> PlanStaleError:
+    """The refusal of a kept plan whose target moved since, naming what changed (or, when
+    nothing did and another user applies it, who planned it: locks tell users apart)."""
+    total, changes = since(stored.created_at)
+    named = "; ".join(
+        f"{c['action']} of {c['kind']} '{c['name']}' by {c['by']} at {_moment(c['at'])}"
+        for c in changes
+    )
+    more = f" and {total - len(changes)} more" if total > len(changes) else ""
+    someone = (
+        f" It was planned by '{stored.created_by}': a lock's holder and everyone else may "
+        "change different objects, so plan it again as yourself."
+        if not named and by is not None and by != stored.created_by
+        else ""
+    )
+    return PlanStaleError(
+        f"The target changed since plan {stored.id} was made"
+        + (f" ({named}{more}); nothing was imported." if named else "; nothing was imported.")
+        + someone,
+        fix="Review a new plan (POST /jobs/import/plan) and import with its planId.",
+        remedy=Remedy.PLAN_AGAIN,
+        plan_id=stored.id,
+        changed=changes,
+        changed_total=total,
+    )
 
 
 def changes_since(tx: Tx, scope: Scope, since: int) -> tuple[int, list[dict[str, Any]]]:

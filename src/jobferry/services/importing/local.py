@@ -84,6 +84,7 @@ class LocalReader:
     def __init__(self, tx: Tx, scope: Scope, lock_rows: bool) -> None:
         ws = scope.workspace.id
         self._tx, self._ws, self._lock, self._scope = tx, ws, lock_rows, scope
+        self._me = scope.actor.user_id
         self.locked_tags = repo.locked_tags(tx, ws)
         self.locks = repo.lock_holders(tx, ws)
         self.workspaces = repo.workspace_names(tx, scope.actor.project_id)
@@ -150,6 +151,11 @@ class LocalReader:
         digest = self._digest.copy()
         digest.update(f"tags|{sorted(self.locked_tags)}\n".encode())
         digest.update(f"locks|{sorted(self.locks.items())}\n".encode())
+        # Whose locks are "another user's" depends on who plans: a plan made by a lock's
+        # holder is not applied by anyone else without planning again (a hard lock would
+        # refuse them; a soft one would be theirs to be warned of).
+        mine = sorted(k for k, (holder, _) in self.locks.items() if holder == self._me)
+        digest.update(f"own locks|{mine}\n".encode())
         for item in sorted(extra):
             digest.update(item.encode() + b"\n")
         return digest.hexdigest()

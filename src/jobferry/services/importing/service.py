@@ -95,8 +95,7 @@ class ImportService:
     # -- check-file and plan ---------------------------------------------------------------
 
     def request_of(self, scope: Scope, body: dict[str, Any], *, planning: bool) -> ImportRequest:
-        """The import ``body`` asks; a body refused is the refusal of its import (``planning``:
-        of its plan) before any task, in the audit log (:mod:`.refused`)."""
+        """The import ``body`` asks; refused, its import (or plan) is refused, audited."""
         return parsed_audited(self.db, self.packages, scope, body, planning=planning)
 
     def upload(self, scope: Scope, stream: IO[bytes], file_name: str) -> KeptUpload:
@@ -432,7 +431,8 @@ class ImportService:
                     total = reader.definitions()
                     checking = partial(progress.checking, self.tasks, job.task_id, total, 40)
                     plan = self._plan_for_apply(tx, applier, reader, workset, checking)
-                refuse_unfit(stored, plan, request, lambda at: ending.changes_since(tx, scope, at))
+                since = partial(ending.changes_since, tx, scope)
+                refuse_unfit(stored, plan, request, since, scope.actor.name)
                 pacing = self.deliveries.of(scope.workspace).pacing
                 said = partial(progress.writing, self.tasks, job.task_id, pacing)
                 outcome = apply_plan(applier, plan, workset, job.package, said)

@@ -19,6 +19,8 @@ from jobferry.domain.enums import (
 )
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.services.importing.plan import Plan
+from jobferry.services.importing.request import parse_import_request
 from jobferry.services.workspaces.settings import WorkspaceSettings
 from jobferry.storage.importing import rollbacks, snapshots
 from jobferry.storage.importing import target as target_repo
@@ -212,3 +214,32 @@ def test_a_plan_says_who_holds_a_lock_under_the_soft_policy_and_refuses_nothing(
         "c_job": (PlanAction.OVERWRITE, None),
     }
     assert problems.count(ProblemReason.LOCKED) == 2  # the hard policy refuses instead
+
+
+def test_a_plan_made_by_a_lock_s_holder_is_not_applied_by_another_user(
+    services: Services, tmp_path: Path
+) -> None:
+    # Dana's plan passes over her own lock; an admin importing with it would have written
+    # over a job locked by another user under the hard policy, as no plan of theirs does.
+    scope = workspace(services, "prod")
+    import_package(services, scope, _package(tmp_path, "1.zip", "a_job"))
+    scope = _with_policy(services, scope, LockPolicy.HARD)
+    dev = _developer(services, scope, "dana")
+    services.governance.acquire(dev, ObjectKind.JOB, "a_job")
+    changed = jobs_with_dependencies(make_job("a_job", description="v2"))
+    path = upload(services, dev, write_objects(tmp_path / "2.zip", changed))
+    planned = services.imports.plan(
+        dev, parse_import_request({"path": path, "sameNamePolicy": "OVERWRITE"})
+    )
+    assert isinstance(planned, Plan)
+    assert planned.problems == ()
+
+    task = run_import(services, scope, path, planId=planned.plan_id)
+
+    assert task.status == "FAILED", task.message
+    assert task.result["errorCode"] == "DLF.9015"
+    assert f"plan {planned.plan_id} was made; nothing was imported." in task.message
+    assert "It was planned by 'dana': a lock's holder and everyone else may change" in task.message
+    assert services.jobs.show(scope, "a_job").document.get("description") != "v2"
+    own = run_import(services, dev, path, planId=planned.plan_id)  # hers to apply
+    assert own.status == "SUCCESSFUL", own.message
