@@ -120,3 +120,22 @@ def test_delete_asks_first_and_needs_yes_without_a_terminal(
     assert accepted.exit_code == 0, accepted.output
     assert "Deleted tag 'finance' from workspace" in accepted.stdout
     assert _tags(cli) == []
+
+
+def test_a_job_carrying_a_locked_tag_names_the_unlock_when_refused(cli: Cli) -> None:
+    _job(cli, "daily_sales", ["finance"])
+    assert cli("tags", "lock", "finance").exit_code == 0
+    for words, done in (
+        (("jobs", "delete", "daily_sales", "--yes"), "deleted"),
+        (("jobs", "rename", "daily_sales", "sales_daily"), "renamed"),
+    ):
+        refused = cli(*words)
+        assert refused.exit_code == 1, refused.output
+        said = " ".join(refused.stderr.split())
+        assert "DLF.9091" in said
+        assert (
+            f"Job 'daily_sales' carries the locked tag(s) 'finance', and a locked tag's jobs do "
+            f"not change, so it was not {done}. A workspace admin unlocks a tag with: jobferry "
+            "tags unlock finance."
+        ) in said
+    assert [j["name"] for j in cli.json("jobs", "list")["jobs"]] == ["daily_sales"]

@@ -24,6 +24,7 @@ from jobferry.domain.enums import ObjectKind
 
 SCHEDULED = "DLF.9011"
 IN_USE = "DLF.9013"
+LOCKED_TAG = "DLF.9091"
 
 
 def delete_definition(
@@ -81,9 +82,22 @@ def _refusal(s: Session, kind: ObjectKind, name: str, exc: ApiError) -> CommandE
         message = _job_in_use(name, exc.body)
     elif exc.code == IN_USE and kind is ObjectKind.SCRIPT:
         message = _script_in_use(name, exc.body)
+    elif exc.code == LOCKED_TAG and exc.body.get("tags"):
+        message = locked_tags(name, exc.body["tags"], "deleted", s.fix_workspace())
     else:
         return None
     return CommandError(message, code=exc.code, status=exc.status)
+
+
+def locked_tags(name: str, tags: Any, done: str, workspace: str | None) -> str:
+    """Job ``name`` refused for carrying locked ``tags``: a workspace admin unlocks them."""
+    named = [str(t) for t in tags] if isinstance(tags, list) else [str(tags)]
+    said = ", ".join(f"'{t}'" for t in named)
+    unlock = "; ".join(f"jobferry tags unlock {quoted(t)}{in_workspace(workspace)}" for t in named)
+    return (
+        f"Job '{name}' carries the locked tag(s) {said}, and a locked tag's jobs do not change, "
+        f"so it was not {done}. A workspace admin unlocks a tag with: {unlock}."
+    )
 
 
 SUBMIT_AGAIN = (

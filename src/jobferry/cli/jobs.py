@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from jobferry.cli.choices import choice_type, from_kebab, kebab
-from jobferry.cli.client import ApiClient, segment
-from jobferry.cli.deleting import delete_definition, lock_passed
-from jobferry.cli.exits import CliUsageError
+from jobferry.cli.client import ApiClient, ApiError, segment
+from jobferry.cli.deleting import LOCKED_TAG, delete_definition, lock_passed, locked_tags
+from jobferry.cli.exits import CliUsageError, CommandError
 from jobferry.cli.listwalk import walk
 from jobferry.cli.output import epoch_ms, mapping, objects_under
 from jobferry.cli.session import JsonOption, WorkspaceOption, YesOption, session
@@ -265,7 +265,13 @@ def rename_job(
     """Rename a job (DataArts Studio's v2 rename): its id, versions and lock stay."""
     s = session(ctx, json_mode, workspace)
     path = f"/factory/jobs/{segment(name)}/rename"
-    changed = s.client().change("PUT", path, {"name": new_name}, api="v2")
+    try:
+        changed = s.client().change("PUT", path, {"name": new_name}, api="v2")
+    except ApiError as exc:
+        if exc.code != LOCKED_TAG or not exc.body.get("tags"):
+            raise
+        said = locked_tags(name, exc.body["tags"], "renamed", s.fix_workspace())
+        raise CommandError(said, code=exc.code, status=exc.status) from None
     said = (
         f"Job '{name}' is named so already in {s.workspace_label()}; nothing changed."
         if new_name == name
