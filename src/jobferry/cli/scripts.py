@@ -4,6 +4,8 @@ one object whole with ``--json``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import typer
@@ -27,6 +29,57 @@ NameFilter = Annotated[
 ]
 
 
+@dataclass(frozen=True)
+class Listing:
+    """A list command: the call and its items' key (``scripts``), its name filter's query
+    parameter, and the table it prints (its columns, and an item's cells)."""
+
+    key: str
+    name_filter: str
+    columns: tuple[str, ...]
+    cells: Callable[[dict[str, Any]], tuple[Any, ...]]
+
+
+SCRIPTS = Listing(
+    "scripts",
+    "scriptName",
+    ("name", "type", "version", "directory", "connection", "updated (UTC)"),
+    lambda item: (
+        item.get("name"),
+        item.get("type"),
+        item.get("version", ""),
+        item.get("directory", ""),
+        item.get("connectionName", ""),
+        epoch_ms(item.get("modifyTime")),
+    ),
+)
+RESOURCES = Listing(
+    "resources",
+    "resourceName",
+    ("name", "type", "directory", "location", "id"),
+    lambda r: (
+        r.get("name"),
+        r.get("type"),
+        r.get("directory", ""),
+        r.get("location"),
+        r.get("id"),
+    ),
+)
+
+
+def listed(s: Session, listing: Listing, name: str | None) -> None:
+    """Every item of the listing (every page), named ``name`` in part when given: a table
+    (``--json``: the total and the items, as the server lists them)."""
+    key = listing.key
+    total, items = walk(s.client(), f"/{key}", key, {listing.name_filter: name})
+    out = s.output
+    if out.json_mode:
+        out.emit({"total": total, key: items})
+        return
+    out.table(listing.columns, [listing.cells(item) for item in items])
+    out.note(f"{total} {key[:-1]}(s)")
+
+
 @scripts_app.command("list")
 def list_scripts(
     ctx: typer.Context,
@@ -35,25 +88,7 @@ def list_scripts(
     workspace: WorkspaceOption = None,
 ) -> None:
     """List the scripts of the workspace (every page)."""
-    s = session(ctx, json_mode, workspace)
-    total, scripts = walk(s.client(), "/scripts", "scripts", {"scriptName": name})
-    out = s.output
-    if out.json_mode:
-        out.emit({"total": total, "scripts": scripts})
-        return
-    rows = [
-        (
-            item.get("name"),
-            item.get("type"),
-            item.get("version", ""),
-            item.get("directory", ""),
-            item.get("connectionName", ""),
-            epoch_ms(item.get("modifyTime")),
-        )
-        for item in scripts
-    ]
-    out.table(("name", "type", "version", "directory", "connection", "updated (UTC)"), rows)
-    out.note(f"{total} script(s)")
+    listed(session(ctx, json_mode, workspace), SCRIPTS, name)
 
 
 @scripts_app.command("show")
@@ -116,18 +151,7 @@ def list_resources(
     workspace: WorkspaceOption = None,
 ) -> None:
     """List the resources of the workspace (every page)."""
-    s = session(ctx, json_mode, workspace)
-    total, resources = walk(s.client(), "/resources", "resources", {"resourceName": name})
-    out = s.output
-    if out.json_mode:
-        out.emit({"total": total, "resources": resources})
-        return
-    rows = [
-        (r.get("name"), r.get("type"), r.get("directory", ""), r.get("location"), r.get("id"))
-        for r in resources
-    ]
-    out.table(("name", "type", "directory", "location", "id"), rows)
-    out.note(f"{total} resource(s)")
+    listed(session(ctx, json_mode, workspace), RESOURCES, name)
 
 
 @resources_app.command("show")
