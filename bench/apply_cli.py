@@ -1,0 +1,186 @@
+"""``python -m bench.apply_cli``: ``jobferry apply -f DIR`` of a folder the workspace already
+matches, as CI runs it on every commit, and ``jobferry pull``, through the command line.
+
+One ``jobferry serve`` (embedded SQLite, or PostgreSQL with ``--db postgresql``) holds the
+workload in its default workspace (N jobs × 5 nodes, one script per job, 200 resources, 20
+connections; ``bench/workload.py``). The workspace is pulled into a folder once (not timed);
+then, timing one ``python -m jobferry`` process each (process start, signing, the calls and
+printing included), ``--runs`` times each:
+
+* **unchanged**: ``jobferry apply -f DIR --yes`` of the pulled folder: every object
+  ``UNCHANGED``, nothing imported;
+* **changed**: the same after ``--changes`` job files were given a new description (each run
+  a description of its own, so each run changes them again): those are imported;
+* **pull**: ``jobferry pull DIR`` into the folder as the last apply left it (every file
+  already holding its bytes).
+
+The phases, where they can be told apart: the client's read and check of the folder and its
+packing (:func:`jobferry.cli.apply.load_folder` and :func:`jobferry.package.folder.pack`,
+timed in this process on the same folder), and the server's side from its access log (one line
+a request, with its milliseconds): the upload (``POST /packages``), the plan (``POST
+/jobs/import/plan``, and the planning task's seconds when it runs as one), the import (``POST
+/jobs/import`` and its task). ``other`` is the command's seconds less the server's requests:
+process start, reading and packing, signing, printing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from bench.databases import PG_URL, database
+from bench.promote_cli import _seed
+from bench.remotes_cli import Cli
+from bench.throughput import ADMIN_ENV, free_port, serve_env, wait_ready
+from jobferry.cli.apply import load_folder
+from jobferry.package.folder import pack
+
+ACCESS = re.compile(r"\] INFO:?\s+(\w+) (\S+) (\d+) ([\d.]+)ms request_id")
+"""One line of the server's access log: method, path, status, milliseconds."""
+
+
+@contextmanager
+def logging_server(data: Path, url: str) -> Iterator[str]:
+    """A ``jobferry serve`` over ``url`` with the bench admin, logging each request (its
+    access log, in ``data/serve.log``); its url."""
+    port = free_port()
+    env = serve_env(data, url, port, **ADMIN_ENV, JOBFERRY_LOG_LEVEL="info")
+    upgrade = [sys.executable, "-m", "jobferry", "db", "upgrade"]
+    subprocess.run(upgrade, env=env, check=True, capture_output=True)
+    cmd = [sys.executable, "-m", "jobferry", "serve"]
+    with (data / "serve.log").open("wb") as log:
+        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_ready(f"http://127.0.0.1:{port}/health", proc)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            proc.terminate()
+            proc.wait(timeout=120)
+
+
+def _requests(log: Path, since: int) -> list[tuple[str, str, float]]:
+    """The requests the server logged after byte ``since`` of its log: method, path, seconds."""
+    with log.open("rb") as f:
+        f.seek(since)
+        text = f.read().decode(errors="replace")
+    found = []
+    for line in text.splitlines():
+        match = ACCESS.search(line)
+        if match:
+            found.append((match[1], match[2], float(match[4]) / 1000))
+    return found
+
+
+PHASES = (
+    ("POST", "/packages", "upload"),
+    ("POST", "/jobs/import/plan", "plan"),
+    ("POST", "/jobs/import", "import"),
+    ("POST", "/exports", "export"),
+    ("GET", "/content", "download"),
+)
+"""A request's phase by its method and how its path ends; a task's reads (``GET
+/system-tasks/…``, waiting for it) count in the phase of the request that started it."""
+
+
+def _phases(requests: list[tuple[str, str, float]], seconds: float) -> dict[str, Any]:
+    """The server's seconds by phase, and what is left of the command's."""
+    phases: dict[str, float] = {}
+    current = "reads"
+    for method, path, took in requests:
+        named = [p for m, end, p in PHASES if m == method and path.endswith(end)]
+        if named:
+            current = named[0]
+        phase = named[0] if named else current if "/system-tasks/" in path else "reads"
+        phases[phase] = phases.get(phase, 0.0) + took
+    server = sum(phases.values())
+    rounded = {k: round(v, 2) for k, v in phases.items()}
+    return {"seconds": seconds, **rounded, "other": round(seconds - server, 2)}
+
+
+def _client_side(folder: Path) -> dict[str, float]:
+    """The client's read and check of the folder, and its packing, timed here."""
+    started = time.perf_counter()
+    objects = load_folder(folder)
+    read = time.perf_counter() - started
+    started = time.perf_counter()
+    pack(objects, io.BytesIO(), whole=False)
+    packed = time.perf_counter() - started
+    return {"read_check": round(read, 2), "pack": round(packed, 2)}
+
+
+def _describe(folder: Path, changes: int, run: int) -> None:
+    """``changes`` job files given a new description, as a person editing them would."""
+    for path in sorted((folder / "jobs").glob("*.json"))[:changes]:
+        document = json.loads(path.read_text())
+        document["description"] = f"changed in commit {run}"
+        path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
+
+
+def _timed(cli: Cli, log: Path, *args: str) -> dict[str, Any]:
+    since = log.stat().st_size
+    seconds, said = cli(*args)
+    time.sleep(0.2)  # the last access line flushed
+    phases = _phases(_requests(log, since), seconds)
+    task = said.get("task") if isinstance(said, dict) else None
+    if isinstance(task, dict):
+        phases["task"] = (int(task.get("endTime") or 0) - int(task.get("startTime") or 0)) / 1000
+    return phases
+
+
+def measure(args: argparse.Namespace, root: Path) -> dict[str, Any]:
+    """Each command ``--runs`` times, with its phases."""
+    folder = root / "defs"
+    with database(args.db, root, args.pg_url, "apply") as url:
+        _seed(root, url, args.jobs)
+        with logging_server(root, url) as server:
+            cli = Cli(server, root)
+            log = root / "serve.log"
+            cli("pull", str(folder))
+            apply = ("apply", "-f", str(folder), "--yes")
+            unchanged = [_timed(cli, log, *apply) for _ in range(args.runs)]
+            client = _client_side(folder)
+            changed = []
+            for run in range(args.runs):
+                _describe(folder, args.changes, run)
+                changed.append(_timed(cli, log, *apply))
+            pulled = [_timed(cli, log, "pull", str(folder)) for _ in range(args.runs)]
+    return {
+        "jobs": args.jobs,
+        "changes": args.changes,
+        "db": args.db,
+        "client": client,
+        "unchanged": unchanged,
+        "changed": changed,
+        "pull": pulled,
+    }
+
+
+def main() -> None:
+    """Entry point."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--jobs", type=int, default=5000)
+    parser.add_argument("--changes", type=int, default=10)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--pg-url", default=PG_URL)
+    parser.add_argument("--keep", help="an empty folder to work in, kept (data, folder, log)")
+    args = parser.parse_args()
+    if args.keep:
+        print(json.dumps(measure(args, Path(args.keep)), indent=2))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        print(json.dumps(measure(args, Path(tmp)), indent=2))
+
+
+if __name__ == "__main__":
+    main()
