@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import posixpath
 from collections.abc import Mapping, Set
 from dataclasses import dataclass
 from enum import StrEnum
@@ -105,7 +106,16 @@ def in_the_way(root: Path, files: Mapping[str, bytes]) -> list[str]:
     """What stands where ``files`` (path → bytes) are to be written: a folder of their path that
     is a file (``jobs`` a file), or a folder where a file goes (``jobs/a.json/``); relative to
     ``root``, each once."""
-    folders = {parent for path in files for parent in Path(path).parents if parent.parts}
-    found = {f.as_posix() for f in folders if (root / f).exists() and not (root / f).is_dir()}
-    found.update(path for path in files if (root / path).is_dir())
+    folders: set[str] = set()
+    for path in files:  # plain strings: a workspace's folder holds thousands of files
+        parent = posixpath.dirname(path)
+        while parent and parent not in folders:  # its own parents are in already
+            folders.add(parent)
+            parent = posixpath.dirname(parent)
+    found = {
+        f
+        for f in folders
+        if os.path.exists(os.path.join(root, f)) and not os.path.isdir(os.path.join(root, f))
+    }
+    found.update(path for path in files if os.path.isdir(os.path.join(root, path)))
     return sorted(found)

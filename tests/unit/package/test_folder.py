@@ -54,6 +54,20 @@ def test_a_folder_is_read_in_the_order_an_import_writes_without_server_fields(
     assert "id" not in read.objects[3].document
 
 
+def test_a_link_to_a_file_is_read_and_a_link_to_a_folder_is_not_followed(tmp_path: Path) -> None:
+    """The folder is walked as ``Path.rglob`` walks it: a linked file counts where it is
+    linked, a linked folder is not entered (a link back up would never end)."""
+    elsewhere = write(tmp_path / "elsewhere" / "linked.job", make_job("linked"))
+    root = tmp_path / "defs"
+    write(root / "jobs" / "daily_sales.json", make_job("daily_sales"))
+    (root / "jobs" / "linked.job").symlink_to(elsewhere)
+    (root / "jobs" / "loop").symlink_to(root)
+    (root / "jobs" / "gone.json").symlink_to(tmp_path / "nothing.json")
+    read = read_folder(root)
+    assert read.problems == ()
+    assert [o.file for o in read.objects] == ["jobs/daily_sales.json", "jobs/linked.job"]
+
+
 def test_every_problem_of_every_file_is_named_at_once(tmp_path: Path) -> None:
     root = folder(tmp_path / "defs")
     broken = make_job("broken_job")
