@@ -51,10 +51,20 @@ READS = frozenset(
 # -- the reads ------------------------------------------------------------------------------------
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+"""Types :func:`_leaf` answers as they are: looked at first, by the type alone."""
+_FIELDS: dict[type, tuple[str, ...] | None] = {}
+"""A type's dataclass field names (``None``: not a dataclass), found once per type."""
+
+
 def _canon(value: Any) -> Any:
     """``value`` as plain values whose ``repr`` is the same in every process (sets and dicts
-    sorted, records by their fields)."""
-    if isinstance(value, str | int | float) or value is None:  # most values: looked at first
+    sorted, records by their fields). A plan's reads answer thousands of records of plain
+    fields: their type alone decides most values, before any ``isinstance``."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if isinstance(value, str | int | float):
         return _leaf(value)
     if isinstance(value, dict):
         items = [(repr(_canon(k)), _canon(v)) for k, v in value.items()]
@@ -63,10 +73,17 @@ def _canon(value: Any) -> Any:
         return sorted(repr(_canon(v)) for v in value)
     if isinstance(value, list | tuple):
         return [_canon(v) for v in value]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        names = field_names(type(value))
-        return [type(value).__name__, [_canon(getattr(value, name)) for name in names]]
+    names = _fields(kind)
+    if names is not None:
+        return [kind.__name__, [_canon(getattr(value, name)) for name in names]]
     return _leaf(value)
+
+
+def _fields(kind: type) -> tuple[str, ...] | None:
+    if kind not in _FIELDS:
+        is_record = dataclasses.is_dataclass(kind)
+        _FIELDS[kind] = field_names(kind) if is_record else None
+    return _FIELDS[kind]
 
 
 def _leaf(value: Any) -> Any:
