@@ -491,7 +491,10 @@ def _harmed_whole(data: bytes, harm: str, entry: str | None, pkg: Pkg, new: Pkg)
     if harm == "sig":
         if pkg.signed:
             sig = json.loads(entry_bytes(data, "manifest.sig"))
-            sig["signature"] = ("A" if sig["signature"][0] != "A" else "B") + sig["signature"][1:]
+            # A manifest.sig that never was one (this harm's own "{}") has no signature to
+            # garble: it is given a wrong one, and stays invalid.
+            signature = str(sig.get("signature") or "")
+            sig["signature"] = ("A" if signature[:1] != "A" else "B") + signature[1:]
             new.broken_signature, new.signer = True, None
             return rewritten(data, {"manifest.sig": canonical(sig)})
         if pkg.manifest:
@@ -516,6 +519,7 @@ def _harmed_whole(data: bytes, harm: str, entry: str | None, pkg: Pkg, new: Pkg)
 @GENERATED
 @given(told=tool_stories())
 @example(told=ToolStory(True, (Step("evolve", ("take", 0)), Step("export", (True,)))))
+@example(told=ToolStory(True, (Step("harm", (0, "sig", 0)), Step("harm", (1, "sig", 0)))))
 def test_package_tool_stories_keep_the_cli_s_promises(told: ToolStory) -> None:
     with tempfile.TemporaryDirectory() as folder:
         Teller(Path(folder)).tell(told)
