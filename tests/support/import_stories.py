@@ -383,6 +383,23 @@ def took_over_alike() -> Story:
     return _pinned((sa, ja), (changed, jd), ("ja", "jd"), on_drift="FAIL")
 
 
+def kept_then_renamed() -> Story:
+    """The target edits ja (which depends on jb and jc), renames jb to jd and starts ja and jc;
+    the source renames jc to jd. The import renames the target's jd back to jb and keeps ja
+    and jc for their drift, rewriting both for that rename; the rewrite undoes jc's drift, so
+    the next plan renames jc to jd, and rewrites ja, kept still, for that rename (seed 7413)."""
+
+    def job(name: str, uid: str, rank: int, upstream: list[str]) -> Obj:
+        return Obj("job", f"u-job-{uid}", rank, name, job_document(name, "sa", None, upstream, 0))
+
+    sa = Obj("script", "u-script-sa", 1, "sa", definition("script", "sa", 0))
+    first = (sa, job("jb", "jb", 2, []), job("jc", "jc", 3, ["jb"]))
+    first += (job("ja", "ja", 4, ["jb", "jc"]),)
+    second = (sa, first[1], job("jd", "jc", 3, ["jb"]), job("ja", "ja", 4, ["jb", "jd"]))
+    story = _pinned(first, second, ("jb", "jd"), on_drift="KEEP_TARGET")
+    return replace(story, edited=("ja",), started=("ja", "jc"))
+
+
 def _pinned(
     first: tuple[Obj, ...], second: tuple[Obj, ...], renamed: tuple[str, str], *, on_drift: str
 ) -> Story:

@@ -65,6 +65,24 @@ def kept_then_rewritten(plan: Plan) -> set[tuple[str, str]]:
     }
 
 
+def rewrites_unexplained(again: Plan, undone: set[tuple[str, str]], after: State) -> list[str]:
+    """The jobs a plan of the same package again rewrites for a rename other than that of an
+    object of ``undone`` (kept for its drift and rewritten by the import, which undid the
+    drift: the plan again makes the rename the import kept it from, and rewrites the jobs
+    using it, as ``after``, the target now, says they do): none, once an import did what it
+    planned."""
+    renaming = {
+        ln.target_name
+        for ln in again.lines
+        if ln.action is PlanAction.RENAME and (str(ln.kind), ln.target_name) in undone
+    }
+    return [
+        name
+        for name in again.rewrites
+        if not any(ref[0] == "job" and ref[1] in renaming for ref in after[("job", name)]["refs"])
+    ]
+
+
 def left_by(plan: Plan, after: State) -> State:
     """The tombstones a rollback leaves of the objects the import created: it deletes them,
     and a deletion leaves one (``undoing.py``; a workspace promoting further tells its own
