@@ -29,6 +29,18 @@ def _said(result: Any) -> str:
     return " ".join((result.stdout + result.stderr).split())
 
 
+def _as_released(cli: Cli, said: str, tmp_path: Path) -> str:
+    """Run the export and the import as released that ``said`` prints ("as released (EXPORT,
+    then IMPORT)"), as printed, FILE a file of ``tmp_path``: that file."""
+    export, load = said.split("as released (", 1)[1].split(").", 1)[0].split(", then ")
+    package = str(tmp_path / "submitted.zip")
+    for line in (export, load):
+        words = [package if word == "FILE" else word for word in shlex.split(line)]
+        ran = cli(*words[1:], "--yes") if words[1] == "import" else cli(*words[1:])
+        assert ran.exit_code == 0, _said(ran)
+    return package
+
+
 def test_settings_enterprise_asks_says_it_cannot_be_undone_then_creates_the_production_side(
     cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -72,18 +84,12 @@ def test_the_switch_says_how_to_bring_what_was_submitted_before_into_production(
     said = _said(switched)
     assert f"its production side is '{name} (production)', created empty." in said
     assert "What it held before has no pending item" in said
-    export, load = said.split("as released (", 1)[1].split(").", 1)[0].split(", then ")
-    package = str(tmp_path / "submitted.zip")
-    for line in (export, load):
-        words = [package if word == "FILE" else word for word in shlex.split(line)]
-        ran = cli(*words[1:], "--yes") if words[1] == "import" else cli(*words[1:])
-        assert ran.exit_code == 0, _said(ran)
-        if words[1] == "export":  # the plan of an import as released says where it goes
-            planned = cli("plan", package, "--status", "production")
-            header = " ".join(planned.stdout.split())
-            production = _settings(cli)["productionWorkspaceId"]
-            into = f"into: {name} (production) ({production}), as released from workspace {name}"
-            assert into in header, header
+    package = _as_released(cli, said, tmp_path)
+    planned = cli("plan", package, "--status", "production")  # says where it went
+    header = " ".join(planned.stdout.split())
+    production = _settings(cli)["productionWorkspaceId"]
+    into = f"into: {name} (production) ({production}), as released from workspace {name}"
+    assert into in header, header
     listed = cli.json("jobs", "list", "-w", f"{name} (production)")
     assert [job["name"] for job in listed["jobs"]] == ["daily_sales"]
     assert cli.json("releases", "pending")["data"] == []
@@ -179,11 +185,6 @@ def test_a_release_missing_what_was_submitted_before_the_switch_says_the_command
     assert said.count("submitted before its switch to enterprise mode") == 1
     for api_word in ("targetStatus", "exportDepend", "PRODUCTION", "/v1/", "/v2/"):
         assert api_word not in said
-    export, load = said.split("as released (", 1)[1].split(").", 1)[0].split(", then ")
-    package = str(tmp_path / "submitted.zip")
-    for line in (export, load):
-        words = [package if word == "FILE" else word for word in shlex.split(line)]
-        ran = cli(*words[1:], "--yes") if words[1] == "import" else cli(*words[1:])
-        assert ran.exit_code == 0, _said(ran)
+    _as_released(cli, said, tmp_path)
     made = developer.json("releases", "create", "v1", "--all", "--approver", f"dep_{suffix}")
     assert made["release_package_id"]

@@ -31,6 +31,7 @@ from jobferry.services.importing.request import ImportRequest, parse_import_requ
 from jobferry.services.taskviews import Task
 from jobferry.storage.importing.workset import Workset
 from jobferry.storage.tables import jobs, resources, scripts
+from support.builders import make_job
 from support.console import add_connections, admin_scope
 from support.packages import HEADER, objects_for
 
@@ -81,6 +82,12 @@ def jobs_with_dependencies(*jobs: dict[str, Any]) -> list[Entry]:
         for kind, name, document in objects_for(job):
             found.setdefault((kind, name), (kind, name, document))
     return list(found.values())
+
+
+def jobs_package(path: Path, *names: str) -> Path:
+    """A package at ``path`` of the jobs ``names`` (as ``make_job`` makes them) with the
+    scripts and resources they use."""
+    return write_objects(path, jobs_with_dependencies(*(make_job(n) for n in names)))
 
 
 def workspace(services: Services, name: str) -> Scope:

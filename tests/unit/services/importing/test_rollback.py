@@ -25,6 +25,7 @@ from support.builders import editable, make_job
 from support.planning import (
     create_what_jobs_use,
     import_package,
+    jobs_package,
     jobs_with_dependencies,
     run_import,
     uid_of,
@@ -35,10 +36,6 @@ from support.planning import (
 from support.progress import said_by
 
 DRIFT = "TAKE_PACKAGE"
-
-
-def package(tmp_path: Path, name: str, *jobs: str) -> Path:
-    return write_objects(tmp_path / name, jobs_with_dependencies(*map(make_job, jobs)))
 
 
 def job_names(services: Services, scope: Scope) -> list[str]:
@@ -56,7 +53,7 @@ def scope(services: Services, tmp_path: Path) -> Scope:
     """A workspace where a_job was imported once, then edited in place (the imports below
     take the package's over that change: onDrift TAKE_PACKAGE)."""
     scope = workspace(services, "prod")
-    import_package(services, scope, package(tmp_path, "first.zip", "a_job"))
+    import_package(services, scope, jobs_package(tmp_path / "first.zip", "a_job"))
     services.jobs.update(scope, "a_job", make_job("a_job", description="before"))
     return scope
 
@@ -65,7 +62,7 @@ def test_a_rollback_removes_what_the_import_created_and_restores_what_it_overwro
     services: Services, scope: Scope, tmp_path: Path
 ) -> None:
     task = import_package(
-        services, scope, package(tmp_path, "2.zip", "a_job", "b_job"), onDrift=DRIFT
+        services, scope, jobs_package(tmp_path / "2.zip", "a_job", "b_job"), onDrift=DRIFT
     )
 
     answer = services.rollback.rollback(scope, task.id)
@@ -99,7 +96,7 @@ def test_objects_changed_since_refuse_the_rollback_and_nothing_changes(
     services: Services, scope: Scope, tmp_path: Path
 ) -> None:
     task = import_package(
-        services, scope, package(tmp_path, "2.zip", "a_job", "b_job", "c_job"), onDrift=DRIFT
+        services, scope, jobs_package(tmp_path / "2.zip", "a_job", "b_job", "c_job"), onDrift=DRIFT
     )
     services.jobs.update(scope, "b_job", make_job("b_job", description="edited since"))
     services.jobs.start(scope, "c_job")
@@ -123,7 +120,7 @@ def test_only_a_finished_import_that_changed_something_can_be_rolled_back(
     with pytest.raises(TaskNotFoundError, match=r"Task \[no-such-task\] does not exist"):
         services.rollback.rollback(scope, "no-such-task")
     services.jobs.update(scope, "a_job", make_job("a_job"))  # as the package has it again
-    unchanged = import_package(services, scope, package(tmp_path, "2.zip", "a_job"))
+    unchanged = import_package(services, scope, jobs_package(tmp_path / "2.zip", "a_job"))
     with pytest.raises(RollbackRefusedError, match="nothing to roll back"):
         services.rollback.rollback(scope, unchanged.id)
 
@@ -154,7 +151,7 @@ def test_the_check_refuses_what_the_rollback_would_and_writes_nothing(
     services: Services, scope: Scope, tmp_path: Path
 ) -> None:
     task = import_package(
-        services, scope, package(tmp_path, "2.zip", "a_job", "b_job", "c_job"), onDrift=DRIFT
+        services, scope, jobs_package(tmp_path / "2.zip", "a_job", "b_job", "c_job"), onDrift=DRIFT
     )
     services.jobs.update(scope, "b_job", make_job("b_job", description="edited since"))
     services.jobs.start(scope, "c_job")
@@ -179,7 +176,9 @@ def test_the_check_passes_a_swap_of_names_that_the_rollback_then_undoes(
 ) -> None:
     """The second pass's names are checked against what the first pass will free: a swap
     (a_job ↔ b_job) takes back names only the import's own objects hold."""
-    import_package(services, scope, package(tmp_path, "2.zip", "a_job", "b_job"), onDrift=DRIFT)
+    import_package(
+        services, scope, jobs_package(tmp_path / "2.zip", "a_job", "b_job"), onDrift=DRIFT
+    )
     objects = jobs_with_dependencies(make_job("a_job"), make_job("b_job"))
     objects = [o for o in objects if o[0] != "job"] + [
         ("job", "b_job", {**make_job("a_job"), "name": "b_job"}),
@@ -234,13 +233,13 @@ def test_a_queued_rollback_holds_the_import_lock_and_ends_with_the_rollback(
     services: Services, scope: Scope, tmp_path: Path
 ) -> None:
     task = import_package(
-        services, scope, package(tmp_path, "2.zip", "a_job", "b_job"), onDrift=DRIFT
+        services, scope, jobs_package(tmp_path / "2.zip", "a_job", "b_job"), onDrift=DRIFT
     )
 
     queued = services.rollback.start(scope, task.id)
 
     with pytest.raises(ImportRunningError, match=f"Rollback task {queued} is running") as busy:
-        import_package(services, scope, package(tmp_path, "3.zip", "c_job"))
+        import_package(services, scope, jobs_package(tmp_path / "3.zip", "c_job"))
     assert busy.value.context["running"] == "rollback"
     with pytest.raises(ImportRunningError, match=f"Rollback task {queued} is running"):
         services.rollback.start(scope, task.id)
@@ -264,13 +263,13 @@ def test_a_queued_rollback_holds_the_import_lock_and_ends_with_the_rollback(
     assert {("b_job", "DELETED"), ("a_job", "RESTORED")} <= actions
     assert job_names(services, scope) == ["a_job"]
     assert services.tasks.show(scope, task.id).rolled_back is not None
-    import_package(services, scope, package(tmp_path, "3.zip", "c_job"))  # the lock is free
+    import_package(services, scope, jobs_package(tmp_path / "3.zip", "c_job"))  # the lock is free
 
 
 def test_what_can_be_told_before_reading_a_change_refuses_the_task_at_once(
     services: Services, scope: Scope, tmp_path: Path
 ) -> None:
-    task = import_package(services, scope, package(tmp_path, "2.zip", "b_job"))
+    task = import_package(services, scope, jobs_package(tmp_path / "2.zip", "b_job"))
     services.rollback.rollback(scope, task.id)
 
     with pytest.raises(TaskNotFoundError, match=r"Task \[no-such-task\] does not exist"):
@@ -287,7 +286,7 @@ def test_objects_changed_since_fail_the_task_naming_them_and_nothing_changes(
     services: Services, scope: Scope, tmp_path: Path
 ) -> None:
     task = import_package(
-        services, scope, package(tmp_path, "2.zip", "a_job", "b_job"), onDrift=DRIFT
+        services, scope, jobs_package(tmp_path / "2.zip", "a_job", "b_job"), onDrift=DRIFT
     )
     services.rollback.start(scope, task.id)
     services.jobs.update(scope, "b_job", make_job("b_job", description="edited since"))
@@ -308,14 +307,14 @@ def test_objects_changed_since_fail_the_task_naming_them_and_nothing_changes(
     }
     assert job_names(services, scope) == ["a_job", "b_job"]
     assert services.tasks.show(scope, task.id).rolled_back is None
-    import_package(services, scope, package(tmp_path, "3.zip", "c_job"))  # the lock is free
+    import_package(services, scope, jobs_package(tmp_path / "3.zip", "c_job"))  # the lock is free
 
 
 def test_a_rollback_task_says_how_many_changes_it_checks_and_undoes(
     services: Services, scope: Scope, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     task = import_package(
-        services, scope, package(tmp_path, "2.zip", "a_job", "b_job"), onDrift=DRIFT
+        services, scope, jobs_package(tmp_path / "2.zip", "a_job", "b_job"), onDrift=DRIFT
     )
     queued = services.rollback.start(scope, task.id)
     said = said_by(services, monkeypatch, queued)

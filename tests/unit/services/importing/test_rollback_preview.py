@@ -19,6 +19,7 @@ from jobferry.storage import tables
 from support.builders import make_job
 from support.planning import (
     import_package,
+    jobs_package,
     jobs_with_dependencies,
     uid_of,
     workspace,
@@ -26,10 +27,6 @@ from support.planning import (
 )
 
 DRIFT = "TAKE_PACKAGE"
-
-
-def package(tmp_path: Path, name: str, *jobs: str) -> Path:
-    return write_objects(tmp_path / name, jobs_with_dependencies(*map(make_job, jobs)))
 
 
 def every_row(services: Services) -> dict[str, list[tuple[Any, ...]]]:
@@ -45,7 +42,7 @@ def every_row(services: Services) -> dict[str, list[tuple[Any, ...]]]:
 def scope(services: Services, tmp_path: Path) -> Scope:
     """A workspace where a_job was imported once, then edited in place."""
     scope = workspace(services, "prod")
-    import_package(services, scope, package(tmp_path, "first.zip", "a_job"))
+    import_package(services, scope, jobs_package(tmp_path / "first.zip", "a_job"))
     services.jobs.update(scope, "a_job", make_job("a_job", description="before"))
     return scope
 
@@ -76,7 +73,7 @@ def test_the_preview_refuses_objects_changed_since_as_the_rollback_does(
     services: Services, scope: Scope, tmp_path: Path
 ) -> None:
     task = import_package(
-        services, scope, package(tmp_path, "2.zip", "a_job", "b_job", "c_job"), onDrift=DRIFT
+        services, scope, jobs_package(tmp_path / "2.zip", "a_job", "b_job", "c_job"), onDrift=DRIFT
     )
     services.jobs.update(scope, "b_job", make_job("b_job", description="edited since"))
     services.jobs.start(scope, "c_job")
@@ -100,7 +97,7 @@ def test_the_preview_refuses_objects_changed_since_as_the_rollback_does(
 def test_the_preview_refuses_what_is_rolled_back_already_missing_or_wrote_nothing(
     services: Services, scope: Scope, tmp_path: Path
 ) -> None:
-    task = import_package(services, scope, package(tmp_path, "2.zip", "b_job"))
+    task = import_package(services, scope, jobs_package(tmp_path / "2.zip", "b_job"))
     services.rollback.rollback(scope, task.id)
     with pytest.raises(RollbackRefusedError, match="already rolled back") as again:
         services.rollback.preview(scope, task.id)
@@ -108,7 +105,7 @@ def test_the_preview_refuses_what_is_rolled_back_already_missing_or_wrote_nothin
     with pytest.raises(TaskNotFoundError):
         services.rollback.preview(scope, "no-such-task")
     services.jobs.update(scope, "a_job", make_job("a_job"))  # as the package has it
-    unchanged = import_package(services, scope, package(tmp_path, "3.zip", "a_job"))
+    unchanged = import_package(services, scope, jobs_package(tmp_path / "3.zip", "a_job"))
     with pytest.raises(RollbackRefusedError, match="nothing to roll back") as nothing:
         services.rollback.preview(scope, unchanged.id)
     assert nothing.value.context["rule"] == RollbackRule.NOTHING
