@@ -387,9 +387,12 @@ def _import_with_a_mapping(page: Any, shot: Shot, server: ServerProcess, prod: s
     values = [p["value"] for p in nodes[0]["properties"] if p["name"] == "connectionName"]
     assert values == ["dws_prod"]
 
-    # Roll it back (the confirmation dialog is accepted).
-    page.once("dialog", lambda dialog: dialog.accept())
+    # Roll it back: the review says what the rollback undoes, then Roll back confirms.
     page.click("button:text-is('Roll back this import')")
+    page.wait_for_selector("[data-rollback-review]")
+    assert "It will delete the 7 objects the import created" in page.inner_text("main")
+    shot("23-import-rollback-review")
+    page.click("button[data-roll-back]")
     page.wait_for_selector("text=Rolled back 7 objects")
     shot("23-import-rolled-back")
     assert server.call("GET", "/jobs/daily_sales", workspace=prod).status_code == 400

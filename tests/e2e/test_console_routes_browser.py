@@ -167,8 +167,9 @@ def _rolled_back(page: Any, shot: Any, server: ServerProcess, prod: str) -> None
     back in the history."""
     page.click("table.history a[href*='/tasks/']")
     page.wait_for_url("**/tasks/*")
-    page.once("dialog", lambda dialog: dialog.accept())
     page.click("button:text-is('Roll back this import')")
+    page.wait_for_selector("[data-rollback-review]")  # what it undoes, then Roll back
+    page.click("button[data-roll-back]")
     page.wait_for_selector("text=Rolled back")
     assert server.call("GET", "/jobs/daily_sales", workspace=prod).status_code == 400
     page.click("nav.mainnav >> text=Routes")
