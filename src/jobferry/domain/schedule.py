@@ -171,11 +171,29 @@ def _parse_quartz(expression: str) -> QuartzCron:
         _year_set(cron.year)
     converted = to_croniter(cron)
     if not croniter.is_valid(converted):
-        raise ValueError(
-            f"cron expression {expression!r} has a value out of range (minutes 0–59, hours 0–23, "
-            f"day-of-month 1–31, month 1–12, day-of-week 1–7)"
-        )
+        raise ValueError(f"cron expression {expression!r}: {_out_of_range(cron, converted)}")
     return cron
+
+
+# The fields croniter checks, as their croniter expression orders them, with their ranges.
+_RANGES = (
+    ("minute", "0–59"),
+    ("hour", "0–23"),
+    ("day-of-month", "1–31"),
+    ("month", "1–12 or JAN–DEC"),
+    ("day-of-week", "1–7 (1 = Sunday) or SUN–SAT"),
+)
+
+
+def _out_of_range(cron: QuartzCron, converted: str) -> str:
+    """Which field of ``cron`` croniter refused, and the range it takes."""
+    fields = converted.split()
+    written = (cron.minutes, cron.hours, cron.day_of_month, cron.month, cron.day_of_week)
+    for at, (name, span) in enumerate(_RANGES):
+        alone = " ".join(field if i == at else "*" for i, field in enumerate(fields))
+        if not croniter.is_valid(alone):
+            return f"the {name} field {written[at]!r} is out of range; use {span}"
+    return "a value is out of range (minute 0–59, hour 0–23, day-of-month 1–31, month 1–12)"
 
 
 def _check_day_fields(expression: str, dom: str, dow: str) -> None:

@@ -51,8 +51,10 @@ def test_to_croniter_translates_quartz_fields(expression: str, expected: str) ->
 @pytest.mark.parametrize(
     ("expression", "hint"),
     [
-        ("0 99 2 * * ?", "out of range"),
-        ("0 0 25 * * ?", "out of range"),
+        ("0 99 2 * * ?", "the minute field '99' is out of range; use 0–59"),
+        ("0 0 25 * * ?", "the hour field '25' is out of range; use 0–23"),
+        ("0 0 2 32 * ?", "the day-of-month field '32' is out of range; use 1–31"),
+        ("0 0 2 1 13 ?", "the month field '13' is out of range; use 1–12"),
         ("30 0 2 * * ?", "seconds field must be 0"),
         ("0 0 2 * *", "5 fields"),
         ("", "empty"),
