@@ -42,8 +42,11 @@ COMMANDS: dict[str, Entry] = {
     "audit": Entry("audit:audit_command"),
     "db": Entry("serve:db_app"),
     "admin": Entry("admin:app"),
-    "jobs": Entry("jobs:app"),
-    "scripts": Entry("scripts:scripts_app"),
+    "jobs": Entry("jobs:app", {"versions": "versions:job_versions", "diff": "versions:job_diff"}),
+    "scripts": Entry(
+        "scripts:scripts_app",
+        {"versions": "versions:script_versions", "diff": "versions:script_diff"},
+    ),
     "resources": Entry("scripts:resources_app"),
     "tags": Entry("tags:app"),
     "workspaces": Entry(

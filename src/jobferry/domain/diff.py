@@ -110,6 +110,13 @@ def diff(before: Any, after: Any, *, ignore: frozenset[str] = frozenset()) -> li
     return list(_changes(before, after, ignore))
 
 
+def line_diff(before: str, after: str, context: int = 2) -> list[str]:
+    """A text's changed lines (a script's content), as a unified diff without its two file
+    header lines: ``@@`` hunk heads, then each line after ``" "``, ``"-"`` or ``"+"``."""
+    lines = difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=context)
+    return list(lines)[2:]
+
+
 def same(before: Any, after: Any, *, ignore: frozenset[str] = frozenset()) -> bool:
     """Whether the two definitions are equal under the diff rules (``diff`` would be empty).
 

@@ -17,6 +17,7 @@ from jobferry.services.connections.dlf import DlfConnectionService
 from jobferry.services.connections.migration import ConnectionMigration
 from jobferry.services.connections.store import ConnectionStore
 from jobferry.services.connections.studio import DataConnectionService
+from jobferry.services.definitions.compare import Comparisons
 from jobferry.services.definitions.drift import DriftService
 from jobferry.services.definitions.folders import FolderService
 from jobferry.services.definitions.governance import GovernanceService
@@ -80,6 +81,7 @@ class Services:
     lockouts: AccessKeyLockout
     jobs: JobService
     reviews: DefinitionReviews
+    comparisons: Comparisons
     plan_imports: PlanImports
     folders: FolderService
     drift: DriftService
@@ -218,6 +220,7 @@ class Services:
                 offset_mode=mode,
             ),
             reviews=DefinitionReviews(db, settings.max_nodes_per_job),
+            comparisons=Comparisons(db),
             plan_imports=PlanImports(db),
             folders=FolderService(db),
             drift=DriftService(db),

@@ -71,6 +71,11 @@ def insert_version(tx: Tx, script_id: str, version: VersionRecord) -> None:
     drop_past_kept(tx, script_versions, script_versions.c.script_id, [(script_id, version.version)])
 
 
+def get_version(tx: Tx, script_id: str, version: int) -> VersionRecord | None:
+    """One submitted version of a script."""
+    return first_record(tx, VersionRecord, script_versions, script_id=script_id, version=version)
+
+
 def list_versions(tx: Tx, script_id: str) -> list[VersionRecord]:
     """Every submitted version of a script, newest first."""
     order = [script_versions.c.version.desc()]

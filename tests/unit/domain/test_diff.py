@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from jobferry.domain.diff import Change, diff, same
+from jobferry.domain.diff import Change, diff, line_diff, same
 from support.builders import FIXTURES
 
 
@@ -593,3 +593,17 @@ def test_a_job_with_200_nodes_of_20_properties_diffs_without_pairwise_blowup() -
         "nodes[node_199].properties[p19].value"
     ]
     assert len(changes) == 1 + 200 + 1  # nodes order, each node's property order, the value
+
+
+def test_a_text_s_line_diff_keeps_lines_that_look_like_a_diff_s_own_headers() -> None:
+    before = "--- a comment\nselect 1;\n+++ another\n"
+    after = "select 2;\n+++ another\n"
+
+    assert line_diff(before, after) == [
+        "@@ -1,3 +1,2 @@",
+        "---- a comment",
+        "-select 1;",
+        "+select 2;",
+        " +++ another",
+    ]
+    assert line_diff("same\n", "same\n") == []

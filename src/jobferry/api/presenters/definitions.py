@@ -17,6 +17,7 @@ import orjson
 
 from jobferry.api.presenters.jobtypes import typed_job, whole_number
 from jobferry.domain.references import Reference
+from jobferry.services.definitions.compare import Comparison
 from jobferry.services.definitions.drift import DriftReport
 from jobferry.services.definitions.governance import Lock, Tag
 from jobferry.services.definitions.records import (
@@ -124,6 +125,18 @@ def version_view(version: SubmittedVersion) -> dict[str, Any]:
         "status": version.status.value,
         "createTime": version.created_at,
         "createUser": version.created_by,
+    }
+
+
+def comparison_view(comparison: Comparison) -> dict[str, Any]:
+    """What changed from one state of a job or script to another (extension): ``from`` a
+    submitted version ``to`` another, or to the development state (``to`` null)."""
+    return {
+        "name": comparison.name,
+        "kind": comparison.kind.value,
+        "from": comparison.older,
+        "to": comparison.newer,
+        "changes": [change.as_json() for change in comparison.changes],
     }
 
 

@@ -10,8 +10,9 @@ from jobferry.api import bodies
 from jobferry.api.auth import ScopeDep
 from jobferry.api.definitions import DefinitionCalls
 from jobferry.api.fastpath import kept_answer
-from jobferry.api.paging import JobsQueryDep, OptionalInt
+from jobferry.api.paging import FromVersion, JobsQueryDep, OptionalInt, ToVersion
 from jobferry.api.presenters.definitions import (
+    comparison_view,
     job_answer,
     job_document,
     job_result,
@@ -112,6 +113,18 @@ def show_job_status(request: Request, scope: ScopeDep, job_name: str) -> Respons
 def list_job_versions(request: Request, scope: ScopeDep, job_name: str) -> Response:
     versions = services_of(request).jobs.versions(scope, job_name)
     return json_list("versions", [version_view(v) for v in versions])
+
+
+@router.get("/{job_name}/compare", summary="Compare two states of a job (extension)")
+def compare_job(
+    request: Request,
+    scope: ScopeDep,
+    job_name: str,
+    older: FromVersion = None,
+    newer: ToVersion = None,
+) -> Response:
+    comparison = services_of(request).comparisons.job(scope, job_name, older, newer)
+    return json(comparison_view(comparison))
 
 
 @router.get("/{job_name}/provenance", summary="Where a job came from (extension)")

@@ -1,0 +1,151 @@
+"""Two states of a job or a script compared field by field, as DataArts' console compares
+versions: two submitted versions, or a submitted version and the development state (what
+was saved since it was submitted).
+
+Which two: ``newer`` names a submitted version, or ``None`` for the development state;
+``older`` names a submitted version, or ``None`` for the one before ``newer`` (the latest
+submitted version when ``newer`` is the development state, version N−1 when it is N). Either
+may be the older in time: the changes read from ``older`` to ``newer``. The fields compared
+are the definition's own (``domain/definitions.canonical``: not the keys a server owns), with
+the import plan's field diff (``domain/diff.py``).
+
+Refused: a job or script that does not exist (its nearest name said), a version it does not
+have (or no longer: an object keeps its newest ``VERSIONS_KEPT``), and a comparison with
+nothing before it: an object never submitted, or its first version kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from jobferry.domain.definitions import VERSIONS_KEPT, canonical
+from jobferry.domain.diff import Change, diff
+from jobferry.domain.enums import ObjectKind
+from jobferry.errors import VersionNotFoundError
+from jobferry.services.context import Scope
+from jobferry.services.definitions.documents import load
+from jobferry.services.definitions.lookup import get_job_or_raise, get_script_or_raise
+from jobferry.storage import Database
+from jobferry.storage import jobs as job_repo
+from jobferry.storage import scripts as script_repo
+from jobferry.storage.records import VersionRecord
+
+_VERSIONS = range(1, 2**31)
+"""The version numbers a job or script may have (a 32-bit count from 1)."""
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What changed from one state of a job or script to another: from submitted version
+    ``older`` to submitted version ``newer`` (``None``: the development state)."""
+
+    kind: ObjectKind
+    name: str
+    older: int
+    newer: int | None
+    changes: tuple[Change, ...]
+
+
+@dataclass(frozen=True)
+class _Held:
+    """One object's states: its development state, its latest submitted version and a reader
+    of one version."""
+
+    kind: ObjectKind
+    name: str
+    draft: str
+    latest: int | None
+    version: Callable[[int], VersionRecord | None]
+
+
+@dataclass
+class Comparisons:
+    """Comparisons of a job's or a script's states (any role that reads the workspace)."""
+
+    db: Database
+
+    def job(
+        self, scope: Scope, name: str, older: int | None = None, newer: int | None = None
+    ) -> Comparison:
+        """What changed in job ``name`` from ``older`` to ``newer`` (see the module)."""
+        with self.db.transaction(readonly=True) as tx:
+            job = get_job_or_raise(tx, scope, name)
+            held = _Held(
+                ObjectKind.JOB,
+                name,
+                job.document,
+                job.latest_version,
+                lambda n: job_repo.get_version(tx, job.id, n),
+            )
+            return _compare(held, older, newer)
+
+    def script(
+        self, scope: Scope, name: str, older: int | None = None, newer: int | None = None
+    ) -> Comparison:
+        """What changed in script ``name`` from ``older`` to ``newer`` (see the module)."""
+        with self.db.transaction(readonly=True) as tx:
+            script = get_script_or_raise(tx, scope, name)
+            held = _Held(
+                ObjectKind.SCRIPT,
+                name,
+                script.document,
+                script.latest_version,
+                lambda n: script_repo.get_version(tx, script.id, n),
+            )
+            return _compare(held, older, newer)
+
+
+def _compare(held: _Held, older: int | None, newer: int | None) -> Comparison:
+    after = held.draft if newer is None else _document(held, newer)
+    if older is None:
+        older = _before(held, newer)
+    before = _document(held, older)
+    kind = held.kind
+    changes = diff(canonical(kind, load(before)), canonical(kind, load(after)))
+    return Comparison(kind, held.name, older, newer, tuple(changes))
+
+
+def _before(held: _Held, newer: int | None) -> int:
+    """The version before ``newer``: the latest when ``newer`` is the development state."""
+    what = f"{_said(held.kind)} '{held.name}'"
+    if newer is None:
+        if held.latest is None:
+            raise _refused(
+                held,
+                f"The {what} has never been submitted: it has no version to compare its "
+                "development state with.",
+                "Submit it first, or show its development state as it is.",
+            )
+        return held.latest
+    if newer - 1 not in _VERSIONS or held.version(newer - 1) is None:
+        raise _refused(
+            held,
+            f"Version {newer} is the first version the {what} keeps: there is no earlier "
+            "one to compare it with.",
+            "Show that version as it is, or compare it with a later version or the "
+            "development state.",
+        )
+    return newer - 1
+
+
+def _document(held: _Held, version: int) -> str:
+    """The definition of submitted version ``version``, or its refusal."""
+    found = held.version(version) if version in _VERSIONS else None
+    if found is not None:
+        return found.document
+    latest = held.latest
+    said = f"The {_said(held.kind)} '{held.name}' has no submitted version {version}; "
+    said += f"its latest version is {latest or 'none (never submitted)'}"
+    if latest is not None and 0 < version <= latest - VERSIONS_KEPT:
+        said += f" and it keeps its newest {VERSIONS_KEPT} (as DataArts does)"
+    raise _refused(held, said + ".", "List its versions and compare two it has.")
+
+
+def _refused(held: _Held, message: str, fix: str) -> VersionNotFoundError:
+    key = "job_name" if held.kind == ObjectKind.JOB else "script_name"
+    return VersionNotFoundError(message, fix=fix, **{key: held.name})
+
+
+def _said(kind: ObjectKind) -> str:
+    return "job" if kind == ObjectKind.JOB else "script"

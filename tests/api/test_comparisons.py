@@ -1,0 +1,61 @@
+"""``GET /v1/{project_id}/jobs/{job_name}/compare`` and ``…/scripts/{script_name}/compare``
+(with ``…/scripts/{script_name}/versions``): two states of a job or script compared, on the
+wire; the service's rules are in tests/unit/services/definitions/test_compare.py."""
+
+from __future__ import annotations
+
+from support.builders import make_job, make_script
+from support.clients import SignedClient, assert_error
+
+
+def _job(api: SignedClient, value: str, status: str) -> None:
+    job = make_job(targetStatus=status)
+    job["params"][0]["value"] = value
+    assert api.call("PUT", "/jobs/daily_sales", job).status_code == 204
+
+
+def test_a_job_s_states_are_compared_from_one_version_to_another_or_its_draft(
+    api: SignedClient,
+) -> None:
+    assert api.call("POST", "/jobs", make_job(targetStatus="SAVED")).status_code == 204
+    _job(api, "first", "SUBMITTED")
+    _job(api, "second", "SUBMITTED")
+    _job(api, "draft", "SAVED")
+
+    since = api.call("GET", "/jobs/daily_sales/compare").json()
+    assert since == {
+        "name": "daily_sales",
+        "kind": "job",
+        "from": 2,
+        "to": None,
+        "changes": [
+            {"path": "params[bizdate].value", "op": "changed", "before": "second", "after": "draft"}
+        ],
+    }
+    second = api.call("GET", "/jobs/daily_sales/compare", query={"to": 2}).json()
+    assert (second["from"], [c["after"] for c in second["changes"]]) == (1, ["second"])
+    back = api.call("GET", "/jobs/daily_sales/compare", query={"from": 2, "to": 1}).json()
+    assert [c["after"] for c in back["changes"]] == ["first"]
+
+    assert_error(
+        api.call("GET", "/jobs/daily_sales/compare", query={"to": 9}),
+        "DLF.0100",
+        "no submitted version 9; its latest version is 2",
+    )
+    assert_error(api.call("GET", "/jobs/daily_sales/compare", query={"from": "x"}), "DLF.3051")
+    assert_error(api.call("GET", "/jobs/nothing/compare"), "DLF.0100", "no job 'nothing'")
+
+
+def test_a_script_s_versions_are_listed_and_compared(api: SignedClient) -> None:
+    script = make_script("kpi_sql", targetStatus="SUBMITTED")
+    assert api.call("POST", "/scripts", script).status_code == 204
+    edited = script | {"content": "select 2;", "targetStatus": "SAVED"}
+    assert api.call("PUT", "/scripts/kpi_sql", edited).status_code == 204
+
+    versions = api.call("GET", "/scripts/kpi_sql/versions").json()
+    assert (versions["total"], [v["version"] for v in versions["versions"]]) == (1, [1])
+    compared = api.call("GET", "/scripts/kpi_sql/compare").json()
+    assert compared["changes"] == [
+        {"path": "content", "op": "changed", "before": "select 1;", "after": "select 2;"}
+    ]
+    assert_error(api.call("GET", "/scripts/kpi_sq/versions"), "DLF.6201", "kpi_sql")

@@ -1,0 +1,65 @@
+"""``jobferry jobs versions|diff`` and ``jobferry scripts versions|diff``: the submitted
+versions of a job or script, and what changed between two of them or since the latest was
+submitted (exit 0 the same, 4 they differ) — against a real server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from support.builders import editable
+from support.cli import Cli
+from support.exporting import seed
+
+
+def _save(cli: Cli, kind: str, name: str, submit: bool, **fields: Any) -> None:
+    shown = cli.remote.call("GET", f"/{kind}s/{name}", workspace=cli.workspace).json()
+    body = editable(shown) | fields | {"targetStatus": "SUBMITTED" if submit else "SAVED"}
+    saved = cli.remote.call("PUT", f"/{kind}s/{name}", body, workspace=cli.workspace)
+    assert saved.status_code in (200, 204), saved.text
+
+
+def test_a_job_s_versions_and_what_changed_between_them(cli: Cli) -> None:
+    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)  # version 1
+    _save(cli, "job", "daily_sales", True, description="second")  # version 2
+    _save(cli, "job", "daily_sales", False, description="draft")
+
+    listed = cli("jobs", "versions", "daily_sales", env={"COLUMNS": "200"})
+    assert listed.exit_code == 0, listed.output
+    rows = [line.split("│") for line in listed.stdout.splitlines() if "│" in line]
+    assert [(r[0].strip(), r[1].strip()) for r in rows] == [("2", "SUBMITTED"), ("1", "SUBMITTED")]
+    assert [v["version"] for v in cli.json("jobs", "versions", "daily_sales")["versions"]] == [2, 1]
+
+    since = cli("jobs", "diff", "daily_sales", env={"COLUMNS": "200"})
+    assert since.exit_code == 4, since.output
+    assert "job daily_sales, from version 2 to the development state:" in since.stdout
+    assert "~ description: 'second' → 'draft'" in since.stdout
+    second = cli("jobs", "diff", "daily_sales", "--to", "2", env={"COLUMNS": "200"})
+    assert second.exit_code == 4, second.output
+    assert "+ description: 'second'" in second.stdout
+    assert "changed from version 1 to version 2." in second.stdout
+    answer = cli.json("jobs", "diff", "daily_sales", "--from", "2", "--to", "1", code=4)
+    assert (answer["from"], answer["to"]) == (2, 1)
+    assert answer["changes"] == [{"path": "description", "op": "removed", "before": "second"}]
+
+    same = cli("jobs", "diff", "daily_sales", "--from", "1", "--to", "1")
+    assert same.exit_code == 0, same.output
+    assert "No change in job daily_sales from version 1 to version 1." in same.stdout
+
+    first = cli("jobs", "diff", "daily_sales", "--to", "1")
+    assert first.exit_code == 1
+    assert "Version 1 is the first version the job 'daily_sales' keeps" in first.stderr
+    missing = cli("jobs", "versions", "daily_sale")
+    assert missing.exit_code == 1
+    assert "Did you mean 'daily_sales'?" in " ".join(missing.stderr.split())
+
+
+def test_a_script_s_content_changes_are_said_line_by_line(cli: Cli) -> None:
+    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)  # daily_sales_sh: version 1
+    _save(cli, "script", "daily_sales_sh", False, content="echo hi\n-- a comment\necho done\n")
+
+    listed = cli.json("scripts", "versions", "daily_sales_sh")
+    assert [v["version"] for v in listed["versions"]] == [1]
+    changed = cli("scripts", "diff", "daily_sales_sh", env={"COLUMNS": "200"})
+    assert changed.exit_code == 4, changed.output
+    lines = [line.strip() for line in changed.stdout.splitlines()]
+    assert lines[1:6] == ["~ content:", "@@ -1 +1,3 @@", "echo hi", "+-- a comment", "+echo done"]
