@@ -28,6 +28,7 @@ from jobferry.console import (
     audit,
     auth,
     checking,
+    compare,
     downloads,
     drift,
     editor,
@@ -179,7 +180,19 @@ def create_console(services: Services, runner: TaskRunner) -> FastAPI:
         )
 
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    pages = (auth, jobs, drift, editor, library, listing, exports, downloads, tasks, imports)
+    pages = (
+        auth,
+        jobs,
+        compare,
+        drift,
+        editor,
+        library,
+        listing,
+        exports,
+        downloads,
+        tasks,
+        imports,
+    )
     releasing = (releases, packages, release_undo, approvals, ledger)
     for module in (
         *pages,

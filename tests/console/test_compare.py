@@ -1,0 +1,72 @@
+"""The compare page of a job or a script: what changed from one submitted version to
+another, or since the latest was submitted, reached from the versions on its page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from support.builders import editable
+from support.console import Browser, assert_page, seed
+
+
+def _save(services: Services, scope: Scope, kind: str, name: str, **fields: Any) -> None:
+    service = getattr(services, f"{kind}s")
+    body = editable(service.show(scope, name).document) | fields
+    service.update(scope, name, body)
+
+
+def test_a_job_s_versions_link_to_what_each_changed_and_the_page_compares_any_two(
+    browser: Browser, services: Services, scope: Scope
+) -> None:
+    seed(services, scope, ("daily_sales",))  # version 1
+    _save(services, scope, "job", "daily_sales", description="second")  # version 2
+    _save(services, scope, "job", "daily_sales", description="draft", targetStatus="SAVED")
+    base = f"/console/w/{scope.workspace.id}/jobs/daily_sales"
+
+    job_page = browser.get(base).text
+    assert f'<a href="{base}/compare">What was saved since version 2</a>' in job_page
+    assert f'<a href="{base}/compare?newer=2">since v1</a>' in job_page
+
+    since = browser.get(f"{base}/compare")
+    assert_page(
+        since,
+        200,
+        "<strong>1</strong> field changed from version 2 to the development state.",
+        '<code class="wrap">description</code>',
+        '<code class="wrap text">draft</code>',
+        '<option value="2" selected>version 2',
+    )
+    second = browser.get(f"{base}/compare", params={"newer": "2"}).text
+    assert "from version 1 to version 2" in second
+    same = browser.get(f"{base}/compare", params={"older": "2", "newer": "2"})
+    assert_page(same, 200, "No change from version 2 to version 2.")
+
+    assert_page(
+        browser.get(f"{base}/compare", params={"newer": "1"}), 400, "Version 1 is the first"
+    )
+    assert_page(
+        browser.get(f"{base}/compare", params={"older": "x"}), 400, "&#39;x&#39; is not a version"
+    )
+    missing = browser.get(f"/console/w/{scope.workspace.id}/jobs/daily_sale/compare")
+    assert_page(missing, 404, "Did you mean &#39;daily_sales&#39;?")
+
+
+def test_a_script_s_content_is_compared_line_by_line(
+    browser: Browser, services: Services, scope: Scope
+) -> None:
+    seed(services, scope, ("daily_sales",))  # daily_sales_sh, version 1: "echo hi"
+    _save(
+        services,
+        scope,
+        "script",
+        "daily_sales_sh",
+        content="echo hi\necho done",
+        targetStatus="SAVED",
+    )
+    base = f"/console/w/{scope.workspace.id}/scripts/daily_sales_sh"
+
+    assert f'<a href="{base}/compare">What was saved since version 1</a>' in browser.get(base).text
+    page = browser.get(f"{base}/compare")
+    assert_page(page, 200, '<pre class="linediff">', '<span class="line-added">+echo done</span>')
