@@ -24,7 +24,6 @@ from jobferry.domain.enums import (
     DriftPolicy,
     ObjectKind,
     PlanAction,
-    ProblemReason,
     SameNamePolicy,
     SkipReason,
 )
@@ -231,7 +230,7 @@ class PlanLine:
             None if skip is None else [str(skip.reason), skip.detail, skip.fix],
             self.pause,
             None if self.schedule is None else list(self.schedule),
-            [_stored_problem(p) for p in self.problems],
+            [p.stored() for p in self.problems],
             None if read is None else [read.sha256],
             self.locked_by,
         ]
@@ -257,7 +256,7 @@ class PlanLine:
             skip=None if skip is None else SkipNote(SkipReason(skip[0]), skip[1], skip[2]),
             pause=bool(pause),
             schedule=None if schedule is None else tuple(schedule),
-            problems=tuple(_problem_of_stored(p) for p in found),
+            problems=tuple(Problem.of_stored(p) for p in found),
             remote_read=None if read is None else RemoteRead(read[0]),
             locked_by=locked_by,
         )
@@ -345,7 +344,7 @@ class Plan:
             "package_sha256": self.package_sha256,
             "fingerprint": self.fingerprint,
             "summary": [count for _, count in summary.by_action()] + [summary.problems],
-            "problems": [_stored_problem(p) for p in self.problems],
+            "problems": [p.stored() for p in self.problems],
             "lines": [line.stored() for line in self.lines] if with_lines else [],
             "lines_total": self.lines_total,
             "signature": None
@@ -377,7 +376,7 @@ class Plan:
             package_sha256=values["package_sha256"],
             fingerprint=values["fingerprint"],
             summary=PlanSummary.of(dict(zip(PlanAction, counts, strict=True)), problems),
-            problems=tuple(_problem_of_stored(p) for p in values["problems"]),
+            problems=tuple(Problem.of_stored(p) for p in values["problems"]),
             lines=lines
             if lines is not None
             else tuple(PlanLine.of_stored(v) for v in values["lines"]),
@@ -410,40 +409,3 @@ def _held_as(record: Record) -> str | None:
     """The name the target holds a record's object by, when it is not the package's."""
     previous = record.previous_name
     return previous if previous is not None and previous != record.name else None
-
-
-def _stored_problem(problem: Problem) -> list[Any]:
-    ref = problem.reference
-    return [
-        str(problem.reason),
-        str(problem.kind),
-        problem.name,
-        problem.detail,
-        problem.fix,
-        None if ref is None else [str(ref[0]), str(ref[1])],
-        [[str(kind), name] for kind, name in problem.used_by],
-        problem.used_by_total,
-        None if problem.action is None else str(problem.action),
-        problem.rule,
-        *([] if problem.needs is None else [[problem.needs[0], list(problem.needs[1])]]),
-    ]
-
-
-def _problem_of_stored(values: list[Any]) -> Problem:
-    """A problem as :func:`_stored_problem` kept it (eight values: kept before its action and
-    rule were, which a plan read back then lost; eleven: with what a missing object is)."""
-    reason, kind, name, detail, fix, ref, used_by, used_by_total, *more = values
-    action, rule, *needs = more if more else (None, None)
-    return Problem(
-        ProblemReason(reason),
-        kind,
-        name,
-        detail,
-        fix,
-        None if ref is None else (ref[0], ref[1]),
-        tuple((k, n) for k, n in used_by),
-        used_by_total,
-        action=None if action is None else PlanAction(action),
-        rule=rule,
-        needs=(needs[0][0], tuple(needs[0][1])) if needs else None,
-    )

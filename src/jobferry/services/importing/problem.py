@@ -107,6 +107,44 @@ class Problem:
             needs=needs,
         )
 
+    def stored(self) -> list[Any]:
+        """The problem as a kept plan stores it (plain values in field order; what the package
+        says a missing object is last, only when it says)."""
+        ref = self.reference
+        return [
+            str(self.reason),
+            str(self.kind),
+            self.name,
+            self.detail,
+            self.fix,
+            None if ref is None else [str(ref[0]), str(ref[1])],
+            [[str(kind), name] for kind, name in self.used_by],
+            self.used_by_total,
+            None if self.action is None else str(self.action),
+            self.rule,
+            *([] if self.needs is None else [[self.needs[0], list(self.needs[1])]]),
+        ]
+
+    @classmethod
+    def of_stored(cls, values: list[Any]) -> Problem:
+        """A problem as :meth:`stored` kept it (eight values: kept before its action and rule
+        were, which a plan read back then lost; eleven: with what a missing object is)."""
+        reason, kind, name, detail, fix, ref, used_by, used_by_total, *more = values
+        action, rule, *needs = more if more else (None, None)
+        return cls(
+            ProblemReason(reason),
+            kind,
+            name,
+            detail,
+            fix,
+            None if ref is None else (ref[0], ref[1]),
+            tuple((k, n) for k, n in used_by),
+            used_by_total,
+            action=None if action is None else PlanAction(action),
+            rule=rule,
+            needs=(needs[0][0], tuple(needs[0][1])) if needs else None,
+        )
+
 
 def needs_json(needs: Needs) -> dict[str, Any]:
     """The wire form of what a missing object is: ``{"type"?, "secrets"}``."""
