@@ -181,6 +181,27 @@ def test_the_jobs_a_rename_rewrites_are_listed_only_when_there_are_some() -> Non
     assert stored_plan_document(rewriting.stored()) == doc
 
 
+def test_a_job_a_rename_rewrites_over_another_user_s_lock_says_whose() -> None:
+    plan = _plan(problems_total=1, not_applied_total=1)
+    locked = (("own_job", "dana"),)
+    rewriting = Plan(
+        **{
+            **plan.__dict__,
+            "rewrites": ("own_job", "another_job"),
+            "rewrites_total": 2,
+            "rewrites_locked": locked,
+        }
+    )
+    doc = plan_document(rewriting)
+    assert doc["referencesRewritten"] == [
+        {"kind": "job", "name": "own_job", "lockedBy": "dana"},
+        {"kind": "job", "name": "another_job"},
+    ]
+    assert stored_plan_document(rewriting.stored()) == doc
+    earlier = {k: v for k, v in rewriting.stored().items() if k != "rewrites_locked"}
+    assert Plan.of_stored(earlier).rewrites_locked == ()  # kept before plans said it
+
+
 def test_the_jobs_whose_description_a_remote_will_not_get_are_listed_only_when_there_are_some() -> (
     None
 ):

@@ -33,7 +33,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
     ]
     if plan.not_applied_total > len(plan.not_applied):
         doc["deletionsNotAppliedTotal"] = plan.not_applied_total
-    doc |= _jobs("referencesRewritten", plan.rewrites, plan.rewrites_total)
+    doc |= _jobs("referencesRewritten", plan.rewrites, plan.rewrites_total, plan.rewrites_locked)
     doc |= _jobs("descriptionsNotSent", plan.unsent, plan.unsent_total)
     if plan.remote_state is not None:
         doc["remoteState"] = dict(plan.remote_state)
@@ -42,12 +42,21 @@ def plan_document(plan: Plan) -> dict[str, Any]:
     return doc
 
 
-def _jobs(field: str, names: tuple[str, ...], total: int) -> dict[str, Any]:
-    """A list of jobs the plan names (``field``: its first, ``fieldTotal`` when more), or
+def _jobs(
+    field: str, names: tuple[str, ...], total: int, locked: tuple[tuple[str, str], ...] = ()
+) -> dict[str, Any]:
+    """A list of jobs the plan names (``field``: its first, ``fieldTotal`` when more), each
+    with ``lockedBy`` when the import writes over another user's lock on it (``locked``), or
     nothing when there are none."""
     if not total:
         return {}
-    doc: dict[str, Any] = {field: [{"kind": "job", "name": name} for name in names]}
+    holders = dict(locked)
+    doc: dict[str, Any] = {
+        field: [
+            {"kind": "job", "name": name} | ({"lockedBy": holders[name]} if name in holders else {})
+            for name in names
+        ]
+    }
     if total > len(names):
         doc[f"{field}Total"] = total
     return doc

@@ -350,6 +350,9 @@ class PlanOutcome:
     rewrites: int = 0
     """How many jobs outside the package the import rewrites for its renames (the working
     set keeps which: :mod:`.rewrites`)."""
+    rewrites_locked: tuple[tuple[str, str], ...] = ()
+    """(name, holder) of each job it rewrites so that another user holds a lock on (the soft
+    lock policy: the lock only warns)."""
 
     @property
     def objects(self) -> int:

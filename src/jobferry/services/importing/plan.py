@@ -296,8 +296,12 @@ class Plan:
     """What a plan against a remote's shadow was made on, as the delivery reports it."""
     rewrites: tuple[str, ...] = ()
     """The first jobs outside the package whose references to a renamed object the import
-    rewrites to its new name (``rewrites_total`` counts them all)."""
+    rewrites to its new name (``rewrites_total`` counts them all); those of ``rewrites_locked``
+    first."""
     rewrites_total: int = 0
+    rewrites_locked: tuple[tuple[str, str], ...] = ()
+    """(name, holder) of every job it rewrites so though another user holds a lock on it: the
+    soft lock policy only warns, as on the line of an object the import overwrites."""
     unsent: tuple[str, ...] = ()
     """The first jobs whose description the workspace's truth will not get (a remote's:
     DataArts' job API has no field for one; ``unsent_total`` counts them all)."""
@@ -331,6 +335,7 @@ class Plan:
             remote_state=remote_state,
             rewrites=rewrites,
             rewrites_total=outcome.rewrites,
+            rewrites_locked=outcome.rewrites_locked,
         )
 
     def stored(self, *, with_lines: bool = True) -> dict[str, Any]:
@@ -359,6 +364,7 @@ class Plan:
             "remote_state": None if self.remote_state is None else dict(self.remote_state),
             "rewrites": list(self.rewrites),
             "rewrites_total": self.rewrites_total,
+            "rewrites_locked": [list(locked) for locked in self.rewrites_locked],
             "unsent": list(self.unsent),
             "unsent_total": self.unsent_total,
         }
@@ -391,6 +397,7 @@ class Plan:
             remote_state=values["remote_state"],
             rewrites=tuple(values["rewrites"]),
             rewrites_total=values["rewrites_total"],
+            rewrites_locked=tuple((n, by) for n, by in values.get("rewrites_locked", ())),
             unsent=tuple(values.get("unsent", ())),  # kept before plans said it: none
             unsent_total=values.get("unsent_total", 0),
         )

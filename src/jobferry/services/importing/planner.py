@@ -219,8 +219,7 @@ class Planner:
         failing: dict[int, str] = {}
         if self.ctx.request.mode is ImportMode.PER_OBJECT and self.found.problem_seqs:
             failing = failing_objects(self.workset, order, self.found.problem_seqs)
-        rewrites = plan_rewrites(self.state, self.workset, failing)
-        return self._outcome(order, failing, rewrites)
+        return self._outcome(order, failing)
 
     def _plan_deletes(self) -> None:
         """What the import deletes (``propagateDeletes``), after the package's objects."""
@@ -248,7 +247,8 @@ class Planner:
         self.workset.add(rows)
         self.not_applied = deletions_not_applied(ctx.scope, ctx.request, self.matcher, self.workset)
 
-    def _outcome(self, order: array[int], failing: dict[int, str], rewrites: int) -> PlanOutcome:
+    def _outcome(self, order: array[int], failing: dict[int, str]) -> PlanOutcome:
+        rewrites = plan_rewrites(self.ctx.scope, self.state, self.workset, failing)
         position = {seq: at for at, seq in enumerate(order) if seq in self.found.problem_seqs}
         found = self.found.found(self.ws_name)
         shown = sorted(found, key=lambda item: position.get(item[0], 0))
@@ -268,7 +268,8 @@ class Planner:
             policy=self.policy,
             not_applied=self.not_applied[0],
             not_applied_total=self.not_applied[1],
-            rewrites=rewrites,
+            rewrites=rewrites.total,
+            rewrites_locked=rewrites.locked,
         )
         if self.ctx.environment_report:
             users, states = self.found, self.secrets.states

@@ -101,7 +101,7 @@ class PlanStore:
                 ]
                 with self.db.transaction() as tx:
                     plan_repo.insert_plan_objects(tx, plan_id, rows)
-            rewrites = _first_rewrites(workset)
+            rewrites = _first_rewrites(workset, [name for name, _ in outcome.rewrites_locked])
             plan = Plan.of(outcome, plan_id, package_sha256, first.lines(), basis, rewrites)
             plan = replace(plan, unsent=tuple(unsent.names), unsent_total=unsent.total)
             kept = PlanRecord(
@@ -290,11 +290,15 @@ class Unsent:
         self.total += len(names)
 
 
-def _first_rewrites(workset: Workset) -> tuple[str, ...]:
-    """The names of the first jobs the plan rewrites for its renames."""
+def _first_rewrites(workset: Workset, locked: list[str]) -> tuple[str, ...]:
+    """The names of the first jobs the plan rewrites for its renames: those another user's
+    lock is passed over on (``locked``, by name) first, so that none goes unsaid, then the
+    others by name."""
+    first, passed = list(locked), set(locked)
     for users in workset.rewrites(SHOWN_REWRITES):
-        return tuple(name for _, name in users)
-    return ()
+        first.extend(name for _, name in users if name not in passed)
+        break
+    return tuple(first[:SHOWN_REWRITES])
 
 
 def _json(values: object) -> str:

@@ -6,14 +6,19 @@ its old name and that the import neither writes nor deletes is rewritten in the 
 transaction (``promote.Promotion.rewrite_dependents``). Which jobs those are is decided here,
 at plan time, and kept in the working set: the plan lists them (``Plan.rewrites``), the apply
 rewrites exactly them, and what the plan read of them is in its fingerprint (a job that
-changes between the plan and the import makes the plan stale).
+changes between the plan and the import makes the plan stale). A job to rewrite that another
+user holds a lock on is written over anyway under the soft lock policy: the plan says who holds
+it, as it does on the line of an object the import overwrites (``locks.soft_lock_holder``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Container, Iterator
+from typing import NamedTuple
 
 from jobferry.domain.enums import ObjectKind
+from jobferry.services.context import Scope
+from jobferry.services.importing.locks import soft_lock_holder
 from jobferry.services.importing.model import Record
 from jobferry.services.importing.ports import TargetReader
 from jobferry.storage.importing.workset import Workset
@@ -34,9 +39,21 @@ def renamed(workset: Workset, failing: Container[int]) -> Iterator[list[tuple[st
         yield batch
 
 
-def plan_rewrites(target: TargetReader, workset: Workset, failing: Container[int]) -> int:
+class Rewrites(NamedTuple):
+    """The jobs a plan rewrites for its renames: how many, and (name, holder) of each one
+    another user's lock is passed over on (the soft lock policy), by name."""
+
+    total: int
+    locked: tuple[tuple[str, str], ...]
+
+
+def plan_rewrites(
+    scope: Scope, target: TargetReader, workset: Workset, failing: Container[int]
+) -> Rewrites:
     """Keep in ``workset`` the jobs whose references the import rewrites (a batch of renames
-    at a time: memory stays flat); how many."""
+    at a time: memory stays flat); how many, and those locked by another user (no more than
+    the workspace's locks)."""
+    locked: dict[str, str] = {}
     for batch in renamed(workset, failing):
         old_names: dict[str, list[str]] = {}
         for kind, old, _ in batch:
@@ -45,8 +62,12 @@ def plan_rewrites(target: TargetReader, workset: Workset, failing: Container[int
         for kind, names in old_names.items():
             users.update((job_id, job) for job_id, job, _ in target.jobs_using(kind, names))
         if users:
-            workset.add_rewrites(_not_written(target, workset, failing, users))
-    return workset.rewrites_count()
+            rewritten = _not_written(target, workset, failing, users)
+            workset.add_rewrites(rewritten)
+            for _, name in rewritten:
+                if (holder := soft_lock_holder(scope, target, ObjectKind.JOB, name)) is not None:
+                    locked[name] = holder
+    return Rewrites(workset.rewrites_count(), tuple(sorted(locked.items())))
 
 
 def _not_written(

@@ -243,3 +243,48 @@ def test_a_plan_made_by_a_lock_s_holder_is_not_applied_by_another_user(
     assert services.jobs.show(scope, "a_job").document.get("description") != "v2"
     own = run_import(services, dev, path, planId=planned.plan_id)  # hers to apply
     assert own.status == "SUCCESSFUL", own.message
+
+
+def _renaming_a_job_used_by(
+    services: Services, tmp_path: Path, *users: str
+) -> tuple[Scope, Scope, str]:
+    """A workspace holding a_job (imported) and jobs of its own depending on it (``users``);
+    Dana, a developer there; the package renaming a_job to new_job, uploaded."""
+    scope = workspace(services, "prod")
+    import_package(services, scope, _package(tmp_path, "1.zip", "a_job"))
+    for name in users:
+        own = make_job(name)
+        own["nodes"] = own["nodes"][:1]
+        own["nodes"][0]["properties"][0]["value"] = "a_job_sql"
+        own["schedule"]["cron"]["dependJobs"] = {"jobs": ["a_job"], "dependPeriod": "SAME_PERIOD"}
+        services.jobs.create(scope, own)
+    objects = jobs_with_dependencies(make_job("a_job"))
+    objects[0] = ("job", "new_job", {**make_job("a_job"), "name": "new_job"})
+    renaming = write_objects(tmp_path / "2.zip", objects, uids={"new_job": uid_of("job", "a_job")})
+    return scope, _developer(services, scope, "dana"), upload(services, scope, renaming)
+
+
+def test_a_job_a_rename_rewrites_says_who_holds_its_lock_under_the_soft_policy(
+    services: Services, tmp_path: Path
+) -> None:
+    # The rename rewrites own_job's dependency on a_job: a write over Dana's lock, which the
+    # plan said nothing of (only a line of the package's own objects said a lock).
+    scope, dana, path = _renaming_a_job_used_by(services, tmp_path, "another_job", "own_job")
+    services.governance.acquire(dana, ObjectKind.JOB, "own_job")
+    request = parse_import_request({"path": path, "sameNamePolicy": "OVERWRITE"})
+
+    plan = services.imports.plan(scope, request)
+
+    assert isinstance(plan, Plan)
+    assert plan.rewrites_locked == (("own_job", "dana"),)
+    assert plan.rewrites == ("own_job", "another_job")  # the locked first: never left unsaid
+    assert plan.problems == ()
+    hard = services.imports.plan(_with_policy(services, scope, LockPolicy.HARD), request)
+    assert isinstance(hard, Plan)
+    assert hard.rewrites_locked == ()  # the soft policy's warning only
+    soft = _with_policy(services, scope, LockPolicy.SOFT)
+    task = run_import(services, soft, path, sameNamePolicy="OVERWRITE")
+    assert task.status == "SUCCESSFUL", task.message  # a warning: nothing refused
+    depends = services.jobs.show(scope, "own_job").document["schedule"]["cron"]["dependJobs"]
+    assert depends["jobs"] == ["new_job"]
+
