@@ -15,7 +15,7 @@ import pytest
 from jobferry.cli import terminal
 from jobferry.package.pulled import RECORD
 from support.builders import make_job, make_resource, make_script
-from support.cli import Cli, register
+from support.cli import Cli, member, register
 
 
 def write(path: Path, document: Any) -> Path:
@@ -318,3 +318,32 @@ def test_the_import_task_and_the_audit_log_name_the_folder_applied_not_a_tempora
     said = json.dumps([entries, listed], ensure_ascii=False) + applied.stdout + refused.text
     assert ".zip" not in said
     assert str(cli.cwd) not in said.replace(f"--config {cli.cwd}", "")  # no path of this machine
+
+
+def test_apply_over_another_user_s_lock_says_so_in_the_plan_and_the_result(
+    cli: Cli, tmp_path: Path
+) -> None:
+    # The workspace's soft lock policy only warns: the plan said whose lock an object's change
+    # passes over, and the import's result said nothing of it.
+    root = definitions(cli.cwd / "defs")
+    connected(cli)
+    first = cli("apply", "-f", str(root), "--yes")
+    assert first.exit_code == 0, (first.stdout, first.stderr)
+    locked = cli.remote.call("POST", "/locks/job/daily_sales", workspace=cli.workspace)
+    assert locked.status_code == 200, locked.text
+    holder = locked.json()["holder"]
+    write(root / "jobs" / "daily_sales.json", make_job("daily_sales", description="changed"))
+    dev = member(cli, "developer", tmp_path / "dev.toml")
+
+    applied = dev("apply", "-f", str(root), "--yes")
+
+    assert applied.exit_code == 0, (applied.stdout, applied.stderr)
+    said = (
+        "Locked by another user, changed anyway (this workspace's locks only warn): job "
+        f"'daily_sales' (locked by {holder})."
+    )
+    plan, result = applied.stdout.split("\ntask: ", 1)
+    assert said in " ".join(plan.split())
+    assert said in " ".join(result.split())  # the import's result says it as the plan did
+    row = next(line for line in result.splitlines() if "job:daily_sales" in line)
+    assert f"job:daily_sales (locked by {holder})" in row

@@ -139,3 +139,43 @@ def test_objects_another_user_locked_are_said_changed_anyway_in_plain_words(
     assert "lockedBy" not in text
     show_plan(Output(False), _plan(3))
     assert "Locked" not in capsys.readouterr().out
+
+
+def test_a_job_rewritten_for_a_rename_over_another_user_s_lock_is_said_changed_anyway(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    plan = _plan(1)
+    plan["referencesRewritten"] = [
+        {"kind": "job", "name": "own_job", "lockedBy": "dana"},
+        {"kind": "job", "name": "another_job"},
+    ]
+    show_plan(Output(False), plan)
+    text = " ".join(capsys.readouterr().out.split())
+    assert (
+        "Locked by another user, changed anyway (this workspace's locks only warn): job "
+        "'own_job' (locked by dana, references rewritten)."
+    ) in text
+    assert "renames: own_job (locked by dana), another_job." in text
+
+
+def test_an_import_s_result_says_each_lock_it_passed_over_past_a_screenful_too(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    subtasks: list[dict[str, Any]] = [
+        {"id": f"job:job_{i:04}", "status": "SUCCESSFUL", "action": "OVERWRITE", "kind": "job"}
+        for i in range(100)
+    ]
+    subtasks[50] = {**subtasks[50], "lockedBy": "dana"}
+    subtasks[60] = {**subtasks[60], "action": "DELETE", "lockedBy": "dana"}
+    task = {"id": "t1", "kind": "import", "status": "SUCCESSFUL", "subtasks": subtasks}
+    said = (
+        "Locked by another user, changed anyway (this workspace's locks only warn): job "
+        "'job_0050' (locked by dana), job 'job_0060' (locked by dana, deleted)."
+    )
+    show_task(Output(False), task, summarise=True)  # the successful ones are not listed
+    assert said in " ".join(capsys.readouterr().out.split())
+    show_task(Output(False), task)
+    lines = _lines(capsys)
+    assert said in " ".join(" ".join(lines).split())
+    assert "job:job_0050 (locked by dana)" in next(ln for ln in lines if "job_0050" in ln)
+    assert "lockedBy" not in "\n".join(lines)

@@ -135,7 +135,7 @@ def show_plan(
             _object_details(out, obj)
     _notes_left_out(out, plan, shown, route is None, command)
     _paused(out, objects)
-    _locked(out, objects)
+    _locked(out, plan, objects)
     _jobs(out, plan, "referencesRewritten", "referencesRewrittenTotal", REWRITTEN)
     _jobs(out, plan, "descriptionsNotSent", "descriptionsNotSentTotal", UNSENT)
     _more(out, plan, len(shown), route is None, command)
@@ -295,15 +295,25 @@ def _paused(out: Output, objects: list[dict[str, Any]]) -> None:
         )
 
 
-def _locked(out: Output, objects: list[dict[str, Any]]) -> None:
-    """The objects the import changes though another user holds a lock on them: the
-    workspace's soft lock policy only warns (under the hard one each is a problem)."""
+def _locked(out: Output, plan: dict[str, Any], objects: list[dict[str, Any]]) -> None:
+    """The plan's objects and the jobs it rewrites for a rename that another user holds a
+    lock on (:func:`locked_line`)."""
+    rewritten = [{**mapping(j), "rewritten": True} for j in plan.get("referencesRewritten") or []]
+    locked_line(out, objects + rewritten)
+
+
+def locked_line(out: Output, objects: list[dict[str, Any]]) -> None:
+    """The objects the import changes (a plan's) or changed (an import's result) though
+    another user holds a lock on them, the jobs a plan rewrites for a rename (``rewritten``)
+    among them: the workspace's soft lock policy only warns (under the hard one each is a
+    problem)."""
     locked = [o for o in objects if o.get("lockedBy")]
     if not locked:
         return
     said = ", ".join(
         f"{o.get('kind')} '{o.get('name')}' (locked by {o['lockedBy']}"
-        + (", deleted)" if o.get("action") == PlanAction.DELETE else ")")
+        + (", deleted" if o.get("action") == PlanAction.DELETE else "")
+        + (", references rewritten)" if o.get("rewritten") else ")")
         for o in locked
     )
     out.line(
@@ -322,7 +332,7 @@ UNSENT = (
 def _jobs(out: Output, plan: dict[str, Any], listed: str, total: str, said: str) -> None:
     """The jobs the plan lists under ``listed`` (how many: ``total``) after ``said``: jobs the
     import rewrites, or whose description cannot reach a remote."""
-    jobs = [str(mapping(j).get("name")) for j in plan.get(listed) or []]
+    jobs = [_name_cell(mapping(j)) for j in plan.get(listed) or []]
     if jobs:
         count = plan.get(total) or len(jobs)
         more = f" and {count - len(jobs)} more" if count > len(jobs) else ""

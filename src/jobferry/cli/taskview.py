@@ -8,7 +8,7 @@ from typing import Any
 from rich.text import Text
 
 from jobferry.cli.output import Output, mapping, moment, objects_under
-from jobferry.cli.planview import SCREENFUL, problem_lines, without_fix
+from jobferry.cli.planview import SCREENFUL, locked_line, problem_lines, without_fix
 from jobferry.cli.remedies import refusal_text
 from jobferry.domain.enums import TaskStatus
 
@@ -148,7 +148,7 @@ def _subtasks(out: Output, task: dict[str, Any], summarise: bool) -> None:
             ("object", "status", "action", "message"),
             [
                 (
-                    s.get("id") or s.get("name"),
+                    _object_cell(s),
                     s.get("status"),
                     s.get("action", ""),
                     without_fix(str(s.get("message", ""))),
@@ -156,3 +156,18 @@ def _subtasks(out: Output, task: dict[str, Any], summarise: bool) -> None:
                 for s in listed
             ],
         )
+    locked_line(out, [_object_of(s) for s in subtasks if s.get("lockedBy")])
+
+
+def _object_cell(line: dict[str, Any]) -> str:
+    """A subtask's object (``kind:name``), marked ``locked by`` the user whose lock an
+    import passed over (the soft lock policy: its plan said so too)."""
+    said = str(line.get("id") or line.get("name"))
+    return f"{said} (locked by {line['lockedBy']})" if line.get("lockedBy") else said
+
+
+def _object_of(line: dict[str, Any]) -> dict[str, Any]:
+    """The object an import's subtask is of (its ``id`` is ``kind:name``), as a plan's line
+    says it."""
+    kind, _, name = str(line.get("id") or "").partition(":")
+    return {**line, "kind": line.get("kind") or kind, "name": name}

@@ -39,7 +39,8 @@
 - ``deletes`` (plan): what the target deletes, and names that clash, once the package is read.
 - ``ordering`` (order): pending references, cycles, the apply order and failures.
 - ``rewrites`` (plan): the target's jobs outside the package that a rename rewrites, decided
-  once the plan is whole (the plan lists them, the apply rewrites exactly them).
+  once the plan is whole (the plan lists them, who holds a lock on one under the soft lock
+  policy first, and the apply rewrites exactly them).
 - ``plan`` (keep): the kept plan as typed values (``Plan``, ``PlanLine``, ``PlanSummary``) and
   the form storage keeps them in.
 - ``plans`` (keep): kept plans and their lines, stored and paged.
@@ -49,6 +50,8 @@
   at apply time, with the witness of their answers.
 - ``apply`` (apply): the plan written through the change port (its record apart), a batch at a
   time.
+- ``results`` (apply, report): each object's line of the import's result (its subtask), the
+  lock it passed over under the soft lock policy included.
 - ``ending`` (apply, report): an apply refused before it writes, or what it did and the task's
   end.
 - ``progress`` (plan, apply, report): what the task says as it goes, a batch at a time (the

@@ -37,6 +37,7 @@ from jobferry.services.importing.plan import SkipNote
 from jobferry.services.importing.ports import ImportRecord
 from jobferry.services.importing.promote import Promotion, clear_names
 from jobferry.services.importing.request import ImportRequest
+from jobferry.services.importing.results import NOUNS, object_line, passed_lock, subtask
 from jobferry.services.support.collector import collect_batch_garbage
 from jobferry.storage.ids import new_id
 from jobferry.storage.importing.workset import Workset
@@ -45,12 +46,6 @@ from jobferry.storage.rows import ChangeRow, JobRow, ResourceRow, ScriptRow, Sta
 
 BATCH = 500
 _TAG = RefKind.TAG.value
-NOUNS = {
-    ObjectKind.JOB: "job",
-    ObjectKind.SCRIPT: "script",
-    ObjectKind.RESOURCE: "resource",
-    ObjectKind.CDM_JOB: "CDM job",
-}
 _VERSIONED = (ObjectKind.JOB, ObjectKind.SCRIPT)
 
 
@@ -280,7 +275,8 @@ class Applier:
             message += self._over_drift(record.drift)
             self.outcome.over_drift += 1
         version = self.versions.get((record.kind, record.name))
-        return self._counted(record.kind, record.name, record.action, message, version)
+        line = self._counted(record.kind, record.name, record.action, message, version)
+        return line | passed_lock(record, TaskStatus.SUCCESSFUL)
 
     def _over_drift(self, drift: bytes) -> str:
         """What an object written over changes made in the target since the last import says
@@ -310,26 +306,7 @@ class Applier:
             message += f"; submitted version {version}"
             self.outcome.versions += 1
         self.outcome.written += 1
-        return _subtask(kind, name, action, TaskStatus.SUCCESSFUL, message + ".", self.now)
-
-
-def subtask(record: Record, status: TaskStatus, message: str, now: int) -> dict[str, Any]:
-    """The DataArts subtask line of one object."""
-    return _subtask(record.kind, record.name, record.action, status, message, now)
-
-
-def _subtask(
-    kind: str, name: str, action: str, status: TaskStatus, message: str, now: int
-) -> dict[str, Any]:
-    return {
-        "id": f"{kind}:{name}",
-        "name": f"Import the {name} {NOUNS[ObjectKind(kind)]}.",
-        "status": status,
-        "message": message,
-        "lastUpdate": now,
-        "kind": kind,
-        "action": action,
-    }
+        return object_line(kind, name, action, TaskStatus.SUCCESSFUL, message + ".", self.now)
 
 
 def apply_plan(

@@ -288,3 +288,29 @@ def test_a_job_a_rename_rewrites_says_who_holds_its_lock_under_the_soft_policy(
     depends = services.jobs.show(scope, "own_job").document["schedule"]["cron"]["dependJobs"]
     assert depends["jobs"] == ["new_job"]
 
+
+def test_an_import_s_result_says_each_lock_it_passed_over_as_its_plan_did(
+    services: Services, tmp_path: Path
+) -> None:
+    scope = workspace(services, "prod")
+    import_package(services, scope, _package(tmp_path, "1.zip", "a_job", "b_job", "c_job"))
+    dev = _developer(services, scope, "dana")
+    for name in ("a_job", "b_job"):
+        services.governance.acquire(dev, ObjectKind.JOB, name)
+    services.governance.acquire(scope, ObjectKind.JOB, "c_job")  # the importer's own
+    jobs = [make_job("a_job", description="changed"), make_job("c_job", description="changed")]
+    package = write_objects(
+        tmp_path / "2.zip",
+        jobs_with_dependencies(*jobs),
+        inventory=("job",),  # type: ignore[arg-type]
+    )
+
+    task = run_import(services, scope, upload(services, scope, package), propagateDeletes=True)
+
+    assert task.status == "SUCCESSFUL", task.message
+    lines = {line["id"]: (line["action"], line.get("lockedBy")) for line in task.subtasks}
+    assert {k: v for k, v in lines.items() if k.startswith("job:")} == {
+        "job:a_job": (PlanAction.OVERWRITE, "dana"),
+        "job:b_job": (PlanAction.DELETE, "dana"),
+        "job:c_job": (PlanAction.OVERWRITE, None),  # one's own lock says nothing
+    }
