@@ -19,6 +19,7 @@ from schemathesis.checks import (  # type: ignore[attr-defined]
     status_code_conformance,
 )
 
+from jobferry.domain.definitions import LOCKED_BY_HEADER
 from support import fuzzing
 from support.accounts import default_workspace
 from support.clients import SignedClient
@@ -143,6 +144,32 @@ def test_the_document_names_the_conditions_tasks_and_remote_failures_answered(
         assert "DLF.9062" in failed["description"]
         assert failed["content"]["application/json"]["schema"] == error
     assert "a method the path does not serve" in answer(f"{v1}/jobs", "get", "404")["description"]
+
+
+def test_the_calls_naming_a_lock_passed_over_declare_its_header(api: SignedClient) -> None:
+    # Under the soft lock policy a save, rename or delete passing over another user's lock
+    # names them in X-Jobferry-Locked-By; the document did not say so.
+    paths = api.client.get("/openapi.json").json()["paths"]
+    v1 = "/v1/{project_id}"
+    declared = {
+        (path, method, status)
+        for path, operations in paths.items()
+        for method, operation in operations.items()
+        for status, answer in operation["responses"].items()
+        if LOCKED_BY_HEADER in answer.get("headers", {})
+    }
+    assert declared == {
+        (f"{v1}/jobs/{{job_name}}", "put", "204"),
+        (f"{v1}/jobs/{{job_name}}", "delete", "204"),
+        (f"{v1}/scripts/{{script_name}}", "put", "204"),
+        (f"{v1}/scripts/{{script_name}}", "delete", "204"),
+        ("/v2/{project_id}/factory/jobs/{job_name}/rename", "put", "200"),
+    }
+    for path, method, status in declared:
+        header = paths[path][method]["responses"][status]["headers"][LOCKED_BY_HEADER]
+        assert header["schema"] == {"type": "string"}
+        assert "soft lock policy" in header["description"]
+        assert paths[path][method]["responses"][status]["description"]
 
 
 def _signed_call(api: SignedClient, case: Any, workspace: str) -> Any:

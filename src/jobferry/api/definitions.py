@@ -17,7 +17,14 @@ from fastapi import APIRouter, Path, Request, Response
 
 from jobferry.api import bodies
 from jobferry.api.auth import ScopeDep
-from jobferry.api.wire import BodyDep, body_doc, lock_passed, no_content, parse_object
+from jobferry.api.wire import (
+    BodyDep,
+    body_doc,
+    lock_passed,
+    lock_passed_response,
+    no_content,
+    parse_object,
+)
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.definitions.publishing import parse_delete
@@ -39,12 +46,14 @@ class Definitions(Protocol):
 @dataclass(frozen=True)
 class DefinitionCalls:
     """The write calls of one kind: ``noun`` names the handlers (``create_job``…), ``key`` the
-    path parameter and ``model`` the DataArts document a body holds."""
+    path parameter and ``model`` the DataArts document a body holds; ``locked``: a kind users
+    lock (jobs, scripts), whose update and delete may say a lock passed over."""
 
     noun: str
     key: str
     model: str
     service: Callable[[Services], Definitions]
+    locked: bool = False
 
     def create(self, router: APIRouter) -> None:
         """``POST ""``: a definition from its document (204)."""
@@ -84,6 +93,13 @@ class DefinitionCalls:
     ) -> Callable[[Handler], Handler]:
         """Register a handler as DataArts' ``{verb}_{noun}``, answering 204."""
         name = f"{verb}_{self.noun}"
+        passed = verb != "create" and self.locked
         return router.api_route(
-            path, methods=[method], status_code=204, openapi_extra=body, summary=name, name=name
+            path,
+            methods=[method],
+            status_code=204,
+            openapi_extra=body,
+            summary=name,
+            name=name,
+            responses=lock_passed_response(204, "Successful Response") if passed else None,
         )

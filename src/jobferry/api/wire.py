@@ -60,6 +60,18 @@ def preferred_wait(prefer: str | None) -> float | None:
     return None
 
 
+def lock_passed_response(status: int, description: str) -> dict[int | str, Any]:
+    """The OpenAPI ``responses`` of a call answering ``status`` (``description``) through
+    :func:`lock_passed`: ``LOCKED_BY_HEADER`` declared on it."""
+    header = {
+        "description": "Sent when the change went through over another user's lock (the "
+        "workspace's soft lock policy only warns): that user's name, percent-encoded UTF-8. "
+        "Absent otherwise; the body is DataArts' own either way.",
+        "schema": {"type": "string"},
+    }
+    return {status: {"description": description, "headers": {LOCKED_BY_HEADER: header}}}
+
+
 def lock_passed(answer: Response, locked_by: str | None) -> Response:
     """``answer`` naming, when a change passed over another user's lock (the soft lock
     policy, ``locked_by``), that user in ``LOCKED_BY_HEADER``."""

@@ -13,7 +13,14 @@ from jobferry.api.paging import NamedPage, named_page
 from jobferry.api.presenters.definitions import factory_script
 from jobferry.api.presenters.environment import VARIABLES_SAVED, variables
 from jobferry.api.routes.execution import refuse
-from jobferry.api.wire import BodyDep, body_doc, json, lock_passed, parse_object
+from jobferry.api.wire import (
+    BodyDep,
+    body_doc,
+    json,
+    lock_passed,
+    lock_passed_response,
+    parse_object,
+)
 from jobferry.services.definitions.renames import parse_rename
 from jobferry.web import services_of
 
@@ -42,6 +49,7 @@ def create_factory_env(request: Request, scope: ScopeDep, raw: BodyDep) -> Respo
     "/jobs/{job_name}/rename",
     summary="update_factory_job_name",
     openapi_extra=body_doc("UpdateFactoryJobNameRequestBody", schema=bodies.RENAME_JOB_REQ),
+    responses=lock_passed_response(200, "Successful Response"),
 )
 def update_factory_job_name(
     request: Request, scope: WorkspaceScopeDep, raw: BodyDep, job_name: str

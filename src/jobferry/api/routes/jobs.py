@@ -80,7 +80,7 @@ def show_job(
 
 
 # The writes after the reads, which clients poll most (api.app.ROUTERS).
-JOB = DefinitionCalls("job", "job_name", "JobInfo", lambda services: services.jobs)
+JOB = DefinitionCalls("job", "job_name", "JobInfo", lambda services: services.jobs, locked=True)
 JOB.create(router)
 JOB.update(router)
 JOB.delete(router)

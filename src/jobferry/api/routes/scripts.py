@@ -53,7 +53,9 @@ def compare_script(
 
 
 # The writes after the reads, which clients poll most (api.app.ROUTERS).
-SCRIPT = DefinitionCalls("script", "script_name", "ScriptInfo", lambda services: services.scripts)
+SCRIPT = DefinitionCalls(
+    "script", "script_name", "ScriptInfo", lambda services: services.scripts, locked=True
+)
 SCRIPT.create(router)
 SCRIPT.update(router)
 SCRIPT.delete(router)
