@@ -338,3 +338,21 @@ def test_the_plan_says_which_objects_another_user_locked_and_that_they_change_an
     assert "locks only warn" in notice
     quiet = template.render(objects=plan_objects(_plan(lines[:3]), "prod"), plan=plan)
     assert "data-plan-locked" not in quiet
+
+
+def test_the_plan_says_which_jobs_a_rename_rewrites_over_another_user_s_lock() -> None:
+    locked = (("own_job", "dana"),)
+    rewrites = {"rewrites": ("own_job", "another_job"), "rewrites_total": 2}
+    plan = _plan([_line("new_job", PlanAction.RENAME)], **rewrites, rewrites_locked=locked)
+    template = TEMPLATES.env.get_template("_plan_objects.html")
+    html = template.render(objects=plan_objects(plan, "prod"), plan=plan)
+    said = " ".join(html.split("renames: ", 1)[1].split("</p>", 1)[0].split())
+    assert said == (
+        'own_job <span class="badge status-warning" data-plan-locked>locked</span> by dana, '
+        "another_job."
+    )
+    assert "Locked by another user and rewritten anyway" in html
+    quiet = _plan([_line("new_job", PlanAction.RENAME)], **rewrites)
+    html = template.render(objects=plan_objects(quiet, "prod"), plan=quiet)
+    assert "data-plan-locked" not in html
+    assert "rewritten anyway" not in html
