@@ -211,6 +211,11 @@ class Delivery(Protocol):
         """Carry out ``rollback`` (of an import into the scope's workspace)."""
         ...
 
+    def preview_rollback(self, scope: Scope, rollback: Rollback) -> RolledBack:
+        """What :meth:`run_rollback` would undo as things stand, or the refusal it would make
+        (in its order), writing nothing and calling nothing outside this server."""
+        ...
+
     def plan_problems(
         self, scope: Scope, request: ImportRequest, workset: Workset, package: str
     ) -> Found:
@@ -281,6 +286,10 @@ class LocalDelivery:
     def run_rollback(self, scope: Scope, rollback: Rollback) -> RolledBack:
         """The rollback, once."""
         return rollback.run()
+
+    def preview_rollback(self, scope: Scope, rollback: Rollback) -> RolledBack:
+        """The rollback's own checks (:meth:`Rollback.check`)."""
+        return rollback.check()
 
     def basis(self, scope: Scope) -> dict[str, Any] | None:
         """A plan here is made on this server's rows only."""

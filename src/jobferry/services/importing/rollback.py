@@ -94,10 +94,13 @@ class RollbackService:
     def preview(self, scope: Scope, task_id: str) -> RolledBack:
         """What rolling back import ``task_id`` would undo as things stand, or the refusal
         the rollback would make (the same rule, the same conflicts): its own checks
-        (:meth:`LocalRollback.check`), in a read-only transaction; nothing is written. A
-        remote's shadow checks its remote only as it rolls back."""
-        self.deliveries.of(scope.workspace).allow(scope, "roll back imports")
-        return LocalRollback(self.db, scope, task_id).check()
+        (:meth:`LocalRollback.check`), in a read-only transaction, through the workspace's
+        delivery (a remote's shadow: first what its rollback refuses from this server's rows,
+        such as a push into the remote not over); nothing is written. A remote's shadow reads
+        its remote only as it rolls back."""
+        delivery = self.deliveries.of(scope.workspace)
+        delivery.allow(scope, "roll back imports")
+        return delivery.preview_rollback(scope, LocalRollback(self.db, scope, task_id))
 
     def start(
         self, scope: Scope, task_id: str, *, title: str = "", noted: dict[str, Any] | None = None

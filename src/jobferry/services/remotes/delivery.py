@@ -100,6 +100,11 @@ class RemoteDelivery:
         """Push the inverse of the push rolled back, then roll the shadow back."""
         return self.rollbacks.rollback(scope, rollback)
 
+    def preview_rollback(self, scope: Scope, rollback: Rollback) -> RolledBack:
+        """The refusals of :meth:`run_rollback` that this server's rows tell (a push into the
+        remote not over included), else what it would undo; the remote is not called."""
+        return self.rollbacks.preview(scope, rollback)
+
     def basis(self, scope: Scope) -> dict[str, Any] | None:
         """What a plan against the shadow was made against (``remoteState``, an extension
         field DataArts clients ignore): the remote, its last refresh, and whether that read the

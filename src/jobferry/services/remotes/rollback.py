@@ -1,7 +1,8 @@
 """Roll back a push: push its inverse, refused (naming the objects) before any call when the
 shadow or the remote changed; the shadow takes the rollback once the remote did.
 
-1. **Check** — read-only, every refusal the shadow's own rollback would make
+1. **Check** — read-only: a push or rollback into the remote not over, or an import that
+   pushed nothing, refuses first; then every refusal the shadow's own rollback would make
    (:meth:`~jobferry.services.importing.rollback.LocalRollback.check`: not a finished import,
    rolled back already, an object changed in the shadow since the import — so in the remote,
    as a refresh brought it —, a name taken since); then the objects the push's journal names
@@ -9,7 +10,9 @@ shadow or the remote changed; the shadow takes the rollback once the remote did.
    (as a push does); a rollback that takes a name away (:func:`freed`) is refused too by a
    job the remote lists new or saved since the last refresh that uses it (the shadow cannot
    know those jobs: :func:`~.reading.jobs_listed_since`, their definitions read in bulk,
-   :func:`~.reading.jobs_using`). Nothing has been called or written yet.
+   :func:`~.reading.jobs_using`). Nothing has been called or written yet. Its preview
+   (``RollbackService.preview``, :meth:`PushRollback.preview`) makes the refusals of this
+   step that this server's rows tell, in the same order, and calls nothing in the remote.
 2. **Write** the inverse of each call the push made, newest first (:func:`~.writes.inverse`),
    journalled as a push of its own (``rollback-<id>``): the before-image put back, what it
    created deleted, renames reversed, what it deleted created again, scheduling set back. Each
@@ -174,8 +177,7 @@ class PushRollback:
         """Roll back the push ``rollback`` names, of the shadow of ``scope``: checked, then the
         remote, then the shadow."""
         db, item, task_id = self.pushes.db, self.pushes.remote_of(scope), rollback.task_id
-        self.pushes.refuse_open(scope, item)
-        made = self._landed(scope, item, task_id)
+        made = self._refuse_here(scope, item, task_id)
         rollback.check()  # the shadow's own refusals, before any call
         if not made:  # no call changed the remote: the shadow's import alone goes back
             return rollback.run()
@@ -221,6 +223,20 @@ class PushRollback:
                     task_id=task_id,
                     push=report.as_json(),
                 ) from exc
+
+    def preview(self, scope: Scope, rollback: Rollback) -> RolledBack:
+        """What :meth:`rollback` would undo, or the refusal it would make before its first
+        call, in its order: a push or rollback into the remote not over, an import that pushed
+        nothing, the shadow's own refusals. This server's rows only: what changed in the
+        remote since the last refresh is read by the rollback alone."""
+        self._refuse_here(scope, self.pushes.remote_of(scope), rollback.task_id)
+        return rollback.check()
+
+    def _refuse_here(self, scope: Scope, item: RemoteRecord, task_id: str) -> list[CallRecord]:
+        """The calls push ``task_id`` made that landed (:meth:`_landed`), after refusing while
+        a push or rollback into the remote is not over; reads this server's rows only."""
+        self.pushes.refuse_open(scope, item)
+        return self._landed(scope, item, task_id)
 
     def _landed(self, scope: Scope, item: RemoteRecord, task_id: str) -> list[CallRecord]:
         """The calls push ``task_id`` made that landed (none: it changed nothing in the

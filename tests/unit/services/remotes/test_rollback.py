@@ -4,7 +4,8 @@ back, a create deleted, a delete re-created), then the shadow; refused before an
 changing nothing, when the shadow's own rollback would refuse or the remote changed since it
 was last refreshed; a call that fails for good, a refusal of the shadow after the calls, and a
 process killed between the calls and the shadow's commit leave remote and shadow as the push
-left them (the rollback's own calls undone from its journal)."""
+left them (the rollback's own calls undone from its journal). The preview of a push's rollback
+refuses as the rollback does for what this server's rows tell, calling nothing."""
 
 from __future__ import annotations
 
@@ -13,7 +14,13 @@ from pathlib import Path
 import pytest
 
 from jobferry.domain.enums import TaskKind, TaskStatus
-from jobferry.errors import PlanStaleError, RemoteError, RollbackRefusedError
+from jobferry.errors import (
+    ConflictError,
+    JobferryError,
+    PlanStaleError,
+    RemoteError,
+    RollbackRefusedError,
+)
 from jobferry.services.container import Services
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.importing.rollback import LocalRollback
@@ -24,7 +31,7 @@ from support.builders import make_job
 from support.console import admin_actor
 from support.planning import import_package, run_import, upload
 from support.progress import said_by
-from support.pushes import SECOND, STREAM, running_stream, second_package
+from support.pushes import SECOND, STREAM, killed_push, running_stream, second_package
 from support.shadows import shadow_fixture
 from support.standin import DataArtsStandin, Fault, Killed, down_after_writes, held, settling
 
@@ -435,3 +442,58 @@ def test_a_rollback_killed_midway_has_its_calls_read_back_before_they_are_undone
     assert ended is not None
     assert (ended.state, states["weekly_sales"]) == ("stuck", "left")
     assert standin.refused() == []
+
+
+def _refusal(refused: JobferryError) -> tuple[str, str, str, object]:
+    return (type(refused).__name__, refused.code, refused.message, refused.context.get("rule"))
+
+
+def test_the_preview_of_a_rollback_refuses_as_it_while_a_rollback_into_the_remote_is_not_over(
+    services: Services,
+    standin: DataArtsStandin,
+    shadow: Scope,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A rollback of the push killed before the shadow's commit leaves its journal open: the
+    shadow's own checks find nothing against rolling back, but the rollback refuses until the
+    recovery ended it, and so does its preview, without a call to the remote."""
+    task = import_package(services, shadow, second_package(tmp_path), **SECOND)
+    monkeypatch.setattr(LocalRollback, "run", _killed_commit)
+    with pytest.raises(Killed):
+        services.rollback.rollback(shadow, task.id)
+    monkeypatch.undo()
+    standin.reset()
+    with pytest.raises(ConflictError, match="into remote 'prod' is not over") as previewed:
+        services.rollback.preview(shadow, task.id)
+    assert standin.calls() == []
+    with pytest.raises(ConflictError) as refused:
+        services.rollback.rollback(shadow, task.id)
+    assert _refusal(previewed.value) == _refusal(refused.value)
+    assert standin.calls() == []
+    services.pushes.recover()
+    assert services.rollback.preview(shadow, task.id).count > 0
+
+
+def test_the_preview_of_the_rollback_of_a_push_undone_refuses_as_it_that_nothing_was_pushed(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    """A push killed and undone by the recovery changed nothing in the remote: the rollback
+    says there is nothing to roll back (``nothing``), and so does its preview."""
+    standin.reset()
+    standin.faults[2] = Fault.KILL
+    task_id = killed_push(services, shadow, tmp_path)
+    standin.faults.clear()
+    later = now_ms() + 31_000
+    services.pushes.clock = lambda: later
+    services.pushes.recover()
+    with services.db.transaction(readonly=True) as tx:
+        assert journal_repo.open_in_workspace(tx, shadow.workspace.id) == []
+    standin.reset()
+    with pytest.raises(RollbackRefusedError) as previewed:
+        services.rollback.preview(shadow, task_id)
+    with pytest.raises(RollbackRefusedError) as refused:
+        services.rollback.rollback(shadow, task_id)
+    assert previewed.value.context["rule"] == "nothing"
+    assert _refusal(previewed.value) == _refusal(refused.value)
+    assert standin.calls() == []
