@@ -42,8 +42,15 @@ def token_body(user: str, password: str, project_id: str = PROJECT_ID) -> dict[s
     }
 
 
-def get_token(client: TestClient, user: str = "alice", password: str = PASSWORD) -> str:
-    answer = client.post("/v3/auth/tokens", json=token_body(user, password), headers=JSON)
+PUBLIC_HOST = "jobferry.example.com"
+"""The public host of :func:`elsewhere`."""
+
+
+def get_token(
+    client: TestClient, user: str = "alice", password: str = PASSWORD, host: str | None = None
+) -> str:
+    sent = JSON if host is None else {**JSON, "Host": host}
+    answer = client.post("/v3/auth/tokens", json=token_body(user, password), headers=sent)
     assert answer.status_code == 201, answer.text
     return str(answer.headers["X-Subject-Token"])
 
@@ -191,7 +198,7 @@ def test_a_token_is_validated_and_revoked_as_iam_does(client: TestClient) -> Non
 @pytest.fixture
 def elsewhere(settings: Settings) -> Iterator[TestClient]:
     """The app reached by other names only ("testserver" is not one of its public hosts)."""
-    for api in api_with(settings, public_hosts="jobferry.example.com", auth_cache_seconds=0):
+    for api in api_with(settings, public_hosts=PUBLIC_HOST, auth_cache_seconds=0):
         services: Services = api.client.app.state.services  # type: ignore[attr-defined]
         make_user(services, "alice", Role.DEVELOPER)
         yield api.client
@@ -199,11 +206,55 @@ def elsewhere(settings: Settings) -> Iterator[TestClient]:
 
 @pytest.mark.databases("sqlite")
 def test_the_public_hosts_hold_for_a_token_as_for_a_signature(elsewhere: TestClient) -> None:
-    token = get_token(elsewhere)
+    token = get_token(elsewhere, host=PUBLIC_HOST)
     refused = elsewhere.get(f"/v1/{PROJECT_ID}/jobs", headers=calls_with(token))
     assert_error(refused, "APIGW.0301", "JOBFERRY_PUBLIC_HOSTS", status=401)
-    public = {**calls_with(token), "Host": "jobferry.example.com"}
+    public = {**calls_with(token), "Host": PUBLIC_HOST}
     assert elsewhere.get(f"/v1/{PROJECT_ID}/jobs", headers=public).status_code == 200
+
+
+def _token_issues(client: TestClient) -> int:
+    services: Services = client.app.state.services  # type: ignore[attr-defined]
+    page = services.audit.project_entries(admin_actor(services), 100, 0)
+    return sum(1 for entry in page.entries if entry.action == "token.issue")
+
+
+@pytest.mark.databases("sqlite")
+def test_the_public_hosts_hold_for_getting_a_token_once_the_password_is_right(
+    elsewhere: TestClient,
+) -> None:
+    """Refused as a signed call for another Host is, with nothing issued or recorded; a wrong
+    password is told as one, naming no host (a stranger learns nothing of them)."""
+    right = token_body("alice", PASSWORD)
+    refused = elsewhere.post("/v3/auth/tokens", json=right, headers=JSON)
+    assert_error(
+        refused,
+        "APIGW.0301",
+        "Host 'testserver' is not one of this server's public hosts",
+        f"JOBFERRY_PUBLIC_HOSTS: {PUBLIC_HOST}",
+        status=401,
+    )
+    assert refused.json()["public_hosts"] == [PUBLIC_HOST]
+    assert "X-Subject-Token" not in refused.headers
+    assert _token_issues(elsewhere) == 0
+    wrong = elsewhere.post("/v3/auth/tokens", json=token_body("alice", "not-it-1"), headers=JSON)
+    assert_error(wrong, "DLF.9081", status=401)
+    assert PUBLIC_HOST not in wrong.text
+    public = {**JSON, "Host": PUBLIC_HOST}
+    assert elsewhere.post("/v3/auth/tokens", json=right, headers=public).status_code == 201
+    assert _token_issues(elsewhere) == 1
+
+
+@pytest.mark.databases("sqlite")
+def test_the_public_hosts_hold_for_validating_and_revoking_a_token(elsewhere: TestClient) -> None:
+    token = get_token(elsewhere, host=PUBLIC_HOST)
+    subject = {"X-Auth-Token": token, "X-Subject-Token": token}
+    for method in ("GET", "DELETE"):
+        refused = elsewhere.request(method, "/v3/auth/tokens", headers=subject)
+        assert_error(refused, "APIGW.0301", "JOBFERRY_PUBLIC_HOSTS", status=401)
+    public = {**subject, "Host": PUBLIC_HOST}
+    assert elsewhere.get("/v3/auth/tokens", headers=public).status_code == 200
+    assert elsewhere.delete("/v3/auth/tokens", headers=public).status_code == 204
 
 
 def test_a_package_upload_streams_with_a_token_as_with_a_signature(client: TestClient) -> None:
@@ -265,11 +316,11 @@ def test_the_catalog_and_projects_hold_a_token_to_the_x_project_id_sent(
 
 @pytest.mark.databases("sqlite")
 def test_the_public_hosts_hold_for_the_catalog_with_a_token(elsewhere: TestClient) -> None:
-    token = calls_with(get_token(elsewhere))
+    token = calls_with(get_token(elsewhere, host=PUBLIC_HOST))
     for path in ("/v3/auth/catalog", "/v3/projects"):
         refused = elsewhere.get(path, headers=token)
         assert_error(refused, "APIGW.0301", "JOBFERRY_PUBLIC_HOSTS", status=401)
-        public = {**token, "Host": "jobferry.example.com"}
+        public = {**token, "Host": PUBLIC_HOST}
         assert elsewhere.get(path, headers=public).status_code == 200, path
 
 

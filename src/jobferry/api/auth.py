@@ -24,6 +24,7 @@ from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Scope as ASGIScope
 
+from jobferry.api.hosts import check_public_host
 from jobferry.api.wire import raw_body, sent_method, sent_token
 from jobferry.errors import (
     AuthenticationError,
@@ -58,22 +59,12 @@ def _ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
-def _check_public_host(headers: dict[str, str], public: frozenset[str]) -> None:
-    """Refuse a request for a Host that is not one of ``JOBFERRY_PUBLIC_HOSTS``.
-
-    Run after the signature (or IAM token) check: a signed ``Host`` then is the header sent.
-    Clients that do not sign it (Go's, Terraform's) and token callers are held to the same list
-    by the header they send.
-    """
-    host = headers.get("host", "")
-    if public and host.strip().lower() not in public:
-        raise AuthenticationError(
-            f"Incorrect IAM authentication information: Host '{host[:100]}' is not one of this "
-            f"server's public hosts (JOBFERRY_PUBLIC_HOSTS: {', '.join(sorted(public))}); "
-            "send the request to one of them (an AK/SK-signed request: signed for that host).",
-            host=host[:100],
-            public_hosts=sorted(public),
-        )
+def hold_to_public_hosts(request: Request) -> None:
+    """Refuse ``request`` when its Host is not one of ``JOBFERRY_PUBLIC_HOSTS``, as every
+    signed or token call is: for the IAM token calls, which authenticate otherwise (a password,
+    the token to validate or revoke), once that authentication passed."""
+    public = services_of(request).settings.public_host_set()
+    check_public_host(scope_headers(request.scope), public)
 
 
 def header_problem(headers: dict[str, str], project_id: str) -> AuthenticationError | None:
@@ -118,7 +109,7 @@ async def own_caller(request: Request) -> Actor:
         services = services_of(request)
         token = sent_token(headers["x-auth-token"])
         actor = await run_in_threadpool(services.tokens.caller, token, claimed)
-        _check_public_host(headers, services.settings.public_host_set())
+        check_public_host(headers, services.settings.public_host_set())
         return actor
     actor = await _authenticate(request, claimed)
     if claimed and claimed != actor.project_id:
@@ -297,7 +288,7 @@ def _signed_key(
         if warning is None:
             raise
         raise SignatureMismatchError(f"{exc.message}. {warning}", **exc.context) from exc
-    _check_public_host(headers, services.settings.public_host_set())
+    check_public_host(headers, services.settings.public_host_set())
     return access_key, attempt
 
 
@@ -327,7 +318,7 @@ async def _token_caller(services: Services, headers: dict[str, str], project_id:
     if actor is None:
         token = sent_token(headers["x-auth-token"])
         actor = await run_in_threadpool(services.tokens.actor_for, token, project_id)
-        _check_public_host(headers, services.settings.public_host_set())
+        check_public_host(headers, services.settings.public_host_set())
     return actor
 
 
@@ -337,7 +328,7 @@ def token_in_memory(services: Services, headers: dict[str, str], project_id: str
     hosts); ``None`` when the token is not in memory."""
     actor = services.tokens.cached_actor(sent_token(headers["x-auth-token"]), project_id)
     if actor is not None:
-        _check_public_host(headers, services.settings.public_host_set())
+        check_public_host(headers, services.settings.public_host_set())
     return actor
 
 
@@ -383,7 +374,7 @@ def key_in_memory(
         )
     except SignatureMismatchError:
         return None
-    _check_public_host(headers, services.settings.public_host_set())
+    check_public_host(headers, services.settings.public_host_set())
     return access_key, actor
 
 

@@ -4,11 +4,12 @@ from a user's console password; the Go SDK signing with AK/SK reads its catalog 
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request, Response
 
-from jobferry.api.auth import own_caller
+from jobferry.api.auth import hold_to_public_hosts, own_caller
 from jobferry.api.presenters import tokens as present
 from jobferry.api.wire import BodyDep, json, no_content, parse_object, sent_token
 from jobferry.errors import RequiredParameterError
@@ -44,7 +45,7 @@ def _answer(request: Request, token: str, grant: TokenGrant, nocatalog: str | No
 )
 def issue_token(request: Request, raw: BodyDep, nocatalog: str | None = None) -> Response:
     auth = parse_password_auth(parse_object(raw, required=True, what=_BODY))
-    token, grant = services_of(request).tokens.issue(auth)
+    token, grant = services_of(request).tokens.issue(auth, partial(hold_to_public_hosts, request))
     return _answer(request, token, grant, nocatalog)
 
 
@@ -67,7 +68,9 @@ def validate_token(
 ) -> Response:
     tokens = services_of(request).tokens
     subject = _subject(x_subject_token)
-    grant = tokens.validate(tokens.caller(sent_token(x_auth_token)), subject)
+    caller = tokens.caller(sent_token(x_auth_token))
+    hold_to_public_hosts(request)
+    grant = tokens.validate(caller, subject)
     return _answer(request, subject, grant, nocatalog)
 
 
@@ -98,5 +101,7 @@ def revoke_token(
 ) -> Response:
     tokens = services_of(request).tokens
     subject = _subject(x_subject_token)
-    tokens.revoke(tokens.caller(sent_token(x_auth_token)), subject)
+    caller = tokens.caller(sent_token(x_auth_token))
+    hold_to_public_hosts(request)
+    tokens.revoke(caller, subject)
     return no_content()

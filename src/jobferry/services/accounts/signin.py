@@ -161,12 +161,20 @@ class SignInService:
         return actor
 
     def check_password(
-        self, project_id: str, user_name: str, password: str, action: str
+        self,
+        project_id: str,
+        user_name: str,
+        password: str,
+        action: str,
+        *,
+        admit: Callable[[], None] | None = None,
     ) -> Actor | None:
         """The user if the password matches, recorded in the audit log as ``action``; ``None``
         for an unknown user, a user without a password, a locked user or a wrong password
         (counted towards the lockout), each at the same cost (the module's decisions). The one
-        check of a password, whether a console sign-in or an IAM token asks."""
+        check of a password, whether a console sign-in or an IAM token asks. ``admit``: raises
+        to refuse the request once the password matched, before anything is recorded (an IAM
+        token asked for a Host not among the public hosts)."""
         now = now_ms()
         with self.db.transaction(readonly=True) as tx:
             user = repo.sign_in_record(tx, project_id, user_name) if user_name else None
@@ -177,6 +185,8 @@ class SignInService:
         if not self._verify(user.password_hash, password):
             self._fail(user, now)
             return None
+        if admit is not None:
+            admit()
         rehash = self.hasher.check_needs_rehash(user.password_hash)
         new_hash = self.hasher.hash(password) if rehash else None
         with self.db.transaction() as tx:

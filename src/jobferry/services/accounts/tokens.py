@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from jobferry.errors import (
@@ -90,13 +91,17 @@ class TokenService:
         self.lifetime_ms = int(hours * 3600 * 1000)
         self._known: TtlCache[str, tuple[TokenRecord, Actor]] = TtlCache(cache_seconds)
 
-    def issue(self, auth: PasswordAuth) -> tuple[str, TokenGrant]:
-        """A new token for the user and project the request names (shown once)."""
+    def issue(
+        self, auth: PasswordAuth, admit: Callable[[], None] | None = None
+    ) -> tuple[str, TokenGrant]:
+        """A new token for the user and project the request names (shown once). ``admit``:
+        raises to refuse the request once the password matched, before anything is written
+        (the API: a Host not among the public hosts), so a stranger learns nothing of it."""
         with self.db.transaction(readonly=True) as tx:
             project = self._project(tx, auth)
             name = self._user_name(tx, auth, project)
         actor = self.signin.check_password(
-            project.id if project else "", name, auth.password, "token.issue"
+            project.id if project else "", name, auth.password, "token.issue", admit=admit
         )
         if actor is None or project is None:
             raise TokenPasswordError(
