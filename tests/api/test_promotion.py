@@ -567,6 +567,26 @@ def test_signing_and_trusted_keys_are_admin_only_and_listed(api: SignedClient) -
     assert_error(unknown, "DLF.9007", "does not trust a key with id '0123456789abcdef'")
 
 
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/trusted-keys", {"name": "x", "publicKey": "nope"}),
+        ("/trusted-keys", {"publicKey": 7}),
+        ("/trusted-keys", b"not json"),
+        ("/trusted-keys/distrust", {"publicKey": "nope"}),
+        ("/trusted-keys/distrust", b""),
+    ],
+)
+def test_a_caller_without_the_role_is_refused_for_it_before_the_key_sent_is_read(
+    api: SignedClient, path: str, body: Any
+) -> None:
+    ws = prod(api)
+    viewer = new_user(api, "viewer_keys", role="viewer", workspace=ws)
+    refused = viewer.call("POST", path, body, workspace=ws)
+    assert_error(refused, "DLF.6888", "may not manage trusted keys", status=403)
+    assert api.call("POST", path, body, workspace=ws).status_code == 400  # the body, for an admin
+
+
 def test_a_key_never_trusted_is_distrusted_by_its_public_key(api: SignedClient) -> None:
     ws = prod(api)
     dev = new_user(api, "dev_leak", role="developer", workspace=ws)

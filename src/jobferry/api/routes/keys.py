@@ -46,8 +46,10 @@ def list_trusted_keys(request: Request, scope: ScopeDep, distrusted: bool = Fals
     openapi_extra=body_doc("trusted key", schema=bodies.TRUSTED_KEY),
 )
 def trust_key(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
+    keys = services_of(request).keys
+    keys.allow_trust(scope)  # the role before the body
     body = parse_object(raw, required=True, what='{"name", "publicKey"}')
-    added = services_of(request).keys.trust(scope, parse_trust(body))
+    added = keys.trust(scope, parse_trust(body))
     return json(present.trusted_key(added))
 
 
@@ -68,6 +70,8 @@ def distrust_key(request: Request, scope: ScopeDep, key_id: str) -> Response:
     openapi_extra=body_doc("key to distrust", schema=bodies.DISTRUSTED_KEY),
 )
 def distrust_public_key(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
+    keys = services_of(request).keys
+    keys.allow_trust(scope)  # the role before the body
     body = parse_object(raw, required=True, what='{"publicKey", "name"}')
-    marked = services_of(request).keys.distrust_public_key(scope, parse_distrust(body))
+    marked = keys.distrust_public_key(scope, parse_distrust(body))
     return json(present.trusted_key(marked))

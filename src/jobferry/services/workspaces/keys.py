@@ -242,9 +242,16 @@ class KeyService:
             found = (repo.all_keys if distrusted else repo.trusted)(tx, scope.workspace.id)
             return [TrustedKey.of(k) for k in found]
 
+    def allow_trust(self, scope: Scope) -> None:
+        """Refuse unless the scope's actor may change which keys the workspace trusts
+        (admins): what :meth:`trust` and the distrusts refuse first, and what an adapter asks
+        before it reads the key sent, so a caller without the role is told so whatever the
+        body (not that the key is malformed)."""
+        scope.require((Role.ADMIN,), "manage trusted keys")
+
     def trust(self, scope: Scope, key: KeyToTrust) -> TrustedKey:
         """Trust a public key; a distrusted one again (its mark cleared, audited as such)."""
-        scope.require((Role.ADMIN,), "manage trusted keys")
+        self.allow_trust(scope)
         key_id = key_id_of(key.public_key)
         item = TrustedKeyRecord(
             scope.workspace.id, key_id, key.name, key.public_key, now_ms(), scope.actor.name
@@ -276,7 +283,7 @@ class KeyService:
         """Stop trusting a key, and remember it: packages it signs are refused from now on.
         A key distrusted already is refused as such (``AlreadyDistrustedError``): nothing
         changes."""
-        scope.require((Role.ADMIN,), "manage trusted keys")
+        self.allow_trust(scope)
         ws = scope.workspace
         with self.db.transaction() as tx:
             repo.lock_for_distrust(tx, ws.id)  # after the applies that read it as trusted
@@ -297,7 +304,7 @@ class KeyService:
         workspace's signing key, accepted unlisted, or any key to refuse from now on): a key
         it knows is marked as :meth:`distrust` marks it (keeping its name), one it does not
         is remembered as distrusted under ``key.name`` (:data:`UNNAMED` when empty)."""
-        scope.require((Role.ADMIN,), "manage trusted keys")
+        self.allow_trust(scope)
         key_id, at, by = key_id_of(key.public_key), now_ms(), scope.actor.name
         with self.db.transaction() as tx:
             repo.lock_for_distrust(tx, scope.workspace.id)  # after the applies that read it
