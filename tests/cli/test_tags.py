@@ -38,7 +38,7 @@ def test_tags_are_listed_locked_unlocked_and_deleted(cli: Cli) -> None:
     assert "Locked tag 'finance' in workspace" in locked.stdout
     again = cli.json("tags", "lock", "finance")
     assert again == {"name": "finance", "locked": True, "changed": False, "created": False}
-    made = cli.json("tags", "lock", "quarterly")  # a new name: made, locked
+    made = cli.json("tags", "lock", "quarterly", "--new")  # a new name, asked for: made, locked
     assert made == {"name": "quarterly", "locked": True, "changed": True, "created": True}
 
     listed = cli("tags", "list")
@@ -102,10 +102,42 @@ def test_a_carried_a_locked_and_an_unknown_tag_are_refused_with_the_fix(cli: Cli
     assert (_tags(cli), _tag_entries(cli)) == before
 
 
+def test_locking_a_mistyped_tag_is_refused_naming_the_tag_meant_and_makes_none(cli: Cli) -> None:
+    """``tags lock`` of a name the workspace has no tag of made a new, locked tag: a typo
+    (``finnace``) gave the workspace a tag nobody meant and left ``finance`` unlocked. It is
+    refused, naming the nearest tag and ``--new``, the option that makes one on purpose."""
+    _job(cli, "daily_sales", ["daily", "finance"])
+    before = (_tags(cli), _tag_entries(cli))
+
+    typo = cli("tags", "lock", "finnace")
+    assert typo.exit_code == 1
+    said = " ".join(typo.stderr.split())
+    assert "Tag 'finnace' does not exist in workspace" in said
+    assert "(did you mean 'finance'?); nothing changed." in said
+    assert "jobferry tags list lists the tags" in said
+    assert "jobferry tags lock finnace --new." in said
+    error = cli.json("tags", "lock", "Finance", code=1)["error"]  # case amiss: the same refusal
+    assert (error["code"], error["tag"], error["nearest"]) == ("not_found", "Finance", "finance")
+    assert "did you mean 'finance'?" in error["message"]
+    unlock = cli("tags", "unlock", "finnace")
+    assert unlock.exit_code == 1
+    assert "(did you mean 'finance'?), so it is not locked" in " ".join(unlock.stderr.split())
+    far = cli.json("tags", "lock", "quarterly", code=1)["error"]  # nothing near: none named
+    assert "nearest" not in far
+    assert "did you mean" not in far["message"]
+    assert (_tags(cli), _tag_entries(cli)) == before  # nothing made, nothing locked
+
+    made = cli.json("tags", "lock", "finnace", "--new")  # asked for: made, locked
+    assert made == {"name": "finnace", "locked": True, "changed": True, "created": True}
+    kept = cli.json("tags", "lock", "finance", "--new")  # --new on a tag held: locked as is
+    assert kept == {"name": "finance", "locked": True, "changed": True, "created": False}
+    assert _tags(cli) == [("daily", False, 1), ("finance", True, 1), ("finnace", True, 0)]
+
+
 def test_delete_asks_first_and_needs_yes_without_a_terminal(
     cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert cli("tags", "lock", "finance").exit_code == 0
+    assert cli("tags", "lock", "finance", "--new").exit_code == 0
     assert cli("tags", "unlock", "finance").exit_code == 0
     refused = cli("tags", "delete", "finance")
     assert refused.exit_code == 2

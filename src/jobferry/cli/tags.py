@@ -3,11 +3,11 @@ them by one), and whether each is locked: a locked tag's jobs cannot change unti
 unlocked.
 
 ``lock`` and ``unlock`` read the workspace's tags first: a tag already so changes nothing (and
-writes no audit entry), ``unlock`` of a tag the workspace does not have is refused rather than
-making one, and ``lock`` of a new name makes it, locked, so that no job takes it until it is
-unlocked. ``delete`` asks first, naming the workspace and the endpoint, as ``jobs delete``
-does; the server refuses a tag jobs carry or a locked one, and the refusal is said with
-jobferry's commands.
+writes no audit entry), and a name the workspace has no tag of is refused, naming the tag
+nearest to it (a mistyped name must not make a tag unseen), unless ``lock --new`` asks to make
+it, locked, so that no job takes it until it is unlocked. ``delete`` asks first, naming the
+workspace and the endpoint, as ``jobs delete`` does; the server refuses a tag jobs carry or a
+locked one, and the refusal is said with jobferry's commands.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from jobferry.cli.session import (
     list_answer,
     session,
 )
+from jobferry.domain.names import nearest_among
 
 app = typer.Typer(
     help="Tags of a workspace (the labels jobs carry), locked or not.", no_args_is_help=True
@@ -40,6 +41,9 @@ TagArg = Annotated[str, typer.Argument(metavar="NAME", help="The tag's name.")]
 IN_USE = "DLF.9013"
 LOCKED_TAG = "DLF.9091"
 NOT_FOUND = "DLF.3051"
+
+_Shown = tuple[bool, str | None]
+"""A command's ``--json`` and ``--workspace``, as :func:`session` takes them."""
 
 
 def _yes_no(value: Any) -> str:
@@ -60,27 +64,42 @@ def list_tags(
     list_answer(session(ctx, json_mode, workspace), "/tags", "tags", columns, "No tags.")
 
 
-def _held(s: Session, name: str) -> dict[str, Any] | None:
-    """The workspace's tag called ``name``, as ``GET /tags`` lists it (``None``: none)."""
-    for tag in objects_under(mapping(s.client().get("/tags")), "tags"):
-        if tag.get("name") == name:
-            return tag
-    return None
+def _tags(s: Session) -> list[dict[str, Any]]:
+    """The workspace's tags, as ``GET /tags`` lists them."""
+    return list(objects_under(mapping(s.client().get("/tags")), "tags"))
 
 
-def _set_lock(ctx: typer.Context, name: str, locked: bool, json_mode: bool, ws: str | None) -> None:
-    """Lock or unlock tag ``name`` (``lock`` makes a new one), saying what changed."""
-    s = session(ctx, json_mode, ws)
-    held = _held(s, name)
+def _unknown(s: Session, name: str, tags: list[dict[str, Any]], locked: bool) -> CommandError:
+    """The refusal of ``lock`` (``locked``) or ``unlock`` of a tag the workspace does not
+    have, naming the tag nearest to ``name`` (a mistyped name) and how to make it on purpose."""
+    where = in_workspace(s.fix_workspace())
+    near = nearest_among(name, [str(t.get("name")) for t in tags])
+    meant = f" (did you mean '{near}'?)" if near else ""
+    listed = f"jobferry tags list{where} lists the tags"
+    said = (
+        f"; nothing changed. {listed}; to make a new tag, locked, so that no job may take it: "
+        f"jobferry tags lock {quoted(name)} --new{where}."
+        if locked
+        else f", so it is not locked; nothing changed ({listed})."
+    )
+    return CommandError(
+        f"Tag '{name}' does not exist in {s.workspace_label()}{meant}{said}",
+        code="not_found",
+        tag=name,
+        **({"nearest": near} if near else {}),
+    )
+
+
+def _set_lock(ctx: typer.Context, name: str, locked: bool, new: bool, opts: _Shown) -> None:
+    """Lock or unlock tag ``name`` (``new``: ``lock`` makes it when the workspace has none),
+    saying what changed."""
+    s = session(ctx, *opts)
+    tags = _tags(s)
+    held = next((t for t in tags if t.get("name") == name), None)
     state = "locked" if locked else "unlocked"
     where = s.workspace_label()
-    if held is None and not locked:
-        raise CommandError(
-            f"Tag '{name}' does not exist in {where}, so it is not locked; nothing changed "
-            f"(jobferry tags list{in_workspace(s.fix_workspace())} lists the tags).",
-            code="not_found",
-            tag=name,
-        )
+    if held is None and not (locked and new):
+        raise _unknown(s, name, tags, locked)
     result = {"name": name, "locked": locked, "changed": True, "created": held is None}
     if held is not None and bool(held.get("locked")) == locked:
         result["changed"] = False
@@ -99,12 +118,20 @@ def _set_lock(ctx: typer.Context, name: str, locked: bool, json_mode: bool, ws: 
 def lock_tag(
     ctx: typer.Context,
     name: TagArg,
+    new: Annotated[
+        bool,
+        typer.Option(
+            "--new",
+            help="Make the tag, locked, when the workspace has none of that name (without it, "
+            "such a name is refused: a mistyped name makes no tag).",
+        ),
+    ] = False,
     json_mode: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Lock a tag (workspace admins): its jobs cannot change until it is unlocked; a new name
-    is made a locked tag, which no job may take."""
-    _set_lock(ctx, name, True, json_mode, workspace)
+    """Lock a tag (workspace admins): its jobs cannot change until it is unlocked; with --new,
+    a name the workspace has no tag of is made a locked tag, which no job may take."""
+    _set_lock(ctx, name, True, new, (json_mode, workspace))
 
 
 @app.command("unlock")
@@ -115,7 +142,7 @@ def unlock_tag(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Unlock a tag (workspace admins): its jobs can change again."""
-    _set_lock(ctx, name, False, json_mode, workspace)
+    _set_lock(ctx, name, False, False, (json_mode, workspace))
 
 
 @app.command("delete")

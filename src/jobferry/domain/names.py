@@ -1,4 +1,5 @@
-"""Name rules for jobs, nodes, scripts, resources and job parameters.
+"""Name rules for jobs, nodes, scripts, resources and job parameters, and the name meant by
+one mistyped (:func:`nearest_among`).
 
 DataArts allows object names of 1–128 characters made of letters (Chinese and other Unicode
 letters included), digits, ``_``, ``-`` and ``.``; job parameter names are at most 64 characters
@@ -15,8 +16,10 @@ Japanese and Korean (which may also be combined with each other), so ``аdmin`` 
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 OBJECT_NAME_MAX = 128
@@ -193,6 +196,22 @@ def param_name_problem(name: object) -> NameProblem | None:
 def storable(name: str) -> bool:
     """Whether a looked-up name could be stored at all (no name holds a NUL character)."""
     return "\x00" not in name
+
+
+NEAR_ENOUGH = 0.8
+"""How alike (``difflib``'s ratio) a name must be to be offered as the one meant."""
+
+
+def nearest_among(name: str, names: Iterable[str]) -> str | None:
+    """The one of ``names`` (which do not hold ``name``) nearest to ``name``, a "did you
+    mean": the same but for case first, else the most alike, when alike enough (a case or a
+    letter amiss: ``Daily_sales``, ``daily_sale``)."""
+    found = list(names)
+    same = [other for other in found if other.casefold() == name.casefold()]
+    if same:
+        return min(same)
+    near = difflib.get_close_matches(name, found, n=1, cutoff=NEAR_ENOUGH)
+    return near[0] if near else None
 
 
 def check_object_name(name: object, what: str) -> str | None:

@@ -4,10 +4,9 @@ workspace's nearest name when one is near enough (a case or a letter amiss: ``Da
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 
-from jobferry.domain.names import storable
+from jobferry.domain.names import nearest_among, storable
 from jobferry.errors import JobNotFoundError, ScriptNotFoundError
 from jobferry.services.context import Scope
 from jobferry.storage import Tx
@@ -16,26 +15,16 @@ from jobferry.storage import scripts as script_repo
 from jobferry.storage.nearby import job_names_alike, script_names_alike
 from jobferry.storage.records import JobRecord, ScriptRecord
 
-NEAR_ENOUGH = 0.8
-"""How alike (``difflib``'s ratio) a name must be to be offered."""
-
-
 Alike = Callable[[Tx, str, str], list[str]]
 """The names of a kind the workspace holds that start as a name does (``storage.nearby``)."""
 
 
 def nearest_name(tx: Tx, alike: Alike, workspace_id: str, name: str) -> str | None:
     """The workspace's name (of the kind ``alike`` reads) nearest to ``name``, which it does
-    not hold: the same but for case first, else the most alike of those that start alike,
-    when alike enough."""
+    not hold: :func:`~jobferry.domain.names.nearest_among` those that start alike."""
     if not storable(name):
         return None
-    found = alike(tx, workspace_id, name)
-    same = [other for other in found if other.casefold() == name.casefold()]
-    if same:
-        return min(same)
-    near = difflib.get_close_matches(name, found, n=1, cutoff=NEAR_ENOUGH)
-    return near[0] if near else None
+    return nearest_among(name, alike(tx, workspace_id, name))
 
 
 def _meant(nearest: str | None) -> str:
