@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from jobferry.domain.enums import ObjectKind, RefKind
-from jobferry.storage.records import LockRecord, TagRecord, all_records, record
+from jobferry.storage.records import LockRecord, TagRecord, all_records, locked_record, record
 from jobferry.storage.tables import job_refs, jobs, locks, scripts, tags, users
 from jobferry.storage.tx import Tx, chunks
 
@@ -26,17 +26,40 @@ def list_tags(tx: Tx, workspace_id: str) -> list[TagRecord]:
     return all_records(tx, TagRecord, tags, [tx.by_name(tags.c.name)], workspace_id=workspace_id)
 
 
+_HOLD_TAGS = (
+    select(tags.c.name)
+    .where(
+        tags.c.workspace_id == bindparam("_workspace"),
+        tags.c.name.in_(bindparam("_names", expanding=True)),
+    )
+    .with_for_update(read=True, key_share=True)
+)
+"""The named tags' rows, held ``FOR KEY SHARE`` until the transaction ends (PostgreSQL)."""
+
+
 def ensure_tags(tx: Tx, workspace_id: str, names: Iterable[str], now: int) -> None:
     """Create the tags that do not exist yet (unlocked): one ``INSERT … ON CONFLICT DO
-    NOTHING`` on the tag's key, so a tag already there (locked or not) is left as it is,
-    without reading the named tags first on every save."""
+    NOTHING`` on the tag's key, so a tag already there (locked or not) is left as it is.
+
+    The job's references to them are written in the same transaction, and a tag's delete
+    counts its carriers before it goes (:func:`get_tag` ``locked``): on PostgreSQL the tags
+    already there are first held ``FOR KEY SHARE`` until the transaction ends, so that a delete
+    counting their carriers meanwhile waits for this one's references (and is refused), and a
+    delete that counted before is waited for here, its tag then made again by the insert —
+    never a job naming a tag no longer listed. Holds do not wait for each other (saves of jobs
+    carrying the same tag go on side by side), nor for a tag's lock or unlock. SQLite has one
+    writer: nothing to hold."""
     wanted = sorted(set(names))
-    if wanted:
-        rows = [
-            {"workspace_id": workspace_id, "name": n, "locked": False, "created_at": now}
-            for n in wanted
-        ]
-        tx.conn.execute(_ADD_TAGS[tx.dialect == "postgresql"], rows)
+    if not wanted:
+        return
+    postgres = tx.dialect == "postgresql"
+    if postgres:  # before the insert: it would not wait for a delete that has not run yet
+        tx.conn.execute(_HOLD_TAGS, {"_workspace": workspace_id, "_names": wanted})
+    rows = [
+        {"workspace_id": workspace_id, "name": n, "locked": False, "created_at": now}
+        for n in wanted
+    ]
+    tx.conn.execute(_ADD_TAGS[postgres], rows)
 
 
 _LOCKED_AMONG = (
@@ -80,8 +103,12 @@ def set_tag_locked(tx: Tx, workspace_id: str, name: str, locked: bool, now: int)
         )
 
 
-def get_tag(tx: Tx, workspace_id: str, name: str) -> TagRecord | None:
-    """One tag of the workspace, if it exists."""
+def get_tag(tx: Tx, workspace_id: str, name: str, *, locked: bool = False) -> TagRecord | None:
+    """One tag of the workspace, if it exists (``locked``: its row, until the transaction ends,
+    for a delete that counts its carriers first: a save giving a job the tag waits for it, or
+    it for the save, :func:`ensure_tags`)."""
+    if locked:
+        return locked_record(tx, TagRecord, tags, workspace_id=workspace_id, name=name)
     row = tx.conn.execute(
         select(tags).where(tags.c.workspace_id == workspace_id, tags.c.name == name)
     ).first()

@@ -100,7 +100,9 @@ class GovernanceService:
         scope.require((Role.ADMIN,), "manage tags")
         ws = scope.workspace
         with self.db.transaction() as tx:
-            tag = repo.get_tag(tx, ws.id, name)
+            # locked: a save giving a job the tag meanwhile is counted among its carriers, or
+            # waits and makes the tag again (storage.tags.ensure_tags)
+            tag = repo.get_tag(tx, ws.id, name, locked=True)
             if tag is None:
                 raise NotFoundError(
                     f"Tag '{name}' does not exist in workspace '{ws.name}'; nothing was deleted.",
