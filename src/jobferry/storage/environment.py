@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterable
 
 from sqlalchemy import ColumnElement, Table, and_, delete, func, insert, select, update
 
 from jobferry.domain.enums import EnvType
 from jobferry.storage.records import EnvironmentObjectRecord, field_names
 from jobferry.storage.tables import environment_objects, environment_secrets
-from jobferry.storage.tx import Tx
+from jobferry.storage.tx import Tx, chunks
 
 _obj = environment_objects
 _sec = environment_secrets
@@ -58,6 +59,39 @@ def get_object(
     stmt = _select().where(_key(workspace_id, kind, name, env))  # type: ignore[attr-defined]
     row = tx.conn.execute(stmt).first()
     return _record(row) if row else None
+
+
+def registered_names(
+    tx: Tx, workspace_id: str, kind: str, names: Iterable[str], *, held: bool = False
+) -> set[str]:
+    """Which of ``names`` the workspace has objects of ``kind`` of (the development side).
+    ``held`` (an import's apply, which writes jobs naming them): those found are held ``FOR
+    KEY SHARE`` until the transaction ends, which a removal waits for before it counts the
+    jobs using the object (:func:`hold_for_removal`): it counts the import's, or the import,
+    having waited, finds the object gone."""
+    found: set[str] = set()
+    for chunk in chunks(sorted(set(names)), tx.chunk):
+        stmt = select(_obj.c.name).where(
+            _obj.c.workspace_id == workspace_id,
+            _obj.c.kind == kind,
+            _obj.c.env == DEVELOPMENT,
+            tx.among(_obj.c.name, chunk),
+        )
+        if held:
+            stmt = stmt.with_for_update(read=True, key_share=True)
+        found.update(r.name for r in tx.conn.execute(stmt))
+    return found
+
+
+def hold_for_removal(
+    tx: Tx, workspace_id: str, kind: str, name: str, env: str = DEVELOPMENT
+) -> None:
+    """Lock one object's row until the transaction ends (``FOR UPDATE`` on PostgreSQL; SQLite
+    has one writer), before a removal counts the jobs using it: an import that found the object
+    there (``importing.target.names_in`` ``held``) has its references counted, or waits and
+    finds it gone."""
+    stmt = select(_obj.c.name).where(_key(workspace_id, kind, name, env)).with_for_update()
+    tx.conn.execute(stmt).first()
 
 
 def get_by_id(tx: Tx, workspace_id: str, object_id: str) -> EnvironmentObjectRecord | None:

@@ -42,7 +42,10 @@ def parse_kind(kind: str) -> EnvironmentKind:
 
 def require_unreferenced(tx: Tx, workspace_id: str, kind: str, name: str) -> None:
     """Refuse (DLF.9013) the removal of the environment object ``kind`` ``name`` while jobs of
-    the workspace reference it, naming them."""
+    the workspace reference it, naming them; its row locked first, so that an import that
+    found it there is counted among them (or finds it gone), never a job imported naming an
+    object removed beside it."""
+    repo.hold_for_removal(tx, workspace_id, kind, name)
     users = users_of(tx, workspace_id, kind, name)
     if users:
         raise InUseError(

@@ -135,7 +135,7 @@ class LocalReader:
         found: set[tuple[str, str, str]] = set()
         for (kind, ws), names in sorted(wanted.items()):
             todo = sorted(n for n in names if (kind, ws, n) not in self._memo)
-            present = repo.names_in(self._tx, ws, kind, todo) if todo else set()
+            present = repo.names_in(self._tx, ws, kind, todo, held=self._lock) if todo else set()
             for name in todo:
                 answer = name in present
                 self._digest.update(f"{kind}|{ws}|{name}|{answer}\n".encode())

@@ -24,8 +24,9 @@ from sqlalchemy import (
 )
 
 from jobferry.domain.definitions import canonical, digest
-from jobferry.domain.enums import EnvType, JobStatus, ObjectKind
+from jobferry.domain.enums import JobStatus, ObjectKind
 from jobferry.storage.bulk import insert_tuples
+from jobferry.storage.environment import registered_names
 from jobferry.storage.ids import new_uid
 from jobferry.storage.importing.tables import promotion_ledger, task_subtasks
 from jobferry.storage.records import VersionRecord
@@ -43,7 +44,6 @@ from jobferry.storage.rows import (
     written,
 )
 from jobferry.storage.tables import (
-    environment_objects,
     import_changes,
     import_locks,
     job_refs,
@@ -247,24 +247,19 @@ def objects_by_uid(
     return {t.uid: t for t in _targets(tx, workspace_id, kind, column, uids, for_update)}
 
 
-def names_in(tx: Tx, workspace_id: str, kind: str, names: Iterable[str]) -> set[str]:
+def names_in(
+    tx: Tx, workspace_id: str, kind: str, names: Iterable[str], *, held: bool = False
+) -> set[str]:
     """Which of ``names`` exist in the workspace as ``kind`` (a job, script, resource or
-    environment object)."""
-    wanted = sorted(set(names))
+    environment object: :func:`~jobferry.storage.environment.registered_names`, ``held``)."""
+    if kind not in _READERS:
+        return registered_names(tx, workspace_id, kind, names, held=held)
+    table, _ = _READERS[kind]
     found: set[str] = set()
-    for chunk in chunks(wanted, tx.chunk):
-        if kind in _READERS:
-            table, _ = _READERS[kind]
-            stmt = select(table.c.name).where(
-                table.c.workspace_id == workspace_id, tx.among(table.c.name, chunk)
-            )
-        else:
-            stmt = select(environment_objects.c.name).where(
-                environment_objects.c.workspace_id == workspace_id,
-                environment_objects.c.kind == kind,
-                environment_objects.c.env == str(EnvType.DEVELOPMENT),
-                tx.among(environment_objects.c.name, chunk),
-            )
+    for chunk in chunks(sorted(set(names)), tx.chunk):
+        stmt = select(table.c.name).where(
+            table.c.workspace_id == workspace_id, tx.among(table.c.name, chunk)
+        )
         found.update(r.name for r in tx.conn.execute(stmt))
     return found
 

@@ -11,10 +11,7 @@ committed after, and the job named a tag no longer listed."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -26,10 +23,7 @@ from jobferry.services.definitions import jobs as jobs_module
 from jobferry.storage import tags as tag_storage
 from support.builders import make_job
 from support.console import admin_scope
-
-WAITS = 0.3
-"""How long the second call is given to answer: it answers in milliseconds when it does not
-wait for the first."""
+from support.interleaving import held_at, second_waits
 
 
 def _tagged(name: str, tags: list[str]) -> dict[str, Any]:
@@ -43,51 +37,13 @@ def _listed_and_carried(services: Services, scope: Scope) -> tuple[list[str], li
     return listed, sorted(saved["basicConfig"]["tags"])
 
 
-@dataclass
-class Hold:
-    """The first call of a function held after it ran, its transaction open."""
-
-    reached: threading.Event = field(default_factory=threading.Event)
-    go: threading.Event = field(default_factory=threading.Event)
-
-
-def _held_at(monkeypatch: pytest.MonkeyPatch, owner: object, attr: str) -> Hold:
-    """Hold the first call of ``owner.attr`` once it has run, until ``go``."""
-    hold = Hold()
-    original: Callable[..., Any] = getattr(owner, attr)
-
-    def held(*args: Any, **kwargs: Any) -> Any:
-        answer = original(*args, **kwargs)
-        if not hold.reached.is_set():
-            hold.reached.set()
-            hold.go.wait(10)
-        return answer
-
-    monkeypatch.setattr(owner, attr, held)
-    return hold
-
-
-def _second_waits(first: Future[Any], hold: Hold, second: Callable[[], Any]) -> bool:
-    """Start ``second`` while ``first`` is held, let ``first`` go, and say whether ``second``
-    waited for it (it had not answered when ``first`` was let go)."""
-    assert hold.reached.wait(30)
-    with ThreadPoolExecutor(1) as pool:
-        later = pool.submit(second)
-        wait([later], timeout=WAITS)
-        waited = not later.done()
-        hold.go.set()
-        first.result(30)
-        later.result(30)
-    return waited
-
-
 def test_a_delete_counting_carriers_while_a_save_gives_a_job_the_tag_waits_and_is_refused(
     services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     scope = admin_scope(services)
     services.jobs.create(scope, _tagged("daily_sales", ["daily"]))
     services.governance.put_tag(scope, "finance", False)  # no job carries it: a delete may go
-    hold = _held_at(monkeypatch, jobs_module, "audit_in_scope")  # the save's last write
+    hold = held_at(monkeypatch, jobs_module, "audit_in_scope")  # the save's last write
     refused: list[InUseError] = []
 
     def delete() -> None:
@@ -100,7 +56,7 @@ def test_a_delete_counting_carriers_while_a_save_gives_a_job_the_tag_waits_and_i
         saving = pool.submit(
             services.jobs.update, scope, "daily_sales", _tagged("daily_sales", ["daily", "finance"])
         )
-        waited = _second_waits(saving, hold, delete)
+        waited = second_waits(saving, hold, delete)
 
     assert waited  # the delete waited for the save it would have counted too early
     assert [exc.context["jobs"] for exc in refused] == [["daily_sales"]]
@@ -113,14 +69,14 @@ def test_a_save_giving_a_job_a_tag_being_deleted_waits_and_makes_the_tag_again(
     scope = admin_scope(services)
     services.jobs.create(scope, _tagged("daily_sales", ["daily"]))
     services.governance.put_tag(scope, "finance", False)
-    hold = _held_at(monkeypatch, tag_storage, "jobs_carrying")  # counted none, not yet deleted
+    hold = held_at(monkeypatch, tag_storage, "jobs_carrying")  # counted none, not yet deleted
 
     def save() -> None:
         services.jobs.update(scope, "daily_sales", _tagged("daily_sales", ["daily", "finance"]))
 
     with ThreadPoolExecutor(1) as pool:
         deleting = pool.submit(services.governance.delete_tag, scope, "finance")
-        waited = _second_waits(deleting, hold, save)
+        waited = second_waits(deleting, hold, save)
 
     assert waited  # the save waited for the delete, then made the tag again
     assert _listed_and_carried(services, scope) == (["daily", "finance"], ["daily", "finance"])
