@@ -33,6 +33,7 @@ from jobferry.domain.enums import (
     JobStatus,
     ObjectKind,
     PlanAction,
+    RefKind,
 )
 from jobferry.domain.references import distinct_references, job_references
 from jobferry.services.context import Scope, now_ms
@@ -399,7 +400,8 @@ class Undo:
             job_id = int(object_id)
             refs = distinct_references(job_references(load(row["document"])))
             rows = [(job_id, k.value, n, w or "") for k, n, w in refs]
-            self.changes.write(PutJobDetails([], rows, [job_id], [], self.stamp.at))
+            tags = [n for k, n, _ in refs if k == RefKind.TAG]  # made again if gone since
+            self.changes.write(PutJobDetails([], rows, [job_id], tags, self.stamp.at))
         self.returned.append((change.kind, str(row.get("uid") or row["id"])))
         self._said(change)
 
@@ -423,7 +425,8 @@ class Undo:
         changes.write(TrimVersions(ObjectKind.JOB, job_trim))
         changes.write(TrimVersions(ObjectKind.SCRIPT, self.script_trim))
         overwritten = [job_id for job_id, _ in self.job_trim]
-        changes.write(PutJobDetails([], self.refs, overwritten, [], stamp.at))
+        tags = [ref.name for ref in self.refs if ref.kind == RefKind.TAG]  # made again if gone
+        changes.write(PutJobDetails([], self.refs, overwritten, tags, stamp.at))
         ledger_repo.delete_ledger(tx, self.ws, self.forget)
         ledger_repo.put_ledger(tx, self.ws, self.ledger)
         ledger_repo.put_ledger_deletions(tx, self.ws, self.deletions)

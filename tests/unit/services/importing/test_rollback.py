@@ -545,3 +545,28 @@ def test_an_import_that_only_linked_objects_has_nothing_to_roll_back_and_keeps_i
     with pytest.raises(RollbackRefusedError, match="nothing to roll back"):
         services.rollback.rollback(scope, task.id)
     assert ledger(services, scope) == linked
+
+
+@pytest.mark.parametrize("undone", ["overwritten", "deleted"])
+def test_a_job_restored_carrying_a_tag_deleted_since_makes_the_tag_again(
+    services: Services, scope: Scope, tmp_path: Path, undone: str
+) -> None:
+    """A rollback gives a job back its tags as a save does: a tag the import took out of the
+    workspace's jobs (overwriting the job that carried it, or deleting it), deleted since (no
+    job carried it), is listed again, not named by the job alone."""
+    tagged = make_job("a_job", basicConfig={"owner": "alice", "tags": ["finance"]})
+    services.jobs.update(scope, "a_job", tagged)
+    if undone == "overwritten":
+        package = jobs_package(tmp_path / "2.zip", "a_job")
+        task = import_package(services, scope, package, onDrift=DRIFT)
+    else:
+        gone = (("job", uid_of("job", "a_job"), "a_job"),)
+        package = write_objects(tmp_path / "2.zip", [], deleted=gone)
+        task = import_package(services, scope, package, propagateDeletes=True, onDrift=DRIFT)
+    services.governance.delete_tag(scope, "finance")  # no job carries it now
+
+    services.rollback.rollback(scope, task.id)
+
+    assert services.jobs.show(scope, "a_job").document["basicConfig"]["tags"] == ["finance"]
+    listed = {t.name: t.jobs for t in services.governance.list_tags(scope, counted=True)}
+    assert listed.get("finance") == 1
