@@ -53,8 +53,9 @@ def ensure_tags(tx: Tx, workspace_id: str, names: Iterable[str], now: int) -> No
     if not wanted:
         return
     postgres = tx.dialect == "postgresql"
-    if postgres:  # before the insert: it would not wait for a delete that has not run yet
-        tx.conn.execute(_HOLD_TAGS, {"_workspace": workspace_id, "_names": wanted})
+    for part in chunks(wanted, tx.chunk) if postgres else ():
+        # before the insert, which would not wait for a delete that has not deleted yet
+        tx.conn.execute(_HOLD_TAGS, {"_workspace": workspace_id, "_names": part})
     rows = [
         {"workspace_id": workspace_id, "name": n, "locked": False, "created_at": now}
         for n in wanted
