@@ -11,6 +11,7 @@ from fastapi import APIRouter, Response
 from jobferry.console.missing import JOBS, SCRIPTS, looked_up
 from jobferry.console.web import Page, PageContext, PageDep, render
 from jobferry.domain.diff import line_diff
+from jobferry.domain.enums import ObjectKind
 from jobferry.errors import InvalidRequestError
 from jobferry.services.definitions.compare import Comparison
 from jobferry.services.definitions.records import SubmittedVersion
@@ -33,26 +34,21 @@ class CompareContext(PageContext):
 def compare_job(page: PageDep, job_name: str, older: str = "", newer: str = "") -> Response:
     """What changed in a job from version ``older`` to ``newer`` (blank: the development
     state; ``older`` blank: the version before ``newer``)."""
-    ends = _version(older, "from"), _version(newer, "to")
-    services = page.services
-    with looked_up(page, JOBS):
-        comparison = services.comparisons.job(page.scope, job_name, *ends)
-        versions = services.jobs.versions(page.scope, job_name)
-    return _page(page, comparison, versions)
+    return _page(page, ObjectKind.JOB, job_name, (older, newer))
 
 
 @router.get("/w/{workspace_id}/scripts/{script_name}/compare")
 def compare_script(page: PageDep, script_name: str, older: str = "", newer: str = "") -> Response:
     """What changed in a script from version ``older`` to ``newer`` (as a job's)."""
-    ends = _version(older, "from"), _version(newer, "to")
-    services = page.services
-    with looked_up(page, SCRIPTS):
-        comparison = services.comparisons.script(page.scope, script_name, *ends)
-        versions = services.scripts.versions(page.scope, script_name)
-    return _page(page, comparison, versions)
+    return _page(page, ObjectKind.SCRIPT, script_name, (older, newer))
 
 
-def _page(page: Page, comparison: Comparison, versions: list[SubmittedVersion]) -> Response:
+def _page(page: Page, kind: ObjectKind, name: str, picked: tuple[str, str]) -> Response:
+    ends = _version(picked[0], "from"), _version(picked[1], "to")
+    comparisons = page.services.comparisons
+    with looked_up(page, JOBS if kind == ObjectKind.JOB else SCRIPTS):
+        comparison = comparisons.compare(page.scope, kind, name, ends)
+        versions = comparisons.versions(page.scope, kind, name)
     lines = {
         change.path: line_diff(change.before, change.after)
         for change in comparison.changes

@@ -35,7 +35,7 @@ from typing import Any
 import pytest
 from hypothesis import event, example, given, note
 
-from jobferry.domain.enums import TaskStatus
+from jobferry.domain.enums import ObjectKind, TaskStatus
 from jobferry.errors import JobferryError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
@@ -223,7 +223,7 @@ def _versions(held: Held) -> list[tuple[int, str, str]]:
 
 def _listed(told: Told, scope: Scope, kind: str, name: str) -> list[tuple[int, str, str]]:
     if kind == "job":
-        listed = told.services.jobs.versions(scope, name)
+        listed = told.services.comparisons.versions(scope, ObjectKind.JOB, name)
     else:
         listed = told.services.scripts.detail(scope, name).versions
     return [(v.version, str(v.status), v.created_by) for v in listed]

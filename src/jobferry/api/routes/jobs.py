@@ -10,17 +10,16 @@ from jobferry.api import bodies
 from jobferry.api.auth import ScopeDep
 from jobferry.api.definitions import DefinitionCalls
 from jobferry.api.fastpath import kept_answer
-from jobferry.api.paging import FromVersion, JobsQueryDep, OptionalInt, ToVersion
+from jobferry.api.paging import JobsQueryDep, OptionalInt
 from jobferry.api.presenters.definitions import (
-    comparison_view,
     job_answer,
     job_document,
     job_result,
     job_status,
     provenance_view,
     reference_view,
-    version_view,
 )
+from jobferry.api.versions import VersionCalls
 from jobferry.api.wire import (
     BodyDep,
     body_doc,
@@ -30,6 +29,7 @@ from jobferry.api.wire import (
     no_content,
     parse_object,
 )
+from jobferry.domain.enums import ObjectKind
 from jobferry.services.definitions.jobs import NO_VERSION
 from jobferry.services.definitions.starts import parse_start
 from jobferry.web import services_of
@@ -109,22 +109,7 @@ def show_job_status(request: Request, scope: ScopeDep, job_name: str) -> Respons
     return json(job_status(services_of(request).jobs.status(scope, job_name)))
 
 
-@router.get("/{job_name}/versions", summary="List a job's submitted versions (extension)")
-def list_job_versions(request: Request, scope: ScopeDep, job_name: str) -> Response:
-    versions = services_of(request).jobs.versions(scope, job_name)
-    return json_list("versions", [version_view(v) for v in versions])
-
-
-@router.get("/{job_name}/compare", summary="Compare two states of a job (extension)")
-def compare_job(
-    request: Request,
-    scope: ScopeDep,
-    job_name: str,
-    older: FromVersion = None,
-    newer: ToVersion = None,
-) -> Response:
-    comparison = services_of(request).comparisons.job(scope, job_name, older, newer)
-    return json(comparison_view(comparison))
+VersionCalls(ObjectKind.JOB, "job_name").register(router)
 
 
 @router.get("/{job_name}/provenance", summary="Where a job came from (extension)")

@@ -9,9 +9,11 @@ from fastapi import APIRouter, Request, Response
 from jobferry.api.auth import ScopeDep
 from jobferry.api.definitions import DefinitionCalls
 from jobferry.api.fastpath import kept_answer
-from jobferry.api.paging import FromVersion, NamedPage, ToVersion, named_page
-from jobferry.api.presenters.definitions import comparison_view, script_document, version_view
+from jobferry.api.paging import NamedPage, named_page
+from jobferry.api.presenters.definitions import script_document
+from jobferry.api.versions import VersionCalls
 from jobferry.api.wire import json, json_list
+from jobferry.domain.enums import ObjectKind
 from jobferry.web import services_of
 
 ScriptsQuery = Annotated[NamedPage, named_page("scriptName")]
@@ -34,23 +36,7 @@ def show_script(request: Request, scope: ScopeDep, script_name: str) -> Response
     return json(script_document(services_of(request).scripts.show(scope, script_name)))
 
 
-@router.get("/{script_name}/versions", summary="List a script's submitted versions (extension)")
-def list_script_versions(request: Request, scope: ScopeDep, script_name: str) -> Response:
-    versions = services_of(request).scripts.versions(scope, script_name)
-    return json_list("versions", [version_view(v) for v in versions])
-
-
-@router.get("/{script_name}/compare", summary="Compare two states of a script (extension)")
-def compare_script(
-    request: Request,
-    scope: ScopeDep,
-    script_name: str,
-    older: FromVersion = None,
-    newer: ToVersion = None,
-) -> Response:
-    comparison = services_of(request).comparisons.script(scope, script_name, older, newer)
-    return json(comparison_view(comparison))
-
+VersionCalls(ObjectKind.SCRIPT, "script_name").register(router)
 
 # The writes after the reads, which clients poll most (api.app.ROUTERS).
 SCRIPT = DefinitionCalls(

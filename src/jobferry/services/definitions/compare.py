@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from jobferry.domain.definitions import VERSIONS_KEPT, canonical
 from jobferry.domain.diff import Change, diff
@@ -26,10 +27,11 @@ from jobferry.errors import VersionNotFoundError
 from jobferry.services.context import Scope
 from jobferry.services.definitions.documents import load
 from jobferry.services.definitions.lookup import get_job_or_raise, get_script_or_raise
-from jobferry.storage import Database
+from jobferry.services.definitions.records import SubmittedVersion
+from jobferry.storage import Database, Tx
 from jobferry.storage import jobs as job_repo
 from jobferry.storage import scripts as script_repo
-from jobferry.storage.records import VersionRecord
+from jobferry.storage.records import JobRecord, ScriptRecord, VersionRecord
 
 _VERSIONS = range(1, 2**31)
 """The version numbers a job or script may have (a 32-bit count from 1)."""
@@ -49,51 +51,76 @@ class Comparison:
 
 @dataclass(frozen=True)
 class _Held:
-    """One object's states: its development state, its latest submitted version and a reader
-    of one version."""
+    """One object's states: its development state and latest submitted version (``now``),
+    and readers of one version and of them all."""
 
     kind: ObjectKind
     name: str
-    draft: str
-    latest: int | None
+    now: tuple[str, int | None]
     version: Callable[[int], VersionRecord | None]
+    listed: Callable[[], list[VersionRecord]]
+
+    @property
+    def draft(self) -> str:
+        return self.now[0]
+
+    @property
+    def latest(self) -> int | None:
+        return self.now[1]
 
 
 @dataclass
 class Comparisons:
-    """Comparisons of a job's or a script's states (any role that reads the workspace)."""
+    """A job's or a script's submitted versions, and comparisons of its states (any role
+    that reads the workspace)."""
 
     db: Database
 
-    def job(
-        self, scope: Scope, name: str, older: int | None = None, newer: int | None = None
-    ) -> Comparison:
-        """What changed in job ``name`` from ``older`` to ``newer`` (see the module)."""
+    def versions(self, scope: Scope, kind: ObjectKind, name: str) -> list[SubmittedVersion]:
+        """Every submitted version of job or script ``name``, newest first."""
         with self.db.transaction(readonly=True) as tx:
-            job = get_job_or_raise(tx, scope, name)
-            held = _Held(
-                ObjectKind.JOB,
-                name,
-                job.document,
-                job.latest_version,
-                lambda n: job_repo.get_version(tx, job.id, n),
-            )
-            return _compare(held, older, newer)
+            found = _held(tx, scope, kind, name)
+            return [SubmittedVersion.of(v) for v in found.listed()]
 
-    def script(
-        self, scope: Scope, name: str, older: int | None = None, newer: int | None = None
+    def compare(
+        self,
+        scope: Scope,
+        kind: ObjectKind,
+        name: str,
+        ends: tuple[int | None, int | None] = (None, None),
     ) -> Comparison:
-        """What changed in script ``name`` from ``older`` to ``newer`` (see the module)."""
+        """What changed in job or script ``name`` from ``ends`` (older, newer): see the
+        module."""
         with self.db.transaction(readonly=True) as tx:
-            script = get_script_or_raise(tx, scope, name)
-            held = _Held(
-                ObjectKind.SCRIPT,
-                name,
-                script.document,
-                script.latest_version,
-                lambda n: script_repo.get_version(tx, script.id, n),
-            )
-            return _compare(held, older, newer)
+            return _compare(_held(tx, scope, kind, name), *ends)
+
+
+class _Stored(Protocol):
+    """Where a kind's versions are stored (``storage.jobs``, ``storage.scripts``)."""
+
+    def get_version(self, tx: Tx, object_id: Any, version: int, /) -> VersionRecord | None: ...
+
+    def list_versions(self, tx: Tx, object_id: Any, /) -> list[VersionRecord]: ...
+
+
+_READS: dict[ObjectKind, tuple[Callable[[Tx, Scope, str], JobRecord | ScriptRecord], _Stored]] = {
+    ObjectKind.JOB: (get_job_or_raise, job_repo),
+    ObjectKind.SCRIPT: (get_script_or_raise, script_repo),
+}
+"""How each kind that has versions is found (its nearest name said when it is not) and where
+its versions are."""
+
+
+def _held(tx: Tx, scope: Scope, kind: ObjectKind, name: str) -> _Held:
+    find, stored = _READS[kind]
+    found = find(tx, scope, name)
+    return _Held(
+        kind,
+        name,
+        (found.document, found.latest_version),
+        lambda n: stored.get_version(tx, found.id, n),
+        lambda: stored.list_versions(tx, found.id),
+    )
 
 
 def _compare(held: _Held, older: int | None, newer: int | None) -> Comparison:

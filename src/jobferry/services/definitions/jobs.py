@@ -421,13 +421,6 @@ class JobService:
             job = get_job_or_raise(tx, scope, name)
         return JobState.of(job)
 
-    def versions(self, scope: Scope, name: str) -> list[SubmittedVersion]:
-        """Every submitted version of a job, newest first (extension)."""
-        with self.db.transaction(readonly=True) as tx:
-            job = get_job_or_raise(tx, scope, name)
-            rows = repo.list_versions(tx, job.id)
-        return [SubmittedVersion.of(v) for v in rows]
-
     def references(self, scope: Scope, name: str) -> list[Reference]:
         """Everything the job's development state references (extension)."""
         with self.db.transaction(readonly=True) as tx:

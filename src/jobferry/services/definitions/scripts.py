@@ -123,13 +123,6 @@ class ScriptService:
             script = get_script_or_raise(tx, scope, name)
         return ShownScript.of(script)
 
-    def versions(self, scope: Scope, name: str) -> list[SubmittedVersion]:
-        """Every submitted version of a script, newest first (extension)."""
-        with self.db.transaction(readonly=True) as tx:
-            script = get_script_or_raise(tx, scope, name)
-            rows = repo.list_versions(tx, script.id)
-        return [SubmittedVersion.of(v) for v in rows]
-
     def detail(self, scope: Scope, name: str) -> ScriptDetail:
         """Everything a script's page shows, read in one transaction: its development state,
         submitted versions and the jobs that run it."""

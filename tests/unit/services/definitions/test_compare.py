@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from jobferry.domain.definitions import VERSIONS_KEPT
+from jobferry.domain.enums import ObjectKind
 from jobferry.errors import JobNotFoundError, ScriptNotFoundError, VersionNotFoundError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
@@ -17,6 +18,7 @@ from jobferry.storage.records import VersionRecord
 from support.builders import editable, make_job, make_script
 from support.console import seeded_admin
 
+JOB, SCRIPT = ObjectKind.JOB, ObjectKind.SCRIPT
 SUBMIT = {"targetStatus": "SUBMITTED"}
 SAVE = {"targetStatus": "SAVED"}
 
@@ -46,7 +48,7 @@ def test_the_development_state_is_compared_with_the_latest_submitted_version(
     _save_job(services, scope, description="first")  # version 1
     _save_job(services, scope, submit=False, description="draft")
 
-    compared = services.comparisons.job(scope, "weekly")
+    compared = services.comparisons.compare(scope, JOB, "weekly")
 
     assert (compared.older, compared.newer) == (1, None)
     assert [(c.path, c.before, c.after) for c in compared.changes] == [
@@ -61,17 +63,17 @@ def test_a_version_is_compared_with_the_one_before_it_and_any_two_either_way(
     _save_job(services, scope, description="two", tags=["etl"])  # 2
     _save_job(services, scope, description="two")  # 3: as 2
 
-    second = services.comparisons.job(scope, "weekly", newer=2)
+    second = services.comparisons.compare(scope, JOB, "weekly", (None, 2))
     assert (second.older, second.newer) == (1, 2)
     assert ("description", "changed") in _paths(second.changes)
     assert ("tags", "added") in _paths(second.changes)
 
-    backwards = services.comparisons.job(scope, "weekly", older=3, newer=1)
+    backwards = services.comparisons.compare(scope, JOB, "weekly", (3, 1))
     assert _paths(backwards.changes) == [("description", "changed"), ("tags", "removed")]
     assert (backwards.changes[0].before, backwards.changes[0].after) == ("two", "one")
 
-    assert services.comparisons.job(scope, "weekly", older=2, newer=2).changes == ()
-    unchanged = services.comparisons.job(scope, "weekly")
+    assert services.comparisons.compare(scope, JOB, "weekly", (2, 2)).changes == ()
+    unchanged = services.comparisons.compare(scope, JOB, "weekly")
     assert (unchanged.older, unchanged.changes) == (3, ())
 
 
@@ -79,7 +81,7 @@ def test_the_keys_a_server_owns_are_not_compared(services: Services, scope: Scop
     _save_job(services, scope)  # 1
     _save_job(services, scope)  # 2: the same definition, saved again later
 
-    assert services.comparisons.job(scope, "weekly", newer=2).changes == ()
+    assert services.comparisons.compare(scope, JOB, "weekly", (None, 2)).changes == ()
 
 
 def test_a_script_s_content_is_compared_as_its_other_fields_are(
@@ -89,31 +91,31 @@ def test_a_script_s_content_is_compared_as_its_other_fields_are(
     services.scripts.update(scope, "kpi_sql", body | SUBMIT)  # 1
     services.scripts.update(scope, "kpi_sql", body | SAVE | {"content": "select 2;"})
 
-    compared = services.comparisons.script(scope, "kpi_sql")
+    compared = services.comparisons.compare(scope, SCRIPT, "kpi_sql")
 
     assert (compared.older, compared.newer) == (1, None)
     assert [(c.path, c.before, c.after) for c in compared.changes] == [
         ("content", "select 1;", "select 2;")
     ]
-    assert [v.version for v in services.scripts.versions(scope, "kpi_sql")] == [1]
+    assert [v.version for v in services.comparisons.versions(scope, SCRIPT, "kpi_sql")] == [1]
 
 
 def test_an_object_never_submitted_has_nothing_to_compare(services: Services, scope: Scope) -> None:
     with pytest.raises(VersionNotFoundError) as refused:
-        services.comparisons.job(scope, "weekly")
+        services.comparisons.compare(scope, JOB, "weekly")
     assert refused.value.message == (
         "The job 'weekly' has never been submitted: it has no version to compare its "
         "development state with. Submit it first, or show its development state as it is."
     )
     with pytest.raises(VersionNotFoundError, match="script 'kpi_sql' has never"):
-        services.comparisons.script(scope, "kpi_sql")
+        services.comparisons.compare(scope, SCRIPT, "kpi_sql")
 
 
 def test_a_first_version_has_nothing_before_it(services: Services, scope: Scope) -> None:
     _save_job(services, scope)  # 1
 
     with pytest.raises(VersionNotFoundError) as refused:
-        services.comparisons.job(scope, "weekly", newer=1)
+        services.comparisons.compare(scope, JOB, "weekly", (None, 1))
     assert refused.value.message.startswith(
         "Version 1 is the first version the job 'weekly' keeps: there is no earlier one"
     )
@@ -134,26 +136,26 @@ def test_a_version_the_object_does_not_have_or_no_longer_keeps_is_refused(
 
     for older, newer in ((5, 200), (0, None), (-1, 4), (2**40, 4)):
         with pytest.raises(VersionNotFoundError, match="has no submitted version"):
-            services.comparisons.job(scope, "weekly", older, newer)
+            services.comparisons.compare(scope, JOB, "weekly", (older, newer))
     with pytest.raises(VersionNotFoundError) as refused:
-        services.comparisons.job(scope, "weekly", older=2, newer=5)
+        services.comparisons.compare(scope, JOB, "weekly", (2, 5))
     assert refused.value.message == (
         "The job 'weekly' has no submitted version 2; its latest version is 102 and it "
         "keeps its newest 100 (as DataArts does). List its versions and compare two it has."
     )
     with pytest.raises(VersionNotFoundError, match="Version 3 is the first version"):
-        services.comparisons.job(scope, "weekly", newer=3)
+        services.comparisons.compare(scope, JOB, "weekly", (None, 3))
 
 
 def test_an_unknown_object_is_refused_with_its_nearest_name(
     services: Services, scope: Scope
 ) -> None:
     with pytest.raises(JobNotFoundError, match="daily_sales"):
-        services.comparisons.job(scope, "daily_sale")
+        services.comparisons.compare(scope, JOB, "daily_sale")
     with pytest.raises(ScriptNotFoundError, match="daily_sales_sql"):
-        services.comparisons.script(scope, "daily_sales_sq")
+        services.comparisons.compare(scope, SCRIPT, "daily_sales_sq")
 
 
 def test_a_job_created_submitted_compares_its_draft(services: Services, scope: Scope) -> None:
     services.jobs.create(scope, make_job("monthly") | SUBMIT)
-    assert services.comparisons.job(scope, "monthly").changes == ()
+    assert services.comparisons.compare(scope, JOB, "monthly").changes == ()

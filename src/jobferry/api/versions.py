@@ -1,0 +1,54 @@
+"""The extension calls that read one kind of definition's history (a job's, a script's):
+its submitted versions, and what changed from one state to another. The same for each kind
+but for the path parameter, named by the kind (``Path(alias=…)``) as its DataArts calls
+name it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Path, Request, Response
+
+from jobferry.api.auth import ScopeDep
+from jobferry.api.paging import FromVersion, ToVersion
+from jobferry.api.presenters.definitions import comparison_view, version_view
+from jobferry.api.wire import json, json_list
+from jobferry.domain.enums import ObjectKind
+from jobferry.web import services_of
+
+
+@dataclass(frozen=True)
+class VersionCalls:
+    """``GET /{key}/versions`` and ``GET /{key}/compare`` of ``kind``."""
+
+    kind: ObjectKind
+    key: str
+
+    def register(self, router: APIRouter) -> None:
+        """Add both calls to ``router``."""
+        kind, key = self.kind, self.key
+
+        @router.get(
+            f"/{{{key}}}/versions",
+            summary=f"List a {kind}'s submitted versions (extension)",
+            name=f"list_{kind}_versions",
+        )
+        def versions(request: Request, scope: ScopeDep, name: str = Path(alias=key)) -> Response:
+            listed = services_of(request).comparisons.versions(scope, kind, name)
+            return json_list("versions", [version_view(v) for v in listed])
+
+        @router.get(
+            f"/{{{key}}}/compare",
+            summary=f"Compare two states of a {kind} (extension)",
+            name=f"compare_{kind}",
+        )
+        def compare(
+            request: Request,
+            scope: ScopeDep,
+            name: str = Path(alias=key),
+            older: FromVersion = None,
+            newer: ToVersion = None,
+        ) -> Response:
+            ends = (older, newer)
+            comparison = services_of(request).comparisons.compare(scope, kind, name, ends)
+            return json(comparison_view(comparison))
