@@ -1,7 +1,9 @@
 """A pending item whose change is undone before any release: an object added in development
 and deleted again, which production never held and no waiting package carries, leaves nothing
 to release, so its item goes (``services/releases/pending.py``); and the items packages still
-waiting carry (``services/releases/deployed.py`` tells them what production holds)."""
+waiting carry (``services/releases/deployed.py`` tells them what production holds); and the
+versions development submitted of objects, which say which of them an import as released put
+in production (``services/releases/as_released.py``)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from jobferry.storage.records import record
 from jobferry.storage.releases import ItemRecord
 from jobferry.storage.releases import release_items as _item
 from jobferry.storage.releases import release_packages as _pkg
+from jobferry.storage.tables import job_versions, jobs, script_versions, scripts
 from jobferry.storage.tx import Tx, chunks
 
 _UNRELEASED = (int(DeployStatus.PENDING), int(DeployStatus.FAILED), int(DeployStatus.RELEASING))
@@ -62,3 +65,27 @@ def waiting_package_items(
 def drop_open_item(tx: Tx, item_id: int) -> None:
     """Remove a pending item no package holds."""
     tx.conn.execute(delete(_item).where(_item.c.id == item_id, _item.c.package_id.is_(None)))
+
+
+def submitted_documents(
+    tx: Tx, workspace_id: str, kind: str, uids: Sequence[str]
+) -> dict[str, list[tuple[int, str]]]:
+    """uid → the (version, definition) of each version the workspace's job (``kind`` "job")
+    or script submitted, newest first (a script's uid is its id)."""
+    if kind == "job":
+        owner, uid, stored = jobs, jobs.c.uid, job_versions
+        joined = owner.join(stored, stored.c.job_id == owner.c.id)
+    else:
+        owner, uid, stored = scripts, scripts.c.id, script_versions
+        joined = owner.join(stored, stored.c.script_id == owner.c.id)
+    found: dict[str, list[tuple[int, str]]] = {}
+    for part in chunks(list(uids), tx.chunk):
+        rows = tx.conn.execute(
+            select(uid.label("uid"), stored.c.version, stored.c.document)
+            .select_from(joined)
+            .where(owner.c.workspace_id == workspace_id, uid.in_(part))
+            .order_by(uid, stored.c.version.desc())
+        )
+        for r in rows:
+            found.setdefault(str(r.uid), []).append((int(r.version), str(r.document)))
+    return found

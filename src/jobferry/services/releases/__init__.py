@@ -18,6 +18,9 @@
 - ``delivery``: the import pipeline's delivery port for both sides (a deploy marks its
   package released in the import's own transaction; an import submitting into development
   keeps its pending items).
+- ``deployed``: which development version production holds of an object, as pending items
+  say it (``deployed_version``), and the waiting items told when it moves; ``as_released``:
+  what an import as released wrote or deleted there, outside the ledger.
 - ``ledger``: the release ledger, one entry per release, rollback and restore with the state
   it left every object (definitions kept by hash); ``ledger_view``: the ledger read back a
   page of entries at a time with what production held at D, as JSON and CSV;

@@ -7,8 +7,10 @@
   an approver no longer holding admin or deployer, or the rule raised since the deploy call
   refuses it); a restore, or a signed release taken in (refused when a key of its approvals
   was distrusted since, or the rule raised above the approvals that verified), writes its
-  ledger entry instead. A process killed meanwhile leaves production and the package as they
-  were (the task is failed by the heartbeat, and the package reads as failed).
+  ledger entry instead; an import as released tells the pending items (and the items of
+  packages still waiting) for the objects it wrote or deleted which version production holds
+  now. A process killed meanwhile leaves production and the package as they were (the task is
+  failed by the heartbeat, and the package reads as failed).
 - Into the *development workspace*, an import that submits versions (``targetStatus``
   SUBMITTED) keeps a pending item per job and script it submitted, in its own transaction.
 """
@@ -100,12 +102,12 @@ def _released(
     released); the package was marked releasing before the import was queued."""
     package = repo.package_of_plan(tx, plan_id) if plan_id else None
     if package is None or package.status != DeployStatus.RELEASING or package.delete_flag:
+        _imported_as_released(tx, task_id, development)
         return "", {}
-    if production_of_package(tx, package.workspace_id) is None:
+    production = production_of_package(tx, package.workspace_id)
+    if production is None:
         return "", {}
     items = repo.package_items(tx, package.id)
-    production = production_of_package(tx, package.workspace_id)
-    assert production is not None
     # Counted at the deploy call, and again here: a key revoked, or the rule raised, while
     # the import waited refuses it (nothing applied) rather than release it unapproved.
     require_counted(tx, package.workspace_id, production, package)
@@ -141,6 +143,19 @@ def _released(
         said += f", {started - len(switched)} scheduled job(s) left running"
     said += ")."
     return said, {"releasePackage": {"id": str(package.id), "items": len(items)}}
+
+
+def _imported_as_released(tx: Tx, task_id: str, development: str) -> None:
+    """An import as released (no release): the items waiting for the objects it wrote or
+    deleted in production (known there by their development identity) say which version
+    production holds now, as after a release."""
+    production = production_of_package(tx, development)
+    if production is None:
+        return
+    kinds = list(ledger.RECORDED)
+    wrote = promotion_repo.written_by(tx, production, development, task_id, kinds)
+    deleted = promotion_repo.deleted_by(tx, production, development, task_id, kinds)
+    tell_waiting(tx, development, [(kind, uid) for kind, uid, _ in wrote] + deleted)
 
 
 def _deployed_items(

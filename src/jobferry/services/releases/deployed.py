@@ -6,7 +6,8 @@ which version it is: a release put its item's version, a rollback brought back w
 held before the release it undid, a restore what production held right after the release it
 restored (both found again in the ledger), and a deletion puts none (0). An object no entry
 touched (released before the ledger was kept, or never) has the version of the newest release
-of it not rolled back, as the items say.
+of it not rolled back, as the items say. An object an import as released wrote or deleted
+last has what that import left (``as_released``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 
 from jobferry.domain.releases import UpdateType
 from jobferry.services.releases import ledger
+from jobferry.services.releases.as_released import imported_versions
 from jobferry.storage import Tx
 from jobferry.storage import ledger as ledger_repo
 from jobferry.storage import pending as undone
@@ -63,26 +65,52 @@ class _Resolver:
         return self.items[package_id]
 
 
+class _Entries:
+    """The workspace's ledger entries, read once when first asked for."""
+
+    def __init__(self, tx: Tx, workspace_id: str) -> None:
+        self.tx, self.workspace_id = tx, workspace_id
+        self.read: dict[int, EntryRecord] | None = None
+
+    def all(self) -> dict[int, EntryRecord]:
+        if self.read is None:
+            self.read = {e.id: e for e in ledger_repo.entries(self.tx, self.workspace_id)}
+        return self.read
+
+    def tasks(self) -> set[str]:
+        """The tasks the entries name (a release's, a restore's, a rollback's)."""
+        return {e.task_id for e in self.all().values() if e.task_id}
+
+
 def deployed_versions(tx: Tx, workspace_id: str, kind: str, uids: Sequence[str]) -> dict[str, int]:
     """uid → the development version production holds of each object (absent: 0)."""
     if not uids:
         return {}
+    entries = _Entries(tx, workspace_id)
+    found = _from_ledger(tx, entries, kind, uids)
+    rest = [u for u in uids if u not in found]
+    if rest:
+        found.update(repo.deployed_versions(tx, workspace_id, kind, rest))
+    # What an import as released wrote or deleted since, outside the ledger.
+    found.update(imported_versions(tx, workspace_id, kind, uids, entries.tasks))
+    return {uid: version for uid, version in found.items() if version}
+
+
+def _from_ledger(tx: Tx, entries: _Entries, kind: str, uids: Sequence[str]) -> dict[str, int]:
+    """uid → the version the ledger's entries say production holds, of the objects an entry
+    touched."""
     by_uid: dict[str, list[ObjectState]] = {}
-    for state in ledger_repo.states_of(tx, workspace_id, kind, uids):
+    for state in ledger_repo.states_of(tx, entries.workspace_id, kind, uids):
         by_uid.setdefault(state.uid, []).append(state)
     found: dict[str, int] = {}
     if by_uid:
-        entries = {e.id: e for e in ledger_repo.entries(tx, workspace_id)}
-        resolver = _Resolver(tx, entries)
-        newest = max(entries)
+        resolver = _Resolver(tx, entries.all())
+        newest = max(entries.all())
         for uid, states in by_uid.items():
             version = resolver.version(states, newest)
             if version is not None:
                 found[uid] = version
-    rest = [u for u in uids if u not in found]
-    if rest:
-        found.update(repo.deployed_versions(tx, workspace_id, kind, rest))
-    return {uid: version for uid, version in found.items() if version}
+    return found
 
 
 def deployed_version(tx: Tx, workspace_id: str, kind: str, uid: str) -> int:

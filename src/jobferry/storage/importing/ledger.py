@@ -218,6 +218,25 @@ def written_by(
     return [(str(r.kind), str(r.source_uid), str(r.name)) for r in rows]
 
 
+def deleted_by(
+    tx: Tx, target_ws: str, source_ws: str, task_id: str, kinds: Sequence[str]
+) -> list[tuple[str, str]]:
+    """(kind, source uid) of the objects of ``kinds`` from one source that an import (the task
+    ``task_id``) deleted from the target."""
+    t = promotion_ledger_deletions.c
+    rows = tx.conn.execute(
+        select(t.kind, t.source_uid)
+        .where(
+            t.target_workspace_id == target_ws,
+            t.source_workspace_id == source_ws,
+            t.task_id == task_id,
+            t.kind.in_(kinds),
+        )
+        .order_by(t.kind, t.source_uid)
+    )
+    return [(str(r.kind), str(r.source_uid)) for r in rows]
+
+
 def delete_ledger(tx: Tx, target_ws: str, keys: Iterable[tuple[str, str, str]]) -> None:
     """Forget ledger rows: (source workspace, kind, source uid) keys (one statement per source,
     kind and chunk of uids)."""

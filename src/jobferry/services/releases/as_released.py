@@ -1,0 +1,77 @@
+"""Which development version production holds of what an import as released wrote: an import
+with target status production into an enterprise workspace changes production outside the
+release ledger (it makes no entry), so ``deployed.deployed_versions`` asks here about the
+objects such an import wrote or deleted last.
+
+Production knows each object it received from development by its development identity (the
+promotion ledger). A row written by a task no ledger entry names (a release's, a restore's, a
+signed release's import) was written by an import as released (or put back as it wrote it by
+a release rollback undoing what came after it). Production then holds the development version
+whose definition that import's package held: the newest such submitted version, compared as
+documents with the name aside (an export of the submitted versions writes each under the
+object's name now). A definition development never submitted names no version: the ledger's
+answer stands. An object such an import deleted (its package carried development's deletion)
+is held in no version.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+
+from jobferry.storage import Tx
+from jobferry.storage import pending as undone
+from jobferry.storage import production as sides
+from jobferry.storage.importing import ledger as promotion_repo
+
+
+def imported_versions(
+    tx: Tx, development: str, kind: str, uids: Sequence[str], released: Callable[[], set[str]]
+) -> dict[str, int]:
+    """uid → the development version production holds of each of these objects that an
+    import as released wrote or deleted last (0: it deleted it; absent: no import as released
+    did, or it wrote a definition development never submitted); ``released`` gives the tasks
+    the ledger's entries name."""
+    workspace = sides.get_workspace_by_id(tx, development)
+    production = workspace.production_id if workspace is not None else None
+    if production is None or not uids:
+        return {}
+    tasks = promotion_repo.ledger_tasks(tx, production, development, kind, uids)
+    gone = [uid for uid in uids if uid not in tasks]
+    deletions = promotion_repo.ledger_deletions(tx, production, development, kind, gone)
+    if not tasks and not deletions:
+        return {}
+    ledger_tasks = released()
+    written = [uid for uid, task in tasks.items() if task not in ledger_tasks]
+    found = _matched(tx, (production, development), kind, written)
+    found.update((uid, 0) for uid, d in deletions.items() if d.task_id not in ledger_tasks)
+    return found
+
+
+def _matched(tx: Tx, where: tuple[str, str], kind: str, uids: Sequence[str]) -> dict[str, int]:
+    """uid → the newest version development submitted whose definition the package of the
+    import that last wrote the object into production held."""
+    if not uids:
+        return {}
+    production, development = where
+    rows = promotion_repo.ledger_rows(tx, production, development, kind, uids)
+    submitted = undone.submitted_documents(tx, development, kind, list(rows))
+    found: dict[str, int] = {}
+    for uid, row in rows.items():
+        held = _unnamed(row.source)
+        version = next((v for v, text in submitted.get(uid, []) if _unnamed(text) == held), None)
+        if version is not None:
+            found[uid] = version
+    return found
+
+
+def _unnamed(text: str) -> object:
+    """A definition as compared: its document without its name (the text itself when it is no
+    JSON object)."""
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return text
+    if isinstance(document, dict):
+        document.pop("name", None)
+    return document

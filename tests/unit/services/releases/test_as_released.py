@@ -1,0 +1,124 @@
+"""An import as released (target status production into an enterprise workspace) writes
+production outside the release ledger; it tells the pending items, and the items of packages
+still waiting, for the objects it wrote or deleted which version production holds now, as a
+release, a rollback and a restore do (``as_released``, ``deployed.tell_waiting``; SQLite and
+PostgreSQL)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from jobferry.domain.releases import StartupMode, UpdateType
+from jobferry.services.container import Services
+from support.builders import make_job
+from support.packages import HEADER
+from support.planning import import_package, jobs_with_dependencies, write_objects
+from support.releases import (
+    Team,
+    make_package,
+    pending_items,
+    production_of,
+    release,
+    submit_job,
+)
+from support.workspace_state import workspace_state
+
+Said = tuple[int, int, int]
+"""(update type, pending version, deployed version) of an item."""
+
+
+def _open(services: Services, team: Team) -> dict[str, Said]:
+    """name → what each pending item no package holds says."""
+    items = pending_items(services, team.developer)
+    return {i.name: (i.update_type, i.pending_version, i.deployed_version) for i in items}
+
+
+def _packaged(services: Services, team: Team, package_id: int) -> dict[str, Said]:
+    """name → what each item of a package says."""
+    shown = services.releases.show(team.admin, package_id)
+    return {i.name: (i.update_type, i.pending_version, i.deployed_version) for i in shown.items}
+
+
+def _as_released(
+    services: Services,
+    team: Team,
+    package: Path,
+    uids: dict[str, str],
+    jobs: list[dict[str, Any]],
+    deleted: tuple[tuple[str, str, str], ...] = (),
+) -> None:
+    """Import ``jobs`` (and what they use) into production as released, from a package of
+    the development workspace (its objects by their development identity, ``uids`` by name),
+    carrying the deletions ``deleted`` (kind, uid, name)."""
+    # Newer than the packages releases wrote (an older one is refused as putting back).
+    header = replace(HEADER, workspace_id=team.workspace_id, created_at_ms=int(time.time() * 1000))
+    objects = jobs_with_dependencies(*jobs) if jobs else []
+    write_objects(package, objects, uids=uids, header=header, deleted=deleted)
+    import_package(
+        services, team.admin, package, targetStatus="PRODUCTION", propagateDeletes=bool(deleted)
+    )
+
+
+def _uids(services: Services, team: Team) -> dict[str, str]:
+    return {i.name: i.uid for i in pending_items(services, team.developer)}
+
+
+def test_an_import_as_released_tells_the_items_waiting_for_what_it_wrote(
+    services: Services, team: Team, tmp_path: Path
+) -> None:
+    submit_job(services, team.developer, "a")
+    uids = _uids(services, team)
+    waiting = make_package(services, team, "p1")
+    submit_job(services, team.developer, "a", description="v2")
+    assert _open(services, team)["a"] == (UpdateType.ADD, 2, 0)
+    assert _packaged(services, team, waiting)["a"] == (UpdateType.ADD, 1, 0)
+
+    # Production now holds development's version 2 of 'a', put there by no release.
+    _as_released(services, team, tmp_path / "a.zip", uids, [make_job("a", description="v2")])
+
+    assert _open(services, team)["a"] == (UpdateType.CHANGE, 2, 2)
+    assert _packaged(services, team, waiting)["a"] == (UpdateType.CHANGE, 1, 2)
+    # A submit, and a cancel giving the package's items back, read the same version.
+    submit_job(services, team.developer, "a", description="v3")
+    assert _open(services, team)["a"] == (UpdateType.CHANGE, 3, 2)
+
+
+def test_an_import_as_released_of_what_development_never_submitted_names_no_version(
+    services: Services, team: Team, tmp_path: Path
+) -> None:
+    submit_job(services, team.developer, "a")
+    release(services, team, "r1", StartupMode.LEAVE)
+    submit_job(services, team.developer, "a", description="v2")
+    uids = {**_uids(services, team)}
+    assert _open(services, team)["a"] == (UpdateType.CHANGE, 2, 1)
+
+    _as_released(services, team, tmp_path / "a.zip", uids, [make_job("a", description="other")])
+
+    assert _open(services, team)["a"] == (UpdateType.CHANGE, 2, 1)  # the ledger's answer
+
+
+def test_an_import_as_released_that_deletes_released_jobs_tells_their_deletions(
+    services: Services, team: Team, tmp_path: Path
+) -> None:
+    for name in ("a", "b", "c"):
+        submit_job(services, team.developer, name)
+    uids = _uids(services, team)
+    release(services, team, "r1", StartupMode.LEAVE)
+    services.jobs.delete(team.developer, "c")
+    waiting = make_package(services, team, "p2")  # carries the deletion of 'c'
+    services.jobs.delete(team.developer, "a")
+    assert _open(services, team)["a"] == (UpdateType.DELETE, 1, 1)
+    assert _packaged(services, team, waiting)["c"] == (UpdateType.DELETE, 1, 1)
+
+    gone = (("job", uids["a"], "a"), ("job", uids["c"], "c"))
+    _as_released(services, team, tmp_path / "d.zip", uids, [make_job("b")], gone)
+
+    held = workspace_state(services, production_of(services, team).workspace.id)
+    assert ("job", "b") in held
+    assert ("job", "a") not in held
+    assert ("job", "c") not in held
+    assert "a" not in _open(services, team)  # nothing left to delete (as after a rollback)
+    assert _packaged(services, team, waiting)["c"] == (UpdateType.DELETE, 0, 0)
