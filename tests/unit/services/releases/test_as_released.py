@@ -122,3 +122,35 @@ def test_an_import_as_released_that_deletes_released_jobs_tells_their_deletions(
     assert ("job", "c") not in held
     assert "a" not in _open(services, team)  # nothing left to delete (as after a rollback)
     assert _packaged(services, team, waiting)["c"] == (UpdateType.DELETE, 0, 0)
+
+
+def test_a_release_rolled_back_gives_back_the_version_an_import_as_released_wrote(
+    services: Services, team: Team, tmp_path: Path
+) -> None:
+    submit_job(services, team.developer, "a")
+    uids = _uids(services, team)
+    _as_released(services, team, tmp_path / "a.zip", uids, [make_job("a")])
+    assert _open(services, team)["a"] == (UpdateType.CHANGE, 1, 1)
+    submit_job(services, team.developer, "a", description="v2")
+    release(services, team, "r1", StartupMode.LEAVE)
+    submit_job(services, team.developer, "a", description="v3")
+    assert _open(services, team)["a"] == (UpdateType.CHANGE, 3, 2)
+
+    services.release_rollback.rollback(team.deployer, None)  # production holds 'a' 1 again
+
+    assert _open(services, team)["a"] == (UpdateType.CHANGE, 3, 1)
+
+
+def test_a_package_cancelled_after_an_import_as_released_gives_its_items_back_as_told(
+    services: Services, team: Team, tmp_path: Path
+) -> None:
+    submit_job(services, team.developer, "a")
+    uids = _uids(services, team)
+    submit_job(services, team.developer, "a", description="v2")
+    waiting = make_package(services, team, "p1")
+    _as_released(services, team, tmp_path / "a.zip", uids, [make_job("a")])  # version 1
+    assert _packaged(services, team, waiting)["a"] == (UpdateType.CHANGE, 2, 1)
+
+    services.releases.cancel(team.deployer, (waiting,))
+
+    assert _open(services, team)["a"] == (UpdateType.CHANGE, 2, 1)
