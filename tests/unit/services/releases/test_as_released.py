@@ -11,8 +11,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from jobferry.domain.enums import TaskStatus
 from jobferry.domain.releases import StartupMode, UpdateType
 from jobferry.services.container import Services
+from jobferry.services.exporting.options import parse_background_export
 from support.builders import make_job
 from support.packages import HEADER
 from support.planning import import_package, jobs_with_dependencies, write_objects
@@ -154,3 +156,31 @@ def test_a_package_cancelled_after_an_import_as_released_gives_its_items_back_as
     services.releases.cancel(team.deployer, (waiting,))
 
     assert _open(services, team)["a"] == (UpdateType.CHANGE, 2, 1)
+
+
+def test_development_s_own_export_of_its_submitted_versions_imported_as_released(
+    services: Services, team: Team, tmp_path: Path
+) -> None:
+    # The way in `workspaces settings --enterprise` prints: export --status submit, import
+    # --status production.
+    submit_job(services, team.developer, "a")
+    submit_job(services, team.developer, "a", description="v2")
+    package = _exported_submitted(services, team, tmp_path / "ws.zip")  # holds 'a' 2
+    submit_job(services, team.developer, "a", description="v3")
+    assert _open(services, team)["a"] == (UpdateType.ADD, 3, 0)
+
+    import_package(services, team.admin, package, targetStatus="PRODUCTION")
+
+    assert _open(services, team)["a"] == (UpdateType.CHANGE, 3, 2)
+
+
+def _exported_submitted(services: Services, team: Team, path: Path) -> Path:
+    """The submitted versions of the development workspace, exported whole to ``path``."""
+    asked = {"mode": "workspace", "exportDepend": True, "exportStatus": "SUBMIT"}
+    prepared = services.exports.prepare(team.admin, parse_background_export(asked))
+    services.exports.run(prepared)
+    task = services.tasks.show(team.admin, prepared.task_id)
+    assert task.status is TaskStatus.SUCCESSFUL, task.message
+    _, chunks = services.downloads.open(team.admin, task.outcome["downloadId"])
+    path.write_bytes(b"".join(chunks))
+    return path
