@@ -38,6 +38,7 @@ from jobferry.services.releases.signatures import counted_approvals, require_cou
 from jobferry.storage import Database, Tx
 from jobferry.storage import jobs as job_repo
 from jobferry.storage import ledger as ledger_repo
+from jobferry.storage import pending as undone
 from jobferry.storage import production as sides
 from jobferry.storage import releases as repo
 from jobferry.storage.importing import ledger as promotion_repo
@@ -155,7 +156,16 @@ def _imported_as_released(tx: Tx, task_id: str, development: str) -> None:
     kinds = list(ledger.RECORDED)
     wrote = promotion_repo.written_by(tx, production, development, task_id, kinds)
     deleted = promotion_repo.deleted_by(tx, production, development, task_id, kinds)
-    tell_waiting(tx, development, [(kind, uid) for kind, uid, _ in wrote] + deleted)
+    moved = [(kind, uid) for kind, uid, _ in wrote] + deleted
+    # Only the objects items wait for are read again (an import as released of a whole
+    # workspace, the way into production after the switch, has none waiting).
+    waiting: list[tuple[str, str]] = []
+    for kind in kinds:
+        uids = [uid for k, uid in moved if k == kind]
+        held = set(repo.open_items(tx, development, kind, uids))
+        held.update(i.uid for i in undone.waiting_package_items(tx, development, kind, uids))
+        waiting.extend((kind, uid) for uid in uids if uid in held)
+    tell_waiting(tx, development, waiting)
 
 
 def _deployed_items(
