@@ -127,7 +127,7 @@ def _check_versions(
     for number, submitted in enumerate(versions, start=1):
         shown = services.jobs.show(scope, name, version=number)
         assert (shown.name, shown.version, shown.document) == (name, number, submitted)
-    listed = [v.version for v in services.jobs.versions(scope, name)]
+    listed = [v.version for v in services.comparisons.versions(scope, ObjectKind.JOB, name)]
     assert listed == list(range(len(versions), 0, -1)), name
     if versions:
         assert services.jobs.show(scope, name, submitted=True).document == versions[-1]

@@ -32,7 +32,7 @@ from typing import Any
 import pytest
 from hypothesis import event, example, given, note
 
-from jobferry.domain.enums import JobStatus
+from jobferry.domain.enums import JobStatus, ObjectKind
 from jobferry.domain.remedies import Remedy
 from jobferry.errors import JobferryError
 from jobferry.services.container import Services
@@ -117,7 +117,7 @@ def _check_jobs(services: Services, scope: Scope, model: Model) -> None:
         shown = services.jobs.show(scope, name).document
         for key in ("schedule", "nodes", "processType"):
             assert shown.get(key) == held.document.get(key), (name, key)
-        numbers = [v.version for v in services.jobs.versions(scope, name)]
+        numbers = [v.version for v in services.comparisons.versions(scope, ObjectKind.JOB, name)]
         assert numbers == list(range(len(held.versions), 0, -1)), name
         for number, version in enumerate(held.versions, 1):
             document = services.jobs.show(scope, name, version=number).document

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from jobferry.console.deleting import deletion_said
 from jobferry.domain.dependents import dependents_named
-from jobferry.domain.enums import JobStatus
+from jobferry.domain.enums import JobStatus, ObjectKind
 from jobferry.domain.remedies import Remedy
 from jobferry.errors import (
     InUseError,
@@ -243,10 +243,12 @@ def test_a_scheduled_job_is_not_submitted_a_cron_schedule_without_expression(
     assert services.jobs.status(scope, "jc").status is JobStatus.NORMAL  # still scheduled
     services.jobs.update(scope, "jc", {**unschedulable, "targetStatus": "SAVED"})
     assert services.jobs.show(scope, "jc").document["schedule"] == {"type": "CRON"}
-    assert services.jobs.versions(scope, "jc")[0].version == 1  # still the one it runs
+    assert (
+        services.comparisons.versions(scope, ObjectKind.JOB, "jc")[0].version == 1
+    )  # still the one it runs
     services.jobs.stop(scope, "jc")
     services.jobs.update(scope, "jc", unschedulable)  # stopped: saved, as DataArts saves it
-    assert services.jobs.versions(scope, "jc")[0].version == 2
+    assert services.comparisons.versions(scope, ObjectKind.JOB, "jc")[0].version == 2
 
 
 def test_a_never_submitted_jobs_submitted_version_is_refused_with_its_fix_apart(

@@ -64,5 +64,7 @@ def test_an_import_does_not_start_a_job_again_on_a_schedule_that_never_runs(
     assert task.status == "FAILED", task.message
     assert "schedule.cron.expression" in str(task.outcome), task.outcome
     assert services.jobs.status(scope, "daily_sales").status is JobStatus.NORMAL  # runs on
-    assert [v.version for v in services.jobs.versions(scope, "daily_sales")] == [1]
+    assert [
+        v.version for v in services.comparisons.versions(scope, ObjectKind.JOB, "daily_sales")
+    ] == [1]
     assert "cron" in services.jobs.show(scope, "daily_sales").document["schedule"]

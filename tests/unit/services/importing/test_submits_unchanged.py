@@ -12,7 +12,7 @@ from pathlib import Path
 
 from orjson import dumps
 
-from jobferry.domain.enums import SameNamePolicy
+from jobferry.domain.enums import ObjectKind, SameNamePolicy
 from jobferry.services.container import Services
 from jobferry.storage.tables import job_versions
 from support.builders import make_job, make_script
@@ -45,7 +45,7 @@ def test_a_submit_of_what_an_import_only_saved_makes_a_version(
     scope = workspace(services, "subm1")
     package = _package(tmp_path)
     import_package(services, scope, package, targetStatus="SAVED")
-    assert services.jobs.versions(scope, "ja") == []
+    assert services.comparisons.versions(scope, ObjectKind.JOB, "ja") == []
     plan = plan_of(services, scope, package, same_name_policy=SameNamePolicy.OVERWRITE)
     assert plan.actions() == [("script", "ja_sql", "OVERWRITE"), ("job", "ja", "OVERWRITE")]
     assert plan.line("ja").get("diff") in (None, [])
@@ -53,14 +53,14 @@ def test_a_submit_of_what_an_import_only_saved_makes_a_version(
     skipping = plan_of(services, scope, package, same_name_policy=SameNamePolicy.SKIP)
     assert {action for _, _, action in skipping.actions()} == {"SKIP"}
     import_package(services, scope, package, targetStatus="SUBMITTED")
-    assert [v.version for v in services.jobs.versions(scope, "ja")] == [1]
+    assert [v.version for v in services.comparisons.versions(scope, ObjectKind.JOB, "ja")] == [1]
     assert services.scripts.show(scope, "ja_sql").version == 1
     services.jobs.start(scope, "ja")
     # Submitted as the package holds it, the same import again is UNCHANGED and makes none.
     again = plan_of(services, scope, package, same_name_policy=SameNamePolicy.OVERWRITE)
     assert {action for _, _, action in again.actions()} == {"UNCHANGED"}
     import_package(services, scope, package, targetStatus="SUBMITTED")
-    assert [v.version for v in services.jobs.versions(scope, "ja")] == [1]
+    assert [v.version for v in services.comparisons.versions(scope, ObjectKind.JOB, "ja")] == [1]
 
 
 def test_a_submit_of_the_saved_text_submitted_otherwise_makes_a_version(
@@ -73,7 +73,7 @@ def test_a_submit_of_the_saved_text_submitted_otherwise_makes_a_version(
     services.jobs.update(scope, "ja", {**job, "description": "by hand"})  # version 2
     services.jobs.update(scope, "ja", {**job, "targetStatus": "SAVED"})  # text back, unsubmitted
     import_package(services, scope, package, targetStatus="SUBMITTED")
-    versions = services.jobs.versions(scope, "ja")
+    versions = services.comparisons.versions(scope, ObjectKind.JOB, "ja")
     assert [v.version for v in versions] == [3, 2, 1]
     shown = services.jobs.show(scope, "ja", submitted=True).document
     assert "description" not in shown

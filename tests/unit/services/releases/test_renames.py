@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from jobferry.domain.enums import JobStatus
+from jobferry.domain.enums import JobStatus, ObjectKind
 from jobferry.domain.releases import DeployStatus, StartupMode, UpdateType
 from jobferry.errors import BasisChangedError, JobNotFoundError
 from jobferry.services.container import Services
@@ -67,7 +67,10 @@ def test_renaming_a_released_job_makes_the_item_that_renames_it_in_production(
     assert renamed.id == released.id  # the same job, renamed
     assert renamed.document["name"] == "nightly"
     # Its history stays: the version the first release wrote, and the rename's.
-    assert [v.version for v in services.jobs.versions(prod, "nightly")] == [2, 1]
+    assert [v.version for v in services.comparisons.versions(prod, ObjectKind.JOB, "nightly")] == [
+        2,
+        1,
+    ]
     with pytest.raises(JobNotFoundError):
         services.jobs.show(prod, "daily")
     assert _jobs(services, team) == []
