@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, insert, update
 
-from jobferry.storage.records import ResourceRecord, first_record, workspace_page
+from jobferry.storage.records import ResourceRecord, first_record, locked_record, workspace_page
 from jobferry.storage.rows import ResourceRow, Stamp, created, written
 from jobferry.storage.tables import resources
 from jobferry.storage.tx import Tx
@@ -23,9 +23,12 @@ def insert_resource(
     tx.conn.execute(insert(resources).values(**values))
 
 
-def get_resource(tx: Tx, workspace_id: str, resource_id: str) -> ResourceRecord | None:
-    """A resource of the workspace by id."""
-    return first_record(tx, ResourceRecord, resources, workspace_id=workspace_id, id=resource_id)
+def get_resource(
+    tx: Tx, workspace_id: str, resource_id: str, *, locked: bool = False
+) -> ResourceRecord | None:
+    """A resource of the workspace by id (``locked``: its row, until the transaction ends)."""
+    read = locked_record if locked else first_record
+    return read(tx, ResourceRecord, resources, workspace_id=workspace_id, id=resource_id)
 
 
 def find_resource(tx: Tx, workspace_id: str, name: str) -> ResourceRecord | None:

@@ -30,9 +30,14 @@ from jobferry.storage.records import ResourceRecord
 from jobferry.storage.rows import ResourceRow, Stamp
 
 
-def get_resource_or_raise(tx: Tx, scope: Scope, resource_id: str) -> ResourceRecord:
-    """The resource of the scope's workspace, or DLF.6241."""
-    res = repo.get_resource(tx, scope.workspace.id, resource_id) if storable(resource_id) else None
+def get_resource_or_raise(
+    tx: Tx, scope: Scope, resource_id: str, *, locked: bool = False
+) -> ResourceRecord:
+    """The resource of the scope's workspace (``locked``: its row, for a write that the read
+    decides), or DLF.6241."""
+    res = None
+    if storable(resource_id):
+        res = repo.get_resource(tx, scope.workspace.id, resource_id, locked=locked)
     if res is None:
         raise ResourceNotFoundError(
             f"The resource does not exist: no resource with id '{resource_id}' in workspace "
@@ -98,7 +103,8 @@ class ResourceService:
         doc, _, _ = split_body(body)
         doc = wire_resource(doc)
         with self.db.transaction() as tx:
-            res = get_resource_or_raise(tx, scope, resource_id)
+            # Locked before a rename counts the jobs using the old name (see ``delete``).
+            res = get_resource_or_raise(tx, scope, resource_id, locked=True)
             doc.setdefault("name", res.name)
             raise_violations(ObjectKind.RESOURCE, doc.get("name"), validate_resource(doc))
             new_name = str(doc["name"])
@@ -139,10 +145,12 @@ class ResourceService:
         return total, [ShownResource.of(r) for r in rows]
 
     def delete(self, scope: Scope, resource_id: str) -> None:
-        """Delete a resource no job uses."""
+        """Delete a resource no job uses; its row locked before the jobs using it are
+        counted, so that an import that found it there is counted among them (or, waiting,
+        finds it gone), never a job imported naming a resource deleted beside it."""
         scope.require_change(WRITERS, "delete resources")
         with self.db.transaction() as tx:
-            res = get_resource_or_raise(tx, scope, resource_id)
+            res = get_resource_or_raise(tx, scope, resource_id, locked=True)
             self._unused(tx, scope, res.name, "delete it")
             repo.delete_resource(tx, resource_id)
             remember_deletion(tx, scope, ObjectKind.RESOURCE, resource_id, res.name)

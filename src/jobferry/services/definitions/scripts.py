@@ -150,10 +150,13 @@ class ScriptService:
 
     def delete(self, scope: Scope, name: str) -> str | None:
         """Delete a script no job uses, by its development state or its latest submitted
-        version; the user whose lock the delete passed over (the soft lock policy), if one."""
+        version; the user whose lock the delete passed over (the soft lock policy), if one.
+        The script's row is locked before the jobs using it are counted, so that an import
+        that found it there is counted among them (or, waiting, finds it gone), never a job
+        imported naming a script deleted beside it."""
         scope.require_change(WRITERS, "delete scripts")
         with self.db.transaction() as tx:
-            script = get_script_or_raise(tx, scope, name)
+            script = get_script_or_raise(tx, scope, name, locked=True)
             locked_by = check_lock(tx, scope, ObjectKind.SCRIPT, name)
             users = users_of(tx, scope.workspace.id, RefKind.SCRIPT.value, name)
             if users:
