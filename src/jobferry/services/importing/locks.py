@@ -2,11 +2,13 @@
 deletes. Under the workspace's hard lock policy it refuses the change, as the job and script
 calls do (a ``locked`` problem); under the soft policy it only warns: the object's plan line
 says who holds it (``PlanLine.locked_by``) and nothing is refused. One's own lock says nothing.
+A job of the target that a rename rewrites is changed too: under the hard policy another user's
+lock on it is a problem of the rename (``rewrites.locked_rewrites``, :func:`hard_locked_jobs`).
 """
 
 from __future__ import annotations
 
-from jobferry.domain.enums import LockPolicy, PlanAction, ProblemReason
+from jobferry.domain.enums import LockPolicy, ObjectKind, PlanAction, ProblemReason
 from jobferry.services.context import Scope
 from jobferry.services.importing.model import Problem
 from jobferry.services.importing.ports import TargetReader
@@ -26,6 +28,18 @@ def soft_lock_holder(scope: Scope, state: TargetReader, kind: str, name: str) ->
     if scope.workspace.lock_policy == LockPolicy.HARD.value:
         return None
     return _other_holder(scope, state, kind, name)
+
+
+def hard_locked_jobs(scope: Scope, state: TargetReader) -> dict[str, str]:
+    """Name → holder of the target's jobs another user holds a lock on, under the hard policy
+    (none under the soft policy, whose locks only warn)."""
+    if scope.workspace.lock_policy != LockPolicy.HARD.value:
+        return {}
+    return {
+        name: holder
+        for (kind, name), (user_id, holder) in state.locks.items()
+        if kind == ObjectKind.JOB and user_id != scope.actor.user_id
+    }
 
 
 def locked_problem(

@@ -72,7 +72,7 @@ from jobferry.services.importing.prepare import (
 )
 from jobferry.services.importing.recording import record_of, writes_ahead
 from jobferry.services.importing.request import ImportRequest, refuse_unknown_jobs
-from jobferry.services.importing.rewrites import plan_rewrites
+from jobferry.services.importing.rewrites import locked_rewrites, plan_rewrites
 from jobferry.services.importing.transform import Transform
 from jobferry.services.policies.planning import policy_problems
 from jobferry.services.support.collector import collect_batch_garbage
@@ -200,6 +200,7 @@ class Planner:
         late = resolve_pending(self.workset, self.reader.present, report)
         self._plan_deletes()
         late += name_conflicts(self.workset, self.ws_name)
+        late += locked_rewrites(self.ctx.scope, self.state, self.workset)
         late += self.ctx.delivery.plan_problems(
             self.ctx.scope, self.ctx.request, self.workset, self.reader.sha256[:12]
         ).noted(self.workset, self.package_problems)
@@ -253,8 +254,7 @@ class Planner:
         found = self.found.found(self.ws_name)
         shown = sorted(found, key=lambda item: position.get(item[0], 0))
         problems = self.package_problems + [p for _, p in shown]
-        resolved, signature = self.resolved, self.signature
-        extra = _extra(self.ctx.scope, resolved, signature, self.secrets, self.policy)
+        extra = _extra(self.ctx.scope, self.resolved, self.signature, self.secrets, self.policy)
         outcome = PlanOutcome(
             fingerprint=self.state.fingerprint(extra),
             counts=self.found.counts,
@@ -263,8 +263,8 @@ class Planner:
             order=order,
             failing=failing,
             package_problems=self.package_problems,
-            signature=signature,
-            profile=resolved,
+            signature=self.signature,
+            profile=self.resolved,
             policy=self.policy,
             not_applied=self.not_applied[0],
             not_applied_total=self.not_applied[1],

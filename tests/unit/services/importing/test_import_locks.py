@@ -7,9 +7,12 @@ the objects it changes anyway say who holds the lock (``lockedBy``), and refuse 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from jobferry.domain.enums import (
+    ImportMode,
     LockPolicy,
     ObjectKind,
     PlanAction,
@@ -246,10 +249,11 @@ def test_a_plan_made_by_a_lock_s_holder_is_not_applied_by_another_user(
 
 
 def _renaming_a_job_used_by(
-    services: Services, tmp_path: Path, *users: str
+    services: Services, tmp_path: Path, *users: str, carried: Sequence[dict[str, Any]] = ()
 ) -> tuple[Scope, Scope, str]:
     """A workspace holding a_job (imported) and jobs of its own depending on it (``users``);
-    Dana, a developer there; the package renaming a_job to new_job, uploaded."""
+    Dana, a developer there; the package renaming a_job to new_job (with the jobs
+    ``carried``), uploaded."""
     scope = workspace(services, "prod")
     import_package(services, scope, _package(tmp_path, "1.zip", "a_job"))
     for name in users:
@@ -258,7 +262,7 @@ def _renaming_a_job_used_by(
         own["nodes"][0]["properties"][0]["value"] = "a_job_sql"
         own["schedule"]["cron"]["dependJobs"] = {"jobs": ["a_job"], "dependPeriod": "SAME_PERIOD"}
         services.jobs.create(scope, own)
-    objects = jobs_with_dependencies(make_job("a_job"))
+    objects = jobs_with_dependencies(make_job("a_job"), *carried)
     objects[0] = ("job", "new_job", {**make_job("a_job"), "name": "new_job"})
     renaming = write_objects(tmp_path / "2.zip", objects, uids={"new_job": uid_of("job", "a_job")})
     return scope, _developer(services, scope, "dana"), upload(services, scope, renaming)
@@ -314,3 +318,82 @@ def test_an_import_s_result_says_each_lock_it_passed_over_as_its_plan_did(
         "job:b_job": (PlanAction.DELETE, "dana"),
         "job:c_job": (PlanAction.OVERWRITE, None),  # one's own lock says nothing
     }
+
+
+def _depends_on(scope: Scope, services: Services, name: str) -> list[str]:
+    return list(services.jobs.show(scope, name).document["schedule"]["cron"]["dependJobs"]["jobs"])
+
+
+def test_an_import_renaming_a_job_whose_dependent_another_user_locked_is_refused_when_hard(
+    services: Services, tmp_path: Path
+) -> None:
+    # The rename call refuses renaming a job whose dependent another user locked under the
+    # hard policy (DLF.9012); the import rewrote that dependent over the lock.
+    scope, dana, path = _renaming_a_job_used_by(services, tmp_path, "another_job", "own_job")
+    services.governance.acquire(dana, ObjectKind.JOB, "own_job")
+    hard = _with_policy(services, scope, LockPolicy.HARD)
+    request = parse_import_request({"path": path, "sameNamePolicy": "OVERWRITE"})
+
+    plan = services.imports.plan(hard, request)
+
+    assert isinstance(plan, Plan)
+    assert [(p.reason, p.kind, p.name, p.action) for p in plan.problems] == [
+        (ProblemReason.LOCKED, "job", "new_job", None)  # the rename's: it writes over the lock
+    ]
+    assert plan.problems[0].detail == (
+        "job 'own_job' is locked by 'dana' and workspace 'prod' uses the hard lock policy; "
+        "renaming job 'a_job' to 'new_job' would rewrite its reference to the old name"
+    )
+    assert plan.problems[0].fix == (
+        "ask 'dana' to release the lock (or an admin to release it for them), or leave the "
+        "rename out: keep the name 'a_job' in the source, or import with sameNamePolicy SKIP"
+    )
+    task = run_import(services, hard, path)
+    assert task.status == "FAILED", task.message
+    assert [p["name"] for p in task.result["problems"]] == ["new_job"]
+    assert _depends_on(scope, services, "own_job") == ["a_job"]  # neither rewritten
+    assert _depends_on(scope, services, "another_job") == ["a_job"]  # nor anything else
+    assert services.jobs.show(scope, "a_job").name == "a_job"
+    dana_hard = services.accounts.scope(dana.actor, dana.actor.project_id, scope.workspace.id)
+    own = services.imports.plan(dana_hard, request)  # her own lock refuses her nothing
+    assert isinstance(own, Plan)
+    assert own.problems == ()
+
+
+def test_a_per_object_import_fails_the_rename_that_would_rewrite_a_job_another_user_locked(
+    services: Services, tmp_path: Path
+) -> None:
+    # The rename fails (it is what writes over the lock), and what needs its new name with
+    # it; the rest is imported, and no job is rewritten for the failed rename.
+    down = make_job("down_job")
+    down["schedule"]["cron"]["dependJobs"] = {"jobs": ["new_job"], "dependPeriod": "SAME_PERIOD"}
+    carried = (down, make_job("b_job"))
+    scope, dana, path = _renaming_a_job_used_by(
+        services, tmp_path, "another_job", "own_job", carried=carried
+    )
+    services.governance.acquire(dana, ObjectKind.JOB, "own_job")
+    hard = _with_policy(services, scope, LockPolicy.HARD)
+    request = parse_import_request(
+        {"path": path, "sameNamePolicy": "OVERWRITE", "mode": ImportMode.PER_OBJECT}
+    )
+    plan = services.imports.plan(hard, request)
+    assert isinstance(plan, Plan)
+    assert [(p.reason, p.name) for p in plan.problems] == [(ProblemReason.LOCKED, "new_job")]
+    assert plan.rewrites_total == 0  # the failing rename rewrites nothing
+
+    task = run_import(services, hard, path, mode=ImportMode.PER_OBJECT)
+
+    assert task.status == "WARNING", task.message
+    lines = {s["id"]: s for s in task.subtasks if s["id"].startswith("job:")}
+    assert {k: v["status"] for k, v in lines.items()} == {
+        "job:new_job": "FAILED",
+        "job:down_job": "FAILED",
+        "job:b_job": "SUCCESSFUL",
+    }
+    assert "job 'own_job' is locked by 'dana'" in lines["job:new_job"]["message"]
+    assert "new_job" in lines["job:down_job"]["message"]
+    assert "lockedBy" not in lines["job:new_job"]  # nothing was passed over
+    assert services.jobs.show(scope, "a_job").name == "a_job"
+    assert _depends_on(scope, services, "own_job") == ["a_job"]
+    assert _depends_on(scope, services, "another_job") == ["a_job"]
+    assert services.jobs.show(scope, "b_job").name == "b_job"
