@@ -134,6 +134,30 @@ def test_a_renamed_job_keeps_its_lock(api: SignedClient) -> None:
     assert passed.headers[LOCKED_BY_HEADER] == "admin"  # the soft policy only warns
 
 
+def test_a_rename_names_in_its_header_the_holders_of_the_dependents_it_rewrote(
+    api: SignedClient,
+) -> None:
+    # The header named only the renamed job's own holder: the dependents the rename rewrote
+    # over other users' locks went unsaid. Several users are comma-separated, the job's first.
+    for job in (
+        make_job("extract"),
+        depending_on("load", "extract"),
+        depending_on("report", "extract"),
+    ):
+        create(api, job)
+    bob, carol = new_user(api, "bob", "developer"), new_user(api, "carol", "developer")
+    assert api.call("POST", "/locks/job/extract").status_code == 200
+    assert bob.call("POST", "/locks/job/report").status_code == 200
+    assert carol.call("POST", "/locks/job/load").status_code == 200
+
+    renamed = v2(carol, "PUT", "/jobs/extract/rename", {"name": "extract_v2"})
+
+    assert renamed.json() == {"is_success": True, "status_code": 200}
+    assert renamed.headers[LOCKED_BY_HEADER] == "admin,bob"  # not carol: her own lock
+    only = v2(api, "PUT", "/jobs/extract_v2/rename", {"name": "extract"})  # the job is his
+    assert only.headers[LOCKED_BY_HEADER] == "carol,bob"
+
+
 # -- v2 script list --------------------------------------------------------------------------
 
 

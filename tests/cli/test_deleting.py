@@ -132,11 +132,59 @@ def test_a_rename_or_delete_another_user_s_lock_let_through_is_said_with_a_warni
     assert "Renamed job 'daily_sales' to 'nightly_sales'" in renamed.stdout
     warning = " ".join(renamed.stderr.split())
     assert (
-        f"warning Job 'daily_sales' is locked by {holder}; this workspace's locks only warn, so "
-        "it was renamed anyway."
+        f"warning Job 'daily_sales' or a job depending on it that the rename rewrote is locked by "
+        f"{holder}; this workspace's locks only warn, so it was renamed anyway."
     ) in warning
     deleted = dev.json("jobs", "delete", "nightly_sales", "--yes")
     assert deleted == {"deleted": "nightly_sales", "kind": "job", "lockedBy": holder}
     own = cli("scripts", "delete", "daily_sales_sql", "--yes")  # the holder's own delete
     assert own.exit_code == 0, own.output
     assert "locked" not in own.stderr
+
+
+def test_a_rename_names_the_holders_of_the_jobs_it_rewrote_over_their_locks(
+    cli: Cli, tmp_path: Path
+) -> None:
+    # The warning named only the renamed job's own holder: a job depending on it, rewritten
+    # over another user's lock, went unsaid.
+    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)
+    weekly = make_job("weekly_sales")
+    weekly["nodes"] = weekly["nodes"][:1]
+    weekly["nodes"][0]["properties"][0]["value"] = "daily_sales_sql"
+    weekly["schedule"]["cron"]["dependJobs"] = {
+        "jobs": ["daily_sales"],
+        "dependPeriod": "SAME_PERIOD",
+    }
+    made = cli.remote.call("POST", "/jobs", weekly, workspace=cli.workspace)
+    assert made.status_code == 204, made.text
+    locked = cli.remote.call("POST", "/locks/job/weekly_sales", workspace=cli.workspace)
+    assert locked.status_code == 200, locked.text
+    holder = locked.json()["holder"]
+    dev = member(cli, "developer", tmp_path / "dev.toml")
+
+    renamed = dev("jobs", "rename", "daily_sales", "nightly_sales")
+
+    assert renamed.exit_code == 0, renamed.output
+    assert (
+        f"warning Job 'daily_sales' or a job depending on it that the rename rewrote is locked by "
+        f"{holder}; this workspace's locks only warn, so it was renamed anyway."
+    ) in " ".join(renamed.stderr.split())
+    _lock_as(cli, "dana", "nightly_sales")
+    back = dev.json("jobs", "rename", "nightly_sales", "daily_sales")
+    assert back == {
+        "renamed": "nightly_sales",
+        "name": "daily_sales",
+        "lockedBy": f"dana, {holder}",
+    }
+
+
+def _lock_as(cli: Cli, user: str, job: str) -> None:
+    """A developer ``user`` of the CLI's workspace, made, locks ``job``."""
+    remote = cli.remote
+    assert remote.call("POST", "/users", {"name": user}).status_code == 200
+    keys = remote.call("POST", f"/users/{user}/credentials").json()
+    role = remote.call("PUT", f"/users/{user}/roles/{cli.workspace}", {"role": "developer"})
+    assert role.status_code == 204, role.text
+    ak, sk = keys["accessKey"], keys["secretKey"]
+    locked = cli.server.call("POST", f"/locks/job/{job}", workspace=cli.workspace, ak=ak, sk=sk)
+    assert locked.status_code == 200, locked.text

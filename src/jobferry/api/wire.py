@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Annotated, Any, Protocol
-from urllib.parse import quote
 
 import orjson
 from fastapi import Depends, Header, Query, Request, Response
 
-from jobferry.domain.definitions import LOCKED_BY_HEADER
+from jobferry.domain.definitions import LOCKED_BY_HEADER, locked_by_value
 from jobferry.errors import InvalidRequestError
 from jobferry.web import json_object
 
@@ -65,18 +64,23 @@ def lock_passed_response(status: int, description: str) -> dict[int | str, Any]:
     :func:`lock_passed`: ``LOCKED_BY_HEADER`` declared on it."""
     header = {
         "description": "Sent when the change went through over another user's lock (the "
-        "workspace's soft lock policy only warns): that user's name, percent-encoded UTF-8. "
-        "Absent otherwise; the body is DataArts' own either way.",
+        "workspace's soft lock policy only warns): that user's name, percent-encoded UTF-8; "
+        "several users' (a rename's, of the jobs depending on the job that it rewrote too) "
+        "each so encoded and comma-separated. Absent otherwise; the body is DataArts' own "
+        "either way.",
         "schema": {"type": "string"},
     }
     return {status: {"description": description, "headers": {LOCKED_BY_HEADER: header}}}
 
 
-def lock_passed(answer: Response, locked_by: str | None) -> Response:
-    """``answer`` naming, when a change passed over another user's lock (the soft lock
-    policy, ``locked_by``), that user in ``LOCKED_BY_HEADER``."""
-    if locked_by is not None:
-        answer.headers[LOCKED_BY_HEADER] = quote(locked_by, safe="")
+def lock_passed(answer: Response, locked_by: str | tuple[str, ...] | None) -> Response:
+    """``answer`` naming, when a change passed over other users' locks (the soft lock
+    policy, ``locked_by``: one user, or several, as a rename's of its dependents), those users
+    in ``LOCKED_BY_HEADER``: each name percent-encoded, comma-separated (a name's own comma is
+    encoded, ``%2C``)."""
+    names = (locked_by,) if isinstance(locked_by, str) else locked_by or ()
+    if names:
+        answer.headers[LOCKED_BY_HEADER] = locked_by_value(names)
     return answer
 
 

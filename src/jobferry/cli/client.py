@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, urlsplit
 
 import orjson
 import requests
@@ -38,7 +38,7 @@ from jobferry.cli.download_names import Downloaded
 from jobferry.cli.exits import TaskWaitTimeoutError
 from jobferry.cli.multipart import CHUNK, MultipartFile, Progress
 from jobferry.cli.retrying import Retries, connection_lost
-from jobferry.domain.definitions import LOCKED_BY_HEADER
+from jobferry.domain.definitions import LOCKED_BY_HEADER, locked_by_names
 from jobferry.domain.enums import TaskStatus
 from jobferry.services.remotes.query import sdk_query
 from jobferry.signing import UNSIGNED_PAYLOAD, sign_request
@@ -92,11 +92,11 @@ def error_from(response: requests.Response) -> ApiError:
 
 
 class Changed(NamedTuple):
-    """What a call changing one job or script answered, and the user whose lock it passed over
-    (the soft lock policy only warns: the server names them in ``LOCKED_BY_HEADER``)."""
+    """What a call changing one job or script answered, and the users whose locks it passed
+    over (the soft lock policy only warns: the server names them in ``LOCKED_BY_HEADER``)."""
 
     answer: Any
-    locked_by: str | None
+    locked_by: tuple[str, ...]
 
 
 def _to_stderr(text: str) -> None:
@@ -303,12 +303,12 @@ class ApiClient:
         self, method: str, path: str, body: dict[str, Any] | None = None, *, api: str = "v1"
     ) -> Changed:
         """A JSON call changing one job or script (a save, rename or delete), as :meth:`call`,
-        with the user whose lock it passed over, if one."""
+        with the users whose locks it passed over, if any."""
         data = b"" if body is None else orjson.dumps(body)
         content_type = "application/json;charset=utf-8" if data else "application/json"
         response = self._send(method, path, body=data, content_type=content_type, api=api)
-        held = response.headers.get(LOCKED_BY_HEADER)
-        return Changed(_decoded(response, method, path), unquote(held) if held else None)
+        holders = locked_by_names(response.headers.get(LOCKED_BY_HEADER))
+        return Changed(_decoded(response, method, path), holders)
 
     def text(self, path: str, *, query: dict[str, Any] | None = None, api: str = "v1") -> str:
         """A ``GET`` answering text (a CSV export), decoded as UTF-8."""

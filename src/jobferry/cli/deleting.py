@@ -61,13 +61,33 @@ def lock_passed(
 ) -> dict[str, str]:
     """Warn when the change (``done``: what was done) passed over another user's lock, which
     the workspace's soft lock policy lets through; ``lockedBy`` for the JSON result then."""
-    if changed.locked_by is None:
+    if not changed.locked_by:
         return {}
+    holders = ", ".join(changed.locked_by)
     s.output.warn(
-        f"{kind.capitalize()} '{name}' is locked by {changed.locked_by}; this workspace's locks "
-        f"only warn, so it was {done} anyway."
+        f"{kind.capitalize()} '{name}' is locked by {holders}; this workspace's locks only "
+        f"warn, so it was {done} anyway."
     )
-    return {"lockedBy": changed.locked_by}
+    return {"lockedBy": holders}
+
+
+def rename_locks_passed(s: Session, name: str, changed: Changed) -> dict[str, str]:
+    """Warn when a job's rename passed over other users' locks, on the job or on the jobs
+    depending on it that it rewrote (the server names each user once, not whose lock is on
+    which job); ``lockedBy`` for the JSON result then, the users' names comma-separated."""
+    if not changed.locked_by:
+        return {}
+    holders = ", ".join(changed.locked_by)
+    which = (
+        "or a job depending on it that the rename rewrote is"
+        if len(changed.locked_by) == 1
+        else "or jobs depending on it that the rename rewrote are"
+    )
+    s.output.warn(
+        f"Job '{name}' {which} locked by {holders}; this workspace's locks only warn, so it "
+        "was renamed anyway."
+    )
+    return {"lockedBy": holders}
 
 
 def _refusal(s: Session, kind: ObjectKind, name: str, exc: ApiError) -> CommandError | None:

@@ -10,7 +10,7 @@ import typer
 
 from jobferry.cli.choices import choice_type, from_kebab, kebab
 from jobferry.cli.client import ApiClient, ApiError, segment
-from jobferry.cli.deleting import LOCKED_TAG, delete_definition, lock_passed, locked_tags
+from jobferry.cli.deleting import LOCKED_TAG, delete_definition, locked_tags, rename_locks_passed
 from jobferry.cli.exits import CliUsageError, CommandError
 from jobferry.cli.listwalk import walk
 from jobferry.cli.output import epoch_ms, mapping, objects_under
@@ -277,7 +277,7 @@ def rename_job(
         if new_name == name
         else f"Renamed job '{name}' to '{new_name}' in {s.workspace_label()}."
     )
-    warned = lock_passed(s, ObjectKind.JOB, name, changed, "renamed")
+    warned = rename_locks_passed(s, name, changed)
     s.output.result({"renamed": name, "name": new_name} | warned, said)
 
 

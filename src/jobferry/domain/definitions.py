@@ -9,7 +9,9 @@ the services and the package code that all need them.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote, unquote
 
 import orjson
 
@@ -21,7 +23,20 @@ LOCKED_BY_HEADER = "X-Jobferry-Locked-By"
 """The answer's header naming (percent-encoded, UTF-8) the user whose lock a save, delete or
 rename of a job or script passed over: the soft lock policy only warns. A header, since
 DataArts' answers to those calls (204, the rename's ``is_success``) have no field for it and
-its SDK's clients read none but theirs."""
+its SDK's clients read none but theirs. A rename names the holders of the jobs it rewrote
+too: several users are comma-separated (:func:`locked_by_value`, :func:`locked_by_names`)."""
+
+
+def locked_by_value(names: Sequence[str]) -> str:
+    """``LOCKED_BY_HEADER``'s value naming these users: each name percent-encoded (UTF-8; a
+    comma of a name is ``%2C``), comma-separated."""
+    return ",".join(quote(name, safe="") for name in names)
+
+
+def locked_by_names(value: str | None) -> tuple[str, ...]:
+    """The users ``LOCKED_BY_HEADER``'s value names (none when absent)."""
+    return tuple(unquote(name) for name in value.split(",")) if value else ()
+
 
 CONTROL_FIELDS = ("targetStatus", "approvers")
 """Keys that steer the request rather than describe the object: never stored in a definition."""

@@ -56,7 +56,7 @@ def update_factory_job_name(
 ) -> Response:
     new_name = parse_rename(parse_object(raw, required=True, what='{"name"}'))
     renamed = services_of(request).jobs.rename(scope, job_name, new_name)
-    return lock_passed(json({"is_success": True, "status_code": 200}), renamed.locked_by)
+    return lock_passed(json({"is_success": True, "status_code": 200}), renamed.holders)
 
 
 @router.get("/scripts", summary="list_factory_scripts")

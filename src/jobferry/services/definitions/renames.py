@@ -59,10 +59,21 @@ def parse_rename(body: dict[str, Any]) -> str:
 
 class Renamed(NamedTuple):
     """What renaming a job did besides: the dependents of its workspace rewritten to the new
-    name, and the user whose lock on it the rename passed over (the soft lock policy)."""
+    name, and the users whose locks the rename passed over (the soft lock policy): on the job
+    (``locked_by``) and on the dependents it rewrote (``dependents_locked``)."""
 
     dependents: list[str]
     locked_by: str | None = None
+    dependents_locked: tuple[tuple[str, str], ...] = ()
+    """(dependent, holder) of each dependent rewritten though another user holds a lock on
+    it, by the dependent's name."""
+
+    @property
+    def holders(self) -> tuple[str, ...]:
+        """Every user whose lock the rename passed over, each once: the job's own holder
+        first, then those of its dependents, by the dependent's name."""
+        own = () if self.locked_by is None else (self.locked_by,)
+        return tuple(dict.fromkeys(own + tuple(holder for _, holder in self.dependents_locked)))
 
 
 def rename_job(db: Database, scope: Scope, name: str, new_name: str) -> Renamed:
@@ -80,7 +91,7 @@ def rename_job(db: Database, scope: Scope, name: str, new_name: str) -> Renamed:
             return Renamed([])
         locked_by = _check_renamable(tx, scope, job, new_name)
         stamp = Stamp(now_ms(), scope.actor.name)
-        dependents = _rewrite_dependents(tx, scope, job, new_name, stamp)
+        dependents, dependents_locked = _rewrite_dependents(tx, scope, job, new_name, stamp)
         repo.rename_job(tx, job.id, new_name)
         renames: dict[tuple[AnyRefKind, str], str] = {(RefKind.JOB, name): new_name}
         here = (scope.workspace.name, scope.workspace.id)
@@ -96,7 +107,7 @@ def rename_job(db: Database, scope: Scope, name: str, new_name: str) -> Renamed:
             new_name,
             {"from": name, "dependents": dependents},
         )
-    return Renamed(dependents, locked_by)
+    return Renamed(dependents, locked_by, dependents_locked)
 
 
 def require_free_job_name(tx: Tx, scope: Scope, name: str, fix: str) -> None:
@@ -161,18 +172,22 @@ def _require_no_self_dependency(job: JobRecord, new_name: str, workspace: tuple[
 
 def _rewrite_dependents(
     tx: Tx, scope: Scope, job: JobRecord, new_name: str, stamp: Stamp
-) -> list[str]:
-    rewritten = []
+) -> tuple[list[str], tuple[tuple[str, str], ...]]:
+    """Rewrite the jobs of the workspace that depend on ``job`` to its new name: their names,
+    and (name, holder) of those rewritten over another user's lock (the soft policy; the
+    hard one refuses the rename, :func:`check_lock`)."""
+    rewritten, locked = [], []
     own = (scope.workspace.name, scope.workspace.id)
     for dependent_id, dependent in _dependents_here(tx, scope, job.name).items():
         if dependent_id == job.id:
             continue  # a job naming itself is rewritten with the job
         record = repo.get_job(tx, scope.workspace.id, dependent)
         assert record is not None
-        check_lock(tx, scope, ObjectKind.JOB, dependent)
+        if (holder := check_lock(tx, scope, ObjectKind.JOB, dependent)) is not None:
+            locked.append((dependent, holder))
         _rewrite(tx, record, {(RefKind.JOB, job.name): new_name}, stamp, local=own)
         rewritten.append(dependent)
-    return rewritten
+    return rewritten, tuple(sorted(locked))
 
 
 def _dependents_here(tx: Tx, scope: Scope, name: str) -> dict[int, str]:

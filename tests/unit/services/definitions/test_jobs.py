@@ -12,17 +12,21 @@ import pytest
 import sqlalchemy as sa
 
 from jobferry.console.deleting import deletion_said
+from jobferry.domain.definitions import locked_by_names, locked_by_value
 from jobferry.domain.dependents import dependents_named
-from jobferry.domain.enums import JobStatus, ObjectKind
+from jobferry.domain.enums import JobStatus, LockPolicy, ObjectKind, Role
 from jobferry.domain.remedies import Remedy
 from jobferry.errors import (
     InUseError,
+    LockedError,
     LockedTagError,
     ScheduleInvalidError,
     ValidationFailedError,
     VersionNotFoundError,
 )
 from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from jobferry.services.workspaces.settings import WorkspaceSettings
 from jobferry.storage import jobs as job_repo
 from jobferry.storage import tables
 from support.builders import make_job, make_script
@@ -298,3 +302,54 @@ def test_a_change_passing_over_another_user_s_soft_lock_names_its_holder(
     assert services.scripts.delete(other, "daily_sales_sql") == holder
     services.jobs.create(scope, make_job("jc"))
     assert services.jobs.delete(other, "jc") is None  # nobody's lock
+
+
+def _member(services: Services, scope: Scope, name: str) -> Scope:
+    """A developer of the scope's workspace: their scope."""
+    accounts, boss = services.accounts, scope.actor
+    accounts.create_user(boss, boss.project_id, name, False)
+    accounts.set_role(boss, boss.project_id, name, scope.workspace.id, Role.DEVELOPER)
+    actor = accounts.actor_for(accounts.issue_credential(boss, boss.project_id, name).access_key)
+    return accounts.scope(actor, actor.project_id, scope.workspace.id)
+
+
+def _depending_on(name: str, upstream: str) -> dict[str, Any]:
+    job = make_job(name)
+    job["schedule"]["cron"]["dependJobs"] = {"jobs": [upstream], "dependPeriod": "SAME_PERIOD"}
+    return job
+
+
+def test_a_rename_names_the_holders_of_the_dependents_it_rewrote_over_their_locks(
+    services: Services,
+) -> None:
+    # Under the soft policy the rename said only the renamed job's own holder: the dependents
+    # it rewrote over other users' locks went unsaid (the hard policy refuses them).
+    scope = admin_scope(services)
+    services.scripts.create(scope, make_script())
+    services.jobs.create(scope, make_job("ja"))
+    for name in ("jd", "je", "jf"):
+        services.jobs.create(scope, _depending_on(name, "ja"))
+    dana, erik = _member(services, scope, "dana"), _member(services, scope, "erik")
+    services.governance.acquire(dana, ObjectKind.JOB, "ja")
+    services.governance.acquire(erik, ObjectKind.JOB, "jf")
+    services.governance.acquire(dana, ObjectKind.JOB, "jd")
+
+    renamed = services.jobs.rename(scope, "ja", "jz")
+
+    assert renamed.locked_by == "dana"
+    assert renamed.dependents_locked == (("jd", "dana"), ("jf", "erik"))
+    assert renamed.holders == ("dana", "erik")  # the job's own first, each once
+    assert locked_by_names(locked_by_value(("dana", "é, f"))) == ("dana", "é, f")
+    back = services.jobs.rename(dana, "jz", "ja")  # her own locks say nothing
+    assert (back.locked_by, back.dependents_locked, back.holders) == (
+        None,
+        (("jf", "erik"),),
+        ("erik",),
+    )
+    change = WorkspaceSettings(lock_policy=LockPolicy.HARD)
+    boss = scope.actor
+    services.accounts.update_workspace(boss, boss.project_id, scope.workspace.id, change)
+    hard = services.accounts.scope(dana.actor, dana.actor.project_id, scope.workspace.id)
+    with pytest.raises(LockedError, match="'jf' is locked by 'erik'"):
+        services.jobs.rename(hard, "ja", "jy")
+    assert services.jobs.show(scope, "ja").name == "ja"
