@@ -397,3 +397,35 @@ def test_a_per_object_import_fails_the_rename_that_would_rewrite_a_job_another_u
     assert _depends_on(scope, services, "own_job") == ["a_job"]
     assert _depends_on(scope, services, "another_job") == ["a_job"]
     assert services.jobs.show(scope, "b_job").name == "b_job"
+
+
+def test_a_rename_fails_for_a_locked_dependent_the_package_itself_would_overwrite(
+    services: Services, tmp_path: Path
+) -> None:
+    # own_job, imported from the same source, depends on a_job; the package renames a_job
+    # and would overwrite own_job, which Dana's lock refuses: own_job keeps the old name, so
+    # the rename would rewrite it over her lock unless the rename fails too.
+    scope = workspace(services, "prod")
+    own = make_job("own_job")
+    own["schedule"]["cron"]["dependJobs"] = {"jobs": ["a_job"], "dependPeriod": "SAME_PERIOD"}
+    first = jobs_with_dependencies(make_job("a_job"), own)
+    import_package(services, scope, write_objects(tmp_path / "1.zip", first))
+    dana = _developer(services, scope, "dana")
+    services.governance.acquire(dana, ObjectKind.JOB, "own_job")
+    hard = _with_policy(services, scope, LockPolicy.HARD)
+    moved = {**own, "description": "moved"}
+    moved["schedule"] = {**own["schedule"], "cron": {**own["schedule"]["cron"]}}
+    moved["schedule"]["cron"]["dependJobs"] = {"jobs": ["new_job"], "dependPeriod": "SAME_PERIOD"}
+    second = jobs_with_dependencies(make_job("a_job"), moved)
+    second[0] = ("job", "new_job", {**make_job("a_job"), "name": "new_job"})
+    renaming = write_objects(tmp_path / "2.zip", second, uids={"new_job": uid_of("job", "a_job")})
+    path = upload(services, scope, renaming)
+
+    task = run_import(services, hard, path, mode=ImportMode.PER_OBJECT)
+
+    lines = {s["id"]: s for s in task.subtasks if s["id"].startswith("job:")}
+    assert lines["job:new_job"]["status"] == "FAILED", lines
+    assert "job 'own_job' is locked by 'dana'" in lines["job:new_job"]["message"]
+    assert lines["job:own_job"]["status"] == "FAILED"
+    assert services.jobs.show(scope, "a_job").name == "a_job"
+    assert _depends_on(scope, services, "own_job") == ["a_job"]  # not rewritten over the lock
