@@ -40,7 +40,8 @@
 - ``ordering`` (order): pending references, cycles, the apply order and failures.
 - ``rewrites`` (plan): the target's jobs outside the package that a rename rewrites, decided
   once the plan is whole (the plan lists them, who holds a lock on one under the soft lock
-  policy first, and the apply rewrites exactly them).
+  policy first, and the apply rewrites exactly them); under the hard policy another user's lock
+  on one is a problem of the rename, found before what fails is decided.
 - ``plan`` (keep): the kept plan as typed values (``Plan``, ``PlanLine``, ``PlanSummary``) and
   the form storage keeps them in.
 - ``plans`` (keep): kept plans and their lines, stored and paged.
