@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import Column, ColumnElement, delete, func, select, tuple_
+from sqlalchemy import Column, ColumnElement, Row, Table, delete, func, select, tuple_
 
 from jobferry.storage.bulk import insert_tuples
 from jobferry.storage.importing.tables import (
@@ -204,17 +204,7 @@ def written_by(
 ) -> list[tuple[str, str, str]]:
     """(kind, source uid, name) of the objects of ``kinds`` whose ledger row an import (the
     task ``task_id``) wrote, from one source."""
-    t = promotion_ledger.c
-    rows = tx.conn.execute(
-        select(t.kind, t.source_uid, t.name)
-        .where(
-            t.target_workspace_id == target_ws,
-            t.source_workspace_id == source_ws,
-            t.task_id == task_id,
-            t.kind.in_(kinds),
-        )
-        .order_by(t.kind, t.source_uid)
-    )
+    rows = _of_task(tx, promotion_ledger, (target_ws, source_ws, task_id), kinds)
     return [(str(r.kind), str(r.source_uid), str(r.name)) for r in rows]
 
 
@@ -223,9 +213,19 @@ def deleted_by(
 ) -> list[tuple[str, str]]:
     """(kind, source uid) of the objects of ``kinds`` from one source that an import (the task
     ``task_id``) deleted from the target."""
-    t = promotion_ledger_deletions.c
-    rows = tx.conn.execute(
-        select(t.kind, t.source_uid)
+    rows = _of_task(tx, promotion_ledger_deletions, (target_ws, source_ws, task_id), kinds)
+    return [(str(r.kind), str(r.source_uid)) for r in rows]
+
+
+def _of_task(
+    tx: Tx, table: Table, where: tuple[str, str, str], kinds: Sequence[str]
+) -> Sequence[Row[Any]]:
+    """The rows of ``table`` (the ledger or its deletions) of ``kinds`` that one import wrote:
+    ``where`` is (target workspace, source workspace, the import's task), by kind and uid."""
+    t = table.c
+    target_ws, source_ws, task_id = where
+    stmt = (
+        select(table)
         .where(
             t.target_workspace_id == target_ws,
             t.source_workspace_id == source_ws,
@@ -234,7 +234,7 @@ def deleted_by(
         )
         .order_by(t.kind, t.source_uid)
     )
-    return [(str(r.kind), str(r.source_uid)) for r in rows]
+    return tx.conn.execute(stmt).all()
 
 
 def delete_ledger(tx: Tx, target_ws: str, keys: Iterable[tuple[str, str, str]]) -> None:
