@@ -9,6 +9,8 @@ live here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from itertools import count
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
@@ -62,15 +64,39 @@ def read_all(
     prepare: Any = None,
     limits: ReadLimits = ReadLimits(),
     workdir: Path | None = None,
+    wanted: Callable[[], bool] | None = None,
 ) -> list[tuple[Any, ...]]:
     """Every object of the package: kind, name, path, folder, uid, document, prepared. The
     document is ``None`` for an object the helper prepared: it keeps only what was prepared.
-    One the helper left to its reader's caller is prepared here, as that caller would."""
+    One the helper left to its reader's caller is prepared here, as that caller would.
+    ``wanted``: the reader's, whether the next batches are worth preparing ahead."""
     with PackageReader(package, limits, workdir=workdir) as reader:
         return [
             (o.kind, o.name, o.path, o.folder, o.uid, _document(o), prepared_here(o, prepare))
-            for o in reader.objects(prepare, helper=helper)
+            for o in reader.objects(prepare, helper=helper, wanted=wanted)
         ]
+
+
+def wanted_at(batches: set[int]) -> Callable[[], bool]:
+    """A reader's ``wanted`` saying yes before the batches numbered in ``batches`` (from 0)
+    only, as an import whose batches before those wrote most of their objects."""
+    asked = count()
+    return lambda: next(asked) in batches
+
+
+def sent_to_helper(monkeypatch: pytest.MonkeyPatch) -> list[list[int]]:
+    """The entries (their sequence numbers) of each batch sent to a read-ahead helper, as
+    they are sent."""
+    sent: list[list[int]] = []
+    send = ReadAhead._send
+
+    def recorded(self: ReadAhead, work: Any) -> bool:
+        if work is not None:
+            sent.append([wanted[0] for wanted in work[0]])
+        return send(self, work)
+
+    monkeypatch.setattr(ReadAhead, "_send", recorded)
+    return sent
 
 
 def prepared_here(obj: PackageObject, prepare: Any) -> Any:

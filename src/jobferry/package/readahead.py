@@ -20,6 +20,9 @@ side that took longer hands part of it to the other.
 While the helper starts (a fork of the forkserver, or, for a process's first helper, the
 forkserver's new interpreter as well: most of a second) the consumer reads the first batches
 itself and hands the reading state over with the first batch it sends.
+Unchanged objects need none of what preparing gives: while the consumer's last batch needed
+little of it (an import that leaves most of a batch as it is), the consumer reads the batches
+itself, unprepared, and hands the reading state back to the helper when a batch needs it again.
 
 **How they talk.** Nothing here runs on a thread. Threads cannot share this work, in this
 process or as a process pool's helpers: whatever they do needs the GIL between system calls and
@@ -55,7 +58,7 @@ from jobferry.errors import HelperStoppedError
 from jobferry.package.entries import drop_pages
 from jobferry.package.helpers import gone, start, stop, widen
 from jobferry.package.index import Wanted
-from jobferry.package.reading import BatchRead, EntryReading, Prepare
+from jobferry.package.reading import BatchRead, EntryReading, Prepare, Wants
 
 AHEAD = 2
 """Batches sent to the helper beyond the one being handed out."""
@@ -75,8 +78,9 @@ consumer read (batch ``n - SLOTS``) before it sent batch ``n``."""
 
 
 Work = tuple[list[Wanted], float, tuple[EntryReading, Prepare | None] | None]
-"""A batch to read, the part of its objects to prepare, and (with the first batch only) the
-reading state to start from and the preparation; ``None``: the read is over."""
+"""A batch to read, the part of its objects to prepare, and (with the first batch the helper
+reads after the consumer read some itself) the reading state to start from and the
+preparation; ``None``: the read is over."""
 
 
 def _serve(path: str, folder: str, work: Connection, done: Connection) -> None:
@@ -189,40 +193,56 @@ class ReadAhead:
         self,
         batches: Iterable[list[Wanted]],
         reading: EntryReading,
-        here: Callable[[list[Wanted]], BatchRead],
+        here: Callable[[list[Wanted], Prepare | None], BatchRead],
         prepare: Prepare | None,
+        wanted: Wants = None,
     ) -> Iterator[BatchRead]:
         """What reading each batch found, in order: the helper's share of each batch's objects
         prepared with ``prepare``, the rest as read. Until the helper is ready the batches are
         read ``here`` (with ``reading``, the reader's state, which then goes to the helper with
         ``prepare``); from then on the helper reads them, ``AHEAD`` batches ahead. One read per
-        helper."""
+        helper.
+
+        ``wanted``, asked before each batch, says whether the batches are worth preparing ahead
+        (the consumer's last batch needed what preparing gives): while it says no, the batches
+        are read ``here`` and not prepared, once what the helper was sent has come out (the
+        reading state is then the helper's last); when it says yes again, the helper takes the
+        reading state back with the next batch."""
         sent = 0
-        stopped = False
+        helper_reads = stopped = False
         for batch in batches:
             if not self._ready:
                 self._ready = self._started()
-                if not self._ready:
-                    yield here(batch)
-                    continue
-                stopped = not self._send((batch, self.share, (reading, prepare)))
-            else:
-                stopped = not self._send((batch, self.share, None))
+            want = wanted is None or wanted()
+            if not (self._ready and want):
+                yield from self._drained(sent)
+                sent, helper_reads = 0, False
+                yield here(batch, prepare if want else None)
+                continue
+            handed = None if helper_reads else (reading, prepare)
+            stopped = not self._send((batch, self.share, handed))
             if stopped:
                 break
+            helper_reads = True
             sent += 1
             if sent > AHEAD:
                 sent -= 1
                 yield self._next()
         # What the helper read before it stopped still comes out in order, a refusal it
         # found included (that is why it stopped); a helper gone with nothing to say is an error.
-        for _ in range(sent):
-            yield self._next()
+        yield from self._drained(sent)
         if stopped:
             raise HelperStoppedError(gone(self._helper, "reading the package", "import"))
         # The read is over: the helper ends now, while the import goes on, rather than when the
         # reader is closed (an interpreter's exit took 0.2 s, then waited for by the import).
         self._send(None)
+
+    def _drained(self, sent: int) -> Iterator[BatchRead]:
+        """The ``sent`` batches the helper was sent and has not handed out yet, in order (the
+        consumer's own work since is not the helper's to balance)."""
+        for _ in range(sent):
+            yield self._next()
+        self._handed_out = 0.0
 
     def _send(self, work: Work | None) -> bool:
         """Send a batch (or ``None``: the end) to the helper; ``False`` when it is gone (it

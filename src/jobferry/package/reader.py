@@ -115,7 +115,7 @@ from jobferry.package.manifest import MAX_KEPT_PROBLEMS, deleted_objects, raise_
 from jobferry.package.model import PackageObject, ReadLimits, ReadPackage
 from jobferry.package.paths import checked_path, duplicate_path
 from jobferry.package.readahead import ReadAhead
-from jobferry.package.reading import BatchRead, EntryReading, Prepare, object_of
+from jobferry.package.reading import BatchRead, EntryReading, Prepare, Wants, object_of
 from jobferry.package.refusals import refuse, show, size_text
 
 __all__ = ["PackageObject", "PackageReader", "ReadLimits", "ReadPackage", "read_package"]
@@ -317,7 +317,7 @@ class PackageReader:
         return self._reading.stream(self._buffer, entry)
 
     def objects(
-        self, prepare: Prepare | None = None, helper: bool = False
+        self, prepare: Prepare | None = None, helper: bool = False, wanted: Wants = None
     ) -> Iterator[PackageObject]:
         """Every object once, kind by kind in the order an import writes them (scripts,
         resources, CDM jobs, jobs), each kind in zip order; raises at the end what the whole
@@ -330,19 +330,19 @@ class PackageReader:
         with reading the next ones, on another core. The helper prepares a share of each batch;
         the others come out with ``prepared`` ``None``, for the caller to derive what it needs
         itself. Objects, refusals and their order are the same either way; a helper's objects
-        parse their document only when it is asked for."""
+        parse their document only when it is asked for. While ``wanted`` says the caller's last
+        batch did not need what ``prepare`` gives, batches are read here, unprepared
+        (:meth:`.ReadAhead.reads`)."""
         self._reading.verify_only = bool(self._problems)
-        wanted = self.index.wanted(self.manifest is not None, BATCH)
+        batches = self.index.wanted(self.manifest is not None, BATCH)
         with ExitStack() as stack:
             if helper and isinstance(self._source, Path):
                 ahead, self._ahead = self._ahead, None  # a helper reads once
                 if ahead is None:
                     ahead = stack.enter_context(ReadAhead(self._source, self._workdir))
-                reads = ahead.reads(
-                    wanted, self._reading, lambda batch: self._read_batch(batch, prepare), prepare
-                )
+                reads = ahead.reads(batches, self._reading, self._read_batch, prepare, wanted)
             else:
-                reads = (self._read_batch(batch, prepare) for batch in wanted)
+                reads = (self._read_batch(batch, prepare) for batch in batches)
             for read in reads:
                 self._problem_count += len(read.problems)
                 self._problems += read.problems[: max(0, MAX_KEPT_PROBLEMS - len(self._problems))]

@@ -57,6 +57,10 @@ def object_of(
 Prepare = Callable[[PackageObject], Any]
 """A pure function of one object read (it may change the object's document, its own copy)."""
 
+Wants = Callable[[], bool] | None
+"""Asked before each batch of a read: whether the batches are worth preparing ahead (what the
+reader's caller did with the last one needed what preparing gives); ``None``: always."""
+
 
 class BatchRead(NamedTuple):
     """What reading one batch of entries found."""

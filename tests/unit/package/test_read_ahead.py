@@ -28,7 +28,9 @@ from support.readahead import (
     prepared_here,
     read_all,
     same_reads,
+    sent_to_helper,
     small_batches,
+    wanted_at,
 )
 
 
@@ -148,6 +150,46 @@ def test_the_helper_reads_without_preparing(monkeypatch: pytest.MonkeyPatch, pac
     helper_from(monkeypatch, 1)
 
     assert read_all(package, helper=True) == read_all(package, helper=False)
+
+
+def test_batches_not_worth_preparing_are_read_here_unprepared(
+    monkeypatch: pytest.MonkeyPatch, package: Path
+) -> None:
+    small_batches(monkeypatch)
+    read_here = read_all(package, helper=False, prepare=describe)
+    helper_from(monkeypatch, 0, 1.0)
+    sent = sent_to_helper(monkeypatch)
+
+    with PackageReader(package) as reader:
+        objects = list(reader.objects(describe, helper=True, wanted=wanted_at({0, 3, 4})))
+
+    # 16 objects, in six batches of three at most. The helper reads the first, the second and
+    # third are read here, the helper takes the reading back for two batches, and the last is
+    # read here again.
+    assert [len(batch) for batch in sent] == [3, 3, 3]
+    unprepared = [o for o in objects if o.prepared is None]
+    assert [o.name for o in unprepared] == [o[1] for o in read_here[3:9] + read_here[15:]]
+    assert all(o.source is not None for o in unprepared)
+    prepared = [o for o in objects if o.prepared is not None]
+    assert all(o.source is None for o in prepared), "what the helper prepared, and nothing more"
+    read_ahead = [
+        (o.kind, o.name, o.path, o.folder, o.uid, None, prepared_here(o, describe)) for o in objects
+    ]
+    assert same_reads(read_ahead, read_here)
+
+
+@pytest.mark.parametrize("wanted", [{0, 3, 4, 5}, {0, 2, 4, 5}, {1, 3, 5}])
+def test_the_running_total_goes_back_to_the_helper_with_the_reading(
+    monkeypatch: pytest.MonkeyPatch, package: Path, wanted: set[int]
+) -> None:
+    small_batches(monkeypatch)
+    sizes = sum(len(orjson.dumps(document)) for *_, document, _ in read_all(package, helper=False))
+    limits = ReadLimits(max_total_bytes=sizes * 5 // 6)
+    here = refused(package, helper=False, limits=limits)
+    assert here[1]["rule"] == "size.total"
+    helper_from(monkeypatch, 0)
+
+    assert refused(package, helper=True, limits=limits, wanted=wanted_at(wanted)) == here
 
 
 def refused(package: Path, **options: object) -> tuple[str, dict[str, object]]:

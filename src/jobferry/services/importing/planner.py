@@ -66,6 +66,7 @@ from jobferry.services.importing.policy import PolicyChoice, choose_policy
 from jobferry.services.importing.ports import OpenedPackage, TargetReader
 from jobferry.services.importing.prepare import (
     Preparation,
+    PreparedAhead,
     planned,
     prepare,
     transformed,
@@ -172,6 +173,9 @@ class Planner:
         self.owned_in_jobs = self.owned + ctx.delivery.kept_job_fields(scope)
         self.found = Findings(needs=self.secrets.needs)
         self.seq = 0
+        ws, identified = scope.workspace, self.source.workspace_id is not None
+        preparation = Preparation(self.transform, identified, ctx.max_nodes, (ws.name, ws.id))
+        self.ahead = PreparedAhead(partial(prepare, preparation), always=ctx.environment_report)
         self.not_applied: tuple[list[NotApplied], int] = ([], 0)
 
     # -- the whole plan --------------------------------------------------------------------------
@@ -179,14 +183,7 @@ class Planner:
     def run(self) -> PlanOutcome:
         """Plan every object of the package; the outcome (records are in the working set)."""
         check_basis(self.state, self.reader.manifest, self.ws_name)
-        if self.ctx.helper:
-            identified = self.source.workspace_id is not None
-            ws = self.ctx.scope.workspace
-            here = (ws.name, ws.id)
-            preparation = Preparation(self.transform, identified, self.ctx.max_nodes, here)
-            objects = self.reader.objects(partial(prepare, preparation), helper=True)
-        else:
-            objects = self.reader.objects()
+        objects = self.ahead.objects(self.reader) if self.ctx.helper else self.reader.objects()
         planned = 0
         for batch in _batches(objects):
             collect_batch_garbage()
@@ -287,6 +284,7 @@ class Planner:
         cdm = self.state.existing({(str(ObjectKind.CDM_JOB), self.ws_id): cdm_names})
         for item in items:
             self._decide(item, cdm)
+        self.ahead.planned(items)
         references = self._references(items)
         rows: list[tuple[Any, ...]] = []
         edges: list[tuple[int, str]] = []

@@ -27,7 +27,7 @@ from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 from jobferry.package.model import PackageObject
-from jobferry.package.reading import Prepare
+from jobferry.package.reading import Prepare, Wants
 from jobferry.services.context import Scope
 from jobferry.services.importing.changes import ChangePort
 from jobferry.services.policies.governing import HeldPolicy
@@ -52,10 +52,11 @@ class OpenedPackage(Protocol):
     size: int
 
     def objects(
-        self, prepare: Prepare | None = None, helper: bool = False
+        self, prepare: Prepare | None = None, helper: bool = False, wanted: Wants = None
     ) -> Iterator[PackageObject]:
         """Every object once, in the order an import writes them (kind, name, uid, document,
-        entry bytes); raises at its end what only the whole package shows."""
+        entry bytes); raises at its end what only the whole package shows. ``wanted``: whether
+        the next batches are worth preparing ahead (asked before each; ``None``: always)."""
         ...
 
     def definitions(self) -> int:

@@ -7,18 +7,21 @@ ledger is what apply would have computed."""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 
-from jobferry.domain.enums import SameNamePolicy
+from jobferry.domain.enums import PlanAction, SameNamePolicy
 from jobferry.domain.profile import parse_time_zone_move
 from jobferry.package import readahead
+from jobferry.package.readahead import AHEAD
 from jobferry.package.reader import PackageReader
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.services.importing import planner as planner_module
 from jobferry.services.importing.local import LocalWorkspace
 from jobferry.services.importing.model import PlanOutcome, Record
 from jobferry.services.importing.planner import PlanContext, Planner
@@ -28,7 +31,7 @@ from jobferry.storage.importing.workset import Workset
 from support.builders import make_job, make_script
 from support.console import add_connections, admin_scope
 from support.packages import write_package
-from support.readahead import helper_from, small_batches
+from support.readahead import helper_from, sent_to_helper, small_batches
 
 PROFILE = {
     "renames": {"connection": {"ssh_conn": "ssh_prod"}},
@@ -236,3 +239,36 @@ def test_a_package_text_that_is_the_text_written_is_kept_once(
             assert data.count(record.raw.encode()) == 1
             assert data.count(record.text.encode()) == 1
     assert kept
+
+
+def test_batches_left_unchanged_stop_being_prepared_ahead(
+    services: Services, scope: Scope, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Only what the import writes uses what the helper prepares: once a planned batch leaves
+    # its objects as the target holds them, the next are read unprepared, here.
+    add_connections(services, scope, "ssh_conn")
+    package = write_package(tmp_path / "p.zip", [make_job(f"job_{i}") for i in range(6)])
+    small_batches(monkeypatch)
+    monkeypatch.setattr(planner_module, "BATCH", 3)
+    helper_from(monkeypatch, 0, 1.0)
+    sent = sent_to_helper(monkeypatch)
+    request = ImportRequest(path="upload://test", same_name_policy=SameNamePolicy.OVERWRITE)
+    first, _ = planned(services, scope, package, True, request)
+    assert first.counts[PlanAction.CREATE] == 19  # six jobs, two scripts each, a resource
+    assert len(sent) == 7, "a first import: every batch of three prepared in the helper"
+    with package.open("rb") as handle:
+        path = services.imports.upload(scope, handle, "p.zip").path
+    prepared = services.imports.prepare(scope, replace(request, path=path))
+    services.imports.run(prepared)
+    assert services.tasks.show(scope, prepared.task_id).status == "SUCCESSFUL"
+    sent.clear()
+
+    again, records = planned(services, scope, package, True, request)
+
+    # The helper was sent the batches read before the first was planned (two ahead of it);
+    # the rest were read here.
+    assert len(sent) == AHEAD + 1
+    assert again.counts[PlanAction.UNCHANGED] == 19
+    alone, alone_records = planned(services, scope, package, False, request)
+    assert again.fingerprint == alone.fingerprint
+    assert records == alone_records
