@@ -12,7 +12,11 @@ printing included), ``--runs`` times each:
 * **changed**: the same after ``--changes`` job files were given a new description (each run
   a description of its own, so each run changes them again): those are imported;
 * **pull**: ``jobferry pull DIR`` into the folder as the last apply left it (every file
-  already holding its bytes).
+  already holding its bytes);
+* **first** (``--first`` runs, after the unchanged ones): ``jobferry apply -f DIR --yes -w WS``
+  of the pulled folder into a new empty workspace that has the workload's connections (made
+  before, not timed): every object ``CREATE``, a first import of the whole workload, its plan
+  prepared in the helper process.
 
 The phases, where they can be told apart: the client's read and check of the folder and its
 packing (:func:`jobferry.cli.apply.load_folder` and :func:`jobferry.package.folder.pack`,
@@ -39,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.databases import PG_URL, database
-from bench.promote_cli import _seed
+from bench.promote_cli import _seed, _workspace
 from bench.remotes_cli import Cli
 from bench.throughput import ADMIN_ENV, free_port, serve_env, wait_ready
 from jobferry.cli.apply import load_folder
@@ -148,6 +152,10 @@ def measure(args: argparse.Namespace, root: Path) -> dict[str, Any]:
             cli("pull", str(folder))
             apply = ("apply", "-f", str(folder), "--yes")
             unchanged = [_timed(cli, log, *apply) for _ in range(args.runs)]
+            first = []
+            for run in range(args.first):
+                _workspace(cli, url, root, f"first{run}")
+                first.append(_timed(cli, log, *apply, "-w", f"first{run}"))
             client = _client_side(folder)
             changed = []
             for run in range(args.runs):
@@ -160,6 +168,7 @@ def measure(args: argparse.Namespace, root: Path) -> dict[str, Any]:
         "db": args.db,
         "client": client,
         "unchanged": unchanged,
+        "first": first,
         "changed": changed,
         "pull": pulled,
     }
@@ -171,6 +180,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=5000)
     parser.add_argument("--changes", type=int, default=10)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--first", type=int, default=1, help="first applies into new workspaces")
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--pg-url", default=PG_URL)
     parser.add_argument("--keep", help="an empty folder to work in, kept (data, folder, log)")
