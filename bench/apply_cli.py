@@ -24,7 +24,9 @@ timed in this process on the same folder), and the server's side from its access
 a request, with its milliseconds): the upload (``POST /packages``), the plan (``POST
 /jobs/import/plan``, and the planning task's seconds when it runs as one), the import (``POST
 /jobs/import`` and its task). ``other`` is the command's seconds less the server's requests:
-process start, reading and packing, signing, printing.
+process start, reading and packing, signing, printing. ``server_cpu``: the CPU seconds the
+server used during the command, its helper processes included (:func:`server_cpu`), which the
+machine's other work does not change as much as it changes the seconds.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -54,9 +57,9 @@ ACCESS = re.compile(r"\] INFO:?\s+(\w+) (\S+) (\d+) ([\d.]+)ms request_id")
 
 
 @contextmanager
-def logging_server(data: Path, url: str) -> Iterator[str]:
+def logging_server(data: Path, url: str) -> Iterator[tuple[str, int]]:
     """A ``jobferry serve`` over ``url`` with the bench admin, logging each request (its
-    access log, in ``data/serve.log``); its url."""
+    access log, in ``data/serve.log``); its url and process id."""
     port = free_port()
     env = serve_env(data, url, port, **ADMIN_ENV, JOBFERRY_LOG_LEVEL="info")
     upgrade = [sys.executable, "-m", "jobferry", "db", "upgrade"]
@@ -66,10 +69,33 @@ def logging_server(data: Path, url: str) -> Iterator[str]:
         proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             wait_ready(f"http://127.0.0.1:{port}/health", proc)
-            yield f"http://127.0.0.1:{port}"
+            yield f"http://127.0.0.1:{port}", proc.pid
         finally:
             proc.terminate()
             proc.wait(timeout=120)
+
+
+def _stat(pid: int | str) -> list[str]:
+    """The fields of ``/proc/PID/stat`` after the process's name (state first)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds the server process has used, with its children's (the forkserver, and the
+    helper processes it forked and has reaped: a plan's helper ends with its read). A
+    command's share of the machine on two shared cores, whatever else ran beside it."""
+    own = _stat(pid)
+    ticks = int(own[11]) + int(own[12])
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            fields = _stat(proc.name)
+        except OSError:  # gone meanwhile
+            continue
+        if fields[1] == str(pid):
+            ticks += sum(int(f) for f in fields[11:15])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _requests(log: Path, since: int) -> list[tuple[str, str, float]]:
@@ -130,11 +156,12 @@ def _describe(folder: Path, changes: int, run: int) -> None:
         path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
 
 
-def _timed(cli: Cli, log: Path, *args: str) -> dict[str, Any]:
-    since = log.stat().st_size
+def _timed(cli: Cli, log: Path, pid: int, *args: str) -> dict[str, Any]:
+    since, cpu = log.stat().st_size, server_cpu(pid)
     seconds, said = cli(*args)
     time.sleep(0.2)  # the last access line flushed
     phases = _phases(_requests(log, since), seconds)
+    phases["server_cpu"] = round(server_cpu(pid) - cpu, 2)
     task = said.get("task") if isinstance(said, dict) else None
     if isinstance(task, dict):
         phases["task"] = (int(task.get("endTime") or 0) - int(task.get("startTime") or 0)) / 1000
@@ -146,22 +173,22 @@ def measure(args: argparse.Namespace, root: Path) -> dict[str, Any]:
     folder = root / "defs"
     with database(args.db, root, args.pg_url, "apply") as url:
         _seed(root, url, args.jobs)
-        with logging_server(root, url) as server:
+        with logging_server(root, url) as (server, pid):
             cli = Cli(server, root)
             log = root / "serve.log"
             cli("pull", str(folder))
             apply = ("apply", "-f", str(folder), "--yes")
-            unchanged = [_timed(cli, log, *apply) for _ in range(args.runs)]
+            unchanged = [_timed(cli, log, pid, *apply) for _ in range(args.runs)]
             first = []
             for run in range(args.first):
                 _workspace(cli, url, root, f"first{run}")
-                first.append(_timed(cli, log, *apply, "-w", f"first{run}"))
+                first.append(_timed(cli, log, pid, *apply, "-w", f"first{run}"))
             client = _client_side(folder)
             changed = []
             for run in range(args.runs):
                 _describe(folder, args.changes, run)
-                changed.append(_timed(cli, log, *apply))
-            pulled = [_timed(cli, log, "pull", str(folder)) for _ in range(args.runs)]
+                changed.append(_timed(cli, log, pid, *apply))
+            pulled = [_timed(cli, log, pid, "pull", str(folder)) for _ in range(args.runs)]
     return {
         "jobs": args.jobs,
         "changes": args.changes,
