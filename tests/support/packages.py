@@ -44,12 +44,15 @@ def write_package(
     *,
     with_manifest: bool = True,
     header: ManifestHeader = HEADER,
+    replaced: dict[tuple[str, str], dict[str, Any]] | None = None,
 ) -> Path:
-    """A single-layout package of ``jobs`` (default: one daily_sales job) and what they use."""
+    """A single-layout package of ``jobs`` (default: one daily_sales job) and what they use
+    (``replaced``: (kind, name) → the document the package holds of it instead)."""
     entries: dict[str, tuple[str, str, bytes]] = {}
     for job in jobs or [make_job("daily_sales")]:
         for kind, name, document in objects_for(job):
-            entries[entry_path(Layout.SINGLE, kind, name)] = (kind, name, orjson.dumps(document))
+            held = (replaced or {}).get((kind, name), document)
+            entries[entry_path(Layout.SINGLE, kind, name)] = (kind, name, orjson.dumps(held))
     buf = io.BytesIO()
     writer = PackageWriter(buf, header if with_manifest else None)
     for entry in sorted(entries):

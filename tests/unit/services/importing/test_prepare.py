@@ -272,3 +272,42 @@ def test_batches_left_unchanged_stop_being_prepared_ahead(
     alone, alone_records = planned(services, scope, package, False, request)
     assert again.fingerprint == alone.fingerprint
     assert records == alone_records
+
+
+def test_a_change_read_unprepared_after_unchanged_batches_is_checked_as_a_prepared_one(
+    services: Services, scope: Scope, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Once batches leave their objects as they are, the next are read unprepared; an object
+    # such a batch changes (the package's last entry, a script naming a connection the
+    # workspace lacks) is still checked, and the plan is the one made without the helper.
+    add_connections(services, scope, "ssh_conn")
+    jobs = [make_job(f"job_{i}") for i in range(6)]
+    small_batches(monkeypatch)
+    monkeypatch.setattr(planner_module, "BATCH", 3)
+    helper_from(monkeypatch, 0, 1.0)
+    request = ImportRequest(path="upload://test", same_name_policy=SameNamePolicy.OVERWRITE)
+    first = write_package(tmp_path / "first.zip", jobs)
+    with first.open("rb") as handle:
+        path = services.imports.upload(scope, handle, "first.zip").path
+    prepared = services.imports.prepare(scope, replace(request, path=path))
+    services.imports.run(prepared)
+    assert services.tasks.show(scope, prepared.task_id).status == "SUCCESSFUL"
+    changed = make_script("job_5_sql", content="select 2;", connectionName="no_such_conn")
+    package = write_package(
+        tmp_path / "changed.zip", jobs, replaced={("script", "job_5_sql"): changed}
+    )
+    sent = sent_to_helper(monkeypatch)
+
+    again, records = planned(services, scope, package, True, request)
+
+    last = len(again.order)  # job_5_sql, the last entry, was read here, unprepared
+    assert sent
+    assert all(last not in batch for batch in sent), sent
+    assert again.counts[PlanAction.OVERWRITE] == 1
+    assert [(p.name, p.used_by) for p in again.problems] == [
+        ("no_such_conn", (("script", "job_5_sql"),))
+    ]
+    alone, alone_records = planned(services, scope, package, False, request)
+    assert again.fingerprint == alone.fingerprint
+    assert again.problems == alone.problems
+    assert records == alone_records
