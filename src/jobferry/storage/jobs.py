@@ -25,6 +25,7 @@ from jobferry.storage.ids import new_uid
 from jobferry.storage.records import (
     JobListing,
     JobRecord,
+    RowLock,
     VersionRecord,
     all_records,
     field_names,
@@ -66,10 +67,14 @@ def job_uid(tx: Tx, job_id: int) -> str:
     return str(tx.conn.execute(select(jobs.c.uid).where(jobs.c.id == job_id)).scalar_one())
 
 
-def get_job(tx: Tx, workspace_id: str, name: str, *, locked: bool = False) -> JobRecord | None:
-    """A job of the workspace by name (``locked``: its row, until the transaction ends)."""
-    read = locked_record if locked else first_record
-    return read(tx, JobRecord, jobs, workspace_id=workspace_id, name=name)
+def get_job(
+    tx: Tx, workspace_id: str, name: str, *, locked: RowLock | None = None
+) -> JobRecord | None:
+    """A job of the workspace by name (``locked``: its row, until the transaction ends, as a
+    save or as a delete locks it)."""
+    if locked is None:
+        return first_record(tx, JobRecord, jobs, workspace_id=workspace_id, name=name)
+    return locked_record(tx, JobRecord, jobs, lock=locked, workspace_id=workspace_id, name=name)
 
 
 def update_job(tx: Tx, job_id: int, row: JobRow, stamp: Stamp) -> None:

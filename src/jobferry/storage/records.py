@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
+from enum import Enum
 from functools import cache
 from typing import Any, TypeVar
 
@@ -57,11 +58,27 @@ def first_record(tx: Tx, cls: type[R], table: Table, **key: object) -> R | None:
     return record(cls, row) if row else None
 
 
-def locked_record(tx: Tx, cls: type[R], table: Table, **key: object) -> R | None:
-    """:func:`first_record`, its row locked until the transaction ends (``FOR UPDATE`` on
-    PostgreSQL; SQLite's write transaction holds the whole database already): a read that
-    decides a write of the same row, which another transaction must not slip between."""
-    row = tx.conn.execute(select(table).filter_by(**key).with_for_update()).first()
+class RowLock(Enum):
+    """How :func:`locked_record` locks the row it reads, on PostgreSQL (SQLite's write
+    transaction holds the whole database already)."""
+
+    WHOLE = "FOR UPDATE"
+    """A delete of the row, or a change of a column of its unique keys: it waits for the
+    transactions holding the row ``FOR KEY SHARE`` (an import writing jobs that depend on a
+    job, or use a script or resource)."""
+    KEY_KEPT = "FOR NO KEY UPDATE"
+    """A write that keeps the row's keys (a save): it does not wait for those holding the row
+    ``FOR KEY SHARE``, who only need it to stay there under its name."""
+
+
+def locked_record(
+    tx: Tx, cls: type[R], table: Table, *, lock: RowLock = RowLock.WHOLE, **key: object
+) -> R | None:
+    """:func:`first_record`, its row locked until the transaction ends (``lock``; SQLite's
+    write transaction holds the whole database already): a read that decides a write of the
+    same row, which another transaction must not slip between."""
+    stmt = select(table).filter_by(**key)
+    row = tx.conn.execute(stmt.with_for_update(key_share=lock is RowLock.KEY_KEPT)).first()
     return record(cls, row) if row else None
 
 

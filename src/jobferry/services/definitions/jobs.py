@@ -67,7 +67,7 @@ from jobferry.storage import Database, Tx
 from jobferry.storage import jobs as repo
 from jobferry.storage import tags as tag_repo
 from jobferry.storage.importing.origins import job_origin
-from jobferry.storage.records import JobRecord, VersionRecord
+from jobferry.storage.records import JobRecord, RowLock, VersionRecord
 from jobferry.storage.rows import JobRow, Stamp
 
 NO_VERSION = -1
@@ -215,7 +215,8 @@ class JobService:
         doc, requested, approvers = self._validated(scope, body)
         target = resolve_target_status(scope, requested, approvers, "a job")
         with self.db.transaction() as tx:
-            job = get_job_or_raise(tx, scope, name, locked=True)
+            # Its keys kept: a save does not wait for an import holding the job (see delete).
+            job = get_job_or_raise(tx, scope, name, locked=RowLock.KEY_KEPT)
             locked_by = check_lock(tx, scope, ObjectKind.JOB, name)
             check_tags(tx, scope, name, job.id, doc)
             require_unchanged(ObjectKind.JOB, job, base, doc)
@@ -361,10 +362,13 @@ class JobService:
 
     def delete(self, scope: Scope, name: str) -> str | None:
         """Delete a stopped job no other job depends on (a job calling itself may go); the user
-        whose lock the delete passed over (the soft lock policy), if one."""
+        whose lock the delete passed over (the soft lock policy), if one. The job's row is
+        locked whole before its dependents are counted, so that an import that found it there
+        (holding it ``FOR KEY SHARE``) is counted among them or, waiting, finds it gone: never
+        a job imported depending on a job deleted beside it."""
         scope.require_change(WRITERS, "delete jobs")
         with self.db.transaction() as tx:
-            job = get_job_or_raise(tx, scope, name)
+            job = get_job_or_raise(tx, scope, name, locked=RowLock.WHOLE)
             if job.status != JobStatus.STOPPED.value:
                 raise JobScheduledError(
                     f"Job '{name}' is scheduled ({job.status}); a scheduled job is not deleted.",

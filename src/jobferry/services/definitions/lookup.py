@@ -13,7 +13,7 @@ from jobferry.storage import Tx
 from jobferry.storage import jobs as job_repo
 from jobferry.storage import scripts as script_repo
 from jobferry.storage.nearby import job_names_alike, script_names_alike
-from jobferry.storage.records import JobRecord, ScriptRecord
+from jobferry.storage.records import JobRecord, RowLock, ScriptRecord
 
 Alike = Callable[[Tx, str, str], list[str]]
 """The names of a kind the workspace holds that start as a name does (``storage.nearby``)."""
@@ -46,9 +46,11 @@ def missing_job(tx: Tx, scope: Scope, name: str) -> JobNotFoundError:
     return job_not_found(scope, name, nearest_name(tx, job_names_alike, scope.workspace.id, name))
 
 
-def get_job_or_raise(tx: Tx, scope: Scope, name: str, *, locked: bool = False) -> JobRecord:
+def get_job_or_raise(
+    tx: Tx, scope: Scope, name: str, *, locked: RowLock | None = None
+) -> JobRecord:
     """The job of the scope's workspace (``locked``: its row, for a write that the read
-    decides), or DLF.0100."""
+    decides: a save's, which keeps the row's keys, or a delete's), or DLF.0100."""
     workspace = scope.workspace.id
     job = job_repo.get_job(tx, workspace, name, locked=locked) if storable(name) else None
     if job is None:

@@ -252,8 +252,9 @@ def names_in(
 ) -> set[str]:
     """Which of ``names`` exist in the workspace as ``kind`` (a job, script, resource or
     environment object: :func:`~jobferry.storage.environment.registered_names`). ``held`` (an
-    apply, writing jobs naming them): scripts and resources found are held ``FOR KEY SHARE``,
-    as environment objects are, which their delete, locking the row first, waits for."""
+    apply, writing jobs naming them): the jobs, scripts and resources found are held ``FOR KEY
+    SHARE``, as environment objects are, which their delete, locking the row first, waits for
+    (a job's save, locking it ``FOR NO KEY UPDATE``, does not)."""
     if kind not in _READERS:
         return registered_names(tx, workspace_id, kind, names, held=held)
     table, _ = _READERS[kind]
@@ -262,7 +263,7 @@ def names_in(
         stmt = select(table.c.name).where(
             table.c.workspace_id == workspace_id, tx.among(table.c.name, chunk)
         )
-        if held and kind != ObjectKind.JOB:
+        if held:
             stmt = stmt.with_for_update(read=True, key_share=True)
         found.update(r.name for r in tx.conn.execute(stmt))
     return found
