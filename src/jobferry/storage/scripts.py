@@ -6,6 +6,7 @@ from sqlalchemy import delete, insert, update
 
 from jobferry.domain.enums import ObjectKind
 from jobferry.storage.records import (
+    RowLock,
     ScriptRecord,
     VersionRecord,
     all_records,
@@ -33,11 +34,14 @@ def insert_script(tx: Tx, script_id: str, workspace_id: str, row: ScriptRow, sta
 
 
 def get_script(
-    tx: Tx, workspace_id: str, name: str, *, locked: bool = False
+    tx: Tx, workspace_id: str, name: str, *, locked: RowLock | None = None
 ) -> ScriptRecord | None:
-    """A script of the workspace by name (``locked``: its row, until the transaction ends)."""
-    read = locked_record if locked else first_record
-    return read(tx, ScriptRecord, scripts, workspace_id=workspace_id, name=name)
+    """A script of the workspace by name (``locked``: its row, until the transaction ends, as
+    a save or as a delete locks it)."""
+    if locked is None:
+        return first_record(tx, ScriptRecord, scripts, workspace_id=workspace_id, name=name)
+    key = {"workspace_id": workspace_id, "name": name}
+    return locked_record(tx, ScriptRecord, scripts, lock=locked, **key)
 
 
 def update_script(tx: Tx, script_id: str, row: ScriptRow, stamp: Stamp) -> None:

@@ -58,9 +58,11 @@ def get_job_or_raise(
     return job
 
 
-def get_script_or_raise(tx: Tx, scope: Scope, name: str, *, locked: bool = False) -> ScriptRecord:
+def get_script_or_raise(
+    tx: Tx, scope: Scope, name: str, *, locked: RowLock | None = None
+) -> ScriptRecord:
     """The script of the scope's workspace (``locked``: its row, for a write that the read
-    decides), or DLF.6201."""
+    decides: a save's, which keeps the row's keys, or a delete's), or DLF.6201."""
     workspace = scope.workspace.id
     script = script_repo.get_script(tx, workspace, name, locked=locked) if storable(name) else None
     if script is None:

@@ -28,7 +28,7 @@ from jobferry.storage import Database, Tx
 from jobferry.storage import jobs as job_repo
 from jobferry.storage import scripts as repo
 from jobferry.storage.ids import new_id
-from jobferry.storage.records import ScriptRecord, VersionRecord
+from jobferry.storage.records import RowLock, ScriptRecord, VersionRecord
 from jobferry.storage.rows import ScriptRow, Stamp
 
 
@@ -111,7 +111,7 @@ class ScriptService:
         raise_violations(ObjectKind.SCRIPT, name, validate_script(doc))
         target = resolve_target_status(scope, requested, approvers, "a script")
         with self.db.transaction() as tx:
-            script = get_script_or_raise(tx, scope, name, locked=True)
+            script = get_script_or_raise(tx, scope, name, locked=RowLock.KEY_KEPT)
             locked_by = check_lock(tx, scope, ObjectKind.SCRIPT, name)
             require_unchanged(ObjectKind.SCRIPT, script, base, doc)
             save_script(tx, scope, doc, target, script)
@@ -156,7 +156,7 @@ class ScriptService:
         imported naming a script deleted beside it."""
         scope.require_change(WRITERS, "delete scripts")
         with self.db.transaction() as tx:
-            script = get_script_or_raise(tx, scope, name, locked=True)
+            script = get_script_or_raise(tx, scope, name, locked=RowLock.WHOLE)
             locked_by = check_lock(tx, scope, ObjectKind.SCRIPT, name)
             users = users_of(tx, scope.workspace.id, RefKind.SCRIPT.value, name)
             if users:

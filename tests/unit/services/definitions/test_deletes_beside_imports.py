@@ -168,3 +168,25 @@ def test_an_import_looking_for_an_object_being_deleted_waits_and_finds_it_gone(
     assert problems == [(ProblemReason.MISSING_REFERENCE, "daily_sales", missing)]
     assert (gone.kind, gone.name) not in _held(services, prod)
     assert not _imported(services, prod.scope)
+
+
+def test_a_save_of_a_script_an_import_uses_does_not_wait_for_the_import(
+    services: Services, prod: Prod, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A save keeps the script's name: on PostgreSQL it locks the row without its keys, which
+    # the import's hold (that the script stays there under its name) does not stop.
+    hold = held_at(monkeypatch, LocalReader, "existing", _apply_finding_scripts)
+    saved = make_script("daily_sales_sh", type="Shell", content="echo saved")
+
+    with ThreadPoolExecutor(1) as pool:
+        importing = pool.submit(run_import, services, prod.scope, prod.path)
+        waited = second_waits(
+            importing, hold, lambda: services.scripts.update(prod.scope, "daily_sales_sh", saved)
+        )
+        task: Task = importing.result()
+
+    # SQLite has one writer at a time: there the save waits for the import's transaction.
+    assert waited is (services.db.dialect == "sqlite")
+    assert task.status is TaskStatus.SUCCESSFUL
+    assert services.scripts.show(prod.scope, "daily_sales_sh").document["content"] == "echo saved"
+    assert _imported(services, prod.scope)
