@@ -184,9 +184,10 @@ def _locked_lines(
     return lines, [str(p.reason) for p in plan.problems]
 
 
-def test_a_plan_says_who_holds_a_lock_under_the_soft_policy_and_refuses_nothing(
-    services: Services, tmp_path: Path
-) -> None:
+def _dana_holds_two(services: Services, tmp_path: Path) -> tuple[Scope, Path]:
+    """Workspace prod holding a_job, b_job and c_job, dana (a developer) locking the first two
+    and the importer c_job; a package overwriting a_job and c_job, its inventory deleting
+    b_job."""
     scope = workspace(services, "prod")
     import_package(services, scope, _package(tmp_path, "1.zip", "a_job", "b_job", "c_job"))
     dev = _developer(services, scope, "dana")
@@ -199,6 +200,13 @@ def test_a_plan_says_who_holds_a_lock_under_the_soft_policy_and_refuses_nothing(
         jobs_with_dependencies(*jobs),
         inventory=("job",),  # type: ignore[arg-type]
     )
+    return scope, package
+
+
+def test_a_plan_says_who_holds_a_lock_under_the_soft_policy_and_refuses_nothing(
+    services: Services, tmp_path: Path
+) -> None:
+    scope, package = _dana_holds_two(services, tmp_path)
 
     soft, problems = _locked_lines(services, scope, package)
     assert soft == {
@@ -296,18 +304,7 @@ def test_a_job_a_rename_rewrites_says_who_holds_its_lock_under_the_soft_policy(
 def test_an_import_s_result_says_each_lock_it_passed_over_as_its_plan_did(
     services: Services, tmp_path: Path
 ) -> None:
-    scope = workspace(services, "prod")
-    import_package(services, scope, _package(tmp_path, "1.zip", "a_job", "b_job", "c_job"))
-    dev = _developer(services, scope, "dana")
-    for name in ("a_job", "b_job"):
-        services.governance.acquire(dev, ObjectKind.JOB, name)
-    services.governance.acquire(scope, ObjectKind.JOB, "c_job")  # the importer's own
-    jobs = [make_job("a_job", description="changed"), make_job("c_job", description="changed")]
-    package = write_objects(
-        tmp_path / "2.zip",
-        jobs_with_dependencies(*jobs),
-        inventory=("job",),  # type: ignore[arg-type]
-    )
+    scope, package = _dana_holds_two(services, tmp_path)
 
     task = run_import(services, scope, upload(services, scope, package), propagateDeletes=True)
 
