@@ -36,43 +36,19 @@ import io
 import json
 import os
 import re
-import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from bench.databases import PG_URL, database
 from bench.promote_cli import _seed, _workspace
-from bench.remotes_cli import Cli
-from bench.throughput import ADMIN_ENV, free_port, serve_env, wait_ready
+from bench.remotes_cli import Cli, local_server
 from jobferry.cli.apply import load_folder
 from jobferry.package.folder import pack
 
 ACCESS = re.compile(r"\] INFO:?\s+(\w+) (\S+) (\d+) ([\d.]+)ms request_id")
 """One line of the server's access log: method, path, status, milliseconds."""
-
-
-@contextmanager
-def logging_server(data: Path, url: str) -> Iterator[tuple[str, int]]:
-    """A ``jobferry serve`` over ``url`` with the bench admin, logging each request (its
-    access log, in ``data/serve.log``); its url and process id."""
-    port = free_port()
-    env = serve_env(data, url, port, **ADMIN_ENV, JOBFERRY_LOG_LEVEL="info")
-    upgrade = [sys.executable, "-m", "jobferry", "db", "upgrade"]
-    subprocess.run(upgrade, env=env, check=True, capture_output=True)
-    cmd = [sys.executable, "-m", "jobferry", "serve"]
-    with (data / "serve.log").open("wb") as log:
-        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            wait_ready(f"http://127.0.0.1:{port}/health", proc)
-            yield f"http://127.0.0.1:{port}", proc.pid
-        finally:
-            proc.terminate()
-            proc.wait(timeout=120)
 
 
 def _stat(pid: int | str) -> list[str]:
@@ -173,7 +149,7 @@ def measure(args: argparse.Namespace, root: Path) -> dict[str, Any]:
     folder = root / "defs"
     with database(args.db, root, args.pg_url, "apply") as url:
         _seed(root, url, args.jobs)
-        with logging_server(root, url) as (server, pid):
+        with local_server(root, url, log_level="info") as (server, pid):
             cli = Cli(server, root)
             log = root / "serve.log"
             cli("pull", str(folder))

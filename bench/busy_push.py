@@ -27,8 +27,10 @@ LOCAL: dict[str, Any] = {}
 
 
 @contextmanager
-def local_server(data: Path, url: str, port: int = 0) -> Iterator[tuple[str, int]]:
-    with SERVE(data, url, port) as (address, pid):
+def local_server(
+    data: Path, url: str, port: int = 0, log_level: str | None = None
+) -> Iterator[tuple[str, int]]:
+    with SERVE(data, url, port, log_level) as (address, pid):
         LOCAL.update(data=data, url=url, address=address)
         yield address, pid
 

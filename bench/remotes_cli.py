@@ -109,11 +109,15 @@ class Cli:
 
 
 @contextmanager
-def local_server(data: Path, url: str, port: int = 0) -> Iterator[tuple[str, int]]:
+def local_server(
+    data: Path, url: str, port: int = 0, log_level: str | None = None
+) -> Iterator[tuple[str, int]]:
     """A ``jobferry serve`` over ``url`` with the bench admin, on ``port`` (0: a free one),
-    its database upgraded first; its url and process id."""
+    its database upgraded first, logging to ``data/serve.log`` (``log_level``: each request,
+    at ``info``); its url and process id."""
     port = port or free_port()
-    env = serve_env(data, url, port, **ADMIN_ENV)
+    level = {"JOBFERRY_LOG_LEVEL": log_level} if log_level else {}
+    env = serve_env(data, url, port, **ADMIN_ENV, **level)
     upgrade = [sys.executable, "-m", "jobferry", "db", "upgrade"]
     subprocess.run(upgrade, env=env, check=True, capture_output=True)
     log = (data / "serve.log").open("wb")
@@ -124,7 +128,7 @@ def local_server(data: Path, url: str, port: int = 0) -> Iterator[tuple[str, int
         yield f"http://127.0.0.1:{port}", proc.pid
     finally:
         proc.terminate()
-        proc.wait(timeout=60)
+        proc.wait(timeout=120)
         log.close()
 
 
