@@ -57,6 +57,7 @@ test: $(STAMP)
 # another's queue (worksteal): the tier ends 3 to 7 s sooner than with tests handed out in
 # fixed batches. No module of this tier must share a worker.
 # `make test` runs them on PostgreSQL too; `make test-fast DATABASES=sqlite,postgresql` here.
+# Only tests/api uses schemathesis: its pytest plugin (~0.7 s of CPU in every process) is off.
 # The generated-story tests (importing, remote pushes, route promotions, releases, tasks…)
 # tell at most FAST_STORIES stories each here, the same ones every run, against their 4-25 in
 # `make test` (about 12 s of CPU saved); JOBFERRY_FUZZ_EXAMPLES, when set, tells that many.
@@ -64,7 +65,7 @@ DATABASES ?= sqlite
 FAST_STORIES ?= 8
 test-fast: $(STAMP)
 	$(TEST_ENV) JOBFERRY_FUZZ_AT_MOST=$(FAST_STORIES) $(BIN)/python -m pytest -q -n 3 --dist worksteal \
-		--databases $(DATABASES) tests/unit tests/test_code_shape.py tests/test_docs.py \
+		-p no:schemathesis --databases $(DATABASES) tests/unit tests/test_code_shape.py tests/test_docs.py \
 		tests/test_wording.py tests/test_releases.py
 
 lint: $(STAMP)
