@@ -77,6 +77,18 @@ def get_job(
     return locked_record(tx, JobRecord, jobs, lock=locked, workspace_id=workspace_id, name=name)
 
 
+def lock_jobs(tx: Tx, job_ids: Iterable[int], *, wait: bool) -> dict[int, JobRecord]:
+    """Id → job of these ids, each row locked as a save locks it (``FOR NO KEY UPDATE``) until
+    the transaction ends, in id order; ``wait=False``: one another transaction holds is left
+    out (``SKIP LOCKED``), never waited for."""
+    found: dict[int, JobRecord] = {}
+    for part in chunks(sorted(set(job_ids)), tx.chunk):
+        stmt = select(jobs).where(jobs.c.id.in_(part)).order_by(jobs.c.id)
+        rows = tx.conn.execute(stmt.with_for_update(key_share=True, skip_locked=not wait))
+        found.update((int(r.id), record(JobRecord, r)) for r in rows)
+    return found
+
+
 def update_job(tx: Tx, job_id: int, row: JobRow, stamp: Stamp) -> None:
     """Write a job's development state."""
     tx.conn.execute(_UPDATE_JOB, {"_job_id": job_id, **written(row, stamp)})

@@ -19,6 +19,7 @@ from jobferry.domain.schedule_rules import SELF_DEPENDENCY, SUB_JOB_SELF
 from jobferry.domain.shapes import BodyShape, Extra, text
 from jobferry.domain.validation import validate_job
 from jobferry.errors import (
+    DatabaseBusyError,
     InUseError,
     JobExistsError,
     JobNameError,
@@ -35,7 +36,7 @@ from jobferry.services.releases.pending import note_rename
 from jobferry.storage import Database, Tx
 from jobferry.storage import jobs as repo
 from jobferry.storage import tags as tag_repo
-from jobferry.storage.records import JobRecord
+from jobferry.storage.records import JobRecord, RowLock
 from jobferry.storage.rows import JobRow, Stamp
 
 RENAME = BodyShape(
@@ -76,11 +77,62 @@ class Renamed(NamedTuple):
         return tuple(dict.fromkeys(own + tuple(holder for _, holder in self.dependents_locked)))
 
 
+ATTEMPTS = 3
+"""How many times a rename begins anew when a job it rewrites is held by another transaction
+(:func:`rename_job`), before it is refused busy (503 ``DLF.9504``, to send again)."""
+
+
+class _DependentsHeldError(Exception):
+    """Jobs a rename rewrites (their ids) that another transaction holds: the rename lets go
+    of everything, waits for them and begins anew."""
+
+    def __init__(self, job_ids: set[int]) -> None:
+        super().__init__(sorted(job_ids))
+        self.job_ids = job_ids
+
+
 def rename_job(db: Database, scope: Scope, name: str, new_name: str) -> Renamed:
-    """Rename job ``name`` to ``new_name``."""
+    """Rename job ``name`` to ``new_name``.
+
+    How it goes beside an import (PostgreSQL; SQLite's writers go one at a time). Its first
+    statement locks the job's row whole (``FOR UPDATE``), before it gathers the job's
+    dependents: an import that found the job there holds it ``FOR KEY SHARE`` until it ends,
+    so the rename waits for it and then gathers the jobs it imported too; an import looking
+    for the job once the rename holds it waits and finds it gone (a missing reference).
+
+    The dependents it rewrites it then locks without waiting (``SKIP LOCKED``). An import that
+    overwrites one of them has locked it and may be about to wait for the job (its key share),
+    which the rename holds: the rename waiting for the dependent would close a deadlock, whose
+    victim PostgreSQL picks (the import's task failing, if it waited first). Instead, finding
+    a dependent held, the rename rolls back, waits for that dependent holding nothing else,
+    and begins again, up to :data:`ATTEMPTS` times in all; then it is refused busy. So the
+    rename never waits while holding a row an import may want, and it reads each dependent
+    once it holds it (never rewriting one from a state an import has overwritten since)."""
     scope.require_change(WRITERS, "rename jobs")
+    for _ in range(ATTEMPTS - 1):
+        try:
+            return _rename(db, scope, name, new_name)
+        except _DependentsHeldError as held:
+            with db.transaction() as tx:  # waiting for them alone, then letting them go
+                repo.lock_jobs(tx, held.job_ids, wait=True)
+    try:
+        return _rename(db, scope, name, new_name)
+    except _DependentsHeldError:
+        raise DatabaseBusyError(
+            f"The database is busy: job '{name}' was not renamed, as the jobs depending on it "
+            f"were being written by other changes each of the {ATTEMPTS} times it tried; "
+            "nothing was renamed.",
+            fix="Try again in 1 s, or once the import writing them ends.",
+            retry_after=1,
+            job_name=name,
+        ) from None
+
+
+def _rename(db: Database, scope: Scope, name: str, new_name: str) -> Renamed:
+    """One attempt of :func:`rename_job`, in one transaction."""
     with db.transaction() as tx:
-        job = repo.get_job(tx, scope.workspace.id, name) if storable(name) else None
+        workspace = scope.workspace.id
+        job = repo.get_job(tx, workspace, name, locked=RowLock.WHOLE) if storable(name) else None
         if job is None:
             raise RenameSourceNotFoundError(
                 f"Job[{name}] does not exist in workspace '{scope.workspace.name}'; check the "
@@ -175,18 +227,21 @@ def _rewrite_dependents(
 ) -> tuple[list[str], tuple[tuple[str, str], ...]]:
     """Rewrite the jobs of the workspace that depend on ``job`` to its new name: their names,
     and (name, holder) of those rewritten over another user's lock (the soft policy; the
-    hard one refuses the rename, :func:`check_lock`)."""
+    hard one refuses the rename, :func:`check_lock`). Each is locked, never waited for, and
+    read once locked; one another transaction holds refuses this attempt (:func:`rename_job`)."""
     rewritten, locked = [], []
     own = (scope.workspace.name, scope.workspace.id)
-    for dependent_id, dependent in _dependents_here(tx, scope, job.name).items():
-        if dependent_id == job.id:
-            continue  # a job naming itself is rewritten with the job
-        record = repo.get_job(tx, scope.workspace.id, dependent)
-        assert record is not None
-        if (holder := check_lock(tx, scope, ObjectKind.JOB, dependent)) is not None:
-            locked.append((dependent, holder))
-        _rewrite(tx, record, {(RefKind.JOB, job.name): new_name}, stamp, local=own)
-        rewritten.append(dependent)
+    found = _dependents_here(tx, scope, job.name)
+    found.pop(job.id, None)  # a job naming itself is rewritten with the job
+    records = repo.lock_jobs(tx, found, wait=False)  # read once held (rename_job)
+    if held := set(found) - set(records):
+        raise _DependentsHeldError(held)
+    rename: dict[tuple[AnyRefKind, str], str] = {(RefKind.JOB, job.name): new_name}
+    for dependent in (records[dependent_id] for dependent_id in found):
+        if (holder := check_lock(tx, scope, ObjectKind.JOB, dependent.name)) is not None:
+            locked.append((dependent.name, holder))
+        _rewrite(tx, dependent, rename, stamp, local=own)
+        rewritten.append(dependent.name)
     return rewritten, tuple(sorted(locked))
 
 
