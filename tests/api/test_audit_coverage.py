@@ -133,6 +133,22 @@ def _rename(api: SignedClient, _: Services) -> Callable[[], Any]:
     return lambda: api.call("PUT", "/factory/jobs/daily_sales/rename", body, version="v2", **ws)
 
 
+def _submitted_twice(api: SignedClient) -> None:
+    """daily_sales (and its script), submitted as version 1, then 2 with another parameter."""
+    _job(api)
+    job = make_job(script="daily_sales_sql", targetStatus="SUBMITTED")
+    _ok(api.call("PUT", "/jobs/daily_sales", job))
+    job["params"][0]["value"] = "changed"
+    _ok(api.call("PUT", "/jobs/daily_sales", job))
+
+
+def _script_submitted_twice(api: SignedClient) -> None:
+    """daily_sales_sql submitted as version 1, then 2 with other content."""
+    _ok(api.call("POST", "/scripts", make_script(targetStatus="SUBMITTED")))
+    changed = make_script(content="select 2;", targetStatus="SUBMITTED")
+    _ok(api.call("PUT", "/scripts/daily_sales_sql", changed))
+
+
 def _data_connection(api: SignedClient) -> str:
     ws = default_workspace(api)
     body = {"mode": 0, "visible": 1, "data_source_vos": [_data_source()]}
@@ -369,6 +385,13 @@ WRITES: dict[str, Audited | Exempt] = {
         "resource.delete", _after(_resource, "DELETE", "/resources/{}")
     ),
     f"PUT {V2}/factory/jobs/{{job_name}}/rename": one("job.rename", _rename),
+    f"POST {J}/{{job_name}}/versions/{{version}}/restore": one(
+        "job.update", _after(_submitted_twice, "POST", "/jobs/daily_sales/versions/1/restore")
+    ),
+    f"POST {S}/{{script_name}}/versions/{{version}}/restore": one(
+        "script.update",
+        _after(_script_submitted_twice, "POST", "/scripts/daily_sales_sql/versions/1/restore"),
+    ),
     # moving jobs: exports, imports, downloads, rollbacks
     f"POST {J}/import/plan": Exempt(
         "a plan is a dry run: it changes nothing (a package refused before it is import.refused)"

@@ -59,3 +59,41 @@ def test_a_script_s_versions_are_listed_and_compared(api: SignedClient) -> None:
         {"path": "content", "op": "changed", "before": "select 1;", "after": "select 2;"}
     ]
     assert_error(api.call("GET", "/scripts/kpi_sq/versions"), "DLF.6201", "kpi_sql")
+
+
+def test_a_version_is_restored_as_the_development_state(api: SignedClient) -> None:
+    """``POST …/jobs/{job_name}/versions/{version}/restore`` (and a script's): the
+    development state becomes the version's definition, saved, not submitted; the rules are
+    in tests/unit/services/definitions/test_restore.py."""
+    assert api.call("POST", "/jobs", make_job(targetStatus="SAVED")).status_code == 204
+    _job(api, "first", "SUBMITTED")
+    _job(api, "draft", "SAVED")
+
+    restored = api.call("POST", "/jobs/daily_sales/versions/1/restore")
+    assert restored.status_code == 200
+    assert restored.json() == {
+        "name": "daily_sales",
+        "kind": "job",
+        "version": 1,
+        "saved": True,
+        "changes": [
+            {"path": "params[bizdate].value", "op": "changed", "before": "draft", "after": "first"}
+        ],
+    }
+    assert api.call("GET", "/jobs/daily_sales/compare").json()["changes"] == []
+    again = api.call("POST", "/jobs/daily_sales/versions/1/restore").json()
+    assert (again["saved"], again["changes"]) == (False, [])
+
+    assert_error(
+        api.call("POST", "/jobs/daily_sales/versions/7/restore"),
+        "DLF.0100",
+        "no submitted version 7",
+    )
+    assert_error(api.call("POST", "/jobs/daily_sales/versions/x/restore"), "DLF.3051")
+    script = make_script("kpi_sql", targetStatus="SUBMITTED")
+    assert api.call("POST", "/scripts", script).status_code == 204
+    edited = script | {"content": "select 2;", "targetStatus": "SAVED"}
+    assert api.call("PUT", "/scripts/kpi_sql", edited).status_code == 204
+    back = api.call("POST", "/scripts/kpi_sql/versions/1/restore").json()
+    assert [(c["path"], c["after"]) for c in back["changes"]] == [("content", "select 1;")]
+    assert api.call("GET", "/scripts/kpi_sql").json()["content"] == "select 1;"

@@ -67,6 +67,7 @@ def _world_a(api: SignedClient) -> dict[str, str]:
         "instance_name": "x",
         "table_id": "1",
         "tag_name": "t_a",
+        "version": "1",  # only_a_secret and only_a_sql were submitted once
     }
 
 

@@ -1,6 +1,6 @@
-"""``jobferry jobs versions|diff`` and ``jobferry scripts versions|diff``: the submitted
-versions of a job or script, and what changed between two of them or since the latest was
-submitted (exit 0 the same, 4 they differ) — against a real server."""
+"""``jobferry jobs versions|diff|restore`` and ``jobferry scripts versions|diff|restore``: the
+submitted versions of a job or script, what changed between two of them or since the latest
+was submitted (exit 0 the same, 4 they differ), and one restored — against a real server."""
 
 from __future__ import annotations
 
@@ -63,3 +63,28 @@ def test_a_script_s_content_changes_are_said_line_by_line(cli: Cli) -> None:
     assert changed.exit_code == 4, changed.output
     lines = [line.strip() for line in changed.stdout.splitlines()]
     assert lines[1:6] == ["~ content:", "@@ -1 +1,3 @@", "echo hi", "+-- a comment", "+echo done"]
+
+
+def test_a_version_is_restored_as_the_development_state_after_asking(cli: Cli) -> None:
+    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)  # version 1
+    _save(cli, "job", "daily_sales", True, description="second")  # version 2
+    _save(cli, "job", "daily_sales", False, description="draft")
+
+    unasked = cli("jobs", "restore", "daily_sales", "--version", "1")
+    assert unasked.exit_code == 2, unasked.output  # no terminal to ask: --yes
+    assert "pass --yes to restore it without asking" in " ".join(unasked.stderr.split())
+
+    restored = cli("jobs", "restore", "daily_sales", "--version", "2", "--yes")
+    assert restored.exit_code == 0, restored.output
+    assert "~ description: 'draft' → 'second'" in restored.stdout
+    assert "Restored job daily_sales to version 2: 1 field(s) changed" in restored.stdout
+    assert cli("jobs", "diff", "daily_sales").exit_code == 0  # the draft is version 2 again
+    again = cli.json("jobs", "restore", "daily_sales", "--version", "2", "--yes")
+    assert (again["saved"], again["changes"]) == (False, [])
+
+    script = cli("scripts", "restore", "daily_sales_sh", "--version", "1", "--yes")
+    assert script.exit_code == 0, script.output
+    assert "is version 1 already; nothing was saved." in script.stdout
+    missing = cli("jobs", "restore", "daily_sales", "--version", "5", "--yes")
+    assert missing.exit_code == 1
+    assert "List its versions and restore one it has." in " ".join(missing.stderr.split())

@@ -70,3 +70,31 @@ def test_a_script_s_content_is_compared_line_by_line(
     assert f'<a href="{base}/compare">What was saved since version 1</a>' in browser.get(base).text
     page = browser.get(f"{base}/compare")
     assert_page(page, 200, '<pre class="linediff">', '<span class="line-added">+echo done</span>')
+
+
+def test_restore_version_gives_the_development_state_that_version_s_definition(
+    browser: Browser, services: Services, scope: Scope
+) -> None:
+    seed(services, scope, ("daily_sales",))  # version 1
+    _save(services, scope, "job", "daily_sales", description="second")  # version 2
+    _save(services, scope, "job", "daily_sales", description="draft", targetStatus="SAVED")
+    base = f"/console/w/{scope.workspace.id}/jobs/daily_sales"
+    since = browser.get(f"{base}/compare", params={"older": "1"}).text
+    action = f'action="{base}/versions/1/restore"'
+    assert action in since
+    assert "Restore version 1</button>" in since
+    assert action not in browser.get(f"{base}/compare", params={"newer": "2"}).text
+
+    restored = browser.post(f"{base}/versions/1/restore")
+    assert restored.status_code == 303
+    assert restored.headers["location"] == f"{base}/compare?older=1&restored=1"
+    assert_page(
+        browser.get(restored.headers["location"]),
+        200,
+        "Restored version 1 as the development state: saved, not submitted.",
+        "No change from version 1 to the development state.",
+    )
+    assert "description" not in services.jobs.show(scope, "daily_sales").document
+
+    missing = browser.post(f"{base}/versions/7/restore")
+    assert_page(missing, 400, "no submitted version 7")

@@ -1,5 +1,6 @@
-"""The extension calls that read one kind of definition's history (a job's, a script's):
-its submitted versions, and what changed from one state to another. The same for each kind
+"""The extension calls of one kind of definition's history (a job's, a script's): its
+submitted versions, what changed from one state to another, and one version given back as the
+development state. The same for each kind
 but for the path parameter, named by the kind (``Path(alias=…)``) as its DataArts calls
 name it."""
 
@@ -11,21 +12,22 @@ from fastapi import APIRouter, Path, Request, Response
 
 from jobferry.api.auth import ScopeDep
 from jobferry.api.paging import FromVersion, ToVersion
-from jobferry.api.presenters.definitions import comparison_view, version_view
-from jobferry.api.wire import json, json_list
+from jobferry.api.presenters.definitions import comparison_view, restored_view, version_view
+from jobferry.api.wire import json, json_list, lock_passed
 from jobferry.domain.enums import ObjectKind
 from jobferry.web import services_of
 
 
 @dataclass(frozen=True)
 class VersionCalls:
-    """``GET /{key}/versions`` and ``GET /{key}/compare`` of ``kind``."""
+    """``GET /{key}/versions``, ``GET /{key}/compare`` and ``POST
+    /{key}/versions/{version}/restore`` of ``kind``."""
 
     kind: ObjectKind
     key: str
 
     def register(self, router: APIRouter) -> None:
-        """Add both calls to ``router``."""
+        """Add the calls to ``router``."""
         kind, key = self.kind, self.key
 
         @router.get(
@@ -52,3 +54,15 @@ class VersionCalls:
             ends = (older, newer)
             comparison = services_of(request).comparisons.compare(scope, kind, name, ends)
             return json(comparison_view(comparison))
+
+        @router.post(
+            f"/{{{key}}}/versions/{{version}}/restore",
+            summary=f"Restore a {kind} to a submitted version (extension)",
+            name=f"restore_{kind}_version",
+        )
+        def restore(
+            request: Request, scope: ScopeDep, version: int, name: str = Path(alias=key)
+        ) -> Response:
+            restores = services_of(request).version_restores
+            restored = restores.restore(scope, kind, name, version)
+            return lock_passed(json(restored_view(restored)), restored.locked_by)

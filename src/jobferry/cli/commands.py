@@ -42,10 +42,21 @@ COMMANDS: dict[str, Entry] = {
     "audit": Entry("audit:audit_command"),
     "db": Entry("serve:db_app"),
     "admin": Entry("admin:app"),
-    "jobs": Entry("jobs:app", {"versions": "versions:job_versions", "diff": "versions:job_diff"}),
+    "jobs": Entry(
+        "jobs:app",
+        {
+            "versions": "versions:job_versions",
+            "diff": "versions:job_diff",
+            "restore": "versions:job_restore",
+        },
+    ),
     "scripts": Entry(
         "scripts:scripts_app",
-        {"versions": "versions:script_versions", "diff": "versions:script_diff"},
+        {
+            "versions": "versions:script_versions",
+            "diff": "versions:script_diff",
+            "restore": "versions:script_restore",
+        },
     ),
     "resources": Entry("scripts:resources_app"),
     "tags": Entry("tags:app"),

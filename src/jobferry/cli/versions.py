@@ -1,9 +1,11 @@
-"""``jobferry jobs versions|diff`` and ``jobferry scripts versions|diff``: a job's or a
-script's submitted versions, and what changed from one to another, field by field, or since
-the latest was submitted (a script's content line by line).
+"""``jobferry jobs versions|diff|restore`` and ``jobferry scripts versions|diff|restore``: a
+job's or a script's submitted versions, what changed from one to another, field by field, or
+since the latest was submitted (a script's content line by line), and one version given back
+as the development state.
 
 ``diff`` exits 0 when the two are the same and 4 when they differ, as ``plan`` and ``drift``
-do, so that a script can ask "was anything saved since it was submitted?".
+do, so that a script can ask "was anything saved since it was submitted?". ``restore`` asks
+first (``--yes`` not to), naming the ``diff`` that shows what it would undo.
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
+from jobferry.cli import terminal
 from jobferry.cli.changeview import change_line
 from jobferry.cli.client import segment
+from jobferry.cli.deleting import lock_passed
 from jobferry.cli.exits import ExitCode
+from jobferry.cli.fix_terms import in_workspace, quoted
 from jobferry.cli.output import Output, epoch_ms, mapping, objects_under
-from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
+from jobferry.cli.session import JsonOption, Session, WorkspaceOption, YesOption, session
 from jobferry.domain.diff import line_diff
 from jobferry.domain.enums import ObjectKind
 
@@ -35,6 +40,12 @@ ToOption = Annotated[
         "--to",
         metavar="N",
         help="The submitted version to compare to (default: the development state, as saved).",
+    ),
+]
+VersionOption = Annotated[
+    int,
+    typer.Option(
+        "--version", metavar="N", min=1, help="The submitted version to restore (from 1)."
     ),
 ]
 JobName = Annotated[str, typer.Argument(help="Job name.")]
@@ -79,6 +90,38 @@ def _diff(s: Session, kind: ObjectKind, name: str, older: int | None, newer: int
         _said(out, change)
     out.finish(
         answer, ExitCode.PENDING, f"{len(changes)} field(s) of {kind} {name} changed {span}."
+    )
+
+
+def _restore(s: Session, kind: ObjectKind, name: str, version: int, yes: bool) -> None:
+    out = s.output
+    if not yes:
+        terminal.require_person(f"{kind}s restore", "restore it")
+        undone = f"jobferry {kind}s diff {quoted(name)} --from {version}"
+        question = (
+            f"Give {kind} '{name}' in {s.workspace_label()} at {s.client().endpoint} the "
+            f"definition of its version {version}? Its development state is replaced (saved, "
+            "not submitted), and what was saved since and never submitted is not kept; see "
+            f"what it undoes with: {undone}{in_workspace(s.fix_workspace())}"
+        )
+        if not out.confirm(question):
+            out.finish({"restored": None}, ExitCode.FAILED, "Cancelled; nothing changed.")
+            return
+    changed = s.client().change("POST", f"/{kind}s/{segment(name)}/versions/{version}/restore")
+    answer = mapping(changed.answer)
+    result = answer | lock_passed(s, kind, name, changed, "restored")
+    changes = objects_under(answer, "changes")
+    if not changes:
+        said = f"The development state of {kind} {name} is version {version} already; "
+        out.result(result, said + "nothing was saved.")
+        return
+    out.line(Text(f"{kind} {name}, from the development state to version {version}:"))
+    for change in changes:
+        _said(out, change)
+    out.result(
+        result,
+        f"Restored {kind} {name} to version {version}: {len(changes)} field(s) changed, "
+        "saved and not submitted (submit it to make it the latest version again).",
     )
 
 
@@ -141,3 +184,29 @@ def script_diff(
     """What changed in a script (its content line by line): since its latest submitted
     version, or between two versions; exit 0 the same, 4 they differ."""
     _diff(session(ctx, json_mode, workspace), ObjectKind.SCRIPT, name, older, newer)
+
+
+def job_restore(
+    ctx: typer.Context,
+    name: JobName,
+    version: VersionOption,
+    yes: YesOption = False,
+    json_mode: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Give a job the definition of one of its submitted versions, as its development state
+    (saved, not submitted)."""
+    _restore(session(ctx, json_mode, workspace), ObjectKind.JOB, name, version, yes)
+
+
+def script_restore(
+    ctx: typer.Context,
+    name: ScriptName,
+    version: VersionOption,
+    yes: YesOption = False,
+    json_mode: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Give a script the content and settings of one of its submitted versions, as its
+    development state (saved, not submitted)."""
+    _restore(session(ctx, json_mode, workspace), ObjectKind.SCRIPT, name, version, yes)

@@ -1,18 +1,26 @@
 """The compare page of a job or a script: what changed from one submitted version to another,
 or since the latest was submitted, field by field (a script's content line by line), with
-the two states to compare picked from its versions — as DataArts' console compares them."""
+the two states to compare picked from its versions — as DataArts' console compares them.
+
+Comparing a version with the development state, it offers *Restore version N* (writers): the
+development state given that version's definition, saved and not submitted (the service's
+``version_restores``), and the page then compares them again, saying so; a refusal is said on
+the page, nothing changed."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Response
 
+from jobferry.console.fixes import said
 from jobferry.console.missing import JOBS, SCRIPTS, looked_up
-from jobferry.console.web import Page, PageContext, PageDep, render
+from jobferry.console.web import FormDep, Page, PageContext, PageDep, redirect, render
 from jobferry.domain.diff import line_diff
 from jobferry.domain.enums import ObjectKind
-from jobferry.errors import InvalidRequestError
+from jobferry.errors import InvalidRequestError, JobferryError
+from jobferry.services.context import WRITERS
 from jobferry.services.definitions.compare import Comparison
 from jobferry.services.definitions.records import SubmittedVersion
 
@@ -28,6 +36,8 @@ class CompareContext(PageContext):
     comparison: Comparison
     versions: list[SubmittedVersion]
     lines: dict[str, list[str]]
+    error: str = ""
+    message: str = ""
 
 
 @router.get("/w/{workspace_id}/jobs/{job_name}/compare")
@@ -43,7 +53,33 @@ def compare_script(page: PageDep, script_name: str, older: str = "", newer: str 
     return _page(page, ObjectKind.SCRIPT, script_name, (older, newer))
 
 
-def _page(page: Page, kind: ObjectKind, name: str, picked: tuple[str, str]) -> Response:
+@router.post("/w/{workspace_id}/jobs/{job_name}/versions/{version}/restore")
+def restore_job(page: PageDep, form: FormDep, job_name: str, version: int) -> Response:
+    """Give a job version ``version``'s definition as its development state (writers)."""
+    return _restore(page, ObjectKind.JOB, job_name, version)
+
+
+@router.post("/w/{workspace_id}/scripts/{script_name}/versions/{version}/restore")
+def restore_script(page: PageDep, form: FormDep, script_name: str, version: int) -> Response:
+    """Give a script version ``version``'s content and settings (writers)."""
+    return _restore(page, ObjectKind.SCRIPT, script_name, version)
+
+
+def _restore(page: Page, kind: ObjectKind, name: str, version: int) -> Response:
+    page.require_change(WRITERS, f"restore {kind}s")
+    try:
+        page.services.version_restores.restore(page.scope, kind, name, version)
+    except JobferryError as exc:
+        said_page = _page(page, kind, name, (str(version), ""), error=said(exc))
+        said_page.status_code = exc.status
+        return said_page
+    query = urlencode({"older": version, "restored": version})
+    return redirect(page.url(f"/{kind}s/{quote(name, safe='')}/compare?{query}"))
+
+
+def _page(
+    page: Page, kind: ObjectKind, name: str, picked: tuple[str, str], error: str = ""
+) -> Response:
     ends = _version(picked[0], "from"), _version(picked[1], "to")
     comparisons = page.services.comparisons
     with looked_up(page, JOBS if kind == ObjectKind.JOB else SCRIPTS):
@@ -56,7 +92,20 @@ def _page(page: Page, kind: ObjectKind, name: str, picked: tuple[str, str]) -> R
         and isinstance(change.after, str)
         and "\n" in change.before + change.after
     }
-    context = CompareContext(page=page, comparison=comparison, versions=versions, lines=lines)
+    restored = page.request.query_params.get("restored", "")
+    message = (
+        f"Restored version {restored} as the development state: saved, not submitted."
+        if restored.isdigit() and not error
+        else ""
+    )
+    context = CompareContext(
+        page=page,
+        comparison=comparison,
+        versions=versions,
+        lines=lines,
+        error=error,
+        message=message,
+    )
     return render(page.request, context)
 
 

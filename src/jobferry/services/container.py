@@ -23,6 +23,7 @@ from jobferry.services.definitions.folders import FolderService
 from jobferry.services.definitions.governance import GovernanceService
 from jobferry.services.definitions.jobs import JobService
 from jobferry.services.definitions.resources import ResourceService
+from jobferry.services.definitions.restore import VersionRestores
 from jobferry.services.definitions.review import DefinitionReviews
 from jobferry.services.definitions.scripts import ScriptService
 from jobferry.services.downloads import DownloadService
@@ -82,6 +83,7 @@ class Services:
     jobs: JobService
     reviews: DefinitionReviews
     comparisons: Comparisons
+    version_restores: VersionRestores
     plan_imports: PlanImports
     folders: FolderService
     drift: DriftService
@@ -199,6 +201,8 @@ class Services:
             tokens.forget()
 
         users = UserAdmin(db, idle_ms=signin.idle_ms, forget=forget_removed)
+        jobs = JobService(db, max_nodes=settings.max_nodes_per_job, offset_mode=mode)
+        scripts = ScriptService(db, offset_mode=mode)
         return cls(
             settings=settings,
             db=db,
@@ -214,17 +218,14 @@ class Services:
                 max_failures=settings.ak_lockout_failures,
                 lock_seconds=settings.ak_lockout_seconds,
             ),
-            jobs=JobService(
-                db,
-                max_nodes=settings.max_nodes_per_job,
-                offset_mode=mode,
-            ),
+            jobs=jobs,
             reviews=DefinitionReviews(db, settings.max_nodes_per_job),
             comparisons=Comparisons(db),
+            version_restores=VersionRestores(db, jobs, scripts),
             plan_imports=PlanImports(db),
             folders=FolderService(db),
             drift=DriftService(db),
-            scripts=ScriptService(db, offset_mode=mode),
+            scripts=scripts,
             resources=ResourceService(db, offset_mode=mode),
             environment=EnvironmentService(db, box),
             governance=GovernanceService(db),

@@ -30,6 +30,7 @@ from jobferry.services.definitions.records import (
     ShownScript,
     SubmittedVersion,
 )
+from jobferry.services.definitions.restore import Restored
 
 
 def job_document(shown: ShownJob) -> dict[str, Any]:
@@ -137,6 +138,19 @@ def comparison_view(comparison: Comparison) -> dict[str, Any]:
         "from": comparison.older,
         "to": comparison.newer,
         "changes": [change.as_json() for change in comparison.changes],
+    }
+
+
+def restored_view(restored: Restored) -> dict[str, Any]:
+    """A job or script given back one of its submitted versions (extension): ``saved``
+    false when its development state held that definition already, ``changes`` what the
+    restore changed in it."""
+    return {
+        "name": restored.name,
+        "kind": restored.kind.value,
+        "version": restored.version,
+        "saved": bool(restored.changes),
+        "changes": [change.as_json() for change in restored.changes],
     }
 
 

@@ -50,7 +50,7 @@ class Comparison:
 
 
 @dataclass(frozen=True)
-class _Held:
+class HeldStates:
     """One object's states: its development state and latest submitted version (``now``),
     and readers of one version and of them all."""
 
@@ -79,7 +79,7 @@ class Comparisons:
     def versions(self, scope: Scope, kind: ObjectKind, name: str) -> list[SubmittedVersion]:
         """Every submitted version of job or script ``name``, newest first."""
         with self.db.transaction(readonly=True) as tx:
-            found = _held(tx, scope, kind, name)
+            found = held_states(tx, scope, kind, name)
             return [SubmittedVersion.of(v) for v in found.listed()]
 
     def compare(
@@ -92,7 +92,7 @@ class Comparisons:
         """What changed in job or script ``name`` from ``ends`` (older, newer): see the
         module."""
         with self.db.transaction(readonly=True) as tx:
-            return _compare(_held(tx, scope, kind, name), *ends)
+            return _compare(held_states(tx, scope, kind, name), *ends)
 
 
 class _Stored(Protocol):
@@ -111,10 +111,11 @@ _READS: dict[ObjectKind, tuple[Callable[[Tx, Scope, str], JobRecord | ScriptReco
 its versions are."""
 
 
-def _held(tx: Tx, scope: Scope, kind: ObjectKind, name: str) -> _Held:
+def held_states(tx: Tx, scope: Scope, kind: ObjectKind, name: str) -> HeldStates:
+    """Job or script ``name``'s states, read in ``tx`` (refused when it does not exist)."""
     find, stored = _READS[kind]
     found = find(tx, scope, name)
-    return _Held(
+    return HeldStates(
         kind,
         name,
         (found.document, found.latest_version),
@@ -123,17 +124,17 @@ def _held(tx: Tx, scope: Scope, kind: ObjectKind, name: str) -> _Held:
     )
 
 
-def _compare(held: _Held, older: int | None, newer: int | None) -> Comparison:
-    after = held.draft if newer is None else _document(held, newer)
+def _compare(held: HeldStates, older: int | None, newer: int | None) -> Comparison:
+    after = held.draft if newer is None else version_document(held, newer)
     if older is None:
         older = _before(held, newer)
-    before = _document(held, older)
+    before = version_document(held, older)
     kind = held.kind
     changes = diff(canonical(kind, load(before)), canonical(kind, load(after)))
     return Comparison(kind, held.name, older, newer, tuple(changes))
 
 
-def _before(held: _Held, newer: int | None) -> int:
+def _before(held: HeldStates, newer: int | None) -> int:
     """The version before ``newer``: the latest when ``newer`` is the development state."""
     what = f"{_said(held.kind)} '{held.name}'"
     if newer is None:
@@ -156,8 +157,10 @@ def _before(held: _Held, newer: int | None) -> int:
     return newer - 1
 
 
-def _document(held: _Held, version: int) -> str:
-    """The definition of submitted version ``version``, or its refusal."""
+def version_document(
+    held: HeldStates, version: int, fix: str = "List its versions and compare two it has."
+) -> str:
+    """The definition of submitted version ``version``, or its refusal (with ``fix``)."""
     found = held.version(version) if version in _VERSIONS else None
     if found is not None:
         return found.document
@@ -166,10 +169,10 @@ def _document(held: _Held, version: int) -> str:
     said += f"its latest version is {latest or 'none (never submitted)'}"
     if latest is not None and 0 < version <= latest - VERSIONS_KEPT:
         said += f" and it keeps its newest {VERSIONS_KEPT} (as DataArts does)"
-    raise _refused(held, said + ".", "List its versions and compare two it has.")
+    raise _refused(held, said + ".", fix)
 
 
-def _refused(held: _Held, message: str, fix: str) -> VersionNotFoundError:
+def _refused(held: HeldStates, message: str, fix: str) -> VersionNotFoundError:
     key = "job_name" if held.kind == ObjectKind.JOB else "script_name"
     return VersionNotFoundError(message, fix=fix, **{key: held.name})
 

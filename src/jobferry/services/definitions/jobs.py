@@ -42,6 +42,7 @@ from jobferry.services.definitions.publishing import (
     check_lock,
     check_tags,
     resolve_target_status,
+    saved_detail,
     submitted_version,
 )
 from jobferry.services.definitions.records import (
@@ -122,8 +123,11 @@ def save_job(
     target: TargetStatus,
     approvers: Any,
     existing: JobRecord | None,
+    *,
+    restored: int | None = None,
 ) -> int:
-    """Write a validated definition as the job's development state (and a version if asked).
+    """Write a validated definition as the job's development state (and a version if asked;
+    ``restored``: the submitted version the definition is, when a restore gives it back).
 
     The single-object path of the API calls. Import writes in bulk (services.importing.apply)
     through the same row shapes (storage.rows), with the same bookkeeping: reference index,
@@ -146,7 +150,7 @@ def save_job(
     repo.replace_refs(tx, job_id, refs)
     tags = [n for k, n, _ in refs if k == RefKind.TAG]
     tag_repo.ensure_tags(tx, scope.workspace.id, tags, stamp.at)
-    detail: dict[str, Any] = {"targetStatus": target.value}
+    detail = saved_detail(target, restored)
     if version is not None:
         repo.insert_version(
             tx,
@@ -196,11 +200,18 @@ class JobService:
             save_job(tx, scope, doc, target, approvers, None)
 
     def update(
-        self, scope: Scope, name: str, body: dict[str, Any], base: dict[str, Any] | None = None
+        self,
+        scope: Scope,
+        name: str,
+        body: dict[str, Any],
+        base: dict[str, Any] | None = None,
+        *,
+        restored: int | None = None,
     ) -> str | None:
         """Replace a job's definition (full replacement, same rules as create); with ``base``,
-        the definition the save was made from, refused when the job changed since. The user
-        whose lock the save passed over (the soft lock policy), if one."""
+        the definition the save was made from, refused when the job changed since
+        (``restored``: the version a restore gives back, for the audit). The user whose lock
+        the save passed over (the soft lock policy), if one."""
         scope.require_change(WRITERS, "change jobs")
         body = dict(body)
         body_name = body.setdefault("name", name)
@@ -221,7 +232,7 @@ class JobService:
             check_tags(tx, scope, name, job.id, doc)
             require_unchanged(ObjectKind.JOB, job, base, doc)
             refuse_submit(job, doc, target)
-            save_job(tx, scope, doc, target, approvers, job)
+            save_job(tx, scope, doc, target, approvers, job, restored=restored)
         return locked_by
 
     def rename(self, scope: Scope, name: str, new_name: str) -> Renamed:

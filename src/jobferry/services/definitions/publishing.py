@@ -73,6 +73,15 @@ def parse_delete(body: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(a["approverName"] for a in approvers or ())
 
 
+def saved_detail(target: TargetStatus, restored: int | None) -> dict[str, Any]:
+    """The audit detail of a save: what it submitted (``targetStatus``), and the submitted
+    version it gave back, when a restore made it (``restoredFrom``)."""
+    detail: dict[str, Any] = {"targetStatus": target.value}
+    if restored is not None:
+        detail["restoredFrom"] = restored
+    return detail
+
+
 def resolve_target_status(scope: Scope, requested: Any, approvers: Any, what: str) -> TargetStatus:
     """Decide what a create/update submits.
 

@@ -15,6 +15,7 @@ from jobferry.services.definitions.lookup import get_script_or_raise
 from jobferry.services.definitions.publishing import (
     check_lock,
     resolve_target_status,
+    saved_detail,
     submitted_version,
 )
 from jobferry.services.definitions.records import ScriptDetail, ShownScript, SubmittedVersion
@@ -49,8 +50,12 @@ def save_script(
     doc: dict[str, Any],
     target: TargetStatus,
     existing: ScriptRecord | None,
+    *,
+    restored: int | None = None,
 ) -> str:
-    """Write a validated script definition (and a version if asked); returns the script id."""
+    """Write a validated script definition (and a version if asked; ``restored``: the
+    submitted version the definition is, when a restore gives it back); returns the script
+    id."""
     stamp = Stamp(now_ms(), scope.actor.name)
     text = dump(doc)
     name = str(doc["name"])
@@ -63,7 +68,7 @@ def save_script(
     else:
         script_id = existing.id
         repo.update_script(tx, script_id, row, stamp)
-    detail: dict[str, Any] = {"targetStatus": target.value}
+    detail = saved_detail(target, restored)
     if version is not None:
         repo.insert_version(
             tx, script_id, VersionRecord(version, target.value, text, stamp.at, stamp.by)
@@ -94,11 +99,18 @@ class ScriptService:
             save_script(tx, scope, doc, target, None)
 
     def update(
-        self, scope: Scope, name: str, body: dict[str, Any], base: dict[str, Any] | None = None
+        self,
+        scope: Scope,
+        name: str,
+        body: dict[str, Any],
+        base: dict[str, Any] | None = None,
+        *,
+        restored: int | None = None,
     ) -> str | None:
         """Replace a script's definition; with ``base``, the definition the save was made
-        from, refused when the script changed since. The user whose lock the save passed over
-        (the soft lock policy), if one."""
+        from, refused when the script changed since (``restored``: the version a restore
+        gives back, for the audit). The user whose lock the save passed over (the soft lock
+        policy), if one."""
         scope.require_change(WRITERS, "change scripts")
         body = dict(body)
         if body.setdefault("name", name) != name:
@@ -114,7 +126,7 @@ class ScriptService:
             script = get_script_or_raise(tx, scope, name, locked=RowLock.KEY_KEPT)
             locked_by = check_lock(tx, scope, ObjectKind.SCRIPT, name)
             require_unchanged(ObjectKind.SCRIPT, script, base, doc)
-            save_script(tx, scope, doc, target, script)
+            save_script(tx, scope, doc, target, script, restored=restored)
         return locked_by
 
     def show(self, scope: Scope, name: str) -> ShownScript:
