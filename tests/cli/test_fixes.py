@@ -31,7 +31,7 @@ def test_a_missing_connection_is_registered_with_env_put_or_mapped_with_replace(
     assert fix is not None
     assert "jobferry env put connection dws_conn --type … --secret KEY=@FILE -w prod" in fix
     assert "--secret KEY=@FILE" in fix
-    assert "--replace DWS_CONNECTION:dws_conn=NEW" in fix
+    assert "--replace TYPE:dws_conn=NEW (TYPE as the connection is: DWS_CONNECTION," in fix
 
 
 def test_a_missing_connection_the_package_describes_is_registered_as_the_source_has_it() -> None:
@@ -192,6 +192,29 @@ def test_a_missing_secret_is_set_with_env_put() -> None:
     lacking = {"reason": "missing_secret", "reference": {"kind": "connection", "name": "c1"}}
     fix = str(cli_fix(lacking, "prod"))
     assert "jobferry env put connection c1 --type … --secret KEY=@FILE -w prod" in fix
+
+
+@pytest.mark.parametrize(
+    ("reason", "type_", "replace"),
+    [
+        ("missing_secret", "Hive", "--replace MRS_HIVE_CONNECTION:c1=NEW"),
+        ("missing_secret", "SparkSQL", "--replace MRS_SPARK_CONNECTION:c1=NEW"),
+        ("missing_secret", "DWS", "--replace DWS_CONNECTION:c1=NEW"),
+        ("missing_secret", "RDS", "--replace TYPE:c1=NEW (TYPE as the connection is: "),
+        ("missing_reference", "HIVE", "--replace MRS_HIVE_CONNECTION:c1=NEW"),
+    ],
+)
+def test_a_connection_is_mapped_with_replace_of_its_own_type(
+    reason: str, type_: str, replace: str
+) -> None:
+    """``--replace`` takes TYPE:NAME=NEW: a fix names the type of the connection the package
+    says it is, not DWS_CONNECTION for every connection."""
+    found = {
+        "reason": reason,
+        "reference": {"kind": "connection", "name": "c1"},
+        "needs": {"type": type_, "secrets": ["password"]},
+    }
+    assert replace in str(cli_fix(found, "prod"))
 
 
 @pytest.mark.parametrize(

@@ -32,6 +32,17 @@ from jobferry.domain.references import JOB_RESOURCE_TYPE_KINDS
 _REPLACE_TYPE: dict[str, str] = {}
 for _type, _kind in sorted(JOB_RESOURCE_TYPE_KINDS.items()):
     _REPLACE_TYPE.setdefault(_kind.value, _type)
+_CONNECTION_TYPES = sorted(
+    t for t, k in JOB_RESOURCE_TYPE_KINDS.items() if k == EnvironmentKind.CONNECTION
+)
+_CONNECTION_TYPE_OF = {
+    "DWS": "DWS_CONNECTION",
+    "HIVE": "MRS_HIVE_CONNECTION",
+    "SPARK": "MRS_SPARK_CONNECTION",
+}
+"""How a connection's type starts (as DataArts spells it: ``DWS``, ``Hive``, ``SparkSQL``) →
+the ``--replace`` TYPE naming it: the import maps any ``*_CONNECTION`` onto connections, but
+a fix names the one it is."""
 APPLY_LEAVE_OUT = "or leave its file out of the folder"
 """What ``apply`` can do instead of mending a problem: its fixes end with it."""
 
@@ -50,11 +61,8 @@ def _missing(kind: str, name: str, workspace: str | None, needs: Any = None) -> 
     """A missing object: register or map an environment object; bring a dependency along."""
     if kind in ENVIRONMENT_KINDS and kind != EnvironmentKind.CDM_JOB:
         put = register_it(kind, name, workspace, needs)
-        replace_type = _REPLACE_TYPE.get(kind)
-        mapped = (
-            f"--replace {replace_type}:{name}=NEW"
-            if replace_type
-            else f"--profile-map FILE (an environment profile renaming {kind} '{name}')"
+        mapped = _replace(kind, name, needs) or (
+            f"--profile-map FILE (an environment profile renaming {kind} '{name}')"
         )
         return f"register it: {put}; or map it to one that exists with {mapped}"
     if kind in _CARRIED:
@@ -68,6 +76,21 @@ def _missing(kind: str, name: str, workspace: str | None, needs: Any = None) -> 
             f"import job '{name}' first"
         )
     return None
+
+
+def _replace(kind: str, name: str, needs: Any) -> str | None:
+    """The ``--replace`` option mapping ``kind`` ``name`` to another object, of the import
+    type its ``needs`` (what the package says it is) names: a connection's follows its type
+    (a Hive connection's is MRS_HIVE_CONNECTION); one whose type is not said, TYPE."""
+    if kind != EnvironmentKind.CONNECTION:
+        replace_type = _REPLACE_TYPE.get(kind)
+        return f"--replace {replace_type}:{name}=NEW" if replace_type else None
+    said = needs.get("type") if isinstance(needs, dict) else None
+    said = said.upper() if isinstance(said, str) else ""
+    for start, replace_type in _CONNECTION_TYPE_OF.items():
+        if said.startswith(start):
+            return f"--replace {replace_type}:{name}=NEW"
+    return f"--replace TYPE:{name}=NEW (TYPE as the connection is: {', '.join(_CONNECTION_TYPES)})"
 
 
 def _signature(state: str | None, workspace: str | None) -> str:
@@ -150,7 +173,8 @@ def _said_alike(
         other = (
             "change the files to use another connection"
             if files
-            else f"map it to another connection with --replace DWS_CONNECTION:{ref[1]}=NEW"
+            else "map it to another connection with "
+            + str(_replace(ref[0], ref[1], problem.get("needs")))
         )
         return f"{set_secrets(ref[1], workspace)}; or {other}"
     if reason == ProblemReason.SCHEDULED and problem.get("action") == "DELETE":

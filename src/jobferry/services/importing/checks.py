@@ -35,7 +35,7 @@ from jobferry.services.importing.model import (
     Problem,
 )
 from jobferry.services.importing.ports import TargetReader
-from jobferry.services.importing.problem import creation_fix, required_needs
+from jobferry.services.importing.problem import Needs, creation_fix, required_needs
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.restarts import restart_problems
 from jobferry.services.importing.transform import Transform
@@ -192,12 +192,12 @@ class SecretCheck:
             return []
         used = {r.name for r in item.refs if r.kind is _CONNECTION}
         return [
-            _secret_problem(item, name, self._lacking[name])
+            _secret_problem(item, name, self._lacking[name], self.needs.get((_CONNECTION, name)))
             for name in sorted(used & set(self._lacking))
         ]
 
 
-def _secret_problem(item: PlannedObject, name: str, lacking: str) -> Problem:
+def _secret_problem(item: PlannedObject, name: str, lacking: str, needs: Needs | None) -> Problem:
     return Problem(
         ProblemReason.MISSING_SECRET,
         item.kind,
@@ -206,6 +206,7 @@ def _secret_problem(item: PlannedObject, name: str, lacking: str) -> Problem:
         f"register it with its secrets (PUT /environment/connection/{name} with "
         '"secrets") or map it to another connection with the profile or resources',
         (EnvironmentKind.CONNECTION, name),
+        needs=needs,
     )
 
 

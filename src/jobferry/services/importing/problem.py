@@ -46,7 +46,8 @@ class Problem:
     parsing the detail text."""
     needs: Needs | None = None
     """What the package says the missing environment object of a ``missing_reference``
-    problem is (``needs`` on the wire: ``type``, ``secrets``), when its manifest says it."""
+    problem is, or the connection of a ``missing_secret`` one (``needs`` on the wire:
+    ``type``, ``secrets``), when its manifest says it."""
 
     def as_json(self) -> dict[str, Any]:
         """The wire form."""

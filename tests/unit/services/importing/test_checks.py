@@ -203,6 +203,7 @@ def test_connections_the_manifest_requires_with_secrets_are_checked(
     [problem] = check.problems(script)
     assert problem.reason is ProblemReason.MISSING_SECRET
     assert "no secret password" in problem.detail
+    assert problem.needs == ("DWS", ("password",))  # so a fix names its type
     gone = PlannedObject(ObjectKind.SCRIPT, "g", "scripts/g.script",
                          make_script("g", connectionName="gone_conn"))  # fmt: skip
     job = make_job()
