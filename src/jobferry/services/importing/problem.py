@@ -3,7 +3,7 @@ lists it, the wire says it and a record keeps it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,21 +91,12 @@ class Problem:
     def unpacked(cls, values: tuple[Any, ...] | list[Any]) -> Problem:
         """The problem a record holds (one packed before actions or rules were marked too, or
         when a deletion's was marked ``True``)."""
-        reason, kind, name, detail, fix, reference, *more = values
-        ref = None if reference is None else (str(reference[0]), str(reference[1]))
-        action = _action_of(more[0]) if more else None
-        rule = str(more[1]) if len(more) > 1 and more[1] is not None else None
-        needs = _needs_of(more[2]) if len(more) > 2 else None
-        return cls(
-            ProblemReason(reason),
-            kind,
-            name,
-            detail,
-            fix,
-            ref,
-            action=action,
-            rule=rule,
-            needs=needs,
+        more = values[6:]
+        return cls._of_values(
+            values,
+            action=_action_of(more[0]) if more else None,
+            rule=str(more[1]) if len(more) > 1 and more[1] is not None else None,
+            needs=_needs_of(more[2]) if len(more) > 2 else None,
         )
 
     def stored(self) -> list[Any]:
@@ -130,21 +121,25 @@ class Problem:
     def of_stored(cls, values: list[Any]) -> Problem:
         """A problem as :meth:`stored` kept it (eight values: kept before its action and rule
         were, which a plan read back then lost; eleven: with what a missing object is)."""
-        reason, kind, name, detail, fix, ref, used_by, used_by_total, *more = values
+        used_by, used_by_total, *more = values[6:]
         action, rule, *needs = more if more else (None, None)
-        return cls(
-            ProblemReason(reason),
-            kind,
-            name,
-            detail,
-            fix,
-            None if ref is None else (ref[0], ref[1]),
-            tuple((k, n) for k, n in used_by),
-            used_by_total,
+        return cls._of_values(
+            values,
+            used_by=tuple((k, n) for k, n in used_by),
+            used_by_total=used_by_total,
             action=None if action is None else PlanAction(action),
             rule=rule,
             needs=(needs[0][0], tuple(needs[0][1])) if needs else None,
         )
+
+    @classmethod
+    def _of_values(cls, values: Sequence[Any], **more: Any) -> Problem:
+        """The problem whose first six plain values (reason, kind, name, detail, fix and the
+        reference as a pair, or ``None``) both :meth:`packed` and :meth:`stored` begin with,
+        and ``more`` of its fields by name."""
+        reason, kind, name, detail, fix, ref = values[:6]
+        reference = None if ref is None else (str(ref[0]), str(ref[1]))
+        return cls(ProblemReason(reason), kind, name, detail, fix, reference, **more)
 
 
 def needs_json(needs: Needs) -> dict[str, Any]:
