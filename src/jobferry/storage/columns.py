@@ -63,3 +63,13 @@ def by_and_at(verb: str) -> tuple[Column[str], Column[int]]:
     when (``<verb>_at``), as some tables declare them."""
     at, by = at_and_by(verb)
     return by, at
+
+
+def user_and_time(verb: str, *, nullable: bool = False) -> tuple[Column[Any], ...]:
+    """Who (``<verb>_user_id``, ``<verb>_user_name``) did ``verb`` to a row, and when
+    (``<verb>_timestamp``, ms), as DataArts' release records name them."""
+    return (
+        Column(f"{verb}_user_id", String(64), nullable=nullable),
+        Column(f"{verb}_user_name", String(128), nullable=nullable),
+        Column(f"{verb}_timestamp", BigInteger, nullable=nullable),
+    )

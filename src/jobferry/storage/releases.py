@@ -10,10 +10,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     Column,
     Index,
     Integer,
@@ -28,21 +26,10 @@ from sqlalchemy import (
     update,
 )
 
-from jobferry.storage.columns import at_and_by, holds, workspace_id
+from jobferry.storage.columns import at_and_by, holds, user_and_time, workspace_id
 from jobferry.storage.records import all_records, first_record, record
 from jobferry.storage.tables import import_changes, job_versions, jobs, metadata
 from jobferry.storage.tx import Tx, chunks
-
-
-def user_and_time(verb: str, *, nullable: bool = False) -> tuple[Column[Any], ...]:
-    """Who (``<verb>_user_id``, ``<verb>_user_name``) did ``verb`` to a row, and when
-    (``<verb>_timestamp``, ms), as DataArts' release records name them."""
-    return (
-        Column(f"{verb}_user_id", String(64), nullable=nullable),
-        Column(f"{verb}_user_name", String(128), nullable=nullable),
-        Column(f"{verb}_timestamp", BigInteger, nullable=nullable),
-    )
-
 
 release_packages = Table(
     "release_packages",
@@ -245,6 +232,29 @@ def deployed_versions(tx: Tx, workspace_id: str, kind: str, uids: Sequence[str])
             .group_by(_item.c.uid)
         )
         found.update((str(r[0]), int(r[1] or 0)) for r in rows)
+    return found
+
+
+def released_versions(
+    tx: Tx, workspace_id: str, kind: str, uids: Sequence[str]
+) -> dict[int, dict[str, int]]:
+    """Package id → uid → the version its item of each of these objects put (deletions, and
+    items in no package, left out): what every release of them said, in a query a chunk."""
+    found: dict[int, dict[str, int]] = {}
+    for part in chunks(list(uids), tx.chunk):
+        rows = tx.conn.execute(
+            select(_item.c.package_id, _item.c.uid, _item.c.pending_version)
+            .where(
+                _item.c.workspace_id == workspace_id,
+                _item.c.kind == kind,
+                _item.c.uid.in_(part),
+                _item.c.package_id.is_not(None),
+                _item.c.update_type != 3,
+            )
+            .order_by(_item.c.id)
+        )
+        for package_id, uid, version in rows:
+            found.setdefault(int(package_id), {})[str(uid)] = int(version)
     return found
 
 

@@ -26,12 +26,12 @@ from jobferry.storage.releases import ItemRecord
 
 
 class _Resolver:
-    """Resolves the development version an entry's state of an object stands for."""
+    """Resolves the development version an entry's state of an object stands for, from the
+    versions every release of the objects put (``released``: package id → uid → version)."""
 
-    def __init__(self, tx: Tx, entries: dict[int, EntryRecord]) -> None:
-        self.tx = tx
+    def __init__(self, entries: dict[int, EntryRecord], released: dict[int, dict[str, int]]):
         self.entries = entries
-        self.items: dict[int, dict[str, int]] = {}
+        self.released = released
 
     def version(self, states: list[ObjectState], limit: int) -> int | None:
         """The version production held of the object after entry ``limit`` (``None``: no
@@ -45,24 +45,13 @@ class _Resolver:
                 return 0
             entry = self.entries[state.entry_id]
             if entry.action == ledger.DEPLOY:
-                return self._released(entry.package_id).get(state.uid, 0)
+                return self.released.get(entry.package_id or 0, {}).get(state.uid, 0)
             if entry.target_entry is None:
                 return None
             # A rollback: what production held before the release it undid; a restore: what
             # production held right after the release it restored.
             back = entry.action == ledger.ROLLBACK
             limit = entry.target_entry - 1 if back else entry.target_entry
-
-    def _released(self, package_id: int | None) -> dict[str, int]:
-        if package_id is None:
-            return {}
-        if package_id not in self.items:
-            self.items[package_id] = {
-                i.uid: i.pending_version
-                for i in repo.package_items(self.tx, package_id)
-                if i.update_type != UpdateType.DELETE
-            }
-        return self.items[package_id]
 
 
 class _Entries:
@@ -104,7 +93,8 @@ def _from_ledger(tx: Tx, entries: _Entries, kind: str, uids: Sequence[str]) -> d
         by_uid.setdefault(state.uid, []).append(state)
     found: dict[str, int] = {}
     if by_uid:
-        resolver = _Resolver(tx, entries.all())
+        released = repo.released_versions(tx, entries.workspace_id, kind, list(by_uid))
+        resolver = _Resolver(entries.all(), released)
         newest = max(entries.all())
         for uid, states in by_uid.items():
             version = resolver.version(states, newest)
