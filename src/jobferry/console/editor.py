@@ -16,7 +16,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import Any, Protocol, TypedDict
 from urllib.parse import quote
 
 from fastapi import APIRouter, Response
@@ -56,22 +56,24 @@ Review = Callable[[Services, Scope, str, dict[str, Any], Base], DefinitionReview
 """What that save would do (refused as the save would be)."""
 
 
-def _save_job(
-    services: Services, scope: Scope, name: str, body: dict[str, Any], base: Base
-) -> None:
-    if name:
-        services.jobs.update(scope, name, body, base)
-    else:
-        services.jobs.create(scope, body)
+class Editable(Protocol):
+    """The service of a kind the editor saves (jobs, scripts)."""
+
+    def create(self, scope: Scope, body: dict[str, Any], /) -> object: ...
+
+    def update(self, scope: Scope, name: str, body: dict[str, Any], base: Base, /) -> object: ...
 
 
-def _save_script(
-    services: Services, scope: Scope, name: str, body: dict[str, Any], base: Base
-) -> None:
-    if name:
-        services.scripts.update(scope, name, body, base)
-    else:
-        services.scripts.create(scope, body)
+def _saved_by(service: Callable[[Services], Editable]) -> Save:
+    """The :data:`Save` of a kind: through its ``service``'s create or update."""
+
+    def save(services: Services, scope: Scope, name: str, body: dict[str, Any], base: Base) -> None:
+        if name:
+            service(services).update(scope, name, body, base)
+        else:
+            service(services).create(scope, body)
+
+    return save
 
 
 class Kept(TypedDict):
@@ -105,7 +107,7 @@ EDITED = {
         "job",
         "jobs",
         lambda services, scope, name: services.jobs.show(scope, name).document,
-        _save_job,
+        _saved_by(lambda services: services.jobs),
         lambda services, scope, name, body, base: services.reviews.job(scope, name, body, base),
         {
             "name": "new_job",
@@ -122,7 +124,7 @@ EDITED = {
         "script",
         "scripts",
         lambda services, scope, name: services.scripts.show(scope, name).document,
-        _save_script,
+        _saved_by(lambda services: services.scripts),
         lambda services, scope, name, body, base: services.reviews.script(scope, name, body, base),
         {"name": "new_script", "type": "Shell", "directory": "/", "content": "echo hello"},
         "create the new name with New script and delete '{old}'",
