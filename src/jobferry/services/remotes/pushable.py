@@ -76,11 +76,8 @@ def not_renamable(remote: str, renames: dict[int, Record]) -> list[tuple[int, Pr
     return [
         (
             seq,
-            Problem(
-                ProblemReason.REMOTE,
-                record.kind,
-                record.name,
-                f"the rename of {record.kind} '{record.previous_name}' to '{record.name}' "
+            _rename_problem(
+                record,
                 f"cannot be pushed: DataArts' public API renames only jobs, so remote "
                 f"'{remote}' cannot be given a {record.kind}'s new name",
                 f"rename {record.kind} '{record.previous_name}' to '{record.name}' in DataArts "
@@ -105,11 +102,8 @@ def swapped_names(remote: str, renames: dict[int, Record]) -> list[tuple[int, Pr
         found.append(
             (
                 seq,
-                Problem(
-                    ProblemReason.REMOTE,
-                    record.kind,
-                    record.name,
-                    f"the rename of {record.kind} '{record.previous_name}' to '{record.name}' "
+                _rename_problem(
+                    record,
                     f"takes the name {record.kind} '{record.name}' gives up in the same import "
                     f"(it becomes '{gives_up}'); DataArts' public API renames one object at a "
                     f"time, so remote '{remote}' cannot be given both",
@@ -120,3 +114,14 @@ def swapped_names(remote: str, renames: dict[int, Record]) -> list[tuple[int, Pr
             )
         )
     return found
+
+
+def _rename_problem(record: Record, why: str, fix: str) -> Problem:
+    """The problem of a rename a push would refuse: ``why``, after the rename it names."""
+    return Problem(
+        ProblemReason.REMOTE,
+        record.kind,
+        record.name,
+        f"the rename of {record.kind} '{record.previous_name}' to '{record.name}' {why}",
+        fix,
+    )
