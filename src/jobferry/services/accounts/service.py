@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from jobferry.domain.enums import LockPolicy, Role
 from jobferry.domain.names import storable
 from jobferry.domain.remedies import Remedy
-from jobferry.domain.shapes import json_text
 from jobferry.errors import (
     ConflictError,
     InvalidRequestError,
@@ -22,7 +21,7 @@ from jobferry.errors import (
     WorkspaceNotFoundError,
 )
 from jobferry.services.accounts.records import User, Workspace, WorkspaceRole
-from jobferry.services.accounts.users import user_named
+from jobferry.services.accounts.users import project_admin_flag, user_named
 from jobferry.services.audit import record_audit
 from jobferry.services.context import (
     Actor,
@@ -319,11 +318,7 @@ class AccountService:
         """Create a user of the project (project admins only)."""
         require_same_project(actor, project_id)
         require_project_admin(actor, "create users")
-        if not isinstance(project_admin, bool):
-            raise InvalidRequestError(
-                f"projectAdmin must be true or false, not {json_text(project_admin)}.",
-                parameter="projectAdmin",
-            )
+        project_admin = project_admin_flag(project_admin)
         name = valid_name(name, "user name")
         with self._changing() as tx:
             if repo.find_user(tx, project_id, name):

@@ -116,11 +116,7 @@ class UserAdmin:
         whether they are one now. Setting what they are already changes nothing."""
         require_same_project(actor, project_id)
         require_project_admin(actor, "make users project admins")
-        if not isinstance(admin, bool):
-            raise InvalidRequestError(
-                f"projectAdmin must be true or false, not {json_text(admin)}.",
-                parameter="projectAdmin",
-            )
+        admin = project_admin_flag(admin)
         with self.db.transaction() as tx:
             user = user_named(tx, project_id, name)
             if user.is_project_admin == admin:
@@ -135,6 +131,16 @@ class UserAdmin:
             )
         self.forget(keys)
         return admin
+
+
+def project_admin_flag(value: object) -> bool:
+    """A request's ``projectAdmin``: true or false, else refused (DLF.3051)."""
+    if not isinstance(value, bool):
+        raise InvalidRequestError(
+            f"projectAdmin must be true or false, not {json_text(value)}.",
+            parameter="projectAdmin",
+        )
+    return value
 
 
 def user_named(tx: Tx, project_id: str, name: str) -> UserRecord:
