@@ -7,7 +7,8 @@ from typing import Any
 
 import orjson
 
-from jobferry.domain.definitions import CONTROL_FIELDS, SERVER_FIELDS
+from jobferry.domain.definitions import CONTROL_FIELDS, SERVER_FIELDS, canonical
+from jobferry.domain.enums import ObjectKind
 from jobferry.domain.references import first_occurrences, job_references
 from jobferry.domain.report import Violation
 from jobferry.errors import (
@@ -50,9 +51,11 @@ def load(text: str) -> dict[str, Any]:
     return value
 
 
-def split_body(body: Mapping[str, Any]) -> tuple[dict[str, Any], Any, Any]:
-    """Separate a request body into (definition, targetStatus, approvers)."""
-    doc = {k: v for k, v in body.items() if k not in CONTROL_FIELDS and k not in SERVER_FIELDS}
+def split_body(kind: ObjectKind, body: Mapping[str, Any]) -> tuple[dict[str, Any], Any, Any]:
+    """Separate a request body into (definition, targetStatus, approvers): the definition
+    without the keys the server owns for that kind (a script's ``version``, the count show_script
+    answers, is the server's; a body made from that answer carries it back)."""
+    doc = canonical(kind, dict(body))
     return doc, body.get("targetStatus"), wire_approvers(body.get("approvers"))
 
 

@@ -182,7 +182,7 @@ class JobService:
         self.offset_mode = offset_mode
 
     def _validated(self, scope: Scope, body: dict[str, Any]) -> tuple[dict[str, Any], Any, Any]:
-        doc, target, approvers = split_body(body)
+        doc, target, approvers = split_body(ObjectKind.JOB, body)
         here = scope.workspace
         found = validate_job(doc, max_nodes=self.max_nodes, workspace=(here.name, here.id))
         raise_violations(ObjectKind.JOB, doc.get("name"), [*missing_job_fields(doc), *found])

@@ -90,7 +90,7 @@ class ResourceService:
     def create(self, scope: Scope, body: dict[str, Any]) -> str:
         """Create a resource; returns its id (DLF.6259 when the name is taken)."""
         scope.require_change(WRITERS, "create resources")
-        doc, _, _ = split_body(body)
+        doc, _, _ = split_body(ObjectKind.RESOURCE, body)
         doc = wire_resource(doc)
         raise_violations(ObjectKind.RESOURCE, doc.get("name"), validate_resource(doc))
         with self.db.transaction() as tx:
@@ -100,7 +100,7 @@ class ResourceService:
     def update(self, scope: Scope, resource_id: str, body: dict[str, Any]) -> None:
         """Replace a resource's definition; renaming is refused while jobs use the old name."""
         scope.require_change(WRITERS, "change resources")
-        doc, _, _ = split_body(body)
+        doc, _, _ = split_body(ObjectKind.RESOURCE, body)
         doc = wire_resource(doc)
         with self.db.transaction() as tx:
             # Locked before a rename counts the jobs using the old name (see ``delete``).

@@ -83,7 +83,7 @@ class DefinitionReviews:
         state, made from ``base``: refused as ``JobService.create``/``update`` refuse it, else
         reviewed."""
         scope.require_change(WRITERS, "change jobs" if name else "create jobs")
-        doc = _definition(body, name)
+        doc = _definition(ObjectKind.JOB, body, name)
         here = scope.workspace
         found = validate_job(doc, max_nodes=self.max_nodes, workspace=(here.name, here.id))
         raise_violations(ObjectKind.JOB, doc.get("name"), [*missing_job_fields(doc), *found])
@@ -102,7 +102,7 @@ class DefinitionReviews:
         development state, made from ``base``: refused as ``ScriptService.create``/``update``
         refuse it, else reviewed."""
         scope.require_change(WRITERS, "change scripts" if name else "create scripts")
-        doc = _definition(body, name)
+        doc = _definition(ObjectKind.SCRIPT, body, name)
         raise_violations(ObjectKind.SCRIPT, doc.get("name"), validate_script(doc))
         resolve_target_status(scope, body.get("targetStatus"), body.get("approvers"), "a script")
         saved = str(doc["name"])
@@ -139,9 +139,9 @@ def _replaced(
     return load(stored.document)
 
 
-def _definition(body: dict[str, Any], name: str) -> dict[str, Any]:
+def _definition(kind: ObjectKind, body: dict[str, Any], name: str) -> dict[str, Any]:
     """The definition a body saves (its name the one edited when it gives none)."""
-    doc, _, _ = split_body(body)
+    doc, _, _ = split_body(kind, body)
     if name:
         doc.setdefault("name", name)
     return doc

@@ -90,7 +90,7 @@ class ScriptService:
     def create(self, scope: Scope, body: dict[str, Any]) -> None:
         """Create a script (DLF.0202 when the name is taken)."""
         scope.require_change(WRITERS, "create scripts")
-        doc, requested, approvers = split_body(body)
+        doc, requested, approvers = split_body(ObjectKind.SCRIPT, body)
         raise_violations(ObjectKind.SCRIPT, doc.get("name"), validate_script(doc))
         target = resolve_target_status(scope, requested, approvers, "a script")
         name = str(doc["name"])
@@ -119,7 +119,7 @@ class ScriptService:
                 "cannot be renamed by update: create the new name and delete the old one.",
                 script_name=name,
             )
-        doc, requested, approvers = split_body(body)
+        doc, requested, approvers = split_body(ObjectKind.SCRIPT, body)
         raise_violations(ObjectKind.SCRIPT, name, validate_script(doc))
         target = resolve_target_status(scope, requested, approvers, "a script")
         with self.db.transaction() as tx:
