@@ -128,6 +128,18 @@ def test_usage_errors_without_json_stay_for_people() -> None:
             "--context is an option of jobferry itself, not of 'jobferry tasks show': give it "
             "before the command: jobferry --context NAME tasks show …",
         ),
+        (
+            # jobferry -w ent admin set-role bob deployer would lack its WORKSPACE argument.
+            ["admin", "set-role", "bob", "deployer", "-w", "ent"],
+            "-w is an option of jobferry itself, not of 'jobferry admin set-role', which takes "
+            "the workspace as its argument WORKSPACE: jobferry admin set-role USER WORKSPACE ROLE",
+        ),
+        (
+            ["workspaces", "settings", "--workspace", "ent", "--lock-policy", "hard"],
+            "--workspace is an option of jobferry itself, not of 'jobferry workspaces settings', "
+            "which takes the workspace as its argument WORKSPACE: jobferry workspaces settings "
+            "[WORKSPACE]",
+        ),
     ],
 )
 def test_an_option_of_jobferry_itself_after_the_command_is_said_to_go_before_it(

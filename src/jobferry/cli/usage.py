@@ -280,10 +280,23 @@ def _before_the_command(ctx: Any, exc: typer.TyperException) -> None:
     if given not in root or sub is None or sub is ctx:
         return
     param = root[given]
+    said = f"{given} is an option of {ctx.command_path} itself, not of '{sub.command_path}'"
+    if param.name == "workspace" and _takes_workspace(sub):
+        # Before the command it would be ignored: the command's own argument names it.
+        pieces = [p for p in sub.command.collect_usage_pieces(sub) if p != "[OPTIONS]"]
+        line = " ".join([sub.command_path, *pieces])
+        exc.message = f"{said}, which takes the workspace as its argument WORKSPACE: {line}"
+        return
     value = [] if param.is_flag else [param.metavar or "VALUE"]
     command = sub.command_path.split()[1:]
     line = " ".join([ctx.command_path, str(given), *value, *command, "…"])
-    exc.message = (
-        f"{given} is an option of {ctx.command_path} itself, not of '{sub.command_path}': "
-        f"give it before the command: {line}"
+    exc.message = f"{said}: give it before the command: {line}"
+
+
+def _takes_workspace(sub: Any) -> bool:
+    """Whether the command names its workspace by an argument of its own (``admin set-role
+    USER WORKSPACE ROLE``), which the root's ``-w`` does not fill."""
+    return any(
+        param.param_type_name == "argument" and param.name == "workspace"
+        for param in sub.command.params
     )
