@@ -253,6 +253,10 @@ def _package(e: dict[str, Any]) -> str:
     return f"{e.get('package_id')} {e.get('package_name') or ''}".strip()
 
 
+_STARTS = {1: "started", 0: "not started (--no-start)"}
+"""What a release did with the jobs it released (the entry's ``startup_mode``)."""
+
+
 def _entry_row(e: dict[str, Any]) -> tuple[Any, ...]:
     start = e.get("startup_mode")
     return (
@@ -262,7 +266,7 @@ def _entry_row(e: dict[str, Any]) -> tuple[Any, ...]:
         user_names(e.get("approvers")),
         ", ".join(f"{a.get('user_name')} ({a.get('key_id')})" for a in e.get("approvals") or []),
         e.get("deployer"),
-        "" if start is None else start,
+        "" if start is None else _STARTS.get(start, str(start)),
         e.get("at_iso"),
         len(e.get("objects") or []),
         str(e.get("plan_hash") or "")[:12],
