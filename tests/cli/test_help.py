@@ -154,6 +154,16 @@ def test_an_option_of_jobferry_itself_after_the_command_is_said_to_go_before_it(
     assert orjson.loads(answered.stdout)["error"]["message"] == said
 
 
+def test_an_option_a_command_lacks_is_not_sent_to_jobferry_s_own_version() -> None:
+    # jobs show takes --version N; scripts show does not, and jobferry --version scripts show
+    # would print jobferry's version and run nothing.
+    result = invoke(["scripts", "show", "kpi_sql", "--version", "1"], prog_name="jobferry")
+    said = " ".join(result.stderr.replace("│", " ").split())
+    assert result.exit_code == 2
+    assert "No such option: --version" in said
+    assert "before the command" not in said
+
+
 def _options(path: tuple[str, ...]) -> list[str]:
     command: Any = whole_command()
     for name in path:

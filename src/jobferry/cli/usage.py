@@ -280,17 +280,24 @@ def _before_the_command(ctx: Any, exc: typer.TyperException) -> None:
     if given not in root or sub is None or sub is ctx:
         return
     param = root[given]
+    if param.is_eager:
+        # --version answers alone and exits: before the command it would run no command.
+        return
+    exc.message = _where_it_goes(ctx, sub, param, str(given))
+
+
+def _where_it_goes(ctx: Any, sub: Any, param: Any, given: str) -> str:
+    """Where root option ``given``, given after command ``sub``, goes instead."""
     said = f"{given} is an option of {ctx.command_path} itself, not of '{sub.command_path}'"
     if param.name == "workspace" and _takes_workspace(sub):
         # Before the command it would be ignored: the command's own argument names it.
         pieces = [p for p in sub.command.collect_usage_pieces(sub) if p != "[OPTIONS]"]
         line = " ".join([sub.command_path, *pieces])
-        exc.message = f"{said}, which takes the workspace as its argument WORKSPACE: {line}"
-        return
+        return f"{said}, which takes the workspace as its argument WORKSPACE: {line}"
     value = [] if param.is_flag else [param.metavar or "VALUE"]
     command = sub.command_path.split()[1:]
-    line = " ".join([ctx.command_path, str(given), *value, *command, "…"])
-    exc.message = f"{said}: give it before the command: {line}"
+    line = " ".join([ctx.command_path, given, *value, *command, "…"])
+    return f"{said}: give it before the command: {line}"
 
 
 def _takes_workspace(sub: Any) -> bool:
