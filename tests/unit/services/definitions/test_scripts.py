@@ -25,3 +25,18 @@ def test_a_script_saved_from_its_show_answer_does_not_keep_the_version_count(
     shown = services.scripts.show(scope, "kpi_sql")
     assert "version" not in shown.document
     assert shown.version == 3
+
+
+def test_a_script_in_the_console_export_s_spelling_is_stored_as_an_import_stores_it(
+    services: Services,
+) -> None:
+    # The console exports a script's database as currentDatabase; the package reader copies
+    # it to database, so a script saved through the API must hold the same, or jobferry pull
+    # then apply -f of the unchanged workspace overwrites it ("+ database").
+    scope = admin_scope(services)
+    body = make_script("load_data", currentDatabase="ods")
+    del body["database"]
+    services.scripts.create(scope, body)
+
+    document = services.scripts.show(scope, "load_data").document
+    assert (document["currentDatabase"], document["database"]) == ("ods", "ods")
