@@ -200,7 +200,10 @@ def test_a_leaked_project_id_template_gets_a_4xx_not_a_crash(api: SignedClient) 
     headers = {"Host": "testserver", "Content-Type": "application/json"}
     headers.update(sign_request("GET", path, "", headers, b"", ADMIN_AK, ADMIN_SK))
     response = api.client.request("GET", path, headers=headers)
-    assert_error(response, "DLF.6888", "{project_id}", status=403)
+    # The SDK put its placeholder there: the fix is the project id its credentials lacked.
+    assert_error(
+        response, "DLF.6888", "'{project_id}' is what the SDK sends", PROJECT_ID, status=403
+    )
 
 
 # -- workspaces and roles --------------------------------------------------------------------

@@ -165,10 +165,27 @@ def require_project_admin(actor: Actor, action: str) -> None:
         )
 
 
+PROJECT_PLACEHOLDER = "{project_id}"
+"""What the official SDKs put in the path for the project when their credentials carry no
+project id (and no region lets them look it up)."""
+
+
+def other_project(actor: Actor, project_id: str) -> PermissionDeniedError:
+    """The refusal of a call whose path names another project than the credentials'; the
+    SDK's unfilled placeholder is said to be one, with the project id to build them with."""
+    if project_id == PROJECT_PLACEHOLDER:
+        return PermissionDeniedError(
+            f"The path names no project: '{PROJECT_PLACEHOLDER}' is what the SDK sends when "
+            "its credentials were built without a project id; build them with the project's "
+            f"id, BasicCredentials(ak, sk, '{actor.project_id}') (Go SDK: WithProjectId)."
+        )
+    return PermissionDeniedError(
+        f"The credentials belong to project '{actor.project_id}', not to project "
+        f"'{project_id}' named in the path; use that project's id or its credentials."
+    )
+
+
 def require_same_project(actor: Actor, project_id: str) -> None:
     """Refuse a call naming another project than the one the credentials belong to."""
     if actor.project_id != project_id:
-        raise PermissionDeniedError(
-            f"The credentials belong to project '{actor.project_id}', not to project "
-            f"'{project_id}' named in the path."
-        )
+        raise other_project(actor, project_id)

@@ -27,6 +27,7 @@ from jobferry.services.context import (
     Actor,
     Scope,
     now_ms,
+    other_project,
     require_project_admin,
     require_same_project,
 )
@@ -136,10 +137,7 @@ class AccountService:
     def scope(self, actor: Actor, project_id: str, workspace_id: str | None) -> Scope:
         """The actor in the workspace named by the ``workspace`` header (or the default one)."""
         if actor.project_id != project_id:
-            raise PermissionDeniedError(
-                f"The credentials belong to project '{actor.project_id}', not to project "
-                f"'{project_id}' named in the path; use that project's id or its credentials."
-            )
+            raise other_project(actor, project_id)
         cached = self.cached_scope(actor, project_id, workspace_id)
         if cached is not None:
             return cached
