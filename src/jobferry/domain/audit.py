@@ -108,4 +108,4 @@ def _inner(value: Any) -> str:
         return "[" + ", ".join(_inner(v) for v in value) + "]"
     if isinstance(value, dict):
         return "{" + _line(value) + "}"
-    return str(value)
+    return "none" if value is None else str(value)

@@ -39,6 +39,9 @@ def test_detail_is_one_line_and_cut() -> None:
     said = detail_line({"targetStatus": "SUBMITTED", "jobParams": [], "studioEndpoint": "x"})
     assert said == "target status=SUBMITTED, job params=[], studio endpoint=x"  # not API fields
     assert detail_line(None) == ""
+    # A field without a value (a package no task generated) is said so, not as Python's None.
+    said = detail_line({"size": 4126, "taskId": None, "ids": [None], "to": {"name": None}})
+    assert said == "size=4126, task id=none, ids=[none], to={name=none}"
     cut = detail_line({"sql": "x" * 500})
     assert len(cut) == 160
     assert cut.endswith("…")
