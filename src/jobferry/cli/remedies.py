@@ -343,6 +343,10 @@ def _remedies() -> dict[str, Said]:
             f"Give the names in a file (jobferry export --names-file FILE{w}): it exports them in "
             "the background, as many as you name."
         ),
+        Remedy.EXPORT_DEVELOPMENT: lambda b, w: (
+            "Export their development states (export --status develop, the default), or submit "
+            "a version of each first: import or apply it with --status submitted (the default)."
+        ),
         Remedy.SUBMIT_JOB: lambda b, w: (
             "Submit a version first: import or apply it with --status submitted (the default)."
         ),

@@ -13,6 +13,10 @@ JOB_REMEDIES: dict[str, Callable[[dict[str, Any]], str]] = {
         "Submit a version first: open it, choose Edit and save it with “Save and submit a "
         "new version”."
     ),
+    Remedy.EXPORT_DEVELOPMENT: lambda c: (
+        "Export their development states (Job status: Development state), or submit a version "
+        "of each first: open it, choose Edit and save it with “Save and submit a new version”."
+    ),
     Remedy.SHOW_DEVELOPMENT_STATE: lambda c: (
         "Its page shows its development state; to give it a version, open it, choose Edit and "
         "save it with “Save and submit a new version”."

@@ -32,6 +32,9 @@ class Remedy(StrEnum):
     LIST_OBJECTS = "list_objects"
     """Name an environment object the workspace holds (``kind``): the name asked for breaks
     the name rule, so none is registered under it."""
+    EXPORT_DEVELOPMENT = "export_development"
+    """Export the development states of jobs never submitted (``jobs``), or submit a version of
+    each first."""
     SHOW_DRIFT = "show_drift"
     """See how each object an import wrote changed since, and who changed it, before putting
     them back (``task_id``: the import)."""

@@ -182,7 +182,10 @@ def require_submitted(scope: Scope, heads: Iterable[JobHead]) -> None:
         raise InvalidRequestError(
             "Exporting the submitted versions needs a submitted version, but job(s) "
             f"{', '.join(repr(n) for n in never[:20])} in workspace '{scope.workspace.name}' were "
-            "never submitted; submit them or export their development versions.",
+            "never submitted.",
+            fix="Export their development states (exportStatus DEVELOP), or submit a version of "
+            "each first.",
+            remedy=Remedy.EXPORT_DEVELOPMENT,
             jobs=never,
         )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from jobferry.domain.remedies import Remedy
 from jobferry.errors import InvalidRequestError, JobNotFoundError
 from jobferry.package.layout import Layout
 from jobferry.services.container import Services
@@ -121,7 +122,9 @@ def test_upstream_jobs_are_added_and_missing_ones_reported(services: Services) -
         heads, unresolved = add_upstream(tx, scope, select_jobs(tx, scope, ["c_job"]))
     assert sorted(h.name for h in heads) == ["b_job", "c_job"]
     assert unresolved == [{"kind": "job", "name": "ghost_job", "reason": "upstream job not found"}]
-    with pytest.raises(InvalidRequestError, match="never submitted"):
+    with pytest.raises(InvalidRequestError, match="never submitted") as refused:
         require_submitted(scope, [JobHead(1, "draft", None)])
+    # Its fix is said by each client in its own terms (the CLI: --status develop).
+    assert refused.value.remedy == Remedy.EXPORT_DEVELOPMENT
     with pytest.raises(InvalidRequestError, match="at most 1"):
         check_batch_size(["a", "b"], 1)
