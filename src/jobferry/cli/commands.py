@@ -48,6 +48,8 @@ COMMANDS: dict[str, Entry] = {
             "versions": "versions:job_versions",
             "diff": "versions:job_diff",
             "restore": "versions:job_restore",
+            "lock": "locks:job_lock",
+            "unlock": "locks:job_unlock",
         },
     ),
     "scripts": Entry(
@@ -56,10 +58,13 @@ COMMANDS: dict[str, Entry] = {
             "versions": "versions:script_versions",
             "diff": "versions:script_diff",
             "restore": "versions:script_restore",
+            "lock": "locks:script_lock",
+            "unlock": "locks:script_unlock",
         },
     ),
     "resources": Entry("scripts:resources_app"),
     "tags": Entry("tags:app"),
+    "locks": Entry("locks:app"),
     "workspaces": Entry(
         "jobs:workspaces_app", {"settings": "workspace_settings:workspace_settings"}
     ),

@@ -359,6 +359,12 @@ def _remedies() -> dict[str, Said]:
             "Give its schedule a cron expression (e.g. '0 30 2 * * ?'), or stop it first "
             f"(jobferry jobs stop {_name(b, 'job_name', 'NAME')}{w})."
         ),
+        Remedy.RELEASE_LOCK: lambda b, w: (
+            f"Ask {_name(b, 'holder', 'its holder')} to release the lock with jobferry "
+            f"{'script' if b.get('kind') == 'script' else 'job'}s unlock "
+            f"{_name(b, 'name', 'NAME')}{w}, or a workspace admin to run it for them (jobferry "
+            f"locks list{w} shows every lock)."
+        ),
         Remedy.STOP_JOB: lambda b, w: (
             f"Stop it first with jobferry jobs stop {_name(b, 'job_name', 'NAME')}{w}, then try "
             "again."

@@ -1,5 +1,6 @@
-"""What the console tells a person to do about a job's versions and scheduling, said with the
-job's pages (its editor, *Stop scheduling*): ``fixes.REMEDIES`` holds these with every other."""
+"""What the console tells a person to do about a job's versions, scheduling and locks, said
+with the job's pages (its editor, *Stop scheduling*, *Unlock*): ``fixes.REMEDIES`` holds these
+with every other."""
 
 from __future__ import annotations
 
@@ -24,6 +25,10 @@ JOB_REMEDIES: dict[str, Callable[[dict[str, Any]], str]] = {
     Remedy.SCHEDULABLE_VERSION: lambda c: (
         "Give its schedule a cron expression (e.g. '0 30 2 * * ?'), save the development "
         "state only, or stop scheduling the job first (Stop scheduling on its page)."
+    ),
+    Remedy.RELEASE_LOCK: lambda c: (
+        f"Ask {c.get('holder') or 'its holder'} to choose Unlock on its page, or a workspace "
+        "admin to unlock it for them."
     ),
     Remedy.STOP_JOB: lambda c: (
         "Stop scheduling the job first (Stop scheduling on its page), then try again."

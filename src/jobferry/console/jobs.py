@@ -35,6 +35,7 @@ from jobferry.domain.schedule import parse_schedule_time
 from jobferry.errors import JobferryError
 from jobferry.services.context import OPERATORS, WRITERS
 from jobferry.services.definitions.folders import FolderQuery, parse_job_selection
+from jobferry.services.definitions.governance import Lock
 from jobferry.services.definitions.records import (
     JobState,
     Provenance,
@@ -159,6 +160,8 @@ class JobContext(PageContext):
     """The scripts, resources and jobs named that the workspace lacks: ``(kind, name)``."""
     came_from: Provenance | None
     owner: str
+    lock: Lock | None
+    """Who holds a lock on it (``None``: nobody)."""
     error: str = ""
     """A refused Delete, said on the page."""
     message: str = ""
@@ -199,6 +202,7 @@ def _job_page(
         missing=detail.missing,
         came_from=detail.provenance,
         owner=detail.owner,
+        lock=page.services.governance.lock_of(page.scope, "job", job_name),
         error=error,
         message=saved_said(saved, "job", detail.job.version),
     )

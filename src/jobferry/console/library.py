@@ -16,6 +16,7 @@ from jobferry.console.missing import RESOURCES, SCRIPTS, looked_up
 from jobferry.console.web import FormDep, Page, PageContext, PageDep, render
 from jobferry.domain.enums import ObjectKind
 from jobferry.services.context import WRITERS
+from jobferry.services.definitions.governance import Lock
 from jobferry.services.definitions.records import ShownResource, ShownScript, SubmittedVersion
 
 router = APIRouter()
@@ -42,6 +43,8 @@ class ScriptContext(PageContext):
     doc: dict[str, Any]
     versions: list[SubmittedVersion]
     jobs: list[str]
+    lock: Lock | None
+    """Who holds a lock on it (``None``: nobody)."""
     error: str = ""
     """A refused Delete, said on the page."""
     message: str = ""
@@ -109,6 +112,7 @@ def _script_page(
         doc=detail.script.document,
         versions=detail.versions,
         jobs=detail.jobs,
+        lock=page.services.governance.lock_of(page.scope, "script", script_name),
         error=error,
         message=saved_said(saved, "script", detail.script.version),
     )

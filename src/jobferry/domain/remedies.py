@@ -161,6 +161,9 @@ class Remedy(StrEnum):
     STOP_JOB = "stop_job"
     """The job is scheduled, and what was asked (a rename, a delete) takes a stopped job: stop
     its schedule first, then ask again (``job_name``)."""
+    RELEASE_LOCK = "release_lock"
+    """Another user holds a lock on the job or script (``kind``, ``name``, ``holder``): they
+    release it, or a workspace admin releases it for them."""
     CREATE_PROFILE = "create_profile"
     """A profile named by an import does not exist: save it, or give the profile inline
     (``profile``)."""

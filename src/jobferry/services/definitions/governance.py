@@ -10,13 +10,13 @@ from jobferry.domain.shapes import BodyShape, Extra, flag
 from jobferry.errors import (
     InUseError,
     InvalidRequestError,
-    LockedError,
     LockedTagError,
     NotFoundError,
 )
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms, writing_roles
 from jobferry.services.definitions.lookup import get_job_or_raise, get_script_or_raise
+from jobferry.services.definitions.publishing import locked_by_another
 from jobferry.services.definitions.usage import SHOWN
 from jobferry.services.support.requests import valid_name
 from jobferry.storage import Database, Tx
@@ -137,6 +137,12 @@ class GovernanceService:
         with self.db.transaction(readonly=True) as tx:
             return [Lock.of(lk) for lk in repo.list_locks(tx, scope.workspace.id)]
 
+    def lock_of(self, scope: Scope, kind: str, name: str) -> Lock | None:
+        """The lock on the job or script ``name`` (``None``: nobody holds one)."""
+        with self.db.transaction(readonly=True) as tx:
+            lock = repo.get_lock(tx, scope.workspace.id, kind, name)
+        return Lock.of(lock) if lock is not None else None
+
     def held_by_another(self, scope: Scope, kind: str, name: str) -> Lock | None:
         """Another user's lock on the job or script ``name`` (``None``: nobody's, or the
         caller's own): what an editor of it warns of, whichever the lock policy."""
@@ -153,10 +159,11 @@ class GovernanceService:
             self._exists(tx, scope, kind, name)
             lock = repo.get_lock(tx, scope.workspace.id, kind, name)
             if lock is not None and lock.holder_user_id != scope.actor.user_id:
-                raise LockedError(
-                    f"The {kind} '{name}' is already locked by '{lock.holder_name}'; ask them to "
-                    "release it, or an admin to release it for them.",
-                    holder=lock.holder_name,
+                raise locked_by_another(
+                    kind,
+                    name,
+                    lock.holder_name,
+                    f"The {kind} '{name}' is already locked by '{lock.holder_name}'.",
                 )
             if lock is None:
                 repo.insert_lock(tx, scope.workspace.id, kind, name, scope.actor.user_id, now_ms())

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from jobferry.domain.enums import LockPolicy, Role, TargetStatus
+from jobferry.domain.remedies import Remedy
 from jobferry.domain.shapes import BodyShape, Extra, Field, JsonType, text
 from jobferry.errors import (
     InvalidRequestError,
@@ -115,6 +116,20 @@ def submitted_version(target: TargetStatus, latest: int | None) -> int | None:
     return (latest or 0) + 1 if target is not TargetStatus.SAVED else None
 
 
+def locked_by_another(kind: str, name: str, holder: str, said: str) -> LockedError:
+    """The refusal of a change, or a lock, of the job or script ``name`` that ``holder``
+    holds a lock on (``said``: what was refused), with its fix."""
+    return LockedError(
+        said,
+        fix=f"Ask '{holder}' to release the lock (DELETE /locks/{kind}/{name}), or a workspace "
+        "admin to release it for them.",
+        remedy=Remedy.RELEASE_LOCK,
+        kind=kind,
+        name=name,
+        holder=holder,
+    )
+
+
 def check_lock(tx: Tx, scope: Scope, kind: str, name: str) -> str | None:
     """Refuse a change to an object another user holds a lock on, under the hard policy;
     under the soft policy, which only warns, the name of that user (``None``: no other user's
@@ -123,11 +138,12 @@ def check_lock(tx: Tx, scope: Scope, kind: str, name: str) -> str | None:
     if lock is None or lock.holder_user_id == scope.actor.user_id:
         return None
     if scope.workspace.lock_policy == LockPolicy.HARD.value:
-        raise LockedError(
+        raise locked_by_another(
+            kind,
+            name,
+            lock.holder_name,
             f"The {kind} '{name}' is locked by '{lock.holder_name}' and workspace "
-            f"'{scope.workspace.name}' uses the hard lock policy; ask them to release it, or an "
-            "admin to release it for them.",
-            holder=lock.holder_name,
+            f"'{scope.workspace.name}' uses the hard lock policy, so nothing was changed.",
         )
     return lock.holder_name
 
