@@ -97,3 +97,19 @@ def test_a_version_is_restored_as_the_development_state(api: SignedClient) -> No
     back = api.call("POST", "/scripts/kpi_sql/versions/1/restore").json()
     assert [(c["path"], c["after"]) for c in back["changes"]] == [("content", "select 1;")]
     assert api.call("GET", "/scripts/kpi_sql").json()["content"] == "select 1;"
+
+
+def test_a_script_s_submitted_version_is_shown(api: SignedClient) -> None:
+    script = make_script("kpi_sql", targetStatus="SUBMITTED")
+    assert api.call("POST", "/scripts", script).status_code == 204
+    edited = script | {"content": "select 2;", "targetStatus": "SAVED"}
+    assert api.call("PUT", "/scripts/kpi_sql", edited).status_code == 204
+
+    shown = api.call("GET", "/scripts/kpi_sql", query={"version": 1}).json()
+    assert (shown["content"], shown["version"]) == ("select 1;", 1)
+    assert api.call("GET", "/scripts/kpi_sql").json()["content"] == "select 2;"
+    assert_error(
+        api.call("GET", "/scripts/kpi_sql", query={"version": 3}),
+        "DLF.0100",
+        "no submitted version 3",
+    )

@@ -88,3 +88,15 @@ def test_a_version_is_restored_as_the_development_state_after_asking(cli: Cli) -
     missing = cli("jobs", "restore", "daily_sales", "--version", "5", "--yes")
     assert missing.exit_code == 1
     assert "List its versions and restore one it has." in " ".join(missing.stderr.split())
+
+
+def test_a_script_s_submitted_version_is_shown(cli: Cli) -> None:
+    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)  # daily_sales_sh: version 1
+    _save(cli, "script", "daily_sales_sh", False, content="echo changed\n")
+
+    shown = cli("scripts", "show", "daily_sales_sh", "--version", "1", env={"COLUMNS": "200"})
+    assert shown.exit_code == 0, shown.output
+    assert "echo hi" in shown.stdout
+    assert "echo changed" not in shown.stdout
+    assert cli.json("scripts", "show", "daily_sales_sh", "--version", "1")["version"] == 1
+    assert cli("scripts", "show", "daily_sales_sh", "--version", "4").exit_code == 1

@@ -27,6 +27,8 @@ FromVersion = Annotated[int | None, Query(alias="from", ge=INT64_MIN, le=INT64_M
 """A comparison's ``from``: a submitted version (unset: the one before ``to``)."""
 ToVersion = Annotated[int | None, Query(alias="to", ge=INT64_MIN, le=INT64_MAX)]
 """A comparison's ``to``: a submitted version (unset: the development state)."""
+ShownVersion = Annotated[int | None, Query(ge=INT64_MIN, le=INT64_MAX)]
+"""show_script's ``version`` (extension): a submitted version (unset: the development state)."""
 PageNumber = Annotated[str | None, WithJsonSchema({"type": "integer"}), Query()]
 """``limit`` or ``offset`` of a list call, an integer on the wire: passed on as the text given
 (``services.support.paging`` reads it), so that ``1.5``, a blank value or twenty digits are

@@ -95,12 +95,22 @@ def list_scripts(
 def show_script(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Script name.")],
+    version: Annotated[
+        int | None,
+        typer.Option(
+            "--version",
+            metavar="N",
+            min=1,
+            help="A submitted version (counted from 1) instead of the development state.",
+        ),
+    ] = None,
     json_mode: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Show one script: its settings, then its content (its development state)."""
+    """Show one script: its settings, then its content (its development state, or with
+    --version N a submitted version)."""
     s = session(ctx, json_mode, workspace)
-    script = mapping(s.client().get(f"/scripts/{segment(name)}"))
+    script = mapping(s.client().get(f"/scripts/{segment(name)}", version=version))
     out = s.output
     if out.json_mode:
         out.emit(script)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, Response
 from jobferry.api.auth import ScopeDep
 from jobferry.api.definitions import DefinitionCalls
 from jobferry.api.fastpath import kept_answer
-from jobferry.api.paging import NamedPage, named_page
+from jobferry.api.paging import NamedPage, ShownVersion, named_page
 from jobferry.api.presenters.definitions import script_document
 from jobferry.api.versions import VersionCalls
 from jobferry.api.wire import json, json_list
@@ -32,8 +32,11 @@ def list_scripts(request: Request, scope: ScopeDep, query: ScriptsQuery) -> Resp
 
 @router.get("/{script_name}", summary="show_script")
 @kept_answer
-def show_script(request: Request, scope: ScopeDep, script_name: str) -> Response:
-    return json(script_document(services_of(request).scripts.show(scope, script_name)))
+def show_script(
+    request: Request, scope: ScopeDep, script_name: str, version: ShownVersion = None
+) -> Response:
+    shown = services_of(request).scripts.show(scope, script_name, version)
+    return json(script_document(shown))
 
 
 VersionCalls(ObjectKind.SCRIPT, "script_name").register(router)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from jobferry.domain.enums import ObjectKind, RefKind, TargetStatus
@@ -10,7 +10,8 @@ from jobferry.domain.validation import validate_script
 from jobferry.errors import InUseError, InvalidRequestError, ScriptExistsError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import WRITERS, Scope, now_ms
-from jobferry.services.definitions.documents import dump, raise_violations, split_body
+from jobferry.services.definitions.compare import held_states, version_document
+from jobferry.services.definitions.documents import dump, load, raise_violations, split_body
 from jobferry.services.definitions.lookup import get_script_or_raise
 from jobferry.services.definitions.publishing import (
     check_lock,
@@ -129,11 +130,16 @@ class ScriptService:
             save_script(tx, scope, doc, target, script, restored=restored)
         return locked_by
 
-    def show(self, scope: Scope, name: str) -> ShownScript:
-        """A script's development state with its id and latest submitted version."""
+    def show(self, scope: Scope, name: str, version: int | None = None) -> ShownScript:
+        """A script's development state with its id and latest submitted version; with
+        ``version``, that submitted version (refused when the script does not have it)."""
         with self.db.transaction(readonly=True) as tx:
             script = get_script_or_raise(tx, scope, name)
-        return ShownScript.of(script)
+            if version is None:
+                return ShownScript.of(script)
+            held = held_states(tx, scope, ObjectKind.SCRIPT, name)
+            text = version_document(held, version, "List its versions and show one it has.")
+        return replace(ShownScript.of(script), document=load(text), version=version)
 
     def detail(self, scope: Scope, name: str) -> ScriptDetail:
         """Everything a script's page shows, read in one transaction: its development state,

@@ -159,3 +159,19 @@ def test_an_unknown_object_is_refused_with_its_nearest_name(
 def test_a_job_created_submitted_compares_its_draft(services: Services, scope: Scope) -> None:
     services.jobs.create(scope, make_job("monthly") | SUBMIT)
     assert services.comparisons.compare(scope, JOB, "monthly").changes == ()
+
+
+def test_a_script_s_submitted_version_is_shown_and_one_it_lacks_refused(
+    services: Services, scope: Scope
+) -> None:
+    script = editable(services.scripts.show(scope, "kpi_sql").document)
+    services.scripts.update(scope, "kpi_sql", script | {"content": "select 1"} | SUBMIT)
+    services.scripts.update(scope, "kpi_sql", script | {"content": "select 2"} | SAVE)
+
+    first = services.scripts.show(scope, "kpi_sql", 1)
+
+    assert (first.document["content"], first.version) == ("select 1", 1)
+    assert services.scripts.show(scope, "kpi_sql").document["content"] == "select 2"
+    with pytest.raises(VersionNotFoundError) as refused:
+        services.scripts.show(scope, "kpi_sql", 2)
+    assert refused.value.message.endswith("List its versions and show one it has.")
