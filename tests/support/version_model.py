@@ -1,8 +1,8 @@
 """What the documents promise of the submitted versions of jobs and scripts and of the target
 status of a save or an import (docs/api.md, "DataArts v1 calls served": ``show_job``'s
-``version`` and ``getJobSubmitVersion``, *Target status*, ``start_job``; "Import": *Apply*), as
-a model the generated stories of ``tests/unit/services/test_generated_versions.py`` are
-checked against.
+``version`` and ``getJobSubmitVersion``, the comparison of versions, *Target status*,
+``start_job``; "Import": *Apply*), as a model the generated stories of
+``tests/unit/services/test_generated_versions.py`` are checked against.
 
 A workspace holds jobs and scripts by name, each its development state and its submitted
 versions (numbered from 1, each kept as submitted with its status and who submitted it), and a
@@ -12,9 +12,11 @@ version of it. An import writes each object of its package as a save does, excep
 development state is the package's already: that one is UNCHANGED and gets no version only
 when it needs none (the import saves only, or its newest version is that text); its version
 is due otherwise, written under ``sameNamePolicy`` OVERWRITE and left (SKIP) under SKIP.
-A rollback of an import (its newest that wrote objects) puts back what it changed, unless any
-of them changed since (DLF.9016). Who may: admins and developers save, import and roll back,
-PRODUCTION is the admins'; admins,
+A comparison of two states of an object (its development state or a version, with a
+version) names the fields that differ; one of a version it does not have, or of nothing
+before the first, is refused (DLF.0100). A rollback of an import (its newest that wrote
+objects) puts back what it changed, unless any of them changed since (DLF.9016). Who may:
+admins and developers save, import and roll back, PRODUCTION is the admins'; admins,
 developers and operators start and stop. With the approval switch on, a save or an import
 without ``targetStatus`` is refused, as is SUBMITTED without approvers (DLF.0802). A refused
 step changes nothing and carries the code the documents name for its reason.
@@ -34,7 +36,7 @@ DENIED = "DLF.6888"
 INVALID = "DLF.3051"
 REQUIRED = "DLF.0802"
 NO_JOB = "DLF.0100"
-"""A job, or a version of one, that does not exist."""
+"""A job, or a version of a job or script, that does not exist."""
 NO_SCRIPT = "DLF.6201"
 CONFLICT = "DLF.9016"
 """A rollback of an import whose objects changed since."""
@@ -157,6 +159,26 @@ class Model:
         if latest:
             return (held.versions[-1][1], newest) if held.versions else NO_JOB
         return held.document, newest
+
+    def compared(
+        self, place: str, kind: str, name: str, ends: tuple[int | None, int | None]
+    ) -> tuple[int, set[str]] | str:
+        """What comparing ``ends`` (older, newer: a version, or None: the development state
+        as ``newer``, the version before ``newer`` as ``older``) of an object answers: the
+        version compared from and the top-level fields that differ; or the refusal's code (a
+        version it does not have, or nothing before ``newer``: DLF.0100)."""
+        held = self.held(place, kind, name)
+        if held is None:
+            return NO_JOB if kind == "job" else NO_SCRIPT
+        older, newer = ends
+        if older is None:
+            older = len(held.versions) if newer is None else newer - 1
+        count = len(held.versions)
+        if not 1 <= older <= count or (newer is not None and not 1 <= newer <= count):
+            return NO_JOB
+        before = held.versions[older - 1][1]
+        after = held.document if newer is None else held.versions[newer - 1][1]
+        return older, {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
 
     def start(self, place: str, role: str, actor: str, name: str, on: bool) -> str | None:
         """Start (``on``) or stop a job; the refusal's code, or None."""

@@ -2,7 +2,9 @@
 ``tests/unit/services/test_generated_versions.py``: users of each role save jobs and scripts
 (created or updated, in one of two texts, with each ``targetStatus`` or none, with approvers
 or without), show a job's development state, a version (one that exists, one past the last,
-``0``, ``-1``) or its latest one, read the versions back, start and stop jobs, roll back the
+``0``, ``-1``) or its latest one, read the versions back, compare a job's or script's
+development state with its latest version and a version (the latest, or one or two before
+it) with the one before it and with itself, start and stop jobs, roll back the
 newest import, and import a package holding a script and two jobs in one of the two texts
 (saved, submitted, in production or with no target status; ``sameNamePolicy`` OVERWRITE or
 SKIP; planned first or not), in a workspace without the approval switch and one with it on.
@@ -67,7 +69,10 @@ def steps(draw: st.DrawFn) -> Step:
     place, role = draw(st.sampled_from((PLACES[0], *PLACES))), draw(st.sampled_from(CALLERS))
     act = draw(
         st.sampled_from(
-            ("save", "save", "save", "import", "import", "show", "versions", "start", "undo")
+            (
+                *("save", "save", "save", "import", "import", "show", "versions"),
+                *("start", "undo", "compare", "compare"),
+            )
         )
     )
     job = draw(st.sampled_from(JOBS))
@@ -86,9 +91,10 @@ def steps(draw: st.DrawFn) -> Step:
         return Step(act, (place, role, job, version, draw(st.booleans())))
     if act == "undo":
         return Step(act, (place, role))
-    if act == "versions":
+    if act in ("versions", "compare"):
         kind = draw(st.sampled_from(("job", "script")))
-        return Step(act, (place, role, kind, job if kind == "job" else SCRIPT))
+        named = (place, role, kind, job if kind == "job" else SCRIPT)
+        return Step(act, named if act == "versions" else (*named, draw(st.integers(0, 2))))
     return Step(act, (place, role, job, draw(st.booleans())))
 
 
@@ -149,4 +155,19 @@ def saved_again_then_undone() -> tuple[Step, ...]:
         Step("save", ("plain", ADMIN, "job", "ja", "one", None, False)),
         Step("undo", ("plain", ADMIN)),
         Step("undo", ("plain", ADMIN)),
+    )
+
+
+def compared_across_submits() -> tuple[Step, ...]:
+    """A job submitted in each text, then saved back to the first: its development state
+    differs from its latest version by its parameters, as version 2 does from version 1; a
+    script saved only has no version to compare with."""
+    return (
+        Step("save", ("plain", ADMIN, "job", "ja", "one", "SUBMITTED", False)),
+        Step("compare", ("plain", VIEWER, "job", "ja", 0)),
+        Step("save", ("plain", DEVELOPER, "job", "ja", "two", None, False)),
+        Step("save", ("plain", DEVELOPER, "job", "ja", "one", "SAVED", False)),
+        Step("compare", ("plain", OPERATOR, "job", "ja", 0)),
+        Step("save", ("plain", ADMIN, "script", SCRIPT, "one", "SAVED", False)),
+        Step("compare", ("plain", VIEWER, "script", SCRIPT, 1)),
     )

@@ -15,6 +15,11 @@ them):
   ``getJobSubmitVersion`` the latest one (DLF.0100 when never submitted); the versions read
   back newest first;
 - ``start_job`` needs a submitted version (DLF.3051) and an operator at least;
+- a comparison of the development state with the latest version (after each save of the
+  object, and when a story asks) says no changes exactly when the object stands as last
+  submitted; one of version N with N−1 names the top-level
+  fields that differ between those submits, one of a version with itself none, and a
+  version the object does not have, or nothing before N, is refused (DLF.0100);
 - an import writes each object of its package as a save with its target status does: one the
   target holds as the package does is UNCHANGED (no version) unless the import submits it and
   its newest version is not that text (never submitted, or saved since): then its version is
@@ -29,6 +34,7 @@ them):
 from __future__ import annotations
 
 import itertools
+import re
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +61,7 @@ from support.version_stories import (
     PLACES,
     SCRIPT,
     Step,
+    compared_across_submits,
     document,
     package,
     resaved_then_submitted,
@@ -207,6 +214,8 @@ def _take(told: Told, model: Model, step: Step) -> tuple[Any, Any]:
             predicted = model.shown(place, name, version, latest)
             shown = told.services.jobs.show(scope, name, version=version, submitted=latest)
             return predicted, (shown.document, shown.version)
+        if step.act == "compare":
+            return _compare(told, model, step)
         kind, name = args
         held = model.held(place, kind, name)
         predicted = _versions(held) if held else NO_JOB if kind == "job" else NO_SCRIPT
@@ -214,6 +223,46 @@ def _take(told: Told, model: Model, step: Step) -> tuple[Any, Any]:
     except JobferryError as exc:
         note(f"refused: {exc.message}")
         return predicted, exc.code
+
+
+def _compare(told: Told, model: Model, step: Step) -> tuple[Any, Any]:
+    """Compare an object's development state with its latest version, version N (``back``
+    from the latest) with the one before it and with itself, and a version past its latest:
+    each answers what the model says (the version compared from and the top-level fields
+    that changed) or is refused with its code."""
+    place, role, kind, name, back = step.args
+    scope, held = told.scope(place, role), model.held(place, kind, name)
+    past = len(held.versions) + 1 if held else 1
+    for label, ends in _compared(past - 1 - back, past):
+        predicted = model.compared(place, kind, name, ends)
+        try:
+            found = told.services.comparisons.compare(scope, ObjectKind(kind), name, ends)
+        except JobferryError as exc:
+            refused: str | None = exc.code
+            note(f"refused: {exc.message}")
+        else:
+            refused = None
+        if refused is not None or isinstance(predicted, str):
+            event(f"compare {label}: {refused}")
+            assert refused == predicted, (step, ends)
+            continue
+        fields = {re.split(r"[.\[(]", change.path, maxsplit=1)[0] for change in found.changes}
+        event(f"compare {label}: {'changed' if fields else 'no changes'}")
+        assert (found.older, found.newer) == (predicted[0], ends[1]), (step, ends)
+        assert fields == predicted[1], (step, ends, found.changes)
+    return None, None
+
+
+def _compared(number: int, past: int) -> list[tuple[str, tuple[int | None, int | None]]]:
+    """What a compare step compares (older, newer), named: the development state with the
+    latest version, version ``number`` with the one before it and with itself, a version past
+    the latest."""
+    return [
+        ("the development state", (None, None)),
+        ("a version with the one before", (None, number)),
+        ("a version with itself", (number, number)),
+        ("past the latest", (past, None)),
+    ]
 
 
 def _versions(held: Held) -> list[tuple[int, str, str]]:
@@ -262,6 +311,7 @@ def _kept(versions: list[Any], latest: int | None) -> list[tuple[str, dict[str, 
 @example(story=resaved_then_submitted())
 @example(story=submitted_then_undone())
 @example(story=saved_again_then_undone())
+@example(story=compared_across_submits())
 def test_versions_and_target_statuses_keep_their_promises(
     services: Services, tmp_path_factory: pytest.TempPathFactory, story: tuple[Step, ...]
 ) -> None:
@@ -282,5 +332,8 @@ def test_versions_and_target_statuses_keep_their_promises(
                 assert answered == predicted, step
             if model.audit is not None:
                 assert entries_since(services, before) == model.audit, step
-        if step.act not in ("show", "versions"):  # what reads answer is checked as they do
+        if step.act not in ("show", "versions", "compare"):  # reads are checked as they answer
             _check_places(told, model)
+        if step.act == "save" and not isinstance(predicted, str):  # what it saved, compared
+            place, role, kind, name = step.args[:4]
+            _compare(told, model, Step("compare", (place, role, kind, name, 0)))
