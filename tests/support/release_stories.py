@@ -7,7 +7,8 @@ all, the applicant or a developer as approver); signed approvals by the deployer
 applicant; deploys, cancels and plans made again; production's jobs started or stopped by hand
 (the only change a person makes there) and a hand edit there (refused); the last release rolled
 back; production restored to an earlier release (production moved, now and then, between the
-restore's plan and its apply).
+restore's plan and its apply); last, now and then, what development submitted imported into
+production as released.
 
 Names come from small pools (``support/promotion_stories.py``'s) so that steps collide: a
 package takes a job without the script it runs, a job is renamed to a name another had.
@@ -133,13 +134,16 @@ def steps(draw: st.DrawFn) -> Step:
 @st.composite
 def release_stories(draw: st.DrawFn, max_steps: int = 14) -> ReleaseStory:
     """A rule of 0 to 2 approvals; development's first scripts and jobs, submitted; the
-    drawn steps."""
+    drawn steps; a third of the time, last, an import as released of what development
+    submitted (its scheduled jobs in production paused, or refused)."""
     scripts = draw(st.permutations(SCRIPTS))[: draw(st.integers(1, 2))]
     first = [Step("script", (name, 0, True)) for name in scripts]
     jobs = draw(st.permutations(JOBS))[: draw(st.integers(1, 3))]
     for name in jobs:
         first.append(Step("job", (name, draw(st.sampled_from(scripts)), None, 0, True)))
     drawn = draw(st.lists(steps(), min_size=4, max_size=max_steps))
+    if draw(st.integers(0, 2)) == 0:  # then what development submitted imported as released
+        drawn.append(Step("as_released", (draw(st.booleans()),)))
     return ReleaseStory(draw(st.sampled_from([0, 0, 1, 2])), (*first, *drawn))
 
 
@@ -257,4 +261,19 @@ def restored_past(meanwhile: str) -> ReleaseStory:
         Step("release", (False,)),
         Step("job", ("ja", "sa", None, 2, True)),
         Step("restore", (0, False, meanwhile)),
+    )
+
+
+def released_outside_the_ledger() -> ReleaseStory:
+    """ja released and started, submitted again and packaged, jb submitted, then what
+    development submitted imported as released (refused while ja is scheduled, then with it
+    paused and started again): the package's item of ja and jb's open item say production
+    holds their latest versions."""
+    return _first(
+        Step("release", (True,)),
+        Step("job", ("ja", "sa", None, 1, True)),
+        Step("package", (None, "both", "")),
+        Step("job", ("jb", "sa", "ja", 0, True)),
+        Step("as_released", (False,)),
+        Step("as_released", (True,)),
     )

@@ -1,5 +1,6 @@
 """Enterprise-mode helpers: a workspace switched to enterprise mode, its people (a developer
-who submits and packages, a deployer who releases), and running a release's queued import."""
+who submits and packages, a deployer who releases), running a release's queued import, and an
+import as released of what development submitted."""
 
 from __future__ import annotations
 
@@ -22,16 +23,19 @@ from huaweicloudsdkdataartsstudio.v1 import (
 from huaweicloudsdkdgc.v1 import CreateJobRequest, ListJobsRequest
 from sqlalchemy import select
 
-from jobferry.domain.enums import Role, TaskKind
+from jobferry.domain.enums import Role, TaskKind, TaskStatus
 from jobferry.domain.releases import StartupMode
 from jobferry.package.approvals import sign_statement
 from jobferry.package.keys import KeyPair, generate_key_pair
 from jobferry.services.approving import Signed
 from jobferry.services.container import Services
 from jobferry.services.context import Actor, Scope
+from jobferry.services.exporting.options import parse_background_export
+from jobferry.services.importing.request import parse_import_request
 from jobferry.services.releases.approval_keys import parse_key
 from jobferry.services.releases.carried import TakenIn
 from jobferry.services.releases.records import DeployRequest, PackageRequest
+from jobferry.services.taskviews import Task
 from jobferry.services.workspaces.keys import parse_trust
 from jobferry.storage import tables
 from jobferry.storage.releases import ItemFilter, ItemRecord
@@ -369,3 +373,22 @@ def sdk_deploy(deployer: Person, ws: str, package: str, startup_mode: int = 1) -
     )
     task: str = answer.deploy_package_details[0].asy_task_id
     return task
+
+
+def import_as_released(services: Services, team: Team, **options: object) -> Task:
+    """The development workspace's submitted versions exported whole and imported into its
+    production as released (``targetStatus`` PRODUCTION, the way ``workspaces settings
+    --enterprise`` prints), on this thread: the import's finished task, or the export's when
+    it failed."""
+    asked = {"mode": "workspace", "exportDepend": True, "exportStatus": "SUBMIT"}
+    prepared = services.exports.prepare(team.admin, parse_background_export(asked))
+    services.exports.run(prepared)
+    exported = services.tasks.show(team.admin, prepared.task_id)
+    if exported.status is not TaskStatus.SUCCESSFUL:
+        return exported
+    _, chunks = services.downloads.open(team.admin, exported.outcome["downloadId"])
+    kept = services.imports.upload(team.admin, io.BytesIO(b"".join(chunks)), "released.zip")
+    body = {"path": kept.path, "sameNamePolicy": "OVERWRITE", "targetStatus": "PRODUCTION"}
+    imported = services.imports.prepare(team.admin, parse_import_request({**body, **options}))
+    services.imports.run(imported)
+    return services.tasks.show(team.admin, imported.task_id)

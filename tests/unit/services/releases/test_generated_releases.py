@@ -26,7 +26,13 @@ Whatever the story, enterprise mode keeps its promises (docs/design.md, Releases
   object, a rename back to production's name with nothing submitted since leaves none, a
   package takes its items, a cancel gives them back, a release, rollback or restore brings
   none back; each says the version production holds (``deployed_version``), and so does
-  each item of a package still waiting.
+  each item of a package still waiting;
+- an import as released of what development submitted (outside the ledger: no entry) gives
+  production each submitted object's latest version, its scheduling as it was, and tells
+  the items of what it wrote that production holds that version; it is refused only for a
+  job production has scheduled (the import told to refuse it) or a script or job a job
+  names that neither the package nor production holds, and then changes nothing (the
+  export of the submitted versions, only while development holds what it never submitted).
 """
 
 from __future__ import annotations
@@ -64,6 +70,7 @@ from support.release_stories import (
     deleted_then_rolled_back,
     develop,
     release_stories,
+    released_outside_the_ledger,
     released_past_a_cancel,
     released_unchanged,
     restored_past,
@@ -73,6 +80,7 @@ from support.releases import (
     Team,
     approve_package,
     connected_team,
+    import_as_released,
     make_package,
     pending_items,
     person,
@@ -570,6 +578,46 @@ class Story:
         assert task.status is TaskStatus.SUCCESSFUL, task.message
         return int(task.outcome["packageId"])
 
+    def as_released(self, pause: bool) -> None:
+        """What development submitted imported into production as released, outside the
+        ledger (its scheduled jobs paused and started again, or refused): production then
+        holds each submitted object's latest version, and the items of what it wrote say so
+        (a story's last steps: the model follows the ledger)."""
+        before, dev, prod, items = self.whole(), self.dev(), self.prod(), self.items()
+        scheduling = "PAUSE_AND_RESTORE" if pause else "REFUSE"
+        task = import_as_released(self.services, self.team, scheduling=scheduling)
+        event(f"as released: {task.kind} {task.status}")
+        if task.kind is TaskKind.EXPORT:  # refused: development holds what it never submitted
+            assert task.status is TaskStatus.FAILED, task.message
+            never = [k for k, held in definitions(dev).items() if not held["latest_version"]]
+            assert never, f"export refused for no reason: {task.message}"
+            return
+        if task.status is not TaskStatus.SUCCESSFUL:
+            note(f"as released refused: {task.message}")
+            assert self.whole() == before, "the refused import changed something"
+            # Only for a job production has scheduled (the import told to refuse it), or a
+            # script or job a submitted job names that neither it nor production holds.
+            scheduled = not pause and any(
+                k == "job" and held["status"] != "STOPPED" for (k, _), held in prod.items()
+            )
+            assert scheduled or lacking(dev, prod), f"refused for no reason: {task.message}"
+            return
+        after = self.prod()
+        assert definitions(self.dev()) == definitions(dev), "it changed development"
+        assert waiting(self.items()) == waiting(items), "it changed the pending items"
+        assert self.whole()[5] == before[5], "it made a ledger entry"
+        for key, held in submitted(dev).items():
+            document = {**held["versions"][-1][2], "name": key[1]}
+            assert after[key]["document"] == document, key
+            uid = str(held.get("uid", held["id"]))
+            was = in_production(prod, key[0], uid)  # by identity: a rename writes it
+            if was is None or prod[(key[0], was)]["document"] != document:  # written
+                self.versions[(key[0], uid)] = held["latest_version"]
+        was = {held["uid"]: held["status"] for k, held in prod.items() if k[0] == "job"}
+        for key, held in after.items():
+            if key[0] == "job" and held["uid"] in was:
+                assert held["status"] == was[held["uid"]], key  # scheduling as it was
+
     def revoke(self, who: str) -> None:
         """``who`` revokes their approval key and registers another: what they signed with
         it counts no more (docs/design.md, approvals)."""
@@ -715,6 +763,34 @@ class Story:
                 assert item.update_type == add, item
 
 
+def submitted(state: State) -> dict[tuple[str, str], Any]:
+    """The jobs and scripts of a state submitted at least once."""
+    return {key: held for key, held in definitions(state).items() if held["latest_version"]}
+
+
+def lacking(dev: State, prod: State) -> bool:
+    """Whether a job development submitted names, by its latest version, a script it runs or
+    a job it depends on that development never submitted and production does not hold."""
+    held = set(submitted(dev)) | {key for key in prod if key[0] in ("job", "script")}
+    for (kind, _), job in submitted(dev).items():
+        document = job["versions"][-1][2]
+        if kind == "job" and not named_by(document) <= held:
+            return True
+    return False
+
+
+def named_by(job: dict[str, Any]) -> set[tuple[str, str]]:
+    """The scripts a job's nodes run and the jobs its schedule depends on."""
+    scripts = {
+        ("script", str(p.get("value")))
+        for node in job.get("nodes") or []
+        for p in node.get("properties") or []
+        if p.get("name") == "scriptName"
+    }
+    cron = (job.get("schedule") or {}).get("cron") or {}
+    return scripts | {("job", str(j)) for j in (cron.get("dependJobs") or {}).get("jobs") or []}
+
+
 def kind_of(name: str) -> str:
     """The kind of a name of the story's pools."""
     return "script" if name in SCRIPTS else "job"
@@ -785,6 +861,7 @@ def check_items(items: list[ItemRecord], dev: State) -> None:
 @example(story=cancelled_after_a_rollback())
 @example(story=released_past_a_cancel())
 @example(story=restored_past("release"))
+@example(story=released_outside_the_ledger())
 def test_release_stories_keep_enterprise_mode_s_promises(
     services: Services, story: ReleaseStory
 ) -> None:
