@@ -14,7 +14,13 @@ from jobferry.cli.deleting import LOCKED_TAG, delete_definition, locked_tags, re
 from jobferry.cli.exits import CliUsageError, CommandError
 from jobferry.cli.listwalk import walk
 from jobferry.cli.output import epoch_ms, mapping, objects_under
-from jobferry.cli.session import JsonOption, WorkspaceOption, YesOption, session
+from jobferry.cli.session import (
+    JsonOption,
+    SubmittedOption,
+    WorkspaceOption,
+    YesOption,
+    session,
+)
 from jobferry.domain.enums import ObjectKind, ProcessType
 from jobferry.domain.releases import PRODUCTION_SUFFIX
 
@@ -118,15 +124,7 @@ def _version_asked(version: int | None, submitted: bool) -> dict[str, Any]:
 def show_job(
     ctx: typer.Context,
     name: JobName,
-    version: Annotated[
-        int | None,
-        typer.Option(
-            "--version",
-            metavar="N",
-            min=1,
-            help="A submitted version (counted from 1) instead of the draft.",
-        ),
-    ] = None,
+    version: SubmittedOption = None,
     submitted: Annotated[
         bool, typer.Option("--submitted", help="The latest submitted version.")
     ] = False,

@@ -16,7 +16,14 @@ from jobferry.cli.exits import CommandError
 from jobferry.cli.fix_terms import in_workspace
 from jobferry.cli.listwalk import walk
 from jobferry.cli.output import epoch_ms, mapping
-from jobferry.cli.session import JsonOption, Session, WorkspaceOption, YesOption, session
+from jobferry.cli.session import (
+    JsonOption,
+    Session,
+    SubmittedOption,
+    WorkspaceOption,
+    YesOption,
+    session,
+)
 from jobferry.domain.enums import ObjectKind
 
 scripts_app = typer.Typer(help="Scripts of a workspace.", no_args_is_help=True)
@@ -95,15 +102,7 @@ def list_scripts(
 def show_script(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Script name.")],
-    version: Annotated[
-        int | None,
-        typer.Option(
-            "--version",
-            metavar="N",
-            min=1,
-            help="A submitted version (counted from 1) instead of the development state.",
-        ),
-    ] = None,
+    version: SubmittedOption = None,
     json_mode: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:

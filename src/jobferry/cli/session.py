@@ -166,6 +166,16 @@ VersionOption = Annotated[
     int | None, typer.Option("--version", min=1, metavar="N", help="An older version.")
 ]
 """A versioned document's older version (a profile's, a policy's, a route's)."""
+SubmittedOption = Annotated[
+    int | None,
+    typer.Option(
+        "--version",
+        metavar="N",
+        min=1,
+        help="A submitted version (counted from 1) instead of the development state.",
+    ),
+]
+"""A job's or script's submitted version, shown instead of its development state."""
 YesOption = Annotated[
     bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (scripts, CI).")
 ]
