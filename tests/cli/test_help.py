@@ -155,9 +155,9 @@ def test_an_option_of_jobferry_itself_after_the_command_is_said_to_go_before_it(
 
 
 def test_an_option_a_command_lacks_is_not_sent_to_jobferry_s_own_version() -> None:
-    # jobs show takes --version N; scripts show does not, and jobferry --version scripts show
-    # would print jobferry's version and run nothing.
-    result = invoke(["scripts", "show", "kpi_sql", "--version", "1"], prog_name="jobferry")
+    # jobs show takes --version N; resources show does not, and jobferry --version resources
+    # show would print jobferry's version and run nothing.
+    result = invoke(["resources", "show", "udf_jar", "--version", "1"], prog_name="jobferry")
     said = " ".join(result.stderr.replace("│", " ").split())
     assert result.exit_code == 2
     assert "No such option: --version" in said
