@@ -76,9 +76,9 @@ def _ok(response: Any) -> Any:
     return response
 
 
-def _job(api: SignedClient, name: str = "daily_sales") -> None:
+def _job(api: SignedClient, name: str = "daily_sales", status: str = "SUBMITTED") -> None:
     _ok(api.call("POST", "/scripts", make_script(f"{name}_sql")))
-    _ok(api.call("POST", "/jobs", make_job(name, script=f"{name}_sql")))
+    _ok(api.call("POST", "/jobs", make_job(name, script=f"{name}_sql", targetStatus=status)))
 
 
 def _resource(api: SignedClient) -> str:
@@ -387,6 +387,18 @@ WRITES: dict[str, Audited | Exempt] = {
     f"PUT {V2}/factory/jobs/{{job_name}}/rename": one("job.rename", _rename),
     f"POST {J}/{{job_name}}/versions/{{version}}/restore": one(
         "job.update", _after(_submitted_twice, "POST", "/jobs/daily_sales/versions/1/restore")
+    ),
+    f"POST {J}/{{job_name}}/submit": one(
+        "job.update",
+        _after(lambda a: _job(a, "draft_job", "SAVED"), "POST", "/jobs/draft_job/submit"),
+    ),
+    f"POST {S}/{{script_name}}/submit": one(
+        "script.update",
+        _after(
+            lambda a: a.call("POST", "/scripts", make_script(targetStatus="SAVED")),
+            "POST",
+            "/scripts/daily_sales_sql/submit",
+        ),
     ),
     f"POST {S}/{{script_name}}/versions/{{version}}/restore": one(
         "script.update",

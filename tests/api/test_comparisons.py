@@ -113,3 +113,19 @@ def test_a_script_s_submitted_version_is_shown(api: SignedClient) -> None:
         "DLF.0100",
         "no submitted version 3",
     )
+
+
+def test_the_development_state_is_submitted(api: SignedClient) -> None:
+    assert api.call("POST", "/jobs", make_job(targetStatus="SAVED")).status_code == 204
+
+    submitted = api.call("POST", "/jobs/daily_sales/submit")
+    assert submitted.status_code == 200, submitted.text
+    assert submitted.json() == {"name": "daily_sales", "kind": "job", "version": 1, "made": True}
+    again = api.call("POST", "/jobs/daily_sales/submit", {"approvers": []}).json()
+    assert (again["version"], again["made"]) == (1, False)
+    assert_error(
+        api.call("POST", "/jobs/daily_sales/submit", {"targetStatus": "SAVED"}),
+        "DLF.3051",
+        "takes only approvers, not targetStatus",
+    )
+    assert_error(api.call("POST", "/jobs/nothing/submit"), "DLF.0100", "no job 'nothing'")

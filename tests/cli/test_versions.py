@@ -100,3 +100,20 @@ def test_a_script_s_submitted_version_is_shown(cli: Cli) -> None:
     assert "echo changed" not in shown.stdout
     assert cli.json("scripts", "show", "daily_sales_sh", "--version", "1")["version"] == 1
     assert cli("scripts", "show", "daily_sales_sh", "--version", "4").exit_code == 1
+
+
+def test_the_development_state_is_submitted_as_a_version(cli: Cli) -> None:
+    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)  # version 1
+    _save(cli, "job", "daily_sales", False, description="draft")
+
+    submitted = cli("jobs", "submit", "daily_sales")
+    assert submitted.exit_code == 0, submitted.output
+    assert "Submitted job daily_sales as version 2." in submitted.stdout
+    assert cli("jobs", "diff", "daily_sales").exit_code == 0
+    again = cli.json("jobs", "submit", "daily_sales")
+    assert (again["version"], again["made"]) == (2, False)
+    same = cli("scripts", "submit", "daily_sales_sh")
+    assert "is version 1 already; nothing was submitted." in same.stdout
+
+    restored = cli("jobs", "restore", "daily_sales", "--version", "1", "--yes")
+    assert "jobferry jobs submit daily_sales makes it a version again" in restored.stdout

@@ -98,3 +98,25 @@ def test_restore_version_gives_the_development_state_that_version_s_definition(
 
     missing = browser.post(f"{base}/versions/7/restore")
     assert_page(missing, 400, "no submitted version 7")
+
+
+def test_submit_makes_the_development_state_the_next_version(
+    browser: Browser, services: Services, scope: Scope
+) -> None:
+    seed(services, scope, ("daily_sales",))  # version 1
+    _save(services, scope, "job", "daily_sales", description="draft", targetStatus="SAVED")
+    base = f"/console/w/{scope.workspace.id}/jobs/daily_sales"
+    since = browser.get(f"{base}/compare").text
+    assert f'action="{base}/submit"' in since
+    assert "Submit as version 2</button>" in since
+
+    submitted = browser.post(f"{base}/submit")
+    assert submitted.status_code == 303
+    assert submitted.headers["location"] == f"{base}/compare?older=2&submitted=2"
+    assert_page(
+        browser.get(submitted.headers["location"]),
+        200,
+        "Submitted the development state as version 2.",
+        "No change from version 2 to the development state.",
+    )
+    assert services.jobs.show(scope, "daily_sales").version == 2

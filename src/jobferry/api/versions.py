@@ -1,6 +1,6 @@
 """The extension calls of one kind of definition's history (a job's, a script's): its
-submitted versions, what changed from one state to another, and one version given back as the
-development state. The same for each kind
+submitted versions, what changed from one state to another, one version given back as the
+development state, and the development state submitted. The same for each kind
 but for the path parameter, named by the kind (``Path(alias=…)``) as its DataArts calls
 name it."""
 
@@ -12,16 +12,21 @@ from fastapi import APIRouter, Path, Request, Response
 
 from jobferry.api.auth import ScopeDep
 from jobferry.api.paging import FromVersion, ToVersion
-from jobferry.api.presenters.definitions import comparison_view, restored_view, version_view
-from jobferry.api.wire import json, json_list, lock_passed
+from jobferry.api.presenters.definitions import (
+    comparison_view,
+    restored_view,
+    submitted_view,
+    version_view,
+)
+from jobferry.api.wire import BodyDep, json, json_list, lock_passed, parse_object
 from jobferry.domain.enums import ObjectKind
 from jobferry.web import services_of
 
 
 @dataclass(frozen=True)
 class VersionCalls:
-    """``GET /{key}/versions``, ``GET /{key}/compare`` and ``POST
-    /{key}/versions/{version}/restore`` of ``kind``."""
+    """``GET /{key}/versions``, ``GET /{key}/compare``, ``POST
+    /{key}/versions/{version}/restore`` and ``POST /{key}/submit`` of ``kind``."""
 
     kind: ObjectKind
     key: str
@@ -66,3 +71,16 @@ class VersionCalls:
             restores = services_of(request).version_restores
             restored = restores.restore(scope, kind, name, version)
             return lock_passed(json(restored_view(restored)), restored.locked_by)
+
+        @router.post(
+            f"/{{{key}}}/submit",
+            summary=f"Submit a {kind}'s development state as a version (extension)",
+            name=f"submit_{kind}",
+        )
+        def submit(
+            request: Request, scope: ScopeDep, raw: BodyDep, name: str = Path(alias=key)
+        ) -> Response:
+            body = parse_object(raw, required=False, what="a submit's body")
+            submits = services_of(request).version_submits
+            submitted = submits.submit(scope, kind, name, body)
+            return lock_passed(json(submitted_view(submitted)), submitted.locked_by)

@@ -1,7 +1,7 @@
-"""``jobferry jobs versions|diff|restore`` and ``jobferry scripts versions|diff|restore``: a
-job's or a script's submitted versions, what changed from one to another, field by field, or
-since the latest was submitted (a script's content line by line), and one version given back
-as the development state.
+"""``jobferry jobs versions|diff|restore|submit`` and the same of ``jobferry scripts``: a job's
+or a script's submitted versions, what changed from one to another, field by field, or since
+the latest was submitted (a script's content line by line), one version given back as the
+development state, and the development state submitted as a new version.
 
 ``diff`` exits 0 when the two are the same and 4 when they differ, as ``plan`` and ``drift``
 do, so that a script can ask "was anything saved since it was submitted?". ``restore`` asks
@@ -46,6 +46,15 @@ VersionOption = Annotated[
     int,
     typer.Option(
         "--version", metavar="N", min=1, help="The submitted version to restore (from 1)."
+    ),
+]
+ApproverOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--approver",
+        metavar="USER",
+        help="A user who approves the version, where the workspace asks for approvers "
+        "(repeat for more).",
     ),
 ]
 JobName = Annotated[str, typer.Argument(help="Job name.")]
@@ -121,8 +130,22 @@ def _restore(s: Session, kind: ObjectKind, name: str, version: int, yes: bool) -
     out.result(
         result,
         f"Restored {kind} {name} to version {version}: {len(changes)} field(s) changed, "
-        "saved and not submitted (submit it to make it the latest version again).",
+        f"saved and not submitted (jobferry {kind}s submit {quoted(name)}"
+        f"{in_workspace(s.fix_workspace())} makes it a version again).",
     )
+
+
+def _submit(s: Session, kind: ObjectKind, name: str, approvers: list[str] | None) -> None:
+    body = {"approvers": [{"approverName": a} for a in approvers]} if approvers else None
+    changed = s.client().change("POST", f"/{kind}s/{segment(name)}/submit", body)
+    answer = mapping(changed.answer)
+    result = answer | lock_passed(s, kind, name, changed, "submitted")
+    version = answer.get("version")
+    if not answer.get("made"):
+        said = f"The development state of {kind} {name} is version {version} already; "
+        s.output.result(result, said + "nothing was submitted.")
+        return
+    s.output.result(result, f"Submitted {kind} {name} as version {version}.")
 
 
 def _state(version: Any) -> str:
@@ -210,3 +233,25 @@ def script_restore(
     """Give a script the content and settings of one of its submitted versions, as its
     development state (saved, not submitted)."""
     _restore(session(ctx, json_mode, workspace), ObjectKind.SCRIPT, name, version, yes)
+
+
+def job_submit(
+    ctx: typer.Context,
+    name: JobName,
+    approvers: ApproverOption = None,
+    json_mode: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Submit a job's development state, as it is saved, as a new version."""
+    _submit(session(ctx, json_mode, workspace), ObjectKind.JOB, name, approvers)
+
+
+def script_submit(
+    ctx: typer.Context,
+    name: ScriptName,
+    approvers: ApproverOption = None,
+    json_mode: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Submit a script's development state, as it is saved, as a new version."""
+    _submit(session(ctx, json_mode, workspace), ObjectKind.SCRIPT, name, approvers)

@@ -4,8 +4,9 @@ the two states to compare picked from its versions — as DataArts' console comp
 
 Comparing a version with the development state, it offers *Restore version N* (writers): the
 development state given that version's definition, saved and not submitted (the service's
-``version_restores``), and the page then compares them again, saying so; a refusal is said on
-the page, nothing changed."""
+``version_restores``); comparing the latest version with a changed development state, *Submit
+as version N+1* (``version_submits``). The page then compares them again, saying what was
+done; a refusal is said on the page, nothing changed."""
 
 from __future__ import annotations
 
@@ -65,6 +66,30 @@ def restore_script(page: PageDep, form: FormDep, script_name: str, version: int)
     return _restore(page, ObjectKind.SCRIPT, script_name, version)
 
 
+@router.post("/w/{workspace_id}/jobs/{job_name}/submit")
+def submit_job(page: PageDep, form: FormDep, job_name: str) -> Response:
+    """Submit a job's development state as a new version (writers)."""
+    return _submit(page, ObjectKind.JOB, job_name)
+
+
+@router.post("/w/{workspace_id}/scripts/{script_name}/submit")
+def submit_script(page: PageDep, form: FormDep, script_name: str) -> Response:
+    """Submit a script's development state as a new version (writers)."""
+    return _submit(page, ObjectKind.SCRIPT, script_name)
+
+
+def _submit(page: Page, kind: ObjectKind, name: str) -> Response:
+    page.require_change(WRITERS, f"submit {kind}s")
+    try:
+        submitted = page.services.version_submits.submit(page.scope, kind, name, {})
+    except JobferryError as exc:
+        said_page = _page(page, kind, name, ("", ""), error=said(exc))
+        said_page.status_code = exc.status
+        return said_page
+    query = urlencode({"older": submitted.version, "submitted": submitted.version})
+    return redirect(page.url(f"/{kind}s/{quote(name, safe='')}/compare?{query}"))
+
+
 def _restore(page: Page, kind: ObjectKind, name: str, version: int) -> Response:
     page.require_change(WRITERS, f"restore {kind}s")
     try:
@@ -92,12 +117,7 @@ def _page(
         and isinstance(change.after, str)
         and "\n" in change.before + change.after
     }
-    restored = page.request.query_params.get("restored", "")
-    message = (
-        f"Restored version {restored} as the development state: saved, not submitted."
-        if restored.isdigit() and not error
-        else ""
-    )
+    message = "" if error else _done(page)
     context = CompareContext(
         page=page,
         comparison=comparison,
@@ -119,3 +139,14 @@ def _version(text: str, which: str) -> int | None:
             parameter=which,
         )
     return int(text)
+
+
+def _done(page: Page) -> str:
+    """What the page says of the restore or submit it comes back from, if one."""
+    query = page.request.query_params
+    restored, submitted = query.get("restored", ""), query.get("submitted", "")
+    if restored.isdigit():
+        return f"Restored version {restored} as the development state: saved, not submitted."
+    if submitted.isdigit():
+        return f"Submitted the development state as version {submitted}."
+    return ""

@@ -26,6 +26,7 @@ from jobferry.services.definitions.resources import ResourceService
 from jobferry.services.definitions.restore import VersionRestores
 from jobferry.services.definitions.review import DefinitionReviews
 from jobferry.services.definitions.scripts import ScriptService
+from jobferry.services.definitions.submit import VersionSubmits
 from jobferry.services.downloads import DownloadService
 from jobferry.services.environment.objects import EnvironmentService
 from jobferry.services.environment.variables import VariableService
@@ -84,6 +85,7 @@ class Services:
     reviews: DefinitionReviews
     comparisons: Comparisons
     version_restores: VersionRestores
+    version_submits: VersionSubmits
     plan_imports: PlanImports
     folders: FolderService
     drift: DriftService
@@ -203,6 +205,7 @@ class Services:
         users = UserAdmin(db, idle_ms=signin.idle_ms, forget=forget_removed)
         jobs = JobService(db, max_nodes=settings.max_nodes_per_job, offset_mode=mode)
         scripts = ScriptService(db, offset_mode=mode)
+        restores = VersionRestores(db, jobs, scripts)
         return cls(
             settings=settings,
             db=db,
@@ -221,7 +224,8 @@ class Services:
             jobs=jobs,
             reviews=DefinitionReviews(db, settings.max_nodes_per_job),
             comparisons=Comparisons(db),
-            version_restores=VersionRestores(db, jobs, scripts),
+            version_restores=restores,
+            version_submits=VersionSubmits(db, restores),
             plan_imports=PlanImports(db),
             folders=FolderService(db),
             drift=DriftService(db),

@@ -31,6 +31,7 @@ from jobferry.services.definitions.records import (
     SubmittedVersion,
 )
 from jobferry.services.definitions.restore import Restored
+from jobferry.services.definitions.submit import Submitted
 
 
 def job_document(shown: ShownJob) -> dict[str, Any]:
@@ -151,6 +152,17 @@ def restored_view(restored: Restored) -> dict[str, Any]:
         "version": restored.version,
         "saved": bool(restored.changes),
         "changes": [change.as_json() for change in restored.changes],
+    }
+
+
+def submitted_view(submitted: Submitted) -> dict[str, Any]:
+    """A job's or script's development state submitted (extension): ``version`` the version
+    holding it now, ``made`` false when that was its latest version already."""
+    return {
+        "name": submitted.name,
+        "kind": submitted.kind.value,
+        "version": submitted.version,
+        "made": submitted.made,
     }
 
 

@@ -13,6 +13,7 @@ no changes said). Refused: a version the object does not have, or no longer keep
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from jobferry.domain.definitions import canonical
 from jobferry.domain.diff import Change, diff
@@ -23,6 +24,20 @@ from jobferry.services.definitions.documents import load
 from jobferry.services.definitions.jobs import JobService
 from jobferry.services.definitions.scripts import ScriptService
 from jobferry.storage import Database
+
+
+class Saver(Protocol):
+    """A kind's update (``JobService.update``, ``ScriptService.update``)."""
+
+    def __call__(
+        self,
+        scope: Scope,
+        name: str,
+        body: dict[str, Any],
+        base: dict[str, Any] | None = None,
+        *,
+        restored: int | None = None,
+    ) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -59,7 +74,10 @@ class VersionRestores:
         changes = tuple(diff(canonical(kind, draft), canonical(kind, restoring)))
         if not changes:
             return Restored(kind, name, version, ())
-        save = self.jobs.update if kind == ObjectKind.JOB else self.scripts.update
         body = {**restoring, "targetStatus": TargetStatus.SAVED.value}
-        locked_by = save(scope, name, body, draft, restored=version)
+        locked_by = self.saver(kind)(scope, name, body, draft, restored=version)
         return Restored(kind, name, version, changes, locked_by)
+
+    def saver(self, kind: ObjectKind) -> Saver:
+        """The update of ``kind`` (a job's, a script's)."""
+        return self.jobs.update if kind == ObjectKind.JOB else self.scripts.update

@@ -1,0 +1,118 @@
+"""A job's or script's development state submitted as a new version
+(``services/definitions/submit.py``): what is stored, as it is; an unchanged one makes no
+version; a save's rules hold (approvers where the workspace asks, roles, a save made
+meanwhile), and in an enterprise workspace the submit makes its pending item."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from jobferry.domain.enums import ObjectKind, Role
+from jobferry.errors import (
+    DefinitionChangedError,
+    InvalidRequestError,
+    PermissionDeniedError,
+    RequiredParameterError,
+)
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from jobferry.services.workspaces.settings import WorkspaceSettings
+from jobferry.storage.releases import ItemFilter
+from support.builders import editable, make_job, make_script
+from support.console import admin_scope
+from support.releases import connected_team, person
+from support.workspace_state import workspace_state
+
+JOB, SCRIPT = ObjectKind.JOB, ObjectKind.SCRIPT
+SAVE = {"targetStatus": "SAVED"}
+
+
+@pytest.fixture
+def scope(services: Services) -> Scope:
+    """The admin in the default workspace, holding the job weekly and the script kpi_sql it
+    runs, both saved and never submitted."""
+    admin = admin_scope(services)
+    services.scripts.create(admin, make_script("kpi_sql") | SAVE)
+    job = make_job("weekly")
+    job["nodes"][0]["properties"] = [{"name": "scriptName", "value": "kpi_sql"}]
+    services.jobs.create(admin, job | SAVE)
+    return admin
+
+
+def _draft(services: Services, scope: Scope, **fields: Any) -> None:
+    body = editable(services.jobs.show(scope, "weekly").document) | fields | SAVE
+    services.jobs.update(scope, "weekly", body)
+
+
+def test_the_development_state_becomes_a_version_and_an_unchanged_one_makes_none(
+    services: Services, scope: Scope
+) -> None:
+    first = services.version_submits.submit(scope, JOB, "weekly", {})
+    assert (first.version, first.made, first.locked_by) == (1, True, None)
+    _draft(services, scope, description="second")
+
+    second = services.version_submits.submit(scope, JOB, "weekly", {})
+    assert (second.version, second.made) == (2, True)
+    assert services.jobs.show(scope, "weekly", version=2).document["description"] == "second"
+    before = workspace_state(services, scope.workspace.id)
+
+    again = services.version_submits.submit(scope, JOB, "weekly", {})
+
+    assert (again.version, again.made) == (2, False)
+    assert workspace_state(services, scope.workspace.id) == before
+    script = services.version_submits.submit(scope, SCRIPT, "kpi_sql", {})
+    assert (script.version, script.made) == (1, True)
+
+
+def test_a_body_of_anything_but_approvers_is_refused(services: Services, scope: Scope) -> None:
+    with pytest.raises(InvalidRequestError) as refused:
+        services.version_submits.submit(scope, JOB, "weekly", {"description": "x"})
+    assert "takes only approvers, not description" in refused.value.problem
+    assert services.jobs.show(scope, "weekly").version is None
+
+
+def test_a_workspace_asking_for_approvers_gets_them(services: Services, scope: Scope) -> None:
+    actor = scope.actor
+    change = WorkspaceSettings(approval_enabled=True)
+    services.accounts.update_workspace(actor, actor.project_id, scope.workspace.id, change)
+    scope = admin_scope(services)
+    with pytest.raises(RequiredParameterError):
+        services.version_submits.submit(scope, JOB, "weekly", {})
+    approvers = [{"approverName": "admin"}]
+
+    submitted = services.version_submits.submit(scope, JOB, "weekly", {"approvers": approvers})
+
+    assert (submitted.version, submitted.made) == (1, True)
+
+
+def test_a_viewer_is_refused_and_a_save_meanwhile_refuses_it(
+    services: Services, scope: Scope, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    viewer = person(services, scope.workspace.id, "vera", Role.VIEWER)
+    with pytest.raises(PermissionDeniedError):
+        services.version_submits.submit(viewer, JOB, "weekly", {})
+    update = services.jobs.update
+
+    def meanwhile(*args: Any, **kwargs: Any) -> str | None:
+        body = editable(services.jobs.show(scope, "weekly").document) | SAVE
+        update(scope, "weekly", body | {"description": "meanwhile"})
+        return update(*args, **kwargs)
+
+    monkeypatch.setattr(services.jobs, "update", meanwhile)
+    with pytest.raises(DefinitionChangedError):
+        services.version_submits.submit(scope, JOB, "weekly", {})
+    assert services.jobs.show(scope, "weekly").version is None
+
+
+def test_a_submit_in_an_enterprise_workspace_makes_its_pending_item(services: Services) -> None:
+    team = connected_team(services)
+    for script in (make_script("daily_sales_sql"), make_script("daily_sales_sh", type="Shell")):
+        services.scripts.create(team.developer, script | SAVE)
+    services.jobs.create(team.developer, make_job("daily_sales") | SAVE)
+
+    services.version_submits.submit(team.developer, JOB, "daily_sales", {})
+
+    items = services.releases.pending(team.developer, ItemFilter(), 100, 0)[1]
+    assert [(i.name, i.pending_version) for i in items] == [("daily_sales", 1)]
