@@ -7,7 +7,8 @@ from __future__ import annotations
 from jobferry.domain.enums import Role
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
-from support.console import Browser, assert_page, seed, sign_in_as
+from support.console import Browser, assert_page, make_user, seed, sign_in_as
+from support.releases import connected_team, production_of, release, submit_job
 
 
 def test_a_job_is_locked_shown_refused_to_another_and_unlocked_by_an_admin(
@@ -61,3 +62,25 @@ def test_a_script_s_lock_is_its_holder_s_to_release(
     assert dev.post(f"{base}/unlock").status_code == 403
     assert browser.post(f"{base}/unlock").status_code == 303
     assert f'action="{base}/lock"' in dev.get(base).text
+
+
+def test_a_production_side_offers_its_developers_no_lock_they_would_be_refused(
+    browser: Browser, anonymous_client_browser: Browser, services: Services
+) -> None:
+    """A developer reads a production side, and only its admins lock there: the page offers
+    them no *Lock* (it offered one, which was refused); its admin is offered both."""
+    team = connected_team(services)
+    submit_job(services, team.developer, "daily_sales")
+    release(services, team, "first")
+    prod = production_of(services, team)
+    make_user(services, "dana", Role.DEVELOPER, team.admin.workspace.id)
+    dev = anonymous_client_browser
+    assert dev.sign_in("dana").status_code == 303
+    base = f"/console/w/{prod.workspace.id}/jobs/daily_sales"
+
+    page = dev.get(base).text
+    assert f'action="{base}/lock"' not in page
+    assert dev.post(f"{base}/lock").status_code == 403
+    assert f'action="{base}/lock"' in browser.get(base).text
+    assert browser.post(f"{base}/lock").status_code == 303
+    assert f'action="{base}/unlock"' in browser.get(base).text

@@ -33,7 +33,7 @@ from jobferry.errors import (
 from jobferry.services.accounts.records import Workspace
 from jobferry.services.accounts.signin import ConsoleSession, same_token
 from jobferry.services.container import Services
-from jobferry.services.context import WRITERS, Scope, scheduling_roles
+from jobferry.services.context import WRITERS, Scope, scheduling_roles, writing_roles
 from jobferry.tasks.runner import TaskRunner
 from jobferry.web import runner_of, services_of
 
@@ -135,6 +135,12 @@ class Page:
         """Admins and developers of a workspace that changes here (not a remote's shadow, not
         a production side): create and edit jobs and scripts."""
         return self.can_write and self.shadow_of is None and self.production_of is None
+
+    @property
+    def can_lock(self) -> bool:
+        """Who may lock a job or script, and release their own lock: admins and developers
+        (of a production side, which a developer only reads, admins)."""
+        return self.scope.role in writing_roles(self.scope.workspace)
 
     @property
     def can_import(self) -> bool:
