@@ -147,8 +147,9 @@ def test_the_document_names_the_conditions_tasks_and_remote_failures_answered(
 
 
 def test_the_calls_naming_a_lock_passed_over_declare_its_header(api: SignedClient) -> None:
-    # Under the soft lock policy a save, rename or delete passing over another user's lock
-    # names them in X-Jobferry-Locked-By; the document did not say so.
+    # Under the soft lock policy a save, rename, delete, restore or submit passing over another user's
+    # lock names them in X-Jobferry-Locked-By; the document did not say so (nor, at first, of
+    # the restore).
     paths = api.client.get("/openapi.json").json()["paths"]
     v1 = "/v1/{project_id}"
     declared = {
@@ -164,6 +165,10 @@ def test_the_calls_naming_a_lock_passed_over_declare_its_header(api: SignedClien
         (f"{v1}/scripts/{{script_name}}", "put", "204"),
         (f"{v1}/scripts/{{script_name}}", "delete", "204"),
         ("/v2/{project_id}/factory/jobs/{job_name}/rename", "put", "200"),
+        (f"{v1}/jobs/{{job_name}}/versions/{{version}}/restore", "post", "200"),
+        (f"{v1}/scripts/{{script_name}}/versions/{{version}}/restore", "post", "200"),
+        (f"{v1}/jobs/{{job_name}}/submit", "post", "200"),
+        (f"{v1}/scripts/{{script_name}}/submit", "post", "200"),
     }
     for path, method, status in declared:
         header = paths[path][method]["responses"][status]["headers"][LOCKED_BY_HEADER]

@@ -18,7 +18,14 @@ from jobferry.api.presenters.definitions import (
     submitted_view,
     version_view,
 )
-from jobferry.api.wire import BodyDep, json, json_list, lock_passed, parse_object
+from jobferry.api.wire import (
+    BodyDep,
+    json,
+    json_list,
+    lock_passed,
+    lock_passed_response,
+    parse_object,
+)
 from jobferry.domain.enums import ObjectKind
 from jobferry.web import services_of
 
@@ -64,6 +71,7 @@ class VersionCalls:
             f"/{{{key}}}/versions/{{version}}/restore",
             summary=f"Restore a {kind} to a submitted version (extension)",
             name=f"restore_{kind}_version",
+            responses=lock_passed_response(200, "Successful Response"),
         )
         def restore(
             request: Request, scope: ScopeDep, version: int, name: str = Path(alias=key)
@@ -76,6 +84,7 @@ class VersionCalls:
             f"/{{{key}}}/submit",
             summary=f"Submit a {kind}'s development state as a version (extension)",
             name=f"submit_{kind}",
+            responses=lock_passed_response(200, "Successful Response"),
         )
         def submit(
             request: Request, scope: ScopeDep, raw: BodyDep, name: str = Path(alias=key)
