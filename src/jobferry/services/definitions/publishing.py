@@ -121,8 +121,8 @@ def locked_by_another(kind: str, name: str, holder: str, said: str) -> LockedErr
     holds a lock on (``said``: what was refused), with its fix."""
     return LockedError(
         said,
-        fix=f"Ask '{holder}' to release the lock (DELETE /locks/{kind}/{name}), or a workspace "
-        "admin to release it for them.",
+        fix=f"Ask '{holder}' to release the lock (DELETE /v1/{{project_id}}/locks/{kind}/{name}), "
+        "or a workspace admin to release it for them.",
         remedy=Remedy.RELEASE_LOCK,
         kind=kind,
         name=name,

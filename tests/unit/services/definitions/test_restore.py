@@ -11,10 +11,18 @@ from typing import Any
 import pytest
 
 from jobferry.domain.audit import AuditQuery
-from jobferry.domain.enums import ObjectKind, Role
-from jobferry.errors import DefinitionChangedError, PermissionDeniedError, VersionNotFoundError
+from jobferry.domain.enums import LockPolicy, ObjectKind, Role
+from jobferry.domain.remedies import Remedy
+from jobferry.errors import (
+    DefinitionChangedError,
+    LockedError,
+    LockedTagError,
+    PermissionDeniedError,
+    VersionNotFoundError,
+)
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.services.workspaces.settings import WorkspaceSettings
 from support.builders import editable, make_job, make_script
 from support.console import admin_scope
 from support.releases import person
@@ -151,3 +159,47 @@ def test_a_restore_over_another_user_s_soft_lock_names_its_holder(
     restored = services.version_restores.restore(other, JOB, "weekly", 1)
 
     assert restored.locked_by == scope.actor.name
+
+
+def test_a_restore_over_another_user_s_hard_lock_is_refused_with_its_fix(
+    services: Services, scope: Scope
+) -> None:
+    services.governance.acquire(scope, "job", "weekly")
+    boss = scope.actor
+    hard = WorkspaceSettings(lock_policy=LockPolicy.HARD)
+    services.accounts.update_workspace(boss, boss.project_id, scope.workspace.id, hard)
+    dana = person(services, scope.workspace.id, "dana", Role.DEVELOPER)
+    before = workspace_state(services, scope.workspace.id)
+
+    with pytest.raises(LockedError) as refused:
+        services.version_restores.restore(dana, JOB, "weekly", 1)
+
+    assert refused.value.remedy == Remedy.RELEASE_LOCK
+    assert refused.value.context == {"kind": "job", "name": "weekly", "holder": boss.name}
+    assert "(DELETE /v1/{project_id}/locks/job/weekly)" in refused.value.message  # a real path
+    assert workspace_state(services, scope.workspace.id) == before
+
+
+def test_a_job_carrying_a_locked_tag_is_not_restored(services: Services, scope: Scope) -> None:
+    """As an update of it is refused: the version restored lacks the tag, and the job keeps
+    it."""
+    _save(services, scope, JOB, basicConfig={"tags": ["gold"]}, **SAVE)
+    services.governance.put_tag(scope, "gold", True)
+    before = workspace_state(services, scope.workspace.id)
+
+    with pytest.raises(LockedTagError):
+        services.version_restores.restore(scope, JOB, "weekly", 1)
+
+    assert workspace_state(services, scope.workspace.id) == before
+
+
+def test_a_scheduled_job_is_restored_and_stays_scheduled_on_its_latest_version(
+    services: Services, scope: Scope
+) -> None:
+    services.jobs.start(scope, "weekly")
+    status = services.jobs.status(scope, "weekly").status
+
+    services.version_restores.restore(scope, JOB, "weekly", 1)
+
+    assert services.jobs.status(scope, "weekly").status == status
+    assert services.jobs.show(scope, "weekly").version == 2
