@@ -147,9 +147,9 @@ def test_the_document_names_the_conditions_tasks_and_remote_failures_answered(
 
 
 def test_the_calls_naming_a_lock_passed_over_declare_its_header(api: SignedClient) -> None:
-    # Under the soft lock policy a save, rename, delete, restore or submit passing over another user's
-    # lock names them in X-Jobferry-Locked-By; the document did not say so (nor, at first, of
-    # the restore).
+    # Under the soft lock policy a save, rename, delete, restore or submit passing over another
+    # user's lock names them in X-Jobferry-Locked-By; the document did not say so (nor, at
+    # first, of the restore).
     paths = api.client.get("/openapi.json").json()["paths"]
     v1 = "/v1/{project_id}"
     declared = {

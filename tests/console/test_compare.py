@@ -4,6 +4,7 @@ another, or since the latest was submitted, reached from the versions on its pag
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
@@ -120,3 +121,28 @@ def test_submit_makes_the_development_state_the_next_version(
         "No change from version 2 to the development state.",
     )
     assert services.jobs.show(scope, "daily_sales").version == 2
+
+
+def test_a_restore_of_a_version_the_job_lacks_is_refused_as_a_restore(
+    browser: Browser, services: Services, scope: Scope
+) -> None:
+    """Not as a comparison of that version (which the page showed: "compare two it has", or
+    "'-1' is not a version number; pick the version to compare from"); a name needing
+    encoding in the path is restored all the same."""
+    name = "销售.日报-x"
+    seed(services, scope, (name,))  # version 1
+    _save(services, scope, "job", name, description="draft", targetStatus="SAVED")
+    base = f"/console/w/{scope.workspace.id}/jobs/{quote(name, safe='')}"
+
+    for version in ("0", "-1", "7", "99999999999999999999"):
+        refused = browser.post(f"{base}/versions/{version}/restore")
+        assert_page(
+            refused,
+            400,
+            f"no submitted version {version}; its latest version is 1. List its versions and "
+            "restore one it has.",
+        )
+    assert services.jobs.show(scope, name).document["description"] == "draft"
+    restored = browser.post(f"{base}/versions/1/restore")
+    assert restored.headers["location"] == f"{base}/compare?older=1&restored=1"
+    assert "description" not in services.jobs.show(scope, name).document

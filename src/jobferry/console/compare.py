@@ -6,10 +6,12 @@ Comparing a version with the development state, it offers *Restore version N* (w
 development state given that version's definition, saved and not submitted (the service's
 ``version_restores``); comparing the latest version with a changed development state, *Submit
 as version N+1* (``version_submits``). The page then compares them again, saying what was
-done; a refusal is said on the page, nothing changed."""
+done; a refusal is said on the page, nothing changed (a version the object lacks, on the error
+page: there is no such comparison to show)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
@@ -20,7 +22,7 @@ from jobferry.console.missing import JOBS, SCRIPTS, looked_up
 from jobferry.console.web import FormDep, Page, PageContext, PageDep, redirect, render
 from jobferry.domain.diff import line_diff
 from jobferry.domain.enums import ObjectKind
-from jobferry.errors import InvalidRequestError, JobferryError
+from jobferry.errors import InvalidRequestError, JobferryError, VersionNotFoundError
 from jobferry.services.context import WRITERS
 from jobferry.services.definitions.compare import Comparison
 from jobferry.services.definitions.records import SubmittedVersion
@@ -80,26 +82,41 @@ def submit_script(page: PageDep, form: FormDep, script_name: str) -> Response:
 
 def _submit(page: Page, kind: ObjectKind, name: str) -> Response:
     page.require_change(WRITERS, f"submit {kind}s")
-    try:
-        submitted = page.services.version_submits.submit(page.scope, kind, name, {})
-    except JobferryError as exc:
-        said_page = _page(page, kind, name, ("", ""), error=said(exc))
-        said_page.status_code = exc.status
-        return said_page
-    query = urlencode({"older": submitted.version, "submitted": submitted.version})
-    return redirect(page.url(f"/{kind}s/{quote(name, safe='')}/compare?{query}"))
+    submits = page.services.version_submits
+    act = _Act(kind, name, ("", ""), "submitted")
+    return act.done(page, lambda: submits.submit(page.scope, kind, name, {}).version)
 
 
 def _restore(page: Page, kind: ObjectKind, name: str, version: int) -> Response:
     page.require_change(WRITERS, f"restore {kind}s")
-    try:
-        page.services.version_restores.restore(page.scope, kind, name, version)
-    except JobferryError as exc:
-        said_page = _page(page, kind, name, (str(version), ""), error=said(exc))
-        said_page.status_code = exc.status
-        return said_page
-    query = urlencode({"older": version, "restored": version})
-    return redirect(page.url(f"/{kind}s/{quote(name, safe='')}/compare?{query}"))
+    restores = page.services.version_restores
+    act = _Act(kind, name, (str(version), ""), "restored")
+    return act.done(page, lambda: restores.restore(page.scope, kind, name, version).version)
+
+
+@dataclass(frozen=True)
+class _Act:
+    """A restore or a submit from the compare page of ``kind`` ``name``: ``picked``, the
+    comparison that says its refusal; ``said``, the query key that says it was done."""
+
+    kind: ObjectKind
+    name: str
+    picked: tuple[str, str]
+    said: str
+
+    def done(self, page: Page, act: Callable[[], int]) -> Response:
+        """Do ``act`` (the version it leaves the development state at); the page comparing
+        that version with the development state, or its refusal said on this one."""
+        try:
+            version = act()
+        except VersionNotFoundError:
+            raise  # said as the act's refusal, not as a comparison of a version it lacks
+        except JobferryError as exc:
+            said_page = _page(page, self.kind, self.name, self.picked, error=said(exc))
+            said_page.status_code = exc.status
+            return said_page
+        query = urlencode({"older": version, self.said: version})
+        return redirect(page.url(f"/{self.kind}s/{quote(self.name, safe='')}/compare?{query}"))
 
 
 def _page(
