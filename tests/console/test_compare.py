@@ -6,10 +6,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
+from jobferry.domain.enums import LockPolicy, Role
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.services.workspaces.settings import WorkspaceSettings
 from support.builders import editable
 from support.console import Browser, assert_page, seed
+from support.releases import person
 
 
 def _save(services: Services, scope: Scope, kind: str, name: str, **fields: Any) -> None:
@@ -146,3 +149,32 @@ def test_a_restore_of_a_version_the_job_lacks_is_refused_as_a_restore(
     restored = browser.post(f"{base}/versions/1/restore")
     assert restored.headers["location"] == f"{base}/compare?older=1&restored=1"
     assert "description" not in services.jobs.show(scope, name).document
+
+
+def test_the_restore_warns_of_another_user_s_lock_and_the_hard_policy_refuses_it(
+    browser: Browser, services: Services, scope: Scope
+) -> None:
+    """As the editor warns before a save: under the soft policy the restore passes over the
+    lock (the page said nothing of it), under the hard one it is refused on the page with the
+    way out."""
+    seed(services, scope, ("daily_sales",))  # version 1
+    _save(services, scope, "job", "daily_sales", description="draft", targetStatus="SAVED")
+    dana = person(services, scope.workspace.id, "dana", Role.DEVELOPER)
+    services.governance.acquire(dana, "job", "daily_sales")
+    base = f"/console/w/{scope.workspace.id}/jobs/daily_sales"
+
+    soft = "Job daily_sales is locked by dana: this workspace's locks only warn, so a restore"
+    assert_page(browser.get(f"{base}/compare"), 200, soft, "tell dana first")
+    restored = browser.post(f"{base}/versions/1/restore")
+    assert_page(browser.get(restored.headers["location"]), 200, "Restored version 1")
+
+    _save(services, scope, "job", "daily_sales", description="again", targetStatus="SAVED")
+    boss = scope.actor
+    hard = WorkspaceSettings(lock_policy=LockPolicy.HARD)
+    services.accounts.update_workspace(boss, boss.project_id, scope.workspace.id, hard)
+    assert_page(
+        browser.get(f"{base}/compare"), 200, "so a restore is refused until they release it"
+    )
+    refused = browser.post(f"{base}/versions/1/restore")
+    assert_page(refused, 400, "Ask dana to choose Unlock on its page")
+    assert services.jobs.show(scope, "daily_sales").document["description"] == "again"

@@ -7,7 +7,9 @@ development state given that version's definition, saved and not submitted (the 
 ``version_restores``); comparing the latest version with a changed development state, *Submit
 as version N+1* (``version_submits``). The page then compares them again, saying what was
 done; a refusal is said on the page, nothing changed (a version the object lacks, on the error
-page: there is no such comparison to show)."""
+page: there is no such comparison to show). Another user's lock on the object is warned of
+beside them, as the editor warns of it: the soft lock policy lets them through, the hard one
+refuses them."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from jobferry.domain.enums import ObjectKind
 from jobferry.errors import InvalidRequestError, JobferryError, VersionNotFoundError
 from jobferry.services.context import WRITERS
 from jobferry.services.definitions.compare import Comparison
+from jobferry.services.definitions.governance import Lock
 from jobferry.services.definitions.records import SubmittedVersion
 
 router = APIRouter()
@@ -39,6 +42,8 @@ class CompareContext(PageContext):
     comparison: Comparison
     versions: list[SubmittedVersion]
     lines: dict[str, list[str]]
+    locked: Lock | None = None
+    """Another user's lock on it, warned of beside *Restore version N* as the editor warns."""
     error: str = ""
     message: str = ""
 
@@ -135,11 +140,15 @@ def _page(
         and "\n" in change.before + change.after
     }
     message = "" if error else _done(page)
+    governance = page.services.governance
     context = CompareContext(
         page=page,
         comparison=comparison,
         versions=versions,
         lines=lines,
+        locked=governance.held_by_another(page.scope, kind.value, name)
+        if page.can_change and comparison.newer is None
+        else None,
         error=error,
         message=message,
     )
