@@ -132,14 +132,16 @@ class ScriptService:
 
     def show(self, scope: Scope, name: str, version: int | None = None) -> ShownScript:
         """A script's development state with its id and latest submitted version; with
-        ``version``, that submitted version (refused when the script does not have it)."""
+        ``version``, that submitted version under the script's present name (refused when the
+        script does not have it)."""
         with self.db.transaction(readonly=True) as tx:
             script = get_script_or_raise(tx, scope, name)
             if version is None:
                 return ShownScript.of(script)
             held = held_states(tx, scope, ObjectKind.SCRIPT, name)
             text = version_document(held, version, "List its versions and show one it has.")
-        return replace(ShownScript.of(script), document=load(text), version=version)
+        shown = {**load(text), "name": script.name}  # a version taken before a rename
+        return replace(ShownScript.of(script), document=shown, version=version)
 
     def detail(self, scope: Scope, name: str) -> ScriptDetail:
         """Everything a script's page shows, read in one transaction: its development state,

@@ -14,6 +14,7 @@ from jobferry.errors import JobNotFoundError, ScriptNotFoundError, VersionNotFou
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.storage import jobs as job_repo
+from jobferry.storage.importing.snapshots import rename
 from jobferry.storage.records import VersionRecord
 from support.builders import editable, make_job, make_script
 from support.console import seeded_admin
@@ -175,3 +176,18 @@ def test_a_script_s_submitted_version_is_shown_and_one_it_lacks_refused(
     with pytest.raises(VersionNotFoundError) as refused:
         services.scripts.show(scope, "kpi_sql", 2)
     assert refused.value.message.endswith("List its versions and show one it has.")
+
+
+def test_a_script_s_version_is_shown_under_its_present_name(
+    services: Services, scope: Scope
+) -> None:
+    """As a job's is: a version taken before an import renamed the script holds the old name
+    in its definition, and showing it answered that name."""
+    script = editable(services.scripts.show(scope, "kpi_sql").document)
+    services.scripts.update(scope, "kpi_sql", script | SUBMIT)
+    with services.db.transaction() as tx:  # as an import's rename does
+        rename(tx, "script", [(services.scripts.show(scope, "kpi_sql").id, "kpi_v2")])
+
+    first = services.scripts.show(scope, "kpi_v2", 1)
+
+    assert (first.name, first.document["name"]) == ("kpi_v2", "kpi_v2")
