@@ -173,7 +173,9 @@ def test_the_restore_warns_of_another_user_s_lock_and_the_hard_policy_refuses_it
     hard = WorkspaceSettings(lock_policy=LockPolicy.HARD)
     services.accounts.update_workspace(boss, boss.project_id, scope.workspace.id, hard)
     assert_page(
-        browser.get(f"{base}/compare"), 200, "so a restore is refused until they release it"
+        browser.get(f"{base}/compare"),
+        200,
+        "so a restore or a submit is refused until they release it",
     )
     refused = browser.post(f"{base}/versions/1/restore")
     assert_page(refused, 400, "Ask dana to choose Unlock on its page")
