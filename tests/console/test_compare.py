@@ -89,19 +89,26 @@ def test_restore_version_gives_the_development_state_that_version_s_definition(
     assert "Restore version 1</button>" in since
     assert action not in browser.get(f"{base}/compare", params={"newer": "2"}).text
 
-    restored = browser.post(f"{base}/versions/1/restore")
-    assert restored.status_code == 303
-    assert restored.headers["location"] == f"{base}/compare?older=1&restored=1"
-    assert_page(
-        browser.get(restored.headers["location"]),
-        200,
+    _done_then_compared(
+        browser.post(f"{base}/versions/1/restore"),
+        browser,
+        f"{base}/compare?older=1&restored=1",
         "Restored version 1 as the development state: saved, not submitted.",
-        "No change from version 1 to the development state.",
     )
     assert "description" not in services.jobs.show(scope, "daily_sales").document
 
     missing = browser.post(f"{base}/versions/7/restore")
     assert_page(missing, 400, "no submitted version 7")
+
+
+def _done_then_compared(done: Any, browser: Browser, location: str, said: str) -> None:
+    """A restore or submit (``done``) went to ``location``, which says ``said`` and that the
+    version it names is the development state now."""
+    assert done.status_code == 303
+    assert done.headers["location"] == location
+    version = location.split("older=")[1].split("&")[0]
+    no_change = f"No change from version {version} to the development state."
+    assert_page(browser.get(location), 200, said, no_change)
 
 
 def test_submit_makes_the_development_state_the_next_version(
@@ -114,14 +121,11 @@ def test_submit_makes_the_development_state_the_next_version(
     assert f'action="{base}/submit"' in since
     assert "Submit as version 2</button>" in since
 
-    submitted = browser.post(f"{base}/submit")
-    assert submitted.status_code == 303
-    assert submitted.headers["location"] == f"{base}/compare?older=2&submitted=2"
-    assert_page(
-        browser.get(submitted.headers["location"]),
-        200,
+    _done_then_compared(
+        browser.post(f"{base}/submit"),
+        browser,
+        f"{base}/compare?older=2&submitted=2",
         "Submitted the development state as version 2.",
-        "No change from version 2 to the development state.",
     )
     assert services.jobs.show(scope, "daily_sales").version == 2
 

@@ -13,7 +13,7 @@ no changes said). Refused: a version the object does not have, or no longer keep
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from jobferry.domain.definitions import canonical
 from jobferry.domain.diff import Change, diff
@@ -24,20 +24,6 @@ from jobferry.services.definitions.documents import load
 from jobferry.services.definitions.jobs import JobService
 from jobferry.services.definitions.scripts import ScriptService
 from jobferry.storage import Database
-
-
-class Saver(Protocol):
-    """A kind's update (``JobService.update``, ``ScriptService.update``)."""
-
-    def __call__(
-        self,
-        scope: Scope,
-        name: str,
-        body: dict[str, Any],
-        base: dict[str, Any] | None = None,
-        *,
-        restored: int | None = None,
-    ) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -75,9 +61,20 @@ class VersionRestores:
         if not changes:
             return Restored(kind, name, version, ())
         body = {**restoring, "targetStatus": TargetStatus.SAVED.value}
-        locked_by = self.saver(kind)(scope, name, body, draft, restored=version)
+        locked_by = self.save(scope, kind, name, (body, draft), version)
         return Restored(kind, name, version, changes, locked_by)
 
-    def saver(self, kind: ObjectKind) -> Saver:
-        """The update of ``kind`` (a job's, a script's)."""
-        return self.jobs.update if kind == ObjectKind.JOB else self.scripts.update
+    def save(
+        self,
+        scope: Scope,
+        kind: ObjectKind,
+        name: str,
+        saving: tuple[dict[str, Any], dict[str, Any]],
+        restored: int | None = None,
+    ) -> str | None:
+        """Update job or script ``name`` with ``saving`` (the body, and the development state
+        it was made from); the user whose lock it passed over, if one."""
+        body, base = saving
+        if kind == ObjectKind.JOB:
+            return self.jobs.update(scope, name, body, base, restored=restored)
+        return self.scripts.update(scope, name, body, base, restored=restored)

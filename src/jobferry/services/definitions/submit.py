@@ -71,7 +71,7 @@ class VersionSubmits:
         body = {**draft, "targetStatus": TargetStatus.SUBMITTED.value}
         if approvers is not None:
             body["approvers"] = approvers
-        locked_by = self.restores.saver(kind)(scope, name, body, draft)
+        locked_by = self.restores.save(scope, kind, name, (body, draft))
         with self.db.transaction(readonly=True) as tx:
             version = held_states(tx, scope, kind, name).latest
         assert version is not None
