@@ -27,8 +27,7 @@ from jobferry.domain.enums import ObjectKind
 from jobferry.errors import InvalidRequestError, JobferryError, VersionNotFoundError
 from jobferry.services.context import WRITERS
 from jobferry.services.definitions.compare import Comparison
-from jobferry.services.definitions.governance import Lock
-from jobferry.services.definitions.records import SubmittedVersion
+from jobferry.services.definitions.records import Lock, SubmittedVersion
 
 router = APIRouter()
 

@@ -43,7 +43,7 @@ from jobferry.errors import (
 )
 from jobferry.services.container import Services
 from jobferry.services.context import WRITERS, Scope
-from jobferry.services.definitions.governance import Lock
+from jobferry.services.definitions.records import Lock
 from jobferry.services.definitions.review import DefinitionReview
 
 router = APIRouter()

@@ -35,9 +35,9 @@ from jobferry.domain.schedule import parse_schedule_time
 from jobferry.errors import JobferryError
 from jobferry.services.context import OPERATORS, WRITERS
 from jobferry.services.definitions.folders import FolderQuery, parse_job_selection
-from jobferry.services.definitions.governance import Lock
 from jobferry.services.definitions.records import (
     JobState,
+    Lock,
     Provenance,
     ShownJob,
     SubmittedVersion,
@@ -202,7 +202,7 @@ def _job_page(
         missing=detail.missing,
         came_from=detail.provenance,
         owner=detail.owner,
-        lock=page.services.governance.lock_of(page.scope, "job", job_name),
+        lock=detail.lock,
         error=error,
         message=saved_said(saved, "job", detail.job.version),
     )

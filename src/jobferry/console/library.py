@@ -16,8 +16,12 @@ from jobferry.console.missing import RESOURCES, SCRIPTS, looked_up
 from jobferry.console.web import FormDep, Page, PageContext, PageDep, render
 from jobferry.domain.enums import ObjectKind
 from jobferry.services.context import WRITERS
-from jobferry.services.definitions.governance import Lock
-from jobferry.services.definitions.records import ShownResource, ShownScript, SubmittedVersion
+from jobferry.services.definitions.records import (
+    Lock,
+    ShownResource,
+    ShownScript,
+    SubmittedVersion,
+)
 
 router = APIRouter()
 
@@ -112,7 +116,7 @@ def _script_page(
         doc=detail.script.document,
         versions=detail.versions,
         jobs=detail.jobs,
-        lock=page.services.governance.lock_of(page.scope, "script", script_name),
+        lock=detail.lock,
         error=error,
         message=saved_said(saved, "script", detail.script.version),
     )

@@ -19,11 +19,12 @@ from jobferry.api.presenters.jobtypes import typed_job, whole_number
 from jobferry.domain.references import Reference
 from jobferry.services.definitions.compare import Comparison
 from jobferry.services.definitions.drift import DriftReport
-from jobferry.services.definitions.governance import Lock, Tag
+from jobferry.services.definitions.governance import Tag
 from jobferry.services.definitions.records import (
     Dependent,
     JobState,
     JobSummary,
+    Lock,
     Provenance,
     ShownJob,
     ShownResource,

@@ -17,11 +17,11 @@ from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms, writing_roles
 from jobferry.services.definitions.lookup import get_job_or_raise, get_script_or_raise
 from jobferry.services.definitions.publishing import locked_by_another
+from jobferry.services.definitions.records import Lock
 from jobferry.services.definitions.usage import SHOWN
 from jobferry.services.support.requests import valid_name
 from jobferry.storage import Database, Tx
 from jobferry.storage import tags as repo
-from jobferry.storage.records import LockRecord
 
 LOCKABLE = (ObjectKind.JOB.value, ObjectKind.SCRIPT.value)
 
@@ -36,23 +36,6 @@ class Tag:
     """When it was made (``None`` in what ``put_tag`` answers: what it set, not read back)."""
     jobs: int | None = None
     """How many jobs of the workspace carry it (``None``: not counted)."""
-
-
-@dataclass(frozen=True)
-class Lock:
-    """A lock on a job or script, held by one user."""
-
-    kind: ObjectKind
-    name: str
-    holder: str
-    acquired_at: int
-
-    @classmethod
-    def of(cls, lock: LockRecord) -> Lock:
-        """The lock ``lock`` holds."""
-        return cls(
-            ObjectKind(lock.object_kind), lock.object_name, lock.holder_name, lock.acquired_at
-        )
 
 
 TAG = BodyShape(
@@ -136,12 +119,6 @@ class GovernanceService:
         """Every lock in the workspace."""
         with self.db.transaction(readonly=True) as tx:
             return [Lock.of(lk) for lk in repo.list_locks(tx, scope.workspace.id)]
-
-    def lock_of(self, scope: Scope, kind: str, name: str) -> Lock | None:
-        """The lock on the job or script ``name`` (``None``: nobody holds one)."""
-        with self.db.transaction(readonly=True) as tx:
-            lock = repo.get_lock(tx, scope.workspace.id, kind, name)
-        return Lock.of(lock) if lock is not None else None
 
     def held_by_another(self, scope: Scope, kind: str, name: str) -> Lock | None:
         """Another user's lock on the job or script ``name`` (``None``: nobody's, or the

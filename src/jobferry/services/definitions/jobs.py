@@ -50,6 +50,7 @@ from jobferry.services.definitions.records import (
     JobDetail,
     JobState,
     JobSummary,
+    Lock,
     Provenance,
     ShownJob,
     SubmittedVersion,
@@ -292,7 +293,7 @@ class JobService:
 
     def detail(self, scope: Scope, name: str) -> JobDetail:
         """Everything a job's page shows, read in one transaction: its development state,
-        scheduling state, submitted versions and references."""
+        scheduling state, submitted versions, references and lock."""
         with self.db.transaction(readonly=True) as tx:
             job = get_job_or_raise(tx, scope, name)
             versions = repo.list_versions(tx, job.id)
@@ -300,6 +301,7 @@ class JobService:
             shown = ShownJob.of(job, job.document, job.latest_version)
             references = job_references(shown.document)
             missing = absent(tx, scope, references, PAGED_KINDS)
+            lock = tag_repo.get_lock(tx, scope.workspace.id, ObjectKind.JOB.value, job.name)
         return JobDetail(
             job=shown,
             state=JobState.of(job),
@@ -308,6 +310,7 @@ class JobService:
             provenance=came_from,
             owner=job_owner(shown.document, job.created_by),
             missing=missing,
+            lock=Lock.of(lock) if lock is not None else None,
         )
 
     def _refuse_depended_on(self, tx: Tx, scope: Scope, job_id: int, name: str) -> None:

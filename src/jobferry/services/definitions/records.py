@@ -11,12 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from jobferry.domain.enums import JobStatus, ProcessType, TargetStatus
+from jobferry.domain.enums import JobStatus, ObjectKind, ProcessType, TargetStatus
 from jobferry.domain.references import Reference
 from jobferry.services.definitions.documents import load
 from jobferry.storage.records import (
     JobListing,
     JobRecord,
+    LockRecord,
     ResourceRecord,
     ScriptRecord,
     VersionRecord,
@@ -208,6 +209,23 @@ class JobSummary:
 
 
 @dataclass(frozen=True)
+class Lock:
+    """A lock on a job or script, held by one user."""
+
+    kind: ObjectKind
+    name: str
+    holder: str
+    acquired_at: int
+
+    @classmethod
+    def of(cls, lock: LockRecord) -> Lock:
+        """The lock ``lock`` holds."""
+        return cls(
+            ObjectKind(lock.object_kind), lock.object_name, lock.holder_name, lock.acquired_at
+        )
+
+
+@dataclass(frozen=True)
 class JobDetail:
     """A job's page: its definition, scheduling state, versions, references and provenance."""
 
@@ -222,6 +240,8 @@ class JobDetail:
     missing: frozenset[tuple[str, str]] = frozenset()
     """The scripts, resources and jobs of this workspace it names that the workspace lacks,
     as ``(kind, name)``: its page names them without a link to a page that is not there."""
+    lock: Lock | None = None
+    """Who holds a lock on it (``None``: nobody)."""
 
 
 @dataclass(frozen=True)
@@ -258,6 +278,8 @@ class ScriptDetail:
     script: ShownScript
     versions: list[SubmittedVersion]
     jobs: list[str]
+    lock: Lock | None = None
+    """Who holds a lock on it (``None``: nobody)."""
 
 
 @dataclass(frozen=True)

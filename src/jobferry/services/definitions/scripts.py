@@ -19,7 +19,12 @@ from jobferry.services.definitions.publishing import (
     saved_detail,
     submitted_version,
 )
-from jobferry.services.definitions.records import ScriptDetail, ShownScript, SubmittedVersion
+from jobferry.services.definitions.records import (
+    Lock,
+    ScriptDetail,
+    ShownScript,
+    SubmittedVersion,
+)
 from jobferry.services.definitions.since import require_unchanged
 from jobferry.services.definitions.tombstones import after_deleting
 from jobferry.services.definitions.usage import users_of
@@ -29,6 +34,7 @@ from jobferry.settings import OffsetMode
 from jobferry.storage import Database, Tx
 from jobferry.storage import jobs as job_repo
 from jobferry.storage import scripts as repo
+from jobferry.storage import tags as tag_repo
 from jobferry.storage.ids import new_id
 from jobferry.storage.records import RowLock, ScriptRecord, VersionRecord
 from jobferry.storage.rows import ScriptRow, Stamp
@@ -145,17 +151,19 @@ class ScriptService:
 
     def detail(self, scope: Scope, name: str) -> ScriptDetail:
         """Everything a script's page shows, read in one transaction: its development state,
-        submitted versions and the jobs that run it."""
+        submitted versions, the jobs that run it and its lock."""
         with self.db.transaction(readonly=True) as tx:
             script = get_script_or_raise(tx, scope, name)
             versions = repo.list_versions(tx, script.id)
             users = job_repo.jobs_referencing(
                 tx, scope.workspace.id, RefKind.SCRIPT.value, name, limit=USERS_SHOWN
             )
+            lock = tag_repo.get_lock(tx, scope.workspace.id, ObjectKind.SCRIPT.value, script.name)
         return ScriptDetail(
             script=ShownScript.of(script),
             versions=[SubmittedVersion.of(v) for v in versions],
             jobs=users,
+            lock=Lock.of(lock) if lock is not None else None,
         )
 
     def list_scripts(
