@@ -14,7 +14,7 @@ import orjson
 from sqlalchemy import select
 
 from jobferry.api.presenters.plans import line_document, plan_document
-from jobferry.domain.enums import ObjectKind, SameNamePolicy, TaskStatus
+from jobferry.domain.enums import ObjectKind, ProblemReason, SameNamePolicy, TaskStatus
 from jobferry.package.layout import Layout, entry_path
 from jobferry.package.manifest import ManifestHeader
 from jobferry.package.reader import PackageReader, read_package
@@ -111,6 +111,17 @@ def run_import(services: Services, scope: Scope, path: str, **options: Any) -> T
     prepared = services.imports.prepare(scope, parse_import_request(body))
     services.imports.run(prepared)
     return services.tasks.show(scope, prepared.task_id, subtasks=1000)
+
+
+def failed_missing_job(imported: list[Task], job: str, upstream: str) -> None:
+    """The one import ``imported`` holds failed, its only problem job ``job`` naming the job
+    ``upstream`` the workspace no longer holds (a ``missing_reference``)."""
+    (task,) = imported
+    assert task.status is TaskStatus.FAILED
+    assert task.result is not None
+    problems = [(p["reason"], p["name"], p["reference"]) for p in task.result["problems"]]
+    missing = {"kind": "job", "name": upstream}
+    assert problems == [(ProblemReason.MISSING_REFERENCE, job, missing)]
 
 
 def import_package(services: Services, scope: Scope, package: Path, **options: Any) -> Task:

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from jobferry.domain.enums import ProblemReason, TaskStatus
+from jobferry.domain.enums import TaskStatus
 from jobferry.errors import DatabaseBusyError, JobNotFoundError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
@@ -34,7 +34,7 @@ from jobferry.storage import jobs as job_repo
 from jobferry.storage.records import JobRecord
 from support.builders import make_job, make_script
 from support.interleaving import held_at, second_waits
-from support.planning import run_import, upload, workspace, write_objects
+from support.planning import failed_missing_job, run_import, upload, workspace, write_objects
 
 
 @dataclass(frozen=True)
@@ -137,12 +137,7 @@ def test_an_import_looking_for_a_job_being_renamed_waits_and_finds_it_gone(
         )
 
     assert waited  # the import waited for the rename, then found the job gone
-    (task,) = imported
-    assert task.status is TaskStatus.FAILED
-    assert task.result is not None
-    problems = [(p["reason"], p["name"], p["reference"]) for p in task.result["problems"]]
-    missing = {"kind": "job", "name": "upstream"}
-    assert problems == [(ProblemReason.MISSING_REFERENCE, "daily_sales", missing)]
+    failed_missing_job(imported, "daily_sales", "upstream")
     assert _holds(services, prod.scope, "upstream_v2")
     assert not _holds(services, prod.scope, "daily_sales")
 

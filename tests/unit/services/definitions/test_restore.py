@@ -23,8 +23,7 @@ from jobferry.errors import (
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.workspaces.settings import WorkspaceSettings
-from support.builders import editable, make_job, make_script
-from support.console import admin_scope
+from support.builders import editable
 from support.releases import person
 from support.workspace_state import workspace_state
 
@@ -34,15 +33,10 @@ SAVE = {"targetStatus": "SAVED"}
 
 
 @pytest.fixture
-def scope(services: Services) -> Scope:
-    """The admin in the default workspace, holding the script kpi_sql and the job weekly
-    running it, each submitted twice (descriptions "one" and "two") and then saved with a
-    draft ("draft", a script's content changed too)."""
-    admin = admin_scope(services)
-    services.scripts.create(admin, make_script("kpi_sql", content="select 1") | SAVE)
-    job = make_job("weekly")
-    job["nodes"][0]["properties"] = [{"name": "scriptName", "value": "kpi_sql"}]
-    services.jobs.create(admin, job | SAVE)
+def scope(services: Services, weekly: Scope) -> Scope:
+    """The ``weekly`` arrangement, job and script each submitted twice (descriptions "one"
+    and "two") and then saved with a draft ("draft", a script's content changed too)."""
+    admin = weekly
     for text, status in (("one", SUBMIT), ("two", SUBMIT), ("draft", SAVE)):
         _save(services, admin, JOB, description=text, **status)
         _save(services, admin, SCRIPT, description=text, content=f"select '{text}'", **status)

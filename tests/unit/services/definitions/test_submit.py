@@ -30,15 +30,9 @@ SAVE = {"targetStatus": "SAVED"}
 
 
 @pytest.fixture
-def scope(services: Services) -> Scope:
-    """The admin in the default workspace, holding the job weekly and the script kpi_sql it
-    runs, both saved and never submitted."""
-    admin = admin_scope(services)
-    services.scripts.create(admin, make_script("kpi_sql") | SAVE)
-    job = make_job("weekly")
-    job["nodes"][0]["properties"] = [{"name": "scriptName", "value": "kpi_sql"}]
-    services.jobs.create(admin, job | SAVE)
-    return admin
+def scope(weekly: Scope) -> Scope:
+    """The ``weekly`` arrangement: job and script saved, never submitted."""
+    return weekly
 
 
 def _draft(services: Services, scope: Scope, **fields: Any) -> None:
