@@ -8,6 +8,7 @@ in production (``services/releases/as_released.py``)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from sqlalchemy import delete, exists, select
 
@@ -67,25 +68,36 @@ def drop_open_item(tx: Tx, item_id: int) -> None:
     tx.conn.execute(delete(_item).where(_item.c.id == item_id, _item.c.package_id.is_(None)))
 
 
+class Submitted(NamedTuple):
+    """A version a workspace's job or script submitted: its number, when, and its
+    definition."""
+
+    version: int
+    at: int
+    """When it was submitted (epoch ms)."""
+    document: str
+
+
 def submitted_documents(
     tx: Tx, workspace_id: str, kind: str, uids: Sequence[str]
-) -> dict[str, list[tuple[int, str]]]:
-    """uid → the (version, definition) of each version the workspace's job (``kind`` "job")
-    or script submitted, newest first (a script's uid is its id)."""
+) -> dict[str, list[Submitted]]:
+    """uid → each version the workspace's job (``kind`` "job") or script submitted, newest
+    first (a script's uid is its id)."""
     if kind == "job":
         owner, uid, stored = jobs, jobs.c.uid, job_versions
         joined = owner.join(stored, stored.c.job_id == owner.c.id)
     else:
         owner, uid, stored = scripts, scripts.c.id, script_versions
         joined = owner.join(stored, stored.c.script_id == owner.c.id)
-    found: dict[str, list[tuple[int, str]]] = {}
+    found: dict[str, list[Submitted]] = {}
     for part in chunks(list(uids), tx.chunk):
         rows = tx.conn.execute(
-            select(uid.label("uid"), stored.c.version, stored.c.document)
+            select(uid.label("uid"), stored.c.version, stored.c.created_at, stored.c.document)
             .select_from(joined)
             .where(owner.c.workspace_id == workspace_id, uid.in_(part))
             .order_by(uid, stored.c.version.desc())
         )
         for r in rows:
-            found.setdefault(str(r.uid), []).append((int(r.version), str(r.document)))
+            submitted = Submitted(int(r.version), int(r.created_at), str(r.document))
+            found.setdefault(str(r.uid), []).append(submitted)
     return found

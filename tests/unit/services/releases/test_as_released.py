@@ -184,3 +184,39 @@ def _exported_submitted(services: Services, team: Team, path: Path) -> Path:
     _, chunks = services.downloads.open(team.admin, task.outcome["downloadId"])
     path.write_bytes(b"".join(chunks))
     return path
+
+
+def test_a_submit_after_an_import_as_released_leaves_the_version_it_put_in_production(
+    services: Services, team: Team, tmp_path: Path
+) -> None:
+    """Production holds the version the import as released put there, as it holds the one a
+    release put there: development submitting the same definition again later (a change
+    undone) releases nothing, so its item names the version production held before, as the
+    waiting package's item of the same object says, and as after a release of that version."""
+    submit_job(services, team.developer, "a")
+    uids = _uids(services, team)
+    _as_released(services, team, tmp_path / "a.zip", uids, [make_job("a")])  # version 1
+    submit_job(services, team.developer, "a", description="v2")
+    waiting = make_package(services, team, "p1")
+    assert _packaged(services, team, waiting)["a"] == (UpdateType.CHANGE, 2, 1)
+
+    submit_job(services, team.developer, "a")  # version 3: version 1's definition again
+
+    assert _open(services, team)["a"] == (UpdateType.CHANGE, 3, 1)
+    assert _packaged(services, team, waiting)["a"] == (UpdateType.CHANGE, 2, 1)
+
+
+def test_a_submit_after_a_release_leaves_the_version_it_put_in_production(
+    services: Services, team: Team
+) -> None:
+    """The same story through a release: what the import as released's items are held to."""
+    submit_job(services, team.developer, "a")
+    release(services, team, "r1", StartupMode.LEAVE)  # version 1
+    submit_job(services, team.developer, "a", description="v2")
+    waiting = make_package(services, team, "p1")
+    assert _packaged(services, team, waiting)["a"] == (UpdateType.CHANGE, 2, 1)
+
+    submit_job(services, team.developer, "a")  # version 3: version 1's definition again
+
+    assert _open(services, team)["a"] == (UpdateType.CHANGE, 3, 1)
+    assert _packaged(services, team, waiting)["a"] == (UpdateType.CHANGE, 2, 1)
