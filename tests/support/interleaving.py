@@ -47,13 +47,17 @@ def held_at(
     return hold
 
 
-def second_waits(first: Future[Any], hold: Hold, second: Callable[[], Any]) -> bool:
+def second_waits(
+    first: Future[Any], hold: Hold, second: Callable[[], Any], waits: float = WAITS
+) -> bool:
     """Start ``second`` while ``first`` is held, let ``first`` go, let both end (raising what
-    either raised), and say whether ``second`` waited for ``first``."""
+    either raised), and say whether ``second`` waited for ``first`` (did not end within
+    ``waits`` seconds: longer when the test needs ``second`` to end first, on a busy machine
+    too)."""
     assert hold.reached.wait(30)
     with ThreadPoolExecutor(1) as pool:
         later = pool.submit(second)
-        wait([later], timeout=WAITS)
+        wait([later], timeout=waits)
         waited = not later.done()
         hold.go.set()
         first.result(30)

@@ -14,6 +14,7 @@ refused when it says what it was made from (the editor does)."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 import pytest
@@ -26,7 +27,7 @@ from jobferry.services.definitions import jobs, renames
 from jobferry.services.definitions.renames import Renamed
 from support.builders import make_job
 from support.console import admin_scope
-from support.interleaving import held_at, second_waits
+from support.interleaving import WAITS, held_at, second_waits
 
 
 def _depending(name: str, upstream: str | None, description: str = "") -> dict[str, Any]:
@@ -90,13 +91,15 @@ def test_a_save_adding_a_dependency_beside_its_rename_is_a_save_before_or_after_
     name, as the same save sent a moment later would (the review cautions about it)."""
     hold = held_at(monkeypatch, jobs, "save_job")  # written, not committed
     renamed: list[Renamed] = []
+    sqlite = services.db.dialect == "sqlite"
 
     with ThreadPoolExecutor(1) as pool:
         body = _depending("daily", "upstream")
         saving = pool.submit(services.jobs.update, scope, "daily", body)
-        waited = second_waits(saving, hold, lambda: _rename(services, scope, renamed))
+        rename = partial(_rename, services, scope, renamed)
+        # On PostgreSQL the rename ends before the save lets go, on a busy machine too.
+        waited = second_waits(saving, hold, rename, WAITS if sqlite else 10 * WAITS)
 
-    sqlite = services.db.dialect == "sqlite"
     assert waited is sqlite
     assert [r.dependents for r in renamed] == [["daily"] if sqlite else []]
     named = _depends_on(services, scope, "daily")
