@@ -7,13 +7,14 @@ Production knows each object it received from development by its development ide
 promotion ledger). A row written by a task no ledger entry names (a release's, a restore's, a
 signed release's import) was written by an import as released (or put back as it wrote it by
 a release rollback undoing what came after it). Production then holds the development version
-whose definition that import's package held: the newest such version submitted by the time
-the import wrote it, compared as documents with the name aside (an export of the submitted
-versions writes each under the object's name now). A version submitted since, even of that
-same definition (a change undone), was put in production by nothing, as after a release: its
-item says the version the import put there. A definition development had not submitted names
-no version: the ledger's answer stands. An object such an import deleted (its package carried
-development's deletion) is held in no version.
+whose definition that import's package held, compared as documents with the name aside (an
+export of the submitted versions writes each under the object's name now): the newest such
+version submitted by the time the import wrote it. A version submitted since, even of that
+same definition (a change undone), was put in production by nothing, as after a release: it
+moves nothing. A definition development had not submitted by then is the first version
+submitted since that holds it; one development never submitted names no version: the ledger's
+answer stands. An object such an import deleted (its package carried development's deletion)
+is held in no version.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def imported_versions(
 ) -> dict[str, int]:
     """uid → the development version production holds of each of these objects that an
     import as released wrote or deleted last (0: it deleted it; absent: no import as released
-    did, or it wrote a definition development had not submitted); ``released`` gives the tasks
+    did, or it wrote a definition development never submitted); ``released`` gives the tasks
     the ledger's entries name."""
     workspace = sides.get_workspace_by_id(tx, development)
     production = workspace.production_id if workspace is not None else None
@@ -51,8 +52,8 @@ def imported_versions(
 
 
 def _matched(tx: Tx, where: tuple[str, str], kind: str, uids: Sequence[str]) -> dict[str, int]:
-    """uid → the newest version development had submitted, when the import that last wrote
-    the object into production wrote it, whose definition that import's package held."""
+    """uid → the version of each object whose definition the package of the import that last
+    wrote it into production held: the newest submitted by then, else the first since."""
     if not uids:
         return {}
     production, development = where
@@ -61,10 +62,10 @@ def _matched(tx: Tx, where: tuple[str, str], kind: str, uids: Sequence[str]) -> 
     found: dict[str, int] = {}
     for uid, row in rows.items():
         held = _unnamed(row.source)
-        then = (s for s in submitted.get(uid, []) if s.at <= row.recorded_at)
-        version = next((s.version for s in then if _unnamed(s.document) == held), None)
-        if version is not None:
-            found[uid] = version
+        matching = [s for s in submitted.get(uid, []) if _unnamed(s.document) == held]
+        then = next((s for s in matching if s.at <= row.recorded_at), None)
+        if then is not None or matching:  # newest first: else the first submitted since
+            found[uid] = (then or matching[-1]).version
     return found
 
 

@@ -220,3 +220,24 @@ def test_a_submit_after_a_release_leaves_the_version_it_put_in_production(
 
     assert _open(services, team)["a"] == (UpdateType.CHANGE, 3, 1)
     assert _packaged(services, team, waiting)["a"] == (UpdateType.CHANGE, 2, 1)
+
+
+def test_a_definition_imported_as_released_before_it_was_submitted_is_its_first_version(
+    services: Services, team: Team, tmp_path: Path
+) -> None:
+    """Development's saved definition, not submitted, imported as released: production holds
+    no version yet (the ledger's answer, version 1, stands); once development submits that
+    definition, production holds that version, and submitting it again moves nothing."""
+    submit_job(services, team.developer, "a")
+    uids = _uids(services, team)
+    release(services, team, "r1", StartupMode.LEAVE)  # version 1
+    saved = make_job("a", description="v2") | {"targetStatus": "SAVED"}
+    services.jobs.update(team.developer, "a", saved)
+    _as_released(services, team, tmp_path / "a.zip", uids, [make_job("a", description="v2")])
+
+    submit_job(services, team.developer, "a", description="v2")  # version 2
+    assert _open(services, team)["a"] == (UpdateType.CHANGE, 2, 2)
+    submit_job(services, team.developer, "a", description="v3")
+    submit_job(services, team.developer, "a", description="v2")  # version 4: 2's again
+
+    assert _open(services, team)["a"] == (UpdateType.CHANGE, 4, 2)
