@@ -217,11 +217,13 @@ def test_a_shadow_says_whose_it_is_and_offers_no_edit_nor_scheduling_the_server_
     assert "data-shadow-banner" not in job
     assert "Stop scheduling" in job
     assert f'href="{url}/editor/jobs/daily_sales"' in job
+    assert f'action="{url}/jobs/daily_sales/lock"' in job
 
     mark_shadow(services, prod.workspace.id, "prod_remote")
     job = browser.get(f"{url}/jobs/daily_sales").text
     assert "data-shadow-banner" in job
     assert "Shadow of remote prod_remote" in job
+    assert f'action="{url}/jobs/daily_sales/lock"' not in job  # nobody edits there
     assert "Stop scheduling" not in job
     assert "Start scheduling" not in job
     assert "/editor/" not in job

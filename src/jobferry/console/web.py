@@ -139,8 +139,9 @@ class Page:
     @property
     def can_lock(self) -> bool:
         """Who may lock a job or script, and release their own lock: admins and developers
-        (of a production side, which a developer only reads, admins)."""
-        return self.scope.role in writing_roles(self.scope.workspace)
+        (of a production side, which a developer only reads, admins), never in a remote's
+        shadow, where nobody edits."""
+        return self.scope.role in writing_roles(self.scope.workspace) and self.shadow_of is None
 
     @property
     def can_import(self) -> bool:
