@@ -7,11 +7,14 @@ The restore is a save: the same roles, checks, locks and tags as an update, and 
 entry says which version it gave back (``restoredFrom``). It is made from the development
 state it read, so a save made meanwhile refuses it rather than being undone unseen. A
 development state that already is the version's definition is left as it is (nothing saved,
-no changes said). Refused: a version the object does not have, or no longer keeps.
+no changes said), unless the save would have been refused (another user's hard lock, a locked
+tag: :func:`refuse_as_saved`). Refused: a version the object does not have, or no longer
+keeps.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,8 +25,10 @@ from jobferry.services.context import WRITERS, Scope
 from jobferry.services.definitions.compare import held_states, version_document
 from jobferry.services.definitions.documents import load
 from jobferry.services.definitions.jobs import JobService
+from jobferry.services.definitions.lookup import get_job_or_raise
+from jobferry.services.definitions.publishing import check_lock, check_tags
 from jobferry.services.definitions.scripts import ScriptService
-from jobferry.storage import Database
+from jobferry.storage import Database, Tx
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,19 @@ class Restored:
     version: int
     changes: tuple[Change, ...]
     locked_by: str | None = None
+
+
+def refuse_as_saved(
+    tx: Tx, scope: Scope, kind: ObjectKind, name: str, saved: Mapping[str, Any]
+) -> None:
+    """Refuse a save of job or script ``name`` that is left unmade, its development state
+    being ``saved`` already (a restore or a submit that changes nothing), as the update would
+    have refused it: another user's lock under the hard policy, a tag locked in the workspace
+    that the job carries. The caller asked for the roles already (``require_change``, as the
+    update does); nothing is written, and a soft lock, which nothing passed over, is not said."""
+    check_lock(tx, scope, kind, name)
+    if kind == ObjectKind.JOB:
+        check_tags(tx, scope, name, get_job_or_raise(tx, scope, name).id, saved)
 
 
 @dataclass
@@ -55,11 +73,12 @@ class VersionRestores:
             held = held_states(tx, scope, kind, name)
             fix = "List its versions and restore one it has."
             text = version_document(held, version, fix)
-        draft = load(held.draft)
-        restoring = {**load(text), "name": name}
-        changes = tuple(diff(canonical(kind, draft), canonical(kind, restoring)))
-        if not changes:
-            return Restored(kind, name, version, ())
+            draft = load(held.draft)
+            restoring = {**load(text), "name": name}
+            changes = tuple(diff(canonical(kind, draft), canonical(kind, restoring)))
+            if not changes:
+                refuse_as_saved(tx, scope, kind, name, draft)
+                return Restored(kind, name, version, ())
         body = {**restoring, "targetStatus": TargetStatus.SAVED.value}
         locked_by = self.save(scope, kind, name, (body, draft), version)
         return Restored(kind, name, version, changes, locked_by)

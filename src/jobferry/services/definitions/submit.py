@@ -6,7 +6,9 @@ The submit is a save: the roles, approval switch (approvers, when the workspace 
 them), lock policy, tags and checks of an update, and in an enterprise workspace the pending
 item it makes. It is made from the development state it read, so a save landing meanwhile
 refuses it. A development state that is its latest version already is left as it is: no
-version is made of an unchanged definition, and the answer says which version holds it.
+version is made of an unchanged definition, and the answer says which version holds it, unless
+the save would have been refused (another user's hard lock, a locked tag: nothing is made, and
+the refusal is the save's).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from jobferry.errors import InvalidRequestError
 from jobferry.services.context import WRITERS, Scope
 from jobferry.services.definitions.compare import held_states, version_document
 from jobferry.services.definitions.documents import load
-from jobferry.services.definitions.restore import VersionRestores
+from jobferry.services.definitions.restore import VersionRestores, refuse_as_saved
 from jobferry.storage import Database
 
 
@@ -63,11 +65,12 @@ class VersionSubmits:
         with self.db.transaction(readonly=True) as tx:
             held = held_states(tx, scope, kind, name)
             latest = held.latest
-            submitted = version_document(held, latest) if latest is not None else None
-        draft = load(held.draft)
-        if submitted is not None and same(canonical(kind, load(submitted)), canonical(kind, draft)):
-            assert latest is not None
-            return Submitted(kind, name, latest, False)
+            draft = load(held.draft)
+            if latest is not None and same(
+                canonical(kind, load(version_document(held, latest))), canonical(kind, draft)
+            ):
+                refuse_as_saved(tx, scope, kind, name, draft)
+                return Submitted(kind, name, latest, False)
         body = {**draft, "targetStatus": TargetStatus.SUBMITTED.value}
         if approvers is not None:
             body["approvers"] = approvers

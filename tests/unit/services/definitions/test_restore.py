@@ -23,6 +23,7 @@ from jobferry.errors import (
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.workspaces.settings import WorkspaceSettings
+from support.audits import entries_since, last_entry
 from support.builders import editable
 from support.releases import person
 from support.workspace_state import workspace_state
@@ -197,3 +198,50 @@ def test_a_scheduled_job_is_restored_and_stays_scheduled_on_its_latest_version(
 
     assert services.jobs.status(scope, "weekly").status == status
     assert services.jobs.show(scope, "weekly").version == 2
+
+
+def test_a_restore_with_nothing_to_change_is_refused_as_its_save_would_be(
+    services: Services, scope: Scope
+) -> None:
+    """A restore to what the job holds already saves nothing, but answers "unchanged" only to a
+    user who could have made the change: over another user's hard lock, or to a job carrying a
+    locked tag, it is refused as the save is, and still writes nothing. The lock's holder, and
+    anyone once it is released, are answered "unchanged"; a locked tag refuses whoever calls."""
+    services.version_restores.restore(scope, JOB, "weekly", 2)  # now it holds version 2
+    services.governance.acquire(scope, "job", "weekly")
+    boss = scope.actor
+    hard = WorkspaceSettings(lock_policy=LockPolicy.HARD)
+    services.accounts.update_workspace(boss, boss.project_id, scope.workspace.id, hard)
+    dana = person(services, scope.workspace.id, "dana", Role.DEVELOPER)
+    before, last = workspace_state(services, scope.workspace.id), last_entry(services)
+
+    with pytest.raises(LockedError) as refused:
+        services.version_restores.restore(dana, JOB, "weekly", 2)
+
+    assert refused.value.context == {"kind": "job", "name": "weekly", "holder": boss.name}
+    assert services.version_restores.restore(scope, JOB, "weekly", 2).changes == ()  # the holder
+    services.governance.release(scope, "job", "weekly")
+    assert services.version_restores.restore(dana, JOB, "weekly", 2).changes == ()
+    services.governance.put_tag(scope, "daily", True)  # the tag the job carries
+    with pytest.raises(LockedTagError):
+        services.version_restores.restore(dana, JOB, "weekly", 2)
+    with pytest.raises(LockedTagError):
+        services.version_restores.restore(scope, JOB, "weekly", 2)  # whoever calls
+    assert workspace_state(services, scope.workspace.id) == before
+    assert [e[1] for e in entries_since(services, last)] == ["lock.release", "tag.put"]
+
+
+def test_a_script_restored_to_what_it_holds_over_a_hard_lock_is_refused(
+    services: Services, scope: Scope
+) -> None:
+    services.version_restores.restore(scope, SCRIPT, "kpi_sql", 2)
+    services.governance.acquire(scope, "script", "kpi_sql")
+    boss = scope.actor
+    hard = WorkspaceSettings(lock_policy=LockPolicy.HARD)
+    services.accounts.update_workspace(boss, boss.project_id, scope.workspace.id, hard)
+    dana = person(services, scope.workspace.id, "dana", Role.DEVELOPER)
+
+    with pytest.raises(LockedError):
+        services.version_restores.restore(dana, SCRIPT, "kpi_sql", 2)
+
+    assert services.version_restores.restore(scope, SCRIPT, "kpi_sql", 2).changes == ()

@@ -9,10 +9,12 @@ from typing import Any
 
 import pytest
 
-from jobferry.domain.enums import ObjectKind, Role
+from jobferry.domain.enums import LockPolicy, ObjectKind, Role
 from jobferry.errors import (
     DefinitionChangedError,
     InvalidRequestError,
+    LockedError,
+    LockedTagError,
     PermissionDeniedError,
     RequiredParameterError,
 )
@@ -110,3 +112,35 @@ def test_a_submit_in_an_enterprise_workspace_makes_its_pending_item(services: Se
 
     items = services.releases.pending(team.developer, ItemFilter(), 100, 0)[1]
     assert [(i.name, i.pending_version) for i in items] == [("daily_sales", 1)]
+
+
+def test_an_unchanged_submit_is_refused_as_its_save_would_be(
+    services: Services, scope: Scope
+) -> None:
+    """A submit of a development state its latest version holds makes nothing, but says so
+    ("made": false) only to a user who could have submitted it: over another user's hard lock,
+    or of a job carrying a locked tag, it is refused as the save is, and still writes nothing.
+    The lock's holder, and anyone once it is released, are answered as before."""
+    services.version_submits.submit(scope, JOB, "weekly", {})
+    services.version_submits.submit(scope, SCRIPT, "kpi_sql", {})
+    for kind, name in (("job", "weekly"), ("script", "kpi_sql")):
+        services.governance.acquire(scope, kind, name)
+    boss = scope.actor
+    hard = WorkspaceSettings(lock_policy=LockPolicy.HARD)
+    services.accounts.update_workspace(boss, boss.project_id, scope.workspace.id, hard)
+    dana = person(services, scope.workspace.id, "dana", Role.DEVELOPER)
+    before = workspace_state(services, scope.workspace.id)
+
+    for kind, name in ((JOB, "weekly"), (SCRIPT, "kpi_sql")):
+        with pytest.raises(LockedError) as refused:
+            services.version_submits.submit(dana, kind, name, {})
+        assert refused.value.context == {"kind": kind.value, "name": name, "holder": boss.name}
+        assert services.version_submits.submit(scope, kind, name, {}).made is False  # the holder
+
+    services.governance.release(scope, "job", "weekly")
+    assert services.version_submits.submit(dana, JOB, "weekly", {}).made is False
+    services.governance.put_tag(scope, "daily", True)  # the tag the job carries
+    for caller in (dana, scope):
+        with pytest.raises(LockedTagError):
+            services.version_submits.submit(caller, JOB, "weekly", {})
+    assert workspace_state(services, scope.workspace.id) == before
