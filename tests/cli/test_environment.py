@@ -347,3 +347,20 @@ def test_a_key_to_trust_that_is_no_key_is_refused_in_a_whole_sentence(cli: Cli) 
     assert said.startswith("error DLF.3051: The public key is not usable: "), said
     assert said.endswith("copy the whole key as jobferry printed it."), said
     assert cli.json("keys", "list")["keys"] == []
+
+
+def test_a_put_without_a_type_names_one_of_its_kind(cli: Cli) -> None:
+    """The hint names a type for the kind being put: a connection's type for a connection, and
+    no connection type (DWS) for a queue, an agency or any other kind; nothing is saved."""
+    said: dict[str, str] = {}
+    for kind in ("connection", "dli_queue", "agency", "cdm_cluster"):
+        result = cli("env", "put", kind, "x1", "--config", "region=cn-north-4")
+        assert result.exit_code == 2, result.output
+        said[kind] = " ".join(result.stderr.split())
+
+    assert "connection 'x1' needs a type: pass --type (e.g. DWS or HIVE)" in said["connection"]
+    assert "dli_queue 'x1' needs a type: pass --type (e.g. DLI) or put it" in said["dli_queue"]
+    assert "pass --type (e.g. IAM)" in said["agency"]
+    assert "pass --type (e.g. CDM)" in said["cdm_cluster"]
+    assert not any("DWS" in line for kind, line in said.items() if kind != "connection")
+    assert cli.json("env", "list")["objects"] == []

@@ -50,6 +50,24 @@ profiles_app = typer.Typer(
     no_args_is_help=True,
 )
 
+TYPE_EXAMPLES: dict[EnvironmentKind, str] = {
+    EnvironmentKind.CONNECTION: "DWS or HIVE",
+    EnvironmentKind.DLI_QUEUE: "DLI",
+    EnvironmentKind.CDM_CLUSTER: "CDM",
+    EnvironmentKind.CDM_JOB: "CDM",
+    EnvironmentKind.MRS_CLUSTER: "MRS",
+    EnvironmentKind.DIS_STREAM: "DIS",
+    EnvironmentKind.GES_GRAPH: "GES",
+    EnvironmentKind.RESOURCE_GROUP: "DataArts",
+    EnvironmentKind.QUALITY_RULE: "DQC",
+    EnvironmentKind.AGENCY: "IAM",
+}
+"""A type to name as an example for each kind's objects, said where ``env put`` needs one: a
+connection's is DataArts' connection type (``DWS``, ``HIVE``: what the connection calls take),
+the other kinds' the service holding the object (a DLI queue's ``DLI``, an agency's ``IAM``).
+The server takes any type's name; this only keeps a hint from naming a connection type for a
+queue."""
+
 KindArg = Annotated[EnvironmentKind, typer.Argument(help="What kind of object.")]
 NameArg = Annotated[str, typer.Argument(help="The object's name.")]
 ProfileArg = Annotated[str, typer.Argument(help="The profile's name.")]
@@ -183,7 +201,11 @@ def env_put(
     name: NameArg,
     type_: Annotated[
         str | None,
-        typer.Option("--type", metavar="TYPE", help="The object's type, e.g. DWS, DLI, HIVE."),
+        typer.Option(
+            "--type",
+            metavar="TYPE",
+            help="The object's type: e.g. DWS or HIVE for a connection, DLI for a dli_queue.",
+        ),
     ] = None,
     config: Annotated[
         list[str] | None,
@@ -216,7 +238,8 @@ def env_put(
     chosen = type_ or file_type
     if not chosen:
         raise CliUsageError(
-            f"{kind.value} '{name}' needs a type: pass --type (e.g. DWS) or put it in --from-file."
+            f"{kind.value} '{name}' needs a type: pass --type (e.g. {TYPE_EXAMPLES[kind]}) or "
+            "put it in --from-file."
         )
     body: dict[str, Any] = {"type": chosen, "config": settings}
     if secret:
