@@ -30,7 +30,7 @@ from jobferry.storage.copying import Copied, Progress
 from jobferry.storage.copying import copy_database as copy_rows
 from jobferry.storage.database import normalise_url
 from jobferry.storage.refusals import Pool
-from jobferry.storage.schema import Upgraded, require_current, upgrade
+from jobferry.storage.schema import Upgraded, require_current, require_present, upgrade
 from jobferry.tasks.runner import TaskRunner
 
 LISTENING: dict[str, Any] = {
@@ -68,6 +68,19 @@ def open_database(settings: Settings) -> Database:
     return Database(settings.resolved_database_url(), pool)
 
 
+def open_current(settings: Settings) -> Database:
+    """The database the settings name, refused unless it is at this version's schema; a SQLite
+    file that does not exist is refused before anything connects, so nothing is created."""
+    require_present(settings.resolved_database_url())
+    db = open_database(settings)
+    try:
+        require_current(db)
+    except BaseException:
+        db.dispose()
+        raise
+    return db
+
+
 def migrate(settings: Settings) -> Upgraded:
     """Bring the configured database to the newest schema; says from which revision."""
     db = open_database(settings)
@@ -95,9 +108,8 @@ def copy_database(settings: Settings, to: str, progress: Progress | None = None)
 def rotate_secret_key(settings: Settings) -> Resealed:
     """Encrypt every secret the configured database holds again under the first of the
     configured secret keys (the schema must be current; the keys must open every kind)."""
-    db = open_database(settings)
+    db = open_current(settings)
     try:
-        require_current(db)
         box = SecretBox.for_database(settings.secret_key, settings.data_dir, db)
         return rotate_secrets(db, box)
     finally:
@@ -149,9 +161,8 @@ def local_services(settings: Settings) -> Iterator[Services]:
             "folder the server runs in, or set JOBFERRY_DATA_DIR (or JOBFERRY_DATABASE_URL) "
             "to the server's."
         )
-    db = open_database(settings)
+    db = open_current(settings)
     try:
-        require_current(db)
         yield Services.build(settings, db)
     finally:
         db.dispose()
@@ -173,9 +184,8 @@ def require_one_process_on_sqlite(settings: Settings) -> None:
 def build(settings: Settings) -> Startup:
     """Everything but listening: database check, bootstrap on an empty project table."""
     require_one_process_on_sqlite(settings)
-    db = open_database(settings)
+    db = open_current(settings)
     try:
-        require_current(db)
         services = Services.build(settings, db)
         services.check_package_store()
     except JobferryError:
@@ -288,7 +298,6 @@ def worker_app() -> FastAPI:
     bootstrapped the project), opens its own database connections and runs its own tasks.
     """
     settings = load_settings()
-    db = open_database(settings)
-    require_current(db)
+    db = open_current(settings)
     services = Services.build(settings, db)
     return build_app(services, TaskRunner(services))

@@ -261,6 +261,37 @@ def test_serve_refuses_a_database_that_is_not_migrated(tmp_path: Any) -> None:
     assert "jobferry db upgrade" in result.stderr
 
 
+def test_serve_on_an_empty_data_folder_refuses_and_leaves_it_empty(tmp_path: Path) -> None:
+    """SQLite makes a database file on connect: the refusal of a database nothing migrated is
+    said before anything connects, so the folder stays empty (no ``jobferry.db``), and a data
+    folder that is not there is not made; so do the admin commands given the file's URL."""
+    data = tmp_path / "data"
+    data.mkdir()
+    absent = tmp_path / "absent"
+    runs = [
+        (["serve", "--port", "0"], {"JOBFERRY_DATA_DIR": str(data), "JOBFERRY_DATABASE_URL": None}),
+        (["serve", "--port", "0"], {"JOBFERRY_DATA_DIR": str(absent)}),
+        (
+            ["admin", "users"],
+            {
+                "JOBFERRY_DATA_DIR": str(absent),
+                "JOBFERRY_DATABASE_URL": f"sqlite:///{absent / 'jobferry.db'}",
+            },
+        ),
+    ]
+    for command_line, env in runs:
+        result = invoke(command_line, env={"JOBFERRY_DATABASE_URL": None, **env})
+
+        assert result.exit_code == 1, (result.stdout, result.stderr)
+        assert list(data.iterdir()) == []
+        assert not absent.exists()
+        said = " ".join(result.stderr.split())
+        assert "DLF.9503" in said
+        assert "There is no jobferry database at" in said
+        assert "run 'jobferry db upgrade' first, with the same settings: it creates" in said
+        assert "serving at" not in result.stdout
+
+
 def test_admin_commands_from_another_folder_refuse_and_create_no_database(
     tmp_path: Path,
 ) -> None:

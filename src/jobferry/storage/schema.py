@@ -14,12 +14,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy.engine import make_url
 
 import jobferry
 from jobferry.errors import DatabaseBusyError, StorageError
@@ -222,6 +224,25 @@ def require_current(db: Database) -> None:
         f"The database schema is at revision {current or 'none (empty database)'} but this "
         f"jobferry ({jobferry.__version__}) needs {head}; run 'jobferry db upgrade' first "
         "(it upgrades from any earlier revision; back the database up before)."
+    )
+
+
+def require_present(url: str) -> None:
+    """Refuse, before anything connects, a SQLite database file that does not exist: SQLite
+    makes the file on connect (and :class:`Database` its folder), so refusing it afterwards,
+    as :func:`require_current` would, left an empty database behind. Any other database (a
+    PostgreSQL one, a SQLite URI, memory) is left to :func:`require_current`."""
+    parsed = make_url(database.normalise_url(url))
+    file = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not file or file == ":memory:":
+        return
+    if parsed.query.get("uri") or Path(file).exists():
+        return
+    raise StorageError(
+        f"There is no jobferry database at {Path(file).resolve()}, and this jobferry "
+        f"({jobferry.__version__}) serves one at schema revision {head_revision()}; run "
+        "'jobferry db upgrade' first, with the same settings: it creates the database. "
+        "Nothing was created."
     )
 
 
