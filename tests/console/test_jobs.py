@@ -242,6 +242,9 @@ def test_a_shadow_says_whose_it_is_and_offers_no_edit_nor_scheduling_the_server_
     assert_page(stopped, 400, said, "import a package into this workspace (Import)")
     assert "/v1/" not in stopped.text
     assert services.jobs.detail(prod, "daily_sales").state.status.value == "NORMAL"
+    locked = browser.post(f"{url}/jobs/daily_sales/lock")
+    assert_page(locked, 400, said, "Make the change in the remote workspace, then refresh it")
+    assert services.governance.list_locks(prod) == []
     assert_page(browser.get(f"{url}/editor/jobs/daily_sales"), 400, said)
     assert_page(browser.get(f"{url}/editor/scripts"), 400, said)
     body = editable(services.jobs.show(prod, "daily_sales").document)

@@ -18,6 +18,19 @@ def _name(body: dict[str, Any], key: str, default: str) -> str:
     return _quoted(value) if isinstance(value, str) and value else default
 
 
+def _refresh_shadow(body: dict[str, Any]) -> str:
+    """A change refused in a remote's shadow: what an import into it pushes to the remote is
+    changed by one; what it does not push (``pushed`` false: its environment variables, its
+    locks) is changed in the remote workspace and refreshed."""
+    refresh = f"jobferry remotes refresh {_name(body, 'remote', 'REMOTE')}"
+    if body.get("pushed", True):
+        return (
+            f"Refresh it with {refresh}; to change the remote, import a package into the "
+            "shadow: the import is pushed to the remote."
+        )
+    return f"Make the change in the remote workspace, then refresh it with {refresh}."
+
+
 def _others_approve(body: dict[str, Any]) -> str:
     """The fix of an approval refused because the caller may not approve (they made the plan,
     or are not named): who may, rather than the command they just ran; else nothing."""
@@ -172,10 +185,7 @@ def _remedies() -> dict[str, Said]:
         Remedy.RENAME_JOB: lambda b, w: (
             f"Rename it with jobferry jobs rename {_name(b, 'job_name', 'NAME')} NEW_NAME{w}."
         ),
-        Remedy.REFRESH_SHADOW: lambda b, w: (
-            f"Refresh it with jobferry remotes refresh {_name(b, 'remote', 'REMOTE')}; to change "
-            "the remote, import a package into the shadow: the import is pushed to the remote."
-        ),
+        Remedy.REFRESH_SHADOW: lambda b, w: _refresh_shadow(b),
         Remedy.ENABLE_ENTERPRISE: lambda b, w: (
             "A workspace admin switches it to enterprise mode with jobferry workspaces settings "
             f"{_name(b, 'workspace', 'WORKSPACE')} --enterprise (it creates the workspace's "

@@ -22,6 +22,7 @@ from jobferry.console.release_fixes import (
     release_refusal,
     release_worded,
 )
+from jobferry.console.remote_fixes import REMOTE_REMEDIES
 from jobferry.console.route_fixes import route_refusal
 from jobferry.console.wizard import MAPPING_TYPES
 from jobferry.domain.enums import EnvironmentKind, ProblemReason, PushRule, RefKind
@@ -312,7 +313,6 @@ def _stale(exc: PlanStaleError) -> str:
 def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
     """Each remedy a refusal can carry, said with the console's pages (and the ``jobferry``
     command that does the same), from the error's context."""
-    shadow = "Refresh it under Admin → Remotes (Refresh); to change the remote, import a "
     promote = "Promote along it from its page (Routes), which cuts its package."
     return {
         Remedy.LIST_WORKSPACES: lambda c: "Choose one of your workspaces at the top of the page.",
@@ -335,10 +335,8 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
             "Keep the job's name in the editor; rename a job with jobferry jobs rename NAME "
             "NEW_NAME."
         ),
-        Remedy.REFRESH_SHADOW: lambda c: (
-            shadow + "package into the shadow (Import): the import is pushed to the remote."
-        ),
         **RELEASE_REMEDIES,
+        **REMOTE_REMEDIES,
         **JOB_REMEDIES,
         Remedy.APPROVE_PLAN: approve_plan,
         Remedy.REGISTER_APPROVAL_KEY: lambda c: (

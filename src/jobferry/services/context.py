@@ -153,6 +153,7 @@ class Scope:
                 remedy=Remedy.REFRESH_SHADOW,
                 workspace=name,
                 remote=remote,
+                pushed=pushed,
             )
 
 
