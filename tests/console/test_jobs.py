@@ -218,12 +218,15 @@ def test_a_shadow_says_whose_it_is_and_offers_no_edit_nor_scheduling_the_server_
     assert "Stop scheduling" in job
     assert f'href="{url}/editor/jobs/daily_sales"' in job
     assert f'action="{url}/jobs/daily_sales/lock"' in job
+    services.governance.acquire(prod, "job", "daily_sales")
 
     mark_shadow(services, prod.workspace.id, "prod_remote")
     job = browser.get(f"{url}/jobs/daily_sales").text
     assert "data-shadow-banner" in job
     assert "Shadow of remote prod_remote" in job
     assert f'action="{url}/jobs/daily_sales/lock"' not in job  # nobody edits there
+    # a lock taken before it became a shadow is released there (it would hold off pushes)
+    assert f'action="{url}/jobs/daily_sales/unlock"' in job
     assert "Stop scheduling" not in job
     assert "Start scheduling" not in job
     assert "/editor/" not in job
@@ -244,6 +247,8 @@ def test_a_shadow_says_whose_it_is_and_offers_no_edit_nor_scheduling_the_server_
     assert services.jobs.detail(prod, "daily_sales").state.status.value == "NORMAL"
     locked = browser.post(f"{url}/jobs/daily_sales/lock")
     assert_page(locked, 400, said, "Make the change in the remote workspace, then refresh it")
+    assert [lock.name for lock in services.governance.list_locks(prod)] == ["daily_sales"]
+    browser.post(f"{url}/jobs/daily_sales/unlock")
     assert services.governance.list_locks(prod) == []
     assert_page(browser.get(f"{url}/editor/jobs/daily_sales"), 400, said)
     assert_page(browser.get(f"{url}/editor/scripts"), 400, said)

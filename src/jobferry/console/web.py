@@ -138,10 +138,15 @@ class Page:
 
     @property
     def can_lock(self) -> bool:
-        """Who may lock a job or script, and release their own lock: admins and developers
-        (of a production side, which a developer only reads, admins), never in a remote's
-        shadow, where nobody edits."""
-        return self.scope.role in writing_roles(self.scope.workspace) and self.shadow_of is None
+        """Who may lock a job or script: admins and developers (of a production side, which a
+        developer only reads, admins), never in a remote's shadow, where nobody edits."""
+        return self.can_unlock and self.shadow_of is None
+
+    @property
+    def can_unlock(self) -> bool:
+        """Who may release their own lock (and admins anyone's): those who may lock, and in a
+        remote's shadow too, where a lock taken before it became one is released."""
+        return self.scope.role in writing_roles(self.scope.workspace)
 
     @property
     def can_import(self) -> bool:

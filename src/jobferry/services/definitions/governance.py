@@ -52,13 +52,16 @@ def parse_tag_lock(body: dict[str, Any]) -> bool:
     return locked
 
 
-def _require_lockable(scope: Scope, action: str) -> None:
-    """Refuse ``action`` (a lock taken or released) to a role that may not lock here, or in a
-    remote's shadow: nobody edits there, and a lock is the workspace's own, never pushed to the
-    remote. A production side is not refused: its admins lock there (its developers only read
-    it), as docs/api.md says; a lock is not an edit of its definitions, which a release makes."""
+def _require_lockable(scope: Scope, action: str, *, taking: bool) -> None:
+    """Refuse ``action`` to a role that may not lock here, and a lock ``taking`` in a remote's
+    shadow: nobody edits there, and a lock is the workspace's own, never pushed to the remote.
+    Releasing one there is not refused: a lock taken before the workspace became a shadow
+    would otherwise hold off the imports pushed through it (under the hard policy) for good.
+    A production side is not refused: its admins lock there (its developers only read it), as
+    docs/api.md says; a lock is not an edit of its definitions, which a release makes."""
     scope.require(writing_roles(scope.workspace), action)
-    scope.require_not_shadow(action, pushed=False)
+    if taking:
+        scope.require_not_shadow(action, pushed=False)
 
 
 @dataclass
@@ -140,7 +143,7 @@ class GovernanceService:
     def acquire(self, scope: Scope, kind: str, name: str) -> Lock:
         """Lock a job or script for the caller (idempotent for the holder); never in a
         remote's shadow, where nobody edits (:func:`_require_lockable`)."""
-        _require_lockable(scope, "lock objects")
+        _require_lockable(scope, "lock objects", taking=True)
         self._check_kind(kind)
         with self.db.transaction() as tx:
             self._exists(tx, scope, kind, name)
@@ -161,9 +164,9 @@ class GovernanceService:
 
     def release(self, scope: Scope, kind: str, name: str) -> None:
         """Release a lock: its holder while they may lock, or a workspace admin for anyone (a
-        holder whose role no longer writes leaves it to an admin); never in a remote's shadow
-        (:func:`_require_lockable`)."""
-        _require_lockable(scope, "release locks")
+        holder whose role no longer writes leaves it to an admin); in a remote's shadow too,
+        where none is taken any more (:func:`_require_lockable`)."""
+        _require_lockable(scope, "release locks", taking=False)
         self._check_kind(kind)
         with self.db.transaction() as tx:
             lock = repo.get_lock(tx, scope.workspace.id, kind, name)
