@@ -40,6 +40,7 @@ from jobferry.cli.session import (
 from jobferry.cli.uploads import package_path
 from jobferry.domain.connections import is_secret_key
 from jobferry.domain.enums import EnvironmentKind
+from jobferry.domain.environment_types import TYPE_EXAMPLES
 
 env_app = typer.Typer(
     help="Environment objects of a workspace (connections, queues, clusters…).",
@@ -49,24 +50,6 @@ profiles_app = typer.Typer(
     help="Environment profiles of a workspace (what an import renames and sets).",
     no_args_is_help=True,
 )
-
-TYPE_EXAMPLES: dict[EnvironmentKind, str] = {
-    EnvironmentKind.CONNECTION: "DWS or HIVE",
-    EnvironmentKind.DLI_QUEUE: "DLI",
-    EnvironmentKind.CDM_CLUSTER: "CDM",
-    EnvironmentKind.CDM_JOB: "CDM",
-    EnvironmentKind.MRS_CLUSTER: "MRS",
-    EnvironmentKind.DIS_STREAM: "DIS",
-    EnvironmentKind.GES_GRAPH: "GES",
-    EnvironmentKind.RESOURCE_GROUP: "DataArts",
-    EnvironmentKind.QUALITY_RULE: "DQC",
-    EnvironmentKind.AGENCY: "IAM",
-}
-"""A type to name as an example for each kind's objects, said where ``env put`` needs one: a
-connection's is DataArts' connection type (``DWS``, ``HIVE``: what the connection calls take),
-the other kinds' the service holding the object (a DLI queue's ``DLI``, an agency's ``IAM``).
-The server takes any type's name; this only keeps a hint from naming a connection type for a
-queue."""
 
 KindArg = Annotated[EnvironmentKind, typer.Argument(help="What kind of object.")]
 NameArg = Annotated[str, typer.Argument(help="The object's name.")]

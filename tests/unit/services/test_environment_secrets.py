@@ -116,7 +116,13 @@ def test_a_type_copied_as_the_placeholder_of_a_suggested_command_is_refused(
             _put(services, "dws_conn", {"type": placeholder, "secrets": {"password": PASSWORD}})
         said = str(refused.value)
         assert f"type '{placeholder}' is not a type's name" in said, said
-        assert "e.g. DWS, DLI, HIVE" in said, said
+        assert "e.g. DWS or HIVE;" in said, said
     assert services.environment.list_objects(scope, "connection") == []
+    # A queue's example is a queue's type, not a connection's.
+    for wrong in ("…", ""):
+        with pytest.raises(InvalidRequestError) as refused:
+            services.environment.put(scope, "dli_queue", "q", {"type": wrong})
+        assert "e.g. DLI" in str(refused.value)
+        assert "DWS" not in str(refused.value)
     for name_like in ("DWS", "MRS Hive", "http.request", "MRS_HIVE_CONNECTION", "dws-2"):
         _put(services, "dws_conn", {"type": name_like})

@@ -12,6 +12,7 @@ from typing import Any
 
 from jobferry.domain.connections import SECRET_MASK, holds_secret, merged_secrets, split_secrets
 from jobferry.domain.enums import EnvironmentKind, Role
+from jobferry.domain.environment_types import TYPE_EXAMPLES
 from jobferry.domain.names import check_object_name, storable
 from jobferry.domain.remedies import Remedy
 from jobferry.domain.shapes import BodyShape, Field, JsonType, text
@@ -130,14 +131,16 @@ TYPE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\- ]*")
 of a suggested command copied as printed (``--type …``)."""
 
 
-def _type_problems(type_: Any) -> list[str]:
-    """Why a PUT body's ``type`` cannot be saved (empty: it can)."""
+def _type_problems(type_: Any, kind: EnvironmentKind) -> list[str]:
+    """Why a PUT body's ``type`` cannot be saved (empty: it can), with a type of the kind's
+    objects as the example."""
+    example = TYPE_EXAMPLES[kind]
     if not isinstance(type_, str) or not type_.strip():
-        return ["type must be a non-empty string, e.g. DWS, DLI, HIVE"]
+        return [f"type must be a non-empty string, e.g. {example}"]
     if not TYPE_NAME.fullmatch(type_):
         return [
             f"type '{type_}' is not a type's name (letters, digits, '_', '-', '.' and spaces, "
-            "e.g. DWS, DLI, HIVE; a '…' in a suggested command stands for the type to give)"
+            f"e.g. {example}; a '…' in a suggested command stands for the type to give)"
         ]
     return []
 
@@ -171,7 +174,7 @@ class EnvironmentWrite:
                 "secrets must be an object of text values",
             ),
         )
-        problems += [rule for broken, rule in rules if broken] + _type_problems(type_)
+        problems += [rule for broken, rule in rules if broken] + _type_problems(type_, kind)
         if problems:
             raise InvalidRequestError(
                 f"The {kind.value} '{name}' cannot be saved: {'; '.join(problems)}.",
