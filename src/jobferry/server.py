@@ -94,6 +94,7 @@ def copy_database(settings: Settings, to: str, progress: Progress | None = None)
     """Copy every row of the configured database into the empty database at ``to`` (given with
     ``--to``), which gets this version's schema first."""
     normalise_url(to, setting="--to")  # refused naming the option, not the setting
+    require_present(settings.resolved_database_url())  # no empty SQLite file left behind
     source = open_database(settings)
     try:
         target = Database(to, Pool(1, 1))

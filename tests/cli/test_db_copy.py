@@ -111,6 +111,22 @@ def test_db_copy_into_its_own_database_is_refused_in_one_line(tmp_path: Path) ->
     assert "cannot be copied into itself; nothing was written" in lines[0]
 
 
+def test_db_copy_from_a_folder_without_a_database_refuses_and_creates_nothing(
+    tmp_path: Path,
+) -> None:
+    """SQLite makes a file on connect: a copy whose source is not there (run from another
+    folder than the server's) is refused before it connects, leaving neither file behind."""
+    source, to = tmp_path / "elsewhere" / "jobferry.db", tmp_path / "copy.db"
+    env: dict[str, str | None] = {"JOBFERRY_DATABASE_URL": f"sqlite:///{source}"}
+
+    result = invoke(["db", "copy", "--to", f"sqlite:///{to}"], env=env)
+
+    assert result.exit_code == 1, result.output
+    assert f"There is no jobferry database at {source}" in said(result.stderr)
+    assert not source.parent.exists()
+    assert not to.exists()
+
+
 def test_db_copy_refuses_a_url_it_cannot_use_naming_the_option(tmp_path: Path) -> None:
     env = a_server(tmp_path)
 
