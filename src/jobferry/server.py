@@ -217,7 +217,12 @@ def serve(startup: Startup, settings: Settings) -> None:
     if settings.workers == 1:
         services = startup.services
         app = build_app(services, TaskRunner(services))
-        uvicorn.run(app, **options)
+        try:
+            uvicorn.run(app, **options)
+        finally:
+            # Closing the pool lets SQLite fold its write-ahead log into the database and
+            # remove it with its -shm file: a stopped server leaves only jobferry.db behind.
+            services.db.dispose()
         return
     startup.services.db.dispose()  # this process only supervises; each worker opens its own
     config = uvicorn.Config(
