@@ -288,11 +288,17 @@ class Services:
         try:
             store.check()
         except ObjectStoreUnavailableError as exc:
+            fix = (
+                f"Create bucket '{store.bucket}' at JOBFERRY_S3_ENDPOINT_URL (or set "
+                "JOBFERRY_S3_BUCKET to a bucket that exists there), and start the server again."
+                if exc.context.get("missing") == "bucket"
+                else "Correct JOBFERRY_S3_ENDPOINT_URL, JOBFERRY_S3_BUCKET and the credentials "
+                "(JOBFERRY_S3_ACCESS_KEY_ID, JOBFERRY_S3_SECRET_ACCESS_KEY), or wait for the "
+                "object storage to answer, and start the server again."
+            )
             raise ObjectStoreUnavailableError(
                 f"JOBFERRY_PACKAGE_STORE=s3, but {exc.problem[:1].lower()}{exc.problem[1:]}",
-                fix="Correct JOBFERRY_S3_ENDPOINT_URL, JOBFERRY_S3_BUCKET and the credentials "
-                "(JOBFERRY_S3_ACCESS_KEY_ID, JOBFERRY_S3_SECRET_ACCESS_KEY), or wait for the "
-                "object storage to answer, and start the server again.",
+                fix=fix,
                 **{k: v for k, v in exc.context.items() if k != "retry_after"},
             ) from exc
 

@@ -190,9 +190,20 @@ class ObjectStorage:
         server's own configuration refused (a 503 naming the setting, no retry asked)."""
         if key and code in ("NoSuchKey", "404", "NotFound"):
             return package_gone(store)
+        if code in ("NoSuchBucket", "404", "NotFound"):
+            return ObjectStoreUnavailableError(
+                f"The object storage at {self.config.endpoint} has no bucket '{bucket}': "
+                f"{store} is to be kept there, and the bucket does not exist.",
+                fix=f"The server's operator creates bucket '{bucket}' there, or sets "
+                "JOBFERRY_S3_BUCKET to a bucket that exists.",
+                setting="JOBFERRY_S3_BUCKET",
+                endpoint=self.config.endpoint_url,
+                missing="bucket",
+            )
+        named = "" if f"'{bucket}'" in store else f" (bucket '{bucket}')"
         return ObjectStoreUnavailableError(
-            f"The object storage at {self.config.endpoint} refused {store} "
-            f"(bucket '{bucket}'): {code} {message}.",
+            f"The object storage at {self.config.endpoint} refused {store}{named}: "
+            f"{code} {message}.",
             fix="The server's operator checks JOBFERRY_S3_BUCKET (the bucket must exist) and the "
             "JOBFERRY_S3_ACCESS_KEY_ID credentials.",
             setting="JOBFERRY_S3_BUCKET",

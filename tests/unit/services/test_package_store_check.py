@@ -56,7 +56,15 @@ def test_a_package_store_bucket_that_does_not_exist_stops_the_start(
 ) -> None:
     with pytest.raises(ObjectStoreUnavailableError) as refused:
         check(settings, s3_server.endpoint, "jf-no-such-bucket")
-    assert "bucket 'jf-no-such-bucket', JOBFERRY_S3_BUCKET" in refused.value.message
+    message = refused.value.message
+    assert "has no bucket 'jf-no-such-bucket'" in message
+    assert "bucket 'jf-no-such-bucket', JOBFERRY_S3_BUCKET" in message
+    assert ") (bucket" not in message, "the bucket is named once, not twice in a row"
+    assert "404" not in message, "said in words, not as the store's status"
+    assert message.endswith(
+        "Create bucket 'jf-no-such-bucket' at JOBFERRY_S3_ENDPOINT_URL (or set "
+        "JOBFERRY_S3_BUCKET to a bucket that exists there), and start the server again."
+    )
     assert refused.value.context["setting"] == "JOBFERRY_S3_BUCKET"
 
 
