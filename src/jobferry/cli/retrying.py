@@ -72,8 +72,15 @@ class Retries:
         said = code if status != 429 or code.startswith("HTTP") else f"HTTP 429, {code}"
         return (
             f"Waiting {wait:g} s, then sending the request again (retry {self.done} of "
-            f"{MAX_RETRIES}): {why} ({said}), and nothing of the request was done."
+            f"{self.most(wait)}): {why} ({said}), and nothing of the request was done."
         )
+
+    def most(self, wait: float) -> int:
+        """How many retries this request gets at the most if each asks ``wait`` seconds: the
+        budget of :data:`MAX_WAITED_SECONDS` may leave fewer than :data:`MAX_RETRIES` (a store
+        asking a minute's wait gets one, not "1 of 5")."""
+        left = int((MAX_WAITED_SECONDS - self.waited) // wait) if wait > 0 else MAX_RETRIES
+        return self.done + max(0, min(MAX_RETRIES - self.done, left))
 
 
 def connection_lost(cause: BaseException | None) -> bool:
