@@ -40,6 +40,19 @@ def _others_approve(body: dict[str, Any]) -> str:
     return f"Ask one of its approvers{who} to approve it with their own key."
 
 
+def _name_approvers(body: dict[str, Any]) -> str:
+    """The fix of a route's import short of approvals that its named approvers, some of them
+    removed, can no longer give: name others; else nothing."""
+    if body.get("rule") != "approval.approvers_gone":
+        return ""
+    route = _name(body, "route", "ROUTE")
+    return (
+        f"Name approvers who can (a project admin: jobferry routes edit {route} --approvers "
+        f"A,B), then they approve the plan: jobferry routes approve {route} "
+        f"{_name(body, 'plan_id', 'PLAN')} --key FILE."
+    )
+
+
 def _policy_of(body: dict[str, Any], where: str) -> str:
     """The option naming whose policy a refusal means: a route's (project-wide), else the
     workspace's (``where``: the ``-w`` of the workspace the command acted in, if any)."""
@@ -238,6 +251,7 @@ def _remedies() -> dict[str, Said]:
         ),
         Remedy.APPROVE_PLAN: lambda b, w: (
             _others_approve(b)
+            or _name_approvers(b)
             or (
                 f"Approvers sign the plan: jobferry routes approve {_name(b, 'route', 'ROUTE')} "
                 f"{_name(b, 'plan_id', 'PLAN')} --key FILE."

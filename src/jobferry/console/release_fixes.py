@@ -144,6 +144,11 @@ def approve_plan(context: dict[str, Any]) -> str:
     rule = str(context.get("rule"))
     if "package_id" in context and rule in APPROVAL_FIXES:
         return APPROVAL_FIXES[rule]
+    if rule == "approval.approvers_gone":
+        return (
+            "A project admin names approvers who can on the route's page (Routes), then they "
+            f"approve the plan, {ROUTE_APPROVE_HERE}."
+        )
     if "route" in context:
         return ROUTE_APPROVAL_FIXES.get(
             rule, f"Its approvers sign the plan with their own key, {ROUTE_APPROVE_HERE}."

@@ -87,6 +87,33 @@ def _refuse_imported(tx: Tx, target: Scope, subject: approving.Subject) -> None:
     )
 
 
+def _refuse_approvers_gone(tx: Tx, target: Scope, route: Route, plan_id: str, missing: str) -> None:
+    """Refuse (``DLF.9044``, ``approval.approvers_gone``) the import of a plan short of
+    approvals that no signature can bring in: the route names people who are no longer users
+    of the project (removed: someone left), so fewer than it requires are left to approve.
+    Its fix is to name others, not to have "its approvers" sign."""
+    named = route.approvals.approvers
+    project = target.actor.project_id
+    gone = [name for name in named if account_repo.find_user(tx, project, name) is None]
+    left = len(named) - len(gone)
+    if not gone or left >= route.approvals.required:
+        return
+    raise ApprovalsMissingError(
+        f"Plan {plan_id} of route '{route.name}' cannot be imported: {missing}; nothing was "
+        f"imported. The route names {', '.join(gone)} among its approvers, no longer "
+        f"user(s) of the project, so {left} of them can approve where "
+        f"{route.approvals.required} are required.",
+        fix=f"A project admin names approvers who can (approvals.approvers of PUT "
+        f"/v1/{{project_id}}/routes/{route.name}); they sign the plan then.",
+        remedy=Remedy.APPROVE_PLAN,
+        rule="approval.approvers_gone",
+        route=route.name,
+        plan_id=plan_id,
+        gone=gone,
+        required=route.approvals.required,
+    )
+
+
 def require_route_approvals(tx: Tx, target: Scope, route: Route, plan_id: str) -> None:
     """Refuse an apply (``DLF.9044``) when the route requires more valid approvals of the
     plan than it has; nothing when the route requires none. The rule is the route's newest
@@ -100,6 +127,7 @@ def require_route_approvals(tx: Tx, target: Scope, route: Route, plan_id: str) -
     subject = route_plan_subject(tx, target, route, plan_id)
     missing = approving.shortfall(approving.standing(tx, subject), route.approvals.required)
     if missing is not None:
+        _refuse_approvers_gone(tx, target, route, plan_id, missing)
         raise ApprovalsMissingError(
             f"Plan {plan_id} of route '{route.name}' cannot be imported: {missing}; nothing "
             "was imported.",

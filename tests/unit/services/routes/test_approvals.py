@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from jobferry.cli.remedies import refusal_text
+from jobferry.console.release_fixes import approve_plan
 from jobferry.domain.enums import Role
 from jobferry.errors import ApprovalRefusedError, ApprovalsMissingError, PlanStaleError
 from jobferry.package.approvals import check_approvals, sign_statement
@@ -186,3 +188,40 @@ def test_an_imported_plan_takes_no_more_approvals(api: SignedClient, services: S
     assert refused.value.context["rule"] == "approval.imported"
     document = services.route_approvals.approvals(admin.actor, "test-prod", plan_id).document()
     assert [a["user"] for a in document["approvals"]] == ["ada"]  # nothing kept
+
+
+def test_a_plan_whose_approvers_left_names_other_approvers_as_its_fix(
+    api: SignedClient, services: Services
+) -> None:
+    """Someone leaves: once the route's approvers that are still users are fewer than it
+    requires, no signature brings the waiting plan in, so the refusal of its import names
+    who left and asks for other approvers, not for "its approvers" to sign."""
+    admin, _ = _route(api, services)
+    planned = services.route_plans.plan(admin, "test-prod", {})
+    assert planned.plan is not None
+    plan_id = planned.plan.plan_id
+    services.users.remove(admin.actor, admin.actor.project_id, "ada")
+    with pytest.raises(ApprovalsMissingError) as short:  # bob is left: he can still approve
+        services.route_plans.apply(admin, "test-prod", plan_id)
+    assert "rule" not in short.value.context
+
+    services.users.remove(admin.actor, admin.actor.project_id, "bob")
+    with pytest.raises(ApprovalsMissingError) as refused:
+        services.route_plans.apply(admin, "test-prod", plan_id)
+    message = refused.value.message
+    assert "The route names ada, bob among its approvers, no longer user(s)" in message
+    assert "so 0 of them can approve where 1 are required" in message
+    assert "names approvers who can (approvals.approvers of PUT" in message
+    assert refused.value.context["rule"] == "approval.approvers_gone"
+    assert refused.value.context["gone"] == ["ada", "bob"]
+    assert services.promotions.history(admin, "test-prod") == []
+    said = refusal_text(refused.value.message, refused.value.envelope())
+    assert said.endswith(
+        "Name approvers who can (a project admin: jobferry routes edit test-prod --approvers "
+        f"A,B), then they approve the plan: jobferry routes approve test-prod {plan_id} "
+        "--key FILE."
+    )
+    assert "Approvers sign the plan" not in said
+    assert approve_plan(refused.value.context).startswith(
+        "A project admin names approvers who can on the route's page (Routes)"
+    )
