@@ -1,4 +1,5 @@
-"""What a stopped ``jobferry serve`` leaves in its data folder: on SQLite, the database file
+"""What ``jobferry serve`` leaves in its data folder on SQLite: nothing when it refuses a
+folder ``jobferry db upgrade`` has not made a database in, and, stopped, the database file
 alone. Its write-ahead log and shared-memory file (``jobferry.db-wal``, ``jobferry.db-shm``)
 go once the server's connections are closed, as SQLite removes them with its last connection;
 only a server killed leaves them (docs/operations.md, *Backup and restore*)."""
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 
 from jobferry import server
+from jobferry.errors import StorageError
 from jobferry.settings import Settings
 
 pytestmark = pytest.mark.databases("sqlite")
@@ -35,3 +37,17 @@ def test_a_stopped_server_leaves_no_write_ahead_log_beside_its_database(
     assert database.exists()
     assert not Path(f"{database}-wal").exists()
     assert not Path(f"{database}-shm").exists()
+
+
+def test_serve_before_the_database_was_made_refuses_and_creates_nothing(
+    settings: Settings, tmp_path: Path
+) -> None:
+    folder = tmp_path / "not-made"
+    own = settings.model_copy(update={"data_dir": folder, "database_url": None})
+    with pytest.raises(StorageError) as refused:
+        server.build(own)
+    assert refused.value.code == "DLF.9503"
+    message = refused.value.message
+    assert f"There is no jobferry database at {folder / 'jobferry.db'}" in message
+    assert "run 'jobferry db upgrade' first, with the same settings" in message
+    assert not folder.exists(), "no empty database (nor its folder) left behind"
