@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -216,13 +216,7 @@ def serve(startup: Startup, settings: Settings) -> None:
     }
     if settings.workers == 1:
         services = startup.services
-        app = build_app(services, TaskRunner(services))
-        try:
-            uvicorn.run(app, **options)
-        finally:
-            # Closing the pool lets SQLite fold its write-ahead log into the database and
-            # remove it with its -shm file: a stopped server leaves only jobferry.db behind.
-            services.db.dispose()
+        uvicorn.run(closing_database(build_app(services, TaskRunner(services))), **options)
         return
     startup.services.db.dispose()  # this process only supervises; each worker opens its own
     config = uvicorn.Config(
@@ -306,4 +300,23 @@ def worker_app() -> FastAPI:
     settings = load_settings()
     db = open_current(settings)
     services = Services.build(settings, db)
-    return build_app(services, TaskRunner(services))
+    return closing_database(build_app(services, TaskRunner(services)))
+
+
+def closing_database(app: FastAPI) -> FastAPI:
+    """``app`` closing its database's connections once its own shutdown ended (its tasks
+    finished): SQLite then folds its write-ahead log into the database and removes it with its
+    ``-shm`` file, so a stopped server leaves ``jobferry.db`` alone beside them. At the end of
+    the lifespan, not after ``uvicorn.run``: on SIGTERM uvicorn ends the process by that
+    signal as it returns, and nothing after it runs."""
+    served = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with served(app):
+            yield
+        runner: TaskRunner = app.state.runner
+        runner.services.db.dispose()
+
+    app.router.lifespan_context = lifespan
+    return app
