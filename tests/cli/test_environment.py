@@ -204,9 +204,13 @@ def test_keys_create_show_trust_list_distrust_delete(cli: Cli) -> None:
     assert cli.json("keys", "show")["keyId"] == created["keyId"]
     replaced = cli("keys", "create", "--replace")
     assert replaced.exit_code == 0, replaced.output
-    assert f"It replaces key {created['keyId']}" in " ".join(replaced.output.split())
+    said = " ".join(replaced.output.split())
+    assert f"It replaces key {created['keyId']}" in said
+    assert f"if it leaked, distrust it there: jobferry keys distrust {created['keyId']}" in said
     created = cli.json("keys", "show")
     public = created["publicKey"]
+    # the command to trust it names the key itself, not a placeholder to copy it into
+    assert f"jobferry keys trust NAME '{public}' -w TARGET." in said
     prod = cli.remote.new_workspace("prod")
     trusted = cli.json("keys", "trust", "test-env", public, workspace=prod)
     assert trusted["keyId"] == created["keyId"]

@@ -76,10 +76,14 @@ def create_key(
         return
     out.fields(_key_fields(answer))
     if old is not None:
-        out.note(f"It replaces key {old.get('keyId')}, which signs nothing from now on.")
+        out.note(
+            f"It replaces key {old.get('keyId')}, which signs nothing from now on: where it was "
+            "trusted, trust the new one instead, and if it leaked, distrust it there: jobferry "
+            f"keys distrust {old.get('keyId')} -w TARGET."
+        )
     out.note(
         f"Exports of {s.workspace_label()} are signed from now on; trust the public key where "
-        "they are imported: jobferry keys trust NAME 'PUBLIC KEY' -w TARGET."
+        f"they are imported: jobferry keys trust NAME '{answer.get('publicKey')}' -w TARGET."
     )
 
 
