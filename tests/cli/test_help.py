@@ -129,6 +129,13 @@ def test_usage_errors_without_json_stay_for_people() -> None:
             "before the command: jobferry --context NAME tasks show …",
         ),
         (
+            # jobferry --context prod config init would write the context 'default' (--name's
+            # default) with the new keys, over the one that was there.
+            ["config", "init", "--endpoint", "http://h:8000", "--context", "prod"],
+            "--context is an option of jobferry itself, not of 'jobferry config init', which "
+            "names the context it writes with --name: jobferry config init --name NAME …",
+        ),
+        (
             # jobferry -w ent admin set-role bob deployer would lack its WORKSPACE argument.
             ["admin", "set-role", "bob", "deployer", "-w", "ent"],
             "-w is an option of jobferry itself, not of 'jobferry admin set-role', which takes "

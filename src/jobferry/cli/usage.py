@@ -294,10 +294,23 @@ def _where_it_goes(ctx: Any, sub: Any, param: Any, given: str) -> str:
         pieces = [p for p in sub.command.collect_usage_pieces(sub) if p != "[OPTIONS]"]
         line = " ".join([sub.command_path, *pieces])
         return f"{said}, which takes the workspace as its argument WORKSPACE: {line}"
+    if param.name == "context" and _names_its_context(sub):
+        # Before the command it would name the context read, not the one written: config init
+        # would replace the context --name defaults to ('default') with the new keys.
+        return (
+            f"{said}, which names the context it writes with --name: {sub.command_path} "
+            "--name NAME …"
+        )
     value = [] if param.is_flag else [param.metavar or "VALUE"]
     command = sub.command_path.split()[1:]
     line = " ".join([ctx.command_path, given, *value, *command, "…"])
     return f"{said}: give it before the command: {line}"
+
+
+def _names_its_context(sub: Any) -> bool:
+    """Whether the command names the context it writes by an option of its own (``config
+    init --name``), which the root's ``--context`` does not fill."""
+    return bool(sub.command_path.split()[1:] == ["config", "init"])
 
 
 def _takes_workspace(sub: Any) -> bool:
