@@ -33,7 +33,10 @@ def _refresh_shadow(body: dict[str, Any]) -> str:
 
 def _others_approve(body: dict[str, Any]) -> str:
     """The fix of an approval refused because the caller may not approve (they made the plan,
-    or are not named): who may, rather than the command they just ran; else nothing."""
+    or are not named): who may, rather than the command they just ran; of an import whose
+    named approvers left: name others; else nothing."""
+    if body.get("rule") == "approval.approvers_gone":
+        return _name_approvers(body)
     if body.get("rule") not in ("approval.self", "approval.approver"):
         return ""
     who = f" ({body['approvers']})" if body.get("approvers") else ""
@@ -251,7 +254,6 @@ def _remedies() -> dict[str, Said]:
         ),
         Remedy.APPROVE_PLAN: lambda b, w: (
             _others_approve(b)
-            or _name_approvers(b)
             or (
                 f"Approvers sign the plan: jobferry routes approve {_name(b, 'route', 'ROUTE')} "
                 f"{_name(b, 'plan_id', 'PLAN')} --key FILE."
