@@ -117,6 +117,21 @@ def rotate_secret_key(settings: Settings) -> Resealed:
         db.dispose()
 
 
+def forget_revoked_credentials(data_dir: Path, access_key: str) -> Path | None:
+    """Remove the data folder's ``admin-credentials.json`` when it holds ``access_key``, just
+    revoked: kept, it holds a secret no longer good for anything, which ``jobferry config
+    init`` would still read into a context. Answers the file removed, if any."""
+    path = data_dir / "admin-credentials.json"
+    try:
+        held = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(held, dict) or held.get("accessKey") != access_key:
+        return None
+    path.unlink(missing_ok=True)
+    return path
+
+
 def write_credentials_file(data_dir: Path, project_id: str, issued: IssuedCredential) -> Path:
     """Keep the generated admin credentials in the data folder, readable by the owner only."""
     data_dir.mkdir(parents=True, exist_ok=True)

@@ -511,3 +511,24 @@ def test_serve_refuses_a_second_server_of_a_served_sqlite_database_on_another_po
     assert "another server needs its own data folder (JOBFERRY_DATA_DIR)" in said
     assert "serving at" not in result.stdout
     assert not (data / "jobferry.db").exists()
+
+
+def test_revoking_the_generated_admin_key_removes_the_credentials_file_holding_it(
+    local_env: dict[str, str | None], settings: Settings
+) -> None:
+    """The guide has the admin's printed key pair replaced, then revoked: the data folder's
+    admin-credentials.json, which ``config init`` reads, goes with it (kept, it would still
+    write the revoked key into a context). A file holding another key stays."""
+    held = settings.data_dir / "admin-credentials.json"
+    issued = admin(local_env, "create-credentials", "admin")
+    held.write_text(json.dumps({"projectId": "p", "accessKey": ADMIN_AK, "secretKey": "s"}))
+
+    other = admin(local_env, "revoke-credentials", "admin", issued["accessKey"])
+    assert other == {"user": "admin", "revoked": issued["accessKey"]}
+    assert held.exists()
+
+    result = invoke(["admin", "revoke-credentials", "admin", ADMIN_AK], env=local_env)
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stdout.split())
+    assert f"Access key {ADMIN_AK} revoked. Removed {held}, which held it" in said
+    assert not held.exists()

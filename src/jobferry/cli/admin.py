@@ -232,10 +232,23 @@ def revoke_credentials(
     json_mode: JsonOption = False,
 ) -> None:
     """Revoke one of a user's access keys."""
+    from jobferry.server import forget_revoked_credentials
+    from jobferry.settings import load_settings
+
     out = session(ctx, json_mode).output
     with operator(ctx) as (services, actor):
         services.accounts.revoke_credential(actor, actor.project_id, user, access_key)
-    out.result({"user": user, "revoked": access_key}, f"Access key {access_key} revoked.")
+    removed = forget_revoked_credentials(load_settings().data_dir, access_key)
+    said = f"Access key {access_key} revoked."
+    if removed is not None:
+        said += (
+            f" Removed {removed}, which held it (jobferry config init reads that file: give a "
+            "context the admin's new key pair instead)."
+        )
+    answer: dict[str, Any] = {"user": user, "revoked": access_key}
+    if removed is not None:
+        answer["removedFile"] = str(removed)
+    out.result(answer, said)
 
 
 @app.command("set-project-admin")
