@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import re
 import socket
@@ -417,13 +418,17 @@ def _unlocks(services: Services) -> list[tuple[str, str]]:
 
 
 def test_unlock_key_lifts_an_access_keys_lockout(
-    local_env: dict[str, str | None], services: Services
+    local_env: dict[str, str | None], services: Services, caplog: pytest.LogCaptureFixture
 ) -> None:
     attempt = services.lockouts.attempt(now_ms())
     assert attempt.secret_for(ADMIN_AK) is not None
     for _ in range(services.lockouts.max_failures):
         attempt.failed()
-    assert admin(local_env, "unlock-key", ADMIN_AK) == {"unlocked": ADMIN_AK}
+    caplog.clear()  # the lock's own warning, a server's
+    with caplog.at_level(logging.DEBUG, logger="jobferry"):
+        assert admin(local_env, "unlock-key", ADMIN_AK) == {"unlocked": ADMIN_AK}
+    # A local command has no server log: a warning there was a bare line under its answer.
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("jobferry")] == []
     assert services.lockouts.attempt(now_ms()).secret_for(ADMIN_AK) is not None
     assert _unlocks(services) == [("credential.unlock", "local-admin")]
     refused = admin(local_env, "unlock-key", "AKNOSUCHKEY", code=1)
