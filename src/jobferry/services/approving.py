@@ -234,6 +234,12 @@ def standing(tx: Tx, subject: Subject) -> Standing:
     return Standing(tuple(counted), tuple(not_counted), keys)
 
 
+def gone_approvers(tx: Tx, project_id: str, approvers: Iterable[str]) -> list[str]:
+    """The named approvers who are no longer users of the project (removed: someone left),
+    whose approvals a plan waiting for them will never get."""
+    return [name for name in approvers if account_repo.find_user(tx, project_id, name) is None]
+
+
 def shortfall(found: Standing, required: int) -> str | None:
     """What is missing, in words (``None``: enough approvals count): how many count, and
     each reason the others do not with whose approvals it is."""

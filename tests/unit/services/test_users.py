@@ -16,10 +16,13 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from jobferry.cli.remedies import refusal_text
 from jobferry.domain.audit import AuditQuery
 from jobferry.domain.enums import Role
+from jobferry.domain.releases import StartupMode
 from jobferry.domain.remedies import Remedy
 from jobferry.errors import (
+    ApprovalsMissingError,
     ConflictError,
     InvalidRequestError,
     PermissionDeniedError,
@@ -29,6 +32,7 @@ from jobferry.services.accounts.service import LOCAL_OPERATOR_ID, LOCAL_OPERATOR
 from jobferry.services.accounts.tokenrequest import PasswordAuth
 from jobferry.services.container import Services
 from jobferry.services.context import Actor
+from jobferry.services.releases.records import DeployRequest
 from jobferry.storage import tables
 from jobferry.storage.accounts import delete_user, find_user, project_admin_count
 from jobferry.storage.approvals import approval_keys, plan_approvals
@@ -286,3 +290,31 @@ def test_two_admins_removing_each_other_at_once_leave_one(services: Services) ->
     assert isinstance(refused, ConflictError)
     assert refused.context["rule"] == "user.last_admin"
     assert [u.name for u in services.accounts.list_users(admin, PROJECT_ID)] == ["admin"]
+
+
+def test_a_package_whose_approvers_left_is_refused_naming_them_and_packaging_again(
+    services: Services,
+) -> None:
+    """Someone leaves who was a release package's only approver: no signature can bring its
+    deploy in, and the approvers of a package are fixed when it is made, so the refusal names
+    who left and asks to package the items again (not for "its approvers" to sign)."""
+    team = connected_team(services)
+    services.release_approvals.set_rule(team.admin, {"requireApprovals": 1})
+    submit_job(services, team.developer, "daily")
+    package = make_package(services, team)
+    name = team.deployer.actor.name
+    services.users.remove(admin_actor(services), PROJECT_ID, name)
+
+    with pytest.raises(ApprovalsMissingError) as refused:
+        services.releases.deploy(team.admin, DeployRequest((package,), StartupMode.LEAVE))
+    message = refused.value.message
+    assert "cannot be deployed: 1 approval of its plan is required, 0 count" in message
+    assert f"It names {name} among its approvers, no longer user(s) of the project" in message
+    assert "so 0 of them can approve where 1 are required" in message
+    assert refused.value.remedy == Remedy.PACKAGE_AGAIN
+    assert refused.value.context["rule"] == "approval.approvers_gone"
+    said = refusal_text(refused.value.message, refused.value.envelope())
+    assert said.endswith(
+        f"Cancel it with jobferry releases cancel {package}, then package its items again "
+        "with jobferry releases create."
+    )

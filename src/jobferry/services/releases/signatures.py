@@ -95,7 +95,37 @@ def counted_approvals(
 def require_approvals(tx: Tx, scope: Scope, record: PackageRecord) -> None:
     """Refuse a deploy (``DLF.9044``) when the workspace requires more valid approvals of the
     package's plan as it is now than it has; nothing when the workspace has no rule."""
-    require_counted(tx, scope.workspace.id, scope.workspace.production_id or "", record)
+    try:
+        require_counted(tx, scope.workspace.id, scope.workspace.production_id or "", record)
+    except ApprovalsMissingError as short:
+        _refuse_approvers_gone(tx, scope, record, short)
+        raise
+
+
+def _refuse_approvers_gone(
+    tx: Tx, scope: Scope, record: PackageRecord, short: ApprovalsMissingError
+) -> None:
+    """Refuse the deploy of a package short of approvals that no signature can bring in: it
+    names approvers who are no longer users of the project (someone left), so fewer than the
+    rule requires are left to approve. Its fix is to package the items again, naming others
+    (a package's approvers are fixed when it is made), not to have "its approvers" sign."""
+    subject = package_subject_of(tx, scope, record)
+    required = int(short.context.get("required", 0))
+    gone = approving.gone_approvers(tx, scope.actor.project_id, subject.approvers)
+    left = len(subject.approvers) - len(gone)
+    if not gone or left >= required:
+        return
+    raise ApprovalsMissingError(
+        f"{short.problem} It names {', '.join(gone)} among its approvers, no longer user(s) "
+        f"of the project, so {left} of them can approve where {required} are required.",
+        fix="Cancel it (cancel_factory_packages) and package its items again, naming "
+        "approvers who can.",
+        remedy=Remedy.PACKAGE_AGAIN,
+        rule="approval.approvers_gone",
+        package_id=str(record.id),
+        gone=gone,
+        required=required,
+    ) from short
 
 
 def require_counted(tx: Tx, workspace_id: str, production_id: str, record: PackageRecord) -> None:

@@ -93,8 +93,7 @@ def _refuse_approvers_gone(tx: Tx, target: Scope, route: Route, plan_id: str, mi
     of the project (removed: someone left), so fewer than it requires are left to approve.
     Its fix is to name others, not to have "its approvers" sign."""
     named = route.approvals.approvers
-    project = target.actor.project_id
-    gone = [name for name in named if account_repo.find_user(tx, project, name) is None]
+    gone = approving.gone_approvers(tx, target.actor.project_id, named)
     left = len(named) - len(gone)
     if not gone or left >= route.approvals.required:
         return
