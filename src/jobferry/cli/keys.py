@@ -10,6 +10,7 @@ shows it, ``keys trust`` trusts it again).
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -242,15 +243,18 @@ def distrust_key(
             raise CliUsageError("--name labels a key given by --public-key or --file only.")
         s.client().call("DELETE", f"/trusted-keys/{segment(key_id)}")
         answer: dict[str, Any] = {"distrusted": key_id}
+        again = "jobferry keys trust NAME KEY (jobferry keys list --distrusted shows its KEY)"
     else:
         text = public_key if public_key is not None else _read_key(file)
         body = {"publicKey": text} | ({"name": name} if name is not None else {})
         marked = mapping(s.client().call("POST", "/trusted-keys/distrust", body))
         key_id = str(marked.get("keyId"))
         answer = {"distrusted": key_id, "key": marked}
+        label = shlex.quote(str(marked.get("name") or name or "NAME"))
+        again = f"jobferry keys trust {label} {shlex.quote(text.strip())}"
     s.output.result(
         answer,
         f"Key {key_id} is distrusted in {s.workspace_label()}: packages it signs are refused "
         "there from now on, whether or not signed packages are required. If that was a "
-        "mistake, trust it again with jobferry keys trust NAME KEY.",
+        f"mistake, trust it again with {again}.",
     )
