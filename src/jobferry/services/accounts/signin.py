@@ -37,8 +37,8 @@ from jobferry.errors import (
     InvalidRequestError,
     NotFoundError,
     SignInError,
-    UserNotFoundError,
 )
+from jobferry.services.accounts.users import user_not_found
 from jobferry.services.audit import record_audit
 from jobferry.services.context import Actor, now_ms, require_project_admin
 from jobferry.settings import Settings
@@ -130,11 +130,7 @@ class SignInService:
         with self.db.transaction() as tx:
             user = repo.sign_in_record(tx, project_id, user_name)
             if user is None:
-                raise UserNotFoundError(
-                    f"User '{user_name}' does not exist in project '{project_id}'; create the "
-                    "user first.",
-                    user=user_name,
-                )
+                raise user_not_found(project_id, user_name)
             repo.set_password_hash(tx, user.id, hashed)
             now = now_ms()
             ended = repo.delete_sessions_of_user(tx, user.id, now, now - self.idle_ms)

@@ -143,15 +143,20 @@ def project_admin_flag(value: object) -> bool:
     return value
 
 
+def user_not_found(project_id: str, name: str) -> UserNotFoundError:
+    """The refusal of ``name``, which is none of the project's users."""
+    return UserNotFoundError(
+        f"User '{name}' does not exist in project '{project_id}'; check the name (the "
+        "project's users are listed with their roles), or create the user first.",
+        user=name,
+    )
+
+
 def user_named(tx: Tx, project_id: str, name: str) -> UserRecord:
-    """The project's user ``name`` (``UserNotFoundError`` when there is none)."""
+    """The project's user ``name`` (:func:`user_not_found` when there is none)."""
     user = repo.find_user(tx, project_id, name)
     if user is None:
-        raise UserNotFoundError(
-            f"User '{name}' does not exist in project '{project_id}'; check the name (the "
-            "project's users are listed with their roles), or create the user first.",
-            user=name,
-        )
+        raise user_not_found(project_id, name)
     return user
 
 
