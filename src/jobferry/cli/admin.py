@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from jobferry.cli import terminal
-from jobferry.cli.exits import CliUsageError, CommandError, ExitCode
+from jobferry.cli.exits import CliUsageError, CommandError
 from jobferry.cli.output import Output, epoch_ms
 from jobferry.cli.session import JsonOption, YesOption, session
 from jobferry.domain.enums import Role
@@ -286,9 +286,7 @@ def remove_user(
             f"Remove user '{user}'? Their access keys, roles, console sessions, tokens and "
             "approval keys are deleted with them."
         )
-        if not out.confirm(question):
-            out.finish({"removed": None}, ExitCode.FAILED, "Cancelled; nothing was removed.")
-            return
+        out.confirm_or_end(question, {"removed": None}, "Cancelled; nothing was removed.")
     with operator(ctx) as (services, actor):
         removed = services.users.remove(actor, actor.project_id, user)
     roles = ", ".join(removed.roles) or "none"

@@ -16,7 +16,7 @@ import typer
 
 from jobferry.cli import terminal
 from jobferry.cli.client import ApiError, Changed, segment
-from jobferry.cli.exits import CommandError, ExitCode
+from jobferry.cli.exits import CommandError
 from jobferry.cli.fix_terms import in_workspace, quoted
 from jobferry.cli.session import Session, session
 from jobferry.domain.dependents import dependents_named
@@ -45,9 +45,7 @@ def delete_definition(
             f"Delete {kind} '{name}' from {s.workspace_label()} at {s.client().endpoint}? "
             f"Its definition is not kept (keep a copy first with: jobferry export …)."
         )
-        if not out.confirm(question):
-            out.finish({"deleted": None}, ExitCode.FAILED, "Cancelled; nothing was deleted.")
-            return
+        out.confirm_or_end(question, {"deleted": None}, "Cancelled; nothing was deleted.")
     try:
         changed = s.client().change("DELETE", f"/{kind}s/{segment(name)}")
     except ApiError as exc:

@@ -21,10 +21,10 @@ from jobferry.cli.output import mapping, to_json
 from jobferry.cli.planview import show_plan
 from jobferry.cli.planwork import pending
 from jobferry.cli.releases import (
+    confirm_production,
     end_with_task,
     factory_call,
     package_ids,
-    production_confirmed,
     user_names,
 )
 from jobferry.cli.session import (
@@ -62,8 +62,7 @@ def rollback_command(
         )
     which = "the last release" if last else f"release package {package_id}"
     question = f"Roll back {which} of {s.workspace_label()}: production as it was before it?"
-    if not production_confirmed(s, yes, "releases rollback", question):
-        return
+    confirm_production(s, yes, "releases rollback", question)
     wanted = "last" if last else segment(package_id or "")
     answer = mapping(
         s.client().call(
@@ -147,8 +146,8 @@ def restore_command(
         raise CommandError("Name the release to restore: a PACKAGE, or --entry ENTRY.")
     path, what, again = _restored(package_id, entry)
     question = f"Restore the production of {s.workspace_label()} to {what}?"
-    if not dry_run and not production_confirmed(s, yes, "releases restore", question):
-        return
+    if not dry_run:
+        confirm_production(s, yes, "releases restore", question)
     body = {"dry_run": dry_run, "plan_id": plan_id}
     answer = mapping(factory_call(s.client(), "POST", path, body))
     if answer.get("asy_task_id"):

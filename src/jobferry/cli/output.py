@@ -23,7 +23,7 @@ from rich.table import Table
 from rich.text import Text
 
 from jobferry.cli import grid
-from jobferry.cli.exits import CommandInterruptedError
+from jobferry.cli.exits import CommandInterruptedError, ExitCode
 from jobferry.domain.enums import TaskStatus
 from jobferry.domain.sizes import size_in_words
 
@@ -331,6 +331,12 @@ class Output:
         """Ask yes/no on the terminal (default no)."""
         with self.asking():
             return bool(typer.confirm(question, default=False, err=True))
+
+    def confirm_or_end(self, question: str, declined: Any, said: str) -> None:
+        """Ask ``question`` (default no); declined, the command ends here (exit 1) with
+        ``declined`` as its answer and ``said`` (what was not done) as its last line."""
+        if not self.confirm(question):
+            self.finish(declined, ExitCode.FAILED, said)
 
     @contextmanager
     def asking(self) -> Iterator[None]:

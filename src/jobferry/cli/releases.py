@@ -327,17 +327,13 @@ def plan(
     )
 
 
-def production_confirmed(s: Session, yes: bool, command: str, question: str) -> bool:
-    """Whether to go on with a change of production: ``--yes``, or the person at the terminal
-    answered yes to ``question`` (refused, exit 2, with no terminal to ask); declined, it says
-    that nothing changed."""
-    if yes:
-        return True
-    terminal.require_person(command, "go on")
-    if s.output.confirm(question):
-        return True
-    s.output.finish({"cancelled": True}, ExitCode.FAILED, "Cancelled; nothing changed.")
-    return False
+def confirm_production(s: Session, yes: bool, command: str, question: str) -> None:
+    """Go on with a change of production on ``--yes``, or when the person at the terminal
+    answers yes to ``question`` (refused, exit 2, with no terminal to ask); declined, the
+    command ends here (exit 1) saying that nothing changed."""
+    if not yes:
+        terminal.require_person(command, "go on")
+        s.output.confirm_or_end(question, {"cancelled": True}, "Cancelled; nothing changed.")
 
 
 @app.command("deploy")
@@ -356,8 +352,7 @@ def deploy(
     asks first unless --yes; exit 1 when the release failed."""
     s = release_session(ctx, json_mode, workspace)
     question = f"Release package {package_id} into the production of {s.workspace_label()}?"
-    if not production_confirmed(s, yes, "releases deploy", question):
-        return
+    confirm_production(s, yes, "releases deploy", question)
     body = {"package_ids": [package_id], "startup_mode": 0 if no_start else 1}
     try:
         answer = mapping(factory_call(s.client(), "POST", "/release-packages/deploy", body))

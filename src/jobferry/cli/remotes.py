@@ -388,9 +388,7 @@ def remove_remote(
             f"and keys (the DataArts workspace itself is not changed); workspace '{name}' stays "
             "as an ordinary one, whose imports no longer reach DataArts."
         )
-        if not s.output.confirm(question):
-            s.output.finish({"removed": None}, ExitCode.FAILED, "Cancelled; nothing was removed.")
-            return
+        s.output.confirm_or_end(question, {"removed": None}, "Cancelled; nothing was removed.")
     s.client().call("DELETE", _path(name))
     s.output.result(
         {"removed": name},

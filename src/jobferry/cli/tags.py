@@ -18,7 +18,7 @@ import typer
 
 from jobferry.cli import terminal
 from jobferry.cli.client import ApiError, segment
-from jobferry.cli.exits import CommandError, ExitCode
+from jobferry.cli.exits import CommandError
 from jobferry.cli.fix_terms import in_workspace, quoted
 from jobferry.cli.output import epoch_ms, mapping, objects_under
 from jobferry.cli.session import (
@@ -159,11 +159,8 @@ def delete_tag(
     out = s.output
     if not yes:
         terminal.require_person("tags delete", "delete")
-        if not out.confirm(
-            f"Delete tag '{name}' from {s.workspace_label()} at {s.client().endpoint}?"
-        ):
-            out.finish({"deleted": None}, ExitCode.FAILED, "Cancelled; nothing was deleted.")
-            return
+        question = f"Delete tag '{name}' from {s.workspace_label()} at {s.client().endpoint}?"
+        out.confirm_or_end(question, {"deleted": None}, "Cancelled; nothing was deleted.")
     try:
         s.client().call("DELETE", f"/tags/{segment(name)}")
     except ApiError as exc:

@@ -342,12 +342,11 @@ def _confirmed(s: Session, task_id: str) -> bool:
         if exc.code != "DLF.9016" or not _said_rolled_back(s, task_id):
             raise
         return False
-    if s.output.confirm(rollback_question(s, task_id, task, foreseen)):
-        return True
-    s.output.finish(
-        {"taskId": task_id, "rolledBack": 0}, ExitCode.FAILED, "Cancelled; nothing changed."
+    question = rollback_question(s, task_id, task, foreseen)
+    s.output.confirm_or_end(
+        question, {"taskId": task_id, "rolledBack": 0}, "Cancelled; nothing changed."
     )
-    return False
+    return True
 
 
 def _foreseen(s: Session, task_id: str) -> dict[str, Any] | None:

@@ -113,9 +113,7 @@ def _restore(s: Session, kind: ObjectKind, name: str, version: int, yes: bool) -
             "not submitted), and what was saved since and never submitted is not kept; see "
             f"what it undoes with: {undone}{in_workspace(s.fix_workspace())}"
         )
-        if not out.confirm(question):
-            out.finish({"restored": None}, ExitCode.FAILED, "Cancelled; nothing changed.")
-            return
+        out.confirm_or_end(question, {"restored": None}, "Cancelled; nothing changed.")
     changed = s.client().change("POST", f"/{kind}s/{segment(name)}/versions/{version}/restore")
     answer = mapping(changed.answer)
     result = answer | lock_passed(s, kind, name, changed, "restored")

@@ -13,7 +13,7 @@ import typer
 from jobferry.cli import terminal
 from jobferry.cli.choices import choice_type, from_kebab
 from jobferry.cli.client import ApiClient, segment
-from jobferry.cli.exits import CliUsageError, ExitCode
+from jobferry.cli.exits import CliUsageError
 from jobferry.cli.fix_terms import as_released
 from jobferry.cli.output import mapping
 from jobferry.cli.session import JsonOption, Session, YesOption, session
@@ -140,9 +140,7 @@ def _to_enterprise(s: Session, ws_id: str, yes: bool) -> bool:
             f"creates its production side '{name}{PRODUCTION_SUFFIX}', which changes only by "
             "release packages, and cannot be undone: there is no way back to simple mode."
         )
-        if not s.output.confirm(question):
-            s.output.finish({"cancelled": True}, ExitCode.FAILED, "Cancelled; nothing changed.")
-            return False
+        s.output.confirm_or_end(question, {"cancelled": True}, "Cancelled; nothing changed.")
     body = {"name": name, "mode": ENTERPRISE}
     path = f"/{segment(_instance_id(client))}/workspace/{segment(ws_id)}"
     client.call("PUT", path, body, scoped=False)
