@@ -12,6 +12,7 @@ from jobferry.cli.choices import choice_type, from_kebab, kebab
 from jobferry.cli.client import ApiClient, ApiError, segment
 from jobferry.cli.deleting import LOCKED_TAG, delete_definition, locked_tags, rename_locks_passed
 from jobferry.cli.exits import CliUsageError, CommandError
+from jobferry.cli.listings import Listing, show_listed
 from jobferry.cli.listwalk import walk
 from jobferry.cli.output import epoch_ms, mapping, objects_under
 from jobferry.cli.session import (
@@ -42,6 +43,21 @@ def all_jobs(
     return walk(client, "/jobs", "jobs", {"jobName": name, "tags": tags, "jobType": job_type})
 
 
+JOBS = Listing(
+    "jobs",
+    "jobName",
+    ("name", "status", "version", "directory", "owner", "updated (UTC)"),
+    lambda job: (
+        job.get("name"),
+        job.get("status"),
+        job.get("version", ""),
+        job.get("path", ""),
+        job.get("owner", ""),
+        epoch_ms(job.get("lastUpdateTime")),
+    ),
+)
+
+
 @app.command("list")
 def list_jobs(
     ctx: typer.Context,
@@ -65,23 +81,7 @@ def list_jobs(
     s = session(ctx, json_mode, workspace)
     wire_type = str(from_kebab(ProcessType, job_type))
     total, jobs = all_jobs(s.client(), name, tags, wire_type)
-    out = s.output
-    if out.json_mode:
-        out.emit({"total": total, "jobs": jobs})
-        return
-    rows = [
-        (
-            job.get("name"),
-            job.get("status"),
-            job.get("version", ""),
-            job.get("path", ""),
-            job.get("owner", ""),
-            epoch_ms(job.get("lastUpdateTime")),
-        )
-        for job in jobs
-    ]
-    out.table(("name", "status", "version", "directory", "owner", "updated (UTC)"), rows)
-    out.note(f"{total} job(s)")
+    show_listed(s.output, JOBS, total, jobs)
 
 
 _OFFSET = re.compile(r"(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$")

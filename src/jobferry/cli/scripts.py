@@ -4,8 +4,6 @@ one object whole with ``--json``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 import typer
@@ -14,6 +12,7 @@ from jobferry.cli.client import ApiClient, ApiError, segment
 from jobferry.cli.deleting import delete_definition
 from jobferry.cli.exits import CommandError
 from jobferry.cli.fix_terms import in_workspace
+from jobferry.cli.listings import Listing, show_listed
 from jobferry.cli.listwalk import walk
 from jobferry.cli.output import epoch_ms, mapping
 from jobferry.cli.session import (
@@ -34,17 +33,6 @@ NameFilter = Annotated[
     str | None,
     typer.Option("--name", metavar="TEXT", help="Only those whose name contains this text."),
 ]
-
-
-@dataclass(frozen=True)
-class Listing:
-    """A list command: the call and its items' key (``scripts``), its name filter's query
-    parameter, and the table it prints (its columns, and an item's cells)."""
-
-    key: str
-    name_filter: str
-    columns: tuple[str, ...]
-    cells: Callable[[dict[str, Any]], tuple[Any, ...]]
 
 
 SCRIPTS = Listing(
@@ -79,12 +67,7 @@ def listed(s: Session, listing: Listing, name: str | None) -> None:
     (``--json``: the total and the items, as the server lists them)."""
     key = listing.key
     total, items = walk(s.client(), f"/{key}", key, {listing.name_filter: name})
-    out = s.output
-    if out.json_mode:
-        out.emit({"total": total, key: items})
-        return
-    out.table(listing.columns, [listing.cells(item) for item in items])
-    out.note(f"{total} {key[:-1]}(s)")
+    show_listed(s.output, listing, total, items)
 
 
 @scripts_app.command("list")
