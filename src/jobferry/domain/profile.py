@@ -51,6 +51,7 @@ from jobferry.domain.shapes import (
     opened,
     text,
     text_map,
+    text_values,
 )
 from jobferry.domain.timeshift import ShiftMode
 
@@ -226,23 +227,6 @@ class ProfileError(DocumentError):
     """A profile document that cannot be used; ``problems`` lists every reason."""
 
 
-def _text_map(value: object, where: str, problems: list[str]) -> dict[str, str]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        problems.append(f"{where} must be a map of name: value")
-        return {}
-    out: dict[str, str] = {}
-    for key, item in value.items():
-        if isinstance(item, bool) or not isinstance(item, str | int | float):
-            problems.append(f"{where}.{key} must be text or a number")
-        elif not str(key).strip():
-            problems.append(f"{where} has an empty name")
-        else:
-            out[str(key)] = str(item)
-    return out
-
-
 def _optional_text(value: object, where: str, problems: list[str]) -> str | None:
     if value is None:
         return None
@@ -265,7 +249,7 @@ def _renames(value: object, problems: list[str]) -> dict[str, dict[str, str]]:
                 f"renames.{kind} is not a kind that can be renamed; use {', '.join(RENAME_KINDS)}"
             )
             continue
-        mapped = _text_map(names, f"renames.{kind}", problems)
+        mapped = text_values(names, f"renames.{kind}", problems)
         for old, new in mapped.items():
             if not new.strip():
                 problems.append(f"renames.{kind}.{old} must name the object in the target")
@@ -326,14 +310,14 @@ def parse_profile(document: object) -> Profile:
     """Check a profile document, collecting every problem; raises ``ProfileError``."""
     document, description, problems = opened(document, PROFILE, "profile", ProfileError)
     renames = _renames(document.get("renames"), problems)
-    params = _text_map(document.get("params"), "params", problems)
+    params = text_values(document.get("params"), "params", problems)
     per_job = document.get("jobParams")
     job_params: dict[str, dict[str, str]] = {}
     if per_job is not None and not isinstance(per_job, Mapping):
         problems.append("jobParams must be a map of job name: {parameter: value}")
     elif per_job is not None:
         job_params = {
-            str(job): _text_map(values, f"jobParams.{job}", problems)
+            str(job): text_values(values, f"jobParams.{job}", problems)
             for job, values in per_job.items()
         }
     execute_user = _optional_text(document.get("executeUser"), "executeUser", problems)

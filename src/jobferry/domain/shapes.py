@@ -139,6 +139,28 @@ def text_map(name: str, description: str) -> Field:
     return Field(name, description, (JsonType.OBJECT,), values=kinds, nullable=True)
 
 
+def text_values(
+    value: object, where: str, problems: list[str], *, spelled: str = "a map of name: value"
+) -> dict[str, str]:
+    """``value``, a :func:`text_map` at ``where`` in a document, its values as text (``None``:
+    empty); added to ``problems``: no map at all ("``where`` must be ``spelled``"), a value
+    that is neither text nor a number, an empty name."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        problems.append(f"{where} must be {spelled}")
+        return {}
+    out: dict[str, str] = {}
+    for key, item in value.items():
+        if isinstance(item, bool) or not isinstance(item, str | int | float):
+            problems.append(f"{where}.{key} must be text or a number")
+        elif not str(key).strip():
+            problems.append(f"{where} has an empty name")
+        else:
+            out[str(key)] = str(item)
+    return out
+
+
 def nested_map(
     value: object, shape: BodyShape, where: str, spelled: str, problems: list[str]
 ) -> Mapping[str, Any] | None:

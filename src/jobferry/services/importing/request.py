@@ -25,7 +25,17 @@ from jobferry.domain.enums import (
 from jobferry.domain.importsettings import ImportSettings
 from jobferry.domain.profile import RESOURCE_TYPES, TIME_ZONE, TimeZoneMove, parse_time_zone_move
 from jobferry.domain.references import JOB_RESOURCE_TYPE_KINDS
-from jobferry.domain.shapes import BodyShape, Extra, Field, JsonType, choice, flag, text, text_map
+from jobferry.domain.shapes import (
+    BodyShape,
+    Extra,
+    Field,
+    JsonType,
+    choice,
+    flag,
+    text,
+    text_map,
+    text_values,
+)
 from jobferry.errors import InvalidRequestError, RequiredParameterError, UnknownJobsParamError
 from jobferry.services.context import Scope
 from jobferry.services.definitions.publishing import parse_target_status, resolve_target_status
@@ -244,18 +254,7 @@ class ImportRequest:
 
 
 def _text_map(value: Any, what: str, problems: list[str]) -> dict[str, str]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        problems.append(f"{what} must be an object of name: value")
-        return {}
-    out: dict[str, str] = {}
-    for key, item in value.items():
-        if isinstance(item, bool) or not isinstance(item, str | int | float):
-            problems.append(f"{what}.{key} must be text or a number")
-        else:
-            out[str(key)] = str(item)
-    return out
+    return text_values(value, what, problems, spelled="an object of name: value")
 
 
 def _jobs_param(value: Any, problems: list[str]) -> dict[str, dict[str, str]]:

@@ -218,6 +218,26 @@ def test_a_nameless_or_ambiguous_entry_is_refused_naming_it(
     assert said in refused.value.message
 
 
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        ({"params": {" ": "prod"}}, "params has an empty name"),
+        (
+            {"jobsParam": [{"name": "daily", "params": {"": "mon"}}]},
+            "jobsParam[0].params has an empty name",
+        ),
+        ({"jobsParam": {"daily": {"": "mon"}}}, "jobsParam.daily has an empty name"),
+    ],
+)
+def test_a_parameter_of_a_blank_name_is_refused_as_a_profile_refuses_it(
+    body: dict[str, Any], said: str
+) -> None:
+    # No job parameter has a blank name: the value would set nothing, silently.
+    with pytest.raises(InvalidRequestError) as refused:
+        parse_import_request({"path": PATH, **body})
+    assert said in refused.value.message
+
+
 def test_an_approver_of_a_blank_name_is_refused_as_naming_nobody() -> None:
     with pytest.raises(InvalidRequestError) as refused:
         parse_import_request({"path": PATH, "approvers": [{"approverName": " "}]})
