@@ -331,7 +331,8 @@ def _confirmed(s: Session, task_id: str) -> bool:
     """Whether the person at the terminal says yes to rolling import ``task_id`` back, asked
     only once the server said it would (the refusal it would meet is raised before anything is
     asked: objects changed since, an import running…), with the counts it gave; ``False`` once
-    what ends the command is said (cancelled, or rolled back already meanwhile)."""
+    what ends the command is said (rolled back already meanwhile). Declined, the command ends
+    here (exit 1)."""
     terminal.require_person("rollback", "roll back")
     task = mapping(s.client().get(f"/system-tasks/{segment(task_id)}"))
     if cannot_roll_back(task):
