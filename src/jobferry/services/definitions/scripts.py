@@ -123,7 +123,9 @@ class ScriptService:
         if body.setdefault("name", name) != name:
             raise InvalidRequestError(
                 f"The body names script '{body['name']}' but the path names '{name}'; scripts "
-                "cannot be renamed by update: create the new name and delete the old one.",
+                "cannot be renamed by update.",
+                fix=f"Send the body with the name '{name}'; to rename the script, create it "
+                "under the new name, point the jobs that use it there, and delete the old one.",
                 script_name=name,
             )
         doc, requested, approvers = split_body(ObjectKind.SCRIPT, body)

@@ -3,6 +3,9 @@ saved script keeps of the body it was given."""
 
 from __future__ import annotations
 
+import pytest
+
+from jobferry.errors import InvalidRequestError
 from jobferry.services.container import Services
 from support.builders import make_script
 from support.console import admin_scope
@@ -40,3 +43,19 @@ def test_a_script_in_the_console_export_s_spelling_is_stored_as_an_import_stores
 
     document = services.scripts.show(scope, "load_data").document
     assert (document["currentDatabase"], document["database"]) == ("ods", "ods")
+
+
+def test_a_body_naming_another_script_is_refused_with_what_to_send_and_changes_nothing(
+    services: Services,
+) -> None:
+    """No call renames a script: the refusal says to send the path's name, and how a script
+    gets another name (create, repoint, delete)."""
+    scope = admin_scope(services)
+    services.scripts.create(scope, make_script("kpi_sql"))
+
+    with pytest.raises(InvalidRequestError) as refused:
+        services.scripts.update(scope, "kpi_sql", make_script("kpi_daily_sql"))
+
+    assert "scripts cannot be renamed by update" in refused.value.problem
+    assert "Send the body with the name 'kpi_sql'" in refused.value.message
+    assert services.scripts.show(scope, "kpi_sql").document == make_script("kpi_sql")
