@@ -145,7 +145,15 @@ def _copied(value: Any) -> Any:
 
 
 def _kept(body: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in body.items() if key not in STEERING}
+    return {key: value for key, value in body.items() if key not in STEERING and key != "version"}
+
+
+def _answered(job: Job, doc: dict[str, Any], version: int | None = None) -> dict[str, Any]:
+    """A job's definition as show_job answers it and an export writes it: with the version
+    (``version``, else the job's latest submitted one) as a string, as DataArts' exports carry
+    ``"version": "1"``, ``"2"`` (none while never submitted); the body's own is not kept."""
+    number = version or len(job.submitted)
+    return {**doc, "version": str(number)} if number else doc
 
 
 def _submits(body: dict[str, Any]) -> bool:
@@ -252,9 +260,10 @@ class DataArtsWorkspace:
         if r.query.get("getJobSubmitVersion") == "true" or r.query.get("version"):
             if not job.submitted:
                 raise Refusal("DLF.3051", "The job has no submitted version.")
-            doc = job.submitted[int(r.query.get("version") or len(job.submitted)) - 1]
+            number = int(r.query.get("version") or len(job.submitted))
+            doc = _answered(job, job.submitted[number - 1], number)
         else:
-            doc = job.doc
+            doc = _answered(job, job.doc)
         return 200, {**doc, "createTime": job.created}
 
     def show_job_status(self, r: Request) -> Answer:
@@ -274,7 +283,7 @@ class DataArtsWorkspace:
         with zipfile.ZipFile(out, "w") as archive:
             for name in names:
                 job = self.jobs[name]
-                doc = job.submitted[-1] if submitted else job.doc
+                doc = _answered(job, job.submitted[-1] if submitted else job.doc)
                 archive.writestr(f"{name}/{doc['name']}.job", orjson.dumps(doc))
         return 200, out.getvalue()
 

@@ -53,15 +53,19 @@ SERVER_FIELDS = (
     "resourceId",
     "updateTime",
     "updateUser",
+    "version",
 )
-"""Keys the server owns in responses (who and when, ids); a definition that carries them (a
-pasted show response, a DataArts export) does not get to set them. Not ``version``: DataArts'
-own job examples carry ``"version": "1.0"`` as part of the definition."""
+"""Keys the server owns in responses (who and when, ids, the count of submitted versions); a
+definition that carries them (a pasted show response, a DataArts export) does not get to set
+them. ``version`` too, a job's as a script's: show_job and show_script answer there the
+object's latest submitted version, and DataArts' exports carry the version exported (``"1"``,
+``"2"``), so a definition keeping the key would fake the count show_job answers once saved back
+and change with every submit of an unchanged job (DataArts' own example's ``"version": "1.0"``
+is no different: the server's, dropped)."""
 
 _NOT_DEFINITION = {
     "job": frozenset((*SERVER_FIELDS, *CONTROL_FIELDS)),
-    # A listed script's ``version`` is the remote's count of submitted versions, not the text.
-    "script": frozenset((*SERVER_FIELDS, *CONTROL_FIELDS, "version")),
+    "script": frozenset((*SERVER_FIELDS, *CONTROL_FIELDS)),
     "resource": frozenset((*SERVER_FIELDS, *CONTROL_FIELDS)),
 }
 

@@ -59,11 +59,21 @@ def test_a_shown_job_lays_the_server_fields_over_its_document_in_a_fixed_order()
     )
 
 
-def test_a_job_documents_own_directory_and_version_are_kept_where_they_are() -> None:
-    shown = _job({"version": "1.0", "name": "daily_sales", "directory": "/own"})
+def test_a_job_documents_own_directory_is_kept_where_it_is() -> None:
+    shown = _job({"name": "daily_sales", "directory": "/own"})
     doc = job_document(shown)
-    assert (doc["version"], doc["directory"]) == ("1.0", "/own")
-    assert _keys(doc) == ["version", "name", "directory", "id", "createTime", "lastUpdateUser"]
+    assert doc["directory"] == "/own"
+    assert _keys(doc) == ["name", "directory", "id", "createTime", "lastUpdateUser", "version"]
+
+
+def test_a_stored_version_key_answers_the_servers_version_in_its_place() -> None:
+    # A definition stored before a job's version was the server's may still hold one: the
+    # answer is the job's latest submitted version whatever it holds, none while it has none.
+    shown = _job({"version": "1.0", "name": "daily_sales"})
+    doc = job_document(shown)
+    assert doc["version"] == "3"
+    assert _keys(doc) == ["version", "name", "id", "createTime", "directory", "lastUpdateUser"]
+    assert "version" not in job_document(_job({"version": "1.0"}, version=None))
 
 
 def test_a_never_submitted_job_has_no_version_and_dependents_come_last() -> None:

@@ -63,6 +63,7 @@ def test_a_path_naming_a_field_of_a_definition_is_accepted(path: str) -> None:
         ),
         ("lastUpdateUser", "is not part of a stored definition"),
         ("targetStatus", "is not part of a stored definition"),
+        ("version", "is not part of a stored definition"),  # a job's, as a script's
     ],
 )
 def test_a_path_naming_no_field_is_refused_with_the_fix(path: str, said: str) -> None:

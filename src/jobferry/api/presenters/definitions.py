@@ -3,9 +3,11 @@ DataArts' camelCase (v1) and snake_case (factory v2).
 
 A shown definition is its stored document with the server's own fields laid over it in a fixed
 order, key positions kept: a field the document already holds keeps its place, a new one goes
-at the end, and ``directory`` and a job's ``version`` are only filled in when the document lacks
-them. DataArts clients, the official SDK and the Terraform provider read these bytes, so the
-order is part of the contract (``tests/api``, ``tests/e2e``). A job's fields are answered in
+at the end, and ``directory`` is only filled in when the document lacks it. A job's ``version``
+is always the server's (its latest submitted version, the one shown when asked for one; none
+while never submitted), whatever a definition stored before the key was the server's holds.
+DataArts clients, the official SDK and the Terraform provider read these bytes, so the order
+is part of the contract (``tests/api``, ``tests/e2e``). A job's fields are answered in
 the types the SDKs' models read (``jobtypes``).
 """
 
@@ -44,8 +46,10 @@ def job_document(shown: ShownJob) -> dict[str, Any]:
     doc["createTime"] = shown.created_at
     doc.setdefault("directory", shown.directory)
     doc["lastUpdateUser"] = shown.updated_by
-    if shown.version is not None:
-        doc.setdefault("version", str(shown.version))
+    if shown.version is None:
+        doc.pop("version", None)  # a definition stored before the key was the server's
+    else:
+        doc["version"] = str(shown.version)
     if shown.downstream is not None:
         doc["downstreamJobs"] = [dependent_view(d) for d in shown.downstream]
     if shown.traced:

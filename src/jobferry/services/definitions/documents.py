@@ -54,8 +54,8 @@ def load(text: str) -> dict[str, Any]:
 
 def split_body(kind: ObjectKind, body: Mapping[str, Any]) -> tuple[dict[str, Any], Any, Any]:
     """Separate a request body into (definition, targetStatus, approvers): the definition
-    without the keys the server owns for that kind (a script's ``version``, the count show_script
-    answers, is the server's; a body made from that answer carries it back), a script's
+    without the keys the server owns (a job's or script's ``version``, the count show_job and
+    show_script answer, is the server's; a body made from that answer carries it back), a script's
     ``currentDatabase`` copied to ``database`` as an import of the same file copies it."""
     doc = normalised(kind, canonical(kind, dict(body)))
     return doc, body.get("targetStatus"), wire_approvers(body.get("approvers"))
