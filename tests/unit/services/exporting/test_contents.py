@@ -98,3 +98,18 @@ def test_the_batch_layout_repeats_a_shared_dependency_in_each_job_folder(
     assert "jobs/b_job/udf_jar.resource" in paths
     assert "jobs/a_job/a_job_sql.script" in paths
     assert "jobs/a_job/b_job_sql.script" not in paths
+
+
+def test_a_jobs_entry_carries_no_version_and_keeps_its_bytes_across_submits(
+    services: Services, scope: Scope
+) -> None:
+    # A show answer saved back carries the version it was shown with: not stored, so not
+    # exported, and submitting the job again unchanged does not change its entry.
+    shown = services.jobs.show(scope, "a_job").document | {"version": "1"}
+    services.jobs.update(scope, "a_job", shown | {"targetStatus": "SAVED"})
+    before = entries(services, scope, ["a_job"], export_depend=False)[0]
+    services.jobs.update(scope, "a_job", shown | {"targetStatus": "SUBMITTED"})
+    after = entries(services, scope, ["a_job"], export_depend=False)[0]
+
+    assert [e.data for e in after] == [e.data for e in before]
+    assert b'"version"' not in before[0].data
