@@ -347,3 +347,22 @@ def test_apply_over_another_user_s_lock_says_so_in_the_plan_and_the_result(
     assert said in " ".join(result.split())  # the import's result says it as the plan did
     row = next(line for line in result.splitlines() if "job:daily_sales" in line)
     assert f"job:daily_sales (locked by {holder})" in row
+
+
+def test_a_shown_job_edited_and_applied_back_leaves_show_answering_its_real_version(
+    cli: Cli,
+) -> None:
+    # `jobs show --json > f.json`, edit, `apply -f`: the answer's version goes back with the
+    # file and is the server's, so show answers each new version rather than the one saved.
+    root = definitions(cli.cwd / "defs")
+    connected(cli)
+    assert cli("apply", "-f", str(root), "--yes").exit_code == 0
+    for number, description in ((2, "edited"), (3, "again")):
+        shown = cli.json("jobs", "show", "daily_sales")
+        write(root / "jobs" / "daily_sales.json", shown | {"description": description})
+        applied = cli("apply", "-f", str(root), "--yes")
+        assert applied.exit_code == 0, (applied.stdout, applied.stderr)
+        assert cli.json("jobs", "show", "daily_sales")["version"] == str(number)
+
+    plan = cli.json("apply", "-f", str(root), "--dry-run")["plan"]
+    assert actions(plan)["job:daily_sales"] == "UNCHANGED"

@@ -32,7 +32,7 @@ EDITOR_REFUSED = 400
 """A text the editor does not read as a definition: refused before any service is called."""
 PRODUCTION_REFUSED = ProductionSideError.status
 SERVER_ERROR = 500
-_LEFT_OUT = frozenset((*SERVER_FIELDS, *CONTROL_FIELDS, "version"))
+_LEFT_OUT = frozenset((*SERVER_FIELDS, *CONTROL_FIELDS))
 
 
 @dataclass(frozen=True)
