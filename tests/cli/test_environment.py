@@ -161,7 +161,11 @@ def test_a_distrusted_key_is_remembered_and_the_packages_it_signs_are_refused(
     said = " ".join(distrusted.stdout.split())
     assert f"Key {key_id} is distrusted in workspace {name}" in said
     assert "packages it signs are refused there from now on" in said
-    assert "jobferry keys trust NAME KEY (jobferry keys list --distrusted shows its KEY)" in said
+    # in the workspace it was distrusted in: as printed, the context's own would trust it
+    assert (
+        f"jobferry keys trust NAME KEY -w {prod} (jobferry keys list --distrusted -w {prod} "
+        "shows its KEY)" in said
+    )
     repeated = cli.json("keys", "distrust", key_id, workspace=prod, code=1)["error"]
     assert (repeated["code"], repeated["distrusted_by"]) == ("DLF.9066", "admin")
     again = cli("keys", "distrust", key_id, workspace=prod)  # nothing changes, and it says so
@@ -254,8 +258,9 @@ def test_a_key_never_trusted_is_distrusted_by_its_public_key(cli: Cli) -> None:
     assert distrusted.exit_code == 0, distrusted.output
     said = " ".join(distrusted.stdout.split())
     assert f"Key {created['keyId']} is distrusted in workspace {name}" in said
-    # the way back names the key, not "NAME KEY" to look up
-    assert f"trust it again with jobferry keys trust dev {created['publicKey']}." in said
+    # the way back names the key, not "NAME KEY" to look up, and the workspace it was
+    # distrusted in (as printed it would trust it in the context's own, not prod)
+    assert f"trust it again with jobferry keys trust dev {created['publicKey']} -w {prod}." in said
     [marked] = cli.json("keys", "list", "--distrusted", workspace=prod)["keys"]
     assert (marked["keyId"], marked["name"], marked["distrusted"]) == (
         created["keyId"],

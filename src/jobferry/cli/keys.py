@@ -19,6 +19,7 @@ import typer
 from jobferry.cli.client import ApiError, segment
 from jobferry.cli.exits import CliUsageError
 from jobferry.cli.files import file_text
+from jobferry.cli.fix_terms import in_workspace
 from jobferry.cli.output import epoch_ms, mapping
 from jobferry.cli.session import (
     Column,
@@ -238,12 +239,15 @@ def distrust_key(
             "keys distrust needs the key once: its id (keys list), or its public key with "
             "--public-key 'ed25519:…' or --file."
         )
+    w = in_workspace(s.fix_workspace())  # the way back trusts it in this same workspace
     if key_id is not None:
         if name is not None:
             raise CliUsageError("--name labels a key given by --public-key or --file only.")
         s.client().call("DELETE", f"/trusted-keys/{segment(key_id)}")
         answer: dict[str, Any] = {"distrusted": key_id}
-        again = "jobferry keys trust NAME KEY (jobferry keys list --distrusted shows its KEY)"
+        again = (
+            f"jobferry keys trust NAME KEY{w} (jobferry keys list --distrusted{w} shows its KEY)"
+        )
     else:
         text = public_key if public_key is not None else _read_key(file)
         body = {"publicKey": text} | ({"name": name} if name is not None else {})
@@ -251,7 +255,7 @@ def distrust_key(
         key_id = str(marked.get("keyId"))
         answer = {"distrusted": key_id, "key": marked}
         label = shlex.quote(str(marked.get("name") or name or "NAME"))
-        again = f"jobferry keys trust {label} {shlex.quote(text.strip())}"
+        again = f"jobferry keys trust {label} {shlex.quote(text.strip())}{w}"
     s.output.result(
         answer,
         f"Key {key_id} is distrusted in {s.workspace_label()}: packages it signs are refused "
