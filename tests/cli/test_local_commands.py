@@ -535,5 +535,26 @@ def test_revoking_the_generated_admin_key_removes_the_credentials_file_holding_i
     result = invoke(["admin", "revoke-credentials", "admin", ADMIN_AK], env=local_env)
     assert result.exit_code == 0, result.output
     said = " ".join(result.stdout.split())
-    assert f"Access key {ADMIN_AK} revoked. Removed {held}, which held it" in said
+    assert f"Access key {ADMIN_AK} revoked. Removed {held}, which held {ADMIN_AK}" in said
+    assert not held.exists()
+
+
+def test_removing_the_generated_admin_removes_the_credentials_file_holding_their_key(
+    local_env: dict[str, str | None], settings: Settings
+) -> None:
+    """The generated admin's key goes with them when another project admin removes them (the
+    guide's someone leaving): admin-credentials.json, which ``config init`` reads, goes too,
+    as when the key alone is revoked; removing another user leaves it."""
+    held = settings.data_dir / "admin-credentials.json"
+    held.write_text(json.dumps({"projectId": "p", "accessKey": ADMIN_AK, "secretKey": "s"}))
+    admin(local_env, "create-user", "dora", "--project-admin")
+    admin(local_env, "create-user", "erin")
+    admin(local_env, "create-credentials", "erin")
+    assert "removedFile" not in admin(local_env, "remove-user", "erin", "--yes")
+    assert held.exists()
+
+    result = invoke(["admin", "remove-user", "admin", "--yes"], env=local_env)
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stdout.split())
+    assert f"Removed {held}, which held {ADMIN_AK}" in said
     assert not held.exists()

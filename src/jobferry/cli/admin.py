@@ -232,23 +232,32 @@ def revoke_credentials(
     json_mode: JsonOption = False,
 ) -> None:
     """Revoke one of a user's access keys."""
-    from jobferry.server import forget_revoked_credentials
-    from jobferry.settings import load_settings
-
     out = session(ctx, json_mode).output
     with operator(ctx) as (services, actor):
         services.accounts.revoke_credential(actor, actor.project_id, user, access_key)
-    removed = forget_revoked_credentials(load_settings().data_dir, access_key)
-    said = f"Access key {access_key} revoked."
-    if removed is not None:
-        said += (
-            f" Removed {removed}, which held it (jobferry config init reads that file: give a "
-            "context the admin's new key pair instead)."
-        )
     answer: dict[str, Any] = {"user": user, "revoked": access_key}
-    if removed is not None:
-        answer["removedFile"] = str(removed)
-    out.result(answer, said)
+    out.result(*_file_forgotten(answer, f"Access key {access_key} revoked.", [access_key]))
+
+
+def _file_forgotten(
+    answer: dict[str, Any], said: str, access_keys: list[str]
+) -> tuple[dict[str, Any], str]:
+    """The answer and its words once the data folder's admin-credentials.json is removed if
+    it held one of ``access_keys``, just revoked or deleted with their user: kept, ``jobferry
+    config init`` would still write a key good for nothing into a context."""
+    from jobferry.server import forget_revoked_credentials
+    from jobferry.settings import load_settings
+
+    data_dir = load_settings().data_dir
+    for access_key in access_keys:
+        removed = forget_revoked_credentials(data_dir, access_key)
+        if removed is not None:
+            said += (
+                f" Removed {removed}, which held {access_key} (jobferry config init reads that "
+                "file: give a context the admin's new key pair instead)."
+            )
+            return answer | {"removedFile": str(removed)}, said
+    return answer, said
 
 
 @app.command("set-project-admin")
@@ -290,13 +299,13 @@ def remove_user(
     with operator(ctx) as (services, actor):
         removed = services.users.remove(actor, actor.project_id, user)
     roles = ", ".join(removed.roles) or "none"
-    out.result(
-        removed.wire(),
+    said = (
         f"User '{user}' removed: {len(removed.access_keys)} access key(s), roles in {roles}, "
         f"{removed.sessions_ended} console session(s), {removed.tokens_revoked} token(s), "
         f"{removed.approval_keys} approval key(s) and {removed.locks_released} lock(s) went "
-        "with them.",
+        "with them."
     )
+    out.result(*_file_forgotten(removed.wire(), said, list(removed.access_keys)))
 
 
 @app.command("unlock-key")
