@@ -93,6 +93,10 @@ def test_usage_errors_under_json_are_one_json_error_with_exit_2(
         (["promote", "r", "--apply", "--json"], "pass --yes to import without asking"),
         (["promote", "r", "--out", "a", "--in", "b", "--json"], "--out FILE (source side) or"),
         (["--json", "rollback", "t1"], "pass --yes to roll back without asking"),
+        # a release command asks before it looks its production side up on the server
+        (["--json", "releases", "deploy", "1"], "pass --yes to go on without asking"),
+        (["--json", "releases", "rollback", "--last"], "pass --yes to go on without asking"),
+        (["--json", "releases", "restore", "1"], "pass --yes to go on without asking"),
     ],
 )
 def test_a_command_refusing_before_it_reads_its_json_option_still_answers_json(

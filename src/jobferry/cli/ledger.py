@@ -25,6 +25,7 @@ from jobferry.cli.releases import (
     end_with_task,
     factory_call,
     package_ids,
+    refuse_unasked,
     user_names,
 )
 from jobferry.cli.session import (
@@ -55,11 +56,12 @@ def rollback_command(
     """Roll back the last release: production back to exactly what it held before (jobs it
     started stopped again), refused naming every object changed since; asks first unless
     --yes."""
-    s = release_session(ctx, json_mode, workspace)
     if (package_id is None) != last:
         raise CommandError(
             "Name the release package to roll back, or roll back the last with --last."
         )
+    refuse_unasked(yes, "releases rollback")
+    s = release_session(ctx, json_mode, workspace)
     which = "the last release" if last else f"release package {package_id}"
     question = f"Roll back {which} of {s.workspace_label()}: production as it was before it?"
     confirm_production(s, yes, "releases rollback", question)
@@ -139,11 +141,12 @@ def restore_command(
     """Restore production to what it held right after a release: a plan from production now
     to that state, applied as one change (exit 4 with --dry-run when it would change); asks
     first unless --yes or --dry-run."""
-    s = release_session(ctx, json_mode, workspace)
     if dry_run and plan_id is not None:
         raise CommandError("--dry-run makes a plan and --plan applies one; give one of them.")
     if (package_id is None) == (entry is None):
         raise CommandError("Name the release to restore: a PACKAGE, or --entry ENTRY.")
+    refuse_unasked(yes or dry_run, "releases restore")
+    s = release_session(ctx, json_mode, workspace)
     path, what, again = _restored(package_id, entry)
     question = f"Restore the production of {s.workspace_label()} to {what}?"
     if not dry_run:

@@ -327,12 +327,21 @@ def plan(
     )
 
 
-def confirm_production(s: Session, yes: bool, command: str, question: str) -> None:
-    """Go on with a change of production on ``--yes``, or when the person at the terminal
-    answers yes to ``question`` (refused, exit 2, with no terminal to ask); declined, the
-    command ends here (exit 1) saying that nothing changed."""
+def refuse_unasked(yes: bool, command: str) -> None:
+    """Refuse (exit 2) a change of production that would ask first with no person at the
+    terminal to answer: called before the session, whose production side is looked up on the
+    server, so that the refusal comes before any call, as every other asking command's does."""
     if not yes:
         terminal.require_person(command, "go on")
+
+
+def confirm_production(s: Session, yes: bool, command: str, question: str) -> None:
+    """Go on with a change of production on ``--yes``, or when the person at the terminal
+    answers yes to ``question`` (refused, exit 2, with no terminal to ask: the command refused
+    it already, :func:`refuse_unasked`); declined, the command ends here (exit 1) saying that
+    nothing changed."""
+    if not yes:
+        refuse_unasked(yes, command)
         s.output.confirm_or_end(question, {"cancelled": True}, "Cancelled; nothing changed.")
 
 
@@ -350,6 +359,7 @@ def deploy(
 ) -> None:
     """Release a package into production (its approvers, or an admin) and wait for its task;
     asks first unless --yes; exit 1 when the release failed."""
+    refuse_unasked(yes, "releases deploy")
     s = release_session(ctx, json_mode, workspace)
     question = f"Release package {package_id} into the production of {s.workspace_label()}?"
     confirm_production(s, yes, "releases deploy", question)
