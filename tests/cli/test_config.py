@@ -279,6 +279,28 @@ def test_config_init_replace_takes_a_restarted_servers_new_keys_and_keeps_the_re
     assert config.stat().st_mode & 0o777 == 0o600
 
 
+def test_config_init_refuses_a_root_context_other_than_the_one_it_writes(tmp_path: Path) -> None:
+    """``jobferry --context prod config init --replace``: --context names the context read,
+    and config init writes the one --name names ('default'); refused, naming --name, rather
+    than replacing the default context's keys with the new server's."""
+    first = _server_credentials(tmp_path / "first")
+    config = tmp_path / "config.toml"
+    assert invoke(["--config", str(config), "config", "init", "--from", str(first)]).exit_code == 0
+    written = config.read_text()
+    args = ["--config", str(config), "--context", "prod", "config", "init", "--from", str(first)]
+
+    refused = invoke([*args, "--replace"])
+
+    assert refused.exit_code == 2, refused.output
+    said = " ".join(refused.output.split())
+    assert "--context prod names the context commands read; config init writes the" in said
+    assert "jobferry config init --name prod …" in said
+    assert config.read_text() == written
+    made = invoke([*args, "--name", "prod"])  # the same name both ways: written
+    assert made.exit_code == 0, made.output
+    assert load_context(config, "prod", {}).project_id == load_context(config, None, {}).project_id
+
+
 def test_config_init_replace_refuses_a_context_it_cannot_cut_out_cleanly(tmp_path: Path) -> None:
     credentials = _server_credentials(tmp_path / "data")
     config = tmp_path / "config.toml"

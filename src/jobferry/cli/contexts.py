@@ -80,6 +80,23 @@ def show_context(
     )
 
 
+def _check_name(name: str, read: str | None) -> None:
+    """Refuse the context name config init was given: an empty one, or one other than the
+    root's ``--context`` (``read``), which names the context commands read."""
+    if not name:  # no --context, no default_context could ever pick it
+        raise CliUsageError(
+            "--name is empty: a context named '' can never be picked; give it a name, e.g. "
+            "--name default."
+        )
+    if read is not None and read != name:
+        # left to --name's default, config init would write (with --replace: overwrite) the
+        # context 'default', not the one --context named
+        raise CliUsageError(
+            f"--context {read} names the context commands read; config init writes the "
+            f"context --name names ('{name}'): jobferry config init --name {shlex.quote(read)} …"
+        )
+
+
 @app.command("init")
 def init_context(
     ctx: typer.Context,
@@ -120,11 +137,7 @@ def init_context(
     file (owner-readable only), with the endpoint and default workspace. An existing context of
     that name is overwritten only with --replace."""
     s = session(ctx, json_mode)
-    if not name:  # no --context, no default_context could ever pick it
-        raise CliUsageError(
-            "--name is empty: a context named '' can never be picked; give it a name, e.g. "
-            "--name default."
-        )
+    _check_name(name, s.context_name)
     path = s.config or default_config_path()
     found = _credentials(credentials or _default_credentials())
     existing = _existing(path)
