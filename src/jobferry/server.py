@@ -30,7 +30,13 @@ from jobferry.storage.copying import Copied, Progress
 from jobferry.storage.copying import copy_database as copy_rows
 from jobferry.storage.database import normalise_url
 from jobferry.storage.refusals import Pool
-from jobferry.storage.schema import Upgraded, require_current, require_present, upgrade
+from jobferry.storage.schema import (
+    Upgraded,
+    require_current,
+    require_file,
+    require_present,
+    upgrade,
+)
 from jobferry.tasks.runner import TaskRunner
 
 LISTENING: dict[str, Any] = {
@@ -63,7 +69,8 @@ class Startup:
 
 
 def open_database(settings: Settings) -> Database:
-    """The database the settings name."""
+    """The database the settings name (a SQLite URL naming a folder refused)."""
+    require_file(settings.resolved_database_url())
     pool = Pool(settings.database_pool_size, settings.database_pool_overflow)
     return Database(settings.resolved_database_url(), pool)
 

@@ -293,6 +293,25 @@ def test_serve_on_an_empty_data_folder_refuses_and_leaves_it_empty(tmp_path: Pat
         assert "serving at" not in result.stdout
 
 
+def test_a_database_url_naming_a_folder_is_refused_as_one(tmp_path: Path) -> None:
+    """JOBFERRY_DATABASE_URL naming a folder (the data folder, not its file): refused saying
+    so and naming a file in it, by db upgrade and serve alike, not as SQLite's "unable to open
+    database file" with a fix to check that the folder exists and may be written, which it
+    does and may."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    env = {"JOBFERRY_DATA_DIR": str(folder), "JOBFERRY_DATABASE_URL": f"sqlite:///{folder}"}
+    for command_line in (["db", "upgrade"], ["serve", "--port", "0"]):
+        result = invoke(command_line, env=env)
+
+        assert result.exit_code == 1, (result.stdout, result.stderr)
+        said = " ".join(result.stderr.split())
+        assert f"The SQLite database {folder} (JOBFERRY_DATABASE_URL, else" in said
+        assert "is a folder, not a database file; nothing was opened." in said
+        assert f"Name a file in it (sqlite:///{folder / 'jobferry.db'})" in said
+        assert list(folder.iterdir()) == []
+
+
 def test_admin_commands_from_another_folder_refuse_and_create_no_database(
     tmp_path: Path,
 ) -> None:

@@ -227,19 +227,38 @@ def require_current(db: Database) -> None:
     )
 
 
+def _sqlite_file(url: str) -> Path | None:
+    """The file a SQLite database URL names (``None``: another database, memory, a URI)."""
+    parsed = make_url(database.normalise_url(url))
+    file = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not file or file == ":memory:":
+        return None
+    return None if parsed.query.get("uri") else Path(file)
+
+
+def require_file(url: str) -> None:
+    """Refuse a SQLite URL naming a folder, before anything connects: SQLite's "unable to
+    open database file" sent the operator to check a folder that is there and writable."""
+    file = _sqlite_file(url)
+    if file is not None and file.is_dir():
+        raise StorageError(
+            f"The SQLite database {file.resolve()} (JOBFERRY_DATABASE_URL, else jobferry.db "
+            "in JOBFERRY_DATA_DIR) is a folder, not a database file; nothing was opened.",
+            fix=f"Name a file in it (sqlite:///{(file / 'jobferry.db').resolve()}), or unset "
+            "JOBFERRY_DATABASE_URL for the file in JOBFERRY_DATA_DIR.",
+        )
+
+
 def require_present(url: str) -> None:
     """Refuse, before anything connects, a SQLite database file that does not exist: SQLite
     makes the file on connect (and :class:`Database` its folder), so refusing it afterwards,
     as :func:`require_current` would, left an empty database behind. Any other database (a
     PostgreSQL one, a SQLite URI, memory) is left to :func:`require_current`."""
-    parsed = make_url(database.normalise_url(url))
-    file = parsed.database
-    if parsed.get_backend_name() != "sqlite" or not file or file == ":memory:":
-        return
-    if parsed.query.get("uri") or Path(file).exists():
+    file = _sqlite_file(url)
+    if file is None or file.exists():
         return
     raise StorageError(
-        f"There is no jobferry database at {Path(file).resolve()}, and this jobferry "
+        f"There is no jobferry database at {file.resolve()}, and this jobferry "
         f"({jobferry.__version__}) serves one at schema revision {head_revision()}; run "
         "'jobferry db upgrade' first, with the same settings: it creates the database. "
         "Nothing was created."
