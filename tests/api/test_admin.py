@@ -604,6 +604,8 @@ def test_a_removed_users_keys_are_refused_at_once_and_the_answer_says_what_went(
         "tokensRevoked": 0,
         "approvalKeys": 0,
         "locksReleased": 0,
+        "routesLeftShort": [],
+        "packagesLeftShort": [],
     }
     assert_error(ada.call("GET", "/jobs"), "APIGW.0301", status=401)
     assert [u["name"] for u in api.call("GET", "/users").json()["users"]] == ["admin"]

@@ -577,3 +577,75 @@ def test_removing_the_generated_admin_removes_the_credentials_file_holding_their
     said = " ".join(result.stdout.split())
     assert f"Removed {held}, which held {ADMIN_AK}" in said
     assert not held.exists()
+
+
+def test_remove_user_asks_naming_the_routes_and_packages_left_short_of_approvers(
+    local_env: dict[str, str | None], services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before the removal, the question names the route whose only approver goes and the
+    waiting release package whose only approver goes, each with its fix; declined, the
+    ``--json`` answer names them too; made, the answer says them again."""
+    from jobferry.domain.enums import Role
+    from support.console import admin_scope
+    from support.releases import connected_team, make_package, person, submit_job
+
+    prod = admin(local_env, "create-workspace", "prod")["id"]
+    person(services, prod, "ada", Role.DEVELOPER)
+    route = {
+        "source": {"workspace": "default"},
+        "target": {"workspace": "prod"},
+        "approvals": {"required": 1, "approvers": ["ada"]},
+    }
+    services.routes.put(admin_scope(services), "to-prod", route)
+    team = connected_team(services)
+    services.release_approvals.set_rule(team.admin, {"requireApprovals": 1})
+    submit_job(services, team.developer, "daily")
+    package = make_package(services, team)
+    deployer = team.deployer.actor.name
+    monkeypatch.setattr(terminal, "stdin_is_terminal", lambda: True)
+
+    asked = invoke(["admin", "remove-user", "ada"], env=local_env, input="n\n")
+
+    assert asked.exit_code == 1, asked.output
+    question = " ".join(asked.stderr.split())
+    assert "Remove user 'ada'?" in question
+    assert "these are left with too few approvers" in question
+    assert (
+        "- route to-prod: without ada, 0 of its 1 approver(s) can approve where 1 are "
+        "required; name approvers who can: jobferry routes edit to-prod --approvers A,B"
+    ) in question
+    assert "Cancelled; nothing was removed." in asked.stdout
+    declined = invoke(["admin", "remove-user", deployer, "--json"], env=local_env, input="n\n")
+    assert declined.exit_code == 1, declined.output
+    short = {
+        "id": str(package),
+        "name": "p1",
+        "workspace": "sales",
+        "gone": [deployer],
+        "approvers": 1,
+        "required": 1,
+    }
+    answer = declined.stdout[declined.stdout.index("{") :]  # after the typed "n", echoed
+    assert json.loads(answer) == {
+        "removed": None,
+        "routesLeftShort": [],
+        "packagesLeftShort": [short],
+    }
+    assert f"cancel it with jobferry releases cancel {package} -w sales, then" in " ".join(
+        declined.stderr.split()
+    )
+    assert {"ada", deployer} <= {u["name"] for u in admin(local_env, "users")["users"]}
+
+    removed = invoke(["admin", "remove-user", deployer, "--yes"], env=local_env)
+    assert removed.exit_code == 0, removed.stderr
+    said = " ".join(removed.stdout.split())
+    assert "Now these are left with too few approvers" in said
+    assert (
+        f"- release package {package} (p1) in workspace sales: without {deployer}, 0 of its 1 "
+        f"approver(s) can approve where 1 are required; cancel it with jobferry releases "
+        f"cancel {package} -w sales, then package its items again with jobferry releases "
+        "create -w sales, naming approvers who can"
+    ) in said
+    assert admin(local_env, "remove-user", "ada", "--yes")["routesLeftShort"] == [
+        {"route": "to-prod", "gone": ["ada"], "approvers": 1, "required": 1}
+    ]

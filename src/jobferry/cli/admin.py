@@ -22,6 +22,7 @@ import typer
 from jobferry.cli import terminal
 from jobferry.cli.exits import CliUsageError, CommandError
 from jobferry.cli.output import Output, epoch_ms
+from jobferry.cli.removal import left_short_said
 from jobferry.cli.session import JsonOption, YesOption, session
 from jobferry.domain.enums import Role
 
@@ -287,15 +288,21 @@ def remove_user(
 ) -> None:
     """Remove a user (someone leaving), after asking: their access keys, roles, console
     sessions, IAM tokens and approval keys go with them and their locks are released; what
-    they did stays in the audit log."""
+    they did stays in the audit log. The question and the answer name the routes and waiting
+    release packages left with too few approvers, and how to mend each."""
     out = session(ctx, json_mode).output
     if not yes:
         terminal.require_person("admin remove-user", "remove the user")
+        with operator(ctx) as (services, actor):
+            left = services.users.leaving(actor, actor.project_id, user)
         question = (
             f"Remove user '{user}'? Their access keys, roles, console sessions, tokens and "
             "approval keys are deleted with them."
         )
-        out.confirm_or_end(question, {"removed": None}, "Cancelled; nothing was removed.")
+        short = left_short_said(left, done=False)
+        question += f"\n{short}\n" if short else ""
+        declined = {"removed": None, **left.wire()}
+        out.confirm_or_end(question, declined, "Cancelled; nothing was removed.")
     with operator(ctx) as (services, actor):
         removed = services.users.remove(actor, actor.project_id, user)
     roles = ", ".join(removed.roles) or "none"
@@ -305,6 +312,8 @@ def remove_user(
         f"{removed.approval_keys} approval key(s) and {removed.locks_released} lock(s) went "
         "with them."
     )
+    short = left_short_said(removed.left_short, done=True)
+    said += f"\n{short}" if short else ""
     out.result(*_file_forgotten(removed.wire(), said, list(removed.access_keys)))
 
 

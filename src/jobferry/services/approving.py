@@ -5,7 +5,7 @@ approves, their key not revoked, their signature good)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -234,10 +234,20 @@ def standing(tx: Tx, subject: Subject) -> Standing:
     return Standing(tuple(counted), tuple(not_counted), keys)
 
 
-def gone_approvers(tx: Tx, project_id: str, approvers: Iterable[str]) -> list[str]:
+def gone_short(
+    tx: Tx, project_id: str, approvers: Sequence[str], required: int, *, leaving: str = ""
+) -> list[str]:
     """The named approvers who are no longer users of the project (removed: someone left),
-    whose approvals a plan waiting for them will never get."""
-    return [name for name in approvers if account_repo.find_user(tx, project_id, name) is None]
+    when so few are left that fewer than ``required`` can approve: a plan waiting for them
+    will never get its approvals (refused ``DLF.9044``, ``approval.approvers_gone``). Empty
+    when none is gone or enough are left. ``leaving``: a user about to be removed, counted as
+    gone already (what a removal asks first)."""
+    gone = [
+        name
+        for name in approvers
+        if name == leaving or account_repo.find_user(tx, project_id, name) is None
+    ]
+    return gone if gone and len(approvers) - len(gone) < required else []
 
 
 def shortfall(found: Standing, required: int) -> str | None:

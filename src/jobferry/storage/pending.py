@@ -3,7 +3,8 @@ and deleted again, which production never held and no waiting package carries, l
 to release, so its item goes (``services/releases/pending.py``); and the items packages still
 waiting carry (``services/releases/deployed.py`` tells them what production holds); and the
 versions development submitted of objects, which say which of them an import as released put
-in production (``services/releases/as_released.py``)."""
+in production (``services/releases/as_released.py``); and the packages still waiting, whose
+approvers a user's removal may leave too few (``services/accounts/leaving.py``)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy import delete, exists, select
 
 from jobferry.domain.releases import DeployStatus
 from jobferry.storage.records import record
-from jobferry.storage.releases import ItemRecord
+from jobferry.storage.releases import ItemRecord, PackageRecord
 from jobferry.storage.releases import release_items as _item
 from jobferry.storage.releases import release_packages as _pkg
 from jobferry.storage.tables import job_versions, jobs, script_versions, scripts
@@ -61,6 +62,24 @@ def waiting_package_items(
         )
         found.extend(record(ItemRecord, r) for r in rows)
     return found
+
+
+def waiting_packages(tx: Tx, workspace_ids: Sequence[str]) -> list[PackageRecord]:
+    """The packages of these workspaces not yet released nor cancelled (as
+    :func:`in_waiting_package` reads them), oldest first: a deploy may still take each."""
+    found: list[PackageRecord] = []
+    for part in chunks(list(workspace_ids), tx.chunk):
+        rows = tx.conn.execute(
+            select(_pkg)
+            .where(
+                _pkg.c.workspace_id.in_(part),
+                _pkg.c.status.in_(_UNRELEASED),
+                _pkg.c.delete_flag == 0,
+            )
+            .order_by(_pkg.c.id)
+        )
+        found.extend(record(PackageRecord, r) for r in rows)
+    return sorted(found, key=lambda p: p.id)
 
 
 def drop_open_item(tx: Tx, item_id: int) -> None:

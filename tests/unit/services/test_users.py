@@ -96,6 +96,8 @@ def test_a_removed_user_can_do_nothing_more_and_the_audit_says_what_went(
         "tokensRevoked": 1,
         "approvalKeys": 0,
         "locksReleased": 1,
+        "routesLeftShort": [],
+        "packagesLeftShort": [],
     }
     assert services.accounts.secret_for(alice["key"]) is None
     with pytest.raises(PermissionDeniedError):
@@ -318,3 +320,60 @@ def test_a_package_whose_approvers_left_is_refused_naming_them_and_packaging_aga
         f"Cancel it with jobferry releases cancel {package}, then package its items again "
         "with jobferry releases create."
     )
+
+
+def test_a_removal_says_first_the_packages_it_leaves_with_too_few_approvers(
+    services: Services,
+) -> None:
+    """Asked before the removal and said by it (its answer, its audit entry): the waiting
+    release package whose named approvers would be too few once the user is gone — the deploy
+    the refusal (DLF.9044, approval.approvers_gone) then stops, found by the same count."""
+    team = connected_team(services)
+    services.release_approvals.set_rule(team.admin, {"requireApprovals": 1})
+    submit_job(services, team.developer, "daily")
+    package = make_package(services, team)
+    name = team.deployer.actor.name
+    admin = admin_actor(services)
+    assert services.users.leaving(admin, PROJECT_ID, team.developer.actor.name).wire() == {
+        "routesLeftShort": [],
+        "packagesLeftShort": [],
+    }
+    short = {
+        "id": str(package),
+        "name": "p1",
+        "workspace": team.admin.workspace.name,
+        "gone": [name],
+        "approvers": 1,
+        "required": 1,
+    }
+
+    asked = services.users.leaving(admin, PROJECT_ID, name)
+    assert asked.wire() == {"routesLeftShort": [], "packagesLeftShort": [short]}
+    assert services.users.leaving_all(admin, PROJECT_ID) == {name: asked}
+    removed = services.users.remove(admin, PROJECT_ID, name)
+
+    assert removed.left_short == asked
+    assert removed.wire()["packagesLeftShort"] == [short]
+    query = AuditQuery(action="user.remove")
+    (entry,) = services.audit.project_entries(admin, 10, 0, query).entries
+    assert entry.detail["packagesLeftShort"] == [short]
+    with pytest.raises(ApprovalsMissingError) as refused:
+        services.releases.deploy(team.admin, DeployRequest((package,), StartupMode.LEAVE))
+    assert refused.value.context["rule"] == "approval.approvers_gone"
+    assert services.users.leaving_all(admin, PROJECT_ID) == {}  # its approver is gone already
+
+
+def test_a_removal_names_no_package_its_workspace_does_not_wait_on(services: Services) -> None:
+    """No approval rule in the workspace (nothing waits on approvers), or the package
+    cancelled (no deploy will take it): nothing is left short."""
+    team = connected_team(services)
+    submit_job(services, team.developer, "daily")
+    package = make_package(services, team)
+    admin, name = admin_actor(services), team.deployer.actor.name
+    assert not services.users.leaving(admin, PROJECT_ID, name)
+    services.release_approvals.set_rule(team.admin, {"requireApprovals": 1})
+    assert services.users.leaving(admin, PROJECT_ID, name)
+    services.releases.cancel(team.admin, (package,))
+    assert not services.users.leaving(admin, PROJECT_ID, name)
+    with pytest.raises(UserNotFoundError):
+        services.users.leaving(admin, PROJECT_ID, "nobody")

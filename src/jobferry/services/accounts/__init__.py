@@ -1,5 +1,6 @@
 """Who may call, and where: projects, workspaces, users, credentials and roles (``service``),
-who administers the project and removing users (``users``), console sign-in (``signin``), IAM
+who administers the project and removing users (``users``; the routes and waiting release
+packages a removal leaves with too few approvers: ``leaving``), console sign-in (``signin``), IAM
 tokens for ``X-Auth-Token`` callers (``tokens``, their request body in ``tokenrequest``),
 access-key lockout (``lockouts``), replay protection (``replays``), and what the account
 calls answer (``records``)."""

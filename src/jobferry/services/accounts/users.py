@@ -24,6 +24,7 @@ from typing import Any
 from jobferry.domain.remedies import Remedy
 from jobferry.domain.shapes import json_text
 from jobferry.errors import ConflictError, InvalidRequestError, UserNotFoundError
+from jobferry.services.accounts.leaving import LeftShort, left_short
 from jobferry.services.audit import record_audit
 from jobferry.services.context import Actor, now_ms, require_project_admin, require_same_project
 from jobferry.storage import Database, Tx
@@ -49,6 +50,8 @@ class RemovedUser:
     approval_keys: int
     """Approval keys not already revoked."""
     locks_released: int
+    left_short: LeftShort
+    """The routes and waiting release packages it left with too few approvers."""
 
     def wire(self) -> dict[str, Any]:
         """As the audit entry's detail and the API's answer."""
@@ -60,6 +63,7 @@ class RemovedUser:
             "tokensRevoked": self.tokens_revoked,
             "approvalKeys": self.approval_keys,
             "locksReleased": self.locks_released,
+            **self.left_short.wire(),
         }
 
 
@@ -82,16 +86,8 @@ class UserAdmin:
         require_project_admin(actor, "remove users")
         now = now_ms()
         with self.db.transaction() as tx:
-            user = user_named(tx, project_id, name)
-            if user.id == actor.user_id:
-                raise ConflictError(
-                    f"User '{name}' cannot remove themselves from project '{project_id}'.",
-                    fix="Have another project admin remove this user.",
-                    rule="user.self",
-                    user=name,
-                )
-            if user.is_project_admin:
-                _refuse_last_admin(tx, project_id, name, "removed")
+            user = _removable(tx, actor, project_id, name)
+            short = left_short(tx, project_id, [name]).get(name, LeftShort())
             names = {ws.id: ws.name for ws in repo.list_workspaces(tx, project_id)}
             keys = approval_repo.user_keys(tx, [user.id])
             removed = RemovedUser(
@@ -104,12 +100,31 @@ class UserAdmin:
                 tokens_revoked=token_repo.delete_tokens_of_user(tx, user.id, now),
                 approval_keys=sum(1 for k in keys if k.revoked_at is None),
                 locks_released=repo.delete_user(tx, user.id),
+                left_short=short,
             )
             record_audit(
                 tx, project_id, None, actor.name, "user.remove", "user", name, removed.wire()
             )
         self.forget(removed.access_keys)
         return removed
+
+    def leaving(self, actor: Actor, project_id: str, name: str) -> LeftShort:
+        """What removing the project's user ``name`` would leave short of approvers, asked
+        before the removal (refused when there is no such user)."""
+        require_same_project(actor, project_id)
+        require_project_admin(actor, "remove users")
+        with self.db.transaction(readonly=True) as tx:
+            user_named(tx, project_id, name)
+            return left_short(tx, project_id, [name]).get(name, LeftShort())
+
+    def leaving_all(self, actor: Actor, project_id: str) -> dict[str, LeftShort]:
+        """:meth:`leaving` of every user of the project its removal leaves something short
+        (the console's box says them before a user is picked)."""
+        require_same_project(actor, project_id)
+        require_project_admin(actor, "remove users")
+        with self.db.transaction(readonly=True) as tx:
+            names = [u.name for u in repo.list_users(tx, project_id)]
+            return left_short(tx, project_id, names)
 
     def set_project_admin(self, actor: Actor, project_id: str, name: str, admin: object) -> bool:
         """Make the project's user ``name`` a project admin (``admin`` true) or no longer one;
@@ -157,6 +172,22 @@ def user_named(tx: Tx, project_id: str, name: str) -> UserRecord:
     user = repo.find_user(tx, project_id, name)
     if user is None:
         raise user_not_found(project_id, name)
+    return user
+
+
+def _removable(tx: Tx, actor: Actor, project_id: str, name: str) -> UserRecord:
+    """The project's user ``name``, unless removing them is refused: oneself, the last
+    admin."""
+    user = user_named(tx, project_id, name)
+    if user.id == actor.user_id:
+        raise ConflictError(
+            f"User '{name}' cannot remove themselves from project '{project_id}'.",
+            fix="Have another project admin remove this user.",
+            rule="user.self",
+            user=name,
+        )
+    if user.is_project_admin:
+        _refuse_last_admin(tx, project_id, name, "removed")
     return user
 
 

@@ -111,10 +111,10 @@ def _refuse_approvers_gone(
     (a package's approvers are fixed when it is made), not to have "its approvers" sign."""
     subject = package_subject_of(tx, scope, record)
     required = int(short.context.get("required", 0))
-    gone = approving.gone_approvers(tx, scope.actor.project_id, subject.approvers)
-    left = len(subject.approvers) - len(gone)
-    if not gone or left >= required:
+    gone = approving.gone_short(tx, scope.actor.project_id, subject.approvers, required)
+    if not gone:
         return
+    left = len(subject.approvers) - len(gone)
     raise ApprovalsMissingError(
         f"{short.problem} It names {', '.join(gone)} among its approvers, no longer user(s) "
         f"of the project, so {left} of them can approve where {required} are required.",

@@ -93,10 +93,10 @@ def _refuse_approvers_gone(tx: Tx, target: Scope, route: Route, plan_id: str, mi
     of the project (removed: someone left), so fewer than it requires are left to approve.
     Its fix is to name others, not to have "its approvers" sign."""
     named = route.approvals.approvers
-    gone = approving.gone_approvers(tx, target.actor.project_id, named)
-    left = len(named) - len(gone)
-    if not gone or left >= route.approvals.required:
+    gone = approving.gone_short(tx, target.actor.project_id, named, route.approvals.required)
+    if not gone:
         return
+    left = len(named) - len(gone)
     raise ApprovalsMissingError(
         f"Plan {plan_id} of route '{route.name}' cannot be imported: {missing}; nothing was "
         f"imported. The route names {', '.join(gone)} among its approvers, no longer "

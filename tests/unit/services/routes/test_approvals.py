@@ -200,12 +200,20 @@ def test_a_plan_whose_approvers_left_names_other_approvers_as_its_fix(
     planned = services.route_plans.plan(admin, "test-prod", {})
     assert planned.plan is not None
     plan_id = planned.plan.plan_id
-    services.users.remove(admin.actor, admin.actor.project_id, "ada")
+    project = admin.actor.project_id
+    assert not services.users.leaving(admin.actor, project, "ada")  # bob would be left
+    assert not services.users.remove(admin.actor, project, "ada").left_short
     with pytest.raises(ApprovalsMissingError) as short:  # bob is left: he can still approve
         services.route_plans.apply(admin, "test-prod", plan_id)
     assert "rule" not in short.value.context
 
-    services.users.remove(admin.actor, admin.actor.project_id, "bob")
+    # Removing bob leaves the route short: said first (the removal's question) and by the
+    # removal, as the refusal of its import then says it.
+    said = {"route": "test-prod", "gone": ["ada", "bob"], "approvers": 2, "required": 1}
+    asked = services.users.leaving(admin.actor, project, "bob")
+    assert asked.wire() == {"routesLeftShort": [said], "packagesLeftShort": []}
+    assert services.users.leaving_all(admin.actor, project) == {"bob": asked}
+    assert services.users.remove(admin.actor, project, "bob").left_short == asked
     with pytest.raises(ApprovalsMissingError) as refused:
         services.route_plans.apply(admin, "test-prod", plan_id)
     message = refused.value.message

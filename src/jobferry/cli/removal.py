@@ -1,0 +1,44 @@
+"""What ``jobferry admin remove-user`` says, asking and once done, of the routes and waiting
+release packages a user's removal leaves with too few approvers, each with the command that
+mends it after (the services' ``accounts.leaving`` finds them)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from jobferry.services.accounts.leaving import LeftShort, ShortPackage, ShortRoute
+
+
+def _count(item: ShortRoute | ShortPackage) -> str:
+    left = item.approvers - len(item.gone)
+    return (
+        f"without {', '.join(item.gone)}, {left} of its {item.approvers} approver(s) can "
+        f"approve where {item.required} are required"
+    )
+
+
+def left_short_said(left: LeftShort, *, done: bool) -> str:
+    """The lines saying ``left`` (empty when it is empty): ``done``, as the removal was made;
+    else as it would be."""
+    if not left:
+        return ""
+    lines = [
+        ("Now " if done else "Once they are gone, ")
+        + "these are left with too few approvers (their import or deploy is refused, "
+        "DLF.9044, until mended):"
+    ]
+    for route in left.routes:
+        lines.append(
+            f"- route {route.route}: {_count(route)}; name approvers who can: jobferry routes "
+            f"edit {route.route} --approvers A,B"
+        )
+    for package in left.packages:
+        where = f" -w {package.workspace}"
+        lines.append(
+            f"- release package {package.package_id} ({package.name}) in workspace "
+            f"{package.workspace}: {_count(package)}; cancel it with jobferry releases cancel "
+            f"{package.package_id}{where}, then package its items again with jobferry releases "
+            f"create{where}, naming approvers who can"
+        )
+    return "\n".join(lines)
