@@ -373,3 +373,31 @@ def test_saving_an_environment_object_as_it_is_writes_no_audit_entry(
     browser.post(url, {**form, "secrets": "password=another-one\n"})
     browser.post(url, {**form, "config": '{"host": "h2"}'})
     assert _entries(services, scope)[:2] == [("environment.update", "c1")] * 2
+
+
+def test_the_removal_box_names_the_packages_a_removal_leaves_short_of_approvers(
+    browser: Browser, services: Services, scope: Scope
+) -> None:
+    """The box to tick names, by user, the waiting release package whose only approver they
+    are, with what to do after; the removal's message names it again."""
+    from support.releases import connected_team, make_package, submit_job
+
+    team = connected_team(services)
+    services.release_approvals.set_rule(team.admin, {"requireApprovals": 1})
+    submit_job(services, team.developer, "daily")
+    package = make_package(services, team)
+    name = team.deployer.actor.name
+    url = f"/console/w/{scope.workspace.id}/admin/users"
+
+    box = " ".join(browser.get(url).text.split("Remove a user")[1].split())
+
+    assert "Some removals leave routes or waiting release packages with too few" in box
+    assert (
+        f"{name}: release package {package} (p1) in workspace sales — without {name}, 0 of "
+        "its 1 approver(s) can approve where 1 are required; then revoke it on its page "
+        "(Releases → Packages) and package its items again (Releases → Pending items)"
+    ) in box
+    removed = browser.post(url, {"action": "remove", "user": name, "confirm": "on"})
+    said = " ".join(removed.text.split())
+    assert f"Left with too few approvers: release package {package} (p1);" in said
+    assert "Some removals leave" not in said  # nothing is left to name

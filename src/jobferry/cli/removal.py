@@ -11,9 +11,8 @@ if TYPE_CHECKING:
 
 
 def _count(item: ShortRoute | ShortPackage) -> str:
-    left = item.approvers - len(item.gone)
     return (
-        f"without {', '.join(item.gone)}, {left} of its {item.approvers} approver(s) can "
+        f"without {', '.join(item.gone)}, {item.left} of its {item.approvers} approver(s) can "
         f"approve where {item.required} are required"
     )
 

@@ -27,6 +27,7 @@ from jobferry.console.web import (
 )
 from jobferry.domain.enums import EnvironmentKind, Role
 from jobferry.errors import InvalidRequestError, JobferryError, KeyNotFoundError, VersionMovedError
+from jobferry.services.accounts.leaving import LeftShort
 from jobferry.services.accounts.records import User
 from jobferry.services.context import require_project_admin
 from jobferry.services.environment.objects import EnvironmentObject
@@ -174,6 +175,9 @@ class UsersContext(AdminPage):
     roles: list[str]
     new_user: str = ""
     """The name typed for a new user whose creation was refused, kept in its field."""
+    left_short: dict[str, LeftShort]
+    """By user: the routes and waiting release packages their removal leaves with too few
+    approvers (the removal box says them)."""
 
 
 def _users_page(
@@ -188,6 +192,7 @@ def _users_page(
         error=error,
         message=message,
         new_user=new_user,
+        left_short=page.services.users.leaving_all(actor, actor.project_id),
     )
     return render(page.request, context, status_code=status_code)
 
@@ -248,10 +253,20 @@ def _remove_user(page: Page, user: str, confirmed: bool) -> str:
         )
     actor = page.session.actor
     removed = page.services.users.remove(actor, actor.project_id, user)
+    short = removed.left_short
+    named = [f"route {r.route}" for r in short.routes]
+    named += [f"release package {p.package_id} ({p.name})" for p in short.packages]
+    mend = (
+        f" Left with too few approvers: {', '.join(named)}; name approvers who can on a "
+        "route's page (Routes), revoke a package on its page (Releases → Packages) and "
+        "package its items again."
+        if named
+        else ""
+    )
     return (
         f"Removed user '{user}': {len(removed.access_keys)} access key(s), "
         f"{len(removed.roles)} role(s), {removed.sessions_ended} console session(s) and "
-        f"{removed.locks_released} lock(s) went with them."
+        f"{removed.locks_released} lock(s) went with them.{mend}"
     )
 
 

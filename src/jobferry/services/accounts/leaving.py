@@ -35,6 +35,11 @@ class ShortRoute:
     """How many approvers it names."""
     required: int
 
+    @property
+    def left(self) -> int:
+        """How many of its approvers can still approve."""
+        return self.approvers - len(self.gone)
+
     def wire(self) -> dict[str, Any]:
         """As the answers say it."""
         return {
@@ -57,6 +62,11 @@ class ShortPackage:
     gone: tuple[str, ...]
     approvers: int
     required: int
+
+    @property
+    def left(self) -> int:
+        """How many of its approvers can still approve."""
+        return self.approvers - len(self.gone)
 
     def wire(self) -> dict[str, Any]:
         """As the answers say it."""
