@@ -7,10 +7,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from jobferry.services.accounts.leaving import LeftShort, ShortPackage, ShortRoute
+    from jobferry.services.accounts.leaving import LeftShort, Shortfall
 
 
-def _count(item: ShortRoute | ShortPackage) -> str:
+def _count(item: Shortfall) -> str:
     return (
         f"without {', '.join(item.gone)}, {item.left} of its {item.approvers} approver(s) can "
         f"approve where {item.required} are required"

@@ -24,12 +24,11 @@ from jobferry.storage import routes as route_repo
 from jobferry.storage.pending import waiting_packages
 
 
-@dataclass(frozen=True)
-class ShortRoute:
-    """A route left with too few approvers: who of those it names are gone, how many it
+@dataclass(frozen=True, kw_only=True)
+class Shortfall:
+    """Who of the approvers a rule names are gone, how many it names and how many it
     requires."""
 
-    route: str
     gone: tuple[str, ...]
     approvers: int
     """How many approvers it names."""
@@ -40,33 +39,31 @@ class ShortRoute:
         """How many of its approvers can still approve."""
         return self.approvers - len(self.gone)
 
+    def counts(self) -> dict[str, Any]:
+        """As the answers say the shortfall."""
+        return {"gone": list(self.gone), "approvers": self.approvers, "required": self.required}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShortRoute(Shortfall):
+    """A route left with too few approvers."""
+
+    route: str
+
     def wire(self) -> dict[str, Any]:
         """As the answers say it."""
-        return {
-            "route": self.route,
-            "gone": list(self.gone),
-            "approvers": self.approvers,
-            "required": self.required,
-        }
+        return {"route": self.route, **self.counts()}
 
 
-@dataclass(frozen=True)
-class ShortPackage:
-    """A release package waiting with too few approvers: its id, name and workspace, who of
-    those it names are gone, how many approvals its workspace requires."""
+@dataclass(frozen=True, kw_only=True)
+class ShortPackage(Shortfall):
+    """A release package waiting with too few approvers (its workspace's rule requires
+    ``required``): its id, name and workspace."""
 
     package_id: int
     name: str
     workspace: str
     """The workspace's name."""
-    gone: tuple[str, ...]
-    approvers: int
-    required: int
-
-    @property
-    def left(self) -> int:
-        """How many of its approvers can still approve."""
-        return self.approvers - len(self.gone)
 
     def wire(self) -> dict[str, Any]:
         """As the answers say it."""
@@ -74,9 +71,7 @@ class ShortPackage:
             "id": str(self.package_id),
             "name": self.name,
             "workspace": self.workspace,
-            "gone": list(self.gone),
-            "approvers": self.approvers,
-            "required": self.required,
+            **self.counts(),
         }
 
 
@@ -117,7 +112,12 @@ def _short_routes(tx: Tx, project_id: str, names: Sequence[str]) -> dict[str, li
         for name in set(names).intersection(rule.approvers):
             gone = approving.gone_short(tx, project_id, rule.approvers, rule.required, leaving=name)
             if gone:
-                short = ShortRoute(route.name, tuple(gone), len(rule.approvers), rule.required)
+                short = ShortRoute(
+                    route=route.name,
+                    gone=tuple(gone),
+                    approvers=len(rule.approvers),
+                    required=rule.required,
+                )
                 found.setdefault(name, []).append(short)
     return found
 
@@ -134,7 +134,14 @@ def _short_packages(tx: Tx, project_id: str, names: Sequence[str]) -> dict[str, 
             gone = approving.gone_short(tx, project_id, named, need, leaving=name)
             if gone:
                 where = spaces[package.workspace_id]
-                short = ShortPackage(package.id, package.name, where, tuple(gone), len(named), need)
+                short = ShortPackage(
+                    package_id=package.id,
+                    name=package.name,
+                    workspace=where,
+                    gone=tuple(gone),
+                    approvers=len(named),
+                    required=need,
+                )
                 found.setdefault(name, []).append(short)
     return found
 
