@@ -11,6 +11,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from jobferry.domain.enums import TaskStatus
 from jobferry.domain.releases import StartupMode, UpdateType
 from jobferry.services.container import Services
@@ -186,32 +188,20 @@ def _exported_submitted(services: Services, team: Team, path: Path) -> Path:
     return path
 
 
-def test_a_submit_after_an_import_as_released_leaves_the_version_it_put_in_production(
-    services: Services, team: Team, tmp_path: Path
+@pytest.mark.parametrize("put", ["import as released", "release"])
+def test_a_submit_after_version_1_reached_production_leaves_the_version_put_there(
+    services: Services, team: Team, tmp_path: Path, put: str
 ) -> None:
-    """Production holds the version the import as released put there, as it holds the one a
+    """Production holds the version an import as released put there as it holds the one a
     release put there: development submitting the same definition again later (a change
     undone) releases nothing, so its item names the version production held before, as the
-    waiting package's item of the same object says, and as after a release of that version."""
+    waiting package's item of the same object says."""
     submit_job(services, team.developer, "a")
-    uids = _uids(services, team)
-    _as_released(services, team, tmp_path / "a.zip", uids, [make_job("a")])  # version 1
-    submit_job(services, team.developer, "a", description="v2")
-    waiting = make_package(services, team, "p1")
-    assert _packaged(services, team, waiting)["a"] == (UpdateType.CHANGE, 2, 1)
-
-    submit_job(services, team.developer, "a")  # version 3: version 1's definition again
-
-    assert _open(services, team)["a"] == (UpdateType.CHANGE, 3, 1)
-    assert _packaged(services, team, waiting)["a"] == (UpdateType.CHANGE, 2, 1)
-
-
-def test_a_submit_after_a_release_leaves_the_version_it_put_in_production(
-    services: Services, team: Team
-) -> None:
-    """The same story through a release: what the import as released's items are held to."""
-    submit_job(services, team.developer, "a")
-    release(services, team, "r1", StartupMode.LEAVE)  # version 1
+    if put == "release":
+        release(services, team, "r1", StartupMode.LEAVE)  # version 1
+    else:
+        uids = _uids(services, team)
+        _as_released(services, team, tmp_path / "a.zip", uids, [make_job("a")])  # version 1
     submit_job(services, team.developer, "a", description="v2")
     waiting = make_package(services, team, "p1")
     assert _packaged(services, team, waiting)["a"] == (UpdateType.CHANGE, 2, 1)
