@@ -154,18 +154,19 @@ class Model:
 
     def remove_user(self, user: str, how: str) -> Outcome:
         """docs/cli.md ``admin remove-user``: asks first (``--yes``: unasked; no terminal:
-        refused, exit 2; declined: exit 1, nothing removed); then refused for a user who does
-        not exist or the project's last admin; Ctrl-C at the question: exit 130, nothing
-        removed."""
+        refused, exit 2), naming what the removal leaves short of approvers, so a user who
+        does not exist is refused before the question; declined: exit 1, nothing removed;
+        Ctrl-C at the question: exit 130, nothing removed; then refused for the project's last
+        admin."""
         if how == "unasked":
             return refused("usage", USAGE)
+        person = self.users.get(user)
+        if person is None:
+            return refused(NOT_FOUND)
         if how == "declined":
             return Outcome(FAILED)
         if how == "interrupted":  # "Exit codes": Ctrl-C at a question exits 130
             return Outcome(INTERRUPTED)
-        person = self.users.get(user)
-        if person is None:
-            return refused(NOT_FOUND)
         if person.admin and self.admins() == [user]:
             return refused(INVALID, fix=LAST_ADMIN_FIX)
         del self.users[user]

@@ -107,6 +107,15 @@ def admin_stories() -> st.SearchStrategy[tuple[Step, ...]]:
     )
 
 
+UNKNOWN_LEAVING = (
+    Step("create-user", ("carol", False)),
+    Step("remove-user", ("李雷", "interrupted")),
+    Step("remove-user", ("李雷", "declined")),
+    Step("remove-user", ("carol", "interrupted")),
+)
+"""Found by CI: a user who does not exist is refused before the removal's question (which
+names what their going leaves short of approvers), so Ctrl-C is never reached there."""
+
 LAST_ADMIN = (
     Step("create-user", ("dora", True)),
     Step("create-credentials", ("dora",)),

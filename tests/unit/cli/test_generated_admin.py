@@ -52,6 +52,7 @@ from support.admin_cli_stories import (
     LAST_ADMIN,
     ROLES,
     ROLES_EVERYWHERE,
+    UNKNOWN_LEAVING,
     CtrlC,
     admin_stories,
     key_named,
@@ -448,6 +449,7 @@ def _tell(told: Told, story: tuple[Step, ...]) -> None:
 @given(story=admin_stories())
 @example(story=LAST_ADMIN)
 @example(story=ROLES_EVERYWHERE)
+@example(story=UNKNOWN_LEAVING)
 def test_admin_commands_keep_their_promises(
     settings: Settings,
     services: Services,
