@@ -21,7 +21,7 @@ from jobferry.services.container import Services
 from jobferry.settings import Settings
 from jobferry.storage import Database
 from jobferry.tasks.runner import TaskRunner
-from support import fuzzing
+from support import fuzzing, pace
 from support.apps import api_app
 from support.backends import chosen, left_out
 from support.clients import ADMIN_AK, ADMIN_SK, PROJECT_ID, SignedClient
@@ -187,7 +187,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     marked ``slow`` first, then the other end-to-end and fuzz tests, then the rest, each in
     collection order. xdist hands tests out in this order: a long test started last would
     leave the other workers idle at the end of the run. A longer run of the ``fuzz`` tests
-    (``JOBFERRY_FUZZ_EXAMPLES``) gets a time limit in proportion (``support/fuzzing.py``)."""
+    (``JOBFERRY_FUZZ_EXAMPLES``) gets a time limit in proportion (``support/fuzzing.py``), and on a
+    machine slower than the one the limits were set on every limit is lengthened in proportion
+    (``support/pace.py``)."""
     run_on = chosen(config.getoption("--databases"))
     dropped = left_out(items, Path(__file__).parent, run_on)
     if dropped:
@@ -195,10 +197,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         gone = set(map(id, dropped))
         items[:] = [item for item in items if id(item) not in gone]
     items.sort(key=_start_order)
-    limit = fuzz_timeout(os.environ.get("JOBFERRY_FUZZ_EXAMPLES"), float(config.getini("timeout")))
+    default = float(config.getini("timeout"))
+    limit = fuzz_timeout(os.environ.get("JOBFERRY_FUZZ_EXAMPLES"), default)
     for item in items if limit is not None else ():
         if item.get_closest_marker("fuzz") and not item.get_closest_marker("timeout"):
             item.add_marker(pytest.mark.timeout(limit))
+    pace.lengthen_limits(items, default, pace.here())
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    """Says so where this machine is slower than the one the time limits were set on."""
+    times = pace.here()
+    return (
+        f"time limits {times:.1f} times as long: a slow machine (support/pace.py)"
+        if times > 1
+        else None
+    )
 
 
 def _start_order(item: pytest.Item) -> int:
