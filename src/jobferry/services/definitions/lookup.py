@@ -5,9 +5,10 @@ workspace's nearest name when one is near enough (a case or a letter amiss: ``Da
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol, TypeVar
 
 from jobferry.domain.names import nearest_among, storable
-from jobferry.errors import JobNotFoundError, ScriptNotFoundError
+from jobferry.errors import JobNotFoundError, NotFoundError, ScriptNotFoundError
 from jobferry.services.context import Scope
 from jobferry.storage import Tx
 from jobferry.storage import jobs as job_repo
@@ -17,6 +18,8 @@ from jobferry.storage.records import JobRecord, RowLock, ScriptRecord
 
 Alike = Callable[[Tx, str, str], list[str]]
 """The names of a kind the workspace holds that start as a name does (``storage.nearby``)."""
+
+R_co = TypeVar("R_co", covariant=True)
 
 
 def nearest_name(tx: Tx, alike: Alike, workspace_id: str, name: str) -> str | None:
@@ -31,14 +34,19 @@ def _meant(nearest: str | None) -> str:
     return f" Did you mean '{nearest}'?" if nearest else ""
 
 
+def _not_there(kind: str, name: str, scope: Scope, nearest: str | None) -> str:
+    """DataArts' "does not exist" of a job or script: the name, the workspace, the nearest
+    name the workspace holds, and what to check."""
+    return (
+        f"The {kind} does not exist: no {kind} '{name}' in workspace '{scope.workspace.name}'."
+        f"{_meant(nearest)} Check the name (names are case-sensitive) and the workspace."
+    )
+
+
 def job_not_found(scope: Scope, name: str, nearest: str | None = None) -> JobNotFoundError:
     """The DataArts 'job does not exist' error, naming the job and workspace (and the nearest
     name the workspace holds, when one is near)."""
-    return JobNotFoundError(
-        f"The job does not exist: no job '{name}' in workspace '{scope.workspace.name}'."
-        f"{_meant(nearest)} Check the name (names are case-sensitive) and the workspace.",
-        job_name=name,
-    )
+    return JobNotFoundError(_not_there("job", name, scope, nearest), job_name=name)
 
 
 def missing_job(tx: Tx, scope: Scope, name: str) -> JobNotFoundError:
@@ -46,16 +54,41 @@ def missing_job(tx: Tx, scope: Scope, name: str) -> JobNotFoundError:
     return job_not_found(scope, name, nearest_name(tx, job_names_alike, scope.workspace.id, name))
 
 
+def _missing_script(tx: Tx, scope: Scope, name: str) -> ScriptNotFoundError:
+    nearest = nearest_name(tx, script_names_alike, scope.workspace.id, name)
+    return ScriptNotFoundError(_not_there("script", name, scope, nearest), script_name=name)
+
+
+class _ByName(Protocol[R_co]):
+    """A storage read of one object of a workspace by name (``storage.jobs.get_job``)."""
+
+    def __call__(
+        self, tx: Tx, workspace_id: str, name: str, *, locked: RowLock | None = None
+    ) -> R_co | None: ...
+
+
+def _held(
+    tx: Tx,
+    scope: Scope,
+    name: str,
+    read: _ByName[R_co],
+    missing: Callable[[Tx, Scope, str], NotFoundError],
+    locked: RowLock | None,
+) -> R_co:
+    """The object ``read`` finds by ``name`` in the scope's workspace, or the refusal
+    ``missing`` builds; a name no object can have is refused without a read."""
+    found = read(tx, scope.workspace.id, name, locked=locked) if storable(name) else None
+    if found is None:
+        raise missing(tx, scope, name)
+    return found
+
+
 def get_job_or_raise(
     tx: Tx, scope: Scope, name: str, *, locked: RowLock | None = None
 ) -> JobRecord:
     """The job of the scope's workspace (``locked``: its row, for a write that the read
     decides: a save's, which keeps the row's keys, or a delete's), or DLF.0100."""
-    workspace = scope.workspace.id
-    job = job_repo.get_job(tx, workspace, name, locked=locked) if storable(name) else None
-    if job is None:
-        raise missing_job(tx, scope, name)
-    return job
+    return _held(tx, scope, name, job_repo.get_job, missing_job, locked)
 
 
 def get_script_or_raise(
@@ -63,13 +96,4 @@ def get_script_or_raise(
 ) -> ScriptRecord:
     """The script of the scope's workspace (``locked``: its row, for a write that the read
     decides: a save's, which keeps the row's keys, or a delete's), or DLF.6201."""
-    workspace = scope.workspace.id
-    script = script_repo.get_script(tx, workspace, name, locked=locked) if storable(name) else None
-    if script is None:
-        nearest = nearest_name(tx, script_names_alike, workspace, name)
-        raise ScriptNotFoundError(
-            f"The script does not exist: no script '{name}' in workspace "
-            f"'{scope.workspace.name}'.{_meant(nearest)} Check the name and the workspace.",
-            script_name=name,
-        )
-    return script
+    return _held(tx, scope, name, script_repo.get_script, _missing_script, locked)

@@ -63,6 +63,18 @@ def test_a_script_a_letter_amiss_is_refused_naming_the_one_meant(
     assert "Did you mean 'load_orders_sql'?" in refused.value.message
 
 
+def test_a_script_refusal_says_what_to_check_as_a_jobs_does(
+    services: Services, scope: Scope
+) -> None:
+    with pytest.raises(ScriptNotFoundError) as refused:
+        services.scripts.show(scope, "Load_Orders_SQL")
+    assert refused.value.message == (
+        f"The script does not exist: no script 'Load_Orders_SQL' in workspace "
+        f"'{scope.workspace.name}'. Did you mean 'load_orders_sql'? Check the name (names are "
+        "case-sensitive) and the workspace."
+    )
+
+
 def test_a_write_to_a_job_a_letter_amiss_names_the_one_meant_and_changes_nothing(
     services: Services, scope: Scope
 ) -> None:
