@@ -141,19 +141,7 @@ class Promotion:
         if self.source is None or record.uid is None or record.raw is None:
             return None
         self.learn(record, record.target_uid, record.target[3])
-        return ChangeRow(
-            task_id=self.task_id,
-            workspace_id=self.ws,
-            kind=record.kind,
-            name=record.name,
-            action=str(ChangeAction.LINK),
-            object_id=None,
-            before_document=None,
-            before_version=None,
-            after_version=None,
-            after_sha256=None,
-            undo=self.undo(record),
-        )
+        return self.unwritten(record, ChangeAction.LINK, None, (None, None), self.undo(record))
 
     def flush(self) -> None:
         """Write the ledger rows of the batch."""
@@ -165,6 +153,31 @@ class Promotion:
             self.replacing = self.record.has_ledger(self.source)
         self.record.learn(self.ledger, bool(self.replacing), self.packed)
         self.ledger, self.packed, self.forgotten = [], [], []
+
+    def unwritten(
+        self,
+        record: Record,
+        action: ChangeAction | PlanAction,
+        object_id: str | None,
+        before: tuple[str | None, int | None],
+        undo: str | None,
+    ) -> ChangeRow:
+        """The change record of ``record`` when the import writes no definition of it (a
+        ledger row rewritten, an object deleted): ``before``, its document and version."""
+        before_document, before_version = before
+        return ChangeRow(
+            task_id=self.task_id,
+            workspace_id=self.ws,
+            kind=record.kind,
+            name=record.name,
+            action=str(action),
+            object_id=object_id,
+            before_document=before_document,
+            before_version=before_version,
+            after_version=None,
+            after_sha256=None,
+            undo=undo,
+        )
 
     def undo(self, record: Record, **extra: Any) -> str | None:
         """The change record's ``undo``: the ledger row the import learns (to forget it), the
@@ -198,19 +211,9 @@ class Promotion:
                 key = (row.source_workspace_id, row.kind, row.source_uid)
                 at = (self.package_created_at, self.task_id, self.stamp.at)
                 self.record.deleted([LedgerDeletion(*key, *at)])
-        return ChangeRow(
-            task_id=self.task_id,
-            workspace_id=self.ws,
-            kind=record.kind,
-            name=record.name,
-            action=str(PlanAction.DELETE),
-            object_id=object_id,
-            before_document=state["row"]["document"],
-            before_version=version,
-            after_version=None,
-            after_sha256=None,
-            undo=self.undo(record, deleted=state, status=status),
-        )
+        before = (state["row"]["document"], version)
+        undo = self.undo(record, deleted=state, status=status)
+        return self.unwritten(record, PlanAction.DELETE, object_id, before, undo)
 
     # -- renames --------------------------------------------------------------------------------
 
