@@ -125,6 +125,36 @@ class NewEntry:
     """A release taken in from a signed release file (or its rollback): the workspace, on the
     other server, its objects' identities come from; ``None``: the development side."""
 
+    @classmethod
+    def about(
+        cls,
+        release: EntryRecord,
+        action: str,
+        deployer: str,
+        at: int,
+        *,
+        production_id: str,
+        task_id: str | None,
+        plan_id: str | None,
+        source_id: str | None,
+    ) -> NewEntry:
+        """The entry of a rollback or restore (``action``) of ``release``, in its workspace:
+        it names the release's package, approvers and entry."""
+        return cls(
+            release.workspace_id,
+            production_id,
+            action,
+            deployer,
+            at,
+            task_id,
+            package_id=release.package_id,
+            package_name=release.package_name,
+            plan_id=plan_id,
+            approvers=release.approver_list(),
+            target_entry=release.id,
+            source_id=source_id,
+        )
+
 
 def record(tx: Tx, entry: NewEntry, keys: Sequence[Key]) -> int:
     """Write ``entry`` with the state production holds now of each object in ``keys``; its

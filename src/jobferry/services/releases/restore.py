@@ -369,24 +369,17 @@ def restored(tx: Tx, task_id: str, restore: RestoreRecord, production: Scope) ->
     left = content_of(tx, restore.workspace_id, production.workspace.id, target)
     if left.puts or left.deletions:
         raise _not_restored(restore, left)
-    entry_id = ledger.record(
-        tx,
-        ledger.NewEntry(
-            restore.workspace_id,
-            production.workspace.id,
-            ledger.RESTORE,
-            production.actor.name,
-            now_ms(),
-            task_id,
-            package_id=target.package_id,
-            package_name=target.package_name,
-            plan_id=restore.plan_id,
-            approvers=target.approver_list(),
-            target_entry=target.id,
-            source_id=restore.source_id,
-        ),
-        changed,
+    entry = ledger.NewEntry.about(
+        target,
+        ledger.RESTORE,
+        production.actor.name,
+        now_ms(),
+        production_id=production.workspace.id,
+        task_id=task_id,
+        plan_id=restore.plan_id,
+        source_id=restore.source_id,
     )
+    entry_id = ledger.record(tx, entry, changed)
     tell_waiting(tx, restore.workspace_id, [(kind, uid) for kind, uid, _ in changed])
     return (
         f" Production restored to {named(target)} (ledger entry {entry_id}, "

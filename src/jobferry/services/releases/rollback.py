@@ -320,24 +320,17 @@ def _mark(
         keys = [(i.kind, i.uid, i.name) for i in items if i.kind in ledger.RECORDED]
     else:
         keys = [(o.kind, o.uid, o.name) for o in ledger_repo.objects_of(tx, [entry.id])]
-    entry_id = ledger.record(
-        tx,
-        ledger.NewEntry(
-            scope.workspace.id,
-            entry.production_id,
-            ledger.ROLLBACK,
-            scope.actor.name,
-            now,
-            entry.task_id,
-            package_id=entry.package_id,
-            package_name=entry.package_name,
-            plan_id=entry.plan_id,
-            approvers=entry.approver_list(),
-            target_entry=entry.id,
-            source_id=entry.source_id,
-        ),
-        keys,
+    rollback = ledger.NewEntry.about(
+        entry,
+        ledger.ROLLBACK,
+        scope.actor.name,
+        now,
+        production_id=entry.production_id,
+        task_id=entry.task_id,
+        plan_id=entry.plan_id,
+        source_id=entry.source_id,
     )
+    entry_id = ledger.record(tx, rollback, keys)
     # Every object it touched: one it deleted is back, which a waiting package's item of it
     # says too.
     versions = tell_waiting(tx, scope.workspace.id, [(i.kind, i.uid) for i in items])
