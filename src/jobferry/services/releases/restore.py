@@ -89,27 +89,32 @@ class _Content:
 
 
 def _no_release(package_id: int, name: str) -> RollbackRefusedError:
-    return RollbackRefusedError(
+    return _not_a_release(
         f"Release package '{package_id}' of workspace '{name}' has no release in the ledger "
-        "(it was never released here, or released before the ledger was kept); only a "
-        "release the ledger recorded can be restored.",
-        rule=RollbackRule.NOT_RELEASED,
-        fix="Read the release ledger (GET /v2/{project_id}/factory/release-ledger) and name a "
-        "package it lists as released.",
-        remedy=Remedy.READ_RELEASE_LEDGER,
+        "(it was never released here, or released before the ledger was kept)",
+        "a package it lists as released",
         package_id=str(package_id),
     )
 
 
 def _no_entry(entry_id: int, name: str) -> RollbackRefusedError:
-    return RollbackRefusedError(
-        f"Entry {entry_id} of the release ledger of workspace '{name}' is not a release; only a "
-        "release the ledger recorded can be restored.",
-        rule=RollbackRule.NOT_RELEASED,
-        fix="Read the release ledger (GET /v2/{project_id}/factory/release-ledger) and name an "
-        "entry it lists as a deploy.",
-        remedy=Remedy.READ_RELEASE_LEDGER,
+    return _not_a_release(
+        f"Entry {entry_id} of the release ledger of workspace '{name}' is not a release",
+        "an entry it lists as a deploy",
         entry_id=str(entry_id),
+    )
+
+
+def _not_a_release(asked: str, instead: str, **named: str) -> RollbackRefusedError:
+    """The refusal of a restore whose package or entry (``asked``, said as a problem) names
+    no release the ledger recorded; its fix names ``instead`` from the ledger."""
+    return RollbackRefusedError(
+        f"{asked}; only a release the ledger recorded can be restored.",
+        rule=RollbackRule.NOT_RELEASED,
+        fix="Read the release ledger (GET /v2/{project_id}/factory/release-ledger) and name "
+        f"{instead}.",
+        remedy=Remedy.READ_RELEASE_LEDGER,
+        **named,
     )
 
 

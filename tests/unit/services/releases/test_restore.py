@@ -251,3 +251,24 @@ def test_a_restore_is_refused_when_a_release_since_its_plan_added_what_it_would_
     assert "job 'b'" in task.message, task.message
     assert _held(services, team) == held
     assert [e.action for e, _ in services.ledger.ledger(team.deployer).entries][-1] == "deploy"
+
+
+def test_a_restore_naming_no_release_is_refused_pointing_at_the_ledger(
+    services: Services, team: Team
+) -> None:
+    fix = "Read the release ledger (GET /v2/{project_id}/factory/release-ledger) and name"
+    with pytest.raises(RollbackRefusedError) as by_package:
+        services.restores.restore(team.deployer, 4242, dry_run=True)
+    assert by_package.value.message == (
+        "Release package '4242' of workspace 'sales' has no release in the ledger (it was "
+        "never released here, or released before the ledger was kept); only a release the "
+        f"ledger recorded can be restored. {fix} a package it lists as released."
+    )
+    with pytest.raises(RollbackRefusedError) as by_entry:
+        services.restores.restore_entry(team.deployer, 4242, dry_run=True)
+    assert by_entry.value.message == (
+        "Entry 4242 of the release ledger of workspace 'sales' is not a release; only a "
+        f"release the ledger recorded can be restored. {fix} an entry it lists as a deploy."
+    )
+    for refused in (by_package.value, by_entry.value):
+        assert (refused.code, refused.context["rule"]) == ("DLF.9016", "not_released")
