@@ -30,7 +30,7 @@ from jobferry.storage.records import (
     all_records,
     field_names,
     first_record,
-    locked_record,
+    keyed_record,
     record,
 )
 from jobferry.storage.rows import JobRow, Stamp, created, job_summary, written
@@ -72,9 +72,7 @@ def get_job(
 ) -> JobRecord | None:
     """A job of the workspace by name (``locked``: its row, until the transaction ends, as a
     save or as a delete locks it)."""
-    if locked is None:
-        return first_record(tx, JobRecord, jobs, workspace_id=workspace_id, name=name)
-    return locked_record(tx, JobRecord, jobs, lock=locked, workspace_id=workspace_id, name=name)
+    return keyed_record(tx, JobRecord, jobs, locked, workspace_id=workspace_id, name=name)
 
 
 def lock_jobs(tx: Tx, job_ids: Iterable[int], *, wait: bool) -> dict[int, JobRecord]:

@@ -82,6 +82,16 @@ def locked_record(
     return record(cls, row) if row else None
 
 
+def keyed_record(
+    tx: Tx, cls: type[R], table: Table, locked: RowLock | None, **key: object
+) -> R | None:
+    """:func:`first_record`, or with ``locked`` :func:`locked_record` (that lock): the read
+    of one row by its key that a write may go on to decide on."""
+    if locked is None:
+        return first_record(tx, cls, table, **key)
+    return locked_record(tx, cls, table, lock=locked, **key)
+
+
 def all_records(
     tx: Tx, cls: type[R], table: Table, order_by: Sequence[ColumnElement[Any]], **key: object
 ) -> list[R]:

@@ -11,7 +11,7 @@ from jobferry.storage.records import (
     VersionRecord,
     all_records,
     first_record,
-    locked_record,
+    keyed_record,
     workspace_page,
 )
 from jobferry.storage.rows import ScriptRow, Stamp, created, written
@@ -38,10 +38,8 @@ def get_script(
 ) -> ScriptRecord | None:
     """A script of the workspace by name (``locked``: its row, until the transaction ends, as
     a save or as a delete locks it)."""
-    if locked is None:
-        return first_record(tx, ScriptRecord, scripts, workspace_id=workspace_id, name=name)
     key = {"workspace_id": workspace_id, "name": name}
-    return locked_record(tx, ScriptRecord, scripts, lock=locked, **key)
+    return keyed_record(tx, ScriptRecord, scripts, locked, **key)
 
 
 def update_script(tx: Tx, script_id: str, row: ScriptRow, stamp: Stamp) -> None:

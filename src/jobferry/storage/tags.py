@@ -10,7 +10,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from jobferry.domain.enums import ObjectKind, RefKind
-from jobferry.storage.records import LockRecord, TagRecord, all_records, locked_record, record
+from jobferry.storage.records import (
+    LockRecord,
+    RowLock,
+    TagRecord,
+    all_records,
+    keyed_record,
+    record,
+)
 from jobferry.storage.tables import job_refs, jobs, locks, scripts, tags, users
 from jobferry.storage.tx import Tx, chunks
 
@@ -108,12 +115,8 @@ def get_tag(tx: Tx, workspace_id: str, name: str, *, locked: bool = False) -> Ta
     """One tag of the workspace, if it exists (``locked``: its row, until the transaction ends,
     for a delete that counts its carriers first: a save giving a job the tag waits for it, or
     it for the save, :func:`ensure_tags`)."""
-    if locked:
-        return locked_record(tx, TagRecord, tags, workspace_id=workspace_id, name=name)
-    row = tx.conn.execute(
-        select(tags).where(tags.c.workspace_id == workspace_id, tags.c.name == name)
-    ).first()
-    return record(TagRecord, row) if row else None
+    lock = RowLock.WHOLE if locked else None
+    return keyed_record(tx, TagRecord, tags, lock, workspace_id=workspace_id, name=name)
 
 
 def delete_tag(tx: Tx, workspace_id: str, name: str) -> None:
