@@ -97,7 +97,8 @@ Messages name the object, the rule and the fix.
         ├── PromotedMeanwhileError    400 DLF.9088  a route's same changes were promoted meanwhile
         ├── MappingConflictError      400 DLF.9017  a profile maps a name to be saved otherwise
         ├── VersionMovedError         412 DLF.9018  a save's expected version is not the newest
-        └── DefinitionChangedError    400 DLF.9087  a job/script changed since the editor read it
+        ├── DefinitionChangedError    400 DLF.9087  a job/script changed since the editor read it
+        └── CautionsChangedError      400 DLF.9074  what the editor's review cautioned of changed
 
 A refusal's fix is said to each audience in its own terms. The message the service writes
 states the problem (``message``) and, for an API client, what to do (``fix``: "list them with
@@ -780,6 +781,14 @@ class DefinitionChangedError(ConflictError):
     saved."""
 
     code = "DLF.9087"
+
+
+class CautionsChangedError(ConflictError):
+    """A save of a job or script confirmed in the console's editor found the workspace giving
+    other cautions than its review showed (an object it names renamed, deleted or created
+    since); nothing is saved."""
+
+    code = "DLF.9074"
 
 
 def all_error_classes() -> list[type[JobferryError]]:

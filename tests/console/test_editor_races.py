@@ -1,16 +1,21 @@
 """The definition editor when others act at the same time: a page opened before someone else
 saved the job (another tab, the API, an import) refuses the save, naming what they changed
 and keeping the text; the same form posted twice (a double click, a browser's retry) saves
-once and says it was saved."""
+once and says it was saved; a job the text names renamed between the review confirmed and the
+save shows the review again, with its caution, rather than save what it did not say."""
 
 from __future__ import annotations
 
 import html
 import json
 import re
+from typing import Any
+
+import pytest
 
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.services.definitions.review import DefinitionReview
 from support.builders import editable, make_job
 from support.console import Browser, assert_page, review_token, save_in_editor
 
@@ -99,3 +104,41 @@ def test_a_create_posted_twice_creates_once_and_says_it_was_created(
     other = {"definition": json.dumps(make_job("hourly_load", directory="/other"))}
     taken = browser.post(url, {**other, "confirm": confirmed["confirm"]})
     assert_page(taken, 400, "job named &#39;hourly_load&#39; already exists")
+
+
+def test_a_rename_between_the_review_and_the_save_is_reviewed_again_not_saved_uncautioned(
+    browser: Browser, services: Services, seeded: Scope, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services.jobs.create(seeded, make_job("upstream"))
+    url = f"/console/w/{seeded.workspace.id}/editor/jobs/daily_sales"
+    form = _opened(browser, url)
+    mine = json.loads(form["definition"])
+    mine["schedule"]["cron"]["dependJobs"] = {"jobs": ["upstream"]}
+    form["definition"] = json.dumps(mine)
+    first = browser.post(url, form)
+    assert "names job &#39;upstream&#39;" not in first.text  # 'upstream' is there
+    reviewed = services.reviews.job
+
+    def renamed_after(*args: Any) -> DefinitionReview:
+        # The confirmation's review is made; 'upstream' is renamed before its save.
+        review = reviewed(*args)
+        monkeypatch.setattr(services.reviews, "job", reviewed)
+        services.jobs.rename(seeded, "upstream", "upstream_v2")
+        return review
+
+    monkeypatch.setattr(services.reviews, "job", renamed_after)
+    again = browser.post(url, {**form, "confirm": review_token(first.text)})
+
+    workspace = seeded.workspace.name
+    assert_page(
+        again,
+        200,
+        "it names job &#39;upstream&#39;, which the workspace no longer has",
+        "nothing was saved",
+        f"names job &#39;upstream&#39;, which workspace &#39;{workspace}&#39; does not have",
+    )
+    assert "dependJobs" not in json.dumps(services.jobs.show(seeded, "daily_sales").document)
+    saved = browser.post(url, {**form, "confirm": review_token(again.text)})
+    assert saved.status_code == 303, saved.text
+    cron = services.jobs.show(seeded, "daily_sales").document["schedule"]["cron"]
+    assert cron["dependJobs"] == {"jobs": ["upstream"]}  # as typed, the caution seen

@@ -8,20 +8,23 @@ what the save would refuse, the fields it changes, and what it accepts that is p
 mistake, such as a node type DataArts does not have or a script the workspace lacks) and shows
 that review with *Save*; only a post confirming that same review saves. A review is named by
 a fingerprint of what it showed and of the text and choices it reviewed, so a text changed
-since, or a definition changed by someone else since, is reviewed again rather than saved."""
+since, or a definition changed by someone else since, is reviewed again rather than saved.
+The save says the cautions of the review it confirms, and its service refuses it when the
+workspace gives others by then (``services/definitions/cautions.py``: a job it names renamed
+between the review and the save): that is reviewed again too."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol, TypedDict
+from typing import Any, TypedDict
 from urllib.parse import quote
 
 from fastapi import APIRouter, Response
 from starlette.exceptions import HTTPException
 
+from jobferry.console.edited import EDITED, Base, Edited
 from jobferry.console.editor_problems import (
     Problem,
     cautioned,
@@ -31,49 +34,22 @@ from jobferry.console.editor_problems import (
     with_choices,
 )
 from jobferry.console.fixes import said
-from jobferry.console.missing import JOBS, SCRIPTS, Listed, looked_up
+from jobferry.console.missing import looked_up
 from jobferry.console.web import FormDep, Page, PageContext, PageDep, raw, redirect, render, text
 from jobferry.domain.definitions import CONTROL_FIELDS, SERVER_FIELDS
 from jobferry.domain.enums import TargetStatus
 from jobferry.errors import (
+    CautionsChangedError,
     DefinitionChangedError,
     JobExistsError,
     JobferryError,
     ScriptExistsError,
 )
-from jobferry.services.container import Services
-from jobferry.services.context import WRITERS, Scope
+from jobferry.services.context import WRITERS
 from jobferry.services.definitions.records import Lock
 from jobferry.services.definitions.review import DefinitionReview
 
 router = APIRouter()
-
-Base = dict[str, Any] | None
-"""The definition the editor was opened with, which a save is made from (``None``: new)."""
-Save = Callable[[Services, Scope, str, dict[str, Any], Base], None]
-"""Create (name ``''``) or replace (the name edited) a definition through its service."""
-Review = Callable[[Services, Scope, str, dict[str, Any], Base], DefinitionReview]
-"""What that save would do (refused as the save would be)."""
-
-
-class Editable(Protocol):
-    """The service of a kind the editor saves (jobs, scripts)."""
-
-    def create(self, scope: Scope, body: dict[str, Any], /) -> object: ...
-
-    def update(self, scope: Scope, name: str, body: dict[str, Any], base: Base, /) -> object: ...
-
-
-def _saved_by(service: Callable[[Services], Editable]) -> Save:
-    """The :data:`Save` of a kind: through its ``service``'s create or update."""
-
-    def save(services: Services, scope: Scope, name: str, body: dict[str, Any], base: Base) -> None:
-        if name:
-            service(services).update(scope, name, body, base)
-        else:
-            service(services).create(scope, body)
-
-    return save
 
 
 class Kept(TypedDict):
@@ -83,54 +59,6 @@ class Kept(TypedDict):
     target: str
     approvers: str
     base: str
-
-
-@dataclass(frozen=True)
-class Edited:
-    """What the editor edits: a kind's words, its pages, its service calls, and the definition
-    a new one starts from."""
-
-    kind: str
-    pages: str
-    show: Callable[[Services, Scope, str], dict[str, Any]]
-    save: Save
-    review: Review
-    start: dict[str, Any]
-    rename: str
-    """How to rename one, since the editor does not (``{old}``: the name edited)."""
-    listed: Listed
-    """The list of the kind, where the editor of one that is not there links back to."""
-
-
-EDITED = {
-    "jobs": Edited(
-        "job",
-        "jobs",
-        lambda services, scope, name: services.jobs.show(scope, name).document,
-        _saved_by(lambda services: services.jobs),
-        lambda services, scope, name, body, base: services.reviews.job(scope, name, body, base),
-        {
-            "name": "new_job",
-            "directory": "/",
-            "processType": "BATCH",
-            "nodes": [{"name": "step_1", "type": "Dummy", "location": {"x": "10", "y": "10"}}],
-            "schedule": {"type": "EXECUTE_ONCE"},
-            "params": [],
-        },
-        "rename it with jobferry jobs rename {old} {new} -w {workspace}",
-        JOBS,
-    ),
-    "scripts": Edited(
-        "script",
-        "scripts",
-        lambda services, scope, name: services.scripts.show(scope, name).document,
-        _saved_by(lambda services: services.scripts),
-        lambda services, scope, name, body, base: services.reviews.script(scope, name, body, base),
-        {"name": "new_script", "type": "Shell", "directory": "/", "content": "echo hello"},
-        "create the new name with New script and delete '{old}'",
-        SCRIPTS,
-    ),
-}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -305,20 +233,29 @@ class Typed:
     confirmed: str
 
 
-def _reviewed_or_saved(page: Page, edited: Edited, name: str, typed: Typed, kept: Kept) -> Response:
+def _reviewed_or_saved(
+    page: Page, edited: Edited, name: str, typed: Typed, kept: Kept, error: str = ""
+) -> Response:
     """The review of the typed save, or the save when the post confirms that very review (or
-    finds it already saved: the same post twice)."""
+    finds it already saved: the same post twice). A save refused because the workspace gives
+    other cautions than that review (an object it names renamed meanwhile) shows the review
+    again, made now, saying why (``error``)."""
     base = _base(kept["base"])
     review = edited.review(page.services, page.scope, name, typed.body, base)
     fingerprint = _fingerprint(typed.definition, kept["target"], kept["approvers"], review)
     if typed.confirmed == fingerprint:
-        edited.save(page.services, page.scope, name, typed.body, base)
+        try:
+            edited.save(page.services, page.scope, name, typed.body, base, review.cautions)
+        except CautionsChangedError as exc:  # between this review and the save: again
+            unconfirmed = Typed(typed.definition, typed.body, "")
+            return _reviewed_or_saved(page, edited, name, unconfirmed, kept, said(exc))
     elif not (typed.confirmed and _stored_already(review)):
         return _editor_page(
             page,
             edited,
             name,
             typed.definition,
+            error=error,
             review=review,
             confirm=fingerprint,
             restated=bool(typed.confirmed),

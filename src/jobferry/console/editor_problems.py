@@ -13,7 +13,7 @@ from typing import Any
 from jobferry.domain.enums import CautionKind
 from jobferry.domain.jsonlimits import MAX_DEPTH, json_problem
 from jobferry.errors import JobferryError
-from jobferry.services.definitions.review import Caution
+from jobferry.services.definitions.cautions import Caution
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from jobferry.domain.definitions import VERSIONS_KEPT
 from jobferry.domain.enums import (
     JobStatus,
     ObjectKind,
@@ -28,6 +27,7 @@ from jobferry.errors import (
 )
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import OPERATORS, WRITERS, Scope, now_ms
+from jobferry.services.definitions.cautions import Cautions, require_cautioned
 from jobferry.services.definitions.documents import (
     dump,
     load,
@@ -35,7 +35,12 @@ from jobferry.services.definitions.documents import (
     reference_index,
     split_body,
 )
-from jobferry.services.definitions.lookup import get_job_or_raise, missing_job
+from jobferry.services.definitions.lookup import (
+    get_job_or_raise,
+    missing_job,
+    never_submitted_fix,
+    no_version,
+)
 from jobferry.services.definitions.presence import PAGED_KINDS, absent
 from jobferry.services.definitions.provenance import provenance_of
 from jobferry.services.definitions.publishing import (
@@ -76,31 +81,6 @@ NO_VERSION = -1
 """``show_job``'s ``version=-1``: DataArts' default for "no submitted version" (the
 development state, or with ``getJobSubmitVersion`` the latest). Any other number names a
 submitted version, counted from 1; one that does not exist (0, a negative one) is refused."""
-
-
-def _never_submitted_fix() -> str:
-    """The fix of a version asked of a job never submitted, in the API's terms."""
-    return (
-        "Show its development state instead (without version, getJobSubmitVersion=false), or "
-        "submit it first."
-    )
-
-
-def _no_version(name: str, version: int, latest: int | None) -> VersionNotFoundError:
-    """The refusal of a job version that does not exist, or no longer (past the newest
-    ``VERSIONS_KEPT``)."""
-    said = f"Job '{name}' has no submitted version {version}; its latest version is "
-    said += f"{latest or 'none (never submitted)'}"
-    if latest is not None and version <= latest - VERSIONS_KEPT:
-        said += f" and a job keeps its newest {VERSIONS_KEPT} (as DataArts does)"
-    if latest is None:  # no version at all: its development state is what there is
-        return VersionNotFoundError(
-            said + ".",
-            fix=_never_submitted_fix(),
-            remedy=Remedy.SHOW_DEVELOPMENT_STATE,
-            job_name=name,
-        )
-    return VersionNotFoundError(said + ".", job_name=name)
 
 
 def _provenance(tx: Tx, scope: Scope, name: str) -> Provenance | None:
@@ -189,8 +169,11 @@ class JobService:
         raise_violations(ObjectKind.JOB, doc.get("name"), [*missing_job_fields(doc), *found])
         return doc, target, approvers
 
-    def create(self, scope: Scope, body: dict[str, Any]) -> None:
-        """Create a job (DLF.0102 when the name is taken)."""
+    def create(
+        self, scope: Scope, body: dict[str, Any], *, cautions: Cautions | None = None
+    ) -> None:
+        """Create a job (DLF.0102 when the name is taken; with ``cautions``, those its review
+        showed, refused when the workspace now gives others: ``cautions.py``)."""
         scope.require_change(WRITERS, "create jobs")
         doc, requested, approvers = self._validated(scope, body)
         target = resolve_target_status(scope, requested, approvers, "a job")
@@ -198,6 +181,7 @@ class JobService:
         with self.db.transaction() as tx:
             require_free_job_name(tx, scope, name, "update it with PUT, or choose another name")
             check_tags(tx, scope, name, None, doc)
+            require_cautioned(tx, scope, ObjectKind.JOB, doc, cautions)
             save_job(tx, scope, doc, target, approvers, None)
 
     def update(
@@ -208,11 +192,12 @@ class JobService:
         base: dict[str, Any] | None = None,
         *,
         restored: int | None = None,
+        cautions: Cautions | None = None,
     ) -> str | None:
         """Replace a job's definition (full replacement, same rules as create); with ``base``,
-        the definition the save was made from, refused when the job changed since
-        (``restored``: the version a restore gives back, for the audit). The user whose lock
-        the save passed over (the soft lock policy), if one."""
+        the definition the save was made from, refused when the job changed since, as with
+        ``cautions`` as create is (``restored``: the version a restore gives back, for the
+        audit). The user whose lock the save passed over (the soft lock policy), if one."""
         scope.require_change(WRITERS, "change jobs")
         body = dict(body)
         body_name = body.setdefault("name", name)
@@ -232,6 +217,7 @@ class JobService:
             locked_by = check_lock(tx, scope, ObjectKind.JOB, name)
             check_tags(tx, scope, name, job.id, doc)
             require_unchanged(ObjectKind.JOB, job, base, doc)
+            require_cautioned(tx, scope, ObjectKind.JOB, doc, cautions)
             refuse_submit(job, doc, target)
             save_job(tx, scope, doc, target, approvers, job, restored=restored)
         return locked_by
@@ -259,13 +245,13 @@ class JobService:
             if version is not None and version != NO_VERSION:
                 found = repo.get_version(tx, job.id, version) if 0 < version < 2**31 else None
                 if found is None:
-                    raise _no_version(name, version, job.latest_version)
+                    raise no_version(name, version, job.latest_version)
                 text, shown_version = found.document, found.version
             elif submitted:
                 if job.latest_version is None:
                     raise VersionNotFoundError(
                         f"Job '{name}' has never been submitted: it has no version to show.",
-                        fix=_never_submitted_fix(),
+                        fix=never_submitted_fix(),
                         remedy=Remedy.SHOW_DEVELOPMENT_STATE,
                         job_name=name,
                     )

@@ -1,14 +1,21 @@
 """A job or script of a workspace by name, or DataArts' "does not exist" error, naming the
 workspace's nearest name when one is near enough (a case or a letter amiss: ``Daily_sales``,
-``daily_sale``)."""
+``daily_sale``), and the error of a job version it does not have (:func:`no_version`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Protocol, TypeVar
 
+from jobferry.domain.definitions import VERSIONS_KEPT
 from jobferry.domain.names import nearest_among, storable
-from jobferry.errors import JobNotFoundError, NotFoundError, ScriptNotFoundError
+from jobferry.domain.remedies import Remedy
+from jobferry.errors import (
+    JobNotFoundError,
+    NotFoundError,
+    ScriptNotFoundError,
+    VersionNotFoundError,
+)
 from jobferry.services.context import Scope
 from jobferry.storage import Tx
 from jobferry.storage import jobs as job_repo
@@ -97,3 +104,28 @@ def get_script_or_raise(
     """The script of the scope's workspace (``locked``: its row, for a write that the read
     decides: a save's, which keeps the row's keys, or a delete's), or DLF.6201."""
     return _held(tx, scope, name, script_repo.get_script, _missing_script, locked)
+
+
+def never_submitted_fix() -> str:
+    """The fix of a version asked of a job never submitted, in the API's terms."""
+    return (
+        "Show its development state instead (without version, getJobSubmitVersion=false), or "
+        "submit it first."
+    )
+
+
+def no_version(name: str, version: int, latest: int | None) -> VersionNotFoundError:
+    """The refusal of a job version that does not exist, or no longer (past the newest
+    ``VERSIONS_KEPT``)."""
+    said = f"Job '{name}' has no submitted version {version}; its latest version is "
+    said += f"{latest or 'none (never submitted)'}"
+    if latest is not None and version <= latest - VERSIONS_KEPT:
+        said += f" and a job keeps its newest {VERSIONS_KEPT} (as DataArts does)"
+    if latest is None:  # no version at all: its development state is what there is
+        return VersionNotFoundError(
+            said + ".",
+            fix=never_submitted_fix(),
+            remedy=Remedy.SHOW_DEVELOPMENT_STATE,
+            job_name=name,
+        )
+    return VersionNotFoundError(said + ".", job_name=name)

@@ -10,6 +10,7 @@ from jobferry.domain.validation import validate_script
 from jobferry.errors import InUseError, InvalidRequestError, ScriptExistsError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import WRITERS, Scope, now_ms
+from jobferry.services.definitions.cautions import Cautions, require_cautioned
 from jobferry.services.definitions.compare import held_states, version_document
 from jobferry.services.definitions.documents import dump, load, raise_violations, split_body
 from jobferry.services.definitions.lookup import get_script_or_raise
@@ -94,8 +95,11 @@ class ScriptService:
     db: Database
     offset_mode: OffsetMode = field(kw_only=True)
 
-    def create(self, scope: Scope, body: dict[str, Any]) -> None:
-        """Create a script (DLF.0202 when the name is taken)."""
+    def create(
+        self, scope: Scope, body: dict[str, Any], *, cautions: Cautions | None = None
+    ) -> None:
+        """Create a script (DLF.0202 when the name is taken; with ``cautions``, those its
+        review showed, refused when the workspace now gives others: ``cautions.py``)."""
         scope.require_change(WRITERS, "create scripts")
         doc, requested, approvers = split_body(ObjectKind.SCRIPT, body)
         raise_violations(ObjectKind.SCRIPT, doc.get("name"), validate_script(doc))
@@ -103,6 +107,7 @@ class ScriptService:
         name = str(doc["name"])
         with self.db.transaction() as tx:
             require_free_script_name(tx, scope, name, "update it with PUT, or choose another name")
+            require_cautioned(tx, scope, ObjectKind.SCRIPT, doc, cautions)
             save_script(tx, scope, doc, target, None)
 
     def update(
@@ -113,11 +118,12 @@ class ScriptService:
         base: dict[str, Any] | None = None,
         *,
         restored: int | None = None,
+        cautions: Cautions | None = None,
     ) -> str | None:
         """Replace a script's definition; with ``base``, the definition the save was made
-        from, refused when the script changed since (``restored``: the version a restore
-        gives back, for the audit). The user whose lock the save passed over (the soft lock
-        policy), if one."""
+        from, refused when the script changed since, as with ``cautions`` as create is
+        (``restored``: the version a restore gives back, for the audit). The user whose lock
+        the save passed over (the soft lock policy), if one."""
         scope.require_change(WRITERS, "change scripts")
         body = dict(body)
         if body.setdefault("name", name) != name:
@@ -135,6 +141,7 @@ class ScriptService:
             script = get_script_or_raise(tx, scope, name, locked=RowLock.KEY_KEPT)
             locked_by = check_lock(tx, scope, ObjectKind.SCRIPT, name)
             require_unchanged(ObjectKind.SCRIPT, script, base, doc)
+            require_cautioned(tx, scope, ObjectKind.SCRIPT, doc, cautions)
             save_script(tx, scope, doc, target, script, restored=restored)
         return locked_by
 

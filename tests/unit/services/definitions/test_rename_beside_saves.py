@@ -9,7 +9,9 @@ rename, is a save before it (the rename, seeing the saved reference, rewrites it
 after it (naming the old name, which the review then cautions about), never something
 neither order gives. A save that holds a job the rename rewrites is waited for, and the
 rename rewrites what it saved; a save made from the definition the rename rewrote since is
-refused when it says what it was made from (the editor does)."""
+refused when it says what it was made from (the editor does). A save that says the cautions
+of the review it confirms (the editor's) is refused when a rename since makes them others
+(``cautions.py``)."""
 
 from __future__ import annotations
 
@@ -20,12 +22,13 @@ from typing import Any
 import pytest
 
 from jobferry.domain.enums import CautionKind
-from jobferry.errors import DefinitionChangedError
+from jobferry.errors import CautionsChangedError, DefinitionChangedError, JobNotFoundError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.definitions import jobs, renames
 from jobferry.services.definitions.renames import Renamed
-from support.builders import make_job
+from jobferry.services.definitions.review import DefinitionReview
+from support.builders import make_job, make_script
 from support.console import admin_scope
 from support.interleaving import WAITS, held_at, second_waits
 
@@ -47,7 +50,11 @@ def _depends_on(services: Services, scope: Scope, name: str) -> list[str]:
 def _missing_jobs(services: Services, scope: Scope, name: str) -> list[str]:
     """The jobs the review of job ``name``'s stored definition cautions are missing."""
     body = services.jobs.show(scope, name).document
-    review = services.reviews.job(scope, name, body, body)
+    return _jobs_cautioned(services.reviews.job(scope, name, body, body))
+
+
+def _jobs_cautioned(review: DefinitionReview) -> list[str]:
+    """The jobs ``review`` cautions are missing."""
     return [
         c.name
         for c in review.cautions
@@ -157,3 +164,78 @@ def test_a_save_made_before_a_rename_rewrote_its_job_is_refused_when_it_says_so(
     assert any("dependJobs" in field for field in error.context["changed_fields"])
     assert _depends_on(services, scope, "daily") == ["upstream_v2"]
     assert services.jobs.show(scope, "daily").document.get("description", "") == ""
+
+
+def test_a_save_confirming_a_review_made_before_a_rename_is_refused_and_writes_nothing(
+    services: Services, scope: Scope
+) -> None:
+    """The editor's save says the cautions of the review the person confirmed: none, for a
+    dependency on 'upstream'. 'upstream' is renamed between that review and the save, so the
+    save would name a job the workspace lacks, which the review did not say: refused, nothing
+    written. Reviewed again, the caution is said, and the save confirming it is taken."""
+    base = services.jobs.show(scope, "daily").document
+    body = _depending("daily", "upstream", description="confirmed")
+    review = services.reviews.job(scope, "daily", body, base)
+    assert _jobs_cautioned(review) == []
+    services.jobs.rename(scope, "upstream", "upstream_v2")
+
+    with pytest.raises(CautionsChangedError) as refused:
+        services.jobs.update(scope, "daily", body, base, cautions=review.cautions)
+
+    envelope = refused.value.envelope()
+    assert envelope["error_code"] == "DLF.9074"
+    assert (envelope["kind"], envelope["name"]) == ("job", "daily")
+    field = "schedule.cron.dependJobs.jobs[0]"
+    assert envelope["missing"] == [{"kind": "job", "name": "upstream", "field": field}]
+    assert "job 'upstream', which the workspace no longer has" in envelope["error_msg"]
+    assert "nothing was saved" in envelope["error_msg"]
+    shown = services.jobs.show(scope, "daily").document
+    assert (_depends_on(services, scope, "daily"), shown.get("description", "")) == ([], "")
+    again = services.reviews.job(scope, "daily", body, base)
+    assert _jobs_cautioned(again) == ["upstream"]
+    services.jobs.update(scope, "daily", body, base, cautions=again.cautions)
+    assert _depends_on(services, scope, "daily") == ["upstream"]
+    services.jobs.update(scope, "daily", _depending("daily", "gone"))  # the API: no review
+
+
+def test_a_create_whose_cautioned_job_was_made_since_its_review_is_refused(
+    services: Services, scope: Scope
+) -> None:
+    """The other way round: the review cautioned that 'upstream_v2' is missing; renamed to
+    it since, the workspace has it, and the save, whose review said otherwise, is refused."""
+    body = _depending("weekly", "upstream_v2")
+    review = services.reviews.job(scope, "", body)
+    assert _jobs_cautioned(review) == ["upstream_v2"]
+    services.jobs.rename(scope, "upstream", "upstream_v2")
+
+    with pytest.raises(CautionsChangedError) as refused:
+        services.jobs.create(scope, body, cautions=review.cautions)
+
+    assert refused.value.context["found"] == [
+        {"kind": "job", "name": "upstream_v2", "field": "schedule.cron.dependJobs.jobs[0]"}
+    ]
+    assert "job 'upstream_v2', which the workspace has now" in refused.value.message
+    with pytest.raises(JobNotFoundError):
+        services.jobs.show(scope, "weekly")
+    services.jobs.create(scope, body, cautions=services.reviews.job(scope, "", body).cautions)
+    assert _depends_on(services, scope, "weekly") == ["upstream_v2"]
+
+
+def test_a_script_save_whose_reviewed_connection_was_registered_since_is_refused(
+    services: Services, scope: Scope
+) -> None:
+    services.scripts.create(scope, make_script("load_sql", content="select 1;"))
+    base = services.scripts.show(scope, "load_sql").document
+    body = make_script("load_sql", connectionName="dws_new", content="select 2;")
+    review = services.reviews.script(scope, "load_sql", body, base)
+    assert [c.name for c in review.cautions] == ["dws_new"]
+    services.environment.put(scope, "connection", "dws_new", {"type": "DWS", "config": {}})
+
+    with pytest.raises(CautionsChangedError):
+        services.scripts.update(scope, "load_sql", body, base, cautions=review.cautions)
+    with pytest.raises(CautionsChangedError):
+        services.scripts.create(scope, body | {"name": "other_sql"}, cautions=review.cautions)
+
+    assert services.scripts.show(scope, "load_sql").document["content"] == "select 1;"
+    services.scripts.update(scope, "load_sql", body, base, cautions=())
+    assert services.scripts.show(scope, "load_sql").document["content"] == "select 2;"
