@@ -1,10 +1,13 @@
 """What ``jobferry admin remove-user`` says, asking and once done, of the routes and waiting
 release packages a user's removal leaves with too few approvers, each with the command that
-mends it after (the services' ``accounts.leaving`` finds them)."""
+mends it after (the services' ``accounts.leaving`` finds them; ``-w`` names a package's
+workspace unless it is the default one, as the other fixes do)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from jobferry.cli.fix_terms import in_workspace
 
 if TYPE_CHECKING:
     from jobferry.services.accounts.leaving import LeftShort, Shortfall
@@ -33,7 +36,8 @@ def left_short_said(left: LeftShort, *, done: bool) -> str:
             f"edit {route.route} --approvers A,B"
         )
     for package in left.packages:
-        where = f" -w {package.workspace}"
+        # No -w for the default workspace, which a command acts in without it (as every fix).
+        where = in_workspace(None if package.default else package.workspace)
         lines.append(
             f"- release package {package.package_id} ({package.name}) in workspace "
             f"{package.workspace}: {_count(package)}; cancel it with jobferry releases cancel "

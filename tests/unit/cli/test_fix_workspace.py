@@ -1,7 +1,8 @@
 """A fix the command line prints names the workspace the refused command acted in: each
 ``jobferry …`` command of a workspace it names carries ``-w NAME`` when ``--workspace`` chose
 that workspace (``Session.fix_workspace``), unless it names a workspace of its own; commands
-of the whole project take none; on the context's own workspace the fixes are as they were."""
+of the whole project take none; on the context's own workspace the fixes are as they were; a
+user's removal names a package's workspace unless it is the default one."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ import pytest
 from jobferry.cli.fix_terms import name_conflict
 from jobferry.cli.fixes import cli_fix, profile_check_fix
 from jobferry.cli.remedies import REMEDIES, refusal_text
+from jobferry.cli.removal import left_short_said
 from jobferry.cli.session import Session
 from jobferry.cli.workspaces import Workspace
 from jobferry.domain.remedies import Remedy
+from jobferry.services.accounts.leaving import LeftShort, ShortPackage
 from support.cli import whole_command
 
 ROOT: Any = whole_command()
@@ -175,3 +178,23 @@ def test_a_remedy_naming_pull_names_the_folder_it_writes(
     for match in re.finditer(r"jobferry pull(?P<rest>[^;()]*)", text):
         words = match["rest"].replace(WHERE, "").split()
         assert words[:1] == ["DIR"], f"{remedy}: pull without its folder: {text}"
+
+
+def test_a_removal_names_a_short_package_s_workspace_unless_it_is_the_default_one() -> None:
+    """``admin remove-user`` says how to mend a release package it leaves short of approvers:
+    the commands carry ``-w`` for a package of another workspace than the default one, and
+    none for the default one's, which a command acts in without it, as every other fix."""
+    counts: dict[str, Any] = {"gone": ("ada",), "approvers": 1, "required": 1}
+    other = ShortPackage(package_id=7, name="p1", workspace="sales team", **counts)
+    default = ShortPackage(package_id=8, name="p2", workspace="default", default=True, **counts)
+
+    said = left_short_said(LeftShort((), (other, default)), done=True).splitlines()
+
+    assert said[1].endswith(
+        "cancel it with jobferry releases cancel 7 -w 'sales team', then package its items "
+        "again with jobferry releases create -w 'sales team', naming approvers who can"
+    )
+    assert said[2].endswith(
+        "cancel it with jobferry releases cancel 8, then package its items again with "
+        "jobferry releases create, naming approvers who can"
+    )
