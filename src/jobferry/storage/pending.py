@@ -3,7 +3,8 @@ and deleted again, which production never held and no waiting package carries, l
 to release, so its item goes (``services/releases/pending.py``); and the items packages still
 waiting carry (``services/releases/deployed.py`` tells them what production holds); and the
 versions development submitted of objects, which say which of them an import as released put
-in production (``services/releases/as_released.py``); and the packages still waiting, whose
+in production (``services/releases/as_released.py``), and what their items told of it, once
+development keeps those versions no more; and the packages still waiting, whose
 approvers a user's removal may leave too few (``services/accounts/leaving.py``)."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, exists, or_, select
 
 from jobferry.domain.releases import DeployStatus
 from jobferry.storage.records import record
@@ -85,6 +86,28 @@ def waiting_packages(tx: Tx, workspace_ids: Sequence[str]) -> list[PackageRecord
 def drop_open_item(tx: Tx, item_id: int) -> None:
     """Remove a pending item no package holds."""
     tx.conn.execute(delete(_item).where(_item.c.id == item_id, _item.c.package_id.is_(None)))
+
+
+def told_versions(tx: Tx, workspace_id: str, kind: str, uids: Sequence[str]) -> dict[str, int]:
+    """uid → the version production holds of each of these objects as its newest item says
+    it (``deployed_version``), of the items no release took: open, or of a package waiting or
+    cancelled (every such item was told each move of production since it was made)."""
+    found: dict[str, int] = {}
+    for part in chunks(list(uids), tx.chunk):
+        rows = tx.conn.execute(
+            select(_item.c.uid, _item.c.deployed_version)
+            .select_from(_item.outerjoin(_pkg, _pkg.c.id == _item.c.package_id))
+            .where(
+                _item.c.workspace_id == workspace_id,
+                _item.c.kind == kind,
+                _item.c.uid.in_(part),
+                or_(_item.c.package_id.is_(None), _pkg.c.status != int(DeployStatus.SUCCESS)),
+            )
+            .order_by(_item.c.uid, _item.c.id.desc())
+        )
+        for r in rows:
+            found.setdefault(str(r.uid), int(r.deployed_version))
+    return found
 
 
 class Submitted(NamedTuple):

@@ -15,6 +15,12 @@ moves nothing. A definition development had not submitted by then is the first v
 submitted since that holds it; one development never submitted names no version: the ledger's
 answer stands. An object such an import deleted (its package carried development's deletion)
 is held in no version.
+
+Development keeps its newest ``VERSIONS_KEPT`` versions (as DataArts): past as many submits
+since the import, the version it held is no longer there to compare. Every item of the object
+made or waiting since was told that version (the import tells the waiting ones, a submit
+reads it again into its item), so the object's newest item no release took says it then
+(``pending.told_versions``), whatever the count.
 """
 
 from __future__ import annotations
@@ -53,20 +59,33 @@ def imported_versions(
 
 def _matched(tx: Tx, where: tuple[str, str], kind: str, uids: Sequence[str]) -> dict[str, int]:
     """uid → the version of each object whose definition the package of the import that last
-    wrote it into production held: the newest submitted by then, else the first since."""
+    wrote it into production held: the newest submitted by then, else the first since; once
+    development keeps no more the versions that say it, what its items were told."""
     if not uids:
         return {}
     production, development = where
     rows = promotion_repo.ledger_rows(tx, production, development, kind, uids)
     submitted = undone.submitted_documents(tx, development, kind, list(rows))
+    cut = [u for u, row in rows.items() if not _kept_since(submitted.get(u, []), row.recorded_at)]
+    told = undone.told_versions(tx, development, kind, cut) if cut else {}
     found: dict[str, int] = {}
     for uid, row in rows.items():
+        if told.get(uid):
+            found[uid] = told[uid]
+            continue
         held = _unnamed(row.source)
         matching = [s for s in submitted.get(uid, []) if _unnamed(s.document) == held]
         then = next((s for s in matching if s.at <= row.recorded_at), None)
         if then is not None or matching:  # newest first: else the first submitted since
             found[uid] = (then or matching[-1]).version
     return found
+
+
+def _kept_since(submitted: Sequence[undone.Submitted], at: int) -> bool:
+    """Whether ``submitted`` (newest first) still holds every version that can say what an
+    import at ``at`` put in production: none was dropped (version 1 kept), or the oldest kept
+    was submitted by then. Past ``VERSIONS_KEPT`` submits, the version it held is gone."""
+    return not submitted or submitted[-1].version == 1 or submitted[-1].at <= at
 
 
 def _unnamed(text: str) -> object:

@@ -13,11 +13,13 @@ from typing import Any
 
 import pytest
 
+from jobferry.domain.definitions import VERSIONS_KEPT
 from jobferry.domain.enums import TaskStatus
 from jobferry.domain.releases import StartupMode, UpdateType
+from jobferry.errors import VersionNotFoundError
 from jobferry.services.container import Services
 from jobferry.services.exporting.options import parse_background_export
-from support.builders import make_job
+from support.builders import editable, make_job
 from support.packages import HEADER
 from support.planning import import_package, jobs_with_dependencies, write_objects
 from support.releases import (
@@ -231,3 +233,36 @@ def test_a_definition_imported_as_released_before_it_was_submitted_is_its_first_
     submit_job(services, team.developer, "a", description="v2")  # version 4: 2's again
 
     assert _open(services, team)["a"] == (UpdateType.CHANGE, 4, 2)
+
+
+def _submit_times(services: Services, team: Team, name: str, count: int) -> None:
+    """``count`` submits of job ``name`` through the service, each a new definition."""
+    body = editable(services.jobs.show(team.developer, name).document)
+    for n in range(count):
+        services.jobs.update(team.developer, name, body | {"description": f"again {n}"})
+
+
+def test_the_version_an_import_as_released_put_there_stays_past_the_versions_kept(
+    services: Services, team: Team, tmp_path: Path
+) -> None:
+    """Development keeps its newest 100 versions (as DataArts): 101 submits after an import
+    as released of version 2, version 2 is no longer kept, and its items still say production
+    holds it, not what the last release put there (version 1)."""
+    submit_job(services, team.developer, "a")
+    uids = _uids(services, team)
+    release(services, team, "r1", StartupMode.LEAVE)  # version 1
+    submit_job(services, team.developer, "a", description="v2")
+    _as_released(services, team, tmp_path / "a.zip", uids, [make_job("a", description="v2")])
+    assert _open(services, team)["a"] == (UpdateType.CHANGE, 2, 2)
+
+    _submit_times(services, team, "a", VERSIONS_KEPT + 1)  # version 2 is dropped
+
+    latest = 2 + VERSIONS_KEPT + 1
+    with pytest.raises(VersionNotFoundError):
+        services.jobs.show(team.developer, "a", version=2)
+    assert _open(services, team)["a"] == (UpdateType.CHANGE, latest, 2)
+    waiting = make_package(services, team, "p1")
+    _submit_times(services, team, "a", 1)
+    assert _open(services, team)["a"] == (UpdateType.CHANGE, latest + 1, 2)
+    services.releases.cancel(team.deployer, (waiting,))  # its item pending again, as told
+    assert _open(services, team)["a"] == (UpdateType.CHANGE, latest + 1, 2)
