@@ -32,6 +32,7 @@ from jobferry.storage import Tx
 from jobferry.storage import pending as undone
 from jobferry.storage import production as sides
 from jobferry.storage.importing import ledger as promotion_repo
+from jobferry.storage.importing.ledger import LedgerRow
 
 
 def imported_versions(
@@ -70,15 +71,22 @@ def _matched(tx: Tx, where: tuple[str, str], kind: str, uids: Sequence[str]) -> 
     told = undone.told_versions(tx, development, kind, cut) if cut else {}
     found: dict[str, int] = {}
     for uid, row in rows.items():
-        if told.get(uid):
-            found[uid] = told[uid]
-            continue
-        held = _unnamed(row.source)
-        matching = [s for s in submitted.get(uid, []) if _unnamed(s.document) == held]
-        then = next((s for s in matching if s.at <= row.recorded_at), None)
-        if then is not None or matching:  # newest first: else the first submitted since
-            found[uid] = (then or matching[-1]).version
+        version = told.get(uid) or _compared(row, submitted.get(uid, []))
+        if version:
+            found[uid] = version
     return found
+
+
+def _compared(row: LedgerRow, submitted: Sequence[undone.Submitted]) -> int | None:
+    """The version of ``submitted`` (newest first) holding the definition the package of
+    ``row``'s import held: the newest submitted by then, else the first since (``None``:
+    none)."""
+    held = _unnamed(row.source)
+    matching = [s for s in submitted if _unnamed(s.document) == held]
+    then = next((s for s in matching if s.at <= row.recorded_at), None)
+    if then is None and not matching:
+        return None
+    return (then or matching[-1]).version  # newest first: else the first submitted since
 
 
 def _kept_since(submitted: Sequence[undone.Submitted], at: int) -> bool:
