@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from typer.testing import Result
@@ -62,6 +63,15 @@ def test_server_errors_show_code_message_and_exit_1(cli: Cli) -> None:
     assert as_json["error"]["status"] == 400
 
 
+def test_a_servers_refusal_ends_with_the_request_id_its_log_names(cli: Cli) -> None:
+    """The id the operator looks the call up by in the server's log, as --json gives it."""
+    said = cli("jobs", "show", "no_such_job").stderr.splitlines()
+    assert said[-1].startswith("request id: ")
+    assert re.fullmatch(r"[0-9a-f]{32}", said[-1].removeprefix("request id: ")), said
+    as_json = cli.json("jobs", "show", "no_such_job", code=1)
+    assert re.fullmatch(r"[0-9a-f]{32}", as_json["error"]["request_id"])
+
+
 def test_unknown_workspace_names_the_fix(cli: Cli) -> None:
     result = cli("jobs", "list", workspace="0" * 32)
     assert result.exit_code == 1
@@ -106,6 +116,7 @@ def test_unreachable_endpoint_fails_cleanly(cli: Cli, tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "Cannot reach http://127.0.0.1:9" in result.stderr
     assert result.stderr.startswith("error: ")  # no code of a server's to show
+    assert "request id" not in result.stderr  # no server answered
 
 
 def test_a_failure_of_the_command_itself_says_its_kind_in_json(cli: Cli, tmp_path: Path) -> None:

@@ -77,8 +77,7 @@ class JobferryGroup(UsageGroup):
             _output(ctx).error("config", str(exc))
             code = ExitCode.USAGE
         except CommandError as exc:
-            _output(ctx).error(exc.code, exc.message, exc.details, kind=exc.kind)
-            code = exc.exit_code
+            code = _report_command_error(_output(ctx), exc)
         except PackageError as exc:
             _report_local(_output(ctx), exc, _fix_workspace(ctx))
             code = ExitCode.PROBLEMS
@@ -146,7 +145,33 @@ def _report_api_error(out: Output, exc: ApiError, workspace: str | None) -> Exit
     hint = _hint(exc)
     if hint:
         out.hint(hint)
+    out.request_id(_request_id(exc))
     return ExitCode.PROBLEMS if exc.code in PACKAGE_REFUSALS else ExitCode.FAILED
+
+
+def _report_command_error(out: Output, exc: CommandError) -> ExitCode:
+    """A command's own refusal; one that says a server's refusal in the command's words ends
+    with that call's request id too, as the server's refusal would have."""
+    request_id = _request_id(exc)
+    details = exc.details if request_id is None else {**exc.details, "request_id": request_id}
+    out.error(exc.code, exc.message, details, kind=exc.kind)
+    out.request_id(request_id)
+    return exc.exit_code
+
+
+def _request_id(exc: BaseException) -> str | None:
+    """The id the server gave the call a failure answers: the :class:`ApiError`'s, or the one
+    a command's refusal was raised while handling (said in the command's words). ``None`` for
+    a failure no server answered, or a task's (its id names it)."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # a chain is short; never follow one that loops
+        if seen is None:
+            break
+        if isinstance(seen, ApiError):
+            said = seen.body.get("request_id")
+            return said if isinstance(said, str) and said else None
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def _problem_hints(out: Output, body: dict[str, Any], said: str) -> None:

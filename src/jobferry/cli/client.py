@@ -81,14 +81,22 @@ def error_from(response: requests.Response) -> ApiError:
         code = body.get("error_code") or body.get("errorCode") or body.get("code")
         message = body.get("error_msg") or body.get("errorMsg") or body.get("message")
         if code or message:
+            body = _with_request_id(body, response)
             return ApiError(response.status_code, str(code or "?"), str(message or ""), body)
     text = response.text.strip().replace("\n", " ")[:300]
     return ApiError(
         response.status_code,
         f"HTTP {response.status_code}",
         text or response.reason or "no body",
-        {},
+        _with_request_id({}, response),
     )
+
+
+def _with_request_id(body: dict[str, Any], response: requests.Response) -> dict[str, Any]:
+    """``body`` with the ``request_id`` its ``X-Request-Id`` header says when it names none
+    (a DataArts service's envelope): the id the endpoint's log knows the refused call by."""
+    header = response.headers.get("X-Request-Id")
+    return body if body.get("request_id") or not header else {**body, "request_id": header}
 
 
 class Changed(NamedTuple):

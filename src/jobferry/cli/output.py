@@ -301,6 +301,13 @@ class Output:
         if not self.json_mode:
             self.err.print(Text.assemble(("fix: ", "cyan bold"), text))
 
+    def request_id(self, request_id: str | None) -> None:
+        """The last line of a refusal a server answered (human mode, standard error, dim): the
+        id the server knows the refused call by, which finds its lines in the server's log.
+        ``None`` (a failure no server answered): nothing."""
+        if request_id and not self.json_mode:
+            self.err.print(Text(f"request id: {request_id}", style="dim"))
+
     @contextmanager
     def progress(self, description: str, *, transfer: bool = False) -> Iterator[Bar]:
         """A transient progress bar on standard error, shown only to a person at a terminal."""
