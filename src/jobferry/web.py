@@ -19,7 +19,7 @@ from starlette.responses import Response, StreamingResponse
 
 from jobferry.domain.jsonlimits import not_utf8, parsed_problem
 from jobferry.domain.shapes import json_kind
-from jobferry.errors import InvalidRequestError
+from jobferry.errors import InvalidRequestError, JobferryError, ObjectStoreUnavailableError
 from jobferry.services.container import Services
 from jobferry.services.downloads import Download
 from jobferry.tasks.runner import TaskRunner
@@ -39,6 +39,25 @@ def client_gone(request: Request, log: logging.Logger, request_id: str) -> Respo
         request_id,
     )
     return Response(status_code=CLIENT_GONE)
+
+
+def log_store_refusal(request: Request, log: logging.Logger, error: JobferryError) -> None:
+    """One ``warning`` line when the object storage did not serve a request (``DLF.9505``: an
+    upload, a download, an ``obs://`` path): the request id its user is given, the store and
+    its endpoint, and the reason, as a failed task says its own. The answer tells the client
+    to retry; the store failing is the operator's to see, in the log."""
+    if not isinstance(error, ObjectStoreUnavailableError):
+        return
+    log.warning(
+        "%s %s (request %s) refused %s: object storage endpoint=%s setting=%s: %s",
+        request.method,
+        request.url.path,
+        getattr(request.state, "request_id", None) or "-",
+        error.code,
+        error.context.get("endpoint"),
+        error.context.get("setting"),
+        " ".join(error.problem.split()),  # one line: the store and the reason
+    )
 
 
 def services_of(request: Request) -> Services:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import socket
 import time
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from jobferry.settings import Settings
 from jobferry.storage import Database
 from jobferry.storage.schema import upgrade
 from jobferry.tasks.runner import TaskRunner
-from support.clients import ADMIN_AK, ADMIN_SK, SignedClient, wait_task
+from support.clients import ADMIN_AK, ADMIN_SK, PROJECT_ID, SignedClient, wait_task
 from support.exporting import entries, seed
 from support.importing import post_package
 from support.s3server import S3_ENV, S3Server
@@ -186,3 +187,23 @@ def test_an_upload_while_the_package_store_is_unreachable_is_a_503_to_retry(
     assert "the upload store (bucket 'jf-packages', JOBFERRY_S3_BUCKET)" in body["error_msg"]
     assert "JOBFERRY_S3_ENDPOINT_URL" in body["error_msg"]
     assert "obs://" not in body["error_msg"], "no path the client never gave"
+
+
+def test_an_upload_the_package_store_refused_is_a_warning_of_the_server_log(
+    unreachable_api: SignedClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """As a failed task's line says its message: the operator's log names the request id the
+    user was given, the store and why it did not serve."""
+    with caplog.at_level(logging.WARNING, logger="jobferry.api"):
+        response = post_package(unreachable_api, b"PK" + bytes(1000))
+
+    body = response.json()
+    assert body["error_code"] == "DLF.9505", body
+    [line] = [r for r in caplog.records if r.name == "jobferry.api"]
+    said = line.getMessage()
+    assert line.levelno == logging.WARNING
+    assert f"POST /v1/{PROJECT_ID}/packages (request {body['request_id']}) refused DLF.9505" in said
+    assert f"endpoint={body['endpoint']} setting=JOBFERRY_S3_ENDPOINT_URL" in said
+    assert "did not serve the upload store (bucket 'jf-packages', JOBFERRY_S3_BUCKET)" in said
+    problem = body["error_msg"].split(" Retry in a minute")[0]  # the reason, before the fix
+    assert said.endswith(f": {' '.join(problem.split())}"), said

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from typing import Any
 
+import pytest
+
 from jobferry.domain.enums import Role
+from jobferry.errors import ObjectStoreUnavailableError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from support.console import Browser, assert_page, finish_task, seed, sign_in_as, wait_task
@@ -155,3 +159,33 @@ def test_a_large_ticked_selection_with_a_job_gone_since_names_it_and_exports_not
     assert_page(refused, 400, "&#39;gone_job&#39; not found")
     assert "details" not in refused.text.split('role="alert"', 1)[1].split("</div>", 1)[0]
     assert services.tasks.list_tasks(scope, limit=10, offset=0).tasks == []
+
+
+def test_a_download_the_package_store_did_not_serve_is_a_warning_of_the_server_log(
+    browser: Browser,
+    services: Services,
+    seeded: Scope,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A refusal the console's error page says (rather than a page of its own) is in the
+    operator's log too: the request id, the store and why."""
+
+    def refused(*_: Any) -> None:
+        raise ObjectStoreUnavailableError(
+            "The object storage at s3.example did not serve the package store: Read timeout.",
+            setting="JOBFERRY_S3_ENDPOINT_URL",
+            endpoint="https://s3.example",
+        )
+
+    monkeypatch.setattr(services.downloads, "open", refused)
+    ws = seeded.workspace.id
+    with caplog.at_level(logging.WARNING, logger="jobferry.console"):
+        answered = browser.get(f"/console/w/{ws}/downloads/d1/file")
+
+    assert answered.status_code == 503, answered.text
+    [line] = [r for r in caplog.records if r.name == "jobferry.console"]
+    rid = answered.headers["X-Request-Id"]
+    assert f"GET /console/w/{ws}/downloads/d1/file (request {rid}) refused DLF.9505" in (
+        line.getMessage()
+    )

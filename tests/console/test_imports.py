@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import io
+import logging
 import re
 import warnings
 import zipfile
@@ -15,6 +16,7 @@ import pytest
 
 from jobferry.console import tasks as console_tasks
 from jobferry.domain.enums import Role
+from jobferry.errors import ObjectStoreUnavailableError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.exporting.options import ExportRequest
@@ -439,3 +441,40 @@ def test_the_files_a_refused_form_carried_are_closed(
         gc.collect()
     assert (viewer.status_code, tokenless.status_code) == (403, 403), viewer.text
     assert not [w for w in caught if issubclass(w.category, ResourceWarning)], caught
+
+
+def test_an_upload_the_package_store_refused_is_a_warning_of_the_server_log(
+    browser: Browser,
+    services: Services,
+    seeded: Scope,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The page says the refusal beside the form; the operator's log has it too, under the
+    request id, naming the store and why (as the API's upload does)."""
+    refusal = ObjectStoreUnavailableError(
+        "The object storage at s3.example did not serve the upload store (bucket 'jf'): "
+        "Read timeout.",
+        fix="Retry in a minute.",
+        setting="JOBFERRY_S3_ENDPOINT_URL",
+        endpoint="https://s3.example",
+    )
+
+    def refused(*_: Any) -> None:
+        raise refusal
+
+    monkeypatch.setattr(services.imports, "upload", refused)
+    ws = seeded.workspace.id
+    sent = {"file": ("pkg.zip", b"PK\x05\x06" + bytes(18), "application/zip")}
+    browser.get(f"/console/w/{ws}/import")
+    with caplog.at_level(logging.WARNING, logger="jobferry.console"):
+        answered = browser.post(f"/console/w/{ws}/import/source", {}, files=sent)
+
+    assert answered.status_code == 503, answered.text
+    assert "did not serve the upload store" in answered.text
+    [line] = [r for r in caplog.records if r.name == "jobferry.console"]
+    said = line.getMessage()
+    rid = answered.headers["X-Request-Id"]
+    assert f"POST /console/w/{ws}/import/source (request {rid}) refused DLF.9505" in said
+    assert "endpoint=https://s3.example setting=JOBFERRY_S3_ENDPOINT_URL" in said
+    assert said.endswith("did not serve the upload store (bucket 'jf'): Read timeout.")

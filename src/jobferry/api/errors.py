@@ -21,7 +21,7 @@ from jobferry.errors import (
     StorageError,
     error_body,
 )
-from jobferry.web import client_gone
+from jobferry.web import client_gone, log_store_refusal
 
 log = logging.getLogger("jobferry.api")
 
@@ -42,6 +42,7 @@ def error_response(request: Request, error: JobferryError) -> Response:
         # The driver's words can name the database's host, user or file: for the log only.
         log.warning("%s %s (request %s): %s", request.method, request.url.path, rid, error)
         error = error.withheld(rid)
+    log_store_refusal(request, log, error)
     body = error.envelope()
     body["request_id"] = rid
     response = json(body, error.status)

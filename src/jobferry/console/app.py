@@ -62,7 +62,7 @@ from jobferry.console.web import (
 from jobferry.errors import InvalidRequestError, JobferryError, StorageError
 from jobferry.services.container import Services
 from jobferry.tasks.runner import TaskRunner
-from jobferry.web import client_gone
+from jobferry.web import client_gone, log_store_refusal
 
 log = logging.getLogger("jobferry.console")
 
@@ -143,6 +143,7 @@ def create_console(services: Services, runner: TaskRunner) -> FastAPI:
             rid = _request_id(request)
             log.warning("console %s (request %s): %s", request.url.path, rid, exc)
             exc = exc.withheld(rid)
+        log_store_refusal(request, log, exc)
         return _error_page(request, exc.status, said(exc), exc.code)
 
     @app.exception_handler(RequestValidationError)

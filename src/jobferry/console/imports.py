@@ -4,6 +4,7 @@ followed on the task page)."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
@@ -27,7 +28,9 @@ from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.request import ImportRequest, parse_import_request
 from jobferry.services.routes.meanwhile import ImportedMeanwhile, ImportUnderWay
 from jobferry.services.workspaces.profiles import ProfileVersion
+from jobferry.web import log_store_refusal
 
+log = logging.getLogger("jobferry.console")
 router = APIRouter()
 COMMON_ZONES = (
     "UTC",
@@ -191,6 +194,7 @@ def take_source(page: PageDep, form: FormDep) -> Response:
                 status_code=400,
             )
     except JobferryError as exc:
+        log_store_refusal(page.request, log, exc)  # said on the page, not by the app's handler
         return _source_page(
             page, error=said(exc), obs_path=obs_path, package=package, status_code=exc.status
         )
