@@ -20,6 +20,7 @@ from jobferry.api.app import create_app
 from jobferry.console.app import create_console
 from jobferry.errors import InvalidRequestError, JobferryError, SecretKeyError, StorageError
 from jobferry.logformat import log_config
+from jobferry.services.accounts.adminfile import credentials_file
 from jobferry.services.accounts.service import IssuedCredential
 from jobferry.services.container import Services
 from jobferry.services.support.keyrotation import Resealed, rotate_secrets
@@ -124,25 +125,11 @@ def rotate_secret_key(settings: Settings) -> Resealed:
         db.dispose()
 
 
-def forget_revoked_credentials(data_dir: Path, access_key: str) -> Path | None:
-    """Remove the data folder's ``admin-credentials.json`` when it holds ``access_key``, just
-    revoked: kept, it holds a secret no longer good for anything, which ``jobferry config
-    init`` would still read into a context. Answers the file removed, if any."""
-    path = data_dir / "admin-credentials.json"
-    try:
-        held = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(held, dict) or held.get("accessKey") != access_key:
-        return None
-    path.unlink(missing_ok=True)
-    return path
-
-
 def write_credentials_file(data_dir: Path, project_id: str, issued: IssuedCredential) -> Path:
-    """Keep the generated admin credentials in the data folder, readable by the owner only."""
+    """Keep the generated admin credentials in the data folder, readable by the owner only
+    (removed when that key is revoked: ``services.accounts.adminfile``)."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    path = data_dir / "admin-credentials.json"
+    path = credentials_file(data_dir)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
         json.dump(

@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from jobferry.domain.definitions import LOCKED_BY_HEADER as LOCKED_BY
+from jobferry.server import write_credentials_file
+from jobferry.services.accounts.service import IssuedCredential
+from jobferry.settings import Settings
 from support.accounts import default_workspace, new_user
 from support.builders import make_job, make_script
-from support.clients import ADMIN_AK, SignedClient, assert_error
+from support.clients import ADMIN_AK, ADMIN_SK, PROJECT_ID, SignedClient, assert_error
 
 
 def settings(api: SignedClient, **values: Any) -> Any:
@@ -476,6 +479,48 @@ def test_revoked_credentials_get_401(api: SignedClient) -> None:
     assert refused.status_code == 401
     assert refused.json()["error_code"] == "APIGW.0301"
     assert api.call("GET", "/users").json()["users"][1]["accessKeys"] == []
+
+
+def test_revoking_the_key_admin_credentials_json_holds_removes_that_file(
+    api: SignedClient, settings: Settings
+) -> None:
+    """The guide has the generated admin's printed key pair replaced, then revoked, over the API
+    as with ``jobferry admin revoke-credentials``: the data folder's file keeping it, which
+    ``config init`` reads, goes with it. A revocation of another key leaves it."""
+    held = write_credentials_file(
+        settings.data_dir, PROJECT_ID, IssuedCredential(ADMIN_AK, ADMIN_SK)
+    )
+    dave = new_user(api, "dave", "developer")
+    assert api.call("DELETE", f"/users/dave/credentials/{dave.ak}").status_code == 204
+    assert held.exists()
+
+    issued = api.call("POST", "/users/admin/credentials").json()
+    replaced = api.as_user(issued["accessKey"], issued["secretKey"])
+    revoked = replaced.call("DELETE", f"/users/admin/credentials/{ADMIN_AK}")
+
+    assert revoked.status_code == 204, revoked.text
+    assert not held.exists()
+    assert api.call("GET", "/jobs").status_code == 401
+
+
+def test_removing_the_user_whose_key_admin_credentials_json_holds_removes_that_file(
+    api: SignedClient, settings: Settings
+) -> None:
+    held = write_credentials_file(
+        settings.data_dir, PROJECT_ID, IssuedCredential(ADMIN_AK, ADMIN_SK)
+    )
+    new_user(api, "erin")
+    assert api.call("DELETE", "/users/erin").status_code == 200
+    assert held.exists()
+    assert api.call("POST", "/users", {"name": "dora", "projectAdmin": True}).status_code == 200
+    issued = api.call("POST", "/users/dora/credentials").json()
+    dora = api.as_user(issued["accessKey"], issued["secretKey"])
+
+    removed = dora.call("DELETE", "/users/admin")
+
+    assert removed.status_code == 200, removed.text
+    assert "removedFile" not in removed.json()  # the server's own path stays its own
+    assert not held.exists()
 
 
 def test_revoking_an_unknown_or_foreign_key_answers_dlf_9003(api: SignedClient) -> None:

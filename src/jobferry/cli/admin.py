@@ -29,6 +29,7 @@ from jobferry.domain.enums import Role
 # The server and the services (FastAPI, SQLAlchemy: ~1.5 s of CPU) are imported when a command
 # opens the database, not by every CLI process (jobferry.cli.serve says why).
 if TYPE_CHECKING:
+    from jobferry.services.accounts.adminfile import RemovedFile
     from jobferry.services.accounts.records import User, Workspace
     from jobferry.services.container import Services
     from jobferry.services.context import Actor
@@ -235,30 +236,24 @@ def revoke_credentials(
     """Revoke one of a user's access keys."""
     out = session(ctx, json_mode).output
     with operator(ctx) as (services, actor):
-        services.accounts.revoke_credential(actor, actor.project_id, user, access_key)
+        removed = services.accounts.revoke_credential(actor, actor.project_id, user, access_key)
     answer: dict[str, Any] = {"user": user, "revoked": access_key}
-    out.result(*_file_forgotten(answer, f"Access key {access_key} revoked.", [access_key]))
+    out.result(*_file_forgotten(answer, f"Access key {access_key} revoked.", removed))
 
 
 def _file_forgotten(
-    answer: dict[str, Any], said: str, access_keys: list[str]
+    answer: dict[str, Any], said: str, removed: RemovedFile | None
 ) -> tuple[dict[str, Any], str]:
-    """The answer and its words once the data folder's admin-credentials.json is removed if
-    it held one of ``access_keys``, just revoked or deleted with their user: kept, ``jobferry
-    config init`` would still write a key good for nothing into a context."""
-    from jobferry.server import forget_revoked_credentials
-    from jobferry.settings import load_settings
-
-    data_dir = load_settings().data_dir
-    for access_key in access_keys:
-        removed = forget_revoked_credentials(data_dir, access_key)
-        if removed is not None:
-            said += (
-                f" Removed {removed}, which held {access_key} (jobferry config init reads that "
-                "file: give a context the admin's new key pair instead)."
-            )
-            return answer | {"removedFile": str(removed)}, said
-    return answer, said
+    """The answer and its words once the data folder's admin-credentials.json went with the
+    key it held, just revoked or deleted with their user (``services.accounts.adminfile``):
+    kept, ``jobferry config init`` would still write a key good for nothing into a context."""
+    if removed is None:
+        return answer, said
+    said += (
+        f" Removed {removed.path}, which held {removed.access_key} (jobferry config init reads "
+        "that file: give a context the admin's new key pair instead)."
+    )
+    return answer | {"removedFile": str(removed.path)}, said
 
 
 @app.command("set-project-admin")
@@ -314,7 +309,7 @@ def remove_user(
     )
     short = left_short_said(removed.left_short, done=True)
     said += f"\n{short}" if short else ""
-    out.result(*_file_forgotten(removed.wire(), said, list(removed.access_keys)))
+    out.result(*_file_forgotten(removed.wire(), said, removed.removed_file))
 
 
 @app.command("unlock-key")

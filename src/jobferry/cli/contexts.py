@@ -17,6 +17,7 @@ from jobferry.cli.client import TIMEOUT_SECONDS
 from jobferry.cli.config import default_config_path
 from jobferry.cli.exits import CliUsageError
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
+from jobferry.services.accounts.adminfile import FILE_NAME
 
 app = typer.Typer(help="The config file's contexts (endpoint, project, credentials).")
 
@@ -30,7 +31,7 @@ LABELS = {
 """The words ``config show`` and ``config init`` label their fields with (``--json`` keeps the
 keys)."""
 
-CREDENTIALS = "admin-credentials.json"
+CREDENTIALS = FILE_NAME
 """The file ``jobferry serve`` keeps the admin credentials it generated in, in its data folder
 (``JOBFERRY_DATA_DIR``, by default ``data`` in the folder it runs in)."""
 

@@ -155,6 +155,7 @@ class Services:
             db, heartbeat_seconds=settings.worker_heartbeat_seconds, offset_mode=mode
         )
         accounts = AccountService(db, box, cache_seconds=settings.auth_cache_seconds)
+        accounts.data_dir = settings.data_dir
         downloads = DownloadService(db, store, settings.download_ttl_seconds, accounts.scope)
         keys = KeyService(db, box)
         deliveries = Deliveries(release=ReleaseDelivery(db))
@@ -202,7 +203,9 @@ class Services:
             accounts.forget_scopes()
             tokens.forget()
 
-        users = UserAdmin(db, idle_ms=signin.idle_ms, forget=forget_removed)
+        users = UserAdmin(
+            db, idle_ms=signin.idle_ms, forget=forget_removed, data_dir=settings.data_dir
+        )
         jobs = JobService(db, max_nodes=settings.max_nodes_per_job, offset_mode=mode)
         scripts = ScriptService(db, offset_mode=mode)
         restores = VersionRestores(db, jobs, scripts)

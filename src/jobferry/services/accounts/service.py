@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from jobferry.domain.enums import LockPolicy, Role
 from jobferry.domain.names import storable
@@ -20,6 +21,7 @@ from jobferry.errors import (
     UserNotFoundError,
     WorkspaceNotFoundError,
 )
+from jobferry.services.accounts.adminfile import RemovedFile, forget_revoked_credentials
 from jobferry.services.accounts.records import User, Workspace, WorkspaceRole
 from jobferry.services.accounts.users import project_admin_flag, user_named
 from jobferry.services.audit import record_audit
@@ -69,6 +71,9 @@ class IssuedCredential:
 
 class AccountService:
     """Authentication look-ups, scopes, workspaces, users, credentials and roles."""
+
+    data_dir: Path | None = None
+    """The server's data folder: its admin-credentials.json goes when the key it holds does."""
 
     def __init__(self, db: Database, box: SecretBox, *, cache_seconds: float = 0) -> None:
         self.db = db
@@ -375,8 +380,9 @@ class AccountService:
 
     def revoke_credential(
         self, actor: Actor, project_id: str, user_name: str, access_key: str
-    ) -> None:
-        """Delete one of a user's access keys."""
+    ) -> RemovedFile | None:
+        """Delete one of a user's access keys; answers the data folder's credentials file
+        when it held that key and was removed with it (``adminfile``)."""
         require_same_project(actor, project_id)
         if actor.name != user_name:
             require_project_admin(actor, "revoke credentials of other users")
@@ -400,6 +406,7 @@ class AccountService:
                 user_name,
                 {"accessKey": access_key},
             )
+        return forget_revoked_credentials(self.data_dir, [access_key]) if self.data_dir else None
 
     def set_role(
         self, actor: Actor, project_id: str, user_name: str, workspace_id: str, role: object

@@ -13,17 +13,22 @@ of the removal's ``user.remove`` entry.
 Refused: removing oneself (another project admin does it, or ``jobferry admin`` on the server
 machine), and removing the project's last admin or making them no longer one (no one could
 manage its users over the API).
+
+Their access key held by the data folder's admin-credentials.json takes that file with it
+(``adminfile``), as a revocation of the key does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from jobferry.domain.remedies import Remedy
 from jobferry.domain.shapes import json_text
 from jobferry.errors import ConflictError, InvalidRequestError, UserNotFoundError
+from jobferry.services.accounts.adminfile import RemovedFile, forget_revoked_credentials
 from jobferry.services.accounts.leaving import LeftShort, left_short
 from jobferry.services.audit import record_audit
 from jobferry.services.context import Actor, now_ms, require_project_admin, require_same_project
@@ -52,6 +57,9 @@ class RemovedUser:
     locks_released: int
     left_short: LeftShort
     """The routes and waiting release packages it left with too few approvers."""
+    removed_file: RemovedFile | None = None
+    """The data folder's admin-credentials.json, removed: it held one of their access keys
+    (``adminfile``; the server's own path, never in the API's answer)."""
 
     def wire(self) -> dict[str, Any]:
         """As the audit entry's detail and the API's answer."""
@@ -74,11 +82,19 @@ class UserAdmin:
     them within ``JOBFERRY_AUTH_CACHE_SECONDS``, as it does a revoked access key."""
 
     def __init__(
-        self, db: Database, *, idle_ms: int, forget: Callable[[Sequence[str]], None]
+        self,
+        db: Database,
+        *,
+        idle_ms: int,
+        forget: Callable[[Sequence[str]], None],
+        data_dir: Path | None = None,
     ) -> None:
         self.db = db
         self.idle_ms = idle_ms
         self.forget = forget
+        self.data_dir = data_dir
+        """The server's data folder: its admin-credentials.json goes with a removed user's
+        access key it holds (``adminfile``)."""
 
     def remove(self, actor: Actor, project_id: str, name: str) -> RemovedUser:
         """Remove the project's user ``name``; what went with them."""
@@ -106,7 +122,10 @@ class UserAdmin:
                 tx, project_id, None, actor.name, "user.remove", "user", name, removed.wire()
             )
         self.forget(removed.access_keys)
-        return removed
+        if self.data_dir is None:
+            return removed
+        gone = forget_revoked_credentials(self.data_dir, removed.access_keys)
+        return replace(removed, removed_file=gone)
 
     def leaving(self, actor: Actor, project_id: str, name: str) -> LeftShort:
         """What removing the project's user ``name`` would leave short of approvers, asked
