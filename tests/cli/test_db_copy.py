@@ -16,7 +16,7 @@ from jobferry.services.container import Services
 from jobferry.settings import Settings
 from jobferry.storage import Database
 from jobferry.storage.copying import copied_tables
-from jobferry.storage.presence import SUFFIX
+from jobferry.storage.presence import SUFFIX, Presence
 from support.cli import invoke
 from support.clients import ADMIN_AK, ADMIN_SK, PROJECT_ID
 
@@ -151,5 +151,35 @@ def test_db_copy_of_a_database_a_server_serves_warns_that_later_writes_stay_behi
 
     assert result.exit_code == 0, result.output
     warning = said(result.stderr)
+    assert warning.startswith("warning a jobferry server serves this database now")
+    assert "Stop the server before you start one on the copy" in warning
+
+
+@pytest.mark.databases("postgresql")
+def test_db_copy_of_a_postgresql_database_a_server_serves_warns_too(
+    tmp_path: Path, pg_schema_url: str
+) -> None:
+    """A serving process holds its mark on PostgreSQL too (an advisory lock of the database and
+    schema, for as long as it lives): the copy looks for it as for SQLite's lock file."""
+    env: dict[str, str | None] = {
+        "JOBFERRY_DATA_DIR": str(tmp_path / "data"),
+        "JOBFERRY_DATABASE_URL": pg_schema_url,
+    }
+    assert invoke(["db", "upgrade"], env=env).exit_code == 0
+    quiet = invoke(["db", "copy", "--to", f"sqlite:///{tmp_path / 'quiet.db'}"], env=env)
+    assert quiet.exit_code == 0, quiet.output
+    assert "warning" not in quiet.stderr
+
+    db = Database(pg_schema_url)
+    serving = Presence(db)
+    serving.enter()  # as a server process holds it, from start to stop
+    try:
+        warned = invoke(["db", "copy", "--to", f"sqlite:///{tmp_path / 'copy.db'}"], env=env)
+    finally:
+        serving.leave()
+        db.dispose()
+
+    assert warned.exit_code == 0, warned.output
+    warning = said(warned.stderr)
     assert warning.startswith("warning a jobferry server serves this database now")
     assert "Stop the server before you start one on the copy" in warning

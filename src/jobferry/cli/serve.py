@@ -270,11 +270,11 @@ def db_copy(
     Stop the server first."""
     from jobferry.server import copy_database
     from jobferry.storage.copying import shown_url
-    from jobferry.storage.presence import sqlite_served
+    from jobferry.storage.presence import served
 
     out = session(ctx, json_mode).output
     settings = _settings()
-    if sqlite_served(settings.resolved_database_url()):
+    if served(settings.resolved_database_url()):
         out.warn(
             "a jobferry server serves this database now: the copy takes the database as it is "
             "when the copy begins, and what the server writes after that is not in it. Stop "

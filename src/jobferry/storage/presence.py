@@ -20,6 +20,9 @@ its mark goes with it. The process takes it back at its next heartbeat (:meth:`P
 and meanwhile a process entering may find itself alone beside it. It then trusts the mark's
 absence only for processes that beat after the database server last started
 (:func:`database_started`): one of them still alive would hold its mark again.
+
+From outside, :func:`served` looks for a mark without keeping one (``jobferry db copy`` warns
+that a database served now goes on changing after its copy begins).
 """
 
 from __future__ import annotations
@@ -34,7 +37,8 @@ from sqlalchemy import Connection
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from jobferry.storage.database import Database
+from jobferry.storage.database import Database, normalise_url
+from jobferry.storage.refusals import Pool
 from jobferry.storage.tx import Tx
 
 log = logging.getLogger("jobferry.tasks")
@@ -176,6 +180,39 @@ def sqlite_served(url: str) -> bool:
     finally:
         os.close(fd)  # closing lets a granted lock go
     return False
+
+
+def served(url: str) -> bool:
+    """Whether a jobferry server serves the database at ``url`` now: some process holds its
+    mark, in a look that takes nothing that lasts. SQLite: :func:`sqlite_served`, nothing
+    opened (no file is made). PostgreSQL: the mark's key of that database and schema asked
+    for in exclusive mode without waiting, on a connection of the look's own: refused, a
+    serving process holds it; granted, let go at once (a server entering at that very moment
+    finds itself not alone, and waits for the heartbeat rule as beside another process). A
+    server whose database session was cut holds the mark again at its next heartbeat."""
+    if make_url(normalise_url(url)).get_backend_name() != "postgresql":
+        return sqlite_served(url)
+    db = Database(url, Pool(1, 0))
+    try:
+        return _postgres_served(db)
+    finally:
+        db.dispose()
+
+
+def _postgres_served(db: Database) -> bool:
+    try:
+        conn = db.engine.connect()
+    except OperationalError as exc:
+        raise db.unavailable(exc) from exc
+    try:
+        alone = bool(conn.exec_driver_sql(f"SELECT pg_try_advisory_lock({KEY})").scalar())
+        if alone:
+            conn.exec_driver_sql(f"SELECT pg_advisory_unlock({KEY})")
+        conn.commit()
+    finally:
+        conn.invalidate()  # its session ends, and any lock of it with it (never pooled)
+        conn.close()
+    return not alone
 
 
 def database_started(tx: Tx) -> int | None:

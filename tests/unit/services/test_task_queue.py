@@ -376,3 +376,19 @@ def test_a_beat_that_runs_into_the_stop_leaves_no_mark_behind(
             break
         time.sleep(pause)
     assert _mark_holders(services) == []
+
+
+def test_a_look_from_outside_sees_a_serving_processs_mark_and_leaves_none(
+    services: Services,
+) -> None:
+    """``jobferry db copy``'s look (``served``), on either database: a serving process's mark
+    is seen; the look takes none that lasts, so a process entering after it is alone."""
+    url = services.settings.resolved_database_url()
+    assert not presence.served(url)
+    mark = presence.Presence(services.db)
+    try:
+        assert mark.enter()  # alone: the look let its exclusive ask go
+        assert presence.served(url)
+        assert presence.served(url)  # looked at again: the mark is still the serving one's
+    finally:
+        mark.leave()
