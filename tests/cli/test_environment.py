@@ -355,9 +355,11 @@ def test_a_from_file_that_is_not_there_is_a_usage_error(cli: Cli, tmp_path: Path
 def test_a_key_to_trust_that_is_no_key_is_refused_in_a_whole_sentence(cli: Cli) -> None:
     refused = cli("keys", "trust", "test-env", "ed25519:not-a-key")
     assert refused.exit_code == 1, refused.output
-    said = " ".join(refused.stderr.split())
+    *refusal, last = refused.stderr.splitlines()  # the server's refusal, then its request id
+    said = " ".join(" ".join(refusal).split())
     assert said.startswith("error DLF.3051: The public key is not usable: "), said
     assert said.endswith("copy the whole key as jobferry printed it."), said
+    assert last.startswith("request id: "), refused.stderr
     assert cli.json("keys", "list")["keys"] == []
 
 

@@ -8,6 +8,7 @@ task, however quick, which is what a long one becomes."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 
@@ -80,7 +81,13 @@ def test_a_promotion_refused_in_its_task_exits_as_the_refused_call(
 
     assert in_task.exit_code == at_once.exit_code != 0, (in_task.output, at_once.output)
     assert "takes its packages from workspace" in in_task.stderr
-    assert in_task.stderr.split("Error:")[-1] == at_once.stderr.split("Error:")[-1]
+    # Said alike; the refusal answered at once ends with its call's request id, which the
+    # task's failure has none of (the server's log names the task by its id).
+    task_said, call_said = in_task.stderr.split("Error:")[-1], at_once.stderr.split("Error:")[-1]
+    assert re.fullmatch(re.escape(task_said) + r"request id: [0-9a-f]{32}\n", call_said), (
+        task_said,
+        call_said,
+    )
     # The first ran as a task the command followed; the second ended within the server's
     # budget, answered at once, and left no task.
     assert [t["status"] for t in _tasks(cli, prod)] == ["FAILED"]
