@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from jobferry.domain.definitions import LOCKED_BY_HEADER as LOCKED_BY
 from jobferry.server import write_credentials_file
@@ -521,6 +525,39 @@ def test_removing_the_user_whose_key_admin_credentials_json_holds_removes_that_f
     assert removed.status_code == 200, removed.text
     assert "removedFile" not in removed.json()  # the server's own path stays its own
     assert not held.exists()
+
+
+def test_a_revocation_whose_credentials_file_cannot_be_removed_still_answers_it_revoked(
+    api: SignedClient,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The key is revoked once the transaction commits: a data folder that refuses the file's
+    removal (read-only, another owner) must not turn that done revocation into a 500 the
+    client would take for a failure. The file stays, and the log says so for the operator."""
+    held = write_credentials_file(
+        settings.data_dir, PROJECT_ID, IssuedCredential(ADMIN_AK, ADMIN_SK)
+    )
+    unlink = Path.unlink
+
+    def refused(path: Path, missing_ok: bool = False) -> None:
+        if path == held:
+            raise PermissionError(13, "Permission denied", str(path))
+        unlink(path, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", refused)
+    caplog.set_level(logging.WARNING, logger="jobferry.security")
+    issued = api.call("POST", "/users/admin/credentials").json()
+    replaced = api.as_user(issued["accessKey"], issued["secretKey"])
+
+    revoked = replaced.call("DELETE", f"/users/admin/credentials/{ADMIN_AK}")
+
+    assert revoked.status_code == 204, revoked.text
+    assert api.call("GET", "/jobs").status_code == 401
+    assert held.exists()
+    said = [r.getMessage() for r in caplog.records if r.name == "jobferry.security"]
+    assert any(str(held) in line and "remove it" in line for line in said), said
 
 
 def test_revoking_an_unknown_or_foreign_key_answers_dlf_9003(api: SignedClient) -> None:
