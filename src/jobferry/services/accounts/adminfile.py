@@ -33,7 +33,9 @@ class RemovedFile:
 def forget_revoked_credentials(data_dir: Path, access_keys: Iterable[str]) -> RemovedFile | None:
     """Remove the data folder's credentials file when it holds one of ``access_keys``, just
     revoked (or deleted with their user); what was removed, if anything. A file that holds
-    another key, or cannot be read, stays."""
+    another key, or cannot be read, stays; so does one the folder will not let go (read-only,
+    another owner), with a ``warning`` line: the revocation it follows is done, and is not
+    refused for it."""
     path = credentials_file(data_dir)
     try:
         held = json.loads(path.read_text(encoding="utf-8"))
@@ -42,6 +44,16 @@ def forget_revoked_credentials(data_dir: Path, access_keys: Iterable[str]) -> Re
     access_key = held.get("accessKey") if isinstance(held, dict) else None
     if not isinstance(access_key, str) or access_key not in set(access_keys):
         return None
-    path.unlink(missing_ok=True)
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as exc:  # the key is revoked already: that is done, whatever the file says
+        log.warning(
+            "cannot remove %s (%s): it holds access key %s, revoked; remove it yourself "
+            "(jobferry config init would read that key from it)",
+            path,
+            exc.strerror or exc,
+            access_key,
+        )
+        return None
     log.info("removed %s: it held access key %s, revoked", path, access_key)
     return RemovedFile(path, access_key)
