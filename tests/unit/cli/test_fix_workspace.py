@@ -2,7 +2,7 @@
 ``jobferry …`` command of a workspace it names carries ``-w NAME`` when ``--workspace`` chose
 that workspace (``Session.fix_workspace``), unless it names a workspace of its own; commands
 of the whole project take none; on the context's own workspace the fixes are as they were; a
-user's removal names a package's workspace unless it is the default one."""
+user's removal (run with no context) names a package's workspace, the default one's too."""
 
 from __future__ import annotations
 
@@ -180,10 +180,13 @@ def test_a_remedy_naming_pull_names_the_folder_it_writes(
         assert words[:1] == ["DIR"], f"{remedy}: pull without its folder: {text}"
 
 
-def test_a_removal_names_a_short_package_s_workspace_unless_it_is_the_default_one() -> None:
-    """``admin remove-user`` says how to mend a release package it leaves short of approvers:
-    the commands carry ``-w`` for a package of another workspace than the default one, and
-    none for the default one's, which a command acts in without it, as every other fix."""
+def test_a_removal_names_a_short_package_s_workspace_even_the_default_one() -> None:
+    """``admin remove-user`` says how to mend a release package it leaves short of approvers.
+    It runs on the server machine, with no context: the person who follows the fix runs it
+    in theirs, whose own workspace (``workspace`` of the context, ``JOBFERRY_WORKSPACE``) may
+    be another than the default one. Without ``-w`` there, ``releases create`` would package
+    the other workspace's items: the commands name the package's workspace, quoted for a
+    shell, the default one's too."""
     counts: dict[str, Any] = {"gone": ("ada",), "approvers": 1, "required": 1}
     other = ShortPackage(package_id=7, name="p1", workspace="sales team", **counts)
     default = ShortPackage(package_id=8, name="p2", workspace="default", default=True, **counts)
@@ -195,6 +198,6 @@ def test_a_removal_names_a_short_package_s_workspace_unless_it_is_the_default_on
         "again with jobferry releases create -w 'sales team', naming approvers who can"
     )
     assert said[2].endswith(
-        "cancel it with jobferry releases cancel 8, then package its items again with "
-        "jobferry releases create, naming approvers who can"
+        "cancel it with jobferry releases cancel 8 -w default, then package its items again "
+        "with jobferry releases create -w default, naming approvers who can"
     )
