@@ -1,7 +1,8 @@
 """What ``jobferry admin remove-user`` says, asking and once done, of the routes and waiting
 release packages a user's removal leaves with too few approvers, each with the command that
 mends it after (the services' ``accounts.leaving`` finds them; ``-w`` names a package's
-workspace unless it is the default one, as the other fixes do)."""
+workspace, the default one too: the person who runs the fix does it in a context of their
+own, whose workspace may be another)."""
 
 from __future__ import annotations
 
@@ -36,8 +37,9 @@ def left_short_said(left: LeftShort, *, done: bool) -> str:
             f"edit {route.route} --approvers A,B"
         )
     for package in left.packages:
-        # No -w for the default workspace, which a command acts in without it (as every fix).
-        where = in_workspace(None if package.default else package.workspace)
+        # Always -w: this command runs with no context, and the reader's may name another
+        # workspace than the default one, which a fix without -w would act in.
+        where = in_workspace(package.workspace)
         lines.append(
             f"- release package {package.package_id} ({package.name}) in workspace "
             f"{package.workspace}: {_count(package)}; cancel it with jobferry releases cancel "
