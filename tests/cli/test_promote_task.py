@@ -12,6 +12,7 @@ import re
 import uuid
 from pathlib import Path
 
+import orjson
 import pytest
 
 from jobferry.cli import promotion_task
@@ -81,16 +82,37 @@ def test_a_promotion_refused_in_its_task_exits_as_the_refused_call(
 
     assert in_task.exit_code == at_once.exit_code != 0, (in_task.output, at_once.output)
     assert "takes its packages from workspace" in in_task.stderr
-    # Said alike; the refusal answered at once ends with its call's request id, which the
-    # task's failure has none of (the server's log names the task by its id).
+    # The first ran as a task the command followed; the second ended within the server's
+    # budget, answered at once, and left no task.
+    tasks = _tasks(cli, prod)
+    assert [t["status"] for t in tasks] == ["FAILED"]
+    # Said alike; the task's failure ends with the task's id (the server's log names the task
+    # by it), the refusal answered at once with its call's request id.
     task_said, call_said = in_task.stderr.split("Error:")[-1], at_once.stderr.split("Error:")[-1]
-    assert re.fullmatch(re.escape(task_said) + r"request id: [0-9a-f]{32}\n", call_said), (
+    said = task_said.removesuffix(f"task: {tasks[0]['id']}\n")
+    assert said != task_said, task_said
+    assert re.fullmatch(re.escape(said) + r"request id: [0-9a-f]{32}\n", call_said), (
         task_said,
         call_said,
     )
-    # The first ran as a task the command followed; the second ended within the server's
-    # budget, answered at once, and left no task.
-    assert [t["status"] for t in _tasks(cli, prod)] == ["FAILED"]
+
+
+def test_a_promotion_refused_in_its_task_names_the_task_in_json(cli: Cli, tmp_path: Path) -> None:
+    """``--json``'s error carries the failed task's id beside the refusal's own keys."""
+    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)
+    prod = cli.remote.new_workspace("prod", "dws_conn", "ssh_conn")
+    route = _route(cli, prod)
+    package = tmp_path / "carried.zip"
+    package.write_bytes(b"PK\x05\x06" + b"\x00" * 18)
+
+    refused = cli("promote", route, "--in", str(package), "--json")
+
+    assert refused.exit_code != 0, refused.output
+    error = orjson.loads(refused.stdout)["error"]
+    (task,) = _tasks(cli, prod)
+    assert error["task_id"] == task["id"]
+    assert "takes its packages from workspace" in error["message"]
+    assert "task:" not in refused.stderr  # a person's line only
 
 
 def _dataarts_route(cli: Cli, gateway: Gateway, server: ServerProcess, tmp_path: Path) -> str:

@@ -99,6 +99,7 @@ class JobferryGroup(UsageGroup):
             name = f" {exc.filename}" if exc.filename else ""
             _output(ctx).error(None, f"cannot use{name}: {exc.strerror or exc}", kind="file")
             code = ExitCode.FAILED
+        _output(ctx).task_line()  # a followed task's failure: last, the task's id
         raise typer.Exit(int(code))
 
 

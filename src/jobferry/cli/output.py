@@ -144,6 +144,9 @@ class Output:
             # Piped or captured: whole lines (grep, logs) rather than folding at 80 columns.
             self.out = Console(highlight=False, soft_wrap=True, width=PIPE_WIDTH)
         self.err = Console(stderr=True, highlight=False, soft_wrap=True)
+        # The id of a task followed that ended without success: the failure it causes names
+        # it (``task: …``, ``--json``'s ``error.task_id``), as the server's log does.
+        self.failed_task: str | None = None
 
     @property
     def interactive(self) -> bool:
@@ -286,6 +289,8 @@ class Output:
         if self.json_mode:
             body: dict[str, Any] = {"code": code or kind, "message": message}
             body.update(extra or {})
+            if self.failed_task:
+                body.setdefault("task_id", self.failed_task)
             self.emit({"error": body})
             return
         label = f"error {code}: " if code else "error: "
@@ -307,6 +312,13 @@ class Output:
         ``None`` (a failure no server answered): nothing."""
         if request_id and not self.json_mode:
             self.err.print(Text(f"request id: {request_id}", style="dim"))
+
+    def task_line(self) -> None:
+        """The last line of a failure a followed task's failure caused (human mode, standard
+        error, dim): the task's id, which ``tasks show`` and the server's log (``task …
+        FAILED``) know it by. No such task: nothing."""
+        if self.failed_task and not self.json_mode:
+            self.err.print(Text(f"task: {self.failed_task}", style="dim"))
 
     @contextmanager
     def progress(self, description: str, *, transfer: bool = False) -> Iterator[Bar]:

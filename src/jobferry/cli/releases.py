@@ -13,9 +13,8 @@ from typing import Annotated, Any
 import typer
 
 from jobferry.cli import terminal
-from jobferry.cli.asking import interrupted_task, wait_timed_out
 from jobferry.cli.client import ApiClient, ApiError, segment
-from jobferry.cli.exits import CommandError, ExitCode, TaskWaitTimeoutError
+from jobferry.cli.exits import CommandError, ExitCode
 from jobferry.cli.fix_terms import in_workspace
 from jobferry.cli.output import epoch_ms, mapping, moment
 from jobferry.cli.package_state import (
@@ -34,6 +33,7 @@ from jobferry.cli.session import (
     YesOption,
     release_session,
 )
+from jobferry.cli.tasks import wait_for
 from jobferry.cli.workspaces import members
 from jobferry.domain.enums import TaskStatus
 from jobferry.domain.releases import DeployStatus, TaskType, UpdateType
@@ -98,13 +98,7 @@ def end_with_task(
     the task goes on in the server, as the interruption says (exit 130), as does a wait past
     ``--wait-timeout`` (exit 124). ``package``: the
     release package deployed, whose failure on a policy's rules says what to do next."""
-    try:
-        with s.output.progress(f"Running the {kind}") as bar:
-            task = s.client().wait_task(task_id, bar.task)
-    except KeyboardInterrupt:
-        raise interrupted_task(s, task_id, kind) from None
-    except TaskWaitTimeoutError as late:
-        raise wait_timed_out(s, late, kind) from None
+    task = wait_for(s, task_id, f"Running the {kind}", kind)
     ok = task.get("status") == TaskStatus.SUCCESSFUL
     said = str(task.get("message"))
     if not ok:  # a refusal's fix in this CLI's commands, when the task says which

@@ -2,7 +2,9 @@
 center.
 
 ``wait_for`` and ``task_exit`` are shared by every command that follows a task (export,
-import): the task is polled behind a progress bar, and its final status decides the exit code.
+import, releases): the task is polled behind a progress bar, and its final status decides the
+exit code; a task that ended without success is the output's ``failed_task``, which the failure
+it causes names.
 """
 
 from __future__ import annotations
@@ -55,9 +57,12 @@ def _waited(
 ) -> dict[str, Any]:
     try:
         with s.output.progress(description) as bar:
-            return s.client().wait_task(task_id, bar.task)
+            task = s.client().wait_task(task_id, bar.task)
     except TaskWaitTimeoutError as late:
         raise wait_timed_out(s, late, what, rollback=rollback, then=then) from None
+    if task.get("status") != TaskStatus.SUCCESSFUL:  # a failure it causes names it
+        s.output.failed_task = task_id
+    return task
 
 
 def follow_import(s: Session, task_id: str) -> dict[str, Any]:
