@@ -43,22 +43,31 @@ Cautions = tuple[Caution, ...]
 """The cautions of a save, in the definition's order."""
 
 
-def cautions_of(tx: Tx, scope: Scope, kind: ObjectKind, doc: dict[str, Any]) -> Cautions:
+def cautions_of(
+    tx: Tx, scope: Scope, kind: ObjectKind, doc: dict[str, Any], *, held: bool = False
+) -> Cautions:
     """The cautions of saving ``doc`` as a job or script of the scope's workspace as it is
-    in ``tx``."""
+    in ``tx``; ``held``: the objects it names that the workspace has are held until ``tx``
+    ends (``presence.absent``)."""
     if kind is ObjectKind.JOB:
-        return (*_node_types(doc), *_missing(tx, scope, job_references(doc)))
-    return tuple(_missing(tx, scope, script_references(doc)))
+        return (*_node_types(doc), *_missing(tx, scope, job_references(doc), held))
+    return tuple(_missing(tx, scope, script_references(doc), held))
 
 
 def require_cautioned(
     tx: Tx, scope: Scope, kind: ObjectKind, doc: dict[str, Any], reviewed: Cautions | None
 ) -> None:
     """Refuse saving ``doc`` when the workspace in ``tx`` no longer gives the cautions
-    ``reviewed`` (those the save's review showed; ``None``: no review, as an API call)."""
+    ``reviewed`` (those the save's review showed; ``None``: no review, as an API call).
+
+    On PostgreSQL the objects ``doc`` names that the workspace has are held ``FOR KEY SHARE``
+    until the save commits: a rename or delete of one, locking its row whole, waits for the
+    save, or the save waits for it and finds the object gone (SQLite's writers go one at a
+    time). A name the workspace lacks holds no row: an object created under it (or renamed to
+    it) committing before the save does is not seen (docs/design.md)."""
     if reviewed is None:
         return
-    now = cautions_of(tx, scope, kind, doc)
+    now = cautions_of(tx, scope, kind, doc, held=True)
     if set(now) == set(reviewed):
         return
     gone = [c for c in now if c not in reviewed]
@@ -113,12 +122,12 @@ def _spelled(node_type: str) -> str | None:
     return next((t for t in sorted(NODE_TYPES) if t.replace(" ", "").casefold() == folded), None)
 
 
-def _missing(tx: Tx, scope: Scope, refs: Iterable[Reference]) -> list[Caution]:
+def _missing(tx: Tx, scope: Scope, refs: Iterable[Reference], held: bool) -> list[Caution]:
     """A caution for each script, resource, job of the workspace or environment object the
     definition names that the workspace lacks, once each (tags are made by the save; a job of
-    another workspace is not checked)."""
+    another workspace is not checked); ``held``: those it has are held (``absent``)."""
     wanted = list(refs)
-    missing = absent(tx, scope, wanted)
+    missing = absent(tx, scope, wanted, held=held)
     out: list[Caution] = []
     seen: set[tuple[str, str]] = set()
     for ref in wanted:

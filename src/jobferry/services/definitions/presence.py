@@ -16,11 +16,20 @@ PAGED_KINDS: frozenset[AnyRefKind] = frozenset({RefKind.SCRIPT, RefKind.RESOURCE
 
 
 def absent(
-    tx: Tx, scope: Scope, refs: Iterable[Reference], kinds: frozenset[AnyRefKind] | None = None
+    tx: Tx,
+    scope: Scope,
+    refs: Iterable[Reference],
+    kinds: frozenset[AnyRefKind] | None = None,
+    *,
+    held: bool = False,
 ) -> frozenset[tuple[str, str]]:
     """``(kind, name)`` of each object of the scope's workspace ``refs`` name (of ``kinds``;
     ``None``: every kind but tags, which a save makes) that the workspace does not hold. A job
-    of another workspace is not checked (one naming this workspace as another's is)."""
+    of another workspace is not checked (one naming this workspace as another's is). ``held``
+    (a save holding to its review's cautions): the objects found are held ``FOR KEY SHARE``
+    until the transaction ends (``names_in``), kind by kind and name by name in order, which
+    their rename or delete, locking the row whole, waits for (or the read waits for it, then
+    finds the object gone)."""
     own = (None, "", scope.workspace.name)
     wanted = [
         r
@@ -29,7 +38,8 @@ def absent(
     ]
     workspace_id = scope.workspace.id
     missing: set[tuple[str, str]] = set()
-    for kind in {r.kind.value for r in wanted}:
+    for kind in sorted({r.kind.value for r in wanted}):  # a stable order of the locks held
         names = {r.name for r in wanted if r.kind.value == kind}
-        missing.update((kind, n) for n in names - names_in(tx, workspace_id, kind, names))
+        found = names_in(tx, workspace_id, kind, names, held=held)
+        missing.update((kind, n) for n in names - found)
     return frozenset(missing)

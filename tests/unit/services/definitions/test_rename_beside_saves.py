@@ -11,7 +11,8 @@ neither order gives. A save that holds a job the rename rewrites is waited for, 
 rename rewrites what it saved; a save made from the definition the rename rewrote since is
 refused when it says what it was made from (the editor does). A save that says the cautions
 of the review it confirms (the editor's) is refused when a rename since makes them others
-(``cautions.py``)."""
+(``cautions.py``), and beside the rename holds the job it names: the rename waits for it, or
+it waits for the rename and is refused."""
 
 from __future__ import annotations
 
@@ -239,3 +240,59 @@ def test_a_script_save_whose_reviewed_connection_was_registered_since_is_refused
     assert services.scripts.show(scope, "load_sql").document["content"] == "select 1;"
     services.scripts.update(scope, "load_sql", body, base, cautions=())
     assert services.scripts.show(scope, "load_sql").document["content"] == "select 2;"
+
+
+def test_a_rename_beside_a_save_confirming_its_review_waits_and_rewrites_what_it_saved(
+    services: Services, scope: Scope, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The editor's save of 'daily' adding a dependency on 'upstream' (its review cautioned
+    about nothing) has written and not committed when 'upstream' is renamed. The save holds
+    'upstream' (PostgreSQL: ``FOR KEY SHARE``; SQLite: its one writer), so the rename waits
+    for it and rewrites the dependency it saved: never a job naming a missing 'upstream' the
+    confirmed review did not say."""
+    base = services.jobs.show(scope, "daily").document
+    body = _depending("daily", "upstream", description="confirmed")
+    review = services.reviews.job(scope, "daily", body, base)
+    assert _jobs_cautioned(review) == []
+    hold = held_at(monkeypatch, jobs, "save_job")  # checked and written, not committed
+    renamed: list[Renamed] = []
+
+    with ThreadPoolExecutor(1) as pool:
+        save = partial(services.jobs.update, scope, "daily", body, base, cautions=review.cautions)
+        saving = pool.submit(save)
+        waited = second_waits(saving, hold, partial(_rename, services, scope, renamed))
+
+    assert waited
+    assert [r.dependents for r in renamed] == [["daily"]]
+    assert _depends_on(services, scope, "daily") == ["upstream_v2"]
+    assert _missing_jobs(services, scope, "daily") == []
+
+
+def test_a_save_confirming_its_review_beside_a_rename_waits_and_is_refused(
+    services: Services, scope: Scope, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other order: the rename of 'upstream' has renamed it and not committed when the
+    editor's save naming 'upstream' (no caution reviewed) comes. The save waits for the rename
+    (PostgreSQL: the row the rename holds whole), then finds 'upstream' gone: refused, nothing
+    written, as a save after the rename is."""
+    base = services.jobs.show(scope, "daily").document
+    body = _depending("daily", "upstream", description="confirmed")
+    review = services.reviews.job(scope, "daily", body, base)
+    hold = held_at(monkeypatch, renames, "_rewrite")  # renamed, not committed
+    refused: list[CautionsChangedError] = []
+
+    def save() -> None:
+        try:
+            services.jobs.update(scope, "daily", body, base, cautions=review.cautions)
+        except CautionsChangedError as exc:
+            refused.append(exc)
+
+    with ThreadPoolExecutor(1) as pool:
+        renaming = pool.submit(services.jobs.rename, scope, "upstream", "upstream_v2")
+        waited = second_waits(renaming, hold, save)
+
+    assert waited
+    (error,) = refused
+    assert [m["name"] for m in error.context["missing"]] == ["upstream"]
+    shown = services.jobs.show(scope, "daily").document
+    assert (_depends_on(services, scope, "daily"), shown.get("description", "")) == ([], "")
