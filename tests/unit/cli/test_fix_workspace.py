@@ -189,7 +189,7 @@ def test_a_removal_names_a_short_package_s_workspace_even_the_default_one() -> N
     shell, the default one's too."""
     counts: dict[str, Any] = {"gone": ("ada",), "approvers": 1, "required": 1}
     other = ShortPackage(package_id=7, name="p1", workspace="sales team", **counts)
-    default = ShortPackage(package_id=8, name="p2", workspace="default", default=True, **counts)
+    default = ShortPackage(package_id=8, name="p2", workspace="default", **counts)
 
     said = left_short_said(LeftShort((), (other, default)), done=True).splitlines()
 

@@ -39,12 +39,9 @@ from jobferry.storage.approvals import approval_keys, plan_approvals
 from support.clients import ADMIN_AK, PROJECT_ID
 from support.console import PASSWORD, admin_actor, admin_scope, make_user, seed
 from support.releases import (
-    Team,
     approve_package,
     connected_team,
     make_package,
-    person,
-    register_connections,
     register_key,
     submit_job,
 )
@@ -380,32 +377,3 @@ def test_a_removal_names_no_package_its_workspace_does_not_wait_on(services: Ser
     assert not services.users.leaving(admin, PROJECT_ID, name)
     with pytest.raises(UserNotFoundError):
         services.users.leaving(admin, PROJECT_ID, "nobody")
-
-
-def test_a_package_left_short_in_the_default_workspace_says_it_is_the_default_one(
-    services: Services,
-) -> None:
-    """What the command line's fix leaves ``-w`` off for (``cli/removal.py``): the package's
-    workspace is the project's default one; another team's is not."""
-    here = admin_scope(services)
-    services.releases.update_workspace(here, {"name": here.workspace.name, "mode": "1"})
-    home = Team(
-        admin_scope(services),
-        person(services, here.workspace.id, "home_dev", Role.DEVELOPER),
-        person(services, here.workspace.id, "home_deployer", Role.DEPLOYER),
-    )
-    register_connections(services, home)
-    services.release_approvals.set_rule(home.admin, {"requireApprovals": 1})
-    submit_job(services, home.developer, "daily")
-    make_package(services, home)
-    admin = admin_actor(services)
-
-    (short,) = services.users.leaving(admin, PROJECT_ID, "home_deployer").packages
-
-    assert (short.workspace, short.default) == (here.workspace.name, True)
-    team = connected_team(services)
-    services.release_approvals.set_rule(team.admin, {"requireApprovals": 1})
-    submit_job(services, team.developer, "daily")
-    make_package(services, team)
-    (other,) = services.users.leaving(admin, PROJECT_ID, team.deployer.actor.name).packages
-    assert (other.workspace, other.default) == ("sales", False)

@@ -64,8 +64,6 @@ class ShortPackage(Shortfall):
     name: str
     workspace: str
     """The workspace's name."""
-    default: bool = False
-    """Whether it is the project's default workspace (a command names it without ``-w``)."""
 
     def wire(self) -> dict[str, Any]:
         """As the answers say it."""
@@ -127,9 +125,7 @@ def _short_routes(tx: Tx, project_id: str, names: Sequence[str]) -> dict[str, li
 def _short_packages(tx: Tx, project_id: str, names: Sequence[str]) -> dict[str, list[ShortPackage]]:
     """Only the packages of workspaces requiring approvals: elsewhere nothing waits on them."""
     found: dict[str, list[ShortPackage]] = {}
-    listed = repo.list_workspaces(tx, project_id)
-    spaces = {w.id: w.name for w in listed}
-    default = {w.id for w in listed if w.is_default}
+    spaces = {w.id: w.name for w in repo.list_workspaces(tx, project_id)}
     required = {w: approval_repo.required(tx, w) for w in spaces}
     for package in waiting_packages(tx, sorted(w for w, n in required.items() if n)):
         named = [a["user_name"] for a in package.approver_list()]
@@ -142,7 +138,6 @@ def _short_packages(tx: Tx, project_id: str, names: Sequence[str]) -> dict[str, 
                     package_id=package.id,
                     name=package.name,
                     workspace=where,
-                    default=package.workspace_id in default,
                     gone=tuple(gone),
                     approvers=len(named),
                     required=need,
